@@ -1,0 +1,195 @@
+#include "crypto/crypto.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+namespace hort::crypto {
+namespace {
+
+// Cipher contexts are costly to create; each thread keeps its own.
+struct ThreadCiphers {
+  EVP_CIPHER_CTX* ctr = EVP_CIPHER_CTX_new();
+  EVP_CIPHER_CTX* ecb = EVP_CIPHER_CTX_new();
+  EVP_MAC_CTX* mac = nullptr;
+  ThreadCiphers() {
+    EVP_MAC* m = EVP_MAC_fetch(nullptr, "POLY1305", nullptr);
+    if (m == nullptr) throw std::runtime_error("OpenSSL lacks POLY1305");
+    mac = EVP_MAC_CTX_new(m);
+    EVP_MAC_free(m);
+  }
+  ~ThreadCiphers() {
+    EVP_CIPHER_CTX_free(ctr);
+    EVP_CIPHER_CTX_free(ecb);
+    EVP_MAC_CTX_free(mac);
+  }
+};
+
+ThreadCiphers& Ciphers() {
+  thread_local ThreadCiphers c;
+  return c;
+}
+
+void AesCtr(std::span<const uint8_t, 32> key, std::span<const uint8_t> iv,
+            std::span<const uint8_t> in, uint8_t* out) {
+  EVP_CIPHER_CTX* ctx = Ciphers().ctr;
+  EVP_EncryptInit_ex2(ctx, EVP_aes_256_ctr(), key.data(), iv.data(), nullptr);
+  int len = 0;
+  // EVP_EncryptUpdate takes an int length; feed large buffers in slices.
+  size_t done = 0;
+  while (done < in.size()) {
+    int n = static_cast<int>(std::min<size_t>(in.size() - done, 1 << 30));
+    EVP_EncryptUpdate(ctx, out + done, &len, in.data() + done, n);
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::array<uint8_t, 16> Poly1305Aes(std::span<const uint8_t> msg,
+                                    std::span<const uint8_t, 16> nonce,
+                                    std::span<const uint8_t, 16> k,
+                                    std::span<const uint8_t, 16> r) {
+  ThreadCiphers& c = Ciphers();
+  uint8_t poly_key[32];
+  std::memcpy(poly_key, r.data(), 16);
+  // OpenSSL clamps r itself, as restic's masking does.
+  int len = 0;
+  EVP_EncryptInit_ex2(c.ecb, EVP_aes_128_ecb(), k.data(), nullptr, nullptr);
+  EVP_CIPHER_CTX_set_padding(c.ecb, 0);
+  EVP_EncryptUpdate(c.ecb, poly_key + 16, &len, nonce.data(), 16);
+  std::array<uint8_t, 16> tag{};
+  EVP_MAC_init(c.mac, poly_key, sizeof(poly_key), nullptr);
+  size_t done = 0;
+  while (done < msg.size()) {
+    size_t n = std::min<size_t>(msg.size() - done, 1 << 30);
+    EVP_MAC_update(c.mac, msg.data() + done, n);
+    done += n;
+  }
+  size_t out_len = 0;
+  EVP_MAC_final(c.mac, tag.data(), &out_len, tag.size());
+  OPENSSL_cleanse(poly_key, sizeof(poly_key));
+  return tag;
+}
+
+Key Key::Random() {
+  Key k;
+  RandomBytes(k.encrypt);
+  RandomBytes(k.mac_k);
+  RandomBytes(k.mac_r);
+  return k;
+}
+
+Key Key::FromKdfOutput(std::span<const uint8_t> bytes) {
+  Key k;
+  std::memcpy(k.encrypt.data(), bytes.data(), 32);
+  std::memcpy(k.mac_k.data(), bytes.data() + 32, 16);
+  std::memcpy(k.mac_r.data(), bytes.data() + 48, 16);
+  return k;
+}
+
+bool Key::Valid() const {
+  auto nonzero = [](auto& a) { return std::any_of(a.begin(), a.end(), [](uint8_t b) { return b != 0; }); };
+  return nonzero(encrypt) && nonzero(mac_k) && nonzero(mac_r);
+}
+
+void Key::Encrypt(std::span<const uint8_t> plaintext, std::vector<uint8_t>* out) const {
+  size_t base = out->size();
+  out->resize(base + kOverhead + plaintext.size());
+  uint8_t* iv = out->data() + base;
+  RandomBytes({iv, kIvSize});
+  uint8_t* ct = iv + kIvSize;
+  AesCtr(encrypt, {iv, kIvSize}, plaintext, ct);
+  auto tag = Poly1305Aes({ct, plaintext.size()}, std::span<const uint8_t, 16>(iv, 16), mac_k, mac_r);
+  std::memcpy(ct + plaintext.size(), tag.data(), kMacSize);
+}
+
+std::vector<uint8_t> Key::Encrypt(std::span<const uint8_t> plaintext) const {
+  std::vector<uint8_t> out;
+  out.reserve(plaintext.size() + kOverhead);
+  Encrypt(plaintext, &out);
+  return out;
+}
+
+Status Key::DecryptInto(std::span<const uint8_t> stored, std::vector<uint8_t>* out) const {
+  if (stored.size() < kOverhead) return Status(Code::kCorruption, "ciphertext too short");
+  std::span<const uint8_t, 16> iv(stored.data(), 16);
+  auto ct = stored.subspan(kIvSize, stored.size() - kOverhead);
+  auto tag = Poly1305Aes(ct, iv, mac_k, mac_r);
+  if (CRYPTO_memcmp(tag.data(), stored.data() + stored.size() - kMacSize, kMacSize) != 0) {
+    return Status(Code::kCorruption, "ciphertext verification failed (MAC mismatch)");
+  }
+  out->resize(ct.size());
+  AesCtr(encrypt, iv, ct, out->data());
+  return Status::Ok();
+}
+
+Result<std::vector<uint8_t>> Key::Decrypt(std::span<const uint8_t> stored) const {
+  std::vector<uint8_t> out;
+  HORT_RETURN_IF_ERROR(DecryptInto(stored, &out));
+  return out;
+}
+
+Sha256Digest Sha256(std::span<const uint8_t> data) {
+  Sha256Digest d{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), d.data(), &len, EVP_sha256(), nullptr);
+  return d;
+}
+
+Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
+Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+void Sha256Hasher::Update(std::span<const uint8_t> data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+}
+Sha256Digest Sha256Hasher::Final() {
+  Sha256Digest d{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), d.data(), &len);
+  return d;
+}
+
+void RandomBytes(std::span<uint8_t> out) {
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
+    // Without randomness no key or IV is safe; this is not recoverable.
+    std::abort();
+  }
+}
+
+Result<std::vector<uint8_t>> Scrypt(std::string_view password, std::span<const uint8_t> salt,
+                                    const ScryptParams& params, size_t out_len) {
+  if (params.n < 2 || (params.n & (params.n - 1)) != 0 || params.r == 0 || params.p == 0) {
+    return Status(Code::kCorruption, "invalid scrypt parameters");
+  }
+  std::vector<uint8_t> out(out_len);
+  uint64_t maxmem = 128ull * params.r * (params.n + params.p + 2) + (64ull << 20);
+  if (EVP_PBE_scrypt(password.data(), password.size(), salt.data(), salt.size(), params.n,
+                     params.r, params.p, maxmem, out.data(), out.size()) != 1) {
+    return Status(Code::kInternal, "scrypt key derivation failed");
+  }
+  return out;
+}
+
+ScryptParams CalibrateScrypt(int target_ms) {
+  ScryptParams params;  // N=2^15, r=8: 32 MiB, below restic's 60 MiB cap
+  uint8_t salt[16] = {};
+  auto start = std::chrono::steady_clock::now();
+  (void)Scrypt("calibrate", salt, params, 64);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start).count();
+  if (ms <= 0) ms = 1;
+  // p scales time linearly at constant memory.
+  params.p = static_cast<uint32_t>(std::clamp<long>(target_ms / ms, 1, 64));
+  return params;
+}
+
+}  // namespace hort::crypto

@@ -1,0 +1,73 @@
+#include "crypto/crypto.h"
+
+#include <gtest/gtest.h>
+
+#include "util/hex.h"
+
+namespace hort::crypto {
+namespace {
+
+std::vector<uint8_t> H(std::string_view hex) { return *HexDecode(hex); }
+
+template <size_t N>
+std::span<const uint8_t, N> S(const std::vector<uint8_t>& v) {
+  return std::span<const uint8_t, N>(v.data(), N);
+}
+
+// Vectors from D. J. Bernstein, "The Poly1305-AES message-authentication code", appendix B.
+TEST(Poly1305Aes, PaperVectors) {
+  auto k = H("ec074c835580741701425b623235add6");
+  auto r = H("851fc40c3467ac0be05cc20404f3f700");
+  auto n = H("fb447350c4e868c52ac3275cf9d4327e");
+  auto m = H("f3f6");
+  EXPECT_EQ(HexEncode(Poly1305Aes(m, S<16>(n), S<16>(k), S<16>(r))),
+            "f4c633c3044fc145f84f335cb81953de");
+
+  auto k2 = H("75deaa25c09f208e1dc4ce6b5cad3fbf");
+  auto r2 = H("a0f3080000f46400d0c7e9076c834403");
+  auto n2 = H("61ee09218d29b0aaed7e154a2c5509cc");
+  EXPECT_EQ(HexEncode(Poly1305Aes({}, S<16>(n2), S<16>(k2), S<16>(r2))),
+            "dd3fab2251f11ac759f0887129cc2ee7");
+}
+
+TEST(Sha256, KnownVector) {
+  EXPECT_EQ(HexEncode(Sha256(AsBytes("abc"))),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256Hasher h;
+  h.Update(AsBytes("a"));
+  h.Update(AsBytes("bc"));
+  EXPECT_EQ(HexEncode(h.Final()), HexEncode(Sha256(AsBytes("abc"))));
+}
+
+TEST(Key, EncryptDecryptRoundTrip) {
+  Key key = Key::Random();
+  std::string msg = "hello restic world";
+  auto ct = key.Encrypt(AsBytes(msg));
+  ASSERT_EQ(ct.size(), msg.size() + kOverhead);
+  auto pt = key.Decrypt(ct);
+  ASSERT_TRUE(pt.ok());
+  EXPECT_EQ(std::string(AsChars(*pt)), msg);
+}
+
+TEST(Key, TamperingIsDetected) {
+  Key key = Key::Random();
+  auto ct = key.Encrypt(AsBytes("payload"));
+  ct[20] ^= 1;
+  EXPECT_EQ(key.Decrypt(ct).status().code(), Code::kCorruption);
+  EXPECT_EQ(key.Decrypt(std::vector<uint8_t>(10)).status().code(), Code::kCorruption);
+  Key other = Key::Random();
+  EXPECT_FALSE(other.Decrypt(key.Encrypt(AsBytes("x"))).ok());
+}
+
+// RFC 7914 test vector 2 (N=1024, r=8, p=16).
+TEST(Scrypt, Rfc7914Vector) {
+  auto out = Scrypt("password", AsBytes("NaCl"), {1024, 8, 16}, 64);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(HexEncode(*out),
+            "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
+            "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640");
+  EXPECT_FALSE(Scrypt("x", AsBytes("s"), {1000, 8, 1}, 64).ok());
+}
+
+}  // namespace
+}  // namespace hort::crypto

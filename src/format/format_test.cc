@@ -1,0 +1,130 @@
+#include <gtest/gtest.h>
+
+#include "format/gojson.h"
+#include "format/repo_files.h"
+#include "format/snapshot.h"
+#include "format/tree.h"
+#include "util/hex.h"
+
+namespace hort {
+namespace {
+
+std::string Json(std::string_view s) {
+  std::string out;
+  gojson::AppendString(&out, s);
+  return out;
+}
+
+TEST(GoJson, EscapesLikeEncodingJson) {
+  EXPECT_EQ(Json("a<b>&c"), "\"a\\u003cb\\u003e\\u0026c\"");
+  EXPECT_EQ(Json("q\"\\\n\t\r"), "\"q\\\"\\\\\\n\\t\\r\"");
+  EXPECT_EQ(Json(std::string("\x01\x08", 2)), "\"\\u0001\\u0008\"");
+  EXPECT_EQ(Json("\xe2\x80\xa8"), "\"\\u2028\"");
+  EXPECT_EQ(Json("\xff"), "\"\\ufffd\"");
+  EXPECT_EQ(Json("ä€"), "\"ä€\"");
+}
+
+TEST(GoJson, QuoteLikeStrconv) {
+  EXPECT_EQ(gojson::QuoteInner("plain"), "plain");
+  EXPECT_EQ(gojson::QuoteInner("a\"b\\c"), "a\\\"b\\\\c");
+  EXPECT_EQ(gojson::QuoteInner("\xff\xfe"), "\\xff\\xfe");
+  EXPECT_EQ(gojson::QuoteInner("tab\there\n"), "tab\\there\\n");
+  EXPECT_EQ(gojson::QuoteInner(std::string("\x01\x7f", 2)), "\\x01\\x7f");
+  EXPECT_EQ(gojson::QuoteInner("ünï"), "ünï");
+  EXPECT_EQ(gojson::QuoteInner("\xc2\xa0"), "\\u00a0");
+  EXPECT_EQ(gojson::QuoteInner("\xef\xbb\xbf"), "\\ufeff");
+  for (std::string s : {std::string("\xff\x01x\"y\\z\xc2\xa0\xf0\x9f\x98\x80"), std::string("a\tb")}) {
+    auto back = gojson::UnquoteInner(gojson::QuoteInner(s));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, s);
+  }
+}
+
+TEST(GoJson, Rfc3339Nano) {
+  EXPECT_EQ(gojson::FormatRfc3339Nano({1764135023, 301561392, 0}), "2025-11-26T05:30:23.301561392Z");
+  EXPECT_EQ(gojson::FormatRfc3339Nano({1764135023, 300000000, 3600}), "2025-11-26T06:30:23.3+01:00");
+  EXPECT_EQ(gojson::FormatRfc3339Nano({0, 0, -5 * 3600}), "1969-12-31T19:00:00-05:00");
+  auto t = gojson::ParseRfc3339("2025-11-26T06:30:23.3+01:00");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->sec, 1764135023);
+  EXPECT_EQ(t->nsec, 300000000);
+  EXPECT_EQ(t->offset, 3600);
+  EXPECT_FALSE(gojson::ParseRfc3339("yesterday").ok());
+}
+
+// A tree restic 0.14 wrote (see tests/e2e): re-encoding must give the same bytes.
+TEST(Tree, RoundTripsResticBytes) {
+  std::string restic =
+      R"({"nodes":[{"name":"a.txt","type":"file","mode":420,"mtime":"2026-11-26T05:30:20.914440051Z",)"
+      R"("atime":"2026-11-26T05:30:20.914440051Z","ctime":"2026-11-26T05:30:20.922440051Z","uid":0,"gid":0,)"
+      R"("user":"root","group":"root","inode":10952805,"device_id":65024,"size":6,"links":2,)"
+      R"("extended_attributes":[{"name":"user.foo","value":"YmFy"}],)"
+      R"("content":["5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"]},)"
+      R"({"name":"fifo","type":"fifo","mode":33554852,"mtime":"2026-11-26T05:30:20.918440051Z",)"
+      R"("atime":"2026-11-26T05:30:20.918440051Z","ctime":"2026-11-26T05:30:20.918440051Z","uid":0,)"
+      R"("gid":0,"user":"root","group":"root","inode":10952807,"device_id":65024,"content":null},)"
+      R"({"name":"sub","type":"dir","mode":2147484141,"mtime":"2026-11-26T05:30:20.914440051Z",)"
+      R"("atime":"2026-11-26T05:30:20.914440051Z","ctime":"2026-11-26T05:30:20.914440051Z","uid":0,)"
+      R"("gid":0,"user":"root","group":"root","inode":10952804,"device_id":65024,"content":null,)"
+      R"("subtree":"ac08ce34ba4f8123618661bef2425f7028ffb9ac740578a3ee88684d2523fee8"}]})"
+      "\n";
+  auto nodes = DecodeTree(restic);
+  ASSERT_TRUE(nodes.ok()) << nodes.status().message();
+  ASSERT_EQ(nodes->size(), 3u);
+  EXPECT_EQ((*nodes)[0].xattrs[0].value, "bar");
+  EXPECT_EQ(EncodeTree(*nodes), restic);
+}
+
+TEST(Tree, UnsafeNames) {
+  EXPECT_TRUE(IsUnsafeNodeName(".."));
+  EXPECT_TRUE(IsUnsafeNodeName("."));
+  EXPECT_TRUE(IsUnsafeNodeName("a/b"));
+  EXPECT_TRUE(IsUnsafeNodeName(""));
+  EXPECT_FALSE(IsUnsafeNodeName("..."));
+}
+
+TEST(GoMode, Conversion) {
+  EXPECT_EQ(GoModeFromPosix(040755), 2147484141u);
+  EXPECT_EQ(GoModeFromPosix(0120777), 134218239u);
+  EXPECT_EQ(GoModeFromPosix(010644), 33554852u);
+  EXPECT_EQ(PosixPermFromGoMode(GoModeFromPosix(0104755)), 04755u);
+}
+
+TEST(Index, RoundTrip) {
+  IndexFile idx;
+  IndexPack p;
+  p.id = Id::Hash(AsBytes("pack"));
+  p.blobs.push_back({Id::Hash(AsBytes("b")), BlobType::kTree, 0, 54, 13});
+  p.blobs.push_back({Id::Hash(AsBytes("c")), BlobType::kData, 54, 40, 0});
+  idx.packs.push_back(p);
+  auto back = DecodeIndex(EncodeIndex(idx));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(EncodeIndex(*back), EncodeIndex(idx));
+  EXPECT_NE(EncodeIndex(idx).find("\"uncompressed_length\":13"), std::string::npos);
+  EXPECT_FALSE(DecodeIndex("{\"packs\":[{\"id\":\"zz\"}]}").ok());
+}
+
+TEST(Config, PolynomialHex) {
+  auto c = DecodeConfig(R"({"version":2,"id":"ab","chunker_polynomial":"26626a95decded"})");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->chunker_polynomial, 0x26626a95decdedull);
+  EXPECT_NE(EncodeConfig(*c).find("\"26626a95decded\""), std::string::npos);
+}
+
+TEST(Snapshot, RoundTrip) {
+  Snapshot s;
+  s.time = {1764135023, 5, 0};
+  s.tree = Id::Hash(AsBytes("t"));
+  s.paths = {"/data/x"};
+  s.hostname = "ns";
+  s.tags = {"a"};
+  s.summary = SnapshotSummary{};
+  s.summary->files_new = 3;
+  auto back = DecodeSnapshot(EncodeSnapshot(s));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(EncodeSnapshot(*back), EncodeSnapshot(s));
+  EXPECT_EQ(back->summary->files_new, 3u);
+}
+
+}  // namespace
+}  // namespace hort

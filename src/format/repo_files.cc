@@ -1,0 +1,202 @@
+#include "format/repo_files.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "util/hex.h"
+
+namespace hort {
+
+using nlohmann::json;
+
+namespace {
+
+template <typename F>
+auto Guard(const char* what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return Status(Code::kCorruption, std::string(what) + ": " + e.what());
+  }
+}
+
+Result<std::vector<uint8_t>> B64(const json& j, const char* key) {
+  auto v = Base64Decode(j.at(key).get<std::string>());
+  if (!v) return Status(Code::kCorruption, std::string("bad base64 in ") + key);
+  return *v;
+}
+
+Result<Id> ParseIdString(const json& j) {
+  auto id = Id::Parse(j.get<std::string>());
+  if (!id) return Status(Code::kCorruption, "invalid ID");
+  return *id;
+}
+
+}  // namespace
+
+std::string EncodeConfig(const RepoConfig& c) {
+  char pol[32];
+  std::snprintf(pol, sizeof(pol), "%llx", static_cast<unsigned long long>(c.chunker_polynomial));
+  json j = {{"version", c.version}, {"id", c.id}, {"chunker_polynomial", pol}};
+  return j.dump();
+}
+
+Result<RepoConfig> DecodeConfig(std::string_view text) {
+  return Guard("config", [&]() -> Result<RepoConfig> {
+    auto j = json::parse(text);
+    RepoConfig c;
+    c.version = j.at("version").get<int>();
+    c.id = j.at("id").get<std::string>();
+    std::string pol = j.at("chunker_polynomial").get<std::string>();
+    auto bytes = HexDecode(pol.size() % 2 ? "0" + pol : pol);
+    if (!bytes || bytes->size() > 8) return Status(Code::kCorruption, "config: bad chunker polynomial");
+    for (uint8_t b : *bytes) c.chunker_polynomial = c.chunker_polynomial << 8 | b;
+    return c;
+  });
+}
+
+std::string EncodeKeyFile(const KeyFile& k) {
+  std::string out = "{\"created\":\"" + gojson::FormatRfc3339Nano(k.created) + "\",\"username\":";
+  gojson::AppendString(&out, k.username);
+  out += ",\"hostname\":";
+  gojson::AppendString(&out, k.hostname);
+  out += ",\"kdf\":\"" + k.kdf + "\",\"N\":" + std::to_string(k.n) + ",\"r\":" + std::to_string(k.r) +
+         ",\"p\":" + std::to_string(k.p) + ",\"salt\":\"" + Base64Encode(k.salt) + "\",\"data\":\"" +
+         Base64Encode(k.data) + "\"}";
+  return out;
+}
+
+Result<KeyFile> DecodeKeyFile(std::string_view text) {
+  return Guard("key file", [&]() -> Result<KeyFile> {
+    auto j = json::parse(text);
+    KeyFile k;
+    if (j.contains("created") && j["created"].is_string()) {
+      auto t = gojson::ParseRfc3339(j["created"].get<std::string>());
+      if (t.ok()) k.created = *t;
+    }
+    k.username = j.value("username", "");
+    k.hostname = j.value("hostname", "");
+    k.kdf = j.value("kdf", "");
+    k.n = j.at("N").get<uint64_t>();
+    k.r = j.at("r").get<uint32_t>();
+    k.p = j.at("p").get<uint32_t>();
+    HORT_ASSIGN_OR_RETURN(k.salt, B64(j, "salt"));
+    HORT_ASSIGN_OR_RETURN(k.data, B64(j, "data"));
+    return k;
+  });
+}
+
+std::string EncodeMasterKey(const MasterKeyJson& m) {
+  return "{\"mac\":{\"k\":\"" + Base64Encode(m.mac_k) + "\",\"r\":\"" + Base64Encode(m.mac_r) +
+         "\"},\"encrypt\":\"" + Base64Encode(m.encrypt) + "\"}";
+}
+
+Result<MasterKeyJson> DecodeMasterKey(std::string_view text) {
+  return Guard("master key", [&]() -> Result<MasterKeyJson> {
+    auto j = json::parse(text);
+    MasterKeyJson m;
+    HORT_ASSIGN_OR_RETURN(m.mac_k, B64(j.at("mac"), "k"));
+    HORT_ASSIGN_OR_RETURN(m.mac_r, B64(j.at("mac"), "r"));
+    HORT_ASSIGN_OR_RETURN(m.encrypt, B64(j, "encrypt"));
+    if (m.mac_k.size() != 16 || m.mac_r.size() != 16 || m.encrypt.size() != 32) {
+      return Status(Code::kCorruption, "master key has wrong key sizes");
+    }
+    return m;
+  });
+}
+
+std::string EncodeLock(const LockFile& l) {
+  std::string out = "{\"time\":\"" + gojson::FormatRfc3339Nano(l.time) + "\",\"exclusive\":" +
+                    (l.exclusive ? "true" : "false") + ",\"hostname\":";
+  gojson::AppendString(&out, l.hostname);
+  out += ",\"username\":";
+  gojson::AppendString(&out, l.username);
+  out += ",\"pid\":" + std::to_string(l.pid);
+  if (l.uid) out += ",\"uid\":" + std::to_string(l.uid);
+  if (l.gid) out += ",\"gid\":" + std::to_string(l.gid);
+  return out + "}";
+}
+
+Result<LockFile> DecodeLock(std::string_view text) {
+  return Guard("lock", [&]() -> Result<LockFile> {
+    auto j = json::parse(text);
+    LockFile l;
+    HORT_ASSIGN_OR_RETURN(l.time, gojson::ParseRfc3339(j.value("time", "")));
+    l.exclusive = j.value("exclusive", false);
+    l.hostname = j.value("hostname", "");
+    l.username = j.value("username", "");
+    l.pid = j.value("pid", int64_t{0});
+    l.uid = j.value("uid", 0u);
+    l.gid = j.value("gid", 0u);
+    return l;
+  });
+}
+
+const char* BlobTypeName(BlobType t) { return t == BlobType::kTree ? "tree" : "data"; }
+
+std::string EncodeIndex(const IndexFile& idx) {
+  std::string out = "{";
+  if (!idx.supersedes.empty()) {
+    out += "\"supersedes\":[";
+    for (size_t i = 0; i < idx.supersedes.size(); ++i) {
+      if (i) out += ',';
+      out += "\"" + idx.supersedes[i].Hex() + "\"";
+    }
+    out += "],";
+  }
+  out += "\"packs\":[";
+  for (size_t p = 0; p < idx.packs.size(); ++p) {
+    if (p) out += ',';
+    const IndexPack& pack = idx.packs[p];
+    out += "{\"id\":\"" + pack.id.Hex() + "\",\"blobs\":[";
+    for (size_t b = 0; b < pack.blobs.size(); ++b) {
+      const IndexBlob& blob = pack.blobs[b];
+      if (b) out += ',';
+      out += "{\"id\":\"" + blob.id.Hex() + "\",\"type\":\"" + BlobTypeName(blob.type) +
+             "\",\"offset\":" + std::to_string(blob.offset) + ",\"length\":" + std::to_string(blob.length);
+      if (blob.uncompressed_length) out += ",\"uncompressed_length\":" + std::to_string(blob.uncompressed_length);
+      out += '}';
+    }
+    out += "]}";
+  }
+  out += "]}";
+  return out;
+}
+
+Result<IndexFile> DecodeIndex(std::string_view text) {
+  return Guard("index", [&]() -> Result<IndexFile> {
+    auto j = json::parse(text);
+    IndexFile idx;
+    if (auto s = j.find("supersedes"); s != j.end() && s->is_array()) {
+      for (const auto& id : *s) {
+        HORT_ASSIGN_OR_RETURN(Id parsed, ParseIdString(id));
+        idx.supersedes.push_back(parsed);
+      }
+    }
+    auto packs = j.find("packs");
+    if (packs == j.end() || !packs->is_array()) return Status(Code::kCorruption, "index: no packs");
+    idx.packs.reserve(packs->size());
+    for (const auto& pj : *packs) {
+      IndexPack pack;
+      HORT_ASSIGN_OR_RETURN(pack.id, ParseIdString(pj.at("id")));
+      const auto& blobs = pj.at("blobs");
+      pack.blobs.reserve(blobs.size());
+      for (const auto& bj : blobs) {
+        IndexBlob b;
+        HORT_ASSIGN_OR_RETURN(b.id, ParseIdString(bj.at("id")));
+        std::string type = bj.at("type").get<std::string>();
+        if (type == "data") b.type = BlobType::kData;
+        else if (type == "tree") b.type = BlobType::kTree;
+        else return Status(Code::kCorruption, "index: unknown blob type " + type);
+        b.offset = bj.at("offset").get<uint32_t>();
+        b.length = bj.at("length").get<uint32_t>();
+        b.uncompressed_length = bj.value("uncompressed_length", 0u);
+        pack.blobs.push_back(b);
+      }
+      idx.packs.push_back(std::move(pack));
+    }
+    return idx;
+  });
+}
+
+}  // namespace hort

@@ -1,0 +1,44 @@
+// Snapshot files (`snapshots/<id>`), as restic writes them (json.Marshal,
+// no trailing newline). Fields newer restic versions add are optional.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "format/gojson.h"
+#include "format/id.h"
+#include "util/status.h"
+
+namespace hort {
+
+struct SnapshotSummary {
+  gojson::Timestamp backup_start, backup_end;
+  uint64_t files_new = 0, files_changed = 0, files_unmodified = 0;
+  uint64_t dirs_new = 0, dirs_changed = 0, dirs_unmodified = 0;
+  uint64_t data_blobs = 0, tree_blobs = 0;
+  uint64_t data_added = 0, data_added_packed = 0;
+  uint64_t total_files_processed = 0, total_bytes_processed = 0;
+};
+
+struct Snapshot {
+  gojson::Timestamp time;
+  std::optional<Id> parent;
+  Id tree;
+  std::vector<std::string> paths;
+  std::string hostname, username;
+  uint32_t uid = 0, gid = 0;
+  std::vector<std::string> excludes, tags;
+  std::optional<Id> original;
+  std::string program_version;
+  std::optional<SnapshotSummary> summary;
+
+  Id id;  // not stored in the file: the SHA-256 of the stored file
+
+  [[nodiscard]] bool HasTag(std::string_view tag) const;
+};
+
+[[nodiscard]] std::string EncodeSnapshot(const Snapshot& s);
+[[nodiscard]] Result<Snapshot> DecodeSnapshot(std::string_view json);
+
+}  // namespace hort

@@ -1,0 +1,242 @@
+#include "format/tree.h"
+
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "util/hex.h"
+
+namespace hort {
+
+uint32_t GoModeFromPosix(uint32_t st_mode) {
+  uint32_t m = st_mode & gomode::kPerm;
+  switch (st_mode & S_IFMT) {
+    case S_IFDIR: m |= gomode::kDir; break;
+    case S_IFLNK: m |= gomode::kSymlink; break;
+    case S_IFBLK: m |= gomode::kDevice; break;
+    case S_IFCHR: m |= gomode::kDevice | gomode::kCharDevice; break;
+    case S_IFIFO: m |= gomode::kNamedPipe; break;
+    case S_IFSOCK: m |= gomode::kSocket; break;
+    case S_IFREG: break;
+    default: m |= gomode::kIrregular; break;
+  }
+  if (st_mode & S_ISUID) m |= gomode::kSetuid;
+  if (st_mode & S_ISGID) m |= gomode::kSetgid;
+  if (st_mode & S_ISVTX) m |= gomode::kSticky;
+  return m;
+}
+
+uint32_t PosixPermFromGoMode(uint32_t go_mode) {
+  uint32_t m = go_mode & gomode::kPerm;
+  if (go_mode & gomode::kSetuid) m |= S_ISUID;
+  if (go_mode & gomode::kSetgid) m |= S_ISGID;
+  if (go_mode & gomode::kSticky) m |= S_ISVTX;
+  return m;
+}
+
+namespace {
+
+void Key(std::string* out, const char* key) {
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
+}
+
+void UInt(std::string* out, const char* key, uint64_t v) {
+  Key(out, key);
+  out->append(std::to_string(v));
+  out->push_back(',');
+}
+
+void Str(std::string* out, const char* key, std::string_view v) {
+  Key(out, key);
+  gojson::AppendString(out, v);
+  out->push_back(',');
+}
+
+void Time(std::string* out, const char* key, const gojson::Timestamp& t) {
+  Key(out, key);
+  out->push_back('"');
+  out->append(gojson::FormatRfc3339Nano(t));
+  out->append("\",");
+}
+
+}  // namespace
+
+void EncodeNode(const Node& n, std::string* out) {
+  out->push_back('{');
+  Str(out, "name", gojson::QuoteInner(n.name));
+  Str(out, "type", n.type);
+  if (n.mode) UInt(out, "mode", n.mode);
+  Time(out, "mtime", n.mtime);
+  Time(out, "atime", n.atime);
+  Time(out, "ctime", n.ctime);
+  UInt(out, "uid", n.uid);
+  UInt(out, "gid", n.gid);
+  if (!n.user.empty()) Str(out, "user", n.user);
+  if (!n.group.empty()) Str(out, "group", n.group);
+  if (n.inode) UInt(out, "inode", n.inode);
+  if (n.device_id) UInt(out, "device_id", n.device_id);
+  if (n.size) UInt(out, "size", n.size);
+  if (n.links) UInt(out, "links", n.links);
+  if (!n.linktarget.empty()) {
+    Str(out, "linktarget", n.linktarget);
+    // Like restic >= 0.17: keep non-UTF-8 targets exactly (JSON alone would lose them).
+    if (!gojson::IsValidUtf8(n.linktarget)) {
+      Str(out, "linktarget_raw", Base64Encode(AsBytes(n.linktarget)));
+    }
+  }
+  if (!n.xattrs.empty()) {
+    Key(out, "extended_attributes");
+    out->push_back('[');
+    for (size_t i = 0; i < n.xattrs.size(); ++i) {
+      if (i) out->push_back(',');
+      out->append("{\"name\":");
+      gojson::AppendString(out, n.xattrs[i].name);
+      out->append(",\"value\":\"");
+      out->append(Base64Encode(AsBytes(n.xattrs[i].value)));
+      out->append("\"}");
+    }
+    out->append("],");
+  }
+  if (!n.generic_attributes_json.empty()) {
+    Key(out, "generic_attributes");
+    out->append(n.generic_attributes_json);
+    out->push_back(',');
+  }
+  if (n.device) UInt(out, "device", n.device);
+  Key(out, "content");
+  if (n.IsFile()) {
+    out->push_back('[');
+    for (size_t i = 0; i < n.content.size(); ++i) {
+      if (i) out->push_back(',');
+      out->push_back('"');
+      out->append(n.content[i].Hex());
+      out->push_back('"');
+    }
+    out->push_back(']');
+  } else {
+    out->append("null");
+  }
+  if (n.subtree) {
+    out->append(",\"subtree\":\"");
+    out->append(n.subtree->Hex());
+    out->push_back('"');
+  }
+  if (!n.error.empty()) {
+    out->push_back(',');
+    Key(out, "error");
+    gojson::AppendString(out, n.error);
+  }
+  out->push_back('}');
+}
+
+std::string EncodeTree(const std::vector<Node>& nodes) {
+  std::string out = "{\"nodes\":[";
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (i) out.push_back(',');
+    EncodeNode(nodes[i], &out);
+  }
+  out.append("]}\n");
+  return out;
+}
+
+namespace {
+
+Status ParseTime(const nlohmann::json& j, const char* key, gojson::Timestamp* t) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return Status::Ok();
+  if (!it->is_string()) return Status(Code::kCorruption, std::string("tree: bad ") + key);
+  HORT_ASSIGN_OR_RETURN(*t, gojson::ParseRfc3339(it->get<std::string>()));
+  return Status::Ok();
+}
+
+template <typename T>
+T Get(const nlohmann::json& j, const char* key, T fallback) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  return it->get<T>();
+}
+
+Result<Id> ParseId(const nlohmann::json& j) {
+  if (!j.is_string()) return Status(Code::kCorruption, "tree: ID is not a string");
+  auto id = Id::Parse(j.get<std::string>());
+  if (!id) return Status(Code::kCorruption, "tree: invalid ID");
+  return *id;
+}
+
+Result<Node> DecodeNode(const nlohmann::json& j) {
+  Node n;
+  HORT_ASSIGN_OR_RETURN(n.name, gojson::UnquoteInner(Get<std::string>(j, "name", "")));
+  n.type = Get<std::string>(j, "type", "");
+  n.mode = Get<uint32_t>(j, "mode", 0);
+  HORT_RETURN_IF_ERROR(ParseTime(j, "mtime", &n.mtime));
+  HORT_RETURN_IF_ERROR(ParseTime(j, "atime", &n.atime));
+  HORT_RETURN_IF_ERROR(ParseTime(j, "ctime", &n.ctime));
+  n.uid = Get<uint32_t>(j, "uid", 0);
+  n.gid = Get<uint32_t>(j, "gid", 0);
+  n.user = Get<std::string>(j, "user", "");
+  n.group = Get<std::string>(j, "group", "");
+  n.inode = Get<uint64_t>(j, "inode", 0);
+  n.device_id = Get<uint64_t>(j, "device_id", 0);
+  n.size = Get<uint64_t>(j, "size", 0);
+  n.links = Get<uint64_t>(j, "links", 0);
+  n.linktarget = Get<std::string>(j, "linktarget", "");
+  if (auto raw = j.find("linktarget_raw"); raw != j.end() && raw->is_string()) {
+    auto bytes = Base64Decode(raw->get<std::string>());
+    if (!bytes) return Status(Code::kCorruption, "tree: bad linktarget_raw");
+    n.linktarget.assign(AsChars(*bytes));
+  }
+  if (auto xa = j.find("extended_attributes"); xa != j.end() && xa->is_array()) {
+    for (const auto& a : *xa) {
+      std::string value64 = Get<std::string>(a, "value", "");
+      auto value = Base64Decode(value64);
+      if (!value) return Status(Code::kCorruption, "tree: bad xattr value");
+      n.xattrs.push_back({Get<std::string>(a, "name", ""), std::string(AsChars(*value))});
+    }
+  }
+  if (auto ga = j.find("generic_attributes"); ga != j.end() && !ga->is_null()) {
+    n.generic_attributes_json = ga->dump();
+  }
+  n.device = Get<uint64_t>(j, "device", 0);
+  if (auto c = j.find("content"); c != j.end() && c->is_array()) {
+    n.content.reserve(c->size());
+    for (const auto& id : *c) {
+      HORT_ASSIGN_OR_RETURN(Id parsed, ParseId(id));
+      n.content.push_back(parsed);
+    }
+  }
+  if (auto st = j.find("subtree"); st != j.end() && !st->is_null()) {
+    HORT_ASSIGN_OR_RETURN(Id parsed, ParseId(*st));
+    n.subtree = parsed;
+  }
+  n.error = Get<std::string>(j, "error", "");
+  return n;
+}
+
+}  // namespace
+
+Result<std::vector<Node>> DecodeTree(std::string_view json) {
+  try {
+    auto j = nlohmann::json::parse(json);
+    std::vector<Node> nodes;
+    auto it = j.find("nodes");
+    if (it == j.end() || it->is_null()) return nodes;
+    if (!it->is_array()) return Status(Code::kCorruption, "tree: nodes is not an array");
+    nodes.reserve(it->size());
+    for (const auto& nj : *it) {
+      HORT_ASSIGN_OR_RETURN(Node n, DecodeNode(nj));
+      nodes.push_back(std::move(n));
+    }
+    return nodes;
+  } catch (const std::exception& e) {
+    return Status(Code::kCorruption, std::string("tree: ") + e.what());
+  }
+}
+
+bool IsUnsafeNodeName(std::string_view name) {
+  return name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
+         name.find('\0') != std::string_view::npos;
+}
+
+}  // namespace hort

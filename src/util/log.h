@@ -1,0 +1,16 @@
+// Minimal leveled logging to stderr. Never pass secrets to it.
+#pragma once
+
+#include <string_view>
+
+namespace hort {
+
+enum class LogLevel { kQuiet = 0, kNormal = 1, kVerbose = 2, kDebug = 3 };
+
+void SetLogLevel(LogLevel level);
+[[nodiscard]] LogLevel GetLogLevel();
+void LogWarning(std::string_view message);
+void LogInfo(std::string_view message);     // shown unless --quiet
+void LogVerbose(std::string_view message);  // shown with --verbose
+
+}  // namespace hort

@@ -1,0 +1,38 @@
+#include "util/status.h"
+
+#include <cstring>
+
+namespace hort {
+
+const char* CodeName(Code code) {
+  switch (code) {
+    case Code::kOk: return "ok";
+    case Code::kInvalidArgument: return "invalid argument";
+    case Code::kNotFound: return "not found";
+    case Code::kAlreadyExists: return "already exists";
+    case Code::kCorruption: return "corruption";
+    case Code::kIo: return "I/O error";
+    case Code::kWrongPassword: return "wrong password";
+    case Code::kNoRepository: return "no repository";
+    case Code::kLocked: return "locked";
+    case Code::kCancelled: return "cancelled";
+    case Code::kUnsupported: return "unsupported";
+    case Code::kInternal: return "internal error";
+    case Code::kPartial: return "partial";
+  }
+  return "unknown";
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "ok";
+  return message_;
+}
+
+Status ErrnoStatus(const std::string& what, int err) {
+  Code code = Code::kIo;
+  if (err == ENOENT || err == ENOTDIR) code = Code::kNotFound;
+  if (err == EEXIST) code = Code::kAlreadyExists;
+  return Status(code, what + ": " + std::strerror(err));
+}
+
+}  // namespace hort

@@ -1,0 +1,47 @@
+// Stage timers: every pipeline stage accumulates its wall time here so that
+// `--verbose` can print where a backup or restore spent its time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace hort {
+
+class StageTimes {
+ public:
+  void Add(const std::string& stage, std::chrono::nanoseconds d) {
+    std::lock_guard lock(mu_);
+    times_[stage] += d;
+  }
+  [[nodiscard]] std::map<std::string, std::chrono::nanoseconds> Snapshot() const {
+    std::lock_guard lock(mu_);
+    return times_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::chrono::nanoseconds> times_;
+};
+
+// Adds the scope's duration to `times` under `stage` (no-op when times is null).
+class ScopedStageTimer {
+ public:
+  ScopedStageTimer(StageTimes* times, std::string stage)
+      : times_(times), stage_(std::move(stage)), start_(std::chrono::steady_clock::now()) {}
+  ~ScopedStageTimer() {
+    if (times_) times_->Add(stage_, std::chrono::steady_clock::now() - start_);
+  }
+  ScopedStageTimer(const ScopedStageTimer&) = delete;
+  ScopedStageTimer& operator=(const ScopedStageTimer&) = delete;
+
+ private:
+  StageTimes* times_;
+  std::string stage_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace hort

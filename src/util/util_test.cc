@@ -1,0 +1,57 @@
+#include <gtest/gtest.h>
+
+#include "util/bounded_queue.h"
+#include "util/hex.h"
+#include "util/status.h"
+
+namespace hort {
+namespace {
+
+TEST(Hex, RoundTrip) {
+  std::vector<uint8_t> data = {0x00, 0xab, 0xff, 0x10};
+  EXPECT_EQ(HexEncode(data), "00abff10");
+  EXPECT_EQ(*HexDecode("00ABff10"), data);
+  EXPECT_FALSE(HexDecode("abc").has_value());
+  EXPECT_FALSE(HexDecode("zz").has_value());
+}
+
+TEST(Base64, KnownValues) {
+  EXPECT_EQ(Base64Encode(AsBytes("bar")), "YmFy");
+  EXPECT_EQ(Base64Encode(AsBytes("ba")), "YmE=");
+  auto d = Base64Decode("YmE=");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(std::string(AsChars(*d)), "ba");
+  EXPECT_EQ(Base64Decode("").value().size(), 0u);
+  EXPECT_FALSE(Base64Decode("Ym").has_value());
+}
+
+Result<int> Half(int x) {
+  if (x % 2) return Status(Code::kInvalidArgument, "odd");
+  return x / 2;
+}
+
+Status UseHalf(int x, int* out) {
+  HORT_ASSIGN_OR_RETURN(*out, Half(x));
+  return Status::Ok();
+}
+
+TEST(Status, ResultPropagates) {
+  int v = 0;
+  EXPECT_TRUE(UseHalf(4, &v).ok());
+  EXPECT_EQ(v, 2);
+  Status s = UseHalf(3, &v);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.Annotate("ctx").message(), "ctx: odd");
+}
+
+TEST(BoundedQueue, DrainsAfterClose) {
+  BoundedQueue<int> q(2);
+  EXPECT_TRUE(q.Push(1));
+  q.Close();
+  EXPECT_EQ(q.Pop(), 1);
+  EXPECT_FALSE(q.Pop().has_value());
+  EXPECT_FALSE(q.Push(2));
+}
+
+}  // namespace
+}  // namespace hort
