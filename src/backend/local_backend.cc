@@ -1,0 +1,207 @@
+// The local backend: restic's directory layout, durable writes
+// (temp file → fsync → rename → fsync dir → read-only).
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <string>
+
+#include "backend/backend.h"
+#include "crypto/crypto.h"
+#include "util/hex.h"
+
+namespace hort {
+namespace {
+
+Status WriteAll(int fd, std::span<const uint8_t> data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write " + path, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + dir, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  // Some filesystems do not support fsync on directories.
+  if (rc != 0 && err != EINVAL && err != ENOTSUP) return ErrnoStatus("fsync " + dir, err);
+  return Status::Ok();
+}
+
+class LocalBackend final : public Backend {
+ public:
+  explicit LocalBackend(std::string root) : root_(std::move(root)) {
+    while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  }
+
+  std::string Location() const override { return root_; }
+
+  Status Create() override {
+    struct stat st;
+    if (::stat((root_ + "/config").c_str(), &st) == 0) {
+      return Status(Code::kAlreadyExists, "repository at " + root_ + " already exists (config file found)");
+    }
+    HORT_RETURN_IF_ERROR(MkdirAll(root_));
+    for (const char* d : {"keys", "snapshots", "index", "locks", "data"}) {
+      HORT_RETURN_IF_ERROR(Mkdir(root_ + "/" + d));
+    }
+    for (int i = 0; i < 256; ++i) {
+      char sub[8];
+      std::snprintf(sub, sizeof(sub), "%02x", i);
+      HORT_RETURN_IF_ERROR(Mkdir(root_ + "/data/" + sub));
+    }
+    return Status::Ok();
+  }
+
+  Status Save(const Handle& h, std::span<const uint8_t> data) override {
+    std::string path = PathOf(h);
+    std::string dir = path.substr(0, path.rfind('/'));
+    uint8_t rnd[8];
+    crypto::RandomBytes(rnd);
+    std::string tmp = dir + "/.hort-tmp-" + HexEncode(rnd);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT) {
+      // data/XX may be missing in repositories created by other tools.
+      HORT_RETURN_IF_ERROR(MkdirAll(dir));
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    }
+    if (fd < 0) return ErrnoStatus("create " + tmp, errno);
+    Status st = WriteAll(fd, data, tmp);
+    if (st.ok() && ::fsync(fd) != 0) st = ErrnoStatus("fsync " + tmp, errno);
+    if (st.ok() && ::fchmod(fd, 0400) != 0) st = ErrnoStatus("chmod " + tmp, errno);
+    ::close(fd);
+    if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoStatus("rename " + path, errno);
+    if (!st.ok()) {
+      ::unlink(tmp.c_str());
+      return st;
+    }
+    return SyncDir(dir);
+  }
+
+  Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
+    std::string path = PathOf(h);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open " + path, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus("stat " + path, err);
+    }
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (offset > size) {
+      ::close(fd);
+      return Status(Code::kCorruption, path + ": read beyond end of file");
+    }
+    uint64_t want = length == 0 ? size - offset : length;
+    if (offset + want > size) {
+      ::close(fd);
+      return Status(Code::kCorruption, path + ": file is shorter than expected (truncated?)");
+    }
+    std::vector<uint8_t> buf(want);
+    size_t done = 0;
+    while (done < want) {
+      ssize_t n = ::pread(fd, buf.data() + done, want - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        int err = n < 0 ? errno : EIO;
+        ::close(fd);
+        return ErrnoStatus("read " + path, err);
+      }
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    return buf;
+  }
+
+  Result<uint64_t> Stat(const Handle& h) override {
+    struct stat st;
+    std::string path = PathOf(h);
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat " + path, errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) override {
+    std::string dir = root_ + "/" + FileTypeDir(type);
+    if (type == FileType::kPack) {
+      DIR* d = ::opendir(dir.c_str());
+      if (!d) return ErrnoStatus("open " + dir, errno);
+      std::vector<std::string> subs;
+      while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n.size() == 2 && n != "..") subs.push_back(n);
+      }
+      ::closedir(d);
+      for (const auto& s : subs) HORT_RETURN_IF_ERROR(ListDir(dir + "/" + s, fn));
+      return Status::Ok();
+    }
+    return ListDir(dir, fn);
+  }
+
+  Status Remove(const Handle& h) override {
+    std::string path = PathOf(h);
+    if (::unlink(path.c_str()) != 0) return ErrnoStatus("remove " + path, errno);
+    return Status::Ok();
+  }
+
+ private:
+  std::string PathOf(const Handle& h) const {
+    if (h.type == FileType::kConfig) return root_ + "/config";
+    if (h.type == FileType::kPack) return root_ + "/data/" + h.name.substr(0, 2) + "/" + h.name;
+    return root_ + "/" + FileTypeDir(h.type) + "/" + h.name;
+  }
+
+  static Status Mkdir(const std::string& path) {
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + path, errno);
+    return Status::Ok();
+  }
+
+  static Status MkdirAll(const std::string& path) {
+    for (size_t pos = 1; pos != std::string::npos;) {
+      pos = path.find('/', pos + 1);
+      HORT_RETURN_IF_ERROR(Mkdir(path.substr(0, pos)));
+    }
+    return Status::Ok();
+  }
+
+  static Status ListDir(const std::string& dir, const std::function<void(const std::string&, uint64_t)>& fn) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) {
+      if (errno == ENOENT) return Status::Ok();
+      return ErrnoStatus("open " + dir, errno);
+    }
+    std::vector<std::pair<std::string, uint64_t>> entries;
+    while (dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name.empty() || name[0] == '.') continue;  // also skips our temp files
+      struct stat st;
+      if (::stat((dir + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      entries.emplace_back(name, static_cast<uint64_t>(st.st_size));
+    }
+    ::closedir(d);
+    for (const auto& [name, size] : entries) fn(name, size);
+    return Status::Ok();
+  }
+
+  std::string root_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> NewLocalBackend(const std::string& path) {
+  return std::make_unique<LocalBackend>(path);
+}
+
+}  // namespace hort

@@ -1,0 +1,58 @@
+#include "repository/compress.h"
+
+#include <zstd.h>
+
+namespace hort {
+namespace {
+struct Contexts {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  ~Contexts() {
+    ZSTD_freeCCtx(c);
+    ZSTD_freeDCtx(d);
+  }
+};
+Contexts& ThreadContexts() {
+  thread_local Contexts ctx;
+  return ctx;
+}
+}  // namespace
+
+std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode mode) {
+  int level = mode == CompressionMode::kMax ? 19 : 3;
+  std::vector<uint8_t> out(ZSTD_compressBound(data.size()));
+  size_t n = ZSTD_compressCCtx(ThreadContexts().c, out.data(), out.size(), data.data(), data.size(), level);
+  if (ZSTD_isError(n)) std::abort();  // cannot fail with a bound-sized buffer
+  out.resize(n);
+  return out;
+}
+
+Result<std::vector<uint8_t>> ZstdDecompress(std::span<const uint8_t> data, size_t expected_size) {
+  unsigned long long frame = ZSTD_getFrameContentSize(data.data(), data.size());
+  if (frame == ZSTD_CONTENTSIZE_ERROR) return Status(Code::kCorruption, "not a zstd frame");
+  ZSTD_DCtx* dctx = ThreadContexts().d;
+  if (expected_size == 0 && frame != ZSTD_CONTENTSIZE_UNKNOWN) expected_size = frame;
+  if (expected_size > 0) {
+    std::vector<uint8_t> out(expected_size);
+    size_t n = ZSTD_decompressDCtx(dctx, out.data(), out.size(), data.data(), data.size());
+    if (ZSTD_isError(n)) return Status(Code::kCorruption, std::string("zstd: ") + ZSTD_getErrorName(n));
+    if (n != expected_size) return Status(Code::kCorruption, "zstd: decompressed size mismatch");
+    return out;
+  }
+  // Unknown size: stream.
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+  std::vector<uint8_t> out;
+  ZSTD_inBuffer in{data.data(), data.size(), 0};
+  std::vector<uint8_t> chunk(ZSTD_DStreamOutSize());
+  size_t ret = 1;
+  while (in.pos < in.size || ret != 0) {
+    ZSTD_outBuffer ob{chunk.data(), chunk.size(), 0};
+    ret = ZSTD_decompressStream(dctx, &ob, &in);
+    if (ZSTD_isError(ret)) return Status(Code::kCorruption, std::string("zstd: ") + ZSTD_getErrorName(ret));
+    out.insert(out.end(), chunk.begin(), chunk.begin() + static_cast<long>(ob.pos));
+    if (in.pos == in.size && ob.pos == 0 && ret != 0) return Status(Code::kCorruption, "zstd: truncated frame");
+  }
+  return out;
+}
+
+}  // namespace hort

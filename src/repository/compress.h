@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "util/status.h"
+
+namespace hort {
+
+enum class CompressionMode { kAuto, kOff, kMax };
+
+// zstd; level follows restic's modes (auto = fast default, max = best).
+[[nodiscard]] std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode mode);
+// `expected_size` may be 0 when unknown (then the frame header or streaming decides).
+[[nodiscard]] Result<std::vector<uint8_t>> ZstdDecompress(std::span<const uint8_t> data,
+                                                          size_t expected_size = 0);
+
+}  // namespace hort

@@ -1,0 +1,51 @@
+// The in-memory index of every blob in the repository: blob ID → pack,
+// offset and lengths. Fixed-size entries in one flat hash map; pack IDs are
+// interned so an entry costs 56 bytes plus the map's slack.
+#pragma once
+
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "format/id.h"
+#include "format/repo_files.h"
+
+namespace hort {
+
+struct BlobLocation {
+  Id pack;
+  BlobType type = BlobType::kData;
+  uint32_t offset = 0;
+  uint32_t length = 0;
+  uint32_t uncompressed_length = 0;
+  [[nodiscard]] uint32_t PlainLength() const;  // size of the blob's plaintext
+};
+
+class MasterIndex {
+ public:
+  void AddPack(const Id& pack, const std::vector<IndexBlob>& blobs);
+  [[nodiscard]] std::optional<BlobLocation> Lookup(const Id& id, BlobType type) const;
+  [[nodiscard]] bool Has(const Id& id, BlobType type) const { return Lookup(id, type).has_value(); }
+  [[nodiscard]] size_t BlobCount() const;
+  [[nodiscard]] std::vector<Id> Packs() const;
+  // Every blob entry grouped per pack (duplicates across packs included).
+  [[nodiscard]] std::unordered_map<Id, std::vector<IndexBlob>, IdHash> BlobsByPack() const;
+
+ private:
+  struct Entry {
+    uint32_t pack;
+    uint32_t offset;
+    uint32_t length;
+    uint32_t uncompressed_length;
+    BlobType type;
+  };
+  mutable std::shared_mutex mu_;
+  std::vector<Id> packs_;
+  std::unordered_map<Id, uint32_t, IdHash> pack_numbers_;
+  std::unordered_map<Id, Entry, IdHash> blobs_;
+  // Entries that duplicate a blob already indexed (kept so check can see them).
+  std::vector<std::pair<Id, Entry>> duplicates_;
+};
+
+}  // namespace hort

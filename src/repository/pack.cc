@@ -1,0 +1,83 @@
+#include "repository/pack.h"
+
+#include <cstring>
+
+#include "repository/compress.h"
+
+namespace hort {
+namespace {
+void PutU32(std::vector<uint8_t>* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+uint32_t GetU32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
+         static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
+}
+}  // namespace
+
+std::vector<uint8_t> EncodePackHeader(const std::vector<PackEntry>& entries, const crypto::Key& key) {
+  std::vector<uint8_t> plain;
+  plain.reserve(entries.size() * 41);
+  for (const PackEntry& e : entries) {
+    uint8_t type = static_cast<uint8_t>(e.type) + (e.uncompressed_length ? 2 : 0);
+    plain.push_back(type);
+    PutU32(&plain, e.length);
+    if (e.uncompressed_length) PutU32(&plain, e.uncompressed_length);
+    plain.insert(plain.end(), e.id.bytes.begin(), e.id.bytes.end());
+  }
+  std::vector<uint8_t> out;
+  key.Encrypt(plain, &out);
+  PutU32(&out, static_cast<uint32_t>(out.size()));
+  return out;
+}
+
+Result<std::vector<PackEntry>> DecodePackHeader(std::span<const uint8_t> tail, uint64_t pack_size,
+                                                const crypto::Key& key) {
+  if (tail.size() < 4 || pack_size < 4) return Status(Code::kCorruption, "pack too short");
+  uint32_t header_len = GetU32(tail.data() + tail.size() - 4);
+  if (header_len < crypto::kOverhead || header_len + 4ull > pack_size) {
+    return Status(Code::kCorruption, "pack header length is invalid");
+  }
+  if (header_len + 4ull > tail.size()) return Status(Code::kInternal, "pack tail too short for header");
+  auto enc = tail.subspan(tail.size() - 4 - header_len, header_len);
+  std::vector<uint8_t> plain;
+  HORT_RETURN_IF_ERROR(key.DecryptInto(enc, &plain).Annotate("pack header"));
+  std::vector<PackEntry> entries;
+  uint64_t offset = 0;
+  size_t pos = 0;
+  while (pos < plain.size()) {
+    uint8_t type = plain[pos];
+    size_t need = type >= 2 ? 41 : 37;
+    if (type > 3 || pos + need > plain.size()) return Status(Code::kCorruption, "pack header entry is invalid");
+    PackEntry e;
+    e.type = static_cast<BlobType>(type & 1);
+    e.length = GetU32(&plain[pos + 1]);
+    size_t id_at = pos + 5;
+    if (type >= 2) {
+      e.uncompressed_length = GetU32(&plain[pos + 5]);
+      id_at += 4;
+    }
+    std::memcpy(e.id.bytes.data(), &plain[id_at], 32);
+    e.offset = static_cast<uint32_t>(offset);
+    offset += e.length;
+    entries.push_back(e);
+    pos += need;
+  }
+  if (offset + header_len + 4 != pack_size) {
+    return Status(Code::kCorruption, "pack size does not match its header");
+  }
+  return entries;
+}
+
+Result<std::vector<uint8_t>> OpenBlob(std::span<const uint8_t> stored, const PackEntry& e,
+                                      const crypto::Key& key) {
+  std::vector<uint8_t> plain;
+  HORT_RETURN_IF_ERROR(key.DecryptInto(stored, &plain));
+  if (e.uncompressed_length) {
+    HORT_ASSIGN_OR_RETURN(plain, ZstdDecompress(plain, e.uncompressed_length));
+  }
+  if (Id::Hash(plain) != e.id) return Status(Code::kCorruption, "blob content does not match its ID");
+  return plain;
+}
+
+}  // namespace hort

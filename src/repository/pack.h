@@ -1,0 +1,38 @@
+// Pack files: encrypted blobs back to back, then the encrypted header, then
+// the header's length (uint32 little endian). Header entries:
+//   type 0/1 (data/tree):            type(1) len(4) id(32)
+//   type 2/3 (compressed data/tree): type(1) len(4) uncompressed_len(4) id(32)
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "crypto/crypto.h"
+#include "format/repo_files.h"
+#include "util/status.h"
+
+namespace hort {
+
+struct PackEntry {
+  Id id;
+  BlobType type = BlobType::kData;
+  uint32_t offset = 0;
+  uint32_t length = 0;
+  uint32_t uncompressed_length = 0;  // 0 = not compressed
+};
+
+// Builds the encrypted header + length trailer for `entries`.
+[[nodiscard]] std::vector<uint8_t> EncodePackHeader(const std::vector<PackEntry>& entries,
+                                                    const crypto::Key& key);
+
+// Parses the trailer of a complete pack (or its tail of at least header size + 4 bytes).
+// `pack_size` is the full size; `tail` holds the last tail.size() bytes.
+[[nodiscard]] Result<std::vector<PackEntry>> DecodePackHeader(std::span<const uint8_t> tail,
+                                                              uint64_t pack_size, const crypto::Key& key);
+
+// Decrypts (and decompresses) one blob read from a pack and verifies its ID.
+[[nodiscard]] Result<std::vector<uint8_t>> OpenBlob(std::span<const uint8_t> stored, const PackEntry& e,
+                                                    const crypto::Key& key);
+
+}  // namespace hort

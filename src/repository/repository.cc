@@ -1,0 +1,342 @@
+#include "repository/repository.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "util/hex.h"
+
+namespace hort {
+namespace {
+
+constexpr size_t kPackTargetSize = 16u << 20;
+constexpr size_t kIndexMaxBlobs = 50000;  // restic's limit per index file
+
+std::string Hostname() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof(buf) - 1);
+  return buf;
+}
+
+std::string Username() {
+  if (passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
+  return "";
+}
+
+Result<crypto::Key> KeyFromJson(const MasterKeyJson& m) {
+  crypto::Key k;
+  std::copy(m.encrypt.begin(), m.encrypt.end(), k.encrypt.begin());
+  std::copy(m.mac_k.begin(), m.mac_k.end(), k.mac_k.begin());
+  std::copy(m.mac_r.begin(), m.mac_r.end(), k.mac_r.begin());
+  if (!k.Valid()) return Status(Code::kCorruption, "master key is all zero");
+  return k;
+}
+
+}  // namespace
+
+Repository::~Repository() = default;
+
+Status SaveNewKey(Backend& backend, const crypto::Key& master, const std::string& password,
+                  const crypto::ScryptParams& params, Id* key_id) {
+  KeyFile kf;
+  kf.created = gojson::Now();
+  kf.username = Username();
+  kf.hostname = Hostname();
+  kf.n = params.n;
+  kf.r = params.r;
+  kf.p = params.p;
+  kf.salt.resize(64);
+  crypto::RandomBytes(kf.salt);
+  HORT_ASSIGN_OR_RETURN(auto derived, crypto::Scrypt(password, kf.salt, params, 64));
+  crypto::Key user = crypto::Key::FromKdfOutput(derived);
+  MasterKeyJson mj{{master.mac_k.begin(), master.mac_k.end()},
+                   {master.mac_r.begin(), master.mac_r.end()},
+                   {master.encrypt.begin(), master.encrypt.end()}};
+  kf.data = user.Encrypt(AsBytes(EncodeMasterKey(mj)));
+  std::string text = EncodeKeyFile(kf);
+  *key_id = Id::Hash(AsBytes(text));
+  return backend.Save({FileType::kKey, key_id->Hex()}, AsBytes(text));
+}
+
+Result<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<Backend> backend,
+                                                     const std::string& password,
+                                                     const InitOptions& options) {
+  if (options.version != 1 && options.version != 2) {
+    return Status(Code::kInvalidArgument, "repository version must be 1 or 2");
+  }
+  RepoConfig cfg;
+  cfg.version = options.version;
+  std::array<uint8_t, 32> rid;
+  crypto::RandomBytes(rid);
+  cfg.id = HexEncode(rid);
+  cfg.chunker_polynomial = options.chunker_polynomial ? options.chunker_polynomial : chunker::RandomPolynomial();
+  if (!chunker::PolIrreducible(cfg.chunker_polynomial) || chunker::PolDeg(cfg.chunker_polynomial) != 53) {
+    return Status(Code::kInvalidArgument, "chunker polynomial is not an irreducible polynomial of degree 53");
+  }
+  HORT_RETURN_IF_ERROR(backend->Create());
+  std::unique_ptr<Repository> repo(new Repository(std::move(backend)));
+  repo->key_ = crypto::Key::Random();
+  crypto::ScryptParams params = options.kdf;
+  if (options.calibrate || params.n == 0) params = crypto::CalibrateScrypt(500);
+  HORT_RETURN_IF_ERROR(SaveNewKey(*repo->backend_, repo->key_, password, params, &repo->key_id_));
+  HORT_RETURN_IF_ERROR(repo->SetConfig(cfg));
+  auto enc = repo->key_.Encrypt(AsBytes(EncodeConfig(cfg)));
+  HORT_RETURN_IF_ERROR(repo->backend_->Save({FileType::kConfig, ""}, enc));
+  return repo;
+}
+
+Status Repository::SetConfig(RepoConfig cfg) {
+  if (cfg.version != 1 && cfg.version != 2) {
+    return Status(Code::kUnsupported, "repository format version " + std::to_string(cfg.version) + " is not supported");
+  }
+  if (chunker::PolDeg(cfg.chunker_polynomial) != 53 || !chunker::PolIrreducible(cfg.chunker_polynomial)) {
+    return Status(Code::kCorruption, "config: chunker polynomial is not irreducible");
+  }
+  config_ = std::move(cfg);
+  tables_ = std::make_shared<chunker::Tables>(config_.chunker_polynomial);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> backend,
+                                                     const std::string& password) {
+  auto cfg_stat = backend->Stat({FileType::kConfig, ""});
+  if (!cfg_stat.ok()) {
+    if (cfg_stat.status().code() == Code::kNotFound) {
+      return Status(Code::kNoRepository, "repository does not exist: unable to open config file at " +
+                                             backend->Location());
+    }
+    return cfg_stat.status();
+  }
+  std::vector<std::string> keys;
+  HORT_RETURN_IF_ERROR(backend->List(FileType::kKey, [&](const std::string& n, uint64_t) { keys.push_back(n); }));
+  std::unique_ptr<Repository> repo(new Repository(std::move(backend)));
+  bool opened = false;
+  for (const std::string& name : keys) {
+    auto raw = repo->backend_->Load({FileType::kKey, name});
+    if (!raw.ok()) continue;
+    auto kf = DecodeKeyFile(AsChars(*raw));
+    if (!kf.ok() || kf->kdf != "scrypt") continue;
+    auto derived = crypto::Scrypt(password, kf->salt, {kf->n, kf->r, kf->p}, 64);
+    if (!derived.ok()) continue;
+    auto plain = crypto::Key::FromKdfOutput(*derived).Decrypt(kf->data);
+    if (!plain.ok()) continue;  // wrong password for this key
+    auto mj = DecodeMasterKey(AsChars(*plain));
+    if (!mj.ok()) return mj.status().Annotate("key " + name.substr(0, 8));
+    HORT_ASSIGN_OR_RETURN(repo->key_, KeyFromJson(*mj));
+    repo->key_id_ = Id::Parse(name).value_or(Id{});
+    opened = true;
+    break;
+  }
+  if (!opened) {
+    if (keys.empty()) return Status(Code::kNoRepository, "repository has no keys: " + repo->backend_->Location());
+    return Status(Code::kWrongPassword, "wrong password or no key found");
+  }
+  HORT_ASSIGN_OR_RETURN(auto cfg_raw, repo->backend_->Load({FileType::kConfig, ""}));
+  HORT_ASSIGN_OR_RETURN(auto cfg_plain, repo->key_.Decrypt(cfg_raw));
+  std::string text(AsChars(cfg_plain));
+  if (!text.empty() && text[0] == 2) {  // tolerate a compressed config
+    HORT_ASSIGN_OR_RETURN(auto d, ZstdDecompress(std::span<const uint8_t>(cfg_plain).subspan(1)));
+    text.assign(AsChars(d));
+  }
+  HORT_ASSIGN_OR_RETURN(RepoConfig cfg, DecodeConfig(text));
+  HORT_RETURN_IF_ERROR(repo->SetConfig(cfg));
+  return repo;
+}
+
+Result<Id> Repository::SaveUnpacked(FileType type, std::string_view plaintext) {
+  std::vector<uint8_t> body;
+  if (config_.version >= 2 && type != FileType::kConfig) {
+    body.push_back(2);
+    auto z = ZstdCompress(AsBytes(plaintext), CompressionMode::kAuto);
+    body.insert(body.end(), z.begin(), z.end());
+  } else {
+    body.assign(plaintext.begin(), plaintext.end());
+  }
+  auto stored = key_.Encrypt(body);
+  Id id = Id::Hash(stored);
+  HORT_RETURN_IF_ERROR(backend_->Save({type, id.Hex()}, stored));
+  return id;
+}
+
+Result<std::string> Repository::LoadUnpacked(FileType type, const std::string& name) {
+  HORT_ASSIGN_OR_RETURN(auto stored, backend_->Load({type, name}));
+  if (type != FileType::kConfig && Id::Hash(stored).Hex() != name) {
+    return Status(Code::kCorruption, std::string(FileTypeDir(type)) + "/" + name + ": content does not match its name");
+  }
+  std::vector<uint8_t> plain;
+  HORT_RETURN_IF_ERROR(key_.DecryptInto(stored, &plain).Annotate(std::string(FileTypeDir(type)) + "/" + name));
+  if (!plain.empty() && plain[0] == 2) {
+    HORT_ASSIGN_OR_RETURN(auto d, ZstdDecompress(std::span<const uint8_t>(plain).subspan(1)));
+    return std::string(AsChars(d));
+  }
+  return std::string(AsChars(plain));
+}
+
+Status Repository::LoadIndex() {
+  std::vector<std::string> names;
+  HORT_RETURN_IF_ERROR(backend_->List(FileType::kIndex, [&](const std::string& n, uint64_t) { names.push_back(n); }));
+  for (const std::string& name : names) {
+    HORT_ASSIGN_OR_RETURN(std::string text, LoadUnpacked(FileType::kIndex, name));
+    HORT_ASSIGN_OR_RETURN(IndexFile idx, DecodeIndex(text));
+    for (const IndexPack& p : idx.packs) index_.AddPack(p.id, p.blobs);
+  }
+  return Status::Ok();
+}
+
+Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext) {
+  {
+    std::lock_guard lock(pending_mu_);
+    if (index_.Has(id, type) || !pending_.insert(id).second) return false;
+  }
+  std::vector<uint8_t> stored;
+  uint32_t uncompressed = 0;
+  bool compress = config_.version >= 2 && (compression_ != CompressionMode::kOff || type == BlobType::kTree);
+  if (compress) {
+    auto z = ZstdCompress(plaintext, compression_ == CompressionMode::kMax ? CompressionMode::kMax : CompressionMode::kAuto);
+    uncompressed = static_cast<uint32_t>(plaintext.size());
+    stored.reserve(z.size() + crypto::kOverhead);
+    key_.Encrypt(z, &stored);
+  } else {
+    stored.reserve(plaintext.size() + crypto::kOverhead);
+    key_.Encrypt(plaintext, &stored);
+  }
+  (type == BlobType::kTree ? stats_.tree_blobs : stats_.data_blobs)++;
+  stats_.data_added += plaintext.size();
+  stats_.data_added_packed += stored.size();
+
+  Packer& p = packers_[static_cast<int>(type)];
+  std::vector<uint8_t> full_data;
+  std::vector<PackEntry> full_entries;
+  {
+    std::lock_guard lock(p.mu);
+    if (p.data.empty()) p.data.reserve(kPackTargetSize + (1 << 20));
+    PackEntry e{id, type, static_cast<uint32_t>(p.data.size()), static_cast<uint32_t>(stored.size()), uncompressed};
+    p.data.insert(p.data.end(), stored.begin(), stored.end());
+    p.entries.push_back(e);
+    if (p.data.size() >= kPackTargetSize) {
+      full_data.swap(p.data);
+      full_entries.swap(p.entries);
+    }
+  }
+  if (!full_entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(full_data), std::move(full_entries)));
+  return true;
+}
+
+Status Repository::FinishPack(std::vector<uint8_t> data, std::vector<PackEntry> entries) {
+  auto header = EncodePackHeader(entries, key_);
+  data.insert(data.end(), header.begin(), header.end());
+  Id pack_id = Id::Hash(data);
+  HORT_RETURN_IF_ERROR(backend_->Save({FileType::kPack, pack_id.Hex()}, data));
+  // Only now that the pack is stored may the index point at it.
+  IndexPack ip{pack_id, {}};
+  for (const PackEntry& e : entries) ip.blobs.push_back({e.id, e.type, e.offset, e.length, e.uncompressed_length});
+  index_.AddPack(pack_id, ip.blobs);
+  bool write_index = false;
+  {
+    std::lock_guard lock(pending_mu_);
+    for (const PackEntry& e : entries) pending_.erase(e.id);
+    unwritten_index_.push_back(std::move(ip));
+    size_t blobs = 0;
+    for (const auto& pk : unwritten_index_) blobs += pk.blobs.size();
+    write_index = blobs >= kIndexMaxBlobs;
+  }
+  if (write_index) return WriteIndex(false);
+  return Status::Ok();
+}
+
+Status Repository::WriteIndex(bool /*final*/) {
+  IndexFile idx;
+  {
+    std::lock_guard lock(pending_mu_);
+    idx.packs.swap(unwritten_index_);
+  }
+  if (idx.packs.empty()) return Status::Ok();
+  auto saved = SaveUnpacked(FileType::kIndex, EncodeIndex(idx));
+  return saved.status();
+}
+
+Status Repository::Flush() {
+  for (Packer& p : packers_) {
+    std::vector<uint8_t> data;
+    std::vector<PackEntry> entries;
+    {
+      std::lock_guard lock(p.mu);
+      data.swap(p.data);
+      entries.swap(p.entries);
+    }
+    if (!entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(data), std::move(entries)));
+  }
+  return WriteIndex(true);
+}
+
+Result<std::vector<PackEntry>> Repository::LoadPackHeader(const Id& pack, uint64_t size) {
+  Handle h{FileType::kPack, pack.Hex()};
+  if (size == 0) {
+    HORT_ASSIGN_OR_RETURN(size, backend_->Stat(h));
+  }
+  // Most headers fit in the last 16 KiB; read more only if needed.
+  uint64_t tail_len = std::min<uint64_t>(size, 16 * 1024);
+  HORT_ASSIGN_OR_RETURN(auto tail, backend_->Load(h, size - tail_len, tail_len));
+  if (tail.size() >= 4) {
+    uint32_t hl = static_cast<uint32_t>(tail[tail.size() - 4]) | static_cast<uint32_t>(tail[tail.size() - 3]) << 8 |
+                  static_cast<uint32_t>(tail[tail.size() - 2]) << 16 | static_cast<uint32_t>(tail[tail.size() - 1]) << 24;
+    if (hl + 4ull > tail_len && hl + 4ull <= size) {
+      tail_len = hl + 4ull;
+      HORT_ASSIGN_OR_RETURN(tail, backend_->Load(h, size - tail_len, tail_len));
+    }
+  }
+  return DecodePackHeader(tail, size, key_);
+}
+
+Result<std::vector<uint8_t>> Repository::LoadBlob(BlobType type, const Id& id) {
+  auto loc = index_.Lookup(id, type);
+  if (!loc) return Status(Code::kNotFound, std::string(BlobTypeName(type)) + " blob " + id.Short() + " not found in index");
+  HORT_ASSIGN_OR_RETURN(auto stored, backend_->Load({FileType::kPack, loc->pack.Hex()}, loc->offset, loc->length));
+  PackEntry e{id, type, loc->offset, loc->length, loc->uncompressed_length};
+  auto blob = OpenBlob(stored, e, key_);
+  if (!blob.ok()) return blob.status().Annotate("pack " + loc->pack.Short() + ", blob " + id.Short());
+  return blob;
+}
+
+Result<std::vector<Snapshot>> Repository::LoadSnapshots() {
+  std::vector<std::string> names;
+  HORT_RETURN_IF_ERROR(backend_->List(FileType::kSnapshot, [&](const std::string& n, uint64_t) { names.push_back(n); }));
+  std::vector<Snapshot> out;
+  for (const std::string& name : names) {
+    HORT_ASSIGN_OR_RETURN(std::string text, LoadUnpacked(FileType::kSnapshot, name));
+    HORT_ASSIGN_OR_RETURN(Snapshot s, DecodeSnapshot(text));
+    s.id = Id::Parse(name).value_or(Id{});
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
+    return std::tie(a.time.sec, a.time.nsec) < std::tie(b.time.sec, b.time.nsec);
+  });
+  return out;
+}
+
+Result<std::string> Repository::ResolvePrefix(FileType type, const std::string& prefix) {
+  if (prefix.empty()) return Status(Code::kInvalidArgument, "empty ID");
+  std::vector<std::string> matches;
+  HORT_RETURN_IF_ERROR(backend_->List(type, [&](const std::string& n, uint64_t) {
+    if (n.rfind(prefix, 0) == 0) matches.push_back(n);
+  }));
+  if (matches.empty()) return Status(Code::kNotFound, "no matching ID found for prefix \"" + prefix + "\"");
+  if (matches.size() > 1) return Status(Code::kInvalidArgument, "prefix \"" + prefix + "\" is ambiguous");
+  return matches[0];
+}
+
+Result<Snapshot> Repository::FindSnapshot(const std::string& ref) {
+  if (ref == "latest") {
+    HORT_ASSIGN_OR_RETURN(auto all, LoadSnapshots());
+    if (all.empty()) return Status(Code::kNotFound, "no snapshot found");
+    return all.back();
+  }
+  HORT_ASSIGN_OR_RETURN(std::string name, ResolvePrefix(FileType::kSnapshot, ref));
+  HORT_ASSIGN_OR_RETURN(std::string text, LoadUnpacked(FileType::kSnapshot, name));
+  HORT_ASSIGN_OR_RETURN(Snapshot s, DecodeSnapshot(text));
+  s.id = *Id::Parse(name);
+  return s;
+}
+
+}  // namespace hort

@@ -1,0 +1,106 @@
+// A restic-format repository: keys, config, encrypted files, the index and
+// blob storage. Thread-safe: blobs may be saved and loaded concurrently.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "backend/backend.h"
+#include "chunker/chunker.h"
+#include "crypto/crypto.h"
+#include "format/repo_files.h"
+#include "format/snapshot.h"
+#include "repository/compress.h"
+#include "repository/master_index.h"
+#include "repository/pack.h"
+
+namespace hort {
+
+struct InitOptions {
+  int version = 2;
+  uint64_t chunker_polynomial = 0;  // 0 = pick a random irreducible one
+  crypto::ScryptParams kdf{};       // n == 0 → calibrate
+  bool calibrate = true;
+};
+
+struct BlobStats {
+  std::atomic<uint64_t> data_blobs{0}, tree_blobs{0};
+  std::atomic<uint64_t> data_added{0};         // plaintext bytes of new blobs
+  std::atomic<uint64_t> data_added_packed{0};  // stored bytes of new blobs
+};
+
+class Repository {
+ public:
+  ~Repository();
+
+  [[nodiscard]] static Result<std::unique_ptr<Repository>> Init(std::unique_ptr<Backend> backend,
+                                                                const std::string& password,
+                                                                const InitOptions& options);
+  [[nodiscard]] static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<Backend> backend,
+                                                                const std::string& password);
+
+  [[nodiscard]] Backend& backend() { return *backend_; }
+  [[nodiscard]] const RepoConfig& config() const { return config_; }
+  [[nodiscard]] const crypto::Key& key() const { return key_; }
+  [[nodiscard]] const Id& key_id() const { return key_id_; }
+  [[nodiscard]] std::shared_ptr<const chunker::Tables> chunker_tables() const { return tables_; }
+  void set_compression(CompressionMode mode) { compression_ = mode; }
+
+  // Encrypted single files (snapshots, index, locks, config). v2 compresses
+  // everything but the config. IDs are SHA-256 of the stored bytes.
+  [[nodiscard]] Result<Id> SaveUnpacked(FileType type, std::string_view plaintext);
+  [[nodiscard]] Result<std::string> LoadUnpacked(FileType type, const std::string& name);
+
+  [[nodiscard]] Status LoadIndex();
+  [[nodiscard]] const MasterIndex& index() const { return index_; }
+
+  // Stores a blob unless the repository already has it. Returns true if it was new.
+  [[nodiscard]] Result<bool> SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext);
+  [[nodiscard]] Result<std::vector<uint8_t>> LoadBlob(BlobType type, const Id& id);
+  // Uploads partly filled packs and writes the index for everything saved.
+  [[nodiscard]] Status Flush();
+  [[nodiscard]] BlobStats& stats() { return stats_; }
+
+  [[nodiscard]] Result<std::vector<Snapshot>> LoadSnapshots();
+  // Resolves "latest", a full ID or a unique prefix.
+  [[nodiscard]] Result<Snapshot> FindSnapshot(const std::string& ref);
+  // Resolves a unique prefix among files of a type.
+  [[nodiscard]] Result<std::string> ResolvePrefix(FileType type, const std::string& prefix);
+
+  [[nodiscard]] Result<std::vector<PackEntry>> LoadPackHeader(const Id& pack, uint64_t size = 0);
+
+ private:
+  struct Packer {
+    std::mutex mu;
+    std::vector<uint8_t> data;
+    std::vector<PackEntry> entries;
+  };
+
+  explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  [[nodiscard]] Status SetConfig(RepoConfig cfg);
+  [[nodiscard]] Status FinishPack(std::vector<uint8_t> data, std::vector<PackEntry> entries);
+  [[nodiscard]] Status WriteIndex(bool final);
+
+  std::unique_ptr<Backend> backend_;
+  RepoConfig config_;
+  crypto::Key key_;
+  Id key_id_;
+  std::shared_ptr<const chunker::Tables> tables_;
+  CompressionMode compression_ = CompressionMode::kAuto;
+  MasterIndex index_;
+  Packer packers_[2];  // by BlobType
+
+  std::mutex pending_mu_;
+  std::unordered_set<Id, IdHash> pending_;  // blobs saved but not yet in the index
+  std::vector<IndexPack> unwritten_index_;  // packs uploaded since the last index file
+  BlobStats stats_;
+};
+
+[[nodiscard]] Status SaveNewKey(Backend& backend, const crypto::Key& master, const std::string& password,
+                                const crypto::ScryptParams& params, Id* key_id);
+
+}  // namespace hort
