@@ -13,6 +13,14 @@ namespace hort {
 
 class StageTimes {
  public:
+  StageTimes() = default;
+  StageTimes(const StageTimes& other) : times_(other.Snapshot()) {}
+  StageTimes& operator=(const StageTimes& other) {
+    auto copy = other.Snapshot();
+    std::lock_guard lock(mu_);
+    times_ = std::move(copy);
+    return *this;
+  }
   void Add(const std::string& stage, std::chrono::nanoseconds d) {
     std::lock_guard lock(mu_);
     times_[stage] += d;

@@ -1,0 +1,525 @@
+#include "archiver/archiver.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <chrono>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "archiver/file_saver.h"
+#include "archiver/fs_node.h"
+#include "util/hex.h"
+#include "util/thread_pool.h"
+
+extern char** environ;
+
+namespace hort {
+
+std::string AbsolutePath(const std::string& path) {
+  std::string full = path;
+  if (full.empty() || full[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof(cwd)) == nullptr) return path;
+    full = std::string(cwd) + "/" + path;
+  }
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= full.size()) {
+    size_t end = full.find('/', start);
+    if (end == std::string::npos) end = full.size();
+    std::string part = full.substr(start, end - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = end + 1;
+  }
+  std::string out;
+  for (const auto& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+namespace {
+
+// The tree of target paths and their parent directories, as restic nests them.
+struct VirtualDir {
+  std::map<std::string, VirtualDir> children;
+  std::string fs_path;
+  bool is_target = false;
+};
+
+std::vector<std::string> TargetComponents(const std::string& target) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= target.size()) {
+    size_t end = target.find('/', start);
+    if (end == std::string::npos) end = target.size();
+    std::string part = target.substr(start, end - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = end + 1;
+  }
+  return parts;
+}
+
+const Node* FindNode(const std::vector<Node>& nodes, const std::string& name) {
+  auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
+                             [](const Node& n, const std::string& key) { return n.name < key; });
+  return it != nodes.end() && it->name == name ? &*it : nullptr;
+}
+
+class Backup {
+ public:
+  Backup(Repository& repo, const BackupOptions& opt, BackupObserver* obs)
+      : repo_(repo), opt_(opt), obs_(obs), blob_pool_(std::max(2u, std::thread::hardware_concurrency())),
+        saver_(repo, opt.dry_run, blob_pool_, [this](const Status& s) { Fail(s); }) {}
+
+  Result<BackupResult> Run() {
+    auto start = std::chrono::steady_clock::now();
+    result_.summary.backup_start = gojson::Now();
+    {
+      ScopedStageTimer t(&result_.stage_times, "select parent");
+      HORT_RETURN_IF_ERROR(SelectParent());
+    }
+    {
+      ScopedStageTimer t(&result_.stage_times, "walk+read+chunk");
+      HORT_RETURN_IF_ERROR(opt_.from_stdin ? ReadStdin() : WalkTargets());
+    }
+    {
+      ScopedStageTimer t(&result_.stage_times, "wait for trees");
+      HORT_RETURN_IF_ERROR(WaitForRoot());
+    }
+    {
+      ScopedStageTimer t(&result_.stage_times, "flush packs+index");
+      if (!opt_.dry_run) HORT_RETURN_IF_ERROR(repo_.Flush());
+    }
+    {
+      ScopedStageTimer t(&result_.stage_times, "write snapshot");
+      HORT_RETURN_IF_ERROR(WriteSnapshot());
+    }
+    result_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return std::move(result_);
+  }
+
+ private:
+  struct DirJob {
+    std::string path;
+    std::vector<Node> nodes;
+    std::vector<char> drop;
+    std::atomic<int> pending{1};  // the walker's hold until listing is complete
+    DirJob* parent = nullptr;
+    size_t slot = 0;
+    std::optional<Id> old_tree;
+    bool existed_before = false;
+  };
+
+  Status SelectParent() {
+    std::string host = opt_.host;
+    if (host.empty()) {
+      char buf[256] = {};
+      ::gethostname(buf, sizeof(buf) - 1);
+      host = buf;
+    }
+    host_ = host;
+    for (const auto& t : opt_.targets) paths_.push_back(AbsolutePath(t));
+    if (opt_.from_stdin) paths_ = {"/" + opt_.stdin_filename};
+    std::sort(paths_.begin(), paths_.end());
+    if (opt_.force) return Status::Ok();
+    std::optional<Snapshot> parent;
+    if (opt_.parent) {
+      HORT_ASSIGN_OR_RETURN(Snapshot s, repo_.FindSnapshot(*opt_.parent));
+      parent = s;
+    } else {
+      HORT_ASSIGN_OR_RETURN(auto all, repo_.LoadSnapshots());
+      for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        auto p = it->paths;
+        std::sort(p.begin(), p.end());
+        if (it->hostname == host_ && p == paths_) {
+          parent = *it;
+          break;
+        }
+      }
+    }
+    if (parent) {
+      result_.parent = parent->id;
+      auto nodes = LoadTree(parent->tree);
+      if (nodes.ok()) parent_root_ = std::move(*nodes);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<Node>> LoadTree(const Id& id) {
+    HORT_ASSIGN_OR_RETURN(auto raw, repo_.LoadBlob(BlobType::kTree, id));
+    return DecodeTree(AsChars(raw));
+  }
+
+  std::vector<Node> OldChildren(const Node* old) {
+    if (!old || !old->IsDir() || !old->subtree) return {};
+    auto nodes = LoadTree(*old->subtree);
+    return nodes.ok() ? std::move(*nodes) : std::vector<Node>{};
+  }
+
+  Status WalkTargets() {
+    if (opt_.targets.empty()) return Status(Code::kInvalidArgument, "nothing to back up: no paths given");
+    VirtualDir root;
+    for (const auto& target : opt_.targets) {
+      struct stat st;
+      if (::lstat(target.c_str(), &st) != 0) {
+        return ErrnoStatus("target " + target, errno).Annotate("cannot back up");
+      }
+      auto parts = TargetComponents(target);
+      VirtualDir* v = &root;
+      std::string prefix = !target.empty() && target[0] == '/' ? "" : ".";
+      for (const auto& part : parts) {
+        prefix = prefix == "." ? part : prefix + "/" + part;
+        v = &v->children[part];
+        v->fs_path = prefix;
+      }
+      v->fs_path = target;
+      v->is_target = true;
+    }
+    root_ = NewDir(nullptr, 0, "");
+    if (root.is_target) {
+      root_->path = root.fs_path;
+      struct stat st;
+      if (::lstat(root.fs_path.c_str(), &st) == 0) target_device_ = st.st_dev;
+      WalkDir(root_, parent_root_);
+    } else {
+      WalkVirtual(root_, root, parent_root_);
+    }
+    DirDone(root_);
+    return Status::Ok();
+  }
+
+  DirJob* NewDir(DirJob* parent, size_t slot, std::string path) {
+    dirs_.push_back(std::make_unique<DirJob>());
+    DirJob* d = dirs_.back().get();
+    d->parent = parent;
+    d->slot = slot;
+    d->path = std::move(path);
+    return d;
+  }
+
+  void WalkVirtual(DirJob* d, VirtualDir& v, const std::vector<Node>& old) {
+    d->nodes.resize(v.children.size());
+    d->drop.assign(v.children.size(), 0);
+    size_t slot = 0;
+    for (auto& [name, child] : v.children) {
+      struct stat st;
+      const Node* old_node = FindNode(old, name);
+      if (::lstat(child.fs_path.c_str(), &st) != 0) {
+        ItemError(child.fs_path, "lstat", ErrnoStatus("lstat " + child.fs_path, errno));
+        d->drop[slot++] = 1;
+        continue;
+      }
+      if (child.is_target) {
+        ProcessEntry(d, slot, child.fs_path, name, st, old_node, /*is_target=*/true);
+      } else {
+        Node n;
+        Status s = NodeFromStat(child.fs_path, name, st, opt_.with_atime, &n);
+        if (!s.ok()) ItemError(child.fs_path, "metadata", s);
+        d->nodes[slot] = std::move(n);
+        DirJob* c = NewDir(d, slot, child.fs_path);
+        c->existed_before = old_node && old_node->IsDir();
+        if (c->existed_before) c->old_tree = old_node->subtree;
+        d->pending++;
+        WalkVirtual(c, child, OldChildren(old_node));
+        DirDone(c);
+      }
+      ++slot;
+    }
+  }
+
+  void WalkDir(DirJob* d, const std::vector<Node>& old) {
+    std::vector<std::string> names;
+    DIR* dir = ::opendir(d->path.c_str());
+    if (!dir) {
+      ItemError(d->path, "read directory", ErrnoStatus("open " + d->path, errno));
+      return;
+    }
+    while (dirent* e = ::readdir(dir)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(std::move(n));
+    }
+    ::closedir(dir);
+    std::sort(names.begin(), names.end());
+    // Drop excluded names before sizing the node list.
+    std::vector<std::string> kept;
+    for (auto& n : names) {
+      std::string full = d->path == "/" ? "/" + n : d->path + "/" + n;
+      if (!opt_.excludes.patterns.empty() || !opt_.excludes.ipatterns.empty()) {
+        if (opt_.excludes.ExcludedByPattern(AbsolutePath(full))) continue;
+      }
+      kept.push_back(std::move(n));
+    }
+    d->nodes.resize(kept.size());
+    d->drop.assign(kept.size(), 0);
+    for (size_t slot = 0; slot < kept.size(); ++slot) {
+      if (fatal_.load()) return;
+      const std::string& name = kept[slot];
+      std::string full = d->path == "/" ? "/" + name : d->path + "/" + name;
+      struct stat st;
+      if (::lstat(full.c_str(), &st) != 0) {
+        ItemError(full, "lstat", ErrnoStatus("lstat " + full, errno));
+        d->drop[slot] = 1;
+        continue;
+      }
+      ProcessEntry(d, slot, full, name, st, FindNode(old, name), false);
+    }
+  }
+
+  void ProcessEntry(DirJob* d, size_t slot, const std::string& full, const std::string& name,
+                    const struct stat& st, const Node* old, bool is_target) {
+    Node n;
+    Status s = NodeFromStat(full, name, st, opt_.with_atime, &n);
+    if (!s.ok()) {
+      ItemError(full, "metadata", s);
+      d->drop[slot] = 1;
+      return;
+    }
+    if (n.IsDir()) {
+      if (is_target) target_device_ = st.st_dev;
+      if (!is_target && opt_.excludes.ExcludedByMarker(full)) {
+        d->drop[slot] = 1;
+        return;
+      }
+      d->nodes[slot] = std::move(n);
+      DirJob* c = NewDir(d, slot, full);
+      c->existed_before = old && old->IsDir();
+      if (c->existed_before) c->old_tree = old->subtree;
+      d->pending++;
+      bool other_device = opt_.excludes.one_file_system && st.st_dev != target_device_;
+      if (!other_device) WalkDir(c, OldChildren(old));
+      DirDone(c);
+      return;
+    }
+    if (!n.IsFile()) {
+      d->nodes[slot] = std::move(n);
+      return;
+    }
+    result_.summary.total_files_processed++;
+    result_.summary.total_bytes_processed += n.size;
+    bool had_old = old && old->IsFile();
+    if (had_old && Unchanged(*old, n)) {
+      n.content = old->content;
+      d->nodes[slot] = std::move(n);
+      files_unmodified_++;
+      if (obs_) obs_->OnFileDone(full, FileChange::kUnmodified, 0);
+      return;
+    }
+    d->nodes[slot] = std::move(n);
+    d->pending++;
+    FileChange change = had_old ? FileChange::kChanged : FileChange::kNew;
+    saver_.SaveFile(full, -1, [this, d, slot, full, change](Result<FileContent> content) {
+      FileDone(d, slot, full, change, std::move(content));
+    });
+  }
+
+  bool Unchanged(const Node& old, const Node& now) {
+    if (old.mtime.sec != now.mtime.sec || old.mtime.nsec != now.mtime.nsec) return false;
+    if (old.ctime.sec != now.ctime.sec || old.ctime.nsec != now.ctime.nsec) return false;
+    if (old.size != now.size || old.inode != now.inode) return false;
+    for (const Id& id : old.content) {
+      if (!repo_.index().Has(id, BlobType::kData)) return false;
+    }
+    return true;
+  }
+
+  void FileDone(DirJob* d, size_t slot, const std::string& path, FileChange change, Result<FileContent> content) {
+    if (!content.ok()) {
+      ItemError(path, "read", content.status());
+      d->drop[slot] = 1;
+    } else {
+      Node& n = d->nodes[slot];
+      n.content = std::move(content->blobs);
+      n.size = content->size;
+      (change == FileChange::kNew ? files_new_ : files_changed_)++;
+      if (obs_) obs_->OnFileDone(path, change, content->size);
+    }
+    DirDone(d);
+  }
+
+  void DirDone(DirJob* d) {
+    if (--d->pending != 0) return;
+    std::vector<Node> nodes;
+    nodes.reserve(d->nodes.size());
+    for (size_t i = 0; i < d->nodes.size(); ++i) {
+      if (!d->drop[i]) nodes.push_back(std::move(d->nodes[i]));
+    }
+    std::string tree = EncodeTree(nodes);
+    Id id = Id::Hash(AsBytes(tree));
+    Status s = saver_.SaveTree(id, tree);
+    if (!s.ok()) Fail(s);
+    if (d->parent) {
+      if (!d->existed_before) dirs_new_++;
+      else if (d->old_tree && *d->old_tree == id) dirs_unmodified_++;
+      else dirs_changed_++;
+      d->parent->nodes[d->slot].subtree = id;
+      DirDone(d->parent);
+    } else {
+      std::lock_guard lock(root_mu_);
+      root_tree_ = id;
+      root_done_.notify_all();
+    }
+  }
+
+  Status ReadStdin() {
+    root_ = NewDir(nullptr, 0, "");
+    root_->nodes.resize(1);
+    root_->drop.assign(1, 0);
+    Node& n = root_->nodes[0];
+    n.name = opt_.stdin_filename;
+    n.type = "file";
+    n.mode = 0644;
+    n.mtime = n.atime = n.ctime = gojson::Now();
+    n.uid = ::getuid();
+    n.gid = ::getgid();
+    n.user = UserName(n.uid);
+    n.group = GroupName(n.gid);
+    int fd = opt_.stdin_fd;
+    pid_t child = -1;
+    if (!opt_.stdin_command.empty()) {
+      int fds[2];
+      if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoStatus("pipe", errno);
+      posix_spawn_file_actions_t fa;
+      posix_spawn_file_actions_init(&fa);
+      posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+      std::vector<char*> argv;
+      for (const auto& a : opt_.stdin_command) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      int rc = posix_spawnp(&child, argv[0], &fa, nullptr, argv.data(), environ);
+      posix_spawn_file_actions_destroy(&fa);
+      ::close(fds[1]);
+      if (rc != 0) {
+        ::close(fds[0]);
+        return Status(Code::kInvalidArgument, "cannot start command '" + opt_.stdin_command[0] + "': " + std::strerror(rc));
+      }
+      fd = fds[0];
+    }
+    std::promise<Result<FileContent>> done;
+    root_->pending++;
+    saver_.SaveFile(opt_.stdin_filename, fd, [&](Result<FileContent> c) { done.set_value(std::move(c)); });
+    auto content = done.get_future().get();
+    if (child > 0) {
+      ::close(fd);
+      int wstatus = 0;
+      ::waitpid(child, &wstatus, 0);
+      if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+        int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+        return Status(Code::kInvalidArgument, "command '" + opt_.stdin_command[0] + "' failed with exit status " +
+                                                  std::to_string(code) + "; no snapshot written");
+      }
+    }
+    if (!content.ok()) return content.status().Annotate("reading stdin");
+    n.content = std::move(content->blobs);
+    n.size = content->size;
+    result_.summary.total_files_processed = 1;
+    result_.summary.total_bytes_processed = n.size;
+    files_new_++;
+    root_->pending--;
+    DirDone(root_);
+    return Status::Ok();
+  }
+
+  Status WaitForRoot() {
+    std::unique_lock lock(root_mu_);
+    root_done_.wait(lock, [&] { return root_tree_.has_value(); });
+    lock.unlock();
+    saver_.Drain();
+    std::lock_guard flock(fatal_mu_);
+    return fatal_status_;
+  }
+
+  Status WriteSnapshot() {
+    SnapshotSummary& m = result_.summary;
+    m.backup_end = gojson::Now();
+    m.files_new = files_new_;
+    m.files_changed = files_changed_;
+    m.files_unmodified = files_unmodified_;
+    m.dirs_new = dirs_new_;
+    m.dirs_changed = dirs_changed_;
+    m.dirs_unmodified = dirs_unmodified_;
+    m.data_blobs = repo_.stats().data_blobs + saver_.dry_data_blobs();
+    m.tree_blobs = repo_.stats().tree_blobs + saver_.dry_tree_blobs();
+    m.data_added = repo_.stats().data_added + saver_.dry_bytes();
+    m.data_added_packed = repo_.stats().data_added_packed;
+    result_.tree = *root_tree_;
+    result_.errors = errors_;
+    if (opt_.dry_run) return Status::Ok();
+    Snapshot snap;
+    snap.time = opt_.time.value_or(m.backup_start);
+    snap.parent = result_.parent;
+    snap.tree = *root_tree_;
+    snap.paths = paths_;
+    snap.hostname = host_;
+    snap.username = UserName(::getuid());
+    snap.uid = ::getuid();
+    snap.gid = ::getgid();
+    snap.excludes = opt_.exclude_strings;
+    snap.tags = opt_.tags;
+    snap.program_version = "hort 0.1.0";
+    snap.summary = m;
+    HORT_ASSIGN_OR_RETURN(result_.snapshot_id, repo_.SaveUnpacked(FileType::kSnapshot, EncodeSnapshot(snap)));
+    return Status::Ok();
+  }
+
+  void ItemError(const std::string& item, const std::string& during, const Status& s) {
+    errors_++;
+    if (obs_) obs_->OnError(item, during, s);
+  }
+
+  void Fail(const Status& s) {
+    std::lock_guard lock(fatal_mu_);
+    if (fatal_status_.ok()) fatal_status_ = s;
+    fatal_ = true;
+  }
+
+  Repository& repo_;
+  const BackupOptions& opt_;
+  BackupObserver* obs_;
+  ThreadPool blob_pool_;
+  FileSaver saver_;
+  BackupResult result_;
+  std::string host_;
+  std::vector<std::string> paths_;
+  std::vector<Node> parent_root_;
+  std::deque<std::unique_ptr<DirJob>> dirs_;
+  DirJob* root_ = nullptr;
+  dev_t target_device_ = 0;  // --one-file-system stays on the target's device
+
+  std::mutex root_mu_;
+  std::condition_variable root_done_;
+  std::optional<Id> root_tree_;
+
+  std::mutex fatal_mu_;
+  Status fatal_status_;
+  std::atomic<bool> fatal_{false};
+
+  std::atomic<uint64_t> files_new_{0}, files_changed_{0}, files_unmodified_{0};
+  std::atomic<uint64_t> dirs_new_{0}, dirs_changed_{0}, dirs_unmodified_{0};
+  std::atomic<uint64_t> errors_{0};
+};
+
+}  // namespace
+
+Result<BackupResult> RunBackup(Repository& repo, const BackupOptions& options, BackupObserver* observer) {
+  Backup backup(repo, options, observer);
+  return backup.Run();
+}
+
+}  // namespace hort

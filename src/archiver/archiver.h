@@ -1,0 +1,63 @@
+// The backup pipeline: walk → read → chunk → hash → dedupe → compress →
+// encrypt → pack → upload, with trees saved bottom-up as directories finish.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archiver/excludes.h"
+#include "repository/repository.h"
+#include "util/timer.h"
+
+namespace hort {
+
+struct BackupOptions {
+  std::vector<std::string> targets;  // as given on the command line
+  std::string host;                  // empty = this machine's hostname
+  std::vector<std::string> tags;
+  ExcludeRules excludes;
+  std::vector<std::string> exclude_strings;  // recorded in the snapshot
+  std::optional<std::string> parent;         // explicit --parent
+  bool force = false;                        // re-read unchanged files
+  bool dry_run = false;
+  bool with_atime = false;                   // store real atimes (restic's --with-atime)
+  std::optional<gojson::Timestamp> time;     // --time
+
+  // --stdin / --stdin-from-command
+  bool from_stdin = false;
+  std::string stdin_filename = "stdin";
+  std::vector<std::string> stdin_command;  // empty = read fd 0
+  int stdin_fd = 0;
+
+  int read_concurrency = 2;
+};
+
+enum class FileChange { kNew, kChanged, kUnmodified };
+
+// Receives per-item events from worker threads; implementations must be thread-safe.
+class BackupObserver {
+ public:
+  virtual ~BackupObserver() = default;
+  virtual void OnError(const std::string& item, const std::string& during, const Status& s) = 0;
+  virtual void OnFileDone(const std::string& /*path*/, FileChange /*change*/, uint64_t /*bytes*/) {}
+};
+
+struct BackupResult {
+  SnapshotSummary summary;
+  Id snapshot_id;  // zero in dry-run mode
+  Id tree;
+  std::optional<Id> parent;
+  uint64_t errors = 0;  // items that could not be read (exit code 3)
+  double seconds = 0;
+  StageTimes stage_times;
+};
+
+[[nodiscard]] Result<BackupResult> RunBackup(Repository& repo, const BackupOptions& options,
+                                             BackupObserver* observer);
+
+// The absolute, lexically cleaned form of `path` (no symlinks resolved).
+[[nodiscard]] std::string AbsolutePath(const std::string& path);
+
+}  // namespace hort

@@ -1,0 +1,150 @@
+#include "archiver/file_saver.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "chunker/chunker.h"
+#include "util/hex.h"
+
+namespace hort {
+
+struct FileSaver::FileState {
+  std::string path;
+  std::function<void(Result<FileContent>)> done;
+  std::mutex mu;
+  std::vector<Id> blobs;
+  uint64_t size = 0;
+  Status error;
+  std::atomic<int> pending{1};  // the reader's hold
+};
+
+namespace {
+constexpr uint64_t kBytesInFlight = 96u << 20;
+constexpr size_t kReadSize = 1u << 20;
+}  // namespace
+
+FileSaver::FileSaver(Repository& repo, bool dry_run, ThreadPool& blob_pool,
+                     std::function<void(const Status&)> on_fatal)
+    : repo_(repo),
+      dry_run_(dry_run),
+      blob_pool_(blob_pool),
+      on_fatal_(std::move(on_fatal)),
+      files_in_flight_(64),
+      bytes_in_flight_(kBytesInFlight),
+      readers_(2) {}
+
+FileSaver::~FileSaver() { Drain(); }
+
+void FileSaver::Drain() { files_.Wait(); }
+
+void FileSaver::SaveFile(const std::string& path, int fd, std::function<void(Result<FileContent>)> done) {
+  auto state = std::make_shared<FileState>();
+  state->path = path;
+  state->done = std::move(done);
+  files_in_flight_.Acquire(1);
+  files_.Add();
+  readers_.Submit([this, state, fd] { ReadFile(state, fd); });
+}
+
+void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) {
+  int fd = given_fd;
+  if (fd < 0) {
+    fd = ::open(state->path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOATIME);
+    if (fd < 0 && errno == EPERM) fd = ::open(state->path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+      state->error = ErrnoStatus("open " + state->path, errno);
+      Finish(state);
+      return;
+    }
+  }
+  chunker::Chunker chunker(repo_.chunker_tables());
+  std::vector<uint8_t> chunk;
+  chunk.reserve(kReadSize);
+  uint64_t total = 0;
+  for (;;) {
+    size_t old = chunk.size();
+    chunk.resize(old + kReadSize);
+    ssize_t n = ::read(fd, chunk.data() + old, kReadSize);
+    if (n < 0 && errno == EINTR) {
+      chunk.resize(old);
+      continue;
+    }
+    if (n < 0) {
+      state->error = ErrnoStatus("read " + state->path, errno);
+      chunk.clear();
+      break;
+    }
+    chunk.resize(old + static_cast<size_t>(n));
+    if (n == 0) break;
+    total += static_cast<uint64_t>(n);
+    size_t pos = old;
+    while (pos < chunk.size()) {
+      bool cut = false;
+      size_t used = chunker.Scan(std::span<const uint8_t>(chunk).subspan(pos), &cut);
+      pos += used;
+      if (!cut) break;
+      std::vector<uint8_t> rest(chunk.begin() + static_cast<long>(pos), chunk.end());
+      chunk.resize(pos);
+      SubmitChunk(state, std::move(chunk));
+      chunk = std::move(rest);
+      chunk.reserve(kReadSize * 2);
+      pos = 0;
+    }
+  }
+  if (!chunk.empty() && state->error.ok()) SubmitChunk(state, std::move(chunk));
+  if (given_fd < 0) ::close(fd);
+  state->size = total;
+  Finish(state);
+}
+
+void FileSaver::SubmitChunk(const std::shared_ptr<FileState>& state, std::vector<uint8_t> chunk) {
+  size_t index;
+  {
+    std::lock_guard lock(state->mu);
+    index = state->blobs.size();
+    state->blobs.emplace_back();
+  }
+  uint64_t bytes = chunk.size();
+  bytes_in_flight_.Acquire(bytes);
+  state->pending++;
+  blob_pool_.Submit([this, state, index, bytes, data = std::move(chunk)] {
+    Id id = Id::Hash(data);
+    auto stored = Store(BlobType::kData, id, data);
+    if (!stored.ok()) on_fatal_(stored.status().Annotate("saving " + state->path));
+    {
+      std::lock_guard lock(state->mu);
+      state->blobs[index] = id;
+    }
+    bytes_in_flight_.Release(bytes);
+    Finish(state);
+  });
+}
+
+void FileSaver::Finish(const std::shared_ptr<FileState>& state) {
+  if (--state->pending != 0) return;
+  if (state->error.ok()) {
+    state->done(FileContent{std::move(state->blobs), state->size});
+  } else {
+    state->done(state->error);
+  }
+  files_in_flight_.Release(1);
+  files_.Done();
+}
+
+Result<bool> FileSaver::Store(BlobType type, const Id& id, std::span<const uint8_t> data) {
+  if (!dry_run_) return repo_.SaveBlob(type, id, data);
+  if (repo_.index().Has(id, type)) return false;
+  std::lock_guard lock(dry_mu_);
+  if (!dry_seen_.insert(id).second) return false;
+  (type == BlobType::kTree ? dry_tree_blobs_ : dry_data_blobs_)++;
+  dry_bytes_ += data.size();
+  return true;
+}
+
+Status FileSaver::SaveTree(const Id& id, const std::string& tree) {
+  return Store(BlobType::kTree, id, AsBytes(tree)).status();
+}
+
+}  // namespace hort

@@ -1,0 +1,58 @@
+// Reads files, cuts them into chunks and stores the chunks as blobs on a
+// worker pool. Memory stays bounded: a fixed number of files and bytes are
+// in flight at once.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "repository/repository.h"
+#include "util/thread_pool.h"
+
+namespace hort {
+
+struct FileContent {
+  std::vector<Id> blobs;
+  uint64_t size = 0;
+};
+
+class FileSaver {
+ public:
+  FileSaver(Repository& repo, bool dry_run, ThreadPool& blob_pool, std::function<void(const Status&)> on_fatal);
+  ~FileSaver();
+
+  // Reads `path` (or `fd` when >= 0, which is then not closed) and calls
+  // `done` once every chunk is stored. May block while too much is in flight.
+  void SaveFile(const std::string& path, int fd, std::function<void(Result<FileContent>)> done);
+  [[nodiscard]] Status SaveTree(const Id& id, const std::string& tree);
+  // Waits until every file handed in has completed.
+  void Drain();
+
+  [[nodiscard]] uint64_t dry_data_blobs() const { return dry_data_blobs_; }
+  [[nodiscard]] uint64_t dry_tree_blobs() const { return dry_tree_blobs_; }
+  [[nodiscard]] uint64_t dry_bytes() const { return dry_bytes_; }
+
+ private:
+  struct FileState;
+  void ReadFile(const std::shared_ptr<FileState>& state, int fd);
+  void SubmitChunk(const std::shared_ptr<FileState>& state, std::vector<uint8_t> chunk);
+  void Finish(const std::shared_ptr<FileState>& state);
+  [[nodiscard]] Result<bool> Store(BlobType type, const Id& id, std::span<const uint8_t> data);
+
+  Repository& repo_;
+  bool dry_run_;
+  ThreadPool& blob_pool_;
+  std::function<void(const Status&)> on_fatal_;
+  Budget files_in_flight_;
+  Budget bytes_in_flight_;
+  WaitGroup files_;
+  std::mutex dry_mu_;
+  std::unordered_set<Id, IdHash> dry_seen_;
+  std::atomic<uint64_t> dry_data_blobs_{0}, dry_tree_blobs_{0}, dry_bytes_{0};
+  ThreadPool readers_;  // last: joined first on destruction
+};
+
+}  // namespace hort

@@ -1,0 +1,318 @@
+#include "checker/checker.h"
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "crypto/crypto.h"
+#include "format/tree.h"
+#include "util/hex.h"
+#include "util/thread_pool.h"
+
+namespace hort {
+
+size_t CheckResult::ErrorCount() const {
+  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) { return f.IsError(); }));
+}
+
+Result<std::vector<Id>> SelectSubset(const std::vector<std::pair<Id, uint64_t>>& packs, const std::string& spec) {
+  std::vector<Id> out;
+  if (spec.empty()) {
+    for (const auto& p : packs) out.push_back(p.first);
+    return out;
+  }
+  auto bad = Status(Code::kInvalidArgument, "invalid --read-data-subset \"" + spec + "\" (use n/m, x% or a size)");
+  try {
+    if (auto slash = spec.find('/'); slash != std::string::npos) {
+      long n = std::stol(spec.substr(0, slash)), m = std::stol(spec.substr(slash + 1));
+      if (m < 1 || n < 1 || n > m) return bad;
+      // Like restic: bucket by the first byte of the pack ID.
+      for (const auto& p : packs) {
+        if (static_cast<long>(p.first.bytes[0]) % m == n - 1) out.push_back(p.first);
+      }
+      return out;
+    }
+    if (spec.back() == '%') {
+      double pct = std::stod(spec.substr(0, spec.size() - 1));
+      if (pct <= 0 || pct > 100) return bad;
+      size_t count = static_cast<size_t>(static_cast<double>(packs.size()) * pct / 100.0 + 0.999999);
+      std::vector<std::pair<Id, uint64_t>> shuffled = packs;
+      for (size_t i = shuffled.size(); i > 1; --i) {
+        uint32_t r;
+        crypto::RandomBytes({reinterpret_cast<uint8_t*>(&r), sizeof(r)});
+        std::swap(shuffled[i - 1], shuffled[r % i]);
+      }
+      for (size_t i = 0; i < count && i < shuffled.size(); ++i) out.push_back(shuffled[i].first);
+      return out;
+    }
+    size_t pos = 0;
+    double value = std::stod(spec, &pos);
+    std::string unit = spec.substr(pos);
+    double mult = 1;
+    if (unit == "K" || unit == "k") mult = 1024;
+    else if (unit == "M" || unit == "m") mult = 1024.0 * 1024;
+    else if (unit == "G" || unit == "g") mult = 1024.0 * 1024 * 1024;
+    else if (unit == "T" || unit == "t") mult = 1024.0 * 1024 * 1024 * 1024;
+    else if (!unit.empty()) return bad;
+    uint64_t budget = static_cast<uint64_t>(value * mult);
+    std::vector<std::pair<Id, uint64_t>> shuffled = packs;
+    for (size_t i = shuffled.size(); i > 1; --i) {
+      uint32_t r;
+      crypto::RandomBytes({reinterpret_cast<uint8_t*>(&r), sizeof(r)});
+      std::swap(shuffled[i - 1], shuffled[r % i]);
+    }
+    uint64_t used = 0;
+    for (const auto& p : shuffled) {
+      if (used >= budget) break;
+      out.push_back(p.first);
+      used += p.second;
+    }
+    return out;
+  } catch (const std::exception&) {
+    return bad;
+  }
+}
+
+namespace {
+
+class Checker {
+ public:
+  Checker(Repository& repo, const CheckOptions& opt, const std::function<void(const std::string&)>& progress)
+      : repo_(repo), opt_(opt), progress_(progress) {}
+
+  Result<CheckResult> Run() {
+    Say("load indexes");
+    Status s = repo_.LoadIndex();
+    if (!s.ok()) Add({Finding::Kind::kIndexUnreadable, s.message()});
+    Say("check all packs");
+    HORT_RETURN_IF_ERROR(CheckPacks());
+    Say("check snapshots, trees and blobs");
+    CheckSnapshots();
+    if (opt_.read_data || !opt_.read_data_subset.empty()) {
+      HORT_RETURN_IF_ERROR(ReadData());
+    }
+    if (!bad_blobs_.empty()) ReportAffectedFiles();
+    return std::move(result_);
+  }
+
+ private:
+  void Say(const std::string& m) {
+    if (progress_) progress_(m);
+  }
+  void Add(Finding f) {
+    std::lock_guard lock(mu_);
+    result_.findings.push_back(std::move(f));
+  }
+
+  Status CheckPacks() {
+    HORT_RETURN_IF_ERROR(repo_.backend().List(FileType::kPack, [&](const std::string& name, uint64_t size) {
+      if (auto id = Id::Parse(name)) stored_[*id] = size;
+    }));
+    by_pack_ = repo_.index().BlobsByPack();
+    for (const auto& [pack, blobs] : by_pack_) {
+      auto it = stored_.find(pack);
+      if (it == stored_.end()) {
+        Add({Finding::Kind::kPackMissing, "pack " + pack.Hex() + " is referenced by the index but missing", pack.Hex()});
+        for (const auto& b : blobs) bad_blobs_[b.id] = "pack " + pack.Short() + " is missing";
+        continue;
+      }
+      uint64_t expected = 0;
+      for (const auto& b : blobs) expected = std::max<uint64_t>(expected, uint64_t{b.offset} + b.length);
+      if (it->second < expected) {
+        Add({Finding::Kind::kPackHeaderMismatch,
+             "pack " + pack.Hex() + " is smaller (" + std::to_string(it->second) + " bytes) than the index says",
+             pack.Hex()});
+      }
+    }
+    for (const auto& [pack, size] : stored_) {
+      if (!by_pack_.count(pack)) {
+        Add({Finding::Kind::kPackUnreferenced, "pack " + pack.Hex() + " is not referenced in any index", pack.Hex()});
+      }
+    }
+    return Status::Ok();
+  }
+
+  void CheckSnapshots() {
+    std::vector<std::string> names;
+    (void)repo_.backend().List(FileType::kSnapshot, [&](const std::string& n, uint64_t) { names.push_back(n); });
+    for (const auto& name : names) {
+      auto text = repo_.LoadUnpacked(FileType::kSnapshot, name);
+      if (!text.ok()) {
+        Add({Finding::Kind::kSnapshotUnreadable, "snapshot " + name + ": " + text.status().message(), "", "", name});
+        continue;
+      }
+      auto snap = DecodeSnapshot(*text);
+      if (!snap.ok()) {
+        Add({Finding::Kind::kSnapshotUnreadable, "snapshot " + name + ": " + snap.status().message(), "", "", name});
+        continue;
+      }
+      result_.snapshots++;
+      WalkTree(snap->tree, name, "");
+    }
+  }
+
+  void WalkTree(const Id& tree, const std::string& snap, const std::string& path) {
+    if (!seen_trees_.insert(tree).second) return;
+    result_.trees++;
+    auto raw = repo_.LoadBlob(BlobType::kTree, tree);
+    if (!raw.ok()) {
+      Add({Finding::Kind::kTreeUnreadable, "tree " + tree.Hex() + " (" + (path.empty() ? "/" : path) + "): " + raw.status().message(),
+           "", tree.Hex(), snap, path.empty() ? "/" : path});
+      return;
+    }
+    auto nodes = DecodeTree(AsChars(*raw));
+    if (!nodes.ok()) {
+      Add({Finding::Kind::kTreeUnreadable, "tree " + tree.Hex() + ": " + nodes.status().message(), "", tree.Hex(), snap, path});
+      return;
+    }
+    for (const Node& n : *nodes) {
+      std::string p = path + "/" + n.name;
+      if (IsUnsafeNodeName(n.name)) {
+        Add({Finding::Kind::kUnsafeName, "tree " + tree.Hex() + " has an unsafe node name \"" + gojson::QuoteInner(n.name) + "\"",
+             "", tree.Hex(), snap, path});
+        continue;
+      }
+      if (n.IsFile()) {
+        for (const Id& id : n.content) {
+          if (!repo_.index().Has(id, BlobType::kData)) {
+            Add({Finding::Kind::kBlobMissing, "file " + p + ": data blob " + id.Hex() + " not found in index", "", id.Hex(), snap, p});
+          }
+        }
+      } else if (n.IsDir()) {
+        if (!n.subtree) {
+          Add({Finding::Kind::kTreeUnreadable, "dir " + p + " has no subtree", "", "", snap, p});
+        } else {
+          WalkTree(*n.subtree, snap, p);
+        }
+      }
+    }
+  }
+
+  Status ReadData() {
+    std::vector<std::pair<Id, uint64_t>> packs(stored_.begin(), stored_.end());
+    std::sort(packs.begin(), packs.end());
+    HORT_ASSIGN_OR_RETURN(auto selected, SelectSubset(packs, opt_.read_data_subset));
+    Say("read " + (opt_.read_data_subset.empty() ? std::string("all data") : "data subset " + opt_.read_data_subset +
+        " (" + std::to_string(selected.size()) + " of " + std::to_string(packs.size()) + " packs)"));
+    int workers = opt_.workers > 0 ? opt_.workers : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    ThreadPool pool(static_cast<size_t>(workers));
+    WaitGroup wg;
+    for (const Id& pack : selected) {
+      wg.Add();
+      pool.Submit([this, &wg, pack] {
+        ReadPack(pack);
+        wg.Done();
+      });
+    }
+    wg.Wait();
+    return Status::Ok();
+  }
+
+  void ReadPack(const Id& pack) {
+    auto data = repo_.backend().Load({FileType::kPack, pack.Hex()});
+    std::vector<IndexBlob> indexed;
+    if (auto it = by_pack_.find(pack); it != by_pack_.end()) indexed = it->second;
+    auto mark_all = [&](const std::string& why) {
+      std::lock_guard lock(mu_);
+      for (const auto& b : indexed) bad_blobs_.try_emplace(b.id, why);
+    };
+    if (!data.ok()) {
+      Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": " + data.status().message(), pack.Hex()});
+      mark_all("pack unreadable");
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      result_.packs_read++;
+      result_.bytes_read += data->size();
+    }
+    if (Id::Hash(*data) != pack) {
+      Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": content does not match its ID (damaged or truncated)", pack.Hex()});
+    }
+    auto header = DecodePackHeader(*data, data->size(), repo_.key());
+    if (!header.ok()) {
+      Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": " + header.status().message(), pack.Hex()});
+      // Without a header, fall back to the index's view of the blobs.
+      header = std::vector<PackEntry>{};
+      for (const auto& b : indexed) header->push_back({b.id, b.type, b.offset, b.length, b.uncompressed_length});
+    }
+    for (const PackEntry& e : *header) {
+      if (uint64_t{e.offset} + e.length > data->size()) {
+        Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": beyond end of pack", pack.Hex(), e.id.Hex()});
+        std::lock_guard lock(mu_);
+        bad_blobs_.try_emplace(e.id, "beyond end of pack " + pack.Short());
+        continue;
+      }
+      auto plain = OpenBlob(std::span<const uint8_t>(*data).subspan(e.offset, e.length), e, repo_.key());
+      if (!plain.ok()) {
+        Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": " + plain.status().message(),
+             pack.Hex(), e.id.Hex()});
+        std::lock_guard lock(mu_);
+        bad_blobs_.try_emplace(e.id, plain.status().message() + " in pack " + pack.Short());
+      }
+    }
+  }
+
+  // Walks every snapshot again and names the files that use a damaged blob.
+  void ReportAffectedFiles() {
+    std::vector<std::string> names;
+    (void)repo_.backend().List(FileType::kSnapshot, [&](const std::string& n, uint64_t) { names.push_back(n); });
+    for (const auto& name : names) {
+      auto text = repo_.LoadUnpacked(FileType::kSnapshot, name);
+      if (!text.ok()) continue;
+      auto snap = DecodeSnapshot(*text);
+      if (!snap.ok()) continue;
+      std::unordered_set<Id, IdHash> visited;
+      FindAffected(snap->tree, name, "", visited);
+    }
+  }
+
+  void FindAffected(const Id& tree, const std::string& snap, const std::string& path,
+                    std::unordered_set<Id, IdHash>& visited) {
+    if (!visited.insert(tree).second) return;
+    if (auto bad = bad_blobs_.find(tree); bad != bad_blobs_.end()) {
+      Add({Finding::Kind::kAffectedFile, "snapshot " + snap.substr(0, 8) + ": directory " + (path.empty() ? "/" : path) +
+           " is damaged (" + bad->second + ")", "", tree.Hex(), snap, path});
+      return;
+    }
+    auto raw = repo_.LoadBlob(BlobType::kTree, tree);
+    if (!raw.ok()) return;
+    auto nodes = DecodeTree(AsChars(*raw));
+    if (!nodes.ok()) return;
+    for (const Node& n : *nodes) {
+      std::string p = path + "/" + n.name;
+      if (n.IsDir() && n.subtree) FindAffected(*n.subtree, snap, p, visited);
+      if (!n.IsFile()) continue;
+      for (const Id& id : n.content) {
+        if (auto bad = bad_blobs_.find(id); bad != bad_blobs_.end()) {
+          Add({Finding::Kind::kAffectedFile, "snapshot " + snap.substr(0, 8) + ": file " + p + " is damaged (blob " +
+               id.Short() + ": " + bad->second + ")", "", id.Hex(), snap, p});
+          break;
+        }
+      }
+    }
+  }
+
+  Repository& repo_;
+  const CheckOptions& opt_;
+  const std::function<void(const std::string&)>& progress_;
+  CheckResult result_;
+  std::mutex mu_;
+  std::unordered_map<Id, uint64_t, IdHash> stored_;
+  std::unordered_map<Id, std::vector<IndexBlob>, IdHash> by_pack_;
+  std::unordered_set<Id, IdHash> seen_trees_;
+  std::unordered_map<Id, std::string, IdHash> bad_blobs_;
+};
+
+}  // namespace
+
+Result<CheckResult> RunCheck(Repository& repo, const CheckOptions& options,
+                             const std::function<void(const std::string&)>& progress) {
+  Checker c(repo, options, progress);
+  return c.Run();
+}
+
+}  // namespace hort

@@ -1,0 +1,56 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "checker/checker.h"
+#include "cli/command.h"
+
+namespace hort::cli {
+namespace {
+struct CheckFlags {
+  CheckOptions opt;
+};
+}  // namespace
+
+Runner AddCheck(CLI::App& sub, GlobalOptions& g) {
+  auto f = std::make_shared<CheckFlags>();
+  sub.add_flag("--read-data", f->opt.read_data, "read all data blobs");
+  sub.add_option("--read-data-subset", f->opt.read_data_subset, "read a subset of data packs: n/m, x% or a size");
+  return [f, &g] {
+    auto opened = OpenRepository(g, LockMode::kExclusive, false);
+    if (!opened.ok()) return Fail(opened.status());
+    auto progress = [&](const std::string& m) {
+      if (!g.quiet && !g.json) std::printf("%s\n", m.c_str());
+    };
+    auto result = RunCheck(*opened->repo, f->opt, progress);
+    if (!result.ok()) return Fail(result.status());
+    size_t errors = result->ErrorCount();
+    if (g.json) {
+      nlohmann::json findings = nlohmann::json::array();
+      for (const auto& fd : result->findings) {
+        findings.push_back({{"message", fd.message}, {"error", fd.IsError()}, {"pack", fd.pack}, {"blob", fd.blob},
+                            {"snapshot", fd.snapshot}, {"path", fd.path}});
+      }
+      nlohmann::json j = {{"message_type", "summary"}, {"num_errors", errors}, {"findings", findings},
+                          {"packs_read", result->packs_read}, {"bytes_read", result->bytes_read}};
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else {
+      size_t unreferenced = 0;
+      for (const auto& fd : result->findings) {
+        if (fd.IsError()) std::fprintf(stderr, "error: %s\n", fd.message.c_str());
+        else ++unreferenced;
+      }
+      if (unreferenced > 0 && !g.quiet) {
+        std::printf("%zu additional files were found in the repo, which likely contain duplicate data.\n"
+                    "This is non-critical, they are left over from an interrupted backup.\n", unreferenced);
+      }
+      if (errors == 0 && !g.quiet) std::printf("no errors were found\n");
+    }
+    if (errors > 0) {
+      std::fprintf(stderr, "Fatal: repository contains errors\n");
+      return kExitFailure;
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli

@@ -1,0 +1,105 @@
+#include <cstdio>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/snapshot_filter.h"
+#include "restorer/restorer.h"
+
+namespace hort::cli {
+namespace {
+struct RestoreFlags {
+  std::string snapshot;
+  RestoreOptions opt;
+  SnapshotFilter filter;
+};
+
+class ErrorPrinter : public RestoreObserver {
+ public:
+  explicit ErrorPrinter(bool json) : json_(json) {}
+  void OnError(const std::string& item, const Status& s) override {
+    std::lock_guard lock(mu_);
+    if (json_) {
+      nlohmann::json j = {{"message_type", "error"}, {"error", {{"message", s.message()}}}, {"during", "restore"}, {"item", item}};
+      std::fprintf(stderr, "%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else {
+      std::fprintf(stderr, "ignoring error for %s: %s\n", item.c_str(), s.message().c_str());
+    }
+  }
+
+ private:
+  bool json_;
+  std::mutex mu_;
+};
+}  // namespace
+
+Runner AddRestore(CLI::App& sub, GlobalOptions& g) {
+  auto f = std::make_shared<RestoreFlags>();
+  sub.add_option("snapshot", f->snapshot, "snapshot ID, 'latest', optionally with :SUBPATH")->required();
+  sub.add_option("-t,--target", f->opt.target, "directory to extract data to")->required();
+  sub.add_option("-i,--include", f->opt.includes, "include a pattern");
+  sub.add_option("-e,--exclude", f->opt.excludes, "exclude a pattern");
+  sub.add_option("--iinclude", f->opt.iincludes, "include a pattern, case-insensitive");
+  sub.add_option("--iexclude", f->opt.iexcludes, "exclude a pattern, case-insensitive");
+  sub.add_flag("--verify", f->opt.verify, "verify restored files' content");
+  sub.add_flag("-n,--dry-run", f->opt.dry_run, "only show what would be restored");
+  sub.add_option("--host,-H", f->filter.hosts, "for 'latest': only snapshots of this host");
+  sub.add_option("--tag", f->filter.tags, "for 'latest': only snapshots with these tags");
+  sub.add_option("--path", f->filter.paths, "for 'latest': only snapshots with this path");
+  return [f, &g] {
+    std::string ref = f->snapshot;
+    if (auto colon = ref.find(':'); colon != std::string::npos) {
+      f->opt.subpath = ref.substr(colon + 1);
+      ref = ref.substr(0, colon);
+    }
+    auto opened = OpenRepository(g, LockMode::kShared, true);
+    if (!opened.ok()) return Fail(opened.status());
+    Repository& repo = *opened->repo;
+    Result<Snapshot> snap = Status(Code::kNotFound, "no snapshot found");
+    if (ref == "latest") {
+      auto all = repo.LoadSnapshots();
+      if (!all.ok()) return Fail(all.status());
+      for (auto it = all->rbegin(); it != all->rend(); ++it) {
+        if (f->filter.Matches(*it)) {
+          snap = *it;
+          break;
+        }
+      }
+    } else {
+      snap = repo.FindSnapshot(ref);
+    }
+    if (!snap.ok()) return Fail(snap.status());
+    if (!g.quiet && !g.json) {
+      std::printf("restoring <Snapshot %s of [%s] at %s by %s@%s> to %s\n", snap->id.Short().c_str(),
+                  snap->paths.empty() ? "" : snap->paths[0].c_str(), FormatLocalTime(snap->time).c_str(),
+                  snap->username.c_str(), snap->hostname.c_str(), f->opt.target.c_str());
+    }
+    ErrorPrinter printer(g.json);
+    auto result = RunRestore(repo, *snap, f->opt, &printer);
+    if (!result.ok()) return Fail(result.status());
+    if (g.json) {
+      nlohmann::json j = {{"message_type", "summary"}, {"total_files", result->files}, {"files_restored", result->files},
+                          {"total_bytes", result->bytes}, {"bytes_restored", result->bytes}, {"errors", result->errors},
+                          {"seconds_elapsed", result->seconds}};
+      if (f->opt.verify) j["files_verified"] = result->verified_files;
+      std::printf("%s\n", j.dump().c_str());
+    } else if (!g.quiet) {
+      if (f->opt.verify) std::printf("verified %llu files\n", static_cast<unsigned long long>(result->verified_files));
+      std::printf("Summary: Restored %llu files/dirs (%s) in %.2fs\n",
+                  static_cast<unsigned long long>(result->files + result->dirs + result->others),
+                  FormatBytes(result->bytes).c_str(), result->seconds);
+      if (g.verbose > 0) {
+        for (const auto& [stage, ns] : result->stage_times.Snapshot()) {
+          std::printf("  stage %-20s %8.3fs\n", stage.c_str(), static_cast<double>(ns.count()) / 1e9);
+        }
+      }
+    }
+    if (result->errors > 0) {
+      std::fprintf(stderr, "Fatal: There were %llu errors\n", static_cast<unsigned long long>(result->errors));
+      return kExitFailure;
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli

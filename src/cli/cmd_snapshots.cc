@@ -1,0 +1,118 @@
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "cli/command.h"
+#include "cli/snapshot_filter.h"
+
+namespace hort::cli {
+namespace {
+struct SnapshotsFlags {
+  SnapshotFilter filter;
+  int latest = 0;
+  std::string group_by;
+  std::vector<std::string> ids;
+};
+
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
+  std::string out = "{";
+  bool first = true;
+  auto add = [&](const std::string& k, const std::string& v) {
+    out += (first ? "" : ",") + std::string("\"") + k + "\":" + v;
+    first = false;
+  };
+  auto list = [](std::vector<std::string> v) {
+    std::string o = "[";
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) o += ",";
+      gojson::AppendString(&o, v[i]);
+    }
+    return o + "]";
+  };
+  std::string host;
+  gojson::AppendString(&host, by.find("host") != std::string::npos ? s.hostname : "");
+  add("hostname", host);
+  auto paths = s.paths, tags = s.tags;
+  std::sort(paths.begin(), paths.end());
+  std::sort(tags.begin(), tags.end());
+  add("paths", by.find("path") != std::string::npos ? list(paths) : "null");
+  add("tags", by.find("tag") != std::string::npos ? list(tags) : "null");
+  return out + "}";
+}
+}  // namespace
+
+Runner AddSnapshots(CLI::App& sub, GlobalOptions& g) {
+  auto f = std::make_shared<SnapshotsFlags>();
+  sub.add_option("--host,-H", f->filter.hosts, "only consider snapshots for this host");
+  sub.add_option("--tag", f->filter.tags, "only consider snapshots with these tags (a,b = both)");
+  sub.add_option("--path", f->filter.paths, "only consider snapshots including this path");
+  sub.add_option("--latest", f->latest, "only show the last N snapshots for each host and path");
+  sub.add_option("-g,--group-by", f->group_by, "group by host, paths and/or tags (comma-separated)");
+  sub.add_option("ids", f->ids, "snapshot IDs to show");
+  return [f, &g] {
+    auto opened = OpenRepository(g, LockMode::kNone, false);
+    if (!opened.ok()) return Fail(opened.status());
+    auto all = opened->repo->LoadSnapshots();
+    if (!all.ok()) return Fail(all.status());
+    std::vector<Snapshot> list;
+    for (auto& s : *all) {
+      if (!f->filter.Matches(s)) continue;
+      if (!f->ids.empty() && std::none_of(f->ids.begin(), f->ids.end(), [&](const std::string& id) {
+            return s.id.Hex().rfind(id, 0) == 0;
+          })) continue;
+      list.push_back(s);
+    }
+    if (f->latest > 0) {
+      // Keep the newest N per host+paths, like restic.
+      std::map<std::string, int> seen;
+      std::vector<Snapshot> kept;
+      for (auto it = list.rbegin(); it != list.rend(); ++it) {
+        auto paths = it->paths;
+        std::sort(paths.begin(), paths.end());
+        if (++seen[it->hostname + "\n" + Join(paths, "\n")] <= f->latest) kept.insert(kept.begin(), *it);
+      }
+      list = kept;
+    }
+    std::map<std::string, std::vector<const Snapshot*>> groups;
+    for (const auto& s : list) groups[f->group_by.empty() ? "" : GroupKeyJson(s, f->group_by)].push_back(&s);
+    if (g.json) {
+      std::string out = f->group_by.empty() ? "" : "[";
+      bool first_group = true;
+      for (const auto& [key, snaps] : groups) {
+        if (!f->group_by.empty()) {
+          out += (first_group ? "" : ",") + std::string("{\"group_key\":") + key + ",\"snapshots\":";
+          first_group = false;
+        }
+        out += "[";
+        for (size_t i = 0; i < snaps.size(); ++i) out += (i ? "," : "") + SnapshotJson(*snaps[i]);
+        out += "]";
+        if (!f->group_by.empty()) out += "}";
+      }
+      if (groups.empty()) out += "[]";
+      if (!f->group_by.empty()) out += "]";
+      std::printf("%s\n", out.c_str());
+      return kExitOk;
+    }
+    for (const auto& [key, snaps] : groups) {
+      if (!key.empty()) std::printf("snapshots for %s:\n", key.c_str());
+      std::printf("%-9s %-19s  %-12s %-12s %s\n", "ID", "Time", "Host", "Tags", "Paths");
+      std::printf("%s\n", std::string(80, '-').c_str());
+      for (const Snapshot* s : snaps) {
+        std::printf("%-9s %-19s  %-12s %-12s %s\n", s->id.Short().c_str(), FormatLocalTime(s->time).c_str(),
+                    s->hostname.c_str(), Join(s->tags, ",").c_str(), s->paths.empty() ? "" : s->paths[0].c_str());
+        for (size_t i = 1; i < s->paths.size(); ++i) std::printf("%-9s %-19s  %-12s %-12s %s\n", "", "", "", "", s->paths[i].c_str());
+      }
+      std::printf("%s\n%zu snapshots\n", std::string(80, '-').c_str(), snaps.size());
+    }
+    if (groups.empty()) std::printf("0 snapshots\n");
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli

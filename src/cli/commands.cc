@@ -1,0 +1,29 @@
+// The one command table. Each command lives in its own cmd_<name>.cc.
+#include "cli/command.h"
+
+namespace hort::cli {
+
+Runner AddInit(CLI::App&, GlobalOptions&);
+Runner AddVersion(CLI::App&, GlobalOptions&);
+Runner AddBackup(CLI::App&, GlobalOptions&);
+Runner AddSnapshots(CLI::App&, GlobalOptions&);
+Runner AddLs(CLI::App&, GlobalOptions&);
+Runner AddCat(CLI::App&, GlobalOptions&);
+Runner AddRestore(CLI::App&, GlobalOptions&);
+Runner AddCheck(CLI::App&, GlobalOptions&);
+
+const std::vector<CommandSpec>& Commands() {
+  static const std::vector<CommandSpec> kCommands = {
+      {"init", "Initialize a new repository", AddInit},
+      {"backup", "Create a new backup of files and/or directories", AddBackup},
+      {"snapshots", "List all snapshots", AddSnapshots},
+      {"ls", "List files in a snapshot", AddLs},
+      {"cat", "Print internal objects to stdout", AddCat},
+      {"restore", "Extract the data from a snapshot", AddRestore},
+      {"check", "Check the repository for errors", AddCheck},
+      {"version", "Print version information", AddVersion},
+  };
+  return kCommands;
+}
+
+}  // namespace hort::cli

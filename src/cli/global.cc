@@ -1,0 +1,218 @@
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/command.h"
+#include "util/log.h"
+
+namespace hort::cli {
+
+int ExitCodeFor(Code code) {
+  switch (code) {
+    case Code::kOk: return kExitOk;
+    case Code::kPartial: return kExitPartial;
+    case Code::kNoRepository: return kExitNoRepository;
+    case Code::kLocked: return kExitLocked;
+    case Code::kWrongPassword: return kExitWrongPassword;
+    case Code::kCancelled: return kExitInterrupted;
+    default: return kExitFailure;
+  }
+}
+
+int Fail(const Status& s) {
+  std::string msg = s.message();
+  for (char& c : msg) if (c == '\n') c = ' ';
+  std::fprintf(stderr, "Fatal: %s\n", msg.c_str());
+  return ExitCodeFor(s.code());
+}
+
+namespace {
+
+std::string Env(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v ? v : "";
+}
+
+std::string TrimTrailing(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  size_t start = 0;
+  while (start < s.size() && (s[start] == ' ' || s[start] == '\t')) ++start;
+  return s.substr(start);
+}
+
+Result<std::string> ReadFileText(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(Code::kInvalidArgument, std::string("cannot read ") + what + " " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<std::string> RunPasswordCommand(const std::string& command) {
+  // Run through the shell like restic does (its argument is a command line).
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return Status(Code::kInvalidArgument, "cannot run password command");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  int rc = ::pclose(p);
+  if (rc != 0) return Status(Code::kInvalidArgument, "password command failed (exit status " +
+                                                         std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : rc) + ")");
+  return TrimTrailing(out);
+}
+
+Result<std::string> Prompt(const char* text) {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0 || !::isatty(fd)) {
+    if (fd >= 0) ::close(fd);
+    return Status(Code::kInvalidArgument,
+                  "no password given: set HORT_PASSWORD(_FILE|_COMMAND) or RESTIC_PASSWORD(...), or use --password-file");
+  }
+  (void)!::write(fd, text, std::strlen(text));
+  termios old{}, quiet{};
+  ::tcgetattr(fd, &old);
+  quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  std::string line;
+  char c;
+  while (::read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
+  ::tcsetattr(fd, TCSAFLUSH, &old);
+  (void)!::write(fd, "\n", 1);
+  ::close(fd);
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> PasswordFrom(const std::string& file, const std::string& command,
+                                 const std::vector<std::string>& prefixes, bool confirm) {
+  if (!file.empty()) {
+    HORT_ASSIGN_OR_RETURN(std::string text, ReadFileText(file, "password file"));
+    return TrimTrailing(text);
+  }
+  if (!command.empty()) return RunPasswordCommand(command);
+  for (const auto& prefix : prefixes) {
+    if (const char* v = std::getenv((prefix + "PASSWORD").c_str())) return std::string(v);
+    std::string f = Env(prefix + "PASSWORD_FILE");
+    if (!f.empty()) {
+      HORT_ASSIGN_OR_RETURN(std::string text, ReadFileText(f, "password file"));
+      return TrimTrailing(text);
+    }
+    std::string c = Env(prefix + "PASSWORD_COMMAND");
+    if (!c.empty()) return RunPasswordCommand(c);
+  }
+  HORT_ASSIGN_OR_RETURN(std::string pw, Prompt("enter password for repository: "));
+  if (confirm) {
+    HORT_ASSIGN_OR_RETURN(std::string again, Prompt("enter password again: "));
+    if (again != pw) return Status(Code::kInvalidArgument, "passwords do not match");
+  }
+  if (pw.empty()) return Status(Code::kInvalidArgument, "an empty password is not allowed");
+  return pw;
+}
+
+Result<std::string> ResolvePassword(const GlobalOptions& g, bool confirm) {
+  return PasswordFrom(g.password_file, g.password_command, {"HORT_", "RESTIC_"}, confirm);
+}
+
+Result<std::string> ResolveRepository(const GlobalOptions& g) {
+  if (!g.repo.empty()) return g.repo;
+  if (!g.repository_file.empty()) {
+    HORT_ASSIGN_OR_RETURN(std::string text, ReadFileText(g.repository_file, "repository file"));
+    return TrimTrailing(text);
+  }
+  for (const char* name : {"HORT_REPOSITORY", "RESTIC_REPOSITORY"}) {
+    std::string v = Env(name);
+    if (!v.empty()) return v;
+  }
+  for (const char* name : {"HORT_REPOSITORY_FILE", "RESTIC_REPOSITORY_FILE"}) {
+    std::string f = Env(name);
+    if (!f.empty()) {
+      HORT_ASSIGN_OR_RETURN(std::string text, ReadFileText(f, "repository file"));
+      return TrimTrailing(text);
+    }
+  }
+  return Status(Code::kInvalidArgument, "please specify a repository (-r/--repo or HORT_REPOSITORY)");
+}
+
+Result<CompressionMode> ParseCompression(const std::string& s) {
+  if (s == "auto") return CompressionMode::kAuto;
+  if (s == "off") return CompressionMode::kOff;
+  if (s == "max") return CompressionMode::kMax;
+  return Status(Code::kInvalidArgument, "invalid --compression \"" + s + "\" (use auto, off or max)");
+}
+
+namespace {
+// The lock file path to remove when interrupted (local repositories only).
+char g_lock_path[4096];
+void OnSignal(int) {
+  if (g_lock_path[0]) ::unlink(g_lock_path);
+  ::_exit(kExitInterrupted);
+}
+}  // namespace
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index) {
+  HORT_ASSIGN_OR_RETURN(std::string location, ResolveRepository(g));
+  HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location));
+  HORT_ASSIGN_OR_RETURN(CompressionMode mode, ParseCompression(g.compression));
+  // Fail early with exit 10 before asking for a password.
+  auto cfg = backend->Stat({FileType::kConfig, ""});
+  if (!cfg.ok() && cfg.status().code() == Code::kNotFound) {
+    return Status(Code::kNoRepository, "repository does not exist: unable to open config file at " + location +
+                                           "/config (is there a repository at the following location? " + location + ")");
+  }
+  HORT_ASSIGN_OR_RETURN(std::string password, ResolvePassword(g, false));
+  OpenedRepository out;
+  HORT_ASSIGN_OR_RETURN(out.repo, Repository::Open(std::move(backend), password));
+  out.repo->set_compression(mode);
+  if (lock != LockMode::kNone && !g.no_lock) {
+    HORT_ASSIGN_OR_RETURN(out.lock, AcquireLock(*out.repo, lock == LockMode::kExclusive));
+    if (location.find(':') == std::string::npos || location.rfind("local:", 0) == 0) {
+      std::string base = location.rfind("local:", 0) == 0 ? location.substr(6) : location;
+      std::snprintf(g_lock_path, sizeof(g_lock_path), "%s/locks/%s", base.c_str(), out.lock->id().Hex().c_str());
+    }
+  }
+  if (load_index) HORT_RETURN_IF_ERROR(out.repo->LoadIndex());
+  return out;
+}
+
+std::string FormatBytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0) std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
+  else std::snprintf(buf, sizeof(buf), "%.3f %s", v, units[u]);
+  return buf;
+}
+
+std::string FormatLocalTime(const gojson::Timestamp& t) {
+  std::string s = gojson::FormatRfc3339Nano({t.sec, 0, t.offset});
+  s = s.substr(0, 19);
+  s[10] = ' ';
+  return s;
+}
+
+}  // namespace hort::cli

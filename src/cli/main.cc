@@ -1,0 +1,43 @@
+// hort: one program for the homelab's backup & restore strategy.
+#include <cstdio>
+
+#include "cli/command.h"
+#include "util/log.h"
+
+int main(int argc, char** argv) {
+  using namespace hort::cli;
+  CLI::App app{"hort: fast, restic-compatible backup & restore for Kubernetes homelabs"};
+  app.set_version_flag("--version", "hort 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions g;
+  app.add_option("-r,--repo", g.repo, "repository to use (or HORT_REPOSITORY / RESTIC_REPOSITORY)");
+  app.add_option("--repository-file", g.repository_file, "file to read the repository location from");
+  app.add_option("-p,--password-file", g.password_file, "file to read the repository password from");
+  app.add_option("--password-command", g.password_command, "shell command that prints the password");
+  app.add_option("--compression", g.compression, "compression mode: auto, off, max");
+  app.add_option("-o,--option", g.extended, "set extended option (key=value)");
+  app.add_flag("--json", g.json, "print machine-readable JSON");
+  app.add_flag("-q,--quiet", g.quiet, "print only errors");
+  app.add_flag("-v,--verbose", g.verbose, "be verbose (repeat for more)");
+  app.add_flag("--no-lock", g.no_lock, "do not lock the repository (read-only commands)");
+
+  std::vector<std::pair<CLI::App*, Runner>> runners;
+  for (const CommandSpec& spec : Commands()) {
+    CLI::App* sub = app.add_subcommand(spec.name, spec.summary);
+    runners.emplace_back(sub, spec.add(*sub, g));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  if (g.quiet) hort::SetLogLevel(hort::LogLevel::kQuiet);
+  if (g.verbose > 0) hort::SetLogLevel(g.verbose > 1 ? hort::LogLevel::kDebug : hort::LogLevel::kVerbose);
+  InstallSignalHandlers();
+  for (auto& [sub, run] : runners) {
+    if (sub->parsed()) return run();
+  }
+  return kExitUsage;
+}

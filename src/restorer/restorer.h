@@ -1,0 +1,40 @@
+// The restore pipeline: plan by pack → fetch → decrypt → write (sparse,
+// parallel) → metadata → verify. Nothing is written outside the target.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "repository/repository.h"
+#include "util/timer.h"
+
+namespace hort {
+
+struct RestoreOptions {
+  std::string target;
+  std::string subpath;  // restore only this path inside the snapshot
+  std::vector<std::string> includes, excludes;    // restic patterns on snapshot paths
+  std::vector<std::string> iincludes, iexcludes;  // case-insensitive variants
+  bool verify = false;
+  bool dry_run = false;
+  int workers = 0;  // 0 = one per core, at least 2
+};
+
+class RestoreObserver {
+ public:
+  virtual ~RestoreObserver() = default;
+  virtual void OnError(const std::string& item, const Status& s) = 0;
+};
+
+struct RestoreResult {
+  uint64_t files = 0, dirs = 0, others = 0, bytes = 0;
+  uint64_t errors = 0;
+  uint64_t verified_files = 0;
+  double seconds = 0;
+  StageTimes stage_times;
+};
+
+[[nodiscard]] Result<RestoreResult> RunRestore(Repository& repo, const Snapshot& snapshot,
+                                               const RestoreOptions& options, RestoreObserver* observer);
+
+}  // namespace hort

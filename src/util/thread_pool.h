@@ -1,0 +1,111 @@
+// A fixed set of worker threads draining one task queue. Tasks must not
+// block waiting for other tasks of the same pool (that could deadlock);
+// pipelines use one pool per stage kind for that reason.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hort {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(size_t threads) {
+    if (threads == 0) threads = 1;
+    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  void Submit(std::function<void()> task) {
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+  [[nodiscard]] size_t size() const { return workers_.size(); }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  std::vector<std::thread> workers_;
+  bool stop_ = false;
+};
+
+// Counts outstanding work; Wait blocks until it is back to zero.
+class WaitGroup {
+ public:
+  void Add(int n = 1) {
+    std::lock_guard lock(mu_);
+    count_ += n;
+  }
+  void Done() {
+    std::lock_guard lock(mu_);
+    if (--count_ == 0) cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int count_ = 0;
+};
+
+// A counting semaphore over a resource amount (e.g. bytes in flight).
+class Budget {
+ public:
+  explicit Budget(uint64_t capacity) : available_(capacity), capacity_(capacity) {}
+  void Acquire(uint64_t n) {
+    if (n > capacity_) n = capacity_;
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return available_ >= n; });
+    available_ -= n;
+  }
+  void Release(uint64_t n) {
+    if (n > capacity_) n = capacity_;
+    {
+      std::lock_guard lock(mu_);
+      available_ += n;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t available_, capacity_;
+};
+
+}  // namespace hort
