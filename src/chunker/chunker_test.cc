@@ -4,6 +4,9 @@
 
 #include <vector>
 
+#include "crypto/crypto.h"
+#include "util/hex.h"
+
 namespace hort::chunker {
 namespace {
 
@@ -81,6 +84,46 @@ TEST(Chunker, ZerosCutAtMaxSize) {
   auto a = Cuts(c, zeros, 1 << 16);
   auto b = Cuts(c, zeros, 1 << 20);
   EXPECT_EQ(a, b);
+}
+
+// Cut points restic 0.14 produced for the same data and polynomial: restic
+// backed up Lcg(24 MiB, seed 7) into a repository with polynomial
+// 0x243acab33e5839 and these are its data blobs in file order (length, ID).
+TEST(Chunker, MatchesResticCutPoints) {
+  struct Cut {
+    size_t length;
+    const char* id;
+  };
+  static const Cut kResticCuts[] = {
+      {2471529, "642a41b91672271bab2e41b0430fe0909fdc313946a86795808893608135bc71"},
+      {1688413, "6069aeb23a1ecf5e25b6a6ea30a9e3efd9e1da24336adb5c51ae22c4ec26ced5"},
+      {1290210, "1a05c2c6616bc3f2718a326b42d18153a112ff73a83547cce8696d51cfcc5f5d"},
+      {2553808, "bab85766a69d8fb45cd0b25a5f397ff2a54d4bd0c4bdc3d364659a36964691af"},
+      {3706221, "cb6a3c84164f85102f1df23bd267a9f3e00f8989fe14bd0ccfa1a3c2327144ae"},
+      {1582012, "c0af4d2d6babfdef24c65ab382108f002957427124d21cc3a5eae57cc73a440e"},
+      {878836, "f90310414abc02912259bb31df3e96e10ba79c7412288d0b1c92a8c63b3c8b20"},
+      {591936, "a55841b1a1f8b4b54258fe08a9535a4787ca0165fd8b11214891407c574ceded"},
+      {1322740, "31352f304023c53b5e90f400d69bdf7ba61ca0b42b37318ba67496869bfe29b5"},
+      {3107112, "fa0a58b0550f874da4a4eafc30f23223d8adcc5cfa319a52b720ca9bb69ee558"},
+      {1838523, "7407557552d7f8fd126fe3a5059ca83d3a982312bbc17bcd141176faa313c576"},
+      {662670, "531c0acfb4ad457cfe94eeccd8488b46aa5ce1b5bb6d6e56a518e9fbfdd29cfe"},
+      {811378, "0ec6a135aae44dd44edee07c2ca06d00e8ec3a1c4c436d0eefbaeb6f1eddd9b4"},
+      {1397909, "aaa72f710470fb45141b5daae621daa7883dfc377fb20f17de3d0f29004426fe"},
+      {672729, "7c84a91a7cbab9ef6d09ef8601f9e96258d6421e2676ab18f73c0709cc343c33"},
+      {589798, "d461b243740921b907560e11d215bc1c1a21da2f1bbe5660f6293f51f97c8c2a"},
+  };
+  ASSERT_TRUE(PolIrreducible(0x243acab33e5839ull));
+  Chunker c(std::make_shared<Tables>(0x243acab33e5839ull));
+  auto data = Lcg(24 << 20, 7);
+  auto cuts = Cuts(c, data, 1 << 20);
+  ASSERT_EQ(cuts.size(), std::size(kResticCuts));
+  size_t offset = 0;
+  for (size_t i = 0; i < cuts.size(); ++i) {
+    EXPECT_EQ(cuts[i], kResticCuts[i].length) << "chunk " << i;
+    auto digest = crypto::Sha256(std::span<const uint8_t>(data).subspan(offset, cuts[i]));
+    EXPECT_EQ(HexEncode(digest), kResticCuts[i].id) << "chunk " << i;
+    offset += cuts[i];
+  }
 }
 
 }  // namespace

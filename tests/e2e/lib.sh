@@ -1,0 +1,28 @@
+# Shared helpers for hort's end-to-end tests. Each test is one behaviour,
+# runs against the real restic from Debian, and fails loudly.
+set -euo pipefail
+: "${HORT:?HORT must point at the hort binary}"
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hort-e2e.XXXXXX")
+trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
+export HORT_PASSWORD=e2e-password RESTIC_PASSWORD=e2e-password
+unset HORT_REPOSITORY RESTIC_REPOSITORY
+export RESTIC_CACHE_DIR="$WORK/restic-cache"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "--- $*"; }
+hort() { "$HORT" "$@"; }
+
+# expect_rc CODE CMD... : runs CMD, fails unless it exits with CODE.
+expect_rc() {
+  local want=$1; shift
+  set +e; "$@" >"$WORK/last.out" 2>"$WORK/last.err"; local rc=$?; set -e
+  if [ "$rc" != "$want" ]; then
+    cat "$WORK/last.out" "$WORK/last.err" >&2
+    fail "expected exit $want, got $rc: $*"
+  fi
+}
+
+gen_tree() { python3 "$E2E_DIR/gen_tree.py" "$@"; }
+treecmp() { python3 "$E2E_DIR/treecmp.py" "$@"; }
+json_field() { python3 -c 'import json,sys; d=[json.loads(l) for l in sys.stdin if l.strip().startswith("{")]; print(d[-1][sys.argv[1]])' "$1"; }
