@@ -8,6 +8,8 @@
 #include <chrono>
 #include <thread>
 
+#include "util/log.h"
+
 namespace hort {
 namespace {
 constexpr int64_t kStaleAfterSeconds = 30 * 60;
@@ -27,7 +29,15 @@ Result<std::string> FindConflict(Repository& repo, bool exclusive, const Id& own
     auto text = repo.LoadUnpacked(FileType::kLock, name);
     if (!text.ok()) continue;  // removed meanwhile or unreadable: not a live lock
     auto lock = DecodeLock(*text);
-    if (!lock.ok() || LockIsStale(*lock)) continue;
+    if (!lock.ok()) continue;
+    if (LockIsStale(*lock)) {
+      // A stale lock must not block every later run (k8up #456): remove it.
+      if (repo.backend().Remove({FileType::kLock, name}).ok()) {
+        LogInfo("removed stale lock " + name.substr(0, 8) + " of PID " + std::to_string(lock->pid) + " on " +
+                lock->hostname);
+      }
+      continue;
+    }
     if (exclusive || lock->exclusive) {
       return std::string(lock->exclusive ? "exclusive" : "shared") + " lock " + name.substr(0, 8) + " held by " +
              lock->username + "@" + lock->hostname + " (PID " + std::to_string(lock->pid) + ") since " +

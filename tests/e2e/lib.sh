@@ -8,6 +8,7 @@ trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 export HORT_PASSWORD=e2e-password RESTIC_PASSWORD=e2e-password
 unset HORT_REPOSITORY RESTIC_REPOSITORY
 export RESTIC_CACHE_DIR="$WORK/restic-cache"
+mkdir -p "$RESTIC_CACHE_DIR"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "--- $*"; }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Bad input gets one clear line and the documented exit code (docs/exit-codes.md).
+source "$(dirname "$0")/lib.sh"
+gen_tree "$WORK/src" --small
+hort -r "$WORK/repo" init >/dev/null
+hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
+
+note "wrong password → 12, one line, password not echoed"
+HORT_PASSWORD=not-the-password expect_rc 12 "$HORT" -r "$WORK/repo" snapshots
+[ "$(wc -l < "$WORK/last.err")" = 1 ] || fail "expected one line on stderr, got: $(cat "$WORK/last.err")"
+grep -q "not-the-password" "$WORK/last.err" && fail "password appeared in the error"
+
+note "not a repository → 10"
+mkdir -p "$WORK/empty"
+expect_rc 10 "$HORT" -r "$WORK/empty" snapshots
+expect_rc 10 "$HORT" -r "$WORK/does-not-exist" backup "$WORK/src"
+[ "$(wc -l < "$WORK/last.err")" = 1 ] || fail "expected one line on stderr"
+
+note "init on an existing repository fails without touching it"
+expect_rc 1 "$HORT" -r "$WORK/repo" init
+hort -r "$WORK/repo" check >/dev/null
+
+note "missing password source → 1 with a hint"
+HORT_PASSWORD= RESTIC_PASSWORD= expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/repo" snapshots
+grep -q "password" "$WORK/last.err" || fail "no hint about the password"
+
+note "password from a file and from a command"
+printf 'e2e-password\n' > "$WORK/pwfile"
+env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/repo" -p "$WORK/pwfile" snapshots >/dev/null
+env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/repo" --password-command "echo e2e-password" snapshots >/dev/null
+env -u HORT_PASSWORD RESTIC_REPOSITORY="$WORK/repo" "$HORT" snapshots >/dev/null
+
+note "unknown snapshot and bad flags → 1"
+expect_rc 1 "$HORT" -r "$WORK/repo" restore deadbeef --target "$WORK/x"
+expect_rc 1 "$HORT" -r "$WORK/repo" check --read-data-subset 7/3
+expect_rc 1 "$HORT" -r "$WORK/repo" backup --compression bogus "$WORK/src"
+
+note "unreadable source file → warning, snapshot written, exit 3"
+mkdir -p "$WORK/u/src" && echo readable > "$WORK/u/src/ok.txt" && echo secret > "$WORK/u/src/locked.txt"
+chmod 000 "$WORK/u/src/locked.txt"
+if [ "$(id -u)" = 0 ]; then
+  # root reads anything: run hort as nobody, on a repository nobody owns.
+  chown -R 65534:65534 "$WORK/u" && chmod 755 "$WORK"
+  as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent "$@"; }
+else
+  as_user() { "$@"; }
+fi
+as_user "$HORT" -r "$WORK/u/repo" init >/dev/null
+expect_rc 3 as_user "$HORT" -r "$WORK/u/repo" backup "$WORK/u/src"
+grep -q "locked.txt" "$WORK/last.err" || fail "the unreadable file was not named"
+as_user "$HORT" -r "$WORK/u/repo" ls latest > "$WORK/ls.txt"
+grep -q "ok.txt" "$WORK/ls.txt" || fail "snapshot lacks the readable file"
+grep -q "locked.txt" "$WORK/ls.txt" && fail "snapshot contains the unreadable file"
+
+note "backup of a missing path → 1, no snapshot"
+before=$(ls "$WORK/repo/snapshots" | wc -l)
+expect_rc 1 "$HORT" -r "$WORK/repo" backup "$WORK/no-such-path"
+[ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$before" ] || fail "a snapshot was written"
+true

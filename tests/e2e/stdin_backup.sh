@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# --stdin and --stdin-from-command: a dump becomes a file; a failing command
+# means a failed backup and no snapshot.
+source "$(dirname "$0")/lib.sh"
+hort -r "$WORK/repo" init >/dev/null
+head -c 3000000 /dev/urandom > "$WORK/dump.sql"
+hort -r "$WORK/repo" backup --stdin --stdin-filename ns-db.sql < "$WORK/dump.sql" >/dev/null
+hort -r "$WORK/repo" backup --host media --stdin-from-command --stdin-filename media-postgres.sql -- cat "$WORK/dump.sql" >/dev/null
+hort -r "$WORK/repo" snapshots --json > "$WORK/snaps.json"
+python3 - "$WORK/snaps.json" <<'PY'
+import json, sys
+snaps = json.load(open(sys.argv[1]))
+assert [s["paths"] for s in snaps] == [["/ns-db.sql"], ["/media-postgres.sql"]], snaps
+assert snaps[1]["hostname"] == "media", snaps[1]
+PY
+hort -r "$WORK/repo" restore latest --target "$WORK/out" >/dev/null
+cmp "$WORK/dump.sql" "$WORK/out/media-postgres.sql" || fail "stdin-from-command content differs"
+restic -r "$WORK/repo" restore latest --target "$WORK/out2" >/dev/null
+cmp "$WORK/dump.sql" "$WORK/out2/media-postgres.sql" || fail "restic restores different content"
+note "a failing command: non-zero exit, no snapshot"
+expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin-from-command -- sh -c 'echo partial; exit 3'
+grep -q "exit status 3" "$WORK/last.err" || fail "the command's failure was not reported"
+[ "$(ls "$WORK/repo/snapshots" | wc -l)" = 2 ] || fail "a snapshot was written for a failed command"
+restic -r "$WORK/repo" check --read-data >/dev/null
