@@ -25,3 +25,8 @@ added=$(json_field data_blobs < "$WORK/restic.json")
 trees=$(restic -r "$WORK/repo2" snapshots --json | python3 -c 'import json,sys; print(len({s["tree"] for s in json.load(sys.stdin)}))')
 [ "$trees" = 1 ] || fail "hort and restic snapshots have different root trees"
 restic -r "$WORK/repo2" check --read-data >/dev/null
+note "init --copy-chunker-params: a second repository that deduplicates like the first"
+hort -r "$WORK/repo3" init --copy-chunker-params --from-repo "$WORK/repo" --from-password-command "echo e2e-password" >/dev/null
+pol1=$(hort -r "$WORK/repo" cat config | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunker_polynomial"])')
+pol3=$(hort -r "$WORK/repo3" cat config | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunker_polynomial"])')
+[ "$pol1" = "$pol3" ] || fail "chunker polynomial not copied ($pol1 vs $pol3)"

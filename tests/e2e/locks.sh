@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Locks are restic's: a live lock of the other tool blocks a conflicting
+# command (hort exits 11 and says who holds it); shared locks coexist.
+source "$(dirname "$0")/lib.sh"
+gen_tree "$WORK/src" --small
+restic -r "$WORK/repo" init >/dev/null
+fifo="$WORK/stdin.fifo"
+mkfifo "$fifo"
+# restic backup --stdin holds a shared lock while it waits for its input.
+restic -r "$WORK/repo" backup --stdin --stdin-filename held < "$fifo" >/dev/null &
+restic_pid=$!
+exec 3>"$fifo"
+for _ in $(seq 1 200); do [ -n "$(ls "$WORK/repo/locks")" ] && break; sleep 0.05; done
+[ -n "$(ls "$WORK/repo/locks")" ] || fail "restic did not create its lock"
+note "exclusive hort check vs restic's shared lock → 11"
+expect_rc 11 "$HORT" -r "$WORK/repo" check
+grep -q "PID $restic_pid" "$WORK/last.err" || fail "the holder was not named: $(cat "$WORK/last.err")"
+note "shared hort backup next to restic's shared lock → fine"
+hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
+echo "data" >&3
+exec 3>&-
+wait "$restic_pid"
+note "hort's own shared lock blocks restic check"
+fifo2="$WORK/stdin2.fifo"
+mkfifo "$fifo2"
+"$HORT" -r "$WORK/repo" backup --stdin --stdin-filename held2 < "$fifo2" >/dev/null &
+hort_pid=$!
+exec 4>"$fifo2"
+for _ in $(seq 1 200); do [ -n "$(ls "$WORK/repo/locks")" ] && break; sleep 0.05; done
+if restic -r "$WORK/repo" check >/dev/null 2>&1; then fail "restic check ignored hort's lock"; fi
+echo "more" >&4
+exec 4>&-
+wait "$hort_pid"
+[ -z "$(ls "$WORK/repo/locks")" ] || fail "a lock was left behind"
+restic -r "$WORK/repo" check --read-data >/dev/null
