@@ -325,7 +325,7 @@ class Backup {
     d->nodes[slot] = std::move(n);
     d->pending++;
     FileChange change = had_old ? FileChange::kChanged : FileChange::kNew;
-    saver_.SaveFile(full, -1, [this, d, slot, full, change](Result<FileContent> content) {
+    saver_.SaveFile(full, -1, st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0, [this, d, slot, full, change](Result<FileContent> content) {
       FileDone(d, slot, full, change, std::move(content));
     });
   }
@@ -413,7 +413,7 @@ class Backup {
     }
     std::promise<Result<FileContent>> done;
     root_->pending++;
-    saver_.SaveFile(opt_.stdin_filename, fd, [&](Result<FileContent> c) { done.set_value(std::move(c)); });
+    saver_.SaveFile(opt_.stdin_filename, fd, 1 << 20, [&](Result<FileContent> c) { done.set_value(std::move(c)); });
     auto content = done.get_future().get();
     if (child > 0) {
       ::close(fd);

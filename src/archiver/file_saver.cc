@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "chunker/chunker.h"
@@ -16,12 +17,15 @@ struct FileSaver::FileState {
   std::mutex mu;
   std::vector<Id> blobs;
   uint64_t size = 0;
+  uint64_t size_hint = 0;
   Status error;
   std::atomic<int> pending{1};  // the reader's hold
 };
 
 namespace {
-constexpr uint64_t kBytesInFlight = 96u << 20;
+// Enough for every worker to hold a maximum-size chunk; more only costs memory.
+constexpr uint64_t kBytesInFlight = 40u << 20;
+constexpr uint64_t kFilesInFlight = 32;
 constexpr size_t kReadSize = 1u << 20;
 }  // namespace
 
@@ -31,7 +35,7 @@ FileSaver::FileSaver(Repository& repo, bool dry_run, ThreadPool& blob_pool,
       dry_run_(dry_run),
       blob_pool_(blob_pool),
       on_fatal_(std::move(on_fatal)),
-      files_in_flight_(64),
+      files_in_flight_(kFilesInFlight),
       bytes_in_flight_(kBytesInFlight),
       readers_(2) {}
 
@@ -39,8 +43,10 @@ FileSaver::~FileSaver() { Drain(); }
 
 void FileSaver::Drain() { files_.Wait(); }
 
-void FileSaver::SaveFile(const std::string& path, int fd, std::function<void(Result<FileContent>)> done) {
+void FileSaver::SaveFile(const std::string& path, int fd, uint64_t size_hint,
+                         std::function<void(Result<FileContent>)> done) {
   auto state = std::make_shared<FileState>();
+  state->size_hint = size_hint;
   state->path = path;
   state->done = std::move(done);
   files_in_flight_.Acquire(1);
@@ -61,12 +67,14 @@ void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) 
   }
   chunker::Chunker chunker(repo_.chunker_tables());
   std::vector<uint8_t> chunk;
-  chunk.reserve(kReadSize);
+  // Small files get a buffer of their size, not a full read buffer.
+  size_t read_size = static_cast<size_t>(std::clamp<uint64_t>(state->size_hint + 1, 4096, kReadSize));
+  chunk.reserve(read_size);
   uint64_t total = 0;
   for (;;) {
     size_t old = chunk.size();
-    chunk.resize(old + kReadSize);
-    ssize_t n = ::read(fd, chunk.data() + old, kReadSize);
+    chunk.resize(old + read_size);
+    ssize_t n = ::read(fd, chunk.data() + old, read_size);
     if (n < 0 && errno == EINTR) {
       chunk.resize(old);
       continue;
@@ -89,7 +97,7 @@ void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) 
       chunk.resize(pos);
       SubmitChunk(state, std::move(chunk));
       chunk = std::move(rest);
-      chunk.reserve(kReadSize * 2);
+      chunk.reserve(read_size * 2);
       pos = 0;
     }
   }

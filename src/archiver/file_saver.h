@@ -26,7 +26,7 @@ class FileSaver {
 
   // Reads `path` (or `fd` when >= 0, which is then not closed) and calls
   // `done` once every chunk is stored. May block while too much is in flight.
-  void SaveFile(const std::string& path, int fd, std::function<void(Result<FileContent>)> done);
+  void SaveFile(const std::string& path, int fd, uint64_t size_hint, std::function<void(Result<FileContent>)> done);
   [[nodiscard]] Status SaveTree(const Id& id, const std::string& tree);
   // Waits until every file handed in has completed.
   void Drain();

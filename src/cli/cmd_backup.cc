@@ -2,7 +2,12 @@
 
 #include <cstdio>
 #include <fstream>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "archiver/archiver.h"
@@ -23,7 +28,18 @@ struct BackupFlags {
 class PrintingObserver : public BackupObserver {
  public:
   explicit PrintingObserver(bool json) : json_(json) {}
+  // restic's periodic "status" line for --json consumers.
+  void PrintStatus(double seconds) {
+    std::lock_guard lock(mu_);
+    nlohmann::json j = {{"message_type", "status"}, {"seconds_elapsed", static_cast<uint64_t>(seconds)},
+                        {"files_done", files_done_.load()}, {"bytes_done", bytes_done_.load()},
+                        {"error_count", errors_.load()}};
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+  }
+
   void OnError(const std::string& item, const std::string& during, const Status& s) override {
+    errors_++;
     std::lock_guard lock(mu_);
     if (json_) {
       nlohmann::json j = {{"message_type", "error"}, {"error", {{"message", s.message()}}}, {"during", during}, {"item", item}};
@@ -33,6 +49,8 @@ class PrintingObserver : public BackupObserver {
     }
   }
   void OnFileDone(const std::string& path, FileChange change, uint64_t bytes) override {
+    files_done_++;
+    bytes_done_ += bytes;
     if (GetLogLevel() < LogLevel::kVerbose || json_) return;
     std::lock_guard lock(mu_);
     const char* what = change == FileChange::kNew ? "new" : change == FileChange::kChanged ? "modified" : "unchanged";
@@ -42,6 +60,35 @@ class PrintingObserver : public BackupObserver {
  private:
   bool json_;
   std::mutex mu_;
+  std::atomic<uint64_t> files_done_{0}, bytes_done_{0}, errors_{0};
+};
+
+// Calls tick(seconds) every second until destroyed.
+class Ticker {
+ public:
+  explicit Ticker(std::function<void(double)> tick) : tick_(std::move(tick)), thread_([this] { Run(); }) {}
+  ~Ticker() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    auto start = std::chrono::steady_clock::now();
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
+      tick_(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
+  std::function<void(double)> tick_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 Status ReadLines(const std::string& path, std::vector<std::string>* out) {
@@ -126,7 +173,10 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
     if (!opened.ok()) return Fail(opened.status());
     Repository& repo = *opened->repo;
     PrintingObserver observer(g.json);
+    std::optional<Ticker> ticker;
+    if (g.json) ticker.emplace([&observer](double seconds) { observer.PrintStatus(seconds); });
     auto result = RunBackup(repo, opt, &observer);
+    ticker.reset();
     if (!result.ok()) return Fail(result.status());
     const SnapshotSummary& m = result->summary;
     if (g.json) {
