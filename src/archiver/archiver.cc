@@ -26,19 +26,15 @@ extern char** environ;
 
 namespace hort {
 
-std::string AbsolutePath(const std::string& path) {
-  std::string full = path;
-  if (full.empty() || full[0] != '/') {
-    char cwd[4096];
-    if (::getcwd(cwd, sizeof(cwd)) == nullptr) return path;
-    full = std::string(cwd) + "/" + path;
-  }
+namespace {
+// Path components with "." dropped and ".." applied lexically (never above the start).
+std::vector<std::string> CleanComponents(const std::string& path) {
   std::vector<std::string> parts;
   size_t start = 0;
-  while (start <= full.size()) {
-    size_t end = full.find('/', start);
-    if (end == std::string::npos) end = full.size();
-    std::string part = full.substr(start, end - start);
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string part = path.substr(start, end - start);
     if (part == "..") {
       if (!parts.empty()) parts.pop_back();
     } else if (!part.empty() && part != ".") {
@@ -46,8 +42,19 @@ std::string AbsolutePath(const std::string& path) {
     }
     start = end + 1;
   }
+  return parts;
+}
+}  // namespace
+
+std::string AbsolutePath(const std::string& path) {
+  std::string full = path;
+  if (full.empty() || full[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof(cwd)) == nullptr) return path;
+    full = std::string(cwd) + "/" + path;
+  }
   std::string out;
-  for (const auto& p : parts) out += "/" + p;
+  for (const auto& p : CleanComponents(full)) out += "/" + p;
   return out.empty() ? "/" : out;
 }
 
@@ -59,23 +66,6 @@ struct VirtualDir {
   std::string fs_path;
   bool is_target = false;
 };
-
-std::vector<std::string> TargetComponents(const std::string& target) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= target.size()) {
-    size_t end = target.find('/', start);
-    if (end == std::string::npos) end = target.size();
-    std::string part = target.substr(start, end - start);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    start = end + 1;
-  }
-  return parts;
-}
 
 const Node* FindNode(const std::vector<Node>& nodes, const std::string& name) {
   auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
@@ -182,7 +172,7 @@ class Backup {
       if (::lstat(target.c_str(), &st) != 0) {
         return ErrnoStatus("target " + target, errno).Annotate("cannot back up");
       }
-      auto parts = TargetComponents(target);
+      auto parts = CleanComponents(target);
       VirtualDir* v = &root;
       std::string prefix = !target.empty() && target[0] == '/' ? "" : ".";
       for (const auto& part : parts) {
