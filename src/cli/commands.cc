@@ -11,6 +11,8 @@ Runner AddLs(CLI::App&, GlobalOptions&);
 Runner AddCat(CLI::App&, GlobalOptions&);
 Runner AddRestore(CLI::App&, GlobalOptions&);
 Runner AddCheck(CLI::App&, GlobalOptions&);
+Runner AddForget(CLI::App&, GlobalOptions&);
+Runner AddPrune(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -21,6 +23,8 @@ const std::vector<CommandSpec>& Commands() {
       {"cat", "Print internal objects to stdout", AddCat},
       {"restore", "Extract the data from a snapshot", AddRestore},
       {"check", "Check the repository for errors", AddCheck},
+      {"forget", "Remove snapshots according to a policy", AddForget},
+      {"prune", "Remove unneeded data from the repository", AddPrune},
       {"version", "Print version information", AddVersion},
   };
   return kCommands;

@@ -184,10 +184,10 @@ Status Repository::LoadIndex() {
   return Status::Ok();
 }
 
-Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext) {
+Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext, bool force) {
   {
     std::lock_guard lock(pending_mu_);
-    if (index_.Has(id, type) || !pending_.insert(id).second) return false;
+    if ((!force && index_.Has(id, type)) || !pending_.insert(id).second) return false;
   }
   std::vector<uint8_t> stored;
   uint32_t uncompressed = 0;
@@ -252,8 +252,15 @@ Status Repository::WriteIndex(bool /*final*/) {
     idx.packs.swap(unwritten_index_);
   }
   if (idx.packs.empty()) return Status::Ok();
-  auto saved = SaveUnpacked(FileType::kIndex, EncodeIndex(idx));
-  return saved.status();
+  HORT_ASSIGN_OR_RETURN(Id saved, SaveUnpacked(FileType::kIndex, EncodeIndex(idx)));
+  std::lock_guard lock(pending_mu_);
+  written_index_files_.push_back(saved);
+  return Status::Ok();
+}
+
+std::vector<Id> Repository::WrittenIndexFiles() const {
+  std::lock_guard lock(pending_mu_);
+  return written_index_files_;
 }
 
 Status Repository::Flush() {

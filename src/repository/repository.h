@@ -59,7 +59,9 @@ class Repository {
   [[nodiscard]] const MasterIndex& index() const { return index_; }
 
   // Stores a blob unless the repository already has it. Returns true if it was new.
-  [[nodiscard]] Result<bool> SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext);
+  // `force` stores it even if indexed (prune's repack writes a new copy).
+  [[nodiscard]] Result<bool> SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext,
+                                      bool force = false);
   [[nodiscard]] Result<std::vector<uint8_t>> LoadBlob(BlobType type, const Id& id);
   // Uploads partly filled packs and writes the index for everything saved.
   [[nodiscard]] Status Flush();
@@ -72,6 +74,8 @@ class Repository {
   [[nodiscard]] Result<std::string> ResolvePrefix(FileType type, const std::string& prefix);
 
   [[nodiscard]] Result<std::vector<PackEntry>> LoadPackHeader(const Id& pack, uint64_t size = 0);
+  // Index files written by this process since it opened the repository.
+  [[nodiscard]] std::vector<Id> WrittenIndexFiles() const;
 
  private:
   struct Packer {
@@ -94,9 +98,10 @@ class Repository {
   MasterIndex index_;
   Packer packers_[2];  // by BlobType
 
-  std::mutex pending_mu_;
+  mutable std::mutex pending_mu_;
   std::unordered_set<Id, IdHash> pending_;  // blobs saved but not yet in the index
   std::vector<IndexPack> unwritten_index_;  // packs uploaded since the last index file
+  std::vector<Id> written_index_files_;
   BlobStats stats_;
 };
 

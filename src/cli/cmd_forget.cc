@@ -1,0 +1,191 @@
+#include <cstdio>
+
+#include "cli/command.h"
+#include "cli/snapshot_filter.h"
+#include "prune/policy.h"
+#include "prune/prune.h"
+
+namespace hort::cli {
+namespace {
+struct ForgetFlags {
+  int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
+  std::string within, within_hourly, within_daily, within_weekly, within_monthly, within_yearly;
+  std::vector<std::string> keep_tags;
+  SnapshotFilter filter;
+  std::string group_by = "host,paths";
+  bool dry_run = false, prune = false, allow_remove_all = false;
+  PruneOptions prune_opt;
+  std::vector<std::string> ids;
+};
+
+Status BuildPolicy(const ForgetFlags& f, ExpirePolicy* p) {
+  for (int v : {f.last, f.hourly, f.daily, f.weekly, f.monthly, f.yearly}) {
+    if (v < -1) return Status(Code::kInvalidArgument, "negative values other than -1 are not allowed for --keep-*");
+  }
+  p->last = f.last;
+  p->hourly = f.hourly;
+  p->daily = f.daily;
+  p->weekly = f.weekly;
+  p->monthly = f.monthly;
+  p->yearly = f.yearly;
+  std::pair<const std::string*, CalendarDuration*> durations[] = {
+      {&f.within, &p->within}, {&f.within_hourly, &p->within_hourly}, {&f.within_daily, &p->within_daily},
+      {&f.within_weekly, &p->within_weekly}, {&f.within_monthly, &p->within_monthly},
+      {&f.within_yearly, &p->within_yearly}};
+  for (auto& [text, out] : durations) {
+    if (text->empty()) continue;
+    HORT_ASSIGN_OR_RETURN(*out, ParseCalendarDuration(*text));
+  }
+  for (const auto& t : f.keep_tags) {
+    std::vector<std::string> list;
+    size_t start = 0;
+    while (start <= t.size()) {
+      size_t end = t.find(',', start);
+      if (end == std::string::npos) end = t.size();
+      if (end > start) list.push_back(t.substr(start, end - start));
+      start = end + 1;
+    }
+    p->tags.push_back(list);
+  }
+  return Status::Ok();
+}
+
+std::string StringList(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ",";
+    gojson::AppendString(&out, v[i]);
+  }
+  return out + "]";
+}
+
+void PrintTable(const char* title, const std::vector<const KeepDecision*>& rows) {
+  std::printf("%s %zu snapshots:\n", title, rows.size());
+  std::printf("%-9s %-19s  %-10s %-14s %s\n", "ID", "Time", "Host", "Tags", "Reasons");
+  std::printf("%s\n", std::string(70, '-').c_str());
+  for (const KeepDecision* d : rows) {
+    std::string tags, reasons;
+    for (const auto& t : d->snapshot->tags) tags += (tags.empty() ? "" : ",") + t;
+    for (const auto& r : d->reasons) reasons += (reasons.empty() ? "" : ", ") + r;
+    std::printf("%-9s %-19s  %-10s %-14s %s\n", d->snapshot->id.Short().c_str(), FormatLocalTime(d->snapshot->time).c_str(),
+                d->snapshot->hostname.c_str(), tags.c_str(), reasons.c_str());
+  }
+  std::printf("\n");
+}
+}  // namespace
+
+Runner AddForget(CLI::App& sub, GlobalOptions& g) {
+  auto f = std::make_shared<ForgetFlags>();
+  sub.add_option("-l,--keep-last", f->last, "keep the last n snapshots (-1: all)");
+  sub.add_option("-H,--keep-hourly", f->hourly, "keep the last n hourly snapshots");
+  sub.add_option("-d,--keep-daily", f->daily, "keep the last n daily snapshots");
+  sub.add_option("-w,--keep-weekly", f->weekly, "keep the last n weekly snapshots");
+  sub.add_option("-m,--keep-monthly", f->monthly, "keep the last n monthly snapshots");
+  sub.add_option("-y,--keep-yearly", f->yearly, "keep the last n yearly snapshots");
+  sub.add_option("--keep-within", f->within, "keep snapshots newer than this duration before the latest (1y5m7d2h)");
+  sub.add_option("--keep-within-hourly", f->within_hourly, "keep hourly snapshots within this duration");
+  sub.add_option("--keep-within-daily", f->within_daily, "keep daily snapshots within this duration");
+  sub.add_option("--keep-within-weekly", f->within_weekly, "keep weekly snapshots within this duration");
+  sub.add_option("--keep-within-monthly", f->within_monthly, "keep monthly snapshots within this duration");
+  sub.add_option("--keep-within-yearly", f->within_yearly, "keep yearly snapshots within this duration");
+  sub.add_option("--keep-tag", f->keep_tags, "keep snapshots with this tag list (a,b = both)");
+  sub.add_option("--host", f->filter.hosts, "only consider snapshots of this host");
+  sub.add_option("--tag", f->filter.tags, "only consider snapshots with these tags");
+  sub.add_option("--path", f->filter.paths, "only consider snapshots with this path");
+  sub.add_option("-g,--group-by", f->group_by, "group snapshots by host, paths and/or tags");
+  sub.add_flag("-n,--dry-run", f->dry_run, "only show what would be removed");
+  sub.add_flag("--prune", f->prune, "run prune afterwards");
+  sub.add_flag("--unsafe-allow-remove-all", f->allow_remove_all, "allow removing every snapshot of a group");
+  sub.add_option("--max-unused", f->prune_opt.max_unused, "prune: tolerated unused space (x%, size, unlimited)");
+  sub.add_option("--max-repack-size", f->prune_opt.max_repack_size, "prune: repack at most this much");
+  sub.add_flag("--repack-uncompressed", f->prune_opt.repack_uncompressed, "prune: compress uncompressed packs");
+  sub.add_option("snapshots", f->ids, "remove these snapshots explicitly");
+  return [f, &g] {
+    ExpirePolicy policy;
+    Status st = BuildPolicy(*f, &policy);
+    if (!st.ok()) return Fail(st);
+    auto opened = OpenRepository(g, LockMode::kExclusive, false);
+    if (!opened.ok()) return Fail(opened.status());
+    Repository& repo = *opened->repo;
+    auto all = repo.LoadSnapshots();
+    if (!all.ok()) return Fail(all.status());
+    std::vector<Id> to_remove;
+    std::string json = "[";
+    if (!f->ids.empty()) {
+      for (const auto& ref : f->ids) {
+        auto s = repo.FindSnapshot(ref);
+        if (!s.ok()) return Fail(s.status());
+        to_remove.push_back(s->id);
+      }
+    } else {
+      if (policy.Empty()) {
+        return Fail(Status(Code::kInvalidArgument, "no policy was specified, no snapshots will be removed"));
+      }
+      std::vector<Snapshot> selected;
+      for (const auto& s : *all) if (f->filter.Matches(s)) selected.push_back(s);
+      auto groups = GroupSnapshots(selected, f->group_by);
+      if (!groups.ok()) return Fail(groups.status());
+      bool first = true;
+      for (const SnapshotGroup& grp : *groups) {
+        auto decisions = ApplyPolicy(grp.snapshots, policy);
+        std::vector<const KeepDecision*> keep, remove;
+        for (const auto& d : decisions) (d.keep ? keep : remove).push_back(&d);
+        if (keep.empty() && !f->allow_remove_all) {
+          return Fail(Status(Code::kInvalidArgument, "refusing to remove every snapshot of group host=\"" + grp.hostname +
+                                                         "\"; use --unsafe-allow-remove-all to really do that"));
+        }
+        for (const KeepDecision* d : remove) to_remove.push_back(d->snapshot->id);
+        if (g.json) {
+          json += first ? "" : ",";
+          first = false;
+          json += "{\"tags\":" + (grp.by_tags && !grp.tags.empty() ? StringList(grp.tags) : std::string("null"));
+          json += ",\"host\":";
+          gojson::AppendString(&json, grp.hostname);
+          json += ",\"paths\":" + (grp.by_paths ? StringList(grp.paths) : std::string("null"));
+          json += ",\"keep\":[";
+          for (size_t i = 0; i < keep.size(); ++i) json += (i ? "," : "") + SnapshotJson(*keep[i]->snapshot);
+          json += "],\"remove\":";
+          if (remove.empty()) {
+            json += "null";
+          } else {
+            json += "[";
+            for (size_t i = 0; i < remove.size(); ++i) json += (i ? "," : "") + SnapshotJson(*remove[i]->snapshot);
+            json += "]";
+          }
+          json += ",\"reasons\":[";
+          for (size_t i = 0; i < keep.size(); ++i) {
+            json += (i ? "," : "") + std::string("{\"snapshot\":") + SnapshotJson(*keep[i]->snapshot) +
+                    ",\"matches\":" + StringList(keep[i]->reasons) + "}";
+          }
+          json += "]}";
+        } else if (!g.quiet) {
+          std::printf("snapshots for (host [%s], paths [%s]):\n\n", grp.hostname.c_str(),
+                      grp.paths.empty() ? "" : grp.paths[0].c_str());
+          PrintTable("keep", keep);
+          if (!remove.empty()) PrintTable("remove", remove);
+        }
+      }
+    }
+    json += "]";
+    if (g.json) std::printf("%s\n", json.c_str());
+    if (f->dry_run) {
+      if (!g.json && !g.quiet) std::printf("would have removed %zu snapshots\n", to_remove.size());
+    } else {
+      for (const Id& id : to_remove) {
+        Status s = repo.backend().Remove({FileType::kSnapshot, id.Hex()});
+        if (!s.ok()) return Fail(s);
+      }
+      if (!g.json && !g.quiet) std::printf("removed %zu snapshots\n", to_remove.size());
+    }
+    if (f->prune && (!to_remove.empty() || true)) {
+      f->prune_opt.dry_run = f->dry_run;
+      auto stats = RunPrune(repo, f->prune_opt, [&](const std::string& m) {
+        if (!g.json && !g.quiet) std::printf("%s\n", m.c_str());
+      });
+      if (!stats.ok()) return Fail(stats.status());
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli

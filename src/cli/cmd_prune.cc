@@ -1,0 +1,45 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "prune/prune.h"
+
+namespace hort::cli {
+
+Runner AddPrune(CLI::App& sub, GlobalOptions& g) {
+  auto opt = std::make_shared<PruneOptions>();
+  sub.add_option("--max-unused", opt->max_unused, "tolerated unused space after prune: x%, a size or 'unlimited'");
+  sub.add_option("--max-repack-size", opt->max_repack_size, "repack at most this much data");
+  sub.add_flag("--repack-uncompressed", opt->repack_uncompressed, "repack uncompressed data to compress it");
+  sub.add_flag("-n,--dry-run", opt->dry_run, "only show what would be done");
+  return [opt, &g] {
+    auto opened = OpenRepository(g, LockMode::kExclusive, false);
+    if (!opened.ok()) return Fail(opened.status());
+    auto stats = RunPrune(*opened->repo, *opt, [&](const std::string& m) {
+      if (!g.json && !g.quiet) std::printf("%s\n", m.c_str());
+    });
+    if (!stats.ok()) return Fail(stats.status());
+    const PruneStats& s = *stats;
+    if (g.json) {
+      nlohmann::json j = {{"message_type", "summary"}, {"dry_run", opt->dry_run},
+                          {"packs_total", s.packs_total}, {"packs_keep", s.packs_keep},
+                          {"packs_repack", s.packs_repack}, {"packs_remove", s.packs_remove},
+                          {"packs_unreferenced", s.packs_unreferenced}, {"blobs_used", s.blobs_used},
+                          {"blobs_unused", s.blobs_unused}, {"blobs_repacked", s.blobs_repacked},
+                          {"bytes_used", s.bytes_used}, {"bytes_unused", s.bytes_unused},
+                          {"bytes_repack", s.bytes_repack}, {"bytes_freed", s.bytes_freed}};
+      std::printf("%s\n", j.dump().c_str());
+    } else if (!g.quiet) {
+      std::printf("\nused:         %10llu blobs / %s\n", (unsigned long long)s.blobs_used, FormatBytes(s.bytes_used).c_str());
+      std::printf("unused:       %10llu blobs / %s\n", (unsigned long long)s.blobs_unused, FormatBytes(s.bytes_unused).c_str());
+      std::printf("%s %llu packs, repack %llu packs (%s), remove %llu packs + %llu unreferenced\n",
+                  opt->dry_run ? "would keep" : "kept", (unsigned long long)s.packs_keep,
+                  (unsigned long long)s.packs_repack, FormatBytes(s.bytes_repack).c_str(),
+                  (unsigned long long)s.packs_remove, (unsigned long long)s.packs_unreferenced);
+      std::printf("%s: %s\n", opt->dry_run ? "would free" : "freed", FormatBytes(s.bytes_freed).c_str());
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli

@@ -1,0 +1,317 @@
+#include "prune/prune.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "format/tree.h"
+#include "util/hex.h"
+
+namespace hort {
+
+Result<uint64_t> ParseByteSize(const std::string& s) {
+  if (s.empty()) return Status(Code::kInvalidArgument, "empty size");
+  size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &pos);
+  } catch (const std::exception&) {
+    return Status(Code::kInvalidArgument, "invalid size \"" + s + "\"");
+  }
+  std::string unit = s.substr(pos);
+  double mult = 1;
+  if (unit == "k" || unit == "K") mult = 1024;
+  else if (unit == "m" || unit == "M") mult = 1024.0 * 1024;
+  else if (unit == "g" || unit == "G") mult = 1024.0 * 1024 * 1024;
+  else if (unit == "t" || unit == "T") mult = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty()) return Status(Code::kInvalidArgument, "invalid size unit in \"" + s + "\"");
+  if (v < 0) return Status(Code::kInvalidArgument, "negative size \"" + s + "\"");
+  return static_cast<uint64_t>(v * mult);
+}
+
+namespace {
+
+struct PackInfo {
+  Id id;
+  uint64_t size = 0;
+  uint64_t used_size = 0, unused_size = 0;
+  uint32_t used_blobs = 0, unused_blobs = 0;
+  bool has_tree = false, has_data = false, uncompressed = false;
+  std::vector<IndexBlob> blobs;
+};
+
+class Pruner {
+ public:
+  Pruner(Repository& repo, const PruneOptions& opt, const std::function<void(const std::string&)>& progress)
+      : repo_(repo), opt_(opt), progress_(progress) {}
+
+  Result<PruneStats> Run() {
+    Say("loading indexes...");
+    HORT_RETURN_IF_ERROR(repo_.LoadIndex());
+    HORT_RETURN_IF_ERROR(repo_.backend().List(FileType::kIndex, [&](const std::string& n, uint64_t) {
+      if (auto id = Id::Parse(n)) old_index_files_.push_back(*id);
+    }));
+    Say("finding data that is still in use for " + std::to_string(CountSnapshots()) + " snapshots");
+    HORT_RETURN_IF_ERROR(FindUsedBlobs());
+    Say("searching used packs...");
+    HORT_RETURN_IF_ERROR(ClassifyPacks());
+    HORT_RETURN_IF_ERROR(Decide());
+    if (opt_.dry_run) return stats_;
+    HORT_RETURN_IF_ERROR(Repack());
+    HORT_RETURN_IF_ERROR(RewriteIndex());
+    HORT_RETURN_IF_ERROR(DeletePacks());
+    return stats_;
+  }
+
+ private:
+  void Say(const std::string& m) {
+    if (progress_) progress_(m);
+  }
+
+  size_t CountSnapshots() {
+    size_t n = 0;
+    (void)repo_.backend().List(FileType::kSnapshot, [&](const std::string&, uint64_t) { ++n; });
+    return n;
+  }
+
+  Status FindUsedBlobs() {
+    HORT_ASSIGN_OR_RETURN(auto snaps, repo_.LoadSnapshots());
+    for (const Snapshot& s : snaps) HORT_RETURN_IF_ERROR(WalkTree(s.tree));
+    return Status::Ok();
+  }
+
+  Status WalkTree(const Id& tree) {
+    if (!used_trees_.insert(tree).second) return Status::Ok();
+    auto raw = repo_.LoadBlob(BlobType::kTree, tree);
+    if (!raw.ok()) {
+      return raw.status().Annotate("tree " + tree.Short() + " is needed but unreadable; run check and repair first");
+    }
+    HORT_ASSIGN_OR_RETURN(auto nodes, DecodeTree(AsChars(*raw)));
+    for (const Node& n : nodes) {
+      if (n.IsFile()) {
+        for (const Id& id : n.content) {
+          if (!repo_.index().Has(id, BlobType::kData)) {
+            return Status(Code::kCorruption, "data blob " + id.Short() + " is needed but missing; prune aborted");
+          }
+          used_data_.insert(id);
+        }
+      } else if (n.IsDir() && n.subtree) {
+        HORT_RETURN_IF_ERROR(WalkTree(*n.subtree));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status ClassifyPacks() {
+    std::unordered_map<Id, uint64_t, IdHash> stored;
+    HORT_RETURN_IF_ERROR(repo_.backend().List(FileType::kPack, [&](const std::string& n, uint64_t size) {
+      if (auto id = Id::Parse(n)) stored[*id] = size;
+    }));
+    auto by_pack = repo_.index().BlobsByPack();
+    // A blob counts as used only once: copies in other packs are unused.
+    std::unordered_set<Id, IdHash> counted;
+    std::vector<Id> pack_ids;
+    for (const auto& [id, blobs] : by_pack) pack_ids.push_back(id);
+    std::sort(pack_ids.begin(), pack_ids.end());
+    for (const Id& id : pack_ids) {
+      auto st = stored.find(id);
+      PackInfo info;
+      info.id = id;
+      info.blobs = by_pack[id];
+      for (const IndexBlob& b : info.blobs) {
+        bool needed = b.type == BlobType::kTree ? used_trees_.count(b.id) : used_data_.count(b.id);
+        bool used = needed && counted.insert(b.id).second;
+        (used ? info.used_size : info.unused_size) += b.length;
+        (used ? info.used_blobs : info.unused_blobs)++;
+        (b.type == BlobType::kTree ? info.has_tree : info.has_data) = true;
+        if (b.uncompressed_length == 0) info.uncompressed = true;
+      }
+      if (st == stored.end()) {
+        if (info.used_blobs > 0) {
+          return Status(Code::kCorruption, "pack " + id.Short() + " is needed but missing; prune aborted (run check)");
+        }
+        missing_unused_.push_back(id);
+        continue;
+      }
+      info.size = st->second;
+      stored.erase(st);
+      packs_.push_back(std::move(info));
+    }
+    for (const auto& [id, size] : stored) {
+      unreferenced_.push_back(id);
+      stats_.bytes_freed += size;
+    }
+    stats_.packs_unreferenced = unreferenced_.size();
+    return Status::Ok();
+  }
+
+  Status Decide() {
+    uint64_t used = 0, unused = 0;
+    std::vector<PackInfo*> candidates;
+    bool v2 = repo_.config().version >= 2;
+    for (PackInfo& p : packs_) {
+      used += p.used_size;
+      unused += p.unused_size;
+      stats_.blobs_used += p.used_blobs;
+      stats_.blobs_unused += p.unused_blobs;
+      if (p.used_blobs == 0) {
+        remove_.push_back(p.id);
+        stats_.bytes_freed += p.size;
+        continue;
+      }
+      bool must_compress = v2 && p.uncompressed && (p.has_tree || opt_.repack_uncompressed);
+      bool mixed = p.has_tree && p.has_data;
+      if (p.unused_blobs == 0 && !mixed && !must_compress) {
+        keep_.push_back(p.id);
+        continue;
+      }
+      candidates.push_back(&p);
+    }
+    stats_.bytes_used = used;
+    stats_.bytes_unused = unused;
+    uint64_t max_unused = 0;
+    if (opt_.max_unused == "unlimited") {
+      max_unused = UINT64_MAX;
+    } else if (!opt_.max_unused.empty() && opt_.max_unused.back() == '%') {
+      double pct = std::stod(opt_.max_unused.substr(0, opt_.max_unused.size() - 1));
+      if (pct < 0 || pct >= 100) return Status(Code::kInvalidArgument, "--max-unused must be below 100%");
+      max_unused = static_cast<uint64_t>(pct / (100.0 - pct) * static_cast<double>(used));
+    } else {
+      HORT_ASSIGN_OR_RETURN(max_unused, ParseByteSize(opt_.max_unused));
+    }
+    uint64_t max_repack = UINT64_MAX;
+    if (!opt_.max_repack_size.empty()) {
+      HORT_ASSIGN_OR_RETURN(max_repack, ParseByteSize(opt_.max_repack_size));
+    }
+    // Tree packs first, then by most unused per used byte (restic's order).
+    std::stable_sort(candidates.begin(), candidates.end(), [](const PackInfo* a, const PackInfo* b) {
+      if (a->has_tree != b->has_tree) return a->has_tree;
+      return a->unused_size * (b->used_size + 1) > b->unused_size * (a->used_size + 1);
+    });
+    uint64_t remaining_unused = unused;
+    for (PackInfo* p : candidates) {
+      bool must = p->has_tree || (repo_.config().version >= 2 && p->uncompressed && opt_.repack_uncompressed) ||
+                  (p->has_tree && p->has_data);
+      bool worthwhile = remaining_unused > max_unused;
+      if ((must || worthwhile) && stats_.bytes_repack + p->size <= max_repack) {
+        repack_.push_back(p);
+        stats_.bytes_repack += p->size;
+        stats_.bytes_freed += p->unused_size;
+        remaining_unused -= std::min(remaining_unused, p->unused_size);
+      } else {
+        keep_.push_back(p->id);
+      }
+    }
+    stats_.packs_total = packs_.size();
+    stats_.packs_keep = keep_.size();
+    stats_.packs_repack = repack_.size();
+    stats_.packs_remove = remove_.size();
+    return Status::Ok();
+  }
+
+  Status Repack() {
+    if (repack_.empty()) return Status::Ok();
+    Say("repacking " + std::to_string(repack_.size()) + " packs");
+    std::unordered_set<Id, IdHash> done;
+    for (PackInfo* p : repack_) {
+      HORT_ASSIGN_OR_RETURN(auto data, repo_.backend().Load({FileType::kPack, p->id.Hex()}));
+      for (const IndexBlob& b : p->blobs) {
+        bool needed = b.type == BlobType::kTree ? used_trees_.count(b.id) : used_data_.count(b.id);
+        if (!needed || done.count(b.id) || KeptElsewhere(b)) continue;
+        if (uint64_t{b.offset} + b.length > data.size()) return Status(Code::kCorruption, "pack " + p->id.Short() + " is truncated");
+        PackEntry e{b.id, b.type, b.offset, b.length, b.uncompressed_length};
+        auto plain = OpenBlob(std::span<const uint8_t>(data).subspan(b.offset, b.length), e, repo_.key());
+        if (!plain.ok()) return plain.status().Annotate("repacking pack " + p->id.Short());
+        HORT_ASSIGN_OR_RETURN(bool saved, repo_.SaveBlob(b.type, b.id, *plain, /*force=*/true));
+        (void)saved;
+        done.insert(b.id);
+        stats_.blobs_repacked++;
+      }
+    }
+    return repo_.Flush();
+  }
+
+  // A needed blob also stored in a pack we keep needs no new copy.
+  bool KeptElsewhere(const IndexBlob& b) {
+    if (!kept_blobs_built_) {
+      std::unordered_set<Id, IdHash> keep(keep_.begin(), keep_.end());
+      for (const PackInfo& p : packs_) {
+        if (!keep.count(p.id)) continue;
+        for (const IndexBlob& x : p.blobs) kept_blobs_.insert(x.id);
+      }
+      kept_blobs_built_ = true;
+    }
+    return kept_blobs_.count(b.id) > 0;
+  }
+
+  Status RewriteIndex() {
+    Say("rebuilding index");
+    std::unordered_set<Id, IdHash> drop(remove_.begin(), remove_.end());
+    for (PackInfo* p : repack_) drop.insert(p->id);
+    for (const Id& id : missing_unused_) drop.insert(id);
+    auto by_pack = repo_.index().BlobsByPack();
+    IndexFile idx;
+    size_t blobs = 0;
+    std::vector<Id> written;
+    auto flush = [&]() -> Status {
+      if (idx.packs.empty()) return Status::Ok();
+      HORT_ASSIGN_OR_RETURN(Id id, repo_.SaveUnpacked(FileType::kIndex, EncodeIndex(idx)));
+      written.push_back(id);
+      idx.packs.clear();
+      blobs = 0;
+      return Status::Ok();
+    };
+    for (auto& [pack, list] : by_pack) {
+      if (drop.count(pack)) continue;
+      idx.packs.push_back({pack, list});
+      blobs += list.size();
+      if (blobs >= 50000) HORT_RETURN_IF_ERROR(flush());
+    }
+    HORT_RETURN_IF_ERROR(flush());
+    stats_.index_files_written = written.size();
+    // Only now that the complete new index is stored may the old one go.
+    std::unordered_set<Id, IdHash> keep(written.begin(), written.end());
+    std::vector<Id> old = old_index_files_;
+    for (const Id& id : repo_.WrittenIndexFiles()) old.push_back(id);
+    for (const Id& id : old) {
+      if (keep.count(id)) continue;
+      HORT_RETURN_IF_ERROR(repo_.backend().Remove({FileType::kIndex, id.Hex()}));
+      stats_.index_files_removed++;
+    }
+    return Status::Ok();
+  }
+
+  Status DeletePacks() {
+    std::vector<Id> all = remove_;
+    for (PackInfo* p : repack_) all.push_back(p->id);
+    all.insert(all.end(), unreferenced_.begin(), unreferenced_.end());
+    if (!all.empty()) Say("removing " + std::to_string(all.size()) + " old packs");
+    for (const Id& id : all) {
+      Status s = repo_.backend().Remove({FileType::kPack, id.Hex()});
+      if (!s.ok() && s.code() != Code::kNotFound) return s;
+    }
+    return Status::Ok();
+  }
+
+  Repository& repo_;
+  const PruneOptions& opt_;
+  const std::function<void(const std::string&)>& progress_;
+  PruneStats stats_;
+  std::vector<Id> old_index_files_;
+  std::unordered_set<Id, IdHash> used_trees_, used_data_;
+  std::vector<PackInfo> packs_;
+  std::vector<Id> keep_, remove_, unreferenced_, missing_unused_;
+  std::vector<PackInfo*> repack_;
+  std::unordered_set<Id, IdHash> kept_blobs_;
+  bool kept_blobs_built_ = false;
+};
+
+}  // namespace
+
+Result<PruneStats> RunPrune(Repository& repo, const PruneOptions& options,
+                            const std::function<void(const std::string&)>& progress) {
+  Pruner p(repo, options, progress);
+  return p.Run();
+}
+
+}  // namespace hort

@@ -1,0 +1,33 @@
+// prune: delete what no snapshot needs, repack partly used packs. The new
+// index is written before anything is deleted, so a prune killed at any
+// instant leaves every snapshot restorable.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "repository/repository.h"
+
+namespace hort {
+
+struct PruneOptions {
+  std::string max_unused = "5%";  // "x%", a size ("100M") or "unlimited"
+  std::string max_repack_size;    // empty = no limit
+  bool repack_uncompressed = false;
+  bool dry_run = false;
+};
+
+struct PruneStats {
+  uint64_t packs_total = 0, packs_keep = 0, packs_repack = 0, packs_remove = 0, packs_unreferenced = 0;
+  uint64_t blobs_used = 0, blobs_unused = 0, blobs_repacked = 0;
+  uint64_t bytes_used = 0, bytes_unused = 0, bytes_repack = 0, bytes_freed = 0;
+  uint64_t index_files_written = 0, index_files_removed = 0;
+};
+
+[[nodiscard]] Result<PruneStats> RunPrune(Repository& repo, const PruneOptions& options,
+                                          const std::function<void(const std::string&)>& progress);
+
+// Parses a byte size like "500M", "2G" or "1024".
+[[nodiscard]] Result<uint64_t> ParseByteSize(const std::string& s);
+
+}  // namespace hort

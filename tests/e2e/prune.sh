@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# forget --prune leaves a repository restic checks and restores; prune works
+# on restic-made repositories; a prune killed at any point loses nothing.
+source "$(dirname "$0")/lib.sh"
+mkdir -p "$WORK/src"
+snapshot_state() { rm -rf "$WORK/state$1" && mkdir -p "$WORK/state$1" && cp -a "$WORK/src" "$WORK/state$1/"; }
+for i in $(seq 1 30); do head -c 1000000 /dev/urandom > "$WORK/src/f$i"; done
+hort -r "$WORK/repo" init >/dev/null
+hort -r "$WORK/repo" backup "$WORK/src" >/dev/null; snapshot_state 1
+for round in 2 3 4; do
+  for i in $(seq $round 3 30); do rm -f "$WORK/src/f$i"; done
+  head -c 700000 /dev/urandom > "$WORK/src/new$round"
+  hort -r "$WORK/repo" backup "$WORK/src" >/dev/null; snapshot_state $round
+done
+ids=$(hort -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(" ".join(s["id"] for s in json.load(sys.stdin)))')
+set -- $ids
+note "forget --keep-last 2 --prune --max-unused 0"
+hort -r "$WORK/repo" forget --keep-last 2 --prune --max-unused 0 > "$WORK/prune.out"
+grep -q "repacking" "$WORK/prune.out" || fail "prune repacked nothing: $(cat "$WORK/prune.out")"
+[ "$(ls "$WORK/repo/snapshots" | wc -l)" = 2 ] || fail "forget did not leave 2 snapshots"
+restic -r "$WORK/repo" check --read-data >/dev/null
+for n in 3 4; do
+  id=$(eval echo \${$n})
+  rm -rf "$WORK/out$n"
+  restic -r "$WORK/repo" restore "$id" --target "$WORK/out$n" >/dev/null
+  treecmp "$WORK/state$n/src" "$WORK/out$n$WORK/src" --no-dir-mtime
+done
+hort -r "$WORK/repo" prune --dry-run --json > "$WORK/dry.json"
+[ "$(json_field packs_repack < "$WORK/dry.json")" = 0 ] || fail "a second prune still wants to repack"
+
+note "prune on a restic-made repository"
+restic -r "$WORK/rrepo" init >/dev/null
+restic -r "$WORK/rrepo" backup "$WORK/state1/src" >/dev/null
+restic -r "$WORK/rrepo" backup "$WORK/state4/src" >/dev/null
+restic -r "$WORK/rrepo" forget --keep-last 1 >/dev/null
+hort -r "$WORK/rrepo" prune --max-unused 0 >/dev/null
+restic -r "$WORK/rrepo" check --read-data >/dev/null
+restic -r "$WORK/rrepo" restore latest --target "$WORK/rout" >/dev/null
+treecmp "$WORK/state4/src" "$WORK/rout$WORK/state4/src" --no-dir-mtime
+
+note "prune killed with SIGKILL at several points"
+count() { find "$WORK/krepo/$1" -type f ! -name '.*' | wc -l; }
+for point in "locks 1 0" "index 1 0" "data -1 1"; do
+  set -- $point
+  rm -rf "$WORK/krepo" && cp -a "$WORK/rrepo" "$WORK/krepo" && chmod -R u+w "$WORK/krepo"
+  restic -r "$WORK/krepo" backup "$WORK/state2/src" >/dev/null
+  restic -r "$WORK/krepo" backup "$WORK/state3/src" >/dev/null
+  restic -r "$WORK/krepo" forget --keep-last 1 >/dev/null
+  dir=$1 delta=$2
+  base=$(count "$dir")
+  note "kill when $dir/ changes by $delta"
+  "$HORT" -r "$WORK/krepo" prune --max-unused 0 >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 4000); do
+    now=$(count "$dir")
+    if [ "$delta" -lt 0 ]; then [ "$now" -lt "$base" ] && break; else [ "$now" -ge $((base + delta)) ] && break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.002
+  done
+  kill -9 "$pid" 2>/dev/null || note "(prune had already finished at this point)"
+  wait "$pid" 2>/dev/null || true
+  hort -r "$WORK/krepo" check --read-data >/dev/null || fail "hort check failed after killing prune ($point)"
+  restic -r "$WORK/krepo" check --read-data >/dev/null || fail "restic check failed after killing prune ($point)"
+  rm -rf "$WORK/kout"
+  hort -r "$WORK/krepo" restore latest --target "$WORK/kout" >/dev/null
+  treecmp "$WORK/state3/src" "$WORK/kout$WORK/state3/src" --no-dir-mtime
+  hort -r "$WORK/krepo" prune >/dev/null || fail "prune after the crash failed"
+  restic -r "$WORK/krepo" check --read-data >/dev/null
+done
