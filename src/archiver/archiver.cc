@@ -19,6 +19,7 @@
 
 #include "archiver/file_saver.h"
 #include "archiver/fs_node.h"
+#include "util/crash_point.h"
 #include "util/hex.h"
 #include "util/thread_pool.h"
 
@@ -98,6 +99,7 @@ class Backup {
       ScopedStageTimer t(&result_.stage_times, "flush packs+index");
       if (!opt_.dry_run) HORT_RETURN_IF_ERROR(repo_.Flush());
     }
+    CrashPoint("backup:before-snapshot");
     {
       ScopedStageTimer t(&result_.stage_times, "write snapshot");
       HORT_RETURN_IF_ERROR(WriteSnapshot());

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "format/tree.h"
+#include "util/crash_point.h"
 #include "util/hex.h"
 
 namespace hort {
@@ -58,7 +59,9 @@ class Pruner {
     HORT_RETURN_IF_ERROR(Decide());
     if (opt_.dry_run) return stats_;
     HORT_RETURN_IF_ERROR(Repack());
+    CrashPoint("prune:after-repack");
     HORT_RETURN_IF_ERROR(RewriteIndex());
+    CrashPoint("prune:after-index");
     HORT_RETURN_IF_ERROR(DeletePacks());
     return stats_;
   }
@@ -268,6 +271,7 @@ class Pruner {
       if (blobs >= 50000) HORT_RETURN_IF_ERROR(flush());
     }
     HORT_RETURN_IF_ERROR(flush());
+    CrashPoint("prune:after-new-index");
     stats_.index_files_written = written.size();
     // Only now that the complete new index is stored may the old one go.
     std::unordered_set<Id, IdHash> keep(written.begin(), written.end());
@@ -289,6 +293,7 @@ class Pruner {
     for (const Id& id : all) {
       Status s = repo_.backend().Remove({FileType::kPack, id.Hex()});
       if (!s.ok() && s.code() != Code::kNotFound) return s;
+      CrashPoint("prune:after-pack-delete");
     }
     return Status::Ok();
   }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "util/crash_point.h"
 #include "util/hex.h"
 
 namespace hort {
@@ -228,6 +229,7 @@ Status Repository::FinishPack(std::vector<uint8_t> data, std::vector<PackEntry> 
   data.insert(data.end(), header.begin(), header.end());
   Id pack_id = Id::Hash(data);
   HORT_RETURN_IF_ERROR(backend_->Save({FileType::kPack, pack_id.Hex()}, data));
+  CrashPoint("pack:after-save");
   // Only now that the pack is stored may the index point at it.
   IndexPack ip{pack_id, {}};
   for (const PackEntry& e : entries) ip.blobs.push_back({e.id, e.type, e.offset, e.length, e.uncompressed_length});

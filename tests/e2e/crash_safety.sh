@@ -31,6 +31,16 @@ for point in "locks 1" "data 1" "data 3" "data 5"; do
   hort -r "$WORK/repo" check >/dev/null || fail "hort check failed after kill at $point"
   restic -r "$WORK/repo" check >/dev/null 2>"$WORK/restic.err" || { cat "$WORK/restic.err"; fail "restic check failed after kill at $point"; }
 done
+for point in pack:after-save backup:before-snapshot; do
+  note "backup SIGKILLs itself at $point"
+  set +e
+  HORT_TEST_CRASH_AT=$point "$HORT" -r "$WORK/repo" backup --force "$WORK/src" >/dev/null 2>&1
+  rc=$?
+  set -e
+  [ "$rc" = 137 ] || fail "backup did not reach crash point $point (exit $rc)"
+  hort -r "$WORK/repo" check >/dev/null || fail "hort check failed after crash at $point"
+  restic -r "$WORK/repo" check >/dev/null || fail "restic check failed after crash at $point"
+done
 rm -rf "$WORK/out"
 hort -r "$WORK/repo" restore "$first" --target "$WORK/out" >/dev/null
 rm -rf "$WORK/expect" && mkdir -p "$WORK/expect" && cp -a "$WORK/src" "$WORK/expect/" && rm -rf "$WORK/expect/src/bulk"
