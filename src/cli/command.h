@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,6 +36,7 @@ struct GlobalOptions {
   bool quiet = false;
   int verbose = 0;
   bool no_lock = false;
+  std::string retry_lock;  // e.g. "5m": how long to wait for a conflicting lock
 };
 
 using Runner = std::function<int()>;
@@ -67,6 +69,7 @@ enum class LockMode { kNone, kShared, kExclusive };
 [[nodiscard]] Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index);
 
 [[nodiscard]] Result<CompressionMode> ParseCompression(const std::string& s);
+[[nodiscard]] Result<std::chrono::seconds> ParseWait(const std::string& text);
 
 // Human-readable sizes like restic's ("1.234 MiB").
 [[nodiscard]] std::string FormatBytes(uint64_t bytes);

@@ -13,6 +13,9 @@ Runner AddRestore(CLI::App&, GlobalOptions&);
 Runner AddCheck(CLI::App&, GlobalOptions&);
 Runner AddForget(CLI::App&, GlobalOptions&);
 Runner AddPrune(CLI::App&, GlobalOptions&);
+Runner AddUnlock(CLI::App&, GlobalOptions&);
+Runner AddKey(CLI::App&, GlobalOptions&);
+Runner AddTag(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -25,6 +28,9 @@ const std::vector<CommandSpec>& Commands() {
       {"check", "Check the repository for errors", AddCheck},
       {"forget", "Remove snapshots according to a policy", AddForget},
       {"prune", "Remove unneeded data from the repository", AddPrune},
+      {"unlock", "Remove stale locks", AddUnlock},
+      {"key", "Manage keys (passwords)", AddKey},
+      {"tag", "Modify tags on snapshots", AddTag},
       {"version", "Print version information", AddVersion},
   };
   return kCommands;

@@ -4,6 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -169,6 +170,27 @@ void InstallSignalHandlers() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
+Result<std::chrono::seconds> ParseWait(const std::string& text) {
+  if (text.empty()) return std::chrono::seconds(0);
+  // Go duration subset: 30s, 5m, 1h, 1h30m.
+  int64_t total = 0, num = 0;
+  bool digits = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      num = num * 10 + (c - '0');
+      digits = true;
+      continue;
+    }
+    int64_t unit = c == 's' ? 1 : c == 'm' ? 60 : c == 'h' ? 3600 : 0;
+    if (!digits || unit == 0) return Status(Code::kInvalidArgument, "invalid duration \"" + text + "\" (use e.g. 30s, 5m, 1h)");
+    total += num * unit;
+    num = 0;
+    digits = false;
+  }
+  if (digits) return Status(Code::kInvalidArgument, "invalid duration \"" + text + "\": missing unit");
+  return std::chrono::seconds(total);
+}
+
 Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index) {
   HORT_ASSIGN_OR_RETURN(std::string location, ResolveRepository(g));
   HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location));
@@ -184,7 +206,8 @@ Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, b
   HORT_ASSIGN_OR_RETURN(out.repo, Repository::Open(std::move(backend), password));
   out.repo->set_compression(mode);
   if (lock != LockMode::kNone && !g.no_lock) {
-    HORT_ASSIGN_OR_RETURN(out.lock, AcquireLock(*out.repo, lock == LockMode::kExclusive));
+    HORT_ASSIGN_OR_RETURN(auto retry, ParseWait(g.retry_lock));
+    HORT_ASSIGN_OR_RETURN(out.lock, AcquireLock(*out.repo, lock == LockMode::kExclusive, retry));
     if (location.find(':') == std::string::npos || location.rfind("local:", 0) == 0) {
       std::string base = location.rfind("local:", 0) == 0 ? location.substr(6) : location;
       std::snprintf(g_lock_path, sizeof(g_lock_path), "%s/locks/%s", base.c_str(), out.lock->id().Hex().c_str());

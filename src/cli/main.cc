@@ -27,11 +27,19 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", g.quiet, "print only errors");
   app.add_flag("-v,--verbose", g.verbose, "be verbose (repeat for more)");
   app.add_flag("--no-lock", g.no_lock, "do not lock the repository (read-only commands)");
+  app.add_option("--retry-lock", g.retry_lock, "wait this long for a conflicting lock (e.g. 5m)");
 
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const CommandSpec& spec : Commands()) {
     CLI::App* sub = app.add_subcommand(spec.name, spec.summary);
     runners.emplace_back(sub, spec.add(*sub, g));
+    // restic's repeatable flags take one value per occurrence (--tag a --tag b),
+    // never the positional arguments that follow them.
+    for (CLI::Option* opt : sub->get_options()) {
+      if (!opt->get_positional() && opt->get_expected_max() > 1) {
+        opt->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      }
+    }
   }
   try {
     app.parse(argc, argv);

@@ -57,11 +57,8 @@ bool LockIsStale(const LockFile& lock) {
   return false;
 }
 
-RepoLock::~RepoLock() { (void)repo_.backend().Remove({FileType::kLock, id_.Hex()}); }
-
-Result<std::unique_ptr<RepoLock>> AcquireLock(Repository& repo, bool exclusive) {
-  HORT_ASSIGN_OR_RETURN(std::string conflict, FindConflict(repo, exclusive, Id{}));
-  if (!conflict.empty()) return Status(Code::kLocked, "repository is already locked: " + conflict);
+namespace {
+Result<Id> WriteLock(Repository& repo, bool exclusive) {
   LockFile lf;
   lf.time = gojson::Now();
   lf.exclusive = exclusive;
@@ -70,13 +67,85 @@ Result<std::unique_ptr<RepoLock>> AcquireLock(Repository& repo, bool exclusive) 
   lf.pid = ::getpid();
   lf.uid = ::getuid();
   lf.gid = ::getgid();
-  HORT_ASSIGN_OR_RETURN(Id id, repo.SaveUnpacked(FileType::kLock, EncodeLock(lf)));
-  std::unique_ptr<RepoLock> lock(new RepoLock(repo, id));
-  // Like restic: wait briefly, then look again for a lock that raced with ours.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  HORT_ASSIGN_OR_RETURN(conflict, FindConflict(repo, exclusive, id));
-  if (!conflict.empty()) return Status(Code::kLocked, "repository is already locked: " + conflict);
-  return lock;
+  return repo.SaveUnpacked(FileType::kLock, EncodeLock(lf));
+}
+
+constexpr auto kRefreshInterval = std::chrono::minutes(5);
+}  // namespace
+
+RepoLock::RepoLock(Repository& repo, Id id, bool exclusive)
+    : repo_(repo), exclusive_(exclusive), id_(id), refresher_([this] { RefreshLoop(); }) {}
+
+RepoLock::~RepoLock() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  refresher_.join();
+  (void)repo_.backend().Remove({FileType::kLock, id().Hex()});
+}
+
+Id RepoLock::id() const {
+  std::lock_guard lock(mu_);
+  return id_;
+}
+
+void RepoLock::RefreshLoop() {
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, kRefreshInterval, [&] { return stop_; })) {
+    // Like restic: write a fresh lock file, then remove the old one.
+    lock.unlock();
+    auto fresh = WriteLock(repo_, exclusive_);
+    lock.lock();
+    if (!fresh.ok()) {
+      LogWarning("could not refresh the repository lock: " + fresh.status().message());
+      continue;
+    }
+    Id old = id_;
+    id_ = *fresh;
+    lock.unlock();
+    (void)repo_.backend().Remove({FileType::kLock, old.Hex()});
+    lock.lock();
+  }
+}
+
+Result<std::unique_ptr<RepoLock>> AcquireLock(Repository& repo, bool exclusive, std::chrono::seconds retry) {
+  auto deadline = std::chrono::steady_clock::now() + retry;
+  auto delay = std::chrono::milliseconds(500);
+  for (;;) {
+    HORT_ASSIGN_OR_RETURN(std::string conflict, FindConflict(repo, exclusive, Id{}));
+    if (conflict.empty()) {
+      HORT_ASSIGN_OR_RETURN(Id id, WriteLock(repo, exclusive));
+      std::unique_ptr<RepoLock> lock(new RepoLock(repo, id, exclusive));
+      // Like restic: wait briefly, then look again for a lock that raced with ours.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      HORT_ASSIGN_OR_RETURN(conflict, FindConflict(repo, exclusive, id));
+      if (conflict.empty()) return lock;
+      lock.reset();  // back off and retry
+    }
+    if (std::chrono::steady_clock::now() + delay > deadline) {
+      return Status(Code::kLocked, "repository is already locked: " + conflict);
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(10000));
+  }
+}
+
+Result<UnlockResult> RemoveLocks(Repository& repo, bool remove_all) {
+  std::vector<std::string> names;
+  HORT_RETURN_IF_ERROR(repo.backend().List(FileType::kLock, [&](const std::string& n, uint64_t) { names.push_back(n); }));
+  UnlockResult r;
+  for (const auto& name : names) {
+    if (!remove_all) {
+      auto text = repo.LoadUnpacked(FileType::kLock, name);
+      if (!text.ok()) continue;
+      auto lock = DecodeLock(*text);
+      if (!lock.ok() || !LockIsStale(*lock)) continue;
+    }
+    if (repo.backend().Remove({FileType::kLock, name}).ok()) r.removed++;
+  }
+  return r;
 }
 
 }  // namespace hort

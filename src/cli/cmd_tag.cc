@@ -1,0 +1,78 @@
+#include <algorithm>
+#include <cstdio>
+
+#include "cli/command.h"
+#include "cli/snapshot_filter.h"
+
+namespace hort::cli {
+namespace {
+struct TagFlags {
+  std::vector<std::string> add, remove, set, ids;
+  SnapshotFilter filter;
+  bool set_given = false;
+};
+
+std::vector<std::string> SplitTags(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  for (const auto& t : in) {
+    size_t start = 0;
+    while (start <= t.size()) {
+      size_t end = t.find(',', start);
+      if (end == std::string::npos) end = t.size();
+      if (end > start) out.push_back(t.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+Runner AddTag(CLI::App& sub, GlobalOptions& g) {
+  auto f = std::make_shared<TagFlags>();
+  sub.add_option("--add", f->add, "tags to add");
+  sub.add_option("--remove", f->remove, "tags to remove");
+  auto* set = sub.add_option("--set", f->set, "replace all tags with these");
+  sub.add_option("--host", f->filter.hosts, "only snapshots of this host");
+  sub.add_option("--tag", f->filter.tags, "only snapshots with these tags");
+  sub.add_option("--path", f->filter.paths, "only snapshots with this path");
+  sub.add_option("snapshots", f->ids, "snapshot IDs (default: all matching)");
+  return [f, set, &g] {
+    bool setting = set->count() > 0;
+    if (!setting && f->add.empty() && f->remove.empty()) {
+      return Fail(Status(Code::kInvalidArgument, "nothing to do: give --set, --add or --remove"));
+    }
+    if (setting && (!f->add.empty() || !f->remove.empty())) {
+      return Fail(Status(Code::kInvalidArgument, "--set cannot be combined with --add or --remove"));
+    }
+    auto opened = OpenRepository(g, LockMode::kExclusive, false);
+    if (!opened.ok()) return Fail(opened.status());
+    Repository& repo = *opened->repo;
+    auto all = repo.LoadSnapshots();
+    if (!all.ok()) return Fail(all.status());
+    auto add = SplitTags(f->add), remove = SplitTags(f->remove), replace = SplitTags(f->set);
+    size_t changed = 0;
+    for (Snapshot s : *all) {
+      if (!f->filter.Matches(s)) continue;
+      if (!f->ids.empty() && std::none_of(f->ids.begin(), f->ids.end(), [&](const std::string& id) {
+            return s.id.Hex().rfind(id, 0) == 0;
+          })) continue;
+      std::vector<std::string> tags = setting ? replace : s.tags;
+      for (const auto& t : add) if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+      for (const auto& t : remove) tags.erase(std::remove(tags.begin(), tags.end(), t), tags.end());
+      if (tags == s.tags) continue;
+      Id old = s.id;
+      // Like restic: the rewritten snapshot remembers the one it replaces.
+      if (!s.original) s.original = old;
+      s.tags = tags;
+      auto saved = repo.SaveUnpacked(FileType::kSnapshot, EncodeSnapshot(s));
+      if (!saved.ok()) return Fail(saved.status());
+      Status rm = repo.backend().Remove({FileType::kSnapshot, old.Hex()});
+      if (!rm.ok()) return Fail(rm);
+      ++changed;
+    }
+    if (!g.quiet) std::printf("modified tags on %zu snapshots\n", changed);
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli
