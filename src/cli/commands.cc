@@ -16,6 +16,10 @@ Runner AddPrune(CLI::App&, GlobalOptions&);
 Runner AddUnlock(CLI::App&, GlobalOptions&);
 Runner AddKey(CLI::App&, GlobalOptions&);
 Runner AddTag(CLI::App&, GlobalOptions&);
+Runner AddDiff(CLI::App&, GlobalOptions&);
+Runner AddDump(CLI::App&, GlobalOptions&);
+Runner AddStats(CLI::App&, GlobalOptions&);
+Runner AddFind(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -31,6 +35,10 @@ const std::vector<CommandSpec>& Commands() {
       {"unlock", "Remove stale locks", AddUnlock},
       {"key", "Manage keys (passwords)", AddKey},
       {"tag", "Modify tags on snapshots", AddTag},
+      {"diff", "Show differences between two snapshots", AddDiff},
+      {"dump", "Print a file, or a directory as tar, from a snapshot", AddDump},
+      {"stats", "Scan the repository and show basic statistics", AddStats},
+      {"find", "Find a file, a directory or restic IDs", AddFind},
       {"version", "Print version information", AddVersion},
   };
   return kCommands;

@@ -1,0 +1,74 @@
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/snapshot_filter.h"
+#include "repository/walk.h"
+
+namespace hort::cli {
+namespace {
+struct FindFlags {
+  std::vector<std::string> patterns;
+  bool ignore_case = false;
+  SnapshotFilter filter;
+  std::vector<std::string> snapshots;
+};
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+}  // namespace
+
+Runner AddFind(CLI::App& sub, GlobalOptions& g) {
+  auto f = std::make_shared<FindFlags>();
+  sub.add_option("pattern", f->patterns, "name patterns (globs) to look for")->required();
+  sub.add_flag("-i,--ignore-case", f->ignore_case, "match case-insensitively");
+  sub.add_option("--host", f->filter.hosts, "only snapshots of this host");
+  sub.add_option("--tag", f->filter.tags, "only snapshots with these tags");
+  sub.add_option("--path", f->filter.paths, "only snapshots with this path");
+  sub.add_option("-s,--snapshot", f->snapshots, "only search these snapshots");
+  return [f, &g] {
+    auto opened = OpenRepository(g, LockMode::kNone, true);
+    if (!opened.ok()) return Fail(opened.status());
+    Repository& repo = *opened->repo;
+    auto all = repo.LoadSnapshots();
+    if (!all.ok()) return Fail(all.status());
+    nlohmann::json out = nlohmann::json::array();
+    for (const Snapshot& s : *all) {
+      if (!f->filter.Matches(s)) continue;
+      if (!f->snapshots.empty() && std::none_of(f->snapshots.begin(), f->snapshots.end(), [&](const std::string& id) {
+            return s.id.Hex().rfind(id, 0) == 0;
+          })) continue;
+      nlohmann::json matches = nlohmann::json::array();
+      Status st = WalkTree(repo, s.tree, "", [&](const std::string& path, const Node& n) {
+        std::string name = f->ignore_case ? Lower(n.name) : n.name;
+        for (const auto& p : f->patterns) {
+          std::string pat = f->ignore_case ? Lower(p) : p;
+          if (fnmatch(pat.c_str(), name.c_str(), 0) == 0) {
+            matches.push_back({{"path", path}, {"type", n.type}, {"size", n.size},
+                               {"mtime", gojson::FormatRfc3339Nano(n.mtime)}});
+            break;
+          }
+        }
+        return WalkAction::kContinue;
+      });
+      if (!st.ok()) return Fail(st);
+      if (matches.empty()) continue;
+      if (g.json) {
+        out.push_back({{"snapshot", s.id.Hex()}, {"hits", matches.size()}, {"matches", matches}});
+      } else {
+        std::printf("Found matching entries in snapshot %s from %s\n", s.id.Short().c_str(), FormatLocalTime(s.time).c_str());
+        for (const auto& m : matches) std::printf("%s\n", m["path"].get<std::string>().c_str());
+        std::printf("\n");
+      }
+    }
+    if (g.json) std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli

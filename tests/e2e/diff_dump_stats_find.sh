@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# diff, dump, stats and find agree with restic on the same repository.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK"
+gen_tree src --small
+hort -r repo init >/dev/null
+hort -r repo backup src >/dev/null
+echo changed >> src/a/b/file01.txt
+rm src/empty
+echo new > src/a/newfile
+hort -r repo backup src >/dev/null
+a=$(hort -r repo snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+b=$(hort -r repo snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[1]["id"])')
+
+note "diff: the same added/removed/modified paths as restic"
+restic -r repo diff "$a" "$b" | grep -E '^[-+MT] ' | sort > restic.diff
+hort -r repo diff "$a" "$b" | grep -E '^[-+MT] ' | sort > hort.diff
+[ -s hort.diff ] || fail "hort diff found nothing"
+diff restic.diff hort.diff || fail "diff output differs from restic"
+
+note "dump: a file as-is, a directory as tar"
+hort -r repo dump latest /src/a/b/file01.txt > dumped.txt
+cmp dumped.txt src/a/b/file01.txt || fail "dumped file differs"
+hort -r repo dump latest /src/a > a.tar
+mkdir -p untar && tar -xf a.tar -C untar
+diff -r src/a untar/src/a || fail "dumped tar differs from the source directory"
+restic -r repo dump latest /src/a > restic-a.tar
+mkdir -p untar2 && tar -xf restic-a.tar -C untar2
+diff -r untar untar2 || fail "hort's tar and restic's tar hold different content"
+
+note "stats: the same numbers as restic in every mode"
+for mode in restore-size files-by-contents raw-data; do
+  h=$(hort -r repo stats --mode "$mode" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_size"], d.get("total_file_count", 0) if "'$mode'" != "raw-data" else d["total_blob_count"])')
+  r=$(restic -r repo stats --mode "$mode" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_size"], d.get("total_file_count", 0) if "'$mode'" != "raw-data" else d["total_blob_count"])')
+  [ "$h" = "$r" ] || fail "stats --mode $mode: hort '$h', restic '$r'"
+done
+
+note "find: the same matches as restic"
+restic -r repo find '*.txt' 'file0?' --json | python3 -c 'import json,sys; print("\n".join(sorted(s["snapshot"][:8]+m["path"] for s in json.load(sys.stdin) for m in s["matches"])))' > restic.find
+hort -r repo find '*.txt' 'file0?' --json | python3 -c 'import json,sys; print("\n".join(sorted(s["snapshot"][:8]+m["path"] for s in json.load(sys.stdin) for m in s["matches"])))' > hort.find
+[ -s hort.find ] || fail "hort find found nothing"
+diff restic.find hort.find || fail "find differs from restic"
