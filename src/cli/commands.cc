@@ -20,6 +20,8 @@ Runner AddDiff(CLI::App&, GlobalOptions&);
 Runner AddDump(CLI::App&, GlobalOptions&);
 Runner AddStats(CLI::App&, GlobalOptions&);
 Runner AddFind(CLI::App&, GlobalOptions&);
+Runner AddRepair(CLI::App&, GlobalOptions&);
+Runner AddRebuildIndex(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -39,6 +41,8 @@ const std::vector<CommandSpec>& Commands() {
       {"dump", "Print a file, or a directory as tar, from a snapshot", AddDump},
       {"stats", "Scan the repository and show basic statistics", AddStats},
       {"find", "Find a file, a directory or restic IDs", AddFind},
+      {"repair", "Repair the index or snapshots", AddRepair},
+      {"rebuild-index", "Build a new index from the pack files (same as 'repair index')", AddRebuildIndex},
       {"version", "Print version information", AddVersion},
   };
   return kCommands;
