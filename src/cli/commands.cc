@@ -22,6 +22,7 @@ Runner AddStats(CLI::App&, GlobalOptions&);
 Runner AddFind(CLI::App&, GlobalOptions&);
 Runner AddRepair(CLI::App&, GlobalOptions&);
 Runner AddRebuildIndex(CLI::App&, GlobalOptions&);
+Runner AddCopy(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -41,6 +42,7 @@ const std::vector<CommandSpec>& Commands() {
       {"dump", "Print a file, or a directory as tar, from a snapshot", AddDump},
       {"stats", "Scan the repository and show basic statistics", AddStats},
       {"find", "Find a file, a directory or restic IDs", AddFind},
+      {"copy", "Copy snapshots from one repository to another", AddCopy},
       {"repair", "Repair the index or snapshots", AddRepair},
       {"rebuild-index", "Build a new index from the pack files (same as 'repair index')", AddRebuildIndex},
       {"version", "Print version information", AddVersion},

@@ -1,0 +1,72 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "replication/copy.h"
+
+namespace hort::cli {
+namespace {
+struct CopyFlags {
+  std::string from_repo, from_password_file, from_password_command;
+  std::string to_repo, to_password_file, to_password_command;
+  CopyOptions opt;
+};
+
+Result<std::unique_ptr<Repository>> OpenOther(const std::string& location, const std::string& pw_file,
+                                              const std::string& pw_command, const std::string& prefix) {
+  HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location));
+  auto cfg = backend->Stat({FileType::kConfig, ""});
+  if (!cfg.ok() && cfg.status().code() == Code::kNotFound) {
+    return Status(Code::kNoRepository, "repository does not exist: " + location);
+  }
+  HORT_ASSIGN_OR_RETURN(std::string pw, PasswordFrom(pw_file, pw_command, {"HORT_" + prefix, "RESTIC_" + prefix}, false));
+  return Repository::Open(std::move(backend), pw);
+}
+}  // namespace
+
+Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
+  auto f = std::make_shared<CopyFlags>();
+  sub.add_option("--from-repo", f->from_repo, "source repository (the destination is -r)");
+  sub.add_option("--from-password-file", f->from_password_file, "password file of the source");
+  sub.add_option("--from-password-command", f->from_password_command, "password command of the source");
+  sub.add_option("--to-repo", f->to_repo, "destination repository (the source is -r)");
+  sub.add_option("--to-password-file", f->to_password_file, "password file of the destination");
+  sub.add_option("--to-password-command", f->to_password_command, "password command of the destination");
+  sub.add_option("--host", f->opt.hosts, "only snapshots of this host");
+  sub.add_option("--tag", f->opt.tags, "only snapshots with this tag");
+  sub.add_option("--path", f->opt.paths, "only snapshots with this path");
+  sub.add_option("snapshots", f->opt.snapshot_ids, "snapshots to copy (default: all)");
+  return [f, &g] {
+    if (f->from_repo.empty() == f->to_repo.empty()) {
+      return Fail(Status(Code::kInvalidArgument, "give exactly one of --from-repo (copy into -r) or --to-repo (copy from -r)"));
+    }
+    bool into_main = !f->from_repo.empty();
+    auto main = OpenRepository(g, LockMode::kShared, false);
+    if (!main.ok()) return Fail(main.status());
+    auto other = into_main ? OpenOther(f->from_repo, f->from_password_file, f->from_password_command, "FROM_")
+                           : OpenOther(f->to_repo, f->to_password_file, f->to_password_command, "TO_");
+    if (!other.ok()) return Fail(other.status().Annotate(into_main ? "source repository" : "destination repository"));
+    auto other_lock = AcquireLock(**other, false);
+    if (!other_lock.ok()) return Fail(other_lock.status());
+    Repository& src = into_main ? **other : *main->repo;
+    Repository& dst = into_main ? *main->repo : **other;
+    auto stats = CopySnapshots(src, dst, f->opt, [&](const std::string& m) {
+      if (!g.quiet && !g.json) std::printf("%s\n", m.c_str());
+    });
+    if (!stats.ok()) return Fail(stats.status());
+    if (g.json) {
+      nlohmann::json j = {{"message_type", "summary"}, {"snapshots_copied", stats->snapshots_copied},
+                          {"snapshots_skipped", stats->snapshots_skipped}, {"blobs_copied", stats->blobs_copied},
+                          {"bytes_copied", stats->bytes_copied}, {"rechunked", stats->rechunked}};
+      std::printf("%s\n", j.dump().c_str());
+    } else if (!g.quiet) {
+      std::printf("copied %llu snapshots (%llu skipped), %llu new blobs, %s%s\n",
+                  (unsigned long long)stats->snapshots_copied, (unsigned long long)stats->snapshots_skipped,
+                  (unsigned long long)stats->blobs_copied, FormatBytes(stats->bytes_copied).c_str(),
+                  stats->rechunked ? " (re-chunked: the repositories use different chunker parameters)" : "");
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli
