@@ -198,6 +198,11 @@ class Checker {
     Say("read " + (opt_.read_data_subset.empty() ? std::string("all data") : "data subset " + opt_.read_data_subset +
         " (" + std::to_string(selected.size()) + " of " + std::to_string(packs.size()) + " packs)"));
     int workers = opt_.workers > 0 ? opt_.workers : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    if (opt_.progress) {
+      opt_.progress->items_total = selected.size();
+      for (const Id& pack : selected) opt_.progress->bytes_total += stored_[pack];
+      opt_.progress->totals_final = true;
+    }
     ThreadPool pool(static_cast<size_t>(workers));
     WaitGroup wg;
     for (const Id& pack : selected) {
@@ -228,6 +233,10 @@ class Checker {
       std::lock_guard lock(mu_);
       result_.packs_read++;
       result_.bytes_read += data->size();
+    }
+    if (opt_.progress) {
+      opt_.progress->items_done++;
+      opt_.progress->bytes_done += data->size();
     }
     if (Id::Hash(*data) != pack) {
       Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": content does not match its ID (damaged or truncated)", pack.Hex()});

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "repository/repository.h"
+#include "util/progress.h"
 
 namespace hort {
 
@@ -36,6 +37,7 @@ struct CheckOptions {
   // --read-data-subset: "n/m", "x%" or a size like "500M"; empty = all when read_data.
   std::string read_data_subset;
   int workers = 0;
+  ProgressCounters* progress = nullptr;
 };
 
 struct CheckResult {

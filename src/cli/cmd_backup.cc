@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "archiver/archiver.h"
+#include "archiver/scanner.h"
+#include "cli/progress_line.h"
 #include "cli/command.h"
 #include "util/log.h"
 
@@ -40,6 +42,7 @@ class PrintingObserver : public BackupObserver {
 
   void OnError(const std::string& item, const std::string& during, const Status& s) override {
     errors_++;
+    counters.errors++;
     std::lock_guard lock(mu_);
     if (json_) {
       nlohmann::json j = {{"message_type", "error"}, {"error", {{"message", s.message()}}}, {"during", during}, {"item", item}};
@@ -48,9 +51,14 @@ class PrintingObserver : public BackupObserver {
       std::fprintf(stderr, "error: %s\n", s.message().c_str());
     }
   }
+  ProgressCounters counters;
+
   void OnFileDone(const std::string& path, FileChange change, uint64_t bytes) override {
     files_done_++;
     bytes_done_ += bytes;
+    counters.items_done++;
+    counters.bytes_done += bytes;
+    counters.SetCurrent(path);
     if (GetLogLevel() < LogLevel::kVerbose || json_) return;
     std::lock_guard lock(mu_);
     const char* what = change == FileChange::kNew ? "new" : change == FileChange::kChanged ? "modified" : "unchanged";
@@ -175,7 +183,17 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
     PrintingObserver observer(g.json);
     std::optional<Ticker> ticker;
     if (g.json) ticker.emplace([&observer](double seconds) { observer.PrintStatus(seconds); });
+    // On a terminal: a live line, with totals from a scanner running beside the backup.
+    bool live = ProgressWanted(g.quiet, g.json) && !opt.from_stdin;
+    std::atomic<bool> stop_scan{false};
+    std::thread scanner;
+    if (live) scanner = std::thread([&] { ScanTargets(opt.targets, opt.excludes, &observer.counters, &stop_scan); });
+    std::optional<ProgressLine> line;
+    if (live) line.emplace(&observer.counters, "files", true);
     auto result = RunBackup(repo, opt, &observer);
+    stop_scan = true;
+    if (scanner.joinable()) scanner.join();
+    line.reset();
     ticker.reset();
     if (!result.ok()) return Fail(result.status());
     const SnapshotSummary& m = result->summary;

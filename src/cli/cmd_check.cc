@@ -3,6 +3,8 @@
 
 #include "checker/checker.h"
 #include "cli/command.h"
+#include "cli/progress_line.h"
+#include <optional>
 
 namespace hort::cli {
 namespace {
@@ -21,7 +23,16 @@ Runner AddCheck(CLI::App& sub, GlobalOptions& g) {
     auto progress = [&](const std::string& m) {
       if (!g.quiet && !g.json) std::printf("%s\n", m.c_str());
     };
-    auto result = RunCheck(*opened->repo, f->opt, progress);
+    ProgressCounters counters;
+    f->opt.progress = &counters;
+    std::optional<ProgressLine> line;
+    line.emplace(&counters, "packs", ProgressWanted(g.quiet, g.json) && (f->opt.read_data || !f->opt.read_data_subset.empty()));
+    auto result = RunCheck(*opened->repo, f->opt, [&](const std::string& m) {
+      if (line) line.reset();  // a stage message ends the live line of the previous stage
+      progress(m);
+      if (m.rfind("read", 0) == 0) line.emplace(&counters, "packs", ProgressWanted(g.quiet, g.json));
+    });
+    line.reset();
     if (!result.ok()) return Fail(result.status());
     size_t errors = result->ErrorCount();
     if (g.json) {

@@ -2,6 +2,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/progress_line.h"
+#include <optional>
 #include "replication/copy.h"
 
 namespace hort::cli {
@@ -50,9 +52,18 @@ Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
     if (!other_lock.ok()) return Fail(other_lock.status());
     Repository& src = into_main ? **other : *main->repo;
     Repository& dst = into_main ? *main->repo : **other;
+    ProgressCounters counters;
+    f->opt.progress = &counters;
+    std::optional<ProgressLine> line;
+    line.emplace(&counters, "snapshots", ProgressWanted(g.quiet, g.json));
     auto stats = CopySnapshots(src, dst, f->opt, [&](const std::string& m) {
-      if (!g.quiet && !g.json) std::printf("%s\n", m.c_str());
+      if (!g.quiet && !g.json) {
+        if (line) line.reset();
+        std::printf("%s\n", m.c_str());
+        line.emplace(&counters, "snapshots", ProgressWanted(g.quiet, g.json));
+      }
     });
+    line.reset();
     if (!stats.ok()) return Fail(stats.status());
     if (g.json) {
       nlohmann::json j = {{"message_type", "summary"}, {"snapshots_copied", stats->snapshots_copied},

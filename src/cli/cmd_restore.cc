@@ -1,9 +1,11 @@
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
+#include "cli/progress_line.h"
 #include "restorer/restorer.h"
 
 namespace hort::cli {
@@ -75,7 +77,12 @@ Runner AddRestore(CLI::App& sub, GlobalOptions& g) {
                   snap->username.c_str(), snap->hostname.c_str(), f->opt.target.c_str());
     }
     ErrorPrinter printer(g.json);
+    ProgressCounters counters;
+    f->opt.progress = &counters;
+    std::optional<ProgressLine> line;
+    line.emplace(&counters, "files", ProgressWanted(g.quiet, g.json));
     auto result = RunRestore(repo, *snap, f->opt, &printer);
+    line.reset();
     if (!result.ok()) return Fail(result.status());
     if (g.json) {
       nlohmann::json j = {{"message_type", "summary"}, {"total_files", result->files}, {"files_restored", result->files},

@@ -22,6 +22,7 @@ class Copier {
   }
 
   Result<CopyStats> Run(const CopyOptions& opt) {
+    progress_counters_ = opt.progress;
     HORT_RETURN_IF_ERROR(src_.LoadIndex());
     HORT_RETURN_IF_ERROR(dst_.LoadIndex());
     HORT_ASSIGN_OR_RETURN(auto dst_snaps, dst_.LoadSnapshots());
@@ -47,6 +48,7 @@ class Copier {
       HORT_ASSIGN_OR_RETURN(Id id, dst_.SaveUnpacked(FileType::kSnapshot, EncodeSnapshot(out)));
       copied.emplace(identity, id);
       stats_.snapshots_copied++;
+      if (progress_counters_) progress_counters_->items_done++;
     }
     return stats_;
   }
@@ -73,6 +75,7 @@ class Copier {
     if (fresh) {
       stats_.blobs_copied++;
       stats_.bytes_copied += data.size();
+      if (progress_counters_) progress_counters_->bytes_done += data.size();
     }
     return Status::Ok();
   }
@@ -144,6 +147,7 @@ class Copier {
   const std::function<void(const std::string&)>& progress_;
   bool rechunk_;
   CopyStats stats_;
+  ProgressCounters* progress_counters_ = nullptr;
   std::unordered_map<Id, Id, IdHash> tree_map_;
   std::map<std::vector<Id>, std::vector<Id>> content_map_;
 };

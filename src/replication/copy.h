@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "repository/repository.h"
+#include "util/progress.h"
 
 namespace hort {
 
 struct CopyOptions {
   std::vector<std::string> snapshot_ids;  // empty = all
   std::vector<std::string> hosts, tags, paths;
+  ProgressCounters* progress = nullptr;
 };
 
 struct CopyStats {

@@ -228,6 +228,11 @@ class Restore {
       ::close(fd);
       result_.bytes += size;
     }
+    if (opt_.progress) {
+      opt_.progress->items_total = result_.files;
+      opt_.progress->bytes_total = result_.bytes;
+      opt_.progress->totals_final = true;
+    }
     return Status::Ok();
   }
 
@@ -276,6 +281,10 @@ class Restore {
           : Result<std::vector<uint8_t>>(data.status());
       for (const BlobTarget& t : b.targets) {
         Item& it = items_[t.file];
+        if (opt_.progress && plain.ok()) {
+          opt_.progress->bytes_done += plain->size();
+          opt_.progress->SetCurrent(it.snap_path);
+        }
         if (!plain.ok()) {
           Fail(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + b.id.Short()));
           continue;
@@ -337,6 +346,7 @@ class Restore {
     }
     for (Item& it : items_) {
       if (!it.node.IsDir() && !it.failed && it.hardlink_of < 0) SetMetadata(it);
+      if (opt_.progress && it.node.IsFile()) opt_.progress->items_done++;
     }
     // Directories last and deepest first: writing into them changes their mtime.
     std::vector<Item*> dirs;
@@ -392,6 +402,7 @@ class Restore {
   void Fail(Item& it, const Status& s) {
     std::lock_guard lock(err_mu_);
     if (!it.failed) result_.errors++;
+    if (opt_.progress) opt_.progress->errors++;
     it.failed = true;
     if (obs_) obs_->OnError(it.snap_path, s);
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "repository/repository.h"
+#include "util/progress.h"
 #include "util/timer.h"
 
 namespace hort {
@@ -18,6 +19,7 @@ struct RestoreOptions {
   bool verify = false;
   bool dry_run = false;
   int workers = 0;  // 0 = one per core, at least 2
+  ProgressCounters* progress = nullptr;
 };
 
 class RestoreObserver {

@@ -1,0 +1,42 @@
+#include "archiver/scanner.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "archiver/archiver.h"
+
+namespace hort {
+namespace {
+void Scan(const std::string& path, const ExcludeRules& rules, ProgressCounters* c, const std::atomic<bool>* stop) {
+  if (stop->load()) return;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;
+  if (S_ISREG(st.st_mode)) {
+    c->items_total++;
+    c->bytes_total += static_cast<uint64_t>(st.st_size);
+    return;
+  }
+  if (!S_ISDIR(st.st_mode) || rules.ExcludedByMarker(path)) return;
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return;
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  ::closedir(d);
+  for (const auto& n : names) {
+    std::string full = path == "/" ? "/" + n : path + "/" + n;
+    if (rules.ExcludedByPattern(AbsolutePath(full))) continue;
+    Scan(full, rules, c, stop);
+  }
+}
+}  // namespace
+
+void ScanTargets(const std::vector<std::string>& targets, const ExcludeRules& rules, ProgressCounters* counters,
+                 const std::atomic<bool>* stop) {
+  for (const auto& t : targets) Scan(t, rules, counters, stop);
+  counters->totals_final = true;
+}
+
+}  // namespace hort
