@@ -30,18 +30,7 @@ struct BackupFlags {
 class PrintingObserver : public BackupObserver {
  public:
   explicit PrintingObserver(bool json) : json_(json) {}
-  // restic's periodic "status" line for --json consumers.
-  void PrintStatus(double seconds) {
-    std::lock_guard lock(mu_);
-    nlohmann::json j = {{"message_type", "status"}, {"seconds_elapsed", static_cast<uint64_t>(seconds)},
-                        {"files_done", files_done_.load()}, {"bytes_done", bytes_done_.load()},
-                        {"error_count", errors_.load()}};
-    std::printf("%s\n", j.dump().c_str());
-    std::fflush(stdout);
-  }
-
   void OnError(const std::string& item, const std::string& during, const Status& s) override {
-    errors_++;
     counters.errors++;
     std::lock_guard lock(mu_);
     if (json_) {
@@ -54,8 +43,6 @@ class PrintingObserver : public BackupObserver {
   ProgressCounters counters;
 
   void OnFileDone(const std::string& path, FileChange change, uint64_t bytes) override {
-    files_done_++;
-    bytes_done_ += bytes;
     counters.items_done++;
     counters.bytes_done += bytes;
     counters.SetCurrent(path);
@@ -68,35 +55,6 @@ class PrintingObserver : public BackupObserver {
  private:
   bool json_;
   std::mutex mu_;
-  std::atomic<uint64_t> files_done_{0}, bytes_done_{0}, errors_{0};
-};
-
-// Calls tick(seconds) every second until destroyed.
-class Ticker {
- public:
-  explicit Ticker(std::function<void(double)> tick) : tick_(std::move(tick)), thread_([this] { Run(); }) {}
-  ~Ticker() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  void Run() {
-    auto start = std::chrono::steady_clock::now();
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
-      tick_(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    }
-  }
-  std::function<void(double)> tick_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
 };
 
 Status ReadLines(const std::string& path, std::vector<std::string>* out) {
@@ -181,13 +139,14 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
     if (!opened.ok()) return Fail(opened.status());
     Repository& repo = *opened->repo;
     PrintingObserver observer(g.json);
-    std::optional<Ticker> ticker;
-    if (g.json) ticker.emplace([&observer](double seconds) { observer.PrintStatus(seconds); });
+    std::optional<JsonStatusTicker> ticker;
+    ticker.emplace(&observer.counters, g.json);
     // On a terminal: a live line, with totals from a scanner running beside the backup.
     bool live = ProgressWanted(g.quiet, g.json) && !opt.from_stdin;
+    bool scan = (live || g.json) && !opt.from_stdin;
     std::atomic<bool> stop_scan{false};
     std::thread scanner;
-    if (live) scanner = std::thread([&] { ScanTargets(opt.targets, opt.excludes, &observer.counters, &stop_scan); });
+    if (scan) scanner = std::thread([&] { ScanTargets(opt.targets, opt.excludes, &observer.counters, &stop_scan); });
     std::optional<ProgressLine> line;
     if (live) line.emplace(&observer.counters, "files", true);
     auto result = RunBackup(repo, opt, &observer);

@@ -26,6 +26,7 @@ Runner AddCheck(CLI::App& sub, GlobalOptions& g) {
     ProgressCounters counters;
     f->opt.progress = &counters;
     std::optional<ProgressLine> line;
+    JsonStatusTicker json_status(&counters, g.json);
     line.emplace(&counters, "packs", ProgressWanted(g.quiet, g.json) && (f->opt.read_data || !f->opt.read_data_subset.empty()));
     auto result = RunCheck(*opened->repo, f->opt, [&](const std::string& m) {
       if (line) line.reset();  // a stage message ends the live line of the previous stage

@@ -55,6 +55,7 @@ Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
     ProgressCounters counters;
     f->opt.progress = &counters;
     std::optional<ProgressLine> line;
+    JsonStatusTicker json_status(&counters, g.json);
     line.emplace(&counters, "snapshots", ProgressWanted(g.quiet, g.json));
     auto stats = CopySnapshots(src, dst, f->opt, [&](const std::string& m) {
       if (!g.quiet && !g.json) {

@@ -2,6 +2,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/progress_line.h"
+#include <optional>
 #include "prune/prune.h"
 
 namespace hort::cli {
@@ -15,9 +17,16 @@ Runner AddPrune(CLI::App& sub, GlobalOptions& g) {
   return [opt, &g] {
     auto opened = OpenRepository(g, LockMode::kExclusive, false);
     if (!opened.ok()) return Fail(opened.status());
+    ProgressCounters counters;
+    opt->progress = &counters;
+    std::optional<ProgressLine> line;
+    JsonStatusTicker json_status(&counters, g.json);
     auto stats = RunPrune(*opened->repo, *opt, [&](const std::string& m) {
+      line.reset();
       if (!g.json && !g.quiet) std::printf("%s\n", m.c_str());
+      if (m.rfind("repacking", 0) == 0) line.emplace(&counters, "packs", ProgressWanted(g.quiet, g.json));
     });
+    line.reset();
     if (!stats.ok()) return Fail(stats.status());
     const PruneStats& s = *stats;
     if (g.json) {

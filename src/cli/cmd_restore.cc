@@ -80,6 +80,7 @@ Runner AddRestore(CLI::App& sub, GlobalOptions& g) {
     ProgressCounters counters;
     f->opt.progress = &counters;
     std::optional<ProgressLine> line;
+    JsonStatusTicker json_status(&counters, g.json);
     line.emplace(&counters, "files", ProgressWanted(g.quiet, g.json));
     auto result = RunRestore(repo, *snap, f->opt, &printer);
     line.reset();

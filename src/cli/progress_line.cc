@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 
@@ -63,6 +64,41 @@ std::string ProgressLine::Format(const ProgressCounters& c, const std::string& u
   }
   if (line.size() > width) line.resize(width);
   return line;
+}
+
+JsonStatusTicker::JsonStatusTicker(ProgressCounters* counters, bool enabled) : counters_(counters), enabled_(enabled) {
+  if (!enabled_) return;
+  thread_ = std::thread([this] {
+    auto start = std::chrono::steady_clock::now();
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf("%s\n", Format(*counters_, s).c_str());
+      std::fflush(stdout);
+    }
+  });
+}
+
+JsonStatusTicker::~JsonStatusTicker() {
+  if (!enabled_) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+std::string JsonStatusTicker::Format(const ProgressCounters& c, double seconds) {
+  uint64_t bytes_total = c.bytes_total, bytes_done = c.bytes_done, total = c.items_total, done = c.items_done;
+  double pct = bytes_total ? static_cast<double>(bytes_done) / static_cast<double>(bytes_total)
+             : total ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
+  nlohmann::json j = {{"message_type", "status"}, {"seconds_elapsed", static_cast<uint64_t>(seconds)},
+                      {"percent_done", std::min(pct, 1.0)}, {"total_files", total}, {"files_done", done},
+                      {"total_bytes", bytes_total}, {"bytes_done", bytes_done}, {"error_count", c.errors.load()}};
+  std::string current = c.Current();
+  if (!current.empty()) j["current_files"] = {current};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void ProgressLine::Run() {

@@ -35,6 +35,24 @@ class ProgressLine {
   std::thread thread_;
 };
 
+// With --json: a restic-style {"message_type":"status",...} line every second.
+class JsonStatusTicker {
+ public:
+  JsonStatusTicker(ProgressCounters* counters, bool enabled);
+  ~JsonStatusTicker();
+  JsonStatusTicker(const JsonStatusTicker&) = delete;
+  JsonStatusTicker& operator=(const JsonStatusTicker&) = delete;
+  [[nodiscard]] static std::string Format(const ProgressCounters& c, double seconds);
+
+ private:
+  ProgressCounters* counters_;
+  bool enabled_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 // Whether progress should be drawn: stdout is a terminal and output is for humans.
 [[nodiscard]] bool ProgressWanted(bool quiet, bool json);
 

@@ -26,3 +26,24 @@ TEST(ProgressLine, FitsAnyWidthAndShowsEta) {
 
 }  // namespace
 }  // namespace hort::cli
+
+namespace hort::cli {
+namespace {
+
+TEST(JsonStatus, ResticFields) {
+  ProgressCounters c;
+  c.items_done = 1;
+  c.items_total = 4;
+  c.bytes_done = 25;
+  c.bytes_total = 100;
+  c.SetCurrent("/x");
+  std::string s = JsonStatusTicker::Format(c, 3.7);
+  for (const char* field : {"\"message_type\":\"status\"", "\"seconds_elapsed\":3", "\"percent_done\":0.25",
+                            "\"total_files\":4", "\"files_done\":1", "\"total_bytes\":100", "\"bytes_done\":25",
+                            "\"current_files\":[\"/x\"]"}) {
+    EXPECT_NE(s.find(field), std::string::npos) << field << " in " << s;
+  }
+}
+
+}  // namespace
+}  // namespace hort::cli

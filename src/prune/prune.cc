@@ -215,6 +215,11 @@ class Pruner {
   Status Repack() {
     if (repack_.empty()) return Status::Ok();
     Say("repacking " + std::to_string(repack_.size()) + " packs");
+    if (opt_.progress) {
+      opt_.progress->items_total = repack_.size();
+      opt_.progress->bytes_total = stats_.bytes_repack;
+      opt_.progress->totals_final = true;
+    }
     std::unordered_set<Id, IdHash> done;
     for (PackInfo* p : repack_) {
       HORT_ASSIGN_OR_RETURN(auto data, repo_.backend().Load({FileType::kPack, p->id.Hex()}));
@@ -229,6 +234,10 @@ class Pruner {
         (void)saved;
         done.insert(b.id);
         stats_.blobs_repacked++;
+      }
+      if (opt_.progress) {
+        opt_.progress->items_done++;
+        opt_.progress->bytes_done += p->size;
       }
     }
     return repo_.Flush();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "repository/repository.h"
+#include "util/progress.h"
 
 namespace hort {
 
@@ -15,6 +16,7 @@ struct PruneOptions {
   std::string max_repack_size;    // empty = no limit
   bool repack_uncompressed = false;
   bool dry_run = false;
+  ProgressCounters* progress = nullptr;  // repack and delete phases
 };
 
 struct PruneStats {

@@ -8,6 +8,7 @@
 #include "chunker/chunker.h"
 #include "format/tree.h"
 #include "repository/walk.h"
+#include "util/crash_point.h"
 #include "util/hex.h"
 
 namespace hort {
@@ -48,6 +49,7 @@ class Copier {
       HORT_ASSIGN_OR_RETURN(Id id, dst_.SaveUnpacked(FileType::kSnapshot, EncodeSnapshot(out)));
       copied.emplace(identity, id);
       stats_.snapshots_copied++;
+      CrashPoint("copy:after-snapshot");
       if (progress_counters_) progress_counters_->items_done++;
     }
     return stats_;

@@ -31,16 +31,19 @@ tags=$(hort -r "$WORK/c" snapshots --json | python3 -c 'import json,sys; print(s
 [ "$tags" = "['daily']" ] || fail "tags not copied: $tags"
 restic -r "$WORK/c" check --read-data >/dev/null
 
-note "a copy killed with SIGKILL, then completed"
+note "a copy killed with SIGKILL at several points, then completed"
 hort -r "$WORK/d" init >/dev/null
-set +e
-HORT_TEST_CRASH_AT=pack:after-save RESTIC_FROM_PASSWORD=e2e-password "$HORT" -r "$WORK/d" copy --from-repo "$WORK/a" >/dev/null 2>&1
-rc=$?
-set -e
-[ "$rc" = 137 ] || fail "copy did not reach the crash point (exit $rc)"
-hort -r "$WORK/d" check >/dev/null
-restic -r "$WORK/d" check >/dev/null
-hort -r "$WORK/a" check >/dev/null
+for point in pack:after-save copy:after-snapshot; do
+  set +e
+  HORT_TEST_CRASH_AT=$point RESTIC_FROM_PASSWORD=e2e-password "$HORT" -r "$WORK/d" copy --from-repo "$WORK/a" >/dev/null 2>&1
+  rc=$?
+  set -e
+  [ "$rc" = 137 ] || fail "copy did not reach the crash point $point (exit $rc)"
+  hort -r "$WORK/d" check >/dev/null
+  restic -r "$WORK/d" check >/dev/null
+  hort -r "$WORK/a" check >/dev/null
+done
+[ "$(ls "$WORK/d/snapshots" | wc -l)" = 1 ] || fail "expected exactly the one snapshot copied before the second crash"
 RESTIC_FROM_PASSWORD=e2e-password hort -r "$WORK/d" copy --from-repo "$WORK/a" >/dev/null
 restic -r "$WORK/d" check --read-data >/dev/null
 hort -r "$WORK/d" restore latest --target "$WORK/outd" >/dev/null
