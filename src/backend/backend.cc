@@ -1,5 +1,8 @@
 #include "backend/backend.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace hort {
 
 const char* FileTypeDir(FileType t) {
@@ -14,19 +17,103 @@ const char* FileTypeDir(FileType t) {
   return "";
 }
 
-Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location) {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string Option(const BackendOptions& o, const std::string& key, const std::string& fallback) {
+  auto it = o.extended.find(key);
+  return it == o.extended.end() ? fallback : it->second;
+}
+
+Result<std::unique_ptr<Backend>> OpenS3(const std::string& rest, const BackendOptions& o) {
+  // s3:http(s)://host[:port]/bucket[/prefix]  or  s3:host/bucket[/prefix] (https)
+  std::string url = rest;
+  std::string scheme = "https";
+  if (auto p = url.find("://"); p != std::string::npos) {
+    scheme = url.substr(0, p);
+    url = url.substr(p + 3);
+  }
+  if (scheme != "http" && scheme != "https") return Status(Code::kInvalidArgument, "s3: unknown scheme " + scheme);
+  auto slash = url.find('/');
+  if (slash == std::string::npos || slash + 1 >= url.size()) {
+    return Status(Code::kInvalidArgument, "s3: no bucket given (use s3:http(s)://host[:port]/bucket[/prefix])");
+  }
+  S3Config c;
+  c.endpoint = scheme + "://" + url.substr(0, slash);
+  std::string path = url.substr(slash + 1);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  auto ps = path.find('/');
+  c.bucket = path.substr(0, ps);
+  if (ps != std::string::npos) c.prefix = path.substr(ps + 1);
+  c.creds.access_key = Env("AWS_ACCESS_KEY_ID");
+  c.creds.secret_key = Env("AWS_SECRET_ACCESS_KEY");
+  c.creds.session_token = Env("AWS_SESSION_TOKEN");
+  if (c.creds.access_key.empty() || c.creds.secret_key.empty()) {
+    return Status(Code::kInvalidArgument, "s3: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  }
+  std::string region_env = Env("AWS_DEFAULT_REGION");
+  c.region = Option(o, "s3.region", region_env.empty() ? "us-east-1" : region_env);
+  c.virtual_host = Option(o, "s3.bucket-lookup", "path") == "dns";
+  try {
+    c.connections = std::max(1, std::stoi(Option(o, "s3.connections", "5")));
+  } catch (const std::exception&) {
+    return Status(Code::kInvalidArgument, "s3.connections must be a number");
+  }
+  c.http.cacert = !o.cacert.empty() ? o.cacert : Env("AWS_CA_BUNDLE");
+  c.http.insecure_tls = o.insecure_tls;
+  return NewS3Backend(std::move(c));
+}
+
+Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const BackendOptions& o) {
+  auto p = rest.find("://");
+  if (p == std::string::npos) return Status(Code::kInvalidArgument, "rest: use rest:http(s)://[user:pass@]host[:port]/[path]");
+  std::string scheme = rest.substr(0, p), after = rest.substr(p + 3);
+  HttpOptions http;
+  http.cacert = o.cacert;
+  http.insecure_tls = o.insecure_tls;
+  std::string display_user;
+  auto at = after.find('@');
+  auto first_slash = after.find('/');
+  if (at != std::string::npos && (first_slash == std::string::npos || at < first_slash)) {
+    std::string userinfo = after.substr(0, at);
+    after = after.substr(at + 1);
+    http.basic_auth = userinfo;  // user:pass, percent-decoding not needed for our users
+    display_user = userinfo.substr(0, userinfo.find(':')) + "@";
+  } else if (!Env("RESTIC_REST_USERNAME").empty()) {
+    http.basic_auth = Env("RESTIC_REST_USERNAME") + ":" + Env("RESTIC_REST_PASSWORD");
+  }
+  // The displayed location never carries the password.
+  return NewRestBackend(scheme + "://" + after, std::move(http), "rest:" + scheme + "://" + display_user + after);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const BackendOptions& options) {
   if (location.empty()) return Status(Code::kInvalidArgument, "no repository given (use -r or HORT_REPOSITORY)");
   if (location.rfind("local:", 0) == 0) return NewLocalBackend(location.substr(6));
-  auto colon = location.find(':');
-  auto slash = location.find('/');
-  if (colon != std::string::npos && (slash == std::string::npos || colon < slash)) {
-    std::string scheme = location.substr(0, colon);
-    if (scheme == "s3" || scheme == "rest" || scheme == "sftp" || scheme == "b2" || scheme == "azure" ||
-        scheme == "gs" || scheme == "swift" || scheme == "rclone") {
-      return Status(Code::kUnsupported, "backend '" + scheme + "' is not available in this build yet");
+  std::unique_ptr<Backend> remote;
+  if (location.rfind("s3:", 0) == 0) {
+    HORT_ASSIGN_OR_RETURN(remote, OpenS3(location.substr(3), options));
+  } else if (location.rfind("rest:", 0) == 0) {
+    HORT_ASSIGN_OR_RETURN(remote, OpenRest(location.substr(5), options));
+  } else {
+    auto colon = location.find(':');
+    auto slash = location.find('/');
+    if (colon != std::string::npos && (slash == std::string::npos || colon < slash)) {
+      std::string scheme = location.substr(0, colon);
+      if (scheme == "sftp" || scheme == "b2" || scheme == "azure" || scheme == "gs" || scheme == "swift" ||
+          scheme == "rclone") {
+        return Status(Code::kUnsupported, "backend '" + scheme + "' is not supported (use local, s3 or rest)");
+      }
     }
+    return NewLocalBackend(location);
   }
-  return NewLocalBackend(location);
+  if (options.retry) remote = NewRetryBackend(std::move(remote));
+  return remote;
 }
 
 }  // namespace hort

@@ -2,13 +2,17 @@
 // are immutable once saved (restic's model): Save never overwrites.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "backend/http_client.h"
+#include "backend/sigv4.h"
 #include "util/status.h"
 
 namespace hort {
@@ -46,10 +50,48 @@ class Backend {
   virtual Status Remove(const Handle& h) = 0;
 };
 
-// Opens a backend from a restic-style location: a path, `local:PATH`, ...
-[[nodiscard]] Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location);
+// Options that shape how a location is opened (restic's -o key=value,
+// --cacert, --insecure-tls).
+struct BackendOptions {
+  std::map<std::string, std::string> extended;  // e.g. s3.region, s3.connections, s3.bucket-lookup
+  std::string cacert;
+  bool insecure_tls = false;
+  bool retry = true;  // wrap remote backends in the retrying wrapper
+};
+
+// Opens a backend from a restic-style location: a path, `local:PATH`,
+// `s3:http(s)://host[:port]/bucket[/prefix]`, `rest:http(s)://[user:pass@]host[:port]/[path]`.
+[[nodiscard]] Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location,
+                                                           const BackendOptions& options = {});
 
 [[nodiscard]] std::unique_ptr<Backend> NewLocalBackend(const std::string& path);
 [[nodiscard]] std::unique_ptr<Backend> NewMemBackend();
+
+struct S3Config {
+  std::string endpoint;  // scheme://host[:port]
+  std::string bucket, prefix;
+  std::string region = "us-east-1";
+  sigv4::Credentials creds;
+  bool virtual_host = false;
+  int connections = 5;
+  HttpOptions http;
+};
+[[nodiscard]] std::unique_ptr<Backend> NewS3Backend(S3Config config);
+[[nodiscard]] std::unique_ptr<Backend> NewRestBackend(const std::string& base_url, HttpOptions http,
+                                                      const std::string& display);
+
+struct RetryPolicy {
+  int max_attempts = 10;
+  std::chrono::milliseconds first_delay{500};
+  std::chrono::milliseconds max_delay{30000};
+  std::chrono::seconds max_total{300};
+};
+// Retries transient failures (kUnavailable) with exponential backoff and
+// jitter; permanent errors pass through at once.
+[[nodiscard]] std::unique_ptr<Backend> NewRetryBackend(std::unique_ptr<Backend> inner, RetryPolicy policy = {});
+
+// For tests: fails roughly `rate` of the calls with kUnavailable before (or,
+// for saves, after) doing the real work.
+[[nodiscard]] std::unique_ptr<Backend> NewFaultBackend(std::unique_ptr<Backend> inner, double rate, uint32_t seed);
 
 }  // namespace hort

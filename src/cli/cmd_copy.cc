@@ -14,9 +14,11 @@ struct CopyFlags {
   CopyOptions opt;
 };
 
-Result<std::unique_ptr<Repository>> OpenOther(const std::string& location, const std::string& pw_file,
-                                              const std::string& pw_command, const std::string& prefix) {
-  HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location));
+Result<std::unique_ptr<Repository>> OpenOther(const GlobalOptions& g, const std::string& location,
+                                              const std::string& pw_file, const std::string& pw_command,
+                                              const std::string& prefix) {
+  HORT_ASSIGN_OR_RETURN(BackendOptions bopts, BackendOptionsFrom(g));
+  HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location, bopts));
   auto cfg = backend->Stat({FileType::kConfig, ""});
   if (!cfg.ok() && cfg.status().code() == Code::kNotFound) {
     return Status(Code::kNoRepository, "repository does not exist: " + location);
@@ -45,8 +47,8 @@ Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
     bool into_main = !f->from_repo.empty();
     auto main = OpenRepository(g, LockMode::kShared, false);
     if (!main.ok()) return Fail(main.status());
-    auto other = into_main ? OpenOther(f->from_repo, f->from_password_file, f->from_password_command, "FROM_")
-                           : OpenOther(f->to_repo, f->to_password_file, f->to_password_command, "TO_");
+    auto other = into_main ? OpenOther(g, f->from_repo, f->from_password_file, f->from_password_command, "FROM_")
+                           : OpenOther(g, f->to_repo, f->to_password_file, f->to_password_command, "TO_");
     if (!other.ok()) return Fail(other.status().Annotate(into_main ? "source repository" : "destination repository"));
     auto other_lock = AcquireLock(**other, false);
     if (!other_lock.ok()) return Fail(other_lock.status());

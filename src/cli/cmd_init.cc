@@ -32,7 +32,9 @@ Runner AddInit(CLI::App& sub, GlobalOptions& g) {
         }
       }
       if (from.empty()) return Fail(Status(Code::kInvalidArgument, "--copy-chunker-params needs --from-repo"));
-      auto be = OpenBackend(from);
+      auto bopts = BackendOptionsFrom(g);
+      if (!bopts.ok()) return Fail(bopts.status());
+      auto be = OpenBackend(from, *bopts);
       if (!be.ok()) return Fail(be.status());
       auto pw = PasswordFrom(f->from_password_file, f->from_password_command, {"HORT_FROM_", "RESTIC_FROM_"}, false);
       if (!pw.ok()) return Fail(pw.status());
@@ -42,7 +44,9 @@ Runner AddInit(CLI::App& sub, GlobalOptions& g) {
     }
     auto location = ResolveRepository(g);
     if (!location.ok()) return Fail(location.status());
-    auto backend = OpenBackend(*location);
+    auto bopts = BackendOptionsFrom(g);
+    if (!bopts.ok()) return Fail(bopts.status());
+    auto backend = OpenBackend(*location, *bopts);
     if (!backend.ok()) return Fail(backend.status());
     auto password = ResolvePassword(g, true);
     if (!password.ok()) return Fail(password.status());

@@ -37,7 +37,12 @@ struct GlobalOptions {
   int verbose = 0;
   bool no_lock = false;
   std::string retry_lock;  // e.g. "5m": how long to wait for a conflicting lock
+  std::string cacert;
+  bool insecure_tls = false;
 };
+
+// Backend options from -o key=value, --cacert and --insecure-tls.
+[[nodiscard]] Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g);
 
 using Runner = std::function<int()>;
 

@@ -191,9 +191,22 @@ Result<std::chrono::seconds> ParseWait(const std::string& text) {
   return std::chrono::seconds(total);
 }
 
+Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
+  BackendOptions o;
+  o.cacert = g.cacert;
+  o.insecure_tls = g.insecure_tls;
+  for (const auto& kv : g.extended) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) return Status(Code::kInvalidArgument, "invalid option \"" + kv + "\" (use -o key=value)");
+    o.extended[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return o;
+}
+
 Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index) {
   HORT_ASSIGN_OR_RETURN(std::string location, ResolveRepository(g));
-  HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location));
+  HORT_ASSIGN_OR_RETURN(BackendOptions bopts, BackendOptionsFrom(g));
+  HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location, bopts));
   HORT_ASSIGN_OR_RETURN(CompressionMode mode, ParseCompression(g.compression));
   // Fail early with exit 10 before asking for a password.
   auto cfg = backend->Stat({FileType::kConfig, ""});

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", g.verbose, "be verbose (repeat for more)");
   app.add_flag("--no-lock", g.no_lock, "do not lock the repository (read-only commands)");
   app.add_option("--retry-lock", g.retry_lock, "wait this long for a conflicting lock (e.g. 5m)");
+  app.add_option("--cacert", g.cacert, "file with the CA certificate(s) to trust (TLS)");
+  app.add_flag("--insecure-tls", g.insecure_tls, "skip TLS certificate verification (testing only)");
 
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const CommandSpec& spec : Commands()) {

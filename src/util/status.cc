@@ -19,6 +19,8 @@ const char* CodeName(Code code) {
     case Code::kUnsupported: return "unsupported";
     case Code::kInternal: return "internal error";
     case Code::kPartial: return "partial";
+    case Code::kUnavailable: return "unavailable";
+    case Code::kPermissionDenied: return "permission denied";
   }
   return "unknown";
 }

@@ -26,6 +26,8 @@ enum class Code {
   kUnsupported,       // format feature or version hort does not know
   kInternal,          // a bug: an invariant did not hold
   kPartial,           // finished, but some source items were unreadable
+  kUnavailable,       // transient: network error, timeout, 5xx, 429 (worth retrying)
+  kPermissionDenied,  // credentials rejected (401/403)
 };
 
 class [[nodiscard]] Status {

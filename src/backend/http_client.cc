@@ -1,0 +1,148 @@
+#include "backend/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace hort {
+namespace {
+
+struct GlobalInit {
+  GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* out = static_cast<std::vector<uint8_t>*>(user);
+  out->insert(out->end(), data, data + size * n);
+  return size * n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(value.begin());
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    (*headers)[name] = value;
+  }
+  return size * n;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) { static GlobalInit init; }
+
+HttpClient::~HttpClient() {
+  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
+}
+
+void* HttpClient::Take() {
+  std::lock_guard lock(mu_);
+  if (idle_.empty()) return curl_easy_init();
+  void* h = idle_.back();
+  idle_.pop_back();
+  return h;
+}
+
+void HttpClient::Give(void* handle) {
+  std::lock_guard lock(mu_);
+  idle_.push_back(handle);
+}
+
+Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
+  CURL* h = static_cast<CURL*>(Take());
+  if (!h) return Status(Code::kInternal, "curl_easy_init failed");
+  curl_easy_reset(h);  // keeps the connection cache
+  HttpResponse resp;
+  curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_s);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
+  if (!options_.cacert.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.cacert.c_str());
+  if (options_.insecure_tls) {
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!options_.basic_auth.empty()) {
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(h, CURLOPT_USERPWD, options_.basic_auth.c_str());
+  }
+  if (req.method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (req.method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    if (req.method == "PUT" || req.method == "POST") {
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.empty() ? "" : reinterpret_cast<const char*>(req.body.data()));
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    }
+  }
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  for (const auto& hd : req.headers) headers = curl_slist_append(headers, hd.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = curl_easy_perform(h);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) {
+    curl_easy_cleanup(h);  // the connection may be broken: do not reuse
+    std::string msg = curl_easy_strerror(rc);
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
+      return Status(Code::kInvalidArgument, "TLS: the server's certificate is not trusted (" + msg +
+                                                "); pass its CA with --cacert or use --insecure-tls");
+    }
+    if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
+      return Status(Code::kInvalidArgument, "invalid URL: " + msg);
+    }
+    return Status(Code::kUnavailable, "connection problem: " + msg);
+  }
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
+  Give(h);
+  return resp;
+}
+
+Status ShortRead(const std::string& what, const HttpResponse& r, uint64_t offset, uint64_t length) {
+  std::string got = std::to_string(r.body.size()) + " of " + std::to_string(length) + " bytes";
+  auto it = r.headers.find("content-range");
+  if (it != r.headers.end()) {
+    auto slash = it->second.rfind('/');
+    if (slash != std::string::npos && it->second.substr(slash + 1) != "*") {
+      uint64_t total = std::stoull(it->second.substr(slash + 1));
+      if (offset + length > total) {
+        return Status(Code::kCorruption, what + " is shorter (" + std::to_string(total) + " bytes) than expected (truncated?)");
+      }
+    }
+  }
+  return Status(Code::kUnavailable, what + ": transfer cut short, got " + got);
+}
+
+Status HttpStatusError(const std::string& what, const HttpResponse& r) {
+  Code code = Code::kIo;
+  std::string hint;
+  if (r.status == 401 || r.status == 403) {
+    code = Code::kPermissionDenied;
+    hint = ": access denied, check the credentials";
+  } else if (r.status == 404) {
+    code = Code::kNotFound;
+    hint = ": not found";
+  } else if (r.status == 429 || r.status >= 500) {
+    code = Code::kUnavailable;
+    hint = ": server busy or failing";
+  }
+  // S3 puts a machine-readable code into the XML body.
+  std::string body(r.body.begin(), r.body.end());
+  std::string s3code;
+  auto a = body.find("<Code>"), b = body.find("</Code>");
+  if (a != std::string::npos && b != std::string::npos && b > a) s3code = " (" + body.substr(a + 6, b - a - 6) + ")";
+  return Status(code, what + ": HTTP " + std::to_string(r.status) + s3code + hint);
+}
+
+}  // namespace hort

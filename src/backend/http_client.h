@@ -1,0 +1,65 @@
+// A small libcurl client shared by the S3 and REST backends: pooled
+// connections (keep-alive), timeouts, TLS options, and errors classified as
+// transient (kUnavailable) or permanent.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace hort {
+
+struct HttpOptions {
+  std::string cacert;        // extra CA bundle (--cacert, AWS_CA_BUNDLE)
+  bool insecure_tls = false; // --insecure-tls
+  long connect_timeout_s = 10;
+  long stall_timeout_s = 60;  // abort when less than 1 byte/s flows for this long
+  std::string basic_auth;     // "user:pass" (never logged)
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::span<const uint8_t> body;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::vector<uint8_t> body;
+  std::map<std::string, std::string> headers;  // lower-case names
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Transport failures come back as kUnavailable (or kPermissionDenied/
+  // kInvalidArgument for TLS trust problems); HTTP statuses are the caller's.
+  [[nodiscard]] Result<HttpResponse> Do(const HttpRequest& request);
+
+ private:
+  void* Take();
+  void Give(void* handle);
+
+  HttpOptions options_;
+  std::mutex mu_;
+  std::vector<void*> idle_;
+};
+
+// A ranged GET that returned fewer bytes than asked: permanent (kCorruption)
+// when the object really is shorter (Content-Range total), else a truncated
+// transfer (kUnavailable, worth a retry).
+[[nodiscard]] Status ShortRead(const std::string& what, const HttpResponse& r, uint64_t offset, uint64_t length);
+
+// A message for a non-2xx answer, without URLs' credentials.
+[[nodiscard]] Status HttpStatusError(const std::string& what, const HttpResponse& r);
+
+}  // namespace hort

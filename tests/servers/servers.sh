@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Starts the real storage servers hort's tests run against, on 127.0.0.1:
+#   rgw   Ceph RADOS Gateway (Debian radosgw): one mon, one OSD (memstore), radosgw, cephx off,
+#         plain http and (with HORT_TLS=1) https with a self-signed certificate
+#   rest  `rclone serve restic` (restic's REST protocol v2) with basic auth
+# Usage: servers.sh start [rgw] [rest] | stop | env
+# State lives in $HORT_SERVERS_DIR (default /tmp/hort-servers); `env` prints KEY=VALUE lines.
+set -euo pipefail
+DIR=${HORT_SERVERS_DIR:-/tmp/hort-servers}
+RGW_PORT=${HORT_RGW_PORT:-7480} RGW_TLS_PORT=${HORT_RGW_TLS_PORT:-7443} REST_PORT=${HORT_REST_PORT:-8765}
+# Test-only credentials.
+RGW_KEY=HORTTESTACCESSKEY001 RGW_SECRET=hortTestSecretKey000000000000000000000001
+REST_USER=hort REST_PASS=hort-rest-pass
+export DEBIAN_FRONTEND=noninteractive
+
+say() { echo "[servers] $*" >&2; }
+die() { say "ERROR: $*"; for f in "$DIR"/log/*; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 20 "$f" >&2; }; done; exit 1; }
+
+install() {
+  local missing=() p
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]}"
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >"$DIR/log/apt.log" 2>&1 || {
+    apt-get update -q >>"$DIR/log/apt.log" 2>&1
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$DIR/log/apt.log" 2>&1 || die "apt-get install failed"
+  }
+}
+
+daemon() {  # daemon NAME CMD...: run in the background, remember the pid
+  local name=$1; shift
+  "$@" </dev/null >"$DIR/log/$name.log" 2>&1 &
+  echo $! >"$DIR/pids/$name"
+}
+
+wait_until() {  # wait_until SECONDS NAME CMD...: poll while daemon NAME lives
+  local deadline=$((SECONDS + $1)) name=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    kill -0 "$(cat "$DIR/pids/$name")" 2>/dev/null || die "$name exited during start-up"
+    [ $SECONDS -lt $deadline ] || die "timed out waiting for $name"
+    sleep 0.1
+  done
+}
+
+tls_cert() {
+  [ -f "$DIR/tls/ca.crt" ] && return 0
+  mkdir -p "$DIR/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$DIR/tls/server.key" -out "$DIR/tls/ca.crt" 2>/dev/null
+  cat "$DIR/tls/ca.crt" "$DIR/tls/server.key" >"$DIR/tls/server.pem"
+  echo "HORT_TEST_TLS_CA=$DIR/tls/ca.crt" >>"$DIR/env"
+}
+
+start_rgw() {
+  install ceph-mon ceph-osd radosgw
+  local C=$DIR/ceph fsid front
+  mkdir -p "$C"/{mon,osd,run,log,rgw}
+  fsid=$(cat /proc/sys/kernel/random/uuid)
+  front="beast endpoint=127.0.0.1:$RGW_PORT"
+  [ "${HORT_TLS:-0}" = 1 ] && front="$front ssl_endpoint=127.0.0.1:$RGW_TLS_PORT ssl_certificate=$DIR/tls/server.pem"
+  cat >"$C/ceph.conf" <<CONF
+[global]
+fsid = $fsid
+mon host = [v2:127.0.0.1:3300,v1:127.0.0.1:6789]
+public addr = 127.0.0.1
+cluster addr = 127.0.0.1
+ms bind ipv6 = false
+auth cluster required = none
+auth service required = none
+auth client required = none
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd crush chooseleaf type = 0
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+mon data avail warn = 1
+mon data avail crit = 0
+paxos propose interval = 0.05
+paxos min wait = 0.01
+run dir = $C/run
+admin socket = $C/run/\$name.asok
+pid file = $C/run/\$name.pid
+log file = $C/log/\$name.log
+keyring = $C/keyring
+[mon.a]
+mon data = $C/mon
+[osd]
+osd data = $C/osd
+osd objectstore = memstore
+memstore device bytes = 4294967296
+osd memory target = 1073741824
+[client.rgw.a]
+rgw frontends = $front
+rgw data = $C/rgw
+ms mon client mode = crc secure
+CONF
+  export CEPH_CONF=$C/ceph.conf
+  ceph-authtool --create-keyring "$C/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+  monmaptool --create --fsid "$fsid" --addv a '[v2:127.0.0.1:3300,v1:127.0.0.1:6789]' "$C/monmap" >/dev/null
+  ceph-mon --mkfs -i a --monmap "$C/monmap" --keyring "$C/keyring" >"$DIR/log/mon-mkfs.log" 2>&1 || die "ceph-mon --mkfs"
+  daemon ceph-mon ceph-mon -i a -f
+  wait_until 60 ceph-mon ceph --connect-timeout 3 mon stat
+  local uuid id; uuid=$(cat /proc/sys/kernel/random/uuid)
+  id=$(ceph osd new "$uuid")
+  ceph-osd -i "$id" --mkfs --osd-uuid "$uuid" >"$DIR/log/osd-mkfs.log" 2>&1 || die "ceph-osd --mkfs"
+  daemon ceph-osd ceph-osd -i "$id" -f
+  osd_up() { ceph osd stat | grep -q ' 1 up'; }
+  wait_until 120 ceph-osd osd_up
+  daemon radosgw radosgw -n client.rgw.a -f
+  rgw_up() { curl -s --max-time 2 "http://127.0.0.1:$RGW_PORT/" | grep -q ListAllMyBucketsResult; }
+  wait_until 120 radosgw rgw_up
+  radosgw-admin user create --uid=hort --display-name=hort --access-key="$RGW_KEY" --secret-key="$RGW_SECRET" >/dev/null
+  cat >>"$DIR/env" <<E
+HORT_TEST_S3_ENDPOINT=http://127.0.0.1:$RGW_PORT
+HORT_TEST_S3_ACCESS_KEY=$RGW_KEY
+HORT_TEST_S3_SECRET_KEY=$RGW_SECRET
+E
+  [ "${HORT_TLS:-0}" = 1 ] && echo "HORT_TEST_S3_TLS_ENDPOINT=https://127.0.0.1:$RGW_TLS_PORT" >>"$DIR/env"
+  say "rgw ready on 127.0.0.1:$RGW_PORT"
+}
+
+start_rest() {
+  install rclone
+  mkdir -p "$DIR/rest"
+  daemon rclone env RCLONE_CONFIG=/dev/null rclone serve restic "$DIR/rest" --addr "127.0.0.1:$REST_PORT" \
+    --user "$REST_USER" --pass "$REST_PASS"
+  wait_until 30 rclone curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$REST_PORT/"
+  echo "HORT_TEST_REST_URL=http://$REST_USER:$REST_PASS@127.0.0.1:$REST_PORT" >>"$DIR/env"
+  say "rest ready on 127.0.0.1:$REST_PORT"
+}
+
+stop_all() {
+  [ -d "$DIR/pids" ] || { rm -rf "$DIR"; return 0; }
+  local f pid
+  for name in radosgw rclone ceph-osd ceph-mon; do
+    f=$DIR/pids/$name; [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -rf "$DIR"
+}
+
+case "${1:-}" in
+  start)
+    shift
+    [ $# -gt 0 ] || set -- rgw rest
+    stop_all
+    mkdir -p "$DIR"/{log,pids}
+    : >"$DIR/env"
+    install curl openssl
+    [ "${HORT_TLS:-0}" = 1 ] && tls_cert
+    for s in "$@"; do "start_$s"; done
+    cat "$DIR/env" ;;
+  stop) stop_all ;;
+  env) cat "$DIR/env" ;;
+  *) echo "usage: $0 start [rgw] [rest] | stop | env" >&2; exit 2 ;;
+esac
