@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Remote bad input: wrong keys (403), a missing bucket, an untrusted TLS
+# certificate, a REST server answering 401 — one clear line each, the
+# documented exit code, and no secret in the output.
+source "$(dirname "$0")/lib.sh"
+eval "$(sed 's/^/export /' "$HORT_SERVERS_DIR/env")"
+export AWS_ACCESS_KEY_ID=$HORT_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$HORT_TEST_S3_SECRET_KEY
+repo="s3:$HORT_TEST_S3_ENDPOINT/badinput-$$"
+hort -r "$repo" init >/dev/null
+one_line() { [ "$(wc -l < "$WORK/last.err")" = 1 ] || fail "expected one line, got: $(cat "$WORK/last.err")"; }
+no_secret() { if grep -qF "$1" "$WORK/last.err" "$WORK/last.out"; then fail "a secret appeared in the output"; fi; }
+
+note "wrong secret key → 403, exit 1"
+AWS_SECRET_ACCESS_KEY=definitely-wrong-secret expect_rc 1 "$HORT" -r "$repo" snapshots
+one_line; no_secret definitely-wrong-secret; grep -q "403" "$WORK/last.err" || fail "no 403 in: $(cat "$WORK/last.err")"
+note "missing bucket → exit 10"
+expect_rc 10 "$HORT" -r "s3:$HORT_TEST_S3_ENDPOINT/no-such-bucket-$$" snapshots
+one_line
+note "no credentials → exit 1 with a hint"
+expect_rc 1 env -u AWS_ACCESS_KEY_ID "$HORT" -r "$repo" snapshots
+grep -q "AWS_ACCESS_KEY_ID" "$WORK/last.err" || fail "no hint about the credentials"
+note "TLS with an untrusted certificate → exit 1; with --cacert it works"
+expect_rc 1 "$HORT" -r "s3:$HORT_TEST_S3_TLS_ENDPOINT/badinput-$$" snapshots
+one_line; grep -q "cacert" "$WORK/last.err" || fail "no TLS hint: $(cat "$WORK/last.err")"
+hort --cacert "$HORT_TEST_TLS_CA" -r "s3:$HORT_TEST_S3_TLS_ENDPOINT/badinput-$$" snapshots >/dev/null
+AWS_CA_BUNDLE="$HORT_TEST_TLS_CA" hort -r "s3:$HORT_TEST_S3_TLS_ENDPOINT/badinput-$$" snapshots >/dev/null
+note "REST with a wrong password → 401, exit 1, password not printed"
+wrong=$(echo "$HORT_TEST_REST_URL" | sed 's#://\([^:]*\):[^@]*@#://\1:not-the-rest-password@#')
+expect_rc 1 "$HORT" -r "rest:$wrong/r-$$" snapshots
+one_line; no_secret not-the-rest-password; grep -q "401" "$WORK/last.err" || fail "no 401 in: $(cat "$WORK/last.err")"
+note "a REST repository that does not exist → exit 10"
+expect_rc 10 "$HORT" -r "rest:$HORT_TEST_REST_URL/none-$$" snapshots
