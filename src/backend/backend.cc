@@ -29,6 +29,17 @@ std::string Option(const BackendOptions& o, const std::string& key, const std::s
   return it == o.extended.end() ? fallback : it->second;
 }
 
+Result<long> Seconds(const BackendOptions& o, const std::string& key, long fallback) {
+  std::string v = Option(o, key, "");
+  if (v.empty()) return fallback;
+  try {
+    long n = std::stol(v);
+    if (n > 0) return n;
+  } catch (const std::exception&) {
+  }
+  return Status(Code::kInvalidArgument, key + " must be a positive number of seconds");
+}
+
 Result<std::unique_ptr<Backend>> OpenS3(const std::string& rest, const BackendOptions& o) {
   // s3:http(s)://host[:port]/bucket[/prefix]  or  s3:host/bucket[/prefix] (https)
   std::string url = rest;
@@ -64,6 +75,7 @@ Result<std::unique_ptr<Backend>> OpenS3(const std::string& rest, const BackendOp
     return Status(Code::kInvalidArgument, "s3.connections must be a number");
   }
   c.http.cacert = !o.cacert.empty() ? o.cacert : Env("AWS_CA_BUNDLE");
+  HORT_ASSIGN_OR_RETURN(c.http.stall_timeout_s, Seconds(o, "http.stall-timeout", c.http.stall_timeout_s));
   c.http.insecure_tls = o.insecure_tls;
   return NewS3Backend(std::move(c));
 }
@@ -73,6 +85,7 @@ Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const Backend
   if (p == std::string::npos) return Status(Code::kInvalidArgument, "rest: use rest:http(s)://[user:pass@]host[:port]/[path]");
   std::string scheme = rest.substr(0, p), after = rest.substr(p + 3);
   HttpOptions http;
+  HORT_ASSIGN_OR_RETURN(http.stall_timeout_s, Seconds(o, "http.stall-timeout", http.stall_timeout_s));
   http.cacert = o.cacert;
   http.insecure_tls = o.insecure_tls;
   std::string display_user;
@@ -112,7 +125,12 @@ Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const 
     }
     return NewLocalBackend(location);
   }
-  if (options.retry) remote = NewRetryBackend(std::move(remote));
+  if (options.retry) {
+    RetryPolicy policy;
+    HORT_ASSIGN_OR_RETURN(long max_time, Seconds(options, "retry.max-time", static_cast<long>(policy.max_total.count())));
+    policy.max_total = std::chrono::seconds(max_time);
+    remote = NewRetryBackend(std::move(remote), policy);
+  }
   return remote;
 }
 

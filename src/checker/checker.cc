@@ -239,6 +239,13 @@ class Checker {
       opt_.progress->bytes_done += data->size();
     }
     if (Id::Hash(*data) != pack) {
+      if (!by_pack_.count(pack)) {
+        // No index entry points here: the leftover of an interrupted upload
+        // (e.g. a REST server killed mid-write). Harmless; prune removes it.
+        Add({Finding::Kind::kPackUnreferenced, "unreferenced pack " + pack.Hex() +
+             " is damaged (left over from an interrupted upload; prune removes it)", pack.Hex()});
+        return;
+      }
       Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": content does not match its ID (damaged or truncated)", pack.Hex()});
     }
     auto header = DecodePackHeader(*data, data->size(), repo_.key());

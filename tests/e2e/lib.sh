@@ -4,7 +4,7 @@ set -euo pipefail
 : "${HORT:?HORT must point at the hort binary}"
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hort-e2e.XXXXXX")
-trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export HORT_PASSWORD=e2e-password RESTIC_PASSWORD=e2e-password
 unset HORT_REPOSITORY RESTIC_REPOSITORY
 export RESTIC_CACHE_DIR="$WORK/restic-cache"
