@@ -125,6 +125,9 @@ Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const 
     }
     return NewLocalBackend(location);
   }
+  // Order as restic composes them: retry(limit(backend)).
+  int connections = remote->Connections();
+  remote = NewLimitBackend(std::move(remote), connections);
   if (options.retry) {
     RetryPolicy policy;
     HORT_ASSIGN_OR_RETURN(long max_time, Seconds(options, "retry.max-time", static_cast<long>(policy.max_total.count())));

@@ -2,6 +2,7 @@
 // are immutable once saved (restic's model): Save never overwrites.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -89,6 +90,15 @@ struct RetryPolicy {
 // Retries transient failures (kUnavailable) with exponential backoff and
 // jitter; permanent errors pass through at once.
 [[nodiscard]] std::unique_ptr<Backend> NewRetryBackend(std::unique_ptr<Backend> inner, RetryPolicy policy = {});
+
+// At most `connections` operations run at once (-o s3.connections=N).
+[[nodiscard]] std::unique_ptr<Backend> NewLimitBackend(std::unique_ptr<Backend> inner, int connections);
+
+// Counters for the metrics endpoint: requests, bytes, errors, latency.
+struct BackendMetrics {
+  std::atomic<uint64_t> requests{0}, errors{0}, bytes_read{0}, bytes_written{0}, latency_ns_total{0};
+};
+[[nodiscard]] std::unique_ptr<Backend> NewMetricsBackend(std::unique_ptr<Backend> inner, BackendMetrics* metrics);
 
 // For tests: fails roughly `rate` of the calls with kUnavailable before (or,
 // for saves, after) doing the real work.
