@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""./run bench: hort against restic and borg on the same generated data, in
+one run, as ratios. Steps: init, first backup, incremental backup, no-change
+backup, full restore, check --read-data. For each: wall seconds, CPU seconds
+and peak RSS (from /usr/bin/time), median of --reps runs; tools alternate.
+Page cache: warm (the data set is read once before the first step and fits
+in RAM); this is stated in the report.
+
+usage: bench.py HORT [--size 1G] [--reps 1] [--work DIR] [--s3] [--tools hort,restic,borg]"""
+import argparse, json, os, random, re, shutil, statistics, subprocess, sys, time
+
+def parse_size(s):
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMG]?)", s.upper())
+    return int(float(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2)])
+
+def gen_data(root, size, seed):
+    """~40% incompressible, ~40% text-like, ~20% as many small files."""
+    rnd = random.Random(seed)
+    os.makedirs(root)
+    words = [("".join(rnd.choices("abcdefghijklmnopqrstuvwxyz", k=rnd.randint(2, 10)))).encode() for _ in range(20000)]
+    big = int(size * 0.4)
+    i = 0
+    while big > 0:
+        n = min(big, 32 << 20)
+        with open(os.path.join(root, f"blob{i:03d}.bin"), "wb") as f:
+            f.write(rnd.randbytes(n))
+        big -= n
+        i += 1
+    text = int(size * 0.4)
+    i = 0
+    while text > 0:
+        n = min(text, 16 << 20)
+        with open(os.path.join(root, f"doc{i:03d}.txt"), "wb") as f:
+            written = 0
+            while written < n:
+                line = b" ".join(rnd.choices(words, k=4000)) + b"\n"
+                f.write(line)
+                written += len(line)
+        text -= n
+        i += 1
+    small_total = int(size * 0.2)
+    count = max(100, min(20000, small_total // 10000))
+    for j in range(count):
+        d = os.path.join(root, "small", f"d{j // 200:03d}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"f{j:05d}"), "wb") as f:
+            f.write(rnd.randbytes(max(1, small_total // count + rnd.randint(-2000, 2000))))
+
+def mutate(root, seed):
+    """~5% of files changed, some added, some deleted."""
+    rnd = random.Random(seed)
+    files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs)
+    for p in rnd.sample(files, max(1, len(files) // 20)):
+        with open(p, "r+b") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(rnd.randrange(0, max(1, size)))
+            f.write(rnd.randbytes(min(4096, max(1, size // 10))))
+    for p in rnd.sample(files, max(1, len(files) // 100)):
+        os.remove(p)
+    os.makedirs(os.path.join(root, "added"), exist_ok=True)
+    for j in range(max(1, len(files) // 100)):
+        with open(os.path.join(root, "added", f"n{j}"), "wb") as f:
+            f.write(rnd.randbytes(rnd.randint(100, 200000)))
+
+def timed(cmd, env):
+    out = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M"] + cmd, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"FAILED ({out.returncode}): {' '.join(cmd)}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    wall, user, sys_, rss = out.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(sys_), int(rss)
+
+def du(path):
+    return int(subprocess.run(["du", "-sb", path], capture_output=True, text=True).stdout.split()[0])
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("hort")
+    ap.add_argument("--size", default="1G")
+    ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--work", default="var/bench")
+    ap.add_argument("--tools", default="hort,restic,borg")
+    ap.add_argument("--s3", action="store_true", help="hort and restic against Ceph RGW instead of a local folder")
+    a = ap.parse_args()
+    tools = a.tools.split(",")
+    if a.s3 and "borg" in tools:
+        tools.remove("borg")  # borg has no S3 backend
+    work = os.path.abspath(a.work)
+    size = parse_size(a.size)
+    data_v1, data = os.path.join(work, "data-v1"), os.path.join(work, "data")
+    stamp = os.path.join(work, f"data-{size}.ok")
+    if not os.path.exists(stamp):
+        shutil.rmtree(work, ignore_errors=True)
+        print(f"generating {size >> 20} MiB of data ...", flush=True)
+        gen_data(data_v1, size, 1)
+        open(stamp, "w").close()
+    env = dict(os.environ, HORT_PASSWORD="bench", RESTIC_PASSWORD="bench", BORG_PASSPHRASE="bench",
+               BORG_RELOCATED_REPO_ACCESS_IS_OK="yes", BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK="yes",
+               RESTIC_CACHE_DIR=os.path.join(work, "restic-cache"), BORG_BASE_DIR=os.path.join(work, "borg-home"))
+    s3 = {}
+    if a.s3:
+        for line in open(os.path.join(os.environ.get("HORT_SERVERS_DIR", "/tmp/hort-servers"), "env")):
+            k, _, v = line.strip().partition("=")
+            s3[k] = v
+        env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = s3["HORT_TEST_S3_ACCESS_KEY"], s3["HORT_TEST_S3_SECRET_KEY"]
+    # Warm the page cache once so every tool sees the same state.
+    subprocess.run(["cat"] + [os.path.join(dp, f) for dp, _, fs in os.walk(data_v1) for f in fs][:100000],
+                   stdout=subprocess.DEVNULL)
+    results = {t: {} for t in tools}
+    sizes = {}
+    for rep in range(a.reps):
+        order = tools if rep % 2 == 0 else list(reversed(tools))
+        for tool in order:
+            shutil.rmtree(data, ignore_errors=True)
+            shutil.copytree(data_v1, data, symlinks=True)
+            repo = os.path.join(work, f"repo-{tool}")
+            shutil.rmtree(repo, ignore_errors=True)
+            restore = os.path.join(work, f"restore-{tool}")
+            shutil.rmtree(restore, ignore_errors=True)
+            if a.s3:
+                loc = f"s3:{s3['HORT_TEST_S3_ENDPOINT']}/bench-{os.getpid()}-{rep}/{tool}"
+            else:
+                loc = repo
+            if tool == "hort":
+                cmds = {"init": [a.hort, "-r", loc, "init"], "backup": [a.hort, "-r", loc, "backup", "-q", data],
+                        "restore": [a.hort, "-r", loc, "restore", "latest", "-q", "--target", restore],
+                        "check": [a.hort, "-r", loc, "check", "-q", "--read-data"]}
+            elif tool == "restic":
+                cmds = {"init": ["restic", "-r", loc, "init"], "backup": ["restic", "-r", loc, "backup", "-q", data],
+                        "restore": ["restic", "-r", loc, "restore", "latest", "-q", "--target", restore],
+                        "check": ["restic", "-r", loc, "check", "-q", "--read-data"]}
+            else:
+                cmds = {"init": ["borg", "init", "-e", "repokey-blake2", repo],
+                        "backup": ["borg", "create", "--compression", "zstd,3", repo + "::{now:%Y%m%d%H%M%S%f}", data],
+                        "restore": ["sh", "-c", f"mkdir -p {restore} && cd {restore} && borg extract {repo}::$(borg list --last 1 --short {repo})"],
+                        "check": ["borg", "check", "--verify-data", repo]}
+            steps = [("init", cmds["init"]), ("first backup", cmds["backup"])]
+            r = results[tool]
+            for name, cmd in steps:
+                r.setdefault(name, []).append(timed(cmd, env))
+            mutate(data, 7)
+            r.setdefault("incremental backup", []).append(timed(cmds["backup"], env))
+            r.setdefault("no-change backup", []).append(timed(cmds["backup"], env))
+            r.setdefault("full restore", []).append(timed(cmds["restore"], env))
+            r.setdefault("check --read-data", []).append(timed(cmds["check"], env))
+            if not a.s3:
+                sizes[tool] = du(repo)
+            shutil.rmtree(restore, ignore_errors=True)
+    steps = ["init", "first backup", "incremental backup", "no-change backup", "full restore", "check --read-data"]
+    med = lambda xs, i: statistics.median(x[i] for x in xs)
+    print(f"\nhort bench: {size >> 20} MiB ({'RGW on loopback' if a.s3 else 'local folder'}), {a.reps} repetition(s), "
+          f"medians; page cache warm; {os.cpu_count()} cores")
+    header = f"{'step':<20}" + "".join(f"{t + ' wall':>12}{t + ' cpu':>11}{t + ' MiB':>10}" for t in tools)
+    header += "".join(f"{t + '/hort':>13}" for t in tools if t != "hort")
+    print(header)
+    report = {}
+    for s in steps:
+        line = f"{s:<20}"
+        for t in tools:
+            line += f"{med(results[t][s], 0):>12.2f}{med(results[t][s], 1):>11.2f}{med(results[t][s], 2) / 1024:>10.0f}"
+        for t in tools:
+            if t != "hort":
+                line += f"{med(results[t][s], 0) / max(med(results['hort'][s], 0), 1e-3):>12.2f}x"
+        print(line)
+        report[s] = {t: {"wall": med(results[t][s], 0), "cpu": med(results[t][s], 1), "rss_kib": med(results[t][s], 2)} for t in tools}
+    if sizes:
+        print("repository size: " + ", ".join(f"{t} {sizes[t] / (1 << 20):.1f} MiB" for t in tools))
+    with open(os.path.join(work, "report.json"), "w") as f:
+        json.dump({"size": size, "s3": a.s3, "steps": report, "repo_bytes": sizes}, f, indent=1)
+
+if __name__ == "__main__":
+    main()
