@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "crypto/crypto.h"
+#include "util/hex.h"
+
 namespace hort {
 
 const char* FileTypeDir(FileType t) {
@@ -133,6 +136,11 @@ Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const 
     HORT_ASSIGN_OR_RETURN(long max_time, Seconds(options, "retry.max-time", static_cast<long>(policy.max_total.count())));
     policy.max_total = std::chrono::seconds(max_time);
     remote = NewRetryBackend(std::move(remote), policy);
+  }
+  if (!options.cache_dir.empty()) {
+    // One cache directory per location (restic keys it by repository ID).
+    std::string key = HexEncode(crypto::Sha256(AsBytes(location))).substr(0, 16);
+    remote = NewCacheBackend(std::move(remote), options.cache_dir + "/" + key);
   }
   return remote;
 }

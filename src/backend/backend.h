@@ -49,6 +49,11 @@ class Backend {
   // Calls fn(name, size) for every object of the type.
   virtual Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) = 0;
   virtual Status Remove(const Handle& h) = 0;
+  // Like Load, for data worth keeping locally (tree packs): a caching
+  // backend fetches and keeps the whole object. Others just Load.
+  virtual Result<std::vector<uint8_t>> LoadCached(const Handle& h, uint64_t offset, uint64_t length) {
+    return Load(h, offset, length);
+  }
 };
 
 // Options that shape how a location is opened (restic's -o key=value,
@@ -58,6 +63,7 @@ struct BackendOptions {
   std::string cacert;
   bool insecure_tls = false;
   bool retry = true;  // wrap remote backends in the retrying wrapper
+  std::string cache_dir;  // remote backends: local cache of index, snapshots, tree packs ("" = none)
 };
 
 // Opens a backend from a restic-style location: a path, `local:PATH`,
@@ -90,6 +96,9 @@ struct RetryPolicy {
 // Retries transient failures (kUnavailable) with exponential backoff and
 // jitter; permanent errors pass through at once.
 [[nodiscard]] std::unique_ptr<Backend> NewRetryBackend(std::unique_ptr<Backend> inner, RetryPolicy policy = {});
+
+// Keeps index files, snapshots and tree packs of a remote repository in `dir`.
+[[nodiscard]] std::unique_ptr<Backend> NewCacheBackend(std::unique_ptr<Backend> inner, const std::string& dir);
 
 // At most `connections` operations run at once (-o s3.connections=N).
 [[nodiscard]] std::unique_ptr<Backend> NewLimitBackend(std::unique_ptr<Backend> inner, int connections);

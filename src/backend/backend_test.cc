@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
+
+#include "crypto/crypto.h"
 
 #include "backend/conformance_suite.h"
 
@@ -78,6 +81,54 @@ TEST(Limit, BoundsConcurrencyAndMetricsCount) {
   EXPECT_EQ(m.bytes_read.load(), 3u);
   EXPECT_EQ(m.errors.load(), 1u);  // not-found is an answer, not an error
   EXPECT_GT(m.latency_ns_total.load(), 0u);
+}
+
+}  // namespace hort
+
+namespace hort {
+
+TEST(Cache, ServesIndexSnapshotsAndTreePacksLocally) {
+  struct Counting final : Backend {
+    std::unique_ptr<Backend> mem = NewMemBackend();
+    int loads = 0;
+    std::string Location() const override { return "counting"; }
+    Status Create() override { return mem->Create(); }
+    Status Save(const Handle& h, std::span<const uint8_t> d) override { return mem->Save(h, d); }
+    Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t o, uint64_t l) override {
+      ++loads;
+      return mem->Load(h, o, l);
+    }
+    Result<uint64_t> Stat(const Handle& h) override { return mem->Stat(h); }
+    Status List(FileType t, const std::function<void(const std::string&, uint64_t)>& fn) override { return mem->List(t, fn); }
+    Status Remove(const Handle& h) override { return mem->Remove(h); }
+  };
+  auto inner = std::make_unique<Counting>();
+  Counting* raw = inner.get();
+  auto dir = std::filesystem::temp_directory_path() / ("hort-cache-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto be = NewCacheBackend(std::move(inner), dir.string());
+  std::string payload = "index content";
+  std::string name = HexEncode(crypto::Sha256(AsBytes(payload)));
+  ASSERT_TRUE(be->Save({FileType::kIndex, name}, AsBytes(payload)).ok());
+  EXPECT_EQ(AsChars(*be->Load({FileType::kIndex, name}, 0, 0)), payload);
+  EXPECT_EQ(raw->loads, 0);  // written through, served locally
+  std::string pack = "tree pack bytes";
+  std::string pack_name = HexEncode(crypto::Sha256(AsBytes(pack)));
+  ASSERT_TRUE(raw->mem->Save({FileType::kPack, pack_name}, AsBytes(pack)).ok());
+  EXPECT_EQ(AsChars(*be->LoadCached({FileType::kPack, pack_name}, 5, 4)), "pack");
+  EXPECT_EQ(AsChars(*be->LoadCached({FileType::kPack, pack_name}, 0, 4)), "tree");
+  EXPECT_EQ(raw->loads, 1);  // fetched whole once
+  // A damaged cache entry is not trusted.
+  auto cached = dir / "data" / pack_name.substr(0, 2) / pack_name;
+  ASSERT_TRUE(std::filesystem::exists(cached));
+  { std::ofstream(cached, std::ios::binary) << "garbage"; }
+  EXPECT_EQ(AsChars(*be->LoadCached({FileType::kPack, pack_name}, 0, 4)), "tree");
+  EXPECT_EQ(raw->loads, 2);
+  // Files removed remotely leave the cache when listed.
+  ASSERT_TRUE(raw->mem->Remove({FileType::kIndex, name}).ok());
+  ASSERT_TRUE(be->List(FileType::kIndex, [](const std::string&, uint64_t) {}).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir / "index" / name));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace hort

@@ -35,6 +35,9 @@ class RetryBackend final : public Backend {
     if (!s.ok()) return s;
     return out;
   }
+  Result<std::vector<uint8_t>> LoadCached(const Handle& h, uint64_t offset, uint64_t length) override {
+    return Load(h, offset, length);
+  }
   Result<uint64_t> Stat(const Handle& h) override {
     Result<uint64_t> out = Status(Code::kInternal, "not run");
     Status s = Retry("stat " + h.name, [&] {

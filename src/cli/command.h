@@ -39,6 +39,8 @@ struct GlobalOptions {
   std::string retry_lock;  // e.g. "5m": how long to wait for a conflicting lock
   std::string cacert;
   bool insecure_tls = false;
+  std::string cache_dir;
+  bool no_cache = false;
 };
 
 // Backend options from -o key=value, --cacert and --insecure-tls.

@@ -193,6 +193,12 @@ Result<std::chrono::seconds> ParseWait(const std::string& text) {
 
 Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
   BackendOptions o;
+  if (!g.no_cache) {
+    o.cache_dir = g.cache_dir;
+    if (o.cache_dir.empty()) o.cache_dir = Env("HORT_CACHE_DIR");
+    if (o.cache_dir.empty() && !Env("XDG_CACHE_HOME").empty()) o.cache_dir = Env("XDG_CACHE_HOME") + "/hort";
+    if (o.cache_dir.empty() && !Env("HOME").empty()) o.cache_dir = Env("HOME") + "/.cache/hort";
+  }
   o.cacert = g.cacert;
   o.insecure_tls = g.insecure_tls;
   for (const auto& kv : g.extended) {

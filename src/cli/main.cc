@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   app.add_option("--retry-lock", g.retry_lock, "wait this long for a conflicting lock (e.g. 5m)");
   app.add_option("--cacert", g.cacert, "file with the CA certificate(s) to trust (TLS)");
   app.add_flag("--insecure-tls", g.insecure_tls, "skip TLS certificate verification (testing only)");
+  app.add_option("--cache-dir", g.cache_dir, "local cache directory for remote repositories");
+  app.add_flag("--no-cache", g.no_cache, "do not use a local cache");
 
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const CommandSpec& spec : Commands()) {

@@ -301,7 +301,10 @@ Result<std::vector<PackEntry>> Repository::LoadPackHeader(const Id& pack, uint64
 Result<std::vector<uint8_t>> Repository::LoadBlob(BlobType type, const Id& id) {
   auto loc = index_.Lookup(id, type);
   if (!loc) return Status(Code::kNotFound, std::string(BlobTypeName(type)) + " blob " + id.Short() + " not found in index");
-  HORT_ASSIGN_OR_RETURN(auto stored, backend_->Load({FileType::kPack, loc->pack.Hex()}, loc->offset, loc->length));
+  Handle h{FileType::kPack, loc->pack.Hex()};
+  // Tree packs are worth a local copy (restic caches them too).
+  HORT_ASSIGN_OR_RETURN(auto stored, type == BlobType::kTree ? backend_->LoadCached(h, loc->offset, loc->length)
+                                                             : backend_->Load(h, loc->offset, loc->length));
   PackEntry e{id, type, loc->offset, loc->length, loc->uncompressed_length};
   auto blob = OpenBlob(stored, e, key_);
   if (!blob.ok()) return blob.status().Annotate("pack " + loc->pack.Short() + ", blob " + id.Short());

@@ -1,0 +1,138 @@
+// A local cache in front of a remote backend, like restic's: index files,
+// snapshots and tree packs are kept on disk, so a no-change backup or an ls
+// does not download them again. Cached files are verified (their name is
+// their SHA-256) before use; files deleted remotely are dropped when listed.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <unordered_set>
+
+#include "backend/backend.h"
+#include "crypto/crypto.h"
+#include "util/hex.h"
+
+namespace hort {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool Cacheable(FileType t) { return t == FileType::kIndex || t == FileType::kSnapshot || t == FileType::kPack; }
+
+class CacheBackend final : public Backend {
+ public:
+  CacheBackend(std::unique_ptr<Backend> inner, std::string dir) : inner_(std::move(inner)), dir_(std::move(dir)) {}
+
+  std::string Location() const override { return inner_->Location(); }
+  int Connections() const override { return inner_->Connections(); }
+  Status Create() override { return inner_->Create(); }
+
+  Status Save(const Handle& h, std::span<const uint8_t> data) override {
+    HORT_RETURN_IF_ERROR(inner_->Save(h, data));
+    if (h.type == FileType::kIndex || h.type == FileType::kSnapshot) Store(h, data);
+    return Status::Ok();
+  }
+
+  Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
+    if (h.type == FileType::kIndex || h.type == FileType::kSnapshot) {
+      if (auto cached = Read(h)) return Slice(*cached, offset, length);
+      HORT_ASSIGN_OR_RETURN(auto all, inner_->Load(h, 0, 0));
+      Store(h, all);
+      return Slice(all, offset, length);
+    }
+    if (h.type == FileType::kPack) {
+      if (auto cached = Read(h)) return Slice(*cached, offset, length);
+    }
+    return inner_->Load(h, offset, length);
+  }
+
+  Result<std::vector<uint8_t>> LoadCached(const Handle& h, uint64_t offset, uint64_t length) override {
+    if (h.type != FileType::kPack) return Load(h, offset, length);
+    if (auto cached = Read(h)) return Slice(*cached, offset, length);
+    HORT_ASSIGN_OR_RETURN(auto all, inner_->Load(h, 0, 0));
+    Store(h, all);
+    return Slice(all, offset, length);
+  }
+
+  Result<uint64_t> Stat(const Handle& h) override { return inner_->Stat(h); }
+
+  Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) override {
+    std::vector<std::string> names;
+    HORT_RETURN_IF_ERROR(inner_->List(type, [&](const std::string& n, uint64_t size) {
+      names.push_back(n);
+      fn(n, size);
+    }));
+    if (Cacheable(type)) Expire(type, names);
+    return Status::Ok();
+  }
+
+  Status Remove(const Handle& h) override {
+    std::error_code ec;
+    fs::remove(PathOf(h), ec);
+    return inner_->Remove(h);
+  }
+
+ private:
+  std::string PathOf(const Handle& h) const {
+    std::string dir = dir_ + "/" + FileTypeDir(h.type);
+    if (h.type == FileType::kPack) dir += "/" + h.name.substr(0, 2);
+    return dir + "/" + h.name;
+  }
+
+  static Result<std::vector<uint8_t>> Slice(const std::vector<uint8_t>& all, uint64_t offset, uint64_t length) {
+    uint64_t want = length == 0 ? (offset <= all.size() ? all.size() - offset : 0) : length;
+    if (offset + want > all.size()) return Status(Code::kCorruption, "read beyond the end of a cached file");
+    return std::vector<uint8_t>(all.begin() + static_cast<long>(offset), all.begin() + static_cast<long>(offset + want));
+  }
+
+  std::optional<std::vector<uint8_t>> Read(const Handle& h) {
+    std::ifstream in(PathOf(h), std::ios::binary);
+    if (!in) return std::nullopt;
+    std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // A damaged cache entry is dropped, never trusted.
+    if (HexEncode(crypto::Sha256(data)) != h.name) {
+      std::error_code ec;
+      fs::remove(PathOf(h), ec);
+      return std::nullopt;
+    }
+    return data;
+  }
+
+  void Store(const Handle& h, std::span<const uint8_t> data) {
+    if (HexEncode(crypto::Sha256(data)) != h.name) return;
+    std::string path = PathOf(h);
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    std::string tmp = path + ".tmp" + std::to_string(::getpid());
+    {
+      std::ofstream out(tmp, std::ios::binary);
+      out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+      if (!out) return;
+    }
+    fs::rename(tmp, path, ec);  // a cache: best effort, no fsync
+  }
+
+  void Expire(FileType type, const std::vector<std::string>& present) {
+    std::unordered_set<std::string> keep(present.begin(), present.end());
+    std::error_code ec;
+    fs::path root = dir_ + "/" + FileTypeDir(type);
+    if (!fs::exists(root, ec)) return;
+    for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (it->is_regular_file(ec) && !keep.count(it->path().filename().string())) fs::remove(it->path(), ec);
+    }
+  }
+
+  std::unique_ptr<Backend> inner_;
+  std::string dir_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> NewCacheBackend(std::unique_ptr<Backend> inner, const std::string& dir) {
+  return std::make_unique<CacheBackend>(std::move(inner), dir);
+}
+
+}  // namespace hort
