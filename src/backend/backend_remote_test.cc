@@ -1,5 +1,5 @@
 // The conformance suite against real servers: Ceph RGW (S3) and
-// `rclone serve restic` (REST), started by tests/servers/servers.sh as a CTest
+// `rclone serve restic` (REST) and OpenStack Swift's S3 layer, started by tests/servers/servers.sh as a CTest
 // fixture. Missing servers are a failure, never a skip.
 #include <atomic>
 #include <cstdlib>
@@ -29,16 +29,17 @@ std::string Unique() {
 
 std::unique_ptr<Backend> MakeConformanceBackend(const std::string& kind) {
   auto env = ServerEnv();
-  if (kind == "s3") {
-    if (!env.count("HORT_TEST_S3_ENDPOINT")) {
+  if (kind == "s3" || kind == "swift") {
+    std::string var = kind == "s3" ? "HORT_TEST_S3" : "HORT_TEST_SWIFT";
+    if (!env.count(var + "_ENDPOINT")) {
       ADD_FAILURE() << "no S3 server: run tests/servers/servers.sh start (CTest does it as a fixture)";
       return nullptr;
     }
     S3Config c;
-    c.endpoint = env["HORT_TEST_S3_ENDPOINT"];
+    c.endpoint = env[var + "_ENDPOINT"];
     c.bucket = "conformance";
     c.prefix = "t" + Unique();
-    c.creds = {env["HORT_TEST_S3_ACCESS_KEY"], env["HORT_TEST_S3_SECRET_KEY"], ""};
+    c.creds = {env[var + "_ACCESS_KEY"], env[var + "_SECRET_KEY"], ""};
     return NewRetryBackend(NewS3Backend(c));
   }
   if (!env.count("HORT_TEST_REST_URL")) {
@@ -53,6 +54,6 @@ std::unique_ptr<Backend> MakeConformanceBackend(const std::string& kind) {
   return NewRetryBackend(NewRestBackend(base, http, "rest"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Remote, BackendConformance, ::testing::Values("s3", "rest"));
+INSTANTIATE_TEST_SUITE_P(Remote, BackendConformance, ::testing::Values("s3", "rest", "swift"));
 
 }  // namespace hort

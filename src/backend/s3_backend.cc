@@ -46,6 +46,17 @@ std::vector<std::string> XmlValues(const std::string& xml, const std::string& ta
   return out;
 }
 
+// HttpStatusError plus S3's most common misconfiguration: the region.
+Status S3Error(const std::string& what, const HttpResponse& r) {
+  Status s = HttpStatusError(what, r);
+  std::string body(r.body.begin(), r.body.end());
+  if (r.status == 301 || (r.status == 400 && (body.empty() || body.find("Region") != std::string::npos ||
+                                              body.find("AuthorizationHeaderMalformed") != std::string::npos))) {
+    return Status(Code::kInvalidArgument, s.message() + ": request rejected, wrong region? (set -o s3.region=... or AWS_DEFAULT_REGION)");
+  }
+  return s;
+}
+
 class S3Backend final : public Backend {
  public:
   S3Backend(S3Config cfg) : cfg_(std::move(cfg)), http_(cfg_.http) {
@@ -70,9 +81,9 @@ class S3Backend final : public Backend {
                cfg_.region + "</LocationConstraint></CreateBucketConfiguration>";
       }
       HORT_ASSIGN_OR_RETURN(auto put, Send("PUT", "", {}, AsBytesOf(body), {}, true));
-      if (put.status / 100 != 2 && put.status != 409) return HttpStatusError("create bucket " + cfg_.bucket, put);
+      if (put.status / 100 != 2 && put.status != 409) return S3Error("create bucket " + cfg_.bucket, put);
     } else if (head->status / 100 != 2) {
-      return HttpStatusError("bucket " + cfg_.bucket, *head);
+      return S3Error("bucket " + cfg_.bucket, *head);
     }
     auto cfg = Stat({FileType::kConfig, ""});
     if (cfg.ok()) return Status(Code::kAlreadyExists, "repository at " + Location() + " already exists (config found)");
@@ -82,7 +93,7 @@ class S3Backend final : public Backend {
 
   Status Save(const Handle& h, std::span<const uint8_t> data) override {
     HORT_ASSIGN_OR_RETURN(auto r, Send("PUT", Key(h), {}, data, {"Content-Type: application/octet-stream"}));
-    if (r.status / 100 != 2) return HttpStatusError("save " + Key(h), r);
+    if (r.status / 100 != 2) return S3Error("save " + Key(h), r);
     return Status::Ok();
   }
 
@@ -96,7 +107,7 @@ class S3Backend final : public Backend {
     HORT_ASSIGN_OR_RETURN(auto r, Send("GET", Key(h), {}, {}, headers));
     if (r.status == 404) return Status(Code::kNotFound, Key(h) + " not found");
     if (r.status == 416) return Status(Code::kCorruption, Key(h) + ": requested range beyond the object's end");
-    if (r.status / 100 != 2) return HttpStatusError("load " + Key(h), r);
+    if (r.status / 100 != 2) return S3Error("load " + Key(h), r);
     if (length > 0 && r.body.size() != length) return ShortRead(Key(h), r, offset, length);
     return std::move(r.body);
   }
@@ -104,7 +115,7 @@ class S3Backend final : public Backend {
   Result<uint64_t> Stat(const Handle& h) override {
     HORT_ASSIGN_OR_RETURN(auto r, Send("HEAD", Key(h), {}, {}, {}));
     if (r.status == 404) return Status(Code::kNotFound, Key(h) + " not found");
-    if (r.status / 100 != 2) return HttpStatusError("stat " + Key(h), r);
+    if (r.status / 100 != 2) return S3Error("stat " + Key(h), r);
     auto it = r.headers.find("content-length");
     if (it == r.headers.end()) return Status(Code::kIo, "stat " + Key(h) + ": no Content-Length");
     return std::stoull(it->second);
@@ -118,7 +129,7 @@ class S3Backend final : public Backend {
       if (!token.empty()) q["continuation-token"] = token;
       HORT_ASSIGN_OR_RETURN(auto r, Send("GET", "", q, {}, {}, true));
       if (r.status == 404) return Status(Code::kNotFound, "bucket " + cfg_.bucket + " not found");
-      if (r.status / 100 != 2) return HttpStatusError("list " + prefix, r);
+      if (r.status / 100 != 2) return S3Error("list " + prefix, r);
       std::string xml(r.body.begin(), r.body.end());
       auto keys = XmlValues(xml, "Key");
       auto sizes = XmlValues(xml, "Size");
@@ -138,7 +149,7 @@ class S3Backend final : public Backend {
   Status Remove(const Handle& h) override {
     HORT_ASSIGN_OR_RETURN(auto r, Send("DELETE", Key(h), {}, {}, {}));
     if (r.status == 404) return Status(Code::kNotFound, Key(h) + " not found");
-    if (r.status / 100 != 2) return HttpStatusError("remove " + Key(h), r);
+    if (r.status / 100 != 2) return S3Error("remove " + Key(h), r);
     return Status::Ok();
   }
 

@@ -28,5 +28,13 @@ note "REST with a wrong password → 401, exit 1, password not printed"
 wrong=$(echo "$HORT_TEST_REST_URL" | sed 's#://\([^:]*\):[^@]*@#://\1:not-the-rest-password@#')
 expect_rc 1 "$HORT" -r "rest:$wrong/r-$$" snapshots
 one_line; no_secret not-the-rest-password; grep -q "401" "$WORK/last.err" || fail "no 401 in: $(cat "$WORK/last.err")"
+note "wrong region on Swift (which, unlike RGW, checks it) → exit 1 naming the region"
+swift_repo="s3:$HORT_TEST_SWIFT_ENDPOINT/region-$$/repo"
+AWS_ACCESS_KEY_ID=$HORT_TEST_SWIFT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$HORT_TEST_SWIFT_SECRET_KEY hort -r "$swift_repo" init >/dev/null
+AWS_ACCESS_KEY_ID=$HORT_TEST_SWIFT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$HORT_TEST_SWIFT_SECRET_KEY \
+  expect_rc 1 "$HORT" -o s3.region=eu-central-1 -r "$swift_repo" snapshots
+one_line; grep -q "region" "$WORK/last.err" || fail "no region hint: $(cat "$WORK/last.err")"
+AWS_ACCESS_KEY_ID=$HORT_TEST_SWIFT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$HORT_TEST_SWIFT_SECRET_KEY \
+  hort -o s3.region=us-east-1 -r "$swift_repo" snapshots >/dev/null
 note "a REST repository that does not exist → exit 10"
 expect_rc 10 "$HORT" -r "rest:$HORT_TEST_REST_URL/none-$$" snapshots

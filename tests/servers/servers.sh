@@ -3,7 +3,8 @@
 #   rgw   Ceph RADOS Gateway (Debian radosgw): one mon, one OSD (memstore), radosgw, cephx off,
 #         plain http and (with HORT_TLS=1) https with a self-signed certificate
 #   rest  `rclone serve restic` (restic's REST protocol v2) with basic auth
-# Usage: servers.sh start [rgw] [rest] | stop | env
+#   swift OpenStack Swift + s3api (Debian): a second S3 implementation, one that enforces the region
+# Usage: servers.sh start [rgw] [rest] [swift] | stop | env
 # State lives in $HORT_SERVERS_DIR (default /tmp/hort-servers); `env` prints KEY=VALUE lines.
 set -euo pipefail
 DIR=${HORT_SERVERS_DIR:-/tmp/hort-servers}
@@ -11,6 +12,8 @@ RGW_PORT=${HORT_RGW_PORT:-7480} RGW_TLS_PORT=${HORT_RGW_TLS_PORT:-7443} REST_POR
 # Test-only credentials.
 RGW_KEY=HORTTESTACCESSKEY001 RGW_SECRET=hortTestSecretKey000000000000000000000001
 REST_USER=hort REST_PASS=hort-rest-pass
+SWIFT_PORT=${HORT_SWIFT_PORT:-8781} SWIFT_SECRET=hort-swift-secret
+SWIFT_ACCOUNT_PORT=6232 SWIFT_CONTAINER_PORT=6231 SWIFT_OBJECT_PORT=6230 SWIFT_MEMCACHED_PORT=11239
 export DEBIAN_FRONTEND=noninteractive
 
 say() { echo "[servers] $*" >&2; }
@@ -122,6 +125,88 @@ E
   say "rgw ready on 127.0.0.1:$RGW_PORT"
 }
 
+# OpenStack Swift with its S3 layer: a second, independent S3 implementation
+# that, unlike RGW, enforces the SigV4 region.
+start_swift() {
+  install swift-proxy swift-account swift-container swift-object memcached
+  local S=$DIR/swift n p
+  mkdir -p "$S"/{etc,srv/d1}
+  printf '[swift-hash]\nswift_hash_path_suffix = hort-suffix\nswift_hash_path_prefix = hort-prefix\n[storage-policy:0]\nname = Policy-0\ndefault = yes\n' >"$S/etc/swift.conf"
+  for entry in account:$SWIFT_ACCOUNT_PORT container:$SWIFT_CONTAINER_PORT object:$SWIFT_OBJECT_PORT; do
+    n=${entry%%:*} p=${entry##*:}
+    ( cd "$S/etc" && swift-ring-builder "$n.builder" create 6 1 1 && swift-ring-builder "$n.builder" add "r1z1-127.0.0.1:$p/d1" 100 \
+      && swift-ring-builder "$n.builder" rebalance ) >/dev/null
+    cat >"$S/etc/$n-server.conf" <<C
+[DEFAULT]
+devices = $S/srv
+mount_check = false
+bind_ip = 127.0.0.1
+bind_port = $p
+workers = 0
+swift_dir = $S/etc
+log_name = $n
+[pipeline:main]
+pipeline = $n-server
+[app:$n-server]
+use = egg:swift#$n
+[$n-replicator]
+[$n-auditor]
+C
+  done
+  cat >"$S/etc/proxy-server.conf" <<C
+[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = $SWIFT_PORT
+workers = 0
+swift_dir = $S/etc
+log_name = proxy
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:$SWIFT_MEMCACHED_PORT
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:s3api]
+use = egg:swift#s3api
+location = us-east-1
+[filter:tempauth]
+use = egg:swift#tempauth
+user_hort_hort = $SWIFT_SECRET .admin
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
+C
+  daemon swift-memcached memcached -l 127.0.0.1 -p "$SWIFT_MEMCACHED_PORT" -U 0 -m 64 -u root
+  for n in account container object; do daemon "swift-$n" /usr/bin/python3 "/usr/bin/swift-$n-server" "$S/etc/$n-server.conf"; done
+  daemon swift-proxy /usr/bin/python3 /usr/bin/swift-proxy-server "$S/etc/proxy-server.conf"
+  wait_until 60 swift-proxy curl -sf -o /dev/null "http://127.0.0.1:$SWIFT_PORT/healthcheck"
+  # The proxy answers before its backends do: wait for a signed S3 round trip.
+  printf 'machine 127.0.0.1 login hort:hort password %s\n' "$SWIFT_SECRET" >"$S/netrc"
+  wait_until 60 swift-proxy curl -sf -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --netrc-file "$S/netrc" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "http://127.0.0.1:$SWIFT_PORT/"
+  cat >>"$DIR/env" <<E
+HORT_TEST_SWIFT_ENDPOINT=http://127.0.0.1:$SWIFT_PORT
+HORT_TEST_SWIFT_ACCESS_KEY=hort:hort
+HORT_TEST_SWIFT_SECRET_KEY=$SWIFT_SECRET
+E
+  say "swift (s3api) ready on 127.0.0.1:$SWIFT_PORT"
+}
+
 start_rest() {
   install rclone
   mkdir -p "$DIR/rest"
@@ -135,7 +220,7 @@ start_rest() {
 stop_all() {
   [ -d "$DIR/pids" ] || { rm -rf "$DIR"; return 0; }
   local f pid
-  for name in radosgw rclone ceph-osd ceph-mon; do
+  for name in radosgw rclone swift-proxy swift-object swift-container swift-account swift-memcached ceph-osd ceph-mon; do
     f=$DIR/pids/$name; [ -f "$f" ] || continue
     pid=$(cat "$f")
     kill "$pid" 2>/dev/null || true
@@ -148,7 +233,7 @@ stop_all() {
 case "${1:-}" in
   start)
     shift
-    [ $# -gt 0 ] || set -- rgw rest
+    [ $# -gt 0 ] || set -- rgw rest swift
     stop_all
     mkdir -p "$DIR"/{log,pids}
     : >"$DIR/env"
