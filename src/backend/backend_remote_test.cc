@@ -29,14 +29,18 @@ std::string Unique() {
 
 std::unique_ptr<Backend> MakeConformanceBackend(const std::string& kind) {
   auto env = ServerEnv();
-  if (kind == "s3" || kind == "swift") {
-    std::string var = kind == "s3" ? "HORT_TEST_S3" : "HORT_TEST_SWIFT";
+  if (kind == "s3" || kind == "s3-vhost" || kind == "swift") {
+    std::string var = kind == "swift" ? "HORT_TEST_SWIFT" : "HORT_TEST_S3";
     if (!env.count(var + "_ENDPOINT")) {
       ADD_FAILURE() << "no S3 server: run tests/servers/servers.sh start (CTest does it as a fixture)";
       return nullptr;
     }
     S3Config c;
     c.endpoint = env[var + "_ENDPOINT"];
+    if (kind == "s3-vhost") {
+      c.endpoint = env["HORT_TEST_S3_VHOST_ENDPOINT"];  // bucket.localhost:port
+      c.virtual_host = true;
+    }
     c.bucket = "conformance";
     c.prefix = "t" + Unique();
     c.creds = {env[var + "_ACCESS_KEY"], env[var + "_SECRET_KEY"], ""};
@@ -54,6 +58,6 @@ std::unique_ptr<Backend> MakeConformanceBackend(const std::string& kind) {
   return NewRetryBackend(NewRestBackend(base, http, "rest"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Remote, BackendConformance, ::testing::Values("s3", "rest", "swift"));
+INSTANTIATE_TEST_SUITE_P(Remote, BackendConformance, ::testing::Values("s3", "s3-vhost", "rest", "swift"));
 
 }  // namespace hort

@@ -98,6 +98,8 @@ osd memory target = 1073741824
 [client.rgw.a]
 rgw frontends = $front
 rgw data = $C/rgw
+# Virtual-hosted-style requests (bucket.localhost): curl resolves *.localhost to loopback itself.
+rgw dns name = localhost
 ms mon client mode = crc secure
 CONF
   export CEPH_CONF=$C/ceph.conf
@@ -118,6 +120,7 @@ CONF
   radosgw-admin user create --uid=hort --display-name=hort --access-key="$RGW_KEY" --secret-key="$RGW_SECRET" >/dev/null
   cat >>"$DIR/env" <<E
 HORT_TEST_S3_ENDPOINT=http://127.0.0.1:$RGW_PORT
+HORT_TEST_S3_VHOST_ENDPOINT=http://localhost:$RGW_PORT
 HORT_TEST_S3_ACCESS_KEY=$RGW_KEY
 HORT_TEST_S3_SECRET_KEY=$RGW_SECRET
 E
