@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "chunker/chunker.h"
 #include "util/hex.h"
@@ -24,7 +25,7 @@ struct FileSaver::FileState {
 
 namespace {
 // Enough for every worker to hold a maximum-size chunk; more only costs memory.
-constexpr uint64_t kBytesInFlight = 40u << 20;
+constexpr uint64_t kBytesInFlight = 24u << 20;
 constexpr uint64_t kFilesInFlight = 32;
 constexpr size_t kReadSize = 1u << 20;
 }  // namespace
@@ -66,42 +67,37 @@ void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) 
     }
   }
   chunker::Chunker chunker(repo_.chunker_tables());
-  std::vector<uint8_t> chunk;
-  // Small files get a buffer of their size, not a full read buffer.
+  // One read buffer per file; every chunk leaves it as an exactly sized copy,
+  // so memory in flight is what the budget counts (not buffer capacity).
   size_t read_size = static_cast<size_t>(std::clamp<uint64_t>(state->size_hint + 1, 4096, kReadSize));
-  chunk.reserve(read_size);
+  std::vector<uint8_t> buf(std::min<size_t>(chunker::kMaxSize, state->size_hint + 1) + read_size);
+  size_t filled = 0, scanned = 0;
   uint64_t total = 0;
   for (;;) {
-    size_t old = chunk.size();
-    chunk.resize(old + read_size);
-    ssize_t n = ::read(fd, chunk.data() + old, read_size);
-    if (n < 0 && errno == EINTR) {
-      chunk.resize(old);
-      continue;
-    }
+    if (buf.size() - filled < read_size) buf.resize(filled + read_size);
+    ssize_t n = ::read(fd, buf.data() + filled, read_size);
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       state->error = ErrnoStatus("read " + state->path, errno);
-      chunk.clear();
+      filled = 0;
       break;
     }
-    chunk.resize(old + static_cast<size_t>(n));
     if (n == 0) break;
+    filled += static_cast<size_t>(n);
     total += static_cast<uint64_t>(n);
-    size_t pos = old;
-    while (pos < chunk.size()) {
+    while (scanned < filled) {
       bool cut = false;
-      size_t used = chunker.Scan(std::span<const uint8_t>(chunk).subspan(pos), &cut);
-      pos += used;
+      scanned += chunker.Scan(std::span<const uint8_t>(buf.data() + scanned, filled - scanned), &cut);
       if (!cut) break;
-      std::vector<uint8_t> rest(chunk.begin() + static_cast<long>(pos), chunk.end());
-      chunk.resize(pos);
-      SubmitChunk(state, std::move(chunk));
-      chunk = std::move(rest);
-      chunk.reserve(read_size * 2);
-      pos = 0;
+      SubmitChunk(state, std::vector<uint8_t>(buf.begin(), buf.begin() + static_cast<long>(scanned)));
+      std::memmove(buf.data(), buf.data() + scanned, filled - scanned);
+      filled -= scanned;
+      scanned = 0;
     }
   }
-  if (!chunk.empty() && state->error.ok()) SubmitChunk(state, std::move(chunk));
+  if (filled > 0 && state->error.ok()) {
+    SubmitChunk(state, std::vector<uint8_t>(buf.begin(), buf.begin() + static_cast<long>(filled)));
+  }
   if (given_fd < 0) ::close(fd);
   state->size = total;
   Finish(state);

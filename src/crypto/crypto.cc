@@ -111,6 +111,16 @@ void Key::Encrypt(std::span<const uint8_t> plaintext, std::vector<uint8_t>* out)
   std::memcpy(ct + plaintext.size(), tag.data(), kMacSize);
 }
 
+void Key::SealInPlace(std::vector<uint8_t>* buf) const {
+  uint8_t* iv = buf->data();
+  size_t n = buf->size() - kOverhead;
+  RandomBytes({iv, kIvSize});
+  uint8_t* body = iv + kIvSize;
+  AesCtr(encrypt, {iv, kIvSize}, {body, n}, body);
+  auto tag = Poly1305Aes({body, n}, std::span<const uint8_t, 16>(iv, 16), mac_k, mac_r);
+  std::memcpy(body + n, tag.data(), kMacSize);
+}
+
 std::vector<uint8_t> Key::Encrypt(std::span<const uint8_t> plaintext) const {
   std::vector<uint8_t> out;
   out.reserve(plaintext.size() + kOverhead);

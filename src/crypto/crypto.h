@@ -31,6 +31,9 @@ struct Key {
   // Appends IV || ciphertext || MAC of `plaintext` to `out`.
   void Encrypt(std::span<const uint8_t> plaintext, std::vector<uint8_t>* out) const;
   [[nodiscard]] std::vector<uint8_t> Encrypt(std::span<const uint8_t> plaintext) const;
+  // Encrypts in place without a second buffer: `buf` holds 16 spare bytes,
+  // the plaintext, then 16 spare bytes; afterwards it is IV || ciphertext || MAC.
+  void SealInPlace(std::vector<uint8_t>* buf) const;
   // Verifies the MAC first; never returns unauthenticated bytes.
   [[nodiscard]] Result<std::vector<uint8_t>> Decrypt(std::span<const uint8_t> stored) const;
   [[nodiscard]] Status DecryptInto(std::span<const uint8_t> stored, std::vector<uint8_t>* out) const;

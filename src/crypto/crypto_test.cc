@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "util/hex.h"
 
 namespace hort::crypto {
@@ -45,6 +47,17 @@ TEST(Key, EncryptDecryptRoundTrip) {
   auto ct = key.Encrypt(AsBytes(msg));
   ASSERT_EQ(ct.size(), msg.size() + kOverhead);
   auto pt = key.Decrypt(ct);
+  ASSERT_TRUE(pt.ok());
+  EXPECT_EQ(std::string(AsChars(*pt)), msg);
+}
+
+TEST(Key, SealInPlaceMatchesDecrypt) {
+  Key key = Key::Random();
+  std::string msg = "sealed without a copy";
+  std::vector<uint8_t> buf(kIvSize + msg.size() + kMacSize);
+  std::memcpy(buf.data() + kIvSize, msg.data(), msg.size());
+  key.SealInPlace(&buf);
+  auto pt = key.Decrypt(buf);
   ASSERT_TRUE(pt.ok());
   EXPECT_EQ(std::string(AsChars(*pt)), msg);
 }

@@ -18,12 +18,14 @@ Contexts& ThreadContexts() {
 }
 }  // namespace
 
-std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode mode) {
+std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode mode, size_t headroom,
+                                  size_t tailroom) {
   int level = mode == CompressionMode::kMax ? 19 : 3;
-  std::vector<uint8_t> out(ZSTD_compressBound(data.size()));
-  size_t n = ZSTD_compressCCtx(ThreadContexts().c, out.data(), out.size(), data.data(), data.size(), level);
+  size_t bound = ZSTD_compressBound(data.size());
+  std::vector<uint8_t> out(headroom + bound + tailroom);
+  size_t n = ZSTD_compressCCtx(ThreadContexts().c, out.data() + headroom, bound, data.data(), data.size(), level);
   if (ZSTD_isError(n)) std::abort();  // cannot fail with a bound-sized buffer
-  out.resize(n);
+  out.resize(headroom + n + tailroom);
   return out;
 }
 

@@ -11,7 +11,10 @@ namespace hort {
 enum class CompressionMode { kAuto, kOff, kMax };
 
 // zstd; level follows restic's modes (auto = fast default, max = best).
-[[nodiscard]] std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode mode);
+// `headroom` bytes are left free before the output and `tailroom` after it
+// (for an IV and a MAC, so the result can be sealed in place).
+[[nodiscard]] std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode mode,
+                                                size_t headroom = 0, size_t tailroom = 0);
 // `expected_size` may be 0 when unknown (then the frame header or streaming decides).
 [[nodiscard]] Result<std::vector<uint8_t>> ZstdDecompress(std::span<const uint8_t> data,
                                                           size_t expected_size = 0);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "util/crash_point.h"
 #include "util/hex.h"
@@ -194,14 +195,15 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
   uint32_t uncompressed = 0;
   bool compress = config_.version >= 2 && (compression_ != CompressionMode::kOff || type == BlobType::kTree);
   if (compress) {
-    auto z = ZstdCompress(plaintext, compression_ == CompressionMode::kMax ? CompressionMode::kMax : CompressionMode::kAuto);
+    // Compressed straight into a buffer with room for IV and MAC, then sealed in place.
+    stored = ZstdCompress(plaintext, compression_ == CompressionMode::kMax ? CompressionMode::kMax : CompressionMode::kAuto,
+                          crypto::kIvSize, crypto::kMacSize);
     uncompressed = static_cast<uint32_t>(plaintext.size());
-    stored.reserve(z.size() + crypto::kOverhead);
-    key_.Encrypt(z, &stored);
   } else {
-    stored.reserve(plaintext.size() + crypto::kOverhead);
-    key_.Encrypt(plaintext, &stored);
+    stored.resize(plaintext.size() + crypto::kOverhead);
+    std::memcpy(stored.data() + crypto::kIvSize, plaintext.data(), plaintext.size());
   }
+  key_.SealInPlace(&stored);
   (type == BlobType::kTree ? stats_.tree_blobs : stats_.data_blobs)++;
   stats_.data_added += plaintext.size();
   stats_.data_added_packed += stored.size();
