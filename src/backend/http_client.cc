@@ -109,6 +109,13 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
   return resp;
 }
 
+std::vector<std::string> RangeHeader(uint64_t offset, uint64_t length) {
+  if (offset == 0 && length == 0) return {};
+  std::string range = "Range: bytes=" + std::to_string(offset) + "-";
+  if (length > 0) range += std::to_string(offset + length - 1);
+  return {range};
+}
+
 Status ShortRead(const std::string& what, const HttpResponse& r, uint64_t offset, uint64_t length) {
   std::string got = std::to_string(r.body.size()) + " of " + std::to_string(length) + " bytes";
   auto it = r.headers.find("content-range");

@@ -54,6 +54,9 @@ class HttpClient {
   std::vector<void*> idle_;
 };
 
+// "Range: bytes=a-b" for Load(offset, length); empty when the whole object is wanted.
+[[nodiscard]] std::vector<std::string> RangeHeader(uint64_t offset, uint64_t length);
+
 // A ranged GET that returned fewer bytes than asked: permanent (kCorruption)
 // when the object really is shorter (Content-Range total), else a truncated
 // transfer (kUnavailable, worth a retry).

@@ -33,12 +33,7 @@ class RestBackend final : public Backend {
   }
 
   Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
-    std::vector<std::string> headers;
-    if (offset > 0 || length > 0) {
-      std::string range = "Range: bytes=" + std::to_string(offset) + "-";
-      if (length > 0) range += std::to_string(offset + length - 1);
-      headers.push_back(range);
-    }
+    std::vector<std::string> headers = RangeHeader(offset, length);
     HORT_ASSIGN_OR_RETURN(auto r, Send("GET", Url(h), {}, headers));
     if (r.status == 404) return Status(Code::kNotFound, Name(h) + " not found");
     if (r.status == 416) return Status(Code::kCorruption, Name(h) + ": requested range beyond the end");

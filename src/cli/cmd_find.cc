@@ -40,9 +40,7 @@ Runner AddFind(CLI::App& sub, GlobalOptions& g) {
     nlohmann::json out = nlohmann::json::array();
     for (const Snapshot& s : *all) {
       if (!f->filter.Matches(s)) continue;
-      if (!f->snapshots.empty() && std::none_of(f->snapshots.begin(), f->snapshots.end(), [&](const std::string& id) {
-            return s.id.Hex().rfind(id, 0) == 0;
-          })) continue;
+      if (!MatchesIdPrefix(f->snapshots, s)) continue;
       nlohmann::json matches = nlohmann::json::array();
       Status st = WalkTree(repo, s.tree, "", [&](const std::string& path, const Node& n) {
         std::string name = f->ignore_case ? Lower(n.name) : n.name;

@@ -36,17 +36,7 @@ Status BuildPolicy(const ForgetFlags& f, ExpirePolicy* p) {
     if (text->empty()) continue;
     HORT_ASSIGN_OR_RETURN(*out, ParseCalendarDuration(*text));
   }
-  for (const auto& t : f.keep_tags) {
-    std::vector<std::string> list;
-    size_t start = 0;
-    while (start <= t.size()) {
-      size_t end = t.find(',', start);
-      if (end == std::string::npos) end = t.size();
-      if (end > start) list.push_back(t.substr(start, end - start));
-      start = end + 1;
-    }
-    p->tags.push_back(list);
-  }
+  for (const auto& t : f.keep_tags) p->tags.push_back(SplitCommaList({t}));
   return Status::Ok();
 }
 

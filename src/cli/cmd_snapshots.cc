@@ -63,9 +63,7 @@ Runner AddSnapshots(CLI::App& sub, GlobalOptions& g) {
     std::vector<Snapshot> list;
     for (auto& s : *all) {
       if (!f->filter.Matches(s)) continue;
-      if (!f->ids.empty() && std::none_of(f->ids.begin(), f->ids.end(), [&](const std::string& id) {
-            return s.id.Hex().rfind(id, 0) == 0;
-          })) continue;
+      if (!MatchesIdPrefix(f->ids, s)) continue;
       list.push_back(s);
     }
     if (f->latest > 0) {

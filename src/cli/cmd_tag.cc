@@ -12,19 +12,6 @@ struct TagFlags {
   bool set_given = false;
 };
 
-std::vector<std::string> SplitTags(const std::vector<std::string>& in) {
-  std::vector<std::string> out;
-  for (const auto& t : in) {
-    size_t start = 0;
-    while (start <= t.size()) {
-      size_t end = t.find(',', start);
-      if (end == std::string::npos) end = t.size();
-      if (end > start) out.push_back(t.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  return out;
-}
 }  // namespace
 
 Runner AddTag(CLI::App& sub, GlobalOptions& g) {
@@ -49,13 +36,11 @@ Runner AddTag(CLI::App& sub, GlobalOptions& g) {
     Repository& repo = *opened->repo;
     auto all = repo.LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
-    auto add = SplitTags(f->add), remove = SplitTags(f->remove), replace = SplitTags(f->set);
+    auto add = SplitCommaList(f->add), remove = SplitCommaList(f->remove), replace = SplitCommaList(f->set);
     size_t changed = 0;
     for (Snapshot s : *all) {
       if (!f->filter.Matches(s)) continue;
-      if (!f->ids.empty() && std::none_of(f->ids.begin(), f->ids.end(), [&](const std::string& id) {
-            return s.id.Hex().rfind(id, 0) == 0;
-          })) continue;
+      if (!MatchesIdPrefix(f->ids, s)) continue;
       std::vector<std::string> tags = setting ? replace : s.tags;
       for (const auto& t : add) if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
       for (const auto& t : remove) tags.erase(std::remove(tags.begin(), tags.end(), t), tags.end());

@@ -26,6 +26,24 @@ bool SnapshotFilter::Matches(const Snapshot& s) const {
   return true;
 }
 
+bool MatchesIdPrefix(const std::vector<std::string>& ids, const Snapshot& s) {
+  if (ids.empty()) return true;
+  std::string hex = s.id.Hex();
+  return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return hex.rfind(id, 0) == 0; });
+}
+
+std::vector<std::string> SplitCommaList(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  for (const auto& t : in) {
+    std::stringstream ss(t);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      if (!part.empty()) out.push_back(part);
+    }
+  }
+  return out;
+}
+
 std::string SnapshotJson(const Snapshot& s) {
   std::string j = EncodeSnapshot(s);
   j.pop_back();  // re-open the object to append the ID like restic does

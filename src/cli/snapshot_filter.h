@@ -17,4 +17,10 @@ struct SnapshotFilter {
 
 [[nodiscard]] std::string SnapshotJson(const Snapshot& s);
 
+// True when `ids` is empty or one of them is a prefix of the snapshot's ID.
+[[nodiscard]] bool MatchesIdPrefix(const std::vector<std::string>& ids, const Snapshot& s);
+
+// Splits "a,b" tag lists given as repeated flags into single tags.
+[[nodiscard]] std::vector<std::string> SplitCommaList(const std::vector<std::string>& in);
+
 }  // namespace hort::cli

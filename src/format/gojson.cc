@@ -54,7 +54,9 @@ void AppendHex(std::string* out, uint32_t v, int digits) {
   for (int i = digits - 1; i >= 0; --i) out->push_back(kHex[(v >> (4 * i)) & 15]);
 }
 
-// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+}  // namespace
+
+// Howard Hinnant's algorithms.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -75,8 +77,6 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *m = mp < 10 ? mp + 3 : mp - 9;
   *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
-
-}  // namespace
 
 void AppendString(std::string* out, std::string_view s) {
   out->push_back('"');

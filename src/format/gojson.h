@@ -37,6 +37,10 @@ struct Timestamp {
   auto operator<=>(const Timestamp&) const = default;
 };
 
+// Proleptic Gregorian calendar arithmetic (days since 1970-01-01).
+[[nodiscard]] int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
+void CivilFromDays(int64_t days, int64_t* year, unsigned* month, unsigned* day);
+
 [[nodiscard]] std::string FormatRfc3339Nano(const Timestamp& t);
 [[nodiscard]] Result<Timestamp> ParseRfc3339(std::string_view s);
 // The local zone's offset at `sec`, as Go's time.Local would use.
