@@ -1,0 +1,78 @@
+// Micro-benchmarks of the hot loops, printed next to the machine's limits
+// (./run bench --micro also runs `openssl speed` for SHA-256 and AES-CTR).
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "chunker/chunker.h"
+#include "crypto/crypto.h"
+#include "repository/compress.h"
+#include "repository/pack.h"
+
+namespace {
+
+std::vector<uint8_t> Data(size_t n, bool text) {
+  std::vector<uint8_t> v(n);
+  uint64_t s = 42;
+  for (size_t i = 0; i < n; ++i) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    v[i] = text ? static_cast<uint8_t>("etaoin shrdlu cmfwyp\n"[(s >> 59) % 21]) : static_cast<uint8_t>(s >> 56);
+  }
+  return v;
+}
+
+void BM_Chunker(benchmark::State& state) {
+  auto data = Data(64 << 20, false);
+  auto tables = std::make_shared<hort::chunker::Tables>(0x3DA3358B4DC173ull);
+  for (auto _ : state) {
+    hort::chunker::Chunker c(tables);
+    size_t pos = 0, cuts = 0;
+    while (pos < data.size()) {
+      bool cut = false;
+      pos += c.Scan(std::span<const uint8_t>(data).subspan(pos), &cut);
+      cuts += cut;
+    }
+    benchmark::DoNotOptimize(cuts);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
+}
+BENCHMARK(BM_Chunker)->Unit(benchmark::kMillisecond);
+
+void BM_Sha256(benchmark::State& state) {
+  auto data = Data(1 << 20, false);
+  for (auto _ : state) benchmark::DoNotOptimize(hort::crypto::Sha256(data));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
+}
+BENCHMARK(BM_Sha256);
+
+void BM_EncryptBlob(benchmark::State& state) {
+  auto key = hort::crypto::Key::Random();
+  auto data = Data(1 << 20, false);
+  for (auto _ : state) {
+    std::vector<uint8_t> buf(data.size() + hort::crypto::kOverhead);
+    std::copy(data.begin(), data.end(), buf.begin() + hort::crypto::kIvSize);
+    key.SealInPlace(&buf);
+    benchmark::DoNotOptimize(buf.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
+}
+BENCHMARK(BM_EncryptBlob);
+
+void BM_ZstdAuto(benchmark::State& state) {
+  auto data = Data(1 << 20, state.range(0) == 1);
+  for (auto _ : state) benchmark::DoNotOptimize(hort::ZstdCompress(data, hort::CompressionMode::kAuto));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
+  state.SetLabel(state.range(0) == 1 ? "text" : "random");
+}
+BENCHMARK(BM_ZstdAuto)->Arg(0)->Arg(1);
+
+void BM_PackHeader(benchmark::State& state) {
+  auto key = hort::crypto::Key::Random();
+  std::vector<hort::PackEntry> entries(16);
+  for (auto _ : state) benchmark::DoNotOptimize(hort::EncodePackHeader(entries, key));
+}
+BENCHMARK(BM_PackHeader);
+
+}  // namespace
+
+BENCHMARK_MAIN();
