@@ -6,7 +6,8 @@ and peak RSS (from /usr/bin/time), median of --reps runs; tools alternate.
 Page cache: warm (the data set is read once before the first step and fits
 in RAM); this is stated in the report.
 
-usage: bench.py HORT [--size 1G] [--reps 1] [--work DIR] [--s3] [--tools hort,restic,borg]"""
+usage: bench.py HORT [--size 1G] [--reps 1] [--work DIR] [--s3] [--tools hort,restic,borg]
+       bench.py HORT --files 10000,100000,1000000 [--tools ...]   (cost and memory per file)"""
 import argparse, json, os, random, re, shutil, statistics, subprocess, sys, time
 
 def parse_size(s):
@@ -81,7 +82,10 @@ def main():
     ap.add_argument("--work", default="var/bench")
     ap.add_argument("--tools", default="hort,restic,borg")
     ap.add_argument("--s3", action="store_true", help="hort and restic against Ceph RGW instead of a local folder")
+    ap.add_argument("--files", default="", help="small-file scaling mode: comma-separated counts, e.g. 10000,100000")
     a = ap.parse_args()
+    if a.files:
+        return files_mode(a)
     tools = a.tools.split(",")
     if a.s3 and "borg" in tools:
         tools.remove("borg")  # borg has no S3 backend
@@ -167,6 +171,48 @@ def main():
         print("repository size: " + ", ".join(f"{t} {sizes[t] / (1 << 20):.1f} MiB" for t in tools))
     with open(os.path.join(work, "report.json"), "w") as f:
         json.dump({"size": size, "s3": a.s3, "steps": report, "repo_bytes": sizes}, f, indent=1)
+
+def files_mode(a):
+    """Backup and restore of N small files: cost and memory per file as N grows."""
+    tools = [t for t in a.tools.split(",")]
+    work = os.path.abspath(a.work) + "-files"
+    env = dict(os.environ, HORT_PASSWORD="bench", RESTIC_PASSWORD="bench", BORG_PASSPHRASE="bench",
+               RESTIC_CACHE_DIR=os.path.join(work, "restic-cache"), BORG_BASE_DIR=os.path.join(work, "borg-home"))
+    print(f"{'files':>9} {'tool':<7} {'backup s':>9} {'us/file':>8} {'MiB':>7} {'restore s':>10} {'us/file':>8} {'MiB':>7}")
+    for n in [int(x) for x in a.files.split(",")]:
+        data = os.path.join(work, f"data-{n}")
+        if not os.path.exists(data + ".ok"):
+            shutil.rmtree(data, ignore_errors=True)
+            rnd = random.Random(n)
+            for i in range(n):
+                d = os.path.join(data, f"d{i // 1000:05d}")
+                if i % 1000 == 0:
+                    os.makedirs(d)
+                with open(os.path.join(d, f"f{i:07d}"), "wb") as f:
+                    f.write(rnd.randbytes(rnd.randint(100, 4000)))
+            open(data + ".ok", "w").close()
+        for tool in tools:
+            repo = os.path.join(work, f"repo-{tool}-{n}")
+            out = os.path.join(work, f"out-{tool}-{n}")
+            shutil.rmtree(repo, ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
+            if tool == "hort":
+                init, backup = [a.hort, "-r", repo, "init"], [a.hort, "-r", repo, "backup", "-q", data]
+                restore = [a.hort, "-r", repo, "restore", "latest", "-q", "--target", out]
+            elif tool == "restic":
+                init, backup = ["restic", "-r", repo, "init"], ["restic", "-r", repo, "backup", "-q", data]
+                restore = ["restic", "-r", repo, "restore", "latest", "-q", "--target", out]
+            else:
+                init = ["borg", "init", "-e", "repokey-blake2", repo]
+                backup = ["borg", "create", "--compression", "zstd,3", repo + "::a", data]
+                restore = ["sh", "-c", f"mkdir -p {out} && cd {out} && borg extract {repo}::a"]
+            timed(init, env)
+            bw, _, brss = timed(backup, env)
+            rw, _, rrss = timed(restore, env)
+            print(f"{n:>9} {tool:<7} {bw:>9.2f} {bw / n * 1e6:>8.1f} {brss / 1024:>7.0f} {rw:>10.2f} {rw / n * 1e6:>8.1f} {rrss / 1024:>7.0f}",
+                  flush=True)
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(repo, ignore_errors=True)
 
 if __name__ == "__main__":
     main()
