@@ -30,6 +30,12 @@ restic -r "$direct" check --read-data >/dev/null
 note "restore through the faults"
 hort "${opts[@]}" -r "$via_proxy" restore latest --target "$WORK/out" >/dev/null 2>"$WORK/restore.err" || { cat "$WORK/restore.err"; fail "restore through faults failed"; }
 diff -r "$WORK/src" "$WORK/out$WORK/src" || fail "restore differs"
+note "check --read-data through the faults"
+hort "${opts[@]}" -r "$via_proxy" check --read-data >/dev/null 2>"$WORK/check.err" || { cat "$WORK/check.err"; fail "check through faults failed"; }
+for kind in 500 503 reset stall truncate; do
+  grep -q "^fault $kind " "$WORK/proxy.log" || fail "fault kind $kind never injected: $(tail -1 "$WORK/proxy.log")"
+done
+note "every fault kind was injected: $(tail -1 "$WORK/proxy.log")"
 kill $proxy
 
 note "the REST server goes away in the middle of a backup"

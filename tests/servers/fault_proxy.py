@@ -15,14 +15,24 @@ up_host, up_port = upstream.split(":")
 rnd = random.Random(seed)
 lock = threading.Lock()
 counts = {}
+KINDS = ["500", "503", "reset", "stall", "truncate"]
+requests = 0
+next_kind = 0
 
-def pick():
+def pick(has_body_answer):
+    """Every request fails with probability RATE; the kinds take turns so a
+    run with five or more faults sees every kind (truncation needs a body)."""
+    global requests, next_kind
     with lock:
+        requests += 1
         if rnd.random() >= rate:
             return None
-        kind = rnd.choice(["500", "503", "reset", "stall", "truncate"])
+        kind = KINDS[next_kind % len(KINDS)]
+        if kind == "truncate" and not has_body_answer:
+            return None  # keep its turn for a GET
+        next_kind += 1
         counts[kind] = counts.get(kind, 0) + 1
-        print("fault", kind, dict(counts), file=sys.stderr, flush=True)
+        print("fault", kind, "after", requests, "requests", dict(counts), file=sys.stderr, flush=True)
         return kind
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
     def forward(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
-        fault = pick()
+        fault = pick(self.command == "GET")
         if fault in ("500", "503"):
             msg = b"<Error><Code>InjectedFault</Code></Error>"
             self.send_response(int(fault))
