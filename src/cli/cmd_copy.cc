@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/snapshot_filter.h"
 #include "cli/progress_line.h"
 #include <optional>
 #include "replication/copy.h"
@@ -12,6 +13,8 @@ struct CopyFlags {
   std::string from_repo, from_password_file, from_password_command;
   std::string to_repo, to_password_file, to_password_command;
   CopyOptions opt;
+  SnapshotFilter filter;
+  std::vector<std::string> ids;
 };
 
 Result<std::unique_ptr<Repository>> OpenOther(const GlobalOptions& g, const std::string& location,
@@ -36,15 +39,14 @@ Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("--to-repo", f->to_repo, "destination repository (the source is -r)");
   sub.add_option("--to-password-file", f->to_password_file, "password file of the destination");
   sub.add_option("--to-password-command", f->to_password_command, "password command of the destination");
-  sub.add_option("--host", f->opt.hosts, "only snapshots of this host");
-  sub.add_option("--tag", f->opt.tags, "only snapshots with this tag");
-  sub.add_option("--path", f->opt.paths, "only snapshots with this path");
-  sub.add_option("snapshots", f->opt.snapshot_ids, "snapshots to copy (default: all)");
+  AddFilterFlags(sub, &f->filter);
+  sub.add_option("snapshots", f->ids, "snapshots to copy (default: all)");
   return [f, &g] {
     if (f->from_repo.empty() == f->to_repo.empty()) {
       return Fail(Status(Code::kInvalidArgument, "give exactly one of --from-repo (copy into -r) or --to-repo (copy from -r)"));
     }
     bool into_main = !f->from_repo.empty();
+    f->opt.select = [f](const Snapshot& s) { return f->filter.Matches(s) && MatchesIdPrefix(f->ids, s); };
     auto main = OpenRepository(g, LockMode::kShared, false);
     if (!main.ok()) return Fail(main.status());
     auto other = into_main ? OpenOther(g, f->from_repo, f->from_password_file, f->from_password_command, "FROM_")

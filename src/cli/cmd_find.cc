@@ -27,9 +27,7 @@ Runner AddFind(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<FindFlags>();
   sub.add_option("pattern", f->patterns, "name patterns (globs) to look for")->required();
   sub.add_flag("-i,--ignore-case", f->ignore_case, "match case-insensitively");
-  sub.add_option("--host", f->filter.hosts, "only snapshots of this host");
-  sub.add_option("--tag", f->filter.tags, "only snapshots with these tags");
-  sub.add_option("--path", f->filter.paths, "only snapshots with this path");
+  AddFilterFlags(sub, &f->filter);
   sub.add_option("-s,--snapshot", f->snapshots, "only search these snapshots");
   return [f, &g] {
     auto opened = OpenRepository(g, LockMode::kNone, true);

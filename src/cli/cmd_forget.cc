@@ -40,15 +40,6 @@ Status BuildPolicy(const ForgetFlags& f, ExpirePolicy* p) {
   return Status::Ok();
 }
 
-std::string StringList(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ",";
-    gojson::AppendString(&out, v[i]);
-  }
-  return out + "]";
-}
-
 void PrintTable(const char* title, const std::vector<const KeepDecision*>& rows) {
   std::printf("%s %zu snapshots:\n", title, rows.size());
   std::printf("%-9s %-19s  %-10s %-14s %s\n", "ID", "Time", "Host", "Tags", "Reasons");
@@ -79,16 +70,12 @@ Runner AddForget(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("--keep-within-monthly", f->within_monthly, "keep monthly snapshots within this duration");
   sub.add_option("--keep-within-yearly", f->within_yearly, "keep yearly snapshots within this duration");
   sub.add_option("--keep-tag", f->keep_tags, "keep snapshots with this tag list (a,b = both)");
-  sub.add_option("--host", f->filter.hosts, "only consider snapshots of this host");
-  sub.add_option("--tag", f->filter.tags, "only consider snapshots with these tags");
-  sub.add_option("--path", f->filter.paths, "only consider snapshots with this path");
+  AddFilterFlags(sub, &f->filter, /*short_host=*/false);
   sub.add_option("-g,--group-by", f->group_by, "group snapshots by host, paths and/or tags");
   sub.add_flag("-n,--dry-run", f->dry_run, "only show what would be removed");
   sub.add_flag("--prune", f->prune, "run prune afterwards");
   sub.add_flag("--unsafe-allow-remove-all", f->allow_remove_all, "allow removing every snapshot of a group");
-  sub.add_option("--max-unused", f->prune_opt.max_unused, "prune: tolerated unused space (x%, size, unlimited)");
-  sub.add_option("--max-repack-size", f->prune_opt.max_repack_size, "prune: repack at most this much");
-  sub.add_flag("--repack-uncompressed", f->prune_opt.repack_uncompressed, "prune: compress uncompressed packs");
+  AddPruneFlags(sub, &f->prune_opt);
   sub.add_option("snapshots", f->ids, "remove these snapshots explicitly");
   return [f, &g] {
     ExpirePolicy policy;
@@ -128,10 +115,10 @@ Runner AddForget(CLI::App& sub, GlobalOptions& g) {
         if (g.json) {
           json += first ? "" : ",";
           first = false;
-          json += "{\"tags\":" + (grp.by_tags && !grp.tags.empty() ? StringList(grp.tags) : std::string("null"));
+          json += "{\"tags\":" + (grp.by_tags && !grp.tags.empty() ? JsonStringArray(grp.tags) : std::string("null"));
           json += ",\"host\":";
           gojson::AppendString(&json, grp.hostname);
-          json += ",\"paths\":" + (grp.by_paths ? StringList(grp.paths) : std::string("null"));
+          json += ",\"paths\":" + (grp.by_paths ? JsonStringArray(grp.paths) : std::string("null"));
           json += ",\"keep\":[";
           for (size_t i = 0; i < keep.size(); ++i) json += (i ? "," : "") + SnapshotJson(*keep[i]->snapshot);
           json += "],\"remove\":";
@@ -145,7 +132,7 @@ Runner AddForget(CLI::App& sub, GlobalOptions& g) {
           json += ",\"reasons\":[";
           for (size_t i = 0; i < keep.size(); ++i) {
             json += (i ? "," : "") + std::string("{\"snapshot\":") + SnapshotJson(*keep[i]->snapshot) +
-                    ",\"matches\":" + StringList(keep[i]->reasons) + "}";
+                    ",\"matches\":" + JsonStringArray(keep[i]->reasons) + "}";
           }
           json += "]}";
         } else if (!g.quiet) {

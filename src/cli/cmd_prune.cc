@@ -8,11 +8,15 @@
 
 namespace hort::cli {
 
-Runner AddPrune(CLI::App& sub, GlobalOptions& g) {
-  auto opt = std::make_shared<PruneOptions>();
+void AddPruneFlags(CLI::App& sub, PruneOptions* opt) {
   sub.add_option("--max-unused", opt->max_unused, "tolerated unused space after prune: x%, a size or 'unlimited'");
   sub.add_option("--max-repack-size", opt->max_repack_size, "repack at most this much data");
   sub.add_flag("--repack-uncompressed", opt->repack_uncompressed, "repack uncompressed data to compress it");
+}
+
+Runner AddPrune(CLI::App& sub, GlobalOptions& g) {
+  auto opt = std::make_shared<PruneOptions>();
+  AddPruneFlags(sub, opt.get());
   sub.add_flag("-n,--dry-run", opt->dry_run, "only show what would be done");
   return [opt, &g] {
     auto opened = OpenRepository(g, LockMode::kExclusive, false);

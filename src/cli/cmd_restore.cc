@@ -45,9 +45,7 @@ Runner AddRestore(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("--iexclude", f->opt.iexcludes, "exclude a pattern, case-insensitive");
   sub.add_flag("--verify", f->opt.verify, "verify restored files' content");
   sub.add_flag("-n,--dry-run", f->opt.dry_run, "only show what would be restored");
-  sub.add_option("--host,-H", f->filter.hosts, "for 'latest': only snapshots of this host");
-  sub.add_option("--tag", f->filter.tags, "for 'latest': only snapshots with these tags");
-  sub.add_option("--path", f->filter.paths, "for 'latest': only snapshots with this path");
+  AddFilterFlags(sub, &f->filter);
   return [f, &g] {
     std::string ref = f->snapshot;
     if (auto colon = ref.find(':'); colon != std::string::npos) {

@@ -27,31 +27,21 @@ std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
     out += (first ? "" : ",") + std::string("\"") + k + "\":" + v;
     first = false;
   };
-  auto list = [](std::vector<std::string> v) {
-    std::string o = "[";
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (i) o += ",";
-      gojson::AppendString(&o, v[i]);
-    }
-    return o + "]";
-  };
   std::string host;
   gojson::AppendString(&host, by.find("host") != std::string::npos ? s.hostname : "");
   add("hostname", host);
   auto paths = s.paths, tags = s.tags;
   std::sort(paths.begin(), paths.end());
   std::sort(tags.begin(), tags.end());
-  add("paths", by.find("path") != std::string::npos ? list(paths) : "null");
-  add("tags", by.find("tag") != std::string::npos ? list(tags) : "null");
+  add("paths", by.find("path") != std::string::npos ? JsonStringArray(paths) : "null");
+  add("tags", by.find("tag") != std::string::npos ? JsonStringArray(tags) : "null");
   return out + "}";
 }
 }  // namespace
 
 Runner AddSnapshots(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<SnapshotsFlags>();
-  sub.add_option("--host,-H", f->filter.hosts, "only consider snapshots for this host");
-  sub.add_option("--tag", f->filter.tags, "only consider snapshots with these tags (a,b = both)");
-  sub.add_option("--path", f->filter.paths, "only consider snapshots including this path");
+  AddFilterFlags(sub, &f->filter);
   sub.add_option("--latest", f->latest, "only show the last N snapshots for each host and path");
   sub.add_option("-g,--group-by", f->group_by, "group by host, paths and/or tags (comma-separated)");
   sub.add_option("ids", f->ids, "snapshot IDs to show");

@@ -19,9 +19,7 @@ Runner AddTag(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("--add", f->add, "tags to add");
   sub.add_option("--remove", f->remove, "tags to remove");
   auto* set = sub.add_option("--set", f->set, "replace all tags with these");
-  sub.add_option("--host", f->filter.hosts, "only snapshots of this host");
-  sub.add_option("--tag", f->filter.tags, "only snapshots with these tags");
-  sub.add_option("--path", f->filter.paths, "only snapshots with this path");
+  AddFilterFlags(sub, &f->filter);
   sub.add_option("snapshots", f->ids, "snapshot IDs (default: all matching)");
   return [f, set, &g] {
     bool setting = set->count() > 0;

@@ -13,7 +13,14 @@
 #include "repository/lock.h"
 #include "repository/repository.h"
 
+namespace hort {
+struct PruneOptions;
+}
+
 namespace hort::cli {
+
+// prune's flags, shared by `prune` and `forget --prune`.
+void AddPruneFlags(CLI::App& sub, PruneOptions* options);
 
 // Exit codes (docs/exit-codes.md), identical to restic's.
 inline constexpr int kExitOk = 0;

@@ -44,6 +44,21 @@ std::vector<std::string> SplitCommaList(const std::vector<std::string>& in) {
   return out;
 }
 
+void AddFilterFlags(CLI::App& sub, SnapshotFilter* filter, bool short_host) {
+  sub.add_option(short_host ? "--host,-H" : "--host", filter->hosts, "only consider snapshots of this host");
+  sub.add_option("--tag", filter->tags, "only consider snapshots with these tags (a,b = both)");
+  sub.add_option("--path", filter->paths, "only consider snapshots including this path");
+}
+
+std::string JsonStringArray(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ",";
+    gojson::AppendString(&out, v[i]);
+  }
+  return out + "]";
+}
+
 std::string SnapshotJson(const Snapshot& s) {
   std::string j = EncodeSnapshot(s);
   j.pop_back();  // re-open the object to append the ID like restic does

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "format/snapshot.h"
 
 namespace hort::cli {
@@ -16,6 +18,13 @@ struct SnapshotFilter {
 };
 
 [[nodiscard]] std::string SnapshotJson(const Snapshot& s);
+
+// Declares --host/-H, --tag and --path, restic's snapshot selection flags.
+// `short_host` adds -H (forget uses -H for --keep-hourly, as restic does).
+void AddFilterFlags(CLI::App& sub, SnapshotFilter* filter, bool short_host = true);
+
+// ["a","b"] with Go's JSON escaping.
+[[nodiscard]] std::string JsonStringArray(const std::vector<std::string>& v);
 
 // True when `ids` is empty or one of them is a prefix of the snapshot's ID.
 [[nodiscard]] bool MatchesIdPrefix(const std::vector<std::string>& ids, const Snapshot& s);

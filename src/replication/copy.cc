@@ -31,7 +31,7 @@ class Copier {
     for (const Snapshot& s : dst_snaps) copied.emplace(s.original.value_or(s.id), s.id);
     HORT_ASSIGN_OR_RETURN(auto src_snaps, src_.LoadSnapshots());
     for (const Snapshot& s : src_snaps) {
-      if (!Selected(s, opt)) continue;
+      if (opt.select && !opt.select(s)) continue;
       Id identity = s.original.value_or(s.id);
       if (auto it = copied.find(identity); it != copied.end()) {
         Say("skipping snapshot " + s.id.Short() + ", it was already copied to snapshot " + it->second.Short());
@@ -58,16 +58,6 @@ class Copier {
  private:
   void Say(const std::string& m) {
     if (progress_) progress_(m);
-  }
-
-  static bool Selected(const Snapshot& s, const CopyOptions& o) {
-    if (!o.snapshot_ids.empty() && std::none_of(o.snapshot_ids.begin(), o.snapshot_ids.end(), [&](const std::string& id) {
-          return s.id.Hex().rfind(id, 0) == 0;
-        })) return false;
-    if (!o.hosts.empty() && std::find(o.hosts.begin(), o.hosts.end(), s.hostname) == o.hosts.end()) return false;
-    for (const auto& t : o.tags) if (!s.HasTag(t)) return false;
-    for (const auto& p : o.paths) if (std::find(s.paths.begin(), s.paths.end(), p) == s.paths.end()) return false;
-    return true;
   }
 
   Status CopyBlob(BlobType type, const Id& id) {

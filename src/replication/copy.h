@@ -14,8 +14,8 @@
 namespace hort {
 
 struct CopyOptions {
-  std::vector<std::string> snapshot_ids;  // empty = all
-  std::vector<std::string> hosts, tags, paths;
+  // Which source snapshots to copy (empty = all); the CLI passes its filter.
+  std::function<bool(const Snapshot&)> select;
   ProgressCounters* progress = nullptr;
 };
 
