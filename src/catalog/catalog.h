@@ -1,0 +1,153 @@
+// The strategy as configuration: hort.yaml's model (docs/config.md).
+//
+// A Catalog is only ever built by LoadCatalog, which validates everything it
+// reads; a catalog that loaded is complete and consistent, so the daemon never
+// runs half a config.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prune/policy.h"
+#include "schedule/cron.h"
+#include "util/status.h"
+
+namespace hort {
+
+enum class Classification { kCritical, kImportant, kBestEffort };
+[[nodiscard]] const char* ClassificationName(Classification c);
+
+struct PasswordSource {
+  enum class Kind { kFile, kCommand, kEnv } kind = Kind::kFile;
+  std::string value;  // a path, a shell command, or a variable name: never the secret
+};
+
+struct CheckSpec {  // a repository's scheduled `check`
+  Schedule schedule;
+  std::string read_data_subset;  // empty: structure only
+};
+
+struct RepositorySpec {
+  std::string name, url;
+  PasswordSource password;
+  std::map<std::string, std::string> options;  // like -o key=value
+  std::string cacert;
+  bool insecure_tls = false;
+  std::optional<CheckSpec> check;
+  int line = 0;
+};
+
+struct Hooks {
+  std::vector<std::string> pre, post;  // shell commands
+  int64_t timeout_seconds = 600;
+};
+
+struct VerifySpec {
+  bool enabled = false;
+  std::string read_data_subset;  // after-backup check reads this share of the data
+};
+
+// One `files` entry: what one snapshot series contains.
+struct FilesEntry {
+  enum class Kind { kPath, kPvc, kDump } kind = Kind::kPath;
+  std::string name;
+  std::vector<std::string> paths;          // kPath: read and recorded as given
+  std::string pvc, source;                 // kPvc: read `source`, recorded as /data/<pvc>
+  std::vector<std::string> command;        // kDump: argv whose stdout is stored
+  std::string container, extension;        // kDump: stored as /<namespace>-<container><extension>
+  std::vector<std::string> exclude;
+  Schedule schedule;
+  std::string repository;
+  ExpirePolicy keep;  // Empty(): no retention run
+  Hooks hooks;
+  VerifySpec verify;
+  int line = 0;
+
+  // The paths a snapshot of this entry records (K8up's identity).
+  [[nodiscard]] std::vector<std::string> SnapshotPaths(const std::string& ns) const;
+};
+
+// The resources (Velero) and volumes (Longhorn) layers: validated now, run
+// once those layers exist.
+struct ReservedLayer {
+  std::string name;
+  Schedule schedule;
+  std::string repository;
+  ExpirePolicy keep;
+  int line = 0;
+};
+
+struct Service {
+  std::string name, ns, storage, owner;
+  Classification classification = Classification::kBestEffort;
+  int64_t rpo_seconds = 0, rto_seconds = 0;
+  std::vector<FilesEntry> files;
+  std::vector<ReservedLayer> resources, volumes;
+  int line = 0;
+};
+
+struct OffsiteSpec {
+  std::string name, from, to;
+  Schedule schedule;
+  int64_t rpo_seconds = 0;  // 0: twice the schedule's interval
+  int line = 0;
+};
+
+struct ServeSpec {
+  std::string listen = "127.0.0.1:9464";
+  int max_jobs = 2;
+  int retry_attempts = 3;
+  int64_t retry_backoff_seconds = 300;  // doubles per attempt
+  int64_t lock_wait_seconds = 600;
+};
+
+// A runnable unit of work the daemon schedules.
+struct JobSpec {
+  enum class Kind { kBackup, kCheck, kCopy } kind;
+  std::string id;  // "<service>/files/<entry>", "check/<repository>", "offsite/<name>"
+  const Service* service = nullptr;
+  const FilesEntry* entry = nullptr;
+  const OffsiteSpec* offsite = nullptr;
+  const RepositorySpec* repository = nullptr;  // written to (copy: the destination)
+  const RepositorySpec* source = nullptr;      // copy only
+  const Schedule* schedule = nullptr;
+};
+
+struct Catalog {
+  std::string path;  // the file it was loaded from
+  std::string timezone;
+  std::string state_path;  // absolute
+  std::string work_dir;    // absolute; restore tests use it
+  std::string cache_dir;   // empty: the user's cache
+  ServeSpec serve;
+  std::map<std::string, RepositorySpec> repositories;
+  std::vector<Service> services;  // in file order
+  std::vector<OffsiteSpec> offsite;
+  std::vector<JobSpec> jobs;      // derived; pointers into the members above
+  std::vector<std::string> notes;  // e.g. reserved layers that do not run yet
+
+  Catalog() = default;
+  Catalog(const Catalog&) = delete;  // jobs point into this object
+  Catalog& operator=(const Catalog&) = delete;
+
+  [[nodiscard]] const Service* FindService(const std::string& name) const;
+  [[nodiscard]] const JobSpec* FindJob(const std::string& id) const;
+};
+
+// Every problem found, each "file:line:col: key: message".
+struct CatalogErrors {
+  std::vector<std::string> lines;
+};
+
+// Loads and validates. On failure the Status message is the first error and
+// `errors` (if given) receives all of them.
+[[nodiscard]] Result<std::unique_ptr<Catalog>> LoadCatalog(const std::string& path, CatalogErrors* errors = nullptr);
+
+// --config, else HORT_CONFIG, else ./hort.yaml.
+[[nodiscard]] std::string DefaultCatalogPath(const std::string& flag);
+
+}  // namespace hort

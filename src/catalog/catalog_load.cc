@@ -1,0 +1,422 @@
+// hort.yaml → Catalog, validating every key (docs/config.md).
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <set>
+
+#include "catalog/catalog.h"
+#include "catalog/yaml_fields.h"
+
+namespace hort {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool IsLocalUrl(const std::string& url) {
+  return url.rfind("local:", 0) == 0 || url.find(':') == std::string::npos;
+}
+
+class Loader {
+ public:
+  explicit Loader(const std::string& path) : path_(path), f_(path) {}
+
+  Result<std::unique_ptr<Catalog>> Load(CatalogErrors* errors) {
+    c_ = std::make_unique<Catalog>();
+    c_->path = path_;
+    dir_ = fs::absolute(fs::path(path_)).parent_path().lexically_normal();
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(path_);
+    } catch (const YAML::BadFile&) {
+      return Status(Code::kNotFound, path_ + ": cannot read the catalog file");
+    } catch (const YAML::Exception& e) {
+      f_.Error(e.mark, "", e.msg);
+      return Finish(errors);
+    }
+    if (!root || root.IsNull()) {
+      f_.Error(YAML::Mark::null_mark(), "", "the catalog is empty");
+      return Finish(errors);
+    }
+    if (!f_.Mapping(root, "", {"version", "timezone", "state", "work_dir", "cache_dir", "serve", "defaults",
+                               "repositories", "services", "offsite"})) {
+      return Finish(errors);
+    }
+    if (auto v = f_.Integer(root, "", "version", 1, 1000); v && *v != 1) {
+      f_.Error(root["version"], "version", "unsupported catalog version " + std::to_string(*v) + " (this hort reads 1)");
+    }
+    Top(root);
+    defaults_ = root["defaults"];
+    if (defaults_) f_.Mapping(defaults_, "defaults", {"schedule", "repository", "keep", "verify", "hooks"});
+    for (auto& [name, node] : f_.Entries(root["repositories"], "repositories")) Repository(name, node);
+    if (c_->repositories.empty()) f_.Error(root, "repositories", "at least one repository is required");
+    std::set<std::string> namespaces_paths;
+    for (auto& [name, node] : f_.Entries(root["services"], "services")) ServiceAt(name, node);
+    for (auto& [name, node] : f_.Entries(root["offsite"], "offsite")) Offsite(name, node);
+    if (f_.errors().empty()) DeriveJobs();
+    return Finish(errors);
+  }
+
+ private:
+  Result<std::unique_ptr<Catalog>> Finish(CatalogErrors* errors) {
+    if (f_.errors().empty()) return std::move(c_);
+    if (errors) errors->lines = f_.errors();
+    std::string msg = f_.errors().front();
+    if (f_.errors().size() > 1) msg += " (and " + std::to_string(f_.errors().size() - 1) + " more errors)";
+    return Status(Code::kInvalidArgument, msg);
+  }
+
+  std::string Absolute(const std::string& p) const {
+    if (p.empty()) return p;
+    return fs::path(p).is_absolute() ? p : (dir_ / p).lexically_normal().string();
+  }
+
+  void Top(const YAML::Node& root) {
+    if (auto tz = f_.String(root, "", "timezone")) {
+      struct stat st;
+      std::string file = "/usr/share/zoneinfo/" + *tz;
+      if (tz->find("..") != std::string::npos || ::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        f_.Error(root["timezone"], "timezone", "unknown time zone \"" + *tz + "\" (use e.g. Europe/Berlin or UTC)");
+      } else {
+        c_->timezone = *tz;
+      }
+    }
+    c_->state_path = Absolute(f_.String(root, "", "state").value_or("hort-state.sqlite"));
+    c_->work_dir = Absolute(f_.String(root, "", "work_dir").value_or("hort-work"));
+    c_->cache_dir = Absolute(f_.String(root, "", "cache_dir").value_or(""));
+    YAML::Node serve = root["serve"];
+    if (serve && f_.Mapping(serve, "serve", {"listen", "max_jobs", "retry", "lock_wait"})) {
+      ServeSpec& s = c_->serve;
+      if (auto l = f_.String(serve, "serve", "listen")) {
+        auto colon = l->rfind(':');
+        if (colon == std::string::npos || colon + 1 == l->size() ||
+            l->find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+          f_.Error(serve["listen"], "serve.listen", "expected host:port, got \"" + *l + "\"");
+        }
+        s.listen = *l;
+      }
+      s.max_jobs = static_cast<int>(f_.Integer(serve, "serve", "max_jobs", 1, 64).value_or(s.max_jobs));
+      s.lock_wait_seconds = f_.Duration(serve, "serve", "lock_wait").value_or(s.lock_wait_seconds);
+      YAML::Node retry = serve["retry"];
+      if (retry && f_.Mapping(retry, "serve.retry", {"attempts", "backoff"})) {
+        s.retry_attempts = static_cast<int>(f_.Integer(retry, "serve.retry", "attempts", 0, 100).value_or(s.retry_attempts));
+        s.retry_backoff_seconds = f_.Duration(retry, "serve.retry", "backoff").value_or(s.retry_backoff_seconds);
+      }
+    }
+  }
+
+  void Repository(const std::string& name, const YAML::Node& n) {
+    std::string key = "repositories." + name;
+    if (!f_.Mapping(n, key, {"url", "password_file", "password_command", "password_env", "options", "cacert",
+                             "insecure_tls", "check"})) {
+      return;
+    }
+    RepositorySpec r;
+    r.name = name;
+    r.line = n.Mark().line + 1;
+    r.url = f_.String(n, key, "url", true).value_or("");
+    if (!r.url.empty() && IsLocalUrl(r.url)) {
+      std::string p = r.url.rfind("local:", 0) == 0 ? r.url.substr(6) : r.url;
+      r.url = Absolute(p);
+    }
+    int sources = 0;
+    if (auto v = f_.String(n, key, "password_file")) r.password = {PasswordSource::Kind::kFile, Absolute(*v)}, ++sources;
+    if (auto v = f_.String(n, key, "password_command")) r.password = {PasswordSource::Kind::kCommand, *v}, ++sources;
+    if (auto v = f_.String(n, key, "password_env")) r.password = {PasswordSource::Kind::kEnv, *v}, ++sources;
+    if (sources != 1) {
+      f_.Error(n, key, sources == 0 ? "needs one password source: password_file, password_command or password_env"
+                                    : "give only one of password_file, password_command and password_env");
+    }
+    if (YAML::Node o = n["options"]) {
+      if (!o.IsMap()) {
+        f_.Error(o, key + ".options", "expected a mapping like s3.region: eu-central-1");
+      } else {
+        for (const auto& kv : o) {
+          if (!kv.second.IsScalar()) {
+            f_.Error(kv.second, key + ".options." + kv.first.Scalar(), "expected a string");
+          } else if (!r.options.emplace(kv.first.Scalar(), kv.second.Scalar()).second) {
+            f_.Error(kv.first, key + ".options." + kv.first.Scalar(), "duplicate key");
+          }
+        }
+      }
+    }
+    r.cacert = Absolute(f_.String(n, key, "cacert").value_or(""));
+    r.insecure_tls = f_.Bool(n, key, "insecure_tls").value_or(false);
+    if (YAML::Node ch = n["check"]; ch && f_.Mapping(ch, key + ".check", {"schedule", "read_data_subset"})) {
+      if (auto s = ScheduleAt(ch, key + ".check", "hort/" + name + "@check", true)) {
+        r.check = CheckSpec{*s, f_.String(ch, key + ".check", "read_data_subset").value_or("")};
+      }
+    }
+    c_->repositories.emplace(name, std::move(r));
+  }
+
+  std::optional<Schedule> ScheduleAt(const YAML::Node& n, const std::string& key, const std::string& seed,
+                                     bool required) {
+    auto text = f_.String(n, key, "schedule", required);
+    if (!text) return std::nullopt;
+    auto s = Schedule::Parse(*text, seed);
+    if (!s.ok()) {
+      f_.Error(n["schedule"], key + ".schedule", s.status().message());
+      return std::nullopt;
+    }
+    return *s;
+  }
+
+  // A key from the entry, else from `defaults`.
+  YAML::Node Inherit(const YAML::Node& n, const char* key) {
+    if (n[key]) return n;
+    if (defaults_ && defaults_.IsMap() && defaults_[key]) return defaults_;
+    return n;
+  }
+  std::string KeyPath(const YAML::Node& holder, const std::string& key) {
+    return holder == defaults_ ? std::string("defaults") : key;
+  }
+
+  std::string RepositoryRef(const YAML::Node& n, const std::string& key) {
+    YAML::Node holder = Inherit(n, "repository");
+    auto repo = f_.String(holder, KeyPath(holder, key), "repository", true);
+    if (repo && !c_->repositories.count(*repo)) {
+      f_.Error(holder["repository"], KeyPath(holder, key) + ".repository", "no repository named \"" + *repo +
+                                                                               "\" in repositories");
+    }
+    return repo.value_or("");
+  }
+
+  ExpirePolicy Keep(const YAML::Node& n, const std::string& key) {
+    ExpirePolicy p;
+    YAML::Node holder = Inherit(n, "keep");
+    YAML::Node k = holder["keep"];
+    std::string path = KeyPath(holder, key) + ".keep";
+    if (!k || !f_.Mapping(k, path, {"last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "tags"})) {
+      return p;
+    }
+    auto count = [&](const char* name) { return static_cast<int>(f_.Integer(k, path, name, -1, 1000000).value_or(0)); };
+    p.last = count("last");
+    p.hourly = count("hourly");
+    p.daily = count("daily");
+    p.weekly = count("weekly");
+    p.monthly = count("monthly");
+    p.yearly = count("yearly");
+    if (auto w = f_.String(k, path, "within")) {
+      auto d = ParseCalendarDuration(*w);
+      if (!d.ok()) f_.Error(k["within"], path + ".within", d.status().message());
+      else p.within = *d;
+    }
+    for (const auto& t : f_.Strings(k, path, "tags")) p.tags.push_back({t});
+    if (p.Empty()) f_.Error(k, path, "keeps nothing: give at least one of last, hourly, daily, weekly, monthly, yearly, within");
+    return p;
+  }
+
+  Hooks HooksAt(const YAML::Node& n, const std::string& key) {
+    Hooks h;
+    YAML::Node holder = Inherit(n, "hooks");
+    YAML::Node hk = holder["hooks"];
+    std::string path = KeyPath(holder, key) + ".hooks";
+    if (!hk || !f_.Mapping(hk, path, {"pre", "post", "timeout"})) return h;
+    h.pre = f_.Strings(hk, path, "pre");
+    h.post = f_.Strings(hk, path, "post");
+    h.timeout_seconds = f_.Duration(hk, path, "timeout").value_or(h.timeout_seconds);
+    return h;
+  }
+
+  VerifySpec Verify(const YAML::Node& n, const std::string& key) {
+    VerifySpec v;
+    YAML::Node holder = Inherit(n, "verify");
+    YAML::Node vn = holder["verify"];
+    std::string path = KeyPath(holder, key) + ".verify";
+    if (!vn) return v;
+    if (vn.IsScalar()) {
+      v.enabled = f_.Bool(holder, KeyPath(holder, key), "verify").value_or(false);
+    } else if (f_.Mapping(vn, path, {"read_data_subset"})) {
+      v.enabled = true;
+      v.read_data_subset = f_.String(vn, path, "read_data_subset").value_or("");
+    }
+    return v;
+  }
+
+  void ServiceAt(const std::string& name, const YAML::Node& n) {
+    std::string key = "services." + name;
+    if (!f_.Mapping(n, key, {"namespace", "classification", "storage", "rpo", "rto", "owner", "files", "resources",
+                             "volumes"})) {
+      return;
+    }
+    Service s;
+    s.name = name;
+    s.line = n.Mark().line + 1;
+    s.ns = f_.String(n, key, "namespace").value_or(name);
+    if (auto c = f_.String(n, key, "classification", true)) {
+      if (*c == "critical") s.classification = Classification::kCritical;
+      else if (*c == "important") s.classification = Classification::kImportant;
+      else if (*c == "best-effort") s.classification = Classification::kBestEffort;
+      else f_.Error(n["classification"], key + ".classification", "expected critical, important or best-effort, got \"" + *c + "\"");
+    }
+    s.storage = f_.String(n, key, "storage").value_or("");
+    s.owner = f_.String(n, key, "owner").value_or("");
+    s.rpo_seconds = f_.Duration(n, key, "rpo", true).value_or(0);
+    s.rto_seconds = f_.Duration(n, key, "rto").value_or(0);
+    if (YAML::Node files = n["files"]) {
+      if (!files.IsSequence()) {
+        f_.Error(files, key + ".files", "expected a list of entries");
+      } else {
+        std::set<std::string> names;
+        for (size_t i = 0; i < files.size(); ++i) {
+          auto e = Entry(s, files[i], key + ".files[" + std::to_string(i) + "]");
+          if (!e) continue;
+          if (!names.insert(e->name).second) {
+            f_.Error(files[i], key + ".files[" + std::to_string(i) + "]", "duplicate entry name \"" + e->name + "\"");
+          }
+          s.files.push_back(std::move(*e));
+        }
+      }
+    }
+    s.resources = Reserved(s, n["resources"], key + ".resources", "resources", {"namespaces", "include", "exclude"});
+    s.volumes = Reserved(s, n["volumes"], key + ".volumes", "volumes", {"pvc", "device", "image"});
+    if (!s.resources.empty() || !s.volumes.empty()) {
+      c_->notes.push_back(key + ": the resources and volumes layers are validated but do not run yet");
+    }
+    c_->services.push_back(std::move(s));
+  }
+
+  std::optional<FilesEntry> Entry(const Service& s, const YAML::Node& n, const std::string& key) {
+    if (!f_.Mapping(n, key, {"name", "path", "pvc", "source", "dump", "exclude", "schedule", "repository", "keep",
+                             "hooks", "verify"})) {
+      return std::nullopt;
+    }
+    FilesEntry e;
+    e.line = n.Mark().line + 1;
+    int kinds = (n["path"] ? 1 : 0) + (n["pvc"] ? 1 : 0) + (n["dump"] ? 1 : 0);
+    if (kinds != 1) {
+      f_.Error(n, key, "needs exactly one of path, pvc and dump");
+      return std::nullopt;
+    }
+    if (n["path"]) {
+      e.kind = FilesEntry::Kind::kPath;
+      for (const auto& p : f_.Strings(n, key, "path")) {
+        if (p.empty() || p[0] != '/') f_.Error(n["path"], key + ".path", "paths must be absolute, got \"" + p + "\"");
+        e.paths.push_back(p);
+      }
+      e.name = e.paths.empty() ? "files" : fs::path(e.paths[0]).filename().string();
+    } else if (n["pvc"]) {
+      e.kind = FilesEntry::Kind::kPvc;
+      e.pvc = f_.String(n, key, "pvc").value_or("");
+      if (e.pvc.empty() || e.pvc.find('/') != std::string::npos) f_.Error(n["pvc"], key + ".pvc", "expected a PVC name");
+      e.source = Absolute(f_.String(n, key, "source").value_or("/data/" + e.pvc));
+      e.name = e.pvc;
+    } else {
+      e.kind = FilesEntry::Kind::kDump;
+      YAML::Node d = n["dump"];
+      std::string dk = key + ".dump";
+      if (!f_.Mapping(d, dk, {"command", "container", "extension"})) return std::nullopt;
+      e.command = f_.Strings(d, dk, "command");
+      if (e.command.size() == 1) e.command = {"/bin/sh", "-c", e.command[0]};
+      if (e.command.empty()) f_.Error(d, dk + ".command", "is required");
+      e.container = f_.String(d, dk, "container", true).value_or("");
+      e.extension = f_.String(d, dk, "extension").value_or("");
+      e.name = e.container;
+    }
+    if (n["source"] && e.kind != FilesEntry::Kind::kPvc) f_.Error(n["source"], key + ".source", "only pvc entries take a source");
+    e.name = f_.String(n, key, "name").value_or(e.name);
+    e.exclude = f_.Strings(n, key, "exclude");
+    YAML::Node sh = Inherit(n, "schedule");
+    if (auto sc = ScheduleAt(sh, KeyPath(sh, key), s.ns + "/" + s.name + "@backup", true)) e.schedule = *sc;
+    e.repository = RepositoryRef(n, key);
+    e.keep = Keep(n, key);
+    e.hooks = HooksAt(n, key);
+    e.verify = Verify(n, key);
+    return e;
+  }
+
+  std::vector<ReservedLayer> Reserved(const Service& s, const YAML::Node& n, const std::string& key, const char* layer,
+                                      std::initializer_list<const char*> extra) {
+    std::vector<ReservedLayer> out;
+    if (!n) return out;
+    if (!n.IsSequence()) {
+      f_.Error(n, key, "expected a list of entries");
+      return out;
+    }
+    for (size_t i = 0; i < n.size(); ++i) {
+      std::string k = key + "[" + std::to_string(i) + "]";
+      std::vector<const char*> allowed = {"name", "schedule", "repository", "keep"};
+      allowed.insert(allowed.end(), extra.begin(), extra.end());
+      bool ok = true;
+      // initializer_list cannot be built at run time; check keys by hand.
+      for (const auto& kv : n[i]) {
+        bool known = false;
+        for (const char* a : allowed) known = known || kv.first.Scalar() == a;
+        if (!known) f_.Error(kv.first, k + "." + kv.first.Scalar(), "unknown key"), ok = false;
+      }
+      if (!n[i].IsMap() || !ok) continue;
+      ReservedLayer r;
+      r.line = n[i].Mark().line + 1;
+      r.name = f_.String(n[i], k, "name").value_or(std::string(layer) + std::to_string(i));
+      if (auto sc = ScheduleAt(n[i], k, s.ns + "/" + s.name + "@" + layer, true)) r.schedule = *sc;
+      r.repository = RepositoryRef(n[i], k);
+      r.keep = Keep(n[i], k);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  void Offsite(const std::string& name, const YAML::Node& n) {
+    std::string key = "offsite." + name;
+    if (!f_.Mapping(n, key, {"from", "to", "schedule", "rpo"})) return;
+    OffsiteSpec o;
+    o.name = name;
+    o.line = n.Mark().line + 1;
+    o.from = f_.String(n, key, "from", true).value_or("");
+    o.to = f_.String(n, key, "to", true).value_or("");
+    for (const auto& [k, v] : {std::pair<const char*, std::string>{"from", o.from}, {"to", o.to}}) {
+      if (!v.empty() && !c_->repositories.count(v)) f_.Error(n[k], key + "." + k, "no repository named \"" + v + "\" in repositories");
+    }
+    if (!o.from.empty() && o.from == o.to) f_.Error(n["to"], key + ".to", "must differ from `from`");
+    if (auto sc = ScheduleAt(n, key, "hort/" + name + "@copy", true)) o.schedule = *sc;
+    o.rpo_seconds = f_.Duration(n, key, "rpo").value_or(0);
+    c_->offsite.push_back(std::move(o));
+  }
+
+  void DeriveJobs() {
+    auto& jobs = c_->jobs;
+    for (const Service& s : c_->services) {
+      for (const FilesEntry& e : s.files) {
+        JobSpec j{JobSpec::Kind::kBackup, s.name + "/files/" + e.name};
+        j.service = &s;
+        j.entry = &e;
+        j.repository = &c_->repositories.at(e.repository);
+        j.schedule = &e.schedule;
+        jobs.push_back(j);
+      }
+    }
+    for (const auto& [name, r] : c_->repositories) {
+      if (!r.check) continue;
+      JobSpec j{JobSpec::Kind::kCheck, "check/" + name};
+      j.repository = &r;
+      j.schedule = &r.check->schedule;
+      jobs.push_back(j);
+    }
+    for (const OffsiteSpec& o : c_->offsite) {
+      JobSpec j{JobSpec::Kind::kCopy, "offsite/" + o.name};
+      j.offsite = &o;
+      j.source = &c_->repositories.at(o.from);
+      j.repository = &c_->repositories.at(o.to);
+      j.schedule = &o.schedule;
+      jobs.push_back(j);
+    }
+  }
+
+  std::string path_;
+  fs::path dir_;
+  YamlFields f_;
+  std::unique_ptr<Catalog> c_;
+  YAML::Node defaults_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Catalog>> LoadCatalog(const std::string& path, CatalogErrors* errors) {
+  try {
+    return Loader(path).Load(errors);
+  } catch (const YAML::Exception& e) {  // e.g. a scalar where a map was needed, deep inside
+    return Status(Code::kInvalidArgument, path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace hort

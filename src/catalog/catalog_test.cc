@@ -1,0 +1,143 @@
+#include "catalog/catalog.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace hort {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("hort-catalog-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& text) {
+    std::string p = (dir_ / "hort.yaml").string();
+    std::ofstream(p) << text;
+    return p;
+  }
+  // Loads `text` and returns every error line (empty when it loaded).
+  std::vector<std::string> Errors(const std::string& text) {
+    CatalogErrors errors;
+    auto c = LoadCatalog(Write(text), &errors);
+    if (c.ok()) return {};
+    EXPECT_FALSE(errors.lines.empty());
+    return errors.lines.empty() ? std::vector<std::string>{c.status().message()} : errors.lines;
+  }
+
+  fs::path dir_;
+};
+
+const char* kMinimal = R"(repositories:
+  main:
+    url: ./repo
+    password_env: PW
+services:
+  app:
+    classification: critical
+    rpo: 1d
+    files:
+      - path: /srv/app
+        schedule: "@daily"
+        repository: main
+)";
+
+TEST(CatalogExample, HomelabLoads) {
+  CatalogErrors errors;
+  auto c = LoadCatalog(HORT_SOURCE_DIR "/examples/homelab.yaml", &errors);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const Catalog& cat = **c;
+  EXPECT_EQ(cat.timezone, "Europe/Berlin");
+  ASSERT_EQ(cat.services.size(), 3u);
+  const Service* p = cat.FindService("paperless");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->ns, "productivity");
+  EXPECT_EQ(p->classification, Classification::kCritical);
+  EXPECT_EQ(p->rpo_seconds, 86400);
+  EXPECT_EQ(p->rto_seconds, 4 * 3600);
+  ASSERT_EQ(p->files.size(), 3u);
+  EXPECT_EQ(p->files[0].SnapshotPaths(p->ns), std::vector<std::string>{"/data/paperless-data"});
+  EXPECT_EQ(p->files[0].source, "/mnt/pvc/paperless-data");
+  EXPECT_TRUE(p->files[0].verify.enabled);
+  EXPECT_EQ(p->files[2].SnapshotPaths(p->ns), std::vector<std::string>{"/productivity-postgres.sql"});
+  EXPECT_EQ(p->files[2].schedule.effective(), "0 */6 * * *");
+  EXPECT_EQ(p->files[2].keep.last, 8);
+  EXPECT_EQ(p->files[1].keep.daily, 7);  // from defaults
+  EXPECT_EQ(p->files[1].repository, "primary");
+  // @daily-random is seeded per service, like K8up's "<namespace>/<schedule>@backup".
+  EXPECT_EQ(p->files[0].schedule.effective(), *K8upRandomSchedule("@daily-random", "productivity/paperless@backup"));
+  EXPECT_EQ(p->resources.size(), 1u);
+  EXPECT_EQ(p->volumes.size(), 1u);
+  EXPECT_FALSE(cat.notes.empty());
+  ASSERT_NE(cat.FindJob("paperless/files/db"), nullptr);
+  ASSERT_NE(cat.FindJob("check/primary"), nullptr);
+  const JobSpec* copy = cat.FindJob("offsite/nightly");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->source->name, "primary");
+  EXPECT_EQ(copy->repository->name, "offsite");
+  EXPECT_EQ(cat.jobs.size(), 5u + 2u + 1u);
+}
+
+TEST_F(CatalogTest, RelativePathsResolveNextToTheCatalog) {
+  auto c = LoadCatalog(Write(kMinimal));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ((*c)->repositories.at("main").url, (dir_ / "repo").string());
+  EXPECT_EQ((*c)->state_path, (dir_ / "hort-state.sqlite").string());
+  EXPECT_EQ((*c)->jobs.size(), 1u);
+  EXPECT_EQ((*c)->jobs[0].id, "app/files/app");
+}
+
+TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
+  std::string file = (dir_ / "hort.yaml").string();
+  auto one = [&](const std::string& text, const std::string& expect) {
+    auto errors = Errors(text);
+    ASSERT_FALSE(errors.empty()) << "accepted: " << text;
+    bool found = false;
+    for (const auto& e : errors) found = found || e.find(expect) != std::string::npos;
+    EXPECT_TRUE(found) << "expected \"" << expect << "\" in:\n" << ::testing::PrintToString(errors);
+    EXPECT_EQ(errors[0].rfind(file + ":", 0), 0u) << errors[0];
+  };
+  std::string m = kMinimal;
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string s = m;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  one(replace("    rpo: 1d\n", "    rpo: 1d\n    colour: blue\n"), ":9:5: services.app.colour: unknown key");
+  one(replace("rpo: 1d", "rpo: one day"), ":8:10: services.app.rpo: invalid duration \"one day\"");
+  one(replace("\"@daily\"", "\"61 * * * *\""), ":11:19: services.app.files[0].schedule: invalid schedule \"61 * * * *\": minute 61 out of range");
+  one(replace("repository: main", "repository: backup"), ":12:21: services.app.files[0].repository: no repository named \"backup\"");
+  one(replace("critical", "vital"), "services.app.classification: expected critical, important or best-effort");
+  one(m + "  app:\n    classification: critical\n    rpo: 1d\n", ":13:3: services.app: duplicate name");
+  one(replace("      - path: /srv/app\n", "      - path: /srv/app\n        name: x\n      - path: /srv/b\n        name: x\n        schedule: \"@daily\"\n        repository: main\n"),
+      "duplicate entry name \"x\"");
+  one(replace("    password_env: PW\n", ""), "repositories.main: needs one password source");
+  one(replace("    password_env: PW\n", "    password_env: PW\n    password_file: /x\n"), "give only one of");
+  one(replace("    rpo: 1d\n", ""), "services.app.rpo: is required");
+  one(replace("path: /srv/app", "path: srv/app"), "paths must be absolute");
+  one(replace("path: /srv/app", "pvc: data\n        dump: {command: x, container: c}"), "needs exactly one of path, pvc and dump");
+  one(m + "offsite:\n  x: {from: main, to: elsewhere, schedule: \"@daily\"}\n", "offsite.x.to: no repository named \"elsewhere\"");
+  one(m + "timezone: Mars/Olympus\n", "unknown time zone");
+  one("repositories: [1\n", ":2:1: end of sequence flow not found");
+  one(replace("    rpo: 1d\n", "    rpo: 1d\n    volumes:\n      - pvc: x\n        schedule: \"@often\"\n        repository: main\n"),
+      "services.app.volumes[0].schedule: invalid schedule");
+}
+
+TEST_F(CatalogTest, DefaultPathOrder) {
+  ::unsetenv("HORT_CONFIG");
+  EXPECT_EQ(DefaultCatalogPath(""), "hort.yaml");
+  ::setenv("HORT_CONFIG", "/etc/hort.yaml", 1);
+  EXPECT_EQ(DefaultCatalogPath(""), "/etc/hort.yaml");
+  EXPECT_EQ(DefaultCatalogPath("x.yaml"), "x.yaml");
+  ::unsetenv("HORT_CONFIG");
+}
+
+}  // namespace
+}  // namespace hort
