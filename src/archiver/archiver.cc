@@ -128,7 +128,7 @@ class Backup {
       host = buf;
     }
     host_ = host;
-    for (const auto& t : opt_.targets) paths_.push_back(AbsolutePath(t));
+    for (const auto& t : opt_.record_as.empty() ? opt_.targets : opt_.record_as) paths_.push_back(AbsolutePath(t));
     if (opt_.from_stdin) paths_ = {"/" + opt_.stdin_filename};
     std::sort(paths_.begin(), paths_.end());
     if (opt_.force) return Status::Ok();
@@ -168,19 +168,28 @@ class Backup {
 
   Status WalkTargets() {
     if (opt_.targets.empty()) return Status(Code::kInvalidArgument, "nothing to back up: no paths given");
+    if (!opt_.record_as.empty() && opt_.record_as.size() != opt_.targets.size()) {
+      return Status(Code::kInvalidArgument, "record_as needs one path per target");
+    }
     VirtualDir root;
-    for (const auto& target : opt_.targets) {
+    for (size_t i = 0; i < opt_.targets.size(); ++i) {
+      const std::string& target = opt_.targets[i];
       struct stat st;
       if (::lstat(target.c_str(), &st) != 0) {
         return ErrnoStatus("target " + target, errno).Annotate("cannot back up");
       }
-      auto parts = CleanComponents(target);
+      bool mapped = !opt_.record_as.empty();
+      const std::string& recorded = mapped ? opt_.record_as[i] : target;
+      // Directories above a mapped target take their metadata from the
+      // target's real parent: the recorded ones need not exist here.
+      std::string real_parent = AbsolutePath(target + "/..");
+      auto parts = CleanComponents(recorded);
       VirtualDir* v = &root;
-      std::string prefix = !target.empty() && target[0] == '/' ? "" : ".";
+      std::string prefix = !recorded.empty() && recorded[0] == '/' ? "" : ".";
       for (const auto& part : parts) {
         prefix = prefix == "." ? part : prefix + "/" + part;
         v = &v->children[part];
-        v->fs_path = prefix;
+        v->fs_path = mapped ? real_parent : prefix;
       }
       v->fs_path = target;
       v->is_target = true;

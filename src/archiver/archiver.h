@@ -15,6 +15,9 @@ namespace hort {
 
 struct BackupOptions {
   std::vector<std::string> targets;  // as given on the command line
+  // When set (one per target): the absolute path each target is recorded
+  // under, e.g. a PVC mounted at /mnt/pvc/x recorded as K8up's /data/x.
+  std::vector<std::string> record_as;
   std::string host;                  // empty = this machine's hostname
   std::vector<std::string> tags;
   ExcludeRules excludes;

@@ -110,7 +110,10 @@ Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const Backend
 
 Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const BackendOptions& options) {
   if (location.empty()) return Status(Code::kInvalidArgument, "no repository given (use -r or HORT_REPOSITORY)");
-  if (location.rfind("local:", 0) == 0) return NewLocalBackend(location.substr(6));
+  auto counted = [&](std::unique_ptr<Backend> b) {
+    return options.metrics ? NewMetricsBackend(std::move(b), options.metrics) : std::move(b);
+  };
+  if (location.rfind("local:", 0) == 0) return counted(NewLocalBackend(location.substr(6)));
   std::unique_ptr<Backend> remote;
   if (location.rfind("s3:", 0) == 0) {
     HORT_ASSIGN_OR_RETURN(remote, OpenS3(location.substr(3), options));
@@ -126,8 +129,9 @@ Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const 
         return Status(Code::kUnsupported, "backend '" + scheme + "' is not supported (use local, s3 or rest)");
       }
     }
-    return NewLocalBackend(location);
+    return counted(NewLocalBackend(location));
   }
+  remote = counted(std::move(remote));  // every request that reaches the server, retries included
   // Order as restic composes them: retry(limit(backend)).
   int connections = remote->Connections();
   remote = NewLimitBackend(std::move(remote), connections);

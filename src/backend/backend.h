@@ -64,6 +64,7 @@ struct BackendOptions {
   bool insecure_tls = false;
   bool retry = true;  // wrap remote backends in the retrying wrapper
   std::string cache_dir;  // remote backends: local cache of index, snapshots, tree packs ("" = none)
+  struct BackendMetrics* metrics = nullptr;  // when set, requests are counted here
 };
 
 // Opens a backend from a restic-style location: a path, `local:PATH`,

@@ -14,6 +14,7 @@
 
 #include "cli/command.h"
 #include "util/log.h"
+#include "util/secret.h"
 
 namespace hort::cli {
 
@@ -43,35 +44,6 @@ std::string Env(const std::string& name) {
   return v ? v : "";
 }
 
-std::string TrimTrailing(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && (s[start] == ' ' || s[start] == '\t')) ++start;
-  return s.substr(start);
-}
-
-Result<std::string> ReadFileText(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Code::kInvalidArgument, std::string("cannot read ") + what + " " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Result<std::string> RunPasswordCommand(const std::string& command) {
-  // Run through the shell like restic does (its argument is a command line).
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return Status(Code::kInvalidArgument, "cannot run password command");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  int rc = ::pclose(p);
-  if (rc != 0) return Status(Code::kInvalidArgument, "password command failed (exit status " +
-                                                         std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : rc) + ")");
-  return TrimTrailing(out);
-}
-
 Result<std::string> Prompt(const char* text) {
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (fd < 0 || !::isatty(fd)) {
@@ -99,19 +71,17 @@ Result<std::string> Prompt(const char* text) {
 Result<std::string> PasswordFrom(const std::string& file, const std::string& command,
                                  const std::vector<std::string>& prefixes, bool confirm) {
   if (!file.empty()) {
-    HORT_ASSIGN_OR_RETURN(std::string text, ReadFileText(file, "password file"));
-    return TrimTrailing(text);
+    return ReadSecretFile(file, "password file");
   }
-  if (!command.empty()) return RunPasswordCommand(command);
+  if (!command.empty()) return RunSecretCommand(command, "password command");
   for (const auto& prefix : prefixes) {
     if (const char* v = std::getenv((prefix + "PASSWORD").c_str())) return std::string(v);
     std::string f = Env(prefix + "PASSWORD_FILE");
     if (!f.empty()) {
-      HORT_ASSIGN_OR_RETURN(std::string text, ReadFileText(f, "password file"));
-      return TrimTrailing(text);
+      return ReadSecretFile(f, "password file");
     }
     std::string c = Env(prefix + "PASSWORD_COMMAND");
-    if (!c.empty()) return RunPasswordCommand(c);
+    if (!c.empty()) return RunSecretCommand(c, "password command");
   }
   HORT_ASSIGN_OR_RETURN(std::string pw, Prompt("enter password for repository: "));
   if (confirm) {
@@ -129,8 +99,7 @@ Result<std::string> ResolvePassword(const GlobalOptions& g, bool confirm) {
 Result<std::string> ResolveRepository(const GlobalOptions& g) {
   if (!g.repo.empty()) return g.repo;
   if (!g.repository_file.empty()) {
-    HORT_ASSIGN_OR_RETURN(std::string text, ReadFileText(g.repository_file, "repository file"));
-    return TrimTrailing(text);
+    return ReadSecretFile(g.repository_file, "repository file");
   }
   for (const char* name : {"HORT_REPOSITORY", "RESTIC_REPOSITORY"}) {
     std::string v = Env(name);
@@ -139,8 +108,7 @@ Result<std::string> ResolveRepository(const GlobalOptions& g) {
   for (const char* name : {"HORT_REPOSITORY_FILE", "RESTIC_REPOSITORY_FILE"}) {
     std::string f = Env(name);
     if (!f.empty()) {
-      HORT_ASSIGN_OR_RETURN(std::string text, ReadFileText(f, "repository file"));
-      return TrimTrailing(text);
+      return ReadSecretFile(f, "repository file");
     }
   }
   return Status(Code::kInvalidArgument, "please specify a repository (-r/--repo or HORT_REPOSITORY)");

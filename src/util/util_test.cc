@@ -55,3 +55,27 @@ TEST(BoundedQueue, DrainsAfterClose) {
 
 }  // namespace
 }  // namespace hort
+
+#include "util/subprocess.h"
+
+namespace hort {
+namespace {
+
+TEST(Subprocess, CapturesOutputAndExitCode) {
+  auto r = RunShellCommand("echo out; echo err >&2; echo $HORT_X; exit 3", "/tmp", {{"HORT_X", "set"}}, 10);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(r->output, "out\nerr\nset\n");
+}
+
+TEST(Subprocess, KillsTheWholeGroupOnTimeout) {
+  auto r = RunShellCommand("sleep 30 & sleep 30; echo never", "", {}, 1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_EQ(r->exit_code, -1);
+  EXPECT_LT(r->seconds, 5);
+}
+
+}  // namespace
+}  // namespace hort

@@ -1,0 +1,64 @@
+// Running one catalog job through the engine's C++ API: a backup entry
+// (hooks → backup → retention → verification), a repository check, or an
+// offsite copy. The scheduler, `hort run` and `hort guard` all come here.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "catalog/catalog.h"
+#include "repository/lock.h"
+#include "repository/repository.h"
+#include "state/state.h"
+
+namespace hort {
+
+// Backend request counters per repository name, for /metrics.
+class RequestCounters {
+ public:
+  BackendMetrics* For(const std::string& repository);
+  void ForEach(const std::function<void(const std::string&, const BackendMetrics&)>& fn);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<BackendMetrics>> by_repo_;
+};
+
+struct JobContext {
+  std::vector<std::string> extra_tags;  // e.g. guard's "pre-upgrade"
+  bool retention = true;                // guard snapshots skip retention
+  RequestCounters* counters = nullptr;
+  StateStore* state = nullptr;          // receives repository statistics
+  std::function<void(const std::string&)> log;  // progress lines (never secrets)
+};
+
+struct JobOutcome {
+  bool ok = false;
+  std::string snapshot_id;
+  uint64_t bytes_added = 0, files = 0;
+  std::string error;  // one line
+  std::vector<std::string> messages;
+};
+
+[[nodiscard]] JobOutcome RunJob(const Catalog& catalog, const JobSpec& job, const JobContext& ctx);
+
+struct CatalogRepository {
+  std::unique_ptr<Repository> repo;
+  std::unique_ptr<RepoLock> lock;
+};
+enum class JobLock { kNone, kShared, kExclusive };
+// Opens a catalog repository with its password source and options.
+[[nodiscard]] Result<CatalogRepository> OpenCatalogRepository(const Catalog& catalog, const RepositorySpec& spec,
+                                                              JobLock lock, RequestCounters* counters);
+
+// Size, snapshot count and locks of a repository, for status and metrics.
+[[nodiscard]] Result<RepoStats> CollectRepoStats(Repository& repo, const std::string& name);
+
+}  // namespace hort

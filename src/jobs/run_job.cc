@@ -1,0 +1,203 @@
+// One job, top-down: hooks → backup → retention → verification (backups),
+// check, or copy. Failures come back as one line in the outcome; nothing
+// here throws or exits.
+#include <algorithm>
+#include <ctime>
+
+#include "archiver/archiver.h"
+#include "checker/checker.h"
+#include "jobs/jobs.h"
+#include "prune/policy.h"
+#include "prune/prune.h"
+#include "replication/copy.h"
+#include "util/subprocess.h"
+
+namespace hort {
+namespace {
+
+class Job {
+ public:
+  Job(const Catalog& catalog, const JobSpec& spec, const JobContext& ctx) : c_(catalog), j_(spec), ctx_(ctx) {}
+
+  JobOutcome Run() {
+    Status s;
+    switch (j_.kind) {
+      case JobSpec::Kind::kBackup: s = Backup(); break;
+      case JobSpec::Kind::kCheck: s = Check(); break;
+      case JobSpec::Kind::kCopy: s = Copy(); break;
+    }
+    out_.ok = s.ok();
+    if (!s.ok()) {
+      std::string msg = s.message();
+      std::replace(msg.begin(), msg.end(), '\n', ' ');
+      out_.error = msg;
+    }
+    return out_;
+  }
+
+ private:
+  void Log(const std::string& line) {
+    out_.messages.push_back(line);
+    if (ctx_.log) ctx_.log(j_.id + ": " + line);
+  }
+
+  std::map<std::string, std::string> HookEnv() const {
+    std::map<std::string, std::string> env{{"HORT_JOB", j_.id}};
+    if (j_.service) {
+      env["HORT_SERVICE"] = j_.service->name;
+      env["HORT_NAMESPACE"] = j_.service->ns;
+    }
+    return env;
+  }
+
+  Status RunHooks(const std::vector<std::string>& commands, const char* phase, std::map<std::string, std::string> env) {
+    for (const auto& cmd : commands) {
+      HORT_ASSIGN_OR_RETURN(CommandResult r, RunShellCommand(cmd, "", env, j_.entry->hooks.timeout_seconds));
+      if (r.timed_out || r.exit_code != 0) {
+        std::string tail = r.output.size() > 300 ? r.output.substr(r.output.size() - 300) : r.output;
+        std::replace(tail.begin(), tail.end(), '\n', ' ');
+        return Status(Code::kIo, std::string(phase) + " hook \"" + cmd + "\" " +
+                                     (r.timed_out ? "timed out" : "failed with exit code " + std::to_string(r.exit_code)) +
+                                     (tail.empty() ? "" : ": " + tail));
+      }
+      Log(std::string(phase) + " hook ok: " + cmd);
+    }
+    return Status::Ok();
+  }
+
+  Status Backup() {
+    const FilesEntry& e = *j_.entry;
+    HORT_RETURN_IF_ERROR(RunHooks(e.hooks.pre, "pre", HookEnv()));
+    Status s = BackupAndMaintain();
+    auto env = HookEnv();
+    env["HORT_RESULT"] = s.ok() ? "success" : "failed";
+    Status post = RunHooks(e.hooks.post, "post", env);
+    return s.ok() ? post : s;
+  }
+
+  Status BackupAndMaintain() {
+    const FilesEntry& e = *j_.entry;
+    const Service& svc = *j_.service;
+    BackupOptions opt;
+    opt.host = svc.ns;  // K8up's identity: host = namespace
+    opt.tags = ctx_.extra_tags;
+    opt.excludes.patterns = e.exclude;
+    opt.exclude_strings = e.exclude;
+    switch (e.kind) {
+      case FilesEntry::Kind::kPath: opt.targets = e.paths; break;
+      case FilesEntry::Kind::kPvc:
+        opt.targets = {e.source};
+        opt.record_as = e.SnapshotPaths(svc.ns);
+        break;
+      case FilesEntry::Kind::kDump:
+        opt.from_stdin = true;
+        opt.stdin_command = e.command;
+        opt.stdin_filename = e.SnapshotPaths(svc.ns)[0].substr(1);
+        break;
+    }
+    {
+      HORT_ASSIGN_OR_RETURN(CatalogRepository r,
+                            OpenCatalogRepository(c_, *j_.repository, JobLock::kShared, ctx_.counters));
+      HORT_RETURN_IF_ERROR(r.repo->LoadIndex());
+      HORT_ASSIGN_OR_RETURN(BackupResult b, RunBackup(*r.repo, opt, nullptr));
+      out_.snapshot_id = b.snapshot_id.Hex();
+      out_.bytes_added = b.summary.data_added;
+      out_.files = b.summary.total_files_processed;
+      Log("snapshot " + b.snapshot_id.Short() + " saved, " + std::to_string(out_.files) + " files, " +
+          std::to_string(out_.bytes_added) + " bytes added");
+      if (b.errors > 0) {
+        return Status(Code::kPartial, std::to_string(b.errors) + " source items could not be read (snapshot " +
+                                          b.snapshot_id.Short() + " saved without them)");
+      }
+    }
+    if (ctx_.retention && !e.keep.Empty()) HORT_RETURN_IF_ERROR(Retention(e.SnapshotPaths(svc.ns), svc.ns, e.keep));
+    if (e.verify.enabled) HORT_RETURN_IF_ERROR(Verify(e.verify.read_data_subset));
+    return RefreshStats(*j_.repository);
+  }
+
+  // forget (this entry's host/paths group only) and prune, under an exclusive lock.
+  Status Retention(std::vector<std::string> paths, const std::string& host, const ExpirePolicy& keep) {
+    HORT_ASSIGN_OR_RETURN(CatalogRepository r,
+                          OpenCatalogRepository(c_, *j_.repository, JobLock::kExclusive, ctx_.counters));
+    HORT_ASSIGN_OR_RETURN(auto all, r.repo->LoadSnapshots());
+    std::sort(paths.begin(), paths.end());
+    std::vector<const Snapshot*> group;
+    for (const Snapshot& s : all) {
+      auto p = s.paths;
+      std::sort(p.begin(), p.end());
+      if (s.hostname == host && p == paths) group.push_back(&s);
+    }
+    std::sort(group.begin(), group.end(), [](const Snapshot* a, const Snapshot* b) { return a->time > b->time; });
+    size_t removed = 0;
+    for (const KeepDecision& d : ApplyPolicy(group, keep)) {
+      if (d.keep) continue;
+      HORT_RETURN_IF_ERROR(r.repo->backend().Remove({FileType::kSnapshot, d.snapshot->id.Hex()}));
+      ++removed;
+    }
+    Log("retention removed " + std::to_string(removed) + " of " + std::to_string(group.size()) + " snapshots");
+    if (removed == 0) return Status::Ok();
+    HORT_RETURN_IF_ERROR(r.repo->LoadIndex());
+    HORT_ASSIGN_OR_RETURN(PruneStats ps, RunPrune(*r.repo, PruneOptions{}, nullptr));
+    Log("prune freed " + std::to_string(ps.bytes_freed) + " bytes");
+    return Status::Ok();
+  }
+
+  Status Verify(const std::string& subset) {
+    HORT_ASSIGN_OR_RETURN(CatalogRepository r,
+                          OpenCatalogRepository(c_, *j_.repository, JobLock::kShared, ctx_.counters));
+    CheckOptions co;
+    co.read_data = !subset.empty();
+    co.read_data_subset = subset;
+    HORT_ASSIGN_OR_RETURN(CheckResult cr, RunCheck(*r.repo, co, nullptr));
+    if (cr.ErrorCount() > 0) {
+      for (const Finding& f : cr.findings) {
+        if (f.IsError()) return Status(Code::kCorruption, "verification found " + std::to_string(cr.ErrorCount()) +
+                                                              " errors, first: " + f.message);
+      }
+    }
+    Log("verification ok (" + std::to_string(cr.packs_read) + " packs read)");
+    return Status::Ok();
+  }
+
+  Status Check() {
+    HORT_RETURN_IF_ERROR(Verify(j_.repository->check->read_data_subset));
+    return RefreshStats(*j_.repository);
+  }
+
+  Status Copy() {
+    HORT_ASSIGN_OR_RETURN(CatalogRepository src, OpenCatalogRepository(c_, *j_.source, JobLock::kShared, ctx_.counters));
+    HORT_ASSIGN_OR_RETURN(CatalogRepository dst,
+                          OpenCatalogRepository(c_, *j_.repository, JobLock::kShared, ctx_.counters));
+    HORT_RETURN_IF_ERROR(src.repo->LoadIndex());
+    HORT_RETURN_IF_ERROR(dst.repo->LoadIndex());
+    HORT_ASSIGN_OR_RETURN(CopyStats cs, CopySnapshots(*src.repo, *dst.repo, CopyOptions{}, nullptr));
+    out_.bytes_added = cs.bytes_copied;
+    out_.files = cs.snapshots_copied;
+    Log("copied " + std::to_string(cs.snapshots_copied) + " snapshots (" + std::to_string(cs.snapshots_skipped) +
+        " already there), " + std::to_string(cs.bytes_copied) + " bytes");
+    return RefreshStats(*j_.repository);
+  }
+
+  // Best effort: the job's result does not depend on the statistics.
+  Status RefreshStats(const RepositorySpec& spec) {
+    if (!ctx_.state) return Status::Ok();
+    auto r = OpenCatalogRepository(c_, spec, JobLock::kNone, ctx_.counters);
+    if (!r.ok()) return Status::Ok();
+    auto stats = CollectRepoStats(*r->repo, spec.name);
+    if (stats.ok()) (void)ctx_.state->PutRepoStats(*stats);
+    return Status::Ok();
+  }
+
+  const Catalog& c_;
+  const JobSpec& j_;
+  const JobContext& ctx_;
+  JobOutcome out_;
+};
+
+}  // namespace
+
+JobOutcome RunJob(const Catalog& catalog, const JobSpec& job, const JobContext& ctx) {
+  return Job(catalog, job, ctx).Run();
+}
+
+}  // namespace hort

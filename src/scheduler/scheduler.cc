@@ -1,0 +1,212 @@
+#include "scheduler/scheduler.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace hort {
+
+double SystemClock::Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
+                       int64_t scheduled_for, int attempt, const JobExecutor& execute) {
+  RunRecord r;
+  r.job = job.id;
+  r.kind = job.kind == JobSpec::Kind::kBackup ? "backup" : job.kind == JobSpec::Kind::kCheck ? "check" : "copy";
+  if (job.service) r.service = job.service->name;
+  r.layer = job.kind == JobSpec::Kind::kBackup ? "files" : "";
+  r.repository = job.repository ? job.repository->name : "";
+  r.trigger = trigger;
+  r.scheduled_for = scheduled_for;
+  r.attempt = attempt;
+  r.pid = ::getpid();
+  r.started = clock.Now();
+  auto id = state.BeginRun(r);
+  JobOutcome o = execute(job);
+  r.ended = clock.Now();
+  r.result = o.ok ? RunResult::kSuccess : RunResult::kFailed;
+  r.snapshot_id = o.snapshot_id;
+  r.bytes_added = o.bytes_added;
+  r.files = o.files;
+  r.error = o.error;
+  if (id.ok()) {
+    r.id = *id;
+    (void)state.FinishRun(r);  // a state write failure must not hide the job's own result
+  }
+  return r;
+}
+
+Scheduler::Scheduler(const Catalog& catalog, StateStore& state, Clock& clock, JobExecutor executor)
+    : catalog_(catalog), state_(state), clock_(clock), executor_(std::move(executor)) {}
+
+Scheduler::~Scheduler() {
+  Stop();
+  WaitIdle();
+  std::lock_guard<std::mutex> g(workers_mu_);
+  for (auto& w : workers_) w.thread.join();
+}
+
+void Scheduler::ReapFinishedThreads() {
+  std::lock_guard<std::mutex> g(workers_mu_);
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (it->done->load()) {
+      it->thread.join();
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Status Scheduler::Startup() {
+  int64_t now = static_cast<int64_t>(clock_.Now());
+  HORT_ASSIGN_OR_RETURN(auto interrupted, state_.RecoverInterrupted(static_cast<double>(now)));
+  std::lock_guard<std::mutex> g(mu_);
+  for (const JobSpec& job : catalog_.jobs) {
+    JobState& js = jobs_[job.id];
+    HORT_ASSIGN_OR_RETURN(int64_t first_seen, state_.FirstSeen(job.id, now));
+    HORT_ASSIGN_OR_RETURN(auto last, state_.LastRun(job.id));
+    int64_t anchor = last ? static_cast<int64_t>(last->started) : first_seen;
+    int64_t missed = job.schedule->Next(anchor);
+    js.next_due = job.schedule->Next(now);
+    if (missed <= now) {
+      js.pending = true;
+      js.trigger = "startup";
+      js.scheduled_for = missed;
+    } else if (last && last->result == RunResult::kFailed) {
+      // Interrupted or failed before the restart: try again now.
+      js.pending = true;
+      js.trigger = "retry";
+      js.scheduled_for = last->scheduled_for;
+      js.attempt = last->attempt + 1;
+    }
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> Scheduler::RepositoriesOf(const JobSpec& job) const {
+  std::vector<std::string> out;
+  if (job.repository) out.push_back(job.repository->name);
+  if (job.source) out.push_back(job.source->name);
+  return out;
+}
+
+void Scheduler::Tick() {
+  ReapFinishedThreads();
+  int64_t now = static_cast<int64_t>(clock_.Now());
+  std::lock_guard<std::mutex> g(mu_);
+  if (stopped_) return;
+  for (const JobSpec& job : catalog_.jobs) {
+    JobState& js = jobs_[job.id];
+    if (js.next_due == 0) js.next_due = job.schedule->Next(now);
+    if (now >= js.next_due) {
+      // Several slots passed (a long job, a stalled clock): one run serves them all.
+      if (!js.pending) {
+        js.pending = true;
+        js.trigger = "schedule";
+        js.scheduled_for = js.next_due;
+        js.attempt = 1;
+        js.retry_at = 0;
+      }
+      js.next_due = job.schedule->Next(now);
+    }
+    if (js.retry_at != 0 && now >= js.retry_at && !js.pending) {
+      js.pending = true;
+      js.trigger = "retry";
+      js.retry_at = 0;
+    }
+  }
+  // Oldest slot first, so a busy repository serves its jobs in order.
+  std::vector<const JobSpec*> order;
+  for (const JobSpec& job : catalog_.jobs) {
+    if (jobs_[job.id].pending) order.push_back(&job);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](const JobSpec* a, const JobSpec* b) {
+    return jobs_[a->id].scheduled_for < jobs_[b->id].scheduled_for;
+  });
+  for (const JobSpec* job : order) {
+    if (running_ >= static_cast<size_t>(catalog_.serve.max_jobs)) break;
+    JobState& js = jobs_[job->id];
+    if (js.running) continue;
+    auto repos = RepositoriesOf(*job);
+    bool free = std::none_of(repos.begin(), repos.end(), [&](const std::string& r) { return busy_repos_.count(r) > 0; });
+    if (free) Start(*job, js);
+  }
+}
+
+void Scheduler::Start(const JobSpec& job, JobState& js) {
+  js.pending = false;
+  js.running = true;
+  ++running_;
+  auto repos = RepositoriesOf(job);
+  for (const auto& r : repos) busy_repos_.insert(r);
+  std::string trigger = js.trigger;
+  int64_t slot = js.scheduled_for;
+  int attempt = js.attempt;
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::lock_guard<std::mutex> wg(workers_mu_);
+  workers_.push_back({std::thread([this, &job, trigger, slot, attempt, repos, done] {
+    RunRecord r = RunAndRecord(state_, clock_, job, trigger, slot, attempt, executor_);
+    std::lock_guard<std::mutex> g(mu_);
+    JobState& js = jobs_[job.id];
+    js.running = false;
+    --running_;
+    for (const auto& name : repos) busy_repos_.erase(name);
+    if (r.result == RunResult::kFailed && attempt <= catalog_.serve.retry_attempts) {
+      double backoff = static_cast<double>(catalog_.serve.retry_backoff_seconds) * std::pow(2.0, attempt - 1);
+      js.retry_at = static_cast<int64_t>(r.ended + backoff);
+      js.attempt = attempt + 1;
+      js.scheduled_for = slot;
+    } else {
+      js.retry_at = 0;
+      js.attempt = 1;
+    }
+    done->store(true);
+    changed_.notify_all();
+  }), done});
+}
+
+void Scheduler::WaitIdle() {
+  std::unique_lock<std::mutex> g(mu_);
+  changed_.wait(g, [&] { return running_ == 0; });
+}
+
+void Scheduler::WaitForChange(double seconds) {
+  std::unique_lock<std::mutex> g(mu_);
+  changed_.wait_for(g, std::chrono::duration<double>(seconds));
+}
+
+void Scheduler::Stop() {
+  std::lock_guard<std::mutex> g(mu_);
+  stopped_ = true;
+  changed_.notify_all();
+}
+
+size_t Scheduler::Pending() {
+  std::lock_guard<std::mutex> g(mu_);
+  size_t n = 0;
+  for (const auto& [id, js] : jobs_) n += js.pending ? 1 : 0;
+  return n;
+}
+
+size_t Scheduler::Running() {
+  std::lock_guard<std::mutex> g(mu_);
+  return running_;
+}
+
+int64_t Scheduler::NextDue() {
+  std::lock_guard<std::mutex> g(mu_);
+  int64_t next = INT64_MAX;
+  for (const auto& [id, js] : jobs_) {
+    next = std::min(next, js.next_due);
+    if (js.retry_at) next = std::min(next, js.retry_at);
+    if (js.pending) next = 0;
+  }
+  return next;
+}
+
+}  // namespace hort

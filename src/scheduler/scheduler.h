@@ -1,0 +1,99 @@
+// The daemon's heart: decides which catalog jobs are due and runs them —
+// at most `max_jobs` at once, never two on one repository, a missed run once
+// after downtime, failed runs retried with doubling backoff — and records
+// every run in the state. Time comes from a Clock so tests can replay a day
+// in milliseconds.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "jobs/jobs.h"
+#include "state/state.h"
+
+namespace hort {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  [[nodiscard]] virtual double Now() = 0;  // Unix seconds
+};
+
+class SystemClock : public Clock {
+ public:
+  double Now() override;
+};
+
+// Runs one job and returns what happened; the scheduler records it.
+using JobExecutor = std::function<JobOutcome(const JobSpec&)>;
+
+// Records a run of `job` (start, then end) around `execute`. Used by the
+// scheduler, `hort run` and `hort guard`.
+[[nodiscard]] RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
+                                     int64_t scheduled_for, int attempt, const JobExecutor& execute);
+
+class Scheduler {
+ public:
+  Scheduler(const Catalog& catalog, StateStore& state, Clock& clock, JobExecutor executor);
+  ~Scheduler();  // waits for running jobs
+
+  // Marks runs of killed processes failed, queues them and every job whose
+  // schedule passed while nothing ran it.
+  [[nodiscard]] Status Startup();
+  // Starts every job that is due now and allowed to run; returns at once.
+  void Tick();
+  // Blocks until no job runs (tests; shutdown).
+  void WaitIdle();
+  // No new jobs from now on; running ones finish.
+  void Stop();
+  [[nodiscard]] size_t Running();
+  [[nodiscard]] size_t Pending();
+  // When the next job is due (for the daemon's sleep), INT64_MAX if never.
+  [[nodiscard]] int64_t NextDue();
+  // Wakes whoever waits in WaitForChange (a job ended).
+  void WaitForChange(double seconds);
+
+ private:
+  struct JobState {
+    int64_t next_due = 0;
+    bool pending = false;
+    std::string trigger;
+    int64_t scheduled_for = 0;
+    int attempt = 1;
+    int64_t retry_at = 0;  // 0: no retry planned
+    bool running = false;
+  };
+
+  [[nodiscard]] std::vector<std::string> RepositoriesOf(const JobSpec& job) const;
+  void Start(const JobSpec& job, JobState& js);  // mu_ held
+  void ReapFinishedThreads();
+
+  const Catalog& catalog_;
+  StateStore& state_;
+  Clock& clock_;
+  JobExecutor executor_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, JobState> jobs_;
+  std::set<std::string> busy_repos_;
+  size_t running_ = 0;
+  bool stopped_ = false;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::mutex workers_mu_;
+  std::vector<Worker> workers_;
+};
+
+}  // namespace hort

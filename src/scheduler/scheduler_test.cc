@@ -1,0 +1,243 @@
+#include "scheduler/scheduler.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace hort {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FakeClock : public Clock {
+ public:
+  double Now() override { return now.load(); }
+  std::atomic<double> now{0};
+};
+
+// 2026-11-26 00:00:00 UTC
+constexpr int64_t kDay = 1795651200;
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+    dir_ = fs::temp_directory_path() / ("hort-sched-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Load(const std::string& services, int max_jobs = 2) {
+    std::string text = "serve: {max_jobs: " + std::to_string(max_jobs) +
+                       ", retry: {attempts: 2, backoff: 5m}}\n"
+                       "repositories:\n  r1: {url: ./r1, password_env: PW}\n  r2: {url: ./r2, password_env: PW}\n"
+                       "services:\n" + services;
+    std::ofstream(dir_ / "hort.yaml") << text;
+    auto c = LoadCatalog((dir_ / "hort.yaml").string());
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    catalog_ = std::move(*c);
+    auto st = StateStore::Open(catalog_->state_path);
+    ASSERT_TRUE(st.ok());
+    state_ = std::move(*st);
+  }
+
+  // Advances minute by minute from `from` to `to`, letting every due job run.
+  void Replay(Scheduler& s, int64_t from, int64_t to) {
+    for (int64_t t = from; t < to; t += 60) {
+      clock_.now = static_cast<double>(t + 1);
+      do {
+        s.Tick();
+        s.WaitIdle();
+      } while (s.Pending() > 0);
+    }
+  }
+
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<StateStore> state_;
+  FakeClock clock_;
+  fs::path dir_;
+  std::mutex mu_;
+  std::vector<std::pair<std::string, int64_t>> runs_;  // job, minute of day
+
+  JobExecutor Recorder(std::function<bool(const JobSpec&)> ok = nullptr) {
+    return [this, ok](const JobSpec& j) {
+      std::lock_guard<std::mutex> g(mu_);
+      runs_.emplace_back(j.id, (static_cast<int64_t>(clock_.Now()) - kDay) / 60);
+      JobOutcome o;
+      o.ok = ok ? ok(j) : true;
+      if (!o.ok) o.error = "simulated failure";
+      return o;
+    };
+  }
+  std::vector<int64_t> MinutesOf(const std::string& job) {
+    std::vector<int64_t> out;
+    for (const auto& [j, m] : runs_) if (j == job) out.push_back(m);
+    return out;
+  }
+};
+
+const char* kServices = R"(  web:
+    classification: critical
+    rpo: 1h
+    files:
+      - {name: quarter, path: /srv/a, schedule: "*/15 * * * *", repository: r1}
+      - {name: nightly, path: /srv/b, schedule: "0 3 * * *", repository: r1}
+      - {name: hourly, path: /srv/c, schedule: "@hourly", repository: r2}
+      - {name: late, path: /srv/d, schedule: "30 2 * * 4", repository: r2}
+      - {name: weekend, path: /srv/e, schedule: "0 12 * * sat,sun", repository: r2}
+)";
+
+TEST_F(SchedulerTest, ADayOfSchedulesRunsTheRightJobsAtTheRightMinutes) {
+  Load(kServices);
+  clock_.now = static_cast<double>(kDay - 30);
+  Scheduler s(*catalog_, *state_, clock_, Recorder());
+  ASSERT_TRUE(s.Startup().ok());
+  Replay(s, kDay, kDay + 86400);
+  std::vector<int64_t> quarter;
+  for (int m = 0; m < 1440; m += 15) quarter.push_back(m);
+  EXPECT_EQ(MinutesOf("web/files/quarter"), quarter);
+  EXPECT_EQ(MinutesOf("web/files/nightly"), std::vector<int64_t>{180});  // behind quarter at 03:00, same minute
+  std::vector<int64_t> hourly;
+  for (int m = 0; m < 1440; m += 60) hourly.push_back(m);
+  EXPECT_EQ(MinutesOf("web/files/hourly"), hourly);
+  EXPECT_EQ(MinutesOf("web/files/late"), std::vector<int64_t>{150});  // 2026-11-26 is a Thursday
+  EXPECT_TRUE(MinutesOf("web/files/weekend").empty());
+  auto rows = state_->Runs("", 0, 10000);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), runs_.size());
+  for (const auto& r : *rows) {
+    EXPECT_EQ(r.result, RunResult::kSuccess);
+    EXPECT_EQ(r.trigger, "schedule");
+    EXPECT_LE(r.scheduled_for, static_cast<int64_t>(r.started));
+    EXPECT_LT(r.started - static_cast<double>(r.scheduled_for), 60) << r.job;
+  }
+}
+
+TEST_F(SchedulerTest, MissedRunsAfterDowntimeRunOnce) {
+  Load(kServices);
+  clock_.now = static_cast<double>(kDay - 30);
+  {
+    Scheduler s(*catalog_, *state_, clock_, Recorder());
+    ASSERT_TRUE(s.Startup().ok());
+    Replay(s, kDay, kDay + 3600);  // up to 01:00, then the daemon is down until 05:10
+  }
+  runs_.clear();
+  clock_.now = static_cast<double>(kDay + 5 * 3600 + 600);
+  Scheduler s(*catalog_, *state_, clock_, Recorder());
+  ASSERT_TRUE(s.Startup().ok());
+  do {
+    s.Tick();
+    s.WaitIdle();
+  } while (s.Pending() > 0);
+  // Each job whose slot passed while down runs exactly once, at start-up.
+  EXPECT_EQ(MinutesOf("web/files/quarter").size(), 1u);
+  EXPECT_EQ(MinutesOf("web/files/nightly").size(), 1u);
+  EXPECT_EQ(MinutesOf("web/files/hourly").size(), 1u);
+  EXPECT_EQ(MinutesOf("web/files/late").size(), 1u);
+  EXPECT_TRUE(MinutesOf("web/files/weekend").empty());
+  auto after = state_->Runs("", kDay + 5 * 3600, 100);
+  ASSERT_TRUE(after.ok());
+  for (const auto& r : *after) EXPECT_EQ(r.trigger, "startup") << r.job;
+  // Then the schedule goes on normally: the next quarter at 05:15.
+  runs_.clear();
+  Replay(s, kDay + 5 * 3600 + 660, kDay + 5 * 3600 + 960);
+  EXPECT_EQ(MinutesOf("web/files/quarter"), std::vector<int64_t>{315});
+}
+
+TEST_F(SchedulerTest, TwoJobsOnOneRepositoryNeverRunAtTheSameTime) {
+  Load(R"(  web:
+    classification: important
+    rpo: 1h
+    files:
+      - {name: a, path: /a, schedule: "@hourly", repository: r1}
+      - {name: b, path: /b, schedule: "@hourly", repository: r1}
+      - {name: c, path: /c, schedule: "@hourly", repository: r1}
+      - {name: d, path: /d, schedule: "@hourly", repository: r2}
+      - {name: e, path: /e, schedule: "@hourly", repository: r2}
+)", /*max_jobs=*/4);
+  std::map<std::string, std::atomic<int>> active;
+  active["r1"] = 0;
+  active["r2"] = 0;
+  std::atomic<int> total{0}, max_total{0}, max_same_repo{0};
+  clock_.now = static_cast<double>(kDay - 30);
+  Scheduler s(*catalog_, *state_, clock_, [&](const JobSpec& j) {
+    int same = ++active[j.repository->name];
+    int all = ++total;
+    max_same_repo = std::max(max_same_repo.load(), same);
+    max_total = std::max(max_total.load(), all);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    --active[j.repository->name];
+    --total;
+    return JobOutcome{.ok = true};
+  });
+  ASSERT_TRUE(s.Startup().ok());
+  clock_.now = static_cast<double>(kDay + 3600 + 1);
+  while (true) {
+    s.Tick();
+    if (s.Pending() == 0 && s.Running() == 0) break;
+    s.WaitForChange(0.01);
+  }
+  EXPECT_EQ(max_same_repo.load(), 1);
+  EXPECT_EQ(max_total.load(), 2) << "jobs on different repositories run side by side";
+  EXPECT_EQ(state_->Runs("", 0, 100)->size(), 5u);
+}
+
+TEST_F(SchedulerTest, FailedJobsAreRetriedWithDoublingBackoff) {
+  Load(R"(  web:
+    classification: critical
+    rpo: 1d
+    files:
+      - {name: flaky, path: /a, schedule: "0 1 * * *", repository: r1}
+)");
+  int calls = 0;
+  clock_.now = static_cast<double>(kDay - 30);
+  Scheduler s(*catalog_, *state_, clock_, Recorder([&](const JobSpec&) { return ++calls > 2; }));
+  ASSERT_TRUE(s.Startup().ok());
+  Replay(s, kDay + 3600, kDay + 3600 + 3600);
+  // 01:00 fails, retry after 5m fails, retry after 10m more succeeds.
+  EXPECT_EQ(MinutesOf("web/files/flaky"), (std::vector<int64_t>{60, 65, 75}));
+  auto rows = *state_->Runs("web/files/flaky", 0, 10);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].result, RunResult::kSuccess);
+  EXPECT_EQ(rows[0].attempt, 3);
+  EXPECT_EQ(rows[1].trigger, "retry");
+  EXPECT_EQ(rows[2].error, "simulated failure");
+}
+
+TEST_F(SchedulerTest, ARunInterruptedByAKillIsRecordedFailedAndRunsAgain) {
+  Load(R"(  web:
+    classification: critical
+    rpo: 1d
+    files:
+      - {name: big, path: /a, schedule: "0 1 * * *", repository: r1}
+)");
+  ASSERT_TRUE(state_->FirstSeen("web/files/big", kDay - 7200).ok());
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  RunRecord killed{.job = "web/files/big", .kind = "backup", .trigger = "schedule", .scheduled_for = kDay + 3600,
+                   .started = static_cast<double>(kDay + 3601)};
+  killed.pid = child;
+  ASSERT_TRUE(state_->BeginRun(killed).ok());
+  clock_.now = static_cast<double>(kDay + 3700);
+  Scheduler s(*catalog_, *state_, clock_, Recorder());
+  ASSERT_TRUE(s.Startup().ok());
+  s.Tick();
+  s.WaitIdle();
+  auto rows = *state_->Runs("web/files/big", 0, 10);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].result, RunResult::kFailed);
+  EXPECT_NE(rows[1].error.find("interrupted"), std::string::npos);
+  EXPECT_EQ(rows[0].result, RunResult::kSuccess);
+  EXPECT_EQ(rows[0].trigger, "retry");
+}
+
+}  // namespace
+}  // namespace hort

@@ -1,0 +1,267 @@
+#include "state/state.h"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+
+namespace hort {
+namespace {
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS runs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job TEXT NOT NULL, kind TEXT NOT NULL, service TEXT, layer TEXT, repository TEXT,
+  trigger TEXT NOT NULL, scheduled_for INTEGER NOT NULL DEFAULT 0,
+  started REAL NOT NULL, ended REAL NOT NULL DEFAULT 0,
+  result TEXT NOT NULL, snapshot_id TEXT, bytes_added INTEGER NOT NULL DEFAULT 0,
+  files INTEGER NOT NULL DEFAULT 0, error TEXT, attempt INTEGER NOT NULL DEFAULT 1,
+  pid INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS runs_by_job ON runs(job, started);
+CREATE TABLE IF NOT EXISTS jobs(job TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS repo_stats(
+  repository TEXT PRIMARY KEY, updated INTEGER NOT NULL, size_bytes INTEGER NOT NULL,
+  snapshots INTEGER NOT NULL, locks INTEGER NOT NULL, oldest_lock_age REAL NOT NULL);
+)";
+
+// One prepared statement, finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& sql) { rc_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &s_, nullptr); }
+  ~Stmt() { sqlite3_finalize(s_); }
+  [[nodiscard]] bool ok() const { return rc_ == SQLITE_OK; }
+  void Bind(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.c_str(), -1, SQLITE_TRANSIENT); }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  void Bind(int i, double v) { sqlite3_bind_double(s_, i, v); }
+  int Step() { return sqlite3_step(s_); }
+  std::string Text(int c) {
+    auto* p = sqlite3_column_text(s_, c);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+  int64_t Int(int c) { return sqlite3_column_int64(s_, c); }
+  double Real(int c) { return sqlite3_column_double(s_, c); }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_;
+};
+
+Status DbError(sqlite3* db, const std::string& what) {
+  return Status(Code::kIo, "state database: " + what + ": " + sqlite3_errmsg(db));
+}
+
+RunResult ParseResult(const std::string& s) {
+  if (s == "success") return RunResult::kSuccess;
+  if (s == "failed") return RunResult::kFailed;
+  return RunResult::kRunning;
+}
+
+bool ProcessAlive(int64_t pid) {
+  if (pid <= 0) return false;
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
+  // A recycled PID belongs to some other program: only a hort counts.
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name.find("hort") != std::string::npos;
+}
+
+constexpr const char* kColumns =
+    "id, job, kind, service, layer, repository, trigger, scheduled_for, started, ended, result, snapshot_id, "
+    "bytes_added, files, error, attempt, pid";
+
+}  // namespace
+
+const char* RunResultName(RunResult r) {
+  switch (r) {
+    case RunResult::kRunning: return "running";
+    case RunResult::kSuccess: return "success";
+    case RunResult::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+StateStore::~StateStore() { sqlite3_close(db_); }
+
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    Status s(Code::kIo, "cannot open state database " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return s;
+  }
+  std::unique_ptr<StateStore> store(new StateStore(db));
+  sqlite3_busy_timeout(db, 15000);
+  HORT_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;").Annotate(path));
+  HORT_RETURN_IF_ERROR(store->Exec(kSchema).Annotate(path));
+  return store;
+}
+
+Status StateStore::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status(Code::kIo, "state database: " + msg);
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> StateStore::BeginRun(const RunRecord& r) {
+  std::lock_guard<std::mutex> g(mu_);
+  Stmt s(db_,
+         "INSERT INTO runs(job, kind, service, layer, repository, trigger, scheduled_for, started, result, attempt, pid) "
+         "VALUES(?,?,?,?,?,?,?,?,'running',?,?)");
+  if (!s.ok()) return DbError(db_, "prepare");
+  s.Bind(1, r.job);
+  s.Bind(2, r.kind);
+  s.Bind(3, r.service);
+  s.Bind(4, r.layer);
+  s.Bind(5, r.repository);
+  s.Bind(6, r.trigger);
+  s.Bind(7, r.scheduled_for);
+  s.Bind(8, r.started);
+  s.Bind(9, static_cast<int64_t>(r.attempt));
+  s.Bind(10, r.pid);
+  if (s.Step() != SQLITE_DONE) return DbError(db_, "record run start");
+  return sqlite3_last_insert_rowid(db_);
+}
+
+Status StateStore::FinishRun(const RunRecord& r) {
+  std::lock_guard<std::mutex> g(mu_);
+  Stmt s(db_, "UPDATE runs SET ended=?, result=?, snapshot_id=?, bytes_added=?, files=?, error=? WHERE id=?");
+  if (!s.ok()) return DbError(db_, "prepare");
+  s.Bind(1, r.ended);
+  s.Bind(2, std::string(RunResultName(r.result)));
+  s.Bind(3, r.snapshot_id);
+  s.Bind(4, static_cast<int64_t>(r.bytes_added));
+  s.Bind(5, static_cast<int64_t>(r.files));
+  s.Bind(6, r.error);
+  s.Bind(7, r.id);
+  if (s.Step() != SQLITE_DONE) return DbError(db_, "record run end");
+  return Status::Ok();
+}
+
+Result<std::vector<RunRecord>> StateStore::Query(const std::string& where, const std::vector<std::string>& args,
+                                                 const std::string& tail) {
+  std::lock_guard<std::mutex> g(mu_);
+  Stmt s(db_, std::string("SELECT ") + kColumns + " FROM runs " + where + " " + tail);
+  if (!s.ok()) return DbError(db_, "prepare");
+  for (size_t i = 0; i < args.size(); ++i) s.Bind(static_cast<int>(i + 1), args[i]);
+  std::vector<RunRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    RunRecord r;
+    r.id = s.Int(0);
+    r.job = s.Text(1);
+    r.kind = s.Text(2);
+    r.service = s.Text(3);
+    r.layer = s.Text(4);
+    r.repository = s.Text(5);
+    r.trigger = s.Text(6);
+    r.scheduled_for = s.Int(7);
+    r.started = s.Real(8);
+    r.ended = s.Real(9);
+    r.result = ParseResult(s.Text(10));
+    r.snapshot_id = s.Text(11);
+    r.bytes_added = static_cast<uint64_t>(s.Int(12));
+    r.files = static_cast<uint64_t>(s.Int(13));
+    r.error = s.Text(14);
+    r.attempt = static_cast<int>(s.Int(15));
+    r.pid = s.Int(16);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, "query runs");
+  return out;
+}
+
+Result<std::optional<RunRecord>> StateStore::LastRun(const std::string& job) {
+  HORT_ASSIGN_OR_RETURN(auto rows, Query("WHERE job=?", {job}, "ORDER BY started DESC, id DESC LIMIT 1"));
+  if (rows.empty()) return std::optional<RunRecord>();
+  return std::optional<RunRecord>(rows[0]);
+}
+
+Result<std::optional<RunRecord>> StateStore::LastSuccess(const std::string& job) {
+  HORT_ASSIGN_OR_RETURN(auto rows,
+                        Query("WHERE job=? AND result='success'", {job}, "ORDER BY started DESC, id DESC LIMIT 1"));
+  if (rows.empty()) return std::optional<RunRecord>();
+  return std::optional<RunRecord>(rows[0]);
+}
+
+Result<std::vector<RunRecord>> StateStore::Runs(const std::string& job, double since, int limit) {
+  std::string where = "WHERE started >= " + std::to_string(since);
+  std::vector<std::string> args;
+  if (!job.empty()) {
+    where += " AND job=?";
+    args.push_back(job);
+  }
+  return Query(where, args, "ORDER BY started DESC, id DESC LIMIT " + std::to_string(limit));
+}
+
+Result<int64_t> StateStore::FirstSeen(const std::string& job, int64_t now) {
+  std::lock_guard<std::mutex> g(mu_);
+  {
+    Stmt ins(db_, "INSERT OR IGNORE INTO jobs(job, first_seen) VALUES(?,?)");
+    ins.Bind(1, job);
+    ins.Bind(2, now);
+    if (ins.Step() != SQLITE_DONE) return DbError(db_, "record job");
+  }
+  Stmt s(db_, "SELECT first_seen FROM jobs WHERE job=?");
+  s.Bind(1, job);
+  if (s.Step() != SQLITE_ROW) return DbError(db_, "read job");
+  return s.Int(0);
+}
+
+Result<std::vector<RunRecord>> StateStore::RecoverInterrupted(double now) {
+  HORT_ASSIGN_OR_RETURN(auto running, Query("WHERE result='running'", {}, "ORDER BY id"));
+  std::vector<RunRecord> out;
+  for (RunRecord& r : running) {
+    if (ProcessAlive(r.pid)) continue;
+    r.result = RunResult::kFailed;
+    r.ended = now;
+    r.error = "interrupted: the hort process (pid " + std::to_string(r.pid) + ") ended during the run";
+    HORT_RETURN_IF_ERROR(FinishRun(r));
+    out.push_back(r);
+  }
+  return out;
+}
+
+Status StateStore::PutRepoStats(const RepoStats& st) {
+  std::lock_guard<std::mutex> g(mu_);
+  Stmt s(db_, "INSERT OR REPLACE INTO repo_stats(repository, updated, size_bytes, snapshots, locks, oldest_lock_age) "
+              "VALUES(?,?,?,?,?,?)");
+  s.Bind(1, st.repository);
+  s.Bind(2, st.updated);
+  s.Bind(3, static_cast<int64_t>(st.size_bytes));
+  s.Bind(4, static_cast<int64_t>(st.snapshots));
+  s.Bind(5, static_cast<int64_t>(st.locks));
+  s.Bind(6, st.oldest_lock_age_seconds);
+  if (s.Step() != SQLITE_DONE) return DbError(db_, "record repository stats");
+  return Status::Ok();
+}
+
+Result<std::map<std::string, RepoStats>> StateStore::AllRepoStats() {
+  std::lock_guard<std::mutex> g(mu_);
+  Stmt s(db_, "SELECT repository, updated, size_bytes, snapshots, locks, oldest_lock_age FROM repo_stats");
+  std::map<std::string, RepoStats> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    RepoStats r;
+    r.repository = s.Text(0);
+    r.updated = s.Int(1);
+    r.size_bytes = static_cast<uint64_t>(s.Int(2));
+    r.snapshots = static_cast<uint64_t>(s.Int(3));
+    r.locks = static_cast<uint64_t>(s.Int(4));
+    r.oldest_lock_age_seconds = s.Real(5);
+    out[r.repository] = r;
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, "read repository stats");
+  return out;
+}
+
+}  // namespace hort

@@ -1,0 +1,80 @@
+// The daemon's memory: every job run (start, end, result, snapshot, bytes,
+// files, error) in SQLite, so status, metrics and reports survive restarts.
+// It is never the source of truth for what a repository holds — the
+// repository is.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace hort {
+
+enum class RunResult { kRunning, kSuccess, kFailed };
+[[nodiscard]] const char* RunResultName(RunResult r);
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string job, kind, service, layer, repository;
+  std::string trigger;        // schedule, startup, retry, manual, guard
+  int64_t scheduled_for = 0;  // the schedule slot this run serves (0: none)
+  double started = 0, ended = 0;
+  RunResult result = RunResult::kRunning;
+  std::string snapshot_id;
+  uint64_t bytes_added = 0, files = 0;
+  std::string error;
+  int attempt = 1;
+  int64_t pid = 0;
+};
+
+struct RepoStats {
+  std::string repository;
+  int64_t updated = 0;
+  uint64_t size_bytes = 0, snapshots = 0, locks = 0;
+  double oldest_lock_age_seconds = 0;  // 0: no locks
+};
+
+class StateStore {
+ public:
+  ~StateStore();
+  // Creates the file and schema when missing. Several processes (the daemon,
+  // `hort run`, `hort status`) may share one file.
+  [[nodiscard]] static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
+
+  [[nodiscard]] Result<int64_t> BeginRun(const RunRecord& run);
+  [[nodiscard]] Status FinishRun(const RunRecord& run);  // by run.id
+
+  [[nodiscard]] Result<std::optional<RunRecord>> LastRun(const std::string& job);
+  [[nodiscard]] Result<std::optional<RunRecord>> LastSuccess(const std::string& job);
+  // Newest first; empty job = all jobs.
+  [[nodiscard]] Result<std::vector<RunRecord>> Runs(const std::string& job, double since, int limit);
+
+  // When the job was first seen (now, the first time this is asked).
+  [[nodiscard]] Result<int64_t> FirstSeen(const std::string& job, int64_t now);
+
+  // Runs still marked running whose process is gone (a killed daemon or
+  // `hort run`) become failed with an "interrupted" error; returns them.
+  [[nodiscard]] Result<std::vector<RunRecord>> RecoverInterrupted(double now);
+
+  [[nodiscard]] Status PutRepoStats(const RepoStats& stats);
+  [[nodiscard]] Result<std::map<std::string, RepoStats>> AllRepoStats();
+
+ private:
+  explicit StateStore(sqlite3* db) : db_(db) {}
+  [[nodiscard]] Status Exec(const std::string& sql);
+  [[nodiscard]] Result<std::vector<RunRecord>> Query(const std::string& where, const std::vector<std::string>& args,
+                                                     const std::string& tail);
+
+  sqlite3* db_;
+  std::mutex mu_;
+};
+
+}  // namespace hort

@@ -1,0 +1,18 @@
+// Reading secrets (passwords) from a file or a command's output. The secret
+// is returned, never logged; errors name the file or say which command kind
+// failed, not the secret.
+#pragma once
+
+#include <string>
+
+#include "util/status.h"
+
+namespace hort {
+
+// The file's content with surrounding whitespace and the final newline removed.
+[[nodiscard]] Result<std::string> ReadSecretFile(const std::string& path, const char* what);
+// Runs `command` through /bin/sh (like restic's --password-command) and returns its trimmed stdout.
+[[nodiscard]] Result<std::string> RunSecretCommand(const std::string& command, const char* what);
+[[nodiscard]] std::string TrimWhitespace(std::string s);
+
+}  // namespace hort
