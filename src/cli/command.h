@@ -48,6 +48,7 @@ struct GlobalOptions {
   bool insecure_tls = false;
   std::string cache_dir;
   bool no_cache = false;
+  std::string config;  // catalog commands: hort.yaml (else HORT_CONFIG, ./hort.yaml)
 };
 
 // Backend options from -o key=value, --cacert and --insecure-tls.

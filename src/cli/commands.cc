@@ -23,6 +23,12 @@ Runner AddFind(CLI::App&, GlobalOptions&);
 Runner AddRepair(CLI::App&, GlobalOptions&);
 Runner AddRebuildIndex(CLI::App&, GlobalOptions&);
 Runner AddCopy(CLI::App&, GlobalOptions&);
+Runner AddConfig(CLI::App&, GlobalOptions&);
+Runner AddServe(CLI::App&, GlobalOptions&);
+Runner AddRun(CLI::App&, GlobalOptions&);
+Runner AddStatus(CLI::App&, GlobalOptions&);
+Runner AddGuard(CLI::App&, GlobalOptions&);
+Runner AddMetrics(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -45,6 +51,12 @@ const std::vector<CommandSpec>& Commands() {
       {"copy", "Copy snapshots from one repository to another", AddCopy},
       {"repair", "Repair the index or snapshots", AddRepair},
       {"rebuild-index", "Build a new index from the pack files (same as 'repair index')", AddRebuildIndex},
+      {"config", "Check the catalog (hort.yaml)", AddConfig},
+      {"serve", "Run the scheduler daemon with /metrics and a status page", AddServe},
+      {"run", "Run a catalog job (or every job of a service) now", AddRun},
+      {"status", "Show every service's backups against its RPO", AddStatus},
+      {"guard", "Back up chosen services now, tagged pre-<topic>", AddGuard},
+      {"metrics", "Print the Prometheus metrics, or write a textfile", AddMetrics},
       {"version", "Print version information", AddVersion},
   };
   return kCommands;

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   app.add_option("--password-command", g.password_command, "shell command that prints the password");
   app.add_option("--compression", g.compression, "compression mode: auto, off, max");
   app.add_option("-o,--option", g.extended, "set extended option (key=value)");
+  app.add_option("--config", g.config, "catalog file for config/serve/run/status/guard/metrics (or HORT_CONFIG, ./hort.yaml)");
   app.add_flag("--json", g.json, "print machine-readable JSON");
   app.add_flag("-q,--quiet", g.quiet, "print only errors");
   app.add_flag("-v,--verbose", g.verbose, "be verbose (repeat for more)");

@@ -95,11 +95,11 @@ class Job {
         opt.stdin_filename = e.SnapshotPaths(svc.ns)[0].substr(1);
         break;
     }
+    HORT_ASSIGN_OR_RETURN(Repository * repo, Target());
     {
-      HORT_ASSIGN_OR_RETURN(CatalogRepository r,
-                            OpenCatalogRepository(c_, *j_.repository, JobLock::kShared, ctx_.counters));
-      HORT_RETURN_IF_ERROR(r.repo->LoadIndex());
-      HORT_ASSIGN_OR_RETURN(BackupResult b, RunBackup(*r.repo, opt, nullptr));
+      HORT_ASSIGN_OR_RETURN(auto lock, Lock(*repo, false));
+      HORT_RETURN_IF_ERROR(repo->LoadIndex());
+      HORT_ASSIGN_OR_RETURN(BackupResult b, RunBackup(*repo, opt, nullptr));
       out_.snapshot_id = b.snapshot_id.Hex();
       out_.bytes_added = b.summary.data_added;
       out_.files = b.summary.total_files_processed;
@@ -117,9 +117,9 @@ class Job {
 
   // forget (this entry's host/paths group only) and prune, under an exclusive lock.
   Status Retention(std::vector<std::string> paths, const std::string& host, const ExpirePolicy& keep) {
-    HORT_ASSIGN_OR_RETURN(CatalogRepository r,
-                          OpenCatalogRepository(c_, *j_.repository, JobLock::kExclusive, ctx_.counters));
-    HORT_ASSIGN_OR_RETURN(auto all, r.repo->LoadSnapshots());
+    HORT_ASSIGN_OR_RETURN(Repository * repo, Target());
+    HORT_ASSIGN_OR_RETURN(auto lock, Lock(*repo, true));
+    HORT_ASSIGN_OR_RETURN(auto all, repo->LoadSnapshots());
     std::sort(paths.begin(), paths.end());
     std::vector<const Snapshot*> group;
     for (const Snapshot& s : all) {
@@ -131,24 +131,26 @@ class Job {
     size_t removed = 0;
     for (const KeepDecision& d : ApplyPolicy(group, keep)) {
       if (d.keep) continue;
-      HORT_RETURN_IF_ERROR(r.repo->backend().Remove({FileType::kSnapshot, d.snapshot->id.Hex()}));
+      HORT_RETURN_IF_ERROR(repo->backend().Remove({FileType::kSnapshot, d.snapshot->id.Hex()}));
       ++removed;
     }
     Log("retention removed " + std::to_string(removed) + " of " + std::to_string(group.size()) + " snapshots");
     if (removed == 0) return Status::Ok();
-    HORT_RETURN_IF_ERROR(r.repo->LoadIndex());
-    HORT_ASSIGN_OR_RETURN(PruneStats ps, RunPrune(*r.repo, PruneOptions{}, nullptr));
+    HORT_RETURN_IF_ERROR(repo->LoadIndex());
+    HORT_ASSIGN_OR_RETURN(PruneStats ps, RunPrune(*repo, PruneOptions{}, nullptr));
     Log("prune freed " + std::to_string(ps.bytes_freed) + " bytes");
+    lock.reset();
+    target_.reset();  // prune rewrote the index under this handle: later steps reopen
     return Status::Ok();
   }
 
   Status Verify(const std::string& subset) {
-    HORT_ASSIGN_OR_RETURN(CatalogRepository r,
-                          OpenCatalogRepository(c_, *j_.repository, JobLock::kShared, ctx_.counters));
+    HORT_ASSIGN_OR_RETURN(Repository * repo, Target());
+    HORT_ASSIGN_OR_RETURN(auto lock, Lock(*repo, false));
     CheckOptions co;
     co.read_data = !subset.empty();
     co.read_data_subset = subset;
-    HORT_ASSIGN_OR_RETURN(CheckResult cr, RunCheck(*r.repo, co, nullptr));
+    HORT_ASSIGN_OR_RETURN(CheckResult cr, RunCheck(*repo, co, nullptr));
     if (cr.ErrorCount() > 0) {
       for (const Finding& f : cr.findings) {
         if (f.IsError()) return Status(Code::kCorruption, "verification found " + std::to_string(cr.ErrorCount()) +
@@ -166,11 +168,11 @@ class Job {
 
   Status Copy() {
     HORT_ASSIGN_OR_RETURN(CatalogRepository src, OpenCatalogRepository(c_, *j_.source, JobLock::kShared, ctx_.counters));
-    HORT_ASSIGN_OR_RETURN(CatalogRepository dst,
-                          OpenCatalogRepository(c_, *j_.repository, JobLock::kShared, ctx_.counters));
+    HORT_ASSIGN_OR_RETURN(Repository * dst, Target());
+    HORT_ASSIGN_OR_RETURN(auto lock, Lock(*dst, false));
     HORT_RETURN_IF_ERROR(src.repo->LoadIndex());
-    HORT_RETURN_IF_ERROR(dst.repo->LoadIndex());
-    HORT_ASSIGN_OR_RETURN(CopyStats cs, CopySnapshots(*src.repo, *dst.repo, CopyOptions{}, nullptr));
+    HORT_RETURN_IF_ERROR(dst->LoadIndex());
+    HORT_ASSIGN_OR_RETURN(CopyStats cs, CopySnapshots(*src.repo, *dst, CopyOptions{}, nullptr));
     out_.bytes_added = cs.bytes_copied;
     out_.files = cs.snapshots_copied;
     Log("copied " + std::to_string(cs.snapshots_copied) + " snapshots (" + std::to_string(cs.snapshots_skipped) +
@@ -181,13 +183,28 @@ class Job {
   // Best effort: the job's result does not depend on the statistics.
   Status RefreshStats(const RepositorySpec& spec) {
     if (!ctx_.state) return Status::Ok();
-    auto r = OpenCatalogRepository(c_, spec, JobLock::kNone, ctx_.counters);
-    if (!r.ok()) return Status::Ok();
-    auto stats = CollectRepoStats(*r->repo, spec.name);
+    auto repo = Target();
+    if (!repo.ok()) return Status::Ok();
+    auto stats = CollectRepoStats(**repo, spec.name);
     if (stats.ok()) (void)ctx_.state->PutRepoStats(*stats);
     return Status::Ok();
   }
 
+  // The repository the job writes to, opened (and its key derived) once.
+  Result<Repository*> Target() {
+    if (!target_) {
+      HORT_ASSIGN_OR_RETURN(CatalogRepository r, OpenCatalogRepository(c_, *j_.repository, JobLock::kNone, ctx_.counters));
+      target_ = std::move(r.repo);
+    }
+    return target_.get();
+  }
+  Result<std::unique_ptr<RepoLock>> Lock(Repository& repo, bool exclusive) {
+    auto l = AcquireLock(repo, exclusive, std::chrono::seconds(c_.serve.lock_wait_seconds));
+    if (!l.ok()) return l.status().Annotate("repository " + j_.repository->name);
+    return std::move(*l);
+  }
+
+  std::unique_ptr<Repository> target_;
   const Catalog& c_;
   const JobSpec& j_;
   const JobContext& ctx_;

@@ -1,0 +1,88 @@
+#include "cli/catalog_cli.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+#include "scheduler/scheduler.h"
+
+namespace hort::cli {
+
+Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag) {
+  std::string path = DefaultCatalogPath(flag);
+  CatalogErrors errors;
+  auto c = LoadCatalog(path, &errors);
+  if (!c.ok()) {
+    // All but the first line here; the caller's Fail() prints the first.
+    for (size_t i = 1; i < errors.lines.size(); ++i) std::fprintf(stderr, "%s\n", errors.lines[i].c_str());
+    return Status(c.status().code(), errors.lines.empty() ? c.status().message() : errors.lines[0]);
+  }
+  if (!(*c)->timezone.empty()) {
+    ::setenv("TZ", (*c)->timezone.c_str(), 1);
+    ::tzset();
+  }
+  return c;
+}
+
+Result<std::unique_ptr<StateStore>> OpenCatalogState(const Catalog& catalog) {
+  return StateStore::Open(catalog.state_path);
+}
+
+std::string FormatWhen(double t) {
+  if (t <= 0) return "-";
+  time_t s = static_cast<time_t>(t);
+  struct tm tm {};
+  localtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+std::string FormatRfc3339(double t) {
+  if (t <= 0) return "";
+  time_t s = static_cast<time_t>(t);
+  struct tm tm {};
+  localtime_r(&s, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", &tm);
+  std::string out = buf;
+  out.insert(out.size() - 2, ":");  // +0100 → +01:00
+  return out;
+}
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Jobs named by a job ID or a service name (all of its jobs).
+std::vector<const JobSpec*> SelectJobs(const Catalog& c, const std::string& name) {
+  std::vector<const JobSpec*> out;
+  if (const JobSpec* j = c.FindJob(name)) return {j};
+  for (const JobSpec& j : c.jobs) {
+    if (j.service && j.service->name == name) out.push_back(&j);
+  }
+  return out;
+}
+
+// Runs and records each job, printing one line per job; returns how many failed.
+int RunRecorded(const Catalog& c, StateStore& state, const std::vector<const JobSpec*>& jobs,
+                const std::string& trigger, const JobContext& ctx, bool quiet) {
+  SystemClock clock;
+  int failed = 0;
+  for (const JobSpec* job : jobs) {
+    RunRecord r = RunAndRecord(state, clock, *job, trigger, 0, 1, [&](const JobSpec& j) { return RunJob(c, j, ctx); });
+    if (r.result == RunResult::kSuccess) {
+      if (!quiet) {
+        std::printf("%-40s ok      %6.1fs  %s\n", job->id.c_str(), r.ended - r.started,
+                    r.snapshot_id.empty() ? "" : ("snapshot " + r.snapshot_id.substr(0, 8)).c_str());
+      }
+    } else {
+      ++failed;
+      std::fprintf(stderr, "%-40s FAILED  %6.1fs  %s\n", job->id.c_str(), r.ended - r.started, r.error.c_str());
+    }
+  }
+  return failed;
+}
+
+}  // namespace hort::cli

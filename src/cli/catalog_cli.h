@@ -1,0 +1,36 @@
+// What the catalog commands (config, serve, run, status, guard, metrics)
+// share: loading hort.yaml with every error printed, the time zone applied,
+// the state opened, and times printed the same way.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "catalog/catalog.h"
+#include "jobs/jobs.h"
+#include "state/state.h"
+
+namespace hort::cli {
+
+// Exit code of `hort status` when a critical service is late, failed or never backed up.
+inline constexpr int kExitNotCompliant = 4;
+
+// Loads the catalog named by --config / HORT_CONFIG / ./hort.yaml. On error
+// prints every problem (file:line:col: key: message) to stderr.
+[[nodiscard]] Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag);
+[[nodiscard]] Result<std::unique_ptr<StateStore>> OpenCatalogState(const Catalog& catalog);
+
+// "2026-11-26 07:53" in local time; "-" for 0.
+[[nodiscard]] std::string FormatWhen(double unix_seconds);
+// "2026-11-26T07:53:17+01:00"; "" for 0.
+[[nodiscard]] std::string FormatRfc3339(double unix_seconds);
+[[nodiscard]] double NowSeconds();
+
+// Jobs named by a job ID, or every job of a service.
+[[nodiscard]] std::vector<const JobSpec*> SelectJobs(const Catalog& c, const std::string& name);
+// Runs and records each job (trigger: manual, guard …), one line per job;
+// returns how many failed.
+int RunRecorded(const Catalog& c, StateStore& state, const std::vector<const JobSpec*>& jobs,
+                const std::string& trigger, const JobContext& ctx, bool quiet);
+
+}  // namespace hort::cli

@@ -1,0 +1,30 @@
+// hort metrics: the /metrics exposition once, to stdout or as a
+// node-exporter textfile.
+#include <cstdio>
+
+#include "cli/catalog_cli.h"
+#include "cli/command.h"
+#include "metrics/exposition.h"
+
+namespace hort::cli {
+
+Runner AddMetrics(CLI::App& sub, GlobalOptions& g) {
+  auto textfile = std::make_shared<std::string>();
+  sub.add_option("--textfile", *textfile, "write to this file (atomically) for node-exporter's textfile collector");
+  return [textfile, &g] {
+    auto c = LoadCatalogForCli(g.config);
+    if (!c.ok()) return Fail(c.status());
+    auto state = OpenCatalogState(**c);
+    if (!state.ok()) return Fail(state.status());
+    auto text = RenderMetrics({c->get(), state->get(), nullptr, NowSeconds(), 0});
+    if (!text.ok()) return Fail(text.status());
+    if (textfile->empty()) {
+      std::fwrite(text->data(), 1, text->size(), stdout);
+      return kExitOk;
+    }
+    Status s = WriteTextfile(*textfile, *text);
+    return s.ok() ? kExitOk : Fail(s);
+  };
+}
+
+}  // namespace hort::cli

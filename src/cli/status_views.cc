@@ -1,0 +1,71 @@
+#include "cli/status_views.h"
+
+#include "cli/catalog_cli.h"
+#include "schedule/duration.h"
+
+namespace hort::cli {
+
+namespace {
+std::string Html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else if (c == '"') out += "&quot;";
+    else out += c;
+  }
+  return out;
+}
+}  // namespace
+
+nlohmann::json StatusJson(const StatusReport& rep, double now) {
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const JobStatus& s : rep.jobs) {
+    nlohmann::json j = {{"job", s.job->id},
+                        {"service", s.service},
+                        {"layer", s.layer},
+                        {"entry", s.entry},
+                        {"classification", s.classification},
+                        {"status", HealthName(s.health)},
+                        {"running", s.running},
+                        {"rpo_seconds", s.rpo_seconds},
+                        {"next_run", FormatRfc3339(static_cast<double>(s.next_run))},
+                        {"overdue", static_cast<double>(s.next_run) < now - 60}};
+    j["last_success"] = s.last_success ? FormatRfc3339(s.last_success->ended) : "";
+    j["last_snapshot"] = s.last_success ? s.last_success->snapshot_id : "";
+    j["age_seconds"] = s.age_seconds >= 0 ? nlohmann::json(static_cast<int64_t>(s.age_seconds)) : nlohmann::json();
+    j["last_error"] = s.last_run && s.last_run->result == RunResult::kFailed ? s.last_run->error : "";
+    if (s.job->service) j["namespace"] = s.job->service->ns;
+    jobs.push_back(j);
+  }
+  return {{"jobs", jobs}, {"not_available_yet", rep.reserved_layers}, {"critical_problem", rep.critical_problem}};
+}
+
+std::string StatusPage(const StatusReport& rep, double now) {
+  std::string h =
+      "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"30\">"
+      "<title>hort — backups</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+      "td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}.OK{color:#080}.LATE{color:#b60}"
+      ".FAILED{color:#c00;font-weight:bold}.NEVER{color:#888}</style></head><body><h1>Backups</h1>";
+  h += std::string("<p id=\"summary\">") +
+       (rep.critical_problem ? "A critical service is late or failed." : "All critical services are within their RPO.") +
+       "</p><table id=\"jobs\"><tr><th>Service</th><th>Layer</th><th>Entry</th><th>Class</th><th>Status</th>"
+       "<th>Last success</th><th>Age</th><th>RPO</th><th>Next run</th><th>Last error</th></tr>";
+  for (const JobStatus& s : rep.jobs) {
+    std::string health = s.running ? "RUNNING" : HealthName(s.health);
+    h += "<tr data-job=\"" + Html(s.job->id) + "\"><td>" + Html(s.service) + "</td><td>" + Html(s.layer) + "</td><td>" +
+         Html(s.entry) + "</td><td>" + Html(s.classification) + "</td><td class=\"status " + health + "\">" + health +
+         "</td><td>" + (s.last_success ? FormatWhen(s.last_success->ended) : "-") + "</td><td>" +
+         (s.age_seconds >= 0 ? FormatDuration(static_cast<int64_t>(s.age_seconds)) : "-") + "</td><td>" +
+         (s.rpo_seconds ? FormatDuration(s.rpo_seconds) : "-") + "</td><td>" +
+         FormatWhen(static_cast<double>(s.next_run)) + (static_cast<double>(s.next_run) < now - 60 ? " (overdue)" : "") +
+         "</td><td>" + Html(s.last_run && s.last_run->result == RunResult::kFailed ? s.last_run->error : "") +
+         "</td></tr>";
+  }
+  h += "</table>";
+  for (const auto& l : rep.reserved_layers) h += "<p class=\"na\">" + Html(l) + ": layer not available yet</p>";
+  return h + "<p><a href=\"/metrics\">metrics</a> · <a href=\"/status\">status JSON</a></p></body></html>\n";
+}
+
+}  // namespace hort::cli

@@ -1,0 +1,203 @@
+#include "metrics/exposition.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <map>
+#include <vector>
+
+#include "metrics/status_model.h"
+
+namespace hort {
+namespace {
+
+std::string Escape(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string Number(double v) {
+  char buf[64];
+  if (v == static_cast<double>(static_cast<int64_t>(v)) && v < 1e15 && v > -1e15) {
+    std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(v));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.6f", v);
+  }
+  return buf;
+}
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// Collects samples per metric so each family is written once with its HELP and TYPE.
+class Families {
+ public:
+  void Add(const std::string& name, const char* type, const char* help, const Labels& labels, double value) {
+    auto& f = families_[name];
+    if (f.help.empty()) {
+      f.help = help;
+      f.type = type;
+      order_.push_back(name);
+    }
+    std::string line = name;
+    if (!labels.empty()) {
+      line += "{";
+      for (size_t i = 0; i < labels.size(); ++i) {
+        line += (i ? "," : "") + labels[i].first + "=\"" + Escape(labels[i].second) + "\"";
+      }
+      line += "}";
+    }
+    f.samples.push_back(line + " " + Number(value));
+  }
+  std::string Render() const {
+    std::string out;
+    for (const auto& name : order_) {
+      const auto& f = families_.at(name);
+      out += "# HELP " + name + " " + f.help + "\n# TYPE " + name + " " + f.type + "\n";
+      for (const auto& s : f.samples) out += s + "\n";
+    }
+    return out;
+  }
+
+ private:
+  struct Family {
+    std::string help, type;
+    std::vector<std::string> samples;
+  };
+  std::map<std::string, Family> families_;
+  std::vector<std::string> order_;
+};
+
+double LastStatus(const JobStatus& s) {
+  if (!s.last_run) return -1;
+  return s.last_run->result == RunResult::kSuccess ? 1 : 0;
+}
+
+void BackupSamples(Families& f, const JobStatus& s, double now) {
+  const JobSpec& j = *s.job;
+  Labels l{{"service", s.service},     {"namespace", j.service->ns}, {"layer", s.layer},
+           {"entry", s.entry},         {"repository", j.repository->name},
+           {"classification", s.classification}};
+  f.Add("hort_backup_last_success_timestamp_seconds", "gauge",
+        "End of the last successful backup run (0: never).", l, s.last_success ? s.last_success->ended : 0);
+  f.Add("hort_backup_last_run_timestamp_seconds", "gauge", "Start of the last finished backup run (0: never).", l,
+        s.last_run ? s.last_run->started : 0);
+  f.Add("hort_backup_last_status", "gauge", "Result of the last finished run: 1 success, 0 failure, -1 never ran.", l,
+        LastStatus(s));
+  f.Add("hort_backup_last_duration_seconds", "gauge", "Duration of the last finished backup run.", l,
+        s.last_run ? s.last_run->ended - s.last_run->started : 0);
+  f.Add("hort_backup_last_bytes_added", "gauge", "Bytes of new data the last successful run added.", l,
+        s.last_success ? static_cast<double>(s.last_success->bytes_added) : 0);
+  f.Add("hort_backup_last_files", "gauge", "Files the last successful run processed.", l,
+        s.last_success ? static_cast<double>(s.last_success->files) : 0);
+  f.Add("hort_backup_expected_interval_seconds", "gauge", "Usual time between two scheduled runs.", l,
+        static_cast<double>(s.expected_interval_seconds));
+  f.Add("hort_backup_next_run_timestamp_seconds", "gauge",
+        "The schedule slot after the last run; in the past means the run is overdue.", l,
+        static_cast<double>(s.next_run));
+  f.Add("hort_backup_rpo_seconds", "gauge", "The service's recovery point objective.", l,
+        static_cast<double>(s.rpo_seconds));
+  bool compliant = s.last_success && now - s.last_success->ended <= static_cast<double>(s.rpo_seconds);
+  f.Add("hort_backup_rpo_compliant", "gauge", "1 when the last success is younger than the RPO.", l, compliant ? 1 : 0);
+  f.Add("hort_backup_running", "gauge", "1 while a run is in progress.", l, s.running ? 1 : 0);
+}
+
+}  // namespace
+
+Result<std::string> RenderMetrics(const ExpositionInput& in) {
+  const Catalog& c = *in.catalog;
+  HORT_ASSIGN_OR_RETURN(StatusReport report, BuildStatus(c, *in.state, in.now));
+  HORT_ASSIGN_OR_RETURN(auto stats, in.state->AllRepoStats());
+  Families f;
+  f.Add("hort_build_info", "gauge", "Always 1; the version is a label.", {{"version", "0.1.0"}}, 1);
+  if (in.started > 0) f.Add("hort_serve_start_time_seconds", "gauge", "When hort serve started.", {}, in.started);
+  for (const JobStatus& s : report.jobs) {
+    const JobSpec& j = *s.job;
+    f.Add("hort_job_runs_total", "counter", "Finished runs per job and result, from the state history.",
+          {{"job", j.id}, {"result", "success"}}, static_cast<double>(s.runs_success));
+    f.Add("hort_job_runs_total", "counter", "Finished runs per job and result, from the state history.",
+          {{"job", j.id}, {"result", "failed"}}, static_cast<double>(s.runs_failed));
+    if (j.kind == JobSpec::Kind::kBackup) {
+      BackupSamples(f, s, in.now);
+    } else if (j.kind == JobSpec::Kind::kCheck) {
+      Labels l{{"repository", j.repository->name}, {"classification", s.classification}};
+      f.Add("hort_repository_last_check_status", "gauge", "Result of the last check: 1 ok, 0 failed, -1 never ran.", l,
+            LastStatus(s));
+      f.Add("hort_repository_last_check_timestamp_seconds", "gauge", "End of the last finished check.", l,
+            s.last_run ? s.last_run->ended : 0);
+    } else {
+      Labels l{{"offsite", j.offsite->name}, {"from", j.source->name}, {"to", j.repository->name},
+               {"classification", s.classification}};
+      f.Add("hort_offsite_last_success_timestamp_seconds", "gauge", "End of the last successful offsite copy.", l,
+            s.last_success ? s.last_success->ended : 0);
+      f.Add("hort_offsite_last_status", "gauge", "Result of the last copy: 1 ok, 0 failed, -1 never ran.", l,
+            LastStatus(s));
+      f.Add("hort_offsite_rpo_seconds", "gauge", "Maximum age of the offsite copy.", l,
+            static_cast<double>(s.rpo_seconds));
+    }
+  }
+  for (const auto& [name, spec] : c.repositories) {
+    Labels l{{"repository", name}, {"classification", ClassificationName(RepositoryClassification(c, name))}};
+    auto it = stats.find(name);
+    if (it == stats.end()) continue;
+    const RepoStats& r = it->second;
+    f.Add("hort_repository_size_bytes", "gauge", "Bytes stored (packs, index, snapshots, keys).", l,
+          static_cast<double>(r.size_bytes));
+    f.Add("hort_repository_snapshots", "gauge", "Snapshots in the repository.", l, static_cast<double>(r.snapshots));
+    f.Add("hort_repository_locks", "gauge", "Lock files present when last looked.", l, static_cast<double>(r.locks));
+    // The oldest lock keeps ageing between two looks.
+    double age = r.locks ? r.oldest_lock_age_seconds + (in.now - static_cast<double>(r.updated)) : 0;
+    f.Add("hort_repository_oldest_lock_age_seconds", "gauge", "Age of the oldest lock (0: none).", l, age);
+    f.Add("hort_repository_stats_timestamp_seconds", "gauge", "When these repository figures were taken.", l,
+          static_cast<double>(r.updated));
+  }
+  if (in.counters) {
+    in.counters->ForEach([&](const std::string& repo, const BackendMetrics& m) {
+      Labels l{{"repository", repo}};
+      f.Add("hort_backend_requests_total", "counter", "Backend requests (retries included).", l,
+            static_cast<double>(m.requests.load()));
+      f.Add("hort_backend_errors_total", "counter", "Backend requests that failed.", l,
+            static_cast<double>(m.errors.load()));
+      f.Add("hort_backend_read_bytes_total", "counter", "Bytes read from the backend.", l,
+            static_cast<double>(m.bytes_read.load()));
+      f.Add("hort_backend_written_bytes_total", "counter", "Bytes written to the backend.", l,
+            static_cast<double>(m.bytes_written.load()));
+      f.Add("hort_backend_request_seconds_total", "counter", "Time spent in backend requests.", l,
+            static_cast<double>(m.latency_ns_total.load()) / 1e9);
+    });
+  }
+  return f.Render();
+}
+
+Status WriteTextfile(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("create " + tmp, errno);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return ErrnoStatus("write " + tmp, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return ErrnoStatus("rename to " + path, err);
+  }
+  return Status::Ok();
+}
+
+}  // namespace hort

@@ -1,0 +1,50 @@
+#include "metrics/http_server.h"
+
+#include <httplib.h>
+
+namespace hort {
+
+HttpServer::HttpServer() : server_(std::make_unique<httplib::Server>()) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start(const std::string& listen, HttpContent content) {
+  content_ = std::move(content);
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return Status(Code::kInvalidArgument, "listen address must be host:port, got " + listen);
+  std::string host = listen.substr(0, colon);
+  int port = std::atoi(listen.c_str() + colon + 1);
+  auto serve = [](const std::function<Result<std::string>()>& fn, const char* type) {
+    return [fn, type](const httplib::Request&, httplib::Response& res) {
+      auto body = fn();
+      if (!body.ok()) {
+        res.status = 500;
+        res.set_content(body.status().message() + "\n", "text/plain");
+        return;
+      }
+      res.set_content(*body, type);
+    };
+  };
+  server_->Get("/metrics", serve(content_.metrics, "text/plain; version=0.0.4; charset=utf-8"));
+  server_->Get("/status", serve(content_.status_json, "application/json"));
+  server_->Get("/", serve(content_.status_html, "text/html; charset=utf-8"));
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  if (port == 0) {
+    port_ = server_->bind_to_any_port(host.c_str());
+    if (port_ <= 0) return Status(Code::kIo, "cannot listen on " + listen);
+  } else {
+    if (!server_->bind_to_port(host.c_str(), port)) {
+      return Status(Code::kIo, "cannot listen on " + listen + " (address in use or not available)");
+    }
+    port_ = port;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace hort

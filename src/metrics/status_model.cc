@@ -1,0 +1,95 @@
+#include "metrics/status_model.h"
+
+namespace hort {
+
+const char* HealthName(Health h) {
+  switch (h) {
+    case Health::kOk: return "OK";
+    case Health::kLate: return "LATE";
+    case Health::kFailed: return "FAILED";
+    case Health::kNever: return "NEVER";
+  }
+  return "NEVER";
+}
+
+Classification RepositoryClassification(const Catalog& catalog, const std::string& repository) {
+  Classification best = Classification::kBestEffort;
+  for (const Service& s : catalog.services) {
+    for (const FilesEntry& e : s.files) {
+      if (e.repository == repository && static_cast<int>(s.classification) < static_cast<int>(best)) {
+        best = s.classification;
+      }
+    }
+  }
+  return best;
+}
+
+Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, double now) {
+  StatusReport report;
+  for (const JobSpec& job : catalog.jobs) {
+    JobStatus st;
+    st.job = &job;
+    switch (job.kind) {
+      case JobSpec::Kind::kBackup:
+        st.service = job.service->name;
+        st.layer = "files";
+        st.entry = job.entry->name;
+        st.classification = ClassificationName(job.service->classification);
+        st.rpo_seconds = job.service->rpo_seconds;
+        break;
+      case JobSpec::Kind::kCheck:
+        st.layer = "check";
+        st.entry = job.repository->name;
+        st.classification = ClassificationName(RepositoryClassification(catalog, job.repository->name));
+        break;
+      case JobSpec::Kind::kCopy:
+        st.layer = "offsite";
+        st.entry = job.offsite->name;
+        st.classification = ClassificationName(RepositoryClassification(catalog, job.source->name));
+        break;
+    }
+    st.expected_interval_seconds = job.schedule->TypicalInterval(static_cast<int64_t>(now));
+    if (job.kind == JobSpec::Kind::kCopy) {
+      st.rpo_seconds = job.offsite->rpo_seconds ? job.offsite->rpo_seconds : 2 * st.expected_interval_seconds;
+    }
+    HORT_ASSIGN_OR_RETURN(auto recent, state.Runs(job.id, 0, 1000));
+    for (const RunRecord& r : recent) {
+      if (r.result == RunResult::kRunning) {
+        if (!st.last_run && !st.last_success) st.running = true;
+        continue;
+      }
+      if (r.result == RunResult::kSuccess) ++st.runs_success; else ++st.runs_failed;
+      if (!st.last_run) st.last_run = r;
+      if (!st.last_success && r.result == RunResult::kSuccess) st.last_success = r;
+    }
+    if (recent.size() == 1000) {  // older history only matters for the counters
+      HORT_ASSIGN_OR_RETURN(auto s, state.LastSuccess(job.id));
+      if (!st.last_success && s) st.last_success = s;
+    }
+    HORT_ASSIGN_OR_RETURN(int64_t first_seen, state.FirstSeen(job.id, static_cast<int64_t>(now)));
+    int64_t anchor = st.last_run ? static_cast<int64_t>(st.last_run->started) : first_seen;
+    st.next_run = job.schedule->Next(anchor);
+    if (st.last_success) st.age_seconds = now - st.last_success->ended;
+    if (st.last_run && st.last_run->result == RunResult::kFailed) {
+      st.health = Health::kFailed;
+    } else if (!st.last_success) {
+      st.health = Health::kNever;
+    } else if (st.rpo_seconds > 0 && st.age_seconds > static_cast<double>(st.rpo_seconds)) {
+      st.health = Health::kLate;
+    } else {
+      st.health = Health::kOk;
+    }
+    if (job.kind == JobSpec::Kind::kBackup && job.service->classification == Classification::kCritical &&
+        st.health != Health::kOk) {
+      report.critical_problem = true;
+    }
+    report.jobs.push_back(std::move(st));
+  }
+  for (const Service& s : catalog.services) {
+    if (!s.resources.empty()) report.reserved_layers.push_back(s.name + "/resources");
+    if (!s.volumes.empty()) report.reserved_layers.push_back(s.name + "/volumes");
+  }
+  return report;
+}
+
+}  // namespace hort

@@ -1,0 +1,44 @@
+// What `hort status`, /metrics and the status page say about each job: the
+// catalog's targets (RPO, schedule) held against the state's run history.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "state/state.h"
+
+namespace hort {
+
+enum class Health { kOk, kLate, kFailed, kNever };
+[[nodiscard]] const char* HealthName(Health h);  // OK, LATE, FAILED, NEVER
+
+struct JobStatus {
+  const JobSpec* job = nullptr;
+  std::string service, layer, entry, classification;
+  int64_t rpo_seconds = 0;              // backups: the service's; copies: offsite rpo; checks: 0
+  int64_t expected_interval_seconds = 0;
+  std::optional<RunRecord> last_run;       // newest finished run
+  std::optional<RunRecord> last_success;
+  bool running = false;
+  int64_t next_run = 0;                   // the next slot after the last run (past = overdue)
+  Health health = Health::kNever;
+  double age_seconds = -1;                // of the last success, -1 if none
+  uint64_t runs_success = 0, runs_failed = 0;
+};
+
+struct StatusReport {
+  std::vector<JobStatus> jobs;
+  std::vector<std::string> reserved_layers;  // "service/resources" … not run yet
+  // True when a critical service's job is LATE, FAILED or NEVER.
+  bool critical_problem = false;
+};
+
+[[nodiscard]] Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, double now);
+
+// The highest classification of the services writing to `repository`.
+[[nodiscard]] Classification RepositoryClassification(const Catalog& catalog, const std::string& repository);
+
+}  // namespace hort
