@@ -121,9 +121,9 @@ Result<std::string> RenderMetrics(const ExpositionInput& in) {
   for (const JobStatus& s : report.jobs) {
     const JobSpec& j = *s.job;
     f.Add("hort_job_runs_total", "counter", "Finished runs per job and result, from the state history.",
-          {{"job", j.id}, {"result", "success"}}, static_cast<double>(s.runs_success));
+          {{"hort_job", j.id}, {"result", "success"}}, static_cast<double>(s.runs_success));
     f.Add("hort_job_runs_total", "counter", "Finished runs per job and result, from the state history.",
-          {{"job", j.id}, {"result", "failed"}}, static_cast<double>(s.runs_failed));
+          {{"hort_job", j.id}, {"result", "failed"}}, static_cast<double>(s.runs_failed));
     if (j.kind == JobSpec::Kind::kBackup) {
       BackupSamples(f, s, in.now);
     } else if (j.kind == JobSpec::Kind::kCheck) {

@@ -116,7 +116,7 @@ TEST_F(MetricsTest, ExpositionCarriesTheDocumentedSeries) {
            std::string("hort_repository_oldest_lock_age_seconds{repository=\"main\",classification=\"critical\"} 150"),
            std::string("hort_offsite_last_status{offsite=\"nightly\",from=\"main\",to=\"copy\",classification=\"critical\"} -1"),
            std::string("hort_backend_requests_total{repository=\"main\"} 7"),
-           std::string("hort_job_runs_total{job=\"check/main\",result=\"failed\"} 1"),
+           std::string("hort_job_runs_total{hort_job=\"check/main\",result=\"failed\"} 1"),
            std::string("# TYPE hort_job_runs_total counter"),
        }) {
     EXPECT_NE(text->find(line + "\n"), std::string::npos) << "missing: " << line << "\n" << *text;

@@ -4,7 +4,8 @@ set -euo pipefail
 : "${HORT:?HORT must point at the hort binary}"
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hort-e2e.XXXXXX")
-trap 'chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+BG_PIDS=()  # background servers a test started; killed on exit
+trap 'for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export HORT_PASSWORD=e2e-password RESTIC_PASSWORD=e2e-password
 unset HORT_REPOSITORY RESTIC_REPOSITORY
 export RESTIC_CACHE_DIR="$WORK/restic-cache"
@@ -27,3 +28,16 @@ expect_rc() {
 gen_tree() { python3 "$E2E_DIR/gen_tree.py" "$@"; }
 treecmp() { python3 "$E2E_DIR/treecmp.py" "$@"; }
 json_field() { python3 -c 'import json,sys; d=[json.loads(l) for l in sys.stdin if l.strip().startswith("{")]; print(d[-1][sys.argv[1]])' "$1"; }
+
+# A TCP port nothing listens on right now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_for SECONDS CMD...: retries CMD every 0.2 s until it succeeds.
+wait_for() {
+  local secs=$1; shift
+  local end=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for: $*"
+    sleep 0.2
+  done
+}
