@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The catalog commands end to end: config check (and bad configs refused with
+# file:line, the daemon refusing to start), run with K8up's identity (restic
+# sees host = namespace, path = /data/<pvc> and the dump as
+# /<ns>-<container><ext>), guard tagging, status exit codes, metrics textfile.
+source "$(dirname "$0")/lib.sh"
+
+mkdir -p "$WORK/mnt/app-data/sub"
+echo one >"$WORK/mnt/app-data/a.txt"
+echo two >"$WORK/mnt/app-data/sub/b.txt"
+cat >"$WORK/hort.yaml" <<YAML
+timezone: Europe/Berlin
+repositories:
+  main: {url: ./repo, password_env: HORT_PASSWORD}
+services:
+  app:
+    namespace: apps
+    classification: critical
+    rpo: 1d
+    owner: alice
+    files:
+      - {pvc: app-data, source: ./mnt/app-data, schedule: "@daily-random", repository: main, keep: {last: 2}}
+      - name: db
+        dump: {command: "printf 'CREATE TABLE t;'", container: postgres, extension: .sql}
+        schedule: "0 */6 * * *"
+        repository: main
+  wiki:
+    classification: best-effort
+    rpo: 7d
+    files:
+      - {path: $WORK/mnt/app-data/sub, schedule: "@weekly", repository: main}
+    volumes:
+      - {pvc: wiki-data, schedule: "@hourly", repository: main}
+YAML
+hort init -r "$WORK/repo" -q
+
+note "config check lists the jobs and the reserved layer"
+hort --config "$WORK/hort.yaml" config check >"$WORK/check.out"
+grep -q "valid: 1 repositories, 2 services, 3 jobs" "$WORK/check.out" || fail "$(cat "$WORK/check.out")"
+grep -q "wiki: the resources and volumes layers are validated but do not run yet" "$WORK/check.out" || fail "no note"
+HORT_CONFIG="$WORK/hort.yaml" hort config check --json | python3 -c 'import json,sys; assert json.load(sys.stdin)["valid"]'
+
+note "status before any run: NEVER, exit 4 (a critical service has no backup)"
+expect_rc 4 hort --config "$WORK/hort.yaml" status
+grep -q "NEVER" "$WORK/last.out" || fail "no NEVER in status"
+
+note "run a whole service; restic sees K8up's identity"
+hort --config "$WORK/hort.yaml" run app
+restic -r "$WORK/repo" snapshots --json >"$WORK/snaps.json"
+python3 - "$WORK/snaps.json" <<'PY'
+import json, sys
+snaps = json.load(open(sys.argv[1]))
+paths = sorted(tuple(s["paths"]) for s in snaps)
+assert paths == [("/apps-postgres.sql",), ("/data/app-data",)], paths
+assert all(s["hostname"] == "apps" for s in snaps), snaps
+PY
+[ "$(restic -r "$WORK/repo" dump latest --path /apps-postgres.sql /apps-postgres.sql)" = "CREATE TABLE t;" ] || fail "dump content"
+restic -r "$WORK/repo" restore latest --host apps --path /data/app-data --target "$WORK/r1" -q
+diff -r "$WORK/mnt/app-data" "$WORK/r1/data/app-data" || fail "restic restore of the PVC snapshot differs"
+expect_rc 0 hort --config "$WORK/hort.yaml" status
+hort --config "$WORK/hort.yaml" status --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+st = {j["job"]: j["status"] for j in d["jobs"]}
+assert st == {"app/files/app-data": "OK", "app/files/db": "OK", "wiki/files/sub": "NEVER"}, st
+assert d["not_available_yet"] == ["wiki/volumes"], d
+assert d["critical_problem"] is False'
+
+note "retention keeps the last 2 of the PVC series only"
+hort --config "$WORK/hort.yaml" run app/files/app-data -q
+hort --config "$WORK/hort.yaml" run app/files/app-data -q
+[ "$(restic -r "$WORK/repo" snapshots --json --path /data/app-data | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] || fail "retention"
+restic -r "$WORK/repo" check -q >/dev/null || fail "restic check after retention"
+
+note "guard tags every backup of the chosen service and skips retention"
+hort --config "$WORK/hort.yaml" guard pre-upgrade --service app
+[ "$(restic -r "$WORK/repo" snapshots --json --tag pre-upgrade | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] || fail "guard tags"
+[ "$(restic -r "$WORK/repo" snapshots --json --path /data/app-data | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 3 ] || fail "guard ran retention"
+expect_rc 1 hort --config "$WORK/hort.yaml" guard upgrade
+grep -q "pre-<topic>" "$WORK/last.err" || fail "guard topic check"
+
+note "a failing part makes guard fail loudly and status exit 4"
+mv "$WORK/mnt/app-data" "$WORK/mnt/gone"
+expect_rc 1 hort --config "$WORK/hort.yaml" guard pre-upgrade --service app
+grep -q "FAILED" "$WORK/last.err" && grep -q "do not proceed" "$WORK/last.err" || fail "guard failure not loud: $(cat "$WORK/last.err")"
+expect_rc 4 hort --config "$WORK/hort.yaml" status
+grep -q "FAILED" "$WORK/last.out" || fail "status does not show FAILED"
+mv "$WORK/mnt/gone" "$WORK/mnt/app-data"
+
+note "metrics textfile"
+hort --config "$WORK/hort.yaml" metrics --textfile "$WORK/hort.prom"
+grep -q '^hort_backup_last_status{service="app",namespace="apps",layer="files",entry="app-data",repository="main",classification="critical"} 0$' "$WORK/hort.prom" || fail "textfile"
+promtool check metrics <"$WORK/hort.prom"
+
+note "bad configs: one clear line with file:line, the daemon refuses to start"
+bad() {  # bad EXPECTED-TEXT: the catalog on stdin must be refused with that message
+  cat >"$WORK/bad.yaml"
+  expect_rc 1 hort --config "$WORK/bad.yaml" config check
+  grep -q "$WORK/bad.yaml:[0-9]*:[0-9]*: .*$1" "$WORK/last.err" || fail "expected '$1' in: $(cat "$WORK/last.err")"
+  expect_rc 1 hort --config "$WORK/bad.yaml" serve --listen 127.0.0.1:0
+  grep -q "refusing to start" "$WORK/last.err" || fail "serve started on a bad config"
+}
+printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n    classification: critical\n    rpo: 1d\n    colour: red\n' | bad "services.a.colour: unknown key"
+printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n    classification: critical\n    rpo: 1 day\n' | bad "services.a.rpo: invalid duration"
+printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n    classification: critical\n    rpo: 1d\n    files:\n      - {path: /x, schedule: "0 25 * * *", repository: main}\n' | bad "hour 25 out of range"
+printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n    classification: critical\n    rpo: 1d\n    files:\n      - {path: /x, schedule: "@daily", repository: nas}\n' | bad 'no repository named "nas"'
+printf 'repositories:\n  main: {url: ./r, password_env: X}\n  main: {url: ./s, password_env: X}\n' | bad "repositories.main: duplicate name"
+expect_rc 1 hort --config "$WORK/missing.yaml" config check
+grep -q "cannot read the catalog file" "$WORK/last.err" || fail "missing catalog message"
+echo "catalog commands ok"

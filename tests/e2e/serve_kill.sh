@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `hort serve` killed with SIGKILL in the middle of a backup, then restarted:
+# the repository is valid (restic check --read-data), the state records the
+# interrupted run as failed, and the job runs again and succeeds. Also:
+# SIGTERM lets a running job finish and releases its locks.
+source "$(dirname "$0")/lib.sh"
+command -v sqlite3 >/dev/null || fail "sqlite3 is missing"
+
+mkdir -p "$WORK/src"
+head -c 150000000 /dev/urandom >"$WORK/src/big.bin"
+echo small >"$WORK/src/small.txt"
+cat >"$WORK/hort.yaml" <<YAML
+repositories:
+  main: {url: ./repo, password_env: HORT_PASSWORD}
+services:
+  app:
+    classification: critical
+    rpo: 1d
+    files:
+      - {name: data, path: $WORK/src, schedule: "@daily", repository: main}
+YAML
+hort init -r "$WORK/repo" -q
+STATE="$WORK/hort-state.sqlite"
+# Pretend the job has been known since 1970: its daily slot was missed, so
+# the daemon runs it right at start-up.
+hort --config "$WORK/hort.yaml" status >/dev/null || true
+sqlite3 "$STATE" "UPDATE jobs SET first_seen = 0"
+
+start_serve() {
+  PORT=$(free_port)
+  "$HORT" --config "$WORK/hort.yaml" serve --listen "127.0.0.1:$PORT" 2>>"$WORK/serve.log" &
+  SERVE=$!
+  BG_PIDS+=($SERVE)
+}
+
+note "kill -9 the daemon once the backup has written packs"
+start_serve
+wait_for 30 bash -c "ls '$WORK'/repo/data/*/* 2>/dev/null | grep -q ."
+[ -z "$(ls "$WORK/repo/snapshots")" ] || fail "the backup finished before the kill; make the data bigger"
+kill -9 $SERVE
+wait $SERVE 2>/dev/null || true
+[ "$(sqlite3 "$STATE" "SELECT result FROM runs ORDER BY id DESC LIMIT 1")" = running ] || fail "no running row left behind"
+# The dead daemon's lock is stale by restic's own rule (same host, PID gone):
+# restic unlock removes it without --remove-all.
+restic -r "$WORK/repo" unlock -q
+[ -z "$(ls "$WORK/repo/locks")" ] || fail "restic does not see the dead daemon's lock as stale"
+restic -r "$WORK/repo" check --read-data >"$WORK/check1.log" 2>&1 || { cat "$WORK/check1.log"; fail "repository damaged by the kill"; }
+
+note "restart: the run is recorded failed, the job runs again"
+start_serve
+wait_for 60 bash -c "[ \"\$(sqlite3 '$STATE' \"SELECT count(*) FROM runs WHERE result='success'\")\" = 1 ]"
+first=$(sqlite3 "$STATE" "SELECT result || '|' || error FROM runs ORDER BY id LIMIT 1")
+case "$first" in failed\|interrupted*) ;; *) fail "interrupted run recorded as: $first" ;; esac
+[ "$(sqlite3 "$STATE" "SELECT trigger FROM runs ORDER BY id DESC LIMIT 1")" = retry ] || fail "second run not a retry"
+restic -r "$WORK/repo" check --read-data >"$WORK/check2.log" 2>&1 || { cat "$WORK/check2.log"; fail "restic check failed"; }
+hort -r "$WORK/repo" restore latest --target "$WORK/restored" -q
+cmp "$WORK/src/big.bin" "$WORK/restored$WORK/src/big.bin" || fail "restored data differs"
+hort --config "$WORK/hort.yaml" status >"$WORK/status.txt" || { cat "$WORK/status.txt"; fail "status not OK after the rerun"; }
+
+note "SIGTERM during a run: the run finishes, then the daemon exits 0 and leaves no lock"
+echo more >>"$WORK/src/small.txt"
+kill -TERM $SERVE; wait $SERVE || fail "daemon did not exit 0 on SIGTERM"
+# A pre-hook keeps the job busy long enough to be caught running.
+sed -i 's|repository: main}|repository: main, hooks: {pre: ["sleep 3"]}}|' "$WORK/hort.yaml"
+sqlite3 "$STATE" "UPDATE jobs SET first_seen = 0; DELETE FROM runs"
+start_serve
+wait_for 30 bash -c "[ \"\$(sqlite3 '$STATE' \"SELECT count(*) FROM runs WHERE result='running'\")\" = 1 ]"
+kill -TERM $SERVE
+set +e; wait $SERVE; rc=$?; set -e
+[ $rc = 0 ] || fail "SIGTERM exit code $rc"
+[ "$(sqlite3 "$STATE" "SELECT result FROM runs ORDER BY id DESC LIMIT 1")" = success ] || fail "the running job was not finished"
+[ -z "$(ls "$WORK/repo/locks")" ] || fail "locks left behind: $(ls "$WORK/repo/locks")"
+grep -q "stopping: waiting for 1 running jobs" "$WORK/serve.log" || { cat "$WORK/serve.log"; fail "no shutdown message"; }
+echo "serve kill ok"
