@@ -37,4 +37,54 @@ if command -v restic >/dev/null; then
   step "restic reads hort's repository: restic check --read-data"
   RESTIC_PASSWORD=$HORT_PASSWORD restic -r "$REPO" check --read-data
 fi
-step "done: repository at $REPO"
+
+step "the strategy as a catalog: $VAR/hort.yaml (services, policies, schedules)"
+mkdir -p "$VAR/pvc/paperless-data" "$VAR/pvc/wiki-pages"
+cp -r "$VAR/data/docs" "$VAR/pvc/paperless-data/"
+for i in 1 2 3; do echo "page $i" > "$VAR/pvc/wiki-pages/page$i.md"; done
+cat > "$VAR/hort.yaml" <<YAML
+timezone: Europe/Berlin
+repositories:
+  local: {url: ./repo, password_env: HORT_PASSWORD, check: {schedule: "0 4 * * 0", read_data_subset: 10%}}
+services:
+  paperless:
+    namespace: productivity
+    classification: critical
+    storage: longhorn
+    rpo: 24h
+    rto: 4h
+    owner: alice
+    files:
+      - {pvc: paperless-data, source: ./pvc/paperless-data, schedule: "@daily-random", repository: local,
+         keep: {daily: 7, weekly: 4}, verify: true}
+      - name: db
+        dump: {command: "echo 'pg_dump output would be here'", container: postgres, extension: .sql}
+        schedule: "0 */6 * * *"
+        repository: local
+        keep: {last: 8}
+  wiki:
+    namespace: docs
+    classification: best-effort
+    rpo: 7d
+    owner: bob
+    files:
+      - {pvc: wiki-pages, source: ./pvc/wiki-pages, schedule: "@weekly-random", repository: local, keep: {last: 4}}
+YAML
+cat "$VAR/hort.yaml"
+export HORT_CONFIG="$VAR/hort.yaml"
+step "hort config check"
+"$HORT" config check
+step "hort status (nothing has run yet: the critical service is NEVER, exit code 4)"
+"$HORT" status || echo "(exit code $?)"
+step "hort run paperless; hort run wiki (what hort serve does on schedule)"
+"$HORT" run paperless
+"$HORT" run wiki
+step "hort guard pre-upgrade --service paperless (the pre-upgrade hook)"
+"$HORT" guard pre-upgrade --service paperless
+step "hort status"
+"$HORT" status
+step "hort snapshots (K8up's identity: host = namespace, path = /data/<pvc>)"
+"$HORT" -r "$REPO" snapshots
+step "hort metrics (what Prometheus scrapes from hort serve), an excerpt"
+"$HORT" metrics | grep -E '^hort_backup_(last_status|rpo_compliant)' | head -6
+step "done: repository at $REPO, catalog at $VAR/hort.yaml (start the daemon: hort serve --config $VAR/hort.yaml)"
