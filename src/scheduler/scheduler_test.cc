@@ -172,7 +172,7 @@ TEST_F(SchedulerTest, TwoJobsOnOneRepositoryNeverRunAtTheSameTime) {
     int all = ++total;
     max_same_repo = std::max(max_same_repo.load(), same);
     max_total = std::max(max_total.load(), all);
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // long enough to overlap on a loaded machine
     --active[j.repository->name];
     --total;
     return JobOutcome{.ok = true};
