@@ -337,14 +337,7 @@ class Loader {
       std::string k = key + "[" + std::to_string(i) + "]";
       std::vector<const char*> allowed = {"name", "schedule", "repository", "keep"};
       allowed.insert(allowed.end(), extra.begin(), extra.end());
-      bool ok = true;
-      // initializer_list cannot be built at run time; check keys by hand.
-      for (const auto& kv : n[i]) {
-        bool known = false;
-        for (const char* a : allowed) known = known || kv.first.Scalar() == a;
-        if (!known) f_.Error(kv.first, k + "." + kv.first.Scalar(), "unknown key"), ok = false;
-      }
-      if (!n[i].IsMap() || !ok) continue;
+      if (!f_.Mapping(n[i], k, allowed)) continue;
       ReservedLayer r;
       r.line = n[i].Mark().line + 1;
       r.name = f_.String(n[i], k, "name").value_or(std::string(layer) + std::to_string(i));

@@ -16,7 +16,7 @@ void YamlFields::Error(const YAML::Node& at, const std::string& key, const std::
   Error(at.Mark(), key, message);
 }
 
-bool YamlFields::Mapping(const YAML::Node& node, const std::string& key, std::initializer_list<const char*> allowed) {
+bool YamlFields::Mapping(const YAML::Node& node, const std::string& key, const std::vector<const char*>& allowed) {
   if (!node.IsMap()) {
     Error(node, key, "expected a mapping of keys");
     return false;

@@ -21,7 +21,7 @@ class YamlFields {
   [[nodiscard]] const std::vector<std::string>& errors() const { return errors_; }
 
   // Checks `node` is a mapping with only `allowed` keys, none twice.
-  bool Mapping(const YAML::Node& node, const std::string& key, std::initializer_list<const char*> allowed);
+  bool Mapping(const YAML::Node& node, const std::string& key, const std::vector<const char*>& allowed);
   // The keys of a name → object mapping, rejecting duplicates.
   std::vector<std::pair<std::string, YAML::Node>> Entries(const YAML::Node& node, const std::string& key);
 

@@ -29,7 +29,7 @@ Runner AddStatus(CLI::App&, GlobalOptions& g) {
         if (age == "0s") age = "<1m";
         std::string next = FormatWhen(static_cast<double>(s.next_run));
         if (static_cast<double>(s.next_run) < now - 60) next += " (overdue)";
-        std::string err = s.last_run && s.last_run->result == RunResult::kFailed ? s.last_run->error : "";
+        std::string err = s.LastError();
         if (err.size() > 60) err = err.substr(0, 57) + "...";
         std::printf("%-14s %-8s %-20s %-11s %-7s %-17s %-8s %-6s %-17s %s\n", s.service.empty() ? "-" : s.service.c_str(),
                     s.layer.c_str(), s.entry.c_str(), s.classification.c_str(),

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "schedule/duration.h"
 #include "util/log.h"
 #include "util/secret.h"
 
@@ -139,24 +140,9 @@ void InstallSignalHandlers() {
 }
 
 Result<std::chrono::seconds> ParseWait(const std::string& text) {
-  if (text.empty()) return std::chrono::seconds(0);
-  // Go duration subset: 30s, 5m, 1h, 1h30m.
-  int64_t total = 0, num = 0;
-  bool digits = false;
-  for (char c : text) {
-    if (c >= '0' && c <= '9') {
-      num = num * 10 + (c - '0');
-      digits = true;
-      continue;
-    }
-    int64_t unit = c == 's' ? 1 : c == 'm' ? 60 : c == 'h' ? 3600 : 0;
-    if (!digits || unit == 0) return Status(Code::kInvalidArgument, "invalid duration \"" + text + "\" (use e.g. 30s, 5m, 1h)");
-    total += num * unit;
-    num = 0;
-    digits = false;
-  }
-  if (digits) return Status(Code::kInvalidArgument, "invalid duration \"" + text + "\": missing unit");
-  return std::chrono::seconds(total);
+  if (text.empty() || text == "0" || text == "0s") return std::chrono::seconds(0);
+  HORT_ASSIGN_OR_RETURN(int64_t seconds, ParseDurationSeconds(text));
+  return std::chrono::seconds(seconds);
 }
 
 Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {

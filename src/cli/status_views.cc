@@ -35,7 +35,7 @@ nlohmann::json StatusJson(const StatusReport& rep, double now) {
     j["last_success"] = s.last_success ? FormatRfc3339(s.last_success->ended) : "";
     j["last_snapshot"] = s.last_success ? s.last_success->snapshot_id : "";
     j["age_seconds"] = s.age_seconds >= 0 ? nlohmann::json(static_cast<int64_t>(s.age_seconds)) : nlohmann::json();
-    j["last_error"] = s.last_run && s.last_run->result == RunResult::kFailed ? s.last_run->error : "";
+    j["last_error"] = s.LastError();
     if (s.job->service) j["namespace"] = s.job->service->ns;
     jobs.push_back(j);
   }
@@ -60,7 +60,7 @@ std::string StatusPage(const StatusReport& rep, double now) {
          (s.age_seconds >= 0 ? FormatDuration(static_cast<int64_t>(s.age_seconds)) : "-") + "</td><td>" +
          (s.rpo_seconds ? FormatDuration(s.rpo_seconds) : "-") + "</td><td>" +
          FormatWhen(static_cast<double>(s.next_run)) + (static_cast<double>(s.next_run) < now - 60 ? " (overdue)" : "") +
-         "</td><td>" + Html(s.last_run && s.last_run->result == RunResult::kFailed ? s.last_run->error : "") +
+         "</td><td>" + Html(s.LastError()) +
          "</td></tr>";
   }
   h += "</table>";

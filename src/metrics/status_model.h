@@ -27,6 +27,11 @@ struct JobStatus {
   Health health = Health::kNever;
   double age_seconds = -1;                // of the last success, -1 if none
   uint64_t runs_success = 0, runs_failed = 0;
+
+  // The error of the newest finished run when it failed, else "".
+  [[nodiscard]] std::string LastError() const {
+    return last_run && last_run->result == RunResult::kFailed ? last_run->error : "";
+  }
 };
 
 struct StatusReport {
