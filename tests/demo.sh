@@ -69,6 +69,21 @@ services:
     owner: bob
     files:
       - {pvc: wiki-pages, source: ./pvc/wiki-pages, schedule: "@weekly-random", repository: local, keep: {last: 4}}
+tests:                      # the strategy's test plan: hort performs and records these
+  BT-K8-01:
+    type: files
+    scope: productivity
+    every: 3mo
+    responsible: alice
+    auto: true
+    validate:
+      expect: [paperless/data/paperless-data/docs/doc1.txt, paperless/productivity-postgres.sql]
+      min_files: 10
+      commands:
+        - {run: "grep -q pg_dump paperless/productivity-postgres.sql", timeout: 1m}
+        - "test \$(ls paperless/data/paperless-data/docs | wc -l) -ge 20"
+  BT-LH-01: {type: volume, scope: paperless, every: 3mo, responsible: alice}
+  BT-DR-01: {type: dr, every: 1y, responsible: bob}
 YAML
 cat "$VAR/hort.yaml"
 export HORT_CONFIG="$VAR/hort.yaml"
@@ -85,6 +100,22 @@ step "hort status"
 "$HORT" status
 step "hort snapshots (K8up's identity: host = namespace, path = /data/<pvc>)"
 "$HORT" -r "$REPO" snapshots
+step "hort test due (the plan: nothing tested yet, so every test is due)"
+"$HORT" test due
+step "hort test run BT-K8-01 (prepare → restore → validate → clean up → record)"
+"$HORT" test run BT-K8-01
+step "hort test run BT-DR-01 (cold-start drill of every group in the repository)"
+"$HORT" test run BT-DR-01
+step "hort test list"
+"$HORT" test list
+step "hort status"
+"$HORT" status
+step "hort report --markdown (the strategy's documentation tables, from live state)"
+"$HORT" report --markdown
+step "hort protocol --markdown (the strategy's protocol, filled in)"
+"$HORT" protocol --markdown
+step "hort dr --target (from the repository's credentials alone: no catalog, no state)"
+"$HORT" -r "$REPO" dr --target "$VAR/dr"
 step "hort metrics (what Prometheus scrapes from hort serve), an excerpt"
-"$HORT" metrics | grep -E '^hort_backup_(last_status|rpo_compliant)' | head -6
+"$HORT" metrics | grep -E '^hort_(backup_last_status|backup_rpo_compliant|restore_test_last_status|restore_test_due)' | head -10
 step "done: repository at $REPO, catalog at $VAR/hort.yaml (start the daemon: hort serve --config $VAR/hort.yaml)"

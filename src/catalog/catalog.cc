@@ -36,6 +36,31 @@ const JobSpec* Catalog::FindJob(const std::string& id) const {
   return nullptr;
 }
 
+const RestoreTestSpec* Catalog::FindTest(const std::string& id) const {
+  for (const RestoreTestSpec& t : tests) {
+    if (t.id == id) return &t;
+  }
+  return nullptr;
+}
+
+const char* TestTypeName(RestoreTestSpec::Type t) {
+  switch (t) {
+    case RestoreTestSpec::Type::kFiles: return "files";
+    case RestoreTestSpec::Type::kResources: return "resources";
+    case RestoreTestSpec::Type::kVolume: return "volume";
+    case RestoreTestSpec::Type::kDr: return "dr";
+  }
+  return "files";
+}
+
+int64_t RestoreTestSpec::RtoTarget() const {
+  int64_t best = 0;
+  for (const Service* s : services) {
+    if (s->rto_seconds > 0 && (best == 0 || s->rto_seconds < best)) best = s->rto_seconds;
+  }
+  return best;
+}
+
 std::string DefaultCatalogPath(const std::string& flag) {
   if (!flag.empty()) return flag;
   if (const char* env = std::getenv("HORT_CONFIG"); env && *env) return env;

@@ -97,6 +97,41 @@ struct OffsiteSpec {
   int line = 0;
 };
 
+// A smoke command run in a restore test's scratch target.
+struct SmokeCommand {
+  std::string run;              // shell command, cwd = the scratch target
+  int64_t timeout_seconds = 300;
+  std::string output_contains;  // empty: only the exit code counts
+};
+
+struct ValidateSpec {
+  std::vector<std::string> expect;  // paths relative to the scratch target that must exist
+  uint64_t min_files = 0, min_bytes = 0;
+  std::vector<SmokeCommand> commands;
+};
+
+// One row of the strategy's test plan (`tests:`).
+struct RestoreTestSpec {
+  enum class Type { kFiles, kResources, kVolume, kDr } type = Type::kFiles;
+  std::string id;                        // e.g. BT-K8-01; also the scratch directory's name
+  std::vector<std::string> scope;        // service names or namespaces, as written
+  std::vector<const Service*> services;  // the scope resolved (file order)
+  std::vector<std::string> repositories; // dr: the repositories drilled (default: every one)
+  std::string every;                     // as written, e.g. 3mo
+  int64_t every_seconds = 0;
+  std::string responsible;
+  bool auto_run = false;
+  int64_t timeout_seconds = 7200;  // bounds the whole test and its alert silence
+  ValidateSpec validate;
+  int line = 0;
+
+  // The strictest RTO target among the scope's services (0: none set).
+  [[nodiscard]] int64_t RtoTarget() const;
+  // Only the files and dr types can run before the other layers exist.
+  [[nodiscard]] bool LayerAvailable() const { return type == Type::kFiles || type == Type::kDr; }
+};
+[[nodiscard]] const char* TestTypeName(RestoreTestSpec::Type t);
+
 struct ServeSpec {
   std::string listen = "127.0.0.1:9464";
   int max_jobs = 2;
@@ -127,6 +162,8 @@ struct Catalog {
   std::map<std::string, RepositorySpec> repositories;
   std::vector<Service> services;  // in file order
   std::vector<OffsiteSpec> offsite;
+  std::vector<RestoreTestSpec> tests;  // the test plan, in file order
+  std::string alertmanager_url;        // empty: restore tests silence nothing
   std::vector<JobSpec> jobs;      // derived; pointers into the members above
   std::vector<std::string> notes;  // e.g. reserved layers that do not run yet
 
@@ -136,6 +173,7 @@ struct Catalog {
 
   [[nodiscard]] const Service* FindService(const std::string& name) const;
   [[nodiscard]] const JobSpec* FindJob(const std::string& id) const;
+  [[nodiscard]] const RestoreTestSpec* FindTest(const std::string& id) const;
 };
 
 // Every problem found, each "file:line:col: key: message".

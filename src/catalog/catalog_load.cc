@@ -5,6 +5,7 @@
 #include <set>
 
 #include "catalog/catalog.h"
+#include "catalog/test_plan_load.h"
 #include "catalog/yaml_fields.h"
 
 namespace hort {
@@ -38,7 +39,7 @@ class Loader {
       return Finish(errors);
     }
     if (!f_.Mapping(root, "", {"version", "timezone", "state", "work_dir", "cache_dir", "serve", "defaults",
-                               "repositories", "services", "offsite"})) {
+                               "repositories", "services", "offsite", "tests", "alertmanager"})) {
       return Finish(errors);
     }
     if (auto v = f_.Integer(root, "", "version", 1, 1000); v && *v != 1) {
@@ -49,9 +50,9 @@ class Loader {
     if (defaults_) f_.Mapping(defaults_, "defaults", {"schedule", "repository", "keep", "verify", "hooks"});
     for (auto& [name, node] : f_.Entries(root["repositories"], "repositories")) Repository(name, node);
     if (c_->repositories.empty()) f_.Error(root, "repositories", "at least one repository is required");
-    std::set<std::string> namespaces_paths;
     for (auto& [name, node] : f_.Entries(root["services"], "services")) ServiceAt(name, node);
     for (auto& [name, node] : f_.Entries(root["offsite"], "offsite")) Offsite(name, node);
+    LoadTestPlan(f_, root, *c_);
     if (f_.errors().empty()) DeriveJobs();
     return Finish(errors);
   }

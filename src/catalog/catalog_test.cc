@@ -83,6 +83,13 @@ TEST(CatalogExample, HomelabLoads) {
   EXPECT_EQ(copy->source->name, "primary");
   EXPECT_EQ(copy->repository->name, "offsite");
   EXPECT_EQ(cat.jobs.size(), 5u + 2u + 1u);
+  // The strategy's four tests.
+  ASSERT_EQ(cat.tests.size(), 4u);
+  EXPECT_EQ(cat.FindTest("BT-K8-01")->services.at(0)->name, "overseerr");
+  EXPECT_EQ(cat.FindTest("BT-VL-01")->services.size(), 2u);
+  EXPECT_FALSE(cat.FindTest("BT-LH-01")->LayerAvailable());
+  EXPECT_EQ(cat.FindTest("BT-DR-01")->repositories.size(), 2u);
+  EXPECT_EQ(cat.alertmanager_url, "http://alertmanager.monitoring.svc:9093");
 }
 
 TEST_F(CatalogTest, RelativePathsResolveNextToTheCatalog) {
@@ -128,6 +135,49 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one("repositories: [1\n", ":2:1: end of sequence flow not found");
   one(replace("    rpo: 1d\n", "    rpo: 1d\n    volumes:\n      - pvc: x\n        schedule: \"@often\"\n        repository: main\n"),
       "services.app.volumes[0].schedule: invalid schedule");
+  // The test plan.
+  auto test = [&](const std::string& body) { return m + "tests:\n  T-1:\n" + body; };
+  one(test("    type: files\n    scope: nowhere\n    every: 3mo\n"), "tests.T-1.scope: no service or namespace named \"nowhere\"");
+  one(test("    type: backup\n    scope: app\n    every: 3mo\n"), "tests.T-1.type: expected files, resources, volume or dr");
+  one(test("    type: files\n    scope: app\n    every: often\n"), "tests.T-1.every: invalid duration");
+  one(test("    type: files\n    scope: app\n"), "tests.T-1.every: is required");
+  one(test("    type: files\n    every: 1mo\n"), "tests.T-1.scope: is required");
+  one(test("    type: files\n    scope: app\n    every: 1mo\n    repositories: [main]\n"), "only dr tests name repositories");
+  one(test("    type: dr\n    every: 1y\n    repositories: [nope]\n"), "tests.T-1.repositories: no repository named \"nope\"");
+  one(test("    type: files\n    scope: app\n    every: 1mo\n    validate: {expect: [/abs/path]}\n"), "paths are relative to the scratch target");
+  one(test("    type: files\n    scope: app\n    every: 1mo\n    validate: {commands: [{run: x, colour: red}]}\n"),
+      "tests.T-1.validate.commands[0].colour: unknown key");
+  one(m + "tests:\n  \"a:b\":\n    type: dr\n    every: 1y\n", "test ids may use letters");
+  one(m + "alertmanager: {url: am.local:9093}\n", "alertmanager.url: expected an http:// or https:// URL");
+}
+
+TEST_F(CatalogTest, TestPlanResolvesScopes) {
+  std::string text = std::string(kMinimal) +
+                     "  other:\n    namespace: media\n    classification: important\n    rpo: 1d\n    rto: 2h\n"
+                     "  third:\n    namespace: media\n    classification: best-effort\n    rpo: 1d\n    rto: 30m\n"
+                     "alertmanager: {url: http://127.0.0.1:9093/}\n"
+                     "tests:\n  BT-K8-01:\n    type: files\n    scope: app\n    every: 3mo\n    auto: true\n"
+                     "    validate: {expect: [app/srv/app], min_files: 2, commands: ['true', {run: 'sleep 1', timeout: 5s}]}\n"
+                     "  BT-VL-01: {type: resources, scope: media, every: 6mo, responsible: bob}\n"
+                     "  BT-DR-01: {type: dr, every: 1y}\n";
+  auto c = LoadCatalog(Write(text));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const Catalog& cat = **c;
+  EXPECT_EQ(cat.alertmanager_url, "http://127.0.0.1:9093");
+  ASSERT_EQ(cat.tests.size(), 3u);
+  const RestoreTestSpec* k8 = cat.FindTest("BT-K8-01");
+  ASSERT_NE(k8, nullptr);
+  EXPECT_EQ(k8->every_seconds, 90 * 86400);
+  EXPECT_TRUE(k8->auto_run);
+  ASSERT_EQ(k8->validate.commands.size(), 2u);
+  EXPECT_EQ(k8->validate.commands[1].timeout_seconds, 5);
+  EXPECT_EQ(k8->validate.min_files, 2u);
+  const RestoreTestSpec* vl = cat.FindTest("BT-VL-01");
+  ASSERT_EQ(vl->services.size(), 2u);  // the namespace's services
+  EXPECT_EQ(vl->RtoTarget(), 30 * 60);  // the strictest
+  EXPECT_FALSE(vl->LayerAvailable());
+  EXPECT_TRUE(cat.FindTest("BT-DR-01")->services.empty());
+  EXPECT_TRUE(cat.FindTest("BT-DR-01")->LayerAvailable());
 }
 
 TEST_F(CatalogTest, DefaultPathOrder) {

@@ -1,5 +1,8 @@
 #include "cli/catalog_cli.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +56,24 @@ std::string FormatRfc3339(double t) {
 
 double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_stop_signals{0};
+void OnStopSignal(int) {
+  if (g_stop_signals.fetch_add(1) >= 1) ::_exit(130);
+  g_stop.store(true);
+}
+}  // namespace
+
+const std::atomic<bool>& InstallStopFlag() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+  return g_stop;
 }
 
 // Jobs named by a job ID or a service name (all of its jobs).

@@ -3,6 +3,7 @@
 // the state opened, and times printed the same way.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@ namespace hort::cli {
 
 // Exit code of `hort status` when a critical service is late, failed or never backed up.
 inline constexpr int kExitNotCompliant = 4;
+// Exit code of `hort test run` and `hort dr` when the test ran and failed.
+inline constexpr int kExitTestFailed = 5;
 
 // Loads the catalog named by --config / HORT_CONFIG / ./hort.yaml. On error
 // prints every problem (file:line:col: key: message) to stderr.
@@ -25,6 +28,10 @@ inline constexpr int kExitNotCompliant = 4;
 // "2026-11-26T07:53:17+01:00"; "" for 0.
 [[nodiscard]] std::string FormatRfc3339(double unix_seconds);
 [[nodiscard]] double NowSeconds();
+
+// SIGTERM/SIGINT raise the returned flag (the caller finishes or cleans up);
+// a second signal exits at once with 130.
+[[nodiscard]] const std::atomic<bool>& InstallStopFlag();
 
 // Jobs named by a job ID, or every job of a service.
 [[nodiscard]] std::vector<const JobSpec*> SelectJobs(const Catalog& c, const std::string& name);

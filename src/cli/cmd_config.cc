@@ -22,6 +22,10 @@ Runner AddConfig(CLI::App& sub, GlobalOptions& g) {
       for (const JobSpec& job : cat.jobs) {
         j["jobs"].push_back({{"id", job.id}, {"schedule", job.schedule->effective()}});
       }
+      j["tests"] = nlohmann::json::array();
+      for (const RestoreTestSpec& t : cat.tests) {
+        j["tests"].push_back({{"id", t.id}, {"type", TestTypeName(t.type)}, {"every", t.every}, {"auto", t.auto_run}});
+      }
       std::printf("%s\n", j.dump().c_str());
       return kExitOk;
     }
@@ -31,6 +35,10 @@ Runner AddConfig(CLI::App& sub, GlobalOptions& g) {
     for (const JobSpec& j : cat.jobs) {
       std::printf("  %-40s %-20s next %s\n", j.id.c_str(), j.schedule->effective().c_str(),
                   FormatWhen(static_cast<double>(j.schedule->Next(static_cast<int64_t>(now)))).c_str());
+    }
+    for (const RestoreTestSpec& t : cat.tests) {
+      std::printf("  test %-35s %-20s every %s%s%s\n", t.id.c_str(), TestTypeName(t.type), t.every.c_str(),
+                  t.auto_run ? ", automatic" : "", t.LayerAvailable() ? "" : " (layer not available yet)");
     }
     for (const auto& n : cat.notes) std::printf("note: %s\n", n.c_str());
     return kExitOk;

@@ -16,16 +16,12 @@
 #include "metrics/http_server.h"
 #include "metrics/status_model.h"
 #include "scheduler/scheduler.h"
+#include "verify/restore_test.h"
+#include "verify/test_plan.h"
 
 namespace hort::cli {
 
 namespace {
-
-std::atomic<int> g_stop_signals{0};
-
-void OnStopSignal(int) {
-  if (g_stop_signals.fetch_add(1) >= 1) ::_exit(kExitInterrupted);
-}
 
 void Log(const std::string& line) {
   static std::mutex mu;
@@ -57,11 +53,7 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     const Catalog& cat = **c;
     auto state = OpenCatalogState(cat);
     if (!state.ok()) return Fail(state.status());
-    struct sigaction sa {};
-    sa.sa_handler = OnStopSignal;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGTERM, &sa, nullptr);
-    ::sigaction(SIGINT, &sa, nullptr);
+    const std::atomic<bool>& stop = InstallStopFlag();
 
     SystemClock clock;
     RequestCounters counters;
@@ -78,6 +70,19 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     });
     Status s = scheduler.Startup();
     if (!s.ok()) return Fail(s);
+    // Due `auto` restore tests, one at a time; a stop signal makes a running
+    // test clean up and record itself as interrupted.
+    AutoTestRunner tests(cat, **state, clock, [&](const RestoreTestSpec& t) {
+      Log("restore test " + t.id + ": started");
+      RestoreTestOptions opt;
+      opt.trigger = "auto";
+      opt.cancel = &stop;
+      opt.counters = &counters;
+      opt.log = Log;
+      auto r = RunRestoreTest(cat, t, **state, opt);
+      if (!r.ok()) Log("restore test " + t.id + ": " + r.status().message());
+      else Log("restore test " + t.id + (r->record.result == RunResult::kSuccess ? ": pass" : ": FAIL: " + r->record.findings));
+    });
 
     HttpServer http;
     std::mutex state_mu;
@@ -98,8 +103,9 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     Log("hort serve: " + std::to_string(cat.jobs.size()) + " jobs from " + cat.path + ", listening on " + addr);
     RefreshAllStats(cat, **state, counters);
     double next_stats = NowSeconds() + 900;
-    while (g_stop_signals.load() == 0) {
+    while (!stop.load()) {
       scheduler.Tick();
+      tests.Tick();
       if (NowSeconds() >= next_stats && scheduler.Running() == 0) {
         RefreshAllStats(cat, **state, counters);
         next_stats = NowSeconds() + 900;
@@ -109,6 +115,7 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     Log("stopping: waiting for " + std::to_string(scheduler.Running()) + " running jobs (signal again to abort)");
     scheduler.Stop();
     scheduler.WaitIdle();
+    tests.WaitIdle();
     http.Stop();
     Log("stopped");
     return kExitOk;

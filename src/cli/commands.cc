@@ -29,6 +29,10 @@ Runner AddRun(CLI::App&, GlobalOptions&);
 Runner AddStatus(CLI::App&, GlobalOptions&);
 Runner AddGuard(CLI::App&, GlobalOptions&);
 Runner AddMetrics(CLI::App&, GlobalOptions&);
+Runner AddTest(CLI::App&, GlobalOptions&);
+Runner AddProtocol(CLI::App&, GlobalOptions&);
+Runner AddReport(CLI::App&, GlobalOptions&);
+Runner AddDr(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -57,6 +61,10 @@ const std::vector<CommandSpec>& Commands() {
       {"status", "Show every service's backups against its RPO", AddStatus},
       {"guard", "Back up chosen services now, tagged pre-<topic>", AddGuard},
       {"metrics", "Print the Prometheus metrics, or write a textfile", AddMetrics},
+      {"test", "Run, list and show due restore tests of the catalog's test plan", AddTest},
+      {"protocol", "Print the restore-test protocol", AddProtocol},
+      {"report", "Print the per-service documentation and the test plan", AddReport},
+      {"dr", "Disaster-recovery drill: restore and verify every group of a repository", AddDr},
       {"version", "Print version information", AddVersion},
   };
   return kCommands;

@@ -55,8 +55,11 @@ struct CatalogRepository {
 };
 enum class JobLock { kNone, kShared, kExclusive };
 // Opens a catalog repository with its password source and options.
+// Restore tests pass use_cache=false: they prove the repository, not the
+// local cache of its trees.
 [[nodiscard]] Result<CatalogRepository> OpenCatalogRepository(const Catalog& catalog, const RepositorySpec& spec,
-                                                              JobLock lock, RequestCounters* counters);
+                                                              JobLock lock, RequestCounters* counters,
+                                                              bool use_cache = true);
 
 // Size, snapshot count and locks of a repository, for status and metrics.
 [[nodiscard]] Result<RepoStats> CollectRepoStats(Repository& repo, const std::string& name);

@@ -43,12 +43,12 @@ std::string CacheDir(const Catalog& catalog) {
 }  // namespace
 
 Result<CatalogRepository> OpenCatalogRepository(const Catalog& catalog, const RepositorySpec& spec, JobLock lock,
-                                                RequestCounters* counters) {
+                                                RequestCounters* counters, bool use_cache) {
   BackendOptions opts;
   opts.extended = spec.options;
   opts.cacert = spec.cacert;
   opts.insecure_tls = spec.insecure_tls;
-  opts.cache_dir = CacheDir(catalog);
+  if (use_cache) opts.cache_dir = CacheDir(catalog);
   if (counters) opts.metrics = counters->For(spec.name);
   auto annotate = [&](const Status& s) { return s.Annotate("repository " + spec.name); };
   auto backend = OpenBackend(spec.url, opts);

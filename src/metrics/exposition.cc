@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <map>
 #include <vector>
 
 #include "metrics/status_model.h"
+#include "verify/test_plan.h"
 
 namespace hort {
 namespace {
@@ -109,6 +111,42 @@ void BackupSamples(Families& f, const JobStatus& s, double now) {
   f.Add("hort_backup_running", "gauge", "1 while a run is in progress.", l, s.running ? 1 : 0);
 }
 
+// The strictest classification in a test's scope; a dr drill without a
+// scope covers everything, so it counts as critical.
+const char* TestClassification(const RestoreTestSpec& t) {
+  Classification best = t.services.empty() ? Classification::kCritical : Classification::kBestEffort;
+  for (const Service* s : t.services) best = std::min(best, s->classification);
+  return ClassificationName(best);
+}
+
+Status RestoreTestSamples(Families& f, const Catalog& c, StateStore& state, double now) {
+  HORT_ASSIGN_OR_RETURN(auto plan, BuildTestPlan(c, state, now));
+  for (const TestPlanEntry& e : plan) {
+    const RestoreTestSpec& t = *e.spec;
+    Labels l{{"test", t.id}, {"type", TestTypeName(t.type)}, {"responsible", t.responsible},
+             {"classification", TestClassification(t)}};
+    f.Add("hort_restore_test_last_success_timestamp_seconds", "gauge", "End of the last passed restore test (0: never).",
+          l, e.last_pass ? e.last_pass->ended : 0);
+    f.Add("hort_restore_test_last_run_timestamp_seconds", "gauge", "Start of the last finished restore test (0: never).",
+          l, e.last ? e.last->started : 0);
+    f.Add("hort_restore_test_last_status", "gauge", "Result of the last restore test: 1 pass, 0 fail, -1 never ran.", l,
+          e.last ? (e.last->result == RunResult::kSuccess ? 1 : 0) : -1);
+    f.Add("hort_restore_test_duration_seconds", "gauge",
+          "Measured restore time (prepare + restore) of the last restore test: the real RTO.", l,
+          e.last ? e.last->restore_seconds : 0);
+    f.Add("hort_restore_test_rto_seconds", "gauge", "The strictest RTO target in the test's scope (0: none).", l,
+          static_cast<double>(t.RtoTarget()));
+    f.Add("hort_restore_test_due", "gauge", "1 when the test is due (never passed, or its last pass is older than every).",
+          l, e.due ? 1 : 0);
+    f.Add("hort_restore_test_next_due_timestamp_seconds", "gauge", "When the test is (or was) due.", l, e.next_due);
+    f.Add("hort_restore_test_interval_seconds", "gauge", "The test plan's frequency.", l,
+          static_cast<double>(t.every_seconds));
+    f.Add("hort_restore_test_layer_available", "gauge", "0 when the test's layer does not exist in hort yet.", l,
+          t.LayerAvailable() ? 1 : 0);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::string> RenderMetrics(const ExpositionInput& in) {
@@ -143,6 +181,7 @@ Result<std::string> RenderMetrics(const ExpositionInput& in) {
             static_cast<double>(s.rpo_seconds));
     }
   }
+  HORT_RETURN_IF_ERROR(RestoreTestSamples(f, c, *in.state, in.now));
   for (const auto& [name, spec] : c.repositories) {
     Labels l{{"repository", name}, {"classification", ClassificationName(RepositoryClassification(c, name))}};
     auto it = stats.find(name);

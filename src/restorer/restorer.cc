@@ -71,6 +71,7 @@ class Restore {
         ScopedStageTimer t(&result_.stage_times, "fetch+decrypt+write");
         WriteContent();
       }
+      if (Cancelled()) return Status(Code::kCancelled, "restore interrupted");
       {
         ScopedStageTimer t(&result_.stage_times, "metadata");
         RestoreOthersAndMetadata();
@@ -269,7 +270,10 @@ class Restore {
     wg.Wait();
   }
 
+  bool Cancelled() const { return opt_.cancel && opt_.cancel->load(); }
+
   void RestorePack(const Id& pack, std::vector<PackBlob>& blobs) {
+    if (Cancelled()) return;
     std::sort(blobs.begin(), blobs.end(), [](const PackBlob& a, const PackBlob& b) { return a.offset < b.offset; });
     uint64_t begin = blobs.front().offset;
     uint64_t end = blobs.back().offset + blobs.back().length;

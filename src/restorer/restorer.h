@@ -2,6 +2,7 @@
 // parallel) → metadata → verify. Nothing is written outside the target.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct RestoreOptions {
   bool dry_run = false;
   int workers = 0;  // 0 = one per core, at least 2
   ProgressCounters* progress = nullptr;
+  // When set and it becomes true, remaining packs are skipped and the
+  // restore returns kCancelled (restore tests clean up after a SIGTERM).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 class RestoreObserver {

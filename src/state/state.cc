@@ -1,4 +1,5 @@
 #include "state/state.h"
+#include "state/sql.h"
 
 #include <signal.h>
 
@@ -7,6 +8,17 @@
 #include <fstream>
 
 namespace hort {
+
+bool ProcessIsLiveHort(int64_t pid) {
+  if (pid <= 0) return false;
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
+  // A recycled PID belongs to some other program: only a hort counts.
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name.find("hort") != std::string::npos;
+}
+
 namespace {
 
 constexpr const char* kSchema = R"(
@@ -20,52 +32,18 @@ CREATE TABLE IF NOT EXISTS runs(
   pid INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS runs_by_job ON runs(job, started);
 CREATE TABLE IF NOT EXISTS jobs(job TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS restore_tests(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  test TEXT NOT NULL, type TEXT NOT NULL, trigger TEXT NOT NULL, responsible TEXT,
+  started REAL NOT NULL, ended REAL NOT NULL DEFAULT 0, result TEXT NOT NULL,
+  restore_seconds REAL NOT NULL DEFAULT 0, rto_target INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0, files INTEGER NOT NULL DEFAULT 0,
+  snapshots TEXT, findings TEXT, pid INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS restore_tests_by_test ON restore_tests(test, started);
 CREATE TABLE IF NOT EXISTS repo_stats(
   repository TEXT PRIMARY KEY, updated INTEGER NOT NULL, size_bytes INTEGER NOT NULL,
   snapshots INTEGER NOT NULL, locks INTEGER NOT NULL, oldest_lock_age REAL NOT NULL);
 )";
-
-// One prepared statement, finalized on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const std::string& sql) { rc_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &s_, nullptr); }
-  ~Stmt() { sqlite3_finalize(s_); }
-  [[nodiscard]] bool ok() const { return rc_ == SQLITE_OK; }
-  void Bind(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.c_str(), -1, SQLITE_TRANSIENT); }
-  void Bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
-  void Bind(int i, double v) { sqlite3_bind_double(s_, i, v); }
-  int Step() { return sqlite3_step(s_); }
-  std::string Text(int c) {
-    auto* p = sqlite3_column_text(s_, c);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  int64_t Int(int c) { return sqlite3_column_int64(s_, c); }
-  double Real(int c) { return sqlite3_column_double(s_, c); }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-  int rc_;
-};
-
-Status DbError(sqlite3* db, const std::string& what) {
-  return Status(Code::kIo, "state database: " + what + ": " + sqlite3_errmsg(db));
-}
-
-RunResult ParseResult(const std::string& s) {
-  if (s == "success") return RunResult::kSuccess;
-  if (s == "failed") return RunResult::kFailed;
-  return RunResult::kRunning;
-}
-
-bool ProcessAlive(int64_t pid) {
-  if (pid <= 0) return false;
-  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
-  // A recycled PID belongs to some other program: only a hort counts.
-  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-  std::string name;
-  std::getline(comm, name);
-  return name.find("hort") != std::string::npos;
-}
 
 constexpr const char* kColumns =
     "id, job, kind, service, layer, repository, trigger, scheduled_for, started, ended, result, snapshot_id, "
@@ -167,7 +145,7 @@ Result<std::vector<RunRecord>> StateStore::Query(const std::string& where, const
     r.scheduled_for = s.Int(7);
     r.started = s.Real(8);
     r.ended = s.Real(9);
-    r.result = ParseResult(s.Text(10));
+    r.result = ParseRunResult(s.Text(10));
     r.snapshot_id = s.Text(11);
     r.bytes_added = static_cast<uint64_t>(s.Int(12));
     r.files = static_cast<uint64_t>(s.Int(13));
@@ -221,13 +199,14 @@ Result<std::vector<RunRecord>> StateStore::RecoverInterrupted(double now) {
   HORT_ASSIGN_OR_RETURN(auto running, Query("WHERE result='running'", {}, "ORDER BY id"));
   std::vector<RunRecord> out;
   for (RunRecord& r : running) {
-    if (ProcessAlive(r.pid)) continue;
+    if (ProcessIsLiveHort(r.pid)) continue;
     r.result = RunResult::kFailed;
     r.ended = now;
     r.error = "interrupted: the hort process (pid " + std::to_string(r.pid) + ") ended during the run";
     HORT_RETURN_IF_ERROR(FinishRun(r));
     out.push_back(r);
   }
+  HORT_RETURN_IF_ERROR(RecoverInterruptedTests(now));
   return out;
 }
 

@@ -35,6 +35,22 @@ struct RunRecord {
   int64_t pid = 0;
 };
 
+// One performed restore test: a row of the strategy's protocol.
+struct TestRecord {
+  int64_t id = 0;
+  std::string test, type, trigger, responsible;  // trigger: manual, auto
+  double started = 0, ended = 0;
+  RunResult result = RunResult::kRunning;
+  double restore_seconds = 0;     // measured: prepare + restore, the real RTO
+  int64_t rto_target_seconds = 0; // the strictest RTO of the scope (0: none)
+  uint64_t bytes = 0, files = 0;  // restored
+  std::string snapshots;          // "<repo>:<short id> <host>:<paths>", one per line
+  std::string findings;           // one per line; why it failed, or notes
+  int64_t pid = 0;
+
+  [[nodiscard]] double Throughput() const { return restore_seconds > 0 ? bytes / restore_seconds : 0; }
+};
+
 struct RepoStats {
   std::string repository;
   int64_t updated = 0;
@@ -60,9 +76,17 @@ class StateStore {
   // When the job was first seen (now, the first time this is asked).
   [[nodiscard]] Result<int64_t> FirstSeen(const std::string& job, int64_t now);
 
-  // Runs still marked running whose process is gone (a killed daemon or
-  // `hort run`) become failed with an "interrupted" error; returns them.
+  // Runs (and restore tests) still marked running whose process is gone (a
+  // killed daemon or `hort run`) become failed with an "interrupted" error;
+  // returns the runs.
   [[nodiscard]] Result<std::vector<RunRecord>> RecoverInterrupted(double now);
+
+  [[nodiscard]] Result<int64_t> BeginTest(const TestRecord& test);
+  [[nodiscard]] Status FinishTest(const TestRecord& test);  // by test.id
+  // Newest first; empty test = all tests; finished ones only unless `running`.
+  [[nodiscard]] Result<std::vector<TestRecord>> Tests(const std::string& test, double since, int limit);
+  [[nodiscard]] Result<std::optional<TestRecord>> LastTest(const std::string& test);
+  [[nodiscard]] Result<std::optional<TestRecord>> LastTestPass(const std::string& test);
 
   [[nodiscard]] Status PutRepoStats(const RepoStats& stats);
   [[nodiscard]] Result<std::map<std::string, RepoStats>> AllRepoStats();
@@ -70,6 +94,9 @@ class StateStore {
  private:
   explicit StateStore(sqlite3* db) : db_(db) {}
   [[nodiscard]] Status Exec(const std::string& sql);
+  [[nodiscard]] Status RecoverInterruptedTests(double now);
+  [[nodiscard]] Result<std::vector<TestRecord>> QueryTests(const std::string& where, const std::vector<std::string>& args,
+                                                           const std::string& tail);
   [[nodiscard]] Result<std::vector<RunRecord>> Query(const std::string& where, const std::vector<std::string>& args,
                                                      const std::string& tail);
 

@@ -12,7 +12,8 @@
 namespace hort {
 
 Result<CommandResult> RunShellCommand(const std::string& command, const std::string& cwd,
-                                      const std::map<std::string, std::string>& env, int64_t timeout_seconds) {
+                                      const std::map<std::string, std::string>& env, int64_t timeout_seconds,
+                                      const std::atomic<bool>* cancel) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoStatus("pipe", errno);
   auto start = std::chrono::steady_clock::now();
@@ -40,13 +41,15 @@ Result<CommandResult> RunShellCommand(const std::string& command, const std::str
   char buf[8192];
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      r.timed_out = true;
+    bool cancelled = cancel && cancel->load();
+    if (left.count() <= 0 || cancelled) {
+      r.timed_out = !cancelled;
+      r.cancelled = cancelled;
       ::kill(-pid, SIGKILL);
       break;
     }
     pollfd p{fds[0], POLLIN, 0};
-    int n = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    int n = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 200)));
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;
     ssize_t got = ::read(fds[0], buf, sizeof(buf));
@@ -59,7 +62,7 @@ Result<CommandResult> RunShellCommand(const std::string& command, const std::str
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!r.timed_out && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (!r.timed_out && !r.cancelled && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

@@ -1,0 +1,85 @@
+// hort protocol: the strategy's restore-test protocol table, filled from the
+// state (Datum | Test-ID | Ergebnis | Issues / Follow-ups | Owner).
+#include <cstdio>
+#include <ctime>
+
+#include "cli/catalog_cli.h"
+#include "cli/command.h"
+#include "cli/table.h"
+#include "cli/test_views.h"
+#include "schedule/duration.h"
+
+namespace hort::cli {
+namespace {
+
+struct ProtocolFlags {
+  bool markdown = false;
+  std::string since, lang = "de", test;
+};
+
+struct Words {
+  const char *date, *id, *result, *issues, *owner, *pass, *fail, *restore, *rto, *files, *none;
+};
+constexpr Words kGerman{"Datum", "Test-ID", "Ergebnis", "Issues / Follow-ups", "Owner", "bestanden",
+                        "fehlgeschlagen", "Wiederherstellung", "RTO", "Dateien", "keine"};
+constexpr Words kEnglish{"Date", "Test ID", "Result", "Issues / Follow-ups", "Owner", "pass",
+                         "fail", "restore", "RTO", "files", "none"};
+
+// "2026-01-01" (local midnight) or a duration back from now ("90d").
+Result<double> ParseSince(const std::string& text, double now) {
+  if (text.empty()) return 0.0;
+  struct tm tm {};
+  const char* end = strptime(text.c_str(), "%Y-%m-%d", &tm);
+  if (end && *end == '\0') {
+    tm.tm_isdst = -1;
+    return static_cast<double>(std::mktime(&tm));
+  }
+  auto d = ParseDurationSeconds(text);
+  if (!d.ok()) return Status(Code::kInvalidArgument, "--since: expected a date like 2026-01-01 or a duration like 90d, got \"" + text + "\"");
+  return now - static_cast<double>(*d);
+}
+
+std::string ResultCell(const TestRecord& r, const Words& w) {
+  std::string out = r.result == RunResult::kSuccess ? w.pass : w.fail;
+  out += " (" + std::string(w.restore) + " " + FormatSeconds(r.restore_seconds);
+  if (r.rto_target_seconds) out += " / " + std::string(w.rto) + " " + FormatDuration(r.rto_target_seconds);
+  out += ", " + FormatBytes(r.bytes) + ", " + std::to_string(r.files) + " " + w.files + ", " + FormatRate(r.Throughput()) + ")";
+  return out;
+}
+
+}  // namespace
+
+Runner AddProtocol(CLI::App& sub, GlobalOptions& g) {
+  auto f = std::make_shared<ProtocolFlags>();
+  sub.add_flag("--markdown", f->markdown, "print a Markdown table");
+  sub.add_option("--since", f->since, "only tests since a date (2026-01-01) or a duration back from now (90d)");
+  sub.add_option("--lang", f->lang, "headings and words: de (the strategy's) or en")->check(CLI::IsMember({"de", "en"}));
+  sub.add_option("--test", f->test, "only this test ID");
+  return [f, &g] {
+    auto c = LoadCatalogForCli(g.config);
+    if (!c.ok()) return Fail(c.status());
+    auto state = OpenCatalogState(**c);
+    if (!state.ok()) return Fail(state.status());
+    auto since = ParseSince(f->since, NowSeconds());
+    if (!since.ok()) return Fail(since.status());
+    auto rows = (*state)->Tests(f->test, *since, 100000);
+    if (!rows.ok()) return Fail(rows.status());
+    std::reverse(rows->begin(), rows->end());  // a protocol reads oldest first
+    if (g.json) {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& r : *rows) j.push_back(TestRecordJson(r));
+      std::printf("%s\n", j.dump().c_str());
+      return kExitOk;
+    }
+    const Words& w = f->lang == "en" ? kEnglish : kGerman;
+    Table t({w.date, w.id, w.result, w.issues, w.owner});
+    for (const auto& r : *rows) {
+      std::string issues = JoinLines(r.findings, "; ");
+      t.Row({FormatWhen(r.started), r.test, ResultCell(r, w), issues.empty() ? w.none : issues, r.responsible});
+    }
+    std::printf("%s", t.Render(f->markdown).c_str());
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli

@@ -1,0 +1,113 @@
+// hort report: the documentation the strategy requires per service
+// (classification, storage, RPO/RTO, last backup per layer, last restore
+// test, compliance) and the test plan — rendered from live state.
+#include <cstdio>
+
+#include "cli/catalog_cli.h"
+#include "cli/command.h"
+#include "cli/table.h"
+#include "cli/test_views.h"
+#include "metrics/status_model.h"
+#include "schedule/duration.h"
+
+namespace hort::cli {
+namespace {
+
+struct ServiceRow {
+  std::string last_backup, resources, volumes, last_test, compliance;
+  std::vector<std::string> problems;
+};
+
+bool Covers(const RestoreTestSpec& t, const Service& s) {
+  if (t.type == RestoreTestSpec::Type::kDr && t.services.empty()) return true;  // a drill covers everything
+  for (const Service* x : t.services) {
+    if (x == &s) return true;
+  }
+  return false;
+}
+
+ServiceRow Describe(const Service& s, const StatusReport& status, const std::vector<TestPlanEntry>& plan) {
+  ServiceRow row;
+  double newest = 0;
+  for (const JobStatus& j : status.jobs) {
+    if (j.service != s.name) continue;
+    if (j.last_success && j.last_success->ended > newest) newest = j.last_success->ended;
+    if (j.health != Health::kOk) row.problems.push_back("backup " + j.entry + " " + HealthName(j.health));
+  }
+  row.last_backup = s.files.empty() ? "-" : newest > 0 ? FormatWhen(newest) : "never";
+  row.resources = s.resources.empty() ? "-" : "layer not available yet";
+  row.volumes = s.volumes.empty() ? "-" : "layer not available yet";
+  const TestRecord* last = nullptr;
+  bool planned = false;
+  for (const TestPlanEntry& e : plan) {
+    if (!Covers(*e.spec, s)) continue;
+    planned = true;
+    if (e.due) row.problems.push_back("restore test " + e.spec->id + " overdue");
+    if (e.last && e.last->result == RunResult::kFailed) row.problems.push_back("restore test " + e.spec->id + " failed");
+    if (e.last && (!last || e.last->started > last->started)) last = &*e.last;
+  }
+  if (!planned) row.problems.push_back("no restore test planned");
+  row.last_test = last ? FormatWhen(last->started) + " " + last->test + " " +
+                             (last->result == RunResult::kSuccess ? "pass" : "FAIL") +
+                             (last->responsible.empty() ? "" : " (" + last->responsible + ")")
+                       : "never";
+  row.compliance = row.problems.empty() ? "compliant" : "";
+  for (const auto& p : row.problems) row.compliance += (row.compliance.empty() ? "" : "; ") + p;
+  return row;
+}
+
+}  // namespace
+
+Runner AddReport(CLI::App& sub, GlobalOptions& g) {
+  auto markdown = std::make_shared<bool>(false);
+  sub.add_flag("--markdown", *markdown, "print Markdown (to replace the strategy document's hand-kept tables)");
+  return [markdown, &g] {
+    auto c = LoadCatalogForCli(g.config);
+    if (!c.ok()) return Fail(c.status());
+    const Catalog& cat = **c;
+    auto state = OpenCatalogState(cat);
+    if (!state.ok()) return Fail(state.status());
+    double now = NowSeconds();
+    auto status = BuildStatus(cat, **state, now);
+    if (!status.ok()) return Fail(status.status());
+    auto plan = BuildTestPlan(cat, **state, now);
+    if (!plan.ok()) return Fail(plan.status());
+
+    Table services({"Service", "Namespace", "Classification", "Storage", "RPO", "RTO", "Last backup (files)",
+                    "Resources", "Volumes", "Last restore test", "Compliance"});
+    nlohmann::json js = nlohmann::json::array();
+    for (const Service& s : cat.services) {
+      ServiceRow r = Describe(s, *status, *plan);
+      services.Row({s.name, s.ns, ClassificationName(s.classification), s.storage, FormatDuration(s.rpo_seconds),
+                    s.rto_seconds ? FormatDuration(s.rto_seconds) : "-", r.last_backup, r.resources, r.volumes,
+                    r.last_test, r.compliance});
+      js.push_back({{"service", s.name}, {"namespace", s.ns}, {"classification", ClassificationName(s.classification)},
+                    {"storage", s.storage}, {"owner", s.owner}, {"rpo_seconds", s.rpo_seconds},
+                    {"rto_seconds", s.rto_seconds}, {"last_backup", r.last_backup}, {"resources", r.resources},
+                    {"volumes", r.volumes}, {"last_restore_test", r.last_test}, {"compliant", r.problems.empty()},
+                    {"problems", r.problems}});
+    }
+    Table tests({"ID", "Type", "Scope", "Frequency", "Responsible", "Last run", "Next due"});
+    nlohmann::json jt = nlohmann::json::array();
+    for (const TestPlanEntry& e : *plan) {
+      const RestoreTestSpec& t = *e.spec;
+      std::string last = !t.LayerAvailable() ? "layer not available yet"
+                         : e.last ? FormatWhen(e.last->started) + " " +
+                                        (e.last->result == RunResult::kSuccess ? "pass" : "FAIL")
+                                  : "never";
+      tests.Row({t.id, TestTypeName(t.type), ScopeText(t), t.every, t.responsible, last,
+                 FormatWhen(e.next_due) + (e.due ? " (overdue)" : "")});
+      jt.push_back(TestPlanJson(e));
+    }
+    if (g.json) {
+      std::printf("%s\n", nlohmann::json({{"generated", FormatRfc3339(now)}, {"services", js}, {"tests", jt}}).dump().c_str());
+      return kExitOk;
+    }
+    const char* h = *markdown ? "## " : "";
+    std::printf("%sServices (hort report, %s)\n\n%s\n", h, FormatWhen(now).c_str(), services.Render(*markdown).c_str());
+    std::printf("%sRestore test plan\n\n%s", h, tests.Render(*markdown).c_str());
+    return kExitOk;
+  };
+}
+
+}  // namespace hort::cli

@@ -1,0 +1,24 @@
+// JSON and text views of restore tests shared by `test`, `protocol`,
+// `report` and `dr` (docs/json.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "verify/drill.h"
+#include "verify/restore_test.h"
+#include "verify/test_plan.h"
+
+namespace hort::cli {
+
+[[nodiscard]] nlohmann::json TestRecordJson(const TestRecord& r);
+[[nodiscard]] nlohmann::json TestReportJson(const RestoreTestReport& r);
+[[nodiscard]] nlohmann::json TestPlanJson(const TestPlanEntry& e);
+[[nodiscard]] nlohmann::json UnitJson(const RestoreUnit& u);
+// "productivity, media" or "all repositories" for a dr test without a scope.
+[[nodiscard]] std::string ScopeText(const RestoreTestSpec& s);
+// Findings one per line → "a; b".
+[[nodiscard]] std::string JoinLines(const std::string& lines, const std::string& sep);
+
+}  // namespace hort::cli

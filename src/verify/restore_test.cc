@@ -1,0 +1,368 @@
+// The restore-test procedure, top-down: prepare → restore → validate →
+// clean up → record, a timer per stage. Whatever happens after the row is
+// begun — a failed stage, a timeout, SIGTERM — the scratch target is removed,
+// the silence expired and the row finished.
+#include "verify/restore_test.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "schedule/duration.h"
+#include "util/subprocess.h"
+#include "verify/drill.h"
+#include "verify/silence.h"
+
+namespace hort {
+namespace {
+
+namespace fs = std::filesystem;
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::string OneLine(std::string s, size_t max = 300) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  if (s.size() > max) s = "…" + s.substr(s.size() - max);
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  return s;
+}
+
+// Sets `stop` when the caller's cancel flag rises or the time is up.
+class Watchdog {
+ public:
+  Watchdog(const std::atomic<bool>* external, int64_t timeout_seconds, std::atomic<bool>* stop)
+      : thread_([this, external, timeout_seconds, stop] {
+          auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+          std::unique_lock<std::mutex> lock(mu_);
+          while (!done_) {
+            if (external && external->load()) {
+              reason_ = "interrupted by a signal";
+            } else if (std::chrono::steady_clock::now() >= deadline) {
+              reason_ = "exceeded its timeout of " + FormatDuration(timeout_seconds);
+            }
+            if (!reason_.empty()) {
+              stop->store(true);
+              return;
+            }
+            cv_.wait_for(lock, std::chrono::milliseconds(100));
+          }
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  std::string Reason() {
+    std::lock_guard<std::mutex> g(mu_);
+    return reason_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::string reason_;
+  std::thread thread_;  // last: starts after the members above exist
+};
+
+class Procedure {
+ public:
+  Procedure(const Catalog& c, const RestoreTestSpec& spec, StateStore& state, const RestoreTestOptions& opt)
+      : c_(c), spec_(spec), state_(state), opt_(opt) {}
+
+  Result<RestoreTestReport> Run() {
+    if (!spec_.LayerAvailable()) {
+      return Status(Code::kUnsupported, "test " + spec_.id + ": the " + TestTypeName(spec_.type) +
+                                            " layer is not available yet; nothing was restored and nothing recorded");
+    }
+    TestRecord& rec = report_.record;
+    rec.test = spec_.id;
+    rec.type = TestTypeName(spec_.type);
+    rec.trigger = opt_.trigger;
+    rec.responsible = spec_.responsible;
+    rec.started = NowSeconds();
+    rec.rto_target_seconds = spec_.RtoTarget();
+    rec.pid = ::getpid();
+    HORT_ASSIGN_OR_RETURN(rec.id, state_.BeginTest(rec));
+    report_.scratch = ScratchTarget(c_, spec_);
+    {
+      Watchdog watchdog(opt_.cancel, spec_.timeout_seconds, &stop_);
+      auto start = std::chrono::steady_clock::now();
+      Status s = Stage("prepare", [&] { return Prepare(); });
+      if (s.ok()) s = Stage("restore", [&] { return Restore(); });
+      rec.restore_seconds = Since(start);
+      if (s.ok()) s = Stage("validate", [&] { return Validate(); });
+      if (!s.ok()) Failure(s.message());
+      if (stop_.load()) Failure("the test " + watchdog.Reason() + "; the restore is incomplete");
+      (void)Stage("clean up", [&] { return CleanUp(); });
+    }
+    rec.ended = NowSeconds();
+    rec.result = failures_.empty() ? RunResult::kSuccess : RunResult::kFailed;
+    std::string findings;
+    for (const auto& f : failures_) findings += f + "\n";
+    for (const auto& n : notes_) findings += "note: " + n + "\n";
+    if (!findings.empty()) findings.pop_back();
+    rec.findings = findings;
+    for (const RestoreUnit& u : report_.units) {
+      rec.bytes += u.bytes;
+      rec.files += u.files;
+      rec.snapshots += (rec.snapshots.empty() ? "" : "\n") + u.Describe();
+    }
+    HORT_RETURN_IF_ERROR(state_.FinishTest(rec));
+    return std::move(report_);
+  }
+
+ private:
+  static double NowSeconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+  void Log(const std::string& line) {
+    if (opt_.log) opt_.log(spec_.id + ": " + line);
+  }
+  void Failure(const std::string& line) { failures_.push_back(OneLine(line, 400)); }
+  Status Stage(const char* name, const std::function<Status()>& fn) {
+    ScopedStageTimer t(&report_.stage_times, name);
+    Log(name);
+    return fn();
+  }
+
+  Status Prepare() {
+    std::error_code ec;
+    if (fs::exists(report_.scratch, ec)) {
+      fs::remove_all(report_.scratch, ec);
+      notes_.push_back("removed a scratch target left by an earlier run");
+    }
+    fs::create_directories(report_.scratch, ec);
+    if (ec) return Status(Code::kIo, "cannot create the scratch target " + report_.scratch + ": " + ec.message());
+    HORT_RETURN_IF_ERROR(spec_.type == RestoreTestSpec::Type::kDr ? ResolveDrill() : ResolveFiles());
+    Silence();
+    return Status::Ok();
+  }
+
+  Result<Repository*> Open(const std::string& name) {
+    auto it = repos_.find(name);
+    if (it != repos_.end()) return it->second.repo.get();
+    HORT_ASSIGN_OR_RETURN(CatalogRepository r, OpenCatalogRepository(c_, c_.repositories.at(name), JobLock::kShared,
+                                                                     opt_.counters, /*use_cache=*/false));
+    HORT_RETURN_IF_ERROR(r.repo->LoadIndex().Annotate("repository " + name));
+    Repository* repo = r.repo.get();
+    repos_.emplace(name, std::move(r));
+    return repo;
+  }
+
+  // Each files entry of each service in scope → its latest snapshot (or the
+  // one given with --snapshot), restored below <scratch>/<service>.
+  Status ResolveFiles() {
+    std::map<std::string, std::vector<Snapshot>> snapshots;  // per repository
+    std::vector<std::pair<std::string, Snapshot>> given;     // (repository, snapshot)
+    std::set<std::string> names;
+    for (const Service* s : spec_.services) {
+      for (const FilesEntry& e : s->files) names.insert(e.repository);
+    }
+    for (const auto& name : names) {
+      HORT_ASSIGN_OR_RETURN(Repository * repo, Open(name));
+      HORT_ASSIGN_OR_RETURN(snapshots[name], repo->LoadSnapshots());
+    }
+    for (const auto& ref : opt_.snapshots) {
+      bool found = false;
+      for (const auto& name : names) {
+        auto snap = repos_.at(name).repo->FindSnapshot(ref);
+        if (snap.ok()) {
+          given.emplace_back(name, *snap);
+          found = true;
+          break;
+        }
+      }
+      if (!found) return Status(Code::kNotFound, "snapshot " + ref + " is not in the repositories of the test's scope");
+    }
+    std::vector<bool> used(given.size(), false);
+    for (const Service* s : spec_.services) {
+      for (const FilesEntry& e : s->files) {
+        auto paths = e.SnapshotPaths(s->ns);
+        std::sort(paths.begin(), paths.end());
+        auto matches = [&](const Snapshot& snap) {
+          auto p = snap.paths;
+          std::sort(p.begin(), p.end());
+          return snap.hostname == s->ns && p == paths;
+        };
+        const Snapshot* pick = nullptr;
+        for (size_t i = 0; i < given.size(); ++i) {
+          if (given[i].first == e.repository && matches(given[i].second)) pick = &given[i].second, used[i] = true;
+        }
+        bool explicit_pick = pick != nullptr;
+        for (const Snapshot& snap : snapshots[e.repository]) {
+          if (!pick && matches(snap)) pick = &snap;
+          else if (matches(snap) && !explicit_pick && pick->time < snap.time) pick = &snap;
+        }
+        std::string label = s->name + "/files/" + e.name;
+        if (!pick) return Status(Code::kNotFound, label + ": no snapshot in repository " + e.repository);
+        RestoreUnit u;
+        u.repository = e.repository;
+        u.repo = repos_.at(e.repository).repo.get();
+        u.snapshot = *pick;
+        u.label = label;
+        u.target = report_.scratch + "/" + s->name;
+        u.classification_rank = static_cast<int>(s->classification);
+        report_.units.push_back(std::move(u));
+      }
+    }
+    for (size_t i = 0; i < given.size(); ++i) {
+      if (!used[i]) return Status(Code::kInvalidArgument, "snapshot " + given[i].second.id.Short() +
+                                                              " does not belong to any files entry of the test's scope");
+    }
+    return Status::Ok();
+  }
+  // Every host/paths group of the drilled repositories, latest snapshot each.
+  Status ResolveDrill() {
+    std::vector<std::string> names = spec_.repositories;
+    if (names.empty()) {
+      for (const auto& [name, r] : c_.repositories) names.push_back(name);
+    }
+    for (const auto& name : names) {
+      HORT_ASSIGN_OR_RETURN(Repository * repo, Open(name));
+      HORT_ASSIGN_OR_RETURN(auto units, LatestOfEveryGroup(*repo, name, report_.scratch + "/" + name));
+      for (auto& u : units) report_.units.push_back(std::move(u));
+    }
+    OrderByClassification(report_.units, &c_);
+    if (report_.units.empty()) return Status(Code::kNotFound, "the repositories hold no snapshots");
+    return Status::Ok();
+  }
+
+  // The scope's alerts are silenced while the test runs (never longer than
+  // its timeout, so a killed test's silence ends by itself).
+  void Silence() {
+    if (c_.alertmanager_url.empty()) return;
+    std::vector<std::string> names;
+    for (const Service* s : spec_.services) names.push_back(s->name);
+    if (names.empty()) {
+      for (const Service& s : c_.services) names.push_back(s.name);
+    }
+    if (names.empty()) return;
+    am_ = std::make_unique<AlertmanagerClient>(c_.alertmanager_url);
+    auto id = am_->CreateSilence({{"service", ExactAlternation(names), true}}, static_cast<double>(spec_.timeout_seconds),
+                                 "hort restore test " + spec_.id + " (" + TestTypeName(spec_.type) + ")");
+    if (!id.ok()) {
+      notes_.push_back("alerts were not silenced: " + id.status().message());
+      return;
+    }
+    report_.silence_id = *id;
+    Log("silenced alerts of " + ExactAlternation(names) + " (silence " + *id + ")");
+  }
+
+  Status Restore() {
+    double wall = RestoreUnits(report_.units, 2, &stop_);
+    Log("restored " + std::to_string(report_.units.size()) + " snapshots in " + std::to_string(wall) + " s");
+    return Status::Ok();
+  }
+
+  Status Validate() {
+    report_.validate_seconds = ValidateUnits(report_.units, &stop_);
+    uint64_t files = 0, bytes = 0;
+    for (const RestoreUnit& u : report_.units) {
+      files += u.files;
+      bytes += u.bytes;
+      if (u.restored && u.valid) continue;
+      std::string why = u.problems.empty() ? "restore incomplete" : u.problems.front();
+      if (u.problem_count > 1) why += " (and " + std::to_string(u.problem_count - 1) + " more problems)";
+      Failure(u.label + " (" + u.Describe() + "): " + why);
+    }
+    for (const auto& p : spec_.validate.expect) {
+      struct stat st;
+      if (::lstat((report_.scratch + "/" + p).c_str(), &st) != 0) Failure("expected path " + p + " is not in the restored data");
+    }
+    if (files < spec_.validate.min_files) {
+      Failure("restored " + std::to_string(files) + " files, fewer than min_files " + std::to_string(spec_.validate.min_files));
+    }
+    if (bytes < spec_.validate.min_bytes) {
+      Failure("restored " + std::to_string(bytes) + " bytes, fewer than min_bytes " + std::to_string(spec_.validate.min_bytes));
+    }
+    SmokeCommands();
+    int64_t rto = spec_.RtoTarget();
+    if (rto > 0 && report_.record.restore_seconds > static_cast<double>(rto)) {
+      Failure("the restore took " + FormatDuration(static_cast<int64_t>(report_.record.restore_seconds)) +
+              ", longer than the RTO target " + FormatDuration(rto));
+    }
+    return Status::Ok();
+  }
+
+  void SmokeCommands() {
+    std::map<std::string, std::string> env{{"HORT_TEST_ID", spec_.id}, {"HORT_RESTORE_DIR", report_.scratch}};
+    for (const SmokeCommand& cmd : spec_.validate.commands) {
+      if (stop_.load()) return;
+      SmokeResult r;
+      r.run = cmd.run;
+      auto res = RunShellCommand(cmd.run, report_.scratch, env, cmd.timeout_seconds, &stop_);
+      if (!res.ok()) {
+        Failure("command \"" + cmd.run + "\" could not run: " + res.status().message());
+        continue;
+      }
+      r.exit_code = res->exit_code;
+      r.timed_out = res->timed_out;
+      r.seconds = res->seconds;
+      r.output = res->output.size() > 4096 ? res->output.substr(res->output.size() - 4096) : res->output;
+      bool contains = cmd.output_contains.empty() || res->output.find(cmd.output_contains) != std::string::npos;
+      r.ok = !res->timed_out && !res->cancelled && res->exit_code == 0 && contains;
+      Log("command " + std::string(r.ok ? "ok" : "FAILED") + ": " + cmd.run);
+      if (!r.ok && !res->cancelled) {
+        std::string why = res->timed_out ? "timed out after " + FormatDuration(cmd.timeout_seconds)
+                          : res->exit_code != 0 ? "exited with " + std::to_string(res->exit_code)
+                                                : "output lacks \"" + cmd.output_contains + "\"";
+        Failure("command \"" + cmd.run + "\" " + why + (r.output.empty() ? "" : ": " + OneLine(r.output, 200)));
+      }
+      report_.commands.push_back(std::move(r));
+    }
+  }
+
+  Status CleanUp() {
+    repos_.clear();  // releases the shared locks
+    if (!opt_.keep) {
+      std::error_code ec;
+      fs::remove_all(report_.scratch, ec);
+      if (ec) Failure("could not remove the scratch target " + report_.scratch + ": " + ec.message());
+    } else {
+      notes_.push_back("scratch target kept at " + report_.scratch);
+    }
+    if (am_ && !report_.silence_id.empty()) {
+      Status s = am_->ExpireSilence(report_.silence_id);
+      if (!s.ok()) notes_.push_back("the silence was not expired (it ends by itself): " + s.message());
+      else Log("silence " + report_.silence_id + " expired");
+    }
+    return Status::Ok();
+  }
+
+  const Catalog& c_;
+  const RestoreTestSpec& spec_;
+  StateStore& state_;
+  const RestoreTestOptions& opt_;
+  RestoreTestReport report_;
+  std::map<std::string, CatalogRepository> repos_;
+  std::unique_ptr<AlertmanagerClient> am_;
+  std::atomic<bool> stop_{false};
+  std::vector<std::string> failures_, notes_;
+};
+
+}  // namespace
+
+std::string ScratchTarget(const Catalog& catalog, const RestoreTestSpec& spec) {
+  return catalog.work_dir + "/" + spec.id + "-restore-test";
+}
+
+Result<RestoreTestReport> RunRestoreTest(const Catalog& catalog, const RestoreTestSpec& spec, StateStore& state,
+                                         const RestoreTestOptions& options) {
+  return Procedure(catalog, spec, state, options).Run();
+}
+
+}  // namespace hort

@@ -1,0 +1,125 @@
+#include "verify/tree_check.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <thread>
+
+#include "repository/walk.h"
+#include "util/thread_pool.h"
+
+namespace hort {
+namespace {
+
+constexpr size_t kMaxFindings = 20;
+
+const char* TypeOf(mode_t m) {
+  if (S_ISREG(m)) return "file";
+  if (S_ISDIR(m)) return "dir";
+  if (S_ISLNK(m)) return "symlink";
+  if (S_ISFIFO(m)) return "fifo";
+  if (S_ISSOCK(m)) return "socket";
+  if (S_ISCHR(m)) return "chardev";
+  if (S_ISBLK(m)) return "dev";
+  return "irregular";
+}
+
+// Content is read back and hashed blob by blob, the way it was cut.
+std::string RehashFile(Repository& repo, const std::string& path, const Node& node) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return path + ": cannot open to re-hash";
+  std::vector<uint8_t> buf;
+  uint64_t offset = 0;
+  std::string problem;
+  for (const Id& id : node.content) {
+    auto loc = repo.index().Lookup(id, BlobType::kData);
+    if (!loc) {
+      problem = path + ": blob " + id.Short() + " is not in the repository's index";
+      break;
+    }
+    buf.resize(loc->PlainLength());
+    ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(offset));
+    if (n != static_cast<ssize_t>(buf.size()) || Id::Hash(buf) != id) {
+      problem = path + ": content differs from the snapshot at offset " + std::to_string(offset);
+      break;
+    }
+    offset += buf.size();
+  }
+  ::close(fd);
+  return problem;
+}
+
+}  // namespace
+
+void TreeCheckResult::AddProblem(const std::string& line) {
+  ++problems;
+  if (findings.size() < kMaxFindings) findings.push_back(line);
+}
+
+Result<TreeCheckResult> CheckRestoredTree(Repository& repo, const Snapshot& snapshot, const std::string& dir,
+                                          const std::atomic<bool>* cancel) {
+  TreeCheckResult out;
+  std::mutex mu;
+  bool as_root = ::geteuid() == 0;
+  ThreadPool pool(std::max(2u, std::thread::hardware_concurrency()));
+  WaitGroup wg;
+  Status walked = WalkTree(repo, snapshot.tree, "", [&](const std::string& snap_path, const Node& n) {
+    if (cancel && cancel->load()) return WalkAction::kStop;
+    std::string path = dir + snap_path;
+    struct stat st;
+    std::lock_guard<std::mutex> g(mu);
+    if (::lstat(path.c_str(), &st) != 0) {
+      out.AddProblem(snap_path + ": missing after the restore");
+      return n.IsDir() ? WalkAction::kSkipSubtree : WalkAction::kContinue;
+    }
+    if (n.type != TypeOf(st.st_mode)) {
+      out.AddProblem(snap_path + ": restored as " + TypeOf(st.st_mode) + ", the snapshot has a " + n.type);
+      return n.IsDir() ? WalkAction::kSkipSubtree : WalkAction::kContinue;
+    }
+    if (n.IsDir()) {
+      ++out.dirs;
+      return WalkAction::kContinue;
+    }
+    if (n.type == "symlink") {
+      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+      ssize_t len = ::readlink(path.c_str(), target.data(), target.size());
+      target.resize(len > 0 ? static_cast<size_t>(len) : 0);
+      if (target != n.linktarget) out.AddProblem(snap_path + ": symlink points to \"" + target + "\", not \"" + n.linktarget + "\"");
+      ++out.others;
+      return WalkAction::kContinue;
+    }
+    if (!n.IsFile()) {
+      ++out.others;
+      return WalkAction::kContinue;
+    }
+    ++out.files;
+    out.bytes += n.size;
+    if (static_cast<uint64_t>(st.st_size) != n.size) {
+      out.AddProblem(snap_path + ": " + std::to_string(st.st_size) + " bytes, the snapshot has " + std::to_string(n.size));
+      return WalkAction::kContinue;
+    }
+    if ((st.st_mode & 07777) != PosixPermFromGoMode(n.mode)) out.AddProblem(snap_path + ": permissions differ from the snapshot");
+    if (st.st_mtim.tv_sec != n.mtime.sec || st.st_mtim.tv_nsec != n.mtime.nsec) {
+      out.AddProblem(snap_path + ": modification time differs from the snapshot");
+    }
+    if (as_root && (st.st_uid != n.uid || st.st_gid != n.gid)) out.AddProblem(snap_path + ": owner differs from the snapshot");
+    wg.Add();
+    pool.Submit([&, path, snap_path, node = n] {
+      std::string problem = RehashFile(repo, path, node);
+      if (!problem.empty()) {
+        std::lock_guard<std::mutex> g2(mu);
+        out.AddProblem(snap_path + problem.substr(path.size()));
+      }
+      wg.Done();
+    });
+    return WalkAction::kContinue;
+  });
+  wg.Wait();
+  HORT_RETURN_IF_ERROR(walked.Annotate("reading the snapshot's trees"));
+  if (cancel && cancel->load()) return Status(Code::kCancelled, "validation interrupted");
+  return out;
+}
+
+}  // namespace hort
