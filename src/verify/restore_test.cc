@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -106,7 +107,7 @@ class Procedure {
       rec.restore_seconds = Since(start);
       if (s.ok()) s = Stage("validate", [&] { return Validate(); });
       if (!s.ok()) Failure(s.message());
-      if (stop_.load()) Failure("the test " + watchdog.Reason() + "; the restore is incomplete");
+      if (stop_.load()) Failure("stopped before the end: " + watchdog.Reason());
       (void)Stage("clean up", [&] { return CleanUp(); });
     }
     rec.ended = NowSeconds();
@@ -264,7 +265,9 @@ class Procedure {
 
   Status Restore() {
     double wall = RestoreUnits(report_.units, 2, &stop_);
-    Log("restored " + std::to_string(report_.units.size()) + " snapshots in " + std::to_string(wall) + " s");
+    char secs[32];
+    std::snprintf(secs, sizeof(secs), "%.2f", wall);
+    Log("restored " + std::to_string(report_.units.size()) + " snapshot(s) in " + secs + " s");
     return Status::Ok();
   }
 

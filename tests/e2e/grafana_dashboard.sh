@@ -21,6 +21,8 @@ services:
       - {name: data, path: $WORK/src, schedule: "@daily", repository: main}
 offsite:
   nightly: {from: main, to: copy, schedule: "@daily"}
+tests:
+  T1: {type: files, scope: app, every: 3mo}
 YAML
 hort init -r "$WORK/repo" -q
 hort init -r "$WORK/copy" -q

@@ -18,6 +18,8 @@ services:
     rpo: 1h
     files:
       - {name: data, path: $WORK/src, schedule: "@daily", repository: main}
+tests:
+  T-FAIL: {type: files, scope: app, every: 1y, responsible: ops, validate: {expect: [app/missing.txt]}}
 YAML
 hort init -r "$WORK/repo" -q
 
@@ -84,4 +86,11 @@ hort --config "$WORK/hort.yaml" run app/files/data -q
 expect_value 'hort_backup_last_status{service="app"}' 1
 expect_value 'hort_repository_snapshots{repository="main"}' 2
 expect_value 'count(ALERTS{alertname="HortBackupFailed",alertstate="firing"})' ""
+
+note "a restore test fails: its metric and alert react"
+expect_value 'hort_restore_test_last_status{test="T-FAIL",type="files",responsible="ops",classification="critical"}' -1
+expect_rc 5 hort --config "$WORK/hort.yaml" test run T-FAIL
+expect_value 'hort_restore_test_last_status{test="T-FAIL"}' 0
+expect_value 'hort_restore_test_due{test="T-FAIL"}' 1
+expect_value 'ALERTS{alertname="HortRestoreTestFailed",alertstate="firing",test="T-FAIL",severity="critical"}' 1
 echo "prometheus scrape ok"
