@@ -2,6 +2,7 @@
 // (classification, storage, RPO/RTO, last backup per layer, last restore
 // test, compliance) and the test plan — rendered from live state.
 #include <cstdio>
+#include <set>
 
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
@@ -14,7 +15,7 @@ namespace hort::cli {
 namespace {
 
 struct ServiceRow {
-  std::string last_backup, resources, volumes, last_test, compliance;
+  std::string repositories, last_backup, resources, volumes, last_test, compliance;
   std::vector<std::string> problems;
 };
 
@@ -28,6 +29,9 @@ bool Covers(const RestoreTestSpec& t, const Service& s) {
 
 ServiceRow Describe(const Service& s, const StatusReport& status, const std::vector<TestPlanEntry>& plan) {
   ServiceRow row;
+  std::set<std::string> repos;
+  for (const FilesEntry& e : s.files) repos.insert(e.repository);
+  for (const auto& r : repos) row.repositories += (row.repositories.empty() ? "" : ", ") + r;
   double newest = 0;
   for (const JobStatus& j : status.jobs) {
     if (j.service != s.name) continue;
@@ -73,16 +77,16 @@ Runner AddReport(CLI::App& sub, GlobalOptions& g) {
     auto plan = BuildTestPlan(cat, **state, now);
     if (!plan.ok()) return Fail(plan.status());
 
-    Table services({"Service", "Namespace", "Classification", "Storage", "RPO", "RTO", "Last backup (files)",
+    Table services({"Service", "Namespace", "Classification", "Storage", "Backups in", "RPO", "RTO", "Last backup (files)",
                     "Resources", "Volumes", "Last restore test", "Compliance"});
     nlohmann::json js = nlohmann::json::array();
     for (const Service& s : cat.services) {
       ServiceRow r = Describe(s, *status, *plan);
-      services.Row({s.name, s.ns, ClassificationName(s.classification), s.storage, FormatDuration(s.rpo_seconds),
+      services.Row({s.name, s.ns, ClassificationName(s.classification), s.storage, r.repositories, FormatDuration(s.rpo_seconds),
                     s.rto_seconds ? FormatDuration(s.rto_seconds) : "-", r.last_backup, r.resources, r.volumes,
                     r.last_test, r.compliance});
       js.push_back({{"service", s.name}, {"namespace", s.ns}, {"classification", ClassificationName(s.classification)},
-                    {"storage", s.storage}, {"owner", s.owner}, {"rpo_seconds", s.rpo_seconds},
+                    {"storage", s.storage}, {"repositories", r.repositories}, {"owner", s.owner}, {"rpo_seconds", s.rpo_seconds},
                     {"rto_seconds", s.rto_seconds}, {"last_backup", r.last_backup}, {"resources", r.resources},
                     {"volumes", r.volumes}, {"last_restore_test", r.last_test}, {"compliant", r.problems.empty()},
                     {"problems", r.problems}});

@@ -119,7 +119,7 @@ grep -q "| BT-K8-01 | bestanden (Wiederherstellung $secs / RTO 4h, .* $nfiles Da
 hort protocol --lang en >"$WORK/protocol.txt"
 grep -q "BT-K8-01  pass (restore $secs" "$WORK/protocol.txt" || fail "English protocol"
 hort report --markdown >"$WORK/report.md"
-grep -q "| paperless | productivity | critical | .* | 1d | 4h | .* BT-K8-01 pass (alice) |" "$WORK/report.md" ||
+grep -q "| paperless | productivity | critical |   | main | 1d | 4h | .* BT-K8-01 pass (alice) |" "$WORK/report.md" ||
   { cat "$WORK/report.md"; fail "report does not show the last restore test"; }
 grep -q "| BT-K8-01 | files | productivity | 3mo | alice | .* pass | .* |" "$WORK/report.md" || fail "report test plan"
 
