@@ -35,6 +35,10 @@ class Backend {
   [[nodiscard]] virtual std::string Location() const = 0;
   // How many requests may usefully run at once.
   [[nodiscard]] virtual int Connections() const { return 2; }
+  // True when a saved file is listed by every later List() (a local POSIX
+  // filesystem). Lock acquisition then needs no settle time before it
+  // looks for racing locks; object stores and REST servers get restic's 200 ms.
+  [[nodiscard]] virtual bool ListsConsistently() const { return false; }
 
   // Creates the repository layout; fails with kAlreadyExists if a config exists.
   virtual Status Create() = 0;

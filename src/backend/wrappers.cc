@@ -34,6 +34,7 @@ class LimitBackend final : public Backend {
       : inner_(std::move(inner)), free_(connections > 0 ? connections : 1), limit_(free_) {}
   std::string Location() const override { return inner_->Location(); }
   int Connections() const override { return limit_; }
+  bool ListsConsistently() const override { return inner_->ListsConsistently(); }
   Status Create() override { return inner_->Create(); }
   Status Save(const Handle& h, std::span<const uint8_t> d) override {
     Slot s(mu_, cv_, free_);
@@ -69,6 +70,7 @@ class MetricsBackend final : public Backend {
   MetricsBackend(std::unique_ptr<Backend> inner, BackendMetrics* m) : inner_(std::move(inner)), m_(m) {}
   std::string Location() const override { return inner_->Location(); }
   int Connections() const override { return inner_->Connections(); }
+  bool ListsConsistently() const override { return inner_->ListsConsistently(); }
   Status Create() override { return Count(inner_->Create(), 0, Timer()); }
   Status Save(const Handle& h, std::span<const uint8_t> d) override {
     auto t = Timer();

@@ -72,6 +72,10 @@ struct ScryptParams {
 [[nodiscard]] Result<std::vector<uint8_t>> Scrypt(std::string_view password,
                                                   std::span<const uint8_t> salt,
                                                   const ScryptParams& params, size_t out_len);
+// OpenSSL's EVP_PBE_scrypt: the oracle for tests and the yardstick for
+// calibration.
+[[nodiscard]] Result<std::vector<uint8_t>> ReferenceScrypt(std::string_view password, std::span<const uint8_t> salt,
+                                                           const ScryptParams& params, size_t out_len);
 // Chooses parameters so that one derivation takes about `target_ms` while
 // memory stays at N*r*128 bytes (restic aims at ~500 ms and <= 60 MiB).
 [[nodiscard]] ScryptParams CalibrateScrypt(int target_ms);

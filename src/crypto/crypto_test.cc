@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <cstring>
 
 #include "util/hex.h"
@@ -80,6 +82,42 @@ TEST(Scrypt, Rfc7914Vector) {
             "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
             "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640");
   EXPECT_FALSE(Scrypt("x", AsBytes("s"), {1000, 8, 1}, 64).ok());
+  // Vector 1 (N=16, r=1, p=1, empty password and salt) and 3 (N=16384, r=8, p=1).
+  auto v1 = Scrypt("", {}, {16, 1, 1}, 64);
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(HexEncode(*v1),
+            "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442"
+            "fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906");
+  auto v3 = Scrypt("pleaseletmein", AsBytes("SodiumChloride"), {16384, 8, 1}, 64);
+  ASSERT_TRUE(v3.ok());
+  EXPECT_EQ(HexEncode(*v3),
+            "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2"
+            "d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+}
+
+// The SIMD derivation equals OpenSSL's for the parameter shapes keys use.
+TEST(Scrypt, MatchesOpenSsl) {
+  const ScryptParams cases[] = {{2, 1, 1}, {1024, 1, 3}, {4096, 8, 2}, {32768, 8, 1}, {256, 3, 5}};
+  for (const ScryptParams& p : cases) {
+    std::string salt = "salt-" + std::to_string(p.n);
+    auto ours = Scrypt("correct horse", AsBytes(salt), p, 64);
+    auto ref = ReferenceScrypt("correct horse", AsBytes(salt), p, 64);
+    ASSERT_TRUE(ours.ok() && ref.ok());
+    EXPECT_EQ(HexEncode(*ours), HexEncode(*ref)) << p.n << " " << p.r << " " << p.p;
+  }
+}
+
+TEST(Scrypt, CalibrationCountsWarmRuns) {
+  ScryptParams p = CalibrateScrypt(500);
+  EXPECT_EQ(p.n, 32768u);
+  EXPECT_EQ(p.r, 8u);
+  EXPECT_GE(p.p, 1u);
+  // One warm reference run at p costs about 500 ms; a cold first run must
+  // not have shrunk p (it used to, to about 200 ms of work).
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(ReferenceScrypt("x", AsBytes("s"), p, 64).ok());
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GT(ms, 250.0) << "p=" << p.p;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <cmath>
+
 namespace hort {
 namespace {
 struct Contexts {
@@ -27,6 +29,21 @@ std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode
   if (ZSTD_isError(n)) std::abort();  // cannot fail with a bound-sized buffer
   out.resize(headroom + n + tailroom);
   return out;
+}
+
+bool LooksIncompressible(std::span<const uint8_t> data) {
+  constexpr size_t kSample = 4096;
+  if (data.size() < 4 * kSample) return false;  // small blobs: compressing is cheap anyway
+  uint32_t counts[256] = {};
+  for (size_t start : {size_t{0}, data.size() / 2 - kSample / 2, data.size() - kSample}) {
+    for (size_t i = start; i < start + kSample; ++i) counts[data[i]]++;
+  }
+  const double n = 3.0 * kSample;
+  double entropy = 0;
+  for (uint32_t c : counts) {
+    if (c) entropy -= c / n * std::log2(c / n);
+  }
+  return entropy > 7.95;
 }
 
 Result<std::vector<uint8_t>> ZstdDecompress(std::span<const uint8_t> data, size_t expected_size) {

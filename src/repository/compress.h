@@ -15,6 +15,12 @@ enum class CompressionMode { kAuto, kOff, kMax };
 // (for an IV and a MAC, so the result can be sealed in place).
 [[nodiscard]] std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode mode,
                                                 size_t headroom = 0, size_t tailroom = 0);
+// True when a blob is (almost certainly) not worth compressing: the byte
+// entropy of three 4 KiB samples is above 7.95 bits per byte, as in
+// encrypted, already compressed or random data. `auto` then stores the blob
+// uncompressed — valid in format 2, read by restic — and skips zstd's work.
+[[nodiscard]] bool LooksIncompressible(std::span<const uint8_t> data);
+
 // `expected_size` may be 0 when unknown (then the frame header or streaming decides).
 [[nodiscard]] Result<std::vector<uint8_t>> ZstdDecompress(std::span<const uint8_t> data,
                                                           size_t expected_size = 0);

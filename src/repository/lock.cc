@@ -118,8 +118,10 @@ Result<std::unique_ptr<RepoLock>> AcquireLock(Repository& repo, bool exclusive, 
     if (conflict.empty()) {
       HORT_ASSIGN_OR_RETURN(Id id, WriteLock(repo, exclusive));
       std::unique_ptr<RepoLock> lock(new RepoLock(repo, id, exclusive));
-      // Like restic: wait briefly, then look again for a lock that raced with ours.
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      // Like restic: wait briefly, then look again for a lock that raced with
+      // ours. On a consistently listing backend the second look alone is
+      // enough: of two racing processes, the later lister sees the other's lock.
+      if (!repo.backend().ListsConsistently()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
       HORT_ASSIGN_OR_RETURN(conflict, FindConflict(repo, exclusive, id));
       if (conflict.empty()) return lock;
       lock.reset();  // back off and retry

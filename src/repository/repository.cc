@@ -194,6 +194,9 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
   std::vector<uint8_t> stored;
   uint32_t uncompressed = 0;
   bool compress = config_.version >= 2 && (compression_ != CompressionMode::kOff || type == BlobType::kTree);
+  if (compress && type == BlobType::kData && compression_ == CompressionMode::kAuto && LooksIncompressible(plaintext)) {
+    compress = false;
+  }
   if (compress) {
     // Compressed straight into a buffer with room for IV and MAC, then sealed in place.
     stored = ZstdCompress(plaintext, compression_ == CompressionMode::kMax ? CompressionMode::kMax : CompressionMode::kAuto,

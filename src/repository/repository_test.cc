@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "repository/compress.h"
 #include "util/hex.h"
 
 namespace hort {
@@ -62,6 +63,40 @@ TEST(Repository, BlobsRoundTripThroughPacksAndIndex) {
   ASSERT_EQ(header->size(), 1u);
   EXPECT_EQ((*header)[0].id, id);
   EXPECT_FALSE(repo->LoadBlob(BlobType::kTree, id).ok());
+}
+
+// `auto` stores random data as it is (no zstd work) and text compressed;
+// both read back identically.
+TEST(Repository, AutoCompressionSkipsIncompressibleBlobs) {
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", FastInit()).value());
+  std::string random(200000, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (char& c : random) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  std::string text;
+  while (text.size() < 200000) text += "the quick brown fox jumps over the lazy dog " + std::to_string(text.size()) + "\n";
+  EXPECT_TRUE(LooksIncompressible(AsBytes(random)));
+  EXPECT_FALSE(LooksIncompressible(AsBytes(text)));
+  EXPECT_FALSE(LooksIncompressible(AsBytes(random.substr(0, 1000))));  // small: always compressed
+  for (const std::string* data : {&random, &text}) {
+    Id id = Id::Hash(AsBytes(*data));
+    ASSERT_TRUE(repo->SaveBlob(BlobType::kData, id, AsBytes(*data)).ok());
+  }
+  ASSERT_TRUE(repo->Flush().ok());
+  auto raw = repo->index().Lookup(Id::Hash(AsBytes(random)), BlobType::kData);
+  auto packed = repo->index().Lookup(Id::Hash(AsBytes(text)), BlobType::kData);
+  ASSERT_TRUE(raw && packed);
+  EXPECT_EQ(raw->uncompressed_length, 0u);  // stored as is
+  EXPECT_EQ(raw->length, random.size() + 32);
+  EXPECT_GT(packed->uncompressed_length, 0u);
+  EXPECT_LT(packed->length, text.size() / 2);
+  for (const std::string* data : {&random, &text}) {
+    auto loaded = repo->LoadBlob(BlobType::kData, Id::Hash(AsBytes(*data)));
+    ASSERT_TRUE(loaded.ok());
+    EXPECT_EQ(AsChars(*loaded), *data);
+  }
 }
 
 TEST(Repository, UnpackedFilesAreNamedByHash) {

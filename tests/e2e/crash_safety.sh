@@ -8,7 +8,7 @@ hort -r "$WORK/repo" init >/dev/null
 hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
 first=$(hort -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 mkdir -p "$WORK/src/bulk"
-for i in $(seq 1 12); do head -c 8000000 /dev/urandom > "$WORK/src/bulk/f$i"; done
+for i in $(seq 1 24); do head -c 8000000 /dev/urandom > "$WORK/src/bulk/f$i"; done
 count() { find "$WORK/repo/$1" -type f ! -name '.*' | wc -l; }
 # Kill points chosen by what the backup has already written, so every kill
 # really lands in the middle of a backup: right after its lock appears, after
