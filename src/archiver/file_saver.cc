@@ -25,7 +25,7 @@ struct FileSaver::FileState {
 
 namespace {
 // Enough for every worker to hold a maximum-size chunk; more only costs memory.
-constexpr uint64_t kBytesInFlight = 24u << 20;
+constexpr uint64_t kBytesInFlight = 16u << 20;
 constexpr uint64_t kFilesInFlight = 32;
 constexpr size_t kReadSize = 1u << 20;
 }  // namespace

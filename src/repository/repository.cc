@@ -13,6 +13,7 @@ namespace hort {
 namespace {
 
 constexpr size_t kPackTargetSize = 16u << 20;
+constexpr size_t kPackHeaderRoom = 64u << 10;  // the encrypted header appended at the end
 constexpr size_t kIndexMaxBlobs = 50000;  // restic's limit per index file
 
 std::string Hostname() {
@@ -216,14 +217,16 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
   std::vector<PackEntry> full_entries;
   {
     std::lock_guard lock(p.mu);
-    if (p.data.empty()) p.data.reserve(kPackTargetSize + (1 << 20));
-    PackEntry e{id, type, static_cast<uint32_t>(p.data.size()), static_cast<uint32_t>(stored.size()), uncompressed};
-    p.data.insert(p.data.end(), stored.begin(), stored.end());
-    p.entries.push_back(e);
-    if (p.data.size() >= kPackTargetSize) {
+    // A pack never grows past the target (so its buffer is never
+    // reallocated): a blob that does not fit closes the pack and starts the next.
+    if (!p.data.empty() && p.data.size() + stored.size() > kPackTargetSize) {
       full_data.swap(p.data);
       full_entries.swap(p.entries);
     }
+    if (p.data.empty()) p.data.reserve(std::max(kPackTargetSize, stored.size()) + kPackHeaderRoom);
+    PackEntry e{id, type, static_cast<uint32_t>(p.data.size()), static_cast<uint32_t>(stored.size()), uncompressed};
+    p.data.insert(p.data.end(), stored.begin(), stored.end());
+    p.entries.push_back(e);
   }
   if (!full_entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(full_data), std::move(full_entries)));
   return true;
