@@ -27,6 +27,16 @@ struct Handle {
   std::string name;  // hex ID; empty for the config file
 };
 
+// A file written piece by piece and named only when complete (packs, whose
+// name is the hash of their content): nothing is visible under any name
+// before Commit, and an upload dropped without Commit leaves nothing behind.
+class BackendUpload {
+ public:
+  virtual ~BackendUpload() = default;
+  [[nodiscard]] virtual Status Append(std::span<const uint8_t> data) = 0;
+  [[nodiscard]] virtual Status Commit(const Handle& h) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -39,6 +49,9 @@ class Backend {
   // filesystem). Lock acquisition then needs no settle time before it
   // looks for racing locks; object stores and REST servers get restic's 200 ms.
   [[nodiscard]] virtual bool ListsConsistently() const { return false; }
+  // Streaming writes, where the storage can take them without holding the
+  // whole file in memory (local folders); nullptr: use Save.
+  [[nodiscard]] virtual std::unique_ptr<BackendUpload> BeginUpload(FileType /*type*/) { return nullptr; }
 
   // Creates the repository layout; fails with kAlreadyExists if a config exists.
   virtual Status Create() = 0;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "crypto/crypto.h"
+#include "util/hex.h"
 
 #include "backend/conformance_suite.h"
 
@@ -128,6 +129,50 @@ TEST(Cache, ServesIndexSnapshotsAndTreePacksLocally) {
   ASSERT_TRUE(raw->mem->Remove({FileType::kIndex, name}).ok());
   ASSERT_TRUE(be->List(FileType::kIndex, [](const std::string&, uint64_t) {}).ok());
   EXPECT_FALSE(std::filesystem::exists(dir / "index" / name));
+  std::filesystem::remove_all(dir);
+}
+
+// Streamed packs: pieces of odd sizes (so O_DIRECT's aligned blocks and the
+// buffered tail both occur) arrive intact under their final name; an upload
+// dropped before Commit leaves no file behind; neither is ever listed early.
+TEST(LocalUpload, StreamsCommitsAndCleansUp) {
+  auto dir = std::filesystem::temp_directory_path() / ("hort-upload-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto be = NewLocalBackend(dir.string());
+  ASSERT_TRUE(be->Create().ok());
+  auto count_files = [&] {
+    size_t n = 0;
+    for (auto& e : std::filesystem::recursive_directory_iterator(dir / "data")) n += e.is_regular_file();
+    return n;
+  };
+  std::vector<uint8_t> all;
+  {
+    auto up = be->BeginUpload(FileType::kPack);
+    ASSERT_NE(up, nullptr);
+    for (size_t piece : {size_t{1}, size_t{4095}, size_t{3 << 20}, size_t{12345}, size_t{1 << 20}, size_t{7}}) {
+      std::vector<uint8_t> d(piece);
+      crypto::RandomBytes(d);
+      ASSERT_TRUE(up->Append(d).ok());
+      all.insert(all.end(), d.begin(), d.end());
+    }
+    size_t listed = 0;
+    ASSERT_TRUE(be->List(FileType::kPack, [&](const std::string&, uint64_t) { listed++; }).ok());
+    EXPECT_EQ(listed, 0u);  // not visible before Commit
+    std::string name = HexEncode(crypto::Sha256(all));
+    ASSERT_TRUE(up->Commit({FileType::kPack, name}).ok());
+    auto back = be->Load({FileType::kPack, name});
+    ASSERT_TRUE(back.ok());
+    EXPECT_TRUE(*back == all);
+    EXPECT_EQ(count_files(), 1u);
+  }
+  {
+    auto up = be->BeginUpload(FileType::kPack);
+    ASSERT_NE(up, nullptr);
+    ASSERT_TRUE(up->Append(all).ok());
+    EXPECT_EQ(count_files(), 2u);  // the temporary file
+  }  // dropped without Commit
+  EXPECT_EQ(count_files(), 1u);
+  EXPECT_EQ(be->BeginUpload(FileType::kIndex), nullptr);  // only packs stream
   std::filesystem::remove_all(dir);
 }
 

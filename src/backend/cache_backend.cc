@@ -28,6 +28,7 @@ class CacheBackend final : public Backend {
   std::string Location() const override { return inner_->Location(); }
   int Connections() const override { return inner_->Connections(); }
   bool ListsConsistently() const override { return inner_->ListsConsistently(); }
+  std::unique_ptr<BackendUpload> BeginUpload(FileType t) override { return inner_->BeginUpload(t); }
   Status Create() override { return inner_->Create(); }
 
   Status Save(const Handle& h, std::span<const uint8_t> data) override {

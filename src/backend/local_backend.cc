@@ -42,39 +42,77 @@ Status WriteAll(int fd, std::span<const uint8_t> data, const std::string& path) 
 // writes where O_DIRECT is refused (tmpfs, some network filesystems).
 constexpr size_t kDirectMin = 256u << 10;
 constexpr size_t kDirectAlign = 4096;
-constexpr size_t kBounceSize = 1u << 20;
+constexpr size_t kStageSize = 1u << 20;
 
-Status WriteDirect(int fd, std::span<const uint8_t> data, const std::string& path, bool* used_direct) {
-  *used_direct = false;
-  int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_DIRECT) != 0) return WriteAll(fd, data, path);
-  struct BounceFree {
+// Writes a file sequentially through a 1 MiB aligned staging buffer with
+// O_DIRECT where the filesystem allows it, buffered otherwise; the last
+// partial block is always written buffered.
+class DirectWriter {
+ public:
+  DirectWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
+    flags_ = ::fcntl(fd_, F_GETFL);
+    void* p = nullptr;
+    direct_ = flags_ >= 0 && ::posix_memalign(&p, kDirectAlign, kStageSize) == 0 &&
+              ::fcntl(fd_, F_SETFL, flags_ | O_DIRECT) == 0;
+    stage_.reset(static_cast<uint8_t*>(p));
+  }
+  [[nodiscard]] Status Write(std::span<const uint8_t> data) {
+    if (!direct_ && staged_ == 0) return WriteAll(fd_, data, path_);
+    while (!data.empty()) {
+      size_t n = std::min(kStageSize - staged_, data.size());
+      std::memcpy(stage_.get() + staged_, data.data(), n);
+      staged_ += n;
+      data = data.subspan(n);
+      if (staged_ == kStageSize) HORT_RETURN_IF_ERROR(FlushStage(kStageSize));
+    }
+    return Status::Ok();
+  }
+  // Writes what is staged; the file is complete afterwards.
+  [[nodiscard]] Status Finish() {
+    if (direct_) {
+      size_t aligned = staged_ / kDirectAlign * kDirectAlign;
+      if (aligned > 0) HORT_RETURN_IF_ERROR(FlushStage(aligned));
+      if (direct_) {
+        direct_ = false;
+        if (::fcntl(fd_, F_SETFL, flags_) != 0) return ErrnoStatus("fcntl " + path_, errno);
+      }
+    }
+    Status s = WriteAll(fd_, std::span<const uint8_t>(stage_.get(), staged_), path_);
+    staged_ = 0;
+    return s;
+  }
+
+ private:
+  Status FlushStage(size_t n) {
+    for (;;) {
+      ssize_t w = ::write(fd_, stage_.get(), n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && !wrote_ && (errno == EINVAL || errno == EOPNOTSUPP)) {
+        // O_DIRECT accepted at open but refused at write: go buffered.
+        direct_ = false;
+        if (::fcntl(fd_, F_SETFL, flags_) != 0) return ErrnoStatus("fcntl " + path_, errno);
+        HORT_RETURN_IF_ERROR(WriteAll(fd_, std::span<const uint8_t>(stage_.get(), staged_), path_));
+        staged_ = 0;
+        return Status::Ok();
+      }
+      if (w != static_cast<ssize_t>(n)) return ErrnoStatus("write " + path_, w < 0 ? errno : EIO);
+      break;
+    }
+    wrote_ = true;
+    std::memmove(stage_.get(), stage_.get() + n, staged_ - n);
+    staged_ -= n;
+    return Status::Ok();
+  }
+  struct Free {
     void operator()(uint8_t* p) const { std::free(p); }
   };
-  thread_local std::unique_ptr<uint8_t, BounceFree> bounce;
-  if (!bounce) {
-    void* p = nullptr;
-    if (::posix_memalign(&p, kDirectAlign, kBounceSize) != 0) return WriteAll(fd, data, path);
-    bounce.reset(static_cast<uint8_t*>(p));
-  }
-  size_t aligned = data.size() / kDirectAlign * kDirectAlign;
-  size_t done = 0;
-  while (done < aligned) {
-    size_t n = std::min(kBounceSize, aligned - done);
-    std::memcpy(bounce.get(), data.data() + done, n);
-    ssize_t w = ::write(fd, bounce.get(), n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && done == 0 && (errno == EINVAL || errno == EOPNOTSUPP)) {
-      (void)::fcntl(fd, F_SETFL, flags);
-      return WriteAll(fd, data, path);  // O_DIRECT accepted at open, refused at write
-    }
-    if (w != static_cast<ssize_t>(n)) return ErrnoStatus("write " + path, w < 0 ? errno : EIO);
-    done += n;
-  }
-  *used_direct = true;
-  if (::fcntl(fd, F_SETFL, flags) != 0) return ErrnoStatus("fcntl " + path, errno);
-  return WriteAll(fd, data.subspan(done), path);
-}
+  int fd_;
+  std::string path_;
+  int flags_ = -1;
+  bool direct_ = false, wrote_ = false;
+  std::unique_ptr<uint8_t, Free> stage_;
+  size_t staged_ = 0;
+};
 
 Status SyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -126,8 +164,14 @@ class LocalBackend final : public Backend {
       fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     }
     if (fd < 0) return ErrnoStatus("create " + tmp, errno);
-    bool direct = false;
-    Status st = data.size() >= kDirectMin ? WriteDirect(fd, data, tmp, &direct) : WriteAll(fd, data, tmp);
+    Status st;
+    if (data.size() >= kDirectMin) {
+      DirectWriter w(fd, tmp);
+      st = w.Write(data);
+      if (st.ok()) st = w.Finish();
+    } else {
+      st = WriteAll(fd, data, tmp);
+    }
     if (st.ok() && ::fsync(fd) != 0) st = ErrnoStatus("fsync " + tmp, errno);
     if (st.ok() && ::fchmod(fd, 0400) != 0) st = ErrnoStatus("chmod " + tmp, errno);
     ::close(fd);
@@ -137,6 +181,18 @@ class LocalBackend final : public Backend {
       return st;
     }
     return SyncDir(dir);
+  }
+
+  // Packs stream into a temporary file in data/ (not listed: only the
+  // two-character subdirectories are) and are renamed into data/XX/ once named.
+  std::unique_ptr<BackendUpload> BeginUpload(FileType type) override {
+    if (type != FileType::kPack) return nullptr;
+    uint8_t rnd[8];
+    crypto::RandomBytes(rnd);
+    std::string tmp = root_ + "/data/.hort-tmp-" + HexEncode(rnd);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return nullptr;  // Save reports the real problem
+    return std::make_unique<LocalUpload>(this, fd, tmp);
   }
 
   Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
@@ -206,6 +262,37 @@ class LocalBackend final : public Backend {
   }
 
  private:
+  class LocalUpload final : public BackendUpload {
+   public:
+    LocalUpload(LocalBackend* owner, int fd, std::string tmp)
+        : owner_(owner), fd_(fd), tmp_(std::move(tmp)), writer_(fd, tmp_) {}
+    ~LocalUpload() override {
+      if (fd_ >= 0) ::close(fd_);
+      if (!committed_) ::unlink(tmp_.c_str());
+    }
+    Status Append(std::span<const uint8_t> data) override { return writer_.Write(data); }
+    Status Commit(const Handle& h) override {
+      std::string path = owner_->PathOf(h);
+      std::string dir = path.substr(0, path.rfind('/'));
+      HORT_RETURN_IF_ERROR(writer_.Finish());
+      if (::fsync(fd_) != 0) return ErrnoStatus("fsync " + tmp_, errno);
+      if (::fchmod(fd_, 0400) != 0) return ErrnoStatus("chmod " + tmp_, errno);
+      ::close(fd_);
+      fd_ = -1;
+      HORT_RETURN_IF_ERROR(MkdirAll(dir));
+      if (::rename(tmp_.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + path, errno);
+      committed_ = true;
+      return SyncDir(dir);
+    }
+
+   private:
+    LocalBackend* owner_;
+    int fd_;
+    std::string tmp_;
+    DirectWriter writer_;
+    bool committed_ = false;
+  };
+
   std::string PathOf(const Handle& h) const {
     if (h.type == FileType::kConfig) return root_ + "/config";
     if (h.type == FileType::kPack) return root_ + "/data/" + h.name.substr(0, 2) + "/" + h.name;

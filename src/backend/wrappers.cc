@@ -35,6 +35,7 @@ class LimitBackend final : public Backend {
   std::string Location() const override { return inner_->Location(); }
   int Connections() const override { return limit_; }
   bool ListsConsistently() const override { return inner_->ListsConsistently(); }
+  std::unique_ptr<BackendUpload> BeginUpload(FileType t) override { return inner_->BeginUpload(t); }
   Status Create() override { return inner_->Create(); }
   Status Save(const Handle& h, std::span<const uint8_t> d) override {
     Slot s(mu_, cv_, free_);
@@ -98,8 +99,31 @@ class MetricsBackend final : public Backend {
     auto t = Timer();
     return Count(inner_->Remove(h), 0, t);
   }
+  // A streamed file counts as one request (at its commit) and its bytes.
+  std::unique_ptr<BackendUpload> BeginUpload(FileType type) override {
+    auto inner = inner_->BeginUpload(type);
+    if (!inner) return nullptr;
+    return std::make_unique<CountedUpload>(this, std::move(inner));
+  }
 
  private:
+  class CountedUpload final : public BackendUpload {
+   public:
+    CountedUpload(MetricsBackend* owner, std::unique_ptr<BackendUpload> inner)
+        : owner_(owner), inner_(std::move(inner)), start_(Timer()) {}
+    Status Append(std::span<const uint8_t> d) override {
+      Status s = inner_->Append(d);
+      if (s.ok()) owner_->m_->bytes_written += d.size();
+      return s;
+    }
+    Status Commit(const Handle& h) override { return owner_->Count(inner_->Commit(h), 0, start_); }
+
+   private:
+    MetricsBackend* owner_;
+    std::unique_ptr<BackendUpload> inner_;
+    std::chrono::steady_clock::time_point start_;
+  };
+
   static std::chrono::steady_clock::time_point Timer() { return std::chrono::steady_clock::now(); }
   Status Count(Status s, uint64_t read, std::chrono::steady_clock::time_point start) {
     m_->requests++;

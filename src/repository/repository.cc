@@ -213,32 +213,62 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
   stats_.data_added_packed += stored.size();
 
   Packer& p = packers_[static_cast<int>(type)];
-  std::vector<uint8_t> full_data;
-  std::vector<PackEntry> full_entries;
+  OpenPack full;
   {
     std::lock_guard lock(p.mu);
-    // A pack never grows past the target (so its buffer is never
-    // reallocated): a blob that does not fit closes the pack and starts the next.
-    if (!p.data.empty() && p.data.size() + stored.size() > kPackTargetSize) {
-      full_data.swap(p.data);
-      full_entries.swap(p.entries);
+    // A pack never grows past the target: a blob that does not fit closes
+    // the pack and starts the next.
+    if (p.pack.size > 0 && p.pack.size + stored.size() > kPackTargetSize) std::swap(full, p.pack);
+    PackEntry e{id, type, static_cast<uint32_t>(p.pack.size), static_cast<uint32_t>(stored.size()), uncompressed};
+    Status appended = AppendToPack(p.pack, type, stored);
+    if (!appended.ok()) {
+      // A partly written blob would shift every later offset: the whole
+      // open pack is dropped (its temporary file removed) and its blobs
+      // forgotten, so nothing can point into it; the caller fails.
+      std::lock_guard plock(pending_mu_);
+      for (const PackEntry& dropped : p.pack.entries) pending_.erase(dropped.id);
+      pending_.erase(id);
+      p.pack = OpenPack{};
+      return appended;
     }
-    if (p.data.empty()) p.data.reserve(std::max(kPackTargetSize, stored.size()) + kPackHeaderRoom);
-    PackEntry e{id, type, static_cast<uint32_t>(p.data.size()), static_cast<uint32_t>(stored.size()), uncompressed};
-    p.data.insert(p.data.end(), stored.begin(), stored.end());
-    p.entries.push_back(e);
+    p.pack.entries.push_back(e);
   }
-  if (!full_entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(full_data), std::move(full_entries)));
+  if (!full.entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(full)));
   return true;
 }
 
-Status Repository::FinishPack(std::vector<uint8_t> data, std::vector<PackEntry> entries) {
-  auto header = EncodePackHeader(entries, key_);
-  data.insert(data.end(), header.begin(), header.end());
-  Id pack_id = Id::Hash(data);
-  HORT_RETURN_IF_ERROR(backend_->Save({FileType::kPack, pack_id.Hex()}, data));
+Status Repository::AppendToPack(OpenPack& pack, BlobType type, std::span<const uint8_t> stored) {
+  if (pack.size == 0 && type == BlobType::kData) {
+    pack.upload = backend_->BeginUpload(FileType::kPack);
+    if (pack.upload) pack.hasher = std::make_unique<crypto::Sha256Hasher>();
+  }
+  if (pack.upload) {
+    HORT_RETURN_IF_ERROR(pack.upload->Append(stored));
+    pack.hasher->Update(stored);
+  } else {
+    if (pack.data.empty()) pack.data.reserve(std::max(kPackTargetSize, stored.size()) + kPackHeaderRoom);
+    pack.data.insert(pack.data.end(), stored.begin(), stored.end());
+  }
+  pack.size += stored.size();
+  return Status::Ok();
+}
+
+Status Repository::FinishPack(OpenPack pack) {
+  auto header = EncodePackHeader(pack.entries, key_);
+  Id pack_id;
+  if (pack.upload) {
+    HORT_RETURN_IF_ERROR(pack.upload->Append(header));
+    pack.hasher->Update(header);
+    pack_id.bytes = pack.hasher->Final();
+    HORT_RETURN_IF_ERROR(pack.upload->Commit({FileType::kPack, pack_id.Hex()}));
+  } else {
+    pack.data.insert(pack.data.end(), header.begin(), header.end());
+    pack_id = Id::Hash(pack.data);
+    HORT_RETURN_IF_ERROR(backend_->Save({FileType::kPack, pack_id.Hex()}, pack.data));
+  }
   CrashPoint("pack:after-save");
   // Only now that the pack is stored may the index point at it.
+  const std::vector<PackEntry>& entries = pack.entries;
   IndexPack ip{pack_id, {}};
   for (const PackEntry& e : entries) ip.blobs.push_back({e.id, e.type, e.offset, e.length, e.uncompressed_length});
   index_.AddPack(pack_id, ip.blobs);
@@ -275,14 +305,12 @@ std::vector<Id> Repository::WrittenIndexFiles() const {
 
 Status Repository::Flush() {
   for (Packer& p : packers_) {
-    std::vector<uint8_t> data;
-    std::vector<PackEntry> entries;
+    OpenPack pack;
     {
       std::lock_guard lock(p.mu);
-      data.swap(p.data);
-      entries.swap(p.entries);
+      std::swap(pack, p.pack);
     }
-    if (!entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(data), std::move(entries)));
+    if (!pack.entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(pack)));
   }
   return WriteIndex(true);
 }

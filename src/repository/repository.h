@@ -78,15 +78,24 @@ class Repository {
   [[nodiscard]] std::vector<Id> WrittenIndexFiles() const;
 
  private:
+  // A pack being filled: in memory, or streamed to the backend (local
+  // folders) and hashed as it grows, so a full pack never sits in memory.
+  struct OpenPack {
+    std::vector<uint8_t> data;                    // in-memory packs
+    std::unique_ptr<BackendUpload> upload;        // streamed packs
+    std::unique_ptr<crypto::Sha256Hasher> hasher; // streamed packs
+    uint64_t size = 0;
+    std::vector<PackEntry> entries;
+  };
   struct Packer {
     std::mutex mu;
-    std::vector<uint8_t> data;
-    std::vector<PackEntry> entries;
+    OpenPack pack;
   };
 
   explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
   [[nodiscard]] Status SetConfig(RepoConfig cfg);
-  [[nodiscard]] Status FinishPack(std::vector<uint8_t> data, std::vector<PackEntry> entries);
+  [[nodiscard]] Status AppendToPack(OpenPack& pack, BlobType type, std::span<const uint8_t> stored);
+  [[nodiscard]] Status FinishPack(OpenPack pack);
   [[nodiscard]] Status WriteIndex(bool final);
 
   std::unique_ptr<Backend> backend_;
