@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -21,10 +22,29 @@
 namespace hort {
 namespace {
 
+// What the restore needs of a tree node, and no more: one of these lives
+// for every restored item until the end, so a million small files must not
+// carry names, user and group strings, ctime or JSON they never use.
+struct RestoreNode {
+  std::string type;  // short: stays in the string's inline buffer
+  uint32_t mode = 0, uid = 0, gid = 0;
+  gojson::Timestamp mtime, atime;
+  uint64_t inode = 0, device_id = 0, links = 0, device = 0;
+  std::string linktarget;
+  std::vector<ExtendedAttribute> xattrs;
+  std::vector<Id> content;
+
+  explicit RestoreNode(Node&& n)
+      : type(std::move(n.type)), mode(n.mode), uid(n.uid), gid(n.gid), mtime(n.mtime), atime(n.atime),
+        inode(n.inode), device_id(n.device_id), links(n.links), device(n.device),
+        linktarget(std::move(n.linktarget)), xattrs(std::move(n.xattrs)), content(std::move(n.content)) {}
+  [[nodiscard]] bool IsFile() const { return type == "file"; }
+  [[nodiscard]] bool IsDir() const { return type == "dir"; }
+};
+
 struct Item {
-  std::string path;      // absolute path below the target
-  std::string snap_path; // path inside the snapshot, for filters and messages
-  Node node;
+  std::string path;  // absolute path below the target (the snapshot path is derived)
+  RestoreNode node;
   int depth = 0;
   int hardlink_of = -1;  // index of the file this one is a hard link to
   bool failed = false;
@@ -136,8 +156,11 @@ class Restore {
       snap_prefix += "/" + part;
     }
     target_ = AbsoluteTarget(opt_.target);
+    snap_prefix_ = snap_prefix;
     return PlanTree(root, target_, snap_prefix, 0, false).status();
   }
+
+  std::string SnapPath(const Item& it) const { return snap_prefix_ + it.path.substr(target_.size()); }
 
   static std::string AbsoluteTarget(std::string t) {
     while (t.size() > 1 && t.back() == '/') t.pop_back();
@@ -157,13 +180,16 @@ class Restore {
       std::string snap_path = snap_dir + "/" + n.name;
       if (Excluded(snap_path)) continue;
       bool included = parent_included || IncludedByPattern(snap_path);
-      Item item{dir + "/" + n.name, snap_path, n, depth, -1, false};
-      if (n.IsDir()) {
+      std::string path = dir + "/" + n.name;
+      std::optional<Id> subtree = n.subtree;
+      bool is_dir = n.IsDir();
+      Item item{path, RestoreNode(std::move(n)), depth, -1, false};
+      if (is_dir) {
         size_t slot = items_.size();
-        items_.push_back(item);
+        items_.push_back(std::move(item));
         bool below = false;
-        if (n.subtree) {
-          HORT_ASSIGN_OR_RETURN(below, PlanTree(*n.subtree, item.path, snap_path, depth + 1, included));
+        if (subtree) {
+          HORT_ASSIGN_OR_RETURN(below, PlanTree(*subtree, path, snap_path, depth + 1, included));
         }
         if (!included && !below) {
           items_.erase(items_.begin() + static_cast<long>(slot));  // nothing selected inside
@@ -287,7 +313,7 @@ class Restore {
         Item& it = items_[t.file];
         if (opt_.progress && plain.ok()) {
           opt_.progress->bytes_done += plain->size();
-          opt_.progress->SetCurrent(it.snap_path);
+          opt_.progress->SetCurrent(SnapPath(it));
         }
         if (!plain.ok()) {
           Fail(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + b.id.Short()));
@@ -320,7 +346,7 @@ class Restore {
 
   void RestoreOthersAndMetadata() {
     for (Item& it : items_) {
-      const Node& n = it.node;
+      const RestoreNode& n = it.node;
       if (n.IsFile() && it.hardlink_of >= 0) {
         ::unlink(it.path.c_str());
         if (::link(items_[static_cast<size_t>(it.hardlink_of)].path.c_str(), it.path.c_str()) != 0) {
@@ -360,7 +386,7 @@ class Restore {
   }
 
   void SetMetadata(Item& it) {
-    const Node& n = it.node;
+    const RestoreNode& n = it.node;
     const char* p = it.path.c_str();
     bool is_link = n.type == "symlink";
     if (::lchown(p, n.uid, n.gid) != 0 && errno != EPERM) Fail(it, ErrnoStatus("lchown " + it.path, errno));
@@ -408,14 +434,14 @@ class Restore {
     if (!it.failed) result_.errors++;
     if (opt_.progress) opt_.progress->errors++;
     it.failed = true;
-    if (obs_) obs_->OnError(it.snap_path, s);
+    if (obs_) obs_->OnError(SnapPath(it), s);
   }
 
   Repository& repo_;
   const Snapshot& snap_;
   const RestoreOptions& opt_;
   RestoreObserver* obs_;
-  std::string target_;
+  std::string target_, snap_prefix_;
   std::vector<Item> items_;
   RestoreResult result_;
   std::mutex err_mu_;
