@@ -1,6 +1,7 @@
 // The in-memory index of every blob in the repository: blob ID → pack,
-// offset and lengths. Fixed-size entries in one flat hash map; pack IDs are
-// interned so an entry costs 56 bytes plus the map's slack.
+// offset and lengths. Fixed-size 52-byte slots in one open-addressing table
+// (linear probing, at most 4/5 full) — no heap object per blob; pack IDs are
+// interned as 32-bit numbers.
 #pragma once
 
 #include <optional>
@@ -40,10 +41,20 @@ class MasterIndex {
     uint32_t uncompressed_length;
     BlobType type;
   };
+  struct Slot {
+    Id id;
+    Entry entry;
+    bool used = false;
+  };
+  // The slot holding `id`, or the empty slot where it would go.
+  [[nodiscard]] size_t Probe(const Id& id) const;
+  void Grow();
+
   mutable std::shared_mutex mu_;
   std::vector<Id> packs_;
   std::unordered_map<Id, uint32_t, IdHash> pack_numbers_;
-  std::unordered_map<Id, Entry, IdHash> blobs_;
+  std::vector<Slot> slots_;  // size: a power of two
+  size_t used_ = 0;
   // Entries that duplicate a blob already indexed (kept so check can see them).
   std::vector<std::pair<Id, Entry>> duplicates_;
 };
