@@ -9,9 +9,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <optional>
+#include <span>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "archiver/excludes.h"
@@ -50,16 +53,15 @@ struct Item {
   bool failed = false;
 };
 
-struct BlobTarget {
-  uint32_t file;
-  uint64_t offset;
-};
-
-struct PackBlob {
+// One blob written to one place in one file. The whole restore plan is one
+// flat vector of these, sorted by pack and offset: a blob shared by several
+// files appears once per target and is decrypted once.
+struct BlobWrite {
   Id id;
-  BlobType type;
-  uint32_t offset, length, uncompressed_length;
-  std::vector<BlobTarget> targets;
+  uint64_t file_offset = 0;
+  uint32_t pack = 0;  // number into the plan's pack list
+  uint32_t offset = 0, length = 0, uncompressed_length = 0;
+  uint32_t file = 0;  // index into the items
 };
 
 bool AllZero(const std::vector<uint8_t>& v) {
@@ -264,8 +266,9 @@ class Restore {
   }
 
   void WriteContent() {
-    std::unordered_map<Id, std::vector<PackBlob>, IdHash> by_pack;
-    std::unordered_map<Id, std::pair<Id, size_t>, IdHash> blob_slot;  // blob → (pack, index)
+    std::vector<Id> packs;
+    std::unordered_map<Id, uint32_t, IdHash> pack_numbers;
+    std::vector<BlobWrite> writes;
     for (size_t i = 0; i < items_.size(); ++i) {
       Item& it = items_[i];
       if (!it.node.IsFile() || it.hardlink_of >= 0 || it.failed) continue;
@@ -273,56 +276,62 @@ class Restore {
       for (const Id& id : it.node.content) {
         auto loc = repo_.index().Lookup(id, BlobType::kData);
         if (!loc) break;
-        auto [pos, fresh] = blob_slot.try_emplace(id, loc->pack, 0);
-        auto& list = by_pack[loc->pack];
-        if (fresh) {
-          pos->second.second = list.size();
-          list.push_back({id, BlobType::kData, loc->offset, loc->length, loc->uncompressed_length, {}});
-        }
-        list[pos->second.second].targets.push_back({static_cast<uint32_t>(i), offset});
+        auto [pos, fresh] = pack_numbers.try_emplace(loc->pack, static_cast<uint32_t>(packs.size()));
+        if (fresh) packs.push_back(loc->pack);
+        writes.push_back({id, offset, pos->second, loc->offset, loc->length, loc->uncompressed_length,
+                          static_cast<uint32_t>(i)});
         offset += loc->PlainLength();
       }
     }
+    std::sort(writes.begin(), writes.end(), [](const BlobWrite& a, const BlobWrite& b) {
+      return std::tie(a.pack, a.offset, a.file, a.file_offset) < std::tie(b.pack, b.offset, b.file, b.file_offset);
+    });
     int workers = opt_.workers > 0 ? opt_.workers : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
     ThreadPool pool(static_cast<size_t>(workers));
     WaitGroup wg;
-    for (auto& [pack, blobs] : by_pack) {
+    for (size_t begin = 0; begin < writes.size();) {
+      size_t end = begin;
+      while (end < writes.size() && writes[end].pack == writes[begin].pack) ++end;
       wg.Add();
-      pool.Submit([this, &wg, pack = pack, &blobs = blobs] {
-        RestorePack(pack, blobs);
+      pool.Submit([this, &wg, &packs, &writes, begin, end] {
+        RestorePack(packs[writes[begin].pack], std::span<const BlobWrite>(writes.data() + begin, end - begin));
         wg.Done();
       });
+      begin = end;
     }
     wg.Wait();
   }
 
   bool Cancelled() const { return opt_.cancel && opt_.cancel->load(); }
 
-  void RestorePack(const Id& pack, std::vector<PackBlob>& blobs) {
+  // `writes` are one pack's, sorted by offset: the covered range is fetched
+  // once and every blob in it opened once, however many files it feeds.
+  void RestorePack(const Id& pack, std::span<const BlobWrite> writes) {
     if (Cancelled()) return;
-    std::sort(blobs.begin(), blobs.end(), [](const PackBlob& a, const PackBlob& b) { return a.offset < b.offset; });
-    uint64_t begin = blobs.front().offset;
-    uint64_t end = blobs.back().offset + blobs.back().length;
+    uint64_t begin = writes.front().offset;
+    uint64_t end = 0;
+    for (const BlobWrite& w : writes) end = std::max<uint64_t>(end, uint64_t{w.offset} + w.length);
     auto data = repo_.backend().Load({FileType::kPack, pack.Hex()}, begin, end - begin);
-    for (const PackBlob& b : blobs) {
-      Result<std::vector<uint8_t>> plain = data.ok()
-          ? OpenBlob(std::span<const uint8_t>(*data).subspan(b.offset - begin, b.length),
-                     {b.id, b.type, b.offset, b.length, b.uncompressed_length}, repo_.key())
-          : Result<std::vector<uint8_t>>(data.status());
-      for (const BlobTarget& t : b.targets) {
-        Item& it = items_[t.file];
-        if (opt_.progress && plain.ok()) {
-          opt_.progress->bytes_done += plain->size();
-          opt_.progress->SetCurrent(SnapPath(it));
-        }
-        if (!plain.ok()) {
-          Fail(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + b.id.Short()));
-          continue;
-        }
-        if (AllZero(*plain)) continue;  // stays a hole
-        Status s = PwriteAt(it.path, *plain, t.offset);
-        if (!s.ok()) Fail(it, s);
+    Result<std::vector<uint8_t>> plain = Status(Code::kInternal, "no blob opened yet");
+    for (size_t i = 0; i < writes.size(); ++i) {
+      const BlobWrite& w = writes[i];
+      if (i == 0 || w.offset != writes[i - 1].offset) {
+        plain = data.ok() ? OpenBlob(std::span<const uint8_t>(*data).subspan(w.offset - begin, w.length),
+                                     {w.id, BlobType::kData, w.offset, w.length, w.uncompressed_length}, repo_.key())
+                          : Result<std::vector<uint8_t>>(data.status());
       }
+      Item& it = items_[w.file];
+      if (opt_.progress && plain.ok()) {
+        opt_.progress->bytes_done += plain->size();
+        opt_.progress->SetCurrent(SnapPath(it));
+      }
+      if (!plain.ok()) {
+        Fail(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + w.id.Short()));
+        continue;
+      }
+      if (AllZero(*plain)) continue;  // stays a hole
+      Status s = PwriteAt(it.path, *plain, w.file_offset);
+      if (!s.ok()) Fail(it, s);
     }
   }
 
@@ -442,7 +451,7 @@ class Restore {
   const RestoreOptions& opt_;
   RestoreObserver* obs_;
   std::string target_, snap_prefix_;
-  std::vector<Item> items_;
+  std::deque<Item> items_;  // no reallocation: a million items are never copied
   RestoreResult result_;
   std::mutex err_mu_;
 };
