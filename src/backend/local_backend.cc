@@ -125,6 +125,18 @@ Status SyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
+// Makes a completely written temporary file durable and visible under
+// `path`: fsync, read-only, rename, fsync of the directory. Closes `fd`.
+Status Publish(int fd, const std::string& tmp, const std::string& path) {
+  Status st;
+  if (::fsync(fd) != 0) st = ErrnoStatus("fsync " + tmp, errno);
+  if (st.ok() && ::fchmod(fd, 0400) != 0) st = ErrnoStatus("chmod " + tmp, errno);
+  ::close(fd);
+  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoStatus("rename " + path, errno);
+  if (!st.ok()) return st;
+  return SyncDir(path.substr(0, path.rfind('/')));
+}
+
 class LocalBackend final : public Backend {
  public:
   explicit LocalBackend(std::string root) : root_(std::move(root)) {
@@ -172,15 +184,13 @@ class LocalBackend final : public Backend {
     } else {
       st = WriteAll(fd, data, tmp);
     }
-    if (st.ok() && ::fsync(fd) != 0) st = ErrnoStatus("fsync " + tmp, errno);
-    if (st.ok() && ::fchmod(fd, 0400) != 0) st = ErrnoStatus("chmod " + tmp, errno);
-    ::close(fd);
-    if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoStatus("rename " + path, errno);
-    if (!st.ok()) {
-      ::unlink(tmp.c_str());
-      return st;
+    if (st.ok()) {
+      st = Publish(fd, tmp, path);
+    } else {
+      ::close(fd);
     }
-    return SyncDir(dir);
+    if (!st.ok()) ::unlink(tmp.c_str());
+    return st;
   }
 
   // Packs stream into a temporary file in data/ (not listed: only the
@@ -275,14 +285,12 @@ class LocalBackend final : public Backend {
       std::string path = owner_->PathOf(h);
       std::string dir = path.substr(0, path.rfind('/'));
       HORT_RETURN_IF_ERROR(writer_.Finish());
-      if (::fsync(fd_) != 0) return ErrnoStatus("fsync " + tmp_, errno);
-      if (::fchmod(fd_, 0400) != 0) return ErrnoStatus("chmod " + tmp_, errno);
-      ::close(fd_);
-      fd_ = -1;
       HORT_RETURN_IF_ERROR(MkdirAll(dir));
-      if (::rename(tmp_.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + path, errno);
-      committed_ = true;
-      return SyncDir(dir);
+      int fd = fd_;
+      fd_ = -1;
+      Status s = Publish(fd, tmp_, path);
+      committed_ = s.ok();
+      return s;
     }
 
    private:

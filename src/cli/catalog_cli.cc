@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "scheduler/scheduler.h"
+#include "util/timer.h"
 
 namespace hort::cli {
 
@@ -55,7 +56,7 @@ std::string FormatRfc3339(double t) {
 }
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return UnixNow();
 }
 
 namespace {

@@ -52,7 +52,7 @@ ServiceRow Describe(const Service& s, const StatusReport& status, const std::vec
   }
   if (!planned) row.problems.push_back("no restore test planned");
   row.last_test = last ? FormatWhen(last->started) + " " + last->test + " " +
-                             (last->result == RunResult::kSuccess ? "pass" : "FAIL") +
+                             ResultWord(*last) +
                              (last->responsible.empty() ? "" : " (" + last->responsible + ")")
                        : "never";
   row.compliance = row.problems.empty() ? "compliant" : "";
@@ -95,11 +95,7 @@ Runner AddReport(CLI::App& sub, GlobalOptions& g) {
     nlohmann::json jt = nlohmann::json::array();
     for (const TestPlanEntry& e : *plan) {
       const RestoreTestSpec& t = *e.spec;
-      std::string last = !t.LayerAvailable() ? "layer not available yet"
-                         : e.last ? FormatWhen(e.last->started) + " " +
-                                        (e.last->result == RunResult::kSuccess ? "pass" : "FAIL")
-                                  : "never";
-      tests.Row({t.id, TestTypeName(t.type), ScopeText(t), t.every, t.responsible, last,
+      tests.Row({t.id, TestTypeName(t.type), ScopeText(t), t.every, t.responsible, LastRunText(e, true),
                  FormatWhen(e.next_due) + (e.due ? " (overdue)" : "")});
       jt.push_back(TestPlanJson(e));
     }

@@ -101,8 +101,7 @@ int List(GlobalOptions& g, bool due_only) {
       t.Row({s.id, TestTypeName(s.type), ScopeText(s), FormatDuration(static_cast<int64_t>(e.late_seconds / 60) * 60),
              FormatWhen(e.next_due), e.last_pass ? FormatWhen(e.last_pass->started) : "never", s.responsible, note});
     } else {
-      std::string result = !s.LayerAvailable() ? "layer not available yet"
-                           : e.last ? (e.last->result == RunResult::kSuccess ? "pass" : "FAIL") : "never run";
+      std::string result = LastRunText(e, false);
       std::string next = FormatWhen(e.next_due) + (e.due ? " (due)" : "");
       t.Row({s.id, TestTypeName(s.type), ScopeText(s), s.every, s.responsible, s.auto_run ? "yes" : "no",
              e.last ? FormatWhen(e.last->started) : "-", result, next});

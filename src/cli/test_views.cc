@@ -2,11 +2,13 @@
 
 #include "cli/catalog_cli.h"
 
+#include <vector>
+
 namespace hort::cli {
 namespace {
 
-nlohmann::json Lines(const std::string& text) {
-  nlohmann::json out = nlohmann::json::array();
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -21,8 +23,16 @@ nlohmann::json Lines(const std::string& text) {
 
 std::string JoinLines(const std::string& lines, const std::string& sep) {
   std::string out;
-  for (const auto& l : Lines(lines)) out += (out.empty() ? "" : sep) + l.get<std::string>();
+  for (const auto& l : Lines(lines)) out += (out.empty() ? "" : sep) + l;
   return out;
+}
+
+const char* ResultWord(const TestRecord& r) { return r.result == RunResult::kSuccess ? "pass" : "FAIL"; }
+
+std::string LastRunText(const TestPlanEntry& e, bool with_date) {
+  if (!e.spec->LayerAvailable()) return "layer not available yet";
+  if (!e.last) return with_date ? "never" : "never run";
+  return (with_date ? FormatWhen(e.last->started) + " " : std::string()) + ResultWord(*e.last);
 }
 
 std::string ScopeText(const RestoreTestSpec& s) {

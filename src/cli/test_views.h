@@ -18,6 +18,11 @@ namespace hort::cli {
 [[nodiscard]] nlohmann::json UnitJson(const RestoreUnit& u);
 // "productivity, media" or "all repositories" for a dr test without a scope.
 [[nodiscard]] std::string ScopeText(const RestoreTestSpec& s);
+// "pass" or "FAIL".
+[[nodiscard]] const char* ResultWord(const TestRecord& r);
+// The plan's view of a test's last run: "layer not available yet", "never
+// run", or the run's date (with `with_date`) and result word.
+[[nodiscard]] std::string LastRunText(const TestPlanEntry& e, bool with_date);
 // Findings one per line → "a; b".
 [[nodiscard]] std::string JoinLines(const std::string& lines, const std::string& sep);
 

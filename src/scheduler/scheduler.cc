@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cmath>
 
+#include "util/timer.h"
+
 namespace hort {
 
 double SystemClock::Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return UnixNow();
 }
 
 RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,

@@ -11,6 +11,16 @@
 
 namespace hort {
 
+// Wall seconds since `start` on the monotonic clock.
+[[nodiscard]] inline double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The current Unix time in seconds, with fractions.
+[[nodiscard]] inline double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 class StageTimes {
  public:
   StageTimes() = default;

@@ -27,10 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-double Since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
 std::string OneLine(std::string s, size_t max = 300) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   if (s.size() > max) s = "…" + s.substr(s.size() - max);
@@ -94,7 +90,7 @@ class Procedure {
     rec.type = TestTypeName(spec_.type);
     rec.trigger = opt_.trigger;
     rec.responsible = spec_.responsible;
-    rec.started = NowSeconds();
+    rec.started = UnixNow();
     rec.rto_target_seconds = spec_.RtoTarget();
     rec.pid = ::getpid();
     HORT_ASSIGN_OR_RETURN(rec.id, state_.BeginTest(rec));
@@ -104,13 +100,13 @@ class Procedure {
       auto start = std::chrono::steady_clock::now();
       Status s = Stage("prepare", [&] { return Prepare(); });
       if (s.ok()) s = Stage("restore", [&] { return Restore(); });
-      rec.restore_seconds = Since(start);
+      rec.restore_seconds = SecondsSince(start);
       if (s.ok()) s = Stage("validate", [&] { return Validate(); });
       if (!s.ok()) Failure(s.message());
       if (stop_.load()) Failure("stopped before the end: " + watchdog.Reason());
       (void)Stage("clean up", [&] { return CleanUp(); });
     }
-    rec.ended = NowSeconds();
+    rec.ended = UnixNow();
     rec.result = failures_.empty() ? RunResult::kSuccess : RunResult::kFailed;
     std::string findings;
     for (const auto& f : failures_) findings += f + "\n";
@@ -127,9 +123,6 @@ class Procedure {
   }
 
  private:
-  static double NowSeconds() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  }
   void Log(const std::string& line) {
     if (opt_.log) opt_.log(spec_.id + ": " + line);
   }
@@ -199,14 +192,14 @@ class Procedure {
           std::sort(p.begin(), p.end());
           return snap.hostname == s->ns && p == paths;
         };
-        const Snapshot* pick = nullptr;
+        const Snapshot* pick = nullptr;  // the one given with --snapshot, else the latest
         for (size_t i = 0; i < given.size(); ++i) {
           if (given[i].first == e.repository && matches(given[i].second)) pick = &given[i].second, used[i] = true;
         }
-        bool explicit_pick = pick != nullptr;
-        for (const Snapshot& snap : snapshots[e.repository]) {
-          if (!pick && matches(snap)) pick = &snap;
-          else if (matches(snap) && !explicit_pick && pick->time < snap.time) pick = &snap;
+        if (!pick) {
+          for (const Snapshot& snap : snapshots[e.repository]) {
+            if (matches(snap) && (!pick || pick->time < snap.time)) pick = &snap;
+          }
         }
         std::string label = s->name + "/files/" + e.name;
         if (!pick) return Status(Code::kNotFound, label + ": no snapshot in repository " + e.repository);

@@ -13,10 +13,6 @@
 namespace hort {
 namespace {
 
-double Since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 // Collects the restorer's per-item errors as problems of the unit.
 class UnitObserver : public RestoreObserver {
  public:
@@ -40,7 +36,7 @@ void RestoreOne(RestoreUnit& u, const std::atomic<bool>* cancel) {
   opt.cancel = cancel;
   UnitObserver obs(u);
   auto r = RunRestore(*u.repo, u.snapshot, opt, &obs);
-  u.restore_seconds = Since(start);
+  u.restore_seconds = SecondsSince(start);
   if (!r.ok()) {
     u.problems.push_back("restore failed: " + r.status().message());
     ++u.problem_count;
@@ -63,7 +59,7 @@ double RestoreUnits(std::vector<RestoreUnit>& units, int parallel, const std::at
     ThreadPool pool(static_cast<size_t>(std::clamp<int>(parallel, 1, std::max<int>(1, static_cast<int>(units.size())))));
     for (RestoreUnit& u : units) pool.Submit([&u, cancel] { RestoreOne(u, cancel); });
   }  // the pool's destructor drains the queue
-  return Since(start);
+  return SecondsSince(start);
 }
 
 double ValidateUnits(std::vector<RestoreUnit>& units, const std::atomic<bool>* cancel) {
@@ -72,7 +68,7 @@ double ValidateUnits(std::vector<RestoreUnit>& units, const std::atomic<bool>* c
     if (!u.restored) continue;
     auto t0 = std::chrono::steady_clock::now();
     auto c = CheckRestoredTree(*u.repo, u.snapshot, u.target, cancel);
-    u.check_seconds = Since(t0);
+    u.check_seconds = SecondsSince(t0);
     if (!c.ok()) {
       u.problems.push_back("validation failed: " + c.status().message());
       ++u.problem_count;
@@ -84,7 +80,7 @@ double ValidateUnits(std::vector<RestoreUnit>& units, const std::atomic<bool>* c
     for (auto& f : c->findings) u.problems.push_back(f);
     u.valid = c->problems == 0;
   }
-  return Since(start);
+  return SecondsSince(start);
 }
 
 std::string PathsSlug(const std::vector<std::string>& paths) {

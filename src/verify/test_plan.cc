@@ -48,6 +48,8 @@ void AutoTestRunner::Tick() {
   if (running_.load()) return;
   WaitIdle();  // reaps the previous, finished worker
   double now = clock_.Now();
+  if (now < next_check_.load()) return;
+  next_check_.store(now + kAutoTestCheckSeconds);
   auto plan = BuildTestPlan(catalog_, state_, now);
   if (!plan.ok()) return;
   for (const TestPlanEntry& e : DueFirst(*plan)) {
@@ -58,6 +60,7 @@ void AutoTestRunner::Tick() {
     const RestoreTestSpec* spec = e.spec;
     worker_ = std::thread([this, spec] {
       executor_(*spec);
+      next_check_.store(0);
       running_.store(false);
     });
     return;

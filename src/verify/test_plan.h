@@ -31,6 +31,7 @@ struct TestPlanEntry {
 
 // A failed automatic test is retried after this long, not at every tick.
 inline constexpr double kAutoTestRetrySeconds = 86400;
+inline constexpr double kAutoTestCheckSeconds = 60;
 
 class AutoTestRunner {
  public:
@@ -38,7 +39,9 @@ class AutoTestRunner {
   AutoTestRunner(const Catalog& catalog, StateStore& state, Clock& clock, Executor executor);
   ~AutoTestRunner();
 
-  // Starts the most overdue due `auto` test (one at a time) and returns at once.
+  // Starts the most overdue due `auto` test (one at a time) and returns at
+  // once. The plan is read from the state at most once a minute of clock
+  // time, and again right after a test ends.
   void Tick();
   void WaitIdle();
   [[nodiscard]] bool Running() const { return running_.load(); }
@@ -49,6 +52,7 @@ class AutoTestRunner {
   Clock& clock_;
   Executor executor_;
   std::atomic<bool> running_{false};
+  std::atomic<double> next_check_{0};
   std::thread worker_;
 };
 
