@@ -49,6 +49,15 @@ class Backend {
   // filesystem). Lock acquisition then needs no settle time before it
   // looks for racing locks; object stores and REST servers get restic's 200 ms.
   [[nodiscard]] virtual bool ListsConsistently() const { return false; }
+  // True when reading part of a file costs no more than its share of the
+  // whole (a local folder): readers may then stream a pack in pieces instead
+  // of holding it whole. Object stores and REST servers answer every range
+  // with a request of its own, so there one whole read is cheaper.
+  [[nodiscard]] virtual bool CheapRangeReads() const { return false; }
+  // A hint that these bytes will be read soon (local: the kernel starts
+  // reading them into the page cache while the caller still works on what
+  // it has). Never fails; length 0 means to the end.
+  virtual void Prefetch(const Handle& /*h*/, uint64_t /*offset*/, uint64_t /*length*/) {}
   // Streaming writes, where the storage can take them without holding the
   // whole file in memory (local folders); nullptr: use Save.
   [[nodiscard]] virtual std::unique_ptr<BackendUpload> BeginUpload(FileType /*type*/) { return nullptr; }

@@ -28,6 +28,8 @@ class CacheBackend final : public Backend {
   std::string Location() const override { return inner_->Location(); }
   int Connections() const override { return inner_->Connections(); }
   bool ListsConsistently() const override { return inner_->ListsConsistently(); }
+  bool CheapRangeReads() const override { return inner_->CheapRangeReads(); }
+  void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override { inner_->Prefetch(h, offset, length); }
   std::unique_ptr<BackendUpload> BeginUpload(FileType t) override { return inner_->BeginUpload(t); }
   Status Create() override { return inner_->Create(); }
 

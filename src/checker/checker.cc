@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "checker/pack_reader.h"
 #include "crypto/crypto.h"
 #include "format/tree.h"
 #include "util/hex.h"
@@ -216,59 +217,82 @@ class Checker {
     return Status::Ok();
   }
 
+  // A pack is read front to back once: its SHA-256 must equal its name, and
+  // every blob its header lists must decrypt and hash to its ID. Where range
+  // reads are cheap (local folders) the pack streams through a buffer of a
+  // few MiB, so memory stays bounded per worker; elsewhere it is one read.
   void ReadPack(const Id& pack) {
-    auto data = repo_.backend().Load({FileType::kPack, pack.Hex()});
     std::vector<IndexBlob> indexed;
     if (auto it = by_pack_.find(pack); it != by_pack_.end()) indexed = it->second;
+    const Handle handle{FileType::kPack, pack.Hex()};
+    const uint64_t size = stored_[pack];
+    Backend& backend = repo_.backend();
+    const bool stream = backend.CheapRangeReads() && !indexed.empty() && size > kStreamSegment;
+    if (stream) backend.Prefetch(handle, 0, 0);
     auto mark_all = [&](const std::string& why) {
       std::lock_guard lock(mu_);
       for (const auto& b : indexed) bad_blobs_.try_emplace(b.id, why);
     };
-    if (!data.ok()) {
-      Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": " + data.status().message(), pack.Hex()});
+    auto unreadable = [&](const Status& st) {
+      Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": " + st.message(), pack.Hex()});
       mark_all("pack unreadable");
-      return;
-    }
-    {
-      std::lock_guard lock(mu_);
-      result_.packs_read++;
-      result_.bytes_read += data->size();
-    }
-    if (opt_.progress) {
-      opt_.progress->items_done++;
-      opt_.progress->bytes_done += data->size();
-    }
-    if (Id::Hash(*data) != pack) {
-      if (!by_pack_.count(pack)) {
+    };
+
+    PackReader reader(backend, handle, stream ? size : 0);
+    if (!stream) {  // one read: the hash decides before any blob is opened
+      if (Status st = reader.ReadAll(); !st.ok()) return unreadable(st);
+      if (!reader.HashMatches(pack) && indexed.empty()) {
         // No index entry points here: the leftover of an interrupted upload
         // (e.g. a REST server killed mid-write). Harmless; prune removes it.
         Add({Finding::Kind::kPackUnreferenced, "unreferenced pack " + pack.Hex() +
              " is damaged (left over from an interrupted upload; prune removes it)", pack.Hex()});
+        CountRead(reader.size());
         return;
       }
-      Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": content does not match its ID (damaged or truncated)", pack.Hex()});
     }
-    auto header = DecodePackHeader(*data, data->size(), repo_.key());
+    auto tail = reader.Tail();
+    if (!tail.ok()) return unreadable(tail.status());
+    auto header = DecodePackHeader(*tail, reader.size(), repo_.key());
     if (!header.ok()) {
       Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": " + header.status().message(), pack.Hex()});
       // Without a header, fall back to the index's view of the blobs.
       header = std::vector<PackEntry>{};
       for (const auto& b : indexed) header->push_back({b.id, b.type, b.offset, b.length, b.uncompressed_length});
     }
+    std::sort(header->begin(), header->end(), [](const PackEntry& a, const PackEntry& b) { return a.offset < b.offset; });
     for (const PackEntry& e : *header) {
-      if (uint64_t{e.offset} + e.length > data->size()) {
+      if (uint64_t{e.offset} + e.length > reader.size()) {
         Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": beyond end of pack", pack.Hex(), e.id.Hex()});
         std::lock_guard lock(mu_);
         bad_blobs_.try_emplace(e.id, "beyond end of pack " + pack.Short());
         continue;
       }
-      auto plain = OpenBlob(std::span<const uint8_t>(*data).subspan(e.offset, e.length), e, repo_.key());
+      auto stored = reader.Bytes(e.offset, e.length);
+      if (!stored.ok()) return unreadable(stored.status());
+      auto plain = OpenBlob(*stored, e, repo_.key());
       if (!plain.ok()) {
         Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": " + plain.status().message(),
              pack.Hex(), e.id.Hex()});
         std::lock_guard lock(mu_);
         bad_blobs_.try_emplace(e.id, plain.status().message() + " in pack " + pack.Short());
       }
+    }
+    if (Status st = reader.Finish(); !st.ok()) return unreadable(st);
+    CountRead(reader.size());
+    if (!reader.HashMatches(pack)) {
+      Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": content does not match its ID (damaged or truncated)", pack.Hex()});
+    }
+  }
+
+  void CountRead(uint64_t bytes) {
+    {
+      std::lock_guard lock(mu_);
+      result_.packs_read++;
+      result_.bytes_read += bytes;
+    }
+    if (opt_.progress) {
+      opt_.progress->items_done++;
+      opt_.progress->bytes_done += bytes;
     }
   }
 

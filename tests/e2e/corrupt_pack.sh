@@ -7,7 +7,8 @@ head -c 2000000 /dev/urandom > "$WORK/src/a.bin"
 hort -r "$WORK/repo" init >/dev/null
 hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
 find "$WORK/repo/data" -type f | sort > "$WORK/packs1"
-head -c 2000000 /dev/urandom > "$WORK/src/b.bin"
+# 9 MB: a pack larger than check's 4 MiB read window, so it is streamed.
+head -c 9000000 /dev/urandom > "$WORK/src/b.bin"
 hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
 find "$WORK/repo/data" -type f | sort > "$WORK/packs2"
 # The largest new pack holds b.bin's data.
@@ -15,6 +16,7 @@ pack=$(comm -13 "$WORK/packs1" "$WORK/packs2" | xargs ls -S | head -1)
 pack_id=$(basename "$pack")
 chmod u+w "$pack"
 printf '\xff\xff\xff\xff' | dd of="$pack" bs=1 seek=5000 conv=notrunc status=none
+printf '\xff\xff\xff\xff' | dd of="$pack" bs=1 seek=7000000 conv=notrunc status=none
 
 expect_rc 1 "$HORT" -r "$WORK/repo" check --read-data
 grep -q "$pack_id" "$WORK/last.err" || fail "check did not name the damaged pack"
