@@ -5,8 +5,14 @@
 
 namespace hort {
 
-PackReader::PackReader(Backend& backend, Handle handle, uint64_t stream_size)
-    : backend_(backend), handle_(std::move(handle)), stream_(stream_size > 0), size_(stream_size) {}
+PackReader::PackReader(Backend& backend, Handle handle, uint64_t stream_size,
+                       std::optional<crypto::Sha256Digest> known_digest)
+    : backend_(backend), handle_(std::move(handle)), stream_(stream_size > 0), size_(stream_size) {
+  if (stream_ && known_digest) {
+    digest_ = *known_digest;
+    hashed_ = finished_ = true;
+  }
+}
 
 Status PackReader::ReadAll() {
   HORT_ASSIGN_OR_RETURN(window_, backend_.Load(handle_));
@@ -37,7 +43,7 @@ Status PackReader::ExtendTo(uint64_t end) {
   window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(consumed_ - window_start_));
   window_start_ = consumed_;
   HORT_ASSIGN_OR_RETURN(auto more, backend_.Load(handle_, have, load_end - have));
-  hasher_.Update(more);
+  if (!hashed_) hasher_.Update(more);
   window_.insert(window_.end(), more.begin(), more.end());
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,7 +22,10 @@ inline constexpr uint64_t kStreamSegment = 4ull << 20;
 class PackReader {
  public:
   // stream_size > 0: stream a pack of that size; 0: call ReadAll() first.
-  PackReader(Backend& backend, Handle handle, uint64_t stream_size);
+  // A known digest (hashed earlier) is not computed again: only the bytes
+  // blobs need are read then.
+  PackReader(Backend& backend, Handle handle, uint64_t stream_size,
+             std::optional<crypto::Sha256Digest> known_digest = std::nullopt);
 
   [[nodiscard]] Status ReadAll();
   [[nodiscard]] uint64_t size() const { return size_; }
@@ -49,6 +53,7 @@ class PackReader {
   crypto::Sha256Hasher hasher_;
   crypto::Sha256Digest digest_{};
   bool finished_ = false;
+  bool hashed_ = false;  // the digest was known up front
 };
 
 }  // namespace hort

@@ -20,47 +20,23 @@
 
 #include "archiver/excludes.h"
 #include "format/tree.h"
+#include "restorer/restore_item.h"
 #include "util/hex.h"
 #include "util/thread_pool.h"
 
 namespace hort {
 namespace {
 
-// What the restore needs of a tree node, and no more: one of these lives
-// for every restored item until the end, so a million small files must not
-// carry names, user and group strings, ctime or JSON they never use.
-struct RestoreNode {
-  std::string type;  // short: stays in the string's inline buffer
-  uint32_t mode = 0, uid = 0, gid = 0;
-  gojson::Timestamp mtime, atime;
-  uint64_t inode = 0, device_id = 0, links = 0, device = 0;
-  std::string linktarget;
-  std::vector<ExtendedAttribute> xattrs;
-  std::vector<Id> content;
-
-  explicit RestoreNode(Node&& n)
-      : type(std::move(n.type)), mode(n.mode), uid(n.uid), gid(n.gid), mtime(n.mtime), atime(n.atime),
-        inode(n.inode), device_id(n.device_id), links(n.links), device(n.device),
-        linktarget(std::move(n.linktarget)), xattrs(std::move(n.xattrs)), content(std::move(n.content)) {}
-  [[nodiscard]] bool IsFile() const { return type == "file"; }
-  [[nodiscard]] bool IsDir() const { return type == "dir"; }
-};
-
-struct Item {
-  std::string path;  // absolute path below the target (the snapshot path is derived)
-  RestoreNode node;
-  int depth = 0;
-  int hardlink_of = -1;  // index of the file this one is a hard link to
-  bool failed = false;
-  bool created = false;  // files: created by the first write (guarded by a stripe lock)
-  uint64_t size = 0;     // files: the restored length
-};
+using restore_internal::Item;
+using restore_internal::ItemExtra;
+using restore_internal::Kind;
+using restore_internal::kTopLevel;
 
 // One blob written to one place in one file. The whole restore plan is one
 // flat vector of these, sorted by pack and offset: a blob shared by several
 // files appears once per target and is decrypted once.
 struct BlobWrite {
-  Id id;
+  uint64_t content = 0;  // index into the contents: the blob's ID
   uint64_t file_offset = 0;
   uint32_t pack = 0;  // number into the plan's pack list
   uint32_t offset = 0, length = 0, uncompressed_length = 0;
@@ -163,10 +139,42 @@ class Restore {
     }
     target_ = AbsoluteTarget(opt_.target);
     snap_prefix_ = snap_prefix;
-    return PlanTree(root, target_, snap_prefix, 0, false).status();
+    return PlanTree(root, kTopLevel, snap_prefix, 0, false).status();
   }
 
-  std::string SnapPath(const Item& it) const { return snap_prefix_ + it.path.substr(target_.size()); }
+  // "/dir/sub/name" below the target (and below the snapshot's subpath).
+  std::string RelativePath(const Item& it) const {
+    std::vector<const std::string*> names;
+    for (const Item* p = &it;; p = &items_[p->parent]) {
+      names.push_back(&p->name);
+      if (p->parent == kTopLevel) break;
+    }
+    std::string out;
+    for (auto n = names.rbegin(); n != names.rend(); ++n) out.append("/").append(**n);
+    return out;
+  }
+  std::string PathOf(const Item& it) const { return target_ + RelativePath(it); }
+  std::string SnapPath(const Item& it) const { return snap_prefix_ + RelativePath(it); }
+
+  Item MakeItem(Node&& n, uint32_t parent, int depth) {
+    Item it;
+    it.name = std::move(n.name);
+    it.parent = parent;
+    it.kind = restore_internal::KindOf(n.type);
+    it.depth = static_cast<uint16_t>(std::min(depth, 65535));
+    it.mode = n.mode, it.uid = n.uid, it.gid = n.gid;
+    it.links = static_cast<uint32_t>(std::min<uint64_t>(n.links, UINT32_MAX));
+    it.mtime = n.mtime, it.atime = n.atime;
+    it.content_begin = contents_.size();
+    it.content_count = static_cast<uint32_t>(n.content.size());
+    for (const Id& id : n.content) contents_.push_back(id);
+    if (!n.linktarget.empty() || !n.xattrs.empty() || n.device != 0 || (it.IsFile() && n.links > 1)) {
+      it.extra = std::make_unique<ItemExtra>(
+          ItemExtra{std::move(n.linktarget), std::move(n.xattrs), n.device, n.inode, n.device_id});
+    }
+    return it;
+  }
+
 
   static std::string AbsoluteTarget(std::string t) {
     while (t.size() > 1 && t.back() == '/') t.pop_back();
@@ -178,7 +186,7 @@ class Restore {
   }
 
   // Returns whether anything below was selected.
-  Result<bool> PlanTree(const Id& tree, const std::string& dir, const std::string& snap_dir, int depth,
+  Result<bool> PlanTree(const Id& tree, uint32_t parent, const std::string& snap_dir, int depth,
                         bool parent_included) {
     HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(tree));
     bool any = false;
@@ -186,27 +194,24 @@ class Restore {
       std::string snap_path = snap_dir + "/" + n.name;
       if (Excluded(snap_path)) continue;
       bool included = parent_included || IncludedByPattern(snap_path);
-      std::string path = dir + "/" + n.name;
-      std::optional<Id> subtree = n.subtree;
-      bool is_dir = n.IsDir();
-      Item item{path, RestoreNode(std::move(n)), depth, -1, false};
-      if (is_dir) {
-        size_t slot = items_.size();
-        items_.push_back(std::move(item));
-        bool below = false;
-        if (subtree) {
-          HORT_ASSIGN_OR_RETURN(below, PlanTree(*subtree, path, snap_path, depth + 1, included));
-        }
-        if (!included && !below) {
-          items_.erase(items_.begin() + static_cast<long>(slot));  // nothing selected inside
-          continue;
-        }
+      if (!n.IsDir()) {
+        if (!included) continue;
         any = true;
+        items_.push_back(MakeItem(std::move(n), parent, depth));
         continue;
       }
-      if (!included) continue;
+      std::optional<Id> subtree = n.subtree;
+      const size_t slot = items_.size();
+      items_.push_back(MakeItem(std::move(n), parent, depth));
+      bool below = false;
+      if (subtree) {
+        HORT_ASSIGN_OR_RETURN(below, PlanTree(*subtree, static_cast<uint32_t>(slot), snap_path, depth + 1, included));
+      }
+      if (!included && !below) {
+        items_.resize(slot);  // nothing selected inside, so nothing was added after it
+        continue;
+      }
       any = true;
-      items_.push_back(std::move(item));
     }
     return any;
   }
@@ -227,24 +232,24 @@ class Restore {
     std::map<std::pair<uint64_t, uint64_t>, int> first_link;
     for (size_t i = 0; i < items_.size(); ++i) {
       Item& it = items_[i];
-      if (it.node.IsDir()) {
-        Status s = MakeDir(it.path);
+      if (it.IsDir()) {
+        Status s = MakeDir(PathOf(it));
         if (!s.ok()) Fail(it, s);
         result_.dirs++;
         continue;
       }
-      if (!it.node.IsFile()) continue;
-      if (it.node.links > 1) {
-        auto key = std::make_pair(it.node.device_id, it.node.inode);
+      if (!it.IsFile()) continue;
+      if (it.links > 1 && it.extra) {
+        auto key = std::make_pair(it.extra->device_id, it.extra->inode);
         auto [pos, fresh] = first_link.try_emplace(key, static_cast<int>(i));
         if (!fresh) it.hardlink_of = pos->second;
       }
       result_.files++;
       if (it.hardlink_of >= 0) continue;
-      for (const Id& id : it.node.content) {
-        auto loc = repo_.index().Lookup(id, BlobType::kData);
+      for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
+        auto loc = repo_.index().Lookup(contents_[c], BlobType::kData);
         if (!loc) {
-          Fail(it, Status(Code::kNotFound, "data blob " + id.Short() + " is missing from the index"));
+          Fail(it, Status(Code::kNotFound, "data blob " + contents_[c].Short() + " is missing from the index"));
           break;
         }
         it.size += loc->PlainLength();
@@ -269,14 +274,14 @@ class Restore {
     std::vector<BlobWrite> writes;
     for (size_t i = 0; i < items_.size(); ++i) {
       Item& it = items_[i];
-      if (!it.node.IsFile() || it.hardlink_of >= 0 || it.failed) continue;
+      if (!it.IsFile() || it.hardlink_of >= 0 || it.failed) continue;
       uint64_t offset = 0;
-      for (const Id& id : it.node.content) {
-        auto loc = repo_.index().Lookup(id, BlobType::kData);
+      for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
+        auto loc = repo_.index().Lookup(contents_[c], BlobType::kData);
         if (!loc) break;
         auto [pos, fresh] = pack_numbers.try_emplace(loc->pack, static_cast<uint32_t>(packs.size()));
         if (fresh) packs.push_back(loc->pack);
-        writes.push_back({id, offset, pos->second, loc->offset, loc->length, loc->uncompressed_length,
+        writes.push_back({c, offset, pos->second, loc->offset, loc->length, loc->uncompressed_length,
                           static_cast<uint32_t>(i)});
         offset += loc->PlainLength();
       }
@@ -315,7 +320,8 @@ class Restore {
       const BlobWrite& w = writes[i];
       if (i == 0 || w.offset != writes[i - 1].offset) {
         plain = data.ok() ? OpenBlob(std::span<const uint8_t>(*data).subspan(w.offset - begin, w.length),
-                                     {w.id, BlobType::kData, w.offset, w.length, w.uncompressed_length}, repo_.key())
+                                     {contents_[w.content], BlobType::kData, w.offset, w.length, w.uncompressed_length},
+                                     repo_.key())
                           : Result<std::vector<uint8_t>>(data.status());
       }
       Item& it = items_[w.file];
@@ -324,7 +330,7 @@ class Restore {
         opt_.progress->SetCurrent(SnapPath(it));
       }
       if (!plain.ok()) {
-        Fail(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + w.id.Short()));
+        Fail(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + contents_[w.content].Short()));
         continue;
       }
       if (AllZero(*plain)) continue;  // stays a hole
@@ -335,24 +341,25 @@ class Restore {
 
   // Creates the file (replacing whatever is at its path, never following
   // it) with its final size, so skipped zero blocks stay holes.
-  Status CreateFile(Item& it) {
-    ::unlink(it.path.c_str());
-    int fd = ::open(it.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return ErrnoStatus("create " + it.path, errno);
+  Status CreateFile(Item& it, const std::string& path) {
+    ::unlink(path.c_str());
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return ErrnoStatus("create " + path, errno);
     Status s;
-    if (::ftruncate(fd, static_cast<off_t>(it.size)) != 0) s = ErrnoStatus("truncate " + it.path, errno);
+    if (::ftruncate(fd, static_cast<off_t>(it.size)) != 0) s = ErrnoStatus("truncate " + path, errno);
     ::close(fd);
     it.created = true;
     return s;
   }
 
   Status WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset) {
+    const std::string path = PathOf(it);
     {
       std::lock_guard lock(create_mu_[reinterpret_cast<uintptr_t>(&it) / sizeof(Item) % kCreateStripes]);
-      if (!it.created) HORT_RETURN_IF_ERROR(CreateFile(it));
+      if (!it.created) HORT_RETURN_IF_ERROR(CreateFile(it, path));
     }
-    int fd = ::open(it.path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus("open " + it.path, errno);
+    int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open " + path, errno);
     size_t done = 0;
     while (done < data.size()) {
       ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
@@ -360,7 +367,7 @@ class Restore {
       if (n < 0) {
         int err = errno;
         ::close(fd);
-        return ErrnoStatus("write " + it.path, err);
+        return ErrnoStatus("write " + path, err);
       }
       done += static_cast<size_t>(n);
     }
@@ -372,87 +379,89 @@ class Restore {
   // whose data could not be read.
   void CreateUnwrittenFiles() {
     for (Item& it : items_) {
-      if (!it.node.IsFile() || it.hardlink_of >= 0 || it.created) continue;
-      Status s = CreateFile(it);
+      if (!it.IsFile() || it.hardlink_of >= 0 || it.created) continue;
+      Status s = CreateFile(it, PathOf(it));
       if (!s.ok()) Fail(it, s);
     }
   }
 
   void RestoreOthersAndMetadata() {
     for (Item& it : items_) {
-      const RestoreNode& n = it.node;
-      if (n.IsFile() && it.hardlink_of >= 0) {
-        ::unlink(it.path.c_str());
-        if (::link(items_[static_cast<size_t>(it.hardlink_of)].path.c_str(), it.path.c_str()) != 0) {
-          Fail(it, ErrnoStatus("link " + it.path, errno));
+      if (it.IsFile() && it.hardlink_of >= 0) {
+        const std::string path = PathOf(it);
+        ::unlink(path.c_str());
+        if (::link(PathOf(items_[static_cast<size_t>(it.hardlink_of)]).c_str(), path.c_str()) != 0) {
+          Fail(it, ErrnoStatus("link " + path, errno));
         }
         continue;
       }
-      if (n.IsFile() || n.IsDir()) continue;
-      ::unlink(it.path.c_str());
+      if (it.IsFile() || it.IsDir() || it.kind == Kind::kOther) continue;  // sockets cannot be recreated
+      const std::string path = PathOf(it);
+      const uint64_t device = it.extra ? it.extra->device : 0;
+      ::unlink(path.c_str());
       int rc = 0;
-      if (n.type == "symlink") {
-        rc = ::symlink(n.linktarget.c_str(), it.path.c_str());
-      } else if (n.type == "fifo") {
-        rc = ::mkfifo(it.path.c_str(), 0600);
-      } else if (n.type == "dev") {
-        rc = ::mknod(it.path.c_str(), S_IFBLK | 0600, static_cast<dev_t>(n.device));
-      } else if (n.type == "chardev") {
-        rc = ::mknod(it.path.c_str(), S_IFCHR | 0600, static_cast<dev_t>(n.device));
-      } else {
-        continue;  // sockets and irregular files cannot be recreated
+      switch (it.kind) {
+        case Kind::kSymlink: rc = ::symlink(it.extra ? it.extra->linktarget.c_str() : "", path.c_str()); break;
+        case Kind::kFifo: rc = ::mkfifo(path.c_str(), 0600); break;
+        case Kind::kBlockDevice: rc = ::mknod(path.c_str(), S_IFBLK | 0600, static_cast<dev_t>(device)); break;
+        case Kind::kCharDevice: rc = ::mknod(path.c_str(), S_IFCHR | 0600, static_cast<dev_t>(device)); break;
+        default: break;
       }
       if (rc != 0) {
-        Fail(it, ErrnoStatus("create " + it.path, errno));
+        Fail(it, ErrnoStatus("create " + path, errno));
         continue;
       }
       result_.others++;
     }
     for (Item& it : items_) {
-      if (!it.node.IsDir() && !it.failed && it.hardlink_of < 0) SetMetadata(it);
-      if (opt_.progress && it.node.IsFile()) opt_.progress->items_done++;
+      if (!it.IsDir() && !it.failed && it.hardlink_of < 0 && it.kind != Kind::kOther) SetMetadata(it);
+      if (opt_.progress && it.IsFile()) opt_.progress->items_done++;
     }
     // Directories last and deepest first: writing into them changes their mtime.
     std::vector<Item*> dirs;
-    for (Item& it : items_) if (it.node.IsDir() && !it.failed) dirs.push_back(&it);
+    for (Item& it : items_) if (it.IsDir() && !it.failed) dirs.push_back(&it);
     std::stable_sort(dirs.begin(), dirs.end(), [](Item* a, Item* b) { return a->depth > b->depth; });
     for (Item* d : dirs) SetMetadata(*d);
   }
 
   void SetMetadata(Item& it) {
-    const RestoreNode& n = it.node;
-    const char* p = it.path.c_str();
-    bool is_link = n.type == "symlink";
-    if (::lchown(p, n.uid, n.gid) != 0 && errno != EPERM) Fail(it, ErrnoStatus("lchown " + it.path, errno));
-    if (!is_link && ::chmod(p, PosixPermFromGoMode(n.mode)) != 0) Fail(it, ErrnoStatus("chmod " + it.path, errno));
-    for (const auto& xa : n.xattrs) {
-      if (::lsetxattr(p, xa.name.c_str(), xa.value.data(), xa.value.size(), 0) != 0 && errno != ENOTSUP &&
-          errno != EPERM) {
-        Fail(it, ErrnoStatus("setxattr " + xa.name + " on " + it.path, errno));
+    const std::string path = PathOf(it);
+    const char* p = path.c_str();
+    const bool is_link = it.kind == Kind::kSymlink;
+    if (::lchown(p, it.uid, it.gid) != 0 && errno != EPERM) Fail(it, ErrnoStatus("lchown " + path, errno));
+    if (!is_link && ::chmod(p, PosixPermFromGoMode(it.mode)) != 0) Fail(it, ErrnoStatus("chmod " + path, errno));
+    if (it.extra) {
+      for (const auto& xa : it.extra->xattrs) {
+        if (::lsetxattr(p, xa.name.c_str(), xa.value.data(), xa.value.size(), 0) != 0 && errno != ENOTSUP &&
+            errno != EPERM) {
+          Fail(it, ErrnoStatus("setxattr " + xa.name + " on " + path, errno));
+        }
       }
     }
     struct timespec ts[2];
-    ts[0] = {static_cast<time_t>(n.atime.sec), n.atime.nsec};
-    ts[1] = {static_cast<time_t>(n.mtime.sec), n.mtime.nsec};
-    if (::utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW) != 0) Fail(it, ErrnoStatus("utimes " + it.path, errno));
+    ts[0] = {static_cast<time_t>(it.atime.sec), it.atime.nsec};
+    ts[1] = {static_cast<time_t>(it.mtime.sec), it.mtime.nsec};
+    if (::utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW) != 0) Fail(it, ErrnoStatus("utimes " + path, errno));
   }
 
   void Verify() {
     for (Item& it : items_) {
-      if (!it.node.IsFile() || it.failed) continue;
-      int fd = ::open(it.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (!it.IsFile() || it.failed) continue;
+      const std::string path = PathOf(it);
+      int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) {
-        Fail(it, ErrnoStatus("verify: open " + it.path, errno));
+        Fail(it, ErrnoStatus("verify: open " + path, errno));
         continue;
       }
       uint64_t offset = 0;
-      for (const Id& id : it.node.content) {
+      for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
+        const Id& id = contents_[c];
         auto loc = repo_.index().Lookup(id, BlobType::kData);
         if (!loc) break;
         std::vector<uint8_t> buf(loc->PlainLength());
         ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(offset));
         if (n != static_cast<ssize_t>(buf.size()) || Id::Hash(buf) != id) {
-          Fail(it, Status(Code::kCorruption, "verify: " + it.path + " differs from the snapshot at offset " +
+          Fail(it, Status(Code::kCorruption, "verify: " + path + " differs from the snapshot at offset " +
                                                  std::to_string(offset)));
           break;
         }
@@ -477,6 +486,7 @@ class Restore {
   RestoreObserver* obs_;
   std::string target_, snap_prefix_;
   std::deque<Item> items_;
+  std::deque<Id> contents_;  // every file's blob IDs, back to back
   static constexpr size_t kCreateStripes = 64;
   std::mutex create_mu_[kCreateStripes];  // no reallocation: a million items are never copied
   RestoreResult result_;

@@ -1,0 +1,59 @@
+// What the restore keeps of every item until it ends. A million small files
+// live here at once, so an item holds its own name (not its path: paths are
+// rebuilt from the parent chain when a file is touched), its kind as one
+// byte, and the fields few items have (link targets, device numbers, xattrs,
+// hard-link identity) behind a pointer that is null for plain files.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "format/gojson.h"
+#include "format/tree.h"
+
+namespace hort::restore_internal {
+
+enum class Kind : uint8_t { kFile, kDir, kSymlink, kFifo, kBlockDevice, kCharDevice, kOther };
+
+inline Kind KindOf(const std::string& type) {
+  if (type == "file") return Kind::kFile;
+  if (type == "dir") return Kind::kDir;
+  if (type == "symlink") return Kind::kSymlink;
+  if (type == "fifo") return Kind::kFifo;
+  if (type == "dev") return Kind::kBlockDevice;
+  if (type == "chardev") return Kind::kCharDevice;
+  return Kind::kOther;  // sockets and irregular files cannot be recreated
+}
+
+struct ItemExtra {
+  std::string linktarget;
+  std::vector<ExtendedAttribute> xattrs;
+  uint64_t device = 0;               // device number of block and character devices
+  uint64_t inode = 0, device_id = 0;  // identity of a hard-linked file
+};
+
+inline constexpr uint32_t kTopLevel = UINT32_MAX;  // parent of the items directly in the target
+
+struct Item {
+  std::string name;
+  uint32_t parent = kTopLevel;  // index of the directory item holding this one
+  Kind kind = Kind::kOther;
+  bool failed = false;
+  bool created = false;  // files: created by the first write (guarded by a stripe lock)
+  uint16_t depth = 0;
+  int32_t hardlink_of = -1;  // index of the file this one is a hard link to
+  uint32_t mode = 0, uid = 0, gid = 0;
+  uint32_t links = 0;
+  gojson::Timestamp mtime, atime;
+  uint64_t size = 0;           // files: the restored length
+  uint64_t content_begin = 0;  // files: their blobs are contents[content_begin, + content_count)
+  uint32_t content_count = 0;
+  std::unique_ptr<ItemExtra> extra;
+
+  [[nodiscard]] bool IsFile() const { return kind == Kind::kFile; }
+  [[nodiscard]] bool IsDir() const { return kind == Kind::kDir; }
+};
+
+}  // namespace hort::restore_internal
