@@ -8,7 +8,8 @@ in RAM); this is stated in the report.
 
 usage: bench.py HORT [--size 1G] [--reps 1] [--work DIR] [--s3] [--tools hort,restic,borg]
        bench.py HORT --files 10000,100000,1000000 [--tools ...]   (cost and memory per file)"""
-import argparse, json, os, random, re, shutil, statistics, subprocess, sys, time
+import argparse
+import glob, json, os, random, re, shutil, statistics, subprocess, sys, time
 
 def parse_size(s):
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMG]?)", s.upper())
@@ -65,12 +66,26 @@ def mutate(root, seed):
             f.write(rnd.randbytes(rnd.randint(100, 200000)))
 
 def settle():
-    """After deleting many files, ext4 skips their inodes for new files until
-    the inode tables are written back (kernel recently_deleted(): up to 300 s
-    while dirty), which made restores of small files 3-7x slower depending on
-    what ran before. Syncing and waiting gives every tool the same state."""
+    """Every tool starts with its writes flushed and the disk quiet."""
     os.sync()
     time.sleep(6)
+
+def clear_leftovers(work, patterns):
+    """ext4 without a journal (this machine's /work) refuses to reuse inodes
+    freed in the last 5 s, or 300 s while their inode-table block is dirty, and
+    rescans them on every create (kernel recently_deleted()). A restore that
+    runs within minutes of deleting many files therefore spends most of its
+    time in the kernel, whichever tool it is. So a run deletes nothing while it
+    measures: every repository, data copy and restore target gets its own
+    directory and all are removed at the end. Leftovers of an interrupted run
+    are removed here, followed by the full 300 s wait."""
+    found = [p for pat in patterns for p in glob.glob(os.path.join(work, pat))]
+    for p in found:
+        shutil.rmtree(p, ignore_errors=True)
+    if found:
+        print(f"removed {len(found)} leftover directories; waiting 300 s for ext4 to release their inodes", flush=True)
+        os.sync()
+        time.sleep(300)
 
 def timed(cmd, env):
     out = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M"] + cmd, env=env, capture_output=True, text=True)
@@ -99,7 +114,7 @@ def main():
         tools.remove("borg")  # borg has no S3 backend
     work = os.path.abspath(a.work)
     size = parse_size(a.size)
-    data_v1, data = os.path.join(work, "data-v1"), os.path.join(work, "data")
+    data_v1 = os.path.join(work, "data-v1")
     stamp = os.path.join(work, f"data-{size}.ok")
     if not os.path.exists(stamp):
         shutil.rmtree(work, ignore_errors=True)
@@ -120,15 +135,15 @@ def main():
                    stdout=subprocess.DEVNULL)
     results = {t: {} for t in tools}
     sizes = {}
+    leftovers = ["data-run-*", "repo-*", "restore-*"]
+    clear_leftovers(work, leftovers)
     for rep in range(a.reps):
         order = tools if rep % 2 == 0 else list(reversed(tools))
         for tool in order:
-            shutil.rmtree(data, ignore_errors=True)
+            data = os.path.join(work, f"data-run-{rep}-{tool}")
             shutil.copytree(data_v1, data, symlinks=True)
-            repo = os.path.join(work, f"repo-{tool}")
-            shutil.rmtree(repo, ignore_errors=True)
-            restore = os.path.join(work, f"restore-{tool}")
-            shutil.rmtree(restore, ignore_errors=True)
+            repo = os.path.join(work, f"repo-{tool}-{rep}")
+            restore = os.path.join(work, f"restore-{tool}-{rep}")
             settle()
             if a.s3:
                 loc = f"s3:{s3['HORT_TEST_S3_ENDPOINT']}/bench-{os.getpid()}-{rep}/{tool}"
@@ -160,7 +175,9 @@ def main():
                 compat_check(loc, env)
             if not a.s3:
                 sizes[tool] = du(repo)
-            shutil.rmtree(restore, ignore_errors=True)
+    for pat in leftovers:
+        for p in glob.glob(os.path.join(work, pat)):
+            shutil.rmtree(p, ignore_errors=True)
     steps = ["init", "first backup", "incremental backup", "no-change backup", "full restore", "check --read-data"]
     med = lambda xs, i: statistics.median(x[i] for x in xs)
     print(f"\nhort bench: {size >> 20} MiB ({'RGW on loopback' if a.s3 else 'local folder'}), {a.reps} repetition(s), "
@@ -203,6 +220,8 @@ def files_mode(a):
     print(f"{'files':>9} {'tool':<7} {'backup s':>9} {'us/file':>8} {'net us':>7} {'MiB':>6} {'net KiB':>8}"
           f" {'restore s':>10} {'us/file':>8} {'net us':>7} {'MiB':>6} {'net KiB':>8}")
     base = {}
+    leftovers = ["repo-*", "out-*"]
+    clear_leftovers(work, leftovers)
     for n in [1] + [int(x) for x in a.files.split(",")]:
         data = os.path.join(work, f"data-{n}")
         if not os.path.exists(data + ".ok"):
@@ -221,8 +240,6 @@ def files_mode(a):
         for tool in tools:
             repo = os.path.join(work, f"repo-{tool}-{n}")
             out = os.path.join(work, f"out-{tool}-{n}")
-            shutil.rmtree(repo, ignore_errors=True)
-            shutil.rmtree(out, ignore_errors=True)
             settle()
             if tool == "hort":
                 init, backup = [a.hort, "-r", repo, "init"], [a.hort, "-r", repo, "backup", "-q", data]
@@ -247,8 +264,9 @@ def files_mode(a):
                       f" {brss / 1024:>6.0f} {(brss - b0m) / (n - 1):>8.2f}"
                       f" {rw:>10.2f} {rw / n * 1e6:>8.1f} {(rw - r0w) / (n - 1) * 1e6:>7.1f}"
                       f" {rrss / 1024:>6.0f} {(rrss - r0m) / (n - 1):>8.2f}", flush=True)
-            shutil.rmtree(out, ignore_errors=True)
-            shutil.rmtree(repo, ignore_errors=True)
+    for pat in leftovers:
+        for p in glob.glob(os.path.join(work, pat)):
+            shutil.rmtree(p, ignore_errors=True)
 
 if __name__ == "__main__":
     main()

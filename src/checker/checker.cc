@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "checker/pack_reader.h"
+#include "repository/pack_reader.h"
 #include "crypto/crypto.h"
 #include "format/tree.h"
 #include "util/hex.h"
@@ -244,9 +244,9 @@ class Checker {
       mark_all("pack unreadable");
     };
 
-    std::optional<crypto::Sha256Digest> known;
-    if (stream && opt_.prehashed) known = opt_.prehashed->Find(pack);
-    PackReader reader(backend, handle, stream ? size : 0, known);
+    PackRange range{0, stream ? size : 0, stream};
+    if (stream && opt_.prehashed) range.known_digest = opt_.prehashed->Find(pack);
+    PackReader reader(backend, handle, range);
     if (!stream) {  // one read: the hash decides before any blob is opened
       if (Status st = reader.ReadAll(); !st.ok()) return unreadable(st);
       if (!reader.HashMatches(pack) && indexed.empty()) {

@@ -20,6 +20,7 @@
 
 #include "archiver/excludes.h"
 #include "format/tree.h"
+#include "repository/pack_reader.h"
 #include "restorer/restore_item.h"
 #include "util/hex.h"
 #include "util/thread_pool.h"
@@ -307,22 +308,29 @@ class Restore {
 
   bool Cancelled() const { return opt_.cancel && opt_.cancel->load(); }
 
-  // `writes` are one pack's, sorted by offset: the covered range is fetched
-  // once and every blob in it opened once, however many files it feeds.
+  // `writes` are one pack's, sorted by offset: the covered range is read
+  // once (through a window where range reads are cheap, so a worker holds a
+  // few MiB rather than a whole pack) and every blob in it opened once,
+  // however many files it feeds.
   void RestorePack(const Id& pack, std::span<const BlobWrite> writes) {
     if (Cancelled()) return;
     uint64_t begin = writes.front().offset;
     uint64_t end = 0;
     for (const BlobWrite& w : writes) end = std::max<uint64_t>(end, uint64_t{w.offset} + w.length);
-    auto data = repo_.backend().Load({FileType::kPack, pack.Hex()}, begin, end - begin);
+    Backend& backend = repo_.backend();
+    const Handle handle{FileType::kPack, pack.Hex()};
+    const bool stream = backend.CheapRangeReads() && end - begin > kStreamSegment;
+    if (stream) backend.Prefetch(handle, begin, end - begin);
+    PackReader reader(backend, handle, {begin, end, stream, false});
+    Status loaded = stream ? Status::Ok() : reader.ReadAll();
     Result<std::vector<uint8_t>> plain = Status(Code::kInternal, "no blob opened yet");
     for (size_t i = 0; i < writes.size(); ++i) {
       const BlobWrite& w = writes[i];
       if (i == 0 || w.offset != writes[i - 1].offset) {
-        plain = data.ok() ? OpenBlob(std::span<const uint8_t>(*data).subspan(w.offset - begin, w.length),
-                                     {contents_[w.content], BlobType::kData, w.offset, w.length, w.uncompressed_length},
-                                     repo_.key())
-                          : Result<std::vector<uint8_t>>(data.status());
+        auto stored = loaded.ok() ? reader.Bytes(w.offset, w.length) : Result<std::span<const uint8_t>>(loaded);
+        plain = stored.ok() ? OpenBlob(*stored, {contents_[w.content], BlobType::kData, w.offset, w.length,
+                                                 w.uncompressed_length}, repo_.key())
+                            : Result<std::vector<uint8_t>>(stored.status());
       }
       Item& it = items_[w.file];
       if (opt_.progress && plain.ok()) {

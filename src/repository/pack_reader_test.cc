@@ -1,4 +1,4 @@
-#include "checker/pack_reader.h"
+#include "repository/pack_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -24,7 +24,7 @@ TEST(PackReader, StreamingServesBlobsAndHashesTheWholeFile) {
   const std::vector<std::pair<uint64_t, uint64_t>> blobs = {
       {0, 10}, {10, 1000}, {1010, kStreamSegment + 77}, {kStreamSegment + 2000, 5}, {2 * kStreamSegment + 1, 300000}};
   for (bool stream : {true, false}) {
-    PackReader reader(*backend, h, stream ? data.size() : 0);
+    PackReader reader(*backend, h, {0, stream ? data.size() : 0, stream});
     if (!stream) {
       ASSERT_TRUE(reader.ReadAll().ok());
     }
@@ -51,14 +51,34 @@ TEST(PackReader, DamageChangesTheHashAndShortFilesFail) {
   const Handle h{FileType::kPack, name.Hex()};
   data[kStreamSegment + 3] ^= 1;
   ASSERT_TRUE(backend->Save(h, data).ok());
-  PackReader damaged(*backend, h, data.size());
+  PackReader damaged(*backend, h, {0, data.size(), true});
   ASSERT_TRUE(damaged.Bytes(0, 100).ok());
   ASSERT_TRUE(damaged.Finish().ok());
   EXPECT_FALSE(damaged.HashMatches(name));
   // The listing said the pack is bigger than it is now (truncated).
-  PackReader truncated(*backend, h, data.size() + 100);
+  PackReader truncated(*backend, h, {0, data.size() + 100, true});
   EXPECT_FALSE(truncated.Finish().ok());
   EXPECT_FALSE(truncated.HashMatches(name));
+}
+
+// Restore reads only the range its blobs cover and hashes nothing.
+TEST(PackReader, ARangeWithoutHashing) {
+  auto backend = NewMemBackend();
+  const auto data = Pattern(kStreamSegment * 2 + 99);
+  const Handle h{FileType::kPack, Id::Hash(data).Hex()};
+  ASSERT_TRUE(backend->Save(h, data).ok());
+  for (bool stream : {true, false}) {
+    PackReader reader(*backend, h, {1000, kStreamSegment + 5000, stream, false});
+    if (!stream) {
+      ASSERT_TRUE(reader.ReadAll().ok());
+    }
+    for (uint64_t off : {uint64_t{1000}, uint64_t{5000}, kStreamSegment + 10}) {
+      auto bytes = reader.Bytes(off, 4000);
+      ASSERT_TRUE(bytes.ok()) << off;
+      EXPECT_TRUE(std::equal(bytes->begin(), bytes->end(), data.begin() + static_cast<long>(off))) << off;
+    }
+    EXPECT_FALSE(reader.Bytes(kStreamSegment + 4000, 2000).ok());  // beyond the range
+  }
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
-// Reads one pack front to back for `check --read-data`, hashing every byte
-// once on the way. Streaming (local folders): the pack passes through a
-// window of a few MiB and blobs are served from it in offset order, so a
-// worker holds one window, not a 16 MiB pack. Whole (object stores, REST
-// servers, tiny packs): one read, served from memory.
+// Reads a range of one pack front to back, serving blobs in offset order.
+// Streaming (local folders): the bytes pass through a window of a few MiB,
+// so a worker holds one window, not a 16 MiB pack. Whole (object stores,
+// REST servers, small ranges): one read, served from memory. check hashes
+// the whole file on the way (its SHA-256 is the pack's name); restore reads
+// only the range its blobs cover and hashes nothing.
 #pragma once
 
 #include <cstdint>
@@ -19,16 +20,24 @@ namespace hort {
 
 inline constexpr uint64_t kStreamSegment = 4ull << 20;
 
+struct PackRange {
+  uint64_t start = 0;
+  uint64_t end = 0;     // exclusive; 0 = to the end of the file (whole reads only)
+  bool stream = false;  // through a window, or one read (ReadAll)
+  bool hash = true;     // SHA-256 of everything read
+  // A digest computed earlier: not computed again, and only the bytes blobs
+  // need are read.
+  std::optional<crypto::Sha256Digest> known_digest;
+};
+
 class PackReader {
  public:
-  // stream_size > 0: stream a pack of that size; 0: call ReadAll() first.
-  // A known digest (hashed earlier) is not computed again: only the bytes
-  // blobs need are read then.
-  PackReader(Backend& backend, Handle handle, uint64_t stream_size,
-             std::optional<crypto::Sha256Digest> known_digest = std::nullopt);
+  PackReader(Backend& backend, Handle handle, PackRange range);
 
+  // Whole mode: reads the range at once. Streaming needs no call.
   [[nodiscard]] Status ReadAll();
-  [[nodiscard]] uint64_t size() const { return size_; }
+  // The end of the range (the file's size when reading a whole pack).
+  [[nodiscard]] uint64_t size() const { return end_; }
   // The header and its length trailer (the whole pack when read whole).
   [[nodiscard]] Result<std::span<const uint8_t>> Tail();
   // Stored bytes of one blob; valid until the next call. Offsets should
@@ -44,16 +53,15 @@ class PackReader {
 
   Backend& backend_;
   Handle handle_;
-  bool stream_;
-  uint64_t size_;
+  PackRange range_;
+  uint64_t end_;
   std::vector<uint8_t> window_;  // bytes [window_start_, window_start_ + window_.size())
-  uint64_t window_start_ = 0;
-  uint64_t consumed_ = 0;  // the window may drop everything before this
+  uint64_t window_start_;
+  uint64_t consumed_;  // the window may drop everything before this
   std::vector<uint8_t> tail_, side_;
   crypto::Sha256Hasher hasher_;
   crypto::Sha256Digest digest_{};
   bool finished_ = false;
-  bool hashed_ = false;  // the digest was known up front
 };
 
 }  // namespace hort
