@@ -70,6 +70,17 @@ def settle():
     os.sync()
     time.sleep(6)
 
+def drop_page_cache():
+    """Runs keep their files until the end (see clear_leftovers), which is more
+    than RAM holds after a few tools; so each tool starts with the page cache
+    emptied (as root), and no run pays for reclaiming another's pages."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("1\n")
+    except OSError:
+        pass
+
 def clear_leftovers(work, patterns):
     """ext4 without a journal (this machine's /work) refuses to reuse inodes
     freed in the last 5 s, or 300 s while their inode-table block is dirty, and
@@ -140,8 +151,9 @@ def main():
     for rep in range(a.reps):
         order = tools if rep % 2 == 0 else list(reversed(tools))
         for tool in order:
+            drop_page_cache()
             data = os.path.join(work, f"data-run-{rep}-{tool}")
-            shutil.copytree(data_v1, data, symlinks=True)
+            shutil.copytree(data_v1, data, symlinks=True)  # warm: the copy stays in the page cache
             repo = os.path.join(work, f"repo-{tool}-{rep}")
             restore = os.path.join(work, f"restore-{tool}-{rep}")
             settle()
@@ -181,7 +193,7 @@ def main():
     steps = ["init", "first backup", "incremental backup", "no-change backup", "full restore", "check --read-data"]
     med = lambda xs, i: statistics.median(x[i] for x in xs)
     print(f"\nhort bench: {size >> 20} MiB ({'RGW on loopback' if a.s3 else 'local folder'}), {a.reps} repetition(s), "
-          f"medians; page cache warm; {os.cpu_count()} cores")
+          f"medians; page cache emptied before each tool, source data warm; {os.cpu_count()} cores")
     header = f"{'step':<20}" + "".join(f"{t + ' wall':>12}{t + ' cpu':>11}{t + ' MiB':>10}" for t in tools)
     header += "".join(f"{t + '/hort':>13}" for t in tools if t != "hort")
     print(header)
@@ -234,10 +246,11 @@ def files_mode(a):
                 with open(os.path.join(d, f"f{i:07d}"), "wb") as f:
                     f.write(rnd.randbytes(rnd.randint(100, 4000)))
             open(data + ".ok", "w").close()
-        # Warm the page cache for the source files, as in the 1 GiB mode: the
-        # first tool must not pay for reading them from disk.
-        subprocess.run(f"tar cf - -C {data} . | cat > /dev/null", shell=True, check=True)
         for tool in tools:
+            # Each tool starts from an empty page cache but warm source files,
+            # as in the 1 GiB mode.
+            drop_page_cache()
+            subprocess.run(f"tar cf - -C {data} . | cat > /dev/null", shell=True, check=True)
             repo = os.path.join(work, f"repo-{tool}-{n}")
             out = os.path.join(work, f"out-{tool}-{n}")
             settle()

@@ -118,6 +118,7 @@ class Backup {
     size_t slot = 0;
     std::optional<Id> old_tree;
     bool existed_before = false;
+    dev_t device = 0;  // of the target this directory is under
   };
 
   Status SelectParent() {
@@ -162,7 +163,10 @@ class Backup {
 
   std::vector<Node> OldChildren(const Node* old) {
     if (!old || !old->IsDir() || !old->subtree) return {};
-    auto nodes = LoadTree(*old->subtree);
+    return OldChildren(*old->subtree);
+  }
+  std::vector<Node> OldChildren(const Id& old_tree) {
+    auto nodes = LoadTree(old_tree);
     return nodes.ok() ? std::move(*nodes) : std::vector<Node>{};
   }
 
@@ -198,7 +202,7 @@ class Backup {
     if (root.is_target) {
       root_->path = root.fs_path;
       struct stat st;
-      if (::lstat(root.fs_path.c_str(), &st) == 0) target_device_ = st.st_dev;
+      if (::lstat(root.fs_path.c_str(), &st) == 0) root_->device = st.st_dev;
       WalkDir(root_, parent_root_);
     } else {
       WalkVirtual(root_, root, parent_root_);
@@ -208,8 +212,12 @@ class Backup {
   }
 
   DirJob* NewDir(DirJob* parent, size_t slot, std::string path) {
-    dirs_.push_back(std::make_unique<DirJob>());
-    DirJob* d = dirs_.back().get();
+    DirJob* d;
+    {
+      std::lock_guard lock(dirs_mu_);
+      dirs_.push_back(std::make_unique<DirJob>());
+      d = dirs_.back().get();
+    }
     d->parent = parent;
     d->slot = slot;
     d->path = std::move(path);
@@ -294,7 +302,6 @@ class Backup {
       return;
     }
     if (n.IsDir()) {
-      if (is_target) target_device_ = st.st_dev;
       if (!is_target && opt_.excludes.ExcludedByMarker(full)) {
         d->drop[slot] = 1;
         return;
@@ -304,17 +311,28 @@ class Backup {
       c->existed_before = old && old->IsDir();
       if (c->existed_before) c->old_tree = old->subtree;
       d->pending++;
-      bool other_device = opt_.excludes.one_file_system && st.st_dev != target_device_;
-      if (!other_device) WalkDir(c, OldChildren(old));
-      DirDone(c);
+      c->device = is_target ? st.st_dev : d->device;  // --one-file-system stays on the target's device
+      bool other_device = opt_.excludes.one_file_system && st.st_dev != c->device;
+      if (other_device) {
+        DirDone(c);
+        return;
+      }
+      // Subdirectories are walked on their own threads: comparing an
+      // unchanged file with its parent node (lstat, xattrs, the node, the
+      // old tree's JSON) is all work of the walker, which alone would keep
+      // a no-change backup on one core. `old` dies with the caller's list.
+      walk_pool_.Submit([this, c, old_tree = c->old_tree] {
+        WalkDir(c, old_tree ? OldChildren(*old_tree) : std::vector<Node>{});
+        DirDone(c);
+      });
       return;
     }
     if (!n.IsFile()) {
       d->nodes[slot] = std::move(n);
       return;
     }
-    result_.summary.total_files_processed++;
-    result_.summary.total_bytes_processed += n.size;
+    files_processed_++;
+    bytes_processed_ += n.size;
     bool had_old = old && old->IsFile();
     if (had_old && Unchanged(*old, n)) {
       n.content = old->content;
@@ -455,6 +473,10 @@ class Backup {
   Status WriteSnapshot() {
     SnapshotSummary& m = result_.summary;
     m.backup_end = gojson::Now();
+    if (!opt_.from_stdin) {
+      m.total_files_processed = files_processed_;
+      m.total_bytes_processed = bytes_processed_;
+    }
     m.files_new = files_new_;
     m.files_changed = files_changed_;
     m.files_unmodified = files_unmodified_;
@@ -505,9 +527,9 @@ class Backup {
   std::string host_;
   std::vector<std::string> paths_;
   std::vector<Node> parent_root_;
+  std::mutex dirs_mu_;
   std::deque<std::unique_ptr<DirJob>> dirs_;
   DirJob* root_ = nullptr;
-  dev_t target_device_ = 0;  // --one-file-system stays on the target's device
 
   std::mutex root_mu_;
   std::condition_variable root_done_;
@@ -520,6 +542,8 @@ class Backup {
   std::atomic<uint64_t> files_new_{0}, files_changed_{0}, files_unmodified_{0};
   std::atomic<uint64_t> dirs_new_{0}, dirs_changed_{0}, dirs_unmodified_{0};
   std::atomic<uint64_t> errors_{0};
+  std::atomic<uint64_t> files_processed_{0}, bytes_processed_{0};
+  ThreadPool walk_pool_{std::max(2u, std::thread::hardware_concurrency())};  // last: joined first
 };
 
 }  // namespace

@@ -168,7 +168,7 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
                           {"total_duration", result->seconds}};
       if (!opt.dry_run) j["snapshot_id"] = result->snapshot_id.Hex();
       if (opt.dry_run) j["dry_run"] = true;
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else if (!g.quiet) {
       if (result->parent) std::printf("using parent snapshot %s\n\n", result->parent->Short().c_str());
       std::printf("Files:       %5llu new, %5llu changed, %5llu unmodified\n", (unsigned long long)m.files_new,

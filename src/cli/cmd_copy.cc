@@ -74,7 +74,7 @@ Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
       nlohmann::json j = {{"message_type", "summary"}, {"snapshots_copied", stats->snapshots_copied},
                           {"snapshots_skipped", stats->snapshots_skipped}, {"blobs_copied", stats->blobs_copied},
                           {"bytes_copied", stats->bytes_copied}, {"rechunked", stats->rechunked}};
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else if (!g.quiet) {
       std::printf("copied %llu snapshots (%llu skipped), %llu new blobs, %s%s\n",
                   (unsigned long long)stats->snapshots_copied, (unsigned long long)stats->snapshots_skipped,

@@ -104,7 +104,7 @@ Runner AddDiff(CLI::App& sub, GlobalOptions& g) {
                           {"changed_files", changed},
                           {"added", {{"files", added.files}, {"dirs", added.dirs}, {"others", added.others}, {"data_blobs", blobs_added}, {"bytes", bytes_added}}},
                           {"removed", {{"files", removed.files}, {"dirs", removed.dirs}, {"others", removed.others}, {"data_blobs", blobs_removed}, {"bytes", bytes_removed}}}};
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else if (!g.quiet) {
       std::printf("\nFiles:       %5llu new, %5llu removed, %5llu changed\n", (unsigned long long)added.files,
                   (unsigned long long)removed.files, (unsigned long long)changed);

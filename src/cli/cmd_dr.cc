@@ -39,7 +39,7 @@ Runner AddDr(CLI::App& sub, GlobalOptions& g) {
                           {"throughput_bytes_per_second", d->restore_seconds > 0 ? d->bytes / d->restore_seconds : 0},
                           {"groups", nlohmann::json::array()}};
       for (const auto& u : d->units) j["groups"].push_back(UnitJson(u));
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
       Table t({"GROUP", "SNAPSHOT", "FILES", "BYTES", "RESTORE", "THROUGHPUT", "RESULT"});
       for (const auto& u : d->units) {

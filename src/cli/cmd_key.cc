@@ -51,7 +51,7 @@ Runner AddKey(CLI::App& sub, GlobalOptions& g) {
                       kf->hostname.c_str(), FormatLocalTime(kf->created).c_str());
         }
       }
-      if (g.json) std::printf("%s\n", arr.dump().c_str());
+      if (g.json) std::printf("%s\n", arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return kExitOk;
     }
     if (a == "remove") {

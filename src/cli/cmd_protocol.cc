@@ -68,7 +68,7 @@ Runner AddProtocol(CLI::App& sub, GlobalOptions& g) {
     if (g.json) {
       nlohmann::json j = nlohmann::json::array();
       for (const auto& r : *rows) j.push_back(TestRecordJson(r));
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return kExitOk;
     }
     const Words& w = f->lang == "en" ? kEnglish : kGerman;

@@ -41,7 +41,7 @@ Runner AddPrune(CLI::App& sub, GlobalOptions& g) {
                           {"blobs_unused", s.blobs_unused}, {"blobs_repacked", s.blobs_repacked},
                           {"bytes_used", s.bytes_used}, {"bytes_unused", s.bytes_unused},
                           {"bytes_repack", s.bytes_repack}, {"bytes_freed", s.bytes_freed}};
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else if (!g.quiet) {
       std::printf("\nused:         %10llu blobs / %s\n", (unsigned long long)s.blobs_used, FormatBytes(s.bytes_used).c_str());
       std::printf("unused:       %10llu blobs / %s\n", (unsigned long long)s.blobs_unused, FormatBytes(s.bytes_unused).c_str());

@@ -100,7 +100,7 @@ Runner AddReport(CLI::App& sub, GlobalOptions& g) {
       jt.push_back(TestPlanJson(e));
     }
     if (g.json) {
-      std::printf("%s\n", nlohmann::json({{"generated", FormatRfc3339(now)}, {"services", js}, {"tests", jt}}).dump().c_str());
+      std::printf("%s\n", nlohmann::json({{"generated", FormatRfc3339(now)}, {"services", js}, {"tests", jt}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return kExitOk;
     }
     const char* h = *markdown ? "## " : "";

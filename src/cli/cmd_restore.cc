@@ -88,7 +88,7 @@ Runner AddRestore(CLI::App& sub, GlobalOptions& g) {
                           {"total_bytes", result->bytes}, {"bytes_restored", result->bytes}, {"errors", result->errors},
                           {"seconds_elapsed", result->seconds}};
       if (f->opt.verify) j["files_verified"] = result->verified_files;
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else if (!g.quiet) {
       if (f->opt.verify) std::printf("verified %llu files\n", static_cast<unsigned long long>(result->verified_files));
       std::printf("Summary: Restored %llu files/dirs (%s) in %.2fs\n",

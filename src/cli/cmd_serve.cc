@@ -90,7 +90,7 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     content.metrics = [&]() { return RenderMetrics({&cat, state->get(), &counters, NowSeconds(), started}); };
     content.status_json = [&]() -> Result<std::string> {
       HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, **state, NowSeconds()));
-      return StatusJson(rep, NowSeconds()).dump();
+      return StatusJson(rep, NowSeconds()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     };
     content.status_html = [&]() -> Result<std::string> {
       HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, **state, NowSeconds()));

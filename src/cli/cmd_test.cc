@@ -67,7 +67,7 @@ int Run(GlobalOptions& g, const TestFlags& f) {
   if (!g.quiet && !g.json) opt.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   auto r = RunRestoreTest(**c, *spec, **state, opt);
   if (!r.ok()) return Fail(r.status());
-  if (g.json) std::printf("%s\n", TestReportJson(*r).dump().c_str());
+  if (g.json) std::printf("%s\n", TestReportJson(*r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   else PrintReport(*spec, *r);
   if (stop.load()) return kExitInterrupted;
   return r->record.result == RunResult::kSuccess ? kExitOk : kExitTestFailed;
@@ -85,7 +85,7 @@ int List(GlobalOptions& g, bool due_only) {
   if (g.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& e : rows) j.push_back(TestPlanJson(e));
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
   }
   if (due_only && rows.empty()) {

@@ -48,7 +48,7 @@ Result<std::string> AlertmanagerClient::CreateSilence(const std::vector<SilenceM
   body["endsAt"] = UtcRfc3339(now + seconds);
   body["createdBy"] = "hort";
   body["comment"] = comment;
-  std::string text = body.dump();
+  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   HttpRequest req{"POST", base_ + "/api/v2/silences", {"Content-Type: application/json"}, Bytes(text)};
   HORT_ASSIGN_OR_RETURN(HttpResponse r, http_->Do(req));
   if (r.status != 200) {

@@ -18,6 +18,15 @@ hort -r repo diff "$a" "$b" | grep -E '^[-+MT] ' | sort > hort.diff
 [ -s hort.diff ] || fail "hort diff found nothing"
 diff restic.diff hort.diff || fail "diff output differs from restic"
 
+note "diff --json with a name that is not UTF-8: valid JSON (U+FFFD, as restic), no crash"
+printf 'x' > "$(printf 'src/name-\xff\xfe')"
+hort -r repo backup src >/dev/null
+c=$(hort -r repo snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+hort -r repo diff "$b" "$c" --json > diff.json || fail "diff --json failed on a non-UTF-8 name"
+python3 -c 'import json,sys; ch=[json.loads(l) for l in open("diff.json") if l.strip()]; assert any(c.get("path","").startswith("/src/name-\ufffd") for c in ch), ch' ||
+  fail "diff --json did not carry the non-UTF-8 name as U+FFFD"
+rm "$(printf 'src/name-\xff\xfe')"
+
 note "dump: a file as-is, a directory as tar"
 hort -r repo dump latest /src/a/b/file01.txt > dumped.txt
 cmp dumped.txt src/a/b/file01.txt || fail "dumped file differs"

@@ -82,4 +82,12 @@ chmod u+w "$biggest"
 python3 -c 'import os,sys; p=sys.argv[1]; f=open(p,"r+b"); f.seek(os.path.getsize(p)//2); f.write(b"\0"*64)' "$biggest"
 expect_rc 5 hort -r "$WORK/rrepo" dr --target "$WORK/dr-broken"
 grep -q "PROBLEMS" "$WORK/last.out" || fail "damaged drill does not say which group"
+note "a damaged file whose name is not UTF-8: dr --json names it with U+FFFD (valid JSON, no crash)"
+mkdir -p "$WORK/odd" && head -c 100000 /dev/urandom > "$WORK/odd/$(printf 'name-\xff')"
+hort -r "$WORK/orepo" init >/dev/null
+hort -r "$WORK/orepo" backup "$WORK/odd" >/dev/null
+rm -f $(find "$WORK/orepo/data" -type f -size +50k)  # the data pack (the tree pack is smaller)
+expect_rc 5 hort -r "$WORK/orepo" dr --target "$WORK/dr-odd" --json
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert any("name-\ufffd" in p for g in r["groups"] for p in g["problems"]), r' \
+  "$WORK/last.out" || { cat "$WORK/last.out" "$WORK/last.err"; fail "dr --json did not name the damaged non-UTF-8 file"; }
 echo "dr drill ok"
