@@ -12,6 +12,7 @@
 
 #include "archiver/archiver.h"
 #include "archiver/scanner.h"
+#include "cli/json_text.h"
 #include "cli/progress_line.h"
 #include "cli/command.h"
 #include "util/log.h"
@@ -35,7 +36,7 @@ class PrintingObserver : public BackupObserver {
     std::lock_guard lock(mu_);
     if (json_) {
       nlohmann::json j = {{"message_type", "error"}, {"error", {{"message", s.message()}}}, {"during", during}, {"item", item}};
-      std::fprintf(stderr, "%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::fprintf(stderr, "%s\n", JsonText(j).c_str());
     } else {
       std::fprintf(stderr, "error: %s\n", s.message().c_str());
     }
@@ -168,7 +169,7 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
                           {"total_duration", result->seconds}};
       if (!opt.dry_run) j["snapshot_id"] = result->snapshot_id.Hex();
       if (opt.dry_run) j["dry_run"] = true;
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
       if (result->parent) std::printf("using parent snapshot %s\n\n", result->parent->Short().c_str());
       std::printf("Files:       %5llu new, %5llu changed, %5llu unmodified\n", (unsigned long long)m.files_new,

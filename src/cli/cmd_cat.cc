@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
 #include "cli/command.h"
 #include "util/hex.h"
 
@@ -23,7 +24,7 @@ void Write(std::span<const uint8_t> data) {
 
 void PrintPretty(const std::string& json_text) {
   try {
-    std::printf("%s\n", nlohmann::json::parse(json_text).dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::printf("%s\n", JsonText(nlohmann::json::parse(json_text), 2).c_str());
   } catch (const std::exception&) {
     std::printf("%s\n", json_text.c_str());
   }

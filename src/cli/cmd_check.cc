@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/checker.h"
+#include "cli/json_text.h"
 #include "cli/command.h"
 #include "cli/progress_line.h"
 #include <optional>
@@ -50,7 +51,7 @@ Runner AddCheck(CLI::App& sub, GlobalOptions& g) {
       }
       nlohmann::json j = {{"message_type", "summary"}, {"num_errors", errors}, {"findings", findings},
                           {"packs_read", result->packs_read}, {"bytes_read", result->bytes_read}};
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
     } else {
       size_t unreferenced = 0;
       for (const auto& fd : result->findings) {

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 
@@ -26,7 +27,7 @@ Runner AddConfig(CLI::App& sub, GlobalOptions& g) {
       for (const RestoreTestSpec& t : cat.tests) {
         j["tests"].push_back({{"id", t.id}, {"type", TestTypeName(t.type)}, {"every", t.every}, {"auto", t.auto_run}});
       }
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
       return kExitOk;
     }
     std::printf("%s: valid: %zu repositories, %zu services, %zu jobs\n", cat.path.c_str(), cat.repositories.size(),

@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
 #include "cli/progress_line.h"
@@ -74,7 +75,7 @@ Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
       nlohmann::json j = {{"message_type", "summary"}, {"snapshots_copied", stats->snapshots_copied},
                           {"snapshots_skipped", stats->snapshots_skipped}, {"blobs_copied", stats->blobs_copied},
                           {"bytes_copied", stats->bytes_copied}, {"rechunked", stats->rechunked}};
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
       std::printf("copied %llu snapshots (%llu skipped), %llu new blobs, %s%s\n",
                   (unsigned long long)stats->snapshots_copied, (unsigned long long)stats->snapshots_skipped,

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "cli/json_text.h"
 #include "cli/command.h"
 #include "repository/walk.h"
 
@@ -61,7 +62,7 @@ Runner AddDiff(CLI::App& sub, GlobalOptions& g) {
     auto emit = [&](const char* mod, const std::string& path) {
       if (g.json) {
         nlohmann::json j = {{"message_type", "change"}, {"path", path}, {"modifier", mod}};
-        std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        std::printf("%s\n", JsonText(j).c_str());
       } else if (!g.quiet) {
         std::printf("%-5s%s\n", mod, path.c_str());
       }
@@ -104,7 +105,7 @@ Runner AddDiff(CLI::App& sub, GlobalOptions& g) {
                           {"changed_files", changed},
                           {"added", {{"files", added.files}, {"dirs", added.dirs}, {"others", added.others}, {"data_blobs", blobs_added}, {"bytes", bytes_added}}},
                           {"removed", {{"files", removed.files}, {"dirs", removed.dirs}, {"others", removed.others}, {"data_blobs", blobs_removed}, {"bytes", bytes_removed}}}};
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
       std::printf("\nFiles:       %5llu new, %5llu removed, %5llu changed\n", (unsigned long long)added.files,
                   (unsigned long long)removed.files, (unsigned long long)changed);

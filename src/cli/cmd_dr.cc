@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <cstdio>
 
+#include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/table.h"
@@ -39,7 +40,7 @@ Runner AddDr(CLI::App& sub, GlobalOptions& g) {
                           {"throughput_bytes_per_second", d->restore_seconds > 0 ? d->bytes / d->restore_seconds : 0},
                           {"groups", nlohmann::json::array()}};
       for (const auto& u : d->units) j["groups"].push_back(UnitJson(u));
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
     } else {
       Table t({"GROUP", "SNAPSHOT", "FILES", "BYTES", "RESTORE", "THROUGHPUT", "RESULT"});
       for (const auto& u : d->units) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
 #include "repository/walk.h"
@@ -62,7 +63,7 @@ Runner AddFind(CLI::App& sub, GlobalOptions& g) {
         std::printf("\n");
       }
     }
-    if (g.json) std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    if (g.json) std::printf("%s\n", JsonText(out).c_str());
     return kExitOk;
   };
 }

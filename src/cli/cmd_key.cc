@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
 #include "cli/command.h"
 #include "util/hex.h"
 
@@ -51,7 +52,7 @@ Runner AddKey(CLI::App& sub, GlobalOptions& g) {
                       kf->hostname.c_str(), FormatLocalTime(kf->created).c_str());
         }
       }
-      if (g.json) std::printf("%s\n", arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      if (g.json) std::printf("%s\n", JsonText(arr).c_str());
       return kExitOk;
     }
     if (a == "remove") {

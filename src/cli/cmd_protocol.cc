@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/table.h"
@@ -68,7 +69,7 @@ Runner AddProtocol(CLI::App& sub, GlobalOptions& g) {
     if (g.json) {
       nlohmann::json j = nlohmann::json::array();
       for (const auto& r : *rows) j.push_back(TestRecordJson(r));
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
       return kExitOk;
     }
     const Words& w = f->lang == "en" ? kEnglish : kGerman;

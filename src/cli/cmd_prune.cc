@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
 #include "cli/command.h"
 #include "cli/progress_line.h"
 #include <optional>
@@ -41,7 +42,7 @@ Runner AddPrune(CLI::App& sub, GlobalOptions& g) {
                           {"blobs_unused", s.blobs_unused}, {"blobs_repacked", s.blobs_repacked},
                           {"bytes_used", s.bytes_used}, {"bytes_unused", s.bytes_unused},
                           {"bytes_repack", s.bytes_repack}, {"bytes_freed", s.bytes_freed}};
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
       std::printf("\nused:         %10llu blobs / %s\n", (unsigned long long)s.blobs_used, FormatBytes(s.bytes_used).c_str());
       std::printf("unused:       %10llu blobs / %s\n", (unsigned long long)s.blobs_unused, FormatBytes(s.bytes_unused).c_str());

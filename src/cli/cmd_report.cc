@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/table.h"
@@ -100,7 +101,7 @@ Runner AddReport(CLI::App& sub, GlobalOptions& g) {
       jt.push_back(TestPlanJson(e));
     }
     if (g.json) {
-      std::printf("%s\n", nlohmann::json({{"generated", FormatRfc3339(now)}, {"services", js}, {"tests", jt}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(nlohmann::json({{"generated", FormatRfc3339(now)}, {"services", js}, {"tests", jt}})).c_str());
       return kExitOk;
     }
     const char* h = *markdown ? "## " : "";

@@ -3,6 +3,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
 #include "cli/progress_line.h"
@@ -23,7 +24,7 @@ class ErrorPrinter : public RestoreObserver {
     std::lock_guard lock(mu_);
     if (json_) {
       nlohmann::json j = {{"message_type", "error"}, {"error", {{"message", s.message()}}}, {"during", "restore"}, {"item", item}};
-      std::fprintf(stderr, "%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::fprintf(stderr, "%s\n", JsonText(j).c_str());
     } else {
       std::fprintf(stderr, "ignoring error for %s: %s\n", item.c_str(), s.message().c_str());
     }
@@ -88,7 +89,7 @@ Runner AddRestore(CLI::App& sub, GlobalOptions& g) {
                           {"total_bytes", result->bytes}, {"bytes_restored", result->bytes}, {"errors", result->errors},
                           {"seconds_elapsed", result->seconds}};
       if (f->opt.verify) j["files_verified"] = result->verified_files;
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
       if (f->opt.verify) std::printf("verified %llu files\n", static_cast<unsigned long long>(result->verified_files));
       std::printf("Summary: Restored %llu files/dirs (%s) in %.2fs\n",

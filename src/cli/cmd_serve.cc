@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/status_views.h"
@@ -90,7 +91,7 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     content.metrics = [&]() { return RenderMetrics({&cat, state->get(), &counters, NowSeconds(), started}); };
     content.status_json = [&]() -> Result<std::string> {
       HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, **state, NowSeconds()));
-      return StatusJson(rep, NowSeconds()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return JsonText(StatusJson(rep, NowSeconds()));
     };
     content.status_html = [&]() -> Result<std::string> {
       HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, **state, NowSeconds()));

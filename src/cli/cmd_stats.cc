@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "cli/json_text.h"
 #include "cli/command.h"
 #include "repository/walk.h"
 
@@ -83,7 +84,7 @@ Runner AddStats(CLI::App& sub, GlobalOptions& g) {
       } else {
         j["total_file_count"] = file_count;
       }
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(j).c_str());
       return kExitOk;
     }
     std::printf("Stats in %s mode:\n     Snapshots processed:  %zu\n", f->mode.c_str(), snaps.size());

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/status_views.h"
@@ -20,7 +21,7 @@ Runner AddStatus(CLI::App&, GlobalOptions& g) {
     auto rep = BuildStatus(**c, **state, now);
     if (!rep.ok()) return Fail(rep.status());
     if (g.json) {
-      std::printf("%s\n", StatusJson(*rep, now).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", JsonText(StatusJson(*rep, now)).c_str());
     } else {
       std::printf("%-14s %-8s %-20s %-11s %-7s %-17s %-8s %-6s %-17s %s\n", "SERVICE", "LAYER", "ENTRY", "CLASS",
                   "STATUS", "LAST SUCCESS", "AGE", "RPO", "NEXT RUN", "LAST ERROR");

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/table.h"
@@ -67,7 +68,7 @@ int Run(GlobalOptions& g, const TestFlags& f) {
   if (!g.quiet && !g.json) opt.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   auto r = RunRestoreTest(**c, *spec, **state, opt);
   if (!r.ok()) return Fail(r.status());
-  if (g.json) std::printf("%s\n", TestReportJson(*r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  if (g.json) std::printf("%s\n", JsonText(TestReportJson(*r)).c_str());
   else PrintReport(*spec, *r);
   if (stop.load()) return kExitInterrupted;
   return r->record.result == RunResult::kSuccess ? kExitOk : kExitTestFailed;
@@ -85,7 +86,7 @@ int List(GlobalOptions& g, bool due_only) {
   if (g.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& e : rows) j.push_back(TestPlanJson(e));
-    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::printf("%s\n", JsonText(j).c_str());
     return kExitOk;
   }
   if (due_only && rows.empty()) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/json_text.h"
 
 namespace hort::cli {
 
@@ -98,7 +99,7 @@ std::string JsonStatusTicker::Format(const ProgressCounters& c, double seconds) 
                       {"total_bytes", bytes_total}, {"bytes_done", bytes_done}, {"error_count", c.errors.load()}};
   std::string current = c.Current();
   if (!current.empty()) j["current_files"] = {current};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonText(j);
 }
 
 void ProgressLine::Run() {
