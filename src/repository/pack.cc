@@ -15,6 +15,8 @@ uint32_t GetU32(const uint8_t* p) {
 }
 }  // namespace
 
+uint32_t PackHeaderLength(std::span<const uint8_t> tail) { return GetU32(tail.data() + tail.size() - 4); }
+
 std::vector<uint8_t> EncodePackHeader(const std::vector<PackEntry>& entries, const crypto::Key& key) {
   std::vector<uint8_t> plain;
   plain.reserve(entries.size() * 41);

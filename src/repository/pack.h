@@ -31,6 +31,10 @@ struct PackEntry {
 [[nodiscard]] Result<std::vector<PackEntry>> DecodePackHeader(std::span<const uint8_t> tail,
                                                               uint64_t pack_size, const crypto::Key& key);
 
+// The header length a pack's last 4 bytes hold (uint32 little endian); `tail`
+// must end where the pack ends and hold at least 4 bytes.
+[[nodiscard]] uint32_t PackHeaderLength(std::span<const uint8_t> tail);
+
 // Decrypts (and decompresses) one blob read from a pack and verifies its ID.
 [[nodiscard]] Result<std::vector<uint8_t>> OpenBlob(std::span<const uint8_t> stored, const PackEntry& e,
                                                     const crypto::Key& key);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "repository/pack.h"
+
 namespace hort {
 
 PackReader::PackReader(Backend& backend, Handle handle, PackRange range)
@@ -34,8 +36,7 @@ Result<std::span<const uint8_t>> PackReader::Tail() {
   if (!range_.stream) return std::span<const uint8_t>(window_);
   if (end_ < 4) return Status(Code::kCorruption, "pack is shorter than its header length field");
   HORT_ASSIGN_OR_RETURN(auto trailer, backend_.Load(handle_, end_ - 4, 4));
-  uint64_t header_len = uint64_t{trailer[0]} | uint64_t{trailer[1]} << 8 | uint64_t{trailer[2]} << 16 |
-                        uint64_t{trailer[3]} << 24;
+  const uint64_t header_len = PackHeaderLength(trailer);
   uint64_t want = std::min(end_, header_len + 4);
   HORT_ASSIGN_OR_RETURN(tail_, backend_.Load(handle_, end_ - want, want));
   return std::span<const uint8_t>(tail_);

@@ -324,8 +324,7 @@ Result<std::vector<PackEntry>> Repository::LoadPackHeader(const Id& pack, uint64
   uint64_t tail_len = std::min<uint64_t>(size, 16 * 1024);
   HORT_ASSIGN_OR_RETURN(auto tail, backend_->Load(h, size - tail_len, tail_len));
   if (tail.size() >= 4) {
-    uint32_t hl = static_cast<uint32_t>(tail[tail.size() - 4]) | static_cast<uint32_t>(tail[tail.size() - 3]) << 8 |
-                  static_cast<uint32_t>(tail[tail.size() - 2]) << 16 | static_cast<uint32_t>(tail[tail.size() - 1]) << 24;
+    uint32_t hl = PackHeaderLength(tail);
     if (hl + 4ull > tail_len && hl + 4ull <= size) {
       tail_len = hl + 4ull;
       HORT_ASSIGN_OR_RETURN(tail, backend_->Load(h, size - tail_len, tail_len));
