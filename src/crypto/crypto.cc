@@ -1,6 +1,8 @@
 #include "crypto/crypto.h"
+
 #include "crypto/scrypt_romix.h"
 
+#include <malloc.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -188,7 +190,10 @@ Result<std::vector<uint8_t>> Scrypt(std::string_view password, std::span<const u
                         EVP_sha256(), static_cast<int>(b.size()), b.data()) != 1) {
     return Status(Code::kInternal, "scrypt key derivation failed");
   }
-  ScryptMixLanes(b, params.n, params.r, params.p);
+  if (!ScryptMixLanes(b, params.n, params.r, params.p)) {
+    return Status(Code::kInternal, "scrypt key derivation: cannot map " + std::to_string(128ull * params.r * params.n >> 20) +
+                                       " MiB of memory");
+  }
   std::vector<uint8_t> out(out_len);
   if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), b.data(), static_cast<int>(b.size()), 1,
                         EVP_sha256(), static_cast<int>(out.size()), out.data()) != 1) {
@@ -218,16 +223,15 @@ ScryptParams CalibrateScrypt(int target_ms) {
   ScryptParams params;
   uint8_t salt[16] = {};
   (void)ReferenceScrypt("calibrate", salt, params, 64);
-  long best = 0;
-  for (int i = 0; i < 2; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    (void)ReferenceScrypt("calibrate", salt, params, 64);
-    long ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::steady_clock::now() - start).count());
-    best = i == 0 ? ms : std::min(best, ms);
-  }
-  if (best <= 0) best = 1;
-  params.p = static_cast<uint32_t>(std::clamp<long>((target_ms + best / 2) / best, 1, 64));
+  auto start = std::chrono::steady_clock::now();
+  (void)ReferenceScrypt("calibrate", salt, params, 64);
+  long ms = static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+  // OpenSSL's 32 MiB block was freed onto the top of malloc's heap, where it
+  // would stay beside the derivation's own mapping and double the peak.
+  malloc_trim(0);
+  if (ms <= 0) ms = 1;
+  params.p = static_cast<uint32_t>(std::clamp<long>((target_ms + ms / 2) / ms, 1, 64));
   return params;
 }
 

@@ -1,4 +1,5 @@
 #include "crypto/crypto.h"
+#include "crypto/scrypt_romix.h"
 
 #include <gtest/gtest.h>
 
@@ -104,6 +105,23 @@ TEST(Scrypt, MatchesOpenSsl) {
     auto ref = ReferenceScrypt("correct horse", AsBytes(salt), p, 64);
     ASSERT_TRUE(ours.ok() && ref.ok());
     EXPECT_EQ(HexEncode(*ours), HexEncode(*ref)) << p.n << " " << p.r << " " << p.p;
+  }
+}
+
+// Lanes run in parallel with every m-th V entry kept (m = lanes at once) and
+// the missing ones recomputed; every split must give the sequential result.
+TEST(Scrypt, ParallelLanesMatchSequential) {
+  for (uint32_t p : {1u, 2u, 3u, 5u, 7u}) {
+    std::vector<uint8_t> input(128ull * 8 * p);
+    for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<uint8_t>(i * 131 + p);
+    std::vector<uint8_t> sequential = input;
+    ASSERT_TRUE(ScryptMixLanes(sequential, 1024, 8, p, 1));
+    for (uint32_t parallel : {2u, 3u, 4u}) {
+      std::vector<uint8_t> mixed = input;
+      ASSERT_TRUE(ScryptMixLanes(mixed, 1024, 8, p, parallel));
+      EXPECT_EQ(HexEncode(mixed), HexEncode(sequential)) << "p=" << p << " parallel=" << parallel;
+    }
+    EXPECT_NE(HexEncode(sequential), HexEncode(input));
   }
 }
 

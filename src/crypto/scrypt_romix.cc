@@ -1,8 +1,14 @@
 #include "crypto/scrypt_romix.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <memory>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -61,7 +67,12 @@ inline void BlockMix(const __m128i* in, __m128i* out, uint32_t r) {
   }
 }
 
-void RoMix(uint8_t* b, uint64_t n, uint32_t r, __m128i* v, __m128i* x, __m128i* y) {
+// ROMix that keeps every `stride`-th V entry only (scrypt's time-memory
+// trade-off): a lookup of an entry that was not kept recomputes it from the
+// nearest kept one, (stride - 1) / 2 BlockMix calls on average. With stride 2
+// a lane costs 1.25x the work in half the memory, so two lanes run on two
+// cores within the memory one full lane needs. `t` holds two scratch blocks.
+void RoMix(uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m128i* v, __m128i* x, __m128i* y, __m128i* t) {
   const size_t vecs = 8 * r;  // 128 * r bytes
   for (size_t blk = 0; blk < 2 * r; ++blk) {  // to diagonal order
     uint32_t w[16], d[16];
@@ -70,13 +81,20 @@ void RoMix(uint8_t* b, uint64_t n, uint32_t r, __m128i* v, __m128i* x, __m128i* 
     std::memcpy(x + blk * 4, d, 64);
   }
   for (uint64_t i = 0; i < n; ++i) {
-    std::memcpy(v + i * vecs, x, vecs * 16);
+    if (i % stride == 0) std::memcpy(v + (i / stride) * vecs, x, vecs * 16);
     BlockMix(x, y, r);
     std::swap(x, y);
   }
+  __m128i* t0 = t;
+  __m128i* t1 = t + vecs;
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t j = static_cast<uint32_t>(_mm_cvtsi128_si32(x[(2 * r - 1) * 4])) & (n - 1);
-    const __m128i* vj = v + j * vecs;
+    const __m128i* vj = v + (j / stride) * vecs;
+    for (uint64_t steps = j % stride; steps > 0; --steps) {
+      BlockMix(vj, t0, r);
+      vj = t0;
+      std::swap(t0, t1);
+    }
     for (size_t k = 0; k < vecs; ++k) y[k] = _mm_xor_si128(x[k], vj[k]);
     BlockMix(y, x, r);
   }
@@ -88,8 +106,37 @@ void RoMix(uint8_t* b, uint64_t n, uint32_t r, __m128i* v, __m128i* x, __m128i* 
   }
 }
 
-struct AlignedFree {
-  void operator()(void* p) const { std::free(p); }
+// The scratch memory is mapped for the derivation and unmapped after it, so
+// it leaves no retained heap behind (malloc keeps big freed blocks at the
+// top of its heap when they came from brk). Aligned to 2 MiB for huge pages.
+class ScratchMapping {
+ public:
+  static constexpr size_t kHugePage = 2u << 20;
+  explicit ScratchMapping(size_t bytes) : length_(bytes + kHugePage) {
+    base_ = mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base_ == MAP_FAILED) {
+      base_ = data_ = nullptr;
+      return;
+    }
+    auto addr = (reinterpret_cast<uintptr_t>(base_) + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
+    data_ = reinterpret_cast<void*>(addr);
+    // Random reads over tens of MiB miss the TLB on almost every lookup with
+    // 4 KiB pages; huge pages (where the kernel grants them) save ~10 %.
+    madvise(data_, bytes, MADV_HUGEPAGE);
+  }
+  // Not wiped: unmapped pages go back to the kernel, which zeroes them
+  // before any other use.
+  ~ScratchMapping() {
+    if (base_ != nullptr) munmap(base_, length_);
+  }
+  ScratchMapping(const ScratchMapping&) = delete;
+  ScratchMapping& operator=(const ScratchMapping&) = delete;
+  void* data() const { return data_; }
+
+ private:
+  size_t length_;
+  void* base_;
+  void* data_;
 };
 
 #else  // portable fallback
@@ -126,13 +173,41 @@ void BlockMix(const uint32_t* in, uint32_t* out, uint32_t r) {
 
 }  // namespace
 
-void ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p) {
+bool ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p) {
+  return ScryptMixLanes(b, n, r, p, std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+}
+
+bool ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p, uint32_t max_parallel) {
   const size_t lane = 128ull * r;
 #if defined(__SSE2__)
+  // Lanes are independent: up to `workers` run at once, each keeping every
+  // m-th V entry so that together they stay within one full lane's memory
+  // (restic's N=2^15, r=8 is 32 MiB; a command's peak must not grow by it).
   const size_t vecs = 8ull * r;
-  std::unique_ptr<void, AlignedFree> mem(std::aligned_alloc(16, (n + 2) * vecs * 16));
-  auto* v = static_cast<__m128i*>(mem.get());
-  for (uint32_t i = 0; i < p; ++i) RoMix(b.data() + i * lane, n, r, v, v + n * vecs, v + (n + 1) * vecs);
+  const uint32_t workers = static_cast<uint32_t>(
+      std::clamp<uint64_t>(std::min<uint64_t>({p, max_parallel, 4, n}), 1, 4));
+  ScratchMapping mem((n + 5ull * workers) * vecs * 16);
+  if (mem.data() == nullptr) return false;
+  auto* v = static_cast<__m128i*>(mem.data());
+  for (uint32_t first = 0; first < p; first += workers) {
+    const uint32_t m = std::min(workers, p - first);
+    const size_t region = ((n + m - 1) / m + 4) * vecs;
+    auto run = [&, m, region](uint32_t w) {
+      __m128i* own = v + w * region;
+      __m128i* scratch = own + (region - 4 * vecs);
+      RoMix(b.data() + (first + w) * lane, n, r, m, own, scratch, scratch + vecs, scratch + 2 * vecs);
+    };
+    std::vector<std::thread> helpers;
+    for (uint32_t w = 1; w < m; ++w) {
+      try {
+        helpers.emplace_back(run, w);
+      } catch (const std::system_error&) {
+        run(w);  // no thread to be had: the lane still runs, only later
+      }
+    }
+    run(0);
+    for (std::thread& t : helpers) t.join();
+  }
 #else
   const size_t words = 32ull * r;
   std::vector<uint32_t> v(n * words), x(words), y(words);
@@ -151,6 +226,7 @@ void ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p) {
     std::memcpy(b.data() + l * lane, x.data(), lane);
   }
 #endif
+  return true;
 }
 
 }  // namespace hort::crypto

@@ -12,7 +12,12 @@
 
 namespace hort::crypto {
 
-// B (p * 128 * r bytes, from PBKDF2) is mixed in place, lane by lane.
-void ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p);
+// B (p * 128 * r bytes, from PBKDF2) is mixed in place; lanes run on up to
+// four cores within the memory of one lane (128 * r * n bytes). False when
+// that memory cannot be mapped.
+[[nodiscard]] bool ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p);
+// The same with at most `max_parallel` lanes at once (1..4), for tests of
+// every memory split whatever the machine's core count.
+[[nodiscard]] bool ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p, uint32_t max_parallel);
 
 }  // namespace hort::crypto
