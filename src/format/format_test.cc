@@ -75,6 +75,89 @@ TEST(Tree, RoundTripsResticBytes) {
   EXPECT_EQ(EncodeTree(*nodes), restic);
 }
 
+// Every field hort writes survives a decode and re-encode byte for byte,
+// on the SAX path and on the DOM path a tree with generic_attributes takes.
+TEST(Tree, RoundTripsEveryFieldOnBothDecodePaths) {
+  Node link;
+  link.name = std::string("l\xff\"nk\\", 6);
+  link.type = "symlink";
+  link.mode = 134218239;
+  link.mtime = {1764135023, 914440051, 3600};
+  link.uid = 1000;
+  link.gid = 100;
+  link.user = "ü";
+  link.inode = 1ull << 40;
+  link.links = 1;
+  link.linktarget = std::string("t\xfe", 2);
+  link.error = "lstat: permission denied";
+  Node dev;
+  dev.name = "dev";
+  dev.type = "chardev";
+  dev.device = 259;
+  dev.xattrs = {{"security.selinux", std::string("a\0b", 3)}, {"user.x", ""}};
+  for (bool generic : {false, true}) {
+    dev.generic_attributes_json = generic ? R"({"windows.attributes":"AQ=="})" : "";
+    std::string text = EncodeTree({dev, link});
+    auto nodes = DecodeTree(text);
+    ASSERT_TRUE(nodes.ok()) << nodes.status().message();
+    EXPECT_EQ(EncodeTree(*nodes), text) << "generic_attributes: " << generic;
+    EXPECT_EQ((*nodes)[1].linktarget, link.linktarget);
+    EXPECT_EQ((*nodes)[1].name, link.name);
+    EXPECT_EQ((*nodes)[0].xattrs, dev.xattrs);
+  }
+}
+
+TEST(Tree, DecodesAnyFieldOrderAndSkipsUnknownFields) {
+  const std::string id(64, 'e');
+  std::string text = R"({"future":[{"a":[]}],"nodes":[{"content":[")" + id + R"("],"new":{"x":{"y":[1]}},)"
+                     R"("linktarget_raw":"dGFyZ2V0","linktarget":"ignored","size":7,"name":"f","type":"file",)"
+                     R"("extended_attributes":[{"value":"dg==","later":{"z":1},"name":"user.k"}],"mtime":null}]})";
+  auto nodes = DecodeTree(text);
+  ASSERT_TRUE(nodes.ok()) << nodes.status().message();
+  ASSERT_EQ(nodes->size(), 1u);
+  const Node& n = (*nodes)[0];
+  EXPECT_EQ(n.name, "f");
+  EXPECT_EQ(n.size, 7u);
+  EXPECT_EQ(n.linktarget, "target");
+  ASSERT_EQ(n.content.size(), 1u);
+  EXPECT_EQ(n.content[0].Hex(), id);
+  ASSERT_EQ(n.xattrs.size(), 1u);
+  EXPECT_EQ(n.xattrs[0].name, "user.k");
+  EXPECT_EQ(n.xattrs[0].value, "v");
+  EXPECT_TRUE(DecodeTree(R"({"nodes":null})").ok());
+  EXPECT_TRUE(DecodeTree(R"({})")->empty());
+}
+
+TEST(Tree, RejectsBrokenTrees) {
+  const std::string broken[] = {
+      "",
+      "[]",
+      R"({"nodes":{}})",
+      R"({"nodes":"x"})",
+      R"({"nodes":[1]})",
+      R"({"nodes":[{"name":1}]})",
+      R"({"nodes":[{"size":"big"}]})",
+      R"({"nodes":[{"mtime":"yesterday"}]})",
+      R"({"nodes":[{"mtime":{}}]})",
+      R"({"nodes":[{"content":[1]}]})",
+      R"({"nodes":[{"content":["zz"]}]})",
+      R"({"nodes":[{"subtree":"zz"}]})",
+      R"({"nodes":[{"subtree":[]}]})",
+      R"({"nodes":[{"linktarget_raw":"***"}]})",
+      R"({"nodes":[{"extended_attributes":[{"name":"a","value":"***"}]}]})",
+      R"({"nodes":[{"extended_attributes":[3]}]})",
+      R"({"nodes":[{"name":"a"}]})" "}",
+      R"({"nodes":[{"name":"a"})",
+  };
+  for (const std::string& text : broken) {
+    auto nodes = DecodeTree(text);
+    EXPECT_FALSE(nodes.ok()) << text;
+    if (!nodes.ok()) {
+      EXPECT_EQ(nodes.status().code(), Code::kCorruption) << text;
+    }
+  }
+}
+
 TEST(Tree, UnsafeNames) {
   EXPECT_TRUE(IsUnsafeNodeName(".."));
   EXPECT_TRUE(IsUnsafeNodeName("."));
@@ -102,6 +185,63 @@ TEST(Index, RoundTrip) {
   EXPECT_EQ(EncodeIndex(*back), EncodeIndex(idx));
   EXPECT_NE(EncodeIndex(idx).find("\"uncompressed_length\":13"), std::string::npos);
   EXPECT_FALSE(DecodeIndex("{\"packs\":[{\"id\":\"zz\"}]}").ok());
+}
+
+// restic writes fields in its own order and may add fields; the decoder
+// must take any order, skip what it does not know and reject what is broken.
+TEST(Index, DecodesAnyFieldOrderAndSkipsUnknownFields) {
+  const std::string a(64, 'a'), b(64, 'b'), c(64, 'c'), s(64, 'd');
+  std::string text = R"({"future":{"x":[1,{"y":null}]},"packs":[{"blobs":[{"uncompressed_length":9,"length":40,)"
+                     R"("offset":7,"type":"tree","extra":[[]],"id":")" + b + R"("},{"id":")" + c +
+                     R"(","type":"data","offset":47,"length":3,"uncompressed_length":null}],"id":")" + a +
+                     R"("},{"id":")" + c + R"(","blobs":null}],"supersedes":[")" + s + R"("]})";
+  auto idx = DecodeIndex(text);
+  ASSERT_TRUE(idx.ok()) << idx.status().ToString();
+  ASSERT_EQ(idx->packs.size(), 2u);
+  EXPECT_EQ(idx->packs[0].id.Hex(), a);
+  ASSERT_EQ(idx->packs[0].blobs.size(), 2u);
+  const IndexBlob& first = idx->packs[0].blobs[0];
+  EXPECT_EQ(first.id.Hex(), b);
+  EXPECT_EQ(first.type, BlobType::kTree);
+  EXPECT_EQ(first.offset, 7u);
+  EXPECT_EQ(first.length, 40u);
+  EXPECT_EQ(first.uncompressed_length, 9u);
+  EXPECT_EQ(idx->packs[0].blobs[1].type, BlobType::kData);
+  EXPECT_EQ(idx->packs[0].blobs[1].uncompressed_length, 0u);
+  EXPECT_TRUE(idx->packs[1].blobs.empty());
+  ASSERT_EQ(idx->supersedes.size(), 1u);
+  EXPECT_EQ(idx->supersedes[0].Hex(), s);
+}
+
+TEST(Index, RejectsBrokenIndexes) {
+  const std::string a(64, 'a');
+  const std::string blob = R"({"id":")" + a + R"(","type":"data","offset":0,"length":1})";
+  ASSERT_TRUE(DecodeIndex(R"({"packs":[{"id":")" + a + R"(","blobs":[)" + blob + "]}]}").ok());
+  const std::string broken[] = {
+      "",
+      "[]",
+      "42",
+      "{}",
+      R"({"packs":{}})",
+      R"({"packs":[1]})",
+      R"({"packs":[{"blobs":[]}]})",
+      R"({"packs":[{"id":")" + a + R"("}]})",
+      R"({"packs":[{"id":"zz","blobs":[]}]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":[{"id":")" + a + R"(","type":"data","offset":0}]}]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":[{"id":")" + a + R"(","type":"lump","offset":0,"length":1}]}]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":[{"id":")" + a + R"(","type":"data","offset":-1,"length":1}]}]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":[{"id":")" + a + R"(","type":"data","offset":4294967296,"length":1}]}]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":[)" + blob + "]}]",
+      R"({"packs":[{"id":")" + a + R"(","blobs":[)" + blob + "]}]} trailing",
+      R"({"supersedes":[1],"packs":[]})",
+  };
+  for (const std::string& text : broken) {
+    auto idx = DecodeIndex(text);
+    EXPECT_FALSE(idx.ok()) << text;
+    if (!idx.ok()) {
+      EXPECT_EQ(idx.status().code(), Code::kCorruption) << text;
+    }
+  }
 }
 
 TEST(Config, PolynomialHex) {

@@ -26,11 +26,6 @@ Result<std::vector<uint8_t>> B64(const json& j, const char* key) {
   return *v;
 }
 
-Result<Id> ParseIdString(const json& j) {
-  auto id = Id::Parse(j.get<std::string>());
-  if (!id) return Status(Code::kCorruption, "invalid ID");
-  return *id;
-}
 
 }  // namespace
 
@@ -161,42 +156,6 @@ std::string EncodeIndex(const IndexFile& idx) {
   }
   out += "]}";
   return out;
-}
-
-Result<IndexFile> DecodeIndex(std::string_view text) {
-  return Guard("index", [&]() -> Result<IndexFile> {
-    auto j = json::parse(text);
-    IndexFile idx;
-    if (auto s = j.find("supersedes"); s != j.end() && s->is_array()) {
-      for (const auto& id : *s) {
-        HORT_ASSIGN_OR_RETURN(Id parsed, ParseIdString(id));
-        idx.supersedes.push_back(parsed);
-      }
-    }
-    auto packs = j.find("packs");
-    if (packs == j.end() || !packs->is_array()) return Status(Code::kCorruption, "index: no packs");
-    idx.packs.reserve(packs->size());
-    for (const auto& pj : *packs) {
-      IndexPack pack;
-      HORT_ASSIGN_OR_RETURN(pack.id, ParseIdString(pj.at("id")));
-      const auto& blobs = pj.at("blobs");
-      pack.blobs.reserve(blobs.size());
-      for (const auto& bj : blobs) {
-        IndexBlob b;
-        HORT_ASSIGN_OR_RETURN(b.id, ParseIdString(bj.at("id")));
-        std::string type = bj.at("type").get<std::string>();
-        if (type == "data") b.type = BlobType::kData;
-        else if (type == "tree") b.type = BlobType::kTree;
-        else return Status(Code::kCorruption, "index: unknown blob type " + type);
-        b.offset = bj.at("offset").get<uint32_t>();
-        b.length = bj.at("length").get<uint32_t>();
-        b.uncompressed_length = bj.value("uncompressed_length", 0u);
-        pack.blobs.push_back(b);
-      }
-      idx.packs.push_back(std::move(pack));
-    }
-    return idx;
-  });
 }
 
 }  // namespace hort

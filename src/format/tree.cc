@@ -2,8 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <nlohmann/json.hpp>
-
 #include "util/hex.h"
 
 namespace hort {
@@ -139,99 +137,6 @@ std::string EncodeTree(const std::vector<Node>& nodes) {
   }
   out.append("]}\n");
   return out;
-}
-
-namespace {
-
-Status ParseTime(const nlohmann::json& j, const char* key, gojson::Timestamp* t) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return Status::Ok();
-  if (!it->is_string()) return Status(Code::kCorruption, std::string("tree: bad ") + key);
-  HORT_ASSIGN_OR_RETURN(*t, gojson::ParseRfc3339(it->get<std::string>()));
-  return Status::Ok();
-}
-
-template <typename T>
-T Get(const nlohmann::json& j, const char* key, T fallback) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  return it->get<T>();
-}
-
-Result<Id> ParseId(const nlohmann::json& j) {
-  if (!j.is_string()) return Status(Code::kCorruption, "tree: ID is not a string");
-  auto id = Id::Parse(j.get<std::string>());
-  if (!id) return Status(Code::kCorruption, "tree: invalid ID");
-  return *id;
-}
-
-Result<Node> DecodeNode(const nlohmann::json& j) {
-  Node n;
-  HORT_ASSIGN_OR_RETURN(n.name, gojson::UnquoteInner(Get<std::string>(j, "name", "")));
-  n.type = Get<std::string>(j, "type", "");
-  n.mode = Get<uint32_t>(j, "mode", 0);
-  HORT_RETURN_IF_ERROR(ParseTime(j, "mtime", &n.mtime));
-  HORT_RETURN_IF_ERROR(ParseTime(j, "atime", &n.atime));
-  HORT_RETURN_IF_ERROR(ParseTime(j, "ctime", &n.ctime));
-  n.uid = Get<uint32_t>(j, "uid", 0);
-  n.gid = Get<uint32_t>(j, "gid", 0);
-  n.user = Get<std::string>(j, "user", "");
-  n.group = Get<std::string>(j, "group", "");
-  n.inode = Get<uint64_t>(j, "inode", 0);
-  n.device_id = Get<uint64_t>(j, "device_id", 0);
-  n.size = Get<uint64_t>(j, "size", 0);
-  n.links = Get<uint64_t>(j, "links", 0);
-  n.linktarget = Get<std::string>(j, "linktarget", "");
-  if (auto raw = j.find("linktarget_raw"); raw != j.end() && raw->is_string()) {
-    auto bytes = Base64Decode(raw->get<std::string>());
-    if (!bytes) return Status(Code::kCorruption, "tree: bad linktarget_raw");
-    n.linktarget.assign(AsChars(*bytes));
-  }
-  if (auto xa = j.find("extended_attributes"); xa != j.end() && xa->is_array()) {
-    for (const auto& a : *xa) {
-      std::string value64 = Get<std::string>(a, "value", "");
-      auto value = Base64Decode(value64);
-      if (!value) return Status(Code::kCorruption, "tree: bad xattr value");
-      n.xattrs.push_back({Get<std::string>(a, "name", ""), std::string(AsChars(*value))});
-    }
-  }
-  if (auto ga = j.find("generic_attributes"); ga != j.end() && !ga->is_null()) {
-    n.generic_attributes_json = ga->dump();
-  }
-  n.device = Get<uint64_t>(j, "device", 0);
-  if (auto c = j.find("content"); c != j.end() && c->is_array()) {
-    n.content.reserve(c->size());
-    for (const auto& id : *c) {
-      HORT_ASSIGN_OR_RETURN(Id parsed, ParseId(id));
-      n.content.push_back(parsed);
-    }
-  }
-  if (auto st = j.find("subtree"); st != j.end() && !st->is_null()) {
-    HORT_ASSIGN_OR_RETURN(Id parsed, ParseId(*st));
-    n.subtree = parsed;
-  }
-  n.error = Get<std::string>(j, "error", "");
-  return n;
-}
-
-}  // namespace
-
-Result<std::vector<Node>> DecodeTree(std::string_view json) {
-  try {
-    auto j = nlohmann::json::parse(json);
-    std::vector<Node> nodes;
-    auto it = j.find("nodes");
-    if (it == j.end() || it->is_null()) return nodes;
-    if (!it->is_array()) return Status(Code::kCorruption, "tree: nodes is not an array");
-    nodes.reserve(it->size());
-    for (const auto& nj : *it) {
-      HORT_ASSIGN_OR_RETURN(Node n, DecodeNode(nj));
-      nodes.push_back(std::move(n));
-    }
-    return nodes;
-  } catch (const std::exception& e) {
-    return Status(Code::kCorruption, std::string("tree: ") + e.what());
-  }
 }
 
 bool IsUnsafeNodeName(std::string_view name) {

@@ -4,7 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "util/crash_point.h"
 #include "util/hex.h"
@@ -179,12 +184,40 @@ Result<std::string> Repository::LoadUnpacked(FileType type, const std::string& n
 Status Repository::LoadIndex() {
   std::vector<std::string> names;
   HORT_RETURN_IF_ERROR(backend_->List(FileType::kIndex, [&](const std::string& n, uint64_t) { names.push_back(n); }));
-  for (const std::string& name : names) {
-    HORT_ASSIGN_OR_RETURN(std::string text, LoadUnpacked(FileType::kIndex, name));
-    HORT_ASSIGN_OR_RETURN(IndexFile idx, DecodeIndex(text));
-    for (const IndexPack& p : idx.packs) index_.AddPack(p.id, p.blobs);
+  // Each file is fetched, decrypted, decompressed and decoded on its own
+  // thread (restic repositories written over years hold hundreds of them);
+  // MasterIndex::AddPack takes its own lock.
+  std::atomic<size_t> next{0};
+  std::mutex error_mu;
+  Status first_error;
+  auto load = [&] {
+    for (size_t i = next++; i < names.size(); i = next++) {
+      Status s = [&]() -> Status {
+        HORT_ASSIGN_OR_RETURN(std::string text, LoadUnpacked(FileType::kIndex, names[i]));
+        auto idx = DecodeIndex(text);
+        if (!idx.ok()) return idx.status().Annotate("index/" + names[i]);
+        for (const IndexPack& p : idx->packs) index_.AddPack(p.id, p.blobs);
+        return Status::Ok();
+      }();
+      if (!s.ok()) {
+        std::lock_guard lock(error_mu);
+        if (first_error.ok()) first_error = s;
+        next = names.size();
+      }
+    }
+  };
+  const size_t threads = std::min<size_t>(names.size(), std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(load);
+    } catch (const std::system_error&) {
+      break;  // fewer threads: the files still all get loaded
+    }
   }
-  return Status::Ok();
+  load();
+  for (std::thread& t : helpers) t.join();
+  return first_error;
 }
 
 Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext, bool force) {
