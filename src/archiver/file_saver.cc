@@ -1,11 +1,13 @@
 #include "archiver/file_saver.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "chunker/chunker.h"
 #include "util/hex.h"
@@ -28,6 +30,42 @@ namespace {
 constexpr uint64_t kBytesInFlight = 16u << 20;
 constexpr uint64_t kFilesInFlight = 32;
 constexpr size_t kReadSize = 1u << 20;
+// Unscanned bytes stay below the maximum chunk size, so this always leaves
+// room for one more read.
+constexpr size_t kLargeBuffer = chunker::kMaxSize + kReadSize;
+
+// A reader's buffer for one file. For files beyond one read it is a mapping
+// sized for the longest chunk plus a read: pages become resident only once
+// read into, it never moves (a growing vector copied up to 8 MiB and held
+// old and new copies at once, and its doubled capacity lingered in malloc's
+// arenas), and it goes back to the kernel when the file is done.
+class ReadBuffer {
+ public:
+  explicit ReadBuffer(size_t capacity) : capacity_(capacity) {
+    if (capacity > kReadSize) {
+      void* p = ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p != MAP_FAILED) {
+        data_ = static_cast<uint8_t*>(p);
+        return;
+      }
+    }
+    heap_ = std::make_unique_for_overwrite<uint8_t[]>(capacity);  // every byte used is read into first
+    data_ = heap_.get();
+  }
+  ~ReadBuffer() {
+    if (!heap_) ::munmap(data_, capacity_);
+  }
+  ReadBuffer(const ReadBuffer&) = delete;
+  ReadBuffer& operator=(const ReadBuffer&) = delete;
+
+  [[nodiscard]] uint8_t* data() const { return data_; }
+  [[nodiscard]] size_t capacity() const { return capacity_; }
+
+ private:
+  size_t capacity_;
+  std::unique_ptr<uint8_t[]> heap_;
+  uint8_t* data_ = nullptr;
+};
 }  // namespace
 
 FileSaver::FileSaver(Repository& repo, bool dry_run, ThreadPool& blob_pool,
@@ -69,16 +107,20 @@ void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) 
   chunker::Chunker chunker(repo_.chunker_tables());
   // One read buffer per file; every chunk leaves it as an exactly sized copy,
   // so memory in flight is what the budget counts (not buffer capacity).
+  // A file expected to fit one read gets a buffer of its size; one that
+  // turns out longer moves to a large buffer.
   size_t read_size = static_cast<size_t>(std::clamp<uint64_t>(state->size_hint + 1, 4096, kReadSize));
-  // It starts at one read and grows to the longest chunk seen (1.5 MiB on
-  // average, 8 MiB at most): sizing it for the maximum up front kept 9 MiB
-  // per reader resident for every large file.
-  std::vector<uint8_t> buf(read_size);
+  auto buf = std::make_unique<ReadBuffer>(read_size < kReadSize ? read_size : kLargeBuffer);
   size_t filled = 0, scanned = 0;
   uint64_t total = 0;
   for (;;) {
-    if (buf.size() - filled < read_size) buf.resize(filled + read_size);
-    ssize_t n = ::read(fd, buf.data() + filled, read_size);
+    if (filled == buf->capacity()) {
+      auto large = std::make_unique<ReadBuffer>(kLargeBuffer);
+      std::memcpy(large->data(), buf->data(), filled);
+      buf = std::move(large);
+      read_size = kReadSize;
+    }
+    ssize_t n = ::read(fd, buf->data() + filled, std::min(read_size, buf->capacity() - filled));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       state->error = ErrnoStatus("read " + state->path, errno);
@@ -90,31 +132,34 @@ void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) 
     total += static_cast<uint64_t>(n);
     while (scanned < filled) {
       bool cut = false;
-      scanned += chunker.Scan(std::span<const uint8_t>(buf.data() + scanned, filled - scanned), &cut);
+      scanned += chunker.Scan(std::span<const uint8_t>(buf->data() + scanned, filled - scanned), &cut);
       if (!cut) break;
-      SubmitChunk(state, std::vector<uint8_t>(buf.begin(), buf.begin() + static_cast<long>(scanned)));
-      std::memmove(buf.data(), buf.data() + scanned, filled - scanned);
+      SubmitChunk(state, std::span<const uint8_t>(buf->data(), scanned));
+      std::memmove(buf->data(), buf->data() + scanned, filled - scanned);
       filled -= scanned;
       scanned = 0;
     }
   }
   if (filled > 0 && state->error.ok()) {
-    SubmitChunk(state, std::vector<uint8_t>(buf.begin(), buf.begin() + static_cast<long>(filled)));
+    SubmitChunk(state, std::span<const uint8_t>(buf->data(), filled));
   }
   if (given_fd < 0) ::close(fd);
   state->size = total;
   Finish(state);
 }
 
-void FileSaver::SubmitChunk(const std::shared_ptr<FileState>& state, std::vector<uint8_t> chunk) {
+void FileSaver::SubmitChunk(const std::shared_ptr<FileState>& state, std::span<const uint8_t> data) {
   size_t index;
   {
     std::lock_guard lock(state->mu);
     index = state->blobs.size();
     state->blobs.emplace_back();
   }
-  uint64_t bytes = chunk.size();
+  // The budget is taken before the copy exists: taken after, every reader
+  // waiting for it held one more chunk (up to 8 MiB each) beyond the budget.
+  uint64_t bytes = data.size();
   bytes_in_flight_.Acquire(bytes);
+  std::vector<uint8_t> chunk(data.begin(), data.end());
   state->pending++;
   blob_pool_.Submit([this, state, index, bytes, data = std::move(chunk)] {
     Id id = Id::Hash(data);

@@ -38,7 +38,7 @@ class FileSaver {
  private:
   struct FileState;
   void ReadFile(const std::shared_ptr<FileState>& state, int fd);
-  void SubmitChunk(const std::shared_ptr<FileState>& state, std::vector<uint8_t> chunk);
+  void SubmitChunk(const std::shared_ptr<FileState>& state, std::span<const uint8_t> data);
   void Finish(const std::shared_ptr<FileState>& state);
   [[nodiscard]] Result<bool> Store(BlobType type, const Id& id, std::span<const uint8_t> data);
 
