@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "format/sax_decoder.h"
 #include "format/tree.h"
 #include "util/hex.h"
 
@@ -107,240 +108,164 @@ Result<std::vector<Node>> DecodeTreeDom(std::string_view json) {
 }
 
 
-using json = nlohmann::json;
-
-class TreeHandler : public nlohmann::json_sax<json> {
+class TreeDecoder final : public SaxDecoder {
  public:
-  explicit TreeHandler(std::vector<Node>* out) : out_(out) {}
+  explicit TreeDecoder(std::vector<Node>* out) : SaxDecoder("tree"), out_(out) {}
 
-  [[nodiscard]] const Status& status() const { return status_; }
   [[nodiscard]] bool needs_dom() const { return needs_dom_; }
-  [[nodiscard]] bool root_seen() const { return root_seen_; }
-
-  bool null() override { return Scalar(Value::kNull); }
-  bool boolean(bool) override { return Scalar(Value::kOther); }
-  bool number_integer(number_integer_t v) override {
-    number_ = static_cast<uint64_t>(v);  // as nlohmann's get<unsigned>() converts
-    return Scalar(Value::kNumber);
-  }
-  bool number_unsigned(number_unsigned_t v) override {
-    number_ = v;
-    return Scalar(Value::kNumber);
-  }
-  bool number_float(number_float_t v, const string_t&) override {
-    number_ = static_cast<uint64_t>(v);
-    return Scalar(Value::kNumber);
-  }
-  bool string(string_t& s) override {
-    string_ = &s;
-    return Scalar(Value::kString);
-  }
-  bool binary(binary_t&) override { return Scalar(Value::kOther); }
-
-  bool start_object(std::size_t) override {
-    if (skip_ > 0) return ++skip_, true;
-    switch (Top()) {
-      case Ctx::kTop:
-        root_seen_ = true;
-        stack_.push_back(Ctx::kRoot);
-        return true;
-      case Ctx::kNodes:
-        out_->emplace_back();
-        raw_link_ = false;
-        stack_.push_back(Ctx::kNode);
-        return true;
-      case Ctx::kXattrs:
-        out_->back().xattrs.emplace_back();
-        stack_.push_back(Ctx::kXattr);
-        return true;
-      case Ctx::kRoot:
-        if (key_ == "nodes") return Fail("nodes is not an array");
-        return ++skip_, true;
-      case Ctx::kNode:
-        if (key_ == "generic_attributes") return NeedDom();
-        if (key_ == "content" || key_ == "subtree" || key_ == "mtime" || key_ == "atime" || key_ == "ctime") {
-          return Fail(key_ + " is an object");
-        }
-        return ++skip_, true;
-      case Ctx::kXattr: return ++skip_, true;
-      default: return Fail("unexpected object");
-    }
-  }
-  bool end_object() override {
-    if (skip_ > 0) return --skip_, true;
-    stack_.pop_back();
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    if (skip_ > 0) return ++skip_, true;
-    Ctx ctx = Top();
-    if (ctx == Ctx::kRoot && key_ == "nodes") {
-      stack_.push_back(Ctx::kNodes);
-    } else if (ctx == Ctx::kNode && key_ == "content") {
-      stack_.push_back(Ctx::kContent);
-    } else if (ctx == Ctx::kNode && key_ == "extended_attributes") {
-      stack_.push_back(Ctx::kXattrs);
-    } else if (ctx == Ctx::kNode && key_ == "generic_attributes") {
-      return NeedDom();
-    } else if (ctx == Ctx::kRoot || ctx == Ctx::kNode || ctx == Ctx::kXattr) {
-      if (ctx == Ctx::kNode && (key_ == "subtree" || key_ == "mtime" || key_ == "atime" || key_ == "ctime")) {
-        return Fail(key_ + " is an array");
-      }
-      ++skip_;
-    } else {
-      return Fail("unexpected array");
-    }
-    return true;
-  }
-  bool end_array() override {
-    if (skip_ > 0) return --skip_, true;
-    stack_.pop_back();
-    return true;
-  }
-  bool key(string_t& k) override {
-    if (skip_ == 0) key_.assign(k);
-    return true;
-  }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
-    return Fail("invalid JSON at byte " + std::to_string(position) + ": " + e.what());
-  }
 
  private:
-  enum class Ctx : uint8_t { kTop, kRoot, kNodes, kNode, kContent, kXattrs, kXattr };
-  enum class Value : uint8_t { kNull, kNumber, kString, kOther };
+  enum Ctx : uint8_t { kTop = kOutside, kRoot, kNodes, kNode, kContent, kXattrs, kXattr };
 
-  Ctx Top() const { return stack_.empty() ? Ctx::kTop : stack_.back(); }
+  bool IsIdOrTime() const {
+    const std::string& f = field();
+    return f == "content" || f == "subtree" || f == "mtime" || f == "atime" || f == "ctime";
+  }
 
-  bool Scalar(Value v) {
-    if (skip_ > 0) return true;
+  bool OpenObject() override {
     switch (Top()) {
-      case Ctx::kRoot:
-        if (key_ == "nodes" && v != Value::kNull) return Fail("nodes is not an array");
+      case kTop: return Enter(kRoot);
+      case kNodes:
+        out_->emplace_back();
+        raw_link_ = false;
+        return Enter(kNode);
+      case kXattrs:
+        out_->back().xattrs.emplace_back();
+        return Enter(kXattr);
+      case kRoot: return field() == "nodes" ? Fail("nodes is not an array") : Skip();
+      case kNode:
+        if (field() == "generic_attributes") return NeedDom();
+        return IsIdOrTime() ? Fail(field() + " is an object") : Skip();
+      case kXattr: return Skip();
+      default: return Fail("ID is not a string");
+    }
+  }
+
+  bool OpenArray() override {
+    switch (Top()) {
+      case kRoot: return field() == "nodes" ? Enter(kNodes) : Skip();
+      case kNode:
+        if (field() == "content") return Enter(kContent);
+        if (field() == "extended_attributes") return Enter(kXattrs);
+        if (field() == "generic_attributes") return NeedDom();
+        return IsIdOrTime() ? Fail(field() + " is an array") : Skip();
+      case kXattr: return Skip();
+      default: return Fail("unexpected array");
+    }
+  }
+
+  bool Scalar(Kind kind) override {
+    switch (Top()) {
+      case kRoot:
+        if (field() == "nodes" && kind != Kind::kNull) return Fail("nodes is not an array");
         return true;
-      case Ctx::kNodes: return Fail("a node is not an object");
-      case Ctx::kNode: return NodeField(v);
-      case Ctx::kContent: {
-        if (v != Value::kString) return Fail("ID is not a string");
-        auto id = ParseId();
+      case kNodes: return Fail("a node is not an object");
+      case kNode: return NodeField(kind);
+      case kContent: {
+        if (kind != Kind::kString) return Fail("ID is not a string");
+        auto id = TextAsId();
         if (!id) return false;
         out_->back().content.push_back(*id);
         return true;
       }
-      case Ctx::kXattrs: return Fail("an extended attribute is not an object");
-      case Ctx::kXattr: return XattrField(v);
+      case kXattrs: return Fail("an extended attribute is not an object");
+      case kXattr: return XattrField(kind);
       default: return Fail("not an object");
     }
   }
 
-  bool NodeField(Value v) {
+  bool NodeField(Kind kind) {
     Node& n = out_->back();
-    if (key_ == "generic_attributes") return v == Value::kNull ? true : NeedDom();
-    if (v == Value::kNull) return true;  // every field's default
-    const std::string& k = key_;
+    const std::string& k = field();
+    if (k == "generic_attributes") return kind == Kind::kNull ? true : NeedDom();
+    if (kind == Kind::kNull) return true;  // every field's default
     if (k == "name") {
-      if (v != Value::kString) return Fail("name is not a string");
-      auto name = gojson::UnquoteInner(*string_);
+      if (kind != Kind::kString) return Fail("name is not a string");
+      auto name = gojson::UnquoteInner(text());
       if (!name.ok()) return Fail(name.status().message());
       n.name = std::move(*name);
-    } else if (k == "type") return String(v, &n.type);
-    else if (k == "mode") return Number(v, &n.mode);
-    else if (k == "mtime") return Time(v, &n.mtime);
-    else if (k == "atime") return Time(v, &n.atime);
-    else if (k == "ctime") return Time(v, &n.ctime);
-    else if (k == "uid") return Number(v, &n.uid);
-    else if (k == "gid") return Number(v, &n.gid);
-    else if (k == "user") return String(v, &n.user);
-    else if (k == "group") return String(v, &n.group);
-    else if (k == "inode") return Number(v, &n.inode);
-    else if (k == "device_id") return Number(v, &n.device_id);
-    else if (k == "size") return Number(v, &n.size);
-    else if (k == "links") return Number(v, &n.links);
-    else if (k == "device") return Number(v, &n.device);
-    else if (k == "error") return String(v, &n.error);
+    } else if (k == "type") return String(kind, &n.type);
+    else if (k == "mode") return Number(kind, &n.mode);
+    else if (k == "mtime") return Time(kind, &n.mtime);
+    else if (k == "atime") return Time(kind, &n.atime);
+    else if (k == "ctime") return Time(kind, &n.ctime);
+    else if (k == "uid") return Number(kind, &n.uid);
+    else if (k == "gid") return Number(kind, &n.gid);
+    else if (k == "user") return String(kind, &n.user);
+    else if (k == "group") return String(kind, &n.group);
+    else if (k == "inode") return Number(kind, &n.inode);
+    else if (k == "device_id") return Number(kind, &n.device_id);
+    else if (k == "size") return Number(kind, &n.size);
+    else if (k == "links") return Number(kind, &n.links);
+    else if (k == "device") return Number(kind, &n.device);
+    else if (k == "error") return String(kind, &n.error);
     else if (k == "linktarget") {
-      if (raw_link_) return v == Value::kString ? true : Fail("linktarget is not a string");
-      return String(v, &n.linktarget);
+      if (raw_link_) return kind == Kind::kString ? true : Fail("linktarget is not a string");
+      return String(kind, &n.linktarget);
     } else if (k == "linktarget_raw") {
-      if (v != Value::kString) return true;  // only a string carries the raw bytes
-      auto bytes = Base64Decode(*string_);
+      if (kind != Kind::kString) return true;  // only a string carries the raw bytes
+      auto bytes = Base64Decode(text());
       if (!bytes) return Fail("bad linktarget_raw");
       n.linktarget.assign(AsChars(*bytes));
       raw_link_ = true;
     } else if (k == "subtree") {
-      if (v != Value::kString) return Fail("ID is not a string");
-      auto id = ParseId();
+      if (kind != Kind::kString) return Fail("ID is not a string");
+      auto id = TextAsId();
       if (!id) return false;
       n.subtree = *id;
     }
     return true;  // content or extended_attributes that are not arrays, or unknown fields
   }
 
-  bool XattrField(Value v) {
+  bool XattrField(Kind kind) {
     ExtendedAttribute& a = out_->back().xattrs.back();
-    if (v == Value::kNull) return true;
-    if (key_ == "name") return String(v, &a.name);
-    if (key_ == "value") {
-      if (v != Value::kString) return Fail("xattr value is not a string");
-      auto value = Base64Decode(*string_);
+    if (kind == Kind::kNull) return true;
+    if (field() == "name") return String(kind, &a.name);
+    if (field() == "value") {
+      if (kind != Kind::kString) return Fail("xattr value is not a string");
+      auto value = Base64Decode(text());
       if (!value) return Fail("bad xattr value");
       a.value.assign(AsChars(*value));
     }
     return true;
   }
 
-  bool String(Value v, std::string* out) {
-    if (v != Value::kString) return Fail(key_ + " is not a string");
-    out->assign(*string_);
+  bool String(Kind kind, std::string* out) {
+    if (kind != Kind::kString) return Fail(field() + " is not a string");
+    out->assign(text());
     return true;
   }
   template <typename T>
-  bool Number(Value v, T* out) {
-    if (v != Value::kNumber) return Fail(key_ + " is not a number");
-    *out = static_cast<T>(number_);
+  bool Number(Kind kind, T* out) {
+    if (kind != Kind::kNumber) return Fail(field() + " is not a number");
+    *out = static_cast<T>(number());
     return true;
   }
-  bool Time(Value v, gojson::Timestamp* out) {
-    if (v != Value::kString) return Fail("bad " + key_);
-    auto t = gojson::ParseRfc3339(*string_);
+  bool Time(Kind kind, gojson::Timestamp* out) {
+    if (kind != Kind::kString) return Fail("bad " + field());
+    auto t = gojson::ParseRfc3339(text());
     if (!t.ok()) return Fail(t.status().message());
     *out = *t;
     return true;
-  }
-  std::optional<Id> ParseId() {
-    auto id = Id::Parse(*string_);
-    if (!id) Fail("invalid ID");
-    return id;
   }
   bool NeedDom() {
     needs_dom_ = true;
     return false;
   }
-  bool Fail(const std::string& why) {
-    if (status_.ok()) status_ = Status(Code::kCorruption, "tree: " + why);
-    return false;
-  }
 
   std::vector<Node>* out_;
-  Status status_;
-  std::vector<Ctx> stack_;
-  std::string key_;
-  const std::string* string_ = nullptr;
-  uint64_t number_ = 0;
   bool raw_link_ = false;  // linktarget_raw seen: it wins over linktarget
   bool needs_dom_ = false;
-  bool root_seen_ = false;
-  int skip_ = 0;  // depth inside a value nobody asked for
 };
 
 }  // namespace
 
 Result<std::vector<Node>> DecodeTree(std::string_view json) {
   std::vector<Node> nodes;
-  TreeHandler handler(&nodes);
-  bool ok = json::sax_parse(json.begin(), json.end(), &handler);
-  if (handler.needs_dom()) return DecodeTreeDom(json);
-  if (!handler.status().ok()) return handler.status();
-  if (!ok || !handler.root_seen()) return Status(Code::kCorruption, "tree: not a JSON object");
+  TreeDecoder decoder(&nodes);
+  Status parsed = decoder.Parse(json);
+  if (decoder.needs_dom()) return DecodeTreeDom(json);
+  HORT_RETURN_IF_ERROR(parsed);
   return nodes;
 }
 
