@@ -10,16 +10,10 @@
 #include <random>
 
 #include "chunker/chunker.h"
+#include "repository/test_init.h"
 
 namespace hort {
 namespace {
-
-InitOptions FastInit() {
-  InitOptions o;
-  o.calibrate = false;
-  o.kdf = {1024, 8, 1};
-  return o;
-}
 
 std::vector<uint8_t> RandomBytes(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -47,7 +41,7 @@ std::vector<size_t> ExpectedChunkSizes(const Repository& repo, const std::vector
 // size given beforehand is wrong (the file grew or shrank since it was
 // listed): the blobs must hold the file's bytes, cut where restic cuts.
 TEST(FileSaver, StoresEveryFileCutWhereResticCuts) {
-  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", FastInit()).value());
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
   const std::string dir = std::filesystem::temp_directory_path() / ("hort-file-saver-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   struct Case {

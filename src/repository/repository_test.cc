@@ -3,22 +3,16 @@
 #include <gtest/gtest.h>
 
 #include "repository/compress.h"
+#include "repository/test_init.h"
 #include "util/hex.h"
 
 namespace hort {
 namespace {
 
-InitOptions FastInit() {
-  InitOptions o;
-  o.calibrate = false;
-  o.kdf = {1024, 8, 1};
-  return o;
-}
-
 TEST(Repository, InitOpenAndWrongPassword) {
   auto be = NewMemBackend();
   Backend* raw = be.get();
-  auto repo = Repository::Init(std::move(be), "secret", FastInit());
+  auto repo = Repository::Init(std::move(be), "secret", CheapKdfForTests());
   ASSERT_TRUE(repo.ok()) << repo.status().message();
   EXPECT_EQ((*repo)->config().version, 2);
   EXPECT_TRUE(chunker::PolIrreducible((*repo)->config().chunker_polynomial));
@@ -43,7 +37,7 @@ TEST(Repository, InitOpenAndWrongPassword) {
 }
 
 TEST(Repository, BlobsRoundTripThroughPacksAndIndex) {
-  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", FastInit()).value());
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
   std::string data(100000, 'z');
   Id id = Id::Hash(AsBytes(data));
   auto saved = repo->SaveBlob(BlobType::kData, id, AsBytes(data));
@@ -68,7 +62,7 @@ TEST(Repository, BlobsRoundTripThroughPacksAndIndex) {
 // `auto` stores random data as it is (no zstd work) and text compressed;
 // both read back identically.
 TEST(Repository, AutoCompressionSkipsIncompressibleBlobs) {
-  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", FastInit()).value());
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
   std::string random(200000, '\0');
   uint64_t x = 88172645463325252ull;
   for (char& c : random) {
@@ -100,7 +94,7 @@ TEST(Repository, AutoCompressionSkipsIncompressibleBlobs) {
 }
 
 TEST(Repository, UnpackedFilesAreNamedByHash) {
-  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", FastInit()).value());
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
   auto id = repo->SaveUnpacked(FileType::kSnapshot, "{\"x\":1}");
   ASSERT_TRUE(id.ok());
   auto text = repo->LoadUnpacked(FileType::kSnapshot, id->Hex());
@@ -112,7 +106,7 @@ TEST(Repository, UnpackedFilesAreNamedByHash) {
 }
 
 TEST(Repository, RejectsReduciblePolynomial) {
-  InitOptions o = FastInit();
+  InitOptions o = CheapKdfForTests();
   o.chunker_polynomial = 0x3DA3358B4DC172ull;
   EXPECT_EQ(Repository::Init(NewMemBackend(), "pw", o).status().code(), Code::kInvalidArgument);
 }

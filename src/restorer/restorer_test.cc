@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "format/tree.h"
+#include "repository/test_init.h"
 #include "util/hex.h"
 
 namespace hort {
@@ -19,10 +20,7 @@ class UnsafeTreeTest : public ::testing::TestWithParam<std::string> {
     base_ = fs::temp_directory_path() / ("hort-unsafe-" + std::to_string(::getpid()));
     fs::remove_all(base_);
     fs::create_directories(base_ / "victim");
-    InitOptions o;
-    o.calibrate = false;
-    o.kdf = {1024, 8, 1};
-    repo_ = std::move(Repository::Init(NewLocalBackend((base_ / "repo").string()), "pw", o).value());
+    repo_ = std::move(Repository::Init(NewLocalBackend((base_ / "repo").string()), "pw", CheapKdfForTests()).value());
   }
   void TearDown() override {
     repo_.reset();

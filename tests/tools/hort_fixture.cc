@@ -11,6 +11,7 @@
 
 #include "format/tree.h"
 #include "repository/repository.h"
+#include "repository/test_init.h"
 #include "util/hex.h"
 
 using namespace hort;
@@ -27,10 +28,7 @@ int main(int argc, char** argv) {
   }
   const char* pw = std::getenv("HORT_PASSWORD");
   if (!pw) return Die(Status(Code::kInvalidArgument, "HORT_PASSWORD not set"));
-  InitOptions o;
-  o.calibrate = false;
-  o.kdf = {1024, 8, 1};
-  auto repo = Repository::Init(NewLocalBackend(argv[2]), pw, o);
+  auto repo = Repository::Init(NewLocalBackend(argv[2]), pw, CheapKdfForTests());
   if (!repo.ok()) return Die(repo.status());
   std::string tree = EncodeTree({});
   Id tree_id = Id::Hash(AsBytes(tree));
