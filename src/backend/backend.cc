@@ -20,6 +20,14 @@ const char* FileTypeDir(FileType t) {
   return "";
 }
 
+Status Backend::LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out) {
+  if (out.empty()) return Status::Ok();
+  HORT_ASSIGN_OR_RETURN(auto bytes, Load(h, offset, out.size()));
+  if (bytes.size() != out.size()) return Status(Code::kCorruption, "short read of " + h.name);
+  std::copy(bytes.begin(), bytes.end(), out.begin());
+  return Status::Ok();
+}
+
 namespace {
 
 std::string Env(const char* name) {

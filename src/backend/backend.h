@@ -75,6 +75,11 @@ class Backend {
   // Calls fn(name, size) for every object of the type.
   virtual Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) = 0;
   virtual Status Remove(const Handle& h) = 0;
+  // Reads exactly out.size() bytes from `offset` into `out`: a reader that
+  // streams a file through one buffer (a pack, 4 MiB at a time) then does
+  // not get a fresh, zero-filled allocation per piece. Corruption when the
+  // object is shorter.
+  virtual Status LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out);
   // Like Load, for data worth keeping locally (tree packs): a caching
   // backend fetches and keeps the whole object. Others just Load.
   virtual Result<std::vector<uint8_t>> LoadCached(const Handle& h, uint64_t offset, uint64_t length) {

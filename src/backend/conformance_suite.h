@@ -60,6 +60,25 @@ TEST_P(BackendConformance, SaveLoadStatListRemove) {
   EXPECT_EQ(be_->Stat(h).status().code(), Code::kNotFound);
 }
 
+// LoadInto fills the caller's buffer with exactly the bytes Load returns,
+// and fails (never fills part silently) past the end or for a missing object.
+TEST_P(BackendConformance, LoadIntoReadsExactRanges) {
+  std::string payload = "0123456789";
+  Handle h{FileType::kPack, Name(43)};
+  ASSERT_TRUE(be_->Save(h, AsBytes(payload)).ok());
+  std::vector<uint8_t> buf(4, 'x');
+  Status s = be_->LoadInto(h, 3, buf);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(AsChars(buf), "3456");
+  std::vector<uint8_t> all(10);
+  ASSERT_TRUE(be_->LoadInto(h, 0, all).ok());
+  EXPECT_EQ(AsChars(all), payload);
+  EXPECT_TRUE(be_->LoadInto(h, 10, std::span<uint8_t>()).ok());
+  std::vector<uint8_t> past(5);
+  EXPECT_FALSE(be_->LoadInto(h, 8, past).ok());
+  EXPECT_FALSE(be_->LoadInto({FileType::kPack, Name(44)}, 0, buf).ok());
+}
+
 TEST_P(BackendConformance, MissingObjects) {
   Handle h{FileType::kSnapshot, Name(7)};
   EXPECT_EQ(be_->Load(h).status().code(), Code::kNotFound);

@@ -249,6 +249,26 @@ class LocalBackend final : public Backend {
     return buf;
   }
 
+  Status LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out) override {
+    std::string path = PathOf(h);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open " + path, errno);
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        int err = errno;
+        ::close(fd);
+        if (n == 0) return Status(Code::kCorruption, path + ": file is shorter than expected (truncated?)");
+        return ErrnoStatus("read " + path, err);
+      }
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    return Status::Ok();
+  }
+
   Result<uint64_t> Stat(const Handle& h) override {
     struct stat st;
     std::string path = PathOf(h);

@@ -47,6 +47,10 @@ class LimitBackend final : public Backend {
     Slot s(mu_, cv_, free_);
     return inner_->Load(h, o, l);
   }
+  Status LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out) override {
+    Slot s(mu_, cv_, free_);
+    return inner_->LoadInto(h, offset, out);
+  }
   Result<uint64_t> Stat(const Handle& h) override {
     Slot s(mu_, cv_, free_);
     return inner_->Stat(h);
@@ -88,6 +92,11 @@ class MetricsBackend final : public Backend {
     auto r = inner_->Load(h, o, l);
     (void)Count(r.status(), r.ok() ? r->size() : 0, t);
     return r;
+  }
+  Status LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out) override {
+    auto t = Timer();
+    Status s = inner_->LoadInto(h, offset, out);
+    return Count(s, s.ok() ? out.size() : 0, t);
   }
   Result<uint64_t> Stat(const Handle& h) override {
     auto t = Timer();

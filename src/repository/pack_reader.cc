@@ -6,6 +6,13 @@
 #include "repository/pack.h"
 
 namespace hort {
+namespace {
+// A streaming reader's window, handed from one reader to the next on the
+// same thread (restore and check workers read pack after pack).
+thread_local std::vector<uint8_t> spare_window;
+// Windows grown beyond this by one huge blob are not kept.
+constexpr size_t kKeepWindow = 3 * kStreamSegment;
+}  // namespace
 
 PackReader::PackReader(Backend& backend, Handle handle, PackRange range)
     : backend_(backend),
@@ -19,11 +26,17 @@ PackReader::PackReader(Backend& backend, Handle handle, PackRange range)
     range_.hash = false;
     finished_ = true;
   }
+  if (range_.stream) window_.swap(spare_window);
+}
+
+PackReader::~PackReader() {
+  if (range_.stream && window_.size() <= kKeepWindow) spare_window.swap(window_);
 }
 
 Status PackReader::ReadAll() {
   HORT_ASSIGN_OR_RETURN(window_, backend_.Load(handle_, range_.start, range_.end ? range_.end - range_.start : 0));
-  end_ = range_.start + window_.size();
+  window_len_ = window_.size();
+  end_ = range_.start + window_len_;
   if (range_.hash) {
     hasher_.Update(window_);
     digest_ = hasher_.Final();
@@ -33,7 +46,7 @@ Status PackReader::ReadAll() {
 }
 
 Result<std::span<const uint8_t>> PackReader::Tail() {
-  if (!range_.stream) return std::span<const uint8_t>(window_);
+  if (!range_.stream) return std::span<const uint8_t>(window_.data(), window_len_);
   if (end_ < 4) return Status(Code::kCorruption, "pack is shorter than its header length field");
   HORT_ASSIGN_OR_RETURN(auto trailer, backend_.Load(handle_, end_ - 4, 4));
   const uint64_t header_len = PackHeaderLength(trailer);
@@ -43,19 +56,20 @@ Result<std::span<const uint8_t>> PackReader::Tail() {
 }
 
 Status PackReader::ExtendTo(uint64_t end) {
-  const uint64_t have = window_start_ + window_.size();
+  const uint64_t have = window_start_ + window_len_;
   if (end <= have) return Status::Ok();
   const uint64_t load_end = std::min(end_, std::max(end, have + kStreamSegment));
   // Bytes before `consumed_` are hashed and no later blob needs them.
-  window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(consumed_ - window_start_));
+  const size_t drop = static_cast<size_t>(consumed_ - window_start_);
+  std::memmove(window_.data(), window_.data() + drop, window_len_ - drop);
+  window_len_ -= drop;
   window_start_ = consumed_;
-  HORT_ASSIGN_OR_RETURN(auto more, backend_.Load(handle_, have, load_end - have));
-  if (range_.hash) hasher_.Update(more);
-  if (window_.empty()) {
-    window_ = std::move(more);
-  } else {
-    window_.insert(window_.end(), more.begin(), more.end());
-  }
+  const size_t more = static_cast<size_t>(load_end - have);
+  if (window_.size() < window_len_ + more) window_.resize(window_len_ + more);
+  std::span<uint8_t> piece(window_.data() + window_len_, more);
+  HORT_RETURN_IF_ERROR(backend_.LoadInto(handle_, have, piece));
+  if (range_.hash) hasher_.Update(piece);
+  window_len_ += more;
   return Status::Ok();
 }
 
@@ -66,16 +80,16 @@ Result<std::span<const uint8_t>> PackReader::Bytes(uint64_t offset, uint64_t len
     return std::span<const uint8_t>(side_);
   }
   if (range_.stream) {
-    consumed_ = std::min(offset, window_start_ + window_.size());
+    consumed_ = std::min(offset, window_start_ + window_len_);
     HORT_RETURN_IF_ERROR(ExtendTo(offset + length));
   }
-  return std::span<const uint8_t>(window_).subspan(offset - window_start_, length);
+  return std::span<const uint8_t>(window_.data(), window_len_).subspan(offset - window_start_, length);
 }
 
 Status PackReader::Finish() {
   if (finished_) return Status::Ok();
-  while (window_start_ + window_.size() < end_) {
-    consumed_ = window_start_ + window_.size();
+  while (window_start_ + window_len_ < end_) {
+    consumed_ = window_start_ + window_len_;
     HORT_RETURN_IF_ERROR(ExtendTo(consumed_ + 1));
   }
   if (range_.hash) digest_ = hasher_.Final();

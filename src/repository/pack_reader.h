@@ -33,6 +33,9 @@ struct PackRange {
 class PackReader {
  public:
   PackReader(Backend& backend, Handle handle, PackRange range);
+  ~PackReader();
+  PackReader(const PackReader&) = delete;
+  PackReader& operator=(const PackReader&) = delete;
 
   // Whole mode: reads the range at once. Streaming needs no call.
   [[nodiscard]] Status ReadAll();
@@ -55,7 +58,11 @@ class PackReader {
   Handle handle_;
   PackRange range_;
   uint64_t end_;
-  std::vector<uint8_t> window_;  // bytes [window_start_, window_start_ + window_.size())
+  // Bytes [window_start_, window_start_ + window_len_). When streaming, the
+  // buffer is the thread's: kept at its largest size between readers, so
+  // pieces are read straight into it, never into fresh zero-filled memory.
+  std::vector<uint8_t> window_;
+  uint64_t window_len_ = 0;
   uint64_t window_start_;
   uint64_t consumed_;  // the window may drop everything before this
   std::vector<uint8_t> tail_, side_;
