@@ -6,9 +6,10 @@
 #include <bit>
 #include <cstring>
 #include <memory>
-#include <system_error>
 #include <thread>
 #include <vector>
+
+#include "util/parallel.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -192,21 +193,11 @@ bool ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p, ui
   for (uint32_t first = 0; first < p; first += workers) {
     const uint32_t m = std::min(workers, p - first);
     const size_t region = ((n + m - 1) / m + 4) * vecs;
-    auto run = [&, m, region](uint32_t w) {
+    RunParallel(m, [&, m, region](unsigned w) {
       __m128i* own = v + w * region;
       __m128i* scratch = own + (region - 4 * vecs);
       RoMix(b.data() + (first + w) * lane, n, r, m, own, scratch, scratch + vecs, scratch + 2 * vecs);
-    };
-    std::vector<std::thread> helpers;
-    for (uint32_t w = 1; w < m; ++w) {
-      try {
-        helpers.emplace_back(run, w);
-      } catch (const std::system_error&) {
-        run(w);  // no thread to be had: the lane still runs, only later
-      }
-    }
-    run(0);
-    for (std::thread& t : helpers) t.join();
+    });
   }
 #else
   const size_t words = 32ull * r;

@@ -7,12 +7,12 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
-#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "util/crash_point.h"
 #include "util/hex.h"
+#include "util/parallel.h"
 
 namespace hort {
 namespace {
@@ -206,17 +206,9 @@ Status Repository::LoadIndex() {
       }
     }
   };
-  const size_t threads = std::min<size_t>(names.size(), std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
-  std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) {
-    try {
-      helpers.emplace_back(load);
-    } catch (const std::system_error&) {
-      break;  // fewer threads: the files still all get loaded
-    }
-  }
-  load();
-  for (std::thread& t : helpers) t.join();
+  const auto threads =
+      static_cast<unsigned>(std::min<size_t>(names.size(), std::clamp(std::thread::hardware_concurrency(), 1u, 8u)));
+  RunParallel(threads, [&](unsigned) { load(); });
   return first_error;
 }
 

@@ -15,7 +15,6 @@
 #include <mutex>
 #include <optional>
 #include <span>
-#include <system_error>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -25,6 +24,7 @@
 #include "repository/pack_reader.h"
 #include "restorer/restore_item.h"
 #include "util/hex.h"
+#include "util/parallel.h"
 #include "util/thread_pool.h"
 
 namespace hort {
@@ -450,16 +450,7 @@ class Restore {
         }
       }
     };
-    std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < std::clamp(std::thread::hardware_concurrency(), 1u, 8u); ++t) {
-      try {
-        helpers.emplace_back(set_files);
-      } catch (const std::system_error&) {
-        break;  // the calling thread does the rest
-      }
-    }
-    set_files();
-    for (std::thread& t : helpers) t.join();
+    RunParallel(std::clamp(std::thread::hardware_concurrency(), 1u, 8u), [&](unsigned) { set_files(); });
     // Directories last and deepest first: writing into them changes their mtime.
     std::vector<Item*> dirs;
     for (Item& it : items_) if (it.IsDir() && !it.failed) dirs.push_back(&it);

@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "util/bounded_queue.h"
 #include "util/hex.h"
+#include "util/parallel.h"
 #include "util/status.h"
 
 namespace hort {
@@ -75,6 +80,24 @@ TEST(Subprocess, KillsTheWholeGroupOnTimeout) {
   EXPECT_TRUE(r->timed_out);
   EXPECT_EQ(r->exit_code, -1);
   EXPECT_LT(r->seconds, 5);
+}
+
+// Every index runs exactly once, index 0 on the caller, the others at the
+// same time as it (each waits until all have started).
+TEST(RunParallel, CallsEveryIndexOnceAtTheSameTime) {
+  std::atomic<int> started{0};
+  std::vector<std::atomic<int>> calls(4);
+  std::thread::id caller = std::this_thread::get_id(), zero;
+  RunParallel(4, [&](unsigned i) {
+    calls[i]++;
+    if (i == 0) zero = std::this_thread::get_id();
+    started++;
+    while (started.load() < 4) std::this_thread::yield();
+  });
+  for (auto& c : calls) EXPECT_EQ(c.load(), 1);
+  EXPECT_EQ(zero, caller);
+  RunParallel(1, [&](unsigned i) { calls[i]++; });
+  EXPECT_EQ(calls[0].load(), 2);
 }
 
 }  // namespace
