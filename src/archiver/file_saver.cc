@@ -1,7 +1,6 @@
 #include "archiver/file_saver.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <memory>
 
 #include "chunker/chunker.h"
+#include "util/anonymous_mapping.h"
 #include "util/hex.h"
 
 namespace hort {
@@ -42,27 +42,21 @@ constexpr size_t kLargeBuffer = chunker::kMaxSize + kReadSize;
 class ReadBuffer {
  public:
   explicit ReadBuffer(size_t capacity) : capacity_(capacity) {
-    if (capacity > kReadSize) {
-      void* p = ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p != MAP_FAILED) {
-        data_ = static_cast<uint8_t*>(p);
-        return;
-      }
+    if (capacity > kReadSize) mapping_ = std::make_unique<AnonymousMapping>(capacity);
+    if (mapping_ && mapping_->data()) {
+      data_ = mapping_->data();
+    } else {
+      heap_ = std::make_unique_for_overwrite<uint8_t[]>(capacity);  // every byte used is read into first
+      data_ = heap_.get();
     }
-    heap_ = std::make_unique_for_overwrite<uint8_t[]>(capacity);  // every byte used is read into first
-    data_ = heap_.get();
   }
-  ~ReadBuffer() {
-    if (!heap_) ::munmap(data_, capacity_);
-  }
-  ReadBuffer(const ReadBuffer&) = delete;
-  ReadBuffer& operator=(const ReadBuffer&) = delete;
 
   [[nodiscard]] uint8_t* data() const { return data_; }
   [[nodiscard]] size_t capacity() const { return capacity_; }
 
  private:
   size_t capacity_;
+  std::unique_ptr<AnonymousMapping> mapping_;
   std::unique_ptr<uint8_t[]> heap_;
   uint8_t* data_ = nullptr;
 };

@@ -137,6 +137,19 @@ Status Publish(int fd, const std::string& tmp, const std::string& path) {
   return SyncDir(path.substr(0, path.rfind('/')));
 }
 
+// Fills `out` from `offset`; a file that ends first is Corruption.
+Status ReadAt(int fd, const std::string& path, uint64_t offset, std::span<uint8_t> out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return Status(Code::kCorruption, path + ": file is shorter than expected (truncated?)");
+    if (n < 0) return ErrnoStatus("read " + path, errno);
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
 class LocalBackend final : public Backend {
  public:
   explicit LocalBackend(std::string root) : root_(std::move(root)) {
@@ -234,18 +247,9 @@ class LocalBackend final : public Backend {
       return Status(Code::kCorruption, path + ": file is shorter than expected (truncated?)");
     }
     std::vector<uint8_t> buf(want);
-    size_t done = 0;
-    while (done < want) {
-      ssize_t n = ::pread(fd, buf.data() + done, want - done, static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        int err = n < 0 ? errno : EIO;
-        ::close(fd);
-        return ErrnoStatus("read " + path, err);
-      }
-      done += static_cast<size_t>(n);
-    }
+    Status read = ReadAt(fd, path, offset, buf);
     ::close(fd);
+    if (!read.ok()) return read;
     return buf;
   }
 
@@ -253,20 +257,9 @@ class LocalBackend final : public Backend {
     std::string path = PathOf(h);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus("open " + path, errno);
-    size_t done = 0;
-    while (done < out.size()) {
-      ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        int err = errno;
-        ::close(fd);
-        if (n == 0) return Status(Code::kCorruption, path + ": file is shorter than expected (truncated?)");
-        return ErrnoStatus("read " + path, err);
-      }
-      done += static_cast<size_t>(n);
-    }
+    Status read = ReadAt(fd, path, offset, out);
     ::close(fd);
-    return Status::Ok();
+    return read;
   }
 
   Result<uint64_t> Stat(const Handle& h) override {

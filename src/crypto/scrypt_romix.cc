@@ -1,7 +1,5 @@
 #include "crypto/scrypt_romix.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -9,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "util/anonymous_mapping.h"
 #include "util/parallel.h"
 
 #if defined(__SSE2__)
@@ -107,38 +106,6 @@ void RoMix(uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m128i* v, __m1
   }
 }
 
-// The scratch memory is mapped for the derivation and unmapped after it, so
-// it leaves no retained heap behind (malloc keeps big freed blocks at the
-// top of its heap when they came from brk). Aligned to 2 MiB for huge pages.
-class ScratchMapping {
- public:
-  static constexpr size_t kHugePage = 2u << 20;
-  explicit ScratchMapping(size_t bytes) : length_(bytes + kHugePage) {
-    base_ = mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base_ == MAP_FAILED) {
-      base_ = data_ = nullptr;
-      return;
-    }
-    auto addr = (reinterpret_cast<uintptr_t>(base_) + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
-    data_ = reinterpret_cast<void*>(addr);
-    // Random reads over tens of MiB miss the TLB on almost every lookup with
-    // 4 KiB pages; huge pages (where the kernel grants them) save ~10 %.
-    madvise(data_, bytes, MADV_HUGEPAGE);
-  }
-  // Not wiped: unmapped pages go back to the kernel, which zeroes them
-  // before any other use.
-  ~ScratchMapping() {
-    if (base_ != nullptr) munmap(base_, length_);
-  }
-  ScratchMapping(const ScratchMapping&) = delete;
-  ScratchMapping& operator=(const ScratchMapping&) = delete;
-  void* data() const { return data_; }
-
- private:
-  size_t length_;
-  void* base_;
-  void* data_;
-};
 
 #else  // portable fallback
 
@@ -187,9 +154,11 @@ bool ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p, ui
   const size_t vecs = 8ull * r;
   const uint32_t workers = static_cast<uint32_t>(
       std::clamp<uint64_t>(std::min<uint64_t>({p, max_parallel, 4, n}), 1, 4));
-  ScratchMapping mem((n + 5ull * workers) * vecs * 16);
+  // Mapped for the derivation and unmapped after it; huge pages because the
+  // second loop reads it at random.
+  AnonymousMapping mem((n + 5ull * workers) * vecs * 16, /*huge_pages=*/true);
   if (mem.data() == nullptr) return false;
-  auto* v = static_cast<__m128i*>(mem.data());
+  auto* v = reinterpret_cast<__m128i*>(mem.data());
   for (uint32_t first = 0; first < p; first += workers) {
     const uint32_t m = std::min(workers, p - first);
     const size_t region = ((n + m - 1) / m + 4) * vecs;
