@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -215,21 +216,27 @@ Result<std::vector<uint8_t>> ReferenceScrypt(std::string_view password, std::spa
 }
 
 ScryptParams CalibrateScrypt(int target_ms) {
+  return CalibrateScrypt(target_ms, [](const ScryptParams& params) {
+    uint8_t salt[16] = {};
+    auto start = std::chrono::steady_clock::now();
+    (void)ReferenceScrypt("calibrate", salt, params, 64);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    // OpenSSL's 32 MiB block was freed onto the top of malloc's heap, where it
+    // would stay beside the derivation's own mapping and double the peak.
+    malloc_trim(0);
+    return ms;
+  });
+}
+
+ScryptParams CalibrateScrypt(int target_ms, const ScryptTimer& time_reference_run) {
   // N=2^15, r=8: 32 MiB, below restic's 60 MiB cap; p scales the cost
   // linearly at constant memory. The cost is measured with OpenSSL's
   // portable scrypt after a warm-up (the first run mostly measures page
   // faults), so a key costs an attacker about what restic's does; hort's
   // own SIMD derivation then takes less than target_ms.
   ScryptParams params;
-  uint8_t salt[16] = {};
-  (void)ReferenceScrypt("calibrate", salt, params, 64);
-  auto start = std::chrono::steady_clock::now();
-  (void)ReferenceScrypt("calibrate", salt, params, 64);
-  long ms = static_cast<long>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
-  // OpenSSL's 32 MiB block was freed onto the top of malloc's heap, where it
-  // would stay beside the derivation's own mapping and double the peak.
-  malloc_trim(0);
+  (void)time_reference_run(params);
+  long ms = std::lround(time_reference_run(params));
   if (ms <= 0) ms = 1;
   params.p = static_cast<uint32_t>(std::clamp<long>((target_ms + ms / 2) / ms, 1, 64));
   return params;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -79,5 +80,9 @@ struct ScryptParams {
 // Chooses parameters so that one derivation takes about `target_ms` while
 // memory stays at N*r*128 bytes (restic aims at ~500 ms and <= 60 MiB).
 [[nodiscard]] ScryptParams CalibrateScrypt(int target_ms);
+// The same with the measurement supplied: returns the milliseconds one
+// reference derivation at the given parameters takes.
+using ScryptTimer = std::function<double(const ScryptParams&)>;
+[[nodiscard]] ScryptParams CalibrateScrypt(int target_ms, const ScryptTimer& time_reference_run);
 
 }  // namespace hort::crypto
