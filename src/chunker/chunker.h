@@ -42,6 +42,8 @@ class Chunker {
 
  private:
   void StartChunk();
+  // The byte-at-a-time loop over data[begin, end), carrying the window.
+  size_t ScanSerial(std::span<const uint8_t> data, size_t begin, size_t end, bool* cut);
 
   std::shared_ptr<const Tables> tables_;
   std::array<uint8_t, kWindowSize> window_{};

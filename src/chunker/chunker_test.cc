@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <string>
 #include <vector>
 
 #include "crypto/crypto.h"
@@ -39,12 +41,14 @@ std::vector<uint8_t> Lcg(size_t n, uint32_t seed) {
   return v;
 }
 
-std::vector<size_t> Cuts(Chunker& c, std::span<const uint8_t> data, size_t feed) {
+// Feeds `data` to the chunker in pieces of the given sizes, cycled.
+std::vector<size_t> Cuts(Chunker& c, std::span<const uint8_t> data, const std::vector<size_t>& feeds) {
   std::vector<size_t> lengths;
   c.Reset();
   size_t pos = 0, start = 0;
-  while (pos < data.size()) {
+  for (size_t call = 0; pos < data.size(); ++call) {
     bool cut = false;
+    size_t feed = feeds[call % feeds.size()];
     size_t n = c.Scan(data.subspan(pos, std::min(feed, data.size() - pos)), &cut);
     pos += n;
     if (cut) {
@@ -54,6 +58,10 @@ std::vector<size_t> Cuts(Chunker& c, std::span<const uint8_t> data, size_t feed)
   }
   if (pos > start) lengths.push_back(pos - start);
   return lengths;
+}
+
+std::vector<size_t> Cuts(Chunker& c, std::span<const uint8_t> data, size_t feed) {
+  return Cuts(c, data, std::vector<size_t>{feed});
 }
 
 TEST(Chunker, CutsRespectBoundsAndDoNotDependOnFeedSize) {
@@ -84,6 +92,70 @@ TEST(Chunker, ZerosCutAtMaxSize) {
   auto a = Cuts(c, zeros, 1 << 16);
   auto b = Cuts(c, zeros, 1 << 20);
   EXPECT_EQ(a, b);
+}
+
+// restic's chunker as written: every byte through the window from the reset
+// on, no skipped prefix, one stream. hort's Scan skips and searches in lanes.
+std::vector<size_t> ReferenceCuts(const Tables& t, std::span<const uint8_t> data) {
+  std::vector<size_t> lengths;
+  std::array<uint8_t, kWindowSize> window{};
+  size_t wpos = 0, count = 0;
+  uint64_t digest = 0;
+  auto slide = [&](uint8_t b) {
+    uint8_t out = window[wpos];
+    window[wpos] = b;
+    wpos = (wpos + 1) % kWindowSize;
+    digest ^= t.out[out];
+    digest = ((digest << 8) | b) ^ t.mod[static_cast<uint8_t>(digest >> t.pol_shift)];
+  };
+  auto reset = [&] {
+    window.fill(0);
+    wpos = count = 0;
+    digest = 0;
+    slide(1);
+  };
+  reset();
+  for (uint8_t b : data) {
+    slide(b);
+    ++count;
+    if (count >= kMinSize && ((digest & kSplitMask) == 0 || count >= kMaxSize)) {
+      lengths.push_back(count);
+      reset();
+    }
+  }
+  if (count > 0) lengths.push_back(count);
+  return lengths;
+}
+
+// Random stretches (content cuts), a long run of zeros (max-size cuts) and
+// short repeating text, fed in sizes around the window, the lanes' stretch
+// and the backup's 1 MiB reads.
+TEST(Chunker, LanesMatchTheSerialAlgorithmForAnyFeed) {
+  auto tables = std::make_shared<Tables>(kTestPol);
+  Chunker c(tables);
+  std::vector<uint8_t> data = Lcg(13 << 20, 3);
+  data.insert(data.end(), 19 << 20, 0);
+  for (int i = 0; data.size() < (44u << 20); ++i) {
+    std::string line = "line " + std::to_string(i % 977) + " of some text\n";
+    data.insert(data.end(), line.begin(), line.end());
+  }
+  auto more = Lcg(9 << 20, 11);
+  data.insert(data.end(), more.begin(), more.end());
+  auto expected = ReferenceCuts(*tables, data);
+  ASSERT_GT(expected.size(), 10u);
+  for (size_t feed : {size_t{63}, size_t{64}, size_t{65}, size_t{4095}, size_t{4097}, size_t{65553}, size_t{1} << 20,
+                      (size_t{1} << 20) + 4160, data.size()}) {
+    EXPECT_EQ(Cuts(c, data, feed), expected) << "feed " << feed;
+  }
+  // Long pieces searched in lanes followed by runs of short ones scanned byte
+  // by byte: the window carried out of a lane search must be restic's.
+  std::vector<size_t> mixed = {200000};
+  mixed.insert(mixed.end(), 300, 3000);
+  mixed.push_back(70001);
+  mixed.insert(mixed.end(), 200, 65);
+  EXPECT_EQ(Cuts(c, data, mixed), expected) << "mixed feeds";
+  std::span<const uint8_t> head(data.data(), 3 << 20);
+  EXPECT_EQ(Cuts(c, head, 1), ReferenceCuts(*tables, head));
 }
 
 // Cut points restic 0.14 produced for the same data and polynomial: restic
