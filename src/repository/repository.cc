@@ -245,7 +245,7 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
     // the pack and starts the next.
     if (p.pack.size > 0 && p.pack.size + stored.size() > kPackTargetSize) std::swap(full, p.pack);
     PackEntry e{id, type, static_cast<uint32_t>(p.pack.size), static_cast<uint32_t>(stored.size()), uncompressed};
-    Status appended = AppendToPack(p.pack, type, stored);
+    Status appended = AppendToPack(p.pack, type, std::move(stored));
     if (!appended.ok()) {
       // A partly written blob would shift every later offset: the whole
       // open pack is dropped (its temporary file removed) and its blobs
@@ -262,30 +262,26 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
   return true;
 }
 
-Status Repository::AppendToPack(OpenPack& pack, BlobType type, std::span<const uint8_t> stored) {
+Status Repository::AppendToPack(OpenPack& pack, BlobType type, std::vector<uint8_t> stored) {
+  size_t size = stored.size();
   if (pack.size == 0 && type == BlobType::kData) {
-    pack.upload = backend_->BeginUpload(FileType::kPack);
-    if (pack.upload) pack.hasher = std::make_unique<crypto::Sha256Hasher>();
+    if (auto upload = backend_->BeginUpload(FileType::kPack)) pack.stream = std::make_unique<PackStream>(std::move(upload));
   }
-  if (pack.upload) {
-    HORT_RETURN_IF_ERROR(pack.upload->Append(stored));
-    pack.hasher->Update(stored);
+  if (pack.stream) {
+    HORT_RETURN_IF_ERROR(pack.stream->Push(std::move(stored)));
   } else {
-    if (pack.data.empty()) pack.data.reserve(std::max(kPackTargetSize, stored.size()) + kPackHeaderRoom);
+    if (pack.data.empty()) pack.data.reserve(std::max(kPackTargetSize, size) + kPackHeaderRoom);
     pack.data.insert(pack.data.end(), stored.begin(), stored.end());
   }
-  pack.size += stored.size();
+  pack.size += size;
   return Status::Ok();
 }
 
 Status Repository::FinishPack(OpenPack pack) {
   auto header = EncodePackHeader(pack.entries, key_);
   Id pack_id;
-  if (pack.upload) {
-    HORT_RETURN_IF_ERROR(pack.upload->Append(header));
-    pack.hasher->Update(header);
-    pack_id.bytes = pack.hasher->Final();
-    HORT_RETURN_IF_ERROR(pack.upload->Commit({FileType::kPack, pack_id.Hex()}));
+  if (pack.stream) {
+    HORT_ASSIGN_OR_RETURN(pack_id, pack.stream->Finish(header));
   } else {
     pack.data.insert(pack.data.end(), header.begin(), header.end());
     pack_id = Id::Hash(pack.data);

@@ -17,6 +17,7 @@
 #include "repository/compress.h"
 #include "repository/master_index.h"
 #include "repository/pack.h"
+#include "repository/pack_stream.h"
 
 namespace hort {
 
@@ -81,9 +82,8 @@ class Repository {
   // A pack being filled: in memory, or streamed to the backend (local
   // folders) and hashed as it grows, so a full pack never sits in memory.
   struct OpenPack {
-    std::vector<uint8_t> data;                    // in-memory packs
-    std::unique_ptr<BackendUpload> upload;        // streamed packs
-    std::unique_ptr<crypto::Sha256Hasher> hasher; // streamed packs
+    std::vector<uint8_t> data;            // in-memory packs
+    std::unique_ptr<PackStream> stream;   // streamed packs
     uint64_t size = 0;
     std::vector<PackEntry> entries;
   };
@@ -94,7 +94,7 @@ class Repository {
 
   explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
   [[nodiscard]] Status SetConfig(RepoConfig cfg);
-  [[nodiscard]] Status AppendToPack(OpenPack& pack, BlobType type, std::span<const uint8_t> stored);
+  [[nodiscard]] Status AppendToPack(OpenPack& pack, BlobType type, std::vector<uint8_t> stored);
   [[nodiscard]] Status FinishPack(OpenPack pack);
   [[nodiscard]] Status WriteIndex(bool final);
 

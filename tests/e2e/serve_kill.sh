@@ -6,9 +6,12 @@
 source "$(dirname "$0")/lib.sh"
 command -v sqlite3 >/dev/null || fail "sqlite3 is missing"
 
+# The job backs up a dump command reading a FIFO the test feeds, so the
+# backup is caught in the middle however fast it is: packs are written, but
+# the stream has not ended, so there is no snapshot yet.
 mkdir -p "$WORK/src"
-head -c 150000000 /dev/urandom >"$WORK/src/big.bin"
-echo small >"$WORK/src/small.txt"
+head -c 60000000 /dev/urandom >"$WORK/src/big.bin"
+mkfifo "$WORK/feed"
 cat >"$WORK/hort.yaml" <<YAML
 repositories:
   main: {url: ./repo, password_env: HORT_PASSWORD}
@@ -17,8 +20,14 @@ services:
     classification: critical
     rpo: 1d
     files:
-      - {name: data, path: $WORK/src, schedule: "@daily", repository: main}
+      - {name: data, dump: {command: "cat $WORK/feed", container: db, extension: .bin}, schedule: "@daily", repository: main}
 YAML
+# Feeds the FIFO once in the background: the job's next run reads big.bin and
+# reaches the end of its stream.
+feed_once() {
+  timeout 120 sh -c "cat '$WORK/src/big.bin' >'$WORK/feed'" &
+  BG_PIDS+=($!)
+}
 hort init -r "$WORK/repo" -q
 STATE="$WORK/hort-state.sqlite"
 # Pretend the job has been known since 1970: its daily slot was missed, so
@@ -34,11 +43,23 @@ start_serve() {
 }
 
 note "kill -9 the daemon once the backup has written packs"
+# Held open read-write (which does not block on a FIFO): the stream never ends
+# while the test holds it.
+exec 3<>"$WORK/feed"
+cat "$WORK/src/big.bin" >&3 &
+FEEDER=$!
+BG_PIDS+=($FEEDER)
 start_serve
 wait_for 30 bash -c "ls '$WORK'/repo/data/*/* 2>/dev/null | grep -q ."
-[ -z "$(ls "$WORK/repo/snapshots")" ] || fail "the backup finished before the kill; make the data bigger"
+[ -z "$(ls "$WORK/repo/snapshots")" ] || fail "a snapshot was written before the stream ended"
 kill -9 $SERVE
 wait $SERVE 2>/dev/null || true
+kill $FEEDER 2>/dev/null || true
+exec 3>&-
+# The dead daemon's dump command outlives it (as it would outlive a killed
+# container's main process); it must not swallow the next feed.
+pkill -f "^cat $WORK/feed" || true
+wait_for 10 bash -c "! pgrep -f '^cat $WORK/feed'"
 [ "$(sqlite3 "$STATE" "SELECT result FROM runs ORDER BY id DESC LIMIT 1")" = running ] || fail "no running row left behind"
 # The dead daemon's lock is stale by restic's own rule (same host, PID gone):
 # restic unlock removes it without --remove-all.
@@ -47,6 +68,7 @@ restic -r "$WORK/repo" unlock -q
 restic -r "$WORK/repo" check --read-data >"$WORK/check1.log" 2>&1 || { cat "$WORK/check1.log"; fail "repository damaged by the kill"; }
 
 note "restart: the run is recorded failed, the job runs again"
+feed_once
 start_serve
 wait_for 60 bash -c "[ \"\$(sqlite3 '$STATE' \"SELECT count(*) FROM runs WHERE result='success'\")\" = 1 ]"
 first=$(sqlite3 "$STATE" "SELECT result || '|' || error FROM runs ORDER BY id LIMIT 1")
@@ -54,15 +76,15 @@ case "$first" in failed\|interrupted*) ;; *) fail "interrupted run recorded as: 
 [ "$(sqlite3 "$STATE" "SELECT trigger FROM runs ORDER BY id DESC LIMIT 1")" = retry ] || fail "second run not a retry"
 restic -r "$WORK/repo" check --read-data >"$WORK/check2.log" 2>&1 || { cat "$WORK/check2.log"; fail "restic check failed"; }
 hort -r "$WORK/repo" restore latest --target "$WORK/restored" -q
-cmp "$WORK/src/big.bin" "$WORK/restored$WORK/src/big.bin" || fail "restored data differs"
+cmp "$WORK/src/big.bin" "$WORK/restored/app-db.bin" || fail "restored data differs"
 hort --config "$WORK/hort.yaml" status >"$WORK/status.txt" || { cat "$WORK/status.txt"; fail "status not OK after the rerun"; }
 
 note "SIGTERM during a run: the run finishes, then the daemon exits 0 and leaves no lock"
-echo more >>"$WORK/src/small.txt"
 kill -TERM $SERVE; wait $SERVE || fail "daemon did not exit 0 on SIGTERM"
 # A pre-hook keeps the job busy long enough to be caught running.
 sed -i 's|repository: main}|repository: main, hooks: {pre: ["sleep 3"]}}|' "$WORK/hort.yaml"
 sqlite3 "$STATE" "UPDATE jobs SET first_seen = 0; DELETE FROM runs"
+feed_once
 start_serve
 wait_for 30 bash -c "[ \"\$(sqlite3 '$STATE' \"SELECT count(*) FROM runs WHERE result='running'\")\" = 1 ]"
 kill -TERM $SERVE

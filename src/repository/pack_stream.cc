@@ -1,0 +1,67 @@
+#include "repository/pack_stream.h"
+
+#include <utility>
+
+namespace hort {
+
+PackStream::PackStream(std::unique_ptr<BackendUpload> upload)
+    : upload_(std::move(upload)), writer_([this] { WriteLoop(); }) {}
+
+PackStream::~PackStream() { StopWriter(); }
+
+void PackStream::StopWriter() {
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+  }
+  queued_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+Status PackStream::Push(std::vector<uint8_t> bytes) {
+  std::unique_lock lock(mu_);
+  // One blob larger than the bound still gets in when the queue is empty.
+  drained_cv_.wait(lock, [&] { return queue_.empty() || queued_bytes_ + bytes.size() <= kMaxQueuedBytes || !error_.ok(); });
+  if (!error_.ok()) return error_;
+  queued_bytes_ += bytes.size();
+  queue_.push_back(std::move(bytes));
+  lock.unlock();
+  queued_cv_.notify_one();
+  return Status::Ok();
+}
+
+void PackStream::WriteLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    queued_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+    if (queue_.empty()) return;  // closing and drained
+    std::vector<uint8_t> bytes = std::move(queue_.front());
+    queue_.pop_front();
+    bool failed = !error_.ok();
+    lock.unlock();
+    Status written = Status::Ok();
+    if (!failed) {
+      hasher_.Update(bytes);
+      written = upload_->Append(bytes);
+    }
+    size_t size = bytes.size();
+    bytes = {};  // freed before producers are let in
+    lock.lock();
+    queued_bytes_ -= size;
+    if (!written.ok() && error_.ok()) error_ = written;
+    drained_cv_.notify_all();
+  }
+}
+
+Result<Id> PackStream::Finish(std::span<const uint8_t> header) {
+  StopWriter();
+  if (!error_.ok()) return error_;
+  hasher_.Update(header);
+  HORT_RETURN_IF_ERROR(upload_->Append(header));
+  Id id;
+  id.bytes = hasher_.Final();
+  HORT_RETURN_IF_ERROR(upload_->Commit({FileType::kPack, id.Hex()}));
+  return id;
+}
+
+}  // namespace hort
