@@ -296,14 +296,21 @@ class Restore {
     ThreadPool pool(static_cast<size_t>(workers));
     WaitGroup wg;
     for (size_t begin = 0; begin < writes.size();) {
-      size_t end = begin;
-      while (end < writes.size() && writes[end].pack == writes[begin].pack) ++end;
-      wg.Add();
-      pool.Submit([this, &wg, &packs, &writes, begin, end] {
-        RestorePack(packs[writes[begin].pack], std::span<const BlobWrite>(writes.data() + begin, end - begin));
-        wg.Done();
-      });
-      begin = end;
+      size_t pack_end = begin;
+      while (pack_end < writes.size() && writes[pack_end].pack == writes[begin].pack) ++pack_end;
+      // A pack of small files is thousands of writes: cut into pieces so the
+      // workers share it (10,000 small files fill two packs, one four times
+      // the other). A blob written to several files stays in one piece.
+      while (begin < pack_end) {
+        size_t end = std::min(pack_end, begin + kWritesPerTask);
+        while (end < pack_end && writes[end].offset == writes[end - 1].offset) ++end;
+        wg.Add();
+        pool.Submit([this, &wg, &packs, &writes, begin, end] {
+          RestorePack(packs[writes[begin].pack], std::span<const BlobWrite>(writes.data() + begin, end - begin));
+          wg.Done();
+        });
+        begin = end;
+      }
     }
     wg.Wait();
   }
@@ -522,6 +529,8 @@ class Restore {
   std::deque<Item> items_;
   std::deque<Id> contents_;  // every file's blob IDs, back to back
   static constexpr size_t kCreateStripes = 64;
+  // Blob writes one task restores at most (from one range of one pack).
+  static constexpr size_t kWritesPerTask = 512;
   std::mutex create_mu_[kCreateStripes];  // no reallocation: a million items are never copied
   RestoreResult result_;
   std::mutex err_mu_;

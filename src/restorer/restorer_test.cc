@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "format/tree.h"
 #include "repository/test_init.h"
@@ -86,6 +88,59 @@ TEST_P(UnsafeTreeTest, RefusesAndWritesNothingOutside) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Names, UnsafeTreeTest, ::testing::Values("..", ".", "a/b", "../escape", ""));
+
+// Thousands of small files in one pack are restored by several workers, each
+// from its own piece of the pack; files made of several blobs and one blob
+// shared by hundreds of files cross the pieces' borders.
+TEST(Restore, SmallFilesInOnePackAreSharedOutAndRestoredWhole) {
+  fs::path base = fs::temp_directory_path() / ("hort-small-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  auto repo = std::move(Repository::Init(NewLocalBackend((base / "repo").string()), "pw", CheapKdfForTests()).value());
+  std::vector<std::string> pieces;
+  std::vector<Id> ids;
+  for (int i = 0; i < 2000; ++i) {
+    pieces.push_back("piece " + std::to_string(i) + std::string(static_cast<size_t>(i % 300), 'x'));
+    ids.push_back(Id::Hash(AsBytes(pieces.back())));
+    ASSERT_TRUE(repo->SaveBlob(BlobType::kData, ids.back(), AsBytes(pieces.back())).ok());
+  }
+  std::vector<Node> nodes;
+  std::vector<std::string> expected;
+  for (int f = 0; f < 3000; ++f) {
+    Node n;
+    n.name = "f" + std::to_string(100000 + f);
+    n.type = "file";
+    n.mode = 0644;
+    std::string text;
+    std::vector<int> parts = f % 6 == 0 ? std::vector<int>{7} : std::vector<int>{(f * 7) % 2000, (f * 13 + 5) % 2000};
+    if (f % 5 == 0) parts.push_back((f * 3) % 2000);
+    for (int part : parts) {
+      n.content.push_back(ids[static_cast<size_t>(part)]);
+      text += pieces[static_cast<size_t>(part)];
+    }
+    n.size = text.size();
+    nodes.push_back(n);
+    expected.push_back(text);
+  }
+  std::string tree = EncodeTree(nodes);
+  Id tree_id = Id::Hash(AsBytes(tree));
+  ASSERT_TRUE(repo->SaveBlob(BlobType::kTree, tree_id, AsBytes(tree)).ok());
+  ASSERT_TRUE(repo->Flush().ok());
+  Snapshot snap;
+  snap.tree = tree_id;
+  snap.paths = {"/x"};
+  RestoreOptions opt;
+  opt.target = (base / "out").string();
+  opt.workers = 4;
+  auto result = RunRestore(*repo, snap, opt, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  for (size_t f = 0; f < nodes.size(); ++f) {
+    std::ifstream in(base / "out" / nodes[f].name, std::ios::binary);
+    std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(got, expected[f]) << nodes[f].name;
+  }
+  repo.reset();
+  fs::remove_all(base);
+}
 
 }  // namespace
 }  // namespace hort
