@@ -223,6 +223,33 @@ def compat_check(loc, env):
         sys.exit(f"restic check --read-data FAILED on hort's repository {loc}:\n{rc.stderr}")
     print(f"restic check --read-data of hort's repository {os.path.basename(loc)}: ok", flush=True)
 
+def files_run(a, tool, work, data, n, rep, env):
+    """One backup and restore of `data` into a fresh repository: (backup s, backup KiB, restore s, restore KiB)."""
+    # Each tool starts from an empty page cache but warm source files, as in
+    # the 1 GiB mode.
+    drop_page_cache()
+    subprocess.run(f"tar cf - -C {data} . | cat > /dev/null", shell=True, check=True)
+    repo = os.path.join(work, f"repo-{tool}-{n}-{rep}")
+    out = os.path.join(work, f"out-{tool}-{n}-{rep}")
+    settle()
+    if tool == "hort":
+        init, backup = [a.hort, "-r", repo, "init"], [a.hort, "-r", repo, "backup", "-q", data]
+        restore = [a.hort, "-r", repo, "restore", "latest", "-q", "--target", out]
+    elif tool == "restic":
+        init, backup = ["restic", "-r", repo, "init"], ["restic", "-r", repo, "backup", "-q", data]
+        restore = ["restic", "-r", repo, "restore", "latest", "-q", "--target", out]
+    else:
+        init = ["borg", "init", "-e", "repokey-blake2", repo]
+        backup = ["borg", "create", "--compression", "zstd,3", repo + "::a", data]
+        restore = ["sh", "-c", f"mkdir -p {out} && cd {out} && borg extract {repo}::a"]
+    timed(init, env)
+    bw, _, brss = timed(backup, env)
+    drop_page_cache()  # the repository is read cold, as in the 1 GiB mode
+    rw, _, rrss = timed(restore, env)
+    if tool == "hort" and shutil.which("restic") and n > 1:
+        compat_check(repo, env)
+    return bw, brss, rw, rrss
+
 def files_mode(a):
     """Backup and restore of N small files: cost and memory per file as N grows."""
     tools = [t for t in a.tools.split(",")]
@@ -232,6 +259,7 @@ def files_mode(a):
     # Every count is also measured net of a run on a single file (the fixed cost
     # of start-up, key derivation and index loading): "net us/file" and
     # "net KiB/file" are how cost and memory grow with each further file.
+    print(f"medians of {a.reps} run(s) per tool and count, each into a fresh repository and target")
     print(f"{'files':>9} {'tool':<7} {'backup s':>9} {'us/file':>8} {'net us':>7} {'MiB':>6} {'net KiB':>8}"
           f" {'restore s':>10} {'us/file':>8} {'net us':>7} {'MiB':>6} {'net KiB':>8}")
     base = {}
@@ -250,29 +278,8 @@ def files_mode(a):
                     f.write(rnd.randbytes(rnd.randint(100, 4000)))
             open(data + ".ok", "w").close()
         for tool in tools:
-            # Each tool starts from an empty page cache but warm source files,
-            # as in the 1 GiB mode.
-            drop_page_cache()
-            subprocess.run(f"tar cf - -C {data} . | cat > /dev/null", shell=True, check=True)
-            repo = os.path.join(work, f"repo-{tool}-{n}")
-            out = os.path.join(work, f"out-{tool}-{n}")
-            settle()
-            if tool == "hort":
-                init, backup = [a.hort, "-r", repo, "init"], [a.hort, "-r", repo, "backup", "-q", data]
-                restore = [a.hort, "-r", repo, "restore", "latest", "-q", "--target", out]
-            elif tool == "restic":
-                init, backup = ["restic", "-r", repo, "init"], ["restic", "-r", repo, "backup", "-q", data]
-                restore = ["restic", "-r", repo, "restore", "latest", "-q", "--target", out]
-            else:
-                init = ["borg", "init", "-e", "repokey-blake2", repo]
-                backup = ["borg", "create", "--compression", "zstd,3", repo + "::a", data]
-                restore = ["sh", "-c", f"mkdir -p {out} && cd {out} && borg extract {repo}::a"]
-            timed(init, env)
-            bw, _, brss = timed(backup, env)
-            drop_page_cache()  # the repository is read cold, as in the 1 GiB mode
-            rw, _, rrss = timed(restore, env)
-            if tool == "hort" and shutil.which("restic") and n > 1:
-                compat_check(repo, env)
+            runs = [files_run(a, tool, work, data, n, rep, env) for rep in range(a.reps)]
+            bw, brss, rw, rrss = (statistics.median(r[k] for r in runs) for k in range(4))
             if n == 1:
                 base[tool] = (bw, brss, rw, rrss)
             else:

@@ -7,12 +7,14 @@ namespace hort {
 PackStream::PackStream(std::unique_ptr<BackendUpload> upload)
     : upload_(std::move(upload)), writer_([this] { WriteLoop(); }) {}
 
-PackStream::~PackStream() { StopWriter(); }
+// An abandoned pack is never committed: what is still queued is dropped.
+PackStream::~PackStream() { StopWriter(/*discard=*/true); }
 
-void PackStream::StopWriter() {
+void PackStream::StopWriter(bool discard) {
   {
     std::lock_guard lock(mu_);
     closing_ = true;
+    if (discard && error_.ok()) error_ = Status(Code::kCancelled, "pack abandoned");
   }
   queued_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
@@ -54,7 +56,7 @@ void PackStream::WriteLoop() {
 }
 
 Result<Id> PackStream::Finish(std::span<const uint8_t> header) {
-  StopWriter();
+  StopWriter(/*discard=*/false);
   if (!error_.ok()) return error_;
   hasher_.Update(header);
   HORT_RETURN_IF_ERROR(upload_->Append(header));

@@ -41,7 +41,8 @@ class PackStream {
 
  private:
   void WriteLoop();
-  void StopWriter();
+  // Lets the writer finish what is queued (or drop it) and joins it.
+  void StopWriter(bool discard);
 
   std::unique_ptr<BackendUpload> upload_;
   crypto::Sha256Hasher hasher_;
