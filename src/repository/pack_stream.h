@@ -24,7 +24,7 @@ class PackStream {
  public:
   // Sealed blobs waiting to be written beyond this make Push wait: the queue
   // is memory the backup's in-flight budget no longer counts.
-  static constexpr size_t kMaxQueuedBytes = 8u << 20;
+  static constexpr size_t kMaxQueuedBytes = 4u << 20;
 
   explicit PackStream(std::unique_ptr<BackendUpload> upload);
   // Stops the writer; an upload never committed removes its temporary file.
