@@ -21,13 +21,17 @@ void PackStream::StopWriter(bool discard) {
 }
 
 Status PackStream::Push(std::vector<uint8_t> bytes) {
-  std::unique_lock lock(mu_);
-  // One blob larger than the bound still gets in when the queue is empty.
-  drained_cv_.wait(lock, [&] { return queue_.empty() || queued_bytes_ + bytes.size() <= kMaxQueuedBytes || !error_.ok(); });
-  if (!error_.ok()) return error_;
-  queued_bytes_ += bytes.size();
-  queue_.push_back(std::move(bytes));
-  lock.unlock();
+  // A blob larger than the bound waits for an empty queue (Budget clamps).
+  const size_t size = bytes.size();
+  room_.Acquire(size);
+  {
+    std::lock_guard lock(mu_);
+    if (!error_.ok()) {
+      room_.Release(size);
+      return error_;
+    }
+    queue_.push_back(std::move(bytes));
+  }
   queued_cv_.notify_one();
   return Status::Ok();
 }
@@ -48,10 +52,9 @@ void PackStream::WriteLoop() {
     }
     size_t size = bytes.size();
     bytes = {};  // freed before producers are let in
+    room_.Release(size);
     lock.lock();
-    queued_bytes_ -= size;
     if (!written.ok() && error_.ok()) error_ = written;
-    drained_cv_.notify_all();
   }
 }
 

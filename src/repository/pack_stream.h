@@ -17,6 +17,7 @@
 #include "crypto/crypto.h"
 #include "format/id.h"
 #include "util/status.h"
+#include "util/thread_pool.h"
 
 namespace hort {
 
@@ -47,10 +48,9 @@ class PackStream {
   std::unique_ptr<BackendUpload> upload_;
   crypto::Sha256Hasher hasher_;
   std::mutex mu_;
-  std::condition_variable queued_cv_;   // writer waits for work
-  std::condition_variable drained_cv_;  // producers wait for room
+  std::condition_variable queued_cv_;  // writer waits for work
   std::deque<std::vector<uint8_t>> queue_;
-  size_t queued_bytes_ = 0;
+  Budget room_{kMaxQueuedBytes};       // producers wait for room
   bool closing_ = false;
   Status error_;
   std::thread writer_;
