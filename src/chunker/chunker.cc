@@ -76,15 +76,11 @@ void Chunker::Reset() { StartChunk(); }
 
 void Chunker::StartChunk() {
   window_.fill(0);
-  wpos_ = 0;
   count_ = 0;
-  digest_ = 0;
   // restic slides in a single byte 1 after every reset.
-  const Tables& t = *tables_;
   window_[0] = 1;
   wpos_ = 1;
-  uint64_t index = digest_ >> t.pol_shift;
-  digest_ = ((digest_ << 8) | 1) ^ t.mod[index];
+  digest_ = Roll(*tables_, 0, 0, 1);
   // The first min-64 bytes of a chunk cannot influence its cut: skip them.
   pre_ = kMinSize - kWindowSize;
 }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -16,18 +17,48 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class UnsafeTreeTest : public ::testing::TestWithParam<std::string> {
+// A local repository in a fresh folder, removed afterwards (permissions
+// restored first: a restore may leave read-only entries).
+class RestoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::temp_directory_path() / ("hort-unsafe-" + std::to_string(::getpid()));
+    std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(test.begin(), test.end(), '/', '_');  // parameterised tests are named "Name/0"
+    base_ = fs::temp_directory_path() / ("hort-restore-" + std::to_string(::getpid()) + "-" + test);
     fs::remove_all(base_);
-    fs::create_directories(base_ / "victim");
+    fs::create_directories(base_);
     repo_ = std::move(Repository::Init(NewLocalBackend((base_ / "repo").string()), "pw", CheapKdfForTests()).value());
   }
   void TearDown() override {
     repo_.reset();
     for (auto& e : fs::recursive_directory_iterator(base_)) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add);
     fs::remove_all(base_);
+  }
+  // Stores a tree of `nodes` and returns its ID.
+  Id SaveTree(const std::vector<Node>& nodes) {
+    std::string tree = EncodeTree(nodes);
+    Id id = Id::Hash(AsBytes(tree));
+    EXPECT_TRUE(repo_->SaveBlob(BlobType::kTree, id, AsBytes(tree)).ok());
+    return id;
+  }
+  // Flushes the repository and returns a snapshot of the tree `root`.
+  Snapshot SnapshotOf(const Id& root) {
+    EXPECT_TRUE(repo_->Flush().ok());
+    Snapshot s;
+    s.tree = root;
+    s.paths = {"/x"};
+    return s;
+  }
+
+  fs::path base_;
+  std::unique_ptr<Repository> repo_;
+};
+
+class UnsafeTreeTest : public RestoreTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    RestoreTest::SetUp();
+    fs::create_directories(base_ / "victim");
   }
 
   // A snapshot whose tree holds `evil` next to a harmless file, optionally one level down.
@@ -45,28 +76,17 @@ class UnsafeTreeTest : public ::testing::TestWithParam<std::string> {
     good.name = "zz-good";
     std::vector<Node> nodes = {bad, good};
     std::sort(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) { return a.name < b.name; });
-    std::string tree = EncodeTree(nodes);
-    Id tree_id = Id::Hash(AsBytes(tree));
-    EXPECT_TRUE(repo_->SaveBlob(BlobType::kTree, tree_id, AsBytes(tree)).ok());
+    Id tree_id = SaveTree(nodes);
     if (nested) {
       Node dir;
       dir.name = "sub";
       dir.type = "dir";
       dir.mode = 0x80000000u | 0755;
       dir.subtree = tree_id;
-      tree = EncodeTree({dir});
-      tree_id = Id::Hash(AsBytes(tree));
-      EXPECT_TRUE(repo_->SaveBlob(BlobType::kTree, tree_id, AsBytes(tree)).ok());
+      tree_id = SaveTree({dir});
     }
-    EXPECT_TRUE(repo_->Flush().ok());
-    Snapshot s;
-    s.tree = tree_id;
-    s.paths = {"/x"};
-    return s;
+    return SnapshotOf(tree_id);
   }
-
-  fs::path base_;
-  std::unique_ptr<Repository> repo_;
 };
 
 TEST_P(UnsafeTreeTest, RefusesAndWritesNothingOutside) {
@@ -92,16 +112,13 @@ INSTANTIATE_TEST_SUITE_P(Names, UnsafeTreeTest, ::testing::Values("..", ".", "a/
 // Thousands of small files in one pack are restored by several workers, each
 // from its own piece of the pack; files made of several blobs and one blob
 // shared by hundreds of files cross the pieces' borders.
-TEST(Restore, SmallFilesInOnePackAreSharedOutAndRestoredWhole) {
-  fs::path base = fs::temp_directory_path() / ("hort-small-" + std::to_string(::getpid()));
-  fs::remove_all(base);
-  auto repo = std::move(Repository::Init(NewLocalBackend((base / "repo").string()), "pw", CheapKdfForTests()).value());
+TEST_F(RestoreTest, SmallFilesInOnePackAreSharedOutAndRestoredWhole) {
   std::vector<std::string> pieces;
   std::vector<Id> ids;
   for (int i = 0; i < 2000; ++i) {
     pieces.push_back("piece " + std::to_string(i) + std::string(static_cast<size_t>(i % 300), 'x'));
     ids.push_back(Id::Hash(AsBytes(pieces.back())));
-    ASSERT_TRUE(repo->SaveBlob(BlobType::kData, ids.back(), AsBytes(pieces.back())).ok());
+    ASSERT_TRUE(repo_->SaveBlob(BlobType::kData, ids.back(), AsBytes(pieces.back())).ok());
   }
   std::vector<Node> nodes;
   std::vector<std::string> expected;
@@ -121,25 +138,17 @@ TEST(Restore, SmallFilesInOnePackAreSharedOutAndRestoredWhole) {
     nodes.push_back(n);
     expected.push_back(text);
   }
-  std::string tree = EncodeTree(nodes);
-  Id tree_id = Id::Hash(AsBytes(tree));
-  ASSERT_TRUE(repo->SaveBlob(BlobType::kTree, tree_id, AsBytes(tree)).ok());
-  ASSERT_TRUE(repo->Flush().ok());
-  Snapshot snap;
-  snap.tree = tree_id;
-  snap.paths = {"/x"};
+  Snapshot snap = SnapshotOf(SaveTree(nodes));
   RestoreOptions opt;
-  opt.target = (base / "out").string();
+  opt.target = (base_ / "out").string();
   opt.workers = 4;
-  auto result = RunRestore(*repo, snap, opt, nullptr);
+  auto result = RunRestore(*repo_, snap, opt, nullptr);
   ASSERT_TRUE(result.ok()) << result.status().message();
   for (size_t f = 0; f < nodes.size(); ++f) {
-    std::ifstream in(base / "out" / nodes[f].name, std::ios::binary);
+    std::ifstream in(base_ / "out" / nodes[f].name, std::ios::binary);
     std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_EQ(got, expected[f]) << nodes[f].name;
   }
-  repo.reset();
-  fs::remove_all(base);
 }
 
 }  // namespace
