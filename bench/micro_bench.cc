@@ -7,6 +7,7 @@
 
 #include "chunker/chunker.h"
 #include "crypto/crypto.h"
+#include "crypto/scrypt_romix.h"
 #include "repository/compress.h"
 #include "repository/pack.h"
 
@@ -68,6 +69,29 @@ void BM_ZstdAuto(benchmark::State& state) {
   state.SetLabel(state.range(0) == 1 ? "text" : "random");
 }
 BENCHMARK(BM_ZstdAuto)->Arg(0)->Arg(1);
+
+// Args: lanes (p), cores, kernel (0: one lane per core, SSE2; 1: the best,
+// two lanes per core with AVX2). Restic's N=2^15, r=8 per lane.
+void BM_ScryptLanes(benchmark::State& state) {
+  const auto lanes = static_cast<uint32_t>(state.range(0)), cores = static_cast<uint32_t>(state.range(1));
+  const auto kernel = state.range(2) ? hort::crypto::ScryptKernel::kBest : hort::crypto::ScryptKernel::kOneLanePerCore;
+  std::vector<uint8_t> b(128ull * 8 * lanes, 7);
+  for (auto _ : state) benchmark::DoNotOptimize(hort::crypto::ScryptMixLanes(b, 1u << 15, 8, lanes, cores, kernel));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * lanes));
+  state.SetLabel("items = lanes");
+}
+BENCHMARK(BM_ScryptLanes)
+    ->Args({1, 1, 0})->Args({2, 1, 1})->Args({2, 2, 0})->Args({4, 2, 1})->Args({6, 2, 1})->Args({7, 2, 0})->Args({7, 2, 1})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// OpenSSL's portable scrypt, one lane: the yardstick init calibrates with.
+// Arg: log2 N (init calibrates at a small N and scales to 2^15).
+void BM_ReferenceScryptLane(benchmark::State& state) {
+  uint8_t salt[16] = {};
+  const uint64_t n = 1ull << state.range(0);
+  for (auto _ : state) benchmark::DoNotOptimize(hort::crypto::ReferenceScrypt("bench", salt, {n, 8, 1}, 64));
+}
+BENCHMARK(BM_ReferenceScryptLane)->Arg(13)->Arg(14)->Arg(15)->Unit(benchmark::kMillisecond);
 
 void BM_PackHeader(benchmark::State& state) {
   auto key = hort::crypto::Key::Random();

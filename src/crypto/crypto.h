@@ -81,7 +81,7 @@ struct ScryptParams {
 // memory stays at N*r*128 bytes (restic aims at ~500 ms and <= 60 MiB).
 [[nodiscard]] ScryptParams CalibrateScrypt(int target_ms);
 // The same with the measurement supplied: returns the milliseconds one
-// reference derivation at the given parameters takes.
+// reference derivation at the given parameters takes (called once, p=1).
 using ScryptTimer = std::function<double(const ScryptParams&)>;
 [[nodiscard]] ScryptParams CalibrateScrypt(int target_ms, const ScryptTimer& time_reference_run);
 

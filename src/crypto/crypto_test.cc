@@ -108,36 +108,56 @@ TEST(Scrypt, MatchesOpenSsl) {
 }
 
 // Lanes run in parallel with every m-th V entry kept (m = lanes at once) and
-// the missing ones recomputed; every split must give the sequential result.
-TEST(Scrypt, ParallelLanesMatchSequential) {
-  for (uint32_t p : {1u, 2u, 3u, 5u, 7u}) {
+// the missing ones recomputed; every split must give the sequential result
+// (one lane on one core keeps every entry).
+void ExpectSplitsMatchSequential(ScryptKernel kernel) {
+  for (uint32_t p : {1u, 2u, 3u, 4u, 5u, 7u, 9u}) {
     std::vector<uint8_t> input(128ull * 8 * p);
     for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<uint8_t>(i * 131 + p);
     std::vector<uint8_t> sequential = input;
-    ASSERT_TRUE(ScryptMixLanes(sequential, 1024, 8, p, 1));
-    for (uint32_t parallel : {2u, 3u, 4u}) {
+    ASSERT_TRUE(ScryptMixLanes(sequential, 1024, 8, p, 1, ScryptKernel::kOneLanePerCore));
+    for (uint32_t parallel : {1u, 2u, 3u, 4u}) {
       std::vector<uint8_t> mixed = input;
-      ASSERT_TRUE(ScryptMixLanes(mixed, 1024, 8, p, parallel));
+      ASSERT_TRUE(ScryptMixLanes(mixed, 1024, 8, p, parallel, kernel));
       EXPECT_EQ(HexEncode(mixed), HexEncode(sequential)) << "p=" << p << " parallel=" << parallel;
     }
     EXPECT_NE(HexEncode(sequential), HexEncode(input));
   }
 }
 
-// The first reference run mostly measures page faults; p must come from a
-// warm run. A scripted clock keeps this independent of the machine's load.
-TEST(Scrypt, CalibrationCountsWarmRuns) {
-  std::vector<double> costs = {300.0, 100.0, 100.0};
-  size_t call = 0;
+TEST(Scrypt, ParallelLanesMatchSequential) { ExpectSplitsMatchSequential(ScryptKernel::kOneLanePerCore); }
+
+// Two lanes per core (AVX2): lanes of a pair usually need different numbers
+// of recomputed steps, which every stride from 2 to 8 exercises; N=2 and
+// r=1 check the smallest shapes.
+TEST(Scrypt, PairedLanesMatchSequential) {
+  if (!ScryptAvx2Available()) GTEST_SKIP() << "this CPU has no AVX2: the paired kernel cannot run here";
+  ExpectSplitsMatchSequential(ScryptKernel::kBest);
+  for (uint64_t n : {2ull, 4ull, 16ull}) {
+    std::vector<uint8_t> input(128ull * 1 * 6, 0x5a), sequential = input, paired = input;
+    for (size_t i = 0; i < input.size(); ++i) input[i] = sequential[i] = paired[i] = static_cast<uint8_t>(i * 7 + n);
+    ASSERT_TRUE(ScryptMixLanes(sequential, n, 1, 6, 1, ScryptKernel::kOneLanePerCore));
+    ASSERT_TRUE(ScryptMixLanes(paired, n, 1, 6, 3, ScryptKernel::kBest));
+    EXPECT_EQ(HexEncode(paired), HexEncode(sequential)) << "n=" << n;
+  }
+}
+
+// One lane is timed at N=2^14 and counted twice for the 2^15 of the key; a
+// scripted clock keeps this independent of the machine's load.
+TEST(Scrypt, CalibrationScalesOneHalfLane) {
+  size_t calls = 0;
   ScryptParams p = CalibrateScrypt(500, [&](const ScryptParams& at) {
-    EXPECT_EQ(at.n, 32768u);
+    EXPECT_EQ(at.n, 16384u);
     EXPECT_EQ(at.r, 8u);
-    return costs.at(call++);
+    EXPECT_EQ(at.p, 1u);
+    ++calls;
+    return 36.0;
   });
   EXPECT_EQ(p.n, 32768u);
   EXPECT_EQ(p.r, 8u);
-  EXPECT_EQ(p.p, 5u) << "p from the cold run would be 2";
-  EXPECT_EQ(call, 2u);
+  EXPECT_EQ(p.p, 7u) << "500 ms / (2 x 36 ms) = 6.9 lanes; unscaled it would be 14";
+  EXPECT_EQ(calls, 1u);
+  EXPECT_EQ(CalibrateScrypt(500, [](const ScryptParams&) { return 45.0; }).p, 6u);
 }
 
 TEST(Scrypt, CalibrationClampsP) {

@@ -107,6 +107,131 @@ void RoMix(uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m128i* v, __m1
 }
 
 
+#if defined(__x86_64__)
+#define HORT_AVX2 __attribute__((target("avx2")))
+#include <immintrin.h>
+
+// Two lanes at once on one core: lane A in the low 128 bits of every
+// vector, lane B in the high. Salsa20/8 is one long chain of dependent
+// operations, so a core running one lane leaves most of its vector units
+// idle; the second lane rides along in the other half of the same
+// instructions at almost no cost.
+HORT_AVX2 inline __m256i Rotl2(__m256i v, int s) {
+  return _mm256_or_si256(_mm256_slli_epi32(v, s), _mm256_srli_epi32(v, 32 - s));
+}
+
+HORT_AVX2 inline void XorSalsa2(__m256i x[4], const __m256i in[4]) {
+  __m256i x0 = _mm256_xor_si256(x[0], in[0]), x1 = _mm256_xor_si256(x[1], in[1]);
+  __m256i x2 = _mm256_xor_si256(x[2], in[2]), x3 = _mm256_xor_si256(x[3], in[3]);
+  const __m256i s0 = x0, s1 = x1, s2 = x2, s3 = x3;
+  for (int i = 0; i < 8; i += 2) {
+    x1 = _mm256_xor_si256(x1, Rotl2(_mm256_add_epi32(x0, x3), 7));
+    x2 = _mm256_xor_si256(x2, Rotl2(_mm256_add_epi32(x1, x0), 9));
+    x3 = _mm256_xor_si256(x3, Rotl2(_mm256_add_epi32(x2, x1), 13));
+    x0 = _mm256_xor_si256(x0, Rotl2(_mm256_add_epi32(x3, x2), 18));
+    x1 = _mm256_shuffle_epi32(x1, 0x93);
+    x2 = _mm256_shuffle_epi32(x2, 0x4E);
+    x3 = _mm256_shuffle_epi32(x3, 0x39);
+    x3 = _mm256_xor_si256(x3, Rotl2(_mm256_add_epi32(x0, x1), 7));
+    x2 = _mm256_xor_si256(x2, Rotl2(_mm256_add_epi32(x3, x0), 9));
+    x1 = _mm256_xor_si256(x1, Rotl2(_mm256_add_epi32(x2, x3), 13));
+    x0 = _mm256_xor_si256(x0, Rotl2(_mm256_add_epi32(x1, x2), 18));
+    x1 = _mm256_shuffle_epi32(x1, 0x39);
+    x2 = _mm256_shuffle_epi32(x2, 0x4E);
+    x3 = _mm256_shuffle_epi32(x3, 0x93);
+  }
+  x[0] = _mm256_add_epi32(x0, s0);
+  x[1] = _mm256_add_epi32(x1, s1);
+  x[2] = _mm256_add_epi32(x2, s2);
+  x[3] = _mm256_add_epi32(x3, s3);
+}
+
+HORT_AVX2 inline void BlockMix2(const __m256i* in, __m256i* out, uint32_t r) {
+  __m256i x[4] = {in[(2 * r - 1) * 4], in[(2 * r - 1) * 4 + 1], in[(2 * r - 1) * 4 + 2], in[(2 * r - 1) * 4 + 3]};
+  for (uint32_t i = 0; i < 2 * r; ++i) {
+    XorSalsa2(x, in + i * 4);
+    __m256i* y = out + ((i & 1) ? (r + i / 2) : (i / 2)) * 4;
+    y[0] = x[0], y[1] = x[1], y[2] = x[2], y[3] = x[3];
+  }
+}
+
+// RoMix of lanes `a` and `b` together, keeping every `stride`-th V entry of
+// both (an entry holds both lanes, interleaved as the state is). A lookup
+// gathers each lane's entry from its own index; when the two need different
+// numbers of recomputed steps, the lane done first is set aside until the
+// other catches up. `t` holds three scratch blocks.
+HORT_AVX2 void RoMix2(uint8_t* a, uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m256i* v, __m256i* x,
+                      __m256i* y, __m256i* t) {
+  const size_t vecs = 8 * r;  // 128 * r bytes of each lane
+  for (size_t blk = 0; blk < 2 * r; ++blk) {
+    uint32_t wa[16], wb[16], da[16], db[16];
+    std::memcpy(wa, a + blk * 64, 64);
+    std::memcpy(wb, b + blk * 64, 64);
+    for (int k = 0; k < 16; ++k) da[k] = wa[kOrder[k]], db[k] = wb[kOrder[k]];
+    for (int row = 0; row < 4; ++row) {
+      x[blk * 4 + row] = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(db + 4 * row)),
+                                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(da + 4 * row)));
+    }
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    if (i % stride == 0) std::memcpy(v + (i / stride) * vecs, x, vecs * 32);
+    BlockMix2(x, y, r);
+    std::swap(x, y);
+  }
+  __m256i* t0 = t;
+  __m256i* t1 = t + vecs;
+  __m256i* early = t + 2 * vecs;
+  for (uint64_t i = 0; i < n; ++i) {
+    const __m256i last = x[(2 * r - 1) * 4];
+    const uint64_t ja = static_cast<uint32_t>(_mm256_extract_epi32(last, 0)) & (n - 1);
+    const uint64_t jb = static_cast<uint32_t>(_mm256_extract_epi32(last, 4)) & (n - 1);
+    const __m256i* va = v + (ja / stride) * vecs;
+    const __m256i* vb = v + (jb / stride) * vecs;
+    const uint64_t ka = ja % stride, kb = jb % stride;
+    if (ka == 0 && kb == 0) {
+      for (size_t k = 0; k < vecs; ++k) y[k] = _mm256_xor_si256(x[k], _mm256_blend_epi32(va[k], vb[k], 0xF0));
+    } else {
+      for (size_t k = 0; k < vecs; ++k) t0[k] = _mm256_blend_epi32(va[k], vb[k], 0xF0);
+      const uint64_t first_done = std::min(ka, kb), both_done = std::max(ka, kb);
+      for (uint64_t step = 0; step < first_done; ++step) {
+        BlockMix2(t0, t1, r);
+        std::swap(t0, t1);
+      }
+      if (both_done > first_done) {
+        std::memcpy(early, t0, vecs * 32);
+        for (uint64_t step = first_done; step < both_done; ++step) {
+          BlockMix2(t0, t1, r);
+          std::swap(t0, t1);
+        }
+        // Blend bits set take the set-aside half: the low (A) or high (B).
+        if (ka < kb) {
+          for (size_t k = 0; k < vecs; ++k) t0[k] = _mm256_blend_epi32(t0[k], early[k], 0x0F);
+        } else {
+          for (size_t k = 0; k < vecs; ++k) t0[k] = _mm256_blend_epi32(t0[k], early[k], 0xF0);
+        }
+      }
+      for (size_t k = 0; k < vecs; ++k) y[k] = _mm256_xor_si256(x[k], t0[k]);
+    }
+    BlockMix2(y, x, r);
+  }
+  for (size_t blk = 0; blk < 2 * r; ++blk) {
+    uint32_t wa[16], wb[16], da[16], db[16];
+    for (int row = 0; row < 4; ++row) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(da + 4 * row), _mm256_castsi256_si128(x[blk * 4 + row]));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(db + 4 * row), _mm256_extracti128_si256(x[blk * 4 + row], 1));
+    }
+    for (int k = 0; k < 16; ++k) wa[kOrder[k]] = da[k], wb[kOrder[k]] = db[k];
+    std::memcpy(a + blk * 64, wa, 64);
+    std::memcpy(b + blk * 64, wb, 64);
+  }
+}
+
+bool CpuHasAvx2() { return __builtin_cpu_supports("avx2"); }
+#else
+bool CpuHasAvx2() { return false; }
+#endif
+
+
 #else  // portable fallback
 
 inline uint32_t R(uint32_t a, int b) { return (a << b) | (a >> (32 - b)); }
@@ -142,33 +267,70 @@ void BlockMix(const uint32_t* in, uint32_t* out, uint32_t r) {
 }  // namespace
 
 bool ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p) {
-  return ScryptMixLanes(b, n, r, p, std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  return ScryptMixLanes(b, n, r, p, std::clamp(std::thread::hardware_concurrency(), 1u, 4u), ScryptKernel::kBest);
 }
 
-bool ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p, uint32_t max_parallel) {
+bool ScryptAvx2Available() {
+#if defined(__SSE2__)
+  return CpuHasAvx2();
+#else
+  return false;
+#endif
+}
+
+bool ScryptMixLanes(std::span<uint8_t> b, uint64_t n, uint32_t r, uint32_t p, uint32_t max_parallel,
+                    ScryptKernel kernel) {
   const size_t lane = 128ull * r;
 #if defined(__SSE2__)
-  // Lanes are independent: up to `workers` run at once, each keeping every
-  // m-th V entry so that together they stay within one full lane's memory
-  // (restic's N=2^15, r=8 is 32 MiB; a command's peak must not grow by it).
-  const size_t vecs = 8ull * r;
-  const uint32_t workers = static_cast<uint32_t>(
-      std::clamp<uint64_t>(std::min<uint64_t>({p, max_parallel, 4, n}), 1, 4));
+  // Lanes are independent: up to `workers` cores run at once, each one lane
+  // or (AVX2) two, and every lane of a round keeps every m-th V entry (m =
+  // lanes in the round), so together they stay within one full lane's
+  // memory (restic's N=2^15, r=8 is 32 MiB; a command's peak must not grow
+  // by it).
+  const bool pairs = kernel == ScryptKernel::kBest && CpuHasAvx2();
+  const uint32_t workers = static_cast<uint32_t>(std::clamp<uint64_t>(std::min<uint64_t>({p, max_parallel, 4}), 1, 4));
+  const uint32_t per_worker = pairs ? 2 : 1;
+  const size_t slot = lane;  // one lane's V entry or scratch block
   // Mapped for the derivation and unmapped after it; huge pages because the
-  // second loop reads it at random.
-  AnonymousMapping mem((n + 5ull * workers) * vecs * 16, /*huge_pages=*/true);
+  // second loop reads it at random. Rounding each lane up to whole entries
+  // adds at most one per lane; scratch is 4 blocks per single lane and 5
+  // per pair (two lanes wide).
+  AnonymousMapping mem((n + workers * per_worker + 10ull * workers) * slot, /*huge_pages=*/true);
   if (mem.data() == nullptr) return false;
-  auto* v = reinterpret_cast<__m128i*>(mem.data());
-  for (uint32_t first = 0; first < p; first += workers) {
-    const uint32_t m = std::min(workers, p - first);
-    const size_t region = ((n + m - 1) / m + 4) * vecs;
-    RunParallel(m, [&, m, region](unsigned w) {
-      __m128i* own = v + w * region;
-      __m128i* scratch = own + (region - 4 * vecs);
-      RoMix(b.data() + (first + w) * lane, n, r, m, own, scratch, scratch + vecs, scratch + 2 * vecs);
+  for (uint32_t first = 0; first < p;) {
+    const uint32_t in_flight = std::min(p - first, workers * per_worker);
+    const uint32_t jobs = std::min(workers, in_flight);
+    const uint64_t entries = (n + in_flight - 1) / in_flight;
+    RunParallel(jobs, [&, first, in_flight, jobs, entries](unsigned w) {
+      // Lanes of this round are dealt out as evenly as possible: job w
+      // takes `count` lanes from `lane_at`, and its memory follows the
+      // memory of the jobs before it.
+      const uint32_t base = in_flight / jobs, extra = in_flight % jobs;
+      const uint32_t count = base + (w < extra ? 1 : 0);
+      const uint32_t before = w * base + std::min<uint32_t>(w, extra);
+      size_t offset = 0;
+      for (uint32_t k = 0; k < w; ++k) {
+        const uint32_t c = base + (k < extra ? 1 : 0);
+        offset += (entries * c + (c == 2 ? 10 : 4)) * slot;
+      }
+      uint8_t* own = mem.data() + offset;
+      uint8_t* lane_a = b.data() + (first + before) * lane;
+      if (count == 2) {
+#if defined(__x86_64__)
+        auto* v = reinterpret_cast<__m256i*>(own);
+        auto* scratch = v + entries * 8 * r;
+        RoMix2(lane_a, lane_a + lane, n, r, in_flight, v, scratch, scratch + 8 * r, scratch + 16 * r);
+#endif
+      } else {
+        auto* v = reinterpret_cast<__m128i*>(own);
+        auto* scratch = v + entries * 8 * r;
+        RoMix(lane_a, n, r, in_flight, v, scratch, scratch + 8 * r, scratch + 16 * r);
+      }
     });
+    first += in_flight;
   }
 #else
+  (void)max_parallel, (void)kernel;
   const size_t words = 32ull * r;
   std::vector<uint32_t> v(n * words), x(words), y(words);
   for (uint32_t l = 0; l < p; ++l) {
