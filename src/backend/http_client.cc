@@ -5,12 +5,46 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/shared_library.h"
+
 namespace hort {
 namespace {
 
-struct GlobalInit {
-  GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+// libcurl's entry points, bound when the first request is made: a command
+// on a local folder never loads libcurl and what it depends on.
+struct CurlApi {
+  decltype(&curl_global_init) global_init = nullptr;
+  decltype(&curl_easy_init) easy_init = nullptr;
+  decltype(&curl_easy_reset) easy_reset = nullptr;
+  decltype(&curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&curl_easy_perform) easy_perform = nullptr;
+  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&curl_slist_append) slist_append = nullptr;
+  decltype(&curl_slist_free_all) slist_free_all = nullptr;
 };
+
+Result<const CurlApi*> Curl() {
+  static CurlApi api;
+  static const Status loaded = [] {
+    HORT_ASSIGN_OR_RETURN(const SharedLibrary* lib, SharedLibrary::Open("libcurl.so.4", "libcurl4"));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_global_init", &api.global_init));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_easy_init", &api.easy_init));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_easy_reset", &api.easy_reset));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_easy_setopt", &api.easy_setopt));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_easy_perform", &api.easy_perform));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_easy_getinfo", &api.easy_getinfo));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_easy_cleanup", &api.easy_cleanup));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_easy_strerror", &api.easy_strerror));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_slist_append", &api.slist_append));
+    HORT_RETURN_IF_ERROR(lib->Bind("curl_slist_free_all", &api.slist_free_all));
+    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return Status(Code::kInternal, "libcurl failed to initialise");
+    return Status::Ok();
+  }();
+  if (!loaded.ok()) return loaded;
+  return &api;
+}
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* out = static_cast<std::vector<uint8_t>*>(user);
@@ -35,15 +69,17 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 
 }  // namespace
 
-HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) { static GlobalInit init; }
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {}
 
 HttpClient::~HttpClient() {
-  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
+  if (idle_.empty()) return;  // no request was made: libcurl may not even be loaded
+  auto curl = Curl();
+  for (void* h : idle_) (*curl)->easy_cleanup(static_cast<CURL*>(h));
 }
 
 void* HttpClient::Take() {
   std::lock_guard lock(mu_);
-  if (idle_.empty()) return curl_easy_init();
+  if (idle_.empty()) return (*Curl())->easy_init();
   void* h = idle_.back();
   idle_.pop_back();
   return h;
@@ -55,46 +91,47 @@ void HttpClient::Give(void* handle) {
 }
 
 Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
+  HORT_ASSIGN_OR_RETURN(const CurlApi* curl, Curl());
   CURL* h = static_cast<CURL*>(Take());
   if (!h) return Status(Code::kInternal, "curl_easy_init failed");
-  curl_easy_reset(h);  // keeps the connection cache
+  curl->easy_reset(h);  // keeps the connection cache
   HttpResponse resp;
-  curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_s);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
-  if (!options_.cacert.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.cacert.c_str());
+  curl->easy_setopt(h, CURLOPT_URL, req.url.c_str());
+  curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
+  curl->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_s);
+  curl->easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  curl->easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
+  curl->easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl->easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
+  if (!options_.cacert.empty()) curl->easy_setopt(h, CURLOPT_CAINFO, options_.cacert.c_str());
   if (options_.insecure_tls) {
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (!options_.basic_auth.empty()) {
-    curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(h, CURLOPT_USERPWD, options_.basic_auth.c_str());
+    curl->easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl->easy_setopt(h, CURLOPT_USERPWD, options_.basic_auth.c_str());
   }
   if (req.method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    curl->easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (req.method != "GET") {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    curl->easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     if (req.method == "PUT" || req.method == "POST") {
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.empty() ? "" : reinterpret_cast<const char*>(req.body.data()));
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+      curl->easy_setopt(h, CURLOPT_POSTFIELDS, req.body.empty() ? "" : reinterpret_cast<const char*>(req.body.data()));
+      curl->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
   }
   curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-  for (const auto& hd : req.headers) headers = curl_slist_append(headers, hd.c_str());
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  CURLcode rc = curl_easy_perform(h);
-  curl_slist_free_all(headers);
+  headers = curl->slist_append(headers, "Expect:");  // no 100-continue round trip
+  for (const auto& hd : req.headers) headers = curl->slist_append(headers, hd.c_str());
+  curl->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = curl->easy_perform(h);
+  curl->slist_free_all(headers);
   if (rc != CURLE_OK) {
-    curl_easy_cleanup(h);  // the connection may be broken: do not reuse
-    std::string msg = curl_easy_strerror(rc);
+    curl->easy_cleanup(h);  // the connection may be broken: do not reuse
+    std::string msg = curl->easy_strerror(rc);
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
       return Status(Code::kInvalidArgument, "TLS: the server's certificate is not trusted (" + msg +
                                                 "); pass its CA with --cacert or use --insecure-tls");
@@ -104,7 +141,7 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
     }
     return Status(Code::kUnavailable, "connection problem: " + msg);
   }
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
+  curl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
   Give(h);
   return resp;
 }

@@ -7,10 +7,36 @@
 #include "util/bounded_queue.h"
 #include "util/hex.h"
 #include "util/parallel.h"
+#include "util/shared_library.h"
 #include "util/status.h"
 
 namespace hort {
 namespace {
+
+// zlib stands in for libcurl and libarchive: hort links it anyway, so it is
+// there wherever the tests run.
+TEST(SharedLibrary, OpensOnceBindsDeclaredFunctionsAndNamesWhatIsMissing) {
+  auto lib = SharedLibrary::Open("libz.so.1", "zlib1g");
+  ASSERT_TRUE(lib.ok()) << lib.status().message();
+  auto again = SharedLibrary::Open("libz.so.1", "zlib1g");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*lib, *again);
+  const char* (*version)() = nullptr;
+  ASSERT_TRUE((*lib)->Bind("zlibVersion", &version).ok());
+  ASSERT_NE(version, nullptr);
+  EXPECT_EQ(version()[0], '1');
+
+  void (*nothing)() = nullptr;
+  Status missing = (*lib)->Bind("hort_no_such_function", &nothing);
+  EXPECT_EQ(missing.code(), Code::kUnsupported);
+  EXPECT_NE(missing.message().find("hort_no_such_function"), std::string::npos);
+  EXPECT_EQ(nothing, nullptr);
+
+  auto absent = SharedLibrary::Open("libhort-absent.so.0", "hort-absent");
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.status().code(), Code::kUnsupported);
+  EXPECT_EQ(absent.status().message(), "libhort-absent.so.0 cannot be loaded (install the Debian package hort-absent)");
+}
 
 TEST(Hex, RoundTrip) {
   std::vector<uint8_t> data = {0x00, 0xab, 0xff, 0x10};
