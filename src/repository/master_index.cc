@@ -5,6 +5,9 @@
 #include "crypto/crypto.h"
 
 namespace hort {
+namespace {
+__extension__ typedef unsigned __int128 U128;
+}  // namespace
 
 uint32_t BlobLocation::PlainLength() const {
   if (uncompressed_length) return uncompressed_length;
@@ -12,18 +15,21 @@ uint32_t BlobLocation::PlainLength() const {
 }
 
 size_t MasterIndex::Probe(const Id& id) const {
-  size_t mask = slots_.size() - 1;
-  for (size_t i = IdHash{}(id) & mask;; i = (i + 1) & mask) {
-    if (!slots_[i].used || slots_[i].id == id) return i;
+  const size_t size = slots_.size();
+  // IDs are SHA-256 hashes: their first 8 bytes scaled to the table size
+  // are a uniform home slot.
+  size_t i = static_cast<size_t>((static_cast<U128>(IdHash{}(id)) * size) >> 64);
+  for (;; i = i + 1 == size ? 0 : i + 1) {
+    if (!slots_[i].entry.used || slots_[i].id == id) return i;
   }
 }
 
 void MasterIndex::Grow() {
   std::vector<Slot> old;
   old.swap(slots_);
-  slots_.resize(old.empty() ? 1024 : old.size() * 2);
+  slots_.resize(old.empty() ? 1024 : old.size() + old.size() / 2);
   for (const Slot& s : old) {
-    if (s.used) slots_[Probe(s.id)] = s;
+    if (s.entry.used) slots_[Probe(s.id)] = s;
   }
 }
 
@@ -36,11 +42,12 @@ void MasterIndex::AddPack(const Id& pack, const std::vector<IndexBlob>& blobs) {
     if ((used_ + 1) * 5 > slots_.size() * 4) Grow();  // at most 4/5 full
     Entry e{number, b.offset, b.length, b.uncompressed_length, b.type};
     Slot& slot = slots_[Probe(b.id)];
-    if (slot.used) {
+    if (slot.entry.used) {
       duplicates_.emplace_back(b.id, e);
       continue;
     }
-    slot = Slot{b.id, e, true};
+    e.used = true;
+    slot = Slot{b.id, e};
     ++used_;
   }
 }
@@ -49,7 +56,7 @@ std::optional<BlobLocation> MasterIndex::Lookup(const Id& id, BlobType type) con
   std::shared_lock lock(mu_);
   if (slots_.empty()) return std::nullopt;
   const Slot& slot = slots_[Probe(id)];
-  if (!slot.used || slot.entry.type != type) return std::nullopt;
+  if (!slot.entry.used || slot.entry.type != type) return std::nullopt;
   const Entry& e = slot.entry;
   return BlobLocation{packs_[e.pack], e.type, e.offset, e.length, e.uncompressed_length};
 }
@@ -71,7 +78,7 @@ std::unordered_map<Id, std::vector<IndexBlob>, IdHash> MasterIndex::BlobsByPack(
     out[packs_[e.pack]].push_back({id, e.type, e.offset, e.length, e.uncompressed_length});
   };
   for (const Slot& slot : slots_) {
-    if (slot.used) add(slot.id, slot.entry);
+    if (slot.entry.used) add(slot.id, slot.entry);
   }
   for (const auto& [id, e] : duplicates_) add(id, e);
   return out;

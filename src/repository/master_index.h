@@ -40,12 +40,13 @@ class MasterIndex {
     uint32_t length;
     uint32_t uncompressed_length;
     BlobType type;
+    bool used = false;  // in a slot: taken (the entry's padding had room)
   };
   struct Slot {
     Id id;
     Entry entry;
-    bool used = false;
   };
+  static_assert(sizeof(Slot) == 52);
   // The slot holding `id`, or the empty slot where it would go.
   [[nodiscard]] size_t Probe(const Id& id) const;
   void Grow();
@@ -53,7 +54,12 @@ class MasterIndex {
   mutable std::shared_mutex mu_;
   std::vector<Id> packs_;
   std::unordered_map<Id, uint32_t, IdHash> pack_numbers_;
-  std::vector<Slot> slots_;  // size: a power of two
+  // Open addressing with linear probing, at most 4/5 full. The table grows
+  // by half (not doubling) and IDs are placed by multiplying, so any size
+  // works: a million blobs take 1.5M slots (79 MB), not the 2M (117 MB) a
+  // power of two would round up to, and growing holds 2.5x, not 3x, the
+  // old table for a moment.
+  std::vector<Slot> slots_;
   size_t used_ = 0;
   // Entries that duplicate a blob already indexed (kept so check can see them).
   std::vector<std::pair<Id, Entry>> duplicates_;
