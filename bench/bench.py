@@ -212,6 +212,14 @@ def main():
         report[s] = {t: {"wall": med(results[t][s], 0), "cpu": med(results[t][s], 1), "rss_kib": med(results[t][s], 2)} for t in tools}
     if sizes:
         print("repository size: " + ", ".join(f"{t} {sizes[t] / (1 << 20):.1f} MiB" for t in tools))
+    # The medians hide how far single runs spread (restic's first backup has
+    # ranged 6.6-7.9 s on this machine): every run's wall time, in run order.
+    print("wall seconds of every run:")
+    for s in steps:
+        print(f"  {s:<20}" + "  ".join(f"{t} " + " ".join(f"{x[0]:.2f}" for x in results[t][s]) for t in tools))
+    for s in steps:
+        for t in tools:
+            report[s][t]["runs"] = [{"wall": x[0], "cpu": x[1], "rss_kib": x[2]} for x in results[t][s]]
     with open(os.path.join(work, "report.json"), "w") as f:
         json.dump({"size": size, "s3": a.s3, "steps": report, "repo_bytes": sizes}, f, indent=1)
 
