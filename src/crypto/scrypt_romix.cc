@@ -13,6 +13,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace hort::crypto {
 namespace {
@@ -28,44 +31,20 @@ static_assert(std::endian::native == std::endian::little, "scrypt words are read
 // order from start to end; word 0 (used by Integerify) stays in place.
 constexpr int kOrder[16] = {0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11};
 
-inline __m128i Rotl(__m128i v, int s) { return _mm_or_si128(_mm_slli_epi32(v, s), _mm_srli_epi32(v, 32 - s)); }
+struct Sse2Ops {
+  using V = __m128i;
+  static V Add(V a, V b) { return _mm_add_epi32(a, b); }
+  static V Xor(V a, V b) { return _mm_xor_si128(a, b); }
+  template <int S>
+  static V Rotl(V v) { return _mm_or_si128(_mm_slli_epi32(v, S), _mm_srli_epi32(v, 32 - S)); }
+  template <int Order>
+  static V Shuffle(V v) { return _mm_shuffle_epi32(v, Order); }
+};
+namespace sse2 {
+#include "crypto/salsa_core.inc"
+}  // namespace sse2
 
-// x ^= in; x = Salsa20/8(x); both in diagonal order.
-inline void XorSalsa(__m128i x[4], const __m128i in[4]) {
-  __m128i x0 = _mm_xor_si128(x[0], in[0]), x1 = _mm_xor_si128(x[1], in[1]);
-  __m128i x2 = _mm_xor_si128(x[2], in[2]), x3 = _mm_xor_si128(x[3], in[3]);
-  const __m128i s0 = x0, s1 = x1, s2 = x2, s3 = x3;
-  for (int i = 0; i < 8; i += 2) {
-    x1 = _mm_xor_si128(x1, Rotl(_mm_add_epi32(x0, x3), 7));
-    x2 = _mm_xor_si128(x2, Rotl(_mm_add_epi32(x1, x0), 9));
-    x3 = _mm_xor_si128(x3, Rotl(_mm_add_epi32(x2, x1), 13));
-    x0 = _mm_xor_si128(x0, Rotl(_mm_add_epi32(x3, x2), 18));
-    x1 = _mm_shuffle_epi32(x1, 0x93);
-    x2 = _mm_shuffle_epi32(x2, 0x4E);
-    x3 = _mm_shuffle_epi32(x3, 0x39);
-    x3 = _mm_xor_si128(x3, Rotl(_mm_add_epi32(x0, x1), 7));
-    x2 = _mm_xor_si128(x2, Rotl(_mm_add_epi32(x3, x0), 9));
-    x1 = _mm_xor_si128(x1, Rotl(_mm_add_epi32(x2, x3), 13));
-    x0 = _mm_xor_si128(x0, Rotl(_mm_add_epi32(x1, x2), 18));
-    x1 = _mm_shuffle_epi32(x1, 0x39);
-    x2 = _mm_shuffle_epi32(x2, 0x4E);
-    x3 = _mm_shuffle_epi32(x3, 0x93);
-  }
-  x[0] = _mm_add_epi32(x0, s0);
-  x[1] = _mm_add_epi32(x1, s1);
-  x[2] = _mm_add_epi32(x2, s2);
-  x[3] = _mm_add_epi32(x3, s3);
-}
-
-// BlockMix over 2r blocks (each 4 vectors): out gets Y0 Y2 … Y1 Y3 ….
-inline void BlockMix(const __m128i* in, __m128i* out, uint32_t r) {
-  __m128i x[4] = {in[(2 * r - 1) * 4], in[(2 * r - 1) * 4 + 1], in[(2 * r - 1) * 4 + 2], in[(2 * r - 1) * 4 + 3]};
-  for (uint32_t i = 0; i < 2 * r; ++i) {
-    XorSalsa(x, in + i * 4);
-    __m128i* y = out + ((i & 1) ? (r + i / 2) : (i / 2)) * 4;
-    y[0] = x[0], y[1] = x[1], y[2] = x[2], y[3] = x[3];
-  }
-}
+inline void BlockMix(const __m128i* in, __m128i* out, uint32_t r) { sse2::BlockMix<Sse2Ops>(in, out, r); }
 
 // ROMix that keeps every `stride`-th V entry only (scrypt's time-memory
 // trade-off): a lookup of an entry that was not kept recomputes it from the
@@ -108,59 +87,35 @@ void RoMix(uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m128i* v, __m1
 
 
 #if defined(__x86_64__)
-#define HORT_AVX2 __attribute__((target("avx2")))
-#include <immintrin.h>
-
 // Two lanes at once on one core: lane A in the low 128 bits of every
 // vector, lane B in the high. Salsa20/8 is one long chain of dependent
 // operations, so a core running one lane leaves most of its vector units
 // idle; the second lane rides along in the other half of the same
-// instructions at almost no cost.
-HORT_AVX2 inline __m256i Rotl2(__m256i v, int s) {
-  return _mm256_or_si256(_mm256_slli_epi32(v, s), _mm256_srli_epi32(v, 32 - s));
-}
+// instructions at almost no cost. Everything up to the pop is compiled for
+// AVX2 and runs only where the CPU has it.
+#pragma GCC push_options
+#pragma GCC target("avx2")
+struct Avx2Ops {
+  using V = __m256i;
+  static V Add(V a, V b) { return _mm256_add_epi32(a, b); }
+  static V Xor(V a, V b) { return _mm256_xor_si256(a, b); }
+  template <int S>
+  static V Rotl(V v) { return _mm256_or_si256(_mm256_slli_epi32(v, S), _mm256_srli_epi32(v, 32 - S)); }
+  template <int Order>  // within each 128-bit half: each lane's row on its own
+  static V Shuffle(V v) { return _mm256_shuffle_epi32(v, Order); }
+};
+namespace avx2 {
+#include "crypto/salsa_core.inc"
+}  // namespace avx2
 
-HORT_AVX2 inline void XorSalsa2(__m256i x[4], const __m256i in[4]) {
-  __m256i x0 = _mm256_xor_si256(x[0], in[0]), x1 = _mm256_xor_si256(x[1], in[1]);
-  __m256i x2 = _mm256_xor_si256(x[2], in[2]), x3 = _mm256_xor_si256(x[3], in[3]);
-  const __m256i s0 = x0, s1 = x1, s2 = x2, s3 = x3;
-  for (int i = 0; i < 8; i += 2) {
-    x1 = _mm256_xor_si256(x1, Rotl2(_mm256_add_epi32(x0, x3), 7));
-    x2 = _mm256_xor_si256(x2, Rotl2(_mm256_add_epi32(x1, x0), 9));
-    x3 = _mm256_xor_si256(x3, Rotl2(_mm256_add_epi32(x2, x1), 13));
-    x0 = _mm256_xor_si256(x0, Rotl2(_mm256_add_epi32(x3, x2), 18));
-    x1 = _mm256_shuffle_epi32(x1, 0x93);
-    x2 = _mm256_shuffle_epi32(x2, 0x4E);
-    x3 = _mm256_shuffle_epi32(x3, 0x39);
-    x3 = _mm256_xor_si256(x3, Rotl2(_mm256_add_epi32(x0, x1), 7));
-    x2 = _mm256_xor_si256(x2, Rotl2(_mm256_add_epi32(x3, x0), 9));
-    x1 = _mm256_xor_si256(x1, Rotl2(_mm256_add_epi32(x2, x3), 13));
-    x0 = _mm256_xor_si256(x0, Rotl2(_mm256_add_epi32(x1, x2), 18));
-    x1 = _mm256_shuffle_epi32(x1, 0x39);
-    x2 = _mm256_shuffle_epi32(x2, 0x4E);
-    x3 = _mm256_shuffle_epi32(x3, 0x93);
-  }
-  x[0] = _mm256_add_epi32(x0, s0);
-  x[1] = _mm256_add_epi32(x1, s1);
-  x[2] = _mm256_add_epi32(x2, s2);
-  x[3] = _mm256_add_epi32(x3, s3);
-}
-
-HORT_AVX2 inline void BlockMix2(const __m256i* in, __m256i* out, uint32_t r) {
-  __m256i x[4] = {in[(2 * r - 1) * 4], in[(2 * r - 1) * 4 + 1], in[(2 * r - 1) * 4 + 2], in[(2 * r - 1) * 4 + 3]};
-  for (uint32_t i = 0; i < 2 * r; ++i) {
-    XorSalsa2(x, in + i * 4);
-    __m256i* y = out + ((i & 1) ? (r + i / 2) : (i / 2)) * 4;
-    y[0] = x[0], y[1] = x[1], y[2] = x[2], y[3] = x[3];
-  }
-}
+inline void BlockMix2(const __m256i* in, __m256i* out, uint32_t r) { avx2::BlockMix<Avx2Ops>(in, out, r); }
 
 // RoMix of lanes `a` and `b` together, keeping every `stride`-th V entry of
 // both (an entry holds both lanes, interleaved as the state is). A lookup
 // gathers each lane's entry from its own index; when the two need different
 // numbers of recomputed steps, the lane done first is set aside until the
 // other catches up. `t` holds three scratch blocks.
-HORT_AVX2 void RoMix2(uint8_t* a, uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m256i* v, __m256i* x,
+void RoMix2(uint8_t* a, uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m256i* v, __m256i* x,
                       __m256i* y, __m256i* t) {
   const size_t vecs = 8 * r;  // 128 * r bytes of each lane
   for (size_t blk = 0; blk < 2 * r; ++blk) {
@@ -225,6 +180,8 @@ HORT_AVX2 void RoMix2(uint8_t* a, uint8_t* b, uint64_t n, uint32_t r, uint32_t s
     std::memcpy(b + blk * 64, wb, 64);
   }
 }
+
+#pragma GCC pop_options
 
 bool CpuHasAvx2() { return __builtin_cpu_supports("avx2"); }
 #else
