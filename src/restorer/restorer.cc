@@ -277,14 +277,15 @@ class Restore {
     std::vector<BlobWrite> writes;
     // Sized once: grown by doubling, a million files' plan would hold up to
     // twice its size, and 1.5 times while moving.
+    auto writes_own_content = [](const Item& it) { return it.IsFile() && it.hardlink_of < 0 && !it.failed; };
     size_t planned = 0;
     for (const Item& it : items_) {
-      if (it.IsFile() && it.hardlink_of < 0 && !it.failed) planned += it.content_count;
+      if (writes_own_content(it)) planned += it.content_count;
     }
     writes.reserve(planned);
     for (size_t i = 0; i < items_.size(); ++i) {
       Item& it = items_[i];
-      if (!it.IsFile() || it.hardlink_of >= 0 || it.failed) continue;
+      if (!writes_own_content(it)) continue;
       uint64_t offset = 0;
       for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
         auto loc = repo_.index().Lookup(contents_[c], BlobType::kData);
