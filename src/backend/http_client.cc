@@ -79,7 +79,7 @@ HttpClient::~HttpClient() {
 
 void* HttpClient::Take() {
   std::lock_guard lock(mu_);
-  if (idle_.empty()) return (*Curl())->easy_init();
+  if (idle_.empty()) return nullptr;
   void* h = idle_.back();
   idle_.pop_back();
   return h;
@@ -93,6 +93,7 @@ void HttpClient::Give(void* handle) {
 Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
   HORT_ASSIGN_OR_RETURN(const CurlApi* curl, Curl());
   CURL* h = static_cast<CURL*>(Take());
+  if (!h) h = curl->easy_init();
   if (!h) return Status(Code::kInternal, "curl_easy_init failed");
   curl->easy_reset(h);  // keeps the connection cache
   HttpResponse resp;

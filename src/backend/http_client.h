@@ -46,7 +46,7 @@ class HttpClient {
   [[nodiscard]] Result<HttpResponse> Do(const HttpRequest& request);
 
  private:
-  void* Take();
+  void* Take();  // an idle connection's handle, or nullptr
   void Give(void* handle);
 
   HttpOptions options_;

@@ -31,6 +31,18 @@ static_assert(std::endian::native == std::endian::little, "scrypt words are read
 // order from start to end; word 0 (used by Integerify) stays in place.
 constexpr int kOrder[16] = {0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11};
 
+// One 64-byte block into diagonal order, and back.
+inline void ToDiagonal(const uint8_t* block, uint32_t d[16]) {
+  uint32_t w[16];
+  std::memcpy(w, block, 64);
+  for (int k = 0; k < 16; ++k) d[k] = w[kOrder[k]];
+}
+inline void FromDiagonal(const uint32_t d[16], uint8_t* block) {
+  uint32_t w[16];
+  for (int k = 0; k < 16; ++k) w[kOrder[k]] = d[k];
+  std::memcpy(block, w, 64);
+}
+
 struct Sse2Ops {
   using V = __m128i;
   static V Add(V a, V b) { return _mm_add_epi32(a, b); }
@@ -53,17 +65,12 @@ inline void BlockMix(const __m128i* in, __m128i* out, uint32_t r) { sse2::BlockM
 // cores within the memory one full lane needs. `t` holds two scratch blocks.
 void RoMix(uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m128i* v, __m128i* x, __m128i* y, __m128i* t) {
   const size_t vecs = 8 * r;  // 128 * r bytes
-  for (size_t blk = 0; blk < 2 * r; ++blk) {  // to diagonal order
-    uint32_t w[16], d[16];
-    std::memcpy(w, b + blk * 64, 64);
-    for (int k = 0; k < 16; ++k) d[k] = w[kOrder[k]];
+  for (size_t blk = 0; blk < 2 * r; ++blk) {
+    uint32_t d[16];
+    ToDiagonal(b + blk * 64, d);
     std::memcpy(x + blk * 4, d, 64);
   }
-  for (uint64_t i = 0; i < n; ++i) {
-    if (i % stride == 0) std::memcpy(v + (i / stride) * vecs, x, vecs * 16);
-    BlockMix(x, y, r);
-    std::swap(x, y);
-  }
+  sse2::FillV<Sse2Ops>(x, y, v, n, r, stride);
   __m128i* t0 = t;
   __m128i* t1 = t + vecs;
   for (uint64_t i = 0; i < n; ++i) {
@@ -77,11 +84,10 @@ void RoMix(uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m128i* v, __m1
     for (size_t k = 0; k < vecs; ++k) y[k] = _mm_xor_si128(x[k], vj[k]);
     BlockMix(y, x, r);
   }
-  for (size_t blk = 0; blk < 2 * r; ++blk) {  // back to the standard order
-    uint32_t w[16], d[16];
+  for (size_t blk = 0; blk < 2 * r; ++blk) {
+    uint32_t d[16];
     std::memcpy(d, x + blk * 4, 64);
-    for (int k = 0; k < 16; ++k) w[kOrder[k]] = d[k];
-    std::memcpy(b + blk * 64, w, 64);
+    FromDiagonal(d, b + blk * 64);
   }
 }
 
@@ -119,20 +125,15 @@ void RoMix2(uint8_t* a, uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m
                       __m256i* y, __m256i* t) {
   const size_t vecs = 8 * r;  // 128 * r bytes of each lane
   for (size_t blk = 0; blk < 2 * r; ++blk) {
-    uint32_t wa[16], wb[16], da[16], db[16];
-    std::memcpy(wa, a + blk * 64, 64);
-    std::memcpy(wb, b + blk * 64, 64);
-    for (int k = 0; k < 16; ++k) da[k] = wa[kOrder[k]], db[k] = wb[kOrder[k]];
+    uint32_t da[16], db[16];
+    ToDiagonal(a + blk * 64, da);
+    ToDiagonal(b + blk * 64, db);
     for (int row = 0; row < 4; ++row) {
       x[blk * 4 + row] = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(db + 4 * row)),
                                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(da + 4 * row)));
     }
   }
-  for (uint64_t i = 0; i < n; ++i) {
-    if (i % stride == 0) std::memcpy(v + (i / stride) * vecs, x, vecs * 32);
-    BlockMix2(x, y, r);
-    std::swap(x, y);
-  }
+  avx2::FillV<Avx2Ops>(x, y, v, n, r, stride);
   __m256i* t0 = t;
   __m256i* t1 = t + vecs;
   __m256i* early = t + 2 * vecs;
@@ -170,14 +171,13 @@ void RoMix2(uint8_t* a, uint8_t* b, uint64_t n, uint32_t r, uint32_t stride, __m
     BlockMix2(y, x, r);
   }
   for (size_t blk = 0; blk < 2 * r; ++blk) {
-    uint32_t wa[16], wb[16], da[16], db[16];
+    uint32_t da[16], db[16];
     for (int row = 0; row < 4; ++row) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(da + 4 * row), _mm256_castsi256_si128(x[blk * 4 + row]));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(db + 4 * row), _mm256_extracti128_si256(x[blk * 4 + row], 1));
     }
-    for (int k = 0; k < 16; ++k) wa[kOrder[k]] = da[k], wb[kOrder[k]] = db[k];
-    std::memcpy(a + blk * 64, wa, 64);
-    std::memcpy(b + blk * 64, wb, 64);
+    FromDiagonal(da, a + blk * 64);
+    FromDiagonal(db, b + blk * 64);
   }
 }
 
