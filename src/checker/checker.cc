@@ -212,9 +212,15 @@ class Checker {
     }
     ThreadPool pool(static_cast<size_t>(workers));
     WaitGroup wg;
-    for (const Id& pack : selected) {
+    // Packs are read in this order, one per worker: each worker asks for the
+    // pack it will probably read next, so its first bytes are in memory by
+    // then instead of stalling a core (local folders; elsewhere a no-op).
+    const size_t ahead = static_cast<size_t>(workers);
+    for (size_t i = 0; i < selected.size(); ++i) {
       wg.Add();
-      pool.Submit([this, &wg, pack] {
+      const Id next = i + ahead < selected.size() ? selected[i + ahead] : Id{};
+      pool.Submit([this, &wg, pack = selected[i], next, last = i + ahead >= selected.size()] {
+        if (!last) repo_.backend().Prefetch({FileType::kPack, next.Hex()}, 0, 0);
         ReadPack(pack);
         wg.Done();
       });
@@ -245,11 +251,13 @@ class Checker {
     };
 
     PackRange range{0, stream ? size : 0, stream};
-    if (stream && opt_.prehashed) range.known_digest = opt_.prehashed->Find(pack);
     PackReader reader(backend, handle, range);
-    if (!stream) {  // one read: the hash decides before any blob is opened
+    if (!stream) {
       if (Status st = reader.ReadAll(); !st.ok()) return unreadable(st);
-      if (!reader.HashMatches(pack) && indexed.empty()) {
+    }
+    if (indexed.empty()) {  // the hash decides before any blob is opened
+      if (Status st = reader.Finish(); !st.ok()) return unreadable(st);
+      if (!reader.HashMatches(pack)) {
         // No index entry points here: the leftover of an interrupted upload
         // (e.g. a REST server killed mid-write). Harmless; prune removes it.
         Add({Finding::Kind::kPackUnreferenced, "unreferenced pack " + pack.Hex() +
@@ -277,7 +285,10 @@ class Checker {
       }
       auto stored = reader.Bytes(e.offset, e.length);
       if (!stored.ok()) return unreadable(stored.status());
-      auto plain = OpenBlob(*stored, e, repo_.key());
+      auto plain = UnsealBlob(*stored, e, repo_.key());
+      if (plain.ok() && Id{reader.HashAlongside(*plain)} != e.id) {
+        plain = Status(Code::kCorruption, "blob content does not match its ID");
+      }
       if (!plain.ok()) {
         Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": " + plain.status().message(),
              pack.Hex(), e.id.Hex()});

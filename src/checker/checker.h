@@ -3,7 +3,6 @@
 // findings naming the pack, blob, snapshot and path they affect.
 #pragma once
 
-#include "checker/pack_prehash.h"
 #include <functional>
 #include <string>
 #include <vector>
@@ -39,8 +38,6 @@ struct CheckOptions {
   std::string read_data_subset;
   int workers = 0;
   ProgressCounters* progress = nullptr;
-  // Packs already hashed while the key was derived (see pack_prehash.h).
-  const PackPrehash* prehashed = nullptr;
 };
 
 struct CheckResult {

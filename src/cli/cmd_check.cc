@@ -19,13 +19,7 @@ Runner AddCheck(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("--read-data", f->opt.read_data, "read all data blobs");
   sub.add_option("--read-data-subset", f->opt.read_data_subset, "read a subset of data packs: n/m, x% or a size");
   return [f, &g] {
-    PackPrehash prehash;
-    KeyWaitWork hash_packs;
-    if (f->opt.read_data && f->opt.read_data_subset.empty()) {
-      hash_packs = [&prehash](Backend& b, const std::atomic<bool>& stop) { prehash.Run(b, stop); };
-      f->opt.prehashed = &prehash;
-    }
-    auto opened = OpenRepository(g, LockMode::kExclusive, false, hash_packs);
+    auto opened = OpenRepository(g, LockMode::kExclusive, false);
     if (!opened.ok()) return Fail(opened.status());
     auto progress = [&](const std::string& m) {
       if (!g.quiet && !g.json) std::printf("%s\n", m.c_str());

@@ -4,7 +4,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -83,12 +82,6 @@ struct OpenedRepository {
 
 enum class LockMode { kNone, kShared, kExclusive };
 [[nodiscard]] Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index);
-// The same, running `meanwhile` on a second connection to the storage while
-// the password's key is derived (one core busy for a third of a second); it
-// must return soon after `stop` is set, which happens once the key is known.
-using KeyWaitWork = std::function<void(Backend& backend, const std::atomic<bool>& stop)>;
-[[nodiscard]] Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index,
-                                                      const KeyWaitWork& meanwhile);
 
 [[nodiscard]] Result<CompressionMode> ParseCompression(const std::string& s);
 [[nodiscard]] Result<std::chrono::seconds> ParseWait(const std::string& text);

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 #include "cli/command.h"
 #include "schedule/duration.h"
@@ -165,11 +164,6 @@ Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
 }
 
 Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index) {
-  return OpenRepository(g, lock, load_index, nullptr);
-}
-
-Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index,
-                                        const KeyWaitWork& meanwhile) {
   HORT_ASSIGN_OR_RETURN(std::string location, ResolveRepository(g));
   HORT_ASSIGN_OR_RETURN(BackendOptions bopts, BackendOptionsFrom(g));
   HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location, bopts));
@@ -182,19 +176,7 @@ Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, b
   }
   HORT_ASSIGN_OR_RETURN(std::string password, ResolvePassword(g, false));
   OpenedRepository out;
-  std::atomic<bool> stop{false};
-  std::unique_ptr<Backend> second;
-  std::thread worker;
-  if (meanwhile) {
-    if (auto b = OpenBackend(location, bopts); b.ok()) {
-      second = std::move(*b);
-      worker = std::thread([&] { meanwhile(*second, stop); });
-    }
-  }
-  auto repo = Repository::Open(std::move(backend), password);
-  stop = true;
-  if (worker.joinable()) worker.join();
-  HORT_ASSIGN_OR_RETURN(out.repo, std::move(repo));
+  HORT_ASSIGN_OR_RETURN(out.repo, Repository::Open(std::move(backend), password));
   out.repo->set_compression(mode);
   if (lock != LockMode::kNone && !g.no_lock) {
     HORT_ASSIGN_OR_RETURN(auto retry, ParseWait(g.retry_lock));

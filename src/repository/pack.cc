@@ -71,13 +71,19 @@ Result<std::vector<PackEntry>> DecodePackHeader(std::span<const uint8_t> tail, u
   return entries;
 }
 
-Result<std::vector<uint8_t>> OpenBlob(std::span<const uint8_t> stored, const PackEntry& e,
-                                      const crypto::Key& key) {
+Result<std::vector<uint8_t>> UnsealBlob(std::span<const uint8_t> stored, const PackEntry& e,
+                                        const crypto::Key& key) {
   std::vector<uint8_t> plain;
   HORT_RETURN_IF_ERROR(key.DecryptInto(stored, &plain));
   if (e.uncompressed_length) {
     HORT_ASSIGN_OR_RETURN(plain, ZstdDecompress(plain, e.uncompressed_length));
   }
+  return plain;
+}
+
+Result<std::vector<uint8_t>> OpenBlob(std::span<const uint8_t> stored, const PackEntry& e,
+                                      const crypto::Key& key) {
+  HORT_ASSIGN_OR_RETURN(std::vector<uint8_t> plain, UnsealBlob(stored, e, key));
   if (Id::Hash(plain) != e.id) return Status(Code::kCorruption, "blob content does not match its ID");
   return plain;
 }

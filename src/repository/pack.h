@@ -35,6 +35,10 @@ struct PackEntry {
 // must end where the pack ends and hold at least 4 bytes.
 [[nodiscard]] uint32_t PackHeaderLength(std::span<const uint8_t> tail);
 
+// Decrypts (and decompresses) one blob read from a pack; the ID is not
+// checked (the caller hashes, e.g. alongside the pack's own hash).
+[[nodiscard]] Result<std::vector<uint8_t>> UnsealBlob(std::span<const uint8_t> stored, const PackEntry& e,
+                                                      const crypto::Key& key);
 // Decrypts (and decompresses) one blob read from a pack and verifies its ID.
 [[nodiscard]] Result<std::vector<uint8_t>> OpenBlob(std::span<const uint8_t> stored, const PackEntry& e,
                                                     const crypto::Key& key);

@@ -20,12 +20,8 @@ PackReader::PackReader(Backend& backend, Handle handle, PackRange range)
       range_(std::move(range)),
       end_(range_.end),
       window_start_(range_.start),
-      consumed_(range_.start) {
-  if (range_.stream && range_.known_digest) {
-    digest_ = *range_.known_digest;
-    range_.hash = false;
-    finished_ = true;
-  }
+      consumed_(range_.start),
+      hashed_(range_.start) {
   if (range_.stream) window_.swap(spare_window);
 }
 
@@ -37,11 +33,6 @@ Status PackReader::ReadAll() {
   HORT_ASSIGN_OR_RETURN(window_, backend_.Load(handle_, range_.start, range_.end ? range_.end - range_.start : 0));
   window_len_ = window_.size();
   end_ = range_.start + window_len_;
-  if (range_.hash) {
-    hasher_.Update(window_);
-    digest_ = hasher_.Final();
-  }
-  finished_ = true;
   return Status::Ok();
 }
 
@@ -59,7 +50,9 @@ Status PackReader::ExtendTo(uint64_t end) {
   const uint64_t have = window_start_ + window_len_;
   if (end <= have) return Status::Ok();
   const uint64_t load_end = std::min(end_, std::max(end, have + kStreamSegment));
-  // Bytes before `consumed_` are hashed and no later blob needs them.
+  // No later blob needs the bytes before `consumed_`; the few the pack's hash
+  // has not taken in yet (it runs behind by a blob's overhead) go in now.
+  if (range_.hash) HashUpTo(consumed_);
   const size_t drop = static_cast<size_t>(consumed_ - window_start_);
   std::memmove(window_.data(), window_.data() + drop, window_len_ - drop);
   window_len_ -= drop;
@@ -68,7 +61,6 @@ Status PackReader::ExtendTo(uint64_t end) {
   if (window_.size() < window_len_ + more) window_.resize(window_len_ + more);
   std::span<uint8_t> piece(window_.data() + window_len_, more);
   HORT_RETURN_IF_ERROR(backend_.LoadInto(handle_, have, piece));
-  if (range_.hash) hasher_.Update(piece);
   window_len_ += more;
   return Status::Ok();
 }
@@ -86,13 +78,33 @@ Result<std::span<const uint8_t>> PackReader::Bytes(uint64_t offset, uint64_t len
   return std::span<const uint8_t>(window_.data(), window_len_).subspan(offset - window_start_, length);
 }
 
+void PackReader::HashUpTo(uint64_t end) {
+  if (end <= hashed_) return;
+  hasher_.Update(std::span<const uint8_t>(window_.data() + (hashed_ - window_start_), end - hashed_));
+  hashed_ = end;
+}
+
+crypto::Sha256Digest PackReader::HashAlongside(std::span<const uint8_t> message) {
+  if (!range_.hash || finished_) return crypto::Sha256(message);
+  const uint64_t read_end = window_start_ + window_len_;
+  const uint64_t take = std::min<uint64_t>(read_end - hashed_, message.size());
+  const std::span<const uint8_t> pack_bytes(window_.data() + (hashed_ - window_start_), take);
+  hashed_ += take;
+  return hasher_.UpdateAlongside(pack_bytes, message);
+}
+
 Status PackReader::Finish() {
   if (finished_) return Status::Ok();
-  while (window_start_ + window_len_ < end_) {
-    consumed_ = window_start_ + window_len_;
-    HORT_RETURN_IF_ERROR(ExtendTo(consumed_ + 1));
+  if (range_.stream) {
+    while (window_start_ + window_len_ < end_) {
+      consumed_ = window_start_ + window_len_;
+      HORT_RETURN_IF_ERROR(ExtendTo(consumed_ + 1));
+    }
   }
-  if (range_.hash) digest_ = hasher_.Final();
+  if (range_.hash) {
+    HashUpTo(window_start_ + window_len_);
+    digest_ = hasher_.Final();
+  }
   finished_ = true;
   return Status::Ok();
 }

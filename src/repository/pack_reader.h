@@ -2,17 +2,19 @@
 // Streaming (local folders): the bytes pass through a window of a few MiB,
 // so a worker holds one window, not a 16 MiB pack. Whole (object stores,
 // REST servers, small ranges): one read, served from memory. check hashes
-// the whole file on the way (its SHA-256 is the pack's name); restore reads
-// only the range its blobs cover and hashes nothing.
+// the whole file (its SHA-256 is the pack's name), the pack's bytes in step
+// with each blob's content (HashAlongside: two hashes on one core cost
+// little more than one); restore reads only the range its blobs cover and
+// hashes nothing.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <vector>
 
 #include "backend/backend.h"
 #include "crypto/crypto.h"
+#include "crypto/sha256_lanes.h"
 #include "format/id.h"
 #include "util/status.h"
 
@@ -25,9 +27,6 @@ struct PackRange {
   uint64_t end = 0;     // exclusive; 0 = to the end of the file (whole reads only)
   bool stream = false;  // through a window, or one read (ReadAll)
   bool hash = true;     // SHA-256 of everything read
-  // A digest computed earlier: not computed again, and only the bytes blobs
-  // need are read.
-  std::optional<crypto::Sha256Digest> known_digest;
 };
 
 class PackReader {
@@ -37,7 +36,8 @@ class PackReader {
   PackReader(const PackReader&) = delete;
   PackReader& operator=(const PackReader&) = delete;
 
-  // Whole mode: reads the range at once. Streaming needs no call.
+  // Whole mode: reads the range at once (hashing waits for HashAlongside or
+  // Finish). Streaming needs no call.
   [[nodiscard]] Status ReadAll();
   // The end of the range (the file's size when reading a whole pack).
   [[nodiscard]] uint64_t size() const { return end_; }
@@ -46,13 +46,18 @@ class PackReader {
   // Stored bytes of one blob; valid until the next call. Offsets should
   // come in ascending order; an earlier one is read on its own.
   [[nodiscard]] Result<std::span<const uint8_t>> Bytes(uint64_t offset, uint64_t length);
-  // Reads (and hashes) whatever no blob covered, up to the end.
+  // The SHA-256 of `message` (a blob's content), computed together with as
+  // many of the pack's read but not yet hashed bytes.
+  [[nodiscard]] crypto::Sha256Digest HashAlongside(std::span<const uint8_t> message);
+  // Reads and hashes whatever is left, up to the end.
   [[nodiscard]] Status Finish();
-  // SHA-256 of everything read equals `name` (after ReadAll or Finish).
+  // SHA-256 of the whole range equals `name` (after Finish).
   [[nodiscard]] bool HashMatches(const Id& name) const;
 
  private:
   [[nodiscard]] Status ExtendTo(uint64_t end);
+  // Hashes the read bytes up to `end` that are not hashed yet, on their own.
+  void HashUpTo(uint64_t end);
 
   Backend& backend_;
   Handle handle_;
@@ -64,9 +69,10 @@ class PackReader {
   std::vector<uint8_t> window_;
   uint64_t window_len_ = 0;
   uint64_t window_start_;
-  uint64_t consumed_;  // the window may drop everything before this
+  uint64_t consumed_;  // no blob needs anything before this
+  uint64_t hashed_;    // the pack's hash has taken in everything before this
   std::vector<uint8_t> tail_, side_;
-  crypto::Sha256Hasher hasher_;
+  crypto::Sha256Stream hasher_;
   crypto::Sha256Digest digest_{};
   bool finished_ = false;
 };

@@ -33,6 +33,11 @@ TEST(PackReader, StreamingServesBlobsAndHashesTheWholeFile) {
       auto bytes = reader.Bytes(off, len);
       ASSERT_TRUE(bytes.ok()) << off;
       EXPECT_TRUE(std::equal(bytes->begin(), bytes->end(), data.begin() + static_cast<long>(off))) << off;
+      // What check does with each blob's content: hash it together with the
+      // pack's bytes read so far (here content twice the stored size, as
+      // compressed text has, so the pack's hash catches up with the reads).
+      const std::vector<uint8_t> content = Pattern(off % 2 ? len / 2 : 2 * len + 1);
+      EXPECT_EQ(reader.HashAlongside(content), crypto::Sha256(content)) << off;
     }
     // An earlier offset after later ones (a damaged header) is still served.
     auto again = reader.Bytes(10, 1000);
@@ -53,6 +58,7 @@ TEST(PackReader, DamageChangesTheHashAndShortFilesFail) {
   ASSERT_TRUE(backend->Save(h, data).ok());
   PackReader damaged(*backend, h, {0, data.size(), true});
   ASSERT_TRUE(damaged.Bytes(0, 100).ok());
+  (void)damaged.HashAlongside(data);
   ASSERT_TRUE(damaged.Finish().ok());
   EXPECT_FALSE(damaged.HashMatches(name));
   // The listing said the pack is bigger than it is now (truncated).
