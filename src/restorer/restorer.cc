@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "archiver/excludes.h"
+#include "crypto/sha256_lanes.h"
 #include "format/tree.h"
 #include "repository/pack_reader.h"
 #include "restorer/restore_item.h"
@@ -339,24 +340,60 @@ class Restore {
     const bool stream = backend.CheapRangeReads() && end - begin > kStreamSegment;
     if (stream) backend.Prefetch(handle, begin, end - begin);
     PackReader reader(backend, handle, {begin, end, stream, false});
-    Status loaded = stream ? Status::Ok() : reader.ReadAll();
-    Result<std::vector<uint8_t>> plain = Status(Code::kInternal, "no blob opened yet");
-    for (size_t i = 0; i < writes.size(); ++i) {
-      const BlobWrite& w = writes[i];
-      if (i == 0 || w.offset != writes[i - 1].offset) {
-        auto stored = loaded.ok() ? reader.Bytes(w.offset, w.length) : Result<std::span<const uint8_t>>(loaded);
-        plain = stored.ok() ? OpenBlob(*stored, {contents_[w.content], BlobType::kData, w.offset, w.length,
-                                                 w.uncompressed_length}, repo_.key())
-                            : Result<std::vector<uint8_t>>(stored.status());
+    const Status loaded = stream ? Status::Ok() : reader.ReadAll();
+    // Blobs are opened two at a time so that their IDs are checked with two
+    // SHA-256 computations interleaved on one core (crypto/sha256_lanes.h).
+    for (size_t first = 0; first < writes.size();) {
+      const size_t second = NextBlob(writes, first);
+      const size_t after = second < writes.size() ? NextBlob(writes, second) : second;
+      Result<std::vector<uint8_t>> a = Unseal(reader, loaded, writes[first]);
+      Result<std::vector<uint8_t>> b = Status(Code::kNotFound, "no second blob");
+      if (second < after) b = Unseal(reader, loaded, writes[second]);
+      if (a.ok() && b.ok()) {
+        auto [digest_a, digest_b] = crypto::Sha256Pair(*a, *b);
+        ExpectId(&a, digest_a, writes[first]);
+        ExpectId(&b, digest_b, writes[second]);
+      } else {
+        if (a.ok()) ExpectId(&a, crypto::Sha256(*a), writes[first]);
+        if (b.ok()) ExpectId(&b, crypto::Sha256(*b), writes[second]);
       }
+      WriteBlob(pack, writes.subspan(first, second - first), a);
+      if (second < after) WriteBlob(pack, writes.subspan(second, after - second), b);
+      first = after;
+    }
+  }
+
+  // The first write after `i` that takes another blob (writes of one blob
+  // are next to each other: the plan is sorted by offset).
+  static size_t NextBlob(std::span<const BlobWrite> writes, size_t i) {
+    size_t next = i + 1;
+    while (next < writes.size() && writes[next].offset == writes[i].offset) ++next;
+    return next;
+  }
+
+  // Decrypts and decompresses one blob; the caller checks its ID.
+  Result<std::vector<uint8_t>> Unseal(PackReader& reader, const Status& loaded, const BlobWrite& w) {
+    auto stored = loaded.ok() ? reader.Bytes(w.offset, w.length) : Result<std::span<const uint8_t>>(loaded);
+    if (!stored.ok()) return stored.status();
+    return UnsealBlob(*stored, {contents_[w.content], BlobType::kData, w.offset, w.length, w.uncompressed_length},
+                      repo_.key());
+  }
+
+  void ExpectId(Result<std::vector<uint8_t>>* plain, const crypto::Sha256Digest& digest, const BlobWrite& w) {
+    if (Id{digest} != contents_[w.content]) *plain = Status(Code::kCorruption, "blob content does not match its ID");
+  }
+
+  // Writes one opened blob wherever the plan puts it.
+  void WriteBlob(const Id& pack, std::span<const BlobWrite> writes, const Result<std::vector<uint8_t>>& plain) {
+    for (const BlobWrite& w : writes) {
       Item& it = items_[w.file];
-      if (opt_.progress && plain.ok()) {
-        opt_.progress->bytes_done += plain->size();
-        opt_.progress->SetCurrent(SnapPath(it));
-      }
       if (!plain.ok()) {
         Fail(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + contents_[w.content].Short()));
         continue;
+      }
+      if (opt_.progress) {
+        opt_.progress->bytes_done += plain->size();
+        opt_.progress->SetCurrent(SnapPath(it));
       }
       if (AllZero(*plain)) continue;  // stays a hole
       Status s = WriteAt(it, *plain, w.file_offset);

@@ -151,5 +151,55 @@ TEST_F(RestoreTest, SmallFilesInOnePackAreSharedOutAndRestoredWhole) {
   }
 }
 
+// Blobs are opened and their IDs checked two at a time: a blob whose content
+// does not match its ID fails exactly the files that use it, whichever blob
+// it was paired with, and every other file is restored whole.
+TEST_F(RestoreTest, ABlobNotMatchingItsIdFailsOnlyItsFiles) {
+  std::vector<std::string> pieces;
+  std::vector<Id> ids;
+  for (int i = 0; i < 5; ++i) {
+    pieces.push_back("blob " + std::to_string(i) + std::string(static_cast<size_t>(1000 * (i + 1)), 'a' + static_cast<char>(i)));
+    ids.push_back(Id::Hash(AsBytes(pieces.back())));
+  }
+  ids[2] = Id::Hash(AsBytes(std::string("something else")));  // stored under an ID it does not hash to
+  for (size_t i = 0; i < pieces.size(); ++i) ASSERT_TRUE(repo_->SaveBlob(BlobType::kData, ids[i], AsBytes(pieces[i])).ok());
+  const std::vector<std::vector<int>> files = {{0}, {1}, {2}, {3}, {4}, {2, 4}, {0, 1, 3}};
+  std::vector<Node> nodes;
+  for (size_t f = 0; f < files.size(); ++f) {
+    Node n;
+    n.name = "f" + std::to_string(f);
+    n.type = "file";
+    n.mode = 0644;
+    for (int part : files[f]) {
+      n.content.push_back(ids[static_cast<size_t>(part)]);
+      n.size += pieces[static_cast<size_t>(part)].size();
+    }
+    nodes.push_back(n);
+  }
+  struct Errors : RestoreObserver {
+    std::vector<std::string> paths;
+    void OnError(const std::string& path, const Status& s) override {
+      EXPECT_NE(s.message().find("does not match its ID"), std::string::npos) << s.message();
+      paths.push_back(path);
+    }
+  } errors;
+  RestoreOptions opt;
+  opt.target = (base_ / "out").string();
+  auto result = RunRestore(*repo_, SnapshotOf(SaveTree(nodes)), opt, &errors);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->errors, 2u);
+  std::sort(errors.paths.begin(), errors.paths.end());
+  ASSERT_EQ(errors.paths.size(), 2u);
+  EXPECT_NE(errors.paths[0].find("f2"), std::string::npos);
+  EXPECT_NE(errors.paths[1].find("f5"), std::string::npos);
+  for (size_t f : {0u, 1u, 3u, 4u, 6u}) {
+    std::string want;
+    for (int part : files[f]) want += pieces[static_cast<size_t>(part)];
+    std::ifstream in(base_ / "out" / nodes[f].name, std::ios::binary);
+    std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(got, want) << nodes[f].name;
+  }
+}
+
 }  // namespace
 }  // namespace hort
