@@ -163,9 +163,9 @@ class LocalBackend final : public Backend {
   void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override {
     int fd = ::open(PathOf(h).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;  // only a hint: the read that follows reports the error
-    if (length == 0) {
-      struct stat st;
-      if (::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) > offset) length = static_cast<uint64_t>(st.st_size) - offset;
+    struct stat st;
+    if (length == 0 && ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) > offset) {
+      length = static_cast<uint64_t>(st.st_size) - offset;
     }
     // Linux reads ahead at most the device's read-ahead size per call (8 MiB
     // here) and drops the rest, so a 16 MiB pack is asked for in pieces

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -218,9 +219,10 @@ class Checker {
     const size_t ahead = static_cast<size_t>(workers);
     for (size_t i = 0; i < selected.size(); ++i) {
       wg.Add();
-      const Id next = i + ahead < selected.size() ? selected[i + ahead] : Id{};
-      pool.Submit([this, &wg, pack = selected[i], next, last = i + ahead >= selected.size()] {
-        if (!last) repo_.backend().Prefetch({FileType::kPack, next.Hex()}, 0, 0);
+      std::optional<Id> next;
+      if (i + ahead < selected.size()) next = selected[i + ahead];
+      pool.Submit([this, &wg, pack = selected[i], next] {
+        if (next) repo_.backend().Prefetch({FileType::kPack, next->Hex()}, 0, 0);
         ReadPack(pack);
         wg.Done();
       });
@@ -286,8 +288,8 @@ class Checker {
       auto stored = reader.Bytes(e.offset, e.length);
       if (!stored.ok()) return unreadable(stored.status());
       auto plain = UnsealBlob(*stored, e, repo_.key());
-      if (plain.ok() && Id{reader.HashAlongside(*plain)} != e.id) {
-        plain = Status(Code::kCorruption, "blob content does not match its ID");
+      if (plain.ok()) {
+        if (Status id = CheckBlobId(reader.HashAlongside(*plain), e.id); !id.ok()) plain = id;
       }
       if (!plain.ok()) {
         Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": " + plain.status().message(),

@@ -52,6 +52,10 @@ struct Padding {
   }
 };
 
+Padding PaddingOf(std::span<const uint8_t> message) {
+  return Padding(message.subspan(message.size() / 64 * 64), message.size());
+}
+
 Sha256Digest DigestOf(const uint32_t* state) {
   Sha256Digest d{};
   for (int i = 0; i < 8; ++i) {
@@ -204,7 +208,7 @@ Sha256Digest Sha256Stream::Take(std::span<const uint8_t> more, const std::span<c
   std::array<uint8_t, 64> completed;
   if (partial_len_ > 0) {
     const size_t take = std::min(64 - partial_len_, more.size());
-    std::memcpy(partial_.data() + partial_len_, more.data(), take);
+    if (take > 0) std::memcpy(partial_.data() + partial_len_, more.data(), take);
     partial_len_ += take;
     more = more.subspan(take);
     if (partial_len_ == 64) {
@@ -220,7 +224,7 @@ Sha256Digest Sha256Stream::Take(std::span<const uint8_t> more, const std::span<c
   std::array<uint32_t, 8> message_state = kInitialState;
   Lane other{message_state.data()};
   const std::span<const uint8_t> text = message ? *message : std::span<const uint8_t>();
-  Padding padding(text.subspan(text.size() / 64 * 64), text.size());
+  Padding padding = PaddingOf(text);
   if (message) AddMessage(other, text, padding);
   Drive(stream, other);
   // A leftover can only exist when the partial block was emptied above.
@@ -244,7 +248,7 @@ std::pair<Sha256Digest, Sha256Digest> Sha256Pair(std::span<const uint8_t> a, std
   if (!UseLanes(kernel)) return {Sha256(a), Sha256(b)};
   std::array<uint32_t, 8> state_a = kInitialState, state_b = kInitialState;
   Lane lane_a{state_a.data()}, lane_b{state_b.data()};
-  Padding pad_a(a.subspan(a.size() / 64 * 64), a.size()), pad_b(b.subspan(b.size() / 64 * 64), b.size());
+  Padding pad_a = PaddingOf(a), pad_b = PaddingOf(b);
   AddMessage(lane_a, a, pad_a);
   AddMessage(lane_b, b, pad_b);
   Drive(lane_a, lane_b);

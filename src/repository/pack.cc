@@ -71,6 +71,11 @@ Result<std::vector<PackEntry>> DecodePackHeader(std::span<const uint8_t> tail, u
   return entries;
 }
 
+Status CheckBlobId(const crypto::Sha256Digest& digest, const Id& id) {
+  if (Id{digest} != id) return Status(Code::kCorruption, "blob content does not match its ID");
+  return Status::Ok();
+}
+
 Result<std::vector<uint8_t>> UnsealBlob(std::span<const uint8_t> stored, const PackEntry& e,
                                         const crypto::Key& key) {
   std::vector<uint8_t> plain;
@@ -84,7 +89,7 @@ Result<std::vector<uint8_t>> UnsealBlob(std::span<const uint8_t> stored, const P
 Result<std::vector<uint8_t>> OpenBlob(std::span<const uint8_t> stored, const PackEntry& e,
                                       const crypto::Key& key) {
   HORT_ASSIGN_OR_RETURN(std::vector<uint8_t> plain, UnsealBlob(stored, e, key));
-  if (Id::Hash(plain) != e.id) return Status(Code::kCorruption, "blob content does not match its ID");
+  HORT_RETURN_IF_ERROR(CheckBlobId(crypto::Sha256(plain), e.id));
   return plain;
 }
 

@@ -35,8 +35,10 @@ struct PackEntry {
 // must end where the pack ends and hold at least 4 bytes.
 [[nodiscard]] uint32_t PackHeaderLength(std::span<const uint8_t> tail);
 
+// Ok when `digest` (of a blob's content) is the blob's ID, else kCorruption.
+[[nodiscard]] Status CheckBlobId(const crypto::Sha256Digest& digest, const Id& id);
 // Decrypts (and decompresses) one blob read from a pack; the ID is not
-// checked (the caller hashes, e.g. alongside the pack's own hash).
+// checked (the caller hashes, e.g. two blobs at a time, then CheckBlobId).
 [[nodiscard]] Result<std::vector<uint8_t>> UnsealBlob(std::span<const uint8_t> stored, const PackEntry& e,
                                                       const crypto::Key& key);
 // Decrypts (and decompresses) one blob read from a pack and verifies its ID.

@@ -380,7 +380,7 @@ class Restore {
   }
 
   void ExpectId(Result<std::vector<uint8_t>>* plain, const crypto::Sha256Digest& digest, const BlobWrite& w) {
-    if (Id{digest} != contents_[w.content]) *plain = Status(Code::kCorruption, "blob content does not match its ID");
+    if (Status id = CheckBlobId(digest, contents_[w.content]); !id.ok()) *plain = id;
   }
 
   // Writes one opened blob wherever the plan puts it.
