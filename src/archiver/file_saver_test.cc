@@ -7,20 +7,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "chunker/chunker.h"
 #include "repository/test_init.h"
+#include "util/test_bytes.h"
 
 namespace hort {
 namespace {
-
-std::vector<uint8_t> RandomBytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint8_t> out(n);
-  for (auto& b : out) b = static_cast<uint8_t>(rng());
-  return out;
-}
 
 // Where restic's chunker cuts `data` when it sees it in one piece.
 std::vector<size_t> ExpectedChunkSizes(const Repository& repo, const std::vector<uint8_t>& data) {
@@ -61,7 +54,7 @@ TEST(FileSaver, StoresEveryFileCutWhereResticCuts) {
   std::vector<std::vector<uint8_t>> contents;
   std::vector<Result<FileContent>> results(std::size(cases), Status(Code::kInternal, "not done"));
   for (size_t i = 0; i < std::size(cases); ++i) {
-    contents.push_back(RandomBytes(cases[i].size, static_cast<uint32_t>(i + 1)));
+    contents.push_back(SeededBytes(cases[i].size, static_cast<uint32_t>(i + 1)));
     std::string path = dir + "/f" + std::to_string(i);
     std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(contents[i].data()),
                                                 static_cast<std::streamsize>(contents[i].size()));

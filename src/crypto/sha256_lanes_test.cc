@@ -5,15 +5,10 @@
 #include <random>
 #include <vector>
 
+#include "util/test_bytes.h"
+
 namespace hort::crypto {
 namespace {
-
-std::vector<uint8_t> Bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint8_t> v(n);
-  for (auto& b : v) b = static_cast<uint8_t>(rng());
-  return v;
-}
 
 // Lengths around every padding case (55/56/63/64 bytes into a block) and
 // runs of whole blocks where one lane ends long before the other.
@@ -29,8 +24,8 @@ TEST(Sha256Lanes, ThisMachineInterleaves) {
 TEST(Sha256Lanes, PairMatchesOpenSslForEveryLengthCombination) {
   for (size_t la : kLengths) {
     for (size_t lb : kLengths) {
-      auto a = Bytes(la, static_cast<uint32_t>(la));
-      auto b = Bytes(lb, static_cast<uint32_t>(lb + 7));
+      auto a = SeededBytes(la, static_cast<uint32_t>(la));
+      auto b = SeededBytes(lb, static_cast<uint32_t>(lb + 7));
       auto [da, db] = Sha256Pair(a, b);
       ASSERT_EQ(da, Sha256(a)) << la << "/" << lb;
       ASSERT_EQ(db, Sha256(b)) << la << "/" << lb;
@@ -50,11 +45,11 @@ TEST(Sha256Lanes, KnownVector) {
 // A stream fed in uneven pieces, each piece taken in alongside a separate
 // message, equals the hash of the whole; every message hashes on its own.
 TEST(Sha256Lanes, StreamAlongsideMessages) {
-  const auto pool = Bytes(200000, 99);
+  const auto pool = SeededBytes(200000, 99);
   for (Sha256Kernel kernel : {Sha256Kernel::kBest, Sha256Kernel::kOpenSsl}) {
     for (uint32_t seed = 1; seed <= 40; ++seed) {
       std::mt19937 rng(seed);
-      auto whole = Bytes(rng() % (seed % 2 ? 30000 : 300000), seed);
+      auto whole = SeededBytes(rng() % (seed % 2 ? 30000 : 300000), seed);
       Sha256Stream stream(kernel);
       size_t at = 0;
       while (at < whole.size()) {
@@ -76,7 +71,7 @@ TEST(Sha256Lanes, StreamAlongsideMessages) {
 
 TEST(Sha256Lanes, StreamWithNothingTakenIn) {
   Sha256Stream stream;
-  auto message = Bytes(777, 3);
+  auto message = SeededBytes(777, 3);
   EXPECT_EQ(stream.UpdateAlongside({}, message), Sha256(message));
   EXPECT_EQ(stream.UpdateAlongside({}, {}), Sha256({}));
   EXPECT_EQ(stream.Final(), Sha256({}));
