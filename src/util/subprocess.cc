@@ -62,6 +62,13 @@ Result<CommandResult> RunShellCommand(const std::string& command, const std::str
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (r.timed_out || r.cancelled) {
+    // The shell's own children were killed with it but are not ours to
+    // reap: wait (up to 5 s) until the group is gone, so that nothing the
+    // command started outlives this call (seen: `sleep` still listed right
+    // after a cancelled restore test returned).
+    for (int i = 0; i < 500 && ::kill(-pid, 0) == 0; ++i) ::usleep(10000);
+  }
   if (!r.timed_out && !r.cancelled && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

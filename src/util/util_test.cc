@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <thread>
@@ -101,11 +102,16 @@ TEST(Subprocess, CapturesOutputAndExitCode) {
 }
 
 TEST(Subprocess, KillsTheWholeGroupOnTimeout) {
-  auto r = RunShellCommand("sleep 30 & sleep 30; echo never", "", {}, 1);
+  // The shell prints its process group (its own pid) before the background
+  // sleep starts; when the call returns, no member of that group is left.
+  auto r = RunShellCommand("echo $$; sleep 30 & sleep 30; echo never", "", {}, 1);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->timed_out);
   EXPECT_EQ(r->exit_code, -1);
   EXPECT_LT(r->seconds, 5);
+  const pid_t group = static_cast<pid_t>(std::stol(r->output));
+  ASSERT_GT(group, 1);
+  EXPECT_NE(::kill(-group, 0), 0) << "a member of the command's group outlived it";
 }
 
 // Every index runs exactly once, index 0 on the caller, the others at the
