@@ -8,6 +8,8 @@
 #include <immintrin.h>
 #endif
 
+#include "util/vector_state.h"
+
 namespace hort::crypto {
 namespace {
 
@@ -153,6 +155,7 @@ void CompressOne(Lane& lane) {
 
 // Both lanes in step while both have blocks, then whichever is left alone.
 void Drive(Lane& a, Lane& b) {
+  ClearUpperVectorState();
   while (!a.done() && !b.done()) {
     const size_t blocks = std::min(a.runs[a.next].blocks, b.runs[b.next].blocks);
     uint32_t* const states[2] = {a.state, b.state};
