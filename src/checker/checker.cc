@@ -80,6 +80,26 @@ Result<std::vector<Id>> SelectSubset(const std::vector<std::pair<Id, uint64_t>>&
 
 namespace {
 
+int ReadWorkers(const CheckOptions& opt) {
+  return opt.workers > 0 ? opt.workers : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+void PrefetchFirstPacks(Backend& backend, const CheckOptions& options) {
+  if (!options.read_data || !options.read_data_subset.empty()) return;
+  std::vector<Id> packs;
+  (void)backend.List(FileType::kPack, [&](const std::string& name, uint64_t) {
+    if (auto id = Id::Parse(name)) packs.push_back(*id);
+  });
+  // ReadData's order: sorted by ID, one pack per worker to begin with.
+  const size_t first = std::min(packs.size(), static_cast<size_t>(ReadWorkers(options)));
+  std::partial_sort(packs.begin(), packs.begin() + static_cast<long>(first), packs.end());
+  for (size_t i = 0; i < first; ++i) backend.Prefetch({FileType::kPack, packs[i].Hex()}, 0, 0);
+}
+
+namespace {
+
 class Checker {
  public:
   Checker(Repository& repo, const CheckOptions& opt, const std::function<void(const std::string&)>& progress)
@@ -205,7 +225,7 @@ class Checker {
     HORT_ASSIGN_OR_RETURN(auto selected, SelectSubset(packs, opt_.read_data_subset));
     Say("read " + (opt_.read_data_subset.empty() ? std::string("all data") : "data subset " + opt_.read_data_subset +
         " (" + std::to_string(selected.size()) + " of " + std::to_string(packs.size()) + " packs)"));
-    int workers = opt_.workers > 0 ? opt_.workers : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    const int workers = ReadWorkers(opt_);
     if (opt_.progress) {
       opt_.progress->items_total = selected.size();
       for (const Id& pack : selected) opt_.progress->bytes_total += stored_[pack];

@@ -46,6 +46,10 @@ struct CheckResult {
   [[nodiscard]] size_t ErrorCount() const;
 };
 
+// Asks for the packs a full --read-data reads first (a warm-up for
+// Repository::Open; nothing for other checks).
+void PrefetchFirstPacks(Backend& backend, const CheckOptions& options);
+
 [[nodiscard]] Result<CheckResult> RunCheck(Repository& repo, const CheckOptions& options,
                                            const std::function<void(const std::string&)>& progress);
 

@@ -19,7 +19,8 @@ Runner AddCheck(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("--read-data", f->opt.read_data, "read all data blobs");
   sub.add_option("--read-data-subset", f->opt.read_data_subset, "read a subset of data packs: n/m, x% or a size");
   return [f, &g] {
-    auto opened = OpenRepository(g, LockMode::kExclusive, false);
+    auto opened = OpenRepository(g, LockMode::kExclusive, false,
+                                 [&opt = f->opt](Backend& backend) { PrefetchFirstPacks(backend, opt); });
     if (!opened.ok()) return Fail(opened.status());
     auto progress = [&](const std::string& m) {
       if (!g.quiet && !g.json) std::printf("%s\n", m.c_str());

@@ -81,7 +81,9 @@ struct OpenedRepository {
 };
 
 enum class LockMode { kNone, kShared, kExclusive };
-[[nodiscard]] Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index);
+// `warm_up`: see Repository::Open.
+[[nodiscard]] Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index,
+                                                      const Repository::WarmUp& warm_up = {});
 
 [[nodiscard]] Result<CompressionMode> ParseCompression(const std::string& s);
 [[nodiscard]] Result<std::chrono::seconds> ParseWait(const std::string& text);

@@ -163,7 +163,8 @@ Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
   return o;
 }
 
-Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index) {
+Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index,
+                                        const Repository::WarmUp& warm_up) {
   HORT_ASSIGN_OR_RETURN(std::string location, ResolveRepository(g));
   HORT_ASSIGN_OR_RETURN(BackendOptions bopts, BackendOptionsFrom(g));
   HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location, bopts));
@@ -176,7 +177,7 @@ Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, b
   }
   HORT_ASSIGN_OR_RETURN(std::string password, ResolvePassword(g, false));
   OpenedRepository out;
-  HORT_ASSIGN_OR_RETURN(out.repo, Repository::Open(std::move(backend), password));
+  HORT_ASSIGN_OR_RETURN(out.repo, Repository::Open(std::move(backend), password, warm_up));
   out.repo->set_compression(mode);
   if (lock != LockMode::kNone && !g.no_lock) {
     HORT_ASSIGN_OR_RETURN(auto retry, ParseWait(g.retry_lock));

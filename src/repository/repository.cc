@@ -107,7 +107,7 @@ Status Repository::SetConfig(RepoConfig cfg) {
 }
 
 Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> backend,
-                                                     const std::string& password) {
+                                                     const std::string& password, const WarmUp& warm_up) {
   auto cfg_stat = backend->Stat({FileType::kConfig, ""});
   if (!cfg_stat.ok()) {
     if (cfg_stat.status().code() == Code::kNotFound) {
@@ -119,6 +119,16 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
   std::vector<std::string> keys;
   HORT_RETURN_IF_ERROR(backend->List(FileType::kKey, [&](const std::string& n, uint64_t) { keys.push_back(n); }));
   std::unique_ptr<Repository> repo(new Repository(std::move(backend)));
+  std::jthread warming;  // joined on every return below
+  if (repo->backend_->CheapRangeReads()) {
+    // Every command that opens a repository loads its index next.
+    warming = std::jthread([&backend = *repo->backend_, &warm_up] {
+      std::vector<std::string> index_files;
+      (void)backend.List(FileType::kIndex, [&](const std::string& n, uint64_t) { index_files.push_back(n); });
+      for (const auto& name : index_files) backend.Prefetch({FileType::kIndex, name}, 0, 0);
+      if (warm_up) warm_up(backend);
+    });
+  }
   bool opened = false;
   for (const std::string& name : keys) {
     auto raw = repo->backend_->Load({FileType::kKey, name});
