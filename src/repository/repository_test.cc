@@ -59,6 +59,53 @@ TEST(Repository, BlobsRoundTripThroughPacksAndIndex) {
   EXPECT_FALSE(repo->LoadBlob(BlobType::kTree, id).ok());
 }
 
+// While the key is derived, a local folder is asked for every index file
+// and the command's own warm-up runs; with the wrong password too (the
+// warm-up is joined before Open returns). Elsewhere neither happens.
+TEST(Repository, OpenWarmsUpLocalFoldersWhileDerivingTheKey) {
+  auto be = NewMemBackend();
+  Backend* raw = be.get();
+  auto repo = std::move(Repository::Init(std::move(be), "pw", CheapKdfForTests()).value());
+  std::string data(5000, 'w');
+  ASSERT_TRUE(repo->SaveBlob(BlobType::kData, Id::Hash(AsBytes(data)), AsBytes(data)).ok());
+  ASSERT_TRUE(repo->Flush().ok());
+  std::vector<std::string> index_files;
+  ASSERT_TRUE(raw->List(FileType::kIndex, [&](const std::string& n, uint64_t) { index_files.push_back(n); }).ok());
+  ASSERT_EQ(index_files.size(), 1u);
+
+  // Forwards to the repository's storage and records what is asked for.
+  struct Recording final : Backend {
+    Backend* b;
+    bool local;
+    std::vector<std::string>* prefetched;
+    Recording(Backend* x, bool l, std::vector<std::string>* p) : b(x), local(l), prefetched(p) {}
+    std::string Location() const override { return b->Location(); }
+    Status Create() override { return b->Create(); }
+    Status Save(const Handle& h, std::span<const uint8_t> d) override { return b->Save(h, d); }
+    Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t o, uint64_t l) override { return b->Load(h, o, l); }
+    Result<uint64_t> Stat(const Handle& h) override { return b->Stat(h); }
+    Status List(FileType t, const std::function<void(const std::string&, uint64_t)>& f) override { return b->List(t, f); }
+    Status Remove(const Handle& h) override { return b->Remove(h); }
+    bool CheapRangeReads() const override { return local; }
+    void Prefetch(const Handle& h, uint64_t, uint64_t) override { prefetched->push_back(h.name); }
+  };
+  for (const std::string password : {"pw", "wrong"}) {
+    for (bool local : {true, false}) {
+      std::vector<std::string> prefetched;  // written by the warm-up thread only, read after Open
+      auto rec = std::make_unique<Recording>(raw, local, &prefetched);
+      const Backend* given = rec.get();
+      int warmed = 0;
+      auto opened = Repository::Open(std::move(rec), password, [&](Backend& b) {
+        EXPECT_EQ(&b, given);
+        warmed++;
+      });
+      EXPECT_EQ(opened.ok(), password == "pw");
+      EXPECT_EQ(warmed, local ? 1 : 0) << password;
+      EXPECT_EQ(prefetched, local ? index_files : std::vector<std::string>{}) << password;
+    }
+  }
+}
+
 // `auto` stores random data as it is (no zstd work) and text compressed;
 // both read back identically.
 TEST(Repository, AutoCompressionSkipsIncompressibleBlobs) {
