@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "chunker/chunker.h"
+#include "crypto/sha256_lanes.h"
 #include "util/anonymous_mapping.h"
 #include "util/hex.h"
 
@@ -23,6 +24,12 @@ struct FileSaver::FileState {
   uint64_t size_hint = 0;
   Status error;
   std::atomic<int> pending{1};  // the reader's hold
+};
+
+struct FileSaver::Chunk {
+  std::shared_ptr<FileState> state;
+  size_t index;
+  std::vector<uint8_t> data;
 };
 
 namespace {
@@ -151,21 +158,46 @@ void FileSaver::SubmitChunk(const std::shared_ptr<FileState>& state, std::span<c
   }
   // The budget is taken before the copy exists: taken after, every reader
   // waiting for it held one more chunk (up to 8 MiB each) beyond the budget.
-  uint64_t bytes = data.size();
-  bytes_in_flight_.Acquire(bytes);
-  std::vector<uint8_t> chunk(data.begin(), data.end());
+  bytes_in_flight_.Acquire(data.size());
   state->pending++;
-  blob_pool_.Submit([this, state, index, bytes, data = std::move(chunk)] {
-    Id id = Id::Hash(data);
-    auto stored = Store(BlobType::kData, id, data);
-    if (!stored.ok()) on_fatal_(stored.status().Annotate("saving " + state->path));
-    {
-      std::lock_guard lock(state->mu);
-      state->blobs[index] = id;
-    }
-    bytes_in_flight_.Release(bytes);
-    Finish(state);
+  {
+    std::lock_guard lock(park_mu_);
+    ++queued_chunks_;
+  }
+  blob_pool_.Submit([this, chunk = std::make_shared<Chunk>(Chunk{state, index, {data.begin(), data.end()}})] {
+    SaveChunk(std::move(*chunk));
   });
+}
+
+void FileSaver::SaveChunk(Chunk chunk) {
+  std::unique_ptr<Chunk> partner;
+  {
+    std::lock_guard lock(park_mu_);
+    --queued_chunks_;
+    if (parked_) {
+      partner = std::move(parked_);
+    } else if (queued_chunks_ > 0) {
+      // A queued chunk task starts later and takes this one along, so no
+      // chunk can be left waiting here.
+      parked_ = std::make_unique<Chunk>(std::move(chunk));
+      return;
+    }
+  }
+  if (!partner) return StoreChunk(chunk, Id::Hash(chunk.data));
+  auto [id, partner_id] = crypto::Sha256Pair(chunk.data, partner->data);
+  StoreChunk(chunk, Id{id});
+  StoreChunk(*partner, Id{partner_id});
+}
+
+void FileSaver::StoreChunk(Chunk& chunk, const Id& id) {
+  auto stored = Store(BlobType::kData, id, chunk.data);
+  if (!stored.ok()) on_fatal_(stored.status().Annotate("saving " + chunk.state->path));
+  {
+    std::lock_guard lock(chunk.state->mu);
+    chunk.state->blobs[chunk.index] = id;
+  }
+  bytes_in_flight_.Release(chunk.data.size());
+  Finish(chunk.state);
 }
 
 void FileSaver::Finish(const std::shared_ptr<FileState>& state) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_set>
@@ -37,8 +38,11 @@ class FileSaver {
 
  private:
   struct FileState;
+  struct Chunk;
   void ReadFile(const std::shared_ptr<FileState>& state, int fd);
   void SubmitChunk(const std::shared_ptr<FileState>& state, std::span<const uint8_t> data);
+  void SaveChunk(Chunk chunk);
+  void StoreChunk(Chunk& chunk, const Id& id);
   void Finish(const std::shared_ptr<FileState>& state);
   [[nodiscard]] Result<bool> Store(BlobType type, const Id& id, std::span<const uint8_t> data);
 
@@ -52,6 +56,12 @@ class FileSaver {
   std::mutex dry_mu_;
   std::unordered_set<Id, IdHash> dry_seen_;
   std::atomic<uint64_t> dry_data_blobs_{0}, dry_tree_blobs_{0}, dry_bytes_{0};
+  // Chunks are hashed two at a time (crypto::Sha256Pair): a chunk task with
+  // no partner at hand waits here when another chunk task is still queued,
+  // which then takes it along. `queued_chunks_` changes under `park_mu_`.
+  std::mutex park_mu_;
+  std::unique_ptr<Chunk> parked_;
+  size_t queued_chunks_ = 0;
   ThreadPool readers_;  // last: joined first on destruction
 };
 
