@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "format/gojson.h"
+#include "format/id.h"
 #include "format/tree.h"
 
 namespace hort::restore_internal {
@@ -54,6 +56,29 @@ struct Item {
 
   [[nodiscard]] bool IsFile() const { return kind == Kind::kFile; }
   [[nodiscard]] bool IsDir() const { return kind == Kind::kDir; }
+};
+
+// Every item a restore selected, their blob IDs and where they land. Deques:
+// a million items are never copied while the plan grows.
+struct ItemTree {
+  std::string target;       // absolute
+  std::string snap_prefix;  // the snapshot path restored ("" for all of it)
+  std::deque<Item> items;
+  std::deque<Id> contents;  // every file's blob IDs, back to back
+
+  // "/dir/sub/name" below the target (and below the snapshot's subpath).
+  [[nodiscard]] std::string RelativePath(const Item& it) const {
+    std::vector<const std::string*> names;
+    for (const Item* p = &it;; p = &items[p->parent]) {
+      names.push_back(&p->name);
+      if (p->parent == kTopLevel) break;
+    }
+    std::string out;
+    for (auto n = names.rbegin(); n != names.rend(); ++n) out.append("/").append(**n);
+    return out;
+  }
+  [[nodiscard]] std::string PathOf(const Item& it) const { return target + RelativePath(it); }
+  [[nodiscard]] std::string SnapPath(const Item& it) const { return snap_prefix + RelativePath(it); }
 };
 
 }  // namespace hort::restore_internal

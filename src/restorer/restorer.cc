@@ -10,46 +10,27 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <thread>
-#include <tuple>
-#include <unordered_map>
 
 #include "archiver/excludes.h"
-#include "crypto/sha256_lanes.h"
 #include "format/tree.h"
-#include "repository/pack_reader.h"
+#include "restorer/content_writer.h"
 #include "restorer/restore_item.h"
 #include "util/hex.h"
 #include "util/parallel.h"
-#include "util/thread_pool.h"
 
 namespace hort {
 namespace {
 
+using restore_internal::ContentWriter;
 using restore_internal::Item;
 using restore_internal::ItemExtra;
 using restore_internal::Kind;
+using restore_internal::ItemTree;
 using restore_internal::kTopLevel;
-
-// One blob written to one place in one file. The whole restore plan is one
-// flat vector of these, sorted by pack and offset: a blob shared by several
-// files appears once per target and is decrypted once.
-struct BlobWrite {
-  uint64_t content = 0;  // index into the contents: the blob's ID
-  uint64_t file_offset = 0;
-  uint32_t pack = 0;  // number into the plan's pack list
-  uint32_t offset = 0, length = 0, uncompressed_length = 0;
-  uint32_t file = 0;  // index into the items
-};
-
-bool AllZero(const std::vector<uint8_t>& v) {
-  return std::all_of(v.begin(), v.end(), [](uint8_t b) { return b == 0; });
-}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -74,8 +55,9 @@ class Restore {
       }
       {
         ScopedStageTimer t(&result_.stage_times, "fetch+decrypt+write");
-        WriteContent();
-        if (!Cancelled()) CreateUnwrittenFiles();
+        ContentWriter writer(repo_, opt_, tree_, [this](Item& it, const Status& s) { Fail(it, s); });
+        writer.WriteFiles();
+        if (!Cancelled()) writer.CreateUnwrittenFiles();
       }
       if (Cancelled()) return Status(Code::kCancelled, "restore interrupted");
       {
@@ -141,24 +123,10 @@ class Restore {
       root = *it->subtree;
       snap_prefix += "/" + part;
     }
-    target_ = AbsoluteTarget(opt_.target);
-    snap_prefix_ = snap_prefix;
+    tree_.target = AbsoluteTarget(opt_.target);
+    tree_.snap_prefix = snap_prefix;
     return PlanTree(root, kTopLevel, snap_prefix, 0, false).status();
   }
-
-  // "/dir/sub/name" below the target (and below the snapshot's subpath).
-  std::string RelativePath(const Item& it) const {
-    std::vector<const std::string*> names;
-    for (const Item* p = &it;; p = &items_[p->parent]) {
-      names.push_back(&p->name);
-      if (p->parent == kTopLevel) break;
-    }
-    std::string out;
-    for (auto n = names.rbegin(); n != names.rend(); ++n) out.append("/").append(**n);
-    return out;
-  }
-  std::string PathOf(const Item& it) const { return target_ + RelativePath(it); }
-  std::string SnapPath(const Item& it) const { return snap_prefix_ + RelativePath(it); }
 
   Item MakeItem(Node&& n, uint32_t parent, int depth) {
     Item it;
@@ -169,9 +137,9 @@ class Restore {
     it.mode = n.mode, it.uid = n.uid, it.gid = n.gid;
     it.links = static_cast<uint32_t>(std::min<uint64_t>(n.links, UINT32_MAX));
     it.mtime = n.mtime, it.atime = n.atime;
-    it.content_begin = contents_.size();
+    it.content_begin = tree_.contents.size();
     it.content_count = static_cast<uint32_t>(n.content.size());
-    for (const Id& id : n.content) contents_.push_back(id);
+    for (const Id& id : n.content) tree_.contents.push_back(id);
     if (!n.linktarget.empty() || !n.xattrs.empty() || n.device != 0 || (it.IsFile() && n.links > 1)) {
       it.extra = std::make_unique<ItemExtra>(
           ItemExtra{std::move(n.linktarget), std::move(n.xattrs), n.device, n.inode, n.device_id});
@@ -201,18 +169,18 @@ class Restore {
       if (!n.IsDir()) {
         if (!included) continue;
         any = true;
-        items_.push_back(MakeItem(std::move(n), parent, depth));
+        tree_.items.push_back(MakeItem(std::move(n), parent, depth));
         continue;
       }
       std::optional<Id> subtree = n.subtree;
-      const size_t slot = items_.size();
-      items_.push_back(MakeItem(std::move(n), parent, depth));
+      const size_t slot = tree_.items.size();
+      tree_.items.push_back(MakeItem(std::move(n), parent, depth));
       bool below = false;
       if (subtree) {
         HORT_ASSIGN_OR_RETURN(below, PlanTree(*subtree, static_cast<uint32_t>(slot), snap_path, depth + 1, included));
       }
       if (!included && !below) {
-        items_.resize(slot);  // nothing selected inside, so nothing was added after it
+        tree_.items.resize(slot);  // nothing selected inside, so nothing was added after it
         continue;
       }
       any = true;
@@ -232,12 +200,12 @@ class Restore {
 
   Status CreateDirsAndFiles() {
     // The target itself may be created; its parents must exist.
-    if (::mkdir(target_.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("create target " + target_, errno);
+    if (::mkdir(tree_.target.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("create target " + tree_.target, errno);
     std::map<std::pair<uint64_t, uint64_t>, int> first_link;
-    for (size_t i = 0; i < items_.size(); ++i) {
-      Item& it = items_[i];
+    for (size_t i = 0; i < tree_.items.size(); ++i) {
+      Item& it = tree_.items[i];
       if (it.IsDir()) {
-        Status s = MakeDir(PathOf(it));
+        Status s = MakeDir(tree_.PathOf(it));
         if (!s.ok()) Fail(it, s);
         result_.dirs++;
         continue;
@@ -251,9 +219,9 @@ class Restore {
       result_.files++;
       if (it.hardlink_of >= 0) continue;
       for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
-        auto loc = repo_.index().Lookup(contents_[c], BlobType::kData);
+        auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData);
         if (!loc) {
-          Fail(it, Status(Code::kNotFound, "data blob " + contents_[c].Short() + " is missing from the index"));
+          Fail(it, Status(Code::kNotFound, "data blob " + tree_.contents[c].Short() + " is missing from the index"));
           break;
         }
         it.size += loc->PlainLength();
@@ -272,206 +240,18 @@ class Restore {
     return Status::Ok();
   }
 
-  void WriteContent() {
-    std::vector<Id> packs;
-    std::unordered_map<Id, uint32_t, IdHash> pack_numbers;
-    std::vector<BlobWrite> writes;
-    // Sized once: grown by doubling, a million files' plan would hold up to
-    // twice its size, and 1.5 times while moving.
-    auto writes_own_content = [](const Item& it) { return it.IsFile() && it.hardlink_of < 0 && !it.failed; };
-    size_t planned = 0;
-    for (const Item& it : items_) {
-      if (writes_own_content(it)) planned += it.content_count;
-    }
-    writes.reserve(planned);
-    for (size_t i = 0; i < items_.size(); ++i) {
-      Item& it = items_[i];
-      if (!writes_own_content(it)) continue;
-      uint64_t offset = 0;
-      for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
-        auto loc = repo_.index().Lookup(contents_[c], BlobType::kData);
-        if (!loc) break;
-        auto [pos, fresh] = pack_numbers.try_emplace(loc->pack, static_cast<uint32_t>(packs.size()));
-        if (fresh) packs.push_back(loc->pack);
-        writes.push_back({c, offset, pos->second, loc->offset, loc->length, loc->uncompressed_length,
-                          static_cast<uint32_t>(i)});
-        offset += loc->PlainLength();
-      }
-    }
-    std::sort(writes.begin(), writes.end(), [](const BlobWrite& a, const BlobWrite& b) {
-      return std::tie(a.pack, a.offset, a.file, a.file_offset) < std::tie(b.pack, b.offset, b.file, b.file_offset);
-    });
-    int workers = opt_.workers > 0 ? opt_.workers : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-    ThreadPool pool(static_cast<size_t>(workers));
-    WaitGroup wg;
-    for (size_t begin = 0; begin < writes.size();) {
-      size_t pack_end = begin;
-      while (pack_end < writes.size() && writes[pack_end].pack == writes[begin].pack) ++pack_end;
-      // A pack of small files is thousands of writes: cut into pieces so the
-      // workers share it (10,000 small files fill two packs, one four times
-      // the other). A blob written to several files stays in one piece.
-      while (begin < pack_end) {
-        size_t end = std::min(pack_end, begin + kWritesPerTask);
-        while (end < pack_end && writes[end].offset == writes[end - 1].offset) ++end;
-        wg.Add();
-        pool.Submit([this, &wg, &packs, &writes, begin, end] {
-          RestorePack(packs[writes[begin].pack], std::span<const BlobWrite>(writes.data() + begin, end - begin));
-          wg.Done();
-        });
-        begin = end;
-      }
-    }
-    wg.Wait();
-  }
-
-  bool Cancelled() const { return opt_.cancel && opt_.cancel->load(); }
-
-  // `writes` are one pack's, sorted by offset: the covered range is read
-  // once (through a window where range reads are cheap, so a worker holds a
-  // few MiB rather than a whole pack) and every blob in it opened once,
-  // however many files it feeds.
-  void RestorePack(const Id& pack, std::span<const BlobWrite> writes) {
-    if (Cancelled()) return;
-    uint64_t begin = writes.front().offset;
-    uint64_t end = 0;
-    for (const BlobWrite& w : writes) end = std::max<uint64_t>(end, uint64_t{w.offset} + w.length);
-    Backend& backend = repo_.backend();
-    const Handle handle{FileType::kPack, pack.Hex()};
-    const bool stream = backend.CheapRangeReads() && end - begin > kStreamSegment;
-    if (stream) backend.Prefetch(handle, begin, end - begin);
-    PackReader reader(backend, handle, {begin, end, stream, false});
-    const Status loaded = stream ? Status::Ok() : reader.ReadAll();
-    // Blobs are opened two at a time so that their IDs are checked with two
-    // SHA-256 computations interleaved on one core (crypto/sha256_lanes.h).
-    for (size_t first = 0; first < writes.size();) {
-      const size_t second = NextBlob(writes, first);
-      const size_t after = second < writes.size() ? NextBlob(writes, second) : second;
-      Result<std::vector<uint8_t>> a = Unseal(reader, loaded, writes[first]);
-      Result<std::vector<uint8_t>> b = Status(Code::kNotFound, "no second blob");
-      if (second < after) b = Unseal(reader, loaded, writes[second]);
-      // A blob that could not be opened hashes as nothing; its lane then costs one block.
-      auto content = [](const Result<std::vector<uint8_t>>& r) {
-        return r.ok() ? std::span<const uint8_t>(*r) : std::span<const uint8_t>();
-      };
-      auto [digest_a, digest_b] = crypto::Sha256Pair(content(a), content(b));
-      if (a.ok()) ExpectId(&a, digest_a, writes[first]);
-      if (b.ok()) ExpectId(&b, digest_b, writes[second]);
-      WriteBlob(pack, writes.subspan(first, second - first), a);
-      if (second < after) WriteBlob(pack, writes.subspan(second, after - second), b);
-      first = after;
-    }
-  }
-
-  // The first write after `i` that takes another blob (writes of one blob
-  // are next to each other: the plan is sorted by offset).
-  static size_t NextBlob(std::span<const BlobWrite> writes, size_t i) {
-    size_t next = i + 1;
-    while (next < writes.size() && writes[next].offset == writes[i].offset) ++next;
-    return next;
-  }
-
-  // Decrypts and decompresses one blob; the caller checks its ID.
-  Result<std::vector<uint8_t>> Unseal(PackReader& reader, const Status& loaded, const BlobWrite& w) {
-    auto stored = loaded.ok() ? reader.Bytes(w.offset, w.length) : Result<std::span<const uint8_t>>(loaded);
-    if (!stored.ok()) return stored.status();
-    return UnsealBlob(*stored, {contents_[w.content], BlobType::kData, w.offset, w.length, w.uncompressed_length},
-                      repo_.key());
-  }
-
-  void ExpectId(Result<std::vector<uint8_t>>* plain, const crypto::Sha256Digest& digest, const BlobWrite& w) {
-    if (Status id = CheckBlobId(digest, contents_[w.content]); !id.ok()) *plain = id;
-  }
-
-  // Writes one opened blob wherever the plan puts it.
-  void WriteBlob(const Id& pack, std::span<const BlobWrite> writes, const Result<std::vector<uint8_t>>& plain) {
-    for (const BlobWrite& w : writes) {
-      Item& it = items_[w.file];
-      if (!plain.ok()) {
-        Fail(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + contents_[w.content].Short()));
-        continue;
-      }
-      if (opt_.progress) {
-        opt_.progress->bytes_done += plain->size();
-        opt_.progress->SetCurrent(SnapPath(it));
-      }
-      if (AllZero(*plain)) continue;  // stays a hole
-      Status s = WriteAt(it, *plain, w.file_offset);
-      if (!s.ok()) Fail(it, s);
-    }
-  }
-
-  // Creates the file (replacing whatever is at its path, never following
-  // it) with its final size, so skipped zero blocks stay holes. Returns the
-  // open descriptor: the first write uses it instead of opening the path
-  // again (for the small files that are most of a tree, one open in three).
-  Result<int> CreateFile(Item& it, const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == EEXIST) {
-      ::unlink(path.c_str());
-      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    }
-    if (fd < 0) return ErrnoStatus("create " + path, errno);
-    it.created = true;
-    if (it.size > 0 && ::ftruncate(fd, static_cast<off_t>(it.size)) != 0) {
-      int err = errno;
-      ::close(fd);
-      return ErrnoStatus("truncate " + path, err);
-    }
-    return fd;
-  }
-
-  Status WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset) {
-    const std::string path = PathOf(it);
-    int fd = -1;
-    {
-      std::lock_guard lock(create_mu_[reinterpret_cast<uintptr_t>(&it) / sizeof(Item) % kCreateStripes]);
-      if (!it.created) {
-        HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, path));
-      }
-    }
-    if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus("open " + path, errno);
-    size_t done = 0;
-    while (done < data.size()) {
-      ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        int err = errno;
-        ::close(fd);
-        return ErrnoStatus("write " + path, err);
-      }
-      done += static_cast<size_t>(n);
-    }
-    ::close(fd);
-    return Status::Ok();
-  }
-
-  // Files no write created: empty ones, all-zero (sparse) ones and ones
-  // whose data could not be read.
-  void CreateUnwrittenFiles() {
-    for (Item& it : items_) {
-      if (!it.IsFile() || it.hardlink_of >= 0 || it.created) continue;
-      auto fd = CreateFile(it, PathOf(it));
-      if (fd.ok()) {
-        ::close(*fd);
-      } else {
-        Fail(it, fd.status());
-      }
-    }
-  }
-
   void RestoreOthersAndMetadata() {
-    for (Item& it : items_) {
+    for (Item& it : tree_.items) {
       if (it.IsFile() && it.hardlink_of >= 0) {
-        const std::string path = PathOf(it);
+        const std::string path = tree_.PathOf(it);
         ::unlink(path.c_str());
-        if (::link(PathOf(items_[static_cast<size_t>(it.hardlink_of)]).c_str(), path.c_str()) != 0) {
+        if (::link(tree_.PathOf(tree_.items[static_cast<size_t>(it.hardlink_of)]).c_str(), path.c_str()) != 0) {
           Fail(it, ErrnoStatus("link " + path, errno));
         }
         continue;
       }
       if (it.IsFile() || it.IsDir() || it.kind == Kind::kOther) continue;  // sockets cannot be recreated
-      const std::string path = PathOf(it);
+      const std::string path = tree_.PathOf(it);
       const uint64_t device = it.extra ? it.extra->device : 0;
       ::unlink(path.c_str());
       int rc = 0;
@@ -493,9 +273,9 @@ class Restore {
     std::atomic<size_t> next{0};
     auto set_files = [&] {
       constexpr size_t kBlock = 256;
-      for (size_t begin = next.fetch_add(kBlock); begin < items_.size(); begin = next.fetch_add(kBlock)) {
-        for (size_t i = begin; i < std::min(items_.size(), begin + kBlock); ++i) {
-          Item& it = items_[i];
+      for (size_t begin = next.fetch_add(kBlock); begin < tree_.items.size(); begin = next.fetch_add(kBlock)) {
+        for (size_t i = begin; i < std::min(tree_.items.size(), begin + kBlock); ++i) {
+          Item& it = tree_.items[i];
           if (!it.IsDir() && !it.failed && it.hardlink_of < 0 && it.kind != Kind::kOther) SetMetadata(it);
           if (opt_.progress && it.IsFile()) opt_.progress->items_done++;
         }
@@ -504,13 +284,13 @@ class Restore {
     RunParallel(std::clamp(std::thread::hardware_concurrency(), 1u, 8u), [&](unsigned) { set_files(); });
     // Directories last and deepest first: writing into them changes their mtime.
     std::vector<Item*> dirs;
-    for (Item& it : items_) if (it.IsDir() && !it.failed) dirs.push_back(&it);
+    for (Item& it : tree_.items) if (it.IsDir() && !it.failed) dirs.push_back(&it);
     std::stable_sort(dirs.begin(), dirs.end(), [](Item* a, Item* b) { return a->depth > b->depth; });
     for (Item* d : dirs) SetMetadata(*d);
   }
 
   void SetMetadata(Item& it) {
-    const std::string path = PathOf(it);
+    const std::string path = tree_.PathOf(it);
     const char* p = path.c_str();
     const bool is_link = it.kind == Kind::kSymlink;
     if (::lchown(p, it.uid, it.gid) != 0 && errno != EPERM) Fail(it, ErrnoStatus("lchown " + path, errno));
@@ -530,9 +310,9 @@ class Restore {
   }
 
   void Verify() {
-    for (Item& it : items_) {
+    for (Item& it : tree_.items) {
       if (!it.IsFile() || it.failed) continue;
-      const std::string path = PathOf(it);
+      const std::string path = tree_.PathOf(it);
       int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) {
         Fail(it, ErrnoStatus("verify: open " + path, errno));
@@ -540,7 +320,7 @@ class Restore {
       }
       uint64_t offset = 0;
       for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
-        const Id& id = contents_[c];
+        const Id& id = tree_.contents[c];
         auto loc = repo_.index().Lookup(id, BlobType::kData);
         if (!loc) break;
         std::vector<uint8_t> buf(loc->PlainLength());
@@ -562,20 +342,16 @@ class Restore {
     if (!it.failed) result_.errors++;
     if (opt_.progress) opt_.progress->errors++;
     it.failed = true;
-    if (obs_) obs_->OnError(SnapPath(it), s);
+    if (obs_) obs_->OnError(tree_.SnapPath(it), s);
   }
 
   Repository& repo_;
   const Snapshot& snap_;
   const RestoreOptions& opt_;
   RestoreObserver* obs_;
-  std::string target_, snap_prefix_;
-  std::deque<Item> items_;
-  std::deque<Id> contents_;  // every file's blob IDs, back to back
-  static constexpr size_t kCreateStripes = 64;
-  // Blob writes one task restores at most (from one range of one pack).
-  static constexpr size_t kWritesPerTask = 512;
-  std::mutex create_mu_[kCreateStripes];  // no reallocation: a million items are never copied
+  ItemTree tree_;
+  bool Cancelled() const { return opt_.cancel && opt_.cancel->load(); }
+
   RestoreResult result_;
   std::mutex err_mu_;
 };

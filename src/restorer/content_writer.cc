@@ -1,0 +1,201 @@
+#include "restorer/content_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+
+#include "repository/pack.h"
+#include "util/thread_pool.h"
+
+namespace hort::restore_internal {
+namespace {
+
+bool AllZero(const std::vector<uint8_t>& v) {
+  return std::all_of(v.begin(), v.end(), [](uint8_t b) { return b == 0; });
+}
+
+}  // namespace
+
+void ContentWriter::WriteFiles() {
+  std::vector<Id> packs;
+  std::unordered_map<Id, uint32_t, IdHash> pack_numbers;
+  std::vector<BlobWrite> writes;
+  // Sized once: grown by doubling, a million files' plan would hold up to
+  // twice its size, and 1.5 times while moving.
+  auto writes_own_content = [](const Item& it) { return it.IsFile() && it.hardlink_of < 0 && !it.failed; };
+  size_t planned = 0;
+  for (const Item& it : tree_.items) {
+    if (writes_own_content(it)) planned += it.content_count;
+  }
+  writes.reserve(planned);
+  for (size_t i = 0; i < tree_.items.size(); ++i) {
+    Item& it = tree_.items[i];
+    if (!writes_own_content(it)) continue;
+    uint64_t offset = 0;
+    for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
+      auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData);
+      if (!loc) break;
+      auto [pos, fresh] = pack_numbers.try_emplace(loc->pack, static_cast<uint32_t>(packs.size()));
+      if (fresh) packs.push_back(loc->pack);
+      writes.push_back({c, offset, pos->second, loc->offset, loc->length, loc->uncompressed_length,
+                        static_cast<uint32_t>(i)});
+      offset += loc->PlainLength();
+    }
+  }
+  std::sort(writes.begin(), writes.end(), [](const BlobWrite& a, const BlobWrite& b) {
+    return std::tie(a.pack, a.offset, a.file, a.file_offset) < std::tie(b.pack, b.offset, b.file, b.file_offset);
+  });
+  int workers = opt_.workers > 0 ? opt_.workers : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  ThreadPool pool(static_cast<size_t>(workers));
+  WaitGroup wg;
+  for (size_t begin = 0; begin < writes.size();) {
+    size_t pack_end = begin;
+    while (pack_end < writes.size() && writes[pack_end].pack == writes[begin].pack) ++pack_end;
+    // A pack of small files is thousands of writes: cut into pieces so the
+    // workers share it (10,000 small files fill two packs, one four times
+    // the other). A blob written to several files stays in one piece.
+    while (begin < pack_end) {
+      size_t end = std::min(pack_end, begin + kWritesPerTask);
+      while (end < pack_end && writes[end].offset == writes[end - 1].offset) ++end;
+      wg.Add();
+      pool.Submit([this, &wg, &packs, &writes, begin, end] {
+        RestorePack(packs[writes[begin].pack], std::span<const BlobWrite>(writes.data() + begin, end - begin));
+        wg.Done();
+      });
+      begin = end;
+    }
+  }
+  wg.Wait();
+}
+
+// `writes` are one pack's, sorted by offset: the covered range is read
+// once (through a window where range reads are cheap, so a worker holds a
+// few MiB rather than a whole pack) and every blob in it opened once,
+// however many files it feeds.
+void ContentWriter::RestorePack(const Id& pack, std::span<const BlobWrite> writes) {
+  if (Cancelled()) return;
+  uint64_t begin = writes.front().offset;
+  uint64_t end = 0;
+  for (const BlobWrite& w : writes) end = std::max<uint64_t>(end, uint64_t{w.offset} + w.length);
+  Backend& backend = repo_.backend();
+  const Handle handle{FileType::kPack, pack.Hex()};
+  const bool stream = backend.CheapRangeReads() && end - begin > kStreamSegment;
+  if (stream) backend.Prefetch(handle, begin, end - begin);
+  PackReader reader(backend, handle, {begin, end, stream, false});
+  const Status loaded = stream ? Status::Ok() : reader.ReadAll();
+  // Blobs are opened two at a time so that their IDs are checked with two
+  // SHA-256 computations interleaved on one core (crypto/sha256_lanes.h).
+  for (size_t first = 0; first < writes.size();) {
+    const size_t second = NextBlob(writes, first);
+    const size_t after = second < writes.size() ? NextBlob(writes, second) : second;
+    Result<std::vector<uint8_t>> a = Unseal(reader, loaded, writes[first]);
+    Result<std::vector<uint8_t>> b = Status(Code::kNotFound, "no second blob");
+    if (second < after) b = Unseal(reader, loaded, writes[second]);
+    // A blob that could not be opened hashes as nothing; its lane then costs one block.
+    auto content = [](const Result<std::vector<uint8_t>>& r) {
+      return r.ok() ? std::span<const uint8_t>(*r) : std::span<const uint8_t>();
+    };
+    auto [digest_a, digest_b] = crypto::Sha256Pair(content(a), content(b));
+    if (a.ok()) ExpectId(&a, digest_a, writes[first]);
+    if (b.ok()) ExpectId(&b, digest_b, writes[second]);
+    WriteBlob(pack, writes.subspan(first, second - first), a);
+    if (second < after) WriteBlob(pack, writes.subspan(second, after - second), b);
+    first = after;
+  }
+}
+
+size_t ContentWriter::NextBlob(std::span<const BlobWrite> writes, size_t i) {
+  size_t next = i + 1;
+  while (next < writes.size() && writes[next].offset == writes[i].offset) ++next;
+  return next;
+}
+
+Result<std::vector<uint8_t>> ContentWriter::Unseal(PackReader& reader, const Status& loaded, const BlobWrite& w) {
+  auto stored = loaded.ok() ? reader.Bytes(w.offset, w.length) : Result<std::span<const uint8_t>>(loaded);
+  if (!stored.ok()) return stored.status();
+  return UnsealBlob(*stored, {tree_.contents[w.content], BlobType::kData, w.offset, w.length, w.uncompressed_length},
+                    repo_.key());
+}
+
+void ContentWriter::ExpectId(Result<std::vector<uint8_t>>* plain, const crypto::Sha256Digest& digest,
+                           const BlobWrite& w) {
+  if (Status id = CheckBlobId(digest, tree_.contents[w.content]); !id.ok()) *plain = id;
+}
+
+void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,
+                            const Result<std::vector<uint8_t>>& plain) {
+  for (const BlobWrite& w : writes) {
+    Item& it = tree_.items[w.file];
+    if (!plain.ok()) {
+      fail_(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + tree_.contents[w.content].Short()));
+      continue;
+    }
+    if (opt_.progress) {
+      opt_.progress->bytes_done += plain->size();
+      opt_.progress->SetCurrent(tree_.SnapPath(it));
+    }
+    if (AllZero(*plain)) continue;  // stays a hole
+    Status s = WriteAt(it, *plain, w.file_offset);
+    if (!s.ok()) fail_(it, s);
+  }
+}
+
+Result<int> ContentWriter::CreateFile(Item& it, const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) {
+    ::unlink(path.c_str());
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  }
+  if (fd < 0) return ErrnoStatus("create " + path, errno);
+  it.created = true;
+  if (it.size > 0 && ::ftruncate(fd, static_cast<off_t>(it.size)) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoStatus("truncate " + path, err);
+  }
+  return fd;
+}
+
+Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset) {
+  const std::string path = tree_.PathOf(it);
+  int fd = -1;
+  {
+    std::lock_guard lock(create_mu_[reinterpret_cast<uintptr_t>(&it) / sizeof(Item) % kCreateStripes]);
+    if (!it.created) {
+      HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, path));
+    }
+  }
+  if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + path, errno);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus("write " + path, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
+void ContentWriter::CreateUnwrittenFiles() {
+  for (Item& it : tree_.items) {
+    if (!it.IsFile() || it.hardlink_of >= 0 || it.created) continue;
+    auto fd = CreateFile(it, tree_.PathOf(it));
+    if (fd.ok()) {
+      ::close(*fd);
+    } else {
+      fail_(it, fd.status());
+    }
+  }
+}
+
+}  // namespace hort::restore_internal

@@ -1,0 +1,73 @@
+// The restore's data stage: every file's blobs, fetched pack by pack (each
+// pack range once, however many files it feeds), opened on all cores and
+// written where the plan puts them. Files are created by their first write.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "crypto/sha256_lanes.h"
+#include "repository/pack_reader.h"
+#include "repository/repository.h"
+#include "restorer/restore_item.h"
+#include "restorer/restorer.h"
+
+namespace hort::restore_internal {
+
+class ContentWriter {
+ public:
+  // `fail` records a failed item (it is called from the workers).
+  ContentWriter(Repository& repo, const RestoreOptions& options, ItemTree& tree,
+                std::function<void(Item&, const Status&)> fail)
+      : repo_(repo), opt_(options), tree_(tree), fail_(std::move(fail)) {}
+
+  // Writes the content of every selected file that has any.
+  void WriteFiles();
+  // Creates the files no write created: empty ones, all-zero (sparse) ones
+  // and ones whose data could not be read.
+  void CreateUnwrittenFiles();
+
+ private:
+  // One blob written to one place in one file. The whole plan is one flat
+  // vector of these, sorted by pack and offset: a blob shared by several
+  // files appears once per target and is decrypted once.
+  struct BlobWrite {
+    uint64_t content = 0;  // index into the contents: the blob's ID
+    uint64_t file_offset = 0;
+    uint32_t pack = 0;  // number into the plan's pack list
+    uint32_t offset = 0, length = 0, uncompressed_length = 0;
+    uint32_t file = 0;  // index into the items
+  };
+
+  [[nodiscard]] bool Cancelled() const { return opt_.cancel && opt_.cancel->load(); }
+  void RestorePack(const Id& pack, std::span<const BlobWrite> writes);
+  // The first write after `i` that takes another blob (writes of one blob
+  // are next to each other: the plan is sorted by offset).
+  static size_t NextBlob(std::span<const BlobWrite> writes, size_t i);
+  // Decrypts and decompresses one blob; the caller checks its ID.
+  Result<std::vector<uint8_t>> Unseal(PackReader& reader, const Status& loaded, const BlobWrite& w);
+  void ExpectId(Result<std::vector<uint8_t>>* plain, const crypto::Sha256Digest& digest, const BlobWrite& w);
+  // Writes one opened blob wherever the plan puts it.
+  void WriteBlob(const Id& pack, std::span<const BlobWrite> writes, const Result<std::vector<uint8_t>>& plain);
+  // Creates the file (replacing whatever is at its path, never following
+  // it) with its final size, so skipped zero blocks stay holes. Returns the
+  // open descriptor: the first write uses it instead of opening the path
+  // again (for the small files that are most of a tree, one open in three).
+  Result<int> CreateFile(Item& it, const std::string& path);
+  Status WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset);
+
+  // Blob writes one task restores at most (from one range of one pack).
+  static constexpr size_t kWritesPerTask = 512;
+  static constexpr size_t kCreateStripes = 64;
+
+  Repository& repo_;
+  const RestoreOptions& opt_;
+  ItemTree& tree_;
+  std::function<void(Item&, const Status&)> fail_;
+  std::mutex create_mu_[kCreateStripes];  // guards Item::created, striped by item
+};
+
+}  // namespace hort::restore_internal
