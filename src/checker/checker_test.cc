@@ -4,22 +4,17 @@
 
 #include <algorithm>
 
+#include "backend/test_forwarding_backend.h"
 #include "util/hex.h"
 
 namespace hort {
 namespace {
 
-// Records which packs are asked for; lists what the test put in.
-struct PackShelf final : Backend {
+// Records which packs are asked for; stores what the test puts in.
+struct PackShelf final : ForwardingBackend {
   std::unique_ptr<Backend> mem = NewMemBackend();
   std::vector<std::string> prefetched;
-  std::string Location() const override { return "shelf"; }
-  Status Create() override { return mem->Create(); }
-  Status Save(const Handle& h, std::span<const uint8_t> d) override { return mem->Save(h, d); }
-  Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t o, uint64_t l) override { return mem->Load(h, o, l); }
-  Result<uint64_t> Stat(const Handle& h) override { return mem->Stat(h); }
-  Status List(FileType t, const std::function<void(const std::string&, uint64_t)>& f) override { return mem->List(t, f); }
-  Status Remove(const Handle& h) override { return mem->Remove(h); }
+  PackShelf() : ForwardingBackend(nullptr) { target_ = mem.get(); }
   void Prefetch(const Handle& h, uint64_t, uint64_t) override {
     EXPECT_EQ(h.type, FileType::kPack);
     prefetched.push_back(h.name);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "backend/test_forwarding_backend.h"
 #include "repository/compress.h"
 #include "repository/test_init.h"
 #include "util/hex.h"
@@ -17,21 +18,10 @@ TEST(Repository, InitOpenAndWrongPassword) {
   EXPECT_EQ((*repo)->config().version, 2);
   EXPECT_TRUE(chunker::PolIrreducible((*repo)->config().chunker_polynomial));
   // Re-open through a forwarding backend over the same storage.
-  struct Borrow final : Backend {
-    Backend* b;
-    explicit Borrow(Backend* x) : b(x) {}
-    std::string Location() const override { return b->Location(); }
-    Status Create() override { return b->Create(); }
-    Status Save(const Handle& h, std::span<const uint8_t> d) override { return b->Save(h, d); }
-    Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t o, uint64_t l) override { return b->Load(h, o, l); }
-    Result<uint64_t> Stat(const Handle& h) override { return b->Stat(h); }
-    Status List(FileType t, const std::function<void(const std::string&, uint64_t)>& f) override { return b->List(t, f); }
-    Status Remove(const Handle& h) override { return b->Remove(h); }
-  };
-  auto again = Repository::Open(std::make_unique<Borrow>(raw), "secret");
+  auto again = Repository::Open(std::make_unique<ForwardingBackend>(raw), "secret");
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ((*again)->config().id, (*repo)->config().id);
-  auto wrong = Repository::Open(std::make_unique<Borrow>(raw), "nope");
+  auto wrong = Repository::Open(std::make_unique<ForwardingBackend>(raw), "nope");
   EXPECT_EQ(wrong.status().code(), Code::kWrongPassword);
   EXPECT_EQ(Repository::Open(NewMemBackend(), "x").status().code(), Code::kNoRepository);
 }
@@ -74,18 +64,10 @@ TEST(Repository, OpenWarmsUpLocalFoldersWhileDerivingTheKey) {
   ASSERT_EQ(index_files.size(), 1u);
 
   // Forwards to the repository's storage and records what is asked for.
-  struct Recording final : Backend {
-    Backend* b;
+  struct Recording final : ForwardingBackend {
     bool local;
     std::vector<std::string>* prefetched;
-    Recording(Backend* x, bool l, std::vector<std::string>* p) : b(x), local(l), prefetched(p) {}
-    std::string Location() const override { return b->Location(); }
-    Status Create() override { return b->Create(); }
-    Status Save(const Handle& h, std::span<const uint8_t> d) override { return b->Save(h, d); }
-    Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t o, uint64_t l) override { return b->Load(h, o, l); }
-    Result<uint64_t> Stat(const Handle& h) override { return b->Stat(h); }
-    Status List(FileType t, const std::function<void(const std::string&, uint64_t)>& f) override { return b->List(t, f); }
-    Status Remove(const Handle& h) override { return b->Remove(h); }
+    Recording(Backend* target, bool l, std::vector<std::string>* p) : ForwardingBackend(target), local(l), prefetched(p) {}
     bool CheapRangeReads() const override { return local; }
     void Prefetch(const Handle& h, uint64_t, uint64_t) override { prefetched->push_back(h.name); }
   };
