@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -122,12 +123,17 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
   std::jthread warming;  // joined on every return below
   if (repo->backend_->CheapRangeReads()) {
     // Every command that opens a repository loads its index next.
-    warming = std::jthread([&backend = *repo->backend_, &warm_up] {
+    auto warm = [&backend = *repo->backend_, &warm_up] {
       std::vector<std::string> index_files;
       (void)backend.List(FileType::kIndex, [&](const std::string& n, uint64_t) { index_files.push_back(n); });
       for (const auto& name : index_files) backend.Prefetch({FileType::kIndex, name}, 0, 0);
       if (warm_up) warm_up(backend);
-    });
+    };
+    try {
+      warming = std::jthread(warm);
+    } catch (const std::system_error&) {
+      // No thread to spare: the hints are only worth having for free.
+    }
   }
   bool opened = false;
   for (const std::string& name : keys) {
