@@ -21,6 +21,7 @@
 #include "archiver/fs_node.h"
 #include "util/crash_point.h"
 #include "util/hex.h"
+#include "util/parallel.h"
 #include "util/thread_pool.h"
 
 extern char** environ;
@@ -77,7 +78,7 @@ const Node* FindNode(const std::vector<Node>& nodes, const std::string& name) {
 class Backup {
  public:
   Backup(Repository& repo, const BackupOptions& opt, BackupObserver* obs)
-      : repo_(repo), opt_(opt), obs_(obs), blob_pool_(std::max(2u, std::thread::hardware_concurrency())),
+      : repo_(repo), opt_(opt), obs_(obs), blob_pool_(static_cast<size_t>(WorkersFor(0))),
         saver_(repo, opt.dry_run, blob_pool_, [this](const Status& s) { Fail(s); }) {}
 
   Result<BackupResult> Run() {
@@ -543,7 +544,7 @@ class Backup {
   std::atomic<uint64_t> dirs_new_{0}, dirs_changed_{0}, dirs_unmodified_{0};
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> files_processed_{0}, bytes_processed_{0};
-  ThreadPool walk_pool_{std::max(2u, std::thread::hardware_concurrency())};  // last: joined first
+  ThreadPool walk_pool_{static_cast<size_t>(WorkersFor(0))};  // last: joined first
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "crypto/crypto.h"
 #include "format/tree.h"
 #include "util/hex.h"
+#include "util/parallel.h"
 #include "util/thread_pool.h"
 
 namespace hort {
@@ -78,14 +79,6 @@ Result<std::vector<Id>> SelectSubset(const std::vector<std::pair<Id, uint64_t>>&
   }
 }
 
-namespace {
-
-int ReadWorkers(const CheckOptions& opt) {
-  return opt.workers > 0 ? opt.workers : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-}
-
-}  // namespace
-
 void PrefetchFirstPacks(Backend& backend, const CheckOptions& options) {
   if (!options.read_data || !options.read_data_subset.empty()) return;
   std::vector<Id> packs;
@@ -93,7 +86,7 @@ void PrefetchFirstPacks(Backend& backend, const CheckOptions& options) {
     if (auto id = Id::Parse(name)) packs.push_back(*id);
   });
   // ReadData's order: sorted by ID, one pack per worker to begin with.
-  const size_t first = std::min(packs.size(), static_cast<size_t>(ReadWorkers(options)));
+  const size_t first = std::min(packs.size(), static_cast<size_t>(WorkersFor(options.workers)));
   std::partial_sort(packs.begin(), packs.begin() + static_cast<long>(first), packs.end());
   for (size_t i = 0; i < first; ++i) backend.Prefetch({FileType::kPack, packs[i].Hex()}, 0, 0);
 }
@@ -225,7 +218,7 @@ class Checker {
     HORT_ASSIGN_OR_RETURN(auto selected, SelectSubset(packs, opt_.read_data_subset));
     Say("read " + (opt_.read_data_subset.empty() ? std::string("all data") : "data subset " + opt_.read_data_subset +
         " (" + std::to_string(selected.size()) + " of " + std::to_string(packs.size()) + " packs)"));
-    const int workers = ReadWorkers(opt_);
+    const int workers = WorkersFor(opt_.workers);
     if (opt_.progress) {
       opt_.progress->items_total = selected.size();
       for (const Id& pack : selected) opt_.progress->bytes_total += stored_[pack];

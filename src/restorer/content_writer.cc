@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "repository/pack.h"
+#include "util/parallel.h"
 #include "util/thread_pool.h"
 
 namespace hort::restore_internal {
@@ -49,8 +50,7 @@ void ContentWriter::WriteFiles() {
   std::sort(writes.begin(), writes.end(), [](const BlobWrite& a, const BlobWrite& b) {
     return std::tie(a.pack, a.offset, a.file, a.file_offset) < std::tie(b.pack, b.offset, b.file, b.file_offset);
   });
-  int workers = opt_.workers > 0 ? opt_.workers : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-  ThreadPool pool(static_cast<size_t>(workers));
+  ThreadPool pool(static_cast<size_t>(WorkersFor(opt_.workers)));
   WaitGroup wg;
   for (size_t begin = 0; begin < writes.size();) {
     size_t pack_end = begin;
@@ -77,7 +77,7 @@ void ContentWriter::WriteFiles() {
 // few MiB rather than a whole pack) and every blob in it opened once,
 // however many files it feeds.
 void ContentWriter::RestorePack(const Id& pack, std::span<const BlobWrite> writes) {
-  if (Cancelled()) return;
+  if (opt_.Cancelled()) return;
   uint64_t begin = writes.front().offset;
   uint64_t end = 0;
   for (const BlobWrite& w : writes) end = std::max<uint64_t>(end, uint64_t{w.offset} + w.length);

@@ -42,7 +42,6 @@ class ContentWriter {
     uint32_t file = 0;  // index into the items
   };
 
-  [[nodiscard]] bool Cancelled() const { return opt_.cancel && opt_.cancel->load(); }
   void RestorePack(const Id& pack, std::span<const BlobWrite> writes);
   // The first write after `i` that takes another blob (writes of one blob
   // are next to each other: the plan is sorted by offset).

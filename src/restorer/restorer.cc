@@ -57,9 +57,9 @@ class Restore {
         ScopedStageTimer t(&result_.stage_times, "fetch+decrypt+write");
         ContentWriter writer(repo_, opt_, tree_, [this](Item& it, const Status& s) { Fail(it, s); });
         writer.WriteFiles();
-        if (!Cancelled()) writer.CreateUnwrittenFiles();
+        if (!opt_.Cancelled()) writer.CreateUnwrittenFiles();
       }
-      if (Cancelled()) return Status(Code::kCancelled, "restore interrupted");
+      if (opt_.Cancelled()) return Status(Code::kCancelled, "restore interrupted");
       {
         ScopedStageTimer t(&result_.stage_times, "metadata");
         RestoreOthersAndMetadata();
@@ -350,8 +350,6 @@ class Restore {
   const RestoreOptions& opt_;
   RestoreObserver* obs_;
   ItemTree tree_;
-  bool Cancelled() const { return opt_.cancel && opt_.cancel->load(); }
-
   RestoreResult result_;
   std::mutex err_mu_;
 };

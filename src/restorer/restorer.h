@@ -24,6 +24,7 @@ struct RestoreOptions {
   // When set and it becomes true, remaining packs are skipped and the
   // restore returns kCancelled (restore tests clean up after a SIGTERM).
   const std::atomic<bool>* cancel = nullptr;
+  [[nodiscard]] bool Cancelled() const { return cancel != nullptr && cancel->load(); }
 };
 
 class RestoreObserver {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "repository/walk.h"
+#include "util/parallel.h"
 #include "util/thread_pool.h"
 
 namespace hort {
@@ -63,7 +64,7 @@ Result<TreeCheckResult> CheckRestoredTree(Repository& repo, const Snapshot& snap
   TreeCheckResult out;
   std::mutex mu;
   bool as_root = ::geteuid() == 0;
-  ThreadPool pool(std::max(2u, std::thread::hardware_concurrency()));
+  ThreadPool pool(static_cast<size_t>(WorkersFor(0)));
   WaitGroup wg;
   Status walked = WalkTree(repo, snapshot.tree, "", [&](const std::string& snap_path, const Node& n) {
     if (cancel && cancel->load()) return WalkAction::kStop;
