@@ -14,13 +14,32 @@
 
 namespace hort {
 
+namespace {
+// A local folder that is removed with its backend, so the suite leaves
+// nothing in the temporary directory.
+class TempFolderBackend : public ForwardingBackend {
+ public:
+  TempFolderBackend(std::unique_ptr<Backend> owned, std::filesystem::path dir)
+      : ForwardingBackend(owned.get()), owned_(std::move(owned)), dir_(std::move(dir)) {}
+  ~TempFolderBackend() override {
+    owned_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+ private:
+  std::unique_ptr<Backend> owned_;
+  std::filesystem::path dir_;
+};
+}  // namespace
+
 std::unique_ptr<Backend> MakeConformanceBackend(const std::string& kind) {
   if (kind == "mem") return NewMemBackend();
   static int counter = 0;
   auto dir = std::filesystem::temp_directory_path() /
              ("hort-be-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir);
-  return NewLocalBackend(dir.string());
+  return std::make_unique<TempFolderBackend>(NewLocalBackend(dir.string()), dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Local, BackendConformance, ::testing::Values("mem", "local"));

@@ -9,9 +9,14 @@
 namespace hort {
 namespace {
 
+// SQLite's write-ahead log leaves two files beside the database.
+void RemoveDb(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
+
 std::string TempDb() {
   auto p = std::filesystem::temp_directory_path() / ("hort-state-" + std::to_string(::getpid()) + ".sqlite");
-  std::filesystem::remove(p);
+  RemoveDb(p.string());
   return p.string();
 }
 
@@ -53,7 +58,7 @@ TEST(StateStore, RecordsRunsAndSurvivesReopen) {
   EXPECT_EQ((*ok)->files, 7u);
   EXPECT_EQ((*st)->Runs("", 0, 10)->size(), 2u);
   EXPECT_FALSE((*(*st)->LastRun("other")).has_value());
-  std::filesystem::remove(path);
+  RemoveDb(path);
 }
 
 TEST(StateStore, RunsOfDeadProcessesBecomeInterrupted) {
@@ -77,7 +82,7 @@ TEST(StateStore, RunsOfDeadProcessesBecomeInterrupted) {
   EXPECT_EQ(a->result, RunResult::kFailed);
   EXPECT_NE(a->error.find("interrupted"), std::string::npos);
   EXPECT_EQ((*(*st)->LastRun("b"))->result, RunResult::kRunning);
-  std::filesystem::remove(path);
+  RemoveDb(path);
 }
 
 TEST(StateStore, RepoStatsRoundTrip) {
@@ -90,7 +95,7 @@ TEST(StateStore, RepoStatsRoundTrip) {
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->at("main").size_bytes, 2000u);
   EXPECT_EQ(all->at("main").snapshots, 4u);
-  std::filesystem::remove(path);
+  RemoveDb(path);
 }
 
 TEST(StateStore, UnwritablePathIsAClearError) {
