@@ -14,22 +14,22 @@ uint32_t BlobLocation::PlainLength() const {
   return length >= crypto::kOverhead ? length - static_cast<uint32_t>(crypto::kOverhead) : 0;
 }
 
-size_t MasterIndex::Probe(const Id& id) const {
-  const size_t size = slots_.size();
+size_t MasterIndex::Probe(const Shard& shard, const Id& id) {
+  const size_t size = shard.size();
   // IDs are SHA-256 hashes: their first 8 bytes scaled to the table size
-  // are a uniform home slot.
+  // are a uniform home slot (the shard was chosen by the last byte).
   size_t i = static_cast<size_t>((static_cast<U128>(IdHash{}(id)) * size) >> 64);
   for (;; i = i + 1 == size ? 0 : i + 1) {
-    if (!slots_[i].entry.used || slots_[i].id == id) return i;
+    if (!shard[i].entry.used || shard[i].id == id) return i;
   }
 }
 
-void MasterIndex::Grow() {
-  std::vector<Slot> old;
-  old.swap(slots_);
-  slots_.resize(old.empty() ? 1024 : old.size() + old.size() / 2);
+void MasterIndex::Grow(Shard& shard) {
+  Shard old;
+  old.swap(shard);
+  shard.resize(old.empty() ? 8 : old.size() + old.size() / 2);
   for (const Slot& s : old) {
-    if (s.entry.used) slots_[Probe(s.id)] = s;
+    if (s.entry.used) shard[Probe(shard, s.id)] = s;
   }
 }
 
@@ -39,23 +39,27 @@ void MasterIndex::AddPack(const Id& pack, const std::vector<IndexBlob>& blobs) {
   if (inserted) packs_.push_back(pack);
   uint32_t number = it->second;
   for (const IndexBlob& b : blobs) {
-    if ((used_ + 1) * 5 > slots_.size() * 4) Grow();  // at most 4/5 full
+    const size_t s = ShardOf(b.id);
+    Shard& shard = shards_[s];
+    if ((shard_used_[s] + 1) * 5 > shard.size() * 4) Grow(shard);  // at most 4/5 full
     Entry e{number, b.offset, b.length, b.uncompressed_length, b.type};
-    Slot& slot = slots_[Probe(b.id)];
+    Slot& slot = shard[Probe(shard, b.id)];
     if (slot.entry.used) {
       duplicates_.emplace_back(b.id, e);
       continue;
     }
     e.used = true;
     slot = Slot{b.id, e};
+    ++shard_used_[s];
     ++used_;
   }
 }
 
 std::optional<BlobLocation> MasterIndex::Lookup(const Id& id, BlobType type) const {
   std::shared_lock lock(mu_);
-  if (slots_.empty()) return std::nullopt;
-  const Slot& slot = slots_[Probe(id)];
+  const Shard& shard = shards_[ShardOf(id)];
+  if (shard.empty()) return std::nullopt;
+  const Slot& slot = shard[Probe(shard, id)];
   if (!slot.entry.used || slot.entry.type != type) return std::nullopt;
   const Entry& e = slot.entry;
   return BlobLocation{packs_[e.pack], e.type, e.offset, e.length, e.uncompressed_length};
@@ -77,8 +81,10 @@ std::unordered_map<Id, std::vector<IndexBlob>, IdHash> MasterIndex::BlobsByPack(
   auto add = [&](const Id& id, const Entry& e) {
     out[packs_[e.pack]].push_back({id, e.type, e.offset, e.length, e.uncompressed_length});
   };
-  for (const Slot& slot : slots_) {
-    if (slot.entry.used) add(slot.id, slot.entry);
+  for (const Shard& shard : shards_) {
+    for (const Slot& slot : shard) {
+      if (slot.entry.used) add(slot.id, slot.entry);
+    }
   }
   for (const auto& [id, e] : duplicates_) add(id, e);
   return out;
