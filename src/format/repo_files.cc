@@ -1,5 +1,6 @@
 #include "format/repo_files.h"
 
+#include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -127,10 +128,24 @@ Result<LockFile> DecodeLock(std::string_view text) {
   });
 }
 
+namespace {
+void AppendDecimal(std::string& out, uint64_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
+  out.append(digits, end);
+}
+}  // namespace
+
 const char* BlobTypeName(BlobType t) { return t == BlobType::kTree ? "tree" : "data"; }
 
 std::string EncodeIndex(const IndexFile& idx) {
-  std::string out = "{";
+  // Reserved to the size it will have (~150 bytes per blob), so the text of
+  // 50,000 blobs is not grown by doubling into twice its length.
+  size_t blobs = 0;
+  for (const IndexPack& pack : idx.packs) blobs += pack.blobs.size();
+  std::string out;
+  out.reserve(32 + 70 * idx.supersedes.size() + 90 * idx.packs.size() + 160 * blobs);
+  out += "{";
   if (!idx.supersedes.empty()) {
     out += "\"supersedes\":[";
     for (size_t i = 0; i < idx.supersedes.size(); ++i) {
@@ -147,9 +162,19 @@ std::string EncodeIndex(const IndexFile& idx) {
     for (size_t b = 0; b < pack.blobs.size(); ++b) {
       const IndexBlob& blob = pack.blobs[b];
       if (b) out += ',';
-      out += "{\"id\":\"" + blob.id.Hex() + "\",\"type\":\"" + BlobTypeName(blob.type) +
-             "\",\"offset\":" + std::to_string(blob.offset) + ",\"length\":" + std::to_string(blob.length);
-      if (blob.uncompressed_length) out += ",\"uncompressed_length\":" + std::to_string(blob.uncompressed_length);
+      // Appended piece by piece: no temporary string per blob.
+      out += "{\"id\":\"";
+      out += blob.id.Hex();
+      out += "\",\"type\":\"";
+      out += BlobTypeName(blob.type);
+      out += "\",\"offset\":";
+      AppendDecimal(out, blob.offset);
+      out += ",\"length\":";
+      AppendDecimal(out, blob.length);
+      if (blob.uncompressed_length) {
+        out += ",\"uncompressed_length\":";
+        AppendDecimal(out, blob.uncompressed_length);
+      }
       out += '}';
     }
     out += "]}";

@@ -19,8 +19,8 @@ Id Hashed(uint32_t n) {
   return Id::Hash(plain.bytes);
 }
 
-// The table grows by half through sizes that are not powers of two
-// (1024, 1536, 2304, ...); every blob must stay findable at each size.
+// Each of the 256 shards grows by half through sizes that are not powers of
+// two (8, 12, 18, 27, ...); every blob must stay findable at each size.
 TEST(MasterIndex, FindsEveryBlobThroughEveryGrowth) {
   MasterIndex index;
   constexpr uint32_t kBlobs = 6000, kPerPack = 100;
@@ -47,8 +47,9 @@ TEST(MasterIndex, FindsEveryBlobThroughEveryGrowth) {
   for (uint32_t i = kBlobs; i < kBlobs + 2000; ++i) EXPECT_FALSE(index.Has(Hashed(i), BlobType::kData));
 }
 
-// IDs whose first bytes are all ones land in the last slot: probing must
-// wrap to the start, and a blob indexed twice is kept for check.
+// IDs whose first bytes are all ones land in the last slot of their shard
+// (all of these in the same one): probing must wrap to the start, and a blob
+// indexed twice is kept for check.
 TEST(MasterIndex, ProbingWrapsAroundAndDuplicatesAreKept) {
   MasterIndex index;
   std::vector<IndexBlob> blobs;
