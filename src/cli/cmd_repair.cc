@@ -27,7 +27,7 @@ Status RebuildIndex(Repository& repo, bool quiet) {
   std::vector<Id> written;
   auto flush = [&]() -> Status {
     if (idx.packs.empty()) return Status::Ok();
-    HORT_ASSIGN_OR_RETURN(Id id, repo.SaveUnpacked(FileType::kIndex, EncodeIndex(idx)));
+    HORT_ASSIGN_OR_RETURN(Id id, repo.SaveIndexFile(idx));
     written.push_back(id);
     idx.packs.clear();
     blobs = 0;

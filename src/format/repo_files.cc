@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "util/hex.h"
@@ -138,14 +139,10 @@ void AppendDecimal(std::string& out, uint64_t n) {
 
 const char* BlobTypeName(BlobType t) { return t == BlobType::kTree ? "tree" : "data"; }
 
-std::string EncodeIndex(const IndexFile& idx) {
-  // Reserved to the size it will have (~150 bytes per blob), so the text of
-  // 50,000 blobs is not grown by doubling into twice its length.
-  size_t blobs = 0;
-  for (const IndexPack& pack : idx.packs) blobs += pack.blobs.size();
-  std::string out;
-  out.reserve(32 + 70 * idx.supersedes.size() + 90 * idx.packs.size() + 160 * blobs);
-  out += "{";
+void EncodeIndexPieces(const IndexFile& idx, const std::function<void(std::string_view)>& sink) {
+  // One piece per pack (at most a few thousand blobs), appended without a
+  // temporary string per blob.
+  std::string out = "{";
   if (!idx.supersedes.empty()) {
     out += "\"supersedes\":[";
     for (size_t i = 0; i < idx.supersedes.size(); ++i) {
@@ -158,11 +155,12 @@ std::string EncodeIndex(const IndexFile& idx) {
   for (size_t p = 0; p < idx.packs.size(); ++p) {
     if (p) out += ',';
     const IndexPack& pack = idx.packs[p];
-    out += "{\"id\":\"" + pack.id.Hex() + "\",\"blobs\":[";
+    out += "{\"id\":\"";
+    out += pack.id.Hex();
+    out += "\",\"blobs\":[";
     for (size_t b = 0; b < pack.blobs.size(); ++b) {
       const IndexBlob& blob = pack.blobs[b];
       if (b) out += ',';
-      // Appended piece by piece: no temporary string per blob.
       out += "{\"id\":\"";
       out += blob.id.Hex();
       out += "\",\"type\":\"";
@@ -178,8 +176,16 @@ std::string EncodeIndex(const IndexFile& idx) {
       out += '}';
     }
     out += "]}";
+    sink(out);
+    out.clear();
   }
   out += "]}";
+  sink(out);
+}
+
+std::string EncodeIndex(const IndexFile& idx) {
+  std::string out;
+  EncodeIndexPieces(idx, [&](std::string_view piece) { out += piece; });
   return out;
 }
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format/gojson.h"
@@ -70,6 +72,9 @@ struct IndexFile {
   std::vector<IndexPack> packs;
 };
 [[nodiscard]] std::string EncodeIndex(const IndexFile& idx);
+// The same text in pieces (one per pack), for writers that compress as they
+// go instead of holding the whole text (~150 bytes per blob) at once.
+void EncodeIndexPieces(const IndexFile& idx, const std::function<void(std::string_view)>& sink);
 [[nodiscard]] Result<IndexFile> DecodeIndex(std::string_view json);
 
 }  // namespace hort

@@ -267,7 +267,7 @@ class Pruner {
     std::vector<Id> written;
     auto flush = [&]() -> Status {
       if (idx.packs.empty()) return Status::Ok();
-      HORT_ASSIGN_OR_RETURN(Id id, repo_.SaveUnpacked(FileType::kIndex, EncodeIndex(idx)));
+      HORT_ASSIGN_OR_RETURN(Id id, repo_.SaveIndexFile(idx));
       written.push_back(id);
       idx.packs.clear();
       blobs = 0;

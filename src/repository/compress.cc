@@ -31,6 +31,33 @@ std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode
   return out;
 }
 
+ZstdStream::ZstdStream(size_t headroom) : ctx_(ZSTD_createCCtx()), out_(headroom) {
+  ZSTD_CCtx_setParameter(ctx_, ZSTD_c_compressionLevel, 3);
+}
+
+ZstdStream::~ZstdStream() { ZSTD_freeCCtx(ctx_); }
+
+void ZstdStream::Run(std::span<const uint8_t> piece, bool end) {
+  ZSTD_inBuffer in{piece.data(), piece.size(), 0};
+  for (;;) {
+    const size_t used = out_.size();
+    out_.resize(used + ZSTD_CStreamOutSize());
+    ZSTD_outBuffer ob{out_.data() + used, out_.size() - used, 0};
+    size_t left = ZSTD_compressStream2(ctx_, &ob, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+    if (ZSTD_isError(left)) std::abort();  // only bad parameters fail, and these are fixed
+    out_.resize(used + ob.pos);
+    if (end ? left == 0 : in.pos == in.size) return;
+  }
+}
+
+void ZstdStream::Append(std::span<const uint8_t> piece) { Run(piece, false); }
+
+std::vector<uint8_t> ZstdStream::Finish(size_t tailroom) {
+  Run({}, true);
+  out_.resize(out_.size() + tailroom);
+  return std::move(out_);
+}
+
 bool LooksIncompressible(std::span<const uint8_t> data) {
   constexpr size_t kSample = 4096;
   if (data.size() < 4 * kSample) return false;  // small blobs: compressing is cheap anyway

@@ -6,6 +6,8 @@
 
 #include "util/status.h"
 
+struct ZSTD_CCtx_s;
+
 namespace hort {
 
 enum class CompressionMode { kAuto, kOff, kMax };
@@ -15,6 +17,25 @@ enum class CompressionMode { kAuto, kOff, kMax };
 // (for an IV and a MAC, so the result can be sealed in place).
 [[nodiscard]] std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode mode,
                                                 size_t headroom = 0, size_t tailroom = 0);
+// zstd at auto's level over input that arrives in pieces, so a large text
+// (an index file) is never held whole beside its compressed form. The frame
+// carries no content size; restic and ZstdDecompress read such frames.
+class ZstdStream {
+ public:
+  explicit ZstdStream(size_t headroom);
+  ~ZstdStream();
+  ZstdStream(const ZstdStream&) = delete;
+  ZstdStream& operator=(const ZstdStream&) = delete;
+  void Append(std::span<const uint8_t> piece);
+  // The compressed frame after `headroom` free bytes, with `tailroom` free bytes after it.
+  [[nodiscard]] std::vector<uint8_t> Finish(size_t tailroom);
+
+ private:
+  void Run(std::span<const uint8_t> piece, bool end);
+  ::ZSTD_CCtx_s* ctx_;
+  std::vector<uint8_t> out_;
+};
+
 // True when a blob is (almost certainly) not worth compressing: the byte
 // entropy of three 4 KiB samples is above 7.95 bits per byte, as in
 // encrypted, already compressed or random data. `auto` then stores the blob

@@ -169,11 +169,9 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
 }
 
 Result<Id> Repository::SaveUnpacked(FileType type, std::string_view plaintext) {
-  // One buffer: room for the IV, the version byte of a compressed file, the
-  // (compressed) text and the MAC, sealed in place. An index file of 50,000
-  // blobs is ~7 MB of JSON; copies of it were a backup's largest transient.
   std::vector<uint8_t> stored;
   if (config_.version >= 2 && type != FileType::kConfig) {
+    // Compressed after room for the IV and the version byte, sealed in place.
     stored = ZstdCompress(AsBytes(plaintext), CompressionMode::kAuto, crypto::kIvSize + 1, crypto::kMacSize);
     stored.shrink_to_fit();  // the bound it was compressed into is ~3x the result
     stored[crypto::kIvSize] = 2;
@@ -181,6 +179,21 @@ Result<Id> Repository::SaveUnpacked(FileType type, std::string_view plaintext) {
     stored.resize(plaintext.size() + crypto::kOverhead);
     std::memcpy(stored.data() + crypto::kIvSize, plaintext.data(), plaintext.size());
   }
+  return SealAndSave(type, std::move(stored));
+}
+
+Result<Id> Repository::SaveIndexFile(const IndexFile& idx) {
+  if (config_.version < 2) return SaveUnpacked(FileType::kIndex, EncodeIndex(idx));
+  // The JSON of 50,000 blobs is ~7 MB; compressed pack by pack it is never
+  // held whole (with its compression bound it was a backup's largest transient).
+  ZstdStream z(crypto::kIvSize + 1);
+  EncodeIndexPieces(idx, [&](std::string_view piece) { z.Append(AsBytes(piece)); });
+  std::vector<uint8_t> stored = z.Finish(crypto::kMacSize);
+  stored[crypto::kIvSize] = 2;
+  return SealAndSave(FileType::kIndex, std::move(stored));
+}
+
+Result<Id> Repository::SealAndSave(FileType type, std::vector<uint8_t> stored) {
   key_.SealInPlace(&stored);
   Id id = Id::Hash(stored);
   HORT_RETURN_IF_ERROR(backend_->Save({type, id.Hex()}, stored));
@@ -333,7 +346,7 @@ Status Repository::WriteIndex(bool /*final*/) {
     idx.packs.swap(unwritten_index_);
   }
   if (idx.packs.empty()) return Status::Ok();
-  HORT_ASSIGN_OR_RETURN(Id saved, SaveUnpacked(FileType::kIndex, EncodeIndex(idx)));
+  HORT_ASSIGN_OR_RETURN(Id saved, SaveIndexFile(idx));
   std::lock_guard lock(pending_mu_);
   written_index_files_.push_back(saved);
   return Status::Ok();

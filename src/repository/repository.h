@@ -61,6 +61,8 @@ class Repository {
   // Encrypted single files (snapshots, index, locks, config). v2 compresses
   // everything but the config. IDs are SHA-256 of the stored bytes.
   [[nodiscard]] Result<Id> SaveUnpacked(FileType type, std::string_view plaintext);
+  // An index file, compressed as it is encoded (format 2).
+  [[nodiscard]] Result<Id> SaveIndexFile(const IndexFile& idx);
   [[nodiscard]] Result<std::string> LoadUnpacked(FileType type, const std::string& name);
 
   [[nodiscard]] Status LoadIndex();
@@ -104,6 +106,8 @@ class Repository {
   [[nodiscard]] Status AppendToPack(OpenPack& pack, std::vector<uint8_t> stored);
   [[nodiscard]] Status FinishPack(OpenPack pack);
   [[nodiscard]] Status WriteIndex(bool final);
+  // Seals a buffer laid out for SealInPlace and stores it under its hash.
+  [[nodiscard]] Result<Id> SealAndSave(FileType type, std::vector<uint8_t> stored);
 
   std::unique_ptr<Backend> backend_;
   RepoConfig config_;

@@ -134,6 +134,49 @@ TEST(Repository, UnpackedFilesAreNamedByHash) {
   EXPECT_EQ(*resolved, id->Hex());
 }
 
+// Index files are compressed pack by pack as they are encoded: what is
+// stored must read back as exactly the text EncodeIndex makes, for an index
+// whose compressed form is larger than zstd's output step (128 KiB).
+TEST(Repository, IndexFilesCompressedAsEncodedReadBackWhole) {
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
+  IndexFile idx;
+  idx.supersedes.push_back(Id::Hash(AsBytes("old index")));
+  for (uint32_t p = 0; p < 40; ++p) {
+    IndexPack pack{Id::Hash(AsBytes("pack " + std::to_string(p))), {}};
+    for (uint32_t b = 0; b < 500; ++b) {
+      pack.blobs.push_back({Id::Hash(AsBytes(std::to_string(p) + "/" + std::to_string(b))),
+                            b % 7 ? BlobType::kData : BlobType::kTree, b * 4000, 3000 + b, b % 2 ? 0 : 9000 + b});
+    }
+    idx.packs.push_back(std::move(pack));
+  }
+  auto id = repo->SaveIndexFile(idx);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  auto text = repo->LoadUnpacked(FileType::kIndex, id->Hex());
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_EQ(*text, EncodeIndex(idx));
+  auto decoded = DecodeIndex(*text);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->packs.size(), 40u);
+}
+
+TEST(ZstdStream, PiecesOfAnySizeMakeOneFrame) {
+  std::string all;
+  ZstdStream z(3);
+  for (size_t piece : {size_t{0}, size_t{1}, size_t{200000}, size_t{7}, size_t{1} << 20}) {
+    std::string text;
+    for (size_t i = 0; text.size() < piece; ++i) text += std::to_string(i * 2654435761u % 1000003) + ",";
+    text.resize(piece);
+    z.Append(AsBytes(text));
+    all += text;
+  }
+  std::vector<uint8_t> out = z.Finish(5);
+  ASSERT_GT(out.size(), 8u);
+  std::span<const uint8_t> frame(out.data() + 3, out.size() - 8);
+  auto back = ZstdDecompress(frame);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(AsChars(*back), all);
+}
+
 TEST(Repository, RejectsReduciblePolynomial) {
   InitOptions o = CheapKdfForTests();
   o.chunker_polynomial = 0x3DA3358B4DC172ull;
