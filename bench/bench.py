@@ -276,7 +276,7 @@ def files_mode(a):
     print(f"{'files':>9} {'tool':<7} {'backup s':>9} {'us/file':>8} {'net us':>7} {'MiB':>6} {'KiB/file':>8} {'net KiB':>8}"
           f" {'step KiB':>8} {'restore s':>10} {'us/file':>8} {'net us':>7} {'MiB':>6} {'KiB/file':>8} {'net KiB':>8}"
           f" {'step KiB':>8}")
-    base, previous = {}, {}
+    base, previous, peaks = {}, {}, {}
     leftovers = ["repo-*", "out-*"]
     clear_leftovers(work, leftovers)
     for n in [1] + [int(x) for x in a.files.split(",")]:
@@ -305,6 +305,28 @@ def files_mode(a):
                       f" {rrss / 1024:>6.0f} {rrss / n:>8.2f} {(rrss - r0m) / (n - 1):>8.2f} {(rrss - pr) / (n - pn):>8.2f}",
                       flush=True)
                 previous[tool] = (n, brss, rrss)
+                peaks.setdefault(tool, []).append((n, brss / 1024, rrss / 1024))
+    for tool, rows in peaks.items():
+        print_memory_model(tool, base[tool][1] / 1024, base[tool][3] / 1024, rows)
+
+
+def print_memory_model(tool, backup_floor, restore_floor, rows):
+    """Peak RSS is max(a fixed peak, fixed + per-file x N), not a sum: below
+    some count the files hide under a fixed peak (hort's key derivation), so
+    per-file figures at small counts measure that peak, not the files. The
+    slope between the two largest counts is the memory each further file
+    costs; how well fixed + slope x N, floored at the one-file run's peak,
+    predicts every smaller count shows whether that cost is the same at every
+    count (flat) or grows."""
+    if len(rows) < 2:
+        return
+    n1, n2 = rows[-2][0], rows[-1][0]
+    for step, floor, i in (("backup", backup_floor, 1), ("restore", restore_floor, 2)):
+        slope = (rows[-1][i] - rows[-2][i]) / (n2 - n1)  # MiB per file
+        fixed = rows[-1][i] - slope * n2
+        fit = " ".join(f"{row[0]}: {max(floor, fixed + slope * row[0]):.0f}/{row[i]:.0f}" for row in rows)
+        print(f"{tool} {step} memory: {slope * 1024 * 1024:.0f} bytes per file ({n1}->{n2}), fixed {fixed:.0f} MiB,"
+              f" one-file peak {floor:.0f} MiB; predicted/measured MiB {fit}", flush=True)
 
 if __name__ == "__main__":
     main()
