@@ -14,6 +14,10 @@ struct Contexts {
     ZSTD_freeDCtx(d);
   }
 };
+// restic's levels: "auto" is zstd's default, "max" its best ratio.
+constexpr int kAutoLevel = 3;
+constexpr int kMaxLevel = 19;
+
 Contexts& ThreadContexts() {
   thread_local Contexts ctx;
   return ctx;
@@ -22,7 +26,7 @@ Contexts& ThreadContexts() {
 
 std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode mode, size_t headroom,
                                   size_t tailroom) {
-  int level = mode == CompressionMode::kMax ? 19 : 3;
+  int level = mode == CompressionMode::kMax ? kMaxLevel : kAutoLevel;
   size_t bound = ZSTD_compressBound(data.size());
   std::vector<uint8_t> out(headroom + bound + tailroom);
   size_t n = ZSTD_compressCCtx(ThreadContexts().c, out.data() + headroom, bound, data.data(), data.size(), level);
@@ -32,7 +36,7 @@ std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode
 }
 
 ZstdStream::ZstdStream(size_t headroom) : ctx_(ZSTD_createCCtx()), out_(headroom) {
-  ZSTD_CCtx_setParameter(ctx_, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(ctx_, ZSTD_c_compressionLevel, kAutoLevel);
 }
 
 ZstdStream::~ZstdStream() { ZSTD_freeCCtx(ctx_); }
