@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `./run bench` works end to end on tiny data: both modes run hort and restic
+# side by side, print every step with its ratio, end with the memory model,
+# and restic reads every repository hort wrote (the bench aborts otherwise).
+# A functional check of the benchmark tool only: the figures themselves are
+# never asserted (speed is measured by the real bench, not by a test).
+source "$(dirname "$0")/lib.sh"
+BENCH="$E2E_DIR/../../bench/bench.py"
+
+note "1 GiB mode, scaled down to 2 MiB"
+python3 "$BENCH" "$HORT" --work "$WORK/size" --size 2M --tools hort,restic --reps 1 > "$WORK/size.out" 2>&1 ||
+  { cat "$WORK/size.out" >&2; fail "bench --size 2M failed"; }
+grep -q "restic check --read-data of hort's repository repo-hort-0: ok" "$WORK/size.out" ||
+  fail "the size mode did not have restic check hort's repository"
+for step in "init" "first backup" "incremental backup" "no-change backup" "full restore" "check --read-data"; do
+  grep -Eq "^$step +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+x$" "$WORK/size.out" ||
+    { cat "$WORK/size.out" >&2; fail "no row with a restic/hort ratio for: $step"; }
+done
+grep -Eq "^repository size: hort [0-9.]+ MiB, restic [0-9.]+ MiB" "$WORK/size.out" || fail "no repository sizes"
+
+note "small-file mode"
+python3 "$BENCH" "$HORT" --work "$WORK/files" --files 20,60 --tools hort,restic > "$WORK/files.out" 2>&1 ||
+  { cat "$WORK/files.out" >&2; fail "bench --files failed"; }
+for n in 20 60; do
+  grep -q "restic check --read-data of hort's repository repo-hort-$n-0: ok" "$WORK/files.out" ||
+    fail "restic did not check hort's $n-file repository"
+  for tool in hort restic; do
+    grep -Eq "^ +$n $tool +[0-9.]+" "$WORK/files.out" || { cat "$WORK/files.out" >&2; fail "no $n-file row for $tool"; }
+  done
+done
+for tool in hort restic; do
+  for step in backup restore; do
+    grep -Eq "^$tool $step memory: -?[0-9]+ bytes per file \(20->60\), fixed -?[0-9]+ MiB, one-file peak [0-9]+ MiB; predicted/measured MiB 20: [0-9]+/[0-9]+ 60: [0-9]+/[0-9]+$" "$WORK/files.out" ||
+      { cat "$WORK/files.out" >&2; fail "no memory model for $tool $step"; }
+  done
+done
+echo "bench smoke: ok"
