@@ -51,7 +51,6 @@ void MasterIndex::AddPack(const Id& pack, const std::vector<IndexBlob>& blobs) {
     e.used = true;
     slot = Slot{b.id, e};
     ++shard_used_[s];
-    ++used_;
   }
 }
 
@@ -67,7 +66,9 @@ std::optional<BlobLocation> MasterIndex::Lookup(const Id& id, BlobType type) con
 
 size_t MasterIndex::BlobCount() const {
   std::shared_lock lock(mu_);
-  return used_;
+  size_t used = 0;
+  for (size_t n : shard_used_) used += n;
+  return used;
 }
 
 std::vector<Id> MasterIndex::Packs() const {

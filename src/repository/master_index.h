@@ -66,8 +66,7 @@ class MasterIndex {
   // any size works: the slots stay between 53 % and 80 % used, where a power
   // of two would round a million blobs up to 2M slots (117 MB).
   std::vector<Shard> shards_ = std::vector<Shard>(kShards);
-  std::vector<size_t> shard_used_ = std::vector<size_t>(kShards);
-  size_t used_ = 0;
+  std::vector<size_t> shard_used_ = std::vector<size_t>(kShards);  // taken slots per shard
   // Entries that duplicate a blob already indexed (kept so check can see them).
   std::vector<std::pair<Id, Entry>> duplicates_;
 };
