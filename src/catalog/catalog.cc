@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "layers/layer.h"
+
 namespace hort {
 
 const char* ClassificationName(Classification c) {
@@ -52,6 +54,28 @@ const char* TestTypeName(RestoreTestSpec::Type t) {
   }
   return "files";
 }
+
+std::vector<std::string_view> Service::ReservedLayerNames() const {
+  std::vector<std::string_view> names;
+  for (const auto& [layer, entries] : reserved) names.push_back(layer);
+  return names;
+}
+
+bool RestoreTestSpec::LayerAvailable() const {
+  const layers::Layer* layer = layers::ForTestType(TestTypeName(type));
+  return layer && layer->available;
+}
+
+const char* JobSpec::KindName() const {
+  switch (kind) {
+    case Kind::kBackup: return "backup";
+    case Kind::kCheck: return "check";
+    case Kind::kCopy: return "copy";
+  }
+  return "backup";
+}
+
+std::string_view JobSpec::RowLabel() const { return layer.empty() ? layers::RowLabelOf(KindName()) : layer; }
 
 int64_t RestoreTestSpec::RtoTarget() const {
   int64_t best = 0;

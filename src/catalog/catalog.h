@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prune/policy.h"
@@ -31,9 +32,25 @@ struct CheckSpec {  // a repository's scheduled `check`
   std::string read_data_subset;  // empty: structure only
 };
 
+// Where a store's S3 keys come from, never the keys themselves: variables
+// of the daemon's environment (AWS's names unless others are given), a file
+// in the AWS shared-credentials format, or a command printing AWS's
+// credential_process JSON. Each repository (and, next, each Velero or
+// Longhorn target) may name its own, so a primary and an offsite bucket can
+// use different key pairs.
+struct CredentialsSpec {
+  enum class Kind { kEnv, kFile, kCommand } kind = Kind::kEnv;
+  std::string access_key_env = "AWS_ACCESS_KEY_ID";
+  std::string secret_key_env = "AWS_SECRET_ACCESS_KEY";
+  std::string session_token_env = "AWS_SESSION_TOKEN";
+  std::string file, profile = "default";  // kFile
+  std::string command;                    // kCommand
+};
+
 struct RepositorySpec {
   std::string name, url;
   PasswordSource password;
+  std::optional<CredentialsSpec> credentials;  // nullopt: the process environment, as restic does
   std::map<std::string, std::string> options;  // like -o key=value
   std::string cacert;
   bool insecure_tls = false;
@@ -71,8 +88,8 @@ struct FilesEntry {
   [[nodiscard]] std::vector<std::string> SnapshotPaths(const std::string& ns) const;
 };
 
-// The resources (Velero) and volumes (Longhorn) layers: validated now, run
-// once those layers exist.
+// An entry of a layer that does not run in this build (layers/layer.h says
+// which): validated now, run once the layer exists.
 struct ReservedLayer {
   std::string name;
   Schedule schedule;
@@ -86,8 +103,13 @@ struct Service {
   Classification classification = Classification::kBestEffort;
   int64_t rpo_seconds = 0, rto_seconds = 0;
   std::vector<FilesEntry> files;
-  std::vector<ReservedLayer> resources, volumes;
+  // Layer name → its entries, for layers that do not run yet (resources,
+  // volumes); a layer without entries is absent.
+  std::map<std::string, std::vector<ReservedLayer>> reserved;
   int line = 0;
+
+  // The names of the layers in `reserved`.
+  [[nodiscard]] std::vector<std::string_view> ReservedLayerNames() const;
 };
 
 struct OffsiteSpec {
@@ -127,8 +149,8 @@ struct RestoreTestSpec {
 
   // The strictest RTO target among the scope's services (0: none set).
   [[nodiscard]] int64_t RtoTarget() const;
-  // Only the files and dr types can run before the other layers exist.
-  [[nodiscard]] bool LayerAvailable() const { return type == Type::kFiles || type == Type::kDr; }
+  // Whether the layer this type of test exercises runs in this build.
+  [[nodiscard]] bool LayerAvailable() const;
 };
 [[nodiscard]] const char* TestTypeName(RestoreTestSpec::Type t);
 
@@ -144,12 +166,18 @@ struct ServeSpec {
 struct JobSpec {
   enum class Kind { kBackup, kCheck, kCopy } kind;
   std::string id;  // "<service>/files/<entry>", "check/<repository>", "offsite/<name>"
+  std::string_view layer;  // the registry's layer name ("files"); empty for repository jobs
   const Service* service = nullptr;
   const FilesEntry* entry = nullptr;
   const OffsiteSpec* offsite = nullptr;
   const RepositorySpec* repository = nullptr;  // written to (copy: the destination)
   const RepositorySpec* source = nullptr;      // copy only
   const Schedule* schedule = nullptr;
+
+  // "backup", "check", "copy": the state's and metrics' `kind`.
+  [[nodiscard]] const char* KindName() const;
+  // The status rows' layer column: the layer, or the repository job's label ("check", "offsite").
+  [[nodiscard]] std::string_view RowLabel() const;
 };
 
 struct Catalog {

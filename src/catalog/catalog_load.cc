@@ -1,12 +1,15 @@
 // hort.yaml → Catalog, validating every key (docs/config.md).
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 
 #include "catalog/catalog.h"
 #include "catalog/test_plan_load.h"
 #include "catalog/yaml_fields.h"
+#include "layers/layer.h"
 
 namespace hort {
 namespace {
@@ -108,7 +111,7 @@ class Loader {
   void Repository(const std::string& name, const YAML::Node& n) {
     std::string key = "repositories." + name;
     if (!f_.Mapping(n, key, {"url", "password_file", "password_command", "password_env", "options", "cacert",
-                             "insecure_tls", "check"})) {
+                             "insecure_tls", "check", "credentials"})) {
       return;
     }
     RepositorySpec r;
@@ -140,6 +143,7 @@ class Loader {
         }
       }
     }
+    if (YAML::Node cr = n["credentials"]) r.credentials = Credentials(cr, key + ".credentials");
     r.cacert = Absolute(f_.String(n, key, "cacert").value_or(""));
     r.insecure_tls = f_.Bool(n, key, "insecure_tls").value_or(false);
     if (YAML::Node ch = n["check"]; ch && f_.Mapping(ch, key + ".check", {"schedule", "read_data_subset"})) {
@@ -148,6 +152,55 @@ class Loader {
       }
     }
     c_->repositories.emplace(name, std::move(r));
+  }
+
+  // `credentials:` names exactly one source. Variable names are checked as
+  // names, which refuses most secret keys pasted where a name belongs (they
+  // hold '/' or '+').
+  std::optional<CredentialsSpec> Credentials(const YAML::Node& n, const std::string& key) {
+    if (!f_.Mapping(n, key, {"env", "file", "profile", "command"})) return std::nullopt;
+    CredentialsSpec c;
+    int sources = 0;
+    if (YAML::Node env = n["env"]) {
+      ++sources;
+      c.kind = CredentialsSpec::Kind::kEnv;
+      std::string ekey = key + ".env";
+      if (f_.Mapping(env, ekey, {"access_key_id", "secret_access_key", "session_token"})) {
+        auto name = [&](const char* field, std::string& out) {
+          if (auto v = f_.String(env, ekey, field)) {
+            if (IsVariableName(*v)) out = *v;
+            else f_.Error(env[field], ekey + "." + field, "expected the name of an environment variable, not a value");
+          }
+        };
+        name("access_key_id", c.access_key_env);
+        name("secret_access_key", c.secret_key_env);
+        name("session_token", c.session_token_env);
+      }
+    }
+    if (auto v = f_.String(n, key, "file")) c.kind = CredentialsSpec::Kind::kFile, c.file = Absolute(*v), ++sources;
+    if (auto v = f_.String(n, key, "command")) c.kind = CredentialsSpec::Kind::kCommand, c.command = *v, ++sources;
+    if (auto v = f_.String(n, key, "profile")) {
+      if (c.kind != CredentialsSpec::Kind::kFile) f_.Error(n["profile"], key + ".profile", "only with file");
+      c.profile = *v;
+    }
+    if (sources != 1) {
+      f_.Error(n, key, sources == 0 ? "needs one source: env, file or command" : "give only one of env, file and command");
+      return std::nullopt;
+    }
+    return c;
+  }
+
+  static bool IsVariableName(const std::string& s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+    return std::all_of(s.begin(), s.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });
+  }
+
+  // Every layer's entries take a name, a schedule, a repository and a
+  // retention policy, plus the keys the layer declares.
+  static std::vector<const char*> EntryKeys(const layers::Layer& layer) {
+    std::vector<const char*> keys = {"name", "schedule", "repository", "keep"};
+    for (std::string_view k : layer.entry_keys) keys.push_back(k.data());  // literals: NUL-terminated
+    return keys;
   }
 
   std::optional<Schedule> ScheduleAt(const YAML::Node& n, const std::string& key, const std::string& seed,
@@ -269,19 +322,25 @@ class Loader {
         }
       }
     }
-    s.resources = Reserved(s, n["resources"], key + ".resources", "resources", {"namespaces", "include", "exclude"});
-    s.volumes = Reserved(s, n["volumes"], key + ".volumes", "volumes", {"pvc", "device", "image"});
-    if (!s.resources.empty() || !s.volumes.empty()) {
-      c_->notes.push_back(key + ": the resources and volumes layers are validated but do not run yet");
+    std::vector<std::string_view> reserved;
+    for (const layers::Layer* l : layers::All()) {
+      if (l->available) continue;
+      std::string name(l->name);
+      auto entries = Reserved(s, n[name], key + "." + name, *l);
+      if (entries.empty()) continue;
+      s.reserved.emplace(name, std::move(entries));
+      reserved.push_back(l->name);
+    }
+    if (!reserved.empty()) {
+      c_->notes.push_back(key + ": the " + layers::UnavailableAmong(reserved) +
+                          (reserved.size() > 1 ? " layers are validated but do not run yet"
+                                               : " layer is validated but does not run yet"));
     }
     c_->services.push_back(std::move(s));
   }
 
   std::optional<FilesEntry> Entry(const Service& s, const YAML::Node& n, const std::string& key) {
-    if (!f_.Mapping(n, key, {"name", "path", "pvc", "source", "dump", "exclude", "schedule", "repository", "keep",
-                             "hooks", "verify"})) {
-      return std::nullopt;
-    }
+    if (!f_.Mapping(n, key, EntryKeys(*layers::Find("files")))) return std::nullopt;
     FilesEntry e;
     e.line = n.Mark().line + 1;
     int kinds = (n["path"] ? 1 : 0) + (n["pvc"] ? 1 : 0) + (n["dump"] ? 1 : 0);
@@ -326,8 +385,8 @@ class Loader {
     return e;
   }
 
-  std::vector<ReservedLayer> Reserved(const Service& s, const YAML::Node& n, const std::string& key, const char* layer,
-                                      std::initializer_list<const char*> extra) {
+  std::vector<ReservedLayer> Reserved(const Service& s, const YAML::Node& n, const std::string& key,
+                                      const layers::Layer& layer) {
     std::vector<ReservedLayer> out;
     if (!n) return out;
     if (!n.IsSequence()) {
@@ -336,13 +395,11 @@ class Loader {
     }
     for (size_t i = 0; i < n.size(); ++i) {
       std::string k = key + "[" + std::to_string(i) + "]";
-      std::vector<const char*> allowed = {"name", "schedule", "repository", "keep"};
-      allowed.insert(allowed.end(), extra.begin(), extra.end());
-      if (!f_.Mapping(n[i], k, allowed)) continue;
+      if (!f_.Mapping(n[i], k, EntryKeys(layer))) continue;
       ReservedLayer r;
       r.line = n[i].Mark().line + 1;
-      r.name = f_.String(n[i], k, "name").value_or(std::string(layer) + std::to_string(i));
-      if (auto sc = ScheduleAt(n[i], k, s.ns + "/" + s.name + "@" + layer, true)) r.schedule = *sc;
+      r.name = f_.String(n[i], k, "name").value_or(std::string(layer.name) + std::to_string(i));
+      if (auto sc = ScheduleAt(n[i], k, s.ns + "/" + s.name + "@" + std::string(layer.name), true)) r.schedule = *sc;
       r.repository = RepositoryRef(n[i], k);
       r.keep = Keep(n[i], k);
       out.push_back(std::move(r));
@@ -371,7 +428,7 @@ class Loader {
     auto& jobs = c_->jobs;
     for (const Service& s : c_->services) {
       for (const FilesEntry& e : s.files) {
-        JobSpec j{JobSpec::Kind::kBackup, s.name + "/files/" + e.name};
+        JobSpec j{JobSpec::Kind::kBackup, s.name + "/files/" + e.name, layers::Find("files")->name};
         j.service = &s;
         j.entry = &e;
         j.repository = &c_->repositories.at(e.repository);

@@ -73,8 +73,8 @@ TEST(CatalogExample, HomelabLoads) {
   EXPECT_EQ(p->files[1].repository, "primary");
   // @daily-random is seeded per service, like K8up's "<namespace>/<schedule>@backup".
   EXPECT_EQ(p->files[0].schedule.effective(), *K8upRandomSchedule("@daily-random", "productivity/paperless@backup"));
-  EXPECT_EQ(p->resources.size(), 1u);
-  EXPECT_EQ(p->volumes.size(), 1u);
+  EXPECT_EQ(p->reserved.at("resources").size(), 1u);
+  EXPECT_EQ(p->reserved.at("volumes").size(), 1u);
   EXPECT_FALSE(cat.notes.empty());
   ASSERT_NE(cat.FindJob("paperless/files/db"), nullptr);
   ASSERT_NE(cat.FindJob("check/primary"), nullptr);
@@ -127,6 +127,14 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
       "duplicate entry name \"x\"");
   one(replace("    password_env: PW\n", ""), "repositories.main: needs one password source");
   one(replace("    password_env: PW\n", "    password_env: PW\n    password_file: /x\n"), "give only one of");
+  one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {}\n"),
+      "repositories.main.credentials: needs one source: env, file or command");
+  one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {file: /k, command: x}\n"),
+      "repositories.main.credentials: give only one of env, file and command");
+  one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {env: {secret_access_key: \"wJalr/K7MDENG+bPx\"}}\n"),
+      "repositories.main.credentials.env.secret_access_key: expected the name of an environment variable, not a value");
+  one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {command: x, profile: p}\n"),
+      "repositories.main.credentials.profile: only with file");
   one(replace("    rpo: 1d\n", ""), "services.app.rpo: is required");
   one(replace("path: /srv/app", "path: srv/app"), "paths must be absolute");
   one(replace("path: /srv/app", "pvc: data\n        dump: {command: x, container: c}"), "needs exactly one of path, pvc and dump");
@@ -149,6 +157,34 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
       "tests.T-1.validate.commands[0].colour: unknown key");
   one(m + "tests:\n  \"a:b\":\n    type: dr\n    every: 1y\n", "test ids may use letters");
   one(m + "alertmanager: {url: am.local:9093}\n", "alertmanager.url: expected an http:// or https:// URL");
+}
+
+TEST_F(CatalogTest, CredentialsNameTheirSourceNotTheSecret) {
+  std::string m = kMinimal;
+  auto with = [&](const std::string& credentials) {
+    std::string s = m;
+    s.replace(s.find("    password_env: PW\n"), 21, "    password_env: PW\n    credentials: " + credentials + "\n");
+    auto c = LoadCatalog(Write(s));
+    EXPECT_TRUE(c.ok()) << c.status().message();
+    return c.ok() ? (*c)->repositories.at("main").credentials : std::nullopt;
+  };
+  EXPECT_FALSE(LoadCatalog(Write(m)).value()->repositories.at("main").credentials.has_value())
+      << "no credentials key: the process environment, as before";
+  auto env = with("{env: {access_key_id: OFFSITE_KEY, secret_access_key: OFFSITE_SECRET}}");
+  ASSERT_TRUE(env.has_value());
+  EXPECT_EQ(env->kind, CredentialsSpec::Kind::kEnv);
+  EXPECT_EQ(env->access_key_env, "OFFSITE_KEY");
+  EXPECT_EQ(env->secret_key_env, "OFFSITE_SECRET");
+  EXPECT_EQ(env->session_token_env, "AWS_SESSION_TOKEN");
+  auto file = with("{file: aws/credentials, profile: offsite}");
+  ASSERT_TRUE(file.has_value());
+  EXPECT_EQ(file->kind, CredentialsSpec::Kind::kFile);
+  EXPECT_EQ(file->file, (dir_ / "aws/credentials").string());
+  EXPECT_EQ(file->profile, "offsite");
+  auto command = with("{command: pass show s3/offsite}");
+  ASSERT_TRUE(command.has_value());
+  EXPECT_EQ(command->kind, CredentialsSpec::Kind::kCommand);
+  EXPECT_EQ(command->command, "pass show s3/offsite");
 }
 
 TEST_F(CatalogTest, TestPlanResolvesScopes) {

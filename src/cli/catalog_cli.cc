@@ -101,7 +101,8 @@ int RunRecorded(const Catalog& c, StateStore& state, const std::vector<const Job
       }
     } else {
       ++failed;
-      std::fprintf(stderr, "%-40s FAILED  %6.1fs  %s\n", job->id.c_str(), r.ended - r.started, r.error.c_str());
+      std::fprintf(stderr, "%-40s %-7s %6.1fs  %s\n", job->id.c_str(),
+                   r.result == RunResult::kPartial ? "PARTIAL" : "FAILED", r.ended - r.started, r.error.c_str());
     }
   }
   return failed;

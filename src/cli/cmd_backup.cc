@@ -72,7 +72,7 @@ Status ReadLines(const std::string& path, std::vector<std::string>* out) {
 
 }  // namespace
 
-Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
+Command AddBackup(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<BackupFlags>();
   sub.add_option("paths", f->paths, "files and directories to back up");
   sub.add_option("--tag", f->tags, "add tags for the new snapshot (comma-separated or repeated)")->delimiter(',');
@@ -92,12 +92,14 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("-n,--dry-run", f->dry_run, "do not write anything, only show what would be done");
   sub.add_flag("--with-atime", f->with_atime, "store the atime of files and directories");
   sub.allow_extras();
-  return [f, &g, &sub] {
-    BackupOptions opt;
+  // The flags become the engine's options (and bad ones an error) before
+  // anything is opened.
+  auto options = std::make_shared<BackupOptions>();
+  auto validate = [f, options, &sub]() -> Status {
+    BackupOptions& opt = *options;
     opt.targets = f->paths;
     for (const auto& file : f->files_from) {
-      Status s = ReadLines(file, &opt.targets);
-      if (!s.ok()) return Fail(s);
+      HORT_RETURN_IF_ERROR(ReadLines(file, &opt.targets));
     }
     if (f->from_command) {
       opt.stdin_command = sub.remaining();
@@ -105,7 +107,7 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
       // CLI11 may have taken the command words as positional paths.
       if (opt.stdin_command.empty()) opt.stdin_command = opt.targets;
       opt.targets.clear();
-      if (opt.stdin_command.empty()) return Fail(Status(Code::kInvalidArgument, "--stdin-from-command needs a command after --"));
+      if (opt.stdin_command.empty()) return Status(Code::kInvalidArgument, "--stdin-from-command needs a command after --");
       opt.from_stdin = true;
     } else if (!sub.remaining().empty()) {
       for (auto r : sub.remaining()) if (r != "--") opt.targets.push_back(r);
@@ -113,9 +115,9 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
     if (f->from_stdin) opt.from_stdin = true;
     opt.stdin_filename = f->stdin_filename;
     if (opt.from_stdin && !opt.targets.empty()) {
-      return Fail(Status(Code::kInvalidArgument, "--stdin and --stdin-from-command take no paths"));
+      return Status(Code::kInvalidArgument, "--stdin and --stdin-from-command take no paths");
     }
-    if (!opt.from_stdin && opt.targets.empty()) return Fail(Status(Code::kInvalidArgument, "nothing to back up, please specify target files/dirs"));
+    if (!opt.from_stdin && opt.targets.empty()) return Status(Code::kInvalidArgument, "nothing to back up, please specify target files/dirs");
     opt.host = f->host;
     opt.tags = f->tags;
     opt.force = f->force;
@@ -124,8 +126,7 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
     if (!f->parent.empty()) opt.parent = f->parent;
     opt.excludes.patterns = f->excludes;
     for (const auto& file : f->exclude_files) {
-      Status s = ReadPatternFile(file, &opt.excludes.patterns);
-      if (!s.ok()) return Fail(s);
+      HORT_RETURN_IF_ERROR(ReadPatternFile(file, &opt.excludes.patterns));
     }
     for (auto p : f->iexcludes) {
       for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -135,10 +136,11 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
     opt.excludes.exclude_caches = f->exclude_caches;
     opt.excludes.if_present = f->exclude_if_present;
     opt.excludes.one_file_system = f->one_file_system;
-
-    auto opened = OpenRepository(g, LockMode::kShared, true);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+    return Status::Ok();
+  };
+  return Command{validate, [] { return NeedsRepository(LockMode::kShared, true); }, [f, options, &g](Opened& o) {
+    BackupOptions& opt = *options;
+    Repository& repo = o.repo();
     PrintingObserver observer(g.json);
     std::optional<JsonStatusTicker> ticker;
     ticker.emplace(&observer.counters, g.json);
@@ -192,7 +194,7 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
       return kExitPartial;
     }
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

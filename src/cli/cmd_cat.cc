@@ -31,21 +31,24 @@ void PrintPretty(const std::string& json_text) {
 }
 }  // namespace
 
-Runner AddCat(CLI::App& sub, GlobalOptions& g) {
+Command AddCat(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<CatFlags>();
   sub.add_option("type", f->type, "config|masterkey|key|index|snapshot|lock|tree|blob|pack")->required();
   sub.add_option("id", f->id, "ID (or unique prefix; 'latest' for snapshots)");
-  return [f, &g] {
+  auto validate = [f]() -> Status {
     const std::string& t = f->type;
     static const std::vector<std::string> kTypes = {"config", "masterkey", "key", "index", "snapshot", "lock", "tree", "blob", "pack"};
     if (std::find(kTypes.begin(), kTypes.end(), t) == kTypes.end()) {
-      return Fail(Status(Code::kInvalidArgument, "invalid type \"" + t + "\""));
+      return Status(Code::kInvalidArgument, "invalid type \"" + t + "\"");
     }
-    if (t != "config" && t != "masterkey" && f->id.empty()) return Fail(Status(Code::kInvalidArgument, "type or ID not specified"));
-    bool needs_index = t == "tree" || t == "blob";
-    auto opened = OpenRepository(g, LockMode::kNone, needs_index);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+    if (t != "config" && t != "masterkey" && f->id.empty()) return Status(Code::kInvalidArgument, "type or ID not specified");
+    return Status::Ok();
+  };
+  // Trees and blobs are found through the index.
+  auto needs = [f] { return NeedsRepository(LockMode::kNone, f->type == "tree" || f->type == "blob"); };
+  return Command{validate, needs, [f, &g](Opened& o) {
+    const std::string& t = f->type;
+    Repository& repo = o.repo();
     if (t == "config") {
       PrintPretty(EncodeConfig(repo.config()));
       return kExitOk;
@@ -95,7 +98,7 @@ Runner AddCat(CLI::App& sub, GlobalOptions& g) {
     if (!blob.ok()) return Fail(blob.status());
     Write(*blob);
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

@@ -14,14 +14,17 @@ struct CheckFlags {
 };
 }  // namespace
 
-Runner AddCheck(CLI::App& sub, GlobalOptions& g) {
+Command AddCheck(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<CheckFlags>();
   sub.add_flag("--read-data", f->opt.read_data, "read all data blobs");
   sub.add_option("--read-data-subset", f->opt.read_data_subset, "read a subset of data packs: n/m, x% or a size");
-  return [f, &g] {
-    auto opened = OpenRepository(g, LockMode::kExclusive, false,
-                                 [&opt = f->opt](Backend& backend) { PrefetchFirstPacks(backend, opt); });
-    if (!opened.ok()) return Fail(opened.status());
+  auto needs = [f] {
+    Needs n = NeedsRepository(LockMode::kExclusive, false);
+    // Reads the first packs while the key is derived (see Repository::Open).
+    n.warm_up = [&opt = f->opt](Backend& backend) { PrefetchFirstPacks(backend, opt); };
+    return n;
+  };
+  return Command{{}, needs, [f, &g](Opened& o) {
     auto progress = [&](const std::string& m) {
       if (!g.quiet && !g.json) std::printf("%s\n", m.c_str());
     };
@@ -30,7 +33,7 @@ Runner AddCheck(CLI::App& sub, GlobalOptions& g) {
     std::optional<ProgressLine> line;
     JsonStatusTicker json_status(&counters, g.json);
     line.emplace(&counters, "packs", ProgressWanted(g.quiet, g.json) && (f->opt.read_data || !f->opt.read_data_subset.empty()));
-    auto result = RunCheck(*opened->repo, f->opt, [&](const std::string& m) {
+    auto result = RunCheck(o.repo(), f->opt, [&](const std::string& m) {
       if (line) line.reset();  // a stage message ends the live line of the previous stage
       progress(m);
       if (m.rfind("read", 0) == 0) line.emplace(&counters, "packs", ProgressWanted(g.quiet, g.json));
@@ -64,7 +67,7 @@ Runner AddCheck(CLI::App& sub, GlobalOptions& g) {
       return kExitFailure;
     }
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

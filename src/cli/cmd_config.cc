@@ -4,19 +4,18 @@
 #include <cstdio>
 
 #include "cli/json_text.h"
+#include "layers/layer.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 
 namespace hort::cli {
 
-Runner AddConfig(CLI::App& sub, GlobalOptions& g) {
+Command AddConfig(CLI::App& sub, GlobalOptions& g) {
   auto* check = sub.add_subcommand("check", "Validate the catalog and list its jobs");
   sub.require_subcommand(1);
   (void)check;
-  return [&g] {
-    auto c = LoadCatalogForCli(g.config);
-    if (!c.ok()) return Fail(c.status());
-    const Catalog& cat = **c;
+  return MakeCommand(NeedsCatalog(), [&g](Opened& o) {
+    const Catalog& cat = *o.catalog;
     if (g.json) {
       nlohmann::json j = {{"valid", true}, {"services", cat.services.size()}, {"jobs", nlohmann::json::array()},
                           {"notes", cat.notes}};
@@ -39,11 +38,12 @@ Runner AddConfig(CLI::App& sub, GlobalOptions& g) {
     }
     for (const RestoreTestSpec& t : cat.tests) {
       std::printf("  test %-35s %-20s every %s%s%s\n", t.id.c_str(), TestTypeName(t.type), t.every.c_str(),
-                  t.auto_run ? ", automatic" : "", t.LayerAvailable() ? "" : " (layer not available yet)");
+                  t.auto_run ? ", automatic" : "",
+                  (t.LayerAvailable() ? std::string() : " (" + layers::NotAvailable() + ")").c_str());
     }
     for (const auto& n : cat.notes) std::printf("note: %s\n", n.c_str());
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

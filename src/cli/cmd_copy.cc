@@ -32,7 +32,7 @@ Result<std::unique_ptr<Repository>> OpenOther(const GlobalOptions& g, const std:
 }
 }  // namespace
 
-Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
+Command AddCopy(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<CopyFlags>();
   sub.add_option("--from-repo", f->from_repo, "source repository (the destination is -r)");
   sub.add_option("--from-password-file", f->from_password_file, "password file of the source");
@@ -42,21 +42,23 @@ Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("--to-password-command", f->to_password_command, "password command of the destination");
   AddFilterFlags(sub, &f->filter);
   sub.add_option("snapshots", f->ids, "snapshots to copy (default: all)");
-  return [f, &g] {
+  auto validate = [f]() -> Status {
     if (f->from_repo.empty() == f->to_repo.empty()) {
-      return Fail(Status(Code::kInvalidArgument, "give exactly one of --from-repo (copy into -r) or --to-repo (copy from -r)"));
+      return Status(Code::kInvalidArgument, "give exactly one of --from-repo (copy into -r) or --to-repo (copy from -r)");
     }
+    return Status::Ok();
+  };
+  // main opens -r; the other repository is opened here, with its own password.
+  return Command{validate, [] { return NeedsRepository(LockMode::kShared, false); }, [f, &g](Opened& o) {
     bool into_main = !f->from_repo.empty();
     f->opt.select = [f](const Snapshot& s) { return f->filter.Matches(s) && MatchesIdPrefix(f->ids, s); };
-    auto main = OpenRepository(g, LockMode::kShared, false);
-    if (!main.ok()) return Fail(main.status());
     auto other = into_main ? OpenOther(g, f->from_repo, f->from_password_file, f->from_password_command, "FROM_")
                            : OpenOther(g, f->to_repo, f->to_password_file, f->to_password_command, "TO_");
     if (!other.ok()) return Fail(other.status().Annotate(into_main ? "source repository" : "destination repository"));
     auto other_lock = AcquireLock(**other, false);
     if (!other_lock.ok()) return Fail(other_lock.status());
-    Repository& src = into_main ? **other : *main->repo;
-    Repository& dst = into_main ? *main->repo : **other;
+    Repository& src = into_main ? **other : o.repo();
+    Repository& dst = into_main ? o.repo() : **other;
     ProgressCounters counters;
     f->opt.progress = &counters;
     std::optional<ProgressLine> line;
@@ -83,7 +85,7 @@ Runner AddCopy(CLI::App& sub, GlobalOptions& g) {
                   stats->rechunked ? " (re-chunked: the repositories use different chunker parameters)" : "");
     }
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

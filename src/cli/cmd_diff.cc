@@ -31,15 +31,13 @@ void CountNode(Counts& c, const Node& n) {
 }
 }  // namespace
 
-Runner AddDiff(CLI::App& sub, GlobalOptions& g) {
+Command AddDiff(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<DiffFlags>();
   sub.add_option("snapshot-a", f->a, "first snapshot")->required();
   sub.add_option("snapshot-b", f->b, "second snapshot")->required();
   sub.add_flag("--metadata", f->metadata, "also report metadata-only changes");
-  return [f, &g] {
-    auto opened = OpenRepository(g, LockMode::kNone, true);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+  return MakeCommand(NeedsRepository(LockMode::kNone, true), [f, &g](Opened& o) {
+    Repository& repo = o.repo();
     auto sa = repo.FindSnapshot(f->a);
     if (!sa.ok()) return Fail(sa.status());
     auto sb = repo.FindSnapshot(f->b);
@@ -115,7 +113,7 @@ Runner AddDiff(CLI::App& sub, GlobalOptions& g) {
       std::printf("Added:   %s\nRemoved: %s\n", FormatBytes(bytes_added).c_str(), FormatBytes(bytes_removed).c_str());
     }
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

@@ -13,26 +13,23 @@
 
 namespace hort::cli {
 
-Runner AddDr(CLI::App& sub, GlobalOptions& g) {
+Command AddDr(CLI::App& sub, GlobalOptions& g) {
   auto target = std::make_shared<std::string>();
   sub.add_option("--target,-t", *target, "an empty or new directory to restore into")->required();
-  return [target, &g] {
+  auto validate = [target]() -> Status {
     std::error_code ec;
     if (std::filesystem::exists(*target, ec) && !std::filesystem::is_empty(*target, ec)) {
-      return Fail(Status(Code::kInvalidArgument, "--target " + *target + " is not empty; the drill restores into an empty directory"));
+      return Status(Code::kInvalidArgument, "--target " + *target + " is not empty; the drill restores into an empty directory");
     }
-    // The catalog only orders the groups (critical services first); the
-    // drill itself needs nothing but the repository and its password.
-    std::unique_ptr<Catalog> catalog;
-    if (!g.config.empty()) {
-      auto c = LoadCatalogForCli(g.config);
-      if (!c.ok()) return Fail(c.status());
-      catalog = std::move(*c);
-    }
-    auto opened = OpenRepository(g, LockMode::kShared, true);
-    if (!opened.ok()) return Fail(opened.status());
+    return Status::Ok();
+  };
+  // The catalog only orders the groups (critical services first); the
+  // drill itself needs nothing but the repository and its password.
+  Needs needs = NeedsRepository(LockMode::kShared, true);
+  needs.catalog_if_named = true;
+  return Command{validate, [needs] { return needs; }, [target, &g](Opened& o) {
     const std::atomic<bool>& stop = InstallStopFlag();
-    auto d = RunDrill(*opened->repo, "repository", std::filesystem::absolute(*target).string(), catalog.get(), &stop);
+    auto d = RunDrill(o.repo(), "repository", std::filesystem::absolute(*target).string(), o.catalog.get(), &stop);
     if (!d.ok()) return Fail(d.status());
     if (g.json) {
       nlohmann::json j = {{"ok", d->ok}, {"restore_seconds", d->restore_seconds},
@@ -58,7 +55,7 @@ Runner AddDr(CLI::App& sub, GlobalOptions& g) {
       }
     }
     return d->ok ? kExitOk : kExitTestFailed;
-  };
+  }};
 }
 
 }  // namespace hort::cli

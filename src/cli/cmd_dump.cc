@@ -128,16 +128,17 @@ Status DumpTar(Repository& repo, const Node& dir, const std::string& dir_path, c
 }
 }  // namespace
 
-Runner AddDump(CLI::App& sub, GlobalOptions& g) {
+Command AddDump(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<DumpFlags>();
   sub.add_option("snapshot", f->snapshot, "snapshot ID or 'latest'")->required();
   sub.add_option("path", f->path, "file or directory inside the snapshot")->required();
   sub.add_option("-a,--archive", f->archive, "archive format for directories: tar or zip");
-  return [f, &g] {
-    if (f->archive != "tar" && f->archive != "zip") return Fail(Status(Code::kInvalidArgument, "--archive must be tar or zip"));
-    auto opened = OpenRepository(g, LockMode::kShared, true);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+  auto validate = [f]() -> Status {
+    if (f->archive != "tar" && f->archive != "zip") return Status(Code::kInvalidArgument, "--archive must be tar or zip");
+    return Status::Ok();
+  };
+  return Command{validate, [] { return NeedsRepository(LockMode::kShared, true); }, [f, &g](Opened& o) {
+    Repository& repo = o.repo();
     auto snap = repo.FindSnapshot(f->snapshot);
     if (!snap.ok()) return Fail(snap.status());
     auto node = FindNodeAt(repo, snap->tree, f->path);
@@ -160,7 +161,7 @@ Runner AddDump(CLI::App& sub, GlobalOptions& g) {
     }
     if (!s.ok()) return Fail(s);
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

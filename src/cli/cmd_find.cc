@@ -24,16 +24,14 @@ std::string Lower(std::string s) {
 }
 }  // namespace
 
-Runner AddFind(CLI::App& sub, GlobalOptions& g) {
+Command AddFind(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<FindFlags>();
   sub.add_option("pattern", f->patterns, "name patterns (globs) to look for")->required();
   sub.add_flag("-i,--ignore-case", f->ignore_case, "match case-insensitively");
   AddFilterFlags(sub, &f->filter);
   sub.add_option("-s,--snapshot", f->snapshots, "only search these snapshots");
-  return [f, &g] {
-    auto opened = OpenRepository(g, LockMode::kNone, true);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+  return MakeCommand(NeedsRepository(LockMode::kNone, true), [f, &g](Opened& o) {
+    Repository& repo = o.repo();
     auto all = repo.LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
     nlohmann::json out = nlohmann::json::array();
@@ -65,7 +63,7 @@ Runner AddFind(CLI::App& sub, GlobalOptions& g) {
     }
     if (g.json) std::printf("%s\n", JsonText(out).c_str());
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

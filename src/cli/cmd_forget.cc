@@ -55,7 +55,7 @@ void PrintTable(const char* title, const std::vector<const KeepDecision*>& rows)
 }
 }  // namespace
 
-Runner AddForget(CLI::App& sub, GlobalOptions& g) {
+Command AddForget(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<ForgetFlags>();
   sub.add_option("-l,--keep-last", f->last, "keep the last n snapshots (-1: all)");
   sub.add_option("-H,--keep-hourly", f->hourly, "keep the last n hourly snapshots");
@@ -77,13 +77,11 @@ Runner AddForget(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("--unsafe-allow-remove-all", f->allow_remove_all, "allow removing every snapshot of a group");
   AddPruneFlags(sub, &f->prune_opt);
   sub.add_option("snapshots", f->ids, "remove these snapshots explicitly");
-  return [f, &g] {
-    ExpirePolicy policy;
-    Status st = BuildPolicy(*f, &policy);
-    if (!st.ok()) return Fail(st);
-    auto opened = OpenRepository(g, LockMode::kExclusive, false);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+  auto built = std::make_shared<ExpirePolicy>();  // by validate, from the flags
+  auto validate = [f, built] { return BuildPolicy(*f, built.get()); };
+  return Command{validate, [] { return NeedsRepository(LockMode::kExclusive, false); }, [f, built, &g](Opened& o) {
+    const ExpirePolicy& policy = *built;
+    Repository& repo = o.repo();
     auto all = repo.LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
     std::vector<Id> to_remove;
@@ -162,7 +160,7 @@ Runner AddForget(CLI::App& sub, GlobalOptions& g) {
       if (!stats.ok()) return Fail(stats.status());
     }
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

@@ -4,21 +4,23 @@
 
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
+#include "layers/layer.h"
 
 namespace hort::cli {
 
-Runner AddGuard(CLI::App& sub, GlobalOptions& g) {
+Command AddGuard(CLI::App& sub, GlobalOptions& g) {
   auto topic = std::make_shared<std::string>();
   auto services = std::make_shared<std::vector<std::string>>();
   sub.add_option("topic", *topic, "pre-<topic>, e.g. pre-upgrade; becomes the snapshots' tag")->required();
   sub.add_option("-s,--service", *services, "only these services (default: all)");
-  return [topic, services, &g] {
+  auto validate = [topic, services]() -> Status {
     if (topic->rfind("pre-", 0) != 0 || topic->size() == 4 || topic->find_first_of(" ,") != std::string::npos) {
-      return Fail(Status(Code::kInvalidArgument, "the topic must look like pre-<topic>, e.g. pre-upgrade"));
+      return Status(Code::kInvalidArgument, "the topic must look like pre-<topic>, e.g. pre-upgrade");
     }
-    auto c = LoadCatalogForCli(g.config);
-    if (!c.ok()) return Fail(c.status());
-    const Catalog& cat = **c;
+    return Status::Ok();
+  };
+  return Command{validate, [] { return NeedsCatalog(); }, [topic, services, &g](Opened& o) {
+    const Catalog& cat = *o.catalog;
     std::vector<const JobSpec*> jobs;
     std::vector<std::string> names = *services;
     if (names.empty()) {
@@ -30,9 +32,10 @@ Runner AddGuard(CLI::App& sub, GlobalOptions& g) {
       for (const JobSpec& j : cat.jobs) {
         if (j.kind == JobSpec::Kind::kBackup && j.service == s) jobs.push_back(&j);
       }
-      if (!s->resources.empty() || !s->volumes.empty()) {
-        std::fprintf(stderr, "note: %s: the resources and volumes layers are not available yet; only files are guarded\n",
-                     n.c_str());
+      if (!s->reserved.empty()) {
+        auto reserved = s->ReservedLayerNames();
+        std::fprintf(stderr, "note: %s: the %s %s not available yet; only files are guarded\n", n.c_str(),
+                     layers::UnavailableAmong(reserved).c_str(), reserved.size() > 1 ? "layers are" : "layer is");
       }
     }
     if (jobs.empty()) return Fail(Status(Code::kInvalidArgument, "the chosen services have nothing to back up"));
@@ -50,7 +53,7 @@ Runner AddGuard(CLI::App& sub, GlobalOptions& g) {
     }
     if (!g.quiet) std::printf("guard %s: all %zu backups done\n", topic->c_str(), jobs.size());
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

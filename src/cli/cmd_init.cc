@@ -12,14 +12,14 @@ struct InitFlags {
 };
 }  // namespace
 
-Runner AddInit(CLI::App& sub, GlobalOptions& g) {
+Command AddInit(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<InitFlags>();
   sub.add_option("--repository-version", f->repository_version, "repository format version: 1, 2, latest, stable");
   sub.add_flag("--copy-chunker-params", f->copy_chunker_params, "copy the chunker polynomial from --from-repo");
   sub.add_option("--from-repo", f->from_repo, "source repository for --copy-chunker-params");
   sub.add_option("--from-password-file", f->from_password_file, "password file of the source repository");
   sub.add_option("--from-password-command", f->from_password_command, "password command of the source repository");
-  return [f, &g] {
+  return MakeCommand(NeedsNothing(), [f, &g](Opened&) {
     InitOptions opts;
     if (f->repository_version == "1") opts.version = 1;
     else if (f->repository_version == "2" || f->repository_version == "latest" || f->repository_version == "stable") opts.version = 2;
@@ -62,7 +62,7 @@ Runner AddInit(CLI::App& sub, GlobalOptions& g) {
                   "irrecoverably lost.\n");
     }
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

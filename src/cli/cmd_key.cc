@@ -19,19 +19,22 @@ Result<std::string> NewPassword(const KeyFlags& f) {
 }
 }  // namespace
 
-Runner AddKey(CLI::App& sub, GlobalOptions& g) {
+Command AddKey(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<KeyFlags>();
   sub.add_option("action", f->action, "list | add | remove ID | passwd")->required();
   sub.add_option("id", f->id, "key ID (for remove)");
   sub.add_option("--new-password-file", f->new_password_file, "file with the new password (add, passwd)");
-  return [f, &g] {
+  auto validate = [f]() -> Status {
     const std::string& a = f->action;
     if (a != "list" && a != "add" && a != "remove" && a != "passwd") {
-      return Fail(Status(Code::kInvalidArgument, "unknown key action \"" + a + "\" (list, add, remove, passwd)"));
+      return Status(Code::kInvalidArgument, "unknown key action \"" + a + "\" (list, add, remove, passwd)");
     }
-    auto opened = OpenRepository(g, a == "list" ? LockMode::kNone : LockMode::kExclusive, false);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+    return Status::Ok();
+  };
+  auto needs = [f] { return NeedsRepository(f->action == "list" ? LockMode::kNone : LockMode::kExclusive, false); };
+  return Command{validate, needs, [f, &g](Opened& o) {
+    const std::string& a = f->action;
+    Repository& repo = o.repo();
     std::vector<std::string> names;
     Status ls = repo.backend().List(FileType::kKey, [&](const std::string& n, uint64_t) { names.push_back(n); });
     if (!ls.ok()) return Fail(ls);
@@ -80,7 +83,7 @@ Runner AddKey(CLI::App& sub, GlobalOptions& g) {
       std::printf("saved new key as %s\n", id.Short().c_str());
     }
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

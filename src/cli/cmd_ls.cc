@@ -49,16 +49,14 @@ bool Wanted(const std::vector<std::string>& dirs, const std::string& path, bool*
 }
 }  // namespace
 
-Runner AddLs(CLI::App& sub, GlobalOptions& g) {
+Command AddLs(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<LsFlags>();
   sub.add_option("snapshot", f->snapshot, "snapshot ID or 'latest'")->required();
   sub.add_option("dirs", f->dirs, "only list these directories (absolute snapshot paths)");
   sub.add_flag("-l,--long", f->long_format, "use a long listing format");
   sub.add_flag("--recursive", f->recursive, "recurse into the given directories (always on)");
-  return [f, &g] {
-    auto opened = OpenRepository(g, LockMode::kNone, true);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+  return MakeCommand(NeedsRepository(LockMode::kNone, true), [f, &g](Opened& o) {
+    Repository& repo = o.repo();
     auto snap = repo.FindSnapshot(f->snapshot);
     if (!snap.ok()) return Fail(snap.status());
     if (g.json) {
@@ -114,7 +112,7 @@ Runner AddLs(CLI::App& sub, GlobalOptions& g) {
     walk(snap->tree, "");
     if (!walk_error.ok()) return Fail(walk_error);
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

@@ -8,15 +8,11 @@
 
 namespace hort::cli {
 
-Runner AddMetrics(CLI::App& sub, GlobalOptions& g) {
+Command AddMetrics(CLI::App& sub, GlobalOptions& g) {
   auto textfile = std::make_shared<std::string>();
   sub.add_option("--textfile", *textfile, "write to this file (atomically) for node-exporter's textfile collector");
-  return [textfile, &g] {
-    auto c = LoadCatalogForCli(g.config);
-    if (!c.ok()) return Fail(c.status());
-    auto state = OpenCatalogState(**c);
-    if (!state.ok()) return Fail(state.status());
-    auto text = RenderMetrics({c->get(), state->get(), nullptr, NowSeconds(), 0});
+  return MakeCommand(NeedsCatalog(/*state=*/true), [textfile, &g](Opened& o) {
+    auto text = RenderMetrics({o.catalog.get(), o.state.get(), nullptr, NowSeconds(), 0});
     if (!text.ok()) return Fail(text.status());
     if (textfile->empty()) {
       std::fwrite(text->data(), 1, text->size(), stdout);
@@ -24,7 +20,7 @@ Runner AddMetrics(CLI::App& sub, GlobalOptions& g) {
     }
     Status s = WriteTextfile(*textfile, *text);
     return s.ok() ? kExitOk : Fail(s);
-  };
+  });
 }
 
 }  // namespace hort::cli

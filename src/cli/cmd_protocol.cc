@@ -50,20 +50,16 @@ std::string ResultCell(const TestRecord& r, const Words& w) {
 
 }  // namespace
 
-Runner AddProtocol(CLI::App& sub, GlobalOptions& g) {
+Command AddProtocol(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<ProtocolFlags>();
   sub.add_flag("--markdown", f->markdown, "print a Markdown table");
   sub.add_option("--since", f->since, "only tests since a date (2026-01-01) or a duration back from now (90d)");
   sub.add_option("--lang", f->lang, "headings and words: de (the strategy's) or en")->check(CLI::IsMember({"de", "en"}));
   sub.add_option("--test", f->test, "only this test ID");
-  return [f, &g] {
-    auto c = LoadCatalogForCli(g.config);
-    if (!c.ok()) return Fail(c.status());
-    auto state = OpenCatalogState(**c);
-    if (!state.ok()) return Fail(state.status());
+  return MakeCommand(NeedsCatalog(/*state=*/true), [f, &g](Opened& o) {
     auto since = ParseSince(f->since, NowSeconds());
     if (!since.ok()) return Fail(since.status());
-    auto rows = (*state)->Tests(f->test, *since, 100000);
+    auto rows = o.state->Tests(f->test, *since, 100000);
     if (!rows.ok()) return Fail(rows.status());
     std::reverse(rows->begin(), rows->end());  // a protocol reads oldest first
     if (g.json) {
@@ -80,7 +76,7 @@ Runner AddProtocol(CLI::App& sub, GlobalOptions& g) {
     }
     std::printf("%s", t.Render(f->markdown).c_str());
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

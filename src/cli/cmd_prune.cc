@@ -15,18 +15,16 @@ void AddPruneFlags(CLI::App& sub, PruneOptions* opt) {
   sub.add_flag("--repack-uncompressed", opt->repack_uncompressed, "repack uncompressed data to compress it");
 }
 
-Runner AddPrune(CLI::App& sub, GlobalOptions& g) {
+Command AddPrune(CLI::App& sub, GlobalOptions& g) {
   auto opt = std::make_shared<PruneOptions>();
   AddPruneFlags(sub, opt.get());
   sub.add_flag("-n,--dry-run", opt->dry_run, "only show what would be done");
-  return [opt, &g] {
-    auto opened = OpenRepository(g, LockMode::kExclusive, false);
-    if (!opened.ok()) return Fail(opened.status());
+  return MakeCommand(NeedsRepository(LockMode::kExclusive, false), [opt, &g](Opened& o) {
     ProgressCounters counters;
     opt->progress = &counters;
     std::optional<ProgressLine> line;
     JsonStatusTicker json_status(&counters, g.json);
-    auto stats = RunPrune(*opened->repo, *opt, [&](const std::string& m) {
+    auto stats = RunPrune(o.repo(), *opt, [&](const std::string& m) {
       line.reset();
       if (!g.json && !g.quiet) std::printf("%s\n", m.c_str());
       if (m.rfind("repacking", 0) == 0) line.emplace(&counters, "packs", ProgressWanted(g.quiet, g.json));
@@ -53,7 +51,7 @@ Runner AddPrune(CLI::App& sub, GlobalOptions& g) {
       std::printf("%s: %s\n", opt->dry_run ? "would free" : "freed", FormatBytes(s.bytes_freed).c_str());
     }
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

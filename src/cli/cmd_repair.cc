@@ -113,18 +113,21 @@ struct RepairFlags {
 
 }  // namespace
 
-Runner AddRepair(CLI::App& sub, GlobalOptions& g) {
+Command AddRepair(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<RepairFlags>();
   sub.add_option("what", f->what, "index | snapshots")->required();
   sub.add_flag("--forget", f->forget, "snapshots: remove the damaged originals");
   sub.add_flag("-n,--dry-run", f->dry_run, "snapshots: only show what would be repaired");
-  return [f, &g] {
+  auto validate = [f]() -> Status {
     if (f->what != "index" && f->what != "snapshots") {
-      return Fail(Status(Code::kInvalidArgument, "repair what? use 'repair index' or 'repair snapshots'"));
+      return Status(Code::kInvalidArgument, "repair what? use 'repair index' or 'repair snapshots'");
     }
-    auto opened = OpenRepository(g, LockMode::kExclusive, f->what == "snapshots");
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+    return Status::Ok();
+  };
+  // Repairing snapshots looks blobs up in the index; rebuilding it does not read the old one.
+  auto needs = [f] { return NeedsRepository(LockMode::kExclusive, f->what == "snapshots"); };
+  return Command{validate, needs, [f, &g](Opened& o) {
+    Repository& repo = o.repo();
     if (f->what == "index") {
       Status s = RebuildIndex(repo, g.quiet);
       return s.ok() ? kExitOk : Fail(s);
@@ -157,16 +160,14 @@ Runner AddRepair(CLI::App& sub, GlobalOptions& g) {
     }
     std::printf("%s %zu snapshots\n", f->dry_run ? "would repair" : "repaired", repaired);
     return kExitOk;
-  };
+  }};
 }
 
-Runner AddRebuildIndex(CLI::App&, GlobalOptions& g) {
-  return [&g] {
-    auto opened = OpenRepository(g, LockMode::kExclusive, false);
-    if (!opened.ok()) return Fail(opened.status());
-    Status s = RebuildIndex(*opened->repo, g.quiet);
+Command AddRebuildIndex(CLI::App&, GlobalOptions& g) {
+  return MakeCommand(NeedsRepository(LockMode::kExclusive, false), [&g](Opened& o) {
+    Status s = RebuildIndex(o.repo(), g.quiet);
     return s.ok() ? kExitOk : Fail(s);
-  };
+  });
 }
 
 }  // namespace hort::cli

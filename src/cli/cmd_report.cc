@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/table.h"
 #include "cli/test_views.h"
+#include "layers/layer.h"
 #include "metrics/status_model.h"
 #include "schedule/duration.h"
 
@@ -40,8 +41,8 @@ ServiceRow Describe(const Service& s, const StatusReport& status, const std::vec
     if (j.health != Health::kOk) row.problems.push_back("backup " + j.entry + " " + HealthName(j.health));
   }
   row.last_backup = s.files.empty() ? "-" : newest > 0 ? FormatWhen(newest) : "never";
-  row.resources = s.resources.empty() ? "-" : "layer not available yet";
-  row.volumes = s.volumes.empty() ? "-" : "layer not available yet";
+  row.resources = s.reserved.count("resources") ? layers::NotAvailable() : "-";
+  row.volumes = s.reserved.count("volumes") ? layers::NotAvailable() : "-";
   const TestRecord* last = nullptr;
   bool planned = false;
   for (const TestPlanEntry& e : plan) {
@@ -63,19 +64,15 @@ ServiceRow Describe(const Service& s, const StatusReport& status, const std::vec
 
 }  // namespace
 
-Runner AddReport(CLI::App& sub, GlobalOptions& g) {
+Command AddReport(CLI::App& sub, GlobalOptions& g) {
   auto markdown = std::make_shared<bool>(false);
   sub.add_flag("--markdown", *markdown, "print Markdown (to replace the strategy document's hand-kept tables)");
-  return [markdown, &g] {
-    auto c = LoadCatalogForCli(g.config);
-    if (!c.ok()) return Fail(c.status());
-    const Catalog& cat = **c;
-    auto state = OpenCatalogState(cat);
-    if (!state.ok()) return Fail(state.status());
+  return MakeCommand(NeedsCatalog(/*state=*/true), [markdown, &g](Opened& o) {
+    const Catalog& cat = *o.catalog;
     double now = NowSeconds();
-    auto status = BuildStatus(cat, **state, now);
+    auto status = BuildStatus(cat, *o.state, now);
     if (!status.ok()) return Fail(status.status());
-    auto plan = BuildTestPlan(cat, **state, now);
+    auto plan = BuildTestPlan(cat, *o.state, now);
     if (!plan.ok()) return Fail(plan.status());
 
     Table services({"Service", "Namespace", "Classification", "Storage", "Backups in", "RPO", "RTO", "Last backup (files)",
@@ -108,7 +105,7 @@ Runner AddReport(CLI::App& sub, GlobalOptions& g) {
     std::printf("%sServices (hort report, %s)\n\n%s\n", h, FormatWhen(now).c_str(), services.Render(*markdown).c_str());
     std::printf("%sRestore test plan\n\n%s", h, tests.Render(*markdown).c_str());
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

@@ -36,7 +36,7 @@ class ErrorPrinter : public RestoreObserver {
 };
 }  // namespace
 
-Runner AddRestore(CLI::App& sub, GlobalOptions& g) {
+Command AddRestore(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<RestoreFlags>();
   sub.add_option("snapshot", f->snapshot, "snapshot ID, 'latest', optionally with :SUBPATH")->required();
   sub.add_option("-t,--target", f->opt.target, "directory to extract data to")->required();
@@ -47,15 +47,13 @@ Runner AddRestore(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("--verify", f->opt.verify, "verify restored files' content");
   sub.add_flag("-n,--dry-run", f->opt.dry_run, "only show what would be restored");
   AddFilterFlags(sub, &f->filter);
-  return [f, &g] {
+  return MakeCommand(NeedsRepository(LockMode::kShared, true), [f, &g](Opened& o) {
     std::string ref = f->snapshot;
     if (auto colon = ref.find(':'); colon != std::string::npos) {
       f->opt.subpath = ref.substr(colon + 1);
       ref = ref.substr(0, colon);
     }
-    auto opened = OpenRepository(g, LockMode::kShared, true);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+    Repository& repo = o.repo();
     Result<Snapshot> snap = Status(Code::kNotFound, "no snapshot found");
     if (ref == "latest") {
       auto all = repo.LoadSnapshots();
@@ -106,7 +104,7 @@ Runner AddRestore(CLI::App& sub, GlobalOptions& g) {
       return kExitFailure;
     }
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

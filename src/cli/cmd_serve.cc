@@ -45,15 +45,13 @@ void RefreshAllStats(const Catalog& c, StateStore& state, RequestCounters& count
 
 }  // namespace
 
-Runner AddServe(CLI::App& sub, GlobalOptions& g) {
+Command AddServe(CLI::App& sub, GlobalOptions& g) {
   auto listen = std::make_shared<std::string>();
   sub.add_option("--listen", *listen, "address for /metrics and the status page (default from the catalog, 127.0.0.1:9464)");
-  return [listen, &g] {
-    auto c = LoadCatalogForCli(g.config);
-    if (!c.ok()) return Fail(c.status().Annotate("refusing to start"));
-    const Catalog& cat = **c;
-    auto state = OpenCatalogState(cat);
-    if (!state.ok()) return Fail(state.status());
+  Needs needs = NeedsCatalog(/*state=*/true);
+  needs.context = "refusing to start";
+  return MakeCommand(needs, [listen, &g](Opened& o) {
+    const Catalog& cat = *o.catalog;
     const std::atomic<bool>& stop = InstallStopFlag();
 
     SystemClock clock;
@@ -61,26 +59,28 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     double started = NowSeconds();
     JobContext ctx;
     ctx.counters = &counters;
-    ctx.state = state->get();
+    ctx.state = o.state.get();
     ctx.log = Log;
-    Scheduler scheduler(cat, **state, clock, [&](const JobSpec& job) {
+    Scheduler scheduler(cat, *o.state, clock, [&](const JobSpec& job) {
       Log(job.id + ": started");
       JobOutcome o = RunJob(cat, job, ctx);
-      Log(job.id + (o.ok ? ": ok" : ": FAILED: " + o.error));
+      Log(job.id + (o.ok()                                 ? ": ok"
+                    : o.status.code() == Code::kPartial ? ": PARTIAL: " + o.Error()
+                                                        : ": FAILED: " + o.Error()));
       return o;
     });
     Status s = scheduler.Startup();
     if (!s.ok()) return Fail(s);
     // Due `auto` restore tests, one at a time; a stop signal makes a running
     // test clean up and record itself as interrupted.
-    AutoTestRunner tests(cat, **state, clock, [&](const RestoreTestSpec& t) {
+    AutoTestRunner tests(cat, *o.state, clock, [&](const RestoreTestSpec& t) {
       Log("restore test " + t.id + ": started");
       RestoreTestOptions opt;
       opt.trigger = "auto";
       opt.cancel = &stop;
       opt.counters = &counters;
       opt.log = Log;
-      auto r = RunRestoreTest(cat, t, **state, opt);
+      auto r = RunRestoreTest(cat, t, *o.state, opt);
       if (!r.ok()) Log("restore test " + t.id + ": " + r.status().message());
       else Log("restore test " + t.id + (r->record.result == RunResult::kSuccess ? ": pass" : ": FAIL: " + r->record.findings));
     });
@@ -88,13 +88,13 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     HttpServer http;
     std::mutex state_mu;
     HttpContent content;
-    content.metrics = [&]() { return RenderMetrics({&cat, state->get(), &counters, NowSeconds(), started}); };
+    content.metrics = [&]() { return RenderMetrics({&cat, o.state.get(), &counters, NowSeconds(), started}); };
     content.status_json = [&]() -> Result<std::string> {
-      HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, **state, NowSeconds()));
+      HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, *o.state, NowSeconds()));
       return JsonText(StatusJson(rep, NowSeconds()));
     };
     content.status_html = [&]() -> Result<std::string> {
-      HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, **state, NowSeconds()));
+      HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, *o.state, NowSeconds()));
       return StatusPage(rep, NowSeconds());
     };
     std::string addr = listen->empty() ? cat.serve.listen : *listen;
@@ -102,13 +102,13 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     if (!s.ok()) return Fail(s);
     addr = addr.substr(0, addr.rfind(':') + 1) + std::to_string(http.port());
     Log("hort serve: " + std::to_string(cat.jobs.size()) + " jobs from " + cat.path + ", listening on " + addr);
-    RefreshAllStats(cat, **state, counters);
+    RefreshAllStats(cat, *o.state, counters);
     double next_stats = NowSeconds() + 900;
     while (!stop.load()) {
       scheduler.Tick();
       tests.Tick();
       if (NowSeconds() >= next_stats && scheduler.Running() == 0) {
-        RefreshAllStats(cat, **state, counters);
+        RefreshAllStats(cat, *o.state, counters);
         next_stats = NowSeconds() + 900;
       }
       scheduler.WaitForChange(1.0);
@@ -120,7 +120,7 @@ Runner AddServe(CLI::App& sub, GlobalOptions& g) {
     http.Stop();
     Log("stopped");
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

@@ -39,16 +39,14 @@ std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
 }
 }  // namespace
 
-Runner AddSnapshots(CLI::App& sub, GlobalOptions& g) {
+Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<SnapshotsFlags>();
   AddFilterFlags(sub, &f->filter);
   sub.add_option("--latest", f->latest, "only show the last N snapshots for each host and path");
   sub.add_option("-g,--group-by", f->group_by, "group by host, paths and/or tags (comma-separated)");
   sub.add_option("ids", f->ids, "snapshot IDs to show");
-  return [f, &g] {
-    auto opened = OpenRepository(g, LockMode::kNone, false);
-    if (!opened.ok()) return Fail(opened.status());
-    auto all = opened->repo->LoadSnapshots();
+  return MakeCommand(NeedsRepository(LockMode::kNone, false), [f, &g](Opened& o) {
+    auto all = o.repository.repo->LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
     std::vector<Snapshot> list;
     for (auto& s : *all) {
@@ -100,7 +98,7 @@ Runner AddSnapshots(CLI::App& sub, GlobalOptions& g) {
     }
     if (groups.empty()) std::printf("0 snapshots\n");
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

@@ -15,17 +15,18 @@ struct StatsFlags {
 };
 }  // namespace
 
-Runner AddStats(CLI::App& sub, GlobalOptions& g) {
+Command AddStats(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<StatsFlags>();
   sub.add_option("--mode", f->mode, "restore-size, files-by-contents, raw-data or blobs-per-file");
   sub.add_option("snapshots", f->ids, "snapshots to count (default: all)");
-  return [f, &g] {
+  auto validate = [f]() -> Status {
     if (f->mode != "restore-size" && f->mode != "files-by-contents" && f->mode != "raw-data") {
-      return Fail(Status(Code::kInvalidArgument, "unknown --mode \"" + f->mode + "\""));
+      return Status(Code::kInvalidArgument, "unknown --mode \"" + f->mode + "\"");
     }
-    auto opened = OpenRepository(g, LockMode::kNone, true);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+    return Status::Ok();
+  };
+  return Command{validate, [] { return NeedsRepository(LockMode::kNone, true); }, [f, &g](Opened& o) {
+    Repository& repo = o.repo();
     std::vector<Snapshot> snaps;
     if (f->ids.empty()) {
       auto all = repo.LoadSnapshots();
@@ -96,7 +97,7 @@ Runner AddStats(CLI::App& sub, GlobalOptions& g) {
                   FormatBytes(total_size).c_str());
     }
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/json_text.h"
+#include "layers/layer.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/status_views.h"
@@ -11,14 +12,10 @@
 
 namespace hort::cli {
 
-Runner AddStatus(CLI::App&, GlobalOptions& g) {
-  return [&g] {
-    auto c = LoadCatalogForCli(g.config);
-    if (!c.ok()) return Fail(c.status());
-    auto state = OpenCatalogState(**c);
-    if (!state.ok()) return Fail(state.status());
+Command AddStatus(CLI::App&, GlobalOptions& g) {
+  return MakeCommand(NeedsCatalog(/*state=*/true), [&g](Opened& o) {
     double now = NowSeconds();
-    auto rep = BuildStatus(**c, **state, now);
+    auto rep = BuildStatus(*o.catalog, *o.state, now);
     if (!rep.ok()) return Fail(rep.status());
     if (g.json) {
       std::printf("%s\n", JsonText(StatusJson(*rep, now)).c_str());
@@ -38,10 +35,10 @@ Runner AddStatus(CLI::App&, GlobalOptions& g) {
                     s.last_success ? FormatWhen(s.last_success->ended).c_str() : "-", age.c_str(),
                     s.rpo_seconds ? FormatDuration(s.rpo_seconds).c_str() : "-", next.c_str(), err.c_str());
       }
-      for (const auto& l : rep->reserved_layers) std::printf("%s: layer not available yet\n", l.c_str());
+      for (const auto& l : rep->reserved_layers) std::printf("%s: %s\n", l.c_str(), layers::NotAvailable().c_str());
     }
     return rep->critical_problem ? kExitNotCompliant : kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

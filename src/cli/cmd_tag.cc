@@ -14,24 +14,26 @@ struct TagFlags {
 
 }  // namespace
 
-Runner AddTag(CLI::App& sub, GlobalOptions& g) {
+Command AddTag(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<TagFlags>();
   sub.add_option("--add", f->add, "tags to add");
   sub.add_option("--remove", f->remove, "tags to remove");
   auto* set = sub.add_option("--set", f->set, "replace all tags with these");
   AddFilterFlags(sub, &f->filter);
   sub.add_option("snapshots", f->ids, "snapshot IDs (default: all matching)");
-  return [f, set, &g] {
+  auto validate = [f, set]() -> Status {
     bool setting = set->count() > 0;
     if (!setting && f->add.empty() && f->remove.empty()) {
-      return Fail(Status(Code::kInvalidArgument, "nothing to do: give --set, --add or --remove"));
+      return Status(Code::kInvalidArgument, "nothing to do: give --set, --add or --remove");
     }
     if (setting && (!f->add.empty() || !f->remove.empty())) {
-      return Fail(Status(Code::kInvalidArgument, "--set cannot be combined with --add or --remove"));
+      return Status(Code::kInvalidArgument, "--set cannot be combined with --add or --remove");
     }
-    auto opened = OpenRepository(g, LockMode::kExclusive, false);
-    if (!opened.ok()) return Fail(opened.status());
-    Repository& repo = *opened->repo;
+    return Status::Ok();
+  };
+  return Command{validate, [] { return NeedsRepository(LockMode::kExclusive, false); }, [f, set, &g](Opened& o) {
+    bool setting = set->count() > 0;
+    Repository& repo = o.repo();
     auto all = repo.LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
     auto add = SplitCommaList(f->add), remove = SplitCommaList(f->remove), replace = SplitCommaList(f->set);
@@ -55,7 +57,7 @@ Runner AddTag(CLI::App& sub, GlobalOptions& g) {
     }
     if (!g.quiet) std::printf("modified tags on %zu snapshots\n", changed);
     return kExitOk;
-  };
+  }};
 }
 
 }  // namespace hort::cli

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/json_text.h"
+#include "layers/layer.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/table.h"
@@ -53,12 +54,10 @@ void PrintReport(const RestoreTestSpec& spec, const RestoreTestReport& r) {
   std::printf("  recorded as protocol row %lld\n", static_cast<long long>(rec.id));
 }
 
-int Run(GlobalOptions& g, const TestFlags& f) {
-  auto c = LoadCatalogForCli(g.config);
-  if (!c.ok()) return Fail(c.status());
-  const RestoreTestSpec* spec = (*c)->FindTest(f.id);
-  if (!spec) return Fail(Status(Code::kInvalidArgument, "no test \"" + f.id + "\" in " + (*c)->path + " (see `hort test list`)"));
-  auto state = OpenCatalogState(**c);
+int Run(GlobalOptions& g, const Catalog& cat, const TestFlags& f) {
+  const RestoreTestSpec* spec = cat.FindTest(f.id);
+  if (!spec) return Fail(Status(Code::kInvalidArgument, "no test \"" + f.id + "\" in " + cat.path + " (see `hort test list`)"));
+  auto state = OpenCatalogState(cat);
   if (!state.ok()) return Fail(state.status());
   const std::atomic<bool>& stop = InstallStopFlag();
   RestoreTestOptions opt;
@@ -66,7 +65,7 @@ int Run(GlobalOptions& g, const TestFlags& f) {
   opt.keep = f.keep;
   opt.cancel = &stop;
   if (!g.quiet && !g.json) opt.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  auto r = RunRestoreTest(**c, *spec, **state, opt);
+  auto r = RunRestoreTest(cat, *spec, **state, opt);
   if (!r.ok()) return Fail(r.status());
   if (g.json) std::printf("%s\n", JsonText(TestReportJson(*r)).c_str());
   else PrintReport(*spec, *r);
@@ -74,13 +73,11 @@ int Run(GlobalOptions& g, const TestFlags& f) {
   return r->record.result == RunResult::kSuccess ? kExitOk : kExitTestFailed;
 }
 
-int List(GlobalOptions& g, bool due_only) {
-  auto c = LoadCatalogForCli(g.config);
-  if (!c.ok()) return Fail(c.status());
-  auto state = OpenCatalogState(**c);
+int List(GlobalOptions& g, const Catalog& cat, bool due_only) {
+  auto state = OpenCatalogState(cat);
   if (!state.ok()) return Fail(state.status());
   double now = NowSeconds();
-  auto plan = BuildTestPlan(**c, **state, now);
+  auto plan = BuildTestPlan(cat, **state, now);
   if (!plan.ok()) return Fail(plan.status());
   std::vector<TestPlanEntry> rows = due_only ? DueFirst(*plan) : *plan;
   if (g.json) {
@@ -97,7 +94,7 @@ int List(GlobalOptions& g, bool due_only) {
                    : std::vector<std::string>{"ID", "TYPE", "SCOPE", "EVERY", "RESPONSIBLE", "AUTO", "LAST RUN", "RESULT", "NEXT DUE"});
   for (const auto& e : rows) {
     const RestoreTestSpec& s = *e.spec;
-    std::string note = !s.LayerAvailable() ? "layer not available yet" : e.last_pass ? "" : "never passed";
+    std::string note = !s.LayerAvailable() ? layers::NotAvailable() : e.last_pass ? "" : "never passed";
     if (due_only) {
       t.Row({s.id, TestTypeName(s.type), ScopeText(s), FormatDuration(static_cast<int64_t>(e.late_seconds / 60) * 60),
              FormatWhen(e.next_due), e.last_pass ? FormatWhen(e.last_pass->started) : "never", s.responsible, note});
@@ -114,7 +111,7 @@ int List(GlobalOptions& g, bool due_only) {
 
 }  // namespace
 
-Runner AddTest(CLI::App& sub, GlobalOptions& g) {
+Command AddTest(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<TestFlags>();
   auto* run = sub.add_subcommand("run", "Perform a restore test: prepare, restore, validate, clean up, record");
   run->add_option("id", f->id, "test ID from the catalog's tests:")->required();
@@ -123,12 +120,12 @@ Runner AddTest(CLI::App& sub, GlobalOptions& g) {
   auto* list = sub.add_subcommand("list", "List the test plan with last run and next due date");
   auto* due = sub.add_subcommand("due", "List the tests that are due, most overdue first");
   sub.require_subcommand(1);
-  return [f, &g, run, list, due] {
-    if (run->parsed()) return Run(g, *f);
-    if (list->parsed()) return List(g, false);
+  return MakeCommand(NeedsCatalog(), [f, &g, run, list, due](Opened& o) {
+    if (run->parsed()) return Run(g, *o.catalog, *f);
+    if (list->parsed()) return List(g, *o.catalog, false);
     (void)due;
-    return List(g, true);
-  };
+    return List(g, *o.catalog, true);
+  });
 }
 
 }  // namespace hort::cli

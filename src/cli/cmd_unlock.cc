@@ -4,17 +4,15 @@
 
 namespace hort::cli {
 
-Runner AddUnlock(CLI::App& sub, GlobalOptions& g) {
+Command AddUnlock(CLI::App& sub, GlobalOptions& g) {
   auto remove_all = std::make_shared<bool>(false);
   sub.add_flag("--remove-all", *remove_all, "remove all locks, even non-stale ones");
-  return [remove_all, &g] {
-    auto opened = OpenRepository(g, LockMode::kNone, false);
-    if (!opened.ok()) return Fail(opened.status());
-    auto r = RemoveLocks(*opened->repo, *remove_all);
+  return MakeCommand(NeedsRepository(LockMode::kNone, false), [remove_all, &g](Opened& o) {
+    auto r = RemoveLocks(o.repo(), *remove_all);
     if (!r.ok()) return Fail(r.status());
     if (!g.quiet) std::printf("successfully removed %zu locks\n", r->removed);
     return kExitOk;
-  };
+  });
 }
 
 }  // namespace hort::cli

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "repository/lock.h"
 #include "repository/repository.h"
+#include "state/state.h"
 
 namespace hort {
 struct PruneOptions;
@@ -54,14 +56,62 @@ struct GlobalOptions {
 // Backend options from -o key=value, --cacert and --insecure-tls.
 [[nodiscard]] Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g);
 
-using Runner = std::function<int()>;
+struct OpenedRepository {
+  std::unique_ptr<Repository> repo;
+  std::unique_ptr<RepoLock> lock;
+};
+
+enum class LockMode { kNone, kShared, kExclusive };
+
+// What a command needs before its body runs. main opens it, in one place,
+// so a command body reads: options → engine call → render text or JSON.
+struct Needs {
+  bool catalog = false;           // hort.yaml (--config, HORT_CONFIG, ./hort.yaml)
+  bool catalog_if_named = false;  // the catalog only when --config names one
+  bool state = false;             // the catalog's state database (implies the catalog)
+  bool repository = false;        // -r … opened with its password
+  LockMode lock = LockMode::kNone;
+  bool index = false;             // the repository's index loaded
+  Repository::WarmUp warm_up;     // work for the disk while the key is derived (see Repository::Open)
+  const char* context = nullptr;  // put before an opening error ("refusing to start: …")
+};
+[[nodiscard]] inline Needs NeedsNothing() { return {}; }
+[[nodiscard]] inline Needs NeedsCatalog(bool state = false) { return {.catalog = true, .state = state}; }
+[[nodiscard]] inline Needs NeedsRepository(LockMode lock, bool index) {
+  return {.repository = true, .lock = lock, .index = index};
+}
+
+// What main opened for the command (only what its Needs asked for).
+struct Opened {
+  std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<StateStore> state;
+  OpenedRepository repository;
+  [[nodiscard]] Repository& repo() { return *repository.repo; }
+};
+
+struct Command {
+  // Optional: checks of the flags that need nothing opened, so bad input
+  // fails before a password is asked or a repository touched.
+  std::function<Status()> validate;
+  // Asked after the flags are parsed and validated, since they may change
+  // what is needed (cat's object type, key's action, repair's target).
+  std::function<Needs()> needs;
+  std::function<int(Opened&)> run;
+};
+// The usual case: nothing to validate, needs that no flag changes.
+[[nodiscard]] inline Command MakeCommand(Needs needs, std::function<int(Opened&)> run) {
+  return {{}, [needs] { return needs; }, std::move(run)};
+}
 
 struct CommandSpec {
   const char* name;
   const char* summary;
   // Declares the command's flags on `sub` and returns what runs it.
-  Runner (*add)(CLI::App& sub, GlobalOptions& global);
+  Command (*add)(CLI::App& sub, GlobalOptions& global);
 };
+
+// Opens what `needs` asks for; the command's body runs only if this succeeds.
+[[nodiscard]] Result<Opened> OpenNeeds(const GlobalOptions& g, const Needs& needs);
 
 [[nodiscard]] const std::vector<CommandSpec>& Commands();
 
@@ -75,13 +125,8 @@ int Fail(const Status& s);
 [[nodiscard]] Result<std::string> PasswordFrom(const std::string& file, const std::string& command,
                                                const std::vector<std::string>& env_prefixes, bool confirm);
 
-struct OpenedRepository {
-  std::unique_ptr<Repository> repo;
-  std::unique_ptr<RepoLock> lock;
-};
-
-enum class LockMode { kNone, kShared, kExclusive };
-// `warm_up`: see Repository::Open.
+// `warm_up`: see Repository::Open. Commands get their repository through
+// Needs; copy opens its second repository with this.
 [[nodiscard]] Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index,
                                                       const Repository::WarmUp& warm_up = {});
 

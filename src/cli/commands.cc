@@ -3,36 +3,36 @@
 
 namespace hort::cli {
 
-Runner AddInit(CLI::App&, GlobalOptions&);
-Runner AddVersion(CLI::App&, GlobalOptions&);
-Runner AddBackup(CLI::App&, GlobalOptions&);
-Runner AddSnapshots(CLI::App&, GlobalOptions&);
-Runner AddLs(CLI::App&, GlobalOptions&);
-Runner AddCat(CLI::App&, GlobalOptions&);
-Runner AddRestore(CLI::App&, GlobalOptions&);
-Runner AddCheck(CLI::App&, GlobalOptions&);
-Runner AddForget(CLI::App&, GlobalOptions&);
-Runner AddPrune(CLI::App&, GlobalOptions&);
-Runner AddUnlock(CLI::App&, GlobalOptions&);
-Runner AddKey(CLI::App&, GlobalOptions&);
-Runner AddTag(CLI::App&, GlobalOptions&);
-Runner AddDiff(CLI::App&, GlobalOptions&);
-Runner AddDump(CLI::App&, GlobalOptions&);
-Runner AddStats(CLI::App&, GlobalOptions&);
-Runner AddFind(CLI::App&, GlobalOptions&);
-Runner AddRepair(CLI::App&, GlobalOptions&);
-Runner AddRebuildIndex(CLI::App&, GlobalOptions&);
-Runner AddCopy(CLI::App&, GlobalOptions&);
-Runner AddConfig(CLI::App&, GlobalOptions&);
-Runner AddServe(CLI::App&, GlobalOptions&);
-Runner AddRun(CLI::App&, GlobalOptions&);
-Runner AddStatus(CLI::App&, GlobalOptions&);
-Runner AddGuard(CLI::App&, GlobalOptions&);
-Runner AddMetrics(CLI::App&, GlobalOptions&);
-Runner AddTest(CLI::App&, GlobalOptions&);
-Runner AddProtocol(CLI::App&, GlobalOptions&);
-Runner AddReport(CLI::App&, GlobalOptions&);
-Runner AddDr(CLI::App&, GlobalOptions&);
+Command AddInit(CLI::App&, GlobalOptions&);
+Command AddVersion(CLI::App&, GlobalOptions&);
+Command AddBackup(CLI::App&, GlobalOptions&);
+Command AddSnapshots(CLI::App&, GlobalOptions&);
+Command AddLs(CLI::App&, GlobalOptions&);
+Command AddCat(CLI::App&, GlobalOptions&);
+Command AddRestore(CLI::App&, GlobalOptions&);
+Command AddCheck(CLI::App&, GlobalOptions&);
+Command AddForget(CLI::App&, GlobalOptions&);
+Command AddPrune(CLI::App&, GlobalOptions&);
+Command AddUnlock(CLI::App&, GlobalOptions&);
+Command AddKey(CLI::App&, GlobalOptions&);
+Command AddTag(CLI::App&, GlobalOptions&);
+Command AddDiff(CLI::App&, GlobalOptions&);
+Command AddDump(CLI::App&, GlobalOptions&);
+Command AddStats(CLI::App&, GlobalOptions&);
+Command AddFind(CLI::App&, GlobalOptions&);
+Command AddRepair(CLI::App&, GlobalOptions&);
+Command AddRebuildIndex(CLI::App&, GlobalOptions&);
+Command AddCopy(CLI::App&, GlobalOptions&);
+Command AddConfig(CLI::App&, GlobalOptions&);
+Command AddServe(CLI::App&, GlobalOptions&);
+Command AddRun(CLI::App&, GlobalOptions&);
+Command AddStatus(CLI::App&, GlobalOptions&);
+Command AddGuard(CLI::App&, GlobalOptions&);
+Command AddMetrics(CLI::App&, GlobalOptions&);
+Command AddTest(CLI::App&, GlobalOptions&);
+Command AddProtocol(CLI::App&, GlobalOptions&);
+Command AddReport(CLI::App&, GlobalOptions&);
+Command AddDr(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {

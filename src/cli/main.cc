@@ -37,10 +37,10 @@ int main(int argc, char** argv) {
   app.add_option("--cache-dir", g.cache_dir, "local cache directory for remote repositories");
   app.add_flag("--no-cache", g.no_cache, "do not use a local cache");
 
-  std::vector<std::pair<CLI::App*, Runner>> runners;
+  std::vector<std::pair<CLI::App*, Command>> commands;
   for (const CommandSpec& spec : Commands()) {
     CLI::App* sub = app.add_subcommand(spec.name, spec.summary);
-    runners.emplace_back(sub, spec.add(*sub, g));
+    commands.emplace_back(sub, spec.add(*sub, g));
     // restic's repeatable flags take one value per occurrence (--tag a --tag b),
     // never the positional arguments that follow them.
     for (CLI::Option* opt : sub->get_options()) {
@@ -58,8 +58,14 @@ int main(int argc, char** argv) {
   if (g.quiet) hort::SetLogLevel(hort::LogLevel::kQuiet);
   if (g.verbose > 0) hort::SetLogLevel(g.verbose > 1 ? hort::LogLevel::kDebug : hort::LogLevel::kVerbose);
   InstallSignalHandlers();
-  for (auto& [sub, run] : runners) {
-    if (sub->parsed()) return run();
+  for (auto& [sub, command] : commands) {
+    if (!sub->parsed()) continue;
+    if (command.validate) {
+      if (hort::Status s = command.validate(); !s.ok()) return Fail(s);
+    }
+    auto opened = OpenNeeds(g, command.needs());
+    if (!opened.ok()) return Fail(opened.status());
+    return command.run(*opened);
   }
   return kExitUsage;
 }

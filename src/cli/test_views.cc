@@ -1,4 +1,5 @@
 #include "cli/test_views.h"
+#include "layers/layer.h"
 
 #include "cli/catalog_cli.h"
 
@@ -30,7 +31,7 @@ std::string JoinLines(const std::string& lines, const std::string& sep) {
 const char* ResultWord(const TestRecord& r) { return r.result == RunResult::kSuccess ? "pass" : "FAIL"; }
 
 std::string LastRunText(const TestPlanEntry& e, bool with_date) {
-  if (!e.spec->LayerAvailable()) return "layer not available yet";
+  if (!e.spec->LayerAvailable()) return layers::NotAvailable();
   if (!e.last) return with_date ? "never" : "never run";
   return (with_date ? FormatWhen(e.last->started) + " " : std::string()) + ResultWord(*e.last);
 }

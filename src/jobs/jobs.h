@@ -39,12 +39,19 @@ struct JobContext {
   std::function<void(const std::string&)> log;  // progress lines (never secrets)
 };
 
+// What a job did. The Status keeps its code, so the scheduler can tell a
+// server that was away (retry later) from a wrong password (retrying cannot
+// help) and from a partial backup (kPartial: the snapshot is saved, a retry
+// would only save another one for the same slot).
 struct JobOutcome {
-  bool ok = false;
+  Status status;
   std::string snapshot_id;
   uint64_t bytes_added = 0, files = 0;
-  std::string error;  // one line
   std::vector<std::string> messages;
+
+  [[nodiscard]] bool ok() const { return status.ok(); }
+  // The failure as one line (empty when ok).
+  [[nodiscard]] std::string Error() const;
 };
 
 [[nodiscard]] JobOutcome RunJob(const Catalog& catalog, const JobSpec& job, const JobContext& ctx);

@@ -26,12 +26,7 @@ class Job {
       case JobSpec::Kind::kCheck: s = Check(); break;
       case JobSpec::Kind::kCopy: s = Copy(); break;
     }
-    out_.ok = s.ok();
-    if (!s.ok()) {
-      std::string msg = s.message();
-      std::replace(msg.begin(), msg.end(), '\n', ' ');
-      out_.error = msg;
-    }
+    out_.status = s;
     return out_;
   }
 
@@ -212,6 +207,12 @@ class Job {
 };
 
 }  // namespace
+
+std::string JobOutcome::Error() const {
+  std::string line = status.message();
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  return line;
+}
 
 JobOutcome RunJob(const Catalog& catalog, const JobSpec& job, const JobContext& ctx) {
   return Job(catalog, job, ctx).Run();

@@ -29,21 +29,19 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
   for (const JobSpec& job : catalog.jobs) {
     JobStatus st;
     st.job = &job;
+    st.layer = job.RowLabel();
     switch (job.kind) {
       case JobSpec::Kind::kBackup:
         st.service = job.service->name;
-        st.layer = "files";
         st.entry = job.entry->name;
         st.classification = ClassificationName(job.service->classification);
         st.rpo_seconds = job.service->rpo_seconds;
         break;
       case JobSpec::Kind::kCheck:
-        st.layer = "check";
         st.entry = job.repository->name;
         st.classification = ClassificationName(RepositoryClassification(catalog, job.repository->name));
         break;
       case JobSpec::Kind::kCopy:
-        st.layer = "offsite";
         st.entry = job.offsite->name;
         st.classification = ClassificationName(RepositoryClassification(catalog, job.source->name));
         break;
@@ -70,7 +68,9 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
     int64_t anchor = st.last_run ? static_cast<int64_t>(st.last_run->started) : first_seen;
     st.next_run = job.schedule->Next(anchor);
     if (st.last_success) st.age_seconds = now - st.last_success->ended;
-    if (st.last_run && st.last_run->result == RunResult::kFailed) {
+    // A partial run saved an incomplete snapshot: shown failed with its error
+    // until a complete one follows.
+    if (st.last_run && st.last_run->result != RunResult::kSuccess) {
       st.health = Health::kFailed;
     } else if (!st.last_success) {
       st.health = Health::kNever;
@@ -86,8 +86,7 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
     report.jobs.push_back(std::move(st));
   }
   for (const Service& s : catalog.services) {
-    if (!s.resources.empty()) report.reserved_layers.push_back(s.name + "/resources");
-    if (!s.volumes.empty()) report.reserved_layers.push_back(s.name + "/volumes");
+    for (const auto& [layer, entries] : s.reserved) report.reserved_layers.push_back(s.name + "/" + layer);
   }
   return report;
 }

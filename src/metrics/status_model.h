@@ -30,7 +30,7 @@ struct JobStatus {
 
   // The error of the newest finished run when it failed, else "".
   [[nodiscard]] std::string LastError() const {
-    return last_run && last_run->result == RunResult::kFailed ? last_run->error : "";
+    return last_run && last_run->result != RunResult::kSuccess ? last_run->error : "";  // failed or partial
   }
 };
 

@@ -14,13 +14,30 @@ double SystemClock::Now() {
   return UnixNow();
 }
 
+namespace {
+
+// Only a failure that may pass by itself is retried: a wrong password, a
+// missing repository or a failing hook stay as they are until someone acts,
+// and a partial backup already saved its snapshot for this slot.
+bool WorthRetrying(const RunRecord& r) {
+  return r.result == RunResult::kFailed && r.error_code && IsTransient(*r.error_code);
+}
+
+// After a restart, runs the old process could not finish (interrupted) are
+// tried again too, and so are failures recorded before codes were kept.
+bool WorthRetryingAfterRestart(const RunRecord& r) {
+  return WorthRetrying(r) || !r.error_code || *r.error_code == Code::kCancelled;
+}
+
+}  // namespace
+
 RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
                        int64_t scheduled_for, int attempt, const JobExecutor& execute) {
   RunRecord r;
   r.job = job.id;
-  r.kind = job.kind == JobSpec::Kind::kBackup ? "backup" : job.kind == JobSpec::Kind::kCheck ? "check" : "copy";
+  r.kind = job.KindName();
   if (job.service) r.service = job.service->name;
-  r.layer = job.kind == JobSpec::Kind::kBackup ? "files" : "";
+  r.layer = job.layer;
   r.repository = job.repository ? job.repository->name : "";
   r.trigger = trigger;
   r.scheduled_for = scheduled_for;
@@ -30,11 +47,14 @@ RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, cons
   auto id = state.BeginRun(r);
   JobOutcome o = execute(job);
   r.ended = clock.Now();
-  r.result = o.ok ? RunResult::kSuccess : RunResult::kFailed;
+  r.result = o.ok()                               ? RunResult::kSuccess
+             : o.status.code() == Code::kPartial ? RunResult::kPartial
+                                                 : RunResult::kFailed;
+  if (!o.ok()) r.error_code = o.status.code();
   r.snapshot_id = o.snapshot_id;
   r.bytes_added = o.bytes_added;
   r.files = o.files;
-  r.error = o.error;
+  r.error = o.Error();
   if (id.ok()) {
     r.id = *id;
     (void)state.FinishRun(r);  // a state write failure must not hide the job's own result
@@ -79,8 +99,8 @@ Status Scheduler::Startup() {
       js.pending = true;
       js.trigger = "startup";
       js.scheduled_for = missed;
-    } else if (last && last->result == RunResult::kFailed) {
-      // Interrupted or failed before the restart: try again now.
+    } else if (last && last->result == RunResult::kFailed && WorthRetryingAfterRestart(*last)) {
+      // Interrupted, or failed transiently, before the restart: try again now.
       js.pending = true;
       js.trigger = "retry";
       js.scheduled_for = last->scheduled_for;
@@ -158,7 +178,7 @@ void Scheduler::Start(const JobSpec& job, JobState& js) {
     js.running = false;
     --running_;
     for (const auto& name : repos) busy_repos_.erase(name);
-    if (r.result == RunResult::kFailed && attempt <= catalog_.serve.retry_attempts) {
+    if (WorthRetrying(r) && attempt <= catalog_.serve.retry_attempts) {
       double backoff = static_cast<double>(catalog_.serve.retry_backoff_seconds) * std::pow(2.0, attempt - 1);
       js.retry_at = static_cast<int64_t>(r.ended + backoff);
       js.attempt = attempt + 1;

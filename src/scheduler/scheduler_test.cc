@@ -66,13 +66,15 @@ class SchedulerTest : public ::testing::Test {
   std::mutex mu_;
   std::vector<std::pair<std::string, int64_t>> runs_;  // job, minute of day
 
-  JobExecutor Recorder(std::function<bool(const JobSpec&)> ok = nullptr) {
-    return [this, ok](const JobSpec& j) {
+  // Records each run's minute; `ok` says whether it succeeds, and a failure
+  // comes back as `failure` (a server that is away, by default).
+  JobExecutor Recorder(std::function<bool(const JobSpec&)> ok = nullptr,
+                       Status failure = Status(Code::kUnavailable, "simulated failure")) {
+    return [this, ok, failure](const JobSpec& j) {
       std::lock_guard<std::mutex> g(mu_);
       runs_.emplace_back(j.id, (static_cast<int64_t>(clock_.Now()) - kDay) / 60);
       JobOutcome o;
-      o.ok = ok ? ok(j) : true;
-      if (!o.ok) o.error = "simulated failure";
+      if (ok && !ok(j)) o.status = failure;
       return o;
     };
   }
@@ -175,7 +177,7 @@ TEST_F(SchedulerTest, TwoJobsOnOneRepositoryNeverRunAtTheSameTime) {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));  // long enough to overlap on a loaded machine
     --active[j.repository->name];
     --total;
-    return JobOutcome{.ok = true};
+    return JobOutcome{};
   });
   ASSERT_TRUE(s.Startup().ok());
   clock_.now = static_cast<double>(kDay + 3600 + 1);
@@ -209,6 +211,75 @@ TEST_F(SchedulerTest, FailedJobsAreRetriedWithDoublingBackoff) {
   EXPECT_EQ(rows[0].attempt, 3);
   EXPECT_EQ(rows[1].trigger, "retry");
   EXPECT_EQ(rows[2].error, "simulated failure");
+}
+
+TEST_F(SchedulerTest, OnlyTransientFailuresAreRetried) {
+  Load(R"(  web:
+    classification: critical
+    rpo: 1d
+    files:
+      - {name: partial, path: /a, schedule: "0 1 * * *", repository: r1}
+      - {name: password, path: /b, schedule: "0 1 * * *", repository: r2}
+      - {name: missing, path: /c, schedule: "0 2 * * *", repository: r1}
+      - {name: locked, path: /d, schedule: "0 2 * * *", repository: r2}
+)");
+  std::map<std::string, Status> failure = {
+      {"web/files/partial", Status(Code::kPartial, "1 source items could not be read (snapshot 1234abcd saved)")},
+      {"web/files/password", Status(Code::kWrongPassword, "wrong password or no key found")},
+      {"web/files/missing", Status(Code::kNoRepository, "repository ./r1 does not exist")},
+      {"web/files/locked", Status(Code::kLocked, "repository is already locked exclusively by PID 7")}};
+  int snapshots_of_partial = 0;
+  clock_.now = static_cast<double>(kDay - 30);
+  Scheduler s(*catalog_, *state_, clock_, [&](const JobSpec& j) {
+    std::lock_guard<std::mutex> g(mu_);
+    runs_.emplace_back(j.id, (static_cast<int64_t>(clock_.Now()) - kDay) / 60);
+    if (j.id == "web/files/partial") ++snapshots_of_partial;  // a partial backup saves its snapshot
+    return JobOutcome{.status = failure.at(j.id)};
+  });
+  ASSERT_TRUE(s.Startup().ok());
+  Replay(s, kDay + 3600, kDay + 3 * 3600);
+  EXPECT_EQ(MinutesOf("web/files/partial"), std::vector<int64_t>{60}) << "one snapshot per slot";
+  EXPECT_EQ(snapshots_of_partial, 1);
+  EXPECT_EQ(MinutesOf("web/files/password"), std::vector<int64_t>{60});
+  EXPECT_EQ(MinutesOf("web/files/missing"), std::vector<int64_t>{120});
+  // The lock holder may finish: retried after 5 and 10 more minutes (2 retry attempts).
+  EXPECT_EQ(MinutesOf("web/files/locked"), (std::vector<int64_t>{120, 125, 135}));
+  auto partial = *state_->Runs("web/files/partial", 0, 10);
+  ASSERT_EQ(partial.size(), 1u);
+  EXPECT_EQ(partial[0].result, RunResult::kPartial);
+  EXPECT_EQ(partial[0].error_code, Code::kPartial);
+  auto password = *state_->Runs("web/files/password", 0, 10);
+  ASSERT_EQ(password.size(), 1u);
+  EXPECT_EQ(password[0].result, RunResult::kFailed);
+  EXPECT_EQ(password[0].error_code, Code::kWrongPassword);
+  EXPECT_EQ(password[0].error, "wrong password or no key found") << "the failure says why";
+}
+
+TEST_F(SchedulerTest, APermanentFailureBeforeARestartIsNotRetriedAtStartup) {
+  Load(R"(  web:
+    classification: critical
+    rpo: 1d
+    files:
+      - {name: password, path: /a, schedule: "0 1 * * *", repository: r1}
+      - {name: server, path: /b, schedule: "0 1 * * *", repository: r2}
+)");
+  for (const char* job : {"web/files/password", "web/files/server"}) {
+    ASSERT_TRUE(state_->FirstSeen(job, kDay - 7200).ok());
+    RunRecord r{.job = job, .kind = "backup", .trigger = "schedule", .scheduled_for = kDay + 3600,
+                .started = static_cast<double>(kDay + 3601)};
+    r.id = *state_->BeginRun(r);
+    r.ended = static_cast<double>(kDay + 3602);
+    r.result = RunResult::kFailed;
+    r.error_code = std::string(job) == "web/files/password" ? Code::kWrongPassword : Code::kUnavailable;
+    ASSERT_TRUE(state_->FinishRun(r).ok());
+  }
+  clock_.now = static_cast<double>(kDay + 3700);
+  Scheduler s(*catalog_, *state_, clock_, Recorder());
+  ASSERT_TRUE(s.Startup().ok());
+  s.Tick();
+  s.WaitIdle();
+  EXPECT_TRUE(MinutesOf("web/files/password").empty());
+  EXPECT_EQ(MinutesOf("web/files/server").size(), 1u);
 }
 
 TEST_F(SchedulerTest, ARunInterruptedByAKillIsRecordedFailedAndRunsAgain) {

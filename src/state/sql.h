@@ -40,6 +40,7 @@ inline Status DbError(sqlite3* db, const std::string& what) {
 inline RunResult ParseRunResult(const std::string& s) {
   if (s == "success") return RunResult::kSuccess;
   if (s == "failed") return RunResult::kFailed;
+  if (s == "partial") return RunResult::kPartial;
   return RunResult::kRunning;
 }
 

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS runs(
   started REAL NOT NULL, ended REAL NOT NULL DEFAULT 0,
   result TEXT NOT NULL, snapshot_id TEXT, bytes_added INTEGER NOT NULL DEFAULT 0,
   files INTEGER NOT NULL DEFAULT 0, error TEXT, attempt INTEGER NOT NULL DEFAULT 1,
-  pid INTEGER NOT NULL DEFAULT 0);
+  pid INTEGER NOT NULL DEFAULT 0, error_code TEXT);
 CREATE INDEX IF NOT EXISTS runs_by_job ON runs(job, started);
 CREATE TABLE IF NOT EXISTS jobs(job TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS restore_tests(
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS repo_stats(
 
 constexpr const char* kColumns =
     "id, job, kind, service, layer, repository, trigger, scheduled_for, started, ended, result, snapshot_id, "
-    "bytes_added, files, error, attempt, pid";
+    "bytes_added, files, error, attempt, pid, error_code";
 
 }  // namespace
 
@@ -56,6 +56,7 @@ const char* RunResultName(RunResult r) {
     case RunResult::kRunning: return "running";
     case RunResult::kSuccess: return "success";
     case RunResult::kFailed: return "failed";
+    case RunResult::kPartial: return "partial";
   }
   return "failed";
 }
@@ -77,7 +78,20 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
   sqlite3_busy_timeout(db, 15000);
   HORT_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;").Annotate(path));
   HORT_RETURN_IF_ERROR(store->Exec(kSchema).Annotate(path));
+  HORT_RETURN_IF_ERROR(store->AddMissingColumns().Annotate(path));
   return store;
+}
+
+// Databases written before a column existed get it added (NULL in old rows),
+// so an upgraded daemon keeps its history.
+Status StateStore::AddMissingColumns() {
+  bool has_error_code = false;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    Stmt s(db_, "PRAGMA table_info(runs)");
+    while (s.Step() == SQLITE_ROW) has_error_code = has_error_code || s.Text(1) == "error_code";
+  }
+  return has_error_code ? Status::Ok() : Exec("ALTER TABLE runs ADD COLUMN error_code TEXT");
 }
 
 Status StateStore::Exec(const std::string& sql) {
@@ -112,7 +126,7 @@ Result<int64_t> StateStore::BeginRun(const RunRecord& r) {
 
 Status StateStore::FinishRun(const RunRecord& r) {
   std::lock_guard<std::mutex> g(mu_);
-  Stmt s(db_, "UPDATE runs SET ended=?, result=?, snapshot_id=?, bytes_added=?, files=?, error=? WHERE id=?");
+  Stmt s(db_, "UPDATE runs SET ended=?, result=?, snapshot_id=?, bytes_added=?, files=?, error=?, error_code=? WHERE id=?");
   if (!s.ok()) return DbError(db_, "prepare");
   s.Bind(1, r.ended);
   s.Bind(2, std::string(RunResultName(r.result)));
@@ -120,7 +134,8 @@ Status StateStore::FinishRun(const RunRecord& r) {
   s.Bind(4, static_cast<int64_t>(r.bytes_added));
   s.Bind(5, static_cast<int64_t>(r.files));
   s.Bind(6, r.error);
-  s.Bind(7, r.id);
+  if (r.error_code) s.Bind(7, std::string(CodeName(*r.error_code)));
+  s.Bind(8, r.id);
   if (s.Step() != SQLITE_DONE) return DbError(db_, "record run end");
   return Status::Ok();
 }
@@ -152,6 +167,7 @@ Result<std::vector<RunRecord>> StateStore::Query(const std::string& where, const
     r.error = s.Text(14);
     r.attempt = static_cast<int>(s.Int(15));
     r.pid = s.Int(16);
+    r.error_code = CodeFromName(s.Text(17));
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return DbError(db_, "query runs");
@@ -203,6 +219,7 @@ Result<std::vector<RunRecord>> StateStore::RecoverInterrupted(double now) {
     r.result = RunResult::kFailed;
     r.ended = now;
     r.error = "interrupted: the hort process (pid " + std::to_string(r.pid) + ") ended during the run";
+    r.error_code = Code::kCancelled;
     HORT_RETURN_IF_ERROR(FinishRun(r));
     out.push_back(r);
   }

@@ -18,7 +18,9 @@
 
 namespace hort {
 
-enum class RunResult { kRunning, kSuccess, kFailed };
+// kPartial: the run saved its snapshot, but some source items could not be
+// read (restic's exit code 3). Neither a success nor worth retrying.
+enum class RunResult { kRunning, kSuccess, kFailed, kPartial };
 [[nodiscard]] const char* RunResultName(RunResult r);
 
 struct RunRecord {
@@ -31,6 +33,9 @@ struct RunRecord {
   std::string snapshot_id;
   uint64_t bytes_added = 0, files = 0;
   std::string error;
+  // The failure's code (kPartial for a partial run); nullopt on success and
+  // for runs recorded before codes were kept.
+  std::optional<Code> error_code;
   int attempt = 1;
   int64_t pid = 0;
 };
@@ -94,6 +99,7 @@ class StateStore {
  private:
   explicit StateStore(sqlite3* db) : db_(db) {}
   [[nodiscard]] Status Exec(const std::string& sql);
+  [[nodiscard]] Status AddMissingColumns();
   [[nodiscard]] Status RecoverInterruptedTests(double now);
   [[nodiscard]] Result<std::vector<TestRecord>> QueryTests(const std::string& where, const std::vector<std::string>& args,
                                                            const std::string& tail);

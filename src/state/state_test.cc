@@ -41,6 +41,7 @@ TEST(StateStore, RecordsRunsAndSurvivesReopen) {
     f.ended = 201;
     f.result = RunResult::kFailed;
     f.error = "boom";
+    f.error_code = Code::kWrongPassword;
     ASSERT_TRUE((*st)->FinishRun(f).ok());
     EXPECT_EQ(*(*st)->FirstSeen("app/files/data", 50), 50);
     EXPECT_EQ(*(*st)->FirstSeen("app/files/data", 99), 50);
@@ -51,11 +52,13 @@ TEST(StateStore, RecordsRunsAndSurvivesReopen) {
   ASSERT_TRUE(last.ok() && last->has_value());
   EXPECT_EQ((*last)->result, RunResult::kFailed);
   EXPECT_EQ((*last)->error, "boom");
+  EXPECT_EQ((*last)->error_code, Code::kWrongPassword);
   auto ok = (*st)->LastSuccess("app/files/data");
   ASSERT_TRUE(ok.ok() && ok->has_value());
   EXPECT_EQ((*ok)->snapshot_id, "abcd");
   EXPECT_EQ((*ok)->bytes_added, 42u);
   EXPECT_EQ((*ok)->files, 7u);
+  EXPECT_FALSE((*ok)->error_code.has_value());
   EXPECT_EQ((*st)->Runs("", 0, 10)->size(), 2u);
   EXPECT_FALSE((*(*st)->LastRun("other")).has_value());
   RemoveDb(path);
@@ -81,7 +84,64 @@ TEST(StateStore, RunsOfDeadProcessesBecomeInterrupted) {
   auto a = *(*st)->LastRun("a");
   EXPECT_EQ(a->result, RunResult::kFailed);
   EXPECT_NE(a->error.find("interrupted"), std::string::npos);
+  EXPECT_EQ(a->error_code, Code::kCancelled);
   EXPECT_EQ((*(*st)->LastRun("b"))->result, RunResult::kRunning);
+  RemoveDb(path);
+}
+
+TEST(StateStore, PartialRunsAreNeitherSuccessNorFailure) {
+  std::string path = TempDb();
+  auto st = StateStore::Open(path);
+  ASSERT_TRUE(st.ok());
+  RunRecord r{.job = "a", .kind = "backup", .trigger = "schedule", .started = 1};
+  r.id = *(*st)->BeginRun(r);
+  r.ended = 2;
+  r.result = RunResult::kPartial;
+  r.error_code = Code::kPartial;
+  r.snapshot_id = "abcd";
+  ASSERT_TRUE((*st)->FinishRun(r).ok());
+  auto last = *(*st)->LastRun("a");
+  EXPECT_EQ(last->result, RunResult::kPartial);
+  EXPECT_STREQ(RunResultName(last->result), "partial");
+  EXPECT_EQ(last->snapshot_id, "abcd");
+  EXPECT_FALSE((*(*st)->LastSuccess("a")).has_value());
+  RemoveDb(path);
+}
+
+// A database written before runs kept their error's code opens, keeps its
+// rows (with no code) and records codes from then on.
+TEST(StateStore, OldDatabasesGainTheErrorCodeColumn) {
+  std::string path = TempDb();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE runs(id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, kind TEXT NOT "
+                           "NULL, service TEXT, layer TEXT, repository TEXT, trigger TEXT NOT NULL, scheduled_for "
+                           "INTEGER NOT NULL DEFAULT 0, started REAL NOT NULL, ended REAL NOT NULL DEFAULT 0, result "
+                           "TEXT NOT NULL, snapshot_id TEXT, bytes_added INTEGER NOT NULL DEFAULT 0, files INTEGER NOT "
+                           "NULL DEFAULT 0, error TEXT, attempt INTEGER NOT NULL DEFAULT 1, pid INTEGER NOT NULL "
+                           "DEFAULT 0);"
+                           "INSERT INTO runs(job, kind, trigger, started, ended, result, error) "
+                           "VALUES('a','backup','schedule',1,2,'failed','old failure');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto st = StateStore::Open(path);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  auto old = *(*st)->LastRun("a");
+  EXPECT_EQ(old->error, "old failure");
+  EXPECT_FALSE(old->error_code.has_value());
+  RunRecord r{.job = "a", .kind = "backup", .trigger = "retry", .started = 3};
+  r.id = *(*st)->BeginRun(r);
+  r.ended = 4;
+  r.result = RunResult::kFailed;
+  r.error_code = Code::kUnavailable;
+  ASSERT_TRUE((*st)->FinishRun(r).ok());
+  EXPECT_EQ((*(*st)->LastRun("a"))->error_code, Code::kUnavailable);
+  st->reset();
+  ASSERT_TRUE(StateStore::Open(path).ok()) << "a second open finds the column and adds nothing";
   RemoveDb(path);
 }
 

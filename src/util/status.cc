@@ -25,6 +25,15 @@ const char* CodeName(Code code) {
   return "unknown";
 }
 
+std::optional<Code> CodeFromName(std::string_view name) {
+  for (int c = static_cast<int>(Code::kOk); c <= static_cast<int>(Code::kPermissionDenied); ++c) {
+    if (name == CodeName(static_cast<Code>(c))) return static_cast<Code>(c);
+  }
+  return std::nullopt;
+}
+
+bool IsTransient(Code code) { return code == Code::kUnavailable || code == Code::kLocked; }
+
 std::string Status::ToString() const {
   if (ok()) return "ok";
   return message_;

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -27,7 +28,7 @@ enum class Code {
   kInternal,          // a bug: an invariant did not hold
   kPartial,           // finished, but some source items were unreadable
   kUnavailable,       // transient: network error, timeout, 5xx, 429 (worth retrying)
-  kPermissionDenied,  // credentials rejected (401/403)
+  kPermissionDenied,  // credentials rejected (401/403); the last code (CodeFromName counts up to it)
 };
 
 class [[nodiscard]] Status {
@@ -53,6 +54,12 @@ class [[nodiscard]] Status {
 };
 
 [[nodiscard]] const char* CodeName(Code code);
+// The inverse of CodeName, for codes read back from the state database.
+[[nodiscard]] std::optional<Code> CodeFromName(std::string_view name);
+// A failure that may pass by itself (a server briefly away, a lock held by
+// another run): worth trying again later. Everything else needs a person:
+// a wrong password stays wrong however often it is retried.
+[[nodiscard]] bool IsTransient(Code code);
 
 // Builds a Status from errno with the operation and path as context.
 [[nodiscard]] Status ErrnoStatus(const std::string& what, int err);

@@ -67,6 +67,23 @@ Status UseHalf(int x, int* out) {
   return Status::Ok();
 }
 
+TEST(Status, EveryCodeNameReadsBackAsItsCode) {
+  for (int c = static_cast<int>(Code::kOk); c <= static_cast<int>(Code::kPermissionDenied); ++c) {
+    auto code = static_cast<Code>(c);
+    EXPECT_EQ(CodeFromName(CodeName(code)), code) << CodeName(code);
+  }
+  EXPECT_FALSE(CodeFromName("no such code").has_value());
+}
+
+TEST(Status, OnlyUnavailableAndLockedAreTransient) {
+  EXPECT_TRUE(IsTransient(Code::kUnavailable));
+  EXPECT_TRUE(IsTransient(Code::kLocked));
+  for (Code c : {Code::kWrongPassword, Code::kNoRepository, Code::kPartial, Code::kCorruption, Code::kIo,
+                 Code::kPermissionDenied, Code::kInvalidArgument}) {
+    EXPECT_FALSE(IsTransient(c)) << CodeName(c);
+  }
+}
+
 TEST(Status, ResultPropagates) {
   int v = 0;
   EXPECT_TRUE(UseHalf(4, &v).ok());

@@ -62,7 +62,7 @@ class VerifyTest : public ::testing::Test {
     auto repo = Repository::Init(std::move(*backend), "verify-secret", InitOptions{});
     ASSERT_TRUE(repo.ok()) << repo.status().message();
     JobOutcome o = RunJob(*catalog_, catalog_->jobs.at(0), JobContext{});
-    ASSERT_TRUE(o.ok) << o.error;
+    ASSERT_TRUE(o.ok()) << o.Error();
   }
 
   RestoreTestReport Run(const std::string& id, RestoreTestOptions opt = {}) {

@@ -37,7 +37,7 @@ hort init -r "$WORK/repo" -q
 note "config check lists the jobs and the reserved layer"
 hort --config "$WORK/hort.yaml" config check >"$WORK/check.out"
 grep -q "valid: 1 repositories, 2 services, 3 jobs" "$WORK/check.out" || fail "$(cat "$WORK/check.out")"
-grep -q "wiki: the resources and volumes layers are validated but do not run yet" "$WORK/check.out" || fail "no note"
+grep -q "wiki: the volumes layer is validated but does not run yet" "$WORK/check.out" || fail "no note"
 HORT_CONFIG="$WORK/hort.yaml" hort config check --json | python3 -c 'import json,sys; assert json.load(sys.stdin)["valid"]'
 
 note "status before any run: NEVER, exit 4 (a critical service has no backup)"

@@ -1,0 +1,32 @@
+// Opening what a command declared it needs, in one place for every command:
+// the catalog (and its state), or a repository with its lock and index.
+#include "cli/catalog_cli.h"
+#include "cli/command.h"
+
+namespace hort::cli {
+
+namespace {
+
+Result<Opened> Open(const GlobalOptions& g, const Needs& needs) {
+  Opened out;
+  if (needs.catalog || needs.state || (needs.catalog_if_named && !g.config.empty())) {
+    HORT_ASSIGN_OR_RETURN(out.catalog, LoadCatalogForCli(g.config));
+    if (needs.state) {
+      HORT_ASSIGN_OR_RETURN(out.state, OpenCatalogState(*out.catalog));
+    }
+  }
+  if (needs.repository) {
+    HORT_ASSIGN_OR_RETURN(out.repository, OpenRepository(g, needs.lock, needs.index, needs.warm_up));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Opened> OpenNeeds(const GlobalOptions& g, const Needs& needs) {
+  auto opened = Open(g, needs);
+  if (!opened.ok() && needs.context) return opened.status().Annotate(needs.context);
+  return opened;
+}
+
+}  // namespace hort::cli

@@ -1,0 +1,20 @@
+// The files layer (K8up's role): restic snapshots of paths, PVCs and
+// database dumps.
+#include "layers/layer.h"
+
+namespace hort::layers {
+
+const Layer& FilesLayer() {
+  static const Layer kLayer{.name = "files",
+                            .title = "Files (restic snapshots)",
+                            .role = "K8up",
+                            .job_kinds = {"backup"},
+                            // A DR drill restores every snapshot group of the repositories, which today
+                            // are the files layer's.
+                            .test_types = {"files", "dr"},
+                            .entry_keys = {"path", "pvc", "source", "dump", "exclude", "hooks", "verify"},
+                            .available = true};
+  return kLayer;
+}
+
+}  // namespace hort::layers
