@@ -10,10 +10,6 @@
 
 namespace hort {
 
-double SystemClock::Now() {
-  return UnixNow();
-}
-
 RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
                        int64_t scheduled_for, int attempt, const JobExecutor& execute) {
   RunRecord r;

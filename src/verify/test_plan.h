@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "scheduler/scheduler.h"
 #include "state/state.h"
+#include "util/clock.h"
 
 namespace hort {
 
