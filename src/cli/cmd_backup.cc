@@ -127,9 +127,8 @@ Runner AddBackup(CLI::App& sub, GlobalOptions& g) {
       Status s = ReadPatternFile(file, &opt.excludes.patterns);
       if (!s.ok()) return Fail(s);
     }
-    for (auto p : f->iexcludes) {
-      for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      opt.excludes.ipatterns.push_back(p);
+    for (const auto& p : f->iexcludes) {
+      opt.excludes.ipatterns.push_back(LowerCase(p));
     }
     opt.exclude_strings = opt.excludes.patterns;
     opt.excludes.exclude_caches = f->exclude_caches;

@@ -15,7 +15,7 @@
 #include <optional>
 #include <thread>
 
-#include "archiver/excludes.h"
+#include "format/pattern.h"
 #include "format/tree.h"
 #include "restorer/content_writer.h"
 #include "restorer/restore_item.h"
@@ -32,15 +32,21 @@ using restore_internal::Kind;
 using restore_internal::ItemTree;
 using restore_internal::kTopLevel;
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+std::vector<std::string> LowerCased(const std::vector<std::string>& patterns) {
+  std::vector<std::string> out;
+  for (const auto& p : patterns) out.push_back(LowerCase(p));
+  return out;
 }
 
 class Restore {
  public:
   Restore(Repository& repo, const Snapshot& snap, const RestoreOptions& opt, RestoreObserver* obs)
-      : repo_(repo), snap_(snap), opt_(opt), obs_(obs) {}
+      : repo_(repo),
+        snap_(snap),
+        opt_(opt),
+        obs_(obs),
+        lower_excludes_(LowerCased(opt.iexcludes)),
+        lower_includes_(LowerCased(opt.iincludes)) {}
 
   Result<RestoreResult> Run() {
     auto start = std::chrono::steady_clock::now();
@@ -75,18 +81,12 @@ class Restore {
 
  private:
   bool Excluded(const std::string& snap_path) {
-    for (const auto& p : opt_.excludes) if (PatternMatches(p, snap_path)) return true;
-    std::string l = Lower(snap_path);
-    for (const auto& p : opt_.iexcludes) if (PatternMatches(Lower(p), l)) return true;
-    return false;
+    return MatchesAnyPattern(opt_.excludes, lower_excludes_, snap_path);
   }
 
   bool IncludedByPattern(const std::string& snap_path) {
-    if (opt_.includes.empty() && opt_.iincludes.empty()) return true;
-    for (const auto& p : opt_.includes) if (PatternMatches(p, snap_path)) return true;
-    std::string l = Lower(snap_path);
-    for (const auto& p : opt_.iincludes) if (PatternMatches(Lower(p), l)) return true;
-    return false;
+    if (opt_.includes.empty() && lower_includes_.empty()) return true;
+    return MatchesAnyPattern(opt_.includes, lower_includes_, snap_path);
   }
 
   Result<std::vector<Node>> LoadTree(const Id& id) {
@@ -349,6 +349,7 @@ class Restore {
   const Snapshot& snap_;
   const RestoreOptions& opt_;
   RestoreObserver* obs_;
+  const std::vector<std::string> lower_excludes_, lower_includes_;  // --iexclude/--iinclude
   ItemTree tree_;
   RestoreResult result_;
   std::mutex err_mu_;
