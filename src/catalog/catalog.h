@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "prune/policy.h"
+#include "policy/retention.h"
 #include "schedule/cron.h"
 #include "util/status.h"
 
