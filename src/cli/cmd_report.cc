@@ -9,7 +9,7 @@
 #include "cli/command.h"
 #include "cli/table.h"
 #include "cli/test_views.h"
-#include "metrics/status_model.h"
+#include "status/status_model.h"
 #include "schedule/duration.h"
 
 namespace hort::cli {
