@@ -32,7 +32,7 @@ class SnapshotRepairer {
 
   // Returns the repaired tree's ID; sets changed_ when something was dropped.
   Result<Id> Repair(const Id& tree, const std::string& path) {
-    auto nodes = LoadTree(repo_, tree);
+    auto nodes = LoadTree(repo_, tree, TreeNames::kAsStored);
     if (!nodes.ok()) {
       std::printf("  dir %s: tree %s is unreadable, replaced by an empty directory\n", path.empty() ? "/" : path.c_str(),
                   tree.Short().c_str());

@@ -17,6 +17,7 @@
 
 #include "format/pattern.h"
 #include "format/tree.h"
+#include "repository/walk.h"
 #include "restorer/content_writer.h"
 #include "restorer/restore_item.h"
 #include "util/hex.h"
@@ -89,21 +90,6 @@ class Restore {
     return MatchesAnyPattern(opt_.includes, lower_includes_, snap_path);
   }
 
-  Result<std::vector<Node>> LoadTree(const Id& id) {
-    HORT_ASSIGN_OR_RETURN(auto raw, repo_.LoadBlob(BlobType::kTree, id));
-    HORT_ASSIGN_OR_RETURN(auto nodes, DecodeTree(AsChars(raw)));
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      if (IsUnsafeNodeName(nodes[i].name)) {
-        return Status(Code::kCorruption, "tree " + id.Short() + " contains an unsafe node name \"" +
-                                             gojson::QuoteInner(nodes[i].name) + "\"; refusing to restore it");
-      }
-      if (i > 0 && !(nodes[i - 1].name < nodes[i].name)) {
-        return Status(Code::kCorruption, "tree " + id.Short() + " is not sorted or has duplicate names");
-      }
-    }
-    return nodes;
-  }
-
   Status Plan() {
     Id root = snap_.tree;
     std::string sub = opt_.subpath;
@@ -115,7 +101,7 @@ class Restore {
       std::string part = sub.substr(start, end - start);
       start = end + 1;
       if (part.empty() || part == ".") continue;
-      HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(root));
+      HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, root));
       auto it = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.name == part; });
       if (it == nodes.end() || !it->IsDir() || !it->subtree) {
         return Status(Code::kNotFound, "path \"" + sub + "\" not found in snapshot " + snap_.id.Short());
@@ -160,7 +146,7 @@ class Restore {
   // Returns whether anything below was selected.
   Result<bool> PlanTree(const Id& tree, uint32_t parent, const std::string& snap_dir, int depth,
                         bool parent_included) {
-    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(tree));
+    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, tree));
     bool any = false;
     for (Node& n : nodes) {
       std::string snap_path = snap_dir + "/" + n.name;
