@@ -19,6 +19,7 @@
 
 #include "archiver/file_saver.h"
 #include "archiver/fs_node.h"
+#include "repository/walk.h"
 #include "util/crash_point.h"
 #include "util/hex.h"
 #include "util/parallel.h"
@@ -151,15 +152,10 @@ class Backup {
     }
     if (parent) {
       result_.parent = parent->id;
-      auto nodes = LoadTree(parent->tree);
+      auto nodes = LoadTree(repo_, parent->tree, TreeNames::kAsStored);
       if (nodes.ok()) parent_root_ = std::move(*nodes);
     }
     return Status::Ok();
-  }
-
-  Result<std::vector<Node>> LoadTree(const Id& id) {
-    HORT_ASSIGN_OR_RETURN(auto raw, repo_.LoadBlob(BlobType::kTree, id));
-    return DecodeTree(AsChars(raw));
   }
 
   std::vector<Node> OldChildren(const Node* old) {
@@ -167,7 +163,7 @@ class Backup {
     return OldChildren(*old->subtree);
   }
   std::vector<Node> OldChildren(const Id& old_tree) {
-    auto nodes = LoadTree(old_tree);
+    auto nodes = LoadTree(repo_, old_tree, TreeNames::kAsStored);
     return nodes.ok() ? std::move(*nodes) : std::vector<Node>{};
   }
 

@@ -1,18 +1,14 @@
-// restic's exclude rules: patterns (filter.Match semantics), case-insensitive
+// restic's backup exclude rules: patterns (format/pattern.h), case-insensitive
 // patterns, CACHEDIR.TAG directories and marker files.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "format/pattern.h"
 #include "util/status.h"
 
 namespace hort {
-
-// restic's filter.Match: the pattern matches a run of path components
-// anywhere in `path` (anchored at the root if it starts with '/'); `**`
-// matches any number of components; each component is a glob.
-[[nodiscard]] bool PatternMatches(const std::string& pattern, const std::string& path);
 
 struct ExcludeRules {
   std::vector<std::string> patterns;   // --exclude / --exclude-file

@@ -5,19 +5,6 @@
 namespace hort {
 namespace {
 
-// Cases follow restic's filter.Match semantics.
-TEST(PatternMatches, ResticSemantics) {
-  EXPECT_TRUE(PatternMatches("*.go", "/home/user/file.go"));
-  EXPECT_TRUE(PatternMatches("foo", "/a/foo/bar"));          // any run of components
-  EXPECT_TRUE(PatternMatches("/home/user", "/home/user/x"));  // anchored prefix
-  EXPECT_FALSE(PatternMatches("/user", "/home/user"));        // anchored, not at root
-  EXPECT_TRUE(PatternMatches("home/**/x", "/home/a/b/x"));
-  EXPECT_TRUE(PatternMatches("home/**/x", "/home/x"));
-  EXPECT_FALSE(PatternMatches("*.c", "/a/b.go"));
-  EXPECT_TRUE(PatternMatches("b?r", "/foo/bar"));
-  EXPECT_FALSE(PatternMatches("", "/foo"));
-}
-
 TEST(ExcludeRules, CaseInsensitive) {
   ExcludeRules r;
   r.ipatterns = {"*.jpg"};

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "prune/policy.h"
+#include "policy/retention.h"
 #include "schedule/cron.h"
 #include "util/status.h"
 

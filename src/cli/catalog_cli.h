@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "jobs/jobs.h"
 #include "state/state.h"
+#include "util/local_time.h"
 
 namespace hort::cli {
 
@@ -23,10 +24,6 @@ inline constexpr int kExitTestFailed = 5;
 [[nodiscard]] Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag);
 [[nodiscard]] Result<std::unique_ptr<StateStore>> OpenCatalogState(const Catalog& catalog);
 
-// "2026-11-26 07:53" in local time; "-" for 0.
-[[nodiscard]] std::string FormatWhen(double unix_seconds);
-// "2026-11-26T07:53:17+01:00"; "" for 0.
-[[nodiscard]] std::string FormatRfc3339(double unix_seconds);
 [[nodiscard]] double NowSeconds();
 
 // SIGTERM/SIGINT raise the returned flag (the caller finishes or cleans up);

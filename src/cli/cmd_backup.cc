@@ -128,9 +128,8 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
     for (const auto& file : f->exclude_files) {
       HORT_RETURN_IF_ERROR(ReadPatternFile(file, &opt.excludes.patterns));
     }
-    for (auto p : f->iexcludes) {
-      for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      opt.excludes.ipatterns.push_back(p);
+    for (const auto& p : f->iexcludes) {
+      opt.excludes.ipatterns.push_back(LowerCase(p));
     }
     opt.exclude_strings = opt.excludes.patterns;
     opt.excludes.exclude_caches = f->exclude_caches;

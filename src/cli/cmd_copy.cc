@@ -7,6 +7,7 @@
 #include "cli/progress_line.h"
 #include <optional>
 #include "replication/copy.h"
+#include "repository/open.h"
 
 namespace hort::cli {
 namespace {
@@ -21,14 +22,13 @@ struct CopyFlags {
 Result<std::unique_ptr<Repository>> OpenOther(const GlobalOptions& g, const std::string& location,
                                               const std::string& pw_file, const std::string& pw_command,
                                               const std::string& prefix) {
-  HORT_ASSIGN_OR_RETURN(BackendOptions bopts, BackendOptionsFrom(g));
-  HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location, bopts));
-  auto cfg = backend->Stat({FileType::kConfig, ""});
-  if (!cfg.ok() && cfg.status().code() == Code::kNotFound) {
-    return Status(Code::kNoRepository, "repository does not exist: " + location);
-  }
-  HORT_ASSIGN_OR_RETURN(std::string pw, PasswordFrom(pw_file, pw_command, {"HORT_" + prefix, "RESTIC_" + prefix}, false));
-  return Repository::Open(std::move(backend), pw);
+  OpenRequest req;
+  req.location = location;
+  HORT_ASSIGN_OR_RETURN(req.backend, BackendOptionsFrom(g));
+  req.password = [&] { return PasswordFrom(pw_file, pw_command, {"HORT_" + prefix, "RESTIC_" + prefix}, false); };
+  req.missing_message = "repository does not exist: " + location;
+  HORT_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepositoryFor(req));
+  return std::move(opened.repo);
 }
 }  // namespace
 

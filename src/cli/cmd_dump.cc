@@ -1,14 +1,12 @@
 // dump: a file's content as-is, or a directory as a tar stream (what K8up's
 // restore-to-S3 and `restic dump` users pipe elsewhere).
-#include <archive.h>
-#include <archive_entry.h>
 #include <unistd.h>
 
 #include <cstdio>
 
+#include "archive/writer.h"
 #include "cli/command.h"
 #include "repository/walk.h"
-#include "util/shared_library.h"
 
 namespace hort::cli {
 namespace {
@@ -36,93 +34,39 @@ Status StreamContent(Repository& repo, const Node& n, Sink&& sink) {
   return Status::Ok();
 }
 
-// libarchive is loaded when a directory is dumped, not by every command
-// (it brings ICU and libxml2 along).
-#define HORT_ARCHIVE_FUNCTIONS(X) \
-  X(archive_entry_free) \
-  X(archive_entry_new) \
-  X(archive_entry_set_filetype) \
-  X(archive_entry_set_gid) \
-  X(archive_entry_set_gname) \
-  X(archive_entry_set_mtime) \
-  X(archive_entry_set_pathname) \
-  X(archive_entry_set_perm) \
-  X(archive_entry_set_size) \
-  X(archive_entry_set_symlink) \
-  X(archive_entry_set_uid) \
-  X(archive_entry_set_uname) \
-  X(archive_error_string) \
-  X(archive_write_close) \
-  X(archive_write_data) \
-  X(archive_write_free) \
-  X(archive_write_header) \
-  X(archive_write_new) \
-  X(archive_write_open_fd) \
-  X(archive_write_set_format_pax_restricted) \
-  X(archive_write_set_format_zip)
-
-struct ArchiveApi {
-#define HORT_DECLARE(name) decltype(&::name) name = nullptr;
-  HORT_ARCHIVE_FUNCTIONS(HORT_DECLARE)
-#undef HORT_DECLARE
-};
-
-Result<const ArchiveApi*> LoadArchive() {
-  static ArchiveApi api;
-  static const Status loaded = [] {
-    HORT_ASSIGN_OR_RETURN(const SharedLibrary* lib, SharedLibrary::Open("libarchive.so.13", "libarchive13"));
-#define HORT_BIND(name) HORT_RETURN_IF_ERROR(lib->Bind(#name, &api.name));
-    HORT_ARCHIVE_FUNCTIONS(HORT_BIND)
-#undef HORT_BIND
-    return Status::Ok();
-  }();
-  if (!loaded.ok()) return loaded;
-  return &api;
-}
-
 // Entry names are the full snapshot paths without the leading slash, like restic's.
 Status DumpTar(Repository& repo, const Node& dir, const std::string& dir_path, const std::string& format) {
-  HORT_ASSIGN_OR_RETURN(const ArchiveApi* lib, LoadArchive());
-  archive* a = lib->archive_write_new();
-  if (format == "zip") lib->archive_write_set_format_zip(a);
-  else lib->archive_write_set_format_pax_restricted(a);
-  lib->archive_write_open_fd(a, 1);
+  HORT_ASSIGN_OR_RETURN(auto writer, ArchiveWriter::ToFd(1, format == "zip" ? ArchiveFormat::kZip : ArchiveFormat::kTar));
   Status result;
-  auto fail = [&](const std::string& what) { return Status(Code::kIo, what + ": " + lib->archive_error_string(a)); };
   Status walk = WalkTree(repo, *dir.subtree, dir_path, [&](const std::string& path, const Node& n) {
     if (!result.ok()) return WalkAction::kStop;
-    archive_entry* e = lib->archive_entry_new();
-    lib->archive_entry_set_pathname(e, path.substr(1).c_str());
-    lib->archive_entry_set_uid(e, n.uid);
-    lib->archive_entry_set_gid(e, n.gid);
-    if (!n.user.empty()) lib->archive_entry_set_uname(e, n.user.c_str());
-    if (!n.group.empty()) lib->archive_entry_set_gname(e, n.group.c_str());
-    lib->archive_entry_set_mtime(e, n.mtime.sec, n.mtime.nsec);
-    lib->archive_entry_set_perm(e, PosixPermFromGoMode(n.mode));
+    ArchiveEntry e{.path = path.substr(1),
+                   .mode = PosixPermFromGoMode(n.mode),
+                   .mtime_sec = n.mtime.sec,
+                   .mtime_nsec = n.mtime.nsec,
+                   .uid = n.uid,
+                   .gid = n.gid,
+                   .user = n.user,
+                   .group = n.group};
     if (n.IsDir()) {
-      lib->archive_entry_set_filetype(e, AE_IFDIR);
+      e.type = EntryType::kDirectory;
     } else if (n.type == "symlink") {
-      lib->archive_entry_set_filetype(e, AE_IFLNK);
-      lib->archive_entry_set_symlink(e, n.linktarget.c_str());
+      e.type = EntryType::kSymlink;
+      e.symlink = n.linktarget;
     } else if (n.IsFile()) {
-      lib->archive_entry_set_filetype(e, AE_IFREG);
-      lib->archive_entry_set_size(e, static_cast<la_int64_t>(n.size));
+      e.type = EntryType::kFile;
+      e.size = n.size;
     } else {
-      lib->archive_entry_free(e);
       return WalkAction::kContinue;  // devices, fifos, sockets are not dumped
     }
-    if (lib->archive_write_header(a, e) != ARCHIVE_OK) result = fail("tar header for " + path);
+    result = writer->Add(e);
     if (result.ok() && n.IsFile()) {
-      result = StreamContent(repo, n, [&](const std::vector<uint8_t>& blob) {
-        if (lib->archive_write_data(a, blob.data(), blob.size()) < 0) return fail("tar data for " + path);
-        return Status::Ok();
-      });
+      result = StreamContent(repo, n, [&](const std::vector<uint8_t>& blob) { return writer->WriteData(blob); });
     }
-    lib->archive_entry_free(e);
     return result.ok() ? WalkAction::kContinue : WalkAction::kStop;
   });
-  if (lib->archive_write_close(a) != ARCHIVE_OK && result.ok()) result = fail("closing archive");
-  lib->archive_write_free(a);
+  Status closed = writer->Close();  // after a failure too: the archive ends cleanly where it stopped
+  if (result.ok()) result = closed;
   HORT_RETURN_IF_ERROR(walk);
   return result;
 }

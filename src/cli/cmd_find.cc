@@ -7,6 +7,7 @@
 #include "cli/json_text.h"
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
+#include "format/pattern.h"
 #include "repository/walk.h"
 
 namespace hort::cli {
@@ -17,11 +18,6 @@ struct FindFlags {
   SnapshotFilter filter;
   std::vector<std::string> snapshots;
 };
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 }  // namespace
 
 Command AddFind(CLI::App& sub, GlobalOptions& g) {
@@ -40,9 +36,9 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
       if (!MatchesIdPrefix(f->snapshots, s)) continue;
       nlohmann::json matches = nlohmann::json::array();
       Status st = WalkTree(repo, s.tree, "", [&](const std::string& path, const Node& n) {
-        std::string name = f->ignore_case ? Lower(n.name) : n.name;
+        std::string name = f->ignore_case ? LowerCase(n.name) : n.name;
         for (const auto& p : f->patterns) {
-          std::string pat = f->ignore_case ? Lower(p) : p;
+          std::string pat = f->ignore_case ? LowerCase(p) : p;
           if (fnmatch(pat.c_str(), name.c_str(), 0) == 0) {
             matches.push_back({{"path", path}, {"type", n.type}, {"size", n.size},
                                {"mtime", gojson::FormatRfc3339Nano(n.mtime)}});

@@ -2,7 +2,7 @@
 
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
-#include "prune/policy.h"
+#include "policy/snapshot_retention.h"
 #include "prune/prune.h"
 
 namespace hort::cli {

@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
 #include "format/tree.h"
+#include "repository/walk.h"
 #include "util/hex.h"
 
 namespace hort::cli {
@@ -69,12 +70,7 @@ Command AddLs(CLI::App& sub, GlobalOptions& g) {
     }
     Status walk_error;
     std::function<void(const Id&, const std::string&)> walk = [&](const Id& tree, const std::string& dir) {
-      auto raw = repo.LoadBlob(BlobType::kTree, tree);
-      if (!raw.ok()) {
-        walk_error = raw.status();
-        return;
-      }
-      auto nodes = DecodeTree(AsChars(*raw));
+      auto nodes = LoadTree(repo, tree);
       if (!nodes.ok()) {
         walk_error = nodes.status();
         return;

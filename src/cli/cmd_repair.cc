@@ -1,4 +1,5 @@
-// repair index / rebuild-index: index every pack by reading its header.
+// repair index / rebuild-index: index every pack by reading its header
+// (repository/index_rebuild.h).
 // repair snapshots: write new snapshots without references to lost data.
 #include <algorithm>
 #include <cstdio>
@@ -6,55 +7,22 @@
 
 #include "cli/command.h"
 #include "format/tree.h"
+#include "repository/index_rebuild.h"
 #include "repository/walk.h"
 #include "util/hex.h"
 
 namespace hort::cli {
 namespace {
 
-Status RebuildIndex(Repository& repo, bool quiet) {
-  std::vector<std::pair<Id, uint64_t>> packs;
-  HORT_RETURN_IF_ERROR(repo.backend().List(FileType::kPack, [&](const std::string& n, uint64_t size) {
-    if (auto id = Id::Parse(n)) packs.emplace_back(*id, size);
-  }));
-  std::vector<Id> old_index;
-  HORT_RETURN_IF_ERROR(repo.backend().List(FileType::kIndex, [&](const std::string& n, uint64_t) {
-    if (auto id = Id::Parse(n)) old_index.push_back(*id);
-  }));
-  if (!quiet) std::printf("reading %zu pack headers\n", packs.size());
-  IndexFile idx;
-  size_t blobs = 0, bad = 0;
-  std::vector<Id> written;
-  auto flush = [&]() -> Status {
-    if (idx.packs.empty()) return Status::Ok();
-    HORT_ASSIGN_OR_RETURN(Id id, repo.SaveIndexFile(idx));
-    written.push_back(id);
-    idx.packs.clear();
-    blobs = 0;
-    return Status::Ok();
+Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
+  IndexRebuildProgress progress;
+  if (!quiet) progress.reading = [](size_t packs) { std::printf("reading %zu pack headers\n", packs); };
+  progress.unreadable = [](const Id& pack, const Status& why) {
+    std::fprintf(stderr, "pack %s: %s (not indexed)\n", pack.Short().c_str(), why.message().c_str());
   };
-  for (const auto& [pack, size] : packs) {
-    auto header = repo.LoadPackHeader(pack, size);
-    if (!header.ok()) {
-      // An unreadable pack is left out of the index; check names it afterwards.
-      std::fprintf(stderr, "pack %s: %s (not indexed)\n", pack.Short().c_str(), header.status().message().c_str());
-      ++bad;
-      continue;
-    }
-    IndexPack ip{pack, {}};
-    for (const PackEntry& e : *header) ip.blobs.push_back({e.id, e.type, e.offset, e.length, e.uncompressed_length});
-    blobs += ip.blobs.size();
-    idx.packs.push_back(std::move(ip));
-    if (blobs >= 50000) HORT_RETURN_IF_ERROR(flush());
-  }
-  HORT_RETURN_IF_ERROR(flush());
-  // The new index is complete before any old index file goes.
-  std::unordered_set<Id, IdHash> keep(written.begin(), written.end());
-  for (const Id& id : old_index) {
-    if (!keep.count(id)) HORT_RETURN_IF_ERROR(repo.backend().Remove({FileType::kIndex, id.Hex()}));
-  }
-  if (!quiet) std::printf("wrote %zu index files, removed %zu old ones, %zu packs unreadable\n", written.size(),
-                          old_index.size(), bad);
+  HORT_ASSIGN_OR_RETURN(IndexRebuildStats stats, RebuildIndex(repo, progress));
+  if (!quiet) std::printf("wrote %zu index files, removed %zu old ones, %zu packs unreadable\n",
+                          stats.index_files_written, stats.old_index_files, stats.packs_unreadable);
   return Status::Ok();
 }
 
@@ -64,7 +32,7 @@ class SnapshotRepairer {
 
   // Returns the repaired tree's ID; sets changed_ when something was dropped.
   Result<Id> Repair(const Id& tree, const std::string& path) {
-    auto nodes = LoadTree(repo_, tree);
+    auto nodes = LoadTree(repo_, tree, TreeNames::kAsStored);
     if (!nodes.ok()) {
       std::printf("  dir %s: tree %s is unreadable, replaced by an empty directory\n", path.empty() ? "/" : path.c_str(),
                   tree.Short().c_str());
@@ -129,7 +97,7 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
   return Command{validate, needs, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     if (f->what == "index") {
-      Status s = RebuildIndex(repo, g.quiet);
+      Status s = RebuildIndexVerbosely(repo, g.quiet);
       return s.ok() ? kExitOk : Fail(s);
     }
     auto snaps = repo.LoadSnapshots();
@@ -165,7 +133,7 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
 
 Command AddRebuildIndex(CLI::App&, GlobalOptions& g) {
   return MakeCommand(NeedsRepository(LockMode::kExclusive, false), [&g](Opened& o) {
-    Status s = RebuildIndex(o.repo(), g.quiet);
+    Status s = RebuildIndexVerbosely(o.repo(), g.quiet);
     return s.ok() ? kExitOk : Fail(s);
   });
 }

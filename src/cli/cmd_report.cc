@@ -10,8 +10,8 @@
 #include "cli/table.h"
 #include "cli/test_views.h"
 #include "layers/layer.h"
-#include "metrics/status_model.h"
 #include "schedule/duration.h"
+#include "status/status_model.h"
 
 namespace hort::cli {
 namespace {

@@ -12,13 +12,14 @@
 #include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
-#include "cli/status_views.h"
 #include "metrics/exposition.h"
 #include "metrics/http_server.h"
-#include "metrics/status_model.h"
 #include "scheduler/scheduler.h"
+#include "status/status_json.h"
+#include "status/status_model.h"
+#include "verify/auto_test_runner.h"
 #include "verify/restore_test.h"
-#include "verify/test_plan.h"
+#include "web/status_page.h"
 
 namespace hort::cli {
 

@@ -7,8 +7,8 @@
 #include "layers/layer.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
-#include "cli/status_views.h"
 #include "schedule/duration.h"
+#include "status/status_json.h"
 
 namespace hort::cli {
 

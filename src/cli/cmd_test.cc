@@ -11,7 +11,7 @@
 #include "cli/test_views.h"
 #include "schedule/duration.h"
 #include "verify/restore_test.h"
-#include "verify/test_plan.h"
+#include "status/test_due.h"
 
 namespace hort::cli {
 namespace {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "repository/open.h"
 #include "schedule/duration.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -150,8 +151,7 @@ Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
   if (!g.no_cache) {
     o.cache_dir = g.cache_dir;
     if (o.cache_dir.empty()) o.cache_dir = Env("HORT_CACHE_DIR");
-    if (o.cache_dir.empty() && !Env("XDG_CACHE_HOME").empty()) o.cache_dir = Env("XDG_CACHE_HOME") + "/hort";
-    if (o.cache_dir.empty() && !Env("HOME").empty()) o.cache_dir = Env("HOME") + "/.cache/hort";
+    if (o.cache_dir.empty()) o.cache_dir = DefaultCacheDir();
   }
   o.cacert = g.cacert;
   o.insecure_tls = g.insecure_tls;
@@ -165,30 +165,28 @@ Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
 
 Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index,
                                         const Repository::WarmUp& warm_up) {
-  HORT_ASSIGN_OR_RETURN(std::string location, ResolveRepository(g));
-  HORT_ASSIGN_OR_RETURN(BackendOptions bopts, BackendOptionsFrom(g));
-  HORT_ASSIGN_OR_RETURN(auto backend, OpenBackend(location, bopts));
+  OpenRequest req;
+  HORT_ASSIGN_OR_RETURN(req.location, ResolveRepository(g));
+  HORT_ASSIGN_OR_RETURN(req.backend, BackendOptionsFrom(g));
   HORT_ASSIGN_OR_RETURN(CompressionMode mode, ParseCompression(g.compression));
-  // Fail early with exit 10 before asking for a password.
-  auto cfg = backend->Stat({FileType::kConfig, ""});
-  if (!cfg.ok() && cfg.status().code() == Code::kNotFound) {
-    return Status(Code::kNoRepository, "repository does not exist: unable to open config file at " + location +
-                                           "/config (is there a repository at the following location? " + location + ")");
-  }
-  HORT_ASSIGN_OR_RETURN(std::string password, ResolvePassword(g, false));
-  OpenedRepository out;
-  HORT_ASSIGN_OR_RETURN(out.repo, Repository::Open(std::move(backend), password, warm_up));
-  out.repo->set_compression(mode);
+  req.password = [&g] { return ResolvePassword(g, false); };
+  req.missing_message = "repository does not exist: unable to open config file at " + req.location +
+                        "/config (is there a repository at the following location? " + req.location + ")";
   if (lock != LockMode::kNone && !g.no_lock) {
-    HORT_ASSIGN_OR_RETURN(auto retry, ParseWait(g.retry_lock));
-    HORT_ASSIGN_OR_RETURN(out.lock, AcquireLock(*out.repo, lock == LockMode::kExclusive, retry));
-    if (location.find(':') == std::string::npos || location.rfind("local:", 0) == 0) {
-      std::string base = location.rfind("local:", 0) == 0 ? location.substr(6) : location;
-      std::snprintf(g_lock_path, sizeof(g_lock_path), "%s/locks/%s", base.c_str(), out.lock->id().Hex().c_str());
-    }
+    req.lock = lock == LockMode::kExclusive ? OpenLock::kExclusive : OpenLock::kShared;
+    HORT_ASSIGN_OR_RETURN(req.lock_wait, ParseWait(g.retry_lock));
   }
-  if (load_index) HORT_RETURN_IF_ERROR(out.repo->LoadIndex());
-  return out;
+  req.warm_up = warm_up;
+  HORT_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepositoryFor(req));
+  opened.repo->set_compression(mode);
+  const std::string& location = req.location;
+  if (opened.lock && (location.find(':') == std::string::npos || location.rfind("local:", 0) == 0)) {
+    // Before the index loads (which can take a while): an interrupt then removes the lock.
+    std::string base = location.rfind("local:", 0) == 0 ? location.substr(6) : location;
+    std::snprintf(g_lock_path, sizeof(g_lock_path), "%s/locks/%s", base.c_str(), opened.lock->id().Hex().c_str());
+  }
+  if (load_index) HORT_RETURN_IF_ERROR(opened.repo->LoadIndex());
+  return OpenedRepository{std::move(opened.repo), std::move(opened.lock)};
 }
 
 std::string FormatBytes(uint64_t bytes) {

@@ -8,7 +8,7 @@
 
 #include "verify/drill.h"
 #include "verify/restore_test.h"
-#include "verify/test_plan.h"
+#include "status/test_due.h"
 
 namespace hort::cli {
 

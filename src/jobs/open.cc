@@ -1,6 +1,7 @@
 #include <cstdlib>
 
 #include "jobs/jobs.h"
+#include "repository/open.h"
 #include "util/secret.h"
 
 namespace hort {
@@ -33,43 +34,24 @@ Result<std::string> Password(const RepositorySpec& spec) {
   return Status(Code::kInternal, "unknown password source");
 }
 
-std::string CacheDir(const Catalog& catalog) {
-  if (!catalog.cache_dir.empty()) return catalog.cache_dir;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/hort";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/hort";
-  return "";
-}
-
 }  // namespace
 
 Result<CatalogRepository> OpenCatalogRepository(const Catalog& catalog, const RepositorySpec& spec, JobLock lock,
                                                 RequestCounters* counters, bool use_cache) {
-  BackendOptions opts;
-  opts.extended = spec.options;
-  opts.cacert = spec.cacert;
-  opts.insecure_tls = spec.insecure_tls;
-  if (use_cache) opts.cache_dir = CacheDir(catalog);
-  if (counters) opts.metrics = counters->For(spec.name);
-  auto annotate = [&](const Status& s) { return s.Annotate("repository " + spec.name); };
-  auto backend = OpenBackend(spec.url, opts);
-  if (!backend.ok()) return annotate(backend.status());
-  auto cfg = (*backend)->Stat({FileType::kConfig, ""});
-  if (!cfg.ok() && cfg.status().code() == Code::kNotFound) {
-    return Status(Code::kNoRepository, "repository " + spec.name + " does not exist at " + spec.url +
-                                           " (run `hort init` for it first)");
-  }
-  auto password = Password(spec);
-  if (!password.ok()) return annotate(password.status());
-  CatalogRepository out;
-  auto repo = Repository::Open(std::move(*backend), *password);
-  if (!repo.ok()) return annotate(repo.status());
-  out.repo = std::move(*repo);
-  if (lock != JobLock::kNone) {
-    auto l = AcquireLock(*out.repo, lock == JobLock::kExclusive, std::chrono::seconds(catalog.serve.lock_wait_seconds));
-    if (!l.ok()) return annotate(l.status());
-    out.lock = std::move(*l);
-  }
-  return out;
+  OpenRequest req;
+  req.location = spec.url;
+  req.backend.extended = spec.options;
+  req.backend.cacert = spec.cacert;
+  req.backend.insecure_tls = spec.insecure_tls;
+  if (use_cache) req.backend.cache_dir = catalog.cache_dir.empty() ? DefaultCacheDir() : catalog.cache_dir;
+  if (counters) req.backend.metrics = counters->For(spec.name);
+  req.password = [&spec] { return Password(spec); };
+  req.missing_message = "repository " + spec.name + " does not exist at " + spec.url + " (run `hort init` for it first)";
+  req.context = "repository " + spec.name;
+  if (lock != JobLock::kNone) req.lock = lock == JobLock::kExclusive ? OpenLock::kExclusive : OpenLock::kShared;
+  req.lock_wait = std::chrono::seconds(catalog.serve.lock_wait_seconds);
+  HORT_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepositoryFor(req));
+  return CatalogRepository{std::move(opened.repo), std::move(opened.lock)};
 }
 
 Result<RepoStats> CollectRepoStats(Repository& repo, const std::string& name) {

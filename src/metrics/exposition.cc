@@ -9,8 +9,8 @@
 #include <map>
 #include <vector>
 
-#include "metrics/status_model.h"
-#include "verify/test_plan.h"
+#include "status/status_model.h"
+#include "status/test_due.h"
 
 namespace hort {
 namespace {

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "format/tree.h"
+#include "repository/index_rebuild.h"
 #include "util/crash_point.h"
 #include "util/hex.h"
 
@@ -262,35 +263,18 @@ class Pruner {
     for (PackInfo* p : repack_) drop.insert(p->id);
     for (const Id& id : missing_unused_) drop.insert(id);
     auto by_pack = repo_.index().BlobsByPack();
-    IndexFile idx;
-    size_t blobs = 0;
-    std::vector<Id> written;
-    auto flush = [&]() -> Status {
-      if (idx.packs.empty()) return Status::Ok();
-      HORT_ASSIGN_OR_RETURN(Id id, repo_.SaveIndexFile(idx));
-      written.push_back(id);
-      idx.packs.clear();
-      blobs = 0;
-      return Status::Ok();
-    };
+    IndexFileWriter writer(repo_);
     for (auto& [pack, list] : by_pack) {
       if (drop.count(pack)) continue;
-      idx.packs.push_back({pack, list});
-      blobs += list.size();
-      if (blobs >= 50000) HORT_RETURN_IF_ERROR(flush());
+      HORT_RETURN_IF_ERROR(writer.Add({pack, list}));
     }
-    HORT_RETURN_IF_ERROR(flush());
+    HORT_RETURN_IF_ERROR(writer.Finish());
     CrashPoint("prune:after-new-index");
-    stats_.index_files_written = written.size();
+    stats_.index_files_written = writer.written().size();
     // Only now that the complete new index is stored may the old one go.
-    std::unordered_set<Id, IdHash> keep(written.begin(), written.end());
     std::vector<Id> old = old_index_files_;
     for (const Id& id : repo_.WrittenIndexFiles()) old.push_back(id);
-    for (const Id& id : old) {
-      if (keep.count(id)) continue;
-      HORT_RETURN_IF_ERROR(repo_.backend().Remove({FileType::kIndex, id.Hex()}));
-      stats_.index_files_removed++;
-    }
+    HORT_ASSIGN_OR_RETURN(stats_.index_files_removed, RemoveIndexFilesExcept(repo_, old, writer.written()));
     return Status::Ok();
   }
 

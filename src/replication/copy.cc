@@ -76,7 +76,7 @@ class Copier {
     if (auto it = tree_map_.find(tree); it != tree_map_.end()) return it->second;
     // A tree in the destination implies everything below it is there too.
     if (!rechunk_ && dst_.index().Has(tree, BlobType::kTree)) return tree;
-    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(src_, tree));
+    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(src_, tree, TreeNames::kAsStored));
     for (Node& n : nodes) {
       if (n.IsFile()) {
         if (rechunk_) {

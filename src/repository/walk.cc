@@ -4,16 +4,26 @@
 
 namespace hort {
 
-Result<std::vector<Node>> LoadTree(Repository& repo, const Id& tree) {
+Result<std::vector<Node>> LoadTree(Repository& repo, const Id& tree, TreeNames names) {
   HORT_ASSIGN_OR_RETURN(auto raw, repo.LoadBlob(BlobType::kTree, tree));
-  return DecodeTree(AsChars(raw));
+  HORT_ASSIGN_OR_RETURN(auto nodes, DecodeTree(AsChars(raw)));
+  if (names == TreeNames::kAsStored) return nodes;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (IsUnsafeNodeName(nodes[i].name)) {
+      return Status(Code::kCorruption, "tree " + tree.Short() + " contains an unsafe node name \"" +
+                                           gojson::QuoteInner(nodes[i].name) + "\"");
+    }
+    if (i > 0 && !(nodes[i - 1].name < nodes[i].name)) {
+      return Status(Code::kCorruption, "tree " + tree.Short() + " is not sorted or has duplicate names");
+    }
+  }
+  return nodes;
 }
 
 namespace {
 Result<bool> Walk(Repository& repo, const Id& tree, const std::string& prefix, const WalkFn& fn) {
   HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo, tree));
   for (const Node& n : nodes) {
-    if (IsUnsafeNodeName(n.name)) return Status(Code::kCorruption, "tree " + tree.Short() + " has an unsafe node name");
     std::string path = prefix + "/" + n.name;
     WalkAction a = fn(path, n);
     if (a == WalkAction::kStop) return false;

@@ -12,11 +12,24 @@ namespace hort {
 enum class WalkAction { kContinue, kSkipSubtree, kStop };
 
 // Calls fn(path, node) for every node below `tree`; paths start with `prefix` + "/".
+// Trees are loaded with their names checked.
 using WalkFn = std::function<WalkAction(const std::string& path, const Node& node)>;
 [[nodiscard]] Status WalkTree(Repository& repo, const Id& tree, const std::string& prefix, const WalkFn& fn);
 
-// Loads and decodes one tree blob.
-[[nodiscard]] Result<std::vector<Node>> LoadTree(Repository& repo, const Id& tree);
+// What LoadTree checks of the node names.
+enum class TreeNames {
+  // Each a single safe path element (not IsUnsafeNodeName) and strictly
+  // sorted (no duplicates), else kCorruption naming the tree: for everything
+  // that makes paths of them (restore, ls, find, diff, dump, stats, verify).
+  kChecked,
+  // As stored: for code that handles the tree as data — copy writes it on
+  // verbatim, repair keeps what it can read, backup compares a parent.
+  kAsStored,
+};
+
+// The one way to load and decode a tree blob.
+[[nodiscard]] Result<std::vector<Node>> LoadTree(Repository& repo, const Id& tree,
+                                                 TreeNames names = TreeNames::kChecked);
 
 // Finds the node at `path` ("/a/b") below `tree`; the root itself is a synthetic dir node.
 [[nodiscard]] Result<Node> FindNodeAt(Repository& repo, const Id& tree, const std::string& path);

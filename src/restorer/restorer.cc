@@ -15,8 +15,9 @@
 #include <optional>
 #include <thread>
 
-#include "archiver/excludes.h"
+#include "format/pattern.h"
 #include "format/tree.h"
+#include "repository/walk.h"
 #include "restorer/content_writer.h"
 #include "restorer/restore_item.h"
 #include "util/hex.h"
@@ -32,15 +33,21 @@ using restore_internal::Kind;
 using restore_internal::ItemTree;
 using restore_internal::kTopLevel;
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+std::vector<std::string> LowerCased(const std::vector<std::string>& patterns) {
+  std::vector<std::string> out;
+  for (const auto& p : patterns) out.push_back(LowerCase(p));
+  return out;
 }
 
 class Restore {
  public:
   Restore(Repository& repo, const Snapshot& snap, const RestoreOptions& opt, RestoreObserver* obs)
-      : repo_(repo), snap_(snap), opt_(opt), obs_(obs) {}
+      : repo_(repo),
+        snap_(snap),
+        opt_(opt),
+        obs_(obs),
+        lower_excludes_(LowerCased(opt.iexcludes)),
+        lower_includes_(LowerCased(opt.iincludes)) {}
 
   Result<RestoreResult> Run() {
     auto start = std::chrono::steady_clock::now();
@@ -75,33 +82,12 @@ class Restore {
 
  private:
   bool Excluded(const std::string& snap_path) {
-    for (const auto& p : opt_.excludes) if (PatternMatches(p, snap_path)) return true;
-    std::string l = Lower(snap_path);
-    for (const auto& p : opt_.iexcludes) if (PatternMatches(Lower(p), l)) return true;
-    return false;
+    return MatchesAnyPattern(opt_.excludes, lower_excludes_, snap_path);
   }
 
   bool IncludedByPattern(const std::string& snap_path) {
-    if (opt_.includes.empty() && opt_.iincludes.empty()) return true;
-    for (const auto& p : opt_.includes) if (PatternMatches(p, snap_path)) return true;
-    std::string l = Lower(snap_path);
-    for (const auto& p : opt_.iincludes) if (PatternMatches(Lower(p), l)) return true;
-    return false;
-  }
-
-  Result<std::vector<Node>> LoadTree(const Id& id) {
-    HORT_ASSIGN_OR_RETURN(auto raw, repo_.LoadBlob(BlobType::kTree, id));
-    HORT_ASSIGN_OR_RETURN(auto nodes, DecodeTree(AsChars(raw)));
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      if (IsUnsafeNodeName(nodes[i].name)) {
-        return Status(Code::kCorruption, "tree " + id.Short() + " contains an unsafe node name \"" +
-                                             gojson::QuoteInner(nodes[i].name) + "\"; refusing to restore it");
-      }
-      if (i > 0 && !(nodes[i - 1].name < nodes[i].name)) {
-        return Status(Code::kCorruption, "tree " + id.Short() + " is not sorted or has duplicate names");
-      }
-    }
-    return nodes;
+    if (opt_.includes.empty() && lower_includes_.empty()) return true;
+    return MatchesAnyPattern(opt_.includes, lower_includes_, snap_path);
   }
 
   Status Plan() {
@@ -115,7 +101,7 @@ class Restore {
       std::string part = sub.substr(start, end - start);
       start = end + 1;
       if (part.empty() || part == ".") continue;
-      HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(root));
+      HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, root));
       auto it = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.name == part; });
       if (it == nodes.end() || !it->IsDir() || !it->subtree) {
         return Status(Code::kNotFound, "path \"" + sub + "\" not found in snapshot " + snap_.id.Short());
@@ -160,7 +146,7 @@ class Restore {
   // Returns whether anything below was selected.
   Result<bool> PlanTree(const Id& tree, uint32_t parent, const std::string& snap_dir, int depth,
                         bool parent_included) {
-    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(tree));
+    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, tree));
     bool any = false;
     for (Node& n : nodes) {
       std::string snap_path = snap_dir + "/" + n.name;
@@ -349,6 +335,7 @@ class Restore {
   const Snapshot& snap_;
   const RestoreOptions& opt_;
   RestoreObserver* obs_;
+  const std::vector<std::string> lower_excludes_, lower_includes_;  // --iexclude/--iinclude
   ItemTree tree_;
   RestoreResult result_;
   std::mutex err_mu_;

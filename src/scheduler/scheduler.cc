@@ -10,10 +10,6 @@
 
 namespace hort {
 
-double SystemClock::Now() {
-  return UnixNow();
-}
-
 namespace {
 
 // Only a failure that may pass by itself is retried: a wrong password, a

@@ -20,19 +20,9 @@
 #include "catalog/catalog.h"
 #include "jobs/jobs.h"
 #include "state/state.h"
+#include "util/clock.h"
 
 namespace hort {
-
-class Clock {
- public:
-  virtual ~Clock() = default;
-  [[nodiscard]] virtual double Now() = 0;  // Unix seconds
-};
-
-class SystemClock : public Clock {
- public:
-  double Now() override;
-};
 
 // Runs one job and returns what happened; the scheduler records it.
 using JobExecutor = std::function<JobOutcome(const JobSpec&)>;

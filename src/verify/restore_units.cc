@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <mutex>
 
-#include "prune/policy.h"
+#include "policy/snapshot_retention.h"
 #include "restorer/restorer.h"
 #include "util/thread_pool.h"
 #include "verify/tree_check.h"

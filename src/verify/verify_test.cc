@@ -11,7 +11,7 @@
 #include "backend/backend.h"
 #include "verify/drill.h"
 #include "verify/restore_test.h"
-#include "verify/test_plan.h"
+#include "verify/auto_test_runner.h"
 
 namespace hort {
 namespace {

@@ -1,4 +1,4 @@
-#include "metrics/status_model.h"
+#include "status/status_model.h"
 
 namespace hort {
 

@@ -1,4 +1,4 @@
-#include "prune/policy.h"
+#include "policy/retention.h"
 
 #include <algorithm>
 #include <map>
@@ -123,14 +123,16 @@ bool ExpirePolicy::Empty() const {
          within_yearly.Zero() && tags.empty();
 }
 
-std::vector<KeepDecision> ApplyPolicy(const std::vector<const Snapshot*>& group, const ExpirePolicy& p) {
-  std::vector<const Snapshot*> list = group;
-  std::stable_sort(list.begin(), list.end(), [](const Snapshot* a, const Snapshot* b) {
-    return std::tie(a->time.sec, a->time.nsec) > std::tie(b->time.sec, b->time.nsec);
+std::vector<RetentionDecision> DecideRetention(const std::vector<RetentionItem>& series, const ExpirePolicy& p) {
+  std::vector<size_t> list(series.size());
+  for (size_t i = 0; i < list.size(); ++i) list[i] = i;
+  auto time_of = [&](size_t i) -> const gojson::Timestamp& { return series[i].time; };
+  std::stable_sort(list.begin(), list.end(), [&](size_t a, size_t b) {
+    return std::tie(time_of(a).sec, time_of(a).nsec) > std::tie(time_of(b).sec, time_of(b).nsec);
   });
-  std::vector<KeepDecision> out;
+  std::vector<RetentionDecision> out;
   if (p.Empty()) {
-    for (const Snapshot* s : list) out.push_back({s, true, {"policy is empty"}});
+    for (size_t i : list) out.push_back({i, true, {"policy is empty"}});
     return out;
   }
   struct Counter {
@@ -151,15 +153,18 @@ std::vector<KeepDecision> ApplyPolicy(const std::vector<const Snapshot*>& group,
   Within within[] = {{p.within_hourly, 1, -1, "hourly within"},   {p.within_daily, 2, -1, "daily within"},
                      {p.within_weekly, 3, -1, "weekly within"},   {p.within_monthly, 4, -1, "monthly within"},
                      {p.within_yearly, 5, -1, "yearly within"}};
-  const Snapshot* latest = nullptr;
-  for (const Snapshot* s : list) {
-    if (!latest || std::tie(s->time.sec, s->time.nsec) > std::tie(latest->time.sec, latest->time.nsec)) latest = s;
+  const gojson::Timestamp* latest = nullptr;
+  for (size_t i : list) {
+    const gojson::Timestamp& t = time_of(i);
+    if (!latest || std::tie(t.sec, t.nsec) > std::tie(latest->sec, latest->nsec)) latest = &t;
   }
   for (size_t nr = 0; nr < list.size(); ++nr) {
-    const Snapshot* cur = list[nr];
-    KeepDecision d{cur, false, {}};
+    const RetentionItem& cur = series[list[nr]];
+    RetentionDecision d{list[nr], false, {}};
     for (const auto& tag_list : p.tags) {
-      bool all = std::all_of(tag_list.begin(), tag_list.end(), [&](const std::string& t) { return cur->HasTag(t); });
+      bool all = std::all_of(tag_list.begin(), tag_list.end(), [&](const std::string& t) {
+        return std::find(cur.tags.begin(), cur.tags.end(), t) != cur.tags.end();
+      });
       if (all) {
         d.keep = true;
         std::string joined;
@@ -168,14 +173,14 @@ std::vector<KeepDecision> ApplyPolicy(const std::vector<const Snapshot*>& group,
       }
     }
     if (!p.within.Zero()) {
-      if (After(cur->time, Threshold(latest->time, p.within), latest->time.nsec)) {
+      if (After(cur.time, Threshold(*latest, p.within), latest->nsec)) {
         d.keep = true;
         d.reasons.push_back("within " + p.within.ToString());
       }
     }
     for (Counter& b : buckets) {
       if (b.count == 0) continue;
-      int64_t val = Bucket(b.kind, cur->time, nr);
+      int64_t val = Bucket(b.kind, cur.time, nr);
       if (val != b.last) {
         d.keep = true;
         b.last = val;
@@ -185,8 +190,8 @@ std::vector<KeepDecision> ApplyPolicy(const std::vector<const Snapshot*>& group,
     }
     for (Within& w : within) {
       if (w.within.Zero()) continue;
-      if (!After(cur->time, Threshold(latest->time, w.within), latest->time.nsec)) continue;
-      int64_t val = Bucket(w.kind, cur->time, nr);
+      if (!After(cur.time, Threshold(*latest, w.within), latest->nsec)) continue;
+      int64_t val = Bucket(w.kind, cur.time, nr);
       if (val != w.last) {
         d.keep = true;
         w.last = val;
@@ -198,39 +203,41 @@ std::vector<KeepDecision> ApplyPolicy(const std::vector<const Snapshot*>& group,
   return out;
 }
 
-Result<std::vector<SnapshotGroup>> GroupSnapshots(const std::vector<Snapshot>& snapshots, const std::string& group_by) {
-  bool by_host = false, by_paths = false, by_tags = false;
-  std::stringstream ss(group_by);
+Result<GroupBy> ParseGroupBy(const std::string& spec, std::string_view group_word) {
+  GroupBy by;
+  std::stringstream ss(spec);
   std::string part;
   while (std::getline(ss, part, ',')) {
-    if (part == "host") by_host = true;
-    else if (part == "paths") by_paths = true;
-    else if (part == "tags") by_tags = true;
+    if (part == "host") by.host = true;
+    else if (part == group_word) by.group = true;
+    else if (part == "tags") by.tags = true;
     else if (!part.empty()) return Status(Code::kInvalidArgument, "unknown grouping option \"" + part + "\"");
   }
+  return by;
+}
+
+std::vector<RetentionGroup> GroupForRetention(const std::vector<RetentionItem>& items, GroupBy by) {
   std::map<std::string, size_t> index;
-  std::vector<SnapshotGroup> groups;
-  for (const Snapshot& s : snapshots) {
-    SnapshotGroup key;
-    key.by_host = by_host;
-    key.by_paths = by_paths;
-    key.by_tags = by_tags;
-    if (by_host) key.hostname = s.hostname;
-    if (by_paths) {
-      key.paths = s.paths;
-      std::sort(key.paths.begin(), key.paths.end());
+  std::vector<RetentionGroup> groups;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const RetentionItem& item = items[i];
+    RetentionGroup key;
+    if (by.host) key.host = item.host;
+    if (by.group) {
+      key.group.assign(item.group.begin(), item.group.end());
+      std::sort(key.group.begin(), key.group.end());
     }
-    if (by_tags) {
-      key.tags = s.tags;
+    if (by.tags) {
+      key.tags.assign(item.tags.begin(), item.tags.end());
       std::sort(key.tags.begin(), key.tags.end());
     }
-    std::string k = key.hostname + '\0';
-    for (const auto& p : key.paths) k += p + '\0';
+    std::string k = key.host + '\0';
+    for (const auto& g : key.group) k += g + '\0';
     k += '\1';
     for (const auto& t : key.tags) k += t + '\0';
     auto [it, fresh] = index.try_emplace(k, groups.size());
-    if (fresh) groups.push_back(key);
-    groups[it->second].snapshots.push_back(&s);
+    if (fresh) groups.push_back(std::move(key));
+    groups[it->second].items.push_back(i);
   }
   return groups;
 }

@@ -1,4 +1,4 @@
-#include "prune/policy.h"
+#include "policy/snapshot_retention.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "cli/status_views.h"
+#include "web/status_page.h"
 
-#include "cli/catalog_cli.h"
 #include "schedule/duration.h"
+#include "util/local_time.h"
 
-namespace hort::cli {
+namespace hort {
 
 namespace {
 std::string Html(const std::string& s) {
@@ -18,29 +18,6 @@ std::string Html(const std::string& s) {
   return out;
 }
 }  // namespace
-
-nlohmann::json StatusJson(const StatusReport& rep, double now) {
-  nlohmann::json jobs = nlohmann::json::array();
-  for (const JobStatus& s : rep.jobs) {
-    nlohmann::json j = {{"job", s.job->id},
-                        {"service", s.service},
-                        {"layer", s.layer},
-                        {"entry", s.entry},
-                        {"classification", s.classification},
-                        {"status", HealthName(s.health)},
-                        {"running", s.running},
-                        {"rpo_seconds", s.rpo_seconds},
-                        {"next_run", FormatRfc3339(static_cast<double>(s.next_run))},
-                        {"overdue", static_cast<double>(s.next_run) < now - 60}};
-    j["last_success"] = s.last_success ? FormatRfc3339(s.last_success->ended) : "";
-    j["last_snapshot"] = s.last_success ? s.last_success->snapshot_id : "";
-    j["age_seconds"] = s.age_seconds >= 0 ? nlohmann::json(static_cast<int64_t>(s.age_seconds)) : nlohmann::json();
-    j["last_error"] = s.LastError();
-    if (s.job->service) j["namespace"] = s.job->service->ns;
-    jobs.push_back(j);
-  }
-  return {{"jobs", jobs}, {"not_available_yet", rep.reserved_layers}, {"critical_problem", rep.critical_problem}};
-}
 
 std::string StatusPage(const StatusReport& rep, double now) {
   std::string h =
@@ -68,4 +45,4 @@ std::string StatusPage(const StatusReport& rep, double now) {
   return h + "<p><a href=\"/metrics\">metrics</a> · <a href=\"/status\">status JSON</a></p></body></html>\n";
 }
 
-}  // namespace hort::cli
+}  // namespace hort

@@ -1,33 +1,17 @@
-// When each test of the plan is due, and the daemon's automatic runs of
-// due `auto` tests. Time comes from a Clock so tests can replay a year.
+// The daemon's automatic runs of due `auto` restore tests. Time comes from a
+// Clock so tests can replay a year.
 #pragma once
 
 #include <atomic>
 #include <functional>
-#include <mutex>
-#include <optional>
 #include <thread>
-#include <vector>
 
 #include "catalog/catalog.h"
-#include "scheduler/scheduler.h"
 #include "state/state.h"
+#include "status/test_due.h"
+#include "util/clock.h"
 
 namespace hort {
-
-struct TestPlanEntry {
-  const RestoreTestSpec* spec = nullptr;
-  std::optional<TestRecord> last, last_pass;
-  // The last pass + every; a test never passed is due since it was first seen.
-  double next_due = 0;
-  bool due = false;
-  double late_seconds = 0;  // now - next_due when due
-};
-
-// In catalog order.
-[[nodiscard]] Result<std::vector<TestPlanEntry>> BuildTestPlan(const Catalog& catalog, StateStore& state, double now);
-// The due entries, most overdue first.
-[[nodiscard]] std::vector<TestPlanEntry> DueFirst(const std::vector<TestPlanEntry>& plan);
 
 // A failed automatic test is retried after this long, not at every tick.
 inline constexpr double kAutoTestRetrySeconds = 86400;

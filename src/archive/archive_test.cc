@@ -1,0 +1,208 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "archive/reader.h"
+#include "archive/writer.h"
+
+namespace hort {
+namespace {
+
+ArchiveEntry Dir(const std::string& path) {
+  return {.path = path, .type = EntryType::kDirectory, .mode = 0755, .mtime_sec = 1700000000};
+}
+
+ArchiveEntry File(const std::string& path, uint32_t mode = 0644) {
+  return {.path = path, .type = EntryType::kFile, .mode = mode, .mtime_sec = 1700000123, .uid = 1000, .gid = 100,
+          .user = "alice", .group = "users"};
+}
+
+ArchiveEntry Link(const std::string& path, const std::string& target) {
+  return {.path = path, .type = EntryType::kSymlink, .mode = 0777, .mtime_sec = 1700000000, .symlink = target};
+}
+
+struct Read {
+  ArchiveEntry entry;
+  std::string content;
+};
+
+Result<std::vector<Read>> ReadAll(ArchiveReader& r) {
+  std::vector<Read> out;
+  for (;;) {
+    HORT_ASSIGN_OR_RETURN(auto e, r.Next());
+    if (!e) return out;
+    std::string content;
+    if (e->type == EntryType::kFile) {
+      HORT_ASSIGN_OR_RETURN(content, r.ReadContent());
+    }
+    out.push_back({*e, std::move(content)});
+  }
+}
+
+// A tree with every kind the archive layer must carry: directories, files
+// (empty, small, larger than one read buffer), a symlink and a path longer
+// than ustar's 100-byte name field (needs a pax header).
+class ArchiveRoundTrip : public ::testing::TestWithParam<ArchiveCompression> {
+ protected:
+  static std::string LongName() {
+    std::string p = "resources/deployments.apps/namespaces/paperless";
+    while (p.size() < 230) p += "/very-long-directory-name";
+    return p + "/deployment.json";
+  }
+  static std::string Big() {
+    std::string s;
+    for (uint32_t i = 0; i < 300000; ++i) s += static_cast<char>((i * 7919u) % 251u);
+    return s;
+  }
+  Status WriteTree(ArchiveWriter& w) {
+    HORT_RETURN_IF_ERROR(w.Add(Dir("resources")));
+    HORT_RETURN_IF_ERROR(w.AddFile(File("resources/pod.json"), "{\"kind\":\"Pod\"}\n"));
+    HORT_RETURN_IF_ERROR(w.AddFile(File("resources/empty", 0600), ""));
+    HORT_RETURN_IF_ERROR(w.AddFile(File("resources/big.bin", 0755), Big()));
+    HORT_RETURN_IF_ERROR(w.Add(Link("resources/latest", "pod.json")));
+    HORT_RETURN_IF_ERROR(w.AddFile(File(LongName()), "long"));
+    return w.Close();
+  }
+  void ExpectTree(const std::vector<Read>& got) {
+    ASSERT_EQ(got.size(), 6u);
+    EXPECT_EQ(got[0].entry.path, "resources/");  // libarchive marks directories with a slash
+    EXPECT_EQ(got[0].entry.type, EntryType::kDirectory);
+    EXPECT_EQ(got[0].entry.mode, 0755u);
+    EXPECT_EQ(got[1].entry.path, "resources/pod.json");
+    EXPECT_EQ(got[1].entry.type, EntryType::kFile);
+    EXPECT_EQ(got[1].content, "{\"kind\":\"Pod\"}\n");
+    EXPECT_EQ(got[1].entry.size, got[1].content.size());
+    EXPECT_EQ(got[1].entry.mode, 0644u);
+    EXPECT_EQ(got[1].entry.mtime_sec, 1700000123);
+    EXPECT_EQ(got[1].entry.uid, 1000);
+    EXPECT_EQ(got[1].entry.user, "alice");
+    EXPECT_EQ(got[1].entry.group, "users");
+    EXPECT_EQ(got[2].entry.size, 0u);
+    EXPECT_EQ(got[2].entry.mode, 0600u);
+    EXPECT_EQ(got[3].content, Big());
+    EXPECT_EQ(got[4].entry.type, EntryType::kSymlink);
+    EXPECT_EQ(got[4].entry.symlink, "pod.json");
+    EXPECT_EQ(got[5].entry.path, LongName());
+    EXPECT_EQ(got[5].content, "long");
+  }
+};
+
+TEST_P(ArchiveRoundTrip, InMemory) {
+  std::string tar;
+  auto w = ArchiveWriter::ToString(&tar, ArchiveFormat::kTar, GetParam());
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_TRUE(WriteTree(**w).ok());
+  if (GetParam() == ArchiveCompression::kGzip) {
+    ASSERT_GE(tar.size(), 2u);
+    EXPECT_EQ(tar.substr(0, 2), "\x1f\x8b") << "a gzip stream";
+  } else {
+    EXPECT_EQ(tar.size() % 512, 0u);
+  }
+  auto r = ArchiveReader::FromMemory(tar, "test.tar");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto got = ReadAll(**r);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ExpectTree(*got);
+}
+
+TEST_P(ArchiveRoundTrip, ThroughAFile) {
+  std::string path = (std::filesystem::temp_directory_path() / ("hort-archive-" + std::to_string(::getpid()))).string();
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    auto w = ArchiveWriter::ToFd(fileno(f), ArchiveFormat::kTar, GetParam());
+    ASSERT_TRUE(w.ok()) << w.status().message();
+    ASSERT_TRUE(WriteTree(**w).ok());
+    w->reset();
+    std::fclose(f);
+  }
+  auto r = ArchiveReader::FromFile(path);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto got = ReadAll(**r);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ExpectTree(*got);
+  std::filesystem::remove(path);
+}
+
+INSTANTIATE_TEST_SUITE_P(Compression, ArchiveRoundTrip,
+                         ::testing::Values(ArchiveCompression::kNone, ArchiveCompression::kGzip),
+                         [](const auto& info) { return info.param == ArchiveCompression::kGzip ? "Gzip" : "Plain"; });
+
+std::string SmallTar(ArchiveCompression compression) {
+  std::string tar;
+  auto w = ArchiveWriter::ToString(&tar, ArchiveFormat::kTar, compression);
+  EXPECT_TRUE(w.ok());
+  EXPECT_TRUE((*w)->AddFile(File("a.json"), std::string(5000, 'a')).ok());
+  EXPECT_TRUE((*w)->AddFile(File("b.json"), "b").ok());
+  EXPECT_TRUE((*w)->Close().ok());
+  return tar;
+}
+
+// Reads every entry; the first error.
+Status ReadEverything(const std::string& data) {
+  HORT_ASSIGN_OR_RETURN(auto r, ArchiveReader::FromMemory(data, "velero.tar.gz"));
+  return ReadAll(*r).status();
+}
+
+TEST(ArchiveReader, RejectsATruncatedArchive) {
+  for (auto compression : {ArchiveCompression::kNone, ArchiveCompression::kGzip}) {
+    std::string tar = SmallTar(compression);
+    ASSERT_TRUE(ReadEverything(tar).ok());
+    // Cut inside a.json's content (plain) or inside the deflate stream (gzip).
+    Status s = ReadEverything(tar.substr(0, compression == ArchiveCompression::kNone ? 2000 : tar.size() / 2));
+    EXPECT_EQ(s.code(), Code::kCorruption) << s.message();
+    EXPECT_NE(s.message().find("archive velero.tar.gz: "), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("runcated"), std::string::npos) << s.message();
+  }
+}
+
+TEST(ArchiveReader, RejectsADamagedHeaderAndForeignData) {
+  const std::string tar = SmallTar(ArchiveCompression::kNone);
+  // b.json's header follows a.json's (512 bytes) and its content (5000,
+  // padded to 5120). Its mode field changed: the checksum no longer matches.
+  std::string damaged = tar;
+  damaged[512 + 5120 + 100] ^= 0x55;
+  Status s = ReadEverything(damaged);
+  EXPECT_EQ(s.code(), Code::kCorruption) << s.message();
+  EXPECT_NE(s.message().find("archive velero.tar.gz: after entry a.json: "), std::string::npos) << s.message();
+
+  damaged = tar;
+  damaged[100] ^= 0x55;  // the first header: not recognisable as tar at all
+  s = ReadEverything(damaged);
+  EXPECT_EQ(s.code(), Code::kCorruption) << s.message();
+  EXPECT_EQ(ReadEverything(std::string(2048, 'x')).code(), Code::kCorruption);
+}
+
+TEST(ArchiveReader, RefusesContentAboveTheLimit) {
+  std::string tar = SmallTar(ArchiveCompression::kNone);
+  auto r = ArchiveReader::FromMemory(tar, "t.tar");
+  ASSERT_TRUE(r.ok());
+  auto e = (*r)->Next();
+  ASSERT_TRUE(e.ok() && *e);
+  auto content = (*r)->ReadContent(100);
+  EXPECT_EQ(content.status().code(), Code::kInvalidArgument);
+  // Unread content is skipped.
+  e = (*r)->Next();
+  ASSERT_TRUE(e.ok() && *e);
+  EXPECT_EQ((*e)->path, "b.json");
+  EXPECT_EQ(*(*r)->ReadContent(), "b");
+  e = (*r)->Next();
+  ASSERT_TRUE(e.ok());
+  EXPECT_FALSE(*e);
+}
+
+TEST(ArchiveWriter, RefusesDevicesAndGzippedZip) {
+  std::string out;
+  auto w = ArchiveWriter::ToString(&out, ArchiveFormat::kTar);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ((*w)->Add({.path = "dev/null", .type = EntryType::kOther}).code(), Code::kInvalidArgument);
+  EXPECT_EQ(ArchiveWriter::ToString(&out, ArchiveFormat::kZip, ArchiveCompression::kGzip).status().code(),
+            Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace hort

@@ -1,0 +1,106 @@
+#include "archive/writer.h"
+
+#include "archive/libarchive_api.h"
+
+namespace hort {
+
+using archive_internal::LibArchive;
+
+Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(ArchiveFormat format, ArchiveCompression compression) {
+  if (format == ArchiveFormat::kZip && compression != ArchiveCompression::kNone) {
+    return Status(Code::kInvalidArgument, "a zip archive compresses its entries itself; gzip applies to tar only");
+  }
+  HORT_ASSIGN_OR_RETURN(const LibArchive* lib, archive_internal::LoadLibArchive());
+  ::archive* a = lib->archive_write_new();
+  if (a == nullptr) return Status(Code::kInternal, "libarchive could not allocate a writer");
+  std::unique_ptr<ArchiveWriter> w(new ArchiveWriter(lib, a));
+  int rc = format == ArchiveFormat::kZip ? lib->archive_write_set_format_zip(a)
+                                         : lib->archive_write_set_format_pax_restricted(a);
+  if (rc != ARCHIVE_OK) return w->Fail("archive format");
+  if (compression == ArchiveCompression::kGzip && lib->archive_write_add_filter_gzip(a) != ARCHIVE_OK) {
+    return w->Fail("gzip filter");
+  }
+  return w;
+}
+
+Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::ToFd(int fd, ArchiveFormat format,
+                                                            ArchiveCompression compression) {
+  HORT_ASSIGN_OR_RETURN(auto w, Create(format, compression));
+  if (w->lib_->archive_write_open_fd(w->a_, fd) != ARCHIVE_OK) return w->Fail("opening archive output");
+  return w;
+}
+
+namespace {
+la_ssize_t AppendToString(::archive*, void* out, const void* data, size_t size) {
+  static_cast<std::string*>(out)->append(static_cast<const char*>(data), size);
+  return static_cast<la_ssize_t>(size);
+}
+}  // namespace
+
+Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::ToString(std::string* out, ArchiveFormat format,
+                                                                ArchiveCompression compression) {
+  HORT_ASSIGN_OR_RETURN(auto w, Create(format, compression));
+  // Without this libarchive pads the last block to 10 KiB, as for a tape.
+  w->lib_->archive_write_set_bytes_in_last_block(w->a_, 1);
+  if (w->lib_->archive_write_open(w->a_, out, nullptr, AppendToString, nullptr) != ARCHIVE_OK) {
+    return w->Fail("opening archive output");
+  }
+  return w;
+}
+
+ArchiveWriter::~ArchiveWriter() { lib_->archive_write_free(a_); }
+
+Status ArchiveWriter::Fail(const std::string& what) const {
+  return Status(Code::kIo, what + ": " + lib_->ErrorOf(a_));
+}
+
+Status ArchiveWriter::Add(const ArchiveEntry& entry) {
+  if (entry.type == EntryType::kOther) {
+    return Status(Code::kInvalidArgument, "cannot archive " + entry.path + ": not a file, directory or symlink");
+  }
+  current_ = entry.path;
+  archive_entry* e = lib_->archive_entry_new();
+  lib_->archive_entry_set_pathname(e, entry.path.c_str());
+  lib_->archive_entry_set_uid(e, entry.uid);
+  lib_->archive_entry_set_gid(e, entry.gid);
+  if (!entry.user.empty()) lib_->archive_entry_set_uname(e, entry.user.c_str());
+  if (!entry.group.empty()) lib_->archive_entry_set_gname(e, entry.group.c_str());
+  lib_->archive_entry_set_mtime(e, entry.mtime_sec, entry.mtime_nsec);
+  lib_->archive_entry_set_perm(e, entry.mode);
+  switch (entry.type) {
+    case EntryType::kDirectory: lib_->archive_entry_set_filetype(e, AE_IFDIR); break;
+    case EntryType::kSymlink:
+      lib_->archive_entry_set_filetype(e, AE_IFLNK);
+      lib_->archive_entry_set_symlink(e, entry.symlink.c_str());
+      break;
+    default:
+      lib_->archive_entry_set_filetype(e, AE_IFREG);
+      lib_->archive_entry_set_size(e, static_cast<la_int64_t>(entry.size));
+      break;
+  }
+  int rc = lib_->archive_write_header(a_, e);
+  lib_->archive_entry_free(e);
+  if (rc != ARCHIVE_OK) return Fail("tar header for " + entry.path);
+  return Status::Ok();
+}
+
+Status ArchiveWriter::WriteData(std::span<const uint8_t> data) {
+  if (lib_->archive_write_data(a_, data.data(), data.size()) < 0) return Fail("tar data for " + current_);
+  return Status::Ok();
+}
+
+Status ArchiveWriter::AddFile(ArchiveEntry entry, std::string_view content) {
+  entry.type = EntryType::kFile;
+  entry.size = content.size();
+  HORT_RETURN_IF_ERROR(Add(entry));
+  return WriteData({reinterpret_cast<const uint8_t*>(content.data()), content.size()});
+}
+
+Status ArchiveWriter::Close() {
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  if (lib_->archive_write_close(a_) != ARCHIVE_OK) return Fail("closing archive");
+  return Status::Ok();
+}
+
+}  // namespace hort

@@ -1,0 +1,85 @@
+#include "format/pattern.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace hort {
+namespace {
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> parts;
+  if (!path.empty() && path[0] == '/') parts.push_back("/");
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+bool MatchParts(const std::vector<std::string>& pat, const std::vector<std::string>& strs) {
+  auto dw = std::find(pat.begin(), pat.end(), "**");
+  if (dw != pat.end()) {
+    // Expand ** into 0..n single-component wildcards.
+    size_t pos = static_cast<size_t>(dw - pat.begin());
+    for (size_t extra = 0; pos + extra + (pat.size() - pos - 1) <= strs.size(); ++extra) {
+      std::vector<std::string> expanded(pat.begin(), pat.begin() + static_cast<long>(pos));
+      for (size_t i = 0; i < extra; ++i) expanded.push_back("*");
+      expanded.insert(expanded.end(), dw + 1, pat.end());
+      if (MatchParts(expanded, strs)) return true;
+    }
+    return false;
+  }
+  if (pat.empty()) return strs.empty();
+  if (pat.size() > strs.size()) return false;
+  size_t max_offset = strs.size() - pat.size();
+  size_t min_offset = 0;
+  if (pat[0] == "/") {
+    max_offset = 0;
+  } else if (strs[0] == "/") {
+    min_offset = 1;
+  }
+  for (size_t off = max_offset + 1; off-- > min_offset;) {
+    bool ok = true;
+    for (size_t i = pat.size(); i-- > 0;) {
+      if (pat[i] == "/" ? strs[off + i] != "/" : fnmatch(pat[i].c_str(), strs[off + i].c_str(), 0) != 0) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string LowerCase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool PatternMatches(const std::string& pattern, const std::string& path) {
+  if (pattern.empty()) return false;
+  return MatchParts(Split(pattern), Split(path));
+}
+
+bool MatchesAnyPattern(const std::vector<std::string>& patterns, const std::vector<std::string>& lower_patterns,
+                       const std::string& path) {
+  for (const auto& p : patterns) {
+    if (PatternMatches(p, path)) return true;
+  }
+  if (!lower_patterns.empty()) {
+    std::string lower = LowerCase(path);
+    for (const auto& p : lower_patterns) {
+      if (PatternMatches(p, lower)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace hort

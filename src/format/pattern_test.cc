@@ -1,0 +1,31 @@
+#include "format/pattern.h"
+
+#include <gtest/gtest.h>
+
+namespace hort {
+namespace {
+
+// Cases follow restic's filter.Match semantics.
+TEST(PatternMatches, ResticSemantics) {
+  EXPECT_TRUE(PatternMatches("*.go", "/home/user/file.go"));
+  EXPECT_TRUE(PatternMatches("foo", "/a/foo/bar"));          // any run of components
+  EXPECT_TRUE(PatternMatches("/home/user", "/home/user/x"));  // anchored prefix
+  EXPECT_FALSE(PatternMatches("/user", "/home/user"));        // anchored, not at root
+  EXPECT_TRUE(PatternMatches("home/**/x", "/home/a/b/x"));
+  EXPECT_TRUE(PatternMatches("home/**/x", "/home/x"));
+  EXPECT_FALSE(PatternMatches("*.c", "/a/b.go"));
+  EXPECT_TRUE(PatternMatches("b?r", "/foo/bar"));
+  EXPECT_FALSE(PatternMatches("", "/foo"));
+}
+
+TEST(PatternMatches, AnyPatternCaseSensitiveOrLowerCased) {
+  const std::vector<std::string> none;
+  EXPECT_TRUE(MatchesAnyPattern({"*.JPG"}, none, "/pics/A.JPG"));
+  EXPECT_FALSE(MatchesAnyPattern({"*.jpg"}, none, "/pics/A.JPG"));
+  EXPECT_TRUE(MatchesAnyPattern(none, {LowerCase("*.JPG")}, "/pics/a.Jpg"));
+  EXPECT_FALSE(MatchesAnyPattern(none, {"*.jpg"}, "/pics/a.png"));
+  EXPECT_FALSE(MatchesAnyPattern(none, none, "/pics/a.png"));
+}
+
+}  // namespace
+}  // namespace hort

@@ -1,0 +1,70 @@
+#include "repository/index_rebuild.h"
+
+#include <unordered_set>
+#include <utility>
+
+namespace hort {
+namespace {
+constexpr size_t kIndexFileMaxBlobs = 50000;  // restic's limit per index file
+}  // namespace
+
+Status IndexFileWriter::Add(IndexPack pack) {
+  blobs_ += pack.blobs.size();
+  file_.packs.push_back(std::move(pack));
+  if (blobs_ >= kIndexFileMaxBlobs) return Flush();
+  return Status::Ok();
+}
+
+Status IndexFileWriter::Finish() { return Flush(); }
+
+Status IndexFileWriter::Flush() {
+  if (file_.packs.empty()) return Status::Ok();
+  HORT_ASSIGN_OR_RETURN(Id id, repo_.SaveIndexFile(file_));
+  written_.push_back(id);
+  file_.packs.clear();
+  blobs_ = 0;
+  return Status::Ok();
+}
+
+Result<size_t> RemoveIndexFilesExcept(Repository& repo, const std::vector<Id>& old, const std::vector<Id>& keep) {
+  std::unordered_set<Id, IdHash> kept(keep.begin(), keep.end());
+  size_t removed = 0;
+  for (const Id& id : old) {
+    if (kept.count(id)) continue;
+    HORT_RETURN_IF_ERROR(repo.backend().Remove({FileType::kIndex, id.Hex()}));
+    ++removed;
+  }
+  return removed;
+}
+
+Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgress& progress) {
+  std::vector<std::pair<Id, uint64_t>> packs;
+  HORT_RETURN_IF_ERROR(repo.backend().List(FileType::kPack, [&](const std::string& n, uint64_t size) {
+    if (auto id = Id::Parse(n)) packs.emplace_back(*id, size);
+  }));
+  std::vector<Id> old_index;
+  HORT_RETURN_IF_ERROR(repo.backend().List(FileType::kIndex, [&](const std::string& n, uint64_t) {
+    if (auto id = Id::Parse(n)) old_index.push_back(*id);
+  }));
+  if (progress.reading) progress.reading(packs.size());
+  IndexRebuildStats stats;
+  IndexFileWriter writer(repo);
+  for (const auto& [pack, size] : packs) {
+    auto header = repo.LoadPackHeader(pack, size);
+    if (!header.ok()) {
+      if (progress.unreadable) progress.unreadable(pack, header.status());
+      ++stats.packs_unreadable;
+      continue;
+    }
+    IndexPack ip{pack, {}};
+    for (const PackEntry& e : *header) ip.blobs.push_back({e.id, e.type, e.offset, e.length, e.uncompressed_length});
+    HORT_RETURN_IF_ERROR(writer.Add(std::move(ip)));
+  }
+  HORT_RETURN_IF_ERROR(writer.Finish());
+  HORT_RETURN_IF_ERROR(RemoveIndexFilesExcept(repo, old_index, writer.written()).status());
+  stats.index_files_written = writer.written().size();
+  stats.old_index_files = old_index.size();
+  return stats;
+}
+
+}  // namespace hort

@@ -1,0 +1,73 @@
+#include "repository/index_rebuild.h"
+
+#include <gtest/gtest.h>
+
+#include "backend/test_forwarding_backend.h"
+#include "repository/test_init.h"
+#include "util/hex.h"
+
+namespace hort {
+namespace {
+
+TEST(IndexRebuild, IndexesEveryReadablePackAndReplacesTheOldIndex) {
+  auto be = NewMemBackend();
+  Backend* raw = be.get();
+  auto repo = std::move(Repository::Init(std::move(be), "pw", CheapKdfForTests()).value());
+  std::vector<Id> ids;
+  for (int i = 0; i < 3; ++i) {
+    std::string data = "blob " + std::to_string(i) + std::string(20000, 'x');
+    ids.push_back(Id::Hash(AsBytes(data)));
+    ASSERT_TRUE(repo->SaveBlob(BlobType::kData, ids.back(), AsBytes(data)).ok());
+    ASSERT_TRUE(repo->Flush().ok());  // one pack and one index file each
+  }
+  std::vector<std::string> old_index, packs;
+  ASSERT_TRUE(raw->List(FileType::kIndex, [&](const std::string& n, uint64_t) { old_index.push_back(n); }).ok());
+  ASSERT_TRUE(raw->List(FileType::kPack, [&](const std::string& n, uint64_t) { packs.push_back(n); }).ok());
+  ASSERT_EQ(packs.size(), 3u);
+  // One pack's header is damaged; one index file is lost.
+  ASSERT_TRUE(raw->Remove({FileType::kPack, packs[0]}).ok());
+  ASSERT_TRUE(raw->Save({FileType::kPack, packs[0]}, AsBytes(std::string("garbage"))).ok());
+  ASSERT_TRUE(raw->Remove({FileType::kIndex, old_index[1]}).ok());
+
+  size_t reading = 0;
+  std::vector<Id> unreadable;
+  IndexRebuildProgress progress{[&](size_t n) { reading = n; },
+                                [&](const Id& pack, const Status&) { unreadable.push_back(pack); }};
+  auto stats = RebuildIndex(*repo, progress);
+  ASSERT_TRUE(stats.ok()) << stats.status().message();
+  EXPECT_EQ(reading, 3u);
+  ASSERT_EQ(unreadable.size(), 1u);
+  EXPECT_EQ(unreadable[0].Hex(), packs[0]);
+  EXPECT_EQ(stats->packs_unreadable, 1u);
+  EXPECT_EQ(stats->index_files_written, 1u);
+  EXPECT_EQ(stats->old_index_files, 2u);
+
+  std::vector<std::string> now;
+  ASSERT_TRUE(raw->List(FileType::kIndex, [&](const std::string& n, uint64_t) { now.push_back(n); }).ok());
+  ASSERT_EQ(now.size(), 1u) << "the old index files are gone";
+  auto again = Repository::Open(std::make_unique<ForwardingBackend>(raw), "pw");
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE((*again)->LoadIndex().ok());
+  size_t indexed = 0;
+  for (const Id& id : ids) indexed += (*again)->index().Has(id, BlobType::kData) ? 1 : 0;
+  EXPECT_EQ(indexed, 2u) << "every blob of the two readable packs, and nothing else";
+}
+
+TEST(IndexRebuild, WriterSplitsFilesAtRestic50000Blobs) {
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
+  IndexFileWriter writer(*repo);
+  for (int p = 0; p < 4; ++p) {
+    IndexPack pack{Id::Hash(AsBytes("pack" + std::to_string(p))), {}};
+    for (int b = 0; b < 20000; ++b) {
+      pack.blobs.push_back({Id::Hash(AsBytes(std::to_string(p) + "/" + std::to_string(b))), BlobType::kData,
+                            static_cast<uint32_t>(b) * 100, 100, 0});
+    }
+    ASSERT_TRUE(writer.Add(std::move(pack)).ok());
+  }
+  EXPECT_EQ(writer.written().size(), 1u) << "written once the third pack reached 50,000 blobs";
+  ASSERT_TRUE(writer.Finish().ok());
+  EXPECT_EQ(writer.written().size(), 2u) << "the fourth pack in a file of its own";
+}
+
+}  // namespace
+}  // namespace hort

@@ -1,0 +1,13 @@
+// The status page `hort serve` shows at /: one table of every job's health,
+// no JavaScript, refreshed every 30 s.
+#pragma once
+
+#include <string>
+
+#include "status/status_model.h"
+
+namespace hort {
+
+[[nodiscard]] std::string StatusPage(const StatusReport& rep, double now);
+
+}  // namespace hort
