@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "backend/http_client.h"
+#include "net/http_client.h"
 #include "backend/sigv4.h"
 #include "util/status.h"
 

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "backend/backend.h"
-#include "backend/http_client.h"
+#include "net/http_client.h"
 #include "backend/sigv4.h"
 
 namespace hort {

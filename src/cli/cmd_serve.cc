@@ -14,7 +14,7 @@
 #include "cli/command.h"
 #include "cli/status_views.h"
 #include "metrics/exposition.h"
-#include "metrics/http_server.h"
+#include "net/http_server.h"
 #include "metrics/status_model.h"
 #include "scheduler/scheduler.h"
 #include "verify/restore_test.h"
