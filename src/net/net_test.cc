@@ -1,6 +1,11 @@
 // The client and the server against each other on loopback, and the
 // helpers that turn HTTP answers into Status codes.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include "net/http_client.h"
 #include "net/http_server.h"
@@ -43,6 +48,37 @@ TEST(HttpServer, ServesRoutesAndHealthzToTheClient) {
 TEST(HttpServer, RefusesAnAddressWithoutPort) {
   HttpServer server;
   EXPECT_EQ(server.Start("localhost", std::vector<HttpRoute>{}).code(), Code::kInvalidArgument);
+}
+
+// A server that answers with bytes that are not HTTP (what a broken proxy
+// leaves on a reused connection): worth a retry, not a wrong URL.
+TEST(HttpClient, AGarbledAnswerIsTransient) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::thread server([listener] {
+    int conn = ::accept(listener, nullptr, nullptr);
+    char buf[4096];
+    (void)::read(conn, buf, sizeof(buf));
+    const char garbage[] = "<Error><Code>InjectedFault</Code></Error>\r\n\r\n";
+    (void)::write(conn, garbage, sizeof(garbage) - 1);
+    ::close(conn);
+  });
+  HttpClient client(HttpOptions{});
+  HttpRequest req;
+  req.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  auto r = client.Do(req);
+  server.join();
+  ::close(listener);
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().message();
+  req.url = "nosuchscheme://127.0.0.1/";
+  EXPECT_EQ(client.Do(req).status().code(), Code::kInvalidArgument);
 }
 
 TEST(HttpErrors, StatusCodesMapToClosedCodes) {
