@@ -10,6 +10,7 @@
 
 #include "backend/restic_layout.h"
 #include "backend/test_forwarding_backend.h"
+#include "objstore/test_temp_folder.h"
 #include "crypto/crypto.h"
 #include "util/hex.h"
 
@@ -17,30 +18,9 @@
 
 namespace hort {
 
-namespace {
-// A local folder that is removed with its backend, so the suite leaves
-// nothing in the temporary directory.
-class TempFolderBackend : public ForwardingBackend {
- public:
-  TempFolderBackend(std::unique_ptr<Backend> owned, std::filesystem::path dir)
-      : ForwardingBackend(std::move(owned)), dir_(std::move(dir)) {}
-  ~TempFolderBackend() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
- private:
-  std::filesystem::path dir_;
-};
-}  // namespace
-
 std::unique_ptr<Backend> MakeConformanceBackend(const std::string& kind) {
   if (kind == "mem") return NewMemBackend();
-  static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("hort-be-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::remove_all(dir);
-  return std::make_unique<TempFolderBackend>(NewLocalBackend(dir.string()), dir);
+  return NewResticBackend(std::make_unique<TempFolderStore>("be"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Local, BackendConformance, ::testing::Values("mem", "local"));

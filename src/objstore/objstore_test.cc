@@ -7,41 +7,16 @@
 #include <filesystem>
 
 #include "objstore/forwarding_store.h"
+#include "objstore/test_temp_folder.h"
 #include "objstore/wrappers.h"
 
 #include "objstore/conformance_suite.h"
 
 namespace hort {
-namespace {
-
-std::filesystem::path FreshDir(const std::string& what) {
-  static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("hort-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-// A local folder that is removed with its store, so the suite leaves
-// nothing in the temporary directory.
-class TempFolderStore : public ForwardingStore {
- public:
-  explicit TempFolderStore(std::filesystem::path dir)
-      : ForwardingStore(NewLocalStore((dir / "root").string())), dir_(std::move(dir)) {}
-  ~TempFolderStore() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
- private:
-  std::filesystem::path dir_;
-};
-
-}  // namespace
 
 std::unique_ptr<ObjectStore> MakeConformanceStore(const std::string& kind) {
   if (kind == "mem") return NewMemStore();
-  if (kind == "local") return std::make_unique<TempFolderStore>(FreshDir("store"));
+  if (kind == "local") return std::make_unique<TempFolderStore>("store");
   // Every wrapper on one stack: they must all keep the contract.
   static StoreMetrics metrics;
   return NewRetryStore(NewLimitStore(NewMetricsStore(NewMemStore(), &metrics), 3));
@@ -65,7 +40,7 @@ TEST(Keys, OnlyRelativePlainPathsAreKeys) {
 // What restic and a crash expect of a local folder: the folders asked for
 // exist, objects are read-only files, no temporary file survives a write.
 TEST(LocalStore, CreatesFoldersAndWritesReadOnlyFilesDurably) {
-  auto dir = FreshDir("local");
+  auto dir = FreshTempPath("local");
   auto store = NewLocalStore((dir / "repo").string());
   std::vector<std::string> folders = {"keys", "data", "data/00", "data/ff"};
   ASSERT_TRUE(store->Create(folders).ok());
@@ -148,7 +123,7 @@ TEST(Limit, BoundsConcurrencyAndMetricsCount) {
 }
 
 TEST(Metrics, CountsAStreamedObjectOnceWithItsBytes) {
-  auto dir = FreshDir("metrics");
+  auto dir = FreshTempPath("metrics");
   StoreMetrics m;
   auto store = NewMetricsStore(NewLocalStore(dir.string()), &m);
   const std::vector<std::string> folders = {"data"};
