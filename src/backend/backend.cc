@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "backend/restic_layout.h"
 #include "crypto/crypto.h"
 #include "util/hex.h"
 
@@ -51,7 +52,7 @@ Result<long> Seconds(const BackendOptions& o, const std::string& key, long fallb
   return Status(Code::kInvalidArgument, key + " must be a positive number of seconds");
 }
 
-Result<std::unique_ptr<Backend>> OpenS3(const std::string& rest, const BackendOptions& o) {
+Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const BackendOptions& o) {
   // s3:http(s)://host[:port]/bucket[/prefix]  or  s3:host/bucket[/prefix] (https)
   std::string url = rest;
   std::string scheme = "https";
@@ -71,12 +72,8 @@ Result<std::unique_ptr<Backend>> OpenS3(const std::string& rest, const BackendOp
   auto ps = path.find('/');
   c.bucket = path.substr(0, ps);
   if (ps != std::string::npos) c.prefix = path.substr(ps + 1);
-  c.creds.access_key = Env("AWS_ACCESS_KEY_ID");
-  c.creds.secret_key = Env("AWS_SECRET_ACCESS_KEY");
-  c.creds.session_token = Env("AWS_SESSION_TOKEN");
-  if (c.creds.access_key.empty() || c.creds.secret_key.empty()) {
-    return Status(Code::kInvalidArgument, "s3: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-  }
+  // Unset: the default source, the AWS_* variables of this process.
+  HORT_ASSIGN_OR_RETURN(c.creds, ResolveCredentials(o.credentials.value_or(CredentialSource{})));
   std::string region_env = Env("AWS_DEFAULT_REGION");
   c.region = Option(o, "s3.region", region_env.empty() ? "us-east-1" : region_env);
   c.virtual_host = Option(o, "s3.bucket-lookup", "path") == "dns";
@@ -88,10 +85,10 @@ Result<std::unique_ptr<Backend>> OpenS3(const std::string& rest, const BackendOp
   c.http.cacert = !o.cacert.empty() ? o.cacert : Env("AWS_CA_BUNDLE");
   HORT_ASSIGN_OR_RETURN(c.http.stall_timeout_s, Seconds(o, "http.stall-timeout", c.http.stall_timeout_s));
   c.http.insecure_tls = o.insecure_tls;
-  return NewS3Backend(std::move(c));
+  return NewS3Store(std::move(c));
 }
 
-Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const BackendOptions& o) {
+Result<std::unique_ptr<ObjectStore>> OpenRest(const std::string& rest, const BackendOptions& o) {
   auto p = rest.find("://");
   if (p == std::string::npos) return Status(Code::kInvalidArgument, "rest: use rest:http(s)://[user:pass@]host[:port]/[path]");
   std::string scheme = rest.substr(0, p), after = rest.substr(p + 3);
@@ -111,18 +108,18 @@ Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const Backend
     http.basic_auth = Env("RESTIC_REST_USERNAME") + ":" + Env("RESTIC_REST_PASSWORD");
   }
   // The displayed location never carries the password.
-  return NewRestBackend(scheme + "://" + after, std::move(http), "rest:" + scheme + "://" + display_user + after);
+  return AsStore(NewRestBackend(scheme + "://" + after, std::move(http), "rest:" + scheme + "://" + display_user + after));
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const BackendOptions& options) {
   if (location.empty()) return Status(Code::kInvalidArgument, "no repository given (use -r or HORT_REPOSITORY)");
-  auto counted = [&](std::unique_ptr<Backend> b) {
-    return options.metrics ? NewMetricsBackend(std::move(b), options.metrics) : std::move(b);
+  auto counted = [&](std::unique_ptr<ObjectStore> store) {
+    return options.metrics ? NewMetricsStore(std::move(store), options.metrics) : std::move(store);
   };
-  if (location.rfind("local:", 0) == 0) return counted(NewLocalBackend(location.substr(6)));
-  std::unique_ptr<Backend> remote;
+  if (location.rfind("local:", 0) == 0) return NewResticBackend(counted(NewLocalStore(location.substr(6))));
+  std::unique_ptr<ObjectStore> remote;
   if (location.rfind("s3:", 0) == 0) {
     HORT_ASSIGN_OR_RETURN(remote, OpenS3(location.substr(3), options));
   } else if (location.rfind("rest:", 0) == 0) {
@@ -137,24 +134,25 @@ Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const 
         return Status(Code::kUnsupported, "backend '" + scheme + "' is not supported (use local, s3 or rest)");
       }
     }
-    return counted(NewLocalBackend(location));
+    return NewResticBackend(counted(NewLocalStore(location)));
   }
   remote = counted(std::move(remote));  // every request that reaches the server, retries included
   // Order as restic composes them: retry(limit(backend)).
   int connections = remote->Connections();
-  remote = NewLimitBackend(std::move(remote), connections);
+  remote = NewLimitStore(std::move(remote), connections);
   if (options.retry) {
     RetryPolicy policy;
     HORT_ASSIGN_OR_RETURN(long max_time, Seconds(options, "retry.max-time", static_cast<long>(policy.max_total.count())));
     policy.max_total = std::chrono::seconds(max_time);
-    remote = NewRetryBackend(std::move(remote), policy);
+    remote = NewRetryStore(std::move(remote), policy);
   }
+  std::unique_ptr<Backend> backend = NewResticBackend(std::move(remote));
   if (!options.cache_dir.empty()) {
     // One cache directory per location (restic keys it by repository ID).
     std::string key = HexEncode(crypto::Sha256(AsBytes(location))).substr(0, 16);
-    remote = NewCacheBackend(std::move(remote), options.cache_dir + "/" + key);
+    backend = NewCacheBackend(std::move(backend), options.cache_dir + "/" + key);
   }
-  return remote;
+  return backend;
 }
 
 }  // namespace hort

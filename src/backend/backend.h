@@ -1,19 +1,23 @@
-// The storage seam: everything hort stores goes through a Backend. Objects
-// are immutable once saved (restic's model): Save never overwrites.
+// restic's storage seam: the repository reads and writes typed files
+// (config, keys, snapshots, index, locks, packs) through a Backend. Local
+// folders, S3 and memory are restic's layout on an ObjectStore
+// (backend/restic_layout.h); REST speaks restic's types itself. Names are
+// content hashes, so an object, once saved, is never changed.
 #pragma once
 
-#include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "backend/http_client.h"
-#include "backend/sigv4.h"
+#include "net/http_client.h"
+#include "objstore/credentials.h"
+#include "objstore/s3_store.h"
+#include "objstore/wrappers.h"
 #include "util/status.h"
 
 namespace hort {
@@ -89,13 +93,19 @@ class Backend {
 
 // Options that shape how a location is opened (restic's -o key=value,
 // --cacert, --insecure-tls).
+// The request counters of one location (objstore/wrappers.h).
+using BackendMetrics = StoreMetrics;
+
 struct BackendOptions {
   std::map<std::string, std::string> extended;  // e.g. s3.region, s3.connections, s3.bucket-lookup
   std::string cacert;
   bool insecure_tls = false;
   bool retry = true;  // wrap remote backends in the retrying wrapper
   std::string cache_dir;  // remote backends: local cache of index, snapshots, tree packs ("" = none)
-  struct BackendMetrics* metrics = nullptr;  // when set, requests are counted here
+  BackendMetrics* metrics = nullptr;  // when set, requests are counted here
+  // Where S3 keys come from; unset: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+  // and AWS_SESSION_TOKEN from the process environment.
+  std::optional<CredentialSource> credentials;
 };
 
 // Opens a backend from a restic-style location: a path, `local:PATH`,
@@ -103,46 +113,22 @@ struct BackendOptions {
 [[nodiscard]] Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location,
                                                            const BackendOptions& options = {});
 
+// restic's layout on a local folder, in memory, in an S3 bucket.
 [[nodiscard]] std::unique_ptr<Backend> NewLocalBackend(const std::string& path);
 [[nodiscard]] std::unique_ptr<Backend> NewMemBackend();
-
-struct S3Config {
-  std::string endpoint;  // scheme://host[:port]
-  std::string bucket, prefix;
-  std::string region = "us-east-1";
-  sigv4::Credentials creds;
-  bool virtual_host = false;
-  int connections = 5;
-  HttpOptions http;
-};
 [[nodiscard]] std::unique_ptr<Backend> NewS3Backend(S3Config config);
 [[nodiscard]] std::unique_ptr<Backend> NewRestBackend(const std::string& base_url, HttpOptions http,
                                                       const std::string& display);
 
-struct RetryPolicy {
-  int max_attempts = 10;
-  std::chrono::milliseconds first_delay{500};
-  std::chrono::milliseconds max_delay{30000};
-  std::chrono::seconds max_total{300};
-};
-// Retries transient failures (kUnavailable) with exponential backoff and
-// jitter; permanent errors pass through at once.
+// The store wrappers (objstore/wrappers.h) around a backend: restic's layout
+// over the wrapped store when `inner` is one (no double mapping), else over
+// `inner` seen as a store (REST).
 [[nodiscard]] std::unique_ptr<Backend> NewRetryBackend(std::unique_ptr<Backend> inner, RetryPolicy policy = {});
+[[nodiscard]] std::unique_ptr<Backend> NewLimitBackend(std::unique_ptr<Backend> inner, int connections);
+[[nodiscard]] std::unique_ptr<Backend> NewMetricsBackend(std::unique_ptr<Backend> inner, BackendMetrics* metrics);
+[[nodiscard]] std::unique_ptr<Backend> NewFaultBackend(std::unique_ptr<Backend> inner, double rate, uint32_t seed);
 
 // Keeps index files, snapshots and tree packs of a remote repository in `dir`.
 [[nodiscard]] std::unique_ptr<Backend> NewCacheBackend(std::unique_ptr<Backend> inner, const std::string& dir);
-
-// At most `connections` operations run at once (-o s3.connections=N).
-[[nodiscard]] std::unique_ptr<Backend> NewLimitBackend(std::unique_ptr<Backend> inner, int connections);
-
-// Counters for the metrics endpoint: requests, bytes, errors, latency.
-struct BackendMetrics {
-  std::atomic<uint64_t> requests{0}, errors{0}, bytes_read{0}, bytes_written{0}, latency_ns_total{0};
-};
-[[nodiscard]] std::unique_ptr<Backend> NewMetricsBackend(std::unique_ptr<Backend> inner, BackendMetrics* metrics);
-
-// For tests: fails roughly `rate` of the calls with kUnavailable before (or,
-// for saves, after) doing the real work.
-[[nodiscard]] std::unique_ptr<Backend> NewFaultBackend(std::unique_ptr<Backend> inner, double rate, uint32_t seed);
 
 }  // namespace hort

@@ -1,12 +1,16 @@
 // Conformance of the storage-free backends (mem, local); S3 and REST run the
-// same suite against real servers in backend_remote_test.cc.
+// same suite against real servers in backend_remote_test.cc. Also restic's
+// layout on a store, and the store wrappers around a restic-only backend.
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
+#include "backend/restic_layout.h"
 #include "backend/test_forwarding_backend.h"
+#include "objstore/test_temp_folder.h"
 #include "crypto/crypto.h"
 #include "util/hex.h"
 
@@ -14,94 +18,99 @@
 
 namespace hort {
 
-namespace {
-// A local folder that is removed with its backend, so the suite leaves
-// nothing in the temporary directory.
-class TempFolderBackend : public ForwardingBackend {
- public:
-  TempFolderBackend(std::unique_ptr<Backend> owned, std::filesystem::path dir)
-      : ForwardingBackend(owned.get()), owned_(std::move(owned)), dir_(std::move(dir)) {}
-  ~TempFolderBackend() override {
-    owned_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
- private:
-  std::unique_ptr<Backend> owned_;
-  std::filesystem::path dir_;
-};
-}  // namespace
-
 std::unique_ptr<Backend> MakeConformanceBackend(const std::string& kind) {
   if (kind == "mem") return NewMemBackend();
-  static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("hort-be-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::remove_all(dir);
-  return std::make_unique<TempFolderBackend>(NewLocalBackend(dir.string()), dir);
+  return NewResticBackend(std::make_unique<TempFolderStore>("be"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Local, BackendConformance, ::testing::Values("mem", "local"));
 
-TEST(Retry, TransientFaultsAreRetriedPermanentOnesAreNot) {
-  RetryPolicy fast;
-  fast.first_delay = std::chrono::milliseconds(1);
-  fast.max_delay = std::chrono::milliseconds(2);
-  fast.max_attempts = 50;
-  auto be = NewRetryBackend(NewFaultBackend(NewMemBackend(), 0.3, 7), fast);
-  for (int i = 0; i < 200; ++i) {
-    char name[65];
-    std::snprintf(name, sizeof(name), "%064x", i);
-    Status s = be->Save({FileType::kSnapshot, name}, AsBytes("x"));
-    // A save that landed but whose answer was lost is retried and finds the object there.
-    ASSERT_TRUE(s.ok() || s.code() == Code::kAlreadyExists) << s.message();
-    ASSERT_TRUE(be->Load({FileType::kSnapshot, name}).ok());
+TEST(ResticLayout, KeysForEveryFileType) {
+  const std::string id = std::string(62, '0') + "ab";
+  const std::pair<Handle, std::string> cases[] = {
+      {{FileType::kConfig, ""}, "config"},           {{FileType::kKey, id}, "keys/" + id},
+      {{FileType::kSnapshot, id}, "snapshots/" + id}, {{FileType::kIndex, id}, "index/" + id},
+      {{FileType::kLock, id}, "locks/" + id},         {{FileType::kPack, id}, "data/00/" + id}};
+  for (const auto& [h, key] : cases) {
+    EXPECT_EQ(ResticKey(h), key);
+    auto back = ResticHandle(key);
+    ASSERT_TRUE(back.has_value()) << key;
+    EXPECT_EQ(back->type, h.type);
+    EXPECT_EQ(back->name, h.name);
   }
-  EXPECT_EQ(be->Load({FileType::kSnapshot, std::string(64, 'f')}).status().code(), Code::kNotFound);
+  for (const char* other : {"configs", "data/abc", "keys/a/b", "backupstore/volumes/x", "keys/"}) {
+    EXPECT_FALSE(ResticHandle(other).has_value()) << other;
+  }
 }
 
-TEST(Limit, BoundsConcurrencyAndMetricsCount) {
-  // A backend that records how many calls overlap.
-  struct Probe final : Backend {
-    std::atomic<int> now{0}, peak{0};
-    std::string Location() const override { return "probe"; }
-    Status Create() override { return Status::Ok(); }
-    Status Save(const Handle&, std::span<const uint8_t>) override {
-      int n = ++now;
-      int p = peak.load();
-      while (n > p && !peak.compare_exchange_weak(p, n)) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      --now;
-      return Status::Ok();
-    }
-    Result<std::vector<uint8_t>> Load(const Handle&, uint64_t, uint64_t) override { return std::vector<uint8_t>(3); }
-    Result<uint64_t> Stat(const Handle&) override { return Status(Code::kNotFound, "x"); }
-    Status List(FileType, const std::function<void(const std::string&, uint64_t)>&) override { return Status::Ok(); }
-    Status Remove(const Handle&) override { return Status(Code::kIo, "boom"); }
-  };
-  auto probe = std::make_unique<Probe>();
-  Probe* raw = probe.get();
-  BackendMetrics m;
-  auto be = NewMetricsBackend(NewLimitBackend(std::move(probe), 3), &m);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 10; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 5; ++i) EXPECT_TRUE(be->Save({FileType::kPack, "x"}, AsBytes("abcd")).ok());
-    });
+// restic's init makes exactly these folders; a local repository hort
+// creates must look the same, folder for folder.
+TEST(ResticLayout, LocalInitCreatesResticsFolders) {
+  auto dir = std::filesystem::temp_directory_path() / ("hort-layout-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto be = NewLocalBackend(dir.string());
+  ASSERT_TRUE(be->Create().ok());
+  std::set<std::string> folders;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    ASSERT_TRUE(e.is_directory()) << e.path();
+    folders.insert(std::filesystem::relative(e.path(), dir).string());
   }
-  for (auto& th : threads) th.join();
-  EXPECT_LE(raw->peak.load(), 3);
-  EXPECT_GE(raw->peak.load(), 2);
-  EXPECT_TRUE(be->Load({FileType::kPack, "x"}).ok());
-  EXPECT_FALSE(be->Stat({FileType::kPack, "x"}).ok());
-  EXPECT_FALSE(be->Remove({FileType::kPack, "x"}).ok());
-  EXPECT_EQ(m.requests.load(), 53u);
-  EXPECT_EQ(m.bytes_written.load(), 200u);
-  EXPECT_EQ(m.bytes_read.load(), 3u);
-  EXPECT_EQ(m.errors.load(), 1u);  // not-found is an answer, not an error
-  EXPECT_GT(m.latency_ns_total.load(), 0u);
+  EXPECT_EQ(folders, std::set<std::string>(ResticFolders().begin(), ResticFolders().end()));
+  EXPECT_EQ(folders.size(), 5u + 256u);
+  ASSERT_TRUE(be->Save({FileType::kConfig, ""}, AsBytes("c")).ok());
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "config"));
+  EXPECT_EQ(be->Create().code(), Code::kAlreadyExists);
+  // Files that are not restic's in its folders are not listed.
+  { std::ofstream(dir / "data" / "stray") << "x"; }
+  { std::ofstream(dir / "keys" / "00" ) << "x"; }
+  std::filesystem::create_directories(dir / "keys" / "sub");
+  { std::ofstream(dir / "keys" / "sub" / "nested") << "x"; }
+  std::vector<std::string> keys, packs;
+  ASSERT_TRUE(be->List(FileType::kKey, [&](const std::string& n, uint64_t) { keys.push_back(n); }).ok());
+  ASSERT_TRUE(be->List(FileType::kPack, [&](const std::string& n, uint64_t) { packs.push_back(n); }).ok());
+  EXPECT_EQ(keys, std::vector<std::string>{"00"});
+  EXPECT_TRUE(packs.empty());
+  std::filesystem::remove_all(dir);
+}
+
+// The store wrappers also serve a backend that speaks restic's types itself
+// (REST): seen as a store through the layout, and mapped back.
+TEST(ResticLayout, StoreWrappersAroundAResticOnlyBackend) {
+  struct Counting final : ForwardingBackend {
+    std::unique_ptr<Backend> mem = NewMemBackend();
+    std::atomic<int> saves{0};
+    Counting() : ForwardingBackend(nullptr) { target_ = mem.get(); }
+    std::string Location() const override { return "counting"; }
+    Status Save(const Handle& h, std::span<const uint8_t> d) override {
+      saves++;
+      return ForwardingBackend::Save(h, d);
+    }
+  };
+  auto inner = std::make_unique<Counting>();
+  Counting* raw = inner.get();
+  RetryPolicy fast;
+  fast.first_delay = std::chrono::milliseconds(1);
+  fast.max_attempts = 50;
+  BackendMetrics m;
+  auto be = NewRetryBackend(NewFaultBackend(NewMetricsBackend(NewLimitBackend(std::move(inner), 2), &m), 0.3, 3), fast);
+  EXPECT_EQ(be->Location(), "counting");
+  EXPECT_EQ(be->Connections(), 2);
+  const std::string id(64, 'a');
+  for (FileType t : kAllFileTypes) ASSERT_TRUE(be->Save({t, t == FileType::kConfig ? "" : id}, AsBytes("xyz")).ok());
+  for (FileType t : kAllFileTypes) {
+    std::vector<std::string> names;
+    ASSERT_TRUE(be->List(t, [&](const std::string& n, uint64_t size) {
+      names.push_back(n);
+      EXPECT_EQ(size, 3u);
+    }).ok());
+    EXPECT_EQ(names, std::vector<std::string>{t == FileType::kConfig ? "config" : id});
+  }
+  std::vector<uint8_t> two(2);
+  ASSERT_TRUE(be->LoadInto({FileType::kPack, id}, 1, two).ok());
+  EXPECT_EQ(AsChars(two), "yz");
+  EXPECT_GE(raw->saves.load(), 6);
+  EXPECT_EQ(raw->saves.load(), static_cast<int>(m.bytes_written.load() / 3));
+  EXPECT_EQ(be->BeginUpload(FileType::kPack), nullptr);  // restic-only backends take whole files
 }
 
 }  // namespace hort

@@ -10,7 +10,7 @@
 #include <optional>
 #include <unordered_set>
 
-#include "backend/backend.h"
+#include "backend/forwarding_backend.h"
 #include "crypto/crypto.h"
 #include "util/hex.h"
 
@@ -21,20 +21,12 @@ namespace fs = std::filesystem;
 
 bool Cacheable(FileType t) { return t == FileType::kIndex || t == FileType::kSnapshot || t == FileType::kPack; }
 
-class CacheBackend final : public Backend {
+class CacheBackend final : public ForwardingBackend {
  public:
-  CacheBackend(std::unique_ptr<Backend> inner, std::string dir) : inner_(std::move(inner)), dir_(std::move(dir)) {}
-
-  std::string Location() const override { return inner_->Location(); }
-  int Connections() const override { return inner_->Connections(); }
-  bool ListsConsistently() const override { return inner_->ListsConsistently(); }
-  bool CheapRangeReads() const override { return inner_->CheapRangeReads(); }
-  void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override { inner_->Prefetch(h, offset, length); }
-  std::unique_ptr<BackendUpload> BeginUpload(FileType t) override { return inner_->BeginUpload(t); }
-  Status Create() override { return inner_->Create(); }
+  CacheBackend(std::unique_ptr<Backend> inner, std::string dir) : ForwardingBackend(std::move(inner)), dir_(std::move(dir)) {}
 
   Status Save(const Handle& h, std::span<const uint8_t> data) override {
-    HORT_RETURN_IF_ERROR(inner_->Save(h, data));
+    HORT_RETURN_IF_ERROR(target_->Save(h, data));
     if (h.type == FileType::kIndex || h.type == FileType::kSnapshot) Store(h, data);
     return Status::Ok();
   }
@@ -42,29 +34,34 @@ class CacheBackend final : public Backend {
   Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
     if (h.type == FileType::kIndex || h.type == FileType::kSnapshot) {
       if (auto cached = Read(h)) return Slice(*cached, offset, length);
-      HORT_ASSIGN_OR_RETURN(auto all, inner_->Load(h, 0, 0));
+      HORT_ASSIGN_OR_RETURN(auto all, target_->Load(h, 0, 0));
       Store(h, all);
       return Slice(all, offset, length);
     }
     if (h.type == FileType::kPack) {
       if (auto cached = Read(h)) return Slice(*cached, offset, length);
     }
-    return inner_->Load(h, offset, length);
+    return target_->Load(h, offset, length);
   }
 
   Result<std::vector<uint8_t>> LoadCached(const Handle& h, uint64_t offset, uint64_t length) override {
     if (h.type != FileType::kPack) return Load(h, offset, length);
     if (auto cached = Read(h)) return Slice(*cached, offset, length);
-    HORT_ASSIGN_OR_RETURN(auto all, inner_->Load(h, 0, 0));
+    HORT_ASSIGN_OR_RETURN(auto all, target_->Load(h, 0, 0));
     Store(h, all);
     return Slice(all, offset, length);
   }
 
-  Result<uint64_t> Stat(const Handle& h) override { return inner_->Stat(h); }
+  // Packs not in the cache go straight into `out`; everything else through
+  // Load, which serves and fills the cache.
+  Status LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out) override {
+    if (h.type == FileType::kPack && !HasCached(h)) return target_->LoadInto(h, offset, out);
+    return Backend::LoadInto(h, offset, out);
+  }
 
   Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) override {
     std::vector<std::string> names;
-    HORT_RETURN_IF_ERROR(inner_->List(type, [&](const std::string& n, uint64_t size) {
+    HORT_RETURN_IF_ERROR(target_->List(type, [&](const std::string& n, uint64_t size) {
       names.push_back(n);
       fn(n, size);
     }));
@@ -75,7 +72,7 @@ class CacheBackend final : public Backend {
   Status Remove(const Handle& h) override {
     std::error_code ec;
     fs::remove(PathOf(h), ec);
-    return inner_->Remove(h);
+    return target_->Remove(h);
   }
 
  private:
@@ -83,6 +80,11 @@ class CacheBackend final : public Backend {
     std::string dir = dir_ + "/" + FileTypeDir(h.type);
     if (h.type == FileType::kPack) dir += "/" + h.name.substr(0, 2);
     return dir + "/" + h.name;
+  }
+
+  bool HasCached(const Handle& h) const {
+    std::error_code ec;
+    return fs::exists(PathOf(h), ec);
   }
 
   static Result<std::vector<uint8_t>> Slice(const std::vector<uint8_t>& all, uint64_t offset, uint64_t length) {
@@ -129,7 +131,6 @@ class CacheBackend final : public Backend {
     }
   }
 
-  std::unique_ptr<Backend> inner_;
   std::string dir_;
 };
 

@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/backend.h"
-#include "backend/http_client.h"
+#include "net/http_client.h"
 
 namespace hort {
 namespace {

@@ -13,7 +13,7 @@
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "metrics/exposition.h"
-#include "metrics/http_server.h"
+#include "net/http_server.h"
 #include "scheduler/scheduler.h"
 #include "status/status_json.h"
 #include "status/status_model.h"

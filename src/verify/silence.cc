@@ -4,7 +4,7 @@
 
 #include <ctime>
 
-#include "backend/http_client.h"
+#include "net/http_client.h"
 
 namespace hort {
 namespace {

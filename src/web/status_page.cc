@@ -1,5 +1,6 @@
 #include "web/status_page.h"
 
+#include "layers/layer.h"
 #include "schedule/duration.h"
 #include "util/local_time.h"
 
@@ -41,7 +42,7 @@ std::string StatusPage(const StatusReport& rep, double now) {
          "</td></tr>";
   }
   h += "</table>";
-  for (const auto& l : rep.reserved_layers) h += "<p class=\"na\">" + Html(l) + ": layer not available yet</p>";
+  for (const auto& l : rep.reserved_layers) h += "<p class=\"na\">" + Html(l) + ": " + layers::NotAvailable() + "</p>";
   return h + "<p><a href=\"/metrics\">metrics</a> · <a href=\"/status\">status JSON</a></p></body></html>\n";
 }
 

@@ -1,4 +1,4 @@
-#include "backend/sigv4.h"
+#include "objstore/sigv4.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -43,7 +43,7 @@ std::string CanonicalQuery(const std::map<std::string, std::string>& query) {
   return out;
 }
 
-std::string Authorization(const Request& r, const Credentials& c, const std::string& region,
+std::string Authorization(const Request& r, const S3Credentials& c, const std::string& region,
                           const std::string& amz_date, const std::string& service) {
   std::map<std::string, std::string> headers = r.headers;
   headers["host"] = r.host;

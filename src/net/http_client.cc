@@ -1,4 +1,4 @@
-#include "backend/http_client.h"
+#include "net/http_client.h"
 
 #include <curl/curl.h>
 
@@ -137,7 +137,11 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
       return Status(Code::kInvalidArgument, "TLS: the server's certificate is not trusted (" + msg +
                                                 "); pass its CA with --cacert or use --insecure-tls");
     }
-    if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
+    // For an http(s) URL "unsupported protocol" means a garbled answer (curl
+    // refuses what looks like HTTP/0.9), e.g. a proxy's stray bytes on a
+    // reused connection: a fresh connection may well succeed.
+    const bool http_url = req.url.rfind("http://", 0) == 0 || req.url.rfind("https://", 0) == 0;
+    if (rc == CURLE_URL_MALFORMAT || (rc == CURLE_UNSUPPORTED_PROTOCOL && !http_url)) {
       return Status(Code::kInvalidArgument, "invalid URL: " + msg);
     }
     return Status(Code::kUnavailable, "connection problem: " + msg);

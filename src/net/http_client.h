@@ -1,6 +1,8 @@
-// A small libcurl client shared by the S3 and REST backends: pooled
-// connections (keep-alive), timeouts, TLS options, and errors classified as
-// transient (kUnavailable) or permanent.
+// A small libcurl client for everything hort sends over HTTP (the S3 store,
+// the REST backend, Alertmanager): pooled connections (keep-alive),
+// timeouts, TLS options, and errors classified as transient (kUnavailable)
+// or permanent. It lives below objstore and backend so that both, and the
+// layers above, share one client and one TLS configuration.
 #pragma once
 
 #include <map>

@@ -1,4 +1,4 @@
-#include "metrics/http_server.h"
+#include "net/http_server.h"
 
 #include <httplib.h>
 
@@ -9,25 +9,28 @@ HttpServer::HttpServer() : server_(std::make_unique<httplib::Server>()) {}
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start(const std::string& listen, HttpContent content) {
-  content_ = std::move(content);
+  return Start(listen, {{"/metrics", "text/plain; version=0.0.4; charset=utf-8", std::move(content.metrics)},
+                        {"/status", "application/json", std::move(content.status_json)},
+                        {"/", "text/html; charset=utf-8", std::move(content.status_html)}});
+}
+
+Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> routes) {
+  routes_ = std::move(routes);
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return Status(Code::kInvalidArgument, "listen address must be host:port, got " + listen);
   std::string host = listen.substr(0, colon);
   int port = std::atoi(listen.c_str() + colon + 1);
-  auto serve = [](const std::function<Result<std::string>()>& fn, const char* type) {
-    return [fn, type](const httplib::Request&, httplib::Response& res) {
-      auto body = fn();
+  for (const HttpRoute& route : routes_) {
+    server_->Get(route.path, [&route](const httplib::Request&, httplib::Response& res) {
+      auto body = route.body();
       if (!body.ok()) {
         res.status = 500;
         res.set_content(body.status().message() + "\n", "text/plain");
         return;
       }
-      res.set_content(*body, type);
-    };
-  };
-  server_->Get("/metrics", serve(content_.metrics, "text/plain; version=0.0.4; charset=utf-8"));
-  server_->Get("/status", serve(content_.status_json, "application/json"));
-  server_->Get("/", serve(content_.status_html, "text/html; charset=utf-8"));
+      res.set_content(*body, route.content_type);
+    });
+  }
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   if (port == 0) {
     port_ = server_->bind_to_any_port(host.c_str());

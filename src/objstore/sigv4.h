@@ -1,14 +1,13 @@
-// AWS Signature Version 4 for S3 requests.
+// AWS Signature Version 4 for S3 requests (the S3 store signs every
+// request with it).
 #pragma once
 
 #include <map>
 #include <string>
 
-namespace hort::sigv4 {
+#include "objstore/credentials.h"
 
-struct Credentials {
-  std::string access_key, secret_key, session_token;
-};
+namespace hort::sigv4 {
 
 struct Request {
   std::string method;
@@ -20,7 +19,7 @@ struct Request {
 };
 
 // Returns the Authorization header value; `amz_date` is "YYYYMMDDTHHMMSSZ".
-[[nodiscard]] std::string Authorization(const Request& r, const Credentials& c, const std::string& region,
+[[nodiscard]] std::string Authorization(const Request& r, const S3Credentials& c, const std::string& region,
                                         const std::string& amz_date, const std::string& service = "s3");
 
 // RFC 3986 encoding as SigV4 wants it; '/' kept when `keep_slash`.

@@ -1,4 +1,4 @@
-#include "backend/sigv4.h"
+#include "objstore/sigv4.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@ TEST(SigV4, AwsGetObjectExample) {
   r.path = "/test.txt";
   r.headers["range"] = "bytes=0-9";
   r.payload_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-  Credentials c{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+  S3Credentials c{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
   std::string auth = Authorization(r, c, "us-east-1", "20130524T000000Z");
   EXPECT_EQ(auth,
             "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
@@ -29,7 +29,7 @@ TEST(SigV4, AwsGetBucketLifecycleExample) {
   r.path = "/";
   r.query["lifecycle"] = "";
   r.payload_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-  Credentials c{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+  S3Credentials c{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
   std::string auth = Authorization(r, c, "us-east-1", "20130524T000000Z");
   EXPECT_NE(auth.find("Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"), std::string::npos)
       << auth;

@@ -1,12 +1,12 @@
-// S3 backend: restic's object layout in a bucket (with optional prefix),
-// SigV4-signed requests over pooled libcurl connections, path-style by default.
+#include "objstore/s3_store.h"
+
 #include <cstring>
 #include <ctime>
 #include <map>
 
-#include "backend/backend.h"
-#include "backend/http_client.h"
-#include "backend/sigv4.h"
+#include "crypto/crypto.h"
+#include "objstore/sigv4.h"
+#include "util/hex.h"
 
 namespace hort {
 namespace {
@@ -57,13 +57,17 @@ Status S3Error(const std::string& what, const HttpResponse& r) {
   return s;
 }
 
-class S3Backend final : public Backend {
+std::span<const uint8_t> BytesOf(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+class S3Store final : public ObjectStore {
  public:
-  S3Backend(S3Config cfg) : cfg_(std::move(cfg)), http_(cfg_.http) {
+  explicit S3Store(S3Config cfg) : cfg_(std::move(cfg)), http_(cfg_.http) {
     auto scheme_end = cfg_.endpoint.find("://");
     scheme_ = cfg_.endpoint.substr(0, scheme_end);
     host_ = cfg_.endpoint.substr(scheme_end + 3);
     while (!host_.empty() && host_.back() == '/') host_.pop_back();
+    while (!cfg_.prefix.empty() && cfg_.prefix.back() == '/') cfg_.prefix.pop_back();
+    if (!cfg_.prefix.empty()) base_ = cfg_.prefix + "/";
   }
 
   std::string Location() const override {
@@ -71,67 +75,78 @@ class S3Backend final : public Backend {
   }
   int Connections() const override { return cfg_.connections; }
 
-  Status Create() override {
-    auto head = Send("HEAD", "", {}, {}, {}, /*bucket_only=*/true);
-    if (!head.ok()) return head.status();
-    if (head->status == 404) {
+  // Creates the bucket if it is missing; S3 has no folders.
+  Status Create(std::span<const std::string> /*folders*/) override {
+    HORT_ASSIGN_OR_RETURN(auto head, Send("HEAD", "", {}, {}, {}, /*bucket_only=*/true));
+    if (head.status == 404) {
       std::string body;
       if (cfg_.region != "us-east-1") {
         body = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" +
                cfg_.region + "</LocationConstraint></CreateBucketConfiguration>";
       }
-      HORT_ASSIGN_OR_RETURN(auto put, Send("PUT", "", {}, AsBytesOf(body), {}, true));
+      HORT_ASSIGN_OR_RETURN(auto put, Send("PUT", "", {}, BytesOf(body), {}, true));
       if (put.status / 100 != 2 && put.status != 409) return S3Error("create bucket " + cfg_.bucket, put);
-    } else if (head->status / 100 != 2) {
-      return S3Error("bucket " + cfg_.bucket, *head);
+    } else if (head.status / 100 != 2) {
+      return S3Error("bucket " + cfg_.bucket, head);
     }
-    auto cfg = Stat({FileType::kConfig, ""});
-    if (cfg.ok()) return Status(Code::kAlreadyExists, "repository at " + Location() + " already exists (config found)");
-    if (cfg.status().code() != Code::kNotFound) return cfg.status();
     return Status::Ok();
   }
 
-  Status Save(const Handle& h, std::span<const uint8_t> data) override {
-    HORT_ASSIGN_OR_RETURN(auto r, Send("PUT", Key(h), {}, data, {"Content-Type: application/octet-stream"}));
-    if (r.status / 100 != 2) return S3Error("save " + Key(h), r);
+  Status Save(const std::string& key, std::span<const uint8_t> data) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    HORT_ASSIGN_OR_RETURN(auto r, Send("PUT", base_ + key, {}, data, {"Content-Type: application/octet-stream"}));
+    if (r.status / 100 != 2) return S3Error("save " + base_ + key, r);
     return Status::Ok();
   }
 
-  Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
-    std::vector<std::string> headers = RangeHeader(offset, length);
-    HORT_ASSIGN_OR_RETURN(auto r, Send("GET", Key(h), {}, {}, headers));
-    if (r.status == 404) return Status(Code::kNotFound, Key(h) + " not found");
-    if (r.status == 416) return Status(Code::kCorruption, Key(h) + ": requested range beyond the object's end");
-    if (r.status / 100 != 2) return S3Error("load " + Key(h), r);
-    if (length > 0 && r.body.size() != length) return ShortRead(Key(h), r, offset, length);
+  Status Remove(const std::string& key) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    HORT_ASSIGN_OR_RETURN(auto r, Send("DELETE", base_ + key, {}, {}, {}));
+    if (r.status == 404) return Status(Code::kNotFound, base_ + key + " not found");
+    if (r.status / 100 != 2) return S3Error("remove " + base_ + key, r);
+    return Status::Ok();
+  }
+
+  Result<std::vector<uint8_t>> Load(const std::string& key, uint64_t offset, uint64_t length) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    const std::string full = base_ + key;
+    HORT_ASSIGN_OR_RETURN(auto r, Send("GET", full, {}, {}, RangeHeader(offset, length)));
+    if (r.status == 404) return Status(Code::kNotFound, full + " not found");
+    if (r.status == 416) return Status(Code::kCorruption, full + ": requested range beyond the object's end");
+    if (r.status / 100 != 2) return S3Error("load " + full, r);
+    if (length > 0 && r.body.size() != length) return ShortRead(full, r, offset, length);
     return std::move(r.body);
   }
 
-  Result<uint64_t> Stat(const Handle& h) override {
-    HORT_ASSIGN_OR_RETURN(auto r, Send("HEAD", Key(h), {}, {}, {}));
-    if (r.status == 404) return Status(Code::kNotFound, Key(h) + " not found");
-    if (r.status / 100 != 2) return S3Error("stat " + Key(h), r);
+  Result<uint64_t> Stat(const std::string& key) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    const std::string full = base_ + key;
+    HORT_ASSIGN_OR_RETURN(auto r, Send("HEAD", full, {}, {}, {}));
+    if (r.status == 404) return Status(Code::kNotFound, full + " not found");
+    if (r.status / 100 != 2) return S3Error("stat " + full, r);
     auto it = r.headers.find("content-length");
-    if (it == r.headers.end()) return Status(Code::kIo, "stat " + Key(h) + ": no Content-Length");
+    if (it == r.headers.end()) return Status(Code::kIo, "stat " + full + ": no Content-Length");
     return std::stoull(it->second);
   }
 
-  Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) override {
-    std::string prefix = Dir(type);
+  // ListObjectsV2 without a delimiter: every key below the prefix, page by page.
+  Status List(const std::string& prefix, const ListFn& fn) override {
+    HORT_RETURN_IF_ERROR(ValidatePrefix(prefix));
+    const std::string full = base_ + prefix;
     std::string token;
     for (;;) {
-      std::map<std::string, std::string> q = {{"list-type", "2"}, {"prefix", prefix}, {"max-keys", "1000"}};
+      std::map<std::string, std::string> q = {{"list-type", "2"}, {"prefix", full}, {"max-keys", "1000"}};
       if (!token.empty()) q["continuation-token"] = token;
       HORT_ASSIGN_OR_RETURN(auto r, Send("GET", "", q, {}, {}, true));
       if (r.status == 404) return Status(Code::kNotFound, "bucket " + cfg_.bucket + " not found");
-      if (r.status / 100 != 2) return S3Error("list " + prefix, r);
+      if (r.status / 100 != 2) return S3Error("list " + full, r);
       std::string xml(r.body.begin(), r.body.end());
       auto keys = XmlValues(xml, "Key");
       auto sizes = XmlValues(xml, "Size");
       for (size_t i = 0; i < keys.size() && i < sizes.size(); ++i) {
-        std::string name = keys[i].substr(keys[i].rfind('/') + 1);
-        if (name.empty()) continue;
-        fn(name, std::stoull(sizes[i]));
+        // Keys that end in '/' are folder markers other tools leave behind.
+        if (keys[i].size() <= base_.size() || keys[i].back() == '/') continue;
+        fn(keys[i].substr(base_.size()), std::stoull(sizes[i]));
       }
       auto truncated = XmlValues(xml, "IsTruncated");
       auto next = XmlValues(xml, "NextContinuationToken");
@@ -141,30 +156,7 @@ class S3Backend final : public Backend {
     return Status::Ok();
   }
 
-  Status Remove(const Handle& h) override {
-    HORT_ASSIGN_OR_RETURN(auto r, Send("DELETE", Key(h), {}, {}, {}));
-    if (r.status == 404) return Status(Code::kNotFound, Key(h) + " not found");
-    if (r.status / 100 != 2) return S3Error("remove " + Key(h), r);
-    return Status::Ok();
-  }
-
  private:
-  static std::span<const uint8_t> AsBytesOf(const std::string& s) {
-    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-  }
-
-  std::string Dir(FileType type) const {
-    std::string base = cfg_.prefix.empty() ? "" : cfg_.prefix + "/";
-    if (type == FileType::kConfig) return base + "config";
-    return base + FileTypeDir(type) + "/";
-  }
-
-  std::string Key(const Handle& h) const {
-    if (h.type == FileType::kConfig) return Dir(h.type);
-    if (h.type == FileType::kPack) return Dir(h.type) + h.name.substr(0, 2) + "/" + h.name;
-    return Dir(h.type) + h.name;
-  }
-
   Result<HttpResponse> Send(const std::string& method, const std::string& key,
                             const std::map<std::string, std::string>& query, std::span<const uint8_t> body,
                             std::vector<std::string> headers, bool bucket_only = false) {
@@ -180,8 +172,7 @@ class S3Backend final : public Backend {
     }
     sr.path = path;
     sr.query = query;
-    std::string payload(reinterpret_cast<const char*>(body.data()), body.size());
-    sr.payload_hash = sigv4::HexSha256(payload);
+    sr.payload_hash = HexEncode(crypto::Sha256(body));  // hashed in place: a pack is not copied
     std::string date = AmzDate();
     HttpRequest req;
     req.method = method;
@@ -200,10 +191,11 @@ class S3Backend final : public Backend {
   S3Config cfg_;
   HttpClient http_;
   std::string scheme_, host_;
+  std::string base_;  // the prefix with its '/', or empty
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> NewS3Backend(S3Config config) { return std::make_unique<S3Backend>(std::move(config)); }
+std::unique_ptr<ObjectStore> NewS3Store(S3Config config) { return std::make_unique<S3Store>(std::move(config)); }
 
 }  // namespace hort

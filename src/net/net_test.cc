@@ -1,0 +1,111 @@
+// The client and the server against each other on loopback, and the
+// helpers that turn HTTP answers into Status codes.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "net/http_client.h"
+#include "net/http_server.h"
+
+namespace hort {
+namespace {
+
+TEST(HttpServer, ServesRoutesAndHealthzToTheClient) {
+  HttpServer server;
+  int calls = 0;
+  std::vector<HttpRoute> routes = {
+      {"/hello", "text/plain", [&]() -> Result<std::string> { return "hi " + std::to_string(++calls); }},
+      {"/broken", "text/plain", []() -> Result<std::string> { return Status(Code::kIo, "disk on fire"); }}};
+  ASSERT_TRUE(server.Start("127.0.0.1:0", std::move(routes)).ok());
+  ASSERT_GT(server.port(), 0);
+  auto client = std::make_unique<HttpClient>(HttpOptions{});
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  auto get = [&](const std::string& path) {
+    HttpRequest req;
+    req.url = base + path;
+    return client->Do(req);
+  };
+  auto hello = get("/hello");
+  ASSERT_TRUE(hello.ok()) << hello.status().message();
+  EXPECT_EQ(hello->status, 200);
+  EXPECT_EQ(std::string(hello->body.begin(), hello->body.end()), "hi 1");
+  EXPECT_EQ(hello->headers["content-type"], "text/plain");
+  auto broken = get("/broken");
+  ASSERT_TRUE(broken.ok());
+  EXPECT_EQ(broken->status, 500);
+  EXPECT_EQ(std::string(broken->body.begin(), broken->body.end()), "disk on fire\n");
+  EXPECT_EQ(get("/healthz")->status, 200);
+  EXPECT_EQ(get("/nothing")->status, 404);
+  client = std::make_unique<HttpClient>(HttpOptions{});  // closes the kept-alive connection
+  server.Stop();
+  // Nobody listens any more: a transport failure, worth a retry.
+  EXPECT_EQ(get("/hello").status().code(), Code::kUnavailable);
+}
+
+TEST(HttpServer, RefusesAnAddressWithoutPort) {
+  HttpServer server;
+  EXPECT_EQ(server.Start("localhost", std::vector<HttpRoute>{}).code(), Code::kInvalidArgument);
+}
+
+// A server that answers with bytes that are not HTTP (what a broken proxy
+// leaves on a reused connection): worth a retry, not a wrong URL.
+TEST(HttpClient, AGarbledAnswerIsTransient) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::thread server([listener] {
+    int conn = ::accept(listener, nullptr, nullptr);
+    char buf[4096];
+    (void)::read(conn, buf, sizeof(buf));
+    const char garbage[] = "<Error><Code>InjectedFault</Code></Error>\r\n\r\n";
+    (void)::write(conn, garbage, sizeof(garbage) - 1);
+    ::close(conn);
+  });
+  HttpClient client(HttpOptions{});
+  HttpRequest req;
+  req.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  auto r = client.Do(req);
+  server.join();
+  ::close(listener);
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().message();
+  req.url = "nosuchscheme://127.0.0.1/";
+  EXPECT_EQ(client.Do(req).status().code(), Code::kInvalidArgument);
+}
+
+TEST(HttpErrors, StatusCodesMapToClosedCodes) {
+  HttpResponse r;
+  r.status = 403;
+  EXPECT_EQ(HttpStatusError("load x", r).code(), Code::kPermissionDenied);
+  r.status = 503;
+  EXPECT_EQ(HttpStatusError("load x", r).code(), Code::kUnavailable);
+  r.status = 404;
+  std::string xml = "<Error><Code>NoSuchKey</Code></Error>";
+  r.body.assign(xml.begin(), xml.end());
+  Status s = HttpStatusError("load x", r);
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_NE(s.message().find("(NoSuchKey)"), std::string::npos) << s.message();
+}
+
+TEST(HttpErrors, ShortReadsAreTruncationOrTransient) {
+  EXPECT_TRUE(RangeHeader(0, 0).empty());
+  EXPECT_EQ(RangeHeader(5, 0), std::vector<std::string>{"Range: bytes=5-"});
+  EXPECT_EQ(RangeHeader(5, 10), std::vector<std::string>{"Range: bytes=5-14"});
+  HttpResponse r;
+  r.body.resize(3);
+  r.headers["content-range"] = "bytes 5-7/8";
+  EXPECT_EQ(ShortRead("x", r, 5, 10).code(), Code::kCorruption);  // the object ends at 8
+  r.headers["content-range"] = "bytes 5-7/100";
+  EXPECT_EQ(ShortRead("x", r, 5, 10).code(), Code::kUnavailable);  // the transfer was cut
+}
+
+}  // namespace
+}  // namespace hort

@@ -1,0 +1,141 @@
+#include "objstore/durable_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace hort {
+namespace {
+
+constexpr size_t kDirectAlign = 4096;
+constexpr size_t kStageSize = 1u << 20;
+
+}  // namespace
+
+Status WriteAll(int fd, std::span<const uint8_t> data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write " + path, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+void DirectWriter::Free::operator()(uint8_t* p) const { std::free(p); }
+
+DirectWriter::DirectWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
+  flags_ = ::fcntl(fd_, F_GETFL);
+  void* p = nullptr;
+  direct_ = flags_ >= 0 && ::posix_memalign(&p, kDirectAlign, kStageSize) == 0 &&
+            ::fcntl(fd_, F_SETFL, flags_ | O_DIRECT) == 0;
+  stage_.reset(static_cast<uint8_t*>(p));
+}
+
+Status DirectWriter::Write(std::span<const uint8_t> data) {
+  if (!direct_ && staged_ == 0) return WriteAll(fd_, data, path_);
+  while (!data.empty()) {
+    size_t n = std::min(kStageSize - staged_, data.size());
+    std::memcpy(stage_.get() + staged_, data.data(), n);
+    staged_ += n;
+    data = data.subspan(n);
+    if (staged_ == kStageSize) HORT_RETURN_IF_ERROR(FlushStage(kStageSize));
+  }
+  return Status::Ok();
+}
+
+Status DirectWriter::Finish() {
+  if (direct_) {
+    size_t aligned = staged_ / kDirectAlign * kDirectAlign;
+    if (aligned > 0) HORT_RETURN_IF_ERROR(FlushStage(aligned));
+    if (direct_) {
+      direct_ = false;
+      if (::fcntl(fd_, F_SETFL, flags_) != 0) return ErrnoStatus("fcntl " + path_, errno);
+    }
+  }
+  Status s = WriteAll(fd_, std::span<const uint8_t>(stage_.get(), staged_), path_);
+  staged_ = 0;
+  return s;
+}
+
+Status DirectWriter::FlushStage(size_t n) {
+  for (;;) {
+    ssize_t w = ::write(fd_, stage_.get(), n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && !wrote_ && (errno == EINVAL || errno == EOPNOTSUPP)) {
+      // O_DIRECT accepted at open but refused at write: go buffered.
+      direct_ = false;
+      if (::fcntl(fd_, F_SETFL, flags_) != 0) return ErrnoStatus("fcntl " + path_, errno);
+      HORT_RETURN_IF_ERROR(WriteAll(fd_, std::span<const uint8_t>(stage_.get(), staged_), path_));
+      staged_ = 0;
+      return Status::Ok();
+    }
+    if (w != static_cast<ssize_t>(n)) return ErrnoStatus("write " + path_, w < 0 ? errno : EIO);
+    break;
+  }
+  wrote_ = true;
+  std::memmove(stage_.get(), stage_.get() + n, staged_ - n);
+  staged_ -= n;
+  return Status::Ok();
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + dir, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  // Some filesystems do not support fsync on directories.
+  if (rc != 0 && err != EINVAL && err != ENOTSUP) return ErrnoStatus("fsync " + dir, err);
+  return Status::Ok();
+}
+
+Status Publish(int fd, const std::string& tmp, const std::string& path) {
+  Status st;
+  if (::fsync(fd) != 0) st = ErrnoStatus("fsync " + tmp, errno);
+  if (st.ok() && ::fchmod(fd, 0400) != 0) st = ErrnoStatus("chmod " + tmp, errno);
+  ::close(fd);
+  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoStatus("rename " + path, errno);
+  if (!st.ok()) return st;
+  return SyncDir(path.substr(0, path.rfind('/')));
+}
+
+Status ReadAt(int fd, const std::string& path, uint64_t offset, std::span<uint8_t> out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return Status(Code::kCorruption, path + ": file is shorter than expected (truncated?)");
+    if (n < 0) return ErrnoStatus("read " + path, errno);
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+namespace {
+Status Mkdir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + path, errno);
+  return Status::Ok();
+}
+}  // namespace
+
+Status MkdirAll(const std::string& path) {
+  // Usually the folder or its parent exists: one call then does it.
+  if (::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return Status::Ok();
+  if (errno != ENOENT) return ErrnoStatus("mkdir " + path, errno);
+  for (size_t pos = 0; pos != std::string::npos;) {
+    pos = path.find('/', pos + 1);
+    HORT_RETURN_IF_ERROR(Mkdir(path.substr(0, pos)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace hort

@@ -1,0 +1,44 @@
+// The one base for store wrappers (LevelDB's EnvWrapper): it forwards every
+// method to the store it wraps, so retry, limit, metrics and fault each
+// override only the calls they change, and a method added to ObjectStore is
+// forwarded in one place instead of being silently skipped by a wrapper.
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include "objstore/object_store.h"
+
+namespace hort {
+
+class ForwardingStore : public ObjectStore {
+ public:
+  explicit ForwardingStore(std::unique_ptr<ObjectStore> target) : target_(std::move(target)) {}
+
+  std::string Location() const override { return target_->Location(); }
+  int Connections() const override { return target_->Connections(); }
+  bool ListsConsistently() const override { return target_->ListsConsistently(); }
+  bool CheapRangeReads() const override { return target_->CheapRangeReads(); }
+  void Prefetch(const std::string& key, uint64_t offset, uint64_t length) override {
+    target_->Prefetch(key, offset, length);
+  }
+  Status Create(std::span<const std::string> folders) override { return target_->Create(folders); }
+  Status Save(const std::string& key, std::span<const uint8_t> data) override { return target_->Save(key, data); }
+  std::unique_ptr<ObjectUpload> BeginUpload(const std::string& folder) override { return target_->BeginUpload(folder); }
+  Status Remove(const std::string& key) override { return target_->Remove(key); }
+  Result<std::vector<uint8_t>> Load(const std::string& key, uint64_t offset, uint64_t length) override {
+    return target_->Load(key, offset, length);
+  }
+  Status LoadInto(const std::string& key, uint64_t offset, std::span<uint8_t> out) override {
+    return target_->LoadInto(key, offset, out);
+  }
+  Result<uint64_t> Stat(const std::string& key) override { return target_->Stat(key); }
+  Status List(const std::string& prefix, const ListFn& fn) override { return target_->List(prefix, fn); }
+
+  [[nodiscard]] ObjectStore* target() const { return target_.get(); }
+
+ private:
+  std::unique_ptr<ObjectStore> target_;
+};
+
+}  // namespace hort

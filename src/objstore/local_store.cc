@@ -1,0 +1,245 @@
+// The local folder store: one file per key below a root folder, written
+// durably (objstore/durable_file.h); temporary files start with '.' and are
+// never listed.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "crypto/crypto.h"
+#include "objstore/durable_file.h"
+#include "objstore/object_store.h"
+#include "util/hex.h"
+
+namespace hort {
+namespace {
+
+// A fresh name for a temporary file in `dir`; the leading '.' keeps it out
+// of listings.
+std::string TempName(const std::string& dir) {
+  uint8_t rnd[8];
+  crypto::RandomBytes(rnd);
+  return dir + "/.hort-tmp-" + HexEncode(rnd);
+}
+
+std::string ParentOf(const std::string& path) { return path.substr(0, path.rfind('/')); }
+
+class LocalStore final : public ObjectStore {
+ public:
+  explicit LocalStore(std::string root) : root_(std::move(root)) {
+    while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  }
+
+  std::string Location() const override { return root_; }
+  bool ListsConsistently() const override { return true; }
+  bool CheapRangeReads() const override { return true; }
+
+  void Prefetch(const std::string& key, uint64_t offset, uint64_t length) override {
+    if (!ValidateKey(key).ok()) return;
+    int fd = ::open(PathOf(key).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;  // only a hint: the read that follows reports the error
+    struct stat st;
+    if (length == 0 && ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) > offset) {
+      length = static_cast<uint64_t>(st.st_size) - offset;
+    }
+    // Linux reads ahead at most the device's read-ahead size per call (8 MiB
+    // here) and drops the rest, so a 16 MiB pack is asked for in pieces
+    // (measured: a cold 1 GiB check 1.45-1.55 -> 1.16-1.27 s).
+    constexpr uint64_t kPiece = 4 << 20;
+    for (uint64_t at = offset; at < offset + length; at += kPiece) {
+      const uint64_t len = std::min(kPiece, offset + length - at);
+      (void)::posix_fadvise(fd, static_cast<off_t>(at), static_cast<off_t>(len), POSIX_FADV_WILLNEED);
+    }
+    ::close(fd);
+  }
+
+  Status Create(std::span<const std::string> folders) override {
+    HORT_RETURN_IF_ERROR(MkdirAll(root_));
+    for (const std::string& folder : folders) {
+      HORT_RETURN_IF_ERROR(ValidateKey(folder));
+      HORT_RETURN_IF_ERROR(MkdirAll(PathOf(folder)));
+    }
+    return Status::Ok();
+  }
+
+  Status Save(const std::string& key, std::span<const uint8_t> data) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    std::string path = PathOf(key);
+    std::string dir = ParentOf(path);
+    std::string tmp = TempName(dir);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT) {
+      HORT_RETURN_IF_ERROR(MkdirAll(dir));
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    }
+    if (fd < 0) return ErrnoStatus("create " + tmp, errno);
+    Status st;
+    if (data.size() >= kDirectWriteMin) {
+      DirectWriter w(fd, tmp);
+      st = w.Write(data);
+      if (st.ok()) st = w.Finish();
+    } else {
+      st = WriteAll(fd, data, tmp);
+    }
+    if (st.ok()) {
+      st = Publish(fd, tmp, path);
+    } else {
+      ::close(fd);
+    }
+    if (!st.ok()) ::unlink(tmp.c_str());
+    return st;
+  }
+
+  // The object streams into a temporary file in `folder` and is renamed to
+  // its key at Commit.
+  std::unique_ptr<ObjectUpload> BeginUpload(const std::string& folder) override {
+    if (!folder.empty() && !ValidateKey(folder).ok()) return nullptr;
+    std::string dir = folder.empty() ? root_ : PathOf(folder);
+    std::string tmp = TempName(dir);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT && MkdirAll(dir).ok()) {
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    }
+    if (fd < 0) return nullptr;  // Save reports the real problem
+    return std::make_unique<LocalUpload>(this, fd, tmp);
+  }
+
+  Status Remove(const std::string& key) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    std::string path = PathOf(key);
+    if (::unlink(path.c_str()) != 0) return ErrnoStatus("remove " + path, errno);
+    return Status::Ok();
+  }
+
+  Result<std::vector<uint8_t>> Load(const std::string& key, uint64_t offset, uint64_t length) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    std::string path = PathOf(key);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open " + path, errno);
+    auto size = FileSize(fd, path);
+    Result<std::vector<uint8_t>> out = size.status();
+    if (size.ok()) out = ReadRange(fd, path, *size, offset, length);
+    ::close(fd);
+    return out;
+  }
+
+  Status LoadInto(const std::string& key, uint64_t offset, std::span<uint8_t> out) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    std::string path = PathOf(key);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open " + path, errno);
+    Status read = ReadAt(fd, path, offset, out);
+    ::close(fd);
+    return read;
+  }
+
+  Result<uint64_t> Stat(const std::string& key) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    struct stat st;
+    std::string path = PathOf(key);
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat " + path, errno);
+    if (!S_ISREG(st.st_mode)) return Status(Code::kNotFound, path + " is not a file");
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  // Walks the folder the prefix names (its part up to the last '/') and
+  // descends only into folders that can hold matching keys.
+  Status List(const std::string& prefix, const ListFn& fn) override {
+    HORT_RETURN_IF_ERROR(ValidatePrefix(prefix));
+    auto slash = prefix.rfind('/');
+    std::string folder = slash == std::string::npos ? "" : prefix.substr(0, slash);
+    std::vector<std::pair<std::string, uint64_t>> found;
+    HORT_RETURN_IF_ERROR(Walk(folder, prefix, &found));
+    for (const auto& [key, size] : found) fn(key, size);
+    return Status::Ok();
+  }
+
+ private:
+  class LocalUpload final : public ObjectUpload {
+   public:
+    LocalUpload(LocalStore* owner, int fd, std::string tmp)
+        : owner_(owner), fd_(fd), tmp_(std::move(tmp)), writer_(fd, tmp_) {}
+    ~LocalUpload() override {
+      if (fd_ >= 0) ::close(fd_);
+      if (!committed_) ::unlink(tmp_.c_str());
+    }
+    Status Append(std::span<const uint8_t> data) override { return writer_.Write(data); }
+    Status Commit(const std::string& key) override {
+      HORT_RETURN_IF_ERROR(ValidateKey(key));
+      std::string path = owner_->PathOf(key);
+      HORT_RETURN_IF_ERROR(writer_.Finish());
+      HORT_RETURN_IF_ERROR(MkdirAll(ParentOf(path)));
+      int fd = fd_;
+      fd_ = -1;
+      Status s = Publish(fd, tmp_, path);
+      committed_ = s.ok();
+      return s;
+    }
+
+   private:
+    LocalStore* owner_;
+    int fd_;
+    std::string tmp_;
+    DirectWriter writer_;
+    bool committed_ = false;
+  };
+
+  std::string PathOf(const std::string& key) const { return key.empty() ? root_ : root_ + "/" + key; }
+
+  static Result<uint64_t> FileSize(int fd, const std::string& path) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return ErrnoStatus("stat " + path, errno);
+    if (!S_ISREG(st.st_mode)) return Status(Code::kNotFound, path + " is not a file");
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  static Result<std::vector<uint8_t>> ReadRange(int fd, const std::string& path, uint64_t size, uint64_t offset,
+                                                uint64_t length) {
+    if (offset > size) return Status(Code::kCorruption, path + ": read beyond end of file");
+    uint64_t want = length == 0 ? size - offset : length;
+    if (offset + want > size) return Status(Code::kCorruption, path + ": file is shorter than expected (truncated?)");
+    std::vector<uint8_t> buf(want);
+    HORT_RETURN_IF_ERROR(ReadAt(fd, path, offset, buf));
+    return buf;
+  }
+
+  // Adds every file below `folder` (a key prefix without the final '/')
+  // whose key starts with `prefix`.
+  Status Walk(const std::string& folder, const std::string& prefix,
+              std::vector<std::pair<std::string, uint64_t>>* found) const {
+    std::string dir = PathOf(folder);
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) {
+      if (errno == ENOENT || errno == ENOTDIR) return Status::Ok();
+      return ErrnoStatus("open " + dir, errno);
+    }
+    std::vector<std::string> subfolders;
+    while (dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name.empty() || name[0] == '.') continue;  // also skips our temp files
+      std::string key = folder.empty() ? name : folder + "/" + name;
+      struct stat st;
+      if (::fstatat(::dirfd(d), name.c_str(), &st, 0) != 0) continue;
+      if (S_ISDIR(st.st_mode)) {
+        std::string as_folder = key + "/";
+        if (as_folder.starts_with(prefix) || prefix.starts_with(as_folder)) subfolders.push_back(key);
+      } else if (S_ISREG(st.st_mode) && key.starts_with(prefix)) {
+        found->emplace_back(std::move(key), static_cast<uint64_t>(st.st_size));
+      }
+    }
+    ::closedir(d);
+    for (const std::string& sub : subfolders) HORT_RETURN_IF_ERROR(Walk(sub, prefix, found));
+    return Status::Ok();
+  }
+
+  std::string root_;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectStore> NewLocalStore(const std::string& path) { return std::make_unique<LocalStore>(path); }
+
+}  // namespace hort

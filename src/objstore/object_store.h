@@ -1,0 +1,104 @@
+// The key-addressed object store: the storage seam under every format hort
+// writes. restic's repository layout (backend/), Velero's tarballs and
+// Longhorn's backupstore are each a mapping from their own names to keys on
+// one ObjectStore, so a local folder, an S3 bucket and the wrappers (retry,
+// limit, metrics, fault) are written once for all of them.
+//
+// Keys are relative, '/'-separated paths such as `data/ab/abcd…` or
+// `backupstore/volumes/ab/cd/vol/volume.cfg`: no leading '/', no empty, `.`
+// or `..` component (ValidateKey). Save replaces an object atomically:
+// readers see the old bytes or the new ones, never a mix, never a prefix.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace hort {
+
+// An object written piece by piece and named only when complete (a pack,
+// whose name is the hash of its content): nothing is visible under any key
+// before Commit, and an upload dropped without Commit leaves nothing behind.
+class ObjectUpload {
+ public:
+  virtual ~ObjectUpload() = default;
+  [[nodiscard]] virtual Status Append(std::span<const uint8_t> data) = 0;
+  [[nodiscard]] virtual Status Commit(const std::string& key) = 0;
+};
+
+// Called once per listed object with its key and size.
+using ListFn = std::function<void(const std::string& key, uint64_t size)>;
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // Properties -------------------------------------------------------------
+  // A short description for messages, never containing credentials.
+  [[nodiscard]] virtual std::string Location() const = 0;
+  // How many requests may usefully run at once.
+  [[nodiscard]] virtual int Connections() const { return 2; }
+  // True when a saved object is listed by every later List() (a local POSIX
+  // filesystem). restic's lock protocol then needs no settle time.
+  [[nodiscard]] virtual bool ListsConsistently() const { return false; }
+  // True when reading part of an object costs no more than its share of the
+  // whole (a local folder): readers may then stream an object in pieces.
+  // Object stores answer every range with a request of its own.
+  [[nodiscard]] virtual bool CheapRangeReads() const { return false; }
+  // A hint that these bytes will be read soon (local: the kernel starts
+  // reading them into the page cache). Never fails; length 0: to the end.
+  virtual void Prefetch(const std::string& /*key*/, uint64_t /*offset*/, uint64_t /*length*/) {}
+
+  // Writing ----------------------------------------------------------------
+  // Makes the store usable: creates the folder or bucket if it is missing
+  // (no error if it exists) and, where the store has real folders, the
+  // `folders` below it (restic expects data/00…data/ff in a local folder).
+  [[nodiscard]] virtual Status Create(std::span<const std::string> folders) = 0;
+  // Stores `data` under `key` atomically, replacing an existing object.
+  [[nodiscard]] virtual Status Save(const std::string& key, std::span<const uint8_t> data) = 0;
+  // Streaming writes where the store takes them without holding the whole
+  // object in memory (local folders); nullptr: use Save. `folder` is where
+  // the key will be (e.g. "data"), so a local store stages the object on
+  // the filesystem it ends on.
+  [[nodiscard]] virtual std::unique_ptr<ObjectUpload> BeginUpload(const std::string& /*folder*/) { return nullptr; }
+  // Removes an object. A missing one is kNotFound where the store can tell
+  // (local, mem); S3 answers success, so callers must not rely on either.
+  [[nodiscard]] virtual Status Remove(const std::string& key) = 0;
+
+  // Reading ----------------------------------------------------------------
+  // Reads `length` bytes from `offset`; length 0 means to the end. A missing
+  // object is kNotFound, a range past its end kCorruption.
+  [[nodiscard]] virtual Result<std::vector<uint8_t>> Load(const std::string& key, uint64_t offset = 0,
+                                                          uint64_t length = 0) = 0;
+  // Reads exactly out.size() bytes from `offset` into the caller's buffer: a
+  // reader streaming a pack through one buffer then gets no fresh, zeroed
+  // allocation per piece. kCorruption when the object is shorter.
+  [[nodiscard]] virtual Status LoadInto(const std::string& key, uint64_t offset, std::span<uint8_t> out);
+  // Size of an object; kNotFound if missing.
+  [[nodiscard]] virtual Result<uint64_t> Stat(const std::string& key) = 0;
+  // Calls fn(key, size) for every object whose key starts with `prefix`, at
+  // any depth, in no particular order. Nothing found is not an error.
+  [[nodiscard]] virtual Status List(const std::string& prefix, const ListFn& fn) = 0;
+};
+
+// kInvalidArgument unless `key` is a relative '/'-separated path without
+// empty, `.` or `..` components. Every store checks the keys it is given,
+// so a bad name can never reach outside the store's folder or prefix.
+[[nodiscard]] Status ValidateKey(std::string_view key);
+// Like ValidateKey for List's prefixes, which may also be empty or end in '/'.
+[[nodiscard]] Status ValidatePrefix(std::string_view prefix);
+
+// A folder on a POSIX filesystem, with durable writes (temporary file →
+// fsync → rename → fsync of the folder → read-only); folders are created as
+// needed.
+[[nodiscard]] std::unique_ptr<ObjectStore> NewLocalStore(const std::string& path);
+// In memory, for tests of the layers above storage.
+[[nodiscard]] std::unique_ptr<ObjectStore> NewMemStore();
+
+}  // namespace hort

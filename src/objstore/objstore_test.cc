@@ -1,0 +1,141 @@
+// Conformance of the storage-free stores (mem, local); S3 runs the same
+// suite against real servers in objstore_remote_test.cc. Also the wrappers
+// and what only a local folder promises on disk.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "objstore/forwarding_store.h"
+#include "objstore/test_temp_folder.h"
+#include "objstore/wrappers.h"
+
+#include "objstore/conformance_suite.h"
+
+namespace hort {
+
+std::unique_ptr<ObjectStore> MakeConformanceStore(const std::string& kind) {
+  if (kind == "mem") return NewMemStore();
+  if (kind == "local") return std::make_unique<TempFolderStore>("store");
+  // Every wrapper on one stack: they must all keep the contract.
+  static StoreMetrics metrics;
+  return NewRetryStore(NewLimitStore(NewMetricsStore(NewMemStore(), &metrics), 3));
+}
+
+INSTANTIATE_TEST_SUITE_P(Local, StoreConformance, ::testing::Values("mem", "local", "wrapped"));
+
+TEST(Keys, OnlyRelativePlainPathsAreKeys) {
+  for (const char* good : {"config", "data/ab/abcd", "backupstore/volumes/ab/cd/vol/volume.cfg", "a..b", ".hidden"}) {
+    EXPECT_TRUE(ValidateKey(good).ok()) << good;
+  }
+  for (const char* bad : {"", "/etc/passwd", "a//b", "../x", "a/..", "a/./b", "trailing/"}) {
+    EXPECT_EQ(ValidateKey(bad).code(), Code::kInvalidArgument) << bad;
+  }
+  EXPECT_TRUE(ValidatePrefix("").ok());
+  EXPECT_TRUE(ValidatePrefix("data/").ok());
+  EXPECT_TRUE(ValidatePrefix("data/a").ok());
+  EXPECT_FALSE(ValidatePrefix("data/../").ok());
+}
+
+// What restic and a crash expect of a local folder: the folders asked for
+// exist, objects are read-only files, no temporary file survives a write.
+TEST(LocalStore, CreatesFoldersAndWritesReadOnlyFilesDurably) {
+  auto dir = FreshTempPath("local");
+  auto store = NewLocalStore((dir / "repo").string());
+  std::vector<std::string> folders = {"keys", "data", "data/00", "data/ff"};
+  ASSERT_TRUE(store->Create(folders).ok());
+  for (const auto& f : folders) EXPECT_TRUE(std::filesystem::is_directory(dir / "repo" / f)) << f;
+  ASSERT_TRUE(store->Create(folders).ok());  // existing folders are fine
+  ASSERT_TRUE(store->Save("deep/er/than/before/obj", AsBytes("x")).ok());  // folders made on demand
+  struct stat st;
+  ASSERT_EQ(::stat((dir / "repo/deep/er/than/before/obj").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0400u);
+  std::vector<uint8_t> big(1 << 20, 7);  // the O_DIRECT path
+  ASSERT_TRUE(store->Save("data/00/big", big).ok());
+  size_t files = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 2u);
+  EXPECT_TRUE(store->ListsConsistently());
+  EXPECT_TRUE(store->CheapRangeReads());
+  EXPECT_EQ(store->Location(), (dir / "repo").string());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Retry, TransientFaultsAreRetriedPermanentOnesAreNot) {
+  RetryPolicy fast;
+  fast.first_delay = std::chrono::milliseconds(1);
+  fast.max_delay = std::chrono::milliseconds(2);
+  fast.max_attempts = 50;
+  auto store = NewRetryStore(NewFaultStore(NewMemStore(), 0.3, 7), fast);
+  for (int i = 0; i < 200; ++i) {
+    std::string key = "snapshots/" + std::to_string(i);
+    ASSERT_TRUE(store->Save(key, AsBytes("x")).ok());
+    ASSERT_TRUE(store->Load(key).ok());
+    std::vector<uint8_t> one(1);
+    ASSERT_TRUE(store->LoadInto(key, 0, one).ok());
+  }
+  EXPECT_EQ(store->Load("snapshots/none").status().code(), Code::kNotFound);
+  RetryPolicy twice = fast;
+  twice.max_attempts = 2;
+  auto hopeless = NewRetryStore(NewFaultStore(NewMemStore(), 1.0, 1), twice);
+  Status s = hopeless->Save("k", AsBytes("x"));
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_NE(s.message().find("giving up after 2 attempts"), std::string::npos) << s.message();
+}
+
+TEST(Limit, BoundsConcurrencyAndMetricsCount) {
+  // A store that records how many calls overlap.
+  struct Probe final : ForwardingStore {
+    std::atomic<int> now{0}, peak{0};
+    Probe() : ForwardingStore(NewMemStore()) {}
+    Status Save(const std::string& key, std::span<const uint8_t> data) override {
+      int n = ++now;
+      int p = peak.load();
+      while (n > p && !peak.compare_exchange_weak(p, n)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      --now;
+      return ForwardingStore::Save(key, data);
+    }
+  };
+  auto probe = std::make_unique<Probe>();
+  Probe* raw = probe.get();
+  StoreMetrics m;
+  auto store = NewMetricsStore(NewLimitStore(std::move(probe), 3), &m);
+  EXPECT_EQ(store->Connections(), 3);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 10; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) EXPECT_TRUE(store->Save("x", AsBytes("abcd")).ok());
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(raw->peak.load(), 3);
+  EXPECT_GE(raw->peak.load(), 2);
+  EXPECT_TRUE(store->Load("x", 1, 3).ok());
+  EXPECT_FALSE(store->Stat("missing").ok());
+  EXPECT_FALSE(store->Save("/bad", AsBytes("x")).ok());
+  EXPECT_EQ(m.requests.load(), 53u);
+  EXPECT_EQ(m.bytes_written.load(), 200u);
+  EXPECT_EQ(m.bytes_read.load(), 3u);
+  EXPECT_EQ(m.errors.load(), 1u);  // not-found is an answer, not an error
+  EXPECT_GT(m.latency_ns_total.load(), 0u);
+}
+
+TEST(Metrics, CountsAStreamedObjectOnceWithItsBytes) {
+  auto dir = FreshTempPath("metrics");
+  StoreMetrics m;
+  auto store = NewMetricsStore(NewLocalStore(dir.string()), &m);
+  const std::vector<std::string> folders = {"data"};
+  ASSERT_TRUE(store->Create(folders).ok());
+  auto up = store->BeginUpload("data");
+  ASSERT_NE(up, nullptr);
+  ASSERT_TRUE(up->Append(AsBytes("hello ")).ok());
+  ASSERT_TRUE(up->Append(AsBytes("world")).ok());
+  ASSERT_TRUE(up->Commit("data/he/hello").ok());
+  EXPECT_EQ(m.requests.load(), 2u);  // Create and the upload
+  EXPECT_EQ(m.bytes_written.load(), 11u);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace hort

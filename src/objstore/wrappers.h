@@ -1,0 +1,39 @@
+// The store wrappers, composed in one place (OpenBackend) as restic does:
+// retry(limit(metrics(store))). Each is a ForwardingStore that overrides
+// only what it changes; restic-only backends reach them through
+// backend/restic_layout.h.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "objstore/object_store.h"
+
+namespace hort {
+
+struct RetryPolicy {
+  int max_attempts = 10;
+  std::chrono::milliseconds first_delay{500};
+  std::chrono::milliseconds max_delay{30000};
+  std::chrono::seconds max_total{300};
+};
+// Retries transient failures (kUnavailable) with exponential backoff and
+// jitter; permanent errors pass through at once.
+[[nodiscard]] std::unique_ptr<ObjectStore> NewRetryStore(std::unique_ptr<ObjectStore> inner, RetryPolicy policy = {});
+
+// At most `connections` requests run at once (-o s3.connections=N).
+[[nodiscard]] std::unique_ptr<ObjectStore> NewLimitStore(std::unique_ptr<ObjectStore> inner, int connections);
+
+// Counters for the metrics endpoint: requests, bytes, errors, latency.
+struct StoreMetrics {
+  std::atomic<uint64_t> requests{0}, errors{0}, bytes_read{0}, bytes_written{0}, latency_ns_total{0};
+};
+[[nodiscard]] std::unique_ptr<ObjectStore> NewMetricsStore(std::unique_ptr<ObjectStore> inner, StoreMetrics* metrics);
+
+// For tests: fails roughly `rate` of the calls with kUnavailable before (or,
+// for saves, after) doing the real work.
+[[nodiscard]] std::unique_ptr<ObjectStore> NewFaultStore(std::unique_ptr<ObjectStore> inner, double rate, uint32_t seed);
+
+}  // namespace hort
