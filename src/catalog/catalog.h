@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "objstore/credentials.h"
 #include "policy/retention.h"
 #include "schedule/cron.h"
 #include "util/status.h"
@@ -32,25 +33,14 @@ struct CheckSpec {  // a repository's scheduled `check`
   std::string read_data_subset;  // empty: structure only
 };
 
-// Where a store's S3 keys come from, never the keys themselves: variables
-// of the daemon's environment (AWS's names unless others are given), a file
-// in the AWS shared-credentials format, or a command printing AWS's
-// credential_process JSON. Each repository (and, next, each Velero or
-// Longhorn target) may name its own, so a primary and an offsite bucket can
-// use different key pairs.
-struct CredentialsSpec {
-  enum class Kind { kEnv, kFile, kCommand } kind = Kind::kEnv;
-  std::string access_key_env = "AWS_ACCESS_KEY_ID";
-  std::string secret_key_env = "AWS_SECRET_ACCESS_KEY";
-  std::string session_token_env = "AWS_SESSION_TOKEN";
-  std::string file, profile = "default";  // kFile
-  std::string command;                    // kCommand
-};
-
 struct RepositorySpec {
   std::string name, url;
   PasswordSource password;
-  std::optional<CredentialsSpec> credentials;  // nullopt: the process environment, as restic does
+  // Where its S3 keys come from (objstore/credentials.h), never the keys:
+  // each repository (and, next, each Velero or Longhorn target) may name its
+  // own, so a primary and an offsite bucket can use different key pairs.
+  // nullopt: the process environment, as with restic.
+  std::optional<CredentialSource> credentials;
   std::map<std::string, std::string> options;  // like -o key=value
   std::string cacert;
   bool insecure_tls = false;

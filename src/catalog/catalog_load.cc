@@ -157,13 +157,13 @@ class Loader {
   // `credentials:` names exactly one source. Variable names are checked as
   // names, which refuses most secret keys pasted where a name belongs (they
   // hold '/' or '+').
-  std::optional<CredentialsSpec> Credentials(const YAML::Node& n, const std::string& key) {
+  std::optional<CredentialSource> Credentials(const YAML::Node& n, const std::string& key) {
     if (!f_.Mapping(n, key, {"env", "file", "profile", "command"})) return std::nullopt;
-    CredentialsSpec c;
+    CredentialSource c;
     int sources = 0;
     if (YAML::Node env = n["env"]) {
       ++sources;
-      c.kind = CredentialsSpec::Kind::kEnv;
+      c.kind = CredentialSource::Kind::kEnvironment;
       std::string ekey = key + ".env";
       if (f_.Mapping(env, ekey, {"access_key_id", "secret_access_key", "session_token"})) {
         auto name = [&](const char* field, std::string& out) {
@@ -172,15 +172,15 @@ class Loader {
             else f_.Error(env[field], ekey + "." + field, "expected the name of an environment variable, not a value");
           }
         };
-        name("access_key_id", c.access_key_env);
-        name("secret_access_key", c.secret_key_env);
-        name("session_token", c.session_token_env);
+        name("access_key_id", c.access_key_var);
+        name("secret_access_key", c.secret_key_var);
+        name("session_token", c.session_token_var);
       }
     }
-    if (auto v = f_.String(n, key, "file")) c.kind = CredentialsSpec::Kind::kFile, c.file = Absolute(*v), ++sources;
-    if (auto v = f_.String(n, key, "command")) c.kind = CredentialsSpec::Kind::kCommand, c.command = *v, ++sources;
+    if (auto v = f_.String(n, key, "file")) c.kind = CredentialSource::Kind::kFile, c.file = Absolute(*v), ++sources;
+    if (auto v = f_.String(n, key, "command")) c.kind = CredentialSource::Kind::kCommand, c.command = *v, ++sources;
     if (auto v = f_.String(n, key, "profile")) {
-      if (c.kind != CredentialsSpec::Kind::kFile) f_.Error(n["profile"], key + ".profile", "only with file");
+      if (c.kind != CredentialSource::Kind::kFile) f_.Error(n["profile"], key + ".profile", "only with file");
       c.profile = *v;
     }
     if (sources != 1) {

@@ -172,18 +172,18 @@ TEST_F(CatalogTest, CredentialsNameTheirSourceNotTheSecret) {
       << "no credentials key: the process environment, as before";
   auto env = with("{env: {access_key_id: OFFSITE_KEY, secret_access_key: OFFSITE_SECRET}}");
   ASSERT_TRUE(env.has_value());
-  EXPECT_EQ(env->kind, CredentialsSpec::Kind::kEnv);
-  EXPECT_EQ(env->access_key_env, "OFFSITE_KEY");
-  EXPECT_EQ(env->secret_key_env, "OFFSITE_SECRET");
-  EXPECT_EQ(env->session_token_env, "AWS_SESSION_TOKEN");
+  EXPECT_EQ(env->kind, CredentialSource::Kind::kEnvironment);
+  EXPECT_EQ(env->access_key_var, "OFFSITE_KEY");
+  EXPECT_EQ(env->secret_key_var, "OFFSITE_SECRET");
+  EXPECT_EQ(env->session_token_var, "AWS_SESSION_TOKEN");
   auto file = with("{file: aws/credentials, profile: offsite}");
   ASSERT_TRUE(file.has_value());
-  EXPECT_EQ(file->kind, CredentialsSpec::Kind::kFile);
+  EXPECT_EQ(file->kind, CredentialSource::Kind::kFile);
   EXPECT_EQ(file->file, (dir_ / "aws/credentials").string());
   EXPECT_EQ(file->profile, "offsite");
   auto command = with("{command: pass show s3/offsite}");
   ASSERT_TRUE(command.has_value());
-  EXPECT_EQ(command->kind, CredentialsSpec::Kind::kCommand);
+  EXPECT_EQ(command->kind, CredentialSource::Kind::kCommand);
   EXPECT_EQ(command->command, "pass show s3/offsite");
 }
 

@@ -43,6 +43,7 @@ Result<CatalogRepository> OpenCatalogRepository(const Catalog& catalog, const Re
   req.backend.extended = spec.options;
   req.backend.cacert = spec.cacert;
   req.backend.insecure_tls = spec.insecure_tls;
+  req.backend.credentials = spec.credentials;
   if (use_cache) req.backend.cache_dir = catalog.cache_dir.empty() ? DefaultCacheDir() : catalog.cache_dir;
   if (counters) req.backend.metrics = counters->For(spec.name);
   req.password = [&spec] { return Password(spec); };
