@@ -16,6 +16,7 @@
 
 #include "net/http_client.h"
 #include "objstore/credentials.h"
+#include "objstore/open_store.h"
 #include "objstore/s3_store.h"
 #include "objstore/wrappers.h"
 #include "util/status.h"
@@ -91,21 +92,14 @@ class Backend {
   }
 };
 
-// Options that shape how a location is opened (restic's -o key=value,
-// --cacert, --insecure-tls).
 // The request counters of one location (objstore/wrappers.h).
 using BackendMetrics = StoreMetrics;
 
-struct BackendOptions {
-  std::map<std::string, std::string> extended;  // e.g. s3.region, s3.connections, s3.bucket-lookup
-  std::string cacert;
-  bool insecure_tls = false;
-  bool retry = true;  // wrap remote backends in the retrying wrapper
+// Options that shape how a location is opened (restic's -o key=value,
+// --cacert, --insecure-tls, the credential source: objstore/open_store.h),
+// plus the local cache.
+struct BackendOptions : StoreOptions {
   std::string cache_dir;  // remote backends: local cache of index, snapshots, tree packs ("" = none)
-  BackendMetrics* metrics = nullptr;  // when set, requests are counted here
-  // Where S3 keys come from; unset: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
-  // and AWS_SESSION_TOKEN from the process environment.
-  std::optional<CredentialSource> credentials;
 };
 
 // Opens a backend from a restic-style location: a path, `local:PATH`,

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "objstore/forwarding_store.h"
+#include "objstore/open_store.h"
 #include "objstore/test_temp_folder.h"
 #include "objstore/wrappers.h"
 
@@ -136,6 +137,48 @@ TEST(Metrics, CountsAStreamedObjectOnceWithItsBytes) {
   EXPECT_EQ(m.requests.load(), 2u);  // Create and the upload
   EXPECT_EQ(m.bytes_written.load(), 11u);
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace hort
+
+namespace hort {
+
+TEST(OpenStore, LocationsAndTheirErrors) {
+  auto dir = FreshTempPath("open");
+  StoreMetrics m;
+  StoreOptions counted;
+  counted.metrics = &m;
+  auto local = OpenStore("local:" + dir.string(), counted);
+  ASSERT_TRUE(local.ok()) << local.status().message();
+  EXPECT_EQ((*local)->Location(), dir.string());
+  ASSERT_TRUE((*local)->Save("a/b", AsBytes("x")).ok());
+  EXPECT_EQ(m.requests.load(), 1u);
+  EXPECT_TRUE(OpenStore(dir.string()).ok());  // a plain path is a local folder
+  std::filesystem::remove_all(dir);
+
+  EXPECT_EQ(OpenStore("rest:http://h/").status().code(), Code::kUnsupported);
+  EXPECT_EQ(OpenStore("s3:ftp://h/bucket").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(OpenStore("s3:http://h").status().code(), Code::kInvalidArgument);
+  StoreOptions bad_stall;
+  bad_stall.extended["http.stall-timeout"] = "soon";
+  EXPECT_EQ(HttpOptionsFrom(bad_stall).status().code(), Code::kInvalidArgument);
+
+  // Keys from a named source; nothing is sent before the first request.
+  CredentialSource vars;
+  vars.access_key_var = "HORT_T_OPEN_KEY";
+  vars.secret_key_var = "HORT_T_OPEN_SECRET";
+  StoreOptions named;
+  named.credentials = vars;
+  EXPECT_EQ(OpenStore("s3:http://127.0.0.1:9/bucket/pre", named).status().message(),
+            "s3: set HORT_T_OPEN_KEY and HORT_T_OPEN_SECRET");
+  ::setenv("HORT_T_OPEN_KEY", "AKID", 1);
+  ::setenv("HORT_T_OPEN_SECRET", "secret", 1);
+  auto s3 = OpenStore("s3:http://127.0.0.1:9/bucket/pre", named);
+  ASSERT_TRUE(s3.ok()) << s3.status().message();
+  EXPECT_EQ((*s3)->Location(), "s3:http://127.0.0.1:9/bucket/pre");
+  EXPECT_EQ((*s3)->Connections(), 5);
+  ::unsetenv("HORT_T_OPEN_KEY");
+  ::unsetenv("HORT_T_OPEN_SECRET");
 }
 
 }  // namespace hort

@@ -1,0 +1,102 @@
+#include "objstore/open_store.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "objstore/s3_store.h"
+
+namespace hort {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string Option(const StoreOptions& o, const std::string& key, const std::string& fallback) {
+  auto it = o.extended.find(key);
+  return it == o.extended.end() ? fallback : it->second;
+}
+
+Result<long> Seconds(const StoreOptions& o, const std::string& key, long fallback) {
+  std::string v = Option(o, key, "");
+  if (v.empty()) return fallback;
+  try {
+    long n = std::stol(v);
+    if (n > 0) return n;
+  } catch (const std::exception&) {
+  }
+  return Status(Code::kInvalidArgument, key + " must be a positive number of seconds");
+}
+
+// s3:http(s)://host[:port]/bucket[/prefix]  or  s3:host/bucket[/prefix] (https)
+Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const StoreOptions& o) {
+  std::string url = rest;
+  std::string scheme = "https";
+  if (auto p = url.find("://"); p != std::string::npos) {
+    scheme = url.substr(0, p);
+    url = url.substr(p + 3);
+  }
+  if (scheme != "http" && scheme != "https") return Status(Code::kInvalidArgument, "s3: unknown scheme " + scheme);
+  auto slash = url.find('/');
+  if (slash == std::string::npos || slash + 1 >= url.size()) {
+    return Status(Code::kInvalidArgument, "s3: no bucket given (use s3:http(s)://host[:port]/bucket[/prefix])");
+  }
+  S3Config c;
+  c.endpoint = scheme + "://" + url.substr(0, slash);
+  std::string path = url.substr(slash + 1);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  auto ps = path.find('/');
+  c.bucket = path.substr(0, ps);
+  if (ps != std::string::npos) c.prefix = path.substr(ps + 1);
+  // Unset: the default source, the AWS_* variables of this process.
+  HORT_ASSIGN_OR_RETURN(c.creds, ResolveCredentials(o.credentials.value_or(CredentialSource{})));
+  std::string region_env = Env("AWS_DEFAULT_REGION");
+  c.region = Option(o, "s3.region", region_env.empty() ? "us-east-1" : region_env);
+  c.virtual_host = Option(o, "s3.bucket-lookup", "path") == "dns";
+  try {
+    c.connections = std::max(1, std::stoi(Option(o, "s3.connections", "5")));
+  } catch (const std::exception&) {
+    return Status(Code::kInvalidArgument, "s3.connections must be a number");
+  }
+  HORT_ASSIGN_OR_RETURN(c.http, HttpOptionsFrom(o));
+  if (c.http.cacert.empty()) c.http.cacert = Env("AWS_CA_BUNDLE");  // as the AWS SDKs do
+  return NewS3Store(std::move(c));
+}
+
+}  // namespace
+
+Result<HttpOptions> HttpOptionsFrom(const StoreOptions& options) {
+  HttpOptions http;
+  HORT_ASSIGN_OR_RETURN(http.stall_timeout_s, Seconds(options, "http.stall-timeout", http.stall_timeout_s));
+  http.cacert = options.cacert;
+  http.insecure_tls = options.insecure_tls;
+  return http;
+}
+
+Result<std::unique_ptr<ObjectStore>> WrapRemoteStore(std::unique_ptr<ObjectStore> store, const StoreOptions& options) {
+  if (options.metrics) store = NewMetricsStore(std::move(store), options.metrics);
+  const int connections = store->Connections();
+  store = NewLimitStore(std::move(store), connections);
+  if (!options.retry) return store;
+  RetryPolicy policy;
+  HORT_ASSIGN_OR_RETURN(long max_time, Seconds(options, "retry.max-time", static_cast<long>(policy.max_total.count())));
+  policy.max_total = std::chrono::seconds(max_time);
+  return NewRetryStore(std::move(store), policy);
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenStore(const std::string& location, const StoreOptions& options) {
+  if (location.rfind("s3:", 0) == 0) {
+    HORT_ASSIGN_OR_RETURN(auto s3, OpenS3(location.substr(3), options));
+    return WrapRemoteStore(std::move(s3), options);
+  }
+  if (location.rfind("rest:", 0) == 0) {
+    return Status(Code::kUnsupported, "rest: is restic's REST protocol, not an object store");
+  }
+  std::string path = location.rfind("local:", 0) == 0 ? location.substr(6) : location;
+  auto local = NewLocalStore(path);
+  if (options.metrics) local = NewMetricsStore(std::move(local), options.metrics);
+  return local;
+}
+
+}  // namespace hort
