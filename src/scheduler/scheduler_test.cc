@@ -9,17 +9,12 @@
 #include <thread>
 
 #include "status/catalog_state_fixture.h"
+#include "util/test_clock.h"
 
 namespace hort {
 namespace {
 
 namespace fs = std::filesystem;
-
-class FakeClock : public Clock {
- public:
-  double Now() override { return now.load(); }
-  std::atomic<double> now{0};
-};
 
 // 2026-11-26 00:00:00 UTC
 constexpr int64_t kDay = 1795651200;

@@ -10,20 +10,15 @@
 
 #include "backend/backend.h"
 #include "status/catalog_state_fixture.h"
+#include "util/test_clock.h"
+#include "verify/auto_test_runner.h"
 #include "verify/drill.h"
 #include "verify/restore_test.h"
-#include "verify/auto_test_runner.h"
 
 namespace hort {
 namespace {
 
 namespace fs = std::filesystem;
-
-class FakeClock : public Clock {
- public:
-  double Now() override { return now.load(); }
-  std::atomic<double> now{0};
-};
 
 class VerifyTest : public ::testing::Test {
  protected:
