@@ -142,9 +142,7 @@ class Backup {
     } else {
       HORT_ASSIGN_OR_RETURN(auto all, repo_.LoadSnapshots());
       for (auto it = all.rbegin(); it != all.rend(); ++it) {
-        auto p = it->paths;
-        std::sort(p.begin(), p.end());
-        if (it->hostname == host_ && p == paths_) {
+        if (InSeries(*it, host_, paths_)) {
           parent = *it;
           break;
         }

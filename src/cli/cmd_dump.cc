@@ -91,15 +91,7 @@ Command AddDump(CLI::App& sub, GlobalOptions& g) {
     if (node->IsFile()) {
       s = StreamContent(repo, *node, [](const std::vector<uint8_t>& blob) { return WriteAll(1, blob); });
     } else if (node->IsDir()) {
-      std::string clean;
-      for (size_t start = 0; start < f->path.size();) {
-        size_t end = f->path.find('/', start);
-        if (end == std::string::npos) end = f->path.size();
-        std::string part = f->path.substr(start, end - start);
-        if (!part.empty() && part != ".") clean += "/" + part;
-        start = end + 1;
-      }
-      s = DumpTar(repo, *node, clean, f->archive);
+      s = DumpTar(repo, *node, CleanSnapshotPath(f->path), f->archive);
     } else {
       s = Status(Code::kInvalidArgument, "cannot dump a " + node->type);
     }

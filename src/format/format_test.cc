@@ -266,5 +266,15 @@ TEST(Snapshot, RoundTrip) {
   EXPECT_EQ(back->summary->files_new, 3u);
 }
 
+TEST(Snapshot, ASeriesIsOneHostAndOneSetOfPaths) {
+  Snapshot s;
+  s.hostname = "ns";
+  s.paths = {"/b", "/a"};
+  EXPECT_TRUE(InSeries(s, "ns", {"/a", "/b"}));
+  EXPECT_FALSE(InSeries(s, "other", {"/a", "/b"}));
+  EXPECT_FALSE(InSeries(s, "ns", {"/a"}));
+  EXPECT_FALSE(InSeries(s, "ns", {"/a", "/c"}));
+}
+
 }  // namespace
 }  // namespace hort

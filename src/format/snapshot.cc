@@ -9,6 +9,13 @@ bool Snapshot::HasTag(std::string_view tag) const {
   return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }
 
+bool InSeries(const Snapshot& s, std::string_view host, const std::vector<std::string>& sorted_paths) {
+  if (s.hostname != host || s.paths.size() != sorted_paths.size()) return false;
+  std::vector<std::string> paths = s.paths;
+  std::sort(paths.begin(), paths.end());
+  return paths == sorted_paths;
+}
+
 namespace {
 
 void AppendStrings(std::string* out, const char* key, const std::vector<std::string>& v) {

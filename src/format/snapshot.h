@@ -38,6 +38,11 @@ struct Snapshot {
   [[nodiscard]] bool HasTag(std::string_view tag) const;
 };
 
+// Whether `s` is in the series of `host` and `sorted_paths`: the same host and
+// the same paths in any order. restic's rule for a backup's parent, and
+// hort's for a job's retention and a restore test's snapshot.
+[[nodiscard]] bool InSeries(const Snapshot& s, std::string_view host, const std::vector<std::string>& sorted_paths);
+
 [[nodiscard]] std::string EncodeSnapshot(const Snapshot& s);
 [[nodiscard]] Result<Snapshot> DecodeSnapshot(std::string_view json);
 

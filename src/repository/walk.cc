@@ -1,5 +1,7 @@
 #include "repository/walk.h"
 
+#include <algorithm>
+
 #include "util/hex.h"
 
 namespace hort {
@@ -40,29 +42,36 @@ Status WalkTree(Repository& repo, const Id& tree, const std::string& prefix, con
   return Walk(repo, tree, prefix, fn).status();
 }
 
-Result<Node> FindNodeAt(Repository& repo, const Id& tree, const std::string& path) {
-  Node cur;
-  cur.type = "dir";
-  cur.name = "/";
-  cur.subtree = tree;
+std::vector<std::string> SnapshotPathElements(const std::string& path) {
+  std::vector<std::string> out;
   size_t start = 0;
   while (start < path.size()) {
     size_t end = path.find('/', start);
     if (end == std::string::npos) end = path.size();
     std::string part = path.substr(start, end - start);
     start = end + 1;
-    if (part.empty() || part == ".") continue;
+    if (!part.empty() && part != ".") out.push_back(std::move(part));
+  }
+  return out;
+}
+
+std::string CleanSnapshotPath(const std::string& path) {
+  std::string out;
+  for (const std::string& part : SnapshotPathElements(path)) out += "/" + part;
+  return out;
+}
+
+Result<Node> FindNodeAt(Repository& repo, const Id& tree, const std::string& path) {
+  Node cur;
+  cur.type = "dir";
+  cur.name = "/";
+  cur.subtree = tree;
+  for (const std::string& part : SnapshotPathElements(path)) {
     if (!cur.IsDir() || !cur.subtree) return Status(Code::kNotFound, "path \"" + path + "\" not found: not a directory");
     HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo, *cur.subtree));
-    bool found = false;
-    for (Node& n : nodes) {
-      if (n.name == part) {
-        cur = std::move(n);
-        found = true;
-        break;
-      }
-    }
-    if (!found) return Status(Code::kNotFound, "path \"" + path + "\" not found in snapshot");
+    auto it = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.name == part; });
+    if (it == nodes.end()) return Status(Code::kNotFound, "path \"" + path + "\" not found in snapshot");
+    cur = std::move(*it);
   }
   return cur;
 }

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "format/tree.h"
 #include "repository/repository.h"
@@ -30,6 +31,12 @@ enum class TreeNames {
 // The one way to load and decode a tree blob.
 [[nodiscard]] Result<std::vector<Node>> LoadTree(Repository& repo, const Id& tree,
                                                  TreeNames names = TreeNames::kChecked);
+
+// The elements of a path inside a snapshot ("/a//./b" -> {"a", "b"}): empty
+// and "." elements dropped.
+[[nodiscard]] std::vector<std::string> SnapshotPathElements(const std::string& path);
+// The same path as "/a/b"; "" for the root.
+[[nodiscard]] std::string CleanSnapshotPath(const std::string& path);
 
 // Finds the node at `path` ("/a/b") below `tree`; the root itself is a synthetic dir node.
 [[nodiscard]] Result<Node> FindNodeAt(Repository& repo, const Id& tree, const std::string& path);

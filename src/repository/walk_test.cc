@@ -59,5 +59,12 @@ TEST_F(TreeLoadTest, WalkRefusesAnUnsafeNameBelowTheRoot) {
   EXPECT_EQ(seen, std::vector<std::string>{"/sub"});
 }
 
+TEST(SnapshotPath, DropsEmptyAndDotElements) {
+  EXPECT_EQ(SnapshotPathElements("/a//./b/"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(CleanSnapshotPath("a/./b"), "/a/b");
+  EXPECT_EQ(CleanSnapshotPath("/"), "");
+  EXPECT_EQ(CleanSnapshotPath("."), "");
+}
+
 }  // namespace
 }  // namespace hort

@@ -92,22 +92,15 @@ class Restore {
 
   Status Plan() {
     Id root = snap_.tree;
-    std::string sub = opt_.subpath;
-    std::string snap_prefix;
-    size_t start = 0;
-    while (start < sub.size()) {
-      size_t end = sub.find('/', start);
-      if (end == std::string::npos) end = sub.size();
-      std::string part = sub.substr(start, end - start);
-      start = end + 1;
-      if (part.empty() || part == ".") continue;
-      HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, root));
-      auto it = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.name == part; });
-      if (it == nodes.end() || !it->IsDir() || !it->subtree) {
+    const std::string& sub = opt_.subpath;
+    std::string snap_prefix = CleanSnapshotPath(sub);
+    if (!snap_prefix.empty()) {
+      auto node = FindNodeAt(repo_, root, sub);
+      if (!node.ok() && node.status().code() != Code::kNotFound) return node.status();
+      if (!node.ok() || !node->IsDir() || !node->subtree) {
         return Status(Code::kNotFound, "path \"" + sub + "\" not found in snapshot " + snap_.id.Short());
       }
-      root = *it->subtree;
-      snap_prefix += "/" + part;
+      root = *node->subtree;
     }
     tree_.target = AbsoluteTarget(opt_.target);
     tree_.snap_prefix = snap_prefix;

@@ -109,6 +109,39 @@ TEST_P(UnsafeTreeTest, RefusesAndWritesNothingOutside) {
 
 INSTANTIATE_TEST_SUITE_P(Names, UnsafeTreeTest, ::testing::Values("..", ".", "a/b", "../escape", ""));
 
+// `restore snapshot:/sub` restores what is below /sub into the target; a
+// subpath that is missing or not a directory is kNotFound naming the snapshot.
+TEST_F(RestoreTest, ASubpathRestoresTheDirectoryBelowIt) {
+  std::string payload = "inner";
+  Id blob = Id::Hash(AsBytes(payload));
+  ASSERT_TRUE(repo_->SaveBlob(BlobType::kData, blob, AsBytes(payload)).ok());
+  Node file;
+  file.name = "x";
+  file.type = "file";
+  file.mode = 0644;
+  file.size = payload.size();
+  file.content = {blob};
+  Node dir;
+  dir.name = "sub";
+  dir.type = "dir";
+  dir.mode = 0x80000000u | 0755;
+  dir.subtree = SaveTree({file});
+  Snapshot snap = SnapshotOf(SaveTree({dir}));
+  RestoreOptions opt;
+  opt.target = (base_ / "target").string();
+  opt.subpath = "./sub/";
+  auto result = RunRestore(*repo_, snap, opt, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_TRUE(fs::exists(base_ / "target" / "x"));
+  EXPECT_FALSE(fs::exists(base_ / "target" / "sub"));
+  for (const char* missing : {"/nope", "/sub/x", "/sub/x/y"}) {
+    opt.subpath = missing;
+    auto r = RunRestore(*repo_, snap, opt, nullptr);
+    EXPECT_EQ(r.status().code(), Code::kNotFound) << missing;
+    EXPECT_NE(r.status().message().find("not found in snapshot"), std::string::npos) << r.status().message();
+  }
+}
+
 // Thousands of small files in one pack are restored by several workers, each
 // from its own piece of the pack; files made of several blobs and one blob
 // shared by hundreds of files cross the pieces' borders.

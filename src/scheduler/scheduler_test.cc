@@ -8,16 +8,13 @@
 #include <fstream>
 #include <thread>
 
+#include "status/catalog_state_fixture.h"
+#include "util/test_clock.h"
+
 namespace hort {
 namespace {
 
 namespace fs = std::filesystem;
-
-class FakeClock : public Clock {
- public:
-  double Now() override { return now.load(); }
-  std::atomic<double> now{0};
-};
 
 // 2026-11-26 00:00:00 UTC
 constexpr int64_t kDay = 1795651200;
@@ -39,13 +36,7 @@ class SchedulerTest : public ::testing::Test {
                        ", retry: {attempts: 2, backoff: 5m}}\n"
                        "repositories:\n  r1: {url: ./r1, password_env: PW}\n  r2: {url: ./r2, password_env: PW}\n"
                        "services:\n" + services;
-    std::ofstream(dir_ / "hort.yaml") << text;
-    auto c = LoadCatalog((dir_ / "hort.yaml").string());
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    catalog_ = std::move(*c);
-    auto st = StateStore::Open(catalog_->state_path);
-    ASSERT_TRUE(st.ok());
-    state_ = std::move(*st);
+    LoadCatalogAndState(dir_, text, &catalog_, &state_);
   }
 
   // Advances minute by minute from `from` to `to`, letting every due job run.

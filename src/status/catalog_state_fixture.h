@@ -17,6 +17,19 @@
 
 namespace hort {
 
+// Writes `yaml` to dir/hort.yaml, loads it and opens its state store.
+inline void LoadCatalogAndState(const std::filesystem::path& dir, const std::string& yaml,
+                                std::unique_ptr<Catalog>* catalog, std::unique_ptr<StateStore>* state) {
+  std::ofstream(dir / "hort.yaml") << yaml;
+  state->reset();
+  auto c = LoadCatalog((dir / "hort.yaml").string());
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  *catalog = std::move(*c);
+  auto st = StateStore::Open((*catalog)->state_path);
+  ASSERT_TRUE(st.ok());
+  *state = std::move(*st);
+}
+
 class CatalogStateFixture : public ::testing::Test {
  protected:
   // The catalog of most status and metrics tests: a critical hourly service,
@@ -49,14 +62,7 @@ offsite:
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    std::ofstream(dir_ / "hort.yaml") << yaml;
-    state_.reset();
-    auto c = LoadCatalog((dir_ / "hort.yaml").string());
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    catalog_ = std::move(*c);
-    auto st = StateStore::Open(catalog_->state_path);
-    ASSERT_TRUE(st.ok());
-    state_ = std::move(*st);
+    LoadCatalogAndState(dir_, yaml, &catalog_, &state_);
   }
 
   void Record(const std::string& job, double start, RunResult result) {

@@ -2,11 +2,14 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <ctime>
 #include <thread>
 #include <vector>
 
 #include "util/bounded_queue.h"
 #include "util/hex.h"
+#include "util/local_time.h"
 #include "util/parallel.h"
 #include "util/shared_library.h"
 #include "util/status.h"
@@ -147,6 +150,19 @@ TEST(RunParallel, CallsEveryIndexOnceAtTheSameTime) {
   EXPECT_EQ(zero, caller);
   RunParallel(1, [&](unsigned i) { calls[i]++; });
   EXPECT_EQ(calls[0].load(), 2);
+}
+
+TEST(LocalTime, FormatsInTheLocalZone) {
+  const char* old = std::getenv("TZ");
+  std::string saved = old ? old : "";
+  ::setenv("TZ", "CET-1", 1);  // a POSIX zone: no tzdata needed
+  ::tzset();
+  EXPECT_EQ(FormatWhen(1795651200), "2026-11-26 01:00");
+  EXPECT_EQ(FormatRfc3339(1795651200), "2026-11-26T01:00:00+01:00");
+  EXPECT_EQ(FormatWhen(0), "-");
+  EXPECT_EQ(FormatRfc3339(0), "");
+  if (old) ::setenv("TZ", saved.c_str(), 1); else ::unsetenv("TZ");
+  ::tzset();
 }
 
 }  // namespace

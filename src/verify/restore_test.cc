@@ -187,11 +187,7 @@ class Procedure {
       for (const FilesEntry& e : s->files) {
         auto paths = e.SnapshotPaths(s->ns);
         std::sort(paths.begin(), paths.end());
-        auto matches = [&](const Snapshot& snap) {
-          auto p = snap.paths;
-          std::sort(p.begin(), p.end());
-          return snap.hostname == s->ns && p == paths;
-        };
+        auto matches = [&](const Snapshot& snap) { return InSeries(snap, s->ns, paths); };
         const Snapshot* pick = nullptr;  // the one given with --snapshot, else the latest
         for (size_t i = 0; i < given.size(); ++i) {
           if (given[i].first == e.repository && matches(given[i].second)) pick = &given[i].second, used[i] = true;

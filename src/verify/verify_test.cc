@@ -9,20 +9,16 @@
 #include <fstream>
 
 #include "backend/backend.h"
+#include "status/catalog_state_fixture.h"
+#include "util/test_clock.h"
+#include "verify/auto_test_runner.h"
 #include "verify/drill.h"
 #include "verify/restore_test.h"
-#include "verify/auto_test_runner.h"
 
 namespace hort {
 namespace {
 
 namespace fs = std::filesystem;
-
-class FakeClock : public Clock {
- public:
-  double Now() override { return now.load(); }
-  std::atomic<double> now{0};
-};
 
 class VerifyTest : public ::testing::Test {
  protected:
@@ -47,13 +43,7 @@ class VerifyTest : public ::testing::Test {
         "    rto: 4h\n    owner: alice\n    files:\n      - pvc: paperless-data\n        source: ./src\n"
         "        schedule: '@daily'\n        repository: main\n"
         "tests:\n" + tests;
-    std::ofstream(dir_ / "hort.yaml") << text;
-    auto c = LoadCatalog((dir_ / "hort.yaml").string());
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    catalog_ = std::move(*c);
-    auto st = StateStore::Open(catalog_->state_path);
-    ASSERT_TRUE(st.ok());
-    state_ = std::move(*st);
+    LoadCatalogAndState(dir_, text, &catalog_, &state_);
   }
 
   void InitAndBackup() {
