@@ -7,7 +7,7 @@
 #include "archiver/archiver.h"
 #include "checker/checker.h"
 #include "jobs/jobs.h"
-#include "prune/policy.h"
+#include "policy/snapshot_retention.h"
 #include "prune/prune.h"
 #include "replication/copy.h"
 #include "util/subprocess.h"
@@ -118,9 +118,7 @@ class Job {
     std::sort(paths.begin(), paths.end());
     std::vector<const Snapshot*> group;
     for (const Snapshot& s : all) {
-      auto p = s.paths;
-      std::sort(p.begin(), p.end());
-      if (s.hostname == host && p == paths) group.push_back(&s);
+      if (InSeries(s, host, paths)) group.push_back(&s);
     }
     std::sort(group.begin(), group.end(), [](const Snapshot* a, const Snapshot* b) { return a->time > b->time; });
     size_t removed = 0;
