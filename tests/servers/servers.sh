@@ -11,6 +11,7 @@ DIR=${HORT_SERVERS_DIR:-/tmp/hort-servers}
 RGW_PORT=${HORT_RGW_PORT:-7480} RGW_TLS_PORT=${HORT_RGW_TLS_PORT:-7443} REST_PORT=${HORT_REST_PORT:-8765}
 # Test-only credentials.
 RGW_KEY=HORTTESTACCESSKEY001 RGW_SECRET=hortTestSecretKey000000000000000000000001
+RGW_KEY2=HORTTESTACCESSKEY002 RGW_SECRET2=hortTestSecretKey000000000000000000000002
 REST_USER=hort REST_PASS=hort-rest-pass
 SWIFT_PORT=${HORT_SWIFT_PORT:-8781} SWIFT_SECRET=hort-swift-secret
 SWIFT_ACCOUNT_PORT=6232 SWIFT_CONTAINER_PORT=6231 SWIFT_OBJECT_PORT=6230 SWIFT_MEMCACHED_PORT=11239
@@ -118,7 +119,12 @@ CONF
   rgw_up() { curl -s --max-time 2 "http://127.0.0.1:$RGW_PORT/" | grep -q ListAllMyBucketsResult; }
   wait_until 120 radosgw rgw_up
   radosgw-admin user create --uid=hort --display-name=hort --access-key="$RGW_KEY" --secret-key="$RGW_SECRET" >/dev/null
+  # A second user with keys of its own: its buckets are closed to the first
+  # (and the other way round), as a homelab's primary and offsite targets are.
+  radosgw-admin user create --uid=hort2 --display-name=hort2 --access-key="$RGW_KEY2" --secret-key="$RGW_SECRET2" >/dev/null
   cat >>"$DIR/env" <<E
+HORT_TEST_S3_ACCESS_KEY_2=$RGW_KEY2
+HORT_TEST_S3_SECRET_KEY_2=$RGW_SECRET2
 HORT_TEST_S3_ENDPOINT=http://127.0.0.1:$RGW_PORT
 HORT_TEST_S3_VHOST_ENDPOINT=http://localhost:$RGW_PORT
 HORT_TEST_S3_ACCESS_KEY=$RGW_KEY
