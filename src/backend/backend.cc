@@ -29,6 +29,18 @@ Status Backend::LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> ou
   return Status::Ok();
 }
 
+std::string LocationWithoutPassword(const std::string& location) {
+  if (location.rfind("rest:", 0) != 0) return location;
+  auto p = location.find("://");
+  if (p == std::string::npos) return location;
+  std::string after = location.substr(p + 3);
+  auto at = after.find('@');
+  auto first_slash = after.find('/');
+  if (at == std::string::npos || (first_slash != std::string::npos && at > first_slash)) return location;
+  std::string userinfo = after.substr(0, at);
+  return location.substr(0, p + 3) + userinfo.substr(0, userinfo.find(':')) + after.substr(at);
+}
+
 namespace {
 
 std::string Env(const char* name) {
@@ -41,19 +53,16 @@ Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const Backend
   if (p == std::string::npos) return Status(Code::kInvalidArgument, "rest: use rest:http(s)://[user:pass@]host[:port]/[path]");
   std::string scheme = rest.substr(0, p), after = rest.substr(p + 3);
   HORT_ASSIGN_OR_RETURN(HttpOptions http, HttpOptionsFrom(o));
-  std::string display_user;
   auto at = after.find('@');
   auto first_slash = after.find('/');
   if (at != std::string::npos && (first_slash == std::string::npos || at < first_slash)) {
     std::string userinfo = after.substr(0, at);
     after = after.substr(at + 1);
     http.basic_auth = userinfo;  // user:pass, percent-decoding not needed for our users
-    display_user = userinfo.substr(0, userinfo.find(':')) + "@";
   } else if (!Env("RESTIC_REST_USERNAME").empty()) {
     http.basic_auth = Env("RESTIC_REST_USERNAME") + ":" + Env("RESTIC_REST_PASSWORD");
   }
-  // The displayed location never carries the password.
-  return NewRestBackend(scheme + "://" + after, std::move(http), "rest:" + scheme + "://" + display_user + after);
+  return NewRestBackend(scheme + "://" + after, std::move(http), LocationWithoutPassword("rest:" + rest));
 }
 
 }  // namespace

@@ -104,6 +104,10 @@ struct BackendOptions : StoreOptions {
 
 // Opens a backend from a restic-style location: a path, `local:PATH`,
 // `s3:http(s)://host[:port]/bucket[/prefix]`, `rest:http(s)://[user:pass@]host[:port]/[path]`.
+// The location as messages may show it: a REST URL's password left out
+// (rest:https://user@host/path), everything else as given.
+[[nodiscard]] std::string LocationWithoutPassword(const std::string& location);
+
 [[nodiscard]] Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location,
                                                            const BackendOptions& options = {});
 

@@ -25,6 +25,17 @@ std::unique_ptr<Backend> MakeConformanceBackend(const std::string& kind) {
 
 INSTANTIATE_TEST_SUITE_P(Local, BackendConformance, ::testing::Values("mem", "local"));
 
+TEST(Locations, MessagesNeverShowARestPassword) {
+  EXPECT_EQ(LocationWithoutPassword("rest:https://hort:s3cr3t@backup.lan:8000/repo"), "rest:https://hort@backup.lan:8000/repo");
+  EXPECT_EQ(LocationWithoutPassword("rest:http://backup.lan:8000/a@b"), "rest:http://backup.lan:8000/a@b");
+  EXPECT_EQ(LocationWithoutPassword("rest:http://hort@backup.lan/"), "rest:http://hort@backup.lan/");
+  EXPECT_EQ(LocationWithoutPassword("s3:http://127.0.0.1:7480/bucket"), "s3:http://127.0.0.1:7480/bucket");
+  EXPECT_EQ(LocationWithoutPassword("/srv/repo"), "/srv/repo");
+  auto missing = OpenBackend("rest:http://hort:s3cr3t@127.0.0.1:1/repo");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ((*missing)->Location().find("s3cr3t"), std::string::npos);
+}
+
 TEST(ResticLayout, KeysForEveryFileType) {
   const std::string id = std::string(62, '0') + "ab";
   const std::pair<Handle, std::string> cases[] = {

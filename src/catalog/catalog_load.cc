@@ -154,9 +154,10 @@ class Loader {
     c_->repositories.emplace(name, std::move(r));
   }
 
-  // `credentials:` names exactly one source. Variable names are checked as
-  // names, which refuses most secret keys pasted where a name belongs (they
-  // hold '/' or '+').
+  // `credentials:` names exactly one source. Variable names must be upper
+  // case ([A-Z_][A-Z0-9_]*), which refuses a secret key pasted where a name
+  // belongs (40 characters of mixed case): a name is shown in messages, a
+  // secret must never be.
   std::optional<CredentialSource> Credentials(const YAML::Node& n, const std::string& key) {
     if (!f_.Mapping(n, key, {"env", "file", "profile", "command"})) return std::nullopt;
     CredentialSource c;
@@ -169,7 +170,7 @@ class Loader {
         auto name = [&](const char* field, std::string& out) {
           if (auto v = f_.String(env, ekey, field)) {
             if (IsVariableName(*v)) out = *v;
-            else f_.Error(env[field], ekey + "." + field, "expected the name of an environment variable, not a value");
+            else f_.Error(env[field], ekey + "." + field, "expected the upper-case name of an environment variable, not a value");
           }
         };
         name("access_key_id", c.access_key_var);
@@ -192,7 +193,7 @@ class Loader {
 
   static bool IsVariableName(const std::string& s) {
     if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-    return std::all_of(s.begin(), s.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });
+    return std::all_of(s.begin(), s.end(), [](char ch) { return (ch >= 'A' && ch <= 'Z') || std::isdigit(static_cast<unsigned char>(ch)) || ch == '_'; });
   }
 
   // Every layer's entries take a name, a schedule, a repository and a
@@ -289,10 +290,9 @@ class Loader {
 
   void ServiceAt(const std::string& name, const YAML::Node& n) {
     std::string key = "services." + name;
-    if (!f_.Mapping(n, key, {"namespace", "classification", "storage", "rpo", "rto", "owner", "files", "resources",
-                             "volumes"})) {
-      return;
-    }
+    std::vector<const char*> keys = {"namespace", "classification", "storage", "rpo", "rto", "owner"};
+    for (const layers::Layer* l : layers::All()) keys.push_back(l->name.data());  // one key per layer: literals
+    if (!f_.Mapping(n, key, keys)) return;
     Service s;
     s.name = name;
     s.line = n.Mark().line + 1;

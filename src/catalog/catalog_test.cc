@@ -132,7 +132,10 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {file: /k, command: x}\n"),
       "repositories.main.credentials: give only one of env, file and command");
   one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {env: {secret_access_key: \"wJalr/K7MDENG+bPx\"}}\n"),
-      "repositories.main.credentials.env.secret_access_key: expected the name of an environment variable, not a value");
+      "repositories.main.credentials.env.secret_access_key: expected the upper-case name of an environment variable, not a value");
+  // A real-looking secret without '/' or '+' is refused too: it is not an upper-case name.
+  one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {env: {secret_access_key: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY}}\n"),
+      "expected the upper-case name of an environment variable");
   one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {command: x, profile: p}\n"),
       "repositories.main.credentials.profile: only with file");
   one(replace("    rpo: 1d\n", ""), "services.app.rpo: is required");

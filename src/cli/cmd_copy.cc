@@ -19,17 +19,6 @@ struct CopyFlags {
   std::vector<std::string> ids;
 };
 
-Result<std::unique_ptr<Repository>> OpenOther(const GlobalOptions& g, const std::string& location,
-                                              const std::string& pw_file, const std::string& pw_command,
-                                              const std::string& prefix) {
-  OpenRequest req;
-  req.location = location;
-  HORT_ASSIGN_OR_RETURN(req.backend, BackendOptionsFrom(g));
-  req.password = [&] { return PasswordFrom(pw_file, pw_command, {"HORT_" + prefix, "RESTIC_" + prefix}, false); };
-  req.missing_message = "repository does not exist: " + location;
-  HORT_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepositoryFor(req));
-  return std::move(opened.repo);
-}
 }  // namespace
 
 Command AddCopy(CLI::App& sub, GlobalOptions& g) {
@@ -52,8 +41,8 @@ Command AddCopy(CLI::App& sub, GlobalOptions& g) {
   return Command{validate, [] { return NeedsRepository(LockMode::kShared, false); }, [f, &g](Opened& o) {
     bool into_main = !f->from_repo.empty();
     f->opt.select = [f](const Snapshot& s) { return f->filter.Matches(s) && MatchesIdPrefix(f->ids, s); };
-    auto other = into_main ? OpenOther(g, f->from_repo, f->from_password_file, f->from_password_command, "FROM_")
-                           : OpenOther(g, f->to_repo, f->to_password_file, f->to_password_command, "TO_");
+    auto other = into_main ? OpenOtherRepository(g, f->from_repo, f->from_password_file, f->from_password_command, "FROM_")
+                           : OpenOtherRepository(g, f->to_repo, f->to_password_file, f->to_password_command, "TO_");
     if (!other.ok()) return Fail(other.status().Annotate(into_main ? "source repository" : "destination repository"));
     auto other_lock = AcquireLock(**other, false);
     if (!other_lock.ok()) return Fail(other_lock.status());

@@ -32,13 +32,7 @@ Command AddInit(CLI::App& sub, GlobalOptions& g) {
         }
       }
       if (from.empty()) return Fail(Status(Code::kInvalidArgument, "--copy-chunker-params needs --from-repo"));
-      auto bopts = BackendOptionsFrom(g);
-      if (!bopts.ok()) return Fail(bopts.status());
-      auto be = OpenBackend(from, *bopts);
-      if (!be.ok()) return Fail(be.status());
-      auto pw = PasswordFrom(f->from_password_file, f->from_password_command, {"HORT_FROM_", "RESTIC_FROM_"}, false);
-      if (!pw.ok()) return Fail(pw.status());
-      auto src = Repository::Open(std::move(*be), *pw);
+      auto src = OpenOtherRepository(g, from, f->from_password_file, f->from_password_command, "FROM_");
       if (!src.ok()) return Fail(src.status().Annotate("source repository"));
       opts.chunker_polynomial = (*src)->config().chunker_polynomial;
     }

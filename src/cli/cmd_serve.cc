@@ -64,11 +64,11 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     ctx.log = Log;
     Scheduler scheduler(cat, *o.state, clock, [&](const JobSpec& job) {
       Log(job.id + ": started");
-      JobOutcome o = RunJob(cat, job, ctx);
-      Log(job.id + (o.ok()                                 ? ": ok"
-                    : o.status.code() == Code::kPartial ? ": PARTIAL: " + o.Error()
-                                                        : ": FAILED: " + o.Error()));
-      return o;
+      JobOutcome outcome = RunJob(cat, job, ctx);
+      Log(job.id + (outcome.ok()                                 ? ": ok"
+                    : outcome.status.code() == Code::kPartial ? ": PARTIAL: " + outcome.Error()
+                                                              : ": FAILED: " + outcome.Error()));
+      return outcome;
     });
     Status s = scheduler.Startup();
     if (!s.ok()) return Fail(s);

@@ -120,6 +120,12 @@ int Fail(const Status& s);
 [[nodiscard]] int ExitCodeFor(Code code);
 
 [[nodiscard]] Result<std::string> ResolveRepository(const GlobalOptions& g);
+// A second repository (copy's other side, init's --from-repo) with its own
+// password flags and HORT_<prefix>/RESTIC_<prefix> variables (e.g. "FROM_").
+[[nodiscard]] Result<std::unique_ptr<Repository>> OpenOtherRepository(const GlobalOptions& g, const std::string& location,
+                                                                      const std::string& pw_file,
+                                                                      const std::string& pw_command,
+                                                                      const std::string& prefix);
 [[nodiscard]] Result<std::string> ResolvePassword(const GlobalOptions& g, bool confirm);
 // Reads a password from a file/command/env with the given prefixes (e.g. "RESTIC_FROM_").
 [[nodiscard]] Result<std::string> PasswordFrom(const std::string& file, const std::string& command,

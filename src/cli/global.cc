@@ -170,8 +170,9 @@ Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, b
   HORT_ASSIGN_OR_RETURN(req.backend, BackendOptionsFrom(g));
   HORT_ASSIGN_OR_RETURN(CompressionMode mode, ParseCompression(g.compression));
   req.password = [&g] { return ResolvePassword(g, false); };
-  req.missing_message = "repository does not exist: unable to open config file at " + req.location +
-                        "/config (is there a repository at the following location? " + req.location + ")";
+  const std::string shown = LocationWithoutPassword(req.location);
+  req.missing_message = "repository does not exist: unable to open config file at " + shown +
+                        "/config (is there a repository at the following location? " + shown + ")";
   if (lock != LockMode::kNone && !g.no_lock) {
     req.lock = lock == LockMode::kExclusive ? OpenLock::kExclusive : OpenLock::kShared;
     HORT_ASSIGN_OR_RETURN(req.lock_wait, ParseWait(g.retry_lock));
@@ -208,6 +209,18 @@ std::string FormatLocalTime(const gojson::Timestamp& t) {
   s = s.substr(0, 19);
   s[10] = ' ';
   return s;
+}
+
+Result<std::unique_ptr<Repository>> OpenOtherRepository(const GlobalOptions& g, const std::string& location,
+                                                        const std::string& pw_file, const std::string& pw_command,
+                                                        const std::string& prefix) {
+  OpenRequest req;
+  req.location = location;
+  HORT_ASSIGN_OR_RETURN(req.backend, BackendOptionsFrom(g));
+  req.password = [&] { return PasswordFrom(pw_file, pw_command, {"HORT_" + prefix, "RESTIC_" + prefix}, false); };
+  req.missing_message = "repository does not exist: " + LocationWithoutPassword(location);
+  HORT_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepositoryFor(req));
+  return std::move(opened.repo);
 }
 
 }  // namespace hort::cli

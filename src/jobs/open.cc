@@ -47,7 +47,7 @@ Result<CatalogRepository> OpenCatalogRepository(const Catalog& catalog, const Re
   if (use_cache) req.backend.cache_dir = catalog.cache_dir.empty() ? DefaultCacheDir() : catalog.cache_dir;
   if (counters) req.backend.metrics = counters->For(spec.name);
   req.password = [&spec] { return Password(spec); };
-  req.missing_message = "repository " + spec.name + " does not exist at " + spec.url + " (run `hort init` for it first)";
+  req.missing_message = "repository " + spec.name + " does not exist at " + LocationWithoutPassword(spec.url) + " (run `hort init` for it first)";
   req.context = "repository " + spec.name;
   if (lock != JobLock::kNone) req.lock = lock == JobLock::kExclusive ? OpenLock::kExclusive : OpenLock::kShared;
   req.lock_wait = std::chrono::seconds(catalog.serve.lock_wait_seconds);

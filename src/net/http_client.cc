@@ -91,6 +91,20 @@ void HttpClient::Give(void* handle) {
 }
 
 Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
+  bool garbled = false;
+  auto r = DoOnce(req, /*fresh_connection=*/false, &garbled);
+  if (r.ok() || !garbled) return r;
+  // curl refused the answer as not HTTP. On a reused connection that can be
+  // a broken proxy's stray bytes, so one try on a new connection; a server
+  // that still does not speak HTTP (a wrong port) fails at once rather than
+  // being retried for minutes.
+  r = DoOnce(req, /*fresh_connection=*/true, &garbled);
+  if (garbled) return Status(Code::kInvalidArgument, "the server does not answer in HTTP: " + r.status().message());
+  return r;
+}
+
+Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_connection, bool* garbled) {
+  *garbled = false;
   HORT_ASSIGN_OR_RETURN(const CurlApi* curl, Curl());
   CURL* h = static_cast<CURL*>(Take());
   if (!h) h = curl->easy_init();
@@ -99,6 +113,7 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
   HttpResponse resp;
   curl->easy_setopt(h, CURLOPT_URL, req.url.c_str());
   curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  if (fresh_connection) curl->easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
   curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
   curl->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_s);
@@ -138,10 +153,13 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
                                                 "); pass its CA with --cacert or use --insecure-tls");
     }
     // For an http(s) URL "unsupported protocol" means a garbled answer (curl
-    // refuses what looks like HTTP/0.9), e.g. a proxy's stray bytes on a
-    // reused connection: a fresh connection may well succeed.
+    // refuses what looks like HTTP/0.9); Do decides what it means.
     const bool http_url = req.url.rfind("http://", 0) == 0 || req.url.rfind("https://", 0) == 0;
-    if (rc == CURLE_URL_MALFORMAT || (rc == CURLE_UNSUPPORTED_PROTOCOL && !http_url)) {
+    if (rc == CURLE_UNSUPPORTED_PROTOCOL && http_url) {
+      *garbled = true;
+      return Status(Code::kUnavailable, "connection problem: " + msg);
+    }
+    if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
       return Status(Code::kInvalidArgument, "invalid URL: " + msg);
     }
     return Status(Code::kUnavailable, "connection problem: " + msg);

@@ -48,6 +48,8 @@ class HttpClient {
   [[nodiscard]] Result<HttpResponse> Do(const HttpRequest& request);
 
  private:
+  // One request; `garbled` is set when curl refused the answer as not HTTP.
+  [[nodiscard]] Result<HttpResponse> DoOnce(const HttpRequest& request, bool fresh_connection, bool* garbled);
   void* Take();  // an idle connection's handle, or nullptr
   void Give(void* handle);
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "net/http_client.h"
@@ -50,33 +51,73 @@ TEST(HttpServer, RefusesAnAddressWithoutPort) {
   EXPECT_EQ(server.Start("localhost", std::vector<HttpRoute>{}).code(), Code::kInvalidArgument);
 }
 
-// A server that answers with bytes that are not HTTP (what a broken proxy
-// leaves on a reused connection): worth a retry, not a wrong URL.
-TEST(HttpClient, AGarbledAnswerIsTransient) {
-  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(listener, 1), 0);
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  std::thread server([listener] {
-    int conn = ::accept(listener, nullptr, nullptr);
-    char buf[4096];
-    (void)::read(conn, buf, sizeof(buf));
-    const char garbage[] = "<Error><Code>InjectedFault</Code></Error>\r\n\r\n";
-    (void)::write(conn, garbage, sizeof(garbage) - 1);
-    ::close(conn);
-  });
+// A loopback server that answers each of its first `answers` connections
+// with bytes that are not HTTP, or with a valid empty 200 after them.
+class GarbageServer {
+ public:
+  GarbageServer(int garbled, int answers) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(::listen(listener_, 4), 0);
+    EXPECT_EQ(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, garbled, answers] {
+      for (int i = 0; i < answers; ++i) {
+        int conn = ::accept(listener_, nullptr, nullptr);
+        if (conn < 0) return;
+        ++connections;
+        char buf[4096];
+        (void)::read(conn, buf, sizeof(buf));
+        const char garbage[] = "<Error><Code>InjectedFault</Code></Error>\r\n\r\n";
+        const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        if (i < garbled) (void)::write(conn, garbage, sizeof(garbage) - 1);
+        else (void)::write(conn, ok, sizeof(ok) - 1);
+        ::close(conn);
+      }
+    });
+  }
+  ~GarbageServer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  [[nodiscard]] std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  std::atomic<int> connections{0};
+
+ private:
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Bytes that are not HTTP once (what a broken proxy leaves on a reused
+// connection): tried again at once on a new connection, which succeeds.
+TEST(HttpClient, AGarbledAnswerIsTriedOnceMoreOnAFreshConnection) {
+  GarbageServer server(/*garbled=*/1, /*answers=*/2);
   HttpClient client(HttpOptions{});
   HttpRequest req;
-  req.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  req.url = server.Url();
   auto r = client.Do(req);
-  server.join();
-  ::close(listener);
-  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().message();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(server.connections.load(), 2);
+}
+
+// A server that never speaks HTTP (a wrong port) fails at once, as a wrong
+// address: retrying it for minutes cannot help.
+TEST(HttpClient, AServerThatNeverSpeaksHttpIsAPermanentError) {
+  GarbageServer server(/*garbled=*/2, /*answers=*/2);
+  HttpClient client(HttpOptions{});
+  HttpRequest req;
+  req.url = server.Url();
+  auto r = client.Do(req);
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().message();
+  EXPECT_NE(r.status().message().find("does not answer in HTTP"), std::string::npos) << r.status().message();
+  EXPECT_EQ(server.connections.load(), 2);
   req.url = "nosuchscheme://127.0.0.1/";
   EXPECT_EQ(client.Do(req).status().code(), Code::kInvalidArgument);
 }

@@ -1,4 +1,4 @@
-// The store wrappers, composed in one place (OpenBackend) as restic does:
+// The store wrappers, composed in one place (WrapRemoteStore, open_store.cc) as restic does:
 // retry(limit(metrics(store))). Each is a ForwardingStore that overrides
 // only what it changes; restic-only backends reach them through
 // backend/restic_layout.h.

@@ -6,6 +6,7 @@
 
 #include "format/tree.h"
 #include "repository/index_rebuild.h"
+#include "repository/walk.h"
 #include "util/crash_point.h"
 #include "util/hex.h"
 
@@ -86,12 +87,12 @@ class Pruner {
 
   Status WalkTree(const Id& tree) {
     if (!used_trees_.insert(tree).second) return Status::Ok();
-    auto raw = repo_.LoadBlob(BlobType::kTree, tree);
-    if (!raw.ok()) {
-      return raw.status().Annotate("tree " + tree.Short() + " is needed but unreadable; run check and repair first");
+    // As stored: prune only follows IDs and must account for every tree.
+    auto nodes = LoadTree(repo_, tree, TreeNames::kAsStored);
+    if (!nodes.ok()) {
+      return nodes.status().Annotate("tree " + tree.Short() + " is needed but unreadable; run check and repair first");
     }
-    HORT_ASSIGN_OR_RETURN(auto nodes, DecodeTree(AsChars(*raw)));
-    for (const Node& n : nodes) {
+    for (const Node& n : *nodes) {
       if (n.IsFile()) {
         for (const Id& id : n.content) {
           if (!repo_.index().Has(id, BlobType::kData)) {

@@ -68,9 +68,15 @@ Result<Node> FindNodeAt(Repository& repo, const Id& tree, const std::string& pat
   cur.subtree = tree;
   for (const std::string& part : SnapshotPathElements(path)) {
     if (!cur.IsDir() || !cur.subtree) return Status(Code::kNotFound, "path \"" + path + "\" not found: not a directory");
-    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo, *cur.subtree));
-    auto it = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.name == part; });
-    if (it == nodes.end()) return Status(Code::kNotFound, "path \"" + path + "\" not found in snapshot");
+    auto nodes = LoadTree(repo, *cur.subtree);
+    // A tree the snapshot names but the repository lacks is damage, not a
+    // wrong path: kNotFound stays reserved for "no such path".
+    if (!nodes.ok() && nodes.status().code() == Code::kNotFound) {
+      return Status(Code::kCorruption, nodes.status().message());
+    }
+    if (!nodes.ok()) return nodes.status();
+    auto it = std::find_if(nodes->begin(), nodes->end(), [&](const Node& n) { return n.name == part; });
+    if (it == nodes->end()) return Status(Code::kNotFound, "path \"" + path + "\" not found in snapshot");
     cur = std::move(*it);
   }
   return cur;

@@ -39,6 +39,8 @@ enum class TreeNames {
 [[nodiscard]] std::string CleanSnapshotPath(const std::string& path);
 
 // Finds the node at `path` ("/a/b") below `tree`; the root itself is a synthetic dir node.
+// kNotFound only when no such path exists; a tree on the way that the
+// repository lacks is kCorruption.
 [[nodiscard]] Result<Node> FindNodeAt(Repository& repo, const Id& tree, const std::string& path);
 
 }  // namespace hort

@@ -91,7 +91,11 @@ Status StateStore::AddMissingColumns() {
     Stmt s(db_, "PRAGMA table_info(runs)");
     while (s.Step() == SQLITE_ROW) has_error_code = has_error_code || s.Text(1) == "error_code";
   }
-  return has_error_code ? Status::Ok() : Exec("ALTER TABLE runs ADD COLUMN error_code TEXT");
+  if (has_error_code) return Status::Ok();
+  Status added = Exec("ALTER TABLE runs ADD COLUMN error_code TEXT");
+  // Another process (hort run beside hort serve) may have added it since the check.
+  if (!added.ok() && added.message().find("duplicate column") != std::string::npos) return Status::Ok();
+  return added;
 }
 
 Status StateStore::Exec(const std::string& sql) {

@@ -26,7 +26,7 @@ const char* CodeName(Code code) {
 }
 
 std::optional<Code> CodeFromName(std::string_view name) {
-  for (int c = static_cast<int>(Code::kOk); c <= static_cast<int>(Code::kPermissionDenied); ++c) {
+  for (int c = static_cast<int>(Code::kOk); c <= static_cast<int>(kLastCode); ++c) {
     if (name == CodeName(static_cast<Code>(c))) return static_cast<Code>(c);
   }
   return std::nullopt;

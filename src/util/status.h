@@ -28,8 +28,10 @@ enum class Code {
   kInternal,          // a bug: an invariant did not hold
   kPartial,           // finished, but some source items were unreadable
   kUnavailable,       // transient: network error, timeout, 5xx, 429 (worth retrying)
-  kPermissionDenied,  // credentials rejected (401/403); the last code (CodeFromName counts up to it)
+  kPermissionDenied,  // credentials rejected (401/403)
 };
+// The last code: CodeFromName counts up to it. A new code goes above this line's name.
+inline constexpr Code kLastCode = Code::kPermissionDenied;
 
 class [[nodiscard]] Status {
  public:

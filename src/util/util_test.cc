@@ -71,7 +71,7 @@ Status UseHalf(int x, int* out) {
 }
 
 TEST(Status, EveryCodeNameReadsBackAsItsCode) {
-  for (int c = static_cast<int>(Code::kOk); c <= static_cast<int>(Code::kPermissionDenied); ++c) {
+  for (int c = static_cast<int>(Code::kOk); c <= static_cast<int>(kLastCode); ++c) {
     auto code = static_cast<Code>(c);
     EXPECT_EQ(CodeFromName(CodeName(code)), code) << CodeName(code);
   }
