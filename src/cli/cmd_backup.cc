@@ -137,7 +137,7 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
     opt.excludes.one_file_system = f->one_file_system;
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepository(LockMode::kShared, true); }, [f, options, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kShared, true); }, [f, options, &g](Opened& o) {
     BackupOptions& opt = *options;
     Repository& repo = o.repo();
     PrintingObserver observer(g.json);

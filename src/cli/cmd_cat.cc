@@ -45,7 +45,7 @@ Command AddCat(CLI::App& sub, GlobalOptions& g) {
     return Status::Ok();
   };
   // Trees and blobs are found through the index.
-  auto needs = [f] { return NeedsRepository(LockMode::kNone, f->type == "tree" || f->type == "blob"); };
+  auto needs = [f] { return NeedsRepository(OpenLock::kNone, f->type == "tree" || f->type == "blob"); };
   return Command{validate, needs, [f, &g](Opened& o) {
     const std::string& t = f->type;
     Repository& repo = o.repo();

@@ -19,7 +19,7 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("--read-data", f->opt.read_data, "read all data blobs");
   sub.add_option("--read-data-subset", f->opt.read_data_subset, "read a subset of data packs: n/m, x% or a size");
   auto needs = [f] {
-    Needs n = NeedsRepository(LockMode::kExclusive, false);
+    Needs n = NeedsRepository(OpenLock::kExclusive, false);
     // Reads the first packs while the key is derived (see Repository::Open).
     n.warm_up = [&opt = f->opt](Backend& backend) { PrefetchFirstPacks(backend, opt); };
     return n;

@@ -38,7 +38,7 @@ Command AddCopy(CLI::App& sub, GlobalOptions& g) {
     return Status::Ok();
   };
   // main opens -r; the other repository is opened here, with its own password.
-  return Command{validate, [] { return NeedsRepository(LockMode::kShared, false); }, [f, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kShared, false); }, [f, &g](Opened& o) {
     bool into_main = !f->from_repo.empty();
     f->opt.select = [f](const Snapshot& s) { return f->filter.Matches(s) && MatchesIdPrefix(f->ids, s); };
     auto other = into_main ? OpenOtherRepository(g, f->from_repo, f->from_password_file, f->from_password_command, "FROM_")

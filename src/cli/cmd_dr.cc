@@ -25,7 +25,7 @@ Command AddDr(CLI::App& sub, GlobalOptions& g) {
   };
   // The catalog only orders the groups (critical services first); the
   // drill itself needs nothing but the repository and its password.
-  Needs needs = NeedsRepository(LockMode::kShared, true);
+  Needs needs = NeedsRepository(OpenLock::kShared, true);
   needs.catalog_if_named = true;
   return Command{validate, [needs] { return needs; }, [target, &g](Opened& o) {
     const std::atomic<bool>& stop = InstallStopFlag();

@@ -81,7 +81,7 @@ Command AddDump(CLI::App& sub, GlobalOptions& g) {
     if (f->archive != "tar" && f->archive != "zip") return Status(Code::kInvalidArgument, "--archive must be tar or zip");
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepository(LockMode::kShared, true); }, [f, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kShared, true); }, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     auto snap = repo.FindSnapshot(f->snapshot);
     if (!snap.ok()) return Fail(snap.status());

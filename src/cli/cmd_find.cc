@@ -26,7 +26,7 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("-i,--ignore-case", f->ignore_case, "match case-insensitively");
   AddFilterFlags(sub, &f->filter);
   sub.add_option("-s,--snapshot", f->snapshots, "only search these snapshots");
-  return MakeCommand(NeedsRepository(LockMode::kNone, true), [f, &g](Opened& o) {
+  return MakeCommand(NeedsRepository(OpenLock::kNone, true), [f, &g](Opened& o) {
     Repository& repo = o.repo();
     auto all = repo.LoadSnapshots();
     if (!all.ok()) return Fail(all.status());

@@ -79,7 +79,7 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("snapshots", f->ids, "remove these snapshots explicitly");
   auto built = std::make_shared<ExpirePolicy>();  // by validate, from the flags
   auto validate = [f, built] { return BuildPolicy(*f, built.get()); };
-  return Command{validate, [] { return NeedsRepository(LockMode::kExclusive, false); }, [f, built, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, built, &g](Opened& o) {
     const ExpirePolicy& policy = *built;
     Repository& repo = o.repo();
     auto all = repo.LoadSnapshots();

@@ -56,7 +56,7 @@ Command AddLs(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("dirs", f->dirs, "only list these directories (absolute snapshot paths)");
   sub.add_flag("-l,--long", f->long_format, "use a long listing format");
   sub.add_flag("--recursive", f->recursive, "recurse into the given directories (always on)");
-  return MakeCommand(NeedsRepository(LockMode::kNone, true), [f, &g](Opened& o) {
+  return MakeCommand(NeedsRepository(OpenLock::kNone, true), [f, &g](Opened& o) {
     Repository& repo = o.repo();
     auto snap = repo.FindSnapshot(f->snapshot);
     if (!snap.ok()) return Fail(snap.status());

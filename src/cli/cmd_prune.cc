@@ -19,7 +19,7 @@ Command AddPrune(CLI::App& sub, GlobalOptions& g) {
   auto opt = std::make_shared<PruneOptions>();
   AddPruneFlags(sub, opt.get());
   sub.add_flag("-n,--dry-run", opt->dry_run, "only show what would be done");
-  return MakeCommand(NeedsRepository(LockMode::kExclusive, false), [opt, &g](Opened& o) {
+  return MakeCommand(NeedsRepository(OpenLock::kExclusive, false), [opt, &g](Opened& o) {
     ProgressCounters counters;
     opt->progress = &counters;
     std::optional<ProgressLine> line;

@@ -93,7 +93,7 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
     return Status::Ok();
   };
   // Repairing snapshots looks blobs up in the index; rebuilding it does not read the old one.
-  auto needs = [f] { return NeedsRepository(LockMode::kExclusive, f->what == "snapshots"); };
+  auto needs = [f] { return NeedsRepository(OpenLock::kExclusive, f->what == "snapshots"); };
   return Command{validate, needs, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     if (f->what == "index") {
@@ -132,7 +132,7 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
 }
 
 Command AddRebuildIndex(CLI::App&, GlobalOptions& g) {
-  return MakeCommand(NeedsRepository(LockMode::kExclusive, false), [&g](Opened& o) {
+  return MakeCommand(NeedsRepository(OpenLock::kExclusive, false), [&g](Opened& o) {
     Status s = RebuildIndexVerbosely(o.repo(), g.quiet);
     return s.ok() ? kExitOk : Fail(s);
   });

@@ -47,7 +47,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("--verify", f->opt.verify, "verify restored files' content");
   sub.add_flag("-n,--dry-run", f->opt.dry_run, "only show what would be restored");
   AddFilterFlags(sub, &f->filter);
-  return MakeCommand(NeedsRepository(LockMode::kShared, true), [f, &g](Opened& o) {
+  return MakeCommand(NeedsRepository(OpenLock::kShared, true), [f, &g](Opened& o) {
     std::string ref = f->snapshot;
     if (auto colon = ref.find(':'); colon != std::string::npos) {
       f->opt.subpath = ref.substr(colon + 1);

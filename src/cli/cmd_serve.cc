@@ -34,7 +34,7 @@ void Log(const std::string& line) {
 // Repository figures for /metrics: at start and every 15 minutes.
 void RefreshAllStats(const Catalog& c, StateStore& state, RequestCounters& counters) {
   for (const auto& [name, spec] : c.repositories) {
-    auto r = OpenCatalogRepository(c, spec, JobLock::kNone, &counters);
+    auto r = OpenCatalogRepository(c, spec, OpenLock::kNone, &counters);
     if (!r.ok()) {
       Log("repository " + name + ": " + r.status().message());
       continue;

@@ -45,7 +45,7 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("--latest", f->latest, "only show the last N snapshots for each host and path");
   sub.add_option("-g,--group-by", f->group_by, "group by host, paths and/or tags (comma-separated)");
   sub.add_option("ids", f->ids, "snapshot IDs to show");
-  return MakeCommand(NeedsRepository(LockMode::kNone, false), [f, &g](Opened& o) {
+  return MakeCommand(NeedsRepository(OpenLock::kNone, false), [f, &g](Opened& o) {
     auto all = o.repository.repo->LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
     std::vector<Snapshot> list;

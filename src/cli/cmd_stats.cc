@@ -25,7 +25,7 @@ Command AddStats(CLI::App& sub, GlobalOptions& g) {
     }
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepository(LockMode::kNone, true); }, [f, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kNone, true); }, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     std::vector<Snapshot> snaps;
     if (f->ids.empty()) {

@@ -31,7 +31,7 @@ Command AddTag(CLI::App& sub, GlobalOptions& g) {
     }
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepository(LockMode::kExclusive, false); }, [f, set, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, set, &g](Opened& o) {
     bool setting = set->count() > 0;
     Repository& repo = o.repo();
     auto all = repo.LoadSnapshots();

@@ -12,6 +12,7 @@
 
 #include "catalog/catalog.h"
 #include "repository/lock.h"
+#include "repository/open.h"
 #include "repository/repository.h"
 #include "state/state.h"
 
@@ -56,13 +57,6 @@ struct GlobalOptions {
 // Backend options from -o key=value, --cacert and --insecure-tls.
 [[nodiscard]] Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g);
 
-struct OpenedRepository {
-  std::unique_ptr<Repository> repo;
-  std::unique_ptr<RepoLock> lock;
-};
-
-enum class LockMode { kNone, kShared, kExclusive };
-
 // What a command needs before its body runs. main opens it, in one place,
 // so a command body reads: options → engine call → render text or JSON.
 struct Needs {
@@ -70,14 +64,14 @@ struct Needs {
   bool catalog_if_named = false;  // the catalog only when --config names one
   bool state = false;             // the catalog's state database (implies the catalog)
   bool repository = false;        // -r … opened with its password
-  LockMode lock = LockMode::kNone;
+  OpenLock lock = OpenLock::kNone;
   bool index = false;             // the repository's index loaded
   Repository::WarmUp warm_up;     // work for the disk while the key is derived (see Repository::Open)
   const char* context = nullptr;  // put before an opening error ("refusing to start: …")
 };
 [[nodiscard]] inline Needs NeedsNothing() { return {}; }
 [[nodiscard]] inline Needs NeedsCatalog(bool state = false) { return {.catalog = true, .state = state}; }
-[[nodiscard]] inline Needs NeedsRepository(LockMode lock, bool index) {
+[[nodiscard]] inline Needs NeedsRepository(OpenLock lock, bool index) {
   return {.repository = true, .lock = lock, .index = index};
 }
 
@@ -85,7 +79,7 @@ struct Needs {
 struct Opened {
   std::unique_ptr<Catalog> catalog;
   std::unique_ptr<StateStore> state;
-  OpenedRepository repository;
+  OpenedRepo repository;
   [[nodiscard]] Repository& repo() { return *repository.repo; }
 };
 
@@ -133,7 +127,7 @@ int Fail(const Status& s);
 
 // `warm_up`: see Repository::Open. Commands get their repository through
 // Needs; copy opens its second repository with this.
-[[nodiscard]] Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index,
+[[nodiscard]] Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool load_index,
                                                       const Repository::WarmUp& warm_up = {});
 
 [[nodiscard]] Result<CompressionMode> ParseCompression(const std::string& s);

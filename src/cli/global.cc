@@ -163,7 +163,7 @@ Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
   return o;
 }
 
-Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, bool load_index,
+Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool load_index,
                                         const Repository::WarmUp& warm_up) {
   OpenRequest req;
   HORT_ASSIGN_OR_RETURN(req.location, ResolveRepository(g));
@@ -173,8 +173,8 @@ Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, b
   const std::string shown = LocationWithoutPassword(req.location);
   req.missing_message = "repository does not exist: unable to open config file at " + shown +
                         "/config (is there a repository at the following location? " + shown + ")";
-  if (lock != LockMode::kNone && !g.no_lock) {
-    req.lock = lock == LockMode::kExclusive ? OpenLock::kExclusive : OpenLock::kShared;
+  if (lock != OpenLock::kNone && !g.no_lock) {
+    req.lock = lock;
     HORT_ASSIGN_OR_RETURN(req.lock_wait, ParseWait(g.retry_lock));
   }
   req.warm_up = warm_up;
@@ -187,7 +187,7 @@ Result<OpenedRepository> OpenRepository(const GlobalOptions& g, LockMode lock, b
     std::snprintf(g_lock_path, sizeof(g_lock_path), "%s/locks/%s", base.c_str(), opened.lock->id().Hex().c_str());
   }
   if (load_index) HORT_RETURN_IF_ERROR(opened.repo->LoadIndex());
-  return OpenedRepository{std::move(opened.repo), std::move(opened.lock)};
+  return opened;
 }
 
 std::string FormatBytes(uint64_t bytes) {

@@ -15,6 +15,7 @@
 #include "backend/backend.h"
 #include "catalog/catalog.h"
 #include "repository/lock.h"
+#include "repository/open.h"
 #include "repository/repository.h"
 #include "state/state.h"
 
@@ -56,16 +57,11 @@ struct JobOutcome {
 
 [[nodiscard]] JobOutcome RunJob(const Catalog& catalog, const JobSpec& job, const JobContext& ctx);
 
-struct CatalogRepository {
-  std::unique_ptr<Repository> repo;
-  std::unique_ptr<RepoLock> lock;
-};
-enum class JobLock { kNone, kShared, kExclusive };
 // Opens a catalog repository with its password source and options.
 // Restore tests pass use_cache=false: they prove the repository, not the
 // local cache of its trees.
-[[nodiscard]] Result<CatalogRepository> OpenCatalogRepository(const Catalog& catalog, const RepositorySpec& spec,
-                                                              JobLock lock, RequestCounters* counters,
+[[nodiscard]] Result<OpenedRepo> OpenCatalogRepository(const Catalog& catalog, const RepositorySpec& spec,
+                                                              OpenLock lock, RequestCounters* counters,
                                                               bool use_cache = true);
 
 // Size, snapshot count and locks of a repository, for status and metrics.

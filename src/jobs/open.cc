@@ -36,7 +36,7 @@ Result<std::string> Password(const RepositorySpec& spec) {
 
 }  // namespace
 
-Result<CatalogRepository> OpenCatalogRepository(const Catalog& catalog, const RepositorySpec& spec, JobLock lock,
+Result<OpenedRepo> OpenCatalogRepository(const Catalog& catalog, const RepositorySpec& spec, OpenLock lock,
                                                 RequestCounters* counters, bool use_cache) {
   OpenRequest req;
   req.location = spec.url;
@@ -49,10 +49,9 @@ Result<CatalogRepository> OpenCatalogRepository(const Catalog& catalog, const Re
   req.password = [&spec] { return Password(spec); };
   req.missing_message = "repository " + spec.name + " does not exist at " + LocationWithoutPassword(spec.url) + " (run `hort init` for it first)";
   req.context = "repository " + spec.name;
-  if (lock != JobLock::kNone) req.lock = lock == JobLock::kExclusive ? OpenLock::kExclusive : OpenLock::kShared;
+  req.lock = lock;
   req.lock_wait = std::chrono::seconds(catalog.serve.lock_wait_seconds);
-  HORT_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepositoryFor(req));
-  return CatalogRepository{std::move(opened.repo), std::move(opened.lock)};
+  return OpenRepositoryFor(req);
 }
 
 Result<RepoStats> CollectRepoStats(Repository& repo, const std::string& name) {

@@ -160,7 +160,7 @@ class Job {
   }
 
   Status Copy() {
-    HORT_ASSIGN_OR_RETURN(CatalogRepository src, OpenCatalogRepository(c_, *j_.source, JobLock::kShared, ctx_.counters));
+    HORT_ASSIGN_OR_RETURN(OpenedRepo src, OpenCatalogRepository(c_, *j_.source, OpenLock::kShared, ctx_.counters));
     HORT_ASSIGN_OR_RETURN(Repository * dst, Target());
     HORT_ASSIGN_OR_RETURN(auto lock, Lock(*dst, false));
     HORT_RETURN_IF_ERROR(src.repo->LoadIndex());
@@ -186,7 +186,7 @@ class Job {
   // The repository the job writes to, opened (and its key derived) once.
   Result<Repository*> Target() {
     if (!target_) {
-      HORT_ASSIGN_OR_RETURN(CatalogRepository r, OpenCatalogRepository(c_, *j_.repository, JobLock::kNone, ctx_.counters));
+      HORT_ASSIGN_OR_RETURN(OpenedRepo r, OpenCatalogRepository(c_, *j_.repository, OpenLock::kNone, ctx_.counters));
       target_ = std::move(r.repo);
     }
     return target_.get();

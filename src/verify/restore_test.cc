@@ -149,7 +149,7 @@ class Procedure {
   Result<Repository*> Open(const std::string& name) {
     auto it = repos_.find(name);
     if (it != repos_.end()) return it->second.repo.get();
-    HORT_ASSIGN_OR_RETURN(CatalogRepository r, OpenCatalogRepository(c_, c_.repositories.at(name), JobLock::kShared,
+    HORT_ASSIGN_OR_RETURN(OpenedRepo r, OpenCatalogRepository(c_, c_.repositories.at(name), OpenLock::kShared,
                                                                      opt_.counters, /*use_cache=*/false));
     HORT_RETURN_IF_ERROR(r.repo->LoadIndex().Annotate("repository " + name));
     Repository* repo = r.repo.get();
@@ -340,7 +340,7 @@ class Procedure {
   StateStore& state_;
   const RestoreTestOptions& opt_;
   RestoreTestReport report_;
-  std::map<std::string, CatalogRepository> repos_;
+  std::map<std::string, OpenedRepo> repos_;
   std::unique_ptr<AlertmanagerClient> am_;
   std::atomic<bool> stop_{false};
   std::vector<std::string> failures_, notes_;
