@@ -5,6 +5,7 @@
 
 #include "backend/restic_layout.h"
 #include "crypto/crypto.h"
+#include "util/env.h"
 #include "util/hex.h"
 
 namespace hort {
@@ -42,11 +43,6 @@ std::string LocationWithoutPassword(const std::string& location) {
 }
 
 namespace {
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const BackendOptions& o) {
   auto p = rest.find("://");

@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "repository/open.h"
 #include "schedule/duration.h"
+#include "util/env.h"
 #include "util/log.h"
 #include "util/secret.h"
 
@@ -40,11 +41,6 @@ int Fail(const Status& s) {
 }
 
 namespace {
-
-std::string Env(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  return v ? v : "";
-}
 
 Result<std::string> Prompt(const char* text) {
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);

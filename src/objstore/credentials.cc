@@ -4,15 +4,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "util/env.h"
 #include "util/secret.h"
 
 namespace hort {
 namespace {
-
-std::string Env(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  return v ? v : "";
-}
 
 Result<S3Credentials> FromEnvironment(const CredentialSource& s) {
   S3Credentials c{Env(s.access_key_var), Env(s.secret_key_var), Env(s.session_token_var)};

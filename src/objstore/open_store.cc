@@ -4,14 +4,10 @@
 #include <cstdlib>
 
 #include "objstore/s3_store.h"
+#include "util/env.h"
 
 namespace hort {
 namespace {
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 std::string Option(const StoreOptions& o, const std::string& key, const std::string& fallback) {
   auto it = o.extended.find(key);
