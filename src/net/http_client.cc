@@ -122,6 +122,25 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
   curl->easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
   curl->easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
   if (!options_.cacert.empty()) curl->easy_setopt(h, CURLOPT_CAINFO, options_.cacert.c_str());
+  // Blobs are copied by curl (CURL_BLOB_COPY), so the locals may go.
+  auto blob = [&](CURLoption option, const std::string& pem) {
+    if (pem.empty()) return;
+    curl_blob b{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+    curl->easy_setopt(h, option, &b);
+  };
+  blob(CURLOPT_CAINFO_BLOB, options_.ca_pem);
+  blob(CURLOPT_SSLCERT_BLOB, options_.client_cert_pem);
+  blob(CURLOPT_SSLKEY_BLOB, options_.client_key_pem);
+  if (!options_.client_cert_pem.empty()) curl->easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+  if (!options_.client_key_pem.empty()) curl->easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+  curl_slist* connect_to = nullptr;
+  for (const auto& c : options_.connect_to) connect_to = curl->slist_append(connect_to, c.c_str());
+  if (connect_to) curl->easy_setopt(h, CURLOPT_CONNECT_TO, connect_to);
+  if (req.timeout_s > 0) curl->easy_setopt(h, CURLOPT_TIMEOUT, req.timeout_s);
+  // curl's own sentence ("Failed to connect to host port 443: Connection
+  // refused") says more than curl_easy_strerror's "Couldn't connect to server".
+  char detail[CURL_ERROR_SIZE] = {0};
+  curl->easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
   if (options_.insecure_tls) {
     curl->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -134,7 +153,8 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
     curl->easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (req.method != "GET") {
     curl->easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-    if (req.method == "PUT" || req.method == "POST") {
+    // PATCH and DELETE (Kubernetes' DeleteOptions) carry bodies too.
+    if (req.method == "PUT" || req.method == "POST" || !req.body.empty()) {
       curl->easy_setopt(h, CURLOPT_POSTFIELDS, req.body.empty() ? "" : reinterpret_cast<const char*>(req.body.data()));
       curl->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
@@ -145,9 +165,12 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
   curl->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = curl->easy_perform(h);
   curl->slist_free_all(headers);
+  if (connect_to) curl->slist_free_all(connect_to);
+  curl->easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);  // `detail` dies with this frame
   if (rc != CURLE_OK) {
     curl->easy_cleanup(h);  // the connection may be broken: do not reuse
     std::string msg = curl->easy_strerror(rc);
+    if (detail[0] != 0 && rc == CURLE_COULDNT_CONNECT) msg += " (" + std::string(detail) + ")";
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
       return Status(Code::kInvalidArgument, "TLS: the server's certificate is not trusted (" + msg +
                                                 "); pass its CA with --cacert or use --insecure-tls");

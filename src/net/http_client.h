@@ -21,6 +21,15 @@ struct HttpOptions {
   long connect_timeout_s = 10;
   long stall_timeout_s = 60;  // abort when less than 1 byte/s flows for this long
   std::string basic_auth;     // "user:pass" (never logged)
+  // TLS material held in memory rather than in files (the Kubernetes client:
+  // kubeconfig `*-data` fields and exec plugins hand over PEM text, and a
+  // temporary file with a private key in it is one more place to leak it).
+  std::string ca_pem;           // trusted CA bundle; replaces the system store when set
+  std::string client_cert_pem;  // client certificate authentication (with client_key_pem)
+  std::string client_key_pem;
+  // "host:port:connect-host:connect-port" (CURLOPT_CONNECT_TO): lets a caller
+  // put a TLS server name in the URL while connecting to the real address.
+  std::vector<std::string> connect_to;
 };
 
 struct HttpRequest {
@@ -28,6 +37,7 @@ struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   std::span<const uint8_t> body;
+  long timeout_s = 0;  // whole request, connect to last byte; 0 = only the stall timeout
 };
 
 struct HttpResponse {

@@ -1,0 +1,102 @@
+#include "kube/api_errors.h"
+
+#include <nlohmann/json.hpp>
+
+namespace hort::kube {
+namespace {
+
+Code CodeForHttp(long status) {
+  switch (status) {
+    case 400: case 422: return Code::kInvalidArgument;
+    case 401: case 403: return Code::kPermissionDenied;
+    case 404: case 410: return Code::kNotFound;
+    case 405: return Code::kUnsupported;
+    case 409: return Code::kAlreadyExists;
+    case 429: return Code::kUnavailable;
+    default: return status >= 500 ? Code::kUnavailable : Code::kInvalidArgument;
+  }
+}
+
+std::string FirstLine(std::string_view body) {
+  std::string s(body.substr(0, std::min<size_t>(body.size(), 200)));
+  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  while (!s.empty() && (s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+ApiErrorInfo ParseApiError(long http_status, std::string_view body, const std::string& path, const std::string& where) {
+  ApiErrorInfo info;
+  const Code code = CodeForHttp(http_status);
+  const std::string bare_path = path.substr(0, path.find('?'));
+  std::string message;
+  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_discarded() && j.is_object() && j.value("kind", "") == "Status") {
+    message = j.value("message", "");
+    info.reason = j.value("reason", "");
+    if (auto md = j.find("metadata"); md != j.end() && md->is_object()) info.continue_token = md->value("continue", "");
+    if (auto d = j.find("details"); d != j.end() && d->is_object()) {
+      info.retry_after_seconds = d->value("retryAfterSeconds", 0);
+      // 422's causes say which field is wrong; the message alone often does too, but not always.
+      if (auto causes = d->find("causes"); causes != d->end() && causes->is_array() && message.empty()) {
+        for (const auto& c : *causes) message += (message.empty() ? "" : "; ") + c.value("field", "") + ": " + c.value("message", "");
+      }
+    }
+  } else if (http_status == 404) {
+    // Go's http.NotFound for a path nothing serves (a group not installed yet): client-go's wording.
+    message = "the server could not find the requested resource (" + bare_path + ")";
+  } else {
+    std::string text = FirstLine(body);
+    message = "the server responded with the status code " + std::to_string(http_status) +
+              " but did not return more information (" + bare_path + ")" + (text.empty() ? "" : ": " + text);
+  }
+  if (message.empty()) message = "HTTP " + std::to_string(http_status) + " for " + bare_path;
+  if (http_status == 401) {
+    info.status = Status(code, "the Kubernetes API of " + where + " rejected hort's credentials (" +
+                                   (info.reason.empty() ? std::string("Unauthorized") : info.reason) + ")");
+  } else if (http_status == 410) {
+    info.status = Status(code, where + ": " + message + " (410 Expired)");
+  } else {
+    info.status = Status(code, where + ": " + message);
+  }
+  return info;
+}
+
+bool IsExpired(const Status& status) {
+  return status.code() == Code::kNotFound && status.message().find("(410 Expired)") != std::string::npos;
+}
+
+Status TransportError(const Status& net_status, const std::string& server) {
+  const std::string& m = net_status.message();
+  const std::string head = "cannot reach the Kubernetes API at " + server + ": ";
+  auto has = [&](const char* s) { return m.find(s) != std::string::npos; };
+  if (m.rfind("TLS:", 0) == 0 || has("certificate")) {
+    return Status(Code::kInvalidArgument, head + "its certificate is not trusted; check certificate-authority(-data) "
+                                                 "in the kubeconfig (" + m + ")");
+  }
+  if (has("Connection refused") || has("connection refused")) return Status(Code::kUnavailable, head + "connection refused");
+  if (has("resolve host")) return Status(Code::kUnavailable, head + "host name not found");
+  if (has("Timeout") || has("timed out")) return Status(Code::kUnavailable, head + "timed out");
+  std::string rest = m.rfind("connection problem: ", 0) == 0 ? m.substr(20) : m;
+  return Status(net_status.code(), head + rest);
+}
+
+std::optional<int> ParseRetryAfter(std::string_view value) {
+  if (value.empty() || value.size() > 9) return std::nullopt;
+  int n = 0;
+  for (char ch : value) {
+    if (ch < '0' || ch > '9') return std::nullopt;  // an HTTP date is not honoured by client-go either
+    n = n * 10 + (ch - '0');
+  }
+  return n;
+}
+
+std::optional<int> RetryWait(long http_status, const std::map<std::string, std::string>& headers) {
+  if (http_status != 429 && http_status < 500) return std::nullopt;
+  auto it = headers.find("retry-after");
+  if (it == headers.end()) return std::nullopt;
+  return ParseRetryAfter(it->second);
+}
+
+}  // namespace hort::kube
