@@ -187,7 +187,8 @@ class ApiClient : public Client {
     HORT_ASSIGN_OR_RETURN(std::string apis, SendRaw({.path = "/apis", .accept = kAggregatedAccept}));
     auto is_aggregated = [](const std::string& body) {
       auto j = Json::parse(body, nullptr, false);
-      return !j.is_discarded() && j.is_object() && j.value("kind", "") == "APIGroupDiscoveryList";
+      return !j.is_discarded() && j.is_object() &&
+             (j.value("kind", "") == "APIGroupDiscoveryList" || j.value("apiVersion", "").rfind("apidiscovery.k8s.io/", 0) == 0);
     };
     if (is_aggregated(api) && is_aggregated(apis)) return ParseAggregated(api, apis);
     return ReadLegacyDiscovery(apis);

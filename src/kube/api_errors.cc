@@ -72,8 +72,13 @@ Status TransportError(const Status& net_status, const std::string& server) {
   const std::string head = "cannot reach the Kubernetes API at " + server + ": ";
   auto has = [&](const char* s) { return m.find(s) != std::string::npos; };
   if (m.rfind("TLS:", 0) == 0 || has("certificate")) {
-    return Status(Code::kInvalidArgument, head + "its certificate is not trusted; check certificate-authority(-data) "
-                                                 "in the kubeconfig (" + m + ")");
+    // net's sentence suggests --cacert, which is not how a kubeconfig names its CA: keep only curl's cause.
+    std::string cause;
+    if (auto a = m.find('('), b = m.rfind(')'); a != std::string::npos && b != std::string::npos && b > a) {
+      cause = " (" + m.substr(a + 1, b - a - 1) + ")";
+    }
+    return Status(Code::kInvalidArgument, head + "its certificate is not trusted" + cause +
+                                              "; check certificate-authority(-data) and tls-server-name in the kubeconfig");
   }
   if (has("Connection refused") || has("connection refused")) return Status(Code::kUnavailable, head + "connection refused");
   if (has("resolve host")) return Status(Code::kUnavailable, head + "host name not found");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "util/shared_library.h"
 
@@ -168,9 +169,16 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
   if (connect_to) curl->slist_free_all(connect_to);
   curl->easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);  // `detail` dies with this frame
   if (rc != CURLE_OK) {
-    curl->easy_cleanup(h);  // the connection may be broken: do not reuse
     std::string msg = curl->easy_strerror(rc);
-    if (detail[0] != 0 && rc == CURLE_COULDNT_CONNECT) msg += " (" + std::string(detail) + ")";
+    // "Couldn't connect to server" alone does not say whether nobody listens
+    // (refused) or the host is unreachable; the socket's errno does.
+    long os_errno = 0;
+    if (rc == CURLE_COULDNT_CONNECT && curl->easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0) {
+      msg += ": " + std::string(std::strerror(static_cast<int>(os_errno)));
+    }
+    // For a certificate curl's own sentence names the cause ("self-signed certificate").
+    if (detail[0] != 0 && rc == CURLE_PEER_FAILED_VERIFICATION) msg += ": " + std::string(detail);
+    curl->easy_cleanup(h);  // the connection may be broken: do not reuse
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
       return Status(Code::kInvalidArgument, "TLS: the server's certificate is not trusted (" + msg +
                                                 "); pass its CA with --cacert or use --insecure-tls");
