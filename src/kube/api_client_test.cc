@@ -227,7 +227,9 @@ TEST_F(FakeApi, VersionAndAggregatedDiscovery) {
   EXPECT_EQ(v->minor, "31");
   auto d = client->Discover();
   ASSERT_TRUE(d.ok()) << d.status().message();
-  EXPECT_TRUE(d->Find("po")->HasSubresource("exec"));
+  ASSERT_NE(d->Find("pod"), nullptr);
+  EXPECT_TRUE(d->Find("pod")->HasSubresource("exec"));
+  ASSERT_NE(d->Find("deploy"), nullptr);
   EXPECT_EQ(d->Find("deploy")->GroupVersion(), "apps/v1");
   EXPECT_NE(seen[1].accept.find("as=APIGroupDiscoveryList"), std::string::npos);
   const size_t requests = seen.size();
@@ -249,6 +251,8 @@ TEST_F(FakeApi, LegacyDiscoveryWithoutAggregation) {
   auto client = NewClient();
   auto d = client->Discover();
   ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_NE(d->Find("pods"), nullptr);
+  ASSERT_NE(d->Find("deployments.apps"), nullptr);
   EXPECT_TRUE(d->Find("pods")->HasSubresource("exec"));
   EXPECT_TRUE(d->Find("deployments.apps")->HasSubresource("scale"));
   EXPECT_TRUE(d->Find("deployments.apps")->preferred);
