@@ -56,7 +56,7 @@ ApiErrorInfo ParseApiError(long http_status, std::string_view body, const std::s
     info.status = Status(code, "the Kubernetes API of " + where + " rejected hort's credentials (" +
                                    (info.reason.empty() ? std::string("Unauthorized") : info.reason) + ")");
   } else if (http_status == 410) {
-    info.status = Status(code, where + ": " + message + " (410 Expired)");
+    info.status = Status(code, where + ": " + message + " (410 Expired: the continue token expired)");
   } else {
     info.status = Status(code, where + ": " + message);
   }
@@ -64,7 +64,7 @@ ApiErrorInfo ParseApiError(long http_status, std::string_view body, const std::s
 }
 
 bool IsExpired(const Status& status) {
-  return status.code() == Code::kNotFound && status.message().find("(410 Expired)") != std::string::npos;
+  return status.code() == Code::kNotFound && status.message().find("(410 Expired: ") != std::string::npos;
 }
 
 Status TransportError(const Status& net_status, const std::string& server) {

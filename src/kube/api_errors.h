@@ -25,7 +25,7 @@ struct ApiErrorInfo {
 };
 
 // A non-2xx answer to `method path` as hort's Status; `where` names the
-// server (Connection.description). 410 carries "(410 Expired)" so IsExpired
+// server (Connection.description). 410 carries "(410 Expired: …)" so IsExpired
 // can tell it from an ordinary 404.
 [[nodiscard]] ApiErrorInfo ParseApiError(long http_status, std::string_view body, const std::string& path,
                                          const std::string& where);
