@@ -153,6 +153,7 @@ users:
       command: )" + command + R"(
       args: [--cluster, home]
       env: [{name: PLUGIN_FLAVOUR, value: vanilla}]
+      installHint: "get it from https://example.invalid/plugin"
       interactiveMode: Never
 )";
 }
@@ -173,6 +174,13 @@ std::string PluginScript(const std::string& dir, const std::string& expiry) {
 int Runs(const TempDir& dir) {
   std::string runs = dir.Read("runs");
   return static_cast<int>(std::count(runs.begin(), runs.end(), '\n'));
+}
+
+TEST_F(KubeconfigTest, ExecPluginEnvReplacesInheritedVariables) {
+  env.Set("PLUGIN_FLAVOUR", "inherited");
+  dir.Write("plugin.sh", PluginScript(dir.path(), "2999-01-01T00:00:00Z"), true);
+  ASSERT_TRUE(ConnectTo(dir.Write("config", PluginConfig("./plugin.sh"))).ok());
+  EXPECT_EQ(dir.Read("args"), "--cluster home vanilla\n");
 }
 
 TEST_F(KubeconfigTest, ExecPluginTokenIsCachedUntilExpiry) {
@@ -233,6 +241,7 @@ TEST_F(KubeconfigTest, ExecPluginWithWrongOutput) {
   auto missing = ConnectTo(dir.Write("config2", PluginConfig(dir.path() + "/no-such-plugin")));
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("exit status 127"), std::string::npos) << missing.status().message();
+  EXPECT_NE(missing.status().message().find("(get it from https://example.invalid/plugin)"), std::string::npos);
 }
 
 struct BadCase {
@@ -264,6 +273,9 @@ TEST_F(KubeconfigTest, EveryBadInputIsOneLineNamingTheProblem) {
        ": user \"u\": cannot read client-certificate " + dir.path() + "/missing.crt"},
       {"clusters: [{name: k, cluster: {}}]\ncontexts: [{name: c, context: {cluster: k}}]\n", "c",
        ": cluster \"k\" has no server"},
+      {"clusters: [{name: k, cluster: {server: \"https://k\", certificate-authority-data: Y2EtZnJvbS1kYXRhCg==, "
+       "insecure-skip-tls-verify: true}}]\ncontexts: [{name: c, context: {cluster: k}}]\n", "c",
+       ": cluster \"k\" sets both a certificate authority and insecure-skip-tls-verify"},
       {"clusters: [oops\n", "", " is not valid YAML: "},
   };
   for (const auto& bad : cases) {

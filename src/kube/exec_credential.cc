@@ -42,9 +42,18 @@ Result<ProcessOutput> RunArgv(const std::vector<std::string>& argv,
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The kubeconfig's variables replace inherited ones of the same name
+  // (getenv takes the first match, so a duplicate would not do).
   std::vector<char*> env;
-  for (char** e = environ; *e; ++e) env.push_back(*e);
   for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
+  for (char** e = environ; *e; ++e) {
+    std::string_view inherited(*e);
+    bool replaced = false;
+    for (const auto& x : extra_env) {
+      replaced = replaced || inherited.substr(0, inherited.find('=') + 1) == std::string_view(x).substr(0, x.find('=') + 1);
+    }
+    if (!replaced) env.push_back(*e);
+  }
   env.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) return ErrnoStatus("fork", errno);
@@ -184,8 +193,10 @@ Result<ExecCredential> RunExecPlugin(const ExecPlugin& plugin) {
   }
   if (out.exit_code != 0) {
     std::string line = FirstLine(out.err);
+    // 127: the command was not found; the kubeconfig's installHint says where to get it.
+    std::string hint = out.exit_code == 127 && !plugin.install_hint.empty() ? " (" + FirstLine(plugin.install_hint) + ")" : "";
     return Status(Code::kPermissionDenied, plugin.what + " failed (exit status " + std::to_string(out.exit_code) +
-                                               ")" + (line.empty() ? "" : ": " + line));
+                                               ")" + (line.empty() ? "" : ": " + line) + hint);
   }
   return ParseExecCredential(out.out, plugin);
 }

@@ -22,6 +22,7 @@ struct ExecPlugin {
   std::string api_version;   // client.authentication.k8s.io/v1 (or v1beta1)
   std::string cluster_json;  // spec.cluster when provideClusterInfo is set; else empty
   std::string what;          // `user "name" exec plugin "cmd"` for messages
+  std::string install_hint;  // kubeconfig installHint, shown when the command is missing
 };
 
 struct ExecCredential {

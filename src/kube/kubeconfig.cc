@@ -120,6 +120,7 @@ Result<ExecPlugin> ReadExecPlugin(const Entry& user, const YAML::Node& exec, con
   if (const YAML::Node info = exec["provideClusterInfo"]; info && info.IsScalar() && info.as<bool>()) {
     p.cluster_json = cluster_json;
   }
+  p.install_hint = Str(exec, "installHint");
   p.what = what + " exec plugin \"" + p.command + "\"";
   return p;
 }
@@ -158,6 +159,9 @@ Result<Connection> Build(const Merged& m, const std::string& wanted_context) {
   HORT_ASSIGN_OR_RETURN(c.ca_pem, Pem(cluster->second, "certificate-authority", cluster_what));
   const YAML::Node insecure = cluster->second.node["insecure-skip-tls-verify"];
   c.insecure_skip_tls_verify = insecure && insecure.IsScalar() && insecure.as<std::string>() == "true";
+  if (c.insecure_skip_tls_verify && !c.ca_pem.empty()) {  // kubectl refuses the pair as contradictory
+    return Status(Code::kInvalidArgument, cluster_what + " sets both a certificate authority and insecure-skip-tls-verify");
+  }
   c.tls_server_name = Str(cluster->second.node, "tls-server-name");
   const YAML::Node ns = ctx->second.node["namespace"];
   if (ns && ns.IsScalar() && !ns.as<std::string>().empty()) c.default_namespace = ns.as<std::string>();
