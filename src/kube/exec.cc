@@ -118,10 +118,23 @@ std::string ExecTarget(const ServerUrl& url, const ExecRequest& request) {
   return target;
 }
 
-// Runs the io_context until the operation that sets `done` completed. The
-// websocket idle timer stays armed between reads, so run() would wait for it.
-void RunUntil(net::io_context& ioc, const bool& done) {
-  while (!done) {
+// The end of one asynchronous operation. `ec` starts as "aborted" so an
+// operation that never completed cannot pass for a success.
+struct Outcome {
+  bool done = false;
+  ErrorCode ec = net::error::operation_aborted;
+  size_t bytes = 0;
+  void Complete(ErrorCode e, size_t n = 0) {
+    ec = e;
+    bytes = n;
+    done = true;
+  }
+};
+
+// Runs the io_context until `outcome` is complete. The websocket idle timer
+// stays armed between reads, so ioc.run() would wait for it instead.
+void RunUntil(net::io_context& ioc, const Outcome& outcome) {
+  while (!outcome.done) {
     if (ioc.run_one() == 0) break;
   }
 }
@@ -224,26 +237,25 @@ Status ConnectTcp(net::io_context& ioc, Ws& ws, const ServerUrl& url, const std:
   resolve_deadline.async_wait([&](ErrorCode wait_ec) {
     if (!wait_ec) resolver.cancel();
   });
-  bool done = false;
-  ErrorCode ec;
+  Outcome resolved;
   tcp::resolver::results_type endpoints;
   resolver.async_resolve(url.host, url.port, [&](ErrorCode e, tcp::resolver::results_type r) {
-    ec = e;
     endpoints = std::move(r);
-    done = true;
+    resolved.Complete(e);
   });
-  RunUntil(ioc, done);
+  RunUntil(ioc, resolved);
   resolve_deadline.cancel();
-  if (ec) return ReachError(server, ec);
+  if (resolved.ec) return ReachError(server, resolved.ec);
 
-  done = false;
+  Outcome connected;
   beast::get_lowest_layer(ws).expires_after(kConnectTimeout);
-  beast::get_lowest_layer(ws).async_connect(endpoints, [&](ErrorCode e, const tcp::endpoint&) {
-    ec = e;
-    done = true;
-  });
-  RunUntil(ioc, done);
-  if (ec) return ReachError(server, ec);
+  beast::get_lowest_layer(ws).async_connect(
+      endpoints, [&](ErrorCode e, const tcp::endpoint&) { connected.Complete(e); });
+  RunUntil(ioc, connected);
+  if (connected.ec) return ReachError(server, connected.ec);
+  // The close handshake is a few small frames each way; Go sets this too.
+  ErrorCode ignored;
+  beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true), ignored);
   return Status::Ok();
 }
 
@@ -256,7 +268,8 @@ Result<ExecResult> Converse(net::io_context& ioc, Ws& ws, const ServerUrl& url, 
   beast::get_lowest_layer(ws).expires_never();
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = kHandshakeTimeout;
-  timeouts.idle_timeout = idle_timeout;
+  timeouts.idle_timeout = idle_timeout.count() > 0 ? std::chrono::steady_clock::duration(idle_timeout)
+                                                   : websocket::stream_base::none();
   timeouts.keep_alive_pings = false;
   ws.set_option(timeouts);
   ws.set_option(websocket::stream_base::decorator([&bearer](websocket::request_type& upgrade) {
@@ -267,13 +280,11 @@ Result<ExecResult> Converse(net::io_context& ioc, Ws& ws, const ServerUrl& url, 
   ws.read_message_max(0);
 
   websocket::response_type response;
-  bool done = false;
-  ErrorCode ec;
-  ws.async_handshake(response, url.host_header, ExecTarget(url, request), [&](ErrorCode e) {
-    ec = e;
-    done = true;
-  });
-  RunUntil(ioc, done);
+  Outcome upgraded;
+  ws.async_handshake(response, url.host_header, ExecTarget(url, request),
+                     [&](ErrorCode e) { upgraded.Complete(e); });
+  RunUntil(ioc, upgraded);
+  const ErrorCode& ec = upgraded.ec;
   if (ec == websocket::error::upgrade_declined || (ec && response.result_int() >= 300)) {
     unsigned status = response.result_int();
     return Status(CodeForHttp(status),
@@ -292,21 +303,17 @@ Result<ExecResult> Converse(net::io_context& ioc, Ws& ws, const ServerUrl& url, 
 
   ExecDemux demux(stdout_sink);
   std::vector<uint8_t> piece(kReadPiece);
+  Outcome read;
   for (;;) {
-    done = false;
-    size_t got = 0;
-    ws.async_read_some(net::buffer(piece), [&](ErrorCode e, size_t n) {
-      ec = e;
-      got = n;
-      done = true;
-    });
-    RunUntil(ioc, done);
-    if (ec) break;
+    read = Outcome();
+    ws.async_read_some(net::buffer(piece), [&](ErrorCode e, size_t n) { read.Complete(e, n); });
+    RunUntil(ioc, read);
+    if (read.ec) break;
     if (ws.got_text()) {
       beast::get_lowest_layer(ws).close();
       return Status(Code::kUnsupported, what + ": the API server sent a text message on a binary channel stream");
     }
-    Status fed = demux.Feed(std::span<const uint8_t>(piece.data(), got), ws.is_message_done());
+    Status fed = demux.Feed(std::span<const uint8_t>(piece.data(), read.bytes), ws.is_message_done());
     if (!fed.ok()) {
       beast::get_lowest_layer(ws).close();
       return fed;
@@ -318,14 +325,14 @@ Result<ExecResult> Converse(net::io_context& ioc, Ws& ws, const ServerUrl& url, 
   // Status that arrived in full before the connection dropped still counts.
   result.stderr_text = demux.TakeStderr();
   if (!demux.HasErrorStatus()) {
-    if (ec == websocket::error::closed && ws.reason().code == websocket::close_code::normal) return result;
-    if (ec == beast::error::timeout) {
+    if (read.ec == websocket::error::closed && ws.reason().code == websocket::close_code::normal) return result;
+    if (read.ec == beast::error::timeout) {
       return Status(Code::kUnavailable, what + ": no data from the command for " +
                                             std::to_string(idle_timeout.count()) + " s; gave up");
     }
-    std::string why = ec == websocket::error::closed
+    std::string why = read.ec == websocket::error::closed
                           ? "the API server closed the stream with code " + std::to_string(ws.reason().code)
-                          : "the connection was lost: " + ec.message();
+                          : "the connection was lost: " + read.ec.message();
     return Status(Code::kUnavailable, what + ": " + why + " before the command's exit status arrived");
   }
   Result<int> exit_code = DecodeExitStatus(demux.error_channel());
@@ -358,15 +365,11 @@ Result<ExecResult> Exec(const Connection& connection, const ExecRequest& request
   HORT_RETURN_IF_ERROR(ConfigureTlsStream(connection, url, ws.next_layer().native_handle()));
   HORT_RETURN_IF_ERROR(ConnectTcp(ioc, ws, url, connection.server));
 
-  bool done = false;
-  ErrorCode ec;
+  Outcome secured;
   beast::get_lowest_layer(ws).expires_after(kHandshakeTimeout);
-  ws.next_layer().async_handshake(ssl::stream_base::client, [&](ErrorCode e) {
-    ec = e;
-    done = true;
-  });
-  RunUntil(ioc, done);
-  if (ec) return TlsError(connection.server, ec, ws.next_layer().native_handle());
+  ws.next_layer().async_handshake(ssl::stream_base::client, [&](ErrorCode e) { secured.Complete(e); });
+  RunUntil(ioc, secured);
+  if (secured.ec) return TlsError(connection.server, secured.ec, ws.next_layer().native_handle());
   return Converse(ioc, ws, url, request, bearer, idle, stdout_sink);
 }
 

@@ -22,7 +22,7 @@ struct ExecRequest {
   std::string container;  // empty = the pod's only container
   std::vector<std::string> command;
   // The exec fails when no frame arrives for this long. There is no overall
-  // limit: a dump streams for as long as it takes.
+  // limit: a dump streams for as long as it takes. Zero: no idle limit.
   std::chrono::seconds idle_timeout{10 * 60};
 };
 

@@ -203,6 +203,9 @@ struct Script {
   size_t stdout_message = 32 * 1024;
   std::vector<std::string> messages;  // then these, channel byte first
   bool close_normally = true;         // else the TCP connection just ends
+  bool tls = true;                    // else plain http://
+  bool ipv6 = false;                  // listen on [::1] instead of 127.0.0.1
+  std::string client_ca_pem;          // set: a client certificate from this CA is required
 };
 
 struct Seen {
@@ -210,17 +213,23 @@ struct Seen {
   std::string target;
   std::string authorization;
   std::string protocols;
+  std::string client_cert_cn;  // the common name of the client's certificate
 };
 
 class FakeApiServer {
  public:
   explicit FakeApiServer(Script script) : script_(std::move(script)) {
-    acceptor_.open(tcp::v4());
-    acceptor_.bind(tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    auto address = net::ip::make_address(script_.ipv6 ? "::1" : "127.0.0.1");
+    acceptor_.open(address.is_v6() ? tcp::v6() : tcp::v4());
+    acceptor_.bind(tcp::endpoint(address, 0));
     acceptor_.listen();
     port_ = acceptor_.local_endpoint().port();
     tls_.use_certificate_chain(net::buffer(ServerCert().cert_pem));
     tls_.use_private_key(net::buffer(ServerCert().key_pem), ssl::context::pem);
+    if (!script_.client_ca_pem.empty()) {
+      tls_.add_certificate_authority(net::buffer(script_.client_ca_pem));
+      tls_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    }
     thread_ = std::thread([this] { Serve(); });
   }
   ~FakeApiServer() {
@@ -236,7 +245,10 @@ class FakeApiServer {
     if (thread_.joinable()) thread_.join();
     return seen_;
   }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return std::string(script_.tls ? "https://" : "http://") + (script_.ipv6 ? "[::1]" : "127.0.0.1") + ":" +
+           std::to_string(port_);
+  }
   Connection connection() const {
     Connection connection;
     connection.server = url();
@@ -252,9 +264,27 @@ class FakeApiServer {
     acceptor_.accept(socket, ec);
     accepted_ = true;
     if (ec) return;
+    socket.set_option(tcp::no_delay(true), ec);
+    if (!script_.tls) {
+      websocket::stream<tcp::socket> ws(std::move(socket));
+      ServeOn(ws);
+      return;
+    }
     websocket::stream<beast::ssl_stream<tcp::socket>> ws(std::move(socket), tls_);
     ws.next_layer().handshake(ssl::stream_base::server, ec);
     if (ec) return;
+    if (X509* peer = SSL_get1_peer_certificate(ws.next_layer().native_handle())) {
+      char name[256] = {};
+      X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, name, sizeof(name));
+      seen_.client_cert_cn = name;
+      X509_free(peer);
+    }
+    ServeOn(ws);
+  }
+
+  template <class Ws>
+  void ServeOn(Ws& ws) {
+    boost::system::error_code ec;
     beast::flat_buffer buffer;
     http::request<http::string_body> request;
     http::read(ws.next_layer(), buffer, request, ec);
@@ -271,7 +301,6 @@ class FakeApiServer {
       response.body() = script_.body;
       response.prepare_payload();
       http::write(ws.next_layer(), response, ec);
-      ws.next_layer().shutdown(ec);
       return;
     }
     std::string chosen;
@@ -526,6 +555,72 @@ TEST(Exec, InsecureSkipsVerification) {
   Result<ExecResult> result = Exec(connection, PgDump(), Collect(&out));
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(server.seen().authorization, "");
+}
+
+TEST(Exec, PresentsTheClientCertificate) {
+  TestCert client = MakeCert("hort-backup");
+  Script script;
+  script.client_ca_pem = client.cert_pem;
+  script.messages = {Message(kChannelError, kSuccess)};
+  FakeApiServer server(script);
+  Connection connection = server.connection();
+  connection.token = nullptr;
+  connection.client_cert_pem = client.cert_pem;
+  connection.client_key_pem = client.key_pem;
+  std::string out;
+  Result<ExecResult> result = Exec(connection, PgDump(), Collect(&out));
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(server.seen().client_cert_cn, "hort-backup");
+  EXPECT_EQ(server.seen().authorization, "");
+}
+
+TEST(Exec, RejectsAClientKeyThatIsNotPem) {
+  Connection connection;
+  connection.server = "https://127.0.0.1:1";
+  connection.client_cert_pem = MakeCert("hort-backup").cert_pem;
+  connection.client_key_pem = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
+  std::string out;
+  Result<ExecResult> result = Exec(connection, PgDump(), Collect(&out));
+  EXPECT_EQ(result.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(result.status().message(), "the client key is not a PEM key matching the certificate");
+}
+
+TEST(Exec, PlainHttp) {
+  Script script;
+  script.tls = false;
+  script.messages = {Message(kChannelStdout, "plain"), Message(kChannelError, kExit3)};
+  FakeApiServer server(script);
+  std::string out;
+  Result<ExecResult> result = Exec(server.connection(), PgDump(), Collect(&out));
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->exit_code, 3);
+  EXPECT_EQ(out, "plain");
+  EXPECT_EQ(server.seen().authorization, "Bearer s3cret-token");
+}
+
+bool HaveIpv6Loopback() {
+  net::io_context ioc;
+  tcp::acceptor acceptor(ioc);
+  boost::system::error_code ec;
+  acceptor.open(tcp::v6(), ec);
+  if (!ec) acceptor.bind(tcp::endpoint(net::ip::make_address("::1"), 0), ec);
+  return !ec;
+}
+
+TEST(Exec, BracketedIpv6Server) {
+  if (!HaveIpv6Loopback()) GTEST_SKIP() << "no IPv6 loopback here";
+  // The certificate names 127.0.0.1 and localhost, not ::1: verify as localhost.
+  Script script;
+  script.ipv6 = true;
+  script.messages = {Message(kChannelStdout, "v6"), Message(kChannelError, kSuccess)};
+  FakeApiServer server(script);
+  Connection connection = server.connection();
+  connection.tls_server_name = "localhost";
+  std::string out;
+  Result<ExecResult> result = Exec(connection, PgDump(), Collect(&out));
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(out, "v6");
+  EXPECT_EQ(server.url().substr(0, 14), "https://[::1]:");
 }
 
 TEST(Exec, UnreachablePort) {
