@@ -144,10 +144,10 @@ std::string Lowered(std::string text) {
   return text;
 }
 
-Status ReachError(const std::string& server, const ErrorCode& ec) {
-  std::string why = ec == beast::error::timeout || ec == net::error::operation_aborted
-                        ? "no answer within 10 s"
-                        : Lowered(ec.message());
+// `limit` names the deadline a timeout (or a cancelled resolve) ran into.
+Status ReachError(const std::string& server, const ErrorCode& ec, const char* limit = "no answer within 10 s") {
+  std::string why =
+      ec == beast::error::timeout || ec == net::error::operation_aborted ? std::string(limit) : Lowered(ec.message());
   return Status(Code::kUnavailable, "cannot reach the Kubernetes API at " + server + ": " + why);
 }
 
@@ -201,8 +201,13 @@ Status ConfigureTls(const Connection& connection, ssl::context& context) {
   return Status::Ok();
 }
 
+// The name the server's certificate must carry.
+const std::string& TlsName(const Connection& connection, const ServerUrl& url) {
+  return connection.tls_server_name.empty() ? url.host : connection.tls_server_name;
+}
+
 Status ConfigureTlsStream(const Connection& connection, const ServerUrl& url, SSL* ssl) {
-  const std::string& name = connection.tls_server_name.empty() ? url.host : connection.tls_server_name;
+  const std::string& name = TlsName(connection, url);
   ErrorCode ec;
   net::ip::make_address(name, ec);
   const bool is_ip = !ec;
@@ -218,14 +223,16 @@ Status ConfigureTlsStream(const Connection& connection, const ServerUrl& url, SS
   return Status::Ok();
 }
 
-Status TlsError(const std::string& server, const ErrorCode& ec, SSL* ssl) {
+Status TlsError(const std::string& server, const std::string& name, const ErrorCode& ec, SSL* ssl) {
   long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
+    bool wrong_name = verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH;
+    std::string hint = wrong_name ? "it is not issued for \"" + name + "\"; check the server address or tls-server-name"
+                                  : "check the cluster's certificate-authority data";
     return Status(Code::kInvalidArgument, "the Kubernetes API at " + server + " presented a certificate not trusted (" +
-                                              X509_verify_cert_error_string(verify) +
-                                              "); check the cluster's certificate-authority data");
+                                              X509_verify_cert_error_string(verify) + "): " + hint);
   }
-  if (ec == beast::error::timeout) return ReachError(server, ec);
+  if (ec == beast::error::timeout) return ReachError(server, ec, "no TLS handshake within 60 s");
   return Status(Code::kUnavailable, "TLS with the Kubernetes API at " + server + " failed: " + ec.message());
 }
 
@@ -369,7 +376,9 @@ Result<ExecResult> Exec(const Connection& connection, const ExecRequest& request
   beast::get_lowest_layer(ws).expires_after(kHandshakeTimeout);
   ws.next_layer().async_handshake(ssl::stream_base::client, [&](ErrorCode e) { secured.Complete(e); });
   RunUntil(ioc, secured);
-  if (secured.ec) return TlsError(connection.server, secured.ec, ws.next_layer().native_handle());
+  if (secured.ec) {
+    return TlsError(connection.server, TlsName(connection, url), secured.ec, ws.next_layer().native_handle());
+  }
   return Converse(ioc, ws, url, request, bearer, idle, stdout_sink);
 }
 
