@@ -445,6 +445,7 @@ class Backup {
                                                   std::to_string(code) + "; no snapshot written");
       }
     }
+    if (opt_.stdin_done) HORT_RETURN_IF_ERROR(opt_.stdin_done());
     if (!content.ok()) return content.status().Annotate("reading stdin");
     n.content = std::move(content->blobs);
     n.size = content->size;

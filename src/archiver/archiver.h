@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,11 @@ struct BackupOptions {
   std::string stdin_filename = "stdin";
   std::vector<std::string> stdin_command;  // empty = read fd 0
   int stdin_fd = 0;
+  // For a producer the archiver does not start itself (a command run in a
+  // container through the Kubernetes API, writing into stdin_fd's pipe):
+  // called once stdin_fd reached its end, before the snapshot is written; an
+  // error means the producer failed and no snapshot is written.
+  std::function<Status()> stdin_done;
 
   int read_concurrency = 2;
 };

@@ -20,6 +20,7 @@ std::vector<std::string> FilesEntry::SnapshotPaths(const std::string& ns) const 
     case Kind::kPath: return paths;
     case Kind::kPvc: return {"/data/" + pvc};
     case Kind::kDump: return {"/" + ns + "-" + container + extension};
+    case Kind::kK8upAnnotations: return {};
   }
   return {};
 }

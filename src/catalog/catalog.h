@@ -58,14 +58,17 @@ struct VerifySpec {
   std::string read_data_subset;  // after-backup check reads this share of the data
 };
 
-// One `files` entry: what one snapshot series contains.
+// One `files` entry: what one snapshot series contains (a k8up_annotations
+// entry: one series per annotated pod, found when it runs).
 struct FilesEntry {
-  enum class Kind { kPath, kPvc, kDump } kind = Kind::kPath;
+  enum class Kind { kPath, kPvc, kDump, kK8upAnnotations } kind = Kind::kPath;
   std::string name;
   std::vector<std::string> paths;          // kPath: read and recorded as given
   std::string pvc, source;                 // kPvc: read `source`, recorded as /data/<pvc>
   std::vector<std::string> command;        // kDump: argv whose stdout is stored
   std::string container, extension;        // kDump: stored as /<namespace>-<container><extension>
+  std::string pod;                         // kDump: run in this pod (a name or a label selector) through exec;
+                                           // empty: run here
   std::vector<std::string> exclude;
   Schedule schedule;
   std::string repository;
@@ -74,14 +77,18 @@ struct FilesEntry {
   VerifySpec verify;
   int line = 0;
 
-  // The paths a snapshot of this entry records (K8up's identity).
+  // The paths a snapshot of this entry records (K8up's identity); empty for
+  // kK8upAnnotations, whose paths depend on the pods found at run time.
   [[nodiscard]] std::vector<std::string> SnapshotPaths(const std::string& ns) const;
+  // Whether running it needs the Kubernetes API.
+  [[nodiscard]] bool NeedsKubernetes() const { return kind == Kind::kK8upAnnotations || !pod.empty(); }
 };
 
 // An entry of a layer that does not run in this build (layers/layer.h says
 // which): validated now, run once the layer exists.
 struct ReservedLayer {
   std::string name;
+  std::string pvc;  // volumes: the PVC it protects (hort kube coverage counts it)
   Schedule schedule;
   std::string repository;
   ExpirePolicy keep;
@@ -170,6 +177,13 @@ struct JobSpec {
   [[nodiscard]] std::string_view RowLabel() const;
 };
 
+// `kubernetes:`: which cluster hort talks to (kube/connection.h Connect).
+// Both empty: in-cluster when hort runs in a pod, else $KUBECONFIG or ~/.kube/config.
+struct KubernetesSpec {
+  std::string kubeconfig;  // absolute, or empty
+  std::string context;
+};
+
 struct Catalog {
   std::string path;  // the file it was loaded from
   std::string timezone;
@@ -182,6 +196,7 @@ struct Catalog {
   std::vector<OffsiteSpec> offsite;
   std::vector<RestoreTestSpec> tests;  // the test plan, in file order
   std::string alertmanager_url;        // empty: restore tests silence nothing
+  KubernetesSpec kubernetes;
   std::vector<JobSpec> jobs;      // derived; pointers into the members above
   std::vector<std::string> notes;  // e.g. reserved layers that do not run yet
 

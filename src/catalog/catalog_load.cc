@@ -42,7 +42,7 @@ class Loader {
       return Finish(errors);
     }
     if (!f_.Mapping(root, "", {"version", "timezone", "state", "work_dir", "cache_dir", "serve", "defaults",
-                               "repositories", "services", "offsite", "tests", "alertmanager"})) {
+                               "repositories", "services", "offsite", "tests", "alertmanager", "kubernetes"})) {
       return Finish(errors);
     }
     if (auto v = f_.Integer(root, "", "version", 1, 1000); v && *v != 1) {
@@ -87,6 +87,11 @@ class Loader {
     c_->state_path = Absolute(f_.String(root, "", "state").value_or("hort-state.sqlite"));
     c_->work_dir = Absolute(f_.String(root, "", "work_dir").value_or("hort-work"));
     c_->cache_dir = Absolute(f_.String(root, "", "cache_dir").value_or(""));
+    YAML::Node kube = root["kubernetes"];
+    if (kube && f_.Mapping(kube, "kubernetes", {"kubeconfig", "context"})) {
+      c_->kubernetes.kubeconfig = Absolute(f_.String(kube, "kubernetes", "kubeconfig").value_or(""));
+      c_->kubernetes.context = f_.String(kube, "kubernetes", "context").value_or("");
+    }
     YAML::Node serve = root["serve"];
     if (serve && f_.Mapping(serve, "serve", {"listen", "max_jobs", "retry", "lock_wait"})) {
       ServeSpec& s = c_->serve;
@@ -343,9 +348,9 @@ class Loader {
     if (!f_.Mapping(n, key, EntryKeys(*layers::Find("files")))) return std::nullopt;
     FilesEntry e;
     e.line = n.Mark().line + 1;
-    int kinds = (n["path"] ? 1 : 0) + (n["pvc"] ? 1 : 0) + (n["dump"] ? 1 : 0);
+    int kinds = (n["path"] ? 1 : 0) + (n["pvc"] ? 1 : 0) + (n["dump"] ? 1 : 0) + (n["k8up_annotations"] ? 1 : 0);
     if (kinds != 1) {
-      f_.Error(n, key, "needs exactly one of path, pvc and dump");
+      f_.Error(n, key, "needs exactly one of path, pvc, dump and k8up_annotations");
       return std::nullopt;
     }
     if (n["path"]) {
@@ -361,19 +366,30 @@ class Loader {
       if (e.pvc.empty() || e.pvc.find('/') != std::string::npos) f_.Error(n["pvc"], key + ".pvc", "expected a PVC name");
       e.source = Absolute(f_.String(n, key, "source").value_or("/data/" + e.pvc));
       e.name = e.pvc;
-    } else {
+    } else if (n["dump"]) {
       e.kind = FilesEntry::Kind::kDump;
       YAML::Node d = n["dump"];
       std::string dk = key + ".dump";
-      if (!f_.Mapping(d, dk, {"command", "container", "extension"})) return std::nullopt;
+      if (!f_.Mapping(d, dk, {"command", "container", "extension", "pod"})) return std::nullopt;
       e.command = f_.Strings(d, dk, "command");
       if (e.command.size() == 1) e.command = {"/bin/sh", "-c", e.command[0]};
       if (e.command.empty()) f_.Error(d, dk + ".command", "is required");
       e.container = f_.String(d, dk, "container", true).value_or("");
       e.extension = f_.String(d, dk, "extension").value_or("");
+      e.pod = f_.String(d, dk, "pod").value_or("");
+      if (d["pod"] && e.pod.empty()) f_.Error(d["pod"], dk + ".pod", "expected a pod name or a label selector");
       e.name = e.container;
+    } else {
+      e.kind = FilesEntry::Kind::kK8upAnnotations;
+      if (f_.Bool(n, key, "k8up_annotations") != std::optional<bool>(true)) {
+        f_.Error(n["k8up_annotations"], key + ".k8up_annotations", "only `true` is meaningful here");
+      }
+      e.name = "k8up-annotations";
     }
     if (n["source"] && e.kind != FilesEntry::Kind::kPvc) f_.Error(n["source"], key + ".source", "only pvc entries take a source");
+    if (n["exclude"] && e.kind != FilesEntry::Kind::kPath && e.kind != FilesEntry::Kind::kPvc) {
+      f_.Error(n["exclude"], key + ".exclude", "only path and pvc entries take excludes");
+    }
     e.name = f_.String(n, key, "name").value_or(e.name);
     e.exclude = f_.Strings(n, key, "exclude");
     YAML::Node sh = Inherit(n, "schedule");
@@ -398,7 +414,8 @@ class Loader {
       if (!f_.Mapping(n[i], k, EntryKeys(layer))) continue;
       ReservedLayer r;
       r.line = n[i].Mark().line + 1;
-      r.name = f_.String(n[i], k, "name").value_or(std::string(layer.name) + std::to_string(i));
+      if (n[i]["pvc"]) r.pvc = f_.String(n[i], k, "pvc").value_or("");
+      r.name = f_.String(n[i], k, "name").value_or(r.pvc.empty() ? std::string(layer.name) + std::to_string(i) : r.pvc);
       if (auto sc = ScheduleAt(n[i], k, s.ns + "/" + s.name + "@" + std::string(layer.name), true)) r.schedule = *sc;
       r.repository = RepositoryRef(n[i], k);
       r.keep = Keep(n[i], k);

@@ -140,7 +140,7 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
       "repositories.main.credentials.profile: only with file");
   one(replace("    rpo: 1d\n", ""), "services.app.rpo: is required");
   one(replace("path: /srv/app", "path: srv/app"), "paths must be absolute");
-  one(replace("path: /srv/app", "pvc: data\n        dump: {command: x, container: c}"), "needs exactly one of path, pvc and dump");
+  one(replace("path: /srv/app", "pvc: data\n        dump: {command: x, container: c}"), "needs exactly one of path, pvc, dump and k8up_annotations");
   one(m + "offsite:\n  x: {from: main, to: elsewhere, schedule: \"@daily\"}\n", "offsite.x.to: no repository named \"elsewhere\"");
   one(m + "timezone: Mars/Olympus\n", "unknown time zone");
   one("repositories: [1\n", ":2:1: end of sequence flow not found");

@@ -7,18 +7,32 @@
 #include "layers/layer.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
+#include "cli/kube_cli.h"
 
 namespace hort::cli {
 
 Command AddConfig(CLI::App& sub, GlobalOptions& g) {
   auto* check = sub.add_subcommand("check", "Validate the catalog and list its jobs");
+  static bool kube = false;
+  static KubeFlags kube_flags;
+  check->add_flag("--kube", kube, "Also check that the namespaces, pods and PVCs it names exist in the cluster");
+  AddKubeFlags(*check, &kube_flags);
   sub.require_subcommand(1);
-  (void)check;
   return MakeCommand(NeedsCatalog(), [&g](Opened& o) {
     const Catalog& cat = *o.catalog;
+    std::vector<std::string> cluster_problems;
+    int cluster_checked = 0;
+    if (kube) {
+      auto client = OpenKube(kube_flags, &cat);
+      if (!client.ok()) return Fail(client.status());
+      Status s = CheckCatalogAgainstCluster(**client, cat, &cluster_problems, &cluster_checked);
+      if (!s.ok()) return Fail(s.Annotate("config check --kube"));
+    }
+    int code = cluster_problems.empty() ? kExitOk : kExitFailure;
     if (g.json) {
       nlohmann::json j = {{"valid", true}, {"services", cat.services.size()}, {"jobs", nlohmann::json::array()},
                           {"notes", cat.notes}};
+      if (kube) j["cluster"] = {{"checked", cluster_checked}, {"problems", cluster_problems}};
       for (const JobSpec& job : cat.jobs) {
         j["jobs"].push_back({{"id", job.id}, {"schedule", job.schedule->effective()}});
       }
@@ -27,7 +41,7 @@ Command AddConfig(CLI::App& sub, GlobalOptions& g) {
         j["tests"].push_back({{"id", t.id}, {"type", TestTypeName(t.type)}, {"every", t.every}, {"auto", t.auto_run}});
       }
       std::printf("%s\n", JsonText(j).c_str());
-      return kExitOk;
+      return code;
     }
     std::printf("%s: valid: %zu repositories, %zu services, %zu jobs\n", cat.path.c_str(), cat.repositories.size(),
                 cat.services.size(), cat.jobs.size());
@@ -42,7 +56,11 @@ Command AddConfig(CLI::App& sub, GlobalOptions& g) {
                   (t.LayerAvailable() ? std::string() : " (" + layers::NotAvailable() + ")").c_str());
     }
     for (const auto& n : cat.notes) std::printf("note: %s\n", n.c_str());
-    return kExitOk;
+    if (kube) {
+      std::printf("cluster: %d objects checked, %zu missing\n", cluster_checked, cluster_problems.size());
+      for (const auto& p : cluster_problems) std::fprintf(stderr, "%s\n", p.c_str());
+    }
+    return code;
   });
 }
 

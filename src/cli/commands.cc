@@ -33,6 +33,7 @@ Command AddTest(CLI::App&, GlobalOptions&);
 Command AddProtocol(CLI::App&, GlobalOptions&);
 Command AddReport(CLI::App&, GlobalOptions&);
 Command AddDr(CLI::App&, GlobalOptions&);
+Command AddKube(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -65,6 +66,7 @@ const std::vector<CommandSpec>& Commands() {
       {"protocol", "Print the restore-test protocol", AddProtocol},
       {"report", "Print the per-service documentation and the test plan", AddReport},
       {"dr", "Disaster-recovery drill: restore and verify every group of a repository", AddDr},
+      {"kube", "Check hort's access to the cluster; show which PVCs nothing protects", AddKube},
       {"version", "Print version information", AddVersion},
   };
   return kCommands;

@@ -14,6 +14,7 @@
 
 #include "backend/backend.h"
 #include "catalog/catalog.h"
+#include "kube/client.h"
 #include "repository/lock.h"
 #include "repository/open.h"
 #include "repository/repository.h"
@@ -38,6 +39,7 @@ struct JobContext {
   RequestCounters* counters = nullptr;
   StateStore* state = nullptr;          // receives repository statistics
   std::function<void(const std::string&)> log;  // progress lines (never secrets)
+  kube::Client* kube = nullptr;  // null: the catalog's cluster, opened when a job needs it
 };
 
 // What a job did. The Status keeps its code, so the scheduler can tell a

@@ -7,6 +7,7 @@
 #include "archiver/archiver.h"
 #include "checker/checker.h"
 #include "jobs/jobs.h"
+#include "jobs/pod_dump.h"
 #include "policy/snapshot_retention.h"
 #include "prune/prune.h"
 #include "replication/copy.h"
@@ -85,29 +86,80 @@ class Job {
         opt.record_as = e.SnapshotPaths(svc.ns);
         break;
       case FilesEntry::Kind::kDump:
+        if (!e.pod.empty()) {
+          HORT_ASSIGN_OR_RETURN(kube::Client * kube, Kube());
+          HORT_ASSIGN_OR_RETURN(PodDump dump, ResolveDumpPod(*kube, svc.ns, e));
+          HORT_RETURN_IF_ERROR(BackupPodDump(*kube, opt, dump));
+          return Finish();
+        }
         opt.from_stdin = true;
         opt.stdin_command = e.command;
         opt.stdin_filename = e.SnapshotPaths(svc.ns)[0].substr(1);
         break;
+      case FilesEntry::Kind::kK8upAnnotations: {
+        HORT_ASSIGN_OR_RETURN(kube::Client * kube, Kube());
+        HORT_ASSIGN_OR_RETURN(std::vector<PodDump> dumps, FindAnnotatedDumps(*kube, svc.ns));
+        Log(std::to_string(dumps.size()) + " pods annotated k8up.io/backupcommand in namespace " + svc.ns);
+        for (const PodDump& d : dumps) HORT_RETURN_IF_ERROR(BackupPodDump(*kube, opt, d));
+        return Finish();
+      }
     }
+    HORT_RETURN_IF_ERROR(BackupSeries(opt, e.SnapshotPaths(svc.ns)));
+    return Finish();
+  }
+
+  // One dump through exec: its stdout is the backup's stdin.
+  Status BackupPodDump(kube::Client& kube, BackupOptions opt, const PodDump& dump) {
+    const std::string path = dump.StoredPath(j_.service->ns);
+    Log("dumping " + path + " from pod " + dump.pod + " (container " + dump.container + ")");
+    HORT_ASSIGN_OR_RETURN(auto stream, ExecStream::Start(kube, j_.service->ns, dump));
+    opt.from_stdin = true;
+    opt.stdin_fd = stream->read_fd();
+    opt.stdin_filename = path.substr(1);
+    ExecStream* s = stream.get();
+    opt.stdin_done = [s] { return s->Finish(); };
+    Status st = BackupSeries(opt, {path});
+    Status finished = stream->Finish();  // idempotent; reports an exec failure the backup did not reach
+    return st.ok() ? finished : st;
+  }
+
+  // One snapshot series: backup, then this series' retention.
+  Status BackupSeries(const BackupOptions& opt, std::vector<std::string> paths) {
     HORT_ASSIGN_OR_RETURN(Repository * repo, Target());
     {
       HORT_ASSIGN_OR_RETURN(auto lock, Lock(*repo, false));
       HORT_RETURN_IF_ERROR(repo->LoadIndex());
       HORT_ASSIGN_OR_RETURN(BackupResult b, RunBackup(*repo, opt, nullptr));
       out_.snapshot_id = b.snapshot_id.Hex();
-      out_.bytes_added = b.summary.data_added;
-      out_.files = b.summary.total_files_processed;
-      Log("snapshot " + b.snapshot_id.Short() + " saved, " + std::to_string(out_.files) + " files, " +
-          std::to_string(out_.bytes_added) + " bytes added");
+      out_.bytes_added += b.summary.data_added;
+      out_.files += b.summary.total_files_processed;
+      Log("snapshot " + b.snapshot_id.Short() + " saved, " + std::to_string(b.summary.total_files_processed) +
+          " files, " + std::to_string(b.summary.data_added) + " bytes added");
       if (b.errors > 0) {
         return Status(Code::kPartial, std::to_string(b.errors) + " source items could not be read (snapshot " +
                                           b.snapshot_id.Short() + " saved without them)");
       }
     }
-    if (ctx_.retention && !e.keep.Empty()) HORT_RETURN_IF_ERROR(Retention(e.SnapshotPaths(svc.ns), svc.ns, e.keep));
+    const FilesEntry& e = *j_.entry;
+    if (ctx_.retention && !e.keep.Empty()) HORT_RETURN_IF_ERROR(Retention(std::move(paths), opt.host, e.keep));
+    return Status::Ok();
+  }
+
+  // After every series of the entry: verification and statistics.
+  Status Finish() {
+    const FilesEntry& e = *j_.entry;
     if (e.verify.enabled) HORT_RETURN_IF_ERROR(Verify(e.verify.read_data_subset));
     return RefreshStats(*j_.repository);
+  }
+
+  // The cluster, opened once per job (or the context's, e.g. a test's in-memory one).
+  Result<kube::Client*> Kube() {
+    if (ctx_.kube) return ctx_.kube;
+    if (!kube_) {
+      HORT_ASSIGN_OR_RETURN(kube_, kube::OpenClient({.kubeconfig = c_.kubernetes.kubeconfig,
+                                                     .context = c_.kubernetes.context}));
+    }
+    return kube_.get();
   }
 
   // forget (this entry's host/paths group only) and prune, under an exclusive lock.
@@ -198,6 +250,7 @@ class Job {
   }
 
   std::unique_ptr<Repository> target_;
+  std::unique_ptr<kube::Client> kube_;
   const Catalog& c_;
   const JobSpec& j_;
   const JobContext& ctx_;

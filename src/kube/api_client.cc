@@ -69,7 +69,7 @@ class ApiClient : public Client {
       HORT_ASSIGN_OR_RETURN(std::string body, SendRaw({.path = path + ListQuery(options, token, limit)}));
       return ParseListPage(body);
     };
-    return ListAllPages(fetch, options.page_size);
+    return ListAllPages(fetch, options.page_size, options.on_page);
   }
 
   Result<Json> Create(const ResourceInfo& r, const std::string& ns, const Json& object,

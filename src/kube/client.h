@@ -35,6 +35,9 @@ struct ListOptions {
   std::string field_selector;
   int64_t page_size = 500;         // client-go's pager default; 0 = one unpaged list
   std::string resource_version;    // "" = most recent, "0" = any
+  // Called after each page with its item count (progress; tests use it to
+  // expire continue tokens mid-list).
+  std::function<void(size_t)> on_page;
 };
 
 // One list, however many pages it took: all items carry kind and apiVersion

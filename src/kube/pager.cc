@@ -4,7 +4,7 @@
 
 namespace hort::kube {
 
-Result<ObjectList> ListAllPages(const FetchPage& fetch, int64_t page_size) {
+Result<ObjectList> ListAllPages(const FetchPage& fetch, int64_t page_size, const std::function<void(size_t)>& on_page) {
   ObjectList out;
   std::string token;
   bool first = true;
@@ -17,6 +17,7 @@ Result<ObjectList> ListAllPages(const FetchPage& fetch, int64_t page_size) {
         auto full = fetch("", 0);
         if (!full.ok()) return full.status();
         FillItemKinds(*full);
+        if (on_page) on_page(full->items.size());
         out.items = std::move(full->items);
         out.resource_version = full->resource_version;
         return out;
@@ -24,6 +25,7 @@ Result<ObjectList> ListAllPages(const FetchPage& fetch, int64_t page_size) {
       return page.status();
     }
     FillItemKinds(*page);
+    if (on_page) on_page(page->items.size());
     if (first) out.resource_version = page->resource_version;
     for (auto& item : page->items) out.items.push_back(std::move(item));
     first = false;

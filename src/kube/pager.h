@@ -32,7 +32,9 @@ struct Page {
 // continue token (the API refuses both together).
 using FetchPage = std::function<Result<Page>(const std::string& continue_token, int64_t limit)>;
 
-[[nodiscard]] Result<ObjectList> ListAllPages(const FetchPage& fetch, int64_t page_size);
+// `on_page` (optional) hears each page's item count, the fallback full list's too.
+[[nodiscard]] Result<ObjectList> ListAllPages(const FetchPage& fetch, int64_t page_size,
+                                              const std::function<void(size_t)>& on_page = nullptr);
 
 // A List body (`{"kind":"PodList","apiVersion":"v1","metadata":{…},"items":[…]}`) as a Page.
 [[nodiscard]] Result<Page> ParseListPage(std::string_view body);

@@ -197,6 +197,15 @@ Result<std::string> RenderMetrics(const ExpositionInput& in) {
     f.Add("hort_repository_stats_timestamp_seconds", "gauge", "When these repository figures were taken.", l,
           static_cast<double>(r.updated));
   }
+  if (in.coverage) {
+    f.Add("hort_kube_up", "gauge", "1 when the cluster answered the last coverage query, else 0.", {},
+          in.coverage->ok ? 1 : 0);
+    if (in.coverage->ok) {
+      f.Add("hort_pvcs", "gauge", "PersistentVolumeClaims in the cluster.", {}, static_cast<double>(in.coverage->pvcs));
+      f.Add("hort_unprotected_pvcs", "gauge", "PVCs that no catalog entry backs up (hort kube coverage).", {},
+            static_cast<double>(in.coverage->unprotected));
+    }
+  }
   if (in.counters) {
     in.counters->ForEach([&](const std::string& repo, const BackendMetrics& m) {
       Labels l{{"repository", repo}};

@@ -8,6 +8,7 @@
 #include "catalog/catalog.h"
 #include "jobs/jobs.h"
 #include "state/state.h"
+#include "status/pvc_coverage.h"
 
 namespace hort {
 
@@ -17,6 +18,7 @@ struct ExpositionInput {
   RequestCounters* counters = nullptr;  // optional: only the daemon has them
   double now = 0;
   double started = 0;  // when the exporting process started (0: not a daemon)
+  const CoverageSample* coverage = nullptr;  // the cluster's PVC coverage, when the catalog names a cluster
 };
 
 [[nodiscard]] Result<std::string> RenderMetrics(const ExpositionInput& in);

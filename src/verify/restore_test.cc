@@ -157,6 +157,29 @@ class Procedure {
     return repo;
   }
 
+  // The snapshot series of one entry: its paths, or for k8up_annotations
+  // every dump series /<ns>-… in its repository that no dump entry of the
+  // service names (the pods are not asked: a restore test needs no cluster).
+  static std::vector<std::vector<std::string>> SeriesOf(const Service& s, const FilesEntry& e,
+                                                        const std::vector<Snapshot>& repo_snapshots) {
+    if (e.kind != FilesEntry::Kind::kK8upAnnotations) return {e.SnapshotPaths(s.ns)};
+    std::set<std::string> claimed, found;
+    for (const FilesEntry& other : s.files) {
+      for (const auto& p : other.SnapshotPaths(s.ns)) claimed.insert(p);
+    }
+    const std::string prefix = "/" + s.ns + "-";
+    for (const Snapshot& snap : repo_snapshots) {
+      if (snap.hostname == s.ns && snap.paths.size() == 1 && snap.paths[0].rfind(prefix, 0) == 0 &&
+          !claimed.count(snap.paths[0])) {
+        found.insert(snap.paths[0]);
+      }
+    }
+    std::vector<std::vector<std::string>> out;
+    for (const auto& p : found) out.push_back({p});
+    if (out.empty()) out.push_back({prefix + "<annotated pods>"});  // reported as "no snapshot"
+    return out;
+  }
+
   // Each files entry of each service in scope → its latest snapshot (or the
   // one given with --snapshot), restored below <scratch>/<service>.
   Status ResolveFiles() {
@@ -185,28 +208,30 @@ class Procedure {
     std::vector<bool> used(given.size(), false);
     for (const Service* s : spec_.services) {
       for (const FilesEntry& e : s->files) {
-        auto paths = e.SnapshotPaths(s->ns);
-        std::sort(paths.begin(), paths.end());
-        auto matches = [&](const Snapshot& snap) { return InSeries(snap, s->ns, paths); };
-        const Snapshot* pick = nullptr;  // the one given with --snapshot, else the latest
-        for (size_t i = 0; i < given.size(); ++i) {
-          if (given[i].first == e.repository && matches(given[i].second)) pick = &given[i].second, used[i] = true;
-        }
-        if (!pick) {
-          for (const Snapshot& snap : snapshots[e.repository]) {
-            if (matches(snap) && (!pick || pick->time < snap.time)) pick = &snap;
+        for (auto paths : SeriesOf(*s, e, snapshots[e.repository])) {
+          std::sort(paths.begin(), paths.end());
+          auto matches = [&](const Snapshot& snap) { return InSeries(snap, s->ns, paths); };
+          const Snapshot* pick = nullptr;  // the one given with --snapshot, else the latest
+          for (size_t i = 0; i < given.size(); ++i) {
+            if (given[i].first == e.repository && matches(given[i].second)) pick = &given[i].second, used[i] = true;
           }
+          if (!pick) {
+            for (const Snapshot& snap : snapshots[e.repository]) {
+              if (matches(snap) && (!pick || pick->time < snap.time)) pick = &snap;
+            }
+          }
+          std::string label = s->name + "/files/" + e.name;
+          if (e.kind == FilesEntry::Kind::kK8upAnnotations) label += paths[0];
+          if (!pick) return Status(Code::kNotFound, label + ": no snapshot in repository " + e.repository);
+          RestoreUnit u;
+          u.repository = e.repository;
+          u.repo = repos_.at(e.repository).repo.get();
+          u.snapshot = *pick;
+          u.label = label;
+          u.target = report_.scratch + "/" + s->name;
+          u.classification_rank = static_cast<int>(s->classification);
+          report_.units.push_back(std::move(u));
         }
-        std::string label = s->name + "/files/" + e.name;
-        if (!pick) return Status(Code::kNotFound, label + ": no snapshot in repository " + e.repository);
-        RestoreUnit u;
-        u.repository = e.repository;
-        u.repo = repos_.at(e.repository).repo.get();
-        u.snapshot = *pick;
-        u.label = label;
-        u.target = report_.scratch + "/" + s->name;
-        u.classification_rank = static_cast<int>(s->classification);
-        report_.units.push_back(std::move(u));
       }
     }
     for (size_t i = 0; i < given.size(); ++i) {

@@ -41,3 +41,19 @@ wait_for() {
     sleep 0.2
   done
 }
+
+# The project's test Kubernetes API server (tests/kube) in $WORK/kube, stopped
+# on exit; KUBECONFIG points at its admin user (client certificate).
+start_kube() {
+  KUBE_DIR="$WORK/kube"
+  bash "$E2E_DIR/../kube/kube.sh" start "$KUBE_DIR" >/dev/null
+  BG_PIDS+=("$(cat "$KUBE_DIR/server.pid")")
+  export KUBECONFIG="$KUBE_DIR/kubeconfig"
+  KUBE_URL="https://127.0.0.1:$(cat "$KUBE_DIR/port")"
+}
+# kube_control ACTION: the test server's control API (tests/kube/README.md), as its admin.
+kube_control() {
+  curl -sf --cacert "$KUBE_DIR/ca.crt" --cert "$KUBE_DIR/admin.crt" --key "$KUBE_DIR/admin.key" -X POST "$KUBE_URL/_test/$1" >/dev/null
+}
+# one_line FILE: fails unless FILE holds exactly one line.
+one_line() { [ "$(wc -l <"$1")" = 1 ] || { cat "$1" >&2; fail "expected exactly one line in $1"; }; }

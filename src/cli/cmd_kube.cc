@@ -1,0 +1,117 @@
+// hort kube check | coverage: what hort can do in the cluster, and which PVCs
+// no catalog entry protects.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "cli/catalog_cli.h"
+#include "cli/command.h"
+#include "cli/json_text.h"
+#include "cli/kube_cli.h"
+#include "cli/table.h"
+#include "kube/permissions.h"
+#include "status/pvc_coverage.h"
+
+namespace hort::cli {
+namespace {
+
+std::string Join(const std::vector<std::string>& v, const char* sep = ",") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+int Check(kube::Client& client, const GlobalOptions& g) {
+  auto version = client.Version();
+  if (!version.ok()) return Fail(version.status());
+  auto who = kube::WhoAmI(client);
+  std::string user = who.ok() ? who->username : "unknown (" + who.status().message() + ")";
+  auto checks = kube::CheckPermissions(client);
+  if (!checks.ok()) return Fail(checks.status());
+  std::vector<const kube::PermissionCheck*> missing;
+  for (const auto& c : *checks) {
+    if (!c.allowed) missing.push_back(&c);
+  }
+  if (g.json) {
+    nlohmann::json j = {{"server", client.Describe()},
+                        {"version", version->git_version},
+                        {"user", who.ok() ? who->username : ""},
+                        {"groups", who.ok() ? who->groups : std::vector<std::string>{}},
+                        {"permissions", nlohmann::json::array()},
+                        {"missing", nlohmann::json::array()}};
+    for (const auto& c : *checks) {
+      nlohmann::json row = {{"verb", c.permission->verb}, {"resource", kube::PermissionName(*c.permission)},
+                            {"allowed", c.allowed}, {"why", c.permission->why}};
+      j["permissions"].push_back(row);
+      if (!c.allowed) j["missing"].push_back(std::string(c.permission->verb) + " " + kube::PermissionName(*c.permission));
+    }
+    std::printf("%s\n", JsonText(j).c_str());
+  } else {
+    std::printf("server:  %s, Kubernetes %s\n", client.Describe().c_str(), version->git_version.c_str());
+    std::printf("user:    %s%s\n", user.c_str(), who.ok() && !who->groups.empty() ? (" (groups " + Join(who->groups) + ")").c_str() : "");
+    Table t({"VERB", "RESOURCE", "ALLOWED", "NEEDED FOR"});
+    for (const auto& c : *checks) {
+      t.Row({c.permission->verb, kube::PermissionName(*c.permission), c.allowed ? "yes" : "NO", c.permission->why});
+    }
+    std::printf("%s", t.Render(false).c_str());
+    for (const auto* c : missing) {
+      std::printf("missing: %s %s (all namespaces) — needed for %s\n", c->permission->verb,
+                  kube::PermissionName(*c->permission).c_str(), c->permission->why);
+    }
+  }
+  if (!missing.empty()) {
+    std::fprintf(stderr, "Fatal: %zu of %zu permissions missing, first: %s %s\n", missing.size(), checks->size(),
+                 missing[0]->permission->verb, kube::PermissionName(*missing[0]->permission).c_str());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int Coverage(kube::Client& client, const Catalog* catalog, const GlobalOptions& g) {
+  auto report = CollectCoverage(client, catalog);
+  if (!report.ok()) return Fail(report.status());
+  if (g.json) {
+    std::printf("%s\n", JsonText(CoverageJson(*report)).c_str());
+    return kExitOk;
+  }
+  Table t({"NAMESPACE", "PVC", "SIZE", "STORAGECLASS", "PODS", "NODES", "PROTECTED BY"});
+  for (const PvcCoverage& p : report->pvcs) {
+    std::string by = p.Protected() ? Join(p.protected_by, ", ")
+                                   : (p.namespace_in_catalog ? "UNPROTECTED" : "UNPROTECTED (no service in namespace)");
+    t.Row({p.ns, p.name, p.size.empty() ? "-" : p.size, p.storage_class.empty() ? "-" : p.storage_class,
+           p.pods.empty() ? "-" : Join(p.pods), p.nodes.empty() ? "-" : Join(p.nodes), by});
+  }
+  std::printf("%s", t.Render(false).c_str());
+  std::printf("%zu of %zu PVCs unprotected", report->UnprotectedCount(), report->pvcs.size());
+  if (!report->unprotected_namespaces.empty()) {
+    std::printf("; namespaces without a service: %s", Join(report->unprotected_namespaces, ", ").c_str());
+  }
+  std::printf("%s\n", catalog ? "" : " (no catalog: pass --config to count what it protects)");
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddKube(CLI::App& sub, GlobalOptions& g) {
+  static KubeFlags flags;
+  auto* check = sub.add_subcommand("check", "Server version, who hort is, and every permission hort needs");
+  auto* coverage = sub.add_subcommand("coverage", "Every PVC of the cluster and what protects it; unprotected first");
+  auto* role = sub.add_subcommand("role", "Print a ClusterRole granting exactly what hort needs (JSON; kubectl apply -f - takes it)");
+  AddKubeFlags(*check, &flags);
+  AddKubeFlags(*coverage, &flags);
+  sub.require_subcommand(1);
+  Needs needs;
+  needs.catalog_if_named = true;
+  return MakeCommand(needs, [&g, check, role](Opened& o) {
+    if (role->parsed()) {
+      std::printf("%s\n", kube::ClusterRoleFor("hort").dump(2).c_str());
+      return kExitOk;
+    }
+    auto client = OpenKube(flags, o.catalog.get());
+    if (!client.ok()) return Fail(client.status());
+    if (check->parsed()) return Check(**client, g);
+    return Coverage(**client, o.catalog.get(), g);
+  });
+}
+
+}  // namespace hort::cli

@@ -1,0 +1,72 @@
+#include "cli/kube_cli.h"
+
+#include <set>
+
+namespace hort::cli {
+
+void AddKubeFlags(CLI::App& sub, KubeFlags* flags) {
+  sub.add_option("--kubeconfig", flags->kubeconfig, "kubeconfig file(s), ':'-separated (default: the catalog's, $KUBECONFIG, ~/.kube/config)");
+  sub.add_option("--context", flags->context, "kubeconfig context (default: the catalog's, else current-context)");
+}
+
+Result<std::unique_ptr<kube::Client>> OpenKube(const KubeFlags& flags, const Catalog* catalog) {
+  kube::KubeSettings s;
+  if (catalog) s = {.kubeconfig = catalog->kubernetes.kubeconfig, .context = catalog->kubernetes.context};
+  if (!flags.kubeconfig.empty()) s.kubeconfig = flags.kubeconfig;
+  if (!flags.context.empty()) s.context = flags.context;
+  return kube::OpenClient(s);
+}
+
+Status CheckCatalogAgainstCluster(kube::Client& client, const Catalog& catalog, std::vector<std::string>* problems,
+                                  int* checked) {
+  HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());
+  const kube::ResourceInfo* namespaces = d.Find("", "v1", "namespaces");
+  const kube::ResourceInfo* pods = d.Find("", "v1", "pods");
+  const kube::ResourceInfo* pvcs = d.Find("", "v1", "persistentvolumeclaims");
+  if (!namespaces || !pods || !pvcs) return Status(Code::kUnsupported, "the cluster serves no v1 namespaces, pods or PVCs");
+  // A missing object is a finding; anything else (403, unreachable) stops the check.
+  auto exists = [&](const kube::ResourceInfo& r, const std::string& ns, const std::string& name,
+                    const std::string& what) -> Status {
+    ++*checked;
+    auto got = client.Get(r, ns, name);
+    if (got.ok()) return Status::Ok();
+    if (got.status().code() != Code::kNotFound) return got.status();
+    problems->push_back(what);
+    return Status::Ok();
+  };
+  std::set<std::string> seen_ns;
+  for (const Service& s : catalog.services) {
+    std::string where = "services." + s.name + " (line " + std::to_string(s.line) + "): ";
+    if (seen_ns.insert(s.ns).second) {
+      HORT_RETURN_IF_ERROR(exists(*namespaces, "", s.ns, where + "namespace " + s.ns + " does not exist"));
+    }
+    for (const FilesEntry& e : s.files) {
+      std::string at = "services." + s.name + ".files." + e.name + " (line " + std::to_string(e.line) + "): ";
+      if (e.kind == FilesEntry::Kind::kPvc) {
+        HORT_RETURN_IF_ERROR(exists(*pvcs, s.ns, e.pvc, at + "PVC " + s.ns + "/" + e.pvc + " does not exist"));
+      }
+      if (e.kind == FilesEntry::Kind::kDump && !e.pod.empty()) {
+        bool selector = e.pod.find_first_of("=,!") != std::string::npos;
+        if (!selector) {
+          HORT_RETURN_IF_ERROR(exists(*pods, s.ns, e.pod, at + "pod " + s.ns + "/" + e.pod + " does not exist"));
+        } else {
+          ++*checked;
+          kube::ListOptions lo;
+          lo.label_selector = e.pod;
+          HORT_ASSIGN_OR_RETURN(kube::ObjectList l, client.List(*pods, s.ns, lo));
+          if (l.items.empty()) problems->push_back(at + "no pod in namespace " + s.ns + " matches " + e.pod);
+        }
+      }
+    }
+    auto v = s.reserved.find("volumes");
+    if (v == s.reserved.end()) continue;
+    for (const ReservedLayer& r : v->second) {
+      if (r.pvc.empty()) continue;
+      std::string at = "services." + s.name + ".volumes." + r.name + " (line " + std::to_string(r.line) + "): ";
+      HORT_RETURN_IF_ERROR(exists(*pvcs, s.ns, r.pvc, at + "PVC " + s.ns + "/" + r.pvc + " does not exist"));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace hort::cli
