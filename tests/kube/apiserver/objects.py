@@ -1,0 +1,172 @@
+"""What the registry strategies and admission do to an object on create/update: system fields,
+defaults, status reset, generation, managedFields, name validation and generateName."""
+import datetime
+import json
+import random
+import re
+import uuid
+
+from status import invalid
+
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+                 "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and "
+             "end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+             "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+# Kinds whose names must be DNS-1123 labels rather than subdomains (ValidateNamespaceName, ValidateServiceName).
+LABEL_NAMED = {"Namespace", "Service"}
+# RBAC objects only need names usable as a path segment (ValidateRBACName = path.IsValidPathSegmentName).
+PATH_NAMED = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
+GENERATE_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def generate_name(prefix):
+    return prefix[:58] + "".join(random.choice(GENERATE_CHARS) for _ in range(5))
+
+
+def validate_name(res, obj):
+    meta = obj.get("metadata", {})
+    name = meta.get("name", "")
+    group = res.group
+    if not name:
+        raise invalid(res.kind, "", group, [("metadata.name", "FieldValueRequired",
+                                             "Required value: name or generateName is required")])
+    if res.kind in PATH_NAMED:
+        bad = [f"may not contain '{c}'" for c in ("/", "%") if c in name] + \
+            [f"may not be '{name}'"] * (name in (".", ".."))
+        if bad:
+            raise invalid(res.kind, name, group, [("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {bad[0]}')])
+        return
+    label = res.kind in LABEL_NAMED
+    pattern, msg = (DNS1123_LABEL, LABEL_MSG) if label else (DNS1123_SUBDOMAIN, SUBDOMAIN_MSG)
+    limit = 63 if label else 253
+    causes = []
+    if len(name) > limit:
+        causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": must be no more than {limit} characters'))
+    if not pattern.match(name):
+        causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {msg}'))
+    if causes:
+        raise invalid(res.kind, name, group, causes)
+
+
+def fields_v1(obj, top=True):
+    """A FieldsV1 set for obj: maps become f:<key>, lists of named maps k:{"name":..}, other lists atoms."""
+    out = {}
+    for k, v in obj.items():
+        if top and k in ("apiVersion", "kind", "status"):
+            continue
+        if top and k == "metadata":
+            sub = {f"f:{m}": fields_v1(v[m], False) if isinstance(v[m], dict) else {}
+                   for m in ("labels", "annotations", "finalizers", "ownerReferences") if m in v}
+            if "annotations" in v or "labels" in v:
+                for m in ("labels", "annotations"):
+                    if m in v:
+                        sub[f"f:{m}"] = dict({".": {}}, **{f"f:{x}": {} for x in v[m]})
+            if sub:
+                out["f:metadata"] = sub
+            continue
+        if isinstance(v, dict):
+            out[f"f:{k}"] = dict({".": {}} if not top else {}, **fields_v1(v, False))
+        elif isinstance(v, list) and v and all(isinstance(i, dict) and "name" in i for i in v):
+            out[f"f:{k}"] = {"k:" + json.dumps({"name": i["name"]}, separators=(",", ":")):
+                             dict({".": {}}, **fields_v1({x: y for x, y in i.items()}, False)) for i in v}
+        else:
+            out[f"f:{k}"] = {}
+    return out
+
+
+def managed_entry(manager, operation, api_version, obj, subresource=""):
+    e = {"manager": manager, "operation": operation, "apiVersion": api_version, "time": now(),
+         "fieldsType": "FieldsV1", "fieldsV1": fields_v1(obj)}
+    if subresource:
+        e["subresource"] = subresource
+    return e
+
+
+def record_manager(obj, manager, operation, api_version, subresource=""):
+    """Replaces manager's entry (same operation/subresource) in managedFields with one for obj."""
+    meta = obj.setdefault("metadata", {})
+    mf = [m for m in meta.get("managedFields") or [] if m and not (
+        m.get("manager") == manager and m.get("operation") == operation and m.get("subresource", "") == subresource)]
+    mf.append(managed_entry(manager, operation, api_version, obj, subresource))
+    meta["managedFields"] = mf
+
+
+def prepare_create(res, obj, ip_counter):
+    """Defaults and system fields for a new object (obj already has its final name/namespace)."""
+    meta = obj["metadata"]
+    meta["uid"] = str(uuid.uuid4())
+    meta["creationTimestamp"] = now()
+    if res.generation:
+        meta["generation"] = 1
+    if res.has_status:
+        obj.pop("status", None)
+    kind = res.kind
+    if kind == "Namespace":
+        meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+        obj.setdefault("spec", {})["finalizers"] = ["kubernetes"]
+        obj["status"] = {"phase": "Active"}
+    elif kind == "Pod":
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("restartPolicy", "Always")
+        spec.setdefault("dnsPolicy", "ClusterFirst")
+        spec.setdefault("serviceAccountName", "default")
+        spec.setdefault("terminationGracePeriodSeconds", 30)
+        for c in spec.get("containers") or []:
+            c.setdefault("terminationMessagePath", "/dev/termination-log")
+            c.setdefault("terminationMessagePolicy", "File")
+            c.setdefault("imagePullPolicy", "Always" if str(c.get("image", "")).endswith(":latest") or ":" not in str(c.get("image", "")) else "IfNotPresent")
+        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+    elif kind == "Service":
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        if spec.get("clusterIP") != "None":
+            ip = f"10.43.{ip_counter // 250}.{ip_counter % 250 + 2}"
+            spec.setdefault("clusterIP", ip)
+            spec.setdefault("clusterIPs", [spec["clusterIP"]])
+        spec.setdefault("sessionAffinity", "None")
+        spec.setdefault("ipFamilies", ["IPv4"])
+        spec.setdefault("ipFamilyPolicy", "SingleStack")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+        for p in spec.get("ports") or []:
+            p.setdefault("protocol", "TCP")
+            p.setdefault("targetPort", p.get("port"))
+        obj["status"] = {"loadBalancer": {}}
+    elif kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+        spec = obj.setdefault("spec", {})
+        if kind != "DaemonSet":
+            spec.setdefault("replicas", 1)
+        spec.setdefault("revisionHistoryLimit", 10)
+        obj["status"] = {}
+    elif kind == "CustomResourceDefinition":
+        spec = obj.get("spec", {})
+        obj["status"] = {"acceptedNames": spec.get("names", {}), "storedVersions": [
+            v["name"] for v in spec.get("versions", []) if v.get("storage")],
+            "conditions": [{"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+                            "message": "no conflicts found", "lastTransitionTime": now()},
+                           {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                            "message": "the initial names have been accepted", "lastTransitionTime": now()}]}
+
+
+def running_pod(pod):
+    """What the scheduler and kubelet would have written by the time anyone looks again."""
+    spec, t = pod.setdefault("spec", {}), now()
+    spec["nodeName"] = spec.get("nodeName") or "node-1"
+    conds = [{"type": ty, "status": "True", "lastProbeTime": None, "lastTransitionTime": t}
+             for ty in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")]
+    statuses = [{"name": c.get("name"), "image": c.get("image", ""), "imageID": "", "ready": True, "restartCount": 0,
+                 "started": True, "containerID": "containerd://" + uuid.uuid4().hex + uuid.uuid4().hex,
+                 "state": {"running": {"startedAt": t}}, "lastState": {}} for c in spec.get("containers") or []]
+    pod["status"] = {"phase": "Running", "conditions": conds, "hostIP": "10.0.0.11", "hostIPs": [{"ip": "10.0.0.11"}],
+                     "podIP": "10.42.0.%d" % random.randint(2, 250), "startTime": t, "containerStatuses": statuses,
+                     "qosClass": pod.get("status", {}).get("qosClass", "BestEffort")}
+    pod["status"]["podIPs"] = [{"ip": pod["status"]["podIP"]}]
+    return pod

@@ -1,0 +1,57 @@
+"""One in-memory store with one global resourceVersion counter, like etcd behind kube-apiserver.
+Every write is kept as a version so that a paged list can read the snapshot at its resourceVersion
+(the consistency etcd gives with MVCC); nothing is ever compacted, expiry of continue tokens is
+driven by the test control API instead."""
+import bisect
+import copy
+
+
+class Store:
+    def __init__(self):
+        self.rv = 0
+        # (group, plural) -> {key: [(rv, obj or None), ...]}, key = "ns/name" or "name"
+        self.data = {}
+
+    @staticmethod
+    def key(ns, name):
+        return f"{ns}/{name}" if ns else name
+
+    def _versions(self, gr, key):
+        return self.data.get(gr, {}).get(key)
+
+    def get(self, gr, ns, name, rv=None):
+        vs = self._versions(gr, self.key(ns, name))
+        if not vs:
+            return None
+        if rv is None:
+            return copy.deepcopy(vs[-1][1])
+        for at, obj in reversed(vs):
+            if at <= rv:
+                return copy.deepcopy(obj)
+        return None
+
+    def put(self, gr, ns, name, obj):
+        """Stores obj (with a new resourceVersion written into it) and returns the stored copy."""
+        self.rv += 1
+        obj = copy.deepcopy(obj)
+        obj.setdefault("metadata", {})["resourceVersion"] = str(self.rv)
+        self.data.setdefault(gr, {}).setdefault(self.key(ns, name), []).append((self.rv, obj))
+        return copy.deepcopy(obj)
+
+    def delete(self, gr, ns, name):
+        self.rv += 1
+        self.data.setdefault(gr, {}).setdefault(self.key(ns, name), []).append((self.rv, None))
+
+    def list(self, gr, ns=None, rv=None, start=""):
+        """(key, obj) at revision rv (None = latest) in key order, keys >= start, within namespace ns."""
+        prefix = f"{ns}/" if ns else ""
+        keys = sorted(k for k in self.data.get(gr, {}) if k.startswith(prefix))
+        i = bisect.bisect_left(keys, prefix + start) if start else 0
+        for k in keys[i:]:
+            vs = self.data[gr][k]
+            obj = vs[-1][1] if rv is None else next((o for at, o in reversed(vs) if at <= rv), None)
+            if obj is not None:
+                yield k[len(prefix):], copy.deepcopy(obj)
+
+    def groups(self):
+        return list(self.data)
