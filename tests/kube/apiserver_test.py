@@ -1,0 +1,232 @@
+#!/usr/bin/python3
+"""Checks the test API server's list/create semantics against kube-apiserver's (the reference is
+docs in /work/shared/reference/kubernetes-api-and-velero.md §2), with a plain urllib/ssl client:
+continue tokens, 410 after /_test/expire-continue, 400/422 list errors, 500 for resourceVersion
+on create, dry-run, generateName, the plain-text 404, remainingItemCount, Status field order, 401."""
+import base64
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+D = None
+BASE = None
+
+
+def setUpModule():
+    global D, BASE
+    D = tempfile.mkdtemp(prefix="hort-kube-test.")
+    subprocess.run(["bash", os.path.join(HERE, "kube.sh"), "start", D], check=True)
+    with open(os.path.join(D, "port")) as f:
+        BASE = "https://127.0.0.1:" + f.read().strip()
+
+
+def tearDownModule():
+    subprocess.run(["bash", os.path.join(HERE, "kube.sh"), "stop", D], check=False)
+    shutil.rmtree(D, ignore_errors=True)
+
+
+def call(method, path, body=None, token=None, content_type="application/json", accept="application/json", raw=False):
+    ctx = ssl.create_default_context(cafile=os.path.join(D, "ca.crt"))
+    if token is None:
+        ctx.load_cert_chain(os.path.join(D, "admin.crt"), os.path.join(D, "admin.key"))
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(BASE + path, data=data, method=method,
+                                 headers={"Content-Type": content_type, "Accept": accept, "User-Agent": "apitest/1.0"})
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, context=ctx) as r:
+            code, text, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as e:
+        code, text, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
+    if raw:
+        return code, text.decode(), ctype
+    return code, json.loads(text, object_pairs_hook=lambda kv: dict(kv))
+
+
+def cm(name, ns="paging", **meta):
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": dict(name=name, namespace=ns, **meta), "data": {"k": name}}
+
+
+def token_fields(tok):
+    return json.loads(base64.urlsafe_b64decode(tok + "=" * (-len(tok) % 4)))
+
+
+class Paging(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        code, _ = call("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "paging"}})
+        assert code == 201, code
+        for i in range(20):
+            code, _ = call("POST", "/api/v1/namespaces/paging/configmaps", cm(f"cm-{i:02d}", labels={"n": str(i % 2)}))
+            assert code == 201, code
+
+    def test_pages_are_a_consistent_snapshot(self):
+        code, p1 = call("GET", "/api/v1/namespaces/paging/configmaps?limit=5")
+        self.assertEqual(code, 200)
+        self.assertEqual(p1["kind"], "ConfigMapList")
+        self.assertEqual([i["metadata"]["name"] for i in p1["items"]], [f"cm-{i:02d}" for i in range(5)])
+        self.assertNotIn("kind", p1["items"][0])  # built-in list items carry no kind/apiVersion
+        self.assertEqual(p1["metadata"]["remainingItemCount"], 15)
+        tok = token_fields(p1["metadata"]["continue"])
+        self.assertEqual(tok, {"v": "meta.k8s.io/v1", "rv": int(p1["metadata"]["resourceVersion"]), "start": "cm-04\x00"})
+        # written between pages: a consistent list does not see it
+        self.assertEqual(call("POST", "/api/v1/namespaces/paging/configmaps", cm("cm-04a"))[0], 201)
+        names, cont = [i["metadata"]["name"] for i in p1["items"]], p1["metadata"]["continue"]
+        while cont:
+            code, p = call("GET", "/api/v1/namespaces/paging/configmaps?limit=5&continue=" + cont)
+            self.assertEqual(code, 200)
+            self.assertEqual(p["metadata"]["resourceVersion"], p1["metadata"]["resourceVersion"])
+            names += [i["metadata"]["name"] for i in p["items"]]
+            cont = p["metadata"].get("continue", "")
+        self.assertEqual(names, [f"cm-{i:02d}" for i in range(20)])
+        call("DELETE", "/api/v1/namespaces/paging/configmaps/cm-04a")
+
+    def test_expired_continue_gives_410_with_fresh_token(self):
+        _, p1 = call("GET", "/api/v1/namespaces/paging/configmaps?limit=8")
+        self.assertEqual(call("POST", "/_test/expire-continue")[0], 200)
+        code, st = call("GET", "/api/v1/namespaces/paging/configmaps?limit=8&continue=" + p1["metadata"]["continue"])
+        self.assertEqual(code, 410)
+        self.assertEqual(st["reason"], "Expired")
+        self.assertTrue(st["message"].startswith("The provided continue parameter is too old to display a consistent list result."))
+        fresh = token_fields(st["metadata"]["continue"])
+        self.assertEqual(fresh, {"v": "meta.k8s.io/v1", "rv": -1, "start": "cm-07\x00"})
+        code, p2 = call("GET", "/api/v1/namespaces/paging/configmaps?limit=100&continue=" + st["metadata"]["continue"])
+        self.assertEqual(code, 200)
+        self.assertEqual([i["metadata"]["name"] for i in p2["items"]], [f"cm-{i:02d}" for i in range(8, 20)])
+
+    def test_bad_tokens_and_options(self):
+        code, st = call("GET", "/api/v1/namespaces/paging/configmaps?limit=2&continue=!!notbase64")
+        self.assertEqual((code, st["reason"]), (400, "BadRequest"))
+        self.assertTrue(st["message"].startswith("invalid continue token"), st["message"])
+        _, p1 = call("GET", "/api/v1/namespaces/paging/configmaps?limit=2")
+        c = p1["metadata"]["continue"]
+        code, st = call("GET", f"/api/v1/namespaces/paging/configmaps?limit=2&continue={c}&resourceVersionMatch=Exact&resourceVersion=5")
+        self.assertEqual((code, st["reason"]), (422, "Invalid"))
+        self.assertEqual(st["details"]["kind"], "ListOptions")
+        self.assertEqual(st["details"]["causes"][0]["field"], "resourceVersionMatch")
+        code, st = call("GET", f"/api/v1/namespaces/paging/configmaps?limit=2&continue={c}&resourceVersion=5")
+        self.assertEqual(code, 400)
+        self.assertEqual(st["message"], "specifying resource version is not allowed when using continue")
+
+    def test_selector_hides_remaining_count(self):
+        code, p = call("GET", "/api/v1/namespaces/paging/configmaps?limit=3&labelSelector=n%3D1")
+        self.assertEqual(code, 200)
+        self.assertEqual([i["metadata"]["name"] for i in p["items"]], ["cm-01", "cm-03", "cm-05"])
+        self.assertIn("continue", p["metadata"])
+        self.assertNotIn("remainingItemCount", p["metadata"])
+        _, p = call("GET", "/api/v1/namespaces/paging/configmaps?labelSelector=n+notin+(1),n")
+        self.assertEqual(len(p["items"]), 10)
+        _, p = call("GET", "/api/v1/configmaps?fieldSelector=metadata.name%3Dcm-07")
+        self.assertEqual([i["metadata"]["namespace"] for i in p["items"]], ["paging"])
+
+
+class Create(unittest.TestCase):
+    def test_resource_version_on_create_is_500(self):
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", cm("rv", "default", resourceVersion="12"))
+        self.assertEqual(code, 500)
+        self.assertEqual(st["message"], "resourceVersion should not be set on objects to be created")
+        self.assertNotIn("reason", st)
+        self.assertEqual(list(st), ["kind", "apiVersion", "metadata", "status", "message", "code"])
+
+    def test_dry_run(self):
+        code, obj = call("POST", "/api/v1/namespaces/default/configmaps?dryRun=All", cm("dry", "default", resourceVersion="3"))
+        self.assertEqual(code, 201)
+        self.assertTrue(obj["metadata"]["uid"])
+        self.assertTrue(obj["metadata"]["creationTimestamp"])
+        self.assertNotIn("resourceVersion", obj["metadata"])
+        self.assertEqual(call("GET", "/api/v1/namespaces/default/configmaps/dry")[0], 404)
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/configmaps", cm("dup", "default"))[0], 201)
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps?dryRun=All", cm("dup", "default"))
+        self.assertEqual((code, st["reason"], st["message"]), (409, "AlreadyExists", 'configmaps "dup" already exists'))
+        self.assertEqual(list(st), ["kind", "apiVersion", "metadata", "status", "message", "reason", "details", "code"])
+        self.assertEqual(st["details"], {"name": "dup", "kind": "configmaps"})
+        code, st = call("POST", "/api/v1/namespaces/nowhere/configmaps?dryRun=All", cm("x", "nowhere"))
+        self.assertEqual((code, st["message"]), (404, 'namespaces "nowhere" not found'))
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/configmaps?dryRun=Some", cm("y", "default"))[0], 422)
+
+    def test_generate_name_and_validation(self):
+        body = cm("", "default")
+        body["metadata"] = {"generateName": "backup-"}
+        code, obj = call("POST", "/api/v1/namespaces/default/configmaps", body)
+        self.assertEqual(code, 201)
+        name = obj["metadata"]["name"]
+        self.assertRegex(name, r"^backup-[bcdfghjklmnpqrstvwxz2456789]{5}$")
+        self.assertEqual(call("GET", "/api/v1/namespaces/default/configmaps/" + name)[0], 200)
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", cm("Bad_Name", "default"))
+        self.assertEqual((code, st["reason"]), (422, "Invalid"))
+        self.assertEqual(st["details"]["causes"][0]["field"], "metadata.name")
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", cm("other", "kube-system"))
+        self.assertEqual(code, 400)
+        self.assertIn("does not match the namespace sent on the request", st["message"])
+        code, st = call("POST", "/apis/apps/v1/namespaces/default/deployments", cm("cfg", "default"))
+        self.assertEqual(code, 400)
+        self.assertIn("does not match the expected API version (apps/v1)", st["message"])
+
+    def test_create_defaults(self):
+        body = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "uid": "x", "creationTimestamp": "2001-01-01T00:00:00Z"},
+                "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}},
+                "status": {"replicas": 9}}
+        code, obj = call("POST", "/apis/apps/v1/namespaces/default/deployments", body)
+        self.assertEqual(code, 201)
+        m = obj["metadata"]
+        self.assertNotEqual(m["uid"], "x")
+        self.assertNotEqual(m["creationTimestamp"], "2001-01-01T00:00:00Z")
+        self.assertEqual(m["generation"], 1)
+        self.assertEqual(m["managedFields"][0]["manager"], "apitest")
+        self.assertEqual(m["managedFields"][0]["operation"], "Update")
+        self.assertEqual(obj["status"], {})
+
+
+class Discovery(unittest.TestCase):
+    def test_unknown_group_is_plain_404(self):
+        code, text, ctype = call("GET", "/apis/nothere.example.com/v1/things", raw=True)
+        self.assertEqual((code, text), (404, "404 page not found\n"))
+        self.assertTrue(ctype.startswith("text/plain"), ctype)
+
+    def test_aggregated(self):
+        media = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+        code, text, ctype = call("GET", "/apis", accept=media + ",application/json", raw=True)
+        self.assertEqual((code, ctype), (200, media))
+        doc = json.loads(text)
+        self.assertEqual(doc["kind"], "APIGroupDiscoveryList")
+        apps = next(g for g in doc["items"] if g["metadata"]["name"] == "apps")
+        self.assertIn("deployments", [r["resource"] for r in apps["versions"][0]["resources"]])
+        versions = {v["version"] for g in doc["items"] for v in g["versions"]}
+        self.assertEqual(versions, {"v1", "v2"})
+        _, plain = call("GET", "/apis/apps/v1")
+        self.assertIn("deployments/scale", [r["name"] for r in plain["resources"]])
+
+
+class Auth(unittest.TestCase):
+    def test_tokens(self):
+        code, st = call("GET", "/api/v1/namespaces", token="wrong")
+        self.assertEqual((code, st["reason"], st["message"]), (401, "Unauthorized", "Unauthorized"))
+        call("POST", "/api/v1/namespaces/default/serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "robot"}})
+        code, tr = call("POST", "/api/v1/namespaces/default/serviceaccounts/robot/token",
+                        {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}})
+        self.assertEqual(code, 201)
+        tok = tr["status"]["token"]
+        review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+        code, r = call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, token=tok)
+        self.assertEqual(code, 201)
+        self.assertEqual(r["status"]["userInfo"]["username"], "system:serviceaccount:default:robot")
+        code, st = call("GET", "/api/v1/namespaces/default/pods", token=tok)
+        self.assertEqual(code, 403)
+        self.assertEqual(st["message"], 'pods is forbidden: User "system:serviceaccount:default:robot" cannot list resource '
+                                        '"pods" in API group "" in the namespace "default"')
+        self.assertEqual(call("POST", "/_test/expire-tokens")[0], 200)
+        self.assertEqual(call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, token=tok)[0], 401)
+        self.assertEqual(call("GET", "/version", token="hort-test-viewer-token")[0], 200)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2, argv=sys.argv[:1])
