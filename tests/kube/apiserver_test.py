@@ -37,7 +37,7 @@ def call(method, path, body=None, token=None, content_type="application/json", a
     ctx = ssl.create_default_context(cafile=os.path.join(D, "ca.crt"))
     if token is None:
         ctx.load_cert_chain(os.path.join(D, "admin.crt"), os.path.join(D, "admin.key"))
-    data = json.dumps(body).encode() if body is not None else None
+    data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(BASE + path, data=data, method=method,
                                  headers={"Content-Type": content_type, "Accept": accept, "User-Agent": "apitest/1.0"})
     if token:
@@ -184,6 +184,25 @@ class Create(unittest.TestCase):
         self.assertEqual(m["managedFields"][0]["manager"], "apitest")
         self.assertEqual(m["managedFields"][0]["operation"], "Update")
         self.assertEqual(obj["status"], {})
+
+
+class Protobuf(unittest.TestCase):
+    # The body kubectl 1.32 sent for `kubectl create configmap dry2 -n shop --from-literal=a=b`
+    # (captured with -v=10 on 2026-12-03): "k8s\0" + runtime.Unknown{typeMeta, raw ConfigMap}.
+    CAPTURED = bytes.fromhex("6b3873000a0f0a0276311209436f6e6669674d617012220a180a0464727932120"
+                             "01a0473686f7022002a00320038004200120" "60a01611201621a002200")
+
+    def test_kubectl_protobuf_create(self):
+        call("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})
+        code, obj = call("POST", "/api/v1/namespaces/shop/configmaps", self.CAPTURED,
+                         content_type="application/vnd.kubernetes.protobuf")
+        self.assertEqual(code, 201, obj)
+        self.assertEqual((obj["metadata"]["name"], obj["data"]), ("dry2", {"a": "b"}))
+        self.assertEqual(call("GET", "/api/v1/namespaces/shop/configmaps/dry2")[1]["data"], {"a": "b"})
+        other = self.CAPTURED.replace(b"\x12\x09ConfigMap", b"\x12\x0aDeployment").replace(b"\x0a\x0f", b"\x0a\x10", 1)
+        code, st = call("POST", "/apis/apps/v1/namespaces/shop/deployments", other,
+                        content_type="application/vnd.kubernetes.protobuf")
+        self.assertEqual((code, st["reason"]), (415, "UnsupportedMediaType"))
 
 
 class Discovery(unittest.TestCase):

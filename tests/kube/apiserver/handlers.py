@@ -8,6 +8,7 @@ import yaml
 
 import lists
 import objects
+import protobuf
 from status import ApiError, already_exists, bad_request, conflict, invalid, not_found, qualified
 
 CRD = ("apiextensions.k8s.io", "customresourcedefinitions")
@@ -35,6 +36,8 @@ class Ctx:
 
 
 def parse_body(raw, content_type):
+    if content_type.startswith("application/vnd.kubernetes.protobuf"):
+        return protobuf.decode(raw)
     try:
         if content_type.startswith("application/apply-patch+yaml") or content_type.startswith("application/yaml"):
             return yaml.safe_load(raw.decode() or "{}")
