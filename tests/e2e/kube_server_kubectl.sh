@@ -145,7 +145,8 @@ grep -qF 'cannot list resource "namespaces" in API group "" at the cluster scope
 note "exec"
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: shop}\nspec:\n  containers: [{name: c, image: "busybox:1.36"}, {name: side, image: "busybox:1.36"}]\n' \
   | kc apply -f - >/dev/null
-wait_for 5 bash -c '[ "$(kubectl get pod -n shop db -o jsonpath={.status.phase})" = Running ]'
+kc wait --for=condition=Ready pod/db -n shop --timeout=10s >/dev/null  # a watch
+[ "$(kc get pod -n shop db -o jsonpath='{.status.phase}/{.spec.nodeName}')" = Running/node-1 ] || fail "pod not Running"
 expect_rc 3 kc exec -n shop db -c c -- sh -c 'echo out; echo err >&2; exit 3'
 [ "$(cat "$WORK/last.out")" = out ] || fail "exec stdout: $(cat "$WORK/last.out")"
 grep -qx err "$WORK/last.err" || fail "exec stderr: $(cat "$WORK/last.err")"

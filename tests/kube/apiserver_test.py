@@ -205,6 +205,26 @@ class Protobuf(unittest.TestCase):
         self.assertEqual((code, st["reason"]), (415, "UnsupportedMediaType"))
 
 
+class Watch(unittest.TestCase):
+    def test_watch_from_resource_version(self):
+        call("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "watched"}})
+        _, lst = call("GET", "/api/v1/namespaces/watched/configmaps")
+        rv = lst["metadata"]["resourceVersion"]
+        call("POST", "/api/v1/namespaces/watched/configmaps", cm("x", "watched"))
+        code, _ = call("PATCH", "/api/v1/namespaces/watched/configmaps/x", {"data": {"k": "2"}},
+                       content_type="application/merge-patch+json")
+        self.assertEqual(code, 200)
+        call("DELETE", "/api/v1/namespaces/watched/configmaps/x")
+        code, text, _ = call("GET", f"/api/v1/namespaces/watched/configmaps?watch=1&resourceVersion={rv}&timeoutSeconds=1", raw=True)
+        self.assertEqual(code, 200)
+        events = [json.loads(line) for line in text.splitlines()]
+        self.assertEqual([e["type"] for e in events], ["ADDED", "MODIFIED", "DELETED"])
+        self.assertEqual(events[1]["object"]["data"], {"k": "2"})
+        self.assertEqual(events[0]["object"]["kind"], "ConfigMap")  # watch events carry kind, unlike list items
+        rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
+        self.assertEqual(rvs, sorted(rvs))
+
+
 class Discovery(unittest.TestCase):
     def test_unknown_group_is_plain_404(self):
         code, text, ctype = call("GET", "/apis/nothere.example.com/v1/things", raw=True)

@@ -16,6 +16,7 @@ import objects  # noqa: E402
 import openapi  # noqa: E402
 import rbac  # noqa: E402
 import reviews  # noqa: E402
+import watch  # noqa: E402
 from auth import Authenticator  # noqa: E402
 from discovery import AGG_MEDIA, VERSION, Registry  # noqa: E402
 from handlers import Ctx, Handlers, parse_body  # noqa: E402
@@ -160,7 +161,7 @@ class Server:
         if verb == "list":
             return self.h.list(c)
         if verb == "watch":
-            raise ApiError(405, "watch is not implemented by this test server", "MethodNotAllowed")
+            return 200, await watch.handle(self, request, c)
         if verb == "get":
             return self.h.get(c)
         if verb == "create":

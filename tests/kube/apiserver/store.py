@@ -11,6 +11,7 @@ class Store:
         self.rv = 0
         # (group, plural) -> {key: [(rv, obj or None), ...]}, key = "ns/name" or "name"
         self.data = {}
+        self.listeners = set()  # callables(gr) told after every write (watch.py)
 
     @staticmethod
     def key(ns, name):
@@ -36,11 +37,37 @@ class Store:
         obj = copy.deepcopy(obj)
         obj.setdefault("metadata", {})["resourceVersion"] = str(self.rv)
         self.data.setdefault(gr, {}).setdefault(self.key(ns, name), []).append((self.rv, obj))
+        self._notify(gr)
         return copy.deepcopy(obj)
 
     def delete(self, gr, ns, name):
         self.rv += 1
         self.data.setdefault(gr, {}).setdefault(self.key(ns, name), []).append((self.rv, None))
+        self._notify(gr)
+
+    def _notify(self, gr):
+        for f in list(self.listeners):
+            f(gr)
+
+    def changes(self, gr, ns, since):
+        """(rv, type, obj) watch events after revision since, in revision order."""
+        prefix = f"{ns}/" if ns else ""
+        out = []
+        for k, vs in self.data.get(gr, {}).items():
+            if not k.startswith(prefix):
+                continue
+            prev = None
+            for at, obj in vs:
+                if at > since:
+                    if obj is None:
+                        if prev is not None:
+                            gone = copy.deepcopy(prev)
+                            gone["metadata"]["resourceVersion"] = str(at)
+                            out.append((at, "DELETED", gone))
+                    else:
+                        out.append((at, "ADDED" if prev is None else "MODIFIED", copy.deepcopy(obj)))
+                prev = obj
+        return sorted(out, key=lambda e: e[0])
 
     def list(self, gr, ns=None, rv=None, start=""):
         """(key, obj) at revision rv (None = latest) in key order, keys >= start, within namespace ns."""

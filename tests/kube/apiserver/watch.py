@@ -1,0 +1,62 @@
+"""?watch=true on a collection: a chunked stream of {"type", "object"} JSON lines as kube-apiserver
+sends them. resourceVersion "" or "0" starts with ADDED for every current object; a number starts
+after that revision (nothing is compacted here, so never 410). Selectors filter events (an object
+leaving a selector is not turned into DELETED: an approximation). timeoutSeconds ends the stream;
+bookmarks are not sent."""
+import asyncio
+import json
+
+from aiohttp import web
+
+import lists
+
+
+async def handle(server, request, c):
+    q = c.q
+    labels = lists.label_matcher(q.get("labelSelector", ""))
+    fields = lists.field_matcher(q.get("fieldSelector", ""), c.res.kind)
+    rv = q.get("resourceVersion", "")
+    try:
+        since = int(rv) if rv not in ("", "0") else None
+    except ValueError:
+        raise lists.bad_request(f'invalid resource version: "{rv}"')
+    timeout = float(q.get("timeoutSeconds") or 1800)
+    resp = web.StreamResponse(headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"})
+    resp.enable_chunked_encoding()
+    await resp.prepare(request)
+    wake = asyncio.Event()
+
+    def listener(gr):
+        if gr == c.gr:
+            wake.set()
+    server.store.listeners.add(listener)
+
+    def out(obj):
+        obj["apiVersion"], obj["kind"] = c.res.gv, c.res.kind
+        return obj
+
+    async def send(typ, obj):
+        if labels(obj["metadata"].get("labels")) and fields(obj):
+            await resp.write(json.dumps({"type": typ, "object": out(obj)}, separators=(",", ":")).encode() + b"\n")
+
+    try:
+        if since is None:
+            since = server.store.rv
+            for _, obj in server.store.list(c.gr, c.ns or None):
+                await send("ADDED", obj)
+        loop = asyncio.get_event_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            for at, typ, obj in server.store.changes(c.gr, c.ns or None, since):
+                await send(typ, obj)
+                since = at
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), max(0.01, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                break
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        server.store.listeners.discard(listener)
+    return resp
