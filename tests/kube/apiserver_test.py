@@ -117,6 +117,23 @@ class Paging(unittest.TestCase):
         self.assertEqual(code, 400)
         self.assertEqual(st["message"], "specifying resource version is not allowed when using continue")
 
+    def test_compaction(self):
+        _, old = call("GET", "/api/v1/namespaces/paging/configmaps?limit=4")
+        rv = int(old["metadata"]["resourceVersion"])
+        code, st = call("GET", f"/api/v1/namespaces/paging/configmaps?resourceVersion={rv + 1000}")
+        self.assertEqual((code, st["reason"]), (504, "Timeout"))
+        call("POST", "/api/v1/namespaces/paging/configmaps", cm("after-rv"))
+        self.assertEqual(call("POST", "/_test/compact")[0], 200)
+        code, st = call("GET", f"/api/v1/namespaces/paging/configmaps?limit=4&resourceVersion={rv}&resourceVersionMatch=Exact")
+        self.assertEqual((code, st["reason"], st["message"]), (410, "Expired", "The resourceVersion for the provided list is too old."))
+        code, st = call("GET", "/api/v1/namespaces/paging/configmaps?limit=4&continue=" + old["metadata"]["continue"])
+        self.assertEqual((code, st["reason"]), (410, "Expired"))
+        self.assertEqual(token_fields(st["metadata"]["continue"])["rv"], -1)
+        code, text, _ = call("GET", f"/api/v1/namespaces/paging/configmaps?watch=1&resourceVersion={rv}", raw=True)
+        event = json.loads(text.splitlines()[0])
+        self.assertEqual((event["type"], event["object"]["code"]), ("ERROR", 410))
+        call("DELETE", "/api/v1/namespaces/paging/configmaps/after-rv")
+
     def test_selector_hides_remaining_count(self):
         code, p = call("GET", "/api/v1/namespaces/paging/configmaps?limit=3&labelSelector=n%3D1")
         self.assertEqual(code, 200)

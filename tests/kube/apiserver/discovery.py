@@ -126,7 +126,7 @@ class Registry:
     # ---- documents ----------------------------------------------------------------------------
     def aggregated(self, core):
         if core:
-            items = [{"metadata": {"name": ""}, "versions": [{"freshness": "Current", "version": "v1",
+            items = [{"metadata": {}, "versions": [{"freshness": "Current", "version": "v1",
                                                                "resources": self._core_aggregated()}]}]
         else:
             items = [{k: v for k, v in g.items() if k != "_custom"} for g in self.groups()]
@@ -148,9 +148,9 @@ class Registry:
             out[e["name"]] = r
         return list(out.values())
 
-    def api_versions(self):
+    def api_versions(self, address):
         return {"kind": "APIVersions", "versions": ["v1"],
-                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"}]}
+                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}]}
 
     def api_group(self, item):
         g = item["metadata"]["name"]

@@ -146,12 +146,19 @@ def list_objects(store, res, gr, ns, q, expired):
     start, snap = "", None
     if cont:
         snap, start = decode_continue(cont)
-        if cont in expired:
+        if cont in expired or 0 <= snap < store.compacted:
             raise ApiError(410, EXPIRED_MSG, "Expired", metadata={"continue": encode_continue(-1, start)})
         if snap == -1:
             snap = None  # the inconsistent continuation: latest state from start on
     elif limit and q.get("resourceVersion", "") not in ("", "0") and q.get("resourceVersionMatch", "Exact") == "Exact":
-        snap = min(int(q["resourceVersion"]), store.rv)
+        snap = int(q["resourceVersion"])
+        if snap < store.compacted:
+            raise ApiError(410, "The resourceVersion for the provided list is too old.", "Expired")
+    rv = q.get("resourceVersion", "")
+    if rv not in ("", "0") and int(rv) > store.rv:  # kube waits ~3 s for the revision first
+        raise ApiError(504, f"Timeout: Too large resource version: {rv}, current: {store.rv}", "Timeout",
+                       {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                        "retryAfterSeconds": 1})
     list_rv = store.rv if snap is None else snap
     items, last, more, remaining = [], None, False, 0
     for key, obj in store.list(gr, ns, snap, start):

@@ -190,7 +190,7 @@ class Server:
             return openapi.serve(self.registry, parts[1:], request)
         if parts == ["api"]:
             return json_response(self.registry.aggregated(True), content_type=AGG_MEDIA) if agg else \
-                json_response(self.registry.api_versions())
+                json_response(self.registry.api_versions(request.host))
         if parts == ["apis"]:
             return json_response(self.registry.aggregated(False), content_type=AGG_MEDIA) if agg else \
                 json_response(self.registry.group_list())
@@ -215,6 +215,9 @@ class Server:
             n = len(self.auth.issued)
             self.auth.expire_all()
             return json_response({"expired": n})
+        if request.method == "POST" and parts == ["compact"]:
+            self.store.compacted = self.store.rv
+            return json_response({"compactedAt": str(self.store.rv)})
         if request.method == "GET" and parts == ["state"]:
             return json_response({"resourceVersion": str(self.store.rv), "issuedContinues": len(self.issued_continues),
                                   "issuedTokens": len(self.auth.issued)})
@@ -249,7 +252,8 @@ def main():
             with open(args.ready, "w") as f:
                 f.write(str(os.getpid()))
     app.on_startup.append(ready)
-    web.run_app(app, host="127.0.0.1", port=args.port, ssl_context=ctx, access_log=None, print=None)
+    web.run_app(app, host="127.0.0.1", port=args.port, ssl_context=ctx, print=None,
+                access_log_format='%t "%r" %s %b "%{User-Agent}i"')
 
 
 if __name__ == "__main__":

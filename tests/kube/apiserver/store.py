@@ -1,6 +1,6 @@
 """One in-memory store with one global resourceVersion counter, like etcd behind kube-apiserver.
 Every write is kept as a version so that a paged list can read the snapshot at its resourceVersion
-(the consistency etcd gives with MVCC); nothing is ever compacted, expiry of continue tokens is
+(the consistency etcd gives with MVCC); nothing is dropped, compaction and expiry of continue tokens are
 driven by the test control API instead."""
 import bisect
 import copy
@@ -11,6 +11,7 @@ class Store:
         self.rv = 0
         # (group, plural) -> {key: [(rv, obj or None), ...]}, key = "ns/name" or "name"
         self.data = {}
+        self.compacted = 0  # revisions below this are gone (POST /_test/compact), as after etcd compaction
         self.listeners = set()  # callables(gr) told after every write (watch.py)
 
     @staticmethod

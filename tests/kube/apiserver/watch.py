@@ -1,8 +1,8 @@
 """?watch=true on a collection: a chunked stream of {"type", "object"} JSON lines as kube-apiserver
 sends them. resourceVersion "" or "0" starts with ADDED for every current object; a number starts
-after that revision (nothing is compacted here, so never 410). Selectors filter events (an object
-leaving a selector is not turned into DELETED: an approximation). timeoutSeconds ends the stream;
-bookmarks are not sent."""
+after that revision (one older than POST /_test/compact gives an ERROR event with a 410 Status).
+Selectors filter events (an object leaving a selector is not turned into DELETED: an approximation).
+timeoutSeconds ends the stream; bookmarks are not sent."""
 import asyncio
 import json
 
@@ -40,6 +40,11 @@ async def handle(server, request, c):
             await resp.write(json.dumps({"type": typ, "object": out(obj)}, separators=(",", ":")).encode() + b"\n")
 
     try:
+        if since is not None and since < server.store.compacted:
+            gone = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                    "message": f"too old resource version: {since} ({server.store.compacted})", "reason": "Expired", "code": 410}
+            await resp.write(json.dumps({"type": "ERROR", "object": gone}).encode() + b"\n")
+            return resp
         if since is None:
             since = server.store.rv
             for _, obj in server.store.list(c.gr, c.ns or None):
