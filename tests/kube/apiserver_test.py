@@ -201,6 +201,11 @@ class Create(unittest.TestCase):
         self.assertEqual(m["managedFields"][0]["manager"], "apitest")
         self.assertEqual(m["managedFields"][0]["operation"], "Update")
         self.assertEqual(obj["status"], {})
+        code, sc = call("PATCH", "/apis/apps/v1/namespaces/default/deployments/web/scale", {"spec": {"replicas": 0}},
+                        content_type="application/merge-patch+json")
+        self.assertEqual((code, sc["kind"], sc["spec"]["replicas"], sc["status"]["selector"]), (200, "Scale", 0, "a=b"))
+        _, d = call("GET", "/apis/apps/v1/namespaces/default/deployments/web")
+        self.assertEqual((d["spec"]["replicas"], d["metadata"]["generation"]), (0, 2))
 
 
 class Protobuf(unittest.TestCase):
@@ -240,6 +245,58 @@ class Watch(unittest.TestCase):
         self.assertEqual(events[0]["object"]["kind"], "ConfigMap")  # watch events carry kind, unlike list items
         rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
         self.assertEqual(rvs, sorted(rvs))
+
+
+class Exec(unittest.TestCase):
+    """The remotecommand WebSocket framing, spoken here with aiohttp's client (kubectl covers v5 in e2e)."""
+
+    @classmethod
+    def setUpClass(cls):
+        call("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ex"}})
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ex"},
+               "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+        code, obj = call("POST", "/api/v1/namespaces/ex/pods", pod)
+        assert code == 201 and obj["status"] == {"phase": "Pending", "qosClass": "BestEffort"}, obj
+
+    def run_exec(self, protocols, query, stdin=None):
+        import asyncio
+        import aiohttp
+
+        async def go():
+            ctx = ssl.create_default_context(cafile=os.path.join(D, "ca.crt"))
+            ctx.load_cert_chain(os.path.join(D, "admin.crt"), os.path.join(D, "admin.key"))
+            got = {}
+            async with aiohttp.ClientSession() as s:
+                try:
+                    ws = await s.ws_connect(BASE + "/api/v1/namespaces/ex/pods/p/exec?" + query, protocols=protocols, ssl=ctx)
+                except aiohttp.WSServerHandshakeError as e:
+                    return e.status, None, {}
+                if stdin is not None:
+                    await ws.send_bytes(b"\x00" + stdin)
+                    await ws.send_bytes(b"\xff\x00")  # v5: end of stdin
+                async for msg in ws:
+                    got[msg.data[0]] = got.get(msg.data[0], b"") + msg.data[1:]
+                return 101, ws.protocol, got
+        return asyncio.run(go())
+
+    def test_v4_success(self):
+        code, proto, got = self.run_exec(("v4.channel.k8s.io",), "command=sh&command=-c&command=echo+hi;pwd&stdout=1&stderr=1")
+        self.assertEqual((code, proto), (101, "v4.channel.k8s.io"))
+        self.assertEqual(got[1].decode().split("\n")[0], "hi")
+        self.assertTrue(got[1].decode().strip().endswith("/state/containers/ex/p/c"), got)
+        self.assertEqual(json.loads(got[3]), {"metadata": {}, "status": "Success"})
+
+    def test_v5_stdin_and_exit_code(self):
+        code, proto, got = self.run_exec(("v5.channel.k8s.io", "v4.channel.k8s.io"),
+                                         "command=sh&command=-c&command=cat;+exit+7&stdin=1&stdout=1&stderr=1", stdin=b"data")
+        self.assertEqual((code, proto, got[1]), (101, "v5.channel.k8s.io", b"data"))
+        self.assertEqual(json.loads(got[3]), {
+            "metadata": {}, "status": "Failure",
+            "message": "command terminated with non-zero exit code: error executing command [sh -c cat; exit 7], exit code 7",
+            "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": "7"}]}})
+
+    def test_unsupported_protocol(self):
+        self.assertEqual(self.run_exec(("channel.k8s.io",), "command=true")[0], 400)
 
 
 class Discovery(unittest.TestCase):

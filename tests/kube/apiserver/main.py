@@ -16,6 +16,7 @@ import objects  # noqa: E402
 import openapi  # noqa: E402
 import rbac  # noqa: E402
 import reviews  # noqa: E402
+import scale  # noqa: E402
 import watch  # noqa: E402
 from auth import Authenticator  # noqa: E402
 from discovery import AGG_MEDIA, VERSION, Registry  # noqa: E402
@@ -152,6 +153,8 @@ class Server:
             return 101, await execmod.handle(self, request, c.ns, c.name)
         if c.sub == "token" and c.res.plural == "serviceaccounts" and verb == "create":
             return reviews.token_request(self, c.ns, c.name, parse_body(raw, ctype))
+        if c.sub == "scale":
+            return scale.handle(self.h, c, verb, raw, ctype)
         if c.sub not in ("", "status"):
             raise PlainNotFound()
         if c.res.plural in reviews.VIRTUAL:

@@ -124,7 +124,7 @@ def prepare_create(res, obj, ip_counter):
             c.setdefault("terminationMessagePath", "/dev/termination-log")
             c.setdefault("terminationMessagePolicy", "File")
             c.setdefault("imagePullPolicy", "Always" if str(c.get("image", "")).endswith(":latest") or ":" not in str(c.get("image", "")) else "IfNotPresent")
-        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+        obj["status"] = {"phase": "Pending", "qosClass": qos_class(spec)}
     elif kind == "Service":
         spec = obj.setdefault("spec", {})
         spec.setdefault("type", "ClusterIP")
@@ -154,6 +154,20 @@ def prepare_create(res, obj, ip_counter):
                             "message": "no conflicts found", "lastTransitionTime": now()},
                            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
                             "message": "the initial names have been accepted", "lastTransitionTime": now()}]}
+
+
+def qos_class(spec):
+    """Guaranteed when every container's cpu and memory limits equal its requests (requests default to
+    limits), BestEffort when nobody asks for anything, else Burstable (GetPodQOS, simplified)."""
+    cs = (spec.get("initContainers") or []) + (spec.get("containers") or [])
+    res = [c.get("resources") or {} for c in cs]
+    if not any(r.get("requests") or r.get("limits") for r in res):
+        return "BestEffort"
+    for r in res:
+        lim, req = r.get("limits") or {}, dict(r.get("limits") or {}, **(r.get("requests") or {}))
+        if any(k not in lim or str(req.get(k)) != str(lim[k]) for k in ("cpu", "memory")):
+            return "Burstable"
+    return "Guaranteed"
 
 
 def running_pod(pod):
