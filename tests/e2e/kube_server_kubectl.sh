@@ -140,7 +140,8 @@ grep -qF 'Error from server (Forbidden): secrets is forbidden: User "system:serv
   "$WORK/last.err" || fail "forbidden message: $(cat "$WORK/last.err")"
 expect_rc 1 sa get namespaces
 grep -qF 'cannot list resource "namespaces" in API group "" at the cluster scope' "$WORK/last.err" || fail "cluster-scope message"
-[ "$(sa get cm -n shop -o name | sort | head -1)" = configmap/ssa ] || fail "allowed list"
+[ "$(sa get cm -n shop -o name | tr '\n' ' ')" = "configmap/kube-root-ca.crt configmap/ssa configmap/web-config " ] \
+  || fail "allowed list: $(sa get cm -n shop -o name)"
 
 note "exec"
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: shop}\nspec:\n  containers: [{name: c, image: "busybox:1.36"}, {name: side, image: "busybox:1.36"}]\n' \
@@ -171,4 +172,5 @@ kc delete namespace shop >"$WORK/del.out"
 grep -q 'namespace "shop" deleted' "$WORK/del.out" || fail "delete: $(cat "$WORK/del.out")"
 expect_rc 1 kc get deploy -n shop web
 [ "$(kc get cm -A -o name | grep -c page-)" = 25 ] || fail "namespace delete must remove its contents"
+kc get cm -A -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name --no-headers | grep -q '^shop ' && fail "configmaps of shop left"
 echo "PASS"

@@ -75,7 +75,7 @@ class Paging(unittest.TestCase):
         self.assertEqual(p1["kind"], "ConfigMapList")
         self.assertEqual([i["metadata"]["name"] for i in p1["items"]], [f"cm-{i:02d}" for i in range(5)])
         self.assertNotIn("kind", p1["items"][0])  # built-in list items carry no kind/apiVersion
-        self.assertEqual(p1["metadata"]["remainingItemCount"], 15)
+        self.assertEqual(p1["metadata"]["remainingItemCount"], 16)  # 15 + the namespace's kube-root-ca.crt
         tok = token_fields(p1["metadata"]["continue"])
         self.assertEqual(tok, {"v": "meta.k8s.io/v1", "rv": int(p1["metadata"]["resourceVersion"]), "start": "cm-04\x00"})
         # written between pages: a consistent list does not see it
@@ -87,7 +87,7 @@ class Paging(unittest.TestCase):
             self.assertEqual(p["metadata"]["resourceVersion"], p1["metadata"]["resourceVersion"])
             names += [i["metadata"]["name"] for i in p["items"]]
             cont = p["metadata"].get("continue", "")
-        self.assertEqual(names, [f"cm-{i:02d}" for i in range(20)])
+        self.assertEqual(names, [f"cm-{i:02d}" for i in range(20)] + ["kube-root-ca.crt"])
         call("DELETE", "/api/v1/namespaces/paging/configmaps/cm-04a")
 
     def test_expired_continue_gives_410_with_fresh_token(self):
@@ -101,7 +101,7 @@ class Paging(unittest.TestCase):
         self.assertEqual(fresh, {"v": "meta.k8s.io/v1", "rv": -1, "start": "cm-07\x00"})
         code, p2 = call("GET", "/api/v1/namespaces/paging/configmaps?limit=100&continue=" + st["metadata"]["continue"])
         self.assertEqual(code, 200)
-        self.assertEqual([i["metadata"]["name"] for i in p2["items"]], [f"cm-{i:02d}" for i in range(8, 20)])
+        self.assertEqual([i["metadata"]["name"] for i in p2["items"]], [f"cm-{i:02d}" for i in range(8, 20)] + ["kube-root-ca.crt"])
 
     def test_bad_tokens_and_options(self):
         code, st = call("GET", "/api/v1/namespaces/paging/configmaps?limit=2&continue=!!notbase64")
@@ -257,6 +257,8 @@ class Exec(unittest.TestCase):
                "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
         code, obj = call("POST", "/api/v1/namespaces/ex/pods", pod)
         assert code == 201 and obj["status"] == {"phase": "Pending", "qosClass": "BestEffort"}, obj
+        mounts = obj["spec"]["containers"][0]["volumeMounts"]  # ServiceAccount admission
+        assert mounts[0]["mountPath"] == "/var/run/secrets/kubernetes.io/serviceaccount", mounts
 
     def run_exec(self, protocols, query, stdin=None):
         import asyncio

@@ -99,6 +99,11 @@ class Handlers:
             meta["name"] = objects.generate_name(meta["generateName"])
         objects.validate_name(c.res, obj)
         self.check_namespace(c)
+        if c.res.kind == "Pod":  # ServiceAccount admission
+            sa = (obj.get("spec") or {}).get("serviceAccountName") or (obj.get("spec") or {}).get("serviceAccount") or "default"
+            if self.s.store.get(("", "serviceaccounts"), c.ns, sa) is None:
+                raise ApiError(403, f'pods "{meta["name"]}" is forbidden: error looking up service account {c.ns}/{sa}: '
+                               f'serviceaccount "{sa}" not found', "Forbidden", {"name": meta["name"], "kind": "pods"})
         name = meta["name"]
         if not dry and meta.get("resourceVersion") not in (None, "", "0"):
             try:

@@ -29,8 +29,10 @@ VERB = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELE
 
 
 class Server:
-    def __init__(self, token_file, state):
+    def __init__(self, token_file, state, ca_file):
         self.store, self.registry, self.state = Store(), Registry(), state
+        with open(ca_file) as f:
+            self.ca_pem = f.read()
         self.auth = Authenticator(token_file)
         self.authorizer = rbac.Authorizer(self.store)
         self.h = Handlers(self)
@@ -53,8 +55,13 @@ class Server:
 
     def created(self, res, obj):
         meta = obj["metadata"]
-        if res.kind == "Namespace":  # the serviceaccount controller's default account
+        if res.kind == "Namespace":  # what the serviceaccount and root-ca-cert-publisher controllers add
             self._seed("", "v1", "serviceaccounts", meta["name"], {"metadata": {"name": "default"}})
+            self._seed("", "v1", "configmaps", meta["name"], {"metadata": {"name": "kube-root-ca.crt", "annotations": {
+                "kubernetes.io/description": "Contains a CA bundle that can be used to verify the kube-apiserver when "
+                                             "using internal endpoints such as the internal service IP or kubernetes.default.svc. "
+                                             "No other usage is guaranteed across distributions of Kubernetes clusters."}},
+                "data": {"ca.crt": self.ca_pem}})
         elif res.kind == "Pod":
             for c in obj.get("spec", {}).get("containers") or []:
                 os.makedirs(execmod.container_dir(self.state, meta["namespace"], meta["name"], c.get("name")), exist_ok=True)
@@ -242,7 +249,7 @@ def main():
         ap.add_argument(a)
     ap.add_argument("--port", type=int, required=True)
     args = ap.parse_args()
-    server = Server(args.token_file, args.state)
+    server = Server(args.token_file, args.state, args.client_ca)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=args.client_ca)
     ctx.load_cert_chain(args.cert, args.key)
     ctx.verify_mode = ssl.CERT_OPTIONAL  # client certificates or bearer tokens

@@ -118,7 +118,10 @@ def prepare_create(res, obj, ip_counter):
         spec = obj.setdefault("spec", {})
         spec.setdefault("restartPolicy", "Always")
         spec.setdefault("dnsPolicy", "ClusterFirst")
-        spec.setdefault("serviceAccountName", "default")
+        spec.setdefault("serviceAccountName", spec.get("serviceAccount") or "default")
+        spec["serviceAccount"] = spec["serviceAccountName"]
+        if spec.get("automountServiceAccountToken") is not False:
+            add_api_access_volume(spec)
         spec.setdefault("terminationGracePeriodSeconds", 30)
         for c in spec.get("containers") or []:
             c.setdefault("terminationMessagePath", "/dev/termination-log")
@@ -154,6 +157,18 @@ def prepare_create(res, obj, ip_counter):
                             "message": "no conflicts found", "lastTransitionTime": now()},
                            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
                             "message": "the initial names have been accepted", "lastTransitionTime": now()}]}
+
+
+def add_api_access_volume(spec):
+    """ServiceAccount admission's projected token volume, mounted into every container."""
+    name = "kube-api-access-" + "".join(random.choice(GENERATE_CHARS) for _ in range(5))
+    spec.setdefault("volumes", []).append({"name": name, "projected": {"defaultMode": 420, "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}})
+    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        c.setdefault("volumeMounts", []).append({"name": name, "readOnly": True,
+                                                 "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
 
 
 def qos_class(spec):
