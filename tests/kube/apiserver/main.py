@@ -7,6 +7,7 @@ import os
 import shutil
 import ssl
 import sys
+import traceback
 
 from aiohttp import web
 
@@ -109,6 +110,13 @@ class Server:
             return json_response(e.body(), e.code)
         except PlainNotFound:
             return web.Response(status=404, text="404 page not found\n")
+        except (web.HTTPException, asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception as e:  # a bug here: answer as kube's InternalError and keep the traceback in the log
+            traceback.print_exc()
+            err = ApiError(500, f"Internal error occurred: {type(e).__name__}: {e}", "InternalError",
+                           {"causes": [{"message": f"{type(e).__name__}: {e}"}]})
+            return json_response(err.body(), 500)
 
     def nonresource(self, user, request):
         self.authorizer.check(user, rbac.Attrs(VERB.get(request.method, "get").replace("create", "post"), path=request.path))
@@ -139,7 +147,9 @@ class Server:
         if sub and sub not in res.subresources:
             raise PlainNotFound()
         m = request.method
-        verb = VERB.get(m, "")
+        if m not in VERB:
+            raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
+        verb = VERB[m]
         if m == "GET" and not name:
             verb = "watch" if request.query.get("watch") in ("1", "true") else "list"
         if m == "DELETE" and not name:

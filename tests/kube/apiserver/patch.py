@@ -80,6 +80,8 @@ def _pointer(path):
 
 
 def json_patch(target, ops):
+    if not isinstance(ops, list) or not all(isinstance(o, dict) for o in ops):
+        raise ApiError(400, "json: cannot unmarshal object into Go value of type jsonpatch.Patch", "BadRequest")
     doc = copy.deepcopy(target)
     for op in ops:
         parts = _pointer(op.get("path", ""))
