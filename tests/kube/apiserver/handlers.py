@@ -53,9 +53,7 @@ class Handlers:
     # ---- helpers --------------------------------------------------------------------------------
     def out(self, c, obj):
         """An object as served at the request's group/version."""
-        obj = copy.deepcopy(obj)
-        obj["apiVersion"], obj["kind"] = c.res.gv, c.res.kind
-        return obj
+        return objects.ordered(copy.deepcopy(obj), c.res.gv, c.res.kind)
 
     def live(self, c):
         obj = self.s.store.get(c.gr, c.ns, c.name)
@@ -146,12 +144,11 @@ class Handlers:
         items, meta = lists.list_objects(self.s.store, c.res, c.gr, c.ns or None, c.q, self.s.expired_continues)
         if "continue" in meta:
             self.s.issued_continues.add(meta["continue"])
+        items = [self.out(c, i) for i in items]
         if not c.res.custom:
             for i in items:
                 i.pop("apiVersion", None)
                 i.pop("kind", None)
-        else:
-            items = [self.out(c, i) for i in items]
         return 200, {"kind": c.res.kind + "List", "apiVersion": c.res.gv, "metadata": meta, "items": items}
 
     # ---- update ---------------------------------------------------------------------------------

@@ -28,6 +28,22 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+META_ORDER = ["name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
+              "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers",
+              "managedFields"]
+
+
+def ordered(obj, gv, kind):
+    """Keys in the order Go writes a typed object: kind, apiVersion, metadata, the rest, status last."""
+    meta = obj.get("metadata", {})
+    meta = dict(sorted(meta.items(), key=lambda kv: META_ORDER.index(kv[0]) if kv[0] in META_ORDER else len(META_ORDER)))
+    out = {"kind": kind, "apiVersion": gv, "metadata": meta}
+    out.update((k, v) for k, v in obj.items() if k not in ("kind", "apiVersion", "metadata", "status"))
+    if "status" in obj:
+        out["status"] = obj["status"]
+    return out
+
+
 def generate_name(prefix):
     return prefix[:58] + "".join(random.choice(GENERATE_CHARS) for _ in range(5))
 

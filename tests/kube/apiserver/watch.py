@@ -9,6 +9,7 @@ import json
 from aiohttp import web
 
 import lists
+import objects
 
 
 async def handle(server, request, c):
@@ -32,8 +33,7 @@ async def handle(server, request, c):
     server.store.listeners.add(listener)
 
     def out(obj):
-        obj["apiVersion"], obj["kind"] = c.res.gv, c.res.kind
-        return obj
+        return objects.ordered(obj, c.res.gv, c.res.kind)
 
     async def send(typ, obj):
         if labels(obj["metadata"].get("labels")) and fields(obj):
