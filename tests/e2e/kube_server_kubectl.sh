@@ -84,6 +84,13 @@ grep -q 'configmap/ssa serverside-applied' "$WORK/ssa.out" || fail "server-side 
 [ "$(kc get cm -n shop ssa -o jsonpath='{.metadata.managedFields[0].manager}/{.metadata.managedFields[0].operation}' --show-managed-fields)" = kubectl/Apply ] \
   || fail "server-side apply managedFields"
 
+kc patch cm ssa -n shop --type=merge -p '{"data":{"x":"2"}}' --field-manager=other >/dev/null
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa, namespace: shop}\ndata: {x: "1"}\n' >"$WORK/ssa.yaml"
+expect_rc 1 kc apply --server-side -f "$WORK/ssa.yaml"
+grep -qF 'Apply failed with 1 conflict: conflict with "other" using v1: .data.x' "$WORK/last.err" || fail "no SSA conflict: $(cat "$WORK/last.err")"
+kc apply --server-side --force-conflicts -f "$WORK/ssa.yaml" >/dev/null
+[ "$(kc get cm -n shop ssa -o jsonpath='{.data.x}')" = 1 ] || fail "forced apply"
+
 note "a CRD and its custom resources"
 cat >"$WORK/crd.yaml" <<'YAML'
 apiVersion: apiextensions.k8s.io/v1

@@ -208,6 +208,29 @@ class Create(unittest.TestCase):
         self.assertEqual((d["spec"]["replicas"], d["metadata"]["generation"]), (0, 2))
 
 
+class Apply(unittest.TestCase):
+    def test_server_side_apply_ownership(self):
+        url = "/api/v1/namespaces/default/configmaps/owned?fieldManager=hort"
+        cfg = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owned"}, "data": {"a": "1", "b": "1"}}
+        code, obj = call("PATCH", url, cfg, content_type="application/apply-patch+yaml")
+        self.assertEqual(code, 201)  # apply creates
+        self.assertEqual(obj["metadata"]["managedFields"][0]["operation"], "Apply")
+        code, st = call("PATCH", "/api/v1/namespaces/default/configmaps/owned", cfg, content_type="application/apply-patch+yaml")
+        self.assertEqual(code, 422)  # apply needs a fieldManager
+        call("PATCH", "/api/v1/namespaces/default/configmaps/owned?fieldManager=ed", {"data": {"b": "2", "c": "3"}},
+             content_type="application/merge-patch+json")
+        cfg["data"] = {"a": "1", "b": "1"}
+        code, st = call("PATCH", url, cfg, content_type="application/apply-patch+yaml")
+        self.assertEqual((code, st["reason"]), (409, "Conflict"))
+        self.assertEqual(st["message"], 'Apply failed with 1 conflict: conflict with "ed" using v1: .data.b')
+        cfg["data"] = {"b": "1"}  # a leaves the configuration: it goes; c stays with ed
+        code, obj = call("PATCH", url + "&force=true", cfg, content_type="application/apply-patch+yaml")
+        self.assertEqual(code, 200)
+        self.assertEqual(obj["data"], {"b": "1", "c": "3"})
+        owners = {m["manager"]: m["fieldsV1"] for m in obj["metadata"]["managedFields"]}
+        self.assertEqual(owners, {"ed": {"f:data": {"f:c": {}}}, "hort": {"f:data": {"f:b": {}}}})
+
+
 class Protobuf(unittest.TestCase):
     # The body kubectl 1.32 sent for `kubectl create configmap dry2 -n shop --from-literal=a=b`
     # (captured with -v=10 on 2026-12-03): "k8s\0" + runtime.Unknown{typeMeta, raw ConfigMap}.

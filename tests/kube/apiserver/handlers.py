@@ -9,6 +9,7 @@ import yaml
 import lists
 import objects
 import protobuf
+import ssa
 from status import ApiError, already_exists, bad_request, conflict, invalid, not_found, qualified
 
 CRD = ("apiextensions.k8s.io", "customresourcedefinitions")
@@ -127,9 +128,8 @@ class Handlers:
             obj.pop("status", None)
         if c.res.kind == "CustomResourceDefinition":
             self.s.validate_crd(obj)
-        supplied = [m for m in meta.get("managedFields") or [] if m]
-        meta["managedFields"] = supplied
-        objects.record_manager(obj, c.manager, operation, c.res.gv)
+        meta["managedFields"] = [m for m in meta.get("managedFields") or [] if m]  # supplied ones are honoured
+        ssa.record_update(None, obj, c.manager, c.res.gv, "", operation)
         if dry:
             return 201, self.out(c, obj)
         stored = self.write(c, obj)
@@ -190,9 +190,11 @@ class Handlers:
         new["apiVersion"], new["kind"] = c.res.gv, c.res.kind
         if c.res.kind == "CustomResourceDefinition" and c.sub != "status":
             self.s.validate_crd(new)
-        new["metadata"]["managedFields"] = [m for m in (obj.get("metadata", {}).get("managedFields")
-                                                        or live["metadata"].get("managedFields") or []) if m]
-        objects.record_manager(new, c.manager, operation, c.res.gv, c.sub)
+        if not (operation == "Apply" and not c.sub):  # ssa.apply already set them
+            mf = obj.get("metadata", {}).get("managedFields")
+            # `managedFields: [{}]` resets them; absent or empty keeps the live ones; others are honoured
+            nm["managedFields"] = [] if mf == [{}] else [m for m in (mf or live["metadata"].get("managedFields") or []) if m]
+            ssa.record_update(live, new, c.manager, c.res.gv, c.sub, operation)
         if dry:
             new["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
             return 200, self.out(c, new)
@@ -213,9 +215,10 @@ class Handlers:
                 body.setdefault("metadata", {})["name"] = c.name
                 return self.create(c, body, operation="Apply")
             raise not_found(c.res.group, c.res.plural, c.name)
-        if not apply and isinstance(body, dict) and body.get("metadata", {}).get("managedFields") == [{}]:
-            body["metadata"]["managedFields"] = None  # `managedFields: [{}]` clears them
-        merged = patchmod.apply_patch(content_type, self.out(c, live), body)
+        if apply and not c.sub:
+            merged = ssa.apply(self.out(c, live), body, c.manager, c.res.gv, c.q.get("force") in ("true", "1"))
+        else:
+            merged = patchmod.apply_patch(content_type, self.out(c, live), body)
         if not isinstance(merged, dict):
             raise bad_request("patch did not produce an object")
         if apply:

@@ -1,7 +1,6 @@
 """What the registry strategies and admission do to an object on create/update: system fields,
 defaults, status reset, generation, managedFields, name validation and generateName."""
 import datetime
-import json
 import random
 import re
 import uuid
@@ -71,49 +70,6 @@ def validate_name(res, obj):
         causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {msg}'))
     if causes:
         raise invalid(res.kind, name, group, causes)
-
-
-def fields_v1(obj, top=True):
-    """A FieldsV1 set for obj: maps become f:<key>, lists of named maps k:{"name":..}, other lists atoms."""
-    out = {}
-    for k, v in obj.items():
-        if top and k in ("apiVersion", "kind", "status"):
-            continue
-        if top and k == "metadata":
-            sub = {f"f:{m}": fields_v1(v[m], False) if isinstance(v[m], dict) else {}
-                   for m in ("labels", "annotations", "finalizers", "ownerReferences") if m in v}
-            if "annotations" in v or "labels" in v:
-                for m in ("labels", "annotations"):
-                    if m in v:
-                        sub[f"f:{m}"] = dict({".": {}}, **{f"f:{x}": {} for x in v[m]})
-            if sub:
-                out["f:metadata"] = sub
-            continue
-        if isinstance(v, dict):
-            out[f"f:{k}"] = dict({".": {}} if not top else {}, **fields_v1(v, False))
-        elif isinstance(v, list) and v and all(isinstance(i, dict) and "name" in i for i in v):
-            out[f"f:{k}"] = {"k:" + json.dumps({"name": i["name"]}, separators=(",", ":")):
-                             dict({".": {}}, **fields_v1({x: y for x, y in i.items()}, False)) for i in v}
-        else:
-            out[f"f:{k}"] = {}
-    return out
-
-
-def managed_entry(manager, operation, api_version, obj, subresource=""):
-    e = {"manager": manager, "operation": operation, "apiVersion": api_version, "time": now(),
-         "fieldsType": "FieldsV1", "fieldsV1": fields_v1(obj)}
-    if subresource:
-        e["subresource"] = subresource
-    return e
-
-
-def record_manager(obj, manager, operation, api_version, subresource=""):
-    """Replaces manager's entry (same operation/subresource) in managedFields with one for obj."""
-    meta = obj.setdefault("metadata", {})
-    mf = [m for m in meta.get("managedFields") or [] if m and not (
-        m.get("manager") == manager and m.get("operation") == operation and m.get("subresource", "") == subresource)]
-    mf.append(managed_entry(manager, operation, api_version, obj, subresource))
-    meta["managedFields"] = mf
 
 
 def prepare_create(res, obj, ip_counter):

@@ -2,9 +2,7 @@
 patch is approximated: merge patch, except that lists of maps are merged by their usual merge key
 (name, or containerPort/port for ports; the real keys come from Go struct tags) and the directives
 $patch: delete/replace, $setElementOrder/* , $retainKeys and $deleteFromPrimitiveList/* are honoured
-in their common forms. Server-side apply is approximated as a merge of the applied configuration
-(without field ownership: fields another manager set are never conflicts, and fields dropped from a
-later apply are not removed)."""
+in their common forms. Server-side apply lives in ssa.py."""
 import copy
 
 from status import ApiError
@@ -122,7 +120,7 @@ def apply_patch(content_type, live, body):
         return strategic_merge(live, body)
     if content_type.startswith("application/json-patch+json"):
         return json_patch(live, body)
-    if content_type.startswith("application/apply-patch+yaml"):
+    if content_type.startswith("application/apply-patch+yaml"):  # of a subresource; ssa.py does the rest
         return merge_patch(live, body)
     raise ApiError(415, f'the body of the request was in an unknown format - accepted media types include: '
                    'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, '
