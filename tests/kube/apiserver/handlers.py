@@ -123,6 +123,7 @@ class Handlers:
         meta.pop("resourceVersion", None)
         obj["apiVersion"], obj["kind"] = c.res.gv, c.res.kind
         self.s.ip_counter += c.res.kind == "Service"
+        objects.normalize(c.res, obj)
         objects.prepare_create(c.res, obj, self.s.ip_counter)
         if c.res.custom and c.res.has_status:
             obj.pop("status", None)
@@ -190,6 +191,7 @@ class Handlers:
         new["apiVersion"], new["kind"] = c.res.gv, c.res.kind
         if c.res.kind == "CustomResourceDefinition" and c.sub != "status":
             self.s.validate_crd(new)
+        objects.normalize(c.res, new)
         if not (operation == "Apply" and not c.sub):  # ssa.apply already set them
             mf = obj.get("metadata", {}).get("managedFields")
             # `managedFields: [{}]` resets them; absent or empty keeps the live ones; others are honoured

@@ -1,5 +1,6 @@
 """What the registry strategies and admission do to an object on create/update: system fields,
 defaults, status reset, generation, managedFields, name validation and generateName."""
+import base64
 import datetime
 import random
 import re
@@ -72,6 +73,15 @@ def validate_name(res, obj):
         raise invalid(res.kind, name, group, causes)
 
 
+def normalize(res, obj):
+    """What conversion does on every write: a Secret's stringData goes into data (base64), type defaults."""
+    if res.kind == "Secret":
+        data = obj.setdefault("data", {}) if obj.get("stringData") else obj.get("data")
+        for k, v in (obj.pop("stringData", None) or {}).items():
+            data[k] = base64.b64encode(str(v).encode()).decode()
+        obj.setdefault("type", "Opaque")
+
+
 def prepare_create(res, obj, ip_counter):
     """Defaults and system fields for a new object (obj already has its final name/namespace)."""
     meta = obj["metadata"]
@@ -113,6 +123,8 @@ def prepare_create(res, obj, ip_counter):
         spec.setdefault("internalTrafficPolicy", "Cluster")
         for p in spec.get("ports") or []:
             p.setdefault("protocol", "TCP")
+            if spec["type"] in ("NodePort", "LoadBalancer") and not p.get("nodePort"):
+                p["nodePort"] = 30000 + (ip_counter * 7 + len(spec["ports"])) % 2768  # from the 30000-32767 range
             p.setdefault("targetPort", p.get("port"))
         obj["status"] = {"loadBalancer": {}}
     elif kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
