@@ -66,6 +66,9 @@ kc apply -f "$WORK/app.yaml" >"$WORK/apply2.out"
 grep -q '^configmap/web-config configured$' "$WORK/apply2.out" || fail "re-apply: $(cat "$WORK/apply2.out")"
 [ "$(kc get cm -n shop web-config -o jsonpath='{.data.greeting}')" = bye ] || fail "apply patch not applied"
 
+kc get ns shop --no-headers >"$WORK/ns.txt"   # a Table: kube's Namespace columns
+grep -Eq '^shop +Active +[0-9]+s$' "$WORK/ns.txt" || fail "kubectl get ns: $(cat "$WORK/ns.txt")"
+
 note "create again: AlreadyExists"
 expect_rc 1 kc create -f "$WORK/app.yaml"
 grep -q 'Error from server (AlreadyExists): error when creating ".*": deployments.apps "web" already exists' "$WORK/last.err" \

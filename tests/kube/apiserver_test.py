@@ -325,6 +325,15 @@ class Exec(unittest.TestCase):
 
 
 class Discovery(unittest.TestCase):
+    def test_table(self):
+        accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+        code, t = call("GET", "/api/v1/namespaces?limit=2", accept=accept)
+        self.assertEqual((code, t["kind"], t["apiVersion"]), (200, "Table", "meta.k8s.io/v1"))
+        self.assertEqual([c["name"] for c in t["columnDefinitions"]], ["Name", "Status", "Age"])
+        self.assertEqual(t["rows"][0]["cells"][:2], ["default", "Active"])
+        self.assertEqual(t["rows"][0]["object"]["kind"], "PartialObjectMetadata")
+        self.assertIn("continue", t["metadata"])
+
     def test_unknown_group_is_plain_404(self):
         code, text, ctype = call("GET", "/apis/nothere.example.com/v1/things", raw=True)
         self.assertEqual((code, text), (404, "404 page not found\n"))

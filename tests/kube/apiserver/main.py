@@ -18,6 +18,7 @@ import openapi  # noqa: E402
 import rbac  # noqa: E402
 import reviews  # noqa: E402
 import scale  # noqa: E402
+import tables  # noqa: E402
 import watch  # noqa: E402
 from auth import Authenticator  # noqa: E402
 from discovery import AGG_MEDIA, VERSION, Registry  # noqa: E402
@@ -85,6 +86,13 @@ class Server:
             for key, o in list(self.store.list(gr)):
                 self.store.delete(gr, o["metadata"].get("namespace", ""), o["metadata"]["name"])
             self.registry.remove_crd(meta["name"])
+
+    def printer(self, res):
+        if not res.custom:
+            return None
+        crd = self.store.get(("apiextensions.k8s.io", "customresourcedefinitions"), "", f"{res.plural}.{res.group}") or {}
+        v = next((v for v in crd.get("spec", {}).get("versions", []) if v.get("name") == res.version), {})
+        return tables.crd_printer(v.get("additionalPrinterColumns"))
 
     def validate_crd(self, crd):
         spec, name = crd.get("spec") or {}, crd["metadata"]["name"]
@@ -161,6 +169,10 @@ class Server:
         status, body = await self.dispatch(request, c, verb)
         if isinstance(body, web.StreamResponse):
             return body
+        if verb in ("get", "list") and not c.sub and status == 200 and tables.wants_table(request.headers.get("Accept", "")):
+            objs = body.get("items", []) if verb == "list" else [body]
+            meta = body["metadata"] if verb == "list" else {"resourceVersion": body["metadata"].get("resourceVersion", "")}
+            body = tables.table(c.res, objs, meta, request.query.get("includeObject", "Metadata"), self.printer(c.res))
         return json_response(body, status)
 
     async def dispatch(self, request, c, verb):
