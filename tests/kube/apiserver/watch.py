@@ -10,6 +10,7 @@ from aiohttp import web
 
 import lists
 import objects
+import tables
 
 
 async def handle(server, request, c):
@@ -35,9 +36,18 @@ async def handle(server, request, c):
     def out(obj):
         return objects.ordered(obj, c.res.gv, c.res.kind)
 
+    as_table, first = tables.wants_table(request.headers.get("Accept", "")), [True]
+
     async def send(typ, obj):
         if labels(obj["metadata"].get("labels")) and fields(obj):
-            await resp.write(json.dumps({"type": typ, "object": out(obj)}, separators=(",", ":")).encode() + b"\n")
+            obj = out(obj)
+            if as_table:  # kubectl get -w: one-row Tables, column definitions only in the first
+                obj = tables.table(c.res, [obj], {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
+                                   q.get("includeObject", "Metadata"), server.printer(c.res))
+                if not first[0]:
+                    obj["columnDefinitions"] = []
+                first[0] = False
+            await resp.write(json.dumps({"type": typ, "object": obj}, separators=(",", ":")).encode() + b"\n")
 
     try:
         if since is not None and since < server.store.compacted:
