@@ -93,16 +93,19 @@ class Handlers:
             meta.pop("namespace", None)
         for f in objects.SYSTEM_FIELDS:
             meta.pop(f, None)
-        generated = not meta.get("name") and meta.get("generateName")
-        if generated:
-            meta["name"] = objects.generate_name(meta["generateName"])
-        objects.validate_name(c.res, obj)
+        # kube's order: mutating admission (NamespaceLifecycle 404, ServiceAccount), then generateName and
+        # validation (422), then storage (500 for a resourceVersion, 409 AlreadyExists)
         self.check_namespace(c)
         if c.res.kind == "Pod":  # ServiceAccount admission
             sa = (obj.get("spec") or {}).get("serviceAccountName") or (obj.get("spec") or {}).get("serviceAccount") or "default"
             if self.s.store.get(("", "serviceaccounts"), c.ns, sa) is None:
-                raise ApiError(403, f'pods "{meta["name"]}" is forbidden: error looking up service account {c.ns}/{sa}: '
-                               f'serviceaccount "{sa}" not found', "Forbidden", {"name": meta["name"], "kind": "pods"})
+                pod = meta.get("name", "")
+                raise ApiError(403, f'pods "{pod}" is forbidden: error looking up service account {c.ns}/{sa}: '
+                               f'serviceaccount "{sa}" not found', "Forbidden", {"name": pod, "kind": "pods"})
+        generated = not meta.get("name") and meta.get("generateName")
+        if generated:
+            meta["name"] = objects.generate_name(meta["generateName"])
+        objects.validate_name(c.res, obj)
         name = meta["name"]
         if not dry and meta.get("resourceVersion") not in (None, "", "0"):
             try:
