@@ -127,7 +127,8 @@ class Server:
             return json_response(err.body(), 500)
 
     def nonresource(self, user, request):
-        self.authorizer.check(user, rbac.Attrs(VERB.get(request.method, "get").replace("create", "post"), path=request.path))
+        # non-resource requests are authorized with the lower-cased HTTP method as the verb
+        self.authorizer.check(user, rbac.Attrs(request.method.lower(), path=request.path))
 
     async def route(self, request, user):
         path, parts = request.path, [p for p in request.path.split("/") if p]
