@@ -6,6 +6,7 @@ subprocess in <state>/containers/<ns>/<pod>/<container>/, the directory standing
 import asyncio
 import json
 import os
+import signal
 
 from aiohttp import WSMsgType, web
 
@@ -62,7 +63,8 @@ async def handle(server, request, ns, name):
     try:
         proc = await asyncio.create_subprocess_exec(
             *cmd, cwd=cwd, stdin=asyncio.subprocess.PIPE if want_in else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True)  # its own process group, so that a disconnect ends the children too
     except OSError as e:
         st = {"metadata": {}, "status": "Failure", "reason": "InternalError", "code": 500,
               "message": f'Internal error occurred: error executing command in container: failed to exec in container: '
@@ -78,8 +80,11 @@ async def handle(server, request, ns, name):
             data = await stream.read(32768)
             if not data:
                 return
-            if q.get("stdout" if ch == STDOUT else "stderr", "1") in ("1", "true"):
-                await ws.send_bytes(bytes([ch]) + data)
+            if q.get("stdout" if ch == STDOUT else "stderr", "1") in ("1", "true") and not ws.closed:
+                try:
+                    await ws.send_bytes(bytes([ch]) + data)
+                except (ConnectionResetError, RuntimeError):
+                    pass  # the client is gone; keep draining so the process is not blocked on a full pipe
 
     async def feed():
         async for msg in ws:
@@ -91,15 +96,23 @@ async def handle(server, request, ns, name):
                 await proc.stdin.drain()
             elif ch == CLOSE and chosen.startswith("v5") and data[:1] == bytes([STDIN]) and proc.stdin:
                 proc.stdin.close()
-        if proc.returncode is None and proc.stdin:  # client went away: like a closed stdin
-            proc.stdin.close()
+        if proc.returncode is None:  # the client closed the connection first: nobody reads the output any more
+            if proc.stdin:
+                proc.stdin.close()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     feeder = asyncio.ensure_future(feed())
     await asyncio.gather(pump(proc.stdout, STDOUT), pump(proc.stderr, STDERR))
     code = await proc.wait()
     if not ws.closed:
-        await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(cmd, code)).encode())
-        await ws.close()
+        try:
+            await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(cmd, code)).encode())
+            await ws.close()
+        except (ConnectionResetError, RuntimeError):
+            pass
     feeder.cancel()
     return ws
 
