@@ -126,6 +126,10 @@ class Paging(unittest.TestCase):
         self.assertEqual(call("POST", "/_test/compact")[0], 200)
         code, st = call("GET", f"/api/v1/namespaces/paging/configmaps?limit=4&resourceVersion={rv}&resourceVersionMatch=Exact")
         self.assertEqual((code, st["reason"], st["message"]), (410, "Expired", "The resourceVersion for the provided list is too old."))
+        code, st = call("GET", f"/api/v1/namespaces/paging/configmaps?resourceVersion={rv}&resourceVersionMatch=Exact")
+        self.assertEqual((code, st["reason"]), (410, "Expired"))  # unpaged, exact: too old as well
+        code, st = call("GET", f"/api/v1/namespaces/paging/configmaps?resourceVersion={rv}")
+        self.assertEqual(code, 200)  # not-older-than is served from the newest state
         code, st = call("GET", "/api/v1/namespaces/paging/configmaps?limit=4&continue=" + old["metadata"]["continue"])
         self.assertEqual((code, st["reason"]), (410, "Expired"))
         self.assertEqual(token_fields(st["metadata"]["continue"])["rv"], -1)

@@ -150,7 +150,9 @@ def list_objects(store, res, gr, ns, q, expired):
             raise ApiError(410, EXPIRED_MSG, "Expired", metadata={"continue": encode_continue(-1, start)})
         if snap == -1:
             snap = None  # the inconsistent continuation: latest state from start on
-    elif limit and q.get("resourceVersion", "") not in ("", "0") and q.get("resourceVersionMatch", "Exact") == "Exact":
+    elif q.get("resourceVersion", "") not in ("", "0") and (q.get("resourceVersionMatch") == "Exact" or
+                                                            (limit and not q.get("resourceVersionMatch"))):
+        # an exact read at that revision (limit without a match means Exact, per api-concepts)
         snap = int(q["resourceVersion"])
         if snap < store.compacted:
             raise ApiError(410, "The resourceVersion for the provided list is too old.", "Expired")
