@@ -45,6 +45,13 @@ class Authenticator:
         self.generation = 0    # bumped by /_test/expire-tokens; tokens remember the one they were issued in
 
     def authenticate(self, request):
+        # kube-apiserver's union authenticator order: the x509 client certificate first, then bearer tokens
+        cert = request.transport.get_extra_info("peercert") if request.transport else None
+        if cert:
+            subject = [kv for rdn in cert.get("subject", ()) for kv in rdn]
+            cn = next((v for k, v in subject if k == "commonName"), None)
+            if cn:
+                return User(cn, [v for k, v in subject if k == "organizationName"])
         h = request.headers.get("Authorization", "")
         if h.startswith("Bearer "):
             tok = h[7:].strip()
@@ -54,13 +61,6 @@ class Authenticator:
             got = self.issued.get(tok)
             if got and got[1] > time.time() and got[2] == self.generation:
                 return got[0]
-            raise unauthorized()
-        cert = request.transport.get_extra_info("peercert") if request.transport else None
-        if cert:
-            subject = [kv for rdn in cert.get("subject", ()) for kv in rdn]
-            cn = next((v for k, v in subject if k == "commonName"), None)
-            if cn:
-                return User(cn, [v for k, v in subject if k == "organizationName"])
         raise unauthorized()
 
     def issue(self, ns, sa, sa_uid, audiences, seconds):
