@@ -374,6 +374,11 @@ class Auth(unittest.TestCase):
         self.assertEqual(code, 403)
         self.assertEqual(st["message"], 'pods is forbidden: User "system:serviceaccount:default:robot" cannot list resource '
                                         '"pods" in API group "" in the namespace "default"')
+        call("POST", "/api/v1/namespaces/default/serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "gone"}})
+        _, tr2 = call("POST", "/api/v1/namespaces/default/serviceaccounts/gone/token", {"spec": {}})
+        self.assertEqual(call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, token=tr2["status"]["token"])[0], 201)
+        call("DELETE", "/api/v1/namespaces/default/serviceaccounts/gone")
+        self.assertEqual(call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, token=tr2["status"]["token"])[0], 401)
         self.assertEqual(call("POST", "/_test/expire-tokens")[0], 200)
         self.assertEqual(call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, token=tok)[0], 401)
         self.assertEqual(call("GET", "/version", token="hort-test-viewer-token")[0], 200)

@@ -32,7 +32,9 @@ def _b64(b):
 
 
 class Authenticator:
-    def __init__(self, token_file):
+    def __init__(self, token_file, account_uid=None):
+        # account_uid(ns, name) -> the ServiceAccount's current uid or None: a bound token dies with its account
+        self.account_uid = account_uid or (lambda ns, name: None)
         self.static = {}
         if token_file and os.path.exists(token_file):
             with open(token_file, newline="") as f:
@@ -60,7 +62,9 @@ class Authenticator:
                 return User(name, groups, uid)
             got = self.issued.get(tok)
             if got and got[1] > time.time() and got[2] == self.generation:
-                return got[0]
+                _, _, ns, sa = got[0].name.split(":", 3)
+                if self.account_uid(ns, sa) == got[0].uid:
+                    return got[0]
         raise unauthorized()
 
     def issue(self, ns, sa, sa_uid, audiences, seconds):

@@ -35,7 +35,8 @@ class Server:
         self.store, self.registry, self.state = Store(), Registry(), state
         with open(ca_file) as f:
             self.ca_pem = f.read()
-        self.auth = Authenticator(token_file)
+        self.auth = Authenticator(token_file, lambda ns, name: (self.store.get(("", "serviceaccounts"), ns, name) or {})
+                                  .get("metadata", {}).get("uid"))
         self.authorizer = rbac.Authorizer(self.store)
         self.h = Handlers(self)
         self.ip_counter = 0
