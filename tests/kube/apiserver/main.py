@@ -88,6 +88,20 @@ class Server:
                 self.store.delete(gr, o["metadata"].get("namespace", ""), o["metadata"]["name"])
             self.registry.remove_crd(meta["name"])
 
+    def pod_log(self, c):
+        """pods/log: the file <state>/logs/<ns>/<pod>/<container>.log (tests write it; empty if absent)."""
+        pod = self.h.live(c)
+        names = [x.get("name") for x in (pod.get("spec") or {}).get("containers") or []]
+        container = c.q.get("container") or (names[0] if len(names) == 1 else "")
+        if container not in names:
+            raise ApiError(400, f"container {container} is not valid for pod {c.name}" if container else
+                           f"a container name must be specified for pod {c.name}, choose one of: [{' '.join(names)}]", "BadRequest")
+        path = os.path.join(self.state, "logs", c.ns, c.name, f"{container}.log")
+        text = open(path, encoding="utf-8", errors="replace").read() if os.path.exists(path) else ""
+        if c.q.get("tailLines"):
+            text = "".join(text.splitlines(True)[-int(c.q["tailLines"]):])
+        return web.Response(text=text, content_type="text/plain")
+
     def printer(self, res):
         if not res.custom:
             return None
@@ -184,6 +198,8 @@ class Server:
             return 101, await execmod.handle(self, request, c.ns, c.name)
         if c.sub == "token" and c.res.plural == "serviceaccounts" and verb == "create":
             return reviews.token_request(self, c.ns, c.name, parse_body(raw, ctype))
+        if c.sub == "log" and verb == "get":
+            return 200, self.pod_log(c)
         if c.sub == "scale":
             return scale.handle(self.h, c, verb, raw, ctype)
         if c.sub not in ("", "status"):
