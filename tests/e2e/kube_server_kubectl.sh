@@ -10,7 +10,7 @@ minor=$(kubectl version --client -o json 2>/dev/null | /usr/bin/python3 -c \
 if [ "$minor" -lt 30 ]; then echo "SKIP: needs kubectl >= 1.30, found minor version '$minor'"; exit 77; fi
 KUBE_SH=$E2E_DIR/../kube/kube.sh
 K=$WORK/kube
-bash "$KUBE_SH" start "$K" 2>/dev/null
+bash "$KUBE_SH" start "$K"
 trap 'bash "$KUBE_SH" stop "$K"; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export KUBECONFIG=$K/kubeconfig
 kc() { kubectl "$@"; }
