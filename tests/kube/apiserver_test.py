@@ -23,7 +23,11 @@ BASE = None
 def setUpModule():
     global D, BASE
     D = tempfile.mkdtemp(prefix="hort-kube-test.")
-    subprocess.run(["bash", os.path.join(HERE, "kube.sh"), "start", D], check=True)
+    try:
+        subprocess.run(["bash", os.path.join(HERE, "kube.sh"), "start", D], check=True)
+    except subprocess.CalledProcessError:
+        shutil.rmtree(D, ignore_errors=True)  # tearDownModule does not run when setUpModule fails
+        raise
     with open(os.path.join(D, "port")) as f:
         BASE = "https://127.0.0.1:" + f.read().strip()
 
