@@ -41,7 +41,6 @@ class Server:
         self.h = Handlers(self)
         self.ip_counter = 0
         self.issued_continues, self.expired_continues = set(), set()
-        self.system_ctx = None
         for plural, obj in rbac.bootstrap_objects():
             self._seed(rbac.RBAC, "v1", plural, "", obj)
         for ns in START_NAMESPACES:
@@ -146,7 +145,7 @@ class Server:
         self.authorizer.check(user, rbac.Attrs(request.method.lower(), path=request.path))
 
     async def route(self, request, user):
-        path, parts = request.path, [p for p in request.path.split("/") if p]
+        parts = [p for p in request.path.split("/") if p]
         if parts[:1] == ["_test"]:
             return self.control(request, user, parts[1:])
         if not parts or parts[0] in ("version", "healthz", "livez", "readyz", "openapi") or \
@@ -206,7 +205,7 @@ class Server:
             raise PlainNotFound()
         if c.res.plural in reviews.VIRTUAL:
             if verb != "create":
-                raise ApiError(405, f'the server does not allow this method on the requested resource', "MethodNotAllowed")
+                raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
             return reviews.review(self, c.res, c.ns, c.user, parse_body(raw, ctype))
         if verb == "list":
             return self.h.list(c)

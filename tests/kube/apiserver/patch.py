@@ -109,7 +109,7 @@ def json_patch(target, ops):
             else:
                 raise ApiError(500, f'Unexpected kind: {kind}')
         except (KeyError, IndexError, ValueError, TypeError):
-            raise ApiError(422, f"the server rejected our request due to an error in our request", "Invalid")
+            raise ApiError(422, "the server rejected our request due to an error in our request", "Invalid")
     return doc
 
 
@@ -122,6 +122,6 @@ def apply_patch(content_type, live, body):
         return json_patch(live, body)
     if content_type.startswith("application/apply-patch+yaml"):  # of a subresource; ssa.py does the rest
         return merge_patch(live, body)
-    raise ApiError(415, f'the body of the request was in an unknown format - accepted media types include: '
+    raise ApiError(415, 'the body of the request was in an unknown format - accepted media types include: '
                    'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, '
                    'application/strategic-merge-patch+json', "UnsupportedMediaType")
