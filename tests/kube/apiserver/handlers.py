@@ -1,0 +1,289 @@
+"""Resource verbs (create/get/list/update/patch/delete, status subresource) on the store, with
+kube-apiserver's checks and answers (reference: apiserver pkg/endpoints/handlers and
+pkg/registry/generic/registry)."""
+import copy
+import json
+
+import yaml
+
+import lists
+import objects
+import protobuf
+import ssa
+from status import ApiError, already_exists, bad_request, conflict, invalid, not_found, qualified
+
+CRD = ("apiextensions.k8s.io", "customresourcedefinitions")
+# Deletes answered with the deleted object instead of a Success Status (graceful or finalized kinds,
+# and custom resources whose registry sets ReturnDeletedObject).
+RETURN_DELETED = {"Namespace", "Pod"}
+
+
+class Ctx:
+    """One request: the resource, namespace/name/subresource, query and who asks."""
+
+    def __init__(self, res, ns, name, sub, query, user, user_agent):
+        self.res, self.ns, self.name, self.sub, self.q, self.user = res, ns, name, sub, query, user
+        self.gr = (res.group, res.plural)
+        self.manager = query.get("fieldManager") or (user_agent.split("/")[0] if user_agent else "unknown")
+
+    @property
+    def dry(self):
+        v = self.q.getall("dryRun", []) if hasattr(self.q, "getall") else []
+        for x in v:
+            if x != "All":
+                raise invalid("CreateOptions", "", "meta.k8s.io", [
+                    ("dryRun", "FieldValueNotSupported", f'Unsupported value: "{x}": supported values: "All"')])
+        return bool(v)
+
+
+def parse_body(raw, content_type):
+    if content_type.startswith("application/vnd.kubernetes.protobuf"):
+        return protobuf.decode(raw)
+    try:
+        if content_type.startswith("application/apply-patch+yaml") or content_type.startswith("application/yaml"):
+            return yaml.safe_load(raw.decode() or "{}")
+        return json.loads(raw or b"{}")
+    except (ValueError, yaml.YAMLError) as e:
+        raise bad_request(f"couldn't get version/kind; json parse error: {e}")
+
+
+class Handlers:
+    def __init__(self, server):
+        self.s = server  # main.Server: store, registry, hooks
+
+    # ---- helpers --------------------------------------------------------------------------------
+    def out(self, c, obj):
+        """An object as served at the request's group/version."""
+        return objects.ordered(copy.deepcopy(obj), c.res.gv, c.res.kind)
+
+    def live(self, c):
+        obj = self.s.store.get(c.gr, c.ns, c.name)
+        if obj is None:
+            raise not_found(c.res.group, c.res.plural, c.name)
+        return obj
+
+    def check_namespace(self, c):
+        if c.res.namespaced and self.s.store.get(("", "namespaces"), "", c.ns) is None:
+            raise ApiError(404, f'namespaces "{c.ns}" not found', "NotFound", {"name": c.ns, "kind": "namespaces"})
+
+    def check_gv(self, c, obj):
+        av = obj.get("apiVersion")
+        if av and av != c.res.gv:
+            if self.s.registry.get(c.res.group, av.split("/")[-1], c.res.plural) is None or \
+                    (av.rsplit("/", 1)[0] if "/" in av else "") != c.res.group:
+                raise bad_request(f"the API version in the data ({av}) does not match the expected API version ({c.res.gv})")
+
+    def write(self, c, obj):
+        stored = self.s.store.put(c.gr, c.ns, obj["metadata"]["name"], obj)
+        self.s.after_write(c.res, stored)
+        return stored
+
+    # ---- create ---------------------------------------------------------------------------------
+    def create(self, c, obj, operation="Update"):
+        if not isinstance(obj, dict):
+            raise bad_request("Object 'Kind' is missing in '" + json.dumps(obj) + "'")
+        dry = c.dry
+        self.check_gv(c, obj)
+        meta = obj.setdefault("metadata", {})
+        if c.res.namespaced:
+            if meta.get("namespace") and meta["namespace"] != c.ns:
+                raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
+            meta["namespace"] = c.ns
+        else:
+            meta.pop("namespace", None)
+        for f in objects.SYSTEM_FIELDS:
+            meta.pop(f, None)
+        # kube's order: mutating admission (NamespaceLifecycle 404, ServiceAccount), then generateName and
+        # validation (422), then storage (500 for a resourceVersion, 409 AlreadyExists)
+        self.check_namespace(c)
+        if c.res.kind == "Pod":  # ServiceAccount admission
+            sa = (obj.get("spec") or {}).get("serviceAccountName") or (obj.get("spec") or {}).get("serviceAccount") or "default"
+            if self.s.store.get(("", "serviceaccounts"), c.ns, sa) is None:
+                pod = meta.get("name", "")
+                raise ApiError(403, f'pods "{pod}" is forbidden: error looking up service account {c.ns}/{sa}: '
+                               f'serviceaccount "{sa}" not found', "Forbidden", {"name": pod, "kind": "pods"})
+        generated = not meta.get("name") and meta.get("generateName")
+        if generated:
+            meta["name"] = objects.generate_name(meta["generateName"])
+        objects.validate_name(c.res, obj)
+        name = meta["name"]
+        if not dry and meta.get("resourceVersion") not in (None, "", "0"):
+            try:
+                if int(meta["resourceVersion"]) != 0:
+                    raise ApiError(500, "resourceVersion should not be set on objects to be created")
+            except ValueError:
+                pass  # an unparsable resourceVersion slips through, as kubernetes#113847 describes
+        tries = 0
+        while self.s.store.get(c.gr, c.ns, name) is not None:
+            if not generated or tries >= 7:
+                e = already_exists(c.res.group, c.res.plural, name)
+                if generated:
+                    e.message += ", the server was not able to generate a unique name for the object"
+                    e.details["retryAfterSeconds"] = 1
+                raise e
+            tries += 1
+            name = meta["name"] = objects.generate_name(meta["generateName"])
+        meta.pop("resourceVersion", None)
+        obj["apiVersion"], obj["kind"] = c.res.gv, c.res.kind
+        self.s.ip_counter += c.res.kind == "Service"
+        objects.normalize(c.res, obj)
+        objects.prepare_create(c.res, obj, self.s.ip_counter)
+        if c.res.custom and c.res.has_status:
+            obj.pop("status", None)
+        if c.res.kind == "CustomResourceDefinition":
+            self.s.validate_crd(obj)
+        meta["managedFields"] = [m for m in meta.get("managedFields") or [] if m]  # supplied ones are honoured
+        ssa.record_update(None, obj, c.manager, c.res.gv, "", operation)
+        if dry:
+            return 201, self.out(c, obj)
+        stored = self.write(c, obj)
+        self.s.created(c.res, stored)
+        return 201, self.out(c, stored)
+
+    # ---- read -----------------------------------------------------------------------------------
+    def get(self, c):
+        return 200, self.out(c, self.live(c))
+
+    def list(self, c):
+        items, meta = lists.list_objects(self.s.store, c.res, c.gr, c.ns or None, c.q, self.s.expired_continues)
+        if "continue" in meta:
+            self.s.issued_continues.add(meta["continue"])
+        items = [self.out(c, i) for i in items]
+        if not c.res.custom:
+            for i in items:
+                i.pop("apiVersion", None)
+                i.pop("kind", None)
+        return 200, {"kind": c.res.kind + "List", "apiVersion": c.res.gv, "metadata": meta, "items": items}
+
+    # ---- update ---------------------------------------------------------------------------------
+    def update(self, c, obj, operation="Update"):
+        dry = c.dry
+        if not isinstance(obj, dict):
+            raise bad_request("Object 'Kind' is missing")
+        self.check_gv(c, obj)
+        meta = obj.setdefault("metadata", {})
+        if meta.get("name") and meta["name"] != c.name:
+            raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({c.name})")
+        if c.res.namespaced and meta.get("namespace") and meta["namespace"] != c.ns:
+            raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
+        live = self.live(c)
+        rv = meta.get("resourceVersion")
+        if not rv and c.res.custom and operation == "Update":
+            raise invalid(c.res.kind, c.name, c.res.group, [("metadata.resourceVersion", "FieldValueInvalid",
+                                                             "Invalid value: 0x0: must be specified for an update")])
+        if rv and rv != live["metadata"]["resourceVersion"]:
+            raise conflict(c.res.group, c.res.plural, c.name)
+        new = copy.deepcopy(obj)
+        nm = new["metadata"]
+        nm["name"] = c.name
+        if c.res.namespaced:
+            nm["namespace"] = c.ns
+        for f in ("uid", "creationTimestamp", "deletionTimestamp", "generation"):
+            if f in live["metadata"]:
+                nm[f] = live["metadata"][f]
+            else:
+                nm.pop(f, None)
+        if c.sub == "status":
+            new = dict(copy.deepcopy(live), status=new.get("status", {}))
+        elif c.res.has_status:
+            new.pop("status", None)
+            if "status" in live:
+                new["status"] = live["status"]
+        if c.res.generation and c.sub != "status" and _spec(new) != _spec(live):
+            nm["generation"] = live["metadata"].get("generation", 1) + 1
+        new["apiVersion"], new["kind"] = c.res.gv, c.res.kind
+        if c.res.kind == "CustomResourceDefinition" and c.sub != "status":
+            self.s.validate_crd(new)
+        objects.normalize(c.res, new)
+        if not (operation == "Apply" and not c.sub):  # ssa.apply already set them
+            mf = obj.get("metadata", {}).get("managedFields")
+            # `managedFields: [{}]` resets them; absent or empty keeps the live ones; others are honoured
+            nm["managedFields"] = [] if mf == [{}] else [m for m in (mf or live["metadata"].get("managedFields") or []) if m]
+            ssa.record_update(live, new, c.manager, c.res.gv, c.sub, operation)
+        if dry:
+            new["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+            return 200, self.out(c, new)
+        return 200, self.out(c, self.write(c, new))
+
+    def patch(self, c, raw, content_type):
+        import patch as patchmod
+        body = parse_body(raw, content_type)
+        apply = content_type.startswith("application/apply-patch+yaml")
+        if apply and not c.q.get("fieldManager"):
+            raise invalid("PatchOptions", "", "meta.k8s.io", [("fieldManager", "FieldValueRequired",
+                                                               "Required value: is required for apply patch")])
+        if apply and not isinstance(body, dict):
+            raise bad_request("invalid object")
+        live = self.s.store.get(c.gr, c.ns, c.name)
+        if live is None:
+            if apply and not c.sub:
+                body.setdefault("metadata", {})["name"] = c.name
+                return self.create(c, body, operation="Apply")
+            raise not_found(c.res.group, c.res.plural, c.name)
+        if apply and not c.sub:
+            merged = ssa.apply(self.out(c, live), body, c.manager, c.res.gv, c.q.get("force") in ("true", "1"))
+        else:
+            merged = patchmod.apply_patch(content_type, self.out(c, live), body)
+        if not isinstance(merged, dict):
+            raise bad_request("patch did not produce an object")
+        if apply:
+            merged.setdefault("metadata", {})["resourceVersion"] = live["metadata"]["resourceVersion"]
+        elif not (isinstance(body, dict) and body.get("metadata", {}).get("resourceVersion")):
+            merged.setdefault("metadata", {})["resourceVersion"] = live["metadata"]["resourceVersion"]
+        return self.update(c, merged, operation="Apply" if apply else "Update")
+
+    # ---- delete ---------------------------------------------------------------------------------
+    def delete(self, c, body):
+        dry = c.dry
+        live = self.live(c)
+        opts = body if isinstance(body, dict) else {}
+        pol = opts.get("propagationPolicy") or c.q.get("propagationPolicy")
+        if pol and pol not in ("Orphan", "Background", "Foreground"):
+            raise invalid("DeleteOptions", "", "meta.k8s.io", [("propagationPolicy", "FieldValueNotSupported",
+                          f'Unsupported value: "{pol}": supported values: "Foreground", "Background", "Orphan"')])
+        pre = (opts.get("preconditions") or {})
+        if pre.get("uid") and pre["uid"] != live["metadata"]["uid"]:
+            raise conflict(c.res.group, c.res.plural, c.name)
+        if pre.get("resourceVersion") and pre["resourceVersion"] != live["metadata"]["resourceVersion"]:
+            raise conflict(c.res.group, c.res.plural, c.name)
+        if not dry:
+            self.s.store.delete(c.gr, c.ns, c.name)
+            self.s.deleted(c.res, live)
+        if c.res.kind in RETURN_DELETED:
+            live["metadata"]["deletionTimestamp"] = objects.now()
+            if c.res.kind == "Pod":
+                live["metadata"]["deletionGracePeriodSeconds"] = opts.get("gracePeriodSeconds", 30)
+            else:
+                live["status"] = {"phase": "Terminating"}
+            return 200, self.out(c, live)
+        if c.res.custom or c.res.kind == "CustomResourceDefinition":
+            return 200, self.out(c, live)
+        d = {"name": c.name}
+        if c.res.group:
+            d["group"] = c.res.group
+        d["kind"] = c.res.plural
+        d["uid"] = live["metadata"]["uid"]
+        return 200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": d}
+
+    def delete_collection(self, c):
+        items, _ = lists.list_objects(self.s.store, c.res, c.gr, c.ns or None,
+                                      {k: v for k, v in c.q.items() if k in ("labelSelector", "fieldSelector")}, set())
+        dry = c.dry
+        for o in items:
+            if not dry:
+                self.s.store.delete(c.gr, o["metadata"].get("namespace", ""), o["metadata"]["name"])
+                self.s.deleted(c.res, o)
+        out = [self.out(c, o) for o in items]
+        for o in out:
+            if not c.res.custom:
+                o.pop("apiVersion", None)
+                o.pop("kind", None)
+        return 200, {"kind": c.res.kind + "List", "apiVersion": c.res.gv,
+                     "metadata": {"resourceVersion": str(self.s.store.rv)}, "items": out}
+
+
+def _spec(o):
+    return {k: v for k, v in o.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+
+
+__all__ = ["Handlers", "Ctx", "parse_body", "qualified"]

@@ -1,0 +1,185 @@
+"""What the registry strategies and admission do to an object on create/update: system fields,
+defaults, status reset, generation, managedFields, name validation and generateName."""
+import base64
+import datetime
+import random
+import re
+import uuid
+
+from status import invalid
+
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+                 "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and "
+             "end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+             "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+# Kinds whose names must be DNS-1123 labels rather than subdomains (ValidateNamespaceName, ValidateServiceName).
+LABEL_NAMED = {"Namespace", "Service"}
+# RBAC objects only need names usable as a path segment (ValidateRBACName = path.IsValidPathSegmentName).
+PATH_NAMED = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
+GENERATE_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+META_ORDER = ["name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
+              "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers",
+              "managedFields"]
+
+
+def ordered(obj, gv, kind):
+    """Keys in the order Go writes a typed object: kind, apiVersion, metadata, the rest, status last."""
+    meta = obj.get("metadata", {})
+    meta = dict(sorted(meta.items(), key=lambda kv: META_ORDER.index(kv[0]) if kv[0] in META_ORDER else len(META_ORDER)))
+    out = {"kind": kind, "apiVersion": gv, "metadata": meta}
+    out.update((k, v) for k, v in obj.items() if k not in ("kind", "apiVersion", "metadata", "status"))
+    if "status" in obj:
+        out["status"] = obj["status"]
+    return out
+
+
+def generate_name(prefix):
+    return prefix[:58] + "".join(random.choice(GENERATE_CHARS) for _ in range(5))
+
+
+def validate_name(res, obj):
+    meta = obj.get("metadata", {})
+    name = meta.get("name", "")
+    group = res.group
+    if not name:
+        raise invalid(res.kind, "", group, [("metadata.name", "FieldValueRequired",
+                                             "Required value: name or generateName is required")])
+    if res.kind in PATH_NAMED:
+        bad = [f"may not contain '{c}'" for c in ("/", "%") if c in name] + \
+            [f"may not be '{name}'"] * (name in (".", ".."))
+        if bad:
+            raise invalid(res.kind, name, group, [("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {bad[0]}')])
+        return
+    label = res.kind in LABEL_NAMED
+    pattern, msg = (DNS1123_LABEL, LABEL_MSG) if label else (DNS1123_SUBDOMAIN, SUBDOMAIN_MSG)
+    limit = 63 if label else 253
+    causes = []
+    if len(name) > limit:
+        causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": must be no more than {limit} characters'))
+    if not pattern.match(name):
+        causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {msg}'))
+    if causes:
+        raise invalid(res.kind, name, group, causes)
+
+
+def normalize(res, obj):
+    """What conversion does on every write: a Secret's stringData goes into data (base64), type defaults."""
+    if res.kind == "Secret":
+        data = obj.setdefault("data", {}) if obj.get("stringData") else obj.get("data")
+        for k, v in (obj.pop("stringData", None) or {}).items():
+            data[k] = base64.b64encode(str(v).encode()).decode()
+        obj.setdefault("type", "Opaque")
+
+
+def prepare_create(res, obj, ip_counter):
+    """Defaults and system fields for a new object (obj already has its final name/namespace)."""
+    meta = obj["metadata"]
+    meta["uid"] = str(uuid.uuid4())
+    meta["creationTimestamp"] = now()
+    if res.generation:
+        meta["generation"] = 1
+    if res.has_status:
+        obj.pop("status", None)
+    kind = res.kind
+    if kind == "Namespace":
+        meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+        obj.setdefault("spec", {})["finalizers"] = ["kubernetes"]
+        obj["status"] = {"phase": "Active"}
+    elif kind == "Pod":
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("restartPolicy", "Always")
+        spec.setdefault("dnsPolicy", "ClusterFirst")
+        spec.setdefault("serviceAccountName", spec.get("serviceAccount") or "default")
+        spec["serviceAccount"] = spec["serviceAccountName"]
+        if spec.get("automountServiceAccountToken") is not False:
+            add_api_access_volume(spec)
+        spec.setdefault("terminationGracePeriodSeconds", 30)
+        for c in spec.get("containers") or []:
+            c.setdefault("terminationMessagePath", "/dev/termination-log")
+            c.setdefault("terminationMessagePolicy", "File")
+            c.setdefault("imagePullPolicy", "Always" if str(c.get("image", "")).endswith(":latest") or ":" not in str(c.get("image", "")) else "IfNotPresent")
+        obj["status"] = {"phase": "Pending", "qosClass": qos_class(spec)}
+    elif kind == "Service":
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        if spec.get("clusterIP") != "None":
+            ip = f"10.43.{ip_counter // 250}.{ip_counter % 250 + 2}"
+            spec.setdefault("clusterIP", ip)
+            spec.setdefault("clusterIPs", [spec["clusterIP"]])
+        spec.setdefault("sessionAffinity", "None")
+        spec.setdefault("ipFamilies", ["IPv4"])
+        spec.setdefault("ipFamilyPolicy", "SingleStack")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+        for p in spec.get("ports") or []:
+            p.setdefault("protocol", "TCP")
+            if spec["type"] in ("NodePort", "LoadBalancer") and not p.get("nodePort"):
+                p["nodePort"] = 30000 + (ip_counter * 7 + len(spec["ports"])) % 2768  # from the 30000-32767 range
+            p.setdefault("targetPort", p.get("port"))
+        obj["status"] = {"loadBalancer": {}}
+    elif kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+        spec = obj.setdefault("spec", {})
+        if kind != "DaemonSet":
+            spec.setdefault("replicas", 1)
+        spec.setdefault("revisionHistoryLimit", 10)
+        obj["status"] = {}
+    elif kind == "CustomResourceDefinition":
+        spec = obj.get("spec", {})
+        obj["status"] = {"acceptedNames": spec.get("names", {}), "storedVersions": [
+            v["name"] for v in spec.get("versions", []) if v.get("storage")],
+            "conditions": [{"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+                            "message": "no conflicts found", "lastTransitionTime": now()},
+                           {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                            "message": "the initial names have been accepted", "lastTransitionTime": now()}]}
+
+
+def add_api_access_volume(spec):
+    """ServiceAccount admission's projected token volume, mounted into every container."""
+    name = "kube-api-access-" + "".join(random.choice(GENERATE_CHARS) for _ in range(5))
+    spec.setdefault("volumes", []).append({"name": name, "projected": {"defaultMode": 420, "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}})
+    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        c.setdefault("volumeMounts", []).append({"name": name, "readOnly": True,
+                                                 "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
+
+
+def qos_class(spec):
+    """Guaranteed when every container's cpu and memory limits equal its requests (requests default to
+    limits), BestEffort when nobody asks for anything, else Burstable (GetPodQOS, simplified)."""
+    cs = (spec.get("initContainers") or []) + (spec.get("containers") or [])
+    res = [c.get("resources") or {} for c in cs]
+    if not any(r.get("requests") or r.get("limits") for r in res):
+        return "BestEffort"
+    for r in res:
+        lim, req = r.get("limits") or {}, dict(r.get("limits") or {}, **(r.get("requests") or {}))
+        if any(k not in lim or str(req.get(k)) != str(lim[k]) for k in ("cpu", "memory")):
+            return "Burstable"
+    return "Guaranteed"
+
+
+def running_pod(pod):
+    """What the scheduler and kubelet would have written by the time anyone looks again."""
+    spec, t = pod.setdefault("spec", {}), now()
+    spec["nodeName"] = spec.get("nodeName") or "node-1"
+    conds = [{"type": ty, "status": "True", "lastProbeTime": None, "lastTransitionTime": t}
+             for ty in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")]
+    statuses = [{"name": c.get("name"), "image": c.get("image", ""), "imageID": "", "ready": True, "restartCount": 0,
+                 "started": True, "containerID": "containerd://" + uuid.uuid4().hex + uuid.uuid4().hex,
+                 "state": {"running": {"startedAt": t}}, "lastState": {}} for c in spec.get("containers") or []]
+    pod["status"] = {"phase": "Running", "conditions": conds, "hostIP": "10.0.0.11", "hostIPs": [{"ip": "10.0.0.11"}],
+                     "podIP": "10.42.0.%d" % random.randint(2, 250), "startTime": t, "containerStatuses": statuses,
+                     "qosClass": pod.get("status", {}).get("qosClass", "BestEffort")}
+    pod["status"]["podIPs"] = [{"ip": pod["status"]["podIP"]}]
+    return pod
