@@ -1,4 +1,4 @@
-// Discovery parsed from kube-apiserver's own documents (testdata/, see
+// Discovery parsed from kube-apiserver's own documents (tests/kube/fixtures/, see
 // ATTRIBUTION.md): aggregated /apis, legacy /api/v1 and /apis/apps/v1.
 #include "kube/discovery.h"
 

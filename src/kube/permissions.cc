@@ -10,7 +10,6 @@ const std::vector<Permission>& NeededPermissions() {
   static const std::vector<Permission> kTable = {
       // Discovery of who hort is and what it may do needs no grant (system:basic-user).
       {"", "namespaces", "", "get", "config check --kube: the services' namespaces exist"},
-      {"", "namespaces", "", "list", "kube coverage: namespaces without a service"},
       {"", "persistentvolumeclaims", "", "get", "config check --kube: the catalog's PVCs exist"},
       {"", "persistentvolumeclaims", "", "list", "kube coverage: every PVC of the cluster"},
       {"", "pods", "", "get", "files dump: the pod a dump runs in"},

@@ -32,7 +32,7 @@ kubectl apply -f shared.yaml >/dev/null
 HORT_KUBE_DIR="$KUBE_DIR" "$HORT_KUBE_E2E" --gtest_brief=1
 
 note "kubectl reads what hort created, with the fields the server set"
-kubectl get configmap from-hort -n hort-e2e -o json >from-hort.json
+kubectl get configmap from-hort -n hort-e2e -o json --show-managed-fields >from-hort.json
 python3 - from-hort.json <<'PY'
 import json, re, sys
 o = json.load(open(sys.argv[1]))

@@ -83,14 +83,14 @@ check_bad down.kubeconfig "cannot reach the Kubernetes API at https://127.0.0.1:
 
 note "a wrong CA"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=other-ca" -keyout other.key -out other.crt 2>/dev/null
-sed "s#certificate-authority: .*}}#certificate-authority: $WORK/other.crt}}#" sa.kubeconfig >wrongca.kubeconfig
+sed "s#certificate-authority: [^}]*}}#certificate-authority: $WORK/other.crt}}#" sa.kubeconfig >wrongca.kubeconfig
 check_bad wrongca.kubeconfig "certificate"
 
 note "a static token from the token file works, a wrong one is rejected"
-sed "s#tokenFile: .*}#token: hort-test-admin-token}#" sa.kubeconfig >static.kubeconfig
+sed "s#tokenFile: [^}]*}#token: hort-test-admin-token}#" sa.kubeconfig >static.kubeconfig
 expect_rc 0 hort kube check --kubeconfig static.kubeconfig
 ! grep -qF "hort-test-admin-token" "$WORK/last.out" "$WORK/last.err" || fail "the static token leaked"
-sed "s#tokenFile: .*}#token: not-a-valid-token}#" sa.kubeconfig >badtoken.kubeconfig
+sed "s#tokenFile: [^}]*}#token: not-a-valid-token}#" sa.kubeconfig >badtoken.kubeconfig
 check_bad badtoken.kubeconfig "Unauthorized"
 ! grep -qF "not-a-valid-token" "$WORK/last.err" || fail "the bad token leaked"
 

@@ -3,11 +3,7 @@
 # discovery, apply/create/get/delete, AlreadyExists, server dry-run, CRDs, RBAC with a
 # ServiceAccount token, exec over WebSocket and paging.
 source "$(dirname "$0")/lib.sh"
-# kubectl >= 1.30: exec over WebSocket, `auth whoami`, `create token`. Debian 12's kubernetes-client
-# is 1.20 (SPDY exec only), so it is not a dependency; without a recent kubectl the test is skipped.
-minor=$(kubectl version --client -o json 2>/dev/null | /usr/bin/python3 -c \
-  'import json,sys; print(int(json.load(sys.stdin)["clientVersion"]["minor"].rstrip("+")))' 2>/dev/null || echo 0)
-if [ "$minor" -lt 30 ]; then echo "SKIP: needs kubectl >= 1.30, found minor version '$minor'"; exit 77; fi
+need_kubectl
 KUBE_SH=$E2E_DIR/../kube/kube.sh
 K=$WORK/kube
 bash "$KUBE_SH" start "$K"

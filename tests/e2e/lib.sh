@@ -42,9 +42,22 @@ wait_for() {
   done
 }
 
+# kubectl >= 1.30 (exec over WebSocket, `auth whoami`, `create token`): the
+# machine's kubectl (Google's `kubectl` package on the CI image). Debian 12's
+# kubernetes-client is 1.20 (SPDY exec only) and too old: the test fails
+# rather than pass without its second client (README, "Kubernetes tests").
+need_kubectl() {
+  command -v kubectl >/dev/null || fail "kubectl is missing: the Kubernetes tests need kubectl >= 1.30 as a second client"
+  local minor
+  minor=$(kubectl version --client -o json 2>/dev/null | /usr/bin/python3 -c \
+    'import json,sys; print(int(json.load(sys.stdin)["clientVersion"]["minor"].rstrip("+")))' 2>/dev/null || echo 0)
+  [ "$minor" -ge 30 ] || fail "kubectl 1.$minor is too old: the Kubernetes tests need kubectl >= 1.30"
+}
+
 # The project's test Kubernetes API server (tests/kube) in $WORK/kube, stopped
 # on exit; KUBECONFIG points at its admin user (client certificate).
 start_kube() {
+  need_kubectl
   KUBE_DIR="$WORK/kube"
   bash "$E2E_DIR/../kube/kube.sh" start "$KUBE_DIR" >/dev/null
   BG_PIDS+=("$(cat "$KUBE_DIR/server.pid")")
