@@ -118,4 +118,46 @@ step "hort dr --target (from the repository's credentials alone: no catalog, no 
 "$HORT" -r "$REPO" dr --target "$VAR/dr"
 step "hort metrics (what Prometheus scrapes from hort serve), an excerpt"
 "$HORT" metrics | grep -E '^hort_(backup_last_status|backup_rpo_compliant|restore_test_last_status|restore_test_due)' | head -10
+step "the cluster half: the project's test Kubernetes API server (tests/kube; no kube-apiserver runs here)"
+KUBE="$VAR/kube"
+bash "$ROOT/tests/kube/kube.sh" start "$KUBE"
+trap 'bash "$ROOT/tests/kube/kube.sh" stop "$KUBE" >/dev/null 2>&1 || true' EXIT
+export KUBECONFIG="$KUBE/kubeconfig"
+api() {  # api PATH JSON: create an object as the cluster's admin
+  curl -sf --cacert "$KUBE/ca.crt" --cert "$KUBE/admin.crt" --key "$KUBE/admin.key" -H 'Content-Type: application/json' \
+    -X POST "https://127.0.0.1:$(cat "$KUBE/port")$1" -d "$2" >/dev/null
+}
+api /api/v1/namespaces '{"metadata":{"name":"productivity"}}'
+api /api/v1/namespaces '{"metadata":{"name":"games"}}'
+for pvc in productivity/paperless-data productivity/paperless-media games/minecraft; do
+  api "/api/v1/namespaces/${pvc%/*}/persistentvolumeclaims" "{\"metadata\":{\"name\":\"${pvc#*/}\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"storageClassName\":\"longhorn\",\"resources\":{\"requests\":{\"storage\":\"5Gi\"}}}}"
+done
+api /api/v1/namespaces/productivity/pods '{"metadata":{"name":"paperless-db-0","labels":{"app":"paperless-db"}},"spec":{"nodeName":"node-a","containers":[{"name":"postgres","image":"postgres:16"}],"volumes":[{"name":"data","persistentVolumeClaim":{"claimName":"paperless-data"}}]}}'
+sleep 0.5
+sqlite3 "$KUBE/state/containers/productivity/paperless-db-0/postgres/app.db" \
+  "create table docs(title text); insert into docs values ('invoice'), ('letter');"
+cat >"$VAR/cluster.yaml" <<YAML
+kubernetes: {kubeconfig: $KUBECONFIG}
+repositories:
+  main: {url: ./repo, password_env: HORT_PASSWORD}
+services:
+  paperless:
+    namespace: productivity
+    classification: critical
+    rpo: 1d
+    files:
+      - {pvc: paperless-data, source: ./data, schedule: "@daily", repository: main}
+      - name: db
+        schedule: "@daily"
+        repository: main
+        dump: {pod: "app=paperless-db", container: postgres, command: [sqlite3, app.db, .dump], extension: .sql}
+YAML
+step "hort kube check (version, who hort is, every permission it needs)"
+"$HORT" kube check
+step "hort kube coverage --config cluster.yaml (which PVCs nothing backs up: unprotected first)"
+"$HORT" kube coverage --config "$VAR/cluster.yaml"
+step "hort run paperless/files/db (sqlite3 .dump runs inside the pod's container through pods/exec)"
+"$HORT" run --config "$VAR/cluster.yaml" paperless/files/db
+"$HORT" -r "$REPO" dump latest /productivity-postgres.sql | head -5
+
 step "done: repository at $REPO, catalog at $VAR/hort.yaml (start the daemon: hort serve --config $VAR/hort.yaml)"

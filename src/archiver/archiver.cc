@@ -445,8 +445,13 @@ class Backup {
                                                   std::to_string(code) + "; no snapshot written");
       }
     }
+    if (!content.ok()) {
+      // The reading side failed (a store error): that is the cause to report;
+      // the producer is only stopped.
+      if (opt_.stdin_done) (void)opt_.stdin_done();
+      return content.status().Annotate("reading stdin");
+    }
     if (opt_.stdin_done) HORT_RETURN_IF_ERROR(opt_.stdin_done());
-    if (!content.ok()) return content.status().Annotate("reading stdin");
     n.content = std::move(content->blobs);
     n.size = content->size;
     result_.summary.total_files_processed = 1;

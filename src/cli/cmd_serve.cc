@@ -90,14 +90,13 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     HttpServer http;
     std::mutex state_mu;
     HttpContent content;
-    // The cluster's PVC coverage, refreshed in the loop below (listing every
+    // The cluster's PVC coverage, sampled every 5 minutes on its own thread (listing every
     // PVC and Pod at each scrape would load the API server for nothing).
-    std::mutex coverage_mu;
-    std::optional<CoverageSample> coverage;
-    const bool watch_cluster = CatalogNamesCluster(cat);
+    std::unique_ptr<CoverageSampler> coverage;
+    if (CatalogNamesCluster(cat)) coverage = std::make_unique<CoverageSampler>(cat, 300.0, Log);
     content.metrics = [&]() {
-      std::lock_guard lock(coverage_mu);
-      return RenderMetrics({&cat, o.state.get(), &counters, NowSeconds(), started, coverage ? &*coverage : nullptr});
+      std::optional<CoverageSample> sample = coverage ? coverage->Latest() : std::nullopt;
+      return RenderMetrics({&cat, o.state.get(), &counters, NowSeconds(), started, sample ? &*sample : nullptr});
     };
     content.status_json = [&]() -> Result<std::string> {
       HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, *o.state, NowSeconds()));
@@ -114,15 +113,7 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     Log("hort serve: " + std::to_string(cat.jobs.size()) + " jobs from " + cat.path + ", listening on " + addr);
     RefreshAllStats(cat, *o.state, counters);
     double next_stats = NowSeconds() + 900;
-    double next_coverage = 0;
     while (!stop.load()) {
-      if (watch_cluster && NowSeconds() >= next_coverage) {
-        CoverageSample sample = SampleCoverage(cat);
-        if (!sample.ok) Log("kube coverage: " + sample.error);
-        std::lock_guard lock(coverage_mu);
-        coverage = std::move(sample);
-        next_coverage = NowSeconds() + 300;
-      }
       scheduler.Tick();
       tests.Tick();
       if (NowSeconds() >= next_stats && scheduler.Running() == 0) {

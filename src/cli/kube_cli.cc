@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "jobs/pod_dump.h"
+
 namespace hort::cli {
 
 void AddKubeFlags(CLI::App& sub, KubeFlags* flags) {
@@ -46,8 +48,7 @@ Status CheckCatalogAgainstCluster(kube::Client& client, const Catalog& catalog, 
         HORT_RETURN_IF_ERROR(exists(*pvcs, s.ns, e.pvc, at + "PVC " + s.ns + "/" + e.pvc + " does not exist"));
       }
       if (e.kind == FilesEntry::Kind::kDump && !e.pod.empty()) {
-        bool selector = e.pod.find_first_of("=,!") != std::string::npos;
-        if (!selector) {
+        if (!LooksLikeSelector(e.pod)) {
           HORT_RETURN_IF_ERROR(exists(*pods, s.ns, e.pod, at + "pod " + s.ns + "/" + e.pod + " does not exist"));
         } else {
           ++*checked;

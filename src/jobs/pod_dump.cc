@@ -6,26 +6,26 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "kube/json_fields.h"
+
 namespace hort {
 namespace {
 
-bool IsSelector(const std::string& s) { return s.find_first_of("=,!") != std::string::npos || s.find(" in ") != std::string::npos; }
-
-bool Running(const kube::Json& pod) { return pod.value("/status/phase"_json_pointer, std::string()) == "Running"; }
+bool Running(const kube::Json& pod) { return kube::StringAt(pod, "/status/phase") == "Running"; }
 
 std::string FirstContainer(const kube::Json& pod) {
-  const auto& cs = pod.value("/spec/containers"_json_pointer, kube::Json::array());
-  return cs.empty() ? "" : cs[0].value("name", "");
+  const kube::Json& cs = kube::ArrayAt(pod, "/spec/containers");
+  return cs.empty() ? "" : kube::StringAt(cs[0], "/name");
 }
 
 bool HasContainer(const kube::Json& pod, const std::string& name) {
-  for (const auto& c : pod.value("/spec/containers"_json_pointer, kube::Json::array())) {
-    if (c.value("name", "") == name) return true;
+  for (const auto& c : kube::ArrayAt(pod, "/spec/containers")) {
+    if (kube::StringAt(c, "/name") == name) return true;
   }
   return false;
 }
 
-std::string PodName(const kube::Json& pod) { return pod.value("/metadata/name"_json_pointer, std::string()); }
+std::string PodName(const kube::Json& pod) { return kube::StringAt(pod, "/metadata/name"); }
 
 Result<kube::ResourceInfo> PodsResource(kube::Client& client) {
   HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());
@@ -35,6 +35,12 @@ Result<kube::ResourceInfo> PodsResource(kube::Client& client) {
 }
 
 }  // namespace
+
+bool LooksLikeSelector(const std::string& pod) {
+  // Pod names are DNS labels: no '=', '!', ',', '(' or spaces. A selector
+  // without any ("app") would mean "has label app"; write it app!=none-such.
+  return pod.find_first_of("=!,( ") != std::string::npos;
+}
 
 Result<std::vector<std::string>> SplitShellWords(const std::string& line) {
   std::vector<std::string> words;
@@ -74,7 +80,7 @@ Result<std::vector<std::string>> SplitShellWords(const std::string& line) {
 Result<PodDump> ResolveDumpPod(kube::Client& client, const std::string& ns, const FilesEntry& entry) {
   HORT_ASSIGN_OR_RETURN(kube::ResourceInfo pods, PodsResource(client));
   kube::Json pod;
-  if (IsSelector(entry.pod)) {
+  if (LooksLikeSelector(entry.pod)) {
     kube::ListOptions lo;
     lo.label_selector = entry.pod;
     HORT_ASSIGN_OR_RETURN(kube::ObjectList list, client.List(pods, ns, lo));
@@ -109,29 +115,36 @@ Result<std::vector<PodDump>> FindAnnotatedDumps(kube::Client& client, const std:
   std::vector<PodDump> out;
   std::vector<std::string> owners_seen;
   for (const auto& pod : list.items) {
-    const auto annotations = pod.value("/metadata/annotations"_json_pointer, kube::Json::object());
-    auto it = annotations.find("k8up.io/backupcommand");
-    if (it == annotations.end() || !it->is_string() || !Running(pod)) continue;
-    const auto owners = pod.value("/metadata/ownerReferences"_json_pointer, kube::Json::array());
+    const kube::Json& annotations = kube::ObjectAt(pod, "/metadata/annotations");
+    const std::string command = kube::StringAt(annotations, "/k8up.io~1backupcommand");
+    if (command.empty() || !Running(pod)) continue;
+    const kube::Json& owners = kube::ArrayAt(pod, "/metadata/ownerReferences");
     if (!owners.empty()) {
-      std::string uid = owners[0].value("uid", "");
+      std::string uid = kube::StringAt(owners[0], "/uid");
       if (std::find(owners_seen.begin(), owners_seen.end(), uid) != owners_seen.end()) continue;
       owners_seen.push_back(uid);
     }
     PodDump d;
     d.pod = PodName(pod);
-    auto words = SplitShellWords(it->get<std::string>());
+    auto words = SplitShellWords(command);
     if (!words.ok()) return words.status().Annotate("pod " + ns + "/" + d.pod + " annotation k8up.io/backupcommand");
     if (words->empty()) return Status(Code::kInvalidArgument, "pod " + ns + "/" + d.pod + ": k8up.io/backupcommand is empty");
     d.command = std::move(*words);
-    auto c = annotations.find("k8up.io/backupcommand-container");
-    d.container = c != annotations.end() && c->is_string() ? c->get<std::string>() : FirstContainer(pod);
+    d.container = kube::StringAt(annotations, "/k8up.io~1backupcommand-container", FirstContainer(pod));
     if (!HasContainer(pod, d.container)) {
       return Status(Code::kInvalidArgument, "pod " + ns + "/" + d.pod + " has no container " + d.container +
                                                 " (k8up.io/backupcommand-container)");
     }
-    auto x = annotations.find("k8up.io/file-extension");
-    if (x != annotations.end() && x->is_string()) d.extension = x->get<std::string>();
+    d.extension = kube::StringAt(annotations, "/k8up.io~1file-extension");
+    // Two pods storing one path would be one snapshot series: the second's
+    // retention would forget the first's dumps. K8up overwrites silently; hort refuses.
+    for (const PodDump& other : out) {
+      if (other.StoredPath(ns) == d.StoredPath(ns)) {
+        return Status(Code::kInvalidArgument, "pods " + ns + "/" + other.pod + " and " + ns + "/" + d.pod +
+                                                  " would both be stored as " + d.StoredPath(ns) +
+                                                  ": give one a k8up.io/file-extension or another container name");
+      }
+    }
     out.push_back(std::move(d));
   }
   return out;

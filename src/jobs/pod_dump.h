@@ -23,15 +23,19 @@ struct PodDump {
   std::string StoredPath(const std::string& ns) const { return "/" + ns + "-" + container + extension; }
 };
 
-// The pod a catalog dump entry runs in: `pod` is a name, or a label selector
-// (it contains '=' or ','), then the first Running pod by name. The
+// Whether a dump's `pod:` is a label selector rather than a pod name.
+[[nodiscard]] bool LooksLikeSelector(const std::string& pod);
+
+// The pod a catalog dump entry runs in: `pod` is a name, or a label selector,
+// then the first Running pod by name. The
 // container defaults to the pod's first.
 [[nodiscard]] Result<PodDump> ResolveDumpPod(kube::Client& client, const std::string& ns, const FilesEntry& entry);
 
 // K8up's rules: Running pods of `ns` annotated k8up.io/backupcommand (split
 // shell-style), container from k8up.io/backupcommand-container (default the
 // first), k8up.io/file-extension appended; one pod per owner (the first
-// ownerReference's uid), pods ordered by name.
+// ownerReference's uid), pods ordered by name. Two pods that would be stored
+// under one path are refused (one series would forget the other's dumps).
 [[nodiscard]] Result<std::vector<PodDump>> FindAnnotatedDumps(kube::Client& client, const std::string& ns);
 
 // Splits a command line as a POSIX shell would split words (quotes and

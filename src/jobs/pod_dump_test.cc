@@ -69,6 +69,36 @@ TEST_F(PodDumpTest, AnnotatedPodsAsK8upFindsThem) {
   EXPECT_EQ((*dumps)[1].StoredPath("home"), "/home-postgres.sql");
 }
 
+TEST_F(PodDumpTest, TwoPodsStoredUnderOnePathAreRefused) {
+  AddPod("app-db-0", {}, {{"k8up.io/backupcommand", "pg_dumpall"}}, "Running", {"postgres"}, "uid-app");
+  AddPod("wiki-db-0", {}, {{"k8up.io/backupcommand", "pg_dumpall"}}, "Running", {"postgres"}, "uid-wiki");
+  auto dumps = FindAnnotatedDumps(*client_, "home");
+  EXPECT_EQ(dumps.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(dumps.status().message().find("would both be stored as /home-postgres"), std::string::npos)
+      << dumps.status().message();
+}
+
+TEST_F(PodDumpTest, MalformedPodsAreSkippedNotACrash) {
+  auto d = client_->Discover();
+  ASSERT_TRUE(d.ok());
+  // Shapes no API server sends, but a fake or a proxy might: wrong types everywhere.
+  Json odd = {{"apiVersion", "v1"}, {"kind", "Pod"},
+              {"metadata", {{"name", "odd-0"}, {"namespace", "home"},
+                            {"annotations", {{"k8up.io/backupcommand", 42}}}, {"ownerReferences", "x"}}},
+              {"spec", {{"containers", {{"name", 1}}}}}, {"status", Json::array()}};
+  ASSERT_TRUE(client_->Create(pods_, "home", odd, {}).ok());
+  Json odd2 = odd;
+  odd2["metadata"]["name"] = "odd-1";
+  odd2["metadata"]["annotations"] = {{"k8up.io/backupcommand", "true"}};
+  odd2["status"] = {{"phase", "Running"}};
+  ASSERT_TRUE(client_->Create(pods_, "home", odd2, {}).ok());
+  auto dumps = FindAnnotatedDumps(*client_, "home");
+  EXPECT_EQ(dumps.status().code(), Code::kInvalidArgument);  // odd-1 has no usable container
+  EXPECT_FALSE(LooksLikeSelector("db-0"));
+  EXPECT_TRUE(LooksLikeSelector("app in (db)"));
+  EXPECT_TRUE(LooksLikeSelector("app=db,tier!=cache"));
+}
+
 TEST_F(PodDumpTest, AnnotationNamingAMissingContainerIsAnError) {
   AddPod("db-0", {}, {{"k8up.io/backupcommand", "x"}, {"k8up.io/backupcommand-container", "nope"}}, "Running", {"db"});
   auto dumps = FindAnnotatedDumps(*client_, "home");

@@ -7,6 +7,7 @@
 
 #include "kube/api_errors.h"
 #include "kube/api_paths.h"
+#include "kube/json_fields.h"
 #include "kube/pager.h"
 #include "net/http_client.h"
 
@@ -47,7 +48,7 @@ class ApiClient : public Client {
 
   Result<VersionInfo> Version() override {
     HORT_ASSIGN_OR_RETURN(Json j, Send({.path = "/version"}));
-    return VersionInfo{j.value("gitVersion", ""), j.value("major", ""), j.value("minor", ""), j.value("platform", "")};
+    return VersionInfo{StringAt(j, "/gitVersion"), StringAt(j, "/major"), StringAt(j, "/minor"), StringAt(j, "/platform")};
   }
 
   Result<Discovery> Discover(bool refresh) override {
@@ -74,22 +75,25 @@ class ApiClient : public Client {
 
   Result<Json> Create(const ResourceInfo& r, const std::string& ns, const Json& object,
                       const WriteOptions& options) override {
-    return Send({.method = "POST", .path = ResourcePath(r, ObjectNamespace(r, ns, object)) + WriteQuery(options, false),
-                 .body = object.dump(), .content_type = kJson});
+    return Wrote(r, options, Send({.method = "POST",
+                                   .path = ResourcePath(r, ObjectNamespace(r, ns, object)) + WriteQuery(options, false),
+                                   .body = Dump(object), .content_type = kJson}));
   }
 
   Result<Json> Replace(const ResourceInfo& r, const std::string& ns, const Json& object,
                        const WriteOptions& options) override {
-    return Send({.method = "PUT",
-                 .path = ResourcePath(r, ObjectNamespace(r, ns, object), Name(object)) + WriteQuery(options, false),
-                 .body = object.dump(), .content_type = kJson});
+    return Wrote(r, options,
+                 Send({.method = "PUT",
+                       .path = ResourcePath(r, ObjectNamespace(r, ns, object), Name(object)) + WriteQuery(options, false),
+                       .body = Dump(object), .content_type = kJson}));
   }
 
   Result<Json> MergePatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& patch,
                           const WriteOptions& options, const std::string& subresource) override {
-    return Send({.method = "PATCH",
-                 .path = ResourcePath(r, Namespace(r, ns), name, subresource) + WriteQuery(options, false),
-                 .body = patch.dump(), .content_type = "application/merge-patch+json"});
+    return Wrote(r, options,
+                 Send({.method = "PATCH",
+                       .path = ResourcePath(r, Namespace(r, ns), name, subresource) + WriteQuery(options, false),
+                       .body = Dump(patch), .content_type = "application/merge-patch+json"}));
   }
 
   Result<Json> Apply(const ResourceInfo& r, const std::string& ns, const Json& object,
@@ -97,9 +101,10 @@ class ApiClient : public Client {
     WriteOptions o = options;
     if (o.field_manager.empty()) o.field_manager = "hort";  // the API refuses an apply without one
     // JSON is YAML, so the object goes as it is.
-    return Send({.method = "PATCH",
-                 .path = ResourcePath(r, ObjectNamespace(r, ns, object), Name(object)) + WriteQuery(o, true),
-                 .body = object.dump(), .content_type = "application/apply-patch+yaml"});
+    return Wrote(r, o,
+                 Send({.method = "PATCH",
+                       .path = ResourcePath(r, ObjectNamespace(r, ns, object), Name(object)) + WriteQuery(o, true),
+                       .body = Dump(object), .content_type = "application/apply-patch+yaml"}));
   }
 
   Status Delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
@@ -111,7 +116,9 @@ class ApiClient : public Client {
                        {"propagationPolicy", kNames[static_cast<int>(propagation)]}}.dump();
       call.content_type = kJson;
     }
-    return SendRaw(call).status();
+    Status st = SendRaw(call).status();
+    if (st.ok()) (void)Wrote(r, WriteOptions{}, Json());
+    return st;
   }
 
   Result<ExecResult> Exec(const ExecRequest& request, const OutputSink& stdout_sink) override {
@@ -122,19 +129,32 @@ class ApiClient : public Client {
   std::string Describe() const override { return connection_.description; }
 
  private:
+  // A CRD written changes what the server serves: the next Discover() reads
+  // discovery again, so a custom resource created right after its CRD is found.
+  Result<Json> Wrote(const ResourceInfo& r, const WriteOptions& options, Result<Json> result) {
+    if (result.ok() && !options.dry_run && r.group == "apiextensions.k8s.io" && r.resource == "customresourcedefinitions") {
+      std::lock_guard lock(discovery_mu_);
+      discovery_.reset();
+    }
+    return result;
+  }
+  // Objects may carry strings that are not UTF-8 (read from a backup); the
+  // API would refuse them, but dumping must not throw.
+  static std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
   std::string Namespace(const ResourceInfo& r, const std::string& ns) const {
     if (!r.namespaced) return "";
     return ns.empty() ? connection_.default_namespace : ns;
   }
   std::string ObjectNamespace(const ResourceInfo& r, const std::string& ns, const Json& object) const {
     if (ns.empty() && object.contains("metadata")) {
-      std::string own = object["metadata"].value("namespace", "");
+      std::string own = StringAt(object, "/metadata/namespace");
       if (!own.empty()) return Namespace(r, own);
     }
     return Namespace(r, ns);
   }
   static std::string Name(const Json& object) {
-    return object.contains("metadata") ? object["metadata"].value("name", "") : "";
+    return StringAt(object, "/metadata/name");
   }
 
   Result<Json> Send(const Call& call) {
@@ -166,7 +186,7 @@ class ApiClient : public Client {
       req.body = std::span(reinterpret_cast<const uint8_t*>(call.body.data()), call.body.size());
       auto resp = http_->Do(req);
       if (!resp.ok()) {
-        if (idempotent && resp.status().code() == Code::kUnavailable && attempt < kMaxRetries) {
+        if (idempotent && IsConnectionCut(resp.status()) && attempt < kMaxRetries) {
           options_.sleep(1);  // client-go waits 1 s after a reset connection
           continue;
         }
@@ -188,7 +208,7 @@ class ApiClient : public Client {
     auto is_aggregated = [](const std::string& body) {
       auto j = Json::parse(body, nullptr, false);
       return !j.is_discarded() && j.is_object() &&
-             (j.value("kind", "") == "APIGroupDiscoveryList" || j.value("apiVersion", "").rfind("apidiscovery.k8s.io/", 0) == 0);
+             (StringAt(j, "/kind") == "APIGroupDiscoveryList" || StringAt(j, "/apiVersion").rfind("apidiscovery.k8s.io/", 0) == 0);
     };
     if (is_aggregated(api) && is_aggregated(apis)) return ParseAggregated(api, apis);
     return ReadLegacyDiscovery(apis);
@@ -204,22 +224,20 @@ class ApiClient : public Client {
     if (groups.is_discarded() || !groups.is_object() || !groups.contains("groups")) {
       return Status(Code::kCorruption, connection_.description + ": /apis is not an APIGroupList");
     }
-    try {
-      for (const auto& g : groups["groups"]) {
-        std::string preferred = g.contains("preferredVersion") ? g["preferredVersion"].value("groupVersion", "") : "";
-        std::vector<std::string> versions;
-        for (const auto& v : g["versions"]) versions.push_back(v.value("groupVersion", ""));
-        std::stable_partition(versions.begin(), versions.end(), [&](const std::string& v) { return v == preferred; });
-        for (const auto& gv : versions) {
-          auto body = SendRaw({.path = "/apis/" + gv});
-          // A broken aggregated API (metrics-server down) must not hide every other group: skip it, as kubectl warns and goes on.
-          if (!body.ok() && body.status().code() == Code::kUnavailable) continue;
-          if (!body.ok()) return body.status();
-          docs.push_back({*body, gv == preferred});
-        }
+    for (const auto& g : ArrayAt(groups, "/groups")) {
+      const std::string preferred = StringAt(g, "/preferredVersion/groupVersion");
+      std::vector<std::string> versions;
+      for (const auto& v : ArrayAt(g, "/versions")) {
+        if (std::string gv = StringAt(v, "/groupVersion"); !gv.empty()) versions.push_back(gv);
       }
-    } catch (const Json::exception& e) {
-      return Status(Code::kCorruption, connection_.description + ": /apis: " + e.what());
+      std::stable_partition(versions.begin(), versions.end(), [&](const std::string& v) { return v == preferred; });
+      for (const auto& gv : versions) {
+        auto body = SendRaw({.path = "/apis/" + gv});
+        // A broken aggregated API (metrics-server down) must not hide every other group: skip it, as kubectl warns and goes on.
+        if (!body.ok() && body.status().code() == Code::kUnavailable) continue;
+        if (!body.ok()) return body.status();
+        docs.push_back({*body, gv == preferred});
+      }
     }
     return ParseResourceLists(docs);
   }

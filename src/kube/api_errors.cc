@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kube/json_fields.h"
+
 namespace hort::kube {
 namespace {
 
@@ -32,15 +34,15 @@ ApiErrorInfo ParseApiError(long http_status, std::string_view body, const std::s
   const std::string bare_path = path.substr(0, path.find('?'));
   std::string message;
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_discarded() && j.is_object() && j.value("kind", "") == "Status") {
-    message = j.value("message", "");
-    info.reason = j.value("reason", "");
-    if (auto md = j.find("metadata"); md != j.end() && md->is_object()) info.continue_token = md->value("continue", "");
-    if (auto d = j.find("details"); d != j.end() && d->is_object()) {
-      info.retry_after_seconds = d->value("retryAfterSeconds", 0);
-      // 422's causes say which field is wrong; the message alone often does too, but not always.
-      if (auto causes = d->find("causes"); causes != d->end() && causes->is_array() && message.empty()) {
-        for (const auto& c : *causes) message += (message.empty() ? "" : "; ") + c.value("field", "") + ": " + c.value("message", "");
+  if (!j.is_discarded() && StringAt(j, "/kind") == "Status") {
+    message = StringAt(j, "/message");
+    info.reason = StringAt(j, "/reason");
+    info.continue_token = StringAt(j, "/metadata/continue");
+    info.retry_after_seconds = static_cast<int>(IntAt(j, "/details/retryAfterSeconds"));
+    // 422's causes say which field is wrong; the message alone often does too, but not always.
+    if (message.empty()) {
+      for (const auto& c : ArrayAt(j, "/details/causes")) {
+        message += (message.empty() ? "" : "; ") + StringAt(c, "/field") + ": " + StringAt(c, "/message");
       }
     }
   } else if (http_status == 404) {
@@ -71,6 +73,10 @@ Status TransportError(const Status& net_status, const std::string& server) {
   const std::string& m = net_status.message();
   const std::string head = "cannot reach the Kubernetes API at " + server + ": ";
   auto has = [&](const char* s) { return m.find(s) != std::string::npos; };
+  if (has("client certificate or key")) {
+    return Status(Code::kInvalidArgument, head + m.substr(m.rfind("TLS: ", 0) == 0 ? 5 : 0) +
+                                              "; check client-certificate(-data) and client-key(-data) in the kubeconfig");
+  }
   if (m.rfind("TLS:", 0) == 0 || has("certificate")) {
     // net's sentence suggests --cacert, which is not how a kubeconfig names its CA: keep only curl's cause.
     std::string cause;
@@ -85,6 +91,18 @@ Status TransportError(const Status& net_status, const std::string& server) {
   if (has("Timeout") || has("timed out")) return Status(Code::kUnavailable, head + "timed out");
   std::string rest = m.rfind("connection problem: ", 0) == 0 ? m.substr(20) : m;
   return Status(net_status.code(), head + rest);
+}
+
+bool IsConnectionCut(const Status& net_status) {
+  // curl's sentences for a connection that broke after it was made
+  // (CURLE_RECV_ERROR, SEND_ERROR, GOT_NOTHING, PARTIAL_FILE). A refused
+  // connect, an unknown host or a timeout is not retried, as in client-go.
+  const std::string& m = net_status.message();
+  for (const char* cut : {"receiving data from the peer", "sending data to the peer", "Server returned nothing",
+                          "partial file"}) {
+    if (m.find(cut) != std::string::npos) return true;
+  }
+  return false;
 }
 
 std::optional<int> ParseRetryAfter(std::string_view value) {

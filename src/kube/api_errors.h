@@ -33,6 +33,9 @@ struct ApiErrorInfo {
 
 // net's transport failure rewritten for a person: "cannot reach the
 // Kubernetes API at https://…: connection refused", "… certificate not trusted …".
+// Whether a transport failure is a connection that broke after it was made
+// (reset, EOF): the only transport failure client-go retries, and only for GETs.
+[[nodiscard]] bool IsConnectionCut(const Status& net_status);
 [[nodiscard]] Status TransportError(const Status& net_status, const std::string& server);
 
 // The Retry-After header as client-go reads it: whole seconds only.

@@ -6,7 +6,9 @@
 
 #include "kube/api_client.h"
 #include "kube/api_paths.h"
+#include "kube/exec_credential.h"
 #include "kube/label_selector.h"
+#include "kube/pager.h"
 #include "kube/rate_limiter.h"
 #include "util/test_clock.h"
 
@@ -174,4 +176,39 @@ TEST(LabelSelector, EqualityAndSetBased) {
 }
 
 }  // namespace
+TEST(IsConnectionCut, OnlyBrokenConnectionsAreRetried) {
+  EXPECT_TRUE(IsConnectionCut(Status(Code::kUnavailable, "connection problem: Failure when receiving data from the peer")));
+  EXPECT_TRUE(IsConnectionCut(Status(Code::kUnavailable, "connection problem: Server returned nothing (no headers, no data)")));
+  EXPECT_FALSE(IsConnectionCut(Status(Code::kUnavailable, "connection problem: Couldn't connect to server: Connection refused")));
+  EXPECT_FALSE(IsConnectionCut(Status(Code::kUnavailable, "connection problem: Timeout was reached")));
+  EXPECT_FALSE(IsConnectionCut(Status(Code::kUnavailable, "connection problem: Couldn't resolve host name")));
+}
+
+TEST(TransportError, ABadClientKeyIsNotBlamedOnTheServer) {
+  Status s = TransportError(Status(Code::kInvalidArgument, "TLS: the client certificate or key cannot be used (Problem with "
+                                                           "the local SSL certificate: unable to set private key)"),
+                            "https://10.0.0.1:6443");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("client-key"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("certificate-authority"), std::string::npos) << s.message();
+}
+
+TEST(MalformedAnswers, AreErrorsNotCrashes) {
+  // Status bodies with fields of the wrong type (a proxy, a broken aggregated API).
+  auto e = ParseApiError(409, R"({"kind":"Status","message":null,"details":{"retryAfterSeconds":"soon","causes":{}}})",
+                         "/api/v1/pods", "cluster");
+  EXPECT_EQ(e.status.code(), Code::kAlreadyExists);
+  EXPECT_EQ(e.retry_after_seconds, 0);
+  EXPECT_EQ(ParseApiError(500, "[1,2]", "/x", "c").status.code(), Code::kUnavailable);
+  // A list whose kind is not a string.
+  auto page = ParseListPage(R"({"kind":7,"apiVersion":[],"metadata":{"continue":1},"items":[{"metadata":{"name":"a"}}]})");
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->kind, "");
+  EXPECT_EQ(page->continue_token, "");
+  // An exec plugin printing a number where a string belongs.
+  ExecPlugin plugin{.command = "p", .api_version = "client.authentication.k8s.io/v1", .what = "plugin p"};
+  auto cred = ParseExecCredential(R"({"apiVersion":1,"kind":"ExecCredential","status":{"token":2}})", plugin);
+  EXPECT_EQ(cred.status().code(), Code::kInvalidArgument);
+}
+
 }  // namespace hort::kube

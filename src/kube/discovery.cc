@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "kube/json_fields.h"
+
 namespace hort::kube {
 namespace {
 
@@ -38,7 +40,7 @@ Status AddAggregated(const Json& list, Discovery* d) {
   auto items = list.find("items");
   if (items == list.end() || !items->is_array()) return Status(Code::kCorruption, "aggregated discovery has no items");
   for (const auto& group : *items) {
-    std::string group_name = group.contains("metadata") ? group["metadata"].value("name", "") : "";
+    std::string group_name = StringAt(group, "/metadata/name");
     auto versions = group.find("versions");
     if (versions == group.end() || !versions->is_array()) continue;
     bool first = true;
@@ -48,17 +50,17 @@ Status AddAggregated(const Json& list, Discovery* d) {
         for (const auto& res : *resources) {
           ResourceInfo r;
           r.group = group_name;
-          r.version = version.value("version", "");
-          r.resource = res.value("resource", "");
-          if (auto kind = res.find("responseKind"); kind != res.end() && kind->is_object()) r.kind = kind->value("kind", "");
-          r.singular = res.value("singularResource", "");
-          r.namespaced = res.value("scope", "") == "Namespaced";
+          r.version = StringAt(version, "/version");
+          r.resource = StringAt(res, "/resource");
+          r.kind = StringAt(res, "/responseKind/kind");
+          r.singular = StringAt(res, "/singularResource");
+          r.namespaced = StringAt(res, "/scope") == "Namespaced";
           r.preferred = first;
           r.verbs = Strings(res, "verbs");
           r.short_names = Strings(res, "shortNames");
           r.categories = Strings(res, "categories");
           if (auto subs = res.find("subresources"); subs != res.end() && subs->is_array()) {
-            for (const auto& s : *subs) r.subresources.push_back(s.value("subresource", ""));
+            for (const auto& s : *subs) r.subresources.push_back(StringAt(s, "/subresource"));
           }
           if (!r.resource.empty()) d->resources.push_back(std::move(r));
         }
@@ -72,7 +74,7 @@ Status AddAggregated(const Json& list, Discovery* d) {
 // One APIResourceList (/api/v1, /apis/<g>/<v>): subresources are entries
 // named "pods/exec" and are folded into their resource.
 Status AddResourceList(const Json& list, bool preferred, Discovery* d) {
-  std::string gv = list.value("groupVersion", "");
+  std::string gv = StringAt(list, "/groupVersion");
   if (gv.empty()) return Status(Code::kCorruption, "APIResourceList without groupVersion");
   std::string group, version = gv;
   if (auto slash = gv.find('/'); slash != std::string::npos) group = gv.substr(0, slash), version = gv.substr(slash + 1);
@@ -81,7 +83,7 @@ Status AddResourceList(const Json& list, bool preferred, Discovery* d) {
   const size_t start = d->resources.size();
   std::vector<std::pair<std::string, std::string>> subresources;  // (resource, subresource)
   for (const auto& res : *resources) {
-    std::string name = res.value("name", "");
+    std::string name = StringAt(res, "/name");
     if (auto slash = name.find('/'); slash != std::string::npos) {
       subresources.emplace_back(name.substr(0, slash), name.substr(slash + 1));
       continue;
@@ -90,10 +92,10 @@ Status AddResourceList(const Json& list, bool preferred, Discovery* d) {
     r.group = group;
     r.version = version;
     r.resource = name;
-    r.kind = res.value("kind", "");
-    r.singular = res.value("singularName", "");
+    r.kind = StringAt(res, "/kind");
+    r.singular = StringAt(res, "/singularName");
     if (r.singular.empty()) r.singular = Lower(r.kind);  // older servers leave it empty, as kubectl knows
-    r.namespaced = res.value("namespaced", false);
+    r.namespaced = BoolAt(res, "/namespaced");
     r.preferred = preferred;
     r.verbs = Strings(res, "verbs");
     r.short_names = Strings(res, "shortNames");
@@ -110,8 +112,8 @@ Status AddResourceList(const Json& list, bool preferred, Discovery* d) {
 
 Status AddDocument(std::string_view text, const char* what, Discovery* d) {
   HORT_ASSIGN_OR_RETURN(Json j, ParseJson(text, what));
-  const std::string kind = j.value("kind", "");
-  if (kind == "APIGroupDiscoveryList" || j.value("apiVersion", "").rfind("apidiscovery.k8s.io/", 0) == 0) {
+  const std::string kind = StringAt(j, "/kind");
+  if (kind == "APIGroupDiscoveryList" || StringAt(j, "/apiVersion").rfind("apidiscovery.k8s.io/", 0) == 0) {
     return AddAggregated(j, d);
   }
   if (kind == "APIResourceList" || j.contains("groupVersion")) return AddResourceList(j, true, d);

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "kube/json_fields.h"
+
 extern char** environ;
 
 namespace hort::kube {
@@ -148,9 +150,9 @@ Result<ExecCredential> ParseExecCredential(const std::string& json, const ExecPl
   if (j.is_discarded() || !j.is_object()) {
     return Status(Code::kInvalidArgument, plugin.what + " printed something that is not an ExecCredential JSON object");
   }
-  std::string api_version = j.value("apiVersion", "");
-  if (j.value("kind", "") != "ExecCredential" || api_version != plugin.api_version) {
-    return Status(Code::kInvalidArgument, plugin.what + " printed kind \"" + j.value("kind", "") + "\" apiVersion \"" +
+  std::string api_version = StringAt(j, "/apiVersion");
+  if (StringAt(j, "/kind") != "ExecCredential" || api_version != plugin.api_version) {
+    return Status(Code::kInvalidArgument, plugin.what + " printed kind \"" + StringAt(j, "/kind") + "\" apiVersion \"" +
                                               api_version + "\"; expected ExecCredential " + plugin.api_version);
   }
   auto status = j.find("status");

@@ -193,9 +193,8 @@ Result<Connection> Build(const Merged& m, const std::string& wanted_context) {
     if (!first.token.empty()) c.token = ExecTokenSource(std::move(plugin), std::move(first));
     return c;
   }
-  if (std::string token = Str(user->node, "token"); !token.empty()) {
-    c.token = [token]() -> Result<std::string> { return token; };
-  } else if (std::string file = Resolve(Str(user->node, "tokenFile"), user->file); !file.empty()) {
+  // Both set: the file wins, as in client-go (it is what gets rotated).
+  if (std::string file = Resolve(Str(user->node, "tokenFile"), user->file); !file.empty()) {
     if (!fs::exists(file)) return Status(Code::kInvalidArgument, user_what + ": cannot read tokenFile " + file);
     // Re-read on every use: whoever writes the file may rotate it.
     c.token = [file, user_what]() -> Result<std::string> {
@@ -205,6 +204,8 @@ Result<Connection> Build(const Merged& m, const std::string& wanted_context) {
       while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
       return t;
     };
+  } else if (std::string token = Str(user->node, "token"); !token.empty()) {
+    c.token = [token]() -> Result<std::string> { return token; };
   }
   return c;
 }

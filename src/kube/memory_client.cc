@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "kube/json_fields.h"
 #include "kube/label_selector.h"
 
 namespace hort::kube {
@@ -46,8 +47,7 @@ std::map<std::string, std::string> Labels(const Json& object) {
 }
 
 std::string Meta(const Json& object, const char* key) {
-  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return "";
-  return object["metadata"].value(key, "");
+  return StringAt(object, std::string("/metadata/") + key);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "kube/pager.h"
 
 #include "kube/api_errors.h"
+#include "kube/json_fields.h"
 
 namespace hort::kube {
 
@@ -38,11 +39,11 @@ Result<Page> ParseListPage(std::string_view body) {
   auto j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Status(Code::kCorruption, "the API's list answer is not a JSON object");
   Page p;
-  p.kind = j.value("kind", "");
-  p.api_version = j.value("apiVersion", "");
+  p.kind = StringAt(j, "/kind");
+  p.api_version = StringAt(j, "/apiVersion");
   if (auto md = j.find("metadata"); md != j.end() && md->is_object()) {
-    p.resource_version = md->value("resourceVersion", "");
-    p.continue_token = md->value("continue", "");
+    p.resource_version = StringAt(*md, "/resourceVersion");
+    p.continue_token = StringAt(*md, "/continue");
   }
   auto items = j.find("items");
   if (items != j.end() && items->is_array()) {

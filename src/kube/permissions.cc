@@ -4,6 +4,8 @@
 #include <set>
 #include <tuple>
 
+#include "kube/json_fields.h"
+
 namespace hort::kube {
 
 const std::vector<Permission>& NeededPermissions() {
@@ -39,8 +41,8 @@ Result<std::vector<PermissionCheck>> CheckPermissions(Client& client) {
                    {"spec", {{"resourceAttributes", attributes}}}};
     HORT_ASSIGN_OR_RETURN(Json answer, client.Create(*ssar, "", review, WriteOptions{}));
     PermissionCheck c{.permission = &p};
-    c.allowed = answer.value("/status/allowed"_json_pointer, false);
-    c.reason = answer.value("/status/reason"_json_pointer, std::string());
+    c.allowed = BoolAt(answer, "/status/allowed");
+    c.reason = StringAt(answer, "/status/reason");
     out.push_back(std::move(c));
   }
   return out;
@@ -53,8 +55,8 @@ Result<Identity> WhoAmI(Client& client) {
   Json review = {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}};
   HORT_ASSIGN_OR_RETURN(Json answer, client.Create(*ssr, "", review, WriteOptions{}));
   Identity id;
-  id.username = answer.value("/status/userInfo/username"_json_pointer, std::string());
-  for (const auto& g : answer.value("/status/userInfo/groups"_json_pointer, Json::array())) {
+  id.username = StringAt(answer, "/status/userInfo/username");
+  for (const auto& g : ArrayAt(answer, "/status/userInfo/groups")) {
     if (g.is_string()) id.groups.push_back(g.get<std::string>());
   }
   return id;

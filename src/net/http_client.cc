@@ -129,6 +129,13 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
     curl_blob b{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
     curl->easy_setopt(h, option, &b);
   };
+  if (!options_.ca_pem.empty()) {
+    // The given CA is the only trust: a cluster's API certificate comes from
+    // its own CA, and a token must not go to whoever holds a publicly trusted
+    // certificate for the name (client-go trusts only the kubeconfig's CA).
+    curl->easy_setopt(h, CURLOPT_CAPATH, nullptr);
+    curl->easy_setopt(h, CURLOPT_CAINFO, nullptr);
+  }
   blob(CURLOPT_CAINFO_BLOB, options_.ca_pem);
   blob(CURLOPT_SSLCERT_BLOB, options_.client_cert_pem);
   blob(CURLOPT_SSLKEY_BLOB, options_.client_key_pem);
@@ -179,7 +186,11 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
     // For a certificate curl's own sentence names the cause ("self-signed certificate").
     if (detail[0] != 0 && rc == CURLE_PEER_FAILED_VERIFICATION) msg += ": " + std::string(detail);
     curl->easy_cleanup(h);  // the connection may be broken: do not reuse
-    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
+    if (rc == CURLE_SSL_CERTPROBLEM) {
+      if (detail[0] != 0) msg += ": " + std::string(detail);
+      return Status(Code::kInvalidArgument, "TLS: the client certificate or key cannot be used (" + msg + ")");
+    }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
       return Status(Code::kInvalidArgument, "TLS: the server's certificate is not trusted (" + msg +
                                                 "); pass its CA with --cacert or use --insecure-tls");
     }

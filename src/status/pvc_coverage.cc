@@ -5,17 +5,13 @@
 #include <set>
 #include <tuple>
 
+#include "kube/json_fields.h"
 #include "util/env.h"
 
 namespace hort {
 namespace {
 
 using nlohmann::json;
-
-std::string Str(const json& j, const char* pointer) {
-  auto p = json::json_pointer(pointer);
-  return j.contains(p) && j.at(p).is_string() ? j.at(p).get<std::string>() : "";
-}
 
 std::vector<std::string> Sorted(std::set<std::string> s) { return {s.begin(), s.end()}; }
 
@@ -46,17 +42,15 @@ CoverageReport ComputeCoverage(const std::vector<json>& pvcs, const std::vector<
   // (namespace, claim) → pods and nodes, from the pods' volumes.
   std::map<std::pair<std::string, std::string>, std::pair<std::set<std::string>, std::set<std::string>>> users;
   for (const json& pod : pods) {
-    std::string phase = Str(pod, "/status/phase");
+    std::string phase = kube::StringAt(pod, "/status/phase");
     if (phase == "Succeeded" || phase == "Failed") continue;  // finished pods hold no volume
-    const std::string ns = Str(pod, "/metadata/namespace");
-    const auto vp = json::json_pointer("/spec/volumes");
-    if (!pod.contains(vp) || !pod.at(vp).is_array()) continue;
-    for (const json& v : pod.at(vp)) {
-      std::string claim = Str(v, "/persistentVolumeClaim/claimName");
+    const std::string ns = kube::StringAt(pod, "/metadata/namespace");
+    for (const json& v : kube::ArrayAt(pod, "/spec/volumes")) {
+      std::string claim = kube::StringAt(v, "/persistentVolumeClaim/claimName");
       if (claim.empty()) continue;
       auto& u = users[{ns, claim}];
-      u.first.insert(Str(pod, "/metadata/name"));
-      if (std::string node = Str(pod, "/spec/nodeName"); !node.empty()) u.second.insert(node);
+      u.first.insert(kube::StringAt(pod, "/metadata/name"));
+      if (std::string node = kube::StringAt(pod, "/spec/nodeName"); !node.empty()) u.second.insert(node);
     }
   }
   std::set<std::string> catalog_namespaces;
@@ -67,12 +61,12 @@ CoverageReport ComputeCoverage(const std::vector<json>& pvcs, const std::vector<
   std::set<std::string> bare_namespaces;
   for (const json& pvc : pvcs) {
     PvcCoverage p;
-    p.ns = Str(pvc, "/metadata/namespace");
-    p.name = Str(pvc, "/metadata/name");
-    p.size = Str(pvc, "/spec/resources/requests/storage");
-    if (p.size.empty()) p.size = Str(pvc, "/status/capacity/storage");
-    p.storage_class = Str(pvc, "/spec/storageClassName");
-    p.phase = Str(pvc, "/status/phase");
+    p.ns = kube::StringAt(pvc, "/metadata/namespace");
+    p.name = kube::StringAt(pvc, "/metadata/name");
+    p.size = kube::StringAt(pvc, "/spec/resources/requests/storage");
+    if (p.size.empty()) p.size = kube::StringAt(pvc, "/status/capacity/storage");
+    p.storage_class = kube::StringAt(pvc, "/spec/storageClassName");
+    p.phase = kube::StringAt(pvc, "/status/phase");
     if (auto it = users.find({p.ns, p.name}); it != users.end()) {
       p.pods = Sorted(it->second.first);
       p.nodes = Sorted(it->second.second);
@@ -105,14 +99,15 @@ bool CatalogNamesCluster(const Catalog& catalog) {
          !Env("KUBERNETES_SERVICE_HOST").empty();
 }
 
-CoverageSample SampleCoverage(const Catalog& catalog) {
+namespace {
+
+Result<std::unique_ptr<kube::Client>> OpenCatalogCluster(const Catalog& catalog) {
+  return kube::OpenClient({.kubeconfig = catalog.kubernetes.kubeconfig, .context = catalog.kubernetes.context});
+}
+
+CoverageSample SampleWith(kube::Client& client, const Catalog& catalog) {
   CoverageSample out;
-  auto client = kube::OpenClient({.kubeconfig = catalog.kubernetes.kubeconfig, .context = catalog.kubernetes.context});
-  if (!client.ok()) {
-    out.error = client.status().message();
-    return out;
-  }
-  auto r = CollectCoverage(**client, &catalog);
+  auto r = CollectCoverage(client, &catalog);
   if (!r.ok()) {
     out.error = r.status().message();
     return out;
@@ -121,6 +116,51 @@ CoverageSample SampleCoverage(const Catalog& catalog) {
   out.pvcs = r->pvcs.size();
   out.unprotected = r->UnprotectedCount();
   return out;
+}
+
+}  // namespace
+
+CoverageSample SampleCoverage(const Catalog& catalog) {
+  auto client = OpenCatalogCluster(catalog);
+  if (!client.ok()) return CoverageSample{.error = client.status().message()};
+  return SampleWith(**client, catalog);
+}
+
+CoverageSampler::CoverageSampler(const Catalog& catalog, double interval_seconds,
+                                 std::function<void(const std::string&)> log)
+    : catalog_(catalog), interval_(interval_seconds), log_(std::move(log)), thread_([this] { Loop(); }) {}
+
+CoverageSampler::~CoverageSampler() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::optional<CoverageSample> CoverageSampler::Latest() const {
+  std::lock_guard lock(mu_);
+  return latest_;
+}
+
+void CoverageSampler::Loop() {
+  std::unique_ptr<kube::Client> client;
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    CoverageSample sample;
+    if (!client) {
+      auto opened = OpenCatalogCluster(catalog_);
+      if (opened.ok()) client = std::move(*opened);
+      else sample.error = opened.status().message();
+    }
+    if (client) sample = SampleWith(*client, catalog_);
+    if (!sample.ok && log_) log_("kube coverage: " + sample.error);
+    lock.lock();
+    latest_ = std::move(sample);
+    wake_.wait_for(lock, std::chrono::duration<double>(interval_), [this] { return stop_; });
+  }
 }
 
 json CoverageJson(const CoverageReport& report) {

@@ -4,7 +4,12 @@
 // alert read this.
 #pragma once
 
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -51,6 +56,29 @@ struct CoverageSample {
 // Whether metrics should ask a cluster: the catalog's `kubernetes:` key, or hort runs in a pod.
 [[nodiscard]] bool CatalogNamesCluster(const Catalog& catalog);
 [[nodiscard]] CoverageSample SampleCoverage(const Catalog& catalog);
+
+// hort serve's sampler: one client, a sample every `interval_seconds` on a
+// thread of its own, so a slow or absent cluster (exec plugins, timeouts)
+// never holds up the scheduler or a stop signal.
+class CoverageSampler {
+ public:
+  CoverageSampler(const Catalog& catalog, double interval_seconds, std::function<void(const std::string&)> log);
+  ~CoverageSampler();  // stops and waits for a sample in progress
+  CoverageSampler(const CoverageSampler&) = delete;
+  CoverageSampler& operator=(const CoverageSampler&) = delete;
+  [[nodiscard]] std::optional<CoverageSample> Latest() const;
+
+ private:
+  void Loop();
+  const Catalog& catalog_;
+  const double interval_;
+  std::function<void(const std::string&)> log_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::optional<CoverageSample> latest_;
+  std::thread thread_;
+};
 
 [[nodiscard]] nlohmann::json CoverageJson(const CoverageReport& report);
 

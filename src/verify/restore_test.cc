@@ -158,14 +158,18 @@ class Procedure {
   }
 
   // The snapshot series of one entry: its paths, or for k8up_annotations
-  // every dump series /<ns>-… in its repository that no dump entry of the
-  // service names (the pods are not asked: a restore test needs no cluster).
-  static std::vector<std::vector<std::string>> SeriesOf(const Service& s, const FilesEntry& e,
-                                                        const std::vector<Snapshot>& repo_snapshots) {
+  // every dump series /<ns>-… in its repository that no other entry of a
+  // service in that namespace names (the pods are not asked: a restore test
+  // needs no cluster).
+  std::vector<std::vector<std::string>> SeriesOf(const Service& s, const FilesEntry& e,
+                                                 const std::vector<Snapshot>& repo_snapshots) const {
     if (e.kind != FilesEntry::Kind::kK8upAnnotations) return {e.SnapshotPaths(s.ns)};
     std::set<std::string> claimed, found;
-    for (const FilesEntry& other : s.files) {
-      for (const auto& p : other.SnapshotPaths(s.ns)) claimed.insert(p);
+    for (const Service& other_service : c_.services) {
+      if (other_service.ns != s.ns) continue;
+      for (const FilesEntry& other : other_service.files) {
+        for (const auto& p : other.SnapshotPaths(s.ns)) claimed.insert(p);
+      }
     }
     const std::string prefix = "/" + s.ns + "-";
     for (const Snapshot& snap : repo_snapshots) {

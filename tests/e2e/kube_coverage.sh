@@ -124,6 +124,14 @@ tests:
 YAML
 promtool test rules alert.test.yaml >/dev/null || { promtool test rules alert.test.yaml; fail "the alert did not fire on hort's value"; }
 
+note "hort serve samples coverage on its own thread; /metrics shows it"
+HPORT=$(free_port)
+"$HORT" --config "$WORK/hort.yaml" serve --listen "127.0.0.1:$HPORT" 2>"$WORK/serve.log" &
+BG_PIDS+=($!)
+wait_for 20 sh -c "curl -sf http://127.0.0.1:$HPORT/metrics | grep -qx 'hort_unprotected_pvcs 2'"
+kill -TERM "${BG_PIDS[-1]}"
+wait "${BG_PIDS[-1]}" || fail "hort serve did not stop cleanly: $(cat "$WORK/serve.log")"
+
 note "an unreachable cluster: hort_kube_up 0, no coverage figure"
 sed "s#https://127.0.0.1:[0-9]*#https://127.0.0.1:$(free_port)#" "$KUBECONFIG" >down.kubeconfig
 sed "s#kubeconfig: .*}#kubeconfig: $WORK/down.kubeconfig}#" hort.yaml >down.yaml
