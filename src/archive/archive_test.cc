@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "archive/gzip.h"
 #include "archive/reader.h"
 #include "archive/writer.h"
 
@@ -202,6 +203,28 @@ TEST(ArchiveWriter, RefusesDevicesAndGzippedZip) {
   EXPECT_EQ((*w)->Add({.path = "dev/null", .type = EntryType::kOther}).code(), Code::kInvalidArgument);
   EXPECT_EQ(ArchiveWriter::ToString(&out, ArchiveFormat::kZip, ArchiveCompression::kGzip).status().code(),
             Code::kInvalidArgument);
+}
+
+TEST(Gzip, RoundTripsAndRefusesDamage) {
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "level=info msg=\"line " + std::to_string(i) + "\"\n";
+  auto gz = GzipCompress(text);
+  ASSERT_TRUE(gz.ok()) << gz.status().ToString();
+  ASSERT_GE(gz->size(), 2u);
+  EXPECT_EQ(static_cast<uint8_t>((*gz)[0]), 0x1f);
+  auto back = Gunzip(*gz, "x.gz");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, text);
+
+  auto empty = GzipCompress("");
+  ASSERT_TRUE(empty.ok());
+  auto empty_back = Gunzip(*empty, "e.gz");
+  ASSERT_TRUE(empty_back.ok()) << empty_back.status().ToString();
+  EXPECT_EQ(*empty_back, "");
+
+  EXPECT_EQ(Gunzip(gz->substr(0, gz->size() / 2), "t.gz").status().code(), Code::kCorruption);
+  EXPECT_EQ(Gunzip("<html>502</html>", "h.gz").status().code(), Code::kCorruption);
+  EXPECT_EQ(Gunzip(*gz, "big.gz", 100).status().code(), Code::kInvalidArgument);
 }
 
 }  // namespace

@@ -46,6 +46,8 @@ namespace hort::archive_internal {
   X(archive_read_open_memory)                \
   X(archive_read_support_filter_gzip)        \
   X(archive_read_support_filter_none)        \
+  X(archive_read_support_format_empty)       \
+  X(archive_read_support_format_raw)         \
   X(archive_read_support_format_tar)         \
   X(archive_write_add_filter_gzip)           \
   X(archive_write_close)                     \
@@ -57,6 +59,7 @@ namespace hort::archive_internal {
   X(archive_write_open_fd)                   \
   X(archive_write_set_bytes_in_last_block)  \
   X(archive_write_set_format_pax_restricted) \
+  X(archive_write_set_format_raw)            \
   X(archive_write_set_format_zip)
 
 struct LibArchive {
