@@ -1,0 +1,28 @@
+#include "resources/model.h"
+
+#include <algorithm>
+
+namespace hort::resources {
+
+size_t ResultMessages::Count() const {
+  size_t n = velero.size() + cluster.size();
+  for (const auto& [ns, messages] : namespaces) n += messages.size();
+  return n;
+}
+
+// Velero's backed-up-items map: one key per apiVersion and kind as the item
+// was backed up, entries sorted (Go's sort.Strings: bytewise, as std::sort on
+// std::string) and unique, since an item reached twice is stored once.
+std::map<std::string, std::vector<std::string>> ResourceBackup::ResourceList() const {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const Item& item : items) {
+    out[item.ApiVersion() + "/" + item.kind].push_back(item.ns.empty() ? item.name : item.ns + "/" + item.name);
+  }
+  for (auto& [key, entries] : out) {
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+  }
+  return out;
+}
+
+}  // namespace hort::resources
