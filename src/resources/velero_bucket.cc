@@ -248,12 +248,13 @@ Status ExportBackup(ObjectStore& store, const ResourceBackup& backup) {
   HORT_RETURN_IF_ERROR(Put(store, ArtifactKey(name, ".tar.gz"), tarball));
   HORT_RETURN_IF_ERROR(PutGzip(store, ArtifactKey(name, "-resource-list.json.gz"), StreamJson(resource_list)));
   HORT_RETURN_IF_ERROR(PutGzip(store, ArtifactKey(name, "-results.gz"), StreamJson(ResultsJson(backup.meta))));
-  // Velero uploads these lists for every backup; a resources-only backup has
-  // none of their records. hort writes [] where Go would encode its nil slice
-  // as null: both decode to an empty list in Velero.
-  for (const char* suffix : {"-volumesnapshots.json.gz", "-podvolumebackups.json.gz", "-itemoperations.json.gz",
-                             "-volumeinfo.json.gz"}) {
-    HORT_RETURN_IF_ERROR(PutGzip(store, ArtifactKey(name, suffix), "[]\n"));
+  // Velero uploads these lists for every backup, empty ones too, each as Go
+  // encodes its value when nothing was recorded (backup_controller.go
+  // persistBackup, Velero d30d389): the snapshot and pod-volume lists are nil
+  // slices (null), the operations and volume-info lists empty ones ([]).
+  for (auto [suffix, empty] : {std::pair{"-volumesnapshots.json.gz", "null\n"}, {"-podvolumebackups.json.gz", "null\n"},
+                               {"-itemoperations.json.gz", "[]\n"}, {"-volumeinfo.json.gz", "[]\n"}}) {
+    HORT_RETURN_IF_ERROR(PutGzip(store, ArtifactKey(name, suffix), empty));
   }
   return Put(store, MetadataKey(name), GoPrettyJson(BackupCr(backup.meta, backup.items.size())));
 }

@@ -71,8 +71,7 @@ const char kExpectedCr[] = R"({
       "itemsBackedUp": 5
     }
   }
-}
-)";
+})";
 
 TEST(VeleroBucket, ExportWritesVelerosArtefactsMetadataLast) {
   RecordingStore store;
@@ -97,7 +96,10 @@ TEST(VeleroBucket, ExportWritesVelerosArtefactsMetadataLast) {
             R"("v1/Namespace":["web"],"v1/Pod":["default/a","default/nginx"]})"
             "\n");
   EXPECT_EQ(Inflated(store, d + "-results.gz"), "{\"errors\":{},\"warnings\":{}}\n");
-  EXPECT_EQ(Inflated(store, d + "-podvolumebackups.json.gz"), "[]\n");
+  EXPECT_EQ(Inflated(store, d + "-podvolumebackups.json.gz"), "null\n");
+  EXPECT_EQ(Inflated(store, d + "-volumesnapshots.json.gz"), "null\n");
+  EXPECT_EQ(Inflated(store, d + "-itemoperations.json.gz"), "[]\n");
+  EXPECT_EQ(Inflated(store, d + "-volumeinfo.json.gz"), "[]\n");
   EXPECT_EQ(Inflated(store, d + "-logs.gz"), b.meta.log);
 
   EXPECT_EQ(ExportBackup(store, b).code(), Code::kAlreadyExists);

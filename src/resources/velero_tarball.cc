@@ -128,7 +128,6 @@ std::string GoCompactJson(const Json& j) {
 std::string GoPrettyJson(const nlohmann::ordered_json& j) {
   std::string out;
   AppendGo(&out, j, 2, 0);
-  out.push_back('\n');
   return out;
 }
 

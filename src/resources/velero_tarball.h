@@ -27,8 +27,9 @@ inline constexpr std::string_view kBackupFormatVersion = "1.1.0";
 // `&`, U+2028 and U+2029 escaped as \u003c …, invalid UTF-8 replaced by
 // U+FFFD. Velero writes items, the resource list and results this way.
 [[nodiscard]] std::string GoCompactJson(const Json& j);
-// The Kubernetes pretty serializer (json.MarshalIndent, two spaces, trailing
-// newline) over an object whose keys keep Go's struct field order.
+// The Kubernetes pretty serializer (apimachinery's json.Serializer with
+// Pretty: MarshalIndent, two spaces, no trailing newline, HTML-safe) over an
+// object whose keys keep Go's struct field order.
 [[nodiscard]] std::string GoPrettyJson(const nlohmann::ordered_json& j);
 // Unix seconds of an RFC 3339 time; kInvalidArgument when it is not one.
 [[nodiscard]] Result<int64_t> UnixSeconds(std::string_view rfc3339);
