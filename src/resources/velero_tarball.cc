@@ -11,6 +11,19 @@ namespace hort::resources {
 
 namespace {
 
+// Go's encoding/json float64: integral values below 1e21 without a fraction
+// ("1", where nlohmann writes "1.0"), negative exponents without a leading
+// zero ("1e-7", not "1e-07"; Go's exponent form starts at 1e21, so no e+0x). The API's 1.0 reaches Velero's tarball as 1.
+void AppendGoFloat(std::string* out, double v) {
+  if (v == static_cast<double>(static_cast<int64_t>(v)) && v > -1e18 && v < 1e18) {
+    out->append(std::to_string(static_cast<int64_t>(v)));
+    return;
+  }
+  std::string s = Json(v).dump();
+  if (size_t at = s.find("e-0"); at != std::string::npos) s.erase(at + 2, 1);
+  out->append(s);
+}
+
 // Go's encoder over nlohmann's values: strings through gojson (HTML-safe
 // escapes, U+FFFD for bad UTF-8), numbers as nlohmann prints them (the API's
 // integers stay integers), objects in the container's own key order.
@@ -47,6 +60,8 @@ void AppendGo(std::string* out, const J& j, int indent, int depth) {
     out->push_back(']');
   } else if (j.is_string()) {
     gojson::AppendString(out, j.template get_ref<const std::string&>());
+  } else if (j.is_number_float()) {
+    AppendGoFloat(out, j.template get<double>());
   } else {
     out->append(j.dump());
   }

@@ -62,6 +62,11 @@ TEST(VeleroTarball, LayoutIsVelerosEntryForEntry) {
   EXPECT_EQ(got[7].content, R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"web"}})");
 }
 
+TEST(VeleroTarball, FloatsAsGoWritesThem) {
+  Json j = Json::parse(R"({"a":1.0,"b":0.5,"c":1e-7,"d":-3.0,"e":2.5e+30,"f":7})");
+  EXPECT_EQ(GoCompactJson(j), R"({"a":1,"b":0.5,"c":1e-7,"d":-3,"e":2.5e+30,"f":7})");
+}
+
 TEST(VeleroTarball, RoundTrips) {
   ResourceBackup b = TestBackup();
   for (auto compression : {ArchiveCompression::kGzip, ArchiveCompression::kNone}) {
