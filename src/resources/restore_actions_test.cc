@@ -1,0 +1,203 @@
+#include "resources/restore_actions.h"
+
+#include <gtest/gtest.h>
+
+#include "resources/restore_test_support.h"
+
+namespace hort::resources {
+namespace {
+
+using testing::MakeItem;
+using testing::Resource;
+
+TEST(RestoreActions, ResetMetadataAndStatusKeepsWhatVeleroKeeps) {
+  Json o = {{"metadata", {{"name", "x"}, {"namespace", "a"}, {"generateName", "x-"}, {"selfLink", "/x"},
+                          {"uid", "u"}, {"resourceVersion", "5"}, {"generation", 2},
+                          {"creationTimestamp", "t"}, {"deletionTimestamp", "t"}, {"deletionGracePeriodSeconds", 30},
+                          {"ownerReferences", Json::array({{{"uid", "o"}}})}, {"labels", {{"a", "b"}}},
+                          {"annotations", {{"c", "d"}}}, {"finalizers", {"f"}}, {"managedFields", Json::array({{{"manager", "m"}}})}}},
+            {"spec", {{"k", 1}}},
+            {"status", {{"phase", "Running"}}}};
+  ResetMetadataAndStatus(o);
+  EXPECT_EQ(o, (Json{{"metadata", {{"name", "x"}, {"namespace", "a"}, {"labels", {{"a", "b"}}},
+                                   {"annotations", {{"c", "d"}}}, {"finalizers", {"f"}},
+                                   {"managedFields", Json::array({{{"manager", "m"}}})}}},
+                     {"spec", {{"k", 1}}}}));
+  Json odd = {{"metadata", "not an object"}, {"status", 1}};
+  ResetMetadataAndStatus(odd);  // untrusted shape: no exception
+  EXPECT_FALSE(odd.contains("status"));
+}
+
+TEST(RestoreActions, RestoreLabelsAreValidLabelValues) {
+  Json o = {{"metadata", {{"name", "x"}}}};
+  AddRestoreLabels(o, "nightly", std::string(70, 'r'));
+  EXPECT_EQ(o["metadata"]["labels"][kBackupNameLabel], "nightly");
+  std::string restore = o["metadata"]["labels"][kRestoreNameLabel];
+  EXPECT_EQ(restore.size(), 63u);
+  EXPECT_EQ(restore.substr(0, 57), std::string(57, 'r'));
+  EXPECT_EQ(ValidLabelValue(std::string(70, 'r')), restore);  // deterministic
+}
+
+TEST(RestoreActions, Pod) {
+  Json pod = {{"spec", {{"nodeName", "n1"}, {"priority", 1000}, {"serviceAccountName", "app"},
+                        {"volumes", {{{"name", "app-token-abcde"}}, {{"name", "data"}}}},
+                        {"containers", {{{"name", "c"}, {"volumeMounts", {{{"name", "app-token-abcde"}}, {{"name", "data"}}}}}}},
+                        {"initContainers", {{{"name", "i"}, {"volumeMounts", {{{"name", "app-token-abcde"}}}}}}}}}};
+  PodAction(pod);
+  EXPECT_FALSE(pod["spec"].contains("nodeName"));
+  EXPECT_FALSE(pod["spec"].contains("priority"));
+  EXPECT_EQ(pod["spec"]["volumes"], (Json{{{"name", "data"}}}));
+  EXPECT_EQ(pod["spec"]["containers"][0]["volumeMounts"], (Json{{{"name", "data"}}}));
+  EXPECT_EQ(pod["spec"]["initContainers"][0]["volumeMounts"], Json::array());
+}
+
+TEST(RestoreActions, ServiceDropsAllocatedAddressesAndPorts) {
+  Json svc = {{"metadata", {{"annotations", {{"kubectl.kubernetes.io/last-applied-configuration",
+                                              R"({"spec":{"ports":[{"name":"http","port":80,"nodePort":30080}]}})"}}}}},
+              {"spec", {{"type", "LoadBalancer"}, {"clusterIP", "10.0.0.1"}, {"clusterIPs", {"10.0.0.1"}},
+                        {"healthCheckNodePort", 31000}, {"externalTrafficPolicy", "Local"},
+                        {"ports", {{{"name", "http"}, {"port", 80}, {"nodePort", 30080}},
+                                   {{"name", "https"}, {"port", 443}, {"nodePort", 30443}},
+                                   {{"port", 8080}, {"nodePort", 30808}}}}}}};
+  ServiceAction(svc);
+  EXPECT_FALSE(svc["spec"].contains("clusterIP"));
+  EXPECT_FALSE(svc["spec"].contains("clusterIPs"));
+  EXPECT_FALSE(svc["spec"].contains("healthCheckNodePort"));
+  EXPECT_EQ(svc["spec"]["ports"][0]["nodePort"], 30080);  // explicitly applied
+  EXPECT_FALSE(svc["spec"]["ports"][1].contains("nodePort"));
+  EXPECT_FALSE(svc["spec"]["ports"][2].contains("nodePort"));
+
+  // managedFields name the port by number and protocol.
+  Json managed = {{"metadata", {{"managedFields", {{{"manager", "helm"}, {"fieldsV1", {{"f:spec", {
+                      {"f:healthCheckNodePort", Json::object()},
+                      {"f:ports", {{R"(k:{"port":8080,"protocol":"TCP"})", {{"f:nodePort", Json::object()}}}}}}}}}}}}}},
+                  {"spec", {{"type", "NodePort"}, {"clusterIP", "None"}, {"healthCheckNodePort", 31000},
+                            {"ports", {{{"port", 8080}, {"nodePort", 30808}}, {{"port", 9090}, {"nodePort", 30909}}}}}}};
+  ServiceAction(managed);
+  EXPECT_EQ(managed["spec"]["clusterIP"], "None");  // headless stays headless
+  EXPECT_EQ(managed["spec"]["healthCheckNodePort"], 31000);
+  EXPECT_EQ(managed["spec"]["ports"][0]["nodePort"], 30808);
+  EXPECT_FALSE(managed["spec"]["ports"][1].contains("nodePort"));
+}
+
+TEST(RestoreActions, JobLosesControllerUid) {
+  Json job = {{"spec", {{"selector", {{"matchLabels", {{"controller-uid", "u"}, {"batch.kubernetes.io/controller-uid", "u"}, {"app", "x"}}}}},
+                        {"template", {{"metadata", {{"labels", {{"controller-uid", "u"}, {"batch.kubernetes.io/controller-uid", "u"}, {"job-name", "j"}}}}}}}}}};
+  JobAction(job);
+  EXPECT_EQ(job["spec"]["selector"]["matchLabels"], (Json{{"app", "x"}}));
+  EXPECT_EQ(job["spec"]["template"]["metadata"]["labels"], (Json{{"job-name", "j"}}));
+}
+
+TEST(RestoreActions, PersistentVolumeClaim) {
+  Json pvc = {{"metadata", {{"annotations", {{"pv.kubernetes.io/bind-completed", "yes"}, {"pv.kubernetes.io/bound-by-controller", "yes"},
+                                             {"volume.kubernetes.io/storage-provisioner", "p"}, {"volume.beta.kubernetes.io/storage-provisioner", "p"},
+                                             {"volume.kubernetes.io/selected-node", "n"}, {"keep", "me"}}}}},
+              {"spec", {{"volumeName", "pv-delete"}}}};
+  ActionContext context;
+  context.pvs_to_provision = {"pv-delete"};
+  Json retained = pvc;
+  retained["spec"]["volumeName"] = "pv-retain";
+  PersistentVolumeClaimAction(pvc, context);
+  PersistentVolumeClaimAction(retained, context);
+  EXPECT_EQ(pvc["metadata"]["annotations"], (Json{{"keep", "me"}}));
+  EXPECT_FALSE(pvc["spec"].contains("volumeName"));          // re-provisioned
+  EXPECT_EQ(retained["spec"]["volumeName"], "pv-retain");    // its PV is restored as is
+}
+
+TEST(RestoreActions, PersistentVolumeClaimRefIsRemapped) {
+  RestoreOptions options;
+  options.namespace_mapping = {{"a", "b"}};
+  ActionContext context;
+  context.options = &options;
+  Json pv = {{"metadata", {{"annotations", {{"pv.kubernetes.io/bound-by-controller", "yes"}}}}},
+             {"spec", {{"persistentVolumeReclaimPolicy", "Retain"},
+                       {"claimRef", {{"namespace", "a"}, {"name", "data"}, {"uid", "u"}, {"resourceVersion", "7"}}}}}};
+  EXPECT_EQ(PersistentVolumeAction(pv, context), "");
+  EXPECT_EQ(pv["spec"]["claimRef"], (Json{{"namespace", "b"}, {"name", "data"}}));
+  EXPECT_EQ(pv["metadata"]["annotations"], Json::object());
+  Json deleted = {{"spec", {{"persistentVolumeReclaimPolicy", "Delete"}}}};
+  EXPECT_NE(PersistentVolumeAction(deleted, context), "");
+}
+
+TEST(RestoreActions, ServiceAccountAndTokenSecrets) {
+  Json sa = {{"metadata", {{"name", "app"}}}, {"secrets", {{{"name", "app-token-x1"}}, {{"name", "app-token-x2"}}, {{"name", "other"}}}}};
+  ServiceAccountAction(sa);
+  EXPECT_EQ(sa["secrets"], (Json{{{"name", "app-token-x2"}}, {{"name", "other"}}}));  // only the first
+
+  Json token = {{"type", "kubernetes.io/service-account-token"},
+                {"metadata", {{"name", "app-token-x1"}, {"annotations", {{"kubernetes.io/service-account.name", "app"},
+                                                                          {"kubernetes.io/service-account.uid", "u"}}}}},
+                {"data", {{"token", "dA=="}, {"ca.crt", "Yw=="}, {"namespace", "YQ=="}}}};
+  RestoreOptions options;
+  options.namespace_mapping = {{"a", "b"}};
+  ActionContext context;
+  context.options = &options;
+  std::string asked;
+  context.service_account_exists = [&](const std::string& ns, const std::string& name) {
+    asked = ns + "/" + name;
+    return true;
+  };
+  Json copy = token;
+  EXPECT_NE(SecretAction(copy, "a", context), "");
+  EXPECT_EQ(asked, "b/app");  // in the target namespace
+  context.service_account_exists = nullptr;
+  EXPECT_EQ(SecretAction(token, "a", context), "");
+  EXPECT_EQ(token["metadata"]["annotations"], (Json{{"kubernetes.io/service-account.name", "app"}}));
+  EXPECT_EQ(token["data"], (Json{{"namespace", "YQ=="}}));
+  Json opaque = {{"type", "Opaque"}, {"data", {{"token", "x"}}}};
+  EXPECT_EQ(SecretAction(opaque, "a", context), "");
+  EXPECT_TRUE(opaque["data"].contains("token"));
+}
+
+TEST(RestoreActions, BindingSubjectsAndWebhooks) {
+  RestoreOptions options;
+  options.namespace_mapping = {{"a", "b"}};
+  Json binding = {{"subjects", {{{"kind", "ServiceAccount"}, {"name", "x"}, {"namespace", "a"}},
+                                {{"kind", "ServiceAccount"}, {"name", "y"}, {"namespace", "c"}},
+                                {{"kind", "Group"}, {"name", "g"}}}},
+                  {"roleRef", {{"name", "a"}}}};
+  BindingAction(binding, options);
+  EXPECT_EQ(binding["subjects"][0]["namespace"], "b");
+  EXPECT_EQ(binding["subjects"][1]["namespace"], "c");
+  EXPECT_FALSE(binding["subjects"][2].contains("namespace"));
+  EXPECT_EQ(binding["roleRef"]["name"], "a");  // nothing else
+
+  Json hooks = {{"apiVersion", "admissionregistration.k8s.io/v1"},
+                {"webhooks", {{{"sideEffects", "Some"}}, {{"sideEffects", "NoneOnDryRun"}}, {{"name", "x"}}}}};
+  WebhookConfigurationAction(hooks);
+  EXPECT_EQ(hooks["webhooks"][0]["sideEffects"], "None");
+  EXPECT_EQ(hooks["webhooks"][1]["sideEffects"], "NoneOnDryRun");
+  EXPECT_EQ(hooks["webhooks"][2]["sideEffects"], "None");
+}
+
+TEST(RestoreActions, PrepareObjectMapsNamespacesAndLabels) {
+  RestoreOptions options;
+  options.namespace_mapping = {{"a", "b"}};
+  ActionContext context{&options, "nightly", "r1", {}, nullptr};
+  auto cm = MakeItem("configmaps", "ConfigMap", "a", "c", {{"metadata", {{"uid", "u"}}}, {"data", {{"k", "v"}}}});
+  PreparedObject p = PrepareObject(cm, Resource("", "v1", "configmaps", "ConfigMap", true), context);
+  ASSERT_EQ(p.skip_reason, "");
+  EXPECT_EQ(p.object, (Json{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"data", {{"k", "v"}}},
+                            {"metadata", {{"name", "c"}, {"namespace", "b"},
+                                          {"labels", {{kBackupNameLabel, "nightly"}, {kRestoreNameLabel, "r1"}}}}}}));
+  auto ns = MakeItem("namespaces", "Namespace", "", "a");
+  p = PrepareObject(ns, Resource("", "v1", "namespaces", "Namespace", false), context);
+  EXPECT_EQ(p.object["metadata"]["name"], "b");
+  auto api = MakeItem("apiservices.apiregistration.k8s.io", "APIService", "", "v1.metrics.k8s.io");
+  EXPECT_NE(PrepareObject(api, Resource("apiregistration.k8s.io", "v1", "apiservices", "APIService", false), context)
+                .skip_reason, "");
+}
+
+TEST(RestoreActions, NamespaceForRestoreKeepsOnlyNameLabelsAnnotationsSpec) {
+  Json backed_up = {{"metadata", {{"name", "a"}, {"uid", "u"}, {"labels", {{"team", "x"}, {"kubernetes.io/metadata.name", "a"}}},
+                                  {"annotations", {{"note", "y"}}}, {"finalizers", {"f"}}}},
+                    {"spec", {{"finalizers", {"kubernetes"}}}}, {"status", {{"phase", "Active"}}}};
+  EXPECT_EQ(NamespaceForRestore(&backed_up, "b"),
+            (Json{{"apiVersion", "v1"}, {"kind", "Namespace"},
+                  {"metadata", {{"name", "b"}, {"labels", {{"team", "x"}}}, {"annotations", {{"note", "y"}}}}},
+                  {"spec", {{"finalizers", {"kubernetes"}}}}}));
+  EXPECT_EQ(NamespaceForRestore(nullptr, "c"), (Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "c"}}}}));
+}
+
+}  // namespace
+}  // namespace hort::resources
