@@ -237,6 +237,22 @@ void WebhookConfigurationAction(Json& configuration) {
   }
 }
 
+void CustomResourceDefinitionAction(Json& crd) {
+  if (StringAt(crd, "/apiVersion") != "apiextensions.k8s.io/v1" || !kube::BoolAt(crd, "/spec/preserveUnknownFields")) {
+    return;
+  }
+  // A CRD converted from v1beta1 keeps the old pruning switch, which v1
+  // rejects; the schema-level flag says the same thing.
+  crd["spec"]["preserveUnknownFields"] = false;
+  Json* versions = Path(crd, {"spec", "versions"});
+  if (!versions || !versions->is_array()) return;
+  for (auto& version : *versions) {
+    if (Json* schema = Path(version, {"schema", "openAPIV3Schema"}); schema && schema->is_object()) {
+      (*schema)["x-kubernetes-preserve-unknown-fields"] = true;
+    }
+  }
+}
+
 Json NamespaceForRestore(const Json* backed_up, const std::string& name) {
   Json ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
   if (!backed_up) return ns;
@@ -277,6 +293,8 @@ PreparedObject PrepareObject(const Item& item, const kube::ResourceInfo& target,
   } else if (gr == "mutatingwebhookconfigurations.admissionregistration.k8s.io" ||
              gr == "validatingwebhookconfigurations.admissionregistration.k8s.io") {
     WebhookConfigurationAction(object);
+  } else if (gr == "customresourcedefinitions.apiextensions.k8s.io") {
+    CustomResourceDefinitionAction(object);
   }
   if (!out.skip_reason.empty()) return out;
   // The target's version when the backup's is no longer served (see ResolveTarget).

@@ -57,6 +57,7 @@ void ServiceAccountAction(Json& service_account);
 [[nodiscard]] std::string SecretAction(Json& secret, const std::string& source_ns, const ActionContext& context);
 void BindingAction(Json& binding, const RestoreOptions& options);  // Role- and ClusterRoleBinding
 void WebhookConfigurationAction(Json& configuration);
+void CustomResourceDefinitionAction(Json& crd);  // v1 refuses preserveUnknownFields: true
 
 // The Namespace a restore creates for `name`: from the backed-up one (only
 // name, labels, annotations, spec; no restore labels) or bare when null.

@@ -170,6 +170,19 @@ TEST(RestoreActions, BindingSubjectsAndWebhooks) {
   EXPECT_EQ(hooks["webhooks"][2]["sideEffects"], "None");
 }
 
+TEST(RestoreActions, CustomResourceDefinitionPreserveUnknownFields) {
+  Json crd = {{"apiVersion", "apiextensions.k8s.io/v1"},
+              {"spec", {{"preserveUnknownFields", true},
+                        {"versions", {{{"name", "v1"}, {"schema", {{"openAPIV3Schema", {{"type", "object"}}}}}}}}}}};
+  CustomResourceDefinitionAction(crd);
+  EXPECT_EQ(crd["spec"]["preserveUnknownFields"], false);
+  EXPECT_EQ(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"],
+            (Json{{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}));
+  Json plain = {{"apiVersion", "apiextensions.k8s.io/v1"}, {"spec", {{"versions", Json::array()}}}};
+  CustomResourceDefinitionAction(plain);
+  EXPECT_FALSE(plain["spec"].contains("preserveUnknownFields"));
+}
+
 TEST(RestoreActions, PrepareObjectMapsNamespacesAndLabels) {
   RestoreOptions options;
   options.namespace_mapping = {{"a", "b"}};

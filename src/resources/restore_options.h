@@ -15,7 +15,13 @@ namespace hort::resources {
 // in-cluster object that differs from the backup; "update" patches it.
 enum class ExistingResourcePolicy { kNone, kUpdate };
 
-[[nodiscard]] Result<ExistingResourcePolicy> ParseExistingResourcePolicy(std::string_view text);
+// Velero's restore_controller accepts exactly these two spellings ("" = none).
+[[nodiscard]] inline Result<ExistingResourcePolicy> ParseExistingResourcePolicy(std::string_view text) {
+  if (text.empty() || text == "none") return ExistingResourcePolicy::kNone;
+  if (text == "update") return ExistingResourcePolicy::kUpdate;
+  return Status(Code::kInvalidArgument, "existing resource policy \"" + std::string(text) +
+                                            "\" is neither \"none\" nor \"update\"");
+}
 
 struct RestoreOptions {
   std::string restore_name;  // value of the velero.io/restore-name label
@@ -30,6 +36,9 @@ struct RestoreOptions {
   std::string label_selector;  // "" = every item
   ExistingResourcePolicy existing_resource_policy = ExistingResourcePolicy::kNone;
   bool dry_run = false;        // ?dryRun=All; nothing is written
+  // How long a created CRD may take to be served (Established) before its
+  // custom resources fail; discovery is re-read once a second meanwhile.
+  int crd_ready_timeout_seconds = 60;
 
   // The namespace an item of `source_ns` is restored into.
   [[nodiscard]] std::string MapNamespace(const std::string& source_ns) const {

@@ -1,6 +1,8 @@
 #include "resources/restore_run.h"
 
+#include <chrono>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "kube/json_fields.h"
@@ -48,9 +50,7 @@ class Restore {
       // Velero restores every CRD first and re-reads discovery before the rest.
       bool last_crd = p.item->group_resource == kCrds &&
                       (i + 1 == plan.items.size() || plan.items[i + 1].item->group_resource != kCrds);
-      if (last_crd && !options_.dry_run && created_crd_) {
-        if (auto refreshed = client_.Discover(true); refreshed.ok()) discovery_ = std::move(refreshed).value();
-      }
+      if (last_crd && !options_.dry_run && !created_crds_.empty()) WaitForCrds();
     }
     return std::move(report_);
   }
@@ -188,15 +188,36 @@ class Restore {
     if (created.ok()) {
       out.action = options_.dry_run ? RestoreAction::kWouldCreate : RestoreAction::kCreated;
       if (options_.dry_run) pretended_.insert(key);
-      if (out.resource == kCrds) created_crd_ = true;
+      if (out.resource == kCrds) created_crds_.push_back(prepared.object);
       return Record(std::move(out));
     }
-    if (created.status().code() != Code::kAlreadyExists) {
+    // Velero treats a Service whose nodePort is taken by its own live copy as existing.
+    const bool port_taken = out.resource == "services" && created.status().code() == Code::kInvalidArgument &&
+                            created.status().message().find("provided port is already allocated") != std::string::npos &&
+                            client_.Get(resource, p.target_ns, out.name).ok();
+    if (created.status().code() != Code::kAlreadyExists && !port_taken) {
       out.message = created.status().message();
       return Record(std::move(out));
     }
     Existing(resource, prepared.object, out);
     Record(std::move(out));
+  }
+
+  // Velero's crdAvailable: a new CRD is served only once Established, and
+  // its custom resources would fail with 404 until then.
+  void WaitForCrds() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options_.crd_ready_timeout_seconds);
+    for (;;) {
+      if (auto refreshed = client_.Discover(true); refreshed.ok()) discovery_ = std::move(refreshed).value();
+      bool all = true;
+      for (const auto& crd : created_crds_) {
+        std::string group = StringAt(crd, "/spec/group"), plural = StringAt(crd, "/spec/names/plural");
+        const kube::ResourceInfo* r = discovery_.Find(group, "", plural);
+        all = all && r && r->resource == plural;
+      }
+      if (all || std::chrono::steady_clock::now() >= deadline) return;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
   }
 
   // Velero's AlreadyExists path: GET, compare, then the policy.
@@ -251,7 +272,7 @@ class Restore {
   std::set<std::string> ensured_;               // target namespaces that exist (or would)
   std::set<std::string> pretended_namespaces_;  // dry run: would be created
   std::set<Key> pretended_;                     // dry run: objects that would be created
-  bool created_crd_ = false;
+  std::vector<Json> created_crds_;              // real run: CRDs this restore created
 };
 
 }  // namespace

@@ -21,14 +21,20 @@ class TestCluster : public kube::MemoryClient {
  public:
   TestCluster() : MemoryClient(TestDiscovery()) {}
   std::set<std::string> forbidden;  // group/resources whose creates answer 403
+  bool crds_served = true;          // false: a created CRD never becomes Established
+  bool ports_allocated = false;     // a Service that exists answers 422 port-allocated (its nodePort is in use)
 
   Result<Json> Create(const kube::ResourceInfo& r, const std::string& ns, const Json& object,
                       const kube::WriteOptions& options) override {
     if (forbidden.count(r.GroupResource())) {
       return Status(Code::kPermissionDenied, r.GroupResource() + " is forbidden: User \"hort\" cannot create resource");
     }
+    if (ports_allocated && r.resource == "services" && Get(r, ns, kube::StringAt(object, "/metadata/name")).ok()) {
+      return Status(Code::kInvalidArgument, "Service \"svc\" is invalid: spec.ports[0].nodePort: Invalid value: "
+                                            "30080: provided port is already allocated");
+    }
     auto created = MemoryClient::Create(r, ns, object, options);
-    if (created.ok() && !options.dry_run && r.GroupResource() == kCrds) {
+    if (created.ok() && !options.dry_run && crds_served && r.GroupResource() == kCrds) {
       kube::Discovery d = *Discover();
       d.resources.push_back(Resource(kube::StringAt(object, "/spec/group"), "v1",
                                      kube::StringAt(object, "/spec/names/plural"),
@@ -239,6 +245,45 @@ TEST(RestoreRun, CustomResourcesAfterTheirCrd) {
       EXPECT_EQ(cluster.Read("widgets.example.com", "a", "w1")["spec"]["size"], 3);
     }
   }
+}
+
+TEST(RestoreRun, CustomResourcesFailWhenTheirCrdIsNeverServed) {
+  ResourceBackup backup;
+  backup.items = {
+      MakeItem("widgets.example.com", "Widget", "", "w1"),
+      MakeItem(kCrds, "CustomResourceDefinition", "", "widgets.example.com",
+               {{"spec", {{"group", "example.com"}, {"scope", "Cluster"}, {"names", {{"plural", "widgets"}, {"kind", "Widget"}}},
+                          {"versions", {{{"name", "v1"}, {"served", true}}}}}}})};
+  backup.items[0].group = "example.com";
+  backup.items[0].namespaced = backup.items[1].namespaced = false;
+  TestCluster cluster;
+  cluster.crds_served = false;
+  RestoreOptions options;
+  options.crd_ready_timeout_seconds = 0;
+  auto report = RunRestore(cluster, backup, options);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->items.size(), 2u);
+  EXPECT_EQ(report->items[0].action, RestoreAction::kCreated);
+  EXPECT_EQ(report->items[1].action, RestoreAction::kFailed);
+  EXPECT_EQ(report->errors.size(), 1u);
+}
+
+TEST(RestoreRun, ServiceWhosePortIsTakenByItselfCountsAsExisting) {
+  TestCluster cluster;
+  RestoreOptions options;
+  options.included_resources = {"services", "namespaces"};
+  ASSERT_TRUE(RunRestore(cluster, SampleBackup(), options).ok());
+  cluster.ports_allocated = true;
+  auto report = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(Actions(*report), (std::vector<std::string>{"namespaces /a skipped", "services a/svc unchanged"}));
+}
+
+TEST(RestoreRun, ExistingResourcePolicyNames) {
+  EXPECT_EQ(*ParseExistingResourcePolicy(""), ExistingResourcePolicy::kNone);
+  EXPECT_EQ(*ParseExistingResourcePolicy("none"), ExistingResourcePolicy::kNone);
+  EXPECT_EQ(*ParseExistingResourcePolicy("update"), ExistingResourcePolicy::kUpdate);
+  EXPECT_EQ(ParseExistingResourcePolicy("Update").status().code(), Code::kInvalidArgument);
 }
 
 TEST(RestoreRun, ForbiddenKindIsReportedAndTheRestRestored) {
