@@ -253,6 +253,33 @@ void CustomResourceDefinitionAction(Json& crd) {
   }
 }
 
+Json MergeServiceAccount(const Json& live, const Json& backup) {
+  Json merged = live;
+  if (!merged.is_object()) return merged;
+  for (const char* list : {"secrets", "imagePullSecrets"}) {
+    const Json& extra = kube::ArrayAt(backup, std::string("/") + list);
+    if (extra.empty()) continue;
+    Json out = kube::ArrayAt(live, std::string("/") + list);
+    for (const auto& ref : extra) {
+      bool present = false;
+      for (const auto& have : out) present = present || StringAt(have, "/name") == StringAt(ref, "/name");
+      if (!present) out.push_back(ref);
+    }
+    merged[list] = std::move(out);
+  }
+  for (const char* map : {"labels", "annotations"}) {
+    const Json& extra = kube::ObjectAt(backup, std::string("/metadata/") + map);
+    if (extra.empty()) continue;
+    Json out = kube::ObjectAt(live, std::string("/metadata/") + map);
+    for (const auto& [key, value] : extra.items()) {
+      if (!out.contains(key)) out[key] = value;
+    }
+    if (!merged["metadata"].is_object()) merged["metadata"] = Json::object();
+    merged["metadata"][map] = std::move(out);
+  }
+  return merged;
+}
+
 Json NamespaceForRestore(const Json* backed_up, const std::string& name) {
   Json ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
   if (!backed_up) return ns;

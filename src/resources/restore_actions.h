@@ -59,6 +59,11 @@ void BindingAction(Json& binding, const RestoreOptions& options);  // Role- and 
 void WebhookConfigurationAction(Json& configuration);
 void CustomResourceDefinitionAction(Json& crd);  // v1 refuses preserveUnknownFields: true
 
+// Velero's mergeServiceAccounts for a ServiceAccount that already exists:
+// the live one plus the backup's secrets, imagePullSecrets (by name), labels
+// and annotations (the live value wins a shared key).
+[[nodiscard]] Json MergeServiceAccount(const Json& live, const Json& backup);
+
 // The Namespace a restore creates for `name`: from the backed-up one (only
 // name, labels, annotations, spec; no restore labels) or bare when null.
 [[nodiscard]] Json NamespaceForRestore(const Json* backed_up, const std::string& name);

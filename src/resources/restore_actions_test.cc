@@ -149,6 +149,17 @@ TEST(RestoreActions, ServiceAccountAndTokenSecrets) {
   EXPECT_TRUE(opaque["data"].contains("token"));
 }
 
+TEST(RestoreActions, MergeServiceAccountKeepsTheLiveValues) {
+  Json live = {{"metadata", {{"name", "app"}, {"labels", {{"a", "live"}}}}}, {"secrets", {{{"name", "app-token-new"}}}}};
+  Json backup = {{"metadata", {{"name", "app"}, {"labels", {{"a", "old"}, {"b", "x"}}}, {"annotations", {{"n", "1"}}}}},
+                 {"secrets", {{{"name", "app-token-new"}}, {{"name", "extra"}}}},
+                 {"imagePullSecrets", {{{"name", "registry"}}}}};
+  EXPECT_EQ(MergeServiceAccount(live, backup),
+            (Json{{"metadata", {{"name", "app"}, {"labels", {{"a", "live"}, {"b", "x"}}}, {"annotations", {{"n", "1"}}}}},
+                  {"secrets", {{{"name", "app-token-new"}}, {{"name", "extra"}}}},
+                  {"imagePullSecrets", {{{"name", "registry"}}}}}));
+}
+
 TEST(RestoreActions, BindingSubjectsAndWebhooks) {
   RestoreOptions options;
   options.namespace_mapping = {{"a", "b"}};

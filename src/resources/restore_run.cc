@@ -244,6 +244,26 @@ class Restore {
     }
     out.diff = FieldDiff(live_cmp, desired_cmp);
     const std::string kind = StringAt(desired, "/kind");
+    if (out.resource == "serviceaccounts") {
+      // Velero merges an existing ServiceAccount whatever the policy: the
+      // cluster may have added token secrets that must stay.
+      const Json patch = MergePatchFor(live_plain, MergeServiceAccount(live_plain, desired_cmp));
+      if (patch.empty()) {
+        out.action = RestoreAction::kUnchanged;
+        out.diff.clear();
+        return;
+      }
+      auto patched = client_.MergePatch(r, out.ns, out.name, patch, Write());
+      if (patched.ok()) {
+        out.action = options_.dry_run ? RestoreAction::kWouldUpdate : RestoreAction::kUpdated;
+        out.diff = FieldDiff(live_plain, MergeServiceAccount(live_plain, desired_cmp));
+      } else {
+        out.action = RestoreAction::kDiffers;
+        out.message = "merge failed: " + patched.status().message();
+        report_.warnings.push_back("could not merge " + kind + " \"" + out.name + "\": " + patched.status().message());
+      }
+      return;
+    }
     if (!update) {
       out.action = RestoreAction::kDiffers;
       report_.warnings.push_back("could not restore, " + kind + " \"" + out.name +

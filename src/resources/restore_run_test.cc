@@ -180,10 +180,30 @@ TEST(RestoreRun, ExistingObjectThatDiffersWarnsOrIsUpdated) {
   EXPECT_EQ(live["metadata"]["labels"][kRestoreNameLabel], "r1");
 }
 
+TEST(RestoreRun, ExistingServiceAccountIsMergedWhateverThePolicy) {
+  TestCluster cluster;
+  cluster.Put("namespaces", "", {{"metadata", {{"name", "a"}}}});
+  cluster.Put("serviceaccounts", "a", {{"metadata", {{"name", "app"}}}, {"secrets", {{{"name", "app-token-live"}}}}});
+  ResourceBackup backup = SampleBackup();
+  backup.items[2].object["imagePullSecrets"] = {{{"name", "registry"}}};
+  RestoreOptions options;
+  options.included_resources = {"serviceaccounts"};
+  auto report = RunRestore(cluster, backup, options);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->items.size(), 1u);
+  EXPECT_EQ(report->items[0].action, RestoreAction::kUpdated);
+  EXPECT_TRUE(report->warnings.empty());
+  Json live = cluster.Read("serviceaccounts", "a", "app");
+  EXPECT_EQ(live["secrets"], (Json{{{"name", "app-token-live"}}}));  // the backup's token entry was dropped
+  EXPECT_EQ(live["imagePullSecrets"], (Json{{{"name", "registry"}}}));
+  EXPECT_EQ(live["metadata"]["labels"][kBackupNameLabel], "nightly");
+}
+
 TEST(RestoreRun, DryRunChangesNothingAndPredictsTheRealRun) {
   TestCluster cluster;
   cluster.Put("namespaces", "", {{"metadata", {{"name", "a"}}}});
   cluster.Put("configmaps", "a", {{"metadata", {{"name", "c1"}}}, {"data", {{"k", "old"}}}});
+  cluster.Put("serviceaccounts", "a", {{"metadata", {{"name", "app"}}}, {"secrets", {{{"name", "app-token-live"}}}}});
   ResourceBackup backup = SampleBackup();
   // A second namespace that does not exist yet: its dry-run creates would 404.
   backup.items.push_back(MakeItem("configmaps", "ConfigMap", "fresh", "c2", {{"data", {{"k", "v"}}}}));
@@ -204,7 +224,7 @@ TEST(RestoreRun, DryRunChangesNothingAndPredictsTheRealRun) {
   EXPECT_EQ(dry->Count(RestoreAction::kCreated), 0u);
   bool saw_update = false;
   for (const auto& item : dry->items) {
-    if (item.action == RestoreAction::kWouldUpdate) {
+    if (item.action == RestoreAction::kWouldUpdate && item.resource == "configmaps") {
       saw_update = true;
       EXPECT_EQ(item.diff, (std::vector<std::string>{"~ /data/k: \"old\" -> \"v\""}));
     }
