@@ -53,36 +53,43 @@ void DropNamed(Json* list, const std::string& prefix) {
   *list = std::move(kept);
 }
 
-// Which nodePorts the user chose (kept) and which the API allocated (dropped):
-// Velero reads the last-applied-configuration and the managedFields.
-struct ExplicitPorts {
-  std::set<std::string> names;
-  std::set<int64_t> numbers;
-  bool health_check = false;
-};
-
-ExplicitPorts ExplicitNodePorts(const Json& service) {
-  ExplicitPorts out;
+// Which nodePorts the user chose (kept) and which the API allocated (dropped),
+// as Velero's service action decides: the last-applied-configuration when
+// there is one (named ports by name, unnamed ones by nodePort value), else
+// the managedFields keys of ports that own f:nodePort.
+bool NodePortIsExplicit(const Json& service, const Json& port) {
   std::string applied = StringAt(service, "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration");
   if (!applied.empty()) {
     Json last = Json::parse(applied, nullptr, false);
-    for (const auto& port : kube::ArrayAt(last, "/spec/ports")) {
-      if (kube::IntAt(port, "/nodePort") == 0) continue;
-      std::string name = StringAt(port, "/name");
-      if (!name.empty()) out.names.insert(name); else out.numbers.insert(kube::IntAt(port, "/port"));
+    for (const auto& p : kube::ArrayAt(last, "/spec/ports")) {
+      if (kube::IntAt(p, "/nodePort") <= 0) continue;
+      if (p.is_object() && p.contains("name")) {
+        if (StringAt(p, "/name") == StringAt(port, "/name") && !StringAt(port, "/name").empty()) return true;
+      } else if (StringAt(port, "/name").empty() && kube::IntAt(p, "/nodePort") == kube::IntAt(port, "/nodePort")) {
+        return true;
+      }
     }
-    out.health_check = kube::IntAt(last, "/spec/healthCheckNodePort") > 0;
+    return false;
+  }
+  const std::string key = "k:{\"port\":" + std::to_string(kube::IntAt(port, "/port")) + ",\"protocol\":\"" +
+                          StringAt(port, "/protocol") + "\"}";
+  for (const auto& entry : kube::ArrayAt(service, "/metadata/managedFields")) {
+    const Json& ports = kube::ObjectAt(entry, "/fieldsV1/f:spec/f:ports");
+    auto it = ports.find(key);
+    if (it != ports.end() && it->is_object() && it->contains("f:nodePort")) return true;
+  }
+  return false;
+}
+
+bool HealthCheckNodePortIsExplicit(const Json& service) {
+  std::string applied = StringAt(service, "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration");
+  if (!applied.empty() && kube::IntAt(Json::parse(applied, nullptr, false), "/spec/healthCheckNodePort") != 0) {
+    return true;
   }
   for (const auto& entry : kube::ArrayAt(service, "/metadata/managedFields")) {
-    const Json& spec = kube::ObjectAt(entry, "/fieldsV1/f:spec");
-    if (spec.contains("f:healthCheckNodePort")) out.health_check = true;
-    for (const auto& [key, fields] : kube::ObjectAt(spec, "/f:ports").items()) {
-      if (!StartsWith(key, "k:") || !fields.is_object() || !fields.contains("f:nodePort")) continue;
-      Json k = Json::parse(key.substr(2), nullptr, false);  // k:{"port":80,"protocol":"TCP"}
-      out.numbers.insert(kube::IntAt(k, "/port"));
-    }
+    if (kube::ObjectAt(entry, "/fieldsV1/f:spec").contains("f:healthCheckNodePort")) return true;
   }
-  return out;
+  return false;
 }
 
 }  // namespace
@@ -138,17 +145,16 @@ void ServiceAction(Json& service) {
     Erase(spec, "clusterIPs");
   }
   if (StringAt(*spec, "/type") == "ExternalName") return;
-  const ExplicitPorts explicit_ports = ExplicitNodePorts(service);
   if (Json* ports = Member(*spec, "ports"); ports && ports->is_array()) {
     for (auto& port : *ports) {
-      std::string name = StringAt(port, "/name");
-      bool keep = name.empty() ? explicit_ports.numbers.count(kube::IntAt(port, "/port")) > 0
-                               : explicit_ports.names.count(name) > 0 ||
-                                     explicit_ports.numbers.count(kube::IntAt(port, "/port")) > 0;
-      if (!keep) Erase(&port, "nodePort");
+      if (!NodePortIsExplicit(service, port)) Erase(&port, "nodePort");
     }
   }
-  if (!explicit_ports.health_check) Erase(spec, "healthCheckNodePort");
+  // Only a LoadBalancer with the Local policy has a health-check port to lose.
+  if (StringAt(*spec, "/type") == "LoadBalancer" && StringAt(*spec, "/externalTrafficPolicy") == "Local" &&
+      !HealthCheckNodePortIsExplicit(service)) {
+    Erase(spec, "healthCheckNodePort");
+  }
 }
 
 void JobAction(Json& job) {

@@ -52,32 +52,46 @@ TEST(RestoreActions, Pod) {
 }
 
 TEST(RestoreActions, ServiceDropsAllocatedAddressesAndPorts) {
+  // last-applied-configuration: named ports by name, unnamed ones by nodePort value.
   Json svc = {{"metadata", {{"annotations", {{"kubectl.kubernetes.io/last-applied-configuration",
-                                              R"({"spec":{"ports":[{"name":"http","port":80,"nodePort":30080}]}})"}}}}},
+                                              R"({"spec":{"ports":[{"name":"http","port":80,"nodePort":30080},)"
+                                              R"({"port":8080,"nodePort":30808}]}})"}}}}},
               {"spec", {{"type", "LoadBalancer"}, {"clusterIP", "10.0.0.1"}, {"clusterIPs", {"10.0.0.1"}},
                         {"healthCheckNodePort", 31000}, {"externalTrafficPolicy", "Local"},
                         {"ports", {{{"name", "http"}, {"port", 80}, {"nodePort", 30080}},
                                    {{"name", "https"}, {"port", 443}, {"nodePort", 30443}},
-                                   {{"port", 8080}, {"nodePort", 30808}}}}}}};
+                                   {{"port", 8080}, {"nodePort", 30808}},
+                                   {{"port", 9090}, {"nodePort", 30909}}}}}}};
   ServiceAction(svc);
   EXPECT_FALSE(svc["spec"].contains("clusterIP"));
   EXPECT_FALSE(svc["spec"].contains("clusterIPs"));
   EXPECT_FALSE(svc["spec"].contains("healthCheckNodePort"));
-  EXPECT_EQ(svc["spec"]["ports"][0]["nodePort"], 30080);  // explicitly applied
+  EXPECT_EQ(svc["spec"]["ports"][0]["nodePort"], 30080);
   EXPECT_FALSE(svc["spec"]["ports"][1].contains("nodePort"));
-  EXPECT_FALSE(svc["spec"]["ports"][2].contains("nodePort"));
+  EXPECT_EQ(svc["spec"]["ports"][2]["nodePort"], 30808);
+  EXPECT_FALSE(svc["spec"]["ports"][3].contains("nodePort"));
 
-  // managedFields name the port by number and protocol.
+  // Server-side apply: managedFields name the port by number and protocol.
   Json managed = {{"metadata", {{"managedFields", {{{"manager", "helm"}, {"fieldsV1", {{"f:spec", {
                       {"f:healthCheckNodePort", Json::object()},
                       {"f:ports", {{R"(k:{"port":8080,"protocol":"TCP"})", {{"f:nodePort", Json::object()}}}}}}}}}}}}}},
-                  {"spec", {{"type", "NodePort"}, {"clusterIP", "None"}, {"healthCheckNodePort", 31000},
-                            {"ports", {{{"port", 8080}, {"nodePort", 30808}}, {{"port", 9090}, {"nodePort", 30909}}}}}}};
+                  {"spec", {{"type", "LoadBalancer"}, {"externalTrafficPolicy", "Local"}, {"clusterIP", "None"},
+                            {"healthCheckNodePort", 31000},
+                            {"ports", {{{"port", 8080}, {"protocol", "TCP"}, {"nodePort", 30808}},
+                                       {{"port", 9090}, {"protocol", "TCP"}, {"nodePort", 30909}}}}}}};
   ServiceAction(managed);
   EXPECT_EQ(managed["spec"]["clusterIP"], "None");  // headless stays headless
   EXPECT_EQ(managed["spec"]["healthCheckNodePort"], 31000);
   EXPECT_EQ(managed["spec"]["ports"][0]["nodePort"], 30808);
   EXPECT_FALSE(managed["spec"]["ports"][1].contains("nodePort"));
+
+  // A health-check port outside LoadBalancer+Local is left as it is.
+  Json cluster_policy = {{"spec", {{"type", "LoadBalancer"}, {"healthCheckNodePort", 31000}}}};
+  ServiceAction(cluster_policy);
+  EXPECT_EQ(cluster_policy["spec"]["healthCheckNodePort"], 31000);
+  Json external = {{"spec", {{"type", "ExternalName"}, {"ports", {{{"port", 1}, {"nodePort", 30001}}}}}}};
+  ServiceAction(external);
+  EXPECT_EQ(external["spec"]["ports"][0]["nodePort"], 30001);
 }
 
 TEST(RestoreActions, JobLosesControllerUid) {
