@@ -43,14 +43,17 @@ Json& LabelsOf(Json& object) {
 
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
-// Drops the entries of an array of objects whose "name" starts with `prefix`.
-void DropNamed(Json* list, const std::string& prefix) {
+// Drops the entries of parent[key], an array of objects, whose "name" starts
+// with `prefix`. An emptied list goes: Go's omitempty drops it from Velero's
+// output and the API never returns it, so [] would make the compare differ.
+void DropNamed(Json* parent, const char* key, const std::string& prefix) {
+  Json* list = parent ? Member(*parent, key) : nullptr;
   if (!list || !list->is_array()) return;
   Json kept = Json::array();
   for (auto& entry : *list) {
     if (!StartsWith(StringAt(entry, "/name"), prefix)) kept.push_back(std::move(entry));
   }
-  *list = std::move(kept);
+  if (kept.empty()) parent->erase(key); else *list = std::move(kept);
 }
 
 // Which nodePorts the user chose (kept) and which the API allocated (dropped),
@@ -129,11 +132,11 @@ void PodAction(Json& pod) {
   Erase(spec, "priority");
   // The token volume of the old ServiceAccount secret; the new cluster mounts its own.
   const std::string prefix = StringAt(*spec, "/serviceAccountName") + "-token-";
-  DropNamed(Member(*spec, "volumes"), prefix);
+  DropNamed(spec, "volumes", prefix);
   for (const char* list : {"containers", "initContainers"}) {
     Json* containers = Member(*spec, list);
     if (!containers || !containers->is_array()) continue;
-    for (auto& container : *containers) DropNamed(Member(container, "volumeMounts"), prefix);
+    for (auto& container : *containers) DropNamed(&container, "volumeMounts", prefix);
   }
 }
 
@@ -205,6 +208,7 @@ void ServiceAccountAction(Json& service_account) {
       break;
     }
   }
+  if (secrets->empty()) service_account.erase("secrets");  // omitempty, as in DropNamed
 }
 
 std::string SecretAction(Json& secret, const std::string& source_ns, const ActionContext& context) {
