@@ -172,8 +172,14 @@ void PersistentVolumeClaimAction(Json& pvc, const ActionContext& context) {
   Json* annotations = Path(pvc, {"metadata", "annotations"});
   for (const char* key : {"pv.kubernetes.io/bind-completed", "pv.kubernetes.io/bound-by-controller",
                           "volume.kubernetes.io/storage-provisioner", "volume.beta.kubernetes.io/storage-provisioner",
-                          "volume.kubernetes.io/selected-node"}) {
+                          "velero.io/volume-snapshot-name", "velero.io/data-upload-name"}) {
     Erase(annotations, key);
+  }
+  // A WaitForFirstConsumer claim pinned to a node the cluster no longer has
+  // would never bind; one that still exists keeps the pin (Velero's pvc_action).
+  const std::string node = StringAt(pvc, "/metadata/annotations/volume.kubernetes.io~1selected-node");
+  if (!node.empty() && !(context.node_exists && context.node_exists(node))) {
+    Erase(annotations, "volume.kubernetes.io/selected-node");
   }
   // A claim bound to a PV that is re-provisioned must bind anew.
   std::string volume = StringAt(pvc, "/spec/volumeName");

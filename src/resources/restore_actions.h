@@ -27,6 +27,8 @@ struct ActionContext {
   std::set<std::string> pvs_to_provision;
   // Whether a ServiceAccount exists in the target (Secret action); null = none does.
   std::function<bool(const std::string& ns, const std::string& name)> service_account_exists;
+  // Whether a Node exists in the target (a PVC's selected-node); null = none does.
+  std::function<bool(const std::string& name)> node_exists;
 };
 
 struct PreparedObject {

@@ -105,15 +105,19 @@ TEST(RestoreActions, JobLosesControllerUid) {
 TEST(RestoreActions, PersistentVolumeClaim) {
   Json pvc = {{"metadata", {{"annotations", {{"pv.kubernetes.io/bind-completed", "yes"}, {"pv.kubernetes.io/bound-by-controller", "yes"},
                                              {"volume.kubernetes.io/storage-provisioner", "p"}, {"volume.beta.kubernetes.io/storage-provisioner", "p"},
-                                             {"volume.kubernetes.io/selected-node", "n"}, {"keep", "me"}}}}},
+                                             {"velero.io/volume-snapshot-name", "s"}, {"velero.io/data-upload-name", "d"},
+                                             {"volume.kubernetes.io/selected-node", "gone"}, {"keep", "me"}}}}},
               {"spec", {{"volumeName", "pv-delete"}}}};
   ActionContext context;
   context.pvs_to_provision = {"pv-delete"};
+  context.node_exists = [](const std::string& node) { return node == "n1"; };
   Json retained = pvc;
   retained["spec"]["volumeName"] = "pv-retain";
+  retained["metadata"]["annotations"]["volume.kubernetes.io/selected-node"] = "n1";
   PersistentVolumeClaimAction(pvc, context);
   PersistentVolumeClaimAction(retained, context);
-  EXPECT_EQ(pvc["metadata"]["annotations"], (Json{{"keep", "me"}}));
+  EXPECT_EQ(pvc["metadata"]["annotations"], (Json{{"keep", "me"}}));  // its node is gone
+  EXPECT_EQ(retained["metadata"]["annotations"], (Json{{"keep", "me"}, {"volume.kubernetes.io/selected-node", "n1"}}));
   EXPECT_FALSE(pvc["spec"].contains("volumeName"));          // re-provisioned
   EXPECT_EQ(retained["spec"]["volumeName"], "pv-retain");    // its PV is restored as is
 }

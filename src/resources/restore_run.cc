@@ -1,6 +1,7 @@
 #include "resources/restore_run.h"
 
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -71,6 +72,17 @@ class Restore {
       const kube::ResourceInfo* r = discovery_.Find("", "v1", "serviceaccounts");
       return r && client_.Get(*r, ns, name).ok();
     };
+    context_.node_exists = [this](const std::string& name) { return NodeExists(name); };
+  }
+
+  // One GET per node name: every claim of a StatefulSet may name the same node.
+  bool NodeExists(const std::string& name) {
+    auto [it, fresh] = nodes_.try_emplace(name, false);
+    if (fresh) {
+      const kube::ResourceInfo* r = discovery_.Find("", "v1", "nodes");
+      it->second = r && client_.Get(*r, "", name).ok();
+    }
+    return it->second;
   }
 
   void Record(ItemReport item) {
@@ -292,6 +304,7 @@ class Restore {
   std::set<std::string> ensured_;               // target namespaces that exist (or would)
   std::set<std::string> pretended_namespaces_;  // dry run: would be created
   std::set<Key> pretended_;                     // dry run: objects that would be created
+  std::map<std::string, bool> nodes_;            // node name → exists
   std::vector<Json> created_crds_;              // real run: CRDs this restore created
 };
 

@@ -84,7 +84,9 @@ ResourceBackup SampleBackup() {
       MakeItem("persistentvolumes", "PersistentVolume", "", "pv1",
                {{"spec", {{"persistentVolumeReclaimPolicy", "Retain"},
                           {"claimRef", {{"namespace", "a"}, {"name", "data"}, {"uid", "old"}}}}}}),
-      MakeItem("persistentvolumeclaims", "PersistentVolumeClaim", "a", "data", {{"spec", {{"volumeName", "pv1"}}}}),
+      MakeItem("persistentvolumeclaims", "PersistentVolumeClaim", "a", "data",
+               {{"spec", {{"volumeName", "pv1"}}},
+                {"metadata", {{"annotations", {{"volume.kubernetes.io/selected-node", "n1"}}}}}}),
       MakeItem("rolebindings.rbac.authorization.k8s.io", "RoleBinding", "a", "rb",
                {{"subjects", {{{"kind", "ServiceAccount"}, {"name", "app"}, {"namespace", "a"}}}}}),
       MakeItem("clusterrolebindings.rbac.authorization.k8s.io", "ClusterRoleBinding", "", "crb",
@@ -107,6 +109,7 @@ std::vector<std::string> Actions(const RestoreReport& report, bool as_real = fal
 
 TEST(RestoreRun, RestoresIntoAMappedNamespace) {
   TestCluster cluster;
+  cluster.Put("nodes", "", {{"metadata", {{"name", "n1"}}}});
   RestoreOptions options;
   options.namespace_mapping = {{"a", "b"}};
   options.restore_name = "r1";
@@ -126,7 +129,9 @@ TEST(RestoreRun, RestoresIntoAMappedNamespace) {
   EXPECT_EQ(cluster.Read("clusterrolebindings.rbac.authorization.k8s.io", "", "crb")["subjects"][0]["namespace"], "b");
   Json pv = cluster.Read("persistentvolumes", "", "pv1");
   EXPECT_EQ(pv["spec"]["claimRef"], (Json{{"namespace", "b"}, {"name", "data"}}));
-  EXPECT_EQ(cluster.Read("persistentvolumeclaims", "b", "data")["spec"]["volumeName"], "pv1");
+  Json pvc = cluster.Read("persistentvolumeclaims", "b", "data");
+  EXPECT_EQ(pvc["spec"]["volumeName"], "pv1");
+  EXPECT_EQ(pvc["metadata"]["annotations"]["volume.kubernetes.io/selected-node"], "n1");  // the node is still there
   EXPECT_FALSE(cluster.Read("pods", "b", "p")["spec"].contains("nodeName"));
   EXPECT_FALSE(cluster.Read("pods", "b", "p").contains("status"));
   EXPECT_FALSE(cluster.Read("services", "b", "svc")["spec"].contains("clusterIP"));
