@@ -162,6 +162,12 @@ TEST(RestoreActions, ServiceAccountAndTokenSecrets) {
   EXPECT_EQ(SecretAction(token, "a", context), "");
   EXPECT_EQ(token["metadata"]["annotations"], (Json{{"kubernetes.io/service-account.name", "app"}}));
   EXPECT_EQ(token["data"], (Json{{"namespace", "YQ=="}}));
+  // Any account whose "<sa>-token-" prefixes the name, whatever the annotation says.
+  context.service_account_exists = [](const std::string&, const std::string& name) { return name == "my-app"; };
+  Json hyphenated = {{"type", "kubernetes.io/service-account-token"}, {"metadata", {{"name", "my-app-token-x"}}}};
+  EXPECT_NE(SecretAction(hyphenated, "a", context), "");
+  Json custom = {{"type", "kubernetes.io/service-account-token"}, {"metadata", {{"name", "my-app-ci"}}}};
+  EXPECT_EQ(SecretAction(custom, "a", context), "");
   Json opaque = {{"type", "Opaque"}, {"data", {{"token", "x"}}}};
   EXPECT_EQ(SecretAction(opaque, "a", context), "");
   EXPECT_TRUE(opaque["data"].contains("token"));
