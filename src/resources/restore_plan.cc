@@ -1,0 +1,210 @@
+#include "resources/restore_plan.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <tuple>
+
+#include "kube/json_fields.h"
+#include "kube/label_selector.h"
+
+namespace hort::resources {
+namespace {
+
+using kube::ArrayAt;
+using kube::ObjectAt;
+using kube::StringAt;
+
+constexpr const char* kCrds = "customresourcedefinitions.apiextensions.k8s.io";
+
+// Velero's defaultRestorePriorities (pkg/cmd/server/config/config.go), each
+// entry as discovery resolves it: "customresourcedefinitions" is the
+// apiextensions one, the singular "volumesnapshotclass…" the plural.
+const std::vector<std::string>& HighPriorities() {
+  static const std::vector<std::string> list = {
+      kCrds, "namespaces", "storageclasses.storage.k8s.io", "volumesnapshotclasses.snapshot.storage.k8s.io",
+      "volumesnapshotcontents.snapshot.storage.k8s.io", "volumesnapshots.snapshot.storage.k8s.io",
+      "datauploads.velero.io", "persistentvolumes", "persistentvolumeclaims",
+      "clusterroles.rbac.authorization.k8s.io", "roles.rbac.authorization.k8s.io", "serviceaccounts",
+      "clusterrolebindings.rbac.authorization.k8s.io", "rolebindings.rbac.authorization.k8s.io", "secrets",
+      "configmaps", "limitranges", "priorityclasses.scheduling.k8s.io", "pods", "replicasets.apps",
+      "clusterclasses.cluster.x-k8s.io", "endpoints", "services"};
+  return list;
+}
+
+const std::vector<std::string>& LowPriorities() {
+  static const std::vector<std::string> list = {
+      "clusterbootstraps.run.tanzu.vmware.com", "clusters.cluster.x-k8s.io",
+      "clusterresourcesets.addons.cluster.x-k8s.io", "apps.kappctrl.k14s.io", "packageinstalls.packaging.carvel.dev"};
+  return list;
+}
+
+bool IsAll(const std::vector<std::string>& names) {
+  return names.empty() || (names.size() == 1 && names[0] == "*");
+}
+
+// Velero's resource names through discovery, as group/resource names.
+Result<std::set<std::string>> ResolveNames(const std::vector<std::string>& names, const kube::Discovery& target,
+                                           const char* what) {
+  std::set<std::string> out;
+  for (const auto& name : names) {
+    if (name == "*") continue;
+    const kube::ResourceInfo* r = target.Find(name);
+    if (!r) return Status(Code::kInvalidArgument, std::string(what) + " resource \"" + name +
+                                                      "\" is not served by the target cluster");
+    out.insert(r->GroupResource());
+  }
+  return out;
+}
+
+std::map<std::string, std::string> LabelsOf(const Json& object) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : ObjectAt(object, "/metadata/labels").items()) {
+    if (v.is_string()) out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+// Why Velero leaves an item out whatever the filters say ("" = restore it).
+std::string RuleSkip(const Item& item) {
+  if (IsNeverRestored(item.group_resource)) return "never restored (" + item.group_resource + ")";
+  if (item.group_resource == "pods") {
+    std::string phase = StringAt(item.object, "/status/phase");
+    if (phase == "Succeeded" || phase == "Failed") return "completed pod (phase " + phase + ")";
+    if (kube::FieldAt(item.object, "/metadata/annotations/kubernetes.io~1config.mirror")) return "mirror pod";
+  }
+  if (item.group_resource == "jobs.batch" && !StringAt(item.object, "/status/completionTime").empty()) {
+    return "completed job";
+  }
+  return "";
+}
+
+// A resource a backed-up CRD defines, for a target that does not serve it yet.
+std::optional<kube::ResourceInfo> FromCrd(const Item& item, const std::vector<const Item*>& crds) {
+  std::string resource = item.group_resource.substr(0, item.group_resource.find('.'));
+  for (const Item* crd : crds) {
+    const Json& o = crd->object;
+    if (StringAt(o, "/spec/group") != item.group || StringAt(o, "/spec/names/plural") != resource) continue;
+    kube::ResourceInfo r;
+    r.group = item.group;
+    r.resource = resource;
+    r.kind = StringAt(o, "/spec/names/kind", item.kind);
+    r.singular = StringAt(o, "/spec/names/singular");
+    r.namespaced = StringAt(o, "/spec/scope") == "Namespaced";
+    r.verbs = {"create", "get", "list", "patch", "update", "delete"};
+    for (const auto& v : ArrayAt(o, "/spec/versions")) {
+      if (!kube::BoolAt(v, "/served", true)) continue;
+      std::string name = StringAt(v, "/name");
+      if (r.version.empty() || name == item.version) r.version = name;
+    }
+    if (r.version.empty()) r.version = item.version;
+    r.preferred = true;
+    return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool IsNeverRestored(const std::string& group_resource) {
+  static const std::set<std::string> never = {
+      "nodes", "events", "events.events.k8s.io", "backups.velero.io", "restores.velero.io",
+      "resticrepositories.velero.io", "csinodes.storage.k8s.io", "volumeattachments.storage.k8s.io",
+      "backuprepositories.velero.io"};
+  return never.count(group_resource) > 0;
+}
+
+std::vector<std::string> OrderResources(const std::set<std::string>& group_resources) {
+  std::vector<std::string> out;
+  std::set<std::string> placed;
+  for (const auto& gr : HighPriorities()) {
+    if (group_resources.count(gr) && placed.insert(gr).second) out.push_back(gr);
+  }
+  const auto& low = LowPriorities();
+  for (const auto& gr : group_resources) {  // std::set: alphabetical
+    if (!placed.count(gr) && std::find(low.begin(), low.end(), gr) == low.end()) {
+      out.push_back(gr);
+      placed.insert(gr);
+    }
+  }
+  for (const auto& gr : low) {
+    if (group_resources.count(gr) && placed.insert(gr).second) out.push_back(gr);
+  }
+  return out;
+}
+
+const kube::ResourceInfo* ResolveTarget(const Item& item, const kube::Discovery& target) {
+  std::string resource = item.group_resource.substr(0, item.group_resource.find('.'));
+  if (const kube::ResourceInfo* same = target.Find(item.group, item.version, resource);
+      same && same->resource == resource) {
+    return same;
+  }
+  // Discovery lists each group's preferred version first.
+  const kube::ResourceInfo* any = target.Find(item.group, "", resource);
+  return any && any->resource == resource ? any : nullptr;
+}
+
+Result<RestorePlan> PlanRestore(const ResourceBackup& backup, const kube::Discovery& target,
+                                const RestoreOptions& options) {
+  HORT_ASSIGN_OR_RETURN(std::set<std::string> included, ResolveNames(options.included_resources, target, "included"));
+  HORT_ASSIGN_OR_RETURN(std::set<std::string> excluded, ResolveNames(options.excluded_resources, target, "excluded"));
+  for (const auto& gr : included) {
+    if (IsNeverRestored(gr)) return Status(Code::kInvalidArgument, "resource \"" + gr + "\" cannot be restored");
+  }
+  HORT_ASSIGN_OR_RETURN(kube::LabelSelector selector, kube::LabelSelector::Parse(options.label_selector));
+  const std::set<std::string> ns_in(options.included_namespaces.begin(), options.included_namespaces.end());
+  const std::set<std::string> ns_out(options.excluded_namespaces.begin(), options.excluded_namespaces.end());
+  auto namespace_wanted = [&](const std::string& ns) {
+    return !ns_out.count(ns) && (IsAll(options.included_namespaces) || ns_in.count(ns));
+  };
+
+  std::vector<const Item*> crds;
+  for (const auto& item : backup.items) {
+    if (item.group_resource == kCrds) crds.push_back(&item);
+  }
+
+  RestorePlan plan;
+  std::map<std::string, std::vector<const Item*>> by_resource;
+  for (const auto& item : backup.items) {
+    if (!IsAll(options.included_resources) && !included.count(item.group_resource)) continue;
+    if (excluded.count(item.group_resource)) continue;
+    // Namespaces are filtered by their own name, namespaced items by theirs.
+    if (item.group_resource == "namespaces" && !namespace_wanted(item.name)) continue;
+    if (item.namespaced && !namespace_wanted(item.ns)) continue;
+    if (!selector.Matches(LabelsOf(item.object))) continue;
+    // Reported only for items the filters wanted: Velero's order.
+    if (std::string why = RuleSkip(item); !why.empty()) {
+      plan.skipped.push_back({item.group_resource, item.ns, item.name, why});
+      continue;
+    }
+    by_resource[item.group_resource].push_back(&item);
+  }
+
+  std::set<std::string> names;
+  for (const auto& [gr, items] : by_resource) names.insert(gr);
+  for (const auto& gr : OrderResources(names)) {
+    auto& items = by_resource[gr];
+    std::stable_sort(items.begin(), items.end(), [](const Item* a, const Item* b) {
+      return std::tie(a->ns, a->name) < std::tie(b->ns, b->name);
+    });
+    for (const Item* item : items) {
+      PlannedItem planned;
+      planned.item = item;
+      if (const kube::ResourceInfo* r = ResolveTarget(*item, target)) {
+        planned.resource = *r;
+      } else if (auto from_crd = FromCrd(*item, crds)) {
+        planned.resource = *from_crd;
+        planned.needs_crd = true;
+      } else {
+        plan.skipped.push_back({gr, item->ns, item->name,
+                                "the target cluster does not serve " + gr + " and the backup has no CRD for it", true});
+        continue;
+      }
+      planned.target_ns = planned.resource.namespaced ? options.MapNamespace(item->ns) : "";
+      plan.items.push_back(std::move(planned));
+    }
+  }
+  return plan;
+}
+
+}  // namespace hort::resources

@@ -1,0 +1,317 @@
+#include "resources/restore_run.h"
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+#include <tuple>
+
+#include "kube/json_fields.h"
+#include "resources/restore_actions.h"
+#include "resources/restore_plan.h"
+
+namespace hort::resources {
+namespace {
+
+using kube::StringAt;
+using Key = std::tuple<std::string, std::string, std::string>;  // group/resource, namespace, name
+
+constexpr const char* kCrds = "customresourcedefinitions.apiextensions.k8s.io";
+
+// What the compare looks at: Velero strips the same metadata and the status.
+// managedFields are left out too: the API adds its own entry on create, so
+// they would make every restored object differ from its backup.
+Json Comparable(Json object) {
+  ResetMetadataAndStatus(object);
+  if (object.is_object() && object.contains("metadata") && object["metadata"].is_object()) {
+    object["metadata"].erase("managedFields");
+  }
+  return object;
+}
+
+class Restore {
+ public:
+  Restore(kube::Client& client, const ResourceBackup& backup, const RestoreOptions& options)
+      : client_(client), backup_(backup), options_(options) {}
+
+  Result<RestoreReport> Run() {
+    HORT_ASSIGN_OR_RETURN(discovery_, client_.Discover());
+    HORT_ASSIGN_OR_RETURN(RestorePlan plan, PlanRestore(backup_, discovery_, options_));
+    report_.dry_run = options_.dry_run;
+    report_.backup_name = options_.backup_name.empty() ? backup_.meta.name : options_.backup_name;
+    report_.restore_name = options_.restore_name.empty() ? report_.backup_name : options_.restore_name;
+    PrepareContext();
+    for (const auto& s : plan.skipped) {
+      Record({s.group_resource, s.ns, s.name, s.error ? RestoreAction::kFailed : RestoreAction::kSkipped, s.reason});
+    }
+    for (size_t i = 0; i < plan.items.size(); ++i) {
+      const PlannedItem& p = plan.items[i];
+      if (p.item->group_resource == "namespaces") RestoreNamespace(*p.item);
+      else RestoreItem(p);
+      // Velero restores every CRD first and re-reads discovery before the rest.
+      bool last_crd = p.item->group_resource == kCrds &&
+                      (i + 1 == plan.items.size() || plan.items[i + 1].item->group_resource != kCrds);
+      if (last_crd && !options_.dry_run && !created_crds_.empty()) WaitForCrds();
+    }
+    return std::move(report_);
+  }
+
+ private:
+  void PrepareContext() {
+    context_.options = &options_;
+    context_.backup_name = report_.backup_name;
+    context_.restore_name = report_.restore_name;
+    for (const auto& item : backup_.items) {
+      if (item.group_resource == "persistentvolumes" &&
+          StringAt(item.object, "/spec/persistentVolumeReclaimPolicy") == "Delete") {
+        context_.pvs_to_provision.insert(item.name);
+      }
+    }
+    context_.service_account_exists = [this](const std::string& ns, const std::string& name) {
+      if (pretended_.count({"serviceaccounts", ns, name})) return true;
+      const kube::ResourceInfo* r = discovery_.Find("", "v1", "serviceaccounts");
+      return r && client_.Get(*r, ns, name).ok();
+    };
+    context_.node_exists = [this](const std::string& name) { return NodeExists(name); };
+  }
+
+  // One GET per node name: every claim of a StatefulSet may name the same node.
+  bool NodeExists(const std::string& name) {
+    auto [it, fresh] = nodes_.try_emplace(name, false);
+    if (fresh) {
+      const kube::ResourceInfo* r = discovery_.Find("", "v1", "nodes");
+      it->second = r && client_.Get(*r, "", name).ok();
+    }
+    return it->second;
+  }
+
+  void Record(ItemReport item) {
+    const std::string where = item.ns.empty() ? item.name : item.ns + "/" + item.name;
+    if (item.action == RestoreAction::kFailed) report_.errors.push_back(item.resource + " " + where + ": " + item.message);
+    report_.items.push_back(std::move(item));
+  }
+
+  [[nodiscard]] kube::WriteOptions Write() const {
+    kube::WriteOptions w;
+    w.dry_run = options_.dry_run;
+    return w;
+  }
+
+  const Item* BackedUpNamespace(const std::string& source_name) const {
+    for (const auto& item : backup_.items) {
+      if (item.group_resource == "namespaces" && item.name == source_name) return &item;
+    }
+    return nullptr;
+  }
+
+  // Creates (or, dry, pretends) the Namespace `target` from the backed-up
+  // `source` one. Reports kCreated/kWouldCreate/kSkipped(exists) or a failure.
+  RestoreAction CreateNamespace(const std::string& source, const std::string& target, std::string* message) {
+    const kube::ResourceInfo* r = discovery_.Find("", "v1", "namespaces");
+    if (!r) {
+      *message = "the target cluster does not serve namespaces";
+      return RestoreAction::kFailed;
+    }
+    ensured_.insert(target);
+    if (pretended_namespaces_.count(target)) return RestoreAction::kWouldCreate;
+    auto live = client_.Get(*r, "", target);
+    if (live.ok()) {
+      *message = "already exists";
+      return RestoreAction::kSkipped;
+    }
+    if (live.status().code() != Code::kNotFound) {
+      ensured_.erase(target);
+      *message = live.status().message();
+      return RestoreAction::kFailed;
+    }
+    const Item* backed_up = BackedUpNamespace(source);
+    auto created = client_.Create(*r, "", NamespaceForRestore(backed_up ? &backed_up->object : nullptr, target), Write());
+    if (!created.ok()) {
+      ensured_.erase(target);
+      *message = created.status().message();
+      return RestoreAction::kFailed;
+    }
+    if (options_.dry_run) pretended_namespaces_.insert(target);
+    return options_.dry_run ? RestoreAction::kWouldCreate : RestoreAction::kCreated;
+  }
+
+  void RestoreNamespace(const Item& item) {
+    const std::string target = options_.MapNamespace(item.name);
+    std::string message;
+    RestoreAction action = CreateNamespace(item.name, target, &message);
+    Record({"namespaces", "", target, action, message});
+  }
+
+  // EnsureNamespaceExistsAndIsReady for a namespaced item.
+  bool EnsureNamespace(const std::string& source, const std::string& target, std::string* error) {
+    if (ensured_.count(target)) return true;
+    std::string message;
+    RestoreAction action = CreateNamespace(source, target, &message);
+    if (action == RestoreAction::kFailed) {
+      *error = "namespace " + target + ": " + message;
+      return false;
+    }
+    if (action != RestoreAction::kSkipped) Record({"namespaces", "", target, action, "needed by restored items"});
+    return true;
+  }
+
+  // The object's shape where the dry run cannot ask the API (its namespace
+  // or its CRD would only be created by this restore).
+  static std::string LocalCheck(const Json& object, const kube::ResourceInfo& r) {
+    if (StringAt(object, "/metadata/name").empty()) return "metadata.name: Required value";
+    if (StringAt(object, "/apiVersion") != r.GroupVersion()) return "apiVersion does not match " + r.GroupVersion();
+    if (r.namespaced && StringAt(object, "/metadata/namespace").empty()) return "metadata.namespace: Required value";
+    return "";
+  }
+
+  void RestoreItem(const PlannedItem& p) {
+    const Item& item = *p.item;
+    ItemReport out{p.item->group_resource, p.target_ns, item.name, RestoreAction::kFailed, ""};
+    kube::ResourceInfo resource = p.resource;
+    bool pretend_served = false;
+    if (p.needs_crd) {
+      if (const kube::ResourceInfo* served = ResolveTarget(item, discovery_)) {
+        resource = *served;
+      } else if (options_.dry_run) {
+        pretend_served = true;  // the CRD's dry-run create stored nothing
+      } else {
+        out.message = "not served by the cluster after its CRD was restored";
+        return Record(std::move(out));
+      }
+    }
+    PreparedObject prepared = PrepareObject(item, resource, context_);
+    if (!prepared.skip_reason.empty()) {
+      out.action = RestoreAction::kSkipped;
+      out.message = prepared.skip_reason;
+      return Record(std::move(out));
+    }
+    if (resource.namespaced && !EnsureNamespace(item.ns, p.target_ns, &out.message)) return Record(std::move(out));
+    const Key key{out.resource, p.target_ns, StringAt(prepared.object, "/metadata/name")};
+    if (pretend_served || pretended_namespaces_.count(p.target_ns)) {
+      // Nothing can exist yet in a namespace or of a kind this restore creates.
+      out.message = LocalCheck(prepared.object, resource);
+      if (out.message.empty()) {
+        out.action = RestoreAction::kWouldCreate;
+        pretended_.insert(key);
+      }
+      return Record(std::move(out));
+    }
+    auto created = client_.Create(resource, p.target_ns, prepared.object, Write());
+    if (created.ok()) {
+      out.action = options_.dry_run ? RestoreAction::kWouldCreate : RestoreAction::kCreated;
+      if (options_.dry_run) pretended_.insert(key);
+      if (out.resource == kCrds) created_crds_.push_back(prepared.object);
+      return Record(std::move(out));
+    }
+    // Velero treats a Service whose nodePort is taken by its own live copy as existing.
+    const bool port_taken = out.resource == "services" && created.status().code() == Code::kInvalidArgument &&
+                            created.status().message().find("provided port is already allocated") != std::string::npos &&
+                            client_.Get(resource, p.target_ns, out.name).ok();
+    if (created.status().code() != Code::kAlreadyExists && !port_taken) {
+      out.message = created.status().message();
+      return Record(std::move(out));
+    }
+    Existing(resource, prepared.object, out);
+    Record(std::move(out));
+  }
+
+  // Velero's crdAvailable: a new CRD is served only once Established, and
+  // its custom resources would fail with 404 until then.
+  void WaitForCrds() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options_.crd_ready_timeout_seconds);
+    for (;;) {
+      if (auto refreshed = client_.Discover(true); refreshed.ok()) discovery_ = std::move(refreshed).value();
+      bool all = true;
+      for (const auto& crd : created_crds_) {
+        std::string group = StringAt(crd, "/spec/group"), plural = StringAt(crd, "/spec/names/plural");
+        const kube::ResourceInfo* r = discovery_.Find(group, "", plural);
+        all = all && r && r->resource == plural;
+      }
+      if (all || std::chrono::steady_clock::now() >= deadline) return;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+
+  // Velero's AlreadyExists path: GET, compare, then the policy.
+  void Existing(const kube::ResourceInfo& r, const Json& desired, ItemReport& out) {
+    auto live = client_.Get(r, out.ns, out.name);
+    if (!live.ok()) {
+      out.message = "already exists, but could not be read: " + live.status().message();
+      return;
+    }
+    // As Velero: compared with the restore labels added (the live object
+    // cannot have them yet), patched from the object without them.
+    const Json live_plain = Comparable(*live);
+    Json live_cmp = live_plain;
+    AddRestoreLabels(live_cmp, report_.backup_name, report_.restore_name);
+    const Json desired_cmp = Comparable(desired);
+    const bool update = options_.existing_resource_policy == ExistingResourcePolicy::kUpdate;
+    const Json labels_patch = {{"metadata", {{"labels", {{kBackupNameLabel, ValidLabelValue(report_.backup_name)},
+                                                         {kRestoreNameLabel, ValidLabelValue(report_.restore_name)}}}}}};
+    if (live_cmp == desired_cmp) {
+      out.action = RestoreAction::kUnchanged;
+      // policy update: the unchanged object is still marked as restored.
+      if (update) (void)client_.MergePatch(r, out.ns, out.name, labels_patch, Write());
+      return;
+    }
+    out.diff = FieldDiff(live_cmp, desired_cmp);
+    const std::string kind = StringAt(desired, "/kind");
+    if (out.resource == "serviceaccounts") {
+      // Velero merges an existing ServiceAccount whatever the policy: the
+      // cluster may have added token secrets that must stay.
+      const Json patch = MergePatchFor(live_plain, MergeServiceAccount(live_plain, desired_cmp));
+      if (patch.empty()) {
+        out.action = RestoreAction::kUnchanged;
+        out.diff.clear();
+        return;
+      }
+      auto patched = client_.MergePatch(r, out.ns, out.name, patch, Write());
+      if (patched.ok()) {
+        out.action = options_.dry_run ? RestoreAction::kWouldUpdate : RestoreAction::kUpdated;
+        out.diff = FieldDiff(live_plain, MergeServiceAccount(live_plain, desired_cmp));
+      } else {
+        out.action = RestoreAction::kDiffers;
+        out.message = "merge failed: " + patched.status().message();
+        report_.warnings.push_back("could not merge " + kind + " \"" + out.name + "\": " + patched.status().message());
+      }
+      return;
+    }
+    if (!update) {
+      out.action = RestoreAction::kDiffers;
+      report_.warnings.push_back("could not restore, " + kind + " \"" + out.name +
+                                 "\" already exists. Warning: the in-cluster version is different than the "
+                                 "backed-up version");
+      return;
+    }
+    auto patched = client_.MergePatch(r, out.ns, out.name, MergePatchFor(live_plain, desired_cmp), Write());
+    if (patched.ok()) {
+      out.action = options_.dry_run ? RestoreAction::kWouldUpdate : RestoreAction::kUpdated;
+      return;
+    }
+    // Velero's fallback: at least mark the object as seen by this restore.
+    (void)client_.MergePatch(r, out.ns, out.name, labels_patch, Write());
+    out.action = RestoreAction::kDiffers;
+    out.message = "update failed: " + patched.status().message();
+    report_.warnings.push_back("could not update " + kind + " \"" + out.name + "\": " + patched.status().message());
+  }
+
+  kube::Client& client_;
+  const ResourceBackup& backup_;
+  const RestoreOptions& options_;
+  kube::Discovery discovery_;
+  ActionContext context_;
+  RestoreReport report_;
+  std::set<std::string> ensured_;               // target namespaces that exist (or would)
+  std::set<std::string> pretended_namespaces_;  // dry run: would be created
+  std::set<Key> pretended_;                     // dry run: objects that would be created
+  std::map<std::string, bool> nodes_;            // node name → exists
+  std::vector<Json> created_crds_;              // real run: CRDs this restore created
+};
+
+}  // namespace
+
+Result<RestoreReport> RunRestore(kube::Client& client, const ResourceBackup& backup, const RestoreOptions& options) {
+  return Restore(client, backup, options).Run();
+}
+
+}  // namespace hort::resources

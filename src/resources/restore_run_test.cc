@@ -1,0 +1,337 @@
+#include "resources/restore_run.h"
+
+#include <gtest/gtest.h>
+
+#include "kube/json_fields.h"
+#include "resources/restore_actions.h"
+#include "resources/restore_test_support.h"
+
+namespace hort::resources {
+namespace {
+
+using testing::MakeItem;
+using testing::Resource;
+using testing::TestDiscovery;
+
+constexpr const char* kCrds = "customresourcedefinitions.apiextensions.k8s.io";
+
+// The in-memory cluster plus what the API does and MemoryClient does not:
+// RBAC refusing a resource, and a created CRD becoming a served resource.
+class TestCluster : public kube::MemoryClient {
+ public:
+  TestCluster() : MemoryClient(TestDiscovery()) {}
+  std::set<std::string> forbidden;  // group/resources whose creates answer 403
+  bool crds_served = true;          // false: a created CRD never becomes Established
+  bool ports_allocated = false;     // a Service that exists answers 422 port-allocated (its nodePort is in use)
+
+  Result<Json> Create(const kube::ResourceInfo& r, const std::string& ns, const Json& object,
+                      const kube::WriteOptions& options) override {
+    if (forbidden.count(r.GroupResource())) {
+      return Status(Code::kPermissionDenied, r.GroupResource() + " is forbidden: User \"hort\" cannot create resource");
+    }
+    if (ports_allocated && r.resource == "services" && Get(r, ns, kube::StringAt(object, "/metadata/name")).ok()) {
+      return Status(Code::kInvalidArgument, "Service \"svc\" is invalid: spec.ports[0].nodePort: Invalid value: "
+                                            "30080: provided port is already allocated");
+    }
+    auto created = MemoryClient::Create(r, ns, object, options);
+    if (created.ok() && !options.dry_run && crds_served && r.GroupResource() == kCrds) {
+      kube::Discovery d = *Discover();
+      d.resources.push_back(Resource(kube::StringAt(object, "/spec/group"), "v1",
+                                     kube::StringAt(object, "/spec/names/plural"),
+                                     kube::StringAt(object, "/spec/names/kind"), true));
+      SetDiscovery(d);
+    }
+    return created;
+  }
+
+  // Every stored object, to prove a dry run wrote nothing.
+  Json Snapshot() {
+    Json out = Json::array();
+    const kube::Discovery d = *Discover();
+    for (const auto* r : d.Preferred()) {
+      auto list = List(*r, "", {});
+      for (auto& o : list->items) out.push_back(o);
+    }
+    return out;
+  }
+
+  Json Read(const std::string& resource, const std::string& ns, const std::string& name) {
+    const kube::Discovery d = *Discover();
+    auto got = Get(*d.Find(resource), ns, name);
+    return got.ok() ? *got : Json();
+  }
+
+  void Put(const std::string& resource, const std::string& ns, Json object) {
+    const kube::Discovery d = *Discover();
+    ASSERT_TRUE(MemoryClient::Create(*d.Find(resource), ns, object, {}).ok());
+  }
+};
+
+ResourceBackup SampleBackup() {
+  ResourceBackup b;
+  b.meta.name = "nightly";
+  b.items = {
+      MakeItem("namespaces", "Namespace", "", "a",
+               {{"metadata", {{"uid", "u"}, {"labels", {{"team", "x"}}}}}, {"status", {{"phase", "Active"}}}}),
+      MakeItem("configmaps", "ConfigMap", "a", "c1", {{"data", {{"k", "v"}}}, {"metadata", {{"resourceVersion", "9"}}}}),
+      MakeItem("serviceaccounts", "ServiceAccount", "a", "app", {{"secrets", {{{"name", "app-token-q"}}}}}),
+      MakeItem("secrets", "Secret", "a", "app-token-q",
+               {{"type", "kubernetes.io/service-account-token"},
+                {"metadata", {{"annotations", {{"kubernetes.io/service-account.name", "app"}}}}}}),
+      MakeItem("secrets", "Secret", "a", "creds", {{"data", {{"p", "cA=="}}}}),
+      MakeItem("pods", "Pod", "a", "p", {{"spec", {{"nodeName", "n1"}}}, {"status", {{"phase", "Running"}}}}),
+      MakeItem("services", "Service", "a", "svc", {{"spec", {{"clusterIP", "10.0.0.9"}, {"ports", {{{"port", 80}}}}}}}),
+      MakeItem("persistentvolumes", "PersistentVolume", "", "pv1",
+               {{"spec", {{"persistentVolumeReclaimPolicy", "Retain"},
+                          {"claimRef", {{"namespace", "a"}, {"name", "data"}, {"uid", "old"}}}}}}),
+      MakeItem("persistentvolumeclaims", "PersistentVolumeClaim", "a", "data",
+               {{"spec", {{"volumeName", "pv1"}}},
+                {"metadata", {{"annotations", {{"volume.kubernetes.io/selected-node", "n1"}}}}}}),
+      MakeItem("rolebindings.rbac.authorization.k8s.io", "RoleBinding", "a", "rb",
+               {{"subjects", {{{"kind", "ServiceAccount"}, {"name", "app"}, {"namespace", "a"}}}}}),
+      MakeItem("clusterrolebindings.rbac.authorization.k8s.io", "ClusterRoleBinding", "", "crb",
+               {{"subjects", {{{"kind", "ServiceAccount"}, {"name", "app"}, {"namespace", "a"}}}}}),
+      MakeItem("events", "Event", "a", "e1"),
+  };
+  for (auto& item : b.items) item.namespaced = !item.ns.empty();
+  return b;
+}
+
+std::vector<std::string> Actions(const RestoreReport& report, bool as_real = false) {
+  std::vector<std::string> out;
+  for (const auto& item : report.items) {
+    std::string action = ActionName(item.action);
+    if (as_real && action.rfind("would-", 0) == 0) action = action == "would-create" ? "created" : "updated";
+    out.push_back(item.resource + " " + item.ns + "/" + item.name + " " + action);
+  }
+  return out;
+}
+
+TEST(RestoreRun, RestoresIntoAMappedNamespace) {
+  TestCluster cluster;
+  cluster.Put("nodes", "", {{"metadata", {{"name", "n1"}}}});
+  RestoreOptions options;
+  options.namespace_mapping = {{"a", "b"}};
+  options.restore_name = "r1";
+  auto report = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->errors.empty()) << report->errors[0];
+  EXPECT_EQ(report->Count(RestoreAction::kCreated), 10u);
+  EXPECT_EQ(report->Count(RestoreAction::kSkipped), 2u);  // the event; the token secret of the restored account
+
+  Json ns = cluster.Read("namespaces", "", "b");
+  EXPECT_EQ(ns["metadata"]["labels"], (Json{{"team", "x"}}));  // no restore labels on namespaces
+  EXPECT_TRUE(cluster.Read("namespaces", "", "a").is_null());
+  Json cm = cluster.Read("configmaps", "b", "c1");
+  EXPECT_EQ(cm["data"], (Json{{"k", "v"}}));
+  EXPECT_EQ(cm["metadata"]["labels"], (Json{{kBackupNameLabel, "nightly"}, {kRestoreNameLabel, "r1"}}));
+  EXPECT_EQ(cluster.Read("rolebindings.rbac.authorization.k8s.io", "b", "rb")["subjects"][0]["namespace"], "b");
+  EXPECT_EQ(cluster.Read("clusterrolebindings.rbac.authorization.k8s.io", "", "crb")["subjects"][0]["namespace"], "b");
+  Json pv = cluster.Read("persistentvolumes", "", "pv1");
+  EXPECT_EQ(pv["spec"]["claimRef"], (Json{{"namespace", "b"}, {"name", "data"}}));
+  Json pvc = cluster.Read("persistentvolumeclaims", "b", "data");
+  EXPECT_EQ(pvc["spec"]["volumeName"], "pv1");
+  EXPECT_EQ(pvc["metadata"]["annotations"]["volume.kubernetes.io/selected-node"], "n1");  // the node is still there
+  EXPECT_FALSE(cluster.Read("pods", "b", "p")["spec"].contains("nodeName"));
+  EXPECT_FALSE(cluster.Read("pods", "b", "p").contains("status"));
+  EXPECT_FALSE(cluster.Read("services", "b", "svc")["spec"].contains("clusterIP"));
+  EXPECT_FALSE(cluster.Read("serviceaccounts", "b", "app").contains("secrets"));
+  EXPECT_TRUE(cluster.Read("secrets", "b", "app-token-q").is_null());
+
+  Json json = report->ToJson();
+  EXPECT_EQ(json["counts"]["created"], 10);
+  EXPECT_EQ(json["items"][0]["resource"], "events");  // rule skips are reported first
+  EXPECT_EQ(json["items"][0]["action"], "skipped");
+  EXPECT_EQ(json["items"][1]["resource"], "namespaces");
+  EXPECT_EQ(json["items"][1]["action"], "created");
+}
+
+TEST(RestoreRun, SecondRunFindsEverythingUnchanged) {
+  TestCluster cluster;
+  RestoreOptions options;
+  options.restore_name = "r1";
+  ASSERT_TRUE(RunRestore(cluster, SampleBackup(), options).ok());
+  auto again = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->Count(RestoreAction::kUnchanged), 9u);
+  EXPECT_EQ(again->Count(RestoreAction::kCreated), 0u);
+  EXPECT_TRUE(again->warnings.empty());
+}
+
+TEST(RestoreRun, ExistingObjectThatDiffersWarnsOrIsUpdated) {
+  TestCluster cluster;
+  cluster.Put("namespaces", "", {{"metadata", {{"name", "a"}}}});
+  cluster.Put("configmaps", "a", {{"metadata", {{"name", "c1"}}}, {"data", {{"k", "old"}, {"x", "y"}}}});
+  ResourceBackup backup = SampleBackup();
+  RestoreOptions options;
+  options.restore_name = "r1";
+  options.included_resources = {"configmaps"};
+  auto report = RunRestore(cluster, backup, options);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->items.size(), 1u);
+  EXPECT_EQ(report->items[0].action, RestoreAction::kDiffers);
+  EXPECT_EQ(report->warnings, (std::vector<std::string>{
+                                  "could not restore, ConfigMap \"c1\" already exists. Warning: the in-cluster version "
+                                  "is different than the backed-up version"}));
+  EXPECT_EQ(report->items[0].diff, (std::vector<std::string>{"~ /data/k: \"old\" -> \"v\"", "- /data/x"}));
+  EXPECT_EQ(cluster.Read("configmaps", "a", "c1")["data"]["k"], "old");
+
+  options.existing_resource_policy = ExistingResourcePolicy::kUpdate;
+  report = RunRestore(cluster, backup, options);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->items[0].action, RestoreAction::kUpdated);
+  Json live = cluster.Read("configmaps", "a", "c1");
+  EXPECT_EQ(live["data"], (Json{{"k", "v"}}));
+  EXPECT_EQ(live["metadata"]["labels"][kRestoreNameLabel], "r1");
+}
+
+TEST(RestoreRun, ExistingServiceAccountIsMergedWhateverThePolicy) {
+  TestCluster cluster;
+  cluster.Put("namespaces", "", {{"metadata", {{"name", "a"}}}});
+  cluster.Put("serviceaccounts", "a", {{"metadata", {{"name", "app"}}}, {"secrets", {{{"name", "app-token-live"}}}}});
+  ResourceBackup backup = SampleBackup();
+  backup.items[2].object["imagePullSecrets"] = {{{"name", "registry"}}};
+  RestoreOptions options;
+  options.included_resources = {"serviceaccounts"};
+  auto report = RunRestore(cluster, backup, options);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->items.size(), 1u);
+  EXPECT_EQ(report->items[0].action, RestoreAction::kUpdated);
+  EXPECT_TRUE(report->warnings.empty());
+  Json live = cluster.Read("serviceaccounts", "a", "app");
+  EXPECT_EQ(live["secrets"], (Json{{{"name", "app-token-live"}}}));  // the backup's token entry was dropped
+  EXPECT_EQ(live["imagePullSecrets"], (Json{{{"name", "registry"}}}));
+  EXPECT_EQ(live["metadata"]["labels"][kBackupNameLabel], "nightly");
+}
+
+TEST(RestoreRun, DryRunChangesNothingAndPredictsTheRealRun) {
+  TestCluster cluster;
+  cluster.Put("namespaces", "", {{"metadata", {{"name", "a"}}}});
+  cluster.Put("configmaps", "a", {{"metadata", {{"name", "c1"}}}, {"data", {{"k", "old"}}}});
+  cluster.Put("serviceaccounts", "a", {{"metadata", {{"name", "app"}}}, {"secrets", {{{"name", "app-token-live"}}}}});
+  ResourceBackup backup = SampleBackup();
+  // A second namespace that does not exist yet: its dry-run creates would 404.
+  backup.items.push_back(MakeItem("configmaps", "ConfigMap", "fresh", "c2", {{"data", {{"k", "v"}}}}));
+  backup.items.push_back(MakeItem("serviceaccounts", "ServiceAccount", "fresh", "bot"));
+  backup.items.push_back(MakeItem("secrets", "Secret", "fresh", "bot-token-z",
+                                  {{"type", "kubernetes.io/service-account-token"},
+                                   {"metadata", {{"annotations", {{"kubernetes.io/service-account.name", "bot"}}}}}}));
+  RestoreOptions options;
+  options.restore_name = "r1";
+  options.existing_resource_policy = ExistingResourcePolicy::kUpdate;
+  options.dry_run = true;
+  const Json before = cluster.Snapshot();
+  auto dry = RunRestore(cluster, backup, options);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_EQ(cluster.Snapshot(), before);
+  EXPECT_TRUE(dry->dry_run);
+  EXPECT_GT(dry->Count(RestoreAction::kWouldCreate), 0u);
+  EXPECT_EQ(dry->Count(RestoreAction::kCreated), 0u);
+  bool saw_update = false;
+  for (const auto& item : dry->items) {
+    if (item.action == RestoreAction::kWouldUpdate && item.resource == "configmaps") {
+      saw_update = true;
+      EXPECT_EQ(item.diff, (std::vector<std::string>{"~ /data/k: \"old\" -> \"v\""}));
+    }
+  }
+  EXPECT_TRUE(saw_update);
+
+  options.dry_run = false;
+  auto real = RunRestore(cluster, backup, options);
+  ASSERT_TRUE(real.ok());
+  EXPECT_EQ(Actions(*dry, true), Actions(*real));
+  EXPECT_TRUE(real->errors.empty()) << real->errors[0];
+  EXPECT_EQ(cluster.Read("configmaps", "fresh", "c2")["data"]["k"], "v");
+}
+
+TEST(RestoreRun, CustomResourcesAfterTheirCrd) {
+  ResourceBackup backup;
+  backup.meta.name = "b";
+  backup.items = {
+      MakeItem("widgets.example.com", "Widget", "a", "w1", {{"spec", {{"size", 3}}}}),
+      MakeItem(kCrds, "CustomResourceDefinition", "", "widgets.example.com",
+               {{"spec", {{"group", "example.com"}, {"scope", "Namespaced"},
+                          {"names", {{"plural", "widgets"}, {"kind", "Widget"}}},
+                          {"versions", {{{"name", "v1"}, {"served", true}}}}}}})};
+  backup.items[0].group = "example.com";
+  backup.items[0].object["apiVersion"] = "example.com/v1";
+  backup.items[1].namespaced = false;
+  for (bool dry : {true, false}) {
+    TestCluster cluster;
+    RestoreOptions options;
+    options.dry_run = dry;
+    auto report = RunRestore(cluster, backup, options);
+    ASSERT_TRUE(report.ok());
+    EXPECT_EQ(Actions(*report, true), (std::vector<std::string>{
+                                          std::string(kCrds) + " /widgets.example.com created",
+                                          "namespaces /a created", "widgets.example.com a/w1 created"}))
+        << "dry=" << dry;
+    if (!dry) {
+      EXPECT_EQ(cluster.Read("widgets.example.com", "a", "w1")["spec"]["size"], 3);
+    }
+  }
+}
+
+TEST(RestoreRun, CustomResourcesFailWhenTheirCrdIsNeverServed) {
+  ResourceBackup backup;
+  backup.items = {
+      MakeItem("widgets.example.com", "Widget", "", "w1"),
+      MakeItem(kCrds, "CustomResourceDefinition", "", "widgets.example.com",
+               {{"spec", {{"group", "example.com"}, {"scope", "Cluster"}, {"names", {{"plural", "widgets"}, {"kind", "Widget"}}},
+                          {"versions", {{{"name", "v1"}, {"served", true}}}}}}})};
+  backup.items[0].group = "example.com";
+  backup.items[0].namespaced = backup.items[1].namespaced = false;
+  TestCluster cluster;
+  cluster.crds_served = false;
+  RestoreOptions options;
+  options.crd_ready_timeout_seconds = 0;
+  auto report = RunRestore(cluster, backup, options);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->items.size(), 2u);
+  EXPECT_EQ(report->items[0].action, RestoreAction::kCreated);
+  EXPECT_EQ(report->items[1].action, RestoreAction::kFailed);
+  EXPECT_EQ(report->errors.size(), 1u);
+}
+
+TEST(RestoreRun, ServiceWhosePortIsTakenByItselfCountsAsExisting) {
+  TestCluster cluster;
+  RestoreOptions options;
+  options.included_resources = {"services", "namespaces"};
+  ASSERT_TRUE(RunRestore(cluster, SampleBackup(), options).ok());
+  cluster.ports_allocated = true;
+  auto report = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(Actions(*report), (std::vector<std::string>{"namespaces /a skipped", "services a/svc unchanged"}));
+}
+
+TEST(RestoreRun, ExistingResourcePolicyNames) {
+  EXPECT_EQ(*ParseExistingResourcePolicy(""), ExistingResourcePolicy::kNone);
+  EXPECT_EQ(*ParseExistingResourcePolicy("none"), ExistingResourcePolicy::kNone);
+  EXPECT_EQ(*ParseExistingResourcePolicy("update"), ExistingResourcePolicy::kUpdate);
+  EXPECT_EQ(ParseExistingResourcePolicy("Update").status().code(), Code::kInvalidArgument);
+}
+
+TEST(RestoreRun, ForbiddenKindIsReportedAndTheRestRestored) {
+  TestCluster cluster;
+  cluster.forbidden = {"secrets"};
+  auto report = RunRestore(cluster, SampleBackup(), {});
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_NE(report->errors[0].find("secrets a/creds: secrets is forbidden"), std::string::npos);
+  EXPECT_EQ(report->Count(RestoreAction::kFailed), 1u);
+  EXPECT_EQ(report->Count(RestoreAction::kCreated), 9u);
+  EXPECT_FALSE(cluster.Read("configmaps", "a", "c1").is_null());
+}
+
+TEST(RestoreRun, UnknownIncludedResourceFailsBeforeAnyWrite) {
+  TestCluster cluster;
+  RestoreOptions options;
+  options.included_resources = {"frobnicators"};
+  auto report = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_EQ(report.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(report.status().message().find("frobnicators"), std::string::npos);
+  EXPECT_EQ(cluster.Snapshot(), Json::array());
+}
+
+}  // namespace
+}  // namespace hort::resources
