@@ -34,6 +34,7 @@ Command AddProtocol(CLI::App&, GlobalOptions&);
 Command AddReport(CLI::App&, GlobalOptions&);
 Command AddDr(CLI::App&, GlobalOptions&);
 Command AddKube(CLI::App&, GlobalOptions&);
+Command AddResources(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -66,6 +67,7 @@ const std::vector<CommandSpec>& Commands() {
       {"protocol", "Print the restore-test protocol", AddProtocol},
       {"report", "Print the per-service documentation and the test plan", AddReport},
       {"dr", "Disaster-recovery drill: restore and verify every group of a repository", AddDr},
+      {"resources", "Back up and restore cluster objects (Velero's layout); verify Velero backups", AddResources},
       {"kube", "Check hort's access to the cluster; show which PVCs nothing protects", AddKube},
       {"version", "Print version information", AddVersion},
   };

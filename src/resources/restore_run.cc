@@ -179,6 +179,13 @@ class Restore {
         return Record(std::move(out));
       }
     }
+    if (out.resource == "configmaps" && item.name == "kube-root-ca.crt") {
+      // The cluster publishes it into every namespace from its own CA; a
+      // backed-up copy carries the source cluster's.
+      out.action = RestoreAction::kSkipped;
+      out.message = "published by the cluster in every namespace";
+      return Record(std::move(out));
+    }
     PreparedObject prepared = PrepareObject(item, resource, context_);
     if (!prepared.skip_reason.empty()) {
       out.action = RestoreAction::kSkipped;
@@ -187,8 +194,17 @@ class Restore {
     }
     if (resource.namespaced && !EnsureNamespace(item.ns, p.target_ns, &out.message)) return Record(std::move(out));
     const Key key{out.resource, p.target_ns, StringAt(prepared.object, "/metadata/name")};
+    if (pretended_namespaces_.count(p.target_ns) && out.resource == "serviceaccounts" && item.name == "default") {
+      // The cluster creates `default` with the namespace; the real run merges
+      // the backed-up one into it, which changes nothing unless it carried more.
+      const bool more = !kube::ArrayAt(prepared.object, "/secrets").empty() ||
+                        !kube::ArrayAt(prepared.object, "/imagePullSecrets").empty();
+      out.action = more ? RestoreAction::kWouldUpdate : RestoreAction::kUnchanged;
+      out.message = "created by the cluster with the namespace";
+      return Record(std::move(out));
+    }
     if (pretend_served || pretended_namespaces_.count(p.target_ns)) {
-      // Nothing can exist yet in a namespace or of a kind this restore creates.
+      // Nothing else can exist yet in a namespace or of a kind this restore creates.
       out.message = LocalCheck(prepared.object, resource);
       if (out.message.empty()) {
         out.action = RestoreAction::kWouldCreate;

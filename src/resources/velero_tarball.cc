@@ -158,7 +158,8 @@ std::string PreferredItemPath(const Item& item) {
   return "resources/" + item.group_resource + "/" + item.version + "-preferredversion/" + Scope(item);
 }
 
-Result<std::string> WriteTarball(const ResourceBackup& backup, ArchiveCompression compression) {
+Result<std::string> WriteTarball(const ResourceBackup& backup, ArchiveCompression compression,
+                                 std::string_view hort_metadata) {
   std::string out;
   HORT_ASSIGN_OR_RETURN(auto w, ArchiveWriter::ToString(&out, ArchiveFormat::kTar, compression));
   auto start = UnixSeconds(backup.meta.start_timestamp);
@@ -176,6 +177,11 @@ Result<std::string> WriteTarball(const ResourceBackup& backup, ArchiveCompressio
     HORT_RETURN_IF_ERROR(w->AddFile(entry, json));
     entry.path = PreferredItemPath(item);
     HORT_RETURN_IF_ERROR(w->AddFile(entry, json));
+  }
+  if (!hort_metadata.empty()) {
+    entry.path = kHortMetadataPath;
+    entry.mode = 0644;
+    HORT_RETURN_IF_ERROR(w->AddFile(entry, hort_metadata));
   }
   HORT_RETURN_IF_ERROR(w->Close());
   return out;
@@ -201,6 +207,10 @@ Result<TarballContents> ParseTarball(std::string_view bytes, const std::string& 
       continue;
     }
     HORT_ASSIGN_OR_RETURN(std::string content, reader->ReadContent(limits.entry_bytes));
+    if (path == kHortMetadataPath) {
+      out.hort_metadata = std::move(content);
+      continue;
+    }
     if (path == "metadata/version") {
       saw_version = true;
       out.format_version = content.substr(0, content.find('\n'));

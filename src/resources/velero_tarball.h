@@ -22,6 +22,10 @@
 namespace hort::resources {
 
 inline constexpr std::string_view kBackupFormatVersion = "1.1.0";
+// hort's snapshots keep the backup's metadata (what Velero puts beside the
+// tarball in the bucket) inside it, at this path: Velero's restore parser
+// only walks resources/, so the tarball stays one Velero reads.
+inline constexpr std::string_view kHortMetadataPath = "hort/backup.json";
 
 // Go's json.Marshal of a decoded object: keys sorted, no spaces, `<`, `>`,
 // `&`, U+2028 and U+2029 escaped as \u003c …, invalid UTF-8 replaced by
@@ -40,14 +44,17 @@ inline constexpr std::string_view kBackupFormatVersion = "1.1.0";
 
 // The tarball of `backup` in item order. Entry mtimes are the backup's start
 // time (Velero: the time of writing), so the same backup gives the same bytes.
+// `hort_metadata`, when given, is written last at kHortMetadataPath.
 [[nodiscard]] Result<std::string> WriteTarball(const ResourceBackup& backup,
-                                               ArchiveCompression compression = ArchiveCompression::kGzip);
+                                               ArchiveCompression compression = ArchiveCompression::kGzip,
+                                               std::string_view hort_metadata = {});
 
 // A tarball read entry by entry, with everything that does not match
 // Velero's layout as findings (the L3 checks of resources/verify.h) rather
 // than errors: a verifier wants all of them, a restore none.
 struct TarballContents {
   ResourceBackup backup;           // items from the legacy paths, tar order; meta left empty
+  std::string hort_metadata;       // hort/backup.json of a tarball in hort's snapshots; "" in Velero's
   std::string format_version;      // metadata/version without its newline; "" when absent
   std::vector<std::string> findings;
 };

@@ -1,0 +1,306 @@
+// hort resources backup | restore | export | verify: the resources layer
+// (Velero's role) by hand. Backups are restic snapshots /resources/<entry>.tar
+// in Velero's tarball layout; export writes one into a Velero backup storage
+// location; verify walks Velero's own bucket through the validation ladder.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <ctime>
+
+#include "cli/command.h"
+#include "cli/json_text.h"
+#include "cli/kube_cli.h"
+#include "cli/table.h"
+#include "objstore/open_store.h"
+#include "resources/collect.h"
+#include "resources/restore_run.h"
+#include "resources/snapshot_io.h"
+#include "resources/velero_bucket.h"
+#include "resources/verify.h"
+
+namespace hort::cli {
+namespace {
+
+using namespace hort::resources;
+
+struct ResourcesFlags {
+  KubeFlags kube;
+  // backup
+  std::vector<std::string> namespaces, include, exclude, cluster;
+  std::string entry, selector, host;
+  // restore / export / verify
+  std::string snapshot, velero, name, to, mappings, policy;
+  std::vector<std::string> include_resources, exclude_resources;
+  bool dry_run = false;
+};
+
+std::vector<std::string> SplitComma(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  for (const auto& s : in) {
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t end = s.find(',', start);
+      if (end == std::string::npos) end = s.size();
+      if (end > start) out.push_back(s.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenLocation(const GlobalOptions& g, const std::string& location) {
+  StoreOptions so;
+  so.cacert = g.cacert;
+  so.insecure_tls = g.insecure_tls;
+  return OpenStore(location, so);
+}
+
+// A snapshot ID, or "latest": the newest snapshot tagged resources (of --host, if given).
+Result<Snapshot> PickSnapshot(Repository& repo, const std::string& ref, const std::string& host) {
+  if (ref != "latest") return repo.FindSnapshot(ref);
+  HORT_ASSIGN_OR_RETURN(auto all, repo.LoadSnapshots());
+  const Snapshot* best = nullptr;
+  for (const Snapshot& s : all) {
+    bool tagged = std::find(s.tags.begin(), s.tags.end(), kResourcesTag) != s.tags.end();
+    if (!tagged || (!host.empty() && s.hostname != host)) continue;
+    if (!best || best->time < s.time) best = &s;
+  }
+  if (!best) return Status(Code::kNotFound, "no resource snapshot" + (host.empty() ? "" : " of host " + host));
+  return *best;
+}
+
+int Backup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
+  if (f.namespaces.empty()) return Fail(Status(Code::kInvalidArgument, "resources backup: name at least one --namespace"));
+  auto client = OpenKube(f.kube, nullptr);
+  if (!client.ok()) return Fail(client.status());
+  CollectSpec spec;
+  spec.namespaces = SplitComma(f.namespaces);
+  spec.include = SplitComma(f.include);
+  spec.exclude = SplitComma(f.exclude);
+  spec.label_selector = f.selector;
+  for (const auto& c : SplitComma(f.cluster)) {
+    auto slash = c.find('/');
+    if (slash == std::string::npos) return Fail(Status(Code::kInvalidArgument, "--cluster takes RESOURCE/NAME, got " + c));
+    spec.cluster.push_back({.resource = c.substr(0, slash), .names = {c.substr(slash + 1)}});
+  }
+  spec.now = static_cast<int64_t>(std::time(nullptr));
+  const std::string entry = f.entry.empty() ? spec.namespaces[0] : f.entry;
+  char stamp[20];
+  std::time_t t = static_cast<std::time_t>(spec.now);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+  spec.backup_name = entry + "-" + stamp;  // Velero's <schedule>-<YYYYMMDDHHMMSS>
+  // Cluster-scoped names given as kubectl spells them resolve through discovery.
+  auto backup = CollectBackup(**client, spec);
+  if (!backup.ok()) return Fail(backup.status());
+  auto saved = SaveResourceSnapshot(o.repo(), *backup, entry, f.host.empty() ? spec.namespaces[0] : f.host, {});
+  if (!saved.ok()) return Fail(saved.status());
+  if (g.json) {
+    std::printf("%s\n", JsonText({{"snapshot_id", saved->id}, {"items", saved->items}, {"phase", backup->meta.phase},
+                                  {"backup_name", backup->meta.name}, {"data_added", saved->bytes_added},
+                                  {"errors", backup->meta.errors.Count()}}).c_str());
+  } else {
+    std::printf("snapshot %s saved: %zu objects (%s), %s added\n", saved->id.substr(0, 8).c_str(), saved->items,
+                backup->meta.phase.c_str(), FormatBytes(saved->bytes_added).c_str());
+  }
+  for (const auto& [ns, lines] : backup->meta.errors.namespaces) {
+    for (const auto& l : lines) std::fprintf(stderr, "error: %s\n", l.c_str());
+  }
+  for (const auto& l : backup->meta.errors.cluster) std::fprintf(stderr, "error: %s\n", l.c_str());
+  return backup->meta.errors.Count() > 0 ? kExitPartial : kExitOk;
+}
+
+Result<ResourceBackup> SourceBackup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
+  if (!f.velero.empty()) {
+    if (f.name.empty()) return Status(Code::kInvalidArgument, "--velero needs --name BACKUP");
+    HORT_ASSIGN_OR_RETURN(auto store, OpenLocation(g, f.velero));
+    return ReadBucketBackup(*store, f.name);
+  }
+  HORT_ASSIGN_OR_RETURN(Snapshot snap, PickSnapshot(o.repo(), f.snapshot, f.host));
+  return LoadResourceSnapshot(o.repo(), snap);
+}
+
+int Restore(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
+  RestoreOptions ro;
+  for (const auto& m : SplitComma({f.mappings})) {
+    auto colon = m.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == m.size()) {
+      return Fail(Status(Code::kInvalidArgument, "--namespace-mappings takes OLD:NEW[,OLD:NEW], got " + m));
+    }
+    ro.namespace_mapping[m.substr(0, colon)] = m.substr(colon + 1);
+  }
+  ro.included_resources = SplitComma(f.include_resources);
+  ro.excluded_resources = SplitComma(f.exclude_resources);
+  ro.label_selector = f.selector;
+  auto policy = ParseExistingResourcePolicy(f.policy);
+  if (!policy.ok()) return Fail(policy.status());
+  ro.existing_resource_policy = *policy;
+  ro.dry_run = f.dry_run;
+  auto backup = SourceBackup(o, f, g);
+  if (!backup.ok()) return Fail(backup.status());
+  char stamp[20];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+  ro.restore_name = backup->meta.name + "-" + stamp;  // Velero's <backup>-<YYYYMMDDHHMMSS>
+  auto client = OpenKube(f.kube, nullptr);
+  if (!client.ok()) return Fail(client.status());
+  auto report = RunRestore(**client, *backup, ro);
+  if (!report.ok()) return Fail(report.status());
+  if (g.json) {
+    std::printf("%s\n", JsonText(report->ToJson()).c_str());
+  } else {
+    Table table({"ACTION", "RESOURCE", "NAMESPACE", "NAME", "NOTE"});
+    for (const ItemReport& i : report->items) {
+      table.Row({ActionName(i.action), i.resource, i.ns.empty() ? "-" : i.ns, i.name, i.message});
+    }
+    std::printf("%s", table.Render(false).c_str());
+    for (const ItemReport& i : report->items) {
+      for (const auto& d : i.diff) std::printf("  %s %s/%s: %s\n", i.resource.c_str(), i.ns.c_str(), i.name.c_str(), d.c_str());
+    }
+    std::printf("%s%zu objects: %zu created, %zu unchanged, %zu differ, %zu updated, %zu skipped, %zu failed\n",
+                f.dry_run ? "dry run, nothing written: " : "", report->items.size(),
+                report->Count(RestoreAction::kCreated) + report->Count(RestoreAction::kWouldCreate),
+                report->Count(RestoreAction::kUnchanged), report->Count(RestoreAction::kDiffers),
+                report->Count(RestoreAction::kUpdated) + report->Count(RestoreAction::kWouldUpdate),
+                report->Count(RestoreAction::kSkipped), report->Count(RestoreAction::kFailed));
+  }
+  for (const auto& w : report->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  for (const auto& e : report->errors) std::fprintf(stderr, "error: %s\n", e.c_str());
+  return report->Count(RestoreAction::kFailed) > 0 || !report->errors.empty() ? kExitFailure : kExitOk;
+}
+
+int Export(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
+  if (f.to.empty()) return Fail(Status(Code::kInvalidArgument, "resources export: --to LOCATION is required"));
+  auto snap = PickSnapshot(o.repo(), f.snapshot, f.host);
+  if (!snap.ok()) return Fail(snap.status());
+  auto backup = LoadResourceSnapshot(o.repo(), *snap);
+  if (!backup.ok()) return Fail(backup.status());
+  if (!f.name.empty()) backup->meta.name = f.name;
+  if (backup->meta.log.empty()) {
+    backup->meta.log = "level=info msg=\"Backed up a total of " + std::to_string(backup->items.size()) +
+                       " items\" backup=" + backup->meta.name + " source=hort snapshot=" + snap->id.Short() + "\n";
+  }
+  auto store = OpenLocation(g, f.to);
+  if (!store.ok()) return Fail(store.status());
+  Status s = ExportBackup(**store, *backup);
+  if (!s.ok()) return Fail(s);
+  std::printf("exported snapshot %s as Velero backup %s (%zu objects) to %s\n", snap->id.Short().c_str(),
+              backup->meta.name.c_str(), backup->items.size(), f.to.c_str());
+  return kExitOk;
+}
+
+nlohmann::json CheckJson(const BackupCheck& c) {
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto& p : c.problems) problems.push_back({{"level", p.level}, {"message", p.message}});
+  return {{"name", c.name}, {"level_reached", c.level_reached}, {"phase", c.phase}, {"items", c.items},
+          {"problems", problems}, {"notes", c.notes}, {"log_errors", c.log_errors}, {"log_warnings", c.log_warnings}};
+}
+
+int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
+  std::vector<BackupCheck> checks;
+  int top = 4;  // the ladder hort climbs here; L5 (dry-run replay) is `restore --dry-run`
+  if (!f.velero.empty()) {
+    auto store = OpenLocation(g, f.velero);
+    if (!store.ok()) return Fail(store.status());
+    for (const auto& p : VerifyBucketLayout(**store)) {
+      std::fprintf(stderr, "location %s: L%d: %s\n", f.velero.c_str(), p.level, p.message.c_str());
+    }
+    std::vector<std::string> names;
+    if (!f.name.empty()) {
+      names = {f.name};
+    } else {
+      auto listed = ListBackups(**store);
+      if (!listed.ok()) return Fail(listed.status());
+      names = *listed;
+    }
+    for (const auto& n : names) checks.push_back(VerifyBucketBackup(**store, n));
+  } else {
+    auto all = o.repo().LoadSnapshots();
+    if (!all.ok()) return Fail(all.status());
+    for (const Snapshot& s : *all) {
+      if (std::find(s.tags.begin(), s.tags.end(), kResourcesTag) == s.tags.end()) continue;
+      auto b = LoadResourceSnapshot(o.repo(), s);
+      BackupCheck c;
+      if (!b.ok()) {
+        c.name = s.id.Short();
+        c.problems.push_back({3, b.status().message()});
+      } else {
+        c = VerifyResourceBackup(*b);
+        c.name = s.id.Short() + " " + s.paths[0];
+      }
+      checks.push_back(std::move(c));
+    }
+  }
+  bool bad = false;
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : checks) {
+    bad |= c.level_reached < top;
+    if (g.json) {
+      out.push_back(CheckJson(c));
+      continue;
+    }
+    std::printf("%-40s L%d %s%s\n", c.name.c_str(), c.level_reached < 0 ? 0 : c.level_reached,
+                c.level_reached >= top ? "ok" : "FAILED at L" , c.level_reached >= top ? "" :
+                (std::to_string(c.level_reached + 1) + ": " + (c.problems.empty() ? "" : c.problems[0].message)).c_str());
+  }
+  if (g.json) std::printf("%s\n", JsonText(out).c_str());
+  if (checks.empty()) std::fprintf(stderr, "no backups to verify\n");
+  return bad ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+Command AddResources(CLI::App& sub, GlobalOptions& g) {
+  static ResourcesFlags f;
+  sub.require_subcommand(1);
+  auto* backup = sub.add_subcommand("backup", "Back up namespaces' objects as a snapshot /resources/<entry>.tar (Velero's layout)");
+  backup->add_option("--namespace,-n", f.namespaces, "namespace to back up (repeat or comma-separate)");
+  backup->add_option("--name", f.entry, "entry name: the file /resources/<name>.tar (default: the first namespace)");
+  backup->add_option("--include", f.include, "only these resources (deployments.apps, secrets, …)");
+  backup->add_option("--exclude", f.exclude, "not these resources");
+  backup->add_option("--selector,-l", f.selector, "label selector");
+  backup->add_option("--cluster", f.cluster, "cluster-scoped objects of the service: RESOURCE/NAME");
+  backup->add_option("--host", f.host, "snapshot host (default: the first namespace)");
+  auto* restore = sub.add_subcommand("restore", "Restore a resource snapshot or a Velero backup into the cluster");
+  restore->add_option("snapshot", f.snapshot, "snapshot ID or latest (the newest resource snapshot)");
+  restore->add_option("--velero", f.velero, "a Velero backup storage location (s3:…/bucket[/prefix] or a folder)");
+  restore->add_option("--name", f.name, "the Velero backup's name (with --velero)");
+  restore->add_option("--host", f.host, "with latest: the newest of this host");
+  restore->add_option("--namespace-mappings", f.mappings, "OLD:NEW[,OLD:NEW]");
+  restore->add_option("--include-resources", f.include_resources, "only these resources");
+  restore->add_option("--exclude-resources", f.exclude_resources, "not these resources");
+  restore->add_option("--selector,-l", f.selector, "only objects with these labels");
+  restore->add_option("--existing-resource-policy", f.policy, "none (default) or update");
+  restore->add_flag("--dry-run", f.dry_run, "send every create with dryRun=All and report what would change");
+  auto* exp = sub.add_subcommand("export", "Write a resource snapshot into a Velero backup storage location");
+  exp->add_option("snapshot", f.snapshot, "snapshot ID or latest")->required();
+  exp->add_option("--to", f.to, "s3:…/bucket[/prefix] or a folder")->required();
+  exp->add_option("--name", f.name, "the Velero backup name (default: the one recorded at backup)");
+  exp->add_option("--host", f.host, "with latest: the newest of this host");
+  auto* verify = sub.add_subcommand("verify", "Check Velero backups in a bucket, or hort's resource snapshots, level by level");
+  verify->add_option("--velero", f.velero, "a Velero backup storage location");
+  verify->add_option("--name", f.name, "only this backup");
+  for (auto* s : {backup, restore, exp, verify}) AddKubeFlags(*s, &f.kube);
+  auto validate = [backup, restore]() -> Status {
+    if (restore->parsed() && f.snapshot.empty() == f.velero.empty()) {
+      return Status(Code::kInvalidArgument, "resources restore: give a SNAPSHOT or --velero LOCATION --name NAME");
+    }
+    (void)backup;
+    return Status::Ok();
+  };
+  auto needs = [restore, verify, exp, backup]() -> Needs {
+    bool repo = backup->parsed() || exp->parsed() || ((restore->parsed() || verify->parsed()) && f.velero.empty());
+    return repo ? NeedsRepository(backup->parsed() ? OpenLock::kShared : OpenLock::kShared, true) : NeedsNothing();
+  };
+  return Command{validate, needs, [&g, backup, restore, exp](Opened& o) {
+                   if (backup->parsed()) return Backup(o, f, g);
+                   if (restore->parsed()) return Restore(o, f, g);
+                   if (exp->parsed()) return Export(o, f, g);
+                   return Verify(o, f, g);
+                 }};
+}
+
+}  // namespace hort::cli

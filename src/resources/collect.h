@@ -1,0 +1,47 @@
+// The backup side of the resources layer (Velero's role), top-down:
+// discovery → the resource types Velero would back up → paged lists per
+// namespace → filters → additional items (the PVs of backed-up PVCs, the
+// CRDs of backed-up custom resources) → a ResourceBackup with Velero's
+// metadata. Writing it (tarball, snapshot, bucket) is the caller's.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+#include "resources/model.h"
+#include "util/status.h"
+
+namespace hort::resources {
+
+// Cluster-scoped objects that belong to a service: by name or by label.
+struct ClusterObjects {
+  std::string resource;             // "persistentvolumes", "clusterroles.rbac.authorization.k8s.io"
+  std::vector<std::string> names;   // empty with a selector: every object matching it
+  std::string selector;
+};
+
+struct CollectSpec {
+  std::string backup_name;              // Velero's backup name (and bucket folder)
+  std::vector<std::string> namespaces;  // namespaced objects of these namespaces (and the Namespace objects)
+  bool cluster_wide = false;            // the cluster-wide entry: every cluster-scoped type instead
+  std::vector<std::string> include;     // resource names (kubectl's and Velero's spellings); empty = all
+  std::vector<std::string> exclude;
+  std::string label_selector;           // applied by the server to every list
+  std::vector<ClusterObjects> cluster;  // cluster-scoped objects of the service
+  int64_t now = 0;                      // seconds since the epoch (start timestamp, expiration)
+};
+
+// Types Velero backs up: preferred versions supporting list, create, get and
+// delete, without the CSI snapshot intermediates.
+[[nodiscard]] std::vector<const kube::ResourceInfo*> BackupTypes(const kube::Discovery& discovery);
+
+// A 403 on one type or namespace is recorded in the backup's errors (phase
+// PartiallyFailed) and the rest is backed up, as Velero does; an unknown name
+// in include/exclude is kInvalidArgument before anything is listed.
+[[nodiscard]] Result<ResourceBackup> CollectBackup(kube::Client& client, const CollectSpec& spec);
+
+// "2026-12-03T02:00:00Z"
+[[nodiscard]] std::string Rfc3339(int64_t unix_seconds);
+
+}  // namespace hort::resources

@@ -1,0 +1,109 @@
+#include "resources/collect.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "kube/memory_client.h"
+
+namespace hort::resources {
+namespace {
+
+using kube::Json;
+
+class CollectTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    d_ = *client_.Discover();
+    for (const char* ns : {"media", "other"}) Make("namespaces", "", {{"metadata", {{"name", ns}}}});
+    Make("configmaps", "media", {{"metadata", {{"name", "settings"}}}, {"data", {{"a", "b"}}}});
+    Make("configmaps", "media", {{"metadata", {{"name", "scratch"}, {"labels", {{"velero.io/exclude-from-backup", "true"}}}}}});
+    Make("secrets", "media", {{"metadata", {{"name", "token"}}}, {"data", {{"t", "c2VjcmV0"}}}});
+    Make("persistentvolumeclaims", "media", {{"metadata", {{"name", "config"}}}, {"spec", {{"volumeName", "pv-1"}}}});
+    Make("persistentvolumes", "", {{"metadata", {{"name", "pv-1"}}}});
+    Make("persistentvolumes", "", {{"metadata", {{"name", "pv-unrelated"}}}});
+    Make("pods", "media", {{"metadata", {{"name", "jellyfin-0"}}}});
+    Make("deployments", "media", {{"metadata", {{"name", "jellyfin"}}}});
+    Make("configmaps", "other", {{"metadata", {{"name", "elsewhere"}}}});
+  }
+  void Make(const char* resource, const std::string& ns, Json object) {
+    const kube::ResourceInfo* r = d_.Find(resource);
+    ASSERT_NE(r, nullptr) << resource;
+    auto made = client_.Create(*r, ns, object, {});
+    ASSERT_TRUE(made.ok()) << made.status().message();
+  }
+  static std::vector<std::string> Keys(const ResourceBackup& b) {
+    std::vector<std::string> out;
+    for (const Item& i : b.items) out.push_back(i.group_resource + ":" + i.ns + "/" + i.name);
+    return out;
+  }
+
+  kube::MemoryClient client_;
+  kube::Discovery d_;
+};
+
+TEST_F(CollectTest, ANamespaceWithItsBoundPvInVelerosOrder) {
+  CollectSpec spec{.backup_name = "media-20261203020000", .namespaces = {"media"}, .now = 1796263200};
+  auto b = CollectBackup(client_, spec);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  std::vector<std::string> keys = Keys(*b);
+  // Pods, PVCs and PVs first (Velero's core-group order), the PV as the PVC's additional item.
+  ASSERT_GE(keys.size(), 7u);
+  EXPECT_EQ(keys[0], "pods:media/jellyfin-0");
+  EXPECT_EQ(keys[1], "persistentvolumeclaims:media/config");
+  std::set<std::string> set(keys.begin(), keys.end());
+  for (const char* want : {"persistentvolumes:/pv-1", "namespaces:/media", "configmaps:media/settings",
+                           "secrets:media/token", "deployments.apps:media/jellyfin"}) {
+    EXPECT_TRUE(set.count(want)) << want;
+  }
+  EXPECT_FALSE(set.count("configmaps:media/scratch")) << "velero.io/exclude-from-backup was ignored";
+  EXPECT_FALSE(set.count("configmaps:other/elsewhere"));
+  EXPECT_FALSE(set.count("persistentvolumes:/pv-unrelated"));
+  EXPECT_FALSE(set.count("namespaces:/other"));
+  for (const Item& i : b->items) {
+    EXPECT_EQ(i.object["kind"], i.kind);
+    EXPECT_EQ(i.object["apiVersion"], i.ApiVersion());
+  }
+  EXPECT_EQ(b->meta.phase, "Completed");
+  EXPECT_EQ(b->meta.start_timestamp, "2026-12-03T02:00:00Z");
+  EXPECT_EQ(b->meta.expiration, "2027-01-02T02:00:00Z");
+  EXPECT_EQ(b->meta.included_namespaces, std::vector<std::string>{"media"});
+}
+
+TEST_F(CollectTest, ExcludesAndIncludesByKubectlNames) {
+  CollectSpec spec{.backup_name = "b", .namespaces = {"media"}, .exclude = {"secret", "deploy"}};
+  auto b = CollectBackup(client_, spec);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  for (const Item& i : b->items) {
+    EXPECT_NE(i.group_resource, "secrets");
+    EXPECT_NE(i.group_resource, "deployments.apps");
+  }
+  spec.exclude = {};
+  spec.include = {"configmaps"};
+  b = CollectBackup(client_, spec);
+  ASSERT_TRUE(b.ok());
+  std::set<std::string> kinds;
+  for (const Item& i : b->items) kinds.insert(i.group_resource);
+  EXPECT_EQ(kinds, (std::set<std::string>{"configmaps", "namespaces"}));
+  spec.include = {"widgets.example.com"};
+  EXPECT_EQ(CollectBackup(client_, spec).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(CollectTest, ClusterObjectsByNameAndTheClusterWideEntry) {
+  CollectSpec spec{.backup_name = "b", .namespaces = {"other"}, .cluster = {{.resource = "persistentvolumes", .names = {"pv-unrelated"}}}};
+  auto b = CollectBackup(client_, spec);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  std::vector<std::string> keys = Keys(*b);
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "persistentvolumes:/pv-unrelated"), keys.end());
+  CollectSpec wide{.backup_name = "cluster", .cluster_wide = true};
+  b = CollectBackup(client_, wide);
+  ASSERT_TRUE(b.ok());
+  for (const Item& i : b->items) {
+    EXPECT_FALSE(i.namespaced) << i.group_resource;
+    EXPECT_NE(i.group_resource, "namespaces");
+  }
+  EXPECT_EQ(b->items.size(), 2u);  // the two PVs (no StorageClasses or Nodes were made)
+}
+
+}  // namespace
+}  // namespace hort::resources

@@ -1,0 +1,129 @@
+#include "resources/snapshot_io.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "archiver/archiver.h"
+#include "kube/json_fields.h"
+#include "repository/walk.h"
+#include "resources/collect.h"
+#include "resources/velero_bucket.h"
+#include "resources/velero_tarball.h"
+
+namespace hort::resources {
+namespace {
+
+namespace fs = std::filesystem;
+
+// hort/backup.json: the Backup CR without timestamps, the results, and the
+// log only when it says more than that all went well.
+std::string HortMetadata(const ResourceBackup& b) {
+  BackupMeta m = b.meta;
+  m.start_timestamp.clear();
+  m.completion_timestamp.clear();
+  m.expiration.clear();
+  Json j = {{"backup", Json::parse(GoPrettyJson(BackupCr(m, b.items.size())))}, {"results", ResultsJson(m)}};
+  if (m.errors.Count() + m.warnings.Count() > 0) j["log"] = m.log;
+  return j.dump(1, ' ', false, Json::error_handler_t::replace);
+}
+
+// A private directory for the tarball while it is backed up: it holds
+// Secrets in clear, so only this user may read it, and it goes right after.
+class TempTar {
+ public:
+  ~TempTar() {
+    if (!dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
+  }
+  Result<std::string> Write(const std::string& entry, const std::string& bytes) {
+    std::string tmpl = (fs::temp_directory_path() / "hort-resources-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) return ErrnoStatus("mkdtemp " + tmpl, errno);
+    dir_ = tmpl;
+    std::string file = dir_ + "/" + entry + ".tar";
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return ErrnoStatus("create " + file, errno);
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int err = errno;
+        ::close(fd);
+        return ErrnoStatus("write " + file, err);
+      }
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    return file;
+  }
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace
+
+std::string SnapshotPathFor(const std::string& entry) { return "/resources/" + entry + ".tar"; }
+
+Result<SavedSnapshot> SaveResourceSnapshot(Repository& repo, const ResourceBackup& backup, const std::string& entry,
+                                           const std::string& host, std::vector<std::string> tags) {
+  if (entry.empty() || entry.find('/') != std::string::npos || entry == "." || entry == "..") {
+    return Status(Code::kInvalidArgument, "resource entry name \"" + entry + "\" cannot name a file");
+  }
+  // Entry times 0 in the tar (the snapshot has the time): same cluster, same bytes.
+  ResourceBackup stable = backup;
+  stable.meta.start_timestamp.clear();
+  HORT_ASSIGN_OR_RETURN(std::string tar, WriteTarball(stable, ArchiveCompression::kNone, HortMetadata(backup)));
+  TempTar temp;
+  HORT_ASSIGN_OR_RETURN(std::string file, temp.Write(entry, tar));
+  BackupOptions opt;
+  opt.targets = {file};
+  opt.record_as = {SnapshotPathFor(entry)};
+  opt.host = host;
+  tags.insert(tags.begin(), kResourcesTag);
+  opt.tags = std::move(tags);
+  HORT_ASSIGN_OR_RETURN(BackupResult r, RunBackup(repo, opt, nullptr));
+  if (r.errors > 0) return Status(Code::kIo, "the resource tarball could not be read back for the backup");
+  return SavedSnapshot{r.snapshot_id.Hex(), r.summary.data_added, backup.items.size()};
+}
+
+Result<ResourceBackup> LoadResourceSnapshot(Repository& repo, const Snapshot& snapshot) {
+  if (snapshot.paths.size() != 1 || snapshot.paths[0].rfind("/resources/", 0) != 0 ||
+      snapshot.paths[0].size() < 15 || snapshot.paths[0].compare(snapshot.paths[0].size() - 4, 4, ".tar") != 0) {
+    return Status(Code::kInvalidArgument, "snapshot " + snapshot.id.Short() +
+                                              " is not a resource backup (its path is not /resources/<entry>.tar)");
+  }
+  HORT_ASSIGN_OR_RETURN(Node node, FindNodeAt(repo, snapshot.tree, snapshot.paths[0]));
+  if (!node.IsFile()) return Status(Code::kCorruption, snapshot.paths[0] + " in snapshot " + snapshot.id.Short() + " is not a file");
+  std::string tar;
+  tar.reserve(node.size);
+  for (const Id& id : node.content) {
+    HORT_ASSIGN_OR_RETURN(auto blob, repo.LoadBlob(BlobType::kData, id));
+    tar.append(reinterpret_cast<const char*>(blob.data()), blob.size());
+  }
+  const std::string name = "snapshot " + snapshot.id.Short() + " " + snapshot.paths[0];
+  HORT_ASSIGN_OR_RETURN(TarballContents contents, ParseTarball(tar, name));
+  if (!contents.findings.empty()) return Status(Code::kCorruption, name + ": " + contents.findings.front());
+  ResourceBackup out = std::move(contents.backup);
+  if (!contents.hort_metadata.empty()) {
+    Json j = Json::parse(contents.hort_metadata, nullptr, false);
+    if (j.is_discarded()) return Status(Code::kCorruption, name + ": " + std::string(kHortMetadataPath) + " is not JSON");
+    HORT_ASSIGN_OR_RETURN(out.meta, ParseBackupCr(kube::ObjectAt(j, "/backup").dump()));
+    out.meta.errors = ParseResultMessages(kube::ObjectAt(j, "/results/errors"));
+    out.meta.warnings = ParseResultMessages(kube::ObjectAt(j, "/results/warnings"));
+    out.meta.log = kube::StringAt(j, "/log");
+  }
+  out.meta.start_timestamp = out.meta.completion_timestamp = Rfc3339(snapshot.time.sec);
+  out.meta.expiration = Rfc3339(snapshot.time.sec + 720 * 3600);
+  if (out.meta.name.empty()) out.meta.name = snapshot.id.Short();
+  return out;
+}
+
+}  // namespace hort::resources
