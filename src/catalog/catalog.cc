@@ -64,7 +64,13 @@ std::vector<std::string_view> Service::ReservedLayerNames() const {
 
 bool RestoreTestSpec::LayerAvailable() const {
   const layers::Layer* layer = layers::ForTestType(TestTypeName(type));
-  return layer && layer->available;
+  return layer && layer->available && layer->tests_available;
+}
+
+std::string JobSpec::EntryName() const {
+  if (entry) return entry->name;
+  if (resources) return resources->name;
+  return "";
 }
 
 const char* JobSpec::KindName() const {

@@ -84,6 +84,27 @@ struct FilesEntry {
   [[nodiscard]] bool NeedsKubernetes() const { return kind == Kind::kK8upAnnotations || !pod.empty(); }
 };
 
+// One `resources` entry (the Velero role): which objects one snapshot series
+// /resources/<name>.tar of the service holds.
+struct ResourcesEntry {
+  struct ClusterObjects {  // cluster-scoped objects that belong to the service
+    std::string resource;  // "persistentvolumes", "clusterroles.rbac.authorization.k8s.io"
+    std::vector<std::string> names;
+    std::string selector;
+  };
+  std::string name;                     // default "resources"
+  std::vector<std::string> namespaces;  // default: the service's
+  std::vector<std::string> include, exclude;  // resource names as kubectl and Velero spell them
+  std::string selector;                 // label selector
+  std::vector<ClusterObjects> cluster;
+  Schedule schedule;
+  std::string repository;
+  ExpirePolicy keep;
+  int line = 0;
+
+  [[nodiscard]] std::string SnapshotPath() const { return "/resources/" + name + ".tar"; }
+};
+
 // An entry of a layer that does not run in this build (layers/layer.h says
 // which): validated now, run once the layer exists.
 struct ReservedLayer {
@@ -100,6 +121,7 @@ struct Service {
   Classification classification = Classification::kBestEffort;
   int64_t rpo_seconds = 0, rto_seconds = 0;
   std::vector<FilesEntry> files;
+  std::vector<ResourcesEntry> resources;
   // Layer name → its entries, for layers that do not run yet (resources,
   // volumes); a layer without entries is absent.
   std::map<std::string, std::vector<ReservedLayer>> reserved;
@@ -165,12 +187,15 @@ struct JobSpec {
   std::string id;  // "<service>/files/<entry>", "check/<repository>", "offsite/<name>"
   std::string_view layer;  // the registry's layer name ("files"); empty for repository jobs
   const Service* service = nullptr;
-  const FilesEntry* entry = nullptr;
+  const FilesEntry* entry = nullptr;            // files jobs
+  const ResourcesEntry* resources = nullptr;    // resources jobs
   const OffsiteSpec* offsite = nullptr;
   const RepositorySpec* repository = nullptr;  // written to (copy: the destination)
   const RepositorySpec* source = nullptr;      // copy only
   const Schedule* schedule = nullptr;
 
+  // The entry's name for status rows and metrics ("" for repository jobs).
+  [[nodiscard]] std::string EntryName() const;
   // "backup", "check", "copy": the state's and metrics' `kind`.
   [[nodiscard]] const char* KindName() const;
   // The status rows' layer column: the layer, or the repository job's label ("check", "offsite").

@@ -327,6 +327,20 @@ class Loader {
         }
       }
     }
+    if (YAML::Node res = n["resources"]) {
+      if (!res.IsSequence()) {
+        f_.Error(res, key + ".resources", "expected a list of entries");
+      } else {
+        std::set<std::string> names;
+        for (size_t i = 0; i < res.size(); ++i) {
+          std::string k = key + ".resources[" + std::to_string(i) + "]";
+          auto e = ResourcesAt(s, res[i], k);
+          if (!e) continue;
+          if (!names.insert(e->name).second) f_.Error(res[i], k, "duplicate entry name \"" + e->name + "\"");
+          s.resources.push_back(std::move(*e));
+        }
+      }
+    }
     std::vector<std::string_view> reserved;
     for (const layers::Layer* l : layers::All()) {
       if (l->available) continue;
@@ -401,6 +415,42 @@ class Loader {
     return e;
   }
 
+  std::optional<ResourcesEntry> ResourcesAt(const Service& s, const YAML::Node& n, const std::string& key) {
+    if (!f_.Mapping(n, key, EntryKeys(*layers::Find("resources")))) return std::nullopt;
+    ResourcesEntry e;
+    e.line = n.Mark().line + 1;
+    e.name = f_.String(n, key, "name").value_or("resources");
+    if (e.name.empty() || e.name.find('/') != std::string::npos || e.name == "." || e.name == "..") {
+      f_.Error(n["name"], key + ".name", "an entry name becomes the file /resources/<name>.tar: no '/' and not empty");
+    }
+    e.namespaces = n["namespaces"] ? f_.Strings(n, key, "namespaces") : std::vector<std::string>{s.ns};
+    if (e.namespaces.empty()) f_.Error(n["namespaces"], key + ".namespaces", "name at least one namespace");
+    e.include = f_.Strings(n, key, "include");
+    e.exclude = f_.Strings(n, key, "exclude");
+    e.selector = f_.String(n, key, "selector").value_or("");
+    if (YAML::Node c = n["cluster"]) {
+      if (!c.IsSequence()) {
+        f_.Error(c, key + ".cluster", "expected a list of {resource, names | selector}");
+      } else {
+        for (size_t i = 0; i < c.size(); ++i) {
+          std::string ck = key + ".cluster[" + std::to_string(i) + "]";
+          if (!f_.Mapping(c[i], ck, {"resource", "names", "selector"})) continue;
+          ResourcesEntry::ClusterObjects o;
+          o.resource = f_.String(c[i], ck, "resource", true).value_or("");
+          o.names = f_.Strings(c[i], ck, "names");
+          o.selector = f_.String(c[i], ck, "selector").value_or("");
+          if (o.names.empty() && o.selector.empty()) f_.Error(c[i], ck, "needs names or a selector");
+          e.cluster.push_back(std::move(o));
+        }
+      }
+    }
+    YAML::Node sh = Inherit(n, "schedule");
+    if (auto sc = ScheduleAt(sh, KeyPath(sh, key), s.ns + "/" + s.name + "@resources", true)) e.schedule = *sc;
+    e.repository = RepositoryRef(n, key);
+    e.keep = Keep(n, key);
+    return e;
+  }
+
   std::vector<ReservedLayer> Reserved(const Service& s, const YAML::Node& n, const std::string& key,
                                       const layers::Layer& layer) {
     std::vector<ReservedLayer> out;
@@ -448,6 +498,14 @@ class Loader {
         JobSpec j{JobSpec::Kind::kBackup, s.name + "/files/" + e.name, layers::Find("files")->name};
         j.service = &s;
         j.entry = &e;
+        j.repository = &c_->repositories.at(e.repository);
+        j.schedule = &e.schedule;
+        jobs.push_back(j);
+      }
+      for (const ResourcesEntry& e : s.resources) {
+        JobSpec j{JobSpec::Kind::kBackup, s.name + "/resources/" + e.name, layers::Find("resources")->name};
+        j.service = &s;
+        j.resources = &e;
         j.repository = &c_->repositories.at(e.repository);
         j.schedule = &e.schedule;
         jobs.push_back(j);

@@ -73,7 +73,12 @@ TEST(CatalogExample, HomelabLoads) {
   EXPECT_EQ(p->files[1].repository, "primary");
   // @daily-random is seeded per service, like K8up's "<namespace>/<schedule>@backup".
   EXPECT_EQ(p->files[0].schedule.effective(), *K8upRandomSchedule("@daily-random", "productivity/paperless@backup"));
-  EXPECT_EQ(p->reserved.at("resources").size(), 1u);
+  ASSERT_EQ(p->resources.size(), 1u);
+  EXPECT_EQ(p->resources[0].name, "manifests");
+  EXPECT_EQ(p->resources[0].namespaces, std::vector<std::string>{"productivity"});
+  EXPECT_EQ(p->resources[0].SnapshotPath(), "/resources/manifests.tar");
+  EXPECT_NE(cat.FindJob("paperless/resources/manifests"), nullptr);
+  EXPECT_EQ(p->reserved.count("resources"), 0u);
   EXPECT_EQ(p->reserved.at("volumes").size(), 1u);
   EXPECT_FALSE(cat.notes.empty());
   ASSERT_NE(cat.FindJob("paperless/files/db"), nullptr);
@@ -82,12 +87,13 @@ TEST(CatalogExample, HomelabLoads) {
   ASSERT_NE(copy, nullptr);
   EXPECT_EQ(copy->source->name, "primary");
   EXPECT_EQ(copy->repository->name, "offsite");
-  EXPECT_EQ(cat.jobs.size(), 5u + 2u + 1u);
+  EXPECT_EQ(cat.jobs.size(), 5u + 1u + 2u + 1u);  // files, resources, checks, offsite
   // The strategy's four tests.
   ASSERT_EQ(cat.tests.size(), 4u);
   EXPECT_EQ(cat.FindTest("BT-K8-01")->services.at(0)->name, "overseerr");
   EXPECT_EQ(cat.FindTest("BT-VL-01")->services.size(), 2u);
   EXPECT_FALSE(cat.FindTest("BT-LH-01")->LayerAvailable());
+  EXPECT_FALSE(cat.FindTest("BT-VL-01")->LayerAvailable());  // the resources layer runs, its restore test not yet
   EXPECT_EQ(cat.FindTest("BT-DR-01")->repositories.size(), 2u);
   EXPECT_EQ(cat.alertmanager_url, "http://alertmanager.monitoring.svc:9093");
 }

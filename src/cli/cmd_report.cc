@@ -33,15 +33,17 @@ ServiceRow Describe(const Service& s, const StatusReport& status, const std::vec
   ServiceRow row;
   std::set<std::string> repos;
   for (const FilesEntry& e : s.files) repos.insert(e.repository);
+  for (const ResourcesEntry& e : s.resources) repos.insert(e.repository);
   for (const auto& r : repos) row.repositories += (row.repositories.empty() ? "" : ", ") + r;
-  double newest = 0;
+  double newest = 0, newest_resources = 0;
   for (const JobStatus& j : status.jobs) {
     if (j.service != s.name) continue;
-    if (j.last_success && j.last_success->ended > newest) newest = j.last_success->ended;
+    double& last = j.layer == "resources" ? newest_resources : newest;
+    if (j.last_success && j.last_success->ended > last) last = j.last_success->ended;
     if (j.health != Health::kOk) row.problems.push_back("backup " + j.entry + " " + HealthName(j.health));
   }
   row.last_backup = s.files.empty() ? "-" : newest > 0 ? FormatWhen(newest) : "never";
-  row.resources = s.reserved.count("resources") ? layers::NotAvailable() : "-";
+  row.resources = s.resources.empty() ? "-" : newest_resources > 0 ? FormatWhen(newest_resources) : "never";
   row.volumes = s.reserved.count("volumes") ? layers::NotAvailable() : "-";
   const TestRecord* last = nullptr;
   bool planned = false;

@@ -13,7 +13,8 @@ const Layer& FilesLayer() {
                             // are the files layer's.
                             .test_types = {"files", "dr"},
                             .entry_keys = {"path", "pvc", "source", "dump", "k8up_annotations", "exclude", "hooks", "verify"},
-                            .available = true};
+                            .available = true,
+                            .tests_available = true};
   return kLayer;
 }
 

@@ -25,6 +25,7 @@ struct Layer {
   // keep (checked even while the layer does not run).
   std::vector<std::string_view> entry_keys;
   bool available = false;                    // runs in this build; otherwise validated only
+  bool tests_available = false;              // its restore-test types run in this build
 };
 
 // Jobs of a repository rather than of a layer (check, offsite copy): their

@@ -1,5 +1,6 @@
 // The resources layer (Velero's role): Kubernetes objects in Velero's backup
-// layout, stored as restic snapshots. Accepted in the catalog; does not run yet.
+// layout, stored as restic snapshots. Backups run; its restore-test type
+// (BT-VL-01) does not run yet.
 #include "layers/layer.h"
 
 namespace hort::layers {
@@ -10,8 +11,9 @@ const Layer& ResourcesLayer() {
                             .role = "Velero",
                             .job_kinds = {"backup"},
                             .test_types = {"resources"},
-                            .entry_keys = {"namespaces", "include", "exclude"},
-                            .available = false};
+                            .entry_keys = {"namespaces", "include", "exclude", "selector", "cluster"},
+                            .available = true,
+                            .tests_available = false};
   return kLayer;
 }
 

@@ -27,10 +27,12 @@ Status IndexFileWriter::Flush() {
 }
 
 Result<size_t> RemoveIndexFilesExcept(Repository& repo, const std::vector<Id>& old, const std::vector<Id>& keep) {
+  // `old` may name a file twice: listed in the repository and written by this
+  // process (a backup then its retention's prune, in one job).
   std::unordered_set<Id, IdHash> kept(keep.begin(), keep.end());
   size_t removed = 0;
   for (const Id& id : old) {
-    if (kept.count(id)) continue;
+    if (!kept.insert(id).second) continue;
     HORT_RETURN_IF_ERROR(repo.backend().Remove({FileType::kIndex, id.Hex()}));
     ++removed;
   }

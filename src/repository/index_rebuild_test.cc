@@ -53,6 +53,25 @@ TEST(IndexRebuild, IndexesEveryReadablePackAndReplacesTheOldIndex) {
   EXPECT_EQ(indexed, 2u) << "every blob of the two readable packs, and nothing else";
 }
 
+// A backup and its retention's prune run in one job: the index file the
+// backup wrote is both listed and in the repository's written list.
+TEST(IndexRebuild, AnIndexFileNamedTwiceIsRemovedOnce) {
+  auto be = NewMemBackend();
+  Backend* raw = be.get();
+  auto repo = std::move(Repository::Init(std::move(be), "pw", CheapKdfForTests()).value());
+  std::string data = "blob" + std::string(1000, 'y');
+  ASSERT_TRUE(repo->SaveBlob(BlobType::kData, Id::Hash(AsBytes(data)), AsBytes(data)).ok());
+  ASSERT_TRUE(repo->Flush().ok());
+  std::vector<Id> listed;
+  ASSERT_TRUE(raw->List(FileType::kIndex, [&](const std::string& n, uint64_t) { listed.push_back(*Id::Parse(n)); }).ok());
+  ASSERT_EQ(listed.size(), 1u);
+  std::vector<Id> old = listed;
+  old.push_back(listed[0]);
+  auto removed = RemoveIndexFilesExcept(*repo, old, {});
+  ASSERT_TRUE(removed.ok()) << removed.status().message();
+  EXPECT_EQ(*removed, 1u);
+}
+
 TEST(IndexRebuild, WriterSplitsFilesAtRestic50000Blobs) {
   auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
   IndexFileWriter writer(*repo);

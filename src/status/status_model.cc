@@ -33,7 +33,7 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
     switch (job.kind) {
       case JobSpec::Kind::kBackup:
         st.service = job.service->name;
-        st.entry = job.entry->name;
+        st.entry = job.EntryName();
         st.classification = ClassificationName(job.service->classification);
         st.rpo_seconds = job.service->rpo_seconds;
         break;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The resources layer from the catalog: services.<name>.resources entries run
+# as jobs (hort run, hort guard), keep their own retention series
+# /resources/<entry>.tar with host = namespace, and show in status, report and
+# metrics as layer "resources". BT-VL-01 (type resources) still refuses to
+# run, and says so, rather than pass.
+source "$(dirname "$0")/lib.sh"
+HOMELAB=$E2E_DIR/../kube/homelab
+start_kube
+cd "$WORK"
+kubectl apply -f "$HOMELAB/crd.yaml" >/dev/null
+kubectl apply -f "$HOMELAB/productivity.yaml" >/dev/null
+hort init -r repo >/dev/null
+cat >hort.yaml <<YAML
+kubernetes: {kubeconfig: $KUBECONFIG}
+repositories:
+  main: {url: ./repo, password_env: HORT_PASSWORD}
+services:
+  paperless:
+    namespace: productivity
+    classification: critical
+    rpo: 1d
+    resources:
+      - name: manifests
+        schedule: "@daily"
+        repository: main
+        exclude: [events]
+        keep: {last: 2}
+tests:
+  BT-VL-01: {type: resources, scope: [paperless], every: 3mo, responsible: bob}
+YAML
+
+note "config check lists the resources job"
+expect_rc 0 hort config check --config hort.yaml
+grep -q "paperless/resources/manifests" "$WORK/last.out" || fail "no resources job: $(cat "$WORK/last.out")"
+
+note "three runs, retention keeps the last two"
+for i in 1 2 3; do expect_rc 0 hort run --config hort.yaml paperless/resources/manifests; done
+restic -r repo snapshots --json >snaps.json
+python3 - snaps.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert len(s) == 2, len(s)
+for x in s:
+    assert x["paths"] == ["/resources/manifests.tar"] and x["hostname"] == "productivity" and "resources" in x["tags"], x
+PY
+
+note "status, metrics and report show the layer"
+expect_rc 0 hort status --config hort.yaml
+grep -q "^paperless .*resources .*manifests .*OK" "$WORK/last.out" || fail "status: $(cat "$WORK/last.out")"
+expect_rc 0 hort metrics --config hort.yaml
+grep -q '^hort_backup_last_status{service="paperless",namespace="productivity",layer="resources",entry="manifests",repository="main",classification="critical"} 1$' "$WORK/last.out" \
+  || fail "metrics: $(grep layer=\"resources\" "$WORK/last.out")"
+expect_rc 0 hort report --config hort.yaml --json
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s=j["services"][0]; assert s["resources"] not in ("-", "never"), s' "$WORK/last.out" \
+  || fail "report: $(cat "$WORK/last.out")"
+
+note "guard backs up the resources too, tagged"
+expect_rc 0 hort guard --config hort.yaml pre-upgrade
+[ "$(restic -r repo snapshots --tag pre-upgrade --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] \
+  || fail "guard made no tagged resource snapshot"
+
+note "a restore from the catalog's snapshot brings a deleted object back"
+kubectl delete configmap paperless-env -n productivity >/dev/null
+expect_rc 0 hort -r repo resources restore latest --host productivity
+kubectl get configmap paperless-env -n productivity -o jsonpath='{.data.PAPERLESS_TIME_ZONE}' | grep -qx Europe/Berlin \
+  || fail "the ConfigMap did not come back"
+grep -q "created .*configmaps .*productivity .*paperless-env" "$WORK/last.out" || fail "restore table: $(cat "$WORK/last.out")"
+
+note "BT-VL-01 refuses to run (not a pass)"
+expect_rc 1 hort test run --config hort.yaml BT-VL-01
+grep -q "not available yet" "$WORK/last.err" || fail "BT-VL-01: $(cat "$WORK/last.err")"
+echo "resources catalog ok"
