@@ -32,6 +32,7 @@ struct ResourcesFlags {
   std::string snapshot, velero, name, to, mappings, policy;
   std::vector<std::string> include_resources, exclude_resources;
   bool dry_run = false;
+  bool replay = false;  // verify: L5, a dry-run restore into <ns>-verify
 };
 
 std::vector<std::string> SplitComma(const std::vector<std::string>& in) {
@@ -199,9 +200,43 @@ nlohmann::json CheckJson(const BackupCheck& c) {
           {"problems", problems}, {"notes", c.notes}, {"log_errors", c.log_errors}, {"log_warnings", c.log_warnings}};
 }
 
+// L5: a dry-run restore (?dryRun=All, nothing written) of every item, each
+// backed-up namespace mapped to <ns>-verify so that objects that still exist
+// in the cluster do not answer "unchanged" for items that could not be
+// created. Every failed item and restore error is a problem.
+ReplayHook DryRunReplay(kube::Client& client) {
+  return [&client](const ResourceBackup& backup) {
+    RestoreOptions ro;
+    ro.dry_run = true;
+    ro.restore_name = backup.meta.name + "-verify";
+    for (const Item& i : backup.items) {
+      if (!i.ns.empty()) ro.namespace_mapping.emplace(i.ns, i.ns + "-verify");
+      if (i.group_resource == "namespaces") ro.namespace_mapping.emplace(i.name, i.name + "-verify");
+    }
+    std::vector<std::string> problems;
+    auto report = RunRestore(client, backup, ro);
+    if (!report.ok()) return std::vector<std::string>{"dry-run restore: " + report.status().message()};
+    for (const ItemReport& i : report->items) {
+      if (i.action != RestoreAction::kFailed) continue;
+      problems.push_back("dry-run restore: " + i.resource + " " + (i.ns.empty() ? "" : i.ns + "/") + i.name + ": " +
+                         i.message);
+    }
+    for (const auto& e : report->errors) problems.push_back("dry-run restore: " + e);
+    return problems;
+  };
+}
+
 int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   std::vector<BackupCheck> checks;
-  int top = 4;  // the ladder hort climbs here; L5 (dry-run replay) is `restore --dry-run`
+  int top = f.replay ? 5 : 4;  // L5 (dry-run replay) only with --replay: it needs the cluster
+  VerifyOptions vo;
+  std::unique_ptr<kube::Client> client;
+  if (f.replay) {
+    auto opened = OpenKube(f.kube, nullptr);
+    if (!opened.ok()) return Fail(opened.status());
+    client = std::move(*opened);
+    vo.replay = DryRunReplay(*client);
+  }
   if (!f.velero.empty()) {
     auto store = OpenLocation(g, f.velero);
     if (!store.ok()) return Fail(store.status());
@@ -216,7 +251,7 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
       if (!listed.ok()) return Fail(listed.status());
       names = *listed;
     }
-    for (const auto& n : names) checks.push_back(VerifyBucketBackup(**store, n));
+    for (const auto& n : names) checks.push_back(VerifyBucketBackup(**store, n, vo));
   } else {
     auto all = o.repo().LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
@@ -228,7 +263,7 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
         c.name = s.id.Short();
         c.problems.push_back({3, b.status().message()});
       } else {
-        c = VerifyResourceBackup(*b);
+        c = VerifyResourceBackup(*b, vo);
         c.name = s.id.Short() + " " + s.paths[0];
       }
       checks.push_back(std::move(c));
@@ -283,6 +318,7 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
   auto* verify = sub.add_subcommand("verify", "Check Velero backups in a bucket, or hort's resource snapshots, level by level");
   verify->add_option("--velero", f.velero, "a Velero backup storage location");
   verify->add_option("--name", f.name, "only this backup");
+  verify->add_flag("--replay", f.replay, "L5: a dry-run restore of every backup into <ns>-verify (needs the cluster)");
   for (auto* s : {backup, restore, exp, verify}) AddKubeFlags(*s, &f.kube);
   auto validate = [backup, restore]() -> Status {
     if (restore->parsed() && f.snapshot.empty() == f.velero.empty()) {
