@@ -188,6 +188,12 @@ int Export(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   if (!store.ok()) return Fail(store.status());
   Status s = ExportBackup(**store, *backup);
   if (!s.ok()) return Fail(s);
+  if (g.json) {
+    std::printf("%s\n", JsonText({{"snapshot_id", snap->id.Hex()}, {"backup_name", backup->meta.name},
+                                  {"items", backup->items.size()}, {"location", f.to}})
+                             .c_str());
+    return kExitOk;
+  }
   std::printf("exported snapshot %s as Velero backup %s (%zu objects) to %s\n", snap->id.Short().c_str(),
               backup->meta.name.c_str(), backup->items.size(), f.to.c_str());
   return kExitOk;

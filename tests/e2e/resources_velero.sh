@@ -49,6 +49,9 @@ for f in velero-backup.json nightly-1.tar.gz nightly-1-resource-list.json.gz nig
   [ -s "bsl/backups/nightly-1/$f" ] || fail "export wrote no $f"
 done
 [ "$(ls bsl)" = backups ] || fail "export wrote more than backups/: $(ls bsl)"
+expect_rc 0 hort -r repo --json resources export latest --to "$WORK/bsl2" --name nightly-2
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["backup_name"]=="nightly-2" and j["items"]>=12 and len(j["snapshot_id"])==64 and j["location"].endswith("bsl2"), j' \
+  "$WORK/last.out" || fail "export --json: $(cat "$WORK/last.out")"
 expect_rc 0 hort resources verify --velero "$WORK/bsl"
 grep -q "^nightly-1 .* L4 ok" "$WORK/last.out" || fail "verify: $(cat "$WORK/last.out")"
 expect_rc 0 hort --json resources verify --velero "$WORK/bsl"
