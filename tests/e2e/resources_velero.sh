@@ -166,6 +166,16 @@ expect_rc 1 hort -r repo resources backup -n productivity --include gizmos
 one_line "$WORK/last.err"
 grep -q "gizmos" "$WORK/last.err" || fail "the unknown resource is not named: $(cat "$WORK/last.err")"
 
+expect_rc 1 hort resources restore --velero "$WORK/bsl"
+one_line "$WORK/last.err"
+grep -q -- "--velero needs --name" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+expect_rc 1 hort resources restore --velero "$WORK/bsl" --name nightly-9
+one_line "$WORK/last.err"
+grep -q "nightly-9" "$WORK/last.err" || fail "the missing backup is not named: $(cat "$WORK/last.err")"
+expect_rc 1 env KUBECONFIG="$WORK/none" "$HORT" resources verify --velero "$WORK/bsl" --replay
+one_line "$WORK/last.err"
+grep -q "no kubeconfig" "$WORK/last.err" || fail "--replay without a cluster: $(cat "$WORK/last.err")"
+
 note "bad input: a mapping onto an existing namespace, policy none: nothing overwritten"
 kubectl create namespace existing-ns >/dev/null
 kubectl create configmap paperless-env -n existing-ns --from-literal=PAPERLESS_URL=http://elsewhere >/dev/null
