@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <set>
 #include <ctime>
 
 #include "cli/command.h"
@@ -228,6 +229,33 @@ ReplayHook DryRunReplay(kube::Client& client) {
                          i.message);
     }
     for (const auto& e : report->errors) problems.push_back("dry-run restore: " + e);
+    // Items bound for a namespace the dry run only pretends were checked
+    // locally, not sent: ask the authorizer whether the real restore may
+    // create them (one SelfSubjectAccessReview per resource and namespace).
+    auto discovery = client.Discover();
+    const kube::ResourceInfo* ssar =
+        discovery.ok() ? discovery->Find("authorization.k8s.io", "v1", "selfsubjectaccessreviews") : nullptr;
+    std::set<std::pair<std::string, std::string>> asked;
+    for (const ItemReport& i : report->items) {
+      if (!ssar || i.action != RestoreAction::kWouldCreate || i.ns.empty() || !asked.insert({i.resource, i.ns}).second) {
+        continue;
+      }
+      const size_t dot = i.resource.find('.');
+      const std::string resource = i.resource.substr(0, dot);
+      const std::string group = dot == std::string::npos ? "" : i.resource.substr(dot + 1);
+      Json review = {{"apiVersion", "authorization.k8s.io/v1"},
+                     {"kind", "SelfSubjectAccessReview"},
+                     {"spec", {{"resourceAttributes",
+                                {{"namespace", i.ns}, {"verb", "create"}, {"group", group}, {"resource", resource}}}}}};
+      auto answer = client.Create(*ssar, "", review, kube::WriteOptions{});
+      if (!answer.ok()) {
+        problems.push_back("dry-run restore: cannot ask whether " + i.resource + " may be created in " + i.ns + ": " +
+                           answer.status().message());
+      } else if (!answer->value("/status/allowed"_json_pointer, false)) {
+        problems.push_back("dry-run restore: " + i.resource + " " + i.ns + "/" + i.name +
+                           ": forbidden: may not create " + i.resource + " in namespace " + i.ns);
+      }
+    }
     return problems;
   };
 }

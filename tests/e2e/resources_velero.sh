@@ -234,4 +234,31 @@ for p in configmaps/namespaces/productivity/paperless-env deployments.apps/names
 done
 expect_rc 1 hort -r repo resources verify
 grep -q "FAILED at L1: phase PartiallyFailed" "$WORK/last.out" || fail "verify of the partial backup: $(cat "$WORK/last.out")"
+note "L5 asks the authorizer for items bound for a namespace the dry run only pretends"
+kubectl create serviceaccount replay -n backup >/dev/null
+python3 - types.txt <<'PY' >replay-role.json
+import json, sys
+groups = {}
+for t in open(sys.argv[1]).read().split():
+    res, _, group = t.partition(".")
+    if t != "secrets":
+        groups.setdefault(group, []).append(res)
+rules = [{"apiGroups": [g], "resources": sorted(r), "verbs": ["get", "list", "create"]} for g, r in sorted(groups.items())]
+rules.append({"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]})
+print(json.dumps({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                  "metadata": {"name": "hort-replay"}, "rules": rules}))
+PY
+kubectl apply -f replay-role.json >/dev/null
+kubectl create clusterrolebinding hort-replay --clusterrole=hort-replay --serviceaccount=backup:replay >/dev/null
+kubectl create token replay -n backup >replay.token
+sed "s|$WORK/sa.token|$WORK/replay.token|" sa.kubeconfig >replay.kubeconfig
+expect_rc 1 hort --json resources verify --velero "$WORK/bsl" --replay --kubeconfig replay.kubeconfig
+python3 - "$WORK/last.out" <<'PY' || fail "replay without create secrets: $(cat "$WORK/last.out")"
+import json, sys
+c = json.load(open(sys.argv[1]))[0]
+assert c["level_reached"] == 4, c
+msgs = [p["message"] for p in c["problems"]]
+assert all(p["level"] == 5 for p in c["problems"]), c["problems"]
+assert msgs == ["dry-run restore: secrets productivity-verify/paperless-db: forbidden: may not create secrets in namespace productivity-verify"], msgs
+PY
 echo "resources velero ok"
