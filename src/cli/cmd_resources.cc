@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <set>
 #include <ctime>
 
 #include "cli/command.h"
@@ -32,6 +33,7 @@ struct ResourcesFlags {
   std::string snapshot, velero, name, to, mappings, policy;
   std::vector<std::string> include_resources, exclude_resources;
   bool dry_run = false;
+  bool replay = false;  // verify: L5, a dry-run restore into <ns>-verify
 };
 
 std::vector<std::string> SplitComma(const std::vector<std::string>& in) {
@@ -187,6 +189,12 @@ int Export(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   if (!store.ok()) return Fail(store.status());
   Status s = ExportBackup(**store, *backup);
   if (!s.ok()) return Fail(s);
+  if (g.json) {
+    std::printf("%s\n", JsonText({{"snapshot_id", snap->id.Hex()}, {"backup_name", backup->meta.name},
+                                  {"items", backup->items.size()}, {"location", f.to}})
+                             .c_str());
+    return kExitOk;
+  }
   std::printf("exported snapshot %s as Velero backup %s (%zu objects) to %s\n", snap->id.Short().c_str(),
               backup->meta.name.c_str(), backup->items.size(), f.to.c_str());
   return kExitOk;
@@ -199,9 +207,70 @@ nlohmann::json CheckJson(const BackupCheck& c) {
           {"problems", problems}, {"notes", c.notes}, {"log_errors", c.log_errors}, {"log_warnings", c.log_warnings}};
 }
 
+// L5: a dry-run restore (?dryRun=All, nothing written) of every item, each
+// backed-up namespace mapped to <ns>-verify so that objects that still exist
+// in the cluster do not answer "unchanged" for items that could not be
+// created. Every failed item and restore error is a problem.
+ReplayHook DryRunReplay(kube::Client& client) {
+  return [&client](const ResourceBackup& backup) {
+    RestoreOptions ro;
+    ro.dry_run = true;
+    ro.restore_name = backup.meta.name + "-verify";
+    for (const Item& i : backup.items) {
+      if (!i.ns.empty()) ro.namespace_mapping.emplace(i.ns, i.ns + "-verify");
+      if (i.group_resource == "namespaces") ro.namespace_mapping.emplace(i.name, i.name + "-verify");
+    }
+    std::vector<std::string> problems;
+    auto report = RunRestore(client, backup, ro);
+    if (!report.ok()) return std::vector<std::string>{"dry-run restore: " + report.status().message()};
+    for (const ItemReport& i : report->items) {
+      if (i.action != RestoreAction::kFailed) continue;
+      problems.push_back("dry-run restore: " + i.resource + " " + (i.ns.empty() ? "" : i.ns + "/") + i.name + ": " +
+                         i.message);
+    }
+    for (const auto& e : report->errors) problems.push_back("dry-run restore: " + e);
+    // Items bound for a namespace the dry run only pretends were checked
+    // locally, not sent: ask the authorizer whether the real restore may
+    // create them (one SelfSubjectAccessReview per resource and namespace).
+    auto discovery = client.Discover();
+    const kube::ResourceInfo* ssar =
+        discovery.ok() ? discovery->Find("authorization.k8s.io", "v1", "selfsubjectaccessreviews") : nullptr;
+    std::set<std::pair<std::string, std::string>> asked;
+    for (const ItemReport& i : report->items) {
+      if (!ssar || i.action != RestoreAction::kWouldCreate || i.ns.empty() || !asked.insert({i.resource, i.ns}).second) {
+        continue;
+      }
+      const size_t dot = i.resource.find('.');
+      const std::string resource = i.resource.substr(0, dot);
+      const std::string group = dot == std::string::npos ? "" : i.resource.substr(dot + 1);
+      Json review = {{"apiVersion", "authorization.k8s.io/v1"},
+                     {"kind", "SelfSubjectAccessReview"},
+                     {"spec", {{"resourceAttributes",
+                                {{"namespace", i.ns}, {"verb", "create"}, {"group", group}, {"resource", resource}}}}}};
+      auto answer = client.Create(*ssar, "", review, kube::WriteOptions{});
+      if (!answer.ok()) {
+        problems.push_back("dry-run restore: cannot ask whether " + i.resource + " may be created in " + i.ns + ": " +
+                           answer.status().message());
+      } else if (!answer->value("/status/allowed"_json_pointer, false)) {
+        problems.push_back("dry-run restore: " + i.resource + " " + i.ns + "/" + i.name +
+                           ": forbidden: may not create " + i.resource + " in namespace " + i.ns);
+      }
+    }
+    return problems;
+  };
+}
+
 int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   std::vector<BackupCheck> checks;
-  int top = 4;  // the ladder hort climbs here; L5 (dry-run replay) is `restore --dry-run`
+  int top = f.replay ? 5 : 4;  // L5 (dry-run replay) only with --replay: it needs the cluster
+  VerifyOptions vo;
+  std::unique_ptr<kube::Client> client;
+  if (f.replay) {
+    auto opened = OpenKube(f.kube, nullptr);
+    if (!opened.ok()) return Fail(opened.status());
+    client = std::move(*opened);
+    vo.replay = DryRunReplay(*client);
+  }
   if (!f.velero.empty()) {
     auto store = OpenLocation(g, f.velero);
     if (!store.ok()) return Fail(store.status());
@@ -216,7 +285,7 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
       if (!listed.ok()) return Fail(listed.status());
       names = *listed;
     }
-    for (const auto& n : names) checks.push_back(VerifyBucketBackup(**store, n));
+    for (const auto& n : names) checks.push_back(VerifyBucketBackup(**store, n, vo));
   } else {
     auto all = o.repo().LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
@@ -228,7 +297,7 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
         c.name = s.id.Short();
         c.problems.push_back({3, b.status().message()});
       } else {
-        c = VerifyResourceBackup(*b);
+        c = VerifyResourceBackup(*b, vo);
         c.name = s.id.Short() + " " + s.paths[0];
       }
       checks.push_back(std::move(c));
@@ -283,6 +352,7 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
   auto* verify = sub.add_subcommand("verify", "Check Velero backups in a bucket, or hort's resource snapshots, level by level");
   verify->add_option("--velero", f.velero, "a Velero backup storage location");
   verify->add_option("--name", f.name, "only this backup");
+  verify->add_flag("--replay", f.replay, "L5: a dry-run restore of every backup into <ns>-verify (needs the cluster)");
   for (auto* s : {backup, restore, exp, verify}) AddKubeFlags(*s, &f.kube);
   auto validate = [backup, restore]() -> Status {
     if (restore->parsed() && f.snapshot.empty() == f.velero.empty()) {

@@ -244,6 +244,33 @@ TEST(RestoreRun, DryRunChangesNothingAndPredictsTheRealRun) {
   EXPECT_EQ(cluster.Read("configmaps", "fresh", "c2")["data"]["k"], "v");
 }
 
+// In a namespace only the dry run would create, nothing can be sent to the
+// API server; the names it would refuse are still found (verify's L5 maps
+// every namespace to <ns>-verify and relies on this).
+TEST(RestoreRun, DryRunIntoANewNamespaceStillRefusesInvalidNames) {
+  TestCluster cluster;
+  ResourceBackup backup;
+  backup.meta.name = "nightly";
+  backup.items = {MakeItem("configmaps", "ConfigMap", "a", "good.name-1"),
+                  MakeItem("configmaps", "ConfigMap", "a", "Bad_Name"),
+                  MakeItem("services", "Service", "a", "has.dot")};
+  for (auto& item : backup.items) item.namespaced = true;
+  RestoreOptions options;
+  options.dry_run = true;
+  options.namespace_mapping["a"] = "a-verify";
+  auto dry = RunRestore(cluster, backup, options);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_EQ(Actions(*dry), (std::vector<std::string>{"namespaces /a-verify would-create",
+                                                    "configmaps a-verify/Bad_Name failed",
+                                                    "configmaps a-verify/good.name-1 would-create",
+                                                    "services a-verify/has.dot failed"}));
+  for (const auto& item : dry->items) {
+    if (item.name == "Bad_Name") {
+      EXPECT_EQ(item.message.rfind("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value", 0), 0u) << item.message;
+    }
+  }
+}
+
 TEST(RestoreRun, CustomResourcesAfterTheirCrd) {
   ResourceBackup backup;
   backup.meta.name = "b";
