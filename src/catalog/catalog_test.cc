@@ -93,7 +93,7 @@ TEST(CatalogExample, HomelabLoads) {
   EXPECT_EQ(cat.FindTest("BT-K8-01")->services.at(0)->name, "overseerr");
   EXPECT_EQ(cat.FindTest("BT-VL-01")->services.size(), 2u);
   EXPECT_FALSE(cat.FindTest("BT-LH-01")->LayerAvailable());
-  EXPECT_FALSE(cat.FindTest("BT-VL-01")->LayerAvailable());  // the resources layer runs, its restore test not yet
+  EXPECT_TRUE(cat.FindTest("BT-VL-01")->LayerAvailable());
   EXPECT_EQ(cat.FindTest("BT-DR-01")->repositories.size(), 2u);
   EXPECT_EQ(cat.alertmanager_url, "http://alertmanager.monitoring.svc:9093");
 }
@@ -220,7 +220,7 @@ TEST_F(CatalogTest, TestPlanResolvesScopes) {
   const RestoreTestSpec* vl = cat.FindTest("BT-VL-01");
   ASSERT_EQ(vl->services.size(), 2u);  // the namespace's services
   EXPECT_EQ(vl->RtoTarget(), 30 * 60);  // the strictest
-  EXPECT_FALSE(vl->LayerAvailable());
+  EXPECT_TRUE(vl->LayerAvailable());
   EXPECT_TRUE(cat.FindTest("BT-DR-01")->services.empty());
   EXPECT_TRUE(cat.FindTest("BT-DR-01")->LayerAvailable());
 }

@@ -28,15 +28,23 @@ void PrintReport(const RestoreTestSpec& spec, const RestoreTestReport& r) {
   std::printf("%s (%s, responsible %s): %s\n", spec.id.c_str(), rec.type.c_str(),
               rec.responsible.empty() ? "-" : rec.responsible.c_str(), pass ? "PASS" : "FAIL");
   std::string rto = rec.rto_target_seconds ? " (RTO target " + FormatDuration(rec.rto_target_seconds) + ")" : "";
-  std::printf("  restore   %s%s: %s, %llu files, %s\n", FormatSeconds(rec.restore_seconds).c_str(), rto.c_str(),
-              FormatBytes(rec.bytes).c_str(), static_cast<unsigned long long>(rec.files),
-              FormatRate(rec.Throughput()).c_str());
+  const bool objects = spec.type == RestoreTestSpec::Type::kResources;
+  if (objects) {
+    std::printf("  restore   %s%s: %llu objects into scratch namespaces\n", FormatSeconds(rec.restore_seconds).c_str(),
+                rto.c_str(), static_cast<unsigned long long>(rec.files));
+  } else {
+    std::printf("  restore   %s%s: %s, %llu files, %s\n", FormatSeconds(rec.restore_seconds).c_str(), rto.c_str(),
+                FormatBytes(rec.bytes).c_str(), static_cast<unsigned long long>(rec.files),
+                FormatRate(rec.Throughput()).c_str());
+  }
   for (const RestoreUnit& u : r.units) {
     std::printf("    %-36s %s  %s\n", u.label.c_str(), u.Describe().c_str(),
                 u.restored && u.valid ? "ok" : "PROBLEMS");
   }
-  std::printf("  validate  %s: every file re-hashed and its metadata compared; %zu commands\n",
-              FormatSeconds(r.validate_seconds).c_str(), r.commands.size());
+  std::printf("  validate  %s: %s; %zu commands\n", FormatSeconds(r.validate_seconds).c_str(),
+              objects ? "every restored object read back from the cluster, expected objects present"
+                      : "every file re-hashed and its metadata compared",
+              r.commands.size());
   for (const SmokeResult& c : r.commands) {
     std::printf("    %-6s %s (%.1f s)\n", c.ok ? "ok" : "FAILED", c.run.c_str(), c.seconds);
   }

@@ -23,7 +23,7 @@ TEST(Layers, FilesAndResourcesRunVolumesNotYet) {
   EXPECT_TRUE(Find("files")->available);
   EXPECT_TRUE(Find("files")->tests_available);
   EXPECT_TRUE(Find("resources")->available);
-  EXPECT_FALSE(Find("resources")->tests_available);  // BT-VL-01 does not run yet
+  EXPECT_TRUE(Find("resources")->tests_available);
   EXPECT_FALSE(Find("volumes")->available);
   EXPECT_EQ(UnavailableAmong({"volumes", "files", "resources"}), "volumes");
   EXPECT_EQ(UnavailableAmong({"volumes"}), "volumes");

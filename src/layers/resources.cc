@@ -1,6 +1,5 @@
 // The resources layer (Velero's role): Kubernetes objects in Velero's backup
-// layout, stored as restic snapshots. Backups run; its restore-test type
-// (BT-VL-01) does not run yet.
+// layout, stored as restic snapshots; restore tests of type resources (BT-VL-01).
 #include "layers/layer.h"
 
 namespace hort::layers {
@@ -13,7 +12,7 @@ const Layer& ResourcesLayer() {
                             .test_types = {"resources"},
                             .entry_keys = {"namespaces", "include", "exclude", "selector", "cluster"},
                             .available = true,
-                            .tests_available = false};
+                            .tests_available = true};
   return kLayer;
 }
 

@@ -3,6 +3,7 @@
 // begun — a failed stage, a timeout, SIGTERM — the scratch target is removed,
 // the silence expired and the row finished.
 #include "verify/restore_test.h"
+#include "verify/resources_steps.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -118,6 +119,12 @@ class Procedure {
       rec.files += u.files;
       rec.snapshots += (rec.snapshots.empty() ? "" : "\n") + u.Describe();
     }
+    if (resources_) {
+      rec.files += resources_->Objects();  // objects, for a resources test
+      for (const auto& u : resources_->units()) {
+        rec.snapshots += (rec.snapshots.empty() ? "" : "\n") + u.label + " " + u.repository + ":" + u.snapshot;
+      }
+    }
     HORT_RETURN_IF_ERROR(state_.FinishTest(rec));
     return std::move(report_);
   }
@@ -141,7 +148,13 @@ class Procedure {
     }
     fs::create_directories(report_.scratch, ec);
     if (ec) return Status(Code::kIo, "cannot create the scratch target " + report_.scratch + ": " + ec.message());
-    HORT_RETURN_IF_ERROR(spec_.type == RestoreTestSpec::Type::kDr ? ResolveDrill() : ResolveFiles());
+    if (spec_.type == RestoreTestSpec::Type::kResources) {
+      resources_ = std::make_unique<ResourcesTestSteps>(
+          c_, spec_, [this](const std::string& name) { return Open(name); }, static_cast<int64_t>(UnixNow()));
+      HORT_RETURN_IF_ERROR(resources_->Prepare());
+    } else {
+      HORT_RETURN_IF_ERROR(spec_.type == RestoreTestSpec::Type::kDr ? ResolveDrill() : ResolveFiles());
+    }
     Silence();
     return Status::Ok();
   }
@@ -282,6 +295,11 @@ class Procedure {
   }
 
   Status Restore() {
+    if (resources_) {
+      HORT_RETURN_IF_ERROR(resources_->Restore());
+      Log("restored " + std::to_string(resources_->Objects()) + " objects into " + resources_->FirstScratchNamespace() + " …");
+      return Status::Ok();
+    }
     double wall = RestoreUnits(report_.units, 2, &stop_);
     char secs[32];
     std::snprintf(secs, sizeof(secs), "%.2f", wall);
@@ -290,6 +308,7 @@ class Procedure {
   }
 
   Status Validate() {
+    if (resources_) return ValidateResources();
     report_.validate_seconds = ValidateUnits(report_.units, &stop_);
     uint64_t files = 0, bytes = 0;
     for (const RestoreUnit& u : report_.units) {
@@ -319,8 +338,27 @@ class Procedure {
     return Status::Ok();
   }
 
+  // BT-VL-01: every restored object present, `expect` as Kind/name, smoke
+  // commands (with $HORT_TEST_NAMESPACE), the RTO.
+  Status ValidateResources() {
+    for (const auto& f : resources_->Validate()) Failure(f);
+    SmokeCommands();
+    CheckRto();
+    return Status::Ok();
+  }
+
+  void CheckRto() {
+    int64_t rto = spec_.RtoTarget();
+    if (rto > 0 && report_.record.restore_seconds > static_cast<double>(rto)) {
+      Failure("the restore took " + FormatDuration(static_cast<int64_t>(report_.record.restore_seconds)) +
+              ", longer than the RTO target " + FormatDuration(rto));
+    }
+  }
+
   void SmokeCommands() {
     std::map<std::string, std::string> env{{"HORT_TEST_ID", spec_.id}, {"HORT_RESTORE_DIR", report_.scratch}};
+    if (resources_) env["HORT_TEST_NAMESPACE"] = resources_->FirstScratchNamespace();
+    if (!c_.kubernetes.kubeconfig.empty()) env["KUBECONFIG"] = c_.kubernetes.kubeconfig;
     for (const SmokeCommand& cmd : spec_.validate.commands) {
       if (stop_.load()) return;
       SmokeResult r;
@@ -348,6 +386,9 @@ class Procedure {
   }
 
   Status CleanUp() {
+    if (resources_) {
+      for (const auto& p : resources_->CleanUp()) Failure(p);
+    }
     repos_.clear();  // releases the shared locks
     if (!opt_.keep) {
       std::error_code ec;
@@ -371,6 +412,7 @@ class Procedure {
   RestoreTestReport report_;
   std::map<std::string, OpenedRepo> repos_;
   std::unique_ptr<AlertmanagerClient> am_;
+  std::unique_ptr<ResourcesTestSteps> resources_;  // type resources only
   std::atomic<bool> stop_{false};
   std::vector<std::string> failures_, notes_;
 };

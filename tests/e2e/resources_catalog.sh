@@ -2,8 +2,10 @@
 # The resources layer from the catalog: services.<name>.resources entries run
 # as jobs (hort run, hort guard), keep their own retention series
 # /resources/<entry>.tar with host = namespace, and show in status, report and
-# metrics as layer "resources". BT-VL-01 (type resources) still refuses to
-# run, and says so, rather than pass.
+# metrics as layer "resources". BT-VL-01 (type resources) restores the
+# namespace into a scratch namespace by mapping, checks every object and the
+# expected ones, runs its smoke command there, records the protocol row and
+# deletes the scratch namespace.
 source "$(dirname "$0")/lib.sh"
 HOMELAB=$E2E_DIR/../kube/homelab
 start_kube
@@ -27,7 +29,16 @@ services:
         exclude: [events]
         keep: {last: 2}
 tests:
-  BT-VL-01: {type: resources, scope: [paperless], every: 3mo, responsible: bob}
+  BT-VL-01:
+    type: resources
+    scope: [paperless]
+    every: 3mo
+    responsible: bob
+    validate:
+      expect: [Deployment/paperless, ConfigMap/paperless-env, BackupPlan/nightly]
+      commands:
+        - run: kubectl -n "\$HORT_TEST_NAMESPACE" get configmap paperless-env -o jsonpath='{.data.PAPERLESS_URL}'
+          output_contains: paperless.home.arpa
 YAML
 
 note "config check lists the resources job"
@@ -67,7 +78,17 @@ kubectl get configmap paperless-env -n productivity -o jsonpath='{.data.PAPERLES
   || fail "the ConfigMap did not come back"
 grep -q "created .*configmaps .*productivity .*paperless-env" "$WORK/last.out" || fail "restore table: $(cat "$WORK/last.out")"
 
-note "BT-VL-01 refuses to run (not a pass)"
-expect_rc 1 hort test run --config hort.yaml BT-VL-01
-grep -q "not available yet" "$WORK/last.err" || fail "BT-VL-01: $(cat "$WORK/last.err")"
+note "BT-VL-01: restore into a scratch namespace, validate, record, clean up"
+kubectl apply -f "$HOMELAB/backupplan.yaml" >/dev/null
+expect_rc 0 hort run --config hort.yaml paperless/resources/manifests
+expect_rc 0 hort test run --config hort.yaml BT-VL-01
+cat "$WORK/last.out"
+! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
+expect_rc 0 hort protocol --config hort.yaml --lang en
+grep -q "BT-VL-01  pass (restore" "$WORK/last.out" || fail "protocol: $(cat "$WORK/last.out")"
+note "a missing expected object fails the test and still cleans up"
+sed -i 's#BackupPlan/nightly#BackupPlan/weekly#' hort.yaml
+expect_rc 5 hort test run --config hort.yaml BT-VL-01
+grep -q "expected object BackupPlan/weekly was not restored" "$WORK/last.out" "$WORK/last.err" || fail "finding: $(cat "$WORK/last.out")"
+! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there after a failure"
 echo "resources catalog ok"

@@ -1,0 +1,130 @@
+#include "verify/resources_steps.h"
+
+#include <algorithm>
+#include <ctime>
+#include <set>
+
+#include "format/snapshot.h"
+#include "resources/restore_run.h"
+#include "resources/snapshot_io.h"
+
+namespace hort {
+
+ResourcesTestSteps::ResourcesTestSteps(const Catalog& catalog, const RestoreTestSpec& spec, OpenRepo open, int64_t now)
+    : c_(catalog), spec_(spec), open_(std::move(open)) {
+  std::time_t t = static_cast<std::time_t>(now);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y%m%d", &tm);
+  suffix_ = std::string("-bt-") + day;
+}
+
+Status ResourcesTestSteps::Prepare() {
+  HORT_ASSIGN_OR_RETURN(client_, kube::OpenClient({.kubeconfig = c_.kubernetes.kubeconfig,
+                                                   .context = c_.kubernetes.context}));
+  for (const Service* s : spec_.services) {
+    for (const ResourcesEntry& e : s->resources) {
+      HORT_ASSIGN_OR_RETURN(Repository * repo, open_(e.repository));
+      HORT_ASSIGN_OR_RETURN(auto all, repo->LoadSnapshots());
+      const Snapshot* pick = nullptr;
+      for (const Snapshot& snap : all) {
+        if (InSeries(snap, s->ns, {e.SnapshotPath()}) && (!pick || pick->time < snap.time)) pick = &snap;
+      }
+      const std::string label = s->name + "/resources/" + e.name;
+      if (!pick) return Status(Code::kNotFound, label + ": no snapshot in repository " + e.repository);
+      ResourcesTestUnit u;
+      u.label = label;
+      u.repository = e.repository;
+      u.snapshot = pick->id.Short();
+      HORT_ASSIGN_OR_RETURN(u.backup, resources::LoadResourceSnapshot(*repo, *pick));
+      for (const resources::Item& i : u.backup.items) {
+        if (!i.ns.empty() && !u.mapping.count(i.ns)) u.mapping[i.ns] = i.ns + suffix_;
+      }
+      units_.push_back(std::move(u));
+    }
+  }
+  if (units_.empty()) return Status(Code::kNotFound, "no service in the test's scope has a resources entry");
+  return Status::Ok();
+}
+
+Status ResourcesTestSteps::Restore() {
+  for (ResourcesTestUnit& u : units_) {
+    resources::RestoreOptions ro;
+    ro.namespace_mapping = u.mapping;
+    ro.restore_name = spec_.id + suffix_;
+    // The live cluster's own objects stay untouched: only namespaced objects,
+    // their Namespaces (renamed by the mapping) and missing CRDs are restored.
+    std::set<std::string> cluster_scoped;
+    for (const resources::Item& i : u.backup.items) {
+      if (!i.namespaced && i.group_resource != "namespaces" &&
+          i.group_resource != "customresourcedefinitions.apiextensions.k8s.io") {
+        cluster_scoped.insert(i.group_resource);
+      }
+    }
+    ro.excluded_resources.assign(cluster_scoped.begin(), cluster_scoped.end());
+    for (const auto& [from, to] : u.mapping) scratch_namespaces_.push_back(to);
+    HORT_ASSIGN_OR_RETURN(u.report, resources::RunRestore(*client_, u.backup, ro));
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> ResourcesTestSteps::Validate() {
+  std::vector<std::string> findings;
+  std::set<std::string> present;  // "Kind/name" restored somewhere in scope
+  auto discovery = client_->Discover(true);
+  if (!discovery.ok()) return {"discovery: " + discovery.status().message()};
+  for (const ResourcesTestUnit& u : units_) {
+    for (const auto& e : u.report.errors) findings.push_back(u.label + ": " + e);
+    for (const auto& item : u.report.items) {
+      if (item.action == resources::RestoreAction::kFailed) {
+        findings.push_back(u.label + ": " + item.resource + " " + item.ns + "/" + item.name + " failed: " + item.message);
+        continue;
+      }
+      if (item.action == resources::RestoreAction::kSkipped || item.ns.empty()) continue;
+      const kube::ResourceInfo* r = discovery->Find(item.resource);
+      if (!r) {
+        findings.push_back(u.label + ": " + item.resource + " is not served after the restore");
+        continue;
+      }
+      auto got = client_->Get(*r, item.ns, item.name);
+      if (!got.ok()) {
+        findings.push_back(u.label + ": " + item.resource + " " + item.ns + "/" + item.name + " is not in the cluster: " +
+                           got.status().message());
+        continue;
+      }
+      present.insert(r->kind + "/" + item.name);
+    }
+  }
+  for (const auto& want : spec_.validate.expect) {
+    if (!present.count(want)) findings.push_back("expected object " + want + " was not restored");
+  }
+  return findings;
+}
+
+std::vector<std::string> ResourcesTestSteps::CleanUp() {
+  std::vector<std::string> problems;
+  if (!client_ || scratch_namespaces_.empty()) return problems;
+  auto d = client_->Discover();
+  const kube::ResourceInfo* ns = d.ok() ? d->Find("", "v1", "namespaces") : nullptr;
+  if (!ns) return {"could not delete the scratch namespaces: the cluster serves no namespaces"};
+  std::sort(scratch_namespaces_.begin(), scratch_namespaces_.end());
+  scratch_namespaces_.erase(std::unique(scratch_namespaces_.begin(), scratch_namespaces_.end()), scratch_namespaces_.end());
+  for (const auto& name : scratch_namespaces_) {
+    Status s = client_->Delete(*ns, "", name, kube::Propagation::kForeground);
+    if (!s.ok() && s.code() != Code::kNotFound) problems.push_back("could not delete scratch namespace " + name + ": " + s.message());
+  }
+  return problems;
+}
+
+std::string ResourcesTestSteps::FirstScratchNamespace() const {
+  return scratch_namespaces_.empty() ? "" : scratch_namespaces_.front();
+}
+
+uint64_t ResourcesTestSteps::Objects() const {
+  uint64_t n = 0;
+  for (const auto& u : units_) n += u.backup.items.size();
+  return n;
+}
+
+}  // namespace hort

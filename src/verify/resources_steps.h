@@ -1,0 +1,58 @@
+// The resources layer's restore test (BT-VL-01, type `resources`), as steps
+// the restore-test procedure calls: the latest resource snapshot of every
+// resources entry in scope → restored into scratch namespaces
+// <ns>-bt-<YYYYMMDD> by namespace mapping (cluster-scoped objects other than
+// CRDs are left alone: a test must not touch the live cluster) → every
+// object checked present → the scratch namespaces deleted, also after a
+// failure or a stop.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "kube/client.h"
+#include "repository/repository.h"
+#include "resources/model.h"
+#include "resources/restore_report.h"
+#include "util/status.h"
+
+namespace hort {
+
+struct ResourcesTestUnit {
+  std::string label;       // "<service>/resources/<entry>"
+  std::string repository;
+  std::string snapshot;    // short id
+  resources::ResourceBackup backup;
+  std::map<std::string, std::string> mapping;  // source namespace → scratch namespace
+  resources::RestoreReport report;
+};
+
+class ResourcesTestSteps {
+ public:
+  // `open` opens a catalog repository by name (the procedure's, with its locks).
+  using OpenRepo = std::function<Result<Repository*>(const std::string&)>;
+  ResourcesTestSteps(const Catalog& catalog, const RestoreTestSpec& spec, OpenRepo open, int64_t now);
+
+  [[nodiscard]] Status Prepare();   // opens the cluster, finds the snapshots
+  [[nodiscard]] Status Restore();   // one mapped restore per unit
+  // Findings, one line each: objects missing, restore failures, unmet `expect` (kind/name).
+  [[nodiscard]] std::vector<std::string> Validate();
+  [[nodiscard]] std::vector<std::string> CleanUp();  // deletes the scratch namespaces
+  [[nodiscard]] std::string FirstScratchNamespace() const;  // $HORT_TEST_NAMESPACE for smoke commands
+  [[nodiscard]] const std::vector<ResourcesTestUnit>& units() const { return units_; }
+  [[nodiscard]] uint64_t Objects() const;
+
+ private:
+  const Catalog& c_;
+  const RestoreTestSpec& spec_;
+  OpenRepo open_;
+  std::string suffix_;  // "-bt-20261203"
+  std::unique_ptr<kube::Client> client_;
+  std::vector<ResourcesTestUnit> units_;
+  std::vector<std::string> scratch_namespaces_;
+};
+
+}  // namespace hort
