@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
+#include <optional>
 
 #include "archiver/archiver.h"
 #include "kube/json_fields.h"
@@ -19,8 +21,21 @@ namespace {
 
 // hort/backup.json: the Backup CR without timestamps, the results, and the
 // log only when it says more than that all went well.
-std::string HortMetadata(const ResourceBackup& b) {
+// A name generated as `hort resources backup` does (Velero's schedule
+// naming): <entry>-<YYYYMMDDHHMMSS of the start, UTC>. Such a name is not
+// stored (it changes every run); the snapshot's time gives it back.
+std::string GeneratedName(const std::string& entry, int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char stamp[20];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+  return entry + "-" + stamp;
+}
+
+std::string HortMetadata(const ResourceBackup& b, bool drop_name) {
   BackupMeta m = b.meta;
+  if (drop_name) m.name.clear();
   m.start_timestamp.clear();
   m.completion_timestamp.clear();
   m.expiration.clear();
@@ -64,9 +79,19 @@ Result<SavedSnapshot> SaveResourceSnapshot(Repository& repo, const ResourceBacku
     return Status(Code::kInvalidArgument, "resource entry name \"" + entry + "\" cannot name a file");
   }
   // Entry times 0 in the tar (the snapshot has the time): same cluster, same bytes.
+  // The snapshot's time is the backup's start (now, when it was collected);
+  // the name, when generated from that time, is left out of the tar.
+  std::optional<gojson::Timestamp> start;
+  if (!backup.meta.start_timestamp.empty()) {
+    auto t = gojson::ParseRfc3339(backup.meta.start_timestamp);
+    if (t.ok()) start = *t;
+  }
+  const bool generated_name = start && backup.meta.name == GeneratedName(entry, start->sec);
   ResourceBackup stable = backup;
   stable.meta.start_timestamp.clear();
-  HORT_ASSIGN_OR_RETURN(std::string tar, WriteTarball(stable, ArchiveCompression::kNone, HortMetadata(backup)));
+  if (generated_name) stable.meta.name.clear();
+  HORT_ASSIGN_OR_RETURN(std::string tar,
+                        WriteTarball(stable, ArchiveCompression::kNone, HortMetadata(backup, generated_name)));
   MemTar mem;
   HORT_ASSIGN_OR_RETURN(int fd, mem.Write(tar));
   tar.clear();
@@ -80,6 +105,7 @@ Result<SavedSnapshot> SaveResourceSnapshot(Repository& repo, const ResourceBacku
   opt.stdin_fd = fd;
   opt.stdin_filename = SnapshotPathFor(entry).substr(1);
   opt.stdin_stable_time = gojson::Timestamp{};
+  opt.time = start;  // none: now
   opt.host = host;
   tags.insert(tags.begin(), kResourcesTag);
   opt.tags = std::move(tags);
@@ -108,7 +134,13 @@ Result<ResourceBackup> LoadResourceSnapshot(Repository& repo, const Snapshot& sn
   if (!contents.hort_metadata.empty()) {
     Json j = Json::parse(contents.hort_metadata, nullptr, false);
     if (j.is_discarded()) return Status(Code::kCorruption, name + ": " + std::string(kHortMetadataPath) + " is not JSON");
-    HORT_ASSIGN_OR_RETURN(out.meta, ParseBackupCr(kube::ObjectAt(j, "/backup").dump()));
+    Json cr = kube::ObjectAt(j, "/backup");
+    if (cr.is_object() && kube::StringAt(cr, "/metadata/name").empty()) {
+      // Left out as generated: /resources/<entry>.tar → <entry>-<snapshot time>.
+      const std::string& p = snapshot.paths[0];
+      cr["metadata"]["name"] = GeneratedName(p.substr(11, p.size() - 15), snapshot.time.sec);
+    }
+    HORT_ASSIGN_OR_RETURN(out.meta, ParseBackupCr(cr.dump()));
     out.meta.errors = ParseResultMessages(kube::ObjectAt(j, "/results/errors"));
     out.meta.warnings = ParseResultMessages(kube::ObjectAt(j, "/results/warnings"));
     out.meta.log = kube::StringAt(j, "/log");

@@ -75,6 +75,29 @@ TEST(ResourceSnapshot, UnchangedClusterAddsOnlyASnapshot) {
   EXPECT_EQ(loaded->items.size(), day3.items.size());
 }
 
+// `hort resources backup` names a backup <entry>-<start, UTC>: that name is
+// not in the tar (it would change it every day) and comes back from the
+// snapshot's time, which is the backup's start.
+TEST(ResourceSnapshot, GeneratedNameComesBackFromTheSnapshotTime) {
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
+  std::vector<Id> trees;
+  for (const char* day : {"03", "04"}) {
+    ResourceBackup b = TestBackup(std::string("web-202612") + day + "020000");
+    b.meta.start_timestamp = std::string("2026-12-") + day + "T02:00:00Z";
+    auto saved = SaveResourceSnapshot(*repo, b, "web", "web", {});
+    ASSERT_TRUE(saved.ok()) << saved.status().message();
+    auto snap = repo->FindSnapshot(saved->id);
+    ASSERT_TRUE(snap.ok());
+    EXPECT_EQ(gojson::FormatRfc3339Nano(snap->time).substr(0, 19), std::string("2026-12-") + day + "T02:00:00");
+    trees.push_back(snap->tree);
+    auto loaded = LoadResourceSnapshot(*repo, *snap);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    EXPECT_EQ(loaded->meta.name, b.meta.name);
+    EXPECT_EQ(loaded->meta.start_timestamp, b.meta.start_timestamp);
+  }
+  EXPECT_EQ(trees[0], trees[1]);
+}
+
 TEST(ResourceSnapshot, EntryMustBeAName) {
   auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
   for (const std::string bad : {"", ".", "..", "a/b"}) {
