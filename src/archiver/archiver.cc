@@ -70,6 +70,24 @@ struct VirtualDir {
   bool is_target = false;
 };
 
+// The components of a --stdin-filename: a relative path of proper names.
+Result<std::vector<std::string>> StdinPathComponents(const std::string& name) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t end = name.find('/', start);
+    std::string part = name.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (IsUnsafeNodeName(part)) {
+      return Status(Code::kInvalidArgument,
+                    "stdin file name \"" + name +
+                        "\" is not a relative path of names (no leading '/', no empty, \".\" or \"..\" components)");
+    }
+    parts.push_back(std::move(part));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
+}
+
 const Node* FindNode(const std::vector<Node>& nodes, const std::string& name) {
   auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
                              [](const Node& n, const std::string& key) { return n.name < key; });
@@ -132,7 +150,10 @@ class Backup {
     }
     host_ = host;
     for (const auto& t : opt_.record_as.empty() ? opt_.targets : opt_.record_as) paths_.push_back(AbsolutePath(t));
-    if (opt_.from_stdin) paths_ = {"/" + opt_.stdin_filename};
+    if (opt_.from_stdin) {
+      HORT_RETURN_IF_ERROR(StdinPathComponents(opt_.stdin_filename).status());
+      paths_ = {"/" + opt_.stdin_filename};
+    }
     std::sort(paths_.begin(), paths_.end());
     if (opt_.force) return Status::Ok();
     std::optional<Snapshot> parent;
@@ -398,19 +419,46 @@ class Backup {
     }
   }
 
+  // The stdin file's node and the directory nodes above it (stdin_filename
+  // "a/b/f" → root → a → b → f), each directory a DirJob whose only child
+  // is the next; the file's completion saves them bottom-up.
   Status ReadStdin() {
+    HORT_ASSIGN_OR_RETURN(std::vector<std::string> parts, StdinPathComponents(opt_.stdin_filename));
+    const bool stable = opt_.stdin_stable_time.has_value();
+    const gojson::Timestamp now = stable ? *opt_.stdin_stable_time : gojson::Now();
+    auto owned = [&](Node& n) {
+      n.mtime = n.atime = n.ctime = now;
+      if (stable) return;  // uid/gid 0, no names
+      n.uid = ::getuid();
+      n.gid = ::getgid();
+      n.user = UserName(n.uid);
+      n.group = GroupName(n.gid);
+    };
     root_ = NewDir(nullptr, 0, "");
-    root_->nodes.resize(1);
-    root_->drop.assign(1, 0);
-    Node& n = root_->nodes[0];
-    n.name = opt_.stdin_filename;
+    DirJob* d = root_;
+    std::vector<Node> old = parent_root_;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      d->nodes.resize(1);
+      d->drop.assign(1, 0);
+      Node& dir = d->nodes[0];
+      dir.name = parts[i];
+      dir.type = "dir";
+      dir.mode = gomode::kDir | (stable ? 0700u : 0755u);
+      owned(dir);
+      DirJob* c = NewDir(d, 0, d->path + "/" + parts[i]);
+      const Node* old_node = FindNode(old, parts[i]);
+      c->existed_before = old_node && old_node->IsDir();
+      if (c->existed_before) c->old_tree = old_node->subtree;
+      old = OldChildren(old_node);
+      d = c;  // its pending hold is released by the child's DirDone
+    }
+    d->nodes.resize(1);
+    d->drop.assign(1, 0);
+    Node& n = d->nodes[0];
+    n.name = parts.back();
     n.type = "file";
-    n.mode = 0644;
-    n.mtime = n.atime = n.ctime = gojson::Now();
-    n.uid = ::getuid();
-    n.gid = ::getgid();
-    n.user = UserName(n.uid);
-    n.group = GroupName(n.gid);
+    n.mode = stable ? 0600 : 0644;
+    owned(n);
     int fd = opt_.stdin_fd;
     pid_t child = -1;
     if (!opt_.stdin_command.empty()) {
@@ -432,7 +480,6 @@ class Backup {
       fd = fds[0];
     }
     std::promise<Result<FileContent>> done;
-    root_->pending++;
     saver_.SaveFile(opt_.stdin_filename, fd, 1 << 20, [&](Result<FileContent> c) { done.set_value(std::move(c)); });
     auto content = done.get_future().get();
     if (child > 0) {
@@ -456,9 +503,17 @@ class Backup {
     n.size = content->size;
     result_.summary.total_files_processed = 1;
     result_.summary.total_bytes_processed = n.size;
-    files_new_++;
-    root_->pending--;
-    DirDone(root_);
+    // As restic tracks it: the parent's node at this path decides.
+    const Node* old_file = FindNode(old, n.name);
+    if (!old_file || !old_file->IsFile()) {
+      files_new_++;
+    } else {
+      std::string a, b;
+      EncodeNode(*old_file, &a);
+      EncodeNode(n, &b);
+      (a == b ? files_unmodified_ : files_changed_)++;
+    }
+    DirDone(d);
     return Status::Ok();
   }
 

@@ -31,7 +31,17 @@ struct BackupOptions {
 
   // --stdin / --stdin-from-command
   bool from_stdin = false;
+  // The file's path in the snapshot, relative to its root: a plain name
+  // ("db.sql") is a file in the root tree; "resources/prod.tar" nests it in
+  // directory nodes (as restic >= 0.17 does). Components must be proper
+  // names: no "", ".", ".." (so no leading, trailing or doubled '/').
   std::string stdin_filename = "stdin";
+  // When set, the stdin file and the directories above it get fixed metadata
+  // instead of this process's: mtime = atime = ctime = this time, uid/gid 0,
+  // no user/group names, mode 0600 for the file and 0700 for directories.
+  // So the same bytes give the same tree ids, whatever day they are backed
+  // up: a repeated backup adds only its snapshot file.
+  std::optional<gojson::Timestamp> stdin_stable_time;
   std::vector<std::string> stdin_command;  // empty = read fd 0
   int stdin_fd = 0;
   // For a producer the archiver does not start itself (a command run in a

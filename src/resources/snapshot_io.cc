@@ -1,12 +1,13 @@
 #include "resources/snapshot_io.h"
 
 #include <fcntl.h>
-#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
+#include <ctime>
+#include <optional>
 
 #include "archiver/archiver.h"
 #include "kube/json_fields.h"
@@ -18,12 +19,23 @@
 namespace hort::resources {
 namespace {
 
-namespace fs = std::filesystem;
-
 // hort/backup.json: the Backup CR without timestamps, the results, and the
 // log only when it says more than that all went well.
-std::string HortMetadata(const ResourceBackup& b) {
+// A name generated as `hort resources backup` does (Velero's schedule
+// naming): <entry>-<YYYYMMDDHHMMSS of the start, UTC>. Such a name is not
+// stored (it changes every run); the snapshot's time gives it back.
+std::string GeneratedName(const std::string& entry, int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char stamp[20];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+  return entry + "-" + stamp;
+}
+
+std::string HortMetadata(const ResourceBackup& b, bool drop_name) {
   BackupMeta m = b.meta;
+  if (drop_name) m.name.clear();
   m.start_timestamp.clear();
   m.completion_timestamp.clear();
   m.expiration.clear();
@@ -32,40 +44,29 @@ std::string HortMetadata(const ResourceBackup& b) {
   return j.dump(1, ' ', false, Json::error_handler_t::replace);
 }
 
-// A private directory for the tarball while it is backed up: it holds
-// Secrets in clear, so only this user may read it, and it goes right after.
-class TempTar {
+// The tarball as the backup's stdin: an anonymous in-memory file (it holds
+// Secrets in clear, so it never touches a disk), read from its start.
+class MemTar {
  public:
-  ~TempTar() {
-    if (!dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(dir_, ec);
-    }
+  ~MemTar() {
+    if (fd_ >= 0) ::close(fd_);
   }
-  Result<std::string> Write(const std::string& entry, const std::string& bytes) {
-    std::string tmpl = (fs::temp_directory_path() / "hort-resources-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) return ErrnoStatus("mkdtemp " + tmpl, errno);
-    dir_ = tmpl;
-    std::string file = dir_ + "/" + entry + ".tar";
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return ErrnoStatus("create " + file, errno);
+  Result<int> Write(const std::string& bytes) {
+    fd_ = ::memfd_create("hort-resources-tar", MFD_CLOEXEC);
+    if (fd_ < 0) return ErrnoStatus("memfd_create", errno);
     size_t done = 0;
     while (done < bytes.size()) {
-      ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        int err = errno;
-        ::close(fd);
-        return ErrnoStatus("write " + file, err);
-      }
+      if (n < 0) return ErrnoStatus("write to the in-memory tarball", errno);
       done += static_cast<size_t>(n);
     }
-    ::close(fd);
-    return file;
+    if (::lseek(fd_, 0, SEEK_SET) != 0) return ErrnoStatus("seek in the in-memory tarball", errno);
+    return fd_;
   }
 
  private:
-  std::string dir_;
+  int fd_ = -1;
 };
 
 }  // namespace
@@ -78,19 +79,37 @@ Result<SavedSnapshot> SaveResourceSnapshot(Repository& repo, const ResourceBacku
     return Status(Code::kInvalidArgument, "resource entry name \"" + entry + "\" cannot name a file");
   }
   // Entry times 0 in the tar (the snapshot has the time): same cluster, same bytes.
+  // The snapshot's time is the backup's start (now, when it was collected);
+  // the name, when generated from that time, is left out of the tar.
+  std::optional<gojson::Timestamp> start;
+  if (!backup.meta.start_timestamp.empty()) {
+    auto t = gojson::ParseRfc3339(backup.meta.start_timestamp);
+    if (t.ok()) start = *t;
+  }
+  const bool generated_name = start && backup.meta.name == GeneratedName(entry, start->sec);
   ResourceBackup stable = backup;
   stable.meta.start_timestamp.clear();
-  HORT_ASSIGN_OR_RETURN(std::string tar, WriteTarball(stable, ArchiveCompression::kNone, HortMetadata(backup)));
-  TempTar temp;
-  HORT_ASSIGN_OR_RETURN(std::string file, temp.Write(entry, tar));
+  if (generated_name) stable.meta.name.clear();
+  HORT_ASSIGN_OR_RETURN(std::string tar,
+                        WriteTarball(stable, ArchiveCompression::kNone, HortMetadata(backup, generated_name)));
+  MemTar mem;
+  HORT_ASSIGN_OR_RETURN(int fd, mem.Write(tar));
+  tar.clear();
+  tar.shrink_to_fit();
+  // Backed up as a stdin file at resources/<entry>.tar with fixed metadata
+  // (time 0 like the tar's entries, owner 0, 0600 in a 0700 directory): an
+  // unchanged cluster gives the same file node and trees, so the backup adds
+  // only its snapshot file; the snapshot's own time is now.
   BackupOptions opt;
-  opt.targets = {file};
-  opt.record_as = {SnapshotPathFor(entry)};
+  opt.from_stdin = true;
+  opt.stdin_fd = fd;
+  opt.stdin_filename = SnapshotPathFor(entry).substr(1);
+  opt.stdin_stable_time = gojson::Timestamp{};
+  opt.time = start;  // none: now
   opt.host = host;
   tags.insert(tags.begin(), kResourcesTag);
   opt.tags = std::move(tags);
   HORT_ASSIGN_OR_RETURN(BackupResult r, RunBackup(repo, opt, nullptr));
-  if (r.errors > 0) return Status(Code::kIo, "the resource tarball could not be read back for the backup");
   return SavedSnapshot{r.snapshot_id.Hex(), r.summary.data_added, backup.items.size()};
 }
 
@@ -115,7 +134,13 @@ Result<ResourceBackup> LoadResourceSnapshot(Repository& repo, const Snapshot& sn
   if (!contents.hort_metadata.empty()) {
     Json j = Json::parse(contents.hort_metadata, nullptr, false);
     if (j.is_discarded()) return Status(Code::kCorruption, name + ": " + std::string(kHortMetadataPath) + " is not JSON");
-    HORT_ASSIGN_OR_RETURN(out.meta, ParseBackupCr(kube::ObjectAt(j, "/backup").dump()));
+    Json cr = kube::ObjectAt(j, "/backup");
+    if (cr.is_object() && kube::StringAt(cr, "/metadata/name").empty()) {
+      // Left out as generated: /resources/<entry>.tar → <entry>-<snapshot time>.
+      const std::string& p = snapshot.paths[0];
+      cr["metadata"]["name"] = GeneratedName(p.substr(11, p.size() - 15), snapshot.time.sec);
+    }
+    HORT_ASSIGN_OR_RETURN(out.meta, ParseBackupCr(cr.dump()));
     out.meta.errors = ParseResultMessages(kube::ObjectAt(j, "/results/errors"));
     out.meta.warnings = ParseResultMessages(kube::ObjectAt(j, "/results/warnings"));
     out.meta.log = kube::StringAt(j, "/log");

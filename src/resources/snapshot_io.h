@@ -5,7 +5,9 @@
 //
 // What changes every day (timestamps, a clean log) is not in the file: the
 // snapshot's own time stands for it. So an unchanged cluster backs up to the
-// same bytes, and 30 days of it cost one backup plus 30 snapshot records.
+// same bytes; the file is backed up as the archiver's stdin (from memory,
+// never a temporary file) with fixed node metadata, so the same bytes give
+// the same trees, and 30 days of it cost one backup plus 30 snapshot records.
 #pragma once
 
 #include <string>

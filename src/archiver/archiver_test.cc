@@ -1,0 +1,170 @@
+#include "archiver/archiver.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "format/tree.h"
+#include "repository/test_init.h"
+#include "repository/walk.h"
+#include "util/test_bytes.h"
+
+namespace hort {
+namespace {
+
+// An in-memory file holding `bytes`, read from its start: the backup's stdin.
+int MemFdWith(const std::vector<uint8_t>& bytes) {
+  int fd = ::memfd_create("archiver-test", MFD_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    EXPECT_GT(n, 0);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  EXPECT_EQ(::lseek(fd, 0, SEEK_SET), 0);
+  return fd;
+}
+
+class StdinBackup : public ::testing::Test {
+ protected:
+  void SetUp() override { repo_ = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value()); }
+
+  Result<BackupResult> Backup(const std::vector<uint8_t>& bytes, const std::string& name,
+                              std::optional<gojson::Timestamp> stable = std::nullopt) {
+    BackupOptions opt;
+    opt.from_stdin = true;
+    opt.stdin_filename = name;
+    opt.stdin_stable_time = stable;
+    opt.host = "test-host";
+    int fd = MemFdWith(bytes);
+    opt.stdin_fd = fd;
+    auto r = RunBackup(*repo_, opt, nullptr);
+    ::close(fd);
+    return r;
+  }
+
+  Node Only(const Id& tree) {
+    auto nodes = LoadTree(*repo_, tree, TreeNames::kAsStored);
+    EXPECT_TRUE(nodes.ok()) << nodes.status().message();
+    EXPECT_EQ(nodes->size(), 1u);
+    return nodes->empty() ? Node{} : nodes->front();
+  }
+
+  std::vector<uint8_t> Content(const Node& file) {
+    std::vector<uint8_t> out;
+    for (const Id& id : file.content) {
+      auto blob = repo_->LoadBlob(BlobType::kData, id);
+      EXPECT_TRUE(blob.ok());
+      if (blob.ok()) out.insert(out.end(), blob->begin(), blob->end());
+    }
+    return out;
+  }
+
+  std::unique_ptr<Repository> repo_;
+};
+
+// A plain name stays what it always was: one file in the root tree.
+TEST_F(StdinBackup, PlainNameIsAFileInTheRoot) {
+  auto bytes = SeededBytes(5000, 1);
+  auto r = Backup(bytes, "db.sql");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto snap = repo_->FindSnapshot(r->snapshot_id.Hex());
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->paths, std::vector<std::string>{"/db.sql"});
+  Node f = Only(r->tree);
+  EXPECT_EQ(f.name, "db.sql");
+  EXPECT_TRUE(f.IsFile());
+  EXPECT_EQ(f.mode, 0644u);
+  EXPECT_EQ(f.uid, ::getuid());
+  EXPECT_EQ(f.size, bytes.size());
+  EXPECT_EQ(Content(f), bytes);
+}
+
+// "resources/productivity.tar": root → directory resources → the file, and
+// the snapshot's path is the file's.
+TEST_F(StdinBackup, NestedNameGivesDirectories) {
+  auto bytes = SeededBytes(3 << 20, 2);
+  auto r = Backup(bytes, "resources/productivity.tar");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto snap = repo_->FindSnapshot(r->snapshot_id.Hex());
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->paths, std::vector<std::string>{"/resources/productivity.tar"});
+  Node dir = Only(r->tree);
+  EXPECT_EQ(dir.name, "resources");
+  ASSERT_TRUE(dir.IsDir());
+  EXPECT_EQ(dir.mode, gomode::kDir | 0755u);
+  ASSERT_TRUE(dir.subtree.has_value());
+  Node f = Only(*dir.subtree);
+  EXPECT_EQ(f.name, "productivity.tar");
+  EXPECT_TRUE(f.IsFile());
+  EXPECT_EQ(Content(f), bytes);
+  auto at = FindNodeAt(*repo_, r->tree, "/resources/productivity.tar");
+  ASSERT_TRUE(at.ok()) << at.status().message();
+  EXPECT_EQ(at->size, bytes.size());
+
+  auto deep = Backup(bytes, "a/b/c/d.bin");
+  ASSERT_TRUE(deep.ok()) << deep.status().message();
+  auto node = FindNodeAt(*repo_, deep->tree, "/a/b/c/d.bin");
+  ASSERT_TRUE(node.ok()) << node.status().message();
+  EXPECT_EQ(node->content, f.content);  // same bytes, same blobs
+}
+
+TEST_F(StdinBackup, RejectsNamesThatAreNotRelativePathsOfNames) {
+  auto bytes = SeededBytes(100, 3);
+  for (const std::string bad : {"", "/abs.tar", "a//b", "a/", "../x", "a/../b", "a/..", "./a", "a/./b", ".."}) {
+    auto r = Backup(bytes, bad);
+    ASSERT_FALSE(r.ok()) << "'" << bad << "' was accepted";
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad;
+  }
+  auto snaps = repo_->LoadSnapshots();
+  ASSERT_TRUE(snaps.ok());
+  EXPECT_TRUE(snaps->empty());
+}
+
+// Stable metadata: the same bytes on different days give the same tree, so
+// a repeated backup stores no new blob at all; the nodes carry the fixed
+// time, no owner, and private modes.
+TEST_F(StdinBackup, StableMetadataGivesTheSameTreeForTheSameBytes) {
+  auto bytes = SeededBytes(2 << 20, 4);
+  const gojson::Timestamp epoch{};
+  auto first = Backup(bytes, "resources/productivity.tar", epoch);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ::usleep(20000);  // the clock moves: nothing of it may reach the trees
+  const uint64_t data_before = repo_->stats().data_blobs, trees_before = repo_->stats().tree_blobs;
+  auto second = Backup(bytes, "resources/productivity.tar", epoch);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(first->tree, second->tree);
+  EXPECT_NE(first->snapshot_id, second->snapshot_id);
+  EXPECT_EQ(repo_->stats().data_blobs, data_before);
+  EXPECT_EQ(repo_->stats().tree_blobs, trees_before);
+  ASSERT_TRUE(second->parent.has_value());
+  EXPECT_EQ(*second->parent, first->snapshot_id);
+  EXPECT_EQ(second->summary.files_unmodified, 1u);
+  EXPECT_EQ(second->summary.dirs_unmodified, 1u);
+
+  Node dir = Only(first->tree);
+  EXPECT_EQ(dir.mode, gomode::kDir | 0700u);
+  EXPECT_EQ(dir.uid, 0u);
+  EXPECT_EQ(dir.gid, 0u);
+  EXPECT_EQ(dir.user, "");
+  EXPECT_EQ(dir.group, "");
+  EXPECT_EQ(dir.mtime, epoch);
+  Node f = Only(*dir.subtree);
+  EXPECT_EQ(f.mode, 0600u);
+  EXPECT_EQ(f.uid, 0u);
+  EXPECT_EQ(f.user, "");
+  EXPECT_EQ(f.mtime, epoch);
+  EXPECT_EQ(f.ctime, epoch);
+  EXPECT_EQ(Content(f), bytes);
+
+  // Other bytes: a new file node and tree, the same path.
+  auto third = Backup(SeededBytes(2 << 20, 5), "resources/productivity.tar", epoch);
+  ASSERT_TRUE(third.ok());
+  EXPECT_NE(third->tree, first->tree);
+  EXPECT_EQ(third->summary.files_changed, 1u);
+}
+
+}  // namespace
+}  // namespace hort
