@@ -138,6 +138,7 @@ sqlite3 "$KUBE/state/containers/productivity/paperless-db-0/postgres/app.db" \
   "create table docs(title text); insert into docs values ('invoice'), ('letter');"
 cat >"$VAR/cluster.yaml" <<YAML
 kubernetes: {kubeconfig: $KUBECONFIG}
+state: cluster-state.sqlite
 repositories:
   main: {url: ./repo, password_env: HORT_PASSWORD}
 services:
@@ -151,6 +152,15 @@ services:
         schedule: "@daily"
         repository: main
         dump: {pod: "app=paperless-db", container: postgres, command: [sqlite3, app.db, .dump], extension: .sql}
+    resources:
+      - {name: manifests, schedule: "@daily", repository: main}
+tests:
+  BT-VL-01:
+    type: resources
+    scope: [paperless]
+    every: 6mo
+    responsible: bob
+    validate: {expect: [Pod/paperless-db-0, PersistentVolumeClaim/paperless-data]}
 YAML
 step "hort kube check (version, who hort is, every permission it needs)"
 "$HORT" kube check
@@ -159,5 +169,11 @@ step "hort kube coverage --config cluster.yaml (which PVCs nothing backs up: unp
 step "hort run paperless/files/db (sqlite3 .dump runs inside the pod's container through pods/exec)"
 "$HORT" run --config "$VAR/cluster.yaml" paperless/files/db
 "$HORT" -r "$REPO" dump latest /productivity-postgres.sql | head -5
+step "hort run paperless/resources/manifests (Velero's role: the namespace's objects as /resources/manifests.tar)"
+"$HORT" run --config "$VAR/cluster.yaml" paperless/resources/manifests
+"$HORT" -r "$REPO" resources restore latest --namespace-mappings productivity:productivity-copy --dry-run | tail -4
+step "hort test run BT-VL-01 (restore into productivity-bt-<date>, check every object, delete it, record)"
+"$HORT" test run --config "$VAR/cluster.yaml" BT-VL-01
+"$HORT" protocol --config "$VAR/cluster.yaml" --markdown
 
 step "done: repository at $REPO, catalog at $VAR/hort.yaml (start the daemon: hort serve --config $VAR/hort.yaml)"

@@ -54,6 +54,7 @@ class Loader {
     for (auto& [name, node] : f_.Entries(root["repositories"], "repositories")) Repository(name, node);
     if (c_->repositories.empty()) f_.Error(root, "repositories", "at least one repository is required");
     for (auto& [name, node] : f_.Entries(root["services"], "services")) ServiceAt(name, node);
+    OneSeriesPerResourcesEntry(root["services"]);
     for (auto& [name, node] : f_.Entries(root["offsite"], "offsite")) Offsite(name, node);
     LoadTestPlan(f_, root, *c_);
     if (f_.errors().empty()) DeriveJobs();
@@ -413,6 +414,23 @@ class Loader {
     e.hooks = HooksAt(n, key);
     e.verify = Verify(n, key);
     return e;
+  }
+
+  // Two resources entries of services in one namespace with one name write
+  // one snapshot series (host = namespace, /resources/<name>.tar) in one
+  // repository: each one's retention would forget the other's backups.
+  void OneSeriesPerResourcesEntry(const YAML::Node& services) {
+    std::map<std::string, std::string> owner;  // "repo\0ns\0name" → service
+    for (const Service& s : c_->services) {
+      for (const ResourcesEntry& e : s.resources) {
+        std::string key = e.repository + '\0' + s.ns + '\0' + e.name;
+        auto [it, fresh] = owner.emplace(key, s.name);
+        if (fresh || it->second == s.name) continue;
+        f_.Error(services[s.name]["resources"], "services." + s.name + ".resources",
+                 "entry \"" + e.name + "\" would share the snapshot series /resources/" + e.name + ".tar of namespace " +
+                     s.ns + " with service " + it->second + "; give one of them another name");
+      }
+    }
   }
 
   std::optional<ResourcesEntry> ResourcesAt(const Service& s, const YAML::Node& n, const std::string& key) {

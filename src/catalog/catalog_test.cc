@@ -225,6 +225,26 @@ TEST_F(CatalogTest, TestPlanResolvesScopes) {
   EXPECT_TRUE(cat.FindTest("BT-DR-01")->LayerAvailable());
 }
 
+TEST_F(CatalogTest, TwoServicesCannotShareAResourcesSeries) {
+  auto errors = Errors(R"(repositories:
+  main: {url: ./repo, password_env: PW}
+services:
+  paperless:
+    namespace: productivity
+    classification: critical
+    rpo: 1d
+    resources: [{schedule: "@daily", repository: main}]
+  n8n:
+    namespace: productivity
+    classification: important
+    rpo: 1d
+    resources: [{schedule: "@daily", repository: main}]
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("would share the snapshot series /resources/resources.tar of namespace productivity"),
+            std::string::npos) << errors[0];
+}
+
 TEST_F(CatalogTest, DefaultPathOrder) {
   ::unsetenv("HORT_CONFIG");
   EXPECT_EQ(DefaultCatalogPath(""), "hort.yaml");

@@ -19,12 +19,12 @@ struct ProtocolFlags {
 };
 
 struct Words {
-  const char *date, *id, *result, *issues, *owner, *pass, *fail, *restore, *rto, *files, *none;
+  const char *date, *id, *result, *issues, *owner, *pass, *fail, *restore, *rto, *files, *objects, *none;
 };
 constexpr Words kGerman{"Datum", "Test-ID", "Ergebnis", "Issues / Follow-ups", "Owner", "bestanden",
-                        "fehlgeschlagen", "Wiederherstellung", "RTO", "Dateien", "keine"};
+                        "fehlgeschlagen", "Wiederherstellung", "RTO", "Dateien", "Objekte", "keine"};
 constexpr Words kEnglish{"Date", "Test ID", "Result", "Issues / Follow-ups", "Owner", "pass",
-                         "fail", "restore", "RTO", "files", "none"};
+                         "fail", "restore", "RTO", "files", "objects", "none"};
 
 // "2026-01-01" (local midnight) or a duration back from now ("90d").
 Result<double> ParseSince(const std::string& text, double now) {
@@ -44,7 +44,11 @@ std::string ResultCell(const TestRecord& r, const Words& w) {
   std::string out = r.result == RunResult::kSuccess ? w.pass : w.fail;
   out += " (" + std::string(w.restore) + " " + FormatSeconds(r.restore_seconds);
   if (r.rto_target_seconds) out += " / " + std::string(w.rto) + " " + FormatDuration(r.rto_target_seconds);
-  out += ", " + FormatBytes(r.bytes) + ", " + std::to_string(r.files) + " " + w.files + ", " + FormatRate(r.Throughput()) + ")";
+  if (r.type == "resources") {  // a resources test restores cluster objects, counted, not bytes
+    out += ", " + std::to_string(r.files) + " " + w.objects + ")";
+  } else {
+    out += ", " + FormatBytes(r.bytes) + ", " + std::to_string(r.files) + " " + w.files + ", " + FormatRate(r.Throughput()) + ")";
+  }
   return out;
 }
 

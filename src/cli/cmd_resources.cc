@@ -12,6 +12,7 @@
 #include "cli/json_text.h"
 #include "cli/kube_cli.h"
 #include "cli/table.h"
+#include "kube/json_fields.h"
 #include "objstore/open_store.h"
 #include "resources/collect.h"
 #include "resources/restore_run.h"
@@ -251,7 +252,7 @@ ReplayHook DryRunReplay(kube::Client& client) {
       if (!answer.ok()) {
         problems.push_back("dry-run restore: cannot ask whether " + i.resource + " may be created in " + i.ns + ": " +
                            answer.status().message());
-      } else if (!answer->value("/status/allowed"_json_pointer, false)) {
+      } else if (!kube::BoolAt(*answer, "/status/allowed", false)) {
         problems.push_back("dry-run restore: " + i.resource + " " + i.ns + "/" + i.name +
                            ": forbidden: may not create " + i.resource + " in namespace " + i.ns);
       }

@@ -136,6 +136,7 @@ Result<ResourceBackup> LoadResourceSnapshot(Repository& repo, const Snapshot& sn
     if (j.is_discarded()) return Status(Code::kCorruption, name + ": " + std::string(kHortMetadataPath) + " is not JSON");
     Json cr = kube::ObjectAt(j, "/backup");
     if (cr.is_object() && kube::StringAt(cr, "/metadata/name").empty()) {
+      if (!cr["metadata"].is_object()) cr["metadata"] = Json::object();
       // Left out as generated: /resources/<entry>.tar → <entry>-<snapshot time>.
       const std::string& p = snapshot.paths[0];
       cr["metadata"]["name"] = GeneratedName(p.substr(11, p.size() - 15), snapshot.time.sec);

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <ctime>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "format/snapshot.h"
+#include "kube/json_fields.h"
 #include "resources/restore_run.h"
 #include "resources/snapshot_io.h"
 
@@ -38,13 +41,42 @@ Status ResourcesTestSteps::Prepare() {
       u.repository = e.repository;
       u.snapshot = pick->id.Short();
       HORT_ASSIGN_OR_RETURN(u.backup, resources::LoadResourceSnapshot(*repo, *pick));
+      // Every namespace of the backup is mapped, also one that only its
+      // Namespace object names: nothing may land in a live namespace.
       for (const resources::Item& i : u.backup.items) {
-        if (!i.ns.empty() && !u.mapping.count(i.ns)) u.mapping[i.ns] = i.ns + suffix_;
+        const std::string ns = i.group_resource == "namespaces" ? i.name : i.ns;
+        if (!ns.empty() && !u.mapping.count(ns)) u.mapping[ns] = ns + suffix_;
       }
       units_.push_back(std::move(u));
     }
   }
   if (units_.empty()) return Status(Code::kNotFound, "no service in the test's scope has a resources entry");
+  return ClaimScratchNamespaces();
+}
+
+// A scratch namespace that exists already is this test's leftover (it bears
+// the test's label: removed first) or somebody else's: then the test stops
+// before it writes anything, and never deletes it.
+Status ResourcesTestSteps::ClaimScratchNamespaces() {
+  HORT_ASSIGN_OR_RETURN(kube::Discovery d, client_->Discover());
+  const kube::ResourceInfo* ns = d.Find("", "v1", "namespaces");
+  if (!ns) return Status(Code::kUnsupported, "the cluster serves no namespaces");
+  for (const ResourcesTestUnit& u : units_) {
+    for (const auto& [from, to] : u.mapping) {
+      auto live = client_->Get(*ns, "", to);
+      if (!live.ok() && live.status().code() == Code::kNotFound) continue;
+      if (!live.ok()) return live.status().Annotate("scratch namespace " + to);
+      if (kube::StringAt(*live, "/metadata/labels/" + std::string(kScratchLabelPointer)) != spec_.id) {
+        return Status(Code::kAlreadyExists, "namespace " + to + " exists and was not made by test " + spec_.id +
+                                                "; rename or delete it, the test will not touch it");
+      }
+      Status s = client_->Delete(*ns, "", to, kube::Propagation::kForeground);
+      if (!s.ok() && s.code() != Code::kNotFound) return s.Annotate("removing the leftover scratch namespace " + to);
+      // A namespace terminates in the background; restoring into it before it is gone would be refused.
+      for (int i = 0; i < 300 && client_->Get(*ns, "", to).ok(); ++i) std::this_thread::sleep_for(std::chrono::seconds(1));
+      leftovers_.push_back(to);
+    }
+  }
   return Status::Ok();
 }
 
@@ -63,7 +95,20 @@ Status ResourcesTestSteps::Restore() {
       }
     }
     ro.excluded_resources.assign(cluster_scoped.begin(), cluster_scoped.end());
-    for (const auto& [from, to] : u.mapping) scratch_namespaces_.push_back(to);
+    for (const auto& [from, to] : u.mapping) ro.included_namespaces.push_back(from);
+    // The scratch namespaces are made first, marked as this test's, so a run
+    // killed before its clean-up is recognised (and removed) by the next one;
+    // only namespaces made here are deleted at the end.
+    HORT_ASSIGN_OR_RETURN(kube::Discovery d, client_->Discover());
+    const kube::ResourceInfo* ns = d.Find("", "v1", "namespaces");
+    if (!ns) return Status(Code::kUnsupported, "the cluster serves no namespaces");
+    for (const auto& [from, to] : u.mapping) {
+      kube::Json object = {{"apiVersion", "v1"}, {"kind", "Namespace"},
+                           {"metadata", {{"name", to}, {"labels", {{kScratchLabel, spec_.id}}}}}};
+      auto made = client_->Create(*ns, "", object, {});
+      if (!made.ok()) return made.status().Annotate("creating scratch namespace " + to);
+      scratch_namespaces_.push_back(to);
+    }
     HORT_ASSIGN_OR_RETURN(u.report, resources::RunRestore(*client_, u.backup, ro));
   }
   return Status::Ok();

@@ -30,6 +30,10 @@ struct ResourcesTestUnit {
   resources::RestoreReport report;
 };
 
+// The label a restore test puts on its scratch namespaces (value: the test's ID).
+inline constexpr const char* kScratchLabel = "hort/restore-test";
+inline constexpr const char* kScratchLabelPointer = "hort~1restore-test";  // in a JSON pointer
+
 class ResourcesTestSteps {
  public:
   // `open` opens a catalog repository by name (the procedure's, with its locks).
@@ -44,8 +48,10 @@ class ResourcesTestSteps {
   [[nodiscard]] std::string FirstScratchNamespace() const;  // $HORT_TEST_NAMESPACE for smoke commands
   [[nodiscard]] const std::vector<ResourcesTestUnit>& units() const { return units_; }
   [[nodiscard]] uint64_t Objects() const;
+  [[nodiscard]] const std::vector<std::string>& leftovers() const { return leftovers_; }
 
  private:
+  [[nodiscard]] Status ClaimScratchNamespaces();
   const Catalog& c_;
   const RestoreTestSpec& spec_;
   OpenRepo open_;
@@ -53,6 +59,7 @@ class ResourcesTestSteps {
   std::unique_ptr<kube::Client> client_;
   std::vector<ResourcesTestUnit> units_;
   std::vector<std::string> scratch_namespaces_;
+  std::vector<std::string> leftovers_;  // removed before the restore
 };
 
 }  // namespace hort

@@ -152,6 +152,7 @@ class Procedure {
       resources_ = std::make_unique<ResourcesTestSteps>(
           c_, spec_, [this](const std::string& name) { return Open(name); }, static_cast<int64_t>(UnixNow()));
       HORT_RETURN_IF_ERROR(resources_->Prepare());
+      for (const auto& ns : resources_->leftovers()) notes_.push_back("removed scratch namespace " + ns + " left by an earlier run");
     } else {
       HORT_RETURN_IF_ERROR(spec_.type == RestoreTestSpec::Type::kDr ? ResolveDrill() : ResolveFiles());
     }

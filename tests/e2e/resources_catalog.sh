@@ -85,10 +85,18 @@ expect_rc 0 hort test run --config hort.yaml BT-VL-01
 cat "$WORK/last.out"
 ! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
 expect_rc 0 hort protocol --config hort.yaml --lang en
-grep -q "BT-VL-01  pass (restore" "$WORK/last.out" || fail "protocol: $(cat "$WORK/last.out")"
+grep -q "BT-VL-01  pass (restore .* objects)" "$WORK/last.out" || fail "protocol: $(cat "$WORK/last.out")"
 note "a missing expected object fails the test and still cleans up"
 sed -i 's#BackupPlan/nightly#BackupPlan/weekly#' hort.yaml
 expect_rc 5 hort test run --config hort.yaml BT-VL-01
 grep -q "expected object BackupPlan/weekly was not restored" "$WORK/last.out" "$WORK/last.err" || fail "finding: $(cat "$WORK/last.out")"
 ! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there after a failure"
+note "a namespace with the scratch name that the test did not make is refused and left alone"
+sed -i 's#BackupPlan/weekly#BackupPlan/nightly#' hort.yaml
+SCRATCH="productivity-bt-$(date -u +%Y%m%d)"
+kubectl create namespace "$SCRATCH" >/dev/null
+kubectl create configmap precious -n "$SCRATCH" --from-literal=keep=me >/dev/null
+expect_rc 5 hort test run --config hort.yaml BT-VL-01
+grep -q "namespace $SCRATCH exists and was not made by test BT-VL-01" "$WORK/last.out" "$WORK/last.err" || fail "refusal: $(cat "$WORK/last.out")"
+kubectl get configmap precious -n "$SCRATCH" >/dev/null || fail "the test touched a namespace it did not make"
 echo "resources catalog ok"
