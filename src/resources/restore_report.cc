@@ -1,5 +1,7 @@
 #include "resources/restore_report.h"
 
+#include "kube/json_fields.h"
+
 namespace hort::resources {
 
 using Json = nlohmann::json;
@@ -48,18 +50,31 @@ Json RestoreReport::ToJson() const {
 
 std::vector<std::string> FieldDiff(const Json& live, const Json& desired) {
   std::vector<std::string> out;
+  // A Secret's values never reach the output (a dry run's report is printed
+  // and may be kept): its data paths are named, their values hidden.
+  const bool secret = kube::StringAt(desired, "/kind") == "Secret" || kube::StringAt(live, "/kind") == "Secret";
+  auto show = [&](const std::string& path, const Json& v) -> std::string {
+    if (secret && (path.rfind("/data", 0) == 0 || path.rfind("/stringData", 0) == 0)) return "(secret value hidden)";
+    return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
   // nlohmann's RFC 6902 diff, applied from live, yields exactly these paths.
   for (const auto& op : Json::diff(live, desired)) {
-    const std::string kind = op.value("op", "");
-    const std::string path = op.value("path", "");
+    const std::string kind = kube::StringAt(op, "/op");
+    const std::string path = kube::StringAt(op, "/path");
+    const Json value = op.contains("value") ? op["value"] : Json();
     if (kind == "add") {
-      out.push_back("+ " + path + ": " + op["value"].dump());
+      out.push_back("+ " + path + ": " + show(path, value));
     } else if (kind == "remove") {
       out.push_back("- " + path);
     } else if (kind == "replace") {
-      Json::json_pointer pointer(path);
-      std::string old = live.contains(pointer) ? live.at(pointer).dump() : "null";
-      out.push_back("~ " + path + ": " + old + " -> " + op["value"].dump());
+      // The diff's own path: through arrays too, which json_pointer walks.
+      std::string old = "null";
+      try {
+        Json::json_pointer pointer(path);
+        if (live.contains(pointer)) old = show(path, live.at(pointer));
+      } catch (const Json::exception&) {
+      }
+      out.push_back("~ " + path + ": " + old + " -> " + show(path, value));
     }
   }
   return out;

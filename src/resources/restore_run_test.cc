@@ -361,4 +361,19 @@ TEST(RestoreRun, UnknownIncludedResourceFailsBeforeAnyWrite) {
 }
 
 }  // namespace
+TEST(FieldDiffTest, ASecretsValuesAreHidden) {
+  Json live = {{"kind", "Secret"}, {"data", {{"password", "b2xk"}}}, {"metadata", {{"labels", {{"a", "1"}}}}}};
+  Json desired = {{"kind", "Secret"}, {"data", {{"password", "bmV3"}, {"token", "dA=="}}}, {"metadata", {{"labels", {{"a", "2"}}}}}};
+  std::vector<std::string> d = FieldDiff(live, desired);
+  std::string all;
+  for (const auto& l : d) all += l + "\n";
+  EXPECT_EQ(all.find("bmV3"), std::string::npos) << all;
+  EXPECT_EQ(all.find("b2xk"), std::string::npos) << all;
+  EXPECT_NE(all.find("~ /data/password: (secret value hidden) -> (secret value hidden)"), std::string::npos) << all;
+  EXPECT_NE(all.find("~ /metadata/labels/a: \"1\" -> \"2\""), std::string::npos) << all;
+  Json a = {{"kind", "ConfigMap"}, {"spec", {{"containers", {{{"image", "x:1"}}}}}}};
+  Json b = {{"kind", "ConfigMap"}, {"spec", {{"containers", {{{"image", "x:2"}}}}}}};
+  EXPECT_EQ(FieldDiff(a, b), std::vector<std::string>{"~ /spec/containers/0/image: \"x:1\" -> \"x:2\""});
+}
+
 }  // namespace hort::resources
