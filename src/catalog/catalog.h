@@ -94,6 +94,9 @@ struct ResourcesEntry {
   };
   std::string name;                     // default "resources"
   std::vector<std::string> namespaces;  // default: the service's
+  // The cluster-wide entry: every cluster-scoped object that belongs to no
+  // service (namespaces is then empty; Namespace objects stay with their services).
+  bool cluster_wide = false;
   std::vector<std::string> include, exclude;  // resource names as kubectl and Velero spell them
   std::string selector;                 // label selector
   std::vector<ClusterObjects> cluster;

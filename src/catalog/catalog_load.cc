@@ -441,8 +441,15 @@ class Loader {
     if (e.name.empty() || e.name.find('/') != std::string::npos || e.name == "." || e.name == "..") {
       f_.Error(n["name"], key + ".name", "an entry name becomes the file /resources/<name>.tar: no '/' and not empty");
     }
-    e.namespaces = n["namespaces"] ? f_.Strings(n, key, "namespaces") : std::vector<std::string>{s.ns};
-    if (e.namespaces.empty()) f_.Error(n["namespaces"], key + ".namespaces", "name at least one namespace");
+    e.cluster_wide = f_.Bool(n, key, "cluster_wide").value_or(false);
+    if (e.cluster_wide) {
+      if (n["namespaces"] || n["cluster"]) {
+        f_.Error(n, key, "a cluster_wide entry takes every cluster-scoped object: no namespaces or cluster list");
+      }
+    } else {
+      e.namespaces = n["namespaces"] ? f_.Strings(n, key, "namespaces") : std::vector<std::string>{s.ns};
+      if (e.namespaces.empty()) f_.Error(n["namespaces"], key + ".namespaces", "name at least one namespace");
+    }
     e.include = f_.Strings(n, key, "include");
     e.exclude = f_.Strings(n, key, "exclude");
     e.selector = f_.String(n, key, "selector").value_or("");

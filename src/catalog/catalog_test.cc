@@ -245,6 +245,25 @@ services:
             std::string::npos) << errors[0];
 }
 
+TEST_F(CatalogTest, AClusterWideEntryTakesNoNamespaces) {
+  const char* base = R"(repositories:
+  main: {url: ./repo, password_env: PW}
+services:
+  platform:
+    namespace: kube-system
+    classification: important
+    rpo: 1d
+    resources: [{name: cluster, cluster_wide: true, schedule: "@daily", repository: main%s}]
+)";
+  char ok[512], bad[512];
+  std::snprintf(ok, sizeof ok, base, "");
+  std::snprintf(bad, sizeof bad, base, ", namespaces: [a]");
+  EXPECT_TRUE(Errors(ok).empty());
+  auto errors = Errors(bad);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("a cluster_wide entry takes every cluster-scoped object"), std::string::npos) << errors[0];
+}
+
 TEST_F(CatalogTest, DefaultPathOrder) {
   ::unsetenv("HORT_CONFIG");
   EXPECT_EQ(DefaultCatalogPath(""), "hort.yaml");

@@ -119,6 +119,7 @@ class Job {
     HORT_ASSIGN_OR_RETURN(kube::Client * kube, Kube());
     resources::CollectSpec spec;
     spec.namespaces = e.namespaces;
+    spec.cluster_wide = e.cluster_wide;
     spec.include = e.include;
     spec.exclude = e.exclude;
     spec.label_selector = e.selector;

@@ -28,6 +28,9 @@ Status ResourcesTestSteps::Prepare() {
                                                    .context = c_.kubernetes.context}));
   for (const Service* s : spec_.services) {
     for (const ResourcesEntry& e : s->resources) {
+      // Restoring cluster-scoped objects would touch the live cluster: a
+      // restore test leaves the cluster-wide entry to `resources restore --dry-run`.
+      if (e.cluster_wide) continue;
       HORT_ASSIGN_OR_RETURN(Repository * repo, open_(e.repository));
       HORT_ASSIGN_OR_RETURN(auto all, repo->LoadSnapshots());
       const Snapshot* pick = nullptr;

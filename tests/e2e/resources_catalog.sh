@@ -28,6 +28,12 @@ services:
         repository: main
         exclude: [events]
         keep: {last: 2}
+  platform:
+    namespace: kube-system
+    classification: important
+    rpo: 1d
+    resources:
+      - {name: cluster, cluster_wide: true, schedule: "@daily", repository: main, exclude: [nodes]}
 tests:
   BT-VL-01:
     type: resources
@@ -56,6 +62,15 @@ for x in s:
     assert x["paths"] == ["/resources/manifests.tar"] and x["hostname"] == "productivity" and "resources" in x["tags"], x
 PY
 
+note "the cluster-wide entry: cluster-scoped objects only"
+expect_rc 0 hort run --config hort.yaml platform/resources/cluster
+restic -r repo dump latest --host kube-system /resources/cluster.tar | tar -t >cluster.txt
+grep -q "^resources/persistentvolumes/cluster/pv-paperless-data.json$" cluster.txt || fail "no PV in the cluster-wide entry"
+grep -q "^resources/customresourcedefinitions.apiextensions.k8s.io/cluster/backupplans.homelab.example.org.json$" cluster.txt \
+  || fail "no CRD in the cluster-wide entry"
+! grep -q "/namespaces/" cluster.txt || fail "namespaced objects in the cluster-wide entry: $(grep /namespaces/ cluster.txt | head -3)"
+! grep -q "^resources/namespaces/" cluster.txt || fail "Namespace objects in the cluster-wide entry"
+
 note "status, metrics and report show the layer"
 expect_rc 0 hort status --config hort.yaml
 grep -q "^paperless .*resources .*manifests .*OK" "$WORK/last.out" || fail "status: $(cat "$WORK/last.out")"
@@ -68,7 +83,7 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s=j["services"][0];
 
 note "guard backs up the resources too, tagged"
 expect_rc 0 hort guard --config hort.yaml pre-upgrade
-[ "$(restic -r repo snapshots --tag pre-upgrade --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] \
+[ "$(restic -r repo snapshots --tag pre-upgrade --host productivity --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] \
   || fail "guard made no tagged resource snapshot"
 
 note "a restore from the catalog's snapshot brings a deleted object back"
