@@ -518,23 +518,18 @@ class Loader {
 
   void DeriveJobs() {
     auto& jobs = c_->jobs;
+    // One backup job per entry of a layer: "<service>/<layer>/<entry>".
+    auto backup = [&](const Service& s, std::string_view layer, const std::string& entry, const std::string& repository,
+                      const Schedule& schedule) -> JobSpec& {
+      JobSpec j{JobSpec::Kind::kBackup, s.name + "/" + std::string(layer) + "/" + entry, layers::Find(layer)->name};
+      j.service = &s;
+      j.repository = &c_->repositories.at(repository);
+      j.schedule = &schedule;
+      return jobs.emplace_back(j);
+    };
     for (const Service& s : c_->services) {
-      for (const FilesEntry& e : s.files) {
-        JobSpec j{JobSpec::Kind::kBackup, s.name + "/files/" + e.name, layers::Find("files")->name};
-        j.service = &s;
-        j.entry = &e;
-        j.repository = &c_->repositories.at(e.repository);
-        j.schedule = &e.schedule;
-        jobs.push_back(j);
-      }
-      for (const ResourcesEntry& e : s.resources) {
-        JobSpec j{JobSpec::Kind::kBackup, s.name + "/resources/" + e.name, layers::Find("resources")->name};
-        j.service = &s;
-        j.resources = &e;
-        j.repository = &c_->repositories.at(e.repository);
-        j.schedule = &e.schedule;
-        jobs.push_back(j);
-      }
+      for (const FilesEntry& e : s.files) backup(s, "files", e.name, e.repository, e.schedule).entry = &e;
+      for (const ResourcesEntry& e : s.resources) backup(s, "resources", e.name, e.repository, e.schedule).resources = &e;
     }
     for (const auto& [name, r] : c_->repositories) {
       if (!r.check) continue;

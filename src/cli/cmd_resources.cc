@@ -88,12 +88,7 @@ int Backup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   }
   spec.now = static_cast<int64_t>(std::time(nullptr));
   const std::string entry = f.entry.empty() ? spec.namespaces[0] : f.entry;
-  char stamp[20];
-  std::time_t t = static_cast<std::time_t>(spec.now);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-  spec.backup_name = entry + "-" + stamp;  // Velero's <schedule>-<YYYYMMDDHHMMSS>
+  spec.backup_name = VeleroTimeName(entry, spec.now);  // Velero's <schedule>-<YYYYMMDDHHMMSS>
   // Cluster-scoped names given as kubectl spells them resolve through discovery.
   auto backup = CollectBackup(**client, spec);
   if (!backup.ok()) return Fail(backup.status());
@@ -142,12 +137,7 @@ int Restore(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   ro.dry_run = f.dry_run;
   auto backup = SourceBackup(o, f, g);
   if (!backup.ok()) return Fail(backup.status());
-  char stamp[20];
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-  ro.restore_name = backup->meta.name + "-" + stamp;  // Velero's <backup>-<YYYYMMDDHHMMSS>
+  ro.restore_name = VeleroTimeName(backup->meta.name, std::time(nullptr));  // Velero's <backup>-<YYYYMMDDHHMMSS>
   auto client = OpenKube(f.kube, nullptr);
   if (!client.ok()) return Fail(client.status());
   auto report = RunRestore(**client, *backup, ro);

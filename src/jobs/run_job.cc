@@ -125,12 +125,9 @@ class Job {
     spec.label_selector = e.selector;
     for (const auto& c : e.cluster) spec.cluster.push_back({.resource = c.resource, .names = c.names, .selector = c.selector});
     spec.now = static_cast<int64_t>(std::time(nullptr));
-    char stamp[20];
-    std::time_t t = static_cast<std::time_t>(spec.now);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-    spec.backup_name = svc.name + "-" + e.name + "-" + stamp;  // Velero's <schedule>-<YYYYMMDDHHMMSS>
+    // Velero's <schedule>-<time>, the form snapshot_io recognises and leaves
+    // out of the tarball, so an unchanged cluster stays the same bytes.
+    spec.backup_name = resources::VeleroTimeName(e.name, spec.now);
     HORT_ASSIGN_OR_RETURN(resources::ResourceBackup backup, resources::CollectBackup(*kube, spec));
     HORT_ASSIGN_OR_RETURN(Repository * repo, Target());
     {

@@ -251,4 +251,13 @@ std::string Rfc3339(int64_t unix_seconds) {
   return buf;
 }
 
+std::string VeleroTimeName(const std::string& prefix, int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char stamp[20];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+  return prefix + "-" + stamp;
+}
+
 }  // namespace hort::resources

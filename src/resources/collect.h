@@ -43,5 +43,8 @@ struct CollectSpec {
 
 // "2026-12-03T02:00:00Z"
 [[nodiscard]] std::string Rfc3339(int64_t unix_seconds);
+// Velero's generated names, <prefix>-<YYYYMMDDHHMMSS, UTC>: a schedule's
+// backups (<schedule>-…) and a restore of a backup (<backup>-…).
+[[nodiscard]] std::string VeleroTimeName(const std::string& prefix, int64_t unix_seconds);
 
 }  // namespace hort::resources

@@ -21,17 +21,6 @@ namespace {
 
 // hort/backup.json: the Backup CR without timestamps, the results, and the
 // log only when it says more than that all went well.
-// A name generated as `hort resources backup` does (Velero's schedule
-// naming): <entry>-<YYYYMMDDHHMMSS of the start, UTC>. Such a name is not
-// stored (it changes every run); the snapshot's time gives it back.
-std::string GeneratedName(const std::string& entry, int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char stamp[20];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-  return entry + "-" + stamp;
-}
 
 std::string HortMetadata(const ResourceBackup& b, bool drop_name) {
   BackupMeta m = b.meta;
@@ -86,7 +75,7 @@ Result<SavedSnapshot> SaveResourceSnapshot(Repository& repo, const ResourceBacku
     auto t = gojson::ParseRfc3339(backup.meta.start_timestamp);
     if (t.ok()) start = *t;
   }
-  const bool generated_name = start && backup.meta.name == GeneratedName(entry, start->sec);
+  const bool generated_name = start && backup.meta.name == VeleroTimeName(entry, start->sec);  // not stored: the snapshot's time gives it back
   ResourceBackup stable = backup;
   stable.meta.start_timestamp.clear();
   if (generated_name) stable.meta.name.clear();
@@ -139,7 +128,7 @@ Result<ResourceBackup> LoadResourceSnapshot(Repository& repo, const Snapshot& sn
       if (!cr["metadata"].is_object()) cr["metadata"] = Json::object();
       // Left out as generated: /resources/<entry>.tar → <entry>-<snapshot time>.
       const std::string& p = snapshot.paths[0];
-      cr["metadata"]["name"] = GeneratedName(p.substr(11, p.size() - 15), snapshot.time.sec);
+      cr["metadata"]["name"] = VeleroTimeName(p.substr(11, p.size() - 15), snapshot.time.sec);
     }
     HORT_ASSIGN_OR_RETURN(out.meta, ParseBackupCr(cr.dump()));
     out.meta.errors = ParseResultMessages(kube::ObjectAt(j, "/results/errors"));

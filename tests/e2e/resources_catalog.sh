@@ -52,7 +52,11 @@ expect_rc 0 hort config check --config hort.yaml
 grep -q "paperless/resources/manifests" "$WORK/last.out" || fail "no resources job: $(cat "$WORK/last.out")"
 
 note "three runs, retention keeps the last two"
-for i in 1 2 3; do expect_rc 0 hort run --config hort.yaml paperless/resources/manifests; done
+expect_rc 0 hort run --config hort.yaml paperless/resources/manifests
+first=$(du -sb repo/data | cut -f1)
+for i in 2 3; do expect_rc 0 hort run --config hort.yaml paperless/resources/manifests; done
+# An unchanged namespace: the job's later runs store no new data or trees.
+[ "$(du -sb repo/data | cut -f1)" = "$first" ] || fail "unchanged runs added data: $first -> $(du -sb repo/data | cut -f1)"
 restic -r repo snapshots --json >snaps.json
 python3 - snaps.json <<'PY'
 import json, sys
