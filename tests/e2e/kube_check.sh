@@ -32,14 +32,7 @@ kubectl create clusterrolebinding hort-partial --clusterrole=hort-partial --serv
 TOKEN=$(kubectl create token hort -n backup)
 [ -n "$TOKEN" ] || fail "kubectl create token gave nothing"
 printf '%s' "$TOKEN" >sa.token
-cat >sa.kubeconfig <<YAML
-apiVersion: v1
-kind: Config
-clusters: [{name: test, cluster: {server: "$KUBE_URL", certificate-authority: $KUBE_DIR/ca.crt}}]
-users: [{name: hort, user: {tokenFile: $WORK/sa.token}}]
-contexts: [{name: hort, context: {cluster: test, user: hort, namespace: backup}}]
-current-context: hort
-YAML
+sa_kubeconfig "$WORK/sa.token" sa.kubeconfig
 [ "$(kubectl --kubeconfig sa.kubeconfig auth can-i create pods --subresource=exec -A || true)" = no ] || fail "kubectl says the SA may exec"
 [ "$(kubectl --kubeconfig sa.kubeconfig auth can-i list pods -A)" = yes ] || fail "kubectl says the SA may not list pods"
 expect_rc 1 hort kube check --kubeconfig sa.kubeconfig

@@ -68,5 +68,17 @@ start_kube() {
 kube_control() {
   curl -sf --cacert "$KUBE_DIR/ca.crt" --cert "$KUBE_DIR/admin.crt" --key "$KUBE_DIR/admin.key" -X POST "$KUBE_URL/_test/$1" >/dev/null
 }
+# sa_kubeconfig TOKENFILE OUT: a kubeconfig for the test server as whoever
+# the token file's token names (a ServiceAccount's, from kubectl create token).
+sa_kubeconfig() {
+  cat >"$2" <<YAML
+apiVersion: v1
+kind: Config
+clusters: [{name: test, cluster: {server: "$KUBE_URL", certificate-authority: $KUBE_DIR/ca.crt}}]
+users: [{name: hort, user: {tokenFile: $1}}]
+contexts: [{name: hort, context: {cluster: test, user: hort, namespace: backup}}]
+current-context: hort
+YAML
+}
 # one_line FILE: fails unless FILE holds exactly one line.
 one_line() { [ "$(wc -l <"$1")" = 1 ] || { cat "$1" >&2; fail "expected exactly one line in $1"; }; }

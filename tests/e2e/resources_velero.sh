@@ -211,14 +211,7 @@ PY
 kubectl apply -f no-secrets.json >/dev/null
 kubectl create clusterrolebinding hort-no-secrets --clusterrole=hort-no-secrets --serviceaccount=backup:hort >/dev/null
 kubectl create token hort -n backup >sa.token
-cat >sa.kubeconfig <<YAML
-apiVersion: v1
-kind: Config
-clusters: [{name: test, cluster: {server: "$KUBE_URL", certificate-authority: $KUBE_DIR/ca.crt}}]
-users: [{name: hort, user: {tokenFile: $WORK/sa.token}}]
-contexts: [{name: hort, context: {cluster: test, user: hort, namespace: backup}}]
-current-context: hort
-YAML
+sa_kubeconfig "$WORK/sa.token" sa.kubeconfig
 [ "$(kubectl --kubeconfig sa.kubeconfig auth can-i list secrets -n productivity || true)" = no ] || fail "the SA may list secrets"
 expect_rc 3 hort -r repo --json resources backup -n productivity --name rbac --kubeconfig sa.kubeconfig
 one_line "$WORK/last.err"
