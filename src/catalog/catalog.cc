@@ -78,6 +78,7 @@ const char* JobSpec::KindName() const {
     case Kind::kBackup: return "backup";
     case Kind::kCheck: return "check";
     case Kind::kCopy: return "copy";
+    case Kind::kVerify: return "verify";
   }
   return "backup";
 }

@@ -141,6 +141,32 @@ struct OffsiteSpec {
   int line = 0;
 };
 
+// `velero.locations.<name>`: a Velero backup storage location hort
+// validates (resources/verify.h). Velero writes it; hort only reads.
+struct VeleroLocationSpec {
+  std::string name, url;  // url: s3:http(s)://host/bucket[/prefix] or a folder
+  std::optional<CredentialSource> credentials;  // nullopt: the process environment
+  std::map<std::string, std::string> options;   // like -o key=value (s3.region …)
+  std::string cacert;
+  bool insecure_tls = false;
+  // The newest Completed backup may be this old before the verify job
+  // fails (0: no limit): the strategy's daily Velero schedule → 1d plus slack.
+  int64_t rpo_seconds = 0;
+  int line = 0;
+};
+
+// `velero.verify`: one scheduled job per location walks every backup up the
+// validation ladder to `level` (5: a dry-run replay against the cluster).
+struct VeleroVerifySpec {
+  Schedule schedule;
+  int level = 4;
+};
+
+struct VeleroSpec {
+  std::map<std::string, VeleroLocationSpec> locations;
+  std::optional<VeleroVerifySpec> verify;  // nullopt: locations usable by name, nothing scheduled
+};
+
 // A smoke command run in a restore test's scratch target.
 struct SmokeCommand {
   std::string run;              // shell command, cwd = the scratch target
@@ -186,8 +212,9 @@ struct ServeSpec {
 
 // A runnable unit of work the daemon schedules.
 struct JobSpec {
-  enum class Kind { kBackup, kCheck, kCopy } kind;
-  std::string id;  // "<service>/files/<entry>", "check/<repository>", "offsite/<name>"
+  enum class Kind { kBackup, kCheck, kCopy, kVerify } kind;
+  // "<service>/files/<entry>", "check/<repository>", "offsite/<name>", "velero/<location>"
+  std::string id;
   std::string_view layer;  // the registry's layer name ("files"); empty for repository jobs
   const Service* service = nullptr;
   const FilesEntry* entry = nullptr;            // files jobs
@@ -195,11 +222,12 @@ struct JobSpec {
   const OffsiteSpec* offsite = nullptr;
   const RepositorySpec* repository = nullptr;  // written to (copy: the destination)
   const RepositorySpec* source = nullptr;      // copy only
+  const VeleroLocationSpec* velero = nullptr;  // verify only
   const Schedule* schedule = nullptr;
 
   // The entry's name for status rows and metrics ("" for repository jobs).
   [[nodiscard]] std::string EntryName() const;
-  // "backup", "check", "copy": the state's and metrics' `kind`.
+  // "backup", "check", "copy", "verify": the state's and metrics' `kind`.
   [[nodiscard]] const char* KindName() const;
   // The status rows' layer column: the layer, or the repository job's label ("check", "offsite").
   [[nodiscard]] std::string_view RowLabel() const;
@@ -225,6 +253,7 @@ struct Catalog {
   std::vector<RestoreTestSpec> tests;  // the test plan, in file order
   std::string alertmanager_url;        // empty: restore tests silence nothing
   KubernetesSpec kubernetes;
+  VeleroSpec velero;
   std::vector<JobSpec> jobs;      // derived; pointers into the members above
   std::vector<std::string> notes;  // e.g. reserved layers that do not run yet
 

@@ -42,7 +42,8 @@ class Loader {
       return Finish(errors);
     }
     if (!f_.Mapping(root, "", {"version", "timezone", "state", "work_dir", "cache_dir", "serve", "defaults",
-                               "repositories", "services", "offsite", "tests", "alertmanager", "kubernetes"})) {
+                               "repositories", "services", "offsite", "tests", "alertmanager", "kubernetes",
+                               "velero"})) {
       return Finish(errors);
     }
     if (auto v = f_.Integer(root, "", "version", 1, 1000); v && *v != 1) {
@@ -56,6 +57,7 @@ class Loader {
     for (auto& [name, node] : f_.Entries(root["services"], "services")) ServiceAt(name, node);
     OneSeriesPerResourcesEntry(root["services"]);
     for (auto& [name, node] : f_.Entries(root["offsite"], "offsite")) Offsite(name, node);
+    Velero(root["velero"]);
     LoadTestPlan(f_, root, *c_);
     if (f_.errors().empty()) DeriveJobs();
     return Finish(errors);
@@ -136,19 +138,7 @@ class Loader {
       f_.Error(n, key, sources == 0 ? "needs one password source: password_file, password_command or password_env"
                                     : "give only one of password_file, password_command and password_env");
     }
-    if (YAML::Node o = n["options"]) {
-      if (!o.IsMap()) {
-        f_.Error(o, key + ".options", "expected a mapping like s3.region: eu-central-1");
-      } else {
-        for (const auto& kv : o) {
-          if (!kv.second.IsScalar()) {
-            f_.Error(kv.second, key + ".options." + kv.first.Scalar(), "expected a string");
-          } else if (!r.options.emplace(kv.first.Scalar(), kv.second.Scalar()).second) {
-            f_.Error(kv.first, key + ".options." + kv.first.Scalar(), "duplicate key");
-          }
-        }
-      }
-    }
+    r.options = Options(n, key);
     if (YAML::Node cr = n["credentials"]) r.credentials = Credentials(cr, key + ".credentials");
     r.cacert = Absolute(f_.String(n, key, "cacert").value_or(""));
     r.insecure_tls = f_.Bool(n, key, "insecure_tls").value_or(false);
@@ -158,6 +148,25 @@ class Loader {
       }
     }
     c_->repositories.emplace(name, std::move(r));
+  }
+
+  // `options:` like restic's -o key=value.
+  std::map<std::string, std::string> Options(const YAML::Node& n, const std::string& key) {
+    std::map<std::string, std::string> out;
+    YAML::Node o = n["options"];
+    if (!o) return out;
+    if (!o.IsMap()) {
+      f_.Error(o, key + ".options", "expected a mapping like s3.region: eu-central-1");
+      return out;
+    }
+    for (const auto& kv : o) {
+      if (!kv.second.IsScalar()) {
+        f_.Error(kv.second, key + ".options." + kv.first.Scalar(), "expected a string");
+      } else if (!out.emplace(kv.first.Scalar(), kv.second.Scalar()).second) {
+        f_.Error(kv.first, key + ".options." + kv.first.Scalar(), "duplicate key");
+      }
+    }
+    return out;
   }
 
   // `credentials:` names exactly one source. Variable names must be upper
@@ -516,6 +525,33 @@ class Loader {
     c_->offsite.push_back(std::move(o));
   }
 
+  // `velero:` — the Velero locations hort validates and when.
+  void Velero(const YAML::Node& n) {
+    if (!n || !f_.Mapping(n, "velero", {"locations", "verify"})) return;
+    for (auto& [name, node] : f_.Entries(n["locations"], "velero.locations")) {
+      std::string key = "velero.locations." + name;
+      if (!f_.Mapping(node, key, {"url", "credentials", "options", "cacert", "insecure_tls", "rpo"})) continue;
+      VeleroLocationSpec l;
+      l.name = name;
+      l.line = node.Mark().line + 1;
+      l.url = f_.String(node, key, "url", true).value_or("");
+      if (!l.url.empty() && IsLocalUrl(l.url)) l.url = Absolute(l.url.rfind("local:", 0) == 0 ? l.url.substr(6) : l.url);
+      if (YAML::Node cr = node["credentials"]) l.credentials = Credentials(cr, key + ".credentials");
+      l.options = Options(node, key);
+      l.cacert = Absolute(f_.String(node, key, "cacert").value_or(""));
+      l.insecure_tls = f_.Bool(node, key, "insecure_tls").value_or(false);
+      l.rpo_seconds = f_.Duration(node, key, "rpo").value_or(0);
+      c_->velero.locations.emplace(name, std::move(l));
+    }
+    YAML::Node v = n["verify"];
+    if (!v || !f_.Mapping(v, "velero.verify", {"schedule", "level"})) return;
+    if (c_->velero.locations.empty()) f_.Error(v, "velero.verify", "there are no velero.locations to verify");
+    VeleroVerifySpec spec;
+    if (auto sc = ScheduleAt(v, "velero.verify", "hort/velero@verify", true)) spec.schedule = *sc;
+    spec.level = static_cast<int>(f_.Integer(v, "velero.verify", "level", 0, 5).value_or(spec.level));
+    c_->velero.verify = spec;
+  }
+
   void DeriveJobs() {
     auto& jobs = c_->jobs;
     // One backup job per entry of a layer: "<service>/<layer>/<entry>".
@@ -544,6 +580,13 @@ class Loader {
       j.source = &c_->repositories.at(o.from);
       j.repository = &c_->repositories.at(o.to);
       j.schedule = &o.schedule;
+      jobs.push_back(j);
+    }
+    if (!c_->velero.verify) return;
+    for (const auto& [name, l] : c_->velero.locations) {
+      JobSpec j{JobSpec::Kind::kVerify, "velero/" + name};
+      j.velero = &l;
+      j.schedule = &c_->velero.verify->schedule;
       jobs.push_back(j);
     }
   }

@@ -264,6 +264,51 @@ services:
   EXPECT_NE(errors[0].find("a cluster_wide entry takes every cluster-scoped object"), std::string::npos) << errors[0];
 }
 
+TEST_F(CatalogTest, VeleroLocationsAreVerifiedOnASchedule) {
+  std::string text = std::string(kMinimal) + R"(velero:
+  locations:
+    nas:
+      url: ./bsl
+      rpo: 26h
+    cloud:
+      url: s3:https://s3.example.org/velero/cluster
+      credentials: {env: {access_key_id: VELERO_KEY, secret_access_key: VELERO_SECRET}}
+      options: {s3.region: eu-central-1}
+  verify: {schedule: "@daily", level: 5}
+)";
+  auto c = LoadCatalog(Write(text));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const VeleroSpec& v = (*c)->velero;
+  ASSERT_EQ(v.locations.size(), 2u);
+  EXPECT_EQ(v.locations.at("nas").url, (dir_ / "bsl").string());
+  EXPECT_EQ(v.locations.at("nas").rpo_seconds, 26 * 3600);
+  ASSERT_TRUE(v.locations.at("cloud").credentials.has_value());
+  EXPECT_EQ(v.locations.at("cloud").credentials->secret_key_var, "VELERO_SECRET");
+  EXPECT_EQ(v.locations.at("cloud").options.at("s3.region"), "eu-central-1");
+  ASSERT_TRUE(v.verify.has_value());
+  EXPECT_EQ(v.verify->level, 5);
+  const JobSpec* job = (*c)->FindJob("velero/nas");
+  ASSERT_NE(job, nullptr);
+  EXPECT_EQ(job->kind, JobSpec::Kind::kVerify);
+  EXPECT_EQ(job->velero, &v.locations.at("nas"));
+  EXPECT_STREQ(job->KindName(), "verify");
+  EXPECT_EQ(job->RowLabel(), "velero");
+  EXPECT_NE((*c)->FindJob("velero/cloud"), nullptr);
+
+  // Locations without `verify` are usable by name; nothing is scheduled.
+  auto plain = LoadCatalog(Write(std::string(kMinimal) + "velero: {locations: {nas: {url: ./bsl}}}\n"));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ((*plain)->FindJob("velero/nas"), nullptr);
+
+  auto errors = Errors(std::string(kMinimal) + "velero: {verify: {schedule: \"@daily\", level: 6}}\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("velero.verify: there are no velero.locations to verify"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("velero.verify.level"), std::string::npos) << errors[1];
+  errors = Errors(std::string(kMinimal) + "velero: {locations: {nas: {url: ./bsl, password: x}}}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("password"), std::string::npos) << errors[0];
+}
+
 TEST_F(CatalogTest, DefaultPathOrder) {
   ::unsetenv("HORT_CONFIG");
   EXPECT_EQ(DefaultCatalogPath(""), "hort.yaml");

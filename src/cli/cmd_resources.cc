@@ -19,6 +19,8 @@
 #include "resources/snapshot_io.h"
 #include "resources/velero_bucket.h"
 #include "resources/verify.h"
+#include "resources/verify_location.h"
+#include "jobs/jobs.h"
 
 namespace hort::cli {
 namespace {
@@ -74,7 +76,7 @@ Result<Snapshot> PickSnapshot(Repository& repo, const std::string& ref, const st
 
 int Backup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   if (f.namespaces.empty()) return Fail(Status(Code::kInvalidArgument, "resources backup: name at least one --namespace"));
-  auto client = OpenKube(f.kube, nullptr);
+  auto client = OpenKube(f.kube, o.catalog.get());
   if (!client.ok()) return Fail(client.status());
   CollectSpec spec;
   spec.namespaces = SplitComma(f.namespaces);
@@ -109,10 +111,19 @@ int Backup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   return backup->meta.errors.Count() > 0 ? kExitPartial : kExitOk;
 }
 
+// --velero NAME of the catalog's velero.locations (with --config), else a URL or folder.
+Result<std::unique_ptr<ObjectStore>> OpenVeleroFlag(const Opened& o, const GlobalOptions& g, const std::string& flag) {
+  if (o.catalog) {
+    auto it = o.catalog->velero.locations.find(flag);
+    if (it != o.catalog->velero.locations.end()) return OpenVeleroLocation(it->second);
+  }
+  return OpenLocation(g, flag);
+}
+
 Result<ResourceBackup> SourceBackup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   if (!f.velero.empty()) {
     if (f.name.empty()) return Status(Code::kInvalidArgument, "--velero needs --name BACKUP");
-    HORT_ASSIGN_OR_RETURN(auto store, OpenLocation(g, f.velero));
+    HORT_ASSIGN_OR_RETURN(auto store, OpenVeleroFlag(o, g, f.velero));
     return ReadBucketBackup(*store, f.name);
   }
   HORT_ASSIGN_OR_RETURN(Snapshot snap, PickSnapshot(o.repo(), f.snapshot, f.host));
@@ -138,7 +149,7 @@ int Restore(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   auto backup = SourceBackup(o, f, g);
   if (!backup.ok()) return Fail(backup.status());
   ro.restore_name = VeleroTimeName(backup->meta.name, std::time(nullptr));  // Velero's <backup>-<YYYYMMDDHHMMSS>
-  auto client = OpenKube(f.kube, nullptr);
+  auto client = OpenKube(f.kube, o.catalog.get());
   if (!client.ok()) return Fail(client.status());
   auto report = RunRestore(**client, *backup, ro);
   if (!report.ok()) return Fail(report.status());
@@ -176,7 +187,7 @@ int Export(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
     backup->meta.log = "level=info msg=\"Backed up a total of " + std::to_string(backup->items.size()) +
                        " items\" backup=" + backup->meta.name + " source=hort snapshot=" + snap->id.Short() + "\n";
   }
-  auto store = OpenLocation(g, f.to);
+  auto store = OpenVeleroFlag(o, g, f.to);
   if (!store.ok()) return Fail(store.status());
   Status s = ExportBackup(**store, *backup);
   if (!s.ok()) return Fail(s);
@@ -198,85 +209,26 @@ nlohmann::json CheckJson(const BackupCheck& c) {
           {"problems", problems}, {"notes", c.notes}, {"log_errors", c.log_errors}, {"log_warnings", c.log_warnings}};
 }
 
-// L5: a dry-run restore (?dryRun=All, nothing written) of every item, each
-// backed-up namespace mapped to <ns>-verify so that objects that still exist
-// in the cluster do not answer "unchanged" for items that could not be
-// created. Every failed item and restore error is a problem.
-ReplayHook DryRunReplay(kube::Client& client) {
-  return [&client](const ResourceBackup& backup) {
-    RestoreOptions ro;
-    ro.dry_run = true;
-    ro.restore_name = backup.meta.name + "-verify";
-    for (const Item& i : backup.items) {
-      if (!i.ns.empty()) ro.namespace_mapping.emplace(i.ns, i.ns + "-verify");
-      if (i.group_resource == "namespaces") ro.namespace_mapping.emplace(i.name, i.name + "-verify");
-    }
-    std::vector<std::string> problems;
-    auto report = RunRestore(client, backup, ro);
-    if (!report.ok()) return std::vector<std::string>{"dry-run restore: " + report.status().message()};
-    for (const ItemReport& i : report->items) {
-      if (i.action != RestoreAction::kFailed) continue;
-      problems.push_back("dry-run restore: " + i.resource + " " + (i.ns.empty() ? "" : i.ns + "/") + i.name + ": " +
-                         i.message);
-    }
-    for (const auto& e : report->errors) problems.push_back("dry-run restore: " + e);
-    // Items bound for a namespace the dry run only pretends were checked
-    // locally, not sent: ask the authorizer whether the real restore may
-    // create them (one SelfSubjectAccessReview per resource and namespace).
-    auto discovery = client.Discover();
-    const kube::ResourceInfo* ssar =
-        discovery.ok() ? discovery->Find("authorization.k8s.io", "v1", "selfsubjectaccessreviews") : nullptr;
-    std::set<std::pair<std::string, std::string>> asked;
-    for (const ItemReport& i : report->items) {
-      if (!ssar || i.action != RestoreAction::kWouldCreate || i.ns.empty() || !asked.insert({i.resource, i.ns}).second) {
-        continue;
-      }
-      const size_t dot = i.resource.find('.');
-      const std::string resource = i.resource.substr(0, dot);
-      const std::string group = dot == std::string::npos ? "" : i.resource.substr(dot + 1);
-      Json review = {{"apiVersion", "authorization.k8s.io/v1"},
-                     {"kind", "SelfSubjectAccessReview"},
-                     {"spec", {{"resourceAttributes",
-                                {{"namespace", i.ns}, {"verb", "create"}, {"group", group}, {"resource", resource}}}}}};
-      auto answer = client.Create(*ssar, "", review, kube::WriteOptions{});
-      if (!answer.ok()) {
-        problems.push_back("dry-run restore: cannot ask whether " + i.resource + " may be created in " + i.ns + ": " +
-                           answer.status().message());
-      } else if (!kube::BoolAt(*answer, "/status/allowed", false)) {
-        problems.push_back("dry-run restore: " + i.resource + " " + i.ns + "/" + i.name +
-                           ": forbidden: may not create " + i.resource + " in namespace " + i.ns);
-      }
-    }
-    return problems;
-  };
-}
-
 int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   std::vector<BackupCheck> checks;
   int top = f.replay ? 5 : 4;  // L5 (dry-run replay) only with --replay: it needs the cluster
   VerifyOptions vo;
   std::unique_ptr<kube::Client> client;
   if (f.replay) {
-    auto opened = OpenKube(f.kube, nullptr);
+    auto opened = OpenKube(f.kube, o.catalog.get());
     if (!opened.ok()) return Fail(opened.status());
     client = std::move(*opened);
     vo.replay = DryRunReplay(*client);
   }
   if (!f.velero.empty()) {
-    auto store = OpenLocation(g, f.velero);
+    auto store = OpenVeleroFlag(o, g, f.velero);
     if (!store.ok()) return Fail(store.status());
-    for (const auto& p : VerifyBucketLayout(**store)) {
+    auto location = VerifyLocation(**store, vo, f.name);
+    if (!location.ok()) return Fail(location.status());
+    for (const auto& p : location->layout) {
       std::fprintf(stderr, "location %s: L%d: %s\n", f.velero.c_str(), p.level, p.message.c_str());
     }
-    std::vector<std::string> names;
-    if (!f.name.empty()) {
-      names = {f.name};
-    } else {
-      auto listed = ListBackups(**store);
-      if (!listed.ok()) return Fail(listed.status());
-      names = *listed;
-    }
-    for (const auto& n : names) checks.push_back(VerifyBucketBackup(**store, n, vo));
+    checks = std::move(location->backups);
   } else {
     auto all = o.repo().LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
@@ -326,7 +278,8 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
   backup->add_option("--host", f.host, "snapshot host (default: the first namespace)");
   auto* restore = sub.add_subcommand("restore", "Restore a resource snapshot or a Velero backup into the cluster");
   restore->add_option("snapshot", f.snapshot, "snapshot ID or latest (the newest resource snapshot)");
-  restore->add_option("--velero", f.velero, "a Velero backup storage location (s3:…/bucket[/prefix] or a folder)");
+  restore->add_option("--velero", f.velero, "a Velero backup storage location (s3:…/bucket[/prefix], a folder, or "
+                                          "a velero.locations name of --config)");
   restore->add_option("--name", f.name, "the Velero backup's name (with --velero)");
   restore->add_option("--host", f.host, "with latest: the newest of this host");
   restore->add_option("--namespace-mappings", f.mappings, "OLD:NEW[,OLD:NEW]");
@@ -341,7 +294,8 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
   exp->add_option("--name", f.name, "the Velero backup name (default: the one recorded at backup)");
   exp->add_option("--host", f.host, "with latest: the newest of this host");
   auto* verify = sub.add_subcommand("verify", "Check Velero backups in a bucket, or hort's resource snapshots, level by level");
-  verify->add_option("--velero", f.velero, "a Velero backup storage location");
+  verify->add_option("--velero", f.velero, "a Velero backup storage location: s3:…/bucket[/prefix], a folder, or "
+                                         "a velero.locations name of --config");
   verify->add_option("--name", f.name, "only this backup");
   verify->add_flag("--replay", f.replay, "L5: a dry-run restore of every backup into <ns>-verify (needs the cluster)");
   for (auto* s : {backup, restore, exp, verify}) AddKubeFlags(*s, &f.kube);
@@ -354,7 +308,9 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
   };
   auto needs = [restore, verify, exp, backup]() -> Needs {
     bool repo = backup->parsed() || exp->parsed() || ((restore->parsed() || verify->parsed()) && f.velero.empty());
-    return repo ? NeedsRepository(backup->parsed() ? OpenLock::kShared : OpenLock::kShared, true) : NeedsNothing();
+    Needs n = repo ? NeedsRepository(OpenLock::kShared, true) : NeedsNothing();
+    n.catalog_if_named = true;  // --velero NAME of the catalog's velero.locations
+    return n;
   };
   return Command{validate, needs, [&g, backup, restore, exp](Opened& o) {
                    if (backup->parsed()) return Backup(o, f, g);

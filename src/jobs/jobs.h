@@ -66,6 +66,14 @@ struct JobOutcome {
                                                               OpenLock lock, RequestCounters* counters,
                                                               bool use_cache = true);
 
+// A Velero location of the catalog as an object store (its credentials, options and TLS settings).
+[[nodiscard]] Result<std::unique_ptr<ObjectStore>> OpenVeleroLocation(const VeleroLocationSpec& spec);
+
+// The velero/<location> job: resources/verify_location.h over the location,
+// its figures into ctx.state.
+[[nodiscard]] Status VerifyVeleroJob(const Catalog& catalog, const JobSpec& job, const JobContext& ctx,
+                                     JobOutcome& out);
+
 // Size, snapshot count and locks of a repository, for status and metrics.
 [[nodiscard]] Result<RepoStats> CollectRepoStats(Repository& repo, const std::string& name);
 

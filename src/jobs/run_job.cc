@@ -28,6 +28,7 @@ class Job {
       case JobSpec::Kind::kBackup: s = Backup(); break;
       case JobSpec::Kind::kCheck: s = Check(); break;
       case JobSpec::Kind::kCopy: s = Copy(); break;
+      case JobSpec::Kind::kVerify: s = VerifyVeleroJob(c_, j_, ctx_, out_); break;
     }
     out_.status = s;
     return out_;

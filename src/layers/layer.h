@@ -28,11 +28,12 @@ struct Layer {
   bool tests_available = false;              // its restore-test types run in this build
 };
 
-// Jobs of a repository rather than of a layer (check, offsite copy): their
-// kind names and how their status rows are labelled.
+// Jobs of a repository or store rather than of a layer (check, offsite
+// copy, the verification of a Velero location): their kind names and how
+// their status rows are labelled.
 struct RepositoryJobKind {
-  std::string_view kind;       // "check", "copy"
-  std::string_view row_label;  // the status rows' layer column: "check", "offsite"
+  std::string_view kind;       // "check", "copy", "verify"
+  std::string_view row_label;  // the status rows' layer column: "check", "offsite", "velero"
 };
 
 // Every layer, bottom-up in the order status pages list them.

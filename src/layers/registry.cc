@@ -17,7 +17,7 @@ const std::vector<const Layer*>& All() {
 }
 
 const std::vector<RepositoryJobKind>& RepositoryJobKinds() {
-  static const std::vector<RepositoryJobKind> kKinds = {{"check", "check"}, {"copy", "offsite"}};
+  static const std::vector<RepositoryJobKind> kKinds = {{"check", "check"}, {"copy", "offsite"}, {"verify", "velero"}};
   return kKinds;
 }
 

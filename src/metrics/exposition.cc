@@ -111,6 +111,33 @@ void BackupSamples(Families& f, const JobStatus& s, double now) {
   f.Add("hort_backup_running", "gauge", "1 while a run is in progress.", l, s.running ? 1 : 0);
 }
 
+// A Velero location hort verifies: the job's result and what it found.
+void VeleroSamples(Families& f, const JobStatus& s, const std::map<std::string, VeleroStats>& stats) {
+  const VeleroLocationSpec& loc = *s.job->velero;
+  Labels l{{"location", loc.name}, {"classification", s.classification}};
+  f.Add("hort_velero_verify_last_status", "gauge",
+        "Result of the last verification: 1 every backup passed, 0 a backup failed or the location was unreadable, "
+        "-1 never ran.",
+        l, LastStatus(s));
+  f.Add("hort_velero_verify_last_run_timestamp_seconds", "gauge", "End of the last finished verification (0: never).",
+        l, s.last_run ? s.last_run->ended : 0);
+  f.Add("hort_velero_rpo_seconds", "gauge", "How old the newest Completed backup may be (0: no limit).", l,
+        static_cast<double>(loc.rpo_seconds));
+  auto it = stats.find(loc.name);
+  if (it == stats.end()) return;
+  const VeleroStats& v = it->second;
+  f.Add("hort_velero_backups", "gauge", "Backups in the location when last verified.", l, static_cast<double>(v.backups));
+  f.Add("hort_velero_failed_backups", "gauge", "Backups below the required level when last verified.", l,
+        static_cast<double>(v.failed));
+  f.Add("hort_velero_verify_level", "gauge", "The level every backup had to reach (0-5).", l,
+        static_cast<double>(v.level));
+  f.Add("hort_velero_newest_completed_timestamp_seconds", "gauge",
+        "Completion of the newest Completed backup (0: none), when last verified.", l,
+        static_cast<double>(v.newest_completed));
+  f.Add("hort_velero_verified_timestamp_seconds", "gauge", "When these figures were taken.", l,
+        static_cast<double>(v.updated));
+}
+
 // The strictest classification in a test's scope; a dr drill without a
 // scope covers everything, so it counts as critical.
 const char* TestClassification(const RestoreTestSpec& t) {
@@ -153,6 +180,7 @@ Result<std::string> RenderMetrics(const ExpositionInput& in) {
   const Catalog& c = *in.catalog;
   HORT_ASSIGN_OR_RETURN(StatusReport report, BuildStatus(c, *in.state, in.now));
   HORT_ASSIGN_OR_RETURN(auto stats, in.state->AllRepoStats());
+  HORT_ASSIGN_OR_RETURN(auto velero_stats, in.state->AllVeleroStats());
   Families f;
   f.Add("hort_build_info", "gauge", "Always 1; the version is a label.", {{"version", "0.1.0"}}, 1);
   if (in.started > 0) f.Add("hort_serve_start_time_seconds", "gauge", "When hort serve started.", {}, in.started);
@@ -170,6 +198,8 @@ Result<std::string> RenderMetrics(const ExpositionInput& in) {
             LastStatus(s));
       f.Add("hort_repository_last_check_timestamp_seconds", "gauge", "End of the last finished check.", l,
             s.last_run ? s.last_run->ended : 0);
+    } else if (j.kind == JobSpec::Kind::kVerify) {
+      VeleroSamples(f, s, velero_stats);
     } else {
       Labels l{{"offsite", j.offsite->name}, {"from", j.source->name}, {"to", j.repository->name},
                {"classification", s.classification}};

@@ -41,6 +41,48 @@ TEST_F(MetricsTest, ExpositionCarriesTheDocumentedSeries) {
   }
 }
 
+TEST_F(MetricsTest, VeleroLocationsCarryTheirVerification) {
+  Load(R"(repositories:
+  main: {url: ./repo, password_env: PW}
+services:
+  api:
+    classification: important
+    rpo: 1d
+    resources: [{name: manifests, schedule: "@daily", repository: main}]
+  wiki:
+    classification: best-effort
+    rpo: 1d
+    files: [{name: pages, path: /wiki, schedule: "@daily", repository: main}]
+velero:
+  locations:
+    nas: {url: ./bsl, rpo: 26h}
+    cloud: {url: ./bsl2}
+  verify: {schedule: "@daily", level: 4}
+)");
+  if (HasFatalFailure()) return;
+  Record("velero/nas", now_ - 300, RunResult::kFailed);
+  VeleroStats nas{.location = "nas", .updated = static_cast<int64_t>(now_) - 290, .backups = 7, .failed = 2,
+                  .newest_completed = static_cast<int64_t>(now_) - 3600, .newest_name = "daily-1", .level = 4};
+  ASSERT_TRUE(state_->PutVeleroStats(nas).ok());
+  auto text = RenderMetrics({catalog_.get(), state_.get(), nullptr, now_, 0});
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  // The location's classification is the strictest among services with resources entries.
+  const std::string l = "{location=\"nas\",classification=\"important\"}";
+  for (const std::string& line : {
+           "hort_velero_verify_last_status" + l + " 0",
+           "hort_velero_backups" + l + " 7",
+           "hort_velero_failed_backups" + l + " 2",
+           "hort_velero_verify_level" + l + " 4",
+           "hort_velero_rpo_seconds" + l + " 93600",
+           "hort_velero_newest_completed_timestamp_seconds" + l + " " + std::to_string(int64_t(now_ - 3600)),
+           std::string("hort_velero_verify_last_status{location=\"cloud\",classification=\"important\"} -1"),
+       }) {
+    EXPECT_NE(text->find(line + "\n"), std::string::npos) << "missing: " << line << "\n" << *text;
+  }
+  // A location never verified has no figures yet, only its status.
+  EXPECT_EQ(text->find("hort_velero_backups{location=\"cloud\""), std::string::npos);
+}
+
 TEST_F(MetricsTest, TextfileIsReplacedAtomically) {
   std::string path = (dir_ / "hort.prom").string();
   ASSERT_TRUE(WriteTextfile(path, "a 1\n").ok());

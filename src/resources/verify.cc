@@ -30,12 +30,13 @@ int64_t Now(const VerifyOptions& o) {
 struct Ladder {
   BackupCheck& check;
   int level = 0;
+  int max_level = 5;
   void Problem(std::string message) { check.problems.push_back({level, std::move(message)}); }
-  // Closes the current level: true when it passed.
+  // Closes the current level: true when it passed and the walk goes higher.
   bool Pass() {
     if (!check.problems.empty()) return false;
     check.level_reached = level++;
-    return true;
+    return check.level_reached < max_level;
   }
 };
 
@@ -63,7 +64,10 @@ void CheckStatus(Ladder& l, const std::string& phase, const std::string& complet
     auto t = UnixSeconds(completion);
     if (!t.ok()) {
       l.Problem("status.completionTimestamp \"" + completion + "\" is not a time");
-    } else if (o.rpo_seconds > 0 && now - *t > o.rpo_seconds) {
+      return;
+    }
+    if (phase == "Completed") l.check.completed_unix = *t;
+    if (o.rpo_seconds > 0 && now - *t > o.rpo_seconds) {
       l.Problem("completed " + std::to_string((now - *t) / 60) + " min ago, older than the RPO of " +
                 std::to_string(o.rpo_seconds / 60) + " min");
     }
@@ -120,9 +124,13 @@ std::vector<VerifyProblem> VerifyBucketLayout(ObjectStore& store) {
 
 BackupCheck VerifyBucketBackup(ObjectStore& store, const std::string& name, const VerifyOptions& o) {
   BackupCheck c{.name = name};
-  Ladder l{c};
+  Ladder l{c, 0, o.max_level};
   // L0
-  for (auto& p : VerifyBucketLayout(store)) c.problems.push_back(std::move(p));
+  if (o.layout) {
+    c.problems = *o.layout;
+  } else {
+    for (auto& p : VerifyBucketLayout(store)) c.problems.push_back(std::move(p));
+  }
   if (!l.Pass()) return c;
 
   // L1
@@ -234,10 +242,9 @@ BackupCheck VerifyBucketBackup(ObjectStore& store, const std::string& name, cons
 
 BackupCheck VerifyResourceBackup(const ResourceBackup& backup, const VerifyOptions& o) {
   BackupCheck c{.name = backup.meta.name, .level_reached = 0, .phase = backup.meta.phase, .items = backup.items.size()};
-  Ladder l{c, 1};  // L0 is about a bucket: none here
+  Ladder l{c, 1, o.max_level};  // L0 is about a bucket: none here
   CheckStatus(l, backup.meta.phase, backup.meta.completion_timestamp, backup.meta.expiration, o);
-  if (!l.Pass()) return c;
-  l.Pass();  // L2: nothing stored to inflate
+  if (!l.Pass() || !l.Pass()) return c;  // L1, then L2: nothing stored to inflate
 
   // L3: what each item claims, then the tarball Velero would read.
   for (const Item& item : backup.items) {

@@ -36,6 +36,7 @@ struct BackupCheck {
   std::vector<VerifyProblem> problems;  // all of the first failing level, in order
   std::vector<std::string> notes;       // worth a look, fail no level (no log uploaded …)
   std::string phase;
+  int64_t completed_unix = 0;           // phase Completed: status.completionTimestamp; else 0
   size_t items = 0;
   size_t log_errors = 0, log_warnings = 0;  // logrus lines with level=error / level=warning
 };
@@ -49,6 +50,10 @@ struct VerifyOptions {
   TarballLimits limits;
   uint64_t inflate_limit = uint64_t{4} << 30;  // per .gz artefact
   ReplayHook replay;        // unset: the ladder ends at L4
+  int max_level = 5;        // the ladder stops after passing this level (a cheap L1-only walk: 1)
+  // L0 of the location, found once by the caller for all its backups; null:
+  // each backup lists the location itself.
+  const std::vector<VerifyProblem>* layout = nullptr;
 };
 
 // L0 alone: the location's top-level folders (objects at the top are

@@ -1,4 +1,5 @@
 #include "resources/verify.h"
+#include "resources/verify_location.h"
 
 #include <gtest/gtest.h>
 
@@ -140,6 +141,41 @@ TEST_F(VerifyTest, NoSuchBackupFailsL1) {
   EXPECT_EQ(c.level_reached, 0);
   ASSERT_FALSE(c.problems.empty());
   EXPECT_NE(c.problems[0].message.find("no such backup"), std::string::npos);
+}
+
+TEST_F(VerifyTest, MaxLevelEndsTheWalkEarly) {
+  // A damaged tarball is an L2 problem: a walk that stops at L1 never sees it.
+  ASSERT_TRUE(store_->Remove(ArtifactKey(kName, ".tar.gz")).ok());
+  options_.max_level = 1;
+  BackupCheck c = VerifyBucketBackup(*store_, kName, options_);
+  EXPECT_EQ(c.level_reached, 1);
+  EXPECT_TRUE(c.problems.empty());
+}
+
+TEST_F(VerifyTest, ALocationCountsFailuresAndFindsTheNewestCompletedBackup) {
+  ASSERT_TRUE(ExportBackup(*store_, TestBackup("older-20261201020000")).ok());
+  Json older = Json::parse(*LoadString(*store_, MetadataKey("older-20261201020000")));
+  older["status"]["completionTimestamp"] = "2026-12-01T02:01:00Z";
+  Put(MetadataKey("older-20261201020000"), older.dump(2));
+  ASSERT_TRUE(ExportBackup(*store_, TestBackup("broken-20261203030000")).ok());
+  ASSERT_TRUE(store_->Remove(ArtifactKey("broken-20261203030000", ".tar.gz")).ok());
+  auto lc = VerifyLocation(*store_, options_);
+  ASSERT_TRUE(lc.ok()) << lc.status().ToString();
+  EXPECT_EQ(lc->target_level, 4);
+  ASSERT_EQ(lc->backups.size(), 3u);
+  EXPECT_EQ(lc->failed, 1u);
+  EXPECT_TRUE(lc->Failed(lc->backups[0])) << lc->backups[0].name;  // broken-…, name order
+  // The broken one says Completed as late as kName, but would not restore: not a recovery point.
+  EXPECT_EQ(lc->newest_completed, kName);
+  Json cr = Json::parse(*LoadString(*store_, MetadataKey(kName)));
+  EXPECT_EQ(lc->newest_completed_unix, *UnixSeconds(cr["status"]["completionTimestamp"].get<std::string>()));
+  EXPECT_TRUE(lc->layout.empty());
+
+  // One backup by name; a location that cannot be listed is an error.
+  auto one = VerifyLocation(*store_, options_, kName);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->backups.size(), 1u);
+  EXPECT_EQ(one->failed, 0u);
 }
 
 TEST(VerifyResourceBackup, ChecksABackupHeldInMemory) {

@@ -43,6 +43,9 @@ CREATE INDEX IF NOT EXISTS restore_tests_by_test ON restore_tests(test, started)
 CREATE TABLE IF NOT EXISTS repo_stats(
   repository TEXT PRIMARY KEY, updated INTEGER NOT NULL, size_bytes INTEGER NOT NULL,
   snapshots INTEGER NOT NULL, locks INTEGER NOT NULL, oldest_lock_age REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS velero_stats(
+  location TEXT PRIMARY KEY, updated INTEGER NOT NULL, backups INTEGER NOT NULL, failed INTEGER NOT NULL,
+  newest_completed INTEGER NOT NULL, newest_name TEXT, level INTEGER NOT NULL);
 )";
 
 constexpr const char* kColumns =
@@ -261,6 +264,41 @@ Result<std::map<std::string, RepoStats>> StateStore::AllRepoStats() {
     out[r.repository] = r;
   }
   if (rc != SQLITE_DONE) return DbError(db_, "read repository stats");
+  return out;
+}
+
+Status StateStore::PutVeleroStats(const VeleroStats& st) {
+  std::lock_guard<std::mutex> g(mu_);
+  Stmt s(db_, "INSERT OR REPLACE INTO velero_stats(location, updated, backups, failed, newest_completed, newest_name, "
+              "level) VALUES(?,?,?,?,?,?,?)");
+  s.Bind(1, st.location);
+  s.Bind(2, st.updated);
+  s.Bind(3, static_cast<int64_t>(st.backups));
+  s.Bind(4, static_cast<int64_t>(st.failed));
+  s.Bind(5, st.newest_completed);
+  s.Bind(6, st.newest_name);
+  s.Bind(7, static_cast<int64_t>(st.level));
+  if (s.Step() != SQLITE_DONE) return DbError(db_, "record Velero location stats");
+  return Status::Ok();
+}
+
+Result<std::map<std::string, VeleroStats>> StateStore::AllVeleroStats() {
+  std::lock_guard<std::mutex> g(mu_);
+  Stmt s(db_, "SELECT location, updated, backups, failed, newest_completed, newest_name, level FROM velero_stats");
+  std::map<std::string, VeleroStats> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    VeleroStats v;
+    v.location = s.Text(0);
+    v.updated = s.Int(1);
+    v.backups = static_cast<uint64_t>(s.Int(2));
+    v.failed = static_cast<uint64_t>(s.Int(3));
+    v.newest_completed = s.Int(4);
+    v.newest_name = s.Text(5);
+    v.level = static_cast<int>(s.Int(6));
+    out[v.location] = v;
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, "read Velero location stats");
   return out;
 }
 

@@ -63,6 +63,16 @@ struct RepoStats {
   double oldest_lock_age_seconds = 0;  // 0: no locks
 };
 
+// What the last verification of a Velero location found.
+struct VeleroStats {
+  std::string location;
+  int64_t updated = 0;           // when it was verified
+  uint64_t backups = 0, failed = 0;  // failed: below `level`
+  int64_t newest_completed = 0;  // completion of the newest Completed backup (0: none)
+  std::string newest_name;
+  int level = 4;                 // the level every backup had to reach
+};
+
 class StateStore {
  public:
   ~StateStore();
@@ -95,6 +105,9 @@ class StateStore {
 
   [[nodiscard]] Status PutRepoStats(const RepoStats& stats);
   [[nodiscard]] Result<std::map<std::string, RepoStats>> AllRepoStats();
+
+  [[nodiscard]] Status PutVeleroStats(const VeleroStats& stats);
+  [[nodiscard]] Result<std::map<std::string, VeleroStats>> AllVeleroStats();
 
  private:
   explicit StateStore(sqlite3* db) : db_(db) {}

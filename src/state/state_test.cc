@@ -158,6 +158,25 @@ TEST(StateStore, RepoStatsRoundTrip) {
   RemoveDb(path);
 }
 
+TEST(StateStore, VeleroStatsRoundTrip) {
+  std::string path = TempDb();
+  auto st = StateStore::Open(path);
+  ASSERT_TRUE(st.ok());
+  ASSERT_TRUE((*st)->PutVeleroStats({"nas", 10, 5, 1, 100, "daily-1", 4}).ok());
+  ASSERT_TRUE((*st)->PutVeleroStats({"nas", 20, 6, 0, 200, "daily-2", 5}).ok());
+  auto all = (*st)->AllVeleroStats();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  const VeleroStats& v = all->at("nas");
+  EXPECT_EQ(v.updated, 20);
+  EXPECT_EQ(v.backups, 6u);
+  EXPECT_EQ(v.failed, 0u);
+  EXPECT_EQ(v.newest_completed, 200);
+  EXPECT_EQ(v.newest_name, "daily-2");
+  EXPECT_EQ(v.level, 5);
+  RemoveDb(path);
+}
+
 TEST(StateStore, UnwritablePathIsAClearError) {
   auto st = StateStore::Open("/proc/hort/state.sqlite");
   ASSERT_FALSE(st.ok());

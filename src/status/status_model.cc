@@ -1,5 +1,7 @@
 #include "status/status_model.h"
 
+#include <algorithm>
+
 namespace hort {
 
 const char* HealthName(Health h) {
@@ -20,6 +22,14 @@ Classification RepositoryClassification(const Catalog& catalog, const std::strin
         best = s.classification;
       }
     }
+  }
+  return best;
+}
+
+Classification ResourcesClassification(const Catalog& catalog) {
+  Classification best = Classification::kBestEffort;
+  for (const Service& s : catalog.services) {
+    if (!s.resources.empty()) best = std::min(best, s.classification);
   }
   return best;
 }
@@ -45,10 +55,15 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
         st.entry = job.offsite->name;
         st.classification = ClassificationName(RepositoryClassification(catalog, job.source->name));
         break;
+      case JobSpec::Kind::kVerify:
+        st.entry = job.velero->name;
+        st.classification = ClassificationName(ResourcesClassification(catalog));
+        break;
     }
     st.expected_interval_seconds = job.schedule->TypicalInterval(static_cast<int64_t>(now));
-    if (job.kind == JobSpec::Kind::kCopy) {
-      st.rpo_seconds = job.offsite->rpo_seconds ? job.offsite->rpo_seconds : 2 * st.expected_interval_seconds;
+    if (job.kind == JobSpec::Kind::kCopy || job.kind == JobSpec::Kind::kVerify) {
+      const int64_t rpo = job.offsite ? job.offsite->rpo_seconds : 0;
+      st.rpo_seconds = rpo ? rpo : 2 * st.expected_interval_seconds;
     }
     HORT_ASSIGN_OR_RETURN(auto recent, state.Runs(job.id, 0, 1000));
     for (const RunRecord& r : recent) {

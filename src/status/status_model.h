@@ -45,5 +45,8 @@ struct StatusReport {
 
 // The highest classification of the services writing to `repository`.
 [[nodiscard]] Classification RepositoryClassification(const Catalog& catalog, const std::string& repository);
+// The highest classification of the services with resources entries (what
+// a Velero location's backups protect).
+[[nodiscard]] Classification ResourcesClassification(const Catalog& catalog);
 
 }  // namespace hort

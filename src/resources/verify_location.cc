@@ -1,0 +1,86 @@
+// The location ladder and its L5 replay hook.
+#include "resources/verify_location.h"
+
+#include <set>
+
+#include "kube/json_fields.h"
+#include "resources/restore_run.h"
+#include "resources/velero_bucket.h"
+
+namespace hort::resources {
+
+Result<LocationCheck> VerifyLocation(ObjectStore& store, VerifyOptions options, const std::string& name) {
+  LocationCheck out;
+  out.target_level = options.replay ? std::min(options.max_level, 5) : std::min(options.max_level, 4);
+  std::vector<std::string> names;
+  if (!name.empty()) {
+    names = {name};
+  } else {
+    HORT_ASSIGN_OR_RETURN(names, ListBackups(store));
+  }
+  out.layout = VerifyBucketLayout(store);
+  options.layout = &out.layout;
+  for (const auto& n : names) {
+    BackupCheck c = VerifyBucketBackup(store, n, options);
+    if (out.Failed(c)) ++out.failed;
+    // A recovery point only if it would restore: a Completed backup with a
+    // damaged tarball does not count.
+    if (!out.Failed(c) && c.completed_unix > out.newest_completed_unix) {
+      out.newest_completed_unix = c.completed_unix;
+      out.newest_completed = c.name;
+    }
+    out.backups.push_back(std::move(c));
+  }
+  return out;
+}
+
+ReplayHook DryRunReplay(kube::Client& client) {
+  return [&client](const ResourceBackup& backup) {
+    RestoreOptions ro;
+    ro.dry_run = true;
+    ro.restore_name = backup.meta.name + "-verify";
+    for (const Item& i : backup.items) {
+      if (!i.ns.empty()) ro.namespace_mapping.emplace(i.ns, i.ns + "-verify");
+      if (i.group_resource == "namespaces") ro.namespace_mapping.emplace(i.name, i.name + "-verify");
+    }
+    std::vector<std::string> problems;
+    auto report = RunRestore(client, backup, ro);
+    if (!report.ok()) return std::vector<std::string>{"dry-run restore: " + report.status().message()};
+    for (const ItemReport& i : report->items) {
+      if (i.action != RestoreAction::kFailed) continue;
+      problems.push_back("dry-run restore: " + i.resource + " " + (i.ns.empty() ? "" : i.ns + "/") + i.name + ": " +
+                         i.message);
+    }
+    for (const auto& e : report->errors) problems.push_back("dry-run restore: " + e);
+    // Items bound for a namespace the dry run only pretends were checked
+    // locally, not sent: ask the authorizer whether the real restore may
+    // create them (one SelfSubjectAccessReview per resource and namespace).
+    auto discovery = client.Discover();
+    const kube::ResourceInfo* ssar =
+        discovery.ok() ? discovery->Find("authorization.k8s.io", "v1", "selfsubjectaccessreviews") : nullptr;
+    std::set<std::pair<std::string, std::string>> asked;
+    for (const ItemReport& i : report->items) {
+      if (!ssar || i.action != RestoreAction::kWouldCreate || i.ns.empty() || !asked.insert({i.resource, i.ns}).second) {
+        continue;
+      }
+      const size_t dot = i.resource.find('.');
+      const std::string resource = i.resource.substr(0, dot);
+      const std::string group = dot == std::string::npos ? "" : i.resource.substr(dot + 1);
+      Json review = {{"apiVersion", "authorization.k8s.io/v1"},
+                     {"kind", "SelfSubjectAccessReview"},
+                     {"spec", {{"resourceAttributes",
+                                {{"namespace", i.ns}, {"verb", "create"}, {"group", group}, {"resource", resource}}}}}};
+      auto answer = client.Create(*ssar, "", review, kube::WriteOptions{});
+      if (!answer.ok()) {
+        problems.push_back("dry-run restore: cannot ask whether " + i.resource + " may be created in " + i.ns + ": " +
+                           answer.status().message());
+      } else if (!kube::BoolAt(*answer, "/status/allowed", false)) {
+        problems.push_back("dry-run restore: " + i.resource + " " + i.ns + "/" + i.name +
+                           ": forbidden: may not create " + i.resource + " in namespace " + i.ns);
+      }
+    }
+    return problems;
+  };
+}
+
+}  // namespace hort::resources
