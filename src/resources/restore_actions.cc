@@ -192,6 +192,9 @@ std::string PersistentVolumeAction(Json& pv, const ActionContext& context) {
   if (StringAt(pv, "/spec/persistentVolumeReclaimPolicy") == "Delete") {
     return "reclaim policy Delete: re-provisioned through its claim";
   }
+  if (auto kept = context.pvs_kept.find(StringAt(pv, "/metadata/name")); kept != context.pvs_kept.end()) {
+    return kept->second;
+  }
   Json* annotations = Path(pv, {"metadata", "annotations"});
   Erase(annotations, "pv.kubernetes.io/bind-completed");
   Erase(annotations, "pv.kubernetes.io/bound-by-controller");

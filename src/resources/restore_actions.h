@@ -25,6 +25,10 @@ struct ActionContext {
   // PVs of this backup that are re-provisioned through their claims instead
   // of restored as objects: their PVCs lose spec.volumeName.
   std::set<std::string> pvs_to_provision;
+  // PVs of this backup that are not restored, with why: under a namespace
+  // mapping, one that still exists serves the unmapped claim (its name is
+  // in pvs_to_provision too, so the mapped claim provisions a new volume).
+  std::map<std::string, std::string> pvs_kept;
   // Whether a ServiceAccount exists in the target (Secret action); null = none does.
   std::function<bool(const std::string& ns, const std::string& name)> service_account_exists;
   // Whether a Node exists in the target (a PVC's selected-node); null = none does.

@@ -221,7 +221,7 @@ TEST(RestoreActions, CustomResourceDefinitionPreserveUnknownFields) {
 TEST(RestoreActions, PrepareObjectMapsNamespacesAndLabels) {
   RestoreOptions options;
   options.namespace_mapping = {{"a", "b"}};
-  ActionContext context{&options, "nightly", "r1", {}, nullptr};
+  ActionContext context{.options = &options, .backup_name = "nightly", .restore_name = "r1"};
   auto cm = MakeItem("configmaps", "ConfigMap", "a", "c", {{"metadata", {{"uid", "u"}}}, {"data", {{"k", "v"}}}});
   PreparedObject p = PrepareObject(cm, Resource("", "v1", "configmaps", "ConfigMap", true), context);
   ASSERT_EQ(p.skip_reason, "");

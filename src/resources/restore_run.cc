@@ -62,10 +62,12 @@ class Restore {
     context_.backup_name = report_.backup_name;
     context_.restore_name = report_.restore_name;
     for (const auto& item : backup_.items) {
-      if (item.group_resource == "persistentvolumes" &&
-          StringAt(item.object, "/spec/persistentVolumeReclaimPolicy") == "Delete") {
+      if (item.group_resource != "persistentvolumes") continue;
+      if (StringAt(item.object, "/spec/persistentVolumeReclaimPolicy") == "Delete") {
         context_.pvs_to_provision.insert(item.name);
+        continue;
       }
+      KeepMappedPvThatExists(item);
     }
     context_.service_account_exists = [this](const std::string& ns, const std::string& name) {
       if (pretended_.count({"serviceaccounts", ns, name})) return true;
@@ -73,6 +75,21 @@ class Restore {
       return r && client_.Get(*r, ns, name).ok();
     };
     context_.node_exists = [this](const std::string& name) { return NodeExists(name); };
+  }
+
+  // Under a mapping the claim moves to another namespace, but a PV that
+  // still exists is bound to (or reserved for) the unmapped claim; Velero
+  // would leave the mapped claim pointing at it, Pending forever, and a clone
+  // under a new name would share the original's storage. hort leaves the PV
+  // to the original and lets the mapped claim provision a volume of its own.
+  void KeepMappedPvThatExists(const Item& pv) {
+    const std::string claim_ns = StringAt(pv.object, "/spec/claimRef/namespace");
+    if (claim_ns.empty() || options_.MapNamespace(claim_ns) == claim_ns) return;
+    const kube::ResourceInfo* r = discovery_.Find("", "v1", "persistentvolumes");
+    if (!r || !client_.Get(*r, "", pv.name).ok()) return;
+    context_.pvs_to_provision.insert(pv.name);
+    context_.pvs_kept[pv.name] = "exists for " + claim_ns + "/" + StringAt(pv.object, "/spec/claimRef/name") +
+                                 ": the claim in " + options_.MapNamespace(claim_ns) + " provisions a new volume";
   }
 
   // One GET per node name: every claim of a StatefulSet may name the same node.

@@ -146,6 +146,38 @@ TEST(RestoreRun, RestoresIntoAMappedNamespace) {
   EXPECT_EQ(json["items"][1]["action"], "created");
 }
 
+TEST(RestoreRun, AMappedClaimDoesNotTakeAPvThatStillServesTheOriginal) {
+  TestCluster cluster;
+  // The original namespace is still there with its PV bound to a/data.
+  cluster.Put("persistentvolumes", "", {{"metadata", {{"name", "pv1"}}},
+                                        {"spec", {{"claimRef", {{"namespace", "a"}, {"name", "data"}}}}}});
+  const Json before = cluster.Read("persistentvolumes", "", "pv1");
+  for (bool dry_run : {true, false}) {
+    RestoreOptions options;
+    options.namespace_mapping = {{"a", "b"}};
+    options.dry_run = dry_run;
+    auto report = RunRestore(cluster, SampleBackup(), options);
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    const ItemReport* pv = nullptr;
+    for (const auto& i : report->items) {
+      if (i.resource == "persistentvolumes") pv = &i;
+    }
+    ASSERT_NE(pv, nullptr);
+    EXPECT_EQ(pv->action, RestoreAction::kSkipped) << dry_run;
+    EXPECT_EQ(pv->message, "exists for a/data: the claim in b provisions a new volume");
+  }
+  EXPECT_EQ(cluster.Read("persistentvolumes", "", "pv1"), before);  // untouched
+  Json pvc = cluster.Read("persistentvolumeclaims", "b", "data");
+  ASSERT_FALSE(pvc.is_null());
+  EXPECT_FALSE(pvc["spec"].contains("volumeName"));  // binds a volume of its own
+
+  // Without a mapping the same PV is the claim's own: compared, not kept aside.
+  TestCluster plain;
+  auto report = RunRestore(plain, SampleBackup(), RestoreOptions{});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(plain.Read("persistentvolumeclaims", "a", "data")["spec"]["volumeName"], "pv1");
+}
+
 TEST(RestoreRun, SecondRunFindsEverythingUnchanged) {
   TestCluster cluster;
   RestoreOptions options;

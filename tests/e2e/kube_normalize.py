@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """kubectl's JSON of a namespace's objects without what the API server sets,
 so a backed-up and a restored namespace compare equal; --compare A B [--map
-old:new] compares two such files (namespaces in A mapped to B's)."""
+old:new [--new-volumes]] compares two such files (namespaces in A mapped to
+B's; with --new-volumes the mapped claims provision volumes of their own, as
+hort restores them while the original's PVs still exist)."""
 import json
 import sys
 
@@ -52,6 +54,9 @@ def main():
         if args[0] == "--map":
             mapping = args[1].split(":")
             args = args[2:]
+        new_volumes = args[0] == "--new-volumes"
+        if new_volumes:
+            args = args[1:]
         a, b = load(args[0]), load(args[1])
         if mapping:
             old, new = mapping
@@ -61,6 +66,8 @@ def main():
                 if ns == old:
                     o["metadata"]["namespace"] = new
                     ns = new
+                if kind == "PersistentVolumeClaim" and new_volumes:
+                    o.get("spec", {}).pop("volumeName", None)
                 if kind == "RoleBinding":
                     for s in o.get("subjects", []):
                         if s.get("namespace") == old:

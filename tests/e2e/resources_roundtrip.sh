@@ -76,10 +76,29 @@ PY
 
 note "the mapping moved every object and its references; the original is untouched"
 snapshot_ns productivity-copy copy.json
-python3 "$E2E_DIR/kube_normalize.py" --compare --map productivity:productivity-copy before.json copy.json \
+python3 "$E2E_DIR/kube_normalize.py" --compare --map productivity:productivity-copy --new-volumes before.json copy.json \
   || fail "the mapped copy differs"
+# The PV still serves the original claim: the copy's claim provisions its own volume, and the report says why.
+[ -z "$(kubectl get pvc paperless-data -n productivity-copy -o jsonpath='{.spec.volumeName}')" ] \
+  || fail "the copy's claim points at the original's PV"
+kubectl get pv pv-paperless-data -o jsonpath='{.spec.claimRef.namespace}/{.spec.claimRef.name}' | grep -qx productivity/paperless-data \
+  || fail "the original's PV was taken"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); pv=[i for i in r["items"] if i["resource"]=="persistentvolumes"]; assert [(i["action"], i["message"]) for i in pv]==[("skipped", "exists for productivity/paperless-data: the claim in productivity-copy provisions a new volume")], pv' \
+  real.json || fail "the PV's report: $(cat real.json)"
 snapshot_ns productivity again.json
 python3 "$E2E_DIR/kube_normalize.py" --compare before.json again.json || fail "the original changed"
 kubectl get rolebinding paperless-reader -n productivity-copy -o jsonpath='{.subjects[0].namespace}' | grep -qx productivity-copy \
   || fail "RoleBinding subjects were not mapped"
+
+note "moved: with the original and its PV gone, the mapped claim and the PV are restored bound to each other"
+kubectl delete namespace productivity >/dev/null
+kubectl delete pv pv-paperless-data >/dev/null
+expect_rc 0 hort -r repo resources restore latest --namespace-mappings productivity:productivity-moved
+snapshot_ns productivity-moved moved.json
+python3 "$E2E_DIR/kube_normalize.py" --compare --map productivity:productivity-moved before.json moved.json \
+  || fail "the moved namespace differs"
+kubectl get pv pv-paperless-data -o jsonpath='{.spec.claimRef.namespace}/{.spec.claimRef.name}' \
+  | grep -qx productivity-moved/paperless-data || fail "the PV's claimRef was not mapped"
+kubectl get pvc paperless-data -n productivity-moved -o jsonpath='{.spec.volumeName}' | grep -qx pv-paperless-data \
+  || fail "the moved claim lost its PV"
 echo "resources roundtrip ok"
