@@ -175,9 +175,13 @@ struct SmokeCommand {
 };
 
 struct ValidateSpec {
-  std::vector<std::string> expect;  // paths relative to the scratch target that must exist
+  // files: paths relative to the scratch target that must exist; resources: Kind/name
+  std::vector<std::string> expect;
   uint64_t min_files = 0, min_bytes = 0;
   std::vector<SmokeCommand> commands;
+  // resources: how long restored Deployments and StatefulSets may take to
+  // report every replica available, where a controller runs them.
+  int64_t ready_timeout_seconds = 300;
 };
 
 // One row of the strategy's test plan (`tests:`).

@@ -87,7 +87,7 @@ class TestPlanLoader {
   }
 
   void Validate(RestoreTestSpec& t, const YAML::Node& v, const std::string& key) {
-    if (!f_.Mapping(v, key, {"expect", "min_files", "min_bytes", "commands"})) return;
+    if (!f_.Mapping(v, key, {"expect", "min_files", "min_bytes", "commands", "ready_timeout"})) return;
     ValidateSpec& spec = t.validate;
     for (const auto& p : f_.Strings(v, key, "expect")) {
       if (p.empty() || p[0] == '/' || p.find("..") != std::string::npos) {
@@ -97,6 +97,7 @@ class TestPlanLoader {
     }
     spec.min_files = static_cast<uint64_t>(f_.Integer(v, key, "min_files", 0, INT64_MAX).value_or(0));
     spec.min_bytes = static_cast<uint64_t>(f_.Integer(v, key, "min_bytes", 0, INT64_MAX).value_or(0));
+    spec.ready_timeout_seconds = f_.Duration(v, key, "ready_timeout").value_or(spec.ready_timeout_seconds);
     YAML::Node cmds = v["commands"];
     if (!cmds) return;
     if (!cmds.IsSequence()) {

@@ -2,6 +2,7 @@
 // restore engine (resources/restore_run.h) implements.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <string>
 #include <string_view>
@@ -39,6 +40,9 @@ struct RestoreOptions {
   // How long a created CRD may take to be served (Established) before its
   // custom resources fail; discovery is re-read once a second meanwhile.
   int crd_ready_timeout_seconds = 60;
+  // When it rises (a restore test's SIGTERM or timeout) the restore ends
+  // after the item in hand; what is left is reported as not restored.
+  const std::atomic<bool>* stop = nullptr;
 
   // The namespace an item of `source_ns` is restored into.
   [[nodiscard]] std::string MapNamespace(const std::string& source_ns) const {

@@ -45,6 +45,10 @@ class Restore {
       Record({s.group_resource, s.ns, s.name, s.error ? RestoreAction::kFailed : RestoreAction::kSkipped, s.reason});
     }
     for (size_t i = 0; i < plan.items.size(); ++i) {
+      if (options_.stop && options_.stop->load()) {
+        report_.errors.push_back("stopped: " + std::to_string(plan.items.size() - i) + " objects not restored");
+        break;
+      }
       const PlannedItem& p = plan.items[i];
       if (p.item->group_resource == "namespaces") RestoreNamespace(*p.item);
       else RestoreItem(p);
@@ -292,6 +296,7 @@ class Restore {
         all = all && r && r->resource == plural;
       }
       if (all || std::chrono::steady_clock::now() >= deadline) return;
+      if (options_.stop && options_.stop->load()) return;
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }

@@ -178,6 +178,19 @@ TEST(RestoreRun, AMappedClaimDoesNotTakeAPvThatStillServesTheOriginal) {
   EXPECT_EQ(plain.Read("persistentvolumeclaims", "a", "data")["spec"]["volumeName"], "pv1");
 }
 
+TEST(RestoreRun, AStopEndsTheRestoreBeforeTheNextObject) {
+  TestCluster cluster;
+  std::atomic<bool> stop{true};
+  RestoreOptions options;
+  options.stop = &stop;
+  auto report = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_NE(report->errors[0].find("stopped: "), std::string::npos) << report->errors[0];
+  EXPECT_EQ(report->Count(RestoreAction::kCreated), 0u);
+  EXPECT_TRUE(cluster.Read("configmaps", "a", "c1").is_null());
+}
+
 TEST(RestoreRun, SecondRunFindsEverythingUnchanged) {
   TestCluster cluster;
   RestoreOptions options;

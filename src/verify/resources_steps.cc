@@ -13,8 +13,9 @@
 
 namespace hort {
 
-ResourcesTestSteps::ResourcesTestSteps(const Catalog& catalog, const RestoreTestSpec& spec, OpenRepo open, int64_t now)
-    : c_(catalog), spec_(spec), open_(std::move(open)) {
+ResourcesTestSteps::ResourcesTestSteps(const Catalog& catalog, const RestoreTestSpec& spec, OpenRepo open, int64_t now,
+                                       const std::atomic<bool>* stop)
+    : c_(catalog), spec_(spec), open_(std::move(open)), stop_(stop) {
   std::time_t t = static_cast<std::time_t>(now);
   std::tm tm{};
   ::gmtime_r(&t, &tm);
@@ -76,7 +77,10 @@ Status ResourcesTestSteps::ClaimScratchNamespaces() {
       Status s = client_->Delete(*ns, "", to, kube::Propagation::kForeground);
       if (!s.ok() && s.code() != Code::kNotFound) return s.Annotate("removing the leftover scratch namespace " + to);
       // A namespace terminates in the background; restoring into it before it is gone would be refused.
-      for (int i = 0; i < 300 && client_->Get(*ns, "", to).ok(); ++i) std::this_thread::sleep_for(std::chrono::seconds(1));
+      for (int i = 0; i < 300 && !Stopped() && client_->Get(*ns, "", to).ok(); ++i) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+      if (Stopped()) return Status(Code::kCancelled, "stopped while the leftover scratch namespace " + to + " terminated");
       leftovers_.push_back(to);
     }
   }
@@ -88,6 +92,7 @@ Status ResourcesTestSteps::Restore() {
     resources::RestoreOptions ro;
     ro.namespace_mapping = u.mapping;
     ro.restore_name = spec_.id + suffix_;
+    ro.stop = stop_;
     // The live cluster's own objects stay untouched: only namespaced objects,
     // their Namespaces (renamed by the mapping) and missing CRDs are restored.
     std::set<std::string> cluster_scoped;
@@ -147,6 +152,7 @@ std::vector<std::string> ResourcesTestSteps::Validate() {
   for (const auto& want : spec_.validate.expect) {
     if (!present.count(want)) findings.push_back("expected object " + want + " was not restored");
   }
+  for (auto& f : WaitForWorkloads(*discovery)) findings.push_back(std::move(f));
   return findings;
 }
 

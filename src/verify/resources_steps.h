@@ -7,6 +7,7 @@
 // failure or a stop.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,12 +39,18 @@ class ResourcesTestSteps {
  public:
   // `open` opens a catalog repository by name (the procedure's, with its locks).
   using OpenRepo = std::function<Result<Repository*>(const std::string&)>;
-  ResourcesTestSteps(const Catalog& catalog, const RestoreTestSpec& spec, OpenRepo open, int64_t now);
+  // `stop` (the procedure's SIGTERM/timeout flag) ends waits and the restore early.
+  ResourcesTestSteps(const Catalog& catalog, const RestoreTestSpec& spec, OpenRepo open, int64_t now,
+                     const std::atomic<bool>* stop = nullptr);
 
   [[nodiscard]] Status Prepare();   // opens the cluster, finds the snapshots
   [[nodiscard]] Status Restore();   // one mapped restore per unit
-  // Findings, one line each: objects missing, restore failures, unmet `expect` (kind/name).
+  // Findings, one line each: objects missing, restore failures, unmet
+  // `expect` (kind/name), Deployments and StatefulSets a controller runs
+  // that do not report every replica available within validate.ready_timeout.
   [[nodiscard]] std::vector<std::string> Validate();
+  // What Validate could not check (no controller reported on a workload).
+  [[nodiscard]] const std::vector<std::string>& notes() const { return notes_; }
   [[nodiscard]] std::vector<std::string> CleanUp();  // deletes the scratch namespaces
   [[nodiscard]] std::string FirstScratchNamespace() const;  // $HORT_TEST_NAMESPACE for smoke commands
   [[nodiscard]] const std::vector<ResourcesTestUnit>& units() const { return units_; }
@@ -52,6 +59,9 @@ class ResourcesTestSteps {
 
  private:
   [[nodiscard]] Status ClaimScratchNamespaces();
+  [[nodiscard]] bool Stopped() const { return stop_ && stop_->load(); }
+  // The restored workloads' availability (resources_workloads.cc).
+  [[nodiscard]] std::vector<std::string> WaitForWorkloads(const kube::Discovery& discovery);
   const Catalog& c_;
   const RestoreTestSpec& spec_;
   OpenRepo open_;
@@ -60,6 +70,8 @@ class ResourcesTestSteps {
   std::vector<ResourcesTestUnit> units_;
   std::vector<std::string> scratch_namespaces_;
   std::vector<std::string> leftovers_;  // removed before the restore
+  std::vector<std::string> notes_;
+  const std::atomic<bool>* stop_;
 };
 
 }  // namespace hort

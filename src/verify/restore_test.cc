@@ -150,7 +150,7 @@ class Procedure {
     if (ec) return Status(Code::kIo, "cannot create the scratch target " + report_.scratch + ": " + ec.message());
     if (spec_.type == RestoreTestSpec::Type::kResources) {
       resources_ = std::make_unique<ResourcesTestSteps>(
-          c_, spec_, [this](const std::string& name) { return Open(name); }, static_cast<int64_t>(UnixNow()));
+          c_, spec_, [this](const std::string& name) { return Open(name); }, static_cast<int64_t>(UnixNow()), &stop_);
       HORT_RETURN_IF_ERROR(resources_->Prepare());
       for (const auto& ns : resources_->leftovers()) notes_.push_back("removed scratch namespace " + ns + " left by an earlier run");
     } else {
@@ -343,6 +343,7 @@ class Procedure {
   // commands (with $HORT_TEST_NAMESPACE), the RTO.
   Status ValidateResources() {
     for (const auto& f : resources_->Validate()) Failure(f);
+    for (const auto& n : resources_->notes()) notes_.push_back(n);
     SmokeCommands();
     CheckRto();
     return Status::Ok();

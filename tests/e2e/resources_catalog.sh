@@ -42,6 +42,7 @@ tests:
     responsible: bob
     validate:
       expect: [Deployment/paperless, ConfigMap/paperless-env, BackupPlan/nightly]
+      ready_timeout: 20s
       commands:
         - run: kubectl -n "\$HORT_TEST_NAMESPACE" get configmap paperless-env -o jsonpath='{.data.PAPERLESS_URL}'
           output_contains: paperless.home.arpa
@@ -98,13 +99,31 @@ kubectl get configmap paperless-env -n productivity -o jsonpath='{.data.PAPERLES
 grep -q "created .*configmaps .*productivity .*paperless-env" "$WORK/last.out" || fail "restore table: $(cat "$WORK/last.out")"
 
 note "BT-VL-01: restore into a scratch namespace, validate, record, clean up"
+SCRATCH="productivity-bt-$(date -u +%Y%m%d)"
 kubectl apply -f "$HOMELAB/backupplan.yaml" >/dev/null
 expect_rc 0 hort run --config hort.yaml paperless/resources/manifests
 expect_rc 0 hort test run --config hort.yaml BT-VL-01
 cat "$WORK/last.out"
+# The test API server runs no controllers: availability is noted as not checked, not failed.
+grep -q "no controller reported on Deployment $SCRATCH/paperless within 15 s" "$WORK/last.out" \
+  || fail "no note about the unchecked Deployment: $(cat "$WORK/last.out")"
 ! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
 expect_rc 0 hort protocol --config hort.yaml --lang en
 grep -q "BT-VL-01  pass (restore .* objects)" "$WORK/last.out" || fail "protocol: $(cat "$WORK/last.out")"
+note "SIGTERM while the test waits for its workloads: it stops at once, deletes its scratch namespace, records why"
+"$HORT" test run --config hort.yaml BT-VL-01 >"$WORK/term.out" 2>"$WORK/term.err" &
+pid=$!
+BG_PIDS+=($pid)
+wait_for 60 kubectl get statefulset paperless-db -n "$SCRATCH"
+sleep 2  # inside the 15 s wait for a controller
+kill -TERM $pid
+set +e; wait $pid; rc=$?; set -e
+[ "$rc" = 130 ] || { cat "$WORK/term.out" "$WORK/term.err"; fail "SIGTERM: exit $rc, expected 130"; }
+! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "SIGTERM: the scratch namespace is still there"
+hort protocol --config hort.yaml --json | python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin) if r["test"] == "BT-VL-01"][-1]
+assert r["result"] == "fail" and any("interrupted by a signal" in f for f in r["findings"]), r' || fail "SIGTERM: protocol row"
 note "a missing expected object fails the test and still cleans up"
 sed -i 's#BackupPlan/nightly#BackupPlan/weekly#' hort.yaml
 expect_rc 5 hort test run --config hort.yaml BT-VL-01
@@ -112,7 +131,35 @@ grep -q "expected object BackupPlan/weekly was not restored" "$WORK/last.out" "$
 ! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there after a failure"
 note "a namespace with the scratch name that the test did not make is refused and left alone"
 sed -i 's#BackupPlan/weekly#BackupPlan/nightly#' hort.yaml
-SCRATCH="productivity-bt-$(date -u +%Y%m%d)"
+
+# play_controller N: stands in for the cluster's controllers during a test run: once the
+# scratch workloads exist, writes their status with N of 1 replicas available.
+play_controller() {
+  for _ in $(seq 1 120); do
+    if kubectl get statefulset paperless-db -n "$SCRATCH" >/dev/null 2>&1; then
+      for w in deployment/paperless statefulset/paperless-db; do
+        kubectl patch "$w" -n "$SCRATCH" --subresource=status --type=merge \
+          -p "{\"status\":{\"observedGeneration\":1,\"replicas\":1,\"readyReplicas\":$1,\"availableReplicas\":$1}}" >/dev/null
+      done
+      return 0
+    fi
+    sleep 0.5
+  done
+}
+note "where a controller runs the workloads, every replica must become available"
+play_controller 0 & CONTROLLER=$!
+expect_rc 5 hort test run --config hort.yaml BT-VL-01
+wait $CONTROLLER
+grep -q "Deployment $SCRATCH/paperless: 0 of 1 replicas available after 20 s" "$WORK/last.out" "$WORK/last.err" \
+  || fail "unavailable Deployment not found: $(cat "$WORK/last.out")"
+grep -q "StatefulSet $SCRATCH/paperless-db: 0 of 1 replicas available after 20 s" "$WORK/last.out" "$WORK/last.err" \
+  || fail "unavailable StatefulSet not found: $(cat "$WORK/last.out")"
+play_controller 1 & CONTROLLER=$!
+expect_rc 0 hort test run --config hort.yaml BT-VL-01
+wait $CONTROLLER
+grep -q "no controller reported" "$WORK/last.out" && fail "availability was not checked: $(cat "$WORK/last.out")"
+! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
+
 kubectl create namespace "$SCRATCH" >/dev/null
 kubectl create configmap precious -n "$SCRATCH" --from-literal=keep=me >/dev/null
 expect_rc 5 hort test run --config hort.yaml BT-VL-01
