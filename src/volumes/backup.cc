@@ -209,6 +209,12 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
   r.volume_size = source.size();
   if (source.size() == 0) return Status(Code::kInvalidArgument, o.source + " is empty");
   if (source.size() > kMaxVolumeSize) return Status(Code::kInvalidArgument, o.source + " is larger than 1 PiB");
+  // Checked before anything is written: every block size is a multiple of 2 MiB.
+  const uint64_t least_block = o.block_size ? o.block_size : kDefaultBlockSize;
+  if (source.size() % least_block != 0) {
+    return Status(Code::kInvalidArgument, o.source + " (" + std::to_string(source.size()) +
+                                              " bytes) is not a multiple of the block size " + std::to_string(least_block));
+  }
   ObjectStore& store = *target.store;
   const VolumeKeys keys(target.base, o.volume);
   HORT_RETURN_IF_ERROR(store.Create({}));
