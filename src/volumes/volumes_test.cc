@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 #include "volumes/config.h"
 #include "volumes/layout.h"
 #include "volumes/store_io.h"
@@ -84,6 +86,30 @@ TEST(ConfigTest, CfgKeysAndTypesAreTheDocumentedOnes) {
   ExpectFields(BackupConfigJson(b), BackupConfigFields());
   b.blocks.clear();
   ExpectFields(BackupConfigJson(b), BackupConfigFields());  // Blocks omitted when empty
+}
+
+// docs/cli.md's field table ("Files hort writes") lists the same fields, in order, with the same types.
+TEST(ConfigTest, DocumentedFieldTableMatches) {
+  std::ifstream in(std::string(HORT_SOURCE_DIR) + "/docs/cli.md");
+  ASSERT_TRUE(in.good());
+  std::vector<std::string> vol, backup;
+  for (std::string line; std::getline(in, line);) {
+    for (auto [file, out] : {std::pair{"| volume.cfg | ", &vol}, std::pair{"| backup cfg | ", &backup}}) {
+      if (line.rfind(file, 0) != 0) continue;
+      std::string rest = line.substr(std::string(file).size());
+      std::string type = rest.substr(rest.find(" | ") + 3);
+      type = type.substr(0, type.find(" |"));
+      for (size_t p; (p = type.find("\\|")) != std::string::npos;) type.replace(p, 2, "|");
+      out->push_back(rest.substr(0, rest.find(' ')) + ":" + type);
+    }
+  }
+  auto flat = [](const std::vector<FieldSpec>& spec) {
+    std::vector<std::string> v;
+    for (const FieldSpec& f : spec) v.push_back(std::string(f.name) + ":" + f.json_type);
+    return v;
+  };
+  EXPECT_EQ(vol, flat(VolumeConfigFields()));
+  EXPECT_EQ(backup, flat(BackupConfigFields()));
 }
 
 TEST(ConfigTest, VolumeCfgRoundTripsWithDoubleQuotesAndUnknownKeys) {
