@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/keep_flags.h"
 #include "cli/snapshot_filter.h"
 #include "policy/snapshot_retention.h"
 #include "prune/prune.h"
@@ -8,37 +9,13 @@
 namespace hort::cli {
 namespace {
 struct ForgetFlags {
-  int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
-  std::string within, within_hourly, within_daily, within_weekly, within_monthly, within_yearly;
-  std::vector<std::string> keep_tags;
+  KeepFlags keep;
   SnapshotFilter filter;
   std::string group_by = "host,paths";
   bool dry_run = false, prune = false, allow_remove_all = false;
   PruneOptions prune_opt;
   std::vector<std::string> ids;
 };
-
-Status BuildPolicy(const ForgetFlags& f, ExpirePolicy* p) {
-  for (int v : {f.last, f.hourly, f.daily, f.weekly, f.monthly, f.yearly}) {
-    if (v < -1) return Status(Code::kInvalidArgument, "negative values other than -1 are not allowed for --keep-*");
-  }
-  p->last = f.last;
-  p->hourly = f.hourly;
-  p->daily = f.daily;
-  p->weekly = f.weekly;
-  p->monthly = f.monthly;
-  p->yearly = f.yearly;
-  std::pair<const std::string*, CalendarDuration*> durations[] = {
-      {&f.within, &p->within}, {&f.within_hourly, &p->within_hourly}, {&f.within_daily, &p->within_daily},
-      {&f.within_weekly, &p->within_weekly}, {&f.within_monthly, &p->within_monthly},
-      {&f.within_yearly, &p->within_yearly}};
-  for (auto& [text, out] : durations) {
-    if (text->empty()) continue;
-    HORT_ASSIGN_OR_RETURN(*out, ParseCalendarDuration(*text));
-  }
-  for (const auto& t : f.keep_tags) p->tags.push_back(SplitCommaList({t}));
-  return Status::Ok();
-}
 
 void PrintTable(const char* title, const std::vector<const KeepDecision*>& rows) {
   std::printf("%s %zu snapshots:\n", title, rows.size());
@@ -57,19 +34,7 @@ void PrintTable(const char* title, const std::vector<const KeepDecision*>& rows)
 
 Command AddForget(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<ForgetFlags>();
-  sub.add_option("-l,--keep-last", f->last, "keep the last n snapshots (-1: all)");
-  sub.add_option("-H,--keep-hourly", f->hourly, "keep the last n hourly snapshots");
-  sub.add_option("-d,--keep-daily", f->daily, "keep the last n daily snapshots");
-  sub.add_option("-w,--keep-weekly", f->weekly, "keep the last n weekly snapshots");
-  sub.add_option("-m,--keep-monthly", f->monthly, "keep the last n monthly snapshots");
-  sub.add_option("-y,--keep-yearly", f->yearly, "keep the last n yearly snapshots");
-  sub.add_option("--keep-within", f->within, "keep snapshots newer than this duration before the latest (1y5m7d2h)");
-  sub.add_option("--keep-within-hourly", f->within_hourly, "keep hourly snapshots within this duration");
-  sub.add_option("--keep-within-daily", f->within_daily, "keep daily snapshots within this duration");
-  sub.add_option("--keep-within-weekly", f->within_weekly, "keep weekly snapshots within this duration");
-  sub.add_option("--keep-within-monthly", f->within_monthly, "keep monthly snapshots within this duration");
-  sub.add_option("--keep-within-yearly", f->within_yearly, "keep yearly snapshots within this duration");
-  sub.add_option("--keep-tag", f->keep_tags, "keep snapshots with this tag list (a,b = both)");
+  AddKeepFlags(sub, &f->keep, /*tags=*/true);
   AddFilterFlags(sub, &f->filter, /*short_host=*/false);
   sub.add_option("-g,--group-by", f->group_by, "group snapshots by host, paths and/or tags");
   sub.add_flag("-n,--dry-run", f->dry_run, "only show what would be removed");
@@ -78,7 +43,7 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
   AddPruneFlags(sub, &f->prune_opt);
   sub.add_option("snapshots", f->ids, "remove these snapshots explicitly");
   auto built = std::make_shared<ExpirePolicy>();  // by validate, from the flags
-  auto validate = [f, built] { return BuildPolicy(*f, built.get()); };
+  auto validate = [f, built] { return BuildPolicy(f->keep, built.get()); };
   return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, built, &g](Opened& o) {
     const ExpirePolicy& policy = *built;
     Repository& repo = o.repo();

@@ -35,6 +35,7 @@ Command AddReport(CLI::App&, GlobalOptions&);
 Command AddDr(CLI::App&, GlobalOptions&);
 Command AddKube(CLI::App&, GlobalOptions&);
 Command AddResources(CLI::App&, GlobalOptions&);
+Command AddVolumes(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -68,6 +69,7 @@ const std::vector<CommandSpec>& Commands() {
       {"report", "Print the per-service documentation and the test plan", AddReport},
       {"dr", "Disaster-recovery drill: restore and verify every group of a repository", AddDr},
       {"resources", "Back up and restore cluster objects (Velero's layout); verify Velero backups", AddResources},
+      {"volumes", "Back up, restore, verify and thin out block volumes in Longhorn's backupstore", AddVolumes},
       {"kube", "Check hort's access to the cluster; show which PVCs nothing protects", AddKube},
       {"version", "Print version information", AddVersion},
   };

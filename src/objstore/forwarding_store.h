@@ -33,6 +33,7 @@ class ForwardingStore : public ObjectStore {
     return target_->LoadInto(key, offset, out);
   }
   Result<uint64_t> Stat(const std::string& key) override { return target_->Stat(key); }
+  Result<int64_t> ModifiedTime(const std::string& key) override { return target_->ModifiedTime(key); }
   Status List(const std::string& prefix, const ListFn& fn) override { return target_->List(prefix, fn); }
 
   [[nodiscard]] ObjectStore* target() const { return target_.get(); }

@@ -145,6 +145,14 @@ class LocalStore final : public ObjectStore {
     return static_cast<uint64_t>(st.st_size);
   }
 
+  Result<int64_t> ModifiedTime(const std::string& key) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    struct stat st;
+    std::string path = PathOf(key);
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat " + path, errno);
+    return static_cast<int64_t>(st.st_mtime);
+  }
+
   // Walks the folder the prefix names (its part up to the last '/') and
   // descends only into folders that can hold matching keys.
   Status List(const std::string& prefix, const ListFn& fn) override {

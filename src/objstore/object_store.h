@@ -82,6 +82,12 @@ class ObjectStore {
   [[nodiscard]] virtual Status LoadInto(const std::string& key, uint64_t offset, std::span<uint8_t> out);
   // Size of an object; kNotFound if missing.
   [[nodiscard]] virtual Result<uint64_t> Stat(const std::string& key) = 0;
+  // When the object was last written, in Unix seconds by the store's clock
+  // (a file's mtime, S3's Last-Modified): Longhorn's lock files expire by it.
+  // kUnsupported where the store keeps no time (memory).
+  [[nodiscard]] virtual Result<int64_t> ModifiedTime(const std::string& /*key*/) {
+    return Status(Code::kUnsupported, "this store keeps no modification times");
+  }
   // Calls fn(key, size) for every object whose key starts with `prefix`, at
   // any depth, in no particular order. Nothing found is not an error.
   [[nodiscard]] virtual Status List(const std::string& prefix, const ListFn& fn) = 0;

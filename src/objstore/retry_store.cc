@@ -40,6 +40,9 @@ class RetryStore final : public ForwardingStore {
   Result<uint64_t> Stat(const std::string& key) override {
     return RetryResult<uint64_t>("stat " + key, [&] { return target()->Stat(key); });
   }
+  Result<int64_t> ModifiedTime(const std::string& key) override {
+    return RetryResult<int64_t>("stat " + key, [&] { return target()->ModifiedTime(key); });
+  }
   Status List(const std::string& prefix, const ListFn& fn) override {
     // Collect first: a retried listing must not report keys twice.
     return Retry("list " + prefix, [&] {

@@ -119,14 +119,18 @@ class S3Store final : public ObjectStore {
   }
 
   Result<uint64_t> Stat(const std::string& key) override {
-    HORT_RETURN_IF_ERROR(ValidateKey(key));
-    const std::string full = base_ + key;
-    HORT_ASSIGN_OR_RETURN(auto r, Send("HEAD", full, {}, {}, {}));
-    if (r.status == 404) return Status(Code::kNotFound, full + " not found");
-    if (r.status / 100 != 2) return S3Error("stat " + full, r);
-    auto it = r.headers.find("content-length");
-    if (it == r.headers.end()) return Status(Code::kIo, "stat " + full + ": no Content-Length");
-    return std::stoull(it->second);
+    HORT_ASSIGN_OR_RETURN(auto header, HeadHeader(key, "content-length"));
+    return std::stoull(header);
+  }
+
+  // Last-Modified of a HEAD, an RFC 1123 date ("Tue, 03 Dec 2026 10:00:00 GMT").
+  Result<int64_t> ModifiedTime(const std::string& key) override {
+    HORT_ASSIGN_OR_RETURN(auto header, HeadHeader(key, "last-modified"));
+    struct tm tm {};
+    if (::strptime(header.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) {
+      return Status(Code::kIo, "stat " + base_ + key + ": unreadable Last-Modified " + header);
+    }
+    return static_cast<int64_t>(::timegm(&tm));
   }
 
   // ListObjectsV2 without a delimiter: every key below the prefix, page by page.
@@ -157,6 +161,18 @@ class S3Store final : public ObjectStore {
   }
 
  private:
+  // One header of a HEAD request (lower-case name).
+  Result<std::string> HeadHeader(const std::string& key, const std::string& name) {
+    HORT_RETURN_IF_ERROR(ValidateKey(key));
+    const std::string full = base_ + key;
+    HORT_ASSIGN_OR_RETURN(auto r, Send("HEAD", full, {}, {}, {}));
+    if (r.status == 404) return Status(Code::kNotFound, full + " not found");
+    if (r.status / 100 != 2) return S3Error("stat " + full, r);
+    auto it = r.headers.find(name);
+    if (it == r.headers.end()) return Status(Code::kIo, "stat " + full + ": no " + name + " header");
+    return it->second;
+  }
+
   Result<HttpResponse> Send(const std::string& method, const std::string& key,
                             const std::map<std::string, std::string>& query, std::span<const uint8_t> body,
                             std::vector<std::string> headers, bool bucket_only = false) {

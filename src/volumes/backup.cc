@@ -1,0 +1,315 @@
+#include "volumes/backup.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "util/bounded_queue.h"
+#include "util/parallel.h"
+#include "util/thread_pool.h"
+#include "volumes/block_source.h"
+#include "volumes/codec.h"
+#include "volumes/lock.h"
+#include "volumes/store_io.h"
+
+namespace hort::volumes {
+namespace {
+
+struct PendingBlock {
+  uint64_t offset = 0;
+  std::vector<uint8_t> data;  // raw, then compressed
+  std::string checksum;
+};
+
+bool AllZero(const std::vector<uint8_t>& d) {
+  return d.empty() || (d[0] == 0 && std::memcmp(d.data(), d.data() + 1, d.size() - 1) == 0);
+}
+
+int64_t UnixNow() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// The pipeline read → hash → (dedupe) → compress → upload, one bounded
+// queue between stages and a byte budget over all of them, so memory stays
+// near `memory_budget` whatever the volume size. Each stage adds its work
+// time to the stage timers.
+class BlockPipeline {
+ public:
+  BlockPipeline(ObjectStore& store, const VolumeKeys& keys, const BlockSet& present, Codec codec, uint64_t block_size,
+                const VolumeBackupOptions& options, VolumeBackupResult* result)
+      : store_(store), keys_(keys), present_(present), codec_(codec), block_size_(block_size),
+        cost_(2 * block_size), budget_(std::max(options.memory_budget, cost_)),
+        hash_threads_(static_cast<unsigned>(WorkersFor(options.hash_threads))),
+        upload_threads_(static_cast<unsigned>(std::max(2, store.Connections()))), result_(result) {}
+
+  // Returns the block map, unsorted.
+  Result<std::vector<BlockRef>> Run(const BlockSource& source) {
+    std::vector<std::thread> workers;
+    for (unsigned i = 0; i < hash_threads_; ++i) workers.emplace_back([this] { HashStage(); });
+    for (unsigned i = 0; i < hash_threads_; ++i) workers.emplace_back([this] { CompressStage(); });
+    for (unsigned i = 0; i < upload_threads_; ++i) workers.emplace_back([this] { UploadStage(); });
+    ReadStage(source);
+    to_hash_.Close();
+    for (unsigned i = 0; i < hash_threads_; ++i) workers[i].join();
+    to_compress_.Close();
+    for (unsigned i = hash_threads_; i < 2 * hash_threads_; ++i) workers[i].join();
+    to_upload_.Close();
+    for (size_t i = 2 * hash_threads_; i < workers.size(); ++i) workers[i].join();
+    result_->bytes_read = read_bytes_;
+    result_->blocks_zero = zero_;
+    result_->blocks_reused = reused_;
+    result_->blocks_new = new_;
+    result_->bytes_uploaded = uploaded_bytes_;
+    if (!error_.ok()) return error_;
+    return std::move(refs_);
+  }
+
+ private:
+  void Fail(const Status& s) {
+    std::lock_guard lock(mu_);
+    if (error_.ok()) error_ = s;
+    failed_ = true;
+  }
+
+  void ReadStage(const BlockSource& source) {
+    for (uint64_t offset = 0; offset < source.size() && !failed_;) {
+      const uint64_t data = source.NextData(offset);
+      if (data >= offset + block_size_) {  // a hole: skip to the block holding the next data
+        offset = data / block_size_ * block_size_;
+        continue;
+      }
+      budget_.Acquire(cost_);
+      PendingBlock b;
+      b.offset = offset;
+      {
+        ScopedStageTimer t(&result_->times, "read");
+        b.data.resize(block_size_);
+        Status s = source.ReadAt(offset, b.data);
+        if (!s.ok()) {
+          budget_.Release(cost_);
+          Fail(s);
+          break;
+        }
+      }
+      read_bytes_ += block_size_;
+      to_hash_.Push(std::move(b));
+      offset += block_size_;
+    }
+  }
+
+  void HashStage() {
+    while (auto b = to_hash_.Pop()) {
+      if (failed_) {
+        budget_.Release(cost_);
+        continue;
+      }
+      bool zero = false;
+      {
+        ScopedStageTimer t(&result_->times, "hash");
+        zero = AllZero(b->data);
+        if (!zero) b->checksum = LonghornChecksum(b->data);
+      }
+      if (zero) {  // restores into a fresh sparse file read zeros there anyway
+        ++zero_;
+        budget_.Release(cost_);
+        continue;
+      }
+      bool upload = false;
+      {
+        std::lock_guard lock(mu_);
+        refs_.push_back({b->offset, b->checksum});
+        // Identical blocks at two offsets are uploaded once (in flight or not).
+        upload = !present_.Contains(ChecksumFromHex(b->checksum)) && in_flight_.insert(b->checksum).second;
+      }
+      if (!upload) {
+        ++reused_;
+        budget_.Release(cost_);
+        continue;
+      }
+      to_compress_.Push(std::move(*b));
+    }
+  }
+
+  void CompressStage() {
+    while (auto b = to_compress_.Pop()) {
+      if (failed_) {
+        budget_.Release(cost_);
+        continue;
+      }
+      ScopedStageTimer t(&result_->times, "compress");
+      auto stored = CompressBlock(codec_, b->data);
+      if (!stored.ok()) {
+        budget_.Release(cost_);
+        Fail(stored.status());
+        continue;
+      }
+      b->data = std::move(*stored);
+      to_upload_.Push(std::move(*b));
+    }
+  }
+
+  void UploadStage() {
+    while (auto b = to_upload_.Pop()) {
+      if (!failed_) {
+        ScopedStageTimer t(&result_->times, "upload");
+        Status s = store_.Save(keys_.Block(b->checksum), b->data);
+        if (s.ok()) {
+          ++new_;
+          uploaded_bytes_ += b->data.size();
+        } else {
+          Fail(s.Annotate("upload block " + b->checksum));
+        }
+      }
+      b->data = {};
+      budget_.Release(cost_);
+    }
+  }
+
+  ObjectStore& store_;
+  const VolumeKeys& keys_;
+  const BlockSet& present_;
+  const Codec codec_;
+  const uint64_t block_size_, cost_;
+  Budget budget_;
+  const unsigned hash_threads_, upload_threads_;
+  VolumeBackupResult* result_;
+  BoundedQueue<PendingBlock> to_hash_{4}, to_compress_{4}, to_upload_{4};
+  std::mutex mu_;
+  std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> read_bytes_{0}, zero_{0}, reused_{0}, new_{0}, uploaded_bytes_{0};
+  Status error_;
+  std::vector<BlockRef> refs_;
+  std::set<std::string> in_flight_;
+};
+
+// The volume.cfg of a volume's first backup.
+VolumeConfig NewVolumeConfig(const VolumeBackupOptions& o, uint64_t size, Codec codec) {
+  VolumeConfig v;
+  v.name = o.volume;
+  v.size = size;
+  v.labels = o.labels;
+  v.created_time = LonghornTime(UnixNow());
+  v.compression_method = CodecName(codec);
+  v.storage_class_name = o.storage_class;
+  v.data_engine = "v1";
+  return v;
+}
+
+}  // namespace
+
+Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackupOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  HORT_RETURN_IF_ERROR(CheckName(o.volume, "volume name"));
+  HORT_ASSIGN_OR_RETURN(BlockSource source, BlockSource::Open(o.source));
+  VolumeBackupResult r;
+  r.volume = o.volume;
+  r.volume_size = source.size();
+  if (source.size() == 0) return Status(Code::kInvalidArgument, o.source + " is empty");
+  if (source.size() > kMaxVolumeSize) return Status(Code::kInvalidArgument, o.source + " is larger than 1 PiB");
+  // Checked before anything is written: every block size is a multiple of 2 MiB.
+  const uint64_t least_block = o.block_size ? o.block_size : kDefaultBlockSize;
+  if (source.size() % least_block != 0) {
+    return Status(Code::kInvalidArgument, o.source + " (" + std::to_string(source.size()) +
+                                              " bytes) is not a multiple of the block size " + std::to_string(least_block));
+  }
+  ObjectStore& store = *target.store;
+  const VolumeKeys keys(target.base, o.volume);
+  HORT_RETURN_IF_ERROR(store.Create({}));
+
+  HORT_ASSIGN_OR_RETURN(auto lock, VolumeLock::Acquire(store, keys, LockType::kBackupRestore));
+  HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> volume, LoadVolumeConfig(store, keys));
+  Codec codec = Codec::kLz4;
+  if (volume) {
+    HORT_ASSIGN_OR_RETURN(codec, ParseCodec(volume->compression_method));
+  } else if (!o.compression.empty()) {
+    HORT_ASSIGN_OR_RETURN(codec, ParseCodec(o.compression));
+  }
+  r.compression = CodecName(codec);
+  if (volume && volume->size > source.size()) {
+    return Status(Code::kInvalidArgument, o.source + " (" + std::to_string(source.size()) + " bytes) is smaller than volume " +
+                                              o.volume + " (" + std::to_string(volume->size) +
+                                              " bytes): a Longhorn volume never shrinks");
+  }
+  // The base of an incremental backup, as Longhorn picks it: LastBackupName, if it loads.
+  std::optional<BackupConfig> last;
+  if (volume && !volume->last_backup_name.empty()) {
+    auto loaded = LoadBackupConfig(store, keys, volume->last_backup_name);
+    if (loaded.ok() && !loaded->InProgress()) last = std::move(*loaded);
+  }
+  r.block_size = o.block_size;
+  if (r.block_size == 0) {
+    r.block_size = kDefaultBlockSize;
+    if (last) {
+      HORT_ASSIGN_OR_RETURN(r.block_size, BlockSizeOf(*last));
+    }
+  }
+  if (source.size() % r.block_size != 0) {
+    return Status(Code::kInvalidArgument, o.source + " (" + std::to_string(source.size()) +
+                                              " bytes) is not a multiple of the block size " + std::to_string(r.block_size));
+  }
+  if (!volume) {
+    volume = NewVolumeConfig(o, source.size(), codec);
+    HORT_RETURN_IF_ERROR(SaveVolumeConfig(store, keys, *volume));
+  }
+
+  BackupConfig backup;
+  backup.name = GenerateName("backup");
+  backup.volume_name = o.volume;
+  backup.compression_method = r.compression;
+  r.backup_name = backup.name;
+  r.snapshot_name = GenerateName("hort");
+  const std::string started = LonghornTime(UnixNow());
+  HORT_RETURN_IF_ERROR(SaveBackupConfig(store, keys, backup));  // the placeholder: CreatedTime ""
+  auto drop_placeholder = [&](const Status& s) {
+    (void)store.Remove(keys.BackupConfig(backup.name));
+    return s;
+  };
+
+  BlockListing present;
+  {
+    ScopedStageTimer t(&r.times, "list");
+    auto listed = ListBlocks(store, keys);
+    if (!listed.ok()) return drop_placeholder(listed.status());
+    present = std::move(*listed);
+  }
+  BlockPipeline pipeline(store, keys, present.blocks, codec, r.block_size, o, &r);
+  auto refs = pipeline.Run(source);
+  if (!refs.ok()) return drop_placeholder(refs.status());
+
+  ScopedStageTimer finish(&r.times, "finish");
+  std::sort(refs->begin(), refs->end(), [](const BlockRef& a, const BlockRef& b) { return a.offset < b.offset; });
+  r.blocks_in_map = refs->size();
+  r.incremental = last.has_value();
+  backup.snapshot_name = r.snapshot_name;
+  backup.snapshot_created_at = started;
+  backup.created_time = LonghornTime(UnixNow());
+  backup.size = refs->size() * r.block_size;
+  backup.labels = o.labels;
+  backup.parameters = Labels{{"backup-block-size", std::to_string(r.block_size)},
+                             {"backup-mode", r.incremental ? "incremental" : "full"}};
+  backup.is_incremental = r.incremental;
+  backup.newly_uploaded_data_size = r.bytes_uploaded;
+  backup.processing_blocks_object = !r.incremental;
+  backup.blocks = std::move(*refs);
+  if (Status s = SaveBackupConfig(store, keys, backup); !s.ok()) return drop_placeholder(s);
+
+  // Reloaded: another backup of the volume may have finished meanwhile.
+  HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> now, LoadVolumeConfig(store, keys));
+  VolumeConfig v = now ? std::move(*now) : *volume;
+  v.last_backup_name = backup.name;
+  v.last_backup_at = backup.snapshot_created_at;
+  v.block_count += r.blocks_new;
+  v.size = source.size();
+  v.labels = o.labels;
+  v.compression_method = r.compression;
+  if (!o.storage_class.empty()) v.storage_class_name = o.storage_class;
+  if (v.data_engine.empty()) v.data_engine = "v1";
+  HORT_RETURN_IF_ERROR(SaveVolumeConfig(store, keys, v));
+  r.seconds = SecondsSince(start);
+  return r;
+}
+
+}  // namespace hort::volumes

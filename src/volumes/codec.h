@@ -1,0 +1,38 @@
+// Longhorn's block codecs (backupstore util/util.go): "lz4" is an LZ4 frame
+// (pierrec/lz4's defaults: 4 MiB blocks, content checksum), "gzip" a plain
+// RFC 1952 member, "none" the raw bytes. Every block decompresses to exactly
+// the block size and is then checked against its name.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace hort::volumes {
+
+enum class Codec { kNone, kGzip, kLz4 };
+
+// The cfg's CompressionMethod; "" is the legacy default, gzip.
+[[nodiscard]] Result<Codec> ParseCodec(std::string_view method);
+[[nodiscard]] const char* CodecName(Codec codec);
+
+[[nodiscard]] Result<std::vector<uint8_t>> CompressBlock(Codec codec, std::span<const uint8_t> block);
+
+// Decompresses a stored block into `out`, whose size is the block size.
+// As Longhorn does since #7687, a gzip header error falls back to lz4 and
+// an lz4 magic error to gzip, so one volume may mix both codecs. A block
+// that would decompress to more than out.size() bytes is refused without
+// being inflated further (kCorruption), so are short ones. `what` names the
+// block in errors. Does not check the checksum (VerifyBlock does).
+[[nodiscard]] Status DecompressBlock(Codec codec, std::span<const uint8_t> stored, std::span<uint8_t> out,
+                                     const std::string& what);
+
+// DecompressBlock, then the SHA-512/64 of the result compared with `checksum`.
+[[nodiscard]] Status DecodeAndVerifyBlock(Codec codec, std::span<const uint8_t> stored, std::span<uint8_t> out,
+                                          const std::string& checksum, const std::string& what);
+
+}  // namespace hort::volumes

@@ -1,0 +1,154 @@
+#include "volumes/forget.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "format/gojson.h"
+#include "util/parallel.h"
+#include "volumes/lock.h"
+#include "volumes/store_io.h"
+
+namespace hort::volumes {
+namespace {
+
+struct Loaded {
+  std::string name;
+  Result<BackupConfig> config;
+};
+
+std::vector<Loaded> LoadAll(ObjectStore& store, const VolumeKeys& keys, const std::vector<std::string>& names) {
+  std::vector<Loaded> out;
+  for (const auto& n : names) out.push_back({n, LoadBackupConfig(store, keys, n)});
+  return out;
+}
+
+// Longhorn's GC: count references over every remaining cfg, remove blocks
+// with none. Returns why it was skipped, or "".
+Result<std::string> CollectGarbage(ObjectStore& store, const VolumeKeys& keys, VolumeForgetResult* r,
+                                   uint64_t* referenced_present) {
+  HORT_ASSIGN_OR_RETURN(auto names, ListBackupNames(store, keys));
+  BlockSet referenced;
+  for (const Loaded& l : LoadAll(store, keys, names)) {
+    if (!l.config.ok()) return "backup " + l.name + " cannot be read (" + l.config.status().message() + ")";
+    if (l.config->InProgress()) return "backup " + l.name + " is unfinished (a placeholder cfg)";
+    for (const BlockRef& b : l.config->blocks) referenced.Add(ChecksumFromHex(b.checksum));
+  }
+  referenced.Seal();
+  std::vector<std::pair<std::string, uint64_t>> unreferenced;
+  uint64_t kept = 0;
+  HORT_RETURN_IF_ERROR(store.List(keys.BlocksPrefix(), [&](const std::string& key, uint64_t size) {
+    auto c = BlockChecksumOfKey(key);
+    if (!c) return;
+    if (referenced.Contains(ChecksumFromHex(*c))) {
+      ++kept;
+    } else {
+      unreferenced.emplace_back(key, size);
+    }
+  }));
+  HORT_ASSIGN_OR_RETURN(auto again, ListBackupNames(store, keys));
+  if (again != names) return std::string("the backups changed while their blocks were counted");
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status first;
+  RunParallel(static_cast<unsigned>(std::max(2, store.Connections())), [&](unsigned) {
+    for (size_t i = next++; i < unreferenced.size(); i = next++) {
+      Status s = store.Remove(unreferenced[i].first);
+      std::lock_guard lock(mu);
+      if (s.ok() || s.code() == Code::kNotFound) {
+        r->blocks_removed++;
+        r->bytes_removed += unreferenced[i].second;
+      } else if (first.ok()) {
+        first = s;
+      }
+    }
+  });
+  HORT_RETURN_IF_ERROR(first);
+  r->blocks_kept = kept;
+  *referenced_present = kept;
+  return std::string();
+}
+
+}  // namespace
+
+Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForgetOptions& o) {
+  HORT_RETURN_IF_ERROR(CheckName(o.volume, "volume name"));
+  for (const auto& b : o.backups) HORT_RETURN_IF_ERROR(CheckName(b, "backup name"));
+  if (o.backups.empty() && o.policy.Empty()) {
+    return Status(Code::kInvalidArgument, "no policy was specified, no backups will be removed");
+  }
+  ObjectStore& store = *target.store;
+  const VolumeKeys keys(target.base, o.volume);
+  HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> volume, LoadVolumeConfig(store, keys));
+  if (!volume) return Status(Code::kNotFound, "no volume " + o.volume + " in " + target.url);
+  std::unique_ptr<VolumeLock> lock;
+  if (!o.dry_run) {
+    HORT_ASSIGN_OR_RETURN(lock, VolumeLock::Acquire(store, keys, LockType::kDelete));
+  }
+
+  HORT_ASSIGN_OR_RETURN(auto names, ListBackupNames(store, keys));
+  std::vector<Loaded> all = LoadAll(store, keys, names);
+  // Only finished, readable backups take part; the others are kept as they are.
+  std::vector<const Loaded*> finished;
+  std::vector<gojson::Timestamp> times;
+  for (const Loaded& l : all) {
+    if (!l.config.ok() || l.config->InProgress()) continue;
+    auto t = gojson::ParseRfc3339(l.config->snapshot_created_at);
+    if (!t.ok()) t = gojson::ParseRfc3339(l.config->created_time);
+    if (!t.ok()) continue;  // Longhorn's GC would stumble over it too; keep it
+    finished.push_back(&l);
+    times.push_back(*t);
+  }
+  VolumeForgetResult r;
+  std::set<std::string> remove;
+  if (!o.backups.empty()) {
+    for (const auto& b : o.backups) {
+      if (std::find(names.begin(), names.end(), b) == names.end()) {
+        return Status(Code::kNotFound, "volume " + o.volume + " has no backup " + b);
+      }
+      remove.insert(b);
+    }
+  } else {
+    std::vector<RetentionItem> items;
+    for (size_t i = 0; i < finished.size(); ++i) items.push_back({times[i], o.volume, {}, {}});
+    for (const RetentionDecision& d : DecideRetention(items, o.policy)) {
+      const Loaded& l = *finished[d.item];
+      r.decisions.push_back({l.name, l.config->snapshot_created_at, d.keep, d.reasons});
+      if (!d.keep) remove.insert(l.name);
+    }
+  }
+  if (o.dry_run) {
+    r.removed.assign(remove.begin(), remove.end());
+    return r;
+  }
+  for (const auto& b : remove) {  // as Longhorn: the cfg goes first
+    Status s = store.Remove(keys.BackupConfig(b));
+    if (!s.ok() && s.code() != Code::kNotFound) return s;
+    r.removed.push_back(b);
+  }
+  uint64_t referenced_present = 0;
+  HORT_ASSIGN_OR_RETURN(r.gc_skipped, CollectGarbage(store, keys, &r, &referenced_present));
+
+  // volume.cfg: LastBackupName moves to the newest remaining backup.
+  HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> now, LoadVolumeConfig(store, keys));
+  VolumeConfig v = now ? std::move(*now) : *volume;
+  if (remove.count(v.last_backup_name)) {
+    v.last_backup_name.clear();
+    v.last_backup_at.clear();
+    std::optional<gojson::Timestamp> newest;
+    for (size_t i = 0; i < finished.size(); ++i) {
+      if (remove.count(finished[i]->name) || (newest && times[i] <= *newest)) continue;
+      newest = times[i];
+      v.last_backup_name = finished[i]->name;
+      v.last_backup_at = finished[i]->config->snapshot_created_at;
+    }
+  }
+  if (r.gc_skipped.empty()) v.block_count = referenced_present;
+  HORT_RETURN_IF_ERROR(SaveVolumeConfig(store, keys, v));
+  r.last_backup = v.last_backup_name;
+  return r;
+}
+
+}  // namespace hort::volumes

@@ -1,0 +1,40 @@
+// Retention for one volume's backups with restic's forget rules
+// (policy/retention.h; the series is the volume, the time SnapshotCreatedAt),
+// then Longhorn's garbage collection (DeleteDeltaBlockBackup) under the
+// delete lock: a block is removed only when no remaining backup references
+// it, and not at all while any cfg cannot be read or a backup is unfinished.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "policy/retention.h"
+#include "volumes/target.h"
+
+namespace hort::volumes {
+
+struct VolumeForgetOptions {
+  std::string volume;
+  ExpirePolicy policy;
+  std::vector<std::string> backups;  // remove exactly these instead of applying the policy
+  bool dry_run = false;
+};
+
+struct ForgetDecision {
+  std::string backup, time;
+  bool keep = true;
+  std::vector<std::string> reasons;
+};
+
+struct VolumeForgetResult {
+  std::vector<ForgetDecision> decisions;  // newest first
+  std::vector<std::string> removed;
+  uint64_t blocks_removed = 0, blocks_kept = 0, bytes_removed = 0;
+  std::string gc_skipped;  // why garbage collection did not run, if it did not
+  std::string last_backup;  // volume.cfg LastBackupName afterwards
+};
+
+[[nodiscard]] Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForgetOptions& options);
+
+}  // namespace hort::volumes

@@ -1,0 +1,62 @@
+#include "volumes/listing.h"
+
+#include <algorithm>
+
+#include "volumes/store_io.h"
+
+namespace hort::volumes {
+
+Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::string& volume) {
+  ObjectStore& store = *target.store;
+  std::vector<std::string> names;
+  if (!volume.empty()) {
+    HORT_RETURN_IF_ERROR(CheckName(volume, "volume name"));
+    names.push_back(volume);
+  } else {
+    HORT_ASSIGN_OR_RETURN(names, ListVolumeNames(store, target.base));
+  }
+  std::vector<VolumeSummary> out;
+  for (const std::string& name : names) {
+    const VolumeKeys keys(target.base, name);
+    VolumeSummary v;
+    v.name = name;
+    auto cfg = LoadVolumeConfig(store, keys);
+    if (!cfg.ok()) {
+      v.error = cfg.status().message();
+    } else if (!*cfg) {
+      v.error = "volume.cfg is missing";
+    } else {
+      v.config = std::move(**cfg);
+    }
+    HORT_ASSIGN_OR_RETURN(auto backups, ListBackupNames(store, keys));
+    if (!volume.empty() && !cfg.ok() && backups.empty()) return cfg.status();
+    if (!volume.empty() && cfg.ok() && !*cfg && backups.empty()) {
+      return Status(Code::kNotFound, "no volume " + volume + " in " + target.url);
+    }
+    for (const std::string& b : backups) {
+      BackupSummary s;
+      s.name = b;
+      auto loaded = LoadBackupConfig(store, keys, b);
+      if (!loaded.ok()) {
+        s.error = loaded.status().message();
+      } else {
+        s.snapshot_created_at = loaded->snapshot_created_at;
+        s.created_time = loaded->created_time;
+        s.size = loaded->size;
+        s.blocks = loaded->blocks.size();
+        s.block_size = BlockSizeOf(*loaded).ok() ? *BlockSizeOf(*loaded) : 0;
+        s.newly_uploaded = loaded->newly_uploaded_data_size;
+        s.incremental = loaded->is_incremental;
+        s.in_progress = loaded->InProgress();
+      }
+      v.backups.push_back(std::move(s));
+    }
+    std::stable_sort(v.backups.begin(), v.backups.end(), [](const BackupSummary& a, const BackupSummary& b) {
+      return a.snapshot_created_at < b.snapshot_created_at;
+    });
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace hort::volumes

@@ -1,0 +1,238 @@
+#include "volumes/restore.h"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "util/bounded_queue.h"
+#include "util/thread_pool.h"
+#include "volumes/block_source.h"
+#include "volumes/codec.h"
+#include "volumes/lock.h"
+#include "volumes/store_io.h"
+
+namespace hort::volumes {
+namespace {
+
+Status WriteAll(int fd, const std::string& path, std::span<const uint8_t> data, uint64_t offset) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write " + path + " at " + std::to_string(offset + done), errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+// An open restore target: a regular file (sized to the volume) or a device.
+struct Target {
+  int fd = -1;
+  std::string path;
+  bool device = false, created = false;
+  ~Target() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Result<std::unique_ptr<Target>> OpenRestoreTarget(const std::string& path, uint64_t volume_size, bool incremental) {
+  auto t = std::make_unique<Target>();
+  t->path = path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return ErrnoStatus("stat " + path, errno);
+    if (incremental) return Status(Code::kInvalidArgument, "--incremental needs an earlier restore at " + path);
+    t->fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (t->fd < 0) return ErrnoStatus("create " + path, errno);
+    t->created = true;
+  } else {
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+      return Status(Code::kInvalidArgument, path + " is neither a regular file nor a block device");
+    }
+    t->fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (t->fd < 0) return ErrnoStatus("open " + path, errno);
+  }
+  HORT_ASSIGN_OR_RETURN(uint64_t size, SizeOfFd(t->fd, path, &t->device));
+  if (t->device) {
+    if (size < volume_size) {
+      return Status(Code::kInvalidArgument, "device " + path + " (" + std::to_string(size) +
+                                                " bytes) is smaller than the volume (" + std::to_string(volume_size) + " bytes)");
+    }
+  } else if (::ftruncate(t->fd, static_cast<off_t>(volume_size)) != 0) {
+    return ErrnoStatus("resize " + path, errno);
+  }
+  return t;
+}
+
+// Zeroes [offset, offset+length) of an existing target: punched holes in a
+// file, BLKZEROOUT on a device, written zeros where neither works.
+Status ZeroRange(const Target& t, uint64_t offset, uint64_t length, uint64_t chunk) {
+  if (length == 0) return Status::Ok();
+  if (!t.device) {
+    if (::fallocate(t.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                    static_cast<off_t>(length)) == 0) {
+      return Status::Ok();
+    }
+  } else {
+    uint64_t range[2] = {offset, length};
+    if (::ioctl(t.fd, BLKZEROOUT, range) == 0) return Status::Ok();
+  }
+  std::vector<uint8_t> zeros(std::min(length, chunk));
+  for (uint64_t at = offset; at < offset + length; at += zeros.size()) {
+    const uint64_t n = std::min<uint64_t>(zeros.size(), offset + length - at);
+    HORT_RETURN_IF_ERROR(WriteAll(t.fd, t.path, std::span<const uint8_t>(zeros.data(), n), at));
+  }
+  return Status::Ok();
+}
+
+// fetch → decode and verify → write, on a pool of workers fed in block
+// order through a bounded queue; the byte budget bounds the buffers.
+class RestorePipeline {
+ public:
+  RestorePipeline(ObjectStore& store, const VolumeKeys& keys, const Target& target, Codec codec, uint64_t block_size,
+                  const VolumeRestoreOptions& o, VolumeRestoreResult* r)
+      : store_(store), keys_(keys), target_(target), codec_(codec), block_size_(block_size), incremental_(o.incremental),
+        backup_(r->backup), result_(r), budget_(std::max<uint64_t>(o.memory_budget, 2 * block_size)),
+        workers_(static_cast<unsigned>(std::max(2, store.Connections()))) {}
+
+  Status Run(const std::vector<BlockRef>& blocks) {
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < workers_; ++i) threads.emplace_back([this] { Work(); });
+    for (const BlockRef& b : blocks) {
+      if (failed_) break;
+      budget_.Acquire(2 * block_size_);
+      queue_.Push(&b);
+    }
+    queue_.Close();
+    for (auto& t : threads) t.join();
+    result_->blocks_written = written_;
+    result_->blocks_unchanged = unchanged_;
+    result_->bytes_written = written_ * block_size_;
+    return error_;
+  }
+
+ private:
+  void Work() {
+    std::vector<uint8_t> block(block_size_);
+    while (auto b = queue_.Pop()) {
+      if (!failed_) {
+        Status s = RestoreOne(**b, block);
+        if (!s.ok()) {
+          std::lock_guard lock(mu_);
+          if (error_.ok()) error_ = s;
+          failed_ = true;
+        }
+      }
+      budget_.Release(2 * block_size_);
+    }
+  }
+
+  Status RestoreOne(const BlockRef& b, std::vector<uint8_t>& block) {
+    if (incremental_) {
+      ScopedStageTimer t(&result_->times, "compare");
+      HORT_RETURN_IF_ERROR(PreadFull(target_.fd, target_.path, block, b.offset, /*zero_past_end=*/true));
+      if (LonghornChecksum(block) == b.checksum) {
+        ++unchanged_;
+        return Status::Ok();
+      }
+    }
+    const std::string what = "backup " + backup_ + ": block " + b.checksum + " at offset " + std::to_string(b.offset);
+    std::vector<uint8_t> stored;
+    {
+      ScopedStageTimer t(&result_->times, "fetch");
+      auto loaded = store_.Load(keys_.Block(b.checksum));
+      if (loaded.status().code() == Code::kNotFound) return Status(Code::kCorruption, what + " is missing from the store");
+      if (!loaded.ok()) return loaded.status().Annotate(what);
+      stored = std::move(*loaded);
+    }
+    {
+      ScopedStageTimer t(&result_->times, "decode");
+      HORT_RETURN_IF_ERROR(DecodeAndVerifyBlock(codec_, stored, block, b.checksum, what));
+    }
+    ScopedStageTimer t(&result_->times, "write");
+    HORT_RETURN_IF_ERROR(WriteAll(target_.fd, target_.path, block, b.offset));
+    ++written_;
+    return Status::Ok();
+  }
+
+  ObjectStore& store_;
+  const VolumeKeys& keys_;
+  const Target& target_;
+  const Codec codec_;
+  const uint64_t block_size_;
+  const bool incremental_;
+  const std::string backup_;
+  VolumeRestoreResult* result_;
+  Budget budget_;
+  const unsigned workers_;
+  BoundedQueue<const BlockRef*> queue_{8};
+  std::mutex mu_;
+  std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> written_{0}, unchanged_{0};
+  Status error_;
+};
+
+}  // namespace
+
+Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRestoreOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  HORT_RETURN_IF_ERROR(CheckName(o.volume, "volume name"));
+  if (!o.backup.empty()) HORT_RETURN_IF_ERROR(CheckName(o.backup, "backup name"));
+  if (o.to.empty()) return Status(Code::kInvalidArgument, "no restore target given (--to FILE|DEVICE)");
+  ObjectStore& store = *target.store;
+  const VolumeKeys keys(target.base, o.volume);
+  HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> volume, LoadVolumeConfig(store, keys));
+  if (!volume) return Status(Code::kNotFound, "no volume " + o.volume + " in " + target.url);
+  HORT_ASSIGN_OR_RETURN(auto lock, VolumeLock::Acquire(store, keys, LockType::kBackupRestore));
+  VolumeRestoreResult r;
+  r.volume = o.volume;
+  r.backup = o.backup.empty() ? volume->last_backup_name : o.backup;
+  if (r.backup.empty()) return Status(Code::kNotFound, "volume " + o.volume + " has no finished backup (LastBackupName is empty)");
+  HORT_ASSIGN_OR_RETURN(BackupConfig backup, LoadBackupConfig(store, keys, r.backup));
+  if (backup.InProgress()) {
+    return Status(Code::kInvalidArgument, "backup " + r.backup + " never finished (its cfg is a placeholder)");
+  }
+  // Longhorn restores every backup at the volume's current size (volume.cfg).
+  r.volume_size = volume->size;
+  if (r.volume_size == 0) return Status(Code::kCorruption, "volume " + o.volume + ": volume.cfg gives size 0");
+  HORT_ASSIGN_OR_RETURN(r.block_size, BlockSizeOf(backup));
+  if (Status s = CheckBlockMap(backup, r.block_size, r.volume_size); !s.ok()) {
+    return s.Annotate("backup " + r.backup);
+  }
+  HORT_ASSIGN_OR_RETURN(Codec codec, ParseCodec(backup.compression_method));
+
+  HORT_ASSIGN_OR_RETURN(auto out, OpenRestoreTarget(o.to, r.volume_size, o.incremental));
+  r.created = out->created;
+  auto fail = [&](const Status& s) {
+    if (out->created) ::unlink(out->path.c_str());  // a half-restored new file helps nobody
+    return s;
+  };
+  if (!out->created) {  // zero what no block covers; a new file has holes there
+    ScopedStageTimer t(&r.times, "zero");
+    uint64_t next = 0;
+    for (size_t i = 0; i <= backup.blocks.size(); ++i) {
+      const uint64_t end = i < backup.blocks.size() ? backup.blocks[i].offset : r.volume_size;
+      if (Status s = ZeroRange(*out, next, end - next, r.block_size); !s.ok()) return fail(s);
+      r.bytes_zeroed += end - next;
+      if (i < backup.blocks.size()) next = end + r.block_size;
+    }
+  }
+  RestorePipeline pipeline(store, keys, *out, codec, r.block_size, o, &r);
+  if (Status s = pipeline.Run(backup.blocks); !s.ok()) return fail(s);
+  if (::fsync(out->fd) != 0) return fail(ErrnoStatus("sync " + out->path, errno));
+  r.seconds = SecondsSince(start);
+  return r;
+}
+
+}  // namespace hort::volumes

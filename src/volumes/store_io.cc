@@ -1,0 +1,116 @@
+#include "volumes/store_io.h"
+
+#include <algorithm>
+#include <set>
+
+namespace hort::volumes {
+namespace {
+
+std::span<const uint8_t> Bytes(const std::string& s) {
+  return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+uint8_t HexValue(char c) { return static_cast<uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); }
+
+}  // namespace
+
+ChecksumBytes ChecksumFromHex(const std::string& hex) {
+  ChecksumBytes out{};
+  for (size_t i = 0; i < out.size() && 2 * i + 1 < hex.size(); ++i) {
+    out[i] = static_cast<uint8_t>(HexValue(hex[2 * i]) << 4 | HexValue(hex[2 * i + 1]));
+  }
+  return out;
+}
+
+void BlockSet::Seal() {
+  std::sort(sums_.begin(), sums_.end());
+  sums_.erase(std::unique(sums_.begin(), sums_.end()), sums_.end());
+  sums_.shrink_to_fit();
+}
+
+bool BlockSet::Contains(const ChecksumBytes& c) const { return std::binary_search(sums_.begin(), sums_.end(), c); }
+
+Result<BlockListing> ListBlocks(ObjectStore& store, const VolumeKeys& keys) {
+  BlockListing out;
+  HORT_RETURN_IF_ERROR(store.List(keys.BlocksPrefix(), [&](const std::string& key, uint64_t size) {
+    if (auto c = BlockChecksumOfKey(key)) {
+      out.blocks.Add(ChecksumFromHex(*c));
+      out.bytes += size;
+    } else {
+      out.stray_keys.push_back(key);
+    }
+  }));
+  out.blocks.Seal();
+  return out;
+}
+
+Result<std::optional<VolumeConfig>> LoadVolumeConfig(ObjectStore& store, const VolumeKeys& keys) {
+  auto body = store.Load(keys.Config());
+  if (body.status().code() == Code::kNotFound) return std::optional<VolumeConfig>();
+  if (!body.ok()) return body.status();
+  HORT_ASSIGN_OR_RETURN(VolumeConfig v, ParseVolumeConfig(std::string(body->begin(), body->end()), keys.Config()));
+  return std::optional<VolumeConfig>(std::move(v));
+}
+
+Status SaveVolumeConfig(ObjectStore& store, const VolumeKeys& keys, const VolumeConfig& v) {
+  return store.Save(keys.Config(), Bytes(VolumeConfigJson(v)));
+}
+
+Result<BackupConfig> LoadBackupConfig(ObjectStore& store, const VolumeKeys& keys, const std::string& backup) {
+  const std::string key = keys.BackupConfig(backup);
+  auto body = store.Load(key);
+  if (body.status().code() == Code::kNotFound) {
+    return Status(Code::kNotFound, "volume " + keys.volume() + " has no backup " + backup);
+  }
+  if (!body.ok()) return body.status();
+  return ParseBackupConfig(std::string(body->begin(), body->end()), "backup " + backup + " (" + key + ")");
+}
+
+Status SaveBackupConfig(ObjectStore& store, const VolumeKeys& keys, const BackupConfig& b) {
+  return store.Save(keys.BackupConfig(b.name), Bytes(BackupConfigJson(b)));
+}
+
+Result<std::vector<std::string>> ListBackupNames(ObjectStore& store, const VolumeKeys& keys) {
+  std::vector<std::string> names;
+  HORT_RETURN_IF_ERROR(store.List(keys.BackupsPrefix(), [&](const std::string& key, uint64_t) {
+    if (auto n = BackupNameOfKey(key); n && IsValidName(*n)) names.push_back(*n);
+  }));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::string& base) {
+  const std::string prefix = VolumesPrefix(base);
+  std::set<std::string> names;
+  HORT_RETURN_IF_ERROR(store.List(prefix, [&](const std::string& key, uint64_t) {
+    // <h1>/<h2>/<volume>/…
+    const std::string rest = key.substr(prefix.size());
+    const size_t a = rest.find('/');
+    const size_t b = a == std::string::npos ? a : rest.find('/', a + 1);
+    const size_t c = b == std::string::npos ? b : rest.find('/', b + 1);
+    if (c == std::string::npos) return;
+    const std::string name = rest.substr(b + 1, c - b - 1);
+    if (names.count(name) > 0) return;
+    if (IsValidName(name) && VolumeKeys(base, name).dir() == prefix + rest.substr(0, c + 1)) names.insert(name);
+  }));
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+Status CheckBlockMap(const BackupConfig& b, uint64_t block_size, uint64_t volume_size) {
+  uint64_t next = 0;
+  for (size_t i = 0; i < b.blocks.size(); ++i) {
+    const BlockRef& r = b.blocks[i];
+    const std::string at = "block " + r.checksum + " at offset " + std::to_string(r.offset);
+    if (r.offset % block_size != 0) {
+      return Status(Code::kCorruption, at + " is not aligned to the block size " + std::to_string(block_size));
+    }
+    if (i > 0 && r.offset < next) return Status(Code::kCorruption, at + " is out of order or repeated");
+    if (r.offset + block_size > volume_size) {
+      return Status(Code::kCorruption, at + " lies outside the volume size " + std::to_string(volume_size));
+    }
+    next = r.offset + block_size;
+  }
+  return Status::Ok();
+}
+
+}  // namespace hort::volumes
