@@ -98,6 +98,8 @@ struct ResourcesEntry {
   // service (namespaces is then empty; Namespace objects stay with their services).
   bool cluster_wide = false;
   std::vector<std::string> include, exclude;  // resource names as kubectl and Velero spell them
+  // Resources whose failed list (RBAC …) fails the run instead of leaving a partial backup.
+  std::vector<std::string> require;
   std::string selector;                 // label selector
   std::vector<ClusterObjects> cluster;
   Schedule schedule;
@@ -152,6 +154,9 @@ struct VeleroLocationSpec {
   // The newest Completed backup may be this old before the verify job
   // fails (0: no limit): the strategy's daily Velero schedule → 1d plus slack.
   int64_t rpo_seconds = 0;
+  // Its alerts' severity; unset: the strictest among the services with
+  // resources entries, or important when there are none.
+  std::optional<Classification> classification;
   int line = 0;
 };
 

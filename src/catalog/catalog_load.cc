@@ -150,6 +150,16 @@ class Loader {
     c_->repositories.emplace(name, std::move(r));
   }
 
+  std::optional<Classification> ClassificationAt(const YAML::Node& n, const std::string& key, bool required) {
+    auto c = f_.String(n, key, "classification", required);
+    if (!c) return std::nullopt;
+    if (*c == "critical") return Classification::kCritical;
+    if (*c == "important") return Classification::kImportant;
+    if (*c == "best-effort") return Classification::kBestEffort;
+    f_.Error(n["classification"], key + ".classification", "expected critical, important or best-effort, got \"" + *c + "\"");
+    return std::nullopt;
+  }
+
   // `options:` like restic's -o key=value.
   std::map<std::string, std::string> Options(const YAML::Node& n, const std::string& key) {
     std::map<std::string, std::string> out;
@@ -312,12 +322,7 @@ class Loader {
     s.name = name;
     s.line = n.Mark().line + 1;
     s.ns = f_.String(n, key, "namespace").value_or(name);
-    if (auto c = f_.String(n, key, "classification", true)) {
-      if (*c == "critical") s.classification = Classification::kCritical;
-      else if (*c == "important") s.classification = Classification::kImportant;
-      else if (*c == "best-effort") s.classification = Classification::kBestEffort;
-      else f_.Error(n["classification"], key + ".classification", "expected critical, important or best-effort, got \"" + *c + "\"");
-    }
+    if (auto c = ClassificationAt(n, key, true)) s.classification = *c;
     s.storage = f_.String(n, key, "storage").value_or("");
     s.owner = f_.String(n, key, "owner").value_or("");
     s.rpo_seconds = f_.Duration(n, key, "rpo", true).value_or(0);
@@ -461,6 +466,7 @@ class Loader {
     }
     e.include = f_.Strings(n, key, "include");
     e.exclude = f_.Strings(n, key, "exclude");
+    e.require = f_.Strings(n, key, "require");
     e.selector = f_.String(n, key, "selector").value_or("");
     if (YAML::Node c = n["cluster"]) {
       if (!c.IsSequence()) {
@@ -530,7 +536,9 @@ class Loader {
     if (!n || !f_.Mapping(n, "velero", {"locations", "verify"})) return;
     for (auto& [name, node] : f_.Entries(n["locations"], "velero.locations")) {
       std::string key = "velero.locations." + name;
-      if (!f_.Mapping(node, key, {"url", "credentials", "options", "cacert", "insecure_tls", "rpo"})) continue;
+      if (!f_.Mapping(node, key, {"url", "credentials", "options", "cacert", "insecure_tls", "rpo", "classification"})) {
+        continue;
+      }
       VeleroLocationSpec l;
       l.name = name;
       l.line = node.Mark().line + 1;
@@ -541,6 +549,7 @@ class Loader {
       l.cacert = Absolute(f_.String(node, key, "cacert").value_or(""));
       l.insecure_tls = f_.Bool(node, key, "insecure_tls").value_or(false);
       l.rpo_seconds = f_.Duration(node, key, "rpo").value_or(0);
+      l.classification = ClassificationAt(node, key, false);
       c_->velero.locations.emplace(name, std::move(l));
     }
     YAML::Node v = n["verify"];
@@ -549,6 +558,12 @@ class Loader {
     VeleroVerifySpec spec;
     if (auto sc = ScheduleAt(v, "velero.verify", "hort/velero@verify", true)) spec.schedule = *sc;
     spec.level = static_cast<int>(f_.Integer(v, "velero.verify", "level", 0, 5).value_or(spec.level));
+    for (const auto& [name, l] : c_->velero.locations) {
+      if (spec.level == 0 && l.rpo_seconds > 0) {
+        f_.Error(v["level"], "velero.verify.level", "level 0 reads only the layout; location " + name +
+                                                        "'s rpo needs level 1 or more");
+      }
+    }
     c_->velero.verify = spec;
   }
 

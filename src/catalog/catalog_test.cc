@@ -307,6 +307,14 @@ TEST_F(CatalogTest, VeleroLocationsAreVerifiedOnASchedule) {
   errors = Errors(std::string(kMinimal) + "velero: {locations: {nas: {url: ./bsl, password: x}}}\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("password"), std::string::npos) << errors[0];
+  errors = Errors(std::string(kMinimal) +
+                  "velero: {locations: {nas: {url: ./bsl, rpo: 1d}}, verify: {schedule: \"@daily\", level: 0}}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("location nas's rpo needs level 1 or more"), std::string::npos) << errors[0];
+  auto classified = LoadCatalog(Write(std::string(kMinimal) +
+                                      "velero: {locations: {nas: {url: ./bsl, classification: critical}}}\n"));
+  ASSERT_TRUE(classified.ok()) << classified.status().ToString();
+  EXPECT_EQ((*classified)->velero.locations.at("nas").classification, Classification::kCritical);
 }
 
 TEST_F(CatalogTest, DefaultPathOrder) {

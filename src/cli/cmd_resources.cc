@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <set>
 #include <ctime>
 
@@ -30,7 +31,7 @@ using namespace hort::resources;
 struct ResourcesFlags {
   KubeFlags kube;
   // backup
-  std::vector<std::string> namespaces, include, exclude, cluster;
+  std::vector<std::string> namespaces, include, exclude, require, cluster;
   std::string entry, selector, host;
   // restore / export / verify
   std::string snapshot, velero, name, to, mappings, policy;
@@ -82,6 +83,7 @@ int Backup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   spec.namespaces = SplitComma(f.namespaces);
   spec.include = SplitComma(f.include);
   spec.exclude = SplitComma(f.exclude);
+  spec.require = SplitComma(f.require);
   spec.label_selector = f.selector;
   for (const auto& c : SplitComma(f.cluster)) {
     auto slash = c.find('/');
@@ -116,6 +118,12 @@ Result<std::unique_ptr<ObjectStore>> OpenVeleroFlag(const Opened& o, const Globa
   if (o.catalog) {
     auto it = o.catalog->velero.locations.find(flag);
     if (it != o.catalog->velero.locations.end()) return OpenVeleroLocation(it->second);
+    // A bare word is meant as a name: a typo must not become a new local folder.
+    std::error_code ec;
+    if (flag.find_first_of("/:") == std::string::npos && !std::filesystem::exists(flag, ec)) {
+      return Status(Code::kInvalidArgument, "no velero.locations entry \"" + flag + "\" in " + o.catalog->path +
+                                                " (and no folder of that name)");
+    }
   }
   return OpenLocation(g, flag);
 }
@@ -211,6 +219,7 @@ nlohmann::json CheckJson(const BackupCheck& c) {
 
 int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   std::vector<BackupCheck> checks;
+  bool layout_bad = false;
   int top = f.replay ? 5 : 4;  // L5 (dry-run replay) only with --replay: it needs the cluster
   VerifyOptions vo;
   std::unique_ptr<kube::Client> client;
@@ -228,6 +237,7 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
     for (const auto& p : location->layout) {
       std::fprintf(stderr, "location %s: L%d: %s\n", f.velero.c_str(), p.level, p.message.c_str());
     }
+    layout_bad = !location->layout.empty();
     checks = std::move(location->backups);
   } else {
     auto all = o.repo().LoadSnapshots();
@@ -259,8 +269,8 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
                 (std::to_string(c.level_reached + 1) + ": " + (c.problems.empty() ? "" : c.problems[0].message)).c_str());
   }
   if (g.json) std::printf("%s\n", JsonText(out).c_str());
-  if (checks.empty()) std::fprintf(stderr, "no backups to verify\n");
-  return bad ? kExitFailure : kExitOk;
+  if (checks.empty() && !layout_bad) std::fprintf(stderr, "no backups to verify\n");
+  return bad || layout_bad ? kExitFailure : kExitOk;
 }
 
 }  // namespace
@@ -273,6 +283,7 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
   backup->add_option("--name", f.entry, "entry name: the file /resources/<name>.tar (default: the first namespace)");
   backup->add_option("--include", f.include, "only these resources (deployments.apps, secrets, …)");
   backup->add_option("--exclude", f.exclude, "not these resources");
+  backup->add_option("--require", f.require, "fail (no snapshot) if one of these resources cannot be listed");
   backup->add_option("--selector,-l", f.selector, "label selector");
   backup->add_option("--cluster", f.cluster, "cluster-scoped objects of the service: RESOURCE/NAME");
   backup->add_option("--host", f.host, "snapshot host (default: the first namespace)");

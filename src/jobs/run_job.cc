@@ -123,6 +123,7 @@ class Job {
     spec.cluster_wide = e.cluster_wide;
     spec.include = e.include;
     spec.exclude = e.exclude;
+    spec.require = e.require;
     spec.label_selector = e.selector;
     for (const auto& c : e.cluster) spec.cluster.push_back({.resource = c.resource, .names = c.names, .selector = c.selector});
     spec.now = static_cast<int64_t>(std::time(nullptr));

@@ -50,6 +50,11 @@ Status VerifyVeleroJob(const Catalog& catalog, const JobSpec& job, const JobCont
   out.files = lc.backups.size();
   std::string first;
   for (const auto& c : lc.backups) {
+    if (c.transient && c.level_reached < lc.target_level && !c.problems.empty()) {
+      std::string line = c.name + ": not counted, " + c.problems[0].message;
+      if (ctx.log) ctx.log(job.id + ": " + line);
+      out.messages.push_back(std::move(line));
+    }
     if (!lc.Failed(c)) continue;
     std::string line = c.name + ": L" + std::to_string(c.level_reached + 1) + ": " +
                        (c.problems.empty() ? std::string("not reached") : c.problems[0].message);
@@ -59,6 +64,7 @@ Status VerifyVeleroJob(const Catalog& catalog, const JobSpec& job, const JobCont
   }
   out.messages.push_back(std::to_string(lc.backups.size() - lc.failed) + " of " + std::to_string(lc.backups.size()) +
                          " backups reach L" + std::to_string(lc.target_level));
+  if (!lc.layout.empty()) return Status(Code::kCorruption, "Velero location " + loc.name + ": " + lc.layout[0].message);
   if (lc.failed > 0) {
     return Status(Code::kCorruption, std::to_string(lc.failed) + " of " + std::to_string(lc.backups.size()) +
                                          " Velero backups fail verification, first " + first);

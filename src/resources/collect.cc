@@ -54,6 +54,12 @@ class Collector {
     HORT_ASSIGN_OR_RETURN(kube::Discovery d, client_.Discover());
     HORT_ASSIGN_OR_RETURN(include_, Resolve(d, spec_.include, "include"));
     HORT_ASSIGN_OR_RETURN(exclude_, Resolve(d, spec_.exclude, "exclude"));
+    HORT_ASSIGN_OR_RETURN(required_, Resolve(d, spec_.require, "require"));
+    for (const auto& gr : required_) {
+      if (exclude_.count(gr) || (!include_.empty() && !include_.count(gr))) {
+        return Status(Code::kInvalidArgument, "require: " + gr + " is left out by include/exclude");
+      }
+    }
     Meta();
     std::vector<const ResourceInfo*> types = BackupTypes(d);
     std::stable_sort(types.begin(), types.end(), [](auto* a, auto* b) { return Rank(*a) < Rank(*b); });
@@ -63,6 +69,7 @@ class Collector {
       if (!r->namespaced) HORT_RETURN_IF_ERROR(ClusterScoped(*r));
     }
     HORT_RETURN_IF_ERROR(AdditionalItems(d));
+    if (!required_failure_.ok()) return required_failure_;
     Finish();
     return std::move(out_);
   }
@@ -188,6 +195,10 @@ class Collector {
     if (ns.empty()) out_.meta.errors.cluster.push_back(line);
     else out_.meta.errors.namespaces[ns].push_back(line);
     log_ += "level=error msg=\"" + line + "\"\n";
+    if (required_.count(r.GroupResource()) && required_failure_.ok()) {
+      required_failure_ = Status(s.code(), "required resource " + r.GroupResource() + " could not be listed" +
+                                               (ns.empty() ? "" : " in namespace " + ns) + ": " + s.message());
+    }
     return false;
   }
 
@@ -218,7 +229,8 @@ class Collector {
 
   kube::Client& client_;
   const CollectSpec& spec_;
-  std::set<std::string> include_, exclude_, seen_;
+  std::set<std::string> include_, exclude_, required_, seen_;
+  Status required_failure_;  // the first failed list of a required resource
   ResourceBackup out_;
   std::string log_;
 };

@@ -29,6 +29,10 @@ struct CollectSpec {
   std::vector<std::string> exclude;
   std::string label_selector;           // applied by the server to every list
   std::vector<ClusterObjects> cluster;  // cluster-scoped objects of the service
+  // Resources the backup is worthless without: a failed list of one of them
+  // (RBAC, an aggregated API down) fails the backup instead of leaving it
+  // PartiallyFailed. Also an error when the cluster does not serve them.
+  std::vector<std::string> require;
   int64_t now = 0;                      // seconds since the epoch (start timestamp, expiration)
 };
 
@@ -37,8 +41,10 @@ struct CollectSpec {
 [[nodiscard]] std::vector<const kube::ResourceInfo*> BackupTypes(const kube::Discovery& discovery);
 
 // A 403 on one type or namespace is recorded in the backup's errors (phase
-// PartiallyFailed) and the rest is backed up, as Velero does; an unknown name
-// in include/exclude is kInvalidArgument before anything is listed.
+// PartiallyFailed) and the rest is backed up, as Velero does — unless the type
+// is in `require`: then kPermissionDenied (or the list's own code) naming it.
+// An unknown name in include/exclude/require is kInvalidArgument before
+// anything is listed.
 [[nodiscard]] Result<ResourceBackup> CollectBackup(kube::Client& client, const CollectSpec& spec);
 
 // "2026-12-03T02:00:00Z"

@@ -89,6 +89,46 @@ TEST_F(CollectTest, ExcludesAndIncludesByKubectlNames) {
   EXPECT_EQ(CollectBackup(client_, spec).status().code(), Code::kInvalidArgument);
 }
 
+// A ServiceAccount that may not list secrets.
+class NoSecrets : public kube::MemoryClient {
+ public:
+  Result<kube::ObjectList> List(const kube::ResourceInfo& r, const std::string& ns,
+                                const kube::ListOptions& options) override {
+    if (r.resource == "secrets") {
+      return Status(Code::kPermissionDenied, "secrets is forbidden: User \"hort\" cannot list resource \"secrets\"");
+    }
+    return MemoryClient::List(r, ns, options);
+  }
+};
+
+TEST(CollectRequire, AForbiddenKindIsPartialUnlessRequired) {
+  NoSecrets client;
+  kube::Discovery d = *client.Discover();
+  ASSERT_TRUE(client.Create(*d.Find("namespaces"), "", {{"metadata", {{"name", "media"}}}}, {}).ok());
+  ASSERT_TRUE(client.Create(*d.Find("configmaps"), "media", {{"metadata", {{"name", "c"}}}}, {}).ok());
+  CollectSpec spec{.backup_name = "b", .namespaces = {"media"}};
+  auto partial = CollectBackup(client, spec);
+  ASSERT_TRUE(partial.ok()) << partial.status().message();
+  EXPECT_EQ(partial->meta.phase, "PartiallyFailed");
+  EXPECT_EQ(partial->meta.errors.Count(), 1u);
+
+  spec.require = {"secret"};
+  auto required = CollectBackup(client, spec);
+  ASSERT_FALSE(required.ok());
+  EXPECT_EQ(required.status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(required.status().message(),
+            "required resource secrets could not be listed in namespace media: secrets is forbidden: User \"hort\" "
+            "cannot list resource \"secrets\"");
+
+  spec.require = {"configmaps"};  // a required kind that lists fine
+  EXPECT_TRUE(CollectBackup(client, spec).ok());
+  spec.require = {"widgets.example.com"};
+  EXPECT_EQ(CollectBackup(client, spec).status().code(), Code::kInvalidArgument);
+  spec.require = {"secrets"};
+  spec.exclude = {"secrets"};
+  EXPECT_EQ(CollectBackup(client, spec).status().message(), "require: secrets is left out by include/exclude");
+}
+
 TEST_F(CollectTest, ClusterObjectsByNameAndTheClusterWideEntry) {
   CollectSpec spec{.backup_name = "b", .namespaces = {"other"}, .cluster = {{.resource = "persistentvolumes", .names = {"pv-unrelated"}}}};
   auto b = CollectBackup(client_, spec);

@@ -88,12 +88,24 @@ class Restore {
   // to the original and lets the mapped claim provision a volume of its own.
   void KeepMappedPvThatExists(const Item& pv) {
     const std::string claim_ns = StringAt(pv.object, "/spec/claimRef/namespace");
-    if (claim_ns.empty() || options_.MapNamespace(claim_ns) == claim_ns) return;
+    const std::string claim = StringAt(pv.object, "/spec/claimRef/name");
+    const std::string target_ns = options_.MapNamespace(claim_ns);
+    if (claim_ns.empty() || target_ns == claim_ns) return;
     const kube::ResourceInfo* r = discovery_.Find("", "v1", "persistentvolumes");
-    if (!r || !client_.Get(*r, "", pv.name).ok()) return;
+    if (!r) return;
+    auto live = client_.Get(*r, "", pv.name);
+    if (!live.ok() && live.status().code() == Code::kNotFound) return;  // gone: restored, its claimRef mapped
+    // Exists, or cannot be told (403, timeout): never taken from whoever may hold it.
+    std::string then = "the claim in " + target_ns + " provisions a new volume";
+    for (const Item& i : backup_.items) {
+      if (i.group_resource == "persistentvolumeclaims" && i.ns == claim_ns && i.name == claim &&
+          StringAt(i.object, "/spec/storageClassName") == "" && kube::FieldAt(i.object, "/spec/storageClassName")) {
+        then = "the claim in " + target_ns + " stays Pending (storageClassName \"\": nothing provisions for it)";
+      }
+    }
     context_.pvs_to_provision.insert(pv.name);
-    context_.pvs_kept[pv.name] = "exists for " + claim_ns + "/" + StringAt(pv.object, "/spec/claimRef/name") +
-                                 ": the claim in " + options_.MapNamespace(claim_ns) + " provisions a new volume";
+    context_.pvs_kept[pv.name] = live.ok() ? "exists for " + claim_ns + "/" + claim + ": " + then
+                                           : "could not be read (" + live.status().message() + "), left alone: " + then;
   }
 
   // One GET per node name: every claim of a StatefulSet may name the same node.

@@ -46,32 +46,52 @@ void CheckStatus(Ladder& l, const std::string& phase, const std::string& complet
   static const std::set<std::string> kUnfinished = {
       "New", "Queued", "ReadyToStart", "InProgress", "WaitingForPluginOperations",
       "WaitingForPluginOperationsPartiallyFailed", "Finalizing", "FinalizingPartiallyFailed"};
-  if (phase == "PartiallyFailed" || phase == "Failed") {
-    l.Problem("phase " + phase + ": Velero recorded errors, see the results and the log");
-  } else if (kUnfinished.count(phase)) {
-    l.Problem("phase " + phase + " is not terminal: the backup never finished (Velero died or is still running)");
-  } else if (phase != "Completed") {
-    l.Problem("phase \"" + phase + "\" is not one of Velero's");
-  }
   const int64_t now = Now(o);
+  const size_t earlier = l.check.problems.size();
+  int64_t expires = 0;
+  bool expiration_ok = true;
   if (!expiration.empty()) {
     auto t = UnixSeconds(expiration);
-    if (!t.ok()) l.Problem("status.expiration \"" + expiration + "\" is not a time");
-    else if (*t <= now) l.Problem("expired at " + expiration + ": Velero's GC deletes it within the hour");
+    if (t.ok()) expires = *t;
+    else expiration_ok = false;
   }
-  if (phase == "Completed" && completion.empty()) l.Problem("Completed without status.completionTimestamp");
+  bool transient = true;  // every problem so far is one Velero is still working on
+  if (phase == "PartiallyFailed" || phase == "Failed") {
+    l.Problem("phase " + phase + ": Velero recorded errors, see the results and the log");
+    transient = false;
+  } else if (kUnfinished.count(phase)) {
+    l.Problem("phase " + phase + " is not terminal: the backup never finished (Velero died or is still running)");
+    transient = transient && expires > now;
+  } else if (phase != "Completed") {
+    l.Problem("phase \"" + phase + "\" is not one of Velero's");
+    transient = false;
+  }
+  if (!expiration_ok) {
+    l.Problem("status.expiration \"" + expiration + "\" is not a time");
+    transient = false;
+  } else if (expires != 0 && expires <= now) {
+    l.Problem("expired at " + expiration + ": Velero's GC deletes it within the hour");
+    transient = transient && now - expires < kExpiryGrace;
+  }
+  if (phase == "Completed" && completion.empty()) {
+    l.Problem("Completed without status.completionTimestamp");
+    transient = false;
+  }
   if (!completion.empty()) {
     auto t = UnixSeconds(completion);
     if (!t.ok()) {
       l.Problem("status.completionTimestamp \"" + completion + "\" is not a time");
-      return;
-    }
-    if (phase == "Completed") l.check.completed_unix = *t;
-    if (o.rpo_seconds > 0 && now - *t > o.rpo_seconds) {
-      l.Problem("completed " + std::to_string((now - *t) / 60) + " min ago, older than the RPO of " +
-                std::to_string(o.rpo_seconds / 60) + " min");
+      transient = false;
+    } else {
+      if (phase == "Completed") l.check.completed_unix = *t;
+      if (o.rpo_seconds > 0 && now - *t > o.rpo_seconds) {
+        l.Problem("completed " + std::to_string((now - *t) / 60) + " min ago, older than the RPO of " +
+                  std::to_string(o.rpo_seconds / 60) + " min");
+        transient = false;
+      }
     }
   }
+  l.check.transient = transient && earlier == 0 && l.check.problems.size() > earlier;
 }
 
 using ResourceList = std::map<std::string, std::vector<std::string>>;
@@ -152,12 +172,15 @@ BackupCheck VerifyBucketBackup(ObjectStore& store, const std::string& name, cons
   }
   c.phase = StringAt(cr, "/status/phase");
   CheckStatus(l, c.phase, StringAt(cr, "/status/completionTimestamp"), StringAt(cr, "/status/expiration"), o);
+  const size_t status_problems = c.problems.size();
   const int64_t backed_up = kube::IntAt(cr, "/status/progress/itemsBackedUp", -1);
   const int64_t total = kube::IntAt(cr, "/status/progress/totalItems", -1);
-  if (backed_up < 0 || total < 0) l.Problem("status.progress missing");
+  // A backup Velero is still writing may have no progress yet.
+  if ((backed_up < 0 || total < 0) && !c.transient) l.Problem("status.progress missing");
   else if (backed_up > total) l.Problem("status.progress: more items backed up than there were");
   const int64_t status_errors = kube::IntAt(cr, "/status/errors"), status_warnings = kube::IntAt(cr, "/status/warnings");
   if (status_errors < 0 || status_warnings < 0) l.Problem("status.errors/warnings negative");
+  if (c.problems.size() > status_problems) c.transient = false;
   if (!l.Pass()) return c;
 
   // L2: the artefacts, each inflated once and kept for L3/L4.

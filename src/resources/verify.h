@@ -37,12 +37,19 @@ struct BackupCheck {
   std::vector<std::string> notes;       // worth a look, fail no level (no log uploaded …)
   std::string phase;
   int64_t completed_unix = 0;           // phase Completed: status.completionTimestamp; else 0
+  // Failed L1 only because Velero is still at it: a non-terminal phase of a
+  // backup not yet expired (artefacts are uploaded before the phase ends,
+  // data movers take hours), or expired less than kExpiryGrace ago (Velero's
+  // GC removes it within the hour). A location walk does not count it.
+  bool transient = false;
   size_t items = 0;
   size_t log_errors = 0, log_warnings = 0;  // logrus lines with level=error / level=warning
 };
 
 // L5: dry-run replay of the backup's items; returns its problems.
 using ReplayHook = std::function<std::vector<std::string>(const ResourceBackup&)>;
+
+inline constexpr int64_t kExpiryGrace = 2 * 3600;
 
 struct VerifyOptions {
   int64_t now_unix = 0;     // 0: the system clock (tests pass a fixed time)

@@ -19,10 +19,15 @@ Result<LocationCheck> VerifyLocation(ObjectStore& store, VerifyOptions options, 
     HORT_ASSIGN_OR_RETURN(names, ListBackups(store));
   }
   out.layout = VerifyBucketLayout(store);
+  if (names.empty() && out.layout.empty()) {
+    // A wrong prefix, a typo, a bucket Velero never wrote: not "all fine".
+    out.layout.push_back({0, "no Velero backups at " + store.Location() + " (nothing under backups/)"});
+  }
   options.layout = &out.layout;
   for (const auto& n : names) {
     BackupCheck c = VerifyBucketBackup(store, n, options);
     if (out.Failed(c)) ++out.failed;
+    if (c.transient && c.level_reached < out.target_level) ++out.transient;
     // A recovery point only if it would restore: a Completed backup with a
     // damaged tarball does not count.
     if (!out.Failed(c) && c.completed_unix > out.newest_completed_unix) {

@@ -18,17 +18,19 @@ struct LocationCheck {
   int target_level = 4;                // a backup below it failed
   std::vector<VerifyProblem> layout;   // L0 of the location
   std::vector<BackupCheck> backups;    // in the bucket's name order
-  size_t failed = 0;
+  size_t failed = 0;                   // below target_level, not transient
+  size_t transient = 0;                // in progress, or just expired: not counted
   // The newest Completed backup that passed (the location's recovery
   // point): its completion time (0: none) and name.
   int64_t newest_completed_unix = 0;
   std::string newest_completed;
 
-  [[nodiscard]] bool Failed(const BackupCheck& c) const { return c.level_reached < target_level; }
+  [[nodiscard]] bool Failed(const BackupCheck& c) const { return !c.transient && c.level_reached < target_level; }
 };
 
 // Every backup under backups/ (or only `name`), each up to options.max_level
-// (5 needs options.replay). Fails only when the location cannot be listed.
+// (5 needs options.replay). Fails only when the location cannot be listed;
+// a location without any backups/ is an L0 problem in `layout`.
 [[nodiscard]] Result<LocationCheck> VerifyLocation(ObjectStore& store, VerifyOptions options,
                                                    const std::string& name = "");
 

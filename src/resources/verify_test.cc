@@ -76,16 +76,39 @@ TEST_F(VerifyTest, NonTerminalPhaseFailsL1) {
     cr["status"].erase("completionTimestamp");
   });
   ExpectStopsAt(0, "not terminal");
+  // Not expired: Velero may still be at it. A location walk does not count it.
+  EXPECT_TRUE(VerifyBucketBackup(*store_, kName, options_).transient);
+  auto lc = VerifyLocation(*store_, options_);
+  ASSERT_TRUE(lc.ok());
+  EXPECT_EQ(lc->failed, 0u);
+  EXPECT_EQ(lc->transient, 1u);
+  EXPECT_EQ(lc->newest_completed_unix, 0);  // and it is no recovery point
+  // Expired and still not terminal: Velero died during it.
+  options_.now_unix = *UnixSeconds("2027-01-02T02:00:01Z");
+  EXPECT_FALSE(VerifyBucketBackup(*store_, kName, options_).transient);
 }
 
 TEST_F(VerifyTest, ExpiredBackupFailsL1) {
   options_.now_unix = *UnixSeconds("2027-01-02T02:00:01Z");
   ExpectStopsAt(0, "expired at 2027-01-02T02:00:00Z");
+  // Velero's GC removes it within the hour: transient for two hours, then a failure.
+  EXPECT_TRUE(VerifyBucketBackup(*store_, kName, options_).transient);
+  options_.now_unix = *UnixSeconds("2027-01-02T04:00:01Z");
+  EXPECT_FALSE(VerifyBucketBackup(*store_, kName, options_).transient);
+}
+
+TEST_F(VerifyTest, ALocationWithoutBackupsIsAnL0Problem) {
+  std::unique_ptr<ObjectStore> empty = NewMemStore();
+  auto lc = VerifyLocation(*empty, options_);
+  ASSERT_TRUE(lc.ok());
+  ASSERT_EQ(lc->layout.size(), 1u);
+  EXPECT_NE(lc->layout[0].message.find("no Velero backups at"), std::string::npos) << lc->layout[0].message;
 }
 
 TEST_F(VerifyTest, OlderThanTheRpoFailsL1) {
   options_.rpo_seconds = 3600;
   ExpectStopsAt(0, "older than the RPO of 60 min");
+  EXPECT_FALSE(VerifyBucketBackup(*store_, kName, options_).transient);
 }
 
 TEST_F(VerifyTest, NameOtherThanItsFolderFailsL1) {

@@ -27,11 +27,11 @@ Classification RepositoryClassification(const Catalog& catalog, const std::strin
 }
 
 Classification ResourcesClassification(const Catalog& catalog) {
-  Classification best = Classification::kBestEffort;
+  std::optional<Classification> best;
   for (const Service& s : catalog.services) {
-    if (!s.resources.empty()) best = std::min(best, s.classification);
+    if (!s.resources.empty()) best = std::min(best.value_or(s.classification), s.classification);
   }
-  return best;
+  return best.value_or(Classification::kImportant);
 }
 
 Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, double now) {
@@ -57,7 +57,7 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
         break;
       case JobSpec::Kind::kVerify:
         st.entry = job.velero->name;
-        st.classification = ClassificationName(ResourcesClassification(catalog));
+        st.classification = ClassificationName(job.velero->classification.value_or(ResourcesClassification(catalog)));
         break;
     }
     st.expected_interval_seconds = job.schedule->TypicalInterval(static_cast<int64_t>(now));

@@ -46,7 +46,7 @@ struct StatusReport {
 // The highest classification of the services writing to `repository`.
 [[nodiscard]] Classification RepositoryClassification(const Catalog& catalog, const std::string& repository);
 // The highest classification of the services with resources entries (what
-// a Velero location's backups protect).
+// a Velero location's backups protect); important when there are none.
 [[nodiscard]] Classification ResourcesClassification(const Catalog& catalog);
 
 }  // namespace hort

@@ -29,6 +29,10 @@ then = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=3
 cr["status"]["completionTimestamp"] = then.strftime("%Y-%m-%dT%H:%M:%SZ")
 json.dump(cr, open(sys.argv[1], "w"), indent=2)
 PY
+# A backup Velero is still finishing (phase Finalizing, not expired) sits in `old` beside the
+# too-old one: it is not counted as failed, nor as a recovery point.
+python3 "$MAKE_VELERO" old daily-20261203030000 >/dev/null
+sed -i 's/"phase": "Completed"/"phase": "Finalizing"/' old/backups/daily-20261203030000/velero-backup.json
 # Upload `good` into a bucket of RGW's second user (curl signs; the key comes from a file, not argv).
 BUCKET=velero-$$
 printf 'user = "%s:%s"\n' "$HORT_TEST_S3_ACCESS_KEY_2" "$HORT_TEST_S3_SECRET_KEY_2" >curl.cfg
@@ -80,9 +84,20 @@ note "old: every backup is fine, the newest is older than the location's RPO"
 expect_rc 1 hort run --config hort.yaml velero/old
 grep -q "the newest Completed Velero backup weekly-20261101020000 finished 30 h ago, older than the RPO of 26 h" \
   "$WORK/last.err" || fail "old: $(cat "$WORK/last.err")"
-note "missing: nothing to verify, so no recovery point"
+expect_rc 1 hort --config hort.yaml -v run velero/old
+grep -q "daily-20261203030000: not counted, phase Finalizing is not terminal" "$WORK/last.err" \
+  || fail "the backup in progress: $(cat "$WORK/last.err")"
+note "missing: no Velero backups there at all (a wrong prefix or folder) fails, rpo or not"
 expect_rc 1 hort run --config hort.yaml velero/missing
-grep -q "no Completed Velero backup at" "$WORK/last.err" || fail "missing: $(cat "$WORK/last.err")"
+grep -q "Velero location missing: no Velero backups at .*nothing-here (nothing under backups/)" "$WORK/last.err" \
+  || fail "missing: $(cat "$WORK/last.err")"
+expect_rc 1 hort resources verify --velero "$WORK/nothing-here"
+grep -q "no Velero backups at" "$WORK/last.err" || fail "verify of an empty location: $(cat "$WORK/last.err")"
+note "a location name that the catalog does not know is an error, not a new folder"
+expect_rc 1 hort --config hort.yaml resources verify --velero nass
+one_line "$WORK/last.err"
+grep -q 'no velero.locations entry "nass"' "$WORK/last.err" || fail "typo: $(cat "$WORK/last.err")"
+[ ! -e nass ] || fail "a folder nass was made"
 grep -q "$HORT_TEST_S3_SECRET_KEY_2" "$WORK"/*.out "$WORK"/*.err hort-state.sqlite && fail "the secret leaked"
 
 note "status shows a row per location"
@@ -106,8 +121,8 @@ age=$((now - newest))
 [ "$age" -gt 100000 ] && [ "$age" -lt 110000 ] || fail "the newest completed backup of old is $age s old"
 failed=$(m hort_velero_failed_backups damaged)
 status_missing=$(m hort_velero_verify_last_status missing)
-# Prometheus's humanizeDuration of the age at the test's eval time (15m).
-old_age=$(python3 -c 'import sys; s=900-int(sys.argv[1]); d,s=divmod(s,86400); h,s=divmod(s,3600); m,s=divmod(s,60); print(f"{d}d {h}h {m}m {s}s")' "$((newest - now))")
+# Prometheus's humanizeDuration of the age at the alert's eval time (now + 15m).
+old_age=$(python3 -c 'import sys; s=900+int(sys.argv[1]); d,s=divmod(s,86400); h,s=divmod(s,3600); m,s=divmod(s,60); print(f"{d}d {h}h {m}m {s}s")' "$((now - newest))")
 cat >alert.test.yaml <<YAML
 rule_files: [$ROOT/deploy/prometheus/hort-rules.yaml]
 evaluation_interval: 1m
@@ -117,8 +132,8 @@ tests:
       - {series: 'hort_velero_failed_backups{location="damaged",classification="critical"}', values: '${failed}x60'}
       - {series: 'hort_velero_verify_last_status{location="damaged",classification="critical"}', values: '0x60'}
       - {series: 'hort_velero_verify_last_status{location="missing",classification="critical"}', values: '${status_missing}x60'}
-      - {series: 'hort_velero_newest_completed_timestamp_seconds{location="old",classification="critical"}', values: '$((newest - now))x60'}
-      - {series: 'hort_velero_rpo_seconds{location="old",classification="critical"}', values: '93600x60'}
+      - {series: 'hort_velero_newest_completed_timestamp_seconds{location="old",classification="critical"}', values: '$((newest - now + 259200))x4400'}
+      - {series: 'hort_velero_rpo_seconds{location="old",classification="critical"}', values: '93600x4400'}
     alert_rule_test:
       - eval_time: 1m
         alertname: HortVeleroBackupInvalid
@@ -133,8 +148,8 @@ tests:
           - exp_labels: {severity: critical, location: missing, classification: critical}
             exp_annotations:
               summary: "hort cannot verify the Velero location missing"
-              description: "The last verification of missing failed without naming a damaged backup: the location is unreadable, or its newest backup is too old. See \`hort status\`."
-      - eval_time: 15m
+              description: "The last verification of missing failed without naming a damaged backup: the location is unreadable or empty, or its newest backup is too old. See \`hort status\`."
+      - eval_time: 4335m
         alertname: HortVeleroBackupTooOld
         exp_alerts:
           - exp_labels: {severity: critical, location: old, classification: critical}
@@ -142,6 +157,7 @@ tests:
               summary: "The newest Completed Velero backup in old is older than its RPO"
               description: "The newest Completed backup is $old_age old. Is Velero's schedule running, and do its backups complete? See \`velero backup get\`."
 YAML
-# promtool's clock starts at 0: the completion time is given relative to it, so the age is hort's.
+# promtool's clock starts at 0: the completion time is given relative to it, 3 days in (so it stays
+# above 0, which means "none"), and the alert is evaluated 3 days and 15 minutes in: the age is hort's.
 promtool test rules alert.test.yaml >/dev/null || { promtool test rules alert.test.yaml; fail "the alerts did not fire on hort's values"; }
 echo "velero verify ok"

@@ -8,7 +8,8 @@
 # written from the reference by tests/kube/make_velero_backup.py (not by hort)
 # verifies and restores; and bad input: an unknown resource, a mapping onto
 # an existing namespace under policy none, a ServiceAccount that may not
-# list secrets (exit 3, PartiallyFailed, everything else backed up).
+# list secrets (exit 3, PartiallyFailed, everything else backed up; with
+# --require secrets exit 1 and no snapshot).
 source "$(dirname "$0")/lib.sh"
 HOMELAB=$E2E_DIR/../kube/homelab
 MAKE_VELERO=$E2E_DIR/../kube/make_velero_backup.py
@@ -187,7 +188,8 @@ by = {(i["resource"], i["namespace"], i["name"]): i for i in r["items"]}
 cm = by[("configmaps", "existing-ns", "paperless-env")]
 assert cm["action"] == "differs" and cm["diff"], cm
 assert by[("deployments.apps", "existing-ns", "paperless")]["action"] == "created"
-assert by[("persistentvolumes", "", "pv-paperless-data")]["action"] in ("unchanged", "differs")
+pv = by[("persistentvolumes", "", "pv-paperless-data")]
+assert pv["action"] == "skipped" and pv["message"] == "exists for productivity/paperless-data: the claim in existing-ns provisions a new volume", pv
 PY
 kubectl get configmap paperless-env -n existing-ns -o jsonpath='{.data.PAPERLESS_URL}' | grep -qx http://elsewhere \
   || fail "policy none overwrote an existing object"
@@ -227,6 +229,14 @@ for p in configmaps/namespaces/productivity/paperless-env deployments.apps/names
 done
 expect_rc 1 hort -r repo resources verify
 grep -q "FAILED at L1: phase PartiallyFailed" "$WORK/last.out" || fail "verify of the partial backup: $(cat "$WORK/last.out")"
+note "the same with --require secrets: fatal, exit 1, no snapshot written"
+restic -r repo snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' >count-before.txt
+expect_rc 1 hort -r repo resources backup -n productivity --name rbac --require secrets --kubeconfig sa.kubeconfig
+one_line "$WORK/last.err"
+grep -q 'required resource secrets could not be listed in namespace productivity: .*secrets is forbidden' "$WORK/last.err" \
+  || fail "require: $(cat "$WORK/last.err")"
+restic -r repo snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' >count-after.txt
+cmp -s count-before.txt count-after.txt || fail "a snapshot was written although a required kind was missing"
 note "L5 asks the authorizer for items bound for a namespace the dry run only pretends"
 kubectl create serviceaccount replay -n backup >/dev/null
 python3 - types.txt <<'PY' >replay-role.json
