@@ -23,12 +23,19 @@ offsite:
   nightly: {from: main, to: copy, schedule: "@daily"}
 tests:
   T1: {type: files, scope: app, every: 3mo}
+velero:
+  locations:
+    nas: {url: ./bsl}
+  verify: {schedule: "@daily"}
 YAML
+# A Velero location (Velero's layout, written from the reference) so the hort_velero_* families have samples.
+python3 "$E2E_DIR/../kube/make_velero_backup.py" "$WORK/bsl" daily-20261203020000 >/dev/null
 hort init -r "$WORK/repo" -q
 hort init -r "$WORK/copy" -q
 hort --config "$WORK/hort.yaml" run app -q
 hort --config "$WORK/hort.yaml" run check/main -q
 hort --config "$WORK/hort.yaml" run offsite/nightly -q
+hort --config "$WORK/hort.yaml" run velero/nas -q
 # The daemon's exposition (it alone has backend request counters).
 PORT=$(free_port)
 "$HORT" --config "$WORK/hort.yaml" serve --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
@@ -62,6 +69,10 @@ for p in dash["panels"]:
         exprs.append(t["expr"])
         for name in re.findall(r"\bhort_[a-z_]+", t["expr"]):
             need(name in exposed, f"panel {p['title']}: metric {name} is not in hort's output")
+        # Backups are per service, layer and entry: a legend without the layer mixes files and resources rows.
+        if "hort_backup_" in t["expr"] and t.get("legendFormat"):
+            need("{{layer}}" in t["legendFormat"], f"panel {p['title']}: legend {t['legendFormat']} lacks the layer")
+need(any("hort_velero_" in t["expr"] for p in dash["panels"] for t in p["targets"]), "no panel shows the Velero locations")
 with open(sys.argv[3], "w") as f:
     f.write("groups:\n  - name: dashboard\n    rules:\n")
     for i, e in enumerate(exprs):
