@@ -34,7 +34,7 @@ struct ResourcesFlags {
   std::vector<std::string> namespaces, include, exclude, require, cluster;
   std::string entry, selector, host;
   // restore / export / verify
-  std::string snapshot, velero, name, to, mappings, policy;
+  std::string snapshot, velero, name, to, mappings, policy, repository;
   std::vector<std::string> include_resources, exclude_resources;
   bool dry_run = false;
   bool replay = false;  // verify: L5, a dry-run restore into <ns>-verify
@@ -240,11 +240,27 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
     layout_bad = !location->layout.empty();
     checks = std::move(location->backups);
   } else {
-    auto all = o.repo().LoadSnapshots();
+    // --repository NAME: a repository of --config's catalog, opened with its own password source.
+    Repository* repo = nullptr;
+    OpenedRepo catalog_repo;
+    if (!f.repository.empty()) {
+      auto it = o.catalog->repositories.find(f.repository);
+      if (it == o.catalog->repositories.end()) {
+        return Fail(Status(Code::kInvalidArgument, "no repository named \"" + f.repository + "\" in " + o.catalog->path));
+      }
+      auto opened = OpenCatalogRepository(*o.catalog, it->second, OpenLock::kShared, nullptr);
+      if (!opened.ok()) return Fail(opened.status());
+      catalog_repo = std::move(*opened);
+      if (Status s = catalog_repo.repo->LoadIndex(); !s.ok()) return Fail(s);
+      repo = catalog_repo.repo.get();
+    } else {
+      repo = &o.repo();
+    }
+    auto all = repo->LoadSnapshots();
     if (!all.ok()) return Fail(all.status());
     for (const Snapshot& s : *all) {
       if (std::find(s.tags.begin(), s.tags.end(), kResourcesTag) == s.tags.end()) continue;
-      auto b = LoadResourceSnapshot(o.repo(), s);
+      auto b = LoadResourceSnapshot(*repo, s);
       BackupCheck c;
       if (!b.ok()) {
         c.name = s.id.Short();
@@ -308,9 +324,13 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
   verify->add_option("--velero", f.velero, "a Velero backup storage location: s3:…/bucket[/prefix], a folder, or "
                                          "a velero.locations name of --config");
   verify->add_option("--name", f.name, "only this backup");
+  verify->add_option("--repository", f.repository, "the resource snapshots of this repository of --config's catalog");
   verify->add_flag("--replay", f.replay, "L5: a dry-run restore of every backup into <ns>-verify (needs the cluster)");
   for (auto* s : {backup, restore, exp, verify}) AddKubeFlags(*s, &f.kube);
-  auto validate = [backup, restore]() -> Status {
+  auto validate = [backup, restore, verify]() -> Status {
+    if (verify->parsed() && !f.repository.empty() && !f.velero.empty()) {
+      return Status(Code::kInvalidArgument, "resources verify: give --velero or --repository, not both");
+    }
     if (restore->parsed() && f.snapshot.empty() == f.velero.empty()) {
       return Status(Code::kInvalidArgument, "resources restore: give a SNAPSHOT or --velero LOCATION --name NAME");
     }
@@ -318,9 +338,12 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
     return Status::Ok();
   };
   auto needs = [restore, verify, exp, backup]() -> Needs {
-    bool repo = backup->parsed() || exp->parsed() || ((restore->parsed() || verify->parsed()) && f.velero.empty());
+    bool by_name = verify->parsed() && !f.repository.empty();  // opened from the catalog by Verify
+    bool repo = !by_name && (backup->parsed() || exp->parsed() ||
+                             ((restore->parsed() || verify->parsed()) && f.velero.empty()));
     Needs n = repo ? NeedsRepository(OpenLock::kShared, true) : NeedsNothing();
     n.catalog_if_named = true;  // --velero NAME of the catalog's velero.locations
+    n.catalog = by_name;
     return n;
   };
   return Command{validate, needs, [&g, backup, restore, exp](Opened& o) {

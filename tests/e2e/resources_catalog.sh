@@ -86,6 +86,13 @@ expect_rc 0 hort report --config hort.yaml --json
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s=j["services"][0]; assert s["resources"] not in ("-", "never"), s' "$WORK/last.out" \
   || fail "report: $(cat "$WORK/last.out")"
 
+note "resources verify --repository NAME checks a catalog repository's resource snapshots"
+expect_rc 0 hort --config hort.yaml resources verify --repository main
+[ "$(grep -c ' L4 ok$' "$WORK/last.out")" -ge 2 ] || fail "verify --repository main: $(cat "$WORK/last.out")"
+expect_rc 1 hort --config hort.yaml resources verify --repository nope
+one_line "$WORK/last.err"
+grep -q 'no repository named "nope"' "$WORK/last.err" || fail "unknown repository: $(cat "$WORK/last.err")"
+
 note "guard backs up the resources too, tagged"
 expect_rc 0 hort guard --config hort.yaml pre-upgrade
 [ "$(restic -r repo snapshots --tag pre-upgrade --host productivity --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] \
