@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The resources layer (Velero's role) on the test API server: a homelab
-# namespace built with kubectl (Deployment, StatefulSet, Services, ConfigMap,
-# Secret, PVC and its PV, Ingress, ServiceAccount, Role/RoleBinding, a CRD with
-# an object) is backed up as a restic snapshot /resources/<entry>.tar, the
-# namespace is deleted, and `hort resources restore` brings every object back
-# as kubectl sees it (server-set fields aside); restic checks the repository.
+# The resources layer (Velero's role) on the test API server: a homelab built
+# with kubectl, namespaces productivity (Deployment, StatefulSet, Services,
+# ConfigMap, Secret, PVC and its PV, Ingress, ServiceAccount, Role/RoleBinding,
+# a CRD with an object) and media (Deployment, NodePort Service, ConfigMap,
+# Secret, a PVC without a PV yet, Ingress, ServiceAccount), is backed up as one
+# restic snapshot /resources/<entry>.tar, both namespaces are deleted, and
+# `hort resources restore` brings every object back as kubectl sees it
+# (server-set fields aside); restic checks the repository.
 # Then a restore under --namespace-mappings leaves the original untouched,
 # and --dry-run predicts exactly what the real restore does, changing nothing.
 source "$(dirname "$0")/lib.sh"
@@ -15,6 +17,7 @@ cd "$WORK"
 kubectl apply -f "$HOMELAB/crd.yaml" >/dev/null
 kubectl apply -f "$HOMELAB/productivity.yaml" >/dev/null
 kubectl apply -f "$HOMELAB/backupplan.yaml" >/dev/null
+kubectl apply -f "$HOMELAB/media.yaml" >/dev/null
 
 # Every object of the namespace as kubectl shows it, without what the server sets.
 snapshot_ns() {  # snapshot_ns NS OUT
@@ -22,11 +25,26 @@ snapshot_ns() {  # snapshot_ns NS OUT
   kubectl get "$types" -n "$1" -o json | python3 "$E2E_DIR/kube_normalize.py" >"$2"
 }
 snapshot_ns productivity before.json
+snapshot_ns media media-before.json
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' before.json)" -ge 12 ] || fail "the homelab is incomplete"
+[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' media-before.json)" -ge 7 ] || fail "media is incomplete"
+# The node port the server picked: a restore keeps a node port only where it was set explicitly (Velero's
+# service action), so the server picks a new one and it is not compared.
+strip_node_ports() {
+  python3 - "$1" <<'PY'
+import json, sys
+objs = json.load(open(sys.argv[1]))
+for o in objs:
+    for p in o.get("spec", {}).get("ports", []) if o["kind"] == "Service" else []:
+        p.pop("nodePort", None)
+json.dump(objs, open(sys.argv[1], "w"), sort_keys=True, indent=1)
+PY
+}
+strip_node_ports media-before.json
 
 hort init -r repo >/dev/null
 note "backup: one restic snapshot /resources/productivity.tar, host productivity, tag resources"
-expect_rc 0 hort -r repo resources backup --namespace productivity --name productivity
+expect_rc 0 hort -r repo resources backup --namespace productivity,media --name productivity
 restic -r repo snapshots --json >snaps.json
 python3 - snaps.json <<'PY'
 import json, sys
@@ -42,17 +60,21 @@ grep -qx "metadata/version" entries.txt || fail "no metadata/version"
 grep -qx "resources/deployments.apps/namespaces/productivity/paperless.json" entries.txt || fail "no Velero item path"
 grep -qx "resources/deployments.apps/v1-preferredversion/namespaces/productivity/paperless.json" entries.txt || fail "no preferred-version path"
 grep -qx "resources/persistentvolumes/cluster/pv-paperless-data.json" entries.txt || fail "the PVC's PV is missing"
+grep -qx "resources/deployments.apps/namespaces/media/jellyfin.json" entries.txt || fail "media's Deployment is missing"
 grep -qx "resources/customresourcedefinitions.apiextensions.k8s.io/cluster/backupplans.homelab.example.org.json" entries.txt \
   || fail "the CRD of the custom resource is missing"
 
-note "delete the namespace, restore it"
+note "delete both namespaces, restore them"
 kubectl delete -f "$HOMELAB/backupplan.yaml" >/dev/null
-kubectl delete namespace productivity >/dev/null
+kubectl delete namespace productivity media >/dev/null
 kubectl delete pv pv-paperless-data >/dev/null
 ! kubectl get namespace productivity >/dev/null 2>&1 || fail "the namespace is still there"
 expect_rc 0 hort -r repo resources restore latest
 snapshot_ns productivity after.json
 python3 "$E2E_DIR/kube_normalize.py" --compare before.json after.json || fail "the restored namespace differs"
+snapshot_ns media media-after.json
+strip_node_ports media-after.json
+python3 "$E2E_DIR/kube_normalize.py" --compare media-before.json media-after.json || fail "the restored media namespace differs"
 kubectl get pv pv-paperless-data >/dev/null || fail "the PV was not restored"
 
 note "--dry-run under a mapping predicts the real restore and changes nothing"
