@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/json_text.h"
 #include "cli/keep_flags.h"
@@ -75,6 +76,9 @@ int Backup(const VolumesFlags& f, const GlobalOptions& g) {
   }
   auto target = Open(f, g);
   if (!target.ok()) return Fail(target.status());
+  // SIGINT/SIGTERM: the pipeline drains, the placeholder cfg, the lock and
+  // the AWS_CERT file are removed, exit 130 (a second signal exits at once).
+  o.stop = &InstallStopFlag();
   auto r = BackupVolume(*target, o);
   if (!r.ok()) return Fail(r.status());
   PrintTimes(r->times, g);
@@ -106,6 +110,7 @@ int Restore(const VolumesFlags& f, const GlobalOptions& g) {
   o.incremental = f.incremental;
   auto target = Open(f, g);
   if (!target.ok()) return Fail(target.status());
+  o.stop = &InstallStopFlag();  // as in Backup; a target file the restore created is removed
   auto r = RestoreVolume(*target, o);
   if (!r.ok()) return Fail(r.status());
   PrintTimes(r->times, g);
@@ -138,7 +143,10 @@ int Verify(const VolumesFlags& f, const GlobalOptions& g) {
   if (!target.ok()) return Fail(target.status());
   auto r = VerifyTarget(*target, o);
   if (!r.ok()) return Fail(r.status());
-  const int rc = r->Damaged() ? kExitFailure : r->HasDebris() ? kExitDebris : kExitOk;
+  const int rc = r->Damaged()          ? kExitFailure
+                 : !r->locked.empty() ? kExitLocked
+                 : r->HasDebris()     ? kExitDebris
+                                      : kExitOk;
   if (g.json) {
     nlohmann::json backups = nlohmann::json::array(), findings = nlohmann::json::array();
     for (const auto& c : r->backups) backups.push_back(CheckJson(c));
@@ -149,6 +157,7 @@ int Verify(const VolumesFlags& f, const GlobalOptions& g) {
     std::printf("%s\n", JsonText({{"volumes", r->volumes}, {"backups", backups}, {"findings", findings},
                                   {"blocks_listed", r->blocks_listed}, {"blocks_referenced", r->blocks_referenced},
                                   {"blocks_read", r->blocks_read}, {"bytes_read", r->bytes_read},
+                                  {"locked", r->locked},
                                   {"damaged", r->Damaged()}, {"debris", r->HasDebris()}})
                             .c_str());
     return rc;
@@ -159,11 +168,15 @@ int Verify(const VolumesFlags& f, const GlobalOptions& g) {
                 c.problems.empty() ? "" : c.problems[0].c_str());
   }
   for (const auto& x : r->findings) std::printf("%s: %s\n", x.damage ? "damage" : "debris", x.message.c_str());
+  for (const auto& x : r->locked) std::printf("locked, not verified: %s\n", x.c_str());
   std::printf("%llu volumes, %zu backups, %llu blocks referenced, %llu listed, %llu read: %s\n",
               static_cast<unsigned long long>(r->volumes), r->backups.size(),
               static_cast<unsigned long long>(r->blocks_referenced), static_cast<unsigned long long>(r->blocks_listed),
               static_cast<unsigned long long>(r->blocks_read),
-              rc == kExitOk ? "no problems" : rc == kExitDebris ? "restorable, with debris" : "DAMAGED");
+              rc == kExitOk       ? "no problems"
+              : rc == kExitDebris ? "restorable, with debris"
+              : rc == kExitLocked ? "locked volumes not verified"
+                                  : "DAMAGED");
   return rc;
 }
 

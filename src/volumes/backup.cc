@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -45,6 +46,9 @@ class BlockPipeline {
         hash_threads_(static_cast<unsigned>(WorkersFor(options.hash_threads))),
         upload_threads_(static_cast<unsigned>(std::max(2, store.Connections()))), result_(result) {}
 
+  // Checked before each block is read: true stops reading (the rest drains).
+  void HaltWhen(std::function<bool()> halt) { halt_ = std::move(halt); }
+
   // Returns the block map, unsorted.
   Result<std::vector<BlockRef>> Run(const BlockSource& source) {
     std::vector<std::thread> workers;
@@ -75,7 +79,7 @@ class BlockPipeline {
   }
 
   void ReadStage(const BlockSource& source) {
-    for (uint64_t offset = 0; offset < source.size() && !failed_;) {
+    for (uint64_t offset = 0; offset < source.size() && !failed_ && !(halt_ && halt_());) {
       const uint64_t data = source.NextData(offset);
       if (data >= offset + block_size_) {  // a hole: skip to the block holding the next data
         offset = data / block_size_ * block_size_;
@@ -183,6 +187,7 @@ class BlockPipeline {
   Status error_;
   std::vector<BlockRef> refs_;
   std::set<std::string> in_flight_;
+  std::function<bool()> halt_;
 };
 
 // The volume.cfg of a volume's first backup.
@@ -196,6 +201,17 @@ VolumeConfig NewVolumeConfig(const VolumeBackupOptions& o, uint64_t size, Codec 
   v.storage_class_name = o.storage_class;
   v.data_engine = "v1";
   return v;
+}
+
+// Longhorn's incremental restore refuses backups of one volume with
+// different block sizes, so --block-size may only repeat the last backup's.
+Status CheckBlockSizeKept(const VolumeBackupOptions& o, const std::optional<BackupConfig>& last, uint64_t block_size) {
+  if (!last || o.block_size == 0) return Status::Ok();
+  HORT_ASSIGN_OR_RETURN(uint64_t last_size, BlockSizeOf(*last));
+  if (last_size == block_size) return Status::Ok();
+  return Status(Code::kInvalidArgument, "volume " + o.volume + " has block size " + std::to_string(last_size) +
+                                            " (backup " + last->name + "); --block-size " + std::to_string(block_size) +
+                                            " would mix block sizes, which Longhorn's restore refuses");
 }
 
 }  // namespace
@@ -219,7 +235,7 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
   const VolumeKeys keys(target.base, o.volume);
   HORT_RETURN_IF_ERROR(store.Create({}));
 
-  HORT_ASSIGN_OR_RETURN(auto lock, VolumeLock::Acquire(store, keys, LockType::kBackupRestore));
+  HORT_ASSIGN_OR_RETURN(auto lock, VolumeLock::Acquire(store, keys, LockType::kBackupRestore, o.stop));
   HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> volume, LoadVolumeConfig(store, keys));
   Codec codec = Codec::kLz4;
   if (volume) {
@@ -236,7 +252,7 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
   // The base of an incremental backup, as Longhorn picks it: LastBackupName, if it loads.
   std::optional<BackupConfig> last;
   if (volume && !volume->last_backup_name.empty()) {
-    auto loaded = LoadBackupConfig(store, keys, volume->last_backup_name);
+    auto loaded = LoadBackupConfig(store, keys, volume->last_backup_name, volume->size);
     if (loaded.ok() && !loaded->InProgress()) last = std::move(*loaded);
   }
   r.block_size = o.block_size;
@@ -246,6 +262,7 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
       HORT_ASSIGN_OR_RETURN(r.block_size, BlockSizeOf(*last));
     }
   }
+  HORT_RETURN_IF_ERROR(CheckBlockSizeKept(o, last, r.block_size));
   if (source.size() % r.block_size != 0) {
     return Status(Code::kInvalidArgument, o.source + " (" + std::to_string(source.size()) +
                                               " bytes) is not a multiple of the block size " + std::to_string(r.block_size));
@@ -262,6 +279,7 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
   r.backup_name = backup.name;
   r.snapshot_name = GenerateName("hort");
   const std::string started = LonghornTime(UnixNow());
+  HORT_RETURN_IF_ERROR(lock->Check(o.stop));
   HORT_RETURN_IF_ERROR(SaveBackupConfig(store, keys, backup));  // the placeholder: CreatedTime ""
   auto drop_placeholder = [&](const Status& s) {
     (void)store.Remove(keys.BackupConfig(backup.name));
@@ -276,8 +294,10 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
     present = std::move(*listed);
   }
   BlockPipeline pipeline(store, keys, present.blocks, codec, r.block_size, o, &r);
+  pipeline.HaltWhen([&] { return !lock->Check(o.stop).ok(); });
   auto refs = pipeline.Run(source);
   if (!refs.ok()) return drop_placeholder(refs.status());
+  if (Status s = lock->Check(o.stop); !s.ok()) return drop_placeholder(s);  // halted: the map is incomplete
 
   ScopedStageTimer finish(&r.times, "finish");
   std::sort(refs->begin(), refs->end(), [](const BlockRef& a, const BlockRef& b) { return a.offset < b.offset; });

@@ -6,8 +6,11 @@
 // hort has no Longhorn snapshot chain to say which blocks changed, so it
 // reads every data block (holes skipped), hashes it and uploads only blocks
 // whose name is not in the store yet; one listing of blocks/ says which are.
+// A volume keeps its block size: --block-size other than the last backup's
+// is refused (Longhorn's incremental restore refuses a mix).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -28,6 +31,9 @@ struct VolumeBackupOptions {
   // Bytes of blocks in flight between reading and uploading (each block
   // counts twice: raw and compressed). It bounds the pipeline's memory.
   uint64_t memory_budget = uint64_t{40} << 20;
+  // Raised by SIGINT/SIGTERM: reading stops, the pipeline drains, the
+  // placeholder cfg is removed and the lock released; kCancelled.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct VolumeBackupResult {

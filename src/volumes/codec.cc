@@ -2,6 +2,7 @@
 
 #include <lz4frame.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -81,6 +82,23 @@ const char* CodecName(Codec codec) {
     case Codec::kNone: return "none";
   }
   return "none";
+}
+
+uint64_t MaxStoredBlockSize(Codec codec, uint64_t block_size) {
+  if (codec == Codec::kNone) return block_size;
+  LZ4F_preferences_t prefs;
+  std::memset(&prefs, 0, sizeof(prefs));
+  prefs.frameInfo.blockSizeID = LZ4F_max64KB;  // the most block headers
+  prefs.frameInfo.blockMode = LZ4F_blockIndependent;
+  prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+  prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+  const uint64_t lz4 = LZ4F_compressFrameBound(block_size, &prefs);
+  // zlib's deflateBound for a raw stream (also above Go's stored blocks of
+  // 65535 bytes with 5 bytes each), a gzip header with room for a name, and
+  // the 8-byte trailer.
+  const uint64_t n = block_size;
+  const uint64_t gzip = n + (n >> 12) + (n >> 14) + (n >> 25) + 13 + 256 + 8;
+  return std::max(lz4, gzip);
 }
 
 Result<std::vector<uint8_t>> CompressBlock(Codec codec, std::span<const uint8_t> block) {

@@ -20,6 +20,13 @@ enum class Codec { kNone, kGzip, kLz4 };
 [[nodiscard]] Result<Codec> ParseCodec(std::string_view method);
 [[nodiscard]] const char* CodecName(Codec codec);
 
+// The largest stored object a block of `block_size` bytes can be: exactly
+// block_size for "none"; for lz4 and gzip the larger of both codecs' worst
+// case (Longhorn reads either in either volume): LZ4F_compressFrameBound with
+// 64 KiB blocks and both checksums, and zlib's deflate bound plus the gzip
+// header and trailer. Anything larger is refused before it is loaded.
+[[nodiscard]] uint64_t MaxStoredBlockSize(Codec codec, uint64_t block_size);
+
 [[nodiscard]] Result<std::vector<uint8_t>> CompressBlock(Codec codec, std::span<const uint8_t> block);
 
 // Decompresses a stored block into `out`, whose size is the block size.

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "format/gojson.h"
 #include "util/parallel.h"
@@ -19,19 +20,42 @@ struct Loaded {
   Result<BackupConfig> config;
 };
 
-std::vector<Loaded> LoadAll(ObjectStore& store, const VolumeKeys& keys, const std::vector<std::string>& names) {
+std::vector<Loaded> LoadAll(ObjectStore& store, const VolumeKeys& keys, const std::vector<std::string>& names,
+                            uint64_t volume_size) {
   std::vector<Loaded> out;
-  for (const auto& n : names) out.push_back({n, LoadBackupConfig(store, keys, n)});
+  for (const auto& n : names) out.push_back({n, LoadBackupConfig(store, keys, n, volume_size)});
   return out;
+}
+
+// SnapshotCreatedAt has one-second resolution, so backups of one second
+// tie; they are ordered by CreatedTime, then the volume's LastBackupName
+// last (the newest), then by name, by adding 0…n-1 ns within each tied
+// second (never crossing into the next second).
+void BreakTies(const std::vector<const Loaded*>& finished, std::vector<gojson::Timestamp>* times,
+               const std::string& last_backup) {
+  std::vector<size_t> order(finished.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto key = [&](size_t i) {
+    auto created = gojson::ParseRfc3339(finished[i]->config->created_time);
+    const gojson::Timestamp c = created.ok() ? *created : gojson::Timestamp{};
+    return std::make_tuple((*times)[i].sec, (*times)[i].nsec, c.sec, c.nsec, finished[i]->name == last_backup,
+                           finished[i]->name);
+  };
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
+  for (size_t k = 1; k < order.size(); ++k) {
+    const gojson::Timestamp& prev = (*times)[order[k - 1]];
+    gojson::Timestamp& t = (*times)[order[k]];
+    if (t.sec == prev.sec && t.nsec <= prev.nsec && prev.nsec < 999999999) t.nsec = prev.nsec + 1;
+  }
 }
 
 // Longhorn's GC: count references over every remaining cfg, remove blocks
 // with none. Returns why it was skipped, or "".
-Result<std::string> CollectGarbage(ObjectStore& store, const VolumeKeys& keys, VolumeForgetResult* r,
-                                   uint64_t* referenced_present) {
+Result<std::string> CollectGarbage(ObjectStore& store, const VolumeKeys& keys, uint64_t volume_size,
+                                   VolumeForgetResult* r, uint64_t* referenced_present) {
   HORT_ASSIGN_OR_RETURN(auto names, ListBackupNames(store, keys));
   BlockSet referenced;
-  for (const Loaded& l : LoadAll(store, keys, names)) {
+  for (const Loaded& l : LoadAll(store, keys, names, volume_size)) {
     if (!l.config.ok()) return "backup " + l.name + " cannot be read (" + l.config.status().message() + ")";
     if (l.config->InProgress()) return "backup " + l.name + " is unfinished (a placeholder cfg)";
     for (const BlockRef& b : l.config->blocks) referenced.Add(ChecksumFromHex(b.checksum));
@@ -89,7 +113,7 @@ Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForge
   }
 
   HORT_ASSIGN_OR_RETURN(auto names, ListBackupNames(store, keys));
-  std::vector<Loaded> all = LoadAll(store, keys, names);
+  std::vector<Loaded> all = LoadAll(store, keys, names, volume->size);
   // Only finished, readable backups take part; the others are kept as they are.
   std::vector<const Loaded*> finished;
   std::vector<gojson::Timestamp> times;
@@ -101,6 +125,7 @@ Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForge
     finished.push_back(&l);
     times.push_back(*t);
   }
+  BreakTies(finished, &times, volume->last_backup_name);
   VolumeForgetResult r;
   std::set<std::string> remove;
   if (!o.backups.empty()) {
@@ -129,7 +154,7 @@ Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForge
     r.removed.push_back(b);
   }
   uint64_t referenced_present = 0;
-  HORT_ASSIGN_OR_RETURN(r.gc_skipped, CollectGarbage(store, keys, &r, &referenced_present));
+  HORT_ASSIGN_OR_RETURN(r.gc_skipped, CollectGarbage(store, keys, volume->size, &r, &referenced_present));
 
   // volume.cfg: LastBackupName moves to the newest remaining backup.
   HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> now, LoadVolumeConfig(store, keys));

@@ -36,7 +36,7 @@ Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::s
     for (const std::string& b : backups) {
       BackupSummary s;
       s.name = b;
-      auto loaded = LoadBackupConfig(store, keys, b);
+      auto loaded = LoadBackupConfig(store, keys, b, v.config.size);
       if (!loaded.ok()) {
         s.error = loaded.status().message();
       } else {

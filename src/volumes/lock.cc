@@ -8,16 +8,39 @@
 namespace hort::volumes {
 namespace {
 
-// Longhorn's compareLocks: acquired locks first, then the older file, then the name.
-bool HasPriority(const LockFile& a, const LockFile& b) {
+const char* Operation(int type) { return type == 2 ? "delete" : "backup/restore"; }
+
+std::mutex g_timing_mu;
+LockTiming g_timing;
+
+LockTiming Timing() {
+  std::lock_guard guard(g_timing_mu);
+  return g_timing;
+}
+
+// Sleeps `d` in short steps; false when *stop was raised.
+bool SleepUnlessStopped(std::chrono::milliseconds d, const std::atomic<bool>* stop) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < until) {
+    if (stop && *stop) return false;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
+  }
+  return !(stop && *stop);
+}
+
+}  // namespace
+
+bool LockHasPriority(const LockFile& a, const LockFile& b) {
   if (a.acquired != b.acquired) return a.acquired;
-  if (a.modified != b.modified) return a.modified < b.modified;
+  if (a.modified != b.modified) return a.modified < b.modified;  // 0 (unknown) first
   return a.name < b.name;
 }
 
-const char* Operation(int type) { return type == 2 ? "delete" : "backup/restore"; }
-
-}  // namespace
+void SetLockTimingForTests(const LockTiming& t) {
+  std::lock_guard guard(g_timing_mu);
+  g_timing = t;
+}
 
 Result<std::vector<LockFile>> ListLocks(ObjectStore& store, const VolumeKeys& keys) {
   std::vector<std::string> names;
@@ -54,31 +77,53 @@ Status VolumeLock::Write(bool acquired) {
   return store_.Save(keys_.Lock(name_), std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
 }
 
-Result<std::unique_ptr<VolumeLock>> VolumeLock::Acquire(ObjectStore& store, const VolumeKeys& keys, LockType type) {
+Status VolumeLock::Check(const std::atomic<bool>* stop) const {
+  if (stop && *stop) return Status(Code::kCancelled, "interrupted");
+  if (lost_) return Status(Code::kUnavailable, lost_reason_);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<VolumeLock>> VolumeLock::Acquire(ObjectStore& store, const VolumeKeys& keys, LockType type,
+                                                         const std::atomic<bool>* stop) {
+  const LockTiming timing = Timing();
+  // Every return below destroys `lock`, which removes its file.
   std::unique_ptr<VolumeLock> lock(new VolumeLock(store, keys, type, GenerateName("lock")));
+  lock->written_ = true;  // a failed Save may still have left the file
   HORT_RETURN_IF_ERROR(lock->Write(false));
-  // Longhorn waits 2 s so that a lock written at the same moment elsewhere
-  // is listed; a local folder lists every file the moment it exists.
-  if (!store.ListsConsistently()) std::this_thread::sleep_for(std::chrono::seconds(2));
-  auto locks = ListLocks(store, keys);
-  if (!locks.ok()) {
-    (void)store.Remove(keys.Lock(lock->name_));
-    return locks.status();
-  }
-  LockFile mine;
-  for (const LockFile& l : *locks) {
-    if (l.name == lock->name_) mine = l;
-  }
-  const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  for (const LockFile& l : *locks) {
-    if (l.name == lock->name_ || !l.readable || l.type == static_cast<int>(type) || l.Expired(now)) continue;
-    if (HasPriority(l, mine)) {
-      (void)store.Remove(keys.Lock(lock->name_));
-      lock->stop_ = true;
-      return Status(Code::kLocked, "volume " + keys.volume() + " is locked for " + Operation(l.type) + " by " + l.name +
-                                       " (written " + std::to_string(now - l.modified) +
-                                       " s ago; it expires 150 s after its last refresh)");
+  const auto written = std::chrono::steady_clock::now();
+  // Longhorn's LOCK_CHECK_WAIT_TIME: a lock written at the same moment
+  // elsewhere (another node, a share's other client) is listed by then.
+  if (!SleepUnlessStopped(timing.settle, stop)) return Status(Code::kCancelled, "interrupted");
+  for (;;) {
+    HORT_ASSIGN_OR_RETURN(auto locks, ListLocks(store, keys));
+    const LockFile* mine = nullptr;
+    for (const LockFile& l : locks) {
+      if (l.name == lock->name_) mine = &l;
     }
+    if (mine == nullptr) {
+      return Status(Code::kUnavailable, "volume " + keys.volume() + ": our lock " + lock->name_ +
+                                            " is not listed after it was written; the target's listing cannot be trusted");
+    }
+    // The store's clock: our own lock's time plus the time since we wrote it.
+    const auto waited = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - written);
+    const int64_t now = mine->modified > 0 ? mine->modified + waited.count() : static_cast<int64_t>(std::time(nullptr));
+    const LockFile* blocker = nullptr;
+    for (const LockFile& l : locks) {
+      if (l.name == lock->name_ || !l.readable || l.type == static_cast<int>(type) || l.Expired(now)) continue;
+      if (LockHasPriority(l, *mine)) {
+        blocker = &l;
+        break;
+      }
+    }
+    if (blocker == nullptr) break;
+    if (std::chrono::steady_clock::now() - written >= timing.max_wait) {
+      return Status(Code::kLocked, "volume " + keys.volume() + " is locked for " + Operation(blocker->type) + " by " +
+                                       blocker->name +
+                                       (blocker->modified > 0 ? " (written " + std::to_string(now - blocker->modified) + " s ago"
+                                                              : " (of unknown age") +
+                                       "; it expires 150 s after its last refresh)");
+    }
+    if (!SleepUnlessStopped(timing.retry, stop)) return Status(Code::kCancelled, "interrupted");
   }
   HORT_RETURN_IF_ERROR(lock->Write(true));
   lock->refresher_ = std::thread([raw = lock.get()] { raw->RefreshLoop(); });
@@ -86,11 +131,17 @@ Result<std::unique_ptr<VolumeLock>> VolumeLock::Acquire(ObjectStore& store, cons
 }
 
 void VolumeLock::RefreshLoop() {
+  const auto every = Timing().refresh;
   std::unique_lock guard(mu_);
-  while (!stop_cv_.wait_for(guard, std::chrono::seconds(kLockRefreshSeconds), [&] { return stop_; })) {
+  while (!stop_cv_.wait_for(guard, every, [&] { return stop_; })) {
     guard.unlock();
-    (void)Write(true);  // a missed refresh leaves 90 s before the lock expires
+    Status s = Write(true);
     guard.lock();
+    if (!s.ok() && !lost_) {
+      lost_reason_ = "volume " + keys_.volume() + ": refreshing lock " + name_ + " failed (" + s.message() +
+                     "); stopped rather than go on without a lock";
+      lost_ = true;
+    }
   }
 }
 
@@ -100,10 +151,8 @@ VolumeLock::~VolumeLock() {
     stop_ = true;
   }
   stop_cv_.notify_all();
-  if (refresher_.joinable()) {
-    refresher_.join();
-    (void)store_.Remove(keys_.Lock(name_));
-  }
+  if (refresher_.joinable()) refresher_.join();
+  if (written_) (void)store_.Remove(keys_.Lock(name_));
 }
 
 }  // namespace hort::volumes

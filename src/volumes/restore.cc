@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -60,7 +62,11 @@ Result<std::unique_ptr<Target>> OpenRestoreTarget(const std::string& path, uint6
     if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
       return Status(Code::kInvalidArgument, path + " is neither a regular file nor a block device");
     }
-    t->fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    // O_EXCL on a block device: EBUSY while it is mounted or held (LVM, md).
+    t->fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (S_ISBLK(st.st_mode) ? O_EXCL : 0));
+    if (t->fd < 0 && errno == EBUSY) {
+      return Status(Code::kInvalidArgument, "device " + path + " is in use (mounted or held by another program); not restored");
+    }
     if (t->fd < 0) return ErrnoStatus("open " + path, errno);
   }
   HORT_ASSIGN_OR_RETURN(uint64_t size, SizeOfFd(t->fd, path, &t->device));
@@ -96,6 +102,57 @@ Status ZeroRange(const Target& t, uint64_t offset, uint64_t length, uint64_t chu
   return Status::Ok();
 }
 
+// --incremental: zeroes only the parts of [offset, offset+length) that are
+// not zero already (read and compared in `chunk` pieces, like the blocks),
+// so a repeated restore onto a device does not rewrite every uncovered range.
+Status ZeroWhereNonZero(const Target& t, uint64_t offset, uint64_t length, uint64_t chunk, uint64_t* zeroed) {
+  std::vector<uint8_t> buf(std::min(length, chunk));
+  uint64_t run = 0, run_length = 0;  // the pending range of non-zero chunks
+  for (uint64_t at = offset; at < offset + length; at += buf.size()) {
+    const uint64_t n = std::min<uint64_t>(buf.size(), offset + length - at);
+    std::span<uint8_t> piece(buf.data(), n);
+    HORT_RETURN_IF_ERROR(PreadFull(t.fd, t.path, piece, at, /*zero_past_end=*/true));
+    const bool zero = piece[0] == 0 && std::memcmp(piece.data(), piece.data() + 1, n - 1) == 0;
+    if (!zero) {
+      if (run_length == 0) run = at;
+      run_length += n;
+      continue;
+    }
+    HORT_RETURN_IF_ERROR(ZeroRange(t, run, run_length, chunk));
+    *zeroed += run_length;
+    run_length = 0;
+  }
+  HORT_RETURN_IF_ERROR(ZeroRange(t, run, run_length, chunk));
+  *zeroed += run_length;
+  return Status::Ok();
+}
+
+// One listing of blocks/ before the target is touched: every block the
+// backup references is present and neither empty nor larger than its codec
+// allows, so a store missing a block never wipes an existing target first,
+// and no oversized object is ever loaded whole.
+Status PreflightBlocks(ObjectStore& store, const VolumeKeys& keys, const BackupConfig& b, Codec codec,
+                       uint64_t block_size) {
+  const uint64_t bound = MaxStoredBlockSize(codec, block_size);
+  HORT_ASSIGN_OR_RETURN(BlockListing listing, ListBlocks(store, keys, bound));
+  std::sort(listing.bad_size.begin(), listing.bad_size.end());
+  for (const BlockRef& r : b.blocks) {
+    const ChecksumBytes c = ChecksumFromHex(r.checksum);
+    const std::string at = "backup " + b.name + ": block " + r.checksum + " at offset " + std::to_string(r.offset);
+    if (!listing.blocks.Contains(c)) {
+      return Status(Code::kCorruption, at + " is missing from the store; nothing was restored");
+    }
+    auto bad = std::lower_bound(listing.bad_size.begin(), listing.bad_size.end(), std::make_pair(c, uint64_t{0}));
+    if (bad != listing.bad_size.end() && bad->first == c) {
+      return Status(Code::kCorruption, at + " is " + std::to_string(bad->second) + " bytes stored (" +
+                                           (bad->second == 0 ? "empty" : "more than the " + std::to_string(bound) +
+                                                                             " a " + CodecName(codec) + " block can be") +
+                                           "); nothing was restored");
+    }
+  }
+  return Status::Ok();
+}
+
 // fetch → decode and verify → write, on a pool of workers fed in block
 // order through a bounded queue; the byte budget bounds the buffers.
 class RestorePipeline {
@@ -106,11 +163,14 @@ class RestorePipeline {
         backup_(r->backup), result_(r), budget_(std::max<uint64_t>(o.memory_budget, 2 * block_size)),
         workers_(static_cast<unsigned>(std::max(2, store.Connections()))) {}
 
+  // Checked before each block is queued: true stops feeding the workers.
+  void HaltWhen(std::function<bool()> halt) { halt_ = std::move(halt); }
+
   Status Run(const std::vector<BlockRef>& blocks) {
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < workers_; ++i) threads.emplace_back([this] { Work(); });
     for (const BlockRef& b : blocks) {
-      if (failed_) break;
+      if (failed_ || (halt_ && halt_())) break;
       budget_.Acquire(2 * block_size_);
       queue_.Push(&b);
     }
@@ -181,6 +241,7 @@ class RestorePipeline {
   std::atomic<bool> failed_{false};
   std::atomic<uint64_t> written_{0}, unchanged_{0};
   Status error_;
+  std::function<bool()> halt_;
 };
 
 }  // namespace
@@ -194,12 +255,17 @@ Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRest
   const VolumeKeys keys(target.base, o.volume);
   HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> volume, LoadVolumeConfig(store, keys));
   if (!volume) return Status(Code::kNotFound, "no volume " + o.volume + " in " + target.url);
-  HORT_ASSIGN_OR_RETURN(auto lock, VolumeLock::Acquire(store, keys, LockType::kBackupRestore));
+  if (!volume->backing_image_name.empty()) {
+    return Status(Code::kUnsupported, "volume " + o.volume + " is based on backing image " +
+                                          volume->backing_image_name +
+                                          ": backing images are not supported (its backups hold only the layers above it)");
+  }
+  HORT_ASSIGN_OR_RETURN(auto lock, VolumeLock::Acquire(store, keys, LockType::kBackupRestore, o.stop));
   VolumeRestoreResult r;
   r.volume = o.volume;
   r.backup = o.backup.empty() ? volume->last_backup_name : o.backup;
   if (r.backup.empty()) return Status(Code::kNotFound, "volume " + o.volume + " has no finished backup (LastBackupName is empty)");
-  HORT_ASSIGN_OR_RETURN(BackupConfig backup, LoadBackupConfig(store, keys, r.backup));
+  HORT_ASSIGN_OR_RETURN(BackupConfig backup, LoadBackupConfig(store, keys, r.backup, volume->size));
   if (backup.InProgress()) {
     return Status(Code::kInvalidArgument, "backup " + r.backup + " never finished (its cfg is a placeholder)");
   }
@@ -211,6 +277,8 @@ Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRest
     return s.Annotate("backup " + r.backup);
   }
   HORT_ASSIGN_OR_RETURN(Codec codec, ParseCodec(backup.compression_method));
+  HORT_RETURN_IF_ERROR(PreflightBlocks(store, keys, backup, codec, r.block_size));
+  HORT_RETURN_IF_ERROR(lock->Check(o.stop));
 
   HORT_ASSIGN_OR_RETURN(auto out, OpenRestoreTarget(o.to, r.volume_size, o.incremental));
   r.created = out->created;
@@ -223,13 +291,20 @@ Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRest
     uint64_t next = 0;
     for (size_t i = 0; i <= backup.blocks.size(); ++i) {
       const uint64_t end = i < backup.blocks.size() ? backup.blocks[i].offset : r.volume_size;
-      if (Status s = ZeroRange(*out, next, end - next, r.block_size); !s.ok()) return fail(s);
-      r.bytes_zeroed += end - next;
+      if (Status s = lock->Check(o.stop); !s.ok()) return fail(s);
+      if (o.incremental) {
+        if (Status s = ZeroWhereNonZero(*out, next, end - next, r.block_size, &r.bytes_zeroed); !s.ok()) return fail(s);
+      } else {
+        if (Status s = ZeroRange(*out, next, end - next, r.block_size); !s.ok()) return fail(s);
+        r.bytes_zeroed += end - next;
+      }
       if (i < backup.blocks.size()) next = end + r.block_size;
     }
   }
   RestorePipeline pipeline(store, keys, *out, codec, r.block_size, o, &r);
+  pipeline.HaltWhen([&] { return !lock->Check(o.stop).ok(); });
   if (Status s = pipeline.Run(backup.blocks); !s.ok()) return fail(s);
+  if (Status s = lock->Check(o.stop); !s.ok()) return fail(s);  // halted: the target is incomplete
   if (::fsync(out->fd) != 0) return fail(ErrnoStatus("sync " + out->path, errno));
   r.seconds = SecondsSince(start);
   return r;

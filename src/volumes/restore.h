@@ -4,9 +4,17 @@
 // or device the ranges no block covers are zeroed (Longhorn only restores
 // into new files, where they are holes). --incremental onto an earlier
 // restore of the volume compares each block of the target with the
-// backup's checksum and fetches and writes only the blocks that differ.
+// backup's checksum and fetches and writes only the blocks that differ, and
+// zeroes only uncovered ranges that are not zero already.
+//
+// Before an existing target is touched, one listing of blocks/ checks that
+// every referenced block is there and no larger than its codec allows.
+// Block devices are opened with O_EXCL (a mounted device is refused), and a
+// volume on a backing image is refused (kUnsupported): hort cannot restore
+// the image's layer.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -21,6 +29,9 @@ struct VolumeRestoreOptions {
   std::string to;      // image file (created if missing) or block device
   bool incremental = false;
   uint64_t memory_budget = uint64_t{40} << 20;
+  // Raised by SIGINT/SIGTERM: the pipeline drains, a target the restore
+  // created is removed, the lock released; kCancelled.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct VolumeRestoreResult {

@@ -30,12 +30,13 @@ void BlockSet::Seal() {
 
 bool BlockSet::Contains(const ChecksumBytes& c) const { return std::binary_search(sums_.begin(), sums_.end(), c); }
 
-Result<BlockListing> ListBlocks(ObjectStore& store, const VolumeKeys& keys) {
+Result<BlockListing> ListBlocks(ObjectStore& store, const VolumeKeys& keys, uint64_t max_block_bytes) {
   BlockListing out;
   HORT_RETURN_IF_ERROR(store.List(keys.BlocksPrefix(), [&](const std::string& key, uint64_t size) {
     if (auto c = BlockChecksumOfKey(key)) {
       out.blocks.Add(ChecksumFromHex(*c));
       out.bytes += size;
+      if (max_block_bytes > 0 && (size == 0 || size > max_block_bytes)) out.bad_size.emplace_back(ChecksumFromHex(*c), size);
     } else {
       out.stray_keys.push_back(key);
     }
@@ -44,8 +45,25 @@ Result<BlockListing> ListBlocks(ObjectStore& store, const VolumeKeys& keys) {
   return out;
 }
 
+uint64_t MaxBackupConfigBytes(uint64_t volume_size) {
+  if (volume_size == 0) volume_size = uint64_t{256} << 30;
+  return (uint64_t{4} << 20) + 256 * ((volume_size + kDefaultBlockSize - 1) / kDefaultBlockSize);
+}
+
+// Stat, then Load unless larger than `limit`; kNotFound passes through.
+static Result<std::vector<uint8_t>> LoadBounded(ObjectStore& store, const std::string& key, uint64_t limit,
+                                         const std::string& what) {
+  auto size = store.Stat(key);
+  if (!size.ok()) return size.status();
+  if (*size > limit) {
+    return Status(Code::kCorruption, what + " is " + std::to_string(*size) + " bytes, more than the " +
+                                         std::to_string(limit) + " such a cfg can need; not read");
+  }
+  return store.Load(key);
+}
+
 Result<std::optional<VolumeConfig>> LoadVolumeConfig(ObjectStore& store, const VolumeKeys& keys) {
-  auto body = store.Load(keys.Config());
+  auto body = LoadBounded(store, keys.Config(), kMaxVolumeConfigBytes, keys.Config());
   if (body.status().code() == Code::kNotFound) return std::optional<VolumeConfig>();
   if (!body.ok()) return body.status();
   HORT_ASSIGN_OR_RETURN(VolumeConfig v, ParseVolumeConfig(std::string(body->begin(), body->end()), keys.Config()));
@@ -56,9 +74,10 @@ Status SaveVolumeConfig(ObjectStore& store, const VolumeKeys& keys, const Volume
   return store.Save(keys.Config(), Bytes(VolumeConfigJson(v)));
 }
 
-Result<BackupConfig> LoadBackupConfig(ObjectStore& store, const VolumeKeys& keys, const std::string& backup) {
+Result<BackupConfig> LoadBackupConfig(ObjectStore& store, const VolumeKeys& keys, const std::string& backup,
+                                      uint64_t volume_size) {
   const std::string key = keys.BackupConfig(backup);
-  auto body = store.Load(key);
+  auto body = LoadBounded(store, key, MaxBackupConfigBytes(volume_size), "backup " + backup + " (" + key + ")");
   if (body.status().code() == Code::kNotFound) {
     return Status(Code::kNotFound, "volume " + keys.volume() + " has no backup " + backup);
   }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -36,13 +37,26 @@ struct BlockListing {
   BlockSet blocks;
   uint64_t bytes = 0;                   // stored (compressed) size of all blocks
   std::vector<std::string> stray_keys;  // under blocks/ but not a block name (temp leftovers …)
+  // Blocks of size 0 or above the `max_block_bytes` given to ListBlocks,
+  // with their sizes: never loaded (a 600 MiB .blk would be read whole).
+  std::vector<std::pair<ChecksumBytes, uint64_t>> bad_size;
 };
 
-[[nodiscard]] Result<BlockListing> ListBlocks(ObjectStore& store, const VolumeKeys& keys);
+// max_block_bytes 0: no size check.
+[[nodiscard]] Result<BlockListing> ListBlocks(ObjectStore& store, const VolumeKeys& keys, uint64_t max_block_bytes = 0);
+
+// cfgs are read whole, so their size is checked (Stat) before: volume.cfg
+// holds no block map and is refused above 4 MiB; a backup cfg lists up to
+// one entry (~112 bytes compact) per 2 MiB of the volume and is refused above
+// 4 MiB + 256 bytes per 2 MiB of `volume_size` (0, unknown: as for 256 GiB).
+inline constexpr uint64_t kMaxVolumeConfigBytes = uint64_t{4} << 20;
+[[nodiscard]] uint64_t MaxBackupConfigBytes(uint64_t volume_size);
+
 // nullopt when the volume has no volume.cfg.
 [[nodiscard]] Result<std::optional<VolumeConfig>> LoadVolumeConfig(ObjectStore& store, const VolumeKeys& keys);
 [[nodiscard]] Status SaveVolumeConfig(ObjectStore& store, const VolumeKeys& keys, const VolumeConfig& v);
-[[nodiscard]] Result<BackupConfig> LoadBackupConfig(ObjectStore& store, const VolumeKeys& keys, const std::string& backup);
+[[nodiscard]] Result<BackupConfig> LoadBackupConfig(ObjectStore& store, const VolumeKeys& keys, const std::string& backup,
+                                                   uint64_t volume_size = 0);
 [[nodiscard]] Status SaveBackupConfig(ObjectStore& store, const VolumeKeys& keys, const BackupConfig& b);
 // Names of the volume's backup cfgs, sorted (names Longhorn would drop are skipped).
 [[nodiscard]] Result<std::vector<std::string>> ListBackupNames(ObjectStore& store, const VolumeKeys& keys);

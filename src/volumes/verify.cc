@@ -9,12 +9,18 @@
 
 #include "crypto/crypto.h"
 #include "util/parallel.h"
+#include "util/thread_pool.h"
 #include "volumes/codec.h"
 #include "volumes/lock.h"
 #include "volumes/store_io.h"
 
 namespace hort::volumes {
 namespace {
+
+// What --read-data may hold in blocks at once (issue 21: verify stays below
+// 64 MiB whatever the volume); a 16 MiB block alone may exceed it, and is
+// then read by itself.
+constexpr uint64_t kVerifyMemoryBudget = uint64_t{40} << 20;
 
 struct SubsetRule {
   enum { kAll, kShare, kPercent } kind = kAll;
@@ -69,6 +75,12 @@ std::string Hex(const ChecksumBytes& c) {
   return s;
 }
 
+// How a referenced block decodes: its backup's block size and codec.
+struct BlockFormat {
+  uint64_t block_size = 0;
+  Codec codec = Codec::kGzip;
+};
+
 // One volume's verification: listing, cfgs, blocks, leftovers.
 class VolumeVerifier {
  public:
@@ -86,6 +98,7 @@ class VolumeVerifier {
       Add(true, "volume-cfg", "", "", "volume " + keys_.volume() + ": volume.cfg is missing");
     } else {
       volume_ = **volume;
+      CheckVolumeConfig();
     }
     HORT_RETURN_IF_ERROR(ListEverything());
     HORT_RETURN_IF_ERROR(CheckLocks());
@@ -95,7 +108,10 @@ class VolumeVerifier {
     FindMissingAndOrphans();
     if (read_data_) ReadBlocks();
     NameDamagedBackups();
-    if (volume_ && !volume_->last_backup_name.empty() && !finished_.count(volume_->last_backup_name)) {
+    if (finished_.empty()) {
+      Add(true, "no-finished-backup", "", "",
+          "volume " + keys_.volume() + " has no finished backup: nothing of it can be restored");
+    } else if (volume_ && !volume_->last_backup_name.empty() && !finished_.count(volume_->last_backup_name)) {
       Add(true, "last-backup-missing", volume_->last_backup_name, "",
           "volume " + keys_.volume() + ": LastBackupName " + volume_->last_backup_name +
               " names no finished backup; Longhorn's next incremental backup falls back to full");
@@ -110,12 +126,29 @@ class VolumeVerifier {
     report_->findings.push_back({damage, kind, keys_.volume(), backup, block, message});
   }
 
+  // What hort cannot restore, or Longhorn refuses, in volume.cfg itself.
+  void CheckVolumeConfig() {
+    const std::string v = "volume " + keys_.volume() + ": ";
+    if (!volume_->backing_image_name.empty()) {
+      Add(true, "backing-image", "", "",
+          v + "based on backing image " + volume_->backing_image_name +
+              ": backing images are not supported; hort cannot restore its backups (they hold only the layers above it)");
+    }
+    if (volume_->name != keys_.volume()) {
+      Add(true, "name-mismatch", "", "", v + "volume.cfg names volume \"" + volume_->name + "\", not its folder's");
+    }
+  }
+
   // One listing of the volume's folder: backups, blocks, locks, leftovers.
+  // Blocks that are empty or larger than any codec makes a 2 MiB block are
+  // noted with their size (checked against their backups' bounds later).
   Status ListEverything() {
     std::vector<std::string> strays;
-    HORT_RETURN_IF_ERROR(store_.List(keys_.dir(), [&](const std::string& key, uint64_t) {
+    const uint64_t least_bound = kDefaultBlockSize;  // MaxStoredBlockSize(kNone, 2 MiB), the smallest bound
+    HORT_RETURN_IF_ERROR(store_.List(keys_.dir(), [&](const std::string& key, uint64_t size) {
       if (auto c = BlockChecksumOfKey(key)) {
         present_.Add(ChecksumFromHex(*c));
+        if (size == 0 || size > least_bound) odd_sizes_.emplace(ChecksumFromHex(*c), size);
       } else if (auto b = BackupNameOfKey(key)) {
         backup_names_.push_back(*b);
       } else if (LockNameOfKey(key)) {
@@ -158,7 +191,7 @@ class VolumeVerifier {
     BackupCheck c;
     c.volume = keys_.volume();
     c.backup = name;
-    auto b = LoadBackupConfig(store_, keys_, name);
+    auto b = LoadBackupConfig(store_, keys_, name, volume_ ? volume_->size : 0);
     if (!b.ok()) {
       c.state = "unreadable";
       c.problems.push_back(b.status().message());
@@ -186,22 +219,50 @@ class VolumeVerifier {
     c.block_size = bs.ok() ? *bs : 0;
     const uint64_t volume_size = volume_ ? volume_->size : kMaxVolumeSize;
     Status map = bs.ok() ? CheckBlockMap(*b, *bs, volume_size) : bs.status();
-    if (!map.ok()) {
-      c.state = "damaged";
-      c.problems.push_back(map.message());
-      Add(true, "block-map", name, "", "volume " + keys_.volume() + ": backup " + name + ": " + map.message());
+    if (!map.ok()) Problem(c, "block-map", map.message());
+    if (bs.ok() && volume_ && volume_->size % *bs != 0) {
+      Problem(c, "volume-size", "volume.cfg Size " + std::to_string(volume_->size) +
+                                    " is not a multiple of the block size " + std::to_string(*bs) + " (Longhorn refuses to restore it)");
     }
+    if (b->name != name) Problem(c, "name-mismatch", "the cfg names backup \"" + b->name + "\", not its file's");
+    if (b->volume_name != keys_.volume()) {
+      Problem(c, "name-mismatch", "the cfg names volume \"" + b->volume_name + "\", not its folder's");
+    }
+    // Blocks decode with this backup's own CompressionMethod (as Longhorn's
+    // deltablock.go and hort's restore do), not volume.cfg's.
+    auto codec = ParseCodec(b->compression_method);
+    if (!codec.ok()) Problem(c, "codec", codec.status().message());
     for (const BlockRef& r : b->blocks) {
       referenced_.Add(ChecksumFromHex(r.checksum));
-      if (bs.ok()) block_sizes_.emplace(ChecksumFromHex(r.checksum), *bs);
+      if (bs.ok() && codec.ok()) block_sizes_.emplace(ChecksumFromHex(r.checksum), BlockFormat{*bs, *codec});
     }
     index_[name] = checks_.size();
     checks_.push_back(std::move(c));
   }
 
+  // A finding that makes a finished backup damaged.
+  void Problem(BackupCheck& c, const std::string& kind, const std::string& message) {
+    c.state = "damaged";
+    c.problems.push_back(message);
+    Add(true, kind, c.backup, "", "volume " + keys_.volume() + ": backup " + c.backup + ": " + message);
+  }
+
   void FindMissingAndOrphans() {
     for (const ChecksumBytes& c : referenced_.sorted()) {
       if (!present_.Contains(c)) bad_[c] = "is missing from the store";
+    }
+    // From the listing alone: an empty block, or one larger than its codec
+    // can make a block of its size, is damaged (and never loaded).
+    for (const auto& [c, size] : odd_sizes_) {
+      auto f = block_sizes_.find(c);
+      if (f == block_sizes_.end()) continue;
+      const uint64_t bound = MaxStoredBlockSize(f->second.codec, f->second.block_size);
+      if (size == 0) {
+        bad_[c] = "is empty (0 bytes stored)";
+      } else if (size > bound) {
+        bad_[c] = "is " + std::to_string(size) + " bytes stored, more than the " + std::to_string(bound) + " a " +
+                  CodecName(f->second.codec) + " block of " + std::to_string(f->second.block_size) + " bytes can be";
+      }
     }
     for (const ChecksumBytes& c : present_.sorted()) {
       if (referenced_.Contains(c)) continue;
@@ -210,39 +271,57 @@ class VolumeVerifier {
     }
   }
 
-  // Each distinct referenced block once, on as many threads as the store serves.
+  // Each distinct referenced block once, on as many threads as the store
+  // serves and the memory budget allows: a block costs its stored bound and
+  // twice its size (gzip inflates into a buffer of its own), acquired from
+  // the budget before anything is allocated and released after.
   void ReadBlocks() {
-    std::vector<std::pair<ChecksumBytes, uint64_t>> todo;
-    for (const auto& [c, size] : block_sizes_) {
-      if (present_.Contains(c) && Selected(subset_, c)) todo.emplace_back(c, size);
+    std::vector<std::pair<ChecksumBytes, BlockFormat>> todo;
+    uint64_t largest = 0;
+    for (const auto& [c, format] : block_sizes_) {
+      if (present_.Contains(c) && !bad_.count(c) && Selected(subset_, c)) {
+        todo.emplace_back(c, format);
+        largest = std::max(largest, CostOf(format));
+      }
     }
-    // The volume's codec first; DecompressBlock falls back to the other one.
-    Codec codec = Codec::kGzip;
-    if (volume_) {
-      if (auto parsed = ParseCodec(volume_->compression_method); parsed.ok()) codec = *parsed;
-    }
+    if (todo.empty()) return;
+    Budget budget(kVerifyMemoryBudget);
+    const unsigned workers = static_cast<unsigned>(std::clamp<uint64_t>(
+        kVerifyMemoryBudget / largest, 1, static_cast<uint64_t>(std::max(2, store_.Connections()))));
     std::atomic<size_t> next{0};
     std::mutex mu;
-    RunParallel(static_cast<unsigned>(std::max(2, store_.Connections())), [&](unsigned) {
-      std::vector<uint8_t> block;
+    RunParallel(workers, [&](unsigned) {
       for (size_t i = next++; i < todo.size(); i = next++) {
         const std::string hex = Hex(todo[i].first);
-        block.resize(todo[i].second);
-        auto stored = store_.Load(keys_.Block(hex));
-        Status s = stored.ok() ? DecodeAndVerifyBlock(codec, *stored, block, hex, "block " + hex) : stored.status();
+        const uint64_t cost = CostOf(todo[i].second);
+        budget.Acquire(cost);
+        uint64_t stored_bytes = 0;
+        Status s;
+        {
+          std::vector<uint8_t> block(todo[i].second.block_size);
+          auto stored = store_.Load(keys_.Block(hex));
+          if (stored.ok()) stored_bytes = stored->size();
+          s = stored.ok() ? DecodeAndVerifyBlock(todo[i].second.codec, *stored, block, hex, "block " + hex)
+                          : stored.status();
+        }
+        budget.Release(cost);
         std::lock_guard lock(mu);
         report_->blocks_read++;
-        if (stored.ok()) report_->bytes_read += stored->size();
+        report_->bytes_read += stored_bytes;
         if (!s.ok()) bad_[todo[i].first] = "is damaged: " + s.message();
       }
     });
+  }
+
+  static uint64_t CostOf(const BlockFormat& f) {
+    return MaxStoredBlockSize(f.codec, f.block_size) + 2 * f.block_size;
   }
 
   // A second pass over the cfgs names every backup that uses a bad block.
   void NameDamagedBackups() {
     if (bad_.empty()) return;
     for (auto& [name, i] : index_) {
-      auto b = LoadBackupConfig(store_, keys_, name);
+      auto b = LoadBackupConfig(store_, keys_, name, volume_ ? volume_->size : 0);
       if (!b.ok()) continue;
       for (const BlockRef& r : b->blocks) {
         auto it = bad_.find(ChecksumFromHex(r.checksum));
@@ -251,7 +330,9 @@ class VolumeVerifier {
                                 " at offset " + std::to_string(r.offset) + " " + it->second;
         checks_[i].state = "damaged";
         checks_[i].problems.push_back(msg);
-        Add(true, it->second.rfind("is missing", 0) == 0 ? "block-missing" : "block-corrupt", name, r.checksum, msg);
+        const bool missing = it->second.rfind("is missing", 0) == 0;
+        const bool size = it->second.rfind("is damaged", 0) != 0 && !missing;
+        Add(true, missing ? "block-missing" : size ? "block-size" : "block-corrupt", name, r.checksum, msg);
       }
     }
   }
@@ -264,7 +345,8 @@ class VolumeVerifier {
   std::string own_lock_;
   std::optional<VolumeConfig> volume_;
   BlockSet present_, referenced_;
-  std::map<ChecksumBytes, uint64_t> block_sizes_;
+  std::map<ChecksumBytes, BlockFormat> block_sizes_;  // of the first backup naming the block
+  std::map<ChecksumBytes, uint64_t> odd_sizes_;       // listed blocks of size 0 or above 2 MiB
   std::map<ChecksumBytes, std::string> bad_;
   std::vector<std::string> backup_names_;
   std::set<std::string> finished_;
@@ -302,7 +384,12 @@ Result<VolumeVerifyReport> VerifyTarget(BackupTarget& target, const VolumeVerify
   VolumeVerifyReport report;
   for (const std::string& v : volumes) {
     VolumeVerifier verifier(*target.store, target.base, v, subset, o.read_data || !o.data_subset.empty(), &report);
-    HORT_RETURN_IF_ERROR(verifier.Run());
+    Status s = verifier.Run();
+    if (s.code() == Code::kLocked && o.volume.empty()) {  // a whole target: the other volumes are still checked
+      report.locked.push_back(v + ": " + s.message());
+      continue;
+    }
+    HORT_RETURN_IF_ERROR(s);
     report.volumes++;
   }
   return report;

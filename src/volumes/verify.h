@@ -37,6 +37,9 @@ struct VolumeVerifyReport {
   std::vector<BackupCheck> backups;
   std::vector<Finding> findings;
   uint64_t volumes = 0, blocks_listed = 0, blocks_referenced = 0, blocks_read = 0, bytes_read = 0;
+  // Volumes of a whole-target verify that a delete lock kept from being
+  // checked ("<volume>: <why>"); verify goes on with the others.
+  std::vector<std::string> locked;
   [[nodiscard]] bool Damaged() const;
   [[nodiscard]] bool HasDebris() const;
 };

@@ -2,7 +2,8 @@
 # verify finds each planted fault in a copy of a clean store and names the
 # backup and the block: damage exits 1 (flipped bit, missing block, cfg naming
 # a missing block, truncated cfg), debris alone exits 3 (orphan block,
-# abandoned placeholder, stale lock, leftover temp file).
+# abandoned placeholder, stale lock, leftover temp file); a volume under a live
+# delete lock is skipped (exit 11) while the others are verified.
 source "$(dirname "$0")/lib.sh"
 CLEAN="$WORK/clean"
 IMG="$WORK/disk.img"
@@ -81,12 +82,19 @@ printf '{"Name":"lock-0123456789abcdef","Type":2,"Acquired":true}' >"$V/locks/lo
 touch -d '-10 minutes' "$V/locks/lock-0123456789abcdef.lck"
 expect_finding 3 "stale lock lock-0123456789abcdef"
 
-note "a live delete lock keeps verify (a type-1 lock) out"
+note "a live delete lock keeps verify (a type-1 lock) out of that volume only (after Longhorn's 30 s)"
 fresh_copy
+head -c $((2 << 20)) /dev/urandom >"$WORK/other.img"
+hort volumes backup "$WORK/other.img" --store "$S" --volume pvc-other >/dev/null
 mkdir -p "$V/locks"
 printf '{"Name":"lock-0123456789abcdef","Type":2,"Acquired":true}' >"$V/locks/lock-0123456789abcdef.lck"
 expect_rc 11 "$HORT" volumes verify --store "$S"
+grep -q "^locked, not verified: pvc-faults: volume pvc-faults is locked for delete by lock-0123456789abcdef" "$WORK/last.out" ||
+  { cat "$WORK/last.out"; fail "the locked volume is not reported"; }
+grep -q "^pvc-other/backup-[0-9a-f]* ok" "$WORK/last.out" || fail "the other volume was not verified"
+expect_rc 11 "$HORT" volumes verify --store "$S" --volume pvc-faults
 one_line "$WORK/last.err"
+[ -z "$(ls "$V/locks" | grep -v lock-0123456789abcdef)" ] || fail "verify left its lock behind"
 
 note "leftover temp file of an interrupted NFS write"
 fresh_copy

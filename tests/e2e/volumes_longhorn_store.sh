@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A Longhorn backupstore written by an independent generator (tests/volumes,
-# Go's cfg layout, gzip and lz4 blocks, one volume mixing both, 16 MiB blocks)
+# Go's cfg layout, gzip and lz4 blocks, one volume mixing both, 16 MiB blocks,
+# a stored all-zero block as Longhorn writes one)
 # is listed, verified and restored exactly by hort; hort's own backup into the
 # same store passes the same checks, and forget keeps volume.cfg's unknown keys.
 source "$(dirname "$0")/lib.sh"
@@ -22,6 +23,14 @@ for name, backups in manifest.items():
 assert ls["lh-gzip"]["compression"] == "", ls["lh-gzip"]["compression"]
 assert ls["lh-large"]["backups"][0]["block_size"] == 16 << 20
 PY
+
+note "Longhorn stores a block written with zeros (lh-lz4, lh-mixed at offset 10 MiB)"
+ZERO=731859029215873fdac1c9f2f8bd25a334abf0f3a9e1b057cf2cacc2826d86b0
+for v in lh-lz4 lh-mixed; do
+  ls "$STORE"/backupstore/volumes/*/*/$v/blocks/73/18/$ZERO.blk >/dev/null || fail "$v: the generator stored no zero block"
+  grep -q "\"Offset\":10485760,\"BlockChecksum\":\"$ZERO\"" "$STORE"/backupstore/volumes/*/*/$v/backups/*.cfg ||
+    fail "$v: no backup maps the zero block"
+done
 
 note "verify --read-data: every block of every codec"
 hort volumes verify --store "$STORE" --read-data >"$WORK/verify.out" || { cat "$WORK/verify.out"; fail "verify found problems"; }

@@ -3,7 +3,9 @@
 # 2 MiB blocks (~1.5 %), backup again (exactly 2 blocks uploaded), restore
 # both (sha256 identical, e2fsck -fn clean), an incremental restore writes
 # only the 2 changed blocks, a restore into an existing file full of garbage
-# zeroes what no block covers. Set HORT_VOLUMES_SIZE_MIB=1024 for the 1 GiB run.
+# zeroes what no block covers; SIGINT/SIGTERM leave no lock, placeholder or new
+# target (exit 130); verify --read-data of 16 MiB blocks stays below 64 MiB RSS.
+# Set HORT_VOLUMES_SIZE_MIB=1024 for the 1 GiB run.
 source "$(dirname "$0")/lib.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 command -v mkfs.ext4 >/dev/null && command -v debugfs >/dev/null || fail "e2fsprogs is missing (./run installs it)"
@@ -61,4 +63,25 @@ note "a restore into an existing file of garbage zeroes what no block covers"
 head -c $((SIZE_MIB << 20)) /dev/urandom >"$WORK/garbage.img"
 hort volumes restore --store "$STORE" --volume pvc-roundtrip --backup "$B1" --to "$WORK/garbage.img" >/dev/null
 [ "$(sha256sum <"$WORK/garbage.img")" = "$(sha256sum <"$WORK/v1.img")" ] || fail "garbage survived the restore"
+note "SIGINT/SIGTERM: exit 130, no lock, no placeholder, no half-restored new file"
+"$HORT" volumes backup "$IMG" --store "$STORE" --volume pvc-roundtrip >"$WORK/int.out" 2>&1 &
+pid=$!; sleep 1; kill -INT $pid
+rc=0; wait $pid || rc=$?
+[ "$rc" = 130 ] || { cat "$WORK/int.out"; fail "an interrupted backup exits $rc, not 130"; }
+"$HORT" volumes restore --store "$STORE" --volume pvc-roundtrip --to "$WORK/int.img" >"$WORK/int.out" 2>&1 &
+pid=$!; sleep 1; kill -TERM $pid
+rc=0; wait $pid || rc=$?
+[ "$rc" = 130 ] || { cat "$WORK/int.out"; fail "an interrupted restore exits $rc, not 130"; }
+[ ! -e "$WORK/int.img" ] || fail "the interrupted restore left its new target"
+VOL_DIR=$(ls -d "$STORE"/backupstore/volumes/*/*/pvc-roundtrip)
+[ -z "$(ls "$VOL_DIR/locks" 2>/dev/null)" ] || fail "a lock was left behind: $(ls "$VOL_DIR/locks")"
+hort volumes verify --store "$STORE" >/dev/null || fail "an interrupted run left debris or damage"
+
+note "verify --read-data of 16 MiB blocks stays below 64 MiB"
+head -c $((128 << 20)) /dev/urandom >"$WORK/big16.img"
+hort volumes backup "$WORK/big16.img" --store "$STORE" --volume pvc-big16 --block-size 16Mi >/dev/null
+rm "$WORK/big16.img"
+/usr/bin/time -f %M -o "$WORK/rss" "$HORT" volumes verify --store "$STORE" --volume pvc-big16 --read-data >/dev/null ||
+  fail "verify of pvc-big16 failed"
+[ "$(cat "$WORK/rss")" -lt 65536 ] || fail "verify --read-data took $(cat "$WORK/rss") KiB"
 echo "PASS"

@@ -51,7 +51,7 @@ def compress(codec, data):
                               block_linked=False, store_size=False)
 
 
-def make_volume(store, images, rng, name, cfg_codec, block_codecs, block_size, size_param, size):
+def make_volume(store, images, rng, name, cfg_codec, block_codecs, block_size, size_param, size, zero_written=()):
     folder = volume_folder(store, name)
     nblocks = size // block_size
     image = bytearray(size)
@@ -70,7 +70,9 @@ def make_volume(store, images, rng, name, cfg_codec, block_codecs, block_size, s
         new = 0
         for i in range(nblocks):
             chunk = bytes(image[i * block_size:(i + 1) * block_size])
-            if chunk == bytes(block_size):
+            # A hole is left out; a block written with zeros (zero_written) is
+            # stored like any other, as Longhorn does (name 731859…).
+            if chunk == bytes(block_size) and i not in zero_written:
                 continue
             c = checksum(chunk)
             path = os.path.join(folder, "blocks", c[0:2], c[2:4], c + ".blk")
@@ -113,8 +115,10 @@ def main():
     rng = random.Random(21)
     manifest = {
         "lh-gzip": make_volume(store, images, rng, "lh-gzip", "", ["gzip"], 2 * MIB, "2097152", 12 * MIB),
-        "lh-lz4": make_volume(store, images, rng, "lh-lz4", "lz4", ["lz4"], 2 * MIB, "2097152", 12 * MIB),
-        "lh-mixed": make_volume(store, images, rng, "lh-mixed", "lz4", ["lz4", "gzip"], 2 * MIB, "2Mi", 12 * MIB),
+        "lh-lz4": make_volume(store, images, rng, "lh-lz4", "lz4", ["lz4"], 2 * MIB, "2097152", 12 * MIB,
+                              zero_written=(5,)),
+        "lh-mixed": make_volume(store, images, rng, "lh-mixed", "lz4", ["lz4", "gzip"], 2 * MIB, "2Mi", 12 * MIB,
+                                zero_written=(5,)),
         "lh-large": make_volume(store, images, rng, "lh-large", "lz4", ["lz4"], 16 * MIB, "16Mi", 48 * MIB),
     }
     with open(os.path.join(images, "manifest.json"), "w") as f:

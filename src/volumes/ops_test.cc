@@ -1,0 +1,464 @@
+// backup, restore, verify and forget on a local folder target: the review
+// findings of the volumes commands (backing images, oversized objects,
+// interrupts, pre-flight, locks, block sizes, retention ties, verify checks).
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "volumes/backup.h"
+#include "volumes/codec.h"
+#include "volumes/forget.h"
+#include "volumes/lock.h"
+#include "volumes/restore.h"
+#include "volumes/store_io.h"
+#include "volumes/verify.h"
+
+namespace hort::volumes {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+
+// Forwards to a store; can shift modification times (another clock) and
+// hide keys from listings, and fail saves once told to.
+class SkewStore : public ObjectStore {
+ public:
+  explicit SkewStore(std::unique_ptr<ObjectStore> inner) : inner_(std::move(inner)) {}
+  std::string Location() const override { return inner_->Location(); }
+  bool ListsConsistently() const override { return inner_->ListsConsistently(); }
+  Status Create(std::span<const std::string> f) override { return inner_->Create(f); }
+  Status Save(const std::string& k, std::span<const uint8_t> d) override {
+    if (fail_saves) return Status(Code::kUnavailable, "injected: save fails");
+    if (raise_on_block && k.find("/blocks/") != std::string::npos) *raise_on_block = true;
+    return inner_->Save(k, d);
+  }
+  Status Remove(const std::string& k) override { return inner_->Remove(k); }
+  Result<std::vector<uint8_t>> Load(const std::string& k, uint64_t o, uint64_t l) override {
+    if (raise_on_block && k.find("/blocks/") != std::string::npos) *raise_on_block = true;
+    return inner_->Load(k, o, l);
+  }
+  Result<uint64_t> Stat(const std::string& k) override { return inner_->Stat(k); }
+  Result<int64_t> ModifiedTime(const std::string& k) override {
+    if (no_times) return Status(Code::kUnsupported, "no times");
+    HORT_ASSIGN_OR_RETURN(int64_t t, inner_->ModifiedTime(k));
+    return t + skew;
+  }
+  Status List(const std::string& prefix, const ListFn& fn) override {
+    return inner_->List(prefix, [&](const std::string& k, uint64_t size) {
+      if (hide.empty() || k.find(hide) == std::string::npos) fn(k, size);
+    });
+  }
+  int64_t skew = 0;
+  bool no_times = false;
+  std::atomic<bool> fail_saves{false};
+  std::string hide;  // keys containing this are not listed
+  std::atomic<bool>* raise_on_block = nullptr;  // raised when a block is saved or loaded (a signal mid-pipeline)
+
+ private:
+  std::unique_ptr<ObjectStore> inner_;
+};
+
+class VolumeOpsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/hort-volops-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    LockTiming t;
+    t.settle = std::chrono::milliseconds(0);
+    t.retry = std::chrono::milliseconds(50);
+    t.max_wait = std::chrono::milliseconds(200);
+    SetLockTimingForTests(t);
+    target_ = Target();
+  }
+  void TearDown() override {
+    SetLockTimingForTests(LockTiming{});
+    std::error_code ec;
+    for (auto& e : fs::recursive_directory_iterator(dir_, ec)) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(dir_, ec);
+  }
+
+  BackupTarget Target(SkewStore** skew = nullptr) {
+    BackupTarget t;
+    auto s = std::make_unique<SkewStore>(NewLocalStore(dir_ + "/store"));
+    if (skew) *skew = s.get();
+    t.store = std::move(s);
+    t.url = dir_ + "/store";
+    return t;
+  }
+
+  // An image of `blocks` 2 MiB blocks of random bytes (seeded); block
+  // indexes in `zero` are left all-zero.
+  std::string Image(const std::string& name, int blocks, uint32_t seed, std::vector<int> zero = {}) {
+    const std::string path = dir_ + "/" + name;
+    std::vector<uint8_t> data(blocks * kDefaultBlockSize);
+    std::mt19937 rng(seed);
+    for (auto& b : data) b = static_cast<uint8_t>(rng());
+    for (int z : zero) std::fill_n(data.begin() + z * kDefaultBlockSize, kDefaultBlockSize, 0);
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(data.data()), data.size());
+    return path;
+  }
+
+  std::string Backup(const std::string& image, const std::string& volume = "vol-a", uint64_t block_size = 0,
+                     const std::string& compression = "") {
+    VolumeBackupOptions o;
+    o.source = image;
+    o.volume = volume;
+    o.block_size = block_size;
+    o.compression = compression;
+    auto r = BackupVolume(target_, o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->backup_name : "";
+  }
+
+  VolumeKeys Keys(const std::string& volume = "vol-a") { return VolumeKeys("", volume); }
+  std::string Path(const std::string& key) { return dir_ + "/store/" + key; }
+  std::vector<std::string> Files(const std::string& prefix) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(target_.store->List(prefix, [&](const std::string& k, uint64_t) { out.push_back(k); }).ok());
+    return out;
+  }
+  VolumeConfig Volume() { return **LoadVolumeConfig(*target_.store, Keys()); }
+  void SaveVolume(const VolumeConfig& v) { ASSERT_TRUE(SaveVolumeConfig(*target_.store, Keys(), v).ok()); }
+
+  VolumeVerifyReport Verify(bool read_data = false) {
+    VolumeVerifyOptions o;
+    o.read_data = read_data;
+    auto r = VerifyTarget(target_, o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : VolumeVerifyReport{};
+  }
+  static bool HasFinding(const VolumeVerifyReport& r, const std::string& kind, bool damage = true) {
+    for (const auto& f : r.findings) {
+      if (f.kind == kind && f.damage == damage) return true;
+    }
+    return false;
+  }
+
+  Result<VolumeRestoreResult> Restore(const std::string& to, bool incremental = false,
+                                      const std::atomic<bool>* stop = nullptr) {
+    VolumeRestoreOptions o;
+    o.volume = "vol-a";
+    o.to = to;
+    o.incremental = incremental;
+    o.stop = stop;
+    return RestoreVolume(target_, o);
+  }
+
+  std::string dir_;
+  BackupTarget target_;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Finding 1: a volume on a backing image cannot be restored by hort.
+TEST_F(VolumeOpsTest, BackingImageIsRefusedByRestoreAndDamageForVerify) {
+  Backup(Image("a.img", 2, 1));
+  VolumeConfig v = Volume();
+  v.backing_image_name = "bi-ubuntu";
+  SaveVolume(v);
+  auto r = Restore(dir_ + "/out.img");
+  EXPECT_EQ(r.status().code(), Code::kUnsupported);
+  EXPECT_NE(r.status().message().find("backing images are not supported"), std::string::npos);
+  EXPECT_NE(r.status().message().find("bi-ubuntu"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ + "/out.img"));
+  auto report = Verify();
+  EXPECT_TRUE(HasFinding(report, "backing-image"));
+  EXPECT_TRUE(report.Damaged());
+}
+
+// Finding 2: objects larger than their bound are refused before loading.
+TEST_F(VolumeOpsTest, OversizedBlocksAndCfgsAreRefusedUnread) {
+  const std::string b = Backup(Image("a.img", 2, 2));
+  auto cfg = *LoadBackupConfig(*target_.store, Keys(), b);
+  const std::string blk = Path(Keys().Block(cfg.blocks[0].checksum));
+  fs::permissions(blk, fs::perms::owner_write, fs::perm_options::add);
+  const uint64_t bound = MaxStoredBlockSize(Codec::kLz4, kDefaultBlockSize);
+  EXPECT_GT(bound, kDefaultBlockSize);
+  EXPECT_LT(bound, kDefaultBlockSize + 4096);
+  EXPECT_EQ(MaxStoredBlockSize(Codec::kNone, kDefaultBlockSize), kDefaultBlockSize);
+  fs::resize_file(blk, bound + 1);
+  auto r = Restore(dir_ + "/out.img");
+  EXPECT_EQ(r.status().code(), Code::kCorruption);
+  EXPECT_NE(r.status().message().find("more than the"), std::string::npos) << r.status().message();
+  EXPECT_FALSE(fs::exists(dir_ + "/out.img"));
+  auto report = Verify(/*read_data=*/false);  // from the listing alone
+  EXPECT_TRUE(HasFinding(report, "block-size"));
+  EXPECT_EQ(report.blocks_read, 0u);
+  fs::resize_file(blk, 0);
+  EXPECT_TRUE(HasFinding(Verify(), "block-size"));
+
+  // A volume.cfg of 5 MiB is not read.
+  const std::string vcfg = Path(Keys().Config());
+  fs::permissions(vcfg, fs::perms::owner_write, fs::perm_options::add);
+  fs::resize_file(vcfg, 5 * kMiB);
+  auto loaded = LoadVolumeConfig(*target_.store, Keys());
+  EXPECT_EQ(loaded.status().code(), Code::kCorruption);
+  EXPECT_NE(loaded.status().message().find("not read"), std::string::npos);
+  EXPECT_EQ(MaxBackupConfigBytes(2 * kMiB), 4 * kMiB + 256);
+}
+
+// Finding 3: a stop raised mid-pipeline (the first block uploaded or
+// fetched) ends backup and restore with no placeholder, lock or new target.
+TEST_F(VolumeOpsTest, StopLeavesNoPlaceholderLockOrNewTarget) {
+  SkewStore* skew = nullptr;
+  target_ = Target(&skew);
+  std::atomic<bool> stop{false};
+  skew->raise_on_block = &stop;
+  VolumeBackupOptions o;
+  o.source = Image("a.img", 40, 3);
+  o.volume = "vol-a";
+  o.stop = &stop;
+  o.memory_budget = 4 * kMiB;
+  auto r = BackupVolume(target_, o);
+  EXPECT_EQ(r.status().code(), Code::kCancelled);
+  EXPECT_TRUE(stop);
+  EXPECT_TRUE(Files(Keys().BackupsPrefix()).empty());  // the placeholder is gone
+  EXPECT_TRUE(Files(Keys().LocksPrefix()).empty());
+  EXPECT_FALSE(Files(Keys().BlocksPrefix()).empty());  // it did get as far as the blocks
+
+  skew->raise_on_block = nullptr;
+  stop = false;
+  Backup(o.source);
+  skew->raise_on_block = &stop;
+  auto restored = Restore(dir_ + "/out.img", false, &stop);
+  EXPECT_EQ(restored.status().code(), Code::kCancelled);
+  EXPECT_FALSE(fs::exists(dir_ + "/out.img"));
+  EXPECT_TRUE(Files(Keys().LocksPrefix()).empty());
+  // Raised before anything: nothing is written at all.
+  auto early = BackupVolume(target_, o);
+  EXPECT_EQ(early.status().code(), Code::kCancelled);
+  EXPECT_EQ(Files(Keys().BackupsPrefix()).size(), 1u);
+}
+
+// Finding 3: a volume with nothing restorable is damage, not debris.
+TEST_F(VolumeOpsTest, VolumeWithoutFinishedBackupIsDamage) {
+  Backup(Image("a.img", 1, 4));
+  auto names = *ListBackupNames(*target_.store, Keys());
+  BackupConfig b = *LoadBackupConfig(*target_.store, Keys(), names[0]);
+  b.created_time.clear();  // only a placeholder remains
+  ASSERT_TRUE(SaveBackupConfig(*target_.store, Keys(), b).ok());
+  auto report = Verify();
+  EXPECT_TRUE(HasFinding(report, "no-finished-backup"));
+  EXPECT_TRUE(report.Damaged());
+}
+
+// Finding 4: a store missing a block never touches an existing target.
+TEST_F(VolumeOpsTest, MissingBlockLeavesAnExistingTargetUntouched) {
+  const std::string b = Backup(Image("a.img", 3, 5));
+  const std::string out = Image("out.img", 3, 99);
+  const std::string before = ReadFile(out);
+  auto cfg = *LoadBackupConfig(*target_.store, Keys(), b);
+  ASSERT_TRUE(target_.store->Remove(Keys().Block(cfg.blocks[2].checksum)).ok());
+  auto r = Restore(out);
+  EXPECT_EQ(r.status().code(), Code::kCorruption);
+  EXPECT_NE(r.status().message().find("is missing from the store; nothing was restored"), std::string::npos);
+  EXPECT_EQ(ReadFile(out), before);
+}
+
+// Finding 5: Longhorn's compareLocks, and acquisition against other locks.
+TEST(LockPriorityTest, AcquiredThenOlderThenName) {
+  LockFile a{"lock-a", 2, false, 100}, b{"lock-b", 1, false, 100};
+  EXPECT_TRUE(LockHasPriority(a, b));  // same time: the name
+  EXPECT_FALSE(LockHasPriority(b, a));
+  b.modified = 90;
+  EXPECT_TRUE(LockHasPriority(b, a));  // older
+  a.acquired = true;
+  EXPECT_TRUE(LockHasPriority(a, b));  // acquired beats older
+  LockFile unknown{"lock-z", 2, false, 0};
+  EXPECT_TRUE(LockHasPriority(unknown, b));  // an unknown time counts as the oldest
+}
+
+void PlantLock(ObjectStore& store, const VolumeKeys& keys, const std::string& name, int type, bool acquired) {
+  const std::string body = std::string("{\"Name\":\"") + name + "\",\"Type\":" + std::to_string(type) +
+                           ",\"Acquired\":" + (acquired ? "true" : "false") + "}";
+  ASSERT_TRUE(store.Save(keys.Lock(name), std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
+                  .ok());
+}
+
+TEST_F(VolumeOpsTest, LockGivesWayToALiveDeleteLockAndRemovesItsFile) {
+  PlantLock(*target_.store, Keys(), "lock-0000000000000001", 2, true);
+  auto lock = VolumeLock::Acquire(*target_.store, Keys(), LockType::kBackupRestore);
+  EXPECT_EQ(lock.status().code(), Code::kLocked);
+  EXPECT_EQ(Files(Keys().LocksPrefix()).size(), 1u);  // only the planted one
+  // The same lock of the same type does not exclude.
+  EXPECT_TRUE(VolumeLock::Acquire(*target_.store, Keys(), LockType::kDelete).ok());
+}
+
+TEST_F(VolumeOpsTest, LockExpiryFollowsTheStoresClockNotOurs) {
+  SkewStore* skew = nullptr;
+  target_ = Target(&skew);
+  PlantLock(*target_.store, Keys(), "lock-0000000000000001", 2, true);
+  // The store's clock is 1000 s behind ours: the delete lock was written
+  // just now by the store's clock, so it is live, though 1000 s old by ours.
+  skew->skew = -1000;
+  EXPECT_EQ(VolumeLock::Acquire(*target_.store, Keys(), LockType::kBackupRestore).status().code(), Code::kLocked);
+  // An expired lock (by the store's clock) is ignored.
+  ::utimensat(AT_FDCWD, Path(Keys().Lock("lock-0000000000000001")).c_str(),
+              std::array<timespec, 2>{timespec{::time(nullptr) - 300, 0}, timespec{::time(nullptr) - 300, 0}}.data(), 0);
+  skew->skew = 0;
+  EXPECT_TRUE(VolumeLock::Acquire(*target_.store, Keys(), LockType::kBackupRestore).ok());
+}
+
+TEST_F(VolumeOpsTest, LockOfUnknownAgeHasPriority) {
+  SkewStore* skew = nullptr;
+  target_ = Target(&skew);
+  skew->no_times = true;
+  // No times at all: the delete lock never expires, and being acquired it
+  // has priority over ours.
+  PlantLock(*target_.store, Keys(), "lock-ffffffffffffffff", 2, true);
+  EXPECT_EQ(VolumeLock::Acquire(*target_.store, Keys(), LockType::kBackupRestore).status().code(), Code::kLocked);
+}
+
+TEST_F(VolumeOpsTest, OwnLockMissingFromTheListingFails) {
+  SkewStore* skew = nullptr;
+  target_ = Target(&skew);
+  skew->hide = "/locks/";
+  auto lock = VolumeLock::Acquire(*target_.store, Keys(), LockType::kBackupRestore);
+  EXPECT_EQ(lock.status().code(), Code::kUnavailable);
+  EXPECT_NE(lock.status().message().find("not listed"), std::string::npos);
+  skew->hide.clear();
+  EXPECT_TRUE(Files(Keys().LocksPrefix()).empty());  // removed on the failure path
+}
+
+TEST_F(VolumeOpsTest, FailedRefreshMarksTheLockLost) {
+  SkewStore* skew = nullptr;
+  target_ = Target(&skew);
+  LockTiming t;
+  t.settle = std::chrono::milliseconds(0);
+  t.refresh = std::chrono::milliseconds(20);
+  SetLockTimingForTests(t);
+  auto lock = VolumeLock::Acquire(*target_.store, Keys(), LockType::kBackupRestore);
+  ASSERT_TRUE(lock.ok());
+  EXPECT_TRUE((*lock)->Check(nullptr).ok());
+  skew->fail_saves = true;
+  for (int i = 0; i < 100 && !(*lock)->Lost(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE((*lock)->Lost());
+  EXPECT_EQ((*lock)->Check(nullptr).code(), Code::kUnavailable);
+  std::atomic<bool> stop{true};
+  EXPECT_EQ((*lock)->Check(&stop).code(), Code::kCancelled);
+}
+
+// Finding 6: a volume keeps its block size.
+TEST_F(VolumeOpsTest, BlockSizeOfAVolumeCannotChange) {
+  const std::string img = Image("a.img", 8, 6);
+  Backup(img);
+  VolumeBackupOptions o;
+  o.source = img;
+  o.volume = "vol-a";
+  o.block_size = kLargeBlockSize;
+  auto r = BackupVolume(target_, o);
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("would mix block sizes"), std::string::npos);
+  o.block_size = kDefaultBlockSize;  // the same size is fine
+  EXPECT_TRUE(BackupVolume(target_, o).ok());
+}
+
+// Finding 7: backups of one second are ordered by CreatedTime, then LastBackupName.
+TEST_F(VolumeOpsTest, KeepLastOneKeepsTheNewestOfOneSecond) {
+  const std::string img = Image("a.img", 1, 7);
+  std::vector<std::string> names;
+  for (int i = 0; i < 3; ++i) names.push_back(Backup(img));
+  for (int i = 0; i < 3; ++i) {
+    BackupConfig b = *LoadBackupConfig(*target_.store, Keys(), names[i]);
+    b.snapshot_created_at = "2025-01-01T00:00:00Z";
+    b.created_time = i == 0 ? "2025-01-01T00:00:01Z" : "2025-01-01T00:00:02Z";  // 1 and 2 tie
+    ASSERT_TRUE(SaveBackupConfig(*target_.store, Keys(), b).ok());
+  }
+  VolumeConfig v = Volume();
+  ASSERT_EQ(v.last_backup_name, names[2]);
+  VolumeForgetOptions o;
+  o.volume = "vol-a";
+  o.policy.last = 1;
+  o.dry_run = true;
+  auto r = ForgetBackups(target_, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->removed, (std::vector<std::string>{std::min(names[0], names[1]), std::max(names[0], names[1])}));
+  // With names[1] as LastBackupName, it is the one kept.
+  v.last_backup_name = names[1];
+  SaveVolume(v);
+  r = ForgetBackups(target_, o);
+  ASSERT_TRUE(r.ok());
+  for (const auto& d : r->decisions) EXPECT_EQ(d.keep, d.backup == names[1]) << d.backup;
+}
+
+// GC skips while a cfg is unreadable or a backup unfinished.
+TEST_F(VolumeOpsTest, GarbageCollectionSkipsOnPlaceholdersAndUnreadableCfgs) {
+  const std::string b1 = Backup(Image("a.img", 2, 8));
+  Backup(Image("a.img", 2, 9));
+  BackupConfig ph;
+  ph.name = "backup-00000000deadbeef";
+  ph.volume_name = "vol-a";
+  ph.compression_method = "lz4";
+  ASSERT_TRUE(SaveBackupConfig(*target_.store, Keys(), ph).ok());
+  VolumeForgetOptions o;
+  o.volume = "vol-a";
+  o.backups = {b1};
+  auto r = ForgetBackups(target_, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->gc_skipped.find("unfinished"), std::string::npos) << r->gc_skipped;
+  EXPECT_EQ(r->blocks_removed, 0u);
+  ASSERT_TRUE(target_.store->Remove(Keys().BackupConfig(ph.name)).ok());
+  const std::string junk = "{\"Name\":";
+  ASSERT_TRUE(target_.store->Save(Keys().BackupConfig("backup-00000000badbad00"),
+                                  std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(junk.data()), junk.size()))
+                  .ok());
+  o.backups = {};
+  o.policy.last = 5;
+  r = ForgetBackups(target_, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->gc_skipped.find("cannot be read"), std::string::npos) << r->gc_skipped;
+}
+
+// Finding 9: blocks decode with their backup's codec; sizes and names agree.
+TEST_F(VolumeOpsTest, VerifyUsesEachBackupsCodecAndChecksSizeAndNames) {
+  const std::string b = Backup(Image("a.img", 2, 10), "vol-a", 0, "none");
+  VolumeConfig v = Volume();
+  v.compression_method = "lz4";  // volume.cfg names another codec than the backup
+  SaveVolume(v);
+  auto report = Verify(/*read_data=*/true);
+  EXPECT_FALSE(report.Damaged()) << (report.findings.empty() ? "" : report.findings[0].message);
+  EXPECT_EQ(report.blocks_read, 2u);
+
+  v.size += 4096;
+  SaveVolume(v);
+  EXPECT_TRUE(HasFinding(Verify(), "volume-size"));
+  v.size -= 4096;
+  v.name = "vol-b";
+  SaveVolume(v);
+  EXPECT_TRUE(HasFinding(Verify(), "name-mismatch"));
+  v.name = "vol-a";
+  SaveVolume(v);
+  BackupConfig cfg = *LoadBackupConfig(*target_.store, Keys(), b);
+  cfg.volume_name = "vol-other";
+  ASSERT_TRUE(SaveBackupConfig(*target_.store, Keys(), cfg).ok());
+  EXPECT_TRUE(HasFinding(Verify(), "name-mismatch"));
+}
+
+// Finding 11: --incremental zeroes only what is not zero already.
+TEST_F(VolumeOpsTest, IncrementalRestoreZeroesOnlyNonZeroRanges) {
+  Backup(Image("a.img", 4, 11, {1, 3}));  // blocks 1 and 3 are zero: not in the map
+  const std::string out = Image("out.img", 4, 12);
+  auto first = Restore(out, /*incremental=*/true);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->bytes_zeroed, 2 * kDefaultBlockSize);
+  EXPECT_EQ(ReadFile(out), ReadFile(dir_ + "/a.img"));
+  auto again = Restore(out, /*incremental=*/true);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->bytes_zeroed, 0u);
+  EXPECT_EQ(again->blocks_written, 0u);
+}
+
+}  // namespace
+}  // namespace hort::volumes
