@@ -20,6 +20,11 @@ enum class Codec { kNone, kGzip, kLz4 };
 [[nodiscard]] Result<Codec> ParseCodec(std::string_view method);
 [[nodiscard]] const char* CodecName(Codec codec);
 
+// The most any codec makes of `block_size` bytes (incompressible input).
+[[nodiscard]] size_t CompressBound(size_t block_size);
+// Compresses into `out` (at least CompressBound(block.size()) bytes); the
+// stored size.
+[[nodiscard]] Result<size_t> CompressBlockInto(Codec codec, std::span<const uint8_t> block, std::span<uint8_t> out);
 [[nodiscard]] Result<std::vector<uint8_t>> CompressBlock(Codec codec, std::span<const uint8_t> block);
 
 // Decompresses a stored block into `out`, whose size is the block size.
