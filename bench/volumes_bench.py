@@ -353,6 +353,7 @@ def main():
     print(f"  restore       {written / MIB / rest['wall']:6.0f} MiB/s written = {100 * b3:5.1f} % of sequential write "
           f"({write_bps / MIB:.0f} MiB/s)  bar >= 80 %: {'met' if b3 >= 0.8 else 'NOT met'}")
     peak = max(r["mib"] for _, r in rows)
+    print(f"  peak memory   {peak:.0f} MiB over every run  bar < 64 MiB: {'met' if peak < 64 else 'NOT met'}")
     print()
     print("block map (a backup cfg of N blocks; ls and verify parse it):")
     for n, ls_mib, ver_mib, ver_s in maps:
@@ -360,7 +361,6 @@ def main():
               f"({ver_s:.2f} s)")
     (n0, l0, v0, _), (n1, l1, v1, _) = maps
     print(f"  per block: ls {(l1 - l0) * MIB / (n1 - n0):.0f} bytes, verify {(v1 - v0) * MIB / (n1 - n0):.0f} bytes")
-    print(f"  peak memory   {peak:.0f} MiB over every run  bar < 64 MiB: {'met' if peak < 64 else 'NOT met'}")
 
 
 if __name__ == "__main__":
