@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <vector>
 
 namespace hort {
 namespace {
@@ -30,14 +32,49 @@ Status WriteAll(int fd, std::span<const uint8_t> data, const std::string& path) 
   return Status::Ok();
 }
 
-void DirectWriter::Free::operator()(uint8_t* p) const { std::free(p); }
+namespace {
+
+// Stage buffers are kept for the next writer, never freed: glibc reuses
+// freed posix_memalign blocks badly (each thread's arena grew by ~1 MiB per
+// file written; a volume backup of 210 blocks ended 30 MiB larger), and
+// the number alive is that of files written at once.
+class StagePool {
+ public:
+  uint8_t* Get() {
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        uint8_t* p = free_.back();
+        free_.pop_back();
+        return p;
+      }
+    }
+    void* p = nullptr;
+    return ::posix_memalign(&p, kDirectAlign, kStageSize) == 0 ? static_cast<uint8_t*>(p) : nullptr;
+  }
+  void Put(uint8_t* p) {
+    std::lock_guard lock(mu_);
+    free_.push_back(p);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<uint8_t*> free_;
+};
+
+StagePool& Stages() {
+  static auto* pool = new StagePool;  // outlives every writer, also at exit
+  return *pool;
+}
+
+}  // namespace
+
+void DirectWriter::Free::operator()(uint8_t* p) const { Stages().Put(p); }
 
 DirectWriter::DirectWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
   flags_ = ::fcntl(fd_, F_GETFL);
-  void* p = nullptr;
-  direct_ = flags_ >= 0 && ::posix_memalign(&p, kDirectAlign, kStageSize) == 0 &&
-            ::fcntl(fd_, F_SETFL, flags_ | O_DIRECT) == 0;
-  stage_.reset(static_cast<uint8_t*>(p));
+  stage_.reset(Stages().Get());
+  direct_ = flags_ >= 0 && stage_ != nullptr && ::fcntl(fd_, F_SETFL, flags_ | O_DIRECT) == 0;
 }
 
 Status DirectWriter::Write(std::span<const uint8_t> data) {

@@ -28,9 +28,10 @@ struct VolumeBackupOptions {
   Labels labels;
   std::string storage_class;  // volume.cfg StorageClassName of a new volume
   int hash_threads = 0;       // 0: one per core
-  // Bytes of blocks in flight between reading and uploading (each block
-  // counts twice: raw and compressed). It bounds the pipeline's memory.
-  uint64_t memory_budget = uint64_t{40} << 20;
+  // Bytes of block buffers between reading and uploading (a pool of
+  // buffers of the block size, at least 4; each compress thread has one
+  // more). It bounds the pipeline's memory.
+  uint64_t memory_budget = uint64_t{32} << 20;
   // Raised by SIGINT/SIGTERM: reading stops, the pipeline drains, the
   // placeholder cfg is removed and the lock released; kCancelled.
   const std::atomic<bool>* stop = nullptr;

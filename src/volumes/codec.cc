@@ -101,30 +101,56 @@ uint64_t MaxStoredBlockSize(Codec codec, uint64_t block_size) {
   return std::max(lz4, gzip);
 }
 
-Result<std::vector<uint8_t>> CompressBlock(Codec codec, std::span<const uint8_t> block) {
+namespace {
+
+// pierrec/lz4's defaults, which Longhorn reads: 4 MiB blocks, independent,
+// content checksum on.
+LZ4F_preferences_t Lz4Prefs() {
+  LZ4F_preferences_t prefs;
+  std::memset(&prefs, 0, sizeof(prefs));
+  prefs.frameInfo.blockSizeID = LZ4F_max4MB;
+  prefs.frameInfo.blockMode = LZ4F_blockIndependent;
+  prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+  return prefs;
+}
+
+}  // namespace
+
+size_t CompressBound(size_t block_size) {
+  const LZ4F_preferences_t prefs = Lz4Prefs();
+  // zlib's deflateBound is below n + n/4096 + n/16384 + 31 (stored blocks
+  // cost 5 bytes per 64 KiB in practice).
+  return std::max(LZ4F_compressFrameBound(block_size, &prefs), block_size + block_size / 1024 + 64);
+}
+
+Result<size_t> CompressBlockInto(Codec codec, std::span<const uint8_t> block, std::span<uint8_t> out) {
+  if (out.size() < CompressBound(block.size())) return Status(Code::kInternal, "compression buffer too small");
   switch (codec) {
-    case Codec::kNone: return std::vector<uint8_t>(block.begin(), block.end());
+    case Codec::kNone:
+      std::memcpy(out.data(), block.data(), block.size());
+      return block.size();
     case Codec::kGzip: {
       HORT_ASSIGN_OR_RETURN(std::string gz,
                             GzipCompress(std::string_view(reinterpret_cast<const char*>(block.data()), block.size())));
-      return std::vector<uint8_t>(gz.begin(), gz.end());
+      if (gz.size() > out.size()) return Status(Code::kInternal, "gzip output beyond its bound");
+      std::memcpy(out.data(), gz.data(), gz.size());
+      return gz.size();
     }
     case Codec::kLz4: {
-      // pierrec/lz4's defaults, which Longhorn reads: 4 MiB blocks,
-      // independent, content checksum on.
-      LZ4F_preferences_t prefs;
-      std::memset(&prefs, 0, sizeof(prefs));
-      prefs.frameInfo.blockSizeID = LZ4F_max4MB;
-      prefs.frameInfo.blockMode = LZ4F_blockIndependent;
-      prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
-      std::vector<uint8_t> out(LZ4F_compressFrameBound(block.size(), &prefs));
+      const LZ4F_preferences_t prefs = Lz4Prefs();
       const size_t n = LZ4F_compressFrame(out.data(), out.size(), block.data(), block.size(), &prefs);
       if (LZ4F_isError(n)) return Status(Code::kInternal, std::string("lz4: ") + LZ4F_getErrorName(n));
-      out.resize(n);
-      return out;
+      return n;
     }
   }
   return Status(Code::kInternal, "unknown codec");
+}
+
+Result<std::vector<uint8_t>> CompressBlock(Codec codec, std::span<const uint8_t> block) {
+  std::vector<uint8_t> out(CompressBound(block.size()));
+  HORT_ASSIGN_OR_RETURN(size_t n, CompressBlockInto(codec, block, out));
+  out.resize(n);
+  return out;
 }
 
 Status DecompressBlock(Codec codec, std::span<const uint8_t> stored, std::span<uint8_t> out, const std::string& what) {

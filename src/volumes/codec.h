@@ -27,6 +27,11 @@ enum class Codec { kNone, kGzip, kLz4 };
 // header and trailer. Anything larger is refused before it is loaded.
 [[nodiscard]] uint64_t MaxStoredBlockSize(Codec codec, uint64_t block_size);
 
+// The most any codec makes of `block_size` bytes (incompressible input).
+[[nodiscard]] size_t CompressBound(size_t block_size);
+// Compresses into `out` (at least CompressBound(block.size()) bytes); the
+// stored size.
+[[nodiscard]] Result<size_t> CompressBlockInto(Codec codec, std::span<const uint8_t> block, std::span<uint8_t> out);
 [[nodiscard]] Result<std::vector<uint8_t>> CompressBlock(Codec codec, std::span<const uint8_t> block);
 
 // Decompresses a stored block into `out`, whose size is the block size.

@@ -79,6 +79,29 @@ TEST(CodecTest, ShortTruncatedAndFlippedBlocksAreCorrupt) {
   EXPECT_EQ(DecompressBlock(Codec::kGzip, std::vector<uint8_t>{1, 2, 3}, out, "b").code(), Code::kCorruption);
 }
 
+// The backup compresses into pooled buffers of CompressBound bytes: random
+// (incompressible) blocks of both block sizes fit for every codec.
+TEST(CodecTest, IncompressibleBlocksFitTheBound) {
+  for (size_t size : {kDefaultBlockSize, size_t{16} << 20}) {
+    std::vector<uint8_t> block(size);
+    uint64_t x = 88172645463325252ull;
+    for (auto& b : block) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      b = static_cast<uint8_t>(x);
+    }
+    const std::string sum = LonghornChecksum(block);
+    std::vector<uint8_t> buffer(CompressBound(size));
+    for (Codec c : {Codec::kLz4, Codec::kGzip, Codec::kNone}) {
+      auto n = CompressBlockInto(c, block, buffer);
+      ASSERT_TRUE(n.ok()) << CodecName(c) << ": " << n.status().ToString();
+      EXPECT_GE(*n, size) << CodecName(c);
+      std::vector<uint8_t> out(size);
+      EXPECT_TRUE(DecodeAndVerifyBlock(c, std::span<const uint8_t>(buffer.data(), *n), out, sum, "b").ok());
+    }
+    EXPECT_FALSE(CompressBlockInto(Codec::kNone, block, std::span<uint8_t>(buffer.data(), size - 1)).ok());
+  }
+}
+
 TEST(CodecTest, UnknownMethodsAreUnsupportedAndEmptyIsGzip) {
   EXPECT_EQ(*ParseCodec(""), Codec::kGzip);
   EXPECT_EQ(*ParseCodec("lz4"), Codec::kLz4);

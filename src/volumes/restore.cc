@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -41,10 +43,16 @@ Status WriteAll(int fd, const std::string& path, std::span<const uint8_t> data, 
 // An open restore target: a regular file (sized to the volume) or a device.
 struct Target {
   int fd = -1;
+  // The same file opened with O_DIRECT for the blocks (-1 where refused):
+  // written straight to the disk by several workers at once, instead of
+  // piling up in the page cache for the final fsync to write alone (it did:
+  // 420 MiB waited for one fsync after the last block). The fsync stays.
+  int direct_fd = -1;
   std::string path;
   bool device = false, created = false;
   ~Target() {
     if (fd >= 0) ::close(fd);
+    if (direct_fd >= 0) ::close(direct_fd);
   }
 };
 
@@ -78,6 +86,7 @@ Result<std::unique_ptr<Target>> OpenRestoreTarget(const std::string& path, uint6
   } else if (::ftruncate(t->fd, static_cast<off_t>(volume_size)) != 0) {
     return ErrnoStatus("resize " + path, errno);
   }
+  t->direct_fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
   return t;
 }
 
@@ -152,6 +161,12 @@ Status PreflightBlocks(ObjectStore& store, const VolumeKeys& keys, const BackupC
   }
   return Status::Ok();
 }
+constexpr size_t kDirectAlign = 4096;
+
+// Workers at least. 4 were no faster on 2 cores (1.13-1.28 s against
+// 1.04-1.28 s for 2, alternating runs) and doubled the peak (61 MiB): each
+// holds a block buffer and the stored block it decodes.
+constexpr int kMinWorkers = 2;
 
 // fetch → decode and verify → write, on a pool of workers fed in block
 // order through a bounded queue; the byte budget bounds the buffers.
@@ -161,7 +176,7 @@ class RestorePipeline {
                   const VolumeRestoreOptions& o, VolumeRestoreResult* r)
       : store_(store), keys_(keys), target_(target), codec_(codec), block_size_(block_size), incremental_(o.incremental),
         backup_(r->backup), result_(r), budget_(std::max<uint64_t>(o.memory_budget, 2 * block_size)),
-        workers_(static_cast<unsigned>(std::max(2, store.Connections()))) {}
+        workers_(static_cast<unsigned>(std::max(kMinWorkers, store.Connections()))), direct_(target.direct_fd >= 0) {}
 
   // Checked before each block is queued: true stops feeding the workers.
   void HaltWhen(std::function<bool()> halt) { halt_ = std::move(halt); }
@@ -184,21 +199,29 @@ class RestorePipeline {
 
  private:
   void Work() {
-    std::vector<uint8_t> block(block_size_);
+    // Aligned for O_DIRECT; one per worker for the whole restore.
+    std::unique_ptr<uint8_t, decltype(&std::free)> buffer(
+        static_cast<uint8_t*>(std::aligned_alloc(kDirectAlign, block_size_)), &std::free);
+    if (!buffer) {
+      Fail(Status(Code::kInternal, "out of memory for a block buffer"));
+      return;
+    }
+    const std::span<uint8_t> block(buffer.get(), block_size_);
     while (auto b = queue_.Pop()) {
       if (!failed_) {
-        Status s = RestoreOne(**b, block);
-        if (!s.ok()) {
-          std::lock_guard lock(mu_);
-          if (error_.ok()) error_ = s;
-          failed_ = true;
-        }
+        if (Status s = RestoreOne(**b, block); !s.ok()) Fail(s);
       }
       budget_.Release(2 * block_size_);
     }
   }
 
-  Status RestoreOne(const BlockRef& b, std::vector<uint8_t>& block) {
+  void Fail(const Status& s) {
+    std::lock_guard lock(mu_);
+    if (error_.ok()) error_ = s;
+    failed_ = true;
+  }
+
+  Status RestoreOne(const BlockRef& b, std::span<uint8_t> block) {
     if (incremental_) {
       ScopedStageTimer t(&result_->times, "compare");
       HORT_RETURN_IF_ERROR(PreadFull(target_.fd, target_.path, block, b.offset, /*zero_past_end=*/true));
@@ -221,6 +244,18 @@ class RestorePipeline {
       HORT_RETURN_IF_ERROR(DecodeAndVerifyBlock(codec_, stored, block, b.checksum, what));
     }
     ScopedStageTimer t(&result_->times, "write");
+    if (direct_) {
+      const ssize_t n = ::pwrite(target_.direct_fd, block.data(), block.size(), static_cast<off_t>(b.offset));
+      if (n >= 0) {  // a short direct write is finished buffered
+        HORT_RETURN_IF_ERROR(WriteAll(target_.fd, target_.path, block.subspan(static_cast<size_t>(n)), b.offset + n));
+        ++written_;
+        return Status::Ok();
+      }
+      if (errno != EINVAL && errno != EOPNOTSUPP && errno != EINTR) {
+        return ErrnoStatus("write " + target_.path + " at " + std::to_string(b.offset), errno);
+      }
+      if (errno != EINTR) direct_ = false;  // O_DIRECT accepted at open, refused at write: buffered from now on
+    }
     HORT_RETURN_IF_ERROR(WriteAll(target_.fd, target_.path, block, b.offset));
     ++written_;
     return Status::Ok();
@@ -238,7 +273,7 @@ class RestorePipeline {
   const unsigned workers_;
   BoundedQueue<const BlockRef*> queue_{8};
   std::mutex mu_;
-  std::atomic<bool> failed_{false};
+  std::atomic<bool> failed_{false}, direct_;
   std::atomic<uint64_t> written_{0}, unchanged_{0};
   Status error_;
   std::function<bool()> halt_;
@@ -305,7 +340,10 @@ Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRest
   pipeline.HaltWhen([&] { return !lock->Check(o.stop).ok(); });
   if (Status s = pipeline.Run(backup.blocks); !s.ok()) return fail(s);
   if (Status s = lock->Check(o.stop); !s.ok()) return fail(s);  // halted: the target is incomplete
-  if (::fsync(out->fd) != 0) return fail(ErrnoStatus("sync " + out->path, errno));
+  {
+    ScopedStageTimer t(&r.times, "sync");
+    if (::fsync(out->fd) != 0) return fail(ErrnoStatus("sync " + out->path, errno));
+  }
   r.seconds = SecondsSince(start);
   return r;
 }

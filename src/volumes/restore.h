@@ -41,7 +41,7 @@ struct VolumeRestoreResult {
   uint64_t bytes_written = 0, bytes_zeroed = 0;
   bool created = false;  // the target file did not exist
   double seconds = 0;
-  StageTimes times;  // fetch, decode, write, compare, zero
+  StageTimes times;  // fetch, decode, write, compare, zero, sync
 };
 
 [[nodiscard]] Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRestoreOptions& options);

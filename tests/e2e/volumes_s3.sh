@@ -41,7 +41,9 @@ done
 note "the keys are under <path>/backupstore/volumes/xx/yy/<volume>/, as Longhorn puts them"
 h=$(printf 'pvc-s3' | sha512sum)
 dir="longhorn/backupstore/volumes/${h:0:2}/${h:2:2}/pvc-s3"
-curl -sS --fail --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+# curl signs the listing (RGW wants x-amz-content-sha256); the keys come from a file, not argv.
+printf 'user = "%s:%s"\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$WORK/curl.cfg"
+curl -sS --fail -K "$WORK/curl.cfg" --aws-sigv4 "aws:amz:us-east-1:s3" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
   "$AWS_ENDPOINTS/$bucket?list-type=2&prefix=" >"$WORK/keys.xml" || fail "cannot list the bucket"
 grep -o '<Key>[^<]*</Key>' "$WORK/keys.xml" | sed 's/<[^>]*>//g' >"$WORK/keys"
 grep -qx "$dir/volume.cfg" "$WORK/keys" || { cat "$WORK/keys"; fail "no $dir/volume.cfg"; }
