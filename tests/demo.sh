@@ -176,4 +176,19 @@ step "hort test run BT-VL-01 (restore into productivity-bt-<date>, check every o
 "$HORT" test run --config "$VAR/cluster.yaml" BT-VL-01
 "$HORT" protocol --config "$VAR/cluster.yaml" --markdown
 
+step "the volumes layer (Longhorn's role): a 64 MiB ext4 image backed up into a Longhorn backupstore folder"
+IMG="$VAR/volume.img"
+truncate -s 64M "$IMG"
+mkfs.ext4 -q -F "$IMG"
+head -c 4M /dev/urandom >"$VAR/blob" && debugfs -w -R "write $VAR/blob blob" "$IMG" >/dev/null 2>&1
+"$HORT" volumes backup "$IMG" --store "vfs://$VAR/longhorn" --volume pvc-demo
+step "change 1 block, back up again (only changed blocks are uploaded), verify every block, restore, e2fsck"
+dd if=/dev/urandom of="$IMG" bs=1M count=1 seek=40 conv=notrunc status=none
+"$HORT" volumes backup "$IMG" --store "vfs://$VAR/longhorn" --volume pvc-demo
+"$HORT" volumes ls --store "vfs://$VAR/longhorn"
+"$HORT" volumes verify --store "vfs://$VAR/longhorn" --read-data
+"$HORT" volumes restore --store "vfs://$VAR/longhorn" --volume pvc-demo --to "$VAR/restored.img"
+cmp "$IMG" "$VAR/restored.img" && echo "restored image identical"
+e2fsck -fn "$VAR/restored.img" >/dev/null && echo "e2fsck -fn: clean"
+
 step "done: repository at $REPO, catalog at $VAR/hort.yaml (start the daemon: hort serve --config $VAR/hort.yaml)"
