@@ -50,7 +50,7 @@ Status VerifyVeleroJob(const Catalog& catalog, const JobSpec& job, const JobCont
   out.files = lc.backups.size();
   std::string first;
   for (const auto& c : lc.backups) {
-    if (c.transient && c.level_reached < lc.target_level && !c.problems.empty()) {
+    if (lc.NotCounted(c) && !c.problems.empty()) {
       std::string line = c.name + ": not counted, " + c.problems[0].message;
       if (ctx.log) ctx.log(job.id + ": " + line);
       out.messages.push_back(std::move(line));

@@ -262,10 +262,17 @@ Status ExportBackup(ObjectStore& store, const ResourceBackup& backup) {
 Result<std::vector<std::string>> ListBackups(ObjectStore& store) {
   std::set<std::string> names;
   HORT_RETURN_IF_ERROR(store.List("backups/", [&](const std::string& key, uint64_t) {
-    size_t slash = key.find('/', 8);
-    if (slash != std::string::npos && slash > 8) names.insert(key.substr(8, slash - 8));
+    if (std::string name = BackupNameOf(key); !name.empty()) names.insert(std::move(name));
   }));
   return std::vector<std::string>(names.begin(), names.end());
+}
+
+std::string BackupNameOf(const std::string& key) {
+  constexpr std::string_view kPrefix = "backups/";
+  if (key.compare(0, kPrefix.size(), kPrefix) != 0) return "";
+  const size_t slash = key.find('/', kPrefix.size());
+  if (slash == std::string::npos || slash == kPrefix.size()) return "";
+  return key.substr(kPrefix.size(), slash - kPrefix.size());
 }
 
 Result<ResourceBackup> ReadBucketBackup(ObjectStore& store, const std::string& name) {

@@ -52,6 +52,8 @@ inline constexpr std::string_view kVeleroNamespace = "velero";
 
 // Backup names: the folders under backups/, sorted.
 [[nodiscard]] Result<std::vector<std::string>> ListBackups(ObjectStore& store);
+// The backup a key belongs to ("backups/<name>/…" → name; "" for any other key).
+[[nodiscard]] std::string BackupNameOf(const std::string& key);
 
 // velero-backup.json → meta, <name>.tar.gz → items, -logs.gz → meta.log and
 // -results.gz → messages (both optional: Velero uploads logs best-effort).

@@ -125,21 +125,27 @@ void CountLogLines(BackupCheck& c, const std::string& log) {
 
 }  // namespace
 
-std::vector<VerifyProblem> VerifyBucketLayout(ObjectStore& store) {
+std::vector<VerifyProblem> LayoutProblems(const std::map<std::string, uint64_t>& listing) {
   std::set<std::string> unknown;
-  Status s = store.List("", [&](const std::string& key, uint64_t) {
+  for (const auto& [key, size] : listing) {
     size_t slash = key.find('/');
-    if (slash == std::string::npos) return;  // an object, not a folder
+    if (slash == std::string::npos) continue;  // an object, not a folder
     std::string top = key.substr(0, slash);
     if (std::find(std::begin(kVeleroTopLevel), std::end(kVeleroTopLevel), top) == std::end(kVeleroTopLevel)) {
       unknown.insert(top);
     }
-  });
-  if (!s.ok()) return {{0, "cannot list " + store.Location() + ": " + s.ToString()}};
+  }
   if (unknown.empty()) return {};
   std::string names;
   for (const auto& n : unknown) names += (names.empty() ? "" : ", ") + n;
   return {{0, "invalid top-level directories (Velero marks the location Unavailable): " + names}};
+}
+
+std::vector<VerifyProblem> VerifyBucketLayout(ObjectStore& store) {
+  std::map<std::string, uint64_t> listing;
+  Status s = store.List("", [&](const std::string& key, uint64_t size) { listing.emplace(key, size); });
+  if (!s.ok()) return {{0, "cannot list " + store.Location() + ": " + s.ToString()}};
+  return LayoutProblems(listing);
 }
 
 BackupCheck VerifyBucketBackup(ObjectStore& store, const std::string& name, const VerifyOptions& o) {
@@ -185,8 +191,12 @@ BackupCheck VerifyBucketBackup(ObjectStore& store, const std::string& name, cons
 
   // L2: the artefacts, each inflated once and kept for L3/L4.
   std::map<std::string, uint64_t> present;
-  if (Status s = store.List("backups/" + name + "/", [&](const std::string& k, uint64_t size) { present[k] = size; });
-      !s.ok()) {
+  const std::string prefix = "backups/" + name + "/";
+  if (o.listing) {
+    for (auto it = o.listing->lower_bound(prefix); it != o.listing->end() && it->first.starts_with(prefix); ++it) {
+      present.insert(*it);
+    }
+  } else if (Status s = store.List(prefix, [&](const std::string& k, uint64_t size) { present[k] = size; }); !s.ok()) {
     l.Problem(s.ToString());
   }
   for (const char* required : {".tar.gz", "-resource-list.json.gz", "-results.gz"}) {

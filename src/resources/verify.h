@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,14 +59,18 @@ struct VerifyOptions {
   uint64_t inflate_limit = uint64_t{4} << 30;  // per .gz artefact
   ReplayHook replay;        // unset: the ladder ends at L4
   int max_level = 5;        // the ladder stops after passing this level (a cheap L1-only walk: 1)
-  // L0 of the location, found once by the caller for all its backups; null:
-  // each backup lists the location itself.
+  // The location as one listing (key → size) and its L0, both found once by
+  // the caller for all its backups (verify_location.h); null: each backup
+  // lists the location itself.
+  const std::map<std::string, uint64_t>* listing = nullptr;
   const std::vector<VerifyProblem>* layout = nullptr;
 };
 
 // L0 alone: the location's top-level folders (objects at the top are
 // ignored, as Velero ignores them).
 [[nodiscard]] std::vector<VerifyProblem> VerifyBucketLayout(ObjectStore& store);
+// The same over a listing already made (key → size).
+[[nodiscard]] std::vector<VerifyProblem> LayoutProblems(const std::map<std::string, uint64_t>& listing);
 
 // L0 to L4 (L5 with options.replay) for backups/<name>/.
 [[nodiscard]] BackupCheck VerifyBucketBackup(ObjectStore& store, const std::string& name,

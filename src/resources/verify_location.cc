@@ -12,22 +12,29 @@ namespace hort::resources {
 Result<LocationCheck> VerifyLocation(ObjectStore& store, VerifyOptions options, const std::string& name) {
   LocationCheck out;
   out.target_level = options.replay ? std::min(options.max_level, 5) : std::min(options.max_level, 4);
-  std::vector<std::string> names;
+  // One listing of the whole location serves L0, the backups' names and
+  // each backup's artefacts.
+  std::map<std::string, uint64_t> listing;
+  HORT_RETURN_IF_ERROR(store.List("", [&](const std::string& key, uint64_t size) { listing.emplace(key, size); }));
+  std::set<std::string> names;
   if (!name.empty()) {
     names = {name};
   } else {
-    HORT_ASSIGN_OR_RETURN(names, ListBackups(store));
+    for (const auto& [key, size] : listing) {
+      if (std::string n = BackupNameOf(key); !n.empty()) names.insert(std::move(n));
+    }
   }
-  out.layout = VerifyBucketLayout(store);
+  out.layout = LayoutProblems(listing);
   if (names.empty() && out.layout.empty()) {
     // A wrong prefix, a typo, a bucket Velero never wrote: not "all fine".
     out.layout.push_back({0, "no Velero backups at " + store.Location() + " (nothing under backups/)"});
   }
+  options.listing = &listing;
   options.layout = &out.layout;
   for (const auto& n : names) {
     BackupCheck c = VerifyBucketBackup(store, n, options);
     if (out.Failed(c)) ++out.failed;
-    if (c.transient && c.level_reached < out.target_level) ++out.transient;
+    if (out.NotCounted(c)) ++out.transient;
     // A recovery point only if it would restore: a Completed backup with a
     // damaged tarball does not count.
     if (!out.Failed(c) && c.completed_unix > out.newest_completed_unix) {

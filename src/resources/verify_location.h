@@ -26,6 +26,8 @@ struct LocationCheck {
   std::string newest_completed;
 
   [[nodiscard]] bool Failed(const BackupCheck& c) const { return !c.transient && c.level_reached < target_level; }
+  // Below the level only because Velero is still at it (BackupCheck::transient).
+  [[nodiscard]] bool NotCounted(const BackupCheck& c) const { return c.transient && c.level_reached < target_level; }
 };
 
 // Every backup under backups/ (or only `name`), each up to options.max_level

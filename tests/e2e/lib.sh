@@ -64,6 +64,16 @@ start_kube() {
   export KUBECONFIG="$KUBE_DIR/kubeconfig"
   KUBE_URL="https://127.0.0.1:$(cat "$KUBE_DIR/port")"
 }
+# apply_homelab FILE…: kubectl applies tests/kube/homelab/<FILE>.yaml (the resources layer's sample homelab).
+apply_homelab() {
+  local f
+  for f in "$@"; do kubectl apply -f "$E2E_DIR/../kube/homelab/$f.yaml" >/dev/null; done
+}
+# snapshot_ns NS OUT: every object of the homelab's kinds in NS as kubectl shows it, without what the server sets.
+snapshot_ns() {
+  local types="deployments.apps,statefulsets.apps,services,configmaps,secrets,persistentvolumeclaims,ingresses.networking.k8s.io,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,backupplans.homelab.example.org"
+  kubectl get "$types" -n "$1" -o json | python3 "$E2E_DIR/kube_normalize.py" >"$2"
+}
 # kube_control ACTION: the test server's control API (tests/kube/README.md), as its admin.
 kube_control() {
   curl -sf --cacert "$KUBE_DIR/ca.crt" --cert "$KUBE_DIR/admin.crt" --key "$KUBE_DIR/admin.key" -X POST "$KUBE_URL/_test/$1" >/dev/null

@@ -10,8 +10,7 @@ source "$(dirname "$0")/lib.sh"
 HOMELAB=$E2E_DIR/../kube/homelab
 start_kube
 cd "$WORK"
-kubectl apply -f "$HOMELAB/crd.yaml" >/dev/null
-kubectl apply -f "$HOMELAB/productivity.yaml" >/dev/null
+apply_homelab crd productivity
 hort init -r repo >/dev/null
 cat >hort.yaml <<YAML
 kubernetes: {kubeconfig: $KUBECONFIG}
@@ -107,7 +106,7 @@ grep -q "created .*configmaps .*productivity .*paperless-env" "$WORK/last.out" |
 
 note "BT-VL-01: restore into a scratch namespace, validate, record, clean up"
 SCRATCH="productivity-bt-$(date -u +%Y%m%d)"
-kubectl apply -f "$HOMELAB/backupplan.yaml" >/dev/null
+apply_homelab backupplan
 expect_rc 0 hort run --config hort.yaml paperless/resources/manifests
 expect_rc 0 hort test run --config hort.yaml BT-VL-01
 cat "$WORK/last.out"

@@ -22,9 +22,7 @@ HOMELAB=$E2E_DIR/../kube/homelab
 start_kube
 cd "$WORK"
 
-kubectl apply -f "$HOMELAB/crd.yaml" >/dev/null
-kubectl apply -f "$HOMELAB/productivity.yaml" >/dev/null
-kubectl apply -f "$HOMELAB/backupplan.yaml" >/dev/null
+apply_homelab crd productivity backupplan
 
 hort init -r repo >/dev/null
 bytes_under() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }

@@ -14,16 +14,8 @@ HOMELAB=$E2E_DIR/../kube/homelab
 start_kube
 cd "$WORK"
 
-kubectl apply -f "$HOMELAB/crd.yaml" >/dev/null
-kubectl apply -f "$HOMELAB/productivity.yaml" >/dev/null
-kubectl apply -f "$HOMELAB/backupplan.yaml" >/dev/null
-kubectl apply -f "$HOMELAB/media.yaml" >/dev/null
+apply_homelab crd productivity backupplan media
 
-# Every object of the namespace as kubectl shows it, without what the server sets.
-snapshot_ns() {  # snapshot_ns NS OUT
-  local types="deployments.apps,statefulsets.apps,services,configmaps,secrets,persistentvolumeclaims,ingresses.networking.k8s.io,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,backupplans.homelab.example.org"
-  kubectl get "$types" -n "$1" -o json | python3 "$E2E_DIR/kube_normalize.py" >"$2"
-}
 snapshot_ns productivity before.json
 snapshot_ns media media-before.json
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' before.json)" -ge 12 ] || fail "the homelab is incomplete"

@@ -16,13 +16,7 @@ MAKE_VELERO=$E2E_DIR/../kube/make_velero_backup.py
 start_kube
 cd "$WORK"
 
-kubectl apply -f "$HOMELAB/crd.yaml" >/dev/null
-kubectl apply -f "$HOMELAB/productivity.yaml" >/dev/null
-kubectl apply -f "$HOMELAB/backupplan.yaml" >/dev/null
-snapshot_ns() {  # snapshot_ns NS OUT: the namespace's objects as kubectl shows them, server-set fields aside
-  local types="deployments.apps,statefulsets.apps,services,configmaps,secrets,persistentvolumeclaims,ingresses.networking.k8s.io,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,backupplans.homelab.example.org"
-  kubectl get "$types" -n "$1" -o json | python3 "$E2E_DIR/kube_normalize.py" >"$2"
-}
+apply_homelab crd productivity backupplan
 snapshot_ns productivity before.json
 
 # check_verify LOCATION LEVEL PATTERN: verify --json exits 1, the one backup
