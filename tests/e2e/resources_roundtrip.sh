@@ -71,10 +71,18 @@ kubectl get pv pv-paperless-data >/dev/null || fail "the PV was not restored"
 
 note "--dry-run under a mapping predicts the real restore and changes nothing"
 kubectl get namespaces -o name | sort >ns-before.txt
+snapshot_ns productivity dry-prod-before.json && snapshot_ns media dry-media-before.json
+kubectl get pv,customresourcedefinitions -o json | python3 "$E2E_DIR/kube_normalize.py" >dry-cluster-before.json
 expect_rc 0 hort -r repo resources restore latest --namespace-mappings productivity:productivity-copy --dry-run --json
 cp "$WORK/last.out" dry.json
 kubectl get namespaces -o name | sort >ns-after.txt
 cmp ns-before.txt ns-after.txt || fail "the dry run created a namespace"
+# kubectl sees no difference anywhere the restore reaches: the namespaces it restores into and the cluster-scoped objects.
+snapshot_ns productivity dry-prod-after.json && snapshot_ns media dry-media-after.json
+kubectl get pv,customresourcedefinitions -o json | python3 "$E2E_DIR/kube_normalize.py" >dry-cluster-after.json
+for f in prod media cluster; do
+  python3 "$E2E_DIR/kube_normalize.py" --compare "dry-$f-before.json" "dry-$f-after.json" || fail "the dry run changed $f"
+done
 expect_rc 0 hort -r repo resources restore latest --namespace-mappings productivity:productivity-copy --json
 cp "$WORK/last.out" real.json
 python3 - dry.json real.json <<'PY'
