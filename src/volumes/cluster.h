@@ -1,0 +1,87 @@
+// The volumes layer's side in the cluster (longhorn-and-csi.md §8–9): which
+// Longhorn volume a PVC is, in-cluster snapshots (CSI VolumeSnapshots or
+// Longhorn Snapshot CRs) taken, waited for and pruned by a keep rule, and
+// Longhorn backups asked of Longhorn itself through its Backup CR.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+#include "policy/retention.h"
+#include "util/status.h"
+
+namespace hort::volumes {
+
+// The label hort puts on the snapshots it takes: its value names the series
+// (<namespace>.<entry>), so the keep rule only ever deletes hort's own.
+inline constexpr const char* kSnapshotSeriesLabel = "hort.dev/series";
+
+struct PvcVolume {
+  std::string pv;             // the bound PersistentVolume's name
+  std::string driver;         // spec.csi.driver ("" when not a CSI volume)
+  std::string volume_handle;  // spec.csi.volumeHandle: the Longhorn volume for driver.longhorn.io
+  uint64_t capacity = 0;      // bytes, the PV's spec.capacity.storage
+  // /dev/longhorn/<volume> for a Longhorn volume (where Longhorn attaches
+  // it on a node); empty for other drivers.
+  std::string device;
+  [[nodiscard]] bool IsLonghorn() const { return driver == "driver.longhorn.io"; }
+};
+
+// PVC → its PV → the CSI volume. kNotFound: no such PVC (or its PV is
+// gone); kUnavailable: the claim is not bound yet; kUnsupported: its PV is
+// not a CSI volume. Messages name the namespace and claim.
+[[nodiscard]] Result<PvcVolume> ResolvePvc(kube::Client& client, const std::string& ns, const std::string& pvc);
+
+struct SnapshotRequest {
+  enum class Kind { kCsi, kLonghorn } kind = Kind::kCsi;
+  std::string ns, pvc;
+  std::string class_name;  // csi: spec.volumeSnapshotClassName; empty: the driver's default class
+  std::string series;      // kSnapshotSeriesLabel's value
+  ExpirePolicy keep;       // applied to the series after the new snapshot is ready; Empty(): none deleted
+  int64_t timeout_seconds = 600;
+  const std::atomic<bool>* stop = nullptr;          // SIGTERM: stop waiting, kCancelled
+  std::function<void(const std::string&)> log;      // progress lines
+};
+
+struct SnapshotResult {
+  std::string kind;  // "VolumeSnapshot" or "Snapshot" (longhorn.io)
+  std::string name;
+  double seconds = 0;         // until readyToUse
+  uint64_t restore_size = 0;  // bytes, from the status
+  std::vector<std::string> deleted;  // older snapshots of the series the keep rule removed
+};
+
+// Creates the snapshot, waits for status.readyToUse (kDeadlineExceeded
+// naming the object and its status.error after timeout_seconds; an error
+// in the status that Kubernetes marks final fails at once), then deletes
+// the series' snapshots the keep rule does not keep.
+[[nodiscard]] Result<SnapshotResult> TakeSnapshot(kube::Client& client, const SnapshotRequest& request);
+
+struct LonghornBackupRequest {
+  std::string ns = "longhorn-system";  // where Longhorn's CRs live
+  std::string volume;                  // the Longhorn volume
+  std::map<std::string, std::string> labels;
+  int64_t timeout_seconds = 3600;
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(const std::string&)> log;
+};
+
+struct LonghornBackupResult {
+  std::string snapshot, backup, state, url;
+  uint64_t size = 0;
+  double seconds = 0;
+};
+
+// Longhorn's own backup (§8 "Triggering a backup"): a Snapshot CR with
+// createSnapshot true, waited for, then a Backup CR naming it, followed
+// until status.state is Completed (ok) or Error/Unknown (kInternal with
+// status.error) or the timeout passes.
+[[nodiscard]] Result<LonghornBackupResult> TriggerLonghornBackup(kube::Client& client,
+                                                                 const LonghornBackupRequest& request);
+
+}  // namespace hort::volumes
