@@ -41,7 +41,8 @@ struct SnapshotRequest {
   enum class Kind { kCsi, kLonghorn } kind = Kind::kCsi;
   std::string ns, pvc;
   std::string class_name;  // csi: spec.volumeSnapshotClassName; empty: the driver's default class
-  std::string series;      // kSnapshotSeriesLabel's value
+  std::string longhorn_ns = "longhorn-system";  // longhorn: where Longhorn's Snapshot CRs live
+  std::string series;      // kSnapshotSeriesLabel's value (a valid label value; required)
   ExpirePolicy keep;       // applied to the series after the new snapshot is ready; Empty(): none deleted
   int64_t timeout_seconds = 600;
   const std::atomic<bool>* stop = nullptr;          // SIGTERM: stop waiting, kCancelled
@@ -50,16 +51,30 @@ struct SnapshotRequest {
 
 struct SnapshotResult {
   std::string kind;  // "VolumeSnapshot" or "Snapshot" (longhorn.io)
+  std::string ns;    // where it is: the PVC's namespace, or the Longhorn namespace
   std::string name;
   double seconds = 0;         // until readyToUse
   uint64_t restore_size = 0;  // bytes, from the status
   std::vector<std::string> deleted;  // older snapshots of the series the keep rule removed
 };
 
-// Creates the snapshot, waits for status.readyToUse (kDeadlineExceeded
-// naming the object and its status.error after timeout_seconds; an error
-// in the status that Kubernetes marks final fails at once), then deletes
-// the series' snapshots the keep rule does not keep.
+// Resolves the PVC (ResolvePvc's errors; kUnsupported for kLonghorn on a
+// volume of another driver), creates the snapshot as
+// "<pvc>-hort-<UTC yyyymmddhhmmss>" (cluster_internal.h's ObjectName) with
+// kSnapshotSeriesLabel (a Longhorn snapshot also carries it in spec.labels,
+// which Longhorn keeps on the snapshot in the engine), and waits for
+// status.readyToUse. status.error is not final in either API (the snapshot
+// controller and Longhorn retry), so it is logged and named in the timeout
+// error; only a Longhorn snapshot marked removed fails at once (kUnavailable).
+// After timeout_seconds: kUnavailable naming kind, namespace, name, timeout
+// and status.error, and the snapshot is deleted (hort made it, it never
+// became usable); the same on stop, with kCancelled.
+// Then the keep rule: the ready snapshots labelled with the series (of the
+// same PVC, or for Longhorn the same volume) are ordered by status.creationTime
+// (else metadata.creationTimestamp; ties by name, the new one newest) and
+// those the policy does not keep are deleted; never the new one, never an
+// object without the label, never one not ready yet (it is not counted
+// either). A failed delete fails the call (the new snapshot stays ready).
 [[nodiscard]] Result<SnapshotResult> TakeSnapshot(kube::Client& client, const SnapshotRequest& request);
 
 struct LonghornBackupRequest {
@@ -78,9 +93,15 @@ struct LonghornBackupResult {
 };
 
 // Longhorn's own backup (§8 "Triggering a backup"): a Snapshot CR with
-// createSnapshot true, waited for, then a Backup CR naming it, followed
-// until status.state is Completed (ok) or Error/Unknown (kInternal with
-// status.error) or the timeout passes.
+// createSnapshot true (spec.labels and metadata.labels = `labels`), waited
+// for as TakeSnapshot waits (deleted on timeout or stop), then a Backup CR of
+// the same name with spec.snapshotName and spec.labels, followed until
+// status.state is Completed (ok) or Error/Unknown (kUnavailable with
+// status.error: most failures pass — the target was away, a replica
+// restarted — so the scheduler may retry) or the timeout, which covers both
+// waits, passes (kUnavailable). A Backup that failed or runs late is left to
+// Longhorn (deleting the CR deletes the backup in the store); the snapshot
+// stays, as Longhorn's next incremental backup builds on it.
 [[nodiscard]] Result<LonghornBackupResult> TriggerLonghornBackup(kube::Client& client,
                                                                  const LonghornBackupRequest& request);
 

@@ -1,0 +1,152 @@
+#include "volumes/cluster_internal.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "crypto/crypto.h"
+#include "kube/json_fields.h"
+
+namespace hort::volumes::cluster {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxName = 63;
+constexpr size_t kRoomForSuffix = 4;  // "-N" and a margin
+
+bool Alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// Sleeps until `until` in slices short enough that a stop is noticed at once.
+bool SleepUnlessStopped(Clock::time_point until, const std::atomic<bool>* stop) {
+  while (Clock::now() < until) {
+    if (stop && stop->load()) return false;
+    std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(50)));
+  }
+  return !(stop && stop->load());
+}
+
+}  // namespace
+
+uint64_t QuantityBytes(const std::string& q) {
+  size_t digits = 0;
+  while (digits < q.size() && std::isdigit(static_cast<unsigned char>(q[digits]))) ++digits;
+  if (digits == 0 || digits > 18) return 0;
+  uint64_t n = std::strtoull(q.substr(0, digits).c_str(), nullptr, 10);
+  static const std::pair<const char*, uint64_t> kSuffixes[] = {
+      {"", 1},          {"Ki", 1ULL << 10}, {"Mi", 1ULL << 20}, {"Gi", 1ULL << 30}, {"Ti", 1ULL << 40},
+      {"k", 1000},      {"M", 1000000},     {"G", 1000000000},  {"T", 1000000000000ULL}};
+  std::string suffix = q.substr(digits);
+  for (const auto& [s, mult] : kSuffixes) {
+    if (suffix == s) return n > UINT64_MAX / mult ? 0 : n * mult;
+  }
+  return 0;
+}
+
+std::string ObjectName(std::string_view base, std::time_t now) {
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "-hort-%Y%m%d%H%M%S", &tm);
+  std::string clean;
+  for (char c : base) clean += Alnum(c) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '-';
+  const size_t room = kMaxName - kRoomForSuffix - std::string_view(stamp).size();
+  if (clean.size() > room) {
+    const crypto::Sha256Digest d = crypto::Sha256({reinterpret_cast<const uint8_t*>(base.data()), base.size()});
+    char hex[10];
+    std::snprintf(hex, sizeof(hex), "-%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
+    clean = clean.substr(0, room - 9) + hex;
+  }
+  // A DNS-1123 label starts with an alphanumeric; '-' runs inside are allowed.
+  while (!clean.empty() && clean.front() == '-') clean.erase(0, 1);
+  if (clean.empty()) clean = "volume";
+  return clean + stamp;
+}
+
+bool IsLabelValue(std::string_view v) {
+  if (v.empty() || v.size() > kMaxName || !Alnum(v.front()) || !Alnum(v.back())) return false;
+  return std::all_of(v.begin(), v.end(), [](char c) { return Alnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+Result<kube::ResourceInfo> Served(kube::Client& client, const std::string& group, const std::string& version,
+                                  const std::string& resource, const std::string& install_hint) {
+  HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());
+  const kube::ResourceInfo* r = d.Find(group, version, resource);
+  if (!r) {  // a CRD installed after the first discovery
+    HORT_ASSIGN_OR_RETURN(d, client.Discover(true));
+    r = d.Find(group, version, resource);
+  }
+  if (!r) {
+    return Status(Code::kUnsupported, "the cluster serves no " + resource + "." + group + "/" + version + " (" +
+                                          install_hint + ")");
+  }
+  return *r;
+}
+
+Result<kube::Json> CreateNamed(kube::Client& client, const kube::ResourceInfo& r, const std::string& ns,
+                               kube::Json object, const std::string& base) {
+  const std::string name = ObjectName(base, std::time(nullptr));
+  for (int n = 1; n <= 9; ++n) {
+    object["metadata"]["name"] = n == 1 ? name : name + "-" + std::to_string(n);
+    auto created = client.Create(r, ns, object, {});
+    if (created.ok() || created.status().code() != Code::kAlreadyExists) return created;
+  }
+  return Status(Code::kAlreadyExists, r.kind + " " + ns + "/" + name + " and 8 variants exist already");
+}
+
+std::string StatusError(const kube::Json& object) {
+  const kube::Json* e = kube::FieldAt(object, "/status/error");
+  if (!e) return "";
+  if (e->is_string()) return e->get<std::string>();
+  return kube::StringAt(*e, "/message");
+}
+
+Result<Progress> SnapshotProgress(const kube::Json& o, const std::string& what) {
+  if (kube::BoolAt(o, "/status/markRemoved")) return Status(Code::kUnavailable, what + " was marked removed by Longhorn");
+  return kube::BoolAt(o, "/status/readyToUse") ? Progress::kDone : Progress::kWaiting;
+}
+
+Result<kube::Json> WaitFor(kube::Client& client, const Wait& w) {
+  auto interval = std::chrono::milliseconds(200);
+  std::string last_error, last_detail;
+  auto give_up = [&](Code code, std::string message) -> Status {
+    if (w.delete_on_give_up) {
+      Status s = client.Delete(*w.resource, w.ns, w.name);
+      if (s.ok() || s.code() == Code::kNotFound) {
+        message += "; hort deleted it (it created it and it never became usable)";
+      } else {
+        message += "; deleting it failed too: " + s.message();
+      }
+    }
+    return Status(code, message);
+  };
+  for (;;) {
+    if (w.stop && w.stop->load()) return give_up(Code::kCancelled, "stopped while waiting for " + w.what);
+    auto got = client.Get(*w.resource, w.ns, w.name);
+    if (got.ok()) {
+      const std::string error = StatusError(*got);
+      if (!error.empty() && error != last_error && w.log) w.log(w.what + ": status.error: " + error);
+      last_error = error;
+      if (w.detail) last_detail = w.detail(*got);
+      HORT_ASSIGN_OR_RETURN(Progress p, w.check(*got));
+      if (p == Progress::kDone) return std::move(got).value();
+    } else if (got.status().code() == Code::kNotFound) {
+      return Status(Code::kNotFound, w.what + " was deleted while hort waited for it to be " + w.goal);
+    } else if (got.status().code() != Code::kUnavailable) {
+      return got.status().Annotate(w.what);
+    }  // unavailable: the client retried already; the deadline decides
+    const auto now = Clock::now();
+    if (now >= w.deadline) {
+      std::string message = w.what + " is not " + w.goal + " after " + std::to_string(w.timeout_seconds) + " s";
+      if (!last_error.empty()) message += " (status.error: " + last_error + ")";
+      else if (!last_detail.empty()) message += " (" + last_detail + ")";
+      return give_up(Code::kUnavailable, message);
+    }
+    if (!SleepUnlessStopped(std::min(now + interval, w.deadline), w.stop)) continue;  // the loop's top reports it
+    interval = std::min<std::chrono::milliseconds>(interval * 3 / 2, std::chrono::seconds(2));
+  }
+}
+
+}  // namespace hort::volumes::cluster
