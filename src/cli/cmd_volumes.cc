@@ -1,7 +1,8 @@
 // hort volumes backup | restore | verify | ls | forget: the volumes layer
 // (Longhorn's role) by hand, on any Longhorn backup target. Backups are
 // Longhorn's own format, so Longhorn lists and restores them, and hort
-// verifies and restores Longhorn's backups without Longhorn.
+// verifies and restores Longhorn's backups without Longhorn. The cluster's
+// side (snapshot, longhorn-backup) is in volumes_cluster.cc.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "cli/json_text.h"
 #include "cli/keep_flags.h"
 #include "cli/table.h"
+#include "cli/volumes_cluster.h"
 #include "volumes/backup.h"
 #include "volumes/codec.h"
 #include "volumes/config.h"
@@ -291,14 +293,19 @@ Command AddVolumes(CLI::App& sub, GlobalOptions& g) {
   forget->add_flag("-n,--dry-run", f.dry_run, "only show what would be removed");
   forget->add_option("backups", f.backups, "remove these backups explicitly");
   for (auto* s : {backup, restore, verify, ls, forget}) store_flags(s);
+  auto cluster = std::make_shared<VolumesClusterCommands>(AddVolumesCluster(sub, g));
   auto policy = std::make_shared<ExpirePolicy>();
-  auto validate = [verify, forget, policy]() -> Status {
+  auto validate = [verify, forget, policy, cluster]() -> Status {
+    if (cluster->Parsed()) return cluster->validate();
     if (verify->parsed() && !f.subset.empty()) HORT_RETURN_IF_ERROR(ValidateSubset(f.subset));
     if (forget->parsed()) HORT_RETURN_IF_ERROR(BuildPolicy(f.keep, policy.get()));
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsNothing(); },
-                 [&g, backup, restore, verify, ls, policy](Opened&) {
+  // The cluster commands read the catalog's `kubernetes:` when --config names one.
+  auto needs = [cluster] { return cluster->Parsed() ? Needs{.catalog_if_named = true} : NeedsNothing(); };
+  return Command{validate, needs,
+                 [&g, backup, restore, verify, ls, policy, cluster](Opened& o) {
+                   if (cluster->Parsed()) return cluster->run(o);
                    if (backup->parsed()) return Backup(f, g);
                    if (restore->parsed()) return Restore(f, g);
                    if (verify->parsed()) return Verify(f, g);
