@@ -56,12 +56,6 @@ const char* TestTypeName(RestoreTestSpec::Type t) {
   return "files";
 }
 
-std::vector<std::string_view> Service::ReservedLayerNames() const {
-  std::vector<std::string_view> names;
-  for (const auto& [layer, entries] : reserved) names.push_back(layer);
-  return names;
-}
-
 bool RestoreTestSpec::LayerAvailable() const {
   const layers::Layer* layer = layers::ForTestType(TestTypeName(type));
   return layer && layer->available && layer->tests_available;
@@ -70,6 +64,13 @@ bool RestoreTestSpec::LayerAvailable() const {
 std::string JobSpec::EntryName() const {
   if (entry) return entry->name;
   if (resources) return resources->name;
+  if (volumes) return volumes->name;
+  return "";
+}
+
+std::string JobSpec::TargetName() const {
+  if (repository) return repository->name;
+  if (store) return store->name;
   return "";
 }
 
@@ -79,6 +80,7 @@ const char* JobSpec::KindName() const {
     case Kind::kCheck: return "check";
     case Kind::kCopy: return "copy";
     case Kind::kVerify: return "verify";
+    case Kind::kSnapshot: return "snapshot";
   }
   return "backup";
 }

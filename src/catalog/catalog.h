@@ -110,14 +110,49 @@ struct ResourcesEntry {
   [[nodiscard]] std::string SnapshotPath() const { return "/resources/" + name + ".tar"; }
 };
 
-// An entry of a layer that does not run in this build (layers/layer.h says
-// which): validated now, run once the layer exists.
-struct ReservedLayer {
+// `volume_stores.<name>`: a Longhorn backupstore (Longhorn's backup target)
+// hort writes block backups to and verifies, Longhorn's own or hort's.
+struct VolumeStoreSpec {
   std::string name;
-  std::string pvc;  // volumes: the PVC it protects (hort kube coverage counts it)
+  // Longhorn's target URL: s3://bucket@region/path, nfs://server:/export
+  // (read where mount_point says it is mounted), vfs:///path or a folder.
+  std::string url;
+  std::optional<CredentialSource> credentials;  // nullopt: the environment, as Longhorn's Secret supplies it
+  std::string cacert;
+  bool insecure_tls = false;
+  std::string mount_point;  // nfs:// and cifs:// targets: where the share is mounted here
+  int line = 0;
+};
+
+// `snapshots:` of a pvc volumes entry: in-cluster snapshots taken on their
+// own schedule, kept by their own rule (the job <service>/volumes/<entry>/snapshots).
+struct VolumeSnapshotSpec {
+  enum class Kind { kCsi, kLonghorn } kind = Kind::kCsi;  // a VolumeSnapshot, or a Longhorn Snapshot CR
   Schedule schedule;
-  std::string repository;
   ExpirePolicy keep;
+  std::string class_name;  // csi: the VolumeSnapshotClass; empty: the driver's default class
+  int64_t timeout_seconds = 600;  // how long readyToUse may take
+};
+
+// One `volumes` entry (the Longhorn role): one volume's series of block
+// backups in a store.
+struct VolumesEntry {
+  enum class Kind { kPvc, kDevice, kImage } kind = Kind::kPvc;
+  std::string name;     // the job's entry name; default: the pvc's, or the volume's
+  std::string pvc;      // kPvc: read /dev/longhorn/<its Longhorn volume>
+  std::string source;   // kDevice / kImage: the block device or raw image read
+  // The volume's name in the store. Empty for a pvc: the Longhorn volume
+  // behind it (the PV's CSI volumeHandle), so hort's backups and Longhorn's
+  // are one series; device and image entries: the entry's name.
+  std::string volume;
+  Schedule schedule;
+  std::string store;    // a volume_stores name
+  ExpirePolicy keep;    // Empty(): no retention run
+  bool verify = false;  // verify the volume's backups (every block read) after each backup
+  // longhorn.trigger_backup: Longhorn takes the backup (Snapshot CR, then
+  // Backup CR, followed to the end) instead of hort reading the device.
+  bool longhorn_backup = false;
+  std::optional<VolumeSnapshotSpec> snapshots;
   int line = 0;
 };
 
@@ -127,13 +162,8 @@ struct Service {
   int64_t rpo_seconds = 0, rto_seconds = 0;
   std::vector<FilesEntry> files;
   std::vector<ResourcesEntry> resources;
-  // Layer name → its entries, for layers that do not run yet (resources,
-  // volumes); a layer without entries is absent.
-  std::map<std::string, std::vector<ReservedLayer>> reserved;
+  std::vector<VolumesEntry> volumes;
   int line = 0;
-
-  // The names of the layers in `reserved`.
-  [[nodiscard]] std::vector<std::string_view> ReservedLayerNames() const;
 };
 
 struct OffsiteSpec {
@@ -221,13 +251,16 @@ struct ServeSpec {
 
 // A runnable unit of work the daemon schedules.
 struct JobSpec {
-  enum class Kind { kBackup, kCheck, kCopy, kVerify } kind;
-  // "<service>/files/<entry>", "check/<repository>", "offsite/<name>", "velero/<location>"
+  enum class Kind { kBackup, kCheck, kCopy, kVerify, kSnapshot } kind;
+  // "<service>/files/<entry>", "<service>/volumes/<entry>/snapshots", "check/<repository>",
+  // "offsite/<name>", "velero/<location>"
   std::string id;
   std::string_view layer;  // the registry's layer name ("files"); empty for repository jobs
   const Service* service = nullptr;
   const FilesEntry* entry = nullptr;            // files jobs
   const ResourcesEntry* resources = nullptr;    // resources jobs
+  const VolumesEntry* volumes = nullptr;        // volumes backup and snapshot jobs
+  const VolumeStoreSpec* store = nullptr;       // volumes backups: written to
   const OffsiteSpec* offsite = nullptr;
   const RepositorySpec* repository = nullptr;  // written to (copy: the destination)
   const RepositorySpec* source = nullptr;      // copy only
@@ -236,7 +269,9 @@ struct JobSpec {
 
   // The entry's name for status rows and metrics ("" for repository jobs).
   [[nodiscard]] std::string EntryName() const;
-  // "backup", "check", "copy", "verify": the state's and metrics' `kind`.
+  // Where the job writes: its repository's name, or its volume store's ("" for snapshot jobs).
+  [[nodiscard]] std::string TargetName() const;
+  // "backup", "check", "copy", "verify", "snapshot": the state's and metrics' `kind`.
   [[nodiscard]] const char* KindName() const;
   // The status rows' layer column: the layer, or the repository job's label ("check", "offsite").
   [[nodiscard]] std::string_view RowLabel() const;
@@ -263,8 +298,9 @@ struct Catalog {
   std::string alertmanager_url;        // empty: restore tests silence nothing
   KubernetesSpec kubernetes;
   VeleroSpec velero;
+  std::map<std::string, VolumeStoreSpec> volume_stores;
   std::vector<JobSpec> jobs;      // derived; pointers into the members above
-  std::vector<std::string> notes;  // e.g. reserved layers that do not run yet
+  std::vector<std::string> notes;  // what loaded but deserves a word (shown by `hort config check`)
 
   Catalog() = default;
   Catalog(const Catalog&) = delete;  // jobs point into this object

@@ -7,7 +7,9 @@
 #include <set>
 
 #include "catalog/catalog.h"
+#include "catalog/entry_fields.h"
 #include "catalog/test_plan_load.h"
+#include "catalog/volumes_load.h"
 #include "catalog/yaml_fields.h"
 #include "layers/layer.h"
 
@@ -16,18 +18,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool IsLocalUrl(const std::string& url) {
-  return url.rfind("local:", 0) == 0 || url.find(':') == std::string::npos;
-}
+// Constructed before EntryFields, which refers to them (base-from-member).
+struct LoaderOwned {
+  YamlFields fields;
+  std::unique_ptr<Catalog> catalog = std::make_unique<Catalog>();
+};
 
-class Loader {
+class Loader : private LoaderOwned, public EntryFields {
  public:
-  explicit Loader(const std::string& path) : path_(path), f_(path) {}
+  explicit Loader(const std::string& path)
+      : LoaderOwned{YamlFields(path)},
+        EntryFields(LoaderOwned::fields, fs::absolute(fs::path(path)).parent_path().lexically_normal(), *catalog),
+        path_(path) {}
 
   Result<std::unique_ptr<Catalog>> Load(CatalogErrors* errors) {
-    c_ = std::make_unique<Catalog>();
     c_->path = path_;
-    dir_ = fs::absolute(fs::path(path_)).parent_path().lexically_normal();
     YAML::Node root;
     try {
       root = YAML::LoadFile(path_);
@@ -43,19 +48,21 @@ class Loader {
     }
     if (!f_.Mapping(root, "", {"version", "timezone", "state", "work_dir", "cache_dir", "serve", "defaults",
                                "repositories", "services", "offsite", "tests", "alertmanager", "kubernetes",
-                               "velero"})) {
+                               "velero", "volume_stores"})) {
       return Finish(errors);
     }
     if (auto v = f_.Integer(root, "", "version", 1, 1000); v && *v != 1) {
       f_.Error(root["version"], "version", "unsupported catalog version " + std::to_string(*v) + " (this hort reads 1)");
     }
     Top(root);
-    defaults_ = root["defaults"];
+    SetDefaults(root["defaults"]);
     if (defaults_) f_.Mapping(defaults_, "defaults", {"schedule", "repository", "keep", "verify", "hooks"});
     for (auto& [name, node] : f_.Entries(root["repositories"], "repositories")) Repository(name, node);
     if (c_->repositories.empty()) f_.Error(root, "repositories", "at least one repository is required");
+    LoadVolumeStores(*this, root["volume_stores"], *c_);
     for (auto& [name, node] : f_.Entries(root["services"], "services")) ServiceAt(name, node);
     OneSeriesPerResourcesEntry(root["services"]);
+    OneWriterPerVolume(f_, root["services"], *c_);
     for (auto& [name, node] : f_.Entries(root["offsite"], "offsite")) Offsite(name, node);
     Velero(root["velero"]);
     LoadTestPlan(f_, root, *c_);
@@ -65,16 +72,11 @@ class Loader {
 
  private:
   Result<std::unique_ptr<Catalog>> Finish(CatalogErrors* errors) {
-    if (f_.errors().empty()) return std::move(c_);
+    if (f_.errors().empty()) return std::move(catalog);
     if (errors) errors->lines = f_.errors();
     std::string msg = f_.errors().front();
     if (f_.errors().size() > 1) msg += " (and " + std::to_string(f_.errors().size() - 1) + " more errors)";
     return Status(Code::kInvalidArgument, msg);
-  }
-
-  std::string Absolute(const std::string& p) const {
-    if (p.empty()) return p;
-    return fs::path(p).is_absolute() ? p : (dir_ / p).lexically_normal().string();
   }
 
   void Top(const YAML::Node& root) {
@@ -150,169 +152,6 @@ class Loader {
     c_->repositories.emplace(name, std::move(r));
   }
 
-  std::optional<Classification> ClassificationAt(const YAML::Node& n, const std::string& key, bool required) {
-    auto c = f_.String(n, key, "classification", required);
-    if (!c) return std::nullopt;
-    if (*c == "critical") return Classification::kCritical;
-    if (*c == "important") return Classification::kImportant;
-    if (*c == "best-effort") return Classification::kBestEffort;
-    f_.Error(n["classification"], key + ".classification", "expected critical, important or best-effort, got \"" + *c + "\"");
-    return std::nullopt;
-  }
-
-  // `options:` like restic's -o key=value.
-  std::map<std::string, std::string> Options(const YAML::Node& n, const std::string& key) {
-    std::map<std::string, std::string> out;
-    YAML::Node o = n["options"];
-    if (!o) return out;
-    if (!o.IsMap()) {
-      f_.Error(o, key + ".options", "expected a mapping like s3.region: eu-central-1");
-      return out;
-    }
-    for (const auto& kv : o) {
-      if (!kv.second.IsScalar()) {
-        f_.Error(kv.second, key + ".options." + kv.first.Scalar(), "expected a string");
-      } else if (!out.emplace(kv.first.Scalar(), kv.second.Scalar()).second) {
-        f_.Error(kv.first, key + ".options." + kv.first.Scalar(), "duplicate key");
-      }
-    }
-    return out;
-  }
-
-  // `credentials:` names exactly one source. Variable names must be upper
-  // case ([A-Z_][A-Z0-9_]*), which refuses a secret key pasted where a name
-  // belongs (40 characters of mixed case): a name is shown in messages, a
-  // secret must never be.
-  std::optional<CredentialSource> Credentials(const YAML::Node& n, const std::string& key) {
-    if (!f_.Mapping(n, key, {"env", "file", "profile", "command"})) return std::nullopt;
-    CredentialSource c;
-    int sources = 0;
-    if (YAML::Node env = n["env"]) {
-      ++sources;
-      c.kind = CredentialSource::Kind::kEnvironment;
-      std::string ekey = key + ".env";
-      if (f_.Mapping(env, ekey, {"access_key_id", "secret_access_key", "session_token"})) {
-        auto name = [&](const char* field, std::string& out) {
-          if (auto v = f_.String(env, ekey, field)) {
-            if (IsVariableName(*v)) out = *v;
-            else f_.Error(env[field], ekey + "." + field, "expected the upper-case name of an environment variable, not a value");
-          }
-        };
-        name("access_key_id", c.access_key_var);
-        name("secret_access_key", c.secret_key_var);
-        name("session_token", c.session_token_var);
-      }
-    }
-    if (auto v = f_.String(n, key, "file")) c.kind = CredentialSource::Kind::kFile, c.file = Absolute(*v), ++sources;
-    if (auto v = f_.String(n, key, "command")) c.kind = CredentialSource::Kind::kCommand, c.command = *v, ++sources;
-    if (auto v = f_.String(n, key, "profile")) {
-      if (c.kind != CredentialSource::Kind::kFile) f_.Error(n["profile"], key + ".profile", "only with file");
-      c.profile = *v;
-    }
-    if (sources != 1) {
-      f_.Error(n, key, sources == 0 ? "needs one source: env, file or command" : "give only one of env, file and command");
-      return std::nullopt;
-    }
-    return c;
-  }
-
-  static bool IsVariableName(const std::string& s) {
-    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-    return std::all_of(s.begin(), s.end(), [](char ch) { return (ch >= 'A' && ch <= 'Z') || std::isdigit(static_cast<unsigned char>(ch)) || ch == '_'; });
-  }
-
-  // Every layer's entries take a name, a schedule, a repository and a
-  // retention policy, plus the keys the layer declares.
-  static std::vector<const char*> EntryKeys(const layers::Layer& layer) {
-    std::vector<const char*> keys = {"name", "schedule", "repository", "keep"};
-    for (std::string_view k : layer.entry_keys) keys.push_back(k.data());  // literals: NUL-terminated
-    return keys;
-  }
-
-  std::optional<Schedule> ScheduleAt(const YAML::Node& n, const std::string& key, const std::string& seed,
-                                     bool required) {
-    auto text = f_.String(n, key, "schedule", required);
-    if (!text) return std::nullopt;
-    auto s = Schedule::Parse(*text, seed);
-    if (!s.ok()) {
-      f_.Error(n["schedule"], key + ".schedule", s.status().message());
-      return std::nullopt;
-    }
-    return *s;
-  }
-
-  // A key from the entry, else from `defaults`.
-  YAML::Node Inherit(const YAML::Node& n, const char* key) {
-    if (n[key]) return n;
-    if (defaults_ && defaults_.IsMap() && defaults_[key]) return defaults_;
-    return n;
-  }
-  std::string KeyPath(const YAML::Node& holder, const std::string& key) {
-    return holder == defaults_ ? std::string("defaults") : key;
-  }
-
-  std::string RepositoryRef(const YAML::Node& n, const std::string& key) {
-    YAML::Node holder = Inherit(n, "repository");
-    auto repo = f_.String(holder, KeyPath(holder, key), "repository", true);
-    if (repo && !c_->repositories.count(*repo)) {
-      f_.Error(holder["repository"], KeyPath(holder, key) + ".repository", "no repository named \"" + *repo +
-                                                                               "\" in repositories");
-    }
-    return repo.value_or("");
-  }
-
-  ExpirePolicy Keep(const YAML::Node& n, const std::string& key) {
-    ExpirePolicy p;
-    YAML::Node holder = Inherit(n, "keep");
-    YAML::Node k = holder["keep"];
-    std::string path = KeyPath(holder, key) + ".keep";
-    if (!k || !f_.Mapping(k, path, {"last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "tags"})) {
-      return p;
-    }
-    auto count = [&](const char* name) { return static_cast<int>(f_.Integer(k, path, name, -1, 1000000).value_or(0)); };
-    p.last = count("last");
-    p.hourly = count("hourly");
-    p.daily = count("daily");
-    p.weekly = count("weekly");
-    p.monthly = count("monthly");
-    p.yearly = count("yearly");
-    if (auto w = f_.String(k, path, "within")) {
-      auto d = ParseCalendarDuration(*w);
-      if (!d.ok()) f_.Error(k["within"], path + ".within", d.status().message());
-      else p.within = *d;
-    }
-    for (const auto& t : f_.Strings(k, path, "tags")) p.tags.push_back({t});
-    if (p.Empty()) f_.Error(k, path, "keeps nothing: give at least one of last, hourly, daily, weekly, monthly, yearly, within");
-    return p;
-  }
-
-  Hooks HooksAt(const YAML::Node& n, const std::string& key) {
-    Hooks h;
-    YAML::Node holder = Inherit(n, "hooks");
-    YAML::Node hk = holder["hooks"];
-    std::string path = KeyPath(holder, key) + ".hooks";
-    if (!hk || !f_.Mapping(hk, path, {"pre", "post", "timeout"})) return h;
-    h.pre = f_.Strings(hk, path, "pre");
-    h.post = f_.Strings(hk, path, "post");
-    h.timeout_seconds = f_.Duration(hk, path, "timeout").value_or(h.timeout_seconds);
-    return h;
-  }
-
-  VerifySpec Verify(const YAML::Node& n, const std::string& key) {
-    VerifySpec v;
-    YAML::Node holder = Inherit(n, "verify");
-    YAML::Node vn = holder["verify"];
-    std::string path = KeyPath(holder, key) + ".verify";
-    if (!vn) return v;
-    if (vn.IsScalar()) {
-      v.enabled = f_.Bool(holder, KeyPath(holder, key), "verify").value_or(false);
-    } else if (f_.Mapping(vn, path, {"read_data_subset"})) {
-      v.enabled = true;
-      v.read_data_subset = f_.String(vn, path, "read_data_subset").value_or("");
-    }
-    return v;
-  }
-
   void ServiceAt(const std::string& name, const YAML::Node& n) {
     std::string key = "services." + name;
     std::vector<const char*> keys = {"namespace", "classification", "storage", "rpo", "rto", "owner"};
@@ -356,20 +195,7 @@ class Loader {
         }
       }
     }
-    std::vector<std::string_view> reserved;
-    for (const layers::Layer* l : layers::All()) {
-      if (l->available) continue;
-      std::string name(l->name);
-      auto entries = Reserved(s, n[name], key + "." + name, *l);
-      if (entries.empty()) continue;
-      s.reserved.emplace(name, std::move(entries));
-      reserved.push_back(l->name);
-    }
-    if (!reserved.empty()) {
-      c_->notes.push_back(key + ": the " + layers::UnavailableAmong(reserved) +
-                          (reserved.size() > 1 ? " layers are validated but do not run yet"
-                                               : " layer is validated but does not run yet"));
-    }
+    s.volumes = LoadVolumesEntries(*this, s, n["volumes"], key + ".volumes", *c_);
     c_->services.push_back(std::move(s));
   }
 
@@ -491,29 +317,6 @@ class Loader {
     return e;
   }
 
-  std::vector<ReservedLayer> Reserved(const Service& s, const YAML::Node& n, const std::string& key,
-                                      const layers::Layer& layer) {
-    std::vector<ReservedLayer> out;
-    if (!n) return out;
-    if (!n.IsSequence()) {
-      f_.Error(n, key, "expected a list of entries");
-      return out;
-    }
-    for (size_t i = 0; i < n.size(); ++i) {
-      std::string k = key + "[" + std::to_string(i) + "]";
-      if (!f_.Mapping(n[i], k, EntryKeys(layer))) continue;
-      ReservedLayer r;
-      r.line = n[i].Mark().line + 1;
-      if (n[i]["pvc"]) r.pvc = f_.String(n[i], k, "pvc").value_or("");
-      r.name = f_.String(n[i], k, "name").value_or(r.pvc.empty() ? std::string(layer.name) + std::to_string(i) : r.pvc);
-      if (auto sc = ScheduleAt(n[i], k, s.ns + "/" + s.name + "@" + std::string(layer.name), true)) r.schedule = *sc;
-      r.repository = RepositoryRef(n[i], k);
-      r.keep = Keep(n[i], k);
-      out.push_back(std::move(r));
-    }
-    return out;
-  }
-
   void Offsite(const std::string& name, const YAML::Node& n) {
     std::string key = "offsite." + name;
     if (!f_.Mapping(n, key, {"from", "to", "schedule", "rpo"})) return;
@@ -581,6 +384,20 @@ class Loader {
     for (const Service& s : c_->services) {
       for (const FilesEntry& e : s.files) backup(s, "files", e.name, e.repository, e.schedule).entry = &e;
       for (const ResourcesEntry& e : s.resources) backup(s, "resources", e.name, e.repository, e.schedule).resources = &e;
+      for (const VolumesEntry& e : s.volumes) {
+        JobSpec j{JobSpec::Kind::kBackup, s.name + "/volumes/" + e.name, layers::Find("volumes")->name};
+        j.service = &s;
+        j.volumes = &e;
+        j.store = &c_->volume_stores.at(e.store);
+        j.schedule = &e.schedule;
+        jobs.push_back(j);
+        if (!e.snapshots) continue;
+        j.kind = JobSpec::Kind::kSnapshot;
+        j.id += "/snapshots";
+        j.store = nullptr;
+        j.schedule = &e.snapshots->schedule;
+        jobs.push_back(j);
+      }
     }
     for (const auto& [name, r] : c_->repositories) {
       if (!r.check) continue;
@@ -607,10 +424,6 @@ class Loader {
   }
 
   std::string path_;
-  fs::path dir_;
-  YamlFields f_;
-  std::unique_ptr<Catalog> c_;
-  YAML::Node defaults_;
 };
 
 }  // namespace

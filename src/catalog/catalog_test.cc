@@ -78,16 +78,35 @@ TEST(CatalogExample, HomelabLoads) {
   EXPECT_EQ(p->resources[0].namespaces, std::vector<std::string>{"productivity"});
   EXPECT_EQ(p->resources[0].SnapshotPath(), "/resources/manifests.tar");
   EXPECT_NE(cat.FindJob("paperless/resources/manifests"), nullptr);
-  EXPECT_EQ(p->reserved.count("resources"), 0u);
-  EXPECT_EQ(p->reserved.at("volumes").size(), 1u);
-  EXPECT_FALSE(cat.notes.empty());
+  ASSERT_EQ(p->volumes.size(), 1u);
+  const VolumesEntry& v = p->volumes[0];
+  EXPECT_EQ(v.kind, VolumesEntry::Kind::kPvc);
+  EXPECT_EQ(v.name, "paperless-data");
+  EXPECT_EQ(v.volume, "");  // the Longhorn volume behind the claim, found when it runs
+  EXPECT_EQ(v.store, "nas");
+  EXPECT_EQ(v.keep.weekly, 4);
+  ASSERT_TRUE(v.snapshots);
+  EXPECT_EQ(v.snapshots->kind, VolumeSnapshotSpec::Kind::kCsi);
+  EXPECT_EQ(v.snapshots->class_name, "longhorn-snapshot");
+  EXPECT_EQ(v.snapshots->keep.hourly, 24);
+  EXPECT_EQ(cat.volume_stores.at("nas").mount_point, "/mnt/longhorn-backups");
+  const JobSpec* vb = cat.FindJob("paperless/volumes/paperless-data");
+  ASSERT_NE(vb, nullptr);
+  EXPECT_EQ(vb->kind, JobSpec::Kind::kBackup);
+  EXPECT_EQ(vb->TargetName(), "nas");
+  EXPECT_EQ(vb->RowLabel(), "volumes");
+  const JobSpec* vs = cat.FindJob("paperless/volumes/paperless-data/snapshots");
+  ASSERT_NE(vs, nullptr);
+  EXPECT_EQ(vs->KindName(), std::string("snapshot"));
+  EXPECT_EQ(vs->schedule, &v.snapshots->schedule);
+  EXPECT_EQ(vs->TargetName(), "");
   ASSERT_NE(cat.FindJob("paperless/files/db"), nullptr);
   ASSERT_NE(cat.FindJob("check/primary"), nullptr);
   const JobSpec* copy = cat.FindJob("offsite/nightly");
   ASSERT_NE(copy, nullptr);
   EXPECT_EQ(copy->source->name, "primary");
   EXPECT_EQ(copy->repository->name, "offsite");
-  EXPECT_EQ(cat.jobs.size(), 5u + 1u + 2u + 1u);  // files, resources, checks, offsite
+  EXPECT_EQ(cat.jobs.size(), 5u + 1u + 2u + 2u + 1u);  // files, resources, volumes (backup, snapshots), checks, offsite
   // The strategy's four tests.
   ASSERT_EQ(cat.tests.size(), 4u);
   EXPECT_EQ(cat.FindTest("BT-K8-01")->services.at(0)->name, "overseerr");
@@ -150,8 +169,32 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one(m + "offsite:\n  x: {from: main, to: elsewhere, schedule: \"@daily\"}\n", "offsite.x.to: no repository named \"elsewhere\"");
   one(m + "timezone: Mars/Olympus\n", "unknown time zone");
   one("repositories: [1\n", ":2:1: end of sequence flow not found");
-  one(replace("    rpo: 1d\n", "    rpo: 1d\n    volumes:\n      - pvc: x\n        schedule: \"@often\"\n        repository: main\n"),
-      "services.app.volumes[0].schedule: invalid schedule");
+  // The volumes layer.
+  const std::string stores = m + "volume_stores:\n  nas: {url: ./store}\n";
+  auto vol = [&](const std::string& entry) {
+    std::string s = stores;
+    return s.replace(s.find("    rpo: 1d\n"), 12, "    rpo: 1d\n    volumes:\n      - " + entry + "\n");
+  };
+  EXPECT_EQ(Errors(vol("{pvc: x, schedule: \"@daily\", store: nas}")), std::vector<std::string>{});
+  one(vol("{pvc: x, schedule: \"@often\", store: nas}"), "services.app.volumes[0].schedule: invalid schedule");
+  one(vol("{pvc: x, schedule: \"@daily\", repository: main}"), "services.app.volumes[0].repository: unknown key");
+  one(vol("{pvc: x, schedule: \"@daily\", store: nope}"), "services.app.volumes[0].store: no store named \"nope\" in volume_stores");
+  one(vol("{pvc: x, device: /dev/sdb, schedule: \"@daily\", store: nas}"), "needs exactly one of pvc, device and image");
+  one(vol("{image: /x.img, schedule: \"@daily\", store: nas}"), "a device or image entry needs a name or a volume");
+  one(vol("{image: /x.img, volume: ../etc, schedule: \"@daily\", store: nas}"), "services.app.volumes[0].volume: volume name");
+  one(vol("{image: /x.img, volume: a/b, schedule: \"@daily\", store: nas}"), "volume name");
+  one(vol("{image: /x.img, name: v, schedule: \"@daily\", store: nas, snapshots: {schedule: \"@hourly\", keep: {last: 3}}}"),
+      "only pvc entries take snapshots");
+  one(vol("{pvc: x, schedule: \"@daily\", store: nas, snapshots: {schedule: \"@hourly\"}}"), "needs keep");
+  one(vol("{pvc: x, schedule: \"@daily\", store: nas, snapshots: {schedule: \"@hourly\", keep: {last: 2}, longhorn: true, class: c}}"),
+      "a VolumeSnapshotClass is for CSI snapshots");
+  one(vol("{image: /x.img, name: v, schedule: \"@daily\", store: nas, longhorn: {trigger_backup: true}}"),
+      "only a pvc entry has a Longhorn volume");
+  one(vol("{pvc: x, schedule: \"@daily\", store: nas}\n      - {pvc: x, name: y, schedule: \"@daily\", store: nas}"),
+      "backs up claim app/x to store nas, as app/volumes/x does");
+  one(m + "volume_stores:\n  nas: {url: \"azblob://c/p\"}\n", "volume_stores.nas.url: store URL azblob://c/p: unknown kind");
+  one(m + "volume_stores:\n  nas: {url: ./store, mount_point: /mnt}\n", "only nfs:// and cifs:// stores are mounted");
+  one(m + "volume_stores:\n  nas: {url: ./store, password_file: x}\n", "volume_stores.nas.password_file: unknown key");
   // The test plan.
   auto test = [&](const std::string& body) { return m + "tests:\n  T-1:\n" + body; };
   one(test("    type: files\n    scope: nowhere\n    every: 3mo\n"), "tests.T-1.scope: no service or namespace named \"nowhere\"");

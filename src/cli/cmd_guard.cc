@@ -32,11 +32,6 @@ Command AddGuard(CLI::App& sub, GlobalOptions& g) {
       for (const JobSpec& j : cat.jobs) {
         if (j.kind == JobSpec::Kind::kBackup && j.service == s) jobs.push_back(&j);
       }
-      if (!s->reserved.empty()) {
-        auto reserved = s->ReservedLayerNames();
-        std::fprintf(stderr, "note: %s: the %s %s not available yet; only files are guarded\n", n.c_str(),
-                     layers::UnavailableAmong(reserved).c_str(), reserved.size() > 1 ? "layers are" : "layer is");
-      }
     }
     if (jobs.empty()) return Fail(Status(Code::kInvalidArgument, "the chosen services have nothing to back up"));
     auto state = OpenCatalogState(cat);

@@ -34,17 +34,23 @@ ServiceRow Describe(const Service& s, const StatusReport& status, const std::vec
   std::set<std::string> repos;
   for (const FilesEntry& e : s.files) repos.insert(e.repository);
   for (const ResourcesEntry& e : s.resources) repos.insert(e.repository);
+  for (const VolumesEntry& e : s.volumes) repos.insert(e.store + " (volume store)");
   for (const auto& r : repos) row.repositories += (row.repositories.empty() ? "" : ", ") + r;
-  double newest = 0, newest_resources = 0;
+  double newest = 0, newest_resources = 0, newest_volumes = 0, ignored = 0;
   for (const JobStatus& j : status.jobs) {
     if (j.service != s.name) continue;
-    double& last = j.layer == "resources" ? newest_resources : newest;
+    const bool snapshots = j.job->kind == JobSpec::Kind::kSnapshot;  // in-cluster, not a backup
+    double& last = snapshots ? ignored : j.layer == "resources" ? newest_resources
+                                       : j.layer == "volumes"   ? newest_volumes
+                                                                : newest;
     if (j.last_success && j.last_success->ended > last) last = j.last_success->ended;
-    if (j.health != Health::kOk) row.problems.push_back("backup " + j.entry + " " + HealthName(j.health));
+    if (j.health != Health::kOk) {
+      row.problems.push_back(std::string(snapshots ? "snapshots " : "backup ") + j.entry + " " + HealthName(j.health));
+    }
   }
   row.last_backup = s.files.empty() ? "-" : newest > 0 ? FormatWhen(newest) : "never";
   row.resources = s.resources.empty() ? "-" : newest_resources > 0 ? FormatWhen(newest_resources) : "never";
-  row.volumes = s.reserved.count("volumes") ? layers::NotAvailable() : "-";
+  row.volumes = s.volumes.empty() ? "-" : newest_volumes > 0 ? FormatWhen(newest_volumes) : "never";
   const TestRecord* last = nullptr;
   bool planned = false;
   for (const TestPlanEntry& e : plan) {

@@ -35,7 +35,6 @@ Command AddStatus(CLI::App&, GlobalOptions& g) {
                     s.last_success ? FormatWhen(s.last_success->ended).c_str() : "-", age.c_str(),
                     s.rpo_seconds ? FormatDuration(s.rpo_seconds).c_str() : "-", next.c_str(), err.c_str());
       }
-      for (const auto& l : rep->reserved_layers) std::printf("%s: %s\n", l.c_str(), layers::NotAvailable().c_str());
     }
     return rep->critical_problem ? kExitNotCompliant : kExitOk;
   });

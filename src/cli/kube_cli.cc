@@ -59,12 +59,10 @@ Status CheckCatalogAgainstCluster(kube::Client& client, const Catalog& catalog, 
         }
       }
     }
-    auto v = s.reserved.find("volumes");
-    if (v == s.reserved.end()) continue;
-    for (const ReservedLayer& r : v->second) {
-      if (r.pvc.empty()) continue;
-      std::string at = "services." + s.name + ".volumes." + r.name + " (line " + std::to_string(r.line) + "): ";
-      HORT_RETURN_IF_ERROR(exists(*pvcs, s.ns, r.pvc, at + "PVC " + s.ns + "/" + r.pvc + " does not exist"));
+    for (const VolumesEntry& v : s.volumes) {
+      if (v.kind != VolumesEntry::Kind::kPvc) continue;
+      std::string at = "services." + s.name + ".volumes." + v.name + " (line " + std::to_string(v.line) + "): ";
+      HORT_RETURN_IF_ERROR(exists(*pvcs, s.ns, v.pvc, at + "PVC " + s.ns + "/" + v.pvc + " does not exist"));
     }
   }
   return Status::Ok();

@@ -19,6 +19,7 @@
 #include "repository/open.h"
 #include "repository/repository.h"
 #include "state/state.h"
+#include "volumes/target.h"
 
 namespace hort {
 
@@ -73,6 +74,16 @@ struct JobOutcome {
 // its figures into ctx.state.
 [[nodiscard]] Status VerifyVeleroJob(const Catalog& catalog, const JobSpec& job, const JobContext& ctx,
                                      JobOutcome& out);
+
+// A volumes backup or snapshot job (jobs/volumes_job.cc).
+[[nodiscard]] Status RunVolumesJob(const Catalog& catalog, const JobSpec& job, const JobContext& ctx, JobOutcome& out);
+
+// A volume store of the catalog as a Longhorn backup target (credentials, TLS, mount point).
+[[nodiscard]] Result<volumes::BackupTarget> OpenVolumeStore(const VolumeStoreSpec& spec);
+
+// ctx.kube, else the catalog's cluster opened into `owned` (once).
+[[nodiscard]] Result<kube::Client*> CatalogKube(const Catalog& catalog, const JobContext& ctx,
+                                                std::unique_ptr<kube::Client>& owned);
 
 // Size, snapshot count and locks of a repository, for status and metrics.
 [[nodiscard]] Result<RepoStats> CollectRepoStats(Repository& repo, const std::string& name);

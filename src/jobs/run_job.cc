@@ -29,6 +29,7 @@ class Job {
       case JobSpec::Kind::kCheck: s = Check(); break;
       case JobSpec::Kind::kCopy: s = Copy(); break;
       case JobSpec::Kind::kVerify: s = VerifyVeleroJob(c_, j_, ctx_, out_); break;
+      case JobSpec::Kind::kSnapshot: s = RunVolumesJob(c_, j_, ctx_, out_); break;
     }
     out_.status = s;
     return out_;
@@ -66,6 +67,7 @@ class Job {
 
   Status Backup() {
     if (j_.resources) return ResourcesBackup();
+    if (j_.volumes) return RunVolumesJob(c_, j_, ctx_, out_);
     const FilesEntry& e = *j_.entry;
     HORT_RETURN_IF_ERROR(RunHooks(e.hooks.pre, "pre", HookEnv()));
     Status s = BackupAndMaintain();
@@ -198,14 +200,7 @@ class Job {
   }
 
   // The cluster, opened once per job (or the context's, e.g. a test's in-memory one).
-  Result<kube::Client*> Kube() {
-    if (ctx_.kube) return ctx_.kube;
-    if (!kube_) {
-      HORT_ASSIGN_OR_RETURN(kube_, kube::OpenClient({.kubeconfig = c_.kubernetes.kubeconfig,
-                                                     .context = c_.kubernetes.context}));
-    }
-    return kube_.get();
-  }
+  Result<kube::Client*> Kube() { return CatalogKube(c_, ctx_, kube_); }
 
   // forget (this entry's host/paths group only) and prune, under an exclusive lock.
   Status Retention(std::vector<std::string> paths, const std::string& host, const ExpirePolicy& keep) {

@@ -22,18 +22,22 @@ Result<std::unique_ptr<ObjectStore>> OpenVeleroLocation(const VeleroLocationSpec
   return store;
 }
 
+Result<kube::Client*> CatalogKube(const Catalog& catalog, const JobContext& ctx, std::unique_ptr<kube::Client>& owned) {
+  if (ctx.kube) return ctx.kube;
+  if (!owned) {
+    HORT_ASSIGN_OR_RETURN(owned, kube::OpenClient({.kubeconfig = catalog.kubernetes.kubeconfig,
+                                                   .context = catalog.kubernetes.context}));
+  }
+  return owned.get();
+}
+
 Status VerifyVeleroJob(const Catalog& catalog, const JobSpec& job, const JobContext& ctx, JobOutcome& out) {
   const VeleroLocationSpec& loc = *job.velero;
   resources::VerifyOptions options;
   options.max_level = catalog.velero.verify ? catalog.velero.verify->level : 4;
   std::unique_ptr<kube::Client> owned;
   if (options.max_level >= 5) {
-    kube::Client* client = ctx.kube;
-    if (!client) {
-      HORT_ASSIGN_OR_RETURN(owned, kube::OpenClient({.kubeconfig = catalog.kubernetes.kubeconfig,
-                                                     .context = catalog.kubernetes.context}));
-      client = owned.get();
-    }
+    HORT_ASSIGN_OR_RETURN(kube::Client * client, CatalogKube(catalog, ctx, owned));
     options.replay = resources::DryRunReplay(*client);
   }
   HORT_ASSIGN_OR_RETURN(auto store, OpenVeleroLocation(loc));

@@ -12,7 +12,7 @@ const Layer& FilesLayer() {
                             // A DR drill restores every snapshot group of the repositories, which today
                             // are the files layer's.
                             .test_types = {"files", "dr"},
-                            .entry_keys = {"path", "pvc", "source", "dump", "k8up_annotations", "exclude", "hooks", "verify"},
+                            .entry_keys = {"repository", "path", "pvc", "source", "dump", "k8up_annotations", "exclude", "hooks", "verify"},
                             .available = true,
                             .tests_available = true};
   return kLayer;

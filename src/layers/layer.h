@@ -21,8 +21,8 @@ struct Layer {
   std::string_view role;   // which neighbour's job it does: "K8up", "Velero", "Longhorn"
   std::vector<std::string_view> job_kinds;   // the state's and metrics' `kind` of its jobs, e.g. "backup"
   std::vector<std::string_view> test_types;  // restore-test types (tests.<id>.type) that exercise it
-  // The keys its catalog entries take besides name, schedule, repository and
-  // keep (checked even while the layer does not run).
+  // The keys its catalog entries take besides name, schedule and keep (where
+  // they write: "repository" or "store"; checked even while the layer does not run).
   std::vector<std::string_view> entry_keys;
   bool available = false;                    // runs in this build; otherwise validated only
   bool tests_available = false;              // its restore-test types run in this build
@@ -48,8 +48,5 @@ struct RepositoryJobKind {
 // The one wording of a layer that is accepted in the catalog but does not
 // run yet: "layer not available yet".
 [[nodiscard]] std::string NotAvailable();
-// "resources and volumes": those of the named layers that do not run in
-// this build, in registry order, as an English list.
-[[nodiscard]] std::string UnavailableAmong(const std::vector<std::string_view>& names);
 
 }  // namespace hort::layers

@@ -44,17 +44,4 @@ std::string_view RowLabelOf(std::string_view repository_job_kind) {
 
 std::string NotAvailable() { return "layer not available yet"; }
 
-std::string UnavailableAmong(const std::vector<std::string_view>& names) {
-  std::vector<std::string_view> out;
-  for (const Layer* l : All()) {
-    if (!l->available && std::find(names.begin(), names.end(), l->name) != names.end()) out.push_back(l->name);
-  }
-  std::string text;
-  for (size_t i = 0; i < out.size(); ++i) {
-    text += i == 0 ? "" : i + 1 == out.size() ? " and " : ", ";
-    text += out[i];
-  }
-  return text;
-}
-
 }  // namespace hort::layers

@@ -10,7 +10,7 @@ const Layer& ResourcesLayer() {
                             .role = "Velero",
                             .job_kinds = {"backup"},
                             .test_types = {"resources"},
-                            .entry_keys = {"namespaces", "include", "exclude", "require", "selector", "cluster", "cluster_wide"},
+                            .entry_keys = {"repository", "namespaces", "include", "exclude", "require", "selector", "cluster", "cluster_wide"},
                             .available = true,
                             .tests_available = true};
   return kLayer;

@@ -1,5 +1,5 @@
 // The volumes layer (Longhorn's role): block-level backups in Longhorn's
-// backupstore format. Accepted in the catalog; does not run yet.
+// backupstore format, written where Longhorn reads it; in-cluster snapshots.
 #include "layers/layer.h"
 
 namespace hort::layers {
@@ -8,10 +8,11 @@ const Layer& VolumesLayer() {
   static const Layer kLayer{.name = "volumes",
                             .title = "Volumes (Longhorn backupstore)",
                             .role = "Longhorn",
-                            .job_kinds = {"backup"},
+                            .job_kinds = {"backup", "snapshot"},
                             .test_types = {"volume"},
-                            .entry_keys = {"pvc", "device", "image"},
-                            .available = false};
+                            .entry_keys = {"store", "pvc", "device", "image", "volume", "verify", "longhorn", "snapshots"},
+                            .available = true,
+                            .tests_available = false};
   return kLayer;
 }
 

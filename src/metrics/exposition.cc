@@ -85,7 +85,7 @@ double LastStatus(const JobStatus& s) {
 void BackupSamples(Families& f, const JobStatus& s, double now) {
   const JobSpec& j = *s.job;
   Labels l{{"service", s.service},     {"namespace", j.service->ns}, {"layer", s.layer},
-           {"entry", s.entry},         {"repository", j.repository->name},
+           {"entry", s.entry},         {"repository", j.TargetName()},
            {"classification", s.classification}};
   f.Add("hort_backup_last_success_timestamp_seconds", "gauge",
         "End of the last successful backup run (0: never).", l, s.last_success ? s.last_success->ended : 0);
@@ -138,6 +138,44 @@ void VeleroSamples(Families& f, const JobStatus& s, const std::map<std::string, 
         static_cast<double>(v.updated));
 }
 
+// A volume's snapshots job: in-cluster snapshots on their own schedule.
+void SnapshotSamples(Families& f, const JobStatus& s) {
+  Labels l{{"service", s.service}, {"namespace", s.job->service->ns}, {"entry", s.entry},
+           {"classification", s.classification}};
+  f.Add("hort_volume_snapshot_last_status", "gauge",
+        "Result of the last snapshot run: 1 ready and pruned, 0 failed or timed out, -1 never ran.", l, LastStatus(s));
+  f.Add("hort_volume_snapshot_last_success_timestamp_seconds", "gauge", "End of the last successful snapshot run (0: never).",
+        l, s.last_success ? s.last_success->ended : 0);
+  f.Add("hort_volume_snapshot_expected_interval_seconds", "gauge", "Usual time between two scheduled snapshots.", l,
+        static_cast<double>(s.expected_interval_seconds));
+}
+
+// Per volume and store: the last backup's figures and verification.
+void VolumeSamples(Families& f, const Catalog& c, const std::vector<VolumeStats>& stats) {
+  for (const VolumeStats& v : stats) {
+    const JobSpec* j = c.FindJob(v.job);
+    if (!j || !j->store || j->store->name != v.store) continue;  // an entry no longer in the catalog
+    Labels l{{"store", v.store}, {"volume", v.volume}, {"service", j->service->name}, {"entry", j->EntryName()},
+             {"classification", ClassificationName(j->service->classification)}};
+    f.Add("hort_volume_last_backup_timestamp_seconds", "gauge", "When the volume's last backup finished.", l,
+          static_cast<double>(v.last_backup_time));
+    f.Add("hort_volume_size_bytes", "gauge", "The volume's size.", l, static_cast<double>(v.size_bytes));
+    f.Add("hort_volume_backups", "gauge", "The volume's backups in the store, after retention.", l,
+          static_cast<double>(v.backups));
+    f.Add("hort_volume_last_backup_new_blocks", "gauge", "Blocks the last backup uploaded.", l,
+          static_cast<double>(v.blocks_new));
+    f.Add("hort_volume_last_backup_reused_blocks", "gauge", "Blocks of the last backup already in the store.", l,
+          static_cast<double>(v.blocks_reused));
+    f.Add("hort_volume_last_backup_uploaded_bytes", "gauge", "Bytes the last backup uploaded (compressed).", l,
+          static_cast<double>(v.bytes_uploaded));
+    f.Add("hort_volume_verify_last_status", "gauge",
+          "Last verification of the volume's backups: 1 every block matches, 0 damage found, -1 not verified.", l,
+          static_cast<double>(v.verify_result));
+    f.Add("hort_volume_verify_last_timestamp_seconds", "gauge", "When the volume was last verified (0: never).", l,
+          static_cast<double>(v.verified));
+  }
+}
+
 // The strictest classification in a test's scope; a dr drill without a
 // scope covers everything, so it counts as critical.
 const char* TestClassification(const RestoreTestSpec& t) {
@@ -181,6 +219,7 @@ Result<std::string> RenderMetrics(const ExpositionInput& in) {
   HORT_ASSIGN_OR_RETURN(StatusReport report, BuildStatus(c, *in.state, in.now));
   HORT_ASSIGN_OR_RETURN(auto stats, in.state->AllRepoStats());
   HORT_ASSIGN_OR_RETURN(auto velero_stats, in.state->AllVeleroStats());
+  HORT_ASSIGN_OR_RETURN(auto volume_stats, in.state->AllVolumeStats());
   Families f;
   f.Add("hort_build_info", "gauge", "Always 1; the version is a label.", {{"version", "0.1.0"}}, 1);
   if (in.started > 0) f.Add("hort_serve_start_time_seconds", "gauge", "When hort serve started.", {}, in.started);
@@ -200,6 +239,8 @@ Result<std::string> RenderMetrics(const ExpositionInput& in) {
             s.last_run ? s.last_run->ended : 0);
     } else if (j.kind == JobSpec::Kind::kVerify) {
       VeleroSamples(f, s, velero_stats);
+    } else if (j.kind == JobSpec::Kind::kSnapshot) {
+      SnapshotSamples(f, s);
     } else {
       Labels l{{"offsite", j.offsite->name}, {"from", j.source->name}, {"to", j.repository->name},
                {"classification", s.classification}};
@@ -211,6 +252,7 @@ Result<std::string> RenderMetrics(const ExpositionInput& in) {
             static_cast<double>(s.rpo_seconds));
     }
   }
+  VolumeSamples(f, c, volume_stats);
   HORT_RETURN_IF_ERROR(RestoreTestSamples(f, c, *in.state, in.now));
   for (const auto& [name, spec] : c.repositories) {
     Labels l{{"repository", name}, {"classification", ClassificationName(RepositoryClassification(c, name))}};

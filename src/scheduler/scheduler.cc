@@ -34,7 +34,7 @@ RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, cons
   r.kind = job.KindName();
   if (job.service) r.service = job.service->name;
   r.layer = job.layer;
-  r.repository = job.repository ? job.repository->name : "";
+  r.repository = job.TargetName();
   r.trigger = trigger;
   r.scheduled_for = scheduled_for;
   r.attempt = attempt;
@@ -110,6 +110,7 @@ std::vector<std::string> Scheduler::RepositoriesOf(const JobSpec& job) const {
   std::vector<std::string> out;
   if (job.repository) out.push_back(job.repository->name);
   if (job.source) out.push_back(job.source->name);
+  if (job.store) out.push_back("volume store " + job.store->name);  // never a repository's name
   return out;
 }
 

@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS repo_stats(
 CREATE TABLE IF NOT EXISTS velero_stats(
   location TEXT PRIMARY KEY, updated INTEGER NOT NULL, backups INTEGER NOT NULL, failed INTEGER NOT NULL,
   newest_completed INTEGER NOT NULL, newest_name TEXT, level INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS volume_stats(
+  store TEXT NOT NULL, volume TEXT NOT NULL, job TEXT NOT NULL, updated INTEGER NOT NULL,
+  last_backup TEXT, last_backup_time INTEGER NOT NULL, size_bytes INTEGER NOT NULL, backups INTEGER NOT NULL,
+  blocks_new INTEGER NOT NULL, blocks_reused INTEGER NOT NULL, bytes_uploaded INTEGER NOT NULL,
+  verify_result INTEGER NOT NULL, verified INTEGER NOT NULL, PRIMARY KEY(store, volume));
 )";
 
 constexpr const char* kColumns =

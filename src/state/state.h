@@ -73,6 +73,20 @@ struct VeleroStats {
   int level = 4;                 // the level every backup had to reach
 };
 
+// The last backup (and its verification) of one volume in one volume store.
+struct VolumeStats {
+  std::string store, volume;   // the key
+  std::string job;             // <service>/volumes/<entry>
+  int64_t updated = 0;
+  std::string last_backup;     // backup-<16 hex>
+  int64_t last_backup_time = 0;
+  uint64_t size_bytes = 0;     // the volume's size
+  uint64_t backups = 0;        // the volume's backups in the store, after retention
+  uint64_t blocks_new = 0, blocks_reused = 0, bytes_uploaded = 0;  // of the last backup
+  int verify_result = -1;      // -1: not verified, 0: damage found, 1: every block checked
+  int64_t verified = 0;        // when verify_result was found
+};
+
 class StateStore {
  public:
   ~StateStore();
@@ -108,6 +122,9 @@ class StateStore {
 
   [[nodiscard]] Status PutVeleroStats(const VeleroStats& stats);
   [[nodiscard]] Result<std::map<std::string, VeleroStats>> AllVeleroStats();
+
+  [[nodiscard]] Status PutVolumeStats(const VolumeStats& stats);
+  [[nodiscard]] Result<std::vector<VolumeStats>> AllVolumeStats();  // by store, then volume
 
  private:
   explicit StateStore(sqlite3* db) : db_(db) {}

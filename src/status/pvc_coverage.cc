@@ -23,10 +23,8 @@ std::vector<std::string> Protectors(const Catalog& c, const std::string& ns, con
     for (const FilesEntry& e : s.files) {
       if (e.kind == FilesEntry::Kind::kPvc && e.pvc == pvc) out.push_back(s.name + "/files/" + e.name);
     }
-    auto v = s.reserved.find("volumes");
-    if (v == s.reserved.end()) continue;
-    for (const ReservedLayer& r : v->second) {
-      if (r.pvc == pvc) out.push_back(s.name + "/volumes/" + r.name);
+    for (const VolumesEntry& v : s.volumes) {
+      if (v.kind == VolumesEntry::Kind::kPvc && v.pvc == pvc) out.push_back(s.name + "/volumes/" + v.name);
     }
   }
   return out;

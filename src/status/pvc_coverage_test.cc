@@ -29,6 +29,8 @@ class CoverageTest : public CatalogStateFixture {};
 TEST_F(CoverageTest, UnprotectedFirstWithTheirUsersAndProtectors) {
   Load(R"(repositories:
   main: {url: ./repo, password_env: PW}
+volume_stores:
+  nas: {url: ./store}
 services:
   paperless:
     namespace: productivity
@@ -41,7 +43,7 @@ services:
     classification: important
     rpo: 1d
     volumes:
-      - {pvc: jellyfin-config, schedule: "@daily", repository: main}
+      - {pvc: jellyfin-config, schedule: "@daily", store: nas}
 )");
   std::vector<json> pvcs = {Pvc("productivity", "paperless-data", "10Gi", "longhorn"),
                             Pvc("productivity", "paperless-media", "50Gi", "longhorn"),

@@ -24,7 +24,7 @@ nlohmann::json StatusJson(const StatusReport& rep, double now) {
     if (s.job->service) j["namespace"] = s.job->service->ns;
     jobs.push_back(j);
   }
-  return {{"jobs", jobs}, {"not_available_yet", rep.reserved_layers}, {"critical_problem", rep.critical_problem}};
+  return {{"jobs", jobs}, {"critical_problem", rep.critical_problem}};
 }
 
 }  // namespace hort

@@ -42,6 +42,7 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
     st.layer = job.RowLabel();
     switch (job.kind) {
       case JobSpec::Kind::kBackup:
+      case JobSpec::Kind::kSnapshot:
         st.service = job.service->name;
         st.entry = job.EntryName();
         st.classification = ClassificationName(job.service->classification);
@@ -61,7 +62,9 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
         break;
     }
     st.expected_interval_seconds = job.schedule->TypicalInterval(static_cast<int64_t>(now));
-    if (job.kind == JobSpec::Kind::kCopy || job.kind == JobSpec::Kind::kVerify) {
+    // A snapshot stays on the volume's own disks: the service's RPO is the
+    // backups'; a snapshot job is late after two missed runs.
+    if (job.kind == JobSpec::Kind::kCopy || job.kind == JobSpec::Kind::kVerify || job.kind == JobSpec::Kind::kSnapshot) {
       const int64_t rpo = job.offsite ? job.offsite->rpo_seconds : 0;
       st.rpo_seconds = rpo ? rpo : 2 * st.expected_interval_seconds;
     }
@@ -99,9 +102,6 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
       report.critical_problem = true;
     }
     report.jobs.push_back(std::move(st));
-  }
-  for (const Service& s : catalog.services) {
-    for (const auto& [layer, entries] : s.reserved) report.reserved_layers.push_back(s.name + "/" + layer);
   }
   return report;
 }

@@ -36,7 +36,6 @@ struct JobStatus {
 
 struct StatusReport {
   std::vector<JobStatus> jobs;
-  std::vector<std::string> reserved_layers;  // "service/resources" … not run yet
   // True when a critical service's job is LATE, FAILED or NEVER.
   bool critical_problem = false;
 };

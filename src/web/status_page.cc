@@ -42,7 +42,6 @@ std::string StatusPage(const StatusReport& rep, double now) {
          "</td></tr>";
   }
   h += "</table>";
-  for (const auto& l : rep.reserved_layers) h += "<p class=\"na\">" + Html(l) + ": " + layers::NotAvailable() + "</p>";
   return h + "<p><a href=\"/metrics\">metrics</a> · <a href=\"/status\">status JSON</a></p></body></html>\n";
 }
 

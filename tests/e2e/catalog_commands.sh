@@ -2,16 +2,21 @@
 # The catalog commands end to end: config check (and bad configs refused with
 # file:line, the daemon refusing to start), run with K8up's identity (restic
 # sees host = namespace, path = /data/<pvc> and the dump as
-# /<ns>-<container><ext>), guard tagging, status exit codes, metrics textfile.
+# /<ns>-<container><ext>), a volumes entry on an image into a Longhorn-format
+# store, guard tagging, status exit codes, metrics textfile.
 source "$(dirname "$0")/lib.sh"
 
 mkdir -p "$WORK/mnt/app-data/sub"
 echo one >"$WORK/mnt/app-data/a.txt"
 echo two >"$WORK/mnt/app-data/sub/b.txt"
+truncate -s 16M "$WORK/wiki.img"
+head -c 3M /dev/urandom | dd of="$WORK/wiki.img" bs=1M seek=4 conv=notrunc status=none
 cat >"$WORK/hort.yaml" <<YAML
 timezone: Europe/Berlin
 repositories:
   main: {url: ./repo, password_env: HORT_PASSWORD}
+volume_stores:
+  nas: {url: ./store}
 services:
   app:
     namespace: apps
@@ -30,14 +35,14 @@ services:
     files:
       - {path: $WORK/mnt/app-data/sub, schedule: "@weekly", repository: main}
     volumes:
-      - {pvc: wiki-data, schedule: "@hourly", repository: main}
+      - {image: $WORK/wiki.img, name: wiki-data, schedule: "@hourly", store: nas, keep: {last: 2}, verify: true}
 YAML
 hort init -r "$WORK/repo" -q
 
-note "config check lists the jobs and the reserved layer"
+note "config check lists the jobs, the volumes one among them"
 hort --config "$WORK/hort.yaml" config check >"$WORK/check.out"
-grep -q "valid: 1 repositories, 2 services, 3 jobs" "$WORK/check.out" || fail "$(cat "$WORK/check.out")"
-grep -q "wiki: the volumes layer is validated but does not run yet" "$WORK/check.out" || fail "no note"
+grep -q "valid: 1 repositories, 2 services, 4 jobs" "$WORK/check.out" || fail "$(cat "$WORK/check.out")"
+grep -q "wiki/volumes/wiki-data" "$WORK/check.out" || fail "no volumes job: $(cat "$WORK/check.out")"
 HORT_CONFIG="$WORK/hort.yaml" hort config check --json | python3 -c 'import json,sys; assert json.load(sys.stdin)["valid"]'
 
 note "status before any run: NEVER, exit 4 (a critical service has no backup)"
@@ -62,9 +67,30 @@ hort --config "$WORK/hort.yaml" status --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 st = {j["job"]: j["status"] for j in d["jobs"]}
-assert st == {"app/files/app-data": "OK", "app/files/db": "OK", "wiki/files/sub": "NEVER"}, st
-assert d["not_available_yet"] == ["wiki/volumes"], d
+assert st == {"app/files/app-data": "OK", "app/files/db": "OK", "wiki/files/sub": "NEVER", "wiki/volumes/wiki-data": "NEVER"}, st
 assert d["critical_problem"] is False'
+
+note "the volumes entry: three runs of a changing image, two backups kept, each verified; the last restores to the image"
+for i in 1 2 3; do
+  head -c 64K /dev/urandom | dd of="$WORK/wiki.img" bs=64K seek=$((i * 8)) conv=notrunc status=none
+  hort --config "$WORK/hort.yaml" -v run wiki/volumes/wiki-data >"$WORK/vol$i.out" 2>&1 || fail "volumes run $i: $(cat "$WORK/vol$i.out")"
+done
+grep -q "verify: .* blocks read, every one matches its name" "$WORK/vol3.out" || fail "no verify line: $(cat "$WORK/vol3.out")"
+grep -q "incremental backup" "$WORK/vol3.out" || fail "third run not incremental: $(cat "$WORK/vol3.out")"
+hort volumes ls --store "$WORK/store" --volume wiki-data --json >"$WORK/vols.json"
+python3 - "$WORK/vols.json" <<'PY'
+import json, sys
+vols = json.load(open(sys.argv[1]))
+backups = vols[0]["backups"]
+assert len(backups) == 2, backups
+PY
+hort volumes verify --store "$WORK/store" --read-data >/dev/null || fail "verify of the store"
+hort volumes restore --store "$WORK/store" --volume wiki-data --to "$WORK/wiki-restored.img" -q
+cmp "$WORK/wiki.img" "$WORK/wiki-restored.img" || fail "the restored image differs"
+hort --config "$WORK/hort.yaml" status --json | python3 -c '
+import json, sys
+st = {j["job"]: j["status"] for j in json.load(sys.stdin)["jobs"]}
+assert st["wiki/volumes/wiki-data"] == "OK", st'
 
 note "retention keeps the last 2 of the PVC series only"
 hort --config "$WORK/hort.yaml" run app/files/app-data -q
@@ -91,6 +117,9 @@ note "metrics textfile"
 hort --config "$WORK/hort.yaml" metrics --textfile "$WORK/hort.prom"
 grep -q '^hort_backup_last_status{service="app",namespace="apps",layer="files",entry="app-data",repository="main",classification="critical"} 0$' "$WORK/hort.prom" || fail "textfile"
 promtool check metrics <"$WORK/hort.prom"
+grep -q '^hort_volume_backups{store="nas",volume="wiki-data",service="wiki",entry="wiki-data",classification="best-effort"} 2$' "$WORK/hort.prom" || fail "volume metrics"
+grep -q '^hort_volume_verify_last_status{store="nas",volume="wiki-data",.*} 1$' "$WORK/hort.prom" || fail "volume verify metric"
+grep -q '^hort_backup_last_status{service="wiki",namespace="wiki",layer="volumes",entry="wiki-data",repository="nas",classification="best-effort"} 1$' "$WORK/hort.prom" || fail "volumes backup row"
 
 note "bad configs: one clear line with file:line, the daemon refuses to start"
 bad() {  # bad EXPECTED-TEXT: the catalog on stdin must be refused with that message

@@ -52,6 +52,8 @@ cat >hort.yaml <<YAML
 kubernetes: {kubeconfig: $KUBECONFIG}
 repositories:
   main: {url: ./repo, password_env: HORT_PASSWORD}
+volume_stores:
+  nas: {url: ./store}
 services:
   paperless:
     namespace: productivity
@@ -71,7 +73,7 @@ services:
     classification: important
     rpo: 1d
     volumes:
-      - {pvc: jellyfin-config, schedule: "@daily", repository: main}
+      - {pvc: jellyfin-config, schedule: "@daily", store: nas}
 YAML
 
 note "the two unprotected PVCs come first"
