@@ -58,8 +58,10 @@ class Loader : private LoaderOwned, public EntryFields {
     SetDefaults(root["defaults"]);
     if (defaults_) f_.Mapping(defaults_, "defaults", {"schedule", "repository", "keep", "verify", "hooks"});
     for (auto& [name, node] : f_.Entries(root["repositories"], "repositories")) Repository(name, node);
-    if (c_->repositories.empty()) f_.Error(root, "repositories", "at least one repository is required");
     LoadVolumeStores(*this, root["volume_stores"], *c_);
+    if (c_->repositories.empty() && c_->volume_stores.empty()) {
+      f_.Error(root, "repositories", "at least one repository (or volume store) is required");
+    }
     for (auto& [name, node] : f_.Entries(root["services"], "services")) ServiceAt(name, node);
     OneSeriesPerResourcesEntry(root["services"]);
     OneWriterPerVolume(f_, root["services"], *c_);

@@ -92,3 +92,42 @@ YAML
 }
 # one_line FILE: fails unless FILE holds exactly one line.
 one_line() { [ "$(wc -l <"$1")" = 1 ] || { cat "$1" >&2; fail "expected exactly one line in $1"; }; }
+
+# Playing a Kubernetes controller (snapshot-controller, Longhorn) against the
+# test API server while hort waits for it.
+# unready RESOURCE NS: the objects whose status.readyToUse is not true.
+unready() {
+  kubectl get "$1" -n "$2" -o json | python3 -c '
+import json, sys
+for o in json.load(sys.stdin)["items"]:
+    if not (o.get("status") or {}).get("readyToUse"): print(o["metadata"]["name"])'
+}
+# play_ready RESOURCE NS STATUS: the controller's part: wait for hort's new
+# object, then write STATUS (JSON) into its status. Prints the object's name.
+play_ready() {
+  wait_for 20 sh -c "[ -n \"\$(kubectl get $1 -n $2 -o json | python3 -c '
+import json, sys
+print(*[o[\"metadata\"][\"name\"] for o in json.load(sys.stdin)[\"items\"] if not (o.get(\"status\") or {}).get(\"readyToUse\")])')\" ]"
+  local name
+  name=$(unready "$1" "$2" | head -1)
+  kubectl patch "$1" "$name" -n "$2" --subresource=status --type=merge -p "{\"status\":$3}" >/dev/null
+  echo "$name"
+}
+# bg_hort OUT CMD…: hort in the background, stdout/stderr to OUT.out/.err; sets PID.
+bg_hort() { local out=$1; shift; "$HORT" "$@" >"$WORK/$out.out" 2>"$WORK/$out.err" & PID=$!; }
+# finish CODE OUT: waits for PID, fails unless it exits CODE.
+finish() {
+  set +e; wait "$PID"; local rc=$?; set -e
+  [ "$rc" = "$1" ] || { cat "$WORK/$2.out" "$WORK/$2.err" >&2; fail "expected exit $1, got $rc"; }
+}
+# play_backup STATE STATUS: Longhorn's part of a backup: the snapshot becomes
+# ready, the Backup goes InProgress, then STATE with STATUS's fields.
+play_backup() {
+  local snap backup
+  snap=$(play_ready snapshots.longhorn.io longhorn-system '{"readyToUse":true,"creationTime":"2026-11-06T03:00:00Z"}')
+  wait_for 20 kubectl get lhb "$snap" -n longhorn-system
+  kubectl patch lhb "$snap" -n longhorn-system --subresource=status --type=merge -p '{"status":{"state":"InProgress","progress":30}}' >/dev/null
+  sleep 0.5
+  kubectl patch lhb "$snap" -n longhorn-system --subresource=status --type=merge -p "{\"status\":$2}" >/dev/null
+  echo "$snap"
+}

@@ -68,31 +68,6 @@ for s in before-upgrade other-series; do  # ready, and older than anything hort 
 done
 VOLUME=pvc-0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5
 
-# unready RESOURCE NS: the objects whose status.readyToUse is not true.
-unready() {
-  kubectl get "$1" -n "$2" -o json | python3 -c '
-import json, sys
-for o in json.load(sys.stdin)["items"]:
-    if not (o.get("status") or {}).get("readyToUse"): print(o["metadata"]["name"])'
-}
-# play_ready RESOURCE NS STATUS: the controller's part: wait for hort's new
-# object, then write STATUS (JSON) into its status. Prints the object's name.
-play_ready() {
-  wait_for 20 sh -c "[ -n \"\$(kubectl get $1 -n $2 -o json | python3 -c '
-import json, sys
-print(*[o[\"metadata\"][\"name\"] for o in json.load(sys.stdin)[\"items\"] if not (o.get(\"status\") or {}).get(\"readyToUse\")])')\" ]"
-  local name
-  name=$(unready "$1" "$2" | head -1)
-  kubectl patch "$1" "$name" -n "$2" --subresource=status --type=merge -p "{\"status\":$3}" >/dev/null
-  echo "$name"
-}
-# bg_hort OUT CMD…: hort in the background, stdout/stderr to OUT.out/.err; sets PID.
-bg_hort() { local out=$1; shift; "$HORT" "$@" >"$WORK/$out.out" 2>"$WORK/$out.err" & PID=$!; }
-# finish CODE OUT: waits for PID, fails unless it exits CODE.
-finish() {
-  set +e; wait "$PID"; local rc=$?; set -e
-  [ "$rc" = "$1" ] || { cat "$WORK/$2.out" "$WORK/$2.err" >&2; fail "expected exit $1, got $rc"; }
-}
 # one_fatal OUT: exactly one "Fatal:" line among OUT's progress lines on stderr.
 one_fatal() { [ "$(grep -c '^Fatal: ' "$WORK/$1.err")" = 1 ] || { cat "$WORK/$1.err" >&2; fail "expected one Fatal line"; }; }
 label() { kubectl get "$1" "$2" -n "$3" -o jsonpath='{.metadata.labels.hort\.dev/series}'; }
@@ -152,18 +127,6 @@ finish 0 lh
 [ "$(kubectl get lhsnap "$lh" -n longhorn-system -o jsonpath='{.spec.createSnapshot}')" = true ] || fail "createSnapshot"
 [ "$(kubectl get lhsnap "$lh" -n longhorn-system -o jsonpath='{.spec.labels.hort\.dev/series}')" = "$SERIES" ] || fail "spec.labels"
 [ "$(label lhsnap "$lh" longhorn-system)" = "$SERIES" ] || fail "Longhorn snapshot series label"
-
-# play_backup STATE STATUS: Longhorn's part of a backup: the snapshot becomes
-# ready, the Backup goes InProgress, then STATE with STATUS's fields.
-play_backup() {
-  local snap backup
-  snap=$(play_ready snapshots.longhorn.io longhorn-system '{"readyToUse":true,"creationTime":"2026-11-06T03:00:00Z"}')
-  wait_for 20 kubectl get lhb "$snap" -n longhorn-system
-  kubectl patch lhb "$snap" -n longhorn-system --subresource=status --type=merge -p '{"status":{"state":"InProgress","progress":30}}' >/dev/null
-  sleep 0.5
-  kubectl patch lhb "$snap" -n longhorn-system --subresource=status --type=merge -p "{\"status\":$2}" >/dev/null
-  echo "$snap"
-}
 
 note "longhorn-backup followed to Completed"
 bg_hort lhb volumes longhorn-backup --pvc jellyfin -n media --json
