@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# A 256 MiB image holding a real ext4 filesystem: backup, change two of its
-# 2 MiB blocks (~1.5 %), backup again (exactly 2 blocks uploaded), restore
-# both (sha256 identical, e2fsck -fn clean), an incremental restore writes
-# only the 2 changed blocks, a restore into an existing file full of garbage
+# A 256 MiB image holding a real ext4 filesystem: backup, change 1 % of its
+# 2 MiB blocks (at least 2), backup again (exactly those blocks uploaded),
+# restore both (sha256 identical, e2fsck -fn clean), an incremental restore
+# writes only the changed blocks, a restore into an existing file full of garbage
 # zeroes what no block covers; SIGINT/SIGTERM leave no lock, placeholder or new
 # target (exit 130); verify --read-data of 16 MiB blocks stays below 64 MiB RSS.
-# Set HORT_VOLUMES_SIZE_MIB=1024 for the 1 GiB run.
+# HORT_VOLUMES_SIZE_MIB=1024 is the 1 GiB run (CTest e2e.volumes_roundtrip_1g).
 source "$(dirname "$0")/lib.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 command -v mkfs.ext4 >/dev/null && command -v debugfs >/dev/null || fail "e2fsprogs is missing (./run installs it)"
@@ -14,7 +14,8 @@ STORE="$WORK/store"
 IMG="$WORK/disk.img"
 truncate -s ${SIZE_MIB}M "$IMG"
 mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$IMG"
-head -c $((16 << 20)) /dev/urandom >"$WORK/big"
+CHANGED=$(( SIZE_MIB / 2 / 100 < 2 ? 2 : SIZE_MIB / 2 / 100 ))  # 1 % of the 2 MiB blocks
+head -c $(( (SIZE_MIB / 16 < 16 ? 16 : SIZE_MIB / 16) << 20 )) /dev/urandom >"$WORK/big"  # room for 2×CHANGED blocks
 head -c 300000 /dev/urandom >"$WORK/small"
 debugfs -w -R "write $WORK/big big" "$IMG" >/dev/null 2>&1
 debugfs -w -R "mkdir dir" "$IMG" >/dev/null 2>&1
@@ -27,19 +28,19 @@ hort volumes backup "$IMG" --store "$STORE" --volume pvc-roundtrip --json >"$WOR
 B1=$(json_field backup <"$WORK/b1.json")
 cp "$IMG" "$WORK/v1.img"
 
-note "change two 2 MiB blocks inside big's data"
+note "change $CHANGED 2 MiB blocks inside big's data"
 # big's first physical 4 KiB block; its extent is contiguous (one write to a fresh filesystem)
 start=$(debugfs -R "bmap big 0" "$IMG" 2>/dev/null)
 first=$(( (start * 4096 + (2 << 20) - 1) / (2 << 20) ))  # the first 2 MiB block wholly inside big
-for i in 0 2; do
-  head -c $((2 << 20)) /dev/urandom | dd of="$IMG" bs=$((2 << 20)) seek=$((first + i)) conv=notrunc status=none
+for ((i = 0; i < CHANGED; i++)); do
+  head -c $((2 << 20)) /dev/urandom | dd of="$IMG" bs=$((2 << 20)) seek=$((first + 2 * i)) conv=notrunc status=none
 done
 e2fsck -fn "$IMG" >/dev/null 2>&1 || fail "changing file data broke the filesystem"
 
-note "second backup uploads exactly the two changed blocks"
+note "second backup uploads exactly the $CHANGED changed blocks"
 hort volumes backup "$IMG" --store "$STORE" --volume pvc-roundtrip --json >"$WORK/b2.json"
 [ "$(json_field incremental <"$WORK/b2.json")" = True ] || fail "the second backup must be incremental"
-[ "$(json_field blocks_new <"$WORK/b2.json")" = 2 ] || { cat "$WORK/b2.json"; fail "expected 2 uploaded blocks"; }
+[ "$(json_field blocks_new <"$WORK/b2.json")" = "$CHANGED" ] || { cat "$WORK/b2.json"; fail "expected $CHANGED uploaded blocks"; }
 B2=$(json_field backup <"$WORK/b2.json")
 
 note "verify"
@@ -54,9 +55,9 @@ e2fsck -fn "$WORK/r1.img" >/dev/null 2>&1 || fail "restored backup 1 does not pa
 e2fsck -fn "$WORK/r2.img" >/dev/null 2>&1 || fail "restored backup 2 does not pass e2fsck"
 debugfs -R "cat dir/small" "$WORK/r2.img" 2>/dev/null | cmp - "$WORK/small" || fail "dir/small differs"
 
-note "incremental restore of backup 2 onto the restore of backup 1 writes 2 blocks"
+note "incremental restore of backup 2 onto the restore of backup 1 writes the $CHANGED changed blocks"
 hort volumes restore --store "$STORE" --volume pvc-roundtrip --backup "$B2" --to "$WORK/r1.img" --incremental --json >"$WORK/ri.json"
-[ "$(json_field blocks_written <"$WORK/ri.json")" = 2 ] || { cat "$WORK/ri.json"; fail "expected 2 blocks written"; }
+[ "$(json_field blocks_written <"$WORK/ri.json")" = "$CHANGED" ] || { cat "$WORK/ri.json"; fail "expected $CHANGED blocks written"; }
 [ "$(sha256sum <"$WORK/r1.img")" = "$(sha256sum <"$IMG")" ] || fail "the incremental restore differs"
 
 note "a restore into an existing file of garbage zeroes what no block covers"
