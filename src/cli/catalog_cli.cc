@@ -74,8 +74,10 @@ int RunRecorded(const Catalog& c, StateStore& state, const std::vector<const Job
     RunRecord r = RunAndRecord(state, clock, *job, trigger, 0, 1, [&](const JobSpec& j) { return RunJob(c, j, ctx); });
     if (r.result == RunResult::kSuccess) {
       if (!quiet) {
+        // A restic snapshot by its short ID; a volume backup or an in-cluster snapshot by its name.
+        const bool restic = r.snapshot_id.size() == 64;
         std::printf("%-40s ok      %6.1fs  %s\n", job->id.c_str(), r.ended - r.started,
-                    r.snapshot_id.empty() ? "" : ("snapshot " + r.snapshot_id.substr(0, 8)).c_str());
+                    restic ? ("snapshot " + r.snapshot_id.substr(0, 8)).c_str() : r.snapshot_id.c_str());
       }
     } else {
       ++failed;

@@ -45,7 +45,7 @@ ServiceRow Describe(const Service& s, const StatusReport& status, const std::vec
                                                                 : newest;
     if (j.last_success && j.last_success->ended > last) last = j.last_success->ended;
     if (j.health != Health::kOk) {
-      row.problems.push_back(std::string(snapshots ? "snapshots " : "backup ") + j.entry + " " + HealthName(j.health));
+      row.problems.push_back((snapshots ? j.entry : "backup " + j.entry) + " " + HealthName(j.health));
     }
   }
   row.last_backup = s.files.empty() ? "-" : newest > 0 ? FormatWhen(newest) : "never";

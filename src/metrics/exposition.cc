@@ -140,7 +140,7 @@ void VeleroSamples(Families& f, const JobStatus& s, const std::map<std::string, 
 
 // A volume's snapshots job: in-cluster snapshots on their own schedule.
 void SnapshotSamples(Families& f, const JobStatus& s) {
-  Labels l{{"service", s.service}, {"namespace", s.job->service->ns}, {"entry", s.entry},
+  Labels l{{"service", s.service}, {"namespace", s.job->service->ns}, {"entry", s.job->EntryName()},
            {"classification", s.classification}};
   f.Add("hort_volume_snapshot_last_status", "gauge",
         "Result of the last snapshot run: 1 ready and pruned, 0 failed or timed out, -1 never ran.", l, LastStatus(s));

@@ -44,7 +44,7 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
       case JobSpec::Kind::kBackup:
       case JobSpec::Kind::kSnapshot:
         st.service = job.service->name;
-        st.entry = job.EntryName();
+        st.entry = job.EntryName() + (job.kind == JobSpec::Kind::kSnapshot ? " snapshots" : "");
         st.classification = ClassificationName(job.service->classification);
         st.rpo_seconds = job.service->rpo_seconds;
         break;

@@ -153,6 +153,15 @@ import json, sys
 st = {j["job"]: j["status"] for j in json.load(sys.stdin)["jobs"]}
 assert st["paperless/volumes/paperless-data"] == "OK" and st["media/volumes/jellyfin"] == "OK", st
 assert st["paperless/volumes/paperless-data/snapshots"] == "FAILED" and st["media/volumes/legacy"] == "FAILED", st'
+expect_rc 0 hort --config hort.yaml status  # failed snapshots are shown, but only backups decide exit 4
+grep -Eq "^paperless +volumes +paperless-data snapshots +critical +FAILED" "$WORK/last.out" || fail "status: $(cat "$WORK/last.out")"
+grep -Eq "^paperless +volumes +paperless-data +critical +OK" "$WORK/last.out" || fail "status: $(cat "$WORK/last.out")"
+hort --config hort.yaml report --json | python3 -c '
+import json, sys
+rows = {s["service"]: s for s in json.load(sys.stdin)["services"]}
+p = rows["paperless"]
+assert p["volumes"] not in ("-", "never") and "nas (volume store)" in p["repositories"], p
+assert "paperless-data snapshots FAILED" in p["problems"], p'
 hort --config hort.yaml metrics --textfile hort.prom
 grep -q "^hort_volume_backups{store=\"nas\",volume=\"$PAPERLESS\",service=\"paperless\",entry=\"paperless-data\",classification=\"critical\"} 3$" hort.prom \
   || fail "hort_volume_backups: $(grep hort_volume_backups hort.prom)"
