@@ -17,6 +17,17 @@ const std::vector<Permission>& NeededPermissions() {
       {"", "pods", "", "get", "files dump: the pod a dump runs in"},
       {"", "pods", "", "list", "files dump by label, k8up_annotations, kube coverage"},
       {"", "pods", "exec", "create", "files dump: the command runs in the container (K8up's backupcommand)"},
+      {"", "persistentvolumes", "", "get", "volumes: a claim's PersistentVolume names its Longhorn volume"},
+      {"snapshot.storage.k8s.io", "volumesnapshots", "", "create", "volumes snapshots: take a CSI snapshot of a claim"},
+      {"snapshot.storage.k8s.io", "volumesnapshots", "", "get", "volumes snapshots: wait for readyToUse"},
+      {"snapshot.storage.k8s.io", "volumesnapshots", "", "list", "volumes snapshots: the series the keep rule reads"},
+      {"snapshot.storage.k8s.io", "volumesnapshots", "", "delete", "volumes snapshots: the keep rule, a snapshot never ready"},
+      {"longhorn.io", "snapshots", "", "create", "volumes: Longhorn snapshots, and the snapshot a triggered backup reads"},
+      {"longhorn.io", "snapshots", "", "get", "volumes: wait for a Longhorn snapshot's readyToUse"},
+      {"longhorn.io", "snapshots", "", "list", "volumes snapshots (longhorn): the series the keep rule reads"},
+      {"longhorn.io", "snapshots", "", "delete", "volumes snapshots (longhorn): the keep rule, a snapshot never ready"},
+      {"longhorn.io", "backups", "", "create", "volumes longhorn.trigger_backup: ask Longhorn for a backup"},
+      {"longhorn.io", "backups", "", "get", "volumes longhorn.trigger_backup: follow the backup to its end"},
   };
   return kTable;
 }
