@@ -160,8 +160,8 @@ class VolumesJob {
     o.volume = volume_;
     o.read_data = true;
     auto r = volumes::VerifyTarget(target, o);
+    if (!r.ok()) return r.status();  // no verdict: recorded as not verified (-1), the run fails
     stats_.verified = std::time(nullptr);
-    if (!r.ok()) return r.status();
     stats_.verify_result = r->Damaged() ? 0 : 1;
     if (r->Damaged()) {
       for (const auto& f : r->findings) {
