@@ -46,6 +46,21 @@ const RestoreTestSpec* Catalog::FindTest(const std::string& id) const {
   return nullptr;
 }
 
+std::vector<std::string> Catalog::UsedLayers() const {
+  bool files = false, resources = velero.verify && velero.verify->level >= 5, volumes = false;
+  for (const Service& s : services) {
+    files = files || !s.files.empty();
+    resources = resources || !s.resources.empty();
+    volumes = volumes || !s.volumes.empty();
+  }
+  for (const RestoreTestSpec& t : tests) resources = resources || t.type == RestoreTestSpec::Type::kResources;
+  std::vector<std::string> out;
+  if (files) out.push_back("files");
+  if (resources) out.push_back("resources");
+  if (volumes) out.push_back("volumes");
+  return out;
+}
+
 const char* TestTypeName(RestoreTestSpec::Type t) {
   switch (t) {
     case RestoreTestSpec::Type::kFiles: return "files";

@@ -309,6 +309,9 @@ struct Catalog {
   [[nodiscard]] const Service* FindService(const std::string& name) const;
   [[nodiscard]] const JobSpec* FindJob(const std::string& id) const;
   [[nodiscard]] const RestoreTestSpec* FindTest(const std::string& id) const;
+  // The layers whose jobs or restore tests the catalog runs ("files",
+  // "resources", "volumes"): what hort's role in the cluster must grant.
+  [[nodiscard]] std::vector<std::string> UsedLayers() const;
 };
 
 // Every problem found, each "file:line:col: key: message".

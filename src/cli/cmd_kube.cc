@@ -21,12 +21,19 @@ std::string Join(const std::vector<std::string>& v, const char* sep = ",") {
   return out;
 }
 
-int Check(kube::Client& client, const GlobalOptions& g) {
+// With a catalog, only what its layers use; without one, everything hort may need.
+std::vector<std::string> LayersOf(const Catalog* catalog) {
+  std::vector<std::string> layers = catalog ? catalog->UsedLayers() : std::vector<std::string>{};
+  if (catalog && layers.empty()) layers.push_back("none");  // the rows every hort needs, nothing more
+  return layers;
+}
+
+int Check(kube::Client& client, const Catalog* catalog, const GlobalOptions& g) {
   auto version = client.Version();
   if (!version.ok()) return Fail(version.status());
   auto who = kube::WhoAmI(client);
   std::string user = who.ok() ? who->username : "unknown (" + who.status().message() + ")";
-  auto checks = kube::CheckPermissions(client);
+  auto checks = kube::CheckPermissions(client, LayersOf(catalog));
   if (!checks.ok()) return Fail(checks.status());
   std::vector<const kube::PermissionCheck*> missing;
   for (const auto& c : *checks) {
@@ -96,7 +103,8 @@ Command AddKube(CLI::App& sub, GlobalOptions& g) {
   static KubeFlags flags;
   auto* check = sub.add_subcommand("check", "Server version, who hort is, and every permission hort needs");
   auto* coverage = sub.add_subcommand("coverage", "Every PVC of the cluster and what protects it; unprotected first");
-  auto* role = sub.add_subcommand("role", "Print a ClusterRole granting exactly what hort needs (JSON; kubectl apply -f - takes it)");
+  auto* role = sub.add_subcommand("role", "Print a ClusterRole granting exactly what hort needs, with --config what the "
+                                          "catalog's layers use (JSON; kubectl apply -f - takes it)");
   AddKubeFlags(*check, &flags);
   AddKubeFlags(*coverage, &flags);
   sub.require_subcommand(1);
@@ -104,12 +112,12 @@ Command AddKube(CLI::App& sub, GlobalOptions& g) {
   needs.catalog_if_named = true;
   return MakeCommand(needs, [&g, check, role](Opened& o) {
     if (role->parsed()) {
-      std::printf("%s\n", kube::ClusterRoleFor("hort").dump(2).c_str());
+      std::printf("%s\n", kube::ClusterRoleFor("hort", LayersOf(o.catalog.get())).dump(2).c_str());
       return kExitOk;
     }
     auto client = OpenKube(flags, o.catalog.get());
     if (!client.ok()) return Fail(client.status());
-    if (check->parsed()) return Check(**client, g);
+    if (check->parsed()) return Check(**client, o.catalog.get(), g);
     return Coverage(**client, o.catalog.get(), g);
   });
 }

@@ -1,5 +1,6 @@
 #include "kube/permissions.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -11,40 +12,59 @@ namespace hort::kube {
 const std::vector<Permission>& NeededPermissions() {
   static const std::vector<Permission> kTable = {
       // Discovery of who hort is and what it may do needs no grant (system:basic-user).
-      {"", "namespaces", "", "get", "config check --kube: the services' namespaces exist"},
-      {"", "persistentvolumeclaims", "", "get", "config check --kube: the catalog's PVCs exist"},
-      {"", "persistentvolumeclaims", "", "list", "kube coverage: every PVC of the cluster"},
-      {"", "pods", "", "get", "files dump: the pod a dump runs in"},
-      {"", "pods", "", "list", "files dump by label, k8up_annotations, kube coverage"},
-      {"", "pods", "exec", "create", "files dump: the command runs in the container (K8up's backupcommand)"},
-      {"", "persistentvolumes", "", "get", "volumes: a claim's PersistentVolume names its Longhorn volume"},
-      {"snapshot.storage.k8s.io", "volumesnapshots", "", "create", "volumes snapshots: take a CSI snapshot of a claim"},
-      {"snapshot.storage.k8s.io", "volumesnapshots", "", "get", "volumes snapshots: wait for readyToUse"},
-      {"snapshot.storage.k8s.io", "volumesnapshots", "", "list", "volumes snapshots: the series the keep rule reads"},
-      {"snapshot.storage.k8s.io", "volumesnapshots", "", "delete", "volumes snapshots: the keep rule, a snapshot never ready"},
-      {"longhorn.io", "snapshots", "", "create", "volumes: Longhorn snapshots, and the snapshot a triggered backup reads"},
-      {"longhorn.io", "snapshots", "", "get", "volumes: wait for a Longhorn snapshot's readyToUse"},
-      {"longhorn.io", "snapshots", "", "list", "volumes snapshots (longhorn): the series the keep rule reads"},
-      {"longhorn.io", "snapshots", "", "delete", "volumes snapshots (longhorn): the keep rule, a snapshot never ready"},
-      {"longhorn.io", "backups", "", "create", "volumes longhorn.trigger_backup: ask Longhorn for a backup"},
-      {"longhorn.io", "backups", "", "get", "volumes longhorn.trigger_backup: follow the backup to its end"},
+      {"", "", "namespaces", "", "get", "config check --kube: the services' namespaces exist"},
+      {"", "", "persistentvolumeclaims", "", "get", "config check --kube: the catalog's PVCs exist"},
+      {"", "", "persistentvolumeclaims", "", "list", "kube coverage: every PVC of the cluster"},
+      {"", "", "pods", "", "list", "kube coverage: which pods use a PVC; files dumps by label, k8up_annotations"},
+      {"files", "", "pods", "", "get", "files dump: the pod a dump runs in"},
+      {"files", "", "pods", "exec", "create", "files dump: the command runs in the container (K8up's backupcommand)"},
+      // The resources layer reads every kind a service may hold (CRs included)
+      // and restores any of them, as Velero does with cluster-admin; it never
+      // deletes anything but its own scratch namespaces.
+      {"resources", "*", "*", "", "get", "resources backup: cluster-scoped objects of a service, PVs, CRDs"},
+      {"resources", "*", "*", "", "list", "resources backup: every kind in the services' namespaces"},
+      {"resources", "*", "*", "", "create", "resources restore and BT-VL-01; velero verify level 5 (dry run)"},
+      {"resources", "*", "*", "", "patch", "resources restore: labels, --existing-resource-policy update"},
+      {"resources", "", "namespaces", "", "delete", "BT-VL-01: removes its scratch namespaces"},
+      {"volumes", "", "persistentvolumes", "", "get", "volumes: a claim's PersistentVolume names its Longhorn volume"},
+      {"volumes", "snapshot.storage.k8s.io", "volumesnapshots", "", "create", "volumes snapshots: take a CSI snapshot of a claim"},
+      {"volumes", "snapshot.storage.k8s.io", "volumesnapshots", "", "get", "volumes snapshots: wait for readyToUse"},
+      {"volumes", "snapshot.storage.k8s.io", "volumesnapshots", "", "list", "volumes snapshots: the series the keep rule reads"},
+      {"volumes", "snapshot.storage.k8s.io", "volumesnapshots", "", "delete", "volumes snapshots: the keep rule, a snapshot never ready"},
+      {"volumes", "longhorn.io", "snapshots", "", "create", "volumes: Longhorn snapshots, and the snapshot a triggered backup reads"},
+      {"volumes", "longhorn.io", "snapshots", "", "get", "volumes: wait for a Longhorn snapshot's readyToUse"},
+      {"volumes", "longhorn.io", "snapshots", "", "list", "volumes snapshots (longhorn): the series the keep rule reads"},
+      {"volumes", "longhorn.io", "snapshots", "", "delete", "volumes snapshots (longhorn): the keep rule, a snapshot never ready"},
+      {"volumes", "longhorn.io", "backups", "", "create", "volumes longhorn.trigger_backup: ask Longhorn for a backup"},
+      {"volumes", "longhorn.io", "backups", "", "get", "volumes longhorn.trigger_backup: follow the backup to its end"},
   };
   return kTable;
 }
 
+std::vector<const Permission*> PermissionsFor(const std::vector<std::string>& layers) {
+  std::vector<const Permission*> out;
+  for (const Permission& p : NeededPermissions()) {
+    if (layers.empty() || !*p.layer || std::find(layers.begin(), layers.end(), p.layer) != layers.end()) {
+      out.push_back(&p);
+    }
+  }
+  return out;
+}
+
 std::string PermissionName(const Permission& p) {
   std::string n = p.resource;
-  if (*p.group) n += std::string(".") + p.group;
+  if (*p.group) n += std::string(".") + p.group;  // "*.*": every resource of every group
   if (*p.subresource) n += std::string("/") + p.subresource;
   return n;
 }
 
-Result<std::vector<PermissionCheck>> CheckPermissions(Client& client) {
+Result<std::vector<PermissionCheck>> CheckPermissions(Client& client, const std::vector<std::string>& layers) {
   HORT_ASSIGN_OR_RETURN(Discovery d, client.Discover());
   const ResourceInfo* ssar = d.Find("authorization.k8s.io", "v1", "selfsubjectaccessreviews");
   if (!ssar) return Status(Code::kUnsupported, "the cluster serves no authorization.k8s.io/v1 selfsubjectaccessreviews");
   std::vector<PermissionCheck> out;
-  for (const Permission& p : NeededPermissions()) {
+  for (const Permission* row : PermissionsFor(layers)) {
+    const Permission& p = *row;
     Json attributes = {{"verb", p.verb}, {"group", p.group}, {"resource", p.resource}};
     if (*p.subresource) attributes["subresource"] = p.subresource;
     Json review = {{"apiVersion", "authorization.k8s.io/v1"},
@@ -73,11 +93,12 @@ Result<Identity> WhoAmI(Client& client) {
   return id;
 }
 
-Json ClusterRoleFor(const std::string& name) {
+Json ClusterRoleFor(const std::string& name, const std::vector<std::string>& layers) {
   // One rule per (group, resource with subresource), verbs merged, in table order.
   std::vector<std::tuple<std::string, std::string>> order;
   std::map<std::tuple<std::string, std::string>, std::set<std::string>> verbs;
-  for (const Permission& p : NeededPermissions()) {
+  for (const Permission* row : PermissionsFor(layers)) {
+    const Permission& p = *row;
     std::string res = std::string(p.resource) + (*p.subresource ? std::string("/") + p.subresource : "");
     auto key = std::make_tuple(std::string(p.group), res);
     if (!verbs.count(key)) order.push_back(key);

@@ -11,14 +11,19 @@
 namespace hort::kube {
 
 struct Permission {
-  const char* group;        // "" = core
-  const char* resource;     // plural, e.g. "persistentvolumeclaims"
+  // Which layer's jobs need it ("files", "resources", "volumes"); "" for
+  // what every hort needs (the catalog and coverage checks).
+  const char* layer;
+  const char* group;        // "" = core, "*" = every group
+  const char* resource;     // plural, e.g. "persistentvolumeclaims"; "*" = every resource
   const char* subresource;  // "" or e.g. "exec"
   const char* verb;         // get, list, create, …
   const char* why;          // the hort feature that needs it
 };
 
 [[nodiscard]] const std::vector<Permission>& NeededPermissions();
+// The rows a hort running these layers needs (the layer-less rows always); empty `layers`: every row.
+[[nodiscard]] std::vector<const Permission*> PermissionsFor(const std::vector<std::string>& layers);
 
 // "pods/exec" or "deployments.apps" style, for messages.
 [[nodiscard]] std::string PermissionName(const Permission& p);
@@ -29,9 +34,10 @@ struct PermissionCheck {
   std::string reason;  // the authorizer's, when it gave one
 };
 
-// One SelfSubjectAccessReview per row, cluster-wide (every namespace), as
-// hort's ClusterRole grants them.
-[[nodiscard]] Result<std::vector<PermissionCheck>> CheckPermissions(Client& client);
+// One SelfSubjectAccessReview per row of PermissionsFor(layers), cluster-wide
+// (every namespace), as hort's ClusterRole grants them.
+[[nodiscard]] Result<std::vector<PermissionCheck>> CheckPermissions(Client& client,
+                                                                    const std::vector<std::string>& layers = {});
 
 struct Identity {
   std::string username;
@@ -41,7 +47,7 @@ struct Identity {
 // from a server that does not serve it.
 [[nodiscard]] Result<Identity> WhoAmI(Client& client);
 
-// A ClusterRole granting exactly the table, as one JSON object.
-[[nodiscard]] Json ClusterRoleFor(const std::string& name);
+// A ClusterRole granting exactly PermissionsFor(layers), as one JSON object.
+[[nodiscard]] Json ClusterRoleFor(const std::string& name, const std::vector<std::string>& layers = {});
 
 }  // namespace hort::kube

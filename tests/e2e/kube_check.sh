@@ -13,14 +13,33 @@ grep -q "^server: .*Kubernetes v1\." "$WORK/last.out" || fail "no server version
 grep -q "^user: *admin (groups .*system:masters" "$WORK/last.out" || fail "who hort is: $(cat "$WORK/last.out")"
 ! grep -q " NO " "$WORK/last.out" || fail "the admin lacks a permission"
 
+note "the role of a catalog with files dumps only: no resources or volumes grants"
+cat >files.yaml <<'YAML'
+repositories: {main: {url: ./repo, password_env: HORT_PASSWORD}}
+services:
+  db:
+    classification: important
+    rpo: 1d
+    files: [{dump: {command: pg_dumpall, container: postgres, pod: "app=db"}, schedule: "@daily", repository: main}]
+YAML
+hort kube role >all.json
+python3 - all.json <<'PY'
+import json, sys
+rules = json.load(open(sys.argv[1]))["rules"]
+assert any(r["apiGroups"] == ["*"] for r in rules), "without a catalog the role grants every layer's needs"
+assert any(r["apiGroups"] == ["longhorn.io"] for r in rules), rules
+PY
+
 note "a ServiceAccount whose role lacks create pods/exec"
 kubectl create namespace backup >/dev/null
 kubectl create serviceaccount hort -n backup >/dev/null
-hort kube role >role.json
+hort kube role --config files.yaml >role.json
 python3 - role.json <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["kind"] == "ClusterRole" and r["metadata"]["name"] == "hort"
+groups = {g for x in r["rules"] for g in x["apiGroups"]}
+assert groups == {""}, f"a files-only catalog needs core resources only, not {groups}"
 before = len(r["rules"])
 r["metadata"]["name"] = "hort-partial"
 r["rules"] = [x for x in r["rules"] if x["resources"] != ["pods/exec"]]
@@ -35,19 +54,19 @@ printf '%s' "$TOKEN" >sa.token
 sa_kubeconfig "$WORK/sa.token" sa.kubeconfig
 [ "$(kubectl --kubeconfig sa.kubeconfig auth can-i create pods --subresource=exec -A || true)" = no ] || fail "kubectl says the SA may exec"
 [ "$(kubectl --kubeconfig sa.kubeconfig auth can-i list pods -A)" = yes ] || fail "kubectl says the SA may not list pods"
-expect_rc 1 hort kube check --kubeconfig sa.kubeconfig
+expect_rc 1 hort kube check --config files.yaml --kubeconfig sa.kubeconfig
 grep -q "^user: *system:serviceaccount:backup:hort" "$WORK/last.out" || fail "SA identity: $(cat "$WORK/last.out")"
 [ "$(grep -c '^missing: ' "$WORK/last.out")" = 1 ] || fail "expected exactly one missing permission: $(cat "$WORK/last.out")"
 grep -q "^missing: create pods/exec (all namespaces)" "$WORK/last.out" || fail "the missing one is not named"
 one_line "$WORK/last.err"
 grep -q "Fatal: 1 of [0-9]* permissions missing, first: create pods/exec" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
-expect_rc 1 hort kube check --kubeconfig sa.kubeconfig --json
+expect_rc 1 hort kube check --config files.yaml --kubeconfig sa.kubeconfig --json
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["missing"]==["create pods/exec"], j["missing"]' "$WORK/last.out"
 
 note "the whole role grants everything"
 python3 -c 'import json,sys; r=json.load(open("role.json")); r["metadata"]["name"]="hort-partial"; json.dump(r, open("full.json","w"))'
 kubectl apply -f full.json >/dev/null
-expect_rc 0 hort kube check --kubeconfig sa.kubeconfig
+expect_rc 0 hort kube check --config files.yaml --kubeconfig sa.kubeconfig
 
 note "a forbidden request carries the API's message"
 kubectl delete clusterrolebinding hort-partial >/dev/null
