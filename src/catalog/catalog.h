@@ -154,6 +154,14 @@ struct VolumesEntry {
   bool longhorn_backup = false;
   std::optional<VolumeSnapshotSpec> snapshots;
   int line = 0;
+
+  // The label value (hort.dev/series) of the snapshots hort takes for this
+  // entry, "<service>.<entry>": unique in the catalog, so no other entry's
+  // keep rule reads them. Longhorn backups' snapshots: the same + ".backup".
+  [[nodiscard]] std::string SnapshotSeries(const std::string& service) const { return service + "." + name; }
+  [[nodiscard]] std::string BackupSnapshotSeries(const std::string& service) const {
+    return SnapshotSeries(service) + ".backup";
+  }
 };
 
 struct Service {

@@ -188,6 +188,13 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one(vol("{pvc: x, schedule: \"@daily\", store: nas, snapshots: {schedule: \"@hourly\"}}"), "needs keep");
   one(vol("{pvc: x, schedule: \"@daily\", store: nas, snapshots: {schedule: \"@hourly\", keep: {last: 2}, longhorn: true, class: c}}"),
       "a VolumeSnapshotClass is for CSI snapshots");
+  one(vol("{pvc: x, schedule: \"@daily\", store: nas, snapshots: {schedule: \"@hourly\", keep: {last: 2, tags: [a]}}}"),
+      "services.app.volumes[0].snapshots.keep.tags: snapshots carry no tags");
+  one(vol("{pvc: x, volume: vx, schedule: \"@daily\", store: nas, longhorn: {trigger_backup: true}}"),
+      "services.app.volumes[0].volume: Longhorn names a triggered backup's volume itself");
+  one(vol("{pvc: x, name: \"Docs Archive\", schedule: \"@daily\", store: nas}"), "an entry name takes letters, digits");
+  one(vol("{pvc: x, name: " + std::string(60, 'n') + ", schedule: \"@daily\", store: nas, snapshots: {schedule: \"@hourly\", keep: {last: 1}}}"),
+      "is not a Kubernetes label value");
   one(vol("{image: /x.img, name: v, schedule: \"@daily\", store: nas, longhorn: {trigger_backup: true}}"),
       "only a pvc entry has a Longhorn volume");
   one(vol("{pvc: x, schedule: \"@daily\", store: nas}\n      - {pvc: x, name: y, schedule: \"@daily\", store: nas}"),

@@ -1,7 +1,10 @@
 #include "catalog/volumes_load.h"
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
+#include "kube/label_selector.h"
 #include "volumes/layout.h"
 #include "volumes/target.h"
 
@@ -27,6 +30,7 @@ std::optional<VolumeSnapshotSpec> Snapshots(EntryFields& e, const VolumesEntry& 
     f.Error(n, key, "needs keep: snapshots live on the volume's own disks, so hort deletes the old ones");
   } else {
     spec.keep = e.Keep(n, key);
+    if (!spec.keep.tags.empty()) f.Error(n["keep"], key + ".keep.tags", "snapshots carry no tags to keep them by");
   }
   spec.timeout_seconds = f.Duration(n, key, "timeout").value_or(spec.timeout_seconds);
   return spec;
@@ -57,7 +61,9 @@ std::optional<VolumesEntry> Entry(EntryFields& e, const Service& s, const YAML::
   v.volume = f.String(n, key, "volume").value_or("");
   v.name = f.String(n, key, "name").value_or(v.name.empty() ? v.volume : v.name);
   if (v.name.empty()) f.Error(n, key, "a device or image entry needs a name or a volume");
-  if (n["name"] && v.name.find('/') != std::string::npos) f.Error(n["name"], key + ".name", "an entry name has no '/'");
+  if (n["name"] && !kube::IsLabelValue(v.name)) {
+    f.Error(n["name"], key + ".name", "an entry name takes letters, digits, '.', '_' and '-' (it names snapshot series)");
+  }
   if (v.volume.empty() && v.kind != VolumesEntry::Kind::kPvc) v.volume = v.name;
   if (!v.volume.empty()) {
     if (Status st = volumes::CheckName(v.volume, "volume name"); !st.ok()) {
@@ -80,8 +86,15 @@ std::optional<VolumesEntry> Entry(EntryFields& e, const Service& s, const YAML::
     if (v.longhorn_backup && v.kind != VolumesEntry::Kind::kPvc) {
       f.Error(lh, key + ".longhorn.trigger_backup", "only a pvc entry has a Longhorn volume to ask Longhorn about");
     }
+    if (v.longhorn_backup && n["volume"]) {
+      f.Error(n["volume"], key + ".volume", "Longhorn names a triggered backup's volume itself; no volume with trigger_backup");
+    }
   }
   if (YAML::Node sn = n["snapshots"]) v.snapshots = Snapshots(e, v, s, sn, key + ".snapshots");
+  if ((v.snapshots || v.longhorn_backup) && !kube::IsLabelValue(v.BackupSnapshotSeries(s.name))) {
+    f.Error(n, key, "the snapshot series \"" + v.BackupSnapshotSeries(s.name) +
+                        "\" is not a Kubernetes label value (at most 63 letters, digits, '.', '_', '-'): shorten the service or entry name");
+  }
   return v;
 }
 

@@ -289,7 +289,7 @@ Command AddVolumes(CLI::App& sub, GlobalOptions& g) {
   ls->add_option("--volume", f.volume, "only this volume");
   auto* forget = sub.add_subcommand("forget", "Remove backups by restic's keep rules, then unreferenced blocks");
   forget->add_option("--volume", f.volume, "the volume")->required();
-  AddKeepFlags(*forget, &f.keep, /*tags=*/false);
+  AddKeepFlags(*forget, &f.keep, /*tags=*/true);  // a backup's tags are its hort.dev/tag-* labels
   forget->add_flag("-n,--dry-run", f.dry_run, "only show what would be removed");
   forget->add_option("backups", f.backups, "remove these backups explicitly");
   for (auto* s : {backup, restore, verify, ls, forget}) store_flags(s);

@@ -71,7 +71,7 @@ class VolumesJob {
     r.ns = j_.service->ns;
     r.pvc = e_.pvc;
     r.class_name = spec.class_name;
-    r.series = j_.service->ns + "." + e_.name;
+    r.series = e_.SnapshotSeries(j_.service->name);
     if (ctx_.retention) r.keep = spec.keep;
     r.timeout_seconds = spec.timeout_seconds;
     r.log = [this](const std::string& line) { Log(line); };
@@ -96,9 +96,9 @@ class VolumesJob {
     if (e_.kind != VolumesEntry::Kind::kPvc) return Status::Ok();
     HORT_ASSIGN_OR_RETURN(kube::Client * kube, CatalogKube(c_, ctx_, kube_));
     HORT_ASSIGN_OR_RETURN(volumes::PvcVolume pv, volumes::ResolvePvc(*kube, j_.service->ns, e_.pvc));
-    if (!pv.IsLonghorn() && !e_.longhorn_backup) {
+    if (!pv.IsLonghorn()) {
       return Status(Code::kUnsupported, "claim " + j_.service->ns + "/" + e_.pvc + " is a " + pv.driver +
-                                            " volume; hort reads Longhorn volumes' block devices (or give device:)");
+                                            " volume; hort backs up Longhorn volumes (for another disk give device:)");
     }
     longhorn_volume_ = pv.volume_handle;
     if (volume_.empty()) volume_ = pv.volume_handle;
@@ -112,7 +112,7 @@ class VolumesJob {
     o.source = source_;
     o.volume = volume_;
     o.labels = {{"hort.dev/job", j_.id}};
-    for (const auto& t : ctx_.extra_tags) o.labels["hort.dev/tag-" + t] = "true";
+    for (const auto& t : ctx_.extra_tags) o.labels[volumes::kTagLabelPrefix + t] = "true";
     HORT_ASSIGN_OR_RETURN(volumes::VolumeBackupResult r, volumes::BackupVolume(target, o));
     out_.snapshot_id = r.backup_name;
     out_.bytes_added = r.bytes_uploaded;
@@ -134,7 +134,7 @@ class VolumesJob {
     r.volume = longhorn_volume_;
     // A series of its own, so the snapshots job's keep rule never deletes
     // the snapshots Longhorn's incremental backups build on.
-    r.labels = {{volumes::kSnapshotSeriesLabel, j_.service->ns + "." + e_.name + ".backup"}};
+    r.labels = {{volumes::kSnapshotSeriesLabel, e_.BackupSnapshotSeries(j_.service->name)}};
     r.log = [this](const std::string& line) { Log(line); };
     HORT_ASSIGN_OR_RETURN(volumes::LonghornBackupResult b, volumes::TriggerLonghornBackup(*kube, r));
     out_.snapshot_id = b.backup;

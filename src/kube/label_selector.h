@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/status.h"
@@ -18,6 +19,9 @@ struct LabelRequirement {
   Op op = Op::kExists;
   std::vector<std::string> values;
 };
+
+// A label value the API accepts: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends.
+[[nodiscard]] bool IsLabelValue(std::string_view v);
 
 class LabelSelector {
  public:

@@ -5,6 +5,13 @@ namespace hort {
 
 Status StateStore::PutVolumeStats(const VolumeStats& st) {
   std::lock_guard<std::mutex> g(mu_);
+  // One row per job: a claim recreated (a new Longhorn volume) or a renamed
+  // volume must not leave its old row exported (and alerting) forever.
+  Stmt old(db_, "DELETE FROM volume_stats WHERE job = ? AND NOT (store = ? AND volume = ?)");
+  old.Bind(1, st.job);
+  old.Bind(2, st.store);
+  old.Bind(3, st.volume);
+  if (old.Step() != SQLITE_DONE) return DbError(db_, "replace volume stats");
   Stmt s(db_, "INSERT OR REPLACE INTO volume_stats(store, volume, job, updated, last_backup, last_backup_time, "
               "size_bytes, backups, blocks_new, blocks_reused, bytes_uploaded, verify_result, verified) "
               "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");

@@ -100,8 +100,11 @@ struct LonghornBackupResult {
 // status.error: most failures pass — the target was away, a replica
 // restarted — so the scheduler may retry) or the timeout, which covers both
 // waits, passes (kUnavailable). A Backup that failed or runs late is left to
-// Longhorn (deleting the CR deletes the backup in the store); the snapshot
-// stays, as Longhorn's next incremental backup builds on it.
+// Longhorn (deleting the CR deletes the backup in the store), and so is its
+// snapshot. A Backup CR the API refuses takes its snapshot with it. After
+// Completed, the snapshot stays (Longhorn's next incremental backup builds
+// on it) and the older ready snapshots of the same volume that carry the
+// series label of `labels` are deleted, so the chain stays one long.
 [[nodiscard]] Result<LonghornBackupResult> TriggerLonghornBackup(kube::Client& client,
                                                                  const LonghornBackupRequest& request);
 

@@ -65,11 +65,6 @@ std::string ObjectName(std::string_view base, std::time_t now) {
   return clean + stamp;
 }
 
-bool IsLabelValue(std::string_view v) {
-  if (v.empty() || v.size() > kMaxName || !Alnum(v.front()) || !Alnum(v.back())) return false;
-  return std::all_of(v.begin(), v.end(), [](char c) { return Alnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
 Result<kube::ResourceInfo> Served(kube::Client& client, const std::string& group, const std::string& version,
                                   const std::string& resource, const std::string& install_hint) {
   HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());

@@ -28,8 +28,6 @@ namespace hort::volumes::cluster {
 // "-N" CreateNamed adds when the name is taken.
 [[nodiscard]] std::string ObjectName(std::string_view base, std::time_t now);
 
-// A label value Kubernetes accepts: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends.
-[[nodiscard]] bool IsLabelValue(std::string_view v);
 
 // The served resource, or kUnsupported naming what to install.
 [[nodiscard]] Result<kube::ResourceInfo> Served(kube::Client& client, const std::string& group,

@@ -10,6 +10,7 @@
 
 #include "kube/json_fields.h"
 #include "kube/memory_client.h"
+#include "kube/label_selector.h"
 #include "volumes/cluster.h"
 #include "volumes/cluster_internal.h"
 
@@ -134,10 +135,10 @@ TEST(ClusterNamesTest, ValidUniqueAndShortEnough) {
     EXPECT_LE(n.size() + 2, 63u) << n;  // room for CreateNamed's "-N"
     EXPECT_TRUE(std::regex_match(n, std::regex("[a-z0-9]([-a-z0-9]*[a-z0-9])?"))) << n;
   }
-  EXPECT_TRUE(cluster::IsLabelValue("media.jellyfin"));
-  EXPECT_FALSE(cluster::IsLabelValue("-media"));
-  EXPECT_FALSE(cluster::IsLabelValue(std::string(64, 'a')));
-  EXPECT_FALSE(cluster::IsLabelValue("a/b"));
+  EXPECT_TRUE(kube::IsLabelValue("media.jellyfin"));
+  EXPECT_FALSE(kube::IsLabelValue("-media"));
+  EXPECT_FALSE(kube::IsLabelValue(std::string(64, 'a')));
+  EXPECT_FALSE(kube::IsLabelValue("a/b"));
 }
 
 TEST(TakeSnapshotTest, CsiSpecAndReadyAfterAStatusPatchFromAnotherThread) {

@@ -136,8 +136,15 @@ Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForge
       remove.insert(b);
     }
   } else {
+    std::vector<std::vector<std::string>> tags(finished.size());
+    const std::string prefix = kTagLabelPrefix;
+    for (size_t i = 0; i < finished.size(); ++i) {
+      for (const auto& [key, value] : finished[i]->config->labels) {
+        if (key.rfind(prefix, 0) == 0 && key.size() > prefix.size()) tags[i].push_back(key.substr(prefix.size()));
+      }
+    }
     std::vector<RetentionItem> items;
-    for (size_t i = 0; i < finished.size(); ++i) items.push_back({times[i], o.volume, {}, {}});
+    for (size_t i = 0; i < finished.size(); ++i) items.push_back({times[i], o.volume, tags[i], {}});
     for (const RetentionDecision& d : DecideRetention(items, o.policy)) {
       const Loaded& l = *finished[d.item];
       r.decisions.push_back({l.name, l.config->snapshot_created_at, d.keep, d.reasons});

@@ -14,6 +14,10 @@
 
 namespace hort::volumes {
 
+// A backup's tags are its labels "hort.dev/tag-<tag>" (hort guard's topic,
+// e.g. pre-upgrade), so keep.tags keeps them as restic keeps tagged snapshots.
+inline constexpr const char* kTagLabelPrefix = "hort.dev/tag-";
+
 struct VolumeForgetOptions {
   std::string volume;
   ExpirePolicy policy;

@@ -37,6 +37,34 @@ cluster::Wait BaseWait(const LonghornBackupRequest& q, const kube::ResourceInfo&
 
 }  // namespace
 
+// After a Completed backup only its snapshot is needed (Longhorn's next
+// incremental backup builds on it): the older snapshots hort made for this
+// volume's backups (its series label, the same volume, ready, not already
+// being deleted) are deleted, so the chain does not grow by one per run.
+void PruneBackupSnapshots(kube::Client& client, const LonghornBackupRequest& q, const kube::ResourceInfo& snapshots,
+                          const std::string& keep) {
+  auto series = q.labels.find(kSnapshotSeriesLabel);
+  if (series == q.labels.end()) return;
+  kube::ListOptions lo;
+  lo.label_selector = std::string(kSnapshotSeriesLabel) + "=" + series->second;
+  auto list = client.List(snapshots, q.ns, lo);
+  if (!list.ok()) {
+    if (q.log) q.log("older backup snapshots not pruned: " + list.status().message());
+    return;
+  }
+  for (const Json& o : list->items) {
+    const std::string name = kube::StringAt(o, "/metadata/name");
+    const Json& labels = kube::ObjectAt(o, "/metadata/labels");
+    auto label = labels.find(kSnapshotSeriesLabel);
+    if (name == keep || label == labels.end() || *label != series->second) continue;
+    if (kube::StringAt(o, "/spec/volume") != q.volume || !kube::BoolAt(o, "/status/readyToUse")) continue;
+    if (!kube::StringAt(o, "/metadata/deletionTimestamp").empty()) continue;
+    Status s = client.Delete(snapshots, q.ns, name);
+    if (q.log) q.log(s.ok() ? "deleted the older backup snapshot " + q.ns + "/" + name
+                            : "could not delete the older backup snapshot " + q.ns + "/" + name + ": " + s.message());
+  }
+}
+
 Result<LonghornBackupResult> TriggerLonghornBackup(kube::Client& client, const LonghornBackupRequest& q) {
   if (q.volume.empty()) return Status(Code::kInvalidArgument, "no Longhorn volume to back up");
   if (q.timeout_seconds <= 0) return Status(Code::kInvalidArgument, "the backup timeout must be positive");
@@ -67,7 +95,10 @@ Result<LonghornBackupResult> TriggerLonghornBackup(kube::Client& client, const L
                  {"metadata", {{"name", r.snapshot}, {"namespace", q.ns}, {"labels", labels}}},
                  {"spec", {{"snapshotName", r.snapshot}, {"labels", labels}}}};
   auto made = client.Create(backups, q.ns, backup, {});
-  if (!made.ok()) return made.status().Annotate("creating Longhorn Backup " + q.ns + "/" + r.snapshot);
+  if (!made.ok()) {  // refused (e.g. the target is away): the snapshot would serve no backup
+    (void)client.Delete(snapshots, q.ns, r.snapshot);
+    return made.status().Annotate("creating Longhorn Backup " + q.ns + "/" + r.snapshot + " (its snapshot deleted)");
+  }
   r.backup = r.snapshot;
   if (q.log) q.log("created Longhorn Backup " + q.ns + "/" + r.backup + " of snapshot " + r.snapshot);
 
@@ -96,6 +127,7 @@ Result<LonghornBackupResult> TriggerLonghornBackup(kube::Client& client, const L
   r.state = kube::StringAt(done, "/status/state");
   r.url = kube::StringAt(done, "/status/url");
   r.size = std::strtoull(kube::StringAt(done, "/status/size").c_str(), nullptr, 10);  // a decimal string
+  PruneBackupSnapshots(client, q, snapshots, r.snapshot);
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return r;
 }

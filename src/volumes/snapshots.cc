@@ -8,6 +8,7 @@
 
 #include "format/gojson.h"
 #include "kube/json_fields.h"
+#include "kube/label_selector.h"
 #include "volumes/cluster.h"
 #include "volumes/cluster_internal.h"
 
@@ -96,6 +97,8 @@ Result<std::vector<std::string>> Prune(kube::Client& client, const SnapshotReque
     auto label = labels.find(kSnapshotSeriesLabel);
     if (label == labels.end() || *label != q.series) continue;
     if (t.source_of(o) != t.source || !Ready(o)) continue;
+    // Already being deleted (a finalizer holds it): it must not take a slot a live snapshot needs.
+    if (!kube::StringAt(o, "/metadata/deletionTimestamp").empty()) continue;
     auto time = TakenAt(o);
     if (!time) continue;  // no time to judge it by: kept
     series.push_back({name, *time});
@@ -129,7 +132,7 @@ Result<std::vector<std::string>> Prune(kube::Client& client, const SnapshotReque
 }  // namespace
 
 Result<SnapshotResult> TakeSnapshot(kube::Client& client, const SnapshotRequest& q) {
-  if (!cluster::IsLabelValue(q.series)) {
+  if (!kube::IsLabelValue(q.series)) {
     return Status(Code::kInvalidArgument, "snapshot series \"" + q.series +
                                               "\" is not a label value (1-63 of A-Z a-z 0-9 . _ -, alphanumeric at both ends)");
   }

@@ -85,9 +85,9 @@ services:
       - pvc: paperless-data
         store: nas
         schedule: "@daily"
-        keep: {last: 2}
+        keep: {last: 2, tags: [pre-upgrade]}
         verify: true
-        snapshots: {schedule: "@hourly", keep: {last: 2}, class: longhorn-snap, timeout: 4s}
+        snapshots: {schedule: "@hourly", keep: {last: 2}, class: longhorn-snap, timeout: 60s}
   media:
     namespace: media
     classification: important
@@ -129,13 +129,14 @@ done
 n=${names[2]}
 [ "$(kubectl get vs "$n" -n productivity -o jsonpath='{.spec.source.persistentVolumeClaimName}')" = paperless-data ] || fail "source"
 [ "$(kubectl get vs "$n" -n productivity -o jsonpath='{.spec.volumeSnapshotClassName}')" = longhorn-snap ] || fail "class"
-kubectl get vs -n productivity -l hort.dev/series=productivity.paperless-data -o name | sed 's#.*/##' | sort >kept.txt
+kubectl get vs -n productivity -l hort.dev/series=paperless.paperless-data -o name | sed 's#.*/##' | sort >kept.txt
 printf '%s\n' "${names[1]}" "${names[2]}" | sort >want.txt
 diff want.txt kept.txt || fail "the keep rule did not leave the newest 2"
 
 note "a snapshot the controller never marks ready: the job fails after the entry's timeout with a clear line"
-expect_rc 1 hort --config hort.yaml run paperless/volumes/paperless-data/snapshots
-grep -q "is not readyToUse after 4 s; hort deleted it" "$WORK/last.out" "$WORK/last.err" || fail "no timeout line: $(cat "$WORK/last.out" "$WORK/last.err")"
+sed 's/timeout: 60s/timeout: 3s/' hort.yaml >hort-3s.yaml  # one state file: the failure shows in status below
+expect_rc 1 hort --config hort-3s.yaml run paperless/volumes/paperless-data/snapshots
+grep -q "is not readyToUse after 3 s; hort deleted it" "$WORK/last.out" "$WORK/last.err" || fail "no timeout line: $(cat "$WORK/last.out" "$WORK/last.err")"
 [ "$(unready volumesnapshots productivity | wc -l)" = 0 ] || fail "the never-ready snapshot was left behind"
 
 note "trigger_backup: Longhorn asked through a Snapshot CR and a Backup CR, followed to Completed"
@@ -145,17 +146,31 @@ finish 0 lhb
 [ "$(kubectl get lhb "$snap" -n longhorn-system -o jsonpath='{.spec.snapshotName}')" = "$snap" ] || fail "Backup spec"
 [ "$(kubectl get lhsnap "$snap" -n longhorn-system -o jsonpath='{.spec.volume}')" = "$JELLYFIN" ] || fail "Snapshot volume"
 grep -q "Longhorn backed up volume $JELLYFIN as $snap (Completed)" "$WORK/lhb.err" || fail "$(cat "$WORK/lhb.err")"
+bg_hort lhb2 --config hort.yaml -v run media/volumes/jellyfin
+snap2=$(play_backup Completed '{"state":"Completed","progress":100,"url":"nfs://nas/?backup=y","size":"1048576"}')
+finish 0 lhb2
+[ "$(kubectl get lhsnap -n longhorn-system -l hort.dev/series=media.jellyfin.backup -o name)" = "snapshot.longhorn.io/$snap2" ] \
+  || fail "the older backup snapshot $snap was not pruned: $(kubectl get lhsnap -n longhorn-system -o name)"
 
 note "a claim on a volume that is not CSI: the job fails naming it"
 expect_rc 1 hort --config hort.yaml run media/volumes/legacy
 grep -q "PersistentVolumeClaim media/legacy is bound to PersistentVolume pv-legacy, which is not a CSI volume" "$WORK/last.out" "$WORK/last.err" \
   || fail "$(cat "$WORK/last.out" "$WORK/last.err")"
 
-note "guard: a tagged volume backup without retention"
+note "guard: a tagged volume backup without retention; keep.tags keeps it through the next scheduled runs"
 hort --config hort.yaml guard pre-upgrade --service paperless >/dev/null
-hort volumes ls --store store --volume "$PAPERLESS" --json | python3 -c '
+count() { hort volumes ls --store store --volume "$PAPERLESS" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["backups"]))'; }
+[ "$(count)" = 3 ] || fail "guard ran retention or made no backup"
+hort --config hort.yaml run paperless/volumes/paperless-data >/dev/null
+hort --config hort.yaml run paperless/volumes/paperless-data >/dev/null
+[ "$(count)" = 3 ] || fail "after two more runs: the last 2 and the pre-upgrade backup should stay, got $(count)"
+hort volumes forget --store store --volume "$PAPERLESS" --keep-tag pre-upgrade --dry-run --json >tags.json
+python3 - tags.json <<'PY'
 import json, sys
-assert len(json.load(sys.stdin)[0]["backups"]) == 3, "guard ran retention or made no backup"'
+d = json.load(open(sys.argv[1]))
+kept = [x for x in d["decisions"] if x["keep"]]
+assert len(kept) == 1, d
+PY
 
 note "status and metrics"
 hort --config hort.yaml status --json | python3 -c '
