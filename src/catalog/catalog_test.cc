@@ -111,7 +111,7 @@ TEST(CatalogExample, HomelabLoads) {
   ASSERT_EQ(cat.tests.size(), 4u);
   EXPECT_EQ(cat.FindTest("BT-K8-01")->services.at(0)->name, "overseerr");
   EXPECT_EQ(cat.FindTest("BT-VL-01")->services.size(), 2u);
-  EXPECT_FALSE(cat.FindTest("BT-LH-01")->LayerAvailable());
+  EXPECT_TRUE(cat.FindTest("BT-LH-01")->LayerAvailable());
   EXPECT_TRUE(cat.FindTest("BT-VL-01")->LayerAvailable());
   EXPECT_EQ(cat.FindTest("BT-DR-01")->repositories.size(), 2u);
   EXPECT_EQ(cat.alertmanager_url, "http://alertmanager.monitoring.svc:9093");

@@ -29,21 +29,24 @@ void PrintReport(const RestoreTestSpec& spec, const RestoreTestReport& r) {
               rec.responsible.empty() ? "-" : rec.responsible.c_str(), pass ? "PASS" : "FAIL");
   std::string rto = rec.rto_target_seconds ? " (RTO target " + FormatDuration(rec.rto_target_seconds) + ")" : "";
   const bool objects = spec.type == RestoreTestSpec::Type::kResources;
+  const bool volume = spec.type == RestoreTestSpec::Type::kVolume;  // "files" are blocks, units the volumes
   if (objects) {
     std::printf("  restore   %s%s: %llu objects into scratch namespaces\n", FormatSeconds(rec.restore_seconds).c_str(),
                 rto.c_str(), static_cast<unsigned long long>(rec.files));
   } else {
-    std::printf("  restore   %s%s: %s, %llu files, %s\n", FormatSeconds(rec.restore_seconds).c_str(), rto.c_str(),
-                FormatBytes(rec.bytes).c_str(), static_cast<unsigned long long>(rec.files),
+    std::printf("  restore   %s%s: %s, %llu %s, %s\n", FormatSeconds(rec.restore_seconds).c_str(), rto.c_str(),
+                FormatBytes(rec.bytes).c_str(), static_cast<unsigned long long>(rec.files), volume ? "blocks" : "files",
                 FormatRate(rec.Throughput()).c_str());
   }
+  if (volume) std::printf("    %s\n", JoinLines(rec.snapshots, "\n    ").c_str());
   for (const RestoreUnit& u : r.units) {
     std::printf("    %-36s %s  %s\n", u.label.c_str(), u.Describe().c_str(),
                 u.restored && u.valid ? "ok" : "PROBLEMS");
   }
   std::printf("  validate  %s: %s; %zu commands\n", FormatSeconds(r.validate_seconds).c_str(),
-              objects ? "every restored object read back from the cluster, expected objects present"
-                      : "every file re-hashed and its metadata compared",
+              objects  ? "every restored object read back from the cluster, expected objects present"
+              : volume ? "every block checked against its name, e2fsck -fn on each ext2/3/4 image"
+                       : "every file re-hashed and its metadata compared",
               r.commands.size());
   for (const SmokeResult& c : r.commands) {
     std::printf("    %-6s %s (%.1f s)\n", c.ok ? "ok" : "FAILED", c.run.c_str(), c.seconds);

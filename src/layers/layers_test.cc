@@ -23,6 +23,7 @@ TEST(Layers, EveryLayerRuns) {
   for (const Layer* l : All()) EXPECT_TRUE(l->available) << l->name;
   EXPECT_TRUE(Find("files")->tests_available);
   EXPECT_TRUE(Find("resources")->tests_available);
+  EXPECT_TRUE(Find("volumes")->tests_available);
 }
 
 TEST(Layers, EveryRestoreTestTypeBelongsToOneLayer) {

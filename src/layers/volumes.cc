@@ -12,7 +12,7 @@ const Layer& VolumesLayer() {
                             .test_types = {"volume"},
                             .entry_keys = {"store", "pvc", "device", "image", "volume", "verify", "longhorn", "snapshots"},
                             .available = true,
-                            .tests_available = false};
+                            .tests_available = true};
   return kLayer;
 }
 

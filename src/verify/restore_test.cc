@@ -4,6 +4,7 @@
 // the silence expired and the row finished.
 #include "verify/restore_test.h"
 #include "verify/resources_steps.h"
+#include "verify/volume_steps.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,17 +12,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <condition_variable>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <set>
-#include <thread>
 
 #include "schedule/duration.h"
 #include "util/subprocess.h"
 #include "verify/drill.h"
 #include "verify/silence.h"
+#include "verify/watchdog.h"
 
 namespace hort {
 namespace {
@@ -34,47 +33,6 @@ std::string OneLine(std::string s, size_t max = 300) {
   std::replace(s.begin(), s.end(), '\n', ' ');
   return s;
 }
-
-// Sets `stop` when the caller's cancel flag rises or the time is up.
-class Watchdog {
- public:
-  Watchdog(const std::atomic<bool>* external, int64_t timeout_seconds, std::atomic<bool>* stop)
-      : thread_([this, external, timeout_seconds, stop] {
-          auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-          std::unique_lock<std::mutex> lock(mu_);
-          while (!done_) {
-            if (external && external->load()) {
-              reason_ = "interrupted by a signal";
-            } else if (std::chrono::steady_clock::now() >= deadline) {
-              reason_ = "exceeded its timeout of " + FormatDuration(timeout_seconds);
-            }
-            if (!reason_.empty()) {
-              stop->store(true);
-              return;
-            }
-            cv_.wait_for(lock, std::chrono::milliseconds(100));
-          }
-        }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  std::string Reason() {
-    std::lock_guard<std::mutex> g(mu_);
-    return reason_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::string reason_;
-  std::thread thread_;  // last: starts after the members above exist
-};
 
 class Procedure {
  public:
@@ -119,6 +77,7 @@ class Procedure {
       rec.files += u.files;
       rec.snapshots += (rec.snapshots.empty() ? "" : "\n") + u.Describe();
     }
+    if (volumes_) volumes_->Record(rec);
     if (resources_) {
       rec.files += resources_->Objects();  // objects, for a resources test
       for (const auto& u : resources_->units()) {
@@ -153,6 +112,10 @@ class Procedure {
           c_, spec_, [this](const std::string& name) { return Open(name); }, static_cast<int64_t>(UnixNow()), &stop_);
       HORT_RETURN_IF_ERROR(resources_->Prepare());
       for (const auto& ns : resources_->leftovers()) notes_.push_back("removed scratch namespace " + ns + " left by an earlier run");
+    } else if (spec_.type == RestoreTestSpec::Type::kVolume) {
+      volumes_ = std::make_unique<VolumeTestSteps>(c_, spec_, report_.scratch, opt_.snapshots, &stop_,
+                                                   [this](const std::string& line) { Log(line); });
+      HORT_RETURN_IF_ERROR(volumes_->Prepare());
     } else {
       HORT_RETURN_IF_ERROR(spec_.type == RestoreTestSpec::Type::kDr ? ResolveDrill() : ResolveFiles());
     }
@@ -296,6 +259,7 @@ class Procedure {
   }
 
   Status Restore() {
+    if (volumes_) return volumes_->Restore();
     if (resources_) {
       HORT_RETURN_IF_ERROR(resources_->Restore());
       Log("restored " + std::to_string(resources_->Objects()) + " objects into " + resources_->FirstScratchNamespace() + " …");
@@ -309,7 +273,8 @@ class Procedure {
   }
 
   Status Validate() {
-    if (resources_) return ValidateResources();
+    if (resources_) return ValidateSteps(resources_->Validate(), resources_->notes());
+    if (volumes_) return ValidateSteps(volumes_->Validate(), volumes_->notes());
     report_.validate_seconds = ValidateUnits(report_.units, &stop_);
     uint64_t files = 0, bytes = 0;
     for (const RestoreUnit& u : report_.units) {
@@ -331,19 +296,15 @@ class Procedure {
       Failure("restored " + std::to_string(bytes) + " bytes, fewer than min_bytes " + std::to_string(spec_.validate.min_bytes));
     }
     SmokeCommands();
-    int64_t rto = spec_.RtoTarget();
-    if (rto > 0 && report_.record.restore_seconds > static_cast<double>(rto)) {
-      Failure("the restore took " + FormatDuration(static_cast<int64_t>(report_.record.restore_seconds)) +
-              ", longer than the RTO target " + FormatDuration(rto));
-    }
+    CheckRto();
     return Status::Ok();
   }
 
-  // BT-VL-01: every restored object present, `expect` as Kind/name, smoke
-  // commands (with $HORT_TEST_NAMESPACE), the RTO.
-  Status ValidateResources() {
-    for (const auto& f : resources_->Validate()) Failure(f);
-    for (const auto& n : resources_->notes()) notes_.push_back(n);
+  // The steps' findings and notes (resources: objects present, workloads
+  // ready; volume: blocks, e2fsck), smoke commands with their variables, the RTO.
+  Status ValidateSteps(const std::vector<std::string>& findings, const std::vector<std::string>& notes) {
+    for (const auto& f : findings) Failure(f);
+    for (const auto& n : notes) notes_.push_back(n);
     SmokeCommands();
     CheckRto();
     return Status::Ok();
@@ -360,6 +321,7 @@ class Procedure {
   void SmokeCommands() {
     std::map<std::string, std::string> env{{"HORT_TEST_ID", spec_.id}, {"HORT_RESTORE_DIR", report_.scratch}};
     if (resources_) env["HORT_TEST_NAMESPACE"] = resources_->FirstScratchNamespace();
+    if (volumes_) volumes_->AddEnv(env);
     if (!c_.kubernetes.kubeconfig.empty()) env["KUBECONFIG"] = c_.kubernetes.kubeconfig;
     for (const SmokeCommand& cmd : spec_.validate.commands) {
       if (stop_.load()) return;
@@ -415,6 +377,7 @@ class Procedure {
   std::map<std::string, OpenedRepo> repos_;
   std::unique_ptr<AlertmanagerClient> am_;
   std::unique_ptr<ResourcesTestSteps> resources_;  // type resources only
+  std::unique_ptr<VolumeTestSteps> volumes_;       // type volume only
   std::atomic<bool> stop_{false};
   std::vector<std::string> failures_, notes_;
 };

@@ -188,17 +188,6 @@ TEST_F(VerifyTest, CancelStopsCleansUpAndRecordsTheInterruption) {
   EXPECT_FALSE(fs::exists(rep.scratch));
 }
 
-TEST_F(VerifyTest, UnavailableLayerIsNeverAPass) {
-  Load("  BT-LH-01:\n    type: volume\n    scope: paperless\n    every: 3mo\n");
-  auto r = RunRestoreTest(*catalog_, *catalog_->FindTest("BT-LH-01"), *state_, {});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::kUnsupported);
-  EXPECT_NE(r.status().message().find("not available yet"), std::string::npos);
-  auto rows = state_->Tests("", 0, 10);
-  ASSERT_TRUE(rows.ok());
-  EXPECT_TRUE(rows->empty());
-}
-
 TEST_F(VerifyTest, DrillRestoresEveryGroupAndMatchesTheData) {
   Load(kK8Test);
   InitAndBackup();
@@ -219,8 +208,7 @@ TEST_F(VerifyTest, DrillRestoresEveryGroupAndMatchesTheData) {
 
 TEST_F(VerifyTest, DueDatesAndAutomaticRunsFollowEvery) {
   Load("  A:\n    type: files\n    scope: paperless\n    every: 3mo\n    auto: true\n"
-       "  M:\n    type: files\n    scope: paperless\n    every: 1mo\n"
-       "  V:\n    type: volume\n    scope: paperless\n    every: 1mo\n    auto: true\n");
+       "  M:\n    type: files\n    scope: paperless\n    every: 1mo\n");
   FakeClock clock;
   const double start = 1795651200;  // 2026-11-26 UTC
   clock.now = start;
@@ -263,7 +251,7 @@ TEST_F(VerifyTest, DueDatesAndAutomaticRunsFollowEvery) {
   auto plan = BuildTestPlan(*catalog_, *state_, clock.Now());
   ASSERT_TRUE(plan.ok());
   auto due = DueFirst(*plan);
-  ASSERT_GE(due.size(), 2u);
+  ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].spec->id, "M");
   EXPECT_NEAR(due[0].late_seconds, 365 * 86400.0, 1);
   EXPECT_EQ((*plan)[0].next_due, start + 451 * 86400.0);  // A: last pass + 90 days

@@ -184,17 +184,17 @@ r = [r for r in json.load(sys.stdin) if r["test"] == "T-SLOW"][-1]
 assert r["result"] == "fail" and any("interrupted by a signal" in f for f in r["findings"]), r' || fail "SIGTERM: row"
 pgrep -f "sleep 120" && fail "SIGTERM: the smoke command is still running"
 
-note "a test of a layer that does not exist yet is never a pass; unknown tests are refused"
-expect_rc 1 hort test run BT-LH-01
-grep -q "the volume layer is not available yet; nothing was restored and nothing recorded" "$WORK/last.err" || fail "volume message"
-hort protocol --json | grep -q BT-LH-01 && fail "an unavailable test was recorded"
+note "a volume test whose scope has no volumes entry fails, says so and is recorded; unknown tests are refused"
+expect_rc 5 hort test run BT-LH-01
+grep -q "no service in the test's scope has a volumes entry" "$WORK/last.out" || fail "volume message"
+hort protocol --json | grep -q BT-LH-01 || fail "the failed volume test was not recorded"
 expect_rc 1 hort test run NOPE
 grep -q 'no test "NOPE"' "$WORK/last.err" || fail "unknown test message"
 
 note "test due lists never-passed tests, most overdue first; test list shows the plan"
 hort test due >"$WORK/due.txt"
 grep -q "^T-SLOW .*never passed" "$WORK/due.txt" || { cat "$WORK/due.txt"; fail "test due"; }
-grep -q "^BT-LH-01 .*layer not available yet" "$WORK/due.txt" || fail "test due: unavailable layer"
+grep -q "^BT-LH-01 .*never passed" "$WORK/due.txt" || fail "test due: the failed volume test"
 grep -q "BT-K8-01" "$WORK/due.txt" && fail "a passed test is listed as due"
 hort test list >"$WORK/list.txt"
 grep -q "^BT-K8-01 .* pass " "$WORK/list.txt" || fail "test list"
