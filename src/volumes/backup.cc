@@ -48,8 +48,9 @@ size_t PoolBuffers(uint64_t budget, uint64_t block_size) {
 // (fsync of the block, of its folder), so two at a time leave it idle.
 constexpr int kMinUploads = 4;
 
-// Reads at once. One sequential reader keeps the kernel's readahead simple;
-// a second one is measured in docs/performance.md (Volumes).
+// Reads at once. A second reader was no faster on 2 cores (alternating cold
+// second backups of the 1 GiB bench image, 2026-12-03: 2.78-3.22 s against
+// 2.78-3.37 s) and held one more block buffer (peak +4-10 MiB).
 constexpr int kReaders = 1;
 
 // The pipeline read → hash → (dedupe) → compress → upload, one bounded
