@@ -76,6 +76,11 @@ int Backup(const VolumesFlags& f, const GlobalOptions& g) {
     if (eq == std::string::npos || eq == 0) return Fail(Status(Code::kInvalidArgument, "--label takes KEY=VALUE, got " + l));
     o.labels[l.substr(0, eq)] = l.substr(eq + 1);
   }
+  // The block cache lives where the repository cache does (--cache-dir,
+  // HORT_CACHE_DIR, XDG); --no-cache hashes every block with SHA-512.
+  auto backend = BackendOptionsFrom(g);
+  if (!backend.ok()) return Fail(backend.status());
+  o.cache_dir = backend->cache_dir;
   auto target = Open(f, g);
   if (!target.ok()) return Fail(target.status());
   // SIGINT/SIGTERM: the pipeline drains, the placeholder cfg, the lock and
@@ -84,12 +89,17 @@ int Backup(const VolumesFlags& f, const GlobalOptions& g) {
   auto r = BackupVolume(*target, o);
   if (!r.ok()) return Fail(r.status());
   PrintTimes(r->times, g);
+  if (g.verbose > 0) {
+    std::fprintf(stderr, "block cache: %s (%llu blocks named from it)\n", r->cache.c_str(),
+                 static_cast<unsigned long long>(r->blocks_from_cache));
+  }
   if (g.json) {
     std::printf("%s\n", JsonText({{"volume", r->volume}, {"backup", r->backup_name}, {"snapshot", r->snapshot_name},
                                   {"incremental", r->incremental}, {"compression", r->compression},
                                   {"volume_size", r->volume_size}, {"block_size", r->block_size},
                                   {"blocks", r->blocks_in_map}, {"blocks_new", r->blocks_new},
                                   {"blocks_reused", r->blocks_reused}, {"blocks_zero", r->blocks_zero},
+                                  {"blocks_from_cache", r->blocks_from_cache}, {"cache", r->cache},
                                   {"bytes_read", r->bytes_read}, {"bytes_uploaded", r->bytes_uploaded},
                                   {"seconds", r->seconds}})
                             .c_str());

@@ -4,8 +4,10 @@
 // placeholder cfg, blocks, final cfg, volume.cfg).
 //
 // hort has no Longhorn snapshot chain to say which blocks changed, so it
-// reads every data block (holes skipped), hashes it and uploads only blocks
-// whose name is not in the store yet; one listing of blocks/ says which are.
+// reads every data block (holes skipped), names it (SHA-512, or the last
+// backup's name when a local cache shows its bytes unchanged: block_cache.h)
+// and uploads only blocks whose name is not in the store yet; one listing of
+// blocks/ says which are.
 // A volume keeps its block size: --block-size other than the last backup's
 // is refused (Longhorn's incremental restore refuses a mix).
 #pragma once
@@ -32,6 +34,10 @@ struct VolumeBackupOptions {
   // buffers of the block size, at least 4; each compress thread has one
   // more). It bounds the pipeline's memory.
   uint64_t memory_budget = uint64_t{32} << 20;
+  // hort's cache folder: the last backup's block cache (block_cache.h) is
+  // read from and written to <cache_dir>/volumes/. Empty: no cache, every
+  // data block is SHA-512-hashed.
+  std::string cache_dir;
   // Raised by SIGINT/SIGTERM: reading stops, the pipeline drains, the
   // placeholder cfg is removed and the lock released; kCancelled.
   const std::atomic<bool>* stop = nullptr;
@@ -45,6 +51,8 @@ struct VolumeBackupResult {
   uint64_t blocks_new = 0;      // uploaded now
   uint64_t blocks_reused = 0;   // already in the store (or twice in this volume)
   uint64_t blocks_zero = 0;     // all zeros, left out like holes
+  uint64_t blocks_from_cache = 0;  // named from the block cache, without SHA-512
+  std::string cache;               // "off", "used", or "not used: <why>" (and "; not written: <why>")
   uint64_t bytes_read = 0, bytes_uploaded = 0;
   double seconds = 0;
   StageTimes times;  // read, hash, compress, upload, list, finish
