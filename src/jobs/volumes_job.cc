@@ -112,6 +112,9 @@ class VolumesJob {
     o.source = source_;
     o.volume = volume_;
     o.labels = {{"hort.dev/job", j_.id}};
+    // The block cache (volumes/block_cache.h) beside the repositories' caches:
+    // an unchanged block is named without SHA-512 on the next run.
+    o.cache_dir = c_.cache_dir.empty() ? DefaultCacheDir() : c_.cache_dir;
     for (const auto& t : ctx_.extra_tags) o.labels[volumes::kTagLabelPrefix + t] = "true";
     HORT_ASSIGN_OR_RETURN(volumes::VolumeBackupResult r, volumes::BackupVolume(target, o));
     out_.snapshot_id = r.backup_name;
@@ -124,7 +127,8 @@ class VolumesJob {
     stats_.bytes_uploaded = r.bytes_uploaded;
     Log(std::string(r.incremental ? "incremental" : "full") + " backup " + r.backup_name + " of volume " + volume_ +
         ": " + std::to_string(r.blocks_in_map) + " blocks, " + std::to_string(r.blocks_new) + " new, " +
-        std::to_string(r.blocks_reused) + " already stored");
+        std::to_string(r.blocks_reused) + " already stored; block cache: " + r.cache + " (" +
+        std::to_string(r.blocks_from_cache) + " blocks named from it)");
     return Status::Ok();
   }
 

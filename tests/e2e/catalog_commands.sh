@@ -77,6 +77,7 @@ for i in 1 2 3; do
 done
 grep -q "verify: .* blocks read, every one matches its name" "$WORK/vol3.out" || fail "no verify line: $(cat "$WORK/vol3.out")"
 grep -q "incremental backup" "$WORK/vol3.out" || fail "third run not incremental: $(cat "$WORK/vol3.out")"
+grep -Eq "block cache: used \([1-9][0-9]* blocks named from it\)" "$WORK/vol3.out" || fail "the job did not use the block cache: $(cat "$WORK/vol3.out")"
 hort volumes ls --store "$WORK/store" --volume wiki-data --json >"$WORK/vols.json"
 python3 - "$WORK/vols.json" <<'PY'
 import json, sys

@@ -10,6 +10,8 @@ export HORT_PASSWORD=e2e-password RESTIC_PASSWORD=e2e-password
 unset HORT_REPOSITORY RESTIC_REPOSITORY
 export RESTIC_CACHE_DIR="$WORK/restic-cache"
 mkdir -p "$RESTIC_CACHE_DIR"
+# hort's caches (repositories, volumes' block caches) stay inside the test's folder.
+export XDG_CACHE_HOME="$WORK/xdg-cache"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "--- $*"; }
