@@ -69,10 +69,7 @@ int LonghornBackup(kube::Client& client, const ClusterFlags& f, const GlobalOpti
   const std::string ns = f.ns.empty() ? client.DefaultNamespace() : f.ns;
   auto volume = ResolvePvc(client, ns, f.pvc);
   if (!volume.ok()) return Fail(volume.status());
-  if (!volume->IsLonghorn()) {
-    return Fail(Status(Code::kUnsupported, "PersistentVolumeClaim " + ns + "/" + f.pvc + " is a " + volume->driver +
-                                               " volume; Longhorn backs up only its own"));
-  }
+  if (Status s = RequireLonghorn(*volume, ns, f.pvc, "Longhorn backs up only its own"); !s.ok()) return Fail(s);
   LonghornBackupRequest q;
   q.ns = f.longhorn_ns;
   q.volume = volume->volume_handle;

@@ -96,10 +96,8 @@ class VolumesJob {
     if (e_.kind != VolumesEntry::Kind::kPvc) return Status::Ok();
     HORT_ASSIGN_OR_RETURN(kube::Client * kube, CatalogKube(c_, ctx_, kube_));
     HORT_ASSIGN_OR_RETURN(volumes::PvcVolume pv, volumes::ResolvePvc(*kube, j_.service->ns, e_.pvc));
-    if (!pv.IsLonghorn()) {
-      return Status(Code::kUnsupported, "claim " + j_.service->ns + "/" + e_.pvc + " is a " + pv.driver +
-                                            " volume; hort backs up Longhorn volumes (for another disk give device:)");
-    }
+    HORT_RETURN_IF_ERROR(volumes::RequireLonghorn(pv, j_.service->ns, e_.pvc,
+                                                  "hort backs up Longhorn volumes (for another disk give device:)"));
     longhorn_volume_ = pv.volume_handle;
     if (volume_.empty()) volume_ = pv.volume_handle;
     source_ = LonghornDeviceDir() + "/" + pv.volume_handle;

@@ -37,6 +37,11 @@ struct PvcVolume {
 // not a CSI volume. Messages name the namespace and claim.
 [[nodiscard]] Result<PvcVolume> ResolvePvc(kube::Client& client, const std::string& ns, const std::string& pvc);
 
+// kUnsupported unless the claim's volume is Longhorn's: "PersistentVolumeClaim
+// <ns>/<pvc> is a <driver> volume, not a Longhorn one: <what_instead>".
+[[nodiscard]] Status RequireLonghorn(const PvcVolume& volume, const std::string& ns, const std::string& pvc,
+                                     const std::string& what_instead);
+
 struct SnapshotRequest {
   enum class Kind { kCsi, kLonghorn } kind = Kind::kCsi;
   std::string ns, pvc;

@@ -42,4 +42,11 @@ Result<PvcVolume> ResolvePvc(kube::Client& client, const std::string& ns, const 
   return out;
 }
 
+Status RequireLonghorn(const PvcVolume& volume, const std::string& ns, const std::string& pvc,
+                       const std::string& what_instead) {
+  if (volume.IsLonghorn()) return Status::Ok();
+  return Status(Code::kUnsupported, "PersistentVolumeClaim " + ns + "/" + pvc + " is a " + volume.driver +
+                                        " volume, not a Longhorn one: " + what_instead);
+}
+
 }  // namespace hort::volumes

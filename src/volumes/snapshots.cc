@@ -53,10 +53,7 @@ Result<Target> TargetFor(kube::Client& client, const SnapshotRequest& q, const P
     t.source_of = CsiSource;
     return t;
   }
-  if (!volume.IsLonghorn()) {
-    return Status(Code::kUnsupported, "PersistentVolumeClaim " + q.ns + "/" + q.pvc + " is a " + volume.driver +
-                                          " volume, not a Longhorn one: take a CSI VolumeSnapshot instead");
-  }
+  HORT_RETURN_IF_ERROR(RequireLonghorn(volume, q.ns, q.pvc, "take a CSI VolumeSnapshot instead"));
   HORT_ASSIGN_OR_RETURN(t.resource, cluster::Served(client, "longhorn.io", "v1beta2", "snapshots", kLonghornHint));
   t.ns = q.longhorn_ns;
   t.source = volume.volume_handle;
