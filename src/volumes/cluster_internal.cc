@@ -98,6 +98,25 @@ std::string StatusError(const kube::Json& object) {
   return kube::StringAt(*e, "/message");
 }
 
+Wait SnapshotWait(const kube::ResourceInfo& resource, const std::string& ns, const std::string& name,
+                  std::chrono::steady_clock::time_point deadline, int64_t timeout_seconds,
+                  const std::atomic<bool>* stop, std::function<void(const std::string&)> log) {
+  Wait w;
+  w.resource = &resource;
+  w.ns = ns;
+  w.name = name;
+  w.what = resource.kind + " " + ns + "/" + name;
+  w.goal = "readyToUse";
+  w.deadline = deadline;
+  w.timeout_seconds = timeout_seconds;
+  w.stop = stop;
+  w.log = std::move(log);
+  w.delete_on_give_up = true;
+  const std::string what = w.what;
+  w.check = [what](const kube::Json& o) { return SnapshotProgress(o, what); };
+  return w;
+}
+
 Result<Progress> SnapshotProgress(const kube::Json& o, const std::string& what) {
   if (kube::BoolAt(o, "/status/markRemoved")) return Status(Code::kUnavailable, what + " was marked removed by Longhorn");
   return kube::BoolAt(o, "/status/readyToUse") ? Progress::kDone : Progress::kWaiting;

@@ -66,6 +66,12 @@ struct Wait {
 // Longhorn snapshot marked removed (deleted in the engine) never will be.
 [[nodiscard]] Result<Progress> SnapshotProgress(const kube::Json& object, const std::string& what);
 
+// The wait for a snapshot hort created (CSI or Longhorn) to become ready:
+// goal readyToUse, SnapshotProgress, deleted when it never does.
+[[nodiscard]] Wait SnapshotWait(const kube::ResourceInfo& resource, const std::string& ns, const std::string& name,
+                                std::chrono::steady_clock::time_point deadline, int64_t timeout_seconds,
+                                const std::atomic<bool>* stop, std::function<void(const std::string&)> log);
+
 // Polls every 200 ms, growing to 2 s, until `check` says done (the object is
 // returned), fails, the deadline passes (kUnavailable: what, goal, timeout and
 // the last status.error or detail) or `stop` is set (kCancelled). Each new

@@ -82,10 +82,8 @@ Result<LonghornBackupResult> TriggerLonghornBackup(kube::Client& client, const L
   LonghornBackupResult r;
   r.snapshot = kube::StringAt(created, "/metadata/name");
   if (q.log) q.log("created Longhorn Snapshot " + q.ns + "/" + r.snapshot + " of volume " + q.volume);
-  cluster::Wait ws = BaseWait(q, snapshots, r.snapshot, deadline);
-  ws.goal = "readyToUse";
-  ws.delete_on_give_up = true;
-  ws.check = [&ws](const Json& o) { return cluster::SnapshotProgress(o, ws.what); };
+  const cluster::Wait ws =
+      cluster::SnapshotWait(snapshots, q.ns, r.snapshot, deadline, q.timeout_seconds, q.stop, q.log);
   HORT_RETURN_IF_ERROR(cluster::WaitFor(client, ws).status());
 
   // The Backup CR's name is the backup's name in the store; the snapshot's

@@ -144,18 +144,8 @@ Result<SnapshotResult> TakeSnapshot(kube::Client& client, const SnapshotRequest&
   r.name = kube::StringAt(created, "/metadata/name");
   if (q.log) q.log("created " + r.kind + " " + t.ns + "/" + r.name + " of PVC " + q.ns + "/" + q.pvc);
 
-  cluster::Wait w;
-  w.resource = &t.resource;
-  w.ns = t.ns;
-  w.name = r.name;
-  w.what = r.kind + " " + t.ns + "/" + r.name;
-  w.goal = "readyToUse";
-  w.deadline = start + std::chrono::seconds(q.timeout_seconds);
-  w.timeout_seconds = q.timeout_seconds;
-  w.stop = q.stop;
-  w.log = q.log;
-  w.delete_on_give_up = true;
-  w.check = [&w](const Json& o) { return cluster::SnapshotProgress(o, w.what); };
+  const cluster::Wait w = cluster::SnapshotWait(t.resource, t.ns, r.name, start + std::chrono::seconds(q.timeout_seconds),
+                                                q.timeout_seconds, q.stop, q.log);
   HORT_ASSIGN_OR_RETURN(Json ready, cluster::WaitFor(client, w));
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const Json* size = kube::FieldAt(ready, "/status/restoreSize");
