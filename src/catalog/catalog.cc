@@ -47,15 +47,17 @@ const RestoreTestSpec* Catalog::FindTest(const std::string& id) const {
 }
 
 std::vector<std::string> Catalog::UsedLayers() const {
-  bool files = false, resources = velero.verify && velero.verify->level >= 5, volumes = false;
+  bool files = false, agent = false, resources = velero.verify && velero.verify->level >= 5, volumes = false;
   for (const Service& s : services) {
     files = files || !s.files.empty();
+    for (const FilesEntry& e : s.files) agent = agent || e.ViaAgent();
     resources = resources || !s.resources.empty();
     volumes = volumes || !s.volumes.empty();
   }
   for (const RestoreTestSpec& t : tests) resources = resources || t.type == RestoreTestSpec::Type::kResources;
   std::vector<std::string> out;
   if (files) out.push_back("files");
+  if (agent) out.push_back("agent");
   if (resources) out.push_back("resources");
   if (volumes) out.push_back("volumes");
   return out;

@@ -64,7 +64,7 @@ struct FilesEntry {
   enum class Kind { kPath, kPvc, kDump, kK8upAnnotations } kind = Kind::kPath;
   std::string name;
   std::vector<std::string> paths;          // kPath: read and recorded as given
-  std::string pvc, source;                 // kPvc: read `source`, recorded as /data/<pvc>
+  std::string pvc, source;                 // kPvc: read `source` (empty: through hort agent), recorded as /data/<pvc>
   std::vector<std::string> command;        // kDump: argv whose stdout is stored
   std::string container, extension;        // kDump: stored as /<namespace>-<container><extension>
   std::string pod;                         // kDump: run in this pod (a name or a label selector) through exec;
@@ -81,7 +81,10 @@ struct FilesEntry {
   // kK8upAnnotations, whose paths depend on the pods found at run time.
   [[nodiscard]] std::vector<std::string> SnapshotPaths(const std::string& ns) const;
   // Whether running it needs the Kubernetes API.
-  [[nodiscard]] bool NeedsKubernetes() const { return kind == Kind::kK8upAnnotations || !pod.empty(); }
+  [[nodiscard]] bool NeedsKubernetes() const { return kind == Kind::kK8upAnnotations || !pod.empty() || ViaAgent(); }
+  // A pvc entry without `source`: the agent on the node that mounts the claim
+  // reads it under the kubelet's pod-volume folder (or a holder Job mounts it).
+  [[nodiscard]] bool ViaAgent() const { return kind == Kind::kPvc && source.empty(); }
 };
 
 // One `resources` entry (the Velero role): which objects one snapshot series

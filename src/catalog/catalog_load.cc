@@ -221,7 +221,7 @@ class Loader : private LoaderOwned, public EntryFields {
       e.kind = FilesEntry::Kind::kPvc;
       e.pvc = f_.String(n, key, "pvc").value_or("");
       if (e.pvc.empty() || e.pvc.find('/') != std::string::npos) f_.Error(n["pvc"], key + ".pvc", "expected a PVC name");
-      e.source = Absolute(f_.String(n, key, "source").value_or("/data/" + e.pvc));
+      if (n["source"]) e.source = Absolute(f_.String(n, key, "source").value_or(""));
       e.name = e.pvc;
     } else if (n["dump"]) {
       e.kind = FilesEntry::Kind::kDump;

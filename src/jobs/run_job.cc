@@ -88,6 +88,9 @@ class Job {
     switch (e.kind) {
       case FilesEntry::Kind::kPath: opt.targets = e.paths; break;
       case FilesEntry::Kind::kPvc:
+        if (e.ViaAgent()) {
+          return Status(Code::kUnsupported, "pvc " + e.pvc + " has no source, and backups through hort agent are not built yet");
+        }
         opt.targets = {e.source};
         opt.record_as = e.SnapshotPaths(svc.ns);
         break;
