@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
 #include "cli/progress_line.h"
+#include "cli/restore_pvc.h"
 #include "restorer/restorer.h"
 
 namespace hort::cli {
@@ -15,6 +16,7 @@ struct RestoreFlags {
   std::string snapshot;
   RestoreOptions opt;
   SnapshotFilter filter;
+  PvcRestoreFlags pvc;
 };
 
 class ErrorPrinter : public RestoreObserver {
@@ -39,7 +41,7 @@ class ErrorPrinter : public RestoreObserver {
 Command AddRestore(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<RestoreFlags>();
   sub.add_option("snapshot", f->snapshot, "snapshot ID, 'latest', optionally with :SUBPATH")->required();
-  sub.add_option("-t,--target", f->opt.target, "directory to extract data to")->required();
+  sub.add_option("-t,--target", f->opt.target, "directory to extract data to");
   sub.add_option("-i,--include", f->opt.includes, "include a pattern");
   sub.add_option("-e,--exclude", f->opt.excludes, "exclude a pattern");
   sub.add_option("--iinclude", f->opt.iincludes, "include a pattern, case-insensitive");
@@ -47,8 +49,13 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("--verify", f->opt.verify, "verify restored files' content");
   sub.add_flag("-n,--dry-run", f->opt.dry_run, "only show what would be restored");
   AddFilterFlags(sub, &f->filter);
-  return MakeCommand(NeedsRepository(OpenLock::kShared, true), [f, &g](Opened& o) {
+  AddPvcRestoreFlags(sub, &f->pvc);
+  Command c;
+  c.validate = [f] { return ValidatePvcRestore(f->pvc, !f->opt.target.empty()); };
+  c.needs = [f] { return f->pvc.to_pvc.empty() ? NeedsRepository(OpenLock::kShared, true) : NeedsCatalog(); };
+  c.run = [f, &g](Opened& o) {
     std::string ref = f->snapshot;
+    if (!f->pvc.to_pvc.empty()) return RestoreToPvc(f->pvc, ref, f->filter, g, o);
     if (auto colon = ref.find(':'); colon != std::string::npos) {
       f->opt.subpath = ref.substr(colon + 1);
       ref = ref.substr(0, colon);
@@ -104,7 +111,8 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
       return kExitFailure;
     }
     return kExitOk;
-  });
+  };
+  return c;
 }
 
 }  // namespace hort::cli

@@ -34,6 +34,7 @@ Command AddProtocol(CLI::App&, GlobalOptions&);
 Command AddReport(CLI::App&, GlobalOptions&);
 Command AddDr(CLI::App&, GlobalOptions&);
 Command AddKube(CLI::App&, GlobalOptions&);
+Command AddAgent(CLI::App&, GlobalOptions&);
 Command AddResources(CLI::App&, GlobalOptions&);
 Command AddVolumes(CLI::App&, GlobalOptions&);
 
@@ -71,6 +72,7 @@ const std::vector<CommandSpec>& Commands() {
       {"resources", "Back up and restore cluster objects (Velero's layout); verify Velero backups", AddResources},
       {"volumes", "Back up, restore, verify and thin out block volumes in Longhorn's backupstore", AddVolumes},
       {"kube", "Check hort's access to the cluster; show which PVCs nothing protects", AddKube},
+      {"agent", "Run the node agent: back up and restore the claims mounted on this node", AddAgent},
       {"version", "Print version information", AddVersion},
   };
   return kCommands;

@@ -41,6 +41,8 @@ struct JobContext {
   StateStore* state = nullptr;          // receives repository statistics
   std::function<void(const std::string&)> log;  // progress lines (never secrets)
   kube::Client* kube = nullptr;  // null: the catalog's cluster, opened when a job needs it
+  // Set by a stop signal: waits on the cluster (the agent's task) give up at once.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // What a job did. The Status keeps its code, so the scheduler can tell a

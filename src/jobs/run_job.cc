@@ -2,8 +2,10 @@
 // check, or copy. Failures come back as one line in the outcome; nothing
 // here throws or exits.
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 
+#include "agent/dispatch.h"
 #include "archiver/archiver.h"
 #include "checker/checker.h"
 #include "jobs/jobs.h"
@@ -88,9 +90,7 @@ class Job {
     switch (e.kind) {
       case FilesEntry::Kind::kPath: opt.targets = e.paths; break;
       case FilesEntry::Kind::kPvc:
-        if (e.ViaAgent()) {
-          return Status(Code::kUnsupported, "pvc " + e.pvc + " has no source, and backups through hort agent are not built yet");
-        }
+        if (e.ViaAgent()) return AgentBackup();
         opt.targets = {e.source};
         opt.record_as = e.SnapshotPaths(svc.ns);
         break;
@@ -115,6 +115,28 @@ class Job {
     }
     HORT_RETURN_IF_ERROR(BackupSeries(opt, e.SnapshotPaths(svc.ns)));
     return Finish();
+  }
+
+  // A claim without source: the agent on the node that mounts it runs the
+  // backup, its retention and verification (agent/dispatch.h); serve keeps
+  // the hooks and the repository's figures.
+  Status AgentBackup() {
+    const FilesEntry& e = *j_.entry;
+    HORT_ASSIGN_OR_RETURN(kube::Client * kube, Kube());
+    agent::DispatchOptions o;
+    o.hort_ns = agent::HortNamespace(*kube);
+    if (const char* image = std::getenv("HORT_IMAGE")) o.image = image;
+    o.stop = ctx_.stop;
+    o.log = [this](const std::string& line) { Log(line); };
+    HORT_ASSIGN_OR_RETURN(agent::TaskResult r,
+                          agent::RunOnAgent(*kube, {.kind = agent::TaskKind::kBackup, .job = j_.id, .ns = j_.service->ns, .pvc = e.pvc}, o));
+    out_.snapshot_id = r.snapshot;
+    out_.files += r.files;
+    out_.bytes_added += r.bytes;
+    if (r.code != Code::kOk) return Status(r.code, r.error);
+    Log("snapshot " + r.snapshot.substr(0, 8) + " saved by the agent, " + std::to_string(r.files) + " files, " +
+        std::to_string(r.bytes) + " bytes added");
+    return RefreshStats(*j_.repository);
   }
 
   // The resources layer: the entry's objects → one snapshot

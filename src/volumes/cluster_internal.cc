@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include "crypto/crypto.h"
 #include "kube/json_fields.h"
@@ -18,15 +17,6 @@ constexpr size_t kMaxName = 63;
 constexpr size_t kRoomForSuffix = 4;  // "-N" and a margin
 
 bool Alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-
-// Sleeps until `until` in slices short enough that a stop is noticed at once.
-bool SleepUnlessStopped(Clock::time_point until, const std::atomic<bool>* stop) {
-  while (Clock::now() < until) {
-    if (stop && stop->load()) return false;
-    std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(50)));
-  }
-  return !(stop && stop->load());
-}
 
 }  // namespace
 
@@ -65,21 +55,6 @@ std::string ObjectName(std::string_view base, std::time_t now) {
   return clean + stamp;
 }
 
-Result<kube::ResourceInfo> Served(kube::Client& client, const std::string& group, const std::string& version,
-                                  const std::string& resource, const std::string& install_hint) {
-  HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());
-  const kube::ResourceInfo* r = d.Find(group, version, resource);
-  if (!r) {  // a CRD installed after the first discovery
-    HORT_ASSIGN_OR_RETURN(d, client.Discover(true));
-    r = d.Find(group, version, resource);
-  }
-  if (!r) {
-    return Status(Code::kUnsupported, "the cluster serves no " + resource + "." + group + "/" + version + " (" +
-                                          install_hint + ")");
-  }
-  return *r;
-}
-
 Result<kube::Json> CreateNamed(kube::Client& client, const kube::ResourceInfo& r, const std::string& ns,
                                kube::Json object, const std::string& base) {
   const std::string name = ObjectName(base, std::time(nullptr));
@@ -89,13 +64,6 @@ Result<kube::Json> CreateNamed(kube::Client& client, const kube::ResourceInfo& r
     if (created.ok() || created.status().code() != Code::kAlreadyExists) return created;
   }
   return Status(Code::kAlreadyExists, r.kind + " " + ns + "/" + name + " and 8 variants exist already");
-}
-
-std::string StatusError(const kube::Json& object) {
-  const kube::Json* e = kube::FieldAt(object, "/status/error");
-  if (!e) return "";
-  if (e->is_string()) return e->get<std::string>();
-  return kube::StringAt(*e, "/message");
 }
 
 Wait SnapshotWait(const kube::ResourceInfo& resource, const std::string& ns, const std::string& name,
@@ -120,47 +88,6 @@ Wait SnapshotWait(const kube::ResourceInfo& resource, const std::string& ns, con
 Result<Progress> SnapshotProgress(const kube::Json& o, const std::string& what) {
   if (kube::BoolAt(o, "/status/markRemoved")) return Status(Code::kUnavailable, what + " was marked removed by Longhorn");
   return kube::BoolAt(o, "/status/readyToUse") ? Progress::kDone : Progress::kWaiting;
-}
-
-Result<kube::Json> WaitFor(kube::Client& client, const Wait& w) {
-  auto interval = std::chrono::milliseconds(200);
-  std::string last_error, last_detail;
-  auto give_up = [&](Code code, std::string message) -> Status {
-    if (w.delete_on_give_up) {
-      Status s = client.Delete(*w.resource, w.ns, w.name);
-      if (s.ok() || s.code() == Code::kNotFound) {
-        message += "; hort deleted it (it created it and it never became usable)";
-      } else {
-        message += "; deleting it failed too: " + s.message();
-      }
-    }
-    return Status(code, message);
-  };
-  for (;;) {
-    if (w.stop && w.stop->load()) return give_up(Code::kCancelled, "stopped while waiting for " + w.what);
-    auto got = client.Get(*w.resource, w.ns, w.name);
-    if (got.ok()) {
-      const std::string error = StatusError(*got);
-      if (!error.empty() && error != last_error && w.log) w.log(w.what + ": status.error: " + error);
-      last_error = error;
-      if (w.detail) last_detail = w.detail(*got);
-      HORT_ASSIGN_OR_RETURN(Progress p, w.check(*got));
-      if (p == Progress::kDone) return std::move(got).value();
-    } else if (got.status().code() == Code::kNotFound) {
-      return Status(Code::kNotFound, w.what + " was deleted while hort waited for it to be " + w.goal);
-    } else if (got.status().code() != Code::kUnavailable) {
-      return got.status().Annotate(w.what);
-    }  // unavailable: the client retried already; the deadline decides
-    const auto now = Clock::now();
-    if (now >= w.deadline) {
-      std::string message = w.what + " is not " + w.goal + " after " + std::to_string(w.timeout_seconds) + " s";
-      if (!last_error.empty()) message += " (status.error: " + last_error + ")";
-      else if (!last_detail.empty()) message += " (" + last_detail + ")";
-      return give_up(Code::kUnavailable, message);
-    }
-    if (!SleepUnlessStopped(std::min(now + interval, w.deadline), w.stop)) continue;  // the loop's top reports it
-    interval = std::min<std::chrono::milliseconds>(interval * 3 / 2, std::chrono::seconds(2));
-  }
 }
 
 }  // namespace hort::volumes::cluster

@@ -1,0 +1,34 @@
+// Running a task on the agent of the node that mounts a claim, from serve's
+// side (a files job of a pvc without source) or the CLI's (`hort restore
+// --to-pvc`): claim → PV → mounting pod (or a holder Job) → task Lease →
+// wait for an agent to claim, renew and finish it → clean up.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "agent/task.h"
+#include "kube/client.h"
+#include "util/status.h"
+
+namespace hort::agent {
+
+struct DispatchOptions {
+  std::string hort_ns;            // where the task Lease goes (HortNamespace)
+  std::string image;              // for a holder Job ($HORT_IMAGE)
+  int64_t claim_timeout_seconds = 120;
+  int64_t hold_seconds = 6 * 3600;
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(const std::string&)> log;
+};
+
+// `input` names kind, job, ns and pvc (and for restores snapshot and
+// repository); node, pod and pv are filled in here. The task's own failure
+// comes back as its TaskResult (code and message); a Status error means the
+// task never finished (no agent claimed it, the holder stopped renewing, the
+// claim is missing …).
+[[nodiscard]] Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput input, const DispatchOptions& options);
+
+}  // namespace hort::agent

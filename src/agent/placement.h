@@ -1,0 +1,34 @@
+// Where a claim's files are: the PersistentVolume it is bound to, the pod
+// that mounts it (and so the node whose agent reads it), and the folder the
+// kubelet mounted it at — `<kubelet root>/pods/<pod uid>/volumes/<plugin>/<pv>`,
+// `…/mount` for CSI volumes — found as Velero's node-agent finds it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "kube/client.h"
+#include "util/status.h"
+
+namespace hort::agent {
+
+struct Mount {
+  std::string pod, pod_uid, node;
+};
+
+// The claim's spec.volumeName. kNotFound names the claim and namespace;
+// kUnavailable when it is not bound yet.
+[[nodiscard]] Result<std::string> BoundVolume(kube::Client& client, const std::string& ns, const std::string& pvc);
+
+// A running pod of `ns` with a node that mounts the claim (the first by name
+// when several do, as a ReadWriteMany claim may be); nullopt when none.
+[[nodiscard]] Result<std::optional<Mount>> FindMount(kube::Client& client, const std::string& ns,
+                                                     const std::string& pvc);
+
+// The folder holding the volume's files on this node. kNotFound says whether
+// the kubelet's pods folder is missing (not mounted into the agent) or only
+// this pod's volume.
+[[nodiscard]] Result<std::string> PodVolumePath(const std::string& kubelet_root, const std::string& pod_uid,
+                                                const std::string& pv, const std::string& node);
+
+}  // namespace hort::agent

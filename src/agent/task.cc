@@ -1,0 +1,176 @@
+#include "agent/task.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+#include "crypto/crypto.h"
+#include "kube/exec_credential.h"
+#include "kube/json_fields.h"
+#include "kube/wait.h"
+
+namespace hort::agent {
+namespace {
+
+constexpr const char* kPrefix = "hort.dev/";
+
+// Lease times are MicroTime: RFC 3339 in UTC with six fractional digits.
+std::string MicroTime(double unix_seconds) {
+  const auto whole = static_cast<std::time_t>(unix_seconds);
+  const auto micros = static_cast<long>((unix_seconds - static_cast<double>(whole)) * 1e6);
+  std::tm tm{};
+  gmtime_r(&whole, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[80];
+  std::snprintf(out, sizeof(out), "%s.%06ldZ", buf, micros);
+  return out;
+}
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string RandomSuffix() {
+  uint8_t b[4];
+  crypto::RandomBytes(b);
+  char hex[9];
+  std::snprintf(hex, sizeof(hex), "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
+  return hex;
+}
+
+std::string Annotation(const kube::Json& o, const char* key) {
+  const kube::Json* a = kube::FieldAt(o, "/metadata/annotations");
+  if (!a || !a->is_object()) return "";
+  auto it = a->find(std::string(kPrefix) + key);
+  return it != a->end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+void SetAnnotation(kube::Json& o, const char* key, const std::string& value) {
+  if (!value.empty()) o["metadata"]["annotations"][std::string(kPrefix) + key] = value;
+}
+
+const char* KindName(TaskKind k) { return k == TaskKind::kRestore ? "restore" : "backup"; }
+
+// Writes the task's Lease back with the resourceVersion it was read at.
+Status Put(kube::Client& client, const std::string& ns, Task& task) {
+  HORT_ASSIGN_OR_RETURN(kube::ResourceInfo r, LeaseResource(client));
+  HORT_ASSIGN_OR_RETURN(kube::Json written, client.Replace(r, ns, task.object, {}));
+  HORT_ASSIGN_OR_RETURN(task, ParseTask(written));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<kube::ResourceInfo> LeaseResource(kube::Client& client) {
+  return kube::Served(client, "coordination.k8s.io", "v1", "leases", "Kubernetes 1.14 and newer serve it");
+}
+
+Result<Task> CreateTask(kube::Client& client, const std::string& ns, const TaskInput& in) {
+  HORT_ASSIGN_OR_RETURN(kube::ResourceInfo r, LeaseResource(client));
+  kube::Json o = {{"apiVersion", "coordination.k8s.io/v1"},
+                  {"kind", "Lease"},
+                  {"metadata",
+                   {{"name", "hort-task-" + RandomSuffix()},
+                    {"namespace", ns},
+                    {"labels",
+                     {{"app.kubernetes.io/managed-by", "hort"}, {"hort.dev/node", in.node}, {"hort.dev/task", KindName(in.kind)}}}}},
+                  {"spec", {{"leaseDurationSeconds", kLeaseSeconds}}}};
+  SetAnnotation(o, "job", in.job);
+  SetAnnotation(o, "namespace", in.ns);
+  SetAnnotation(o, "pvc", in.pvc);
+  SetAnnotation(o, "pv", in.pv);
+  SetAnnotation(o, "pod", in.pod);
+  SetAnnotation(o, "pod-uid", in.pod_uid);
+  SetAnnotation(o, "snapshot", in.snapshot);
+  SetAnnotation(o, "repository", in.repository);
+  HORT_ASSIGN_OR_RETURN(kube::Json created, client.Create(r, ns, o, {}));
+  return ParseTask(created);
+}
+
+Result<Task> ParseTask(const kube::Json& o) {
+  Task t;
+  t.object = o;
+  t.name = kube::StringAt(o, "/metadata/name");
+  t.resource_version = kube::StringAt(o, "/metadata/resourceVersion");
+  t.input.kind = kube::StringAt(o, "/metadata/labels/hort.dev~1task") == "restore" ? TaskKind::kRestore : TaskKind::kBackup;
+  t.input.node = kube::StringAt(o, "/metadata/labels/hort.dev~1node");
+  t.input.job = Annotation(o, "job");
+  t.input.ns = Annotation(o, "namespace");
+  t.input.pvc = Annotation(o, "pvc");
+  t.input.pv = Annotation(o, "pv");
+  t.input.pod = Annotation(o, "pod");
+  t.input.pod_uid = Annotation(o, "pod-uid");
+  t.input.repository = Annotation(o, "repository");
+  t.holder = kube::StringAt(o, "/spec/holderIdentity");
+  t.lease_seconds = kube::IntAt(o, "/spec/leaseDurationSeconds", kLeaseSeconds);
+  if (auto when = kube::ParseRfc3339(kube::StringAt(o, "/spec/renewTime")); when.ok()) t.renew_time = *when;
+  const std::string result = Annotation(o, "result");
+  if (t.input.kind == TaskKind::kRestore || result.empty()) t.input.snapshot = Annotation(o, "snapshot");
+  if (!result.empty()) {
+    TaskResult res;
+    res.code = CodeFromName(result).value_or(Code::kInternal);
+    res.error = Annotation(o, "error");
+    res.snapshot = Annotation(o, "snapshot");
+    res.files = std::strtoull(Annotation(o, "files").c_str(), nullptr, 10);
+    res.bytes = std::strtoull(Annotation(o, "bytes").c_str(), nullptr, 10);
+    if (res.code != Code::kOk && res.error.empty()) res.error = "the agent reported " + result + " without a message";
+    t.result = res;
+  }
+  if (t.name.empty() || t.input.node.empty() || t.input.ns.empty() || t.input.pvc.empty()) {
+    return Status(Code::kInvalidArgument, "lease " + t.name + " is not a hort task (node, namespace or pvc missing)");
+  }
+  return t;
+}
+
+Result<Task> GetTask(kube::Client& client, const std::string& ns, const std::string& name) {
+  HORT_ASSIGN_OR_RETURN(kube::ResourceInfo r, LeaseResource(client));
+  HORT_ASSIGN_OR_RETURN(kube::Json o, client.Get(r, ns, name));
+  return ParseTask(o);
+}
+
+Result<std::vector<Task>> OpenTasks(kube::Client& client, const std::string& ns, const std::string& node) {
+  HORT_ASSIGN_OR_RETURN(kube::ResourceInfo r, LeaseResource(client));
+  kube::ListOptions opt;
+  opt.label_selector = "app.kubernetes.io/managed-by=hort,hort.dev/node=" + node;
+  HORT_ASSIGN_OR_RETURN(kube::ObjectList list, client.List(r, ns, opt));
+  std::vector<Task> out;
+  for (const kube::Json& o : list.items) {
+    auto t = ParseTask(o);
+    if (t.ok() && t->holder.empty() && !t->result) out.push_back(std::move(t).value());
+  }
+  return out;
+}
+
+Status Claim(kube::Client& client, const std::string& ns, Task& task, const std::string& holder) {
+  const std::string now = MicroTime(Now());
+  task.object["spec"]["holderIdentity"] = holder;
+  task.object["spec"]["acquireTime"] = now;
+  task.object["spec"]["renewTime"] = now;
+  task.object["spec"]["leaseDurationSeconds"] = kLeaseSeconds;
+  return Put(client, ns, task);
+}
+
+Status Renew(kube::Client& client, const std::string& ns, Task& task) {
+  task.object["spec"]["renewTime"] = MicroTime(Now());
+  return Put(client, ns, task);
+}
+
+Status Finish(kube::Client& client, const std::string& ns, Task& task, const TaskResult& res) {
+  task.object["spec"]["renewTime"] = MicroTime(Now());
+  kube::Json& o = task.object;
+  o["metadata"]["annotations"][std::string(kPrefix) + "result"] = CodeName(res.code);
+  SetAnnotation(o, "error", res.error);
+  if (task.input.kind == TaskKind::kBackup) SetAnnotation(o, "snapshot", res.snapshot);
+  SetAnnotation(o, "files", std::to_string(res.files));
+  SetAnnotation(o, "bytes", std::to_string(res.bytes));
+  return Put(client, ns, task);
+}
+
+std::string HortNamespace(const kube::Client& client) {
+  const char* env = std::getenv("POD_NAMESPACE");
+  return env && *env ? env : client.DefaultNamespace();
+}
+
+}  // namespace hort::agent
