@@ -64,10 +64,10 @@ agent::TaskResult Restore(const Catalog& catalog, const agent::Task& t, const st
   RestoreOptions opt;
   opt.target = folder;
   opt.cancel = o.stop;
-  // A snapshot of the claim holds /data/<pvc>: its contents are the volume's root.
-  const std::string root = "/data/" + t.input.pvc;
-  for (const std::string& p : snap->paths) {
-    if (p == root) opt.subpath = root;
+  // A snapshot of a claim holds /data/<pvc> (K8up's path): its contents are
+  // the volume's root, whichever claim it is restored into.
+  if (snap->paths.size() == 1 && snap->paths[0].rfind("/data/", 0) == 0 && snap->paths[0].size() > 6) {
+    opt.subpath = snap->paths[0];
   }
   Say(o, "restoring snapshot " + snap->id.Short() + (opt.subpath.empty() ? "" : ":" + opt.subpath) + " into " +
              t.input.ns + "/" + t.input.pvc);

@@ -57,11 +57,12 @@ need_kubectl() {
 }
 
 # The project's test Kubernetes API server (tests/kube) in $WORK/kube, stopped
-# on exit; KUBECONFIG points at its admin user (client certificate).
+# on exit; KUBECONFIG points at its admin user (client certificate). Extra
+# arguments go to the server (--nodes, --pvc-root: tests/kube/README.md).
 start_kube() {
   need_kubectl
   KUBE_DIR="$WORK/kube"
-  bash "$E2E_DIR/../kube/kube.sh" start "$KUBE_DIR" >/dev/null
+  bash "$E2E_DIR/../kube/kube.sh" start "$KUBE_DIR" "$@" >/dev/null
   BG_PIDS+=("$(cat "$KUBE_DIR/server.pid")")
   export KUBECONFIG="$KUBE_DIR/kubeconfig"
   KUBE_URL="https://127.0.0.1:$(cat "$KUBE_DIR/port")"
