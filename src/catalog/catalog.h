@@ -243,6 +243,11 @@ struct RestoreTestSpec {
   bool auto_run = false;
   int64_t timeout_seconds = 7200;  // bounds the whole test and its alert silence
   ValidateSpec validate;
+  // files: each pvc entry is also restored into a scratch claim through hort agent.
+  struct ScratchPvc {
+    bool enabled = false;
+    std::string size, storage_class;  // size as Kubernetes writes it ("1Gi"); class "" = the cluster's default
+  } scratch_pvc;
   int line = 0;
 
   // The strictest RTO target among the scope's services (0: none set).

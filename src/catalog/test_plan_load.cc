@@ -30,7 +30,7 @@ class TestPlanLoader {
 
   void Test(const std::string& id, const YAML::Node& n) {
     std::string key = "tests." + id;
-    if (!f_.Mapping(n, key, {"type", "scope", "repositories", "every", "responsible", "auto", "timeout", "validate"})) {
+    if (!f_.Mapping(n, key, {"type", "scope", "repositories", "every", "responsible", "auto", "timeout", "validate", "scratch_pvc"})) {
       return;
     }
     RestoreTestSpec t;
@@ -59,6 +59,7 @@ class TestPlanLoader {
     t.auto_run = f_.Bool(n, key, "auto").value_or(false);
     t.timeout_seconds = f_.Duration(n, key, "timeout").value_or(t.timeout_seconds);
     if (YAML::Node v = n["validate"]) Validate(t, v, key + ".validate");
+    if (YAML::Node v = n["scratch_pvc"]) ScratchPvc(t, v, key + ".scratch_pvc");
     c_.tests.push_back(std::move(t));
   }
 
@@ -83,6 +84,18 @@ class TestPlanLoader {
           f_.Error(n["scope"], key + ".scope", "service \"" + s->name + "\" has no files entries to restore");
         }
       }
+    }
+  }
+
+  void ScratchPvc(RestoreTestSpec& t, const YAML::Node& v, const std::string& key) {
+    if (!f_.Mapping(v, key, {"size", "storage_class"})) return;
+    if (t.type != RestoreTestSpec::Type::kFiles) f_.Error(v, key, "only files tests restore into a scratch claim");
+    t.scratch_pvc.enabled = true;
+    t.scratch_pvc.size = f_.String(v, key, "size", true).value_or("");
+    t.scratch_pvc.storage_class = f_.String(v, key, "storage_class").value_or("");
+    const std::string& size = t.scratch_pvc.size;
+    if (!size.empty() && (size.find_first_not_of("0123456789") == 0 || size.find_first_not_of("0123456789KMGTPEikmgtpe") != std::string::npos)) {
+      f_.Error(v["size"], key + ".size", "expected a Kubernetes quantity such as 10Gi, got \"" + size + "\"");
     }
   }
 

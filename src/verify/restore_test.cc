@@ -3,6 +3,7 @@
 // begun — a failed stage, a timeout, SIGTERM — the scratch target is removed,
 // the silence expired and the row finished.
 #include "verify/restore_test.h"
+#include "verify/claim_steps.h"
 #include "verify/resources_steps.h"
 #include "verify/volume_steps.h"
 
@@ -118,6 +119,10 @@ class Procedure {
       HORT_RETURN_IF_ERROR(volumes_->Prepare());
     } else {
       HORT_RETURN_IF_ERROR(spec_.type == RestoreTestSpec::Type::kDr ? ResolveDrill() : ResolveFiles());
+      if (spec_.scratch_pvc.enabled) {
+        claims_ = std::make_unique<ScratchClaimSteps>(c_, spec_, &stop_, [this](const std::string& line) { Log(line); });
+        HORT_RETURN_IF_ERROR(claims_->Prepare(report_.units));
+      }
     }
     Silence();
     return Status::Ok();
@@ -269,13 +274,18 @@ class Procedure {
     char secs[32];
     std::snprintf(secs, sizeof(secs), "%.2f", wall);
     Log("restored " + std::to_string(report_.units.size()) + " snapshot(s) in " + secs + " s");
-    return Status::Ok();
+    return claims_ ? claims_->Restore(report_.units) : Status::Ok();
   }
 
   Status Validate() {
     if (resources_) return ValidateSteps(resources_->Validate(), resources_->notes());
     if (volumes_) return ValidateSteps(volumes_->Validate(), volumes_->notes());
     report_.validate_seconds = ValidateUnits(report_.units, &stop_);
+    if (claims_) {
+      claims_->Check(report_.units);
+      for (const auto& f : claims_->findings()) Failure(f);
+      for (const auto& n : claims_->notes()) notes_.push_back(n);
+    }
     uint64_t files = 0, bytes = 0;
     for (const RestoreUnit& u : report_.units) {
       files += u.files;
@@ -353,6 +363,9 @@ class Procedure {
     if (resources_) {
       for (const auto& p : resources_->CleanUp()) Failure(p);
     }
+    if (claims_) {
+      for (const auto& p : claims_->CleanUp()) Failure(p);
+    }
     repos_.clear();  // releases the shared locks
     if (!opt_.keep) {
       std::error_code ec;
@@ -378,6 +391,7 @@ class Procedure {
   std::unique_ptr<AlertmanagerClient> am_;
   std::unique_ptr<ResourcesTestSteps> resources_;  // type resources only
   std::unique_ptr<VolumeTestSteps> volumes_;       // type volume only
+  std::unique_ptr<ScratchClaimSteps> claims_;      // files with scratch_pvc
   std::atomic<bool> stop_{false};
   std::vector<std::string> failures_, notes_;
 };
