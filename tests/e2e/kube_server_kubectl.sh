@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The test Kubernetes API server (tests/kube) as kubectl, an independent client, sees it:
 # discovery, apply/create/get/delete, AlreadyExists, server dry-run, CRDs, RBAC with a
-# ServiceAccount token, exec over WebSocket and paging.
+# ServiceAccount token, exec over WebSocket and paging; then, on a second server started with --nodes and
+# --pvc-root, its stand-ins for the provisioner, scheduler, kubelets and Job controller.
 source "$(dirname "$0")/lib.sh"
 need_kubectl
 KUBE_SH=$E2E_DIR/../kube/kube.sh
 K=$WORK/kube
+S=$WORK/kube-sim  # the second server
 bash "$KUBE_SH" start "$K"
-trap 'bash "$KUBE_SH" stop "$K"; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'bash "$KUBE_SH" stop "$K"; bash "$KUBE_SH" stop "$S"; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export KUBECONFIG=$K/kubeconfig
 kc() { kubectl "$@"; }
 
@@ -179,4 +181,60 @@ grep -q 'namespace "shop" deleted' "$WORK/del.out" || fail "delete: $(cat "$WORK
 expect_rc 1 kc get deploy -n shop web
 [ "$(kc get cm -A -o name | grep -c page-)" = 25 ] || fail "namespace delete must remove its contents"
 kc get cm -A -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name --no-headers | grep -q '^shop ' && fail "configmaps of shop left"
+
+note "stand-ins for controllers (--nodes, --pvc-root): nodes, a bound claim"
+bash "$KUBE_SH" start "$S" --nodes "node-a=$S/node-a,node-b=$S/node-b" --pvc-root "$S/pvcs"
+export KUBECONFIG=$S/kubeconfig
+kc get nodes --no-headers >"$WORK/nodes.txt"
+grep -Eq '^node-a +Ready +<none> +[0-9]+s +v1.31.4$' "$WORK/nodes.txt" || fail "kubectl get nodes: $(cat "$WORK/nodes.txt")"
+kc create namespace apps >/dev/null
+printf 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: apps}\nspec: {storageClassName: local, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n' \
+  | kc apply -f - >/dev/null
+kc get pvc -n apps data --no-headers >"$WORK/pvc.txt"
+grep -Eq '^data +Bound +pvc-[0-9a-f-]{36} +1Gi +RWO +local +<unset> +[0-9]+s$' "$WORK/pvc.txt" || fail "kubectl get pvc: $(cat "$WORK/pvc.txt")"
+PV=$(kc get pvc -n apps data -o jsonpath='{.spec.volumeName}')
+[ "$(kc get pv "$PV" -o jsonpath='{.spec.csi.driver}/{.status.phase}')" = hostpath.csi.hort.test/Bound ] || fail "provisioned PV"
+[ -d "$S/pvcs/apps/data" ] || fail "no data folder for the claim"
+
+note "kubectl create job: the pod runs as a local process, kubectl logs"
+kc create job hello -n apps --image=busybox:1.36 -- /bin/sh -c 'echo hi from $(pwd | sed "s|.*/containers/||")' >"$WORK/job.out"
+grep -qx 'job.batch/hello created' "$WORK/job.out" || fail "create job: $(cat "$WORK/job.out")"
+kc wait --for=condition=Complete job/hello -n apps --timeout=20s >/dev/null
+kc get pods -n apps -l job-name=hello -o jsonpath='{.items[*].metadata.name}' >"$WORK/pods.txt"
+POD=$(cat "$WORK/pods.txt")
+[[ $POD =~ ^hello-[a-z0-9]{5}$ ]] || fail "job pods: $POD"
+[ "$(kc get pod -n apps "$POD" -o jsonpath='{.status.phase}/{.spec.nodeName}')" = Succeeded/node-a ] || fail "job pod state"
+[ "$(kc logs -n apps "$POD")" = "hi from apps/$POD/hello" ] || fail "kubectl logs: $(kc logs -n apps "$POD")"
+kc get job -n apps hello --no-headers >"$WORK/jobs.txt"
+grep -Eq '^hello +Complete +1/1 +[0-9]+s +[0-9]+s$' "$WORK/jobs.txt" || fail "kubectl get job: $(cat "$WORK/jobs.txt")"
+
+note "a Job's pod with the claim on node-b: kubelet folder; kubectl delete job ends the process"
+cat >"$WORK/sleeper.yaml" <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: sleeper, namespace: apps}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: node-b}
+      terminationGracePeriodSeconds: 2
+      containers: [{name: hold, image: busybox:1.36, command: [sh, -c, 'echo $$ >pid; exec sleep 300'], volumeMounts: [{name: data, mountPath: /data}]}]
+      volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+YAML
+kc apply -f "$WORK/sleeper.yaml" >/dev/null
+kc wait --for=jsonpath='{.status.ready}'=1 job/sleeper -n apps --timeout=20s >/dev/null
+POD=$(kc get pods -n apps -l batch.kubernetes.io/job-name=sleeper -o jsonpath='{.items[0].metadata.name}')
+UID_=$(kc get pod -n apps "$POD" -o jsonpath='{.metadata.uid}')
+[ "$(readlink "$S/node-b/pods/$UID_/volumes/kubernetes.io~csi/$PV/mount")" = "$S/pvcs/apps/data" ] || fail "no volume folder for the pod"
+for _ in $(seq 50); do [ -s "$S/state/containers/apps/$POD/hold/pid" ] && break; sleep 0.1; done
+PID=$(cat "$S/state/containers/apps/$POD/hold/pid")
+kill -0 "$PID" || fail "the pod's process is not running"
+kc delete job sleeper -n apps >"$WORK/del.out"
+grep -qx 'job.batch "sleeper" deleted' "$WORK/del.out" || fail "delete job: $(cat "$WORK/del.out")"
+[ -z "$(kc get pods -n apps -l job-name=sleeper -o name)" ] || fail "kubectl delete job left its pod"
+for _ in $(seq 50); do [ -d "/proc/$PID" ] && [ "$(cut -d' ' -f3 "/proc/$PID/stat" 2>/dev/null)" != Z ] || break; sleep 0.1; done
+[ -d "/proc/$PID" ] && [ "$(cut -d' ' -f3 "/proc/$PID/stat" 2>/dev/null)" != Z ] && fail "the pod's process survived"
+[ -e "$S/node-b/pods/$UID_" ] && fail "the pod's kubelet folder survived"
 echo "PASS"

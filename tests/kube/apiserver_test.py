@@ -2,58 +2,30 @@
 """Checks the test API server's list/create semantics against kube-apiserver's (the reference is
 docs in /work/shared/reference/kubernetes-api-and-velero.md §2), with a plain urllib/ssl client:
 continue tokens, 410 after /_test/expire-continue, 400/422 list errors, 500 for resourceVersion
-on create, dry-run, generateName, the plain-text 404, remainingItemCount, Status field order, 401."""
+on create, dry-run, generateName, the plain-text 404, remainingItemCount, Status field order, 401.
+The stand-ins for controllers (a second server with --nodes/--pvc-root) are tested in
+controllers_test.py, whose cases run from here too."""
 import base64
 import json
-import os
-import shutil
-import ssl
-import subprocess
 import sys
-import tempfile
 import unittest
-import urllib.error
-import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-D = None
-BASE = None
+from kubeclient import Api
+
+API = None
 
 
 def setUpModule():
-    global D, BASE
-    D = tempfile.mkdtemp(prefix="hort-kube-test.")
-    try:
-        subprocess.run(["bash", os.path.join(HERE, "kube.sh"), "start", D], check=True)
-    except subprocess.CalledProcessError:
-        shutil.rmtree(D, ignore_errors=True)  # tearDownModule does not run when setUpModule fails
-        raise
-    with open(os.path.join(D, "port")) as f:
-        BASE = "https://127.0.0.1:" + f.read().strip()
+    global API
+    API = Api.start()
 
 
 def tearDownModule():
-    subprocess.run(["bash", os.path.join(HERE, "kube.sh"), "stop", D], check=False)
-    shutil.rmtree(D, ignore_errors=True)
+    API.stop()
 
 
-def call(method, path, body=None, token=None, content_type="application/json", accept="application/json", raw=False):
-    ctx = ssl.create_default_context(cafile=os.path.join(D, "ca.crt"))
-    if token is None:
-        ctx.load_cert_chain(os.path.join(D, "admin.crt"), os.path.join(D, "admin.key"))
-    data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(BASE + path, data=data, method=method,
-                                 headers={"Content-Type": content_type, "Accept": accept, "User-Agent": "apitest/1.0"})
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, context=ctx) as r:
-            code, text, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as e:
-        code, text, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
-    if raw:
-        return code, text.decode(), ctype
-    return code, json.loads(text, object_pairs_hook=lambda kv: dict(kv))
+def call(*args, **kwargs):
+    return API.call(*args, **kwargs)
 
 
 def cm(name, ns="paging", **meta):
@@ -296,12 +268,11 @@ class Exec(unittest.TestCase):
         import aiohttp
 
         async def go():
-            ctx = ssl.create_default_context(cafile=os.path.join(D, "ca.crt"))
-            ctx.load_cert_chain(os.path.join(D, "admin.crt"), os.path.join(D, "admin.key"))
+            ctx = API.ssl_context()
             got = {}
             async with aiohttp.ClientSession() as s:
                 try:
-                    ws = await s.ws_connect(BASE + "/api/v1/namespaces/ex/pods/p/exec?" + query, protocols=protocols, ssl=ctx)
+                    ws = await s.ws_connect(API.base + "/api/v1/namespaces/ex/pods/p/exec?" + query, protocols=protocols, ssl=ctx)
                 except aiohttp.WSServerHandshakeError as e:
                     return e.status, None, {}
                 if stdin is not None:
@@ -387,6 +358,29 @@ class Auth(unittest.TestCase):
         self.assertEqual(call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, token=tok)[0], 401)
         self.assertEqual(call("GET", "/version", token="hort-test-viewer-token")[0], 200)
 
+
+class NoControllers(unittest.TestCase):
+    def test_without_nodes_and_pvc_root_nothing_acts(self):
+        job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"}, "spec": {"template": {"spec": {
+            "containers": [{"name": "c", "image": "busybox", "command": ["true"]}]}}}}  # no restartPolicy: not validated
+        code, j = call("POST", "/apis/batch/v1/namespaces/default/jobs", job)
+        self.assertEqual(code, 201, j)
+        self.assertNotIn("selector", j["spec"])
+        pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c"},
+               "spec": {"storageClassName": "local", "resources": {"requests": {"storage": "1Gi"}}}}
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/persistentvolumeclaims", pvc)[0], 201)
+        self.assertEqual(call("GET", "/api/v1/namespaces/default/pods?labelSelector=job-name")[1]["items"], [])
+        self.assertNotIn("volumeName", call("GET", "/api/v1/namespaces/default/persistentvolumeclaims/c")[1]["spec"])
+        self.assertEqual(call("GET", "/api/v1/nodes")[1]["items"], [])
+        call("DELETE", "/apis/batch/v1/namespaces/default/jobs/j")
+        call("DELETE", "/api/v1/namespaces/default/persistentvolumeclaims/c")
+
+
+def load_tests(loader, tests, pattern):
+    """controllers_test.py's cases run after these (one CTest, kube.apiserver), with their own server."""
+    import controllers_test
+    tests.addTests(loader.loadTestsFromModule(controllers_test))
+    return tests
 
 if __name__ == "__main__":
     unittest.main(verbosity=2, argv=sys.argv[:1])

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts/stops the test Kubernetes API server (tests/kube/apiserver) on 127.0.0.1 with TLS.
-# Usage: kube.sh start DIR [--port N] | stop DIR | env DIR
+# Usage: kube.sh start DIR [--port N] [--nodes NAME=DIR,...] [--pvc-root DIR] | stop DIR | env DIR
 # DIR receives ca.crt, admin.crt/admin.key (CN=admin, O=system:masters), tokens.csv (static
 # bearer tokens, kube-apiserver --token-auth-file format), kubeconfig (context/cluster "test",
 # user "admin"), server.pid, server.log, and state/ (the pods' container directories).
+# --nodes simulates those nodes (each DIR stands for its kubelet root), --pvc-root holds the claims' data:
+# see "Stand-ins for controllers" in README.md.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3  # Debian's interpreter: python3-aiohttp and python3-yaml live there
@@ -34,10 +36,14 @@ CSV
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start() {
-  local d port=""
+  local d port="" extra=()
   d=$(mkdir -p "$1" && cd "$1" && pwd); shift
   while [ $# -gt 0 ]; do
-    case $1 in --port) port=$2; shift 2 ;; *) die "unknown option $1" ;; esac
+    case $1 in
+      --port) port=$2; shift 2 ;;
+      --nodes|--pvc-root) [ $# -ge 2 ] || die "$1 needs a value"; extra+=("$1" "$2"); shift 2 ;;
+      *) die "unknown option $1" ;;
+    esac
   done
   [ -f "$d/server.pid" ] && kill -0 "$(cat "$d/server.pid")" 2>/dev/null && die "already running in $d"
   certs "$d"
@@ -45,7 +51,7 @@ start() {
   [ -n "$port" ] || port=$(free_port)
   rm -f "$d/ready"
   "$PY" "$HERE/apiserver/main.py" --port "$port" --cert "$d/server.crt" --key "$d/server.key" \
-    --client-ca "$d/ca.crt" --token-file "$d/tokens.csv" --state "$d/state" --ready "$d/ready" \
+    --client-ca "$d/ca.crt" --token-file "$d/tokens.csv" --state "$d/state" --ready "$d/ready" ${extra[@]+"${extra[@]}"} \
     </dev/null >"$d/server.log" 2>&1 &
   echo $! >"$d/server.pid"
   echo "$port" >"$d/port"
@@ -99,8 +105,8 @@ envs() {
 }
 
 case ${1:-} in
-  start) [ $# -ge 2 ] || die "usage: kube.sh start DIR [--port N]"; shift; start "$@" ;;
+  start) [ $# -ge 2 ] || die "usage: kube.sh start DIR [--port N] [--nodes NAME=DIR,...] [--pvc-root DIR]"; shift; start "$@" ;;
   stop) [ $# -eq 2 ] || die "usage: kube.sh stop DIR"; stop "$2" ;;
   env) [ $# -eq 2 ] || die "usage: kube.sh env DIR"; envs "$2" ;;
-  *) die "usage: kube.sh start DIR [--port N] | stop DIR | env DIR" ;;
+  *) die "usage: kube.sh start DIR [--port N] [--nodes NAME=DIR,...] [--pvc-root DIR] | stop DIR | env DIR" ;;
 esac

@@ -25,6 +25,7 @@ class Ctx:
         self.res, self.ns, self.name, self.sub, self.q, self.user = res, ns, name, sub, query, user
         self.gr = (res.group, res.plural)
         self.manager = query.get("fieldManager") or (user_agent.split("/")[0] if user_agent else "unknown")
+        self.warnings = []  # sent as Warning headers
 
     @property
     def dry(self):
@@ -128,6 +129,7 @@ class Handlers:
         self.s.ip_counter += c.res.kind == "Service"
         objects.normalize(c.res, obj)
         objects.prepare_create(c.res, obj, self.s.ip_counter)
+        self.s.admit(c.res, obj)
         if c.res.custom and c.res.has_status:
             obj.pop("status", None)
         if c.res.kind == "CustomResourceDefinition":
@@ -248,7 +250,7 @@ class Handlers:
             raise conflict(c.res.group, c.res.plural, c.name)
         if not dry:
             self.s.store.delete(c.gr, c.ns, c.name)
-            self.s.deleted(c.res, live)
+            self.s.deleted(c.res, live, pol or self.s.default_policy(c, opts), opts.get("gracePeriodSeconds"))
         if c.res.kind in RETURN_DELETED:
             live["metadata"]["deletionTimestamp"] = objects.now()
             if c.res.kind == "Pod":
@@ -272,7 +274,7 @@ class Handlers:
         for o in items:
             if not dry:
                 self.s.store.delete(c.gr, o["metadata"].get("namespace", ""), o["metadata"]["name"])
-                self.s.deleted(c.res, o)
+                self.s.deleted(c.res, o, c.q.get("propagationPolicy") or self.s.default_policy(c, {}))
         out = [self.out(c, o) for o in items]
         for o in out:
             if not c.res.custom:

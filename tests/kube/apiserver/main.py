@@ -1,6 +1,7 @@
 """A test Kubernetes API server: kube-apiserver's HTTP behaviour on an in-memory store, for hort's
 Kubernetes client tests and kubectl. See tests/kube/README.md.
-Usage: main.py --port N --cert F --key F --client-ca F --token-file F --state DIR [--ready FILE]"""
+Usage: main.py --port N --cert F --key F --client-ca F --token-file F --state DIR [--ready FILE]
+               [--nodes NAME=DIR,...] [--pvc-root DIR]"""
 import argparse
 import asyncio
 import os
@@ -13,16 +14,20 @@ from aiohttp import web
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import exec as execmod  # noqa: E402
+import jobs  # noqa: E402
 import objects  # noqa: E402
 import openapi  # noqa: E402
 import rbac  # noqa: E402
 import reviews  # noqa: E402
 import scale  # noqa: E402
+import system  # noqa: E402
 import tables  # noqa: E402
 import watch  # noqa: E402
 from auth import Authenticator  # noqa: E402
 from discovery import AGG_MEDIA, VERSION, Registry  # noqa: E402
 from handlers import Ctx, Handlers, parse_body  # noqa: E402
+from kubelet import Kubelet, parse_nodes  # noqa: E402
+from provisioner import Provisioner  # noqa: E402
 from status import ApiError, PlainNotFound, invalid, json_response  # noqa: E402
 from store import Store  # noqa: E402
 
@@ -31,7 +36,7 @@ VERB = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELE
 
 
 class Server:
-    def __init__(self, token_file, state, ca_file):
+    def __init__(self, token_file, state, ca_file, nodes=None, pvc_root=None):
         self.store, self.registry, self.state = Store(), Registry(), state
         with open(ca_file) as f:
             self.ca_pem = f.read()
@@ -43,17 +48,30 @@ class Server:
         self.issued_continues, self.expired_continues = set(), set()
         for plural, obj in rbac.bootstrap_objects():
             self._seed(rbac.RBAC, "v1", plural, "", obj)
+        # stand-ins for the scheduler, kubelets, Job controller and provisioner (kubelet.py, jobs.py, provisioner.py)
+        self.kubelet = Kubelet(self, nodes, pvc_root) if nodes else None
+        self.jobs, self.provisioner = jobs.Jobs(self, bool(nodes)), Provisioner(self, pvc_root)
         for ns in START_NAMESPACES:
             self._seed("", "v1", "namespaces", "", {"metadata": {"name": ns}})
+        if self.kubelet:
+            self.kubelet.register_nodes()
 
     def _seed(self, group, version, plural, ns, obj):
-        res = self.registry.get(group, version, plural)
-        self.h.create(Ctx(res, ns, "", "", _Query(), _System(), "kube-apiserver/v1.31.4"), obj)
+        system.create(self, (group, plural), ns, obj, "kube-apiserver")
 
     # ---- hooks the handlers call --------------------------------------------------------------
+    def admit(self, res, obj):
+        if res.kind == "Job":
+            self.jobs.admit(obj)
+
+    def default_policy(self, c, opts):
+        return jobs.default_policy(c, opts)
+
     def after_write(self, res, obj):
         if res.kind == "CustomResourceDefinition":
             self.registry.set_crd(obj)
+        elif res.kind == "PersistentVolumeClaim" and self.kubelet:
+            self.kubelet.claim_changed(obj["metadata"]["namespace"])
 
     def created(self, res, obj):
         meta = obj["metadata"]
@@ -67,16 +85,32 @@ class Server:
         elif res.kind == "Pod":
             for c in obj.get("spec", {}).get("containers") or []:
                 os.makedirs(execmod.container_dir(self.state, meta["namespace"], meta["name"], c.get("name")), exist_ok=True)
-            asyncio.get_event_loop().call_soon(self._kubelet, meta["namespace"], meta["name"], meta["uid"])
+            asyncio.get_event_loop().call_soon(self.kubelet.pod_created if self.kubelet else self._kubelet,
+                                               meta["namespace"], meta["name"], meta["uid"])
+        elif res.kind == "Job":
+            self.jobs.created(obj)
+        elif res.kind == "PersistentVolumeClaim":
+            self.provisioner.claim_created(obj)
 
     def _kubelet(self, ns, name, uid):
         pod = self.store.get(("", "pods"), ns, name)
         if pod and pod["metadata"]["uid"] == uid:
             self.store.put(("", "pods"), ns, name, objects.running_pod(pod))
 
-    def deleted(self, res, obj):
+    def deleted(self, res, obj, policy=None, grace=None):
         meta = obj["metadata"]
-        if res.kind == "Namespace":  # immediate: no Terminating phase, contents go at once
+        if res.kind == "Pod":
+            if self.kubelet:
+                self.kubelet.pod_deleted(obj, grace)
+            self.jobs.pod_deleted(obj)
+        elif res.kind == "Job":
+            self.jobs.deleted(obj, policy)
+        elif res.kind == "PersistentVolumeClaim":
+            self.provisioner.claim_deleted(obj)
+        elif res.kind == "Namespace":  # immediate: no Terminating phase, contents go at once
+            for gr, hook in ((system.PODS, self.kubelet and self.kubelet.pod_deleted), (system.PVCS, self.provisioner.claim_deleted)):
+                for _, o in list(self.store.list(gr, meta["name"])) if hook else ():
+                    hook(o)
             for gr in self.store.groups():
                 for key, _ in list(self.store.list(gr, meta["name"])):
                     self.store.delete(gr, meta["name"], key)
@@ -184,11 +218,15 @@ class Server:
         status, body = await self.dispatch(request, c, verb)
         if isinstance(body, web.StreamResponse):
             return body
+        warnings = [("Warning", f'299 - "{w}"') for w in c.warnings]
         if verb in ("get", "list") and not c.sub and status == 200 and tables.wants_table(request.headers.get("Accept", "")):
             objs = body.get("items", []) if verb == "list" else [body]
             meta = body["metadata"] if verb == "list" else {"resourceVersion": body["metadata"].get("resourceVersion", "")}
             body = tables.table(c.res, objs, meta, request.query.get("includeObject", "Metadata"), self.printer(c.res))
-        return json_response(body, status)
+        resp = json_response(body, status)
+        for k, v in warnings:
+            resp.headers.add(k, v)
+        return resp
 
     async def dispatch(self, request, c, verb):
         raw = await request.read() if request.method in ("POST", "PUT", "PATCH", "DELETE") else b""
@@ -273,22 +311,15 @@ class Server:
         raise PlainNotFound()
 
 
-class _Query(dict):
-    def getall(self, k, default=None):
-        return [self[k]] if k in self else (default if default is not None else [])
-
-
-class _System:
-    name, groups, uid, masters = "system:apiserver", ["system:masters"], "", True
-
-
 def main():
     ap = argparse.ArgumentParser()
     for a in ("--cert", "--key", "--client-ca", "--token-file", "--state", "--ready"):
         ap.add_argument(a)
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--nodes", help="simulated nodes: NAME=KUBELET_ROOT_DIR,...")
+    ap.add_argument("--pvc-root", help="claims' data in DIR/<ns>/<claim>/; enables the provisioner")
     args = ap.parse_args()
-    server = Server(args.token_file, args.state, args.client_ca)
+    server = Server(args.token_file, args.state, args.client_ca, parse_nodes(args.nodes), args.pvc_root)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=args.client_ca)
     ctx.load_cert_chain(args.cert, args.key)
     ctx.verify_mode = ssl.CERT_OPTIONAL  # client certificates or bearer tokens
@@ -301,6 +332,8 @@ def main():
             with open(args.ready, "w") as f:
                 f.write(str(os.getpid()))
     app.on_startup.append(ready)
+    if server.kubelet:
+        app.on_shutdown.append(server.kubelet.shutdown)
     web.run_app(app, host="127.0.0.1", port=args.port, ssl_context=ctx, print=None,
                 access_log_format='%t "%r" %s %b "%{User-Agent}i"')
 

@@ -117,12 +117,14 @@ def record_update(old, new, manager, gv, sub="", op="Update"):
     changed = {p for p, v in now_l.items() if p not in old_l or old_l[p] != v}
     out, mine = [], set()
     for e in _entries(new):
+        if e.get("subresource", "") != sub:  # the other side of the status subresource: untouched
+            out.append(e)
+            continue
         paths = from_fields(e.get("fieldsV1")) & set(now_l)
-        if e.get("manager") == manager and e.get("operation") == op and e.get("subresource", "") == sub:
+        if e.get("manager") == manager and e.get("operation") == op:
             mine = paths
             continue
-        if e.get("subresource", "") == sub:
-            paths -= changed
+        paths -= changed
         if paths:
             out.append(dict(e, fieldsV1=to_fields(paths)))
     mine = (mine | changed) & set(now_l)

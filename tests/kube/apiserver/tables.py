@@ -14,11 +14,15 @@ def _col(name, typ="string", desc=""):
     return {"name": name, "type": typ, "format": "", "description": desc, "priority": 0}
 
 
-def age(ts):
+def _time(ts):
+    return datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+
+
+def age(ts, until=None):
     if not ts:
         return "<unknown>"
-    t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
-    s = max(0, int((datetime.datetime.now(datetime.timezone.utc) - t).total_seconds()))
+    end = _time(until) if until else datetime.datetime.now(datetime.timezone.utc)
+    s = max(0, int((end - _time(ts)).total_seconds()))
     m, h, d = s // 60, s // 3600, s // 86400
     if s < 120:
         return f"{s}s"
@@ -49,7 +53,25 @@ def _ports(o):
                     for p in ps) or "<none>"
 
 
-# kind -> (extra columns before Age, cell function)
+ACCESS = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"}
+
+
+def _pvc(o):
+    spec, st = o.get("spec") or {}, o.get("status") or {}
+    return [st.get("phase", ""), spec.get("volumeName", ""), (st.get("capacity") or {}).get("storage", ""),
+            ",".join(ACCESS.get(m, m) for m in st.get("accessModes") or []), spec.get("storageClassName", "<unset>"),
+            spec.get("volumeAttributesClassName", "<unset>")]
+
+
+def _job(o):
+    spec, st = o.get("spec") or {}, o.get("status") or {}
+    conds = [c["type"] for c in st.get("conditions") or [] if c.get("status") == "True"]
+    status = next((c for c in ("Complete", "Failed", "Suspended") if c in conds), "Running")
+    dur = age(st["startTime"], st.get("completionTime")) if st.get("startTime") else ""
+    return [status, f"{st.get('succeeded', 0)}/{spec.get('completions', 1)}", dur]
+
+
+# kind -> (extra columns before Age, cell function[, how many of the extra columns stand after Age])
 PRINTERS = {
     "Namespace": ([_col("Status")], lambda o: [(o.get("status") or {}).get("phase", "")]),
     "Pod": ([_col("Ready"), _col("Status"), _col("Restarts", "string")], _pod),
@@ -62,6 +84,13 @@ PRINTERS = {
     "Service": ([_col("Type"), _col("Cluster-IP"), _col("External-IP"), _col("Port(s)")],
                 lambda o: [(o.get("spec") or {}).get("type", ""), (o.get("spec") or {}).get("clusterIP", "<none>"),
                            "<none>", _ports(o)]),
+    "PersistentVolumeClaim": ([_col("Status"), _col("Volume"), _col("Capacity"), _col("Access Modes"), _col("StorageClass"),
+                               _col("VolumeAttributesClass")], _pvc),
+    "Job": ([_col("Status"), _col("Completions"), _col("Duration")], _job),
+    "Node": ([_col("Status"), _col("Roles"), _col("Version")],
+             lambda o: ["Ready" if any(c.get("type") == "Ready" and c.get("status") == "True"
+                                       for c in (o.get("status") or {}).get("conditions") or []) else "NotReady",
+                        "<none>", ((o.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion", "")], 1),
 }
 
 
@@ -87,19 +116,21 @@ def crd_printer(columns):
 
 
 def table(res, objs, list_meta, include, printer=None):
-    extra, cells = printer or PRINTERS.get(res.kind, (None, None))
+    extra, cells, *after = printer or PRINTERS.get(res.kind, (None, None))
+    cut = len(extra) - after[0] if after else None  # columns from cut on stand after Age
     if extra is None:
         cols = [NAME, _col("Created At", "date", "CreationTimestamp is a timestamp representing the server time when "
                                                   "this object was created.")]
     else:
-        cols = [NAME] + extra + [_col("Age")]
+        cols = [NAME] + extra[:cut] + [_col("Age")] + (extra[cut:] if after else [])
     rows = []
     for o in objs:
         m = o.get("metadata") or {}
         if extra is None:
             row = [m.get("name", ""), m.get("creationTimestamp", "")]
         else:
-            row = [m.get("name", "")] + cells(o) + [age(m.get("creationTimestamp"))]
+            c = cells(o)
+            row = [m.get("name", "")] + c[:cut] + [age(m.get("creationTimestamp"))] + (c[cut:] if after else [])
         r = {"cells": row}
         if include == "Object":
             r["object"] = o
