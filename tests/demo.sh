@@ -191,4 +191,11 @@ dd if=/dev/urandom of="$IMG" bs=1M count=1 seek=40 conv=notrunc status=none
 cmp "$IMG" "$VAR/restored.img" && echo "restored image identical"
 e2fsck -fn "$VAR/restored.img" >/dev/null && echo "e2fsck -fn: clean"
 
+step "hort runbook --markdown --lang en (per service and scenario: the real snapshot IDs, the exact commands, the restore tests' measured times against the RTO)"
+"$HORT" runbook --config "$VAR/hort.yaml" --markdown --lang en
+step "hort runbook --markdown --lang de (the same in German, as the strategy document is written)"
+"$HORT" runbook --config "$VAR/hort.yaml" --markdown --lang de
+step "hort runbook --config cluster.yaml --service paperless (namespace deleted: the resources snapshot and BT-VL-01)"
+"$HORT" runbook --config "$VAR/cluster.yaml" --service paperless --lang en
+
 step "done: repository at $REPO, catalog at $VAR/hort.yaml (start the daemon: hort serve --config $VAR/hort.yaml)"

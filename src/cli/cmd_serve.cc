@@ -20,6 +20,7 @@
 #include "status/status_model.h"
 #include "verify/auto_test_runner.h"
 #include "verify/restore_test.h"
+#include "web/runbook_page.h"
 #include "web/status_page.h"
 
 namespace hort::cli {
@@ -105,6 +106,16 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     content.status_html = [&]() -> Result<std::string> {
       HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, *o.state, NowSeconds()));
       return StatusPage(rep, NowSeconds());
+    };
+    // ?lang=de|en (default: the daemon's locale, as `hort runbook`), ?service=NAME (unknown: 404).
+    content.runbook_html = [&](const HttpQuery& q) -> Result<std::string> {
+      Language lang = LanguageFromEnvironment();
+      if (auto it = q.find("lang"); it != q.end()) {
+        HORT_ASSIGN_OR_RETURN(lang, ParseLanguage(it->second));
+      }
+      auto service = q.find("service");
+      HORT_ASSIGN_OR_RETURN(Runbook rb, BuildRunbook(cat, *o.state, NowSeconds(), service == q.end() ? "" : service->second));
+      return RunbookPage(MakeRunbookDocument(rb, lang));
     };
     std::string addr = listen->empty() ? cat.serve.listen : *listen;
     s = http.Start(addr, content);

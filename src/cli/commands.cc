@@ -32,6 +32,7 @@ Command AddMetrics(CLI::App&, GlobalOptions&);
 Command AddTest(CLI::App&, GlobalOptions&);
 Command AddProtocol(CLI::App&, GlobalOptions&);
 Command AddReport(CLI::App&, GlobalOptions&);
+Command AddRunbook(CLI::App&, GlobalOptions&);
 Command AddDr(CLI::App&, GlobalOptions&);
 Command AddKube(CLI::App&, GlobalOptions&);
 Command AddAgent(CLI::App&, GlobalOptions&);
@@ -68,6 +69,7 @@ const std::vector<CommandSpec>& Commands() {
       {"test", "Run, list and show due restore tests of the catalog's test plan", AddTest},
       {"protocol", "Print the restore-test protocol", AddProtocol},
       {"report", "Print the per-service documentation and the test plan", AddReport},
+      {"runbook", "Print the restore runbook: per service and scenario the commands, backups and restore tests", AddRunbook},
       {"dr", "Disaster-recovery drill: restore and verify every group of a repository", AddDr},
       {"resources", "Back up and restore cluster objects (Velero's layout); verify Velero backups", AddResources},
       {"volumes", "Back up, restore, verify and thin out block volumes in Longhorn's backupstore", AddVolumes},

@@ -72,13 +72,6 @@ std::string Table::Render(bool markdown) const {
 
 std::string FormatRate(double bps) { return FormatBytes(static_cast<uint64_t>(bps)) + "/s"; }
 
-std::string FormatSeconds(double s) {
-  if (s < 60) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%.1f s", s);
-    return buf;
-  }
-  return FormatDuration(static_cast<int64_t>(s + 0.5));
-}
+std::string FormatSeconds(double s) { return FormatElapsed(s); }
 
 }  // namespace hort::cli

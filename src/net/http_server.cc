@@ -11,7 +11,8 @@ HttpServer::~HttpServer() { Stop(); }
 Status HttpServer::Start(const std::string& listen, HttpContent content) {
   return Start(listen, {{"/metrics", "text/plain; version=0.0.4; charset=utf-8", std::move(content.metrics)},
                         {"/status", "application/json", std::move(content.status_json)},
-                        {"/", "text/html; charset=utf-8", std::move(content.status_html)}});
+                        {"/", "text/html; charset=utf-8", std::move(content.status_html)},
+                        {"/runbook", "text/html; charset=utf-8", {}, std::move(content.runbook_html)}});
 }
 
 Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> routes) {
@@ -21,10 +22,14 @@ Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> route
   std::string host = listen.substr(0, colon);
   int port = std::atoi(listen.c_str() + colon + 1);
   for (const HttpRoute& route : routes_) {
-    server_->Get(route.path, [&route](const httplib::Request&, httplib::Response& res) {
-      auto body = route.body();
+    if (!route.body && !route.query_body) continue;  // a page this server was not given
+    server_->Get(route.path, [&route](const httplib::Request& req, httplib::Response& res) {
+      HttpQuery query;
+      for (const auto& [key, value] : req.params) query.emplace(key, value);  // the first of a repeated key
+      auto body = route.query_body ? route.query_body(query) : route.body();
       if (!body.ok()) {
-        res.status = 500;
+        const Code code = body.status().code();
+        res.status = code == Code::kNotFound ? 404 : code == Code::kInvalidArgument ? 400 : 500;
         res.set_content(body.status().message() + "\n", "text/plain");
         return;
       }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,16 +19,24 @@ class Server;
 
 namespace hort {
 
-// One GET path. A failing callback answers 500 with the error message.
+// A request's query parameters (?lang=de&service=paperless), decoded.
+using HttpQuery = std::map<std::string, std::string>;
+
+// One GET path; `body`, or `query_body` when the page reads the query. A
+// failing callback answers with the error message: 404 for kNotFound, 400
+// for kInvalidArgument, else 500.
 struct HttpRoute {
   std::string path;
   std::string content_type;
   std::function<Result<std::string>()> body;
+  std::function<Result<std::string>(const HttpQuery&)> query_body;
 };
 
-// hort serve's pages: /metrics (Prometheus), /status (JSON) and / (HTML).
+// hort serve's pages: /metrics (Prometheus), /status (JSON), / (HTML) and
+// /runbook (HTML, ?lang=de|en&service=NAME).
 struct HttpContent {
   std::function<Result<std::string>()> metrics, status_json, status_html;
+  std::function<Result<std::string>(const HttpQuery&)> runbook_html;
 };
 
 class HttpServer {

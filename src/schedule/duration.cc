@@ -1,6 +1,7 @@
 #include "schedule/duration.h"
 
 #include <cctype>
+#include <cstdio>
 
 namespace hort {
 namespace {
@@ -56,6 +57,15 @@ std::string FormatDuration(int64_t seconds) {
     }
   }
   return out;
+}
+
+std::string FormatElapsed(double seconds) {
+  if (seconds < 60) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.1f s", seconds);
+    return buf;
+  }
+  return FormatDuration(static_cast<int64_t>(seconds + 0.5));
 }
 
 }  // namespace hort

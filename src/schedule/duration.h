@@ -15,5 +15,7 @@ namespace hort {
 
 // The shortest spelling in the same units, e.g. 93600 -> "1d2h".
 [[nodiscard]] std::string FormatDuration(int64_t seconds);
+// A measured time: "12.3 s" below a minute, else as FormatDuration ("4m5s").
+[[nodiscard]] std::string FormatElapsed(double seconds);
 
 }  // namespace hort

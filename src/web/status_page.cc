@@ -3,22 +3,9 @@
 #include "layers/layer.h"
 #include "schedule/duration.h"
 #include "util/local_time.h"
+#include "web/html.h"
 
 namespace hort {
-
-namespace {
-std::string Html(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
-}
-}  // namespace
 
 std::string StatusPage(const StatusReport& rep, double now) {
   std::string h =
@@ -42,7 +29,8 @@ std::string StatusPage(const StatusReport& rep, double now) {
          "</td></tr>";
   }
   h += "</table>";
-  return h + "<p><a href=\"/metrics\">metrics</a> · <a href=\"/status\">status JSON</a></p></body></html>\n";
+  return h + "<p><a href=\"/metrics\">metrics</a> · <a href=\"/status\">status JSON</a> · "
+                "<a href=\"/runbook\">restore runbook</a> (<a href=\"/runbook?lang=de\">deutsch</a>)</p></body></html>\n";
 }
 
 }  // namespace hort
