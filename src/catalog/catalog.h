@@ -338,6 +338,11 @@ struct CatalogErrors {
 // Loads and validates. On failure the Status message is the first error and
 // `errors` (if given) receives all of them.
 [[nodiscard]] Result<std::unique_ptr<Catalog>> LoadCatalog(const std::string& path, CatalogErrors* errors = nullptr);
+// As LoadCatalog, with relative paths resolved against `dir` instead of the
+// file's folder: the catalog as hort reads it where it is mounted in a pod
+// (`hort kube manifests`: /etc/hort).
+[[nodiscard]] Result<std::unique_ptr<Catalog>> LoadCatalogAt(const std::string& path, const std::string& dir,
+                                                             CatalogErrors* errors = nullptr);
 
 // --config, else HORT_CONFIG, else ./hort.yaml.
 [[nodiscard]] std::string DefaultCatalogPath(const std::string& flag);

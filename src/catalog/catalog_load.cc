@@ -26,10 +26,8 @@ struct LoaderOwned {
 
 class Loader : private LoaderOwned, public EntryFields {
  public:
-  explicit Loader(const std::string& path)
-      : LoaderOwned{YamlFields(path)},
-        EntryFields(LoaderOwned::fields, fs::absolute(fs::path(path)).parent_path().lexically_normal(), *catalog),
-        path_(path) {}
+  Loader(const std::string& path, const fs::path& dir)
+      : LoaderOwned{YamlFields(path)}, EntryFields(LoaderOwned::fields, dir, *catalog), path_(path) {}
 
   Result<std::unique_ptr<Catalog>> Load(CatalogErrors* errors) {
     c_->path = path_;
@@ -431,8 +429,12 @@ class Loader : private LoaderOwned, public EntryFields {
 }  // namespace
 
 Result<std::unique_ptr<Catalog>> LoadCatalog(const std::string& path, CatalogErrors* errors) {
+  return LoadCatalogAt(path, fs::absolute(fs::path(path)).parent_path().lexically_normal().string(), errors);
+}
+
+Result<std::unique_ptr<Catalog>> LoadCatalogAt(const std::string& path, const std::string& dir, CatalogErrors* errors) {
   try {
-    return Loader(path).Load(errors);
+    return Loader(path, fs::path(dir)).Load(errors);
   } catch (const YAML::Exception& e) {  // e.g. a scalar where a map was needed, deep inside
     return Status(Code::kInvalidArgument, path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }

@@ -1,5 +1,5 @@
-// hort kube check | coverage: what hort can do in the cluster, and which PVCs
-// no catalog entry protects.
+// hort kube check | coverage | role | manifests: what hort can do in the
+// cluster, which PVCs no catalog entry protects, and what runs hort there.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -48,6 +48,7 @@ int Check(kube::Client& client, const Catalog* catalog, const GlobalOptions& g) 
                         {"missing", nlohmann::json::array()}};
     for (const auto& c : *checks) {
       nlohmann::json row = {{"verb", c.permission->verb}, {"resource", kube::PermissionName(*c.permission)},
+                            {"where", kube::PermissionWhere(*c.permission, client.DefaultNamespace())},
                             {"allowed", c.allowed}, {"why", c.permission->why}};
       j["permissions"].push_back(row);
       if (!c.allowed) j["missing"].push_back(std::string(c.permission->verb) + " " + kube::PermissionName(*c.permission));
@@ -56,14 +57,15 @@ int Check(kube::Client& client, const Catalog* catalog, const GlobalOptions& g) 
   } else {
     std::printf("server:  %s, Kubernetes %s\n", client.Describe().c_str(), version->git_version.c_str());
     std::printf("user:    %s%s\n", user.c_str(), who.ok() && !who->groups.empty() ? (" (groups " + Join(who->groups) + ")").c_str() : "");
-    Table t({"VERB", "RESOURCE", "ALLOWED", "NEEDED FOR"});
+    Table t({"VERB", "RESOURCE", "WHERE", "ALLOWED", "NEEDED FOR"});
     for (const auto& c : *checks) {
-      t.Row({c.permission->verb, kube::PermissionName(*c.permission), c.allowed ? "yes" : "NO", c.permission->why});
+      t.Row({c.permission->verb, kube::PermissionName(*c.permission),
+             kube::PermissionWhere(*c.permission, client.DefaultNamespace()), c.allowed ? "yes" : "NO", c.permission->why});
     }
     std::printf("%s", t.Render(false).c_str());
     for (const auto* c : missing) {
-      std::printf("missing: %s %s (all namespaces) — needed for %s\n", c->permission->verb,
-                  kube::PermissionName(*c->permission).c_str(), c->permission->why);
+      std::printf("missing: %s %s (%s) — needed for %s\n", c->permission->verb, kube::PermissionName(*c->permission).c_str(),
+                  kube::PermissionWhere(*c->permission, client.DefaultNamespace()).c_str(), c->permission->why);
     }
   }
   if (!missing.empty()) {
@@ -97,24 +99,40 @@ int Coverage(kube::Client& client, const Catalog* catalog, const GlobalOptions& 
   return kExitOk;
 }
 
+// The ClusterRole alone, or a List with the Role in `ns` when the layers need one there.
+nlohmann::json Roles(const Catalog* catalog, const std::string& ns) {
+  nlohmann::json cluster = kube::ClusterRoleFor("hort", LayersOf(catalog));
+  nlohmann::json role = kube::RoleFor("hort", ns, LayersOf(catalog));
+  if (role.is_null()) return cluster;
+  return {{"apiVersion", "v1"}, {"kind", "List"}, {"items", {cluster, role}}};
+}
+
 }  // namespace
 
 Command AddKube(CLI::App& sub, GlobalOptions& g) {
   static KubeFlags flags;
+  static ManifestFlags manifest_flags;
+  static std::string role_ns = "hort";
   auto* check = sub.add_subcommand("check", "Server version, who hort is, and every permission hort needs");
   auto* coverage = sub.add_subcommand("coverage", "Every PVC of the cluster and what protects it; unprotected first");
   auto* role = sub.add_subcommand("role", "Print a ClusterRole granting exactly what hort needs, with --config what the "
-                                          "catalog's layers use (JSON; kubectl apply -f - takes it)");
+                                          "catalog's layers use, and the Role in hort's namespace the agent needs "
+                                          "(JSON; kubectl apply -f - takes it)");
+  role->add_option("--namespace", role_ns, "hort's namespace, where the Role goes (default: hort)");
+  auto* manifests = sub.add_subcommand("manifests", "Print (or write to --output-dir, with a kustomization) everything "
+                                                    "that runs hort in the cluster, from the catalog");
+  AddManifestFlags(*manifests, &manifest_flags);
   AddKubeFlags(*check, &flags);
   AddKubeFlags(*coverage, &flags);
   sub.require_subcommand(1);
   Needs needs;
   needs.catalog_if_named = true;
-  return MakeCommand(needs, [&g, check, role](Opened& o) {
+  return MakeCommand(needs, [&g, check, role, manifests](Opened& o) {
     if (role->parsed()) {
-      std::printf("%s\n", kube::ClusterRoleFor("hort", LayersOf(o.catalog.get())).dump(2).c_str());
+      std::printf("%s\n", Roles(o.catalog.get(), role_ns).dump(2).c_str());
       return kExitOk;
     }
+    if (manifests->parsed()) return KubeManifests(g, manifest_flags);
     auto client = OpenKube(flags, o.catalog.get());
     if (!client.ok()) return Fail(client.status());
     if (check->parsed()) return Check(**client, o.catalog.get(), g);

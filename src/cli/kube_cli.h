@@ -18,6 +18,15 @@ struct KubeFlags {
 };
 void AddKubeFlags(CLI::App& sub, KubeFlags* flags);
 
+struct GlobalOptions;
+
+// hort kube manifests (cmd_kube_manifests.cc).
+struct ManifestFlags {
+  std::string image, ns = "hort", output_dir;
+};
+void AddManifestFlags(CLI::App& sub, ManifestFlags* flags);
+[[nodiscard]] int KubeManifests(const GlobalOptions& g, const ManifestFlags& flags);
+
 [[nodiscard]] Result<std::unique_ptr<kube::Client>> OpenKube(const KubeFlags& flags, const Catalog* catalog);
 
 // config check --kube: the namespaces, pods and PVCs the catalog names exist.

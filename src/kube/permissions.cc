@@ -18,6 +18,20 @@ const std::vector<Permission>& NeededPermissions() {
       {"", "", "pods", "", "list", "kube coverage: which pods use a PVC; files dumps by label, k8up_annotations"},
       {"files", "", "pods", "", "get", "files dump: the pod a dump runs in"},
       {"files", "", "pods", "exec", "create", "files dump: the command runs in the container (K8up's backupcommand)"},
+      // hort agent (files pvc entries without source): serve hands a claim's
+      // backup to the agent on its node through a Lease in hort's own namespace.
+      {"agent", "coordination.k8s.io", "leases", "", "create", "agent: serve creates a task for the node's agent", Scope::kOwnNamespace},
+      {"agent", "coordination.k8s.io", "leases", "", "get", "agent: serve follows a task to its result", Scope::kOwnNamespace},
+      {"agent", "coordination.k8s.io", "leases", "", "list", "agent: the agents find their node's tasks", Scope::kOwnNamespace},
+      {"agent", "coordination.k8s.io", "leases", "", "update", "agent: an agent claims, renews and finishes a task", Scope::kOwnNamespace},
+      {"agent", "coordination.k8s.io", "leases", "", "delete", "agent: serve removes a finished task", Scope::kOwnNamespace},
+      {"agent", "batch", "jobs", "", "create", "agent: a holder Job mounts a claim no pod mounts"},
+      {"agent", "batch", "jobs", "", "get", "agent: wait for the holder Job"},
+      {"agent", "batch", "jobs", "", "list", "agent: holder Jobs hort left behind (by label)"},
+      {"agent", "batch", "jobs", "", "delete", "agent: remove the holder Job afterwards"},
+      {"agent", "", "pods", "", "get", "agent: the uid of the pod that mounts the claim"},
+      {"agent", "", "persistentvolumes", "", "get", "agent: the claim's PV names its pod-volume folder"},
+      {"agent", "", "persistentvolumeclaims", "", "create", "agent: hort restore --to-pvc --create makes the claim"},
       // The resources layer reads every kind a service may hold (CRs included)
       // and restores any of them, as Velero does with cluster-admin; it never
       // deletes anything but its own scratch namespaces.
@@ -43,9 +57,11 @@ const std::vector<Permission>& NeededPermissions() {
 
 std::vector<const Permission*> PermissionsFor(const std::vector<std::string>& layers) {
   std::vector<const Permission*> out;
+  // Two layers may need one permission (pods get: files and agent); it is checked and listed once.
+  std::set<std::tuple<std::string, std::string, std::string, std::string, Scope>> seen;
   for (const Permission& p : NeededPermissions()) {
     if (layers.empty() || !*p.layer || std::find(layers.begin(), layers.end(), p.layer) != layers.end()) {
-      out.push_back(&p);
+      if (seen.emplace(p.group, p.resource, p.subresource, p.verb, p.scope).second) out.push_back(&p);
     }
   }
   return out;
@@ -58,6 +74,10 @@ std::string PermissionName(const Permission& p) {
   return n;
 }
 
+std::string PermissionWhere(const Permission& p, const std::string& own_namespace) {
+  return p.scope == Scope::kCluster ? "all namespaces" : "namespace " + own_namespace;
+}
+
 Result<std::vector<PermissionCheck>> CheckPermissions(Client& client, const std::vector<std::string>& layers) {
   HORT_ASSIGN_OR_RETURN(Discovery d, client.Discover());
   const ResourceInfo* ssar = d.Find("authorization.k8s.io", "v1", "selfsubjectaccessreviews");
@@ -67,6 +87,7 @@ Result<std::vector<PermissionCheck>> CheckPermissions(Client& client, const std:
     const Permission& p = *row;
     Json attributes = {{"verb", p.verb}, {"group", p.group}, {"resource", p.resource}};
     if (*p.subresource) attributes["subresource"] = p.subresource;
+    if (p.scope == Scope::kOwnNamespace) attributes["namespace"] = client.DefaultNamespace();
     Json review = {{"apiVersion", "authorization.k8s.io/v1"},
                    {"kind", "SelfSubjectAccessReview"},
                    {"spec", {{"resourceAttributes", attributes}}}};
@@ -93,12 +114,15 @@ Result<Identity> WhoAmI(Client& client) {
   return id;
 }
 
-Json ClusterRoleFor(const std::string& name, const std::vector<std::string>& layers) {
-  // One rule per (group, resource with subresource), verbs merged, in table order.
+namespace {
+
+// One rule per (group, resource with subresource), verbs merged, in table order.
+Json RulesFor(const std::vector<std::string>& layers, Scope scope) {
   std::vector<std::tuple<std::string, std::string>> order;
   std::map<std::tuple<std::string, std::string>, std::set<std::string>> verbs;
   for (const Permission* row : PermissionsFor(layers)) {
     const Permission& p = *row;
+    if (p.scope != scope) continue;
     std::string res = std::string(p.resource) + (*p.subresource ? std::string("/") + p.subresource : "");
     auto key = std::make_tuple(std::string(p.group), res);
     if (!verbs.count(key)) order.push_back(key);
@@ -110,9 +134,24 @@ Json ClusterRoleFor(const std::string& name, const std::vector<std::string>& lay
                      {"resources", {std::get<1>(key)}},
                      {"verbs", std::vector<std::string>(verbs[key].begin(), verbs[key].end())}});
   }
+  return rules;
+}
+
+}  // namespace
+
+Json ClusterRoleFor(const std::string& name, const std::vector<std::string>& layers) {
   return {{"apiVersion", "rbac.authorization.k8s.io/v1"},
           {"kind", "ClusterRole"},
           {"metadata", {{"name", name}, {"labels", {{"app.kubernetes.io/name", "hort"}}}}},
+          {"rules", RulesFor(layers, Scope::kCluster)}};
+}
+
+Json RoleFor(const std::string& name, const std::string& ns, const std::vector<std::string>& layers) {
+  Json rules = RulesFor(layers, Scope::kOwnNamespace);
+  if (rules.empty()) return nullptr;
+  return {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+          {"kind", "Role"},
+          {"metadata", {{"name", name}, {"namespace", ns}, {"labels", {{"app.kubernetes.io/name", "hort"}}}}},
           {"rules", rules}};
 }
 

@@ -10,15 +10,20 @@
 
 namespace hort::kube {
 
+// Where a row is granted: in every namespace (hort's ClusterRole), or only in
+// hort's own namespace (a Role there; the client's DefaultNamespace()).
+enum class Scope { kCluster, kOwnNamespace };
+
 struct Permission {
-  // Which layer's jobs need it ("files", "resources", "volumes"); "" for
-  // what every hort needs (the catalog and coverage checks).
+  // Which layer's jobs need it ("files", "agent", "resources", "volumes"); ""
+  // for what every hort needs (the catalog and coverage checks).
   const char* layer;
   const char* group;        // "" = core, "*" = every group
   const char* resource;     // plural, e.g. "persistentvolumeclaims"; "*" = every resource
   const char* subresource;  // "" or e.g. "exec"
   const char* verb;         // get, list, create, …
   const char* why;          // the hort feature that needs it
+  Scope scope = Scope::kCluster;
 };
 
 [[nodiscard]] const std::vector<Permission>& NeededPermissions();
@@ -34,8 +39,12 @@ struct PermissionCheck {
   std::string reason;  // the authorizer's, when it gave one
 };
 
-// One SelfSubjectAccessReview per row of PermissionsFor(layers), cluster-wide
-// (every namespace), as hort's ClusterRole grants them.
+// "all namespaces" or "namespace NS": where a row is checked and granted.
+[[nodiscard]] std::string PermissionWhere(const Permission& p, const std::string& own_namespace);
+
+// One SelfSubjectAccessReview per row of PermissionsFor(layers): cluster rows
+// in every namespace, as hort's ClusterRole grants them; own-namespace rows in
+// the client's DefaultNamespace(), as hort's Role there grants them.
 [[nodiscard]] Result<std::vector<PermissionCheck>> CheckPermissions(Client& client,
                                                                     const std::vector<std::string>& layers = {});
 
@@ -47,7 +56,10 @@ struct Identity {
 // from a server that does not serve it.
 [[nodiscard]] Result<Identity> WhoAmI(Client& client);
 
-// A ClusterRole granting exactly PermissionsFor(layers), as one JSON object.
+// A ClusterRole granting exactly the cluster rows of PermissionsFor(layers), as one JSON object.
 [[nodiscard]] Json ClusterRoleFor(const std::string& name, const std::vector<std::string>& layers = {});
+// A Role in `ns` granting exactly the own-namespace rows of PermissionsFor(layers);
+// null when those layers need none.
+[[nodiscard]] Json RoleFor(const std::string& name, const std::string& ns, const std::vector<std::string>& layers = {});
 
 }  // namespace hort::kube

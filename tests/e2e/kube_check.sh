@@ -25,9 +25,13 @@ YAML
 hort kube role >all.json
 python3 - all.json <<'PY'
 import json, sys
-rules = json.load(open(sys.argv[1]))["rules"]
+roles = json.load(open(sys.argv[1]))
+assert roles["kind"] == "List", "without a catalog: the ClusterRole and the agent's Role in hort's namespace"
+cluster, own = roles["items"]
+rules = cluster["rules"]
 assert any(r["apiGroups"] == ["*"] for r in rules), "without a catalog the role grants every layer's needs"
 assert any(r["apiGroups"] == ["longhorn.io"] for r in rules), rules
+assert own["kind"] == "Role" and own["metadata"]["namespace"] == "hort" and own["rules"][0]["resources"] == ["leases"], own
 PY
 
 note "a ServiceAccount whose role lacks create pods/exec"

@@ -7,7 +7,7 @@
 # catalog's class, kept by the keep rule, a snapshot never ready failing the
 # job); a trigger_backup entry asking Longhorn for the backup; a claim on a
 # non-CSI volume refused; guard; status and metrics. hort talks to the API as
-# a ServiceAccount holding only `hort kube role` (RBAC enforced), so the
+# a ServiceAccount holding only `hort kube role` of the catalog (RBAC enforced), so the
 # permission table covers everything the volumes jobs do.
 source "$(dirname "$0")/lib.sh"
 start_kube
@@ -64,14 +64,6 @@ head -c 3M /dev/urandom >doc.bin
 debugfs -w -R "write doc.bin doc.bin" "$DEVICE" >/dev/null 2>&1
 export HORT_LONGHORN_DEVICE_DIR=$WORK/dev
 
-kubectl create namespace backup >/dev/null
-kubectl create serviceaccount hort -n backup >/dev/null
-hort kube role >role.json
-kubectl apply -f role.json >/dev/null
-kubectl create clusterrolebinding hort --clusterrole=hort --serviceaccount=backup:hort >/dev/null
-kubectl create token hort -n backup >sa.token
-sa_kubeconfig "$WORK/sa.token" sa.kubeconfig
-
 cat >hort.yaml <<YAML
 kubernetes: {kubeconfig: $WORK/sa.kubeconfig}
 volume_stores:
@@ -96,6 +88,13 @@ services:
       - {pvc: jellyfin, store: nas, schedule: "@daily", longhorn: {trigger_backup: true}}
       - {pvc: legacy, store: nas, schedule: "@daily"}
 YAML
+kubectl create namespace backup >/dev/null
+kubectl create serviceaccount hort -n backup >/dev/null
+hort kube role --config hort.yaml >role.json
+kubectl apply -f role.json >/dev/null
+kubectl create clusterrolebinding hort --clusterrole=hort --serviceaccount=backup:hort >/dev/null
+kubectl create token hort -n backup >sa.token
+sa_kubeconfig "$WORK/sa.token" sa.kubeconfig
 hort --config hort.yaml config check >check.out || fail "$(cat check.out)"
 grep -q "paperless/volumes/paperless-data/snapshots" check.out || fail "no snapshots job: $(cat check.out)"
 

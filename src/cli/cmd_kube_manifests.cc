@@ -1,0 +1,49 @@
+// hort kube manifests: the objects that run hort in the cluster, rendered from
+// the catalog (deploy/manifests.h); stdout or one file per object.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/command.h"
+#include "cli/kube_cli.h"
+#include "deploy/manifests.h"
+
+namespace hort::cli {
+
+void AddManifestFlags(CLI::App& sub, ManifestFlags* flags) {
+  sub.add_option("--image", flags->image, "the image the pods run (default: " + deploy::DefaultImage() + ", what ./run image builds)");
+  sub.add_option("--namespace", flags->ns, "hort's namespace (default: hort)");
+  sub.add_option("--output-dir", flags->output_dir, "one file per object and a kustomization.yaml there, instead of stdout");
+}
+
+int KubeManifests(const GlobalOptions& g, const ManifestFlags& flags) {
+  std::string path = DefaultCatalogPath(g.config);
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return Fail(Status(Code::kNotFound, path + ": cannot read the catalog file"));
+  // The catalog as the pods read it: mounted at /etc/hort/hort.yaml, relative paths resolved there.
+  CatalogErrors errors;
+  auto catalog = LoadCatalogAt(path, deploy::kCatalogDir, &errors);
+  if (!catalog.ok()) return Fail(errors.lines.empty() ? catalog.status() : Status(catalog.status().code(), errors.lines[0]));
+  deploy::ManifestOptions options{.image = flags.image, .ns = flags.ns, .catalog_text = text.str()};
+  auto rendered = deploy::RenderManifests(**catalog, options);
+  if (!rendered.ok()) return Fail(rendered.status());
+  if (flags.output_dir.empty()) {
+    std::fputs(deploy::MultiDocument(*rendered, flags.ns).c_str(), stdout);
+  } else {
+    Status written = deploy::WriteDirectory(*rendered, flags.ns, flags.output_dir);
+    if (!written.ok()) return Fail(written);
+    if (!g.quiet) {
+      std::printf("wrote %zu objects and kustomization.yaml to %s\n", rendered->objects.size(), flags.output_dir.c_str());
+    }
+  }
+  if (!rendered->secret_command.empty() && !g.quiet) {
+    std::fprintf(stderr, "Create the Secret %s (never rendered) before the pods can start:\n  %s\n", deploy::kSecretName,
+                 rendered->secret_command.c_str());
+  }
+  for (const std::string& note : rendered->secrets.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+  return kExitOk;
+}
+
+}  // namespace hort::cli

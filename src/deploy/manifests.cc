@@ -1,0 +1,200 @@
+#include "deploy/manifests.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+
+#include "deploy/workloads.h"
+#include "deploy/yaml_out.h"
+#include "kube/permissions.h"
+
+namespace hort::deploy {
+namespace {
+
+using kube::Json;
+
+bool Under(const std::string& path, const std::string& dir) {
+  return path == dir || path.rfind(dir + "/", 0) == 0;
+}
+
+// The image's writable paths are /var/lib/hort (the PVC) and the emptyDirs:
+// a catalog writing elsewhere would fail on the read-only root filesystem.
+Status CheckRunsInImage(const Catalog& c, int* port) {
+  for (const auto& [key, path] : {std::pair{"state", c.state_path}, std::pair{"work_dir", c.work_dir}}) {
+    if (!Under(path, kStateDir)) {
+      return Status(Code::kInvalidArgument, std::string(key) + " " + path + " is not under " + kStateDir +
+                                                ", the only persistent path of hort's pod: set " + key + ": " +
+                                                kStateDir + "/" + (std::string(key) == "state" ? "state.sqlite" : "work"));
+    }
+  }
+  const std::string& listen = c.serve.listen;
+  size_t colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
+  if (host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1") {
+    return Status(Code::kInvalidArgument, "serve.listen " + listen +
+                                              " answers only inside the pod, not the kubelet's probes or Prometheus: "
+                                              "set serve.listen: 0.0.0.0:" + listen.substr(colon + 1));
+  }
+  *port = colon == std::string::npos ? 9464 : std::atoi(listen.c_str() + colon + 1);
+  return Status::Ok();
+}
+
+Json Meta(const std::string& name, const std::string& ns, const Json& labels) {
+  Json m = {{"name", name}, {"labels", labels}};
+  if (!ns.empty()) m["namespace"] = ns;
+  return m;
+}
+
+Json Object(const char* api, const char* kind, Json metadata) {
+  return {{"apiVersion", api}, {"kind", kind}, {"metadata", std::move(metadata)}};
+}
+
+Json Binding(const char* kind, const char* role_kind, const std::string& ns, const Json& labels) {
+  Json b = Object("rbac.authorization.k8s.io/v1", kind, Meta("hort", std::string(kind) == "RoleBinding" ? ns : "", labels));
+  b["roleRef"] = {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", role_kind}, {"name", "hort"}};
+  b["subjects"] = {{{"kind", "ServiceAccount"}, {"name", "hort"}, {"namespace", ns}}};
+  return b;
+}
+
+Result<Json> AlertGroups() {
+  HORT_ASSIGN_OR_RETURN(Json rules, YamlToJson(EmbeddedAlertRules(), "deploy/prometheus/hort-rules.yaml"));
+  if (!rules.is_object() || !rules.contains("groups")) {
+    return Status(Code::kInternal, "the embedded alert rules hold no groups");
+  }
+  return rules["groups"];
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+}  // namespace
+
+std::string DefaultImage() { return "localhost/hort:" + HortVersion(); }
+
+Result<Rendered> RenderManifests(const Catalog& catalog, const ManifestOptions& options) {
+  int port = 0;
+  HORT_RETURN_IF_ERROR(CheckRunsInImage(catalog, &port));
+  Rendered r;
+  HORT_ASSIGN_OR_RETURN(r.secrets, PlanSecrets(catalog));
+  const std::string& ns = options.ns;
+  r.secret_command = CreateSecretCommand(r.secrets, ns);
+  std::string image = options.image.empty() ? DefaultImage() : options.image;
+  Json labels = {{"app.kubernetes.io/name", "hort"},
+                 {"app.kubernetes.io/part-of", "hort"},
+                 {"app.kubernetes.io/managed-by", "hort"},
+                 {"app.kubernetes.io/version", HortVersion()}};
+  std::vector<std::string> layers = catalog.UsedLayers();
+  bool agent = std::find(layers.begin(), layers.end(), "agent") != layers.end();
+  if (layers.empty()) layers.push_back("none");  // the rows every hort needs, nothing more
+  auto add = [&r](Json object, std::string comment = "") { r.objects.push_back({std::move(comment), std::move(object)}); };
+
+  Json namespace_labels = labels;
+  // serve meets the "restricted" Pod Security Standard; the agent's hostPath needs "privileged".
+  namespace_labels["pod-security.kubernetes.io/enforce"] = agent ? "privileged" : "restricted";
+  add(Object("v1", "Namespace", Meta(ns, "", namespace_labels)));
+  add(Object("v1", "ServiceAccount", Meta("hort", ns, labels)));
+  Json cluster_role = kube::ClusterRoleFor("hort", layers);
+  cluster_role["metadata"]["labels"] = labels;
+  add(cluster_role, "What the catalog's layers need in every namespace (hort kube check names each rule's use).");
+  add(Binding("ClusterRoleBinding", "ClusterRole", ns, labels));
+  if (Json role = kube::RoleFor("hort", ns, layers); !role.is_null()) {
+    role["metadata"]["labels"] = labels;
+    add(role, "What hort needs only in its own namespace: the agents' task Leases.");
+    add(Binding("RoleBinding", "Role", ns, labels));
+  }
+  Json config = Object("v1", "ConfigMap", Meta("hort-catalog", ns, labels));
+  config["data"] = {{"hort.yaml", options.catalog_text}};
+  add(config, "The catalog as written; the pods read it at " + std::string(kCatalogPath) + ".");
+  Json pvc = Object("v1", "PersistentVolumeClaim", Meta("hort-state", ns, labels));
+  pvc["spec"] = {{"accessModes", {"ReadWriteOnce"}}, {"resources", {{"requests", {{"storage", "1Gi"}}}}}};
+  add(pvc, "hort serve's state database and work_dir (" + std::string(kStateDir) + ").");
+  PodInputs in{.catalog = &catalog, .secrets = &r.secrets, .image = image, .ns = ns, .port = port, .labels = labels};
+  add(ServeDeployment(in), "One hort serve: Recreate, so two never write the state database at once.");
+  if (agent) {
+    add(AgentDaemonSet(in),
+        "hort agent on every node reads claims under the kubelet's pod-volume folders, as Velero's node-agent does.\n"
+        "It runs as root (uid 0) because the claims' files belong to every workload's own user; it drops every\n"
+        "capability but the ones reading and restoring any file needs, and cannot escalate or write its image.");
+  }
+  Json selector = {{"app.kubernetes.io/name", "hort"}, {"app.kubernetes.io/component", "serve"}};
+  Json service = Object("v1", "Service", Meta("hort", ns, labels));
+  service["spec"] = {{"selector", selector},
+                     {"ports", {{{"name", "http"}, {"port", port}, {"targetPort", "http"}, {"protocol", "TCP"}}}}};
+  add(service, "/metrics, /healthz and the status page.");
+  Json monitor = Object("monitoring.coreos.com/v1", "ServiceMonitor", Meta("hort", ns, labels));
+  monitor["spec"] = {{"selector", {{"matchLabels", selector}}},
+                     {"endpoints", {{{"port", "http"}, {"path", "/metrics"}, {"interval", "60s"}}}}};
+  add(monitor, "For the Prometheus Operator; drop it (and the PrometheusRule) from the kustomization without one.");
+  HORT_ASSIGN_OR_RETURN(Json groups, AlertGroups());
+  Json rule = Object("monitoring.coreos.com/v1", "PrometheusRule", Meta("hort", ns, labels));
+  rule["spec"] = {{"groups", groups}};
+  add(rule, "deploy/prometheus/hort-rules.yaml of hort " + HortVersion() + ".");
+  return r;
+}
+
+namespace {
+
+std::string Comment(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    out += "# " + text.substr(start, nl - start) + "\n";
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string SecretHeader(const Rendered& r, const std::string& ns) {
+  std::string h = "hort " + HortVersion() + " in namespace " + ns + ", rendered by hort kube manifests.\n";
+  if (r.secret_command.empty()) return h + "The catalog reads no secret: Secret " + kSecretName + " is not needed.\n";
+  h += "Secret " + std::string(kSecretName) + " is not in these manifests; create it with:\n  " + r.secret_command + "\n";
+  for (const SecretFile& f : r.secrets.files) h += "  key " + f.key + ": the file " + f.path + " (" + f.used_by + ")\n";
+  for (const SecretEnv& e : r.secrets.env) {
+    h += "  key " + e.var + ": the variable " + e.var + " (" + e.used_by + (e.optional ? ", optional" : "") + ")\n";
+  }
+  for (const std::string& n : r.secrets.notes) h += "  note: " + n + "\n";
+  return h;
+}
+
+}  // namespace
+
+std::string MultiDocument(const Rendered& r, const std::string& ns) {
+  std::string out = Comment(SecretHeader(r, ns));
+  for (const Manifest& m : r.objects) out += "---\n" + Comment(m.comment) + ToYaml(m.object);
+  return out;
+}
+
+std::string FileName(const Json& object) {
+  return Lower(object["kind"].get<std::string>()) + "-" + object["metadata"]["name"].get<std::string>() + ".yaml";
+}
+
+Status WriteDirectory(const Rendered& r, const std::string& ns, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status(Code::kIo, "cannot create " + dir + ": " + ec.message());
+  auto write = [&dir](const std::string& name, const std::string& text) -> Status {
+    std::string path = (std::filesystem::path(dir) / name).string();
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.close();
+    if (!f) return Status(Code::kIo, "cannot write " + path);
+    return Status::Ok();
+  };
+  Json kustomization = {{"apiVersion", "kustomize.config.k8s.io/v1beta1"},
+                        {"kind", "Kustomization"},
+                        {"namespace", ns},
+                        {"resources", Json::array()}};
+  for (const Manifest& m : r.objects) {
+    std::string name = FileName(m.object);
+    HORT_RETURN_IF_ERROR(write(name, Comment(m.comment) + ToYaml(m.object)));
+    kustomization["resources"].push_back(name);
+  }
+  return write("kustomization.yaml", Comment(SecretHeader(r, ns)) + ToYaml(kustomization));
+}
+
+}  // namespace hort::deploy
