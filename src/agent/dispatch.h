@@ -16,7 +16,7 @@
 namespace hort::agent {
 
 struct DispatchOptions {
-  std::string hort_ns;            // where the task Lease goes (HortNamespace)
+  std::string hort_ns;            // where the task Lease goes (kube::HortNamespace)
   std::string image;              // for a holder Job ($HORT_IMAGE)
   int64_t claim_timeout_seconds = 120;
   int64_t hold_seconds = 6 * 3600;

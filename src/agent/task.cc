@@ -168,9 +168,4 @@ Status Finish(kube::Client& client, const std::string& ns, Task& task, const Tas
   return Put(client, ns, task);
 }
 
-std::string HortNamespace(const kube::Client& client) {
-  const char* env = std::getenv("POD_NAMESPACE");
-  return env && *env ? env : client.DefaultNamespace();
-}
-
 }  // namespace hort::agent

@@ -64,8 +64,4 @@ inline constexpr int64_t kLeaseSeconds = 60;
 // Writes the result (the holder's last write).
 [[nodiscard]] Status Finish(kube::Client& client, const std::string& ns, Task& task, const TaskResult& result);
 
-// hort's namespace: $POD_NAMESPACE (set by the manifests), else the
-// client's (the kubeconfig context's or the pod's).
-[[nodiscard]] std::string HortNamespace(const kube::Client& client);
-
 }  // namespace hort::agent

@@ -48,7 +48,7 @@ int Check(kube::Client& client, const Catalog* catalog, const GlobalOptions& g) 
                         {"missing", nlohmann::json::array()}};
     for (const auto& c : *checks) {
       nlohmann::json row = {{"verb", c.permission->verb}, {"resource", kube::PermissionName(*c.permission)},
-                            {"where", kube::PermissionWhere(*c.permission, client.DefaultNamespace())},
+                            {"where", kube::PermissionWhere(*c.permission, kube::HortNamespace(client))},
                             {"allowed", c.allowed}, {"why", c.permission->why}};
       j["permissions"].push_back(row);
       if (!c.allowed) j["missing"].push_back(std::string(c.permission->verb) + " " + kube::PermissionName(*c.permission));
@@ -60,12 +60,12 @@ int Check(kube::Client& client, const Catalog* catalog, const GlobalOptions& g) 
     Table t({"VERB", "RESOURCE", "WHERE", "ALLOWED", "NEEDED FOR"});
     for (const auto& c : *checks) {
       t.Row({c.permission->verb, kube::PermissionName(*c.permission),
-             kube::PermissionWhere(*c.permission, client.DefaultNamespace()), c.allowed ? "yes" : "NO", c.permission->why});
+             kube::PermissionWhere(*c.permission, kube::HortNamespace(client)), c.allowed ? "yes" : "NO", c.permission->why});
     }
     std::printf("%s", t.Render(false).c_str());
     for (const auto* c : missing) {
       std::printf("missing: %s %s (%s) — needed for %s\n", c->permission->verb, kube::PermissionName(*c->permission).c_str(),
-                  kube::PermissionWhere(*c->permission, client.DefaultNamespace()).c_str(), c->permission->why);
+                  kube::PermissionWhere(*c->permission, kube::HortNamespace(client)).c_str(), c->permission->why);
     }
   }
   if (!missing.empty()) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/dispatch.h"
+#include "kube/permissions.h"
 #include "cli/catalog_cli.h"
 #include "cli/json_text.h"
 #include "jobs/jobs.h"
@@ -131,7 +132,7 @@ int RestoreToPvc(const PvcRestoreFlags& f, const std::string& ref, const Snapsho
     if (Status s = CreateClaim(**kube, *claim, f); !s.ok()) return Fail(s);
   }
   agent::DispatchOptions d;
-  d.hort_ns = agent::HortNamespace(**kube);
+  d.hort_ns = kube::HortNamespace(**kube);
   d.image = f.image;
   if (const char* env = std::getenv("HORT_IMAGE"); d.image.empty() && env) d.image = env;
   d.stop = &InstallStopFlag();

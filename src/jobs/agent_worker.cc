@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "agent/placement.h"
+#include "kube/permissions.h"
 #include "jobs/jobs.h"
 #include "kube/wait.h"
 #include "restorer/restorer.h"
@@ -118,7 +119,7 @@ agent::TaskResult RunAgentTask(const Catalog& catalog, const agent::Task& t, con
 }
 
 Status RunAgent(const Catalog& catalog, kube::Client& kube, const AgentOptions& o) {
-  const std::string ns = agent::HortNamespace(kube);
+  const std::string ns = kube::HortNamespace(kube);
   HORT_RETURN_IF_ERROR(agent::LeaseResource(kube).status());
   Say(o, "agent " + o.name + " on node " + o.node + ": tasks from namespace " + ns + ", kubelet folder " + o.kubelet_root);
   std::string last_error;

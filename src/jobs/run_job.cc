@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "agent/dispatch.h"
+#include "kube/permissions.h"
 #include "archiver/archiver.h"
 #include "checker/checker.h"
 #include "jobs/jobs.h"
@@ -124,7 +125,7 @@ class Job {
     const FilesEntry& e = *j_.entry;
     HORT_ASSIGN_OR_RETURN(kube::Client * kube, Kube());
     agent::DispatchOptions o;
-    o.hort_ns = agent::HortNamespace(*kube);
+    o.hort_ns = kube::HortNamespace(*kube);
     if (const char* image = std::getenv("HORT_IMAGE")) o.image = image;
     o.stop = ctx_.stop;
     o.log = [this](const std::string& line) { Log(line); };

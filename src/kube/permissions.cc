@@ -1,6 +1,7 @@
 #include "kube/permissions.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <tuple>
@@ -32,6 +33,7 @@ const std::vector<Permission>& NeededPermissions() {
       {"agent", "", "pods", "", "get", "agent: the uid of the pod that mounts the claim"},
       {"agent", "", "persistentvolumes", "", "get", "agent: the claim's PV names its pod-volume folder"},
       {"agent", "", "persistentvolumeclaims", "", "create", "agent: hort restore --to-pvc --create makes the claim"},
+      {"agent", "", "persistentvolumeclaims", "", "delete", "agent: restore tests with scratch_pvc remove their scratch claims"},
       // The resources layer reads every kind a service may hold (CRs included)
       // and restores any of them, as Velero does with cluster-admin; it never
       // deletes anything but its own scratch namespaces.
@@ -87,7 +89,7 @@ Result<std::vector<PermissionCheck>> CheckPermissions(Client& client, const std:
     const Permission& p = *row;
     Json attributes = {{"verb", p.verb}, {"group", p.group}, {"resource", p.resource}};
     if (*p.subresource) attributes["subresource"] = p.subresource;
-    if (p.scope == Scope::kOwnNamespace) attributes["namespace"] = client.DefaultNamespace();
+    if (p.scope == Scope::kOwnNamespace) attributes["namespace"] = HortNamespace(client);
     Json review = {{"apiVersion", "authorization.k8s.io/v1"},
                    {"kind", "SelfSubjectAccessReview"},
                    {"spec", {{"resourceAttributes", attributes}}}};
@@ -153,6 +155,11 @@ Json RoleFor(const std::string& name, const std::string& ns, const std::vector<s
           {"kind", "Role"},
           {"metadata", {{"name", name}, {"namespace", ns}, {"labels", {{"app.kubernetes.io/name", "hort"}}}}},
           {"rules", rules}};
+}
+
+std::string HortNamespace(const Client& client) {
+  const char* env = std::getenv("POD_NAMESPACE");
+  return env && *env ? env : client.DefaultNamespace();
 }
 
 }  // namespace hort::kube

@@ -62,4 +62,8 @@ struct Identity {
 // null when those layers need none.
 [[nodiscard]] Json RoleFor(const std::string& name, const std::string& ns, const std::vector<std::string>& layers = {});
 
+// hort's own namespace (its task Leases, the Role's rows): $POD_NAMESPACE
+// (set by the manifests), else the client's (the kubeconfig context's or the pod's).
+[[nodiscard]] std::string HortNamespace(const Client& client);
+
 }  // namespace hort::kube

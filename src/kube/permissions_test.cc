@@ -23,7 +23,8 @@ TEST(Permissions, AgentRowsAreLeasesInHortsNamespaceAndHolderJobsEverywhere) {
                                         "list leases.coordination.k8s.io", "update leases.coordination.k8s.io",
                                         "delete leases.coordination.k8s.io"}));
   EXPECT_EQ(cluster, (std::set<std::string>{"create jobs.batch", "get jobs.batch", "list jobs.batch", "delete jobs.batch",
-                                            "get pods", "get persistentvolumes", "create persistentvolumeclaims"}));
+                                            "get pods", "get persistentvolumes", "create persistentvolumeclaims",
+                                            "delete persistentvolumeclaims"}));
   EXPECT_EQ(PermissionWhere(*PermissionsFor({"agent"}).back(), "hort"), "all namespaces");
 }
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "agent/dispatch.h"
+#include "kube/permissions.h"
 #include "jobs/jobs.h"
 
 namespace hort {
@@ -61,7 +62,7 @@ Status ScratchClaimSteps::Prepare(const std::vector<RestoreUnit>& units) {
 
 Status ScratchClaimSteps::Restore(const std::vector<RestoreUnit>& units) {
   agent::DispatchOptions o;
-  o.hort_ns = agent::HortNamespace(*kube_);
+  o.hort_ns = kube::HortNamespace(*kube_);
   if (const char* image = std::getenv("HORT_IMAGE")) o.image = image;
   o.stop = stop_;
   o.log = log_;

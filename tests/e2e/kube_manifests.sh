@@ -2,14 +2,20 @@
 # hort kube manifests against the test API server with RBAC enforced: the
 # rendered objects (and their kustomization) are applied with kubectl as the
 # admin; then hort, holding only the ServiceAccount's token and the rendered
-# roles, runs every job type of a homelab-shaped catalog that works today
+# roles, runs every job type of a homelab-shaped catalog — a files pvc entry
+# through hort agent (the agent on the test server's simulated node, a
+# holder Job mounting the claim) and a restore into a new claim included —
 # without a single 403, and `hort kube check` names the rule taken out of the
 # ClusterRole, then the one taken out of the Role. No secret value is ever in
 # the manifests; bad input gives one line and exit 1.
 source "$(dirname "$0")/lib.sh"
 MAKE_VELERO=$E2E_DIR/../kube/make_velero_backup.py
-start_kube
 cd "$WORK"
+mkdir -p node-a pvcs/productivity/paperless-data bin
+ln -s "$HORT" bin/hort  # the holder Job's command, found on the test server's PATH
+export PATH="$WORK/bin:$PATH" POD_NAMESPACE=hort HORT_IMAGE=localhost/hort:e2e
+start_kube --nodes "node-a=$WORK/node-a" --pvc-root "$WORK/pvcs"
+gen_tree pvcs/productivity/paperless-data --files 30 --seed 7 >/dev/null
 
 note "the cluster: the homelab's productivity namespace, a Longhorn claim in media, the CRDs the manifests and jobs use"
 kubectl apply -f "$E2E_DIR/../volumes/crds/snapshot.storage.k8s.io.yaml" -f "$E2E_DIR/../volumes/crds/longhorn.io.yaml" >/dev/null
@@ -178,7 +184,7 @@ grep -q "^user: *system:serviceaccount:hort:hort" "$WORK/last.out" || fail "iden
 grep -Eq "^update +leases.coordination.k8s.io +namespace hort +yes" "$WORK/last.out" || fail "lease row: $(cat "$WORK/last.out")"
 cp "$WORK/last.out" check.out
 
-note "every job type that runs today, each without a 403"
+note "every job type, the agent's included, each without a 403"
 run_ok() {  # NAME CMD…: runs hort, fails on a non-zero exit or any forbidden request
   local name=$1; shift
   "$HORT" --config local.yaml "$@" >"$name.out" 2>&1 || fail "$*: $(cat "$name.out")"
@@ -192,13 +198,20 @@ finish 0 snap
 run_ok velero run velero/nas
 run_ok bt-vl test run BT-VL-01
 run_ok bt-lh test run BT-LH-01
-# TODO(agent): paperless/files/paperless-data (a files pvc entry through hort agent) and hort restore --to-pvc belong here once the agent runs against the test server.
+# The agent as the DaemonSet would run it on node-a, with the same token.
+"$HORT" --config local.yaml agent --node node-a --name hort-agent-a --kubelet-root "$WORK/node-a" --poll 1s >agent.log 2>&1 &
+BG_PIDS+=("$!")
+disown "$!"
+run_ok files run paperless/files/paperless-data
+run_ok topvc restore latest --host productivity --path /data/paperless-data --to-pvc productivity/paperless-copy \
+  --create --size 1Gi --storage-class local
+treecmp pvcs/productivity/paperless-data pvcs/productivity/paperless-copy
 # kube's 403 always says "forbidden"; "HTTP 403" is how hort names one otherwise (ids may hold the digits 403).
-! grep -iE "forbidden|HTTP 403" ./*.out snap.err || fail "a request was forbidden"
+! grep -iE "forbidden|HTTP 403" ./*.out snap.err agent.log || fail "a request was forbidden"
 restic -r repo snapshots --json | python3 -c '
 import json, sys
 paths = sorted(p for s in json.load(sys.stdin) for p in s["paths"])
-assert paths == ["/productivity-postgres.sql", "/resources/manifests.tar"], paths'
+assert paths == ["/data/paperless-data", "/productivity-postgres.sql", "/resources/manifests.tar"], paths'
 
 note "one rule less in the ClusterRole: kube check names exactly it"
 # The namespaces rule: its get is also granted by the resources layer's wildcard, its delete by nothing else.
