@@ -64,7 +64,8 @@ TEST(CatalogExample, HomelabLoads) {
   EXPECT_EQ(p->rto_seconds, 4 * 3600);
   ASSERT_EQ(p->files.size(), 3u);
   EXPECT_EQ(p->files[0].SnapshotPaths(p->ns), std::vector<std::string>{"/data/paperless-data"});
-  EXPECT_EQ(p->files[0].source, "/mnt/pvc/paperless-data");
+  EXPECT_TRUE(p->files[0].ViaAgent());  // no source: hort agent reads the claim
+  EXPECT_EQ(cat.UsedLayers(), (std::vector<std::string>{"files", "agent", "resources", "volumes"}));
   EXPECT_TRUE(p->files[0].verify.enabled);
   EXPECT_EQ(p->files[2].SnapshotPaths(p->ns), std::vector<std::string>{"/productivity-postgres.sql"});
   EXPECT_EQ(p->files[2].schedule.effective(), "0 */6 * * *");
