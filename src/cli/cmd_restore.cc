@@ -51,7 +51,17 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
   AddFilterFlags(sub, &f->filter);
   AddPvcRestoreFlags(sub, &f->pvc);
   Command c;
-  c.validate = [f] { return ValidatePvcRestore(f->pvc, !f->opt.target.empty()); };
+  c.validate = [f]() -> Status {
+    HORT_RETURN_IF_ERROR(ValidatePvcRestore(f->pvc, !f->opt.target.empty()));
+    // The agent restores the whole snapshot (or its /data/X folder) and nothing else.
+    if (!f->pvc.to_pvc.empty() && (f->opt.dry_run || f->opt.verify || !f->opt.includes.empty() || !f->opt.excludes.empty() ||
+                                   !f->opt.iincludes.empty() || !f->opt.iexcludes.empty() ||
+                                   f->snapshot.find(':') != std::string::npos)) {
+      return Status(Code::kInvalidArgument,
+                    "--to-pvc restores the whole snapshot: --dry-run, --verify, --include/--exclude and SNAPSHOT:SUBPATH do not go with it");
+    }
+    return Status::Ok();
+  };
   c.needs = [f] { return f->pvc.to_pvc.empty() ? NeedsRepository(OpenLock::kShared, true) : NeedsCatalog(); };
   c.run = [f, &g](Opened& o) {
     std::string ref = f->snapshot;
