@@ -16,7 +16,6 @@ items restic "$RR" >r1.txt; items "$HORT" "$HR" >h1.txt
 diff r1.txt h1.txt || fail "-vv lines differ on the first run"
 grep -q '^new /v/sub/$' h1.txt || fail "no line for the new directory"
 "$HORT" -r "$HR" backup -vv v >h.txt
-grep -Eq '^new       /v/a, saved in [0-9]+\.[0-9]{3}s \(6 B added\)$' h.txt || true
 grep -Eq '^unchanged /v/a$' h.txt || { cat h.txt >&2; fail "no 'unchanged' line"; }
 [ "$(grep -n 'using parent snapshot' h.txt | cut -d: -f1)" = 1 ] || { cat h.txt >&2; fail "'using parent snapshot' is not the first line"; }
 echo changed >v/a
@@ -46,8 +45,9 @@ done
 note "--time"
 restic -r "$RR" backup --time "2012-11-01 22:08:41" v >/dev/null
 hort -r "$HR" backup --time "2012-11-01 22:08:41" v >/dev/null
-rt=$(restic -r "$RR" snapshots --json latest | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["time"])')
-ht=$(restic -r "$HR" snapshots --json latest | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["time"])')
+# The oldest snapshot: "latest" is by time, and these are from 2012.
+oldest() { restic -r "$1" snapshots --json | python3 -c 'import json,sys; print(min(s["time"] for s in json.load(sys.stdin)))'; }
+rt=$(oldest "$RR"); ht=$(oldest "$HR")
 [ "${rt%%.*}" = "${ht%%.*}" ] && [ "${rt: -6}" = "${ht: -6}" ] || fail "--time: restic $rt, hort $ht"
 expect_rc 1 hort -r "$HR" backup --time "yesterday" v
 grep -q '^Fatal: ' "$WORK/last.err" || fail "a bad --time is not one Fatal line"
