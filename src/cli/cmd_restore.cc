@@ -100,16 +100,24 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
     line.reset();
     if (!result.ok()) return Fail(result.status());
     if (g.json) {
-      nlohmann::json j = {{"message_type", "summary"}, {"total_files", result->files}, {"files_restored", result->files},
-                          {"total_bytes", result->bytes}, {"bytes_restored", result->bytes}, {"errors", result->errors},
+      nlohmann::json j = {{"message_type", "summary"}, {"total_files", result->files},
+                          {"files_restored", result->files_restored}, {"total_bytes", result->bytes},
+                          {"bytes_restored", result->bytes_restored}, {"errors", result->errors},
                           {"seconds_elapsed", result->seconds}};
       if (f->opt.verify) j["files_verified"] = result->verified_files;
       std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
       if (f->opt.verify) std::printf("verified %llu files\n", static_cast<unsigned long long>(result->verified_files));
-      std::printf("Summary: Restored %llu files/dirs (%s) in %.2fs\n",
-                  static_cast<unsigned long long>(result->files + result->dirs + result->others),
-                  FormatBytes(result->bytes).c_str(), result->seconds);
+      const unsigned long long all = result->files + result->dirs + result->others;
+      const unsigned long long done = result->files_restored + result->dirs + result->others;
+      if (done == all && result->bytes_restored == result->bytes) {
+        std::printf("Summary: Restored %llu files/dirs (%s) in %.2fs\n", all, FormatBytes(result->bytes).c_str(),
+                    result->seconds);
+      } else {
+        // A failed restore says what is really in the target, not what the snapshot holds.
+        std::printf("Summary: Restored %llu of %llu files/dirs (%s of %s) in %.2fs\n", done, all,
+                    FormatBytes(result->bytes_restored).c_str(), FormatBytes(result->bytes).c_str(), result->seconds);
+      }
       if (g.verbose > 0) {
         for (const auto& [stage, ns] : result->stage_times.Snapshot()) {
           std::printf("  stage %-20s %8.3fs\n", stage.c_str(), static_cast<double>(ns.count()) / 1e9);

@@ -76,7 +76,7 @@ agent::TaskResult Restore(const Catalog& catalog, const agent::Task& t, const st
              t.input.ns + "/" + t.input.pvc);
   auto r = RunRestore(repo, *snap, opt, nullptr);
   if (!r.ok()) return Failed(r.status());
-  agent::TaskResult res{.snapshot = snap->id.Hex(), .files = r->files, .bytes = r->bytes};
+  agent::TaskResult res{.snapshot = snap->id.Hex(), .files = r->files_restored, .bytes = r->bytes_restored};
   if (r->errors > 0) {
     res.code = Code::kPartial;
     res.error = std::to_string(r->errors) + " items could not be restored";
