@@ -47,6 +47,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("--iinclude", f->opt.iincludes, "include a pattern, case-insensitive");
   sub.add_option("--iexclude", f->opt.iexcludes, "exclude a pattern, case-insensitive");
   sub.add_flag("--verify", f->opt.verify, "verify restored files' content");
+  sub.add_flag("--sparse")->description("restore files as sparse (always: hort leaves zero blocks as holes)");
   sub.add_flag("-n,--dry-run", f->opt.dry_run, "only show what would be restored");
   AddFilterFlags(sub, &f->filter);
   AddPvcRestoreFlags(sub, &f->pvc);
