@@ -24,6 +24,8 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
   // cache remembers of it, unless --with-cache says otherwise.
   auto validate = [f, &g]() -> Status {
     if (!f->with_cache) g.no_cache = true;
+    // A typo in the subset fails before a password is asked or a lock taken.
+    if (!f->opt.read_data_subset.empty()) HORT_RETURN_IF_ERROR(SelectSubset({}, f->opt.read_data_subset).status());
     return Status::Ok();
   };
   auto needs = [f] {
