@@ -7,15 +7,13 @@
 #include "agent/placement.h"
 #include "kube/json_fields.h"
 #include "kube/wait.h"
+#include "util/timer.h"
 
 namespace hort::agent {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double WallNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Polls the task until its holder finishes it. `leave` is set when the task
 // must outlive this wait (stopped while an agent works on it): deleting its
@@ -129,7 +127,7 @@ Status RemoveStaleTasks(kube::Client& client, const std::string& ns, const std::
   kube::ListOptions opt;
   opt.label_selector = "app.kubernetes.io/managed-by=hort,hort.dev/task";
   HORT_ASSIGN_OR_RETURN(kube::ObjectList list, client.List(leases, ns, opt));
-  const double now = WallNow();
+  const double now = UnixNow();
   for (const kube::Json& o : list.items) {
     auto t = ParseTask(o);
     if (!t.ok()) continue;

@@ -12,6 +12,7 @@
 #include "kube/exec_credential.h"
 #include "kube/json_fields.h"
 #include "kube/wait.h"
+#include "util/timer.h"
 
 namespace hort::agent {
 namespace {
@@ -31,9 +32,6 @@ std::string MicroTime(double unix_seconds) {
   return out;
 }
 
-double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string RandomSuffix() {
   uint8_t b[4];
@@ -198,7 +196,7 @@ Result<std::vector<Task>> OpenTasks(kube::Client& client, const std::string& ns,
   opt.label_selector = "app.kubernetes.io/managed-by=hort,hort.dev/node=" + node;
   HORT_ASSIGN_OR_RETURN(kube::ObjectList list, client.List(r, ns, opt));
   std::vector<Task> out;
-  const double now = Now();
+  const double now = UnixNow();
   for (const kube::Json& o : list.items) {
     auto t = ParseTask(o);
     // A task older than the claim timeout is one its creator gave up on (or
@@ -212,7 +210,7 @@ Result<std::vector<Task>> OpenTasks(kube::Client& client, const std::string& ns,
 
 Status Claim(kube::Client& client, const std::string& ns, Task& task, const std::string& holder) {
   HORT_ASSIGN_OR_RETURN(kube::ResourceInfo r, LeaseResource(client));
-  const std::string now = MicroTime(Now());
+  const std::string now = MicroTime(UnixNow());
   kube::Json o = task.object;
   o["spec"]["holderIdentity"] = holder;
   o["spec"]["acquireTime"] = now;
@@ -227,13 +225,13 @@ Status Claim(kube::Client& client, const std::string& ns, Task& task, const std:
 }
 
 Status Renew(kube::Client& client, const std::string& ns, Task& task) {
-  return Update(client, ns, task, task.holder, [](kube::Json& o) { o["spec"]["renewTime"] = MicroTime(Now()); });
+  return Update(client, ns, task, task.holder, [](kube::Json& o) { o["spec"]["renewTime"] = MicroTime(UnixNow()); });
 }
 
 Status Finish(kube::Client& client, const std::string& ns, Task& task, const TaskResult& res) {
   const bool backup = task.input.kind == TaskKind::kBackup;
   return Update(client, ns, task, task.holder, [&](kube::Json& o) {
-    o["spec"]["renewTime"] = MicroTime(Now());
+    o["spec"]["renewTime"] = MicroTime(UnixNow());
     o["metadata"]["annotations"][std::string(kPrefix) + "result"] = CodeName(res.code);
     SetAnnotation(o, "error", res.error);
     if (backup) SetAnnotation(o, "snapshot", res.snapshot);

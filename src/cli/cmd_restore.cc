@@ -76,12 +76,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
     if (ref == "latest") {
       auto all = repo.LoadSnapshots();
       if (!all.ok()) return Fail(all.status());
-      for (auto it = all->rbegin(); it != all->rend(); ++it) {
-        if (f->filter.Matches(*it)) {
-          snap = *it;
-          break;
-        }
-      }
+      if (const Snapshot* latest = f->filter.Latest(*all)) snap = *latest;
     } else {
       snap = repo.FindSnapshot(ref);
     }

@@ -53,10 +53,8 @@ Result<Snapshot> Resolve(Repository& repo, const std::string& ref, SnapshotFilte
     filter.paths = {"/data/" + claim.name};
   }
   HORT_ASSIGN_OR_RETURN(auto all, repo.LoadSnapshots());
-  for (auto it = all.rbegin(); it != all.rend(); ++it) {
-    if (filter.Matches(*it)) return *it;
-  }
-  return Status(Code::kNotFound, "no snapshot of " + claim.ns + "/" + claim.name + " (host " + filter.hosts[0] + ", path " +
+  if (const Snapshot* latest = filter.Latest(all)) return *latest;
+  return Status(Code::kNotFound, "no snapshot of " + claim.ns + "/" + claim.name + " (host " + (filter.hosts.empty() ? std::string("any") : filter.hosts[0]) + ", path " +
                                      (filter.paths.empty() ? "any" : filter.paths[0]) + ")");
 }
 

@@ -5,6 +5,13 @@
 
 namespace hort::cli {
 
+const Snapshot* SnapshotFilter::Latest(const std::vector<Snapshot>& all) const {
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (Matches(*it)) return &*it;
+  }
+  return nullptr;
+}
+
 bool SnapshotFilter::Matches(const Snapshot& s) const {
   if (!hosts.empty() && std::find(hosts.begin(), hosts.end(), s.hostname) == hosts.end()) return false;
   if (!tags.empty()) {
