@@ -47,6 +47,18 @@ Result<std::optional<Mount>> FindMount(kube::Client& client, const std::string& 
   return found;
 }
 
+kube::Json NewClaim(const std::string& ns, const std::string& name, const std::string& size,
+                    const std::string& storage_class, const kube::Json& labels) {
+  kube::Json all = labels;
+  all["app.kubernetes.io/managed-by"] = "hort";
+  kube::Json pvc = {{"apiVersion", "v1"},
+                    {"kind", "PersistentVolumeClaim"},
+                    {"metadata", {{"name", name}, {"namespace", ns}, {"labels", all}}},
+                    {"spec", {{"accessModes", {"ReadWriteOnce"}}, {"resources", {{"requests", {{"storage", size}}}}}}}};
+  if (!storage_class.empty()) pvc["spec"]["storageClassName"] = storage_class;
+  return pvc;
+}
+
 Status VerifyMount(kube::Client& client, const std::string& ns, const std::string& pvc, const std::string& pv,
                    const std::string& pod, const std::string& pod_uid, const std::string& node) {
   HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());

@@ -33,6 +33,12 @@ struct Mount {
                                  const std::string& pv, const std::string& pod, const std::string& pod_uid,
                                  const std::string& node);
 
+// A ReadWriteOnce claim hort makes to restore into (`restore --to-pvc
+// --create`, restore tests' scratch claims): labelled managed-by hort plus
+// `labels`; `storage_class` "" is the cluster's default class.
+[[nodiscard]] kube::Json NewClaim(const std::string& ns, const std::string& name, const std::string& size,
+                                  const std::string& storage_class, const kube::Json& labels = kube::Json::object());
+
 // The folder holding the volume's files on this node. kNotFound says whether
 // the kubelet's pods folder is missing (not mounted into the agent) or only
 // this pod's volume.

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "agent/dispatch.h"
+#include "agent/placement.h"
 #include "crypto/crypto.h"
 #include "kube/json_fields.h"
 #include "kube/wait.h"
@@ -61,14 +62,8 @@ Status ScratchClaimSteps::Prepare(const std::vector<RestoreUnit>& units) {
         HORT_RETURN_IF_ERROR(WaitGone(*pvcs, claim));
         notes_.push_back("removed scratch claim " + claim.ns + "/" + claim.name + " left by an earlier run");
       }
-      kube::Json object = {
-          {"apiVersion", "v1"},
-          {"kind", "PersistentVolumeClaim"},
-          {"metadata",
-           {{"name", claim.name}, {"namespace", claim.ns},
-            {"labels", {{"app.kubernetes.io/managed-by", "hort"}, {"hort.dev/restore-test", spec_.id}}}}},
-          {"spec", {{"accessModes", {"ReadWriteOnce"}}, {"resources", {{"requests", {{"storage", spec_.scratch_pvc.size}}}}}}}};
-      if (!spec_.scratch_pvc.storage_class.empty()) object["spec"]["storageClassName"] = spec_.scratch_pvc.storage_class;
+      const kube::Json object = agent::NewClaim(claim.ns, claim.name, spec_.scratch_pvc.size, spec_.scratch_pvc.storage_class,
+                                                {{"hort.dev/restore-test", spec_.id}});
       HORT_RETURN_IF_ERROR(kube_->Create(*pvcs, claim.ns, object, {}).status().Annotate("scratch claim " + claim.ns + "/" + claim.name));
       claim.created = true;
       claims_.push_back(claim);
