@@ -24,6 +24,8 @@
 #include "status/status_model.h"
 #include "verify/auto_test_runner.h"
 #include "verify/restore_test.h"
+#include "jobs/live_progress.h"
+#include "web/api_routes.h"
 #include "web/runbook_page.h"
 #include "web/status_page.h"
 
@@ -79,14 +81,26 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     ctx.counters = &counters;
     ctx.state = o.state.get();
     ctx.log = Log;
-    Scheduler scheduler(cat, *o.state, clock, [&](const JobSpec& job) {
-      Log(job.id + ": started");
-      JobOutcome outcome = RunJob(cat, job, ctx);
-      Log(job.id + (outcome.ok()                                 ? ": ok"
+    // Each run's lines go to stderr and into the state under the run's id (the
+    // dashboard's run page); its engine counts into `live` while it runs.
+    LiveProgress live;
+    Scheduler scheduler(cat, *o.state, clock, RunExecutor([&](const JobSpec& job, const RunRecord& run) {
+      auto log = [&o, id = run.id](const std::string& line) {
+        Log(line);
+        if (id) (void)o.state->AppendRunLog(id, NowSeconds(), line);  // a full disk must not stop the job
+      };
+      log(job.id + ": started (" + run.trigger + ")");
+      JobContext run_ctx = ctx;
+      run_ctx.log = log;
+      std::shared_ptr<ProgressCounters> progress = live.Begin(job.id, run.id, run.started);
+      run_ctx.progress = progress.get();
+      JobOutcome outcome = RunJob(cat, job, run_ctx);
+      live.End(job.id);
+      log(job.id + (outcome.ok()                                 ? ": ok"
                     : outcome.status.code() == Code::kPartial ? ": PARTIAL: " + outcome.Error()
                                                               : ": FAILED: " + outcome.Error()));
       return outcome;
-    });
+    }));
     Status s = scheduler.Startup();
     if (!s.ok()) return Fail(s);
     // Due `auto` restore tests, one at a time; a stop signal makes a running
@@ -133,7 +147,9 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
       return RunbookPage(MakeRunbookDocument(rb, lang));
     };
     std::string addr = listen->empty() ? cat.serve.listen : *listen;
-    s = http.Start(addr, content);
+    std::vector<HttpHandler> handlers = PageHandlers();
+    for (HttpHandler& h : ReadApiHandlers({cat, *o.state, &live, [] { return NowSeconds(); }})) handlers.push_back(std::move(h));
+    s = http.Start(addr, content, std::move(handlers));
     if (!s.ok()) return Fail(s);
     addr = addr.substr(0, addr.rfind(':') + 1) + std::to_string(http.port());
     Log("hort serve: " + std::to_string(cat.jobs.size()) + " jobs from " + cat.path + ", listening on " + addr);

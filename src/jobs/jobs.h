@@ -19,6 +19,7 @@
 #include "repository/open.h"
 #include "repository/repository.h"
 #include "state/state.h"
+#include "util/progress.h"
 #include "volumes/target.h"
 
 namespace hort {
@@ -43,6 +44,8 @@ struct JobContext {
   kube::Client* kube = nullptr;  // null: the catalog's cluster, opened when a job needs it
   // Set by a stop signal: waits on the cluster (the agent's task) give up at once.
   const std::atomic<bool>* stop = nullptr;
+  // Counted by the files backups as items finish (the dashboard's live progress).
+  ProgressCounters* progress = nullptr;
 };
 
 // What a job did. The Status keeps its code, so the scheduler can tell a

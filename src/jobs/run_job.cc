@@ -22,6 +22,22 @@
 namespace hort {
 namespace {
 
+// Counts finished files into the daemon's live progress (ctx.progress).
+class ProgressObserver : public BackupObserver {
+ public:
+  explicit ProgressObserver(ProgressCounters* counters) : c_(counters) {}
+  void OnError(const std::string&, const std::string&, const Status&) override { c_->errors++; }
+  void OnItemDone(const ItemDone& item) override {
+    if (item.dir) return;
+    c_->items_done++;
+    c_->bytes_done += item.size;
+    c_->SetCurrent(item.path);
+  }
+
+ private:
+  ProgressCounters* c_;
+};
+
 class Job {
  public:
   Job(const Catalog& catalog, const JobSpec& spec, const JobContext& ctx) : c_(catalog), j_(spec), ctx_(ctx) {}
@@ -217,7 +233,9 @@ class Job {
     {
       HORT_ASSIGN_OR_RETURN(auto lock, Lock(*repo, false));
       HORT_RETURN_IF_ERROR(repo->LoadIndex());
-      HORT_ASSIGN_OR_RETURN(BackupResult b, RunBackup(*repo, opt, nullptr));
+      std::optional<ProgressObserver> progress;
+      if (ctx_.progress) progress.emplace(ctx_.progress);
+      HORT_ASSIGN_OR_RETURN(BackupResult b, RunBackup(*repo, opt, progress ? &*progress : nullptr));
       out_.snapshot_id = b.snapshot_id.Hex();
       out_.bytes_added += b.summary.data_added;
       out_.files += b.summary.total_files_processed;

@@ -2,21 +2,41 @@
 
 #include <httplib.h>
 
+#include <cctype>
+
 namespace hort {
 
 HttpServer::HttpServer() : server_(std::make_unique<httplib::Server>()) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
-Status HttpServer::Start(const std::string& listen, HttpContent content) {
+Status HttpServer::Start(const std::string& listen, HttpContent content, std::vector<HttpHandler> handlers) {
   return Start(listen, {{"/metrics", "text/plain; version=0.0.4; charset=utf-8", std::move(content.metrics)},
                         {"/status", "application/json", std::move(content.status_json)},
-                        {"/", "text/html; charset=utf-8", std::move(content.status_html)},
-                        {"/runbook", "text/html; charset=utf-8", {}, std::move(content.runbook_html)}});
+                        {"/table", "text/html; charset=utf-8", std::move(content.status_html)},
+                        {"/runbook", "text/html; charset=utf-8", {}, std::move(content.runbook_html)}},
+               std::move(handlers));
 }
 
-Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> routes) {
+namespace {
+
+ServerRequest ToRequest(const httplib::Request& req) {
+  ServerRequest r{.method = req.method, .path = req.path, .body = req.body, .remote_addr = req.remote_addr};
+  for (const auto& [key, value] : req.params) r.query.emplace(key, value);
+  for (const auto& [name, value] : req.headers) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers.emplace(lower, value);
+  }
+  for (size_t i = 1; i < req.matches.size(); ++i) r.captures.push_back(req.matches[i].str());
+  return r;
+}
+
+}  // namespace
+
+Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> routes, std::vector<HttpHandler> handlers) {
   routes_ = std::move(routes);
+  handlers_ = std::move(handlers);
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return Status(Code::kInvalidArgument, "listen address must be host:port, got " + listen);
   std::string host = listen.substr(0, colon);
@@ -35,6 +55,17 @@ Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> route
       }
       res.set_content(*body, route.content_type);
     });
+  }
+  for (const HttpHandler& h : handlers_) {
+    auto serve = [&h](const httplib::Request& req, httplib::Response& res) {
+      ServerResponse out = h.handle(ToRequest(req));
+      res.status = out.status;
+      for (const auto& [name, value] : out.headers) res.set_header(name, value);
+      res.set_content(out.body, out.content_type);
+    };
+    if (h.method == "POST") server_->Post(h.pattern, serve);
+    else if (h.method == "GET") server_->Get(h.pattern, serve);
+    else return Status(Code::kInvalidArgument, "HTTP method " + h.method + " is not served");
   }
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   if (port == 0) {

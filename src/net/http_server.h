@@ -32,8 +32,34 @@ struct HttpRoute {
   std::function<Result<std::string>(const HttpQuery&)> query_body;
 };
 
-// hort serve's pages: /metrics (Prometheus), /status (JSON), / (HTML) and
-// /runbook (HTML, ?lang=de|en&service=NAME).
+// Any request, for routes that need more than a body from a query: the
+// method, headers, body, the pattern's captures, the peer's address.
+struct ServerRequest {
+  std::string method, path, body, remote_addr;
+  HttpQuery query;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::vector<std::string> captures;           // the pattern's groups
+  [[nodiscard]] std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+struct ServerResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8", body;
+  std::map<std::string, std::string> headers;
+};
+
+// A route by method ("GET" or "POST") and a regular expression over the
+// whole path ("/api/v1/runs/(\\d+)"); its callback answers everything.
+struct HttpHandler {
+  std::string method, pattern;
+  std::function<ServerResponse(const ServerRequest&)> handle;
+};
+
+// hort serve's pages: /metrics (Prometheus), /status (JSON), /table (HTML)
+// and /runbook (HTML, ?lang=de|en&service=NAME).
 struct HttpContent {
   std::function<Result<std::string>()> metrics, status_json, status_html;
   std::function<Result<std::string>(const HttpQuery&)> runbook_html;
@@ -45,8 +71,9 @@ class HttpServer {
   ~HttpServer();  // stops and joins
   // Binds `listen` ("host:port", port 0 = any free port) and serves `routes`
   // plus /healthz on a background thread.
-  [[nodiscard]] Status Start(const std::string& listen, std::vector<HttpRoute> routes);
-  [[nodiscard]] Status Start(const std::string& listen, HttpContent content);
+  [[nodiscard]] Status Start(const std::string& listen, std::vector<HttpRoute> routes,
+                             std::vector<HttpHandler> handlers = {});
+  [[nodiscard]] Status Start(const std::string& listen, HttpContent content, std::vector<HttpHandler> handlers = {});
   void Stop();
   [[nodiscard]] int port() const { return port_; }
 
@@ -54,6 +81,7 @@ class HttpServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::vector<HttpRoute> routes_;
+  std::vector<HttpHandler> handlers_;
   int port_ = 0;
 };
 

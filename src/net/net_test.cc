@@ -46,6 +46,33 @@ TEST(HttpServer, ServesRoutesAndHealthzToTheClient) {
   EXPECT_EQ(get("/hello").status().code(), Code::kUnavailable);
 }
 
+TEST(HttpServer, HandlersSeeMethodHeadersBodyAndCaptures) {
+  HttpServer server;
+  std::vector<HttpHandler> handlers = {
+      {"POST", "/echo/(\\d+)", [](const ServerRequest& r) {
+         return ServerResponse{.status = 202, .content_type = "text/plain",
+                               .body = r.method + " " + r.captures.at(0) + " " + r.Header("x-token") + " " + r.body,
+                               .headers = {{"X-Seen", "yes"}}};
+       }}};
+  ASSERT_TRUE(server.Start("127.0.0.1:0", std::vector<HttpRoute>{}, std::move(handlers)).ok());
+  auto client = std::make_unique<HttpClient>(HttpOptions{});
+  const std::string payload = "{\"a\":1}";
+  HttpRequest req;
+  req.method = "POST";
+  req.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/echo/42";
+  req.headers = {"X-Token: t0k", "Content-Type: application/json"};
+  req.body = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
+  auto res = client->Do(req);
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_EQ(res->status, 202);
+  EXPECT_EQ(std::string(res->body.begin(), res->body.end()), "POST 42 t0k {\"a\":1}");
+  EXPECT_EQ(res->headers["x-seen"], "yes");
+  req.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/echo/x";
+  auto miss = client->Do(req);
+  ASSERT_TRUE(miss.ok());
+  EXPECT_EQ(miss->status, 404) << "the pattern matches the whole path";
+}
+
 TEST(HttpServer, RefusesAnAddressWithoutPort) {
   HttpServer server;
   EXPECT_EQ(server.Start("localhost", std::vector<HttpRoute>{}).code(), Code::kInvalidArgument);

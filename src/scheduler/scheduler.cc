@@ -29,6 +29,12 @@ bool WorthRetryingAfterRestart(const RunRecord& r) {
 
 RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
                        int64_t scheduled_for, int attempt, const JobExecutor& execute) {
+  return RunAndRecord(state, clock, job, trigger, scheduled_for, attempt,
+                      RunExecutor([&](const JobSpec& j, const RunRecord&) { return execute(j); }));
+}
+
+RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
+                       int64_t scheduled_for, int attempt, const RunExecutor& execute) {
   RunRecord r;
   r.job = job.id;
   r.kind = job.KindName();
@@ -41,7 +47,8 @@ RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, cons
   r.pid = ::getpid();
   r.started = clock.Now();
   auto id = state.BeginRun(r);
-  JobOutcome o = execute(job);
+  if (id.ok()) r.id = *id;
+  JobOutcome o = execute(job, r);
   r.ended = clock.Now();
   r.result = o.ok()                               ? RunResult::kSuccess
              : o.status.code() == Code::kPartial ? RunResult::kPartial
@@ -52,14 +59,33 @@ RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, cons
   r.files = o.files;
   r.error = o.Error();
   if (id.ok()) {
-    r.id = *id;
     (void)state.FinishRun(r);  // a state write failure must not hide the job's own result
   }
   return r;
 }
 
 Scheduler::Scheduler(const Catalog& catalog, StateStore& state, Clock& clock, JobExecutor executor)
+    : Scheduler(catalog, state, clock,
+                RunExecutor([executor = std::move(executor)](const JobSpec& j, const RunRecord&) { return executor(j); })) {}
+
+Scheduler::Scheduler(const Catalog& catalog, StateStore& state, Clock& clock, RunExecutor executor)
     : catalog_(catalog), state_(state), clock_(clock), executor_(std::move(executor)) {}
+
+Status Scheduler::RunNow(const std::string& job) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (stopped_) return Status(Code::kCancelled, "hort serve is stopping; no new runs");
+  auto known = std::find_if(catalog_.jobs.begin(), catalog_.jobs.end(), [&](const JobSpec& j) { return j.id == job; });
+  if (known == catalog_.jobs.end()) return Status(Code::kNotFound, "no job " + job + " in the catalog");
+  JobState& js = jobs_[job];
+  if (js.running) return Status(Code::kAlreadyExists, job + " is running now");
+  js.pending = true;
+  js.trigger = "manual";
+  js.scheduled_for = 0;  // no slot: it sorts before every scheduled run
+  js.attempt = 1;
+  js.retry_at = 0;
+  changed_.notify_all();  // the daemon's loop ticks at once
+  return Status::Ok();
+}
 
 Scheduler::~Scheduler() {
   Stop();

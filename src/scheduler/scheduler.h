@@ -26,15 +26,21 @@ namespace hort {
 
 // Runs one job and returns what happened; the scheduler records it.
 using JobExecutor = std::function<JobOutcome(const JobSpec&)>;
+// The same, told the run's state record (its id: the daemon files the run's
+// log lines and live progress under it).
+using RunExecutor = std::function<JobOutcome(const JobSpec&, const RunRecord&)>;
 
 // Records a run of `job` (start, then end) around `execute`. Used by the
 // scheduler, `hort run` and `hort guard`.
 [[nodiscard]] RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
                                      int64_t scheduled_for, int attempt, const JobExecutor& execute);
+[[nodiscard]] RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
+                                     int64_t scheduled_for, int attempt, const RunExecutor& execute);
 
 class Scheduler {
  public:
   Scheduler(const Catalog& catalog, StateStore& state, Clock& clock, JobExecutor executor);
+  Scheduler(const Catalog& catalog, StateStore& state, Clock& clock, RunExecutor executor);
   ~Scheduler();  // waits for running jobs
 
   // Marks runs of killed processes failed, queues them and every job whose
@@ -42,6 +48,11 @@ class Scheduler {
   [[nodiscard]] Status Startup();
   // Starts every job that is due now and allowed to run; returns at once.
   void Tick();
+  // Queues `job` to run at the next Tick with trigger "manual" (the
+  // dashboard's "run now"); still one job per repository and max_jobs at
+  // once. kNotFound: no such job; kAlreadyExists: it is running now;
+  // kCancelled: stopping.
+  [[nodiscard]] Status RunNow(const std::string& job);
   // Blocks until no job runs (tests; shutdown).
   void WaitIdle();
   // No new jobs from now on; running ones finish.
@@ -71,7 +82,7 @@ class Scheduler {
   const Catalog& catalog_;
   StateStore& state_;
   Clock& clock_;
-  JobExecutor executor_;
+  RunExecutor executor_;
   std::mutex mu_;
   std::condition_variable changed_;
   std::map<std::string, JobState> jobs_;

@@ -303,3 +303,35 @@ TEST_F(SchedulerTest, ARunInterruptedByAKillIsRecordedFailedAndRunsAgain) {
 
 }  // namespace
 }  // namespace hort
+
+namespace hort {
+namespace {
+
+TEST_F(SchedulerTest, RunNowRunsAnEntryAtOnceAsManualAndKnowsItsRecord) {
+  Load(kServices);
+  clock_.now = static_cast<double>(kDay + 60 * 7);  // between the quarter-hour slots
+  std::vector<int64_t> run_ids;
+  Scheduler s(*catalog_, *state_, clock_, RunExecutor([&](const JobSpec&, const RunRecord& r) {
+                std::lock_guard<std::mutex> g(mu_);
+                run_ids.push_back(r.id);
+                return JobOutcome{};
+              }));
+  s.Tick();  // the first tick only learns the slots
+  s.WaitIdle();
+  EXPECT_EQ(s.RunNow("web/files/nope").code(), Code::kNotFound);
+  ASSERT_TRUE(s.RunNow("web/files/nightly").ok());
+  s.Tick();
+  s.WaitIdle();
+  auto rows = state_->Runs("web/files/nightly", 0, 10);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].trigger, "manual");
+  EXPECT_EQ((*rows)[0].result, RunResult::kSuccess);
+  ASSERT_EQ(run_ids.size(), 1u);
+  EXPECT_EQ(run_ids[0], (*rows)[0].id) << "the executor is told the run's record before it runs";
+  s.Stop();
+  EXPECT_EQ(s.RunNow("web/files/nightly").code(), Code::kCancelled);
+}
+
+}  // namespace
+}  // namespace hort

@@ -51,6 +51,11 @@ CREATE TABLE IF NOT EXISTS volume_stats(
   last_backup TEXT, last_backup_time INTEGER NOT NULL, size_bytes INTEGER NOT NULL, backups INTEGER NOT NULL,
   blocks_new INTEGER NOT NULL, blocks_reused INTEGER NOT NULL, bytes_uploaded INTEGER NOT NULL,
   verify_result INTEGER NOT NULL, verified INTEGER NOT NULL, PRIMARY KEY(store, volume));
+CREATE TABLE IF NOT EXISTS run_log(run INTEGER NOT NULL, seq INTEGER NOT NULL, time REAL NOT NULL, line TEXT NOT NULL,
+  PRIMARY KEY(run, seq));
+CREATE TABLE IF NOT EXISTS actions(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+  target TEXT NOT NULL, result TEXT NOT NULL, detail TEXT);
 )";
 
 constexpr const char* kColumns =

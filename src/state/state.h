@@ -87,6 +87,25 @@ struct VolumeStats {
   int64_t verified = 0;        // when verify_result was found
 };
 
+// One line a run logged (the daemon keeps the last kRunLogLines per run).
+struct RunLogLine {
+  int64_t seq = 0;
+  double time = 0;
+  std::string line;
+};
+inline constexpr int64_t kRunLogLines = 500;
+
+// One action someone asked the dashboard for (run an entry, run a test).
+struct ActionRecord {
+  int64_t id = 0;
+  double time = 0;
+  std::string who;     // the authenticated user ("token" for a bearer token)
+  std::string action;  // run, test
+  std::string target;  // the job or restore test id
+  std::string result;  // accepted, refused
+  std::string detail;  // why refused, or what was started
+};
+
 class StateStore {
  public:
   ~StateStore();
@@ -96,6 +115,16 @@ class StateStore {
 
   [[nodiscard]] Result<int64_t> BeginRun(const RunRecord& run);
   [[nodiscard]] Status FinishRun(const RunRecord& run);  // by run.id
+
+  [[nodiscard]] Result<std::optional<RunRecord>> RunById(int64_t id);
+  // Appends a line to a run's log, dropping the oldest beyond kRunLogLines.
+  [[nodiscard]] Status AppendRunLog(int64_t run, double time, const std::string& line);
+  // Oldest first.
+  [[nodiscard]] Result<std::vector<RunLogLine>> RunLog(int64_t run);
+
+  [[nodiscard]] Result<int64_t> RecordAction(const ActionRecord& action);
+  // Newest first.
+  [[nodiscard]] Result<std::vector<ActionRecord>> Actions(int limit);
 
   [[nodiscard]] Result<std::optional<RunRecord>> LastRun(const std::string& job);
   [[nodiscard]] Result<std::optional<RunRecord>> LastSuccess(const std::string& job);
