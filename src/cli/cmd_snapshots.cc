@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
@@ -10,6 +11,7 @@ namespace {
 struct SnapshotsFlags {
   SnapshotFilter filter;
   int latest = 0;
+  bool compact = false;
   std::string group_by;
   std::vector<std::string> ids;
 };
@@ -37,6 +39,21 @@ std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
   add("tags", by.find("tag") != std::string::npos ? JsonStringArray(tags) : "null");
   return out + "}";
 }
+// restic's PrintSnapshotGroupHeader: "snapshots for (host [h], tags [a, b], paths [/p]):".
+std::string GroupHeader(const std::string& key_json) {
+  auto key = nlohmann::json::parse(key_json, nullptr, false);
+  std::vector<std::string> info;
+  auto list = [](const nlohmann::json& v) {
+    std::vector<std::string> items;
+    for (const auto& x : v) items.push_back(x.get<std::string>());
+    return Join(items, ", ");
+  };
+  if (!key["hostname"].get<std::string>().empty()) info.push_back("host [" + key["hostname"].get<std::string>() + "]");
+  if (!key["tags"].is_null()) info.push_back("tags [" + list(key["tags"]) + "]");
+  if (!key["paths"].is_null()) info.push_back("paths [" + list(key["paths"]) + "]");
+  if (info.empty()) return "";
+  return "snapshots for (" + Join(info, ", ") + "):\n";
+}
 }  // namespace
 
 Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
@@ -44,16 +61,12 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
   AddFilterFlags(sub, &f->filter);
   sub.add_option("--latest", f->latest, "only show the last N snapshots for each host and path");
   sub.add_option("-g,--group-by", f->group_by, "group by host, paths and/or tags (comma-separated)");
-  sub.add_option("ids", f->ids, "snapshot IDs to show");
+  sub.add_flag("-c,--compact", f->compact, "use compact output format (no paths)");
+  sub.add_option("ids", f->ids, "snapshot IDs to show ('latest' and prefixes work)");
   return MakeCommand(NeedsRepository(OpenLock::kNone, false), [f, &g](Opened& o) {
-    auto all = o.repository.repo->LoadSnapshots();
-    if (!all.ok()) return Fail(all.status());
-    std::vector<Snapshot> list;
-    for (auto& s : *all) {
-      if (!f->filter.Matches(s)) continue;
-      if (!MatchesIdPrefix(f->ids, s)) continue;
-      list.push_back(s);
-    }
+    auto sel = SelectSnapshots(o.repo(), f->filter, f->ids);
+    if (!sel.ok()) return Fail(sel.status());
+    std::vector<Snapshot> list = sel->snapshots;
     if (f->latest > 0) {
       // Keep the newest N per host+paths, like restic.
       std::map<std::string, int> seen;
@@ -83,10 +96,20 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
       if (groups.empty()) out += "[]";
       if (!f->group_by.empty()) out += "]";
       std::printf("%s\n", out.c_str());
-      return kExitOk;
+      return ExitForMissing(*sel, kExitOk);
     }
     for (const auto& [key, snaps] : groups) {
-      if (!key.empty()) std::printf("snapshots for %s:\n", key.c_str());
+      if (!key.empty()) std::printf("%s", GroupHeader(key).c_str());
+      if (f->compact) {
+        // restic's --compact: no paths column, one line per snapshot.
+        std::printf("%-9s %-19s  %-12s %s\n%s\n", "ID", "Time", "Host", "Tags", std::string(60, '-').c_str());
+        for (const Snapshot* s : snaps) {
+          std::printf("%-9s %-19s  %-12s %s\n", s->id.Short().c_str(), FormatLocalTime(s->time).c_str(), s->hostname.c_str(),
+                      Join(s->tags, ",").c_str());
+        }
+        std::printf("%s\n%zu snapshots\n", std::string(60, '-').c_str(), snaps.size());
+        continue;
+      }
       std::printf("%-9s %-19s  %-12s %-12s %s\n", "ID", "Time", "Host", "Tags", "Paths");
       std::printf("%s\n", std::string(80, '-').c_str());
       for (const Snapshot* s : snaps) {
@@ -97,7 +120,7 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
       std::printf("%s\n%zu snapshots\n", std::string(80, '-').c_str(), snaps.size());
     }
     if (groups.empty()) std::printf("0 snapshots\n");
-    return kExitOk;
+    return ExitForMissing(*sel, kExitOk);
   });
 }
 

@@ -423,7 +423,7 @@ Result<std::string> Repository::ResolvePrefix(FileType type, const std::string& 
     if (n.rfind(prefix, 0) == 0) matches.push_back(n);
   }));
   if (matches.empty()) return Status(Code::kNotFound, "no matching ID found for prefix \"" + prefix + "\"");
-  if (matches.size() > 1) return Status(Code::kInvalidArgument, "prefix \"" + prefix + "\" is ambiguous");
+  if (matches.size() > 1) return Status(Code::kInvalidArgument, "multiple IDs with prefix \"" + prefix + "\" found");
   return matches[0];
 }
 
