@@ -82,8 +82,12 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
   auto oldest = std::make_shared<int64_t>(INT64_MIN), newest = std::make_shared<int64_t>(INT64_MAX);
   auto validate = [f, oldest, newest]() -> Status {
     if (int(f->blob) + int(f->tree) + int(f->pack) > 1) return Status(Code::kInvalidArgument, "cannot have several ID types");
-    if (!f->oldest.empty()) HORT_ASSIGN_OR_RETURN(*oldest, ParseLocalTime(f->oldest));
-    if (!f->newest.empty()) HORT_ASSIGN_OR_RETURN(*newest, ParseLocalTime(f->newest));
+    if (!f->oldest.empty()) {
+      HORT_ASSIGN_OR_RETURN(*oldest, ParseLocalTime(f->oldest));
+    }
+    if (!f->newest.empty()) {
+      HORT_ASSIGN_OR_RETURN(*newest, ParseLocalTime(f->newest));
+    }
     return Status::Ok();
   };
   return Command{validate, [] { return NeedsRepository(OpenLock::kNone, true); }, [f, oldest, newest, &g](Opened& o) {
