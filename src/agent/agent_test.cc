@@ -74,6 +74,43 @@ TEST(AgentTask, OfTwoAgentsClaimingOneTaskOnlyTheFirstGetsIt) {
   EXPECT_EQ(read->input.job, "overseerr/files/config");
 }
 
+TEST(AgentTask, ARenewWhoseAnswerWasLostIsRetriedOnAFreshRead) {
+  Cluster c;
+  auto t = CreateTask(c, "hort", Backup("node-a"));
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(Claim(c, "hort", *t, "agent-a").ok());
+  Task stale = *t;                          // as if the first renewal's answer never came back
+  ASSERT_TRUE(Renew(c, "hort", *t).ok());   // it landed
+  EXPECT_TRUE(Renew(c, "hort", stale).ok()) << "a conflict with our own write is not a lost task";
+  ASSERT_TRUE(Finish(c, "hort", stale, {.snapshot = "abc"}).ok());
+  EXPECT_EQ(GetTask(c, "hort", t->name)->result->snapshot, "abc");
+}
+
+TEST(AgentTask, ATaskTakenOverOrDeletedIsNoLongerTheHolders) {
+  Cluster c;
+  auto t = CreateTask(c, "hort", Backup("node-a"));
+  ASSERT_TRUE(t.ok());
+  Task serve_view = *t;
+  ASSERT_TRUE(Claim(c, "hort", *t, "agent-a").ok());
+  // serve withdraws what it read as open: the agent was first, so serve loses.
+  EXPECT_EQ(Withdraw(c, "hort", serve_view, "no agent").code(), Code::kAlreadyExists);
+  ASSERT_TRUE(c.Delete(*LeaseResource(c), "hort", t->name).ok());
+  EXPECT_EQ(Renew(c, "hort", *t).code(), Code::kNotFound);
+  EXPECT_FALSE(Finish(c, "hort", *t, {}).ok());
+}
+
+TEST(AgentTask, PathSegmentsFromTheApiMustBePlainNames) {
+  Cluster c;
+  for (const char* pv : {"/", "..", "a/b", "pv:x"}) {
+    TaskInput in = Backup("node-a");
+    in.pv = pv;
+    auto t = CreateTask(c, "hort", in);
+    EXPECT_FALSE(t.ok()) << pv;  // the Lease is written, but no agent ever takes it as a task
+  }
+  EXPECT_TRUE(OpenTasks(c, "hort", "node-a")->empty());
+  EXPECT_EQ(PodVolumePath("/tmp", "u1", "..", "node-a").status().code(), Code::kInvalidArgument);
+}
+
 TEST(AgentTask, TheResultComesBackWithItsCode) {
   Cluster c;
   auto t = CreateTask(c, "hort", Backup("node-a"));

@@ -5,27 +5,36 @@
 
 #include "agent/holder.h"
 #include "agent/placement.h"
+#include "kube/json_fields.h"
 #include "kube/wait.h"
+#include "util/timer.h"
 
 namespace hort::agent {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double WallNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
-// Polls the task until its holder finishes it.
+// Polls the task until its holder finishes it. `leave` is set when the task
+// must outlive this wait (stopped while an agent works on it): deleting its
+// Lease or holder Job then would pull the claim from under a running backup.
 Result<TaskResult> WaitForResult(kube::Client& client, const std::string& ns, const Task& created,
-                                 const DispatchOptions& o) {
+                                 const DispatchOptions& o, bool* leave) {
   const auto claim_deadline = Clock::now() + std::chrono::seconds(o.claim_timeout_seconds);
   const std::string what = "task " + created.name + " (" + created.input.job + ") on node " + created.input.node;
   std::string holder;
+  // Staleness is judged by when this process saw renewTime change, not by
+  // comparing its clock with the agent's.
+  std::string last_renew;
+  auto renewed_at = Clock::now();
   for (;;) {
     auto t = GetTask(client, ns, created.name);
     if (!t.ok()) {
       if (t.status().code() == Code::kNotFound) return Status(Code::kNotFound, what + " was deleted before it finished");
+      if (o.stop && o.stop->load()) {
+        *leave = true;  // cannot tell whether an agent has it: the next start's clean-up decides
+        return Status(Code::kCancelled, "stopped while waiting for " + what);
+      }
       if (t.status().code() != Code::kUnavailable) return t.status().Annotate(what);
     } else {
       if (t->result) return *t->result;
@@ -33,20 +42,34 @@ Result<TaskResult> WaitForResult(kube::Client& client, const std::string& ns, co
         holder = t->holder;
         if (o.log) o.log(what + " claimed by agent " + holder);
       }
-      if (t->holder.empty() && Clock::now() >= claim_deadline) {
-        return Status(Code::kUnavailable, "no hort agent on node " + t->input.node + " claimed " + what + " within " +
+      const std::string renew = kube::StringAt(t->object, "/spec/renewTime");
+      if (renew != last_renew) {
+        last_renew = renew;
+        renewed_at = Clock::now();
+      }
+      const bool stopped = o.stop && o.stop->load();
+      if (t->holder.empty() && (stopped || Clock::now() >= claim_deadline)) {
+        const std::string why = stopped ? "stopped before an agent claimed it"
+                                        : "no hort agent on node " + t->input.node + " claimed " + what + " within " +
                                               std::to_string(o.claim_timeout_seconds) +
-                                              " s: is the hort-agent DaemonSet running there?");
+                                              " s: is the hort-agent DaemonSet running there?";
+        Status withdrawn = Withdraw(client, ns, *t, why);
+        if (withdrawn.code() == Code::kAlreadyExists) continue;  // an agent was first: it runs the task
+        return Status(stopped ? Code::kCancelled : Code::kUnavailable, why);
       }
-      if (!t->holder.empty() && t->renew_time > 0 &&
-          WallNow() - t->renew_time > static_cast<double>(t->lease_seconds)) {
-        return Status(Code::kUnavailable, "agent " + t->holder + " stopped renewing " + what + " (no renewal for " +
-                                              std::to_string(t->lease_seconds) + " s); its result is unknown");
+      if (!t->holder.empty() && stopped) {
+        *leave = true;
+        return Status(Code::kCancelled, "stopped while agent " + t->holder + " runs " + what +
+                                            "; it finishes it, and serve removes the task when it starts again");
+      }
+      if (!t->holder.empty() && Clock::now() - renewed_at > std::chrono::seconds(t->lease_seconds + 10)) {
+        // Not kUnavailable: a retry could write a second snapshot next to one the agent may have saved.
+        return Status(Code::kIo, "agent " + t->holder + " stopped renewing " + what + " (no renewal for " +
+                                     std::to_string(t->lease_seconds + 10) +
+                                     " s); its result is unknown, so the job is not retried (see the agent's log)");
       }
     }
-    if (!kube::SleepUnlessStopped(Clock::now() + std::chrono::milliseconds(500), o.stop)) {
-      return Status(Code::kCancelled, "stopped while waiting for " + what);
-    }
+    (void)kube::SleepUnlessStopped(Clock::now() + std::chrono::milliseconds(500), o.stop);
   }
 }
 
@@ -73,6 +96,7 @@ Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput in, const Dispatch
     return pv.status();
   }
   in.pv = *pv;
+  if (holder) in.holder_job = holder->job;
   in.node = mount->node;
   in.pod = mount->pod;
   in.pod_uid = mount->pod_uid;
@@ -80,7 +104,9 @@ Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput in, const Dispatch
   auto created = CreateTask(client, o.hort_ns, in);
   if (created.ok()) {
     if (o.log) o.log("task " + created->name + " for the agent on node " + in.node + " (pod " + in.pod + ")");
-    result = WaitForResult(client, o.hort_ns, *created, o);
+    bool leave = false;
+    result = WaitForResult(client, o.hort_ns, *created, o, &leave);
+    if (leave) return result;
     auto leases = LeaseResource(client);
     if (leases.ok()) {
       Status del = client.Delete(*leases, o.hort_ns, created->name);
@@ -94,6 +120,32 @@ Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput in, const Dispatch
     if (!del.ok() && o.log) o.log("deleting holder Job " + in.ns + "/" + holder->job + ": " + del.message());
   }
   return result;
+}
+
+Status RemoveStaleTasks(kube::Client& client, const std::string& ns, const std::function<void(const std::string&)>& log) {
+  HORT_ASSIGN_OR_RETURN(kube::ResourceInfo leases, LeaseResource(client));
+  kube::ListOptions opt;
+  opt.label_selector = "app.kubernetes.io/managed-by=hort,hort.dev/task";
+  HORT_ASSIGN_OR_RETURN(kube::ObjectList list, client.List(leases, ns, opt));
+  const double now = UnixNow();
+  for (const kube::Json& o : list.items) {
+    auto t = ParseTask(o);
+    if (!t.ok()) continue;
+    const bool unclaimed_too_long = t->holder.empty() && now - t->created > static_cast<double>(kClaimTimeoutSeconds);
+    const bool abandoned = !t->holder.empty() && t->renew_time > 0 && now - t->renew_time > 2.0 * static_cast<double>(t->lease_seconds);
+    if (!t->result && !unclaimed_too_long && !abandoned) continue;
+    Status s = client.Delete(leases, ns, t->name);
+    if (!s.ok() && s.code() != Code::kNotFound) return s.Annotate("removing task " + t->name);
+    if (!t->input.holder_job.empty()) {
+      Status h = DeleteHolder(client, t->input.ns, t->input.holder_job);
+      if (!h.ok() && log) log("removing holder Job " + t->input.ns + "/" + t->input.holder_job + ": " + h.message());
+    }
+    if (log) {
+      log("removed task " + t->name + " (" + t->input.job + ") left " +
+          (t->result ? "finished" : t->holder.empty() ? "unclaimed" : "by agent " + t->holder) + " by an earlier run");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace hort::agent

@@ -31,4 +31,10 @@ struct DispatchOptions {
 // claim is missing …).
 [[nodiscard]] Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput input, const DispatchOptions& options);
 
+// At serve's start: the tasks a stopped serve (or CLI) left — finished,
+// never claimed within the claim timeout, or no longer renewed — deleted with
+// their holder Jobs. Tasks an agent still renews are left to finish.
+[[nodiscard]] Status RemoveStaleTasks(kube::Client& client, const std::string& ns,
+                                      const std::function<void(const std::string&)>& log);
+
 }  // namespace hort::agent

@@ -25,6 +25,20 @@ struct Mount {
 [[nodiscard]] Result<std::optional<Mount>> FindMount(kube::Client& client, const std::string& ns,
                                                      const std::string& pvc);
 
+// What the agent checks before it reads or writes a task's folder: the pod
+// still has that uid, runs on `node` and mounts the claim; the claim is bound
+// to `pv`; and the PV is not a hostPath volume (k3s' local-path provisioner
+// makes those; the kubelet does not mount them under the pod's folder).
+[[nodiscard]] Status VerifyMount(kube::Client& client, const std::string& ns, const std::string& pvc,
+                                 const std::string& pv, const std::string& pod, const std::string& pod_uid,
+                                 const std::string& node);
+
+// A ReadWriteOnce claim hort makes to restore into (`restore --to-pvc
+// --create`, restore tests' scratch claims): labelled managed-by hort plus
+// `labels`; `storage_class` "" is the cluster's default class.
+[[nodiscard]] kube::Json NewClaim(const std::string& ns, const std::string& name, const std::string& size,
+                                  const std::string& storage_class, const kube::Json& labels = kube::Json::object());
+
 // The folder holding the volume's files on this node. kNotFound says whether
 // the kubelet's pods folder is missing (not mounted into the agent) or only
 // this pod's volume.

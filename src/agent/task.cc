@@ -1,14 +1,18 @@
 #include "agent/task.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
+#include <thread>
 
 #include "crypto/crypto.h"
 #include "kube/exec_credential.h"
 #include "kube/json_fields.h"
 #include "kube/wait.h"
+#include "util/timer.h"
 
 namespace hort::agent {
 namespace {
@@ -28,9 +32,6 @@ std::string MicroTime(double unix_seconds) {
   return out;
 }
 
-double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string RandomSuffix() {
   uint8_t b[4];
@@ -53,12 +54,50 @@ void SetAnnotation(kube::Json& o, const char* key, const std::string& value) {
 
 const char* KindName(TaskKind k) { return k == TaskKind::kRestore ? "restore" : "backup"; }
 
-// Writes the task's Lease back with the resourceVersion it was read at.
-Status Put(kube::Client& client, const std::string& ns, Task& task) {
+// Writes `change` onto the task's Lease with the resourceVersion it was read
+// at. A conflict (someone wrote in between; or our own earlier write landed
+// although its answer was lost) is resolved by reading the Lease again: when
+// it is still `holder`'s and unfinished the change is applied to the fresh
+// copy; otherwise the task is no longer ours (kAlreadyExists says by whom).
+// Answers that never came (5xx, timeouts) are retried for a few seconds.
+Status Update(kube::Client& client, const std::string& ns, Task& task, const std::string& holder,
+              const std::function<void(kube::Json&)>& change) {
   HORT_ASSIGN_OR_RETURN(kube::ResourceInfo r, LeaseResource(client));
-  HORT_ASSIGN_OR_RETURN(kube::Json written, client.Replace(r, ns, task.object, {}));
-  HORT_ASSIGN_OR_RETURN(task, ParseTask(written));
-  return Status::Ok();
+  for (int attempt = 0;; ++attempt) {
+    kube::Json o = task.object;
+    change(o);
+    auto written = client.Replace(r, ns, o, {});
+    if (written.ok()) {
+      auto parsed = ParseTask(*written);
+      if (parsed.ok()) task = std::move(parsed).value();
+      else task.object = *written;  // the write landed; a later one starts from it
+      return Status::Ok();
+    }
+    const Code code = written.status().code();
+    if (attempt >= 5 || (code != Code::kAlreadyExists && code != Code::kUnavailable)) return written.status();
+    if (code == Code::kUnavailable) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
+    HORT_ASSIGN_OR_RETURN(Task fresh, GetTask(client, ns, task.name));
+    if (fresh.holder != holder || fresh.result) {
+      return Status(Code::kAlreadyExists, "task " + task.name + " is no longer " + (holder.empty() ? "open" : holder + "'s") +
+                                              (fresh.holder.empty() ? "" : ": held by " + fresh.holder) +
+                                              (fresh.result ? ", finished" : ""));
+    }
+    task = std::move(fresh);
+  }
+}
+
+// A name the API gives (pod uid) or a PV name, used as one path segment.
+bool SafeSegment(const std::string& s) {
+  if (s.empty() || s == "." || s == ".." || s.size() > 253) return false;
+  for (char c : s) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -85,6 +124,13 @@ Result<Task> CreateTask(kube::Client& client, const std::string& ns, const TaskI
   SetAnnotation(o, "pod-uid", in.pod_uid);
   SetAnnotation(o, "snapshot", in.snapshot);
   SetAnnotation(o, "repository", in.repository);
+  SetAnnotation(o, "holder-job", in.holder_job);
+  if (!in.tags.empty()) {
+    std::string joined;
+    for (const auto& tag : in.tags) joined += (joined.empty() ? "" : ",") + tag;
+    SetAnnotation(o, "tags", joined);
+  }
+  if (!in.retention) SetAnnotation(o, "retention", "false");
   HORT_ASSIGN_OR_RETURN(kube::Json created, client.Create(r, ns, o, {}));
   return ParseTask(created);
 }
@@ -103,6 +149,14 @@ Result<Task> ParseTask(const kube::Json& o) {
   t.input.pod = Annotation(o, "pod");
   t.input.pod_uid = Annotation(o, "pod-uid");
   t.input.repository = Annotation(o, "repository");
+  const std::string tags = Annotation(o, "tags");
+  for (size_t a = 0; a < tags.size();) {
+    size_t b = tags.find(',', a);
+    if (b == std::string::npos) b = tags.size();
+    if (b > a) t.input.tags.push_back(tags.substr(a, b - a));
+    a = b + 1;
+  }
+  t.input.retention = Annotation(o, "retention") != "false";
   t.holder = kube::StringAt(o, "/spec/holderIdentity");
   t.lease_seconds = kube::IntAt(o, "/spec/leaseDurationSeconds", kLeaseSeconds);
   if (auto when = kube::ParseRfc3339(kube::StringAt(o, "/spec/renewTime")); when.ok()) t.renew_time = *when;
@@ -121,6 +175,12 @@ Result<Task> ParseTask(const kube::Json& o) {
   if (t.name.empty() || t.input.node.empty() || t.input.ns.empty() || t.input.pvc.empty()) {
     return Status(Code::kInvalidArgument, "lease " + t.name + " is not a hort task (node, namespace or pvc missing)");
   }
+  // They become path segments under the kubelet's folder on the agent's node.
+  if (!SafeSegment(t.input.pod_uid) || !SafeSegment(t.input.pv)) {
+    return Status(Code::kInvalidArgument, "lease " + t.name + " names a pod uid or volume that is not a plain name");
+  }
+  if (auto created = kube::ParseRfc3339(kube::StringAt(o, "/metadata/creationTimestamp")); created.ok()) t.created = *created;
+  t.input.holder_job = Annotation(o, "holder-job");
   return t;
 }
 
@@ -136,36 +196,60 @@ Result<std::vector<Task>> OpenTasks(kube::Client& client, const std::string& ns,
   opt.label_selector = "app.kubernetes.io/managed-by=hort,hort.dev/node=" + node;
   HORT_ASSIGN_OR_RETURN(kube::ObjectList list, client.List(r, ns, opt));
   std::vector<Task> out;
+  const double now = UnixNow();
   for (const kube::Json& o : list.items) {
     auto t = ParseTask(o);
-    if (t.ok() && t->holder.empty() && !t->result) out.push_back(std::move(t).value());
+    // A task older than the claim timeout is one its creator gave up on (or
+    // is about to): taking it would run a job nobody records.
+    if (!t.ok() || !t->holder.empty() || t->result) continue;
+    if (t->created > 0 && now - t->created > static_cast<double>(kClaimTimeoutSeconds)) continue;
+    out.push_back(std::move(t).value());
   }
   return out;
 }
 
 Status Claim(kube::Client& client, const std::string& ns, Task& task, const std::string& holder) {
-  const std::string now = MicroTime(Now());
-  task.object["spec"]["holderIdentity"] = holder;
-  task.object["spec"]["acquireTime"] = now;
-  task.object["spec"]["renewTime"] = now;
-  task.object["spec"]["leaseDurationSeconds"] = kLeaseSeconds;
-  return Put(client, ns, task);
+  HORT_ASSIGN_OR_RETURN(kube::ResourceInfo r, LeaseResource(client));
+  const std::string now = MicroTime(UnixNow());
+  kube::Json o = task.object;
+  o["spec"]["holderIdentity"] = holder;
+  o["spec"]["acquireTime"] = now;
+  o["spec"]["renewTime"] = now;
+  o["spec"]["leaseDurationSeconds"] = kLeaseSeconds;
+  // No retry on a conflict: whoever wrote first has the task.
+  HORT_ASSIGN_OR_RETURN(kube::Json written, client.Replace(r, ns, o, {}));
+  task.object = written;
+  task.holder = holder;
+  task.resource_version = kube::StringAt(written, "/metadata/resourceVersion");
+  return Status::Ok();
 }
 
 Status Renew(kube::Client& client, const std::string& ns, Task& task) {
-  task.object["spec"]["renewTime"] = MicroTime(Now());
-  return Put(client, ns, task);
+  return Update(client, ns, task, task.holder, [](kube::Json& o) { o["spec"]["renewTime"] = MicroTime(UnixNow()); });
 }
 
 Status Finish(kube::Client& client, const std::string& ns, Task& task, const TaskResult& res) {
-  task.object["spec"]["renewTime"] = MicroTime(Now());
-  kube::Json& o = task.object;
-  o["metadata"]["annotations"][std::string(kPrefix) + "result"] = CodeName(res.code);
-  SetAnnotation(o, "error", res.error);
-  if (task.input.kind == TaskKind::kBackup) SetAnnotation(o, "snapshot", res.snapshot);
-  SetAnnotation(o, "files", std::to_string(res.files));
-  SetAnnotation(o, "bytes", std::to_string(res.bytes));
-  return Put(client, ns, task);
+  const bool backup = task.input.kind == TaskKind::kBackup;
+  return Update(client, ns, task, task.holder, [&](kube::Json& o) {
+    o["spec"]["renewTime"] = MicroTime(UnixNow());
+    o["metadata"]["annotations"][std::string(kPrefix) + "result"] = CodeName(res.code);
+    SetAnnotation(o, "error", res.error);
+    if (backup) SetAnnotation(o, "snapshot", res.snapshot);
+    SetAnnotation(o, "files", std::to_string(res.files));
+    SetAnnotation(o, "bytes", std::to_string(res.bytes));
+  });
 }
+
+Status Withdraw(kube::Client& client, const std::string& ns, Task& task, const std::string& why) {
+  HORT_ASSIGN_OR_RETURN(kube::ResourceInfo r, LeaseResource(client));
+  kube::Json o = task.object;
+  o["spec"]["holderIdentity"] = "hort-serve";
+  o["metadata"]["annotations"][std::string(kPrefix) + "result"] = CodeName(Code::kCancelled);
+  o["metadata"]["annotations"][std::string(kPrefix) + "error"] = why;
+  HORT_ASSIGN_OR_RETURN(kube::Json written, client.Replace(r, ns, o, {}));
+  task.object = written;
+  return Status::Ok();
+}
+
 
 }  // namespace hort::agent

@@ -26,6 +26,9 @@ struct TaskInput {
   std::string ns, pvc, pv;         // the claim and its PersistentVolume
   std::string pod, pod_uid;        // the pod that mounts it on `node`
   std::string snapshot, repository;  // restore: full snapshot ID, catalog repository name
+  std::string holder_job;          // the holder Job mounting the claim, if serve made one
+  std::vector<std::string> tags;   // backup: extra tags (guard's pre-<topic>)
+  bool retention = true;           // backup: false for guard's snapshots
 };
 
 struct TaskResult {
@@ -42,10 +45,13 @@ struct Task {
   double renew_time = 0;  // Unix seconds of the holder's last renewal
   int64_t lease_seconds = 0;
   std::optional<TaskResult> result;
-  kube::Json object;  // the Lease as last read, for the next write
+  double created = 0;  // Unix seconds
+  kube::Json object;   // the Lease as last read, for the next write
 };
 
 inline constexpr int64_t kLeaseSeconds = 60;
+// How long a task may wait for its agent; agents leave older open tasks alone.
+inline constexpr int64_t kClaimTimeoutSeconds = 120;
 
 [[nodiscard]] Result<kube::ResourceInfo> LeaseResource(kube::Client& client);
 
@@ -59,9 +65,15 @@ inline constexpr int64_t kLeaseSeconds = 60;
 // Takes `task` for `holder`; kAlreadyExists when another agent was first
 // (the Lease changed since it was read).
 [[nodiscard]] Status Claim(kube::Client& client, const std::string& ns, Task& task, const std::string& holder);
-// Renews the holder's claim (renewTime = now).
+// Renews the holder's claim (renewTime = now). A conflict is retried on a
+// fresh read while the task is still the holder's; kAlreadyExists when it is not.
 [[nodiscard]] Status Renew(kube::Client& client, const std::string& ns, Task& task);
-// Writes the result (the holder's last write).
+// Writes the result (the holder's last write), retried like Renew.
 [[nodiscard]] Status Finish(kube::Client& client, const std::string& ns, Task& task, const TaskResult& result);
+// serve gives an open task up: it writes a holder and a cancelled result with
+// the resourceVersion it read, so an agent that claimed it in between wins
+// (kAlreadyExists) and the task goes on.
+[[nodiscard]] Status Withdraw(kube::Client& client, const std::string& ns, Task& task, const std::string& why);
+
 
 }  // namespace hort::agent

@@ -107,6 +107,7 @@ class Backup {
       ScopedStageTimer t(&result_.stage_times, "select parent");
       HORT_RETURN_IF_ERROR(SelectParent());
     }
+    if (obs_) obs_->OnParent(result_.parent);
     {
       ScopedStageTimer t(&result_.stage_times, "walk+read+chunk");
       HORT_RETURN_IF_ERROR(opt_.from_stdin ? ReadStdin() : WalkTargets());
@@ -138,6 +139,9 @@ class Backup {
     size_t slot = 0;
     std::optional<Id> old_tree;
     bool existed_before = false;
+    bool unreadable = false;  // left out of its parent, as restic does, not stored empty
+    std::string sn_path;      // its path in the snapshot ("" for the root)
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     dev_t device = 0;  // of the target this directory is under
   };
 
@@ -149,7 +153,8 @@ class Backup {
       host = buf;
     }
     host_ = host;
-    for (const auto& t : opt_.record_as.empty() ? opt_.targets : opt_.record_as) paths_.push_back(AbsolutePath(t));
+    if (!opt_.from_stdin) HORT_RETURN_IF_ERROR(FilterExisting());
+    for (const auto& t : record_as_.empty() ? targets_ : record_as_) paths_.push_back(AbsolutePath(t));
     if (opt_.from_stdin) {
       HORT_RETURN_IF_ERROR(StdinPathComponents(opt_.stdin_filename).status());
       paths_ = {"/" + opt_.stdin_filename};
@@ -177,6 +182,31 @@ class Backup {
     return Status::Ok();
   }
 
+  // restic's filterExisting: a target that does not exist is warned about
+  // and skipped (and not recorded in the snapshot's paths); the rest is
+  // backed up. Unlike restic 0.14 (exit 0) this counts as an unreadable item,
+  // so the run exits 3 as restic does since 0.18.1: a backup missing a path is
+  // never green. None existing is fatal.
+  Status FilterExisting() {
+    if (!opt_.record_as.empty() && opt_.record_as.size() != opt_.targets.size()) {
+      return Status(Code::kInvalidArgument, "record_as needs one path per target");
+    }
+    for (size_t i = 0; i < opt_.targets.size(); ++i) {
+      struct stat st;
+      if (::lstat(opt_.targets[i].c_str(), &st) != 0 && errno == ENOENT) {
+        errors_++;
+        if (obs_) obs_->OnWarning(opt_.targets[i] + " does not exist, skipping");
+        continue;
+      }
+      targets_.push_back(opt_.targets[i]);
+      if (!opt_.record_as.empty()) record_as_.push_back(opt_.record_as[i]);
+    }
+    if (targets_.empty() && !opt_.targets.empty()) {
+      return Status(Code::kInvalidArgument, "all target directories/files do not exist");
+    }
+    return Status::Ok();
+  }
+
   std::vector<Node> OldChildren(const Node* old) {
     if (!old || !old->IsDir() || !old->subtree) return {};
     return OldChildren(*old->subtree);
@@ -187,19 +217,12 @@ class Backup {
   }
 
   Status WalkTargets() {
-    if (opt_.targets.empty()) return Status(Code::kInvalidArgument, "nothing to back up: no paths given");
-    if (!opt_.record_as.empty() && opt_.record_as.size() != opt_.targets.size()) {
-      return Status(Code::kInvalidArgument, "record_as needs one path per target");
-    }
+    if (targets_.empty()) return Status(Code::kInvalidArgument, "nothing to back up: no paths given");
     VirtualDir root;
-    for (size_t i = 0; i < opt_.targets.size(); ++i) {
-      const std::string& target = opt_.targets[i];
-      struct stat st;
-      if (::lstat(target.c_str(), &st) != 0) {
-        return ErrnoStatus("target " + target, errno).Annotate("cannot back up");
-      }
-      bool mapped = !opt_.record_as.empty();
-      const std::string& recorded = mapped ? opt_.record_as[i] : target;
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      const std::string& target = targets_[i];
+      bool mapped = !record_as_.empty();
+      const std::string& recorded = mapped ? record_as_[i] : target;
       // Directories above a mapped target take their metadata from the
       // target's real parent: the recorded ones need not exist here.
       std::string real_parent = AbsolutePath(target + "/..");
@@ -253,6 +276,10 @@ class Backup {
         continue;
       }
       if (child.is_target) {
+        if (TargetExcluded(child.fs_path)) {
+          d->drop[slot++] = 1;
+          continue;
+        }
         ProcessEntry(d, slot, child.fs_path, name, st, old_node, /*is_target=*/true);
       } else {
         Node n;
@@ -260,6 +287,7 @@ class Backup {
         if (!s.ok()) ItemError(child.fs_path, "metadata", s);
         d->nodes[slot] = std::move(n);
         DirJob* c = NewDir(d, slot, child.fs_path);
+        c->sn_path = d->sn_path + "/" + name;
         c->existed_before = old_node && old_node->IsDir();
         if (c->existed_before) c->old_tree = old_node->subtree;
         d->pending++;
@@ -270,11 +298,30 @@ class Backup {
     }
   }
 
+  // restic runs its name rules on each target too: patterns on the absolute
+  // path, markers in the directory that holds it.
+  bool TargetExcluded(const std::string& fs_path) {
+    std::string abs = AbsolutePath(fs_path);
+    if (HasPatterns() && opt_.excludes.ExcludedByPattern(abs)) return true;
+    if (!opt_.excludes.HasMarkers() || abs == "/") return false;
+    size_t cut = abs.rfind('/');
+    return Markers(cut == 0 ? "/" : abs.substr(0, cut)).Excludes(abs.substr(cut + 1));
+  }
+  bool HasPatterns() const { return !opt_.excludes.patterns.empty() || !opt_.excludes.ipatterns.empty(); }
+  MarkerVerdict Markers(const std::string& dir) {
+    MarkerVerdict v = opt_.excludes.MarkersIn(dir);
+    for (const auto& w : v.warnings) {
+      if (obs_) obs_->OnWarning(w);
+    }
+    return v;
+  }
+
   void WalkDir(DirJob* d, const std::vector<Node>& old) {
     std::vector<std::string> names;
     DIR* dir = ::opendir(d->path.c_str());
     if (!dir) {
       ItemError(d->path, "read directory", ErrnoStatus("open " + d->path, errno));
+      d->unreadable = true;
       return;
     }
     while (dirent* e = ::readdir(dir)) {
@@ -285,11 +332,12 @@ class Backup {
     std::sort(names.begin(), names.end());
     // Drop excluded names before sizing the node list.
     std::vector<std::string> kept;
+    MarkerVerdict markers;
+    if (opt_.excludes.HasMarkers()) markers = Markers(d->path);
     for (auto& n : names) {
       std::string full = d->path == "/" ? "/" + n : d->path + "/" + n;
-      if (!opt_.excludes.patterns.empty() || !opt_.excludes.ipatterns.empty()) {
-        if (opt_.excludes.ExcludedByPattern(AbsolutePath(full))) continue;
-      }
+      if (HasPatterns() && opt_.excludes.ExcludedByPattern(AbsolutePath(full))) continue;
+      if (markers.Excludes(n)) continue;
       kept.push_back(std::move(n));
     }
     d->nodes.resize(kept.size());
@@ -310,6 +358,10 @@ class Backup {
 
   void ProcessEntry(DirJob* d, size_t slot, const std::string& full, const std::string& name,
                     const struct stat& st, const Node* old, bool is_target) {
+    if (opt_.excludes.ExcludedBySize(st)) {
+      d->drop[slot] = 1;
+      return;
+    }
     Node n;
     Status s = NodeFromStat(full, name, st, opt_.with_atime, &n);
     if (!s.ok()) {
@@ -318,12 +370,9 @@ class Backup {
       return;
     }
     if (n.IsDir()) {
-      if (!is_target && opt_.excludes.ExcludedByMarker(full)) {
-        d->drop[slot] = 1;
-        return;
-      }
       d->nodes[slot] = std::move(n);
       DirJob* c = NewDir(d, slot, full);
+      c->sn_path = d->sn_path + "/" + name;
       c->existed_before = old && old->IsDir();
       if (c->existed_before) c->old_tree = old->subtree;
       d->pending++;
@@ -354,28 +403,35 @@ class Backup {
       n.content = old->content;
       d->nodes[slot] = std::move(n);
       files_unmodified_++;
-      if (obs_) obs_->OnFileDone(full, FileChange::kUnmodified, 0);
+      if (obs_) obs_->OnItemDone({.path = d->sn_path + "/" + name, .change = FileChange::kUnmodified, .size = n.size});
       return;
     }
     d->nodes[slot] = std::move(n);
     d->pending++;
     FileChange change = had_old ? FileChange::kChanged : FileChange::kNew;
-    saver_.SaveFile(full, -1, st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0, [this, d, slot, full, change](Result<FileContent> content) {
-      FileDone(d, slot, full, change, std::move(content));
-    });
+    auto start = std::chrono::steady_clock::now();
+    saver_.SaveFile(full, -1, st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0,
+                    [this, d, slot, full, change, start](Result<FileContent> content) {
+                      FileDone(d, slot, full, change, start, std::move(content));
+                    });
+  }
+
+  static double SecondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   bool Unchanged(const Node& old, const Node& now) {
     if (old.mtime.sec != now.mtime.sec || old.mtime.nsec != now.mtime.nsec) return false;
-    if (old.ctime.sec != now.ctime.sec || old.ctime.nsec != now.ctime.nsec) return false;
-    if (old.size != now.size || old.inode != now.inode) return false;
+    if (!opt_.ignore_ctime && (old.ctime.sec != now.ctime.sec || old.ctime.nsec != now.ctime.nsec)) return false;
+    if (old.size != now.size || (!opt_.ignore_inode && old.inode != now.inode)) return false;
     for (const Id& id : old.content) {
       if (!repo_.index().Has(id, BlobType::kData)) return false;
     }
     return true;
   }
 
-  void FileDone(DirJob* d, size_t slot, const std::string& path, FileChange change, Result<FileContent> content) {
+  void FileDone(DirJob* d, size_t slot, const std::string& path, FileChange change,
+                std::chrono::steady_clock::time_point start, Result<FileContent> content) {
     if (!content.ok()) {
       ItemError(path, "read", content.status());
       d->drop[slot] = 1;
@@ -384,13 +440,23 @@ class Backup {
       n.content = std::move(content->blobs);
       n.size = content->size;
       (change == FileChange::kNew ? files_new_ : files_changed_)++;
-      if (obs_) obs_->OnFileDone(path, change, content->size);
+      if (obs_) {
+        obs_->OnItemDone({.path = d->sn_path + "/" + n.name, .change = change, .size = content->size,
+                          .added = content->added, .seconds = SecondsSince(start)});
+      }
     }
     DirDone(d);
   }
 
   void DirDone(DirJob* d) {
     if (--d->pending != 0) return;
+    if (d->unreadable && d->parent) {
+      // Its slot is the parent's alone; the parent reads it only after
+      // this release.
+      d->parent->drop[d->slot] = 1;
+      DirDone(d->parent);
+      return;
+    }
     std::vector<Node> nodes;
     nodes.reserve(d->nodes.size());
     for (size_t i = 0; i < d->nodes.size(); ++i) {
@@ -404,12 +470,17 @@ class Backup {
     std::string tree = EncodeTree(nodes);
     nodes = std::vector<Node>();
     Id id = Id::Hash(AsBytes(tree));
-    Status s = saver_.SaveTree(id, tree);
-    if (!s.ok()) Fail(s);
+    auto fresh = saver_.SaveTree(id, tree);
+    if (!fresh.ok()) Fail(fresh.status());
     if (d->parent) {
-      if (!d->existed_before) dirs_new_++;
-      else if (d->old_tree && *d->old_tree == id) dirs_unmodified_++;
-      else dirs_changed_++;
+      FileChange change = !d->existed_before                      ? FileChange::kNew
+                          : d->old_tree && *d->old_tree == id ? FileChange::kUnmodified
+                                                              : FileChange::kChanged;
+      (change == FileChange::kNew ? dirs_new_ : change == FileChange::kChanged ? dirs_changed_ : dirs_unmodified_)++;
+      if (obs_) {
+        obs_->OnItemDone({.path = d->sn_path + "/", .dir = true, .change = change,
+                          .metadata = fresh.ok() && *fresh ? tree.size() : 0, .seconds = SecondsSince(d->start)});
+      }
       d->parent->nodes[d->slot].subtree = id;
       DirDone(d->parent);
     } else {
@@ -582,6 +653,7 @@ class Backup {
   BackupResult result_;
   std::string host_;
   std::vector<std::string> paths_;
+  std::vector<std::string> targets_, record_as_;  // the targets that exist (FilterExisting)
   std::vector<Node> parent_root_;
   std::mutex dirs_mu_;
   std::deque<std::unique_ptr<DirJob>> dirs_;

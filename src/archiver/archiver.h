@@ -27,6 +27,11 @@ struct BackupOptions {
   bool force = false;                        // re-read unchanged files
   bool dry_run = false;
   bool with_atime = false;                   // store real atimes (restic's --with-atime)
+  // restic's --ignore-ctime / --ignore-inode: a file whose size and mtime
+  // match its parent node is not read again even if these differ (network
+  // file systems without stable inodes, files touched by chmod only).
+  bool ignore_ctime = false;
+  bool ignore_inode = false;
   std::optional<gojson::Timestamp> time;     // --time
 
   // --stdin / --stdin-from-command
@@ -55,12 +60,28 @@ struct BackupOptions {
 
 enum class FileChange { kNew, kChanged, kUnmodified };
 
+// One finished file or directory, as restic's -vv lines show it.
+struct ItemDone {
+  std::string path;  // in the snapshot; a directory's ends in '/'
+  bool dir = false;
+  FileChange change = FileChange::kNew;
+  uint64_t size = 0;      // files: their length
+  uint64_t added = 0;     // bytes of data new to the repository
+  uint64_t metadata = 0;  // directories: bytes of their tree when it was new
+  double seconds = 0;     // from the walker reaching the item to its being saved
+};
+
 // Receives per-item events from worker threads; implementations must be thread-safe.
 class BackupObserver {
  public:
   virtual ~BackupObserver() = default;
   virtual void OnError(const std::string& item, const std::string& during, const Status& s) = 0;
-  virtual void OnFileDone(const std::string& /*path*/, FileChange /*change*/, uint64_t /*bytes*/) {}
+  virtual void OnItemDone(const ItemDone& /*item*/) {}
+  // Called once, before any item: the parent snapshot the backup compares with.
+  virtual void OnParent(const std::optional<Id>& /*parent*/) {}
+  // A line restic prints as a warning (a skipped missing target, a marker
+  // file with the wrong signature); counting is the archiver's business.
+  virtual void OnWarning(const std::string& /*message*/) {}
 };
 
 struct BackupResult {

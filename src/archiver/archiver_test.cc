@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <unistd.h>
 
 #include "format/tree.h"
@@ -164,6 +169,99 @@ TEST_F(StdinBackup, StableMetadataGivesTheSameTreeForTheSameBytes) {
   ASSERT_TRUE(third.ok());
   EXPECT_NE(third->tree, first->tree);
   EXPECT_EQ(third->summary.files_changed, 1u);
+}
+
+// Backups of a real folder, compared by the names each tree holds.
+class TreeBackup : public StdinBackup {
+ protected:
+  void SetUp() override {
+    StdinBackup::SetUp();
+    char tmpl[] = "/tmp/hort-archiver-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+  }
+  void TearDown() override {
+    ::chmod((dir_ + "/d/locked").c_str(), 0755);
+    std::filesystem::remove_all(dir_);
+  }
+  void File(const std::string& rel, const std::string& text) {
+    std::filesystem::create_directories(std::filesystem::path(dir_ + "/" + rel).parent_path());
+    std::ofstream(dir_ + "/" + rel) << text;
+  }
+  // The names below the snapshot path `rel` ("" = the target itself).
+  std::vector<std::string> Names(const Id& root, const std::string& rel) {
+    std::vector<Node> nodes = LoadTree(*repo_, root, TreeNames::kAsStored).value();
+    std::string path = dir_ + (rel.empty() ? "" : "/" + rel);
+    for (const auto& part : std::filesystem::path(path).relative_path()) {
+      auto it = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.name == part.string(); });
+      if (it == nodes.end() || !it->subtree) return {"<missing " + part.string() + ">"};
+      nodes = LoadTree(*repo_, *it->subtree, TreeNames::kAsStored).value();
+    }
+    std::vector<std::string> names;
+    for (const auto& n : nodes) names.push_back(n.name);
+    return names;
+  }
+  std::string dir_;
+};
+
+struct CountingObserver : BackupObserver {
+  std::vector<std::string> errors, warnings;
+  void OnError(const std::string& item, const std::string&, const Status&) override { errors.push_back(item); }
+  void OnWarning(const std::string& m) override { warnings.push_back(m); }
+};
+
+// restic keeps a marked folder with its marker alone in it.
+TEST_F(TreeBackup, MarkerFolderKeepsOnlyItsMarker) {
+  File("d/cache/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55");
+  File("d/cache/sub/f", "x");
+  File("d/cache/g", "y");
+  File("d/keep/f", "z");
+  BackupOptions opt;
+  opt.targets = {dir_ + "/d"};
+  opt.host = "h";
+  opt.excludes.exclude_caches = true;
+  auto r = RunBackup(*repo_, opt, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Names(r->tree, "d"), (std::vector<std::string>{"cache", "keep"}));
+  EXPECT_EQ(Names(r->tree, "d/cache"), (std::vector<std::string>{"CACHEDIR.TAG"}));
+  EXPECT_EQ(Names(r->tree, "d/keep"), (std::vector<std::string>{"f"}));
+}
+
+// One target missing: the rest is backed up, the run counts an error (exit 3).
+TEST_F(TreeBackup, MissingTargetIsSkipped) {
+  File("d/f", "x");
+  BackupOptions opt;
+  opt.targets = {dir_ + "/d", dir_ + "/missing"};
+  opt.host = "h";
+  CountingObserver obs;
+  auto r = RunBackup(*repo_, opt, &obs);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->errors, 1u);
+  ASSERT_EQ(obs.warnings.size(), 1u);
+  EXPECT_EQ(obs.warnings[0], dir_ + "/missing does not exist, skipping");
+  auto snap = repo_->FindSnapshot(r->snapshot_id.Hex());
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->paths, std::vector<std::string>{dir_ + "/d"});
+  opt.targets = {dir_ + "/missing"};
+  auto none = RunBackup(*repo_, opt, &obs);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().message(), "all target directories/files do not exist");
+}
+
+// An unreadable folder is left out (with an error), not stored empty. Root
+// reads every folder, so this runs only as another user.
+TEST_F(TreeBackup, UnreadableFolderIsLeftOut) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads a mode 000 folder; tests/e2e/restic_same_trees.sh covers it as nobody";
+  File("d/locked/f", "x");
+  File("d/open/f", "y");
+  ::chmod((dir_ + "/d/locked").c_str(), 0);
+  BackupOptions opt;
+  opt.targets = {dir_ + "/d"};
+  opt.host = "h";
+  CountingObserver obs;
+  auto r = RunBackup(*repo_, opt, &obs);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->errors, 1u);
+  EXPECT_EQ(Names(r->tree, "d"), (std::vector<std::string>{"open"}));
 }
 
 }  // namespace

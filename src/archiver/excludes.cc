@@ -1,27 +1,74 @@
 #include "archiver/excludes.h"
 
-#include <sys/stat.h>
-
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 namespace hort {
+
+namespace {
+constexpr const char* kCacheDirSpec = "CACHEDIR.TAG:Signature: 8a477f597d28d172789f06886806bc55";
+
+// Whether the marker `name` in `dir` makes restic exclude the directory's
+// other entries: it must exist and, with a header, start with it.
+bool MarkerFires(const std::string& dir, const std::string& name, const std::string& header,
+                 std::vector<std::string>* warnings) {
+  std::string file = dir == "/" ? "/" + name : dir + "/" + name;
+  struct stat st;
+  if (::lstat(file.c_str(), &st) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) {
+      warnings->push_back("could not access exclusion tagfile: lstat " + file + ": " + std::strerror(errno));
+    }
+    return false;
+  }
+  if (header.empty()) return true;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    warnings->push_back("could not open exclusion tagfile: open " + file + ": " + std::strerror(errno));
+    return false;
+  }
+  std::string head(header.size(), '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  if (static_cast<size_t>(in.gcount()) != header.size()) {
+    warnings->push_back("invalid (too short) signature in exclusion tagfile \"" + file + "\"");
+    return false;
+  }
+  if (head != header) {
+    warnings->push_back("invalid signature in exclusion tagfile \"" + file + "\"");
+    return false;
+  }
+  return true;
+}
+
+void SplitSpec(const std::string& spec, std::string* name, std::string* header) {
+  size_t colon = spec.find(':');
+  *name = spec.substr(0, colon);
+  *header = colon == std::string::npos ? "" : spec.substr(colon + 1);
+}
+}  // namespace
 
 bool ExcludeRules::ExcludedByPattern(const std::string& path) const {
   return MatchesAnyPattern(patterns, ipatterns, path);
 }
 
-bool ExcludeRules::ExcludedByMarker(const std::string& dir) const {
-  struct stat st;
-  for (const auto& name : if_present) {
-    if (::lstat((dir + "/" + name).c_str(), &st) == 0) return true;
+MarkerVerdict ExcludeRules::MarkersIn(const std::string& dir) const {
+  MarkerVerdict v;
+  std::vector<std::string> specs = if_present;
+  if (exclude_caches) specs.push_back(kCacheDirSpec);
+  for (const auto& spec : specs) {
+    std::string name, header;
+    SplitSpec(spec, &name, &header);
+    if (MarkerFires(dir, name, header, &v.warnings)) v.present.push_back(name);
   }
-  if (exclude_caches) {
-    std::ifstream in(dir + "/CACHEDIR.TAG", std::ios::binary);
-    static const std::string kSignature = "Signature: 8a477f597d28d172789f06886806bc55";
-    std::string head(kSignature.size(), '\0');
-    if (in && in.read(head.data(), static_cast<std::streamsize>(head.size())) && head == kSignature) return true;
+  return v;
+}
+
+Status ExcludeRules::Validate() const {
+  for (const auto& spec : if_present) {
+    if (spec.empty()) return Status(Code::kInvalidArgument, "name for exclusion tagfile is empty");
+    if (spec[0] == ':') return Status(Code::kInvalidArgument, "no name for exclusion tagfile provided");
   }
-  return false;
+  return Status::Ok();
 }
 
 Status ReadPatternFile(const std::string& path, std::vector<std::string>* out) {
@@ -35,6 +82,26 @@ Status ReadPatternFile(const std::string& path, std::vector<std::string>* out) {
     out->push_back(line.substr(start));
   }
   return Status::Ok();
+}
+
+Result<uint64_t> ParseSize(const std::string& text) {
+  if (text.empty()) return Status(Code::kInvalidArgument, "expected size, got empty string");
+  std::string num = text;
+  uint64_t unit = 1;
+  switch (text.back()) {
+    case 'b': case 'B': num.pop_back(); break;
+    case 'k': case 'K': unit = 1ull << 10; num.pop_back(); break;
+    case 'm': case 'M': unit = 1ull << 20; num.pop_back(); break;
+    case 'g': case 'G': unit = 1ull << 30; num.pop_back(); break;
+    case 't': case 'T': unit = 1ull << 40; num.pop_back(); break;
+    default: break;
+  }
+  if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos || num.size() > 18) {
+    return Status(Code::kInvalidArgument, "invalid size \"" + text + "\"");
+  }
+  uint64_t value = std::stoull(num);
+  if (unit > 1 && value > UINT64_MAX / unit) return Status(Code::kInvalidArgument, "size \"" + text + "\" is too large");
+  return value * unit;
 }
 
 }  // namespace hort

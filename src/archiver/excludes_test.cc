@@ -1,6 +1,10 @@
 #include "archiver/excludes.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
 
 namespace hort {
 namespace {
@@ -10,6 +14,62 @@ TEST(ExcludeRules, CaseInsensitive) {
   r.ipatterns = {"*.jpg"};
   EXPECT_TRUE(r.ExcludedByPattern("/pics/A.JPG"));
   EXPECT_FALSE(r.ExcludedByPattern("/pics/a.png"));
+}
+
+// restic keeps a directory holding a marker, with the marker alone in it.
+TEST(ExcludeRules, MarkerKeepsItselfOnly) {
+  char tmpl[] = "/tmp/hort-markers-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  std::ofstream(dir + "/.nobackup") << "x";
+  std::ofstream(dir + "/CACHEDIR.TAG") << "Signature: 8a477f597d28d172789f06886806bc55 and more";
+  ExcludeRules r;
+  EXPECT_FALSE(r.HasMarkers());
+  r.if_present = {".nobackup"};
+  MarkerVerdict v = r.MarkersIn(dir);
+  EXPECT_FALSE(v.Excludes(".nobackup"));
+  EXPECT_TRUE(v.Excludes("data"));
+  EXPECT_TRUE(v.Excludes("CACHEDIR.TAG"));
+  // Two markers present: each one's rule excludes the other.
+  r.exclude_caches = true;
+  v = r.MarkersIn(dir);
+  EXPECT_TRUE(v.Excludes(".nobackup"));
+  EXPECT_TRUE(v.Excludes("CACHEDIR.TAG"));
+  EXPECT_TRUE(v.warnings.empty());
+}
+
+TEST(ExcludeRules, MarkerHeaderMustMatch) {
+  char tmpl[] = "/tmp/hort-markers-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  std::ofstream(dir + "/CACHEDIR.TAG") << "Signature: wrong";
+  std::ofstream(dir + "/tag") << "keep-out";
+  ExcludeRules r;
+  r.exclude_caches = true;
+  MarkerVerdict v = r.MarkersIn(dir);
+  EXPECT_FALSE(v.Excludes("data"));
+  ASSERT_EQ(v.warnings.size(), 1u);
+  EXPECT_NE(v.warnings[0].find("too short"), std::string::npos);
+  r.exclude_caches = false;
+  r.if_present = {"tag:keep"};
+  EXPECT_TRUE(r.MarkersIn(dir).Excludes("data"));
+  r.if_present = {"tag:other"};
+  EXPECT_FALSE(r.MarkersIn(dir).Excludes("data"));
+  r.if_present = {":x"};
+  EXPECT_FALSE(r.Validate().ok());
+}
+
+TEST(ExcludeRules, SizeLeavesDirectoriesAlone) {
+  ExcludeRules r;
+  struct stat st{};
+  st.st_mode = S_IFREG;
+  st.st_size = 2000;
+  EXPECT_FALSE(r.ExcludedBySize(st));
+  r.larger_than = 1024;
+  EXPECT_TRUE(r.ExcludedBySize(st));
+  st.st_size = 1024;
+  EXPECT_FALSE(r.ExcludedBySize(st));
+  st.st_mode = S_IFDIR;
+  st.st_size = 1 << 20;
+  EXPECT_FALSE(r.ExcludedBySize(st));
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ struct FileSaver::FileState {
   uint64_t size_hint = 0;
   Status error;
   std::atomic<int> pending{1};  // the reader's hold
+  std::atomic<uint64_t> added{0};  // bytes of chunks the repository did not have yet
 };
 
 struct FileSaver::Chunk {
@@ -192,6 +193,7 @@ void FileSaver::SaveChunk(Chunk chunk) {
 void FileSaver::StoreChunk(Chunk& chunk, const Id& id) {
   auto stored = Store(BlobType::kData, id, chunk.data);
   if (!stored.ok()) on_fatal_(stored.status().Annotate("saving " + chunk.state->path));
+  if (stored.ok() && *stored) chunk.state->added += chunk.data.size();
   {
     std::lock_guard lock(chunk.state->mu);
     chunk.state->blobs[chunk.index] = id;
@@ -203,7 +205,7 @@ void FileSaver::StoreChunk(Chunk& chunk, const Id& id) {
 void FileSaver::Finish(const std::shared_ptr<FileState>& state) {
   if (--state->pending != 0) return;
   if (state->error.ok()) {
-    state->done(FileContent{std::move(state->blobs), state->size});
+    state->done(FileContent{std::move(state->blobs), state->size, state->added.load()});
   } else {
     state->done(state->error);
   }
@@ -221,8 +223,8 @@ Result<bool> FileSaver::Store(BlobType type, const Id& id, std::span<const uint8
   return true;
 }
 
-Status FileSaver::SaveTree(const Id& id, const std::string& tree) {
-  return Store(BlobType::kTree, id, AsBytes(tree)).status();
+Result<bool> FileSaver::SaveTree(const Id& id, const std::string& tree) {
+  return Store(BlobType::kTree, id, AsBytes(tree));
 }
 
 }  // namespace hort

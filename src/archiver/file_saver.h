@@ -18,6 +18,7 @@ namespace hort {
 struct FileContent {
   std::vector<Id> blobs;
   uint64_t size = 0;
+  uint64_t added = 0;  // bytes of new chunks (restic's "added" in -vv lines)
 };
 
 class FileSaver {
@@ -28,7 +29,8 @@ class FileSaver {
   // Reads `path` (or `fd` when >= 0, which is then not closed) and calls
   // `done` once every chunk is stored. May block while too much is in flight.
   void SaveFile(const std::string& path, int fd, uint64_t size_hint, std::function<void(Result<FileContent>)> done);
-  [[nodiscard]] Status SaveTree(const Id& id, const std::string& tree);
+  // True when the tree was new to the repository.
+  [[nodiscard]] Result<bool> SaveTree(const Id& id, const std::string& tree);
   // Waits until every file handed in has completed.
   void Drain();
 

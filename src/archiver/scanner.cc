@@ -11,12 +11,13 @@ void Scan(const std::string& path, const ExcludeRules& rules, ProgressCounters* 
   if (stop->load()) return;
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return;
+  if (rules.ExcludedBySize(st)) return;
   if (S_ISREG(st.st_mode)) {
     c->items_total++;
     c->bytes_total += static_cast<uint64_t>(st.st_size);
     return;
   }
-  if (!S_ISDIR(st.st_mode) || rules.ExcludedByMarker(path)) return;
+  if (!S_ISDIR(st.st_mode)) return;
   DIR* d = ::opendir(path.c_str());
   if (!d) return;
   std::vector<std::string> names;
@@ -25,9 +26,11 @@ void Scan(const std::string& path, const ExcludeRules& rules, ProgressCounters* 
     if (n != "." && n != "..") names.push_back(std::move(n));
   }
   ::closedir(d);
+  MarkerVerdict markers;
+  if (rules.HasMarkers()) markers = rules.MarkersIn(path);
   for (const auto& n : names) {
     std::string full = path == "/" ? "/" + n : path + "/" + n;
-    if (rules.ExcludedByPattern(AbsolutePath(full))) continue;
+    if (rules.ExcludedByPattern(AbsolutePath(full)) || markers.Excludes(n)) continue;
     Scan(full, rules, c, stop);
   }
 }

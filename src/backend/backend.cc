@@ -84,6 +84,11 @@ Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const 
     HORT_ASSIGN_OR_RETURN(store, OpenStore(location, options));
   }
   std::unique_ptr<Backend> backend = NewResticBackend(std::move(store));
+  if (options.limit_upload_kib > 0 || options.limit_download_kib > 0) {
+    // Below the cache, as restic: what the cache answers costs no bandwidth.
+    backend = NewRateLimitBackend(std::move(backend), uint64_t(options.limit_upload_kib) * 1024,
+                                  uint64_t(options.limit_download_kib) * 1024);
+  }
   if (remote && !options.cache_dir.empty()) {
     // One cache directory per location (restic keys it by repository ID).
     std::string key = HexEncode(crypto::Sha256(AsBytes(location))).substr(0, 16);

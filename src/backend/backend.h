@@ -100,6 +100,9 @@ using BackendMetrics = StoreMetrics;
 // plus the local cache.
 struct BackendOptions : StoreOptions {
   std::string cache_dir;  // remote backends: local cache of index, snapshots, tree packs ("" = none)
+  // restic's --limit-upload/--limit-download in KiB/s (0 = unlimited), for every backend.
+  int64_t limit_upload_kib = 0;
+  int64_t limit_download_kib = 0;
 };
 
 // Opens a backend from a restic-style location: a path, `local:PATH`,
@@ -125,6 +128,11 @@ struct BackendOptions : StoreOptions {
 [[nodiscard]] std::unique_ptr<Backend> NewLimitBackend(std::unique_ptr<Backend> inner, int connections);
 [[nodiscard]] std::unique_ptr<Backend> NewMetricsBackend(std::unique_ptr<Backend> inner, BackendMetrics* metrics);
 [[nodiscard]] std::unique_ptr<Backend> NewFaultBackend(std::unique_ptr<Backend> inner, double rate, uint32_t seed);
+
+// At most `upload`/`download` bytes per second through the backend, each a
+// token bucket holding one second's worth (restic's static limiter); 0 = unlimited.
+[[nodiscard]] std::unique_ptr<Backend> NewRateLimitBackend(std::unique_ptr<Backend> inner, uint64_t upload,
+                                                           uint64_t download);
 
 // Keeps index files, snapshots and tree packs of a remote repository in `dir`.
 [[nodiscard]] std::unique_ptr<Backend> NewCacheBackend(std::unique_ptr<Backend> inner, const std::string& dir);

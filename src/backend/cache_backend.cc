@@ -2,6 +2,7 @@
 // snapshots and tree packs are kept on disk, so a no-change backup or an ls
 // does not download them again. Cached files are verified (their name is
 // their SHA-256) before use; files deleted remotely are dropped when listed.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,6 +138,9 @@ class CacheBackend final : public ForwardingBackend {
 }  // namespace
 
 std::unique_ptr<Backend> NewCacheBackend(std::unique_ptr<Backend> inner, const std::string& dir) {
+  // Marks the folder as used now: `cache` and --cleanup-cache judge a
+  // folder's age by its mtime, as restic does. A folder not made yet is new.
+  (void)::utimensat(AT_FDCWD, dir.c_str(), nullptr, 0);
   return std::make_unique<CacheBackend>(std::move(inner), dir);
 }
 

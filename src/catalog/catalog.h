@@ -317,6 +317,9 @@ struct Catalog {
   std::map<std::string, VolumeStoreSpec> volume_stores;
   std::vector<JobSpec> jobs;      // derived; pointers into the members above
   std::vector<std::string> notes;  // what loaded but deserves a word (shown by `hort config check`)
+  // What loaded but can never work as written, e.g. an entry whose schedule
+  // runs less often than its service's RPO (`config check` prints them on stderr).
+  std::vector<std::string> warnings;
 
   Catalog() = default;
   Catalog(const Catalog&) = delete;  // jobs point into this object

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <filesystem>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "catalog/volumes_load.h"
 #include "catalog/yaml_fields.h"
 #include "layers/layer.h"
+#include "schedule/duration.h"
 
 namespace hort {
 namespace {
@@ -66,7 +68,10 @@ class Loader : private LoaderOwned, public EntryFields {
     for (auto& [name, node] : f_.Entries(root["offsite"], "offsite")) Offsite(name, node);
     Velero(root["velero"]);
     LoadTestPlan(f_, root, *c_);
-    if (f_.errors().empty()) DeriveJobs();
+    if (f_.errors().empty()) {
+      DeriveJobs();
+      WarnUnreachableRpo();
+    }
     return Finish(errors);
   }
 
@@ -420,6 +425,20 @@ class Loader : private LoaderOwned, public EntryFields {
       j.velero = &l;
       j.schedule = &c_->velero.verify->schedule;
       jobs.push_back(j);
+    }
+  }
+
+  // A backup that runs less often than its service's RPO allows is late
+  // between two runs every time: its status can never be OK.
+  void WarnUnreachableRpo() {
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    for (const JobSpec& j : c_->jobs) {
+      if (j.kind != JobSpec::Kind::kBackup || !j.service || j.service->rpo_seconds <= 0 || !j.schedule) continue;
+      const int64_t interval = j.schedule->TypicalInterval(now);
+      if (interval <= j.service->rpo_seconds) continue;
+      c_->warnings.push_back(j.id + ": its schedule \"" + j.schedule->text() + "\" runs every " + FormatDuration(interval) +
+                             ", longer than the service's rpo " + FormatDuration(j.service->rpo_seconds) +
+                             ", so it can never be OK");
     }
   }
 

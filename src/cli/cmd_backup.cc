@@ -12,6 +12,7 @@
 
 #include "archiver/archiver.h"
 #include "archiver/scanner.h"
+#include "archiver/targets.h"
 #include "cli/json_text.h"
 #include "cli/progress_line.h"
 #include "cli/command.h"
@@ -21,16 +22,33 @@ namespace hort::cli {
 namespace {
 
 struct BackupFlags {
-  std::vector<std::string> paths, tags, excludes, iexcludes, exclude_files, exclude_if_present, files_from;
-  std::string host, parent, stdin_filename = "stdin";
+  std::vector<std::string> paths, tags, excludes, iexcludes, exclude_files, iexclude_files, exclude_if_present;
+  std::vector<std::string> files_from, files_from_verbatim, files_from_raw;
+  std::string host, parent, stdin_filename = "stdin", larger_than, time;
   bool exclude_caches = false, one_file_system = false, from_stdin = false, force = false, dry_run = false, with_atime = false;
+  bool ignore_ctime = false, ignore_inode = false;
   std::vector<std::string> stdin_command;
   bool from_command = false;
 };
 
 class PrintingObserver : public BackupObserver {
  public:
-  explicit PrintingObserver(bool json) : json_(json) {}
+  PrintingObserver(bool json, bool quiet, int verbose) : json_(json), quiet_(quiet), verbose_(verbose) {}
+  void OnWarning(const std::string& message) override {
+    std::lock_guard lock(mu_);
+    std::fprintf(stderr, "%s\n", message.c_str());
+  }
+  // As restic, before the file list: which snapshot unchanged files are taken from.
+  void OnParent(const std::optional<Id>& parent) override {
+    if (json_ || quiet_) return;
+    std::lock_guard lock(mu_);
+    if (parent) {
+      std::printf("using parent snapshot %s\n", parent->Short().c_str());
+    } else {
+      std::printf("no parent snapshot found, will read all files\n");
+    }
+    std::fflush(stdout);
+  }
   void OnError(const std::string& item, const std::string& during, const Status& s) override {
     counters.errors++;
     std::lock_guard lock(mu_);
@@ -43,32 +61,34 @@ class PrintingObserver : public BackupObserver {
   }
   ProgressCounters counters;
 
-  void OnFileDone(const std::string& path, FileChange change, uint64_t bytes) override {
-    counters.items_done++;
-    counters.bytes_done += bytes;
-    counters.SetCurrent(path);
-    if (GetLogLevel() < LogLevel::kVerbose || json_) return;
+  void OnItemDone(const ItemDone& item) override {
+    if (!item.dir) {
+      counters.items_done++;
+      counters.bytes_done += item.size;
+      counters.SetCurrent(item.path);
+    }
+    if (verbose_ < 2 || json_ || quiet_) return;
+    // restic's -vv lines (ui/backup/text.go).
     std::lock_guard lock(mu_);
-    const char* what = change == FileChange::kNew ? "new" : change == FileChange::kChanged ? "modified" : "unchanged";
-    std::printf("%-9s %s, saved in %s\n", what, path.c_str(), FormatBytes(bytes).c_str());
+    if (item.change == FileChange::kUnmodified) {
+      std::printf("unchanged %s\n", item.path.c_str());
+      return;
+    }
+    const char* what = item.change == FileChange::kNew ? "new      " : "modified ";
+    if (item.dir) {
+      std::printf("%s %s, saved in %.3fs (%s added, %s metadata)\n", what, item.path.c_str(), item.seconds,
+                  FormatBytes(item.added).c_str(), FormatBytes(item.metadata).c_str());
+    } else {
+      std::printf("%s %s, saved in %.3fs (%s added)\n", what, item.path.c_str(), item.seconds,
+                  FormatBytes(item.added).c_str());
+    }
   }
 
  private:
-  bool json_;
+  bool json_, quiet_;
+  int verbose_;
   std::mutex mu_;
 };
-
-Status ReadLines(const std::string& path, std::vector<std::string>* out) {
-  std::ifstream in(path);
-  if (!in) return Status(Code::kInvalidArgument, "cannot read --files-from " + path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    out->push_back(line);
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -80,10 +100,16 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("-e,--exclude", f->excludes, "exclude a pattern");
   sub.add_option("--iexclude", f->iexcludes, "exclude a pattern, case-insensitive");
   sub.add_option("--exclude-file", f->exclude_files, "read exclude patterns from a file");
-  sub.add_flag("--exclude-caches", f->exclude_caches, "exclude directories that contain a valid CACHEDIR.TAG");
-  sub.add_option("--exclude-if-present", f->exclude_if_present, "exclude directories containing this file");
+  sub.add_option("--iexclude-file", f->iexclude_files, "same as --exclude-file but ignores the case of names");
+  sub.add_flag("--exclude-caches", f->exclude_caches,
+               "exclude the contents of directories holding a valid CACHEDIR.TAG (except the tag itself)");
+  sub.add_option("--exclude-if-present", f->exclude_if_present,
+                 "filename[:header]: exclude the contents of directories holding this file (except the file itself)");
+  sub.add_option("--exclude-larger-than", f->larger_than, "leave out files larger than this size (suffixes k, m, g, t)");
   sub.add_flag("-x,--one-file-system", f->one_file_system, "stay on the file system of each target");
-  sub.add_option("--files-from", f->files_from, "read the paths to back up from a file");
+  sub.add_option("--files-from", f->files_from, "read the paths to back up from a file (glob patterns, # comments)");
+  sub.add_option("--files-from-verbatim", f->files_from_verbatim, "read the paths to back up from a file, one a line, as they are");
+  sub.add_option("--files-from-raw", f->files_from_raw, "read NUL-terminated paths to back up from a file");
   sub.add_flag("--stdin", f->from_stdin, "read the file to back up from stdin");
   sub.add_option("--stdin-filename", f->stdin_filename, "file name to use for --stdin");
   sub.add_flag("--stdin-from-command", f->from_command, "back up the standard output of the command after --");
@@ -91,16 +117,21 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("-f,--force", f->force, "read all files, even unchanged ones");
   sub.add_flag("-n,--dry-run", f->dry_run, "do not write anything, only show what would be done");
   sub.add_flag("--with-atime", f->with_atime, "store the atime of files and directories");
+  sub.add_flag("--ignore-ctime", f->ignore_ctime, "ignore ctime changes when checking for modified files");
+  sub.add_flag("--ignore-inode", f->ignore_inode, "ignore inode number changes when checking for modified files");
+  sub.add_option("--time", f->time, "time of the backup, local, e.g. '2012-11-01 22:08:41' (default: now)");
   sub.allow_extras();
   // The flags become the engine's options (and bad ones an error) before
   // anything is opened.
   auto options = std::make_shared<BackupOptions>();
   auto validate = [f, options, &sub]() -> Status {
     BackupOptions& opt = *options;
-    opt.targets = f->paths;
-    for (const auto& file : f->files_from) {
-      HORT_RETURN_IF_ERROR(ReadLines(file, &opt.targets));
-    }
+    opt.targets.clear();
+    std::vector<std::string> warnings;
+    HORT_RETURN_IF_ERROR(CollectTargets({.files_from = f->files_from, .files_from_verbatim = f->files_from_verbatim,
+                                         .files_from_raw = f->files_from_raw, .args = f->paths},
+                                        &opt.targets, &warnings));
+    for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
     if (f->from_command) {
       opt.stdin_command = sub.remaining();
       if (!opt.stdin_command.empty() && opt.stdin_command[0] == "--") opt.stdin_command.erase(opt.stdin_command.begin());
@@ -123,24 +154,35 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
     opt.force = f->force;
     opt.dry_run = f->dry_run;
     opt.with_atime = f->with_atime;
+    opt.ignore_ctime = f->ignore_ctime;
+    opt.ignore_inode = f->ignore_inode;
+    if (!f->time.empty()) {
+      HORT_ASSIGN_OR_RETURN(opt.time, ParseBackupTime(f->time));
+    }
+    if (!f->larger_than.empty()) {
+      HORT_ASSIGN_OR_RETURN(opt.excludes.larger_than, ParseSize(f->larger_than));
+    }
     if (!f->parent.empty()) opt.parent = f->parent;
     opt.excludes.patterns = f->excludes;
     for (const auto& file : f->exclude_files) {
       HORT_RETURN_IF_ERROR(ReadPatternFile(file, &opt.excludes.patterns));
     }
-    for (const auto& p : f->iexcludes) {
-      opt.excludes.ipatterns.push_back(LowerCase(p));
+    std::vector<std::string> ipatterns = f->iexcludes;
+    for (const auto& file : f->iexclude_files) {
+      HORT_RETURN_IF_ERROR(ReadPatternFile(file, &ipatterns));
     }
-    opt.exclude_strings = opt.excludes.patterns;
+    for (const auto& p : ipatterns) opt.excludes.ipatterns.push_back(LowerCase(p));
+    // As restic, the snapshot records the --exclude patterns only.
+    opt.exclude_strings = f->excludes;
     opt.excludes.exclude_caches = f->exclude_caches;
     opt.excludes.if_present = f->exclude_if_present;
     opt.excludes.one_file_system = f->one_file_system;
-    return Status::Ok();
+    return opt.excludes.Validate();
   };
   return Command{validate, [] { return NeedsRepository(OpenLock::kShared, true); }, [f, options, &g](Opened& o) {
     BackupOptions& opt = *options;
     Repository& repo = o.repo();
-    PrintingObserver observer(g.json);
+    PrintingObserver observer(g.json, g.quiet, g.verbose);
     std::optional<JsonStatusTicker> ticker;
     ticker.emplace(&observer.counters, g.json);
     // On a terminal: a live line, with totals from a scanner running beside the backup.
@@ -172,11 +214,14 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
       if (opt.dry_run) j["dry_run"] = true;
       std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
-      if (result->parent) std::printf("using parent snapshot %s\n\n", result->parent->Short().c_str());
-      std::printf("Files:       %5llu new, %5llu changed, %5llu unmodified\n", (unsigned long long)m.files_new,
+      std::printf("\nFiles:       %5llu new, %5llu changed, %5llu unmodified\n", (unsigned long long)m.files_new,
                   (unsigned long long)m.files_changed, (unsigned long long)m.files_unmodified);
       std::printf("Dirs:        %5llu new, %5llu changed, %5llu unmodified\n", (unsigned long long)m.dirs_new,
                   (unsigned long long)m.dirs_changed, (unsigned long long)m.dirs_unmodified);
+      if (g.verbose > 0) {
+        std::printf("Data Blobs:  %5llu new\n", (unsigned long long)m.data_blobs);
+        std::printf("Tree Blobs:  %5llu new\n", (unsigned long long)m.tree_blobs);
+      }
       std::printf("%s to the repository: %s (%s stored)\n\n", opt.dry_run ? "Would add" : "Added",
                   FormatBytes(m.data_added).c_str(), FormatBytes(m.data_added_packed).c_str());
       std::printf("processed %llu files, %s in %.2fs\n", (unsigned long long)m.total_files_processed,

@@ -11,6 +11,7 @@ namespace hort::cli {
 namespace {
 struct CheckFlags {
   CheckOptions opt;
+  bool with_cache = false;
 };
 }  // namespace
 
@@ -18,13 +19,22 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<CheckFlags>();
   sub.add_flag("--read-data", f->opt.read_data, "read all data blobs");
   sub.add_option("--read-data-subset", f->opt.read_data_subset, "read a subset of data packs: n/m, x% or a size");
+  sub.add_flag("--with-cache", f->with_cache, "use the cache");
+  // As restic: check reads what the repository holds, not what a local
+  // cache remembers of it, unless --with-cache says otherwise.
+  auto validate = [f, &g]() -> Status {
+    if (!f->with_cache) g.no_cache = true;
+    // A typo in the subset fails before a password is asked or a lock taken.
+    if (!f->opt.read_data_subset.empty()) HORT_RETURN_IF_ERROR(SelectSubset({}, f->opt.read_data_subset).status());
+    return Status::Ok();
+  };
   auto needs = [f] {
     Needs n = NeedsRepository(OpenLock::kExclusive, false);
     // Reads the first packs while the key is derived (see Repository::Open).
     n.warm_up = [&opt = f->opt](Backend& backend) { PrefetchFirstPacks(backend, opt); };
     return n;
   };
-  return Command{{}, needs, [f, &g](Opened& o) {
+  return Command{validate, needs, [f, &g](Opened& o) {
     auto progress = [&](const std::string& m) {
       if (!g.quiet && !g.json) std::printf("%s\n", m.c_str());
     };

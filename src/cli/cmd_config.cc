@@ -31,7 +31,7 @@ Command AddConfig(CLI::App& sub, GlobalOptions& g) {
     int code = cluster_problems.empty() ? kExitOk : kExitFailure;
     if (g.json) {
       nlohmann::json j = {{"valid", true}, {"services", cat.services.size()}, {"jobs", nlohmann::json::array()},
-                          {"notes", cat.notes}};
+                          {"notes", cat.notes}, {"warnings", cat.warnings}};
       if (kube) j["cluster"] = {{"checked", cluster_checked}, {"problems", cluster_problems}};
       for (const JobSpec& job : cat.jobs) {
         j["jobs"].push_back({{"id", job.id}, {"schedule", job.schedule->effective()}});
@@ -56,6 +56,7 @@ Command AddConfig(CLI::App& sub, GlobalOptions& g) {
                   (t.LayerAvailable() ? std::string() : " (" + layers::NotAvailable() + ")").c_str());
     }
     for (const auto& n : cat.notes) std::printf("note: %s\n", n.c_str());
+    for (const auto& w : cat.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (kube) {
       std::printf("cluster: %d objects checked, %zu missing\n", cluster_checked, cluster_problems.size());
       for (const auto& p : cluster_problems) std::fprintf(stderr, "%s\n", p.c_str());

@@ -47,11 +47,22 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("--iinclude", f->opt.iincludes, "include a pattern, case-insensitive");
   sub.add_option("--iexclude", f->opt.iexcludes, "exclude a pattern, case-insensitive");
   sub.add_flag("--verify", f->opt.verify, "verify restored files' content");
+  sub.add_flag("--sparse")->description("restore files as sparse (always: hort leaves zero blocks as holes)");
   sub.add_flag("-n,--dry-run", f->opt.dry_run, "only show what would be restored");
   AddFilterFlags(sub, &f->filter);
   AddPvcRestoreFlags(sub, &f->pvc);
   Command c;
-  c.validate = [f] { return ValidatePvcRestore(f->pvc, !f->opt.target.empty()); };
+  c.validate = [f]() -> Status {
+    HORT_RETURN_IF_ERROR(ValidatePvcRestore(f->pvc, !f->opt.target.empty()));
+    // The agent restores the whole snapshot (or its /data/X folder) and nothing else.
+    if (!f->pvc.to_pvc.empty() && (f->opt.dry_run || f->opt.verify || !f->opt.includes.empty() || !f->opt.excludes.empty() ||
+                                   !f->opt.iincludes.empty() || !f->opt.iexcludes.empty() ||
+                                   f->snapshot.find(':') != std::string::npos)) {
+      return Status(Code::kInvalidArgument,
+                    "--to-pvc restores the whole snapshot: --dry-run, --verify, --include/--exclude and SNAPSHOT:SUBPATH do not go with it");
+    }
+    return Status::Ok();
+  };
   c.needs = [f] { return f->pvc.to_pvc.empty() ? NeedsRepository(OpenLock::kShared, true) : NeedsCatalog(); };
   c.run = [f, &g](Opened& o) {
     std::string ref = f->snapshot;
@@ -65,12 +76,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
     if (ref == "latest") {
       auto all = repo.LoadSnapshots();
       if (!all.ok()) return Fail(all.status());
-      for (auto it = all->rbegin(); it != all->rend(); ++it) {
-        if (f->filter.Matches(*it)) {
-          snap = *it;
-          break;
-        }
-      }
+      if (const Snapshot* latest = f->filter.Latest(*all)) snap = *latest;
     } else {
       snap = repo.FindSnapshot(ref);
     }
@@ -90,16 +96,24 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
     line.reset();
     if (!result.ok()) return Fail(result.status());
     if (g.json) {
-      nlohmann::json j = {{"message_type", "summary"}, {"total_files", result->files}, {"files_restored", result->files},
-                          {"total_bytes", result->bytes}, {"bytes_restored", result->bytes}, {"errors", result->errors},
+      nlohmann::json j = {{"message_type", "summary"}, {"total_files", result->files},
+                          {"files_restored", result->files_restored}, {"total_bytes", result->bytes},
+                          {"bytes_restored", result->bytes_restored}, {"errors", result->errors},
                           {"seconds_elapsed", result->seconds}};
       if (f->opt.verify) j["files_verified"] = result->verified_files;
       std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
       if (f->opt.verify) std::printf("verified %llu files\n", static_cast<unsigned long long>(result->verified_files));
-      std::printf("Summary: Restored %llu files/dirs (%s) in %.2fs\n",
-                  static_cast<unsigned long long>(result->files + result->dirs + result->others),
-                  FormatBytes(result->bytes).c_str(), result->seconds);
+      const unsigned long long all = result->files + result->dirs + result->others;
+      const unsigned long long done = result->files_restored + result->dirs + result->others;
+      if (done == all && result->bytes_restored == result->bytes) {
+        std::printf("Summary: Restored %llu files/dirs (%s) in %.2fs\n", all, FormatBytes(result->bytes).c_str(),
+                    result->seconds);
+      } else {
+        // A failed restore says what is really in the target, not what the snapshot holds.
+        std::printf("Summary: Restored %llu of %llu files/dirs (%s of %s) in %.2fs\n", done, all,
+                    FormatBytes(result->bytes_restored).c_str(), FormatBytes(result->bytes).c_str(), result->seconds);
+      }
       if (g.verbose > 0) {
         for (const auto& [stage, ns] : result->stage_times.Snapshot()) {
           std::printf("  stage %-20s %8.3fs\n", stage.c_str(), static_cast<double>(ns.count()) / 1e9);

@@ -3,6 +3,8 @@
 // ones finish, then exit 0; a second signal exits at once (130) — the
 // state marks such runs interrupted at the next start.
 #include <signal.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,6 +19,8 @@
 #include "net/http_server.h"
 #include "scheduler/scheduler.h"
 #include "status/status_json.h"
+#include "agent/dispatch.h"
+#include "kube/permissions.h"
 #include "status/status_model.h"
 #include "verify/auto_test_runner.h"
 #include "verify/restore_test.h"
@@ -31,6 +35,17 @@ void Log(const std::string& line) {
   static std::mutex mu;
   std::lock_guard<std::mutex> g(mu);
   std::fprintf(stderr, "%s %s\n", FormatRfc3339(NowSeconds()).c_str(), line.c_str());
+}
+
+// Task Leases and holder Jobs a stopped serve left (agent/dispatch.h);
+// serve is the one dispatcher, so at its start none of its own is running.
+void RemoveStaleAgentTasks(const Catalog& c) {
+  const auto layers = c.UsedLayers();
+  if (std::find(layers.begin(), layers.end(), "agent") == layers.end()) return;
+  std::unique_ptr<kube::Client> owned;
+  auto client = CatalogKube(c, JobContext{}, owned);
+  Status s = client.ok() ? agent::RemoveStaleTasks(**client, kube::HortNamespace(**client), Log) : client.status();
+  if (!s.ok()) Log("agent tasks left by an earlier run were not checked: " + s.message());
 }
 
 // Repository figures for /metrics: at start and every 15 minutes.
@@ -123,6 +138,7 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     addr = addr.substr(0, addr.rfind(':') + 1) + std::to_string(http.port());
     Log("hort serve: " + std::to_string(cat.jobs.size()) + " jobs from " + cat.path + ", listening on " + addr);
     RefreshAllStats(cat, *o.state, counters);
+    RemoveStaleAgentTasks(cat);
     double next_stats = NowSeconds() + 900;
     while (!stop.load()) {
       scheduler.Tick();

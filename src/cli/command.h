@@ -52,7 +52,23 @@ struct GlobalOptions {
   std::string cache_dir;
   bool no_cache = false;
   std::string config;  // catalog commands: hort.yaml (else HORT_CONFIG, ./hort.yaml)
+  // restic's global flags (docs/cli.md, "Other global flags").
+  int limit_upload_kib = 0;    // KiB/s, 0 = unlimited
+  int limit_download_kib = 0;  // KiB/s, 0 = unlimited
+  unsigned pack_size_mib = 0;  // 0 = $RESTIC_PACK_SIZE, else the default 16 MiB
+  std::string key_hint;        // key ID (prefix) tried first; else $RESTIC_KEY_HINT
+  std::string tls_client_cert; // PEM file holding the client certificate and its key
+  bool cleanup_cache = false;  // remove cache folders older than 30 days after opening
+  // Set by main when the command reads its data from standard input
+  // (backup --stdin): the password may then not come from there too.
+  bool stdin_is_data = false;
 };
+
+// Applies the RESTIC_* defaults of restic's global flags that were not given
+// (RESTIC_COMPRESSION, RESTIC_PACK_SIZE, RESTIC_KEY_HINT): flags win.
+void ApplyEnvironmentDefaults(GlobalOptions& g, bool compression_given);
+// Declares restic's global flags on the root app.
+void AddGlobalFlags(CLI::App& app, GlobalOptions& g);
 
 // Backend options from -o key=value, --cacert and --insecure-tls.
 [[nodiscard]] Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g);
@@ -122,13 +138,25 @@ int Fail(const Status& s);
                                                                       const std::string& prefix);
 [[nodiscard]] Result<std::string> ResolvePassword(const GlobalOptions& g, bool confirm);
 // Reads a password from a file/command/env with the given prefixes (e.g. "RESTIC_FROM_").
+// `stdin_is_data`: standard input carries the backup's data, so a password
+// cannot be read from it.
 [[nodiscard]] Result<std::string> PasswordFrom(const std::string& file, const std::string& command,
-                                               const std::vector<std::string>& env_prefixes, bool confirm);
+                                               const std::vector<std::string>& env_prefixes, bool confirm,
+                                               bool stdin_is_data = false);
+// restic's rule for a password nobody configured: the terminal when standard
+// input is one, else the first line of standard input.
+[[nodiscard]] Result<std::string> ReadPasswordLine(int fd);
 
 // `warm_up`: see Repository::Open. Commands get their repository through
 // Needs; copy opens its second repository with this.
 [[nodiscard]] Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool load_index,
                                                       const Repository::WarmUp& warm_up = {});
+
+// --pack-size in bytes (0: the repository's default); restic's 4..128 MiB bounds.
+[[nodiscard]] Result<uint64_t> PackSizeBytes(unsigned mib);
+// Removes cache folders unused for 30 days when --cleanup-cache asks for it,
+// else says (on stderr, with -v) how many there are (cmd_cache.cc).
+void CleanUpOldCaches(const std::string& base, const GlobalOptions& g);
 
 [[nodiscard]] Result<CompressionMode> ParseCompression(const std::string& s);
 [[nodiscard]] Result<std::chrono::seconds> ParseWait(const std::string& text);

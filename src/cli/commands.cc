@@ -38,6 +38,12 @@ Command AddKube(CLI::App&, GlobalOptions&);
 Command AddAgent(CLI::App&, GlobalOptions&);
 Command AddResources(CLI::App&, GlobalOptions&);
 Command AddVolumes(CLI::App&, GlobalOptions&);
+Command AddCache(CLI::App&, GlobalOptions&);
+Command AddGenerate(CLI::App&, GlobalOptions&);
+Command AddList(CLI::App&, GlobalOptions&);
+Command AddMigrate(CLI::App&, GlobalOptions&);
+Command AddRecover(CLI::App&, GlobalOptions&);
+Command AddMount(CLI::App&, GlobalOptions&);
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
@@ -57,6 +63,12 @@ const std::vector<CommandSpec>& Commands() {
       {"dump", "Print a file, or a directory as tar, from a snapshot", AddDump},
       {"stats", "Scan the repository and show basic statistics", AddStats},
       {"find", "Find a file, a directory or restic IDs", AddFind},
+      {"list", "List objects in the repository", AddList},
+      {"recover", "Recover data from the repository not referenced by snapshots", AddRecover},
+      {"migrate", "Apply migrations", AddMigrate},
+      {"cache", "Operate on local cache directories", AddCache},
+      {"mount", "Not supported: use restore or dump (restic mounts the repository with FUSE)", AddMount},
+      {"generate", "Generate manual pages and auto-completion files (bash, fish, zsh)", AddGenerate},
       {"copy", "Copy snapshots from one repository to another", AddCopy},
       {"repair", "Repair the index or snapshots", AddRepair},
       {"rebuild-index", "Build a new index from the pack files (same as 'repair index')", AddRebuildIndex},

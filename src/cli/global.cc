@@ -4,6 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -66,8 +67,29 @@ Result<std::string> Prompt(const char* text) {
 
 }  // namespace
 
+Result<std::string> ReadPasswordLine(int fd) {
+  // One byte at a time: whatever follows the first line stays unread.
+  std::string line;
+  char c;
+  bool any = false;
+  ssize_t n;
+  while ((n = ::read(fd, &c, 1)) == 1) {
+    any = true;
+    if (c == '\n') break;
+    line.push_back(c);
+  }
+  if (n < 0) return Status(Code::kInvalidArgument, std::string("unable to read password from stdin: ") + std::strerror(errno));
+  if (!any) {
+    return Status(Code::kInvalidArgument,
+                  "no password given: standard input is empty; set HORT_PASSWORD(_FILE|_COMMAND) or "
+                  "RESTIC_PASSWORD(...), or use --password-file");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
 Result<std::string> PasswordFrom(const std::string& file, const std::string& command,
-                                 const std::vector<std::string>& prefixes, bool confirm) {
+                                 const std::vector<std::string>& prefixes, bool confirm, bool stdin_is_data) {
   if (!file.empty()) {
     return ReadSecretFile(file, "password file");
   }
@@ -81,17 +103,28 @@ Result<std::string> PasswordFrom(const std::string& file, const std::string& com
     std::string c = Env(prefix + "PASSWORD_COMMAND");
     if (!c.empty()) return RunSecretCommand(c, "password command");
   }
-  HORT_ASSIGN_OR_RETURN(std::string pw, Prompt("enter password for repository: "));
-  if (confirm) {
-    HORT_ASSIGN_OR_RETURN(std::string again, Prompt("enter password again: "));
-    if (again != pw) return Status(Code::kInvalidArgument, "passwords do not match");
+  std::string pw;
+  if (!::isatty(STDIN_FILENO)) {
+    // restic reads one line from a standard input that is not a terminal
+    // (echo pw | restic ...), and asks only once.
+    if (stdin_is_data) {
+      return Status(Code::kInvalidArgument,
+                    "cannot read both the password and the data from standard input; give the password another way");
+    }
+    HORT_ASSIGN_OR_RETURN(pw, ReadPasswordLine(STDIN_FILENO));
+  } else {
+    HORT_ASSIGN_OR_RETURN(pw, Prompt("enter password for repository: "));
+    if (confirm) {
+      HORT_ASSIGN_OR_RETURN(std::string again, Prompt("enter password again: "));
+      if (again != pw) return Status(Code::kInvalidArgument, "passwords do not match");
+    }
   }
   if (pw.empty()) return Status(Code::kInvalidArgument, "an empty password is not allowed");
   return pw;
 }
 
 Result<std::string> ResolvePassword(const GlobalOptions& g, bool confirm) {
-  return PasswordFrom(g.password_file, g.password_command, {"HORT_", "RESTIC_"}, confirm);
+  return PasswordFrom(g.password_file, g.password_command, {"HORT_", "RESTIC_"}, confirm, g.stdin_is_data);
 }
 
 Result<std::string> ResolveRepository(const GlobalOptions& g) {
@@ -147,16 +180,31 @@ Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
   if (!g.no_cache) {
     o.cache_dir = g.cache_dir;
     if (o.cache_dir.empty()) o.cache_dir = Env("HORT_CACHE_DIR");
+    if (o.cache_dir.empty()) o.cache_dir = Env("RESTIC_CACHE_DIR");
     if (o.cache_dir.empty()) o.cache_dir = DefaultCacheDir();
   }
   o.cacert = g.cacert;
   o.insecure_tls = g.insecure_tls;
+  o.tls_client_cert = g.tls_client_cert;
+  if (g.limit_upload_kib < 0 || g.limit_download_kib < 0) {
+    return Status(Code::kInvalidArgument, "--limit-upload and --limit-download take a positive rate in KiB/s");
+  }
+  o.limit_upload_kib = g.limit_upload_kib;
+  o.limit_download_kib = g.limit_download_kib;
   for (const auto& kv : g.extended) {
     auto eq = kv.find('=');
     if (eq == std::string::npos) return Status(Code::kInvalidArgument, "invalid option \"" + kv + "\" (use -o key=value)");
     o.extended[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return o;
+}
+
+Result<uint64_t> PackSizeBytes(unsigned mib) {
+  // restic's bounds and messages (internal/repository: MinPackSize, MaxPackSize).
+  if (mib == 0) return uint64_t{0};
+  if (mib > 128) return Status(Code::kInvalidArgument, "pack size larger than limit of 128 MiB");
+  if (mib < 4) return Status(Code::kInvalidArgument, "pack size smaller than minimum of 4 MiB");
+  return uint64_t{mib} << 20;
 }
 
 Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool load_index,
@@ -174,8 +222,11 @@ Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool lo
     HORT_ASSIGN_OR_RETURN(req.lock_wait, ParseWait(g.retry_lock));
   }
   req.warm_up = warm_up;
+  req.key_hint = g.key_hint;
+  HORT_ASSIGN_OR_RETURN(req.pack_size, PackSizeBytes(g.pack_size_mib));
   HORT_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepositoryFor(req));
   opened.repo->set_compression(mode);
+  if (!req.backend.cache_dir.empty()) CleanUpOldCaches(req.backend.cache_dir, g);
   const std::string& location = req.location;
   if (opened.lock && (location.find(':') == std::string::npos || location.rfind("local:", 0) == 0)) {
     // Before the index loads (which can take a while): an interrupt then removes the lock.

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/usage.h"
 #include "util/log.h"
 
 int main(int argc, char** argv) {
@@ -19,23 +20,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "hort 0.1.0");
   app.require_subcommand(1);
   app.fallthrough();
+  // The usage line names the program, not the path it was started by.
+  app.name("hort");
   GlobalOptions g;
-  app.add_option("-r,--repo", g.repo, "repository to use (or HORT_REPOSITORY / RESTIC_REPOSITORY)");
-  app.add_option("--repository-file", g.repository_file, "file to read the repository location from");
-  app.add_option("-p,--password-file", g.password_file, "file to read the repository password from");
-  app.add_option("--password-command", g.password_command, "shell command that prints the password");
-  app.add_option("--compression", g.compression, "compression mode: auto, off, max");
-  app.add_option("-o,--option", g.extended, "set extended option (key=value)");
-  app.add_option("--config", g.config, "catalog file for config/serve/run/status/guard/metrics (or HORT_CONFIG, ./hort.yaml)");
-  app.add_flag("--json", g.json, "print machine-readable JSON");
-  app.add_flag("-q,--quiet", g.quiet, "print only errors");
-  app.add_flag("-v,--verbose", g.verbose, "be verbose (repeat for more)");
-  app.add_flag("--no-lock", g.no_lock, "do not lock the repository (read-only commands)");
-  app.add_option("--retry-lock", g.retry_lock, "wait this long for a conflicting lock (e.g. 5m)");
-  app.add_option("--cacert", g.cacert, "file with the CA certificate(s) to trust (TLS)");
-  app.add_flag("--insecure-tls", g.insecure_tls, "skip TLS certificate verification (testing only)");
-  app.add_option("--cache-dir", g.cache_dir, "local cache directory for remote repositories");
-  app.add_flag("--no-cache", g.no_cache, "do not use a local cache");
+  AddGlobalFlags(app, g);
 
   std::vector<std::pair<CLI::App*, Command>> commands;
   for (const CommandSpec& spec : Commands()) {
@@ -49,17 +37,20 @@ int main(int argc, char** argv) {
       }
     }
   }
+  if (auto handled = HandleBeforeParse(app, argc, argv)) return *handled;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitUsage;
+    return ReportParseError(app, e);
   }
+  ApplyEnvironmentDefaults(g, app.count("--compression") > 0);
   if (g.quiet) hort::SetLogLevel(hort::LogLevel::kQuiet);
   if (g.verbose > 0) hort::SetLogLevel(g.verbose > 1 ? hort::LogLevel::kDebug : hort::LogLevel::kVerbose);
   InstallSignalHandlers();
   for (auto& [sub, command] : commands) {
     if (!sub->parsed()) continue;
+    const CLI::Option* stdin_flag = sub->get_option_no_throw("--stdin");
+    g.stdin_is_data = stdin_flag != nullptr && stdin_flag->count() > 0;
     if (command.validate) {
       if (hort::Status s = command.validate(); !s.ok()) return Fail(s);
     }

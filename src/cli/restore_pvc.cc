@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/dispatch.h"
+#include "agent/placement.h"
 #include "kube/permissions.h"
 #include "cli/catalog_cli.h"
 #include "cli/json_text.h"
@@ -53,10 +54,8 @@ Result<Snapshot> Resolve(Repository& repo, const std::string& ref, SnapshotFilte
     filter.paths = {"/data/" + claim.name};
   }
   HORT_ASSIGN_OR_RETURN(auto all, repo.LoadSnapshots());
-  for (auto it = all.rbegin(); it != all.rend(); ++it) {
-    if (filter.Matches(*it)) return *it;
-  }
-  return Status(Code::kNotFound, "no snapshot of " + claim.ns + "/" + claim.name + " (host " + filter.hosts[0] + ", path " +
+  if (const Snapshot* latest = filter.Latest(all)) return *latest;
+  return Status(Code::kNotFound, "no snapshot of " + claim.ns + "/" + claim.name + " (host " + (filter.hosts.empty() ? std::string("any") : filter.hosts[0]) + ", path " +
                                      (filter.paths.empty() ? "any" : filter.paths[0]) + ")");
 }
 
@@ -64,12 +63,7 @@ Status CreateClaim(kube::Client& client, const ClaimRef& claim, const PvcRestore
   HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());
   const kube::ResourceInfo* r = d.Find("", "v1", "persistentvolumeclaims");
   if (!r) return Status(Code::kUnsupported, "the cluster serves no persistentvolumeclaims");
-  kube::Json pvc = {{"apiVersion", "v1"},
-                    {"kind", "PersistentVolumeClaim"},
-                    {"metadata", {{"name", claim.name}, {"namespace", claim.ns}, {"labels", {{"app.kubernetes.io/managed-by", "hort"}}}}},
-                    {"spec", {{"accessModes", {"ReadWriteOnce"}}, {"resources", {{"requests", {{"storage", f.size}}}}}}}};
-  if (!f.storage_class.empty()) pvc["spec"]["storageClassName"] = f.storage_class;
-  auto made = client.Create(*r, claim.ns, pvc, {});
+  auto made = client.Create(*r, claim.ns, agent::NewClaim(claim.ns, claim.name, f.size, f.storage_class), {});
   if (!made.ok() && made.status().code() == Code::kAlreadyExists) {
     return Status(Code::kAlreadyExists, "persistentvolumeclaim " + claim.ns + "/" + claim.name +
                                             " exists already: drop --create to restore into it");

@@ -10,6 +10,13 @@
 
 namespace hort::cli {
 
+const Snapshot* SnapshotFilter::Latest(const std::vector<Snapshot>& all) const {
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (Matches(*it)) return &*it;
+  }
+  return nullptr;
+}
+
 bool SnapshotFilter::Matches(const Snapshot& s) const {
   if (!hosts.empty() && std::find(hosts.begin(), hosts.end(), s.hostname) == hosts.end()) return false;
   if (!tags.empty()) {
@@ -71,9 +78,7 @@ bool FilterEmpty(const SnapshotFilter& f) { return f.hosts.empty() && f.tags.emp
 
 Result<Snapshot> ResolveSnapshotRef(const std::vector<Snapshot>& all, const SnapshotFilter& filter, const std::string& ref) {
   if (ref == "latest") {
-    for (auto it = all.rbegin(); it != all.rend(); ++it) {
-      if (filter.Matches(*it)) return *it;
-    }
+    if (const Snapshot* latest = filter.Latest(all)) return *latest;
     return Status(Code::kNotFound, "no snapshot matched given filter " + FilterText(filter));
   }
   std::vector<std::string> names;

@@ -22,6 +22,9 @@ struct SnapshotFilter {
   // A snapshot matches when its host is one of hosts, it carries every tag of
   // one --tag group ("a,b" = both), and it has all given paths.
   [[nodiscard]] bool Matches(const Snapshot& s) const;
+  // What `latest` means: the last matching snapshot of `all` (LoadSnapshots'
+  // order, oldest first); null when none matches.
+  [[nodiscard]] const Snapshot* Latest(const std::vector<Snapshot>& all) const;
 };
 
 [[nodiscard]] std::string SnapshotJson(const Snapshot& s);

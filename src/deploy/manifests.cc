@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "backend/backend.h"
 #include "deploy/workloads.h"
 #include "deploy/yaml_out.h"
 #include "kube/permissions.h"
@@ -26,6 +27,14 @@ Status CheckRunsInImage(const Catalog& c, int* port) {
       return Status(Code::kInvalidArgument, std::string(key) + " " + path + " is not under " + kStateDir +
                                                 ", the only persistent path of hort's pod: set " + key + ": " +
                                                 kStateDir + "/" + (std::string(key) == "state" ? "state.sqlite" : "work"));
+    }
+  }
+  // The catalog goes into a ConfigMap: a password in a REST URL would be readable there.
+  for (const auto& [name, repo] : c.repositories) {
+    if (LocationWithoutPassword(repo.url) != repo.url) {
+      return Status(Code::kInvalidArgument, "repositories." + name + ".url holds a password, which would land in the "
+                                                "catalog's ConfigMap: leave it out of the URL (hort cannot take a REST "
+                                                "password from a Secret yet)");
     }
   }
   const std::string& listen = c.serve.listen;

@@ -46,6 +46,8 @@ agent::TaskResult Backup(const Catalog& catalog, const agent::Task& t, const std
   spec.entry = &entry;
   JobContext ctx;
   ctx.log = o.log;
+  ctx.extra_tags = t.input.tags;          // guard's pre-<topic>
+  ctx.retention = t.input.retention;      // guard's snapshots skip retention
   JobOutcome out = RunJob(catalog, spec, ctx);
   return {.code = out.status.code(), .error = out.Error(), .snapshot = out.snapshot_id, .files = out.files,
           .bytes = out.bytes_added};
@@ -74,7 +76,7 @@ agent::TaskResult Restore(const Catalog& catalog, const agent::Task& t, const st
              t.input.ns + "/" + t.input.pvc);
   auto r = RunRestore(repo, *snap, opt, nullptr);
   if (!r.ok()) return Failed(r.status());
-  agent::TaskResult res{.snapshot = snap->id.Hex(), .files = r->files, .bytes = r->bytes};
+  agent::TaskResult res{.snapshot = snap->id.Hex(), .files = r->files_restored, .bytes = r->bytes_restored};
   if (r->errors > 0) {
     res.code = Code::kPartial;
     res.error = std::to_string(r->errors) + " items could not be restored";
@@ -88,13 +90,15 @@ void RunClaimed(const Catalog& catalog, kube::Client& kube, const std::string& n
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
+  // The work reads its own copy: the renew thread rewrites `task`.
+  const agent::Task work = task;
   std::thread renew([&] {
     std::unique_lock lock(mu);
     while (!cv.wait_for(lock, kRenewEvery, [&] { return done; })) {
       if (Status s = agent::Renew(kube, ns, task); !s.ok()) Say(o, "renewing task " + task.name + ": " + s.message());
     }
   });
-  agent::TaskResult result = RunAgentTask(catalog, task, o);
+  agent::TaskResult result = RunAgentTask(catalog, kube, work, o);
   {
     std::lock_guard lock(mu);
     done = true;
@@ -110,7 +114,10 @@ void RunClaimed(const Catalog& catalog, kube::Client& kube, const std::string& n
 
 }  // namespace
 
-agent::TaskResult RunAgentTask(const Catalog& catalog, const agent::Task& t, const AgentOptions& o) {
+agent::TaskResult RunAgentTask(const Catalog& catalog, kube::Client& kube, const agent::Task& t, const AgentOptions& o) {
+  if (Status s = agent::VerifyMount(kube, t.input.ns, t.input.pvc, t.input.pv, t.input.pod, t.input.pod_uid, o.node); !s.ok()) {
+    return Failed(s);
+  }
   auto folder = agent::PodVolumePath(o.kubelet_root, t.input.pod_uid, t.input.pv, o.node);
   if (!folder.ok()) return Failed(folder.status());
   Say(o, "task " + t.name + ": " + (t.input.kind == agent::TaskKind::kRestore ? "restore into " : "backup of ") +

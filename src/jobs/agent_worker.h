@@ -31,6 +31,8 @@ struct AgentOptions {
 [[nodiscard]] Status RunAgent(const Catalog& catalog, kube::Client& kube, const AgentOptions& options);
 
 // One claimed task run here: what the agent writes back as its result.
-[[nodiscard]] agent::TaskResult RunAgentTask(const Catalog& catalog, const agent::Task& task, const AgentOptions& options);
+// The pod, claim and PV are checked against the task first (agent/placement.h VerifyMount).
+[[nodiscard]] agent::TaskResult RunAgentTask(const Catalog& catalog, kube::Client& kube, const agent::Task& task,
+                                             const AgentOptions& options);
 
 }  // namespace hort

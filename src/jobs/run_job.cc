@@ -10,6 +10,7 @@
 #include "archiver/archiver.h"
 #include "checker/checker.h"
 #include "jobs/jobs.h"
+#include "jobs/local_dump.h"
 #include "jobs/pod_dump.h"
 #include "resources/collect.h"
 #include "resources/snapshot_io.h"
@@ -102,10 +103,7 @@ class Job {
           HORT_RETURN_IF_ERROR(BackupPodDump(*kube, opt, dump));
           return Finish();
         }
-        opt.from_stdin = true;
-        opt.stdin_command = e.command;
-        opt.stdin_filename = e.SnapshotPaths(svc.ns)[0].substr(1);
-        break;
+        return LocalDumpBackup(opt);
       case FilesEntry::Kind::kK8upAnnotations: {
         HORT_ASSIGN_OR_RETURN(kube::Client * kube, Kube());
         HORT_ASSIGN_OR_RETURN(std::vector<PodDump> dumps, FindAnnotatedDumps(*kube, svc.ns));
@@ -129,8 +127,9 @@ class Job {
     if (const char* image = std::getenv("HORT_IMAGE")) o.image = image;
     o.stop = ctx_.stop;
     o.log = [this](const std::string& line) { Log(line); };
-    HORT_ASSIGN_OR_RETURN(agent::TaskResult r,
-                          agent::RunOnAgent(*kube, {.kind = agent::TaskKind::kBackup, .job = j_.id, .ns = j_.service->ns, .pvc = e.pvc}, o));
+    agent::TaskInput in{.kind = agent::TaskKind::kBackup, .job = j_.id, .ns = j_.service->ns, .pvc = e.pvc,
+                        .tags = ctx_.extra_tags, .retention = ctx_.retention};
+    HORT_ASSIGN_OR_RETURN(agent::TaskResult r, agent::RunOnAgent(*kube, in, o));
     out_.snapshot_id = r.snapshot;
     out_.files += r.files;
     out_.bytes_added += r.bytes;
@@ -179,6 +178,22 @@ class Job {
     }
     if (ctx_.retention && !e.keep.Empty()) HORT_RETURN_IF_ERROR(Retention({e.SnapshotPath()}, svc.ns, e.keep));
     return RefreshStats(*j_.repository);
+  }
+
+  // A dump run here: its stdout is the backup's stdin; its failure names the
+  // catalog's command and keeps the end of its stderr.
+  Status LocalDumpBackup(BackupOptions opt) {
+    const FilesEntry& e = *j_.entry;
+    HORT_ASSIGN_OR_RETURN(std::unique_ptr<LocalDump> dump, LocalDump::Start(e.command));
+    opt.from_stdin = true;
+    opt.stdin_fd = dump->read_fd();
+    opt.stdin_filename = e.SnapshotPaths(j_.service->ns)[0].substr(1);
+    LocalDump* d = dump.get();
+    opt.stdin_done = [d] { return d->Finish(); };
+    Status st = BackupSeries(opt, e.SnapshotPaths(j_.service->ns));
+    Status finished = dump->Finish();  // idempotent; the command's failure if the backup did not reach it
+    HORT_RETURN_IF_ERROR(st.ok() ? finished : st);
+    return Finish();
   }
 
   // One dump through exec: its stdout is the backup's stdin.

@@ -27,11 +27,9 @@ const std::vector<Permission>& NeededPermissions() {
       {"agent", "coordination.k8s.io", "leases", "", "update", "agent: an agent claims, renews and finishes a task", Scope::kOwnNamespace},
       {"agent", "coordination.k8s.io", "leases", "", "delete", "agent: serve removes a finished task", Scope::kOwnNamespace},
       {"agent", "batch", "jobs", "", "create", "agent: a holder Job mounts a claim no pod mounts"},
-      {"agent", "batch", "jobs", "", "get", "agent: wait for the holder Job"},
-      {"agent", "batch", "jobs", "", "list", "agent: holder Jobs hort left behind (by label)"},
-      {"agent", "batch", "jobs", "", "delete", "agent: remove the holder Job afterwards"},
-      {"agent", "", "pods", "", "get", "agent: the uid of the pod that mounts the claim"},
-      {"agent", "", "persistentvolumes", "", "get", "agent: the claim's PV names its pod-volume folder"},
+      {"agent", "batch", "jobs", "", "delete", "agent: remove the holder Job afterwards, or one a stopped serve left"},
+      {"agent", "", "pods", "", "get", "agent: the task's pod (uid, node, the claim) checked before its folder is read"},
+      {"agent", "", "persistentvolumes", "", "get", "agent: hostPath volumes (k3s local-path) refused"},
       {"agent", "", "persistentvolumeclaims", "", "create", "agent: hort restore --to-pvc --create makes the claim"},
       {"agent", "", "persistentvolumeclaims", "", "delete", "agent: restore tests with scratch_pvc remove their scratch claims"},
       // The resources layer reads every kind a service may hold (CRs included)
@@ -157,9 +155,12 @@ Json RoleFor(const std::string& name, const std::string& ns, const std::vector<s
           {"rules", rules}};
 }
 
-std::string HortNamespace(const Client& client) {
-  const char* env = std::getenv("POD_NAMESPACE");
-  return env && *env ? env : client.DefaultNamespace();
+std::string HortNamespace(const Client& /*client*/) {
+  for (const char* name : {"POD_NAMESPACE", "HORT_NAMESPACE"}) {
+    const char* env = std::getenv(name);
+    if (env && *env) return env;
+  }
+  return kDefaultHortNamespace;
 }
 
 }  // namespace hort::kube

@@ -63,7 +63,10 @@ struct Identity {
 [[nodiscard]] Json RoleFor(const std::string& name, const std::string& ns, const std::vector<std::string>& layers = {});
 
 // hort's own namespace (its task Leases, the Role's rows): $POD_NAMESPACE
-// (set by the manifests), else the client's (the kubeconfig context's or the pod's).
+// (the manifests set it in hort's pods), else $HORT_NAMESPACE, else "hort",
+// the manifests' default — not the kubeconfig's namespace, so that `hort
+// restore --to-pvc` from a workstation finds the agents.
+inline constexpr const char* kDefaultHortNamespace = "hort";
 [[nodiscard]] std::string HortNamespace(const Client& client);
 
 }  // namespace hort::kube

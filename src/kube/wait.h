@@ -1,7 +1,8 @@
 // Waiting on the API: the served resource of a group/version (a CRD may
-// appear late), and the one loop that polls an object until its status says
-// it is done, used by the volumes layer's snapshots and backups and by the
-// agent's tasks and holder Jobs.
+// appear late), the one loop that polls an object until its status says it
+// is done (the volumes layer's snapshots and backups), and the stoppable
+// sleep the agent's own waits use (a task's Lease, a holder Job's pod list:
+// neither is one object's status, so they keep their loops).
 #pragma once
 
 #include <atomic>

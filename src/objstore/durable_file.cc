@@ -115,7 +115,19 @@ Status DirectWriter::FlushStage(size_t n) {
       staged_ = 0;
       return Status::Ok();
     }
-    if (w != static_cast<ssize_t>(n)) return ErrnoStatus("write " + path_, w < 0 ? errno : EIO);
+    if (w >= 0 && w < static_cast<ssize_t>(n)) {
+      // A short write is the disk filling up. The rest cannot go on with
+      // O_DIRECT (the offset is no longer aligned): writing it buffered
+      // either succeeds or fails with the real cause (ENOSPC), never a
+      // made-up EIO that reads as failing hardware.
+      direct_ = false;
+      if (::fcntl(fd_, F_SETFL, flags_) != 0) return ErrnoStatus("fcntl " + path_, errno);
+      wrote_ = true;
+      HORT_RETURN_IF_ERROR(WriteAll(fd_, std::span<const uint8_t>(stage_.get() + w, staged_ - static_cast<size_t>(w)), path_));
+      staged_ = 0;
+      return Status::Ok();
+    }
+    if (w < 0) return ErrnoStatus("write " + path_, errno);
     break;
   }
   wrote_ = true;

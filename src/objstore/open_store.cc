@@ -5,6 +5,7 @@
 
 #include "objstore/s3_store.h"
 #include "util/env.h"
+#include "util/secret.h"
 
 namespace hort {
 namespace {
@@ -67,6 +68,17 @@ Result<HttpOptions> HttpOptionsFrom(const StoreOptions& options) {
   HORT_ASSIGN_OR_RETURN(http.stall_timeout_s, Seconds(options, "http.stall-timeout", http.stall_timeout_s));
   http.cacert = options.cacert;
   http.insecure_tls = options.insecure_tls;
+  if (!options.tls_client_cert.empty()) {
+    // One file holds both, as restic's: OpenSSL picks the certificate and the
+    // key each out of the same PEM text.
+    HORT_ASSIGN_OR_RETURN(std::string pem, ReadSecretFile(options.tls_client_cert, "TLS client certificate file"));
+    if (pem.find("PRIVATE KEY-----") == std::string::npos || pem.find("BEGIN CERTIFICATE") == std::string::npos) {
+      return Status(Code::kInvalidArgument, "--tls-client-cert " + options.tls_client_cert +
+                                                " must hold a PEM certificate and its private key");
+    }
+    http.client_cert_pem = pem;
+    http.client_key_pem = std::move(pem);
+  }
   return http;
 }
 

@@ -20,6 +20,7 @@ namespace hort {
 struct StoreOptions {
   std::map<std::string, std::string> extended;  // e.g. s3.region, s3.connections, s3.bucket-lookup
   std::string cacert;
+  std::string tls_client_cert;  // PEM file with the client certificate and its private key (restic's --tls-client-cert)
   bool insecure_tls = false;
   bool retry = true;  // wrap remote stores in the retrying wrapper
   StoreMetrics* metrics = nullptr;  // when set, requests are counted here

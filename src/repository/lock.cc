@@ -127,7 +127,9 @@ Result<std::unique_ptr<RepoLock>> AcquireLock(Repository& repo, bool exclusive, 
       lock.reset();  // back off and retry
     }
     if (std::chrono::steady_clock::now() + delay > deadline) {
-      return Status(Code::kLocked, "repository is already locked: " + conflict);
+      return Status(Code::kLocked, "repository is already locked: " + conflict +
+                                       "; if no other hort or restic uses it, `unlock` removes a stale lock, and "
+                                       "`--retry-lock 5m` waits for a running one");
     }
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(10000));

@@ -14,9 +14,10 @@ Result<OpenedRepo> OpenRepositoryFor(const OpenRequest& req) {
   auto password = req.password();
   if (!password.ok()) return in_context(password.status());
   OpenedRepo out;
-  auto repo = Repository::Open(std::move(*backend), *password, req.warm_up);
+  auto repo = Repository::Open(std::move(*backend), *password, req.warm_up, req.key_hint);
   if (!repo.ok()) return in_context(repo.status());
   out.repo = std::move(*repo);
+  if (req.pack_size > 0) out.repo->set_pack_size(req.pack_size);
   if (req.lock != OpenLock::kNone) {
     auto lock = AcquireLock(*out.repo, req.lock == OpenLock::kExclusive, req.lock_wait);
     if (!lock.ok()) return in_context(lock.status());

@@ -30,6 +30,8 @@ struct OpenRequest {
   std::chrono::seconds lock_wait{0};
   bool load_index = false;
   Repository::WarmUp warm_up;  // see Repository::Open
+  std::string key_hint;        // a key ID (or unique prefix) to try first (restic's --key-hint)
+  uint64_t pack_size = 0;      // target pack size in bytes; 0 = the default (16 MiB)
 };
 
 struct OpenedRepo {

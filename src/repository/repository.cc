@@ -18,7 +18,6 @@
 namespace hort {
 namespace {
 
-constexpr size_t kPackTargetSize = 16u << 20;
 constexpr size_t kPackHeaderRoom = 64u << 10;  // the encrypted header appended at the end
 constexpr size_t kIndexMaxBlobs = 50000;  // restic's limit per index file
 
@@ -108,7 +107,8 @@ Status Repository::SetConfig(RepoConfig cfg) {
 }
 
 Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> backend,
-                                                     const std::string& password, const WarmUp& warm_up) {
+                                                     const std::string& password, const WarmUp& warm_up,
+                                                     const std::string& key_hint) {
   auto cfg_stat = backend->Stat({FileType::kConfig, ""});
   if (!cfg_stat.ok()) {
     if (cfg_stat.status().code() == Code::kNotFound) {
@@ -119,6 +119,10 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
   }
   std::vector<std::string> keys;
   HORT_RETURN_IF_ERROR(backend->List(FileType::kKey, [&](const std::string& n, uint64_t) { keys.push_back(n); }));
+  if (!key_hint.empty()) {
+    // restic's --key-hint: the matching key is tried first, the others after it.
+    (void)std::stable_partition(keys.begin(), keys.end(), [&](const std::string& k) { return k.rfind(key_hint, 0) == 0; });
+  }
   std::unique_ptr<Repository> repo(new Repository(std::move(backend)));
   std::jthread warming;  // joined on every return below
   if (repo->backend_->CheapRangeReads()) {
@@ -276,7 +280,7 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
     std::lock_guard lock(p.mu);
     // A pack never grows past the target: a blob that does not fit closes
     // the pack and starts the next.
-    if (p.pack.size > 0 && p.pack.size + stored.size() > kPackTargetSize) std::swap(full, p.pack);
+    if (p.pack.size > 0 && p.pack.size + stored.size() > pack_target_size_) std::swap(full, p.pack);
     PackEntry e{id, type, static_cast<uint32_t>(p.pack.size), static_cast<uint32_t>(stored.size()), uncompressed};
     Status appended = AppendToPack(p.pack, std::move(stored));
     if (!appended.ok()) {
@@ -303,7 +307,7 @@ Status Repository::AppendToPack(OpenPack& pack, std::vector<uint8_t> stored) {
   if (pack.stream) {
     HORT_RETURN_IF_ERROR(pack.stream->Push(std::move(stored)));
   } else {
-    if (pack.data.empty()) pack.data.reserve(std::max(kPackTargetSize, size) + kPackHeaderRoom);
+    if (pack.data.empty()) pack.data.reserve(std::max<size_t>(pack_target_size_, size) + kPackHeaderRoom);
     pack.data.insert(pack.data.end(), stored.begin(), stored.end());
   }
   pack.size += size;

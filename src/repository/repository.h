@@ -49,7 +49,8 @@ class Repository {
   using WarmUp = std::function<void(Backend&)>;
   [[nodiscard]] static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<Backend> backend,
                                                                 const std::string& password,
-                                                                const WarmUp& warm_up = {});
+                                                                const WarmUp& warm_up = {},
+                                                                const std::string& key_hint = {});
 
   [[nodiscard]] Backend& backend() { return *backend_; }
   [[nodiscard]] const RepoConfig& config() const { return config_; }
@@ -57,6 +58,9 @@ class Repository {
   [[nodiscard]] const Id& key_id() const { return key_id_; }
   [[nodiscard]] std::shared_ptr<const chunker::Tables> chunker_tables() const { return tables_; }
   void set_compression(CompressionMode mode) { compression_ = mode; }
+  // The size at which a pack is closed (restic's --pack-size); a pack may end
+  // larger by its last blob.
+  void set_pack_size(uint64_t bytes) { pack_target_size_ = bytes; }
 
   // Encrypted single files (snapshots, index, locks, config). v2 compresses
   // everything but the config. IDs are SHA-256 of the stored bytes.
@@ -115,6 +119,7 @@ class Repository {
   Id key_id_;
   std::shared_ptr<const chunker::Tables> tables_;
   CompressionMode compression_ = CompressionMode::kAuto;
+  uint64_t pack_target_size_ = 16u << 20;  // restic's DefaultPackSize
   MasterIndex index_;
   Packer packers_[2];  // by BlobType
 

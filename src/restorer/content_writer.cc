@@ -33,6 +33,7 @@ void ContentWriter::WriteFiles() {
     if (writes_own_content(it)) planned += it.content_count;
   }
   writes.reserve(planned);
+  left_ = std::vector<std::atomic<uint32_t>>(tree_.items.size());
   for (size_t i = 0; i < tree_.items.size(); ++i) {
     Item& it = tree_.items[i];
     if (!writes_own_content(it)) continue;
@@ -44,6 +45,7 @@ void ContentWriter::WriteFiles() {
       if (fresh) packs.push_back(loc->pack);
       writes.push_back({c, offset, pos->second, loc->offset, loc->length, loc->uncompressed_length,
                         static_cast<uint32_t>(i)});
+      left_[i]++;
       offset += loc->PlainLength();
     }
   }
@@ -130,17 +132,25 @@ void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,
                             const Result<std::vector<uint8_t>>& plain) {
   for (const BlobWrite& w : writes) {
     Item& it = tree_.items[w.file];
-    if (!plain.ok()) {
-      fail_(it, plain.status().Annotate("pack " + pack.Short() + ", blob " + tree_.contents[w.content].Short()));
-      continue;
-    }
-    if (opt_.progress) {
+    Status s = plain.ok() ? Status::Ok()
+                          : plain.status().Annotate("pack " + pack.Short() + ", blob " + tree_.contents[w.content].Short());
+    if (s.ok() && opt_.progress) {
       opt_.progress->bytes_done += plain->size();
       opt_.progress->SetCurrent(tree_.SnapPath(it));
     }
-    if (AllZero(*plain)) continue;  // stays a hole
-    Status s = WriteAt(it, *plain, w.file_offset);
-    if (!s.ok()) fail_(it, s);
+    if (s.ok() && !AllZero(*plain)) s = WriteAt(it, *plain, w.file_offset);  // all zero: stays a hole
+    if (!s.ok()) {
+      {
+        std::lock_guard lock(StripeOf(it));
+        it.content_failed = true;
+      }
+      fail_(it, s);
+    }
+    if (--left_[w.file] == 0) {
+      std::lock_guard lock(StripeOf(it));
+      it.counted = true;
+      if (opt_.progress && !it.content_failed) opt_.progress->items_done++;
+    }
   }
 }
 
@@ -164,7 +174,7 @@ Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64
   const std::string path = tree_.PathOf(it);
   int fd = -1;
   {
-    std::lock_guard lock(create_mu_[reinterpret_cast<uintptr_t>(&it) / sizeof(Item) % kCreateStripes]);
+    std::lock_guard lock(StripeOf(it));
     if (!it.created) {
       HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, path));
     }
@@ -188,12 +198,24 @@ Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64
 
 void ContentWriter::CreateUnwrittenFiles() {
   for (Item& it : tree_.items) {
-    if (!it.IsFile() || it.hardlink_of >= 0 || it.created) continue;
+    if (!it.IsFile() || it.hardlink_of >= 0 || it.created || it.content_failed) continue;
     auto fd = CreateFile(it, tree_.PathOf(it));
     if (fd.ok()) {
       ::close(*fd);
     } else {
       fail_(it, fd.status());
+    }
+  }
+}
+
+void ContentWriter::RemovePartialFiles() {
+  for (Item& it : tree_.items) {
+    if (!it.IsFile() || !it.content_failed || !it.created) continue;
+    const std::string path = tree_.PathOf(it);
+    if (::unlink(path.c_str()) == 0) {
+      fail_(it, Status(Code::kIo, "removed " + path + ": its content could not be restored completely"));
+    } else {
+      fail_(it, ErrnoStatus("remove partly restored " + path, errno));
     }
   }
 }

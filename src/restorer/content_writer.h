@@ -3,6 +3,7 @@
 // written where the plan puts them. Files are created by their first write.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -29,6 +30,9 @@ class ContentWriter {
   // Creates the files no write created: empty ones, all-zero (sparse) ones
   // and ones whose data could not be read.
   void CreateUnwrittenFiles();
+  // Removes the files whose content could not be restored completely
+  // (reported through `fail`, so the summary never counts them).
+  void RemovePartialFiles();
 
  private:
   // One blob written to one place in one file. The whole plan is one flat
@@ -67,6 +71,12 @@ class ContentWriter {
   ItemTree& tree_;
   std::function<void(Item&, const Status&)> fail_;
   std::mutex create_mu_[kCreateStripes];  // guards Item::created, striped by item
+  // Blob writes still to come per item: the progress line counts a file
+  // when its last one is done, not at the very end.
+  std::vector<std::atomic<uint32_t>> left_;
+  std::mutex& StripeOf(const Item& it) {
+    return create_mu_[reinterpret_cast<uintptr_t>(&it) / sizeof(Item) % kCreateStripes];
+  }
 };
 
 }  // namespace hort::restore_internal

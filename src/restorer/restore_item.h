@@ -44,6 +44,11 @@ struct Item {
   Kind kind = Kind::kOther;
   bool failed = false;
   bool created = false;  // files: created by the first write (guarded by a stripe lock)
+  // files: some content could not be read or written (a damaged blob, a
+  // full disk); the file is removed rather than left at its full size with
+  // holes where the data should be (guarded by the same stripe lock).
+  bool content_failed = false;
+  bool counted = false;  // files: counted as done by the data stage (progress)
   uint16_t depth = 0;
   int32_t hardlink_of = -1;  // index of the file this one is a hard link to
   uint32_t mode = 0, uid = 0, gid = 0;

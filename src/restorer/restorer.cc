@@ -64,6 +64,7 @@ class Restore {
         ScopedStageTimer t(&result_.stage_times, "fetch+decrypt+write");
         ContentWriter writer(repo_, opt_, tree_, [this](Item& it, const Status& s) { Fail(it, s); });
         writer.WriteFiles();
+        writer.RemovePartialFiles();
         if (!opt_.Cancelled()) writer.CreateUnwrittenFiles();
       }
       if (opt_.Cancelled()) return Status(Code::kCancelled, "restore interrupted");
@@ -76,6 +77,7 @@ class Restore {
         Verify();
       }
     }
+    CountRestored();
     result_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return std::move(result_);
   }
@@ -201,6 +203,7 @@ class Restore {
         auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData);
         if (!loc) {
           Fail(it, Status(Code::kNotFound, "data blob " + tree_.contents[c].Short() + " is missing from the index"));
+          it.content_failed = true;
           break;
         }
         it.size += loc->PlainLength();
@@ -256,7 +259,8 @@ class Restore {
         for (size_t i = begin; i < std::min(tree_.items.size(), begin + kBlock); ++i) {
           Item& it = tree_.items[i];
           if (!it.IsDir() && !it.failed && it.hardlink_of < 0 && it.kind != Kind::kOther) SetMetadata(it);
-          if (opt_.progress && it.IsFile()) opt_.progress->items_done++;
+          // Files with content were counted by the data stage when written.
+          if (opt_.progress && it.IsFile() && !it.counted && !it.content_failed) opt_.progress->items_done++;
         }
       }
     };
@@ -313,6 +317,22 @@ class Restore {
       }
       ::close(fd);
       result_.verified_files++;
+    }
+  }
+
+  // What is really in the target: files whose content was restored
+  // completely (a hard link counts when its file does), and their bytes.
+  void CountRestored() {
+    if (opt_.dry_run) {
+      result_.files_restored = result_.files;
+      result_.bytes_restored = result_.bytes;
+      return;
+    }
+    for (const Item& it : tree_.items) {
+      if (!it.IsFile() || it.content_failed) continue;
+      if (it.hardlink_of >= 0 && (it.failed || tree_.items[static_cast<size_t>(it.hardlink_of)].content_failed)) continue;
+      result_.files_restored++;
+      result_.bytes_restored += it.size;
     }
   }
 

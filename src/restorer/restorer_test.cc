@@ -210,17 +210,35 @@ TEST_F(RestoreTest, ABlobNotMatchingItsIdFailsOnlyItsFiles) {
     nodes.push_back(n);
   }
   struct Errors : RestoreObserver {
-    std::vector<std::string> paths;
+    std::vector<std::string> paths, removed;
     void OnError(const std::string& path, const Status& s) override {
+      if (s.message().find("could not be restored completely") != std::string::npos) {
+        removed.push_back(path);
+        return;
+      }
       EXPECT_NE(s.message().find("does not match its ID"), std::string::npos) << s.message();
       paths.push_back(path);
     }
   } errors;
   RestoreOptions opt;
   opt.target = (base_ / "out").string();
+  ProgressCounters progress;
+  opt.progress = &progress;
   auto result = RunRestore(*repo_, SnapshotOf(SaveTree(nodes)), opt, &errors);
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_EQ(result->errors, 2u);
+  // f5 got its second blob written before the failure was known: it is
+  // removed, not left at its full size with a hole; f2 was never created.
+  ASSERT_EQ(errors.removed.size(), 1u);
+  EXPECT_NE(errors.removed[0].find("f5"), std::string::npos);
+  EXPECT_FALSE(fs::exists(base_ / "out" / "f2"));
+  EXPECT_FALSE(fs::exists(base_ / "out" / "f5"));
+  EXPECT_EQ(result->files, 7u);
+  EXPECT_EQ(result->files_restored, 5u);
+  uint64_t whole = 0;
+  for (size_t f : {0u, 1u, 3u, 4u, 6u}) whole += nodes[f].size;
+  EXPECT_EQ(result->bytes_restored, whole);
+  EXPECT_EQ(progress.items_done.load(), 5u);  // the progress line counts whole files only
   std::sort(errors.paths.begin(), errors.paths.end());
   ASSERT_EQ(errors.paths.size(), 2u);
   EXPECT_NE(errors.paths[0].find("f2"), std::string::npos);

@@ -1,5 +1,7 @@
 #include "runbook/runbook_commands.h"
 
+#include "backend/backend.h"
+
 namespace hort {
 namespace {
 
@@ -42,7 +44,7 @@ std::string HortWithRepository(const RepositorySpec& repo) {
   for (const auto& [key, value] : repo.options) flags += " -o " + ShellWord(key + "=" + value);
   if (!repo.cacert.empty()) flags += " --cacert " + ShellWord(repo.cacert);
   if (repo.insecure_tls) flags += " --insecure-tls";
-  return env + "hort -r " + ShellWord(repo.url) + flags;
+  return env + "hort -r " + ShellWord(LocationWithoutPassword(repo.url)) + flags;  // never a REST password
 }
 
 std::string HortVolumes(const VolumeStoreSpec& store, const std::string& sub) {

@@ -1,9 +1,15 @@
 #include "verify/claim_steps.h"
 
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 
 #include "agent/dispatch.h"
+#include "agent/placement.h"
+#include "crypto/crypto.h"
+#include "kube/json_fields.h"
+#include "kube/wait.h"
 #include "kube/permissions.h"
 #include "jobs/jobs.h"
 
@@ -14,7 +20,13 @@ std::string ScratchClaimName(const std::string& test_id, const std::string& pvc)
   for (char ch : test_id + "-" + pvc) {
     name += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(ch))) : '-';
   }
-  if (name.size() > 63) name.resize(63);
+  if (name.size() > 63) {  // cut, and told apart from another cut name by a hash of the whole
+    const std::string whole = test_id + "/" + pvc;
+    const crypto::Sha256Digest d = crypto::Sha256({reinterpret_cast<const uint8_t*>(whole.data()), whole.size()});
+    char hex[9];
+    std::snprintf(hex, sizeof(hex), "%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
+    name = name.substr(0, 54) + "-" + hex;
+  }
   while (!name.empty() && name.back() == '-') name.pop_back();
   return name;
 }
@@ -38,18 +50,20 @@ Status ScratchClaimSteps::Prepare(const std::vector<RestoreUnit>& units) {
       for (const RestoreUnit& u : units) restored = restored || u.label == label;
       if (!restored) continue;
       Claim claim{s->ns, ScratchClaimName(spec_.id, e.pvc), label};
-      if (kube_->Get(*pvcs, claim.ns, claim.name).ok()) {
+      if (auto old = kube_->Get(*pvcs, claim.ns, claim.name); old.ok()) {
+        // Only a claim this test made is removed: the name could be a real one.
+        if (kube::StringAt(*old, "/metadata/labels/app.kubernetes.io~1managed-by") != "hort" ||
+            kube::StringAt(*old, "/metadata/labels/hort.dev~1restore-test") != spec_.id) {
+          return Status(Code::kAlreadyExists, "persistentvolumeclaim " + claim.ns + "/" + claim.name +
+                                                  " exists and is not a scratch claim of " + spec_.id +
+                                                  ": hort leaves it alone; rename the test or the claim");
+        }
         HORT_RETURN_IF_ERROR(DeleteClaim(claim));
+        HORT_RETURN_IF_ERROR(WaitGone(*pvcs, claim));
         notes_.push_back("removed scratch claim " + claim.ns + "/" + claim.name + " left by an earlier run");
       }
-      kube::Json object = {
-          {"apiVersion", "v1"},
-          {"kind", "PersistentVolumeClaim"},
-          {"metadata",
-           {{"name", claim.name}, {"namespace", claim.ns},
-            {"labels", {{"app.kubernetes.io/managed-by", "hort"}, {"hort.dev/restore-test", spec_.id}}}}},
-          {"spec", {{"accessModes", {"ReadWriteOnce"}}, {"resources", {{"requests", {{"storage", spec_.scratch_pvc.size}}}}}}}};
-      if (!spec_.scratch_pvc.storage_class.empty()) object["spec"]["storageClassName"] = spec_.scratch_pvc.storage_class;
+      const kube::Json object = agent::NewClaim(claim.ns, claim.name, spec_.scratch_pvc.size, spec_.scratch_pvc.storage_class,
+                                                {{"hort.dev/restore-test", spec_.id}});
       HORT_RETURN_IF_ERROR(kube_->Create(*pvcs, claim.ns, object, {}).status().Annotate("scratch claim " + claim.ns + "/" + claim.name));
       claim.created = true;
       claims_.push_back(claim);
@@ -107,6 +121,16 @@ void ScratchClaimSteps::Check(const std::vector<RestoreUnit>& units) {
       }
     }
   }
+}
+
+// A deleted claim stays (Terminating) until no pod uses it (pvc-protection).
+Status ScratchClaimSteps::WaitGone(const kube::ResourceInfo& pvcs, const Claim& c) {
+  for (int i = 0; i < 120; ++i) {
+    auto got = kube_->Get(pvcs, c.ns, c.name);
+    if (!got.ok() && got.status().code() == Code::kNotFound) return Status::Ok();
+    if (!kube::SleepUnlessStopped(std::chrono::steady_clock::now() + std::chrono::milliseconds(500), stop_)) break;
+  }
+  return Status(Code::kUnavailable, "scratch claim " + c.ns + "/" + c.name + " left by an earlier run is still being deleted");
 }
 
 Status ScratchClaimSteps::DeleteClaim(const Claim& c) {

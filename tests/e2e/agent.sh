@@ -34,6 +34,9 @@ pod() {  # NS NAME NODE CLAIM
   claim productivity docs
   claim productivity archive
   claim productivity scratch
+  # A hostPath volume (what k3s' local-path provisioner makes): the kubelet does not mount it under the pod.
+  printf -- '---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-legacy}\nspec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /srv/legacy}, claimRef: {namespace: media, name: legacy}}\n'
+  printf -- '---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: legacy, namespace: media}\nspec: {accessModes: [ReadWriteOnce], storageClassName: "", volumeName: pv-legacy, resources: {requests: {storage: 1Gi}}}\n'
 } >cluster.yaml
 kubectl apply -f cluster.yaml >/dev/null
 for c in media/config productivity/docs productivity/archive productivity/scratch; do
@@ -42,7 +45,7 @@ done
 gen_tree pvcs/media/config --files 40 --seed 1 >/dev/null
 gen_tree pvcs/productivity/docs --files 30 --seed 2 >/dev/null
 gen_tree pvcs/productivity/archive --files 20 --seed 3 >/dev/null
-{ pod media web node-a config; pod productivity app node-b docs; pod productivity odd node-c scratch; } | kubectl apply -f - >/dev/null
+{ pod media web node-a config; pod productivity app node-b docs; pod productivity odd node-c scratch; pod media old node-a legacy; } | kubectl apply -f - >/dev/null
 # node-c is not simulated: its pod is played Running, but no agent there has its kubelet folder.
 kubectl patch pod odd -n productivity --subresource=status --type=merge -p '{"status":{"phase":"Running"}}' >/dev/null
 
@@ -58,6 +61,12 @@ services:
     rpo: 1d
     files:
       - {pvc: config, schedule: "@daily", repository: main}
+  legacy:
+    namespace: media
+    classification: best-effort
+    rpo: 7d
+    files:
+      - {pvc: legacy, schedule: "@daily", repository: main}
   paperless:
     namespace: productivity
     classification: critical
@@ -117,8 +126,9 @@ hort run paperless/files/docs --config hort.yaml >run2.out 2>&1 || { cat run2.ou
 [ "$(done_by paperless/files/docs agent-a)" = 0 ] || fail "agent-a ran node-b's task"
 
 note "the pod moves to node-b: the next backup is agent-b's"
+web_uid=$(kubectl get pod web -n media -o jsonpath='{.metadata.uid}')
 kubectl delete pod web -n media >/dev/null
-wait_for 10 sh -c '[ ! -d node-a/pods ] || [ -z "$(ls node-a/pods)" ]'
+wait_for 10 sh -c "[ ! -e node-a/pods/$web_uid ]"
 pod media web2 node-b config | kubectl apply -f - >/dev/null
 echo changed >pvcs/media/config/new-file
 hort run overseerr/files/config --config hort.yaml >run3.out 2>&1 || { cat run3.out agent-b.log; fail "backup after the move"; }
@@ -160,6 +170,11 @@ note "bad input: node-c's agent has no kubelet folder"
 hort run paperless/files/scratch --config hort.yaml >scratch.out 2>&1 && fail "a backup without the kubelet folder passed"
 grep -q "is not there on node node-c: is the kubelet root mounted into the agent" scratch.out || { cat scratch.out agent-c.log; fail "kubelet folder message"; }
 [ "$(count)" = "$before" ] || fail "a snapshot appeared without the kubelet folder"
+
+note "bad input: a hostPath volume is refused by the agent, naming it"
+hort run legacy/files/legacy --config hort.yaml >legacy.out 2>&1 && fail "a hostPath volume was backed up"
+grep -q "persistentvolume pv-legacy is a hostPath volume (/srv/legacy)" legacy.out || { cat legacy.out agent-a.log; fail "hostPath message"; }
+[ "$(count)" = "$before" ] || fail "a snapshot appeared for a hostPath volume"
 
 note "two agents on node-b: one of them runs the task, one snapshot"
 agent agent-b2 node-b "$WORK/node-b"

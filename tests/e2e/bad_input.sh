@@ -33,6 +33,9 @@ env -u HORT_PASSWORD RESTIC_REPOSITORY="$WORK/repo" "$HORT" snapshots >/dev/null
 note "unknown snapshot and bad flags → 1"
 expect_rc 1 "$HORT" -r "$WORK/repo" restore deadbeef --target "$WORK/x"
 expect_rc 1 "$HORT" -r "$WORK/repo" check --read-data-subset 7/3
+# Checked before the repository is opened: no password asked, no such repository needed.
+expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" check --read-data-subset 10q
+grep -q 'invalid --read-data-subset "10q"' "$WORK/last.err" || fail "subset not checked first: $(cat "$WORK/last.err")"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --compression bogus "$WORK/src"
 
 note "unreadable source file → warning, snapshot written, exit 3"

@@ -11,11 +11,11 @@
 source "$(dirname "$0")/lib.sh"
 MAKE_VELERO=$E2E_DIR/../kube/make_velero_backup.py
 cd "$WORK"
-mkdir -p node-a pvcs/productivity/paperless-data bin
+mkdir -p node-a pvcs/productivity/paperless-media bin
 ln -s "$HORT" bin/hort  # the holder Job's command, found on the test server's PATH
 export PATH="$WORK/bin:$PATH" POD_NAMESPACE=hort HORT_IMAGE=localhost/hort:e2e
 start_kube --nodes "node-a=$WORK/node-a" --pvc-root "$WORK/pvcs"
-gen_tree pvcs/productivity/paperless-data --files 30 --seed 7 >/dev/null
+gen_tree pvcs/productivity/paperless-media --files 30 --seed 7 >/dev/null
 
 note "the cluster: the homelab's productivity namespace, a Longhorn claim in media, the CRDs the manifests and jobs use"
 kubectl apply -f "$E2E_DIR/../volumes/crds/snapshot.storage.k8s.io.yaml" -f "$E2E_DIR/../volumes/crds/longhorn.io.yaml" >/dev/null
@@ -36,6 +36,13 @@ done >monitoring-crds.yaml
 kubectl apply -f monitoring-crds.yaml >/dev/null
 wait_for 10 kubectl get volumesnapshots,servicemonitors,prometheusrules -A
 apply_homelab crd productivity
+# A claim the provisioner stand-in binds, mounted by no pod: the agent's files job goes through a holder Job.
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: paperless-media, namespace: productivity}
+spec: {accessModes: [ReadWriteOnce], storageClassName: local, resources: {requests: {storage: 1Gi}}}
+YAML
 PHOTOS=pvc-6f1e2d3c-0000-4000-8000-00000000cc03
 cat >media.yaml <<YAML
 apiVersion: v1
@@ -101,7 +108,7 @@ services:
     classification: critical
     rpo: 1d
     files:
-      - pvc: paperless-data          # through hort agent
+      - pvc: paperless-media         # through hort agent (a claim nobody mounts: a holder Job mounts it)
       - name: db
         dump: {pod: "app=paperless-db", container: postgres, command: [sqlite3, app.db, .dump], extension: .sql}
     resources:
@@ -202,16 +209,16 @@ run_ok bt-lh test run BT-LH-01
 "$HORT" --config local.yaml agent --node node-a --name hort-agent-a --kubelet-root "$WORK/node-a" --poll 1s >agent.log 2>&1 &
 BG_PIDS+=("$!")
 disown "$!"
-run_ok files run paperless/files/paperless-data
-run_ok topvc restore latest --host productivity --path /data/paperless-data --to-pvc productivity/paperless-copy \
+run_ok files run paperless/files/paperless-media
+run_ok topvc restore latest --host productivity --path /data/paperless-media --to-pvc productivity/paperless-copy \
   --create --size 1Gi --storage-class local
-treecmp pvcs/productivity/paperless-data pvcs/productivity/paperless-copy
+treecmp pvcs/productivity/paperless-media pvcs/productivity/paperless-copy
 # kube's 403 always says "forbidden"; "HTTP 403" is how hort names one otherwise (ids may hold the digits 403).
 ! grep -iE "forbidden|HTTP 403" ./*.out snap.err agent.log || fail "a request was forbidden"
 restic -r repo snapshots --json | python3 -c '
 import json, sys
 paths = sorted(p for s in json.load(sys.stdin) for p in s["paths"])
-assert paths == ["/data/paperless-data", "/productivity-postgres.sql", "/resources/manifests.tar"], paths'
+assert paths == ["/data/paperless-media", "/productivity-postgres.sql", "/resources/manifests.tar"], paths'
 
 note "one rule less in the ClusterRole: kube check names exactly it"
 # The namespaces rule: its get is also granted by the resources layer's wildcard, its delete by nothing else.

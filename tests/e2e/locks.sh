@@ -15,6 +15,8 @@ for _ in $(seq 1 200); do [ -n "$(ls "$WORK/repo/locks")" ] && break; sleep 0.05
 note "exclusive hort check vs restic's shared lock → 11"
 expect_rc 11 "$HORT" -r "$WORK/repo" check
 grep -q "PID $restic_pid" "$WORK/last.err" || fail "the holder was not named: $(cat "$WORK/last.err")"
+grep -q '`unlock` removes a stale lock, and `--retry-lock 5m` waits for a running one' "$WORK/last.err" || fail "no hint: $(cat "$WORK/last.err")"
+one_line "$WORK/last.err"
 note "shared hort backup next to restic's shared lock → fine"
 hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
 echo "data" >&3

@@ -104,11 +104,11 @@ grep -q "^deleted VolumeSnapshot media/${names[1]} (series $SERIES)" "$WORK/snap
   || fail "the last run did not report its deletion: $(cat "$WORK/snap.out")"
 
 note "never ready: exit 1 after --timeout, one line naming the object, timeout and status.error; deleted"
-bg_hort late volumes snapshot --pvc jellyfin -n media --timeout 3s
+bg_hort late volumes snapshot --pvc jellyfin -n media --timeout 12s  # long enough for kubectl to play the controller on a loaded machine
 late=$(play_ready volumesnapshots media '{"readyToUse":false,"error":{"message":"Failed to create snapshot: driver.longhorn.io unreachable"}}')
 finish 1 late
 one_fatal late
-grep -q "^Fatal: VolumeSnapshot media/$late is not readyToUse after 3 s (status.error: Failed to create snapshot: driver.longhorn.io unreachable); hort deleted it" \
+grep -q "^Fatal: VolumeSnapshot media/$late is not readyToUse after 12 s (status.error: Failed to create snapshot: driver.longhorn.io unreachable); hort deleted it" \
   "$WORK/late.err" || fail "timeout message: $(cat "$WORK/late.err")"
 ! kubectl get vs "$late" -n media >/dev/null 2>&1 || fail "the never-ready snapshot is still there"
 

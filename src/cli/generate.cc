@@ -1,0 +1,232 @@
+#include "cli/generate.h"
+
+#include <algorithm>
+
+namespace hort::cli {
+namespace {
+
+// The options a user types: named ones only, not --help.
+std::vector<const CLI::Option*> Flags(const CLI::App& app) {
+  std::vector<const CLI::Option*> out;
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->get_positional() || (o->get_lnames().empty() && o->get_snames().empty())) continue;
+    if (o->check_lname("help")) continue;
+    out.push_back(o);
+  }
+  return out;
+}
+
+bool TakesValue(const CLI::Option* o) { return o->get_type_size_max() > 0 && o->get_expected_max() > 0; }
+
+std::vector<std::string> Spellings(const CLI::Option* o) {
+  std::vector<std::string> out;
+  for (const auto& s : o->get_snames()) out.push_back("-" + s);
+  for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+  return out;
+}
+
+std::vector<const CLI::App*> Commands(const CLI::App& root) {
+  std::vector<const CLI::App*> out;
+  for (const CLI::App* sub : root.get_subcommands({})) out.push_back(sub);
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+// Text inside single quotes for bash, zsh and fish alike.
+std::string Quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// zsh's _arguments/_describe treat these as syntax.
+std::string ZshText(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '[' || c == ']' || c == ':') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string OptionsSection(const std::vector<const CLI::Option*>& flags) {
+  std::string out;
+  for (const CLI::Option* o : flags) {
+    std::vector<std::string> names = Spellings(o);
+    for (auto& n : names) n = "\\fB" + RoffEscape(n) + "\\fP";
+    out += ".TP\n" + Join(names, ", ") + (TakesValue(o) ? " \\fIvalue\\fP" : "") + "\n" +
+           RoffEscape(o->get_description()) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RoffEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') out += "\\e";
+    else if (c == '-') out += "\\-";
+    else out += c;
+  }
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
+  return out;
+}
+
+std::vector<ManPage> ManPages(const CLI::App& root, const std::string& date) {
+  std::vector<ManPage> pages;
+  const std::string th = "\" \"" + date + "\" \"hort\" \"hort manual\"\n";
+  std::string see_also;
+  for (const CLI::App* sub : Commands(root)) see_also += "\\fBhort\\-" + RoffEscape(sub->get_name()) + "(1)\\fP, ";
+  if (see_also.size() >= 2) see_also.resize(see_also.size() - 2);
+
+  std::string top = ".TH \"HORT\" \"1" + th + ".SH NAME\nhort \\- " + RoffEscape(root.get_description()) +
+                    "\n.SH SYNOPSIS\n\\fBhort\\fP [OPTIONS] COMMAND [ARGS]\n.SH DESCRIPTION\n" +
+                    "hort reads and writes restic repositories. Run \\fBhort help COMMAND\\fP for a command's flags.\n" +
+                    ".SH COMMANDS\n";
+  for (const CLI::App* sub : Commands(root)) {
+    top += ".TP\n\\fB" + RoffEscape(sub->get_name()) + "\\fP\n" + RoffEscape(sub->get_description()) + "\n";
+  }
+  top += ".SH OPTIONS\n" + OptionsSection(Flags(root)) + ".SH SEE ALSO\n" + see_also + "\n";
+  pages.push_back({"hort.1", top});
+
+  for (const CLI::App* sub : Commands(root)) {
+    const std::string name = sub->get_name();
+    std::string upper = "HORT-" + name;
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    std::string t = ".TH \"" + RoffEscape(upper) + "\" \"1" + th + ".SH NAME\nhort\\-" + RoffEscape(name) + " \\- " +
+                    RoffEscape(sub->get_description()) + "\n.SH SYNOPSIS\n\\fBhort " + RoffEscape(name) +
+                    "\\fP [flags]";
+    for (const CLI::Option* o : sub->get_options()) {
+      if (o->get_positional()) t += " [" + RoffEscape(o->get_name()) + "...]";
+    }
+    t += "\n.SH DESCRIPTION\n" + RoffEscape(sub->get_description()) + ".\n";
+    if (auto flags = Flags(*sub); !flags.empty()) t += ".SH OPTIONS\n" + OptionsSection(flags);
+    t += ".SH OPTIONS INHERITED FROM PARENT COMMANDS\n" + OptionsSection(Flags(root));
+    t += ".SH SEE ALSO\n\\fBhort(1)\\fP\n";
+    pages.push_back({"hort-" + name + ".1", t});
+  }
+  return pages;
+}
+
+std::string BashCompletion(const CLI::App& root) {
+  std::vector<std::string> names, global;
+  for (const CLI::App* sub : Commands(root)) names.push_back(sub->get_name());
+  std::vector<std::string> takes_value;
+  for (const CLI::Option* o : Flags(root)) {
+    for (const auto& s : Spellings(o)) {
+      global.push_back(s);
+      if (TakesValue(o)) takes_value.push_back(s);
+    }
+  }
+  std::string out =
+      "# bash completion for hort (generated by 'hort generate --bash-completion')\n"
+      "_hort() {\n"
+      "  local cur prev cmd i\n"
+      "  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n"
+      "  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
+      "  cmd=\"\"\n"
+      "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+      "    case \"${COMP_WORDS[i]}\" in\n"
+      "      " + Join(takes_value, "|") + ") ((i++)) ;;\n"
+      "      -*) ;;\n"
+      "      *) cmd=\"${COMP_WORDS[i]}\"; break ;;\n"
+      "    esac\n"
+      "  done\n"
+      "  local global=" + Quoted(Join(global, " ")) + "\n"
+      "  if [[ -z \"$cmd\" ]]; then\n"
+      "    if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W \"$global\" -- \"$cur\"));\n"
+      "    else COMPREPLY=($(compgen -W " + Quoted(Join(names, " ") + " help") + " -- \"$cur\")); fi\n"
+      "    return 0\n"
+      "  fi\n"
+      "  [[ \"$cur\" == -* ]] || return 0  # arguments: the shell's default (file names)\n"
+      "  local flags=\"\"\n"
+      "  case \"$cmd\" in\n";
+  for (const CLI::App* sub : Commands(root)) {
+    std::vector<std::string> flags;
+    for (const CLI::Option* o : Flags(*sub)) {
+      for (const auto& s : Spellings(o)) flags.push_back(s);
+    }
+    out += "    " + sub->get_name() + ") flags=" + Quoted(Join(flags, " ")) + " ;;\n";
+  }
+  out +=
+      "  esac\n"
+      "  COMPREPLY=($(compgen -W \"$flags $global\" -- \"$cur\"))\n"
+      "}\n"
+      "complete -o default -F _hort hort\n";
+  return out;
+}
+
+std::string ZshCompletion(const CLI::App& root) {
+  auto arguments = [](const std::vector<const CLI::Option*>& flags) {
+    std::string out;
+    for (const CLI::Option* o : flags) {
+      std::vector<std::string> sp = Spellings(o);
+      std::string spec = sp.size() > 1 ? "'(" + Join(sp, " ") + ")'{" + Join(sp, ",") + "}" : sp[0];
+      std::string desc = ZshText(o->get_description());
+      out += "    " + (sp.size() > 1 ? spec + Quoted("[" + desc + "]" + (TakesValue(o) ? ":value:" : ""))
+                                       : Quoted(spec + "[" + desc + "]" + (TakesValue(o) ? ":value:" : ""))) +
+             " \\\n";
+    }
+    return out;
+  };
+  std::string out =
+      "#compdef hort\n"
+      "compdef _hort hort\n"
+      "# zsh completion for hort (generated by 'hort generate --zsh-completion')\n"
+      "_hort() {\n"
+      "  local -a commands\n"
+      "  commands=(\n";
+  for (const CLI::App* sub : Commands(root)) out += "    " + Quoted(sub->get_name() + ":" + ZshText(sub->get_description())) + "\n";
+  out +=
+      "  )\n"
+      "  local i cmd=''\n"
+      "  for ((i = 2; i < CURRENT; i++)); do\n"
+      "    [[ $words[i] != -* ]] && { cmd=$words[i]; break; }\n"
+      "  done\n"
+      "  if [[ -z $cmd ]]; then\n"
+      "    _arguments \\\n" + arguments(Flags(root)) +
+      "      '1:command:->cmds' && return\n"
+      "    _describe -t commands 'hort command' commands\n"
+      "    return\n"
+      "  fi\n"
+      "  case $cmd in\n";
+  for (const CLI::App* sub : Commands(root)) {
+    out += "  " + sub->get_name() + ")\n    _arguments \\\n" + arguments(Flags(*sub)) + arguments(Flags(root)) +
+           "    '*:file:_files' ;;\n";
+  }
+  out +=
+      "  esac\n"
+      "}\n"
+      "# don't run the completion function when being sourced or eval-ed\n"
+      "if [ \"$funcstack[1]\" = \"_hort\" ]; then\n"
+      "  _hort\n"
+      "fi\n";
+  return out;
+}
+
+std::string FishCompletion(const CLI::App& root) {
+  auto line = [](const std::string& condition, const CLI::Option* o) {
+    std::string out = "complete -c hort";
+    if (!condition.empty()) out += " -n " + Quoted(condition);
+    for (const auto& s : o->get_snames()) out += " -s " + s;
+    for (const auto& l : o->get_lnames()) out += " -l " + l;
+    if (TakesValue(o)) out += " -r";
+    return out + " -d " + Quoted(o->get_description()) + "\n";
+  };
+  std::string out = "# fish completion for hort (generated by 'hort generate --fish-completion')\n";
+  for (const CLI::Option* o : Flags(root)) out += line("", o);
+  for (const CLI::App* sub : Commands(root)) {
+    out += "complete -c hort -f -n '__fish_use_subcommand' -a " + Quoted(sub->get_name()) + " -d " +
+           Quoted(sub->get_description()) + "\n";
+    for (const CLI::Option* o : Flags(*sub)) out += line("__fish_seen_subcommand_from " + sub->get_name(), o);
+  }
+  return out;
+}
+
+}  // namespace hort::cli

@@ -1,0 +1,146 @@
+#include "cli/usage.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+
+#include "cli/command.h"
+
+namespace hort::cli {
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::vector<std::string> CommandNames(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  return names;
+}
+
+const CLI::App* Subcommand(const CLI::App& app, const std::string& name) {
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == name) return sub;
+  }
+  return nullptr;
+}
+
+// CLI11 2.1 names only the subcommand in its usage line ("Usage: backup");
+// restic's says "restic backup".
+std::string HelpText(const CLI::App& app) {
+  std::string text = app.help();
+  if (app.get_parent() == nullptr) return text;
+  const std::string bare = "Usage: " + app.get_name();
+  if (auto at = text.find(bare); at != std::string::npos) text.replace(at, bare.size(), "Usage: hort " + app.get_name());
+  return text;
+}
+
+}  // namespace
+
+size_t Levenshtein(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> SuggestCommands(const std::string& typed, const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  const std::string t = Lower(typed);
+  for (const std::string& name : names) {
+    const std::string n = Lower(name);
+    if (Levenshtein(t, n) <= 2 || (!t.empty() && n.rfind(t, 0) == 0)) out.push_back(name);
+  }
+  return out;
+}
+
+std::string UnknownCommandMessage(const std::string& typed, const std::vector<std::string>& names) {
+  std::string msg = "unknown command \"" + typed + "\" for \"hort\"";
+  std::vector<std::string> suggestions = SuggestCommands(typed, names);
+  if (suggestions.empty()) return msg + " (run 'hort help' for the list of commands)";
+  msg += ". Did you mean this? ";
+  for (size_t i = 0; i < suggestions.size(); ++i) msg += (i ? ", " : "") + suggestions[i];
+  return msg;
+}
+
+int FindCommandWord(const CLI::App& app, int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string tok = argv[i];
+    if (tok == "--") return i + 1 < argc ? i + 1 : -1;
+    if (tok.size() < 2 || tok[0] != '-') return i;
+    if (tok.find('=') != std::string::npos) continue;
+    // A short option may carry its value glued on (-rREPO); only a bare name takes the next word.
+    if (tok[1] != '-' && tok.size() > 2) continue;
+    const CLI::Option* opt = app.get_option_no_throw(tok);
+    if (opt != nullptr && opt->get_type_size_max() > 0 && opt->get_expected_min() > 0) ++i;
+  }
+  return -1;
+}
+
+std::optional<int> HandleBeforeParse(CLI::App& app, int argc, const char* const* argv) {
+  const int at = FindCommandWord(app, argc, argv);
+  if (at < 0) {
+    // Flags but no command: CLI11 answers --help/--version and reports the
+    // rest (a flag missing its value, no command) as one Fatal line.
+    if (argc > 1) return std::nullopt;
+    std::fputs(app.help().c_str(), stdout);  // `hort` alone: restic prints its help and exits 0
+    return kExitOk;
+  }
+  const std::string word = argv[at];
+  const std::vector<std::string> names = CommandNames(app);
+  if (word == "help") {
+    if (at + 1 >= argc) {
+      std::fputs(app.help().c_str(), stdout);
+      return kExitOk;
+    }
+    const std::string topic = argv[at + 1];
+    const CLI::App* sub = Subcommand(app, topic);
+    if (sub == nullptr) {
+      std::fprintf(stderr, "Fatal: %s\n", UnknownCommandMessage(topic, names).c_str());
+      return kExitUsage;
+    }
+    std::fputs(HelpText(*sub).c_str(), stdout);
+    return kExitOk;
+  }
+  if (std::find(names.begin(), names.end(), word) == names.end()) {
+    std::fprintf(stderr, "Fatal: %s\n", UnknownCommandMessage(word, names).c_str());
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+int ReportParseError(CLI::App& app, const CLI::ParseError& e) {
+  if (e.get_exit_code() == 0) {
+    if (dynamic_cast<const CLI::CallForHelp*>(&e) != nullptr) {
+      for (const CLI::App* sub : app.get_subcommands({})) {
+        if (sub->parsed()) {
+          std::fputs(HelpText(*sub).c_str(), stdout);
+          return kExitOk;
+        }
+      }
+    }
+    (void)app.exit(e);  // the root's --help, --help-all, --version: printed on stdout
+    return kExitOk;
+  }
+  std::string msg = e.what();
+  for (char& c : msg) {
+    if (c == '\n') c = ' ';
+  }
+  while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+  std::fprintf(stderr, "Fatal: %s\n", msg.c_str());
+  return kExitUsage;
+}
+
+}  // namespace hort::cli

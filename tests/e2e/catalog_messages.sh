@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# What the catalog commands say (issue #23 item 9): `config check` warns about
+# an entry whose schedule runs less often than its service's RPO allows (it
+# can never be OK) and still exits 0; a failed dump names the catalog's
+# command (not /bin/sh) and keeps the end of its stderr in the run's error,
+# which `hort status` (text and --json) shows; no snapshot is written.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK"
+hort init -r repo -q
+cat >hort.yaml <<YAML
+state: $WORK/state.sqlite
+repositories:
+  main: {url: $WORK/repo, password_env: HORT_PASSWORD}
+defaults: {repository: main}
+services:
+  app:
+    namespace: apps
+    classification: critical
+    rpo: 1h
+    files:
+      - {path: $WORK, schedule: "@daily", name: data}
+      - name: db
+        dump: {command: "echo starting; echo 'pg_dump: error: connection to server failed' >&2; exit 3", container: postgres, extension: .sql}
+        schedule: "@hourly"
+YAML
+
+note "config check: the daily entry can never meet a 1h RPO; the hourly one can"
+expect_rc 0 hort config check --config hort.yaml
+grep -q '^warning: app/files/data: its schedule "@daily" runs every 1d, longer than the service'"'"'s rpo 1h, so it can never be OK$' "$WORK/last.err" \
+  || fail "no RPO warning: $(cat "$WORK/last.err")"
+! grep -q "app/files/db" "$WORK/last.err" || fail "the hourly entry was warned about"
+hort config check --config hort.yaml --json 2>/dev/null | python3 -c '
+import json, sys
+w = json.load(sys.stdin)["warnings"]
+assert len(w) == 1 and w[0].startswith("app/files/data: "), w'
+
+note "a failed dump: the command and its stderr in the error, no snapshot"
+expect_rc 1 hort run app/files/db --config hort.yaml
+want="dump command \"echo starting; echo 'pg_dump: error: connection to server failed' >&2; exit 3\" failed with exit status 3; no snapshot written: pg_dump: error: connection to server failed"
+grep -qF "$want" "$WORK/last.out" "$WORK/last.err" || fail "run's message: $(cat "$WORK/last.out" "$WORK/last.err")"
+! grep -q "/bin/sh" "$WORK/last.out" "$WORK/last.err" || fail "the message names /bin/sh"
+hort status --config hort.yaml --json >status.json || true
+python3 - "$want" <<'PY'
+import json, sys
+jobs = {j["job"]: j for j in json.load(open("status.json"))["jobs"]}
+assert jobs["app/files/db"]["last_error"] == sys.argv[1], jobs["app/files/db"]
+assert jobs["app/files/db"]["status"] == "FAILED", jobs["app/files/db"]
+PY
+[ "$(restic -r repo snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] || fail "a snapshot was written"
+
+note "the same dump succeeding stores only stdout"
+sed -i "s/exit 3/exit 0/" hort.yaml
+expect_rc 0 hort run app/files/db --config hort.yaml
+[ "$(restic -r repo dump latest /apps-postgres.sql)" = starting ] || fail "the dump's content"
+echo "catalog messages ok"

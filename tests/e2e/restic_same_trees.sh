@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The same trees as restic 0.14 for each exclude option on the same data
+# (issue #23 item 4): restic and hort back up the same folder into the same
+# repository and their snapshots must name the same tree ID. Covers
+# --exclude-caches and --exclude-if-present (the directory stays, with its
+# marker alone in it), a marker with a header, two markers in one folder, a
+# target that is itself a marked folder, --exclude-larger-than,
+# --iexclude-file, --files-from-verbatim/-raw, and an unreadable directory
+# (left out with an error and exit 3, not stored empty).
+source "$(dirname "$0")/lib.sh"
+D="$WORK/data"
+mkdir -p "$D"/{plain/sub,cache/sub,badcache,nob/sub,both,tagged,Upper}
+echo plain >"$D/plain/f"; echo deep >"$D/plain/sub/g"
+echo c >"$D/cache/f"; echo cs >"$D/cache/sub/g"
+printf 'Signature: 8a477f597d28d172789f06886806bc55\n# a cache\n' >"$D/cache/CACHEDIR.TAG"
+echo bc >"$D/badcache/f"; printf 'Signature: not it at all, but long enough....\n' >"$D/badcache/CACHEDIR.TAG"
+echo n >"$D/nob/f"; echo ns >"$D/nob/sub/g"; : >"$D/nob/.nobackup"
+echo b >"$D/both/f"; : >"$D/both/.nobackup"
+printf 'Signature: 8a477f597d28d172789f06886806bc55' >"$D/both/CACHEDIR.TAG"
+echo t >"$D/tagged/f"; echo 'keep-out: yes' >"$D/tagged/tag"
+head -c 5000 /dev/urandom >"$D/plain/big"; head -c 100 /dev/urandom >"$D/plain/small"
+echo u >"$D/Upper/README.TXT"; echo l >"$D/Upper/notes.txt"
+printf 'upper/*.TXT\n' >"$WORK/iexcl"
+R="$WORK/repo"
+restic -r "$R" init >/dev/null
+
+tree_of() { restic -r "$R" cat snapshot "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tree"])'; }
+last_id() { restic -r "$R" snapshots --json latest | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])'; }
+
+# same TARGETS_AND_FLAGS...: both tools, same arguments, same tree.
+same() {
+  note "restic and hort: backup $*"
+  expect_rc 0 restic -r "$R" backup --host h "$@"
+  local want; want=$(tree_of "$(last_id)")
+  expect_rc 0 hort -r "$R" backup --host h --force "$@"
+  local got; got=$(tree_of "$(last_id)")
+  [ "$want" = "$got" ] || { restic -r "$R" ls latest >&2; fail "tree differs for '$*': restic $want, hort $got"; }
+}
+cd "$WORK"
+same data --exclude-caches
+same data --exclude-if-present .nobackup
+same data --exclude-if-present 'tag:keep-out'
+same data --exclude-if-present 'tag:other'
+same data --exclude-caches --exclude-if-present .nobackup
+same data/cache --exclude-caches
+same data/plain data/cache --exclude-caches
+same data --exclude-larger-than 1k
+same data --exclude-larger-than 100b
+same data --iexclude-file iexcl
+same data --iexclude 'BIG'
+
+note "what stays of a cache folder: the folder and its tag"
+hort -r "$R" backup --host h --exclude-caches data >/dev/null 2>&1
+hort -r "$R" ls latest >"$WORK/ls.txt"
+grep -q "/data/cache/CACHEDIR.TAG" "$WORK/ls.txt" || { cat "$WORK/ls.txt" >&2; fail "the cache folder's tag is not in the snapshot"; }
+grep -q "/data/cache/f" "$WORK/ls.txt" && fail "the cache folder's file was backed up"
+note "a marker with the wrong signature is warned about, as restic does"
+hort -r "$R" backup --host h --exclude-caches data 2>"$WORK/warn.txt" >/dev/null
+grep -q 'invalid signature in exclusion tagfile' "$WORK/warn.txt" || { cat "$WORK/warn.txt" >&2; fail "no warning for the bad CACHEDIR.TAG"; }
+
+note "--files-from-verbatim and --files-from-raw name the same targets as in restic"
+# Relative names: $WORK's own mtime changes with every command's output file.
+printf 'data/plain\n\ndata/nob\n' >"$WORK/list"
+printf 'data/plain\0data/nob\0' >"$WORK/list0"
+same --files-from-verbatim "$WORK/list"
+same --files-from-raw "$WORK/list0"
+printf 'data/pl*\n# comment\n  data/no?  \n' >"$WORK/globs"
+same --files-from "$WORK/globs"
+
+note "an unreadable directory is left out with an error (exit 3), as restic leaves it out"
+mkdir -p "$D/locked"; echo secret >"$D/locked/f"; chmod 000 "$D/locked"
+chmod 755 "$WORK"; chmod -R a+rwX "$R" "$RESTIC_CACHE_DIR"; mkdir -p "$XDG_CACHE_HOME"; chmod 777 "$XDG_CACHE_HOME"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$WORK" "$@"; }
+expect_rc 3 as_nobody restic -r "$R" backup --host h data
+grep -q 'permission denied' "$WORK/last.err" || fail "restic did not report the locked folder"
+want=$(tree_of "$(last_id)")
+expect_rc 3 as_nobody "$HORT" -r "$R" backup --host h --force data
+grep -qi 'permission denied' "$WORK/last.err" || { cat "$WORK/last.err" >&2; fail "hort did not report the locked folder"; }
+got=$(tree_of "$(last_id)")
+[ "$want" = "$got" ] || fail "unreadable folder: restic tree $want, hort tree $got"
+restic -r "$R" ls latest | grep -q '/data/locked' && fail "the unreadable folder is in the snapshot"
+chmod 755 "$D/locked"; rm -rf "$D/locked"
+
+note "two paths, one missing: restic 0.14 warns, backs up the other and exits 0; hort does the same but exits 3"
+expect_rc 0 restic -r "$R" backup --host h data/plain data/missing
+grep -q 'data/missing does not exist, skipping' "$WORK/last.err" || fail "restic's warning changed"
+want=$(tree_of "$(last_id)")
+restic -r "$R" cat snapshot "$(last_id)" | python3 -c 'import json,sys; print(json.load(sys.stdin)["paths"])' >"$WORK/paths.restic"
+expect_rc 3 hort -r "$R" backup --host h --force data/plain data/missing
+grep -q 'data/missing does not exist, skipping' "$WORK/last.err" || { cat "$WORK/last.err" >&2; fail "hort did not warn about the missing path"; }
+got=$(tree_of "$(last_id)")
+[ "$want" = "$got" ] || fail "missing path: restic tree $want, hort tree $got"
+restic -r "$R" cat snapshot "$(last_id)" | python3 -c 'import json,sys; print(json.load(sys.stdin)["paths"])' >"$WORK/paths.hort"
+cmp -s "$WORK/paths.restic" "$WORK/paths.hort" || fail "snapshot paths differ: $(cat "$WORK/paths.restic") vs $(cat "$WORK/paths.hort")"
+note "every path missing: no snapshot, exit 1, as restic"
+expect_rc 1 restic -r "$R" backup --host h data/missing
+expect_rc 1 hort -r "$R" backup --host h data/missing
+grep -q 'all target directories/files do not exist' "$WORK/last.err" || fail "wrong message: $(cat "$WORK/last.err")"
+
+restic -r "$R" check >/dev/null
+hort -r "$R" check >/dev/null
+echo "PASS restic_same_trees"
