@@ -169,7 +169,7 @@ Command AddDiff(CLI::App& sub, GlobalOptions& g) {
     Comparer c(repo, f->metadata, [&](const char* mod, const std::string& path) {
       if (g.quiet) return;
       if (g.json) {
-        nlohmann::json j = {{"message_type", "change"}, {"path", path}, {"modifier", mod}};
+        nlohmann::ordered_json j = {{"message_type", "change"}, {"path", path}, {"modifier", mod}};
         std::printf("%s\n", JsonText(j).c_str());
       } else {
         std::printf("%-5s%s\n", mod, path.c_str());

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/json_text.h"
 #include "cli/node_text.h"
 #include "cli/snapshot_filter.h"
 #include "format/pattern.h"
@@ -161,7 +162,7 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
         out.push_back({{"matches", matches}, {"hits", matches.size()}, {"snapshot", s.id.Hex()}});
       }
     }
-    if (g.json) std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    if (g.json) std::printf("%s\n", JsonText(out).c_str());
     if (f->show_pack_id && (f->blob || f->tree)) {
       for (const auto& [hex, type] : found) {
         auto loc = repo.index().Lookup(*Id::Parse(hex), type);

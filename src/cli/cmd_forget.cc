@@ -102,7 +102,7 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
           }
           json += ",\"reasons\":[";
           for (size_t i = 0; i < keep.size(); ++i) {
-            json += (i ? "," : "") + std::string("{\"snapshot\":") + SnapshotJson(*keep[i]->snapshot) +
+            json += (i ? "," : "") + std::string("{\"snapshot\":") + EncodeSnapshot(*keep[i]->snapshot) +
                     ",\"matches\":" + JsonStringArray(keep[i]->reasons) + ",\"counters\":" + CountersJson(keep[i]->counters) + "}";
           }
           json += "]}";

@@ -72,14 +72,8 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
       ref = ref.substr(0, colon);
     }
     Repository& repo = o.repo();
-    Result<Snapshot> snap = Status(Code::kNotFound, "no snapshot found");
-    if (ref == "latest") {
-      auto all = repo.LoadSnapshots();
-      if (!all.ok()) return Fail(all.status());
-      if (const Snapshot* latest = f->filter.Latest(*all)) snap = *latest;
-    } else {
-      snap = repo.FindSnapshot(ref);
-    }
+    // `latest` is SnapshotFilter::Latest; an ambiguous prefix lists its candidates.
+    Result<Snapshot> snap = FindSnapshotRef(repo, f->filter, ref);
     if (!snap.ok()) return Fail(snap.status());
     if (!g.quiet && !g.json) {
       std::printf("restoring <Snapshot %s of [%s] at %s by %s@%s> to %s\n", snap->id.Short().c_str(),

@@ -35,8 +35,9 @@ std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
   auto paths = s.paths, tags = s.tags;
   std::sort(paths.begin(), paths.end());
   std::sort(tags.begin(), tags.end());
-  add("paths", by.find("path") != std::string::npos ? JsonStringArray(paths) : "null");
-  add("tags", by.find("tag") != std::string::npos ? JsonStringArray(tags) : "null");
+  // Go's nil slice: an untagged snapshot's key has "tags":null, and its header no "tags []".
+  add("paths", by.find("path") != std::string::npos && !paths.empty() ? JsonStringArray(paths) : "null");
+  add("tags", by.find("tag") != std::string::npos && !tags.empty() ? JsonStringArray(tags) : "null");
   return out + "}";
 }
 // restic's PrintSnapshotGroupHeader: "snapshots for (host [h], tags [a, b], paths [/p]):".
@@ -77,6 +78,10 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
         if (++seen[it->hostname + "\n" + Join(paths, "\n")] <= f->latest) kept.insert(kept.begin(), *it);
       }
       list = kept;
+    }
+    if (f->group_by.find("tag") != std::string::npos) {
+      // restic 0.14 sorts each snapshot's tags in place while grouping by them, so they print sorted.
+      for (auto& s : list) std::sort(s.tags.begin(), s.tags.end());
     }
     std::map<std::string, std::vector<const Snapshot*>> groups;
     for (const auto& s : list) groups[f->group_by.empty() ? "" : GroupKeyJson(s, f->group_by)].push_back(&s);

@@ -74,6 +74,27 @@ grep -qF 'Fatal: could not find snapshot: no matching ID found for prefix "deadb
 expect_rc 1 hort -r repo dump deadbeef /d/a
 grep -qF 'no matching ID found for prefix "deadbeef"' "$WORK/last.err" || fail "dump deadbeef"
 
+note "latest and prefixes in diff, cat snapshot, restore (restic 0.14's diff and cat take IDs only)"
+all_ids=($(hort -r repo snapshots --json | ids))
+prev=${all_ids[-2]}
+[ "${all_ids[-1]}" = "$newest" ] || fail "hort's newest is not restic's latest"
+diff <(hort -r repo diff "${prev:0:8}" latest) <(hort -r repo diff "$prev" "$newest") || fail "diff PREFIX latest"
+[ "$(hort -r repo cat snapshot latest | python3 -c 'import json,sys; print(json.load(sys.stdin)["tree"])')" = \
+  "$(restic -r repo snapshots --json latest | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["tree"])')" ] ||
+  fail "cat snapshot latest"
+hort -r repo restore latest --host h1 -t r1 >/dev/null
+[ "$(cat r1/d/a)" = a ] || fail "restore latest --host h1"
+hort -r repo restore "${newest:0:8}" -t r2 >/dev/null
+[ "$(cat r2/n.txt)" = "$(restic -r repo dump latest n.txt)" ] || fail "restore PREFIX"
+amb=$(printf '%s\n' "${all_ids[@]}" | cut -c1 | sort | uniq -d | head -1)
+for cmd in "restore $amb -t r3" "dump $amb /d/a" "stats $amb"; do
+  expect_rc 1 hort -r repo $cmd
+  grep -qF "multiple IDs with prefix \"$amb\" found" "$WORK/last.err" || fail "$cmd: not restic's sentence"
+  [ "$(grep -o "\b$amb[0-9a-f]\{63\}\b" "$WORK/last.err" | wc -l)" -ge 2 ] || fail "$cmd: candidates not listed"
+done
+expect_rc 1 hort -r repo stats deadbeef
+grep -qF 'Ignoring "deadbeef": no matching ID found for prefix "deadbeef"' "$WORK/last.err" || fail "stats deadbeef warning"
+
 note "copy --from-repo … latest copies exactly one snapshot; copy … deadbeef exits 1"
 restic -r repo2 init >/dev/null
 hort -r repo2 copy --from-repo repo --from-password-file <(echo "$HORT_PASSWORD") latest >/dev/null
