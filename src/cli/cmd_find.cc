@@ -116,6 +116,7 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
     if (f->ignore_case) for (auto& p : pats) p = LowerCase(p);
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     std::map<std::string, BlobType> found;  // for --show-pack-id
+    bool any_header = false;
     for (const Snapshot& s : sel->snapshots) {
       nlohmann::ordered_json matches = nlohmann::ordered_json::array();
       bool header = false;
@@ -150,13 +151,14 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
           return;
         }
         if (!header) {
+          // restic's: a blank line between the snapshots' blocks, none after the last.
+          if (any_header) std::printf("\n");
           std::printf("Found matching entries in snapshot %s from %s\n", s.id.Short().c_str(), FormatLocalTime(s.time).c_str());
-          header = true;
+          header = any_header = true;
         }
         std::printf("%s\n", f->long_format ? LongNodeLine(path, n).c_str() : path.c_str());
       });
       if (!st.ok()) return Fail(st);
-      if (header) std::printf("\n");
       if (!matches.empty()) {
         // restic's key order: matches, hits, snapshot.
         out.push_back({{"matches", matches}, {"hits", matches.size()}, {"snapshot", s.id.Hex()}});
@@ -170,9 +172,10 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
           std::printf("Object %s not found in the index\n", hex.substr(0, 8).c_str());
           continue;
         }
-        std::printf("Object belongs to pack %s\n ... Pack %s: <%s/%s, offset %u, length %u>\n", loc->pack.Hex().c_str(),
-                    loc->pack.Short().c_str(), type == BlobType::kData ? "data" : "tree", hex.substr(0, 8).c_str(),
-                    loc->offset, loc->length);
+        // restic 0.14's Blob.String(); the uncompressed length is 0 for a blob stored uncompressed.
+        std::printf("Object belongs to pack %s\n ... Pack %s: <Blob (%s) %s, offset %u, length %u, uncompressed length %u>\n",
+                    loc->pack.Hex().c_str(), loc->pack.Short().c_str(), type == BlobType::kData ? "data" : "tree",
+                    hex.substr(0, 8).c_str(), loc->offset, loc->length, loc->uncompressed_length);
       }
     }
     return ExitForMissing(*sel, kExitOk);

@@ -24,7 +24,11 @@ for f in "--host h1" "--tag t1" "--path $WORK/d --host h2"; do
   diff <(restic -r repo ls latest $f | tail -n +2) <(hort -r repo ls latest $f | tail -n +2) || fail "ls latest $f"
 done
 
-note "snapshots -c: no paths column"
+note "snapshots -c: no paths column, restic's table (one tag a line)"
+hort -r repo tag --add z2,z1 latest >/dev/null  # two tags: two lines in -c
+diff <(restic -r repo snapshots -c) <(hort -r repo snapshots -c) || fail "snapshots -c differs from restic"
+diff <(restic -r repo snapshots -c --host h1 --group-by host) <(hort -r repo snapshots -c --host h1 --group-by host) ||
+  fail "snapshots -c --group-by host"
 hort -r repo snapshots -c | grep -q "$WORK/d" && fail "snapshots -c printed paths"
 [ "$(hort -r repo snapshots -c | grep -c '^[0-9a-f]\{8\} ')" = 2 ] || fail "snapshots -c lines"
 
@@ -50,5 +54,14 @@ done
 pack=$(restic -r repo list packs | sed -n 1p)  # sed reads all: no SIGPIPE under pipefail
 diff <(restic -r repo find --json --pack "$pack" | python3 -c "$norm") <(hort -r repo find --json --pack "$pack" | python3 -c "$norm") ||
   fail "find --pack"
+for f in "--blob $blob" "--tree $sub"; do
+  # one snapshot: restic 0.14 walks several in the order the backend lists them
+  diff <(restic -r repo find -s latest $f --show-pack-id) <(hort -r repo find -s latest $f --show-pack-id) || fail "find $f --show-pack-id"
+done
 hort -r repo find --blob "$blob" --show-pack-id | grep -q "^Object belongs to pack [0-9a-f]\{64\}" || fail "find --show-pack-id"
+
+note "find's text: restic's blocks, a blank line between snapshots and none after the last"
+two=($(restic -r repo snapshots --json | python3 -c 'import json,sys; print(" ".join(s["id"] for s in json.load(sys.stdin)))'))
+diff <(restic -r repo find -s "${two[1]}" -s "${two[0]}" '*') <(hort -r repo find -s "${two[1]}" -s "${two[0]}" '*') ||
+  fail "find -s B -s A text"
 echo "PASS ls_find_flags"
