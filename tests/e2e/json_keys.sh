@@ -39,6 +39,15 @@ echo more > src/new.txt
 hort -r repo backup --json src > h.backup
 restic -r repo backup --json src > r.backup
 keys backup.summary '(x for x in lines if x["message_type"] == "summary")' h.backup r.backup
+# A read error even for root: /proc/self/mem cannot be read at offset 0 (exit 3: a file was not read).
+hort -r erepo init >/dev/null
+set +e
+hort -r erepo backup --json /proc/self/mem >/dev/null 2> h.backup-error
+restic -r erepo backup --json /proc/self/mem >/dev/null 2> r.backup-error
+set -e
+keys backup.error '(x for x in lines if x["message_type"] == "error")' h.backup-error r.backup-error
+python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]; assert e and all(x["during"] == "archival" for x in e), e' \
+  h.backup-error || fail "backup error: during is not restic's \"archival\""
 both snapshots snapshots --json
 keys snapshot 'd' h.snapshots r.snapshots
 both groups snapshots --json --group-by host,paths,tags
