@@ -298,6 +298,8 @@ struct JobSpec {
 struct KubernetesSpec {
   std::string kubeconfig;  // absolute, or empty
   std::string context;
+  int qps = 0;  // the client-side rate limit; 0 = hort's default (kube/rate_limiter.h)
+  int burst = 0;
 };
 
 struct Catalog {

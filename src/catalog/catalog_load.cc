@@ -98,9 +98,11 @@ class Loader : private LoaderOwned, public EntryFields {
     c_->work_dir = Absolute(f_.String(root, "", "work_dir").value_or("hort-work"));
     c_->cache_dir = Absolute(f_.String(root, "", "cache_dir").value_or(""));
     YAML::Node kube = root["kubernetes"];
-    if (kube && f_.Mapping(kube, "kubernetes", {"kubeconfig", "context"})) {
+    if (kube && f_.Mapping(kube, "kubernetes", {"kubeconfig", "context", "qps", "burst"})) {
       c_->kubernetes.kubeconfig = Absolute(f_.String(kube, "kubernetes", "kubeconfig").value_or(""));
       c_->kubernetes.context = f_.String(kube, "kubernetes", "context").value_or("");
+      c_->kubernetes.qps = static_cast<int>(f_.Integer(kube, "kubernetes", "qps", 1, 1000).value_or(0));
+      c_->kubernetes.burst = static_cast<int>(f_.Integer(kube, "kubernetes", "burst", 1, 1000).value_or(0));
     }
     YAML::Node serve = root["serve"];
     if (serve && f_.Mapping(serve, "serve", {"listen", "max_jobs", "retry", "lock_wait"})) {

@@ -125,6 +125,11 @@ TEST_F(CatalogTest, RelativePathsResolveNextToTheCatalog) {
   EXPECT_EQ((*c)->state_path, (dir_ / "hort-state.sqlite").string());
   EXPECT_EQ((*c)->jobs.size(), 1u);
   EXPECT_EQ((*c)->jobs[0].id, "app/files/app");
+  EXPECT_EQ((*c)->kubernetes.qps, 0);  // hort's default (kube/rate_limiter.h)
+  auto limited = LoadCatalog(Write(std::string(kMinimal) + "kubernetes: {qps: 50, burst: 100}\n"));
+  ASSERT_TRUE(limited.ok()) << limited.status().message();
+  EXPECT_EQ((*limited)->kubernetes.qps, 50);
+  EXPECT_EQ((*limited)->kubernetes.burst, 100);
 }
 
 TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
@@ -169,6 +174,8 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one(replace("path: /srv/app", "pvc: data\n        dump: {command: x, container: c}"), "needs exactly one of path, pvc, dump and k8up_annotations");
   one(m + "offsite:\n  x: {from: main, to: elsewhere, schedule: \"@daily\"}\n", "offsite.x.to: no repository named \"elsewhere\"");
   one(m + "timezone: Mars/Olympus\n", "unknown time zone");
+  one(m + "kubernetes: {qps: 0}\n", "kubernetes.qps");
+  one(m + "kubernetes: {burst: 5000}\n", "kubernetes.burst");
   one("repositories: [1\n", ":2:1: end of sequence flow not found");
   // The volumes layer.
   const std::string stores = m + "volume_stores:\n  nas: {url: ./store}\n";

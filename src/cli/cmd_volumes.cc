@@ -17,6 +17,7 @@
 #include "volumes/codec.h"
 #include "volumes/config.h"
 #include "volumes/forget.h"
+#include "volumes/lock.h"
 #include "volumes/listing.h"
 #include "volumes/restore.h"
 #include "volumes/verify.h"
@@ -305,8 +306,12 @@ Command AddVolumes(CLI::App& sub, GlobalOptions& g) {
   for (auto* s : {backup, restore, verify, ls, forget}) store_flags(s);
   auto cluster = std::make_shared<VolumesClusterCommands>(AddVolumesCluster(sub, g));
   auto policy = std::make_shared<ExpirePolicy>();
-  auto validate = [verify, forget, policy, cluster]() -> Status {
+  auto validate = [&g, verify, forget, policy, cluster]() -> Status {
     if (cluster->Parsed()) return cluster->validate();
+    if (!g.retry_lock.empty()) {  // Longhorn's 30 s wait for a lock of the other type, unless given
+      HORT_ASSIGN_OR_RETURN(std::chrono::seconds wait, ParseWait(g.retry_lock));
+      volumes::SetLockMaxWait(wait);
+    }
     if (verify->parsed() && !f.subset.empty()) HORT_RETURN_IF_ERROR(ValidateSubset(f.subset));
     if (forget->parsed()) HORT_RETURN_IF_ERROR(BuildPolicy(f.keep, policy.get()));
     return Status::Ok();

@@ -9,13 +9,24 @@ namespace hort::cli {
 void AddKubeFlags(CLI::App& sub, KubeFlags* flags) {
   sub.add_option("--kubeconfig", flags->kubeconfig, "kubeconfig file(s), ':'-separated (default: the catalog's, $KUBECONFIG, ~/.kube/config)");
   sub.add_option("--context", flags->context, "kubeconfig context (default: the catalog's, else current-context)");
+  sub.add_option("--kube-qps", flags->qps, "Kubernetes API requests per second (default: the catalog's, else 20)")
+      ->check(CLI::Range(1, 1000));
+  sub.add_option("--kube-burst", flags->burst, "Kubernetes API requests above --kube-qps in a burst (default: the catalog's, else 30)")
+      ->check(CLI::Range(1, 1000));
 }
 
 Result<std::unique_ptr<kube::Client>> OpenKube(const KubeFlags& flags, const Catalog* catalog) {
   kube::KubeSettings s;
-  if (catalog) s = {.kubeconfig = catalog->kubernetes.kubeconfig, .context = catalog->kubernetes.context};
+  if (catalog) {
+    s = {.kubeconfig = catalog->kubernetes.kubeconfig,
+         .context = catalog->kubernetes.context,
+         .qps = static_cast<double>(catalog->kubernetes.qps),
+         .burst = catalog->kubernetes.burst};
+  }
   if (!flags.kubeconfig.empty()) s.kubeconfig = flags.kubeconfig;
   if (!flags.context.empty()) s.context = flags.context;
+  if (flags.qps > 0) s.qps = flags.qps;
+  if (flags.burst > 0) s.burst = flags.burst;
   return kube::OpenClient(s);
 }
 

@@ -15,6 +15,8 @@ namespace hort::cli {
 
 struct KubeFlags {
   std::string kubeconfig, context;
+  double qps = 0;  // 0: the catalog's, else kube's default
+  int burst = 0;
 };
 void AddKubeFlags(CLI::App& sub, KubeFlags* flags);
 

@@ -26,7 +26,9 @@ Result<kube::Client*> CatalogKube(const Catalog& catalog, const JobContext& ctx,
   if (ctx.kube) return ctx.kube;
   if (!owned) {
     HORT_ASSIGN_OR_RETURN(owned, kube::OpenClient({.kubeconfig = catalog.kubernetes.kubeconfig,
-                                                   .context = catalog.kubernetes.context}));
+                                                   .context = catalog.kubernetes.context,
+                                                   .qps = static_cast<double>(catalog.kubernetes.qps),
+                                                   .burst = catalog.kubernetes.burst}));
   }
   return owned.get();
 }

@@ -283,7 +283,10 @@ std::unique_ptr<Client> NewApiClient(Connection connection) { return NewApiClien
 
 Result<std::unique_ptr<Client>> OpenClient(const KubeSettings& settings) {
   HORT_ASSIGN_OR_RETURN(Connection c, Connect(settings));
-  return NewApiClient(std::move(c));
+  ApiClientOptions options;
+  if (settings.qps > 0) options.qps = settings.qps;
+  if (settings.burst > 0) options.burst = settings.burst;
+  return NewApiClient(std::move(c), std::move(options));
 }
 
 }  // namespace hort::kube

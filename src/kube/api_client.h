@@ -1,6 +1,6 @@
 // The Client for a real API server: requests through net's HttpClient with
-// the Connection's TLS material and bearer token, client-go's client-side
-// rate limit (QPS 5, burst 10) and its retries (429/5xx with Retry-After, at
+// the Connection's TLS material and bearer token, a client-side
+// rate limit (kube/rate_limiter.h) and its retries (429/5xx with Retry-After, at
 // most kMaxRetries tries; transport failures of GETs), API errors mapped by
 // kube/api_errors.h.
 #pragma once

@@ -100,10 +100,19 @@ TEST(RetryAfter, WholeSecondsOnlyLikeClientGo) {
   EXPECT_EQ(RetryWait(409, {{"retry-after", "1"}}), std::nullopt);
 }
 
-TEST(RateLimiter, TokenBucketWithClientGoDefaults) {
+TEST(RateLimiter, DefaultIsTheVeleroServersBurst30ThenQps20) {
   FakeClock clock;
   clock.now = 1000;
   RateLimiter limiter(kDefaultQps, kDefaultBurst, &clock);
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(limiter.Reserve(), 0.0) << i;
+  EXPECT_DOUBLE_EQ(limiter.Reserve(), 0.05);
+  EXPECT_DOUBLE_EQ(limiter.Reserve(), 0.1);
+}
+
+TEST(RateLimiter, TokenBucketAsClientGoWithItsDefaults) {
+  FakeClock clock;
+  clock.now = 1000;
+  RateLimiter limiter(5, 10, &clock);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(limiter.Reserve(), 0.0) << i;  // the burst
   EXPECT_DOUBLE_EQ(limiter.Reserve(), 0.2);  // then 5 per second, queued
   EXPECT_DOUBLE_EQ(limiter.Reserve(), 0.4);

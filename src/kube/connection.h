@@ -33,6 +33,8 @@ struct Connection {
 struct KubeSettings {
   std::string kubeconfig;  // one path or several joined by ':' ; empty = $KUBECONFIG, ~/.kube/config
   std::string context;     // empty = current-context
+  double qps = 0;          // client-side rate limit; 0 = kDefaultQps (kube/rate_limiter.h)
+  int burst = 0;           // 0 = kDefaultBurst
 };
 
 // The connection hort uses: an explicit kubeconfig or context wins; else

@@ -100,7 +100,10 @@ bool CatalogNamesCluster(const Catalog& catalog) {
 namespace {
 
 Result<std::unique_ptr<kube::Client>> OpenCatalogCluster(const Catalog& catalog) {
-  return kube::OpenClient({.kubeconfig = catalog.kubernetes.kubeconfig, .context = catalog.kubernetes.context});
+  return kube::OpenClient({.kubeconfig = catalog.kubernetes.kubeconfig,
+                           .context = catalog.kubernetes.context,
+                           .qps = static_cast<double>(catalog.kubernetes.qps),
+                           .burst = catalog.kubernetes.burst});
 }
 
 CoverageSample SampleWith(kube::Client& client, const Catalog& catalog) {

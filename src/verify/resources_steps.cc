@@ -26,7 +26,9 @@ ResourcesTestSteps::ResourcesTestSteps(const Catalog& catalog, const RestoreTest
 
 Status ResourcesTestSteps::Prepare() {
   HORT_ASSIGN_OR_RETURN(client_, kube::OpenClient({.kubeconfig = c_.kubernetes.kubeconfig,
-                                                   .context = c_.kubernetes.context}));
+                                                   .context = c_.kubernetes.context,
+                                                   .qps = static_cast<double>(c_.kubernetes.qps),
+                                                   .burst = c_.kubernetes.burst}));
   for (const Service* s : spec_.services) {
     for (const ResourcesEntry& e : s->resources) {
       // Restoring cluster-scoped objects would touch the live cluster: a

@@ -4,6 +4,7 @@
 // cluster without one (hort's test API server, a control plane without
 // nodes) never does, and then availability is noted as not checked rather
 // than failed or waited for until the timeout.
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -55,7 +56,10 @@ std::vector<std::string> ResourcesTestSteps::WaitForWorkloads(const kube::Discov
     }
   }
   const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + std::chrono::seconds(spec_.validate.ready_timeout_seconds);
+  const auto timeout = std::chrono::seconds(spec_.validate.ready_timeout_seconds);
+  const auto deadline = start + timeout;
+  // A ready_timeout shorter than the grace ends the wait for a controller too.
+  const auto grace = std::min<std::chrono::seconds>(kControllerGrace, timeout);
   for (;;) {
     bool waiting_for_seen = false, unseen = false;
     for (Workload& w : workloads) {
@@ -64,7 +68,7 @@ std::vector<std::string> ResourcesTestSteps::WaitForWorkloads(const kube::Discov
       if (!w.done) (w.seen ? waiting_for_seen : unseen) = true;
     }
     const auto now = std::chrono::steady_clock::now();
-    const bool only_unseen_left = !waiting_for_seen && (!unseen || now - start >= kControllerGrace);
+    const bool only_unseen_left = !waiting_for_seen && (!unseen || now - start >= grace);
     if (only_unseen_left || now >= deadline || Stopped()) break;
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -73,7 +77,7 @@ std::vector<std::string> ResourcesTestSteps::WaitForWorkloads(const kube::Discov
     if (w.done || Stopped()) continue;  // a stopped test says so itself
     if (!w.seen) {
       notes_.push_back("no controller reported on " + w.Title() + " within " +
-                       std::to_string(kControllerGrace.count()) + " s: its availability was not checked");
+                       std::to_string(grace.count()) + " s: its availability was not checked");
     } else {
       findings.push_back(w.Title() + ": " + w.state + " after " + std::to_string(spec_.validate.ready_timeout_seconds) +
                          " s");

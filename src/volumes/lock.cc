@@ -42,6 +42,11 @@ void SetLockTimingForTests(const LockTiming& t) {
   g_timing = t;
 }
 
+void SetLockMaxWait(std::chrono::milliseconds max_wait) {
+  std::lock_guard guard(g_timing_mu);
+  g_timing.max_wait = max_wait;
+}
+
 Result<std::vector<LockFile>> ListLocks(ObjectStore& store, const VolumeKeys& keys) {
   std::vector<std::string> names;
   HORT_RETURN_IF_ERROR(store.List(keys.LocksPrefix(), [&](const std::string& key, uint64_t) {
@@ -116,14 +121,17 @@ Result<std::unique_ptr<VolumeLock>> VolumeLock::Acquire(ObjectStore& store, cons
       }
     }
     if (blocker == nullptr) break;
-    if (std::chrono::steady_clock::now() - written >= timing.max_wait) {
+    const auto elapsed = std::chrono::steady_clock::now() - written;
+    if (elapsed >= timing.max_wait) {
       return Status(Code::kLocked, "volume " + keys.volume() + " is locked for " + Operation(blocker->type) + " by " +
                                        blocker->name +
                                        (blocker->modified > 0 ? " (written " + std::to_string(now - blocker->modified) + " s ago"
                                                               : " (of unknown age") +
                                        "; it expires 150 s after its last refresh)");
     }
-    if (!SleepUnlessStopped(timing.retry, stop)) return Status(Code::kCancelled, "interrupted");
+    // The last look comes at max_wait, not up to one retry interval later.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(timing.max_wait - elapsed);
+    if (!SleepUnlessStopped(std::min(timing.retry, left), stop)) return Status(Code::kCancelled, "interrupted");
   }
   HORT_RETURN_IF_ERROR(lock->Write(true));
   lock->refresher_ = std::thread([raw = lock.get()] { raw->RefreshLoop(); });

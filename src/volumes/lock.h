@@ -51,6 +51,9 @@ struct LockTiming {
   std::chrono::milliseconds settle{2000}, retry{10000}, max_wait{30000}, refresh{kLockRefreshSeconds * 1000};
 };
 void SetLockTimingForTests(const LockTiming& t);
+// How long a lock may wait for one of the other type (Longhorn's 30 s by
+// default): the CLI's --retry-lock, e.g. 0 to fail at the first look.
+void SetLockMaxWait(std::chrono::milliseconds max_wait);
 
 // Every lock of the volume, read with its modification time.
 [[nodiscard]] Result<std::vector<LockFile>> ListLocks(ObjectStore& store, const VolumeKeys& keys);

@@ -132,7 +132,7 @@ tests:
     scope: paperless
     every: 6mo
     responsible: bob
-    validate: {expect: [Deployment/paperless, ConfigMap/paperless-env], ready_timeout: 20s}
+    validate: {expect: [Deployment/paperless, ConfigMap/paperless-env], ready_timeout: 5s}
 YAML
 }
 catalog /var/lib/hort/state.sqlite /var/lib/hort/work >incluster.yaml

@@ -41,7 +41,7 @@ tests:
     responsible: bob
     validate:
       expect: [Deployment/paperless, ConfigMap/paperless-env, BackupPlan/nightly]
-      ready_timeout: 20s
+      ready_timeout: 6s
       commands:
         - run: kubectl -n "\$HORT_TEST_NAMESPACE" get configmap paperless-env -o jsonpath='{.data.PAPERLESS_URL}'
           output_contains: paperless.home.arpa
@@ -111,7 +111,7 @@ expect_rc 0 hort run --config hort.yaml paperless/resources/manifests
 expect_rc 0 hort test run --config hort.yaml BT-VL-01
 cat "$WORK/last.out"
 # The test API server runs no controllers: availability is noted as not checked, not failed.
-grep -q "no controller reported on Deployment $SCRATCH/paperless within 15 s" "$WORK/last.out" \
+grep -q "no controller reported on Deployment $SCRATCH/paperless within 6 s" "$WORK/last.out" \
   || fail "no note about the unchecked Deployment: $(cat "$WORK/last.out")"
 ! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
 expect_rc 0 hort protocol --config hort.yaml --lang en
@@ -120,14 +120,14 @@ note "SIGTERM while the test waits for its workloads: it stops at once, deletes 
 "$HORT" test run --config hort.yaml BT-VL-01 >"$WORK/term.out" 2>"$WORK/term.err" &
 pid=$!
 BG_PIDS+=($pid)
-wait_for 60 grep -q "BT-VL-01: validate" "$WORK/term.err"  # the restore is done: inside the 15 s wait for a controller
-sleep 1
+wait_for 60 grep -q "BT-VL-01: validate" "$WORK/term.err"  # the restore is done: inside the 6 s wait for a controller
+sleep 0.5
 t0=$SECONDS
 kill -TERM $pid
 set +e; wait $pid; rc=$?; set -e
 [ "$rc" = 130 ] || { cat "$WORK/term.out" "$WORK/term.err"; fail "SIGTERM: exit $rc, expected 130"; }
-# Not at the end of the 15 s controller wait: the stop ends it (cleanup included, well under 10 s).
-[ $((SECONDS - t0)) -lt 10 ] || fail "SIGTERM: the test took $((SECONDS - t0)) s to stop"
+# Not at the end of the 6 s controller wait: the stop ends it (cleanup included, well under 4 s).
+[ $((SECONDS - t0)) -lt 4 ] || fail "SIGTERM: the test took $((SECONDS - t0)) s to stop"
 ! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "SIGTERM: the scratch namespace is still there"
 hort protocol --config hort.yaml --json | python3 -c '
 import json, sys
@@ -161,9 +161,9 @@ note "where a controller runs the workloads, every replica must become available
 play_controller 0 & CONTROLLER=$!
 expect_rc 5 hort test run --config hort.yaml BT-VL-01
 wait $CONTROLLER
-grep -q "Deployment $SCRATCH/paperless: 0 of 1 replicas available after 20 s" "$WORK/last.out" "$WORK/last.err" \
+grep -q "Deployment $SCRATCH/paperless: 0 of 1 replicas available after 6 s" "$WORK/last.out" "$WORK/last.err" \
   || fail "unavailable Deployment not found: $(cat "$WORK/last.out")"
-grep -q "StatefulSet $SCRATCH/paperless-db: 0 of 1 replicas available after 20 s" "$WORK/last.out" "$WORK/last.err" \
+grep -q "StatefulSet $SCRATCH/paperless-db: 0 of 1 replicas available after 6 s" "$WORK/last.out" "$WORK/last.err" \
   || fail "unavailable StatefulSet not found: $(cat "$WORK/last.out")"
 play_controller 1 & CONTROLLER=$!
 expect_rc 0 hort test run --config hort.yaml BT-VL-01

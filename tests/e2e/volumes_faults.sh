@@ -82,17 +82,22 @@ printf '{"Name":"lock-0123456789abcdef","Type":2,"Acquired":true}' >"$V/locks/lo
 touch -d '-10 minutes' "$V/locks/lock-0123456789abcdef.lck"
 expect_finding 3 "stale lock lock-0123456789abcdef"
 
-note "a live delete lock keeps verify (a type-1 lock) out of that volume only (after Longhorn's 30 s)"
+note "a live delete lock keeps verify (a type-1 lock) out of that volume only (after --retry-lock, Longhorn's 30 s by default)"
 fresh_copy
 head -c $((2 << 20)) /dev/urandom >"$WORK/other.img"
 hort volumes backup "$WORK/other.img" --store "$S" --volume pvc-other >/dev/null
 mkdir -p "$V/locks"
 printf '{"Name":"lock-0123456789abcdef","Type":2,"Acquired":true}' >"$V/locks/lock-0123456789abcdef.lck"
-expect_rc 11 "$HORT" volumes verify --store "$S"
+t0=$SECONDS
+expect_rc 11 "$HORT" --retry-lock 4s volumes verify --store "$S"
+waited=$((SECONDS - t0))
+[ "$waited" -ge 4 ] && [ "$waited" -lt 15 ] || fail "--retry-lock 4s waited $waited s"
 grep -q "^locked, not verified: pvc-faults: volume pvc-faults is locked for delete by lock-0123456789abcdef" "$WORK/last.out" ||
   { cat "$WORK/last.out"; fail "the locked volume is not reported"; }
 grep -q "^pvc-other/backup-[0-9a-f]* ok" "$WORK/last.out" || fail "the other volume was not verified"
-expect_rc 11 "$HORT" volumes verify --store "$S" --volume pvc-faults
+t0=$SECONDS
+expect_rc 11 "$HORT" --retry-lock 0 volumes verify --store "$S" --volume pvc-faults
+[ $((SECONDS - t0)) -lt 4 ] || fail "--retry-lock 0 waited $((SECONDS - t0)) s"  # Longhorn's 2 s settle, then one look
 one_line "$WORK/last.err"
 [ -z "$(ls "$V/locks" | grep -v lock-0123456789abcdef)" ] || fail "verify left its lock behind"
 
