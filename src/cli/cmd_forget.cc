@@ -5,6 +5,7 @@
 #include "cli/snapshot_filter.h"
 #include "policy/snapshot_retention.h"
 #include "prune/prune.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
@@ -107,8 +108,7 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
           }
           json += "]}";
         } else if (!g.quiet) {
-          std::printf("snapshots for (host [%s], paths [%s]):\n\n", grp.hostname.c_str(),
-                      grp.paths.empty() ? "" : grp.paths[0].c_str());
+          std::printf("snapshots for (host [%s], paths [%s]):\n\n", grp.hostname.c_str(), Join(grp.paths, ", ").c_str());
           PrintTable("keep", keep);
           if (!remove.empty()) PrintTable("remove", remove);
         }

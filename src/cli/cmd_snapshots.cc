@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
@@ -15,12 +16,6 @@ struct SnapshotsFlags {
   std::string group_by;
   std::vector<std::string> ids;
 };
-
-std::string Join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
 
 std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
   std::string out = "{";
