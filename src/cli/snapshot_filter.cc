@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "repository/repository.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 
@@ -38,31 +39,9 @@ bool SnapshotFilter::Matches(const Snapshot& s) const {
   return true;
 }
 
-Result<std::string> MatchIdPrefix(const std::vector<std::string>& names, const std::string& prefix) {
-  std::vector<std::string> matches;
-  if (!prefix.empty()) {
-    for (const auto& n : names) {
-      if (n.rfind(prefix, 0) == 0) matches.push_back(n);
-    }
-  }
-  if (matches.empty()) return Status(Code::kNotFound, "no matching ID found for prefix \"" + prefix + "\"");
-  if (matches.size() > 1) {
-    // restic stops at "found"; the candidates tell the user how much to type.
-    std::sort(matches.begin(), matches.end());
-    std::string msg = "multiple IDs with prefix \"" + prefix + "\" found:";
-    for (const auto& m : matches) msg += " " + m;
-    return Status(Code::kInvalidArgument, msg);
-  }
-  return matches[0];
-}
-
 namespace {
 // Go's %v of a string slice: [a b].
-std::string GoList(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + v[i];
-  return out + "]";
-}
+std::string GoList(const std::vector<std::string>& v) { return "[" + Join(v, " ") + "]"; }
 
 std::string FilterText(const SnapshotFilter& f) {
   std::vector<std::string> groups;

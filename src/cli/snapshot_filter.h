@@ -37,11 +37,6 @@ void AddFilterFlags(CLI::App& sub, SnapshotFilter* filter, bool short_host = tru
 [[nodiscard]] std::string JsonStringArray(const std::vector<std::string>& v);
 
 
-// The full snapshot ID among `names` (hex IDs) that `prefix` names. Errors
-// carry restic's texts: `no matching ID found for prefix "x"` (kNotFound),
-// `multiple IDs with prefix "x" found` plus the candidates (kInvalidArgument).
-[[nodiscard]] Result<std::string> MatchIdPrefix(const std::vector<std::string>& names, const std::string& prefix);
-
 // One snapshot argument: "latest" (the newest snapshot the filter matches) or
 // an ID prefix (the filter does not apply, as in restic). `all` sorted by time.
 [[nodiscard]] Result<Snapshot> ResolveSnapshotRef(const std::vector<Snapshot>& all, const SnapshotFilter& filter,
