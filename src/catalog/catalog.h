@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kube/connection.h"
 #include "objstore/credentials.h"
 #include "policy/retention.h"
 #include "schedule/cron.h"
@@ -293,14 +294,10 @@ struct JobSpec {
   [[nodiscard]] std::string_view RowLabel() const;
 };
 
-// `kubernetes:`: which cluster hort talks to (kube/connection.h Connect).
-// Both empty: in-cluster when hort runs in a pod, else $KUBECONFIG or ~/.kube/config.
-struct KubernetesSpec {
-  std::string kubeconfig;  // absolute, or empty
-  std::string context;
-  int qps = 0;  // the client-side rate limit; 0 = hort's default (kube/rate_limiter.h)
-  int burst = 0;
-};
+// `kubernetes:`: which cluster hort talks to, exactly what kube::OpenClient
+// takes (kubeconfig absolute or empty; both empty: in-cluster when hort runs
+// in a pod, else $KUBECONFIG or ~/.kube/config; qps/burst 0: the default).
+using KubernetesSpec = kube::KubeSettings;
 
 struct Catalog {
   std::string path;  // the file it was loaded from

@@ -101,7 +101,7 @@ class Loader : private LoaderOwned, public EntryFields {
     if (kube && f_.Mapping(kube, "kubernetes", {"kubeconfig", "context", "qps", "burst"})) {
       c_->kubernetes.kubeconfig = Absolute(f_.String(kube, "kubernetes", "kubeconfig").value_or(""));
       c_->kubernetes.context = f_.String(kube, "kubernetes", "context").value_or("");
-      c_->kubernetes.qps = static_cast<int>(f_.Integer(kube, "kubernetes", "qps", 1, 1000).value_or(0));
+      c_->kubernetes.qps = static_cast<double>(f_.Integer(kube, "kubernetes", "qps", 1, 1000).value_or(0));
       c_->kubernetes.burst = static_cast<int>(f_.Integer(kube, "kubernetes", "burst", 1, 1000).value_or(0));
     }
     YAML::Node serve = root["serve"];

@@ -49,11 +49,12 @@ class PrintingObserver : public BackupObserver {
     }
     std::fflush(stdout);
   }
-  void OnError(const std::string& item, const std::string& during, const Status& s) override {
+  void OnError(const std::string& item, const std::string&, const Status& s) override {
     counters.errors++;
     std::lock_guard lock(mu_);
     if (json_) {
-      nlohmann::json j = {{"message_type", "error"}, {"error", {{"message", s.message()}}}, {"during", during}, {"item", item}};
+      // restic's keys in its order; restic says "archival" for every error of a backup.
+      nlohmann::ordered_json j = {{"message_type", "error"}, {"error", {{"message", s.message()}}}, {"during", "archival"}, {"item", item}};
       std::fprintf(stderr, "%s\n", JsonText(j).c_str());
     } else {
       std::fprintf(stderr, "error: %s\n", s.message().c_str());

@@ -5,6 +5,7 @@
 
 #include "cli/json_text.h"
 #include "cli/command.h"
+#include "cli/snapshot_filter.h"
 #include "util/hex.h"
 
 namespace hort::cli {
@@ -60,8 +61,8 @@ Command AddCat(CLI::App& sub, GlobalOptions& g) {
       return kExitOk;
     }
     if (t == "snapshot") {
-      auto s = repo.FindSnapshot(f->id);
-      if (!s.ok()) return Fail(s.status());
+      auto s = FindSnapshotRef(repo, SnapshotFilter{}, f->id);
+      if (!s.ok()) return Fail(s.status().Annotate("could not find snapshot"));
       auto text = repo.LoadUnpacked(FileType::kSnapshot, s->id.Hex());
       if (!text.ok()) return Fail(text.status());
       PrintPretty(*text);

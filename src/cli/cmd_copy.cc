@@ -6,6 +6,7 @@
 #include "cli/snapshot_filter.h"
 #include "cli/progress_line.h"
 #include <optional>
+#include <set>
 #include "replication/copy.h"
 #include "repository/open.h"
 
@@ -40,7 +41,6 @@ Command AddCopy(CLI::App& sub, GlobalOptions& g) {
   // main opens -r; the other repository is opened here, with its own password.
   return Command{validate, [] { return NeedsRepository(OpenLock::kShared, false); }, [f, &g](Opened& o) {
     bool into_main = !f->from_repo.empty();
-    f->opt.select = [f](const Snapshot& s) { return f->filter.Matches(s) && MatchesIdPrefix(f->ids, s); };
     auto other = into_main ? OpenOtherRepository(g, f->from_repo, f->from_password_file, f->from_password_command, "FROM_")
                            : OpenOtherRepository(g, f->to_repo, f->to_password_file, f->to_password_command, "TO_");
     if (!other.ok()) return Fail(other.status().Annotate(into_main ? "source repository" : "destination repository"));
@@ -48,6 +48,12 @@ Command AddCopy(CLI::App& sub, GlobalOptions& g) {
     if (!other_lock.ok()) return Fail(other_lock.status());
     Repository& src = into_main ? **other : o.repo();
     Repository& dst = into_main ? o.repo() : **other;
+    // The arguments name snapshots of the source: `latest` is its newest.
+    auto sel = SelectSnapshots(src, f->filter, f->ids);
+    if (!sel.ok()) return Fail(sel.status());
+    auto chosen = std::make_shared<std::set<std::string>>();
+    for (const auto& s : sel->snapshots) chosen->insert(s.id.Hex());
+    f->opt.select = [chosen](const Snapshot& s) { return chosen->count(s.id.Hex()) > 0; };
     ProgressCounters counters;
     f->opt.progress = &counters;
     std::optional<ProgressLine> line;
@@ -73,7 +79,7 @@ Command AddCopy(CLI::App& sub, GlobalOptions& g) {
                   (unsigned long long)stats->blobs_copied, FormatBytes(stats->bytes_copied).c_str(),
                   stats->rechunked ? " (re-chunked: the repositories use different chunker parameters)" : "");
     }
-    return kExitOk;
+    return ExitForMissing(*sel, kExitOk);
   }};
 }
 

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -6,6 +7,7 @@
 
 #include "cli/json_text.h"
 #include "cli/command.h"
+#include "cli/snapshot_filter.h"
 #include "repository/walk.h"
 
 namespace hort::cli {
@@ -15,19 +17,140 @@ struct DiffFlags {
   bool metadata = false;
 };
 
+// restic's DiffStat for one side.
 struct Counts {
-  uint64_t files = 0, dirs = 0, others = 0;
+  uint64_t files = 0, dirs = 0, others = 0, data_blobs = 0, tree_blobs = 0, bytes = 0;
+  void Add(const Node& n) {
+    if (n.IsFile()) files++;
+    else if (n.IsDir()) dirs++;
+    else others++;
+  }
 };
 
-bool SameMetadata(const Node& x, const Node& y) {
-  return x.mode == y.mode && x.uid == y.uid && x.gid == y.gid && x.mtime == y.mtime && x.linktarget == y.linktarget &&
-         x.xattrs == y.xattrs && x.device == y.device;
+using BlobSet = std::set<std::pair<Id, BlobType>>;
+
+bool SameInstant(const gojson::Timestamp& a, const gojson::Timestamp& b) { return a.sec == b.sec && a.nsec == b.nsec; }
+
+// restic's Node.Equals: every field, times as instants.
+bool NodesEqual(const Node& x, const Node& y) {
+  return x.name == y.name && x.type == y.type && x.mode == y.mode && SameInstant(x.mtime, y.mtime) &&
+         SameInstant(x.atime, y.atime) && SameInstant(x.ctime, y.ctime) && x.uid == y.uid && x.gid == y.gid &&
+         x.user == y.user && x.group == y.group && x.inode == y.inode && x.device_id == y.device_id &&
+         x.size == y.size && x.links == y.links && x.linktarget == y.linktarget && x.device == y.device &&
+         x.content == y.content && x.xattrs == y.xattrs && x.subtree == y.subtree;
 }
 
-void CountNode(Counts& c, const Node& n) {
-  if (n.IsFile()) c.files++;
-  else if (n.IsDir()) c.dirs++;
-  else c.others++;
+void AddBlobs(BlobSet& set, const Node& n) {
+  if (n.IsFile()) {
+    for (const Id& id : n.content) set.insert({id, BlobType::kData});
+  } else if (n.IsDir() && n.subtree) {
+    set.insert({*n.subtree, BlobType::kTree});
+  }
+}
+
+// restic 0.14's Comparer (cmd_diff.go), so the changes and the statistics
+// are restic's: only content changes count as changed files, tree blobs and
+// the bytes of every blob (data and tree) count.
+class Comparer {
+ public:
+  Comparer(Repository& repo, bool metadata, std::function<void(const char*, const std::string&)> emit)
+      : repo_(repo), metadata_(metadata), emit_(std::move(emit)) {}
+
+  BlobSet before, after, common;
+  Counts added, removed;
+  uint64_t changed_files = 0;
+
+  Status DiffTree(const std::string& prefix, const Id& a, const Id& b) {
+    HORT_ASSIGN_OR_RETURN(auto ta, LoadTree(repo_, a));
+    HORT_ASSIGN_OR_RETURN(auto tb, LoadTree(repo_, b));
+    std::map<std::string, const Node*> na, nb;
+    for (const Node& n : ta) na[n.name] = &n;
+    for (const Node& n : tb) nb[n.name] = &n;
+    std::set<std::string> names;
+    for (auto& [k, v] : na) names.insert(k);
+    for (auto& [k, v] : nb) names.insert(k);
+    for (const std::string& name : names) {
+      const Node* n1 = na.count(name) ? na[name] : nullptr;
+      const Node* n2 = nb.count(name) ? nb[name] : nullptr;
+      if (n1) AddBlobs(before, *n1);
+      if (n2) AddBlobs(after, *n2);
+      std::string path = prefix + name;
+      if (n1 && n2) {
+        std::string mod;
+        if (n1->type != n2->type) mod += "T";
+        if (n2->IsDir()) path += "/";
+        if (n1->IsFile() && n2->IsFile() && n1->content != n2->content) {
+          mod += "M";
+          changed_files++;
+        } else if (metadata_ && !NodesEqual(*n1, *n2)) {
+          mod += "U";
+        }
+        if (!mod.empty()) emit_(mod.c_str(), path);
+        if (n1->IsDir() && n2->IsDir() && n1->subtree && n2->subtree) {
+          Status s = *n1->subtree == *n2->subtree ? Collect(common, *n1->subtree)
+                                                  : DiffTree(path, *n1->subtree, *n2->subtree);
+          if (!s.ok()) std::fprintf(stderr, "error: %s\n", s.message().c_str());
+        }
+      } else {
+        const Node* n = n1 ? n1 : n2;
+        const char* mod = n1 ? "-" : "+";
+        Counts& counts = n1 ? removed : added;
+        if (n->IsDir()) path += "/";
+        emit_(mod, path);
+        counts.Add(*n);
+        if (n->IsDir() && n->subtree) {
+          Status s = PrintDir(mod, counts, n1 ? before : after, path, *n->subtree);
+          if (!s.ok()) std::fprintf(stderr, "error: %s\n", s.message().c_str());
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  // restic's updateBlobs: counts and plaintext bytes of the blobs in `set`.
+  void CountBlobs(const BlobSet& set, Counts& c) {
+    for (const auto& [id, type] : set) {
+      (type == BlobType::kData ? c.data_blobs : c.tree_blobs)++;
+      if (auto loc = repo_.index().Lookup(id, type)) c.bytes += loc->PlainLength();
+    }
+  }
+
+ private:
+  Status PrintDir(const char* mod, Counts& counts, BlobSet& blobs, const std::string& prefix, const Id& tree) {
+    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, tree));
+    for (const Node& n : nodes) {
+      std::string path = prefix + n.name + (n.IsDir() ? "/" : "");
+      emit_(mod, path);
+      counts.Add(n);
+      AddBlobs(blobs, n);
+      if (n.IsDir() && n.subtree) {
+        Status s = PrintDir(mod, counts, blobs, path, *n.subtree);
+        if (!s.ok()) std::fprintf(stderr, "error: %s\n", s.message().c_str());
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Collect(BlobSet& blobs, const Id& tree) {
+    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, tree));
+    for (const Node& n : nodes) {
+      AddBlobs(blobs, n);
+      if (n.IsDir() && n.subtree) {
+        Status s = Collect(blobs, *n.subtree);
+        if (!s.ok()) std::fprintf(stderr, "error: %s\n", s.message().c_str());
+      }
+    }
+    return Status::Ok();
+  }
+
+  Repository& repo_;
+  bool metadata_;
+  std::function<void(const char*, const std::string&)> emit_;
+};
+
+nlohmann::json CountsJson(const Counts& c) {
+  return {{"files", c.files}, {"dirs", c.dirs}, {"others", c.others}, {"data_blobs", c.data_blobs},
+          {"tree_blobs", c.tree_blobs}, {"bytes", c.bytes}};
 }
 }  // namespace
 
@@ -38,79 +161,43 @@ Command AddDiff(CLI::App& sub, GlobalOptions& g) {
   sub.add_flag("--metadata", f->metadata, "also report metadata-only changes");
   return MakeCommand(NeedsRepository(OpenLock::kNone, true), [f, &g](Opened& o) {
     Repository& repo = o.repo();
-    auto sa = repo.FindSnapshot(f->a);
+    auto sa = FindSnapshotRef(repo, SnapshotFilter{}, f->a);
     if (!sa.ok()) return Fail(sa.status());
-    auto sb = repo.FindSnapshot(f->b);
+    auto sb = FindSnapshotRef(repo, SnapshotFilter{}, f->b);
     if (!sb.ok()) return Fail(sb.status());
-    std::map<std::string, Node> na, nb;
-    std::unordered_set<Id, IdHash> blobs_a, blobs_b;
-    auto collect = [&](const Snapshot& s, std::map<std::string, Node>& out, std::unordered_set<Id, IdHash>& blobs) {
-      return WalkTree(repo, s.tree, "", [&](const std::string& p, const Node& n) {
-        for (const Id& id : n.content) blobs.insert(id);
-        out.emplace(n.IsDir() ? p + "/" : p, n);
-        return WalkAction::kContinue;
-      });
-    };
-    Status s = collect(*sa, na, blobs_a);
-    if (s.ok()) s = collect(*sb, nb, blobs_b);
-    if (!s.ok()) return Fail(s);
     if (!g.json && !g.quiet) std::printf("comparing snapshot %s to %s:\n\n", sa->id.Short().c_str(), sb->id.Short().c_str());
-    Counts added, removed;
-    uint64_t changed = 0;
-    auto emit = [&](const char* mod, const std::string& path) {
+    Comparer c(repo, f->metadata, [&](const char* mod, const std::string& path) {
+      if (g.quiet) return;
       if (g.json) {
-        nlohmann::json j = {{"message_type", "change"}, {"path", path}, {"modifier", mod}};
+        nlohmann::ordered_json j = {{"message_type", "change"}, {"path", path}, {"modifier", mod}};
         std::printf("%s\n", JsonText(j).c_str());
-      } else if (!g.quiet) {
+      } else {
         std::printf("%-5s%s\n", mod, path.c_str());
       }
-    };
-    std::set<std::string> paths;
-    for (auto& [p, n] : na) paths.insert(p);
-    for (auto& [p, n] : nb) paths.insert(p);
-    for (const std::string& p : paths) {
-      auto ia = na.find(p), ib = nb.find(p);
-      if (ia == na.end()) {
-        CountNode(added, ib->second);
-        emit("+", p);
-      } else if (ib == nb.end()) {
-        CountNode(removed, ia->second);
-        emit("-", p);
-      } else if (ia->second.type != ib->second.type) {
-        changed++;
-        emit("T", p);
-      } else if (ia->second.IsFile() && ia->second.content != ib->second.content) {
-        changed++;
-        emit("M", p);
-      } else if (f->metadata && !SameMetadata(ia->second, ib->second)) {
-        changed++;
-        emit("U", p);
-      }
-    }
-    uint64_t blobs_added = 0, blobs_removed = 0, bytes_added = 0, bytes_removed = 0;
-    for (const Id& id : blobs_b) {
-      if (blobs_a.count(id)) continue;
-      blobs_added++;
-      if (auto loc = repo.index().Lookup(id, BlobType::kData)) bytes_added += loc->PlainLength();
-    }
-    for (const Id& id : blobs_a) {
-      if (blobs_b.count(id)) continue;
-      blobs_removed++;
-      if (auto loc = repo.index().Lookup(id, BlobType::kData)) bytes_removed += loc->PlainLength();
-    }
+    });
+    c.before.insert({sa->tree, BlobType::kTree});
+    c.after.insert({sb->tree, BlobType::kTree});
+    Status s = c.DiffTree("/", sa->tree, sb->tree);
+    if (!s.ok()) return Fail(s);
+    BlobSet only_before, only_after;
+    for (const auto& k : c.before) if (!c.after.count(k) && !c.common.count(k)) only_before.insert(k);
+    for (const auto& k : c.after) if (!c.before.count(k) && !c.common.count(k)) only_after.insert(k);
+    c.CountBlobs(only_before, c.removed);
+    c.CountBlobs(only_after, c.added);
+    const Counts &added = c.added, &removed = c.removed;
     if (g.json) {
-      nlohmann::json j = {{"message_type", "statistics"}, {"source_snapshot", sa->id.Hex()}, {"target_snapshot", sb->id.Hex()},
-                          {"changed_files", changed},
-                          {"added", {{"files", added.files}, {"dirs", added.dirs}, {"others", added.others}, {"data_blobs", blobs_added}, {"bytes", bytes_added}}},
-                          {"removed", {{"files", removed.files}, {"dirs", removed.dirs}, {"others", removed.others}, {"data_blobs", blobs_removed}, {"bytes", bytes_removed}}}};
+      // restic prints the arguments as given ("latest" stays "latest").
+      nlohmann::json j = {{"message_type", "statistics"}, {"source_snapshot", f->a}, {"target_snapshot", f->b},
+                          {"changed_files", c.changed_files}, {"added", CountsJson(added)}, {"removed", CountsJson(removed)}};
       std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
       std::printf("\nFiles:       %5llu new, %5llu removed, %5llu changed\n", (unsigned long long)added.files,
-                  (unsigned long long)removed.files, (unsigned long long)changed);
+                  (unsigned long long)removed.files, (unsigned long long)c.changed_files);
       std::printf("Dirs:        %5llu new, %5llu removed\n", (unsigned long long)added.dirs, (unsigned long long)removed.dirs);
       std::printf("Others:      %5llu new, %5llu removed\n", (unsigned long long)added.others, (unsigned long long)removed.others);
-      std::printf("Data Blobs:  %5llu new, %5llu removed\n", (unsigned long long)blobs_added, (unsigned long long)blobs_removed);
-      std::printf("Added:   %s\nRemoved: %s\n", FormatBytes(bytes_added).c_str(), FormatBytes(bytes_removed).c_str());
+      std::printf("Data Blobs:  %5llu new, %5llu removed\n", (unsigned long long)added.data_blobs, (unsigned long long)removed.data_blobs);
+      std::printf("Tree Blobs:  %5llu new, %5llu removed\n", (unsigned long long)added.tree_blobs, (unsigned long long)removed.tree_blobs);
+      std::printf("  Added:   %-5s\n  Removed: %-5s\n", FormatBytes(added.bytes).c_str(), FormatBytes(removed.bytes).c_str());
     }
     return kExitOk;
   });

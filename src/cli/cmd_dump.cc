@@ -6,12 +6,14 @@
 
 #include "archive/writer.h"
 #include "cli/command.h"
+#include "cli/snapshot_filter.h"
 #include "repository/walk.h"
 
 namespace hort::cli {
 namespace {
 struct DumpFlags {
   std::string snapshot, path, archive = "tar";
+  SnapshotFilter filter;  // for "latest", as restic's dump
 };
 
 Status WriteAll(int fd, std::span<const uint8_t> data) {
@@ -77,13 +79,14 @@ Command AddDump(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("snapshot", f->snapshot, "snapshot ID or 'latest'")->required();
   sub.add_option("path", f->path, "file or directory inside the snapshot")->required();
   sub.add_option("-a,--archive", f->archive, "archive format for directories: tar or zip");
+  AddFilterFlags(sub, &f->filter);
   auto validate = [f]() -> Status {
     if (f->archive != "tar" && f->archive != "zip") return Status(Code::kInvalidArgument, "--archive must be tar or zip");
     return Status::Ok();
   };
   return Command{validate, [] { return NeedsRepository(OpenLock::kShared, true); }, [f, &g](Opened& o) {
     Repository& repo = o.repo();
-    auto snap = repo.FindSnapshot(f->snapshot);
+    auto snap = FindSnapshotRef(repo, f->filter, f->snapshot);
     if (!snap.ok()) return Fail(snap.status());
     auto node = FindNodeAt(repo, snap->tree, f->path);
     if (!node.ok()) return Fail(node.status());

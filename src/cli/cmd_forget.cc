@@ -5,6 +5,7 @@
 #include "cli/snapshot_filter.h"
 #include "policy/snapshot_retention.h"
 #include "prune/prune.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
@@ -30,6 +31,16 @@ void PrintTable(const char* title, const std::vector<const KeepDecision*>& rows)
   }
   std::printf("\n");
 }
+// restic's KeepReason.Counters: omitempty, so only the counters not 0.
+std::string CountersJson(const std::array<int, 6>& c) {
+  static constexpr const char* kNames[] = {"last", "hourly", "daily", "weekly", "monthly", "yearly"};
+  std::string out = "{";
+  for (size_t k = 0; k < 6; ++k) {
+    if (c[k] == 0) continue;
+    out += (out.size() > 1 ? ",\"" : "\"") + std::string(kNames[k]) + "\":" + std::to_string(c[k]);
+  }
+  return out + "}";
+}
 }  // namespace
 
 Command AddForget(CLI::App& sub, GlobalOptions& g) {
@@ -51,12 +62,10 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
     if (!all.ok()) return Fail(all.status());
     std::vector<Id> to_remove;
     std::string json = "[";
+    SnapshotSelection sel;
     if (!f->ids.empty()) {
-      for (const auto& ref : f->ids) {
-        auto s = repo.FindSnapshot(ref);
-        if (!s.ok()) return Fail(s.status());
-        to_remove.push_back(s->id);
-      }
+      sel = SelectSnapshots(*all, f->filter, f->ids);
+      for (const auto& s : sel.snapshots) to_remove.push_back(s.id);
     } else {
       if (policy.Empty()) {
         return Fail(Status(Code::kInvalidArgument, "no policy was specified, no snapshots will be removed"));
@@ -94,13 +103,12 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
           }
           json += ",\"reasons\":[";
           for (size_t i = 0; i < keep.size(); ++i) {
-            json += (i ? "," : "") + std::string("{\"snapshot\":") + SnapshotJson(*keep[i]->snapshot) +
-                    ",\"matches\":" + JsonStringArray(keep[i]->reasons) + "}";
+            json += (i ? "," : "") + std::string("{\"snapshot\":") + EncodeSnapshot(*keep[i]->snapshot) +
+                    ",\"matches\":" + JsonStringArray(keep[i]->reasons) + ",\"counters\":" + CountersJson(keep[i]->counters) + "}";
           }
           json += "]}";
         } else if (!g.quiet) {
-          std::printf("snapshots for (host [%s], paths [%s]):\n\n", grp.hostname.c_str(),
-                      grp.paths.empty() ? "" : grp.paths[0].c_str());
+          std::printf("snapshots for (host [%s], paths [%s]):\n\n", grp.hostname.c_str(), Join(grp.paths, ", ").c_str());
           PrintTable("keep", keep);
           if (!remove.empty()) PrintTable("remove", remove);
         }
@@ -124,7 +132,7 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
       });
       if (!stats.ok()) return Fail(stats.status());
     }
-    return kExitOk;
+    return ExitForMissing(sel, kExitOk);
   }};
 }
 

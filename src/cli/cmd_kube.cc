@@ -11,15 +11,10 @@
 #include "cli/table.h"
 #include "kube/permissions.h"
 #include "status/pvc_coverage.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
-
-std::string Join(const std::vector<std::string>& v, const char* sep = ",") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 // With a catalog, only what its layers use; without one, everything hort may need.
 std::vector<std::string> LayersOf(const Catalog* catalog) {
@@ -56,7 +51,7 @@ int Check(kube::Client& client, const Catalog* catalog, const GlobalOptions& g) 
     std::printf("%s\n", JsonText(j).c_str());
   } else {
     std::printf("server:  %s, Kubernetes %s\n", client.Describe().c_str(), version->git_version.c_str());
-    std::printf("user:    %s%s\n", user.c_str(), who.ok() && !who->groups.empty() ? (" (groups " + Join(who->groups) + ")").c_str() : "");
+    std::printf("user:    %s%s\n", user.c_str(), who.ok() && !who->groups.empty() ? (" (groups " + Join(who->groups, ",") + ")").c_str() : "");
     Table t({"VERB", "RESOURCE", "WHERE", "ALLOWED", "NEEDED FOR"});
     for (const auto& c : *checks) {
       t.Row({c.permission->verb, kube::PermissionName(*c.permission),
@@ -88,7 +83,7 @@ int Coverage(kube::Client& client, const Catalog* catalog, const GlobalOptions& 
     std::string by = p.Protected() ? Join(p.protected_by, ", ")
                                    : (p.namespace_in_catalog ? "UNPROTECTED" : "UNPROTECTED (no service in namespace)");
     t.Row({p.ns, p.name, p.size.empty() ? "-" : p.size, p.storage_class.empty() ? "-" : p.storage_class,
-           p.pods.empty() ? "-" : Join(p.pods), p.nodes.empty() ? "-" : Join(p.nodes), by});
+           p.pods.empty() ? "-" : Join(p.pods, ","), p.nodes.empty() ? "-" : Join(p.nodes, ","), by});
   }
   std::printf("%s", t.Render(false).c_str());
   std::printf("%zu of %zu PVCs unprotected", report->UnprotectedCount(), report->pvcs.size());

@@ -2,6 +2,7 @@
 #include <functional>
 
 #include "cli/command.h"
+#include "cli/node_text.h"
 #include "cli/snapshot_filter.h"
 #include "format/tree.h"
 #include "repository/walk.h"
@@ -11,42 +12,35 @@ namespace hort::cli {
 namespace {
 struct LsFlags {
   std::string snapshot;
+  SnapshotFilter filter;  // for "latest", as restic's ls
   std::vector<std::string> dirs;
   bool long_format = false;
   bool recursive = false;
 };
 
-std::string Permissions(uint32_t mode) {
-  std::string s(10, '-');
-  if (mode & gomode::kDir) s[0] = 'd';
-  else if (mode & gomode::kSymlink) s[0] = 'L';
-  else if (mode & gomode::kCharDevice) s[0] = 'c';
-  else if (mode & gomode::kDevice) s[0] = 'D';
-  else if (mode & gomode::kNamedPipe) s[0] = 'p';
-  else if (mode & gomode::kSocket) s[0] = 'S';
-  const char* rwx = "rwxrwxrwx";
-  for (int i = 0; i < 9; ++i) if (mode & (1u << (8 - i))) s[static_cast<size_t>(i + 1)] = rwx[i];
-  return s;
+// restic's fs.HasPathPrefix: `base` is `p` or one of its ancestors.
+bool HasPathPrefix(std::string base, std::string p) {
+  auto clean = [](std::string& x) {
+    while (x.size() > 1 && x.back() == '/') x.pop_back();
+  };
+  clean(base);
+  clean(p);
+  if (base == p) return true;
+  if (base == "/") return !p.empty() && p[0] == '/';
+  return p.rfind(base + "/", 0) == 0;
 }
 
-// Whether `path` is inside or on the way to one of the requested directories.
-bool Wanted(const std::vector<std::string>& dirs, const std::string& path, bool* descend) {
-  if (dirs.empty()) {
-    *descend = true;
-    return true;
+// restic's ls: a node is shown when it lies within one of the given
+// directories; the walk enters a directory on the way to one of them, and
+// one within them only with --recursive.
+void Select(const std::vector<std::string>& dirs, bool recursive, const std::string& path, bool* show, bool* descend) {
+  bool within = dirs.empty(), approaching = dirs.empty();
+  for (const auto& d : dirs) {
+    within = within || HasPathPrefix(d, path);
+    approaching = approaching || HasPathPrefix(path, d);
   }
-  *descend = false;
-  bool show = false;
-  for (std::string d : dirs) {
-    while (d.size() > 1 && d.back() == '/') d.pop_back();
-    if (path == d || path.rfind(d + "/", 0) == 0) {
-      show = path != d || true;
-      *descend = true;
-    } else if (d.rfind(path + "/", 0) == 0) {
-      *descend = true;
-    }
-  }
-  return show;
+  *show = within;
+  *descend = (within && recursive) || approaching;
 }
 }  // namespace
 
@@ -55,11 +49,22 @@ Command AddLs(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("snapshot", f->snapshot, "snapshot ID or 'latest'")->required();
   sub.add_option("dirs", f->dirs, "only list these directories (absolute snapshot paths)");
   sub.add_flag("-l,--long", f->long_format, "use a long listing format");
-  sub.add_flag("--recursive", f->recursive, "recurse into the given directories (always on)");
-  return MakeCommand(NeedsRepository(OpenLock::kNone, true), [f, &g](Opened& o) {
+  sub.add_flag("--recursive", f->recursive, "include files in subfolders of the listed directories");
+  AddFilterFlags(sub, &f->filter);
+  auto validate = [f]() -> Status {
+    for (const auto& d : f->dirs) {
+      if (d.empty() || d[0] != '/') {
+        return Status(Code::kInvalidArgument, "All path filters must be absolute, starting with a forward slash '/'");
+      }
+    }
+    return Status::Ok();
+  };
+  return Command{validate, [] { return NeedsRepository(OpenLock::kNone, true); }, [f, &g](Opened& o) {
     Repository& repo = o.repo();
-    auto snap = repo.FindSnapshot(f->snapshot);
-    if (!snap.ok()) return Fail(snap.status());
+    auto sel = SelectSnapshots(repo, f->filter, {f->snapshot});
+    if (!sel.ok()) return Fail(sel.status());
+    if (sel->snapshots.empty()) return ExitForMissing(*sel, kExitOk);
+    const Snapshot* snap = &sel->snapshots[0];
     if (g.json) {
       std::string line = SnapshotJson(*snap);
       line.pop_back();
@@ -77,8 +82,9 @@ Command AddLs(CLI::App& sub, GlobalOptions& g) {
       }
       for (const Node& n : *nodes) {
         std::string path = dir + "/" + n.name;
-        bool descend = false;
-        if (Wanted(f->dirs, path, &descend)) {
+        bool show = false, descend = false;
+        Select(f->dirs, f->recursive, path, &show, &descend);
+        if (show) {
           if (g.json) {
             std::string out = "{\"name\":";
             gojson::AppendString(&out, n.name);
@@ -86,18 +92,13 @@ Command AddLs(CLI::App& sub, GlobalOptions& g) {
             gojson::AppendString(&out, path);
             out += ",\"uid\":" + std::to_string(n.uid) + ",\"gid\":" + std::to_string(n.gid);
             if (n.IsFile()) out += ",\"size\":" + std::to_string(n.size);
-            out += ",\"mode\":" + std::to_string(n.mode) + ",\"permissions\":\"" + Permissions(n.mode) + "\"";
+            out += ",\"mode\":" + std::to_string(n.mode) + ",\"permissions\":\"" + GoModeString(n.mode) + "\"";
             out += ",\"mtime\":\"" + gojson::FormatRfc3339Nano(n.mtime) + "\",\"atime\":\"" +
                    gojson::FormatRfc3339Nano(n.atime) + "\",\"ctime\":\"" + gojson::FormatRfc3339Nano(n.ctime) + "\"";
             out += ",\"struct_type\":\"node\"}";
             std::printf("%s\n", out.c_str());
           } else if (f->long_format) {
-            std::string extra = n.type == "symlink" ? " -> " + n.linktarget : "";
-            std::printf("%s %5s %5s %10llu %s %s%s\n", Permissions(n.mode).c_str(),
-                        n.user.empty() ? std::to_string(n.uid).c_str() : n.user.c_str(),
-                        n.group.empty() ? std::to_string(n.gid).c_str() : n.group.c_str(),
-                        static_cast<unsigned long long>(n.size), FormatLocalTime(n.mtime).c_str(), path.c_str(),
-                        extra.c_str());
+            std::printf("%s\n", LongNodeLine(path, n).c_str());
           } else {
             std::printf("%s\n", path.c_str());
           }
@@ -108,7 +109,7 @@ Command AddLs(CLI::App& sub, GlobalOptions& g) {
     walk(snap->tree, "");
     if (!walk_error.ok()) return Fail(walk_error);
     return kExitOk;
-  });
+  }};
 }
 
 }  // namespace hort::cli

@@ -72,19 +72,11 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
       ref = ref.substr(0, colon);
     }
     Repository& repo = o.repo();
-    Result<Snapshot> snap = Status(Code::kNotFound, "no snapshot found");
-    if (ref == "latest") {
-      auto all = repo.LoadSnapshots();
-      if (!all.ok()) return Fail(all.status());
-      if (const Snapshot* latest = f->filter.Latest(*all)) snap = *latest;
-    } else {
-      snap = repo.FindSnapshot(ref);
-    }
+    // `latest` is SnapshotFilter::Latest; an ambiguous prefix lists its candidates.
+    Result<Snapshot> snap = FindSnapshotRef(repo, f->filter, ref);
     if (!snap.ok()) return Fail(snap.status());
     if (!g.quiet && !g.json) {
-      std::printf("restoring <Snapshot %s of [%s] at %s by %s@%s> to %s\n", snap->id.Short().c_str(),
-                  snap->paths.empty() ? "" : snap->paths[0].c_str(), FormatLocalTime(snap->time).c_str(),
-                  snap->username.c_str(), snap->hostname.c_str(), f->opt.target.c_str());
+      std::printf("restoring %s to %s\n", SnapshotTitle(*snap).c_str(), f->opt.target.c_str());
     }
     ErrorPrinter printer(g.json);
     ProgressCounters counters;

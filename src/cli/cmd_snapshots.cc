@@ -1,24 +1,21 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
 struct SnapshotsFlags {
   SnapshotFilter filter;
   int latest = 0;
+  bool compact = false;
   std::string group_by;
   std::vector<std::string> ids;
 };
-
-std::string Join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
 
 std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
   std::string out = "{";
@@ -33,9 +30,48 @@ std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
   auto paths = s.paths, tags = s.tags;
   std::sort(paths.begin(), paths.end());
   std::sort(tags.begin(), tags.end());
-  add("paths", by.find("path") != std::string::npos ? JsonStringArray(paths) : "null");
-  add("tags", by.find("tag") != std::string::npos ? JsonStringArray(tags) : "null");
+  // Go's nil slice: an untagged snapshot's key has "tags":null, and its header no "tags []".
+  add("paths", by.find("path") != std::string::npos && !paths.empty() ? JsonStringArray(paths) : "null");
+  add("tags", by.find("tag") != std::string::npos && !tags.empty() ? JsonStringArray(tags) : "null");
   return out + "}";
+}
+// restic's PrintSnapshotGroupHeader: "snapshots for (host [h], tags [a, b], paths [/p]):".
+std::string GroupHeader(const std::string& key_json) {
+  auto key = nlohmann::json::parse(key_json, nullptr, false);
+  std::vector<std::string> info;
+  auto list = [](const nlohmann::json& v) {
+    std::vector<std::string> items;
+    for (const auto& x : v) items.push_back(x.get<std::string>());
+    return Join(items, ", ");
+  };
+  if (!key["hostname"].get<std::string>().empty()) info.push_back("host [" + key["hostname"].get<std::string>() + "]");
+  if (!key["tags"].is_null()) info.push_back("tags [" + list(key["tags"]) + "]");
+  if (!key["paths"].is_null()) info.push_back("paths [" + list(key["paths"]) + "]");
+  if (info.empty()) return "";
+  return "snapshots for (" + Join(info, ", ") + "):\n";
+}
+// restic 0.14's `snapshots --compact` table: columns as wide as their widest
+// cell plus two spaces, one tag a line, trailing blanks cut; the rules are as
+// wide as all columns.
+void PrintCompact(const std::vector<const Snapshot*>& snaps) {
+  std::vector<std::vector<std::string>> lines = {{"ID", "Time", "Host", "Tags"}};
+  for (const Snapshot* s : snaps) {
+    lines.push_back({s->id.Short(), FormatLocalTime(s->time), s->hostname, s->tags.empty() ? "" : s->tags[0]});
+    for (size_t i = 1; i < s->tags.size(); ++i) lines.push_back({"", "", "", s->tags[i]});
+  }
+  size_t widths[4] = {0, 0, 0, 0}, total = 0;
+  for (const auto& l : lines) {
+    for (size_t k = 0; k < 4; ++k) widths[k] = std::max(widths[k], l[k].size());
+  }
+  for (size_t w : widths) total += w + 2;
+  const std::string rule(total, '-');
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string text;
+    for (size_t k = 0; k < 4; ++k) text += lines[i][k] + std::string(widths[k] - lines[i][k].size() + 2, ' ');
+    text.erase(text.find_last_not_of(' ') + 1);
+    std::printf("%s\n%s", text.c_str(), i == 0 ? (rule + "\n").c_str() : "");
+  }
+  std::printf("%s\n%zu snapshots\n", rule.c_str(), snaps.size());
 }
 }  // namespace
 
@@ -44,16 +80,12 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
   AddFilterFlags(sub, &f->filter);
   sub.add_option("--latest", f->latest, "only show the last N snapshots for each host and path");
   sub.add_option("-g,--group-by", f->group_by, "group by host, paths and/or tags (comma-separated)");
-  sub.add_option("ids", f->ids, "snapshot IDs to show");
+  sub.add_flag("-c,--compact", f->compact, "use compact output format (no paths)");
+  sub.add_option("ids", f->ids, "snapshot IDs to show ('latest' and prefixes work)");
   return MakeCommand(NeedsRepository(OpenLock::kNone, false), [f, &g](Opened& o) {
-    auto all = o.repository.repo->LoadSnapshots();
-    if (!all.ok()) return Fail(all.status());
-    std::vector<Snapshot> list;
-    for (auto& s : *all) {
-      if (!f->filter.Matches(s)) continue;
-      if (!MatchesIdPrefix(f->ids, s)) continue;
-      list.push_back(s);
-    }
+    auto sel = SelectSnapshots(o.repo(), f->filter, f->ids);
+    if (!sel.ok()) return Fail(sel.status());
+    std::vector<Snapshot> list = sel->snapshots;
     if (f->latest > 0) {
       // Keep the newest N per host+paths, like restic.
       std::map<std::string, int> seen;
@@ -64,6 +96,10 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
         if (++seen[it->hostname + "\n" + Join(paths, "\n")] <= f->latest) kept.insert(kept.begin(), *it);
       }
       list = kept;
+    }
+    if (f->group_by.find("tag") != std::string::npos) {
+      // restic 0.14 sorts each snapshot's tags in place while grouping by them, so they print sorted.
+      for (auto& s : list) std::sort(s.tags.begin(), s.tags.end());
     }
     std::map<std::string, std::vector<const Snapshot*>> groups;
     for (const auto& s : list) groups[f->group_by.empty() ? "" : GroupKeyJson(s, f->group_by)].push_back(&s);
@@ -83,10 +119,14 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
       if (groups.empty()) out += "[]";
       if (!f->group_by.empty()) out += "]";
       std::printf("%s\n", out.c_str());
-      return kExitOk;
+      return ExitForMissing(*sel, kExitOk);
     }
     for (const auto& [key, snaps] : groups) {
-      if (!key.empty()) std::printf("snapshots for %s:\n", key.c_str());
+      if (!key.empty()) std::printf("%s", GroupHeader(key).c_str());
+      if (f->compact) {
+        PrintCompact(snaps);
+        continue;
+      }
       std::printf("%-9s %-19s  %-12s %-12s %s\n", "ID", "Time", "Host", "Tags", "Paths");
       std::printf("%s\n", std::string(80, '-').c_str());
       for (const Snapshot* s : snaps) {
@@ -97,7 +137,7 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
       std::printf("%s\n%zu snapshots\n", std::string(80, '-').c_str(), snaps.size());
     }
     if (groups.empty()) std::printf("0 snapshots\n");
-    return kExitOk;
+    return ExitForMissing(*sel, kExitOk);
   });
 }
 

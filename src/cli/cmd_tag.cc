@@ -34,13 +34,11 @@ Command AddTag(CLI::App& sub, GlobalOptions& g) {
   return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, set, &g](Opened& o) {
     bool setting = set->count() > 0;
     Repository& repo = o.repo();
-    auto all = repo.LoadSnapshots();
-    if (!all.ok()) return Fail(all.status());
+    auto sel = SelectSnapshots(repo, f->filter, f->ids);
+    if (!sel.ok()) return Fail(sel.status());
     auto add = SplitCommaList(f->add), remove = SplitCommaList(f->remove), replace = SplitCommaList(f->set);
     size_t changed = 0;
-    for (Snapshot s : *all) {
-      if (!f->filter.Matches(s)) continue;
-      if (!MatchesIdPrefix(f->ids, s)) continue;
+    for (Snapshot s : sel->snapshots) {
       std::vector<std::string> tags = setting ? replace : s.tags;
       for (const auto& t : add) if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
       for (const auto& t : remove) tags.erase(std::remove(tags.begin(), tags.end(), t), tags.end());
@@ -56,7 +54,7 @@ Command AddTag(CLI::App& sub, GlobalOptions& g) {
       ++changed;
     }
     if (!g.quiet) std::printf("modified tags on %zu snapshots\n", changed);
-    return kExitOk;
+    return ExitForMissing(*sel, kExitOk);
   }};
 }
 

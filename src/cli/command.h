@@ -165,6 +165,8 @@ void CleanUpOldCaches(const std::string& base, const GlobalOptions& g);
 [[nodiscard]] std::string FormatBytes(uint64_t bytes);
 // "2026-11-26 05:30:23" in the snapshot's recorded zone.
 [[nodiscard]] std::string FormatLocalTime(const gojson::Timestamp& t);
+// restic's snapshot title: "<Snapshot 1a2b3c4d of [/a /b] at 2026-12-04 07:24:43 by root@host>", every path.
+[[nodiscard]] std::string SnapshotTitle(const Snapshot& s);
 
 void InstallSignalHandlers();
 

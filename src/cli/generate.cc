@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/strings.h"
+
 namespace hort::cli {
 namespace {
 
@@ -28,12 +30,6 @@ std::vector<std::string> Spellings(const CLI::Option* o) {
 std::vector<const CLI::App*> Commands(const CLI::App& root) {
   std::vector<const CLI::App*> out;
   for (const CLI::App* sub : root.get_subcommands({})) out.push_back(sub);
-  return out;
-}
-
-std::string Join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
   return out;
 }
 

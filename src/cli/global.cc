@@ -19,6 +19,7 @@
 #include "util/env.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 
@@ -251,11 +252,25 @@ std::string FormatBytes(uint64_t bytes) {
   return buf;
 }
 
+// In the viewer's time zone (TZ), as restic shows times: a snapshot written
+// by a daemon whose catalog runs in Europe/Berlin and one written by a CLI in
+// UTC read the same minute the same way.
 std::string FormatLocalTime(const gojson::Timestamp& t) {
-  std::string s = gojson::FormatRfc3339Nano({t.sec, 0, t.offset});
-  s = s.substr(0, 19);
-  s[10] = ' ';
-  return s;
+  const time_t sec = static_cast<time_t>(t.sec);
+  std::tm tm{};
+  char buf[32];
+  if (!localtime_r(&sec, &tm) || std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+    std::string s = gojson::FormatRfc3339Nano({t.sec, 0, t.offset});  // as written
+    s = s.substr(0, 19);
+    s[10] = ' ';
+    return s;
+  }
+  return buf;
+}
+
+std::string SnapshotTitle(const Snapshot& s) {
+  return "<Snapshot " + s.id.Short() + " of [" + Join(s.paths, " ") + "] at " + FormatLocalTime(s.time) + " by " +
+         s.username + "@" + s.hostname + ">";
 }
 
 Result<std::unique_ptr<Repository>> OpenOtherRepository(const GlobalOptions& g, const std::string& location,

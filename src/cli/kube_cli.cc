@@ -17,12 +17,7 @@ void AddKubeFlags(CLI::App& sub, KubeFlags* flags) {
 
 Result<std::unique_ptr<kube::Client>> OpenKube(const KubeFlags& flags, const Catalog* catalog) {
   kube::KubeSettings s;
-  if (catalog) {
-    s = {.kubeconfig = catalog->kubernetes.kubeconfig,
-         .context = catalog->kubernetes.context,
-         .qps = static_cast<double>(catalog->kubernetes.qps),
-         .burst = catalog->kubernetes.burst};
-  }
+  if (catalog) s = catalog->kubernetes;
   if (!flags.kubeconfig.empty()) s.kubeconfig = flags.kubeconfig;
   if (!flags.context.empty()) s.context = flags.context;
   if (flags.qps > 0) s.qps = flags.qps;

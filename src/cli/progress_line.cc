@@ -49,13 +49,19 @@ std::string ProgressLine::Format(const ProgressCounters& c, const std::string& u
     std::snprintf(pct, sizeof(pct), " %5.1f%%", std::min(frac, 1.0) * 100);
     line += pct;
   }
-  line += " " + std::to_string(items) + (items_total ? " / " + std::to_string(items_total) : "") + " " + unit;
-  if (done > 0 || total > 0) line += ", " + FormatBytes(done) + (total ? " / " + FormatBytes(total) : "");
+  std::string counts = std::to_string(items) + (items_total ? " / " + std::to_string(items_total) : "") + " " + unit;
+  if (done > 0 || total > 0) counts += ", " + FormatBytes(done) + (total ? " / " + FormatBytes(total) : "");
+  std::string rate;  // "12 MiB/s, ETA 1:05"
   if (seconds > 0.5 && done > 0) {
-    line += ", " + FormatBytes(static_cast<uint64_t>(static_cast<double>(done) / seconds)) + "/s";
-    if (frac > 0.001 && frac < 1 && c.totals_final) line += ", ETA " + Clock(seconds / frac - seconds);
+    rate = FormatBytes(static_cast<uint64_t>(static_cast<double>(done) / seconds)) + "/s";
+    if (frac > 0.001 && frac < 1 && c.totals_final) rate += ", ETA " + Clock(seconds / frac - seconds);
   }
-  if (c.errors > 0) line += ", " + std::to_string(c.errors.load()) + " errors";
+  const std::string errors = c.errors > 0 ? ", " + std::to_string(c.errors.load()) + " errors" : "";
+  const std::string wide = line + " " + counts + (rate.empty() ? "" : ", " + rate) + errors;
+  // A narrow terminal keeps what answers "how long still": rate and ETA come
+  // first, the counts are what the cut takes.
+  if (wide.size() <= width || rate.empty()) line = wide;
+  else line += " " + rate + errors + ", " + counts;
   std::string current = c.Current();
   // The current item gets what room is left; too little room means none.
   if (!current.empty() && line.size() + 16 < width) {

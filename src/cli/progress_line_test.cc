@@ -22,6 +22,10 @@ TEST(ProgressLine, FitsAnyWidthAndShowsEta) {
   EXPECT_NE(wide.find("7 / 20 files"), std::string::npos) << wide;
   EXPECT_NE(wide.find("ETA 0:10"), std::string::npos) << wide;
   EXPECT_NE(wide.find("file.bin"), std::string::npos) << wide;
+  // Counts before the rate while they fit; on a narrow terminal rate and ETA come first and survive the cut.
+  EXPECT_LT(wide.find("7 / 20 files"), wide.find("/s, ETA"));
+  std::string narrow = ProgressLine::Format(c, "files", 10.0, 40);
+  EXPECT_EQ(narrow.rfind("[0:10]  50.0% 5.000 MiB/s, ETA 0:10", 0), 0u) << narrow;
 }
 
 }  // namespace

@@ -115,9 +115,7 @@ int RestoreToPvc(const PvcRestoreFlags& f, const std::string& ref, const Snapsho
     if (!snap.ok()) return Fail(snap.status());
     snapshot_id = snap->id.Hex();
     if (!g.quiet && !g.json) {
-      std::printf("restoring <Snapshot %s of [%s] at %s by %s@%s> into %s/%s\n", snap->id.Short().c_str(),
-                  snap->paths.empty() ? "" : snap->paths[0].c_str(), FormatLocalTime(snap->time).c_str(),
-                  snap->username.c_str(), snap->hostname.c_str(), claim->ns.c_str(), claim->name.c_str());
+      std::printf("restoring %s into %s/%s\n", SnapshotTitle(*snap).c_str(), claim->ns.c_str(), claim->name.c_str());
     }
   }
   auto kube = OpenKube(f.kube, &c);

@@ -1,7 +1,13 @@
 #include "cli/snapshot_filter.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <set>
 #include <sstream>
+
+#include "cli/command.h"
+#include "repository/repository.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 
@@ -33,10 +39,86 @@ bool SnapshotFilter::Matches(const Snapshot& s) const {
   return true;
 }
 
-bool MatchesIdPrefix(const std::vector<std::string>& ids, const Snapshot& s) {
-  if (ids.empty()) return true;
-  std::string hex = s.id.Hex();
-  return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return hex.rfind(id, 0) == 0; });
+namespace {
+// Go's %v of a string slice: [a b].
+std::string GoList(const std::vector<std::string>& v) { return "[" + Join(v, " ") + "]"; }
+
+std::string FilterText(const SnapshotFilter& f) {
+  std::vector<std::string> groups;
+  for (const auto& t : f.tags) {
+    std::vector<std::string> one = SplitCommaList({t});
+    groups.push_back(GoList(one));
+  }
+  return "(Paths:" + GoList(f.paths) + " Tags:" + GoList(groups) + " Hosts:" + GoList(f.hosts) + ")";
+}
+
+bool FilterEmpty(const SnapshotFilter& f) { return f.hosts.empty() && f.tags.empty() && f.paths.empty(); }
+}  // namespace
+
+Result<Snapshot> ResolveSnapshotRef(const std::vector<Snapshot>& all, const SnapshotFilter& filter, const std::string& ref) {
+  if (ref == "latest") {
+    if (const Snapshot* latest = filter.Latest(all)) return *latest;
+    return Status(Code::kNotFound, "no snapshot matched given filter " + FilterText(filter));
+  }
+  std::vector<std::string> names;
+  names.reserve(all.size());
+  for (const auto& s : all) names.push_back(s.id.Hex());
+  HORT_ASSIGN_OR_RETURN(std::string full, MatchIdPrefix(names, ref));
+  for (const auto& s : all) {
+    if (s.id.Hex() == full) return s;
+  }
+  return Status(Code::kNotFound, "no matching ID found for prefix \"" + ref + "\"");
+}
+
+SnapshotSelection SelectSnapshots(const std::vector<Snapshot>& all, const SnapshotFilter& filter,
+                                  const std::vector<std::string>& args) {
+  SnapshotSelection sel;
+  if (args.empty()) {
+    for (const auto& s : all) {
+      if (filter.Matches(s)) sel.snapshots.push_back(s);
+    }
+    return sel;
+  }
+  std::set<std::string> seen;
+  bool latest_used = false;
+  for (const auto& ref : args) {
+    latest_used = latest_used || ref == "latest";
+    auto s = ResolveSnapshotRef(all, filter, ref);
+    if (!s.ok()) {
+      // restic's wording, so scripts that grep for it keep working.
+      if (ref == "latest") {
+        std::fprintf(stderr, "Ignoring \"latest\", %s\n", s.status().message().c_str());
+      } else {
+        std::fprintf(stderr, "Ignoring \"%s\": %s\n", ref.c_str(), s.status().message().c_str());
+      }
+      sel.missing.push_back(ref);
+      continue;
+    }
+    if (seen.insert(s->id.Hex()).second) sel.snapshots.push_back(*s);
+  }
+  if (!latest_used && !FilterEmpty(filter)) {
+    std::fprintf(stderr, "Ignoring filters as there are explicit snapshot ids given\n");
+  }
+  return sel;
+}
+
+Result<SnapshotSelection> SelectSnapshots(Repository& repo, const SnapshotFilter& filter,
+                                          const std::vector<std::string>& args) {
+  HORT_ASSIGN_OR_RETURN(auto all, repo.LoadSnapshots());
+  return SelectSnapshots(all, filter, args);
+}
+
+Result<Snapshot> FindSnapshotRef(Repository& repo, const SnapshotFilter& filter, const std::string& ref) {
+  HORT_ASSIGN_OR_RETURN(auto all, repo.LoadSnapshots());
+  return ResolveSnapshotRef(all, filter, ref);
+}
+
+int ExitForMissing(const SnapshotSelection& sel, int ok_code) {
+  if (sel.missing.empty()) return ok_code;
+  std::string names;
+  for (const auto& m : sel.missing) names += (names.empty() ? "\"" : ", \"") + m + "\"";
+  std::fprintf(stderr, "Fatal: no snapshot found for %s\n", names.c_str());
+  return kExitFailure;
 }
 
 std::vector<std::string> SplitCommaList(const std::vector<std::string>& in) {

@@ -1,4 +1,6 @@
-// Snapshot selection shared by snapshots/ls/restore: --host, --tag, --path.
+// Snapshot selection shared by every command that takes snapshots: --host,
+// --tag, --path and the arguments (`latest`, ID prefixes), resolved as
+// restic's FindFilteredSnapshots does.
 #pragma once
 
 #include <string>
@@ -7,6 +9,11 @@
 #include <CLI/CLI.hpp>
 
 #include "format/snapshot.h"
+#include "util/status.h"
+
+namespace hort {
+class Repository;
+}
 
 namespace hort::cli {
 
@@ -29,8 +36,33 @@ void AddFilterFlags(CLI::App& sub, SnapshotFilter* filter, bool short_host = tru
 // ["a","b"] with Go's JSON escaping.
 [[nodiscard]] std::string JsonStringArray(const std::vector<std::string>& v);
 
-// True when `ids` is empty or one of them is a prefix of the snapshot's ID.
-[[nodiscard]] bool MatchesIdPrefix(const std::vector<std::string>& ids, const Snapshot& s);
+
+// One snapshot argument: "latest" (the newest snapshot the filter matches) or
+// an ID prefix (the filter does not apply, as in restic). `all` sorted by time.
+[[nodiscard]] Result<Snapshot> ResolveSnapshotRef(const std::vector<Snapshot>& all, const SnapshotFilter& filter,
+                                                  const std::string& ref);
+
+struct SnapshotSelection {
+  // The given snapshots in argument order without repeats; with no arguments
+  // every snapshot the filter matches, oldest first.
+  std::vector<Snapshot> snapshots;
+  std::vector<std::string> missing;  // arguments that named no snapshot (each warned about)
+};
+// Resolves `args` against `all` (sorted by time), warning on stderr for each
+// argument that names nothing, as restic does: `Ignoring "x": no matching ID
+// found for prefix "x"`.
+[[nodiscard]] SnapshotSelection SelectSnapshots(const std::vector<Snapshot>& all, const SnapshotFilter& filter,
+                                                const std::vector<std::string>& args);
+// Loads the repository's snapshots, then SelectSnapshots.
+[[nodiscard]] Result<SnapshotSelection> SelectSnapshots(Repository& repo, const SnapshotFilter& filter,
+                                                        const std::vector<std::string>& args);
+// The one snapshot `ref` names in the repository (dump, diff, cat, restore).
+[[nodiscard]] Result<Snapshot> FindSnapshotRef(Repository& repo, const SnapshotFilter& filter, const std::string& ref);
+
+// hort's deviation from restic (docs/exit-codes.md): a command asked to act
+// on given snapshots exits 1 when one of them named nothing, after acting on
+// the rest. Prints the Fatal line and returns 1, or returns `ok_code`.
+[[nodiscard]] int ExitForMissing(const SnapshotSelection& sel, int ok_code);
 
 // Splits "a,b" tag lists given as repeated flags into single tags.
 [[nodiscard]] std::vector<std::string> SplitCommaList(const std::vector<std::string>& in);

@@ -25,10 +25,7 @@ Result<std::unique_ptr<ObjectStore>> OpenVeleroLocation(const VeleroLocationSpec
 Result<kube::Client*> CatalogKube(const Catalog& catalog, const JobContext& ctx, std::unique_ptr<kube::Client>& owned) {
   if (ctx.kube) return ctx.kube;
   if (!owned) {
-    HORT_ASSIGN_OR_RETURN(owned, kube::OpenClient({.kubeconfig = catalog.kubernetes.kubeconfig,
-                                                   .context = catalog.kubernetes.context,
-                                                   .qps = static_cast<double>(catalog.kubernetes.qps),
-                                                   .burst = catalog.kubernetes.burst}));
+    HORT_ASSIGN_OR_RETURN(owned, kube::OpenClient(catalog.kubernetes));
   }
   return owned.get();
 }

@@ -198,6 +198,7 @@ std::vector<RetentionDecision> DecideRetention(const std::vector<RetentionItem>&
         d.reasons.push_back(std::string(w.reason) + " " + w.within.ToString());
       }
     }
+    for (size_t k = 0; k < 6; ++k) d.counters[k] = buckets[k].count;
     out.push_back(std::move(d));
   }
   return out;

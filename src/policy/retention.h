@@ -5,6 +5,7 @@
 // adapter for restic snapshots.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -48,6 +49,9 @@ struct RetentionDecision {
   size_t item;  // index into the items given
   bool keep;
   std::vector<std::string> reasons;
+  // restic's KeepReason.Counters: what is left of last, hourly, daily,
+  // weekly, monthly and yearly after this item (-1 = unlimited).
+  std::array<int, 6> counters{};
 };
 
 // Applies the policy to one series, exactly as restic's ApplyPolicy does.

@@ -12,7 +12,7 @@ std::vector<KeepDecision> ApplyPolicy(const std::vector<const Snapshot*>& group,
   for (const Snapshot* s : group) items.push_back(RetentionItemOf(*s));
   std::vector<KeepDecision> out;
   for (RetentionDecision& d : DecideRetention(items, policy)) {
-    out.push_back({group[d.item], d.keep, std::move(d.reasons)});
+    out.push_back({group[d.item], d.keep, std::move(d.reasons), d.counters});
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // tests. A snapshot's series is its host and its paths.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct KeepDecision {
   const Snapshot* snapshot;
   bool keep;
   std::vector<std::string> reasons;
+  std::array<int, 6> counters{};  // see RetentionDecision
 };
 
 // Applies the policy to one group, newest first, exactly as restic's

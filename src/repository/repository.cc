@@ -420,15 +420,31 @@ Result<std::vector<Snapshot>> Repository::LoadSnapshots() {
   return out;
 }
 
+Result<std::string> MatchIdPrefix(const std::vector<std::string>& names, const std::string& prefix) {
+  std::vector<std::string> matches;
+  if (!prefix.empty()) {
+    for (const auto& n : names) {
+      if (n.rfind(prefix, 0) == 0) matches.push_back(n);
+    }
+  }
+  if (matches.empty()) return Status(Code::kNotFound, "no matching ID found for prefix \"" + prefix + "\"");
+  if (matches.size() > 1) {
+    // restic stops at "found"; the candidates tell the user how much to type.
+    std::sort(matches.begin(), matches.end());
+    std::string msg = "multiple IDs with prefix \"" + prefix + "\" found:";
+    for (const auto& m : matches) msg += " " + m;
+    return Status(Code::kInvalidArgument, msg);
+  }
+  return matches[0];
+}
+
 Result<std::string> Repository::ResolvePrefix(FileType type, const std::string& prefix) {
   if (prefix.empty()) return Status(Code::kInvalidArgument, "empty ID");
-  std::vector<std::string> matches;
+  std::vector<std::string> names;
   HORT_RETURN_IF_ERROR(backend_->List(type, [&](const std::string& n, uint64_t) {
-    if (n.rfind(prefix, 0) == 0) matches.push_back(n);
+    if (n.rfind(prefix, 0) == 0) names.push_back(n);
   }));
-  if (matches.empty()) return Status(Code::kNotFound, "no matching ID found for prefix \"" + prefix + "\"");
-  if (matches.size() > 1) return Status(Code::kInvalidArgument, "prefix \"" + prefix + "\" is ambiguous");
-  return matches[0];
+  return MatchIdPrefix(names, prefix);
 }
 
 Result<Snapshot> Repository::FindSnapshot(const std::string& ref) {

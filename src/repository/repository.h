@@ -22,6 +22,11 @@
 
 namespace hort {
 
+// The full ID among `names` (hex IDs) that `prefix` names. Errors carry
+// restic's texts: `no matching ID found for prefix "x"` (kNotFound),
+// `multiple IDs with prefix "x" found` plus the candidates (kInvalidArgument).
+[[nodiscard]] Result<std::string> MatchIdPrefix(const std::vector<std::string>& names, const std::string& prefix);
+
 struct InitOptions {
   int version = 2;
   uint64_t chunker_polynomial = 0;  // 0 = pick a random irreducible one

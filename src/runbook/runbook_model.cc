@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "runbook/runbook_commands.h"
+#include "util/strings.h"
 
 namespace hort {
 
@@ -28,12 +29,6 @@ RestoreTestSpec::Type ScenarioTestType(Scenario s) {
 }
 
 namespace {
-
-std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
-}
 
 class Builder {
  public:

@@ -100,10 +100,7 @@ bool CatalogNamesCluster(const Catalog& catalog) {
 namespace {
 
 Result<std::unique_ptr<kube::Client>> OpenCatalogCluster(const Catalog& catalog) {
-  return kube::OpenClient({.kubeconfig = catalog.kubernetes.kubeconfig,
-                           .context = catalog.kubernetes.context,
-                           .qps = static_cast<double>(catalog.kubernetes.qps),
-                           .burst = catalog.kubernetes.burst});
+  return kube::OpenClient(catalog.kubernetes);
 }
 
 CoverageSample SampleWith(kube::Client& client, const Catalog& catalog) {

@@ -25,10 +25,7 @@ ResourcesTestSteps::ResourcesTestSteps(const Catalog& catalog, const RestoreTest
 }
 
 Status ResourcesTestSteps::Prepare() {
-  HORT_ASSIGN_OR_RETURN(client_, kube::OpenClient({.kubeconfig = c_.kubernetes.kubeconfig,
-                                                   .context = c_.kubernetes.context,
-                                                   .qps = static_cast<double>(c_.kubernetes.qps),
-                                                   .burst = c_.kubernetes.burst}));
+  HORT_ASSIGN_OR_RETURN(client_, kube::OpenClient(c_.kubernetes));
   for (const Service* s : spec_.services) {
     for (const ResourcesEntry& e : s->resources) {
       // Restoring cluster-scoped objects would touch the live cluster: a

@@ -1,0 +1,65 @@
+#include "cli/snapshot_filter.h"
+
+#include <gtest/gtest.h>
+
+namespace hort::cli {
+namespace {
+
+Snapshot Make(const std::string& hex_start, int64_t sec, const std::string& host) {
+  Snapshot s;
+  s.id = *Id::Parse(hex_start + std::string(64 - hex_start.size(), '0'));
+  s.time.sec = sec;
+  s.hostname = host;
+  s.paths = {"/data"};
+  return s;
+}
+
+// Sorted by time like Repository::LoadSnapshots.
+std::vector<Snapshot> Repo() { return {Make("49aa", 1, "a"), Make("49bb", 2, "b"), Make("77cc", 3, "a")}; }
+
+TEST(SnapshotRef, LatestIsTheNewestTheFilterMatches) {
+  SnapshotFilter none, host_b;
+  host_b.hosts = {"b"};
+  EXPECT_EQ(ResolveSnapshotRef(Repo(), none, "latest")->id.Hex().substr(0, 4), "77cc");
+  EXPECT_EQ(ResolveSnapshotRef(Repo(), host_b, "latest")->id.Hex().substr(0, 4), "49bb");
+}
+
+TEST(SnapshotRef, LatestWithoutMatchNamesTheFilterAsRestic) {
+  SnapshotFilter f;
+  f.hosts = {"zz"};
+  f.tags = {"x,y"};
+  auto r = ResolveSnapshotRef(Repo(), f, "latest");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "no snapshot matched given filter (Paths:[] Tags:[[x y]] Hosts:[zz])");
+}
+
+TEST(SnapshotRef, UnknownAndAmbiguousPrefixUseResticsText) {
+  auto unknown = ResolveSnapshotRef(Repo(), {}, "deadbeef");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().message(), "no matching ID found for prefix \"deadbeef\"");
+  auto ambiguous = ResolveSnapshotRef(Repo(), {}, "49");
+  ASSERT_FALSE(ambiguous.ok());
+  // restic's sentence, then the candidates.
+  EXPECT_EQ(ambiguous.status().message().rfind("multiple IDs with prefix \"49\" found: 49aa", 0), 0u);
+  EXPECT_NE(ambiguous.status().message().find(" 49bb"), std::string::npos);
+  EXPECT_EQ(ResolveSnapshotRef(Repo(), {}, "49b")->hostname, "b");
+}
+
+TEST(SnapshotSelection, ArgumentsInOrderWithoutRepeatsAndMissingRemembered) {
+  auto sel = SelectSnapshots(Repo(), {}, {"77", "latest", "49a", "deadbeef"});
+  ASSERT_EQ(sel.snapshots.size(), 2u);
+  EXPECT_EQ(sel.snapshots[0].id.Hex().substr(0, 4), "77cc");
+  EXPECT_EQ(sel.snapshots[1].id.Hex().substr(0, 4), "49aa");
+  EXPECT_EQ(sel.missing, std::vector<std::string>{"deadbeef"});
+}
+
+TEST(SnapshotSelection, NoArgumentsSelectsByFilter) {
+  SnapshotFilter host_a;
+  host_a.hosts = {"a"};
+  auto sel = SelectSnapshots(Repo(), host_a, {});
+  EXPECT_EQ(sel.snapshots.size(), 2u);
+  EXPECT_TRUE(sel.missing.empty());
+}
+
+}  // namespace
+}  // namespace hort::cli
