@@ -258,8 +258,20 @@ struct RestoreTestSpec {
 };
 [[nodiscard]] const char* TestTypeName(RestoreTestSpec::Type t);
 
+// Who may use the dashboard's actions (and, unless open_read, read it): a
+// bearer token from a file or an environment variable, and/or users of an
+// htpasswd file with bcrypt hashes. None set: reading is open, actions off.
+struct ServeAuthSpec {
+  std::string token_file;  // the token is its first line
+  std::string token_env;   // the name of a variable holding the token
+  std::string htpasswd;    // "user:$2y$…" lines
+  bool open_read = false;  // read-only pages and the API's GETs without credentials
+  [[nodiscard]] bool Configured() const { return !token_file.empty() || !token_env.empty() || !htpasswd.empty(); }
+};
+
 struct ServeSpec {
   std::string listen = "127.0.0.1:9464";
+  ServeAuthSpec auth;
   int max_jobs = 2;
   int retry_attempts = 3;
   int64_t retry_backoff_seconds = 300;  // doubles per attempt

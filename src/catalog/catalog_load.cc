@@ -105,7 +105,7 @@ class Loader : private LoaderOwned, public EntryFields {
       c_->kubernetes.burst = static_cast<int>(f_.Integer(kube, "kubernetes", "burst", 1, 1000).value_or(0));
     }
     YAML::Node serve = root["serve"];
-    if (serve && f_.Mapping(serve, "serve", {"listen", "max_jobs", "retry", "lock_wait"})) {
+    if (serve && f_.Mapping(serve, "serve", {"listen", "max_jobs", "retry", "lock_wait", "auth"})) {
       ServeSpec& s = c_->serve;
       if (auto l = f_.String(serve, "serve", "listen")) {
         auto colon = l->rfind(':');
@@ -122,7 +122,18 @@ class Loader : private LoaderOwned, public EntryFields {
         s.retry_attempts = static_cast<int>(f_.Integer(retry, "serve.retry", "attempts", 0, 100).value_or(s.retry_attempts));
         s.retry_backoff_seconds = f_.Duration(retry, "serve.retry", "backoff").value_or(s.retry_backoff_seconds);
       }
+      ServeAuth(serve["auth"]);
     }
+  }
+
+  void ServeAuth(const YAML::Node& n) {
+    if (!n || !f_.Mapping(n, "serve.auth", {"token_file", "token_env", "htpasswd", "open_read"})) return;
+    ServeAuthSpec& a = c_->serve.auth;
+    a.token_file = Absolute(f_.String(n, "serve.auth", "token_file").value_or(""));
+    a.token_env = f_.String(n, "serve.auth", "token_env").value_or("");
+    a.htpasswd = Absolute(f_.String(n, "serve.auth", "htpasswd").value_or(""));
+    a.open_read = f_.Bool(n, "serve.auth", "open_read").value_or(false);
+    if (!a.Configured()) f_.Error(n, "serve.auth", "names no credentials: set token_file, token_env or htpasswd");
   }
 
   void Repository(const std::string& name, const YAML::Node& n) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "cli/protocol_view.h"
 #include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
@@ -54,6 +55,16 @@ std::string ResultCell(const TestRecord& r, const Words& w) {
 
 }  // namespace
 
+std::string ProtocolTable(const std::vector<TestRecord>& oldest_first, const std::string& lang, bool markdown) {
+  const Words& w = lang == "en" ? kEnglish : kGerman;
+  Table t({w.date, w.id, w.result, w.issues, w.owner});
+  for (const auto& r : oldest_first) {
+    std::string issues = JoinLines(r.findings, "; ");
+    t.Row({FormatWhen(r.started), r.test, ResultCell(r, w), issues.empty() ? w.none : issues, r.responsible});
+  }
+  return t.Render(markdown);
+}
+
 Command AddProtocol(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<ProtocolFlags>();
   sub.add_flag("--markdown", f->markdown, "print a Markdown table");
@@ -72,13 +83,7 @@ Command AddProtocol(CLI::App& sub, GlobalOptions& g) {
       std::printf("%s\n", JsonText(j).c_str());
       return kExitOk;
     }
-    const Words& w = f->lang == "en" ? kEnglish : kGerman;
-    Table t({w.date, w.id, w.result, w.issues, w.owner});
-    for (const auto& r : *rows) {
-      std::string issues = JoinLines(r.findings, "; ");
-      t.Row({FormatWhen(r.started), r.test, ResultCell(r, w), issues.empty() ? w.none : issues, r.responsible});
-    }
-    std::printf("%s", t.Render(f->markdown).c_str());
+    std::printf("%s", ProtocolTable(*rows, f->lang, f->markdown).c_str());
     return kExitOk;
   });
 }

@@ -15,6 +15,7 @@
 #include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
+#include "cli/protocol_view.h"
 #include "metrics/exposition.h"
 #include "net/http_server.h"
 #include "scheduler/scheduler.h"
@@ -25,7 +26,9 @@
 #include "verify/auto_test_runner.h"
 #include "verify/restore_test.h"
 #include "jobs/live_progress.h"
+#include "web/api_actions.h"
 #include "web/api_routes.h"
+#include "web/auth.h"
 #include "web/runbook_page.h"
 #include "web/status_page.h"
 
@@ -72,6 +75,10 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
   needs.context = "refusing to start";
   return MakeCommand(needs, [listen, &g](Opened& o) {
     const Catalog& cat = *o.catalog;
+    // The dashboard's credentials are read before anything runs: a missing
+    // token file stops serve here, not at the first action.
+    auto auth = DashboardAuth::Load(cat.serve.auth);
+    if (!auth.ok()) return Fail(auth.status());
     const std::atomic<bool>& stop = InstallStopFlag();
 
     SystemClock clock;
@@ -105,10 +112,10 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     if (!s.ok()) return Fail(s);
     // Due `auto` restore tests, one at a time; a stop signal makes a running
     // test clean up and record itself as interrupted.
-    AutoTestRunner tests(cat, *o.state, clock, [&](const RestoreTestSpec& t) {
-      Log("restore test " + t.id + ": started");
+    AutoTestRunner tests(cat, *o.state, clock, [&](const RestoreTestSpec& t, const std::string& trigger) {
+      Log("restore test " + t.id + ": started (" + trigger + ")");
       RestoreTestOptions opt;
-      opt.trigger = "auto";
+      opt.trigger = trigger;
       opt.cancel = &stop;
       opt.counters = &counters;
       opt.log = Log;
@@ -149,6 +156,19 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     std::string addr = listen->empty() ? cat.serve.listen : *listen;
     std::vector<HttpHandler> handlers = PageHandlers();
     for (HttpHandler& h : ReadApiHandlers({cat, *o.state, &live, [] { return NowSeconds(); }})) handlers.push_back(std::move(h));
+    ActionTargets targets{[&](const std::string& job) { return scheduler.RunNow(job); },
+                          [&](const std::string& test) { return tests.RunNow(test); }};
+    for (HttpHandler& h : ActionHandlers(**auth, *o.state, targets, [] { return NowSeconds(); })) handlers.push_back(std::move(h));
+    // /protocol?lang=de|en: the whole protocol as `hort protocol --markdown` prints it.
+    handlers.push_back({"GET", "/protocol", [&o](const ServerRequest& r) {
+      auto lang = r.query.find("lang");
+      auto rows = o.state->Tests("", 0, 100000);
+      if (!rows.ok()) return ServerResponse{.status = 500, .body = rows.status().message() + "\n"};
+      std::reverse(rows->begin(), rows->end());  // a protocol reads oldest first
+      return ServerResponse{.content_type = "text/plain; charset=utf-8",
+                            .body = ProtocolTable(*rows, lang != r.query.end() && lang->second == "en" ? "en" : "de", true)};
+    }});
+    http.SetGate([&auth](const ServerRequest& r) { return (*auth)->Gate(r); });
     s = http.Start(addr, content, std::move(handlers));
     if (!s.ok()) return Fail(s);
     addr = addr.substr(0, addr.rfind(':') + 1) + std::to_string(http.port());

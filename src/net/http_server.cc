@@ -32,6 +32,12 @@ ServerRequest ToRequest(const httplib::Request& req) {
   return r;
 }
 
+void Send(const ServerResponse& out, httplib::Response& res) {
+  res.status = out.status;
+  for (const auto& [name, value] : out.headers) res.set_header(name, value);
+  res.set_content(out.body, out.content_type);
+}
+
 }  // namespace
 
 Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> routes, std::vector<HttpHandler> handlers) {
@@ -56,13 +62,18 @@ Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> route
       res.set_content(*body, route.content_type);
     });
   }
+  // Nothing hort serves takes a large body: the actions' JSON is tiny.
+  server_->set_payload_max_length(64 * 1024);
+  if (gate_) {
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      std::optional<ServerResponse> out = gate_(ToRequest(req));
+      if (!out) return httplib::Server::HandlerResponse::Unhandled;
+      Send(*out, res);
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
   for (const HttpHandler& h : handlers_) {
-    auto serve = [&h](const httplib::Request& req, httplib::Response& res) {
-      ServerResponse out = h.handle(ToRequest(req));
-      res.status = out.status;
-      for (const auto& [name, value] : out.headers) res.set_header(name, value);
-      res.set_content(out.body, out.content_type);
-    };
+    auto serve = [&h](const httplib::Request& req, httplib::Response& res) { Send(h.handle(ToRequest(req)), res); };
     if (h.method == "POST") server_->Post(h.pattern, serve);
     else if (h.method == "GET") server_->Get(h.pattern, serve);
     else return Status(Code::kInvalidArgument, "HTTP method " + h.method + " is not served");

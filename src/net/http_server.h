@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,12 +77,17 @@ class HttpServer {
   [[nodiscard]] Status Start(const std::string& listen, HttpContent content, std::vector<HttpHandler> handlers = {});
   void Stop();
   [[nodiscard]] int port() const { return port_; }
+  // Asked before any route (call before Start): a response ends the request
+  // there (authentication), nullopt lets it through.
+  using Gate = std::function<std::optional<ServerResponse>(const ServerRequest&)>;
+  void SetGate(Gate gate) { gate_ = std::move(gate); }
 
  private:
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::vector<HttpRoute> routes_;
   std::vector<HttpHandler> handlers_;
+  Gate gate_;
   int port_ = 0;
 };
 

@@ -214,11 +214,11 @@ TEST_F(VerifyTest, DueDatesAndAutomaticRunsFollowEvery) {
   clock.now = start;
   std::vector<double> runs;
   bool fail_next = false;
-  AutoTestRunner runner(*catalog_, *state_, clock, [&](const RestoreTestSpec& t) {
+  AutoTestRunner runner(*catalog_, *state_, clock, [&](const RestoreTestSpec& t, const std::string& trigger) {
     TestRecord r;
     r.test = t.id;
     r.type = TestTypeName(t.type);
-    r.trigger = "auto";
+    r.trigger = trigger;
     r.started = clock.Now();
     auto id = state_->BeginTest(r);
     ASSERT_TRUE(id.ok());
@@ -256,6 +256,27 @@ TEST_F(VerifyTest, DueDatesAndAutomaticRunsFollowEvery) {
   EXPECT_NEAR(due[0].late_seconds, 365 * 86400.0, 1);
   EXPECT_EQ((*plan)[0].next_due, start + 451 * 86400.0);  // A: last pass + 90 days
   EXPECT_FALSE((*plan)[0].due);
+}
+
+TEST_F(VerifyTest, RunNowQueuesAManualTestBeforeDueOnes) {
+  Load("  A:\n    type: files\n    scope: paperless\n    every: 3mo\n    auto: true\n"
+       "  M:\n    type: files\n    scope: paperless\n    every: 1mo\n");
+  FakeClock clock;
+  clock.now = 1795651200;
+  std::vector<std::string> ran;
+  AutoTestRunner runner(*catalog_, *state_, clock, [&](const RestoreTestSpec& t, const std::string& trigger) {
+    ran.push_back(t.id + " " + trigger);
+  });
+  EXPECT_EQ(runner.RunNow("nope").code(), Code::kNotFound);
+  ASSERT_TRUE(runner.RunNow("M").ok());
+  EXPECT_EQ(runner.RunNow("A").code(), Code::kAlreadyExists);  // one queued at a time
+  runner.Tick();  // M first although A (auto) is due too
+  runner.WaitIdle();
+  runner.Tick();
+  runner.WaitIdle();
+  ASSERT_EQ(ran.size(), 2u);
+  EXPECT_EQ(ran[0], "M manual");
+  EXPECT_EQ(ran[1], "A auto");
 }
 
 }  // namespace

@@ -44,22 +44,45 @@ function ageBar(e) {
       h('span', {style: `width:${Math.min(100, f * 100)}%;background:${color}`})));
 }
 
+// A bearer token typed into the sign-in form lives in this tab only
+// (sessionStorage); htpasswd users get the browser's own Basic prompt.
+const TOKEN_KEY = 'hort-token';
+function authHeaders(extra) {
+  const t = sessionStorage.getItem(TOKEN_KEY);
+  return Object.assign(t ? {Authorization: 'Bearer ' + t} : {}, extra);
+}
+class HttpError extends Error { constructor(status, text) { super(text); this.status = status; } }
 async function api(path) {
-  const r = await fetch(path, {headers: {Accept: 'application/json'}, credentials: 'same-origin'});
-  if (!r.ok) throw new Error(path + ': ' + r.status + ' ' + (await r.text()));
+  const r = await fetch(path, {headers: authHeaders({Accept: 'application/json'}), credentials: 'same-origin'});
+  if (!r.ok) throw new HttpError(r.status, path + ': ' + r.status + ' ' + (await r.text()));
   return r.json();
 }
 async function act(kind, target, button) {
   button.disabled = true;
   try {
     const r = await fetch('/api/v1/actions/' + kind, {method: 'POST', credentials: 'same-origin',
-      headers: {'Content-Type': 'application/json', 'X-CSRF-Token': auth.csrf},
+      headers: authHeaders({'Content-Type': 'application/json', 'X-CSRF-Token': auth.csrf}),
       body: JSON.stringify(kind === 'run' ? {job: target} : {test: target})});
     const j = await r.json().catch(() => ({}));
     button.textContent = r.ok ? 'queued' : 'refused';
     button.title = j.detail || j.error || '';
+    document.getElementById('updated').textContent = (r.ok ? '' : 'refused: ') + (j.detail || j.error || '');
   } catch (e) { button.textContent = 'error'; }
   setTimeout(refresh, 500);
+}
+function renderAuth() {
+  const box = document.getElementById('auth');
+  if (auth && auth.user) {
+    box.replaceChildren(h('span', {class: 'muted'}, 'signed in as ' + auth.user + ' '),
+      sessionStorage.getItem(TOKEN_KEY) ? h('button', {type: 'button', onclick: () => { sessionStorage.removeItem(TOKEN_KEY); auth = null; refresh(); }}, 'Sign out') : null);
+  } else if (auth && auth.signin) {
+    const input = h('input', {id: 'token', type: 'password', autocomplete: 'current-password', required: true});
+    box.replaceChildren(h('form', {id: 'signin', onsubmit: ev => {
+      ev.preventDefault(); sessionStorage.setItem(TOKEN_KEY, input.value); auth = null; refresh();
+    }}, h('label', {for: 'token'}, 'Access token '), input, ' ', h('button', {type: 'submit'}, 'Sign in')));
+  } else {
+    box.replaceChildren();
+  }
 }
 function actions(e, kind, target) {
   const out = [];
@@ -105,12 +128,13 @@ function renderOverview(o) {
       table(null, ENTRY_HEADS, [...o.maintenance].sort(worstFirst).map(e => entryRow(e, true))));
   }
   out.push(h('h2', {}, 'Next runs'), table(null, ['When', 'Job'], o.next_runs.map(n => h('tr', {}, h('td', {}, when(n.at)), h('td', {}, n.job)))));
-  if (o.actions && o.actions.length) {
-    out.push(h('h2', {}, 'Recent actions'), table(null, ['When', 'Who', 'Action', 'Target', 'Result'],
-      o.actions.map(a => h('tr', {}, h('td', {}, when(a.time)), h('td', {}, a.who), h('td', {}, a.action), h('td', {}, a.target),
-        h('td', {title: a.detail}, a.result)))));
-  }
   return out;
+}
+
+function renderActions(list) {
+  return [h('h2', {}, 'Recent actions'), table(null, ['When', 'Who', 'Action', 'Target', 'Result'],
+    list.map(a => h('tr', {'data-action': a.id}, h('td', {}, when(a.time)), h('td', {}, a.who), h('td', {}, a.action), h('td', {}, a.target),
+      h('td', {title: a.detail}, a.result))))];
 }
 
 function renderTests(t) {
@@ -125,7 +149,8 @@ function renderTests(t) {
     h('td', {}, dur(p.restore_seconds)), h('td', {class: 'hide-narrow'}, bytes(p.bytes)), h('td', {}, p.findings ? h('pre', {class: 'err'}, p.findings) : '')));
   return [h('h2', {}, 'Restore tests (overdue first)'),
     table(null, ['Test', 'Type', 'Last result', 'Restore time / RTO', 'Next due', ['Responsible', 'hide-narrow'], 'Actions'], rows),
-    h('h2', {}, 'Protocol, latest rows'), h('p', {class: 'muted'}, 'The full protocol: hort protocol --markdown'),
+    h('h2', {}, 'Protocol, latest rows'), h('p', {}, h('a', {href: '/protocol'}, 'The full protocol'), h('span', {class: 'muted'}, ' (as hort protocol --markdown prints it; ',
+      h('a', {href: '/protocol?lang=en'}, 'English'), ')')),
     table(null, ['When', 'Test', 'Result', 'Restore time', ['Bytes', 'hide-narrow'], 'Findings'], proto)];
 }
 
@@ -191,11 +216,25 @@ async function refresh() {
   for (const a of document.querySelectorAll('nav a')) a.toggleAttribute('aria-current', a.dataset.view === view) && a.setAttribute('aria-current', 'page');
   const [path, render] = run ? ['/api/v1/runs/' + run[1], renderRun] : VIEWS[view];
   try {
-    if (auth === null) auth = await api('/api/v1/session').catch(() => ({actions: false}));
+    if (auth === null) {
+      auth = await api('/api/v1/session').catch(e => ({actions: false, signin: e.status === 401}));
+      renderAuth();
+    }
     const data = await api(path);
-    document.getElementById('main').replaceChildren(...render(data).flat().filter(Boolean));
+    const parts = render(data).flat().filter(Boolean);
+    if (view === 'overview' && auth.actions) {
+      const recent = await api('/api/v1/actions').catch(() => ({actions: []}));
+      if (recent.actions.length) parts.push(renderActions(recent.actions.slice(0, 10)));
+    }
+    document.getElementById('main').replaceChildren(...parts.flat());
     document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   } catch (e) {
+    if (e.status === 401) {
+      auth = {actions: false, signin: true};
+      renderAuth();
+      document.getElementById('main').replaceChildren(h('p', {class: 'summary bad', role: 'status'},
+        'Sign in to see the dashboard (serve.auth).'));
+    }
     document.getElementById('updated').textContent = String(e.message || e);
   }
   timer = setTimeout(refresh, POLL_MS);
