@@ -23,6 +23,8 @@
 #include "agent/dispatch.h"
 #include "kube/permissions.h"
 #include "status/status_model.h"
+#include "status/summary.h"
+#include "status/test_due.h"
 #include "verify/auto_test_runner.h"
 #include "verify/restore_test.h"
 #include "jobs/live_progress.h"
@@ -140,8 +142,10 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
       return JsonText(StatusJson(rep, NowSeconds()));
     };
     content.status_html = [&]() -> Result<std::string> {
-      HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, *o.state, NowSeconds()));
-      return StatusPage(rep, NowSeconds());
+      const double now = NowSeconds();
+      HORT_ASSIGN_OR_RETURN(StatusReport rep, BuildStatus(cat, *o.state, now));
+      HORT_ASSIGN_OR_RETURN(auto plan, BuildTestPlan(cat, *o.state, now));
+      return StatusPage(rep, Summary(FindProblems(rep, plan, now), rep.jobs.size()), now);
     };
     // ?lang=de|en (default: the daemon's locale, as `hort runbook`), ?service=NAME (unknown: 404).
     content.runbook_html = [&](const HttpQuery& q) -> Result<std::string> {

@@ -2,12 +2,15 @@
 // check, or copy. Failures come back as one line in the outcome; nothing
 // here throws or exits.
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cstdlib>
 #include <ctime>
 
 #include "agent/dispatch.h"
 #include "kube/permissions.h"
 #include "archiver/archiver.h"
+#include "archiver/scanner.h"
 #include "checker/checker.h"
 #include "jobs/jobs.h"
 #include "jobs/local_dump.h"
@@ -235,7 +238,17 @@ class Job {
       HORT_RETURN_IF_ERROR(repo->LoadIndex());
       std::optional<ProgressObserver> progress;
       if (ctx_.progress) progress.emplace(ctx_.progress);
-      HORT_ASSIGN_OR_RETURN(BackupResult b, RunBackup(*repo, opt, progress ? &*progress : nullptr));
+      // Totals for the dashboard's percentage and ETA: a scanner beside the
+      // backup, as `hort backup` on a terminal and restic do.
+      std::atomic<bool> stop_scan{false};
+      std::thread scanner;
+      if (ctx_.progress && !opt.from_stdin) {
+        scanner = std::thread([&] { ScanTargets(opt.targets, opt.excludes, ctx_.progress, &stop_scan); });
+      }
+      auto backup = RunBackup(*repo, opt, progress ? &*progress : nullptr);
+      stop_scan = true;
+      if (scanner.joinable()) scanner.join();
+      HORT_ASSIGN_OR_RETURN(BackupResult b, std::move(backup));
       out_.snapshot_id = b.snapshot_id.Hex();
       out_.bytes_added += b.summary.data_added;
       out_.files += b.summary.total_files_processed;

@@ -7,14 +7,13 @@
 
 namespace hort {
 
-std::string StatusPage(const StatusReport& rep, double now) {
+std::string StatusPage(const StatusReport& rep, const std::string& summary, double now) {
   std::string h =
       "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"30\">"
       "<title>hort — backups</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
       "td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}.OK{color:#080}.LATE{color:#b60}"
       ".FAILED{color:#c00;font-weight:bold}.NEVER{color:#888}</style></head><body><h1>Backups</h1>";
-  h += std::string("<p id=\"summary\">") +
-       (rep.critical_problem ? "A critical service is late or failed." : "All critical services are within their RPO.") +
+  h += "<p id=\"summary\">" + Html(summary) +
        "</p><table id=\"jobs\"><tr><th>Service</th><th>Layer</th><th>Entry</th><th>Class</th><th>Status</th>"
        "<th>Last success</th><th>Age</th><th>RPO</th><th>Next run</th><th>Last error</th></tr>";
   for (const JobStatus& s : rep.jobs) {

@@ -8,6 +8,7 @@
 
 namespace hort {
 
-[[nodiscard]] std::string StatusPage(const StatusReport& rep, double now);
+// `summary`: the sentence that names every problem (status/summary.h).
+[[nodiscard]] std::string StatusPage(const StatusReport& rep, const std::string& summary, double now);
 
 }  // namespace hort
