@@ -344,7 +344,8 @@ class Loader : private LoaderOwned, public EntryFields {
     o.from = f_.String(n, key, "from", true).value_or("");
     o.to = f_.String(n, key, "to", true).value_or("");
     for (const auto& [k, v] : {std::pair<const char*, std::string>{"from", o.from}, {"to", o.to}}) {
-      if (!v.empty() && !c_->repositories.count(v)) f_.Error(n[k], key + "." + k, "no repository named \"" + v + "\" in repositories");
+      if (n[k] && v.empty()) f_.Error(n[k], key + "." + k, "must name a repository, got \"\"");
+      else if (!v.empty() && !c_->repositories.count(v)) f_.Error(n[k], key + "." + k, "no repository named \"" + v + "\" in repositories");
     }
     if (!o.from.empty() && o.from == o.to) f_.Error(n["to"], key + ".to", "must differ from `from`");
     if (auto sc = ScheduleAt(n, key, "hort/" + name + "@copy", true)) o.schedule = *sc;

@@ -173,6 +173,9 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one(replace("path: /srv/app", "path: srv/app"), "paths must be absolute");
   one(replace("path: /srv/app", "pvc: data\n        dump: {command: x, container: c}"), "needs exactly one of path, pvc, dump and k8up_annotations");
   one(m + "offsite:\n  x: {from: main, to: elsewhere, schedule: \"@daily\"}\n", "offsite.x.to: no repository named \"elsewhere\"");
+  // Issue #25: an empty name aborted every catalog command (std::out_of_range).
+  one(m + "offsite:\n  x: {from: \"\", to: main, schedule: \"@daily\"}\n", "offsite.x.from: must name a repository, got \"\"");
+  one(m + "offsite:\n  x: {from: main, to: \"\", schedule: \"@daily\"}\n", "offsite.x.to: must name a repository, got \"\"");
   one(m + "timezone: Mars/Olympus\n", "unknown time zone");
   one(m + "kubernetes: {qps: 0}\n", "kubernetes.qps");
   one(m + "kubernetes: {burst: 5000}\n", "kubernetes.burst");
@@ -187,6 +190,7 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one(vol("{pvc: x, schedule: \"@often\", store: nas}"), "services.app.volumes[0].schedule: invalid schedule");
   one(vol("{pvc: x, schedule: \"@daily\", repository: main}"), "services.app.volumes[0].repository: unknown key");
   one(vol("{pvc: x, schedule: \"@daily\", store: nope}"), "services.app.volumes[0].store: no store named \"nope\" in volume_stores");
+  one(vol("{pvc: x, schedule: \"@daily\", store: \"\"}"), "services.app.volumes[0].store: must name a store in volume_stores, got \"\"");
   one(vol("{pvc: x, device: /dev/sdb, schedule: \"@daily\", store: nas}"), "needs exactly one of pvc, device and image");
   one(vol("{image: /x.img, schedule: \"@daily\", store: nas}"), "a device or image entry needs a name or a volume");
   one(vol("{image: /x.img, volume: ../etc, schedule: \"@daily\", store: nas}"), "services.app.volumes[0].volume: volume name");

@@ -76,6 +76,7 @@ std::optional<VolumesEntry> Entry(EntryFields& e, const Service& s, const YAML::
     v.schedule = *sc;
   }
   v.store = f.String(n, key, "store", true).value_or("");
+  if (n["store"] && v.store.empty()) f.Error(n["store"], key + ".store", "must name a store in volume_stores, got \"\"");
   if (!v.store.empty() && !catalog.volume_stores.count(v.store)) {
     f.Error(n["store"], key + ".store", "no store named \"" + v.store + "\" in volume_stores");
   }

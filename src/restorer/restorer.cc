@@ -185,6 +185,14 @@ class Restore {
     std::map<std::pair<uint64_t, uint64_t>, int> first_link;
     for (size_t i = 0; i < tree_.items.size(); ++i) {
       Item& it = tree_.items[i];
+      // Nothing goes below a directory that could not be made as a real
+      // directory: the path may be a symlink to anywhere (issue #25).
+      if (it.parent != kTopLevel && tree_.items[it.parent].failed) {
+        it.failed = true;
+        it.content_failed = it.IsFile();
+        if (it.IsFile()) result_.files++;
+        continue;
+      }
       if (it.IsDir()) {
         Status s = MakeDir(tree_.PathOf(it));
         if (!s.ok()) Fail(it, s);
@@ -224,8 +232,14 @@ class Restore {
 
   void RestoreOthersAndMetadata() {
     for (Item& it : tree_.items) {
+      if (it.failed && it.parent != kTopLevel && tree_.items[it.parent].failed) continue;  // below a directory not made
       if (it.IsFile() && it.hardlink_of >= 0) {
         const std::string path = tree_.PathOf(it);
+        const Item& first = tree_.items[static_cast<size_t>(it.hardlink_of)];
+        if (first.failed) {  // its path may lead outside the target: never link to it
+          Fail(it, Status(Code::kIo, "link " + path + ": the file it links to was not restored"));
+          continue;
+        }
         ::unlink(path.c_str());
         if (::link(tree_.PathOf(tree_.items[static_cast<size_t>(it.hardlink_of)]).c_str(), path.c_str()) != 0) {
           Fail(it, ErrnoStatus("link " + path, errno));

@@ -252,5 +252,39 @@ TEST_F(RestoreTest, ABlobNotMatchingItsIdFailsOnlyItsFiles) {
   }
 }
 
+// A symlink `d -> elsewhere` already in the target (from restoring another
+// snapshot) where the snapshot has a directory `d`: nothing of d's content —
+// files, symlinks, fifos, hard links — is written through it (issue #25).
+TEST_F(RestoreTest, NothingIsWrittenThroughASymlinkWhereADirectoryGoes) {
+  const std::string payload = "owned";
+  const Id blob = Id::Hash(AsBytes(payload));
+  ASSERT_TRUE(repo_->SaveBlob(BlobType::kData, blob, AsBytes(payload)).ok());
+  Node file{.name = "evil", .type = "file", .mode = 0644, .size = payload.size(), .content = {blob}};
+  Node link{.name = "link", .type = "symlink", .mode = 0x08000000u | 0777, .linktarget = "/etc/passwd"};
+  Node fifo{.name = "pipe", .type = "fifo", .mode = 0x02000000u | 0644};
+  Node dir{.name = "d", .type = "dir", .mode = 0x80000000u | 0755};
+  dir.subtree = SaveTree({file, link, fifo});
+  Node ok = file;
+  ok.name = "fine";
+  const Snapshot snap = SnapshotOf(SaveTree({dir, ok}));
+  fs::create_directories(base_ / "elsewhere");
+  fs::create_directories(base_ / "target");
+  fs::create_directory_symlink(base_ / "elsewhere", base_ / "target" / "d");
+  struct Errors : RestoreObserver {
+    std::vector<std::string> messages;
+    void OnError(const std::string& path, const Status& s) override { messages.push_back(path + ": " + s.message()); }
+  } errors;
+  RestoreOptions opt;
+  opt.target = (base_ / "target").string();
+  auto result = RunRestore(*repo_, snap, opt, &errors);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_TRUE(fs::is_empty(base_ / "elsewhere")) << "written outside the target";
+  ASSERT_EQ(errors.messages.size(), 1u) << "one error: the directory";
+  EXPECT_NE(errors.messages[0].find("exists and is not a directory"), std::string::npos) << errors.messages[0];
+  EXPECT_EQ(result->errors, 1u);
+  EXPECT_EQ(result->files_restored, 1u) << "fine, not evil";
+  EXPECT_TRUE(fs::exists(base_ / "target" / "fine"));
+}
+
 }  // namespace
 }  // namespace hort
