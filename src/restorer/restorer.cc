@@ -180,8 +180,17 @@ class Restore {
   }
 
   Status CreateDirsAndFiles() {
-    // The target itself may be created; its parents must exist.
-    if (::mkdir(tree_.target.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("create target " + tree_.target, errno);
+    // The target and its missing parents are created, as restic does (0700:
+    // nothing restored is readable by others before its metadata is set).
+    for (size_t slash = 1; slash != std::string::npos;) {
+      slash = tree_.target.find('/', slash + 1);
+      const std::string part = tree_.target.substr(0, slash);
+      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("create target " + part, errno);
+    }
+    struct stat target_st;
+    if (::stat(tree_.target.c_str(), &target_st) != 0 || !S_ISDIR(target_st.st_mode)) {
+      return Status(Code::kIo, "target " + tree_.target + " exists and is not a directory");
+    }
     std::map<std::pair<uint64_t, uint64_t>, int> first_link;
     for (size_t i = 0; i < tree_.items.size(); ++i) {
       Item& it = tree_.items[i];

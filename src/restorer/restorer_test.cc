@@ -286,5 +286,23 @@ TEST_F(RestoreTest, NothingIsWrittenThroughASymlinkWhereADirectoryGoes) {
   EXPECT_TRUE(fs::exists(base_ / "target" / "fine"));
 }
 
+// restore -t a/b creates a as well, as restic does (issue #25).
+TEST_F(RestoreTest, MissingParentsOfTheTargetAreCreated) {
+  const std::string payload = "data";
+  const Id blob = Id::Hash(AsBytes(payload));
+  ASSERT_TRUE(repo_->SaveBlob(BlobType::kData, blob, AsBytes(payload)).ok());
+  Node file{.name = "f", .type = "file", .mode = 0644, .size = payload.size(), .content = {blob}};
+  RestoreOptions opt;
+  opt.target = (base_ / "a" / "b" / "c").string();
+  auto result = RunRestore(*repo_, SnapshotOf(SaveTree({file})), opt, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->files_restored, 1u);
+  EXPECT_TRUE(fs::exists(base_ / "a" / "b" / "c" / "f"));
+  std::ofstream(base_ / "plain") << "x";
+  opt.target = (base_ / "plain").string();
+  auto onto_file = RunRestore(*repo_, SnapshotOf(SaveTree({file})), opt, nullptr);
+  EXPECT_NE(onto_file.status().message().find("exists and is not a directory"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hort
