@@ -17,12 +17,20 @@ namespace {
 Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
   IndexRebuildProgress progress;
   if (!quiet) progress.reading = [](size_t packs) { std::printf("reading %zu pack headers\n", packs); };
-  progress.unreadable = [](const Id& pack, const Status& why) {
-    std::fprintf(stderr, "pack %s: %s (not indexed)\n", pack.Short().c_str(), why.message().c_str());
+  progress.unreadable = [](const Id& pack, const Status& why, bool kept) {
+    std::fprintf(stderr, "pack %s: %s (%s)\n", pack.Short().c_str(), why.message().c_str(),
+                 kept ? "its entries from the old index were kept" : "no index file knew it: not indexed");
   };
   HORT_ASSIGN_OR_RETURN(IndexRebuildStats stats, RebuildIndex(repo, progress));
   if (!quiet) std::printf("wrote %zu index files, removed %zu old ones, %zu packs unreadable\n",
                           stats.index_files_written, stats.old_index_files, stats.packs_unreadable);
+  // The index is complete again, but damage is not repaired by indexing:
+  // say so with the exit code, not only in a line that scrolls by.
+  if (stats.packs_unreadable > 0) {
+    return Status(Code::kCorruption, std::to_string(stats.packs_unreadable) + " packs have a damaged header (" +
+                                         std::to_string(stats.packs_kept_from_old_index) +
+                                         " kept with their old index entries); run `hort check --read-data` to see what they hold");
+  }
   return Status::Ok();
 }
 

@@ -1,5 +1,7 @@
 #include "repository/index_rebuild.h"
 
+#include <map>
+
 #include <unordered_set>
 #include <utility>
 
@@ -48,14 +50,31 @@ Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgr
   HORT_RETURN_IF_ERROR(repo.backend().List(FileType::kIndex, [&](const std::string& n, uint64_t) {
     if (auto id = Id::Parse(n)) old_index.push_back(*id);
   }));
+  // What the old index files that still read say about each pack: a pack
+  // whose header is damaged keeps these entries (its blobs may be intact;
+  // dropping them would make every snapshot using it unrestorable), as
+  // restic's rebuild-index does.
+  std::map<Id, std::vector<IndexBlob>> known;
+  for (const Id& file : old_index) {
+    auto text = repo.LoadUnpacked(FileType::kIndex, file.Hex());
+    auto idx = text.ok() ? DecodeIndex(*text) : Result<IndexFile>(text.status());
+    if (!idx.ok()) continue;  // a damaged index file: its packs are indexed from their headers
+    for (IndexPack& p : idx->packs) known.try_emplace(p.id, std::move(p.blobs));
+  }
   if (progress.reading) progress.reading(packs.size());
   IndexRebuildStats stats;
   IndexFileWriter writer(repo);
   for (const auto& [pack, size] : packs) {
     auto header = repo.LoadPackHeader(pack, size);
     if (!header.ok()) {
-      if (progress.unreadable) progress.unreadable(pack, header.status());
+      auto entries = known.find(pack);
+      const bool kept = entries != known.end() && !entries->second.empty();
+      if (progress.unreadable) progress.unreadable(pack, header.status(), kept);
       ++stats.packs_unreadable;
+      if (kept) {
+        ++stats.packs_kept_from_old_index;
+        HORT_RETURN_IF_ERROR(writer.Add({pack, std::move(entries->second)}));
+      }
       continue;
     }
     IndexPack ip{pack, {}};

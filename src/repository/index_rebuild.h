@@ -37,15 +37,19 @@ class IndexFileWriter {
 
 struct IndexRebuildProgress {
   std::function<void(size_t packs)> reading;                           // before the headers are read
-  std::function<void(const Id& pack, const Status& why)> unreadable;  // a pack left out of the index
+  // A pack whose header cannot be read; `kept`: the old index's entries for
+  // it were kept, else it is left out of the index.
+  std::function<void(const Id& pack, const Status& why, bool kept)> unreadable;
 };
 
 struct IndexRebuildStats {
-  size_t index_files_written = 0, old_index_files = 0, packs_unreadable = 0;
+  size_t index_files_written = 0, old_index_files = 0, packs_unreadable = 0, packs_kept_from_old_index = 0;
 };
 
 // Indexes every pack by reading its header and replaces the index with the
-// result. An unreadable pack is left out (`check` names it afterwards).
+// result. A pack whose header cannot be read keeps the entries the old index
+// files had for it; one no readable old index file describes is left out.
+// `check` names both afterwards.
 [[nodiscard]] Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgress& progress);
 
 }  // namespace hort

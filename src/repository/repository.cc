@@ -246,6 +246,11 @@ Status Repository::LoadIndex() {
   const auto threads =
       static_cast<unsigned>(std::min<size_t>(names.size(), std::clamp(std::thread::hardware_concurrency(), 1u, 8u)));
   RunParallel(threads, [&](unsigned) { load(); });
+  // One damaged index file stops every command that needs the index, also
+  // for snapshots it does not describe: say what mends it (issue #25).
+  if (first_error.code() == Code::kCorruption) {
+    return Status(Code::kCorruption, first_error.message() + "; `hort repair index` rebuilds the index from the packs");
+  }
   return first_error;
 }
 
