@@ -140,9 +140,13 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
     }
   }
   bool opened = false;
+  std::vector<std::string> damaged;  // key files whose content does not match their name
   for (const std::string& name : keys) {
     auto raw = repo->backend_->Load({FileType::kKey, name});
     if (!raw.ok()) continue;
+    // A key file is named by the SHA-256 of its content: a mismatch is damage,
+    // which would otherwise read as a wrong password.
+    if (auto id = Id::Parse(name); id && Id::Hash(*raw) != *id) damaged.push_back(name);
     auto kf = DecodeKeyFile(AsChars(*raw));
     if (!kf.ok() || kf->kdf != "scrypt") continue;
     auto derived = crypto::Scrypt(password, kf->salt, {kf->n, kf->r, kf->p}, 64);
@@ -158,13 +162,25 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
   }
   if (!opened) {
     if (keys.empty()) return Status(Code::kNoRepository, "repository has no keys: " + repo->backend_->Location());
+    if (!damaged.empty() && damaged.size() == keys.size()) {
+      return Status(Code::kCorruption, "key file keys/" + damaged.front() +
+                                           " is damaged (its content does not match its name)" +
+                                           (keys.size() > 1 ? ", and so is every other key file" : ""));
+    }
+    if (!damaged.empty()) {
+      return Status(Code::kWrongPassword, "wrong password or no key found (key file keys/" + damaged.front() +
+                                              " is damaged: its content does not match its name)");
+    }
     return Status(Code::kWrongPassword, "wrong password or no key found");
   }
   HORT_ASSIGN_OR_RETURN(auto cfg_raw, repo->backend_->Load({FileType::kConfig, ""}));
-  HORT_ASSIGN_OR_RETURN(auto cfg_plain, repo->key_.Decrypt(cfg_raw));
-  std::string text(AsChars(cfg_plain));
+  // The key opened, so the password is right: a config that does not
+  // decrypt is damaged, and the message says which file.
+  auto cfg_plain = repo->key_.Decrypt(cfg_raw);
+  if (!cfg_plain.ok()) return cfg_plain.status().Annotate("config is damaged");
+  std::string text(AsChars(*cfg_plain));
   if (!text.empty() && text[0] == 2) {  // tolerate a compressed config
-    HORT_ASSIGN_OR_RETURN(auto d, ZstdDecompress(std::span<const uint8_t>(cfg_plain).subspan(1)));
+    HORT_ASSIGN_OR_RETURN(auto d, ZstdDecompress(std::span<const uint8_t>(*cfg_plain).subspan(1)));
     text.assign(AsChars(d));
   }
   HORT_ASSIGN_OR_RETURN(RepoConfig cfg, DecodeConfig(text));

@@ -26,6 +26,36 @@ TEST(Repository, InitOpenAndWrongPassword) {
   EXPECT_EQ(Repository::Open(NewMemBackend(), "x").status().code(), Code::kNoRepository);
 }
 
+// Issue #25: a damaged config or key file is named as damaged, not reported
+// as a MAC mismatch or a wrong password.
+TEST(Repository, DamagedConfigAndKeyFilesAreNamed) {
+  auto be = NewMemBackend();
+  Backend* raw = be.get();
+  auto owner = Repository::Init(std::move(be), "secret", CheapKdfForTests());  // owns `raw`
+  ASSERT_TRUE(owner.ok());
+  auto flip = [&](FileType type, const std::string& name, size_t at) {
+    auto bytes = *raw->Load({type, name});
+    bytes[at] ^= 0x01;
+    ASSERT_TRUE(raw->Remove({type, name}).ok());
+    ASSERT_TRUE(raw->Save({type, name}, bytes).ok());
+  };
+  flip(FileType::kConfig, "", 40);
+  auto config = Repository::Open(std::make_unique<ForwardingBackend>(raw), "secret");
+  EXPECT_EQ(config.status().code(), Code::kCorruption);
+  EXPECT_EQ(config.status().message().rfind("config is damaged: ", 0), 0u) << config.status().message();
+  flip(FileType::kConfig, "", 40);  // mended
+  ASSERT_TRUE(Repository::Open(std::make_unique<ForwardingBackend>(raw), "secret").ok());
+
+  std::string key;
+  ASSERT_TRUE(raw->List(FileType::kKey, [&](const std::string& n, uint64_t) { key = n; }).ok());
+  auto text = *raw->Load({FileType::kKey, key});
+  const size_t data_at = std::string(AsChars(text)).find("\"data\":\"") + 12;
+  flip(FileType::kKey, key, data_at);  // a base64 letter of the sealed master key
+  auto damaged = Repository::Open(std::make_unique<ForwardingBackend>(raw), "secret");
+  EXPECT_EQ(damaged.status().code(), Code::kCorruption);
+  EXPECT_EQ(damaged.status().message(), "key file keys/" + key + " is damaged (its content does not match its name)");
+}
+
 TEST(Repository, BlobsRoundTripThroughPacksAndIndex) {
   auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
   std::string data(100000, 'z');
