@@ -118,6 +118,18 @@ step "hort dr --target (from the repository's credentials alone: no catalog, no 
 "$HORT" -r "$REPO" dr --target "$VAR/dr"
 step "hort metrics (what Prometheus scrapes from hort serve), an excerpt"
 "$HORT" metrics | grep -E '^hort_(backup_last_status|backup_rpo_compliant|restore_test_last_status|restore_test_due)' | head -10
+step "hort serve's dashboard: what /api/v1/overview says (the page at / shows it; docs/dashboard.md)"
+DASH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$HORT" serve --config "$VAR/hort.yaml" --listen "127.0.0.1:$DASH_PORT" 2>"$VAR/serve.log" &
+DASH_PID=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$DASH_PORT/healthz" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$DASH_PORT/api/v1/overview" | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+print("summary:", o["summary"])
+for s in o["services"]:
+    print("  %-12s %-7s %s" % (s["name"], s["health"], ", ".join("%s %s" % (e["entry"], e["health"]) for e in s["entries"])))'
+kill -TERM "$DASH_PID"; wait "$DASH_PID" || true
 step "the cluster half: the project's test Kubernetes API server (tests/kube; no kube-apiserver runs here)"
 KUBE="$VAR/kube"
 bash "$ROOT/tests/kube/kube.sh" start "$KUBE"
