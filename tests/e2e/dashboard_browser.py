@@ -1,0 +1,339 @@
+#!/usr/bin/python3
+"""Drives hort serve's dashboard in headless Chromium (WebDriver, Selenium)
+and checks what the page renders, for dashboard_browser.sh.
+
+  dashboard_browser.py ok|failing URL SCREENS_DIR WORK
+
+ok:      every entry OK, the summary says all is within the RPO, one section
+         per service; the nav links are reached with Tab and Enter opens a
+         view; every table header cell has a scope; light and dark theme.
+failing: the failing service and entry first, the summary names them, the
+         dump's stderr in the entry's error cell; a backup under "Running
+         now" whose counts move from one poll to the next; the overdue
+         restore test first with OVERDUE; at 390 px no horizontal scrolling
+         of the document and the summary in view.
+Both:    no request to any host but hort's, no console error; screenshots
+         SCREENS_DIR/<state>-<theme>.png.
+"""
+import base64, json, os, sys, urllib.error, urllib.parse, urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+PHASE, URL, SCREENS, WORK = sys.argv[1:5]
+ORIGIN = urllib.parse.urlsplit(URL).netloc  # 127.0.0.1:PORT, the only host the page may talk to
+WIDE, NARROW = (1280, 900), 390
+DARK_BG = "rgb(21, 24, 28)"  # app.css --bg under prefers-color-scheme: dark
+LIGHT_BG = "rgb(255, 255, 255)"
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def note(msg):
+    print("--- " + msg, flush=True)
+
+
+def start_browser():
+    o = webdriver.ChromeOptions()
+    o.binary_location = "/usr/bin/chromium"
+    # As root Chromium's sandbox cannot start; no GPU in a container.
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=%d,%d" % WIDE, "--lang=en-US", "--no-first-run", "--disable-extensions",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--disable-default-apps", "--user-data-dir=" + os.path.join(WORK, "chromium-" + PHASE)]:
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    service = Service("/usr/bin/chromedriver", log_path=os.path.join(WORK, "chromedriver-" + PHASE + ".log"))
+    return webdriver.Chrome(service=service, options=o)
+
+
+d = start_browser()
+requests, console = [], []
+
+
+def drain_logs():
+    for e in d.get_log("performance"):
+        m = json.loads(e["message"])["message"]
+        url = m["params"]["request"]["url"] if m["method"] == "Network.requestWillBeSent" else \
+            m["params"]["url"] if m["method"] == "Network.webSocketCreated" else None
+        # What Chromium's own start tab (chrome://new-tab-page…) loads before the first get of hort's
+        # page is not the page's; from that get on, every request counts.
+        if url == URL + "/" or (url and requests):
+            requests.append(url)
+    console.extend(e for e in d.get_log("browser") if e["level"] == "SEVERE")
+
+
+def wait(what, fn, timeout=15):
+    try:
+        return WebDriverWait(d, timeout, poll_frequency=0.2,
+                             ignored_exceptions=[StaleElementReferenceException]).until(lambda _: fn())
+    except TimeoutException:
+        drain_logs()
+        for e in console:
+            print("console: " + e["message"], file=sys.stderr)
+        fail("timed out after %d s waiting for %s; #main: %s" % (timeout, what, js("return document.getElementById('main').innerText")[:2000]))
+
+
+def js(script, *args):
+    return d.execute_script(script, *args)
+
+
+def theme(name):
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": name}]})
+    want = DARK_BG if name == "dark" else LIGHT_BG
+    wait(name + " theme", lambda: js("return getComputedStyle(document.body).backgroundColor") == want)
+
+
+def screenshot(state, name):
+    js("document.activeElement && document.activeElement.blur()")  # no focus ring left by a check
+    png = d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
+    path = os.path.join(SCREENS, "%s-%s.png" % (state, name))
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(png))
+    check(os.path.getsize(path) > 2000, "screenshot %s is empty" % path)
+
+
+def view(hash_, ready_css):
+    """Opens #hash_ and waits for its first render (an element matching ready_css)."""
+    js("location.hash = arguments[0]", hash_)
+    wait("#" + hash_, lambda: d.find_elements(By.CSS_SELECTOR, ready_css))
+
+
+def updated():
+    return d.find_element(By.ID, "updated").text
+
+
+def next_poll():
+    """Waits for the page's next poll (every 5 s) to re-render."""
+    before = updated()
+    wait("the next poll", lambda: updated() != before and updated().startswith("updated "), 12)
+
+
+def summary():
+    return d.find_element(By.ID, "summary")
+
+
+def rows_of(section):
+    return section.find_elements(By.CSS_SELECTOR, "tr[data-job]")
+
+
+def badge_texts(el):
+    return [b.text for b in el.find_elements(By.CSS_SELECTOR, ".badge")]
+
+
+def check_tables():
+    """Every table has a header row whose cells name their scope; no td in the head."""
+    bad = js("""return [...document.querySelectorAll('#main table')].filter(t =>
+        !t.tHead || !t.tHead.rows.length || t.tHead.querySelector('td') ||
+        [...t.querySelectorAll('th')].some(th => !['col', 'row', 'colgroup', 'rowgroup'].includes(th.getAttribute('scope'))))
+      .map(t => t.outerHTML.slice(0, 200))""")
+    check(js("return document.querySelectorAll('#main table').length") > 0, "no table in " + d.current_url)
+    check(not bad, "tables without a header row or th without scope: %s" % bad)
+
+
+def check_bar(job):
+    """The age bar's fill: a width from the API's rpo_fraction and a health colour (CSS, not inline markup)."""
+    info = js("""const s = document.querySelector('tr[data-job="' + arguments[0] + '"] .bar > span');
+      return s && {width: s.style.width, bg: getComputedStyle(s).backgroundColor,
+                   ok: getComputedStyle(document.querySelector('.badge.OK')).backgroundColor}""", job)
+    check(info is not None, "no age bar for " + job)
+    check(info["width"].endswith("%"), "the age bar of %s has no width (%s): blocked by the page's CSP?" % (job, info))
+    check(info["bg"] == info["ok"], "the age bar of %s is not the OK colour: %s" % (job, info))
+
+
+def colour(health):
+    """The background of a badge of that health, as the browser computes it."""
+    return js("""const b = document.body.appendChild(document.createElement('span'));
+      b.className = 'badge ' + arguments[0]; const c = getComputedStyle(b).backgroundColor; b.remove(); return c""", health)
+
+
+def check_today(want):
+    """History: each job's last day cell (today, on the right) links a run, in its result's colour, in view."""
+    got = js("""return Object.fromEntries([...document.querySelectorAll('#main tbody tr')].map(r => {
+        const a = r.querySelector('.days > :last-child'), box = a.getBoundingClientRect();
+        return [r.cells[0].textContent, {link: a.tagName === 'A' && a.getAttribute('href').startsWith('#run/'),
+          bg: getComputedStyle(a).backgroundColor, visible: box.width >= 3 && box.right <= innerWidth}]; }))""")
+    for job, health in want.items():
+        g = got.get(job)
+        check(g and g["link"] and g["visible"] and g["bg"] == colour(health),
+              "history of %s: today's cell %s, want a visible link in the %s colour %s" % (job, g, health, colour(health)))
+
+
+def keyboard():
+    """Tab from the top reaches the four nav links in order; Enter opens a view."""
+    d.get(URL + "/")  # a fresh page: Tab starts at the top
+    wait("the overview", lambda: d.find_elements(By.ID, "summary"))
+    seen = []
+    for _ in range(4):
+        ActionChains(d).send_keys(Keys.TAB).perform()
+        seen.append(js("const a = document.activeElement; return a.tagName + ' ' + (a.dataset.view || a.textContent)"))
+    check(seen == ["A overview", "A tests", "A repos", "A history"], "Tab order of the nav: %s" % seen)
+    # The focused link is visibly marked (outline from :focus-visible).
+    outline = js("return getComputedStyle(document.activeElement).outlineStyle")
+    check(outline not in ("none", ""), "the focused nav link has no outline: " + outline)
+    ActionChains(d).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+    check(js("return document.activeElement.dataset.view") == "repos", "Shift+Tab from History")
+    ActionChains(d).send_keys(Keys.ENTER).perform()
+    wait("the repositories view after Enter", lambda: d.current_url.endswith("#repos") and
+         d.find_elements(By.CSS_SELECTOR, "#main h2") and d.find_element(By.CSS_SELECTOR, "#main h2").text == "Repositories")
+    check(js("return document.querySelector('nav a[data-view=repos]').getAttribute('aria-current')") == "page",
+          "the open view's nav link is not aria-current=page")
+
+
+def phase_ok():
+    d.get(URL + "/")
+    wait("the overview", lambda: d.find_elements(By.ID, "summary"))
+    s = summary()
+    check(s.text.startswith("All ") and "within their RPO" in s.text and "no restore test is overdue" in s.text,
+          "summary after successes: " + s.text)
+    check("bad" not in s.get_attribute("class").split(), "the summary is marked bad after successes")
+    sections = d.find_elements(By.CSS_SELECTOR, "section[data-service]")
+    names = [x.get_attribute("data-service") for x in sections]
+    check(sorted(names) == ["app", "wiki"], "service sections: %s" % names)
+    for sec in sections:
+        name = sec.get_attribute("data-service")
+        head = sec.find_element(By.TAG_NAME, "h2")
+        check(head.text.startswith(name + " ") and badge_texts(head) == ["OK"], "section heading: " + head.text)
+        rows = rows_of(sec)
+        check(rows and all(r.get_attribute("data-job").startswith(name + "/") for r in rows),
+              "rows of %s: %s" % (name, [r.get_attribute("data-job") for r in rows]))
+        for r in rows:
+            check(badge_texts(r) == ["OK"], "%s shows %s" % (r.get_attribute("data-job"), badge_texts(r)))
+            check(r.find_elements(By.CSS_SELECTOR, "pre.err") == [], "%s shows an error" % r.get_attribute("data-job"))
+            check_bar(r.get_attribute("data-job"))
+    check(not d.find_elements(By.XPATH, "//h2[text()='Running now']"), "'Running now' with nothing running")
+    check_tables()
+    screenshot("ok", "light")
+    theme("dark")
+    screenshot("ok", "dark")
+    theme("light")
+    note("ok state: %d sections, every entry OK, %s" % (len(sections), s.text))
+    keyboard()
+    check_tables()
+    note("keyboard: Tab reaches the nav links, Enter opens a view; tables have th scope")
+    view("history", "#main .days")
+    check_tables()
+    check_today({"app/files/data": "OK", "wiki/files/pages": "OK"})
+    screenshot("history", "light")
+    note("history: today's run of each job in its result's colour")
+
+
+def running_counts():
+    r = d.find_elements(By.CSS_SELECTOR, 'tr[data-running="media/files/images"]')
+    if not r:
+        return None
+    # "done / total" once the scanner beside the backup has counted the paths.
+    files = r[0].find_element(By.CSS_SELECTOR, "td.files").text.split(" / ")
+    size = r[0].find_element(By.CSS_SELECTOR, "td.bytes").text.split(" / ")
+    done = int(files[0]) if files[0].isdigit() else files[0]
+    return done, size[0], files[1] if len(files) > 1 else None, size[1] if len(size) > 1 else None, \
+        r[0].find_element(By.CSS_SELECTOR, "td.eta").text
+
+
+def to_bytes(text):
+    n, unit = text.split()
+    return float(n) * 1024 ** ["B", "KiB", "MiB", "GiB", "TiB"].index(unit)
+
+
+def phase_failing():
+    d.get(URL + "/")
+    wait("the media backup under Running now", lambda: running_counts() is not None, 30)
+    heading = d.find_element(By.XPATH, "//h2[text()='Running now']")
+    check(heading.is_displayed(), "'Running now' is not visible")
+    # Two polls apart the finished files and bytes have grown: the page shows live progress.
+    seen = []
+    for _ in range(2):
+        wait("counts on the running row", lambda: isinstance((running_counts() or [None])[0], int))
+        seen.append(running_counts())
+        next_poll()
+    wait("counts on the running row", lambda: isinstance((running_counts() or [None])[0], int))
+    seen.append(running_counts())
+    for a, b in zip(seen, seen[1:]):
+        check(b[0] > a[0] and to_bytes(b[1]) > to_bytes(a[1]), "running counts did not move between polls: %s" % seen)
+    # The totals (2000 files of 64 MiB) and an ETA from the rate so far.
+    last = seen[-1]
+    check(last[2] == "2000" and last[3] == "125.0 GiB" and last[4] not in ("", "–"), "totals and ETA: %s" % (last,))
+    check(badge_texts(d.find_element(By.CSS_SELECTOR, 'tr[data-job="media/files/images"]')) == ["RUNNING"],
+          "the running entry's status")
+    note("running: media/files/images files, bytes over three polls: %s" % seen)
+    screenshot("running", "light")
+
+    first = d.find_element(By.CSS_SELECTOR, "section[data-service]")
+    check(first.get_attribute("data-service") == "app", "first service: " + first.get_attribute("data-service"))
+    check(badge_texts(first.find_element(By.TAG_NAME, "h2")) == ["FAILED"], "app's heading badge")
+    rows = rows_of(first)
+    check(rows[0].get_attribute("data-job") == "app/files/db", "first entry: " + rows[0].get_attribute("data-job"))
+    check(badge_texts(rows[0]) == ["FAILED"], "db shows %s" % badge_texts(rows[0]))
+    check([badge_texts(r) for r in rows[1:]] == [["OK"]], "the rest of app: %s" % [badge_texts(r) for r in rows[1:]])
+    s = summary()
+    check("app/files/db failed" in s.text and "test app-drill overdue" in s.text and
+          "bad" in s.get_attribute("class").split(), "summary: " + s.text)
+    err = rows[0].find_element(By.CSS_SELECTOR, "pre.err")
+    check(err.is_displayed() and "pg_dump: error: connection to server failed" in err.text,
+          "the dump's stderr is not in the error cell: %r" % err.text)
+    note("failure: app first, db first in it, summary: " + s.text)
+    screenshot("failed", "light")
+    theme("dark")
+    screenshot("failed", "dark")
+    theme("light")
+
+    d.find_element(By.CSS_SELECTOR, "nav a[data-view=tests]").click()
+    wait("the restore tests", lambda: d.find_elements(By.CSS_SELECTOR, "tr[data-test]"))
+    tests = d.find_elements(By.CSS_SELECTOR, "tr[data-test]")
+    order = [(t.get_attribute("data-test"), badge_texts(t)) for t in tests]
+    check(order == [("app-drill", ["never", "OVERDUE"]), ("wiki-restore", ["success"])], "restore tests: %s" % order)
+    check_tables()
+    note("restore tests: %s" % order)
+    screenshot("tests", "light")
+
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": NARROW, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    for hash_, ready, name in [("overview", "#summary", "overview"), ("tests", "tr[data-test]", "tests"),
+                               ("repos", "#main table", "repos"), ("history", "#main .days", "history")]:
+        view(hash_, ready)
+        m = js("""const e = document.documentElement;
+          return {inner: innerWidth, scroll: e.scrollWidth, wide: [...document.querySelectorAll('body *')]
+            .filter(x => !x.closest('.wrap') && x.getBoundingClientRect().right > arguments[0] + 0.5)
+            .map(x => x.tagName + '.' + x.className).slice(0, 5)}""", NARROW)
+        # A phone widens the layout viewport to wider content (innerWidth > 390) instead of scrolling.
+        check(m["inner"] == NARROW and m["scroll"] <= NARROW and not m["wide"],
+              "%s on a %d px phone: layout viewport %s px, document %s px wide; past %d px: %s" %
+              (name, NARROW, m["inner"], m["scroll"], NARROW, m["wide"]))
+        screenshot("mobile-" + name, "light")
+        if name == "history":
+            check_today({"app/files/data": "OK", "app/files/db": "FAILED", "wiki/files/pages": "OK"})
+    view("overview", "#summary")
+    r = js("const r = document.getElementById('summary').getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]")
+    check(summary().is_displayed() and r[0] >= 0 and r[1] <= NARROW and r[3] <= 844, "the summary at 390 px: %s" % r)
+    theme("dark")
+    screenshot("mobile-overview", "dark")
+    note("390 px: no horizontal overflow of the document; the summary in view")
+
+
+try:
+    {"ok": phase_ok, "failing": phase_failing}[PHASE]()
+    drain_logs()
+finally:
+    d.quit()
+
+check(any(u.startswith(URL + "/api/v1/") for u in requests), "no API request in the performance log")
+others = sorted({u for u in requests if not u.startswith((URL + "/", "data:"))})
+check(not others, "the page requested more than %s: %s" % (ORIGIN, others))
+
+
+errors = [e["message"] for e in console]
+check(not errors, "console errors: %s" % errors)
+note("%s: %d requests, all to %s; no console error" % (PHASE, len(requests), ORIGIN))
