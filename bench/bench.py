@@ -7,7 +7,9 @@ Page cache: warm (the data set is read once before the first step and fits
 in RAM); this is stated in the report.
 
 usage: bench.py HORT [--size 1G] [--reps 1] [--work DIR] [--s3] [--tools hort,restic,borg]
-       bench.py HORT --files 10000,100000,1000000 [--tools ...]   (cost and memory per file)"""
+       bench.py HORT --files 10000,100000,1000000 [--tools ...]   (cost and memory per file)
+       --settle 0 --keep-page-cache: no quiet-disk wait and no drop_caches (e2e.bench_smoke, whose figures
+       are never read: on a shared machine the waits are most of its time and drop_caches slows every other run)"""
 import argparse
 import glob, json, os, random, re, shutil, statistics, subprocess, sys, time
 
@@ -65,15 +67,20 @@ def mutate(root, seed):
         with open(os.path.join(root, "added", f"n{j}"), "wb") as f:
             f.write(rnd.randbytes(rnd.randint(100, 200000)))
 
+SETTLE_SECONDS = 6       # --settle
+KEEP_PAGE_CACHE = False  # --keep-page-cache
+
 def settle():
     """Every tool starts with its writes flushed and the disk quiet."""
     os.sync()
-    time.sleep(6)
+    time.sleep(SETTLE_SECONDS)
 
 def drop_page_cache():
     """Runs keep their files until the end (see clear_leftovers), which is more
     than RAM holds after a few tools; so each tool starts with the page cache
     emptied (as root), and no run pays for reclaiming another's pages."""
+    if KEEP_PAGE_CACHE:
+        return
     os.sync()
     try:
         with open("/proc/sys/vm/drop_caches", "w") as f:
@@ -109,6 +116,7 @@ def du(path):
     return int(subprocess.run(["du", "-sb", path], capture_output=True, text=True).stdout.split()[0])
 
 def main():
+    global SETTLE_SECONDS, KEEP_PAGE_CACHE
     ap = argparse.ArgumentParser()
     ap.add_argument("hort")
     ap.add_argument("--size", default="1G")
@@ -117,7 +125,12 @@ def main():
     ap.add_argument("--tools", default="hort,restic,borg")
     ap.add_argument("--s3", action="store_true", help="hort and restic against Ceph RGW instead of a local folder")
     ap.add_argument("--files", default="", help="small-file scaling mode: comma-separated counts, e.g. 10000,100000")
+    ap.add_argument("--settle", type=float, default=SETTLE_SECONDS,
+                    help="seconds each tool waits for a quiet disk before it starts (0: only sync)")
+    ap.add_argument("--keep-page-cache", action="store_true",
+                    help="never drop the page cache: restore and check read the repository warm (figures not comparable)")
     a = ap.parse_args()
+    SETTLE_SECONDS, KEEP_PAGE_CACHE = a.settle, a.keep_page_cache
     if a.files:
         return files_mode(a)
     tools = a.tools.split(",")
@@ -196,7 +209,8 @@ def main():
     steps = ["init", "first backup", "incremental backup", "no-change backup", "full restore", "check --read-data"]
     med = lambda xs, i: statistics.median(x[i] for x in xs)
     print(f"\nhort bench: {size >> 20} MiB ({'RGW on loopback' if a.s3 else 'local folder'}), {a.reps} repetition(s), "
-          f"medians; source data warm, repository cold for restore and check; {os.cpu_count()} cores")
+          f"medians; source data warm, repository {'warm (--keep-page-cache)' if KEEP_PAGE_CACHE else 'cold'} for restore and check; "
+          f"{os.cpu_count()} cores")
     header = f"{'step':<20}" + "".join(f"{t + ' wall':>12}{t + ' cpu':>11}{t + ' MiB':>10}" for t in tools)
     header += "".join(f"{t + '/hort':>13}" for t in tools if t != "hort")
     print(header)

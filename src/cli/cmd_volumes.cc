@@ -142,7 +142,7 @@ int Restore(const VolumesFlags& f, const GlobalOptions& g) {
   return kExitOk;
 }
 
-nlohmann::json CheckJson(const BackupCheck& c) {
+nlohmann::json CheckJson(const volumes::BackupCheck& c) {
   return {{"volume", c.volume}, {"backup", c.backup}, {"created", c.created}, {"state", c.state},
           {"blocks", c.blocks}, {"size", c.size}, {"block_size", c.block_size}, {"problems", c.problems}};
 }

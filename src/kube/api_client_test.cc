@@ -6,26 +6,20 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "kube/api_errors.h"
+#include "kube/test_support.h"
 
 namespace hort::kube {
 namespace {
 
 constexpr const char* kToken = "s3cr3t-bearer";
 
-std::string Testdata(const std::string& name) {
-  std::ifstream in(std::string(HORT_KUBE_TESTDATA) + "/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::Testdata;
 
-struct Seen {
+struct SeenRequest {
   std::string method, path, query, auth, content_type, accept, body;
 };
 
@@ -89,7 +83,7 @@ class FakeApi : public ::testing::Test {
   int port = 0;
   std::mutex mu;
   std::map<std::string, std::function<void(const httplib::Request&, httplib::Response&)>> routes;
-  std::vector<Seen> seen;
+  std::vector<SeenRequest> seen;
 };
 
 const ResourceInfo kConfigMaps{"", "v1", "configmaps", "ConfigMap", "configmap", true};

@@ -4,18 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
+
+#include "kube/test_support.h"
 
 namespace hort::kube {
 namespace {
 
-std::string Testdata(const std::string& name) {
-  std::ifstream in(std::string(HORT_KUBE_TESTDATA) + "/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::Testdata;
 
 bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 

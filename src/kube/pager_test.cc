@@ -16,7 +16,7 @@ struct Call {
 };
 
 // Answers each call with the next scripted result and records the call.
-struct Script {
+struct PageScript {
   std::deque<Result<Page>> answers;
   std::vector<Call> calls;
   FetchPage Fetch() {
@@ -46,7 +46,7 @@ Status Expired() {
 }
 
 TEST(Pager, FollowsContinueThroughShortAndEmptyPages) {
-  Script s;
+  PageScript s;
   s.answers = {MakePage({"a", "b"}, "t1"), MakePage({}, "t2"), MakePage({"c"}, "t3"), MakePage({}, "")};
   auto list = ListAllPages(s.Fetch(), 2);
   ASSERT_TRUE(list.ok()) << list.status().message();
@@ -61,7 +61,7 @@ TEST(Pager, FollowsContinueThroughShortAndEmptyPages) {
 }
 
 TEST(Pager, ExpiredAfterTheFirstPageFallsBackToOneFullList) {
-  Script s;
+  PageScript s;
   s.answers = {MakePage({"a", "b"}, "t1"), Expired(), MakePage({"a", "b", "c", "d"}, "", "200")};
   auto list = ListAllPages(s.Fetch(), 2);
   ASSERT_TRUE(list.ok()) << list.status().message();
@@ -73,7 +73,7 @@ TEST(Pager, ExpiredAfterTheFirstPageFallsBackToOneFullList) {
 }
 
 TEST(Pager, ExpiredOnTheFirstPageIsTheError) {
-  Script s;
+  PageScript s;
   s.answers = {Expired()};
   auto list = ListAllPages(s.Fetch(), 2);
   ASSERT_FALSE(list.ok());
@@ -84,7 +84,7 @@ TEST(Pager, ExpiredOnTheFirstPageIsTheError) {
 }
 
 TEST(Pager, OtherErrorsOnLaterPagesAreNotRetried) {
-  Script s;
+  PageScript s;
   s.answers = {MakePage({"a"}, "t1"), Status(Code::kPermissionDenied, "forbidden")};
   EXPECT_EQ(ListAllPages(s.Fetch(), 1).status().code(), Code::kPermissionDenied);
   EXPECT_EQ(s.calls.size(), 2u);
@@ -102,7 +102,7 @@ TEST(Pager, ItemsGetKindAndApiVersionBack) {
   EXPECT_EQ(page->items[0]["apiVersion"], "apps/v1");
   EXPECT_EQ(page->items[1]["kind"], "Custom");  // custom-resource lists carry their own
   EXPECT_EQ(page->items[1]["apiVersion"], "x/v1");
-  Script s;
+  PageScript s;
   s.answers = {MakePage({"x"}, "")};
   auto list = ListAllPages(s.Fetch(), 500);
   ASSERT_TRUE(list.ok());

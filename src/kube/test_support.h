@@ -1,4 +1,4 @@
-// Temporary directories and environment variables for the kube unit tests.
+// Temporary directories, environment variables and fixture files for the kube unit tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -58,5 +58,13 @@ class ScopedEnv {
  private:
   std::map<std::string, std::optional<std::string>> saved_;
 };
+
+#ifdef HORT_KUBE_TESTDATA
+// A file of tests/kube/fixtures (kube-apiserver's own documents, which the test API server serves), whole.
+inline std::string Testdata(const std::string& name) {
+  std::ifstream in(std::string(HORT_KUBE_TESTDATA) + "/" + name);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+#endif
 
 }  // namespace hort::kube::testing

@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kCsiHint = "install the CSI snapshot CRDs and snapshot-controller (external-snapshotter)";
 constexpr const char* kLonghornHint = "install Longhorn";
 
-struct Target {
+struct SnapshotTarget {
   kube::ResourceInfo resource;
   std::string ns;
   std::string source;  // the PVC (CSI) or Longhorn volume the series' snapshots must share
@@ -44,8 +44,8 @@ std::optional<gojson::Timestamp> TakenAt(const Json& o) {
   return std::nullopt;
 }
 
-Result<Target> TargetFor(kube::Client& client, const SnapshotRequest& q, const PvcVolume& volume) {
-  Target t;
+Result<SnapshotTarget> TargetFor(kube::Client& client, const SnapshotRequest& q, const PvcVolume& volume) {
+  SnapshotTarget t;
   if (q.kind == SnapshotRequest::Kind::kCsi) {
     HORT_ASSIGN_OR_RETURN(t.resource, cluster::Served(client, "snapshot.storage.k8s.io", "v1", "volumesnapshots", kCsiHint));
     t.ns = q.ns;
@@ -61,7 +61,7 @@ Result<Target> TargetFor(kube::Client& client, const SnapshotRequest& q, const P
   return t;
 }
 
-Json SnapshotObject(const SnapshotRequest& q, const Target& t) {
+Json SnapshotObject(const SnapshotRequest& q, const SnapshotTarget& t) {
   Json labels = {{kSnapshotSeriesLabel, q.series}};
   Json o = {{"apiVersion", t.resource.GroupVersion()},
             {"kind", t.resource.kind},
@@ -77,7 +77,7 @@ Json SnapshotObject(const SnapshotRequest& q, const Target& t) {
 }
 
 // The keep rule over the series' ready snapshots of the same source.
-Result<std::vector<std::string>> Prune(kube::Client& client, const SnapshotRequest& q, const Target& t,
+Result<std::vector<std::string>> Prune(kube::Client& client, const SnapshotRequest& q, const SnapshotTarget& t,
                                        const std::string& created) {
   kube::ListOptions lo;
   lo.label_selector = std::string(kSnapshotSeriesLabel) + "=" + q.series;
@@ -136,7 +136,7 @@ Result<SnapshotResult> TakeSnapshot(kube::Client& client, const SnapshotRequest&
   if (q.timeout_seconds <= 0) return Status(Code::kInvalidArgument, "the snapshot timeout must be positive");
   const auto start = Clock::now();
   HORT_ASSIGN_OR_RETURN(PvcVolume volume, ResolvePvc(client, q.ns, q.pvc));
-  HORT_ASSIGN_OR_RETURN(Target t, TargetFor(client, q, volume));
+  HORT_ASSIGN_OR_RETURN(SnapshotTarget t, TargetFor(client, q, volume));
   HORT_ASSIGN_OR_RETURN(Json created, cluster::CreateNamed(client, t.resource, t.ns, SnapshotObject(q, t), q.pvc));
   SnapshotResult r;
   r.kind = t.resource.kind;

@@ -3,12 +3,14 @@
 # side by side, print every step with its ratio, end with the memory model,
 # and restic reads every repository hort wrote (the bench aborts otherwise).
 # A functional check of the benchmark tool only: the figures themselves are
-# never asserted (speed is measured by the real bench, not by a test).
+# never asserted (speed is measured by the real bench, not by a test), so it runs
+# with --settle 0 --keep-page-cache: no 6 s quiet-disk wait per tool and run (48 s
+# of its 77 s on 2026-12-04) and no drop_caches, which slowed every test beside it.
 source "$(dirname "$0")/lib.sh"
 BENCH="$E2E_DIR/../../bench/bench.py"
 
 note "1 GiB mode, scaled down to 2 MiB"
-python3 "$BENCH" "$HORT" --work "$WORK/size" --size 2M --tools hort,restic --reps 1 > "$WORK/size.out" 2>&1 ||
+python3 "$BENCH" "$HORT" --work "$WORK/size" --size 2M --tools hort,restic --reps 1 --settle 0 --keep-page-cache > "$WORK/size.out" 2>&1 ||
   { cat "$WORK/size.out" >&2; fail "bench --size 2M failed"; }
 grep -q "restic check --read-data of hort's repository repo-hort-0: ok" "$WORK/size.out" ||
   fail "the size mode did not have restic check hort's repository"
@@ -19,7 +21,7 @@ done
 grep -Eq "^repository size: hort [0-9.]+ MiB, restic [0-9.]+ MiB" "$WORK/size.out" || fail "no repository sizes"
 
 note "small-file mode"
-python3 "$BENCH" "$HORT" --work "$WORK/files" --files 20,60 --tools hort,restic > "$WORK/files.out" 2>&1 ||
+python3 "$BENCH" "$HORT" --work "$WORK/files" --files 20,60 --tools hort,restic --settle 0 --keep-page-cache > "$WORK/files.out" 2>&1 ||
   { cat "$WORK/files.out" >&2; fail "bench --files failed"; }
 for n in 20 60; do
   grep -q "restic check --read-data of hort's repository repo-hort-$n-0: ok" "$WORK/files.out" ||
