@@ -90,6 +90,13 @@ class Backend {
   virtual Result<std::vector<uint8_t>> LoadCached(const Handle& h, uint64_t offset, uint64_t length) {
     return Load(h, offset, length);
   }
+  // The files writers killed before their rename left behind
+  // (objstore/object_store.h StagedFile); none where nothing is staged
+  // visibly (S3, REST: rclone's own temporaries are its business).
+  [[nodiscard]] virtual Status ListStaged(const StagedFn& /*fn*/) { return Status::Ok(); }
+  [[nodiscard]] virtual Status RemoveStaged(const std::string& name) {
+    return Status(Code::kInvalidArgument, name + " is not a staged file of " + Location());
+  }
 };
 
 // The request counters of one location (objstore/wrappers.h).

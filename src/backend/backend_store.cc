@@ -50,6 +50,8 @@ class ResticFilesStore final : public ObjectStore {
     }
     return Status::Ok();
   }
+  Status ListStaged(const StagedFn& fn) override { return backend_->ListStaged(fn); }
+  Status RemoveStaged(const std::string& name) override { return backend_->RemoveStaged(name); }
 
  private:
   static Result<Handle> HandleOf(const std::string& key) {

@@ -40,6 +40,8 @@ class ForwardingBackend : public Backend {
     return target_->List(type, fn);
   }
   Status Remove(const Handle& h) override { return target_->Remove(h); }
+  Status ListStaged(const StagedFn& fn) override { return target_->ListStaged(fn); }
+  Status RemoveStaged(const std::string& name) override { return target_->RemoveStaged(name); }
 
  protected:
   Backend* target_;  // tests may point it elsewhere after construction

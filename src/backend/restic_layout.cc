@@ -61,6 +61,8 @@ class ResticBackend final : public Backend {
     });
   }
   Status Remove(const Handle& h) override { return store_->Remove(ResticKey(h)); }
+  Status ListStaged(const StagedFn& fn) override { return store_->ListStaged(fn); }
+  Status RemoveStaged(const std::string& name) override { return store_->RemoveStaged(name); }
 
  private:
   std::unique_ptr<ObjectStore> store_;

@@ -1,7 +1,10 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "checker/checker.h"
+#include "prune/prune.h"
 #include "cli/json_text.h"
 #include "cli/command.h"
 #include "cli/progress_line.h"
@@ -13,6 +16,31 @@ struct CheckFlags {
   CheckOptions opt;
   bool with_cache = false;
 };
+
+// Temporary files of writers killed before their rename (a partial pack of
+// a killed backup): harmless to the repository, listed so they do not pile
+// up unseen. A store that cannot be listed for them only gets a warning.
+std::vector<StagedFile> ListStagedFiles(Backend& backend) {
+  std::vector<StagedFile> staged;
+  Status st = backend.ListStaged([&](const StagedFile& f) { staged.push_back(f); });
+  if (!st.ok()) std::fprintf(stderr, "warning: cannot list temporary files: %s\n", st.message().c_str());
+  std::sort(staged.begin(), staged.end(), [](const StagedFile& a, const StagedFile& b) { return a.name < b.name; });
+  return staged;
+}
+
+void PrintStaged(const std::vector<StagedFile>& staged) {
+  uint64_t bytes = 0;
+  for (const StagedFile& f : staged) bytes += f.size;
+  std::printf("%zu temporary files (%s) were left by interrupted writes; hort prune removes those older than %lld minutes:\n",
+              staged.size(), FormatBytes(bytes).c_str(), static_cast<long long>(kStagedFileMinAgeSeconds / 60));
+  for (const StagedFile& f : staged) std::printf("  %s\n", f.name.c_str());
+}
+
+nlohmann::json StagedJson(const std::vector<StagedFile>& staged) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const StagedFile& f : staged) out.push_back({{"name", f.name}, {"size", f.size}, {"modified", f.modified}});
+  return out;
+}
 }  // namespace
 
 Command AddCheck(CLI::App& sub, GlobalOptions& g) {
@@ -51,6 +79,7 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
     line.reset();
     if (!result.ok()) return Fail(result.status());
     size_t errors = result->ErrorCount();
+    const std::vector<StagedFile> staged = ListStagedFiles(o.repo().backend());
     if (g.json) {
       nlohmann::json findings = nlohmann::json::array();
       for (const auto& fd : result->findings) {
@@ -58,7 +87,8 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
                             {"snapshot", fd.snapshot}, {"path", fd.path}});
       }
       nlohmann::json j = {{"message_type", "summary"}, {"num_errors", errors}, {"findings", findings},
-                          {"packs_read", result->packs_read}, {"bytes_read", result->bytes_read}};
+                          {"packs_read", result->packs_read}, {"bytes_read", result->bytes_read},
+                          {"temporary_files", StagedJson(staged)}};
       std::printf("%s\n", JsonText(j).c_str());
     } else {
       size_t unreferenced = 0;
@@ -70,6 +100,7 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
         std::printf("%zu additional files were found in the repo, which likely contain duplicate data.\n"
                     "This is non-critical, they are left over from an interrupted backup.\n", unreferenced);
       }
+      if (!staged.empty() && !g.quiet) PrintStaged(staged);
       if (errors == 0 && !g.quiet) std::printf("no errors were found\n");
     }
     if (errors > 0) {

@@ -39,7 +39,9 @@ Command AddPrune(CLI::App& sub, GlobalOptions& g) {
                           {"packs_unreferenced", s.packs_unreferenced}, {"blobs_used", s.blobs_used},
                           {"blobs_unused", s.blobs_unused}, {"blobs_repacked", s.blobs_repacked},
                           {"bytes_used", s.bytes_used}, {"bytes_unused", s.bytes_unused},
-                          {"bytes_repack", s.bytes_repack}, {"bytes_freed", s.bytes_freed}};
+                          {"bytes_repack", s.bytes_repack}, {"bytes_freed", s.bytes_freed},
+                          {"temporary_files_removed", s.staged_removed},
+                          {"temporary_bytes_removed", s.staged_bytes_removed}};
       std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
       std::printf("\nused:         %10llu blobs / %s\n", (unsigned long long)s.blobs_used, FormatBytes(s.bytes_used).c_str());
@@ -49,6 +51,10 @@ Command AddPrune(CLI::App& sub, GlobalOptions& g) {
                   (unsigned long long)s.packs_repack, FormatBytes(s.bytes_repack).c_str(),
                   (unsigned long long)s.packs_remove, (unsigned long long)s.packs_unreferenced);
       std::printf("%s: %s\n", opt->dry_run ? "would free" : "freed", FormatBytes(s.bytes_freed).c_str());
+      if (s.staged_removed > 0) {
+        std::printf("removed %llu temporary files of interrupted writes (%s)\n",
+                    (unsigned long long)s.staged_removed, FormatBytes(s.staged_bytes_removed).c_str());
+      }
     }
     return kExitOk;
   });

@@ -35,6 +35,8 @@ class ForwardingStore : public ObjectStore {
   Result<uint64_t> Stat(const std::string& key) override { return target_->Stat(key); }
   Result<int64_t> ModifiedTime(const std::string& key) override { return target_->ModifiedTime(key); }
   Status List(const std::string& prefix, const ListFn& fn) override { return target_->List(prefix, fn); }
+  Status ListStaged(const StagedFn& fn) override { return target_->ListStaged(fn); }
+  Status RemoveStaged(const std::string& name) override { return target_->RemoveStaged(name); }
 
   [[nodiscard]] ObjectStore* target() const { return target_.get(); }
 

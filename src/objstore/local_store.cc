@@ -1,6 +1,6 @@
 // The local folder store: one file per key below a root folder, written
 // durably (objstore/durable_file.h); temporary files start with '.' and are
-// never listed.
+// never listed as objects, only as staged files.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
+#include <string_view>
 
 #include "crypto/crypto.h"
 #include "objstore/durable_file.h"
@@ -17,12 +19,22 @@
 namespace hort {
 namespace {
 
+constexpr std::string_view kTempPrefix = ".hort-tmp-";
+// Staged files are looked for this deep (restic's data/xx is two levels):
+// a folder tree the store did not make is not walked to its bottom.
+constexpr int kStagedDepth = 4;
+
 // A fresh name for a temporary file in `dir`; the leading '.' keeps it out
 // of listings.
 std::string TempName(const std::string& dir) {
   uint8_t rnd[8];
   crypto::RandomBytes(rnd);
-  return dir + "/.hort-tmp-" + HexEncode(rnd);
+  return dir + "/" + std::string(kTempPrefix) + HexEncode(rnd);
+}
+
+std::string BaseName(const std::string& key) {
+  auto slash = key.rfind('/');
+  return slash == std::string::npos ? key : key.substr(slash + 1);
 }
 
 std::string ParentOf(const std::string& path) { return path.substr(0, path.rfind('/')); }
@@ -165,6 +177,21 @@ class LocalStore final : public ObjectStore {
     return Status::Ok();
   }
 
+  Status ListStaged(const StagedFn& fn) override {
+    std::vector<StagedFile> found;
+    HORT_RETURN_IF_ERROR(WalkStaged("", 0, &found));
+    for (const StagedFile& f : found) fn(f);
+    return Status::Ok();
+  }
+
+  Status RemoveStaged(const std::string& name) override {
+    HORT_RETURN_IF_ERROR(ValidateKey(name));
+    if (!BaseName(name).starts_with(kTempPrefix)) return ObjectStore::RemoveStaged(name);
+    std::string path = PathOf(name);
+    if (::unlink(path.c_str()) != 0) return ErrnoStatus("remove " + path, errno);
+    return Status::Ok();
+  }
+
  private:
   class LocalUpload final : public ObjectUpload {
    public:
@@ -214,32 +241,58 @@ class LocalStore final : public ObjectStore {
     return buf;
   }
 
-  // Adds every file below `folder` (a key prefix without the final '/')
-  // whose key starts with `prefix`.
-  Status Walk(const std::string& folder, const std::string& prefix,
-              std::vector<std::pair<std::string, uint64_t>>* found) const {
+  // Calls fn(name, key, stat) for each entry of `folder` (a key prefix
+  // without the final '/'), "." and ".." left out; symlinks are followed
+  // unless `stat_flags` says AT_SYMLINK_NOFOLLOW. A missing folder is empty.
+  Status ForEachEntry(const std::string& folder, int stat_flags,
+                      const std::function<void(const std::string&, std::string, const struct stat&)>& fn) const {
     std::string dir = PathOf(folder);
     DIR* d = ::opendir(dir.c_str());
     if (!d) {
       if (errno == ENOENT || errno == ENOTDIR) return Status::Ok();
       return ErrnoStatus("open " + dir, errno);
     }
-    std::vector<std::string> subfolders;
     while (dirent* e = ::readdir(d)) {
       std::string name = e->d_name;
-      if (name.empty() || name[0] == '.') continue;  // also skips our temp files
-      std::string key = folder.empty() ? name : folder + "/" + name;
+      if (name.empty() || name == "." || name == "..") continue;
       struct stat st;
-      if (::fstatat(::dirfd(d), name.c_str(), &st, 0) != 0) continue;
+      if (::fstatat(::dirfd(d), name.c_str(), &st, stat_flags) != 0) continue;
+      fn(name, folder.empty() ? name : folder + "/" + name, st);
+    }
+    ::closedir(d);
+    return Status::Ok();
+  }
+
+  // Adds every file below `folder` whose key starts with `prefix`.
+  Status Walk(const std::string& folder, const std::string& prefix,
+              std::vector<std::pair<std::string, uint64_t>>* found) const {
+    std::vector<std::string> subfolders;
+    HORT_RETURN_IF_ERROR(ForEachEntry(folder, 0, [&](const std::string& name, std::string key, const struct stat& st) {
+      if (name[0] == '.') return;  // also skips our temp files
       if (S_ISDIR(st.st_mode)) {
         std::string as_folder = key + "/";
         if (as_folder.starts_with(prefix) || prefix.starts_with(as_folder)) subfolders.push_back(key);
       } else if (S_ISREG(st.st_mode) && key.starts_with(prefix)) {
         found->emplace_back(std::move(key), static_cast<uint64_t>(st.st_size));
       }
-    }
-    ::closedir(d);
+    }));
     for (const std::string& sub : subfolders) HORT_RETURN_IF_ERROR(Walk(sub, prefix, found));
+    return Status::Ok();
+  }
+
+  // Adds the staged files in `folder` and the folders below it (up to
+  // kStagedDepth), folders whose names start with '.' left out.
+  Status WalkStaged(const std::string& folder, int depth, std::vector<StagedFile>* found) const {
+    std::vector<std::string> subfolders;
+    HORT_RETURN_IF_ERROR(
+        ForEachEntry(folder, AT_SYMLINK_NOFOLLOW, [&](const std::string& name, std::string key, const struct stat& st) {
+          if (S_ISDIR(st.st_mode)) {
+            if (name[0] != '.' && depth + 1 < kStagedDepth) subfolders.push_back(std::move(key));
+          } else if (S_ISREG(st.st_mode) && name.starts_with(kTempPrefix)) {
+            found->push_back({std::move(key), static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtime)});
+          }
+        }));
+    for (const std::string& sub : subfolders) HORT_RETURN_IF_ERROR(WalkStaged(sub, depth + 1, found));
     return Status::Ok();
   }
 

@@ -35,6 +35,16 @@ class ObjectUpload {
 // Called once per listed object with its key and size.
 using ListFn = std::function<void(const std::string& key, uint64_t size)>;
 
+// A file a writer stages before it becomes an object (a local folder's
+// `.hort-tmp-*`): a writer killed before its rename leaves it behind, and
+// only check (lists) and prune (removes the old ones) ever see it.
+struct StagedFile {
+  std::string name;      // relative to the store, e.g. "data/3f/.hort-tmp-0123abcd"
+  uint64_t size = 0;
+  int64_t modified = 0;  // Unix seconds by the store's clock
+};
+using StagedFn = std::function<void(const StagedFile&)>;
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -91,6 +101,15 @@ class ObjectStore {
   // Calls fn(key, size) for every object whose key starts with `prefix`, at
   // any depth, in no particular order. Nothing found is not an error.
   [[nodiscard]] virtual Status List(const std::string& prefix, const ListFn& fn) = 0;
+
+  // Staged files ---------------------------------------------------------
+  // Calls fn for every staged file left in the store. Stores that stage
+  // nothing visible (S3 multipart uploads, memory) have none.
+  [[nodiscard]] virtual Status ListStaged(const StagedFn& /*fn*/) { return Status::Ok(); }
+  // Removes one file ListStaged named; kInvalidArgument for any other name.
+  [[nodiscard]] virtual Status RemoveStaged(const std::string& name) {
+    return Status(Code::kInvalidArgument, name + " is not a staged file of " + Location());
+  }
 };
 
 // kInvalidArgument unless `key` is a relative '/'-separated path without

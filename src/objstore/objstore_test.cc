@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "objstore/forwarding_store.h"
 #include "objstore/open_store.h"
@@ -60,6 +62,61 @@ TEST(LocalStore, CreatesFoldersAndWritesReadOnlyFilesDurably) {
   EXPECT_TRUE(store->CheapRangeReads());
   EXPECT_EQ(store->Location(), (dir / "repo").string());
   std::filesystem::remove_all(dir);
+}
+
+// A writer killed between creating its temporary file and the rename leaves
+// the file behind (#25 item 8): only ListStaged sees it, and RemoveStaged
+// removes nothing else.
+TEST(LocalStore, TemporaryFilesOfKilledWritersAreListedAndRemovable) {
+  TempFolderStore store("staged");
+  std::vector<std::string> folders = {"data", "data/3f", "locks"};
+  ASSERT_TRUE(store.Create(folders).ok());
+  ASSERT_TRUE(store.Save("data/3f/obj", AsBytes("kept")).ok());
+  auto killed = store.BeginUpload("data");  // dropped without Commit: removed, as a live writer would
+  ASSERT_NE(killed, nullptr);
+  ASSERT_TRUE(killed->Append(AsBytes("partial")).ok());
+  const std::filesystem::path root = store.Location();
+  auto leave = [&](const std::string& rel, size_t size) {
+    std::ofstream(root / rel) << std::string(size, 'x');
+  };
+  leave("data/3f/.hort-tmp-00112233", 5);
+  leave("locks/.hort-tmp-aabbccdd", 3);
+  leave(".hort-tmp-config", 1);
+  leave("data/.other-dotfile", 2);  // not hort's: neither listed nor removable
+  std::vector<StagedFile> found;
+  ASSERT_TRUE(store.ListStaged([&](const StagedFile& f) { found.push_back(f); }).ok());
+  std::vector<std::string> names;
+  for (const auto& f : found) names.push_back(f.name);
+  std::sort(names.begin(), names.end());
+  ASSERT_EQ(names.size(), 4u) << "the live upload's file is staged too";
+  EXPECT_EQ(names[0], ".hort-tmp-config");
+  EXPECT_TRUE(names[1].starts_with("data/.hort-tmp-"));
+  EXPECT_EQ(names[2], "data/3f/.hort-tmp-00112233");
+  EXPECT_EQ(names[3], "locks/.hort-tmp-aabbccdd");
+  for (const auto& f : found) {
+    if (f.name == "data/3f/.hort-tmp-00112233") {
+      EXPECT_EQ(f.size, 5u);
+    }
+    EXPECT_GT(f.modified, 0);
+  }
+  std::vector<std::string> objects;
+  ASSERT_TRUE(store.List("", [&](const std::string& k, uint64_t) { objects.push_back(k); }).ok());
+  EXPECT_EQ(objects, std::vector<std::string>{"data/3f/obj"}) << "staged files are never objects";
+
+  EXPECT_EQ(store.RemoveStaged("data/3f/obj").code(), Code::kInvalidArgument);
+  EXPECT_EQ(store.RemoveStaged("data/.other-dotfile").code(), Code::kInvalidArgument);
+  EXPECT_EQ(store.RemoveStaged("../.hort-tmp-x").code(), Code::kInvalidArgument);
+  ASSERT_TRUE(store.RemoveStaged("data/3f/.hort-tmp-00112233").ok());
+  ASSERT_TRUE(store.RemoveStaged("locks/.hort-tmp-aabbccdd").ok());
+  EXPECT_TRUE(std::filesystem::exists(root / "data/3f/obj"));
+  EXPECT_TRUE(std::filesystem::exists(root / "data/.other-dotfile"));
+  EXPECT_FALSE(std::filesystem::exists(root / "locks/.hort-tmp-aabbccdd"));
+  killed.reset();
+  found.clear();
+  ASSERT_TRUE(store.ListStaged([&](const StagedFile& f) { found.push_back(f); }).ok());
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].name, ".hort-tmp-config");
+  EXPECT_TRUE(NewMemStore()->ListStaged([&](const StagedFile&) { ADD_FAILURE() << "memory stages nothing"; }).ok());
 }
 
 TEST(Retry, TransientFaultsAreRetriedPermanentOnesAreNot) {

@@ -1,6 +1,7 @@
 #include "prune/prune.h"
 
 #include <algorithm>
+#include <ctime>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -65,12 +66,29 @@ class Pruner {
     HORT_RETURN_IF_ERROR(RewriteIndex());
     CrashPoint("prune:after-index");
     HORT_RETURN_IF_ERROR(DeletePacks());
+    HORT_RETURN_IF_ERROR(RemoveStagedFiles());
     return stats_;
   }
 
  private:
   void Say(const std::string& m) {
     if (progress_) progress_(m);
+  }
+
+  Status RemoveStagedFiles() {
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    std::vector<StagedFile> old;
+    HORT_RETURN_IF_ERROR(repo_.backend().ListStaged([&](const StagedFile& f) {
+      if (now - f.modified >= kStagedFileMinAgeSeconds) old.push_back(f);
+    }));
+    if (old.empty()) return Status::Ok();
+    Say("removing " + std::to_string(old.size()) + " temporary files left by interrupted writes");
+    for (const StagedFile& f : old) {
+      HORT_RETURN_IF_ERROR(repo_.backend().RemoveStaged(f.name));
+      ++stats_.staged_removed;
+      stats_.staged_bytes_removed += f.size;
+    }
+    return Status::Ok();
   }
 
   size_t CountSnapshots() {

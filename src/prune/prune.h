@@ -24,7 +24,13 @@ struct PruneStats {
   uint64_t blobs_used = 0, blobs_unused = 0, blobs_repacked = 0;
   uint64_t bytes_used = 0, bytes_unused = 0, bytes_repack = 0, bytes_freed = 0;
   uint64_t index_files_written = 0, index_files_removed = 0;
+  uint64_t staged_removed = 0, staged_bytes_removed = 0;  // temporary files of killed writers
 };
+
+// Prune removes the temporary files killed writers left (a killed backup's
+// partial pack) once they are this old: its exclusive lock keeps hort's own
+// writers out, the age also a writer that took no lock.
+inline constexpr int64_t kStagedFileMinAgeSeconds = 3600;
 
 [[nodiscard]] Result<PruneStats> RunPrune(Repository& repo, const PruneOptions& options,
                                           const std::function<void(const std::string&)>& progress);

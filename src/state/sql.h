@@ -21,6 +21,11 @@ class Stmt {
   void Bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
   void Bind(int i, double v) { sqlite3_bind_double(s_, i, v); }
   int Step() { return sqlite3_step(s_); }
+  // Ready to run again with new bindings.
+  void Reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
   std::string Text(int c) {
     auto* p = sqlite3_column_text(s_, c);
     return p ? reinterpret_cast<const char*>(p) : "";
@@ -43,6 +48,10 @@ inline RunResult ParseRunResult(const std::string& s) {
   if (s == "partial") return RunResult::kPartial;
   return RunResult::kRunning;
 }
+
+// The runs table's columns in the order ReadRunRow reads them.
+extern const char* const kRunColumns;
+[[nodiscard]] RunRecord ReadRunRow(Stmt& s);
 
 // True when `pid` is a running hort process (a recycled PID is not).
 [[nodiscard]] bool ProcessIsLiveHort(int64_t pid);

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS runs(
   result TEXT NOT NULL, snapshot_id TEXT, bytes_added INTEGER NOT NULL DEFAULT 0,
   files INTEGER NOT NULL DEFAULT 0, error TEXT, attempt INTEGER NOT NULL DEFAULT 1,
   pid INTEGER NOT NULL DEFAULT 0, error_code TEXT);
-CREATE INDEX IF NOT EXISTS runs_by_job ON runs(job, started);
+CREATE INDEX IF NOT EXISTS runs_newest_by_job ON runs(job, started, id, result);
+DROP INDEX IF EXISTS runs_by_job;
 CREATE TABLE IF NOT EXISTS jobs(job TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS restore_tests(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -58,11 +59,34 @@ CREATE TABLE IF NOT EXISTS actions(
   target TEXT NOT NULL, result TEXT NOT NULL, detail TEXT);
 )";
 
-constexpr const char* kColumns =
+}  // namespace
+
+const char* const kRunColumns =
     "id, job, kind, service, layer, repository, trigger, scheduled_for, started, ended, result, snapshot_id, "
     "bytes_added, files, error, attempt, pid, error_code";
 
-}  // namespace
+RunRecord ReadRunRow(Stmt& s) {
+  RunRecord r;
+  r.id = s.Int(0);
+  r.job = s.Text(1);
+  r.kind = s.Text(2);
+  r.service = s.Text(3);
+  r.layer = s.Text(4);
+  r.repository = s.Text(5);
+  r.trigger = s.Text(6);
+  r.scheduled_for = s.Int(7);
+  r.started = s.Real(8);
+  r.ended = s.Real(9);
+  r.result = ParseRunResult(s.Text(10));
+  r.snapshot_id = s.Text(11);
+  r.bytes_added = static_cast<uint64_t>(s.Int(12));
+  r.files = static_cast<uint64_t>(s.Int(13));
+  r.error = s.Text(14);
+  r.attempt = static_cast<int>(s.Int(15));
+  r.pid = s.Int(16);
+  r.error_code = CodeFromName(s.Text(17));
+  return r;
+}
 
 const char* RunResultName(RunResult r) {
   switch (r) {
@@ -160,33 +184,12 @@ Status StateStore::FinishRun(const RunRecord& r) {
 Result<std::vector<RunRecord>> StateStore::Query(const std::string& where, const std::vector<std::string>& args,
                                                  const std::string& tail) {
   std::lock_guard<std::mutex> g(mu_);
-  Stmt s(db_, std::string("SELECT ") + kColumns + " FROM runs " + where + " " + tail);
+  Stmt s(db_, std::string("SELECT ") + kRunColumns + " FROM runs " + where + " " + tail);
   if (!s.ok()) return DbError(db_, "prepare");
   for (size_t i = 0; i < args.size(); ++i) s.Bind(static_cast<int>(i + 1), args[i]);
   std::vector<RunRecord> out;
   int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    RunRecord r;
-    r.id = s.Int(0);
-    r.job = s.Text(1);
-    r.kind = s.Text(2);
-    r.service = s.Text(3);
-    r.layer = s.Text(4);
-    r.repository = s.Text(5);
-    r.trigger = s.Text(6);
-    r.scheduled_for = s.Int(7);
-    r.started = s.Real(8);
-    r.ended = s.Real(9);
-    r.result = ParseRunResult(s.Text(10));
-    r.snapshot_id = s.Text(11);
-    r.bytes_added = static_cast<uint64_t>(s.Int(12));
-    r.files = static_cast<uint64_t>(s.Int(13));
-    r.error = s.Text(14);
-    r.attempt = static_cast<int>(s.Int(15));
-    r.pid = s.Int(16);
-    r.error_code = CodeFromName(s.Text(17));
-    out.push_back(std::move(r));
-  }
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadRunRow(s));
   if (rc != SQLITE_DONE) return DbError(db_, "query runs");
   return out;
 }

@@ -87,6 +87,14 @@ struct VolumeStats {
   int64_t verified = 0;        // when verify_result was found
 };
 
+// What a job's status needs of its history (status/status_model.h).
+struct JobHistory {
+  std::optional<RunRecord> last_run;      // the newest finished run
+  std::optional<RunRecord> last_success;  // the newest successful run, however old
+  bool running = false;                   // the newest run has not finished
+  uint64_t runs_success = 0, runs_failed = 0;  // finished among the newest `window` runs (failed: or partial)
+};
+
 // One line a run logged (the daemon keeps the last kRunLogLines per run).
 struct RunLogLine {
   int64_t seq = 0;
@@ -133,6 +141,12 @@ class StateStore {
 
   // When the job was first seen (now, the first time this is asked).
   [[nodiscard]] Result<int64_t> FirstSeen(const std::string& job, int64_t now);
+  // The same for each of `jobs`, in their order, in one read when all are known.
+  [[nodiscard]] Result<std::vector<int64_t>> FirstSeen(const std::vector<std::string>& jobs, int64_t now);
+
+  // The histories of `jobs`, in their order, read in one transaction with
+  // one index walk per job (the dashboard asks for every job every 5 s).
+  [[nodiscard]] Result<std::vector<JobHistory>> JobHistories(const std::vector<std::string>& jobs, int window);
 
   // Runs (and restore tests) still marked running whose process is gone (a
   // killed daemon or `hort run`) become failed with an "interrupted" error;

@@ -145,6 +145,69 @@ TEST(StateStore, OldDatabasesGainTheErrorCodeColumn) {
   RemoveDb(path);
 }
 
+int64_t AddRun(StateStore& st, const std::string& job, double started, RunResult result) {
+  RunRecord r{.job = job, .kind = "backup", .trigger = "schedule", .started = started};
+  r.pid = ::getpid();
+  r.id = *st.BeginRun(r);
+  if (result == RunResult::kRunning) return r.id;
+  r.ended = started + 1;
+  r.result = result;
+  r.error = result == RunResult::kSuccess ? "" : "error at " + std::to_string(started);
+  EXPECT_TRUE(st.FinishRun(r).ok());
+  return r.id;
+}
+
+// What BuildStatus reads for every job at once: the newest finished run,
+// the newest success however old, whether the newest run still runs, and
+// the counts within the window (partial counts as failed).
+TEST(StateStore, JobHistoriesReadEveryJobAtOnce) {
+  std::string path = TempDb();
+  auto opened = StateStore::Open(path);
+  ASSERT_TRUE(opened.ok());
+  StateStore& st = **opened;
+  const int64_t a_ok = AddRun(st, "a", 1, RunResult::kSuccess);
+  AddRun(st, "a", 2, RunResult::kFailed);
+  const int64_t a_partial = AddRun(st, "a", 3, RunResult::kPartial);
+  AddRun(st, "a", 4, RunResult::kRunning);
+  const int64_t b_ok = AddRun(st, "b", 1, RunResult::kSuccess);
+  for (int i = 2; i <= 6; ++i) AddRun(st, "b", i, RunResult::kFailed);
+  AddRun(st, "d", 10, RunResult::kFailed);
+  const int64_t d_newer = AddRun(st, "d", 10, RunResult::kSuccess);  // same start: the higher id is newer
+
+  auto h = st.JobHistories({"a", "b", "c", "d"}, 3);
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  ASSERT_EQ(h->size(), 4u);
+  const JobHistory& a = (*h)[0];
+  EXPECT_TRUE(a.running);
+  EXPECT_EQ(a.last_run->id, a_partial);
+  EXPECT_EQ(a.last_run->error, "error at 3.000000");
+  EXPECT_EQ(a.last_success->id, a_ok) << "older than the window of 3 runs, found all the same";
+  EXPECT_EQ(a.runs_success, 0u);
+  EXPECT_EQ(a.runs_failed, 2u) << "the running run takes a place in the window";
+  const JobHistory& b = (*h)[1];
+  EXPECT_FALSE(b.running);
+  EXPECT_EQ(b.last_run->started, 6);
+  EXPECT_EQ(b.last_success->id, b_ok);
+  EXPECT_EQ(b.runs_failed, 3u);
+  const JobHistory& c = (*h)[2];
+  EXPECT_FALSE(c.running || c.last_run || c.last_success || c.runs_success || c.runs_failed);
+  const JobHistory& d = (*h)[3];
+  EXPECT_EQ(d.last_run->id, d_newer);
+  EXPECT_EQ(d.last_success->id, d_newer);
+  EXPECT_EQ(d.runs_success, 1u);
+  EXPECT_EQ(d.runs_failed, 1u);
+
+  auto wide = st.JobHistories({"a"}, 1000);
+  ASSERT_TRUE(wide.ok());
+  EXPECT_EQ((*wide)[0].runs_success, 1u);
+  EXPECT_EQ((*wide)[0].runs_failed, 2u);
+
+  ASSERT_EQ(*st.FirstSeen("a", 7), 7);
+  EXPECT_EQ(*st.FirstSeen(std::vector<std::string>{"a", "new"}, 50), (std::vector<int64_t>{7, 50}));
+  EXPECT_EQ(*st.FirstSeen(std::vector<std::string>{"new", "a"}, 99), (std::vector<int64_t>{50, 7}));
+  RemoveDb(path);
+}
+
 TEST(StateStore, RepoStatsRoundTrip) {
   std::string path = TempDb();
   auto st = StateStore::Open(path);

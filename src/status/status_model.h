@@ -15,6 +15,8 @@ namespace hort {
 enum class Health { kOk, kLate, kFailed, kNever };
 [[nodiscard]] const char* HealthName(Health h);  // OK, LATE, FAILED, NEVER
 
+inline constexpr int kStatusRunWindow = 1000;
+
 struct JobStatus {
   const JobSpec* job = nullptr;
   std::string service, layer, entry, classification;
@@ -26,7 +28,7 @@ struct JobStatus {
   int64_t next_run = 0;                   // the next slot after the last run (past = overdue)
   Health health = Health::kNever;
   double age_seconds = -1;                // of the last success, -1 if none
-  uint64_t runs_success = 0, runs_failed = 0;
+  uint64_t runs_success = 0, runs_failed = 0;  // among the newest kStatusRunWindow runs
 
   // The error of the newest finished run when it failed, else "".
   [[nodiscard]] std::string LastError() const {
