@@ -109,26 +109,6 @@ class Restore {
     return PlanTree(root, snap_prefix);
   }
 
-  Item MakeItem(Node&& n, uint32_t parent, int depth) {
-    Item it;
-    it.name = std::move(n.name);
-    it.parent = parent;
-    it.kind = restore_internal::KindOf(n.type);
-    it.depth = static_cast<uint16_t>(std::min(depth, 65535));
-    it.mode = n.mode, it.uid = n.uid, it.gid = n.gid;
-    it.links = static_cast<uint32_t>(std::min<uint64_t>(n.links, UINT32_MAX));
-    it.mtime = n.mtime, it.atime = n.atime;
-    it.content_begin = tree_.contents.size();
-    it.content_count = static_cast<uint32_t>(n.content.size());
-    for (const Id& id : n.content) tree_.contents.push_back(id);
-    if (!n.linktarget.empty() || !n.xattrs.empty() || n.device != 0 || (it.IsFile() && n.links > 1)) {
-      it.extra = std::make_unique<ItemExtra>(
-          ItemExtra{std::move(n.linktarget), std::move(n.xattrs), n.device, n.inode, n.device_id});
-    }
-    return it;
-  }
-
-
   static std::string AbsoluteTarget(std::string t) {
     while (t.size() > 1 && t.back() == '/') t.pop_back();
     if (t.empty() || t[0] != '/') {
@@ -173,12 +153,12 @@ class Restore {
       if (!n.IsDir()) {
         if (!included) continue;
         f.any = true;
-        tree_.items.push_back(MakeItem(std::move(n), f.parent, depth));
+        tree_.Append(std::move(n), f.parent, depth);
         continue;
       }
       std::optional<Id> subtree = n.subtree;
       const auto slot = static_cast<uint32_t>(tree_.items.size());
-      tree_.items.push_back(MakeItem(std::move(n), f.parent, depth));
+      tree_.Append(std::move(n), f.parent, depth);
       if (!subtree) {
         if (included) f.any = true;
         else tree_.items.resize(slot);
