@@ -9,8 +9,8 @@
 #include <unordered_set>
 
 #include "repository/pack_reader.h"
-#include "crypto/crypto.h"
 #include "format/tree.h"
+#include "repository/walk.h"
 #include "util/hex.h"
 #include "util/parallel.h"
 #include "util/thread_pool.h"
@@ -19,76 +19,6 @@ namespace hort {
 
 size_t CheckResult::ErrorCount() const {
   return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) { return f.IsError(); }));
-}
-
-Result<std::vector<Id>> SelectSubset(const std::vector<std::pair<Id, uint64_t>>& packs, const std::string& spec) {
-  std::vector<Id> out;
-  if (spec.empty()) {
-    for (const auto& p : packs) out.push_back(p.first);
-    return out;
-  }
-  auto bad = Status(Code::kInvalidArgument, "invalid --read-data-subset \"" + spec + "\" (use n/m, x% or a size)");
-  try {
-    if (auto slash = spec.find('/'); slash != std::string::npos) {
-      long n = std::stol(spec.substr(0, slash)), m = std::stol(spec.substr(slash + 1));
-      if (m < 1 || n < 1 || n > m) return bad;
-      // Like restic: bucket by the first byte of the pack ID.
-      for (const auto& p : packs) {
-        if (static_cast<long>(p.first.bytes[0]) % m == n - 1) out.push_back(p.first);
-      }
-      return out;
-    }
-    if (spec.back() == '%') {
-      double pct = std::stod(spec.substr(0, spec.size() - 1));
-      if (pct <= 0 || pct > 100) return bad;
-      size_t count = static_cast<size_t>(static_cast<double>(packs.size()) * pct / 100.0 + 0.999999);
-      std::vector<std::pair<Id, uint64_t>> shuffled = packs;
-      for (size_t i = shuffled.size(); i > 1; --i) {
-        uint32_t r;
-        crypto::RandomBytes({reinterpret_cast<uint8_t*>(&r), sizeof(r)});
-        std::swap(shuffled[i - 1], shuffled[r % i]);
-      }
-      for (size_t i = 0; i < count && i < shuffled.size(); ++i) out.push_back(shuffled[i].first);
-      return out;
-    }
-    size_t pos = 0;
-    double value = std::stod(spec, &pos);
-    std::string unit = spec.substr(pos);
-    double mult = 1;
-    if (unit == "K" || unit == "k") mult = 1024;
-    else if (unit == "M" || unit == "m") mult = 1024.0 * 1024;
-    else if (unit == "G" || unit == "g") mult = 1024.0 * 1024 * 1024;
-    else if (unit == "T" || unit == "t") mult = 1024.0 * 1024 * 1024 * 1024;
-    else if (!unit.empty()) return bad;
-    uint64_t budget = static_cast<uint64_t>(value * mult);
-    std::vector<std::pair<Id, uint64_t>> shuffled = packs;
-    for (size_t i = shuffled.size(); i > 1; --i) {
-      uint32_t r;
-      crypto::RandomBytes({reinterpret_cast<uint8_t*>(&r), sizeof(r)});
-      std::swap(shuffled[i - 1], shuffled[r % i]);
-    }
-    uint64_t used = 0;
-    for (const auto& p : shuffled) {
-      if (used >= budget) break;
-      out.push_back(p.first);
-      used += p.second;
-    }
-    return out;
-  } catch (const std::exception&) {
-    return bad;
-  }
-}
-
-void PrefetchFirstPacks(Backend& backend, const CheckOptions& options) {
-  if (!options.read_data || !options.read_data_subset.empty()) return;
-  std::vector<Id> packs;
-  (void)backend.List(FileType::kPack, [&](const std::string& name, uint64_t) {
-    if (auto id = Id::Parse(name)) packs.push_back(*id);
-  });
-  // ReadData's order: sorted by ID, one pack per worker to begin with.
-  const size_t first = std::min(packs.size(), static_cast<size_t>(WorkersFor(options.workers)));
-  std::partial_sort(packs.begin(), packs.begin() + static_cast<long>(first), packs.end());
-  for (size_t i = 0; i < first; ++i) backend.Prefetch({FileType::kPack, packs[i].Hex()}, 0, 0);
 }
 
 namespace {
@@ -171,45 +101,55 @@ class Checker {
         continue;
       }
       result_.snapshots++;
-      WalkTree(snap->tree, name, "");
+      CheckTrees(snap->tree, name);
     }
   }
 
-  void WalkTree(const Id& tree, const std::string& snap, const std::string& path) {
-    if (!seen_trees_.insert(tree).second) return;
-    result_.trees++;
-    auto raw = repo_.LoadBlob(BlobType::kTree, tree);
-    if (!raw.ok()) {
-      Add({Finding::Kind::kTreeUnreadable, "tree " + tree.Hex() + " (" + (path.empty() ? "/" : path) + "): " + raw.status().message(),
-           "", tree.Hex(), snap, path.empty() ? "/" : path});
-      return;
-    }
-    auto nodes = DecodeTree(AsChars(*raw));
-    if (!nodes.ok()) {
-      Add({Finding::Kind::kTreeUnreadable, "tree " + tree.Hex() + ": " + nodes.status().message(), "", tree.Hex(), snap, path});
-      return;
-    }
-    for (const Node& n : *nodes) {
-      std::string p = path + "/" + n.name;
-      if (IsUnsafeNodeName(n.name)) {
-        Add({Finding::Kind::kUnsafeName, "tree " + tree.Hex() + " has an unsafe node name \"" + gojson::QuoteInner(n.name) + "\"",
-             "", tree.Hex(), snap, path});
-        continue;
+  // Every tree of a snapshot not met before in this check: readable, its
+  // names as restore demands them (CheckTreeNames), within kMaxTreeDepth,
+  // and every blob it names indexed. Problems are findings; the walk goes on.
+  void CheckTrees(const Id& root, const std::string& snap) {
+    if (!seen_trees_.insert(root).second) return;
+    const std::string in = "snapshot " + snap.substr(0, 8) + ": ";
+    WalkOptions options;
+    options.names = TreeNames::kAsStored;  // so the damage below a bad tree is found too
+    options.go_on_without = [&](const Id& tree, const std::string& dir, const Status& error) {
+      const std::string where = dir.empty() ? "/" : dir;
+      Add({Finding::Kind::kTreeUnreadable, in + "tree " + tree.Hex() + " (" + ShortPath(where) + "): " + error.message(),
+           "", tree.Hex(), snap, where});
+      return true;
+    };
+    options.loaded = [&](const Id& tree, const std::string& dir, const std::vector<Node>& nodes) {
+      result_.trees++;
+      if (Status names = CheckTreeNames(tree, nodes); !names.ok()) {
+        const std::string where = dir.empty() ? "/" : dir;
+        Add({Finding::Kind::kTreeInvalid, in + "directory " + ShortPath(where) + ": " + names.message() +
+             " (restore, ls and the rest refuse it)", "", tree.Hex(), snap, where});
       }
+    };
+    (void)WalkTreeIn(repo_, root, "", [&](const Id&, const std::string& p, const Node& n) {
+      if (IsUnsafeNodeName(n.name)) return WalkAction::kSkipSubtree;  // reported with its tree
       if (n.IsFile()) {
         for (const Id& id : n.content) {
           if (!repo_.index().Has(id, BlobType::kData)) {
             Add({Finding::Kind::kBlobMissing, "file " + p + ": data blob " + id.Hex() + " not found in index", "", id.Hex(), snap, p});
           }
         }
-      } else if (n.IsDir()) {
-        if (!n.subtree) {
-          Add({Finding::Kind::kTreeUnreadable, "dir " + p + " has no subtree", "", "", snap, p});
-        } else {
-          WalkTree(*n.subtree, snap, p);
-        }
+      } else if (n.IsDir() && !n.subtree) {
+        Add({Finding::Kind::kTreeUnreadable, "dir " + p + " has no subtree", "", "", snap, p});
+      } else if (n.IsDir() && !seen_trees_.insert(*n.subtree).second) {
+        return WalkAction::kSkipSubtree;
       }
-    }
+      return WalkAction::kContinue;
+    }, options);  // every problem became a finding
+  }
+
+  // A path for a message: a crafted tree thousands of directories deep
+  // would make it a line of many kilobytes.
+  static std::string ShortPath(const std::string& path) {
+    constexpr size_t kKeep = 100;
+    if (path.size() <= 2 * kKeep + 5) return path;
+    return path.substr(0, kKeep) + "/.../" + path.substr(path.size() - kKeep);
   }
 
   Status ReadData() {
@@ -284,6 +224,7 @@ class Checker {
     auto tail = reader.Tail();
     if (!tail.ok()) return unreadable(tail.status());
     auto header = DecodePackHeader(*tail, reader.size(), repo_.key());
+    if (header.ok()) CompareWithIndex(pack, *header, indexed);
     if (!header.ok()) {
       Add({Finding::Kind::kPackCorrupt, "pack " + pack.Hex() + ": " + header.status().message(), pack.Hex()});
       // Without a header, fall back to the index's view of the blobs.
@@ -318,6 +259,41 @@ class Checker {
     }
   }
 
+  // As restic's check: each index entry of the pack must be an entry of its
+  // header exactly (type, offset, length, uncompressed length). Restore
+  // reads by the index, so an entry that says "compressed" for a blob the
+  // pack holds uncompressed (or names other bytes) fails there.
+  void CompareWithIndex(const Id& pack, const std::vector<PackEntry>& header, const std::vector<IndexBlob>& indexed) {
+    std::unordered_multimap<Id, const PackEntry*, IdHash> listed;
+    for (const PackEntry& e : header) listed.emplace(e.id, &e);
+    for (const IndexBlob& b : indexed) {
+      const PackEntry* same_id = nullptr;
+      bool exact = false;
+      for (auto [it, end] = listed.equal_range(b.id); it != end && !exact; ++it) {
+        const PackEntry& e = *it->second;
+        exact = e.type == b.type && e.offset == b.offset && e.length == b.length &&
+                e.uncompressed_length == b.uncompressed_length;
+        same_id = &e;
+      }
+      if (exact) continue;
+      Add({Finding::Kind::kPackHeaderMismatch, "pack " + pack.Hex() + ", blob " + b.id.Hex() + ": the index says " +
+           Describe(b.type, b.offset, b.length, b.uncompressed_length) + ", the pack header " +
+           (same_id ? "says " + Describe(same_id->type, same_id->offset, same_id->length, same_id->uncompressed_length)
+                    : std::string("does not list the blob")), pack.Hex(), b.id.Hex()});
+      // Files are affected when restore would read this entry.
+      if (auto used = repo_.index().Lookup(b.id, b.type); used && used->pack == pack && used->offset == b.offset) {
+        std::lock_guard lock(mu_);
+        bad_blobs_.try_emplace(b.id, "its index entry does not match pack " + pack.Short());
+      }
+    }
+  }
+
+  static std::string Describe(BlobType type, uint32_t offset, uint32_t length, uint32_t uncompressed_length) {
+    return std::string(BlobTypeName(type)) + " blob at offset " + std::to_string(offset) + ", " + std::to_string(length) +
+           " bytes, " + (uncompressed_length ? "compressed (" + std::to_string(uncompressed_length) + " bytes plain)"
+                                             : std::string("uncompressed"));
+  }
+
   void CountRead(uint64_t bytes) {
     {
       std::lock_guard lock(mu_);
@@ -339,35 +315,38 @@ class Checker {
       if (!text.ok()) continue;
       auto snap = DecodeSnapshot(*text);
       if (!snap.ok()) continue;
-      std::unordered_set<Id, IdHash> visited;
-      FindAffected(snap->tree, name, "", visited);
+      FindAffected(snap->tree, name);
     }
   }
 
-  void FindAffected(const Id& tree, const std::string& snap, const std::string& path,
-                    std::unordered_set<Id, IdHash>& visited) {
-    if (!visited.insert(tree).second) return;
-    if (auto bad = bad_blobs_.find(tree); bad != bad_blobs_.end()) {
-      Add({Finding::Kind::kAffectedFile, "snapshot " + snap.substr(0, 8) + ": directory " + (path.empty() ? "/" : path) +
-           " is damaged (" + bad->second + ")", "", tree.Hex(), snap, path});
-      return;
-    }
-    auto raw = repo_.LoadBlob(BlobType::kTree, tree);
-    if (!raw.ok()) return;
-    auto nodes = DecodeTree(AsChars(*raw));
-    if (!nodes.ok()) return;
-    for (const Node& n : *nodes) {
-      std::string p = path + "/" + n.name;
-      if (n.IsDir() && n.subtree) FindAffected(*n.subtree, snap, p, visited);
-      if (!n.IsFile()) continue;
+  void FindAffected(const Id& root, const std::string& snap) {
+    std::unordered_set<Id, IdHash> visited;
+    auto damaged_dir = [&](const Id& tree, const std::string& path) {
+      auto bad = bad_blobs_.find(tree);
+      if (bad == bad_blobs_.end()) return false;
+      Add({Finding::Kind::kAffectedFile, "snapshot " + snap.substr(0, 8) + ": directory " +
+           ShortPath(path.empty() ? "/" : path) + " is damaged (" + bad->second + ")", "", tree.Hex(), snap, path});
+      return true;
+    };
+    if (!visited.insert(root).second || damaged_dir(root, "")) return;
+    WalkOptions options;
+    options.names = TreeNames::kAsStored;
+    options.go_on_without = [](const Id&, const std::string&, const Status&) { return true; };  // reported before
+    (void)WalkTreeIn(repo_, root, "", [&](const Id&, const std::string& p, const Node& n) {
+      if (n.IsDir() && n.subtree) {
+        if (!visited.insert(*n.subtree).second || damaged_dir(*n.subtree, p)) return WalkAction::kSkipSubtree;
+        return WalkAction::kContinue;
+      }
+      if (!n.IsFile()) return WalkAction::kContinue;
       for (const Id& id : n.content) {
         if (auto bad = bad_blobs_.find(id); bad != bad_blobs_.end()) {
-          Add({Finding::Kind::kAffectedFile, "snapshot " + snap.substr(0, 8) + ": file " + p + " is damaged (blob " +
-               id.Short() + ": " + bad->second + ")", "", id.Hex(), snap, p});
+          Add({Finding::Kind::kAffectedFile, "snapshot " + snap.substr(0, 8) + ": file " + ShortPath(p) +
+               " is damaged (blob " + id.Short() + ": " + bad->second + ")", "", id.Hex(), snap, p});
           break;
         }
       }
-    }
+      return WalkAction::kContinue;
+    }, options);
   }
 
   Repository& repo_;

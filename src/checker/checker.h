@@ -17,12 +17,12 @@ struct Finding {
     kIndexUnreadable,
     kPackMissing,
     kPackUnreferenced,  // not an error: leftover of an interrupted backup
-    kPackHeaderMismatch,
+    kPackHeaderMismatch,  // also an index entry the pack header does not list as it is
     kPackCorrupt,
     kBlobCorrupt,
     kBlobMissing,
-    kTreeUnreadable,
-    kUnsafeName,
+    kTreeUnreadable,  // also a tree deeper than kMaxTreeDepth (repository/walk.h)
+    kTreeInvalid,     // names unsafe, unsorted or twice: restore refuses the tree
     kSnapshotUnreadable,
     kAffectedFile,  // a file whose content is damaged or missing
   };

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_set>
 
 #include "cli/json_text.h"
@@ -60,48 +61,27 @@ class Comparer {
   Counts added, removed;
   uint64_t changed_files = 0;
 
+  // restic's recursion, kept on a stack of our own: the repository
+  // decides the depth (issue #25). Pre-order as restic prints it; a subtree
+  // that cannot be loaded is reported and skipped, as restic does; one
+  // deeper than kMaxTreeDepth ends the diff.
   Status DiffTree(const std::string& prefix, const Id& a, const Id& b) {
     HORT_ASSIGN_OR_RETURN(auto ta, LoadTree(repo_, a));
     HORT_ASSIGN_OR_RETURN(auto tb, LoadTree(repo_, b));
-    std::map<std::string, const Node*> na, nb;
-    for (const Node& n : ta) na[n.name] = &n;
-    for (const Node& n : tb) nb[n.name] = &n;
-    std::set<std::string> names;
-    for (auto& [k, v] : na) names.insert(k);
-    for (auto& [k, v] : nb) names.insert(k);
-    for (const std::string& name : names) {
-      const Node* n1 = na.count(name) ? na[name] : nullptr;
-      const Node* n2 = nb.count(name) ? nb[name] : nullptr;
-      if (n1) AddBlobs(before, *n1);
-      if (n2) AddBlobs(after, *n2);
-      std::string path = prefix + name;
-      if (n1 && n2) {
-        std::string mod;
-        if (n1->type != n2->type) mod += "T";
-        if (n2->IsDir()) path += "/";
-        if (n1->IsFile() && n2->IsFile() && n1->content != n2->content) {
-          mod += "M";
-          changed_files++;
-        } else if (metadata_ && !NodesEqual(*n1, *n2)) {
-          mod += "U";
-        }
-        if (!mod.empty()) emit_(mod.c_str(), path);
-        if (n1->IsDir() && n2->IsDir() && n1->subtree && n2->subtree) {
-          Status s = *n1->subtree == *n2->subtree ? Collect(common, *n1->subtree)
-                                                  : DiffTree(path, *n1->subtree, *n2->subtree);
-          if (!s.ok()) std::fprintf(stderr, "error: %s\n", s.message().c_str());
-        }
-      } else {
-        const Node* n = n1 ? n1 : n2;
-        const char* mod = n1 ? "-" : "+";
-        Counts& counts = n1 ? removed : added;
-        if (n->IsDir()) path += "/";
-        emit_(mod, path);
-        counts.Add(*n);
-        if (n->IsDir() && n->subtree) {
-          Status s = PrintDir(mod, counts, n1 ? before : after, path, *n->subtree);
-          if (!s.ok()) std::fprintf(stderr, "error: %s\n", s.message().c_str());
-        }
+    stack_.push_back(Frame{.kind = Frame::kDiff, .prefix = prefix, .a = std::move(ta), .b = std::move(tb)});
+    stack_.back().Pair();
+    while (!stack_.empty()) {
+      Frame& f = stack_.back();
+      if (f.next == (f.kind == Frame::kDiff ? f.pairs.size() : f.a.size())) {
+        stack_.pop_back();
+        continue;
+      }
+      const size_t i = f.next++;
+      Status s = f.kind == Frame::kDiff ? DiffStep(f.pairs[i].first, f.pairs[i].second, f.prefix)
+                                        : ListStep(f.a[i], f.prefix, f.kind, f.mod, f.counts, f.blobs);
+      if (!s.ok()) {
+        stack_.clear();
+        return s;
       }
     }
     return Status::Ok();
@@ -116,33 +96,100 @@ class Comparer {
   }
 
  private:
-  Status PrintDir(const char* mod, Counts& counts, BlobSet& blobs, const std::string& prefix, const Id& tree) {
-    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, tree));
-    for (const Node& n : nodes) {
-      std::string path = prefix + n.name + (n.IsDir() ? "/" : "");
+  // One directory being compared (kDiff: both sides, merged by name), listed
+  // as added or removed (kPrint), or whose blobs are collected (kCollect).
+  struct Frame {
+    enum Kind { kDiff, kPrint, kCollect } kind;
+    std::string prefix;
+    std::vector<Node> a, b;
+    std::vector<std::pair<const Node*, const Node*>> pairs;  // kDiff; into a and b (stable when moved)
+    size_t next = 0;
+    const char* mod = nullptr;
+    Counts* counts = nullptr;
+    BlobSet* blobs = nullptr;
+    // Both lists are sorted by name (LoadTree checks it).
+    void Pair() {
+      size_t i = 0, j = 0;
+      while (i < a.size() || j < b.size()) {
+        if (j == b.size() || (i < a.size() && a[i].name < b[j].name)) pairs.emplace_back(&a[i++], nullptr);
+        else if (i == a.size() || b[j].name < a[i].name) pairs.emplace_back(nullptr, &b[j++]);
+        else pairs.emplace_back(&a[i++], &b[j++]);
+      }
+    }
+  };
+
+  // Opens a subtree below `f`: its nodes, or the error restic prints and
+  // skips. Too deep is the end of the diff.
+  Result<std::optional<std::vector<Node>>> Open(const Id& tree) {
+    if (stack_.size() > kMaxTreeDepth) return TreeTooDeep(tree, stack_.size());
+    auto nodes = LoadTree(repo_, tree);
+    if (!nodes.ok()) {
+      std::fprintf(stderr, "error: %s\n", nodes.status().message().c_str());
+      return std::optional<std::vector<Node>>();
+    }
+    return std::optional<std::vector<Node>>(std::move(*nodes));
+  }
+
+  Status DiffStep(const Node* n1, const Node* n2, const std::string& prefix) {
+    if (n1) AddBlobs(before, *n1);
+    if (n2) AddBlobs(after, *n2);
+    std::string path = prefix + (n1 ? n1 : n2)->name;
+    if (n1 && n2) {
+      std::string mod;
+      if (n1->type != n2->type) mod += "T";
+      if (n2->IsDir()) path += "/";
+      if (n1->IsFile() && n2->IsFile() && n1->content != n2->content) {
+        mod += "M";
+        changed_files++;
+      } else if (metadata_ && !NodesEqual(*n1, *n2)) {
+        mod += "U";
+      }
+      if (!mod.empty()) emit_(mod.c_str(), path);
+      if (!(n1->IsDir() && n2->IsDir() && n1->subtree && n2->subtree)) return Status::Ok();
+      if (*n1->subtree == *n2->subtree) return Push(Frame{.kind = Frame::kCollect, .blobs = &common}, *n1->subtree);
+      HORT_ASSIGN_OR_RETURN(auto ta, Open(*n1->subtree));
+      if (!ta) return Status::Ok();
+      HORT_ASSIGN_OR_RETURN(auto tb, Open(*n2->subtree));
+      if (!tb) return Status::Ok();
+      stack_.push_back(Frame{.kind = Frame::kDiff, .prefix = path, .a = std::move(*ta), .b = std::move(*tb)});
+      stack_.back().Pair();
+      return Status::Ok();
+    }
+    const Node* n = n1 ? n1 : n2;
+    const char* mod = n1 ? "-" : "+";
+    Counts& counts = n1 ? removed : added;
+    if (n->IsDir()) path += "/";
+    emit_(mod, path);
+    counts.Add(*n);
+    if (!n->IsDir() || !n->subtree) return Status::Ok();
+    return Push(Frame{.kind = Frame::kPrint, .prefix = path, .mod = mod, .counts = &counts, .blobs = n1 ? &before : &after},
+                *n->subtree);
+  }
+
+  // One node of a directory listed whole (kPrint) or collected (kCollect).
+  Status ListStep(const Node& n, const std::string& prefix, Frame::Kind kind, const char* mod, Counts* counts,
+                  BlobSet* blobs) {
+    AddBlobs(*blobs, n);
+    std::string path;
+    if (kind == Frame::kPrint) {
+      path = prefix + n.name + (n.IsDir() ? "/" : "");
       emit_(mod, path);
-      counts.Add(n);
-      AddBlobs(blobs, n);
-      if (n.IsDir() && n.subtree) {
-        Status s = PrintDir(mod, counts, blobs, path, *n.subtree);
-        if (!s.ok()) std::fprintf(stderr, "error: %s\n", s.message().c_str());
-      }
+      counts->Add(n);
     }
+    if (!n.IsDir() || !n.subtree) return Status::Ok();
+    return Push(Frame{.kind = kind, .prefix = path, .mod = mod, .counts = counts, .blobs = blobs}, *n.subtree);
+  }
+
+  // Pushes `f` with the nodes of `tree` (kPrint, kCollect).
+  Status Push(Frame f, const Id& tree) {
+    HORT_ASSIGN_OR_RETURN(auto nodes, Open(tree));
+    if (!nodes) return Status::Ok();
+    f.a = std::move(*nodes);
+    stack_.push_back(std::move(f));
     return Status::Ok();
   }
 
-  Status Collect(BlobSet& blobs, const Id& tree) {
-    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, tree));
-    for (const Node& n : nodes) {
-      AddBlobs(blobs, n);
-      if (n.IsDir() && n.subtree) {
-        Status s = Collect(blobs, *n.subtree);
-        if (!s.ok()) std::fprintf(stderr, "error: %s\n", s.message().c_str());
-      }
-    }
-    return Status::Ok();
-  }
-
+  std::vector<Frame> stack_;
   Repository& repo_;
   bool metadata_;
   std::function<void(const char*, const std::string&)> emit_;
@@ -178,7 +225,7 @@ Command AddDiff(CLI::App& sub, GlobalOptions& g) {
     c.before.insert({sa->tree, BlobType::kTree});
     c.after.insert({sb->tree, BlobType::kTree});
     Status s = c.DiffTree("/", sa->tree, sb->tree);
-    if (!s.ok()) return Fail(s);
+    if (!s.ok()) return Fail(s.Annotate("snapshot " + sa->id.Short() + " or " + sb->id.Short()));
     BlobSet only_before, only_after;
     for (const auto& k : c.before) if (!c.after.count(k) && !c.common.count(k)) only_before.insert(k);
     for (const auto& k : c.after) if (!c.before.count(k) && !c.common.count(k)) only_after.insert(k);

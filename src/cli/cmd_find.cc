@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -55,16 +54,6 @@ bool IdMatches(const std::vector<std::string>& wanted, const Id& id) {
   return std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) { return !w.empty() && hex.rfind(w, 0) == 0; });
 }
 
-using Visit = std::function<void(const Id& parent, const std::string& path, const Node& n)>;
-Status Walk(Repository& repo, const Id& tree, const std::string& prefix, const Visit& fn) {
-  HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo, tree));
-  for (const Node& n : nodes) {
-    std::string path = prefix + "/" + n.name;
-    fn(tree, path, n);
-    if (n.IsDir() && n.subtree) HORT_RETURN_IF_ERROR(Walk(repo, *n.subtree, path, fn));
-  }
-  return Status::Ok();
-}
 }  // namespace
 
 Command AddFind(CLI::App& sub, GlobalOptions& g) {
@@ -135,20 +124,22 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
         else std::printf(" ... path %s\n", path.c_str());
         std::printf(" ... in snapshot %s (%s)\n", s.id.Short().c_str(), FormatLocalTime(s.time).c_str());
       };
-      Status st = Walk(repo, s.tree, "", [&](const Id& parent, const std::string& path, const Node& n) {
+      Status st = WalkTreeIn(repo, s.tree, "", [&](const Id& parent, const std::string& path, const Node& n) {
         if (objects) {
           if (f->tree && n.IsDir() && n.subtree && IdMatches(f->patterns, *n.subtree)) object("tree", *n.subtree, path, nullptr);
           if (n.IsFile() && !blob_ids.empty()) {
             for (const Id& id : n.content) if (IdMatches(blob_ids, id)) object("blob", id, path, &parent);
           }
-          return;
+          return WalkAction::kContinue;
         }
         std::string p = f->ignore_case ? LowerCase(path) : path;
-        if (!std::any_of(pats.begin(), pats.end(), [&](const std::string& pat) { return PatternMatches(pat, p); })) return;
-        if (n.mtime.sec < *oldest || n.mtime.sec > *newest) return;
+        if (!std::any_of(pats.begin(), pats.end(), [&](const std::string& pat) { return PatternMatches(pat, p); })) {
+          return WalkAction::kContinue;
+        }
+        if (n.mtime.sec < *oldest || n.mtime.sec > *newest) return WalkAction::kContinue;
         if (g.json) {
           matches.push_back(FindNodeJson(path, n));
-          return;
+          return WalkAction::kContinue;
         }
         if (!header) {
           // restic's: a blank line between the snapshots' blocks, none after the last.
@@ -157,8 +148,9 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
           header = any_header = true;
         }
         std::printf("%s\n", f->long_format ? LongNodeLine(path, n).c_str() : path.c_str());
+        return WalkAction::kContinue;
       });
-      if (!st.ok()) return Fail(st);
+      if (!st.ok()) return Fail(st.Annotate("snapshot " + s.id.Short()));
       if (!matches.empty()) {
         // restic's key order: matches, hits, snapshot.
         out.push_back({{"matches", matches}, {"hits", matches.size()}, {"snapshot", s.id.Hex()}});

@@ -1,5 +1,4 @@
 #include <cstdio>
-#include <functional>
 
 #include "cli/command.h"
 #include "cli/node_text.h"
@@ -73,41 +72,31 @@ Command AddLs(CLI::App& sub, GlobalOptions& g) {
       std::printf("snapshot %s of [%s] at %s:\n", snap->id.Short().c_str(),
                   snap->paths.empty() ? "" : snap->paths[0].c_str(), FormatLocalTime(snap->time).c_str());
     }
-    Status walk_error;
-    std::function<void(const Id&, const std::string&)> walk = [&](const Id& tree, const std::string& dir) {
-      auto nodes = LoadTree(repo, tree);
-      if (!nodes.ok()) {
-        walk_error = nodes.status();
-        return;
-      }
-      for (const Node& n : *nodes) {
-        std::string path = dir + "/" + n.name;
-        bool show = false, descend = false;
-        Select(f->dirs, f->recursive, path, &show, &descend);
-        if (show) {
-          if (g.json) {
-            std::string out = "{\"name\":";
-            gojson::AppendString(&out, n.name);
-            out += ",\"type\":\"" + n.type + "\",\"path\":";
-            gojson::AppendString(&out, path);
-            out += ",\"uid\":" + std::to_string(n.uid) + ",\"gid\":" + std::to_string(n.gid);
-            if (n.IsFile()) out += ",\"size\":" + std::to_string(n.size);
-            out += ",\"mode\":" + std::to_string(n.mode) + ",\"permissions\":\"" + GoModeString(n.mode) + "\"";
-            out += ",\"mtime\":\"" + gojson::FormatRfc3339Nano(n.mtime) + "\",\"atime\":\"" +
-                   gojson::FormatRfc3339Nano(n.atime) + "\",\"ctime\":\"" + gojson::FormatRfc3339Nano(n.ctime) + "\"";
-            out += ",\"struct_type\":\"node\"}";
-            std::printf("%s\n", out.c_str());
-          } else if (f->long_format) {
-            std::printf("%s\n", LongNodeLine(path, n).c_str());
-          } else {
-            std::printf("%s\n", path.c_str());
-          }
+    Status walk = WalkTree(repo, snap->tree, "", [&](const std::string& path, const Node& n) {
+      bool show = false, descend = false;
+      Select(f->dirs, f->recursive, path, &show, &descend);
+      if (show) {
+        if (g.json) {
+          std::string out = "{\"name\":";
+          gojson::AppendString(&out, n.name);
+          out += ",\"type\":\"" + n.type + "\",\"path\":";
+          gojson::AppendString(&out, path);
+          out += ",\"uid\":" + std::to_string(n.uid) + ",\"gid\":" + std::to_string(n.gid);
+          if (n.IsFile()) out += ",\"size\":" + std::to_string(n.size);
+          out += ",\"mode\":" + std::to_string(n.mode) + ",\"permissions\":\"" + GoModeString(n.mode) + "\"";
+          out += ",\"mtime\":\"" + gojson::FormatRfc3339Nano(n.mtime) + "\",\"atime\":\"" +
+                 gojson::FormatRfc3339Nano(n.atime) + "\",\"ctime\":\"" + gojson::FormatRfc3339Nano(n.ctime) + "\"";
+          out += ",\"struct_type\":\"node\"}";
+          std::printf("%s\n", out.c_str());
+        } else if (f->long_format) {
+          std::printf("%s\n", LongNodeLine(path, n).c_str());
+        } else {
+          std::printf("%s\n", path.c_str());
         }
-        if (n.IsDir() && n.subtree && descend) walk(*n.subtree, path);
       }
-    };
-    walk(snap->tree, "");
-    if (!walk_error.ok()) return Fail(walk_error);
+      return descend ? WalkAction::kContinue : WalkAction::kSkipSubtree;
+    });
+    if (!walk.ok()) return Fail(walk.Annotate("snapshot " + snap->id.Short()));
     return kExitOk;
   }};
 }

@@ -3,6 +3,7 @@
 // repair snapshots: write new snapshots without references to lost data.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <unordered_set>
 
 #include "cli/command.h"
@@ -39,32 +40,63 @@ class SnapshotRepairer {
   SnapshotRepairer(Repository& repo, bool dry_run) : repo_(repo), dry_run_(dry_run) {}
 
   // Returns the repaired tree's ID; sets changed_ when something was dropped.
-  Result<Id> Repair(const Id& tree, const std::string& path) {
-    auto nodes = LoadTree(repo_, tree, TreeNames::kAsStored);
-    if (!nodes.ok()) {
+  // Children first, on a stack of our own: the repository decides how deep
+  // trees go (issue #25).
+  Result<Id> Repair(const Id& root) {
+    struct Frame {
+      std::vector<Node> nodes, out;
+      size_t next = 0;
+      size_t path_length = 0;  // of the directory's own path
+    };
+    std::vector<Frame> stack;
+    std::string path;
+    // The tree's nodes on the stack, or an unreadable tree's empty replacement.
+    auto open = [&](const Id& tree) -> Result<std::optional<Id>> {
+      auto nodes = LoadTree(repo_, tree, TreeNames::kAsStored);
+      if (nodes.ok()) {
+        stack.push_back({std::move(*nodes), {}, 0, path.size()});
+        return std::optional<Id>();
+      }
       std::printf("  dir %s: tree %s is unreadable, replaced by an empty directory\n", path.empty() ? "/" : path.c_str(),
                   tree.Short().c_str());
       changed_ = true;
-      return Save({});
-    }
-    std::vector<Node> out;
-    for (Node& n : *nodes) {
-      std::string p = path + "/" + n.name;
+      HORT_ASSIGN_OR_RETURN(Id empty, Save({}));
+      return std::optional<Id>(empty);
+    };
+    HORT_ASSIGN_OR_RETURN(std::optional<Id> repaired, open(root));
+    while (!repaired) {
+      Frame& f = stack.back();
+      if (f.next == f.nodes.size()) {
+        HORT_ASSIGN_OR_RETURN(Id id, Save(f.out));
+        stack.pop_back();
+        if (stack.empty()) {
+          repaired = id;
+        } else {
+          Frame& parent = stack.back();
+          parent.nodes[parent.next - 1].subtree = id;
+          parent.out.push_back(std::move(parent.nodes[parent.next - 1]));
+        }
+        continue;
+      }
+      Node& n = f.nodes[f.next++];
+      path.resize(f.path_length);
+      path.append("/").append(n.name);
       if (n.IsFile()) {
         bool lost = std::any_of(n.content.begin(), n.content.end(),
                                 [&](const Id& id) { return !repo_.index().Has(id, BlobType::kData); });
         if (lost) {
-          std::printf("  file %s: content is lost, removed from the snapshot\n", p.c_str());
+          std::printf("  file %s: content is lost, removed from the snapshot\n", path.c_str());
           changed_ = true;
           continue;
         }
       } else if (n.IsDir() && n.subtree) {
-        HORT_ASSIGN_OR_RETURN(Id sub, Repair(*n.subtree, p));
-        n.subtree = sub;
+        HORT_ASSIGN_OR_RETURN(std::optional<Id> sub, open(*n.subtree));
+        if (!sub) continue;  // pushed: `f` and `n` are invalid; the node goes out when its tree is done
+        n.subtree = *sub;
       }
-      out.push_back(std::move(n));
+      f.out.push_back(std::move(n));
     }
-    return Save(out);
+    return *repaired;
   }
 
   bool changed() const { return changed_; }
@@ -115,7 +147,7 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
     for (Snapshot s : *snaps) {
       repairer.reset();
       std::printf("snapshot %s of %s\n", s.id.Short().c_str(), s.paths.empty() ? "" : s.paths[0].c_str());
-      auto tree = repairer.Repair(s.tree, "");
+      auto tree = repairer.Repair(s.tree);
       if (!tree.ok()) return Fail(tree.status());
       if (!repairer.changed()) continue;
       ++repaired;

@@ -80,7 +80,7 @@ Command AddStats(CLI::App& sub, GlobalOptions& g) {
         }
         return WalkAction::kContinue;
       });
-      if (!st.ok()) return Fail(st);
+      if (!st.ok()) return Fail(st.Annotate("snapshot " + s.id.Short()));
     }
     if (f->mode == "raw-data") blob_count = blobs.size();
     if (g.json) {

@@ -276,5 +276,18 @@ TEST(Snapshot, ASeriesIsOneHostAndOneSetOfPaths) {
   EXPECT_FALSE(InSeries(s, "ns", {"/a", "/c"}));
 }
 
+// generic_attributes takes the DOM path and is written back by a recursive
+// dump(): a blob nested 200,000 levels deep overflowed the stack (issue #25).
+TEST(Tree, GenericAttributesNestedTooDeepAreCorruptionNotACrash) {
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  auto nodes = DecodeTree(R"({"nodes":[{"name":"a","type":"file","generic_attributes":)" + deep + "}]}");
+  EXPECT_EQ(nodes.status().code(), Code::kCorruption);
+  EXPECT_NE(nodes.status().message().find("nested deeper than 256 levels"), std::string::npos) << nodes.status().message();
+  const std::string fine = std::string(20, '[') + "\"[{\\\"\"" + std::string(20, ']');  // brackets in a string do not count
+  auto ok = DecodeTree(R"({"nodes":[{"name":"a","type":"file","generic_attributes":)" + fine + "}]}");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->at(0).generic_attributes_json, fine);
+}
+
 }  // namespace
 }  // namespace hort

@@ -144,4 +144,20 @@ bool IsUnsafeNodeName(std::string_view name) {
          name.find('\0') != std::string_view::npos;
 }
 
+Status CheckTreeNames(const Id& tree, const std::vector<Node>& nodes) {
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (IsUnsafeNodeName(nodes[i].name)) {
+      return Status(Code::kCorruption, "tree " + tree.Short() + " contains an unsafe node name \"" +
+                                           gojson::QuoteInner(nodes[i].name) + "\"");
+    }
+    if (i > 0 && !(nodes[i - 1].name < nodes[i].name)) {
+      return Status(Code::kCorruption, "tree " + tree.Short() + (nodes[i - 1].name == nodes[i].name
+                                           ? " has the name \"" + gojson::QuoteInner(nodes[i].name) + "\" twice"
+                                           : " is not sorted by name (\"" + gojson::QuoteInner(nodes[i].name) +
+                                                 "\" after \"" + gojson::QuoteInner(nodes[i - 1].name) + "\")"));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace hort

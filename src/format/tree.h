@@ -66,4 +66,10 @@ void EncodeNode(const Node& node, std::string* out);
 // A node name that could escape the restore target or is not a single path element.
 [[nodiscard]] bool IsUnsafeNodeName(std::string_view name);
 
+// Every name a single safe path element and the names strictly sorted (no
+// duplicates), else kCorruption naming `tree`. What restore, ls, find, diff
+// and the rest demand of a tree (LoadTree's TreeNames::kChecked), and what
+// check reports, so check finds what restore refuses (issue #25).
+[[nodiscard]] Status CheckTreeNames(const Id& tree, const std::vector<Node>& nodes);
+
 }  // namespace hort

@@ -90,6 +90,25 @@ Result<Node> DecodeNode(const nlohmann::json& j) {
 // The whole tree as a DOM: for trees with generic_attributes, which are
 // kept as JSON text (re-serialised as nlohmann writes it).
 Result<std::vector<Node>> DecodeTreeDom(std::string_view json) {
+  // generic_attributes is written back with nlohmann's dump(), which
+  // recurses once per level: a crafted blob nested a million levels deep
+  // would overflow the stack (issue #25). restic's are two levels deep.
+  constexpr int kMaxNesting = 256;
+  int nesting = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++nesting > kMaxNesting) return Status(Code::kCorruption, "tree: JSON nested deeper than 256 levels");
+    } else if (c == '}' || c == ']') {
+      --nesting;
+    }
+  }
   try {
     auto j = nlohmann::json::parse(json);
     std::vector<Node> nodes;

@@ -97,29 +97,33 @@ class Pruner {
     return n;
   }
 
+  // Every tree and data blob a snapshot reaches. A work list, not
+  // recursion: the repository decides how deep trees go (issue #25), and
+  // the order does not matter here.
   Status FindUsedBlobs() {
     HORT_ASSIGN_OR_RETURN(auto snaps, repo_.LoadSnapshots());
-    for (const Snapshot& s : snaps) HORT_RETURN_IF_ERROR(WalkTree(s.tree));
-    return Status::Ok();
-  }
-
-  Status WalkTree(const Id& tree) {
-    if (!used_trees_.insert(tree).second) return Status::Ok();
-    // As stored: prune only follows IDs and must account for every tree.
-    auto nodes = LoadTree(repo_, tree, TreeNames::kAsStored);
-    if (!nodes.ok()) {
-      return nodes.status().Annotate("tree " + tree.Short() + " is needed but unreadable; run check and repair first");
-    }
-    for (const Node& n : *nodes) {
-      if (n.IsFile()) {
-        for (const Id& id : n.content) {
-          if (!repo_.index().Has(id, BlobType::kData)) {
-            return Status(Code::kCorruption, "data blob " + id.Short() + " is needed but missing; prune aborted");
+    std::vector<Id> todo;  // the first snapshot's trees first, as before
+    for (auto s = snaps.rbegin(); s != snaps.rend(); ++s) todo.push_back(s->tree);
+    while (!todo.empty()) {
+      const Id tree = todo.back();
+      todo.pop_back();
+      if (!used_trees_.insert(tree).second) continue;
+      // As stored: prune only follows IDs and must account for every tree.
+      auto nodes = LoadTree(repo_, tree, TreeNames::kAsStored);
+      if (!nodes.ok()) {
+        return nodes.status().Annotate("tree " + tree.Short() + " is needed but unreadable; run check and repair first");
+      }
+      for (const Node& n : *nodes) {
+        if (n.IsFile()) {
+          for (const Id& id : n.content) {
+            if (!repo_.index().Has(id, BlobType::kData)) {
+              return Status(Code::kCorruption, "data blob " + id.Short() + " is needed but missing; prune aborted");
+            }
+            used_data_.insert(id);
           }
-          used_data_.insert(id);
+        } else if (n.IsDir() && n.subtree && !used_trees_.count(*n.subtree)) {
+          todo.push_back(*n.subtree);
         }
-      } else if (n.IsDir() && n.subtree) {
-        HORT_RETURN_IF_ERROR(WalkTree(*n.subtree));
       }
     }
     return Status::Ok();

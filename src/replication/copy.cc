@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -72,33 +73,62 @@ class Copier {
     return Status::Ok();
   }
 
-  Result<Id> CopyTree(const Id& tree) {
-    if (auto it = tree_map_.find(tree); it != tree_map_.end()) return it->second;
-    // A tree in the destination implies everything below it is there too.
-    if (!rechunk_ && dst_.index().Has(tree, BlobType::kTree)) return tree;
-    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(src_, tree, TreeNames::kAsStored));
-    for (Node& n : nodes) {
-      if (n.IsFile()) {
-        if (rechunk_) {
-          HORT_ASSIGN_OR_RETURN(n.content, Rechunk(n.content));
-        } else {
-          for (const Id& id : n.content) HORT_RETURN_IF_ERROR(CopyBlob(BlobType::kData, id));
+  // Copies a snapshot's trees children first: a tree in the destination
+  // implies everything below it is there. On a stack of our own, not the
+  // call stack: the repository decides how deep trees go (issue #25).
+  Result<Id> CopyTree(const Id& root) {
+    struct Frame {
+      Id tree;
+      std::vector<Node> nodes;
+      size_t next = 0;  // a directory node waits here while its subtree is copied
+    };
+    std::vector<Frame> stack;
+    // The tree's ID in the destination when there is nothing to do, else
+    // nothing (and the tree is on the stack).
+    auto open = [&](const Id& tree) -> Result<std::optional<Id>> {
+      if (auto it = tree_map_.find(tree); it != tree_map_.end()) return std::optional<Id>(it->second);
+      if (!rechunk_ && dst_.index().Has(tree, BlobType::kTree)) return std::optional<Id>(tree);
+      HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(src_, tree, TreeNames::kAsStored));
+      stack.push_back({tree, std::move(nodes)});
+      return std::optional<Id>();
+    };
+    HORT_ASSIGN_OR_RETURN(std::optional<Id> copied, open(root));
+    while (!copied) {
+      Frame& f = stack.back();
+      if (f.next < f.nodes.size()) {
+        Node& n = f.nodes[f.next];
+        if (n.IsFile()) {
+          if (rechunk_) {
+            HORT_ASSIGN_OR_RETURN(n.content, Rechunk(n.content));
+          } else {
+            for (const Id& id : n.content) HORT_RETURN_IF_ERROR(CopyBlob(BlobType::kData, id));
+          }
+        } else if (n.IsDir() && n.subtree) {
+          HORT_ASSIGN_OR_RETURN(std::optional<Id> sub, open(*n.subtree));
+          if (!sub) continue;  // pushed: `f` and `n` are invalid; the node is finished when it is done
+          n.subtree = *sub;
         }
-      } else if (n.IsDir() && n.subtree) {
-        HORT_ASSIGN_OR_RETURN(Id sub, CopyTree(*n.subtree));
-        n.subtree = sub;
+        ++f.next;
+        continue;
+      }
+      Id out = f.tree;
+      if (rechunk_) {
+        std::string text = EncodeTree(f.nodes);
+        out = Id::Hash(AsBytes(text));
+        HORT_RETURN_IF_ERROR(dst_.SaveBlob(BlobType::kTree, out, AsBytes(text)).status());
+      } else {
+        HORT_RETURN_IF_ERROR(CopyBlob(BlobType::kTree, f.tree));
+      }
+      tree_map_.emplace(f.tree, out);
+      stack.pop_back();
+      if (stack.empty()) {
+        copied = out;
+      } else {
+        Frame& parent = stack.back();
+        parent.nodes[parent.next++].subtree = out;
       }
     }
-    Id out = tree;
-    if (rechunk_) {
-      std::string text = EncodeTree(nodes);
-      out = Id::Hash(AsBytes(text));
-      HORT_RETURN_IF_ERROR(dst_.SaveBlob(BlobType::kTree, out, AsBytes(text)).status());
-    } else {
-      HORT_RETURN_IF_ERROR(CopyBlob(BlobType::kTree, tree));
-    }
-    tree_map_.emplace(tree, out);
-    return out;
+    return *copied;
   }
 
   // Streams a file's content through the destination's chunker.

@@ -9,37 +9,62 @@ namespace hort {
 Result<std::vector<Node>> LoadTree(Repository& repo, const Id& tree, TreeNames names) {
   HORT_ASSIGN_OR_RETURN(auto raw, repo.LoadBlob(BlobType::kTree, tree));
   HORT_ASSIGN_OR_RETURN(auto nodes, DecodeTree(AsChars(raw)));
-  if (names == TreeNames::kAsStored) return nodes;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (IsUnsafeNodeName(nodes[i].name)) {
-      return Status(Code::kCorruption, "tree " + tree.Short() + " contains an unsafe node name \"" +
-                                           gojson::QuoteInner(nodes[i].name) + "\"");
-    }
-    if (i > 0 && !(nodes[i - 1].name < nodes[i].name)) {
-      return Status(Code::kCorruption, "tree " + tree.Short() + " is not sorted or has duplicate names");
-    }
-  }
+  if (names == TreeNames::kChecked) HORT_RETURN_IF_ERROR(CheckTreeNames(tree, nodes));
   return nodes;
 }
 
-namespace {
-Result<bool> Walk(Repository& repo, const Id& tree, const std::string& prefix, const WalkFn& fn) {
-  HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo, tree));
-  for (const Node& n : nodes) {
-    std::string path = prefix + "/" + n.name;
-    WalkAction a = fn(path, n);
-    if (a == WalkAction::kStop) return false;
-    if (a == WalkAction::kContinue && n.IsDir() && n.subtree) {
-      HORT_ASSIGN_OR_RETURN(bool go_on, Walk(repo, *n.subtree, path, fn));
-      if (!go_on) return false;
-    }
-  }
-  return true;
+Status TreeTooDeep(const Id& tree, size_t depth) {
+  return Status(Code::kCorruption, "tree " + tree.Short() + " lies " + std::to_string(depth) +
+                                       " directories deep, deeper than the " + std::to_string(kMaxTreeDepth) +
+                                       " hort follows (a damaged or crafted repository)");
 }
-}  // namespace
+
+Status WalkTreeIn(Repository& repo, const Id& tree, const std::string& prefix, const WalkInFn& fn,
+                  const WalkOptions& options) {
+  // One frame per open directory, the path of the node at hand in one
+  // string: memory grows with the depth, never the call stack.
+  struct Frame {
+    Id tree;
+    std::vector<Node> nodes;
+    size_t next = 0;
+    size_t path_length = 0;  // of the directory's own path
+  };
+  std::vector<Frame> stack;
+  std::string path = prefix;
+  // Ok with the tree pushed, Ok without it (skipped), or the walk's end.
+  auto open = [&](const Id& id) -> Status {
+    Result<std::vector<Node>> nodes = stack.size() > kMaxTreeDepth ? Result<std::vector<Node>>(TreeTooDeep(id, stack.size()))
+                                                                     : LoadTree(repo, id, options.names);
+    if (!nodes.ok()) {
+      return options.go_on_without && options.go_on_without(id, path, nodes.status()) ? Status::Ok() : nodes.status();
+    }
+    if (options.loaded) options.loaded(id, path, *nodes);
+    stack.push_back({id, std::move(*nodes), 0, path.size()});
+    return Status::Ok();
+  };
+  HORT_RETURN_IF_ERROR(open(tree));
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next == f.nodes.size()) {
+      stack.pop_back();
+      continue;
+    }
+    const Node& n = f.nodes[f.next++];
+    path.resize(f.path_length);
+    path.append("/").append(n.name);
+    WalkAction a = fn(f.tree, path, n);
+    if (a == WalkAction::kStop) return Status::Ok();
+    if (a == WalkAction::kContinue && n.IsDir() && n.subtree) HORT_RETURN_IF_ERROR(open(Id(*n.subtree)));  // `f`, `n` invalid now
+  }
+  return Status::Ok();
+}
+
+Status WalkTreeIn(Repository& repo, const Id& tree, const std::string& prefix, const WalkInFn& fn) {
+  return WalkTreeIn(repo, tree, prefix, fn, WalkOptions{});
+}
 
 Status WalkTree(Repository& repo, const Id& tree, const std::string& prefix, const WalkFn& fn) {
-  return Walk(repo, tree, prefix, fn).status();
+  return WalkTreeIn(repo, tree, prefix, [&fn](const Id&, const std::string& path, const Node& n) { return fn(path, n); });
 }
 
 std::vector<std::string> SnapshotPathElements(const std::string& path) {

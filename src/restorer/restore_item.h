@@ -5,6 +5,7 @@
 // hard-link identity) behind a pointer that is null for plain files.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -70,6 +71,25 @@ struct ItemTree {
   std::string snap_prefix;  // the snapshot path restored ("" for all of it)
   std::deque<Item> items;
   std::deque<Id> contents;  // every file's blob IDs, back to back
+
+  // Adds the item for `n` (whose fields it takes) inside the item `parent`.
+  void Append(Node&& n, uint32_t parent, int depth) {
+    Item& it = items.emplace_back();
+    it.name = std::move(n.name);
+    it.parent = parent;
+    it.kind = KindOf(n.type);
+    it.depth = static_cast<uint16_t>(std::min(depth, 65535));
+    it.mode = n.mode, it.uid = n.uid, it.gid = n.gid;
+    it.links = static_cast<uint32_t>(std::min<uint64_t>(n.links, UINT32_MAX));
+    it.mtime = n.mtime, it.atime = n.atime;
+    it.content_begin = contents.size();
+    it.content_count = static_cast<uint32_t>(n.content.size());
+    for (const Id& id : n.content) contents.push_back(id);
+    if (!n.linktarget.empty() || !n.xattrs.empty() || n.device != 0 || (it.IsFile() && n.links > 1)) {
+      it.extra = std::make_unique<ItemExtra>(
+          ItemExtra{std::move(n.linktarget), std::move(n.xattrs), n.device, n.inode, n.device_id});
+    }
+  }
 
   // "/dir/sub/name" below the target (and below the snapshot's subpath).
   [[nodiscard]] std::string RelativePath(const Item& it) const {

@@ -106,28 +106,8 @@ class Restore {
     }
     tree_.target = AbsoluteTarget(opt_.target);
     tree_.snap_prefix = snap_prefix;
-    return PlanTree(root, kTopLevel, snap_prefix, 0, false).status();
+    return PlanTree(root, snap_prefix);
   }
-
-  Item MakeItem(Node&& n, uint32_t parent, int depth) {
-    Item it;
-    it.name = std::move(n.name);
-    it.parent = parent;
-    it.kind = restore_internal::KindOf(n.type);
-    it.depth = static_cast<uint16_t>(std::min(depth, 65535));
-    it.mode = n.mode, it.uid = n.uid, it.gid = n.gid;
-    it.links = static_cast<uint32_t>(std::min<uint64_t>(n.links, UINT32_MAX));
-    it.mtime = n.mtime, it.atime = n.atime;
-    it.content_begin = tree_.contents.size();
-    it.content_count = static_cast<uint32_t>(n.content.size());
-    for (const Id& id : n.content) tree_.contents.push_back(id);
-    if (!n.linktarget.empty() || !n.xattrs.empty() || n.device != 0 || (it.IsFile() && n.links > 1)) {
-      it.extra = std::make_unique<ItemExtra>(
-          ItemExtra{std::move(n.linktarget), std::move(n.xattrs), n.device, n.inode, n.device_id});
-    }
-    return it;
-  }
-
 
   static std::string AbsoluteTarget(std::string t) {
     while (t.size() > 1 && t.back() == '/') t.pop_back();
@@ -138,35 +118,57 @@ class Restore {
     return t;
   }
 
-  // Returns whether anything below was selected.
-  Result<bool> PlanTree(const Id& tree, uint32_t parent, const std::string& snap_dir, int depth,
-                        bool parent_included) {
-    HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, tree));
-    bool any = false;
-    for (Node& n : nodes) {
-      std::string snap_path = snap_dir + "/" + n.name;
+  // Selects the items below `root` in tree order: a directory stays when it
+  // or something below it is selected. A stack of our own, not the call
+  // stack: the repository decides the depth (issue #25).
+  Status PlanTree(const Id& root, const std::string& snap_root) {
+    struct Frame {
+      std::vector<Node> nodes;
+      size_t next = 0;
+      uint32_t parent;        // the directory item listing `nodes`
+      std::string snap_dir;   // its snapshot path
+      bool included;          // by an --include of the directory or one above it
+      bool any = false;       // something below was selected
+    };
+    std::vector<Frame> stack;
+    HORT_ASSIGN_OR_RETURN(auto top, LoadTree(repo_, root));
+    stack.push_back({std::move(top), 0, kTopLevel, snap_root, false});
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      const int depth = static_cast<int>(stack.size()) - 1;
+      if (f.next == f.nodes.size()) {
+        // A directory stays when it is included or something inside is.
+        const bool keep = f.any || f.included;
+        const uint32_t slot = f.parent;
+        stack.pop_back();
+        if (stack.empty()) break;
+        if (keep) stack.back().any = true;
+        else tree_.items.resize(slot);  // nothing selected inside, so nothing was added after it
+        continue;
+      }
+      Node& n = f.nodes[f.next++];
+      std::string snap_path = f.snap_dir + "/" + n.name;
       if (Excluded(snap_path)) continue;
-      bool included = parent_included || IncludedByPattern(snap_path);
+      const bool included = f.included || IncludedByPattern(snap_path);
       if (!n.IsDir()) {
         if (!included) continue;
-        any = true;
-        tree_.items.push_back(MakeItem(std::move(n), parent, depth));
+        f.any = true;
+        tree_.Append(std::move(n), f.parent, depth);
         continue;
       }
       std::optional<Id> subtree = n.subtree;
-      const size_t slot = tree_.items.size();
-      tree_.items.push_back(MakeItem(std::move(n), parent, depth));
-      bool below = false;
-      if (subtree) {
-        HORT_ASSIGN_OR_RETURN(below, PlanTree(*subtree, static_cast<uint32_t>(slot), snap_path, depth + 1, included));
-      }
-      if (!included && !below) {
-        tree_.items.resize(slot);  // nothing selected inside, so nothing was added after it
+      const auto slot = static_cast<uint32_t>(tree_.items.size());
+      tree_.Append(std::move(n), f.parent, depth);
+      if (!subtree) {
+        if (included) f.any = true;
+        else tree_.items.resize(slot);
         continue;
       }
-      any = true;
+      if (stack.size() > kMaxTreeDepth) return TreeTooDeep(*subtree, stack.size()).Annotate("snapshot " + snap_.id.Short());
+      HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, *subtree));
+      stack.push_back({std::move(nodes), 0, slot, std::move(snap_path), included});  // `f` is invalid from here
     }
-    return any;
+    return Status::Ok();
   }
 
   Status MakeDir(const std::string& path) {

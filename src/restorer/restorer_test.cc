@@ -10,6 +10,8 @@
 
 #include "format/tree.h"
 #include "repository/test_init.h"
+#include "repository/walk.h"
+#include "repository/walk_testing.h"
 #include "util/hex.h"
 
 namespace hort {
@@ -41,6 +43,18 @@ class RestoreTest : public ::testing::Test {
     EXPECT_TRUE(repo_->SaveBlob(BlobType::kTree, id, AsBytes(tree)).ok());
     return id;
   }
+  // A file node `name` holding `payload` (stored as one blob).
+  Node SaveFile(const std::string& name, const std::string& payload) {
+    Id blob = Id::Hash(AsBytes(payload));
+    EXPECT_TRUE(repo_->SaveBlob(BlobType::kData, blob, AsBytes(payload)).ok());
+    Node f;
+    f.name = name;
+    f.type = "file";
+    f.mode = 0644;
+    f.size = payload.size();
+    f.content = {blob};
+    return f;
+  }
   // Flushes the repository and returns a snapshot of the tree `root`.
   Snapshot SnapshotOf(const Id& root) {
     EXPECT_TRUE(repo_->Flush().ok());
@@ -63,15 +77,7 @@ class UnsafeTreeTest : public RestoreTest, public ::testing::WithParamInterface<
 
   // A snapshot whose tree holds `evil` next to a harmless file, optionally one level down.
   Snapshot Craft(const std::string& evil, bool nested) {
-    std::string payload = "owned";
-    Id blob = Id::Hash(AsBytes(payload));
-    EXPECT_TRUE(repo_->SaveBlob(BlobType::kData, blob, AsBytes(payload)).ok());
-    Node bad;
-    bad.name = evil;
-    bad.type = "file";
-    bad.mode = 0644;
-    bad.size = payload.size();
-    bad.content = {blob};
+    Node bad = SaveFile(evil, "owned");
     Node good = bad;
     good.name = "zz-good";
     std::vector<Node> nodes = {bad, good};
@@ -140,6 +146,42 @@ TEST_F(RestoreTest, ASubpathRestoresTheDirectoryBelowIt) {
     EXPECT_EQ(r.status().code(), Code::kNotFound) << missing;
     EXPECT_NE(r.status().message().find("not found in snapshot"), std::string::npos) << r.status().message();
   }
+}
+
+// 30,000 nested directories overflowed restore's call stack while it planned
+// (issue #25). It plans on its own stack now and refuses a tree deeper than
+// kMaxTreeDepth with one line naming the snapshot and the tree, before it
+// creates anything.
+TEST_F(RestoreTest, ATreeTooDeepIsRefusedBeforeAnythingIsWritten) {
+  Snapshot snap = SnapshotOf(SaveDeepTree(*repo_, 30000).value());
+  snap.id = Id::Hash(AsBytes(std::string("deep")));
+  RestoreOptions opt;
+  opt.target = (base_ / "target").string();
+  auto r = RunRestore(*repo_, snap, opt, nullptr);
+  EXPECT_EQ(r.status().code(), Code::kCorruption);
+  EXPECT_NE(r.status().message().find("snapshot " + snap.id.Short() + ": tree "), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("lies 4097 directories deep"), std::string::npos) << r.status().message();
+  EXPECT_FALSE(fs::exists(base_ / "target"));
+}
+
+// The plan keeps a directory when it is included or something below it is,
+// and drops the rest (--include), at any depth.
+TEST_F(RestoreTest, IncludesKeepOnlyTheDirectoriesOnTheWay) {
+  auto file = [&](const std::string& name) { return SaveFile(name, "x"); };
+  Id empty = SaveTree({});
+  Id deep = SaveTree({file("keep"), file("skip")});
+  Id a = SaveTree({DirNode("deep", deep), DirNode("e", empty), file("y")});
+  Id b = SaveTree({file("z")});
+  Snapshot snap = SnapshotOf(SaveTree({DirNode("a", a), DirNode("b", b), DirNode("c", empty)}));
+  RestoreOptions opt;
+  opt.target = (base_ / "target").string();
+  opt.includes = {"/a/deep/keep", "/c"};
+  auto r = RunRestore(*repo_, snap, opt, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::vector<std::string> got;
+  for (auto& e : fs::recursive_directory_iterator(base_ / "target")) got.push_back(fs::relative(e.path(), base_ / "target").string());
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"a", "a/deep", "a/deep/keep", "c"}));
 }
 
 // Thousands of small files in one pack are restored by several workers, each
