@@ -1,8 +1,11 @@
 #include "repository/compress.h"
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace hort {
 namespace {
@@ -17,6 +20,11 @@ struct Contexts {
 // restic's levels: "auto" is zstd's default, "max" its best ratio.
 constexpr int kAutoLevel = 3;
 constexpr int kMaxLevel = 19;
+// Decompression allocates at most this much, or kTrustedRatio times the
+// input, before output proves a declared size: 8 MiB is restic's largest
+// chunk, and blobs that compress better than 64:1 are rare.
+constexpr uint64_t kTrustedSize = 8u << 20;
+constexpr uint64_t kTrustedRatio = 64;
 
 Contexts& ThreadContexts() {
   thread_local Contexts ctx;
@@ -77,31 +85,82 @@ bool LooksIncompressible(std::span<const uint8_t> data) {
   return entropy > 7.95;
 }
 
-Result<std::vector<uint8_t>> ZstdDecompress(std::span<const uint8_t> data, size_t expected_size) {
-  unsigned long long frame = ZSTD_getFrameContentSize(data.data(), data.size());
-  if (frame == ZSTD_CONTENTSIZE_ERROR) return Status(Code::kCorruption, "not a zstd frame");
-  ZSTD_DCtx* dctx = ThreadContexts().d;
-  if (expected_size == 0 && frame != ZSTD_CONTENTSIZE_UNKNOWN) expected_size = frame;
-  if (expected_size > 0) {
-    std::vector<uint8_t> out(expected_size);
-    size_t n = ZSTD_decompressDCtx(dctx, out.data(), out.size(), data.data(), data.size());
-    if (ZSTD_isError(n)) return Status(Code::kCorruption, std::string("zstd: ") + ZSTD_getErrorName(n));
-    if (n != expected_size) return Status(Code::kCorruption, "zstd: decompressed size mismatch");
-    return out;
-  }
-  // Unknown size: stream.
+namespace {
+// Bytes zstd can yield per byte of input at most: a block yields at most
+// 128 KiB and takes at least 4 bytes (a 3-byte header and the byte an RLE
+// block repeats); frame headers only add input. 512 MiB of zeros at level
+// 22 come to 32,725.
+constexpr uint64_t kMaxZstdRatio = 32768;
+
+std::string ZstdSizeText(uint64_t n) { return std::to_string(n) + " bytes"; }
+
+Status ZstdSizeMismatch(uint64_t got, uint64_t declared) {
+  return Status(Code::kCorruption, "zstd: data decompresses to " + ZstdSizeText(got) + ", not the declared " +
+                                       ZstdSizeText(declared));
+}
+
+// Decodes the frames in `data` into `out` (resized to the output), growing
+// it as output comes; more than `limit` bytes is corruption.
+Status DecompressGrowing(ZSTD_DCtx* dctx, std::span<const uint8_t> data, uint64_t limit, std::vector<uint8_t>* out) {
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
-  std::vector<uint8_t> out;
   ZSTD_inBuffer in{data.data(), data.size(), 0};
-  std::vector<uint8_t> chunk(ZSTD_DStreamOutSize());
-  size_t ret = 1;
-  while (in.pos < in.size || ret != 0) {
-    ZSTD_outBuffer ob{chunk.data(), chunk.size(), 0};
+  // One byte beyond the limit is room enough to see that there is more.
+  const uint64_t room = limit < UINT64_MAX ? limit + 1 : limit;
+  size_t pos = 0;
+  for (size_t ret = 1; in.pos < in.size || ret != 0;) {
+    if (pos == out->size()) {
+      if (pos > limit) break;
+      out->resize(static_cast<size_t>(std::min<uint64_t>(room, std::max<uint64_t>(2 * pos, 64 << 10))));
+    }
+    ZSTD_outBuffer ob{out->data(), out->size(), pos};
     ret = ZSTD_decompressStream(dctx, &ob, &in);
     if (ZSTD_isError(ret)) return Status(Code::kCorruption, std::string("zstd: ") + ZSTD_getErrorName(ret));
-    out.insert(out.end(), chunk.begin(), chunk.begin() + static_cast<long>(ob.pos));
-    if (in.pos == in.size && ob.pos == 0 && ret != 0) return Status(Code::kCorruption, "zstd: truncated frame");
+    pos = ob.pos;
+    // Room left, input used up, frame unfinished: the rest is missing.
+    if (ret != 0 && in.pos == in.size && pos < out->size()) return Status(Code::kCorruption, "zstd: truncated frame");
   }
+  if (pos > limit) {
+    return Status(Code::kCorruption, "zstd: data decompresses to more than the declared " + ZstdSizeText(limit));
+  }
+  out->resize(pos);
+  return Status::Ok();
+}
+}  // namespace
+
+// Neither the caller's size (from an index or a pack header) nor the
+// frame's own is trusted with an allocation: a buffer of the declared size
+// is made at once only when both agree and it is within reach of the input
+// (kTrustedSize, kTrustedRatio); otherwise the output grows as it comes and
+// stops one byte beyond the declared size.
+Result<std::vector<uint8_t>> ZstdDecompress(std::span<const uint8_t> data, size_t expected_size) {
+  const unsigned long long frame = ZSTD_getFrameContentSize(data.data(), data.size());
+  if (frame == ZSTD_CONTENTSIZE_ERROR) return Status(Code::kCorruption, "not a zstd frame");
+  if (expected_size > data.size() * kMaxZstdRatio) {
+    return Status(Code::kCorruption, "zstd: a declared size of " + ZstdSizeText(expected_size) + " is impossible for " +
+                                         ZstdSizeText(data.size()) + " of compressed data");
+  }
+  const bool frame_known = frame != ZSTD_CONTENTSIZE_UNKNOWN;
+  if (expected_size > 0 && frame_known && frame > expected_size) return ZstdSizeMismatch(frame, expected_size);
+  const uint64_t limit = expected_size > 0 ? expected_size : UINT64_MAX;
+  const uint64_t reach = std::max<uint64_t>(kTrustedSize, data.size() * kTrustedRatio);
+  ZSTD_DCtx* dctx = ThreadContexts().d;
+  std::vector<uint8_t> out;
+  if (frame_known && frame <= reach && (expected_size == 0 || frame == expected_size)) {
+    // The common case, as fast as before: one frame, decoded by one call.
+    out.resize(static_cast<size_t>(frame));
+    const size_t n = ZSTD_decompressDCtx(dctx, out.data(), out.size(), data.data(), data.size());
+    if (!ZSTD_isError(n) && n == out.size()) return out;
+    if (!ZSTD_isError(n)) return ZstdSizeMismatch(n, frame);
+    if (ZSTD_getErrorCode(n) != ZSTD_error_dstSize_tooSmall) {
+      return Status(Code::kCorruption, std::string("zstd: ") + ZSTD_getErrorName(n));
+    }
+    // More frames follow: decoded below, growing.
+  }
+  // A first guess (an index file's frame names no size; JSON compresses about 4:1).
+  const uint64_t guess = frame_known ? frame : expected_size > 0 ? expected_size : 4 * data.size();
+  out.resize(static_cast<size_t>(std::min({guess, reach, limit})));
+  HORT_RETURN_IF_ERROR(DecompressGrowing(dctx, data, limit, &out));
+  if (expected_size > 0 && out.size() != expected_size) return ZstdSizeMismatch(out.size(), expected_size);
   return out;
 }
 

@@ -42,7 +42,10 @@ class ZstdStream {
 // uncompressed — valid in format 2, read by restic — and skips zstd's work.
 [[nodiscard]] bool LooksIncompressible(std::span<const uint8_t> data);
 
-// `expected_size` may be 0 when unknown (then the frame header or streaming decides).
+// `expected_size` may be 0 when unknown. Sizes are not trusted with an
+// allocation (issue #25): output beyond `expected_size`, short of it, or a
+// size zstd cannot reach from this much input is kCorruption, and memory
+// follows the output actually decoded.
 [[nodiscard]] Result<std::vector<uint8_t>> ZstdDecompress(std::span<const uint8_t> data,
                                                           size_t expected_size = 0);
 

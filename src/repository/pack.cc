@@ -60,6 +60,8 @@ Result<std::vector<PackEntry>> DecodePackHeader(std::span<const uint8_t> tail, u
       id_at += 4;
     }
     std::memcpy(e.id.bytes.data(), &plain[id_at], 32);
+    // Offsets are 32-bit in the index: a pack's blobs end below 4 GiB.
+    if (offset > UINT32_MAX) return Status(Code::kCorruption, "pack header entry is invalid");
     e.offset = static_cast<uint32_t>(offset);
     offset += e.length;
     entries.push_back(e);

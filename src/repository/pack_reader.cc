@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "repository/pack.h"
 
@@ -57,17 +58,46 @@ Status PackReader::ExtendTo(uint64_t end) {
   std::memmove(window_.data(), window_.data() + drop, window_len_ - drop);
   window_len_ -= drop;
   window_start_ = consumed_;
-  const size_t more = static_cast<size_t>(load_end - have);
+  Status read = ReadPiece(have, load_end);
+  if (read.code() == Code::kCorruption && !size_checked_) {
+    // A range taken from index entries ends where they say; the file may
+    // end sooner, and then only the blobs beyond its end fail.
+    HORT_RETURN_IF_ERROR(CheckWithinFile(end));
+    read = ReadPiece(have, std::min(load_end, end_));
+  }
+  return read;
+}
+
+Status PackReader::ReadPiece(uint64_t from, uint64_t to) {
+  const size_t more = static_cast<size_t>(to - from);
   if (window_.size() < window_len_ + more) window_.resize(window_len_ + more);
   std::span<uint8_t> piece(window_.data() + window_len_, more);
-  HORT_RETURN_IF_ERROR(backend_.LoadInto(handle_, have, piece));
+  HORT_RETURN_IF_ERROR(backend_.LoadInto(handle_, from, piece));
   window_len_ += more;
   return Status::Ok();
 }
 
+Status PackReader::CheckWithinFile(uint64_t end) {
+  if (!size_checked_) {
+    HORT_ASSIGN_OR_RETURN(const uint64_t size, backend_.Stat(handle_));
+    end_ = std::min(end_, size);
+    size_checked_ = true;
+  }
+  if (end > end_) return BeyondEnd(end);
+  return Status::Ok();
+}
+
+Status PackReader::BeyondEnd(uint64_t end) const {
+  return Status(Code::kCorruption, "blob ends at byte " + std::to_string(end) + ", beyond the end of the pack (" +
+                                       std::to_string(end_) + " bytes)");
+}
+
 Result<std::span<const uint8_t>> PackReader::Bytes(uint64_t offset, uint64_t length) {
-  if (offset + length > end_) return Status(Code::kCorruption, "blob lies beyond the end of the pack");
-  if (offset < window_start_) {  // out of order (a damaged header): read it apart
+  if (offset + length > end_) return BeyondEnd(offset + length);
+  // A range taken from index entries ends where they say: a length larger
+  // than any window is checked against the file before the window grows to it.
+  if (range_.stream && length > kKeepWindow) HORT_RETURN_IF_ERROR(CheckWithinFile(offset + length));
+  if (offset < window_start_ || read_each_) {  // out of order (a damaged header): read it apart
     HORT_ASSIGN_OR_RETURN(side_, backend_.Load(handle_, offset, length));
     return std::span<const uint8_t>(side_);
   }

@@ -39,12 +39,17 @@ class PackReader {
   // Whole mode: reads the range at once (hashing waits for HashAlongside or
   // Finish). Streaming needs no call.
   [[nodiscard]] Status ReadAll();
+  // Whole mode, when ReadAll failed as corruption (a range taken from index
+  // entries that end beyond the pack): every blob is read on its own, so
+  // only those beyond the end fail. Costs a request per blob.
+  void ReadEach() { read_each_ = true; }
   // The end of the range (the file's size when reading a whole pack).
   [[nodiscard]] uint64_t size() const { return end_; }
   // The header and its length trailer (the whole pack when read whole).
   [[nodiscard]] Result<std::span<const uint8_t>> Tail();
   // Stored bytes of one blob; valid until the next call. Offsets should
-  // come in ascending order; an earlier one is read on its own.
+  // come in ascending order; an earlier one is read on its own. A blob
+  // beyond the end of the range (or, streaming, the file) is kCorruption.
   [[nodiscard]] Result<std::span<const uint8_t>> Bytes(uint64_t offset, uint64_t length);
   // The SHA-256 of `message` (a blob's content), computed together with as
   // many of the pack's read but not yet hashed bytes.
@@ -56,6 +61,12 @@ class PackReader {
 
  private:
   [[nodiscard]] Status ExtendTo(uint64_t end);
+  // Appends the file's bytes [from, to) to the window.
+  [[nodiscard]] Status ReadPiece(uint64_t from, uint64_t to);
+  // Corruption unless the file reaches `end` (asks the backend once, then
+  // the range ends at the file's end).
+  [[nodiscard]] Status CheckWithinFile(uint64_t end);
+  [[nodiscard]] Status BeyondEnd(uint64_t end) const;
   // Hashes the read bytes up to `end` that are not hashed yet, on their own.
   void HashUpTo(uint64_t end);
 
@@ -75,6 +86,8 @@ class PackReader {
   crypto::Sha256Stream hasher_;
   crypto::Sha256Digest digest_{};
   bool finished_ = false;
+  bool size_checked_ = false;
+  bool read_each_ = false;
 };
 
 }  // namespace hort

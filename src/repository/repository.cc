@@ -416,12 +416,17 @@ Result<std::vector<uint8_t>> Repository::LoadBlob(BlobType type, const Id& id) {
   auto loc = index_.Lookup(id, type);
   if (!loc) return Status(Code::kNotFound, std::string(BlobTypeName(type)) + " blob " + id.Short() + " not found in index");
   Handle h{FileType::kPack, loc->pack.Hex()};
-  // Tree packs are worth a local copy (restic caches them too).
-  HORT_ASSIGN_OR_RETURN(auto stored, type == BlobType::kTree ? backend_->LoadCached(h, loc->offset, loc->length)
-                                                             : backend_->Load(h, loc->offset, loc->length));
+  const std::string where = "pack " + loc->pack.Short() + ", blob " + id.Short();
+  // Tree packs are worth a local copy (restic caches them too). An entry
+  // beyond the end of its pack fails the read without an allocation of its
+  // length (a local folder compares the range with the file, a server sends
+  // what there is); nor does its uncompressed length size one (ZstdDecompress).
+  auto stored = type == BlobType::kTree ? backend_->LoadCached(h, loc->offset, loc->length)
+                                        : backend_->Load(h, loc->offset, loc->length);
+  if (!stored.ok()) return stored.status().Annotate(where);
   PackEntry e{id, type, loc->offset, loc->length, loc->uncompressed_length};
-  auto blob = OpenBlob(stored, e, key_);
-  if (!blob.ok()) return blob.status().Annotate("pack " + loc->pack.Short() + ", blob " + id.Short());
+  auto blob = OpenBlob(*stored, e, key_);
+  if (!blob.ok()) return blob.status().Annotate(where);
   return blob;
 }
 

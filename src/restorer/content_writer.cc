@@ -88,7 +88,13 @@ void ContentWriter::RestorePack(const Id& pack, std::span<const BlobWrite> write
   const bool stream = backend.CheapRangeReads() && end - begin > kStreamSegment;
   if (stream) backend.Prefetch(handle, begin, end - begin);
   PackReader reader(backend, handle, {begin, end, stream, false});
-  const Status loaded = stream ? Status::Ok() : reader.ReadAll();
+  Status loaded = stream ? Status::Ok() : reader.ReadAll();
+  // The range ends where the index says: an entry beyond the end of the
+  // pack fails the whole read, and then only that blob may fail (issue #25).
+  if (loaded.code() == Code::kCorruption) {
+    reader.ReadEach();
+    loaded = Status::Ok();
+  }
   // Blobs are opened two at a time so that their IDs are checked with two
   // SHA-256 computations interleaved on one core (crypto/sha256_lanes.h).
   for (size_t first = 0; first < writes.size();) {
