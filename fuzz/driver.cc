@@ -27,6 +27,11 @@
 #include "mutate.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+// Present when ASan is linked (the asan preset): an ASan report with
+// halt_on_error ends the process without a signal, so the input is saved
+// from its death callback. (g++'s UBSan is a runtime of its own: its reports
+// reach OnSignal through UBSAN_OPTIONS=abort_on_error=1.)
+extern "C" void __sanitizer_set_death_callback(void (*callback)()) __attribute__((weak));
 
 namespace {
 
@@ -123,6 +128,7 @@ int main(int argc, char** argv) {
   std::snprintf(g_crash_path, sizeof g_crash_path, "%s/crash-%llu-%d", crash_dir.c_str(),
                 static_cast<unsigned long long>(seed), static_cast<int>(getpid()));
   for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGALRM}) signal(sig, OnSignal);
+  if (__sanitizer_set_death_callback) __sanitizer_set_death_callback([] { SaveInput("sanitizer report"); });
 
   using Clock = std::chrono::steady_clock;
   uint64_t runs = 0;

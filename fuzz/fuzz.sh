@@ -47,7 +47,7 @@ limit=()
 
 mkdir -p var/fuzz
 summary=var/fuzz/summary.txt
-printf '%-16s %12s %9s %8s %9s  %s\n' target executions exec/s seconds peak_MiB result >"$summary"
+printf '%-16s %12s %9s %8s %9s %10s  %s\n' target executions exec/s seconds peak_MiB slowest_s result >"$summary"
 failed=0
 for t in "${targets[@]}"; do
   mkdir -p "var/fuzz/$t" "var/fuzz/corpus/$t"
@@ -62,13 +62,14 @@ for t in "${targets[@]}"; do
   secs=$(( $(date +%s) - start ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   peak=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
+  slowest=$(sed -n 's/^stat::slowest_unit_time_sec: *//p' "$log" | tail -1)
   result=ok
   if [ "$rc" -ne 0 ]; then
     result="FAIL (exit $rc): $(grep -m1 -E '^==[0-9]+==ERROR|runtime error|ERROR: libFuzzer' "$log" || tail -1 "$log")"
     failed=1
   fi
-  printf '%-16s %12s %9s %8s %9s  %s\n' "$t" "${execs:-?}" "$(( ${execs:-0} / (secs > 0 ? secs : 1) ))" "$secs" \
-    "${peak:-?}" "$result" | tee -a "$summary"
+  printf '%-16s %12s %9s %8s %9s %10s  %s\n' "$t" "${execs:-?}" "$(( ${execs:-0} / (secs > 0 ? secs : 1) ))" "$secs" \
+    "${peak:-?}" "${slowest:-?}" "$result" | tee -a "$summary"
 done
 echo "==> summary (var/fuzz/summary.txt; logs var/fuzz/<target>.log, failing inputs var/fuzz/<target>/)"
 cat "$summary"
