@@ -251,6 +251,50 @@ TEST(Config, PolynomialHex) {
   EXPECT_NE(EncodeConfig(*c).find("\"26626a95decded\""), std::string::npos);
 }
 
+// Found by fuzz/config ("version": 2e57 was undefined behaviour in the cast
+// to int). Go's json.Unmarshal, restic's reader, refuses these numbers too.
+TEST(RepoFiles, NumbersOutOfRangeAreCorruption) {
+  const std::string id = R"("id":"ab","chunker_polynomial":"26626a95decded")";
+  for (const char* v : {"2e57", "2.5", "-2e57", "2147483648", "-2147483649", "18446744073709551616"}) {
+    auto c = DecodeConfig(std::string(R"({"version":)") + v + "," + id + "}");
+    ASSERT_FALSE(c.ok()) << v;
+    EXPECT_EQ(c.status().code(), Code::kCorruption) << v;
+  }
+  EXPECT_TRUE(DecodeConfig(R"({"version":2,)" + id + "}").ok());
+
+  const std::string key_tail = R"(,"salt":"","data":""})";
+  for (const char* nrp : {R"("N":1e300,"r":8,"p":1)", R"("N":-1,"r":8,"p":1)", R"("N":32768,"r":4294967296,"p":1)",
+                          R"("N":32768,"r":8,"p":-1)", R"("N":32768,"r":8.5,"p":1)"}) {
+    auto k = DecodeKeyFile(std::string("{") + nrp + key_tail);
+    ASSERT_FALSE(k.ok()) << nrp;
+    EXPECT_EQ(k.status().code(), Code::kCorruption) << nrp;
+  }
+  auto k = DecodeKeyFile(R"({"N":18446744073709551615,"r":4294967295,"p":1)" + key_tail);
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  EXPECT_EQ(k->r, 4294967295u);
+
+  const std::string lock = R"({"time":"2026-12-04T14:35:03Z",)";
+  for (const char* f : {R"("pid":1e300})", R"("uid":-1})", R"("gid":4294967296})", R"("pid":9223372036854775808})"}) {
+    EXPECT_FALSE(DecodeLock(lock + f).ok()) << f;
+  }
+  auto l = DecodeLock(lock + R"("pid":-5,"uid":4294967295,"gid":null})");
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  EXPECT_EQ(l->pid, -5);
+  EXPECT_EQ(l->uid, 4294967295u);
+
+  Snapshot s;
+  s.time = {1764135023, 5, 0};
+  s.tree = Id::Hash(AsBytes("t"));
+  std::string text = EncodeSnapshot(s);
+  for (const char* f : {R"("uid":1e300,)", R"("uid":-1,)", R"("summary":{"files_new":1e300},)",
+                        R"("summary":{"data_added":-1},)"}) {
+    std::string bad = "{" + std::string(f) + text.substr(1);
+    auto d = DecodeSnapshot(bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_EQ(d.status().code(), Code::kCorruption) << bad;
+  }
+}
+
 TEST(Snapshot, RoundTrip) {
   Snapshot s;
   s.time = {1764135023, 5, 0};

@@ -5,11 +5,14 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "format/json_number.h"
 #include "util/hex.h"
 
 namespace hort {
 
 using nlohmann::json;
+using json_number::Whole;
+using json_number::WholeOr;
 
 namespace {
 
@@ -42,7 +45,7 @@ Result<RepoConfig> DecodeConfig(std::string_view text) {
   return Guard("config", [&]() -> Result<RepoConfig> {
     auto j = json::parse(text);
     RepoConfig c;
-    c.version = j.at("version").get<int>();
+    c.version = Whole<int>(j.at("version"), "version");
     c.id = j.at("id").get<std::string>();
     std::string pol = j.at("chunker_polynomial").get<std::string>();
     auto bytes = HexDecode(pol.size() % 2 ? "0" + pol : pol);
@@ -74,9 +77,9 @@ Result<KeyFile> DecodeKeyFile(std::string_view text) {
     k.username = j.value("username", "");
     k.hostname = j.value("hostname", "");
     k.kdf = j.value("kdf", "");
-    k.n = j.at("N").get<uint64_t>();
-    k.r = j.at("r").get<uint32_t>();
-    k.p = j.at("p").get<uint32_t>();
+    k.n = Whole<uint64_t>(j.at("N"), "N");
+    k.r = Whole<uint32_t>(j.at("r"), "r");
+    k.p = Whole<uint32_t>(j.at("p"), "p");
     HORT_ASSIGN_OR_RETURN(k.salt, B64(j, "salt"));
     HORT_ASSIGN_OR_RETURN(k.data, B64(j, "data"));
     return k;
@@ -122,9 +125,9 @@ Result<LockFile> DecodeLock(std::string_view text) {
     l.exclusive = j.value("exclusive", false);
     l.hostname = j.value("hostname", "");
     l.username = j.value("username", "");
-    l.pid = j.value("pid", int64_t{0});
-    l.uid = j.value("uid", 0u);
-    l.gid = j.value("gid", 0u);
+    l.pid = WholeOr<int64_t>(j, "pid", 0);
+    l.uid = WholeOr<uint32_t>(j, "uid", 0);
+    l.gid = WholeOr<uint32_t>(j, "gid", 0);
     return l;
   });
 }

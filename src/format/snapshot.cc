@@ -1,7 +1,10 @@
 #include "format/snapshot.h"
 
 #include <algorithm>
+#include <utility>
 #include <nlohmann/json.hpp>
+
+#include "format/json_number.h"
 
 namespace hort {
 
@@ -118,8 +121,8 @@ Result<Snapshot> DecodeSnapshot(std::string_view json) {
     s.paths = Strings(j, "paths");
     s.hostname = j.value("hostname", "");
     s.username = j.value("username", "");
-    s.uid = j.value("uid", 0u);
-    s.gid = j.value("gid", 0u);
+    s.uid = json_number::WholeOr<uint32_t>(j, "uid", 0);
+    s.gid = json_number::WholeOr<uint32_t>(j, "gid", 0);
     s.excludes = Strings(j, "excludes");
     s.tags = Strings(j, "tags");
     s.program_version = j.value("program_version", "");
@@ -132,18 +135,17 @@ Result<Snapshot> DecodeSnapshot(std::string_view json) {
       if (o.contains("backup_end")) {
         HORT_ASSIGN_OR_RETURN(m.backup_end, gojson::ParseRfc3339(o.value("backup_end", "")));
       }
-      m.files_new = o.value("files_new", 0ull);
-      m.files_changed = o.value("files_changed", 0ull);
-      m.files_unmodified = o.value("files_unmodified", 0ull);
-      m.dirs_new = o.value("dirs_new", 0ull);
-      m.dirs_changed = o.value("dirs_changed", 0ull);
-      m.dirs_unmodified = o.value("dirs_unmodified", 0ull);
-      m.data_blobs = o.value("data_blobs", 0ull);
-      m.tree_blobs = o.value("tree_blobs", 0ull);
-      m.data_added = o.value("data_added", 0ull);
-      m.data_added_packed = o.value("data_added_packed", 0ull);
-      m.total_files_processed = o.value("total_files_processed", 0ull);
-      m.total_bytes_processed = o.value("total_bytes_processed", 0ull);
+      using Count = uint64_t SnapshotSummary::*;
+      static constexpr std::pair<const char*, Count> kCounts[] = {
+          {"files_new", &SnapshotSummary::files_new}, {"files_changed", &SnapshotSummary::files_changed},
+          {"files_unmodified", &SnapshotSummary::files_unmodified}, {"dirs_new", &SnapshotSummary::dirs_new},
+          {"dirs_changed", &SnapshotSummary::dirs_changed}, {"dirs_unmodified", &SnapshotSummary::dirs_unmodified},
+          {"data_blobs", &SnapshotSummary::data_blobs}, {"tree_blobs", &SnapshotSummary::tree_blobs},
+          {"data_added", &SnapshotSummary::data_added}, {"data_added_packed", &SnapshotSummary::data_added_packed},
+          {"total_files_processed", &SnapshotSummary::total_files_processed},
+          {"total_bytes_processed", &SnapshotSummary::total_bytes_processed},
+      };
+      for (auto [key, count] : kCounts) m.*count = json_number::WholeOr<uint64_t>(o, key, 0);
       s.summary = m;
     }
     return s;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -61,7 +62,13 @@ Result<std::vector<LockFile>> ListLocks(ObjectStore& store, const VolumeKeys& ke
     if (!body.ok()) return body.status();
     try {
       auto j = nlohmann::json::parse(body->begin(), body->end());
-      l.type = j.at("Type").get<int>();
+      // An integer only: get<int>() of a float out of int's range ("Type": 1e300,
+      // a damaged or foreign file) is undefined behaviour.
+      const auto& type = j.at("Type");
+      if (!type.is_number_integer() || type.get<int64_t>() < 0 || type.get<int64_t>() > 255) {
+        throw std::out_of_range("Type");
+      }
+      l.type = static_cast<int>(type.get<int64_t>());
       l.acquired = j.value("Acquired", false);
     } catch (const std::exception&) {
       l.readable = false;

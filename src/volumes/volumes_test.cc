@@ -4,8 +4,10 @@
 
 #include <fstream>
 
+#include "util/hex.h"
 #include "volumes/config.h"
 #include "volumes/layout.h"
+#include "volumes/lock.h"
 #include "volumes/store_io.h"
 #include "volumes/target.h"
 
@@ -157,6 +159,28 @@ TEST(StoreIoTest, BlockMapChecks) {
   EXPECT_FALSE(CheckBlockMap(b, 2 << 20, 8 << 20).ok());  // unsorted
   b.blocks = {{4096, c}};
   EXPECT_FALSE(CheckBlockMap(b, 2 << 20, 8 << 20).ok());  // unaligned
+}
+
+// A lock whose Type is not a small integer is unreadable, not undefined
+// behaviour ("Type": 1e300 was a float cast out of int's range).
+TEST(LockTest, TypeThatIsNoSmallIntegerIsUnreadable) {
+  auto store = NewMemStore();
+  VolumeKeys keys("backupstore", "v1");
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"lock-0000000000000001", R"({"Name":"a","Type":1e300,"Acquired":true})"},
+      {"lock-0000000000000002", R"({"Name":"b","Type":-1,"Acquired":true})"},
+      {"lock-0000000000000003", R"({"Name":"c","Type":4294967297,"Acquired":true})"},
+      {"lock-0000000000000004", R"({"Name":"d","Type":2,"Acquired":true})"}};
+  for (const auto& [name, body] : bodies) ASSERT_TRUE(store->Save(keys.Lock(name), AsBytes(body)).ok());
+  auto locks = ListLocks(*store, keys);
+  ASSERT_TRUE(locks.ok()) << locks.status().ToString();
+  ASSERT_EQ(locks->size(), 4u);
+  for (const LockFile& l : *locks) {
+    EXPECT_EQ(l.readable, l.name == "lock-0000000000000004") << l.name;
+    if (l.readable) {
+      EXPECT_EQ(l.type, 2);
+    }
+  }
 }
 
 TEST(TargetTest, LonghornUrlsMapToStores) {
