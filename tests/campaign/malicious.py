@@ -283,7 +283,7 @@ def run_case(name, fn, want_check, base, work):
         if n != ctx["count"]:
             problems.append(f"restored {n} entries of {ctx['count']}")
     run(["chmod", "-R", "u+w", cdir])
-    shutil.rmtree(cdir, ignore_errors=True)
+    run(["rm", "-rf", cdir])  # rm, not shutil.rmtree: a restored deep tree is deeper than Python's recursion
     return problems, facts
 
 
