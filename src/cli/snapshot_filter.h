@@ -57,6 +57,12 @@ struct SnapshotSelection {
 [[nodiscard]] Result<SnapshotSelection> SelectSnapshots(Repository& repo, const SnapshotFilter& filter,
                                                         const std::vector<std::string>& args);
 // The one snapshot `ref` names in the repository (dump, diff, cat, restore).
+// The snapshots a reading command (restore, ls, snapshots, …) chooses
+// from, oldest first: a damaged snapshot file (kCorruption) is named on
+// stderr and left out, as restic warns and goes on, so it does not hide
+// the intact ones. Prune, forget and copy use Repository::LoadSnapshots,
+// which fails instead: they must see every snapshot.
+[[nodiscard]] Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo);
 [[nodiscard]] Result<Snapshot> FindSnapshotRef(Repository& repo, const SnapshotFilter& filter, const std::string& ref);
 
 // hort's deviation from restic (docs/exit-codes.md): a command asked to act

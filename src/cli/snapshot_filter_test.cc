@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "repository/test_init.h"
+
 namespace hort::cli {
 namespace {
 
@@ -59,6 +61,33 @@ TEST(SnapshotSelection, NoArgumentsSelectsByFilter) {
   auto sel = SelectSnapshots(Repo(), host_a, {});
   EXPECT_EQ(sel.snapshots.size(), 2u);
   EXPECT_TRUE(sel.missing.empty());
+}
+
+// One damaged snapshot file hid every snapshot from restore (found by the
+// bit-flip campaign, #25): now it only leaves itself out, with a warning,
+// while LoadSnapshots (prune, forget) still fails on it.
+TEST(SnapshotSelection, ADamagedSnapshotFileHidesOnlyItself) {
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
+  Snapshot a = Make("", 1, "a"), b = Make("", 2, "b");
+  auto a_id = repo->SaveUnpacked(FileType::kSnapshot, EncodeSnapshot(a));
+  auto b_id = repo->SaveUnpacked(FileType::kSnapshot, EncodeSnapshot(b));
+  ASSERT_TRUE(a_id.ok() && b_id.ok());
+  auto stored = repo->backend().Load({FileType::kSnapshot, b_id->Hex()}, 0, 0);
+  ASSERT_TRUE(stored.ok());
+  (*stored)[stored->size() / 2] ^= 1;
+  ASSERT_TRUE(repo->backend().Save({FileType::kSnapshot, b_id->Hex()}, *stored).ok());
+
+  EXPECT_EQ(repo->LoadSnapshots().status().code(), Code::kCorruption);
+  auto readable = ReadableSnapshots(*repo);
+  ASSERT_TRUE(readable.ok()) << readable.status().message();
+  ASSERT_EQ(readable->size(), 1u);
+  EXPECT_EQ((*readable)[0].id, *a_id);
+  auto found = FindSnapshotRef(*repo, {}, a_id->Hex().substr(0, 8));
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  EXPECT_EQ(found->id, *a_id);
+  auto latest = FindSnapshotRef(*repo, {}, "latest");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->id, *a_id);
 }
 
 }  // namespace

@@ -25,13 +25,7 @@ LIMIT = 1 << 30
 UNIQ = uuid.uuid4().hex[:12]
 ABS = f"/hort-malicious-{UNIQ}"
 # case -> how it fails on main at 54e635b (2026-12-04).
-KNOWN = {
-    "deep": "defect 6 (recursion depth): check and restore die of SIGSEGV (stack overflow) on 30,000 levels",
-    "symlink_then_dir": "check does not report a tree with two entries of one name (restore refuses it: "
-                        "'is not sorted or has duplicate names')",
-    "symlink_relative_then_dir": "as symlink_then_dir",
-    "symlink_then_file": "as symlink_then_dir",
-}
+KNOWN = {}  # deep (defect 6) and duplicate names (defect 3) were here until their fixes merged
 CASES = []
 
 
