@@ -103,7 +103,7 @@ SnapshotSelection SelectSnapshots(const std::vector<Snapshot>& all, const Snapsh
   return sel;
 }
 
-Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo) {
+Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo, std::vector<std::string>* damaged) {
   std::vector<std::string> names;
   HORT_RETURN_IF_ERROR(repo.backend().List(FileType::kSnapshot, [&](const std::string& n, uint64_t) { names.push_back(n); }));
   std::vector<Snapshot> out;
@@ -114,6 +114,7 @@ Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo) {
       if (s.status().code() != Code::kCorruption) return s.status();
       std::fprintf(stderr, "warning: snapshot file %s is damaged and left out (hort check): %s\n", name.c_str(),
                    s.status().message().c_str());
+      if (damaged) damaged->push_back(name);
       continue;
     }
     s->id = Id::Parse(name).value_or(Id{});
@@ -125,14 +126,43 @@ Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo) {
   return out;
 }
 
+namespace {
+
+// A damaged snapshot file still counts where a reference could mean it:
+// "latest" cannot be known without its time (restic fails the same way),
+// and an ID prefix is matched against every file, damaged ones included, so
+// it never silently picks another snapshot.
+Status RefIgnoresNoDamaged(const std::vector<Snapshot>& all, const std::vector<std::string>& damaged,
+                           const std::string& ref) {
+  if (damaged.empty()) return Status::Ok();
+  if (ref == "latest") {
+    return Status(Code::kCorruption, "snapshot file " + damaged.front() +
+                                         " is damaged, so the latest snapshot is unknown; name one by ID (hort check)");
+  }
+  std::vector<std::string> names = damaged;
+  for (const Snapshot& s : all) names.push_back(s.id.Hex());
+  auto match = MatchIdPrefix(names, ref);
+  if (!match.ok()) return match.status().code() == Code::kNotFound ? Status::Ok() : match.status();
+  if (std::find(damaged.begin(), damaged.end(), *match) != damaged.end()) {
+    return Status(Code::kCorruption, "snapshot file " + *match + " is damaged (hort check)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<SnapshotSelection> SelectSnapshots(Repository& repo, const SnapshotFilter& filter,
                                           const std::vector<std::string>& args) {
-  HORT_ASSIGN_OR_RETURN(auto all, ReadableSnapshots(repo));
+  std::vector<std::string> damaged;
+  HORT_ASSIGN_OR_RETURN(auto all, ReadableSnapshots(repo, &damaged));
+  for (const std::string& ref : args) HORT_RETURN_IF_ERROR(RefIgnoresNoDamaged(all, damaged, ref));
   return SelectSnapshots(all, filter, args);
 }
 
 Result<Snapshot> FindSnapshotRef(Repository& repo, const SnapshotFilter& filter, const std::string& ref) {
-  HORT_ASSIGN_OR_RETURN(auto all, ReadableSnapshots(repo));
+  std::vector<std::string> damaged;
+  HORT_ASSIGN_OR_RETURN(auto all, ReadableSnapshots(repo, &damaged));
+  HORT_RETURN_IF_ERROR(RefIgnoresNoDamaged(all, damaged, ref));
   return ResolveSnapshotRef(all, filter, ref);
 }
 

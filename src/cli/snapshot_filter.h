@@ -59,10 +59,12 @@ struct SnapshotSelection {
 // The one snapshot `ref` names in the repository (dump, diff, cat, restore).
 // The snapshots a reading command (restore, ls, snapshots, …) chooses
 // from, oldest first: a damaged snapshot file (kCorruption) is named on
-// stderr and left out, as restic warns and goes on, so it does not hide
-// the intact ones. Prune, forget and copy use Repository::LoadSnapshots,
-// which fails instead: they must see every snapshot.
-[[nodiscard]] Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo);
+// stderr and in `damaged`, and left out, so it does not hide the intact
+// ones; the two functions below still refuse "latest" and a prefix that
+// matches it. Prune, forget and copy use Repository::LoadSnapshots, which
+// fails instead: they must see every snapshot.
+[[nodiscard]] Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo,
+                                                              std::vector<std::string>* damaged = nullptr);
 [[nodiscard]] Result<Snapshot> FindSnapshotRef(Repository& repo, const SnapshotFilter& filter, const std::string& ref);
 
 // hort's deviation from restic (docs/exit-codes.md): a command asked to act

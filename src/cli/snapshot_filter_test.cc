@@ -65,7 +65,8 @@ TEST(SnapshotSelection, NoArgumentsSelectsByFilter) {
 
 // One damaged snapshot file hid every snapshot from restore (found by the
 // bit-flip campaign, #25): now it only leaves itself out, with a warning,
-// while LoadSnapshots (prune, forget) still fails on it.
+// while LoadSnapshots (prune, forget) still fails on it and "latest" or a
+// prefix that may mean it are errors (as restic's findLatest).
 TEST(SnapshotSelection, ADamagedSnapshotFileHidesOnlyItself) {
   auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
   Snapshot a = Make("", 1, "a"), b = Make("", 2, "b");
@@ -85,9 +86,17 @@ TEST(SnapshotSelection, ADamagedSnapshotFileHidesOnlyItself) {
   auto found = FindSnapshotRef(*repo, {}, a_id->Hex().substr(0, 8));
   ASSERT_TRUE(found.ok()) << found.status().message();
   EXPECT_EQ(found->id, *a_id);
+  auto selected = SelectSnapshots(*repo, {}, {a_id->Hex()});
+  ASSERT_TRUE(selected.ok());
+  ASSERT_EQ(selected->snapshots.size(), 1u);
+  // Where the damaged file could be meant, it is an error, never another snapshot.
   auto latest = FindSnapshotRef(*repo, {}, "latest");
-  ASSERT_TRUE(latest.ok());
-  EXPECT_EQ(latest->id, *a_id);
+  EXPECT_EQ(latest.status().code(), Code::kCorruption) << "the damaged one may be the newest";
+  EXPECT_NE(latest.status().message().find(b_id->Hex()), std::string::npos) << latest.status().message();
+  auto named = FindSnapshotRef(*repo, {}, b_id->Hex().substr(0, 8));
+  EXPECT_EQ(named.status().code(), Code::kCorruption);
+  EXPECT_NE(named.status().message().find("is damaged"), std::string::npos) << named.status().message();
+  EXPECT_FALSE(SelectSnapshots(*repo, {}, {"latest"}).ok());
 }
 
 }  // namespace

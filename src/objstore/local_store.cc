@@ -188,7 +188,8 @@ class LocalStore final : public ObjectStore {
     HORT_RETURN_IF_ERROR(ValidateKey(name));
     if (!BaseName(name).starts_with(kTempPrefix)) return ObjectStore::RemoveStaged(name);
     std::string path = PathOf(name);
-    if (::unlink(path.c_str()) != 0) return ErrnoStatus("remove " + path, errno);
+    // Gone already (another prune, a hand) is what removing wanted.
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("remove " + path, errno);
     return Status::Ok();
   }
 
@@ -242,10 +243,12 @@ class LocalStore final : public ObjectStore {
   }
 
   // Calls fn(name, key, stat) for each entry of `folder` (a key prefix
-  // without the final '/'), "." and ".." left out; symlinks are followed
+  // without the final '/'), "." and ".." left out, and those `skip` rules
+  // out by name and dirent type before any stat; symlinks are followed
   // unless `stat_flags` says AT_SYMLINK_NOFOLLOW. A missing folder is empty.
-  Status ForEachEntry(const std::string& folder, int stat_flags,
-                      const std::function<void(const std::string&, std::string, const struct stat&)>& fn) const {
+  using EntryFn = std::function<void(const std::string&, std::string, const struct stat&)>;
+  using SkipFn = std::function<bool(const std::string&, unsigned char)>;
+  Status ForEachEntry(const std::string& folder, int stat_flags, const SkipFn& skip, const EntryFn& fn) const {
     std::string dir = PathOf(folder);
     DIR* d = ::opendir(dir.c_str());
     if (!d) {
@@ -254,7 +257,7 @@ class LocalStore final : public ObjectStore {
     }
     while (dirent* e = ::readdir(d)) {
       std::string name = e->d_name;
-      if (name.empty() || name == "." || name == "..") continue;
+      if (name.empty() || name == "." || name == ".." || skip(name, e->d_type)) continue;
       struct stat st;
       if (::fstatat(::dirfd(d), name.c_str(), &st, stat_flags) != 0) continue;
       fn(name, folder.empty() ? name : folder + "/" + name, st);
@@ -267,8 +270,9 @@ class LocalStore final : public ObjectStore {
   Status Walk(const std::string& folder, const std::string& prefix,
               std::vector<std::pair<std::string, uint64_t>>* found) const {
     std::vector<std::string> subfolders;
-    HORT_RETURN_IF_ERROR(ForEachEntry(folder, 0, [&](const std::string& name, std::string key, const struct stat& st) {
-      if (name[0] == '.') return;  // also skips our temp files
+    // Dot files (our temp files among them) are never objects.
+    auto skip = [](const std::string& name, unsigned char) { return name[0] == '.'; };
+    HORT_RETURN_IF_ERROR(ForEachEntry(folder, 0, skip, [&](const std::string&, std::string key, const struct stat& st) {
       if (S_ISDIR(st.st_mode)) {
         std::string as_folder = key + "/";
         if (as_folder.starts_with(prefix) || prefix.starts_with(as_folder)) subfolders.push_back(key);
@@ -281,17 +285,25 @@ class LocalStore final : public ObjectStore {
   }
 
   // Adds the staged files in `folder` and the folders below it (up to
-  // kStagedDepth), folders whose names start with '.' left out.
+  // kStagedDepth), folders whose names start with '.' left out. Only the
+  // store's own folder must be readable: a subfolder that is not (a
+  // root-only lost+found on a backup disk) holds nothing of ours.
   Status WalkStaged(const std::string& folder, int depth, std::vector<StagedFile>* found) const {
     std::vector<std::string> subfolders;
-    HORT_RETURN_IF_ERROR(
-        ForEachEntry(folder, AT_SYMLINK_NOFOLLOW, [&](const std::string& name, std::string key, const struct stat& st) {
-          if (S_ISDIR(st.st_mode)) {
-            if (name[0] != '.' && depth + 1 < kStagedDepth) subfolders.push_back(std::move(key));
-          } else if (S_ISREG(st.st_mode) && name.starts_with(kTempPrefix)) {
-            found->push_back({std::move(key), static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtime)});
-          }
-        }));
+    // Only candidates are stat'ed: a data/xx folder of packs costs no stat per pack.
+    auto skip = [](const std::string& name, unsigned char type) {
+      return type == DT_REG ? !name.starts_with(kTempPrefix) : (type == DT_DIR && name[0] == '.');
+    };
+    Status listed = ForEachEntry(folder, AT_SYMLINK_NOFOLLOW, skip,
+                                 [&](const std::string& name, std::string key, const struct stat& st) {
+                                   if (S_ISDIR(st.st_mode)) {
+                                     if (name[0] != '.' && depth + 1 < kStagedDepth) subfolders.push_back(std::move(key));
+                                   } else if (S_ISREG(st.st_mode) && name.starts_with(kTempPrefix)) {
+                                     found->push_back({std::move(key), static_cast<uint64_t>(st.st_size),
+                                                       static_cast<int64_t>(st.st_mtime)});
+                                   }
+                                 });
+    if (!listed.ok()) return depth == 0 ? listed : Status::Ok();
     for (const std::string& sub : subfolders) HORT_RETURN_IF_ERROR(WalkStaged(sub, depth + 1, found));
     return Status::Ok();
   }

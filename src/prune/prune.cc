@@ -75,16 +75,26 @@ class Pruner {
     if (progress_) progress_(m);
   }
 
+  // Tidying only: the prune itself is done, so a staged file that cannot be
+  // listed or removed is a warning, never prune's failure.
   Status RemoveStagedFiles() {
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     std::vector<StagedFile> old;
-    HORT_RETURN_IF_ERROR(repo_.backend().ListStaged([&](const StagedFile& f) {
+    Status listed = repo_.backend().ListStaged([&](const StagedFile& f) {
       if (now - f.modified >= kStagedFileMinAgeSeconds) old.push_back(f);
-    }));
+    });
+    if (!listed.ok()) {
+      Say("warning: temporary files of interrupted writes not removed: " + listed.message());
+      return Status::Ok();
+    }
     if (old.empty()) return Status::Ok();
     Say("removing " + std::to_string(old.size()) + " temporary files left by interrupted writes");
     for (const StagedFile& f : old) {
-      HORT_RETURN_IF_ERROR(repo_.backend().RemoveStaged(f.name));
+      Status removed = repo_.backend().RemoveStaged(f.name);
+      if (!removed.ok()) {
+        Say("warning: " + removed.message());
+        continue;
+      }
       ++stats_.staged_removed;
       stats_.staged_bytes_removed += f.size;
     }
