@@ -109,7 +109,7 @@ class Checker {
   // names as restore demands them (CheckTreeNames), within kMaxTreeDepth,
   // and every blob it names indexed. Problems are findings; the walk goes on.
   void CheckTrees(const Id& root, const std::string& snap) {
-    if (!seen_trees_.insert(root).second) return;
+    if (!WalkAgain(root, 0)) return;
     const std::string in = "snapshot " + snap.substr(0, 8) + ": ";
     WalkOptions options;
     options.names = TreeNames::kAsStored;  // so the damage below a bad tree is found too
@@ -137,11 +137,23 @@ class Checker {
         }
       } else if (n.IsDir() && !n.subtree) {
         Add({Finding::Kind::kTreeUnreadable, "dir " + p + " has no subtree", "", "", snap, p});
-      } else if (n.IsDir() && !seen_trees_.insert(*n.subtree).second) {
+      } else if (n.IsDir() && !WalkAgain(*n.subtree, static_cast<size_t>(std::count(p.begin(), p.end(), '/')))) {
         return WalkAction::kSkipSubtree;
       }
       return WalkAction::kContinue;
     }, options);  // every problem became a finding
+  }
+
+  // Each tree is walked once, at the smallest depth it was met at so far: a
+  // tree first met below kMaxTreeDepth (reported there, not walked) is
+  // walked when another snapshot or directory holds it higher up, so no
+  // damage below it goes unreported.
+  bool WalkAgain(const Id& tree, size_t depth) {
+    auto [it, first] = tree_depth_.try_emplace(tree, depth);
+    if (first) return true;
+    if (it->second <= depth) return false;
+    it->second = depth;
+    return true;
   }
 
   // A path for a message: a crafted tree thousands of directories deep
@@ -356,7 +368,7 @@ class Checker {
   std::mutex mu_;
   std::unordered_map<Id, uint64_t, IdHash> stored_;
   std::unordered_map<Id, std::vector<IndexBlob>, IdHash> by_pack_;
-  std::unordered_set<Id, IdHash> seen_trees_;
+  std::unordered_map<Id, size_t, IdHash> tree_depth_;  // smallest depth each tree was walked at
   std::unordered_map<Id, std::string, IdHash> bad_blobs_;
 };
 

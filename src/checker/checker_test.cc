@@ -199,5 +199,35 @@ TEST_F(CheckTest, ATreeTooDeepIsAnErrorNotACrash) {
   }
 }
 
+// A tree met first below the depth limit is reported there and not walked;
+// when another snapshot holds the same tree near its root, check walks it
+// there, so a blob missing below it is still found (it was skipped as
+// "seen" before, whichever snapshot was checked first).
+TEST_F(CheckTest, ATreeMetTooDeepFirstIsStillWalkedWhereItLiesHigher) {
+  const Id blob = Id::Hash(AsBytes(std::string("never stored")));
+  Node file;
+  file.name = "f";
+  file.type = "file";
+  file.size = 12;
+  file.content = {blob};
+  const Id shared = SaveTreeAsIs(*repo_, {file}).value();
+  Id chain = shared;
+  for (size_t i = 0; i <= kMaxTreeDepth; ++i) chain = SaveTreeAsIs(*repo_, {DirNode("d", chain)}).value();
+  // `shared` lies kMaxTreeDepth + 1 directories down: the first tree refused.
+  const Id deep_snap = SaveSnapshotOf(*repo_, chain).value();
+  // The mem store lists in name order: make the deep snapshot come first.
+  Id shallow_snap;
+  for (int i = 0;; ++i) {
+    shallow_snap = SaveSnapshotOf(*repo_, SaveTreeAsIs(*repo_, {DirNode("s" + std::to_string(i), shared)}).value()).value();
+    if (shallow_snap.Hex() > deep_snap.Hex()) break;
+    ASSERT_TRUE(mem_->Remove({FileType::kSnapshot, shallow_snap.Hex()}).ok());
+  }
+  CheckResult r = Check(false);
+  auto missing = Of(r, Finding::Kind::kBlobMissing);
+  ASSERT_FALSE(missing.empty()) << All(r);
+  EXPECT_EQ(missing[0].blob, blob.Hex());
+  EXPECT_EQ(Of(r, Finding::Kind::kTreeUnreadable).size(), 1u) << "the deep snapshot's too-deep tree\n" << All(r);
+}
+
 }  // namespace
 }  // namespace hort
