@@ -19,6 +19,9 @@ list N/8 and N blocks, parsed by ls and verify.
 usage: volumes_bench.py HORT [--size 1G] [--work DIR] [--sparse-size 16G] [--reps N] [--map-blocks N]"""
 import argparse, json, os, random, re, shutil, statistics, subprocess, sys, time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from machine import wait_until_idle
+
 BLOCK = 2 << 20
 MIB = 1 << 20
 
@@ -51,32 +54,12 @@ def drop_caches():
         return False
 
 
-def cpu_idle(seconds=1.0):
-    def sample():
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        return v[3] + v[4], sum(v)
-    i0, t0 = sample()
-    time.sleep(seconds)
-    i1, t1 = sample()
-    return (i1 - i0) / max(1, t1 - t0)
-
-
-BUSY = []
-
-
 def wait_quiet(what, limit=900):
     """Waits until the CPUs are >= 90 % idle (another build shares this
     machine); after `limit` seconds the step runs anyway and says so."""
-    start = time.monotonic()
-    while True:
-        idle = cpu_idle()
-        if idle >= 0.9:
-            return
-        if time.monotonic() - start > limit:
-            BUSY.append(f"{what}: ran with the CPUs only {100 * idle:.0f} % idle")
-            return
-        time.sleep(4)
+    idle = wait_until_idle(0.9, limit, poll=4)
+    if idle is not None:
+        BUSY.append(f"{what}: ran with the CPUs only {100 * idle:.0f} % idle")
 
 
 def settle():

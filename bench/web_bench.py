@@ -26,6 +26,9 @@ responses' status lines, headers and bodies.
 usage: web_bench.py HORT [--work DIR] [--requests N] [--runs N] [--services N] [--keep]"""
 import argparse, gzip, hashlib, http.client, json, os, random, re, shutil, signal, sqlite3, statistics, subprocess, sys, time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from machine import wait_until_idle
+
 DAY = 86400
 SLOW_MS = 50
 PAGE_BYTES = 200 * 1024
@@ -210,28 +213,11 @@ def fill_state(db_path, jobs, now, rnd):
     return n, span, failed, len(logs)
 
 
-def cpu_idle(seconds=1.0):
-    def sample():
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        return v[3] + v[4], sum(v)
-    i0, t0 = sample()
-    time.sleep(seconds)
-    i1, t1 = sample()
-    return (i1 - i0) / max(1, t1 - t0)
-
-
 def wait_quiet(limit=120):
     """Waits until the CPUs are >= 80 % idle (another build may share the
     machine); after `limit` seconds it measures anyway and says so."""
-    start = time.monotonic()
-    while True:
-        idle = cpu_idle()
-        if idle >= 0.8:
-            return None
-        if time.monotonic() - start > limit:
-            return f"measured with the CPUs only {100 * idle:.0f} % idle (other work on the machine)"
-        time.sleep(3)
+    idle = wait_until_idle(0.8, limit, poll=3)
+    return None if idle is None else f"measured with the CPUs only {100 * idle:.0f} % idle (other work on the machine)"
 
 
 def proc_cpu(pid):
