@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <set>
 #include <sstream>
-#include <tuple>
 
 #include "cli/command.h"
 #include "repository/repository.h"
@@ -104,26 +103,14 @@ SnapshotSelection SelectSnapshots(const std::vector<Snapshot>& all, const Snapsh
 }
 
 Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo, std::vector<std::string>* damaged) {
-  std::vector<std::string> names;
-  HORT_RETURN_IF_ERROR(repo.backend().List(FileType::kSnapshot, [&](const std::string& n, uint64_t) { names.push_back(n); }));
-  std::vector<Snapshot> out;
-  for (const std::string& name : names) {
-    auto text = repo.LoadUnpacked(FileType::kSnapshot, name);
-    Result<Snapshot> s = text.ok() ? DecodeSnapshot(*text) : Result<Snapshot>(text.status());
-    if (!s.ok()) {
-      if (s.status().code() != Code::kCorruption) return s.status();
-      std::fprintf(stderr, "warning: snapshot file %s is damaged and left out (hort check): %s\n", name.c_str(),
-                   s.status().message().c_str());
-      if (damaged) damaged->push_back(name);
-      continue;
-    }
-    s->id = Id::Parse(name).value_or(Id{});
-    out.push_back(std::move(*s));
+  Repository::DamagedFiles left_out;
+  HORT_ASSIGN_OR_RETURN(auto all, repo.LoadSnapshots(&left_out));
+  for (const auto& [name, why] : left_out) {
+    std::fprintf(stderr, "warning: snapshot file %s is damaged and left out (hort check): %s\n", name.c_str(),
+                 why.c_str());
+    if (damaged) damaged->push_back(name);
   }
-  std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
-    return std::tie(a.time.sec, a.time.nsec) < std::tie(b.time.sec, b.time.nsec);
-  });
-  return out;
+  return all;
 }
 
 namespace {

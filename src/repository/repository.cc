@@ -430,15 +430,20 @@ Result<std::vector<uint8_t>> Repository::LoadBlob(BlobType type, const Id& id) {
   return blob;
 }
 
-Result<std::vector<Snapshot>> Repository::LoadSnapshots() {
+Result<std::vector<Snapshot>> Repository::LoadSnapshots(DamagedFiles* damaged) {
   std::vector<std::string> names;
   HORT_RETURN_IF_ERROR(backend_->List(FileType::kSnapshot, [&](const std::string& n, uint64_t) { names.push_back(n); }));
   std::vector<Snapshot> out;
   for (const std::string& name : names) {
-    HORT_ASSIGN_OR_RETURN(std::string text, LoadUnpacked(FileType::kSnapshot, name));
-    HORT_ASSIGN_OR_RETURN(Snapshot s, DecodeSnapshot(text));
-    s.id = Id::Parse(name).value_or(Id{});
-    out.push_back(std::move(s));
+    auto text = LoadUnpacked(FileType::kSnapshot, name);
+    Result<Snapshot> s = text.ok() ? DecodeSnapshot(*text) : Result<Snapshot>(text.status());
+    if (!s.ok()) {
+      if (!damaged || s.status().code() != Code::kCorruption) return s.status();
+      damaged->emplace_back(name, s.status().message());
+      continue;
+    }
+    s->id = Id::Parse(name).value_or(Id{});
+    out.push_back(std::move(*s));
   }
   std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
     return std::tie(a.time.sec, a.time.nsec) < std::tie(b.time.sec, b.time.nsec);

@@ -86,7 +86,12 @@ class Repository {
   [[nodiscard]] Status Flush();
   [[nodiscard]] BlobStats& stats() { return stats_; }
 
-  [[nodiscard]] Result<std::vector<Snapshot>> LoadSnapshots();
+  // Every snapshot, oldest first. Any unreadable snapshot file fails it,
+  // unless `damaged` is given: then a damaged one (kCorruption) is left out
+  // and added there as (file name, what is wrong) — for reading commands;
+  // prune, forget and copy must fail.
+  using DamagedFiles = std::vector<std::pair<std::string, std::string>>;
+  [[nodiscard]] Result<std::vector<Snapshot>> LoadSnapshots(DamagedFiles* damaged = nullptr);
   // Resolves "latest", a full ID or a unique prefix.
   [[nodiscard]] Result<Snapshot> FindSnapshot(const std::string& ref);
   // Resolves a unique prefix among files of a type.
