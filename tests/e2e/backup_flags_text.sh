@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 mkdir -p v/sub; echo hello >v/a; echo x >v/sub/b; ln -s a v/l
 RR="$WORK/rrepo"; HR="$WORK/hrepo"
-restic -r "$RR" init >/dev/null; hort -r "$HR" init >/dev/null
+restic_init "$RR"; hort -r "$HR" init >/dev/null
 
 # items TOOL REPO ARGS...: the "verb path" of each -vv line, sorted.
 items() { local t=$1 r=$2; shift 2; "$t" -r "$r" backup -vv "$@" v | awk '$1 ~ /^(new|modified|unchanged)$/ {sub(",$", "", $2); print $1, $2}' | sort; }

@@ -10,7 +10,7 @@ echo more >> "$WORK/src/a/b/file01.txt"
 hort -r "$WORK/a" backup "$WORK/src" >/dev/null
 
 note "copy into a repository with its own chunker polynomial (re-chunking)"
-restic -r "$WORK/b" init >/dev/null
+restic_init "$WORK/b"
 RESTIC_FROM_PASSWORD=e2e-password hort -r "$WORK/b" copy --from-repo "$WORK/a" --json > "$WORK/c1.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["snapshots_copied"]==2 and d["rechunked"], d' "$WORK/c1.json"
 restic -r "$WORK/b" check --read-data >/dev/null

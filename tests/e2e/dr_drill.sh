@@ -37,7 +37,7 @@ hort -r "$WORK/hrepo" dr --target "$WORK/dr-hort" --json >"$WORK/dr-hort.json" |
 check_drill "$WORK/dr-hort.json" "$WORK/dr-hort"
 
 note "a repository written by restic"
-restic init -r "$WORK/rrepo" -q
+restic_init "$WORK/rrepo"
 restic -r "$WORK/rrepo" backup "$WORK/src1" --host h1 -q
 restic -r "$WORK/rrepo" backup "$WORK/src2" --host h2 -q
 hort -r "$WORK/rrepo" dr --target "$WORK/dr-restic" --json >"$WORK/dr-restic.json" || fail "dr on restic's repository"

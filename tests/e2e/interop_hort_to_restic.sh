@@ -10,7 +10,7 @@ restic -r "$WORK/repo" restore latest --target "$WORK/out" >/dev/null
 # restic 0.14 cannot restore sparse files (--sparse came in 0.15): no sparseness check here.
 treecmp "$WORK/src" "$WORK/out$WORK/src" --no-sparse
 note "hort backs up into a format version 1 repository made by restic"
-restic -r "$WORK/repo1" init --repository-version 1 >/dev/null
+restic_init "$WORK/repo1" --repository-version 1
 hort -r "$WORK/repo1" backup "$WORK/src" >/dev/null
 restic -r "$WORK/repo1" check --read-data >/dev/null
 restic -r "$WORK/repo1" restore latest --target "$WORK/out1" >/dev/null

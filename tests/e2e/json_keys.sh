@@ -29,6 +29,7 @@ ln -s a src/link
 
 note "init, version"
 hort -r repo init --json > h.init  # restic 0.14's init prints no JSON
+"$HORT_FIXTURE" cheap-key repo  # restic opens it 16 times: a cheap KDF
 keys init 'd' h.init
 hort version --json > h.version
 keys version 'd' h.version

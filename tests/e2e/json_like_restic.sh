@@ -7,7 +7,7 @@ cd "$WORK"
 gen_tree src --small
 ln -s a src/link1
 ln -s b src/link2
-restic -r repo init >/dev/null
+restic_init repo
 restic -r repo backup -q src >/dev/null
 echo changed >> src/a/b/file01.txt
 touch src/a            # a metadata-only change of a directory

@@ -3,7 +3,7 @@
 # command (hort exits 11 and says who holds it); shared locks coexist.
 source "$(dirname "$0")/lib.sh"
 gen_tree "$WORK/src" --small
-restic -r "$WORK/repo" init >/dev/null
+restic_init "$WORK/repo"
 fifo="$WORK/stdin.fifo"
 mkfifo "$fifo"
 # restic backup --stdin holds a shared lock while it waits for its input.

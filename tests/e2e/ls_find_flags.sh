@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 mkdir -p d/sub/deep && echo a > d/a && echo b > d/sub/b && echo c > d/sub/deep/c && ln -s a d/link
 touch -d '2020-01-01 12:00' d/sub/b
-restic -r repo init >/dev/null
+restic_init repo
 restic -r repo backup -q d --host h1 --tag t1 >/dev/null
 echo x > d/x
 hort -r repo backup d --host h2 >/dev/null

@@ -29,7 +29,7 @@ hort -r "$WORK/repo" prune --dry-run --json > "$WORK/dry.json"
 [ "$(json_field packs_repack < "$WORK/dry.json")" = 0 ] || fail "a second prune still wants to repack"
 
 note "prune on a restic-made repository"
-restic -r "$WORK/rrepo" init >/dev/null
+restic_init "$WORK/rrepo"
 restic -r "$WORK/rrepo" backup "$WORK/state1/src" >/dev/null
 restic -r "$WORK/rrepo" backup "$WORK/state4/src" >/dev/null
 restic -r "$WORK/rrepo" forget --keep-last 1 >/dev/null
@@ -43,7 +43,7 @@ note "prune killed with SIGKILL at each of its crash points"
 # The scenario leaves packs half used, so prune repacks, rewrites the index and deletes.
 mkdir -p "$WORK/k/src"
 for i in $(seq 1 10); do head -c 800000 /dev/urandom > "$WORK/k/src/f$i"; done
-restic -r "$WORK/kbase" init >/dev/null
+restic_init "$WORK/kbase"
 restic -r "$WORK/kbase" backup "$WORK/k/src" >/dev/null
 for i in $(seq 1 2 10); do rm "$WORK/k/src/f$i"; done
 restic -r "$WORK/kbase" backup "$WORK/k/src" >/dev/null

@@ -49,7 +49,7 @@ grep -q 'restore' "$WORK/last.err" && grep -q 'dump' "$WORK/last.err" || fail "m
 
 note "list: the same IDs as restic's for every type"
 gen_tree "$WORK/src" --small
-restic -r "$WORK/repo" init >/dev/null 2>&1
+restic_init "$WORK/repo"
 restic -r "$WORK/repo" backup "$WORK/src" >/dev/null 2>&1
 hort -r "$WORK/repo" backup "$WORK/src/a" >/dev/null
 for t in blobs packs index snapshots keys locks; do
@@ -84,7 +84,7 @@ treecmp "$WORK/src" "$restored_src" >/dev/null || fail "recovered files differ f
 hort -r "$WORK/repo" recover | grep -q 'found 0 unreferenced roots' || fail "a second recover found roots again"
 
 note "migrate upgrade_repo_v2: a restic v1 repository becomes v2; restic checks it clean"
-restic -r "$WORK/v1" init --repository-version 1 >/dev/null 2>&1
+restic_init "$WORK/v1" --repository-version 1
 restic -r "$WORK/v1" backup "$WORK/src/a" >/dev/null 2>&1
 hort -r "$WORK/v1" migrate | grep -q 'upgrade_repo_v2' || fail "migrate does not list upgrade_repo_v2"
 hort -r "$WORK/v1" migrate upgrade_repo_v2 >"$WORK/mig.out" || fail "migrate failed: $(cat "$WORK/mig.out")"

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 R="$WORK/repo"
 mkdir -p "$WORK/src"
 python3 -c 'import os,sys; open(sys.argv[1],"wb").write(os.urandom(24<<20))' "$WORK/src/random.bin"
-restic -r "$R" init >/dev/null 2>&1
+restic_init "$R"
 
 max_pack_mib() { find "$1/data" -type f -printf '%s\n' | sort -n | tail -1 | awk '{printf "%d", $1/1048576}'; }
 
@@ -71,8 +71,8 @@ expect_rc 1 "$HORT" -r "$R" --limit-upload -5 snapshots
 
 note "RESTIC_COMPRESSION=off stores text uncompressed; unset it compresses (restic reads both)"
 python3 -c 'import sys; open(sys.argv[1],"w").write("compressible line of text\n" * 400000)' "$WORK/text.txt"
-restic -r "$WORK/c-off" init >/dev/null 2>&1
-restic -r "$WORK/c-auto" init >/dev/null 2>&1
+restic_init "$WORK/c-off"
+restic_init "$WORK/c-auto"
 RESTIC_COMPRESSION=off hort -r "$WORK/c-off" backup "$WORK/text.txt" >/dev/null
 hort -r "$WORK/c-auto" backup "$WORK/text.txt" >/dev/null
 off=$(du -sb "$WORK/c-off/data" | cut -f1); auto=$(du -sb "$WORK/c-auto/data" | cut -f1)

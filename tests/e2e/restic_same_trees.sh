@@ -22,7 +22,7 @@ head -c 5000 /dev/urandom >"$D/plain/big"; head -c 100 /dev/urandom >"$D/plain/s
 echo u >"$D/Upper/README.TXT"; echo l >"$D/Upper/notes.txt"
 printf 'upper/*.TXT\n' >"$WORK/iexcl"
 R="$WORK/repo"
-restic -r "$R" init >/dev/null
+restic_init "$R"
 
 tree_of() { restic -r "$R" cat snapshot "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tree"])'; }
 last_id() { restic -r "$R" snapshots --json latest | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])'; }

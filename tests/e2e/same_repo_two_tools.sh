@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 # backups when other tests run, and their metadata is part of the root tree.
 mkdir -p "$WORK/data" && cd "$WORK/data"
 gen_tree src
-restic -r "$WORK/repo" init >/dev/null
+restic_init "$WORK/repo"
 restic -r "$WORK/repo" backup src >/dev/null
 restic_tree=$(restic -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["tree"])')
 # --force: read every file again instead of trusting restic's snapshot as parent.

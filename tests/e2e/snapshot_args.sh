@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 mkdir -p d/sub && echo a > d/a && echo b > d/sub/b
-restic -r repo init >/dev/null
+restic_init repo
 restic -r repo backup -q d --host h1 --tag t1 >/dev/null
 echo c > d/c
 hort -r repo backup d --host h2 >/dev/null
@@ -96,7 +96,7 @@ expect_rc 1 hort -r repo stats deadbeef
 grep -qF 'Ignoring "deadbeef": no matching ID found for prefix "deadbeef"' "$WORK/last.err" || fail "stats deadbeef warning"
 
 note "copy --from-repo … latest copies exactly one snapshot; copy … deadbeef exits 1"
-restic -r repo2 init >/dev/null
+restic_init repo2
 hort -r repo2 copy --from-repo repo --from-password-file <(echo "$HORT_PASSWORD") latest >/dev/null
 [ "$(restic -r repo2 snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] ||
   fail "copy latest did not copy exactly one snapshot"

@@ -15,8 +15,15 @@ staged() { find "$WORK/repo" -type f -name '.hort-tmp-*' | sort; }
 note "kill -9 a backup while it writes a pack"
 "$HORT" -r "$WORK/repo" backup "$WORK/src" >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 2000); do
-  [ -n "$(staged)" ] && break
+# A pack's temporary file lives only while it is written: once one is seen the
+# backup is stopped (SIGSTOP) and the file looked for again, since it may have
+# been renamed between the look and the stop; if so the backup goes on.
+for _ in $(seq 1 4000); do
+  if [ -n "$(staged)" ]; then
+    kill -STOP "$pid" 2>/dev/null || break
+    [ -n "$(staged)" ] && break
+    kill -CONT "$pid"
+  fi
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.005
 done

@@ -9,6 +9,8 @@
 //   hort-fixture subtree REPO PATH            the tree ID of directory PATH in the latest snapshot
 //   hort-fixture index-entry REPO BLOB FIELD VALUE   sets an index entry's offset, length or uncompressed_length
 //   hort-fixture header-entry REPO BLOB FIELD VALUE  the same in the header of the blob's pack
+// and makes opening a repository cheap (tests that start from `restic init`):
+//   hort-fixture cheap-key REPO    replaces every key by one with the cheap KDF, same password
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -112,6 +114,22 @@ Status HeaderEntry(Repository& repo, const Id& blob, const std::string& field, u
   });
 }
 
+// restic calibrates its key to ~0.5 s of scrypt, which every later restic
+// and hort command of a test would pay again; the master key stays the same.
+int CheapKey(const std::string& path, const char* pw) {
+  auto repo = Repository::Open(NewLocalBackend(path), pw);
+  if (!repo.ok()) return Die(repo.status());
+  Backend& backend = (*repo)->backend();
+  std::vector<std::string> old_keys;
+  Status s = backend.List(FileType::kKey, [&](const std::string& n, uint64_t) { old_keys.push_back(n); });
+  Id id;
+  if (s.ok()) s = SaveNewKey(backend, (*repo)->key(), pw, CheapKdfForTests().kdf, &id);
+  for (const auto& name : old_keys) {
+    if (s.ok()) s = backend.Remove({FileType::kKey, name});
+  }
+  return s.ok() ? 0 : Die(s);
+}
+
 int Damage(const std::string& cmd, int argc, char** argv, const char* pw) {
   auto repo = OpenWithIndex(argv[2], pw);
   if (!repo.ok()) return Die(repo.status());
@@ -150,6 +168,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argc > 2 ? argv[1] : "";
   const char* pw = std::getenv("HORT_PASSWORD");
   if (!pw) return Die(Status(Code::kInvalidArgument, "HORT_PASSWORD not set"));
+  if (cmd == "cheap-key" && argc == 3) return CheapKey(argv[2], pw);
   if (cmd == "subtree" || cmd == "index-entry" || cmd == "header-entry") {
     const int rc = Damage(cmd, argc, argv, pw);
     if (rc == 2) std::fprintf(stderr, "usage: hort-fixture %s REPO ...\n", cmd.c_str());
