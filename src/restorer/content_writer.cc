@@ -95,6 +95,7 @@ void ContentWriter::RestorePack(const Id& pack, std::span<const BlobWrite> write
     reader.ReadEach();
     loaded = Status::Ok();
   }
+  DirCursor dirs(root_, tree_);  // the writes of a piece mostly go to files of one directory
   // Blobs are opened two at a time so that their IDs are checked with two
   // SHA-256 computations interleaved on one core (crypto/sha256_lanes.h).
   for (size_t first = 0; first < writes.size();) {
@@ -110,8 +111,8 @@ void ContentWriter::RestorePack(const Id& pack, std::span<const BlobWrite> write
     auto [digest_a, digest_b] = crypto::Sha256Pair(content(a), content(b));
     if (a.ok()) ExpectId(&a, digest_a, writes[first]);
     if (b.ok()) ExpectId(&b, digest_b, writes[second]);
-    WriteBlob(pack, writes.subspan(first, second - first), a);
-    if (second < after) WriteBlob(pack, writes.subspan(second, after - second), b);
+    WriteBlob(pack, writes.subspan(first, second - first), a, dirs);
+    if (second < after) WriteBlob(pack, writes.subspan(second, after - second), b, dirs);
     first = after;
   }
 }
@@ -135,7 +136,7 @@ void ContentWriter::ExpectId(Result<std::vector<uint8_t>>* plain, const crypto::
 }
 
 void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,
-                            const Result<std::vector<uint8_t>>& plain) {
+                              const Result<std::vector<uint8_t>>& plain, DirCursor& dirs) {
   for (const BlobWrite& w : writes) {
     Item& it = tree_.items[w.file];
     Status s = plain.ok() ? Status::Ok()
@@ -144,7 +145,7 @@ void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,
       opt_.progress->bytes_done += plain->size();
       opt_.progress->SetCurrent(tree_.SnapPath(it));
     }
-    if (s.ok() && !AllZero(*plain)) s = WriteAt(it, *plain, w.file_offset);  // all zero: stays a hole
+    if (s.ok() && !AllZero(*plain)) s = WriteAt(it, *plain, w.file_offset, dirs);  // all zero: stays a hole
     if (!s.ok()) {
       {
         std::lock_guard lock(StripeOf(it));
@@ -160,11 +161,12 @@ void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,
   }
 }
 
-Result<int> ContentWriter::CreateFile(Item& it, const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+Result<int> ContentWriter::CreateFile(Item& it, int dir, const std::string& path) {
+  const char* name = it.name.c_str();
+  int fd = ::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) {
-    ::unlink(path.c_str());
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    ::unlinkat(dir, name, 0);
+    fd = ::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   }
   if (fd < 0) return ErrnoStatus("create " + path, errno);
   it.created = true;
@@ -176,16 +178,17 @@ Result<int> ContentWriter::CreateFile(Item& it, const std::string& path) {
   return fd;
 }
 
-Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset) {
+Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset, DirCursor& dirs) {
   const std::string path = tree_.PathOf(it);
+  HORT_ASSIGN_OR_RETURN(const int dir, dirs.DirOf(it));
   int fd = -1;
   {
     std::lock_guard lock(StripeOf(it));
     if (!it.created) {
-      HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, path));
+      HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, dir, path));
     }
   }
-  if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) fd = ::openat(dir, it.name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open " + path, errno);
   size_t done = 0;
   while (done < data.size()) {
@@ -203,9 +206,11 @@ Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64
 }
 
 void ContentWriter::CreateUnwrittenFiles() {
+  DirCursor dirs(root_, tree_);
   for (Item& it : tree_.items) {
     if (!it.IsFile() || it.hardlink_of >= 0 || it.created || it.content_failed) continue;
-    auto fd = CreateFile(it, tree_.PathOf(it));
+    auto dir = dirs.DirOf(it);
+    auto fd = dir.ok() ? CreateFile(it, *dir, tree_.PathOf(it)) : Result<int>(dir.status());
     if (fd.ok()) {
       ::close(*fd);
     } else {
@@ -215,10 +220,14 @@ void ContentWriter::CreateUnwrittenFiles() {
 }
 
 void ContentWriter::RemovePartialFiles() {
+  DirCursor dirs(root_, tree_);
   for (Item& it : tree_.items) {
     if (!it.IsFile() || !it.content_failed || !it.created) continue;
     const std::string path = tree_.PathOf(it);
-    if (::unlink(path.c_str()) == 0) {
+    auto dir = dirs.DirOf(it);
+    if (!dir.ok()) {
+      fail_(it, dir.status());
+    } else if (::unlinkat(*dir, it.name.c_str(), 0) == 0) {
       fail_(it, Status(Code::kIo, "removed " + path + ": its content could not be restored completely"));
     } else {
       fail_(it, ErrnoStatus("remove partly restored " + path, errno));

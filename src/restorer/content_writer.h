@@ -13,6 +13,7 @@
 #include "crypto/sha256_lanes.h"
 #include "repository/pack_reader.h"
 #include "repository/repository.h"
+#include "restorer/beneath.h"
 #include "restorer/restore_item.h"
 #include "restorer/restorer.h"
 
@@ -21,9 +22,10 @@ namespace hort::restore_internal {
 class ContentWriter {
  public:
   // `fail` records a failed item (it is called from the workers).
-  ContentWriter(Repository& repo, const RestoreOptions& options, ItemTree& tree,
+  // Every file is created and written through `root` (restorer/beneath.h).
+  ContentWriter(Repository& repo, const RestoreOptions& options, ItemTree& tree, const TargetRoot& root,
                 std::function<void(Item&, const Status&)> fail)
-      : repo_(repo), opt_(options), tree_(tree), fail_(std::move(fail)) {}
+      : repo_(repo), opt_(options), tree_(tree), root_(root), fail_(std::move(fail)) {}
 
   // Writes the content of every selected file that has any.
   void WriteFiles();
@@ -54,13 +56,14 @@ class ContentWriter {
   Result<std::vector<uint8_t>> Unseal(PackReader& reader, const Status& loaded, const BlobWrite& w);
   void ExpectId(Result<std::vector<uint8_t>>* plain, const crypto::Sha256Digest& digest, const BlobWrite& w);
   // Writes one opened blob wherever the plan puts it.
-  void WriteBlob(const Id& pack, std::span<const BlobWrite> writes, const Result<std::vector<uint8_t>>& plain);
+  void WriteBlob(const Id& pack, std::span<const BlobWrite> writes, const Result<std::vector<uint8_t>>& plain,
+                 DirCursor& dirs);
   // Creates the file (replacing whatever is at its path, never following
   // it) with its final size, so skipped zero blocks stay holes. Returns the
   // open descriptor: the first write uses it instead of opening the path
   // again (for the small files that are most of a tree, one open in three).
-  Result<int> CreateFile(Item& it, const std::string& path);
-  Status WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset);
+  Result<int> CreateFile(Item& it, int dir, const std::string& path);
+  Status WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset, DirCursor& dirs);
 
   // Blob writes one task restores at most (from one range of one pack).
   static constexpr size_t kWritesPerTask = 512;
@@ -69,6 +72,7 @@ class ContentWriter {
   Repository& repo_;
   const RestoreOptions& opt_;
   ItemTree& tree_;
+  const TargetRoot& root_;
   std::function<void(Item&, const Status&)> fail_;
   std::mutex create_mu_[kCreateStripes];  // guards Item::created, striped by item
   // Blob writes still to come per item: the progress line counts a file

@@ -18,6 +18,7 @@
 #include "format/pattern.h"
 #include "format/tree.h"
 #include "repository/walk.h"
+#include "restorer/beneath.h"
 #include "restorer/content_writer.h"
 #include "restorer/restore_item.h"
 #include "util/hex.h"
@@ -27,6 +28,7 @@ namespace hort {
 namespace {
 
 using restore_internal::ContentWriter;
+using restore_internal::DirCursor;
 using restore_internal::Item;
 using restore_internal::ItemExtra;
 using restore_internal::Kind;
@@ -60,18 +62,21 @@ class Restore {
         ScopedStageTimer t(&result_.stage_times, "create");
         HORT_RETURN_IF_ERROR(CreateDirsAndFiles());
       }
+      StageDone("create");
       {
         ScopedStageTimer t(&result_.stage_times, "fetch+decrypt+write");
-        ContentWriter writer(repo_, opt_, tree_, [this](Item& it, const Status& s) { Fail(it, s); });
+        ContentWriter writer(repo_, opt_, tree_, root_, [this](Item& it, const Status& s) { Fail(it, s); });
         writer.WriteFiles();
         writer.RemovePartialFiles();
         if (!opt_.Cancelled()) writer.CreateUnwrittenFiles();
       }
+      StageDone("fetch+decrypt+write");
       if (opt_.Cancelled()) return Status(Code::kCancelled, "restore interrupted");
       {
         ScopedStageTimer t(&result_.stage_times, "metadata");
         RestoreOthersAndMetadata();
       }
+      StageDone("metadata");
       if (opt_.verify) {
         ScopedStageTimer t(&result_.stage_times, "verify");
         Verify();
@@ -171,14 +176,8 @@ class Restore {
     return Status::Ok();
   }
 
-  Status MakeDir(const std::string& path) {
-    if (::mkdir(path.c_str(), 0700) == 0) return Status::Ok();
-    if (errno != EEXIST) return ErrnoStatus("mkdir " + path, errno);
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-      return Status(Code::kIo, path + " exists and is not a directory");
-    }
-    return Status::Ok();
+  void StageDone(const char* stage) {
+    if (obs_) obs_->OnStageDone(stage);
   }
 
   Status CreateDirsAndFiles() {
@@ -189,10 +188,8 @@ class Restore {
       const std::string part = tree_.target.substr(0, slash);
       if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("create target " + part, errno);
     }
-    struct stat target_st;
-    if (::stat(tree_.target.c_str(), &target_st) != 0 || !S_ISDIR(target_st.st_mode)) {
-      return Status(Code::kIo, "target " + tree_.target + " exists and is not a directory");
-    }
+    HORT_RETURN_IF_ERROR(root_.Open(tree_.target));
+    DirCursor cursor(root_, tree_);
     std::map<std::pair<uint64_t, uint64_t>, int> first_link;
     for (size_t i = 0; i < tree_.items.size(); ++i) {
       Item& it = tree_.items[i];
@@ -205,7 +202,8 @@ class Restore {
         continue;
       }
       if (it.IsDir()) {
-        Status s = MakeDir(tree_.PathOf(it));
+        auto dir = cursor.DirOf(it);
+        Status s = dir.ok() ? restore_internal::MakeDirAt(*dir, it, tree_.PathOf(it)) : dir.status();
         if (!s.ok()) Fail(it, s);
         result_.dirs++;
         continue;
@@ -242,6 +240,7 @@ class Restore {
   }
 
   void RestoreOthersAndMetadata() {
+    DirCursor cursor(root_, tree_), first_cursor(root_, tree_);
     for (Item& it : tree_.items) {
       if (it.failed && it.parent != kTopLevel && tree_.items[it.parent].failed) continue;  // below a directory not made
       if (it.IsFile() && it.hardlink_of >= 0) {
@@ -251,26 +250,23 @@ class Restore {
           Fail(it, Status(Code::kIo, "link " + path + ": the file it links to was not restored"));
           continue;
         }
-        ::unlink(path.c_str());
-        if (::link(tree_.PathOf(tree_.items[static_cast<size_t>(it.hardlink_of)]).c_str(), path.c_str()) != 0) {
+        auto dir = cursor.DirOf(it);
+        auto first_dir = first_cursor.DirOf(first);
+        if (!dir.ok() || !first_dir.ok()) {
+          Fail(it, dir.ok() ? first_dir.status() : dir.status());
+          continue;
+        }
+        ::unlinkat(*dir, it.name.c_str(), 0);
+        if (::linkat(*first_dir, first.name.c_str(), *dir, it.name.c_str(), 0) != 0) {
           Fail(it, ErrnoStatus("link " + path, errno));
         }
         continue;
       }
       if (it.IsFile() || it.IsDir() || it.kind == Kind::kOther) continue;  // sockets cannot be recreated
-      const std::string path = tree_.PathOf(it);
-      const uint64_t device = it.extra ? it.extra->device : 0;
-      ::unlink(path.c_str());
-      int rc = 0;
-      switch (it.kind) {
-        case Kind::kSymlink: rc = ::symlink(it.extra ? it.extra->linktarget.c_str() : "", path.c_str()); break;
-        case Kind::kFifo: rc = ::mkfifo(path.c_str(), 0600); break;
-        case Kind::kBlockDevice: rc = ::mknod(path.c_str(), S_IFBLK | 0600, static_cast<dev_t>(device)); break;
-        case Kind::kCharDevice: rc = ::mknod(path.c_str(), S_IFCHR | 0600, static_cast<dev_t>(device)); break;
-        default: break;
-      }
-      if (rc != 0) {
-        Fail(it, ErrnoStatus("create " + path, errno));
+      auto dir = cursor.DirOf(it);
+      Status s = dir.ok() ? restore_internal::MakeSpecialAt(*dir, it, tree_.PathOf(it)) : dir.status();
+      if (!s.ok()) {
+        Fail(it, s);
         continue;
       }
       result_.others++;
@@ -280,10 +276,11 @@ class Restore {
     std::atomic<size_t> next{0};
     auto set_files = [&] {
       constexpr size_t kBlock = 256;
+      DirCursor cursor(root_, tree_);
       for (size_t begin = next.fetch_add(kBlock); begin < tree_.items.size(); begin = next.fetch_add(kBlock)) {
         for (size_t i = begin; i < std::min(tree_.items.size(), begin + kBlock); ++i) {
           Item& it = tree_.items[i];
-          if (!it.IsDir() && !it.failed && it.hardlink_of < 0 && it.kind != Kind::kOther) SetMetadata(it);
+          if (!it.IsDir() && !it.failed && it.hardlink_of < 0 && it.kind != Kind::kOther) SetMetadata(it, cursor);
           // Files with content were counted by the data stage when written.
           if (opt_.progress && it.IsFile() && !it.counted && !it.content_failed) opt_.progress->items_done++;
         }
@@ -294,34 +291,27 @@ class Restore {
     std::vector<Item*> dirs;
     for (Item& it : tree_.items) if (it.IsDir() && !it.failed) dirs.push_back(&it);
     std::stable_sort(dirs.begin(), dirs.end(), [](Item* a, Item* b) { return a->depth > b->depth; });
-    for (Item* d : dirs) SetMetadata(*d);
+    DirCursor dir_cursor(root_, tree_);
+    for (Item* d : dirs) SetMetadata(*d, dir_cursor);
   }
 
-  void SetMetadata(Item& it) {
-    const std::string path = tree_.PathOf(it);
-    const char* p = path.c_str();
-    const bool is_link = it.kind == Kind::kSymlink;
-    if (::lchown(p, it.uid, it.gid) != 0 && errno != EPERM) Fail(it, ErrnoStatus("lchown " + path, errno));
-    if (!is_link && ::chmod(p, PosixPermFromGoMode(it.mode)) != 0) Fail(it, ErrnoStatus("chmod " + path, errno));
-    if (it.extra) {
-      for (const auto& xa : it.extra->xattrs) {
-        if (::lsetxattr(p, xa.name.c_str(), xa.value.data(), xa.value.size(), 0) != 0 && errno != ENOTSUP &&
-            errno != EPERM) {
-          Fail(it, ErrnoStatus("setxattr " + xa.name + " on " + path, errno));
-        }
-      }
-    }
-    struct timespec ts[2];
-    ts[0] = {static_cast<time_t>(it.atime.sec), it.atime.nsec};
-    ts[1] = {static_cast<time_t>(it.mtime.sec), it.mtime.nsec};
-    if (::utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW) != 0) Fail(it, ErrnoStatus("utimes " + path, errno));
+  void SetMetadata(Item& it, DirCursor& cursor) {
+    auto dir = cursor.DirOf(it);
+    if (!dir.ok()) return Fail(it, dir.status());
+    restore_internal::SetMetadataAt(*dir, it, tree_.PathOf(it), [&](const Status& s) { Fail(it, s); });
   }
 
   void Verify() {
+    DirCursor cursor(root_, tree_);
     for (Item& it : tree_.items) {
       if (!it.IsFile() || it.failed) continue;
       const std::string path = tree_.PathOf(it);
-      int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      auto dir = cursor.DirOf(it);
+      if (!dir.ok()) {
+        Fail(it, dir.status());
+        continue;
+      }
+      int fd = ::openat(*dir, it.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) {
         Fail(it, ErrnoStatus("verify: open " + path, errno));
         continue;
@@ -375,6 +365,7 @@ class Restore {
   RestoreObserver* obs_;
   const std::vector<std::string> lower_excludes_, lower_includes_;  // --iexclude/--iinclude
   ItemTree tree_;
+  restore_internal::TargetRoot root_;  // opened once the target exists
   RestoreResult result_;
   std::mutex err_mu_;
 };

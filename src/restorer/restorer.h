@@ -31,6 +31,8 @@ class RestoreObserver {
  public:
   virtual ~RestoreObserver() = default;
   virtual void OnError(const std::string& item, const Status& s) = 0;
+  // After each stage that writes ("create", "fetch+decrypt+write", "metadata").
+  virtual void OnStageDone(const char* /*stage*/) {}
 };
 
 struct RestoreResult {
