@@ -28,7 +28,7 @@ constexpr uint32_t kHuge32 = 0xFFFFFFFFu;  // 2^32 - 1
 constexpr uint32_t kHuge31 = 0x7FFFFFFFu;  // 2^31 - 1
 
 // Limits this process's address space to what it maps now plus 1 GiB.
-void LimitAddressSpaceTo1GiBMore() {
+[[maybe_unused]] void LimitAddressSpaceTo1GiBMore() {  // unused under ASan
   std::ifstream statm("/proc/self/statm");
   uint64_t pages = 0;
   statm >> pages;
