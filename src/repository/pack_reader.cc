@@ -55,7 +55,7 @@ Status PackReader::ExtendTo(uint64_t end) {
   // has not taken in yet (it runs behind by a blob's overhead) go in now.
   if (range_.hash) HashUpTo(consumed_);
   const size_t drop = static_cast<size_t>(consumed_ - window_start_);
-  std::memmove(window_.data(), window_.data() + drop, window_len_ - drop);
+  if (drop > 0) std::memmove(window_.data(), window_.data() + drop, window_len_ - drop);  // data() may be null
   window_len_ -= drop;
   window_start_ = consumed_;
   Status read = ReadPiece(have, load_end);

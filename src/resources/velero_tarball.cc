@@ -15,7 +15,7 @@ namespace {
 // ("1", where nlohmann writes "1.0"), negative exponents without a leading
 // zero ("1e-7", not "1e-07"; Go's exponent form starts at 1e21, so no e+0x). The API's 1.0 reaches Velero's tarball as 1.
 void AppendGoFloat(std::string* out, double v) {
-  if (v == static_cast<double>(static_cast<int64_t>(v)) && v > -1e18 && v < 1e18) {
+  if (v > -1e18 && v < 1e18 && v == static_cast<double>(static_cast<int64_t>(v))) {  // range first: the cast is UB outside
     out->append(std::to_string(static_cast<int64_t>(v)));
     return;
   }
