@@ -86,6 +86,12 @@ void* operator new(size_t n) {
 }
 void operator delete(void* p) noexcept { free(p); }
 void operator delete(void* p, size_t) noexcept { free(p); }
+// The array forms too: ASan's runtime defines them itself, so without these
+// `new char[n]` would not reach the check above (the asan preset's run of
+// fuzz.driver_fails_on_alloc).
+void* operator new[](size_t n) { return operator new(n); }
+void operator delete[](void* p) noexcept { free(p); }
+void operator delete[](void* p, size_t) noexcept { free(p); }
 
 int main(int argc, char** argv) {
   double seconds = 4;
