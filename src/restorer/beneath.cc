@@ -95,17 +95,17 @@ Result<int> DirCursor::DirOf(const Item& it) {
   return fd_.get();
 }
 
-Status MakeDirAt(int dir, const Item& it, const std::string& path) {
+Status MakeDirAt(int dir, const Item& it, const ItemTree& tree) {
   if (::mkdirat(dir, it.name.c_str(), 0700) == 0) return Status::Ok();
-  if (errno != EEXIST) return ErrnoStatus("mkdir " + path, errno);
+  if (errno != EEXIST) return ErrnoStatus("mkdir " + tree.PathOf(it), errno);
   struct stat st;
   if (::fstatat(dir, it.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
-    return Status(Code::kIo, path + " exists and is not a directory");
+    return Status(Code::kIo, tree.PathOf(it) + " exists and is not a directory");
   }
   return Status::Ok();
 }
 
-Status MakeSpecialAt(int dir, const Item& it, const std::string& path) {
+Status MakeSpecialAt(int dir, const Item& it, const ItemTree& tree) {
   const char* name = it.name.c_str();
   const uint64_t device = it.extra ? it.extra->device : 0;
   ::unlinkat(dir, name, 0);
@@ -117,7 +117,7 @@ Status MakeSpecialAt(int dir, const Item& it, const std::string& path) {
     case Kind::kCharDevice: rc = ::mknodat(dir, name, S_IFCHR | 0600, static_cast<dev_t>(device)); break;
     default: break;
   }
-  return rc == 0 ? Status::Ok() : ErrnoStatus("create " + path, errno);
+  return rc == 0 ? Status::Ok() : ErrnoStatus("create " + tree.PathOf(it), errno);
 }
 
 namespace {
@@ -130,66 +130,66 @@ timespec2 TimesOf(const Item& it) {
 }
 
 // Through the descriptor of the item itself.
-void SetMetadataOn(int fd, const Item& it, const std::string& path, const std::function<void(const Status&)>& fail) {
-  if (::fchown(fd, it.uid, it.gid) != 0 && errno != EPERM) fail(ErrnoStatus("lchown " + path, errno));
-  if (::fchmod(fd, PosixPermFromGoMode(it.mode)) != 0) fail(ErrnoStatus("chmod " + path, errno));
+void SetMetadataOn(int fd, const Item& it, const ItemTree& tree, const std::function<void(const Status&)>& fail) {
+  if (::fchown(fd, it.uid, it.gid) != 0 && errno != EPERM) fail(ErrnoStatus("lchown " + tree.PathOf(it), errno));
+  if (::fchmod(fd, PosixPermFromGoMode(it.mode)) != 0) fail(ErrnoStatus("chmod " + tree.PathOf(it), errno));
   if (it.extra) {
     for (const auto& xa : it.extra->xattrs) {
       if (::fsetxattr(fd, xa.name.c_str(), xa.value.data(), xa.value.size(), 0) != 0 && errno != ENOTSUP &&
           errno != EPERM) {
-        fail(ErrnoStatus("setxattr " + xa.name + " on " + path, errno));
+        fail(ErrnoStatus("setxattr " + xa.name + " on " + tree.PathOf(it), errno));
       }
     }
   }
   const timespec2 t = TimesOf(it);
-  if (::futimens(fd, t.ts) != 0) fail(ErrnoStatus("utimes " + path, errno));
+  if (::futimens(fd, t.ts) != 0) fail(ErrnoStatus("utimes " + tree.PathOf(it), errno));
 }
 
 // By name in `dir`, never following it.
-void SetMetadataByName(int dir, const Item& it, const std::string& path,
+void SetMetadataByName(int dir, const Item& it, const ItemTree& tree,
                        const std::function<void(const Status&)>& fail) {
   const char* name = it.name.c_str();
   if (::fchownat(dir, name, it.uid, it.gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM) {
-    fail(ErrnoStatus("lchown " + path, errno));
+    fail(ErrnoStatus("lchown " + tree.PathOf(it), errno));
   }
   // A link's own mode cannot be set on Linux. glibc's AT_SYMLINK_NOFOLLOW
   // pins the item through an O_PATH descriptor (EOPNOTSUPP for a link, or
   // without /proc).
   if (it.kind != Kind::kSymlink && ::fchmodat(dir, name, PosixPermFromGoMode(it.mode), AT_SYMLINK_NOFOLLOW) != 0) {
-    fail(errno == EOPNOTSUPP ? Status(Code::kIo, "chmod " + path + ": not settable without following a link")
-                             : ErrnoStatus("chmod " + path, errno));
+    fail(errno == EOPNOTSUPP ? Status(Code::kIo, "chmod " + tree.PathOf(it) + ": not settable without following a link")
+                             : ErrnoStatus("chmod " + tree.PathOf(it), errno));
   }
   if (it.extra && !it.extra->xattrs.empty()) {
     // There is no lsetxattrat: the directory's /proc link stands for the
     // directory itself (never resolved again); the name is not followed.
     std::string at = "/proc/self/fd/" + std::to_string(dir) + "/" + it.name;
-    if (::access("/proc/self/fd", X_OK) != 0) at = path;
+    if (::access("/proc/self/fd", X_OK) != 0) at = tree.PathOf(it);
     for (const auto& xa : it.extra->xattrs) {
       if (::lsetxattr(at.c_str(), xa.name.c_str(), xa.value.data(), xa.value.size(), 0) != 0 && errno != ENOTSUP &&
           errno != EPERM) {
-        fail(ErrnoStatus("setxattr " + xa.name + " on " + path, errno));
+        fail(ErrnoStatus("setxattr " + xa.name + " on " + tree.PathOf(it), errno));
       }
     }
   }
   const timespec2 t = TimesOf(it);
-  if (::utimensat(dir, name, t.ts, AT_SYMLINK_NOFOLLOW) != 0) fail(ErrnoStatus("utimes " + path, errno));
+  if (::utimensat(dir, name, t.ts, AT_SYMLINK_NOFOLLOW) != 0) fail(ErrnoStatus("utimes " + tree.PathOf(it), errno));
 }
 
 }  // namespace
 
-void SetMetadataAt(int dir, const Item& it, const std::string& path, const std::function<void(const Status&)>& fail) {
+void SetMetadataAt(int dir, const Item& it, const ItemTree& tree, const std::function<void(const Status&)>& fail) {
   if (it.IsFile() || it.IsDir()) {
     // O_NONBLOCK: should the name have become a FIFO, the open does not wait.
     const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (it.IsDir() ? O_DIRECTORY : 0);
     const Fd fd(::openat(dir, it.name.c_str(), flags));
-    if (fd.get() >= 0) return SetMetadataOn(fd.get(), it, path, fail);
+    if (fd.get() >= 0) return SetMetadataOn(fd.get(), it, tree, fail);
     if (errno == ELOOP || errno == ENOTDIR) {
-      return fail(Status(Code::kIo, path + " was replaced during the restore (" + std::strerror(errno) +
+      return fail(Status(Code::kIo, tree.PathOf(it) + " was replaced during the restore (" + std::strerror(errno) +
                                         "): its metadata is not set"));
     }
     // Not readable (a directory that was already in the target): by name.
   }
-  SetMetadataByName(dir, it, path, fail);
+  SetMetadataByName(dir, it, tree, fail);
 }
 
 }  // namespace hort::restore_internal

@@ -70,14 +70,15 @@ class DirCursor {
 };
 
 // The item operations of a restore, each relative to the item's directory
-// descriptor `dir`; `path` is the item's full path, for messages only.
-[[nodiscard]] Status MakeDirAt(int dir, const Item& it, const std::string& path);
+// descriptor `dir`; `tree` gives the item's full path for messages (built
+// only when there is one: these run once per item of a million).
+[[nodiscard]] Status MakeDirAt(int dir, const Item& it, const ItemTree& tree);
 // Symlinks, FIFOs and devices, replacing whatever is at the name.
-[[nodiscard]] Status MakeSpecialAt(int dir, const Item& it, const std::string& path);
+[[nodiscard]] Status MakeSpecialAt(int dir, const Item& it, const ItemTree& tree);
 // Owner, mode, extended attributes and times; each failure goes to `fail`.
 // Files and directories through a descriptor opened without following the
 // name (one open, then calls on the descriptor, which resolve no path);
 // other items, and items that cannot be opened for reading, by name.
-void SetMetadataAt(int dir, const Item& it, const std::string& path, const std::function<void(const Status&)>& fail);
+void SetMetadataAt(int dir, const Item& it, const ItemTree& tree, const std::function<void(const Status&)>& fail);
 
 }  // namespace hort::restore_internal

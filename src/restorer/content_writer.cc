@@ -161,35 +161,34 @@ void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,
   }
 }
 
-Result<int> ContentWriter::CreateFile(Item& it, int dir, const std::string& path) {
+Result<int> ContentWriter::CreateFile(Item& it, int dir) {
   const char* name = it.name.c_str();
   int fd = ::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) {
     ::unlinkat(dir, name, 0);
     fd = ::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   }
-  if (fd < 0) return ErrnoStatus("create " + path, errno);
+  if (fd < 0) return ErrnoStatus("create " + tree_.PathOf(it), errno);
   it.created = true;
   if (it.size > 0 && ::ftruncate(fd, static_cast<off_t>(it.size)) != 0) {
     int err = errno;
     ::close(fd);
-    return ErrnoStatus("truncate " + path, err);
+    return ErrnoStatus("truncate " + tree_.PathOf(it), err);
   }
   return fd;
 }
 
 Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset, DirCursor& dirs) {
-  const std::string path = tree_.PathOf(it);
   HORT_ASSIGN_OR_RETURN(const int dir, dirs.DirOf(it));
   int fd = -1;
   {
     std::lock_guard lock(StripeOf(it));
     if (!it.created) {
-      HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, dir, path));
+      HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, dir));
     }
   }
   if (fd < 0) fd = ::openat(dir, it.name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("open " + path, errno);
+  if (fd < 0) return ErrnoStatus("open " + tree_.PathOf(it), errno);
   size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
@@ -197,7 +196,7 @@ Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64
     if (n < 0) {
       int err = errno;
       ::close(fd);
-      return ErrnoStatus("write " + path, err);
+      return ErrnoStatus("write " + tree_.PathOf(it), err);
     }
     done += static_cast<size_t>(n);
   }
@@ -210,7 +209,7 @@ void ContentWriter::CreateUnwrittenFiles() {
   for (Item& it : tree_.items) {
     if (!it.IsFile() || it.hardlink_of >= 0 || it.created || it.content_failed) continue;
     auto dir = dirs.DirOf(it);
-    auto fd = dir.ok() ? CreateFile(it, *dir, tree_.PathOf(it)) : Result<int>(dir.status());
+    auto fd = dir.ok() ? CreateFile(it, *dir) : Result<int>(dir.status());
     if (fd.ok()) {
       ::close(*fd);
     } else {

@@ -62,7 +62,7 @@ class ContentWriter {
   // it) with its final size, so skipped zero blocks stay holes. Returns the
   // open descriptor: the first write uses it instead of opening the path
   // again (for the small files that are most of a tree, one open in three).
-  Result<int> CreateFile(Item& it, int dir, const std::string& path);
+  Result<int> CreateFile(Item& it, int dir);
   Status WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset, DirCursor& dirs);
 
   // Blob writes one task restores at most (from one range of one pack).

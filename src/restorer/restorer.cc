@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -203,7 +201,7 @@ class Restore {
       }
       if (it.IsDir()) {
         auto dir = cursor.DirOf(it);
-        Status s = dir.ok() ? restore_internal::MakeDirAt(*dir, it, tree_.PathOf(it)) : dir.status();
+        Status s = dir.ok() ? restore_internal::MakeDirAt(*dir, it, tree_) : dir.status();
         if (!s.ok()) Fail(it, s);
         result_.dirs++;
         continue;
@@ -264,7 +262,7 @@ class Restore {
       }
       if (it.IsFile() || it.IsDir() || it.kind == Kind::kOther) continue;  // sockets cannot be recreated
       auto dir = cursor.DirOf(it);
-      Status s = dir.ok() ? restore_internal::MakeSpecialAt(*dir, it, tree_.PathOf(it)) : dir.status();
+      Status s = dir.ok() ? restore_internal::MakeSpecialAt(*dir, it, tree_) : dir.status();
       if (!s.ok()) {
         Fail(it, s);
         continue;
@@ -298,7 +296,7 @@ class Restore {
   void SetMetadata(Item& it, DirCursor& cursor) {
     auto dir = cursor.DirOf(it);
     if (!dir.ok()) return Fail(it, dir.status());
-    restore_internal::SetMetadataAt(*dir, it, tree_.PathOf(it), [&](const Status& s) { Fail(it, s); });
+    restore_internal::SetMetadataAt(*dir, it, tree_, [&](const Status& s) { Fail(it, s); });
   }
 
   void Verify() {
