@@ -294,6 +294,8 @@ class LocalStore final : public ObjectStore {
     auto skip = [](const std::string& name, unsigned char type) {
       return type == DT_REG ? !name.starts_with(kTempPrefix) : (type == DT_DIR && name[0] == '.');
     };
+    // The callback decides again from the stat: on file systems whose readdir
+    // gives DT_UNKNOWN, skip() lets every entry through.
     Status listed = ForEachEntry(folder, AT_SYMLINK_NOFOLLOW, skip,
                                  [&](const std::string& name, std::string key, const struct stat& st) {
                                    if (S_ISDIR(st.st_mode)) {

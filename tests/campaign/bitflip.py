@@ -12,7 +12,7 @@ Usage: bitflip.py WORKDIR. Env: HORT, HORT_PASSWORD; HORT_BITFLIP_FLIPS
 import os, random, shutil, struct, subprocess, sys, time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from campaign import HORT, finish, hort, manifest, manifest_diff, run, seed_from_env, snapshots
+from campaign import HORT, finish, hort, init_repo, manifest, manifest_diff, run, seed_from_env, snapshots
 
 KINDS = ("config", "keys", "index", "snapshots", "pack-header", "pack-body", "locks")
 
@@ -28,7 +28,7 @@ def make_repo(work, rnd):
         f.write(rnd.randbytes(300_000))
     os.symlink("d/t1.txt", os.path.join(src, "link"))
     repo = os.path.join(work, "repo")
-    run([HORT, "-r", repo, "init", "-q"], check=True)
+    init_repo(repo)
     run([HORT, "-r", repo, "backup", src, "-q"], check=True)
     with open(os.path.join(src, "d/t3.txt"), "ab") as f:
         f.write(b"changed\n")

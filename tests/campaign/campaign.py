@@ -25,6 +25,16 @@ def hort(*args, **kw):
     return run([HORT, *args], **kw)
 
 
+def init_repo(repo, *args):
+    """hort init, then (with HORT_FIXTURE set) the key swapped for one with
+    the test KDF, same password and master key: a calibrated key costs ~0.5 s
+    of scrypt in every later hort and restic command, most of a campaign's
+    CPU. What a kill or a flip does to the repository is the same."""
+    run([HORT, "-r", repo, "init", "-q", *args], check=True)
+    if os.environ.get("HORT_FIXTURE"):
+        run([os.environ["HORT_FIXTURE"], "cheap-key", repo], check=True)
+
+
 def start(argv, log):
     """Starts argv in a process group of its own (so a SIGKILL also reaches
     hooks and dump commands it started)."""

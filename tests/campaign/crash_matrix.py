@@ -23,8 +23,8 @@ Exit 1 on any inconsistency, lost snapshot, differing restore or failed next run
 import os, random, sqlite3, subprocess, sys, time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from campaign import (HORT, check_repo, elapsed, finish, hort, kill_group, leftovers, manifest, restore_diff, run,
-                      seed_from_env, snapshots, start)
+from campaign import (HORT, check_repo, elapsed, finish, hort, init_repo, kill_group, leftovers, manifest, restore_diff,
+                      run, seed_from_env, snapshots, start)
 
 E2E = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e")
 COUNTERS = ("kills", "finished_first", "inconsistent", "lost_snapshots", "differing_restores",
@@ -127,7 +127,7 @@ class Backup(Op):
     def setup(self):
         self.repos = (self.repo(),)
         self.known = {self.repo(): {}}
-        self.must("-r", self.repo(), "init", "-q")
+        init_repo(self.repo())
         self.mutate()
         self.timed_complete()
 
@@ -149,7 +149,7 @@ class Prune(Op):
     def setup(self):
         self.repos = (self.repo(),)
         self.known = {self.repo(): {}}
-        self.must("-r", self.repo(), "init", "-q")
+        init_repo(self.repo())
         for _ in range(self.KEEP + 1):
             self.mutate()
             self.backup(self.repo())
@@ -183,9 +183,8 @@ class Copy(Op):
         self.pw = os.path.join(self.root, "password")
         with open(self.pw, "w") as f:
             f.write(os.environ["HORT_PASSWORD"])
-        self.must("-r", self.a, "init", "-q")
-        self.must("-r", self.b, "init", "-q", "--copy-chunker-params", "--from-repo", self.a,
-                  "--from-password-file", self.pw)
+        init_repo(self.a)
+        init_repo(self.b, "--copy-chunker-params", "--from-repo", self.a, "--from-password-file", self.pw)
         self.mutate()
         self.backup(self.a)
         self.timed_complete()
@@ -231,7 +230,7 @@ services:
     files:
       - {{name: data, path: {self.src}, schedule: "@daily", repository: main}}
 """)
-        self.must("-r", self.repo(), "init", "-q")
+        init_repo(self.repo())
         hort("--config", self.catalog, "status")  # creates the state and the job's row
         self.mutate()
         self.reset_state()

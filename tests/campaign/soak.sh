@@ -9,6 +9,8 @@
 # then prints one table. Seeded by HORT_CAMPAIGN_SEED (printed). Exit 1 when
 # any part failed. HORT_SOAK_PARTS picks parts (default "matrix bitflip
 # concurrency malicious"); the table reads every part's result in OUTDIR.
+# With HORT_FIXTURE set (./run soak sets it), the campaigns' repositories get
+# the test KDF after `hort init` (campaign.py init_repo).
 # Usage: soak.sh HORT OUTDIR
 set -uo pipefail
 HORT=$(realpath "$1"); OUT=$(realpath -m "$2")

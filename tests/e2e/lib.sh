@@ -35,6 +35,24 @@ restic_init() {
   restic -r "$repo" init "$@" >/dev/null 2>&1 || fail "restic init $repo failed"
   "$HORT_FIXTURE" cheap-key "$repo" || fail "hort-fixture cheap-key $repo failed"
 }
+# hort built with AddressSanitizer (`./run test --sanitize`): ASan reserves
+# terabytes of address space for its shadow and keeps freed memory in a
+# quarantine, so an address-space limit stops it at start-up and peak-RSS
+# bounds measure ASan, not hort. Under it, memory_limited bounds each single
+# allocation at 1 GiB through ASan's own max_allocation_size_mb (an
+# allocation over it is a fatal report, stricter than prlimit's failed
+# allocation), and RSS bounds are reported as not checked.
+asan_built() { ldd "$HORT" 2>/dev/null | grep -q libasan; }
+memory_limited() {
+  if asan_built; then ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}max_allocation_size_mb=1024" "$@"
+  else prlimit --as=$((1 << 30)) -- "$@"; fi
+}
+# rss_below KIB FILE WHAT: FILE holds /usr/bin/time's %M (peak RSS in KiB).
+rss_below() {
+  local rss; rss=$(tail -n1 "$2")
+  if asan_built; then echo "--- not checked under ASan: $3 peak RSS < $1 KiB (took $rss KiB)"; return; fi
+  [ "$rss" -lt "$1" ] || fail "$3 took $rss KiB (bound $1 KiB)"
+}
 gen_tree() { python3 "$E2E_DIR/gen_tree.py" "$@"; }
 treecmp() { python3 "$E2E_DIR/treecmp.py" "$@"; }
 json_field() { python3 -c 'import json,sys; d=[json.loads(l) for l in sys.stdin if l.strip().startswith("{")]; print(d[-1][sys.argv[1]])' "$1"; }

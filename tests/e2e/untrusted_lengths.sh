@@ -8,7 +8,7 @@
 # other file is restored (a damaged tree still stops the restore: restorer.cc).
 source "$(dirname "$0")/lib.sh"
 : "${HORT_FIXTURE:?HORT_FIXTURE must point at the hort-fixture binary}"
-limited() { prlimit --as=$((1 << 30)) -- "$@"; }
+limited() { memory_limited "$@"; }  # lib.sh: prlimit, or ASan's bound
 
 mkdir -p "$WORK/src/sub"
 seq 1 2000 | head -c 5000 > "$WORK/src/small.txt"  # one compressed 5 KB blob

@@ -13,10 +13,14 @@
 set -euo pipefail
 ARCHIVE=$(readlink -f "${1:?usage: check.sh ARCHIVE [EXPECTED_REVISION]}")
 WANT_REVISION=${2:-}
-export HORT=${HORT:-/nonexistent}  # lib.sh wants it; everything here runs the image's own binary
+export HORT=${HORT:-/nonexistent}  # the binary the image holds (image.sh), for asan_built; every check runs the image's own copy
 # shellcheck source=../e2e/lib.sh
 source "$(dirname "$0")/../e2e/lib.sh"
 MAX_MB=${HORT_IMAGE_MAX_MB:-60}  # the issue's goal for the compressed image, in MB (10^6 bytes)
+if asan_built; then  # an -O1 -g ASan binary and its runtime: the goal is the release image's
+  echo "--- not checked: the compressed size (< $MAX_MB MB), hort is ASan-built"
+  MAX_MB=0
+fi
 USERSPEC=65532:65532
 [ "$(id -u)" -eq 0 ] || fail "needs root (chroot)"
 [ -f "$ARCHIVE" ] || fail "no archive at $ARCHIVE"
@@ -64,7 +68,7 @@ size = sum(l["size"] for l in layers) + manifest["config"]["size"]
 print("version", labels[p + "version"])
 print("layers", " ".join(str(l["size"]) for l in layers))
 print("compressed", size)
-if size >= max_mb * 1e6:
+if max_mb > 0 and size >= max_mb * 1e6:
     sys.exit(f"FAIL: the image is {size / 1e6:.1f} MB compressed, the goal is < {max_mb:g} MB")
 EOF
 VERSION=$(awk '$1 == "version" {print $2}' "$WORK/facts")
