@@ -5,7 +5,8 @@ set -euo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hort-e2e.XXXXXX")
 BG_PIDS=()  # background servers a test started; killed on exit
-trap 'for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+UNMOUNT=()  # file systems a test mounted below $WORK; unmounted before it is removed
+trap 'for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; for m in "${UNMOUNT[@]}"; do umount -l "$m" || true; done; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export HORT_PASSWORD=e2e-password RESTIC_PASSWORD=e2e-password
 unset HORT_REPOSITORY RESTIC_REPOSITORY
 export RESTIC_CACHE_DIR="$WORK/restic-cache"

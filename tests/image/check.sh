@@ -101,6 +101,9 @@ for d in null:1:3 zero:1:5 random:1:8 urandom:1:9; do
 done
 # Run as the image's process would be: its user, environment and working dir.
 mapfile -t IMAGE_ENV < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["config"]["Env"]))' "$WORK/config.json")
+# ASan reads its options from /proc/self/environ and LeakSanitizer /proc/PID/task: an ASan-built hort
+# gets a /proc in the chroot (a container runtime mounts one too).
+if asan_built; then mount -t proc proc "$R/proc" && UNMOUNT+=("$R/proc"); fi
 in_image() { chroot --userspec="$USERSPEC" "$R" /usr/bin/env -i "${IMAGE_ENV[@]}" --chdir=/var/lib/hort "$@"; }
 
 note "no missing library: ldd in the image for hort and the libraries it opens at run time"
