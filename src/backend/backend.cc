@@ -94,11 +94,6 @@ Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const 
     std::string key = HexEncode(crypto::Sha256(AsBytes(location))).substr(0, 16);
     backend = NewCacheBackend(std::move(backend), options.cache_dir + "/" + key);
   }
-  // Above the cache: a hinted tree pack the cache holds is read from disk.
-  if (!backend->CheapRangeReads()) {
-    const int connections = backend->Connections();
-    backend = NewReadAheadBackend(std::move(backend), connections);
-  }
   return backend;
 }
 

@@ -141,10 +141,6 @@ struct BackendOptions : StoreOptions {
 [[nodiscard]] std::unique_ptr<Backend> NewRateLimitBackend(std::unique_ptr<Backend> inner, uint64_t upload,
                                                            uint64_t download);
 
-// Prefetch for backends without cheap range reads: a hinted range is read on
-// one of `slots` threads and kept until asked for (at most `slots` kept).
-[[nodiscard]] std::unique_ptr<Backend> NewReadAheadBackend(std::unique_ptr<Backend> inner, int slots);
-
 // Keeps index files, snapshots and tree packs of a remote repository in `dir`.
 [[nodiscard]] std::unique_ptr<Backend> NewCacheBackend(std::unique_ptr<Backend> inner, const std::string& dir);
 

@@ -179,10 +179,9 @@ class Checker {
     ThreadPool pool(static_cast<size_t>(workers));
     WaitGroup wg;
     // Packs are read in this order, one per worker: each worker asks for the
-    // pack read `ahead` places later, so its bytes are in memory by then
-    // instead of stalling a core (local folders: the kernel's readahead;
-    // S3 and REST: a download on each of the backend's connections).
-    const size_t ahead = static_cast<size_t>(std::max(workers, repo_.backend().Connections()));
+    // pack it will probably read next, so its first bytes are in memory by
+    // then instead of stalling a core (local folders; elsewhere a no-op).
+    const size_t ahead = static_cast<size_t>(workers);
     for (size_t i = 0; i < selected.size(); ++i) {
       wg.Add();
       std::optional<Id> next;

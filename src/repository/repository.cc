@@ -337,23 +337,17 @@ Status Repository::AppendToPack(OpenPack& pack, std::vector<uint8_t> stored) {
 
 Status Repository::FinishPack(OpenPack pack) {
   auto header = EncodePackHeader(pack.entries, key_);
+  Id pack_id;
   if (pack.stream) {
-    HORT_ASSIGN_OR_RETURN(Id pack_id, pack.stream->Finish(header));
-    return PackStored(pack_id, pack.entries);
+    HORT_ASSIGN_OR_RETURN(pack_id, pack.stream->Finish(header));
+  } else {
+    pack.data.insert(pack.data.end(), header.begin(), header.end());
+    pack_id = Id::Hash(pack.data);
+    HORT_RETURN_IF_ERROR(backend_->Save({FileType::kPack, pack_id.Hex()}, pack.data));
   }
-  pack.data.insert(pack.data.end(), header.begin(), header.end());
-  const Id pack_id = Id::Hash(pack.data);
-  auto whole = std::make_shared<OpenPack>(std::move(pack));  // std::function wants a copyable task
-  return uploads_.Start([this, pack_id, whole] {
-    HORT_RETURN_IF_ERROR(backend_->Save({FileType::kPack, pack_id.Hex()}, whole->data));
-    std::vector<uint8_t>().swap(whole->data);  // the bytes go before the index work
-    return PackStored(pack_id, whole->entries);
-  });
-}
-
-Status Repository::PackStored(const Id& pack_id, const std::vector<PackEntry>& entries) {
   CrashPoint("pack:after-save");
   // Only now that the pack is stored may the index point at it.
+  const std::vector<PackEntry>& entries = pack.entries;
   IndexPack ip{pack_id, {}};
   for (const PackEntry& e : entries) ip.blobs.push_back({e.id, e.type, e.offset, e.length, e.uncompressed_length});
   index_.AddPack(pack_id, ip.blobs);
@@ -397,7 +391,6 @@ Status Repository::Flush() {
     }
     if (!pack.entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(pack)));
   }
-  HORT_RETURN_IF_ERROR(uploads_.Wait());
   return WriteIndex(true);
 }
 

@@ -19,7 +19,6 @@
 #include "repository/master_index.h"
 #include "repository/pack.h"
 #include "repository/pack_stream.h"
-#include "repository/pack_uploads.h"
 
 namespace hort {
 
@@ -116,14 +115,10 @@ class Repository {
     OpenPack pack;
   };
 
-  explicit Repository(std::unique_ptr<Backend> backend)
-      : backend_(std::move(backend)), uploads_(backend_->Connections()) {}
+  explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
   [[nodiscard]] Status SetConfig(RepoConfig cfg);
   [[nodiscard]] Status AppendToPack(OpenPack& pack, std::vector<uint8_t> stored);
-  // Seals a full pack and stores it: streamed ones here, in-memory ones
-  // through uploads_. PackStored then lets the index point at it.
   [[nodiscard]] Status FinishPack(OpenPack pack);
-  [[nodiscard]] Status PackStored(const Id& pack_id, const std::vector<PackEntry>& entries);
   [[nodiscard]] Status WriteIndex(bool final);
   // Seals a buffer laid out for SealInPlace and stores it under its hash.
   [[nodiscard]] Result<Id> SealAndSave(FileType type, std::vector<uint8_t> stored);
@@ -143,7 +138,6 @@ class Repository {
   std::vector<IndexPack> unwritten_index_;  // packs uploaded since the last index file
   std::vector<Id> written_index_files_;
   BlobStats stats_;
-  PackUploads uploads_;  // last: its uploads end before the members they use go
 };
 
 [[nodiscard]] Status SaveNewKey(Backend& backend, const crypto::Key& master, const std::string& password,

@@ -52,7 +52,8 @@ void ContentWriter::WriteFiles() {
   std::sort(writes.begin(), writes.end(), [](const BlobWrite& a, const BlobWrite& b) {
     return std::tie(a.pack, a.offset, a.file, a.file_offset) < std::tie(b.pack, b.offset, b.file, b.file_offset);
   });
-  std::vector<std::span<const BlobWrite>> tasks;
+  ThreadPool pool(static_cast<size_t>(WorkersFor(opt_.workers)));
+  WaitGroup wg;
   for (size_t begin = 0; begin < writes.size();) {
     size_t pack_end = begin;
     while (pack_end < writes.size() && writes[pack_end].pack == writes[begin].pack) ++pack_end;
@@ -62,38 +63,15 @@ void ContentWriter::WriteFiles() {
     while (begin < pack_end) {
       size_t end = std::min(pack_end, begin + kWritesPerTask);
       while (end < pack_end && writes[end].offset == writes[end - 1].offset) ++end;
-      tasks.emplace_back(writes.data() + begin, end - begin);
+      wg.Add();
+      pool.Submit([this, &wg, &packs, &writes, begin, end] {
+        RestorePack(packs[writes[begin].pack], std::span<const BlobWrite>(writes.data() + begin, end - begin));
+        wg.Done();
+      });
       begin = end;
     }
   }
-  const int workers = WorkersFor(opt_.workers);
-  ThreadPool pool(static_cast<size_t>(workers));
-  WaitGroup wg;
-  // Each task asks for the range read `ahead` tasks later where every read
-  // is a request (S3, REST: downloaded on the backend's connections while
-  // the workers decrypt and write); local folders stream and prefetch
-  // their own window in RestorePack.
-  Backend& backend = repo_.backend();
-  const size_t ahead = backend.CheapRangeReads() ? 0 : static_cast<size_t>(std::max(workers, backend.Connections()));
-  for (size_t t = 0; t < tasks.size(); ++t) {
-    wg.Add();
-    std::span<const BlobWrite> next = t + ahead < tasks.size() && ahead > 0 ? tasks[t + ahead] : std::span<const BlobWrite>();
-    pool.Submit([this, &wg, &packs, &backend, task = tasks[t], next] {
-      if (!next.empty()) {
-        auto [begin, end] = RangeOf(next);
-        backend.Prefetch({FileType::kPack, packs[next.front().pack].Hex()}, begin, end - begin);
-      }
-      RestorePack(packs[task.front().pack], task);
-      wg.Done();
-    });
-  }
   wg.Wait();
-}
-
-std::pair<uint64_t, uint64_t> ContentWriter::RangeOf(std::span<const BlobWrite> writes) {
-  uint64_t end = 0;
-  for (const BlobWrite& w : writes) end = std::max<uint64_t>(end, uint64_t{w.offset} + w.length);
-  return {writes.front().offset, end};
 }
 
 // `writes` are one pack's, sorted by offset: the covered range is read
@@ -102,7 +80,9 @@ std::pair<uint64_t, uint64_t> ContentWriter::RangeOf(std::span<const BlobWrite> 
 // however many files it feeds.
 void ContentWriter::RestorePack(const Id& pack, std::span<const BlobWrite> writes) {
   if (opt_.Cancelled()) return;
-  auto [begin, end] = RangeOf(writes);
+  uint64_t begin = writes.front().offset;
+  uint64_t end = 0;
+  for (const BlobWrite& w : writes) end = std::max<uint64_t>(end, uint64_t{w.offset} + w.length);
   Backend& backend = repo_.backend();
   const Handle handle{FileType::kPack, pack.Hex()};
   const bool stream = backend.CheapRangeReads() && end - begin > kStreamSegment;

@@ -8,7 +8,6 @@
 #include <mutex>
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "crypto/sha256_lanes.h"
@@ -50,8 +49,6 @@ class ContentWriter {
   };
 
   void RestorePack(const Id& pack, std::span<const BlobWrite> writes);
-  // The part of their pack that writes of one pack cover: [first offset, end).
-  static std::pair<uint64_t, uint64_t> RangeOf(std::span<const BlobWrite> writes);
   // The first write after `i` that takes another blob (writes of one blob
   // are next to each other: the plan is sorted by offset).
   static size_t NextBlob(std::span<const BlobWrite> writes, size_t i);
