@@ -70,11 +70,17 @@ class Checker {
         for (const auto& b : blobs) bad_blobs_[b.id] = "pack " + pack.Short() + " is missing";
         continue;
       }
-      uint64_t expected = 0;
-      for (const auto& b : blobs) expected = std::max<uint64_t>(expected, uint64_t{b.offset} + b.length);
+      // The blob that ends last is named: with a damaged index entry it is
+      // the one to look at (its length or offset is what is wrong).
+      const IndexBlob* last = nullptr;
+      for (const auto& b : blobs) {
+        if (!last || uint64_t{b.offset} + b.length > uint64_t{last->offset} + last->length) last = &b;
+      }
+      const uint64_t expected = last ? uint64_t{last->offset} + last->length : 0;
       if (it->second < expected) {
         Add({Finding::Kind::kPackHeaderMismatch,
-             "pack " + pack.Hex() + " is smaller (" + std::to_string(it->second) + " bytes) than the index says",
+             "pack " + pack.Hex() + " is smaller (" + std::to_string(it->second) + " bytes) than the index says (blob " +
+                 last->id.Hex() + " ends at byte " + std::to_string(expected) + ")",
              pack.Hex()});
       }
     }

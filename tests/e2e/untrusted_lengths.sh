@@ -27,9 +27,9 @@ grep -q "blob ${small:0:8}.*beyond the end of the pack" "$WORK/last.err" || { ca
 cmp "$WORK/src/a.bin" "$WORK/out$WORK/src/a.bin" || fail "a.bin not restored"
 cmp "$WORK/src/sub/b.txt" "$WORK/out$WORK/src/sub/b.txt" || fail "sub/b.txt not restored"
 [ ! -e "$WORK/out$WORK/src/small.txt" ] || fail "the damaged file was left behind"
-# check finds the entry beyond the end of its pack (and names the pack).
+# check finds the entry beyond the end of its pack and names the pack and the blob.
 expect_rc 1 limited "$HORT" -r "$WORK/r" check --read-data
-grep -q "than the index says" "$WORK/last.err" || { cat "$WORK/last.err"; fail "check did not report the index entry"; }
+grep -q "than the index says (blob $small ends at byte" "$WORK/last.err" || { cat "$WORK/last.err"; fail "check did not report the index entry"; }
 
 note "an index uncompressed_length of 2^31-1 on a tree blob"
 fresh
