@@ -11,7 +11,8 @@ source "$(dirname "$0")/lib.sh"
 limited() { memory_limited "$@"; }  # lib.sh: prlimit, or ASan's bound
 
 mkdir -p "$WORK/src/sub"
-seq 1 2000 | head -c 5000 > "$WORK/src/small.txt"  # one compressed 5 KB blob
+seq 1 2000 > "$WORK/numbers"  # not piped into head: seq would die of SIGPIPE under pipefail (a rare failure)
+head -c 5000 "$WORK/numbers" > "$WORK/src/small.txt"  # one compressed 5 KB blob
 head -c 2000000 /dev/urandom > "$WORK/src/a.bin"
 seq 1 200000 > "$WORK/src/sub/b.txt"
 hort -r "$WORK/repo" init >/dev/null
