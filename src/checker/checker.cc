@@ -72,15 +72,13 @@ class Checker {
       }
       // The blob that ends last is named: with a damaged index entry it is
       // the one to look at (its length or offset is what is wrong).
-      const IndexBlob* last = nullptr;
-      for (const auto& b : blobs) {
-        if (!last || uint64_t{b.offset} + b.length > uint64_t{last->offset} + last->length) last = &b;
-      }
-      const uint64_t expected = last ? uint64_t{last->offset} + last->length : 0;
-      if (it->second < expected) {
+      auto end_of = [](const IndexBlob& b) { return uint64_t{b.offset} + b.length; };
+      auto last = std::max_element(blobs.begin(), blobs.end(),
+                                   [&](const IndexBlob& a, const IndexBlob& b) { return end_of(a) < end_of(b); });
+      if (last != blobs.end() && it->second < end_of(*last)) {
         Add({Finding::Kind::kPackHeaderMismatch,
              "pack " + pack.Hex() + " is smaller (" + std::to_string(it->second) + " bytes) than the index says (blob " +
-                 last->id.Hex() + " ends at byte " + std::to_string(expected) + ")",
+                 last->id.Hex() + " ends at byte " + std::to_string(end_of(*last)) + ")",
              pack.Hex()});
       }
     }

@@ -4,7 +4,7 @@ climb out (`../x`, `/abs`, `a/b`, `.`, `..`, empty), a symlink with a file
 "beneath" it, hard-link tricks, a tree that contains itself, a tree 30,000
 levels deep and one 200,000 entries wide, huge lengths in index, pack headers
 and nodes. For each: `hort check --read-data` and `hort restore` run under
-`prlimit --as` (1 GiB) and a timeout and must not crash, hang or run out of
+tests/e2e/memory_limited.sh (1 GiB) and a timeout and must not crash, hang or run out of
 memory; restore writes nothing outside its target (the folder around it and an
 `outside` folder a symlink points at are compared before and after; absolute
 names are looked for at /); check reports the damage where there is damage.
@@ -21,7 +21,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from campaign import HORT, init_repo, run
 from resticrepo import Writer, node_dir, node_file, node_link, sha
 
-LIMIT = 1 << 30
 UNIQ = uuid.uuid4().hex[:12]
 ABS = f"/hort-malicious-{UNIQ}"
 # case -> how it fails on main at 54e635b (2026-12-04).
@@ -217,27 +216,13 @@ def listing(path):
     return out
 
 
-def asan_built():
-    """hort built with AddressSanitizer reserves terabytes of address space
-    for its shadow: an address-space limit stops it at start-up. There the
-    1 GiB bound is on each single allocation, through ASan's own
-    max_allocation_size_mb (an allocation over it is a fatal report)."""
-    p = subprocess.run(["ldd", HORT], capture_output=True)
-    return b"libasan" in p.stdout
-
-
-ASAN = asan_built()
+# tests/e2e/memory_limited.sh: 1 GiB of address space, or per allocation under ASan.
+MEMORY_LIMITED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e", "memory_limited.sh")
 
 
 def limited(argv, timeout=300):
-    env = None
-    if ASAN:
-        opts = os.environ.get("ASAN_OPTIONS", "")
-        env = dict(os.environ, ASAN_OPTIONS=(opts + ":" if opts else "") + f"max_allocation_size_mb={LIMIT >> 20}")
-    else:
-        argv = ["prlimit", f"--as={LIMIT}", "--", *argv]
     try:
-        p = subprocess.run(argv, capture_output=True, timeout=timeout, env=env)
+        p = subprocess.run([MEMORY_LIMITED, *argv], capture_output=True, timeout=timeout)
         return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
     except subprocess.TimeoutExpired:
         return -1, "", "(timed out)"
@@ -304,8 +289,6 @@ def main():
     only = set(sys.argv[2:])
     strict = os.environ.get("HORT_MALICIOUS_STRICT") == "1"
     os.makedirs(work, exist_ok=True)
-    if ASAN:
-        print(f"hort is ASan-built: each allocation is bounded at {LIMIT >> 20} MiB instead of the address space", flush=True)
     base = os.path.join(work, "base")
     init_repo(base)
     results, failures = {}, []
