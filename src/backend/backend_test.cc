@@ -161,6 +161,13 @@ TEST(Cache, ServesIndexSnapshotsAndTreePacksLocally) {
   { std::ofstream(cached, std::ios::binary) << "garbage"; }
   EXPECT_EQ(AsChars(*be->LoadCached({FileType::kPack, pack_name}, 0, 4)), "tree");
   EXPECT_EQ(raw->loads, 2);
+  EXPECT_EQ(AsChars(*be->LoadCached({FileType::kPack, pack_name}, 10, 5)), "bytes");  // a range of the verified file
+  EXPECT_EQ(raw->loads, 2);
+  // Damage of the same size, met by the next process (a new cache
+  // instance), is found by the hash and fetched again.
+  { std::ofstream(cached, std::ios::binary) << std::string(pack.size(), 'x'); }
+  auto again = NewCacheBackend(std::make_unique<ForwardingBackend>(raw), dir.string());
+  EXPECT_EQ(AsChars(*again->LoadCached({FileType::kPack, pack_name}, 0, 4)), "tree");
   // Files removed remotely leave the cache when listed.
   ASSERT_TRUE(raw->mem->Remove({FileType::kIndex, name}).ok());
   ASSERT_TRUE(be->List(FileType::kIndex, [](const std::string&, uint64_t) {}).ok());

@@ -2,13 +2,18 @@
 // snapshots and tree packs are kept on disk, so a no-change backup or an ls
 // does not download them again. Cached files are verified (their name is
 // their SHA-256) before use; files deleted remotely are dropped when listed.
+// A tree pack is verified once per process, not once per tree read from it:
+// a 16 MiB pack holds thousands of trees, and hashing it whole for each of
+// them made a walk over many trees quadratic in the pack's size.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "backend/forwarding_backend.h"
@@ -40,14 +45,14 @@ class CacheBackend final : public ForwardingBackend {
       return Slice(all, offset, length);
     }
     if (h.type == FileType::kPack) {
-      if (auto cached = Read(h)) return Slice(*cached, offset, length);
+      if (auto cached = ReadRange(h, offset, length)) return std::move(*cached);
     }
     return target_->Load(h, offset, length);
   }
 
   Result<std::vector<uint8_t>> LoadCached(const Handle& h, uint64_t offset, uint64_t length) override {
     if (h.type != FileType::kPack) return Load(h, offset, length);
-    if (auto cached = Read(h)) return Slice(*cached, offset, length);
+    if (auto cached = ReadRange(h, offset, length)) return std::move(*cached);
     HORT_ASSIGN_OR_RETURN(auto all, target_->Load(h, 0, 0));
     Store(h, all);
     return Slice(all, offset, length);
@@ -107,6 +112,72 @@ class CacheBackend final : public ForwardingBackend {
     return data;
   }
 
+  // What a verified cached file looked like when its hash was checked: a
+  // file changed since (another size or modification time) is checked again.
+  struct Seen {
+    off_t size;
+    struct timespec mtime;
+    bool operator==(const Seen& o) const {
+      return size == o.size && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+    }
+  };
+  static std::optional<Seen> StatOf(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return std::nullopt;
+    return Seen{st.st_size, st.st_mtim};
+  }
+
+  // A range of a cached pack: the first read in this process hashes the
+  // whole file; later reads of the same unchanged file read just the range.
+  std::optional<std::vector<uint8_t>> ReadRange(const Handle& h, uint64_t offset, uint64_t length) {
+    const std::string path = PathOf(h);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    std::optional<Seen> now = StatOf(fd);
+    bool verified = false;
+    if (now) {
+      std::lock_guard lock(mu_);
+      auto it = verified_.find(h.name);
+      verified = it != verified_.end() && it->second == *now;
+    }
+    if (!verified) {
+      ::close(fd);
+      auto all = Read(h);
+      if (!all) return std::nullopt;
+      Remember(h, path);
+      auto part = Slice(*all, offset, length);
+      if (!part.ok()) return std::nullopt;
+      return std::move(*part);
+    }
+    const uint64_t size = static_cast<uint64_t>(now->size);
+    const uint64_t want = length == 0 ? (offset <= size ? size - offset : 0) : length;
+    std::optional<std::vector<uint8_t>> out;
+    if (offset + want <= size) {
+      out.emplace(want);
+      size_t done = 0;
+      while (done < want) {
+        ssize_t n = ::pread(fd, out->data() + done, want - done, static_cast<off_t>(offset + done));
+        if (n <= 0) {
+          out.reset();
+          break;
+        }
+        done += static_cast<size_t>(n);
+      }
+    }
+    ::close(fd);
+    return out;  // a short file: the remote answers instead
+  }
+
+  void Remember(const Handle& h, const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    std::optional<Seen> seen = StatOf(fd);
+    ::close(fd);
+    if (!seen) return;
+    std::lock_guard lock(mu_);
+    verified_[h.name] = *seen;
+  }
+
   void Store(const Handle& h, std::span<const uint8_t> data) {
     if (HexEncode(crypto::Sha256(data)) != h.name) return;
     std::string path = PathOf(h);
@@ -119,6 +190,7 @@ class CacheBackend final : public ForwardingBackend {
       if (!out) return;
     }
     fs::rename(tmp, path, ec);  // a cache: best effort, no fsync
+    if (!ec && h.type == FileType::kPack) Remember(h, path);
   }
 
   void Expire(FileType type, const std::vector<std::string>& present) {
@@ -133,6 +205,8 @@ class CacheBackend final : public ForwardingBackend {
   }
 
   std::string dir_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Seen> verified_;  // pack name -> the file as it was hashed
 };
 
 }  // namespace

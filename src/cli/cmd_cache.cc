@@ -11,8 +11,6 @@
 
 #include "cli/command.h"
 #include "cli/table.h"
-#include "repository/open.h"
-#include "util/env.h"
 
 namespace hort::cli {
 namespace {
@@ -52,13 +50,6 @@ uint64_t DirSize(const std::string& dir) {
     if (it->is_regular_file(ec)) total += it->file_size(ec);
   }
   return total;
-}
-
-std::string CacheBase(const GlobalOptions& g) {
-  if (!g.cache_dir.empty()) return g.cache_dir;
-  std::string base = Env("HORT_CACHE_DIR");
-  if (base.empty()) base = Env("RESTIC_CACHE_DIR");
-  return base.empty() ? DefaultCacheDir() : base;
 }
 
 // Removes the old folders; returns how many were removed.

@@ -130,6 +130,9 @@ int Fail(const Status& s);
 [[nodiscard]] int ExitCodeFor(Code code);
 
 [[nodiscard]] Result<std::string> ResolveRepository(const GlobalOptions& g);
+// The folder that holds the repositories' caches: --cache-dir, HORT_CACHE_DIR,
+// RESTIC_CACHE_DIR or DefaultCacheDir(); "" when none can be named.
+[[nodiscard]] std::string CacheBase(const GlobalOptions& g);
 // A second repository (copy's other side, init's --from-repo) with its own
 // password flags and HORT_<prefix>/RESTIC_<prefix> variables (e.g. "FROM_").
 [[nodiscard]] Result<std::unique_ptr<Repository>> OpenOtherRepository(const GlobalOptions& g, const std::string& location,

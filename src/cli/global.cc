@@ -176,14 +176,16 @@ Result<std::chrono::seconds> ParseWait(const std::string& text) {
   return std::chrono::seconds(seconds);
 }
 
+std::string CacheBase(const GlobalOptions& g) {
+  if (!g.cache_dir.empty()) return g.cache_dir;
+  std::string base = Env("HORT_CACHE_DIR");
+  if (base.empty()) base = Env("RESTIC_CACHE_DIR");
+  return base.empty() ? DefaultCacheDir() : base;
+}
+
 Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
   BackendOptions o;
-  if (!g.no_cache) {
-    o.cache_dir = g.cache_dir;
-    if (o.cache_dir.empty()) o.cache_dir = Env("HORT_CACHE_DIR");
-    if (o.cache_dir.empty()) o.cache_dir = Env("RESTIC_CACHE_DIR");
-    if (o.cache_dir.empty()) o.cache_dir = DefaultCacheDir();
-  }
+  if (!g.no_cache) o.cache_dir = CacheBase(g);
   o.cacert = g.cacert;
   o.insecure_tls = g.insecure_tls;
   o.tls_client_cert = g.tls_client_cert;
