@@ -171,7 +171,8 @@ def main():
             restore = os.path.join(work, f"restore-{tool}-{rep}")
             settle()
             if a.s3:
-                loc = f"s3:{s3['HORT_TEST_S3_ENDPOINT']}/bench-{os.getpid()}-{rep}/{tool}"
+                bucket = f"bench-{os.getpid()}-{rep}-{tool}"
+                loc = f"s3:{s3['HORT_TEST_S3_ENDPOINT']}/{bucket}/{tool}"
             else:
                 loc = repo
             if tool == "hort":
@@ -206,6 +207,8 @@ def main():
                 compat_check(loc, env)
             if not a.s3:
                 sizes[tool] = du(repo)
+            else:
+                remove_bucket(bucket)
     steps = ["init", "first backup", "incremental backup", "no-change backup", "full restore", "check --read-data"]
     med = lambda xs, i: statistics.median(x[i] for x in xs)
     print(f"\nhort bench: {size >> 20} MiB ({'RGW on loopback' if a.s3 else 'local folder'}), {a.reps} repetition(s), "
@@ -236,6 +239,17 @@ def main():
             report[s][t]["runs"] = [{"wall": x[0], "cpu": x[1], "rss_kib": x[2]} for x in results[t][s]]
     with open(os.path.join(work, "report.json"), "w") as f:
         json.dump({"size": size, "s3": a.s3, "steps": report, "repo_bytes": sizes}, f, indent=1)
+
+def remove_bucket(bucket):
+    """The test RGW keeps objects in memory (memstore, 4 GiB): three runs of
+    two tools would fill it, and a full OSD blocks every write. Deleting is
+    safe on S3 while nothing measures (the ext4 wait below is about local
+    files), so each tool's bucket goes right after its steps; --bypass-gc,
+    as RGW otherwise hands the objects to its garbage collector, which frees
+    them hours later (rgw_gc_obj_min_wait)."""
+    conf = os.path.join(os.environ.get("HORT_SERVERS_DIR", "/tmp/hort-servers"), "ceph", "ceph.conf")
+    subprocess.run(["radosgw-admin", "--conf", conf, "bucket", "rm", f"--bucket={bucket}", "--purge-objects", "--bypass-gc"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
 def compat_check(loc, env):
     """The speed must not cost compatibility: restic reads every hort repository."""
