@@ -180,7 +180,14 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
     opt.excludes.one_file_system = f->one_file_system;
     return opt.excludes.Validate();
   };
-  return Command{validate, [] { return NeedsRepository(OpenLock::kShared, true); }, [f, options, &g](Opened& o) {
+  auto needs = [] {
+    Needs n = NeedsRepository(OpenLock::kShared, true);
+    // The index, the parent's trees and the files are read while the lock's
+    // 200 ms second look runs; the first pack waits for its answer (lock.h).
+    n.lock_settle = LockSettle::kBehindReads;
+    return n;
+  };
+  return Command{validate, needs, [f, options, &g](Opened& o) {
     BackupOptions& opt = *options;
     Repository& repo = o.repo();
     PrintingObserver observer(g.json, g.quiet, g.verbose);

@@ -83,6 +83,7 @@ struct Needs {
   OpenLock lock = OpenLock::kNone;
   bool index = false;             // the repository's index loaded
   Repository::WarmUp warm_up;     // work for the disk while the key is derived (see Repository::Open)
+  LockSettle lock_settle = LockSettle::kWait;  // kBehindReads: the lock's second look beside the reads (lock.h)
   const char* context = nullptr;  // put before an opening error ("refusing to start: …")
 };
 [[nodiscard]] inline Needs NeedsNothing() { return {}; }
@@ -153,7 +154,8 @@ int Fail(const Status& s);
 // `warm_up`: see Repository::Open. Commands get their repository through
 // Needs; copy opens its second repository with this.
 [[nodiscard]] Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool load_index,
-                                                      const Repository::WarmUp& warm_up = {});
+                                                      const Repository::WarmUp& warm_up = {},
+                                                      LockSettle settle = LockSettle::kWait);
 
 // --pack-size in bytes (0: the repository's default); restic's 4..128 MiB bounds.
 [[nodiscard]] Result<uint64_t> PackSizeBytes(unsigned mib);

@@ -211,7 +211,7 @@ Result<uint64_t> PackSizeBytes(unsigned mib) {
 }
 
 Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool load_index,
-                                        const Repository::WarmUp& warm_up) {
+                                        const Repository::WarmUp& warm_up, LockSettle settle) {
   OpenRequest req;
   HORT_ASSIGN_OR_RETURN(req.location, ResolveRepository(g));
   HORT_ASSIGN_OR_RETURN(req.backend, BackendOptionsFrom(g));
@@ -223,6 +223,7 @@ Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool lo
   if (lock != OpenLock::kNone && !g.no_lock) {
     req.lock = lock;
     HORT_ASSIGN_OR_RETURN(req.lock_wait, ParseWait(g.retry_lock));
+    req.lock_settle = settle;
   }
   req.warm_up = warm_up;
   req.key_hint = g.key_hint;

@@ -16,7 +16,7 @@ Result<Opened> Open(const GlobalOptions& g, const Needs& needs) {
     }
   }
   if (needs.repository) {
-    HORT_ASSIGN_OR_RETURN(out.repository, OpenRepository(g, needs.lock, needs.index, needs.warm_up));
+    HORT_ASSIGN_OR_RETURN(out.repository, OpenRepository(g, needs.lock, needs.index, needs.warm_up, needs.lock_settle));
   }
   return out;
 }

@@ -8,11 +8,51 @@
 #include <chrono>
 #include <thread>
 
+#include "backend/forwarding_backend.h"
 #include "util/log.h"
 
 namespace hort {
 namespace {
 constexpr int64_t kStaleAfterSeconds = 30 * 60;
+// restic's wait before the second look on a store that may list late.
+constexpr auto kListSettle = std::chrono::milliseconds(200);
+
+Status LockedBy(const std::string& conflict) {
+  return Status(Code::kLocked, "repository is already locked: " + conflict +
+                                   "; if no other hort or restic uses it, `unlock` removes a stale lock, and "
+                                   "`--retry-lock 5m` waits for a running one");
+}
+
+// Holds every write but those of lock files until the lock's second look
+// has answered, and fails them with its error (LockSettle::kBehindReads).
+class WriteGate final : public ForwardingBackend {
+ public:
+  WriteGate(std::unique_ptr<Backend> inner, std::shared_future<Status> confirmed)
+      : ForwardingBackend(std::move(inner)), confirmed_(std::move(confirmed)) {}
+  std::unique_ptr<BackendUpload> BeginUpload(FileType type) override {
+    if (type != FileType::kLock && !confirmed_.get().ok()) return nullptr;  // Save then answers with the error
+    return target_->BeginUpload(type);
+  }
+  Status Create() override {
+    HORT_RETURN_IF_ERROR(confirmed_.get());
+    return target_->Create();
+  }
+  Status Save(const Handle& h, std::span<const uint8_t> data) override {
+    if (h.type != FileType::kLock) HORT_RETURN_IF_ERROR(confirmed_.get());
+    return target_->Save(h, data);
+  }
+  Status Remove(const Handle& h) override {
+    if (h.type != FileType::kLock) HORT_RETURN_IF_ERROR(confirmed_.get());
+    return target_->Remove(h);
+  }
+  Status RemoveStaged(const std::string& name) override {
+    HORT_RETURN_IF_ERROR(confirmed_.get());
+    return target_->RemoveStaged(name);
+  }
+
+ private:
+  std::shared_future<Status> confirmed_;
+};
 
 std::string ThisHost() {
   char buf[256] = {};
@@ -77,6 +117,7 @@ RepoLock::RepoLock(Repository& repo, Id id, bool exclusive)
     : repo_(repo), exclusive_(exclusive), id_(id), refresher_([this] { RefreshLoop(); }) {}
 
 RepoLock::~RepoLock() {
+  if (confirmer_.joinable()) confirmer_.join();
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -110,7 +151,22 @@ void RepoLock::RefreshLoop() {
   }
 }
 
-Result<std::unique_ptr<RepoLock>> AcquireLock(Repository& repo, bool exclusive, std::chrono::seconds retry) {
+void RepoLock::ConfirmBehindReads() {
+  auto answer = std::make_shared<std::promise<Status>>();
+  std::shared_future<Status> confirmed = answer->get_future().share();
+  repo_.WrapBackend([&](std::unique_ptr<Backend> inner) {
+    return std::unique_ptr<Backend>(new WriteGate(std::move(inner), confirmed));
+  });
+  confirmer_ = std::thread([this, answer] {
+    std::this_thread::sleep_for(kListSettle);
+    auto conflict = FindConflict(repo_, exclusive_, id());
+    if (!conflict.ok()) answer->set_value(conflict.status());
+    else answer->set_value(conflict->empty() ? Status::Ok() : LockedBy(*conflict));
+  });
+}
+
+Result<std::unique_ptr<RepoLock>> AcquireLock(Repository& repo, bool exclusive, std::chrono::seconds retry,
+                                              LockSettle settle) {
   auto deadline = std::chrono::steady_clock::now() + retry;
   auto delay = std::chrono::milliseconds(500);
   for (;;) {
@@ -121,15 +177,19 @@ Result<std::unique_ptr<RepoLock>> AcquireLock(Repository& repo, bool exclusive, 
       // Like restic: wait briefly, then look again for a lock that raced with
       // ours. On a consistently listing backend the second look alone is
       // enough: of two racing processes, the later lister sees the other's lock.
-      if (!repo.backend().ListsConsistently()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (!repo.backend().ListsConsistently()) {
+        if (settle == LockSettle::kBehindReads && retry.count() == 0) {
+          lock->ConfirmBehindReads();
+          return lock;
+        }
+        std::this_thread::sleep_for(kListSettle);
+      }
       HORT_ASSIGN_OR_RETURN(conflict, FindConflict(repo, exclusive, id));
       if (conflict.empty()) return lock;
       lock.reset();  // back off and retry
     }
     if (std::chrono::steady_clock::now() + delay > deadline) {
-      return Status(Code::kLocked, "repository is already locked: " + conflict +
-                                       "; if no other hort or restic uses it, `unlock` removes a stale lock, and "
-                                       "`--retry-lock 5m` waits for a running one");
+      return LockedBy(conflict);
     }
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(10000));

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,6 +16,17 @@
 
 namespace hort {
 
+// restic waits 200 ms after writing its lock to a store that may list a new
+// file late (S3, REST), then looks again for a lock that raced with its own.
+// kBehindReads takes that second look in the background: the command reads
+// meanwhile (index, trees, files), and every write to the repository except
+// lock files waits for the look and fails with kLocked if it found a
+// conflict, so nothing is written under a lock that did not hold. For
+// commands whose reads do no harm while another process holds the
+// repository (backup). With a --retry-lock wait the look is always taken
+// first, as the retry needs its answer.
+enum class LockSettle { kWait, kBehindReads };
+
 class RepoLock {
  public:
   ~RepoLock();  // stops refreshing, removes the lock file
@@ -23,9 +35,11 @@ class RepoLock {
   [[nodiscard]] Id id() const;
 
  private:
-  friend Result<std::unique_ptr<RepoLock>> AcquireLock(Repository&, bool, std::chrono::seconds);
+  friend Result<std::unique_ptr<RepoLock>> AcquireLock(Repository&, bool, std::chrono::seconds, LockSettle);
   RepoLock(Repository& repo, Id id, bool exclusive);
   void RefreshLoop();
+  // Gates the repository's writes and starts the second look (LockSettle).
+  void ConfirmBehindReads();
 
   Repository& repo_;
   bool exclusive_;
@@ -34,11 +48,13 @@ class RepoLock {
   Id id_;
   bool stop_ = false;
   std::thread refresher_;
+  std::thread confirmer_;  // the second look of kBehindReads; joined first
 };
 
 // Waits up to `retry` for conflicting locks to go away (restic's --retry-lock).
 [[nodiscard]] Result<std::unique_ptr<RepoLock>> AcquireLock(Repository& repo, bool exclusive,
-                                                            std::chrono::seconds retry = std::chrono::seconds(0));
+                                                            std::chrono::seconds retry = std::chrono::seconds(0),
+                                                            LockSettle settle = LockSettle::kWait);
 
 // Whether a lock written at `lock` is stale as seen from this host now.
 [[nodiscard]] bool LockIsStale(const LockFile& lock);

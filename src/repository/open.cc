@@ -19,7 +19,7 @@ Result<OpenedRepo> OpenRepositoryFor(const OpenRequest& req) {
   out.repo = std::move(*repo);
   if (req.pack_size > 0) out.repo->set_pack_size(req.pack_size);
   if (req.lock != OpenLock::kNone) {
-    auto lock = AcquireLock(*out.repo, req.lock == OpenLock::kExclusive, req.lock_wait);
+    auto lock = AcquireLock(*out.repo, req.lock == OpenLock::kExclusive, req.lock_wait, req.lock_settle);
     if (!lock.ok()) return in_context(lock.status());
     out.lock = std::move(*lock);
   }

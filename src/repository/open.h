@@ -28,6 +28,7 @@ struct OpenRequest {
   std::string context;
   OpenLock lock = OpenLock::kNone;
   std::chrono::seconds lock_wait{0};
+  LockSettle lock_settle = LockSettle::kWait;  // see lock.h
   bool load_index = false;
   Repository::WarmUp warm_up;  // see Repository::Open
   std::string key_hint;        // a key ID (or unique prefix) to try first (restic's --key-hint)

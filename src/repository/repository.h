@@ -58,6 +58,11 @@ class Repository {
                                                                 const std::string& key_hint = {});
 
   [[nodiscard]] Backend& backend() { return *backend_; }
+  // Puts wrap(backend) in the backend's place (the lock's write gate,
+  // lock.h): only right after Open, before any other part holds the backend.
+  void WrapBackend(const std::function<std::unique_ptr<Backend>(std::unique_ptr<Backend>)>& wrap) {
+    backend_ = wrap(std::move(backend_));
+  }
   [[nodiscard]] const RepoConfig& config() const { return config_; }
   [[nodiscard]] const crypto::Key& key() const { return key_; }
   [[nodiscard]] const Id& key_id() const { return key_id_; }

@@ -1,0 +1,108 @@
+#include "repository/lock.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "backend/test_forwarding_backend.h"
+#include "repository/test_init.h"
+
+namespace hort {
+namespace {
+
+// A store that lists a new file late (as S3 and REST may): the first
+// listing of the locks does not show `hidden`, every later one does. This is
+// the race restic's 200 ms second look exists for: another process wrote its
+// lock at the same moment as ours. A memory backend stands in for the
+// store, since no real one lists late on demand.
+class ListsLate final : public ForwardingBackend {
+ public:
+  explicit ListsLate(Backend* target) : ForwardingBackend(target) {}
+  bool ListsConsistently() const override { return false; }
+  Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) override {
+    const bool first = type == FileType::kLock && lock_listings_++ == 0;
+    return ForwardingBackend::List(type, [&](const std::string& name, uint64_t size) {
+      if (!(first && name == hidden)) fn(name, size);
+    });
+  }
+  std::string hidden;
+
+ private:
+  std::atomic<int> lock_listings_{0};
+};
+
+struct Fixture {
+  std::unique_ptr<Backend> mem = NewMemBackend();
+  ListsLate* late = nullptr;
+  std::unique_ptr<Repository> repo;
+
+  // `racing`: another host's exclusive lock, written as ours is and not
+  // seen by the first look.
+  explicit Fixture(bool racing) {
+    auto be = std::make_unique<ListsLate>(mem.get());
+    late = be.get();
+    repo = std::move(Repository::Init(std::move(be), "pw", CheapKdfForTests()).value());
+    if (!racing) return;
+    LockFile other;
+    other.time = gojson::Now();
+    other.exclusive = true;
+    other.hostname = "another-host";
+    other.username = "prune";
+    other.pid = 4242;
+    late->hidden = repo->SaveUnpacked(FileType::kLock, EncodeLock(other)).value().Hex();
+  }
+  size_t Locks() {
+    size_t n = 0;
+    EXPECT_TRUE(mem->List(FileType::kLock, [&](const std::string&, uint64_t) { ++n; }).ok());
+    return n;
+  }
+};
+
+TEST(LockSettle, WaitFindsTheRacingLockBeforeReturning) {
+  Fixture f(/*racing=*/true);
+  auto lock = AcquireLock(*f.repo, false, std::chrono::seconds(0), LockSettle::kWait);
+  ASSERT_FALSE(lock.ok());
+  EXPECT_EQ(lock.status().code(), Code::kLocked);
+  EXPECT_EQ(f.Locks(), 1u);  // ours removed again, the other's kept
+}
+
+TEST(LockSettle, BehindReadsLetsReadsOnAndFailsEveryWrite) {
+  Fixture f(/*racing=*/true);
+  auto lock = AcquireLock(*f.repo, false, std::chrono::seconds(0), LockSettle::kBehindReads);
+  ASSERT_TRUE(lock.ok()) << lock.status().message();  // the second look has not answered yet
+  size_t snapshots = 0;
+  EXPECT_TRUE(f.repo->backend().List(FileType::kSnapshot, [&](const std::string&, uint64_t) { ++snapshots; }).ok());
+  auto saved = f.repo->SaveUnpacked(FileType::kSnapshot, "{}");
+  ASSERT_FALSE(saved.ok());
+  EXPECT_EQ(saved.status().code(), Code::kLocked);
+  EXPECT_NE(saved.status().message().find("exclusive lock"), std::string::npos) << saved.status().message();
+  EXPECT_EQ(f.repo->backend().Remove({FileType::kSnapshot, std::string(64, 'a')}).code(), Code::kLocked);
+  EXPECT_EQ(f.repo->backend().BeginUpload(FileType::kPack), nullptr);
+  size_t written = 0;
+  EXPECT_TRUE(f.mem->List(FileType::kSnapshot, [&](const std::string&, uint64_t) { ++written; }).ok());
+  EXPECT_EQ(written, 0u);  // nothing written under a lock that did not hold
+  EXPECT_EQ(f.Locks(), 2u);
+  lock->reset();
+  EXPECT_EQ(f.Locks(), 1u);  // our lock file is still removed (locks pass the gate)
+}
+
+TEST(LockSettle, BehindReadsWritesOnceTheLookFindsNothing) {
+  Fixture f(/*racing=*/false);
+  auto lock = AcquireLock(*f.repo, false, std::chrono::seconds(0), LockSettle::kBehindReads);
+  ASSERT_TRUE(lock.ok());
+  auto saved = f.repo->SaveUnpacked(FileType::kSnapshot, "{}");
+  EXPECT_TRUE(saved.ok()) << saved.status().message();
+  lock->reset();
+  EXPECT_EQ(f.Locks(), 0u);
+}
+
+TEST(LockSettle, RetryLockWaitsForTheLookFirst) {
+  Fixture f(/*racing=*/true);
+  // With a retry wait the answer decides whether to retry, so it comes first.
+  auto lock = AcquireLock(*f.repo, false, std::chrono::seconds(1), LockSettle::kBehindReads);
+  ASSERT_FALSE(lock.ok());
+  EXPECT_EQ(lock.status().code(), Code::kLocked);
+}
+
+}  // namespace
+}  // namespace hort
