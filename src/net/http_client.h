@@ -7,6 +7,7 @@
 
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <span>
 #include <string>
 #include <vector>
@@ -66,6 +67,10 @@ class HttpClient {
   HttpOptions options_;
   std::mutex mu_;
   std::vector<void*> idle_;
+  // The socket each handle's connection last opened (for the answer's early
+  // ACK, http_client.cc): curl names the socket of a transfer under way only
+  // when it opens it.
+  std::unordered_map<void*, int> socket_of_;
 };
 
 // "Range: bytes=a-b" for Load(offset, length); empty when the whole object is wanted.
