@@ -30,6 +30,9 @@ enum class FileType { kConfig, kKey, kSnapshot, kIndex, kLock, kPack };
 struct Handle {
   FileType type;
   std::string name;  // hex ID; empty for the config file
+  // A pack of tree blobs being saved: a local cache keeps a copy, so the
+  // next backup's parent trees need no download (restic's IsMetadata).
+  bool tree_pack = false;
 };
 
 // A file written piece by piece and named only when complete (packs, whose

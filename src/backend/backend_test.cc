@@ -168,6 +168,18 @@ TEST(Cache, ServesIndexSnapshotsAndTreePacksLocally) {
   { std::ofstream(cached, std::ios::binary) << std::string(pack.size(), 'x'); }
   auto again = NewCacheBackend(std::make_unique<ForwardingBackend>(raw), dir.string());
   EXPECT_EQ(AsChars(*again->LoadCached({FileType::kPack, pack_name}, 0, 4)), "tree");
+  // A tree pack saved through the cache is kept: the next backup reads its
+  // parent's trees without a download. Data packs are not kept.
+  std::string trees = "a fresh tree pack", data = "a data pack";
+  Handle tree_handle{FileType::kPack, HexEncode(crypto::Sha256(AsBytes(trees)))};
+  tree_handle.tree_pack = true;
+  ASSERT_TRUE(be->Save(tree_handle, AsBytes(trees)).ok());
+  const std::string data_name = HexEncode(crypto::Sha256(AsBytes(data)));
+  ASSERT_TRUE(be->Save({FileType::kPack, data_name}, AsBytes(data)).ok());
+  const int before = raw->loads;
+  EXPECT_EQ(AsChars(*be->LoadCached({FileType::kPack, tree_handle.name}, 8, 4)), "tree");
+  EXPECT_EQ(raw->loads, before);
+  EXPECT_FALSE(std::filesystem::exists(dir / "data" / data_name.substr(0, 2) / data_name));
   // Files removed remotely leave the cache when listed.
   ASSERT_TRUE(raw->mem->Remove({FileType::kIndex, name}).ok());
   ASSERT_TRUE(be->List(FileType::kIndex, [](const std::string&, uint64_t) {}).ok());

@@ -33,7 +33,9 @@ class CacheBackend final : public ForwardingBackend {
 
   Status Save(const Handle& h, std::span<const uint8_t> data) override {
     HORT_RETURN_IF_ERROR(target_->Save(h, data));
-    if (h.type == FileType::kIndex || h.type == FileType::kSnapshot) Store(h, data);
+    if (h.type == FileType::kIndex || h.type == FileType::kSnapshot || (h.type == FileType::kPack && h.tree_pack)) {
+      Store(h, data);
+    }
     return Status::Ok();
   }
 

@@ -343,7 +343,10 @@ Status Repository::FinishPack(OpenPack pack) {
   } else {
     pack.data.insert(pack.data.end(), header.begin(), header.end());
     pack_id = Id::Hash(pack.data);
-    HORT_RETURN_IF_ERROR(backend_->Save({FileType::kPack, pack_id.Hex()}, pack.data));
+    Handle handle{FileType::kPack, pack_id.Hex()};
+    handle.tree_pack = std::any_of(pack.entries.begin(), pack.entries.end(),
+                                   [](const PackEntry& e) { return e.type == BlobType::kTree; });
+    HORT_RETURN_IF_ERROR(backend_->Save(handle, pack.data));
   }
   CrashPoint("pack:after-save");
   // Only now that the pack is stored may the index point at it.

@@ -2,8 +2,10 @@
 # check on a remote repository reads through a cache made for that run, as
 # restic's does: its tree packs are fetched whole once (a few requests, not
 # one per tree), the cache is removed afterwards, and damage on the server
-# is found even when the user's own cache still holds a good copy. Against
-# `rclone serve restic -vv`, whose log names every request.
+# is found even when the user's own cache still holds a good copy. And a
+# backup keeps its tree packs in the user's cache, so listing or backing up
+# again downloads no pack. Against `rclone serve restic -vv`, whose log
+# names every request.
 source "$(dirname "$0")/lib.sh"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$WORK/rest"
@@ -28,6 +30,11 @@ pack_gets() {
   sleep 0.2  # rclone writes its log line after answering
   tail -n +"$((before + 1))" "$WORK/rclone.log" | grep -c 'GET /r/data/' || true
 }
+
+note "the backup kept its tree pack: ls reads no pack from the server"
+gets=$(pack_gets "$WORK/ls.out" hort -r "$repo" ls latest)
+[ "$gets" -eq 0 ] || fail "ls after the backup downloaded $gets packs"
+grep -q "/d$dirs/f" "$WORK/ls.out" || fail "ls did not list the files"
 
 note "check: one temporary cache, tree packs fetched whole"
 gets=$(pack_gets "$WORK/check.out" hort -r "$repo" check -v)
