@@ -54,6 +54,9 @@ void ContentWriter::WriteFiles() {
   });
   ThreadPool pool(static_cast<size_t>(WorkersFor(opt_.workers)));
   WaitGroup wg;
+  // Each piece is a read of its own; from an object store a request costs
+  // the server work too, so there a pack is cut into fewer, larger pieces.
+  const size_t per_task = repo_.backend().CheapRangeReads() ? kWritesPerTask : kWritesPerRemoteTask;
   for (size_t begin = 0; begin < writes.size();) {
     size_t pack_end = begin;
     while (pack_end < writes.size() && writes[pack_end].pack == writes[begin].pack) ++pack_end;
@@ -61,7 +64,7 @@ void ContentWriter::WriteFiles() {
     // workers share it (10,000 small files fill two packs, one four times
     // the other). A blob written to several files stays in one piece.
     while (begin < pack_end) {
-      size_t end = std::min(pack_end, begin + kWritesPerTask);
+      size_t end = std::min(pack_end, begin + per_task);
       while (end < pack_end && writes[end].offset == writes[end - 1].offset) ++end;
       wg.Add();
       pool.Submit([this, &wg, &packs, &writes, begin, end] {

@@ -67,6 +67,7 @@ class ContentWriter {
 
   // Blob writes one task restores at most (from one range of one pack).
   static constexpr size_t kWritesPerTask = 512;
+  static constexpr size_t kWritesPerRemoteTask = 4096;
   static constexpr size_t kCreateStripes = 64;
 
   Repository& repo_;

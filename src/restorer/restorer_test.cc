@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include "backend/forwarding_backend.h"
 #include "format/tree.h"
 #include "restorer/restore_testing.h"
 #include "repository/walk.h"
@@ -172,6 +174,44 @@ TEST_F(RestoreTest, SmallFilesInOnePackAreSharedOutAndRestoredWhole) {
     std::ifstream in(base_ / "out" / nodes[f].name, std::ios::binary);
     std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_EQ(got, expected[f]) << nodes[f].name;
+  }
+}
+
+// From an object store every piece of a pack is a request of its own, so
+// there a pack of 1,500 small files is read once; where range reads are
+// cheap (a local folder) it is cut into pieces of 512 writes for the workers.
+TEST_F(RestoreTest, APackOfSmallFilesIsOneReadFromAnObjectStore) {
+  struct CountsPackReads final : ForwardingBackend {
+    explicit CountsPackReads(bool cheap) : ForwardingBackend(NewMemBackend()), cheap(cheap) {}
+    bool CheapRangeReads() const override { return cheap; }
+    Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
+      if (h.type == FileType::kPack) ++reads;
+      return ForwardingBackend::Load(h, offset, length);
+    }
+    Status LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out) override {
+      if (h.type == FileType::kPack) ++reads;
+      return ForwardingBackend::LoadInto(h, offset, out);
+    }
+    bool cheap;
+    std::atomic<int> reads{0};
+  };
+  for (bool cheap : {false, true}) {
+    auto backend = std::make_unique<CountsPackReads>(cheap);
+    CountsPackReads* counter = backend.get();
+    repo_ = std::move(Repository::Init(std::move(backend), "pw", CheapKdfForTests()).value());
+    std::vector<Node> nodes;
+    for (int f = 0; f < 1500; ++f) nodes.push_back(SaveFile("f" + std::to_string(10000 + f), "small file " + std::to_string(f)));
+    Snapshot snap = SnapshotOf(SaveTree(nodes));
+    RestoreOptions opt;
+    opt.target = (base_ / (cheap ? "out-local" : "out-remote")).string();
+    opt.workers = 2;
+    counter->reads = 0;
+    auto result = RunRestore(*repo_, snap, opt, nullptr);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    std::ifstream in(base_ / (cheap ? "out-local" : "out-remote") / "f11499", std::ios::binary);
+    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "small file 1499");
+    if (cheap) EXPECT_GE(counter->reads.load(), 3) << "local: 1,500 writes in pieces of 512";
+    else EXPECT_EQ(counter->reads.load(), 1) << "object store: one read of the pack";
   }
 }
 
