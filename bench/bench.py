@@ -6,7 +6,9 @@ and peak RSS (from /usr/bin/time), median of --reps runs; tools alternate.
 Page cache: warm (the data set is read once before the first step and fits
 in RAM); this is stated in the report.
 
-usage: bench.py HORT [--size 1G] [--reps 1] [--work DIR] [--s3] [--tools hort,restic,borg]
+usage: bench.py HORT [--size 1G] [--reps 1] [--work DIR] [--s3] [--tools hort,restic,borg] [--data DIR]
+       --data DIR: the same six steps on a copy of DIR (a folder the user names) instead of generated data;
+       DIR itself is never changed (the incremental step changes each tool's copy)
        bench.py HORT --files 10000,100000,1000000 [--tools ...]   (cost and memory per file)
        --settle 0 --keep-page-cache: no quiet-disk wait and no drop_caches (e2e.bench_smoke, whose figures
        are never read: on a shared machine the waits are most of its time and drop_caches slows every other run)"""
@@ -124,6 +126,7 @@ def main():
     ap.add_argument("--work", default="var/bench")
     ap.add_argument("--tools", default="hort,restic,borg")
     ap.add_argument("--s3", action="store_true", help="hort and restic against Ceph RGW instead of a local folder")
+    ap.add_argument("--data", default="", help="measure on a copy of this folder instead of generated data")
     ap.add_argument("--files", default="", help="small-file scaling mode: comma-separated counts, e.g. 10000,100000")
     ap.add_argument("--settle", type=float, default=SETTLE_SECONDS,
                     help="seconds each tool waits for a quiet disk before it starts (0: only sync)")
@@ -137,14 +140,25 @@ def main():
     if a.s3 and "borg" in tools:
         tools.remove("borg")  # borg has no S3 backend
     work = os.path.abspath(a.work)
-    size = parse_size(a.size)
-    data_v1 = os.path.join(work, "data-v1")
-    stamp = os.path.join(work, f"data-{size}.ok")
-    if not os.path.exists(stamp):
-        shutil.rmtree(work, ignore_errors=True)
-        print(f"generating {size >> 20} MiB of data ...", flush=True)
-        gen_data(data_v1, size, 1)
-        open(stamp, "w").close()
+    if a.data:
+        data_v1 = os.path.abspath(a.data)
+        if not os.path.isdir(data_v1):
+            sys.exit(f"--data {a.data}: not a folder")
+        if data_v1 == work or data_v1.startswith(work + os.sep) or work.startswith(data_v1 + os.sep):
+            sys.exit(f"--data {a.data}: must not hold or lie inside the bench's work folder {work}")
+        size = du(data_v1)
+        files = sum(len(fs) for _, _, fs in os.walk(data_v1))
+        print(f"data: {data_v1}, {size / (1 << 20):.0f} MiB in {files} files (copied for each tool; never changed)", flush=True)
+    else:
+        size = parse_size(a.size)
+        data_v1 = os.path.join(work, "data-v1")
+        stamp = os.path.join(work, f"data-{size}.ok")
+        if not os.path.exists(stamp):
+            shutil.rmtree(work, ignore_errors=True)
+            print(f"generating {size >> 20} MiB of data ...", flush=True)
+            gen_data(data_v1, size, 1)
+            open(stamp, "w").close()
+    os.makedirs(work, exist_ok=True)
     env = dict(os.environ, HORT_PASSWORD="bench", RESTIC_PASSWORD="bench", BORG_PASSPHRASE="bench",
                BORG_RELOCATED_REPO_ACCESS_IS_OK="yes", BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK="yes",
                RESTIC_CACHE_DIR=os.path.join(work, "restic-cache"), BORG_BASE_DIR=os.path.join(work, "borg-home"))
@@ -229,6 +243,11 @@ def main():
         report[s] = {t: {"wall": med(results[t][s], 0), "cpu": med(results[t][s], 1), "rss_kib": med(results[t][s], 2)} for t in tools}
     if sizes:
         print("repository size: " + ", ".join(f"{t} {sizes[t] / (1 << 20):.1f} MiB" for t in tools))
+    floor = compute_floor(a.hort, size)
+    if floor and "hort" in tools:
+        seconds, parts = floor
+        first = med(results["hort"]["first backup"], 0)
+        print(f"compute floor of the first backup: {seconds:.2f} s ({parts}); hort {first:.2f} s = {first / seconds:.1f}x the floor")
     # The medians hide how far single runs spread (restic's first backup has
     # ranged 6.6-7.9 s on this machine): every run's wall time, in run order.
     print("wall seconds of every run:")
@@ -239,6 +258,31 @@ def main():
             report[s][t]["runs"] = [{"wall": x[0], "cpu": x[1], "rss_kib": x[2]} for x in results[t][s]]
     with open(os.path.join(work, "report.json"), "w") as f:
         json.dump({"size": size, "s3": a.s3, "steps": report, "repo_bytes": sizes}, f, indent=1)
+
+def compute_floor(hort, size):
+    """The least time a first backup of `size` bytes can take on this machine:
+    every byte through the chunker, SHA-256 (its blob ID; the pack's hash
+    again), zstd and AES at the rates `./run bench --micro` measures, spread
+    over all cores. zstd is counted at its rate on random data, its faster
+    one, so the floor stays a floor whatever the data. Reading the files and
+    writing the packs are not in it. None when the micro benchmark is missing."""
+    micro = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(hort)))), "bench",
+                         "hort_micro_bench")
+    if not os.path.exists(micro):
+        print(f"compute floor: {micro} not built (Google Benchmark missing?)", flush=True)
+        return None
+    out = subprocess.run([micro, "--benchmark_filter=^(BM_Chunker/1048576|BM_Sha256|BM_EncryptBlob|BM_ZstdAuto/0)$",
+                          "--benchmark_format=json", "--benchmark_min_time=0.3"], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"compute floor: {micro} failed: {out.stderr.strip()[-200:]}", flush=True)
+        return None
+    rate = {b["name"].split("/")[0]: b["bytes_per_second"] for b in json.loads(out.stdout)["benchmarks"]}
+    per_byte = {"chunker": 1 / rate["BM_Chunker"], "sha256 x2": 2 / rate["BM_Sha256"],
+                "zstd": 1 / rate["BM_ZstdAuto"], "aes": 1 / rate["BM_EncryptBlob"]}
+    cores = os.cpu_count() or 1
+    seconds = size * sum(per_byte.values()) / cores
+    parts = ", ".join(f"{k} {size * v:.2f} s" for k, v in per_byte.items()) + f", over {cores} cores"
+    return seconds, parts
 
 def remove_bucket(bucket):
     """The test RGW keeps objects in memory (memstore, 4 GiB): three runs of
