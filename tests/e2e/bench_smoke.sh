@@ -20,6 +20,22 @@ for step in "init" "first backup" "incremental backup" "no-change backup" "full 
 done
 grep -Eq "^repository size: hort [0-9.]+ MiB, restic [0-9.]+ MiB" "$WORK/size.out" || fail "no repository sizes"
 
+note "--data: the six steps on a copy of a folder, which stays as it was"
+mkdir -p "$WORK/mine/sub"
+head -c 300000 /dev/urandom > "$WORK/mine/random.bin"
+seq 1 50000 > "$WORK/mine/sub/numbers.txt"
+for i in $(seq 1 30); do echo "note $i" > "$WORK/mine/sub/n$i"; done
+before=$(cd "$WORK/mine" && find . -type f -exec sha256sum {} + | sort)
+python3 "$BENCH" "$HORT" --work "$WORK/data" --data "$WORK/mine" --tools hort,restic --reps 1 --settle 0 --keep-page-cache > "$WORK/data.out" 2>&1 ||
+  { cat "$WORK/data.out" >&2; fail "bench --data failed"; }
+grep -q "^data: $WORK/mine, " "$WORK/data.out" || { cat "$WORK/data.out" >&2; fail "--data did not name the folder"; }
+grep -Eq "^full restore +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+x$" "$WORK/data.out" || fail "--data: no restore row"
+grep -Eq "^compute floor of the first backup: [0-9.]+ s \(chunker [0-9.]+ s, sha256 x2 [0-9.]+ s, zstd [0-9.]+ s, aes [0-9.]+ s, over [0-9]+ cores\); hort [0-9.]+ s = [0-9.]+x the floor$" "$WORK/data.out" ||
+  { cat "$WORK/data.out" >&2; fail "no compute floor line"; }
+[ "$(cd "$WORK/mine" && find . -type f -exec sha256sum {} + | sort)" = "$before" ] || fail "--data changed the user's folder"
+set +e; python3 "$BENCH" "$HORT" --work "$WORK/mine/w" --data "$WORK/mine" --tools hort > "$WORK/inside.out" 2>&1; rc=$?; set -e
+[ "$rc" != 0 ] && grep -q "must not hold or lie inside the bench's work folder" "$WORK/inside.out" || fail "a work folder inside --data was not refused"
+
 note "small-file mode"
 python3 "$BENCH" "$HORT" --work "$WORK/files" --files 20,60 --tools hort,restic --settle 0 --keep-page-cache > "$WORK/files.out" 2>&1 ||
   { cat "$WORK/files.out" >&2; fail "bench --files failed"; }
