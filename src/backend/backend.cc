@@ -63,9 +63,13 @@ Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const Backend
 
 }  // namespace
 
+bool IsRemoteLocation(const std::string& location) {
+  return location.rfind("s3:", 0) == 0 || location.rfind("rest:", 0) == 0;
+}
+
 Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location, const BackendOptions& options) {
   if (location.empty()) return Status(Code::kInvalidArgument, "no repository given (use -r or HORT_REPOSITORY)");
-  const bool remote = location.rfind("s3:", 0) == 0 || location.rfind("rest:", 0) == 0;
+  const bool remote = IsRemoteLocation(location);
   std::unique_ptr<ObjectStore> store;
   if (location.rfind("rest:", 0) == 0) {
     // REST speaks restic's types itself; the store wrappers see it through the layout.

@@ -121,6 +121,8 @@ struct BackendOptions : StoreOptions {
 // (rest:https://user@host/path), everything else as given.
 [[nodiscard]] std::string LocationWithoutPassword(const std::string& location);
 
+// S3 and REST locations: read over the network, cached locally (OpenBackend).
+[[nodiscard]] bool IsRemoteLocation(const std::string& location);
 [[nodiscard]] Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location,
                                                            const BackendOptions& options = {});
 

@@ -101,19 +101,6 @@ class CacheBackend final : public ForwardingBackend {
     return std::vector<uint8_t>(all.begin() + static_cast<long>(offset), all.begin() + static_cast<long>(offset + want));
   }
 
-  std::optional<std::vector<uint8_t>> Read(const Handle& h) {
-    std::ifstream in(PathOf(h), std::ios::binary);
-    if (!in) return std::nullopt;
-    std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // A damaged cache entry is dropped, never trusted.
-    if (HexEncode(crypto::Sha256(data)) != h.name) {
-      std::error_code ec;
-      fs::remove(PathOf(h), ec);
-      return std::nullopt;
-    }
-    return data;
-  }
-
   // What a verified cached file looked like when its hash was checked: a
   // file changed since (another size or modification time) is checked again.
   struct Seen {
@@ -123,61 +110,78 @@ class CacheBackend final : public ForwardingBackend {
       return size == o.size && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
     }
   };
-  static std::optional<Seen> StatOf(int fd) {
+  static Seen SeenOf(const struct stat& st) { return Seen{st.st_size, st.st_mtim}; }
+
+  // `n` bytes at `offset` of an open file; false on an error or a short file.
+  static bool ReadAt(int fd, uint8_t* out, size_t n, uint64_t offset) {
+    size_t done = 0;
+    while (done < n) {
+      ssize_t got = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
+      if (got <= 0) return false;
+      done += static_cast<size_t>(got);
+    }
+    return true;
+  }
+
+  // A whole cached file, or nullopt; a damaged one (its content does not
+  // hash to its name) is dropped, never trusted. `seen` gets what was read.
+  std::optional<std::vector<uint8_t>> ReadVerified(const Handle& h, int fd, Seen* seen) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return std::nullopt;
-    return Seen{st.st_size, st.st_mtim};
+    std::vector<uint8_t> data(static_cast<size_t>(st.st_size));
+    if (!ReadAt(fd, data.data(), data.size(), 0)) return std::nullopt;
+    if (HexEncode(crypto::Sha256(data)) != h.name) {
+      std::error_code ec;
+      fs::remove(PathOf(h), ec);
+      return std::nullopt;
+    }
+    *seen = SeenOf(st);
+    return data;
+  }
+
+  std::optional<std::vector<uint8_t>> Read(const Handle& h) {
+    const int fd = ::open(PathOf(h).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    Seen seen{};
+    auto data = ReadVerified(h, fd, &seen);
+    ::close(fd);
+    return data;
   }
 
   // A range of a cached pack: the first read in this process hashes the
   // whole file; later reads of the same unchanged file read just the range.
   std::optional<std::vector<uint8_t>> ReadRange(const Handle& h, uint64_t offset, uint64_t length) {
-    const std::string path = PathOf(h);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(PathOf(h).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
-    std::optional<Seen> now = StatOf(fd);
+    std::optional<std::vector<uint8_t>> out;
+    struct stat st {};
     bool verified = false;
-    if (now) {
+    if (::fstat(fd, &st) == 0) {
       std::lock_guard lock(mu_);
       auto it = verified_.find(h.name);
-      verified = it != verified_.end() && it->second == *now;
+      verified = it != verified_.end() && it->second == SeenOf(st);
     }
-    if (!verified) {
-      ::close(fd);
-      auto all = Read(h);
-      if (!all) return std::nullopt;
-      Remember(h, path);
-      auto part = Slice(*all, offset, length);
-      if (!part.ok()) return std::nullopt;
-      return std::move(*part);
-    }
-    const uint64_t size = static_cast<uint64_t>(now->size);
-    const uint64_t want = length == 0 ? (offset <= size ? size - offset : 0) : length;
-    std::optional<std::vector<uint8_t>> out;
-    if (offset + want <= size) {
-      out.emplace(want);
-      size_t done = 0;
-      while (done < want) {
-        ssize_t n = ::pread(fd, out->data() + done, want - done, static_cast<off_t>(offset + done));
-        if (n <= 0) {
-          out.reset();
-          break;
-        }
-        done += static_cast<size_t>(n);
+    if (verified) {
+      const uint64_t size = static_cast<uint64_t>(st.st_size);
+      const uint64_t want = length == 0 ? (offset <= size ? size - offset : 0) : length;
+      if (offset + want <= size) {
+        out.emplace(want);
+        if (!ReadAt(fd, out->data(), want, offset)) out.reset();
+      }
+    } else {
+      Seen seen{};
+      if (auto all = ReadVerified(h, fd, &seen)) {
+        Remember(h, seen);
+        if (auto part = Slice(*all, offset, length); part.ok()) out = std::move(*part);
       }
     }
     ::close(fd);
-    return out;  // a short file: the remote answers instead
+    return out;  // nothing: the remote answers instead
   }
 
-  void Remember(const Handle& h, const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    std::optional<Seen> seen = StatOf(fd);
-    ::close(fd);
-    if (!seen) return;
+  void Remember(const Handle& h, const Seen& seen) {
     std::lock_guard lock(mu_);
-    verified_[h.name] = *seen;
+    verified_[h.name] = seen;
   }
 
   void Store(const Handle& h, std::span<const uint8_t> data) {
@@ -192,7 +196,8 @@ class CacheBackend final : public ForwardingBackend {
       if (!out) return;
     }
     fs::rename(tmp, path, ec);  // a cache: best effort, no fsync
-    if (!ec && h.type == FileType::kPack) Remember(h, path);
+    struct stat st {};
+    if (!ec && h.type == FileType::kPack && ::stat(path.c_str(), &st) == 0) Remember(h, SeenOf(st));
   }
 
   void Expire(FileType type, const std::vector<std::string>& present) {

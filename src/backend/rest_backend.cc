@@ -47,8 +47,10 @@ class RestBackend final : public Backend {
     if (r.status == 404) return Status(Code::kNotFound, Name(h) + " not found");
     if (r.status / 100 != 2) return HttpStatusError("stat " + Name(h), r);
     auto it = r.headers.find("content-length");
-    if (it == r.headers.end()) return Status(Code::kIo, "stat " + Name(h) + ": no Content-Length");
-    return std::stoull(it->second);
+    std::optional<uint64_t> length;
+    if (it != r.headers.end()) length = ParseContentLength(it->second);
+    if (!length) return Status(Code::kIo, "stat " + Name(h) + ": no valid Content-Length");
+    return *length;
   }
 
   Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) override {

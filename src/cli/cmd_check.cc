@@ -46,10 +46,6 @@ class TemporaryCache {
   std::string dir_;
 };
 
-bool IsRemote(const std::string& location) {
-  return location.rfind("s3:", 0) == 0 || location.rfind("rest:", 0) == 0;
-}
-
 struct CheckFlags {
   CheckOptions opt;
   bool with_cache = false;
@@ -92,7 +88,7 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
   auto validate = [f, &g]() -> Status {
     if (!f->with_cache && !g.no_cache) {
       auto location = ResolveRepository(g);
-      if (location.ok() && IsRemote(*location)) f->temporary_cache = TemporaryCache::Make(CacheBase(g));
+      if (location.ok() && IsRemoteLocation(*location)) f->temporary_cache = TemporaryCache::Make(CacheBase(g));
       if (f->temporary_cache) {
         g.cache_dir = f->temporary_cache->dir();
         if (g.verbose > 0 && !g.json) std::printf("using temporary cache in %s\n", g.cache_dir.c_str());

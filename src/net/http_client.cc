@@ -69,12 +69,8 @@ struct HeaderSink {
 // the reservation still just grows.
 constexpr uint64_t kMaxBodyReservation = 160ull << 20;  // above restic's largest pack (128 MiB)
 void ReserveBody(const HeaderSink& sink, const std::string& value) {
-  uint64_t length = 0;
-  for (char c : value) {
-    if (c < '0' || c > '9' || length > kMaxBodyReservation) return;
-    length = length * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (sink.body && length > 0 && length <= kMaxBodyReservation) sink.body->reserve(sink.body->size() + length);
+  const std::optional<uint64_t> length = ParseContentLength(value);
+  if (sink.body && length && *length > 0 && *length <= kMaxBodyReservation) sink.body->reserve(sink.body->size() + *length);
 }
 
 // At the end of an answer's headers: the segment that carried them is
@@ -114,6 +110,16 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 }
 
 }  // namespace
+
+std::optional<uint64_t> ParseContentLength(std::string_view value) {
+  if (value.empty()) return std::nullopt;
+  uint64_t length = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9' || length > (UINT64_MAX - 9) / 10) return std::nullopt;
+    length = length * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return length;
+}
 
 HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {}
 

@@ -7,9 +7,11 @@
 
 #include <map>
 #include <mutex>
-#include <unordered_map>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "util/status.h"
@@ -72,6 +74,10 @@ class HttpClient {
   // when it opens it.
   std::unordered_map<void*, int> socket_of_;
 };
+
+// A Content-Length header's value: decimal digits only, nothing that
+// overflows 64 bits; nullopt otherwise (a server's word, never trusted).
+[[nodiscard]] std::optional<uint64_t> ParseContentLength(std::string_view value);
 
 // "Range: bytes=a-b" for Load(offset, length); empty when the whole object is wanted.
 [[nodiscard]] std::vector<std::string> RangeHeader(uint64_t offset, uint64_t length);

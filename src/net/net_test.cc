@@ -81,26 +81,44 @@ TEST(HttpServer, RefusesAnAddressWithoutPort) {
   EXPECT_EQ(server.Start("localhost", std::vector<HttpRoute>{}).code(), Code::kInvalidArgument);
 }
 
-// A listening socket on a free loopback port (stored in *port).
-int ListenOnLoopback(int* port) {
-  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  EXPECT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  EXPECT_EQ(::listen(listener, 4), 0);
-  EXPECT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  *port = ntohs(addr.sin_port);
-  return listener;
-}
+// A server thread on a free loopback port; subclasses start the thread
+// with what it answers. The listener is shut and the thread joined on exit.
+class LoopbackServer {
+ public:
+  LoopbackServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(::listen(listener_, 4), 0);
+    EXPECT_EQ(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~LoopbackServer() { Stop(); }
+  [[nodiscard]] std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+
+ protected:
+  // Subclasses call it in their own destructor: their thread uses their
+  // members, which are gone by the time this base is destroyed.
+  void Stop() {
+    if (listener_ < 0) return;
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    listener_ = -1;
+    if (thread_.joinable()) thread_.join();
+  }
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
 
 // A loopback server that answers each of its first `answers` connections
 // with bytes that are not HTTP, or with a valid empty 200 after them.
-class GarbageServer {
+class GarbageServer : public LoopbackServer {
  public:
   GarbageServer(int garbled, int answers) {
-    listener_ = ListenOnLoopback(&port_);
     thread_ = std::thread([this, garbled, answers] {
       for (int i = 0; i < answers; ++i) {
         int conn = ::accept(listener_, nullptr, nullptr);
@@ -116,18 +134,8 @@ class GarbageServer {
       }
     });
   }
-  ~GarbageServer() {
-    ::shutdown(listener_, SHUT_RDWR);
-    ::close(listener_);
-    thread_.join();
-  }
-  [[nodiscard]] std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  ~GarbageServer() { Stop(); }
   std::atomic<int> connections{0};
-
- private:
-  int listener_ = -1;
-  int port_ = 0;
-  std::thread thread_;
 };
 
 // A loopback server that writes each answer's headers and body in two
@@ -135,10 +143,9 @@ class GarbageServer {
 // notes for each answer whether the client acknowledged the headers before
 // the body went out (the kernel's count of unacknowledged segments, looked
 // at for up to 20 ms: half of Linux's shortest delayed ACK).
-class SplitAnswerServer {
+class SplitAnswerServer : public LoopbackServer {
  public:
   explicit SplitAnswerServer(int answers) {
-    listener_ = ListenOnLoopback(&port_);
     thread_ = std::thread([this, answers] {
       int conn = ::accept(listener_, nullptr, nullptr);
       if (conn < 0) return;
@@ -166,18 +173,8 @@ class SplitAnswerServer {
       ::close(conn);
     });
   }
-  ~SplitAnswerServer() {
-    ::shutdown(listener_, SHUT_RDWR);
-    ::close(listener_);
-    thread_.join();
-  }
-  [[nodiscard]] std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  ~SplitAnswerServer() { Stop(); }
   std::atomic<int> acked_at_once{0};
-
- private:
-  int listener_ = -1;
-  int port_ = 0;
-  std::thread thread_;
 };
 
 // Without an early ACK each small answer from such a server waits for
@@ -224,6 +221,15 @@ TEST(HttpClient, AServerThatNeverSpeaksHttpIsAPermanentError) {
   EXPECT_EQ(server.connections.load(), 2);
   req.url = "nosuchscheme://127.0.0.1/";
   EXPECT_EQ(client.Do(req).status().code(), Code::kInvalidArgument);
+}
+
+TEST(HttpClient, ContentLengthIsDigitsThatFit) {
+  EXPECT_EQ(ParseContentLength("16777216"), 16777216u);
+  EXPECT_EQ(ParseContentLength("0"), 0u);
+  EXPECT_EQ(ParseContentLength("18446744073709551615"), std::nullopt);  // refused before it could overflow
+  EXPECT_EQ(ParseContentLength(""), std::nullopt);
+  EXPECT_EQ(ParseContentLength("12a"), std::nullopt);
+  EXPECT_EQ(ParseContentLength("-1"), std::nullopt);
 }
 
 TEST(HttpErrors, StatusCodesMapToClosedCodes) {

@@ -120,7 +120,9 @@ class S3Store final : public ObjectStore {
 
   Result<uint64_t> Stat(const std::string& key) override {
     HORT_ASSIGN_OR_RETURN(auto header, HeadHeader(key, "content-length"));
-    return std::stoull(header);
+    std::optional<uint64_t> length = ParseContentLength(header);
+    if (!length) return Status(Code::kIo, "stat " + key + ": invalid Content-Length \"" + header.substr(0, 40) + "\"");
+    return *length;
   }
 
   // Last-Modified of a HEAD, an RFC 1123 date ("Tue, 03 Dec 2026 10:00:00 GMT").
