@@ -67,8 +67,12 @@ class Backend {
   // it has). Never fails; length 0 means to the end.
   virtual void Prefetch(const Handle& /*h*/, uint64_t /*offset*/, uint64_t /*length*/) {}
   // Streaming writes, where the storage can take them without holding the
-  // whole file in memory (local folders); nullptr: use Save.
-  [[nodiscard]] virtual std::unique_ptr<BackendUpload> BeginUpload(FileType /*type*/) { return nullptr; }
+  // whole file in memory (local folders, S3); nullptr: use Save.
+  // `tree_pack`: a pack of tree blobs, which a local cache wants whole
+  // (Handle::tree_pack), so it may answer nullptr for those.
+  [[nodiscard]] virtual std::unique_ptr<BackendUpload> BeginUpload(FileType /*type*/, bool /*tree_pack*/) {
+    return nullptr;
+  }
 
   // Creates the repository layout; fails with kAlreadyExists if a config exists.
   virtual Status Create() = 0;

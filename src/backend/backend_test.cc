@@ -121,7 +121,7 @@ TEST(ResticLayout, StoreWrappersAroundAResticOnlyBackend) {
   EXPECT_EQ(AsChars(two), "yz");
   EXPECT_GE(raw->saves.load(), 6);
   EXPECT_EQ(raw->saves.load(), static_cast<int>(m.bytes_written.load() / 3));
-  EXPECT_EQ(be->BeginUpload(FileType::kPack), nullptr);  // restic-only backends take whole files
+  EXPECT_EQ(be->BeginUpload(FileType::kPack, false), nullptr);  // restic-only backends take whole files
 }
 
 }  // namespace hort
@@ -202,7 +202,7 @@ TEST(LocalUpload, StreamsCommitsAndCleansUp) {
   };
   std::vector<uint8_t> all;
   {
-    auto up = be->BeginUpload(FileType::kPack);
+    auto up = be->BeginUpload(FileType::kPack, false);
     ASSERT_NE(up, nullptr);
     for (size_t piece : {size_t{1}, size_t{4095}, size_t{3 << 20}, size_t{12345}, size_t{1 << 20}, size_t{7}}) {
       std::vector<uint8_t> d(piece);
@@ -221,13 +221,13 @@ TEST(LocalUpload, StreamsCommitsAndCleansUp) {
     EXPECT_EQ(count_files(), 1u);
   }
   {
-    auto up = be->BeginUpload(FileType::kPack);
+    auto up = be->BeginUpload(FileType::kPack, false);
     ASSERT_NE(up, nullptr);
     ASSERT_TRUE(up->Append(all).ok());
     EXPECT_EQ(count_files(), 2u);  // the temporary file
   }  // dropped without Commit
   EXPECT_EQ(count_files(), 1u);
-  EXPECT_EQ(be->BeginUpload(FileType::kIndex), nullptr);  // only packs stream
+  EXPECT_EQ(be->BeginUpload(FileType::kIndex, false), nullptr);  // only packs stream
   std::filesystem::remove_all(dir);
 }
 

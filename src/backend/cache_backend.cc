@@ -39,6 +39,12 @@ class CacheBackend final : public ForwardingBackend {
     return Status::Ok();
   }
 
+  // Tree packs go whole through Save, which keeps a copy; data packs stream.
+  std::unique_ptr<BackendUpload> BeginUpload(FileType type, bool tree_pack) override {
+    if (tree_pack) return nullptr;
+    return target_->BeginUpload(type, tree_pack);
+  }
+
   Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
     if (h.type == FileType::kIndex || h.type == FileType::kSnapshot) {
       if (auto cached = Read(h)) return Slice(*cached, offset, length);

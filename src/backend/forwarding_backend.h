@@ -23,7 +23,9 @@ class ForwardingBackend : public Backend {
   bool ListsConsistently() const override { return target_->ListsConsistently(); }
   bool CheapRangeReads() const override { return target_->CheapRangeReads(); }
   void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override { target_->Prefetch(h, offset, length); }
-  std::unique_ptr<BackendUpload> BeginUpload(FileType type) override { return target_->BeginUpload(type); }
+  std::unique_ptr<BackendUpload> BeginUpload(FileType type, bool tree_pack) override {
+    return target_->BeginUpload(type, tree_pack);
+  }
   Status Create() override { return target_->Create(); }
   Status Save(const Handle& h, std::span<const uint8_t> data) override { return target_->Save(h, data); }
   Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {

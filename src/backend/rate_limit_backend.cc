@@ -58,8 +58,8 @@ class RateLimitBackend final : public ForwardingBackend {
   RateLimitBackend(std::unique_ptr<Backend> inner, uint64_t upload, uint64_t download)
       : ForwardingBackend(std::move(inner)), up_(upload), down_(download) {}
 
-  std::unique_ptr<BackendUpload> BeginUpload(FileType type) override {
-    auto upload = ForwardingBackend::BeginUpload(type);
+  std::unique_ptr<BackendUpload> BeginUpload(FileType type, bool tree_pack) override {
+    auto upload = ForwardingBackend::BeginUpload(type, tree_pack);
     if (!upload || !up_.Limited()) return upload;
     return std::make_unique<LimitedUpload>(std::move(upload), &up_);
   }

@@ -1,6 +1,9 @@
 #include "backend/restic_layout.h"
 
+#include <algorithm>
 #include <cstdio>
+
+#include "util/hex.h"
 
 namespace hort {
 namespace {
@@ -10,7 +13,15 @@ class ResticUpload final : public BackendUpload {
  public:
   explicit ResticUpload(std::unique_ptr<ObjectUpload> inner) : inner_(std::move(inner)) {}
   Status Append(std::span<const uint8_t> data) override { return inner_->Append(data); }
-  Status Commit(const Handle& h) override { return inner_->Commit(ResticKey(h)); }
+  // Every name but the config's is the SHA-256 of the content.
+  Status Commit(const Handle& h) override {
+    KnownSha256 sha256;
+    if (h.type != FileType::kConfig && h.name.size() == 64) {
+      auto bytes = HexDecode(h.name);
+      if (bytes && bytes->size() == 32) std::copy(bytes->begin(), bytes->end(), sha256.emplace().begin());
+    }
+    return inner_->Commit(ResticKey(h), sha256);
+  }
 
  private:
   std::unique_ptr<ObjectUpload> inner_;
@@ -30,7 +41,7 @@ class ResticBackend final : public Backend {
     store_->Prefetch(ResticKey(h), offset, length);
   }
   // Only packs stream: they are the files large enough to matter.
-  std::unique_ptr<BackendUpload> BeginUpload(FileType type) override {
+  std::unique_ptr<BackendUpload> BeginUpload(FileType type, bool /*tree_pack*/) override {
     if (type != FileType::kPack) return nullptr;
     auto upload = store_->BeginUpload(FileTypeDir(FileType::kPack));
     if (!upload) return nullptr;

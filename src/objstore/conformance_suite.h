@@ -156,7 +156,7 @@ TEST_P(StoreConformance, StreamingUploadIsNamedAtCommit) {
     all += d;
   }
   EXPECT_TRUE(Listed("").empty());
-  ASSERT_TRUE(up->Commit("data/ee/streamed").ok());
+  ASSERT_TRUE(up->Commit("data/ee/streamed", std::nullopt).ok());
   EXPECT_EQ(AsChars(*store_->Load("data/ee/streamed")), all);
   {
     auto dropped = store_->BeginUpload("data");

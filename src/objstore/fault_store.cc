@@ -37,12 +37,37 @@ class FaultStore final : public ForwardingStore {
     if (Fault()) return Status(Code::kUnavailable, "injected fault on list");
     return ForwardingStore::List(prefix, fn);
   }
+  std::unique_ptr<ObjectUpload> BeginUpload(const std::string& folder) override {
+    auto inner = ForwardingStore::BeginUpload(folder);
+    if (!inner) return nullptr;
+    return std::make_unique<FaultyUpload>(this, std::move(inner));
+  }
   Status Remove(const std::string& key) override {
     if (Fault()) return Status(Code::kUnavailable, "injected fault on remove");
     return ForwardingStore::Remove(key);
   }
 
  private:
+  // Faults before a call, and after a commit that landed (the lost answer).
+  class FaultyUpload final : public ObjectUpload {
+   public:
+    FaultyUpload(FaultStore* owner, std::unique_ptr<ObjectUpload> inner) : owner_(owner), inner_(std::move(inner)) {}
+    Status Append(std::span<const uint8_t> data) override {
+      if (owner_->Fault()) return Status(Code::kUnavailable, "injected fault before append");
+      return inner_->Append(data);
+    }
+    Status Commit(const std::string& key, const KnownSha256& sha256) override {
+      if (owner_->Fault()) return Status(Code::kUnavailable, "injected fault before commit");
+      Status s = inner_->Commit(key, sha256);
+      if (s.ok() && owner_->Fault()) return Status(Code::kUnavailable, "injected fault after commit");
+      return s;
+    }
+
+   private:
+    FaultStore* owner_;
+    std::unique_ptr<ObjectUpload> inner_;
+  };
+
   bool Fault() {
     std::lock_guard lock(mu_);
     return std::uniform_real_distribution<double>(0, 1)(rng_) < rate_;

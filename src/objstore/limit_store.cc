@@ -18,6 +18,13 @@ class LimitStore final : public ForwardingStore {
     Slot slot(this);
     return ForwardingStore::Save(key, data);
   }
+  // A streamed upload's calls each hold a place: an Append that sends a part
+  // is a request like any other.
+  std::unique_ptr<ObjectUpload> BeginUpload(const std::string& folder) override {
+    auto inner = ForwardingStore::BeginUpload(folder);
+    if (!inner) return nullptr;
+    return std::make_unique<LimitedUpload>(this, std::move(inner));
+  }
   Status Remove(const std::string& key) override {
     Slot slot(this);
     return ForwardingStore::Remove(key);
@@ -58,6 +65,23 @@ class LimitStore final : public ForwardingStore {
 
    private:
     LimitStore* owner_;
+  };
+
+  class LimitedUpload final : public ObjectUpload {
+   public:
+    LimitedUpload(LimitStore* owner, std::unique_ptr<ObjectUpload> inner) : owner_(owner), inner_(std::move(inner)) {}
+    Status Append(std::span<const uint8_t> data) override {
+      Slot slot(owner_);
+      return inner_->Append(data);
+    }
+    Status Commit(const std::string& key, const KnownSha256& sha256) override {
+      Slot slot(owner_);
+      return inner_->Commit(key, sha256);
+    }
+
+   private:
+    LimitStore* owner_;
+    std::unique_ptr<ObjectUpload> inner_;
   };
 
   std::mutex mu_;

@@ -64,7 +64,9 @@ class MetricsStore final : public ForwardingStore {
       if (s.ok()) owner_->m_->bytes_written += data.size();
       return s;
     }
-    Status Commit(const std::string& key) override { return owner_->Count(inner_->Commit(key), 0, start_); }
+    Status Commit(const std::string& key, const KnownSha256& sha256) override {
+      return owner_->Count(inner_->Commit(key, sha256), 0, start_);
+    }
 
    private:
     MetricsStore* owner_;

@@ -10,9 +10,11 @@
 // readers see the old bytes or the new ones, never a mix, never a prefix.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +24,11 @@
 
 namespace hort {
 
+// The SHA-256 of an object's bytes when its writer already knows it (a
+// pack is named by it): a store that must send one (S3's signed payload
+// hash) then does not hash the object again.
+using KnownSha256 = std::optional<std::array<uint8_t, 32>>;
+
 // An object written piece by piece and named only when complete (a pack,
 // whose name is the hash of its content): nothing is visible under any key
 // before Commit, and an upload dropped without Commit leaves nothing behind.
@@ -29,7 +36,7 @@ class ObjectUpload {
  public:
   virtual ~ObjectUpload() = default;
   [[nodiscard]] virtual Status Append(std::span<const uint8_t> data) = 0;
-  [[nodiscard]] virtual Status Commit(const std::string& key) = 0;
+  [[nodiscard]] virtual Status Commit(const std::string& key, const KnownSha256& sha256) = 0;
 };
 
 // Called once per listed object with its key and size.

@@ -191,7 +191,7 @@ TEST(Metrics, CountsAStreamedObjectOnceWithItsBytes) {
   ASSERT_NE(up, nullptr);
   ASSERT_TRUE(up->Append(AsBytes("hello ")).ok());
   ASSERT_TRUE(up->Append(AsBytes("world")).ok());
-  ASSERT_TRUE(up->Commit("data/he/hello").ok());
+  ASSERT_TRUE(up->Commit("data/he/hello", std::nullopt).ok());
   EXPECT_EQ(m.requests.load(), 2u);  // Create and the upload
   EXPECT_EQ(m.bytes_written.load(), 11u);
   std::filesystem::remove_all(dir);

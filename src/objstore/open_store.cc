@@ -26,6 +26,17 @@ Result<long> Seconds(const StoreOptions& o, const std::string& key, long fallbac
   return Status(Code::kInvalidArgument, key + " must be a positive number of seconds");
 }
 
+// -o s3.part-size=MiB: S3 wants every part but the last to be 5 MiB or more.
+Result<uint64_t> PartSize(const StoreOptions& o) {
+  std::string v = Option(o, "s3.part-size", "");
+  if (v.empty()) return S3Config{}.part_size;
+  const Status bad(Code::kInvalidArgument, "s3.part-size must be a number of MiB from 5 to 1024");
+  if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos) return bad;
+  uint64_t mib = std::stoull(v);
+  if (mib < 5 || mib > 1024) return bad;
+  return mib << 20;
+}
+
 // s3:http(s)://host[:port]/bucket[/prefix]  or  s3:host/bucket[/prefix] (https)
 Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const StoreOptions& o) {
   std::string url = rest;
@@ -56,6 +67,7 @@ Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const Store
   } catch (const std::exception&) {
     return Status(Code::kInvalidArgument, "s3.connections must be a number");
   }
+  HORT_ASSIGN_OR_RETURN(c.part_size, PartSize(o));
   HORT_ASSIGN_OR_RETURN(c.http, HttpOptionsFrom(o));
   if (c.http.cacert.empty()) c.http.cacert = Env("AWS_CA_BUNDLE");  // as the AWS SDKs do
   return NewS3Store(std::move(c));

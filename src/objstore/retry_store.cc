@@ -27,6 +27,13 @@ class RetryStore final : public ForwardingStore {
       return s;
     });
   }
+  // A streamed upload's Append and Commit leave nothing half done when they
+  // fail (s3_upload.h), so each is retried as a whole.
+  std::unique_ptr<ObjectUpload> BeginUpload(const std::string& folder) override {
+    auto inner = target()->BeginUpload(folder);
+    if (!inner) return nullptr;
+    return std::make_unique<RetriedUpload>(this, std::move(inner));
+  }
   Status Remove(const std::string& key) override {
     return Retry("remove " + key, [&] { return target()->Remove(key); });
   }
@@ -54,6 +61,21 @@ class RetryStore final : public ForwardingStore {
   }
 
  private:
+  class RetriedUpload final : public ObjectUpload {
+   public:
+    RetriedUpload(RetryStore* owner, std::unique_ptr<ObjectUpload> inner) : owner_(owner), inner_(std::move(inner)) {}
+    Status Append(std::span<const uint8_t> data) override {
+      return owner_->Retry("upload", [&] { return inner_->Append(data); });
+    }
+    Status Commit(const std::string& key, const KnownSha256& sha256) override {
+      return owner_->Retry("save " + key, [&] { return inner_->Commit(key, sha256); });
+    }
+
+   private:
+    RetryStore* owner_;
+    std::unique_ptr<ObjectUpload> inner_;
+  };
+
   template <typename T, typename F>
   Result<T> RetryResult(const std::string& what, F&& attempt) {
     Result<T> out = Status(Code::kInternal, "not run");

@@ -20,6 +20,10 @@ struct S3Config {
   S3Credentials creds;
   bool virtual_host = false;
   int connections = 5;
+  // Streamed uploads (s3_upload.h): an object up to this size is one PUT, a
+  // larger one goes in parts of this size (-o s3.part-size=MiB). The default
+  // matches the default pack size, so a pack is one request.
+  uint64_t part_size = 16u << 20;
   HttpOptions http;
 };
 

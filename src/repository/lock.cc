@@ -23,15 +23,37 @@ Status LockedBy(const std::string& conflict) {
                                    "`--retry-lock 5m` waits for a running one");
 }
 
+// A streamed pack whose bytes wait for the lock's second look.
+class GatedUpload final : public BackendUpload {
+ public:
+  GatedUpload(std::unique_ptr<BackendUpload> inner, std::shared_future<Status> confirmed)
+      : inner_(std::move(inner)), confirmed_(std::move(confirmed)) {}
+  Status Append(std::span<const uint8_t> data) override {
+    HORT_RETURN_IF_ERROR(confirmed_.get());
+    return inner_->Append(data);
+  }
+  Status Commit(const Handle& h) override {
+    HORT_RETURN_IF_ERROR(confirmed_.get());
+    return inner_->Commit(h);
+  }
+
+ private:
+  std::unique_ptr<BackendUpload> inner_;
+  std::shared_future<Status> confirmed_;
+};
+
 // Holds every write but those of lock files until the lock's second look
 // has answered, and fails them with its error (LockSettle::kBehindReads).
 class WriteGate final : public ForwardingBackend {
  public:
   WriteGate(std::unique_ptr<Backend> inner, std::shared_future<Status> confirmed)
       : ForwardingBackend(std::move(inner)), confirmed_(std::move(confirmed)) {}
-  std::unique_ptr<BackendUpload> BeginUpload(FileType type) override {
-    if (type != FileType::kLock && !confirmed_.get().ok()) return nullptr;  // Save then answers with the error
-    return target_->BeginUpload(type);
+  // Gated at its first Append, not here: BeginUpload runs under a packer's
+  // lock, and the pack may take blobs while the look is still out.
+  std::unique_ptr<BackendUpload> BeginUpload(FileType type, bool tree_pack) override {
+    auto upload = target_->BeginUpload(type, tree_pack);
+    if (!upload || type == FileType::kLock) return upload;
+    return std::make_unique<GatedUpload>(std::move(upload), confirmed_);
   }
   Status Create() override {
     HORT_RETURN_IF_ERROR(confirmed_.get());

@@ -25,9 +25,27 @@ class ListsLate final : public ForwardingBackend {
       if (!(first && name == hidden)) fn(name, size);
     });
   }
+  // Streamed packs, as a local folder or S3 takes them: the bytes that
+  // reach the store are counted in `streamed`.
+  std::unique_ptr<BackendUpload> BeginUpload(FileType /*type*/, bool /*tree_pack*/) override {
+    return std::make_unique<CountedUpload>(&streamed);
+  }
   std::string hidden;
+  std::atomic<size_t> streamed{0};
 
  private:
+  class CountedUpload final : public BackendUpload {
+   public:
+    explicit CountedUpload(std::atomic<size_t>* bytes) : bytes_(bytes) {}
+    Status Append(std::span<const uint8_t> data) override {
+      *bytes_ += data.size();
+      return Status::Ok();
+    }
+    Status Commit(const Handle& /*h*/) override { return Status::Ok(); }
+
+   private:
+    std::atomic<size_t>* bytes_;
+  };
   std::atomic<int> lock_listings_{0};
 };
 
@@ -77,7 +95,14 @@ TEST(LockSettle, BehindReadsLetsReadsOnAndFailsEveryWrite) {
   EXPECT_EQ(saved.status().code(), Code::kLocked);
   EXPECT_NE(saved.status().message().find("exclusive lock"), std::string::npos) << saved.status().message();
   EXPECT_EQ(f.repo->backend().Remove({FileType::kSnapshot, std::string(64, 'a')}).code(), Code::kLocked);
-  EXPECT_EQ(f.repo->backend().BeginUpload(FileType::kPack), nullptr);
+  // A streamed pack may begin (it runs under a packer's lock), but none of
+  // its bytes pass.
+  auto upload = f.repo->backend().BeginUpload(FileType::kPack, false);
+  ASSERT_NE(upload, nullptr);
+  const std::vector<uint8_t> blob(100, 7);
+  EXPECT_EQ(upload->Append(blob).code(), Code::kLocked);
+  EXPECT_EQ(upload->Commit({FileType::kPack, std::string(64, 'b')}).code(), Code::kLocked);
+  EXPECT_EQ(f.late->streamed.load(), 0u);
   size_t written = 0;
   EXPECT_TRUE(f.mem->List(FileType::kSnapshot, [&](const std::string&, uint64_t) { ++written; }).ok());
   EXPECT_EQ(written, 0u);  // nothing written under a lock that did not hold

@@ -62,7 +62,7 @@ class FailingUpload final : public BackendUpload {
 TEST_F(PackStreamTest, WritesBlobsInOrderAndNamesThePackByItsHash) {
   std::vector<uint8_t> expected;
   {
-    PackStream stream(backend_->BeginUpload(FileType::kPack));
+    PackStream stream(backend_->BeginUpload(FileType::kPack, false));
     for (uint32_t i = 0; i < 40; ++i) {
       size_t size = i == 7 ? PackStream::kMaxQueuedBytes + 4096 : (i * 7919) % 300000 + 1;
       auto blob = Pattern(size, i);
@@ -85,7 +85,7 @@ TEST_F(PackStreamTest, WritesBlobsInOrderAndNamesThePackByItsHash) {
 // is committed and the temporary file is gone.
 TEST_F(PackStreamTest, AWriteErrorFailsThePackAndLeavesNoFile) {
   {
-    PackStream stream(std::make_unique<FailingUpload>(backend_->BeginUpload(FileType::kPack), 3));
+    PackStream stream(std::make_unique<FailingUpload>(backend_->BeginUpload(FileType::kPack, false), 3));
     Status first_error = Status::Ok();
     for (uint32_t i = 0; i < 20; ++i) {
       Status s = stream.Push(Pattern(200000, i));
@@ -103,7 +103,7 @@ TEST_F(PackStreamTest, AWriteErrorFailsThePackAndLeavesNoFile) {
 
 TEST_F(PackStreamTest, AnAbandonedPackLeavesNoFile) {
   {
-    PackStream stream(backend_->BeginUpload(FileType::kPack));
+    PackStream stream(backend_->BeginUpload(FileType::kPack, false));
     for (uint32_t i = 0; i < 5; ++i) ASSERT_TRUE(stream.Push(Pattern(100000, i)).ok());
   }
   EXPECT_TRUE(Files().empty());

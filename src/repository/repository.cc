@@ -303,7 +303,7 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
     // the pack and starts the next.
     if (p.pack.size > 0 && p.pack.size + stored.size() > pack_target_size_) std::swap(full, p.pack);
     PackEntry e{id, type, static_cast<uint32_t>(p.pack.size), static_cast<uint32_t>(stored.size()), uncompressed};
-    Status appended = AppendToPack(p.pack, std::move(stored));
+    Status appended = AppendToPack(p.pack, type, std::move(stored));
     if (!appended.ok()) {
       // A partly written blob would shift every later offset: the whole
       // open pack is dropped (its temporary file removed) and its blobs
@@ -320,10 +320,13 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
   return true;
 }
 
-Status Repository::AppendToPack(OpenPack& pack, std::vector<uint8_t> stored) {
+Status Repository::AppendToPack(OpenPack& pack, BlobType type, std::vector<uint8_t> stored) {
   size_t size = stored.size();
   if (pack.size == 0) {
-    if (auto upload = backend_->BeginUpload(FileType::kPack)) pack.stream = std::make_unique<PackStream>(std::move(upload));
+    // Each packer holds blobs of one type, so its first blob says what the pack is.
+    if (auto upload = backend_->BeginUpload(FileType::kPack, type == BlobType::kTree)) {
+      pack.stream = std::make_unique<PackStream>(std::move(upload));
+    }
   }
   if (pack.stream) {
     HORT_RETURN_IF_ERROR(pack.stream->Push(std::move(stored)));

@@ -122,7 +122,7 @@ class Repository {
 
   explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
   [[nodiscard]] Status SetConfig(RepoConfig cfg);
-  [[nodiscard]] Status AppendToPack(OpenPack& pack, std::vector<uint8_t> stored);
+  [[nodiscard]] Status AppendToPack(OpenPack& pack, BlobType type, std::vector<uint8_t> stored);
   [[nodiscard]] Status FinishPack(OpenPack pack);
   [[nodiscard]] Status WriteIndex(bool final);
   // Seals a buffer laid out for SealInPlace and stores it under its hash.

@@ -1,0 +1,107 @@
+#include "objstore/s3_client.h"
+
+#include <cstring>
+#include <ctime>
+
+#include "objstore/sigv4.h"
+#include "util/hex.h"
+
+namespace hort {
+namespace {
+
+std::string AmzDate() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+std::string XmlUnescape(std::string s) {
+  static const std::pair<const char*, const char*> kEntities[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
+  for (const auto& [from, to] : kEntities) {
+    for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += std::strlen(to)) {
+      s.replace(pos, std::strlen(from), to);
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> XmlValues(const std::string& xml, const std::string& tag) {
+  std::vector<std::string> out;
+  std::string open = "<" + tag + ">", close = "</" + tag + ">";
+  for (size_t pos = 0;;) {
+    size_t a = xml.find(open, pos);
+    if (a == std::string::npos) break;
+    size_t b = xml.find(close, a);
+    if (b == std::string::npos) break;
+    out.push_back(XmlUnescape(xml.substr(a + open.size(), b - a - open.size())));
+    pos = b + close.size();
+  }
+  return out;
+}
+
+Status S3Error(const std::string& what, const HttpResponse& r) {
+  Status s = HttpStatusError(what, r);
+  std::string body(r.body.begin(), r.body.end());
+  if (r.status == 301 || (r.status == 400 && (body.empty() || body.find("Region") != std::string::npos ||
+                                              body.find("AuthorizationHeaderMalformed") != std::string::npos))) {
+    return Status(Code::kInvalidArgument, s.message() + ": request rejected, wrong region? (set -o s3.region=... or AWS_DEFAULT_REGION)");
+  }
+  return s;
+}
+
+S3Client::S3Client(S3Config cfg) : cfg_(std::move(cfg)), http_(cfg_.http) {
+  auto scheme_end = cfg_.endpoint.find("://");
+  scheme_ = cfg_.endpoint.substr(0, scheme_end);
+  host_ = cfg_.endpoint.substr(scheme_end + 3);
+  while (!host_.empty() && host_.back() == '/') host_.pop_back();
+  while (!cfg_.prefix.empty() && cfg_.prefix.back() == '/') cfg_.prefix.pop_back();
+  if (!cfg_.prefix.empty()) base_ = cfg_.prefix + "/";
+}
+
+Result<HttpResponse> S3Client::Send(const std::string& method, const std::string& key,
+                                    const std::map<std::string, std::string>& query, std::span<const uint8_t> body,
+                                    std::vector<std::string> headers, bool bucket_only,
+                                    const std::optional<crypto::Sha256Digest>& payload_sha256) {
+  sigv4::Request sr;
+  sr.method = method;
+  std::string path;
+  if (cfg_.virtual_host) {
+    sr.host = cfg_.bucket + "." + host_;
+    path = "/" + sigv4::UriEncode(key, true);
+  } else {
+    sr.host = host_;
+    path = "/" + cfg_.bucket + (bucket_only ? "" : "/" + sigv4::UriEncode(key, true));
+  }
+  sr.path = path;
+  sr.query = query;
+  // x-amz-* headers (a copy's source) are signed, as S3 asks of them.
+  for (const std::string& h : headers) {
+    auto colon = h.find(':');
+    if (colon == std::string::npos || h.compare(0, 6, "x-amz-") != 0) continue;
+    sr.headers[h.substr(0, colon)] = h.substr(h.find_first_not_of(' ', colon + 1));
+  }
+  // The signed payload hash: the server refuses a body that does not match
+  // it, so a pack named by its SHA-256 is also checked against its name.
+  sr.payload_hash = HexEncode(payload_sha256 ? *payload_sha256 : crypto::Sha256(body));
+  std::string date = AmzDate();
+  HttpRequest req;
+  req.method = method;
+  req.url = scheme_ + "://" + sr.host + path;
+  std::string q = sigv4::CanonicalQuery(query);
+  if (!q.empty()) req.url += "?" + q;
+  req.body = body;
+  req.headers = std::move(headers);
+  req.headers.push_back("x-amz-date: " + date);
+  req.headers.push_back("x-amz-content-sha256: " + sr.payload_hash);
+  if (!cfg_.creds.session_token.empty()) req.headers.push_back("x-amz-security-token: " + cfg_.creds.session_token);
+  req.headers.push_back("Authorization: " + sigv4::Authorization(sr, cfg_.creds, cfg_.region, date));
+  return http_.Do(req);
+}
+
+}  // namespace hort

@@ -1,0 +1,51 @@
+// The request side of an S3 bucket: SigV4-signed requests over net's pooled
+// HTTP client, path-style or virtual-hosted, with S3's error conventions.
+// S3Store (objects) and S3Upload (multipart uploads) both speak through it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "crypto/crypto.h"
+#include "net/http_client.h"
+#include "objstore/s3_store.h"
+#include "util/status.h"
+
+namespace hort {
+
+class S3Client {
+ public:
+  explicit S3Client(S3Config cfg);
+
+  [[nodiscard]] const S3Config& config() const { return cfg_; }
+  // The object key for a store key: the prefix, then the key.
+  [[nodiscard]] std::string FullKey(const std::string& key) const { return base_ + key; }
+  [[nodiscard]] const std::string& base() const { return base_; }
+
+  // One signed request for `key` (a full key; empty with bucket_only for the
+  // bucket itself). `payload_sha256`: the body's SHA-256 when the caller
+  // knows it (a pack's name), so a pack is not hashed a second time.
+  [[nodiscard]] Result<HttpResponse> Send(const std::string& method, const std::string& key,
+                                          const std::map<std::string, std::string>& query,
+                                          std::span<const uint8_t> body, std::vector<std::string> headers,
+                                          bool bucket_only = false,
+                                          const std::optional<crypto::Sha256Digest>& payload_sha256 = std::nullopt);
+
+ private:
+  S3Config cfg_;
+  HttpClient http_;
+  std::string scheme_, host_;
+  std::string base_;  // the prefix with its '/', or empty
+};
+
+// HttpStatusError plus S3's most common misconfiguration: the region.
+[[nodiscard]] Status S3Error(const std::string& what, const HttpResponse& r);
+
+// Values of every <tag>...</tag> inside `xml`, in order, unescaped.
+[[nodiscard]] std::vector<std::string> XmlValues(const std::string& xml, const std::string& tag);
+
+}  // namespace hort

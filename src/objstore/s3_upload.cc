@@ -1,0 +1,152 @@
+#include "objstore/s3_upload.h"
+
+#include <algorithm>
+
+#include "objstore/sigv4.h"
+#include "util/hex.h"
+#include "util/log.h"
+
+namespace hort {
+namespace {
+
+std::string StagingName() {
+  std::vector<uint8_t> random(12);
+  crypto::RandomBytes(random);
+  return HexEncode(random);
+}
+
+// S3 may answer 200 to a completion or copy and still report an error in
+// the body (the request failed after the headers went out).
+bool BodyHoldsError(const HttpResponse& r) {
+  std::string body(r.body.begin(), r.body.end());
+  return body.find("<Error>") != std::string::npos;
+}
+
+// What a part's last Append may add beyond the part: a chunk (8 MiB at
+// most) with its encryption overhead, or a pack's header.
+constexpr uint64_t kBlobRoom = 9u << 20;
+
+}  // namespace
+
+S3Upload::S3Upload(S3Client* client, Budget* parts, uint64_t part_size)
+    : client_(client), parts_(parts), part_size_(part_size),
+      staging_(client->FullKey(kS3StagingFolder + StagingName())) {
+  // Reserved here, before any wrapper holds a connection for an Append:
+  // waiting for a part while holding a connection could starve the uploads
+  // that would free one.
+  parts_->Acquire(part_size_);
+  reserved_ = true;
+}
+
+S3Upload::~S3Upload() {
+  if (!done_ && !upload_id_.empty() && !completed_) {
+    auto r = client_->Send("DELETE", staging_, {{"uploadId", upload_id_}}, {}, {});
+    if (!r.ok() || r->status / 100 != 2) LogWarning("could not abort the multipart upload of " + staging_);
+  } else if (completed_ && !copied_) {
+    auto r = client_->Send("DELETE", staging_, {}, {}, {});
+    if (!r.ok() || r->status / 100 != 2) LogWarning("could not remove the staged object " + staging_);
+  }
+  Release();
+}
+
+void S3Upload::Release() {
+  buffer_ = {};
+  if (reserved_) parts_->Release(part_size_);
+  reserved_ = false;
+}
+
+Status S3Upload::Append(std::span<const uint8_t> data) {
+  if (done_) return Status(Code::kInternal, "append to a committed upload");
+  // A full buffer goes out before any of `data` is taken: an Append that
+  // fails has changed nothing, so it may be called again with the same bytes.
+  if (buffer_.size() >= part_size_) HORT_RETURN_IF_ERROR(SendPart());
+  // One allocation of a part and room for the blob that ends it (a chunk is
+  // at most 8 MiB); its pages are touched only as they fill. A larger blob
+  // grows the buffer to what is needed, never doubled into two parts' worth.
+  if (buffer_.capacity() == 0) buffer_.reserve(part_size_ + kBlobRoom);
+  if (buffer_.size() + data.size() > buffer_.capacity()) buffer_.reserve(buffer_.size() + data.size());
+  buffer_.insert(buffer_.end(), data.begin(), data.end());
+  return Status::Ok();
+}
+
+Status S3Upload::SendPart() {
+  if (upload_id_.empty()) {
+    HORT_ASSIGN_OR_RETURN(auto r, client_->Send("POST", staging_, {{"uploads", ""}}, {}, {}));
+    if (r.status / 100 != 2) return S3Error("start upload " + staging_, r);
+    auto ids = XmlValues(std::string(r.body.begin(), r.body.end()), "UploadId");
+    if (ids.empty() || ids[0].empty()) return Status(Code::kIo, "start upload " + staging_ + ": no UploadId in the answer");
+    upload_id_ = ids[0];
+  }
+  const std::string number = std::to_string(etags_.size() + 1);
+  HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", staging_, {{"partNumber", number}, {"uploadId", upload_id_}},
+                                              buffer_, {}));
+  if (r.status / 100 != 2) return S3Error("upload part " + number + " of " + staging_, r);
+  auto etag = r.headers.find("etag");
+  if (etag == r.headers.end() || etag->second.empty()) {
+    return Status(Code::kIo, "upload part " + number + " of " + staging_ + ": no ETag in the answer");
+  }
+  etags_.push_back(etag->second);
+  sent_ += buffer_.size();
+  buffer_.clear();  // the capacity stays: the next part fills it
+  return Status::Ok();
+}
+
+Status S3Upload::CompleteMultipart() {
+  std::string xml = "<CompleteMultipartUpload>";
+  for (size_t i = 0; i < etags_.size(); ++i) {
+    xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags_[i] + "</ETag></Part>";
+  }
+  xml += "</CompleteMultipartUpload>";
+  std::span<const uint8_t> body(reinterpret_cast<const uint8_t*>(xml.data()), xml.size());
+  HORT_ASSIGN_OR_RETURN(auto r, client_->Send("POST", staging_, {{"uploadId", upload_id_}}, body,
+                                              {"Content-Type: application/xml"}));
+  if (r.status == 404) {
+    // A completion that landed although its answer was lost: the upload is
+    // gone and the staged object there, whole.
+    auto head = client_->Send("HEAD", staging_, {}, {}, {});
+    if (head.ok() && head->status == 200) {
+      auto length = head->headers.find("content-length");
+      if (length != head->headers.end() && ParseContentLength(length->second) == sent_) {
+        completed_ = true;
+        return Status::Ok();
+      }
+    }
+  }
+  if (r.status / 100 != 2 || BodyHoldsError(r)) return S3Error("complete upload " + staging_, r);
+  completed_ = true;
+  return Status::Ok();
+}
+
+Status S3Upload::CopyTo(const std::string& full_key) {
+  const S3Config& cfg = client_->config();
+  std::string source = "/" + cfg.bucket + "/" + sigv4::UriEncode(staging_, true);
+  HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", full_key, {}, {}, {"x-amz-copy-source: " + source}));
+  if (r.status / 100 != 2 || BodyHoldsError(r)) return S3Error("copy " + staging_ + " to " + full_key, r);
+  copied_ = true;
+  return Status::Ok();
+}
+
+Status S3Upload::Commit(const std::string& key, const KnownSha256& sha256) {
+  if (done_) return Status::Ok();
+  HORT_RETURN_IF_ERROR(ValidateKey(key));
+  const std::string full_key = client_->FullKey(key);
+  if (upload_id_.empty()) {
+    // Never more than a part: one PUT under the final name.
+    HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", full_key, {}, buffer_,
+                                                {"Content-Type: application/octet-stream"}, false, sha256));
+    if (r.status / 100 != 2) return S3Error("save " + full_key, r);
+  } else {
+    if (!buffer_.empty()) HORT_RETURN_IF_ERROR(SendPart());
+    if (!completed_) HORT_RETURN_IF_ERROR(CompleteMultipart());
+    if (!copied_) HORT_RETURN_IF_ERROR(CopyTo(full_key));
+    // The object is stored; a staged copy left behind is only tidying
+    // (check lists it, prune removes it), never the upload's failure.
+    auto r = client_->Send("DELETE", staging_, {}, {}, {});
+    if (!r.ok() || r->status / 100 != 2) LogWarning("could not remove the staged object " + staging_);
+  }
+  done_ = true;
+  Release();
+  return Status::Ok();
+}
+
+}  // namespace hort
