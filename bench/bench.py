@@ -55,7 +55,9 @@ def gen_data(root, size, seed):
 def mutate(root, seed):
     """~5% of files changed, some added, some deleted."""
     rnd = random.Random(seed)
-    files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs)
+    # Regular files only: a user's folder holds symlinks, some dangling.
+    files = sorted(p for p in (os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs)
+                   if os.path.isfile(p) and not os.path.islink(p))
     for p in rnd.sample(files, max(1, len(files) // 20)):
         with open(p, "r+b") as f:
             f.seek(0, 2)
@@ -169,8 +171,9 @@ def main():
             s3[k] = v
         env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = s3["HORT_TEST_S3_ACCESS_KEY"], s3["HORT_TEST_S3_SECRET_KEY"]
     # Warm the page cache once so every tool sees the same state.
-    subprocess.run(["cat"] + [os.path.join(dp, f) for dp, _, fs in os.walk(data_v1) for f in fs][:100000],
-                   stdout=subprocess.DEVNULL)
+    # Names go through xargs: a user's folder can hold more than one argv takes.
+    names = "\0".join(os.path.join(dp, f) for dp, _, fs in os.walk(data_v1) for f in fs)
+    subprocess.run(["xargs", "-0", "cat"], input=names.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results = {t: {} for t in tools}
     sizes = {}
     leftovers = ["data-run-*", "repo-*", "restore-*"]

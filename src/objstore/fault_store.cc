@@ -62,6 +62,7 @@ class FaultStore final : public ForwardingStore {
       if (s.ok() && owner_->Fault()) return Status(Code::kUnavailable, "injected fault after commit");
       return s;
     }
+    bool NextAppendSends() const override { return inner_->NextAppendSends(); }
 
    private:
     FaultStore* owner_;

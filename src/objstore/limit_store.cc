@@ -71,6 +71,7 @@ class LimitStore final : public ForwardingStore {
    public:
     LimitedUpload(LimitStore* owner, std::unique_ptr<ObjectUpload> inner) : owner_(owner), inner_(std::move(inner)) {}
     Status Append(std::span<const uint8_t> data) override {
+      if (!inner_->NextAppendSends()) return inner_->Append(data);
       Slot slot(owner_);
       return inner_->Append(data);
     }

@@ -205,6 +205,7 @@ class LocalStore final : public ObjectStore {
     Status Append(std::span<const uint8_t> data) override { return writer_.Write(data); }
     Status Commit(const std::string& key, const KnownSha256& /*sha256*/) override {
       if (committed_) return Status::Ok();  // a retry after an answer lost above the store
+      if (fd_ < 0) return Status(Code::kInternal, "commit of an upload whose commit failed");
       HORT_RETURN_IF_ERROR(ValidateKey(key));
       std::string path = owner_->PathOf(key);
       HORT_RETURN_IF_ERROR(writer_.Finish());

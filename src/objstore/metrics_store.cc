@@ -67,6 +67,7 @@ class MetricsStore final : public ForwardingStore {
     Status Commit(const std::string& key, const KnownSha256& sha256) override {
       return owner_->Count(inner_->Commit(key, sha256), 0, start_);
     }
+    bool NextAppendSends() const override { return inner_->NextAppendSends(); }
 
    private:
     MetricsStore* owner_;

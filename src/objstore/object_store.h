@@ -37,6 +37,9 @@ class ObjectUpload {
   virtual ~ObjectUpload() = default;
   [[nodiscard]] virtual Status Append(std::span<const uint8_t> data) = 0;
   [[nodiscard]] virtual Status Commit(const std::string& key, const KnownSha256& sha256) = 0;
+  // False when the next Append only buffers (S3 below a part): the limit
+  // wrapper then lets it through without waiting for a connection.
+  [[nodiscard]] virtual bool NextAppendSends() const { return true; }
 };
 
 // Called once per listed object with its key and size.

@@ -27,8 +27,9 @@ class RetryStore final : public ForwardingStore {
       return s;
     });
   }
-  // A streamed upload's Append and Commit leave nothing half done when they
-  // fail (s3_upload.h), so each is retried as a whole.
+  // S3's streamed uploads, the ones that fail transiently, leave nothing half
+  // done when an Append or Commit fails (s3_upload.h), so each is retried
+  // as a whole. A local folder's fail for good (never kUnavailable).
   std::unique_ptr<ObjectUpload> BeginUpload(const std::string& folder) override {
     auto inner = target()->BeginUpload(folder);
     if (!inner) return nullptr;
@@ -70,6 +71,7 @@ class RetryStore final : public ForwardingStore {
     Status Commit(const std::string& key, const KnownSha256& sha256) override {
       return owner_->Retry("save " + key, [&] { return inner_->Commit(key, sha256); });
     }
+    bool NextAppendSends() const override { return inner_->NextAppendSends(); }
 
    private:
     RetryStore* owner_;

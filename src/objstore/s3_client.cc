@@ -31,7 +31,7 @@ std::string XmlUnescape(std::string s) {
 
 }  // namespace
 
-std::vector<std::string> XmlValues(const std::string& xml, const std::string& tag) {
+std::vector<std::string> XmlValues(const std::string& xml, const std::string& tag, bool unescape) {
   std::vector<std::string> out;
   std::string open = "<" + tag + ">", close = "</" + tag + ">";
   for (size_t pos = 0;;) {
@@ -39,7 +39,8 @@ std::vector<std::string> XmlValues(const std::string& xml, const std::string& ta
     if (a == std::string::npos) break;
     size_t b = xml.find(close, a);
     if (b == std::string::npos) break;
-    out.push_back(XmlUnescape(xml.substr(a + open.size(), b - a - open.size())));
+    std::string value = xml.substr(a + open.size(), b - a - open.size());
+    out.push_back(unescape ? XmlUnescape(std::move(value)) : std::move(value));
     pos = b + close.size();
   }
   return out;
@@ -84,7 +85,8 @@ Result<HttpResponse> S3Client::Send(const std::string& method, const std::string
   for (const std::string& h : headers) {
     auto colon = h.find(':');
     if (colon == std::string::npos || h.compare(0, 6, "x-amz-") != 0) continue;
-    sr.headers[h.substr(0, colon)] = h.substr(h.find_first_not_of(' ', colon + 1));
+    const size_t value = h.find_first_not_of(' ', colon + 1);
+    sr.headers[h.substr(0, colon)] = value == std::string::npos ? "" : h.substr(value);
   }
   // The signed payload hash: the server refuses a body that does not match
   // it, so a pack named by its SHA-256 is also checked against its name.

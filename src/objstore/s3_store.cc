@@ -113,11 +113,13 @@ class S3Store final : public ObjectStore {
   // never copied to their key, and multipart uploads never completed (they
   // are not listed as objects, yet the bucket keeps and bills their parts).
   Status ListStaged(const StagedFn& fn) override {
+    // An unreadable date counts as now: prune then leaves the file alone.
+    const auto now = static_cast<int64_t>(std::time(nullptr));
     HORT_RETURN_IF_ERROR(ListObjects(kS3StagingFolder, [&](const std::string& key, uint64_t size, const std::string& when) {
-      fn(StagedFile{key, size, ParseS3Time(when).value_or(0)});
+      fn(StagedFile{key, size, ParseS3Time(when).value_or(now)});
     }));
     return ListUploads([&](const std::string& key, const std::string& id, const std::string& when) {
-      fn(StagedFile{key + kUploadIdMark + id, 0, ParseS3Time(when).value_or(0)});
+      fn(StagedFile{key + kUploadIdMark + id, 0, ParseS3Time(when).value_or(now)});
     });
   }
 
@@ -176,7 +178,7 @@ class S3Store final : public ObjectStore {
     HORT_ASSIGN_OR_RETURN(auto r, client_.Send("GET", "", {{"uploads", ""}, {"prefix", full}}, {}, {}, true));
     if (r.status / 100 != 2) return S3Error("list uploads " + full, r);
     std::string xml(r.body.begin(), r.body.end());
-    for (const std::string& upload : XmlValues(xml, "Upload")) {
+    for (const std::string& upload : XmlValues(xml, "Upload", /*unescape=*/false)) {
       auto key = XmlValues(upload, "Key"), id = XmlValues(upload, "UploadId"), when = XmlValues(upload, "Initiated");
       if (key.empty() || id.empty() || key[0].size() <= client_.base().size()) continue;
       fn(key[0].substr(client_.base().size()), id[0], when.empty() ? "" : when[0]);

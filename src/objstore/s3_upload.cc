@@ -16,10 +16,17 @@ std::string StagingName() {
 }
 
 // S3 may answer 200 to a completion or copy and still report an error in
-// the body (the request failed after the headers went out).
+// the body (the request failed after the headers went out): AWS names
+// InternalError and SlowDown there, both worth a retry.
 bool BodyHoldsError(const HttpResponse& r) {
   std::string body(r.body.begin(), r.body.end());
   return body.find("<Error>") != std::string::npos;
+}
+Status ErrorInBody(const std::string& what, const HttpResponse& r) {
+  std::string body(r.body.begin(), r.body.end());
+  auto code = XmlValues(body, "Code");
+  return Status(Code::kUnavailable, what + ": the server reported " + (code.empty() ? "an error" : code[0]) +
+                                        " after answering 200");
 }
 
 // What a part's last Append may add beyond the part: a chunk (8 MiB at
@@ -112,7 +119,8 @@ Status S3Upload::CompleteMultipart() {
       }
     }
   }
-  if (r.status / 100 != 2 || BodyHoldsError(r)) return S3Error("complete upload " + staging_, r);
+  if (r.status / 100 != 2) return S3Error("complete upload " + staging_, r);
+  if (BodyHoldsError(r)) return ErrorInBody("complete upload " + staging_, r);
   completed_ = true;
   return Status::Ok();
 }
@@ -121,7 +129,8 @@ Status S3Upload::CopyTo(const std::string& full_key) {
   const S3Config& cfg = client_->config();
   std::string source = "/" + cfg.bucket + "/" + sigv4::UriEncode(staging_, true);
   HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", full_key, {}, {}, {"x-amz-copy-source: " + source}));
-  if (r.status / 100 != 2 || BodyHoldsError(r)) return S3Error("copy " + staging_ + " to " + full_key, r);
+  if (r.status / 100 != 2) return S3Error("copy " + staging_ + " to " + full_key, r);
+  if (BodyHoldsError(r)) return ErrorInBody("copy " + staging_ + " to " + full_key, r);
   copied_ = true;
   return Status::Ok();
 }

@@ -40,6 +40,7 @@ class S3Upload final : public ObjectUpload {
 
   Status Append(std::span<const uint8_t> data) override;
   Status Commit(const std::string& key, const KnownSha256& sha256) override;
+  bool NextAppendSends() const override { return buffer_.size() >= part_size_; }
 
  private:
   [[nodiscard]] Status SendPart();
