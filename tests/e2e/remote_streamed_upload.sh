@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Streamed uploads to Ceph RGW (#26): packs larger than s3.part-size go out
 # in parts while they fill (multipart to .hort-staging/, completed, copied to
-# data/), so a backup with 128 MiB packs holds a few parts, not whole packs.
+# data/), so a 1 GiB backup with 128 MiB packs holds a few parts, not whole
+# packs.
 # Its peak RSS is reported and must stay within a local-folder backup's of
 # the same data (which streams to disk) plus the configured parts; one
 # 128 MiB pack held whole would break that bound. restic checks and
@@ -11,7 +12,8 @@ eval "$(sed 's/^/export /' "$HORT_SERVERS_DIR/env")"
 export AWS_ACCESS_KEY_ID=$HORT_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$HORT_TEST_S3_SECRET_KEY
 gen_tree "$WORK/src" --small
 mkdir -p "$WORK/src/bulk"
-for i in 1 2 3 4 5 6; do head -c $((48 << 20)) /dev/urandom > "$WORK/src/bulk/r$i"; done
+# 1 GiB in all, as #26 asks: 16 random files of 64 MiB beside the small tree.
+for i in $(seq 1 16); do head -c $((64 << 20)) /dev/urandom > "$WORK/src/bulk/r$i"; done
 repo="s3:$HORT_TEST_S3_ENDPOINT/streamed-$$-$RANDOM"
 parts=3 part_mib=8
 
