@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -30,6 +31,7 @@ class TemporaryCache {
     if (parent.empty()) parent = std::filesystem::temp_directory_path(ec).string();
     if (parent.empty()) parent = "/tmp";
     std::filesystem::create_directories(parent, ec);
+    RemoveAbandoned(parent);
     std::string pattern = parent + "/hort-check-cache-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) return nullptr;
     return std::unique_ptr<TemporaryCache>(new TemporaryCache(pattern));
@@ -43,6 +45,22 @@ class TemporaryCache {
 
  private:
   explicit TemporaryCache(std::string dir) : dir_(std::move(dir)) {}
+
+  // The temporary caches of checks killed before they could remove theirs.
+  // A running check's folder changes as it fills; a week without a change
+  // is a check that is gone (restic leaves its own in the temp folder).
+  static void RemoveAbandoned(const std::string& parent) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto week_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 7);
+    for (const auto& e : fs::directory_iterator(parent, ec)) {
+      if (e.path().filename().string().rfind("hort-check-cache-", 0) != 0 || !e.is_directory(ec)) continue;
+      auto written = fs::last_write_time(e.path(), ec);
+      if (ec || written > week_ago) continue;
+      fs::remove_all(e.path(), ec);
+    }
+  }
+
   std::string dir_;
 };
 

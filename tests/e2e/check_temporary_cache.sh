@@ -36,8 +36,16 @@ gets=$(pack_gets "$WORK/ls.out" hort -r "$repo" ls latest)
 [ "$gets" -eq 0 ] || fail "ls after the backup downloaded $gets packs"
 grep -q "/d$dirs/f" "$WORK/ls.out" || fail "ls did not list the files"
 
-note "check: one temporary cache, tree packs fetched whole"
+note "check: one temporary cache, tree packs fetched whole; a killed check's old one is removed"
+# Left by checks killed before they could tidy up: one untouched for 8 days
+# (gone after this check), one of an hour ago (could be a running check: kept).
+mkdir -p "$WORK/cache/hort-check-cache-stale1/x" "$WORK/cache/hort-check-cache-young1"
+touch -d '8 days ago' "$WORK/cache/hort-check-cache-stale1"
+touch -d '1 hour ago' "$WORK/cache/hort-check-cache-young1"
 gets=$(pack_gets "$WORK/check.out" hort -r "$repo" check -v)
+[ -e "$WORK/cache/hort-check-cache-stale1" ] && fail "a killed check's week-old temporary cache was left"
+[ -d "$WORK/cache/hort-check-cache-young1" ] || fail "a temporary cache an hour old was removed"
+rmdir "$WORK/cache/hort-check-cache-young1"
 grep -q "^using temporary cache in $WORK/cache/hort-check-cache-" "$WORK/check.out" || { cat "$WORK/check.out"; fail "no temporary cache named"; }
 grep -q "no errors were found" "$WORK/check.out" || fail "check did not pass"
 [ "$gets" -le "$packs" ] || fail "check read packs $gets times ($packs packs, $dirs trees): trees one by one"
