@@ -235,6 +235,19 @@ TEST(OpenStore, LocationsAndTheirErrors) {
   ASSERT_TRUE(s3.ok()) << s3.status().message();
   EXPECT_EQ((*s3)->Location(), "s3:http://127.0.0.1:9/bucket/pre");
   EXPECT_EQ((*s3)->Connections(), 5);
+  // S3 takes parts of 5 MiB and more; hort caps them at 1 GiB.
+  for (const char* part : {"4", "1025", "16M", "", "-5", "99999"}) {
+    StoreOptions bad_part = named;
+    bad_part.extended["s3.part-size"] = part;
+    auto refused = OpenStore("s3:http://127.0.0.1:9/bucket/pre", bad_part);
+    EXPECT_EQ(refused.status().code(), Code::kInvalidArgument) << part;
+    if (!refused.ok()) {
+      EXPECT_EQ(refused.status().message(), "s3.part-size must be a number of MiB from 5 to 1024");
+    }
+  }
+  StoreOptions good_part = named;
+  good_part.extended["s3.part-size"] = "5";
+  EXPECT_TRUE(OpenStore("s3:http://127.0.0.1:9/bucket/pre", good_part).ok());
   ::unsetenv("HORT_T_OPEN_KEY");
   ::unsetenv("HORT_T_OPEN_SECRET");
 }

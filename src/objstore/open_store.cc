@@ -28,8 +28,9 @@ Result<long> Seconds(const StoreOptions& o, const std::string& key, long fallbac
 
 // -o s3.part-size=MiB: S3 wants every part but the last to be 5 MiB or more.
 Result<uint64_t> PartSize(const StoreOptions& o) {
-  std::string v = Option(o, "s3.part-size", "");
-  if (v.empty()) return S3Config{}.part_size;
+  auto given = o.extended.find("s3.part-size");
+  if (given == o.extended.end()) return S3Config{}.part_size;
+  const std::string& v = given->second;
   const Status bad(Code::kInvalidArgument, "s3.part-size must be a number of MiB from 5 to 1024");
   if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos) return bad;
   uint64_t mib = std::stoull(v);
