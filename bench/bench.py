@@ -13,7 +13,7 @@ usage: bench.py HORT [--size 1G] [--reps 1] [--work DIR] [--s3] [--tools hort,re
        --settle 0 --keep-page-cache: no quiet-disk wait and no drop_caches (e2e.bench_smoke, whose figures
        are never read: on a shared machine the waits are most of its time and drop_caches slows every other run)"""
 import argparse
-import glob, json, os, random, re, shutil, statistics, subprocess, sys, time
+import glob, json, os, random, re, shutil, statistics, subprocess, sys, time, zlib
 
 def parse_size(s):
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMG]?)", s.upper())
@@ -246,11 +246,12 @@ def main():
         report[s] = {t: {"wall": med(results[t][s], 0), "cpu": med(results[t][s], 1), "rss_kib": med(results[t][s], 2)} for t in tools}
     if sizes:
         print("repository size: " + ", ".join(f"{t} {sizes[t] / (1 << 20):.1f} MiB" for t in tools))
-    floor = compute_floor(a.hort, size)
+    floor = compute_floor(a.hort, size, data_v1)
     if floor and "hort" in tools:
-        seconds, parts = floor
+        seconds, parts, random_only = floor
         first = med(results["hort"]["first backup"], 0)
-        print(f"compute floor of the first backup: {seconds:.2f} s ({parts}); hort {first:.2f} s = {first / seconds:.1f}x the floor")
+        print(f"compute floor of the first backup: {seconds:.2f} s ({parts}); hort {first:.2f} s = {first / seconds:.1f}x the floor"
+              f" (every byte at zstd's random-data rate: {random_only:.2f} s, {first / random_only:.1f}x)")
     # The medians hide how far single runs spread (restic's first backup has
     # ranged 6.6-7.9 s on this machine): every run's wall time, in run order.
     print("wall seconds of every run:")
@@ -262,30 +263,53 @@ def main():
     with open(os.path.join(work, "report.json"), "w") as f:
         json.dump({"size": size, "s3": a.s3, "steps": report, "repo_bytes": sizes}, f, indent=1)
 
-def compute_floor(hort, size):
+def compressible_bytes(root):
+    """Bytes of the files under `root` that zstd meets as text: a file counts
+    as compressible when zlib at level 1 shrinks its first 32 KiB below 90 %
+    (random data, media and gzip files do not). Symlinks are not followed."""
+    total = 0
+    for dp, _, fs in os.walk(root):
+        for f in fs:
+            p = os.path.join(dp, f)
+            if os.path.islink(p) or not os.path.isfile(p):
+                continue
+            with open(p, "rb") as fh:
+                sample = fh.read(32 << 10)
+            if sample and len(zlib.compress(sample, 1)) < 0.9 * len(sample):
+                total += os.path.getsize(p)
+    return total
+
+def compute_floor(hort, size, source):
     """The least time a first backup of `size` bytes can take on this machine:
     every byte through the chunker, SHA-256 (its blob ID; the pack's hash
     again), zstd and AES at the rates `./run bench --micro` measures, spread
-    over all cores. zstd is counted at its rate on random data, its faster
-    one, so the floor stays a floor whatever the data. Reading the files and
-    writing the packs are not in it. None when the micro benchmark is missing."""
+    over all cores. zstd's rate depends on what it compresses, and --micro
+    measures two: the bytes of files that compress (compressible_bytes) count
+    at its rate on text, the rest at its rate on random data. Reading the
+    files and writing the packs are not in it. Returns (seconds, parts,
+    seconds with every byte at zstd's random-data rate), or None when the
+    micro benchmark is missing."""
     micro = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(hort)))), "bench",
                          "hort_micro_bench")
     if not os.path.exists(micro):
         print(f"compute floor: {micro} not built (Google Benchmark missing?)", flush=True)
         return None
-    out = subprocess.run([micro, "--benchmark_filter=^(BM_Chunker/1048576|BM_Sha256|BM_EncryptBlob|BM_ZstdAuto/0)$",
+    out = subprocess.run([micro, "--benchmark_filter=^(BM_Chunker/1048576|BM_Sha256|BM_EncryptBlob|BM_ZstdAuto/[01])$",
                           "--benchmark_format=json", "--benchmark_min_time=0.3"], capture_output=True, text=True)
     if out.returncode != 0:
         print(f"compute floor: {micro} failed: {out.stderr.strip()[-200:]}", flush=True)
         return None
-    rate = {b["name"].split("/")[0]: b["bytes_per_second"] for b in json.loads(out.stdout)["benchmarks"]}
-    per_byte = {"chunker": 1 / rate["BM_Chunker"], "sha256 x2": 2 / rate["BM_Sha256"],
-                "zstd": 1 / rate["BM_ZstdAuto"], "aes": 1 / rate["BM_EncryptBlob"]}
+    rate = {b["name"].rsplit("/", 1)[0] if b["name"].startswith("BM_Chunker") else b["name"]: b["bytes_per_second"]
+            for b in json.loads(out.stdout)["benchmarks"]}
+    text = min(compressible_bytes(source), size)
+    per_byte = {"chunker": 1 / rate["BM_Chunker"], "sha256 x2": 2 / rate["BM_Sha256"], "aes": 1 / rate["BM_EncryptBlob"]}
     cores = os.cpu_count() or 1
-    seconds = size * sum(per_byte.values()) / cores
-    parts = ", ".join(f"{k} {size * v:.2f} s" for k, v in per_byte.items()) + f", over {cores} cores"
-    return seconds, parts
+    zstd = text / rate["BM_ZstdAuto/1"] + (size - text) / rate["BM_ZstdAuto/0"]
+    seconds = (size * sum(per_byte.values()) + zstd) / cores
+    random_only = (size * sum(per_byte.values()) + size / rate["BM_ZstdAuto/0"]) / cores
+    parts = ", ".join(f"{k} {size * v:.2f} s" for k, v in per_byte.items())
+    parts += f", zstd {zstd:.2f} s ({text / (1 << 20):.1f} MiB at its text rate), over {cores} cores"
+    return seconds, parts, random_only
 
 def remove_bucket(bucket):
     """The test RGW keeps objects in memory (memstore, 4 GiB): three runs of
