@@ -246,7 +246,7 @@ def main():
         report[s] = {t: {"wall": med(results[t][s], 0), "cpu": med(results[t][s], 1), "rss_kib": med(results[t][s], 2)} for t in tools}
     if sizes:
         print("repository size: " + ", ".join(f"{t} {sizes[t] / (1 << 20):.1f} MiB" for t in tools))
-    floor = compute_floor(a.hort, size, data_v1)
+    floor = compute_floor(a.hort, size, data_v1, work)
     if floor and "hort" in tools:
         seconds, parts, random_only = floor
         first = med(results["hort"]["first backup"], 0)
@@ -263,32 +263,54 @@ def main():
     with open(os.path.join(work, "report.json"), "w") as f:
         json.dump({"size": size, "s3": a.s3, "steps": report, "repo_bytes": sizes}, f, indent=1)
 
-def compressible_bytes(root):
-    """Bytes of the files under `root` that zstd meets as text: a file counts
-    as compressible when zlib at level 1 shrinks its first 32 KiB below 90 %
-    (random data, media and gzip files do not). Symlinks are not followed."""
-    total = 0
+def compressible_files(root):
+    """The files under `root` that zstd meets as text, with their sizes: a file
+    counts as compressible when zlib at level 1 shrinks its first 32 KiB
+    below 90 % (random data, media and gzip files do not). Symlinks are not
+    followed."""
+    found = []
     for dp, _, fs in os.walk(root):
-        for f in fs:
+        for f in sorted(fs):
             p = os.path.join(dp, f)
             if os.path.islink(p) or not os.path.isfile(p):
                 continue
             with open(p, "rb") as fh:
                 sample = fh.read(32 << 10)
             if sample and len(zlib.compress(sample, 1)) < 0.9 * len(sample):
-                total += os.path.getsize(p)
-    return total
+                found.append((p, os.path.getsize(p)))
+    return found
 
-def compute_floor(hort, size, source):
+def zstd_rate_on(files, work, cap=64 << 20):
+    """zstd level 3's bytes per second on one core over a sample of `files`
+    (every k-th, up to `cap` bytes, concatenated), from the zstd tool's own
+    benchmark (`zstd -b3`, the libzstd hort links). None without the tool."""
+    if not files or not shutil.which("zstd"):
+        return None
+    total = sum(size for _, size in files)
+    step = max(1, int(total // cap))
+    sample = os.path.join(work, "zstd-rate-sample")
+    with open(sample, "wb") as out:
+        for p, _ in files[::step]:
+            with open(p, "rb") as fh:
+                out.write(fh.read(cap - out.tell()))
+            if out.tell() >= cap:
+                break
+    run = subprocess.run(["zstd", "-b3", "-e3", "-i1", "-T1", sample], capture_output=True, text=True)
+    os.remove(sample)
+    rates = re.findall(r"([0-9.]+) MB/s", run.stdout + run.stderr)
+    return float(rates[-2]) * 1e6 if run.returncode == 0 and len(rates) >= 2 else None
+
+def compute_floor(hort, size, source, work):
     """The least time a first backup of `size` bytes can take on this machine:
     every byte through the chunker, SHA-256 (its blob ID; the pack's hash
     again), zstd and AES at the rates `./run bench --micro` measures, spread
-    over all cores. zstd's rate depends on what it compresses, and --micro
-    measures two: the bytes of files that compress (compressible_bytes) count
-    at its rate on text, the rest at its rate on random data. Reading the
-    files and writing the packs are not in it. Returns (seconds, parts,
-    seconds with every byte at zstd's random-data rate), or None when the
-    micro benchmark is missing."""
+    over all cores. zstd's rate depends on what it compresses: the bytes of
+    files that compress (compressible_files) count at zstd's own measured rate
+    on a sample of them (--micro's text is generated words, which zstd
+    compresses at half the rate of real source and documentation), the rest
+    at --micro's rate on random data. Reading the files and writing the
+    packs are not in it. Returns (seconds, parts, seconds with every byte at
+    zstd's random-data rate), or None when the micro benchmark is missing."""
     micro = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(hort)))), "bench",
                          "hort_micro_bench")
     if not os.path.exists(micro):
@@ -301,14 +323,20 @@ def compute_floor(hort, size, source):
         return None
     rate = {b["name"].rsplit("/", 1)[0] if b["name"].startswith("BM_Chunker") else b["name"]: b["bytes_per_second"]
             for b in json.loads(out.stdout)["benchmarks"]}
-    text = min(compressible_bytes(source), size)
+    files = compressible_files(source)
+    text = min(sum(size for _, size in files), size)
+    text_rate = zstd_rate_on(files, work)
+    if text_rate is None:
+        text_rate, text_source = rate["BM_ZstdAuto/1"], "--micro's text rate"
+    else:
+        text_source = f"{text_rate / 1e6:.0f} MB/s, zstd -b3 on a sample"
     per_byte = {"chunker": 1 / rate["BM_Chunker"], "sha256 x2": 2 / rate["BM_Sha256"], "aes": 1 / rate["BM_EncryptBlob"]}
     cores = os.cpu_count() or 1
-    zstd = text / rate["BM_ZstdAuto/1"] + (size - text) / rate["BM_ZstdAuto/0"]
+    zstd = text / text_rate + (size - text) / rate["BM_ZstdAuto/0"]
     seconds = (size * sum(per_byte.values()) + zstd) / cores
     random_only = (size * sum(per_byte.values()) + size / rate["BM_ZstdAuto/0"]) / cores
     parts = ", ".join(f"{k} {size * v:.2f} s" for k, v in per_byte.items())
-    parts += f", zstd {zstd:.2f} s ({text / (1 << 20):.1f} MiB at its text rate), over {cores} cores"
+    parts += f", zstd {zstd:.2f} s ({text / (1 << 20):.1f} MiB of text at {text_source}), over {cores} cores"
     return seconds, parts, random_only
 
 def remove_bucket(bucket):
