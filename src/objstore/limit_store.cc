@@ -1,6 +1,7 @@
 // Bounds how many requests reach a store at once.
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include "objstore/forwarding_store.h"
 #include "objstore/wrappers.h"
@@ -71,8 +72,8 @@ class LimitStore final : public ForwardingStore {
    public:
     LimitedUpload(LimitStore* owner, std::unique_ptr<ObjectUpload> inner) : owner_(owner), inner_(std::move(inner)) {}
     Status Append(std::span<const uint8_t> data) override {
-      if (!inner_->NextAppendSends()) return inner_->Append(data);
-      Slot slot(owner_);
+      std::optional<Slot> slot;
+      if (inner_->NextAppendSends()) slot.emplace(owner_);
       return inner_->Append(data);
     }
     Status Commit(const std::string& key, const KnownSha256& sha256) override {

@@ -15,15 +15,13 @@ std::string StagingName() {
   return HexEncode(random);
 }
 
-// S3 may answer 200 to a completion or copy and still report an error in
-// the body (the request failed after the headers went out): AWS names
-// InternalError and SlowDown there, both worth a retry.
-bool BodyHoldsError(const HttpResponse& r) {
+// The answer to a completion or copy. S3 may answer 200 and still report
+// an error in the body (the request failed after the headers went out):
+// AWS names InternalError and SlowDown there, both worth a retry.
+Status CheckAnswer(const std::string& what, const HttpResponse& r) {
+  if (r.status / 100 != 2) return S3Error(what, r);
   std::string body(r.body.begin(), r.body.end());
-  return body.find("<Error>") != std::string::npos;
-}
-Status ErrorInBody(const std::string& what, const HttpResponse& r) {
-  std::string body(r.body.begin(), r.body.end());
+  if (body.find("<Error>") == std::string::npos) return Status::Ok();
   auto code = XmlValues(body, "Code");
   return Status(Code::kUnavailable, what + ": the server reported " + (code.empty() ? "an error" : code[0]) +
                                         " after answering 200");
@@ -50,10 +48,15 @@ S3Upload::~S3Upload() {
     auto r = client_->Send("DELETE", staging_, {{"uploadId", upload_id_}}, {}, {});
     if (!r.ok() || r->status / 100 != 2) LogWarning("could not abort the multipart upload of " + staging_);
   } else if (completed_ && !copied_) {
-    auto r = client_->Send("DELETE", staging_, {}, {}, {});
-    if (!r.ok() || r->status / 100 != 2) LogWarning("could not remove the staged object " + staging_);
+    RemoveStaged();
   }
   Release();
+}
+
+// Only tidying: check lists a staged object left behind, prune removes it.
+void S3Upload::RemoveStaged() {
+  auto r = client_->Send("DELETE", staging_, {}, {}, {});
+  if (!r.ok() || r->status / 100 != 2) LogWarning("could not remove the staged object " + staging_);
 }
 
 void S3Upload::Release() {
@@ -119,8 +122,7 @@ Status S3Upload::CompleteMultipart() {
       }
     }
   }
-  if (r.status / 100 != 2) return S3Error("complete upload " + staging_, r);
-  if (BodyHoldsError(r)) return ErrorInBody("complete upload " + staging_, r);
+  HORT_RETURN_IF_ERROR(CheckAnswer("complete upload " + staging_, r));
   completed_ = true;
   return Status::Ok();
 }
@@ -129,8 +131,7 @@ Status S3Upload::CopyTo(const std::string& full_key) {
   const S3Config& cfg = client_->config();
   std::string source = "/" + cfg.bucket + "/" + sigv4::UriEncode(staging_, true);
   HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", full_key, {}, {}, {"x-amz-copy-source: " + source}));
-  if (r.status / 100 != 2) return S3Error("copy " + staging_ + " to " + full_key, r);
-  if (BodyHoldsError(r)) return ErrorInBody("copy " + staging_ + " to " + full_key, r);
+  HORT_RETURN_IF_ERROR(CheckAnswer("copy " + staging_ + " to " + full_key, r));
   copied_ = true;
   return Status::Ok();
 }
@@ -148,10 +149,9 @@ Status S3Upload::Commit(const std::string& key, const KnownSha256& sha256) {
     if (!buffer_.empty()) HORT_RETURN_IF_ERROR(SendPart());
     if (!completed_) HORT_RETURN_IF_ERROR(CompleteMultipart());
     if (!copied_) HORT_RETURN_IF_ERROR(CopyTo(full_key));
-    // The object is stored; a staged copy left behind is only tidying
-    // (check lists it, prune removes it), never the upload's failure.
-    auto r = client_->Send("DELETE", staging_, {}, {}, {});
-    if (!r.ok() || r->status / 100 != 2) LogWarning("could not remove the staged object " + staging_);
+    // The object is stored; failing to remove the staged copy is not the
+    // upload's failure.
+    RemoveStaged();
   }
   done_ = true;
   Release();

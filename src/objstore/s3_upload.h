@@ -46,6 +46,7 @@ class S3Upload final : public ObjectUpload {
   [[nodiscard]] Status SendPart();
   [[nodiscard]] Status CompleteMultipart();
   [[nodiscard]] Status CopyTo(const std::string& full_key);
+  void RemoveStaged();
   void Release();
 
   S3Client* client_;
