@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "backend/forwarding_backend.h"
+#include "objstore/durable_file.h"
 #include "crypto/crypto.h"
 #include "util/hex.h"
 
@@ -118,24 +119,13 @@ class CacheBackend final : public ForwardingBackend {
   };
   static Seen SeenOf(const struct stat& st) { return Seen{st.st_size, st.st_mtim}; }
 
-  // `n` bytes at `offset` of an open file; false on an error or a short file.
-  static bool ReadAt(int fd, uint8_t* out, size_t n, uint64_t offset) {
-    size_t done = 0;
-    while (done < n) {
-      ssize_t got = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
-      if (got <= 0) return false;
-      done += static_cast<size_t>(got);
-    }
-    return true;
-  }
-
   // A whole cached file, or nullopt; a damaged one (its content does not
   // hash to its name) is dropped, never trusted. `seen` gets what was read.
   std::optional<std::vector<uint8_t>> ReadVerified(const Handle& h, int fd, Seen* seen) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return std::nullopt;
     std::vector<uint8_t> data(static_cast<size_t>(st.st_size));
-    if (!ReadAt(fd, data.data(), data.size(), 0)) return std::nullopt;
+    if (!ReadAt(fd, PathOf(h), 0, data).ok()) return std::nullopt;
     if (HexEncode(crypto::Sha256(data)) != h.name) {
       std::error_code ec;
       fs::remove(PathOf(h), ec);
@@ -172,7 +162,7 @@ class CacheBackend final : public ForwardingBackend {
       const uint64_t want = length == 0 ? (offset <= size ? size - offset : 0) : length;
       if (offset + want <= size) {
         out.emplace(want);
-        if (!ReadAt(fd, out->data(), want, offset)) out.reset();
+        if (!ReadAt(fd, PathOf(h), offset, *out).ok()) out.reset();
       }
     } else {
       Seen seen{};

@@ -13,10 +13,10 @@ class ResticUpload final : public BackendUpload {
  public:
   explicit ResticUpload(std::unique_ptr<ObjectUpload> inner) : inner_(std::move(inner)) {}
   Status Append(std::span<const uint8_t> data) override { return inner_->Append(data); }
-  // Every name but the config's is the SHA-256 of the content.
+  // Only packs stream, and a pack's name is the SHA-256 of its content.
   Status Commit(const Handle& h) override {
     KnownSha256 sha256;
-    if (h.type != FileType::kConfig && h.name.size() == 64) {
+    if (h.name.size() == 64) {
       auto bytes = HexDecode(h.name);
       if (bytes && bytes->size() == 32) std::copy(bytes->begin(), bytes->end(), sha256.emplace().begin());
     }

@@ -49,25 +49,25 @@ class FaultStore final : public ForwardingStore {
 
  private:
   // Faults before a call, and after a commit that landed (the lost answer).
-  class FaultyUpload final : public ObjectUpload {
+  class FaultyUpload final : public ForwardingUpload {
    public:
-    FaultyUpload(FaultStore* owner, std::unique_ptr<ObjectUpload> inner) : owner_(owner), inner_(std::move(inner)) {}
+    FaultyUpload(FaultStore* owner, std::unique_ptr<ObjectUpload> inner)
+        : ForwardingUpload(std::move(inner)), owner_(owner) {}
     Status Append(std::span<const uint8_t> data) override {
       if (owner_->Fault()) return Status(Code::kUnavailable, "injected fault before append");
-      return inner_->Append(data);
+      return inner()->Append(data);
     }
     Status Commit(const std::string& key, const KnownSha256& sha256) override {
       if (owner_->Fault()) return Status(Code::kUnavailable, "injected fault before commit");
-      Status s = inner_->Commit(key, sha256);
+      Status s = inner()->Commit(key, sha256);
       if (s.ok() && owner_->Fault()) return Status(Code::kUnavailable, "injected fault after commit");
       return s;
     }
-    bool NextAppendSends() const override { return inner_->NextAppendSends(); }
 
    private:
     FaultStore* owner_;
-    std::unique_ptr<ObjectUpload> inner_;
   };
+
 
   bool Fault() {
     std::lock_guard lock(mu_);

@@ -11,6 +11,22 @@
 
 namespace hort {
 
+// The same for a streamed upload: a wrapper's upload overrides only the
+// calls it changes.
+class ForwardingUpload : public ObjectUpload {
+ public:
+  explicit ForwardingUpload(std::unique_ptr<ObjectUpload> inner) : inner_(std::move(inner)) {}
+  Status Append(std::span<const uint8_t> data) override { return inner_->Append(data); }
+  Status Commit(const std::string& key, const KnownSha256& sha256) override { return inner_->Commit(key, sha256); }
+  bool NextAppendSends() const override { return inner_->NextAppendSends(); }
+
+ protected:
+  ObjectUpload* inner() const { return inner_.get(); }
+
+ private:
+  std::unique_ptr<ObjectUpload> inner_;
+};
+
 class ForwardingStore : public ObjectStore {
  public:
   explicit ForwardingStore(std::unique_ptr<ObjectStore> target) : target_(std::move(target)) {}

@@ -68,23 +68,24 @@ class LimitStore final : public ForwardingStore {
     LimitStore* owner_;
   };
 
-  class LimitedUpload final : public ObjectUpload {
+  class LimitedUpload final : public ForwardingUpload {
    public:
-    LimitedUpload(LimitStore* owner, std::unique_ptr<ObjectUpload> inner) : owner_(owner), inner_(std::move(inner)) {}
+    LimitedUpload(LimitStore* owner, std::unique_ptr<ObjectUpload> inner)
+        : ForwardingUpload(std::move(inner)), owner_(owner) {}
     Status Append(std::span<const uint8_t> data) override {
       std::optional<Slot> slot;
-      if (inner_->NextAppendSends()) slot.emplace(owner_);
-      return inner_->Append(data);
+      if (inner()->NextAppendSends()) slot.emplace(owner_);
+      return inner()->Append(data);
     }
     Status Commit(const std::string& key, const KnownSha256& sha256) override {
       Slot slot(owner_);
-      return inner_->Commit(key, sha256);
+      return inner()->Commit(key, sha256);
     }
 
    private:
     LimitStore* owner_;
-    std::unique_ptr<ObjectUpload> inner_;
   };
+
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -55,23 +55,21 @@ class MetricsStore final : public ForwardingStore {
   }
 
  private:
-  class CountedUpload final : public ObjectUpload {
+  class CountedUpload final : public ForwardingUpload {
    public:
     CountedUpload(MetricsStore* owner, std::unique_ptr<ObjectUpload> inner)
-        : owner_(owner), inner_(std::move(inner)), start_(Clock::now()) {}
+        : ForwardingUpload(std::move(inner)), owner_(owner), start_(Clock::now()) {}
     Status Append(std::span<const uint8_t> data) override {
-      Status s = inner_->Append(data);
+      Status s = inner()->Append(data);
       if (s.ok()) owner_->m_->bytes_written += data.size();
       return s;
     }
     Status Commit(const std::string& key, const KnownSha256& sha256) override {
-      return owner_->Count(inner_->Commit(key, sha256), 0, start_);
+      return owner_->Count(inner()->Commit(key, sha256), 0, start_);
     }
-    bool NextAppendSends() const override { return inner_->NextAppendSends(); }
 
    private:
     MetricsStore* owner_;
-    std::unique_ptr<ObjectUpload> inner_;
     Clock::time_point start_;
   };
 

@@ -10,7 +10,6 @@
 // readers see the old bytes or the new ones, never a mix, never a prefix.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "crypto/crypto.h"
 #include "util/status.h"
 
 namespace hort {
@@ -27,7 +27,7 @@ namespace hort {
 // The SHA-256 of an object's bytes when its writer already knows it (a
 // pack is named by it): a store that must send one (S3's signed payload
 // hash) then does not hash the object again.
-using KnownSha256 = std::optional<std::array<uint8_t, 32>>;
+using KnownSha256 = std::optional<crypto::Sha256Digest>;
 
 // An object written piece by piece and named only when complete (a pack,
 // whose name is the hash of its content): nothing is visible under any key

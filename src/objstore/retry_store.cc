@@ -62,21 +62,21 @@ class RetryStore final : public ForwardingStore {
   }
 
  private:
-  class RetriedUpload final : public ObjectUpload {
+  class RetriedUpload final : public ForwardingUpload {
    public:
-    RetriedUpload(RetryStore* owner, std::unique_ptr<ObjectUpload> inner) : owner_(owner), inner_(std::move(inner)) {}
+    RetriedUpload(RetryStore* owner, std::unique_ptr<ObjectUpload> inner)
+        : ForwardingUpload(std::move(inner)), owner_(owner) {}
     Status Append(std::span<const uint8_t> data) override {
-      return owner_->Retry("upload", [&] { return inner_->Append(data); });
+      return owner_->Retry("upload", [&] { return inner()->Append(data); });
     }
     Status Commit(const std::string& key, const KnownSha256& sha256) override {
-      return owner_->Retry("save " + key, [&] { return inner_->Commit(key, sha256); });
+      return owner_->Retry("save " + key, [&] { return inner()->Commit(key, sha256); });
     }
-    bool NextAppendSends() const override { return inner_->NextAppendSends(); }
 
    private:
     RetryStore* owner_;
-    std::unique_ptr<ObjectUpload> inner_;
   };
+
 
   template <typename T, typename F>
   Result<T> RetryResult(const std::string& what, F&& attempt) {

@@ -68,7 +68,7 @@ S3Client::S3Client(S3Config cfg) : cfg_(std::move(cfg)), http_(cfg_.http) {
 Result<HttpResponse> S3Client::Send(const std::string& method, const std::string& key,
                                     const std::map<std::string, std::string>& query, std::span<const uint8_t> body,
                                     std::vector<std::string> headers, bool bucket_only,
-                                    const std::optional<crypto::Sha256Digest>& payload_sha256) {
+                                    const KnownSha256& payload_sha256) {
   sigv4::Request sr;
   sr.method = method;
   std::string path;

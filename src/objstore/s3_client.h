@@ -12,6 +12,7 @@
 
 #include "crypto/crypto.h"
 #include "net/http_client.h"
+#include "objstore/object_store.h"
 #include "objstore/s3_store.h"
 #include "util/status.h"
 
@@ -33,7 +34,7 @@ class S3Client {
                                           const std::map<std::string, std::string>& query,
                                           std::span<const uint8_t> body, std::vector<std::string> headers,
                                           bool bucket_only = false,
-                                          const std::optional<crypto::Sha256Digest>& payload_sha256 = std::nullopt);
+                                          const KnownSha256& payload_sha256 = std::nullopt);
 
  private:
   S3Config cfg_;

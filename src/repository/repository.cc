@@ -297,7 +297,7 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
 
   Packer& p = packers_[static_cast<int>(type)];
   OpenPack full;
-  OpenPack dropped;  // ended after the packer's lock: its upload may still send a request
+  OpenPack abandoned;  // ended after the packer's lock: its upload may still send a request
   {
     std::lock_guard lock(p.mu);
     // A pack never grows past the target: a blob that does not fit closes
@@ -312,7 +312,7 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
       std::lock_guard plock(pending_mu_);
       for (const PackEntry& dropped : p.pack.entries) pending_.erase(dropped.id);
       pending_.erase(id);
-      dropped = std::exchange(p.pack, OpenPack{});
+      abandoned = std::exchange(p.pack, OpenPack{});
       return appended;
     }
     p.pack.entries.push_back(e);
