@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "format/gojson.h"
+#include "format/index_decode.h"
 #include "format/repo_files.h"
 #include "format/snapshot.h"
 #include "format/tree.h"
+#include "format/tree_decode.h"
 #include "util/hex.h"
 
 namespace hort {
@@ -158,6 +160,83 @@ TEST(Tree, RejectsBrokenTrees) {
   }
 }
 
+// The fast decoder (simdjson) must decide the trees restic and hort write,
+// and wherever it decides, agree with the reference decoder exactly; where
+// the reference fails it must decline, so the reference's message stands.
+TEST(Tree, FastDecoderAgreesWithTheReference) {
+  const std::string id(64, 'e');
+  const std::string decided[] = {
+      R"({"nodes":[{"name":"a.txt","type":"file","mode":420,"mtime":"2026-11-26T05:30:20.914440051Z",)"
+      R"("atime":"2026-11-26T05:30:20.914440051+01:00","uid":0,"gid":0,"user":"root","inode":10952805,)"
+      R"("device_id":65024,"size":6,"links":2,"extended_attributes":[{"name":"user.foo","value":"YmFy"}],)"
+      R"("content":[")" + id + R"("]},{"name":"sub","type":"dir","content":null,"subtree":")" + id + R"("}]})" "\n",
+      R"({"nodes":null})",
+      R"({})",
+      R"({"future":[{"a":[]}],"x":1,"nodes":[]})",
+      // Repeated keys: the last scalar wins, arrays append.
+      R"({"nodes":[{"name":"a","name":"b","size":1,"size":2,"content":[")" + id + R"("],"content":[")" + id +
+          R"("]}],"nodes":[{"name":"c"}]})",
+      // Numbers as the reference converts them: floats truncated, negatives wrapped.
+      R"({"nodes":[{"size":7.9,"uid":-1,"mode":1e3,"inode":18446744073709551615,"links":-0}]})",
+      // Objects and arrays where a scalar belongs are skipped; bools in unknown fields ignored.
+      R"({"nodes":[{"name":{"x":1},"type":[1],"size":{},"content":true,"extended_attributes":{"a":1},)"
+      R"("unknown":false,"linktarget_raw":5,"error":null}]})",
+      // linktarget_raw wins over linktarget, whichever comes first.
+      R"({"nodes":[{"linktarget":"a","linktarget_raw":"Yg=="},{"linktarget_raw":"Yg==","linktarget":"a"}]})",
+      // Escapes: keys and values unescaped, NUL and surrogate pairs kept.
+      R"({"nodes":[{"n\u0061me":"a\u0000\ud83d\ude00\"","user":"\u00fc","group":"\/"}]})",
+      // Xattrs: objects and arrays inside one are skipped, null is the default.
+      R"({"nodes":[{"extended_attributes":[{"name":"user.a","value":null,"x":[1]},{}]}]})",
+  };
+  for (const std::string& text : decided) {
+    std::vector<Node> fast;
+    ASSERT_TRUE(DecodeTreeFast(text, &fast)) << text;
+    auto reference = DecodeTreeReference(text);
+    ASSERT_TRUE(reference.ok()) << text << ": " << reference.status().message();
+    EXPECT_EQ(fast, *reference) << text;
+  }
+  const std::string declined[] = {
+      "",
+      "[]",
+      "\xEF\xBB\xBF{}",  // a byte-order mark: nlohmann skips it, so the reference decides
+      R"({"nodes":{}})",
+      R"({"nodes":[1]})",
+      R"({"nodes":[[]]})",
+      R"({"nodes":[{"name":true}]})",
+      R"({"nodes":[{"size":"big"}]})",
+      R"({"nodes":[{"size":1e400}]})",
+      R"({"nodes":[{"size":18446744073709551616}]})",
+      R"({"nodes":[{"mtime":"yesterday"}]})",
+      R"({"nodes":[{"ctime":[]}]})",
+      R"({"nodes":[{"content":{}}]})",
+      R"({"nodes":[{"content":[null]}]})",
+      R"({"nodes":[{"subtree":"zz"}]})",
+      R"({"nodes":[{"linktarget_raw":"Yg==","linktarget":1}]})",
+      R"({"nodes":[{"name":"a\ud800"}]})",
+      R"({"nodes":[{"generic_attributes":{"windows.attributes":"AQ=="}}]})",
+      R"({"nodes":[{"extended_attributes":[3]}]})",
+      R"({"nodes":[{"extended_attributes":[{"name":1}]}]})",
+      "{\"nodes\":[{\"name\":\"\xff\"}]}",
+      R"({"nodes":[]} x)",
+  };
+  for (const std::string& text : declined) {
+    std::vector<Node> fast;
+    EXPECT_FALSE(DecodeTreeFast(text, &fast)) << text;
+  }
+  // Encoded trees of every field are decided by the fast decoder too.
+  Node n;
+  n.name = std::string("l\xff\"nk\\", 6);
+  n.type = "symlink";
+  n.linktarget = std::string("t\xfe", 2);
+  n.xattrs = {{"security.selinux", std::string("a\0b", 3)}};
+  n.mtime = {1764135023, 914440051, 3600};
+  const std::string text = EncodeTree({n});
+  std::vector<Node> fast;
+  ASSERT_TRUE(DecodeTreeFast(text, &fast));
+  ASSERT_EQ(fast.size(), 1u);
+  EXPECT_EQ(fast[0], n);
+}
+
 TEST(Tree, UnsafeNames) {
   EXPECT_TRUE(IsUnsafeNodeName(".."));
   EXPECT_TRUE(IsUnsafeNodeName("."));
@@ -241,6 +320,51 @@ TEST(Index, RejectsBrokenIndexes) {
     if (!idx.ok()) {
       EXPECT_EQ(idx.status().code(), Code::kCorruption) << text;
     }
+  }
+}
+
+// As for trees: the fast index decoder decides index files as restic and
+// hort write them, agrees with the reference wherever it decides, and
+// declines wherever the reference fails.
+TEST(Index, FastDecoderAgreesWithTheReference) {
+  const std::string a(64, 'a'), b(64, 'b');
+  const std::string blob = R"({"id":")" + a + R"(","type":"data","offset":0,"length":1})";
+  const std::string decided[] = {
+      R"({"supersedes":[")" + b + R"("],"packs":[{"id":")" + a + R"(","blobs":[)" + blob +
+          R"(,{"id":")" + b + R"(","type":"tree","offset":1,"length":4294967295,"uncompressed_length":9}]}]})",
+      R"({"packs":null})",
+      R"({"packs":[]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":null}]})",
+      // Unknown fields, containers where a scalar belongs, ignored supersedes.
+      R"({"x":[1],"supersedes":7,"packs":[{"id":")" + a + R"(","size":[],"blobs":[{"id":")" + a +
+          R"(","type":"data","offset":0,"length":1,"uncompressed_length":null,"more":{"a":1},"id2":[]}]}]})",
+      // Repeated keys: the last scalar wins, arrays append.
+      R"({"packs":[{"id":")" + b + R"(","id":")" + a + R"(","blobs":[)" + blob + R"(],"blobs":[)" + blob +
+          R"(]}],"packs":[{"id":")" + b + R"(","blobs":[{"offset":5,"id":")" + a +
+          R"(","type":"tree","length":2,"offset":-0}]}]})",
+  };
+  for (const std::string& text : decided) {
+    IndexFile fast;
+    ASSERT_TRUE(DecodeIndexFast(text, &fast)) << text;
+    auto reference = DecodeIndexReference(text);
+    ASSERT_TRUE(reference.ok()) << text << ": " << reference.status().message();
+    EXPECT_EQ(fast, *reference) << text;
+  }
+  const std::string declined[] = {
+      "{}",
+      R"({"packs":{}})",
+      R"({"packs":[[]]})",
+      R"({"packs":[{"id":null,"blobs":[]}]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":{}}]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":[{"id":")" + a + R"(","type":"data","offset":0,"length":1.0}]}]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":[{"id":")" + a + R"(","type":null,"offset":0,"length":1}]}]})",
+      R"({"packs":[{"id":")" + a + R"(","blobs":[{"id":{},"type":"data","offset":0,"length":1}]}]})",
+      R"({"supersedes":[null],"packs":[]})",
+  };
+  for (const std::string& text : declined) {
+    IndexFile fast;
+    EXPECT_FALSE(DecodeIndexFast(text, &fast)) << text;
+    EXPECT_FALSE(DecodeIndexReference(text).ok()) << text;
   }
 }
 

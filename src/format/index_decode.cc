@@ -1,10 +1,12 @@
-// DecodeIndex reads an index file through nlohmann's SAX interface: a
-// repository's index holds an entry per blob (tens of thousands per GiB),
-// and building the DOM first (a std::map per blob) cost three times the
-// decoding itself on every command's start.
+// The reference index decoder reads an index file through nlohmann's SAX
+// interface: a repository's index holds an entry per blob (tens of thousands
+// per GiB), and building nlohmann's DOM first (a std::map per blob) cost
+// three times the decoding itself on every command's start. DecodeIndex
+// tries the fast decoder (index_decode_fast.cc) first.
 #include <cstdint>
 #include <string>
 
+#include "format/index_decode.h"
 #include "format/repo_files.h"
 #include "format/sax_decoder.h"
 
@@ -137,11 +139,17 @@ class IndexDecoder final : public SaxDecoder {
 
 }  // namespace
 
-Result<IndexFile> DecodeIndex(std::string_view text) {
+Result<IndexFile> DecodeIndexReference(std::string_view text) {
   IndexFile idx;
   IndexDecoder decoder(&idx);
   HORT_RETURN_IF_ERROR(decoder.Parse(text));
   return idx;
+}
+
+Result<IndexFile> DecodeIndex(std::string_view text) {
+  IndexFile idx;
+  if (DecodeIndexFast(text, &idx)) return idx;
+  return DecodeIndexReference(text);
 }
 
 }  // namespace hort

@@ -60,16 +60,19 @@ struct IndexBlob {
   uint32_t offset = 0;
   uint32_t length = 0;               // stored (encrypted) length
   uint32_t uncompressed_length = 0;  // 0 = stored uncompressed
+  bool operator==(const IndexBlob&) const = default;
 };
 
 struct IndexPack {
   Id id;
   std::vector<IndexBlob> blobs;
+  bool operator==(const IndexPack&) const = default;
 };
 
 struct IndexFile {
   std::vector<Id> supersedes;
   std::vector<IndexPack> packs;
+  bool operator==(const IndexFile&) const = default;
 };
 [[nodiscard]] std::string EncodeIndex(const IndexFile& idx);
 // The same text in pieces (one per pack), for writers that compress as they

@@ -53,6 +53,7 @@ struct Node {
   std::optional<Id> subtree;
   std::string error;
 
+  bool operator==(const Node&) const = default;
   [[nodiscard]] bool IsFile() const { return type == "file"; }
   [[nodiscard]] bool IsDir() const { return type == "dir"; }
 };

@@ -1,8 +1,8 @@
-// DecodeTree reads a tree blob through nlohmann's SAX interface: every
-// backup, restore and check decodes one tree per directory, and building
-// the DOM first (a std::map per node) cost several times the decoding
-// itself. Trees with generic_attributes (newer restic on Windows), kept as
-// JSON text, take the DOM path.
+// The reference tree decoder reads a tree blob through nlohmann's SAX
+// interface: building the DOM first (a std::map per node) cost several times
+// the decoding itself. Trees with generic_attributes (newer restic on
+// Windows), kept as JSON text, take the DOM path. DecodeTree tries the fast
+// decoder (tree_decode_fast.cc) first.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "format/sax_decoder.h"
+#include "format/tree_decode.h"
 #include "format/tree.h"
 #include "util/hex.h"
 
@@ -279,13 +280,19 @@ class TreeDecoder final : public SaxDecoder {
 
 }  // namespace
 
-Result<std::vector<Node>> DecodeTree(std::string_view json) {
+Result<std::vector<Node>> DecodeTreeReference(std::string_view json) {
   std::vector<Node> nodes;
   TreeDecoder decoder(&nodes);
   Status parsed = decoder.Parse(json);
   if (decoder.needs_dom()) return DecodeTreeDom(json);
   HORT_RETURN_IF_ERROR(parsed);
   return nodes;
+}
+
+Result<std::vector<Node>> DecodeTree(std::string_view json) {
+  std::vector<Node> nodes;
+  if (DecodeTreeFast(json, &nodes)) return nodes;
+  return DecodeTreeReference(json);
 }
 
 }  // namespace hort
