@@ -36,7 +36,7 @@ struct FileSaver::Chunk {
 namespace {
 // Enough for every worker to hold a maximum-size chunk; more only costs memory.
 constexpr uint64_t kBytesInFlight = 16u << 20;
-constexpr uint64_t kFilesInFlight = 32;
+constexpr uint64_t kFilesInFlight = 128;
 constexpr size_t kReadSize = 1u << 20;
 // Unscanned bytes stay below the maximum chunk size, so this always leaves
 // room for one more read.
@@ -76,7 +76,7 @@ FileSaver::FileSaver(Repository& repo, bool dry_run, ThreadPool& blob_pool,
       dry_run_(dry_run),
       blob_pool_(blob_pool),
       on_fatal_(std::move(on_fatal)),
-      files_in_flight_(kFilesInFlight),
+      files_in_flight_(kFilesInFlight, kFilesInFlight / 4),
       bytes_in_flight_(kBytesInFlight),
       readers_(2) {}
 

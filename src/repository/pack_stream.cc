@@ -23,7 +23,16 @@ void PackStream::StopWriter(bool discard) {
 Status PackStream::Push(std::vector<uint8_t> bytes) {
   // A blob larger than the bound waits for an empty queue (Budget clamps).
   const size_t size = bytes.size();
-  room_.Acquire(size);
+  if (!room_.TryAcquire(size)) {
+    // The writer may sleep on less than kWakeBytes: it must drain for this
+    // wait to end.
+    {
+      std::lock_guard lock(mu_);
+      drain_ = true;
+    }
+    queued_cv_.notify_one();
+    room_.Acquire(size);
+  }
   {
     std::lock_guard lock(mu_);
     if (!error_.ok()) {
@@ -31,6 +40,10 @@ Status PackStream::Push(std::vector<uint8_t> bytes) {
       return error_;
     }
     queue_.push_back(std::move(bytes));
+    queued_bytes_ += size;
+    // Small files make blobs of a few KiB: waking the writer for each cost
+    // more than writing them (a context switch per blob).
+    if (queued_bytes_ < kWakeBytes) return Status::Ok();
   }
   queued_cv_.notify_one();
   return Status::Ok();
@@ -39,22 +52,26 @@ Status PackStream::Push(std::vector<uint8_t> bytes) {
 void PackStream::WriteLoop() {
   std::unique_lock lock(mu_);
   for (;;) {
-    queued_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
-    if (queue_.empty()) return;  // closing and drained
-    std::vector<uint8_t> bytes = std::move(queue_.front());
-    queue_.pop_front();
-    bool failed = !error_.ok();
-    lock.unlock();
-    Status written = Status::Ok();
-    if (!failed) {
-      hasher_.Update(bytes);
-      written = upload_->Append(bytes);
+    queued_cv_.wait(lock, [&] { return queued_bytes_ >= kWakeBytes || drain_ || closing_; });
+    while (!queue_.empty()) {  // once awake, everything queued goes out
+      std::vector<uint8_t> bytes = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= bytes.size();
+      bool failed = !error_.ok();
+      lock.unlock();
+      Status written = Status::Ok();
+      if (!failed) {
+        hasher_.Update(bytes);
+        written = upload_->Append(bytes);
+      }
+      size_t size = bytes.size();
+      bytes = {};  // freed before producers are let in
+      room_.Release(size);
+      lock.lock();
+      if (!written.ok() && error_.ok()) error_ = written;
     }
-    size_t size = bytes.size();
-    bytes = {};  // freed before producers are let in
-    room_.Release(size);
-    lock.lock();
-    if (!written.ok() && error_.ok()) error_ = written;
+    drain_ = false;
+    if (closing_) return;  // closing and drained
   }
 }
 

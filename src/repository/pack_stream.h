@@ -26,6 +26,9 @@ class PackStream {
   // Sealed blobs waiting to be written beyond this make Push wait: the queue
   // is memory the backup's in-flight budget no longer counts.
   static constexpr size_t kMaxQueuedBytes = 4u << 20;
+  // The writer sleeps until this much is queued, a producer waits for room,
+  // or the pack finishes; then it writes everything queued.
+  static constexpr size_t kWakeBytes = 256u << 10;
 
   explicit PackStream(std::unique_ptr<BackendUpload> upload);
   // Stops the writer; an upload never committed removes its temporary file.
@@ -50,6 +53,8 @@ class PackStream {
   std::mutex mu_;
   std::condition_variable queued_cv_;  // writer waits for work
   std::deque<std::vector<uint8_t>> queue_;
+  size_t queued_bytes_ = 0;
+  bool drain_ = false;  // a producer waits for room
   Budget room_{kMaxQueuedBytes};       // producers wait for room
   bool closing_ = false;
   Status error_;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <string>
 
 namespace hort {
@@ -79,6 +81,32 @@ TEST_F(PackStreamTest, WritesBlobsInOrderAndNamesThePackByItsHash) {
     EXPECT_TRUE(*stored == expected);
   }
   EXPECT_EQ(Files().size(), 1u);
+}
+
+// The writer sleeps until kWakeBytes are queued. A blob too large for the
+// room the sleeping queue leaves must wake it, or Push would wait forever;
+// blobs below kWakeBytes in all are written when the pack finishes.
+TEST_F(PackStreamTest, ABlobThatNeedsTheRoomWakesTheSleepingWriter) {
+  static_assert(PackStream::kWakeBytes > 3 * 1000);
+  std::vector<uint8_t> expected;
+  auto pushed = std::async(std::launch::async, [&]() -> Result<Id> {
+    PackStream stream(backend_->BeginUpload(FileType::kPack, false));
+    for (uint32_t i = 0; i < 3; ++i) {
+      auto small = Pattern(1000, i);
+      expected.insert(expected.end(), small.begin(), small.end());
+      HORT_RETURN_IF_ERROR(stream.Push(std::move(small)));
+    }
+    auto large = Pattern(PackStream::kMaxQueuedBytes, 9);  // needs the whole room
+    expected.insert(expected.end(), large.begin(), large.end());
+    HORT_RETURN_IF_ERROR(stream.Push(std::move(large)));
+    return stream.Finish({});
+  });
+  ASSERT_EQ(pushed.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "Push never returned";
+  auto id = pushed.get();
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  auto stored = backend_->Load({FileType::kPack, id->Hex()});
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(*stored == expected);
 }
 
 // A failed write fails the pack: later pushes or the finish report it, nothing

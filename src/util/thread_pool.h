@@ -3,6 +3,7 @@
 // pipelines use one pool per stage kind for that reason.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -86,18 +87,31 @@ class WaitGroup {
 // A counting semaphore over a resource amount (e.g. bytes in flight).
 class Budget {
  public:
-  explicit Budget(uint64_t capacity) : available_(capacity), capacity_(capacity) {}
+  // Waiters are woken once `wake_at` is available (at least 1, at most the
+  // capacity): a budget of many small units (files in flight) then wakes
+  // its waiters once per several releases instead of on every one.
+  explicit Budget(uint64_t capacity, uint64_t wake_at = 1)
+      : available_(capacity), capacity_(capacity), wake_at_(std::clamp<uint64_t>(wake_at, 1, capacity)) {}
   void Acquire(uint64_t n) {
     if (n > capacity_) n = capacity_;
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return available_ >= n; });
     available_ -= n;
   }
+  // Acquire without waiting: false (and nothing taken) when it would wait.
+  [[nodiscard]] bool TryAcquire(uint64_t n) {
+    if (n > capacity_) n = capacity_;
+    std::lock_guard lock(mu_);
+    if (available_ < n) return false;
+    available_ -= n;
+    return true;
+  }
   void Release(uint64_t n) {
     if (n > capacity_) n = capacity_;
     {
       std::lock_guard lock(mu_);
       available_ += n;
+      if (available_ < wake_at_) return;
     }
     cv_.notify_all();
   }
@@ -105,7 +119,7 @@ class Budget {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t available_, capacity_;
+  uint64_t available_, capacity_, wake_at_;
 };
 
 }  // namespace hort

@@ -13,6 +13,7 @@
 #include "util/parallel.h"
 #include "util/shared_library.h"
 #include "util/status.h"
+#include "util/thread_pool.h"
 
 namespace hort {
 namespace {
@@ -94,6 +95,31 @@ TEST(Status, ResultPropagates) {
   Status s = UseHalf(3, &v);
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
   EXPECT_EQ(s.Annotate("ctx").message(), "ctx: odd");
+}
+
+// TryAcquire takes only what is free; a budget that wakes its waiters only
+// once `wake_at` is free still lets every waiter through.
+TEST(Budget, TryAcquireAndWakingInBatches) {
+  Budget budget(4, 4);
+  EXPECT_TRUE(budget.TryAcquire(3));
+  EXPECT_FALSE(budget.TryAcquire(2));
+  EXPECT_TRUE(budget.TryAcquire(1));
+  EXPECT_FALSE(budget.TryAcquire(1));
+  budget.Release(4);
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        budget.Acquire(1);
+        budget.Release(1);
+      }
+      done++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(done.load(), 6);
+  EXPECT_TRUE(budget.TryAcquire(4));
 }
 
 TEST(BoundedQueue, DrainsAfterClose) {
