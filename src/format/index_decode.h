@@ -1,9 +1,9 @@
 // The two decoders behind DecodeIndex (repo_files.h), as for trees
 // (tree_decode.h): the reference decoder (nlohmann's SAX interface) reads any
 // index file and names each kind of damage; the fast decoder (simdjson)
-// decides only well-formed ones and declines the rest. Whatever the fast
-// decoder accepts, the reference decoder must decode the same: format_test
-// and the index fuzz target compare the two.
+// decides only well-formed files up to 1 MiB and declines the rest. Whatever
+// the fast decoder accepts, the reference decoder must decode the same:
+// format_test and the index fuzz target compare the two.
 #pragma once
 
 #include <string_view>
