@@ -31,6 +31,7 @@ constexpr size_t kFastMaxBytes = 1u << 20;
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
+using simdjson_fields::ForEachObject;
 using simdjson_fields::IsContainer;
 using simdjson_fields::ParsedId;
 
@@ -91,14 +92,9 @@ bool DecodePack(simdjson::dom::object fields, IndexPack* pack) {
         blobs = true;  // as restic writes a pack without blobs
         continue;
       }
-      simdjson::dom::array list;
-      if (value.get_array().get(list)) return false;
       blobs = true;
-      for (element blob : list) {
-        simdjson::dom::object blob_fields;
-        if (blob.get_object().get(blob_fields)) return false;
-        if (!DecodeBlob(blob_fields, &pack->blobs.emplace_back())) return false;
-      }
+      auto blob = [&](simdjson::dom::object f) { return DecodeBlob(f, &pack->blobs.emplace_back()); };
+      if (!ForEachObject(value, blob)) return false;
     }
   }
   return id && blobs;
@@ -126,14 +122,9 @@ bool DecodeIndexFast(std::string_view json, IndexFile* out) {
         packs_seen = true;  // an index of no packs, as Go writes an empty list
         continue;
       }
-      simdjson::dom::array packs;
-      if (value.get_array().get(packs)) return false;
       packs_seen = true;
-      for (element pack : packs) {
-        simdjson::dom::object fields;
-        if (pack.get_object().get(fields)) return false;
-        if (!DecodePack(fields, &out->packs.emplace_back())) return false;
-      }
+      auto pack = [&](simdjson::dom::object f) { return DecodePack(f, &out->packs.emplace_back()); };
+      if (!ForEachObject(value, pack)) return false;
     }
   }
   return packs_seen;

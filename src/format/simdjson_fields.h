@@ -24,4 +24,16 @@ inline bool ParsedId(simdjson::dom::element v, Id* out) {
   return true;
 }
 
+// `value` is an array of objects, each of which `decode` accepts.
+template <typename Decode>
+bool ForEachObject(simdjson::dom::element value, Decode&& decode) {
+  simdjson::dom::array list;
+  if (value.get_array().get(list)) return false;
+  for (simdjson::dom::element item : list) {
+    simdjson::dom::object fields;
+    if (item.get_object().get(fields) || !decode(fields)) return false;
+  }
+  return true;
+}
+
 }  // namespace hort::simdjson_fields

@@ -27,6 +27,7 @@ namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
+using simdjson_fields::ForEachObject;
 using simdjson_fields::IsContainer;
 using simdjson_fields::ParsedId;
 
@@ -115,17 +116,12 @@ bool Base64(element v, std::string* out) {
   return true;
 }
 
-bool Xattrs(simdjson::dom::array list, Node* n) {
-  for (element a : list) {
-    simdjson::dom::object attr;
-    if (a.get_object().get(attr)) return false;
-    ExtendedAttribute& x = n->xattrs.emplace_back();
-    for (auto [key, value] : attr) {
-      const element_type t = value.type();
-      if (t == element_type::NULL_VALUE || IsContainer(t)) continue;
-      if (key == "name" && !String(value, &x.name)) return false;
-      if (key == "value" && !Base64(value, &x.value)) return false;
-    }
+bool Xattr(simdjson::dom::object attr, ExtendedAttribute* x) {
+  for (auto [key, value] : attr) {
+    const element_type t = value.type();
+    if (t == element_type::NULL_VALUE || IsContainer(t)) continue;
+    if (key == "name" && !String(value, &x->name)) return false;
+    if (key == "value" && !Base64(value, &x->value)) return false;
   }
   return true;
 }
@@ -147,8 +143,8 @@ bool DecodeNode(simdjson::dom::object fields, Node* n) {
           continue;
         }
         case Field::kXattrs: {
-          simdjson::dom::array attrs;
-          if (!value.get_array().get(attrs) && !Xattrs(attrs, n)) return false;
+          auto attr = [&](simdjson::dom::object f) { return Xattr(f, &n->xattrs.emplace_back()); };
+          if (t == element_type::ARRAY && !ForEachObject(value, attr)) return false;
           continue;
         }
         case Field::kGenericAttributes:
@@ -212,13 +208,8 @@ bool DecodeTreeFast(std::string_view json, std::vector<Node>* out) {
     if (key != "nodes") continue;  // other fields are ignored, whatever they hold
     const element_type t = value.type();
     if (t == element_type::NULL_VALUE) continue;
-    simdjson::dom::array nodes;
-    if (value.get_array().get(nodes)) return false;
-    for (element node : nodes) {
-      simdjson::dom::object fields;
-      if (node.get_object().get(fields)) return false;
-      if (!DecodeNode(fields, &out->emplace_back())) return false;
-    }
+    auto node = [&](simdjson::dom::object f) { return DecodeNode(f, &out->emplace_back()); };
+    if (!ForEachObject(value, node)) return false;
   }
   return true;
 }
