@@ -60,7 +60,7 @@ void S3Upload::RemoveStaged() {
 }
 
 void S3Upload::Release() {
-  buffer_ = {};
+  buffer_.Release();
   if (reserved_) parts_->Release(part_size_);
   reserved_ = false;
 }
@@ -73,9 +73,8 @@ Status S3Upload::Append(std::span<const uint8_t> data) {
   // One allocation of a part and room for the blob that ends it (a chunk is
   // at most 8 MiB); its pages are touched only as they fill. A larger blob
   // grows the buffer to what is needed, never doubled into two parts' worth.
-  if (buffer_.capacity() == 0) buffer_.reserve(part_size_ + kBlobRoom);
-  if (buffer_.size() + data.size() > buffer_.capacity()) buffer_.reserve(buffer_.size() + data.size());
-  buffer_.insert(buffer_.end(), data.begin(), data.end());
+  if (buffer_.capacity() == 0) buffer_.Reserve(part_size_ + kBlobRoom);
+  buffer_.Append(data);
   return Status::Ok();
 }
 
@@ -89,7 +88,7 @@ Status S3Upload::SendPart() {
   }
   const std::string number = std::to_string(etags_.size() + 1);
   HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", staging_, {{"partNumber", number}, {"uploadId", upload_id_}},
-                                              buffer_, {}));
+                                              buffer_.bytes(), {}));
   if (r.status / 100 != 2) return S3Error("upload part " + number + " of " + staging_, r);
   auto etag = r.headers.find("etag");
   if (etag == r.headers.end() || etag->second.empty()) {
@@ -97,7 +96,7 @@ Status S3Upload::SendPart() {
   }
   etags_.push_back(etag->second);
   sent_ += buffer_.size();
-  buffer_.clear();  // the capacity stays: the next part fills it
+  buffer_.Clear();  // the mapping stays: the next part fills it
   return Status::Ok();
 }
 
@@ -142,7 +141,7 @@ Status S3Upload::Commit(const std::string& key, const KnownSha256& sha256) {
   const std::string full_key = client_->FullKey(key);
   if (upload_id_.empty()) {
     // Never more than a part: one PUT under the final name.
-    HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", full_key, {}, buffer_,
+    HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", full_key, {}, buffer_.bytes(),
                                                 {"Content-Type: application/octet-stream"}, false, sha256));
     if (r.status / 100 != 2) return S3Error("save " + full_key, r);
   } else {

@@ -22,6 +22,7 @@
 
 #include "objstore/object_store.h"
 #include "objstore/s3_client.h"
+#include "util/mapped_buffer.h"
 #include "util/thread_pool.h"
 
 namespace hort {
@@ -53,7 +54,7 @@ class S3Upload final : public ObjectUpload {
   Budget* parts_;
   const uint64_t part_size_;
   const std::string staging_;  // full key of the staged object
-  std::vector<uint8_t> buffer_;
+  MappedBuffer buffer_;
   bool reserved_ = false;
   std::string upload_id_;           // empty until the first part is sent
   std::vector<std::string> etags_;  // of the parts sent, in order

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <ctime>
@@ -10,6 +11,7 @@
 #include "util/bounded_queue.h"
 #include "util/hex.h"
 #include "util/local_time.h"
+#include "util/mapped_buffer.h"
 #include "util/parallel.h"
 #include "util/shared_library.h"
 #include "util/status.h"
@@ -99,6 +101,36 @@ TEST(Status, ResultPropagates) {
 
 // TryAcquire takes only what is free; a budget that wakes its waiters only
 // once `wake_at` is free still lets every waiter through.
+TEST(MappedBuffer, GrowsKeepingItsBytesAndGivesItsPagesBack) {
+  MappedBuffer b;
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.data(), nullptr);
+  std::vector<uint8_t> first(3000), second(5 << 20);
+  for (size_t i = 0; i < first.size(); ++i) first[i] = static_cast<uint8_t>(i * 7);
+  for (size_t i = 0; i < second.size(); ++i) second[i] = static_cast<uint8_t>(i * 13 + 1);
+  b.Reserve(4096);
+  b.Append(first);
+  const uint8_t* before = b.data();
+  b.Append(second);  // beyond the reserve: a new mapping, the old bytes copied
+  EXPECT_NE(b.data(), before);
+  ASSERT_EQ(b.size(), first.size() + second.size());
+  EXPECT_EQ(b.capacity(), b.size());
+  EXPECT_TRUE(std::equal(first.begin(), first.end(), b.data()));
+  EXPECT_TRUE(std::equal(second.begin(), second.end(), b.data() + first.size()));
+  EXPECT_EQ(b.bytes().size(), b.size());
+  const size_t capacity = b.capacity();
+  b.Clear();  // empty, the mapping kept for the next fill
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.capacity(), capacity);
+  b.Append(first);
+  EXPECT_TRUE(std::equal(first.begin(), first.end(), b.data()));
+  MappedBuffer moved = std::move(b);
+  EXPECT_EQ(moved.size(), first.size());
+  moved.Release();
+  EXPECT_EQ(moved.capacity(), 0u);
+  EXPECT_EQ(moved.data(), nullptr);
+}
+
 TEST(Budget, TryAcquireAndWakingInBatches) {
   Budget budget(4, 4);
   EXPECT_TRUE(budget.TryAcquire(3));
