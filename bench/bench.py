@@ -52,12 +52,16 @@ def gen_data(root, size, seed):
         with open(os.path.join(d, f"f{j:05d}"), "wb") as f:
             f.write(rnd.randbytes(max(1, small_total // count + rnd.randint(-2000, 2000))))
 
+def regular_files(root):
+    """Every regular file under `root`, sorted; symlinks (some dangling in a
+    user's folder) are neither followed nor listed."""
+    return sorted(p for p in (os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs)
+                  if os.path.isfile(p) and not os.path.islink(p))
+
 def mutate(root, seed):
     """~5% of files changed, some added, some deleted."""
     rnd = random.Random(seed)
-    # Regular files only: a user's folder holds symlinks, some dangling.
-    files = sorted(p for p in (os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs)
-                   if os.path.isfile(p) and not os.path.islink(p))
+    files = regular_files(root)
     for p in rnd.sample(files, max(1, len(files) // 20)):
         with open(p, "r+b") as f:
             f.seek(0, 2)
@@ -270,15 +274,11 @@ def compressible_files(root):
     below 90 % (random data, media and gzip files do not). Symlinks are not
     followed."""
     found = []
-    for dp, _, fs in os.walk(root):
-        for f in sorted(fs):
-            p = os.path.join(dp, f)
-            if os.path.islink(p) or not os.path.isfile(p):
-                continue
-            with open(p, "rb") as fh:
-                sample = fh.read(32 << 10)
-            if sample and len(zlib.compress(sample, 1)) < 0.9 * len(sample):
-                found.append((p, os.path.getsize(p)))
+    for p in regular_files(root):
+        with open(p, "rb") as fh:
+            sample = fh.read(32 << 10)
+        if sample and len(zlib.compress(sample, 1)) < 0.9 * len(sample):
+            found.append((p, os.path.getsize(p)))
     return found
 
 def zstd_rate_on(files, work, cap=64 << 20):
