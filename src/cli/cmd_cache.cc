@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "cli/command.h"
+#include "cli/file_age.h"
 #include "cli/table.h"
 
 namespace hort::cli {
@@ -37,10 +38,6 @@ std::vector<CacheDir> AllCacheDirs(const std::string& base) {
   }
   std::sort(out.begin(), out.end(), [](const CacheDir& a, const CacheDir& b) { return a.mtime < b.mtime; });
   return out;
-}
-
-bool IsOld(std::time_t mtime, unsigned max_age_days) {
-  return std::time(nullptr) - mtime > static_cast<std::time_t>(max_age_days) * 86400;
 }
 
 uint64_t DirSize(const std::string& dir) {

@@ -11,6 +11,7 @@
 #include "prune/prune.h"
 #include "cli/json_text.h"
 #include "cli/command.h"
+#include "cli/file_age.h"
 #include "cli/progress_line.h"
 #include <optional>
 
@@ -52,12 +53,9 @@ class TemporaryCache {
   static void RemoveAbandoned(const std::string& parent) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    const auto week_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 7);
     for (const auto& e : fs::directory_iterator(parent, ec)) {
       if (e.path().filename().string().rfind("hort-check-cache-", 0) != 0 || !e.is_directory(ec)) continue;
-      auto written = fs::last_write_time(e.path(), ec);
-      if (ec || written > week_ago) continue;
-      fs::remove_all(e.path(), ec);
+      if (IsOldPath(e.path().string(), 7)) fs::remove_all(e.path(), ec);
     }
   }
 
