@@ -92,22 +92,23 @@ class Budget {
   // its waiters once per several releases instead of on every one.
   explicit Budget(uint64_t capacity, uint64_t wake_at = 1)
       : available_(capacity), capacity_(capacity), wake_at_(std::clamp<uint64_t>(wake_at, 1, capacity)) {}
+  // A request beyond the capacity waits for all of it.
   void Acquire(uint64_t n) {
-    if (n > capacity_) n = capacity_;
+    n = Clamp(n);
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return available_ >= n; });
     available_ -= n;
   }
   // Acquire without waiting: false (and nothing taken) when it would wait.
   [[nodiscard]] bool TryAcquire(uint64_t n) {
-    if (n > capacity_) n = capacity_;
+    n = Clamp(n);
     std::lock_guard lock(mu_);
     if (available_ < n) return false;
     available_ -= n;
     return true;
   }
   void Release(uint64_t n) {
-    if (n > capacity_) n = capacity_;
+    n = Clamp(n);
     {
       std::lock_guard lock(mu_);
       available_ += n;
@@ -117,6 +118,8 @@ class Budget {
   }
 
  private:
+  [[nodiscard]] uint64_t Clamp(uint64_t n) const { return std::min(n, capacity_); }
+
   std::mutex mu_;
   std::condition_variable cv_;
   uint64_t available_, capacity_, wake_at_;

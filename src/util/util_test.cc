@@ -99,8 +99,6 @@ TEST(Status, ResultPropagates) {
   EXPECT_EQ(s.Annotate("ctx").message(), "ctx: odd");
 }
 
-// TryAcquire takes only what is free; a budget that wakes its waiters only
-// once `wake_at` is free still lets every waiter through.
 TEST(MappedBuffer, GrowsKeepingItsBytesAndGivesItsPagesBack) {
   MappedBuffer b;
   EXPECT_TRUE(b.empty());
@@ -131,6 +129,8 @@ TEST(MappedBuffer, GrowsKeepingItsBytesAndGivesItsPagesBack) {
   EXPECT_EQ(moved.data(), nullptr);
 }
 
+// TryAcquire takes only what is free; a budget that wakes its waiters only
+// once `wake_at` is free still lets every waiter through.
 TEST(Budget, TryAcquireAndWakingInBatches) {
   Budget budget(4, 4);
   EXPECT_TRUE(budget.TryAcquire(3));
