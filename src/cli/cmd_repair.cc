@@ -23,14 +23,20 @@ Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
                  kept ? "its entries from the old index were kept" : "no index file knew it: not indexed");
   };
   HORT_ASSIGN_OR_RETURN(IndexRebuildStats stats, RebuildIndex(repo, progress));
+  const size_t unreadable = stats.packs_unreadable + stats.packs_not_matching;
   if (!quiet) std::printf("wrote %zu index files, removed %zu old ones, %zu packs unreadable\n",
-                          stats.index_files_written, stats.old_index_files, stats.packs_unreadable);
+                          stats.index_files_written, stats.old_index_files, unreadable);
   // The index is complete again, but damage is not repaired by indexing:
   // say so with the exit code, not only in a line that scrolls by.
   if (stats.packs_unreadable > 0) {
     return Status(Code::kCorruption, std::to_string(stats.packs_unreadable) + " packs have a damaged header (" +
                                          std::to_string(stats.packs_kept_from_old_index) +
                                          " kept with their old index entries); run `hort check --read-data` to see what they hold");
+  }
+  if (stats.packs_not_matching > 0) {
+    return Status(Code::kCorruption, std::to_string(stats.packs_not_matching) +
+                                         " packs no index file knew do not hash to their names and were left out; "
+                                         "`hort prune` removes them");
   }
   return Status::Ok();
 }

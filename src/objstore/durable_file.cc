@@ -157,6 +157,42 @@ Status Publish(int fd, const std::string& tmp, const std::string& path) {
   return SyncDir(path.substr(0, path.rfind('/')));
 }
 
+SyncBatch::~SyncBatch() {
+  for (auto& [fd, path] : files_) ::close(fd);
+}
+
+bool SyncBatch::Add(int fd, std::string path) {
+  std::lock_guard lock(mu_);
+  files_.emplace_back(fd, std::move(path));
+  return files_.size() >= kMaxFiles;
+}
+
+Status SyncBatch::Sync() {
+  std::lock_guard sync_lock(sync_mu_);
+  std::vector<std::pair<int, std::string>> files;
+  {
+    std::lock_guard lock(mu_);
+    files.swap(files_);
+  }
+  Status st = failed_;
+  std::vector<std::string> dirs;
+  for (auto& [fd, path] : files) {
+    if (st.ok() && ::fsync(fd) != 0) st = ErrnoStatus("fsync " + path, errno);
+    ::close(fd);
+    dirs.push_back(path.substr(0, path.rfind('/')));
+  }
+  // The first fsync commits every rename of the batch with it; the folders'
+  // fsyncs then find little left to do, but are what makes the names durable
+  // where the filesystem does not journal them together.
+  std::sort(dirs.begin(), dirs.end());
+  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+  for (const std::string& dir : dirs) {
+    if (st.ok()) st = SyncDir(dir);
+  }
+  failed_ = st;
+  return st;
+}
+
 Status ReadAt(int fd, const std::string& path, uint64_t offset, std::span<uint8_t> out) {
   size_t done = 0;
   while (done < out.size()) {

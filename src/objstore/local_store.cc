@@ -77,8 +77,11 @@ class LocalStore final : public ObjectStore {
     return Status::Ok();
   }
 
+  // What is saved may name a streamed upload (an index names packs): those
+  // are made durable first.
   Status Save(const std::string& key, std::span<const uint8_t> data) override {
     HORT_RETURN_IF_ERROR(ValidateKey(key));
+    HORT_RETURN_IF_ERROR(unsynced_.Sync());
     std::string path = PathOf(key);
     std::string dir = ParentOf(path);
     std::string tmp = TempName(dir);
@@ -119,8 +122,11 @@ class LocalStore final : public ObjectStore {
     return std::make_unique<LocalUpload>(this, fd, tmp);
   }
 
+  // A removal may rely on uploads that replace what it removes (prune's
+  // repacked packs): those are made durable first.
   Status Remove(const std::string& key) override {
     HORT_RETURN_IF_ERROR(ValidateKey(key));
+    HORT_RETURN_IF_ERROR(unsynced_.Sync());
     std::string path = PathOf(key);
     if (::unlink(path.c_str()) != 0) return ErrnoStatus("remove " + path, errno);
     return Status::Ok();
@@ -210,11 +216,13 @@ class LocalStore final : public ObjectStore {
       std::string path = owner_->PathOf(key);
       HORT_RETURN_IF_ERROR(writer_.Finish());
       HORT_RETURN_IF_ERROR(MkdirAll(ParentOf(path)));
-      int fd = fd_;
-      fd_ = -1;
-      Status s = Publish(fd, tmp_, path);
-      committed_ = s.ok();
-      return s;
+      // Visible under its key now, durable before the store's next write
+      // or removal (SyncBatch): the fd stays open until then.
+      if (::fchmod(fd_, 0400) != 0) return ErrnoStatus("chmod " + tmp_, errno);
+      if (::rename(tmp_.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + path, errno);
+      committed_ = true;
+      const bool full = owner_->unsynced_.Add(std::exchange(fd_, -1), path);
+      return full ? owner_->unsynced_.Sync() : Status::Ok();
     }
 
    private:
@@ -313,6 +321,9 @@ class LocalStore final : public ObjectStore {
   }
 
   std::string root_;
+  // Streamed uploads committed since the last write or removal: renamed to
+  // their keys, their fsyncs put off (durable_file.h).
+  SyncBatch unsynced_;
 };
 
 }  // namespace

@@ -130,8 +130,9 @@ class ObjectStore {
 [[nodiscard]] Status ValidatePrefix(std::string_view prefix);
 
 // A folder on a POSIX filesystem, with durable writes (temporary file →
-// fsync → rename → fsync of the folder → read-only); folders are created as
-// needed.
+// fsync → rename → fsync of the folder → read-only; a streamed upload is
+// renamed at Commit and fsynced in a batch before the store's next write or
+// removal, SyncBatch); folders are created as needed.
 [[nodiscard]] std::unique_ptr<ObjectStore> NewLocalStore(const std::string& path);
 // In memory, for tests of the layers above storage.
 [[nodiscard]] std::unique_ptr<ObjectStore> NewMemStore();

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "objstore/durable_file.h"
 #include "objstore/forwarding_store.h"
 #include "objstore/open_store.h"
 #include "objstore/test_temp_folder.h"
@@ -61,6 +62,57 @@ TEST(LocalStore, CreatesFoldersAndWritesReadOnlyFilesDurably) {
   EXPECT_TRUE(store->ListsConsistently());
   EXPECT_TRUE(store->CheapRangeReads());
   EXPECT_EQ(store->Location(), (dir / "repo").string());
+  std::filesystem::remove_all(dir);
+}
+
+// Files of this process open under `root`, by /proc/self/fd.
+size_t OpenFilesUnder(const std::filesystem::path& root) {
+  size_t n = 0;
+  for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    n += !ec && target.string().starts_with(root.string() + "/");
+  }
+  return n;
+}
+
+// Streamed uploads are visible at Commit and made durable in a batch before
+// the store's next write or removal (SyncBatch, durable_file.h), so an index
+// saved afterwards never reaches the disk before the packs it names. Until
+// then each committed file stays open for its fsync.
+TEST(LocalStore, CommittedUploadsAreSyncedBeforeTheNextWriteOrRemoval) {
+  auto dir = FreshTempPath("batch");
+  auto store = NewLocalStore((dir / "repo").string());
+  ASSERT_TRUE(store->Create(std::vector<std::string>{"data", "index"}).ok());
+  const std::vector<uint8_t> bytes(300 << 10, 5);  // above kDirectWriteMin: the O_DIRECT path
+  auto commit = [&](const std::string& key) {
+    auto up = store->BeginUpload("data");
+    ASSERT_NE(up, nullptr);
+    ASSERT_TRUE(up->Append(bytes).ok());
+    ASSERT_TRUE(up->Commit(key, std::nullopt).ok());
+  };
+  for (int i = 0; i < 3; ++i) commit("data/p" + std::to_string(i));
+  struct stat st;
+  ASSERT_EQ(::stat((dir / "repo/data/p2").c_str(), &st), 0) << "visible at Commit";
+  EXPECT_EQ(st.st_mode & 0777, 0400u);
+  EXPECT_EQ(static_cast<size_t>(st.st_size), bytes.size());
+  EXPECT_EQ(OpenFilesUnder(dir), 3u) << "kept open for the batch's fsync";
+  ASSERT_TRUE(store->Save("index/i", AsBytes("names p0-p2")).ok());
+  EXPECT_EQ(OpenFilesUnder(dir), 0u) << "synced and closed before the index was written";
+
+  commit("data/p3");
+  EXPECT_EQ(OpenFilesUnder(dir), 1u);
+  ASSERT_TRUE(store->Remove("data/p0").ok());
+  EXPECT_EQ(OpenFilesUnder(dir), 0u) << "synced before a removal";
+
+  for (size_t i = 0; i < SyncBatch::kMaxFiles - 1; ++i) commit("data/q" + std::to_string(i));
+  EXPECT_EQ(OpenFilesUnder(dir), SyncBatch::kMaxFiles - 1);
+  commit("data/full");
+  EXPECT_EQ(OpenFilesUnder(dir), 0u) << "a full batch is synced at once";
+  commit("data/last");
+  store.reset();  // never named by anything durable: closed, not synced
+  EXPECT_EQ(OpenFilesUnder(dir), 0u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "repo/data/last"));
   std::filesystem::remove_all(dir);
 }
 

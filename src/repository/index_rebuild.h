@@ -44,11 +44,13 @@ struct IndexRebuildProgress {
 
 struct IndexRebuildStats {
   size_t index_files_written = 0, old_index_files = 0, packs_unreadable = 0, packs_kept_from_old_index = 0;
+  size_t packs_not_matching = 0;  // no index file knew them and their bytes do not hash to their names
 };
 
 // Indexes every pack by reading its header and replaces the index with the
 // result. A pack whose header cannot be read keeps the entries the old index
-// files had for it; one no readable old index file describes is left out.
+// files had for it; one no readable old index file describes is read whole
+// first and left out unless its bytes hash to its name.
 // `check` names both afterwards.
 [[nodiscard]] Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgress& progress);
 
