@@ -62,6 +62,11 @@ class Backend {
   // of holding it whole. Object stores and REST servers answer every range
   // with a request of its own, so there one whole read is cheaper.
   [[nodiscard]] virtual bool CheapRangeReads() const { return false; }
+  // True when a pack can be visible under its name before its bytes are
+  // durable (a local folder fsyncs packs in a batch before the index file
+  // that names them): after a power loss one no index names may be cut
+  // short, so repair index verifies such a pack before it trusts it.
+  [[nodiscard]] virtual bool PacksMayBeCutShort() const { return false; }
   // A hint that these bytes will be read soon (local: the kernel starts
   // reading them into the page cache while the caller still works on what
   // it has). Never fails; length 0 means to the end.

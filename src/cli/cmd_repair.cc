@@ -1,9 +1,10 @@
-// repair index / rebuild-index: index every pack by reading its header
-// (repository/index_rebuild.h).
+// repair index / rebuild-index: index every pack by reading its header, a
+// local pack no index knows by reading it whole (repository/index_rebuild.h).
 // repair snapshots: write new snapshots without references to lost data.
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <string>
 #include <unordered_set>
 
 #include "cli/command.h"
@@ -17,7 +18,7 @@ namespace {
 
 Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
   IndexRebuildProgress progress;
-  if (!quiet) progress.reading = [](size_t packs) { std::printf("reading %zu pack headers\n", packs); };
+  if (!quiet) progress.reading = [](size_t packs) { std::printf("reading %zu packs\n", packs); };
   progress.unreadable = [](const Id& pack, const Status& why, bool kept) {
     std::fprintf(stderr, "pack %s: %s (%s)\n", pack.Short().c_str(), why.message().c_str(),
                  kept ? "its entries from the old index were kept" : "no index file knew it: not indexed");
@@ -28,17 +29,21 @@ Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
                           stats.index_files_written, stats.old_index_files, unreadable);
   // The index is complete again, but damage is not repaired by indexing:
   // say so with the exit code, not only in a line that scrolls by.
+  std::vector<std::string> damage;
   if (stats.packs_unreadable > 0) {
-    return Status(Code::kCorruption, std::to_string(stats.packs_unreadable) + " packs have a damaged header (" +
-                                         std::to_string(stats.packs_kept_from_old_index) +
-                                         " kept with their old index entries); run `hort check --read-data` to see what they hold");
+    damage.push_back(std::to_string(stats.packs_unreadable) + " packs have a damaged header (" +
+                     std::to_string(stats.packs_kept_from_old_index) +
+                     " kept with their old index entries); run `hort check --read-data` to see what they hold");
   }
   if (stats.packs_not_matching > 0) {
-    return Status(Code::kCorruption, std::to_string(stats.packs_not_matching) +
-                                         " packs no index file knew do not hash to their names and were left out; "
-                                         "`hort prune` removes them");
+    damage.push_back(std::to_string(stats.packs_not_matching) + " packs no index file knew do not hash to their names (" +
+                     std::to_string(stats.blobs_stored_again) + " intact blobs stored again, " +
+                     std::to_string(stats.blobs_lost) + " lost) and were left out; `hort prune` removes them");
   }
-  return Status::Ok();
+  if (damage.empty()) return Status::Ok();
+  std::string message = damage[0];
+  for (size_t i = 1; i < damage.size(); ++i) message += "; " + damage[i];
+  return Status(Code::kCorruption, message);
 }
 
 class SnapshotRepairer {

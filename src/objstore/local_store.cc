@@ -48,6 +48,7 @@ class LocalStore final : public ObjectStore {
   std::string Location() const override { return root_; }
   bool ListsConsistently() const override { return true; }
   bool CheapRangeReads() const override { return true; }
+  bool PacksMayBeCutShort() const override { return true; }
 
   void Prefetch(const std::string& key, uint64_t offset, uint64_t length) override {
     if (!ValidateKey(key).ok()) return;

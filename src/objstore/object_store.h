@@ -71,6 +71,9 @@ class ObjectStore {
   // whole (a local folder): readers may then stream an object in pieces.
   // Object stores answer every range with a request of its own.
   [[nodiscard]] virtual bool CheapRangeReads() const { return false; }
+  // True when a streamed upload is visible at Commit but durable only later
+  // (a local folder's SyncBatch): see Backend::PacksMayBeCutShort.
+  [[nodiscard]] virtual bool PacksMayBeCutShort() const { return false; }
   // A hint that these bytes will be read soon (local: the kernel starts
   // reading them into the page cache). Never fails; length 0: to the end.
   virtual void Prefetch(const std::string& /*key*/, uint64_t /*offset*/, uint64_t /*length*/) {}

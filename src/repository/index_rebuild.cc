@@ -1,7 +1,9 @@
 #include "repository/index_rebuild.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <map>
+#include <string>
 #include <unordered_set>
 #include <utility>
 
@@ -9,22 +11,36 @@ namespace hort {
 namespace {
 constexpr size_t kIndexFileMaxBlobs = 50000;  // restic's limit per index file
 
-// A pack no index file describes may be one a power loss cut short after it
-// was renamed to its name (a local folder puts the fsync off until an index
-// names the pack, objstore/durable_file.h): its header may still read while
-// blobs before it are lost. So its bytes must hash to its name first.
-Status CheckPackHash(Repository& repo, const Id& pack, uint64_t size) {
-  constexpr uint64_t kPiece = 8u << 20;
-  const Handle h{FileType::kPack, pack.Hex()};
-  crypto::Sha256Hasher hasher;
-  for (uint64_t at = 0; at < size; at += kPiece) {
-    HORT_ASSIGN_OR_RETURN(auto bytes, repo.backend().Load(h, at, std::min(kPiece, size - at)));
-    hasher.Update(bytes);
+// A pack no index file describes, read whole where it may have been cut
+// short under its name (Backend::PacksMayBeCutShort): its header may still
+// read while blobs before it are lost.
+struct ReadPack {
+  std::vector<PackEntry> header;
+  bool whole = true;  // its bytes hash to its name
+  // When not whole: the blobs that still decrypt and hash to their IDs.
+  std::vector<std::pair<PackEntry, std::vector<uint8_t>>> intact;
+  size_t lost = 0;
+};
+
+Result<ReadPack> ReadUnknownPack(Repository& repo, const Id& pack) {
+  HORT_ASSIGN_OR_RETURN(auto bytes, repo.backend().Load({FileType::kPack, pack.Hex()}, 0, 0));
+  if (bytes.size() < 4) return Status(Code::kCorruption, "pack is too short to hold a header");
+  ReadPack out;
+  HORT_ASSIGN_OR_RETURN(out.header, DecodePackHeader(bytes, bytes.size(), repo.key()));
+  out.whole = Id::Hash(bytes) == pack;
+  if (out.whole) return out;
+  for (const PackEntry& e : out.header) {
+    Result<std::vector<uint8_t>> plain = Status(Code::kCorruption, "beyond the end of the pack");
+    if (uint64_t{e.offset} + e.length <= bytes.size()) {
+      plain = OpenBlob(std::span<const uint8_t>(bytes).subspan(e.offset, e.length), e, repo.key());
+    }
+    if (plain.ok()) {
+      out.intact.emplace_back(e, std::move(*plain));
+    } else {
+      ++out.lost;
+    }
   }
-  Id got;
-  got.bytes = hasher.Final();
-  if (got != pack) return Status(Code::kCorruption, "its content does not hash to its name (cut short by a crash?)");
-  return Status::Ok();
+  return out;
 }
 }  // namespace
 
@@ -82,16 +98,30 @@ Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgr
   if (progress.reading) progress.reading(packs.size());
   IndexRebuildStats stats;
   IndexFileWriter writer(repo);
+  const bool may_be_cut = repo.backend().PacksMayBeCutShort();
   for (const auto& [pack, size] : packs) {
     auto entries = known.find(pack);
-    if (entries == known.end()) {
-      if (Status whole = CheckPackHash(repo, pack, size); !whole.ok()) {
-        if (progress.unreadable) progress.unreadable(pack, whole, false);
+    Result<std::vector<PackEntry>> header = Status(Code::kInternal, "not read");
+    if (entries == known.end() && may_be_cut) {
+      auto read = ReadUnknownPack(repo, pack);
+      if (read.ok() && !read->whole) {
+        // As restic's `repair packs`: what is intact is stored again, in new
+        // packs, and the damaged pack is left out (prune removes it).
+        for (auto& [e, plain] : read->intact) HORT_RETURN_IF_ERROR(repo.SaveBlob(e.type, e.id, plain, true).status());
         ++stats.packs_not_matching;
+        stats.blobs_stored_again += read->intact.size();
+        stats.blobs_lost += read->lost;
+        if (progress.unreadable) {
+          progress.unreadable(pack, Status(Code::kCorruption, "its content does not hash to its name (cut short by a crash?); " +
+                                                                  std::to_string(read->intact.size()) + " intact blobs stored again, " +
+                                                                  std::to_string(read->lost) + " lost"), false);
+        }
         continue;
       }
+      header = read.ok() ? Result<std::vector<PackEntry>>(std::move(read->header)) : read.status();
+    } else {
+      header = repo.LoadPackHeader(pack, size);
     }
-    auto header = repo.LoadPackHeader(pack, size);
     if (!header.ok()) {
       const bool kept = entries != known.end() && !entries->second.empty();
       if (progress.unreadable) progress.unreadable(pack, header.status(), kept);
@@ -107,8 +137,13 @@ Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgr
     HORT_RETURN_IF_ERROR(writer.Add(std::move(ip)));
   }
   HORT_RETURN_IF_ERROR(writer.Finish());
-  HORT_RETURN_IF_ERROR(RemoveIndexFilesExcept(repo, old_index, writer.written()).status());
-  stats.index_files_written = writer.written().size();
+  const size_t written_before = repo.WrittenIndexFiles().size();
+  HORT_RETURN_IF_ERROR(repo.Flush());  // the blobs stored again, with an index file of their own
+  std::vector<Id> written = writer.written();
+  const std::vector<Id> flushed = repo.WrittenIndexFiles();
+  written.insert(written.end(), flushed.begin() + static_cast<std::ptrdiff_t>(written_before), flushed.end());
+  HORT_RETURN_IF_ERROR(RemoveIndexFilesExcept(repo, old_index, written).status());
+  stats.index_files_written = written.size();
   stats.old_index_files = old_index.size();
   return stats;
 }

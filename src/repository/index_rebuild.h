@@ -44,13 +44,17 @@ struct IndexRebuildProgress {
 
 struct IndexRebuildStats {
   size_t index_files_written = 0, old_index_files = 0, packs_unreadable = 0, packs_kept_from_old_index = 0;
-  size_t packs_not_matching = 0;  // no index file knew them and their bytes do not hash to their names
+  // Packs no index file knew whose bytes do not hash to their names (only
+  // where Backend::PacksMayBeCutShort): left out, their intact blobs stored again.
+  size_t packs_not_matching = 0, blobs_stored_again = 0, blobs_lost = 0;
 };
 
 // Indexes every pack by reading its header and replaces the index with the
 // result. A pack whose header cannot be read keeps the entries the old index
-// files had for it; one no readable old index file describes is read whole
-// first and left out unless its bytes hash to its name.
+// files had for it. Where packs may be cut short under their names (a local
+// folder), one no readable old index file describes is read whole first; if
+// its bytes do not hash to its name, the blobs that still decrypt and hash
+// to their IDs are stored again and the pack is left out.
 // `check` names both afterwards.
 [[nodiscard]] Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgress& progress);
 

@@ -6,7 +6,8 @@
 # batches, not after each pack. Then the state a power loss can leave, a pack
 # under its name with lost bytes that no index file names: check and restic
 # check pass, the next backup stores those blobs again instead of trusting
-# the pack, repair index leaves it out, prune removes it.
+# the pack, repair index leaves it out (storing its intact blobs again),
+# prune removes it.
 source "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || fail "strace is not installed (./run installs it)"
 mkdir -p "$WORK/src"
@@ -22,7 +23,7 @@ import os, re, sys
 trace, repo = sys.argv[1], os.path.realpath(sys.argv[2])
 renamed = {}    # final path -> line of its rename
 synced = {}     # path -> lines of its fsyncs (a file's fd shows its name at that moment)
-index_at = None
+index_at = []   # lines of the index files' renames
 tmp_of = {}     # temporary path -> final path
 pending = {}    # pid -> the first half of a call another thread's line interrupted
 for n, raw in enumerate(open(trace)):
@@ -36,24 +37,29 @@ for n, raw in enumerate(open(trace)):
         line = pending.pop(pid, "") + m.group(1)
     m = re.search(r'rename(?:at2?)?\((?:[^"]*)"([^"]+)",(?:[^"]*)"([^"]+)"', line)
     if m and line.endswith("= 0"):
-        src, dst = m.group(1), m.group(2)
+        src, dst = os.path.realpath(m.group(1)), os.path.realpath(m.group(2))  # -y's fd paths are resolved
         rel = os.path.relpath(dst, repo)
         if rel.startswith("data/"):
             renamed[dst] = n
             tmp_of[src] = dst
-        elif rel.startswith("index/") and index_at is None:
-            index_at = n
+        elif rel.startswith("index/"):
+            index_at.append(n)
         continue
     m = re.search(r'fsync\(\d+<([^>]+)>\)\s+= 0', line)
     if m:
         synced.setdefault(m.group(1), []).append(n)
-if index_at is None or len(renamed) < 5:
-    sys.exit(f"FAIL: expected at least 5 packs and an index file, found {len(renamed)} packs, index {index_at}")
+if not index_at or len(renamed) < 5:
+    sys.exit(f"FAIL: expected at least 5 packs and an index file, found {len(renamed)} packs, index files {len(index_at)}")
 tmp_synced = {tmp_of[p]: lines for p, lines in synced.items() if p in tmp_of}
 bad, batched = [], 0
 for pack, at in renamed.items():
-    file_sync = [l for l in synced.get(pack, []) + tmp_synced.get(pack, []) if l < index_at]
-    dir_sync = [l for l in synced.get(os.path.dirname(pack), []) if at < l < index_at]
+    # The first index file written after the pack is the one that can name it.
+    names = min((l for l in index_at if l > at), default=None)
+    if names is None:
+        bad.append(f"{pack}: no index file was written after it")
+        continue
+    file_sync = [l for l in synced.get(pack, []) + tmp_synced.get(pack, []) if l < names]
+    dir_sync = [l for l in synced.get(os.path.dirname(pack), []) if at < l < names]
     if not file_sync:
         bad.append(f"{pack}: no fsync of its bytes before the index file")
     if not dir_sync:
@@ -96,7 +102,7 @@ hort -r "$WORK/repo" restore latest --target "$WORK/out2" >/dev/null
 treecmp "$WORK/src" "$WORK/out2$WORK/src"
 
 expect_rc 1 "$HORT" -r "$WORK/repo" repair index
-grep -q "do not hash to their names and were left out" "$WORK/last.err" || fail "repair index: $(cat "$WORK/last.err")"
+grep -q "packs no index file knew do not hash to their names (.* intact blobs stored again, .* lost) and were left out" "$WORK/last.err" || fail "repair index: $(cat "$WORK/last.err")"
 grep -q "pack $(basename "$cut_pack" | cut -c1-8): its content does not hash to its name" "$WORK/last.err" ||
   fail "repair index did not name the cut pack: $(cat "$WORK/last.err")"
 hort -r "$WORK/repo" check --read-data >/dev/null || fail "check --read-data failed after repair index"
