@@ -181,9 +181,8 @@ Status SyncBatch::Sync() {
     ::close(fd);
     dirs.push_back(path.substr(0, path.rfind('/')));
   }
-  // The first fsync commits every rename of the batch with it; the folders'
-  // fsyncs then find little left to do, but are what makes the names durable
-  // where the filesystem does not journal them together.
+  // The folders' fsyncs make the renames durable; after the files' they
+  // usually find little left to write.
   std::sort(dirs.begin(), dirs.end());
   dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
   for (const std::string& dir : dirs) {

@@ -58,9 +58,9 @@ class DirectWriter {
 [[nodiscard]] Status Publish(int fd, const std::string& tmp, const std::string& path);
 
 // Streamed files (packs) renamed to their final names whose fsync is put
-// off: syncing them in a batch costs one journal commit where one per file
-// cost two (the file's and its folder's), and each of those stalled the
-// disk for the next pack's writes (a first backup of a user's folder, medians
+// off: synced together, the disk's cache is flushed for many files at once
+// where each file cost two flushes (the file's and its folder's), and each
+// of those stalled the disk for the next pack's writes (a first backup of a user's folder, medians
 // of 10 alternating runs: 4.81 -> 4.56 s; docs/performance.md). The owner syncs the batch before it writes
 // or removes anything else (LocalStore), so nothing that names these files
 // (an index) can reach the disk before they do. A power loss may leave one
