@@ -11,34 +11,41 @@ namespace hort {
 namespace {
 constexpr size_t kIndexFileMaxBlobs = 50000;  // restic's limit per index file
 
-// A pack no index file describes, read whole where it may have been cut
-// short under its name (Backend::PacksMayBeCutShort): its header may still
-// read while blobs before it are lost.
-struct ReadPack {
-  std::vector<PackEntry> header;
-  bool whole = true;  // its bytes hash to its name
-  // When not whole: the blobs that still decrypt and hash to their IDs.
-  std::vector<std::pair<PackEntry, std::vector<uint8_t>>> intact;
-  size_t lost = 0;
+// A pack no index file describes, where it may have been cut short under its
+// name (Backend::PacksMayBeCutShort): its header may still read while blobs
+// before it are lost. True when its bytes hash to its name (read in pieces).
+Result<bool> HashesToItsName(Repository& repo, const Id& pack, uint64_t size) {
+  constexpr uint64_t kPiece = 8u << 20;
+  const Handle h{FileType::kPack, pack.Hex()};
+  crypto::Sha256Hasher hasher;
+  for (uint64_t at = 0; at < size; at += kPiece) {
+    HORT_ASSIGN_OR_RETURN(auto bytes, repo.backend().Load(h, at, std::min(kPiece, size - at)));
+    hasher.Update(bytes);
+  }
+  Id got;
+  got.bytes = hasher.Final();
+  return got == pack;
+}
+
+struct Salvaged {
+  size_t stored_again = 0, lost = 0;
 };
 
-Result<ReadPack> ReadUnknownPack(Repository& repo, const Id& pack) {
-  HORT_ASSIGN_OR_RETURN(auto bytes, repo.backend().Load({FileType::kPack, pack.Hex()}, 0, 0));
-  if (bytes.size() < 4) return Status(Code::kCorruption, "pack is too short to hold a header");
-  ReadPack out;
-  HORT_ASSIGN_OR_RETURN(out.header, DecodePackHeader(bytes, bytes.size(), repo.key()));
-  out.whole = Id::Hash(bytes) == pack;
-  if (out.whole) return out;
-  for (const PackEntry& e : out.header) {
-    Result<std::vector<uint8_t>> plain = Status(Code::kCorruption, "beyond the end of the pack");
-    if (uint64_t{e.offset} + e.length <= bytes.size()) {
-      plain = OpenBlob(std::span<const uint8_t>(bytes).subspan(e.offset, e.length), e, repo.key());
-    }
-    if (plain.ok()) {
-      out.intact.emplace_back(e, std::move(*plain));
-    } else {
+// As restic's `repair packs`: each blob of a damaged pack that still
+// decrypts and hashes to its ID is stored again, in a new pack, one at a time.
+Result<Salvaged> SalvageBlobs(Repository& repo, const Id& pack, uint64_t size) {
+  HORT_ASSIGN_OR_RETURN(auto header, repo.LoadPackHeader(pack, size));  // checks the entries cover the pack
+  const Handle h{FileType::kPack, pack.Hex()};
+  Salvaged out;
+  for (const PackEntry& e : header) {
+    auto stored = repo.backend().Load(h, e.offset, e.length);
+    auto plain = stored.ok() ? OpenBlob(*stored, e, repo.key()) : Result<std::vector<uint8_t>>(stored.status());
+    if (!plain.ok()) {
       ++out.lost;
+      continue;
     }
+    HORT_ASSIGN_OR_RETURN(bool saved, repo.SaveBlob(e.type, e.id, *plain, /*force=*/true));
+    out.stored_again += saved;
   }
   return out;
 }
@@ -99,27 +106,29 @@ Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgr
   IndexRebuildStats stats;
   IndexFileWriter writer(repo);
   const bool may_be_cut = repo.backend().PacksMayBeCutShort();
+  // Blobs stored again may fill packs, and their index files, before the end.
+  const size_t written_before = repo.WrittenIndexFiles().size();
   for (const auto& [pack, size] : packs) {
     auto entries = known.find(pack);
-    Result<std::vector<PackEntry>> header = Status(Code::kInternal, "not read");
-    if (entries == known.end() && may_be_cut) {
-      auto read = ReadUnknownPack(repo, pack);
-      if (read.ok() && !read->whole) {
-        // As restic's `repair packs`: what is intact is stored again, in new
-        // packs, and the damaged pack is left out (prune removes it).
-        for (auto& [e, plain] : read->intact) HORT_RETURN_IF_ERROR(repo.SaveBlob(e.type, e.id, plain, true).status());
+    Result<bool> whole = true;
+    if (entries == known.end() && may_be_cut) whole = HashesToItsName(repo, pack, size);
+    Result<std::vector<PackEntry>> header = whole.status();
+    if (whole.ok() && !*whole) {
+      // What is intact is stored again; the damaged pack is left out (prune removes it).
+      auto salvaged = SalvageBlobs(repo, pack, size);
+      if (salvaged.ok()) {
         ++stats.packs_not_matching;
-        stats.blobs_stored_again += read->intact.size();
-        stats.blobs_lost += read->lost;
+        stats.blobs_stored_again += salvaged->stored_again;
+        stats.blobs_lost += salvaged->lost;
         if (progress.unreadable) {
           progress.unreadable(pack, Status(Code::kCorruption, "its content does not hash to its name (cut short by a crash?); " +
-                                                                  std::to_string(read->intact.size()) + " intact blobs stored again, " +
-                                                                  std::to_string(read->lost) + " lost"), false);
+                                                                  std::to_string(salvaged->stored_again) + " intact blobs stored again, " +
+                                                                  std::to_string(salvaged->lost) + " lost"), false);
         }
         continue;
       }
-      header = read.ok() ? Result<std::vector<PackEntry>>(std::move(read->header)) : read.status();
-    } else {
+      header = salvaged.status();
+    } else if (whole.ok()) {
       header = repo.LoadPackHeader(pack, size);
     }
     if (!header.ok()) {
@@ -137,7 +146,6 @@ Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgr
     HORT_RETURN_IF_ERROR(writer.Add(std::move(ip)));
   }
   HORT_RETURN_IF_ERROR(writer.Finish());
-  const size_t written_before = repo.WrittenIndexFiles().size();
   HORT_RETURN_IF_ERROR(repo.Flush());  // the blobs stored again, with an index file of their own
   std::vector<Id> written = writer.written();
   const std::vector<Id> flushed = repo.WrittenIndexFiles();
