@@ -12,6 +12,7 @@
 #include "repository/index_rebuild.h"
 #include "repository/walk.h"
 #include "util/hex.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
@@ -41,9 +42,7 @@ Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
                      std::to_string(stats.blobs_lost) + " lost) and were left out; `hort prune` removes them");
   }
   if (damage.empty()) return Status::Ok();
-  std::string message = damage[0];
-  for (size_t i = 1; i < damage.size(); ++i) message += "; " + damage[i];
-  return Status(Code::kCorruption, message);
+  return Status(Code::kCorruption, Join(damage, "; "));
 }
 
 class SnapshotRepairer {

@@ -147,14 +147,19 @@ Status SyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
+Status PublishUnsynced(int fd, const std::string& tmp, const std::string& path) {
+  if (::fchmod(fd, 0400) != 0) return ErrnoStatus("chmod " + tmp, errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + path, errno);
+  return Status::Ok();
+}
+
 Status Publish(int fd, const std::string& tmp, const std::string& path) {
   Status st;
   if (::fsync(fd) != 0) st = ErrnoStatus("fsync " + tmp, errno);
-  if (st.ok() && ::fchmod(fd, 0400) != 0) st = ErrnoStatus("chmod " + tmp, errno);
+  if (st.ok()) st = PublishUnsynced(fd, tmp, path);
   ::close(fd);
-  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoStatus("rename " + path, errno);
   if (!st.ok()) return st;
-  return SyncDir(path.substr(0, path.rfind('/')));
+  return SyncDir(ParentOf(path));
 }
 
 SyncBatch::~SyncBatch() {
@@ -179,7 +184,7 @@ Status SyncBatch::Sync() {
   for (auto& [fd, path] : files) {
     if (st.ok() && ::fsync(fd) != 0) st = ErrnoStatus("fsync " + path, errno);
     ::close(fd);
-    dirs.push_back(path.substr(0, path.rfind('/')));
+    dirs.push_back(ParentOf(path));
   }
   // The folders' fsyncs make the renames durable; after the files' they
   // usually find little left to write.

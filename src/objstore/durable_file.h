@@ -1,6 +1,6 @@
 // Writing files so that they survive a crash and appear whole or not at all:
 // the local store's Save follows restic's local backend (temporary file →
-// fsync → rename → fsync dir → read-only); its streamed uploads (packs) put
+// fsync → read-only → rename → fsync dir); its streamed uploads (packs) put
 // the two fsyncs off into a SyncBatch.
 #pragma once
 
@@ -52,6 +52,13 @@ class DirectWriter {
 
 // fsync of a folder, so a rename in it survives a crash.
 [[nodiscard]] Status SyncDir(const std::string& dir);
+
+// The folder part of a path ("a/b/c" -> "a/b").
+[[nodiscard]] inline std::string ParentOf(const std::string& path) { return path.substr(0, path.rfind('/')); }
+
+// Makes a completely written temporary file read-only and visible under
+// `path`, not yet durable (SyncBatch makes it so). Leaves `fd` open.
+[[nodiscard]] Status PublishUnsynced(int fd, const std::string& tmp, const std::string& path);
 
 // Makes a completely written temporary file durable and visible under
 // `path`: fsync, read-only, rename, fsync of the folder. Closes `fd`.

@@ -37,8 +37,6 @@ std::string BaseName(const std::string& key) {
   return slash == std::string::npos ? key : key.substr(slash + 1);
 }
 
-std::string ParentOf(const std::string& path) { return path.substr(0, path.rfind('/')); }
-
 class LocalStore final : public ObjectStore {
  public:
   explicit LocalStore(std::string root) : root_(std::move(root)) {
@@ -219,8 +217,7 @@ class LocalStore final : public ObjectStore {
       HORT_RETURN_IF_ERROR(MkdirAll(ParentOf(path)));
       // Visible under its key now, durable before the store's next write
       // or removal (SyncBatch): the fd stays open until then.
-      if (::fchmod(fd_, 0400) != 0) return ErrnoStatus("chmod " + tmp_, errno);
-      if (::rename(tmp_.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + path, errno);
+      HORT_RETURN_IF_ERROR(PublishUnsynced(fd_, tmp_, path));
       committed_ = true;
       const bool full = owner_->unsynced_.Add(std::exchange(fd_, -1), path);
       return full ? owner_->unsynced_.Sync() : Status::Ok();

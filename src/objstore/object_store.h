@@ -133,7 +133,7 @@ class ObjectStore {
 [[nodiscard]] Status ValidatePrefix(std::string_view prefix);
 
 // A folder on a POSIX filesystem, with durable writes (temporary file →
-// fsync → rename → fsync of the folder → read-only; a streamed upload is
+// fsync → read-only → rename → fsync of the folder; a streamed upload is
 // renamed at Commit and fsynced in a batch before the store's next write or
 // removal, SyncBatch); folders are created as needed.
 [[nodiscard]] std::unique_ptr<ObjectStore> NewLocalStore(const std::string& path);

@@ -3,42 +3,38 @@
 #include <algorithm>
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
+
+#include "repository/pack_reader.h"
 
 namespace hort {
 namespace {
 constexpr size_t kIndexFileMaxBlobs = 50000;  // restic's limit per index file
 
-// A pack no index file describes, where it may have been cut short under its
-// name (Backend::PacksMayBeCutShort): its header may still read while blobs
-// before it are lost. True when its bytes hash to its name (read in pieces).
-Result<bool> HashesToItsName(Repository& repo, const Id& pack, uint64_t size) {
-  constexpr uint64_t kPiece = 8u << 20;
-  const Handle h{FileType::kPack, pack.Hex()};
-  crypto::Sha256Hasher hasher;
-  for (uint64_t at = 0; at < size; at += kPiece) {
-    HORT_ASSIGN_OR_RETURN(auto bytes, repo.backend().Load(h, at, std::min(kPiece, size - at)));
-    hasher.Update(bytes);
-  }
-  Id got;
-  got.bytes = hasher.Final();
-  return got == pack;
-}
-
 struct Salvaged {
   size_t stored_again = 0, lost = 0;
 };
 
-// As restic's `repair packs`: each blob of a damaged pack that still
-// decrypts and hashes to its ID is stored again, in a new pack, one at a time.
-Result<Salvaged> SalvageBlobs(Repository& repo, const Id& pack, uint64_t size) {
-  HORT_ASSIGN_OR_RETURN(auto header, repo.LoadPackHeader(pack, size));  // checks the entries cover the pack
+// A pack no index file describes, where it may have been cut short under its
+// name (Backend::PacksMayBeCutShort): its header may still read while blobs
+// before it are lost. Read through a window once to check that its bytes
+// hash to its name (nullopt: they do); if not, as restic's `repair packs`,
+// each blob that still decrypts and hashes to its ID is stored again, in a
+// new pack, and the pack is left out.
+Result<std::optional<Salvaged>> SalvageIfCut(Repository& repo, const Id& pack, uint64_t size) {
   const Handle h{FileType::kPack, pack.Hex()};
+  PackReader whole(repo.backend(), h, PackRange{0, size, /*stream=*/true});
+  HORT_RETURN_IF_ERROR(whole.Finish());
+  if (whole.HashMatches(pack)) return std::optional<Salvaged>();
+  HORT_ASSIGN_OR_RETURN(auto header, repo.LoadPackHeader(pack, size));  // checks the entries cover the pack
+  std::sort(header.begin(), header.end(), [](const PackEntry& a, const PackEntry& b) { return a.offset < b.offset; });
+  PackReader blobs(repo.backend(), h, PackRange{0, size, /*stream=*/true, /*hash=*/false});
   Salvaged out;
   for (const PackEntry& e : header) {
-    auto stored = repo.backend().Load(h, e.offset, e.length);
+    auto stored = blobs.Bytes(e.offset, e.length);
     auto plain = stored.ok() ? OpenBlob(*stored, e, repo.key()) : Result<std::vector<uint8_t>>(stored.status());
     if (!plain.ok()) {
       ++out.lost;
@@ -47,7 +43,7 @@ Result<Salvaged> SalvageBlobs(Repository& repo, const Id& pack, uint64_t size) {
     HORT_ASSIGN_OR_RETURN(bool saved, repo.SaveBlob(e.type, e.id, *plain, /*force=*/true));
     out.stored_again += saved;
   }
-  return out;
+  return std::optional<Salvaged>(out);
 }
 }  // namespace
 
@@ -110,27 +106,20 @@ Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgr
   const size_t written_before = repo.WrittenIndexFiles().size();
   for (const auto& [pack, size] : packs) {
     auto entries = known.find(pack);
-    Result<bool> whole = true;
-    if (entries == known.end() && may_be_cut) whole = HashesToItsName(repo, pack, size);
-    Result<std::vector<PackEntry>> header = whole.status();
-    if (whole.ok() && !*whole) {
-      // What is intact is stored again; the damaged pack is left out (prune removes it).
-      auto salvaged = SalvageBlobs(repo, pack, size);
-      if (salvaged.ok()) {
-        ++stats.packs_not_matching;
-        stats.blobs_stored_again += salvaged->stored_again;
-        stats.blobs_lost += salvaged->lost;
-        if (progress.unreadable) {
-          progress.unreadable(pack, Status(Code::kCorruption, "its content does not hash to its name (cut short by a crash?); " +
-                                                                  std::to_string(salvaged->stored_again) + " intact blobs stored again, " +
-                                                                  std::to_string(salvaged->lost) + " lost"), false);
-        }
-        continue;
+    Result<std::optional<Salvaged>> cut = std::optional<Salvaged>();
+    if (entries == known.end() && may_be_cut) cut = SalvageIfCut(repo, pack, size);
+    if (cut.ok() && *cut) {
+      ++stats.packs_not_matching;
+      stats.blobs_stored_again += (*cut)->stored_again;
+      stats.blobs_lost += (*cut)->lost;
+      if (progress.unreadable) {
+        progress.unreadable(pack, Status(Code::kCorruption, "its content does not hash to its name (cut short by a crash?); " +
+                                                                std::to_string((*cut)->stored_again) + " intact blobs stored again, " +
+                                                                std::to_string((*cut)->lost) + " lost"), false);
       }
-      header = salvaged.status();
-    } else if (whole.ok()) {
-      header = repo.LoadPackHeader(pack, size);
+      continue;
     }
+    auto header = cut.ok() ? repo.LoadPackHeader(pack, size) : Result<std::vector<PackEntry>>(cut.status());
     if (!header.ok()) {
       const bool kept = entries != known.end() && !entries->second.empty();
       if (progress.unreadable) progress.unreadable(pack, header.status(), kept);
