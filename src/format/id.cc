@@ -8,11 +8,8 @@ namespace hort {
 Id Id::Hash(std::span<const uint8_t> data) { return Id{crypto::Sha256(data)}; }
 
 std::optional<Id> Id::Parse(std::string_view hex) {
-  if (hex.size() != 64) return std::nullopt;
-  auto bytes = HexDecode(hex);
-  if (!bytes) return std::nullopt;
   Id id;
-  std::memcpy(id.bytes.data(), bytes->data(), 32);
+  if (!HexDecodeInto(hex, id.bytes)) return std::nullopt;
   return id;
 }
 

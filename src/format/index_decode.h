@@ -1,7 +1,8 @@
 // The two decoders behind DecodeIndex (repo_files.h), as for trees
 // (tree_decode.h): the reference decoder (nlohmann's SAX interface) reads any
-// index file and names each kind of damage; the fast decoder (simdjson)
-// decides only well-formed files up to 1 MiB and declines the rest. Whatever
+// index file and names each kind of damage; the fast decoder (a scanner of
+// its own) decides only files of the shape restic and hort write, of any size,
+// and declines the rest. Whatever
 // the fast decoder accepts, the reference decoder must decode the same:
 // format_test and the index fuzz target compare the two.
 #pragma once

@@ -14,21 +14,36 @@ std::string HexEncode(std::span<const uint8_t> data) {
   return out;
 }
 
-static int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+namespace {
+// -1 for a byte that is no hex digit.
+struct HexTable {
+  int8_t value[256];
+  constexpr HexTable() : value() {
+    for (int c = 0; c < 256; ++c) value[c] = -1;
+    for (int c = '0'; c <= '9'; ++c) value[c] = static_cast<int8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) value[c] = static_cast<int8_t>(c - 'a' + 10);
+    for (int c = 'A'; c <= 'F'; ++c) value[c] = static_cast<int8_t>(c - 'A' + 10);
+  }
+};
+constexpr HexTable kHex;
+}  // namespace
+
+bool HexDecodeInto(std::string_view hex, std::span<uint8_t> out) {
+  if (hex.size() != 2 * out.size()) return false;
+  const auto* in = reinterpret_cast<const unsigned char*>(hex.data());
+  int bad = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = kHex.value[in[2 * i]], lo = kHex.value[in[2 * i + 1]];
+    bad |= hi | lo;  // negative once any digit was not hex
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return bad >= 0;
 }
 
 std::optional<std::vector<uint8_t>> HexDecode(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
   std::vector<uint8_t> out(hex.size() / 2);
-  for (size_t i = 0; i < out.size(); ++i) {
-    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
+  if (!HexDecodeInto(hex, out)) return std::nullopt;
   return out;
 }
 

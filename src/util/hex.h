@@ -12,6 +12,9 @@ namespace hort {
 [[nodiscard]] std::string HexEncode(std::span<const uint8_t> data);
 // Accepts upper and lower case; nullopt on odd length or a non-hex digit.
 [[nodiscard]] std::optional<std::vector<uint8_t>> HexDecode(std::string_view hex);
+// The same into `out`, which `hex` must fill exactly; false (and `out`
+// unspecified) otherwise. No allocation: index files decode one per blob.
+[[nodiscard]] bool HexDecodeInto(std::string_view hex, std::span<uint8_t> out);
 
 [[nodiscard]] std::string Base64Encode(std::span<const uint8_t> data);
 [[nodiscard]] std::optional<std::vector<uint8_t>> Base64Decode(std::string_view text);
