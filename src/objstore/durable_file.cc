@@ -78,6 +78,18 @@ DirectWriter::DirectWriter(int fd, std::string path) : fd_(fd), path_(std::move(
 }
 
 Status DirectWriter::Write(std::span<const uint8_t> data) {
+  if (!failed_.ok()) return failed_;
+  failed_ = WriteStaged(data);
+  return failed_;
+}
+
+Status DirectWriter::Finish() {
+  if (!failed_.ok()) return failed_;
+  failed_ = FinishStaged();
+  return failed_;
+}
+
+Status DirectWriter::WriteStaged(std::span<const uint8_t> data) {
   if (!direct_ && staged_ == 0) return WriteAll(fd_, data, path_);
   while (!data.empty()) {
     size_t n = std::min(kStageSize - staged_, data.size());
@@ -89,7 +101,7 @@ Status DirectWriter::Write(std::span<const uint8_t> data) {
   return Status::Ok();
 }
 
-Status DirectWriter::Finish() {
+Status DirectWriter::FinishStaged() {
   if (direct_) {
     size_t aligned = staged_ / kDirectAlign * kDirectAlign;
     if (aligned > 0) HORT_RETURN_IF_ERROR(FlushStage(aligned));

@@ -36,8 +36,13 @@ class DirectWriter {
   [[nodiscard]] Status Write(std::span<const uint8_t> data);
   // Writes what is staged; the file is complete afterwards.
   [[nodiscard]] Status Finish();
+  // A failure stays: every later Write or Finish returns it. Where the
+  // failed write stopped is unknown, so a retried Finish must never report a
+  // file complete that lacks bytes (a streamed pack's Commit is retried).
 
  private:
+  Status WriteStaged(std::span<const uint8_t> data);
+  Status FinishStaged();
   Status FlushStage(size_t n);
   struct Free {
     void operator()(uint8_t* p) const;
@@ -48,6 +53,7 @@ class DirectWriter {
   bool direct_ = false, wrote_ = false;
   std::unique_ptr<uint8_t, Free> stage_;
   size_t staged_ = 0;
+  Status failed_;
 };
 
 // fsync of a folder, so a rename in it survives a crash.

@@ -77,10 +77,10 @@ class LocalStore final : public ObjectStore {
   }
 
   // What is saved may name a streamed upload (an index names packs): those
-  // are made durable first.
+  // are made durable first. A lock names nothing.
   Status Save(const std::string& key, std::span<const uint8_t> data) override {
     HORT_RETURN_IF_ERROR(ValidateKey(key));
-    HORT_RETURN_IF_ERROR(unsynced_.Sync());
+    if (!IsLock(key)) HORT_RETURN_IF_ERROR(unsynced_.Sync());
     std::string path = PathOf(key);
     std::string dir = ParentOf(path);
     std::string tmp = TempName(dir);
@@ -122,10 +122,11 @@ class LocalStore final : public ObjectStore {
   }
 
   // A removal may rely on uploads that replace what it removes (prune's
-  // repacked packs): those are made durable first.
+  // repacked packs): those are made durable first. Removing a lock relies on
+  // nothing, so a backup whose fsync failed still takes its lock away.
   Status Remove(const std::string& key) override {
     HORT_RETURN_IF_ERROR(ValidateKey(key));
-    HORT_RETURN_IF_ERROR(unsynced_.Sync());
+    if (!IsLock(key)) HORT_RETURN_IF_ERROR(unsynced_.Sync());
     std::string path = PathOf(key);
     if (::unlink(path.c_str()) != 0) return ErrnoStatus("remove " + path, errno);
     return Status::Ok();
@@ -230,6 +231,8 @@ class LocalStore final : public ObjectStore {
     DirectWriter writer_;
     bool committed_ = false;
   };
+
+  static bool IsLock(const std::string& key) { return key.starts_with("locks/"); }
 
   std::string PathOf(const std::string& key) const { return key.empty() ? root_ : root_ + "/" + key; }
 

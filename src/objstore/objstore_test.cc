@@ -1,6 +1,7 @@
 // Conformance of the storage-free stores (mem, local); S3 runs the same
 // suite against real servers in objstore_remote_test.cc. Also the wrappers
 // and what only a local folder promises on disk.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +103,11 @@ TEST(LocalStore, CommittedUploadsAreSyncedBeforeTheNextWriteOrRemoval) {
 
   commit("data/p3");
   EXPECT_EQ(OpenFilesUnder(dir), 1u);
+  // A lock names nothing: writing or removing one waits for no fsync (and a
+  // failed one, which stays, does not keep a backup from removing its lock).
+  ASSERT_TRUE(store->Save("locks/l", AsBytes("lock")).ok());
+  ASSERT_TRUE(store->Remove("locks/l").ok());
+  EXPECT_EQ(OpenFilesUnder(dir), 1u);
   ASSERT_TRUE(store->Remove("data/p0").ok());
   EXPECT_EQ(OpenFilesUnder(dir), 0u) << "synced before a removal";
 
@@ -113,6 +119,28 @@ TEST(LocalStore, CommittedUploadsAreSyncedBeforeTheNextWriteOrRemoval) {
   store.reset();  // never named by anything durable: closed, not synced
   EXPECT_EQ(OpenFilesUnder(dir), 0u);
   EXPECT_TRUE(std::filesystem::exists(dir / "repo/data/last"));
+  std::filesystem::remove_all(dir);
+}
+
+// A failed write leaves the file's end unknown, so the failure stays: a
+// retried Commit of a streamed pack (the retry wrapper's) must not find its
+// staged tail gone and publish the pack cut short.
+TEST(DirectWriter, AFailureStaysSoARetriedFinishNeverReportsAFileComplete) {
+  auto dir = FreshTempPath("direct");
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "f").string();
+  std::ofstream(path).put('x');
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // every write fails
+  ASSERT_GE(fd, 0);
+  {
+    DirectWriter writer(fd, path);
+    const std::vector<uint8_t> bytes(1000, 7);
+    (void)writer.Write(bytes);  // staged where O_DIRECT is taken, failed where not
+    EXPECT_FALSE(writer.Finish().ok());
+    EXPECT_FALSE(writer.Finish().ok()) << "a second Finish reported the file complete";
+    EXPECT_FALSE(writer.Write(bytes).ok());
+  }
+  ::close(fd);
   std::filesystem::remove_all(dir);
 }
 
