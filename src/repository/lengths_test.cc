@@ -74,6 +74,19 @@ void ExpectCorruption(const Status& s, const std::string& part) {
   EXPECT_NE(s.message().find(part), std::string::npos) << s.message();
 }
 
+// A blob waits in a pack stream's queue, counted by its size, until it is
+// written: it must hold no more memory than that, not the bound zstd was
+// given (an 8 MiB chunk of repeated bytes held 8 MiB of zeroed pages).
+TEST(Compress, ACompressedBlobHoldsItsOwnSizeNotTheBound) {
+  const std::vector<uint8_t> repeated(8u << 20, 'a');
+  const auto blob = ZstdCompress(repeated, CompressionMode::kAuto, 16, 16);
+  EXPECT_LT(blob.size(), 64u << 10);
+  EXPECT_EQ(blob.capacity(), blob.size());
+  auto back = ZstdDecompress(std::span<const uint8_t>(blob).subspan(16, blob.size() - 32), repeated.size());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(*back, repeated);
+}
+
 TEST(UntrustedLengths, DeclaredUncompressedSizesAreNotAllocated) {
   Within1GiB([&] {
     const auto small = ZstdCompress(Text(5000), CompressionMode::kAuto);

@@ -35,7 +35,7 @@ bool HexDecodeInto(std::string_view hex, std::span<uint8_t> out) {
   for (size_t i = 0; i < out.size(); ++i) {
     const int hi = kHex.value[in[2 * i]], lo = kHex.value[in[2 * i + 1]];
     bad |= hi | lo;  // negative once any digit was not hex
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+    out[i] = static_cast<uint8_t>((hi & 15) << 4 | (lo & 15));
   }
   return bad >= 0;
 }
