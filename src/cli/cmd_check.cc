@@ -119,6 +119,9 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
     Needs n = NeedsRepository(OpenLock::kExclusive, false);
     // Reads the first packs while the key is derived (see Repository::Open).
     n.warm_up = [&opt = f->opt](Backend& backend) { PrefetchFirstPacks(backend, opt); };
+    // Reads while the lock's 200 ms second look runs; reports only once it
+    // answered (lock.h).
+    n.lock_settle = LockSettle::kBehindReads;
     return n;
   };
   return Command{validate, needs, [f, &g](Opened& o) {
@@ -136,6 +139,9 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
       if (m.rfind("read", 0) == 0) line.emplace(&counters, "packs", ProgressWanted(g.quiet, g.json));
     });
     line.reset();
+    if (o.repository.lock) {
+      if (Status confirmed = o.repository.lock->Confirmed(); !confirmed.ok()) return Fail(confirmed);
+    }
     if (!result.ok()) return Fail(result.status());
     size_t errors = result->ErrorCount();
     const std::vector<StagedFile> staged = ListStagedFiles(o.repo().backend());

@@ -63,7 +63,14 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
     }
     return Status::Ok();
   };
-  c.needs = [f] { return f->pvc.to_pvc.empty() ? NeedsRepository(OpenLock::kShared, true) : NeedsCatalog(); };
+  c.needs = [f] {
+    if (!f->pvc.to_pvc.empty()) return NeedsCatalog();
+    Needs n = NeedsRepository(OpenLock::kShared, true);
+    // The index and the snapshot's trees are read while the lock's 200 ms
+    // second look runs; nothing is written to the target before it answered.
+    n.lock_settle = LockSettle::kBehindReads;
+    return n;
+  };
   c.run = [f, &g](Opened& o) {
     std::string ref = f->snapshot;
     if (!f->pvc.to_pvc.empty()) return RestoreToPvc(f->pvc, ref, f->filter, g, o);
@@ -84,6 +91,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
     std::optional<ProgressLine> line;
     JsonStatusTicker json_status(&counters, g.json);
     line.emplace(&counters, "files", ProgressWanted(g.quiet, g.json));
+    f->opt.before_writing = [&o] { return o.repository.lock ? o.repository.lock->Confirmed() : Status::Ok(); };
     auto result = RunRestore(repo, *snap, f->opt, &printer);
     line.reset();
     if (!result.ok()) return Fail(result.status());

@@ -173,9 +173,12 @@ void RepoLock::RefreshLoop() {
   }
 }
 
+Status RepoLock::Confirmed() const { return confirmed_.valid() ? confirmed_.get() : Status::Ok(); }
+
 void RepoLock::ConfirmBehindReads() {
   auto answer = std::make_shared<std::promise<Status>>();
   std::shared_future<Status> confirmed = answer->get_future().share();
+  confirmed_ = confirmed;
   repo_.WrapBackend([&](std::unique_ptr<Backend> inner) {
     return std::unique_ptr<Backend>(new WriteGate(std::move(inner), confirmed));
   });

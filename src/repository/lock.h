@@ -23,7 +23,9 @@ namespace hort {
 // lock files waits for the look and fails with kLocked if it found a
 // conflict, so nothing is written under a lock that did not hold. For
 // commands whose reads do no harm while another process holds the
-// repository (backup). With a --retry-lock wait the look is always taken
+// repository: backup, and the commands that ask Confirmed() before they
+// act on what they read (restore before it writes to its target, check
+// before it reports). With a --retry-lock wait the look is always taken
 // first, as the retry needs its answer.
 enum class LockSettle { kWait, kBehindReads };
 
@@ -33,6 +35,10 @@ class RepoLock {
   RepoLock(const RepoLock&) = delete;
   RepoLock& operator=(const RepoLock&) = delete;
   [[nodiscard]] Id id() const;
+  // The answer of the second look: waits for it under kBehindReads (kLocked
+  // if it found a conflicting lock); Ok at once where it was taken before
+  // AcquireLock returned.
+  [[nodiscard]] Status Confirmed() const;
 
  private:
   friend Result<std::unique_ptr<RepoLock>> AcquireLock(Repository&, bool, std::chrono::seconds, LockSettle);
@@ -49,6 +55,7 @@ class RepoLock {
   bool stop_ = false;
   std::thread refresher_;
   std::thread confirmer_;  // the second look of kBehindReads; joined first
+  std::shared_future<Status> confirmed_;  // its answer (valid under kBehindReads)
 };
 
 // Waits up to `retry` for conflicting locks to go away (restic's --retry-lock).

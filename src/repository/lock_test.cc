@@ -111,10 +111,23 @@ TEST(LockSettle, BehindReadsLetsReadsOnAndFailsEveryWrite) {
   EXPECT_EQ(f.Locks(), 1u);  // our lock file is still removed (locks pass the gate)
 }
 
+// Restore and check write nothing to the repository: they ask the answer
+// before they act on what they read (restore before its first write to the
+// target, check before it reports).
+TEST(LockSettle, BehindReadsAnswersConfirmedWithTheConflict) {
+  Fixture f(/*racing=*/true);
+  auto lock = AcquireLock(*f.repo, true, std::chrono::seconds(0), LockSettle::kBehindReads);
+  ASSERT_TRUE(lock.ok()) << lock.status().message();
+  const Status confirmed = (*lock)->Confirmed();
+  EXPECT_EQ(confirmed.code(), Code::kLocked) << confirmed.message();
+  EXPECT_EQ((*lock)->Confirmed().code(), Code::kLocked) << "the answer is kept";
+}
+
 TEST(LockSettle, BehindReadsWritesOnceTheLookFindsNothing) {
   Fixture f(/*racing=*/false);
   auto lock = AcquireLock(*f.repo, false, std::chrono::seconds(0), LockSettle::kBehindReads);
   ASSERT_TRUE(lock.ok());
+  EXPECT_TRUE((*lock)->Confirmed().ok());
   auto saved = f.repo->SaveUnpacked(FileType::kSnapshot, "{}");
   EXPECT_TRUE(saved.ok()) << saved.status().message();
   lock->reset();

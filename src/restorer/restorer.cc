@@ -55,6 +55,7 @@ class Restore {
       ScopedStageTimer t(&result_.stage_times, "plan");
       HORT_RETURN_IF_ERROR(Plan());
     }
+    if (opt_.before_writing) HORT_RETURN_IF_ERROR(opt_.before_writing());
     if (!opt_.dry_run) {
       {
         ScopedStageTimer t(&result_.stage_times, "create");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct RestoreOptions {
   // When set and it becomes true, remaining packs are skipped and the
   // restore returns kCancelled (restore tests clean up after a SIGTERM).
   const std::atomic<bool>* cancel = nullptr;
+  // Asked once the snapshot's trees are read, before anything is written to
+  // the target; an error ends the restore there (the lock's second look,
+  // lock.h: the trees are read while it runs).
+  std::function<Status()> before_writing;
   [[nodiscard]] bool Cancelled() const { return cancel != nullptr && cancel->load(); }
 };
 

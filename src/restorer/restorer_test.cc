@@ -115,6 +115,27 @@ TEST_F(RestoreTest, ATreeTooDeepIsRefusedBeforeAnythingIsWritten) {
   EXPECT_FALSE(fs::exists(base_ / "target"));
 }
 
+// The lock's second look answers before anything is written to the target
+// (RestoreOptions::before_writing): the trees were read, nothing created.
+TEST_F(RestoreTest, ALockConflictFoundAfterTheTreesAreReadWritesNothing) {
+  Snapshot snap = SnapshotOf(SaveDeepTree(*repo_, 3).value());
+  RestoreOptions opt;
+  opt.target = (base_ / "target").string();
+  int asked = 0;
+  opt.before_writing = [&] {
+    ++asked;
+    return Status(Code::kLocked, "repository is already locked exclusively");
+  };
+  auto r = RunRestore(*repo_, snap, opt, nullptr);
+  EXPECT_EQ(r.status().code(), Code::kLocked);
+  EXPECT_EQ(asked, 1);
+  EXPECT_FALSE(fs::exists(base_ / "target"));
+  opt.before_writing = [&] { return Status::Ok(); };
+  auto ok = RunRestore(*repo_, snap, opt, nullptr);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_TRUE(fs::exists(base_ / "target"));
+}
+
 // The plan keeps a directory when it is included or something below it is,
 // and drops the rest (--include), at any depth.
 TEST_F(RestoreTest, IncludesKeepOnlyTheDirectoriesOnTheWay) {
