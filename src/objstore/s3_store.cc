@@ -147,7 +147,8 @@ class S3Store final : public ObjectStore {
     const size_t base = client_.base().size();
     std::string token;
     for (;;) {
-      std::map<std::string, std::string> q = {{"list-type", "2"}, {"prefix", full}, {"max-keys", "1000"}};
+      std::map<std::string, std::string> q = {
+          {"list-type", "2"}, {"prefix", full}, {"max-keys", std::to_string(client_.config().list_page)}};
       if (!token.empty()) q["continuation-token"] = token;
       HORT_ASSIGN_OR_RETURN(auto r, client_.Send("GET", "", q, {}, {}, true));
       if (r.status == 404) return Status(Code::kNotFound, "bucket " + client_.config().bucket + " not found");
@@ -171,17 +172,36 @@ class S3Store final : public ObjectStore {
     return Status::Ok();
   }
 
-  // ListMultipartUploads below the staging folder (one page of up to 1000:
-  // the rest are found by the next check or prune).
+  // ListMultipartUploads below the staging folder, page by page (a bucket
+  // keeps and bills the parts of every upload never completed, so prune
+  // must see them all).
   Status ListUploads(const std::function<void(const std::string&, const std::string&, const std::string&)>& fn) {
     const std::string full = client_.FullKey(kS3StagingFolder);
-    HORT_ASSIGN_OR_RETURN(auto r, client_.Send("GET", "", {{"uploads", ""}, {"prefix", full}}, {}, {}, true));
-    if (r.status / 100 != 2) return S3Error("list uploads " + full, r);
-    std::string xml(r.body.begin(), r.body.end());
-    for (const std::string& upload : XmlValues(xml, "Upload", /*unescape=*/false)) {
-      auto key = XmlValues(upload, "Key"), id = XmlValues(upload, "UploadId"), when = XmlValues(upload, "Initiated");
-      if (key.empty() || id.empty() || key[0].size() <= client_.base().size()) continue;
-      fn(key[0].substr(client_.base().size()), id[0], when.empty() ? "" : when[0]);
+    std::string key_marker, id_marker;
+    for (;;) {
+      std::map<std::string, std::string> q = {
+          {"uploads", ""}, {"prefix", full}, {"max-uploads", std::to_string(client_.config().list_page)}};
+      if (!key_marker.empty()) {
+        q["key-marker"] = key_marker;
+        q["upload-id-marker"] = id_marker;
+      }
+      HORT_ASSIGN_OR_RETURN(auto r, client_.Send("GET", "", q, {}, {}, true));
+      if (r.status / 100 != 2) return S3Error("list uploads " + full, r);
+      std::string xml(r.body.begin(), r.body.end());
+      for (const std::string& upload : XmlValues(xml, "Upload", /*unescape=*/false)) {
+        auto key = XmlValues(upload, "Key"), id = XmlValues(upload, "UploadId"), when = XmlValues(upload, "Initiated");
+        if (key.empty() || id.empty() || key[0].size() <= client_.base().size()) continue;
+        fn(key[0].substr(client_.base().size()), id[0], when.empty() ? "" : when[0]);
+      }
+      auto truncated = XmlValues(xml, "IsTruncated");
+      auto next_key = XmlValues(xml, "NextKeyMarker"), next_id = XmlValues(xml, "NextUploadIdMarker");
+      if (truncated.empty() || truncated[0] != "true" || next_key.empty() || next_key[0].empty()) break;
+      const std::string next_id_marker = next_id.empty() ? "" : next_id[0];
+      if (next_key[0] == key_marker && next_id_marker == id_marker) {
+        return Status(Code::kIo, "list uploads " + full + ": the server repeated its page");
+      }
+      key_marker = next_key[0];
+      id_marker = next_id_marker;
     }
     return Status::Ok();
   }

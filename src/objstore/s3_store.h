@@ -24,6 +24,9 @@ struct S3Config {
   // larger one goes in parts of this size (-o s3.part-size=MiB). The default
   // matches the default pack size, so a pack is one request.
   uint64_t part_size = 16u << 20;
+  // Keys or uploads asked per listing request (S3's largest page; tests
+  // use fewer to show that every page is read).
+  int list_page = 1000;
   HttpOptions http;
 };
 

@@ -32,13 +32,14 @@ class S3UploadTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { store_ = Open(5); }
 
-  std::unique_ptr<ObjectStore> Open(int connections) {
+  std::unique_ptr<ObjectStore> Open(int connections, int list_page = 1000) {
     auto config = TestS3Config(GetParam());
     if (!config) return nullptr;
     if (!prefix_.empty()) config->prefix = prefix_;
     prefix_ = config->prefix;
     config->part_size = kPart;
     config->connections = connections;
+    config->list_page = list_page;
     auto store = NewRetryStore(NewLimitStore(NewS3Store(std::move(*config)), connections));
     EXPECT_TRUE(store->Create({}).ok());
     return store;
@@ -141,6 +142,31 @@ TEST_P(S3UploadTest, AKilledWritersUploadIsListedAndRemoved) {
   EXPECT_TRUE(Listed().empty());
   EXPECT_EQ(store_->RemoveStaged("data/ab/not-staged").code(), Code::kInvalidArgument);
   ASSERT_TRUE(store_->RemoveStaged(staged[0].name).ok());
+  EXPECT_TRUE(Staged().empty());
+}
+
+// Uploads never completed are listed page by page: with pages of two, three
+// killed writers' uploads are all found.
+TEST_P(S3UploadTest, EveryPageOfUploadsNeverCompletedIsListed) {
+  store_ = Open(5, /*list_page=*/2);
+  ASSERT_NE(store_, nullptr);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    bool sent = true;
+    std::vector<std::unique_ptr<ObjectUpload>> ups;
+    for (uint8_t i = 0; i < 3 && sent; ++i) {
+      ups.push_back(store_->BeginUpload("data"));
+      sent = ups.back() && ups.back()->Append(Pattern(kPart, i)).ok() && ups.back()->Append(Pattern(10, i)).ok();
+    }
+    ::_exit(sent ? 0 : 1);  // no destructors: as if killed
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto staged = Staged();
+  EXPECT_EQ(staged.size(), 3u) << "one page of two, then the next";
+  for (const StagedFile& f : staged) EXPECT_TRUE(store_->RemoveStaged(f.name).ok()) << f.name;
   EXPECT_TRUE(Staged().empty());
 }
 
