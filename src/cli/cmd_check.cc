@@ -139,9 +139,7 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
       if (m.rfind("read", 0) == 0) line.emplace(&counters, "packs", ProgressWanted(g.quiet, g.json));
     });
     line.reset();
-    if (o.repository.lock) {
-      if (Status confirmed = o.repository.lock->Confirmed(); !confirmed.ok()) return Fail(confirmed);
-    }
+    if (Status confirmed = o.repository.LockConfirmed(); !confirmed.ok()) return Fail(confirmed);
     if (!result.ok()) return Fail(result.status());
     size_t errors = result->ErrorCount();
     const std::vector<StagedFile> staged = ListStagedFiles(o.repo().backend());

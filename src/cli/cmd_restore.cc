@@ -91,7 +91,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
     std::optional<ProgressLine> line;
     JsonStatusTicker json_status(&counters, g.json);
     line.emplace(&counters, "files", ProgressWanted(g.quiet, g.json));
-    f->opt.before_writing = [&o] { return o.repository.lock ? o.repository.lock->Confirmed() : Status::Ok(); };
+    f->opt.before_writing = [&o] { return o.repository.LockConfirmed(); };
     auto result = RunRestore(repo, *snap, f->opt, &printer);
     line.reset();
     if (!result.ok()) return Fail(result.status());

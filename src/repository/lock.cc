@@ -177,10 +177,9 @@ Status RepoLock::Confirmed() const { return confirmed_.valid() ? confirmed_.get(
 
 void RepoLock::ConfirmBehindReads() {
   auto answer = std::make_shared<std::promise<Status>>();
-  std::shared_future<Status> confirmed = answer->get_future().share();
-  confirmed_ = confirmed;
+  confirmed_ = answer->get_future().share();
   repo_.WrapBackend([&](std::unique_ptr<Backend> inner) {
-    return std::unique_ptr<Backend>(new WriteGate(std::move(inner), confirmed));
+    return std::unique_ptr<Backend>(new WriteGate(std::move(inner), confirmed_));
   });
   confirmer_ = std::thread([this, answer] {
     std::this_thread::sleep_for(kListSettle);

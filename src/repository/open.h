@@ -38,6 +38,8 @@ struct OpenRequest {
 struct OpenedRepo {
   std::unique_ptr<Repository> repo;
   std::unique_ptr<RepoLock> lock;  // null unless a lock was asked for
+  // The lock's second look (RepoLock::Confirmed); Ok without a lock.
+  [[nodiscard]] Status LockConfirmed() const { return lock ? lock->Confirmed() : Status::Ok(); }
 };
 
 [[nodiscard]] Result<OpenedRepo> OpenRepositoryFor(const OpenRequest& request);
