@@ -10,6 +10,7 @@
 
 #include "backend/restic_layout.h"
 #include "backend/test_forwarding_backend.h"
+#include "objstore/open_store.h"
 #include "objstore/test_temp_folder.h"
 #include "crypto/crypto.h"
 #include "util/hex.h"
@@ -190,6 +191,46 @@ TEST(Cache, ServesIndexSnapshotsAndTreePacksLocally) {
 // Streamed packs: pieces of odd sizes (so O_DIRECT's aligned blocks and the
 // buffered tail both occur) arrive intact under their final name; an upload
 // dropped before Commit leaves no file behind; neither is ever listed early.
+// A local folder makes a streamed pack visible at Commit and durable only at
+// the store's SyncUploads. The layout knows what names packs: an index or
+// snapshot saved, or anything removed (prune removes what repacked packs
+// replace), waits for the packs' fsync; a lock names nothing, so taking and
+// removing one never does (and a failed fsync does not keep a backup from
+// removing its lock). Through OpenStore's wrappers, as the CLI opens it.
+TEST(ResticLayout, PacksAreDurableBeforeAnythingButALockIsSavedOrRemoved) {
+  auto dir = FreshTempPath("layout-sync");
+  StoreMetrics metrics;
+  StoreOptions options;
+  options.metrics = &metrics;
+  auto store = OpenStore(dir.string(), options);
+  ASSERT_TRUE(store.ok());
+  auto be = NewResticBackend(std::move(*store));
+  ASSERT_TRUE(be->Create().ok());
+  const std::vector<uint8_t> bytes(300 << 10, 5);  // above kDirectWriteMin: the O_DIRECT path
+  auto commit_pack = [&](char fill) {
+    auto up = be->BeginUpload(FileType::kPack, false);
+    ASSERT_NE(up, nullptr);
+    ASSERT_TRUE(up->Append(bytes).ok());
+    ASSERT_TRUE(up->Commit({FileType::kPack, std::string(64, fill)}).ok());
+  };
+  commit_pack('a');
+  commit_pack('b');
+  EXPECT_EQ(OpenFilesUnder(dir), 2u) << "kept open for the batch's fsync";
+  ASSERT_TRUE(be->Save({FileType::kLock, "l1"}, AsBytes("lock")).ok());
+  ASSERT_TRUE(be->Remove({FileType::kLock, "l1"}).ok());
+  EXPECT_EQ(OpenFilesUnder(dir), 2u) << "a lock waited for the packs' fsync";
+  ASSERT_TRUE(be->Save({FileType::kIndex, "i1"}, AsBytes("names both packs")).ok());
+  EXPECT_EQ(OpenFilesUnder(dir), 0u) << "the index was saved before the packs it names were durable";
+
+  commit_pack('c');
+  ASSERT_TRUE(be->Save({FileType::kSnapshot, "s1"}, AsBytes("snapshot")).ok());
+  EXPECT_EQ(OpenFilesUnder(dir), 0u) << "a snapshot was saved before the packs were durable";
+  commit_pack('d');
+  ASSERT_TRUE(be->Remove({FileType::kPack, std::string(64, 'a')}).ok());
+  EXPECT_EQ(OpenFilesUnder(dir), 0u) << "a pack was removed before those replacing it were durable";
+  std::filesystem::remove_all(dir);
+}
+
 TEST(LocalUpload, StreamsCommitsAndCleansUp) {
   auto dir = std::filesystem::temp_directory_path() / ("hort-upload-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);

@@ -57,7 +57,10 @@ class ResticBackend final : public Backend {
     if (config.status().code() != Code::kNotFound) return config.status();
     return store_->Create(ResticFolders());
   }
-  Status Save(const Handle& h, std::span<const uint8_t> data) override { return store_->Save(ResticKey(h), data); }
+  Status Save(const Handle& h, std::span<const uint8_t> data) override {
+    HORT_RETURN_IF_ERROR(SyncUploadsBefore(h));
+    return store_->Save(ResticKey(h), data);
+  }
   Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
     return store_->Load(ResticKey(h), offset, length);
   }
@@ -72,11 +75,22 @@ class ResticBackend final : public Backend {
       fn(type == FileType::kConfig ? key : h->name, size);  // the config is listed as "config"
     });
   }
-  Status Remove(const Handle& h) override { return store_->Remove(ResticKey(h)); }
+  Status Remove(const Handle& h) override {
+    HORT_RETURN_IF_ERROR(SyncUploadsBefore(h));
+    return store_->Remove(ResticKey(h));
+  }
   Status ListStaged(const StagedFn& fn) override { return store_->ListStaged(fn); }
   Status RemoveStaged(const std::string& name) override { return store_->RemoveStaged(name); }
 
  private:
+  // An index or snapshot names packs, and a removal may rely on packs that
+  // replace what it removes (prune's repack): streamed packs are made
+  // durable first. A lock names nothing, so it waits for no fsync, and a
+  // backup whose fsync failed still takes its lock away.
+  Status SyncUploadsBefore(const Handle& h) {
+    return h.type == FileType::kLock ? Status::Ok() : store_->SyncUploads();
+  }
+
   std::unique_ptr<ObjectStore> store_;
 };
 

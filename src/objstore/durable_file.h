@@ -74,9 +74,10 @@ class DirectWriter {
 // off: synced together, the disk's cache is flushed for many files at once
 // where each file cost two flushes (the file's and its folder's), and each
 // of those stalled the disk for the next pack's writes (a first backup of a user's folder, medians
-// of 10 alternating runs: 4.81 -> 4.56 s; docs/performance.md). The owner syncs the batch before it writes
-// or removes anything else (LocalStore), so nothing that names these files
-// (an index) can reach the disk before they do. A power loss may leave one
+// of 10 alternating runs: 4.81 -> 4.56 s; docs/performance.md). The store syncs the batch when asked
+// (LocalStore::SyncUploads, which the restic layout calls before it saves or
+// removes anything but a lock), so nothing that names these files (an
+// index) can reach the disk before they do. A power loss may leave one
 // cut short under its final name, which no index names: check counts it as
 // unreferenced, prune removes it, repair index checks its hash first.
 class SyncBatch {

@@ -42,6 +42,7 @@ class ForwardingStore : public ObjectStore {
   Status Create(std::span<const std::string> folders) override { return target_->Create(folders); }
   Status Save(const std::string& key, std::span<const uint8_t> data) override { return target_->Save(key, data); }
   std::unique_ptr<ObjectUpload> BeginUpload(const std::string& folder) override { return target_->BeginUpload(folder); }
+  Status SyncUploads() override { return target_->SyncUploads(); }
   Status Remove(const std::string& key) override { return target_->Remove(key); }
   Result<std::vector<uint8_t>> Load(const std::string& key, uint64_t offset, uint64_t length) override {
     return target_->Load(key, offset, length);

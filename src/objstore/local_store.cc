@@ -76,11 +76,8 @@ class LocalStore final : public ObjectStore {
     return Status::Ok();
   }
 
-  // What is saved may name a streamed upload (an index names packs): those
-  // are made durable first. A lock names nothing.
   Status Save(const std::string& key, std::span<const uint8_t> data) override {
     HORT_RETURN_IF_ERROR(ValidateKey(key));
-    if (!IsLock(key)) HORT_RETURN_IF_ERROR(unsynced_.Sync());
     std::string path = PathOf(key);
     std::string dir = ParentOf(path);
     std::string tmp = TempName(dir);
@@ -121,12 +118,12 @@ class LocalStore final : public ObjectStore {
     return std::make_unique<LocalUpload>(this, fd, tmp);
   }
 
-  // A removal may rely on uploads that replace what it removes (prune's
-  // repacked packs): those are made durable first. Removing a lock relies on
-  // nothing, so a backup whose fsync failed still takes its lock away.
+  // Commit left the uploads visible but not durable; the caller knows
+  // which saves and removals rely on them (the restic layout).
+  Status SyncUploads() override { return unsynced_.Sync(); }
+
   Status Remove(const std::string& key) override {
     HORT_RETURN_IF_ERROR(ValidateKey(key));
-    if (!IsLock(key)) HORT_RETURN_IF_ERROR(unsynced_.Sync());
     std::string path = PathOf(key);
     if (::unlink(path.c_str()) != 0) return ErrnoStatus("remove " + path, errno);
     return Status::Ok();
@@ -216,8 +213,8 @@ class LocalStore final : public ObjectStore {
       std::string path = owner_->PathOf(key);
       HORT_RETURN_IF_ERROR(writer_.Finish());
       HORT_RETURN_IF_ERROR(MkdirAll(ParentOf(path)));
-      // Visible under its key now, durable before the store's next write
-      // or removal (SyncBatch): the fd stays open until then.
+      // Visible under its key now, durable at the next SyncUploads or
+      // when the batch is full (SyncBatch): the fd stays open until then.
       HORT_RETURN_IF_ERROR(PublishUnsynced(fd_, tmp_, path));
       committed_ = true;
       const bool full = owner_->unsynced_.Add(std::exchange(fd_, -1), path);
@@ -231,8 +228,6 @@ class LocalStore final : public ObjectStore {
     DirectWriter writer_;
     bool committed_ = false;
   };
-
-  static bool IsLock(const std::string& key) { return key.starts_with("locks/"); }
 
   std::string PathOf(const std::string& key) const { return key.empty() ? root_ : root_ + "/" + key; }
 

@@ -90,6 +90,12 @@ class ObjectStore {
   // the key will be (e.g. "data"), so a local store stages the object on
   // the filesystem it ends on.
   [[nodiscard]] virtual std::unique_ptr<ObjectUpload> BeginUpload(const std::string& /*folder*/) { return nullptr; }
+  // Makes every committed upload durable where Commit only made it visible
+  // (a local folder's SyncBatch, durable_file.h). Whoever saves or removes an
+  // object that names an upload or relies on one calls this first (the
+  // restic layout: before anything but a lock); a store whose Commit is
+  // durable has nothing to do. Wrappers pass it on (ForwardingStore).
+  [[nodiscard]] virtual Status SyncUploads() { return Status::Ok(); }
   // Removes an object. A missing one is kNotFound where the store can tell
   // (local, mem); S3 answers success, so callers must not rely on either.
   [[nodiscard]] virtual Status Remove(const std::string& key) = 0;

@@ -20,6 +20,18 @@ inline std::filesystem::path FreshTempPath(const std::string& what) {
   return dir;
 }
 
+// Files of this process open under `root`, by /proc/self/fd: a local
+// store keeps each committed upload open until it is synced.
+inline size_t OpenFilesUnder(const std::filesystem::path& root) {
+  size_t n = 0;
+  for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    n += !ec && target.string().starts_with(root.string() + "/");
+  }
+  return n;
+}
+
 class TempFolderStore : public ForwardingStore {
  public:
   explicit TempFolderStore(const std::string& what) : TempFolderStore(FreshTempPath(what), Fresh{}) {}
