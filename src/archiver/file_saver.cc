@@ -131,7 +131,8 @@ void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) 
       buf = std::move(large);
       read_size = kReadSize;
     }
-    ssize_t n = ::read(fd, buf->data() + filled, std::min(read_size, buf->capacity() - filled));
+    const size_t want = std::min(read_size, buf->capacity() - filled);
+    ssize_t n = ::read(fd, buf->data() + filled, want);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       state->error = ErrnoStatus("read " + state->path, errno);
@@ -139,6 +140,12 @@ void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) 
       break;
     }
     if (n == 0) break;
+    // A read of a regular file that returns less than asked for has reached
+    // its end. When that end is where lstat put it, the read that would
+    // return 0 is left out: one system call fewer per small file. (A given
+    // descriptor may be a pipe, whose reads end short anywhere.)
+    const bool at_end = given_fd < 0 && static_cast<size_t>(n) < want &&
+                        total + static_cast<uint64_t>(n) == state->size_hint;
     filled += static_cast<size_t>(n);
     total += static_cast<uint64_t>(n);
     while (scanned < filled) {
@@ -150,6 +157,7 @@ void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) 
       filled -= scanned;
       scanned = 0;
     }
+    if (at_end) break;
   }
   if (filled > 0 && state->error.ok()) {
     SubmitChunk(state, std::span<const uint8_t>(buf->data(), filled));

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "chunker/chunker.h"
 #include "repository/test_init.h"
@@ -79,6 +81,41 @@ TEST(FileSaver, StoresEveryFileCutWhereResticCuts) {
   }
   EXPECT_GT(results[5]->blobs.size(), 3u);  // the 21 MiB file really was cut
   std::filesystem::remove_all(dir);
+}
+
+// A file read ends where a short read meets the size lstat gave; a given
+// descriptor (stdin, `--stdin`) may be a pipe, whose reads end short
+// anywhere: it is read until the writer closes it, whatever the hint says.
+TEST(FileSaver, APipeIsReadToItsEndWhateverTheHint) {
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
+  const std::vector<uint8_t> content = SeededBytes(3u << 20, 7);
+  const size_t hint = 1u << 20;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  auto* const sigpipe = std::signal(SIGPIPE, SIG_IGN);
+  std::thread writer([&] {
+    auto write_all = [&](size_t from, size_t to) {
+      while (from < to) {
+        ssize_t n = ::write(fds[1], content.data() + from, std::min<size_t>(to - from, 4096));
+        if (n <= 0) return;
+        from += static_cast<size_t>(n);
+      }
+    };
+    write_all(0, hint);  // exactly the hint, then a pause: the read that reaches it ends short
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    write_all(hint, content.size());
+    ::close(fds[1]);
+  });
+  ThreadPool pool(2);
+  FileSaver saver(*repo, false, pool, [](const Status&) {});
+  Result<FileContent> result = Status(Code::kInternal, "not done");
+  saver.SaveFile("stdin", fds[0], hint, [&](Result<FileContent> r) { result = std::move(r); });
+  saver.Drain();
+  ::close(fds[0]);  // a writer left waiting for a reader gets EPIPE, not a hang
+  writer.join();
+  std::signal(SIGPIPE, sigpipe);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->size, content.size()) << "the pipe was read only to the hint";
 }
 
 }  // namespace

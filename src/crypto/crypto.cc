@@ -3,6 +3,7 @@
 #include "crypto/scrypt_romix.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -53,6 +54,27 @@ void AesCtr(std::span<const uint8_t, 32> key, std::span<const uint8_t> iv,
     EVP_EncryptUpdate(ctx, out + done, &len, in.data() + done, n);
     done += static_cast<size_t>(n);
   }
+}
+
+// IVs are drawn from a block of random bytes per thread: RAND_bytes asks the
+// kernel for the process ID on every call (OpenSSL's fork check), one system
+// call per blob, 60,000 in a first backup of a /usr copy. A forked child
+// drops its block (pthread_atfork), so it never repeats its parent's IVs.
+struct IvBlock {
+  std::array<uint8_t, 4096> bytes;
+  size_t used = sizeof(bytes);
+};
+thread_local IvBlock iv_block;
+[[maybe_unused]] const int iv_fork_handler =
+    pthread_atfork(nullptr, nullptr, [] { iv_block.used = iv_block.bytes.size(); });
+
+void RandomIv(uint8_t* iv) {
+  if (iv_block.used + kIvSize > iv_block.bytes.size()) {
+    RandomBytes(iv_block.bytes);
+    iv_block.used = 0;
+  }
+  std::memcpy(iv, iv_block.bytes.data() + iv_block.used, kIvSize);
+  iv_block.used += kIvSize;
 }
 
 }  // namespace
@@ -108,7 +130,7 @@ void Key::Encrypt(std::span<const uint8_t> plaintext, std::vector<uint8_t>* out)
   size_t base = out->size();
   out->resize(base + kOverhead + plaintext.size());
   uint8_t* iv = out->data() + base;
-  RandomBytes({iv, kIvSize});
+  RandomIv(iv);
   uint8_t* ct = iv + kIvSize;
   AesCtr(encrypt, {iv, kIvSize}, plaintext, ct);
   auto tag = Poly1305Aes({ct, plaintext.size()}, std::span<const uint8_t, 16>(iv, 16), mac_k, mac_r);
@@ -118,7 +140,7 @@ void Key::Encrypt(std::span<const uint8_t> plaintext, std::vector<uint8_t>* out)
 void Key::SealInPlace(std::vector<uint8_t>* buf) const {
   uint8_t* iv = buf->data();
   size_t n = buf->size() - kOverhead;
-  RandomBytes({iv, kIvSize});
+  RandomIv(iv);
   uint8_t* body = iv + kIvSize;
   AesCtr(encrypt, {iv, kIvSize}, {body, n}, body);
   auto tag = Poly1305Aes({body, n}, std::span<const uint8_t, 16>(iv, 16), mac_k, mac_r);

@@ -4,7 +4,12 @@
 #include <gtest/gtest.h>
 
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstring>
+#include <set>
+#include <thread>
 
 #include "util/hex.h"
 
@@ -62,6 +67,43 @@ TEST(Key, SealInPlaceMatchesDecrypt) {
   auto pt = key.Decrypt(buf);
   ASSERT_TRUE(pt.ok());
   EXPECT_EQ(std::string(AsChars(*pt)), msg);
+}
+
+// AES-CTR under one key must never see an IV twice. IVs come from a block
+// of random bytes per thread; a forked child that kept its parent's block
+// would draw the very IVs the parent draws next.
+TEST(Key, IvsNeverRepeatAcrossCallsThreadsOrAFork) {
+  Key key = Key::Random();
+  auto next_iv = [&] {
+    std::vector<uint8_t> buf(kOverhead + 1);
+    key.SealInPlace(&buf);
+    return std::string(buf.begin(), buf.begin() + kIvSize);
+  };
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.insert(next_iv()).second) << "repeated at " << i;
+  std::vector<std::string> other_thread;
+  std::thread([&] {
+    for (int i = 0; i < 300; ++i) other_thread.push_back(next_iv());
+  }).join();
+  for (const std::string& iv : other_thread) EXPECT_TRUE(seen.insert(iv).second) << "another thread repeated one";
+
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string iv = next_iv();
+    _exit(::write(fds[1], iv.data(), iv.size()) == static_cast<ssize_t>(iv.size()) ? 0 : 1);
+  }
+  std::string from_child(kIvSize, '\0');
+  ASSERT_EQ(::read(fds[0], from_child.data(), from_child.size()), static_cast<ssize_t>(kIvSize));
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_EQ(from_child.size(), kIvSize);
+  EXPECT_NE(from_child, next_iv()) << "the child drew the IV its parent drew next";
+  EXPECT_TRUE(seen.insert(from_child).second);
 }
 
 TEST(Key, TamperingIsDetected) {
