@@ -143,7 +143,9 @@ void FileSaver::ReadFile(const std::shared_ptr<FileState>& state, int given_fd) 
     // A read of a regular file that returns less than asked for has reached
     // its end. When that end is where lstat put it, the read that would
     // return 0 is left out: one system call fewer per small file. (A given
-    // descriptor may be a pipe, whose reads end short anywhere.)
+    // descriptor may be a pipe, whose reads end short anywhere; a path
+    // swapped for a FIFO between lstat and open is the race lstat and open
+    // always had, and an fstat to rule it out would cost the call saved.)
     const bool at_end = given_fd < 0 && static_cast<size_t>(n) < want &&
                         total + static_cast<uint64_t>(n) == state->size_hint;
     filled += static_cast<size_t>(n);

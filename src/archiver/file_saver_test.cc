@@ -1,6 +1,7 @@
 #include "archiver/file_saver.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -101,8 +102,11 @@ TEST(FileSaver, APipeIsReadToItsEndWhateverTheHint) {
         from += static_cast<size_t>(n);
       }
     };
-    write_all(0, hint);  // exactly the hint, then a pause: the read that reaches it ends short
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    write_all(0, hint);  // exactly the hint; the rest only once all of it was read, so
+    int queued = 1;      // the read that reaches the hint ends short
+    while (::ioctl(fds[1], FIONREAD, &queued) == 0 && queued > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     write_all(hint, content.size());
     ::close(fds[1]);
   });

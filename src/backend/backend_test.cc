@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -196,15 +197,33 @@ TEST(Cache, ServesIndexSnapshotsAndTreePacksLocally) {
 // snapshot saved, or anything removed (prune removes what repacked packs
 // replace), waits for the packs' fsync; a lock names nothing, so taking and
 // removing one never does (and a failed fsync does not keep a backup from
-// removing its lock). Through OpenStore's wrappers, as the CLI opens it.
+// removing its lock). Through OpenStore's wrappers, as the CLI opens it;
+// the files still waiting for their fsync are counted as each save or
+// removal reaches the store, so a sync after it would not pass.
 TEST(ResticLayout, PacksAreDurableBeforeAnythingButALockIsSavedOrRemoved) {
   auto dir = FreshTempPath("layout-sync");
+  struct Unsynced final : ForwardingStore {
+    Unsynced(std::unique_ptr<ObjectStore> target, std::filesystem::path dir)
+        : ForwardingStore(std::move(target)), dir(std::move(dir)) {}
+    Status Save(const std::string& key, std::span<const uint8_t> data) override {
+      at[key] = OpenFilesUnder(dir);
+      return ForwardingStore::Save(key, data);
+    }
+    Status Remove(const std::string& key) override {
+      at["rm " + key] = OpenFilesUnder(dir);
+      return ForwardingStore::Remove(key);
+    }
+    std::filesystem::path dir;
+    std::map<std::string, size_t> at;  // key -> files unsynced when it reached the store
+  };
   StoreMetrics metrics;
   StoreOptions options;
   options.metrics = &metrics;
   auto store = OpenStore(dir.string(), options);
   ASSERT_TRUE(store.ok());
-  auto be = NewResticBackend(std::move(*store));
+  auto observed = std::make_unique<Unsynced>(std::move(*store), dir);
+  Unsynced& unsynced = *observed;
+  auto be = NewResticBackend(std::move(observed));
   ASSERT_TRUE(be->Create().ok());
   const std::vector<uint8_t> bytes(300 << 10, 5);  // above kDirectWriteMin: the O_DIRECT path
   auto commit_pack = [&](char fill) {
@@ -213,21 +232,25 @@ TEST(ResticLayout, PacksAreDurableBeforeAnythingButALockIsSavedOrRemoved) {
     ASSERT_TRUE(up->Append(bytes).ok());
     ASSERT_TRUE(up->Commit({FileType::kPack, std::string(64, fill)}).ok());
   };
-  commit_pack('a');
-  commit_pack('b');
+  ASSERT_NO_FATAL_FAILURE(commit_pack('a'));
+  ASSERT_NO_FATAL_FAILURE(commit_pack('b'));
   EXPECT_EQ(OpenFilesUnder(dir), 2u) << "kept open for the batch's fsync";
   ASSERT_TRUE(be->Save({FileType::kLock, "l1"}, AsBytes("lock")).ok());
   ASSERT_TRUE(be->Remove({FileType::kLock, "l1"}).ok());
+  EXPECT_EQ(unsynced.at["locks/l1"], 2u);
+  EXPECT_EQ(unsynced.at["rm locks/l1"], 2u);
   EXPECT_EQ(OpenFilesUnder(dir), 2u) << "a lock waited for the packs' fsync";
   ASSERT_TRUE(be->Save({FileType::kIndex, "i1"}, AsBytes("names both packs")).ok());
-  EXPECT_EQ(OpenFilesUnder(dir), 0u) << "the index was saved before the packs it names were durable";
+  EXPECT_EQ(unsynced.at["index/i1"], 0u) << "the index was saved before the packs it names were durable";
 
-  commit_pack('c');
+  ASSERT_NO_FATAL_FAILURE(commit_pack('c'));
   ASSERT_TRUE(be->Save({FileType::kSnapshot, "s1"}, AsBytes("snapshot")).ok());
-  EXPECT_EQ(OpenFilesUnder(dir), 0u) << "a snapshot was saved before the packs were durable";
-  commit_pack('d');
-  ASSERT_TRUE(be->Remove({FileType::kPack, std::string(64, 'a')}).ok());
-  EXPECT_EQ(OpenFilesUnder(dir), 0u) << "a pack was removed before those replacing it were durable";
+  EXPECT_EQ(unsynced.at["snapshots/s1"], 0u) << "a snapshot was saved before the packs were durable";
+  ASSERT_NO_FATAL_FAILURE(commit_pack('d'));
+  const std::string a(64, 'a');
+  ASSERT_TRUE(be->Remove({FileType::kPack, a}).ok());
+  EXPECT_EQ(unsynced.at["rm " + ResticKey({FileType::kPack, a})], 0u)
+      << "a pack was removed before those replacing it were durable";
   std::filesystem::remove_all(dir);
 }
 

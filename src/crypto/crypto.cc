@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 namespace hort::crypto {
@@ -65,11 +66,15 @@ struct IvBlock {
   size_t used = sizeof(bytes);
 };
 thread_local IvBlock iv_block;
-[[maybe_unused]] const int iv_fork_handler =
-    pthread_atfork(nullptr, nullptr, [] { iv_block.used = iv_block.bytes.size(); });
 
 void RandomIv(uint8_t* iv) {
   if (iv_block.used + kIvSize > iv_block.bytes.size()) {
+    // Registered before any block is filled: without the handler a child
+    // could repeat IVs, so a failed registration is not survivable.
+    static std::once_flag fork_handler;
+    std::call_once(fork_handler, [] {
+      if (pthread_atfork(nullptr, nullptr, [] { iv_block.used = iv_block.bytes.size(); }) != 0) std::abort();
+    });
     RandomBytes(iv_block.bytes);
     iv_block.used = 0;
   }

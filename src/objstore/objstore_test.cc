@@ -81,7 +81,7 @@ TEST(LocalStore, CommittedUploadsAreSyncedAtSyncUploadsOrWhenTheBatchIsFull) {
     ASSERT_TRUE(up->Append(bytes).ok());
     ASSERT_TRUE(up->Commit(key, std::nullopt).ok());
   };
-  for (int i = 0; i < 3; ++i) commit("data/p" + std::to_string(i));
+  for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(commit("data/p" + std::to_string(i)));
   struct stat st;
   ASSERT_EQ(::stat((dir / "repo/data/p2").c_str(), &st), 0) << "visible at Commit";
   EXPECT_EQ(st.st_mode & 0777, 0400u);
@@ -95,11 +95,11 @@ TEST(LocalStore, CommittedUploadsAreSyncedAtSyncUploadsOrWhenTheBatchIsFull) {
   ASSERT_TRUE(store->SyncUploads().ok());
   EXPECT_EQ(OpenFilesUnder(dir), 0u) << "synced and closed";
 
-  for (size_t i = 0; i < SyncBatch::kMaxFiles - 1; ++i) commit("data/q" + std::to_string(i));
+  for (size_t i = 0; i < SyncBatch::kMaxFiles - 1; ++i) ASSERT_NO_FATAL_FAILURE(commit("data/q" + std::to_string(i)));
   EXPECT_EQ(OpenFilesUnder(dir), SyncBatch::kMaxFiles - 1);
-  commit("data/full");
+  ASSERT_NO_FATAL_FAILURE(commit("data/full"));
   EXPECT_EQ(OpenFilesUnder(dir), 0u) << "a full batch is synced at once";
-  commit("data/last");
+  ASSERT_NO_FATAL_FAILURE(commit("data/last"));
   store.reset();  // never named by anything durable: closed, not synced
   EXPECT_EQ(OpenFilesUnder(dir), 0u);
   EXPECT_TRUE(std::filesystem::exists(dir / "repo/data/last"));
