@@ -41,6 +41,10 @@ class FileSaver {
  private:
   struct FileState;
   struct Chunk;
+  class ReadBuffer;
+  static constexpr size_t kReaders = 2;
+  [[nodiscard]] std::unique_ptr<ReadBuffer> TakeLargeBuffer();
+  void KeepLargeBuffer(std::unique_ptr<ReadBuffer> buf);
   void ReadFile(const std::shared_ptr<FileState>& state, int fd);
   void SubmitChunk(const std::shared_ptr<FileState>& state, std::span<const uint8_t> data);
   void SaveChunk(Chunk chunk);
@@ -64,6 +68,8 @@ class FileSaver {
   std::mutex park_mu_;
   std::unique_ptr<Chunk> parked_;
   size_t queued_chunks_ = 0;
+  std::mutex spare_mu_;
+  std::vector<std::unique_ptr<ReadBuffer>> spare_large_;  // at most kReaders
   ThreadPool readers_;  // last: joined first on destruction
 };
 
