@@ -12,6 +12,7 @@
 #include "objstore/durable_file.h"
 #include "objstore/forwarding_store.h"
 #include "objstore/open_store.h"
+#include "objstore/s3_upload.h"
 #include "objstore/test_temp_folder.h"
 #include "objstore/wrappers.h"
 
@@ -314,6 +315,38 @@ TEST(OpenStore, LocationsAndTheirErrors) {
   EXPECT_TRUE(OpenStore("s3:http://127.0.0.1:9/bucket/pre", good_part).ok());
   ::unsetenv("HORT_T_OPEN_KEY");
   ::unsetenv("HORT_T_OPEN_SECRET");
+}
+
+
+// The part buffers of a store's uploads are handed on, not mapped afresh
+// (each fresh page is a fault and a zeroing); never more are kept than the
+// budget has places, and a buffer grown for a larger blob is not kept.
+TEST(UploadParts, BuffersAreReusedEmptiedAndNeverMoreKeptThanTheBudgetHasPlaces) {
+  constexpr uint64_t kPart = 1u << 20;
+  UploadParts parts(2, kPart);
+  const size_t standard = UploadParts::BufferCapacity(kPart);
+  EXPECT_EQ(parts.TakeBuffer().capacity(), 0u);  // none kept yet
+
+  std::vector<MappedBuffer> filled(3);
+  std::vector<const uint8_t*> places;
+  for (MappedBuffer& b : filled) {
+    b.Reserve(standard);
+    b.Append(std::vector<uint8_t>(1000, 7));
+    places.push_back(b.data());
+  }
+  MappedBuffer grown;
+  grown.Reserve(standard + 1);
+  parts.GiveBuffer(std::move(grown));  // not the standard size: dropped
+  for (MappedBuffer& b : filled) parts.GiveBuffer(std::move(b));  // the third: beyond two places, dropped
+
+  MappedBuffer again = parts.TakeBuffer();
+  MappedBuffer again2 = parts.TakeBuffer();
+  EXPECT_EQ(parts.TakeBuffer().capacity(), 0u);  // only two were kept
+  for (MappedBuffer* b : {&again, &again2}) {
+    EXPECT_EQ(b->capacity(), standard);
+    EXPECT_TRUE(b->empty());
+    EXPECT_NE(std::find(places.begin(), places.end(), b->data()), places.end()) << "a kept buffer is a given one";
+  }
 }
 
 }  // namespace hort

@@ -31,7 +31,7 @@ class S3Store final : public ObjectStore {
  public:
   explicit S3Store(S3Config cfg)
       : client_(std::move(cfg)),
-        parts_(static_cast<uint64_t>(std::max(client_.config().connections, 3)) * client_.config().part_size) {}
+        parts_(static_cast<uint64_t>(std::max(client_.config().connections, 3)), client_.config().part_size) {}
 
   std::string Location() const override {
     const S3Config& c = client_.config();
@@ -66,7 +66,7 @@ class S3Store final : public ObjectStore {
   }
 
   std::unique_ptr<ObjectUpload> BeginUpload(const std::string& /*folder*/) override {
-    return std::make_unique<S3Upload>(&client_, &parts_, client_.config().part_size);
+    return std::make_unique<S3Upload>(&client_, &parts_);
   }
 
   Status Remove(const std::string& key) override {
@@ -219,7 +219,7 @@ class S3Store final : public ObjectStore {
   }
 
   S3Client client_;
-  Budget parts_;  // the part buffers of all streamed uploads at once
+  UploadParts parts_;  // the part buffers of all streamed uploads at once
 };
 
 }  // namespace

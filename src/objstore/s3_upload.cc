@@ -1,6 +1,7 @@
 #include "objstore/s3_upload.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "objstore/sigv4.h"
 #include "util/hex.h"
@@ -33,13 +34,33 @@ constexpr uint64_t kBlobRoom = 9u << 20;
 
 }  // namespace
 
-S3Upload::S3Upload(S3Client* client, Budget* parts, uint64_t part_size)
-    : client_(client), parts_(parts), part_size_(part_size),
+UploadParts::UploadParts(uint64_t count, uint64_t part_size)
+    : count_(count), part_size_(part_size), budget_(count * part_size) {}
+
+uint64_t UploadParts::BufferCapacity(uint64_t part_size) { return part_size + kBlobRoom; }
+
+MappedBuffer UploadParts::TakeBuffer() {
+  std::lock_guard lock(mu_);
+  if (kept_.empty()) return {};
+  MappedBuffer buffer = std::move(kept_.back());
+  kept_.pop_back();
+  return buffer;
+}
+
+void UploadParts::GiveBuffer(MappedBuffer buffer) {
+  if (buffer.capacity() != BufferCapacity(part_size_)) return;
+  buffer.Clear();
+  std::lock_guard lock(mu_);
+  if (kept_.size() < count_) kept_.push_back(std::move(buffer));
+}
+
+S3Upload::S3Upload(S3Client* client, UploadParts* parts)
+    : client_(client), parts_(parts), part_size_(parts->part_size()),
       staging_(client->FullKey(kS3StagingFolder + StagingName())) {
   // Reserved here, before any wrapper holds a connection for an Append:
   // waiting for a part while holding a connection could starve the uploads
   // that would free one.
-  parts_->Acquire(part_size_);
+  parts_->Reserve();
   reserved_ = true;
 }
 
@@ -60,8 +81,8 @@ void S3Upload::RemoveStaged() {
 }
 
 void S3Upload::Release() {
-  buffer_.Release();
-  if (reserved_) parts_->Release(part_size_);
+  parts_->GiveBuffer(std::exchange(buffer_, MappedBuffer{}));
+  if (reserved_) parts_->Unreserve();
   reserved_ = false;
 }
 
@@ -73,7 +94,10 @@ Status S3Upload::Append(std::span<const uint8_t> data) {
   // One allocation of a part and room for the blob that ends it (a chunk is
   // at most 8 MiB); its pages are touched only as they fill. A larger blob
   // grows the buffer to what is needed, never doubled into two parts' worth.
-  if (buffer_.capacity() == 0) buffer_.Reserve(part_size_ + kBlobRoom);
+  if (buffer_.capacity() == 0) {
+    buffer_ = parts_->TakeBuffer();
+    buffer_.Reserve(UploadParts::BufferCapacity(part_size_));
+  }
   buffer_.Append(data);
   return Status::Ok();
 }
