@@ -139,6 +139,10 @@ RepoLock::RepoLock(Repository& repo, Id id, bool exclusive)
     : repo_(repo), exclusive_(exclusive), id_(id), refresher_([this] { RefreshLoop(); }) {}
 
 RepoLock::~RepoLock() {
+  // A command that failed before Flush may have packs still being stored
+  // in the background: they are done (or failed) before the lock goes, so
+  // nothing is written unlocked.
+  repo_.WaitForPackCommits();
   if (confirmer_.joinable()) confirmer_.join();
   {
     std::lock_guard lock(mu_);

@@ -317,7 +317,7 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
     }
     p.pack.entries.push_back(e);
   }
-  if (!full.entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(full)));
+  if (!full.entries.empty()) HORT_RETURN_IF_ERROR(ClosePack(std::move(full)));
   return true;
 }
 
@@ -337,6 +337,12 @@ Status Repository::AppendToPack(OpenPack& pack, BlobType type, std::vector<uint8
   }
   pack.size += size;
   return Status::Ok();
+}
+
+Status Repository::ClosePack(OpenPack pack) {
+  if (!pack.stream) return FinishPack(std::move(pack));
+  auto held = std::make_shared<OpenPack>(std::move(pack));  // a std::function must be copyable
+  return commits_.Start([this, held] { return FinishPack(std::move(*held)); });
 }
 
 Status Repository::FinishPack(OpenPack pack) {
@@ -396,8 +402,9 @@ Status Repository::Flush() {
       std::lock_guard lock(p.mu);
       std::swap(pack, p.pack);
     }
-    if (!pack.entries.empty()) HORT_RETURN_IF_ERROR(FinishPack(std::move(pack)));
+    if (!pack.entries.empty()) HORT_RETURN_IF_ERROR(ClosePack(std::move(pack)));
   }
+  HORT_RETURN_IF_ERROR(commits_.Wait());
   return WriteIndex(true);
 }
 

@@ -15,6 +15,7 @@
 #include "crypto/crypto.h"
 #include "format/repo_files.h"
 #include "format/snapshot.h"
+#include "repository/background_commits.h"
 #include "repository/compress.h"
 #include "repository/master_index.h"
 #include "repository/pack.h"
@@ -88,7 +89,13 @@ class Repository {
                                       bool force = false);
   [[nodiscard]] Result<std::vector<uint8_t>> LoadBlob(BlobType type, const Id& id);
   // Uploads partly filled packs and writes the index for everything saved.
+  // SaveBlob stores the packs it fills in the background, so a failure of
+  // theirs may surface only here (or at a later SaveBlob).
   [[nodiscard]] Status Flush();
+  // Waits for the packs still being stored in the background; their
+  // failure is Flush's to report. The lock calls it before it goes
+  // (RepoLock), for a command that failed before Flush.
+  void WaitForPackCommits() { (void)commits_.Wait(); }
   [[nodiscard]] BlobStats& stats() { return stats_; }
 
   // Every snapshot, oldest first. Any unreadable snapshot file fails it,
@@ -120,9 +127,13 @@ class Repository {
     OpenPack pack;
   };
 
-  explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  explicit Repository(std::unique_ptr<Backend> backend)
+      : backend_(std::move(backend)), commits_(static_cast<size_t>(backend_->Connections())) {}
   [[nodiscard]] Status SetConfig(RepoConfig cfg);
   [[nodiscard]] Status AppendToPack(OpenPack& pack, BlobType type, std::vector<uint8_t> stored);
+  // Stores a full pack: a streamed one on a commit thread, one held in
+  // memory at once (so no more than the open packs sit in memory).
+  [[nodiscard]] Status ClosePack(OpenPack pack);
   [[nodiscard]] Status FinishPack(OpenPack pack);
   [[nodiscard]] Status WriteIndex(bool final);
   // Seals a buffer laid out for SealInPlace and stores it under its hash.
@@ -143,6 +154,7 @@ class Repository {
   std::vector<IndexPack> unwritten_index_;  // packs uploaded since the last index file
   std::vector<Id> written_index_files_;
   BlobStats stats_;
+  BackgroundCommits commits_;  // last: waits for its commits before the rest goes
 };
 
 [[nodiscard]] Status SaveNewKey(Backend& backend, const crypto::Key& master, const std::string& password,
