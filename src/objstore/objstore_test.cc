@@ -320,8 +320,9 @@ TEST(OpenStore, LocationsAndTheirErrors) {
 
 // The part buffers of a store's uploads are handed on, not mapped afresh
 // (each fresh page is a fault and a zeroing); never more are kept than the
-// budget has places, and a buffer grown for a larger blob is not kept.
-TEST(UploadParts, BuffersAreReusedEmptiedAndNeverMoreKeptThanTheBudgetHasPlaces) {
+// budget has places, a buffer grown for a larger blob is not kept, and none
+// once no upload holds a place.
+TEST(UploadParts, BuffersAreReusedEmptiedAndKeptOnlyUpToTheBudgetsPlacesWhileOneIsHeld) {
   constexpr uint64_t kPart = 1u << 20;
   UploadParts parts(2, kPart);
   const size_t standard = UploadParts::BufferCapacity(kPart);
@@ -347,6 +348,18 @@ TEST(UploadParts, BuffersAreReusedEmptiedAndNeverMoreKeptThanTheBudgetHasPlaces)
     EXPECT_TRUE(b->empty());
     EXPECT_NE(std::find(places.begin(), places.end(), b->data()), places.end()) << "a kept buffer is a given one";
   }
+
+  // Kept while an upload holds a place; let go with the last place.
+  parts.Reserve();
+  parts.Reserve();
+  parts.GiveBuffer(std::move(again));
+  parts.GiveBuffer(std::move(again2));
+  parts.Unreserve();
+  MappedBuffer kept = parts.TakeBuffer();
+  EXPECT_EQ(kept.capacity(), standard);
+  parts.GiveBuffer(std::move(kept));
+  parts.Unreserve();
+  EXPECT_EQ(parts.TakeBuffer().capacity(), 0u);
 }
 
 }  // namespace hort

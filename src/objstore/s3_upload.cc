@@ -37,6 +37,21 @@ constexpr uint64_t kBlobRoom = 9u << 20;
 UploadParts::UploadParts(uint64_t count, uint64_t part_size)
     : count_(count), part_size_(part_size), budget_(count * part_size) {}
 
+void UploadParts::Reserve() {
+  budget_.Acquire(part_size_);
+  std::lock_guard lock(mu_);
+  ++held_;
+}
+
+void UploadParts::Unreserve() {
+  std::vector<MappedBuffer> dropped;  // unmapped outside the lock
+  {
+    std::lock_guard lock(mu_);
+    if (--held_ == 0) dropped.swap(kept_);
+  }
+  budget_.Release(part_size_);
+}
+
 uint64_t UploadParts::BufferCapacity(uint64_t part_size) { return part_size + kBlobRoom; }
 
 MappedBuffer UploadParts::TakeBuffer() {

@@ -36,14 +36,18 @@ inline constexpr const char* kS3StagingFolder = ".hort-staging/";
 // costs a page fault per 2 MiB filled, and the kernel zeroes each page
 // first: 5 % of hort's CPU in a first backup of 1 GiB to RGW, for pages a
 // part fills anyway. At most `count` buffers exist at once (one per budget
-// place), so keeping them holds no more memory than the budget allows.
+// place), so keeping them holds no more memory than the budget allows, and
+// none is kept once no upload holds a place.
 class UploadParts {
  public:
   UploadParts(uint64_t count, uint64_t part_size);
   [[nodiscard]] uint64_t part_size() const { return part_size_; }
   // A place in the budget; waits for one.
-  void Reserve() { budget_.Acquire(part_size_); }
-  void Unreserve() { budget_.Release(part_size_); }
+  void Reserve();
+  // Gives the place back. The last place given back lets the kept buffers
+  // go too: between uploads (a backup done, before its job's verify) they
+  // would hold memory nothing counts.
+  void Unreserve();
   // A kept buffer, emptied, or an unallocated one.
   [[nodiscard]] MappedBuffer TakeBuffer();
   // Kept if it has the standard capacity (a part and the blob that ends
@@ -55,6 +59,7 @@ class UploadParts {
   const uint64_t count_, part_size_;
   Budget budget_;
   std::mutex mu_;
+  uint64_t held_ = 0;  // places reserved
   std::vector<MappedBuffer> kept_;
 };
 

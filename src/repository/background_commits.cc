@@ -1,6 +1,7 @@
 #include "repository/background_commits.h"
 
 #include <algorithm>
+#include <system_error>
 #include <utility>
 
 namespace hort {
@@ -10,14 +11,28 @@ BackgroundCommits::BackgroundCommits(size_t limit) : limit_(std::max<size_t>(lim
 BackgroundCommits::~BackgroundCommits() { (void)Wait(); }
 
 Status BackgroundCommits::Start(std::function<Status()> commit) {
+  ThreadPool* threads = nullptr;
   {
     std::unique_lock lock(mu_);
     changed_.wait(lock, [&] { return running_ < limit_; });
     if (!first_error_.ok()) return first_error_;
-    ++running_;
-    if (!threads_) threads_ = std::make_unique<ThreadPool>(limit_);
+    if (!threads_) {
+      try {
+        threads_ = std::make_unique<ThreadPool>(limit_);
+      } catch (const std::system_error&) {
+        // No threads to be had: this commit runs here, as before there were any.
+      }
+    }
+    threads = threads_.get();
+    if (threads) ++running_;
   }
-  threads_->Submit([this, commit = std::move(commit)] {
+  if (!threads) {
+    Status s = commit();
+    std::lock_guard lock(mu_);
+    if (!s.ok() && first_error_.ok()) first_error_ = s;
+    return s;
+  }
+  threads->Submit([this, commit = std::move(commit)] {
     Status s = commit();
     std::lock_guard lock(mu_);
     if (!s.ok() && first_error_.ok()) first_error_ = std::move(s);
@@ -25,6 +40,11 @@ Status BackgroundCommits::Start(std::function<Status()> commit) {
     changed_.notify_all();
   });
   return Status::Ok();
+}
+
+Status BackgroundCommits::Failure() {
+  std::lock_guard lock(mu_);
+  return first_error_;
 }
 
 Status BackgroundCommits::Wait() {

@@ -29,6 +29,10 @@ class BackgroundCommits {
   [[nodiscard]] Status Start(std::function<Status()> commit);
   // Waits until no commit runs; the first failure of any, else Ok.
   [[nodiscard]] Status Wait();
+  // The first failure so far, without waiting. A failure is permanent:
+  // the blobs of a pack that was not stored stay pending in the
+  // repository, so nothing may be saved after it.
+  [[nodiscard]] Status Failure();
 
  private:
   const size_t limit_;

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <future>
+#include <mutex>
 
 #include "backend/test_forwarding_backend.h"
 #include "crypto/crypto.h"
@@ -21,11 +22,17 @@ class GatedUploads final : public ForwardingBackend {
  public:
   explicit GatedUploads(std::unique_ptr<Backend> target) : ForwardingBackend(std::move(target)) {}
 
-  std::promise<void> gate;
-  std::shared_future<void> opened = gate.get_future().share();
   Status fail;
+  // Idempotent, so a test that stops early still lets its commits end.
+  void Open() {
+    std::call_once(opening_, [&] { gate_.set_value(); });
+  }
 
-  std::unique_ptr<BackendUpload> BeginUpload(FileType, bool) override { return std::make_unique<Upload>(this); }
+  // Tree packs are held in memory, as the local cache's backend has them.
+  std::unique_ptr<BackendUpload> BeginUpload(FileType, bool tree_pack) override {
+    if (tree_pack) return nullptr;
+    return std::make_unique<Upload>(this);
+  }
 
  private:
   struct Upload final : BackendUpload {
@@ -35,13 +42,23 @@ class GatedUploads final : public ForwardingBackend {
       return Status::Ok();
     }
     Status Commit(const Handle& h) override {
-      backend->opened.wait();
+      backend->opened_.wait();
       if (!backend->fail.ok()) return backend->fail;
       return backend->Save(h, bytes);
     }
     GatedUploads* backend;
     std::vector<uint8_t> bytes;
   };
+  std::once_flag opening_;
+  std::promise<void> gate_;
+  std::shared_future<void> opened_ = gate_.get_future().share();
+};
+
+// Opens the gate when a test ends, however it ends, before its repository
+// waits for the commits at the gate.
+struct OpenAtEnd {
+  GatedUploads* backend;
+  ~OpenAtEnd() { backend->Open(); }
 };
 
 std::vector<uint8_t> RandomBlob() {
@@ -59,7 +76,7 @@ struct TwoBlobs {
 
 // A repository whose packs close after one blob: saving `b` closes the pack
 // that holds `a`.
-TwoBlobs Open() {
+TwoBlobs OpenWithPacksOfOneBlob() {
   TwoBlobs t;
   auto gated = std::make_unique<GatedUploads>(NewMemBackend());
   t.backend = gated.get();
@@ -69,13 +86,14 @@ TwoBlobs Open() {
 }
 
 TEST(PackCommit, SaveBlobClosesAFullPackWithoutWaitingForItsUpload) {
-  TwoBlobs t = Open();
+  TwoBlobs t = OpenWithPacksOfOneBlob();
+  OpenAtEnd open_at_end{t.backend};
   ASSERT_TRUE(t.repo->SaveBlob(BlobType::kData, t.a_id, t.a).ok());
   auto closing = std::async(std::launch::async, [&] { return t.repo->SaveBlob(BlobType::kData, t.b_id, t.b); });
   const bool returned_before_upload = closing.wait_for(10s) == std::future_status::ready;
   // Until its upload is done, nothing points at the pack.
   EXPECT_FALSE(t.repo->index().Has(t.a_id, BlobType::kData));
-  t.backend->gate.set_value();
+  t.backend->Open();
   EXPECT_TRUE(returned_before_upload) << "SaveBlob waited for the upload of the pack it closed";
   auto saved = closing.get();
   ASSERT_TRUE(saved.ok()) << saved.status().message();
@@ -90,12 +108,21 @@ TEST(PackCommit, SaveBlobClosesAFullPackWithoutWaitingForItsUpload) {
   EXPECT_EQ(packs, 2);
 }
 
-TEST(PackCommit, AFailedBackgroundUploadFailsFlushAndIndexesNothingOfThatPack) {
-  TwoBlobs t = Open();
+TEST(PackCommit, AFailedBackgroundUploadFailsFlushAndEveryLaterCloseAndIndexesNothing) {
+  TwoBlobs t = OpenWithPacksOfOneBlob();
+  OpenAtEnd open_at_end{t.backend};
   t.backend->fail = Status(Code::kIo, "upload refused");
-  t.backend->gate.set_value();
+  t.backend->Open();
   ASSERT_TRUE(t.repo->SaveBlob(BlobType::kData, t.a_id, t.a).ok());
   ASSERT_TRUE(t.repo->SaveBlob(BlobType::kData, t.b_id, t.b).ok());  // the pack of `a` fails behind it
+  t.repo->WaitForPackCommits();
+  // Nothing is stored after it, not even a pack held in memory.
+  std::vector<uint8_t> tree1 = RandomBlob(), tree2 = RandomBlob();
+  ASSERT_TRUE(t.repo->SaveBlob(BlobType::kTree, Id::Hash(tree1), tree1).ok());
+  EXPECT_EQ(t.repo->SaveBlob(BlobType::kTree, Id::Hash(tree2), tree2).status().code(), Code::kIo);
+  int packs = 0;
+  ASSERT_TRUE(t.backend->List(FileType::kPack, [&](const std::string&, uint64_t) { ++packs; }).ok());
+  EXPECT_EQ(packs, 0);
   Status flushed = t.repo->Flush();
   EXPECT_EQ(flushed.code(), Code::kIo);
   EXPECT_EQ(flushed.message(), "upload refused");
@@ -106,7 +133,8 @@ TEST(PackCommit, AFailedBackgroundUploadFailsFlushAndIndexesNothingOfThatPack) {
 }
 
 TEST(PackCommit, TheLockIsRemovedOnlyOncePacksStillBeingStoredAreDone) {
-  TwoBlobs t = Open();
+  TwoBlobs t = OpenWithPacksOfOneBlob();
+  OpenAtEnd open_at_end{t.backend};
   auto lock = AcquireLock(*t.repo, /*exclusive=*/false);
   ASSERT_TRUE(lock.ok()) << lock.status().message();
   auto locks = [&] {
@@ -120,7 +148,7 @@ TEST(PackCommit, TheLockIsRemovedOnlyOncePacksStillBeingStoredAreDone) {
   auto release = std::async(std::launch::async, [&] { lock->reset(); });
   EXPECT_EQ(release.wait_for(300ms), std::future_status::timeout) << "the lock went while a pack was being stored";
   EXPECT_EQ(locks(), 1);
-  t.backend->gate.set_value();
+  t.backend->Open();
   ASSERT_EQ(release.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(locks(), 0);
   int packs = 0;

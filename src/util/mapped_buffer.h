@@ -12,6 +12,7 @@
 #include <memory>
 #include <new>
 #include <span>
+#include <utility>
 
 #include "util/anonymous_mapping.h"
 
@@ -20,8 +21,18 @@ namespace hort {
 class MappedBuffer {
  public:
   MappedBuffer() = default;
-  MappedBuffer(MappedBuffer&&) noexcept = default;
-  MappedBuffer& operator=(MappedBuffer&&) noexcept = default;
+  // A moved-from buffer is empty and unmapped (a defaulted move would leave
+  // it claiming the capacity of a mapping it no longer has).
+  MappedBuffer(MappedBuffer&& other) noexcept
+      : mapping_(std::move(other.mapping_)),
+        size_(std::exchange(other.size_, 0)),
+        capacity_(std::exchange(other.capacity_, 0)) {}
+  MappedBuffer& operator=(MappedBuffer&& other) noexcept {
+    mapping_ = std::move(other.mapping_);
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 0);
+    return *this;
+  }
 
   // Room for `bytes` in all; what is held is kept. Throws std::bad_alloc
   // when the kernel refuses the mapping, as a vector's reserve would.

@@ -15,18 +15,18 @@ namespace hort {
 
 class ThreadPool {
  public:
+  // Throws std::system_error when a thread cannot be started, after
+  // joining those that were.
   explicit ThreadPool(size_t threads) {
     if (threads == 0) threads = 1;
-    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
-  }
-  ~ThreadPool() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
+    try {
+      for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
+    } catch (...) {
+      Stop();
+      throw;
     }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
   }
+  ~ThreadPool() { Stop(); }
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
@@ -41,6 +41,14 @@ class ThreadPool {
   [[nodiscard]] size_t size() const { return workers_.size(); }
 
  private:
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
   void Run() {
     for (;;) {
       std::function<void()> task;

@@ -124,6 +124,9 @@ TEST(MappedBuffer, GrowsKeepingItsBytesAndGivesItsPagesBack) {
   EXPECT_TRUE(std::equal(first.begin(), first.end(), b.data()));
   MappedBuffer moved = std::move(b);
   EXPECT_EQ(moved.size(), first.size());
+  EXPECT_EQ(b.capacity(), 0u);  // the moved-from buffer claims nothing
+  EXPECT_EQ(b.data(), nullptr);
+  EXPECT_TRUE(b.empty());
   moved.Release();
   EXPECT_EQ(moved.capacity(), 0u);
   EXPECT_EQ(moved.data(), nullptr);
