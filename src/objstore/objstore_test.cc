@@ -325,7 +325,7 @@ TEST(OpenStore, LocationsAndTheirErrors) {
 TEST(UploadParts, BuffersAreReusedEmptiedAndKeptOnlyUpToTheBudgetsPlacesWhileOneIsHeld) {
   constexpr uint64_t kPart = 1u << 20;
   UploadParts parts(2, kPart);
-  const size_t standard = UploadParts::BufferCapacity(kPart);
+  const size_t standard = parts.buffer_capacity();
   EXPECT_EQ(parts.TakeBuffer().capacity(), 0u);  // none kept yet
 
   std::vector<MappedBuffer> filled(3);

@@ -52,7 +52,7 @@ void UploadParts::Unreserve() {
   budget_.Release(part_size_);
 }
 
-uint64_t UploadParts::BufferCapacity(uint64_t part_size) { return part_size + kBlobRoom; }
+uint64_t UploadParts::buffer_capacity() const { return part_size_ + kBlobRoom; }
 
 MappedBuffer UploadParts::TakeBuffer() {
   std::lock_guard lock(mu_);
@@ -63,7 +63,7 @@ MappedBuffer UploadParts::TakeBuffer() {
 }
 
 void UploadParts::GiveBuffer(MappedBuffer buffer) {
-  if (buffer.capacity() != BufferCapacity(part_size_)) return;
+  if (buffer.capacity() != buffer_capacity()) return;
   buffer.Clear();
   std::lock_guard lock(mu_);
   if (kept_.size() < count_) kept_.push_back(std::move(buffer));
@@ -111,7 +111,7 @@ Status S3Upload::Append(std::span<const uint8_t> data) {
   // grows the buffer to what is needed, never doubled into two parts' worth.
   if (buffer_.capacity() == 0) {
     buffer_ = parts_->TakeBuffer();
-    buffer_.Reserve(UploadParts::BufferCapacity(part_size_));
+    buffer_.Reserve(parts_->buffer_capacity());
   }
   buffer_.Append(data);
   return Status::Ok();

@@ -53,7 +53,8 @@ class UploadParts {
   // Kept if it has the standard capacity (a part and the blob that ends
   // it); a buffer grown for a larger blob goes back to the kernel.
   void GiveBuffer(MappedBuffer buffer);
-  [[nodiscard]] static uint64_t BufferCapacity(uint64_t part_size);
+  // A part and the blob that ends it.
+  [[nodiscard]] uint64_t buffer_capacity() const;
 
  private:
   const uint64_t count_, part_size_;

@@ -29,17 +29,21 @@ Status BackgroundCommits::Start(std::function<Status()> commit) {
   if (!threads) {
     Status s = commit();
     std::lock_guard lock(mu_);
-    if (!s.ok() && first_error_.ok()) first_error_ = s;
+    Record(s);
     return s;
   }
   threads->Submit([this, commit = std::move(commit)] {
     Status s = commit();
     std::lock_guard lock(mu_);
-    if (!s.ok() && first_error_.ok()) first_error_ = std::move(s);
+    Record(s);
     --running_;
     changed_.notify_all();
   });
   return Status::Ok();
+}
+
+void BackgroundCommits::Record(const Status& s) {
+  if (!s.ok() && first_error_.ok()) first_error_ = s;
 }
 
 Status BackgroundCommits::Failure() {

@@ -35,6 +35,9 @@ class BackgroundCommits {
   [[nodiscard]] Status Failure();
 
  private:
+  // Keeps `s` if it is the first failure; under mu_.
+  void Record(const Status& s);
+
   const size_t limit_;
   std::mutex mu_;
   std::condition_variable changed_;

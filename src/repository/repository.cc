@@ -340,11 +340,13 @@ Status Repository::AppendToPack(OpenPack& pack, BlobType type, std::vector<uint8
 }
 
 Status Repository::ClosePack(OpenPack pack) {
+  if (pack.stream) {  // Start refuses it after a failed commit
+    auto held = std::make_shared<OpenPack>(std::move(pack));  // a std::function must be copyable
+    return commits_.Start([this, held] { return FinishPack(std::move(*held)); });
+  }
   // After a failed commit nothing more is stored, held in memory or not.
   HORT_RETURN_IF_ERROR(commits_.Failure());
-  if (!pack.stream) return FinishPack(std::move(pack));
-  auto held = std::make_shared<OpenPack>(std::move(pack));  // a std::function must be copyable
-  return commits_.Start([this, held] { return FinishPack(std::move(*held)); });
+  return FinishPack(std::move(pack));
 }
 
 Status Repository::FinishPack(OpenPack pack) {
