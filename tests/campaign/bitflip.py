@@ -9,7 +9,7 @@ tree packs' bodies and headers, locks). For each flip:
     never silently different data.
 Usage: bitflip.py WORKDIR. Env: HORT, HORT_PASSWORD; HORT_BITFLIP_FLIPS
 (flips per file type, default 3); HORT_CAMPAIGN_SEED; HORT_CAMPAIGN_RESULT."""
-import os, random, shutil, struct, subprocess, sys, time
+import os, random, re, shutil, struct, subprocess, sys, time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from campaign import HORT, finish, hort, init_repo, manifest, manifest_diff, run, seed_from_env, snapshots
@@ -37,16 +37,22 @@ def make_repo(work, rnd):
     run([HORT, "-r", repo, "backup", src, "-q"], check=True)
     # A backup from a pipe takes its lock and waits; killed there, it leaves just the (stale) lock.
     held = subprocess.Popen([HORT, "-r", repo, "backup", "--stdin", "-q"], stdin=subprocess.PIPE)
+    # Only a published lock counts: the store writes it under a temporary
+    # name first (".hort-tmp-…", empty for a moment), which a kill can leave.
     lock_dir = os.path.join(repo, "locks")
+    published = lambda: [n for n in os.listdir(lock_dir) if re.fullmatch(r"[0-9a-f]{64}", n)]
     for _ in range(400):
-        if os.listdir(lock_dir):
+        if published():
             break
         time.sleep(0.05)
     held.kill()
     held.wait()
-    locks = os.listdir(lock_dir)
+    locks = published()
     if len(locks) != 1:
-        raise RuntimeError("the held backup left no lock")
+        raise RuntimeError(f"the held backup left no lock (locks/ holds {os.listdir(lock_dir)})")
+    for n in os.listdir(lock_dir):  # what the kill left under a temporary name is no file of restic's format
+        if n not in locks:
+            os.remove(os.path.join(lock_dir, n))
     # hort removes a dead process's lock when it next locks: kept aside, put back at the end.
     lock = shutil.copy(os.path.join(lock_dir, locks[0]), os.path.join(work, "lock"))
     want = {s["id"]: None for s in snapshots(repo)}
