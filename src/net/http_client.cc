@@ -50,6 +50,12 @@ Result<const CurlApi*> Curl() {
   return &api;
 }
 
+// curl's buffers between the socket and hort, each way. With curl's
+// defaults (16 KiB in, 64 KiB out) a 16 MiB pack took a thousand receive
+// calls, each a turn of curl's transfer loop: a check --read-data of 1 GiB
+// on RGW made 104k system calls, with these 15k, and its CPU fell by 13 %.
+constexpr long kCurlBufferBytes = 512L << 10;
+
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* out = static_cast<std::vector<uint8_t>*>(user);
   out->insert(out->end(), data, data + size * n);
@@ -165,6 +171,8 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
   HttpResponse resp;
   curl->easy_setopt(h, CURLOPT_URL, req.url.c_str());
   curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl->easy_setopt(h, CURLOPT_BUFFERSIZE, kCurlBufferBytes);
+  curl->easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, kCurlBufferBytes);
   if (fresh_connection) curl->easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
   curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
   curl->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
