@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <set>
+#include <utility>
 
 #include "objstore/s3_client.h"
 #include "objstore/s3_upload.h"
@@ -146,6 +148,7 @@ class S3Store final : public ObjectStore {
     const std::string full = client_.FullKey(prefix);
     const size_t base = client_.base().size();
     std::string token;
+    std::set<std::string> seen;  // tokens the server has handed out
     for (;;) {
       std::map<std::string, std::string> q = {
           {"list-type", "2"}, {"prefix", full}, {"max-keys", std::to_string(client_.config().list_page)}};
@@ -167,9 +170,16 @@ class S3Store final : public ObjectStore {
       auto truncated = XmlValues(xml, "IsTruncated");
       auto next = XmlValues(xml, "NextContinuationToken");
       if (truncated.empty() || truncated[0] != "true" || next.empty()) break;
+      if (!seen.insert(next[0]).second) return RepeatedPage("list " + full);
       token = next[0];
     }
     return Status::Ok();
+  }
+
+  // A server that hands out a page's token again would be listed forever
+  // (and every key in it reported again): an error, whatever the cycle's length.
+  static Status RepeatedPage(const std::string& what) {
+    return Status(Code::kIo, what + ": the server repeated a page of its listing");
   }
 
   // ListMultipartUploads below the staging folder, page by page (a bucket
@@ -178,6 +188,7 @@ class S3Store final : public ObjectStore {
   Status ListUploads(const std::function<void(const std::string&, const std::string&, const std::string&)>& fn) {
     const std::string full = client_.FullKey(kS3StagingFolder);
     std::string key_marker, id_marker;
+    std::set<std::pair<std::string, std::string>> seen;  // markers the server has handed out
     for (;;) {
       std::map<std::string, std::string> q = {
           {"uploads", ""}, {"prefix", full}, {"max-uploads", std::to_string(client_.config().list_page)}};
@@ -197,9 +208,7 @@ class S3Store final : public ObjectStore {
       auto next_key = XmlValues(xml, "NextKeyMarker"), next_id = XmlValues(xml, "NextUploadIdMarker");
       if (truncated.empty() || truncated[0] != "true" || next_key.empty() || next_key[0].empty()) break;
       const std::string next_id_marker = next_id.empty() ? "" : next_id[0];
-      if (next_key[0] == key_marker && next_id_marker == id_marker) {
-        return Status(Code::kIo, "list uploads " + full + ": the server repeated its page");
-      }
+      if (!seen.emplace(next_key[0], next_id_marker).second) return RepeatedPage("list uploads " + full);
       key_marker = next_key[0];
       id_marker = next_id_marker;
     }
