@@ -86,6 +86,10 @@ start_kube() {
   bash "$E2E_DIR/../kube/kube.sh" start "$KUBE_DIR" "$@" >/dev/null
   BG_PIDS+=("$(cat "$KUBE_DIR/server.pid")")
   export KUBECONFIG="$KUBE_DIR/kubeconfig"
+  # kubectl's discovery cache is kept per test: in ~/.kube/cache it is keyed
+  # by host and port only, and a later test's server on a port an earlier
+  # one used would be answered from that server's discovery for hours.
+  export KUBECACHEDIR="$KUBE_DIR/kubectl-cache"
   KUBE_URL="https://127.0.0.1:$(cat "$KUBE_DIR/port")"
 }
 # apply_homelab FILE…: kubectl applies tests/kube/homelab/<FILE>.yaml (the resources layer's sample homelab).
