@@ -359,7 +359,9 @@ def warm_server(a, tools, s3, data, env):
         bucket = f"bench-{os.getpid()}-warm-{tool}"
         cmds = commands(a, tool, f"s3:{s3['HORT_TEST_S3_ENDPOINT']}/{bucket}/{tool}", data, None, None)
         for step in ("init", "backup"):
-            subprocess.run(cmds[step], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            out = subprocess.run(cmds[step], env=env, capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"FAILED warming the server ({out.returncode}): {' '.join(cmds[step])}\n{out.stderr[-2000:]}")
         remove_bucket(bucket)
     print(f"server warmed: {', '.join(tools)} each backed up the data once, unmeasured", flush=True)
 

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "net/http_server.h"
 #include "objstore/s3_store.h"
@@ -18,21 +20,25 @@ namespace {
 // instead of hanging.
 constexpr int kGiveUpAfter = 50;
 
-// Page n hands out marker cycle[n % cycle.size()].
+// Page n hands out marker cycle[n % cycle.size()]; an empty marker is left
+// out, as by a server that cuts a listing short without saying where it goes on.
 std::string ObjectsPage(int n, const std::vector<std::string>& cycle) {
   return "<?xml version=\"1.0\"?><ListBucketResult><Name>b</Name><Contents><Key>data/k" + std::to_string(n) +
          "</Key><Size>1</Size><LastModified>2026-12-05T02:20:59.000Z</LastModified></Contents>"
-         "<IsTruncated>true</IsTruncated><NextContinuationToken>" +
-         cycle[n % cycle.size()] + "</NextContinuationToken></ListBucketResult>";
+         "<IsTruncated>true</IsTruncated>" +
+         (cycle[n % cycle.size()].empty() ? ""
+                                          : "<NextContinuationToken>" + cycle[n % cycle.size()] + "</NextContinuationToken>") +
+         "</ListBucketResult>";
 }
 
 std::string UploadsPage(int n, const std::vector<std::string>& cycle) {
   const std::string marker = cycle[n % cycle.size()];
   return "<?xml version=\"1.0\"?><ListMultipartUploadsResult><Bucket>b</Bucket><Upload><Key>staging/k" +
          std::to_string(n) + "</Key><UploadId>u" + std::to_string(n) +
-         "</UploadId><Initiated>2026-12-05T02:20:59.000Z</Initiated></Upload><IsTruncated>true</IsTruncated>"
-         "<NextKeyMarker>" + marker + "</NextKeyMarker><NextUploadIdMarker>id-" + marker +
-         "</NextUploadIdMarker></ListMultipartUploadsResult>";
+         "</UploadId><Initiated>2026-12-05T02:20:59.000Z</Initiated></Upload><IsTruncated>true</IsTruncated>" +
+         (marker.empty() ? "" : "<NextKeyMarker>" + marker + "</NextKeyMarker><NextUploadIdMarker>id-" + marker +
+                                    "</NextUploadIdMarker>") +
+         "</ListMultipartUploadsResult>";
 }
 
 class S3Listing : public ::testing::TestWithParam<std::vector<std::string>> {
@@ -53,7 +59,8 @@ class S3Listing : public ::testing::TestWithParam<std::vector<std::string>> {
     S3Config config;
     config.endpoint = "http://127.0.0.1:" + std::to_string(server_.port());
     config.bucket = "bucket";
-    config.creds = {.access_key = "AKIDEXAMPLE", .secret_key = "not-a-real-secret", .session_token = ""};
+    config.creds.access_key = "AKIDEXAMPLE";
+    config.creds.secret_key = "not-a-real-secret";
     store_ = NewS3Store(std::move(config));
   }
 
@@ -87,6 +94,31 @@ TEST_P(S3Listing, AnUploadListingWhoseMarkersComeAgainFailsAtOnce) {
 INSTANTIATE_TEST_SUITE_P(Cycles, S3Listing,
                          ::testing::Values(std::vector<std::string>{"t1"},
                                            std::vector<std::string>{"t1", "t2", "t3"}));
+
+// A page that says the listing goes on but names no next page: a listing cut
+// short must not pass for a whole one (prune reads snapshots and indexes so).
+class S3ListingCutShort : public S3Listing {};
+
+TEST_P(S3ListingCutShort, AKeyListingWithoutItsNextTokenFails) {
+  Status st = store_->List("data/", [](const std::string&, uint64_t) {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), Code::kIo);
+  EXPECT_NE(st.message().find("names no next page"), std::string::npos) << st.message();
+  EXPECT_EQ(requests_.load(), static_cast<int>(GetParam().size()));
+}
+
+TEST_P(S3ListingCutShort, AnUploadListingWithoutItsNextMarkerFails) {
+  cycle_uploads_ = true;
+  Status st = store_->ListStaged([](const StagedFile&) {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), Code::kIo);
+  EXPECT_NE(st.message().find("names no next page"), std::string::npos) << st.message();
+  EXPECT_EQ(requests_.load(), static_cast<int>(GetParam().size()));
+}
+
+// At once, and after two pages that did name the next.
+INSTANTIATE_TEST_SUITE_P(Pages, S3ListingCutShort,
+                         ::testing::Values(std::vector<std::string>{""}, std::vector<std::string>{"t1", "t2", ""}));
 
 }  // namespace
 }  // namespace hort

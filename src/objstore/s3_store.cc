@@ -169,7 +169,10 @@ class S3Store final : public ObjectStore {
       }
       auto truncated = XmlValues(xml, "IsTruncated");
       auto next = XmlValues(xml, "NextContinuationToken");
-      if (truncated.empty() || truncated[0] != "true" || next.empty()) break;
+      if (truncated.empty() || truncated[0] != "true") break;
+      // A listing cut short must not pass for a whole one: prune reads
+      // snapshots and indexes this way.
+      if (next.empty() || next[0].empty()) return NoNextPage("list " + full);
       if (!seen.insert(next[0]).second) return RepeatedPage("list " + full);
       token = next[0];
     }
@@ -180,6 +183,9 @@ class S3Store final : public ObjectStore {
   // (and every key in it reported again): an error, whatever the cycle's length.
   static Status RepeatedPage(const std::string& what) {
     return Status(Code::kIo, what + ": the server repeated a page of its listing");
+  }
+  static Status NoNextPage(const std::string& what) {
+    return Status(Code::kIo, what + ": the server says the listing goes on but names no next page");
   }
 
   // ListMultipartUploads below the staging folder, page by page (a bucket
@@ -206,7 +212,8 @@ class S3Store final : public ObjectStore {
       }
       auto truncated = XmlValues(xml, "IsTruncated");
       auto next_key = XmlValues(xml, "NextKeyMarker"), next_id = XmlValues(xml, "NextUploadIdMarker");
-      if (truncated.empty() || truncated[0] != "true" || next_key.empty() || next_key[0].empty()) break;
+      if (truncated.empty() || truncated[0] != "true") break;
+      if (next_key.empty() || next_key[0].empty()) return NoNextPage("list uploads " + full);
       const std::string next_id_marker = next_id.empty() ? "" : next_id[0];
       if (!seen.emplace(next_key[0], next_id_marker).second) return RepeatedPage("list uploads " + full);
       key_marker = next_key[0];

@@ -87,8 +87,9 @@ start_kube() {
   BG_PIDS+=("$(cat "$KUBE_DIR/server.pid")")
   export KUBECONFIG="$KUBE_DIR/kubeconfig"
   # kubectl's discovery cache is kept per test: in ~/.kube/cache it is keyed
-  # by host and port only, and a later test's server on a port an earlier
-  # one used would be answered from that server's discovery for hours.
+  # by host and port only, so tests whose servers got the same port would
+  # share what kubectl remembers of each (commands other than api-resources
+  # read it without asking the server again while it is fresh).
   export KUBECACHEDIR="$KUBE_DIR/kubectl-cache"
   KUBE_URL="https://127.0.0.1:$(cat "$KUBE_DIR/port")"
 }
