@@ -70,24 +70,27 @@ class S3Listing : public ::testing::TestWithParam<std::vector<std::string>> {
   std::unique_ptr<ObjectStore> store_;
 };
 
+// A listing's failure: one kIo error whose message says `why`, after
+// exactly `pages` pages of the listing were asked for.
+void ExpectListingFailed(const Status& st, const std::string& why, int requests, size_t pages) {
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), Code::kIo);
+  EXPECT_NE(st.message().find(why), std::string::npos) << st.message();
+  EXPECT_EQ(static_cast<size_t>(requests), pages);
+}
+
 TEST_P(S3Listing, AKeyListingWhoseTokenComesAgainFailsAtOnce) {
   int keys = 0;
   Status st = store_->List("data/", [&](const std::string&, uint64_t) { ++keys; });
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.code(), Code::kIo);
-  EXPECT_NE(st.message().find("the server repeated a page of its listing"), std::string::npos) << st.message();
   // Every page up to the first repeated token was asked for, and no more.
-  EXPECT_EQ(requests_.load(), static_cast<int>(GetParam().size()) + 1);
+  ExpectListingFailed(st, "the server repeated a page of its listing", requests_, GetParam().size() + 1);
   EXPECT_EQ(keys, requests_.load());
 }
 
 TEST_P(S3Listing, AnUploadListingWhoseMarkersComeAgainFailsAtOnce) {
   cycle_uploads_ = true;
   Status st = store_->ListStaged([](const StagedFile&) {});
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.code(), Code::kIo);
-  EXPECT_NE(st.message().find("the server repeated a page of its listing"), std::string::npos) << st.message();
-  EXPECT_EQ(requests_.load(), static_cast<int>(GetParam().size()) + 1);
+  ExpectListingFailed(st, "the server repeated a page of its listing", requests_, GetParam().size() + 1);
 }
 
 // A token handed out twice in a row, and a cycle through three.
@@ -101,19 +104,13 @@ class S3ListingCutShort : public S3Listing {};
 
 TEST_P(S3ListingCutShort, AKeyListingWithoutItsNextTokenFails) {
   Status st = store_->List("data/", [](const std::string&, uint64_t) {});
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.code(), Code::kIo);
-  EXPECT_NE(st.message().find("names no next page"), std::string::npos) << st.message();
-  EXPECT_EQ(requests_.load(), static_cast<int>(GetParam().size()));
+  ExpectListingFailed(st, "names no next page", requests_, GetParam().size());
 }
 
 TEST_P(S3ListingCutShort, AnUploadListingWithoutItsNextMarkerFails) {
   cycle_uploads_ = true;
   Status st = store_->ListStaged([](const StagedFile&) {});
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.code(), Code::kIo);
-  EXPECT_NE(st.message().find("names no next page"), std::string::npos) << st.message();
-  EXPECT_EQ(requests_.load(), static_cast<int>(GetParam().size()));
+  ExpectListingFailed(st, "names no next page", requests_, GetParam().size());
 }
 
 // At once, and after two pages that did name the next.
