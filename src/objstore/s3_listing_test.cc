@@ -23,12 +23,11 @@ constexpr int kGiveUpAfter = 50;
 // Page n hands out marker cycle[n % cycle.size()]; an empty marker is left
 // out, as by a server that cuts a listing short without saying where it goes on.
 std::string ObjectsPage(int n, const std::vector<std::string>& cycle) {
+  const std::string marker = cycle[n % cycle.size()];
   return "<?xml version=\"1.0\"?><ListBucketResult><Name>b</Name><Contents><Key>data/k" + std::to_string(n) +
          "</Key><Size>1</Size><LastModified>2026-12-05T02:20:59.000Z</LastModified></Contents>"
          "<IsTruncated>true</IsTruncated>" +
-         (cycle[n % cycle.size()].empty() ? ""
-                                          : "<NextContinuationToken>" + cycle[n % cycle.size()] + "</NextContinuationToken>") +
-         "</ListBucketResult>";
+         (marker.empty() ? "" : "<NextContinuationToken>" + marker + "</NextContinuationToken>") + "</ListBucketResult>";
 }
 
 std::string UploadsPage(int n, const std::vector<std::string>& cycle) {

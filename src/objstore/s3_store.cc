@@ -4,6 +4,7 @@
 #include <ctime>
 #include <map>
 #include <set>
+#include <string>
 #include <utility>
 
 #include "objstore/s3_client.h"
@@ -24,6 +25,28 @@ std::optional<int64_t> ParseS3Time(const std::string& text) {
   }
   return static_cast<int64_t>(::timegm(&tm));
 }
+
+// The markers a paged listing was handed. A page that says the listing goes
+// on but names no next page, or names one handed out before (a cycle of any
+// length), ends the listing with an error: a listing cut short must not pass
+// for a whole one (prune reads snapshots and indexes this way), and a cycle
+// would be listed for ever, every key reported again.
+class PageMarkers {
+ public:
+  explicit PageMarkers(std::string what) : what_(std::move(what)) {}
+  // `marker` names the next page; `more` completes it (an upload ID).
+  [[nodiscard]] Status Accept(const std::string& marker, const std::string& more = "") {
+    if (marker.empty()) return Status(Code::kIo, what_ + ": the server says the listing goes on but names no next page");
+    if (!seen_.insert(marker + '\0' + more).second) {
+      return Status(Code::kIo, what_ + ": the server repeated a page of its listing");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::string what_;
+  std::set<std::string> seen_;
+};
 
 // A multipart upload a killed writer left is named as a staged file by its
 // key and its upload ID.
@@ -148,7 +171,7 @@ class S3Store final : public ObjectStore {
     const std::string full = client_.FullKey(prefix);
     const size_t base = client_.base().size();
     std::string token;
-    std::set<std::string> seen;  // tokens the server has handed out
+    PageMarkers markers("list " + full);
     for (;;) {
       std::map<std::string, std::string> q = {
           {"list-type", "2"}, {"prefix", full}, {"max-keys", std::to_string(client_.config().list_page)}};
@@ -170,22 +193,10 @@ class S3Store final : public ObjectStore {
       auto truncated = XmlValues(xml, "IsTruncated");
       auto next = XmlValues(xml, "NextContinuationToken");
       if (truncated.empty() || truncated[0] != "true") break;
-      // A listing cut short must not pass for a whole one: prune reads
-      // snapshots and indexes this way.
-      if (next.empty() || next[0].empty()) return NoNextPage("list " + full);
-      if (!seen.insert(next[0]).second) return RepeatedPage("list " + full);
+      HORT_RETURN_IF_ERROR(markers.Accept(next.empty() ? "" : next[0]));
       token = next[0];
     }
     return Status::Ok();
-  }
-
-  // A server that hands out a page's token again would be listed forever
-  // (and every key in it reported again): an error, whatever the cycle's length.
-  static Status RepeatedPage(const std::string& what) {
-    return Status(Code::kIo, what + ": the server repeated a page of its listing");
-  }
-  static Status NoNextPage(const std::string& what) {
-    return Status(Code::kIo, what + ": the server says the listing goes on but names no next page");
   }
 
   // ListMultipartUploads below the staging folder, page by page (a bucket
@@ -194,7 +205,7 @@ class S3Store final : public ObjectStore {
   Status ListUploads(const std::function<void(const std::string&, const std::string&, const std::string&)>& fn) {
     const std::string full = client_.FullKey(kS3StagingFolder);
     std::string key_marker, id_marker;
-    std::set<std::pair<std::string, std::string>> seen;  // markers the server has handed out
+    PageMarkers markers("list uploads " + full);
     for (;;) {
       std::map<std::string, std::string> q = {
           {"uploads", ""}, {"prefix", full}, {"max-uploads", std::to_string(client_.config().list_page)}};
@@ -213,9 +224,8 @@ class S3Store final : public ObjectStore {
       auto truncated = XmlValues(xml, "IsTruncated");
       auto next_key = XmlValues(xml, "NextKeyMarker"), next_id = XmlValues(xml, "NextUploadIdMarker");
       if (truncated.empty() || truncated[0] != "true") break;
-      if (next_key.empty() || next_key[0].empty()) return NoNextPage("list uploads " + full);
       const std::string next_id_marker = next_id.empty() ? "" : next_id[0];
-      if (!seen.emplace(next_key[0], next_id_marker).second) return RepeatedPage("list uploads " + full);
+      HORT_RETURN_IF_ERROR(markers.Accept(next_key.empty() ? "" : next_key[0], next_id_marker));
       key_marker = next_key[0];
       id_marker = next_id_marker;
     }
