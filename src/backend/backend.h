@@ -43,6 +43,9 @@ class BackendUpload {
   virtual ~BackendUpload() = default;
   [[nodiscard]] virtual Status Append(std::span<const uint8_t> data) = 0;
   [[nodiscard]] virtual Status Commit(const Handle& h) = 0;
+  // False when the next Append only buffers and reaches no store (S3 below
+  // a part; ObjectUpload::NextAppendSends).
+  [[nodiscard]] virtual bool NextAppendSends() const { return true; }
 };
 
 class Backend {

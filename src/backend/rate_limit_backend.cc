@@ -47,6 +47,7 @@ class LimitedUpload final : public BackendUpload {
     return inner_->Append(data);
   }
   Status Commit(const Handle& h) override { return inner_->Commit(h); }
+  bool NextAppendSends() const override { return inner_->NextAppendSends(); }
 
  private:
   std::unique_ptr<BackendUpload> inner_;

@@ -22,6 +22,7 @@ class ResticUpload final : public BackendUpload {
     }
     return inner_->Commit(ResticKey(h), sha256);
   }
+  bool NextAppendSends() const override { return inner_->NextAppendSends(); }
 
  private:
   std::unique_ptr<ObjectUpload> inner_;

@@ -23,19 +23,25 @@ Status LockedBy(const std::string& conflict) {
                                    "`--retry-lock 5m` waits for a running one");
 }
 
-// A streamed pack whose bytes wait for the lock's second look.
+// A streamed pack whose bytes wait for the lock's second look before they
+// reach the store. An Append the upload only buffers (S3 below a part) goes
+// on: on S3 a pack is one PUT at Commit, so the workers fill the first packs
+// during restic's 200 ms instead of stopping once a pack's queue is full
+// (a core idled through it). The buffers are the upload's own, bounded as
+// ever; Commit still waits, and fails with the look's error.
 class GatedUpload final : public BackendUpload {
  public:
   GatedUpload(std::unique_ptr<BackendUpload> inner, std::shared_future<Status> confirmed)
       : inner_(std::move(inner)), confirmed_(std::move(confirmed)) {}
   Status Append(std::span<const uint8_t> data) override {
-    HORT_RETURN_IF_ERROR(confirmed_.get());
+    if (inner_->NextAppendSends()) HORT_RETURN_IF_ERROR(confirmed_.get());
     return inner_->Append(data);
   }
   Status Commit(const Handle& h) override {
     HORT_RETURN_IF_ERROR(confirmed_.get());
     return inner_->Commit(h);
   }
+  bool NextAppendSends() const override { return inner_->NextAppendSends(); }
 
  private:
   std::unique_ptr<BackendUpload> inner_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <utility>
 
 #include "backend/test_forwarding_backend.h"
 #include "repository/test_init.h"
@@ -25,26 +26,37 @@ class ListsLate final : public ForwardingBackend {
       if (!(first && name == hidden)) fn(name, size);
     });
   }
-  // Streamed packs, as a local folder or S3 takes them: the bytes that
-  // reach the store are counted in `streamed`.
+  // Streamed packs: the bytes that reach the store are counted in
+  // `streamed`. With `hold` 0 every Append sends, as a local folder's
+  // does; otherwise the first `hold` bytes are only buffered and sent at
+  // Commit or by the Append after them, as S3 holds a part.
   std::unique_ptr<BackendUpload> BeginUpload(FileType /*type*/, bool /*tree_pack*/) override {
-    return std::make_unique<CountedUpload>(&streamed);
+    return std::make_unique<CountedUpload>(&streamed, hold);
   }
   std::string hidden;
+  size_t hold = 0;
   std::atomic<size_t> streamed{0};
 
  private:
   class CountedUpload final : public BackendUpload {
    public:
-    explicit CountedUpload(std::atomic<size_t>* bytes) : bytes_(bytes) {}
+    CountedUpload(std::atomic<size_t>* bytes, size_t hold) : bytes_(bytes), hold_(hold) {}
     Status Append(std::span<const uint8_t> data) override {
-      *bytes_ += data.size();
+      if (NextAppendSends()) *bytes_ += std::exchange(held_, 0);
+      held_ += data.size();
+      if (hold_ == 0) *bytes_ += std::exchange(held_, 0);
       return Status::Ok();
     }
-    Status Commit(const Handle& /*h*/) override { return Status::Ok(); }
+    Status Commit(const Handle& /*h*/) override {
+      *bytes_ += std::exchange(held_, 0);
+      return Status::Ok();
+    }
+    bool NextAppendSends() const override { return held_ >= hold_; }
 
    private:
     std::atomic<size_t>* bytes_;
+    const size_t hold_;
+    size_t held_ = 0;
   };
   std::atomic<int> lock_listings_{0};
 };
@@ -109,6 +121,46 @@ TEST(LockSettle, BehindReadsLetsReadsOnAndFailsEveryWrite) {
   EXPECT_EQ(f.Locks(), 2u);
   lock->reset();
   EXPECT_EQ(f.Locks(), 1u);  // our lock file is still removed (locks pass the gate)
+}
+
+// A pack upload begun while the lock's second look is out, on a store that
+// holds the first 1000 bytes as S3 holds a part.
+struct HeldPack {
+  Fixture f;
+  std::unique_ptr<RepoLock> lock;
+  std::unique_ptr<BackendUpload> upload;
+  const std::vector<uint8_t> blob = std::vector<uint8_t>(600, 7);
+
+  explicit HeldPack(bool racing) : f(racing) {
+    f.late->hold = 1000;
+    auto acquired = AcquireLock(*f.repo, false, std::chrono::seconds(0), LockSettle::kBehindReads);
+    EXPECT_TRUE(acquired.ok()) << acquired.status().message();
+    if (acquired.ok()) lock = std::move(*acquired);
+    upload = f.repo->backend().BeginUpload(FileType::kPack, false);
+  }
+  Status Commit() { return upload->Commit({FileType::kPack, std::string(64, 'b')}); }
+};
+
+// On S3 a pack's bytes stay in the upload's part buffer until Commit: the
+// workers may fill it while the look is out, and only what would reach the
+// store waits for the answer.
+TEST(LockSettle, BehindReadsLetsBufferedBytesInAndFailsWhatWouldSendThem) {
+  HeldPack p(/*racing=*/true);
+  ASSERT_NE(p.upload, nullptr);
+  EXPECT_TRUE(p.upload->Append(p.blob).ok());             // buffered: 600 of 1000
+  EXPECT_TRUE(p.upload->Append(p.blob).ok());             // buffered: the part is full now
+  EXPECT_EQ(p.upload->Append(p.blob).code(), Code::kLocked);  // would send the part
+  EXPECT_EQ(p.Commit().code(), Code::kLocked);
+  EXPECT_EQ(p.f.late->streamed.load(), 0u);
+}
+
+// Once the look found nothing, the buffered bytes go out at Commit.
+TEST(LockSettle, BehindReadsSendsBufferedBytesOnceTheLookFindsNothing) {
+  HeldPack p(/*racing=*/false);
+  ASSERT_NE(p.upload, nullptr);
+  EXPECT_TRUE(p.upload->Append(p.blob).ok());
+  EXPECT_TRUE(p.Commit().ok());
+  EXPECT_EQ(p.f.late->streamed.load(), 600u);
 }
 
 // Restore and check write nothing to the repository: they ask the answer
