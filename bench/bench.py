@@ -288,8 +288,11 @@ def zstd_rate_on(files, work, cap=64 << 20):
                 break
     run = subprocess.run(["zstd", "-b3", "-e3", "-i1", "-T1", sample], capture_output=True, text=True)
     os.remove(sample)
-    rates = re.findall(r"([0-9.]+) MB/s", run.stdout + run.stderr)
-    return float(rates[-2]) * 1e6 if run.returncode == 0 and len(rates) >= 2 else None
+    # Progress lines carry the compression rate alone, finished ones both
+    # rates: only a line with both says which is which (reading the
+    # second-last rate of the output took a decompression rate once).
+    rates = re.findall(r"\(x[0-9.]+\),\s*([0-9.]+) MB/s,\s*[0-9.]+ MB/s", run.stdout + run.stderr)
+    return float(rates[-1]) * 1e6 if run.returncode == 0 and rates else None
 
 def compute_floor(hort, size, source, work):
     """The least time a first backup of `size` bytes can take on this machine:

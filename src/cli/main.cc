@@ -1,21 +1,14 @@
 // hort: one program for the homelab's backup & restore strategy.
-#include <malloc.h>
-
 #include <cstdio>
 
 #include "cli/command.h"
 #include "cli/usage.h"
+#include "util/allocator.h"
 #include "util/log.h"
 
 int main(int argc, char** argv) {
   using namespace hort::cli;
-  // Pipelines allocate and free MiB-sized buffers constantly; keeping them in
-  // the heap instead of fresh mmaps avoids a page fault per 4 KiB each time.
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  // Buffers are allocated by reader threads and freed by workers: per-thread
-  // arenas would each keep their own high-water mark (measured: -40 MiB RSS).
-  mallopt(M_ARENA_MAX, 2);
+  hort::TuneAllocatorForPipelines();
   CLI::App app{"hort: fast, restic-compatible backup & restore for Kubernetes homelabs"};
   app.set_version_flag("--version", "hort 0.1.0");
   app.require_subcommand(1);
