@@ -8,6 +8,10 @@ namespace hort {
 
 Result<std::vector<Node>> LoadTree(Repository& repo, const Id& tree, TreeNames names) {
   HORT_ASSIGN_OR_RETURN(auto raw, repo.LoadBlob(BlobType::kTree, tree));
+  return DecodeLoadedTree(tree, raw, names);
+}
+
+Result<std::vector<Node>> DecodeLoadedTree(const Id& tree, std::span<const uint8_t> raw, TreeNames names) {
   HORT_ASSIGN_OR_RETURN(auto nodes, DecodeTree(AsChars(raw)));
   if (names == TreeNames::kChecked) HORT_RETURN_IF_ERROR(CheckTreeNames(tree, nodes));
   return nodes;

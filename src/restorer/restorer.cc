@@ -169,7 +169,18 @@ class Restore {
         continue;
       }
       if (stack.size() > kMaxTreeDepth) return TreeTooDeep(*subtree, stack.size()).Annotate("snapshot " + snap_.id.Short());
-      HORT_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo_, *subtree));
+      auto raw = repo_.LoadBlob(BlobType::kTree, *subtree);
+      if (!raw.ok()) {
+        // As restic's restore: a directory whose tree cannot be read is made
+        // (empty) and named as an error, and everything else is restored. It
+        // stays whatever --include says, as what it held is not known. A
+        // tree that was read but is refused (unsafe names) still stops the
+        // restore: the repository was crafted (issue #25).
+        CountError(tree_.items[slot], raw.status());
+        f.any = true;
+        continue;
+      }
+      HORT_ASSIGN_OR_RETURN(auto nodes, DecodeLoadedTree(*subtree, *raw));
       stack.push_back({std::move(nodes), 0, slot, std::move(snap_path), included});  // `f` is invalid from here
     }
     return Status::Ok();
@@ -350,11 +361,20 @@ class Restore {
     }
   }
 
+  // `it` was not restored (a directory: nothing goes below it).
   void Fail(Item& it, const Status& s) {
     std::lock_guard lock(err_mu_);
-    if (!it.failed) result_.errors++;
-    if (opt_.progress) opt_.progress->errors++;
+    CountErrorLocked(it, s, /*new_error=*/!it.failed);
     it.failed = true;
+  }
+  // An error about `it` that leaves it restored.
+  void CountError(const Item& it, const Status& s) {
+    std::lock_guard lock(err_mu_);
+    CountErrorLocked(it, s, /*new_error=*/true);
+  }
+  void CountErrorLocked(const Item& it, const Status& s, bool new_error) {
+    if (new_error) result_.errors++;
+    if (opt_.progress) opt_.progress->errors++;
     if (obs_) obs_->OnError(tree_.SnapPath(it), s);
   }
 

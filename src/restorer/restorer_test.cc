@@ -115,6 +115,47 @@ TEST_F(RestoreTest, ATreeTooDeepIsRefusedBeforeAnythingIsWritten) {
   EXPECT_FALSE(fs::exists(base_ / "target"));
 }
 
+// A directory whose tree is missing or does not match its ID is made empty
+// and named as an error, as restic's restore does; every other file and
+// directory is restored (it used to end the whole restore).
+TEST_F(RestoreTest, AnUnreadableTreeFailsOnlyItsDirectory) {
+  Node inner = SaveFile("inner.txt", "below a good directory");
+  auto dir = [](const std::string& name, const Id& subtree) {
+    Node d;
+    d.name = name;
+    d.type = "dir";
+    d.mode = 0x80000000u | 0755;
+    d.subtree = subtree;
+    return d;
+  };
+  const std::string tree_bytes = EncodeTree({SaveFile("lost.txt", "below a damaged tree")});
+  const Id wrong = Id::Hash(AsBytes(std::string("not these bytes")));
+  ASSERT_TRUE(repo_->SaveBlob(BlobType::kTree, wrong, AsBytes(tree_bytes)).ok());
+  const Id never_saved = Id::Hash(AsBytes(std::string("never saved")));
+  const std::vector<Node> top = {dir("a-good", SaveTree({inner})), dir("b-missing", never_saved),
+                                 dir("c-damaged", wrong), SaveFile("d.txt", "at the top")};
+  struct Errors : RestoreObserver {
+    std::vector<std::string> paths;
+    void OnError(const std::string& path, const Status& /*s*/) override { paths.push_back(path); }
+  } errors;
+  RestoreOptions opt;
+  opt.target = (base_ / "out").string();
+  auto result = RunRestore(*repo_, SnapshotOf(SaveTree(top)), opt, &errors);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->errors, 2u);
+  std::sort(errors.paths.begin(), errors.paths.end());
+  ASSERT_EQ(errors.paths.size(), 2u);
+  EXPECT_NE(errors.paths[0].find("b-missing"), std::string::npos) << errors.paths[0];
+  EXPECT_NE(errors.paths[1].find("c-damaged"), std::string::npos) << errors.paths[1];
+  EXPECT_EQ(result->files_restored, 2u);
+  std::ifstream in(base_ / "out" / "a-good" / "inner.txt");
+  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, "below a good directory");
+  EXPECT_TRUE(fs::exists(base_ / "out" / "d.txt"));
+  EXPECT_TRUE(fs::is_directory(base_ / "out" / "b-missing"));
+  EXPECT_TRUE(fs::is_empty(base_ / "out" / "c-damaged"));
+}
+
 // The lock's second look answers before anything is written to the target
 // (RestoreOptions::before_writing): the trees were read, nothing created.
 TEST_F(RestoreTest, ALockConflictFoundAfterTheTreesAreReadWritesNothing) {
