@@ -68,6 +68,18 @@ bool PatternMatches(const std::string& pattern, const std::string& path) {
   return MatchParts(Split(pattern), Split(path));
 }
 
+bool PatternMayMatchBelow(const std::string& pattern, const std::string& path) {
+  if (pattern.empty()) return false;
+  const std::vector<std::string> pat = Split(pattern);
+  if (pat[0] != "/") return true;
+  std::vector<std::string> strs = Split(path);
+  const auto dw = std::find(pat.begin(), pat.end(), "**");
+  const auto before_dw = static_cast<size_t>(dw - pat.begin());
+  if (dw != pat.end() && strs.size() >= before_dw) strs.resize(before_dw);
+  const size_t l = std::min(strs.size(), pat.size());
+  return MatchParts({pat.begin(), pat.begin() + static_cast<long>(l)}, strs);
+}
+
 bool MatchesAnyPattern(const std::vector<std::string>& patterns, const std::vector<std::string>& lower_patterns,
                        const std::string& path) {
   for (const auto& p : patterns) {

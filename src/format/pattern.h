@@ -13,6 +13,11 @@ namespace hort {
 // matches any number of components; each component is a glob.
 [[nodiscard]] bool PatternMatches(const std::string& pattern, const std::string& path);
 
+// restic's filter.ChildMatch: whether `pattern` could match something below
+// the directory `path` (a relative pattern always could; an absolute one
+// when `path` matches its first components, up to a `**`).
+[[nodiscard]] bool PatternMayMatchBelow(const std::string& pattern, const std::string& path);
+
 // ASCII lower case, as restic's --iexclude/--iinclude compare.
 [[nodiscard]] std::string LowerCase(std::string s);
 

@@ -18,6 +18,22 @@ TEST(PatternMatches, ResticSemantics) {
   EXPECT_FALSE(PatternMatches("", "/foo"));
 }
 
+// Cases from restic's filter.ChildMatch: could the pattern select something
+// below this directory?
+TEST(PatternMayMatchBelow, ResticSemantics) {
+  EXPECT_TRUE(PatternMayMatchBelow("/foo/bar", "/foo"));
+  EXPECT_TRUE(PatternMayMatchBelow("/foo/bar/baz", "/foo/bar"));
+  EXPECT_TRUE(PatternMayMatchBelow("/foo/bar/baz", "/foo/bar/baz/qux"));  // below a match
+  EXPECT_FALSE(PatternMayMatchBelow("/foo/bar/baz", "/foo/bar/qux"));
+  EXPECT_FALSE(PatternMayMatchBelow("/foo/bar", "/bar"));
+  EXPECT_TRUE(PatternMayMatchBelow("/foo/*/baz", "/foo/bar"));
+  EXPECT_FALSE(PatternMayMatchBelow("/foo/*/baz", "/foo/bar/qux"));
+  EXPECT_TRUE(PatternMayMatchBelow("/foo/**/baz", "/foo/a/b/c"));
+  EXPECT_FALSE(PatternMayMatchBelow("/foo/**/baz", "/bar/a"));
+  EXPECT_TRUE(PatternMayMatchBelow("baz", "/anything"));  // relative: at any depth
+  EXPECT_FALSE(PatternMayMatchBelow("", "/foo"));
+}
+
 TEST(PatternMatches, AnyPatternCaseSensitiveOrLowerCased) {
   const std::vector<std::string> none;
   EXPECT_TRUE(MatchesAnyPattern({"*.JPG"}, none, "/pics/A.JPG"));

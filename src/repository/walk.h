@@ -61,10 +61,11 @@ struct WalkOptions {
 // The one way to load and decode a tree blob.
 [[nodiscard]] Result<std::vector<Node>> LoadTree(Repository& repo, const Id& tree,
                                                  TreeNames names = TreeNames::kChecked);
-// LoadTree's second half, for a caller that treats the two failures apart:
-// a blob that cannot be read is damage (missing, not matching its MAC or
-// ID), while a blob that was read but does not decode, or names unsafe
-// paths, was written so (a crafted repository).
+// LoadTree's second half, for a caller that treats the failures apart: a
+// blob that cannot be read is damage (kNotFound, kCorruption: missing, not
+// matching its MAC or ID) or the store failing (any other code), while a
+// blob that was read but does not decode, or names unsafe paths, was
+// written so (a crafted repository).
 [[nodiscard]] Result<std::vector<Node>> DecodeLoadedTree(const Id& tree, std::span<const uint8_t> raw,
                                                          TreeNames names = TreeNames::kChecked);
 

@@ -56,6 +56,7 @@ class Restore {
       HORT_RETURN_IF_ERROR(Plan());
     }
     if (opt_.before_writing) HORT_RETURN_IF_ERROR(opt_.before_writing());
+    ReportUnreadableTrees();
     if (!opt_.dry_run) {
       {
         ScopedStageTimer t(&result_.stage_times, "create");
@@ -94,6 +95,27 @@ class Restore {
   bool IncludedByPattern(const std::string& snap_path) {
     if (opt_.includes.empty() && lower_includes_.empty()) return true;
     return MatchesAnyPattern(opt_.includes, lower_includes_, snap_path);
+  }
+
+  bool IncludeMayMatchBelow(const std::string& snap_dir) {
+    for (const auto& p : opt_.includes) {
+      if (PatternMayMatchBelow(p, snap_dir)) return true;
+    }
+    const std::string lower = LowerCase(snap_dir);
+    for (const auto& p : lower_includes_) {
+      if (PatternMayMatchBelow(p, lower)) return true;
+    }
+    return false;
+  }
+
+  // The directories whose trees could not be read, named once the lock's
+  // second look has answered (a restore that stops there reports nothing).
+  void ReportUnreadableTrees() {
+    for (const auto& [path, status] : unreadable_trees_) {
+      result_.errors++;
+      if (opt_.progress) opt_.progress->errors++;
+      if (obs_) obs_->OnError(path, status);
+    }
   }
 
   Status Plan() {
@@ -171,13 +193,21 @@ class Restore {
       if (stack.size() > kMaxTreeDepth) return TreeTooDeep(*subtree, stack.size()).Annotate("snapshot " + snap_.id.Short());
       auto raw = repo_.LoadBlob(BlobType::kTree, *subtree);
       if (!raw.ok()) {
-        // As restic's restore: a directory whose tree cannot be read is made
-        // (empty) and named as an error, and everything else is restored. It
-        // stays whatever --include says, as what it held is not known. A
-        // tree that was read but is refused (unsafe names) still stops the
-        // restore: the repository was crafted (issue #25).
-        CountError(tree_.items[slot], raw.status());
-        f.any = true;
+        // As restic's restore: a directory whose tree is damaged (missing,
+        // not matching its MAC or ID) is made empty and named as an error,
+        // and everything else is restored — unless no --include could
+        // select anything below it (restic never loads such a tree). Any
+        // other failure (the store unreachable) stops the restore, which
+        // has written nothing yet; so does a tree that was read but is
+        // refused (unsafe names): the repository was crafted (issue #25).
+        const Code code = raw.status().code();
+        if (code != Code::kNotFound && code != Code::kCorruption) return raw.status();
+        if (included || IncludeMayMatchBelow(snap_path)) {
+          unreadable_trees_.emplace_back(tree_.SnapPath(tree_.items[slot]), raw.status());
+          f.any = true;
+        } else {
+          tree_.items.resize(slot);
+        }
         continue;
       }
       HORT_ASSIGN_OR_RETURN(auto nodes, DecodeLoadedTree(*subtree, *raw));
@@ -361,20 +391,11 @@ class Restore {
     }
   }
 
-  // `it` was not restored (a directory: nothing goes below it).
   void Fail(Item& it, const Status& s) {
     std::lock_guard lock(err_mu_);
-    CountErrorLocked(it, s, /*new_error=*/!it.failed);
-    it.failed = true;
-  }
-  // An error about `it` that leaves it restored.
-  void CountError(const Item& it, const Status& s) {
-    std::lock_guard lock(err_mu_);
-    CountErrorLocked(it, s, /*new_error=*/true);
-  }
-  void CountErrorLocked(const Item& it, const Status& s, bool new_error) {
-    if (new_error) result_.errors++;
+    if (!it.failed) result_.errors++;
     if (opt_.progress) opt_.progress->errors++;
+    it.failed = true;
     if (obs_) obs_->OnError(tree_.SnapPath(it), s);
   }
 
@@ -384,6 +405,7 @@ class Restore {
   RestoreObserver* obs_;
   const std::vector<std::string> lower_excludes_, lower_includes_;  // --iexclude/--iinclude
   ItemTree tree_;
+  std::vector<std::pair<std::string, Status>> unreadable_trees_;  // snapshot path, why
   restore_internal::TargetRoot root_;  // opened once the target exists
   RestoreResult result_;
   std::mutex err_mu_;

@@ -115,38 +115,43 @@ TEST_F(RestoreTest, ATreeTooDeepIsRefusedBeforeAnythingIsWritten) {
   EXPECT_FALSE(fs::exists(base_ / "target"));
 }
 
-// A directory whose tree is missing or does not match its ID is made empty
-// and named as an error, as restic's restore does; every other file and
-// directory is restored (it used to end the whole restore).
-TEST_F(RestoreTest, AnUnreadableTreeFailsOnlyItsDirectory) {
-  Node inner = SaveFile("inner.txt", "below a good directory");
-  auto dir = [](const std::string& name, const Id& subtree) {
-    Node d;
-    d.name = name;
-    d.type = "dir";
-    d.mode = 0x80000000u | 0755;
-    d.subtree = subtree;
-    return d;
-  };
-  const std::string tree_bytes = EncodeTree({SaveFile("lost.txt", "below a damaged tree")});
-  const Id wrong = Id::Hash(AsBytes(std::string("not these bytes")));
-  ASSERT_TRUE(repo_->SaveBlob(BlobType::kTree, wrong, AsBytes(tree_bytes)).ok());
-  const Id never_saved = Id::Hash(AsBytes(std::string("never saved")));
-  const std::vector<Node> top = {dir("a-good", SaveTree({inner})), dir("b-missing", never_saved),
-                                 dir("c-damaged", wrong), SaveFile("d.txt", "at the top")};
+// The snapshot of AnUnreadableTree*: a-good/inner.txt, b-missing (its tree
+// never saved), c-damaged (its tree stored under an ID it does not hash
+// to), d.txt.
+class UnreadableTreeTest : public RestoreTest {
+ protected:
+  Snapshot Damaged() {
+    Node inner = SaveFile("inner.txt", "below a good directory");
+    const std::string tree_bytes = EncodeTree({SaveFile("lost.txt", "below a damaged tree")});
+    const Id wrong = Id::Hash(AsBytes(std::string("not these bytes")));
+    EXPECT_TRUE(repo_->SaveBlob(BlobType::kTree, wrong, AsBytes(tree_bytes)).ok());
+    const Id never_saved = Id::Hash(AsBytes(std::string("never saved")));
+    return SnapshotOf(SaveTree({DirNode("a-good", SaveTree({inner})), DirNode("b-missing", never_saved),
+                                DirNode("c-damaged", wrong), SaveFile("d.txt", "at the top")}));
+  }
+  Result<RestoreResult> Restore(const Snapshot& snap, std::vector<std::string> includes = {}) {
+    RestoreOptions opt;
+    opt.target = (base_ / "out").string();
+    opt.includes = std::move(includes);
+    return RunRestore(*repo_, snap, opt, &errors_);
+  }
   struct Errors : RestoreObserver {
     std::vector<std::string> paths;
     void OnError(const std::string& path, const Status& /*s*/) override { paths.push_back(path); }
-  } errors;
-  RestoreOptions opt;
-  opt.target = (base_ / "out").string();
-  auto result = RunRestore(*repo_, SnapshotOf(SaveTree(top)), opt, &errors);
+  } errors_;
+};
+
+// A directory whose tree is missing or does not match its ID is made empty
+// and named as an error, as restic's restore does; every other file and
+// directory is restored (it used to end the whole restore).
+TEST_F(UnreadableTreeTest, FailsOnlyItsDirectory) {
+  auto result = Restore(Damaged());
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_EQ(result->errors, 2u);
-  std::sort(errors.paths.begin(), errors.paths.end());
-  ASSERT_EQ(errors.paths.size(), 2u);
-  EXPECT_NE(errors.paths[0].find("b-missing"), std::string::npos) << errors.paths[0];
-  EXPECT_NE(errors.paths[1].find("c-damaged"), std::string::npos) << errors.paths[1];
+  std::sort(errors_.paths.begin(), errors_.paths.end());
+  ASSERT_EQ(errors_.paths.size(), 2u);
+  EXPECT_NE(errors_.paths[0].find("b-missing"), std::string::npos) << errors_.paths[0];
+  EXPECT_NE(errors_.paths[1].find("c-damaged"), std::string::npos) << errors_.paths[1];
   EXPECT_EQ(result->files_restored, 2u);
   std::ifstream in(base_ / "out" / "a-good" / "inner.txt");
   std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -154,6 +159,58 @@ TEST_F(RestoreTest, AnUnreadableTreeFailsOnlyItsDirectory) {
   EXPECT_TRUE(fs::exists(base_ / "out" / "d.txt"));
   EXPECT_TRUE(fs::is_directory(base_ / "out" / "b-missing"));
   EXPECT_TRUE(fs::is_empty(base_ / "out" / "c-damaged"));
+}
+
+// As restic (filter.ChildMatch): a tree no --include could select anything
+// below is no loss and no error; one an include could reach is.
+TEST_F(UnreadableTreeTest, CountsOnlyWhereAnIncludeCouldReach) {
+  const Snapshot snap = Damaged();
+  auto narrow = Restore(snap, {"/a-good"});
+  ASSERT_TRUE(narrow.ok()) << narrow.status().message();
+  EXPECT_EQ(narrow->errors, 0u);
+  EXPECT_TRUE(errors_.paths.empty());
+  EXPECT_TRUE(fs::exists(base_ / "out" / "a-good" / "inner.txt"));
+  EXPECT_FALSE(fs::exists(base_ / "out" / "b-missing"));
+  fs::remove_all(base_ / "out");
+  auto into_b = Restore(snap, {"/b-missing/lost.txt"});
+  ASSERT_TRUE(into_b.ok()) << into_b.status().message();
+  EXPECT_EQ(into_b->errors, 1u);
+  ASSERT_EQ(errors_.paths.size(), 1u);
+  EXPECT_NE(errors_.paths[0].find("b-missing"), std::string::npos) << errors_.paths[0];
+}
+
+// A tree the store cannot serve (unreachable, refused) is no damage: the
+// restore stops before anything is written, as it always did.
+TEST_F(UnreadableTreeTest, AStoreThatCannotServeATreeStopsTheRestore) {
+  struct Unavailable final : ForwardingBackend {
+    Unavailable() : ForwardingBackend(NewMemBackend()) {}
+    Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
+      if (h.name == down) return Status(Code::kUnavailable, "the store is down");
+      return ForwardingBackend::Load(h, offset, length);
+    }
+    Status LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out) override {
+      if (h.name == down) return Status(Code::kUnavailable, "the store is down");
+      return ForwardingBackend::LoadInto(h, offset, out);
+    }
+    Result<std::vector<uint8_t>> LoadCached(const Handle& h, uint64_t offset, uint64_t length) override {
+      if (h.name == down) return Status(Code::kUnavailable, "the store is down");
+      return ForwardingBackend::LoadCached(h, offset, length);
+    }
+    std::string down;
+  };
+  auto backend = std::make_unique<Unavailable>();
+  Unavailable* store = backend.get();
+  repo_ = std::move(Repository::Init(std::move(backend), "pw", CheapKdfForTests()).value());
+  const Id sub = SaveTree({SaveFile("f.txt", "below")});
+  ASSERT_TRUE(repo_->Flush().ok());  // the subtree in a pack of its own
+  const Snapshot snap = SnapshotOf(SaveTree({DirNode("sub", sub)}));
+  auto where = repo_->index().Lookup(sub, BlobType::kTree);
+  ASSERT_TRUE(where.has_value());
+  store->down = where->pack.Hex();
+  auto result = Restore(snap);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), Code::kUnavailable) << result.status().message();
+  EXPECT_FALSE(fs::exists(base_ / "out"));
 }
 
 // The lock's second look answers before anything is written to the target
