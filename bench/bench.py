@@ -133,6 +133,9 @@ def main():
     ap.add_argument("--tools", default="hort,restic,borg")
     ap.add_argument("--s3", action="store_true", help="hort and restic against Ceph RGW instead of a local folder")
     ap.add_argument("--data", default="", help="measure on a copy of this folder instead of generated data")
+    ap.add_argument("--hort-backup-args", default="",
+                    help="extra flags for hort's backups only, to measure an option against restic's defaults "
+                         "(e.g. '--pack-size 8'); printed with the results")
     ap.add_argument("--files", default="", help="small-file scaling mode: comma-separated counts, e.g. 10000,100000")
     ap.add_argument("--settle", type=float, default=SETTLE_SECONDS,
                     help="seconds each tool waits for a quiet disk before it starts (0: only sync)")
@@ -224,7 +227,7 @@ def main():
     med = lambda xs, i: statistics.median(x[i] for x in xs)
     print(f"\nhort bench: {size >> 20} MiB ({'RGW on loopback' if a.s3 else 'local folder'}), {a.reps} repetition(s), "
           f"medians; source data warm, repository {'warm (--keep-page-cache)' if KEEP_PAGE_CACHE else 'cold'} for restore and check; "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores" + (f"; hort's backups with {a.hort_backup_args}" if a.hort_backup_args else ""))
     header = f"{'step':<20}" + "".join(f"{t + ' wall':>12}{t + ' cpu':>11}{t + ' MiB':>10}" for t in tools)
     header += "".join(f"{t + '/hort':>13}" for t in tools if t != "hort")
     print(header)
@@ -291,8 +294,12 @@ def zstd_rate_on(files, work, cap=64 << 20):
     # Progress lines carry the compression rate alone, finished ones both
     # rates: only a line with both says which is which (reading the
     # second-last rate of the output took a decompression rate once).
-    rates = re.findall(r"\(x[0-9.]+\),\s*([0-9.]+) MB/s,\s*[0-9.]+ MB/s", run.stdout + run.stderr)
-    return float(rates[-1]) * 1e6 if run.returncode == 0 and rates else None
+    # zstd 1.5 prints "(x2.53),  147.6 MB/s,  894.2 MB/s", older ones "(2.53),147.6 MB/s ,894.2 MB/s".
+    rates = re.findall(r"\(x?[0-9.]+\),\s*([0-9.]+) MB/s\s*,\s*[0-9.]+ MB/s", run.stdout + run.stderr)
+    if run.returncode != 0 or not rates:
+        print("compute floor: no rate in zstd -b's output; the text counts at --micro's text rate", flush=True)
+        return None
+    return float(rates[-1]) * 1e6
 
 def compute_floor(hort, size, source, work):
     """The least time a first backup of `size` bytes can take on this machine:
@@ -336,7 +343,8 @@ def compute_floor(hort, size, source, work):
 def commands(a, tool, loc, data, restore, repo):
     """Each tool's init, backup, restore and check command lines."""
     if tool == "hort":
-        return {"init": [a.hort, "-r", loc, "init"], "backup": [a.hort, "-r", loc, "backup", "-q", data],
+        return {"init": [a.hort, "-r", loc, "init"],
+                "backup": [a.hort, "-r", loc, "backup", "-q", *a.hort_backup_args.split(), data],
                 "restore": [a.hort, "-r", loc, "restore", "latest", "-q", "--target", restore],
                 "check": [a.hort, "-r", loc, "check", "-q", "--read-data"]}
     if tool == "restic":
