@@ -12,6 +12,7 @@
 #include "backend/restic_layout.h"
 #include "backend/test_forwarding_backend.h"
 #include "objstore/open_store.h"
+#include "objstore/wrappers.h"
 #include "objstore/test_temp_folder.h"
 #include "crypto/crypto.h"
 #include "util/hex.h"
@@ -252,6 +253,38 @@ TEST(ResticLayout, PacksAreDurableBeforeAnythingButALockIsSavedOrRemoved) {
   EXPECT_EQ(unsynced.at["rm " + ResticKey({FileType::kPack, a})], 0u)
       << "a pack was removed before those replacing it were durable";
   std::filesystem::remove_all(dir);
+}
+
+// fsync's failure is final: Linux may mark the pages clean after a failed
+// fsync, so a second one can succeed with the data lost. The retry wrapper
+// passes a failed SyncUploads on at once, even as kUnavailable (the code it
+// retries elsewhere), and the index that would name the packs is not saved;
+// a lock, which names nothing, still is.
+TEST(ResticLayout, AFailedSyncStopsTheIndexAndIsNeverRetried) {
+  struct FailingSync final : ForwardingStore {
+    explicit FailingSync(std::unique_ptr<ObjectStore> target) : ForwardingStore(std::move(target)) {}
+    Status SyncUploads() override {
+      if (!fail) return Status::Ok();
+      ++failed_syncs;
+      return Status(Code::kUnavailable, "fsync: input/output error");
+    }
+    bool fail = false;
+    int failed_syncs = 0;
+  };
+  auto inner = std::make_unique<FailingSync>(NewMemStore());
+  FailingSync& store = *inner;
+  RetryPolicy fast;
+  fast.first_delay = std::chrono::milliseconds(1);
+  fast.max_delay = std::chrono::milliseconds(2);
+  auto be = NewResticBackend(NewRetryStore(std::move(inner), fast));
+  ASSERT_TRUE(be->Create().ok());
+  ASSERT_TRUE(be->Save({FileType::kPack, std::string(64, 'a')}, std::vector<uint8_t>(1000, 3)).ok());
+  store.fail = true;
+  const Status saved = be->Save({FileType::kIndex, std::string(64, 'i')}, AsBytes("names the pack"));
+  EXPECT_EQ(saved.code(), Code::kUnavailable) << saved.message();
+  EXPECT_EQ(store.failed_syncs, 1) << "a failed fsync was tried again";
+  EXPECT_EQ(be->Load({FileType::kIndex, std::string(64, 'i')}).status().code(), Code::kNotFound);
+  EXPECT_TRUE(be->Save({FileType::kLock, std::string(64, 'l')}, AsBytes("lock")).ok());
 }
 
 TEST(LocalUpload, StreamsCommitsAndCleansUp) {
