@@ -80,18 +80,33 @@ bool PatternMayMatchBelow(const std::string& pattern, const std::string& path) {
   return MatchParts({pat.begin(), pat.begin() + static_cast<long>(l)}, strs);
 }
 
-bool MatchesAnyPattern(const std::vector<std::string>& patterns, const std::vector<std::string>& lower_patterns,
-                       const std::string& path) {
+namespace {
+// Whether `test` holds for `path` and one of `patterns`, or for its lower
+// case and one of `lower_patterns`.
+template <typename Test>
+bool AnyPattern(const std::vector<std::string>& patterns, const std::vector<std::string>& lower_patterns,
+                const std::string& path, Test test) {
   for (const auto& p : patterns) {
-    if (PatternMatches(p, path)) return true;
+    if (test(p, path)) return true;
   }
   if (!lower_patterns.empty()) {
     std::string lower = LowerCase(path);
     for (const auto& p : lower_patterns) {
-      if (PatternMatches(p, lower)) return true;
+      if (test(p, lower)) return true;
     }
   }
   return false;
+}
+}  // namespace
+
+bool MatchesAnyPattern(const std::vector<std::string>& patterns, const std::vector<std::string>& lower_patterns,
+                       const std::string& path) {
+  return AnyPattern(patterns, lower_patterns, path, PatternMatches);
+}
+
+bool AnyPatternMayMatchBelow(const std::vector<std::string>& patterns, const std::vector<std::string>& lower_patterns,
+                             const std::string& path) {
+  return AnyPattern(patterns, lower_patterns, path, PatternMayMatchBelow);
 }
 
 }  // namespace hort

@@ -26,5 +26,9 @@ namespace hort {
 // this runs per file).
 [[nodiscard]] bool MatchesAnyPattern(const std::vector<std::string>& patterns,
                                      const std::vector<std::string>& lower_patterns, const std::string& path);
+// The same with PatternMayMatchBelow: could one of them select something
+// below the directory `path`?
+[[nodiscard]] bool AnyPatternMayMatchBelow(const std::vector<std::string>& patterns,
+                                           const std::vector<std::string>& lower_patterns, const std::string& path);
 
 }  // namespace hort

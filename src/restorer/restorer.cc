@@ -97,24 +97,12 @@ class Restore {
     return MatchesAnyPattern(opt_.includes, lower_includes_, snap_path);
   }
 
-  bool IncludeMayMatchBelow(const std::string& snap_dir) {
-    for (const auto& p : opt_.includes) {
-      if (PatternMayMatchBelow(p, snap_dir)) return true;
-    }
-    const std::string lower = LowerCase(snap_dir);
-    for (const auto& p : lower_includes_) {
-      if (PatternMayMatchBelow(p, lower)) return true;
-    }
-    return false;
-  }
-
   // The directories whose trees could not be read, named once the lock's
   // second look has answered (a restore that stops there reports nothing).
   void ReportUnreadableTrees() {
     for (const auto& [path, status] : unreadable_trees_) {
-      result_.errors++;
-      if (opt_.progress) opt_.progress->errors++;
-      if (obs_) obs_->OnError(path, status);
+      std::lock_guard lock(err_mu_);
+      ReportErrorLocked(path, status, /*new_error=*/true);
     }
   }
 
@@ -202,7 +190,7 @@ class Restore {
         // refused (unsafe names): the repository was crafted (issue #25).
         const Code code = raw.status().code();
         if (code != Code::kNotFound && code != Code::kCorruption) return raw.status();
-        if (included || IncludeMayMatchBelow(snap_path)) {
+        if (included || AnyPatternMayMatchBelow(opt_.includes, lower_includes_, snap_path)) {
           unreadable_trees_.emplace_back(tree_.SnapPath(tree_.items[slot]), raw.status());
           f.any = true;
         } else {
@@ -393,10 +381,15 @@ class Restore {
 
   void Fail(Item& it, const Status& s) {
     std::lock_guard lock(err_mu_);
-    if (!it.failed) result_.errors++;
-    if (opt_.progress) opt_.progress->errors++;
+    ReportErrorLocked(tree_.SnapPath(it), s, /*new_error=*/!it.failed);
     it.failed = true;
-    if (obs_) obs_->OnError(tree_.SnapPath(it), s);
+  }
+  // Names the error and counts it on the progress line; `new_error` also
+  // counts it in the result (an item counts once, however often it fails).
+  void ReportErrorLocked(const std::string& snap_path, const Status& s, bool new_error) {
+    if (new_error) result_.errors++;
+    if (opt_.progress) opt_.progress->errors++;
+    if (obs_) obs_->OnError(snap_path, s);
   }
 
   Repository& repo_;
