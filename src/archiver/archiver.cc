@@ -369,7 +369,17 @@ class Backup {
       return;
     }
     Node n;
-    Status s = NodeFromStat(full, name, st, opt_.with_atime, &n);
+    Status s = NodeFromStatWithoutXattrs(full, name, st, opt_.with_atime, &n);
+    // Listing a file's xattrs is a path lookup and a syscall per file, 8 %
+    // of a no-change backup's CPU. The kernel sets ctime whenever an xattr
+    // (or ACL) is set or removed, so a file whose ctime, mtime, size and
+    // inode all match its parent node has that node's xattrs; the ignore
+    // flags do not apply here, an ignored field means reading them again.
+    if (s.ok() && n.IsFile() && old && old->IsFile() && SameInodeAndTimes(*old, n)) {
+      n.xattrs = old->xattrs;
+    } else if (s.ok()) {
+      s = ReadXattrs(full, &n);
+    }
     if (!s.ok()) {
       ItemError(full, "metadata", s);
       d->drop[slot] = 1;
@@ -424,6 +434,11 @@ class Backup {
 
   static double SecondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  static bool SameInodeAndTimes(const Node& old, const Node& now) {
+    return old.mtime.sec == now.mtime.sec && old.mtime.nsec == now.mtime.nsec && old.ctime.sec == now.ctime.sec &&
+           old.ctime.nsec == now.ctime.nsec && old.size == now.size && old.inode == now.inode;
   }
 
   bool Unchanged(const Node& old, const Node& now) {

@@ -6,18 +6,25 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
 
+#include "format/snapshot.h"
 #include "format/tree.h"
 #include "repository/test_init.h"
 #include "repository/walk.h"
+#include "util/hex.h"
 #include "util/test_bytes.h"
 
 namespace hort {
+
+// gtest prints a failed comparison of xattrs as names and values.
+void PrintTo(const ExtendedAttribute& a, std::ostream* os) { *os << a.name << "=" << a.value; }
+
 namespace {
 
 // An in-memory file holding `bytes`, read from its start: the backup's stdin.
@@ -295,6 +302,75 @@ TEST_F(TreeBackup, UnreadableFolderIsLeftOut) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->errors, 1u);
   EXPECT_EQ(Names(r->tree, "d"), (std::vector<std::string>{"open"}));
+}
+
+// The xattrs of d/f as the snapshot `root` records them.
+std::vector<ExtendedAttribute> XattrsOfDF(Repository& repo, const Id& root, const std::string& dir) {
+  std::vector<Node> nodes = LoadTree(repo, root, TreeNames::kAsStored).value();
+  for (const auto& part : std::filesystem::path(dir + "/d").relative_path()) {
+    auto it = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.name == part.string(); });
+    if (it == nodes.end() || !it->subtree) return {};
+    nodes = LoadTree(repo, *it->subtree, TreeNames::kAsStored).value();
+  }
+  auto f = std::find_if(nodes.begin(), nodes.end(), [](const Node& n) { return n.name == "f"; });
+  return f == nodes.end() ? std::vector<ExtendedAttribute>{{"<no d/f>", ""}} : f->xattrs;
+}
+
+// A copy of snapshot `parent` whose node d/f names `forged` as its xattrs,
+// every other field (times, size, inode) unchanged.
+Id ForgeXattrs(Repository& repo, const Snapshot& parent, const std::string& dir, const std::string& forged) {
+  std::vector<std::string> parts;
+  for (const auto& part : std::filesystem::path(dir + "/d").relative_path()) parts.push_back(part.string());
+  std::function<Id(const Id&, size_t)> rewrite = [&](const Id& tree, size_t depth) {
+    std::vector<Node> nodes = LoadTree(repo, tree, TreeNames::kAsStored).value();
+    for (Node& n : nodes) {
+      if (depth < parts.size() && n.name == parts[depth]) n.subtree = rewrite(*n.subtree, depth + 1);
+      if (depth == parts.size() && n.name == "f") n.xattrs = {{"user.k", forged}};
+    }
+    std::string text = EncodeTree(nodes);
+    Id id = Id::Hash(AsBytes(text));
+    EXPECT_TRUE(repo.SaveBlob(BlobType::kTree, id, AsBytes(text)).ok());
+    return id;
+  };
+  Snapshot s = parent;
+  s.tree = rewrite(parent.tree, 0);
+  EXPECT_TRUE(repo.Flush().ok());
+  return repo.SaveUnpacked(FileType::kSnapshot, EncodeSnapshot(s)).value();
+}
+
+// An unchanged file's xattrs come from its parent node (the backup does not
+// list them again); once they are set, the kernel has changed the file's
+// ctime and they are read again, with --ignore-ctime too.
+TEST_F(TreeBackup, XattrsOfAnUnchangedFileComeFromTheParentUntilItsCtimeMoves) {
+  File("d/f", "x");
+  const std::string f = dir_ + "/d/f";
+  ASSERT_EQ(::setxattr(f.c_str(), "user.k", "v1", 2, 0), 0) << "this file system refuses user xattrs: " << errno;
+  BackupOptions opt;
+  opt.targets = {dir_ + "/d"};
+  opt.host = "h";
+  auto first = RunBackup(*repo_, opt, nullptr);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(XattrsOfDF(*repo_, first->tree, dir_), (std::vector<ExtendedAttribute>{{"user.k", "v1"}}));
+
+  // A parent that disagrees with the file only in its xattrs: they are taken from it.
+  Id forged = ForgeXattrs(*repo_, repo_->FindSnapshot(first->snapshot_id.Hex()).value(), dir_, "from-parent");
+  opt.parent = forged.Hex();
+  auto reused = RunBackup(*repo_, opt, nullptr);
+  ASSERT_TRUE(reused.ok()) << reused.status().message();
+  EXPECT_EQ(XattrsOfDF(*repo_, reused->tree, dir_), (std::vector<ExtendedAttribute>{{"user.k", "from-parent"}}));
+
+  ASSERT_EQ(::setxattr(f.c_str(), "user.k", "v2", 2, 0), 0);
+  auto changed = RunBackup(*repo_, opt, nullptr);
+  ASSERT_TRUE(changed.ok()) << changed.status().message();
+  EXPECT_EQ(XattrsOfDF(*repo_, changed->tree, dir_), (std::vector<ExtendedAttribute>{{"user.k", "v2"}}));
+
+  // --ignore-ctime keeps the content (same size and mtime) but not the xattrs.
+  opt.ignore_ctime = true;
+  opt.parent = changed->snapshot_id.Hex();
+  ASSERT_EQ(::setxattr(f.c_str(), "user.k", "v3", 2, 0), 0);
+  auto ignored = RunBackup(*repo_, opt, nullptr);
+  ASSERT_TRUE(ignored.ok()) << ignored.status().message();
+  EXPECT_EQ(XattrsOfDF(*repo_, ignored->tree, dir_), (std::vector<ExtendedAttribute>{{"user.k", "v3"}}));
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ std::string CachedName(std::unordered_map<uint32_t, std::string>& cache, std::mu
   return name;
 }
 
-Status ReadXattrs(const std::string& path, std::vector<ExtendedAttribute>* out) {
+Status ReadXattrList(const std::string& path, std::vector<ExtendedAttribute>* out) {
   ssize_t len = ::llistxattr(path.c_str(), nullptr, 0);
   if (len < 0) {
     if (errno == ENOTSUP || errno == ENODATA) return Status::Ok();
@@ -73,8 +73,16 @@ std::string GroupName(uint32_t gid) {
   });
 }
 
+Status ReadXattrs(const std::string& path, Node* node) { return ReadXattrList(path, &node->xattrs); }
+
 Status NodeFromStat(const std::string& path, const std::string& name, const struct stat& st, bool with_atime,
                     Node* node) {
+  HORT_RETURN_IF_ERROR(NodeFromStatWithoutXattrs(path, name, st, with_atime, node));
+  return ReadXattrs(path, node);
+}
+
+Status NodeFromStatWithoutXattrs(const std::string& path, const std::string& name, const struct stat& st,
+                                 bool with_atime, Node* node) {
   node->name = name;
   node->mode = GoModeFromPosix(st.st_mode);
   node->mtime = gojson::LocalTimestamp(st.st_mtim.tv_sec, static_cast<int32_t>(st.st_mtim.tv_nsec));
@@ -132,7 +140,7 @@ Status NodeFromStat(const std::string& path, const std::string& name, const stru
       node->type = "irregular";
       break;
   }
-  return ReadXattrs(path, &node->xattrs);
+  return Status::Ok();
 }
 
 }  // namespace hort
