@@ -48,8 +48,13 @@ std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode
   auto scratch = std::make_unique_for_overwrite<uint8_t[]>(bound);
   size_t n = ZSTD_compressCCtx(ThreadContexts().c, scratch.get(), bound, data.data(), data.size(), level);
   if (ZSTD_isError(n)) std::abort();  // cannot fail with a bound-sized buffer
-  std::vector<uint8_t> out(headroom + n + tailroom);
-  std::memcpy(out.data() + headroom, scratch.get(), n);
+  // Built by insertion, not sized and then copied over: sizing zeroes the
+  // whole blob first.
+  std::vector<uint8_t> out;
+  out.reserve(headroom + n + tailroom);
+  out.resize(headroom);
+  out.insert(out.end(), scratch.get(), scratch.get() + n);
+  out.resize(headroom + n + tailroom);
   return out;
 }
 

@@ -196,8 +196,11 @@ Result<Id> Repository::SaveUnpacked(FileType type, std::string_view plaintext) {
     stored.shrink_to_fit();  // the bound it was compressed into is ~3x the result
     stored[crypto::kIvSize] = 2;
   } else {
+    // Inserted, not sized and copied over (sizing zeroes the whole chunk first).
+    stored.reserve(plaintext.size() + crypto::kOverhead);
+    stored.resize(crypto::kIvSize);
+    stored.insert(stored.end(), plaintext.begin(), plaintext.end());
     stored.resize(plaintext.size() + crypto::kOverhead);
-    std::memcpy(stored.data() + crypto::kIvSize, plaintext.data(), plaintext.size());
   }
   return SealAndSave(type, std::move(stored));
 }
@@ -287,8 +290,11 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
                           crypto::kIvSize, crypto::kMacSize);
     uncompressed = static_cast<uint32_t>(plaintext.size());
   } else {
+    // Inserted, not sized and copied over (sizing zeroes the whole chunk first).
+    stored.reserve(plaintext.size() + crypto::kOverhead);
+    stored.resize(crypto::kIvSize);
+    stored.insert(stored.end(), plaintext.begin(), plaintext.end());
     stored.resize(plaintext.size() + crypto::kOverhead);
-    std::memcpy(stored.data() + crypto::kIvSize, plaintext.data(), plaintext.size());
   }
   key_.SealInPlace(&stored);
   (type == BlobType::kTree ? stats_.tree_blobs : stats_.data_blobs)++;
