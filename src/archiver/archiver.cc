@@ -63,6 +63,9 @@ std::string AbsolutePath(const std::string& path) {
 
 namespace {
 
+// What the snapshots hort writes name as their program.
+constexpr const char* kProgramVersion = "hort 0.1.0";
+
 // The tree of target paths and their parent directories, as restic nests them.
 struct VirtualDir {
   std::map<std::string, VirtualDir> children;
@@ -176,6 +179,7 @@ class Backup {
     }
     if (parent) {
       result_.parent = parent->id;
+      parent_xattrs_comparable_ = parent->program_version == kProgramVersion && parent->uid == ::getuid();
       auto nodes = LoadTree(repo_, parent->tree, TreeNames::kAsStored);
       if (nodes.ok()) parent_root_ = std::move(*nodes);
     }
@@ -370,16 +374,7 @@ class Backup {
     }
     Node n;
     Status s = NodeFromStatWithoutXattrs(full, name, st, opt_.with_atime, &n);
-    // Listing a file's xattrs is a path lookup and a syscall per file, 8 %
-    // of a no-change backup's CPU. The kernel sets ctime whenever an xattr
-    // (or ACL) is set or removed, so a file whose ctime, mtime, size and
-    // inode all match its parent node has that node's xattrs; the ignore
-    // flags do not apply here, an ignored field means reading them again.
-    if (s.ok() && n.IsFile() && old && old->IsFile() && SameInodeAndTimes(*old, n)) {
-      n.xattrs = old->xattrs;
-    } else if (s.ok()) {
-      s = ReadXattrs(full, &n);
-    }
+    if (s.ok()) s = FillXattrs(full, old, &n);
     if (!s.ok()) {
       ItemError(full, "metadata", s);
       d->drop[slot] = 1;
@@ -436,7 +431,24 @@ class Backup {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
-  static bool SameInodeAndTimes(const Node& old, const Node& now) {
+  // Listing a file's xattrs is a path lookup and a system call per file, 8 %
+  // of a no-change backup's CPU. File systems that keep ctime (ext4, xfs,
+  // btrfs, tmpfs, overlayfs, NFS; not every FUSE daemon) move it whenever
+  // an xattr or ACL is set or removed, so a file whose ctime, mtime, size
+  // and inode all match its parent node still has that node's xattrs. The
+  // ignore flags do not apply: an ignored field means reading them again.
+  // Which xattrs can be read depends on who reads them (trusted.* needs
+  // CAP_SYS_ADMIN, an unreadable one is left out) and on the program, so a
+  // parent written by another uid or program (restic) is read again.
+  Status FillXattrs(const std::string& full, const Node* old, Node* n) const {
+    if (parent_xattrs_comparable_ && n->IsFile() && old && old->IsFile() && SameStatFields(*old, *n)) {
+      n->xattrs = old->xattrs;
+      return Status::Ok();
+    }
+    return ReadXattrs(full, n);
+  }
+
+  static bool SameStatFields(const Node& old, const Node& now) {
     return old.mtime.sec == now.mtime.sec && old.mtime.nsec == now.mtime.nsec && old.ctime.sec == now.ctime.sec &&
            old.ctime.nsec == now.ctime.nsec && old.size == now.size && old.inode == now.inode;
   }
@@ -649,7 +661,7 @@ class Backup {
     snap.gid = ::getgid();
     snap.excludes = opt_.exclude_strings;
     snap.tags = opt_.tags;
-    snap.program_version = "hort 0.1.0";
+    snap.program_version = kProgramVersion;
     snap.summary = m;
     HORT_ASSIGN_OR_RETURN(result_.snapshot_id, repo_.SaveUnpacked(FileType::kSnapshot, EncodeSnapshot(snap)));
     return Status::Ok();
@@ -676,6 +688,9 @@ class Backup {
   std::vector<std::string> paths_;
   std::vector<std::string> targets_, record_as_;  // the targets that exist (FilterExisting)
   std::vector<Node> parent_root_;
+  // The parent was written by this program as this uid: its xattrs were
+  // read as this backup would read them (FillXattrs).
+  bool parent_xattrs_comparable_ = false;
   std::mutex dirs_mu_;
   std::deque<std::unique_ptr<DirJob>> dirs_;
   DirJob* root_ = nullptr;
