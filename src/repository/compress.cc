@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -48,13 +47,15 @@ std::vector<uint8_t> ZstdCompress(std::span<const uint8_t> data, CompressionMode
   auto scratch = std::make_unique_for_overwrite<uint8_t[]>(bound);
   size_t n = ZSTD_compressCCtx(ThreadContexts().c, scratch.get(), bound, data.data(), data.size(), level);
   if (ZSTD_isError(n)) std::abort();  // cannot fail with a bound-sized buffer
-  // Built by insertion, not sized and then copied over: sizing zeroes the
-  // whole blob first.
+  return CopyWithRoom(std::span<const uint8_t>(scratch.get(), n), headroom, tailroom);
+}
+
+std::vector<uint8_t> CopyWithRoom(std::span<const uint8_t> data, size_t headroom, size_t tailroom) {
   std::vector<uint8_t> out;
-  out.reserve(headroom + n + tailroom);
+  out.reserve(headroom + data.size() + tailroom);
   out.resize(headroom);
-  out.insert(out.end(), scratch.get(), scratch.get() + n);
-  out.resize(headroom + n + tailroom);
+  out.insert(out.end(), data.begin(), data.end());
+  out.resize(headroom + data.size() + tailroom);
   return out;
 }
 

@@ -12,6 +12,11 @@ namespace hort {
 
 enum class CompressionMode { kAuto, kOff, kMax };
 
+// `data` with `headroom` zero bytes before it and `tailroom` after it, built
+// by insertion: a vector sized first and copied over is zeroed whole, so
+// every byte stored would be written twice.
+[[nodiscard]] std::vector<uint8_t> CopyWithRoom(std::span<const uint8_t> data, size_t headroom, size_t tailroom);
+
 // zstd; level follows restic's modes (auto = fast default, max = best).
 // `headroom` bytes are left free before the output and `tailroom` after it
 // (for an IV and a MAC, so the result can be sealed in place).

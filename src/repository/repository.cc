@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -193,14 +192,9 @@ Result<Id> Repository::SaveUnpacked(FileType type, std::string_view plaintext) {
   if (config_.version >= 2 && type != FileType::kConfig) {
     // Compressed after room for the IV and the version byte, sealed in place.
     stored = ZstdCompress(AsBytes(plaintext), CompressionMode::kAuto, crypto::kIvSize + 1, crypto::kMacSize);
-    stored.shrink_to_fit();  // the bound it was compressed into is ~3x the result
     stored[crypto::kIvSize] = 2;
   } else {
-    // Inserted, not sized and copied over (sizing zeroes the whole chunk first).
-    stored.reserve(plaintext.size() + crypto::kOverhead);
-    stored.resize(crypto::kIvSize);
-    stored.insert(stored.end(), plaintext.begin(), plaintext.end());
-    stored.resize(plaintext.size() + crypto::kOverhead);
+    stored = CopyWithRoom(AsBytes(plaintext), crypto::kIvSize, crypto::kMacSize);
   }
   return SealAndSave(type, std::move(stored));
 }
@@ -290,11 +284,7 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
                           crypto::kIvSize, crypto::kMacSize);
     uncompressed = static_cast<uint32_t>(plaintext.size());
   } else {
-    // Inserted, not sized and copied over (sizing zeroes the whole chunk first).
-    stored.reserve(plaintext.size() + crypto::kOverhead);
-    stored.resize(crypto::kIvSize);
-    stored.insert(stored.end(), plaintext.begin(), plaintext.end());
-    stored.resize(plaintext.size() + crypto::kOverhead);
+    stored = CopyWithRoom(plaintext, crypto::kIvSize, crypto::kMacSize);
   }
   key_.SealInPlace(&stored);
   (type == BlobType::kTree ? stats_.tree_blobs : stats_.data_blobs)++;
