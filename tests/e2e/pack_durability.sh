@@ -79,7 +79,10 @@ treecmp "$WORK/src" "$WORK/out1$WORK/src"
 note "a pack a power loss cut short, which no index names, is never trusted"
 ls "$WORK/repo/index" > "$WORK/index.before"; ls "$WORK/repo/snapshots" > "$WORK/snaps.before"
 find "$WORK/repo/data" -type f | sort > "$WORK/packs.before"
-head -c $((3 << 20)) /dev/urandom > "$WORK/src/more"
+# Larger than the chunker's largest chunk (8 MiB), so its pack holds at least
+# two blobs whatever the cut points: 3 MiB was one chunk in about one run of
+# twelve, and then no blob was left intact to store again.
+head -c $((9 << 20)) /dev/urandom > "$WORK/src/more"
 hort -r "$WORK/repo" backup -q "$WORK/src"
 find "$WORK/repo/data" -type f | sort > "$WORK/packs.after"
 cut_pack=$(comm -13 "$WORK/packs.before" "$WORK/packs.after" | xargs ls -S | head -1)
