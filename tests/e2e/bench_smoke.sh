@@ -35,6 +35,9 @@ grep -Eq "^full restore +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-
 # its random-data rate.
 grep -Eq "^compute floor of the first backup: [0-9.]+ s \(chunker [0-9.]+ s, sha256 x2 [0-9.]+ s, aes [0-9.]+ s, zstd [0-9.]+ s \(0\.3 MiB of text at [0-9]+ MB/s, zstd -b3 on a sample\), over [0-9]+ cores\); hort [0-9.]+ s = [0-9.]+x the floor \(every byte at zstd's random-data rate: [0-9.]+ s, [0-9.]+x\)$" "$WORK/data.out" ||
   { cat "$WORK/data.out" >&2; fail "no compute floor line"; }
+# The floor is measured just before each of hort's first backups (one here).
+grep -Eq "^  measured just before each of hort's first backups: floor [0-9.]+ s, hort [0-9.]+ s = [0-9.]+x$" "$WORK/data.out" ||
+  { cat "$WORK/data.out" >&2; fail "no floor per first backup"; }
 [ "$(cd "$WORK/mine" && find . -type f -exec sha256sum {} + | sort)" = "$before" ] || fail "--data changed the user's folder"
 set +e; python3 "$BENCH" "$HORT" --work "$WORK/mine/w" --data "$WORK/mine" --tools hort > "$WORK/inside.out" 2>&1; rc=$?; set -e
 [ "$rc" != 0 ] && grep -q "must not hold or lie inside the bench's work folder" "$WORK/inside.out" || fail "a work folder inside --data was not refused"
