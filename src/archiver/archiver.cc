@@ -24,6 +24,7 @@
 #include "util/hex.h"
 #include "util/parallel.h"
 #include "util/thread_pool.h"
+#include "util/version.h"
 
 extern char** environ;
 
@@ -62,9 +63,6 @@ std::string AbsolutePath(const std::string& path) {
 }
 
 namespace {
-
-// What the snapshots hort writes name as their program.
-constexpr const char* kProgramVersion = "hort 0.1.0";
 
 // The tree of target paths and their parent directories, as restic nests them.
 struct VirtualDir {
@@ -179,7 +177,7 @@ class Backup {
     }
     if (parent) {
       result_.parent = parent->id;
-      parent_xattrs_comparable_ = parent->program_version == kProgramVersion && parent->uid == ::getuid();
+      parent_xattrs_comparable_ = parent->program_version == kHortProgramVersion && parent->uid == ::getuid();
       auto nodes = LoadTree(repo_, parent->tree, TreeNames::kAsStored);
       if (nodes.ok()) parent_root_ = std::move(*nodes);
     }
@@ -448,15 +446,15 @@ class Backup {
     return ReadXattrs(full, n);
   }
 
-  static bool SameStatFields(const Node& old, const Node& now) {
-    return old.mtime.sec == now.mtime.sec && old.mtime.nsec == now.mtime.nsec && old.ctime.sec == now.ctime.sec &&
-           old.ctime.nsec == now.ctime.nsec && old.size == now.size && old.inode == now.inode;
+  // mtime and size always; ctime and inode unless ignored.
+  static bool SameStatFields(const Node& old, const Node& now, bool ignore_ctime = false, bool ignore_inode = false) {
+    if (old.mtime.sec != now.mtime.sec || old.mtime.nsec != now.mtime.nsec) return false;
+    if (!ignore_ctime && (old.ctime.sec != now.ctime.sec || old.ctime.nsec != now.ctime.nsec)) return false;
+    return old.size == now.size && (ignore_inode || old.inode == now.inode);
   }
 
   bool Unchanged(const Node& old, const Node& now) {
-    if (old.mtime.sec != now.mtime.sec || old.mtime.nsec != now.mtime.nsec) return false;
-    if (!opt_.ignore_ctime && (old.ctime.sec != now.ctime.sec || old.ctime.nsec != now.ctime.nsec)) return false;
-    if (old.size != now.size || (!opt_.ignore_inode && old.inode != now.inode)) return false;
+    if (!SameStatFields(old, now, opt_.ignore_ctime, opt_.ignore_inode)) return false;
     for (const Id& id : old.content) {
       if (!repo_.index().Has(id, BlobType::kData)) return false;
     }
@@ -661,7 +659,7 @@ class Backup {
     snap.gid = ::getgid();
     snap.excludes = opt_.exclude_strings;
     snap.tags = opt_.tags;
-    snap.program_version = kProgramVersion;
+    snap.program_version = kHortProgramVersion;
     snap.summary = m;
     HORT_ASSIGN_OR_RETURN(result_.snapshot_id, repo_.SaveUnpacked(FileType::kSnapshot, EncodeSnapshot(snap)));
     return Status::Ok();

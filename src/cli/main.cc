@@ -5,12 +5,13 @@
 #include "cli/usage.h"
 #include "util/allocator.h"
 #include "util/log.h"
+#include "util/version.h"
 
 int main(int argc, char** argv) {
   using namespace hort::cli;
   hort::TuneAllocatorForPipelines();
   CLI::App app{"hort: fast, restic-compatible backup & restore for Kubernetes homelabs"};
-  app.set_version_flag("--version", "hort 0.1.0");
+  app.set_version_flag("--version", hort::kHortProgramVersion);
   app.require_subcommand(1);
   app.fallthrough();
   // The usage line names the program, not the path it was started by.

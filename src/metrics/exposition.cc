@@ -11,6 +11,7 @@
 
 #include "status/status_model.h"
 #include "status/test_due.h"
+#include "util/version.h"
 
 namespace hort {
 namespace {
@@ -221,7 +222,7 @@ Result<std::string> RenderMetrics(const ExpositionInput& in) {
   HORT_ASSIGN_OR_RETURN(auto velero_stats, in.state->AllVeleroStats());
   HORT_ASSIGN_OR_RETURN(auto volume_stats, in.state->AllVolumeStats());
   Families f;
-  f.Add("hort_build_info", "gauge", "Always 1; the version is a label.", {{"version", "0.1.0"}}, 1);
+  f.Add("hort_build_info", "gauge", "Always 1; the version is a label.", {{"version", kHortVersion}}, 1);
   if (in.started > 0) f.Add("hort_serve_start_time_seconds", "gauge", "When hort serve started.", {}, in.started);
   for (const JobStatus& s : report.jobs) {
     const JobSpec& j = *s.job;
