@@ -4,9 +4,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 
 #include "util/shared_library.h"
@@ -62,6 +64,33 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* out = static_cast<std::vector<uint8_t>*>(user);
   out->insert(out->end(), data, data + size * n);
   return size * n;
+}
+
+// A FileBody as curl reads it: from `offset` on, by pread.
+struct FileReader {
+  FileBody body;
+  uint64_t offset = 0;
+  int error = 0;  // errno of a failed read
+};
+
+size_t OnReadFile(char* out, size_t size, size_t n, void* user) {
+  auto* r = static_cast<FileReader*>(user);
+  const uint64_t want = std::min<uint64_t>(size * n, r->body.size - r->offset);
+  if (want == 0) return 0;
+  const ssize_t got = ::pread(r->body.fd, out, want, static_cast<off_t>(r->offset));
+  if (got <= 0) {
+    r->error = got < 0 ? errno : EIO;  // a file shorter than its size: cut under us
+    return CURL_READFUNC_ABORT;
+  }
+  r->offset += static_cast<uint64_t>(got);
+  return static_cast<size_t>(got);
+}
+
+int OnSeekFile(void* user, curl_off_t offset, int origin) {
+  auto* r = static_cast<FileReader*>(user);
+  if (origin != SEEK_SET || offset < 0 || static_cast<uint64_t>(offset) > r->body.size) return CURL_SEEKFUNC_FAIL;
+  r->offset = static_cast<uint64_t>(offset);
+  return CURL_SEEKFUNC_OK;
 }
 
 struct HeaderSink {
@@ -165,12 +194,14 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
 
 Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_connection, bool* garbled) {
   *garbled = false;
+  if (req.file_body.fd >= 0 && req.method != "PUT") return Status(Code::kInternal, "a body from a file is sent by PUT only");
   HORT_ASSIGN_OR_RETURN(const CurlApi* curl, Curl());
   CURL* h = static_cast<CURL*>(Take());
   if (!h) h = curl->easy_init();
   if (!h) return Status(Code::kInternal, "curl_easy_init failed");
   curl->easy_reset(h);  // keeps the connection cache
   HttpResponse resp;
+  FileReader file_reader{req.file_body};
   curl->easy_setopt(h, CURLOPT_URL, req.url.c_str());
   curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl->easy_setopt(h, CURLOPT_BUFFERSIZE, kCurlBufferBytes);
@@ -230,7 +261,15 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
   } else if (req.method != "GET") {
     curl->easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     // PATCH and DELETE (Kubernetes' DeleteOptions) carry bodies too.
-    if (req.method == "PUT" || req.method == "POST" || !req.body.empty()) {
+    if (req.file_body.fd >= 0) {
+      // CURLOPT_UPLOAD is curl's PUT with a read callback; the custom method stays PUT.
+      curl->easy_setopt(h, CURLOPT_UPLOAD, 1L);
+      curl->easy_setopt(h, CURLOPT_READFUNCTION, OnReadFile);
+      curl->easy_setopt(h, CURLOPT_READDATA, &file_reader);
+      curl->easy_setopt(h, CURLOPT_SEEKFUNCTION, OnSeekFile);
+      curl->easy_setopt(h, CURLOPT_SEEKDATA, &file_reader);
+      curl->easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.file_body.size));
+    } else if (req.method == "PUT" || req.method == "POST" || !req.body.empty()) {
       curl->easy_setopt(h, CURLOPT_POSTFIELDS, req.body.empty() ? "" : reinterpret_cast<const char*>(req.body.data()));
       curl->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
@@ -249,6 +288,10 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
   curl->easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);  // `detail` dies with this frame
   if (rc != CURLE_OK) {
     std::string msg = curl->easy_strerror(rc);
+    if (rc == CURLE_ABORTED_BY_CALLBACK && file_reader.error != 0) {
+      curl->easy_cleanup(h);  // the request stopped mid-body
+      return Status(Code::kIo, "read the body to send: " + std::string(std::strerror(file_reader.error)));
+    }
     // "Couldn't connect to server" alone does not say whether nobody listens
     // (refused) or the host is unreachable; the socket's errno does.
     long os_errno = 0;

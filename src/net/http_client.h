@@ -35,11 +35,20 @@ struct HttpOptions {
   std::vector<std::string> connect_to;
 };
 
+// A body read from a file while it is sent: bytes [0, size) of `fd`, by
+// pread, so a retried or rewound request reads them again (an S3 part
+// spooled to disk, objstore/part_spool.h).
+struct FileBody {
+  int fd = -1;
+  uint64_t size = 0;
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   std::span<const uint8_t> body;
+  FileBody file_body;  // PUT only, instead of `body` when its fd is set
   long timeout_s = 0;  // whole request, connect to last byte; 0 = only the stall timeout
 };
 

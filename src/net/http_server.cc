@@ -76,6 +76,7 @@ Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> route
     auto serve = [&h](const httplib::Request& req, httplib::Response& res) { Send(h.handle(ToRequest(req)), res); };
     if (h.method == "POST") server_->Post(h.pattern, serve);
     else if (h.method == "GET") server_->Get(h.pattern, serve);
+    else if (h.method == "PUT") server_->Put(h.pattern, serve);
     else return Status(Code::kInvalidArgument, "HTTP method " + h.method + " is not served");
   }
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });

@@ -52,7 +52,7 @@ struct ServerResponse {
   std::map<std::string, std::string> headers;
 };
 
-// A route by method ("GET" or "POST") and a regular expression over the
+// A route by method ("GET", "POST" or "PUT") and a regular expression over the
 // whole path ("/api/v1/runs/(\\d+)"); its callback answers everything.
 struct HttpHandler {
   std::string method, pattern;

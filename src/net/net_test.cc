@@ -4,10 +4,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -74,6 +76,45 @@ TEST(HttpServer, HandlersSeeMethodHeadersBodyAndCaptures) {
   auto miss = client->Do(req);
   ASSERT_TRUE(miss.ok());
   EXPECT_EQ(miss->status, 404) << "the pattern matches the whole path";
+}
+
+// A body read from a file as it is sent (a spooled S3 part): the server
+// gets the file's first `size` bytes, by PUT; a file cut shorter than its
+// announced size fails the request with the read's error, not a short body.
+TEST(HttpClient, SendsABodyFromAFileAndFailsWhenTheFileIsShort) {
+  HttpServer server;
+  std::vector<HttpHandler> handlers = {
+      {"PUT", "/put", [](const ServerRequest& r) {
+         return ServerResponse{.status = 200, .content_type = "text/plain", .body = r.method + " " + r.body};
+       }}};
+  ASSERT_TRUE(server.Start("127.0.0.1:0", std::vector<HttpRoute>{}, std::move(handlers)).ok());
+  HttpClient client(HttpOptions{});
+  char name[] = "/tmp/hort-filebody-XXXXXX";
+  const int fd = ::mkstemp(name);
+  ASSERT_GE(fd, 0);
+  ::unlink(name);
+  std::string content(50000, 'x');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('a' + i % 26);
+  ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+  HttpRequest req;
+  req.method = "PUT";
+  req.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/put";
+  req.file_body = {fd, 40000};
+  auto r = client.Do(req);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(std::string(r->body.begin(), r->body.end()) == "PUT " + content.substr(0, 40000));
+
+  req.file_body = {fd, 60000};  // 10000 bytes more than the file has
+  auto short_file = client.Do(req);
+  ASSERT_FALSE(short_file.ok());
+  EXPECT_EQ(short_file.status().code(), Code::kIo);
+  EXPECT_EQ(short_file.status().message(), "read the body to send: " + std::string(std::strerror(EIO)));
+
+  req.method = "POST";
+  req.file_body = {fd, 10};
+  EXPECT_EQ(client.Do(req).status().code(), Code::kInternal);  // PUT only
+  ::close(fd);
 }
 
 TEST(HttpServer, RefusesAnAddressWithoutPort) {

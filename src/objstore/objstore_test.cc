@@ -318,48 +318,4 @@ TEST(OpenStore, LocationsAndTheirErrors) {
 }
 
 
-// The part buffers of a store's uploads are handed on, not mapped afresh
-// (each fresh page is a fault and a zeroing); never more are kept than the
-// budget has places, a buffer grown for a larger blob is not kept, and none
-// once no upload holds a place.
-TEST(UploadParts, BuffersAreReusedEmptiedAndKeptOnlyUpToTheBudgetsPlacesWhileOneIsHeld) {
-  constexpr uint64_t kPart = 1u << 20;
-  UploadParts parts(2, kPart);
-  const size_t standard = parts.buffer_capacity();
-  EXPECT_EQ(parts.TakeBuffer().capacity(), 0u);  // none kept yet
-
-  std::vector<MappedBuffer> filled(3);
-  std::vector<const uint8_t*> places;
-  for (MappedBuffer& b : filled) {
-    b.Reserve(standard);
-    b.Append(std::vector<uint8_t>(1000, 7));
-    places.push_back(b.data());
-  }
-  MappedBuffer grown;
-  grown.Reserve(standard + 1);
-  parts.GiveBuffer(std::move(grown));  // not the standard size: dropped
-  for (MappedBuffer& b : filled) parts.GiveBuffer(std::move(b));  // the third: beyond two places, dropped
-
-  MappedBuffer again = parts.TakeBuffer();
-  MappedBuffer again2 = parts.TakeBuffer();
-  EXPECT_EQ(parts.TakeBuffer().capacity(), 0u);  // only two were kept
-  for (MappedBuffer* b : {&again, &again2}) {
-    EXPECT_EQ(b->capacity(), standard);
-    EXPECT_TRUE(b->empty());
-    EXPECT_NE(std::find(places.begin(), places.end(), b->data()), places.end()) << "a kept buffer is a given one";
-  }
-
-  // Kept while an upload holds a place; let go with the last place.
-  parts.Reserve();
-  parts.Reserve();
-  parts.GiveBuffer(std::move(again));
-  parts.GiveBuffer(std::move(again2));
-  parts.Unreserve();
-  MappedBuffer kept = parts.TakeBuffer();
-  EXPECT_EQ(kept.capacity(), standard);
-  parts.GiveBuffer(std::move(kept));
-  parts.Unreserve();
-  EXPECT_EQ(parts.TakeBuffer().capacity(), 0u);
-}
-
 }  // namespace hort

@@ -69,6 +69,25 @@ Result<HttpResponse> S3Client::Send(const std::string& method, const std::string
                                     const std::map<std::string, std::string>& query, std::span<const uint8_t> body,
                                     std::vector<std::string> headers, bool bucket_only,
                                     const KnownSha256& payload_sha256) {
+  HttpRequest req;
+  req.body = body;
+  return SendSigned(method, key, query, std::move(headers), bucket_only,
+                    payload_sha256 ? *payload_sha256 : crypto::Sha256(body), std::move(req));
+}
+
+Result<HttpResponse> S3Client::SendFile(const std::string& method, const std::string& key,
+                                        const std::map<std::string, std::string>& query, FileBody body,
+                                        std::vector<std::string> headers, const crypto::Sha256Digest& payload_sha256) {
+  HttpRequest req;
+  req.file_body = body;
+  return SendSigned(method, key, query, std::move(headers), false, payload_sha256, std::move(req));
+}
+
+// `req` comes with its body; the rest is filled here.
+Result<HttpResponse> S3Client::SendSigned(const std::string& method, const std::string& key,
+                                          const std::map<std::string, std::string>& query,
+                                          std::vector<std::string> headers, bool bucket_only,
+                                          const crypto::Sha256Digest& payload_sha256, HttpRequest req) {
   sigv4::Request sr;
   sr.method = method;
   std::string path;
@@ -90,14 +109,12 @@ Result<HttpResponse> S3Client::Send(const std::string& method, const std::string
   }
   // The signed payload hash: the server refuses a body that does not match
   // it, so a pack named by its SHA-256 is also checked against its name.
-  sr.payload_hash = HexEncode(payload_sha256 ? *payload_sha256 : crypto::Sha256(body));
+  sr.payload_hash = HexEncode(payload_sha256);
   std::string date = AmzDate();
-  HttpRequest req;
   req.method = method;
   req.url = scheme_ + "://" + sr.host + path;
   std::string q = sigv4::CanonicalQuery(query);
   if (!q.empty()) req.url += "?" + q;
-  req.body = body;
   req.headers = std::move(headers);
   req.headers.push_back("x-amz-date: " + date);
   req.headers.push_back("x-amz-content-sha256: " + sr.payload_hash);

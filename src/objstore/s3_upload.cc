@@ -28,10 +28,6 @@ Status CheckAnswer(const std::string& what, const HttpResponse& r) {
                                         " after answering 200");
 }
 
-// What a part's last Append may add beyond the part: a chunk (8 MiB at
-// most) with its encryption overhead, or a pack's header.
-constexpr uint64_t kBlobRoom = 9u << 20;
-
 }  // namespace
 
 UploadParts::UploadParts(uint64_t count, uint64_t part_size)
@@ -44,7 +40,7 @@ void UploadParts::Reserve() {
 }
 
 void UploadParts::Unreserve() {
-  std::vector<MappedBuffer> dropped;  // unmapped outside the lock
+  std::vector<PartSpool> dropped;  // closed outside the lock
   {
     std::lock_guard lock(mu_);
     if (--held_ == 0) dropped.swap(kept_);
@@ -52,21 +48,19 @@ void UploadParts::Unreserve() {
   budget_.Release(part_size_);
 }
 
-uint64_t UploadParts::buffer_capacity() const { return part_size_ + kBlobRoom; }
-
-MappedBuffer UploadParts::TakeBuffer() {
+PartSpool UploadParts::TakeSpool() {
   std::lock_guard lock(mu_);
-  if (kept_.empty()) return {};
-  MappedBuffer buffer = std::move(kept_.back());
+  if (kept_.empty()) return PartSpool();
+  PartSpool spool = std::move(kept_.back());
   kept_.pop_back();
-  return buffer;
+  return spool;
 }
 
-void UploadParts::GiveBuffer(MappedBuffer buffer) {
-  if (buffer.capacity() != buffer_capacity()) return;
-  buffer.Clear();
+void UploadParts::GiveSpool(PartSpool spool) {
+  if (!spool.in_file()) return;
+  spool.Clear();
   std::lock_guard lock(mu_);
-  if (kept_.size() < count_) kept_.push_back(std::move(buffer));
+  if (kept_.size() < count_) kept_.push_back(std::move(spool));
 }
 
 S3Upload::S3Upload(S3Client* client, UploadParts* parts)
@@ -77,6 +71,7 @@ S3Upload::S3Upload(S3Client* client, UploadParts* parts)
   // that would free one.
   parts_->Reserve();
   reserved_ = true;
+  spool_ = parts_->TakeSpool();
 }
 
 S3Upload::~S3Upload() {
@@ -96,25 +91,29 @@ void S3Upload::RemoveStaged() {
 }
 
 void S3Upload::Release() {
-  parts_->GiveBuffer(std::exchange(buffer_, MappedBuffer{}));
+  if (reserved_) parts_->GiveSpool(std::exchange(spool_, PartSpool()));
   if (reserved_) parts_->Unreserve();
   reserved_ = false;
 }
 
 Status S3Upload::Append(std::span<const uint8_t> data) {
   if (done_) return Status(Code::kInternal, "append to a committed upload");
-  // A full buffer goes out before any of `data` is taken: an Append that
+  // A full part goes out before any of `data` is taken: an Append that
   // fails has changed nothing, so it may be called again with the same bytes.
-  if (buffer_.size() >= part_size_) HORT_RETURN_IF_ERROR(SendPart());
-  // One allocation of a part and room for the blob that ends it (a chunk is
-  // at most 8 MiB); its pages are touched only as they fill. A larger blob
-  // grows the buffer to what is needed, never doubled into two parts' worth.
-  if (buffer_.capacity() == 0) {
-    buffer_ = parts_->TakeBuffer();
-    buffer_.Reserve(parts_->buffer_capacity());
+  if (spool_.size() >= part_size_) HORT_RETURN_IF_ERROR(SendPart());
+  return spool_.Append(data);
+}
+
+Result<HttpResponse> S3Upload::PutHeld(const std::string& full_key, const std::map<std::string, std::string>& query,
+                                       std::vector<std::string> headers, const KnownSha256& sha256) {
+  if (!spool_.in_file()) return client_->Send("PUT", full_key, query, spool_.memory_bytes(), std::move(headers), false, sha256);
+  crypto::Sha256Digest digest;
+  if (sha256) {
+    digest = *sha256;
+  } else {
+    HORT_ASSIGN_OR_RETURN(digest, spool_.Sha256());
   }
-  buffer_.Append(data);
-  return Status::Ok();
+  return client_->SendFile("PUT", full_key, query, spool_.file_body(), std::move(headers), digest);
 }
 
 Status S3Upload::SendPart() {
@@ -126,16 +125,15 @@ Status S3Upload::SendPart() {
     upload_id_ = ids[0];
   }
   const std::string number = std::to_string(etags_.size() + 1);
-  HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", staging_, {{"partNumber", number}, {"uploadId", upload_id_}},
-                                              buffer_.bytes(), {}));
+  HORT_ASSIGN_OR_RETURN(auto r, PutHeld(staging_, {{"partNumber", number}, {"uploadId", upload_id_}}, {}, std::nullopt));
   if (r.status / 100 != 2) return S3Error("upload part " + number + " of " + staging_, r);
   auto etag = r.headers.find("etag");
   if (etag == r.headers.end() || etag->second.empty()) {
     return Status(Code::kIo, "upload part " + number + " of " + staging_ + ": no ETag in the answer");
   }
   etags_.push_back(etag->second);
-  sent_ += buffer_.size();
-  buffer_.Clear();  // the mapping stays: the next part fills it
+  sent_ += spool_.size();
+  spool_.Clear();
   return Status::Ok();
 }
 
@@ -180,11 +178,10 @@ Status S3Upload::Commit(const std::string& key, const KnownSha256& sha256) {
   const std::string full_key = client_->FullKey(key);
   if (upload_id_.empty()) {
     // Never more than a part: one PUT under the final name.
-    HORT_ASSIGN_OR_RETURN(auto r, client_->Send("PUT", full_key, {}, buffer_.bytes(),
-                                                {"Content-Type: application/octet-stream"}, false, sha256));
+    HORT_ASSIGN_OR_RETURN(auto r, PutHeld(full_key, {}, {"Content-Type: application/octet-stream"}, sha256));
     if (r.status / 100 != 2) return S3Error("save " + full_key, r);
   } else {
-    if (!buffer_.empty()) HORT_RETURN_IF_ERROR(SendPart());
+    if (!spool_.empty()) HORT_RETURN_IF_ERROR(SendPart());
     if (!completed_) HORT_RETURN_IF_ERROR(CompleteMultipart());
     if (!copied_) HORT_RETURN_IF_ERROR(CopyTo(full_key));
     // The object is stored; failing to remove the staged copy is not the

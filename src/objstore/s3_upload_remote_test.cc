@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -193,6 +194,35 @@ TEST_P(S3UploadTest, UploadsWaitForARoomOfParts) {
   fourth.join();
   EXPECT_TRUE(begun.load());
   EXPECT_EQ(Listed().size(), 2u);
+}
+
+// Parts are spooled to an unnamed file in TMPDIR (part_spool.h); with no
+// such folder they are held in memory, and a large object (in parts) and a
+// small one (one PUT) are stored the same.
+TEST_P(S3UploadTest, WithoutATemporaryFolderPartsAreHeldInMemoryAndStoredTheSame) {
+  ASSERT_NE(store_, nullptr);
+  const char* old = std::getenv("TMPDIR");
+  const std::string kept = old != nullptr ? old : "";
+  for (const char* tmpdir : {"", "/nonexistent/hort-tmp"}) {
+    if (tmpdir[0] != '\0') ::setenv("TMPDIR", tmpdir, 1);
+    const std::string tag = tmpdir[0] != '\0' ? "memory" : "file";
+    const auto large = Pattern(kPart * 2 + 12345, 4), small = Pattern(70000, 5);
+    auto up = store_->BeginUpload("data");
+    ASSERT_TRUE(up->Append({large.data(), kPart + 1}).ok());
+    ASSERT_TRUE(up->Append({large.data() + kPart + 1, large.size() - kPart - 1}).ok());
+    ASSERT_TRUE(up->Commit("data/ab/large-" + tag, std::nullopt).ok());
+    auto one = store_->BeginUpload("data");
+    ASSERT_TRUE(one->Append(small).ok());
+    ASSERT_TRUE(one->Commit("data/ab/small-" + tag, crypto::Sha256(small)).ok());
+    EXPECT_TRUE(*store_->Load("data/ab/large-" + tag) == large) << tag;
+    EXPECT_TRUE(*store_->Load("data/ab/small-" + tag) == small) << tag;
+  }
+  if (old != nullptr) {
+    ::setenv("TMPDIR", kept.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  EXPECT_TRUE(Staged().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Remote, S3UploadTest, ::testing::Values("s3", "s3-vhost", "swift"));

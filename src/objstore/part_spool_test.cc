@@ -1,0 +1,164 @@
+// The spool of a streamed upload's part (part_spool.h): in an unnamed file
+// whose pages are not the process's memory, and in memory when no file can
+// be made or written.
+#include "objstore/part_spool.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "objstore/s3_upload.h"
+#include "objstore/test_temp_folder.h"
+
+namespace hort {
+namespace {
+
+std::vector<uint8_t> Pattern(size_t size, uint8_t seed) {
+  std::vector<uint8_t> out(size);
+  for (size_t i = 0; i < size; ++i) out[i] = static_cast<uint8_t>(seed + i * 131 + (i >> 12));
+  return out;
+}
+
+// What the file behind `body` holds in [0, body.size).
+std::vector<uint8_t> ReadBack(FileBody body) {
+  std::vector<uint8_t> out(body.size);
+  EXPECT_EQ(::pread(body.fd, out.data(), out.size(), 0), static_cast<ssize_t>(out.size()));
+  return out;
+}
+
+// RssAnon of /proc/self/status, in KiB: the process's own pages, not the page cache's.
+uint64_t AnonymousKiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("RssAnon:", 0) == 0) return std::stoull(line.substr(8));
+  }
+  return 0;
+}
+
+TEST(PartSpool, APartLiesInAnUnnamedFileNotInTheProcesssMemory) {
+  const auto folder = FreshTempPath("spool");
+  std::filesystem::create_directories(folder);
+  PartSpool spool(folder.string());
+  const auto piece = Pattern(1u << 20, 3);
+  const uint64_t before = AnonymousKiB();
+  for (int i = 0; i < 32; ++i) ASSERT_TRUE(spool.Append(piece).ok());
+  const uint64_t after = AnonymousKiB();
+  // 32 MiB appended; the process's own pages grew by far less.
+  EXPECT_LT(after, before + 4096) << "before " << before << " KiB, after " << after;
+  std::vector<uint8_t> all;
+  for (int i = 0; i < 32; ++i) all.insert(all.end(), piece.begin(), piece.end());
+  ASSERT_TRUE(spool.in_file());
+  EXPECT_EQ(spool.size(), 32u << 20);
+  const FileBody body = spool.file_body();
+  ASSERT_GE(body.fd, 0);
+  EXPECT_EQ(body.size, all.size());
+  EXPECT_TRUE(ReadBack(body) == all);
+  auto digest = spool.Sha256();
+  ASSERT_TRUE(digest.ok()) << digest.status().message();
+  EXPECT_EQ(*digest, crypto::Sha256(all));
+  // Unnamed: nothing in the folder, and the descriptor says so.
+  EXPECT_TRUE(std::filesystem::is_empty(folder));
+  const auto target = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(body.fd)).string();
+  EXPECT_NE(target.find("(deleted)"), std::string::npos) << target;
+
+  // Cleared: empty, and the same file takes the next part over the old pages.
+  spool.Clear();
+  EXPECT_TRUE(spool.empty());
+  const auto next = Pattern(1000, 9);
+  ASSERT_TRUE(spool.Append(next).ok());
+  EXPECT_EQ(spool.file_body().fd, body.fd);
+  EXPECT_TRUE(ReadBack(spool.file_body()) == next);
+  EXPECT_EQ(*spool.Sha256(), crypto::Sha256(next));
+  std::filesystem::remove_all(folder);
+}
+
+TEST(PartSpool, WithoutAFolderThePartIsHeldInMemory) {
+  PartSpool spool("/nonexistent/hort-spool");
+  const auto a = Pattern(300000, 1), b = Pattern(5000, 2);
+  ASSERT_TRUE(spool.Append(a).ok());
+  ASSERT_TRUE(spool.Append(b).ok());
+  EXPECT_FALSE(spool.in_file());
+  EXPECT_EQ(spool.file_body().fd, -1);
+  std::vector<uint8_t> all = a;
+  all.insert(all.end(), b.begin(), b.end());
+  EXPECT_TRUE(std::vector<uint8_t>(spool.memory_bytes().begin(), spool.memory_bytes().end()) == all);
+  EXPECT_EQ(*spool.Sha256(), crypto::Sha256(all));
+  spool.Clear();
+  EXPECT_TRUE(spool.empty());
+  EXPECT_TRUE(spool.memory_bytes().empty());
+}
+
+// A write that fails halfway through a part (the folder full; here the file
+// size limit, which fails the write the same way) moves what the file holds
+// into memory and keeps every byte.
+TEST(PartSpool, AFailedWriteMovesThePartToMemoryWithEveryByte) {
+  const auto folder = FreshTempPath("spool-full");
+  std::filesystem::create_directories(folder);
+  ::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  rlimit small = old;
+  small.rlim_cur = 1u << 20;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  PartSpool spool(folder.string());
+  std::vector<uint8_t> all;
+  for (uint8_t i = 0; i < 3; ++i) {
+    const auto piece = Pattern(400000, i);
+    ASSERT_TRUE(spool.Append(piece).ok());
+    all.insert(all.end(), piece.begin(), piece.end());
+    if (i == 1) {
+      EXPECT_TRUE(spool.in_file()) << "800000 bytes fit under the limit";
+    }
+  }
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+  EXPECT_FALSE(spool.in_file());
+  EXPECT_EQ(spool.size(), all.size());
+  EXPECT_TRUE(std::vector<uint8_t>(spool.memory_bytes().begin(), spool.memory_bytes().end()) == all);
+  EXPECT_EQ(*spool.Sha256(), crypto::Sha256(all));
+  std::filesystem::remove_all(folder);
+}
+
+// The spools of a store's uploads are handed on with their files (whose
+// pages are written over rather than taken afresh); never more are kept than
+// the budget has places, one fallen back to memory is not kept, and none once
+// no upload holds a place.
+TEST(UploadParts, SpoolsAreReusedEmptiedAndKeptOnlyUpToTheBudgetsPlacesWhileOneIsHeld) {
+  UploadParts parts(2, 1u << 20);
+  parts.Reserve();  // an upload under way: what is given back is kept
+  EXPECT_FALSE(parts.TakeSpool().in_file());  // none kept yet: a new one, no file until written
+  std::vector<PartSpool> filled(3);
+  std::vector<int> fds;
+  for (PartSpool& s : filled) {
+    ASSERT_TRUE(s.Append(Pattern(1000, 7)).ok());
+    ASSERT_TRUE(s.in_file());
+    fds.push_back(s.file_body().fd);
+  }
+  PartSpool in_memory("/nonexistent/hort-spool");
+  ASSERT_TRUE(in_memory.Append(Pattern(10, 1)).ok());
+  parts.GiveSpool(std::move(in_memory));  // not in a file: dropped
+  for (PartSpool& s : filled) parts.GiveSpool(std::move(s));  // the third: beyond two places, dropped
+  PartSpool again = parts.TakeSpool(), again2 = parts.TakeSpool();
+  EXPECT_FALSE(parts.TakeSpool().in_file());  // only two were kept
+  for (PartSpool* s : {&again, &again2}) {
+    EXPECT_TRUE(s->in_file());
+    EXPECT_TRUE(s->empty());
+    EXPECT_NE(std::find(fds.begin(), fds.end(), s->file_body().fd), fds.end()) << "a kept spool is a given one";
+  }
+  // Let go with the last place.
+  parts.GiveSpool(std::move(again));
+  parts.GiveSpool(std::move(again2));
+  parts.Unreserve();
+  EXPECT_FALSE(parts.TakeSpool().in_file());
+}
+
+}  // namespace
+}  // namespace hort
