@@ -77,7 +77,10 @@ size_t OnReadFile(char* out, size_t size, size_t n, void* user) {
   auto* r = static_cast<FileReader*>(user);
   const uint64_t want = std::min<uint64_t>(size * n, r->body.size - r->offset);
   if (want == 0) return 0;
-  const ssize_t got = ::pread(r->body.fd, out, want, static_cast<off_t>(r->offset));
+  ssize_t got;
+  do {
+    got = ::pread(r->body.fd, out, want, static_cast<off_t>(r->offset));
+  } while (got < 0 && errno == EINTR);
   if (got <= 0) {
     r->error = got < 0 ? errno : EIO;  // a file shorter than its size: cut under us
     return CURL_READFUNC_ABORT;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -28,11 +29,11 @@ std::string SpoolFolder(const std::string& given) {
   return tmpdir != nullptr && tmpdir[0] != '\0' ? tmpdir : "/tmp";
 }
 
-// An unnamed file in `folder`, gone with its last descriptor; -1 and errno
-// when none can be made. A file system without O_TMPFILE gets a named file,
+// An unnamed file in `folder`, gone with its last descriptor and never to
+// be linked (O_EXCL); -1 and errno when none can be made. A file system without O_TMPFILE gets a named file,
 // unlinked at once.
 int OpenUnnamedFile(const std::string& folder) {
-  int fd = ::open(folder.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  int fd = ::open(folder.c_str(), O_TMPFILE | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
   if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR)) return fd;
   std::string name = folder + "/hort-part-XXXXXX";
   fd = ::mkostemp(name.data(), O_CLOEXEC);
@@ -44,7 +45,8 @@ constexpr size_t kReadBackBytes = 1u << 20;
 
 }  // namespace
 
-PartSpool::PartSpool(std::string folder) : folder_(std::move(folder)) {}
+PartSpool::PartSpool(std::string folder, uint64_t memory_room)
+    : folder_(std::move(folder)), memory_room_(memory_room) {}
 
 PartSpool::~PartSpool() {
   if (fd_ >= 0) ::close(fd_);
@@ -55,6 +57,8 @@ PartSpool::PartSpool(PartSpool&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       tried_file_(std::exchange(other.tried_file_, false)),
       size_(std::exchange(other.size_, 0)),
+      file_bytes_(std::exchange(other.file_bytes_, 0)),
+      memory_room_(other.memory_room_),
       memory_(std::move(other.memory_)) {}
 
 PartSpool& PartSpool::operator=(PartSpool&& other) noexcept {
@@ -64,6 +68,8 @@ PartSpool& PartSpool::operator=(PartSpool&& other) noexcept {
   fd_ = std::exchange(other.fd_, -1);
   tried_file_ = std::exchange(other.tried_file_, false);
   size_ = std::exchange(other.size_, 0);
+  file_bytes_ = std::exchange(other.file_bytes_, 0);
+  memory_room_ = other.memory_room_;
   memory_ = std::move(other.memory_);
   return *this;
 }
@@ -93,9 +99,11 @@ Status PartSpool::Append(std::span<const uint8_t> data) {
     }
     if (fd_ >= 0) {
       size_ += data.size();
+      file_bytes_ = std::max(file_bytes_, size_);
       return Status::Ok();
     }
   }
+  ReserveMemory(size_ + data.size());
   memory_.Append(data);
   size_ += data.size();
   return Status::Ok();
@@ -113,9 +121,19 @@ Status PartSpool::ReadFile(const std::function<void(std::span<const uint8_t>)>& 
   return Status::Ok();
 }
 
+void PartSpool::ReserveMemory(uint64_t bytes) {
+  if (bytes <= memory_.capacity()) return;
+  memory_.Reserve(std::max({bytes, memory_room_, uint64_t{memory_.capacity()} * 2}));
+}
+
 Status PartSpool::FallBackToMemory() {
-  memory_.Reserve(size_);
-  HORT_RETURN_IF_ERROR(ReadFile([&](std::span<const uint8_t> piece) { memory_.Append(piece); }));
+  memory_.Clear();
+  ReserveMemory(size_);
+  Status read = ReadFile([&](std::span<const uint8_t> piece) { memory_.Append(piece); });
+  if (!read.ok()) {
+    memory_.Release();  // still in the file, as before
+    return read;
+  }
   ::close(fd_);
   fd_ = -1;
   return Status::Ok();

@@ -2,7 +2,8 @@
 // sent. Like restic's temporary pack files: an unnamed file (O_TMPFILE) in
 // $TMPDIR, else /tmp, so a part waiting for its connection lies in the page
 // cache, which the kernel can write back and reclaim under pressure, rather
-// than in hort's own memory, which it cannot (no swap in a pod). The parts
+// than in hort's own memory, which it cannot (no swap in a pod). On tmpfs
+// the part takes memory all the same, only outside hort's RSS. The parts
 // in flight when an incremental backup's walk ends were most of its peak:
 // 32-55 of 88-121 MiB on RGW (2026-12-06).
 //
@@ -27,8 +28,10 @@ namespace hort {
 class PartSpool {
  public:
   // `folder`: where the file goes; empty = $TMPDIR, else /tmp. The file is
-  // made at the first Append.
-  explicit PartSpool(std::string folder = {});
+  // made at the first Append. `memory_room`: what memory a part that falls
+  // back to it takes at once (a part and the blob that ends it), rather than
+  // growing a blob at a time.
+  explicit PartSpool(std::string folder = {}, uint64_t memory_room = 0);
   ~PartSpool();
   PartSpool(PartSpool&& other) noexcept;
   PartSpool& operator=(PartSpool&& other) noexcept;
@@ -41,6 +44,8 @@ class PartSpool {
   // True while the part is in a file (the usual case); false once it fell
   // back to memory.
   [[nodiscard]] bool in_file() const { return fd_ >= 0; }
+  // The most the file has held: its pages stay until the spool goes.
+  [[nodiscard]] uint64_t file_bytes() const { return file_bytes_; }
   // Empty again. The file keeps its pages for the next part, which writes
   // over them: in the page cache that is a copy, where pages given back and
   // taken again cost the kernel twice the copy (64 packs of 16 MiB: 0.08 s
@@ -59,13 +64,19 @@ class PartSpool {
   void OpenFile();
   // The file's first size() bytes, a piece at a time.
   [[nodiscard]] Status ReadFile(const std::function<void(std::span<const uint8_t>)>& piece) const;
-  // Moves what the file holds into memory and closes it.
+  // Moves what the file holds into memory and closes it; on failure
+  // nothing changes.
   [[nodiscard]] Status FallBackToMemory();
+  // Room in memory for `bytes` in all, taken at least `memory_room_` and
+  // doubling at a time.
+  void ReserveMemory(uint64_t bytes);
 
   std::string folder_;
   int fd_ = -1;
   bool tried_file_ = false;  // a file was opened, or could not be
   uint64_t size_ = 0;
+  uint64_t file_bytes_ = 0;
+  uint64_t memory_room_ = 0;
   MappedBuffer memory_;  // the fallback
 };
 

@@ -4,6 +4,7 @@
 #include "objstore/part_spool.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,32 @@
 
 namespace hort {
 namespace {
+
+// A folder below the temporary directory, removed with the guard.
+struct TempFolder {
+  TempFolder() : path(FreshTempPath("spool")) { std::filesystem::create_directories(path); }
+  ~TempFolder() { std::filesystem::remove_all(path); }
+  std::filesystem::path path;
+};
+
+// A file size limit (and SIGXFSZ ignored, so a write past it fails with
+// EFBIG), both put back with the guard whatever the test asserts.
+struct FileSizeLimit {
+  explicit FileSizeLimit(rlim_t bytes) {
+    old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    ok = ::getrlimit(RLIMIT_FSIZE, &old) == 0;
+    rlimit small = old;
+    small.rlim_cur = bytes;
+    ok = ok && ::setrlimit(RLIMIT_FSIZE, &small) == 0;
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    ::signal(SIGXFSZ, old_handler);
+  }
+  rlimit old{};
+  sighandler_t old_handler;
+  bool ok = false;
+};
 
 std::vector<uint8_t> Pattern(size_t size, uint8_t seed) {
   std::vector<uint8_t> out(size);
@@ -45,11 +73,12 @@ uint64_t AnonymousKiB() {
 }
 
 TEST(PartSpool, APartLiesInAnUnnamedFileNotInTheProcesssMemory) {
-  const auto folder = FreshTempPath("spool");
-  std::filesystem::create_directories(folder);
+  TempFolder temp;
+  const auto& folder = temp.path;
   PartSpool spool(folder.string());
   const auto piece = Pattern(1u << 20, 3);
   const uint64_t before = AnonymousKiB();
+  ASSERT_GT(before, 0u) << "no RssAnon in /proc/self/status";
   for (int i = 0; i < 32; ++i) ASSERT_TRUE(spool.Append(piece).ok());
   const uint64_t after = AnonymousKiB();
   // 32 MiB appended; the process's own pages grew by far less.
@@ -78,18 +107,21 @@ TEST(PartSpool, APartLiesInAnUnnamedFileNotInTheProcesssMemory) {
   EXPECT_EQ(spool.file_body().fd, body.fd);
   EXPECT_TRUE(ReadBack(spool.file_body()) == next);
   EXPECT_EQ(*spool.Sha256(), crypto::Sha256(next));
-  std::filesystem::remove_all(folder);
+  EXPECT_EQ(spool.file_bytes(), 32u << 20);  // the most it held
 }
 
-TEST(PartSpool, WithoutAFolderThePartIsHeldInMemory) {
-  PartSpool spool("/nonexistent/hort-spool");
+TEST(PartSpool, WithoutAFolderThePartIsHeldInMemoryTakingItsRoomAtOnce) {
+  PartSpool spool("/nonexistent/hort-spool", 1u << 20);
   const auto a = Pattern(300000, 1), b = Pattern(5000, 2);
   ASSERT_TRUE(spool.Append(a).ok());
+  const uint8_t* room = spool.memory_bytes().data();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(spool.Append(b).ok());
+  EXPECT_EQ(spool.memory_bytes().data(), room) << "the room was taken at once, not grown a blob at a time";
   ASSERT_TRUE(spool.Append(b).ok());
   EXPECT_FALSE(spool.in_file());
   EXPECT_EQ(spool.file_body().fd, -1);
   std::vector<uint8_t> all = a;
-  all.insert(all.end(), b.begin(), b.end());
+  for (int i = 0; i < 101; ++i) all.insert(all.end(), b.begin(), b.end());
   EXPECT_TRUE(std::vector<uint8_t>(spool.memory_bytes().begin(), spool.memory_bytes().end()) == all);
   EXPECT_EQ(*spool.Sha256(), crypto::Sha256(all));
   spool.Clear();
@@ -101,15 +133,10 @@ TEST(PartSpool, WithoutAFolderThePartIsHeldInMemory) {
 // size limit, which fails the write the same way) moves what the file holds
 // into memory and keeps every byte.
 TEST(PartSpool, AFailedWriteMovesThePartToMemoryWithEveryByte) {
-  const auto folder = FreshTempPath("spool-full");
-  std::filesystem::create_directories(folder);
-  ::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
-  rlimit old{};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
-  rlimit small = old;
-  small.rlim_cur = 1u << 20;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  PartSpool spool(folder.string());
+  TempFolder temp;
+  std::optional<FileSizeLimit> limit(std::in_place, 1u << 20);
+  ASSERT_TRUE(limit->ok);
+  PartSpool spool(temp.path.string());
   std::vector<uint8_t> all;
   for (uint8_t i = 0; i < 3; ++i) {
     const auto piece = Pattern(400000, i);
@@ -119,12 +146,11 @@ TEST(PartSpool, AFailedWriteMovesThePartToMemoryWithEveryByte) {
       EXPECT_TRUE(spool.in_file()) << "800000 bytes fit under the limit";
     }
   }
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+  limit.reset();
   EXPECT_FALSE(spool.in_file());
   EXPECT_EQ(spool.size(), all.size());
   EXPECT_TRUE(std::vector<uint8_t>(spool.memory_bytes().begin(), spool.memory_bytes().end()) == all);
   EXPECT_EQ(*spool.Sha256(), crypto::Sha256(all));
-  std::filesystem::remove_all(folder);
 }
 
 // The spools of a store's uploads are handed on with their files (whose
@@ -146,6 +172,7 @@ TEST(UploadParts, SpoolsAreReusedEmptiedAndKeptOnlyUpToTheBudgetsPlacesWhileOneI
   ASSERT_TRUE(in_memory.Append(Pattern(10, 1)).ok());
   parts.GiveSpool(std::move(in_memory));  // not in a file: dropped
   for (PartSpool& s : filled) parts.GiveSpool(std::move(s));  // the third: beyond two places, dropped
+  EXPECT_EQ(::fcntl(fds[2], F_GETFD), -1) << "a dropped spool's file is closed";
   PartSpool again = parts.TakeSpool(), again2 = parts.TakeSpool();
   EXPECT_FALSE(parts.TakeSpool().in_file());  // only two were kept
   for (PartSpool* s : {&again, &again2}) {
@@ -153,6 +180,15 @@ TEST(UploadParts, SpoolsAreReusedEmptiedAndKeptOnlyUpToTheBudgetsPlacesWhileOneI
     EXPECT_TRUE(s->empty());
     EXPECT_NE(std::find(fds.begin(), fds.end(), s->file_body().fd), fds.end()) << "a kept spool is a given one";
   }
+  // A file grown past a part and the blob that ends it is not kept.
+  PartSpool grown = std::move(again2);
+  ASSERT_TRUE(grown.Append(Pattern(parts.buffer_capacity() + 1, 3)).ok());
+  again2 = parts.TakeSpool();  // a new one: nothing is kept now
+  EXPECT_FALSE(again2.in_file());
+  const int grown_fd = grown.file_body().fd;
+  parts.GiveSpool(std::move(grown));
+  EXPECT_EQ(::fcntl(grown_fd, F_GETFD), -1);
+  ASSERT_TRUE(again2.Append(Pattern(10, 4)).ok());
   // Let go with the last place.
   parts.GiveSpool(std::move(again));
   parts.GiveSpool(std::move(again2));

@@ -28,6 +28,10 @@ Status CheckAnswer(const std::string& what, const HttpResponse& r) {
                                         " after answering 200");
 }
 
+// What a part's last Append may add beyond the part: a chunk (8 MiB at
+// most) with its encryption overhead, or a pack's header.
+constexpr uint64_t kBlobRoom = 9u << 20;
+
 }  // namespace
 
 UploadParts::UploadParts(uint64_t count, uint64_t part_size)
@@ -50,14 +54,18 @@ void UploadParts::Unreserve() {
 
 PartSpool UploadParts::TakeSpool() {
   std::lock_guard lock(mu_);
-  if (kept_.empty()) return PartSpool();
+  if (kept_.empty()) return PartSpool({}, buffer_capacity());
   PartSpool spool = std::move(kept_.back());
   kept_.pop_back();
   return spool;
 }
 
+uint64_t UploadParts::buffer_capacity() const { return part_size_ + kBlobRoom; }
+
 void UploadParts::GiveSpool(PartSpool spool) {
-  if (!spool.in_file()) return;
+  // A file grown past a part by a larger blob would keep those pages for
+  // every later upload.
+  if (!spool.in_file() || spool.file_bytes() > buffer_capacity()) return;
   spool.Clear();
   std::lock_guard lock(mu_);
   if (kept_.size() < count_) kept_.push_back(std::move(spool));

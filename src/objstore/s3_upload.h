@@ -48,8 +48,11 @@ class UploadParts {
   void Unreserve();
   // A kept spool, emptied, or a new one.
   [[nodiscard]] PartSpool TakeSpool();
-  // Kept while it holds its part in a file; one fallen back to memory goes.
+  // Kept while it holds its part in a file no larger than buffer_capacity();
+  // one fallen back to memory, or grown larger, goes.
   void GiveSpool(PartSpool spool);
+  // A part and the blob that ends it.
+  [[nodiscard]] uint64_t buffer_capacity() const;
 
  private:
   const uint64_t count_, part_size_;
