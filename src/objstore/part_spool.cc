@@ -30,8 +30,8 @@ std::string SpoolFolder(const std::string& given) {
 }
 
 // An unnamed file in `folder`, gone with its last descriptor and never to
-// be linked (O_EXCL); -1 and errno when none can be made. A file system without O_TMPFILE gets a named file,
-// unlinked at once.
+// be linked (O_EXCL); -1 and errno when none can be made. A file system
+// without O_TMPFILE gets a named file, unlinked at once.
 int OpenUnnamedFile(const std::string& folder) {
   int fd = ::open(folder.c_str(), O_TMPFILE | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
   if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR)) return fd;

@@ -99,8 +99,9 @@ void S3Upload::RemoveStaged() {
 }
 
 void S3Upload::Release() {
-  if (reserved_) parts_->GiveSpool(std::exchange(spool_, PartSpool()));
-  if (reserved_) parts_->Unreserve();
+  if (!reserved_) return;
+  parts_->GiveSpool(std::exchange(spool_, PartSpool()));  // before the place: the last place closes kept spools
+  parts_->Unreserve();
   reserved_ = false;
 }
 
