@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "util/test_env.h"
+
 namespace hort::kube::testing {
 
 class TempDir {
@@ -38,26 +40,7 @@ class TempDir {
   std::string path_;
 };
 
-// Sets (or, with nullopt, unsets) variables for one test and restores them.
-class ScopedEnv {
- public:
-  ScopedEnv& Set(const std::string& name, std::optional<std::string> value) {
-    if (!saved_.count(name)) {
-      const char* old = std::getenv(name.c_str());
-      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
-    }
-    if (value) ::setenv(name.c_str(), value->c_str(), 1); else ::unsetenv(name.c_str());
-    return *this;
-  }
-  ~ScopedEnv() {
-    for (const auto& [name, value] : saved_) {
-      if (value) ::setenv(name.c_str(), value->c_str(), 1); else ::unsetenv(name.c_str());
-    }
-  }
-
- private:
-  std::map<std::string, std::optional<std::string>> saved_;
-};
+using hort::ScopedEnv;
 
 #ifdef HORT_KUBE_TESTDATA
 // A file of tests/kube/fixtures (kube-apiserver's own documents, which the test API server serves), whole.

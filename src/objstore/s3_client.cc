@@ -75,12 +75,12 @@ Result<HttpResponse> S3Client::Send(const std::string& method, const std::string
                     payload_sha256 ? *payload_sha256 : crypto::Sha256(body), std::move(req));
 }
 
-Result<HttpResponse> S3Client::SendFile(const std::string& method, const std::string& key,
-                                        const std::map<std::string, std::string>& query, FileBody body,
-                                        std::vector<std::string> headers, const crypto::Sha256Digest& payload_sha256) {
+Result<HttpResponse> S3Client::PutFile(const std::string& key, const std::map<std::string, std::string>& query,
+                                       FileBody body, std::vector<std::string> headers,
+                                       const crypto::Sha256Digest& payload_sha256) {
   HttpRequest req;
   req.file_body = body;
-  return SendSigned(method, key, query, std::move(headers), false, payload_sha256, std::move(req));
+  return SendSigned("PUT", key, query, std::move(headers), false, payload_sha256, std::move(req));
 }
 
 // `req` comes with its body; the rest is filled here.

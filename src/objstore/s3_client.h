@@ -35,12 +35,11 @@ class S3Client {
                                           std::span<const uint8_t> body, std::vector<std::string> headers,
                                           bool bucket_only = false,
                                           const KnownSha256& payload_sha256 = std::nullopt);
-  // The same with a body read from a file as it is sent (a part spooled to
+  // A PUT whose body is read from a file as it is sent (a part spooled to
   // disk, part_spool.h); its SHA-256 is signed, so it must be known.
-  [[nodiscard]] Result<HttpResponse> SendFile(const std::string& method, const std::string& key,
-                                              const std::map<std::string, std::string>& query, FileBody body,
-                                              std::vector<std::string> headers,
-                                              const crypto::Sha256Digest& payload_sha256);
+  [[nodiscard]] Result<HttpResponse> PutFile(const std::string& key, const std::map<std::string, std::string>& query,
+                                             FileBody body, std::vector<std::string> headers,
+                                             const crypto::Sha256Digest& payload_sha256);
 
  private:
   [[nodiscard]] Result<HttpResponse> SendSigned(const std::string& method, const std::string& key,

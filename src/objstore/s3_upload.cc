@@ -122,7 +122,7 @@ Result<HttpResponse> S3Upload::PutHeld(const std::string& full_key, const std::m
   } else {
     HORT_ASSIGN_OR_RETURN(digest, spool_.Sha256());
   }
-  return client_->SendFile("PUT", full_key, query, spool_.file_body(), std::move(headers), digest);
+  return client_->PutFile(full_key, query, spool_.file_body(), std::move(headers), digest);
 }
 
 Status S3Upload::SendPart() {

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <map>
 #include <thread>
@@ -18,8 +17,10 @@
 #include "crypto/crypto.h"
 #include "objstore/s3_upload.h"
 #include "objstore/test_servers.h"
+#include "objstore/test_temp_folder.h"
 #include "objstore/wrappers.h"
 #include "util/hex.h"
+#include "util/test_env.h"
 
 namespace hort {
 namespace {
@@ -199,48 +200,23 @@ TEST_P(S3UploadTest, UploadsWaitForARoomOfParts) {
   EXPECT_EQ(Listed().size(), 2u);
 }
 
-// TMPDIR set for a test, put back by the guard whatever the test asserts.
-struct TmpdirGuard {
-  explicit TmpdirGuard(const char* value) {
-    if (const char* old = std::getenv("TMPDIR")) kept = old;
-    ::setenv("TMPDIR", value, 1);
-  }
-  ~TmpdirGuard() {
-    if (kept) {
-      ::setenv("TMPDIR", kept->c_str(), 1);
-    } else {
-      ::unsetenv("TMPDIR");
-    }
-  }
-  std::optional<std::string> kept;
-};
-
-// Files this process holds open that have no name (a spooled part).
-size_t UnnamedOpenFiles() {
-  size_t n = 0;
-  for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
-    std::error_code ec;
-    n += std::filesystem::read_symlink(e.path(), ec).string().ends_with(" (deleted)");
-  }
-  return n;
-}
-
 // Parts are spooled to an unnamed file in TMPDIR (part_spool.h); with no
 // such folder they are held in memory, and a large object (in parts) and a
 // small one (one PUT) are stored the same.
 TEST_P(S3UploadTest, WithoutATemporaryFolderPartsAreHeldInMemoryAndStoredTheSame) {
   ASSERT_NE(store_, nullptr);
   const std::string writable = std::filesystem::temp_directory_path().string();
-  const size_t unnamed_at_start = UnnamedOpenFiles();
+  const size_t open_at_start = OpenFilesUnder(writable);
   for (const std::string& tmpdir : {writable, std::string("/nonexistent/hort-tmp")}) {
-    TmpdirGuard guard(tmpdir.c_str());
+    ScopedEnv env;
+    env.Set("TMPDIR", tmpdir);
     const bool file = tmpdir == writable;
     const std::string tag = file ? "file" : "memory";
-    const size_t unnamed_before = UnnamedOpenFiles();
+    const size_t open_before = OpenFilesUnder(writable);
     const auto large = Pattern(kPart * 2 + 12345, 4), small = Pattern(70000, 5);
     auto up = store_->BeginUpload("data");
     ASSERT_TRUE(up->Append({large.data(), kPart + 1}).ok());
-    EXPECT_EQ(UnnamedOpenFiles(), unnamed_before + (file ? 1 : 0)) << tag;
+    EXPECT_EQ(OpenFilesUnder(writable), open_before + (file ? 1 : 0)) << tag;  // the spool's unnamed file
     ASSERT_TRUE(up->Append({large.data() + kPart + 1, large.size() - kPart - 1}).ok());
     ASSERT_TRUE(up->Commit("data/ab/large-" + tag, std::nullopt).ok());
     auto one = store_->BeginUpload("data");
@@ -249,7 +225,7 @@ TEST_P(S3UploadTest, WithoutATemporaryFolderPartsAreHeldInMemoryAndStoredTheSame
     EXPECT_TRUE(*store_->Load("data/ab/large-" + tag) == large) << tag;
     EXPECT_TRUE(*store_->Load("data/ab/small-" + tag) == small) << tag;
   }
-  EXPECT_EQ(UnnamedOpenFiles(), unnamed_at_start) << "no upload holds a place: the spools are closed";
+  EXPECT_EQ(OpenFilesUnder(writable), open_at_start) << "no upload holds a place: the spools are closed";
   EXPECT_TRUE(Staged().empty());
 }
 

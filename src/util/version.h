@@ -3,9 +3,12 @@
 // a backup compares with its parent's before taking the parent's xattrs).
 #pragma once
 
+// A macro only so that the program's name can be joined to it at compile time.
+#define HORT_VERSION_TEXT "0.1.0"
+
 namespace hort {
 
-inline constexpr const char* kHortVersion = "0.1.0";
-inline constexpr const char* kHortProgramVersion = "hort 0.1.0";  // "hort " + kHortVersion
+inline constexpr const char* kHortVersion = HORT_VERSION_TEXT;
+inline constexpr const char* kHortProgramVersion = "hort " HORT_VERSION_TEXT;
 
 }  // namespace hort
