@@ -113,12 +113,29 @@ def clear_leftovers(work, patterns):
         os.sync()
         time.sleep(300)
 
+# The S3 server's daemons (--s3): on this machine they share the cores with
+# the tool measured, so their CPU is printed beside the tools'.
+SERVER_PIDS = []
+
+def server_cpu():
+    """CPU seconds the S3 server's daemons have used so far (0 without --s3)."""
+    total = 0
+    for pid in SERVER_PIDS:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
 def timed(cmd, env):
+    server_before = server_cpu()
     out = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M"] + cmd, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"FAILED ({out.returncode}): {' '.join(cmd)}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
     wall, user, sys_, rss = out.stderr.strip().splitlines()[-1].split()
-    return float(wall), float(user) + float(sys_), int(rss)
+    return float(wall), float(user) + float(sys_), int(rss), server_cpu() - server_before
 
 def du(path):
     return int(subprocess.run(["du", "-sb", path], capture_output=True, text=True).stdout.split()[0])
@@ -177,6 +194,10 @@ def main():
             k, _, v = line.strip().partition("=")
             s3[k] = v
         env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = s3["HORT_TEST_S3_ACCESS_KEY"], s3["HORT_TEST_S3_SECRET_KEY"]
+        pids = os.path.join(os.environ.get("HORT_SERVERS_DIR", "/tmp/hort-servers"), "pids")
+        for daemon in ("radosgw", "ceph-osd", "ceph-mon"):
+            with open(os.path.join(pids, daemon)) as f:
+                SERVER_PIDS.append(int(f.read().strip()))
     # Warm the page cache once so every tool sees the same state.
     # Names go through xargs: a user's folder can hold more than one argv takes.
     names = "\0".join(os.path.join(dp, f) for dp, _, fs in os.walk(data_v1) for f in fs)
@@ -253,6 +274,12 @@ def main():
                 line += f"{med(results[t][s], 0) / max(med(results['hort'][s], 0), 1e-3):>12.2f}x"
         print(line)
         report[s] = {t: {"wall": med(results[t][s], 0), "cpu": med(results[t][s], 1), "rss_kib": med(results[t][s], 2)} for t in tools}
+    if a.s3:
+        print("CPU of the S3 server (radosgw, ceph-osd, ceph-mon) during each step, medians: " +
+              "; ".join(f"{st} " + ", ".join(f"{t} {med(results[t][st], 3):.2f} s" for t in tools) for st in steps[1:]))
+        for s in steps:
+            for t in tools:
+                report[s][t]["server_cpu"] = med(results[t][s], 3)
     if sizes:
         print("repository size: " + ", ".join(f"{t} {sizes[t] / (1 << 20):.1f} MiB" for t in tools))
     if floors:
@@ -271,7 +298,7 @@ def main():
         print(f"  {s:<20}" + "  ".join(f"{t} " + " ".join(f"{x[0]:.2f}" for x in results[t][s]) for t in tools))
     for s in steps:
         for t in tools:
-            report[s][t]["runs"] = [{"wall": x[0], "cpu": x[1], "rss_kib": x[2]} for x in results[t][s]]
+            report[s][t]["runs"] = [{"wall": x[0], "cpu": x[1], "rss_kib": x[2], "server_cpu": x[3]} for x in results[t][s]]
     with open(os.path.join(work, "report.json"), "w") as f:
         json.dump({"size": size, "s3": a.s3, "steps": report, "repo_bytes": sizes}, f, indent=1)
 
@@ -379,7 +406,10 @@ def warm_server(a, tools, s3, data, env):
     runs 200k and 8.0 s, and hort's wall time fell from 9.7-10.3 s to
     8.2-8.5 s. The bench measures the tools, not the server's first hour,
     so every tool first backs up the data once, unmeasured, into a bucket
-    that is removed again; a homelab's S3 server has long been running."""
+    that is removed again; a homelab's S3 server has long been running.
+    (Most of those faults, and of the 200k after, came from glibc malloc
+    handing the daemons' buffers back to the kernel; since 2026-12-06
+    servers.sh keeps them in malloc's heap, as Ceph's tcmalloc builds do.)"""
     for tool in tools:
         bucket = f"bench-{os.getpid()}-warm-{tool}"
         cmds = commands(a, tool, f"s3:{s3['HORT_TEST_S3_ENDPOINT']}/{bucket}/{tool}", data, None, None)
@@ -429,9 +459,9 @@ def files_run(a, tool, work, data, n, rep, env):
         backup = ["borg", "create", "--compression", "zstd,3", repo + "::a", data]
         restore = ["sh", "-c", f"mkdir -p {out} && cd {out} && borg extract {repo}::a"]
     timed(init, env)
-    bw, _, brss = timed(backup, env)
+    bw, _, brss, _ = timed(backup, env)
     drop_page_cache()  # the repository is read cold, as in the 1 GiB mode
-    rw, _, rrss = timed(restore, env)
+    rw, _, rrss, _ = timed(restore, env)
     if tool == "hort" and shutil.which("restic") and n > 1:
         compat_check(repo, env)
     return bw, brss, rw, rrss
