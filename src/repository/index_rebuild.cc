@@ -12,7 +12,6 @@
 
 namespace hort {
 namespace {
-constexpr size_t kIndexFileMaxBlobs = 50000;  // restic's limit per index file
 
 struct Salvaged {
   size_t stored_again = 0, lost = 0;
@@ -50,7 +49,7 @@ Result<std::optional<Salvaged>> SalvageIfCut(Repository& repo, const Id& pack, u
 Status IndexFileWriter::Add(IndexPack pack) {
   blobs_ += pack.blobs.size();
   file_.packs.push_back(std::move(pack));
-  if (blobs_ >= kIndexFileMaxBlobs) return Flush();
+  if (blobs_ >= repo_.IndexFileMaxBlobs()) return Flush();
   return Status::Ok();
 }
 

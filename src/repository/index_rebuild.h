@@ -14,7 +14,8 @@
 
 namespace hort {
 
-// Writes index files of at most restic's 50,000 blobs each, pack by pack.
+// Writes index files pack by pack, each closed once it holds
+// Repository::IndexFileMaxBlobs() blobs (restic's split).
 class IndexFileWriter {
  public:
   explicit IndexFileWriter(Repository& repo) : repo_(repo) {}

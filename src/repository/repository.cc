@@ -18,7 +18,6 @@ namespace hort {
 namespace {
 
 constexpr size_t kPackHeaderRoom = 64u << 10;  // the encrypted header appended at the end
-constexpr size_t kIndexMaxBlobs = 50000;  // restic's limit per index file
 
 std::string Hostname() {
   char buf[256] = {};
@@ -368,10 +367,11 @@ Status Repository::FinishPack(OpenPack pack) {
   {
     std::lock_guard lock(pending_mu_);
     for (const PackEntry& e : entries) pending_.erase(e.id);
+    if (unwritten_index_.empty()) unwritten_since_ = std::chrono::steady_clock::now();
     unwritten_index_.push_back(std::move(ip));
     size_t blobs = 0;
     for (const auto& pk : unwritten_index_) blobs += pk.blobs.size();
-    write_index = blobs >= kIndexMaxBlobs;
+    write_index = blobs >= IndexFileMaxBlobs() || std::chrono::steady_clock::now() - unwritten_since_ >= index_max_age_;
   }
   if (write_index) return WriteIndex(false);
   return Status::Ok();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -72,12 +73,21 @@ class Repository {
   // The size at which a pack is closed (restic's --pack-size); a pack may end
   // larger by its last blob.
   void set_pack_size(uint64_t bytes) { pack_target_size_ = bytes; }
+  // How long after its first pack a backup's index file is written even if
+  // not full (restic: 10 minutes), so a long backup of few large files that
+  // is cut short leaves its packs usable by the next.
+  void set_index_max_age(std::chrono::steady_clock::duration age) { index_max_age_ = age; }
 
   // Encrypted single files (snapshots, index, locks, config). v2 compresses
   // everything but the config. IDs are SHA-256 of the stored bytes.
   [[nodiscard]] Result<Id> SaveUnpacked(FileType type, std::string_view plaintext);
   // An index file, compressed as it is encoded (format 2).
   [[nodiscard]] Result<Id> SaveIndexFile(const IndexFile& idx);
+  // How many blobs make an index file full, as restic counts them: 50,000,
+  // or three times that where the repository compresses (format 2), whose
+  // index files are compressed too. A backup writes an index file once its
+  // packs not yet in one reach this; prune and repair split theirs at it.
+  [[nodiscard]] size_t IndexFileMaxBlobs() const { return config_.version >= 2 ? 150000 : 50000; }
   [[nodiscard]] Result<std::string> LoadUnpacked(FileType type, const std::string& name);
 
   [[nodiscard]] Status LoadIndex();
@@ -146,12 +156,14 @@ class Repository {
   std::shared_ptr<const chunker::Tables> tables_;
   CompressionMode compression_ = CompressionMode::kAuto;
   uint64_t pack_target_size_ = 16u << 20;  // restic's DefaultPackSize
+  std::chrono::steady_clock::duration index_max_age_ = std::chrono::minutes(10);
   MasterIndex index_;
   Packer packers_[2];  // by BlobType
 
   mutable std::mutex pending_mu_;
   std::unordered_set<Id, IdHash> pending_;  // blobs saved but not yet in the index
   std::vector<IndexPack> unwritten_index_;  // packs uploaded since the last index file
+  std::chrono::steady_clock::time_point unwritten_since_;  // when the first of them was
   std::vector<Id> written_index_files_;
   BlobStats stats_;
   BackgroundCommits commits_;  // last: waits for its commits before the rest goes

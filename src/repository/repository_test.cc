@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "backend/test_forwarding_backend.h"
 #include "repository/compress.h"
 #include "repository/test_init.h"
@@ -187,6 +189,47 @@ TEST(Repository, IndexFilesCompressedAsEncodedReadBackWhole) {
   auto decoded = DecodeIndex(*text);
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(decoded->packs.size(), 40u);
+}
+
+// A backup writes an index file once its packs not yet in one hold restic's
+// 150,000 blobs (format 2), or once the first of them is 10 minutes old, as
+// restic does; otherwise only at Flush.
+TEST(Repository, ABackupWritesAnIndexFileWhenItsPacksAreManyOrOld) {
+  auto be = NewMemBackend();
+  Backend* raw = be.get();
+  auto repo = std::move(Repository::Init(std::move(be), "pw", CheapKdfForTests()).value());
+  EXPECT_EQ(repo->IndexFileMaxBlobs(), 150000u);
+  repo->set_pack_size(4096);  // a pack per blob or two
+  auto index_files = [&] {
+    size_t n = 0;
+    EXPECT_TRUE(raw->List(FileType::kIndex, [&](const std::string&, uint64_t) { ++n; }).ok());
+    return n;
+  };
+  std::vector<std::string> saved;
+  std::mt19937 random(7);
+  auto incompressible = [&] {  // so each blob takes most of a pack
+    std::string s(3000, '\0');
+    for (char& c : s) c = static_cast<char>(random());
+    return s;
+  };
+  auto save = [&](const std::string& data) {
+    ASSERT_TRUE(repo->SaveBlob(BlobType::kData, Id::Hash(AsBytes(data)), AsBytes(data)).ok());
+    saved.push_back(data);
+  };
+  for (int i = 0; i < 20; ++i) save(incompressible());
+  EXPECT_EQ(index_files(), 0u) << "a few young packs wait for Flush";
+  repo->set_index_max_age(std::chrono::steady_clock::duration::zero());
+  for (int i = 0; i < 20; ++i) save(incompressible());
+  EXPECT_GE(index_files(), 10u) << "every pack stored is old enough for an index file of its own";
+  ASSERT_TRUE(repo->Flush().ok());
+  // Read back through the index files alone.
+  auto again = std::move(Repository::Open(std::make_unique<ForwardingBackend>(raw), "pw").value());
+  ASSERT_TRUE(again->LoadIndex().ok());
+  for (const std::string& data : saved) {
+    auto loaded = again->LoadBlob(BlobType::kData, Id::Hash(AsBytes(data)));
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    EXPECT_EQ(AsChars(*loaded), data);
+  }
 }
 
 TEST(ZstdStream, PiecesOfAnySizeMakeOneFrame) {
