@@ -109,9 +109,10 @@ CONF
   ceph-mon --mkfs -i a --monmap "$C/monmap" --keyring "$C/keyring" >"$DIR/log/mon-mkfs.log" 2>&1 || die "ceph-mon --mkfs"
   # Ceph's own packages and containers (Rook's, a homelab's RGW) allocate
   # with tcmalloc, which keeps freed memory for the next request; Debian's
-  # build uses glibc malloc, whose sliding mmap threshold gave every 4 MiB
-  # messenger and frontend buffer back to the kernel after use, so each
-  # byte stored or served paid a page fault and a zeroed page (RGW and OSD
+  # build uses glibc malloc, whose sliding mmap threshold gave every large
+  # messenger and frontend buffer (RGW moves objects in 4 MiB pieces) back
+  # to the kernel after use, so each byte stored or served paid a page
+  # fault and a zeroed page (RGW and OSD
   # took 8-11 s of CPU per GiB a backup stored, 4-5 s with this). These
   # keep buffers below 32 MiB in malloc's heap, as tcmalloc would.
   local ceph_malloc=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456)
