@@ -126,7 +126,8 @@ def server_cpu():
                 fields = f.read().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
         except (OSError, IndexError, ValueError):
-            pass
+            # A restarted daemon's CPU would start again from zero.
+            sys.exit(f"the S3 server's daemon {pid} is gone: its CPU cannot be counted")
     return total / os.sysconf("SC_CLK_TCK")
 
 def timed(cmd, env):
@@ -298,7 +299,8 @@ def main():
         print(f"  {s:<20}" + "  ".join(f"{t} " + " ".join(f"{x[0]:.2f}" for x in results[t][s]) for t in tools))
     for s in steps:
         for t in tools:
-            report[s][t]["runs"] = [{"wall": x[0], "cpu": x[1], "rss_kib": x[2], "server_cpu": x[3]} for x in results[t][s]]
+            report[s][t]["runs"] = [{"wall": x[0], "cpu": x[1], "rss_kib": x[2], **({"server_cpu": x[3]} if a.s3 else {})}
+                                    for x in results[t][s]]
     with open(os.path.join(work, "report.json"), "w") as f:
         json.dump({"size": size, "s3": a.s3, "steps": report, "repo_bytes": sizes}, f, indent=1)
 

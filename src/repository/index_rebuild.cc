@@ -49,7 +49,7 @@ Result<std::optional<Salvaged>> SalvageIfCut(Repository& repo, const Id& pack, u
 Status IndexFileWriter::Add(IndexPack pack) {
   blobs_ += pack.blobs.size();
   file_.packs.push_back(std::move(pack));
-  if (blobs_ >= repo_.IndexFileMaxBlobs()) return Flush();
+  if (blobs_ >= kIndexFileMaxBlobs) return Flush();
   return Status::Ok();
 }
 

@@ -15,7 +15,9 @@
 namespace hort {
 
 // Writes index files pack by pack, each closed once it holds
-// Repository::IndexFileMaxBlobs() blobs (restic's split).
+// kIndexFileMaxBlobs blobs (restic's split). By count only: restic's
+// rewrite also closes a file 10 minutes after starting it, which a rewrite
+// seldom lasts.
 class IndexFileWriter {
  public:
   explicit IndexFileWriter(Repository& repo) : repo_(repo) {}

@@ -371,7 +371,7 @@ Status Repository::FinishPack(OpenPack pack) {
     unwritten_index_.push_back(std::move(ip));
     size_t blobs = 0;
     for (const auto& pk : unwritten_index_) blobs += pk.blobs.size();
-    write_index = blobs >= IndexFileMaxBlobs() || std::chrono::steady_clock::now() - unwritten_since_ >= index_max_age_;
+    write_index = blobs >= kIndexFileMaxBlobs || std::chrono::steady_clock::now() - unwritten_since_ >= index_max_age_;
   }
   if (write_index) return WriteIndex(false);
   return Status::Ok();

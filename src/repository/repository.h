@@ -29,6 +29,13 @@ namespace hort {
 // `multiple IDs with prefix "x" found` plus the candidates (kInvalidArgument).
 [[nodiscard]] Result<std::string> MatchIdPrefix(const std::vector<std::string>& names, const std::string& prefix);
 
+// When an index file is full, as current restic counts (internal/index:
+// indexMaxBlobs): a backup writes one once its packs not yet in one name this
+// many blobs; prune and repair split theirs at it. (restic 0.14 split at
+// three times this in format 2; later releases went back to 50,000, and
+// larger files cost more memory where several are decoded at once.)
+inline constexpr size_t kIndexFileMaxBlobs = 50000;
+
 struct InitOptions {
   int version = 2;
   uint64_t chunker_polynomial = 0;  // 0 = pick a random irreducible one
@@ -75,7 +82,8 @@ class Repository {
   void set_pack_size(uint64_t bytes) { pack_target_size_ = bytes; }
   // How long after its first pack a backup's index file is written even if
   // not full (restic: 10 minutes), so a long backup of few large files that
-  // is cut short leaves its packs usable by the next.
+  // is cut short leaves its packs usable by the next. Set before any blob is
+  // saved (it is read by the commit threads).
   void set_index_max_age(std::chrono::steady_clock::duration age) { index_max_age_ = age; }
 
   // Encrypted single files (snapshots, index, locks, config). v2 compresses
@@ -83,11 +91,6 @@ class Repository {
   [[nodiscard]] Result<Id> SaveUnpacked(FileType type, std::string_view plaintext);
   // An index file, compressed as it is encoded (format 2).
   [[nodiscard]] Result<Id> SaveIndexFile(const IndexFile& idx);
-  // How many blobs make an index file full, as restic counts them: 50,000,
-  // or three times that where the repository compresses (format 2), whose
-  // index files are compressed too. A backup writes an index file once its
-  // packs not yet in one reach this; prune and repair split theirs at it.
-  [[nodiscard]] size_t IndexFileMaxBlobs() const { return config_.version >= 2 ? 150000 : 50000; }
   [[nodiscard]] Result<std::string> LoadUnpacked(FileType type, const std::string& name);
 
   [[nodiscard]] Status LoadIndex();

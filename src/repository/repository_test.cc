@@ -191,44 +191,59 @@ TEST(Repository, IndexFilesCompressedAsEncodedReadBackWhole) {
   EXPECT_EQ(decoded->packs.size(), 40u);
 }
 
-// A backup writes an index file once its packs not yet in one hold restic's
-// 150,000 blobs (format 2), or once the first of them is 10 minutes old, as
-// restic does; otherwise only at Flush.
-TEST(Repository, ABackupWritesAnIndexFileWhenItsPacksAreManyOrOld) {
+size_t IndexFileCount(Backend* backend) {
+  size_t n = 0;
+  EXPECT_TRUE(backend->List(FileType::kIndex, [&](const std::string&, uint64_t) { ++n; }).ok());
+  return n;
+}
+
+// As restic, a backup writes an index file once its packs not yet in one
+// name 50,000 blobs: with Flush's own, two files.
+TEST(Repository, ABackupWritesAnIndexFileOnceItsPacksName50000Blobs) {
   auto be = NewMemBackend();
   Backend* raw = be.get();
   auto repo = std::move(Repository::Init(std::move(be), "pw", CheapKdfForTests()).value());
-  EXPECT_EQ(repo->IndexFileMaxBlobs(), 150000u);
-  repo->set_pack_size(4096);  // a pack per blob or two
-  auto index_files = [&] {
-    size_t n = 0;
-    EXPECT_TRUE(raw->List(FileType::kIndex, [&](const std::string&, uint64_t) { ++n; }).ok());
-    return n;
-  };
-  std::vector<std::string> saved;
-  std::mt19937 random(7);
-  auto incompressible = [&] {  // so each blob takes most of a pack
-    std::string s(3000, '\0');
-    for (char& c : s) c = static_cast<char>(random());
-    return s;
-  };
-  auto save = [&](const std::string& data) {
+  repo->set_pack_size(4096);  // packs close while the blobs are saved
+  for (int i = 0; i < 50100; ++i) {
+    const std::string data = "blob number " + std::to_string(i);
     ASSERT_TRUE(repo->SaveBlob(BlobType::kData, Id::Hash(AsBytes(data)), AsBytes(data)).ok());
-    saved.push_back(data);
-  };
-  for (int i = 0; i < 20; ++i) save(incompressible());
-  EXPECT_EQ(index_files(), 0u) << "a few young packs wait for Flush";
-  repo->set_index_max_age(std::chrono::steady_clock::duration::zero());
-  for (int i = 0; i < 20; ++i) save(incompressible());
-  EXPECT_GE(index_files(), 10u) << "every pack stored is old enough for an index file of its own";
+  }
   ASSERT_TRUE(repo->Flush().ok());
-  // Read back through the index files alone.
-  auto again = std::move(Repository::Open(std::make_unique<ForwardingBackend>(raw), "pw").value());
-  ASSERT_TRUE(again->LoadIndex().ok());
-  for (const std::string& data : saved) {
-    auto loaded = again->LoadBlob(BlobType::kData, Id::Hash(AsBytes(data)));
-    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-    EXPECT_EQ(AsChars(*loaded), data);
+  EXPECT_EQ(IndexFileCount(raw), 2u);
+}
+
+// And once the first of those packs is 10 minutes old (restic's
+// indexMaxAge), so a long backup cut short leaves its packs named; here the
+// age is set to zero, and every pack gets an index file of its own.
+TEST(Repository, ABackupWritesAnIndexFileOnceItsPacksAreOld) {
+  for (bool old : {false, true}) {
+    auto be = NewMemBackend();
+    Backend* raw = be.get();
+    auto repo = std::move(Repository::Init(std::move(be), "pw", CheapKdfForTests()).value());
+    repo->set_pack_size(4096);  // a pack per blob or two
+    if (old) repo->set_index_max_age(std::chrono::steady_clock::duration::zero());
+    std::vector<std::string> saved;
+    std::mt19937 random(7);
+    for (int i = 0; i < 20; ++i) {
+      std::string data(3000, '\0');  // incompressible: each blob takes most of a pack
+      for (char& c : data) c = static_cast<char>(random());
+      ASSERT_TRUE(repo->SaveBlob(BlobType::kData, Id::Hash(AsBytes(data)), AsBytes(data)).ok());
+      saved.push_back(data);
+    }
+    ASSERT_TRUE(repo->Flush().ok());
+    if (!old) {
+      EXPECT_EQ(IndexFileCount(raw), 1u) << "young packs wait for Flush";
+      continue;
+    }
+    EXPECT_GE(IndexFileCount(raw), 10u);
+    // Read back through those index files alone.
+    auto again = std::move(Repository::Open(std::make_unique<ForwardingBackend>(raw), "pw").value());
+    ASSERT_TRUE(again->LoadIndex().ok());
+    for (const std::string& data : saved) {
+      auto loaded = again->LoadBlob(BlobType::kData, Id::Hash(AsBytes(data)));
+      ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+      EXPECT_EQ(AsChars(*loaded), data);
+    }
   }
 }
 

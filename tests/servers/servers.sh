@@ -109,12 +109,12 @@ CONF
   ceph-mon --mkfs -i a --monmap "$C/monmap" --keyring "$C/keyring" >"$DIR/log/mon-mkfs.log" 2>&1 || die "ceph-mon --mkfs"
   # Ceph's own packages and containers (Rook's, a homelab's RGW) allocate
   # with tcmalloc, which keeps freed memory for the next request; Debian's
-  # build uses glibc malloc, whose sliding mmap threshold gave every large
-  # messenger and frontend buffer (RGW moves objects in 4 MiB pieces) back
-  # to the kernel after use, so each byte stored or served paid a page
-  # fault and a zeroed page (RGW and OSD
-  # took 8-11 s of CPU per GiB a backup stored, 4-5 s with this). These
-  # keep buffers below 32 MiB in malloc's heap, as tcmalloc would.
+  # build uses glibc malloc, which gave large messenger and frontend
+  # buffers (RGW moves objects in 4 MiB pieces) back to the kernel after
+  # use, so the pages data passed through were faulted in and zeroed again
+  # and again: RGW and OSD took 8-11 s of CPU per GiB a backup stored, 4-5 s
+  # with these, which keep buffers below 32 MiB in malloc's heap as tcmalloc
+  # would (set together; which matters more was not measured).
   local ceph_malloc=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456)
   daemon ceph-mon "${ceph_malloc[@]}" ceph-mon -i a -f
   wait_until 60 ceph-mon ceph --connect-timeout 3 mon stat
