@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,13 +21,6 @@
 
 namespace hort {
 namespace {
-
-// A folder below the temporary directory, removed with the guard.
-struct TempFolder {
-  TempFolder() : path(FreshTempPath("spool")) { std::filesystem::create_directories(path); }
-  ~TempFolder() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
 
 // A file size limit (and SIGXFSZ ignored, so a write past it fails with
 // EFBIG), both put back with the guard whatever the test asserts.
@@ -73,7 +65,7 @@ uint64_t AnonymousKiB() {
 }
 
 TEST(PartSpool, APartLiesInAnUnnamedFileNotInTheProcesssMemory) {
-  TempFolder temp;
+  TempFolder temp("spool");
   const auto& folder = temp.path;
   PartSpool spool(folder.string());
   const auto piece = Pattern(1u << 20, 3);
@@ -133,20 +125,21 @@ TEST(PartSpool, WithoutAFolderThePartIsHeldInMemoryTakingItsRoomAtOnce) {
 // size limit, which fails the write the same way) moves what the file holds
 // into memory and keeps every byte.
 TEST(PartSpool, AFailedWriteMovesThePartToMemoryWithEveryByte) {
-  TempFolder temp;
-  std::optional<FileSizeLimit> limit(std::in_place, 1u << 20);
-  ASSERT_TRUE(limit->ok);
+  TempFolder temp("spool");
   PartSpool spool(temp.path.string());
   std::vector<uint8_t> all;
-  for (uint8_t i = 0; i < 3; ++i) {
-    const auto piece = Pattern(400000, i);
-    ASSERT_TRUE(spool.Append(piece).ok());
-    all.insert(all.end(), piece.begin(), piece.end());
-    if (i == 1) {
-      EXPECT_TRUE(spool.in_file()) << "800000 bytes fit under the limit";
+  {
+    FileSizeLimit limit(1u << 20);
+    ASSERT_TRUE(limit.ok);
+    for (uint8_t i = 0; i < 3; ++i) {
+      const auto piece = Pattern(400000, i);
+      ASSERT_TRUE(spool.Append(piece).ok());
+      all.insert(all.end(), piece.begin(), piece.end());
+      if (i == 1) {
+        EXPECT_TRUE(spool.in_file()) << "800000 bytes fit under the limit";
+      }
     }
   }
-  limit.reset();
   EXPECT_FALSE(spool.in_file());
   EXPECT_EQ(spool.size(), all.size());
   EXPECT_TRUE(std::vector<uint8_t>(spool.memory_bytes().begin(), spool.memory_bytes().end()) == all);

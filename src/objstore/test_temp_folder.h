@@ -20,6 +20,18 @@ inline std::filesystem::path FreshTempPath(const std::string& what) {
   return dir;
 }
 
+// A fresh folder below the temporary directory, removed with the guard.
+struct TempFolder {
+  explicit TempFolder(const std::string& what) : path(FreshTempPath(what)) { std::filesystem::create_directories(path); }
+  ~TempFolder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+  std::filesystem::path path;
+};
+
 // Files of this process open under `root`, by /proc/self/fd: a local
 // store keeps each committed upload open until it is synced.
 inline size_t OpenFilesUnder(const std::filesystem::path& root) {
