@@ -184,12 +184,14 @@ class Checker {
     WaitGroup wg;
     // Packs are read in this order, one per worker: each worker asks for the
     // pack it will probably read next, so its first bytes are in memory by
-    // then instead of stalling a core (local folders; elsewhere a no-op).
+    // then instead of stalling a core. Local folders only: elsewhere a read
+    // ahead holds a whole pack in memory (wrappers.h, NewReadAheadStore).
+    const bool ask_ahead = repo_.backend().CheapRangeReads();
     const size_t ahead = static_cast<size_t>(workers);
     for (size_t i = 0; i < selected.size(); ++i) {
       wg.Add();
       std::optional<Id> next;
-      if (i + ahead < selected.size()) next = selected[i + ahead];
+      if (ask_ahead && i + ahead < selected.size()) next = selected[i + ahead];
       pool.Submit([this, &wg, pack = selected[i], next] {
         if (next) repo_.backend().Prefetch({FileType::kPack, next->Hex()}, 0, 0);
         ReadPack(pack);

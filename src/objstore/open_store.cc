@@ -10,6 +10,10 @@
 namespace hort {
 namespace {
 
+// Reads a remote store keeps ahead at most (read_ahead_store.cc): a restore
+// asks for one per worker while it waits for its lock's second look.
+constexpr size_t kReadsAhead = 4;
+
 std::string Option(const StoreOptions& o, const std::string& key, const std::string& fallback) {
   auto it = o.extended.find(key);
   return it == o.extended.end() ? fallback : it->second;
@@ -99,11 +103,13 @@ Result<std::unique_ptr<ObjectStore>> WrapRemoteStore(std::unique_ptr<ObjectStore
   if (options.metrics) store = NewMetricsStore(std::move(store), options.metrics);
   const int connections = store->Connections();
   store = NewLimitStore(std::move(store), connections);
-  if (!options.retry) return store;
-  RetryPolicy policy;
-  HORT_ASSIGN_OR_RETURN(long max_time, Seconds(options, "retry.max-time", static_cast<long>(policy.max_total.count())));
-  policy.max_total = std::chrono::seconds(max_time);
-  return NewRetryStore(std::move(store), policy);
+  if (options.retry) {
+    RetryPolicy policy;
+    HORT_ASSIGN_OR_RETURN(long max_time, Seconds(options, "retry.max-time", static_cast<long>(policy.max_total.count())));
+    policy.max_total = std::chrono::seconds(max_time);
+    store = NewRetryStore(std::move(store), policy);
+  }
+  return NewReadAheadStore(std::move(store), kReadsAhead);
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenStore(const std::string& location, const StoreOptions& options) {

@@ -55,6 +55,7 @@ class Restore {
       ScopedStageTimer t(&result_.stage_times, "plan");
       HORT_RETURN_IF_ERROR(Plan());
     }
+    if (!opt_.dry_run) ReadFirstPacksAhead();
     if (opt_.before_writing) HORT_RETURN_IF_ERROR(opt_.before_writing());
     ReportUnreadableTrees();
     if (!opt_.dry_run) {
@@ -95,6 +96,38 @@ class Restore {
   bool IncludedByPattern(const std::string& snap_path) {
     if (opt_.includes.empty() && lower_includes_.empty()) return true;
     return MatchesAnyPattern(opt_.includes, lower_includes_, snap_path);
+  }
+
+  // The data stage starts with one pack per worker, the packs of the first
+  // files in tree order (ContentWriter's plan). Where a read is a request,
+  // they are asked for now, while the lock's second look runs (about 0.15 s
+  // of an S3 restore spent waiting, 2026-12-06); a local folder reads them
+  // when it needs them. The range asked for is the span of the blobs the
+  // selected files use, which every piece of the plan lies within.
+  void ReadFirstPacksAhead() {
+    Backend& backend = repo_.backend();
+    if (backend.CheapRangeReads()) return;
+    struct Span {
+      Id pack;
+      uint64_t begin = UINT64_MAX, end = 0;
+    };
+    std::vector<Span> first;
+    const size_t want = static_cast<size_t>(WorkersFor(opt_.workers));
+    for (const Item& it : tree_.items) {
+      if (!it.IsFile() || it.failed || it.content_failed) continue;
+      for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
+        auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData);
+        if (!loc) break;
+        auto span = std::find_if(first.begin(), first.end(), [&](const Span& s) { return s.pack == loc->pack; });
+        if (span == first.end()) {
+          if (first.size() == want) continue;
+          span = first.insert(first.end(), Span{loc->pack});
+        }
+        span->begin = std::min<uint64_t>(span->begin, loc->offset);
+        span->end = std::max<uint64_t>(span->end, uint64_t{loc->offset} + loc->length);
+      }
+    }
+    for (const Span& s : first) backend.Prefetch({FileType::kPack, s.pack.Hex()}, s.begin, s.end - s.begin);
   }
 
   // The directories whose trees could not be read, named once the lock's

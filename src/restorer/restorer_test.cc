@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 
 #include "backend/forwarding_backend.h"
 #include "format/tree.h"
@@ -331,6 +332,75 @@ TEST_F(RestoreTest, APackOfSmallFilesIsOneReadFromAnObjectStore) {
     EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "small file 1499");
     if (cheap) EXPECT_GE(counter->reads.load(), 3) << "local: 1,500 writes in pieces of 512";
     else EXPECT_EQ(counter->reads.load(), 1) << "object store: one read of the pack";
+  }
+}
+
+// From an object store every read is a request: the packs the workers start
+// with are asked for while the lock's second look runs (before_writing),
+// each over a range that holds every read the restore then makes of it.
+TEST_F(RestoreTest, TheFirstPacksAreAskedForAheadWhileTheLockLooksAgain) {
+  struct WatchesReads final : ForwardingBackend {
+    explicit WatchesReads(bool cheap) : ForwardingBackend(NewMemBackend()), cheap(cheap) {}
+    bool CheapRangeReads() const override { return cheap; }
+    void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override {
+      std::lock_guard lock(mu);
+      if (h.type == FileType::kPack) ahead.push_back({h.name, offset, length});
+    }
+    Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
+      std::lock_guard lock(mu);
+      if (h.type == FileType::kPack) reads.push_back({h.name, offset, length});
+      return ForwardingBackend::Load(h, offset, length);
+    }
+    struct Range {
+      std::string pack;
+      uint64_t offset, length;
+    };
+    bool cheap;
+    std::mutex mu;
+    std::vector<Range> ahead, reads;
+  };
+  for (bool cheap : {false, true}) {
+    auto backend = std::make_unique<WatchesReads>(cheap);
+    WatchesReads* watch = backend.get();
+    repo_ = std::move(Repository::Init(std::move(backend), "pw", CheapKdfForTests()).value());
+    std::vector<Node> nodes;
+    for (char group : {'a', 'b', 'c'}) {  // one pack each
+      for (int f = 0; f < 3; ++f) nodes.push_back(SaveFile(std::string(1, group) + std::to_string(f), group + std::string(5000, 'x') + std::to_string(f)));
+      ASSERT_TRUE(repo_->Flush().ok());
+    }
+    Snapshot snap = SnapshotOf(SaveTree(nodes));
+    RestoreOptions opt;
+    opt.target = (base_ / (cheap ? "out-local" : "out-remote")).string();
+    opt.workers = 2;
+    size_t ahead_before_writing = 0;
+    opt.before_writing = [&] {
+      std::lock_guard lock(watch->mu);
+      ahead_before_writing = watch->ahead.size();
+      return Status::Ok();
+    };
+    auto result = RunRestore(*repo_, snap, opt, nullptr);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    std::ifstream in(base_ / (cheap ? "out-local" : "out-remote") / "c2", std::ios::binary);
+    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "c" + std::string(5000, 'x') + "2");
+    if (cheap) {
+      EXPECT_TRUE(watch->ahead.empty()) << "a local folder reads when asked";
+      continue;
+    }
+    ASSERT_EQ(ahead_before_writing, 2u) << "one pack per worker, asked for before the lock's answer";
+    ASSERT_EQ(watch->ahead.size(), 2u);
+    EXPECT_NE(watch->ahead[0].pack, watch->ahead[1].pack);
+    // The first pack asked for is the one the first file's blob is in.
+    EXPECT_EQ(watch->ahead[0].pack, repo_->index().Lookup(nodes[0].content[0], BlobType::kData)->pack.Hex());
+    for (const auto& a : watch->ahead) {
+      int held = 0;
+      for (const auto& r : watch->reads) {
+        if (r.pack != a.pack) continue;
+        ++held;
+        EXPECT_GE(r.offset, a.offset);
+        EXPECT_LE(r.offset + r.length, a.offset + a.length);
+      }
+      EXPECT_GE(held, 1) << "the pack asked for ahead is read";
+    }
   }
 }
 

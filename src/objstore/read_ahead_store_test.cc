@@ -1,0 +1,144 @@
+// The read-ahead wrapper (NewReadAheadStore): what it fetched ahead reaches
+// the Load that asks for it, once, and never outlives a write of its key.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "objstore/forwarding_store.h"
+#include "objstore/test_temp_folder.h"
+#include "objstore/wrappers.h"
+#include "util/hex.h"
+
+namespace hort {
+namespace {
+
+// Counts the reads that reach the store; fails the first `fail_first` of them.
+struct CountingStore final : ForwardingStore {
+  CountingStore() : ForwardingStore(NewMemStore()) {}
+  Result<std::vector<uint8_t>> Load(const std::string& key, uint64_t offset, uint64_t length) override {
+    std::lock_guard lock(mu);
+    loads.push_back(key + "@" + std::to_string(offset) + "+" + std::to_string(length));
+    if (fail_first > 0) {
+      --fail_first;
+      return Status(Code::kUnavailable, "injected");
+    }
+    return ForwardingStore::Load(key, offset, length);
+  }
+  std::mutex mu;
+  std::vector<std::string> loads;
+  int fail_first = 0;
+};
+
+struct ReadAhead : ::testing::Test {
+  void SetUp() override {
+    auto inner = std::make_unique<CountingStore>();
+    counting = inner.get();
+    ASSERT_TRUE(inner->Save("data/p1", AsBytes("0123456789")).ok());
+    ASSERT_TRUE(inner->Save("data/p2", AsBytes("abcdefghij")).ok());
+    store = NewReadAheadStore(std::move(inner), 2);
+  }
+  std::vector<std::string> Loads() {
+    std::lock_guard lock(counting->mu);
+    return counting->loads;
+  }
+  // Waits until `n` reads reached the store: a prefetch reads on a thread.
+  void WaitForReads(size_t n) {
+    for (int i = 0; i < 2000 && Loads().size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_EQ(Loads().size(), n);
+  }
+  // Removes an object behind the wrapper's back: what it still serves, it
+  // read ahead.
+  void RemoveBehind(const std::string& key) { ASSERT_TRUE(counting->Remove(key).ok()); }
+  static std::string Text(const Result<std::vector<uint8_t>>& r) {
+    return r.ok() ? std::string(r->begin(), r->end()) : "error: " + r.status().message();
+  }
+  CountingStore* counting = nullptr;
+  std::unique_ptr<ObjectStore> store;
+};
+
+TEST_F(ReadAhead, TheLoadOfAPrefetchedRangeTakesItsBytesWithoutAnotherRead) {
+  store->Prefetch("data/p1", 2, 6);
+  WaitForReads(1);
+  RemoveBehind("data/p1");
+  EXPECT_EQ(Text(store->Load("data/p1", 2, 6)), "234567");
+  EXPECT_EQ(Loads(), std::vector<std::string>{"data/p1@2+6"});
+  // Taken once: the next Load of the range reads again (and finds nothing).
+  EXPECT_EQ(store->Load("data/p1", 2, 6).status().code(), Code::kNotFound);
+  EXPECT_EQ(Loads().size(), 2u);
+}
+
+TEST_F(ReadAhead, ARangeInsideAPrefetchIsCutFromItAndOneOutsideIsRead) {
+  store->Prefetch("data/p1", 0, 0);  // the whole object
+  WaitForReads(1);
+  RemoveBehind("data/p1");
+  store->Prefetch("data/p2", 2, 6);
+  EXPECT_EQ(Text(store->Load("data/p1", 3, 4)), "3456");
+  EXPECT_EQ(Text(store->Load("data/p2", 1, 4)), "bcde");  // starts before the prefetched range
+  EXPECT_EQ(Text(store->Load("data/p2", 4, 3)), "efg");   // inside it
+  const auto loads = Loads();
+  EXPECT_EQ(std::count(loads.begin(), loads.end(), "data/p1@0+0"), 1);
+  EXPECT_EQ(std::count(loads.begin(), loads.end(), "data/p2@2+6"), 1);
+  EXPECT_EQ(std::count(loads.begin(), loads.end(), "data/p2@1+4"), 1);
+  EXPECT_EQ(loads.size(), 3u);
+}
+
+TEST_F(ReadAhead, PrefetchesBeyondTheLimitAreDroppedUntilTheHeldOnesAreTaken) {
+  store->Prefetch("data/p1", 0, 5);
+  store->Prefetch("data/p2", 0, 5);
+  WaitForReads(2);
+  store->Prefetch("data/p1", 5, 5);  // a third: no room
+  RemoveBehind("data/p1");
+  EXPECT_EQ(store->Load("data/p1", 5, 5).status().code(), Code::kNotFound);  // not read ahead
+  EXPECT_EQ(Text(store->Load("data/p1", 0, 5)), "01234");                   // read ahead
+  EXPECT_EQ(Text(store->Load("data/p2", 0, 5)), "abcde");
+  ASSERT_TRUE(counting->Save("data/p1", AsBytes("0123456789")).ok());
+  store->Prefetch("data/p1", 5, 5);  // room again
+  WaitForReads(4);
+  RemoveBehind("data/p1");
+  EXPECT_EQ(Text(store->Load("data/p1", 5, 5)), "56789");
+}
+
+TEST_F(ReadAhead, AWriteOfTheKeyDropsWhatWasReadAheadOfIt) {
+  store->Prefetch("data/p1", 0, 0);
+  ASSERT_TRUE(store->Save("data/p1", AsBytes("new")).ok());
+  EXPECT_EQ(Text(store->Load("data/p1", 0, 0)), "new");
+  store->Prefetch("data/p2", 0, 0);
+  ASSERT_TRUE(store->Remove("data/p2").ok());
+  EXPECT_EQ(store->Load("data/p2", 0, 0).status().code(), Code::kNotFound);
+}
+
+TEST_F(ReadAhead, AStreamedUploadOfTheKeyDropsWhatWasReadAheadOfIt) {
+  // A local folder streams uploads (the memory store does not).
+  auto local = NewReadAheadStore(std::make_unique<TempFolderStore>("read-ahead"), 2);
+  ASSERT_TRUE(local->Create(std::vector<std::string>{"data"}).ok());
+  ASSERT_TRUE(local->Save("data/p1", AsBytes("old")).ok());
+  local->Prefetch("data/p1", 0, 0);
+  auto upload = local->BeginUpload("data");
+  ASSERT_NE(upload, nullptr);
+  ASSERT_TRUE(upload->Append(AsBytes("streamed")).ok());
+  ASSERT_TRUE(upload->Commit("data/p1", {}).ok());
+  EXPECT_EQ(Text(local->Load("data/p1", 0, 0)), "streamed");
+}
+
+TEST_F(ReadAhead, AReadThatFailedAheadIsMadeAgainWhenAskedFor) {
+  counting->fail_first = 1;
+  store->Prefetch("data/p1", 0, 4);
+  EXPECT_EQ(Text(store->Load("data/p1", 0, 4)), "0123");
+  EXPECT_EQ(Loads(), (std::vector<std::string>{"data/p1@0+4", "data/p1@0+4"}));
+}
+
+TEST_F(ReadAhead, ReadsNobodyTookEndWithTheStore) {
+  store->Prefetch("data/p1", 0, 0);
+  store->Prefetch("data/p2", 0, 0);
+  store.reset();  // waits for both fetches; leaks nothing (ASan)
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace hort
