@@ -30,6 +30,8 @@ class Checker {
 
   Result<CheckResult> Run() {
     Say("load indexes");
+    HORT_RETURN_IF_ERROR(ListPacks());
+    AskForFirstPacks();
     Status s = repo_.LoadIndex();
     if (!s.ok()) Add({Finding::Kind::kIndexUnreadable, s.message()});
     Say("check all packs");
@@ -58,10 +60,28 @@ class Checker {
     result_.findings.push_back(std::move(f));
   }
 
-  Status CheckPacks() {
-    HORT_RETURN_IF_ERROR(repo_.backend().List(FileType::kPack, [&](const std::string& name, uint64_t size) {
+  Status ListPacks() {
+    return repo_.backend().List(FileType::kPack, [&](const std::string& name, uint64_t size) {
       if (auto id = Id::Parse(name)) stored_[*id] = size;
-    }));
+    });
+  }
+
+  // Where every read is a request, the packs a full --read-data starts with
+  // (ReadData's order, one per worker) are on their way while the index
+  // loads: about 40 ms of one core on RGW for the bench's 21k blobs, with
+  // the other idle. A local folder warmed them up during the key's
+  // derivation (PrefetchFirstPacks).
+  void AskForFirstPacks() {
+    Backend& backend = repo_.backend();
+    if (backend.CheapRangeReads() || !opt_.read_data || !opt_.read_data_subset.empty()) return;
+    std::vector<Id> packs;
+    for (const auto& [id, size] : stored_) packs.push_back(id);
+    const size_t first = std::min(packs.size(), static_cast<size_t>(WorkersFor(opt_.workers)));
+    std::partial_sort(packs.begin(), packs.begin() + static_cast<long>(first), packs.end());
+    for (size_t i = 0; i < first; ++i) backend.Prefetch({FileType::kPack, packs[i].Hex()}, 0, 0);
+  }
+
+  Status CheckPacks() {
     by_pack_ = repo_.index().BlobsByPack();
     for (const auto& [pack, blobs] : by_pack_) {
       auto it = stored_.find(pack);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <mutex>
 
 #include "backend/test_forwarding_backend.h"
 #include "repository/test_init.h"
@@ -103,6 +104,62 @@ class CheckTest : public ::testing::Test {
   std::unique_ptr<Backend> mem_ = NewMemBackend();
   std::unique_ptr<Repository> repo_;
 };
+
+// From an object store, where every read is a request, the packs a full
+// --read-data starts with are asked for before the index loads, and no pack
+// after that (a read ahead there holds a whole pack: wrappers.h).
+TEST_F(CheckTest, FromAnObjectStoreTheFirstPacksAreAskedForBeforeTheIndexLoads) {
+  for (int i = 0; i < 5; ++i) {
+    Id blob;
+    FileSnapshot("f" + std::to_string(i), "content " + std::to_string(i), &blob);
+    ASSERT_TRUE(repo_->Flush().ok());  // a pack each
+  }
+  struct Events final : ForwardingBackend {
+    Events(Backend* target, bool cheap) : ForwardingBackend(target), cheap(cheap) {}
+    bool CheapRangeReads() const override { return cheap; }
+    void Prefetch(const Handle& h, uint64_t, uint64_t) override { Note("ahead " + h.name); }
+    Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
+      if (h.type == FileType::kIndex) Note("index");
+      return ForwardingBackend::Load(h, offset, length);
+    }
+    void Note(const std::string& e) {
+      std::lock_guard lock(mu);
+      events.push_back(e);
+    }
+    bool cheap;
+    std::mutex mu;
+    std::vector<std::string> events;
+  };
+  std::vector<std::string> packs;
+  ASSERT_TRUE(mem_->List(FileType::kPack, [&](const std::string& n, uint64_t) { packs.push_back(n); }).ok());
+  ASSERT_GE(packs.size(), 5u);
+  std::sort(packs.begin(), packs.end());
+  for (bool cheap : {false, true}) {
+    auto events = std::make_unique<Events>(mem_.get(), cheap);
+    Events* seen = events.get();
+    repo_.reset();
+    repo_ = std::move(Repository::Open(std::move(events), "pw").value());
+    seen->events.clear();  // Open's own reads
+    CheckOptions options;
+    options.read_data = true;
+    options.workers = 2;
+    auto result = RunCheck(*repo_, options, nullptr);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    EXPECT_EQ(result->ErrorCount(), 0u);
+    const std::vector<std::string>& e = seen->events;
+    const auto first_index = std::find(e.begin(), e.end(), "index");
+    ASSERT_NE(first_index, e.end());
+    const std::vector<std::string> before(e.begin(), first_index);
+    const auto asked_later = std::count_if(first_index, e.end(), [](const std::string& x) { return x.rfind("ahead", 0) == 0; });
+    if (cheap) {
+      EXPECT_TRUE(before.empty()) << "a local folder warmed up during Open";
+      EXPECT_GT(asked_later, 0) << "and asks for each next pack as it reads";
+    } else {
+      EXPECT_EQ(before, (std::vector<std::string>{"ahead " + packs[0], "ahead " + packs[1]}));
+      EXPECT_EQ(asked_later, 0);
+    }
+  }
+}
 
 // restore (and ls, find, diff ...) refuse a tree whose names are not
 // strictly sorted; check passed it (issue #25). It is an error now, naming
