@@ -368,10 +368,10 @@ Status Repository::FinishPack(OpenPack pack) {
     std::lock_guard lock(pending_mu_);
     for (const PackEntry& e : entries) pending_.erase(e.id);
     if (unwritten_index_.empty()) unwritten_since_ = std::chrono::steady_clock::now();
+    unwritten_blobs_ += ip.blobs.size();
     unwritten_index_.push_back(std::move(ip));
-    size_t blobs = 0;
-    for (const auto& pk : unwritten_index_) blobs += pk.blobs.size();
-    write_index = blobs >= kIndexFileMaxBlobs || std::chrono::steady_clock::now() - unwritten_since_ >= index_max_age_;
+    write_index = unwritten_blobs_ >= kIndexFileMaxBlobs ||
+                  std::chrono::steady_clock::now() - unwritten_since_ >= index_max_age_;
   }
   if (write_index) return WriteIndex(false);
   return Status::Ok();
@@ -382,6 +382,7 @@ Status Repository::WriteIndex(bool /*final*/) {
   {
     std::lock_guard lock(pending_mu_);
     idx.packs.swap(unwritten_index_);
+    unwritten_blobs_ = 0;
   }
   if (idx.packs.empty()) return Status::Ok();
   HORT_ASSIGN_OR_RETURN(Id saved, SaveIndexFile(idx));
