@@ -25,7 +25,7 @@ std::unique_ptr<ObjectStore> MakeConformanceStore(const std::string& kind) {
   if (kind == "local") return std::make_unique<TempFolderStore>("store");
   // Every wrapper on one stack: they must all keep the contract.
   static StoreMetrics metrics;
-  return NewReadAheadStore(NewRetryStore(NewLimitStore(NewMetricsStore(NewMemStore(), &metrics), 3)), 4);
+  return NewRetryStore(NewReadAheadStore(NewLimitStore(NewMetricsStore(NewMemStore(), &metrics), 3), 4));
 }
 
 INSTANTIATE_TEST_SUITE_P(Local, StoreConformance, ::testing::Values("mem", "local", "wrapped"));

@@ -11,7 +11,8 @@ namespace hort {
 namespace {
 
 // Reads a remote store keeps ahead at most (read_ahead_store.cc): a restore
-// asks for one per worker while it waits for its lock's second look.
+// or check asks for one per worker (one per core unless --workers says
+// otherwise); asks beyond these are dropped.
 constexpr size_t kReadsAhead = 4;
 
 std::string Option(const StoreOptions& o, const std::string& key, const std::string& fallback) {
@@ -103,13 +104,15 @@ Result<std::unique_ptr<ObjectStore>> WrapRemoteStore(std::unique_ptr<ObjectStore
   if (options.metrics) store = NewMetricsStore(std::move(store), options.metrics);
   const int connections = store->Connections();
   store = NewLimitStore(std::move(store), connections);
-  if (options.retry) {
-    RetryPolicy policy;
-    HORT_ASSIGN_OR_RETURN(long max_time, Seconds(options, "retry.max-time", static_cast<long>(policy.max_total.count())));
-    policy.max_total = std::chrono::seconds(max_time);
-    store = NewRetryStore(std::move(store), policy);
-  }
-  return NewReadAheadStore(std::move(store), kReadsAhead);
+  // Inside retry: a read ahead is tried once (a store that ends, or a
+  // restore that stops, never waits out retries for bytes nobody takes);
+  // the Load it was for retries as any other.
+  store = NewReadAheadStore(std::move(store), kReadsAhead);
+  if (!options.retry) return store;
+  RetryPolicy policy;
+  HORT_ASSIGN_OR_RETURN(long max_time, Seconds(options, "retry.max-time", static_cast<long>(policy.max_total.count())));
+  policy.max_total = std::chrono::seconds(max_time);
+  return NewRetryStore(std::move(store), policy);
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenStore(const std::string& location, const StoreOptions& options) {

@@ -1,8 +1,9 @@
 // Opening an object store from a location string and options (restic's
 // -o key=value, --cacert, --insecure-tls), with the wrappers composed in
-// one place as restic does: retry(limit(metrics(store))), and hort's
-// read-ahead outside them (wrappers.h). restic's OpenBackend opens its local and S3 repositories through it, and so can
-// any other format that keeps its files on a store.
+// one place as restic does: retry(limit(metrics(store))), with hort's
+// read-ahead between retry and limit (wrappers.h). restic's OpenBackend
+// opens its local and S3 repositories through it, and so can any other
+// format that keeps its files on a store.
 #pragma once
 
 #include <map>

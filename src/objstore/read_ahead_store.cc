@@ -49,6 +49,7 @@ class ReadAheadStore final : public ForwardingStore {
     uint64_t ahead_from = 0;
     {
       std::unique_lock lock(mu_);
+      Sweep();
       for (auto it = reads_.begin(); it != reads_.end(); ++it) {
         if (it->owner != Owner::kNobody || it->key != key || !Covers(*it, offset, length)) continue;
         it->owner = Owner::kLoad;
@@ -74,15 +75,24 @@ class ReadAheadStore final : public ForwardingStore {
     return ForwardingStore::Load(key, offset, length);
   }
 
+  // LoadInto is not served from reads ahead: it reads into the caller's
+  // buffer a piece at a time, which only local folders do (cheap range reads).
+
   // A write drops what was read ahead of its key (packs never change, but
   // the store holds other files too).
+  // Before the write and again after it: a Prefetch made while it ran may
+  // have read the old bytes.
   Status Save(const std::string& key, std::span<const uint8_t> data) override {
     Forget(key);
-    return ForwardingStore::Save(key, data);
+    Status saved = ForwardingStore::Save(key, data);
+    Forget(key);
+    return saved;
   }
   Status Remove(const std::string& key) override {
     Forget(key);
-    return ForwardingStore::Remove(key);
+    Status removed = ForwardingStore::Remove(key);
+    Forget(key);
+    return removed;
   }
   std::unique_ptr<ObjectUpload> BeginUpload(const std::string& folder) override {
     auto inner = ForwardingStore::BeginUpload(folder);
@@ -107,7 +117,9 @@ class ReadAheadStore final : public ForwardingStore {
         : ForwardingUpload(std::move(inner)), store_(store) {}
     Status Commit(const std::string& key, const KnownSha256& sha256) override {
       store_->Forget(key);
-      return inner()->Commit(key, sha256);
+      Status committed = inner()->Commit(key, sha256);
+      store_->Forget(key);
+      return committed;
     }
 
    private:
@@ -125,6 +137,8 @@ class ReadAheadStore final : public ForwardingStore {
   void Fetch(Read& read) {
     Result<std::vector<uint8_t>> bytes = ForwardingStore::Load(read.key, read.offset, read.length);
     std::lock_guard lock(mu_);
+    // Dropped while it read: the bytes go now, the Read at the next sweep.
+    if (read.owner == Owner::kDropped) bytes = Status(Code::kCancelled, "read ahead dropped");
     read.result = std::move(bytes);
     done_.notify_all();
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,21 +19,32 @@
 namespace hort {
 namespace {
 
-// Counts the reads that reach the store; fails the first `fail_first` of them.
+// Counts the reads that reached the store, each once it has read; fails the
+// first `fail_first` of them; holds each read, once it has the bytes, while
+// `hold` is unset.
 struct CountingStore final : ForwardingStore {
-  CountingStore() : ForwardingStore(NewMemStore()) {}
+  explicit CountingStore(std::unique_ptr<ObjectStore> inner = NewMemStore()) : ForwardingStore(std::move(inner)) {}
+  size_t Reads() {
+    std::lock_guard lock(mu);
+    return loads.size();
+  }
   Result<std::vector<uint8_t>> Load(const std::string& key, uint64_t offset, uint64_t length) override {
+    Result<std::vector<uint8_t>> bytes = ForwardingStore::Load(key, offset, length);
+    ++have_bytes;
+    if (hold.valid()) hold.wait();
     std::lock_guard lock(mu);
     loads.push_back(key + "@" + std::to_string(offset) + "+" + std::to_string(length));
     if (fail_first > 0) {
       --fail_first;
       return Status(Code::kUnavailable, "injected");
     }
-    return ForwardingStore::Load(key, offset, length);
+    return bytes;
   }
   std::mutex mu;
   std::vector<std::string> loads;
   int fail_first = 0;
+  std::shared_future<void> hold;
+  std::atomic<size_t> have_bytes{0};  // reads that have their bytes (held or not)
 };
 
 struct ReadAhead : ::testing::Test {
@@ -49,7 +61,7 @@ struct ReadAhead : ::testing::Test {
   }
   // Waits until `n` reads reached the store: a prefetch reads on a thread.
   void WaitForReads(size_t n) {
-    for (int i = 0; i < 2000 && Loads().size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int i = 0; i < 10000 && Loads().size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     ASSERT_EQ(Loads().size(), n);
   }
   // Removes an object behind the wrapper's back: what it still serves, it
@@ -106,19 +118,37 @@ TEST_F(ReadAhead, PrefetchesBeyondTheLimitAreDroppedUntilTheHeldOnesAreTaken) {
 
 TEST_F(ReadAhead, AWriteOfTheKeyDropsWhatWasReadAheadOfIt) {
   store->Prefetch("data/p1", 0, 0);
+  WaitForReads(1);  // the old bytes are held
   ASSERT_TRUE(store->Save("data/p1", AsBytes("new")).ok());
   EXPECT_EQ(Text(store->Load("data/p1", 0, 0)), "new");
   store->Prefetch("data/p2", 0, 0);
+  WaitForReads(3);
   ASSERT_TRUE(store->Remove("data/p2").ok());
   EXPECT_EQ(store->Load("data/p2", 0, 0).status().code(), Code::kNotFound);
 }
 
+TEST_F(ReadAhead, AWriteWhileAReadAheadIsUnderWayDropsItsBytes) {
+  std::promise<void> go;
+  counting->hold = go.get_future().share();
+  store->Prefetch("data/p1", 0, 0);  // reads the old bytes, then is held
+  for (int i = 0; i < 10000 && counting->have_bytes < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(counting->have_bytes.load(), 1u);
+  ASSERT_TRUE(store->Save("data/p1", AsBytes("new")).ok());
+  go.set_value();                    // and returns them
+  WaitForReads(1);
+  EXPECT_EQ(Text(store->Load("data/p1", 0, 0)), "new");
+}
+
 TEST_F(ReadAhead, AStreamedUploadOfTheKeyDropsWhatWasReadAheadOfIt) {
   // A local folder streams uploads (the memory store does not).
-  auto local = NewReadAheadStore(std::make_unique<TempFolderStore>("read-ahead"), 2);
+  auto folder = std::make_unique<CountingStore>(std::make_unique<TempFolderStore>("read-ahead"));
+  CountingStore* reads = folder.get();
+  auto local = NewReadAheadStore(std::move(folder), 2);
   ASSERT_TRUE(local->Create(std::vector<std::string>{"data"}).ok());
   ASSERT_TRUE(local->Save("data/p1", AsBytes("old")).ok());
   local->Prefetch("data/p1", 0, 0);
+  for (int i = 0; i < 10000 && reads->Reads() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(reads->Reads(), 1u);  // "old" is held
   auto upload = local->BeginUpload("data");
   ASSERT_NE(upload, nullptr);
   ASSERT_TRUE(upload->Append(AsBytes("streamed")).ok());

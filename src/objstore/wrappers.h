@@ -1,5 +1,5 @@
 // The store wrappers, composed in one place (WrapRemoteStore, open_store.cc) as restic does:
-// read-ahead(retry(limit(metrics(store)))). Each is a ForwardingStore that overrides
+// retry(read-ahead(limit(metrics(store)))). Each is a ForwardingStore that overrides
 // only what it changes; restic-only backends reach them through
 // backend/restic_layout.h.
 #pragma once
@@ -30,9 +30,11 @@ struct RetryPolicy {
 // and range asked for ahead are fetched on a thread of their own and handed
 // to the first Load of that key whose range they hold. At most `max_reads`
 // are held or in flight; a Prefetch beyond that is dropped, as the hint it
-// is. Callers ask only where they would otherwise wait (a restore during its
-// lock's second look): read ahead for every pack, check --read-data on RGW
-// took more CPU (threads, fresh buffers) and twice the memory for no time.
+// is. A read ahead is held until a Load takes it or the store ends, so it
+// is for keys a command reads once and soon (packs). Callers ask only where
+// they would otherwise wait (a restore during its lock's second look): read
+// ahead for every pack, check --read-data on RGW took more CPU (threads,
+// fresh buffers) and twice the memory for no time.
 [[nodiscard]] std::unique_ptr<ObjectStore> NewReadAheadStore(std::unique_ptr<ObjectStore> inner, size_t max_reads);
 
 // Counters for the metrics endpoint: requests, bytes, errors, latency.

@@ -167,7 +167,7 @@ class Repository {
   std::unordered_set<Id, IdHash> pending_;  // blobs saved but not yet in the index
   std::vector<IndexPack> unwritten_index_;  // packs uploaded since the last index file
   std::chrono::steady_clock::time_point unwritten_since_;  // when the first of them was
-  size_t unwritten_blobs_ = 0;  // the blobs they hold
+  size_t unwritten_blobs_ = 0;  // the blobs they hold; these three under pending_mu_
   std::vector<Id> written_index_files_;
   BlobStats stats_;
   BackgroundCommits commits_;  // last: waits for its commits before the rest goes
