@@ -133,8 +133,12 @@ class Checker {
   // names as restore demands them (CheckTreeNames), within kMaxTreeDepth,
   // and every blob it names indexed. Problems are findings; the walk goes on.
   void CheckTrees(const Id& root, const std::string& snap) {
-    if (!WalkAgain(root, 0)) return;
     const std::string in = "snapshot " + snap.substr(0, 8) + ": ";
+    if (!WalkAgain(root, 0)) {
+      ReportIfTooDeep(root, 0, "/", in, snap);
+      return;
+    }
+    open_.clear();
     WalkOptions options;
     options.names = TreeNames::kAsStored;  // so the damage below a bad tree is found too
     options.go_on_without = [&](const Id& tree, const std::string& dir, const Status& error) {
@@ -145,6 +149,9 @@ class Checker {
     };
     options.loaded = [&](const Id& tree, const std::string& dir, const std::vector<Node>& nodes) {
       result_.trees++;
+      const size_t depth = DepthOf(dir);
+      CloseTreesFrom(depth);
+      open_.push_back({tree, depth, {depth, tree}});
       if (Status names = CheckTreeNames(tree, nodes); !names.ok()) {
         const std::string where = dir.empty() ? "/" : dir;
         Add({Finding::Kind::kTreeInvalid, in + "directory " + ShortPath(where) + ": " + names.message() +
@@ -161,11 +168,51 @@ class Checker {
         }
       } else if (n.IsDir() && !n.subtree) {
         Add({Finding::Kind::kTreeUnreadable, "dir " + p + " has no subtree", "", "", snap, p});
-      } else if (n.IsDir() && !WalkAgain(*n.subtree, static_cast<size_t>(std::count(p.begin(), p.end(), '/')))) {
+      } else if (n.IsDir() && !WalkAgain(*n.subtree, DepthOf(p))) {
+        ReportIfTooDeep(*n.subtree, DepthOf(p), p, in, snap);
         return WalkAction::kSkipSubtree;
       }
       return WalkAction::kContinue;
     }, options);  // every problem became a finding
+    CloseTreesFrom(0);
+  }
+
+  static size_t DepthOf(const std::string& path) { return static_cast<size_t>(std::count(path.begin(), path.end(), '/')); }
+
+  // A tree walked before is not walked again where it lies deeper, but the
+  // walk there would go deeper too: restore refuses a snapshot in which it
+  // takes a directory beyond kMaxTreeDepth. The deepest tree below each
+  // walked tree is kept (how far below it, and which) to tell.
+  struct Deepest {
+    size_t depth = 0;  // absolute, in the walk that found it
+    Id tree;
+  };
+  struct OpenTree {
+    Id tree;
+    size_t depth;
+    Deepest deepest;
+  };
+  // The walk is depth first: a tree loaded (or a subtree skipped) at
+  // `depth` means every open tree at that depth or below is done.
+  void CloseTreesFrom(size_t depth) {
+    while (!open_.empty() && open_.back().depth >= depth) {
+      OpenTree done = open_.back();
+      open_.pop_back();
+      below_[done.tree] = {done.deepest.depth - done.depth, done.deepest.tree};
+      if (!open_.empty() && done.deepest.depth > open_.back().deepest.depth) open_.back().deepest = done.deepest;
+    }
+  }
+  void ReportIfTooDeep(const Id& tree, size_t depth, const std::string& where, const std::string& in,
+                       const std::string& snap) {
+    CloseTreesFrom(depth);
+    auto known = below_.find(tree);
+    if (known == below_.end()) return;  // not loaded (unreadable, or refused where it lay too deep before)
+    const Deepest reached{depth + known->second.depth, known->second.tree};
+    if (!open_.empty() && reached.depth > open_.back().deepest.depth) open_.back().deepest = reached;
+    if (reached.depth <= kMaxTreeDepth) return;
+    Add({Finding::Kind::kTreeUnreadable,
+         in + "tree " + tree.Hex() + " (" + ShortPath(where) + "): " + TreeTooDeep(reached.tree, reached.depth).message(),
+         "", tree.Hex(), snap, where});
   }
 
   // Each tree is walked once, at the smallest depth it was met at so far: a
@@ -395,6 +442,8 @@ class Checker {
   std::unordered_map<Id, uint64_t, IdHash> stored_;
   std::unordered_map<Id, std::vector<IndexBlob>, IdHash> by_pack_;
   std::unordered_map<Id, size_t, IdHash> tree_depth_;  // smallest depth each tree was walked at
+  std::unordered_map<Id, Deepest, IdHash> below_;     // each walked tree's deepest tree, depth relative to it
+  std::vector<OpenTree> open_;                         // the walk's trees not yet done, root first
   std::unordered_map<Id, std::string, IdHash> bad_blobs_;
 };
 

@@ -286,5 +286,37 @@ TEST_F(CheckTest, ATreeMetTooDeepFirstIsStillWalkedWhereItLiesHigher) {
   EXPECT_EQ(Of(r, Finding::Kind::kTreeUnreadable).size(), 1u) << "the deep snapshot's too-deep tree\n" << All(r);
 }
 
+// The other way round: a tree walked first near a snapshot's root is not
+// walked again where another snapshot holds it so deep that its own
+// subdirectories go beyond the limit. Restore refuses that snapshot, so
+// check reports it there, naming the tree it skipped and the deepest one.
+TEST_F(CheckTest, ATreeWalkedHighFirstIsStillTooDeepWhereItLiesLower) {
+  Id shared = SaveTreeAsIs(*repo_, {}).value();
+  Id deepest = shared;
+  for (int i = 0; i < 10; ++i) shared = SaveTreeAsIs(*repo_, {DirNode("in", shared)}).value();  // 10 levels below it
+  Id chain = shared;
+  for (size_t i = 0; i < kMaxTreeDepth - 5; ++i) chain = SaveTreeAsIs(*repo_, {DirNode("d", chain)}).value();
+  // `shared` lies kMaxTreeDepth - 5 down, its deepest directory kMaxTreeDepth + 5.
+  const Id deep_snap = SaveSnapshotOf(*repo_, chain).value();
+  // The mem store lists in name order: make the shallow snapshot come first.
+  Id shallow_snap;
+  for (int i = 0;; ++i) {
+    shallow_snap = SaveSnapshotOf(*repo_, SaveTreeAsIs(*repo_, {DirNode("s" + std::to_string(i), shared)}).value()).value();
+    if (shallow_snap.Hex() < deep_snap.Hex()) break;
+    ASSERT_TRUE(mem_->Remove({FileType::kSnapshot, shallow_snap.Hex()}).ok());
+  }
+  CheckResult r = Check(false);
+  auto too_deep = Of(r, Finding::Kind::kTreeUnreadable);
+  ASSERT_EQ(too_deep.size(), 1u) << All(r);
+  EXPECT_EQ(too_deep[0].snapshot, deep_snap.Hex());
+  EXPECT_EQ(too_deep[0].blob, shared.Hex());
+  EXPECT_NE(too_deep[0].message.find("tree " + deepest.Short() + " lies " + std::to_string(kMaxTreeDepth + 5) +
+                                     " directories deep"), std::string::npos) << too_deep[0].message;
+  EXPECT_LT(too_deep[0].message.size(), 600u);
+  // What restore meets in that snapshot.
+  EXPECT_FALSE(WalkTree(*repo_, chain, "", [](const std::string&, const Node&) { return WalkAction::kContinue; }).ok());
+  EXPECT_TRUE(WalkTree(*repo_, shared, "", [](const std::string&, const Node&) { return WalkAction::kContinue; }).ok());
+}
+
 }  // namespace
 }  // namespace hort
