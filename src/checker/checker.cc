@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "checker/tree_depths.h"
 #include "repository/pack_reader.h"
 #include "format/tree.h"
 #include "repository/walk.h"
@@ -134,11 +135,10 @@ class Checker {
   // and every blob it names indexed. Problems are findings; the walk goes on.
   void CheckTrees(const Id& root, const std::string& snap) {
     const std::string in = "snapshot " + snap.substr(0, 8) + ": ";
-    if (!WalkAgain(root, 0)) {
+    if (!depths_.WalkAgain(root, 0)) {
       ReportIfTooDeep(root, 0, "/", in, snap);
       return;
     }
-    open_.clear();
     WalkOptions options;
     options.names = TreeNames::kAsStored;  // so the damage below a bad tree is found too
     options.go_on_without = [&](const Id& tree, const std::string& dir, const Status& error) {
@@ -149,9 +149,7 @@ class Checker {
     };
     options.loaded = [&](const Id& tree, const std::string& dir, const std::vector<Node>& nodes) {
       result_.trees++;
-      const size_t depth = DepthOf(dir);
-      CloseTreesFrom(depth);
-      open_.push_back({tree, depth, {depth, tree}});
+      depths_.Loaded(tree, DepthOf(dir));
       if (Status names = CheckTreeNames(tree, nodes); !names.ok()) {
         const std::string where = dir.empty() ? "/" : dir;
         Add({Finding::Kind::kTreeInvalid, in + "directory " + ShortPath(where) + ": " + names.message() +
@@ -168,63 +166,26 @@ class Checker {
         }
       } else if (n.IsDir() && !n.subtree) {
         Add({Finding::Kind::kTreeUnreadable, "dir " + p + " has no subtree", "", "", snap, p});
-      } else if (n.IsDir() && !WalkAgain(*n.subtree, DepthOf(p))) {
+      } else if (n.IsDir() && !depths_.WalkAgain(*n.subtree, DepthOf(p))) {
         ReportIfTooDeep(*n.subtree, DepthOf(p), p, in, snap);
         return WalkAction::kSkipSubtree;
       }
       return WalkAction::kContinue;
     }, options);  // every problem became a finding
-    CloseTreesFrom(0);
+    depths_.WalkEnded();
   }
 
   static size_t DepthOf(const std::string& path) { return static_cast<size_t>(std::count(path.begin(), path.end(), '/')); }
 
-  // A tree walked before is not walked again where it lies deeper, but the
-  // walk there would go deeper too: restore refuses a snapshot in which it
-  // takes a directory beyond kMaxTreeDepth. The deepest tree below each
-  // walked tree is kept (how far below it, and which) to tell.
-  struct Deepest {
-    size_t depth = 0;  // absolute, in the walk that found it
-    Id tree;
-  };
-  struct OpenTree {
-    Id tree;
-    size_t depth;
-    Deepest deepest;
-  };
-  // The walk is depth first: a tree loaded (or a subtree skipped) at
-  // `depth` means every open tree at that depth or below is done.
-  void CloseTreesFrom(size_t depth) {
-    while (!open_.empty() && open_.back().depth >= depth) {
-      OpenTree done = open_.back();
-      open_.pop_back();
-      below_[done.tree] = {done.deepest.depth - done.depth, done.deepest.tree};
-      if (!open_.empty() && done.deepest.depth > open_.back().deepest.depth) open_.back().deepest = done.deepest;
-    }
-  }
+  // A tree skipped where the walk met it again (tree_depths.h) but whose
+  // deepest directory lies beyond kMaxTreeDepth from there.
   void ReportIfTooDeep(const Id& tree, size_t depth, const std::string& where, const std::string& in,
                        const std::string& snap) {
-    CloseTreesFrom(depth);
-    auto known = below_.find(tree);
-    if (known == below_.end()) return;  // not loaded (unreadable, or refused where it lay too deep before)
-    const Deepest reached{depth + known->second.depth, known->second.tree};
-    if (!open_.empty() && reached.depth > open_.back().deepest.depth) open_.back().deepest = reached;
-    if (reached.depth <= kMaxTreeDepth) return;
+    auto reach = depths_.SkippedTooDeep(tree, depth);
+    if (!reach) return;
     Add({Finding::Kind::kTreeUnreadable,
-         in + "tree " + tree.Hex() + " (" + ShortPath(where) + "): " + TreeTooDeep(reached.tree, reached.depth).message(),
+         in + "tree " + tree.Hex() + " (" + ShortPath(where) + "): " + TreeTooDeep(reach->tree, reach->depth).message(),
          "", tree.Hex(), snap, where});
-  }
-
-  // Each tree is walked once, at the smallest depth it was met at so far: a
-  // tree first met below kMaxTreeDepth (reported there, not walked) is
-  // walked when another snapshot or directory holds it higher up, so no
-  // damage below it goes unreported.
-  bool WalkAgain(const Id& tree, size_t depth) {
-    auto [it, first] = tree_depth_.try_emplace(tree, depth);
-    if (first) return true;
-    if (it->second <= depth) return false;
-    it->second = depth;
-    return true;
   }
 
   // A path for a message: a crafted tree thousands of directories deep
@@ -441,9 +402,7 @@ class Checker {
   std::mutex mu_;
   std::unordered_map<Id, uint64_t, IdHash> stored_;
   std::unordered_map<Id, std::vector<IndexBlob>, IdHash> by_pack_;
-  std::unordered_map<Id, size_t, IdHash> tree_depth_;  // smallest depth each tree was walked at
-  std::unordered_map<Id, Deepest, IdHash> below_;     // each walked tree's deepest tree, depth relative to it
-  std::vector<OpenTree> open_;                         // the walk's trees not yet done, root first
+  TreeDepths depths_;
   std::unordered_map<Id, std::string, IdHash> bad_blobs_;
 };
 
