@@ -73,13 +73,10 @@ class Checker {
   // the other idle. A local folder warmed them up during the key's
   // derivation (PrefetchFirstPacks).
   void AskForFirstPacks() {
-    Backend& backend = repo_.backend();
-    if (backend.CheapRangeReads() || !opt_.read_data || !opt_.read_data_subset.empty()) return;
+    if (repo_.backend().CheapRangeReads()) return;
     std::vector<Id> packs;
     for (const auto& [id, size] : stored_) packs.push_back(id);
-    const size_t first = std::min(packs.size(), static_cast<size_t>(WorkersFor(opt_.workers)));
-    std::partial_sort(packs.begin(), packs.begin() + static_cast<long>(first), packs.end());
-    for (size_t i = 0; i < first; ++i) backend.Prefetch({FileType::kPack, packs[i].Hex()}, 0, 0);
+    PrefetchFirstPacks(repo_.backend(), opt_, std::move(packs));
   }
 
   Status CheckPacks() {
@@ -166,9 +163,11 @@ class Checker {
         }
       } else if (n.IsDir() && !n.subtree) {
         Add({Finding::Kind::kTreeUnreadable, "dir " + p + " has no subtree", "", "", snap, p});
-      } else if (n.IsDir() && !depths_.WalkAgain(*n.subtree, DepthOf(p))) {
-        ReportIfTooDeep(*n.subtree, DepthOf(p), p, in, snap);
-        return WalkAction::kSkipSubtree;
+      } else if (n.IsDir()) {
+        if (const size_t depth = DepthOf(p); !depths_.WalkAgain(*n.subtree, depth)) {
+          ReportIfTooDeep(*n.subtree, depth, p, in, snap);
+          return WalkAction::kSkipSubtree;
+        }
       }
       return WalkAction::kContinue;
     }, options);  // every problem became a finding

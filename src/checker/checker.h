@@ -49,6 +49,8 @@ struct CheckResult {
 // Asks for the packs a full --read-data reads first (a warm-up for
 // Repository::Open; nothing for other checks).
 void PrefetchFirstPacks(Backend& backend, const CheckOptions& options);
+// The same among `packs`, the store's packs already listed.
+void PrefetchFirstPacks(Backend& backend, const CheckOptions& options, std::vector<Id> packs);
 
 [[nodiscard]] Result<CheckResult> RunCheck(Repository& repo, const CheckOptions& options,
                                            const std::function<void(const std::string&)>& progress);

@@ -49,9 +49,12 @@ class TreeDepths {
     if (!open_.empty() && reach.depth > open_.back().deepest.depth) open_.back().deepest = reach;
   }
 
-  std::unordered_map<Id, size_t, IdHash> smallest_depth_;  // each tree was walked at
-  std::unordered_map<Id, Reach, IdHash> below_;            // each loaded tree's deepest tree, depth relative to it
-  std::vector<Open> open_;                                  // the walk's trees not done yet, root first
+  struct Seen {
+    size_t smallest_depth;        // it was walked at
+    std::optional<Reach> below;   // once loaded: its deepest tree, depth relative to it
+  };
+  std::unordered_map<Id, Seen, IdHash> seen_;
+  std::vector<Open> open_;  // the walk's trees not done yet, root first
 };
 
 }  // namespace hort
