@@ -70,6 +70,11 @@ class Backend {
   // that names them): after a power loss one no index names may be cut
   // short, so repair index verifies such a pack before it trusts it.
   [[nodiscard]] virtual bool PacksMayBeCutShort() const { return false; }
+  // How many data packs a backup fills at once. A local folder's packs are
+  // each written by a thread of their own that waits for the disk, so two
+  // fill while either waits; an object store's upload holds its parts in
+  // memory, so its one open pack is what the memory bound counts.
+  [[nodiscard]] virtual int DataPacksAtOnce() const { return 1; }
   // A hint that these bytes will be read soon (local: the kernel starts
   // reading them into the page cache while the caller still works on what
   // it has). Never fails; length 0 means to the end.

@@ -14,6 +14,7 @@ class ResticFilesStore final : public ObjectStore {
   int Connections() const override { return backend_->Connections(); }
   bool ListsConsistently() const override { return backend_->ListsConsistently(); }
   bool CheapRangeReads() const override { return backend_->CheapRangeReads(); }
+  int DataPacksAtOnce() const override { return backend_->DataPacksAtOnce(); }
   bool PacksMayBeCutShort() const override { return backend_->PacksMayBeCutShort(); }
   void Prefetch(const std::string& key, uint64_t offset, uint64_t length) override {
     if (auto h = ResticHandle(key)) backend_->Prefetch(*h, offset, length);

@@ -64,6 +64,7 @@ TEST(ResticLayout, LocalInitCreatesResticsFolders) {
   std::filesystem::remove_all(dir);
   auto be = NewLocalBackend(dir.string());
   ASSERT_TRUE(be->Create().ok());
+  EXPECT_EQ(be->DataPacksAtOnce(), 2);  // the local store's, through the layout
   std::set<std::string> folders;
   for (auto& e : std::filesystem::recursive_directory_iterator(dir)) {
     ASSERT_TRUE(e.is_directory()) << e.path();

@@ -22,6 +22,7 @@ class ForwardingBackend : public Backend {
   int Connections() const override { return target_->Connections(); }
   bool ListsConsistently() const override { return target_->ListsConsistently(); }
   bool CheapRangeReads() const override { return target_->CheapRangeReads(); }
+  int DataPacksAtOnce() const override { return target_->DataPacksAtOnce(); }
   bool PacksMayBeCutShort() const override { return target_->PacksMayBeCutShort(); }
   void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override { target_->Prefetch(h, offset, length); }
   std::unique_ptr<BackendUpload> BeginUpload(FileType type, bool tree_pack) override {

@@ -38,6 +38,7 @@ class ResticBackend final : public Backend {
   int Connections() const override { return store_->Connections(); }
   bool ListsConsistently() const override { return store_->ListsConsistently(); }
   bool CheapRangeReads() const override { return store_->CheapRangeReads(); }
+  int DataPacksAtOnce() const override { return store_->DataPacksAtOnce(); }
   bool PacksMayBeCutShort() const override { return store_->PacksMayBeCutShort(); }
   void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override {
     store_->Prefetch(ResticKey(h), offset, length);

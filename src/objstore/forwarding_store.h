@@ -35,6 +35,7 @@ class ForwardingStore : public ObjectStore {
   int Connections() const override { return target_->Connections(); }
   bool ListsConsistently() const override { return target_->ListsConsistently(); }
   bool CheapRangeReads() const override { return target_->CheapRangeReads(); }
+  int DataPacksAtOnce() const override { return target_->DataPacksAtOnce(); }
   bool PacksMayBeCutShort() const override { return target_->PacksMayBeCutShort(); }
   void Prefetch(const std::string& key, uint64_t offset, uint64_t length) override {
     target_->Prefetch(key, offset, length);

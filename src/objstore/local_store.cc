@@ -46,6 +46,10 @@ class LocalStore final : public ObjectStore {
   std::string Location() const override { return root_; }
   bool ListsConsistently() const override { return true; }
   bool CheapRangeReads() const override { return true; }
+  // Random data fills packs faster than one writer hashes and writes them
+  // (O_DIRECT writes wait for the disk): 272 MiB of it took 0.95 s with one
+  // data pack open, 0.91 s with two.
+  int DataPacksAtOnce() const override { return 2; }
   bool PacksMayBeCutShort() const override { return true; }
 
   void Prefetch(const std::string& key, uint64_t offset, uint64_t length) override {

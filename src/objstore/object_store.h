@@ -71,6 +71,8 @@ class ObjectStore {
   // whole (a local folder): readers may then stream an object in pieces.
   // Object stores answer every range with a request of its own.
   [[nodiscard]] virtual bool CheapRangeReads() const { return false; }
+  // How many data packs a backup fills at once: see Backend::DataPacksAtOnce.
+  [[nodiscard]] virtual int DataPacksAtOnce() const { return 1; }
   // True when a streamed upload is visible at Commit but durable only later
   // (a local folder's SyncBatch): see Backend::PacksMayBeCutShort.
   [[nodiscard]] virtual bool PacksMayBeCutShort() const { return false; }

@@ -63,6 +63,7 @@ TEST(LocalStore, CreatesFoldersAndWritesReadOnlyFilesDurably) {
   EXPECT_EQ(files, 2u);
   EXPECT_TRUE(store->ListsConsistently());
   EXPECT_TRUE(store->CheapRangeReads());
+  EXPECT_EQ(store->DataPacksAtOnce(), 2);
   EXPECT_EQ(store->Location(), (dir / "repo").string());
   std::filesystem::remove_all(dir);
 }

@@ -290,7 +290,7 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
   stats_.data_added += plaintext.size();
   stats_.data_added_packed += stored.size();
 
-  Packer& p = packers_[static_cast<int>(type)];
+  Packer& p = PackerFor(type);
   OpenPack full;
   OpenPack abandoned;  // ended after the packer's lock: its upload may still send a request
   {
@@ -314,6 +314,17 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
   }
   if (!full.entries.empty()) HORT_RETURN_IF_ERROR(ClosePack(std::move(full)));
   return true;
+}
+
+Repository::Packer& Repository::PackerFor(BlobType type) {
+  if (type == BlobType::kTree) return packers_[1];
+  if (data_packers_ == 1) return packers_[0];
+  // Each thread keeps its lane: threads started one after another (a
+  // pool's workers) get different ones.
+  static std::atomic<unsigned> next_lane{0};
+  thread_local const unsigned lane = next_lane++;
+  const size_t data = lane % data_packers_;
+  return packers_[data == 0 ? 0 : data + 1];
 }
 
 Status Repository::AppendToPack(OpenPack& pack, BlobType type, std::vector<uint8_t> stored) {

@@ -2,6 +2,7 @@
 // blob storage. Thread-safe: blobs may be saved and loaded concurrently.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -141,7 +142,9 @@ class Repository {
   };
 
   explicit Repository(std::unique_ptr<Backend> backend)
-      : backend_(std::move(backend)), commits_(static_cast<size_t>(backend_->Connections())) {}
+      : backend_(std::move(backend)),
+        data_packers_(static_cast<size_t>(std::clamp(backend_->DataPacksAtOnce(), 1, static_cast<int>(kMaxDataPackers)))),
+        commits_(static_cast<size_t>(backend_->Connections())) {}
   [[nodiscard]] Status SetConfig(RepoConfig cfg);
   [[nodiscard]] Status AppendToPack(OpenPack& pack, BlobType type, std::vector<uint8_t> stored);
   // Stores a full pack: a streamed one on a commit thread, one held in
@@ -161,7 +164,12 @@ class Repository {
   uint64_t pack_target_size_ = 16u << 20;  // restic's DefaultPackSize
   std::chrono::steady_clock::duration index_max_age_ = std::chrono::minutes(10);
   MasterIndex index_;
-  Packer packers_[2];  // by BlobType
+  // The packer a blob of `type` goes to: trees to theirs, data to one of
+  // data_packers_, chosen by the saving thread so that two workers fill two.
+  Packer& PackerFor(BlobType type);
+  static constexpr size_t kMaxDataPackers = 2;
+  Packer packers_[1 + kMaxDataPackers];  // [0] data, [1] tree, [2] data where two fill at once
+  const size_t data_packers_;
 
   mutable std::mutex pending_mu_;
   std::unordered_set<Id, IdHash> pending_;  // blobs saved but not yet in the index

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "backend/test_forwarding_backend.h"
 #include "repository/compress.h"
@@ -79,6 +83,52 @@ TEST(Repository, BlobsRoundTripThroughPacksAndIndex) {
   ASSERT_EQ(header->size(), 1u);
   EXPECT_EQ((*header)[0].id, id);
   EXPECT_FALSE(repo->LoadBlob(BlobType::kTree, id).ok());
+}
+
+// A local folder's packs are each written by a thread that waits for the
+// disk, so there two workers fill two data packs at once; elsewhere (an
+// object store's open pack holds its parts in memory) one. Trees always
+// share one pack.
+TEST(Repository, TwoWorkersFillTwoDataPacksWhereTheBackendWritesEachApart) {
+  class PacksAtOnce final : public ForwardingBackend {
+   public:
+    PacksAtOnce(std::unique_ptr<Backend> target, int n) : ForwardingBackend(std::move(target)), n_(n) {}
+    int DataPacksAtOnce() const override { return n_; }
+
+   private:
+    int n_;
+  };
+  for (int at_once : {1, 2}) {
+    SCOPED_TRACE(at_once);
+    auto repo = std::move(Repository::Init(std::make_unique<PacksAtOnce>(NewMemBackend(), at_once), "pw",
+                                           CheapKdfForTests()).value());
+    std::vector<Id> data, trees;
+    for (int worker = 0; worker < 2; ++worker) {  // one after the other: each takes its lane first
+      std::thread([&, worker] {
+        for (int i = 0; i < 3; ++i) {
+          std::string blob = "data " + std::to_string(worker) + "/" + std::to_string(i);
+          std::string tree = "tree " + std::to_string(worker) + "/" + std::to_string(i);
+          data.push_back(Id::Hash(AsBytes(blob)));
+          trees.push_back(Id::Hash(AsBytes(tree)));
+          ASSERT_TRUE(repo->SaveBlob(BlobType::kData, data.back(), AsBytes(blob)).ok());
+          ASSERT_TRUE(repo->SaveBlob(BlobType::kTree, trees.back(), AsBytes(tree)).ok());
+        }
+      }).join();
+    }
+    ASSERT_TRUE(repo->Flush().ok());
+    auto packs_of = [&](const std::vector<Id>& ids, BlobType type) {
+      std::set<std::string> packs;
+      for (const Id& id : ids) {
+        auto at = repo->index().Lookup(id, type);
+        EXPECT_TRUE(at.has_value());
+        if (at) packs.insert(at->pack.Hex());
+      }
+      return packs.size();
+    };
+    EXPECT_EQ(packs_of(data, BlobType::kData), static_cast<size_t>(at_once));
+    EXPECT_EQ(packs_of(trees, BlobType::kTree), 1u);
+    for (const Id& id : data) EXPECT_TRUE(repo->LoadBlob(BlobType::kData, id).ok());
+  }
 }
 
 // While the key is derived, a local folder is asked for every index file
