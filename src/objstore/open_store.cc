@@ -11,8 +11,8 @@ namespace hort {
 namespace {
 
 // Reads a remote store keeps ahead at most (read_ahead_store.cc): a restore
-// or check asks for one per worker (one per core unless --workers says
-// otherwise); asks beyond these are dropped.
+// asks for two per worker, check for one (a worker per core unless --workers
+// says otherwise); asks beyond these are dropped.
 constexpr size_t kReadsAhead = 4;
 
 std::string Option(const StoreOptions& o, const std::string& key, const std::string& fallback) {
