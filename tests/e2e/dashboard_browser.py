@@ -113,7 +113,7 @@ def view(hash_, ready_css):
 
 
 def updated():
-    return d.find_element(By.ID, "updated").text
+    return js("return document.getElementById('updated').innerText")
 
 
 def next_poll():
@@ -122,16 +122,21 @@ def next_poll():
     wait("the next poll", lambda: updated() != before and updated().startswith("updated "), 12)
 
 
-def summary():
-    return d.find_element(By.ID, "summary")
-
-
-def rows_of(section):
-    return section.find_elements(By.CSS_SELECTOR, "tr[data-job]")
-
-
-def badge_texts(el):
-    return [b.text for b in el.find_elements(By.CSS_SELECTOR, ".badge")]
+def overview():
+    """The overview as one read inside the page: each poll re-renders #main, so element references
+    taken across several WebDriver calls can go stale (or mix two renders) between the calls."""
+    return js("""const badges = e => [...e.querySelectorAll('.badge')].map(b => b.innerText);
+      const s = document.getElementById('summary');
+      return {summary: {text: s.innerText, classes: [...s.classList]},
+        jobs: [...document.querySelectorAll('tr[data-job]')].map(r => [r.dataset.job, badges(r)]),
+        running: !!document.evaluate("//h2[text()='Running now']", document, null, 9, null).singleNodeValue,
+        sections: [...document.querySelectorAll('section[data-service]')].map(sec => {
+          const h = sec.querySelector('h2');
+          return {service: sec.dataset.service, heading: h.innerText, badges: badges(h),
+            rows: [...sec.querySelectorAll('tr[data-job]')].map(r => {
+              const err = r.querySelector('pre.err');
+              return {job: r.dataset.job, badges: badges(r),
+                      err: err && {shown: err.getClientRects().length > 0, text: err.innerText}}; })}; })}""")
 
 
 def check_tables():
@@ -196,31 +201,30 @@ def keyboard():
 def phase_ok():
     d.get(URL + "/")
     wait("the overview", lambda: d.find_elements(By.ID, "summary"))
-    s = summary()
-    check(s.text.startswith("All ") and "within their RPO" in s.text and "no restore test is overdue" in s.text,
-          "summary after successes: " + s.text)
-    check("bad" not in s.get_attribute("class").split(), "the summary is marked bad after successes")
-    sections = d.find_elements(By.CSS_SELECTOR, "section[data-service]")
-    names = [x.get_attribute("data-service") for x in sections]
+    o = overview()
+    s = o["summary"]
+    check(s["text"].startswith("All ") and "within their RPO" in s["text"] and "no restore test is overdue" in s["text"],
+          "summary after successes: " + s["text"])
+    check("bad" not in s["classes"], "the summary is marked bad after successes")
+    names = [x["service"] for x in o["sections"]]
     check(sorted(names) == ["app", "wiki"], "service sections: %s" % names)
-    for sec in sections:
-        name = sec.get_attribute("data-service")
-        head = sec.find_element(By.TAG_NAME, "h2")
-        check(head.text.startswith(name + " ") and badge_texts(head) == ["OK"], "section heading: " + head.text)
-        rows = rows_of(sec)
-        check(rows and all(r.get_attribute("data-job").startswith(name + "/") for r in rows),
-              "rows of %s: %s" % (name, [r.get_attribute("data-job") for r in rows]))
+    for sec in o["sections"]:
+        name = sec["service"]
+        check(sec["heading"].startswith(name + " ") and sec["badges"] == ["OK"], "section heading: " + sec["heading"])
+        rows = sec["rows"]
+        check(rows and all(r["job"].startswith(name + "/") for r in rows),
+              "rows of %s: %s" % (name, [r["job"] for r in rows]))
         for r in rows:
-            check(badge_texts(r) == ["OK"], "%s shows %s" % (r.get_attribute("data-job"), badge_texts(r)))
-            check(r.find_elements(By.CSS_SELECTOR, "pre.err") == [], "%s shows an error" % r.get_attribute("data-job"))
-            check_bar(r.get_attribute("data-job"))
-    check(not d.find_elements(By.XPATH, "//h2[text()='Running now']"), "'Running now' with nothing running")
+            check(r["badges"] == ["OK"], "%s shows %s" % (r["job"], r["badges"]))
+            check(r["err"] is None, "%s shows an error" % r["job"])
+            check_bar(r["job"])
+    check(not o["running"], "'Running now' with nothing running")
     check_tables()
     screenshot("ok", "light")
     theme("dark")
     screenshot("ok", "dark")
     theme("light")
-    note("ok state: %d sections, every entry OK, %s" % (len(sections), s.text))
+    note("ok state: %d sections, every entry OK, %s" % (len(o["sections"]), s["text"]))
     keyboard()
     check_tables()
     note("keyboard: Tab reaches the nav links, Enter opens a view; tables have th scope")
@@ -232,15 +236,15 @@ def phase_ok():
 
 
 def running_counts():
-    r = d.find_elements(By.CSS_SELECTOR, 'tr[data-running="media/files/images"]')
-    if not r:
+    """The running row's (done files, done bytes, total files, total bytes, ETA), read in one call."""
+    cells = js("""const r = document.querySelector('tr[data-running="media/files/images"]');
+      return r && ['files', 'bytes', 'eta'].map(c => r.querySelector('td.' + c).innerText)""")
+    if not cells:
         return None
     # "done / total" once the scanner beside the backup has counted the paths.
-    files = r[0].find_element(By.CSS_SELECTOR, "td.files").text.split(" / ")
-    size = r[0].find_element(By.CSS_SELECTOR, "td.bytes").text.split(" / ")
+    files, size = cells[0].split(" / "), cells[1].split(" / ")
     done = int(files[0]) if files[0].isdigit() else files[0]
-    return done, size[0], files[1] if len(files) > 1 else None, size[1] if len(size) > 1 else None, \
-        r[0].find_element(By.CSS_SELECTOR, "td.eta").text
+    return done, size[0], files[1] if len(files) > 1 else None, size[1] if len(size) > 1 else None, cells[2]
 
 
 def to_bytes(text):
@@ -251,8 +255,8 @@ def to_bytes(text):
 def phase_failing():
     d.get(URL + "/")
     wait("the media backup under Running now", lambda: running_counts() is not None, 30)
-    heading = d.find_element(By.XPATH, "//h2[text()='Running now']")
-    check(heading.is_displayed(), "'Running now' is not visible")
+    check(js("""const h = [...document.querySelectorAll('h2')].find(h => h.textContent === 'Running now');
+      return !!h && h.getClientRects().length > 0"""), "'Running now' is not visible")
     # Two polls apart the finished files and bytes have grown: the page shows live progress.
     seen = []
     for _ in range(2):
@@ -266,25 +270,26 @@ def phase_failing():
     # The totals (2000 files of 64 MiB) and an ETA from the rate so far.
     last = seen[-1]
     check(last[2] == "2000" and last[3] == "125.0 GiB" and last[4] not in ("", "–"), "totals and ETA: %s" % (last,))
-    check(badge_texts(d.find_element(By.CSS_SELECTOR, 'tr[data-job="media/files/images"]')) == ["RUNNING"],
-          "the running entry's status")
+    o = overview()
+    media = [badges for job, badges in o["jobs"] if job == "media/files/images"]
+    check(media[:1] == [["RUNNING"]], "the running entry's status: %s" % media)
     note("running: media/files/images files, bytes over three polls: %s" % seen)
     screenshot("running", "light")
 
-    first = d.find_element(By.CSS_SELECTOR, "section[data-service]")
-    check(first.get_attribute("data-service") == "app", "first service: " + first.get_attribute("data-service"))
-    check(badge_texts(first.find_element(By.TAG_NAME, "h2")) == ["FAILED"], "app's heading badge")
-    rows = rows_of(first)
-    check(rows[0].get_attribute("data-job") == "app/files/db", "first entry: " + rows[0].get_attribute("data-job"))
-    check(badge_texts(rows[0]) == ["FAILED"], "db shows %s" % badge_texts(rows[0]))
-    check([badge_texts(r) for r in rows[1:]] == [["OK"]], "the rest of app: %s" % [badge_texts(r) for r in rows[1:]])
-    s = summary()
-    check("app/files/db failed" in s.text and "test app-drill overdue" in s.text and
-          "bad" in s.get_attribute("class").split(), "summary: " + s.text)
-    err = rows[0].find_element(By.CSS_SELECTOR, "pre.err")
-    check(err.is_displayed() and "pg_dump: error: connection to server failed" in err.text,
-          "the dump's stderr is not in the error cell: %r" % err.text)
-    note("failure: app first, db first in it, summary: " + s.text)
+    first = o["sections"][0]
+    check(first["service"] == "app", "first service: " + first["service"])
+    check(first["badges"] == ["FAILED"], "app's heading badge: %s" % first["badges"])
+    rows = first["rows"]
+    check(rows[0]["job"] == "app/files/db", "first entry: " + rows[0]["job"])
+    check(rows[0]["badges"] == ["FAILED"], "db shows %s" % rows[0]["badges"])
+    check([r["badges"] for r in rows[1:]] == [["OK"]], "the rest of app: %s" % [r["badges"] for r in rows[1:]])
+    s = o["summary"]
+    check("app/files/db failed" in s["text"] and "test app-drill overdue" in s["text"] and "bad" in s["classes"],
+          "summary: " + s["text"])
+    err = rows[0]["err"]
+    check(err and err["shown"] and "pg_dump: error: connection to server failed" in err["text"],
+          "the dump's stderr is not in the error cell: %r" % err)
+    note("failure: app first, db first in it, summary: " + s["text"])
     screenshot("failed", "light")
     theme("dark")
     screenshot("failed", "dark")
@@ -292,8 +297,8 @@ def phase_failing():
 
     d.find_element(By.CSS_SELECTOR, "nav a[data-view=tests]").click()
     wait("the restore tests", lambda: d.find_elements(By.CSS_SELECTOR, "tr[data-test]"))
-    tests = d.find_elements(By.CSS_SELECTOR, "tr[data-test]")
-    order = [(t.get_attribute("data-test"), badge_texts(t)) for t in tests]
+    order = [tuple(t) for t in js("""return [...document.querySelectorAll('tr[data-test]')].map(t =>
+      [t.dataset.test, [...t.querySelectorAll('.badge')].map(b => b.innerText)])""")]
     check(order == [("app-drill", ["never", "OVERDUE"]), ("wiki-restore", ["success"])], "restore tests: %s" % order)
     check_tables()
     note("restore tests: %s" % order)
@@ -317,7 +322,7 @@ def phase_failing():
             check_today({"app/files/data": "OK", "app/files/db": "FAILED", "wiki/files/pages": "OK"})
     view("overview", "#summary")
     r = js("const r = document.getElementById('summary').getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]")
-    check(summary().is_displayed() and r[0] >= 0 and r[1] <= NARROW and r[3] <= 844, "the summary at 390 px: %s" % r)
+    check(r[1] > r[0] and r[0] >= 0 and r[1] <= NARROW and r[3] <= 844, "the summary at 390 px: %s" % r)
     theme("dark")
     screenshot("mobile-overview", "dark")
     note("390 px: no horizontal overflow of the document; the summary in view")
