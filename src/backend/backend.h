@@ -75,10 +75,18 @@ class Backend {
   // fill while either waits; an object store's upload holds its parts in
   // memory, so its one open pack is what the memory bound counts.
   [[nodiscard]] virtual int DataPacksAtOnce() const { return 1; }
-  // A hint that these bytes will be read soon (local: the kernel starts
-  // reading them into the page cache while the caller still works on what
-  // it has). Never fails; length 0 means to the end.
+  // A hint that these bytes will be read soon: a local folder's kernel
+  // starts reading them into the page cache while the caller still works on
+  // what it has. It holds no memory of hort's, and where there is no such
+  // cache (object stores, REST servers) it does nothing, so callers may give
+  // it freely. Never fails; length 0 means to the end.
   virtual void Prefetch(const Handle& /*h*/, uint64_t /*offset*/, uint64_t /*length*/) {}
+  // These bytes will be read once, soon: where every read is a request they
+  // are fetched now, on a thread of their own, and held in memory until that
+  // read takes them (objstore/wrappers.h, NewReadAheadStore); elsewhere this
+  // is Prefetch. Each one held is memory, so callers ask for a few, where
+  // they would otherwise wait. Never fails; length 0 means to the end.
+  virtual void ReadAhead(const Handle& h, uint64_t offset, uint64_t length) { Prefetch(h, offset, length); }
   // Streaming writes, where the storage can take them without holding the
   // whole file in memory (local folders, S3); nullptr: use Save.
   // `tree_pack`: a pack of tree blobs, which a local cache wants whole

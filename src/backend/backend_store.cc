@@ -19,6 +19,9 @@ class ResticFilesStore final : public ObjectStore {
   void Prefetch(const std::string& key, uint64_t offset, uint64_t length) override {
     if (auto h = ResticHandle(key)) backend_->Prefetch(*h, offset, length);
   }
+  void ReadAhead(const std::string& key, uint64_t offset, uint64_t length) override {
+    if (auto h = ResticHandle(key)) backend_->ReadAhead(*h, offset, length);
+  }
   Status Create(std::span<const std::string> /*folders*/) override { return backend_->Create(); }
   Status Save(const std::string& key, std::span<const uint8_t> data) override {
     HORT_ASSIGN_OR_RETURN(Handle h, HandleOf(key));

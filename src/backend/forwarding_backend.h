@@ -25,6 +25,7 @@ class ForwardingBackend : public Backend {
   int DataPacksAtOnce() const override { return target_->DataPacksAtOnce(); }
   bool PacksMayBeCutShort() const override { return target_->PacksMayBeCutShort(); }
   void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override { target_->Prefetch(h, offset, length); }
+  void ReadAhead(const Handle& h, uint64_t offset, uint64_t length) override { target_->ReadAhead(h, offset, length); }
   std::unique_ptr<BackendUpload> BeginUpload(FileType type, bool tree_pack) override {
     return target_->BeginUpload(type, tree_pack);
   }

@@ -43,6 +43,9 @@ class ResticBackend final : public Backend {
   void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override {
     store_->Prefetch(ResticKey(h), offset, length);
   }
+  void ReadAhead(const Handle& h, uint64_t offset, uint64_t length) override {
+    store_->ReadAhead(ResticKey(h), offset, length);
+  }
   // Only packs stream: they are the files large enough to matter.
   std::unique_ptr<BackendUpload> BeginUpload(FileType type, bool /*tree_pack*/) override {
     if (type != FileType::kPack) return nullptr;

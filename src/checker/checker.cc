@@ -70,13 +70,14 @@ class Checker {
   // Where every read is a request, the packs a full --read-data starts with
   // (ReadData's order, one per worker) are on their way while the index
   // loads: about 40 ms of one core on RGW for the bench's 21k blobs, with
-  // the other idle. A local folder warmed them up during the key's
-  // derivation (PrefetchFirstPacks).
+  // the other idle. A local folder was asked for them during the key's
+  // derivation (Repository::Open's warm-up, which runs where range reads
+  // are cheap).
   void AskForFirstPacks() {
     if (repo_.backend().CheapRangeReads()) return;
     std::vector<Id> packs;
     for (const auto& [id, size] : stored_) packs.push_back(id);
-    PrefetchFirstPacks(repo_.backend(), opt_, std::move(packs));
+    ReadFirstPacksAhead(repo_.backend(), opt_, std::move(packs));
   }
 
   Status CheckPacks() {
@@ -209,16 +210,16 @@ class Checker {
     }
     ThreadPool pool(static_cast<size_t>(workers));
     WaitGroup wg;
-    // Packs are read in this order, one per worker: each worker asks for the
-    // pack it will probably read next, so its first bytes are in memory by
-    // then instead of stalling a core. Local folders only: elsewhere a read
-    // ahead holds a whole pack in memory (wrappers.h, NewReadAheadStore).
-    const bool ask_ahead = repo_.backend().CheapRangeReads();
+    // Packs are read in this order, one per worker: each worker hints at the
+    // pack it will probably read next, so a local folder's first bytes of it
+    // are in the page cache by then instead of stalling a core. Only a hint
+    // (nothing where reads are requests): a pack read ahead and held on S3
+    // cost CPU and memory for no time (wrappers.h, NewReadAheadStore).
     const size_t ahead = static_cast<size_t>(workers);
     for (size_t i = 0; i < selected.size(); ++i) {
       wg.Add();
       std::optional<Id> next;
-      if (ask_ahead && i + ahead < selected.size()) next = selected[i + ahead];
+      if (i + ahead < selected.size()) next = selected[i + ahead];
       pool.Submit([this, &wg, pack = selected[i], next] {
         if (next) repo_.backend().Prefetch({FileType::kPack, next->Hex()}, 0, 0);
         ReadPack(pack);

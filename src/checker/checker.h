@@ -46,11 +46,11 @@ struct CheckResult {
   [[nodiscard]] size_t ErrorCount() const;
 };
 
-// Asks for the packs a full --read-data reads first (a warm-up for
-// Repository::Open; nothing for other checks).
-void PrefetchFirstPacks(Backend& backend, const CheckOptions& options);
+// Asks ahead (Backend::ReadAhead) for the packs a full --read-data reads
+// first (a warm-up for Repository::Open; nothing for other checks).
+void ReadFirstPacksAhead(Backend& backend, const CheckOptions& options);
 // The same among `packs`, the store's packs already listed.
-void PrefetchFirstPacks(Backend& backend, const CheckOptions& options, std::vector<Id> packs);
+void ReadFirstPacksAhead(Backend& backend, const CheckOptions& options, std::vector<Id> packs);
 
 [[nodiscard]] Result<CheckResult> RunCheck(Repository& repo, const CheckOptions& options,
                                            const std::function<void(const std::string&)>& progress);

@@ -67,21 +67,21 @@ Result<std::vector<Id>> SelectSubset(const std::vector<std::pair<Id, uint64_t>>&
   }
 }
 
-void PrefetchFirstPacks(Backend& backend, const CheckOptions& options) {
+void ReadFirstPacksAhead(Backend& backend, const CheckOptions& options) {
   if (!options.read_data || !options.read_data_subset.empty()) return;
   std::vector<Id> packs;
   (void)backend.List(FileType::kPack, [&](const std::string& name, uint64_t) {
     if (auto id = Id::Parse(name)) packs.push_back(*id);
   });
-  PrefetchFirstPacks(backend, options, std::move(packs));
+  ReadFirstPacksAhead(backend, options, std::move(packs));
 }
 
-void PrefetchFirstPacks(Backend& backend, const CheckOptions& options, std::vector<Id> packs) {
+void ReadFirstPacksAhead(Backend& backend, const CheckOptions& options, std::vector<Id> packs) {
   if (!options.read_data || !options.read_data_subset.empty()) return;
   // ReadData's order: sorted by ID, one pack per worker to begin with.
   const size_t first = std::min(packs.size(), static_cast<size_t>(WorkersFor(options.workers)));
   std::partial_sort(packs.begin(), packs.begin() + static_cast<long>(first), packs.end());
-  for (size_t i = 0; i < first; ++i) backend.Prefetch({FileType::kPack, packs[i].Hex()}, 0, 0);
+  for (size_t i = 0; i < first; ++i) backend.ReadAhead({FileType::kPack, packs[i].Hex()}, 0, 0);
 }
 
 }  // namespace hort

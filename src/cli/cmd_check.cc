@@ -118,7 +118,7 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
   auto needs = [f] {
     Needs n = NeedsRepository(OpenLock::kExclusive, false);
     // Reads the first packs while the key is derived (see Repository::Open).
-    n.warm_up = [&opt = f->opt](Backend& backend) { PrefetchFirstPacks(backend, opt); };
+    n.warm_up = [&opt = f->opt](Backend& backend) { ReadFirstPacksAhead(backend, opt); };
     // Reads while the lock's 200 ms second look runs; reports only once it
     // answered (lock.h).
     n.lock_settle = LockSettle::kBehindReads;

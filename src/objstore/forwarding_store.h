@@ -40,6 +40,9 @@ class ForwardingStore : public ObjectStore {
   void Prefetch(const std::string& key, uint64_t offset, uint64_t length) override {
     target_->Prefetch(key, offset, length);
   }
+  void ReadAhead(const std::string& key, uint64_t offset, uint64_t length) override {
+    target_->ReadAhead(key, offset, length);
+  }
   Status Create(std::span<const std::string> folders) override { return target_->Create(folders); }
   Status Save(const std::string& key, std::span<const uint8_t> data) override { return target_->Save(key, data); }
   std::unique_ptr<ObjectUpload> BeginUpload(const std::string& folder) override { return target_->BeginUpload(folder); }

@@ -77,8 +77,13 @@ class ObjectStore {
   // (a local folder's SyncBatch): see Backend::PacksMayBeCutShort.
   [[nodiscard]] virtual bool PacksMayBeCutShort() const { return false; }
   // A hint that these bytes will be read soon (local: the kernel starts
-  // reading them into the page cache). Never fails; length 0: to the end.
+  // reading them into the page cache); it holds no memory of hort's and does
+  // nothing where there is no such cache. Never fails; length 0: to the end.
   virtual void Prefetch(const std::string& /*key*/, uint64_t /*offset*/, uint64_t /*length*/) {}
+  // These bytes will be read once, soon: fetched now and held for that read
+  // where every read is a request (NewReadAheadStore), else Prefetch. See
+  // Backend::ReadAhead.
+  virtual void ReadAhead(const std::string& key, uint64_t offset, uint64_t length) { Prefetch(key, offset, length); }
 
   // Writing ----------------------------------------------------------------
   // Makes the store usable: creates the folder or bucket if it is missing

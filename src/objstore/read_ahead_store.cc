@@ -1,4 +1,4 @@
-// Reads asked for ahead (Prefetch) on a store where every read is a request.
+// Reads asked for ahead (ReadAhead) on a store where every read is a request.
 #include <condition_variable>
 #include <list>
 #include <mutex>
@@ -27,7 +27,9 @@ class ReadAheadStore final : public ForwardingStore {
     });
   }
 
-  void Prefetch(const std::string& key, uint64_t offset, uint64_t length) override {
+  // Prefetch, a hint that may be given freely, passes on: only what is
+  // asked for as ReadAhead is fetched and held.
+  void ReadAhead(const std::string& key, uint64_t offset, uint64_t length) override {
     std::lock_guard lock(mu_);
     Sweep();
     if (reads_.size() >= max_reads_) return;  // a hint: dropped while the room is taken
@@ -80,7 +82,7 @@ class ReadAheadStore final : public ForwardingStore {
 
   // A write drops what was read ahead of its key (packs never change, but
   // the store holds other files too).
-  // Before the write and again after it: a Prefetch made while it ran may
+  // Before the write and again after it: a ReadAhead made while it ran may
   // have read the old bytes.
   Status Save(const std::string& key, std::span<const uint8_t> data) override {
     Forget(key);

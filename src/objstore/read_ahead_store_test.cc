@@ -40,8 +40,12 @@ struct CountingStore final : ForwardingStore {
     }
     return bytes;
   }
+  void Prefetch(const std::string& key, uint64_t, uint64_t) override {
+    std::lock_guard lock(mu);
+    hints.push_back(key);
+  }
   std::mutex mu;
-  std::vector<std::string> loads;
+  std::vector<std::string> loads, hints;
   int fail_first = 0;
   std::shared_future<void> hold;
   std::atomic<size_t> have_bytes{0};  // reads that have their bytes (held or not)
@@ -59,7 +63,7 @@ struct ReadAhead : ::testing::Test {
     std::lock_guard lock(counting->mu);
     return counting->loads;
   }
-  // Waits until `n` reads reached the store: a prefetch reads on a thread.
+  // Waits until `n` reads reached the store: a read ahead reads on a thread.
   void WaitForReads(size_t n) {
     for (int i = 0; i < 10000 && Loads().size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     ASSERT_EQ(Loads().size(), n);
@@ -74,8 +78,23 @@ struct ReadAhead : ::testing::Test {
   std::unique_ptr<ObjectStore> store;
 };
 
-TEST_F(ReadAhead, TheLoadOfAPrefetchedRangeTakesItsBytesWithoutAnotherRead) {
-  store->Prefetch("data/p1", 2, 6);
+// A hint is given freely (check gives one per pack): it reaches the store
+// beneath, which may do what it can with it, and nothing is read or held.
+TEST_F(ReadAhead, APrefetchPassesOnAndHoldsNothing) {
+  store->Prefetch("data/p1", 0, 0);
+  store->Prefetch("data/p2", 2, 6);
+  {
+    std::lock_guard lock(counting->mu);
+    EXPECT_EQ(counting->hints, (std::vector<std::string>{"data/p1", "data/p2"}));
+  }
+  RemoveBehind("data/p1");
+  EXPECT_EQ(store->Load("data/p1", 0, 0).status().code(), Code::kNotFound);
+  EXPECT_EQ(Text(store->Load("data/p2", 2, 6)), "cdefgh");
+  EXPECT_EQ(Loads(), (std::vector<std::string>{"data/p1@0+0", "data/p2@2+6"})) << "each read when asked, once";
+}
+
+TEST_F(ReadAhead, TheLoadOfARangeReadAheadTakesItsBytesWithoutAnotherRead) {
+  store->ReadAhead("data/p1", 2, 6);
   WaitForReads(1);
   RemoveBehind("data/p1");
   EXPECT_EQ(Text(store->Load("data/p1", 2, 6)), "234567");
@@ -85,11 +104,11 @@ TEST_F(ReadAhead, TheLoadOfAPrefetchedRangeTakesItsBytesWithoutAnotherRead) {
   EXPECT_EQ(Loads().size(), 2u);
 }
 
-TEST_F(ReadAhead, ARangeInsideAPrefetchIsCutFromItAndOneOutsideIsRead) {
-  store->Prefetch("data/p1", 0, 0);  // the whole object
+TEST_F(ReadAhead, ARangeInsideAReadAheadIsCutFromItAndOneOutsideIsRead) {
+  store->ReadAhead("data/p1", 0, 0);  // the whole object
   WaitForReads(1);
   RemoveBehind("data/p1");
-  store->Prefetch("data/p2", 2, 6);
+  store->ReadAhead("data/p2", 2, 6);
   EXPECT_EQ(Text(store->Load("data/p1", 3, 4)), "3456");
   EXPECT_EQ(Text(store->Load("data/p2", 1, 4)), "bcde");  // starts before the prefetched range
   EXPECT_EQ(Text(store->Load("data/p2", 4, 3)), "efg");   // inside it
@@ -100,28 +119,28 @@ TEST_F(ReadAhead, ARangeInsideAPrefetchIsCutFromItAndOneOutsideIsRead) {
   EXPECT_EQ(loads.size(), 3u);
 }
 
-TEST_F(ReadAhead, PrefetchesBeyondTheLimitAreDroppedUntilTheHeldOnesAreTaken) {
-  store->Prefetch("data/p1", 0, 5);
-  store->Prefetch("data/p2", 0, 5);
+TEST_F(ReadAhead, ReadsAheadBeyondTheLimitAreDroppedUntilTheHeldOnesAreTaken) {
+  store->ReadAhead("data/p1", 0, 5);
+  store->ReadAhead("data/p2", 0, 5);
   WaitForReads(2);
-  store->Prefetch("data/p1", 5, 5);  // a third: no room
+  store->ReadAhead("data/p1", 5, 5);  // a third: no room
   RemoveBehind("data/p1");
   EXPECT_EQ(store->Load("data/p1", 5, 5).status().code(), Code::kNotFound);  // not read ahead
   EXPECT_EQ(Text(store->Load("data/p1", 0, 5)), "01234");                   // read ahead
   EXPECT_EQ(Text(store->Load("data/p2", 0, 5)), "abcde");
   ASSERT_TRUE(counting->Save("data/p1", AsBytes("0123456789")).ok());
-  store->Prefetch("data/p1", 5, 5);  // room again
+  store->ReadAhead("data/p1", 5, 5);  // room again
   WaitForReads(4);
   RemoveBehind("data/p1");
   EXPECT_EQ(Text(store->Load("data/p1", 5, 5)), "56789");
 }
 
 TEST_F(ReadAhead, AWriteOfTheKeyDropsWhatWasReadAheadOfIt) {
-  store->Prefetch("data/p1", 0, 0);
+  store->ReadAhead("data/p1", 0, 0);
   WaitForReads(1);  // the old bytes are held
   ASSERT_TRUE(store->Save("data/p1", AsBytes("new")).ok());
   EXPECT_EQ(Text(store->Load("data/p1", 0, 0)), "new");
-  store->Prefetch("data/p2", 0, 0);
+  store->ReadAhead("data/p2", 0, 0);
   WaitForReads(3);
   ASSERT_TRUE(store->Remove("data/p2").ok());
   EXPECT_EQ(store->Load("data/p2", 0, 0).status().code(), Code::kNotFound);
@@ -130,7 +149,7 @@ TEST_F(ReadAhead, AWriteOfTheKeyDropsWhatWasReadAheadOfIt) {
 TEST_F(ReadAhead, AWriteWhileAReadAheadIsUnderWayDropsItsBytes) {
   std::promise<void> go;
   counting->hold = go.get_future().share();
-  store->Prefetch("data/p1", 0, 0);  // reads the old bytes, then is held
+  store->ReadAhead("data/p1", 0, 0);  // reads the old bytes, then is held
   for (int i = 0; i < 10000 && counting->have_bytes < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ASSERT_EQ(counting->have_bytes.load(), 1u);
   ASSERT_TRUE(store->Save("data/p1", AsBytes("new")).ok());
@@ -146,7 +165,7 @@ TEST_F(ReadAhead, AStreamedUploadOfTheKeyDropsWhatWasReadAheadOfIt) {
   auto local = NewReadAheadStore(std::move(folder), 2);
   ASSERT_TRUE(local->Create(std::vector<std::string>{"data"}).ok());
   ASSERT_TRUE(local->Save("data/p1", AsBytes("old")).ok());
-  local->Prefetch("data/p1", 0, 0);
+  local->ReadAhead("data/p1", 0, 0);
   for (int i = 0; i < 10000 && reads->Reads() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ASSERT_EQ(reads->Reads(), 1u);  // "old" is held
   auto upload = local->BeginUpload("data");
@@ -158,14 +177,14 @@ TEST_F(ReadAhead, AStreamedUploadOfTheKeyDropsWhatWasReadAheadOfIt) {
 
 TEST_F(ReadAhead, AReadThatFailedAheadIsMadeAgainWhenAskedFor) {
   counting->fail_first = 1;
-  store->Prefetch("data/p1", 0, 4);
+  store->ReadAhead("data/p1", 0, 4);
   EXPECT_EQ(Text(store->Load("data/p1", 0, 4)), "0123");
   EXPECT_EQ(Loads(), (std::vector<std::string>{"data/p1@0+4", "data/p1@0+4"}));
 }
 
 TEST_F(ReadAhead, ReadsNobodyTookEndWithTheStore) {
-  store->Prefetch("data/p1", 0, 0);
-  store->Prefetch("data/p2", 0, 0);
+  store->ReadAhead("data/p1", 0, 0);
+  store->ReadAhead("data/p2", 0, 0);
   store.reset();  // waits for both fetches; leaks nothing (ASan)
   SUCCEED();
 }

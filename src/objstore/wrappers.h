@@ -26,15 +26,16 @@ struct RetryPolicy {
 // At most `connections` requests run at once (-o s3.connections=N).
 [[nodiscard]] std::unique_ptr<ObjectStore> NewLimitStore(std::unique_ptr<ObjectStore> inner, int connections);
 
-// Prefetch made real where every read is a request (S3): the bytes of a key
+// ReadAhead made real where every read is a request (S3): the bytes of a key
 // and range asked for ahead are fetched on a thread of their own and handed
 // to the first Load of that key whose range they hold. At most `max_reads`
-// are held or in flight; a Prefetch beyond that is dropped, as the hint it
-// is. A read ahead is held until a Load takes it or the store ends, so it
-// is for keys a command reads once and soon (packs). Callers ask only where
-// they would otherwise wait (a restore during its lock's second look): read
-// ahead for every pack, check --read-data on RGW took more CPU (threads,
-// fresh buffers) and twice the memory for no time.
+// are held or in flight; a ReadAhead beyond that is dropped, as a hint would
+// be. Prefetch passes on to the store (a no-op there). A read ahead is held
+// until a Load takes it or the store ends, so it is for keys a command
+// reads once and soon (packs). Callers ask only where they would otherwise
+// wait (a restore during its lock's second look): read ahead for every
+// pack, check --read-data on RGW took more CPU (threads, fresh buffers) and
+// twice the memory for no time.
 [[nodiscard]] std::unique_ptr<ObjectStore> NewReadAheadStore(std::unique_ptr<ObjectStore> inner, size_t max_reads);
 
 // Counters for the metrics endpoint: requests, bytes, errors, latency.

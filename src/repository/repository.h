@@ -60,7 +60,8 @@ class Repository {
   // Work for the disk while the password's key is derived (both cores busy
   // for ~0.15 s): asks for what the command will read first. Only hints:
   // a listing made here is not used for anything else, since the lock is
-  // taken afterwards. Runs only where Prefetch does something (local folders).
+  // taken afterwards. Runs only where range reads are cheap (local folders):
+  // elsewhere the listing is a request and hints do nothing.
   using WarmUp = std::function<void(Backend&)>;
   [[nodiscard]] static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<Backend> backend,
                                                                 const std::string& password,

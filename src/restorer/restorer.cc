@@ -104,9 +104,10 @@ class Restore {
   // an S3 restore spent waiting, 2026-12-06): with one per worker both were
   // there within 0.1 s and the machine still sat idle; with two, 1 GiB from
   // RGW took 2.32 instead of 2.38 s (medians of 5) and peaked at 110-122
-  // instead of 99-105 MiB (restic: 170-183). A local folder reads them when
-  // it needs them. The range asked for is the span of the blobs the
-  // selected files use, which every piece of the plan lies within.
+  // instead of 99-105 MiB (restic: 170-183). Where range reads are cheap
+  // each piece is hinted at as it is reached (ContentWriter::RestorePack).
+  // The range asked for is the span of the blobs the selected files use,
+  // which every piece of the plan lies within.
   void ReadFirstPacksAhead() {
     Backend& backend = repo_.backend();
     if (backend.CheapRangeReads()) return;
@@ -130,7 +131,7 @@ class Restore {
         span->end = std::max<uint64_t>(span->end, uint64_t{loc->offset} + loc->length);
       }
     }
-    for (const Span& s : first) backend.Prefetch({FileType::kPack, s.pack.Hex()}, s.begin, s.end - s.begin);
+    for (const Span& s : first) backend.ReadAhead({FileType::kPack, s.pack.Hex()}, s.begin, s.end - s.begin);
   }
 
   // The directories whose trees could not be read, named once the lock's

@@ -343,7 +343,7 @@ TEST_F(RestoreTest, TheFirstPacksAreAskedForAheadWhileTheLockLooksAgain) {
   struct WatchesReads final : ForwardingBackend {
     explicit WatchesReads(bool cheap) : ForwardingBackend(NewMemBackend()), cheap(cheap) {}
     bool CheapRangeReads() const override { return cheap; }
-    void Prefetch(const Handle& h, uint64_t offset, uint64_t length) override {
+    void ReadAhead(const Handle& h, uint64_t offset, uint64_t length) override {
       std::lock_guard lock(mu);
       if (h.type == FileType::kPack) ahead.push_back({h.name, offset, length});
     }
