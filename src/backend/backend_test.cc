@@ -11,6 +11,7 @@
 
 #include "backend/restic_layout.h"
 #include "backend/test_forwarding_backend.h"
+#include "objstore/forwarding_store.h"
 #include "objstore/open_store.h"
 #include "objstore/wrappers.h"
 #include "objstore/test_temp_folder.h"
@@ -188,6 +189,52 @@ TEST(Cache, ServesIndexSnapshotsAndTreePacksLocally) {
   ASSERT_TRUE(raw->mem->Remove({FileType::kIndex, name}).ok());
   ASSERT_TRUE(be->List(FileType::kIndex, [](const std::string&, uint64_t) {}).ok());
   EXPECT_FALSE(std::filesystem::exists(dir / "index" / name));
+  std::filesystem::remove_all(dir);
+}
+
+// ReadAhead (fetch and hold) and Prefetch (a hint) each reach the store
+// beneath every wrapper an S3 repository is opened with (open_store.cc,
+// backend.cc), as themselves: a wrapper that passed on only Prefetch would
+// turn a restore's reads ahead into hints without any other test noticing.
+// A pack the local cache holds is not asked for ahead: it is read from the
+// cache, and the held copy would only take a read-ahead's room.
+TEST(Backend, ReadAheadAndPrefetchReachTheStoreThroughEveryWrapper) {
+  struct Asked final : ForwardingStore {
+    Asked() : ForwardingStore(NewMemStore()) {}
+    void Prefetch(const std::string& key, uint64_t, uint64_t) override { hints.push_back(key); }
+    void ReadAhead(const std::string& key, uint64_t, uint64_t) override { ahead.push_back(key); }
+    std::vector<std::string> hints, ahead;
+  };
+  auto store = std::make_unique<Asked>();
+  Asked* asked = store.get();
+  StoreMetrics store_metrics;
+  BackendMetrics backend_metrics;
+  std::unique_ptr<ObjectStore> wrapped =
+      NewRetryStore(NewLimitStore(NewMetricsStore(std::move(store), &store_metrics), 2));
+  // The REST adapter turns a Backend into an ObjectStore and back.
+  wrapped = NewResticFilesStore(NewResticBackend(std::move(wrapped)));
+  const auto dir = std::filesystem::temp_directory_path() / ("hort-cache-ahead-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto be = NewCacheBackend(
+      NewRateLimitBackend(NewLimitBackend(NewMetricsBackend(NewResticBackend(std::move(wrapped)), &backend_metrics), 2),
+                          0, 0),
+      dir.string());
+  const std::string data = std::string(64, 'd');
+  const Handle pack{FileType::kPack, HexEncode(crypto::Sha256(AsBytes(data)))};
+  ASSERT_TRUE(be->Save(pack, AsBytes(data)).ok());
+  const std::string key = "data/" + pack.name.substr(0, 2) + "/" + pack.name;
+  be->ReadAhead(pack, 0, 0);
+  EXPECT_EQ(asked->ahead, std::vector<std::string>{key});
+  EXPECT_TRUE(asked->hints.empty());
+  be->Prefetch(pack, 0, 0);
+  EXPECT_EQ(asked->hints, std::vector<std::string>{key});
+  EXPECT_EQ(asked->ahead.size(), 1u);
+
+  Handle trees{FileType::kPack, HexEncode(crypto::Sha256(AsBytes(std::string("a tree pack"))))};
+  trees.tree_pack = true;
+  ASSERT_TRUE(be->Save(trees, AsBytes(std::string("a tree pack"))).ok());  // kept by the cache
+  be->ReadAhead(trees, 0, 0);
+  EXPECT_EQ(asked->ahead.size(), 1u) << "a cached pack is not fetched ahead";
   std::filesystem::remove_all(dir);
 }
 

@@ -67,6 +67,14 @@ class CacheBackend final : public ForwardingBackend {
     return Slice(all, offset, length);
   }
 
+  // A pack the cache holds is read from it: asked for ahead, the remote's
+  // copy would be fetched and held until the store ends (check asks for its
+  // first packs by ID, tree packs among them), taking a read ahead's room.
+  void ReadAhead(const Handle& h, uint64_t offset, uint64_t length) override {
+    if (h.type == FileType::kPack && HasCached(h)) return;
+    target_->ReadAhead(h, offset, length);
+  }
+
   // Packs not in the cache go straight into `out`; everything else through
   // Load, which serves and fills the cache.
   Status LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out) override {

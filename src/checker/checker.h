@@ -47,7 +47,8 @@ struct CheckResult {
 };
 
 // Asks ahead (Backend::ReadAhead) for the packs a full --read-data reads
-// first (a warm-up for Repository::Open; nothing for other checks).
+// first: Repository::Open's warm-up on a local folder, and on an object
+// store while the index loads. Nothing for other checks.
 void ReadFirstPacksAhead(Backend& backend, const CheckOptions& options);
 // The same among `packs`, the store's packs already listed.
 void ReadFirstPacksAhead(Backend& backend, const CheckOptions& options, std::vector<Id> packs);

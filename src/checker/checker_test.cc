@@ -108,7 +108,8 @@ class CheckTest : public ::testing::Test {
 
 // From an object store, where every read is a request, the packs a full
 // --read-data starts with are asked for before the index loads, and no pack
-// after that (a read ahead there holds a whole pack: wrappers.h).
+// is read ahead after that (a read ahead there holds a whole pack:
+// wrappers.h); the later packs are only hinted at, which costs nothing there.
 TEST_F(CheckTest, FromAnObjectStoreTheFirstPacksAreAskedForBeforeTheIndexLoads) {
   for (int i = 0; i < 5; ++i) {
     Id blob;

@@ -32,7 +32,7 @@ class ReadAheadStore final : public ForwardingStore {
   void ReadAhead(const std::string& key, uint64_t offset, uint64_t length) override {
     std::lock_guard lock(mu_);
     Sweep();
-    if (reads_.size() >= max_reads_) return;  // a hint: dropped while the room is taken
+    if (reads_.size() >= max_reads_) return;  // best effort: dropped while the room is taken
     for (const Read& r : reads_) {
       if (r.owner == Owner::kNobody && r.key == key && r.offset == offset && r.length == length) return;
     }

@@ -110,7 +110,7 @@ TEST_F(ReadAhead, ARangeInsideAReadAheadIsCutFromItAndOneOutsideIsRead) {
   RemoveBehind("data/p1");
   store->ReadAhead("data/p2", 2, 6);
   EXPECT_EQ(Text(store->Load("data/p1", 3, 4)), "3456");
-  EXPECT_EQ(Text(store->Load("data/p2", 1, 4)), "bcde");  // starts before the prefetched range
+  EXPECT_EQ(Text(store->Load("data/p2", 1, 4)), "bcde");  // starts before the range read ahead
   EXPECT_EQ(Text(store->Load("data/p2", 4, 3)), "efg");   // inside it
   const auto loads = Loads();
   EXPECT_EQ(std::count(loads.begin(), loads.end(), "data/p1@0+0"), 1);

@@ -33,9 +33,9 @@ struct RetryPolicy {
 // be. Prefetch passes on to the store (a no-op there). A read ahead is held
 // until a Load takes it or the store ends, so it is for keys a command
 // reads once and soon (packs). Callers ask only where they would otherwise
-// wait (a restore during its lock's second look): read ahead for every
-// pack, check --read-data on RGW took more CPU (threads, fresh buffers) and
-// twice the memory for no time.
+// wait (a restore during its lock's second look, check --read-data while
+// its index loads): read ahead for every pack, check --read-data on RGW
+// took more CPU (threads, fresh buffers) and twice the memory for no time.
 [[nodiscard]] std::unique_ptr<ObjectStore> NewReadAheadStore(std::unique_ptr<ObjectStore> inner, size_t max_reads);
 
 // Counters for the metrics endpoint: requests, bytes, errors, latency.

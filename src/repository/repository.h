@@ -60,8 +60,9 @@ class Repository {
   // Work for the disk while the password's key is derived (both cores busy
   // for ~0.15 s): asks for what the command will read first. Only hints:
   // a listing made here is not used for anything else, since the lock is
-  // taken afterwards. Runs only where range reads are cheap (local folders):
-  // elsewhere the listing is a request and hints do nothing.
+  // taken afterwards. Runs only where range reads are cheap (local folders),
+  // where a ReadAhead is a hint too: elsewhere the listing is a request and
+  // a read ahead would hold packs in memory.
   using WarmUp = std::function<void(Backend&)>;
   [[nodiscard]] static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<Backend> backend,
                                                                 const std::string& password,

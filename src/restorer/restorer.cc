@@ -104,8 +104,9 @@ class Restore {
   // an S3 restore spent waiting, 2026-12-06): with one per worker both were
   // there within 0.1 s and the machine still sat idle; with two, 1 GiB from
   // RGW took 2.32 instead of 2.38 s (medians of 5) and peaked at 110-122
-  // instead of 99-105 MiB (restic: 170-183). Where range reads are cheap
-  // each piece is hinted at as it is reached (ContentWriter::RestorePack).
+  // instead of 99-105 MiB (restic: 170-183). Where range reads are cheap a
+  // piece larger than the stream window is hinted at as it is reached and a
+  // smaller one read when needed (ContentWriter::RestorePack).
   // The range asked for is the span of the blobs the selected files use,
   // which every piece of the plan lies within.
   void ReadFirstPacksAhead() {

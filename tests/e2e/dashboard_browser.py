@@ -122,11 +122,17 @@ def next_poll():
     wait("the next poll", lambda: updated() != before and updated().startswith("updated "), 12)
 
 
+# Shown as WebDriver's is_displayed() means it: rendered, visible, not transparent, not empty.
+SHOWN_JS = """const shown = e => !!e && e.checkVisibility({visibilityProperty: true, opacityProperty: true}) &&
+  e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0;"""
+
+
 def overview():
     """The overview as one read inside the page: each poll re-renders #main, so element references
     taken across several WebDriver calls can go stale (or mix two renders) between the calls."""
-    return js("""const badges = e => [...e.querySelectorAll('.badge')].map(b => b.innerText);
+    o = js(SHOWN_JS + """const badges = e => [...e.querySelectorAll('.badge')].map(b => b.innerText);
       const s = document.getElementById('summary');
+      if (!s) return null;  // a failed poll shows its error instead of the overview
       return {summary: {text: s.innerText, classes: [...s.classList]},
         jobs: [...document.querySelectorAll('tr[data-job]')].map(r => [r.dataset.job, badges(r)]),
         running: !!document.evaluate("//h2[text()='Running now']", document, null, 9, null).singleNodeValue,
@@ -136,7 +142,9 @@ def overview():
             rows: [...sec.querySelectorAll('tr[data-job]')].map(r => {
               const err = r.querySelector('pre.err');
               return {job: r.dataset.job, badges: badges(r),
-                      err: err && {shown: err.getClientRects().length > 0, text: err.innerText}}; })}; })}""")
+                      err: err && {shown: shown(err), text: err.innerText}}; })}; })}""")
+    check(o is not None, "no overview: #main shows %r" % js("return document.getElementById('main').innerText")[:500])
+    return o
 
 
 def check_tables():
@@ -255,8 +263,8 @@ def to_bytes(text):
 def phase_failing():
     d.get(URL + "/")
     wait("the media backup under Running now", lambda: running_counts() is not None, 30)
-    check(js("""const h = [...document.querySelectorAll('h2')].find(h => h.textContent === 'Running now');
-      return !!h && h.getClientRects().length > 0"""), "'Running now' is not visible")
+    check(js(SHOWN_JS + """return shown([...document.querySelectorAll('h2')].find(h => h.textContent === 'Running now'))"""),
+          "'Running now' is not visible")
     # Two polls apart the finished files and bytes have grown: the page shows live progress.
     seen = []
     for _ in range(2):
@@ -321,8 +329,9 @@ def phase_failing():
         if name == "history":
             check_today({"app/files/data": "OK", "app/files/db": "FAILED", "wiki/files/pages": "OK"})
     view("overview", "#summary")
-    r = js("const r = document.getElementById('summary').getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]")
-    check(r[1] > r[0] and r[0] >= 0 and r[1] <= NARROW and r[3] <= 844, "the summary at 390 px: %s" % r)
+    r = js(SHOWN_JS + """const s = document.getElementById('summary'), r = s.getBoundingClientRect();
+      return [r.left, r.right, r.top, r.bottom, shown(s)]""")
+    check(r[4] and r[0] >= 0 and r[1] <= NARROW and r[3] <= 844, "the summary at 390 px: %s" % r)
     theme("dark")
     screenshot("mobile-overview", "dark")
     note("390 px: no horizontal overflow of the document; the summary in view")
