@@ -220,9 +220,11 @@ class Checker {
       wg.Add();
       std::optional<Id> next;
       if (i + ahead < selected.size()) next = selected[i + ahead];
-      pool.Submit([this, &wg, pack = selected[i], next] {
+      // The first packs were hinted at by no earlier task: ReadPack does it.
+      const bool hinted = i >= ahead;
+      pool.Submit([this, &wg, pack = selected[i], next, hinted] {
         if (next) repo_.backend().Prefetch({FileType::kPack, next->Hex()}, 0, 0);
-        ReadPack(pack);
+        ReadPack(pack, hinted);
         wg.Done();
       });
     }
@@ -234,14 +236,15 @@ class Checker {
   // every blob its header lists must decrypt and hash to its ID. Where range
   // reads are cheap (local folders) the pack streams through a buffer of a
   // few MiB, so memory stays bounded per worker; elsewhere it is one read.
-  void ReadPack(const Id& pack) {
+  // `hinted`: an earlier task already gave the pack's Prefetch hint.
+  void ReadPack(const Id& pack, bool hinted) {
     std::vector<IndexBlob> indexed;
     if (auto it = by_pack_.find(pack); it != by_pack_.end()) indexed = it->second;
     const Handle handle{FileType::kPack, pack.Hex()};
     const uint64_t size = stored_[pack];
     Backend& backend = repo_.backend();
     const bool stream = backend.CheapRangeReads() && !indexed.empty() && size > kStreamSegment;
-    if (stream) backend.Prefetch(handle, 0, 0);
+    if (stream && !hinted) backend.Prefetch(handle, 0, 0);
     auto mark_all = [&](const std::string& why) {
       std::lock_guard lock(mu_);
       for (const auto& b : indexed) bad_blobs_.try_emplace(b.id, why);
