@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "checker/pack_blobs.h"
 #include "checker/tree_depths.h"
 #include "repository/pack_reader.h"
 #include "format/tree.h"
@@ -281,26 +282,23 @@ class Checker {
       for (const auto& b : indexed) header->push_back({b.id, b.type, b.offset, b.length, b.uncompressed_length});
     }
     std::sort(header->begin(), header->end(), [](const PackEntry& a, const PackEntry& b) { return a.offset < b.offset; });
+    std::vector<PackEntry> inside;
+    inside.reserve(header->size());
     for (const PackEntry& e : *header) {
-      if (uint64_t{e.offset} + e.length > reader.size()) {
-        Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": beyond end of pack", pack.Hex(), e.id.Hex()});
-        std::lock_guard lock(mu_);
-        bad_blobs_.try_emplace(e.id, "beyond end of pack " + pack.Short());
+      if (uint64_t{e.offset} + e.length <= reader.size()) {
+        inside.push_back(e);
         continue;
       }
-      auto stored = reader.Bytes(e.offset, e.length);
-      if (!stored.ok()) return unreadable(stored.status());
-      auto plain = UnsealBlob(*stored, e, repo_.key());
-      if (plain.ok()) {
-        if (Status id = CheckBlobId(reader.HashAlongside(*plain), e.id); !id.ok()) plain = id;
-      }
-      if (!plain.ok()) {
-        Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": " + plain.status().message(),
-             pack.Hex(), e.id.Hex()});
-        std::lock_guard lock(mu_);
-        bad_blobs_.try_emplace(e.id, plain.status().message() + " in pack " + pack.Short());
-      }
+      Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": beyond end of pack", pack.Hex(), e.id.Hex()});
+      std::lock_guard lock(mu_);
+      bad_blobs_.try_emplace(e.id, "beyond end of pack " + pack.Short());
     }
+    Status read = checker_internal::CheckPackBlobs(reader, inside, repo_.key(), [&](const PackEntry& e, const Status& why) {
+      Add({Finding::Kind::kBlobCorrupt, "pack " + pack.Hex() + ", blob " + e.id.Hex() + ": " + why.message(), pack.Hex(), e.id.Hex()});
+      std::lock_guard lock(mu_);
+      bad_blobs_.try_emplace(e.id, why.message() + " in pack " + pack.Short());
+    });
+    if (!read.ok()) return unreadable(read);
     if (Status st = reader.Finish(); !st.ok()) return unreadable(st);
     CountRead(reader.size());
     if (!reader.HashMatches(pack)) {

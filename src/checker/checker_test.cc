@@ -7,10 +7,12 @@
 #include <mutex>
 
 #include "backend/test_forwarding_backend.h"
+#include "repository/pack_reader.h"
 #include "repository/test_init.h"
 #include "repository/walk.h"
 #include "repository/walk_testing.h"
 #include "util/hex.h"
+#include "util/test_bytes.h"
 
 namespace hort {
 namespace {
@@ -164,6 +166,72 @@ TEST_F(CheckTest, FromAnObjectStoreTheFirstPacksAreAskedForBeforeTheIndexLoads) 
       EXPECT_EQ(before, (std::vector<std::string>{"ahead " + packs[0], "ahead " + packs[1]}));
       EXPECT_EQ(asked_later, 0) << "no pack held in memory ahead after the first ones";
     }
+  }
+}
+
+// A pack of blobs of very different sizes, compressed and not, read whole
+// (an object store: the pack's bytes in one SHA-256 lane, the blobs in the
+// other) and streamed (a local folder, pack larger than a segment): a blob
+// stored under another blob's ID, and then a damaged byte inside a second
+// blob, are each found and named, and the damage fails the pack's own hash.
+TEST_F(CheckTest, BadBlobsAndADamagedPackAreFoundWhetherThePackIsReadWholeOrStreamed) {
+  repo_->set_compression(CompressionMode::kAuto);
+  std::vector<std::vector<uint8_t>> contents;
+  for (uint32_t i = 0; i < 9; ++i) {
+    const size_t size = (i % 3 == 0 ? 3900000 : i % 3 == 1 ? 70000 : 333) + i;
+    std::vector<uint8_t> c = SeededBytes(size, i);
+    if (i % 2 == 0) std::fill(c.begin() + static_cast<std::ptrdiff_t>(size / 4), c.end(), uint8_t{'t'});  // compresses
+    contents.push_back(std::move(c));
+  }
+  std::vector<Id> ids;
+  for (const auto& c : contents) ids.push_back(Id::Hash(c));
+  const Id wrong = Id::Hash(AsBytes(std::string("not the content stored under it")));
+  for (size_t i = 0; i < contents.size(); ++i) {
+    ASSERT_TRUE(repo_->SaveBlob(BlobType::kData, i == 4 ? wrong : ids[i], contents[i]).ok());
+  }
+  ASSERT_TRUE(repo_->Flush().ok());
+  std::vector<std::pair<std::string, uint64_t>> packs;
+  ASSERT_TRUE(mem_->List(FileType::kPack, [&](const std::string& n, uint64_t size) { packs.emplace_back(n, size); }).ok());
+  ASSERT_EQ(packs.size(), 1u);
+  ASSERT_GT(packs[0].second, kStreamSegment) << "streamed only above a segment";
+
+  struct Shape final : ForwardingBackend {
+    Shape(Backend* target, bool cheap) : ForwardingBackend(target), cheap(cheap) {}
+    bool CheapRangeReads() const override { return cheap; }
+    bool cheap;
+  };
+  auto check = [&](bool cheap) {
+    repo_.reset();
+    repo_ = std::move(Repository::Open(std::make_unique<Shape>(mem_.get(), cheap), "pw").value());
+    return Check(true);
+  };
+  for (bool cheap : {false, true}) {
+    CheckResult r = check(cheap);
+    auto bad = Of(r, Finding::Kind::kBlobCorrupt);
+    ASSERT_EQ(bad.size(), 1u) << "cheap " << cheap << "\n" << All(r);
+    EXPECT_EQ(bad[0].blob, wrong.Hex());
+    EXPECT_TRUE(Of(r, Finding::Kind::kPackCorrupt).empty()) << "cheap " << cheap << "\n" << All(r);
+  }
+
+  // A byte of the seventh blob's ciphertext (a long, compressed one) changed.
+  const Handle pack{FileType::kPack, packs[0].first};
+  std::vector<uint8_t> bytes = mem_->Load(pack).value();
+  const auto at = repo_->index().Lookup(ids[6], BlobType::kData);
+  ASSERT_TRUE(at.has_value());
+  bytes[at->offset + at->length / 2] ^= 0x40;
+  ASSERT_TRUE(mem_->Remove(pack).ok());
+  ASSERT_TRUE(mem_->Save(pack, bytes).ok());
+  for (bool cheap : {false, true}) {
+    CheckResult r = check(cheap);
+    std::vector<std::string> bad;
+    for (const Finding& f : Of(r, Finding::Kind::kBlobCorrupt)) bad.push_back(f.blob);
+    std::sort(bad.begin(), bad.end());
+    std::vector<std::string> expected = {wrong.Hex(), ids[6].Hex()};
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(bad, expected) << "cheap " << cheap << "\n" << All(r);
+    auto pack_bad = Of(r, Finding::Kind::kPackCorrupt);
+    ASSERT_EQ(pack_bad.size(), 1u) << "cheap " << cheap << "\n" << All(r);
+    EXPECT_NE(pack_bad[0].message.find("does not match its ID"), std::string::npos) << pack_bad[0].message;
   }
 }
 

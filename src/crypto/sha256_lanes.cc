@@ -16,28 +16,7 @@ namespace {
 constexpr std::array<uint32_t, 8> kInitialState = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
-// One lane's work: up to three runs of whole 64-byte blocks, hashed in order
-// (the stream's completed partial block, the caller's bytes, the padding).
-struct Lane {
-  struct Run {
-    const uint8_t* data;
-    size_t blocks;
-  };
-  uint32_t* state;
-  std::array<Run, 3> runs{};
-  size_t count = 0;
-  size_t next = 0;
-
-  void Add(const uint8_t* data, size_t blocks) {
-    if (blocks > 0) runs[count++] = {data, blocks};
-  }
-  [[nodiscard]] bool done() const { return next == count; }
-  void Advance(size_t blocks) {
-    runs[next].data += 64 * blocks;
-    runs[next].blocks -= blocks;
-    if (runs[next].blocks == 0) ++next;
-  }
-};
+using sha256_internal::Lane;
 
 // The final one or two blocks of a message: its last partial block, 0x80,
 // zeros and the length in bits, big-endian.
@@ -153,6 +132,21 @@ void CompressOne(Lane& lane) {
   }
 }
 
+// Both lanes in step until one of them ends; a lone lane runs to its end.
+void DriveUntilOneEnds(Lane* a, Lane* b) {
+  ClearUpperVectorState();
+  while (a && b && !a->done() && !b->done()) {
+    const size_t blocks = std::min(a->runs[a->next].blocks, b->runs[b->next].blocks);
+    uint32_t* const states[2] = {a->state, b->state};
+    const uint8_t* const data[2] = {a->runs[a->next].data, b->runs[b->next].data};
+    CompressLanes<2>(states, data, blocks);
+    a->Advance(blocks);
+    b->Advance(blocks);
+  }
+  if (!b) CompressOne(*a);
+  if (!a) CompressOne(*b);
+}
+
 // Both lanes in step while both have blocks, then whichever is left alone.
 void Drive(Lane& a, Lane& b) {
   ClearUpperVectorState();
@@ -170,6 +164,7 @@ void Drive(Lane& a, Lane& b) {
 #else
 bool DetectShaNi() { return false; }
 void Drive(Lane&, Lane&) {}
+void DriveUntilOneEnds(Lane*, Lane*) {}
 #endif
 
 bool UseLanes(Sha256Kernel kernel) { return kernel == Sha256Kernel::kBest && Sha256LanesAccelerated(); }
@@ -244,6 +239,71 @@ Sha256Digest Sha256Stream::Final() {
   Lane none{nullptr};
   Drive(stream, none);
   return DigestOf(state_.data());
+}
+
+Sha256LanePair::Sha256LanePair(Sha256Kernel kernel) : lanes_(UseLanes(kernel)) {}
+
+void Sha256LanePair::Start(int lane, std::span<const uint8_t> message) {
+  Slot& slot = slots_[static_cast<size_t>(lane)];
+  slot = Slot{};
+  slot.busy = true;
+  if (!lanes_) {
+    slot.digest = Sha256(message);
+    return;
+  }
+  slot.state = kInitialState;
+  slot.work.state = slot.state.data();
+  Padding padding = PaddingOf(message);
+  std::memcpy(slot.tail.data(), padding.bytes.data(), sizeof(slot.tail));
+  slot.work.Add(message.data(), message.size() / 64);
+  slot.work.Add(slot.tail.data(), padding.blocks);
+}
+
+void Sha256LanePair::StartStream(int lane, Sha256Stream& stream, std::span<const uint8_t> more) {
+  Slot& slot = slots_[static_cast<size_t>(lane)];
+  slot = Slot{};
+  slot.busy = true;
+  if (stream.openssl_) {
+    stream.openssl_->Update(more);
+    return;
+  }
+  // As Sha256Stream::Take: a partial block completed by `more` goes first,
+  // then the whole blocks; what is left waits in the stream for its next bytes.
+  stream.total_ += more.size();
+  slot.stream = &stream;
+  slot.work.state = stream.state_.data();
+  if (stream.partial_len_ > 0) {
+    const size_t take = std::min(64 - stream.partial_len_, more.size());
+    if (take > 0) std::memcpy(stream.partial_.data() + stream.partial_len_, more.data(), take);
+    stream.partial_len_ += take;
+    more = more.subspan(take);
+    if (stream.partial_len_ == 64) {
+      std::memcpy(slot.tail.data(), stream.partial_.data(), 64);
+      slot.work.Add(slot.tail.data(), 1);
+      stream.partial_len_ = 0;
+    }
+  }
+  const size_t whole = more.size() / 64;
+  slot.work.Add(more.data(), whole);
+  slot.rest = more.subspan(64 * whole);
+}
+
+std::optional<std::pair<int, Sha256Digest>> Sha256LanePair::Run() {
+  Slot* a = slots_[0].busy ? &slots_[0] : nullptr;
+  Slot* b = slots_[1].busy ? &slots_[1] : nullptr;
+  if (!a && !b) return std::nullopt;
+  // Without SHA-NI a message was hashed at Start and has no work left.
+  DriveUntilOneEnds(a ? &a->work : nullptr, b ? &b->work : nullptr);
+  const int lane = a && a->work.done() ? 0 : 1;
+  Slot& slot = slots_[static_cast<size_t>(lane)];
+  slot.busy = false;
+  if (slot.stream) {
+    Sha256Stream& stream = *slot.stream;
+    if (!slot.rest.empty()) std::memcpy(stream.partial_.data() + stream.partial_len_, slot.rest.data(), slot.rest.size());
+    stream.partial_len_ += slot.rest.size();
+    return std::pair{lane, Sha256Digest{}};
+  }
+  return std::pair{lane, lanes_ ? DigestOf(slot.state.data()) : slot.digest};
 }
 
 std::pair<Sha256Digest, Sha256Digest> Sha256Pair(std::span<const uint8_t> a, std::span<const uint8_t> b,

@@ -69,6 +69,93 @@ TEST(Sha256Lanes, StreamAlongsideMessages) {
   }
 }
 
+// Messages of every padding case and of very different sizes, each started
+// as soon as a lane is free: every digest is the message's own, whichever
+// lane it ran in and whatever ran beside it.
+TEST(Sha256Lanes, LanePairKeepsBothLanesFullAndEveryDigestRight) {
+  std::vector<std::vector<uint8_t>> messages;
+  for (size_t len : kLengths) messages.push_back(SeededBytes(len, static_cast<uint32_t>(len + 11)));
+  std::mt19937 rng(5);
+  for (int i = 0; i < 40; ++i) messages.push_back(SeededBytes(rng() % 300000, static_cast<uint32_t>(i)));
+  for (Sha256Kernel kernel : {Sha256Kernel::kBest, Sha256Kernel::kOpenSsl}) {
+    Sha256LanePair pair(kernel);
+    size_t next = 0;
+    std::array<size_t, 2> in_lane{};
+    auto start = [&](int lane) {
+      if (next == messages.size()) return;
+      in_lane[static_cast<size_t>(lane)] = next;
+      pair.Start(lane, messages[next++]);
+    };
+    start(0);
+    start(1);
+    size_t finished = 0;
+    while (auto done = pair.Run()) {
+      const auto [lane, digest] = *done;
+      ASSERT_EQ(digest, Sha256(messages[in_lane[static_cast<size_t>(lane)]])) << "message " << in_lane[lane];
+      ++finished;
+      start(lane);
+    }
+    EXPECT_EQ(finished, messages.size());
+  }
+}
+
+// check's use: a pack's bytes go into a stream in one lane, in uneven
+// pieces, while messages run through the other lane and then through both;
+// the stream's digest is the whole's, every message's its own.
+TEST(Sha256Lanes, LanePairTakesAStreamBesideMessages) {
+  for (Sha256Kernel kernel : {Sha256Kernel::kBest, Sha256Kernel::kOpenSsl}) {
+    for (uint32_t seed = 1; seed <= 30; ++seed) {
+      std::mt19937 rng(seed);
+      const auto whole = SeededBytes(rng() % 400000, seed);
+      std::vector<std::vector<uint8_t>> messages;
+      for (int i = 0; i < 12; ++i) messages.push_back(SeededBytes(rng() % (seed % 2 ? 300 : 90000), seed * 100 + i));
+      Sha256Stream stream(kernel);
+      Sha256LanePair pair(kernel);
+      size_t taken = 0, next = 0;
+      std::array<int, 2> holds{-1, -1};  // message index, or -2 for the stream
+      auto fill = [&](int lane) {
+        const bool stream_busy = holds[0] == -2 || holds[1] == -2;
+        if (!stream_busy && taken < whole.size() && (next == messages.size() || rng() % 2 == 0)) {
+          const size_t piece = std::min<size_t>(whole.size() - taken, 1 + rng() % 150000);
+          pair.StartStream(lane, stream, std::span<const uint8_t>(whole.data() + taken, piece));
+          taken += piece;
+          holds[lane] = -2;
+        } else if (next < messages.size()) {
+          holds[lane] = static_cast<int>(next);
+          pair.Start(lane, messages[next++]);
+        } else {
+          holds[lane] = -1;
+        }
+      };
+      fill(0);
+      fill(1);
+      while (auto done = pair.Run()) {
+        const auto [lane, digest] = *done;
+        if (holds[lane] >= 0) {
+          ASSERT_EQ(digest, Sha256(messages[holds[lane]])) << seed;
+        }
+        holds[lane] = -1;
+        fill(lane);
+      }
+      ASSERT_EQ(next, messages.size());
+      ASSERT_EQ(taken, whole.size()) << seed;
+      ASSERT_EQ(stream.Final(), Sha256(whole)) << seed;
+    }
+  }
+}
+
+TEST(Sha256Lanes, LanePairWithOneLaneOrNone) {
+  Sha256LanePair pair;
+  EXPECT_FALSE(pair.Run().has_value());
+  auto message = SeededBytes(5000, 8);
+  pair.Start(1, message);
+  auto done = pair.Run();
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->first, 1);
+  EXPECT_EQ(done->second, Sha256(message));
+  EXPECT_FALSE(pair.Run().has_value());
+}
+
 TEST(Sha256Lanes, StreamWithNothingTakenIn) {
   Sha256Stream stream;
   auto message = SeededBytes(777, 3);

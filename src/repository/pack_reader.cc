@@ -123,6 +123,14 @@ crypto::Sha256Digest PackReader::HashAlongside(std::span<const uint8_t> message)
   return hasher_.UpdateAlongside(pack_bytes, message);
 }
 
+bool PackReader::StartHashIn(crypto::Sha256LanePair& lanes, int lane) {
+  const uint64_t read_end = window_start_ + window_len_;
+  if (!range_.hash || finished_ || range_.stream || hashed_ >= read_end) return false;
+  lanes.StartStream(lane, hasher_, std::span<const uint8_t>(window_.data() + (hashed_ - window_start_), read_end - hashed_));
+  hashed_ = read_end;
+  return true;
+}
+
 Status PackReader::Finish() {
   if (finished_) return Status::Ok();
   if (range_.stream) {

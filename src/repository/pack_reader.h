@@ -54,6 +54,12 @@ class PackReader {
   // The SHA-256 of `message` (a blob's content), computed together with as
   // many of the pack's read but not yet hashed bytes.
   [[nodiscard]] crypto::Sha256Digest HashAlongside(std::span<const uint8_t> message);
+  // Whole mode: starts the read bytes the pack's hash has not taken in yet
+  // in `lane` (the pack in one lane, its blobs in the other); false when
+  // there are none, or when streaming, where the window moves under them.
+  // Nothing else may touch the reader's hash until the lane is done.
+  [[nodiscard]] bool StartHashIn(crypto::Sha256LanePair& lanes, int lane);
+  [[nodiscard]] bool whole() const { return !range_.stream; }
   // Reads and hashes whatever is left, up to the end.
   [[nodiscard]] Status Finish();
   // SHA-256 of the whole range equals `name` (after Finish).

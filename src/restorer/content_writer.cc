@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -99,24 +100,32 @@ void ContentWriter::RestorePack(const Id& pack, std::span<const BlobWrite> write
     loaded = Status::Ok();
   }
   DirCursor dirs(root_, tree_);  // the writes of a piece mostly go to files of one directory
-  // Blobs are opened two at a time so that their IDs are checked with two
-  // SHA-256 computations interleaved on one core (crypto/sha256_lanes.h).
-  for (size_t first = 0; first < writes.size();) {
-    const size_t second = NextBlob(writes, first);
-    const size_t after = second < writes.size() ? NextBlob(writes, second) : second;
-    Result<std::vector<uint8_t>> a = Unseal(reader, loaded, writes[first]);
-    Result<std::vector<uint8_t>> b = Status(Code::kNotFound, "no second blob");
-    if (second < after) b = Unseal(reader, loaded, writes[second]);
+  // Blobs are hashed two at a time on one core (crypto/sha256_lanes.h): as
+  // soon as one is checked and written, the next starts in its lane, so the
+  // tail of a long blob runs beside the next one instead of alone. At most
+  // two opened blobs are held.
+  crypto::Sha256LanePair lanes;
+  std::array<Result<std::vector<uint8_t>>, 2> opened = {Status(Code::kNotFound, "no blob"), Status(Code::kNotFound, "no blob")};
+  std::array<std::pair<size_t, size_t>, 2> span_of{};  // the writes of each lane's blob: [first, after)
+  size_t next = 0;
+  auto open = [&](int lane) {
+    if (next == writes.size()) return;
+    const size_t after = NextBlob(writes, next);
+    span_of[lane] = {next, after};
+    opened[lane] = Unseal(reader, loaded, writes[next]);
+    next = after;
     // A blob that could not be opened hashes as nothing; its lane then costs one block.
-    auto content = [](const Result<std::vector<uint8_t>>& r) {
-      return r.ok() ? std::span<const uint8_t>(*r) : std::span<const uint8_t>();
-    };
-    auto [digest_a, digest_b] = crypto::Sha256Pair(content(a), content(b));
-    if (a.ok()) ExpectId(&a, digest_a, writes[first]);
-    if (b.ok()) ExpectId(&b, digest_b, writes[second]);
-    WriteBlob(pack, writes.subspan(first, second - first), a, dirs);
-    if (second < after) WriteBlob(pack, writes.subspan(second, after - second), b, dirs);
-    first = after;
+    lanes.Start(lane, opened[lane].ok() ? std::span<const uint8_t>(*opened[lane]) : std::span<const uint8_t>());
+  };
+  open(0);
+  open(1);
+  while (auto done = lanes.Run()) {
+    const auto [lane, digest] = *done;
+    const auto [first, after] = span_of[lane];
+    if (opened[lane].ok()) ExpectId(&opened[lane], digest, writes[first]);
+    WriteBlob(pack, writes.subspan(first, after - first), opened[lane], dirs);
+    opened[lane] = Status(Code::kNotFound, "no blob");  // its memory goes before the next opens
+    open(lane);
   }
 }
 
