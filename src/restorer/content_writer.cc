@@ -22,58 +22,84 @@ bool AllZero(const std::vector<uint8_t>& v) {
 
 }  // namespace
 
-void ContentWriter::WriteFiles() {
-  std::vector<Id> packs;
-  std::unordered_map<Id, uint32_t, IdHash> pack_numbers;
-  std::vector<BlobWrite> writes;
+bool ContentWriter::WritesOwnContent(const Item& it) { return it.IsFile() && it.hardlink_of < 0 && !it.failed; }
+
+void ContentWriter::Plan() {
   // Sized once: grown by doubling, a million files' plan would hold up to
   // twice its size, and 1.5 times while moving.
-  auto writes_own_content = [](const Item& it) { return it.IsFile() && it.hardlink_of < 0 && !it.failed; };
   size_t planned = 0;
   for (const Item& it : tree_.items) {
-    if (writes_own_content(it)) planned += it.content_count;
+    if (WritesOwnContent(it)) planned += it.content_count;
   }
-  writes.reserve(planned);
-  left_ = std::vector<std::atomic<uint32_t>>(tree_.items.size());
+  writes_.reserve(planned);
+  std::unordered_map<Id, uint32_t, IdHash> pack_numbers;
   for (size_t i = 0; i < tree_.items.size(); ++i) {
-    Item& it = tree_.items[i];
-    if (!writes_own_content(it)) continue;
+    const Item& it = tree_.items[i];
+    if (!WritesOwnContent(it)) continue;
     uint64_t offset = 0;
     for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
       auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData);
       if (!loc) break;
-      auto [pos, fresh] = pack_numbers.try_emplace(loc->pack, static_cast<uint32_t>(packs.size()));
-      if (fresh) packs.push_back(loc->pack);
-      writes.push_back({c, offset, pos->second, loc->offset, loc->length, loc->uncompressed_length,
-                        static_cast<uint32_t>(i)});
-      left_[i]++;
+      auto [pos, fresh] = pack_numbers.try_emplace(loc->pack, static_cast<uint32_t>(packs_.size()));
+      if (fresh) packs_.push_back(loc->pack);
+      writes_.push_back({c, offset, pos->second, loc->offset, loc->length, loc->uncompressed_length,
+                         static_cast<uint32_t>(i)});
       offset += loc->PlainLength();
     }
   }
-  std::sort(writes.begin(), writes.end(), [](const BlobWrite& a, const BlobWrite& b) {
+  std::sort(writes_.begin(), writes_.end(), [](const BlobWrite& a, const BlobWrite& b) {
     return std::tie(a.pack, a.offset, a.file, a.file_offset) < std::tie(b.pack, b.offset, b.file, b.file_offset);
   });
+}
+
+// A pack of small files is thousands of writes: cut into pieces so the
+// workers share it (10,000 small files fill two packs, one four times the
+// other). Each piece is a read of its own; from an object store a request
+// costs the server work too, so there a pack is cut into fewer, larger
+// pieces. A blob written to several files stays in one piece.
+size_t ContentWriter::PieceEnd(size_t begin) const {
+  const size_t per_task = repo_.backend().CheapRangeReads() ? kWritesPerTask : kWritesPerRemoteTask;
+  size_t end = begin + 1;
+  while (end < writes_.size() && end - begin < per_task && writes_[end].pack == writes_[begin].pack) ++end;
+  while (end < writes_.size() && writes_[end].pack == writes_[begin].pack && writes_[end].offset == writes_[end - 1].offset) ++end;
+  return end;
+}
+
+std::pair<uint64_t, uint64_t> ContentWriter::RangeOf(std::span<const BlobWrite> writes) {
+  uint64_t end = 0;
+  for (const BlobWrite& w : writes) end = std::max<uint64_t>(end, uint64_t{w.offset} + w.length);
+  return {writes.front().offset, end};
+}
+
+std::vector<ContentWriter::PackPiece> ContentWriter::FirstPieces(size_t n) const {
+  std::vector<PackPiece> out;
+  for (size_t begin = 0; begin < writes_.size() && out.size() < n;) {
+    const size_t end = PieceEnd(begin);
+    const auto [from, to] = RangeOf(std::span<const BlobWrite>(writes_.data() + begin, end - begin));
+    out.push_back({packs_[writes_[begin].pack], from, to});
+    begin = end;
+  }
+  return out;
+}
+
+void ContentWriter::WriteFiles() {
+  // The create stage, between the plan and now, can fail items (a directory
+  // that could not be made, a blob missing from the index) and finds which
+  // files are further links to one already planned: nothing is written
+  // for those.
+  std::erase_if(writes_, [&](const BlobWrite& w) { return !WritesOwnContent(tree_.items[w.file]); });
+  left_ = std::vector<std::atomic<uint32_t>>(tree_.items.size());
+  for (const BlobWrite& w : writes_) left_[w.file]++;
   ThreadPool pool(static_cast<size_t>(WorkersFor(opt_.workers)));
   WaitGroup wg;
-  // Each piece is a read of its own; from an object store a request costs
-  // the server work too, so there a pack is cut into fewer, larger pieces.
-  const size_t per_task = repo_.backend().CheapRangeReads() ? kWritesPerTask : kWritesPerRemoteTask;
-  for (size_t begin = 0; begin < writes.size();) {
-    size_t pack_end = begin;
-    while (pack_end < writes.size() && writes[pack_end].pack == writes[begin].pack) ++pack_end;
-    // A pack of small files is thousands of writes: cut into pieces so the
-    // workers share it (10,000 small files fill two packs, one four times
-    // the other). A blob written to several files stays in one piece.
-    while (begin < pack_end) {
-      size_t end = std::min(pack_end, begin + per_task);
-      while (end < pack_end && writes[end].offset == writes[end - 1].offset) ++end;
-      wg.Add();
-      pool.Submit([this, &wg, &packs, &writes, begin, end] {
-        RestorePack(packs[writes[begin].pack], std::span<const BlobWrite>(writes.data() + begin, end - begin));
-        wg.Done();
-      });
-      begin = end;
-    }
+  for (size_t begin = 0; begin < writes_.size();) {
+    const size_t end = PieceEnd(begin);
+    wg.Add();
+    pool.Submit([this, &wg, begin, end] {
+      RestorePack(packs_[writes_[begin].pack], std::span<const BlobWrite>(writes_.data() + begin, end - begin));
+      wg.Done();
+    });
+    begin = end;
   }
   wg.Wait();
 }
@@ -84,9 +110,7 @@ void ContentWriter::WriteFiles() {
 // however many files it feeds.
 void ContentWriter::RestorePack(const Id& pack, std::span<const BlobWrite> writes) {
   if (opt_.Cancelled()) return;
-  uint64_t begin = writes.front().offset;
-  uint64_t end = 0;
-  for (const BlobWrite& w : writes) end = std::max<uint64_t>(end, uint64_t{w.offset} + w.length);
+  const auto [begin, end] = RangeOf(writes);
   Backend& backend = repo_.backend();
   const Handle handle{FileType::kPack, pack.Hex()};
   const bool stream = backend.CheapRangeReads() && end - begin > kStreamSegment;

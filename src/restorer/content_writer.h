@@ -8,6 +8,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/sha256_lanes.h"
@@ -27,7 +28,18 @@ class ContentWriter {
                 std::function<void(Item&, const Status&)> fail)
       : repo_(repo), opt_(options), tree_(tree), root_(root), fail_(std::move(fail)) {}
 
-  // Writes the content of every selected file that has any.
+  // Plans every selected file's blob writes, sorted by pack and offset (no
+  // file is touched): before the lock's second look, so that the data
+  // stage starts at once and the first pieces can be read ahead.
+  void Plan();
+  // A range of a pack that one task of the data stage reads.
+  struct PackPiece {
+    Id pack;
+    uint64_t begin = 0, end = 0;
+  };
+  // The ranges the first `n` tasks read, in the order the tasks start.
+  [[nodiscard]] std::vector<PackPiece> FirstPieces(size_t n) const;
+  // Writes the planned content of every file that has not failed since.
   void WriteFiles();
   // Creates the files no write created: empty ones, all-zero (sparse) ones
   // and ones whose data could not be read.
@@ -49,6 +61,12 @@ class ContentWriter {
   };
 
   void RestorePack(const Id& pack, std::span<const BlobWrite> writes);
+  // A regular file, not failed, and not a further link to another one.
+  static bool WritesOwnContent(const Item& it);
+  // The end of the task that starts at write `begin`.
+  [[nodiscard]] size_t PieceEnd(size_t begin) const;
+  // The range of their pack that `writes` (one pack's, sorted) read.
+  static std::pair<uint64_t, uint64_t> RangeOf(std::span<const BlobWrite> writes);
   // The first write after `i` that takes another blob (writes of one blob
   // are next to each other: the plan is sorted by offset).
   static size_t NextBlob(std::span<const BlobWrite> writes, size_t i);
@@ -75,6 +93,8 @@ class ContentWriter {
   ItemTree& tree_;
   const TargetRoot& root_;
   std::function<void(Item&, const Status&)> fail_;
+  std::vector<Id> packs_;  // the plan's packs, numbered by first use
+  std::vector<BlobWrite> writes_;  // the plan
   std::mutex create_mu_[kCreateStripes];  // guards Item::created, striped by item
   // Blob writes still to come per item: the progress line counts a file
   // when its last one is done, not at the very end.

@@ -51,11 +51,13 @@ class Restore {
 
   Result<RestoreResult> Run() {
     auto start = std::chrono::steady_clock::now();
+    ContentWriter writer(repo_, opt_, tree_, root_, [this](Item& it, const Status& s) { Fail(it, s); });
     {
       ScopedStageTimer t(&result_.stage_times, "plan");
       HORT_RETURN_IF_ERROR(Plan());
+      if (!opt_.dry_run) writer.Plan();
     }
-    if (!opt_.dry_run) ReadFirstPacksAhead();
+    if (!opt_.dry_run) ReadFirstPiecesAhead(writer);
     if (opt_.before_writing) HORT_RETURN_IF_ERROR(opt_.before_writing());
     ReportUnreadableTrees();
     if (!opt_.dry_run) {
@@ -66,7 +68,6 @@ class Restore {
       StageDone("create");
       {
         ScopedStageTimer t(&result_.stage_times, "fetch+decrypt+write");
-        ContentWriter writer(repo_, opt_, tree_, root_, [this](Item& it, const Status& s) { Fail(it, s); });
         writer.WriteFiles();
         writer.RemovePartialFiles();
         if (!opt_.Cancelled()) writer.CreateUnwrittenFiles();
@@ -98,41 +99,23 @@ class Restore {
     return MatchesAnyPattern(opt_.includes, lower_includes_, snap_path);
   }
 
-  // The data stage starts with the packs of the first files in tree order
-  // (ContentWriter's plan). Where a read is a request, two packs per worker
-  // are asked for now, while the lock's second look runs (about 0.15 s of
-  // an S3 restore spent waiting, 2026-12-06): with one per worker both were
-  // there within 0.1 s and the machine still sat idle; with two, 1 GiB from
-  // RGW took 2.32 instead of 2.38 s (medians of 5) and peaked at 110-122
-  // instead of 99-105 MiB (restic: 170-183). Where range reads are cheap a
-  // piece larger than the stream window is hinted at as it is reached and a
+  // The data stage starts with the first pieces of its plan (the packs of
+  // the first files in tree order). Where a read is a request, two per
+  // worker are asked for now, exactly the ranges those tasks read, while
+  // the lock's second look runs (about 0.15 s of an S3 restore spent
+  // waiting, 2026-12-06): with one per worker both were there within 0.1 s
+  // and the machine still sat idle; with two, 1 GiB from RGW took 2.32
+  // instead of 2.38 s (medians of 5) and peaked at 110-122 instead of
+  // 99-105 MiB (restic: 170-183). Where range reads are cheap a piece
+  // larger than the stream window is hinted at as it is reached and a
   // smaller one read when needed (ContentWriter::RestorePack).
-  // The range asked for is the span of the blobs the selected files use,
-  // which every piece of the plan lies within.
-  void ReadFirstPacksAhead() {
+  void ReadFirstPiecesAhead(const ContentWriter& writer) {
     Backend& backend = repo_.backend();
     if (backend.CheapRangeReads()) return;
-    struct Span {
-      Id pack;
-      uint64_t begin = UINT64_MAX, end = 0;
-    };
-    std::vector<Span> first;
     const size_t want = 2 * static_cast<size_t>(WorkersFor(opt_.workers));
-    for (const Item& it : tree_.items) {
-      if (!it.IsFile() || it.failed || it.content_failed) continue;
-      for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
-        auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData);
-        if (!loc) break;
-        auto span = std::find_if(first.begin(), first.end(), [&](const Span& s) { return s.pack == loc->pack; });
-        if (span == first.end()) {
-          if (first.size() == want) continue;
-          span = first.insert(first.end(), Span{loc->pack});
-        }
-        span->begin = std::min<uint64_t>(span->begin, loc->offset);
-        span->end = std::max<uint64_t>(span->end, uint64_t{loc->offset} + loc->length);
-      }
+    for (const ContentWriter::PackPiece& p : writer.FirstPieces(want)) {
+      backend.ReadAhead({FileType::kPack, p.pack.Hex()}, p.begin, p.end - p.begin);
     }
-    for (const Span& s : first) backend.ReadAhead({FileType::kPack, s.pack.Hex()}, s.begin, s.end - s.begin);
   }
 
   // The directories whose trees could not be read, named once the lock's

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "backend/forwarding_backend.h"
 #include "format/tree.h"
@@ -336,30 +337,35 @@ TEST_F(RestoreTest, APackOfSmallFilesIsOneReadFromAnObjectStore) {
   }
 }
 
+// Records the pack ranges read ahead and read, over a store in memory that
+// says range reads are cheap (a local folder) or not (an object store).
+struct WatchesReads final : ForwardingBackend {
+  explicit WatchesReads(bool cheap) : ForwardingBackend(NewMemBackend()), cheap(cheap) {}
+  bool CheapRangeReads() const override { return cheap; }
+  void ReadAhead(const Handle& h, uint64_t offset, uint64_t length) override {
+    std::lock_guard lock(mu);
+    if (h.type == FileType::kPack) ahead.push_back({h.name, offset, length});
+  }
+  Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
+    std::lock_guard lock(mu);
+    if (h.type == FileType::kPack) reads.push_back({h.name, offset, length});
+    return ForwardingBackend::Load(h, offset, length);
+  }
+  struct Range {
+    std::string pack;
+    uint64_t offset, length;
+    bool operator<(const Range& o) const { return std::tie(pack, offset, length) < std::tie(o.pack, o.offset, o.length); }
+    bool operator==(const Range& o) const = default;
+  };
+  bool cheap;
+  std::mutex mu;
+  std::vector<Range> ahead, reads;
+};
+
 // From an object store every read is a request: the packs the workers start
 // with are asked for while the lock's second look runs (before_writing),
-// each over a range that holds every read the restore then makes of it.
+// each as exactly the range its task then reads.
 TEST_F(RestoreTest, TheFirstPacksAreAskedForAheadWhileTheLockLooksAgain) {
-  struct WatchesReads final : ForwardingBackend {
-    explicit WatchesReads(bool cheap) : ForwardingBackend(NewMemBackend()), cheap(cheap) {}
-    bool CheapRangeReads() const override { return cheap; }
-    void ReadAhead(const Handle& h, uint64_t offset, uint64_t length) override {
-      std::lock_guard lock(mu);
-      if (h.type == FileType::kPack) ahead.push_back({h.name, offset, length});
-    }
-    Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
-      std::lock_guard lock(mu);
-      if (h.type == FileType::kPack) reads.push_back({h.name, offset, length});
-      return ForwardingBackend::Load(h, offset, length);
-    }
-    struct Range {
-      std::string pack;
-      uint64_t offset, length;
-    };
-    bool cheap;
-    std::mutex mu;
-    std::vector<Range> ahead, reads;
-  };
   for (bool cheap : {false, true}) {
     auto backend = std::make_unique<WatchesReads>(cheap);
     WatchesReads* watch = backend.get();
@@ -395,16 +401,69 @@ TEST_F(RestoreTest, TheFirstPacksAreAskedForAheadWhileTheLockLooksAgain) {
     // The first pack asked for is the one the first file's blob is in.
     EXPECT_EQ(watch->ahead[0].pack, repo_->index().Lookup(nodes[0].content[0], BlobType::kData)->pack.Hex());
     for (const auto& a : watch->ahead) {
-      int held = 0;
-      for (const auto& r : watch->reads) {
-        if (r.pack != a.pack) continue;
-        ++held;
-        EXPECT_GE(r.offset, a.offset);
-        EXPECT_LE(r.offset + r.length, a.offset + a.length);
-      }
-      EXPECT_GE(held, 1) << "the pack asked for ahead is read";
+      int same = 0;
+      for (const auto& r : watch->reads) same += r.pack == a.pack && r.offset == a.offset && r.length == a.length;
+      EXPECT_EQ(same, 1) << "the range asked for ahead is exactly the range its task reads";
     }
   }
+}
+
+// A pack of more small files than one task from an object store takes is
+// cut into pieces (ContentWriter::PieceEnd); each piece read ahead is asked
+// for as exactly the range its task reads, not the whole pack once.
+TEST_F(RestoreTest, APackCutIntoPiecesIsReadAheadPieceByPiece) {
+  auto backend = std::make_unique<WatchesReads>(/*cheap=*/false);
+  WatchesReads* watch = backend.get();
+  repo_ = std::move(Repository::Init(std::move(backend), "pw", CheapKdfForTests()).value());
+  std::vector<Node> nodes;
+  for (int f = 0; f < 6000; ++f) {
+    char name[16];
+    std::snprintf(name, sizeof(name), "f%05d", f);
+    nodes.push_back(SaveFile(name, "small file " + std::to_string(f)));
+  }
+  ASSERT_TRUE(repo_->Flush().ok());
+  RestoreOptions opt;
+  opt.target = (base_ / "out").string();
+  opt.workers = 2;
+  auto result = RunRestore(*repo_, SnapshotOf(SaveTree(nodes)), opt, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->files_restored, 6000u);
+  std::ifstream in(base_ / "out" / "f05999", std::ios::binary);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "small file 5999");
+  std::set<std::string> packs;
+  for (const auto& r : watch->reads) packs.insert(r.pack);
+  ASSERT_EQ(packs.size(), 1u) << "one pack of small files";
+  ASSERT_EQ(watch->reads.size(), 2u) << "6000 writes are two pieces";
+  ASSERT_EQ(watch->ahead.size(), 2u) << "both pieces asked for ahead";
+  std::sort(watch->ahead.begin(), watch->ahead.end());
+  std::sort(watch->reads.begin(), watch->reads.end());
+  EXPECT_EQ(watch->ahead, watch->reads);
+  EXPECT_LE(watch->ahead[0].offset + watch->ahead[0].length, watch->ahead[1].offset) << "the pieces do not overlap";
+}
+
+// The content plan is made before the create stage finds which files are
+// further links to another: a hard link's content is written once, through
+// the first path, and the second path is linked to it.
+TEST_F(RestoreTest, AHardLinkedFilesContentIsWrittenOnce) {
+  Node a = SaveFile("a", "the shared content " + std::string(3000, 's'));
+  a.links = 2;
+  a.inode = 77;
+  a.device_id = 5;
+  Node b = a;
+  b.name = "b";
+  Node c = SaveFile("c", "on its own");
+  RestoreOptions opt;
+  opt.target = (base_ / "out").string();
+  ProgressCounters progress;
+  opt.progress = &progress;
+  auto result = RunRestore(*repo_, SnapshotOf(SaveTree({a, b, c})), opt, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->errors, 0u);
+  EXPECT_EQ(fs::hard_link_count(base_ / "out" / "a"), 2u);
+  EXPECT_TRUE(fs::equivalent(base_ / "out" / "a", base_ / "out" / "b"));
+  EXPECT_EQ(fs::file_size(base_ / "out" / "b"), a.size);
+  EXPECT_EQ(progress.bytes_done.load(), a.size + c.size) << "the shared content was written twice";
+  EXPECT_EQ(progress.bytes_done.load(), progress.bytes_total.load());
 }
 
 // Blobs are opened and their IDs checked two at a time: a blob whose content
