@@ -149,15 +149,7 @@ void DriveUntilOneEnds(Lane* a, Lane* b) {
 
 // Both lanes in step while both have blocks, then whichever is left alone.
 void Drive(Lane& a, Lane& b) {
-  ClearUpperVectorState();
-  while (!a.done() && !b.done()) {
-    const size_t blocks = std::min(a.runs[a.next].blocks, b.runs[b.next].blocks);
-    uint32_t* const states[2] = {a.state, b.state};
-    const uint8_t* const data[2] = {a.runs[a.next].data, b.runs[b.next].data};
-    CompressLanes<2>(states, data, blocks);
-    a.Advance(blocks);
-    b.Advance(blocks);
-  }
+  DriveUntilOneEnds(&a, &b);
   CompressOne(a);
   CompressOne(b);
 }
@@ -200,34 +192,44 @@ Sha256Digest Sha256Stream::UpdateAlongside(std::span<const uint8_t> more, std::s
   return Take(more, &message);
 }
 
-Sha256Digest Sha256Stream::Take(std::span<const uint8_t> more, const std::span<const uint8_t>* message) {
+sha256_internal::Lane Sha256Stream::Begin(std::span<const uint8_t> more, uint8_t* completed,
+                                          std::span<const uint8_t>* rest) {
   total_ += more.size();
   Lane stream{state_.data()};
-  std::array<uint8_t, 64> completed;
   if (partial_len_ > 0) {
     const size_t take = std::min(64 - partial_len_, more.size());
     if (take > 0) std::memcpy(partial_.data() + partial_len_, more.data(), take);
     partial_len_ += take;
     more = more.subspan(take);
     if (partial_len_ == 64) {
-      completed = partial_;
-      stream.Add(completed.data(), 1);
+      std::memcpy(completed, partial_.data(), 64);
+      stream.Add(completed, 1);
       partial_len_ = 0;
     }
   }
   const size_t whole = more.size() / 64;
   stream.Add(more.data(), whole);
-  const std::span<const uint8_t> rest = more.subspan(64 * whole);
+  *rest = more.subspan(64 * whole);
+  return stream;
+}
 
+void Sha256Stream::Keep(std::span<const uint8_t> rest) {
+  // A leftover can only exist when Begin emptied the partial block.
+  if (!rest.empty()) std::memcpy(partial_.data() + partial_len_, rest.data(), rest.size());
+  partial_len_ += rest.size();
+}
+
+Sha256Digest Sha256Stream::Take(std::span<const uint8_t> more, const std::span<const uint8_t>* message) {
+  std::array<uint8_t, 64> completed;
+  std::span<const uint8_t> rest;
+  Lane stream = Begin(more, completed.data(), &rest);
   std::array<uint32_t, 8> message_state = kInitialState;
   Lane other{message_state.data()};
   const std::span<const uint8_t> text = message ? *message : std::span<const uint8_t>();
   Padding padding = PaddingOf(text);
   if (message) AddMessage(other, text, padding);
   Drive(stream, other);
-  // A leftover can only exist when the partial block was emptied above.
-  if (!rest.empty()) std::memcpy(partial_.data() + partial_len_, rest.data(), rest.size());
-  partial_len_ += rest.size();
+  Keep(rest);
   return DigestOf(message_state.data());
 }
 
@@ -267,25 +269,8 @@ void Sha256LanePair::StartStream(int lane, Sha256Stream& stream, std::span<const
     stream.openssl_->Update(more);
     return;
   }
-  // As Sha256Stream::Take: a partial block completed by `more` goes first,
-  // then the whole blocks; what is left waits in the stream for its next bytes.
-  stream.total_ += more.size();
   slot.stream = &stream;
-  slot.work.state = stream.state_.data();
-  if (stream.partial_len_ > 0) {
-    const size_t take = std::min(64 - stream.partial_len_, more.size());
-    if (take > 0) std::memcpy(stream.partial_.data() + stream.partial_len_, more.data(), take);
-    stream.partial_len_ += take;
-    more = more.subspan(take);
-    if (stream.partial_len_ == 64) {
-      std::memcpy(slot.tail.data(), stream.partial_.data(), 64);
-      slot.work.Add(slot.tail.data(), 1);
-      stream.partial_len_ = 0;
-    }
-  }
-  const size_t whole = more.size() / 64;
-  slot.work.Add(more.data(), whole);
-  slot.rest = more.subspan(64 * whole);
+  slot.work = stream.Begin(more, slot.tail.data(), &slot.rest);
 }
 
 std::optional<std::pair<int, Sha256Digest>> Sha256LanePair::Run() {
@@ -298,9 +283,7 @@ std::optional<std::pair<int, Sha256Digest>> Sha256LanePair::Run() {
   Slot& slot = slots_[static_cast<size_t>(lane)];
   slot.busy = false;
   if (slot.stream) {
-    Sha256Stream& stream = *slot.stream;
-    if (!slot.rest.empty()) std::memcpy(stream.partial_.data() + stream.partial_len_, slot.rest.data(), slot.rest.size());
-    stream.partial_len_ += slot.rest.size();
+    slot.stream->Keep(slot.rest);
     return std::pair{lane, Sha256Digest{}};
   }
   return std::pair{lane, lanes_ ? DigestOf(slot.state.data()) : slot.digest};

@@ -63,6 +63,11 @@ class Sha256Stream {
 
  private:
   friend class Sha256LanePair;
+  // The work of taking in `more` as a lane: a partial block that `more`
+  // completes (copied to `completed`, 64 bytes) and the whole blocks after
+  // it. `*rest` is what is left; Keep takes it once the lane has run.
+  sha256_internal::Lane Begin(std::span<const uint8_t> more, uint8_t* completed, std::span<const uint8_t>* rest);
+  void Keep(std::span<const uint8_t> rest);
   // Takes in `more`; hashes `*message` alongside when there is one.
   Sha256Digest Take(std::span<const uint8_t> more, const std::span<const uint8_t>* message);
 
