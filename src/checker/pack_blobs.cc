@@ -22,10 +22,11 @@ Status CheckPackBlobs(PackReader& reader, std::span<const PackEntry> entries, co
   }
   // Read at once (S3, REST): the pack's bytes go through one SHA-256 lane
   // while its blobs go through the other one after another, and through
-  // both once the pack's are done. Handed to each blob the pack's bytes
-  // ran out halfway through every compressed one (its content is larger),
-  // and the rest of it was hashed alone, at half the rate. At most two
-  // opened blobs are held.
+  // both once the pack's are done. Streamed, each blob takes as many of the
+  // pack's bytes beside it as it is long; compressed blobs are longer than
+  // their stored bytes, so there the pack's bytes run out and the last
+  // blobs are hashed alone, at half the rate. At most two opened blobs are
+  // held.
   crypto::Sha256LanePair lanes;
   std::array<Result<std::vector<uint8_t>>, 2> opened = {Status(Code::kNotFound, "none"), Status(Code::kNotFound, "none")};
   std::array<const PackEntry*, 2> held{};  // null: the lane holds the pack's bytes, or nothing
