@@ -1,9 +1,9 @@
 #include "checker/pack_blobs.h"
 
-#include <array>
+#include <optional>
 #include <vector>
 
-#include "crypto/sha256_lanes.h"
+#include "repository/blob_lanes.h"
 
 namespace hort::checker_internal {
 
@@ -27,38 +27,24 @@ Status CheckPackBlobs(PackReader& reader, std::span<const PackEntry> entries, co
   // their stored bytes, so there the pack's bytes run out and the last
   // blobs are hashed alone, at half the rate. At most two opened blobs are
   // held.
-  crypto::Sha256LanePair lanes;
-  std::array<Result<std::vector<uint8_t>>, 2> opened = {Status(Code::kNotFound, "none"), Status(Code::kNotFound, "none")};
-  std::array<const PackEntry*, 2> held{};  // null: the lane holds the pack's bytes, or nothing
-  bool pack_started = false;
+  Status read = Status::Ok();
   size_t next = 0;
-  auto fill = [&](int lane) -> Status {
-    held[lane] = nullptr;
-    if (!pack_started && reader.StartHashIn(lanes, lane)) {
-      pack_started = true;
-      return Status::Ok();
-    }
-    if (next == entries.size()) return Status::Ok();
-    const PackEntry& e = entries[next++];
-    HORT_ASSIGN_OR_RETURN(const std::span<const uint8_t> stored, reader.Bytes(e.offset, e.length));
-    opened[lane] = UnsealBlob(stored, e, key);
-    held[lane] = &e;
-    // A blob that could not be opened hashes as nothing; its lane then costs one block.
-    lanes.Start(lane, opened[lane].ok() ? std::span<const uint8_t>(*opened[lane]) : std::span<const uint8_t>());
-    return Status::Ok();
-  };
-  HORT_RETURN_IF_ERROR(fill(0));
-  HORT_RETURN_IF_ERROR(fill(1));
-  while (auto done = lanes.Run()) {
-    const auto [lane, digest] = *done;
-    if (const PackEntry* e = held[lane]) {
-      const Status st = opened[lane].ok() ? CheckBlobId(digest, e->id) : opened[lane].status();
-      if (!st.ok()) bad(*e, st);
-      opened[lane] = Status(Code::kNotFound, "none");  // its memory goes before the next opens
-    }
-    HORT_RETURN_IF_ERROR(fill(lane));
-  }
-  return Status::Ok();
+  CheckBlobsInLanes<const PackEntry*>(
+      [&]() -> std::optional<LaneBlob<const PackEntry*>> {
+        if (next == entries.size() || !read.ok()) return std::nullopt;
+        const PackEntry& e = entries[next++];
+        Result<std::span<const uint8_t>> stored = reader.Bytes(e.offset, e.length);
+        if (!stored.ok()) {
+          read = stored.status();  // the pack's bytes, not the blob: no more blobs are opened
+          return std::nullopt;
+        }
+        return LaneBlob<const PackEntry*>{&e, e.id, UnsealBlob(*stored, e, key)};
+      },
+      [&](const LaneBlob<const PackEntry*>& blob) {
+        if (!blob.plain.ok()) bad(*blob.tag, blob.plain.status());
+      },
+      &reader);
+  return read;
 }
 
 }  // namespace hort::checker_internal

@@ -4,11 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
+#include <optional>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
 
+#include "repository/blob_lanes.h"
 #include "repository/pack.h"
 #include "util/parallel.h"
 #include "util/thread_pool.h"
@@ -124,33 +125,23 @@ void ContentWriter::RestorePack(const Id& pack, std::span<const BlobWrite> write
     loaded = Status::Ok();
   }
   DirCursor dirs(root_, tree_);  // the writes of a piece mostly go to files of one directory
-  // Blobs are hashed two at a time on one core (crypto/sha256_lanes.h): as
+  // Blobs are hashed two at a time on one core (repository/blob_lanes.h): as
   // soon as one is checked and written, the next starts in its lane, so the
-  // tail of a long blob runs beside the next one instead of alone. At most
-  // two opened blobs are held.
-  crypto::Sha256LanePair lanes;
-  std::array<Result<std::vector<uint8_t>>, 2> opened = {Status(Code::kNotFound, "no blob"), Status(Code::kNotFound, "no blob")};
-  std::array<std::pair<size_t, size_t>, 2> span_of{};  // the writes of each lane's blob: [first, after)
-  size_t next = 0;
-  auto open = [&](int lane) {
-    if (next == writes.size()) return;
-    const size_t after = NextBlob(writes, next);
-    span_of[lane] = {next, after};
-    opened[lane] = Unseal(reader, loaded, writes[next]);
-    next = after;
-    // A blob that could not be opened hashes as nothing; its lane then costs one block.
-    lanes.Start(lane, opened[lane].ok() ? std::span<const uint8_t>(*opened[lane]) : std::span<const uint8_t>());
+  // tail of a long blob runs beside the next one instead of alone.
+  struct Writes {
+    size_t first, after;  // the writes of one blob: [first, after)
   };
-  open(0);
-  open(1);
-  while (auto done = lanes.Run()) {
-    const auto [lane, digest] = *done;
-    const auto [first, after] = span_of[lane];
-    if (opened[lane].ok()) ExpectId(&opened[lane], digest, writes[first]);
-    WriteBlob(pack, writes.subspan(first, after - first), opened[lane], dirs);
-    opened[lane] = Status(Code::kNotFound, "no blob");  // its memory goes before the next opens
-    open(lane);
-  }
+  size_t next = 0;
+  CheckBlobsInLanes<Writes>(
+      [&]() -> std::optional<LaneBlob<Writes>> {
+        if (next == writes.size()) return std::nullopt;
+        const size_t first = next;
+        next = NextBlob(writes, first);
+        return LaneBlob<Writes>{{first, next}, tree_.contents[writes[first].content], Unseal(reader, loaded, writes[first])};
+      },
+      [&](const LaneBlob<Writes>& blob) {
+        WriteBlob(pack, writes.subspan(blob.tag.first, blob.tag.after - blob.tag.first), blob.plain, dirs);
+      });
 }
 
 size_t ContentWriter::NextBlob(std::span<const BlobWrite> writes, size_t i) {
@@ -164,11 +155,6 @@ Result<std::vector<uint8_t>> ContentWriter::Unseal(PackReader& reader, const Sta
   if (!stored.ok()) return stored.status();
   return UnsealBlob(*stored, {tree_.contents[w.content], BlobType::kData, w.offset, w.length, w.uncompressed_length},
                     repo_.key());
-}
-
-void ContentWriter::ExpectId(Result<std::vector<uint8_t>>* plain, const crypto::Sha256Digest& digest,
-                           const BlobWrite& w) {
-  if (Status id = CheckBlobId(digest, tree_.contents[w.content]); !id.ok()) *plain = id;
 }
 
 void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,

@@ -72,7 +72,6 @@ class ContentWriter {
   static size_t NextBlob(std::span<const BlobWrite> writes, size_t i);
   // Decrypts and decompresses one blob; the caller checks its ID.
   Result<std::vector<uint8_t>> Unseal(PackReader& reader, const Status& loaded, const BlobWrite& w);
-  void ExpectId(Result<std::vector<uint8_t>>* plain, const crypto::Sha256Digest& digest, const BlobWrite& w);
   // Writes one opened blob wherever the plan puts it.
   void WriteBlob(const Id& pack, std::span<const BlobWrite> writes, const Result<std::vector<uint8_t>>& plain,
                  DirCursor& dirs);
