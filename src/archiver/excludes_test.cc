@@ -2,9 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <fstream>
+
+#include "util/test_temp_folder.h"
 
 namespace hort {
 namespace {
@@ -18,8 +19,8 @@ TEST(ExcludeRules, CaseInsensitive) {
 
 // restic keeps a directory holding a marker, with the marker alone in it.
 TEST(ExcludeRules, MarkerKeepsItselfOnly) {
-  char tmpl[] = "/tmp/hort-markers-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
+  TempFolder folder("markers");
+  const std::string& dir = folder.path();
   std::ofstream(dir + "/.nobackup") << "x";
   std::ofstream(dir + "/CACHEDIR.TAG") << "Signature: 8a477f597d28d172789f06886806bc55 and more";
   ExcludeRules r;
@@ -38,8 +39,8 @@ TEST(ExcludeRules, MarkerKeepsItselfOnly) {
 }
 
 TEST(ExcludeRules, MarkerHeaderMustMatch) {
-  char tmpl[] = "/tmp/hort-markers-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
+  TempFolder folder("markers");
+  const std::string& dir = folder.path();
   std::ofstream(dir + "/CACHEDIR.TAG") << "Signature: wrong";
   std::ofstream(dir + "/tag") << "keep-out";
   ExcludeRules r;

@@ -1,30 +1,21 @@
 #include "archiver/targets.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 
 #include "archiver/excludes.h"
+#include "util/test_temp_folder.h"
 
 namespace hort {
 namespace {
 
-std::string TempDir() {
-  char tmpl[] = "/tmp/hort-targets-XXXXXX";
-  return ::mkdtemp(tmpl);
-}
-
-void Write(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
-}
-
 TEST(CollectTargets, FilesFromGlobsTrimsAndSkipsComments) {
-  std::string dir = TempDir();
-  Write(dir + "/a.txt", "a");
-  Write(dir + "/b.txt", "b");
-  Write(dir + "/list", "  " + dir + "/*.txt \n# comment\n\n" + dir + "/nothing*\n");
+  TempFolder folder("targets");
+  const std::string& dir = folder.path();
+  folder.Write("a.txt", "a");
+  folder.Write("b.txt", "b");
+  folder.Write("list", "  " + dir + "/*.txt \n# comment\n\n" + dir + "/nothing*\n");
   std::vector<std::string> out, warnings;
   ASSERT_TRUE(CollectTargets({.files_from = {dir + "/list"}, .args = {"/x"}}, &out, &warnings).ok());
   EXPECT_EQ(out, (std::vector<std::string>{dir + "/a.txt", dir + "/b.txt", "/x"}));
@@ -33,8 +24,9 @@ TEST(CollectTargets, FilesFromGlobsTrimsAndSkipsComments) {
 }
 
 TEST(CollectTargets, VerbatimKeepsSpacesAndStars) {
-  std::string dir = TempDir();
-  Write(dir + "/list", " lead*\n\n# not a comment\r\n");
+  TempFolder folder("targets");
+  const std::string& dir = folder.path();
+  folder.Write("list", " lead*\n\n# not a comment\r\n");
   std::vector<std::string> out, warnings;
   ASSERT_TRUE(CollectTargets({.files_from_verbatim = {dir + "/list"}}, &out, &warnings).ok());
   EXPECT_EQ(out, (std::vector<std::string>{" lead*", "# not a comment"}));

@@ -13,31 +13,14 @@
 #include <string>
 
 #include "util/test_env.h"
+#include "util/test_temp_folder.h"
 
 namespace hort::kube::testing {
 
-class TempDir {
+// A fresh folder for one test's files (kubeconfigs, tokens, plugins), removed afterwards.
+class TempDir : public hort::TempFolder {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hort-kube-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  [[nodiscard]] const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& text, bool executable = false) const {
-    std::string p = path_ + "/" + name;
-    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    if (executable) ::chmod(p.c_str(), 0755);
-    return p;
-  }
-  [[nodiscard]] std::string Read(const std::string& name) const {
-    std::ifstream in(path_ + "/" + name);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
- private:
-  std::string path_;
+  TempDir() : hort::TempFolder("kube") {}
 };
 
 using hort::ScopedEnv;

@@ -66,7 +66,7 @@ uint64_t AnonymousKiB() {
 
 TEST(PartSpool, APartLiesInAnUnnamedFileNotInTheProcesssMemory) {
   TempFolder temp("spool");
-  const auto& folder = temp.path;
+  const std::filesystem::path folder = temp.path();
   PartSpool spool(folder.string());
   const auto piece = Pattern(1u << 20, 3);
   const uint64_t before = AnonymousKiB();
@@ -126,7 +126,7 @@ TEST(PartSpool, WithoutAFolderThePartIsHeldInMemoryTakingItsRoomAtOnce) {
 // into memory and keeps every byte.
 TEST(PartSpool, AFailedWriteMovesThePartToMemoryWithEveryByte) {
   TempFolder temp("spool");
-  PartSpool spool(temp.path.string());
+  PartSpool spool(temp.path());
   std::vector<uint8_t> all;
   {
     FileSizeLimit limit(1u << 20);

@@ -2,35 +2,14 @@
 // the store, so suites that make thousands of objects leave nothing behind.
 #pragma once
 
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
 #include "objstore/forwarding_store.h"
+#include "util/test_temp_folder.h"
 
 namespace hort {
-
-// A path below the temporary directory that nothing else uses and that does not exist yet.
-inline std::filesystem::path FreshTempPath(const std::string& what) {
-  static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("hort-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-// A fresh folder below the temporary directory, removed with the guard.
-struct TempFolder {
-  explicit TempFolder(const std::string& what) : path(FreshTempPath(what)) { std::filesystem::create_directories(path); }
-  ~TempFolder() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  std::filesystem::path path;
-};
 
 // Files of this process open under `root`, by /proc/self/fd: a local
 // store keeps each committed upload open until it is synced.

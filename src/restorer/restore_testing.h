@@ -2,7 +2,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -14,27 +13,26 @@
 #include "repository/repository.h"
 #include "repository/test_init.h"
 #include "util/hex.h"
+#include "util/test_temp_folder.h"
 
 namespace hort {
 
 namespace fs = std::filesystem;
 
-// A local repository in a fresh folder, removed afterwards (permissions
-// restored first: a restore may leave read-only entries).
+// A local repository in a fresh folder, removed afterwards (TempFolder makes
+// read-only entries a restore left writable first).
 class RestoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::replace(test.begin(), test.end(), '/', '_');  // parameterised tests are named "Name/0"
-    base_ = fs::temp_directory_path() / ("hort-restore-" + std::to_string(::getpid()) + "-" + test);
-    fs::remove_all(base_);
-    fs::create_directories(base_);
+    folder_ = std::make_unique<TempFolder>("restore-" + test);
+    base_ = folder_->path();
     repo_ = std::move(Repository::Init(NewLocalBackend((base_ / "repo").string()), "pw", CheapKdfForTests()).value());
   }
   void TearDown() override {
     repo_.reset();
-    for (auto& e : fs::recursive_directory_iterator(base_)) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(base_);
+    folder_.reset();
   }
   // Stores a tree of `nodes` and returns its ID.
   Id SaveTree(const std::vector<Node>& nodes) {
@@ -64,6 +62,7 @@ class RestoreTest : public ::testing::Test {
     return s;
   }
 
+  std::unique_ptr<TempFolder> folder_;
   fs::path base_;
   std::unique_ptr<Repository> repo_;
 };

@@ -1,23 +1,23 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "state/state.h"
+#include "util/test_temp_folder.h"
 
 namespace hort {
 namespace {
 
-std::unique_ptr<StateStore> Fresh(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() / ("hort-runlog-" + name + std::to_string(::getpid()) + ".sqlite");
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
-  auto st = StateStore::Open(p.string());
+// A new state database in `folder`, which outlives it.
+std::unique_ptr<StateStore> Fresh(const TempFolder& folder) {
+  auto st = StateStore::Open((folder / "state.sqlite").string());
   EXPECT_TRUE(st.ok()) << st.status().message();
   return std::move(*st);
 }
 
 TEST(RunLog, KeepsTheLastLinesOfEachRunInOrder) {
-  auto st = Fresh("lines");
+  TempFolder folder("runlog-lines");
+  auto st = Fresh(folder);
   for (int64_t i = 1; i <= kRunLogLines + 20; ++i) ASSERT_TRUE(st->AppendRunLog(7, 100.0 + i, "line " + std::to_string(i)).ok());
   ASSERT_TRUE(st->AppendRunLog(8, 5, "other run").ok());
   auto lines = st->RunLog(7);
@@ -29,7 +29,8 @@ TEST(RunLog, KeepsTheLastLinesOfEachRunInOrder) {
 }
 
 TEST(RunLog, FindsARunById) {
-  auto st = Fresh("byid");
+  TempFolder folder("runlog-byid");
+  auto st = Fresh(folder);
   RunRecord r{.job = "app/files/data", .kind = "backup", .trigger = "manual", .started = 100};
   auto id = st->BeginRun(r);
   ASSERT_TRUE(id.ok());
@@ -41,7 +42,8 @@ TEST(RunLog, FindsARunById) {
 }
 
 TEST(Actions, RecordsWhoWhenWhatAndResultNewestFirst) {
-  auto st = Fresh("actions");
+  TempFolder folder("runlog-actions");
+  auto st = Fresh(folder);
   ASSERT_TRUE(st->RecordAction({.time = 10, .who = "alice", .action = "run", .target = "app/files/data",
                                 .result = "accepted", .detail = "queued"}).ok());
   ASSERT_TRUE(st->RecordAction({.time = 20, .who = "token", .action = "test", .target = "t1", .result = "refused",
