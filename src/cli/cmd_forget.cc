@@ -62,6 +62,7 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
     if (!all.ok()) return Fail(all.status());
     std::vector<Id> to_remove;
     std::string json = "[";
+    bool first = true;  // no group yet: restic then prints no JSON at all (IDs given, or no snapshot matched)
     SnapshotSelection sel;
     if (!f->ids.empty()) {
       sel = SelectSnapshots(*all, f->filter, f->ids);
@@ -74,7 +75,6 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
       for (const auto& s : *all) if (f->filter.Matches(s)) selected.push_back(s);
       auto groups = GroupSnapshots(selected, f->group_by);
       if (!groups.ok()) return Fail(groups.status());
-      bool first = true;
       for (const SnapshotGroup& grp : *groups) {
         auto decisions = ApplyPolicy(grp.snapshots, policy);
         std::vector<const KeepDecision*> keep, remove;
@@ -115,7 +115,7 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
       }
     }
     json += "]";
-    if (g.json) std::printf("%s\n", json.c_str());
+    if (g.json && !first) std::printf("%s\n", json.c_str());
     if (f->dry_run) {
       if (!g.json && !g.quiet) std::printf("would have removed %zu snapshots\n", to_remove.size());
     } else {

@@ -38,7 +38,7 @@ Status BuildPolicy(const KeepFlags& f, ExpirePolicy* p) {
     if (text->empty()) continue;
     HORT_ASSIGN_OR_RETURN(*out, ParseCalendarDuration(*text));
   }
-  for (const auto& t : f.keep_tags) p->tags.push_back(SplitCommaList({t}));
+  for (const auto& t : f.keep_tags) p->tags.push_back(ParseTagList(t));
   return Status::Ok();
 }
 

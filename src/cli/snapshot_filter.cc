@@ -20,18 +20,10 @@ const Snapshot* SnapshotFilter::Latest(const std::vector<Snapshot>& all) const {
 
 bool SnapshotFilter::Matches(const Snapshot& s) const {
   if (!hosts.empty() && std::find(hosts.begin(), hosts.end(), s.hostname) == hosts.end()) return false;
-  if (!tags.empty()) {
-    bool any = false;
-    for (const auto& group : tags) {
-      std::stringstream ss(group);
-      std::string tag;
-      bool all = true;
-      while (std::getline(ss, tag, ',')) {
-        if (!tag.empty() && !s.HasTag(tag)) all = false;
-      }
-      if (all) any = true;
-    }
-    if (!any) return false;
+  if (!tags.empty() && std::none_of(tags.begin(), tags.end(), [&](const std::string& group) {
+        return SatisfiesTagList(s.tags, ParseTagList(group));
+      })) {
+    return false;
   }
   for (const auto& p : paths) {
     if (std::find(s.paths.begin(), s.paths.end(), p) == s.paths.end()) return false;
@@ -46,8 +38,7 @@ std::string GoList(const std::vector<std::string>& v) { return "[" + Join(v, " "
 std::string FilterText(const SnapshotFilter& f) {
   std::vector<std::string> groups;
   for (const auto& t : f.tags) {
-    std::vector<std::string> one = SplitCommaList({t});
-    groups.push_back(GoList(one));
+    groups.push_back(GoList(ParseTagList(t)));
   }
   return "(Paths:" + GoList(f.paths) + " Tags:" + GoList(groups) + " Hosts:" + GoList(f.hosts) + ")";
 }

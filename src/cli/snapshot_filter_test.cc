@@ -35,6 +35,24 @@ TEST(SnapshotRef, LatestWithoutMatchNamesTheFilterAsRestic) {
   EXPECT_EQ(r.status().message(), "no snapshot matched given filter (Paths:[] Tags:[[x y]] Hosts:[zz])");
 }
 
+// restic's rule: `--tag ''` selects only snapshots without tags. Read as
+// "no tag wanted" it selected every snapshot, so `forget --tag ''` removed
+// tagged snapshots restic keeps.
+TEST(SnapshotFilter, AnEmptyTagSelectsOnlyUntaggedSnapshots) {
+  std::vector<Snapshot> all = Repo();
+  all[0].tags = {"keepme"};
+  all[2].tags = {"keepme", "db"};
+  SnapshotFilter untagged;
+  untagged.tags = {""};
+  auto sel = SelectSnapshots(all, untagged, {});
+  ASSERT_EQ(sel.snapshots.size(), 1u);
+  EXPECT_EQ(sel.snapshots[0].id.Hex().substr(0, 4), "49bb");
+  EXPECT_EQ(ResolveSnapshotRef(all, untagged, "latest")->id.Hex().substr(0, 4), "49bb");
+  SnapshotFilter either;
+  either.tags = {" db , keepme", ""};  // trimmed as restic does; a group per flag, any group
+  EXPECT_EQ(SelectSnapshots(all, either, {}).snapshots.size(), 2u);
+}
+
 TEST(SnapshotRef, UnknownAndAmbiguousPrefixUseResticsText) {
   auto unknown = ResolveSnapshotRef(Repo(), {}, "deadbeef");
   ASSERT_FALSE(unknown.ok());

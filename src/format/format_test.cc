@@ -479,5 +479,29 @@ TEST(Tree, GenericAttributesNestedTooDeepAreCorruptionNotACrash) {
   EXPECT_EQ(ok->at(0).generic_attributes_json, fine);
 }
 
+
+// restic's TagList.Set and Snapshot.HasTags: `--tag ''` is one empty tag and
+// selects only snapshots without tags (forget removing tagged snapshots
+// under it would remove what restic keeps).
+TEST(TagList, ParsedAndMatchedAsRestic) {
+  EXPECT_EQ(ParseTagList(""), std::vector<std::string>{""});
+  EXPECT_EQ(ParseTagList(" a , b"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(ParseTagList("a,"), (std::vector<std::string>{"a", ""}));
+  const std::vector<std::string> none, tagged = {"a", "b"};
+  auto satisfies = [](const std::vector<std::string>& carried, const std::string& value) {
+    return SatisfiesTagList(carried, ParseTagList(value));
+  };
+  EXPECT_TRUE(satisfies(none, ""));
+  EXPECT_FALSE(satisfies(tagged, ""));
+  EXPECT_TRUE(satisfies(tagged, "a"));
+  EXPECT_TRUE(satisfies(tagged, "b, a"));
+  EXPECT_FALSE(satisfies(tagged, "a,c"));
+  EXPECT_FALSE(satisfies(none, "a"));
+  // An empty tag counts only where it comes before a missing one.
+  EXPECT_TRUE(satisfies(none, ",a"));
+  EXPECT_FALSE(satisfies(none, "a,"));
+  EXPECT_FALSE(satisfies(tagged, "a,"));
+}
+
 }  // namespace
 }  // namespace hort

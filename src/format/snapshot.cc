@@ -12,6 +12,28 @@ bool Snapshot::HasTag(std::string_view tag) const {
   return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }
 
+std::vector<std::string> ParseTagList(std::string_view value) {
+  constexpr std::string_view kSpace = " \t\n\v\f\r";
+  std::vector<std::string> out;
+  for (size_t start = 0;;) {
+    const size_t comma = value.find(',', start);
+    std::string_view piece = value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    const size_t first = piece.find_first_not_of(kSpace);
+    piece = first == std::string_view::npos ? std::string_view() : piece.substr(first, piece.find_last_not_of(kSpace) - first + 1);
+    out.emplace_back(piece);
+    if (comma == std::string_view::npos) return out;
+    start = comma + 1;
+  }
+}
+
+bool SatisfiesTagList(std::span<const std::string> carried, std::span<const std::string> list) {
+  for (const std::string& tag : list) {
+    if (tag.empty() && carried.empty()) return true;
+    if (std::find(carried.begin(), carried.end(), tag) == carried.end()) return false;
+  }
+  return true;
+}
+
 bool InSeries(const Snapshot& s, std::string_view host, const std::vector<std::string>& sorted_paths) {
   if (s.hostname != host || s.paths.size() != sorted_paths.size()) return false;
   std::vector<std::string> paths = s.paths;

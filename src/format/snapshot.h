@@ -3,7 +3,9 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format/gojson.h"
@@ -37,6 +39,15 @@ struct Snapshot {
 
   [[nodiscard]] bool HasTag(std::string_view tag) const;
 };
+
+// One tag list as restic reads a --tag or --keep-tag value: split at every
+// comma, each piece trimmed ("" gives one empty tag, "a," gives "a" and "").
+[[nodiscard]] std::vector<std::string> ParseTagList(std::string_view value);
+// Whether a snapshot carrying `carried` satisfies `list`, restic's HasTags:
+// every tag of the list in turn, except that an empty tag met before a
+// missing one matches a snapshot without tags. So `--tag ''` selects only
+// untagged snapshots, never all of them.
+[[nodiscard]] bool SatisfiesTagList(std::span<const std::string> carried, std::span<const std::string> list);
 
 // Whether `s` is in the series of `host` and `sorted_paths`: the same host and
 // the same paths in any order. restic's rule for a backup's parent, and

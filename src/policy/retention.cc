@@ -4,6 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "format/snapshot.h"
+
 namespace hort {
 namespace {
 
@@ -162,10 +164,7 @@ std::vector<RetentionDecision> DecideRetention(const std::vector<RetentionItem>&
     const RetentionItem& cur = series[list[nr]];
     RetentionDecision d{list[nr], false, {}};
     for (const auto& tag_list : p.tags) {
-      bool all = std::all_of(tag_list.begin(), tag_list.end(), [&](const std::string& t) {
-        return std::find(cur.tags.begin(), cur.tags.end(), t) != cur.tags.end();
-      });
-      if (all) {
+      if (SatisfiesTagList(cur.tags, tag_list)) {
         d.keep = true;
         std::string joined;
         for (const auto& t : tag_list) joined += (joined.empty() ? "" : " ") + t;

@@ -43,6 +43,21 @@ TEST(Retention, DecidesOverAnyItemNewestFirstWithIndices) {
   EXPECT_EQ(d[2].reasons, std::vector<std::string>{"has tags [keep]"});
 }
 
+// `--keep-tag ''` keeps the snapshots without tags, as restic's HasTags
+// decides; it used to keep every snapshot.
+TEST(Retention, AnEmptyKeepTagKeepsOnlyUntaggedItems) {
+  std::vector<VolumeBackup> b = {{"2024-01-01T00:00:00Z", "n1", {"keep"}, {"pvc-a"}, {}},
+                                 {"2024-01-02T00:00:00Z", "n1", {}, {"pvc-a"}, {}}};
+  ExpirePolicy p;
+  p.tags = {{""}};
+  auto d = DecideRetention(Items(b), p);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].item, 1u);
+  EXPECT_TRUE(d[0].keep);
+  EXPECT_EQ(d[1].item, 0u);
+  EXPECT_FALSE(d[1].keep);
+}
+
 TEST(Retention, AnEmptyPolicyKeepsEverything) {
   std::vector<VolumeBackup> b = {{"2024-01-01T00:00:00Z", "n1", {}, {}, {}}};
   auto d = DecideRetention(Items(b), ExpirePolicy{});

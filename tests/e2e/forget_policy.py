@@ -36,13 +36,17 @@ def policy():
         p += [rnd.choice(["--keep-within-daily", "--keep-within-weekly", "--keep-within-hourly"]),
               rnd.choice(["3d", "1m", "10d"])]
     if rnd.random() < 0.3:
-        p += ["--keep-tag", rnd.choice(["pre-upgrade", "manual", "daily,manual"])]
+        p += ["--keep-tag", rnd.choice(["pre-upgrade", "manual", "daily,manual", "", " manual , daily"])]
+    if rnd.random() < 0.25:  # the snapshot filter; '' selects only untagged snapshots
+        p += ["--tag", rnd.choice(["", "daily", "manual,pre-upgrade", ",daily"])]
     if rnd.random() < 0.3:
         p += ["--group-by", rnd.choice(["host", "host,paths,tags", "paths"])]
     return p
 
 def decisions(out):
     keep, remove = set(), set()
+    if out == "":  # no group (no snapshot matched the filter): restic prints no JSON at all
+        return keep, remove
     for group in json.loads(out):
         keep |= {s["id"] for s in group["keep"] or []}
         remove |= {s["id"] for s in group["remove"] or []}
@@ -62,8 +66,11 @@ for h in range(30):
                            capture_output=True, text=True, env=env)
         if r.returncode != 0 or o.returncode != 0:
             sys.exit(f"history {h} policy {p}: restic rc={r.returncode} {r.stderr.strip()} / hort rc={o.returncode} {o.stderr.strip()}")
-        rk, rr = decisions(r.stdout)
-        ok, orm = decisions(o.stdout)
+        try:
+            rk, rr = decisions(r.stdout)
+            ok, orm = decisions(o.stdout)
+        except json.JSONDecodeError:
+            sys.exit(f"history {h} policy {p}: not JSON: restic {r.stdout[:200]!r} / hort {o.stdout[:200]!r}")
         if (rk, rr) != (ok, orm):
             print(json.dumps(snaps, indent=1), file=sys.stderr)
             sys.exit(f"history {h} policy {p}: restic keeps {len(rk)} removes {len(rr)}; hort keeps {len(ok)} removes {len(orm)};"
