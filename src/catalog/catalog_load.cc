@@ -14,6 +14,7 @@
 #include "catalog/yaml_fields.h"
 #include "layers/layer.h"
 #include "schedule/duration.h"
+#include "util/subset_spec.h"
 
 namespace hort {
 namespace {
@@ -165,6 +166,9 @@ class Loader : private LoaderOwned, public EntryFields {
     if (YAML::Node ch = n["check"]; ch && f_.Mapping(ch, key + ".check", {"schedule", "read_data_subset"})) {
       if (auto s = ScheduleAt(ch, key + ".check", "hort/" + name + "@check", true)) {
         r.check = CheckSpec{*s, f_.String(ch, key + ".check", "read_data_subset").value_or("")};
+        if (auto subset = ParseSubsetSpec(r.check->read_data_subset, 256, /*sizes=*/true); !subset.ok()) {
+          f_.Error(ch["read_data_subset"], key + ".check.read_data_subset", subset.status().message());
+        }
       }
     }
     c_->repositories.emplace(name, std::move(r));

@@ -173,6 +173,11 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one(replace("path: /srv/app", "path: srv/app"), "paths must be absolute");
   one(replace("path: /srv/app", "pvc: data\n        dump: {command: x, container: c}"), "needs exactly one of path, pvc, dump and k8up_annotations");
   one(m + "offsite:\n  x: {from: main, to: elsewhere, schedule: \"@daily\"}\n", "offsite.x.to: no repository named \"elsewhere\"");
+  // A subset check would refuse at its hour is refused when the catalog loads.
+  one(replace("    password_env: PW\n", "    password_env: PW\n    check: {schedule: \"@weekly\", read_data_subset: 1/2/3}\n"),
+      "repositories.main.check.read_data_subset: invalid --read-data-subset \"1/2/3\"");
+  one(replace("        repository: main\n", "        repository: main\n        verify: {read_data_subset: 0k}\n"),
+      "services.app.files[0].verify.read_data_subset: invalid --read-data-subset \"0k\"");
   // Issue #25: an empty name aborted every catalog command (std::out_of_range).
   one(m + "offsite:\n  x: {from: \"\", to: main, schedule: \"@daily\"}\n", "offsite.x.from: must name a repository, got \"\"");
   one(m + "offsite:\n  x: {from: main, to: \"\", schedule: \"@daily\"}\n", "offsite.x.to: must name a repository, got \"\"");

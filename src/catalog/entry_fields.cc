@@ -7,6 +7,8 @@
 #include <cctype>
 #include <filesystem>
 
+#include "util/subset_spec.h"
+
 namespace hort {
 
 namespace fs = std::filesystem;
@@ -179,6 +181,9 @@ VerifySpec EntryFields::Verify(const YAML::Node& n, const std::string& key) {
   } else if (f_.Mapping(vn, path, {"read_data_subset"})) {
     v.enabled = true;
     v.read_data_subset = f_.String(vn, path, "read_data_subset").value_or("");
+    if (auto subset = ParseSubsetSpec(v.read_data_subset, 256, /*sizes=*/true); !subset.ok()) {
+      f_.Error(vn["read_data_subset"], path + ".read_data_subset", subset.status().message());
+    }
   }
   return v;
 }

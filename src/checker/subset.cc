@@ -6,65 +6,54 @@
 
 #include "crypto/crypto.h"
 #include "util/parallel.h"
+#include "util/subset_spec.h"
 
 namespace hort {
 
-Result<std::vector<Id>> SelectSubset(const std::vector<std::pair<Id, uint64_t>>& packs, const std::string& spec) {
+namespace {
+// The packs in a random order (x% and a size take a different sample each run, as restic's).
+std::vector<std::pair<Id, uint64_t>> Shuffled(std::vector<std::pair<Id, uint64_t>> packs) {
+  for (size_t i = packs.size(); i > 1; --i) {
+    uint32_t r;
+    crypto::RandomBytes({reinterpret_cast<uint8_t*>(&r), sizeof(r)});
+    std::swap(packs[i - 1], packs[r % i]);
+  }
+  return packs;
+}
+}  // namespace
+
+Result<std::vector<Id>> SelectSubset(const std::vector<std::pair<Id, uint64_t>>& packs, const std::string& text) {
+  // restic buckets packs by the first byte of their ID, so at most 256 parts.
+  HORT_ASSIGN_OR_RETURN(const SubsetSpec spec, ParseSubsetSpec(text, 256, /*sizes=*/true));
   std::vector<Id> out;
-  if (spec.empty()) {
-    for (const auto& p : packs) out.push_back(p.first);
-    return out;
-  }
-  auto bad = Status(Code::kInvalidArgument, "invalid --read-data-subset \"" + spec + "\" (use n/m, x% or a size)");
-  try {
-    if (auto slash = spec.find('/'); slash != std::string::npos) {
-      long n = std::stol(spec.substr(0, slash)), m = std::stol(spec.substr(slash + 1));
-      if (m < 1 || n < 1 || n > m) return bad;
-      // Like restic: bucket by the first byte of the pack ID.
+  switch (spec.kind) {
+    case SubsetSpec::Kind::kAll:
+      for (const auto& p : packs) out.push_back(p.first);
+      break;
+    case SubsetSpec::Kind::kShare:
       for (const auto& p : packs) {
-        if (static_cast<long>(p.first.bytes[0]) % m == n - 1) out.push_back(p.first);
+        if (p.first.bytes[0] % spec.m == spec.n - 1) out.push_back(p.first);
       }
-      return out;
-    }
-    if (spec.back() == '%') {
-      double pct = std::stod(spec.substr(0, spec.size() - 1));
-      if (pct <= 0 || pct > 100) return bad;
-      size_t count = static_cast<size_t>(static_cast<double>(packs.size()) * pct / 100.0 + 0.999999);
-      std::vector<std::pair<Id, uint64_t>> shuffled = packs;
-      for (size_t i = shuffled.size(); i > 1; --i) {
-        uint32_t r;
-        crypto::RandomBytes({reinterpret_cast<uint8_t*>(&r), sizeof(r)});
-        std::swap(shuffled[i - 1], shuffled[r % i]);
+      break;
+    case SubsetSpec::Kind::kPercent: {
+      const auto count = static_cast<size_t>(static_cast<double>(packs.size()) * spec.percent / 100.0 + 0.999999);
+      for (const auto& p : Shuffled(packs)) {
+        if (out.size() >= count) break;
+        out.push_back(p.first);
       }
-      for (size_t i = 0; i < count && i < shuffled.size(); ++i) out.push_back(shuffled[i].first);
-      return out;
+      break;
     }
-    size_t pos = 0;
-    double value = std::stod(spec, &pos);
-    std::string unit = spec.substr(pos);
-    double mult = 1;
-    if (unit == "K" || unit == "k") mult = 1024;
-    else if (unit == "M" || unit == "m") mult = 1024.0 * 1024;
-    else if (unit == "G" || unit == "g") mult = 1024.0 * 1024 * 1024;
-    else if (unit == "T" || unit == "t") mult = 1024.0 * 1024 * 1024 * 1024;
-    else if (!unit.empty()) return bad;
-    uint64_t budget = static_cast<uint64_t>(value * mult);
-    std::vector<std::pair<Id, uint64_t>> shuffled = packs;
-    for (size_t i = shuffled.size(); i > 1; --i) {
-      uint32_t r;
-      crypto::RandomBytes({reinterpret_cast<uint8_t*>(&r), sizeof(r)});
-      std::swap(shuffled[i - 1], shuffled[r % i]);
+    case SubsetSpec::Kind::kSize: {
+      uint64_t used = 0;
+      for (const auto& p : Shuffled(packs)) {
+        if (used >= spec.bytes) break;
+        out.push_back(p.first);
+        used += p.second;
+      }
+      break;
     }
-    uint64_t used = 0;
-    for (const auto& p : shuffled) {
-      if (used >= budget) break;
-      out.push_back(p.first);
-      used += p.second;
-    }
-    return out;
-  } catch (const std::exception&) {
-    return bad;
   }
+  return out;
 }
 
 void ReadFirstPacksAhead(Backend& backend, const CheckOptions& options) {

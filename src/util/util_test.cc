@@ -13,6 +13,7 @@
 #include "util/local_time.h"
 #include "util/mapped_buffer.h"
 #include "util/parallel.h"
+#include "util/subset_spec.h"
 #include "util/shared_library.h"
 #include "util/status.h"
 #include "util/thread_pool.h"
@@ -224,6 +225,31 @@ TEST(LocalTime, FormatsInTheLocalZone) {
   EXPECT_EQ(FormatRfc3339(0), "");
   if (old) ::setenv("TZ", saved.c_str(), 1); else ::unsetenv("TZ");
   ::tzset();
+}
+
+// What restic's check refuses before it opens the repository, hort refuses
+// too: "1/2/3" read as 1/2, and "0" or "0k" read as no pack at all, which
+// reported a clean check of data never read.
+TEST(SubsetSpec, TakesRestics3FormsAndRefusesTheRest) {
+  auto share = ParseSubsetSpec("2/5", 256, true);
+  ASSERT_TRUE(share.ok());
+  EXPECT_EQ(share->kind, SubsetSpec::Kind::kShare);
+  EXPECT_EQ(share->n, 2u);
+  EXPECT_EQ(share->m, 5u);
+  EXPECT_EQ(ParseSubsetSpec("12.5%", 256, true)->percent, 12.5);
+  EXPECT_EQ(ParseSubsetSpec("500M", 256, true)->bytes, 500ull << 20);
+  EXPECT_EQ(ParseSubsetSpec("3t", 256, true)->bytes, 3ull << 40);
+  EXPECT_EQ(ParseSubsetSpec("", 256, true)->kind, SubsetSpec::Kind::kAll);
+  for (const char* bad : {"1/2/3", "0", "0k", "100", "0/3", "4/3", "1/257", "1/", "/2", "-1/2", "1 /2", "0%",
+                          "101%", "x%", "10q", "-5M", "1.5G", "99999999999T"}) {
+    auto r = ParseSubsetSpec(bad, 256, true);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+    EXPECT_EQ(r.status().message().rfind("invalid --read-data-subset \"" + std::string(bad) + "\" (use n/m", 0), 0u)
+        << r.status().message();
+  }
+  EXPECT_FALSE(ParseSubsetSpec("500M", 65536, false).ok()) << "volumes verify takes no size";
+  EXPECT_TRUE(ParseSubsetSpec("1/65536", 65536, false).ok());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "util/parallel.h"
+#include "util/subset_spec.h"
 #include "util/thread_pool.h"
 #include "volumes/codec.h"
 #include "volumes/lock.h"
@@ -29,26 +30,18 @@ struct SubsetRule {
 };
 
 Result<SubsetRule> ParseSubset(const std::string& text) {
+  // Blocks are bucketed by the first two bytes of their checksum.
+  HORT_ASSIGN_OR_RETURN(const SubsetSpec spec, ParseSubsetSpec(text, 65536, /*sizes=*/false));
   SubsetRule r;
-  if (text.empty()) return r;
-  auto bad = Status(Code::kInvalidArgument, "--read-data-subset takes n/m (e.g. 1/5) or p% (e.g. 10%), got " + text);
-  try {
-    if (text.back() == '%') {
-      r.kind = SubsetRule::kPercent;
-      r.percent = std::stod(text.substr(0, text.size() - 1));
-      if (!(r.percent > 0 && r.percent <= 100)) return bad;
-      return r;
-    }
-    const size_t slash = text.find('/');
-    if (slash == std::string::npos) return bad;
+  if (spec.kind == SubsetSpec::Kind::kShare) {
     r.kind = SubsetRule::kShare;
-    r.n = static_cast<uint32_t>(std::stoul(text.substr(0, slash)));
-    r.m = static_cast<uint32_t>(std::stoul(text.substr(slash + 1)));
-    if (r.m == 0 || r.n == 0 || r.n > r.m) return bad;
-    return r;
-  } catch (const std::exception&) {
-    return bad;
+    r.n = spec.n;
+    r.m = spec.m;
+  } else if (spec.kind == SubsetSpec::Kind::kPercent) {
+    r.kind = SubsetRule::kPercent;
+    r.percent = spec.percent;
   }
+  return r;
 }
 
 bool Selected(const SubsetRule& r, const ChecksumBytes& c) {

@@ -33,6 +33,8 @@ env -u HORT_PASSWORD RESTIC_REPOSITORY="$WORK/repo" "$HORT" snapshots >/dev/null
 note "unknown snapshot and bad flags → 1"
 expect_rc 1 "$HORT" -r "$WORK/repo" restore deadbeef --target "$WORK/x"
 expect_rc 1 "$HORT" -r "$WORK/repo" check --read-data-subset 7/3
+# restic refuses these too; read as 1/2 and as "no pack" they checked less than asked, or nothing, and said so clean.
+for subset in 1/2/3 0 0k 1/257; do expect_rc 1 "$HORT" -r "$WORK/repo" check --read-data-subset "$subset"; done
 # Checked before the repository is opened: no password asked, no such repository needed.
 expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" check --read-data-subset 10q
 grep -q 'invalid --read-data-subset "10q"' "$WORK/last.err" || fail "subset not checked first: $(cat "$WORK/last.err")"

@@ -1,0 +1,58 @@
+#include "util/subset_spec.h"
+
+#include <charconv>
+#include <string>
+
+namespace hort {
+namespace {
+
+// The whole of `text` as a number of type T, or nothing.
+template <typename T>
+bool ParseWhole(std::string_view text, T* out) {
+  if (text.empty()) return false;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+uint64_t UnitOf(char c) {
+  switch (c) {
+    case 'b': case 'B': return 1;
+    case 'k': case 'K': return uint64_t{1} << 10;
+    case 'm': case 'M': return uint64_t{1} << 20;
+    case 'g': case 'G': return uint64_t{1} << 30;
+    case 't': case 'T': return uint64_t{1} << 40;
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+Result<SubsetSpec> ParseSubsetSpec(std::string_view text, uint32_t max_m, bool sizes) {
+  SubsetSpec spec;
+  if (text.empty()) return spec;
+  const Status bad(Code::kInvalidArgument,
+                   "invalid --read-data-subset \"" + std::string(text) + "\" (use n/m with 1 <= n <= m <= " +
+                       std::to_string(max_m) + ", x% with 0 < x <= 100" + (sizes ? ", or a size above 0 such as 500M)" : ")"));
+  if (const size_t slash = text.find('/'); slash != std::string_view::npos) {
+    spec.kind = SubsetSpec::Kind::kShare;
+    if (!ParseWhole(text.substr(0, slash), &spec.n) || !ParseWhole(text.substr(slash + 1), &spec.m)) return bad;
+    if (spec.n < 1 || spec.n > spec.m || spec.m > max_m) return bad;
+    return spec;
+  }
+  if (text.back() == '%') {
+    spec.kind = SubsetSpec::Kind::kPercent;
+    if (!ParseWhole(text.substr(0, text.size() - 1), &spec.percent)) return bad;
+    if (!(spec.percent > 0 && spec.percent <= 100)) return bad;
+    return spec;
+  }
+  // A size needs its unit: restic reads a bare number as n/m with one part.
+  const uint64_t unit = UnitOf(text.back());
+  uint64_t value = 0;
+  if (!sizes || unit == 0 || !ParseWhole(text.substr(0, text.size() - 1), &value)) return bad;
+  if (value == 0 || value > UINT64_MAX / unit) return bad;
+  spec.kind = SubsetSpec::Kind::kSize;
+  spec.bytes = value * unit;
+  return spec;
+}
+
+}  // namespace hort
