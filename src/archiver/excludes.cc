@@ -4,6 +4,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "format/pattern.h"
+
 namespace hort {
 
 namespace {
@@ -64,6 +66,8 @@ MarkerVerdict ExcludeRules::MarkersIn(const std::string& dir) const {
 }
 
 Status ExcludeRules::Validate() const {
+  HORT_RETURN_IF_ERROR(ValidatePatterns("--exclude", patterns));
+  HORT_RETURN_IF_ERROR(ValidatePatterns("--iexclude", ipatterns));
   for (const auto& spec : if_present) {
     if (spec.empty()) return Status(Code::kInvalidArgument, "name for exclusion tagfile is empty");
     if (spec[0] == ':') return Status(Code::kInvalidArgument, "no name for exclusion tagfile provided");

@@ -48,7 +48,8 @@ struct ExcludeRules {
     return larger_than && !S_ISDIR(st.st_mode) && st.st_size > 0 &&
            static_cast<uint64_t>(st.st_size) > *larger_than;
   }
-  // Rejects an --exclude-if-present spec restic rejects (empty name).
+  // Rejects what restic rejects: a pattern that is no valid glob, an
+  // --exclude-if-present spec without a name.
   [[nodiscard]] Status Validate() const;
 };
 

@@ -72,6 +72,7 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
   auto oldest = std::make_shared<int64_t>(INT64_MIN), newest = std::make_shared<int64_t>(INT64_MAX);
   auto validate = [f, oldest, newest]() -> Status {
     if (int(f->blob) + int(f->tree) + int(f->pack) > 1) return Status(Code::kInvalidArgument, "cannot have several ID types");
+    if (!f->blob && !f->tree && !f->pack) HORT_RETURN_IF_ERROR(ValidatePatterns("find", f->patterns));
     if (!f->oldest.empty()) {
       HORT_ASSIGN_OR_RETURN(*oldest, ParseLocalTime(f->oldest));
     }

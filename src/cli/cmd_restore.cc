@@ -8,6 +8,7 @@
 #include "cli/snapshot_filter.h"
 #include "cli/progress_line.h"
 #include "cli/restore_pvc.h"
+#include "format/pattern.h"
 #include "restorer/restorer.h"
 
 namespace hort::cli {
@@ -54,6 +55,10 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
   Command c;
   c.validate = [f]() -> Status {
     HORT_RETURN_IF_ERROR(ValidatePvcRestore(f->pvc, !f->opt.target.empty()));
+    HORT_RETURN_IF_ERROR(ValidatePatterns("--include", f->opt.includes));
+    HORT_RETURN_IF_ERROR(ValidatePatterns("--exclude", f->opt.excludes));
+    HORT_RETURN_IF_ERROR(ValidatePatterns("--iinclude", f->opt.iincludes));
+    HORT_RETURN_IF_ERROR(ValidatePatterns("--iexclude", f->opt.iexcludes));
     // The agent restores the whole snapshot (or its /data/X folder) and nothing else.
     if (!f->pvc.to_pvc.empty() && (f->opt.dry_run || f->opt.verify || !f->opt.includes.empty() || !f->opt.excludes.empty() ||
                                    !f->opt.iincludes.empty() || !f->opt.iexcludes.empty() ||

@@ -56,6 +56,39 @@ bool MatchParts(const std::vector<std::string>& pat, const std::vector<std::stri
   return false;
 }
 
+// One component as Go's filepath.Match parses it (non-Windows): false where
+// Match would return ErrBadPattern.
+bool ValidGlob(const std::string& p) {
+  const size_t n = p.size();
+  // A class element: not empty, not '-' or ']' unescaped, an escape followed by a character.
+  auto element = [&](size_t* i) {
+    if (*i >= n || p[*i] == '-' || p[*i] == ']') return false;
+    if (p[*i] == '\\' && ++*i >= n) return false;
+    ++*i;
+    return true;
+  };
+  for (size_t i = 0; i < n;) {
+    if (p[i] == '\\') {
+      if (i + 1 >= n) return false;
+      i += 2;
+    } else if (p[i] == '[') {
+      ++i;
+      if (i < n && p[i] == '^') ++i;
+      for (size_t ranges = 0;; ++ranges) {
+        if (i < n && p[i] == ']' && ranges > 0) {
+          ++i;
+          break;
+        }
+        if (!element(&i)) return false;
+        if (i < n && p[i] == '-' && (++i, !element(&i))) return false;
+      }
+    } else {
+      ++i;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string LowerCase(std::string s) {
@@ -107,6 +140,17 @@ bool MatchesAnyPattern(const std::vector<std::string>& patterns, const std::vect
 bool AnyPatternMayMatchBelow(const std::vector<std::string>& patterns, const std::vector<std::string>& lower_patterns,
                              const std::string& path) {
   return AnyPattern(patterns, lower_patterns, path, PatternMayMatchBelow);
+}
+
+Status ValidatePatterns(const std::string& flag, const std::vector<std::string>& patterns) {
+  std::string bad;
+  for (const std::string& pattern : patterns) {
+    const std::vector<std::string> parts = Split(pattern);
+    if (std::all_of(parts.begin(), parts.end(), ValidGlob)) continue;
+    bad += (bad.empty() ? "" : ", ") + ("\"" + pattern + "\"");
+  }
+  if (bad.empty()) return Status::Ok();
+  return Status(Code::kInvalidArgument, flag + ": invalid pattern(s) provided: " + bad);
 }
 
 }  // namespace hort

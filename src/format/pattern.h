@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "util/status.h"
+
 namespace hort {
 
 // restic's filter.Match: the pattern matches a run of path components
@@ -17,6 +19,13 @@ namespace hort {
 // the directory `path` (a relative pattern always could; an absolute one
 // when `path` matches its first components, up to a `**`).
 [[nodiscard]] bool PatternMayMatchBelow(const std::string& pattern, const std::string& path);
+
+// Whether every pattern is one restic accepts (filter.ValidatePatterns: each
+// component must be a valid Go filepath.Match glob: every '[' closed, a
+// class not empty and no range end missing, no backslash at the end). A typo such
+// as `--include '['` matched nothing, so a restore restored nothing and
+// exited 0. kInvalidArgument names `flag` and the bad patterns.
+[[nodiscard]] Status ValidatePatterns(const std::string& flag, const std::vector<std::string>& patterns);
 
 // ASCII lower case, as restic's --iexclude/--iinclude compare.
 [[nodiscard]] std::string LowerCase(std::string s);

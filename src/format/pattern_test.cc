@@ -43,5 +43,19 @@ TEST(PatternMatches, AnyPatternCaseSensitiveOrLowerCased) {
   EXPECT_FALSE(MatchesAnyPattern(none, none, "/pics/a.png"));
 }
 
+// restic refuses these before it reads anything (filter.ValidatePatterns);
+// e2e.bad_input asks restic itself about each.
+TEST(ValidatePatterns, GoGlobRules) {
+  for (const char* good : {"*.jpg", "**", "/srv/*/cache", "[a-z]", "[\\]]", "[!a]", "a\\*b", "[^a-c]x", "[z-a]", "a-]", "]"}) {
+    EXPECT_TRUE(ValidatePatterns("--exclude", {good}).ok()) << good;
+  }
+  for (const char* bad : {"[", "a[", "[]", "[]a]", "[^]", "[a-]", "[-a]", "x\\", "dir/[z", "[\\", "[]]"}) {
+    EXPECT_FALSE(ValidatePatterns("--exclude", {bad}).ok()) << bad;
+  }
+  Status both = ValidatePatterns("--include", {"ok", "[", "also/ok", "b["});
+  EXPECT_EQ(both.code(), Code::kInvalidArgument);
+  EXPECT_EQ(both.message(), "--include: invalid pattern(s) provided: \"[\", \"b[\"");
+}
+
 }  // namespace
 }  // namespace hort

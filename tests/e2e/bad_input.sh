@@ -40,6 +40,20 @@ expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" c
 grep -q 'invalid --read-data-subset "10q"' "$WORK/last.err" || fail "subset not checked first: $(cat "$WORK/last.err")"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --compression bogus "$WORK/src"
 
+note "a pattern that is no valid glob → 1, where restic refuses it (Go's filepath.Match rules)"
+refused=0
+for pat in '[' 'a[' '[]' '[]a]' '[^]' '[a-]' '[-a]' 'x\' 'dir/[z' '[\' '[]]' '\' \
+           '[a-z]' '[\]]' '[!a]' '*.jpg' '**' 'a\*b' '[a\-z]' '[^a-c]x' '[z-a]' 'a-]' ']' '[a]]'; do
+  restic -r "$WORK/repo" backup --dry-run -q --exclude "$pat" "$WORK/src" >/dev/null 2>&1 && want=0 || want=1
+  refused=$((refused + want))
+  expect_rc "$want" "$HORT" -r "$WORK/repo" backup --dry-run -q --exclude "$pat" "$WORK/src"
+done
+[ "$refused" = 12 ] || fail "restic refused $refused of the 12 bad patterns"
+expect_rc 1 "$HORT" -r "$WORK/repo" restore latest --target "$WORK/none" --include '['
+grep -q -- '--include: invalid pattern(s) provided: "\["' "$WORK/last.err" || fail "include not refused: $(cat "$WORK/last.err")"
+[ ! -e "$WORK/none" ] || fail "restore with a bad pattern wrote its target"
+expect_rc 1 "$HORT" -r "$WORK/repo" find 'a[b'
+
 note "unreadable source file → warning, snapshot written, exit 3"
 mkdir -p "$WORK/u/src" && echo readable > "$WORK/u/src/ok.txt" && echo secret > "$WORK/u/src/locked.txt"
 chmod 000 "$WORK/u/src/locked.txt"
