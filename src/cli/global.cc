@@ -91,18 +91,31 @@ Result<std::string> ReadPasswordLine(int fd) {
 
 Result<std::string> PasswordFrom(const std::string& file, const std::string& command,
                                  const std::vector<std::string>& prefixes, bool confirm, bool stdin_is_data) {
-  if (!file.empty()) {
-    return ReadSecretFile(file, "password file");
-  }
-  if (!command.empty()) return RunSecretCommand(command, "password command");
+  // restic's order (resolvePassword): a command, else a file, else the
+  // variable, else ask. The _FILE and _COMMAND variables stand in for the
+  // flags, so a file from one and a command from the other is ambiguous, and
+  // refused as restic refuses it; a variable never beats a file.
+  std::string from_file = file, from_command = command;
   for (const auto& prefix : prefixes) {
-    if (const char* v = std::getenv((prefix + "PASSWORD").c_str())) return std::string(v);
-    std::string f = Env(prefix + "PASSWORD_FILE");
-    if (!f.empty()) {
-      return ReadSecretFile(f, "password file");
+    if (from_file.empty()) from_file = Env(prefix + "PASSWORD_FILE");
+    if (from_command.empty()) from_command = Env(prefix + "PASSWORD_COMMAND");
+  }
+  if (!from_file.empty() && !from_command.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "password file (" + from_file + ") and password command are mutually exclusive: give one of them");
+  }
+  if (!from_file.empty() || !from_command.empty()) {
+    HORT_ASSIGN_OR_RETURN(std::string pw, from_command.empty() ? ReadSecretFile(from_file, "password file")
+                                                               : RunSecretCommand(from_command, "password command"));
+    if (pw.empty()) {
+      return Status(Code::kInvalidArgument, "an empty password is not a password (" +
+                                                (from_command.empty() ? "password file " + from_file + " is empty"
+                                                                      : std::string("the password command printed nothing")) + ")");
     }
-    std::string c = Env(prefix + "PASSWORD_COMMAND");
-    if (!c.empty()) return RunSecretCommand(c, "password command");
+    return pw;
+  }
+  for (const auto& prefix : prefixes) {
+    if (std::string v = Env(prefix + "PASSWORD"); !v.empty()) return v;  // set but empty: not given, as restic
   }
   std::string pw;
   if (!::isatty(STDIN_FILENO)) {
@@ -120,7 +133,7 @@ Result<std::string> PasswordFrom(const std::string& file, const std::string& com
       if (again != pw) return Status(Code::kInvalidArgument, "passwords do not match");
     }
   }
-  if (pw.empty()) return Status(Code::kInvalidArgument, "an empty password is not allowed");
+  if (pw.empty()) return Status(Code::kInvalidArgument, "an empty password is not a password");
   return pw;
 }
 

@@ -23,8 +23,17 @@ namespace {
 Result<std::string> Password(const RepositorySpec& spec) {
   const std::string what = "password for repository " + spec.name;
   switch (spec.password.kind) {
-    case PasswordSource::Kind::kFile: return ReadSecretFile(spec.password.value, "password file");
-    case PasswordSource::Kind::kCommand: return RunSecretCommand(spec.password.value, "password command");
+    case PasswordSource::Kind::kFile:
+    case PasswordSource::Kind::kCommand: {
+      const bool file = spec.password.kind == PasswordSource::Kind::kFile;
+      HORT_ASSIGN_OR_RETURN(std::string pw, file ? ReadSecretFile(spec.password.value, "password file")
+                                                 : RunSecretCommand(spec.password.value, "password command"));
+      if (pw.empty()) {
+        return Status(Code::kInvalidArgument, "an empty password is not a password (" + what + ": " +
+                                                  (file ? "file " + spec.password.value + " is empty" : std::string("its command printed nothing")) + ")");
+      }
+      return pw;
+    }
     case PasswordSource::Kind::kEnv: {
       const char* v = std::getenv(spec.password.value.c_str());
       if (!v || !*v) return Status(Code::kInvalidArgument, "environment variable " + spec.password.value + " (" + what + ") is not set");

@@ -1,10 +1,12 @@
 #include "util/secret.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <cstring>
 
 namespace hort {
 
@@ -16,11 +18,28 @@ std::string TrimWhitespace(std::string s) {
 }
 
 Result<std::string> ReadSecretFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Code::kInvalidArgument, std::string("cannot read ") + what + " " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return TrimWhitespace(ss.str());
+  // By descriptor: a stream opens a directory and then reads nothing, and
+  // an empty secret read from it was taken for a (wrong) password.
+  auto fail = [&](int err) {
+    return Status(Code::kInvalidArgument, std::string("cannot read ") + what + " " + path + ": " + std::strerror(err));
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(errno);
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;  // EISDIR for a directory
+      ::close(fd);
+      return fail(err);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return TrimWhitespace(std::move(text));
 }
 
 Result<std::string> RunSecretCommand(const std::string& command, const char* what) {

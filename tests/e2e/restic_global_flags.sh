@@ -48,6 +48,22 @@ set -e
 (unset HORT_PASSWORD RESTIC_PASSWORD; echo piped-init | "$HORT" -r "$WORK/piped" init >/dev/null) || fail "init with a piped password"
 RESTIC_PASSWORD=piped-init restic -r "$WORK/piped" snapshots >/dev/null 2>&1 || fail "restic opens the repository made with a piped password"
 
+note "a password file beats the password variable, as in restic; an empty or unreadable source is refused"
+printf 'e2e-password\n' > "$WORK/good-pw"
+RESTIC_PASSWORD=wrong RESTIC_PASSWORD_FILE="$WORK/good-pw" restic -r "$R" snapshots >/dev/null 2>&1 || fail "restic: the file wins"
+HORT_PASSWORD=wrong HORT_PASSWORD_FILE="$WORK/good-pw" "$HORT" -r "$R" snapshots >/dev/null || fail "the file must win over HORT_PASSWORD"
+RESTIC_PASSWORD=wrong RESTIC_PASSWORD_FILE="$WORK/good-pw" "$HORT" -r "$R" snapshots >/dev/null || fail "the file must win over RESTIC_PASSWORD"
+: > "$WORK/empty-pw"
+HORT_PASSWORD_FILE="$WORK/empty-pw" expect_rc 1 "$HORT" -r "$WORK/empty-pw-repo" init
+grep -q 'an empty password is not a password' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+[ ! -e "$WORK/empty-pw-repo" ] || fail "init with an empty password made a repository"
+RESTIC_PASSWORD_FILE="$WORK/empty-pw" expect_rc 1 restic -r "$WORK/empty-pw-restic" init
+expect_rc 1 "$HORT" -r "$R" key add --new-password-file "$WORK/empty-pw"
+HORT_PASSWORD_FILE="$WORK" expect_rc 1 "$HORT" -r "$R" snapshots
+grep -q 'Is a directory' "$WORK/last.err" || fail "a folder as the password file: $(cat "$WORK/last.err")"
+expect_rc 1 "$HORT" -r "$R" -p "$WORK/good-pw" --password-command 'echo e2e-password' snapshots
+grep -q 'mutually exclusive' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+
 note "--key-hint / RESTIC_KEY_HINT: the hinted key is tried first; a wrong hint still opens"
 HORT_NEW_PASSWORD=second-password hort -r "$R" key add >/dev/null
 second=$(RESTIC_PASSWORD=second-password restic -r "$R" key list --json | python3 -c 'import json,sys; print([k["id"] for k in json.load(sys.stdin) if k["current"]][0])')
