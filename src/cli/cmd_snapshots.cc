@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
+#include "policy/retention.h"
 #include "util/strings.h"
 
 namespace hort::cli {
@@ -14,10 +15,11 @@ struct SnapshotsFlags {
   int latest = 0;
   bool compact = false;
   std::string group_by;
+  GroupBy by;  // group_by parsed
   std::vector<std::string> ids;
 };
 
-std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
+std::string GroupKeyJson(const Snapshot& s, const GroupBy& by) {
   std::string out = "{";
   bool first = true;
   auto add = [&](const std::string& k, const std::string& v) {
@@ -25,14 +27,14 @@ std::string GroupKeyJson(const Snapshot& s, const std::string& by) {
     first = false;
   };
   std::string host;
-  gojson::AppendString(&host, by.find("host") != std::string::npos ? s.hostname : "");
+  gojson::AppendString(&host, by.host ? s.hostname : "");
   add("hostname", host);
   auto paths = s.paths, tags = s.tags;
   std::sort(paths.begin(), paths.end());
   std::sort(tags.begin(), tags.end());
   // Go's nil slice: an untagged snapshot's key has "tags":null, and its header no "tags []".
-  add("paths", by.find("path") != std::string::npos && !paths.empty() ? JsonStringArray(paths) : "null");
-  add("tags", by.find("tag") != std::string::npos && !tags.empty() ? JsonStringArray(tags) : "null");
+  add("paths", by.group && !paths.empty() ? JsonStringArray(paths) : "null");
+  add("tags", by.tags && !tags.empty() ? JsonStringArray(tags) : "null");
   return out + "}";
 }
 // restic's PrintSnapshotGroupHeader: "snapshots for (host [h], tags [a, b], paths [/p]):".
@@ -82,7 +84,12 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("-g,--group-by", f->group_by, "group by host, paths and/or tags (comma-separated)");
   sub.add_flag("-c,--compact", f->compact, "use compact output format (no paths)");
   sub.add_option("ids", f->ids, "snapshot IDs to show ('latest' and prefixes work)");
-  return MakeCommand(NeedsRepository(OpenLock::kNone, false), [f, &g](Opened& o) {
+  // An unknown grouping word is refused before the repository opens, as restic and forget -g refuse it.
+  auto validate = [f]() -> Status {
+    HORT_ASSIGN_OR_RETURN(f->by, ParseGroupBy(f->group_by, "paths"));
+    return Status::Ok();
+  };
+  return Command{validate, [] { return NeedsRepository(OpenLock::kNone, false); }, [f, &g](Opened& o) {
     auto sel = SelectSnapshots(o.repo(), f->filter, f->ids);
     if (!sel.ok()) return Fail(sel.status());
     std::vector<Snapshot> list = sel->snapshots;
@@ -97,12 +104,12 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
       }
       list = kept;
     }
-    if (f->group_by.find("tag") != std::string::npos) {
+    if (f->by.tags) {
       // restic 0.14 sorts each snapshot's tags in place while grouping by them, so they print sorted.
       for (auto& s : list) std::sort(s.tags.begin(), s.tags.end());
     }
     std::map<std::string, std::vector<const Snapshot*>> groups;
-    for (const auto& s : list) groups[f->group_by.empty() ? "" : GroupKeyJson(s, f->group_by)].push_back(&s);
+    for (const auto& s : list) groups[f->group_by.empty() ? "" : GroupKeyJson(s, f->by)].push_back(&s);
     if (g.json) {
       std::string out = f->group_by.empty() ? "" : "[";
       bool first_group = true;
@@ -138,7 +145,7 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
     }
     if (groups.empty()) std::printf("0 snapshots\n");
     return ExitForMissing(*sel, kExitOk);
-  });
+  }};
 }
 
 }  // namespace hort::cli

@@ -53,6 +53,10 @@ expect_rc 1 "$HORT" -r "$WORK/repo" restore latest --target "$WORK/none" --inclu
 grep -q -- '--include: invalid pattern(s) provided: "\["' "$WORK/last.err" || fail "include not refused: $(cat "$WORK/last.err")"
 [ ! -e "$WORK/none" ] || fail "restore with a bad pattern wrote its target"
 expect_rc 1 "$HORT" -r "$WORK/repo" find 'a[b'
+expect_rc 1 restic -r "$WORK/repo" snapshots -g bogus
+expect_rc 1 "$HORT" -r "$WORK/repo" snapshots -g bogus
+grep -q 'unknown grouping option "bogus"' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+expect_rc 1 "$HORT" -r "$WORK/repo" snapshots -g hostess
 
 note "unreadable source file → warning, snapshot written, exit 3"
 mkdir -p "$WORK/u/src" && echo readable > "$WORK/u/src/ok.txt" && echo secret > "$WORK/u/src/locked.txt"
