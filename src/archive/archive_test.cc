@@ -143,6 +143,29 @@ std::string SmallTar(ArchiveCompression compression) {
   return tar;
 }
 
+// Linux names are bytes: a name that is not UTF-8 goes into the archive as
+// it is, and the entries after it too (the header's fallback is a warning).
+TEST(ArchiveWriter, ANameThatIsNotUtf8IsKeptAndTheArchiveGoesOn) {
+  const std::string odd = "d/bad\xff" "name";
+  for (ArchiveCompression compression : {ArchiveCompression::kNone, ArchiveCompression::kGzip}) {
+    std::string out;
+    auto w = ArchiveWriter::ToString(&out, ArchiveFormat::kTar, compression);
+    ASSERT_TRUE(w.ok()) << w.status().message();
+    ASSERT_TRUE((*w)->AddFile(File(odd), "y").ok());
+    ASSERT_TRUE((*w)->AddFile(File("d/zz"), "a\n").ok());
+    ASSERT_TRUE((*w)->Close().ok());
+    auto r = ArchiveReader::FromMemory(out, "t.tar");
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    auto got = ReadAll(**r);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ASSERT_EQ(got->size(), 2u);
+    EXPECT_EQ((*got)[0].entry.path, odd);
+    EXPECT_EQ((*got)[0].content, "y");
+    EXPECT_EQ((*got)[1].entry.path, "d/zz");
+    EXPECT_EQ((*got)[1].content, "a\n");
+  }
+}
+
 // Reads every entry; the first error.
 Status ReadEverything(const std::string& data) {
   HORT_ASSIGN_OR_RETURN(auto r, ArchiveReader::FromMemory(data, "velero.tar.gz"));

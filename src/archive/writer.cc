@@ -80,7 +80,11 @@ Status ArchiveWriter::Add(const ArchiveEntry& entry) {
   }
   int rc = lib_->archive_write_header(a_, e);
   lib_->archive_entry_free(e);
-  if (rc != ARCHIVE_OK) return Fail("tar header for " + entry.path);
+  // ARCHIVE_WARN: written, with a fallback. A name that is not UTF-8 (Linux
+  // names are bytes) cannot go into a pax header as UTF-8, so libarchive
+  // writes it as it is with hdrcharset=BINARY, as GNU tar does; restic's
+  // dump keeps such names too. Taken as a failure, it cut the archive short.
+  if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return Fail("tar header for " + entry.path);
   return Status::Ok();
 }
 

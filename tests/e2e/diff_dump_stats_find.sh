@@ -25,6 +25,12 @@ c=$(hort -r repo snapshots --json | python3 -c 'import json,sys; print(json.load
 hort -r repo diff "$b" "$c" --json > diff.json || fail "diff --json failed on a non-UTF-8 name"
 python3 -c 'import json,sys; ch=[json.loads(l) for l in open("diff.json") if l.strip()]; assert any(c.get("path","").startswith("/src/name-\ufffd") for c in ch), ch' ||
   fail "diff --json did not carry the non-UTF-8 name as U+FFFD"
+note "dump of a directory holding that name: the whole tar, the name as its bytes (restic's dump keeps it too)"
+hort -r repo dump "$c" /src > odd.tar || fail "dump stopped at a name that is not UTF-8"
+mkdir -p odd-h odd-r && tar -xf odd.tar -C odd-h 2>/dev/null  # GNU tar warns about hdrcharset, then extracts
+[ "$(cat "$(printf 'odd-h/src/name-\xff\xfe')")" = x ] || fail "the non-UTF-8 name is missing from hort's tar"
+restic -r repo dump "$c" /src > odd-restic.tar && tar -xf odd-restic.tar -C odd-r
+cmp "$(printf 'odd-h/src/name-\xff\xfe')" "$(printf 'odd-r/src/name-\xff\xfe')" || fail "hort's and restic's tar differ on the non-UTF-8 name"
 rm "$(printf 'src/name-\xff\xfe')"
 
 note "dump: a file as-is, a directory as tar"
