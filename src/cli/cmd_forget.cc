@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/command.h"
@@ -5,6 +6,7 @@
 #include "cli/snapshot_filter.h"
 #include "policy/snapshot_retention.h"
 #include "prune/prune.h"
+#include "repository/repository.h"
 #include "util/strings.h"
 
 namespace hort::cli {
@@ -58,14 +60,33 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
   return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, built, &g](Opened& o) {
     const ExpirePolicy& policy = *built;
     Repository& repo = o.repo();
-    auto all = repo.LoadSnapshots();
+    // A damaged snapshot file is left out with a warning, as restic 0.14's
+    // forget leaves out what it cannot load: leaving one out of a policy can
+    // only keep more of the others. Named by ID, it is removed: otherwise
+    // nothing short of deleting the file by hand would get rid of it.
+    std::vector<std::string> damaged;
+    auto all = ReadableSnapshots(repo, &damaged);
     if (!all.ok()) return Fail(all.status());
     std::vector<Id> to_remove;
     std::string json = "[";
     bool first = true;  // no group yet: restic then prints no JSON at all (IDs given, or no snapshot matched)
     SnapshotSelection sel;
     if (!f->ids.empty()) {
-      sel = SelectSnapshots(*all, f->filter, f->ids);
+      std::vector<std::string> names = damaged, readable_refs;
+      for (const Snapshot& s : *all) names.push_back(s.id.Hex());
+      for (const std::string& ref : f->ids) {
+        if (Status known = LatestIsKnown(damaged, ref); !known.ok()) return Fail(known);
+        auto match = ref == "latest" ? Result<std::string>(Status(Code::kNotFound, "")) : MatchIdPrefix(names, ref);
+        if (match.ok() && std::find(damaged.begin(), damaged.end(), *match) != damaged.end()) {
+          if (!g.quiet) std::fprintf(stderr, "removing damaged snapshot file %s\n", match->c_str());
+          to_remove.push_back(*Id::Parse(*match));
+        } else if (!match.ok() && match.status().code() != Code::kNotFound) {
+          return Fail(match.status());  // a prefix of two files, one of them damaged
+        } else {
+          readable_refs.push_back(ref);
+        }
+      }
+      if (!readable_refs.empty()) sel = SelectSnapshots(*all, f->filter, readable_refs);
       for (const auto& s : sel.snapshots) to_remove.push_back(s.id);
     } else {
       if (policy.Empty()) {

@@ -104,6 +104,12 @@ Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo, std::vector<st
   return all;
 }
 
+Status LatestIsKnown(const std::vector<std::string>& damaged, const std::string& ref) {
+  if (ref != "latest" || damaged.empty()) return Status::Ok();
+  return Status(Code::kCorruption, "snapshot file " + damaged.front() +
+                                       " is damaged, so the latest snapshot is unknown; name one by ID (hort check)");
+}
+
 namespace {
 
 // A damaged snapshot file still counts where a reference could mean it:
@@ -113,10 +119,7 @@ namespace {
 Status RefIgnoresNoDamaged(const std::vector<Snapshot>& all, const std::vector<std::string>& damaged,
                            const std::string& ref) {
   if (damaged.empty()) return Status::Ok();
-  if (ref == "latest") {
-    return Status(Code::kCorruption, "snapshot file " + damaged.front() +
-                                         " is damaged, so the latest snapshot is unknown; name one by ID (hort check)");
-  }
+  HORT_RETURN_IF_ERROR(LatestIsKnown(damaged, ref));
   std::vector<std::string> names = damaged;
   for (const Snapshot& s : all) names.push_back(s.id.Hex());
   auto match = MatchIdPrefix(names, ref);

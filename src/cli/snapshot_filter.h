@@ -61,11 +61,14 @@ struct SnapshotSelection {
 // from, oldest first: a damaged snapshot file (kCorruption) is named on
 // stderr and in `damaged`, and left out, so it does not hide the intact
 // ones; the two functions below still refuse "latest" and a prefix that
-// matches it. Prune, forget and copy use Repository::LoadSnapshots, which
+// matches it. Prune and copy use Repository::LoadSnapshots, which
 // fails instead: they must see every snapshot.
 [[nodiscard]] Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo,
                                                               std::vector<std::string>* damaged = nullptr);
 [[nodiscard]] Result<Snapshot> FindSnapshotRef(Repository& repo, const SnapshotFilter& filter, const std::string& ref);
+// kCorruption when `ref` is "latest" and a snapshot file is damaged: its
+// time is unknown, so the newest snapshot is too (restic fails the same way).
+[[nodiscard]] Status LatestIsKnown(const std::vector<std::string>& damaged, const std::string& ref);
 
 // hort's deviation from restic (docs/exit-codes.md): a command asked to act
 // on given snapshots exits 1 when one of them named nothing, after acting on

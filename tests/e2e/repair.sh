@@ -72,3 +72,20 @@ restic -r "$WORK/repo" restore latest --target "$WORK/out2" >/dev/null
 rm "$WORK/src/lost.bin"
 treecmp "$WORK/src" "$WORK/out2$WORK/src" --no-dir-mtime --no-sparse
 hort -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert any("repaired" in (x.get("tags") or []) for x in s), s'
+
+note "a damaged snapshot file: forget by policy leaves it out (as restic), forget by ID removes it"
+hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
+bad=$(ls "$WORK/repo/snapshots" | head -1)
+chmod u+w "$WORK/repo/snapshots/$bad"
+printf '\0' | dd of="$WORK/repo/snapshots/$bad" bs=1 seek=40 conv=notrunc status=none
+n=$(ls "$WORK/repo/snapshots" | wc -l)
+expect_rc 1 "$HORT" -r "$WORK/repo" forget latest
+grep -q "is damaged, so the latest snapshot is unknown" "$WORK/last.err" || fail "forget latest: $(cat "$WORK/last.err")"
+expect_rc 0 "$HORT" -r "$WORK/repo" forget --keep-last 100
+grep -q "snapshot file $bad is damaged and left out" "$WORK/last.err" || fail "forget by policy: $(cat "$WORK/last.err")"
+[ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$n" ] || fail "forget by policy removed a snapshot"
+expect_rc 0 "$HORT" -r "$WORK/repo" forget "${bad:0:8}"
+[ ! -e "$WORK/repo/snapshots/$bad" ] || fail "forget by ID kept the damaged snapshot file"
+[ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$((n - 1))" ] || fail "forget by ID removed more than the damaged file"
+hort -r "$WORK/repo" check >/dev/null
+restic -r "$WORK/repo" check >/dev/null
