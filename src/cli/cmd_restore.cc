@@ -110,7 +110,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
     } else if (!g.quiet) {
       if (f->opt.verify) std::printf("verified %llu files\n", static_cast<unsigned long long>(result->verified_files));
       const unsigned long long all = result->files + result->dirs + result->others;
-      const unsigned long long done = result->files_restored + result->dirs + result->others;
+      const unsigned long long done = result->files_restored + result->dirs_restored + result->others_restored;
       if (done == all && result->bytes_restored == result->bytes) {
         std::printf("Summary: Restored %llu files/dirs (%s) in %.2fs\n", all, FormatBytes(result->bytes).c_str(),
                     result->seconds);

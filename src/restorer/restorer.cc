@@ -247,7 +247,14 @@ class Restore {
       if (it.parent != kTopLevel && tree_.items[it.parent].failed) {
         it.failed = true;
         it.content_failed = it.IsFile();
-        if (it.IsFile()) result_.files++;
+        // Still counted with its size: the summary says what the snapshot
+        // holds beside what the target got.
+        if (it.IsFile()) {
+          result_.files++;
+          result_.bytes += IndexedSize(it);
+        }
+        result_.dirs += it.IsDir();
+        result_.others += !it.IsFile() && !it.IsDir() && it.kind != Kind::kOther;
         continue;
       }
       if (it.IsDir()) {
@@ -255,9 +262,13 @@ class Restore {
         Status s = dir.ok() ? restore_internal::MakeDirAt(*dir, it, tree_) : dir.status();
         if (!s.ok()) Fail(it, s);
         result_.dirs++;
+        result_.dirs_restored += s.ok();
         continue;
       }
-      if (!it.IsFile()) continue;
+      if (!it.IsFile()) {
+        result_.others += it.kind != Kind::kOther;  // sockets cannot be recreated: restic skips them too
+        continue;
+      }
       if (it.links > 1 && it.extra) {
         auto key = std::make_pair(it.extra->device_id, it.extra->inode);
         auto [pos, fresh] = first_link.try_emplace(key, static_cast<int>(i));
@@ -318,7 +329,7 @@ class Restore {
         Fail(it, s);
         continue;
       }
-      result_.others++;
+      result_.others_restored++;
     }
     // Owner, mode and times of files are three path-based calls each, for
     // every file: spread over the cores in blocks of consecutive items.
@@ -390,6 +401,8 @@ class Restore {
     if (opt_.dry_run) {
       result_.files_restored = result_.files;
       result_.bytes_restored = result_.bytes;
+      result_.dirs_restored = result_.dirs;
+      result_.others_restored = result_.others;
       return;
     }
     for (const Item& it : tree_.items) {
@@ -398,6 +411,16 @@ class Restore {
       result_.files_restored++;
       result_.bytes_restored += it.size;
     }
+  }
+
+  // The plain size of a file's content as the index knows it (blobs it
+  // lacks count nothing: the file fails for them elsewhere).
+  uint64_t IndexedSize(const Item& it) const {
+    uint64_t size = 0;
+    for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
+      if (auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData)) size += loc->PlainLength();
+    }
+    return size;
   }
 
   void Fail(Item& it, const Status& s) {

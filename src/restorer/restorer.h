@@ -43,8 +43,9 @@ class RestoreObserver {
 struct RestoreResult {
   uint64_t files = 0, dirs = 0, others = 0, bytes = 0;  // what the snapshot selection holds
   // What the target holds at the end: files whose content was restored
-  // completely and their bytes (a file that failed half-way was removed).
-  uint64_t files_restored = 0, bytes_restored = 0;
+  // completely and their bytes (a file that failed half-way was removed),
+  // directories made, and special files (fifos, devices, symlinks) made.
+  uint64_t files_restored = 0, bytes_restored = 0, dirs_restored = 0, others_restored = 0;
   uint64_t errors = 0;
   uint64_t verified_files = 0;
   double seconds = 0;

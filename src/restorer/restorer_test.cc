@@ -566,6 +566,15 @@ TEST_F(RestoreTest, NothingIsWrittenThroughASymlinkWhereADirectoryGoes) {
   EXPECT_EQ(result->errors, 1u);
   EXPECT_EQ(result->files_restored, 1u) << "fine, not evil";
   EXPECT_TRUE(fs::exists(base_ / "target" / "fine"));
+  // The summary's numbers: what the snapshot holds, the items below the
+  // directory not made included, beside what the target got.
+  EXPECT_EQ(result->files, 2u);
+  EXPECT_EQ(result->bytes, 2 * payload.size()) << "evil's size counts though it was not written";
+  EXPECT_EQ(result->bytes_restored, payload.size());
+  EXPECT_EQ(result->dirs, 1u);
+  EXPECT_EQ(result->dirs_restored, 0u) << "d was not made";
+  EXPECT_EQ(result->others, 2u) << "the link and the fifo";
+  EXPECT_EQ(result->others_restored, 0u);
 }
 
 // restore -t a/b creates a as well, as restic does (issue #25).
