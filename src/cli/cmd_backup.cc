@@ -15,6 +15,7 @@
 #include "archiver/targets.h"
 #include "cli/json_text.h"
 #include "cli/progress_line.h"
+#include "cli/snapshot_filter.h"
 #include "cli/command.h"
 #include "util/log.h"
 
@@ -151,7 +152,7 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
     }
     if (!opt.from_stdin && opt.targets.empty()) return Status(Code::kInvalidArgument, "nothing to back up, please specify target files/dirs");
     opt.host = f->host;
-    opt.tags = f->tags;
+    opt.tags = SplitCommaList(f->tags);
     opt.force = f->force;
     opt.dry_run = f->dry_run;
     opt.with_atime = f->with_atime;

@@ -78,8 +78,10 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
         if (Status known = LatestIsKnown(damaged, ref); !known.ok()) return Fail(known);
         auto match = ref == "latest" ? Result<std::string>(Status(Code::kNotFound, "")) : MatchIdPrefix(names, ref);
         if (match.ok() && std::find(damaged.begin(), damaged.end(), *match) != damaged.end()) {
+          const Id id = *Id::Parse(*match);
+          if (std::find(to_remove.begin(), to_remove.end(), id) != to_remove.end()) continue;  // named twice
           if (!g.quiet) std::fprintf(stderr, "removing damaged snapshot file %s\n", match->c_str());
-          to_remove.push_back(*Id::Parse(*match));
+          to_remove.push_back(id);
         } else if (!match.ok() && match.status().code() != Code::kNotFound) {
           return Fail(match.status());  // a prefix of two files, one of them damaged
         } else {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
-#include <sstream>
 
 #include "cli/command.h"
 #include "repository/repository.h"
@@ -158,10 +157,8 @@ int ExitForMissing(const SnapshotSelection& sel, int ok_code) {
 std::vector<std::string> SplitCommaList(const std::vector<std::string>& in) {
   std::vector<std::string> out;
   for (const auto& t : in) {
-    std::stringstream ss(t);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-      if (!part.empty()) out.push_back(part);
+    for (std::string& tag : ParseTagList(t)) {
+      if (!tag.empty()) out.push_back(std::move(tag));  // restic's TagLists.Flatten
     }
   }
   return out;

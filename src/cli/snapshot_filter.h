@@ -75,7 +75,8 @@ struct SnapshotSelection {
 // the rest. Prints the Fatal line and returns 1, or returns `ok_code`.
 [[nodiscard]] int ExitForMissing(const SnapshotSelection& sel, int ok_code);
 
-// Splits "a,b" tag lists given as repeated flags into single tags.
+// Splits "a,b" tag lists given as repeated flags into single tags, each
+// trimmed, empty ones dropped (restic's TagLists.Flatten: tag, backup --tag).
 [[nodiscard]] std::vector<std::string> SplitCommaList(const std::vector<std::string>& in);
 
 }  // namespace hort::cli

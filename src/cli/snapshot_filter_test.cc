@@ -53,6 +53,11 @@ TEST(SnapshotFilter, AnEmptyTagSelectsOnlyUntaggedSnapshots) {
   EXPECT_EQ(SelectSnapshots(all, either, {}).snapshots.size(), 2u);
 }
 
+// tag --add/--remove/--set and backup --tag: restic's TagLists.Flatten.
+TEST(SplitCommaList, TrimsEachTagAndDropsEmptyOnes) {
+  EXPECT_EQ(SplitCommaList({" a , b", ",c,", ""}), (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST(SnapshotRef, UnknownAndAmbiguousPrefixUseResticsText) {
   auto unknown = ResolveSnapshotRef(Repo(), {}, "deadbeef");
   ASSERT_FALSE(unknown.ok());

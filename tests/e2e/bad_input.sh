@@ -3,6 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 gen_tree "$WORK/src" --small
 hort -r "$WORK/repo" init >/dev/null
+"$HORT_FIXTURE" cheap-key "$WORK/repo" || fail "hort-fixture cheap-key failed"  # restic is asked below, 50 times
 hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
 
 note "wrong password → 12, one line, password not echoed"

@@ -4,6 +4,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 gen_tree src --small
 hort -r repo init >/dev/null
+"$HORT_FIXTURE" cheap-key repo || fail "hort-fixture cheap-key failed"  # restic opens it many times
 hort -r repo backup src >/dev/null
 echo changed >> src/a/b/file01.txt
 rm src/empty

@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 gen_tree "$WORK/src" --small
 hort -r "$WORK/repo" init >/dev/null
+"$HORT_FIXTURE" cheap-key "$WORK/repo" || fail "hort-fixture cheap-key failed"  # restic opens it many times
 hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
 note "repair index after every index file is lost"
 rm -f "$WORK/repo/index/"*
@@ -84,7 +85,7 @@ grep -q "is damaged, so the latest snapshot is unknown" "$WORK/last.err" || fail
 expect_rc 0 "$HORT" -r "$WORK/repo" forget --keep-last 100
 grep -q "snapshot file $bad is damaged and left out" "$WORK/last.err" || fail "forget by policy: $(cat "$WORK/last.err")"
 [ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$n" ] || fail "forget by policy removed a snapshot"
-expect_rc 0 "$HORT" -r "$WORK/repo" forget "${bad:0:8}"
+expect_rc 0 "$HORT" -r "$WORK/repo" forget "${bad:0:8}" "$bad"  # named twice, removed once
 [ ! -e "$WORK/repo/snapshots/$bad" ] || fail "forget by ID kept the damaged snapshot file"
 [ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$((n - 1))" ] || fail "forget by ID removed more than the damaged file"
 hort -r "$WORK/repo" check >/dev/null
