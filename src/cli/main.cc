@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   if (g.quiet) hort::SetLogLevel(hort::LogLevel::kQuiet);
   if (g.verbose > 0) hort::SetLogLevel(g.verbose > 1 ? hort::LogLevel::kDebug : hort::LogLevel::kVerbose);
   InstallSignalHandlers();
+  // Global flags read only by some commands are checked for every one, before
+  // anything opens: a bad --retry-lock was found only when a lock was busy.
+  if (auto wait = ParseWait(g.retry_lock); !wait.ok()) return Fail(wait.status().Annotate("--retry-lock"));
   for (auto& [sub, command] : commands) {
     if (!sub->parsed()) continue;
     const CLI::Option* stdin_flag = sub->get_option_no_throw("--stdin");

@@ -58,6 +58,9 @@ expect_rc 1 restic -r "$WORK/repo" snapshots -g bogus
 expect_rc 1 "$HORT" -r "$WORK/repo" snapshots -g bogus
 grep -q 'unknown grouping option "bogus"' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 expect_rc 1 "$HORT" -r "$WORK/repo" snapshots -g hostess
+# Checked for every command, not only when a lock is busy.
+expect_rc 1 "$HORT" -r "$WORK/repo" --retry-lock bogus snapshots
+grep -q -- '--retry-lock: invalid duration "bogus"' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 
 note "unreadable source file → warning, snapshot written, exit 3"
 mkdir -p "$WORK/u/src" && echo readable > "$WORK/u/src/ok.txt" && echo secret > "$WORK/u/src/locked.txt"
