@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <map>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -240,6 +241,7 @@ class Restore {
     HORT_RETURN_IF_ERROR(root_.Open(tree_.target));
     DirCursor cursor(root_, tree_);
     std::map<std::pair<uint64_t, uint64_t>, int> first_link;
+    std::set<std::pair<uint64_t, uint64_t>> sized_below_failed;
     for (size_t i = 0; i < tree_.items.size(); ++i) {
       Item& it = tree_.items[i];
       // Nothing goes below a directory that could not be made as a real
@@ -251,7 +253,11 @@ class Restore {
         // holds beside what the target got.
         if (it.IsFile()) {
           result_.files++;
-          result_.bytes += IndexedSize(it);
+          // A further name of a hard-linked file adds no bytes, as below. Its
+          // own set: first_link must name only files that are restored.
+          const bool further_link =
+              it.links > 1 && it.extra && !sized_below_failed.insert({it.extra->device_id, it.extra->inode}).second;
+          if (!further_link) result_.bytes += IndexedSize(it);
         }
         result_.dirs += it.IsDir();
         result_.others += !it.IsFile() && !it.IsDir() && it.kind != Kind::kOther;

@@ -466,6 +466,32 @@ TEST_F(RestoreTest, AHardLinkedFilesContentIsWrittenOnce) {
   EXPECT_EQ(progress.bytes_done.load(), progress.bytes_total.load());
 }
 
+// A hard-linked file below a folder that cannot be made counts its size
+// once, and its other name in a folder that is made is still restored (the
+// link's first name is never one that failed).
+TEST_F(RestoreTest, AHardLinkBelowAFolderNotMadeCountsOnceAndItsOtherNameIsRestored) {
+  Node a = SaveFile("a", "linked " + std::string(2000, 'l'));
+  a.links = 3;
+  a.inode = 78;
+  a.device_id = 5;
+  Node b = a;
+  b.name = "b";
+  Node dir{.name = "d", .type = "dir", .mode = 0x80000000u | 0755};
+  dir.subtree = SaveTree({a, b});
+  Node c = a;
+  c.name = "z";
+  fs::create_directories(base_ / "target");
+  std::ofstream(base_ / "target" / "d") << "a file where the folder goes";
+  RestoreOptions opt;
+  opt.target = (base_ / "target").string();
+  auto result = RunRestore(*repo_, SnapshotOf(SaveTree({dir, c})), opt, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->files, 3u);
+  EXPECT_EQ(result->bytes, 2 * a.size) << "once below d, once for z";
+  EXPECT_EQ(result->files_restored, 1u);
+  EXPECT_EQ(fs::file_size(base_ / "target" / "z"), a.size);
+}
+
 // Blobs are opened and their IDs checked two at a time: a blob whose content
 // does not match its ID fails exactly the files that use it, whichever blob
 // it was paired with, and every other file is restored whole.
