@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "format/pattern.h"
+#include "util/byte_size.h"
 #include "util/status.h"
 
 namespace hort {
@@ -56,7 +57,5 @@ struct ExcludeRules {
 // Reads patterns from a file: one per line, '#' comments, blank lines ignored.
 [[nodiscard]] Status ReadPatternFile(const std::string& path, std::vector<std::string>* out);
 
-// restic's size argument: a number with an optional unit b/k/m/g/t (powers of 1024).
-[[nodiscard]] Result<uint64_t> ParseSize(const std::string& text);
 
 }  // namespace hort

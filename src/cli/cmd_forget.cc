@@ -6,7 +6,6 @@
 #include "cli/snapshot_filter.h"
 #include "policy/snapshot_retention.h"
 #include "prune/prune.h"
-#include "repository/repository.h"
 #include "util/strings.h"
 
 namespace hort::cli {
@@ -72,21 +71,18 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
     bool first = true;  // no group yet: restic then prints no JSON at all (IDs given, or no snapshot matched)
     SnapshotSelection sel;
     if (!f->ids.empty()) {
-      std::vector<std::string> names = damaged, readable_refs;
-      for (const Snapshot& s : *all) names.push_back(s.id.Hex());
+      std::vector<std::string> readable_refs;
       for (const std::string& ref : f->ids) {
-        if (Status known = LatestIsKnown(damaged, ref); !known.ok()) return Fail(known);
-        auto match = ref == "latest" ? Result<std::string>(Status(Code::kNotFound, "")) : MatchIdPrefix(names, ref);
-        if (match.ok() && std::find(damaged.begin(), damaged.end(), *match) != damaged.end()) {
-          const Id id = *Id::Parse(*match);
-          if (std::find(to_remove.begin(), to_remove.end(), id) != to_remove.end()) continue;  // named twice
-          if (!g.quiet) std::fprintf(stderr, "removing damaged snapshot file %s\n", match->c_str());
-          to_remove.push_back(id);
-        } else if (!match.ok() && match.status().code() != Code::kNotFound) {
-          return Fail(match.status());  // a prefix of two files, one of them damaged
-        } else {
+        auto named = DamagedSnapshotNamed(*all, damaged, ref);
+        if (!named.ok()) return Fail(named.status());
+        if (!*named) {
           readable_refs.push_back(ref);
+          continue;
         }
+        const Id id = *Id::Parse(**named);
+        if (std::find(to_remove.begin(), to_remove.end(), id) != to_remove.end()) continue;  // named twice
+        if (!g.quiet) std::fprintf(stderr, "removing damaged snapshot file %s\n", (*named)->c_str());
+        to_remove.push_back(id);
       }
       if (!readable_refs.empty()) sel = SelectSnapshots(*all, f->filter, readable_refs);
       for (const auto& s : sel.snapshots) to_remove.push_back(s.id);

@@ -103,29 +103,32 @@ Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo, std::vector<st
   return all;
 }
 
-Status LatestIsKnown(const std::vector<std::string>& damaged, const std::string& ref) {
-  if (ref != "latest" || damaged.empty()) return Status::Ok();
-  return Status(Code::kCorruption, "snapshot file " + damaged.front() +
-                                       " is damaged, so the latest snapshot is unknown; name one by ID (hort check)");
+Result<std::optional<std::string>> DamagedSnapshotNamed(const std::vector<Snapshot>& all,
+                                                        const std::vector<std::string>& damaged, const std::string& ref) {
+  if (damaged.empty()) return std::optional<std::string>();
+  if (ref == "latest") {
+    return Status(Code::kCorruption, "snapshot file " + damaged.front() +
+                                         " is damaged, so the latest snapshot is unknown; name one by ID (hort check)");
+  }
+  std::vector<std::string> names = damaged;
+  for (const Snapshot& s : all) names.push_back(s.id.Hex());
+  auto match = MatchIdPrefix(names, ref);
+  if (!match.ok()) {
+    if (match.status().code() == Code::kNotFound) return std::optional<std::string>();
+    return match.status();  // a prefix of several files, damaged ones among them
+  }
+  if (std::find(damaged.begin(), damaged.end(), *match) == damaged.end()) return std::optional<std::string>();
+  return std::optional<std::string>(*match);
 }
 
 namespace {
 
-// A damaged snapshot file still counts where a reference could mean it:
-// "latest" cannot be known without its time (restic fails the same way),
-// and an ID prefix is matched against every file, damaged ones included, so
-// it never silently picks another snapshot.
+// A damaged snapshot file still counts where a reference could mean it, so
+// a reference never silently picks another snapshot.
 Status RefIgnoresNoDamaged(const std::vector<Snapshot>& all, const std::vector<std::string>& damaged,
                            const std::string& ref) {
-  if (damaged.empty()) return Status::Ok();
-  HORT_RETURN_IF_ERROR(LatestIsKnown(damaged, ref));
-  std::vector<std::string> names = damaged;
-  for (const Snapshot& s : all) names.push_back(s.id.Hex());
-  auto match = MatchIdPrefix(names, ref);
-  if (!match.ok()) return match.status().code() == Code::kNotFound ? Status::Ok() : match.status();
-  if (std::find(damaged.begin(), damaged.end(), *match) != damaged.end()) {
-    return Status(Code::kCorruption, "snapshot file " + *match + " is damaged (hort check)");
-  }
+  HORT_ASSIGN_OR_RETURN(const std::optional<std::string> named, DamagedSnapshotNamed(all, damaged, ref));
+  if (named) return Status(Code::kCorruption, "snapshot file " + *named + " is damaged (hort check)");
   return Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 // restic's FindFilteredSnapshots does.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,9 +67,14 @@ struct SnapshotSelection {
 [[nodiscard]] Result<std::vector<Snapshot>> ReadableSnapshots(Repository& repo,
                                                               std::vector<std::string>* damaged = nullptr);
 [[nodiscard]] Result<Snapshot> FindSnapshotRef(Repository& repo, const SnapshotFilter& filter, const std::string& ref);
-// kCorruption when `ref` is "latest" and a snapshot file is damaged: its
-// time is unknown, so the newest snapshot is too (restic fails the same way).
-[[nodiscard]] Status LatestIsKnown(const std::vector<std::string>& damaged, const std::string& ref);
+// The damaged snapshot file (ReadableSnapshots' `damaged`) that `ref`
+// names, matched against every file so a prefix never silently picks another
+// snapshot; nothing when it names none. kCorruption for "latest" beside a
+// damaged file (its time is unknown, so the newest is too; restic fails the
+// same way), and the error of a prefix that matches several files.
+[[nodiscard]] Result<std::optional<std::string>> DamagedSnapshotNamed(const std::vector<Snapshot>& all,
+                                                                      const std::vector<std::string>& damaged,
+                                                                      const std::string& ref);
 
 // hort's deviation from restic (docs/exit-codes.md): a command asked to act
 // on given snapshots exits 1 when one of them named nothing, after acting on

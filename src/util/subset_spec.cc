@@ -1,7 +1,10 @@
 #include "util/subset_spec.h"
 
+#include <cctype>
 #include <charconv>
 #include <string>
+
+#include "util/byte_size.h"
 
 namespace hort {
 namespace {
@@ -12,17 +15,6 @@ bool ParseWhole(std::string_view text, T* out) {
   if (text.empty()) return false;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return error == std::errc() && end == text.data() + text.size();
-}
-
-uint64_t UnitOf(char c) {
-  switch (c) {
-    case 'b': case 'B': return 1;
-    case 'k': case 'K': return uint64_t{1} << 10;
-    case 'm': case 'M': return uint64_t{1} << 20;
-    case 'g': case 'G': return uint64_t{1} << 30;
-    case 't': case 'T': return uint64_t{1} << 40;
-    default: return 0;
-  }
 }
 
 }  // namespace
@@ -46,12 +38,11 @@ Result<SubsetSpec> ParseSubsetSpec(std::string_view text, uint32_t max_m, bool s
     return spec;
   }
   // A size needs its unit: restic reads a bare number as n/m with one part.
-  const uint64_t unit = UnitOf(text.back());
-  uint64_t value = 0;
-  if (!sizes || unit == 0 || !ParseWhole(text.substr(0, text.size() - 1), &value)) return bad;
-  if (value == 0 || value > UINT64_MAX / unit) return bad;
+  if (!sizes || std::isdigit(static_cast<unsigned char>(text.back()))) return bad;
+  auto bytes = ParseSize(std::string(text));
+  if (!bytes.ok() || *bytes == 0) return bad;
   spec.kind = SubsetSpec::Kind::kSize;
-  spec.bytes = value * unit;
+  spec.bytes = *bytes;
   return spec;
 }
 
