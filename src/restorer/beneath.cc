@@ -129,7 +129,8 @@ timespec2 TimesOf(const Item& it) {
   return {{{static_cast<time_t>(it.atime.sec), it.atime.nsec}, {static_cast<time_t>(it.mtime.sec), it.mtime.nsec}}};
 }
 
-// Through the descriptor of the item itself.
+}  // namespace
+
 void SetMetadataOn(int fd, const Item& it, const ItemTree& tree, const std::function<void(const Status&)>& fail) {
   if (::fchown(fd, it.uid, it.gid) != 0 && errno != EPERM) fail(ErrnoStatus("lchown " + tree.PathOf(it), errno));
   if (::fchmod(fd, PosixPermFromGoMode(it.mode)) != 0) fail(ErrnoStatus("chmod " + tree.PathOf(it), errno));
@@ -144,6 +145,8 @@ void SetMetadataOn(int fd, const Item& it, const ItemTree& tree, const std::func
   const timespec2 t = TimesOf(it);
   if (::futimens(fd, t.ts) != 0) fail(ErrnoStatus("utimes " + tree.PathOf(it), errno));
 }
+
+namespace {
 
 // By name in `dir`, never following it.
 void SetMetadataByName(int dir, const Item& it, const ItemTree& tree,

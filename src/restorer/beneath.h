@@ -80,5 +80,7 @@ class DirCursor {
 // name (one open, then calls on the descriptor, which resolve no path);
 // other items, and items that cannot be opened for reading, by name.
 void SetMetadataAt(int dir, const Item& it, const ItemTree& tree, const std::function<void(const Status&)>& fail);
+// The same through a descriptor of the item itself (a file just written).
+void SetMetadataOn(int fd, const Item& it, const ItemTree& tree, const std::function<void(const Status&)>& fail);
 
 }  // namespace hort::restore_internal

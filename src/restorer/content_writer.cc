@@ -167,7 +167,12 @@ void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,
       opt_.progress->bytes_done += plain->size();
       opt_.progress->SetCurrent(tree_.SnapPath(it));
     }
-    if (s.ok() && !AllZero(*plain)) s = WriteAt(it, *plain, w.file_offset, dirs);  // all zero: stays a hole
+    // Every other write of the file is done when this one is its last to
+    // count down: the file's metadata then goes on through this write's
+    // descriptor (one open and close fewer per file than the metadata
+    // stage, for the small files that are most of a tree).
+    const bool last = left_[w.file].load() == 1;
+    if (s.ok() && !AllZero(*plain)) s = WriteAt(it, *plain, w.file_offset, last, dirs);  // all zero: stays a hole
     if (!s.ok()) {
       {
         std::lock_guard lock(StripeOf(it));
@@ -183,7 +188,7 @@ void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,
   }
 }
 
-Result<int> ContentWriter::CreateFile(Item& it, int dir) {
+Result<int> ContentWriter::CreateFile(Item& it, int dir, bool sized_by_write) {
   const char* name = it.name.c_str();
   int fd = ::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) {
@@ -192,7 +197,7 @@ Result<int> ContentWriter::CreateFile(Item& it, int dir) {
   }
   if (fd < 0) return ErrnoStatus("create " + tree_.PathOf(it), errno);
   it.created = true;
-  if (it.size > 0 && ::ftruncate(fd, static_cast<off_t>(it.size)) != 0) {
+  if (it.size > 0 && !sized_by_write && ::ftruncate(fd, static_cast<off_t>(it.size)) != 0) {
     int err = errno;
     ::close(fd);
     return ErrnoStatus("truncate " + tree_.PathOf(it), err);
@@ -200,14 +205,18 @@ Result<int> ContentWriter::CreateFile(Item& it, int dir) {
   return fd;
 }
 
-Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset, DirCursor& dirs) {
+Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset, bool last,
+                              DirCursor& dirs) {
   HORT_ASSIGN_OR_RETURN(const int dir, dirs.DirOf(it));
   int fd = -1;
+  bool content_ok = true;
   {
     std::lock_guard lock(StripeOf(it));
     if (!it.created) {
-      HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, dir));
+      // The file's only write, from its start to its end, gives it its size.
+      HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, dir, last && offset == 0 && data.size() == it.size));
     }
+    content_ok = !it.content_failed;
   }
   if (fd < 0) fd = ::openat(dir, it.name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open " + tree_.PathOf(it), errno);
@@ -221,6 +230,11 @@ Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64
       return ErrnoStatus("write " + tree_.PathOf(it), err);
     }
     done += static_cast<size_t>(n);
+  }
+  // A file with a failed write is removed, not given its metadata.
+  if (last && content_ok) {
+    SetMetadataOn(fd, it, tree_, [&](const Status& s) { fail_(it, s); });
+    it.metadata_set = true;  // read by the metadata stage, after the workers are joined
   }
   ::close(fd);
   return Status::Ok();

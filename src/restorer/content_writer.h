@@ -79,8 +79,11 @@ class ContentWriter {
   // it) with its final size, so skipped zero blocks stay holes. Returns the
   // open descriptor: the first write uses it instead of opening the path
   // again (for the small files that are most of a tree, one open in three).
-  Result<int> CreateFile(Item& it, int dir);
-  Status WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset, DirCursor& dirs);
+  // `sized_by_write`: the caller's write gives the file its whole size, so
+  // there is no need to set it first.
+  Result<int> CreateFile(Item& it, int dir, bool sized_by_write = false);
+  // `last`: no other write of the file is left, so its metadata is set too.
+  Status WriteAt(Item& it, const std::vector<uint8_t>& data, uint64_t offset, bool last, DirCursor& dirs);
 
   // Blob writes one task restores at most (from one range of one pack).
   static constexpr size_t kWritesPerTask = 512;

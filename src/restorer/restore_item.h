@@ -50,6 +50,7 @@ struct Item {
   // holes where the data should be (guarded by the same stripe lock).
   bool content_failed = false;
   bool counted = false;  // files: counted as done by the data stage (progress)
+  bool metadata_set = false;  // files: set by their last write, through its descriptor
   uint16_t depth = 0;
   int32_t hardlink_of = -1;  // index of the file this one is a hard link to
   uint32_t mode = 0, uid = 0, gid = 0;

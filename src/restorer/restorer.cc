@@ -337,8 +337,9 @@ class Restore {
       }
       result_.others_restored++;
     }
-    // Owner, mode and times of files are three path-based calls each, for
-    // every file: spread over the cores in blocks of consecutive items.
+    // Owner, mode and times of the files their last write did not set
+    // (empty and all-zero files, others that are not files): spread over
+    // the cores in blocks of consecutive items.
     std::atomic<size_t> next{0};
     auto set_files = [&] {
       constexpr size_t kBlock = 256;
@@ -346,7 +347,9 @@ class Restore {
       for (size_t begin = next.fetch_add(kBlock); begin < tree_.items.size(); begin = next.fetch_add(kBlock)) {
         for (size_t i = begin; i < std::min(tree_.items.size(), begin + kBlock); ++i) {
           Item& it = tree_.items[i];
-          if (!it.IsDir() && !it.failed && it.hardlink_of < 0 && it.kind != Kind::kOther) SetMetadata(it, cursor);
+          if (!it.IsDir() && !it.failed && it.hardlink_of < 0 && it.kind != Kind::kOther && !it.metadata_set) {
+            SetMetadata(it, cursor);
+          }
           // Files with content were counted by the data stage when written.
           if (opt_.progress && it.IsFile() && !it.counted && !it.content_failed) opt_.progress->items_done++;
         }

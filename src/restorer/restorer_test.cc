@@ -2,6 +2,7 @@
 #include "restorer/restorer.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -260,7 +261,10 @@ TEST_F(RestoreTest, IncludesKeepOnlyTheDirectoriesOnTheWay) {
 // Thousands of small files in one pack are restored by several workers, each
 // from its own piece of the pack; files made of several blobs and one blob
 // shared by hundreds of files cross the pieces' borders.
-TEST_F(RestoreTest, SmallFilesInOnePackAreSharedOutAndRestoredWhole) {
+// A file's last write sets its metadata through its descriptor; with
+// several blobs written by several workers that must be the write that
+// ends last, or a later one would move the mtime.
+TEST_F(RestoreTest, SmallFilesInOnePackAreSharedOutAndRestoredWholeWithTheirMetadata) {
   std::vector<std::string> pieces;
   std::vector<Id> ids;
   for (int i = 0; i < 2000; ++i) {
@@ -274,7 +278,8 @@ TEST_F(RestoreTest, SmallFilesInOnePackAreSharedOutAndRestoredWhole) {
     Node n;
     n.name = "f" + std::to_string(100000 + f);
     n.type = "file";
-    n.mode = 0644;
+    n.mode = f % 2 == 0 ? 0640 : 0604;
+    n.mtime = {.sec = 1000000000 + f, .nsec = 7000 * f};
     std::string text;
     std::vector<int> parts = f % 6 == 0 ? std::vector<int>{7} : std::vector<int>{(f * 7) % 2000, (f * 13 + 5) % 2000};
     if (f % 5 == 0) parts.push_back((f * 3) % 2000);
@@ -296,6 +301,11 @@ TEST_F(RestoreTest, SmallFilesInOnePackAreSharedOutAndRestoredWhole) {
     std::ifstream in(base_ / "out" / nodes[f].name, std::ios::binary);
     std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_EQ(got, expected[f]) << nodes[f].name;
+    struct stat st{};
+    ASSERT_EQ(::stat((base_ / "out" / nodes[f].name).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, nodes[f].mode) << nodes[f].name;
+    EXPECT_EQ(st.st_mtim.tv_sec, nodes[f].mtime.sec) << nodes[f].name;
+    EXPECT_EQ(st.st_mtim.tv_nsec, nodes[f].mtime.nsec) << nodes[f].name;
   }
 }
 
