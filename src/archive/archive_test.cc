@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -219,13 +220,42 @@ TEST(ArchiveReader, RefusesContentAboveTheLimit) {
   EXPECT_FALSE(*e);
 }
 
-TEST(ArchiveWriter, RefusesDevicesAndGzippedZip) {
+TEST(ArchiveWriter, RefusesSocketsDevicesInAZipAndGzippedZip) {
   std::string out;
   auto w = ArchiveWriter::ToString(&out, ArchiveFormat::kTar);
   ASSERT_TRUE(w.ok());
-  EXPECT_EQ((*w)->Add({.path = "dev/null", .type = EntryType::kOther}).code(), Code::kInvalidArgument);
+  EXPECT_EQ((*w)->Add({.path = "run/s.sock", .type = EntryType::kOther}).code(), Code::kInvalidArgument);
+  auto zip = ArchiveWriter::ToString(&out, ArchiveFormat::kZip);
+  ASSERT_TRUE(zip.ok());
+  EXPECT_EQ((*zip)->Add({.path = "p", .type = EntryType::kFifo}).code(), Code::kInvalidArgument);
+  EXPECT_EQ((*zip)->Add({.path = "null", .type = EntryType::kCharDevice, .rdev = makedev(1, 3)}).code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(ArchiveWriter::ToString(&out, ArchiveFormat::kZip, ArchiveCompression::kGzip).status().code(),
             Code::kInvalidArgument);
+}
+
+// A tar carries fifos and devices as they are, with the device number.
+TEST(ArchiveWriter, FifosAndDevicesGoIntoATarWithTheirNumbers) {
+  std::string out;
+  auto w = ArchiveWriter::ToString(&out, ArchiveFormat::kTar);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Add({.path = "d/pipe", .type = EntryType::kFifo, .mode = 0640}).ok());
+  ASSERT_TRUE((*w)->Add({.path = "d/null", .type = EntryType::kCharDevice, .mode = 0666, .rdev = makedev(1, 3)}).ok());
+  ASSERT_TRUE((*w)->Add({.path = "d/sda", .type = EntryType::kBlockDevice, .mode = 0660, .rdev = makedev(8, 300)}).ok());
+  ASSERT_TRUE((*w)->AddFile(File("d/after"), "z").ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  auto r = ArchiveReader::FromMemory(out, "t.tar");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto got = ReadAll(**r);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), 4u);
+  EXPECT_EQ((*got)[0].entry.type, EntryType::kFifo);
+  EXPECT_EQ((*got)[0].entry.mode, 0640u);
+  EXPECT_EQ((*got)[1].entry.type, EntryType::kCharDevice);
+  EXPECT_EQ((*got)[1].entry.rdev, makedev(1, 3));
+  EXPECT_EQ((*got)[2].entry.type, EntryType::kBlockDevice);
+  EXPECT_EQ((*got)[2].entry.rdev, makedev(8, 300));
+  EXPECT_EQ((*got)[3].content, "z");
 }
 
 TEST(Gzip, RoundTripsAndRefusesDamage) {

@@ -6,7 +6,8 @@
 
 namespace hort {
 
-enum class EntryType { kFile, kDirectory, kSymlink, kOther };
+// Fifos and devices go into a tar; a zip has no such types.
+enum class EntryType { kFile, kDirectory, kSymlink, kFifo, kCharDevice, kBlockDevice, kOther };
 
 struct ArchiveEntry {
   std::string path;  // as stored: relative, '/'-separated (e.g. "resources/pods/namespaces/a/p.json")
@@ -18,6 +19,7 @@ struct ArchiveEntry {
   int64_t uid = 0, gid = 0;
   std::string user, group;  // empty: not recorded
   std::string symlink;      // target; symlinks only
+  uint64_t rdev = 0;        // devices only: the device number as stat(2) gives it
 };
 
 }  // namespace hort

@@ -21,12 +21,14 @@ namespace hort::archive_internal {
   X(archive_entry_new)                       \
   X(archive_entry_pathname)                  \
   X(archive_entry_perm)                      \
+  X(archive_entry_rdev)                      \
   X(archive_entry_set_filetype)              \
   X(archive_entry_set_gid)                   \
   X(archive_entry_set_gname)                 \
   X(archive_entry_set_mtime)                 \
   X(archive_entry_set_pathname)              \
   X(archive_entry_set_perm)                  \
+  X(archive_entry_set_rdev)                  \
   X(archive_entry_set_size)                  \
   X(archive_entry_set_symlink)               \
   X(archive_entry_set_uid)                   \

@@ -59,7 +59,13 @@ Result<std::optional<ArchiveEntry>> ArchiveReader::Next() {
     case AE_IFREG: out.type = EntryType::kFile; break;
     case AE_IFDIR: out.type = EntryType::kDirectory; break;
     case AE_IFLNK: out.type = EntryType::kSymlink; break;
+    case AE_IFIFO: out.type = EntryType::kFifo; break;
+    case AE_IFCHR: out.type = EntryType::kCharDevice; break;
+    case AE_IFBLK: out.type = EntryType::kBlockDevice; break;
     default: out.type = EntryType::kOther; break;
+  }
+  if (out.type == EntryType::kCharDevice || out.type == EntryType::kBlockDevice) {
+    out.rdev = static_cast<uint64_t>(lib_->archive_entry_rdev(e));
   }
   out.size = lib_->archive_entry_size_is_set(e) ? static_cast<uint64_t>(lib_->archive_entry_size(e)) : 0;
   out.mode = static_cast<uint32_t>(lib_->archive_entry_perm(e));

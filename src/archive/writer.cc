@@ -13,7 +13,7 @@ Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(ArchiveFormat forma
   HORT_ASSIGN_OR_RETURN(const LibArchive* lib, archive_internal::LoadLibArchive());
   ::archive* a = lib->archive_write_new();
   if (a == nullptr) return Status(Code::kInternal, "libarchive could not allocate a writer");
-  std::unique_ptr<ArchiveWriter> w(new ArchiveWriter(lib, a));
+  std::unique_ptr<ArchiveWriter> w(new ArchiveWriter(lib, a, format));
   int rc = format == ArchiveFormat::kZip ? lib->archive_write_set_format_zip(a)
                                          : lib->archive_write_set_format_pax_restricted(a);
   if (rc != ARCHIVE_OK) return w->Fail("archive format");
@@ -58,6 +58,11 @@ Status ArchiveWriter::Add(const ArchiveEntry& entry) {
   if (entry.type == EntryType::kOther) {
     return Status(Code::kInvalidArgument, "cannot archive " + entry.path + ": not a file, directory or symlink");
   }
+  const bool special = entry.type == EntryType::kFifo || entry.type == EntryType::kCharDevice ||
+                       entry.type == EntryType::kBlockDevice;
+  if (special && format_ == ArchiveFormat::kZip) {
+    return Status(Code::kInvalidArgument, "cannot archive " + entry.path + " in a zip: it is a fifo or a device");
+  }
   current_ = entry.path;
   archive_entry* e = lib_->archive_entry_new();
   lib_->archive_entry_set_pathname(e, entry.path.c_str());
@@ -72,6 +77,12 @@ Status ArchiveWriter::Add(const ArchiveEntry& entry) {
     case EntryType::kSymlink:
       lib_->archive_entry_set_filetype(e, AE_IFLNK);
       lib_->archive_entry_set_symlink(e, entry.symlink.c_str());
+      break;
+    case EntryType::kFifo: lib_->archive_entry_set_filetype(e, AE_IFIFO); break;
+    case EntryType::kCharDevice:
+    case EntryType::kBlockDevice:
+      lib_->archive_entry_set_filetype(e, entry.type == EntryType::kCharDevice ? AE_IFCHR : AE_IFBLK);
+      lib_->archive_entry_set_rdev(e, static_cast<dev_t>(entry.rdev));
       break;
     default:
       lib_->archive_entry_set_filetype(e, AE_IFREG);

@@ -37,7 +37,8 @@ class ArchiveWriter {
   ArchiveWriter& operator=(const ArchiveWriter&) = delete;
 
   // Starts an entry; a file's `size` bytes of content follow with WriteData.
-  // kInvalidArgument for EntryType::kOther (devices, fifos: not archived).
+  // kInvalidArgument for EntryType::kOther (sockets), and for fifos and
+  // devices in a zip, which has no type for them.
   [[nodiscard]] Status Add(const ArchiveEntry& entry);
   [[nodiscard]] Status WriteData(std::span<const uint8_t> data);
   // Add and WriteData for content held in memory (entry.size is set from it).
@@ -46,13 +47,15 @@ class ArchiveWriter {
   [[nodiscard]] Status Close();
 
  private:
-  ArchiveWriter(const archive_internal::LibArchive* lib, ::archive* a) : lib_(lib), a_(a) {}
+  ArchiveWriter(const archive_internal::LibArchive* lib, ::archive* a, ArchiveFormat format)
+      : lib_(lib), a_(a), format_(format) {}
   [[nodiscard]] static Result<std::unique_ptr<ArchiveWriter>> Create(ArchiveFormat format,
                                                                      ArchiveCompression compression);
   [[nodiscard]] Status Fail(const std::string& what) const;
 
   const archive_internal::LibArchive* lib_;
   ::archive* a_;
+  ArchiveFormat format_;
   std::string current_;  // the entry being written, for errors
   bool closed_ = false;
 };

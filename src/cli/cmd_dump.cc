@@ -58,8 +58,13 @@ Status DumpTar(Repository& repo, const Node& dir, const std::string& dir_path, c
     } else if (n.IsFile()) {
       e.type = EntryType::kFile;
       e.size = n.size;
+    } else if ((n.type == "fifo" || n.type == "chardev" || n.type == "dev") && format != "zip") {
+      // As they are, with the device number. restic 0.14 writes them as
+      // empty regular files; a zip has no type for them and leaves them out.
+      e.type = n.type == "fifo" ? EntryType::kFifo : n.type == "chardev" ? EntryType::kCharDevice : EntryType::kBlockDevice;
+      e.rdev = n.device;
     } else {
-      return WalkAction::kContinue;  // devices, fifos, sockets are not dumped
+      return WalkAction::kContinue;  // sockets are not dumped (nor restored), nor fifos and devices in a zip
     }
     result = writer->Add(e);
     if (result.ok() && n.IsFile()) {

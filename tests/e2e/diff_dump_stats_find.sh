@@ -32,6 +32,15 @@ mkdir -p odd-h odd-r && tar -xf odd.tar -C odd-h 2>/dev/null  # GNU tar warns ab
 [ "$(cat "$(printf 'odd-h/src/name-\xff\xfe')")" = x ] || fail "the non-UTF-8 name is missing from hort's tar"
 restic -r repo dump "$c" /src > odd-restic.tar && tar -xf odd-restic.tar -C odd-r
 cmp "$(printf 'odd-h/src/name-\xff\xfe')" "$(printf 'odd-r/src/name-\xff\xfe')" || fail "hort's and restic's tar differ on the non-UTF-8 name"
+note "dump: a fifo and a device node go into the tar as they are (restic 0.14 writes empty regular files)"
+[ -p odd-h/src/fifo ] || fail "the fifo is not a fifo in hort's tar: $(tar -tvf odd.tar src/fifo 2>&1)"
+if [ -e src/chardev ]; then  # made when the test runs as root
+  [ -c odd-h/src/chardev ] || fail "the char device is not one in hort's tar: $(tar -tvf odd.tar src/chardev 2>&1)"
+  [ "$(stat -c %t,%T odd-h/src/chardev)" = "$(stat -c %t,%T src/chardev)" ] || fail "the char device's number changed"
+fi
+hort -r repo dump -a zip "$c" /src > odd.zip || fail "a zip dump stopped at a fifo"
+python3 -c 'import sys, zipfile; n = zipfile.ZipFile(sys.argv[1]).namelist(); assert "src/fifo" not in n and "src/big.bin" in n, n' odd.zip ||
+  fail "a zip, which has no fifo type, holds the fifo or misses a file"
 rm "$(printf 'src/name-\xff\xfe')"
 
 note "dump: a file as-is, a directory as tar"
