@@ -172,13 +172,21 @@ void ContentWriter::WriteBlob(const Id& pack, std::span<const BlobWrite> writes,
     // descriptor (one open and close fewer per file than the metadata
     // stage, for the small files that are most of a tree).
     const bool last = left_[w.file].load() == 1;
-    if (s.ok() && !AllZero(*plain)) s = WriteAt(it, *plain, w.file_offset, last, dirs);  // all zero: stays a hole
+    bool failed_before = false;
+    {
+      std::lock_guard lock(StripeOf(it));
+      failed_before = it.content_failed;
+    }
+    // A file that failed is removed: its other blobs are not written, and
+    // it is named once (a full disk failed each of a large file's writes).
+    if (s.ok() && !failed_before && !AllZero(*plain)) s = WriteAt(it, *plain, w.file_offset, last, dirs);  // all zero: a hole
     if (!s.ok()) {
       {
         std::lock_guard lock(StripeOf(it));
+        failed_before = it.content_failed;
         it.content_failed = true;
       }
-      fail_(it, s);
+      if (!failed_before) fail_(it, s);
     }
     if (--left_[w.file] == 0) {
       std::lock_guard lock(StripeOf(it));

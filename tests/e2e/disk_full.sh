@@ -67,6 +67,9 @@ print(f"restored {len(files)} of 11 files, {written} bytes: the summary says the
 PY
 grep -q 'removed .*: its content could not be restored completely' "$WORK/last.err" \
   || { cat "$WORK/last.err" >&2; fail "restore did not say it removed the partly written files"; }
+# Each file is named once with the full disk, however many of its blobs were left.
+twice=$(python3 -c 'import json,sys; [print(m["item"]) for m in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")) if "No space" in m.get("error", {}).get("message", "")]' "$WORK/last.err" | sort | uniq -d)
+[ -z "$twice" ] || { cat "$WORK/last.err" >&2; fail "the full disk is named more than once for: $twice"; }
 rm -rf "$TGT/j"
 expect_rc 1 hort -r "$R" restore latest --target "$TGT/t"
 grep -Eq 'Summary: Restored [0-9]+ of [0-9]+ files/dirs \(.* of 100\.000 MiB\)' "$WORK/last.out" \
