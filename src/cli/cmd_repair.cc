@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "cli/command.h"
+#include "cli/snapshot_filter.h"
 #include "format/tree.h"
 #include "repository/index_rebuild.h"
 #include "repository/walk.h"
@@ -150,7 +151,10 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
       Status s = RebuildIndexVerbosely(repo, g.quiet);
       return s.ok() ? kExitOk : Fail(s);
     }
-    auto snaps = repo.LoadSnapshots();
+    // A damaged snapshot file is named and left out, as restic's repair
+    // snapshots does: it holds no tree to repair, and the others still can be.
+    std::vector<std::string> damaged;
+    auto snaps = ReadableSnapshots(repo, &damaged);
     if (!snaps.ok()) return Fail(snaps.status());
     SnapshotRepairer repairer(repo, f->dry_run);
     size_t repaired = 0;
@@ -177,6 +181,10 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
       }
     }
     std::printf("%s %zu snapshots\n", f->dry_run ? "would repair" : "repaired", repaired);
+    for (const std::string& name : damaged) {
+      std::fprintf(stderr, "snapshot file %s cannot be repaired: `hort forget %s` removes it\n", name.c_str(),
+                   name.substr(0, 8).c_str());
+    }
     return kExitOk;
   }};
 }

@@ -85,6 +85,12 @@ grep -q "is damaged, so the latest snapshot is unknown" "$WORK/last.err" || fail
 expect_rc 0 "$HORT" -r "$WORK/repo" forget --keep-last 100
 grep -q "snapshot file $bad is damaged and left out" "$WORK/last.err" || fail "forget by policy: $(cat "$WORK/last.err")"
 [ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$n" ] || fail "forget by policy removed a snapshot"
+note "repair snapshots goes past the damaged file (as restic's) and says how to remove it"
+expect_rc 0 "$HORT" -r "$WORK/repo" repair snapshots --forget
+grep -q "snapshot file $bad is damaged and left out" "$WORK/last.err" || fail "repair snapshots: $(cat "$WORK/last.err")"
+grep -q "hort forget ${bad:0:8}" "$WORK/last.err" || fail "repair snapshots gave no way out: $(cat "$WORK/last.err")"
+grep -q "repaired 0 snapshots" "$WORK/last.out" || fail "repair snapshots: $(cat "$WORK/last.out")"
+[ -e "$WORK/repo/snapshots/$bad" ] || fail "repair snapshots removed the damaged file"
 expect_rc 0 "$HORT" -r "$WORK/repo" forget "${bad:0:8}" "$bad"  # named twice, removed once
 [ ! -e "$WORK/repo/snapshots/$bad" ] || fail "forget by ID kept the damaged snapshot file"
 [ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$((n - 1))" ] || fail "forget by ID removed more than the damaged file"
