@@ -60,6 +60,10 @@ TEST(ParseSize, ResticUnits) {
   EXPECT_FALSE(ParseSize("").ok());
   EXPECT_FALSE(ParseSize("k").ok());
   EXPECT_FALSE(ParseSize("1.5M").ok());
+  EXPECT_EQ(*ParseSize("+1M"), 1u << 20);  // Go's ParseInt takes one leading '+', as restic's does
+  EXPECT_FALSE(ParseSize("++1M").ok());
+  EXPECT_FALSE(ParseSize("+").ok());
+  EXPECT_FALSE(ParseSize("-1M").ok());
 }
 
 }  // namespace

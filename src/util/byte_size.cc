@@ -14,6 +14,8 @@ Result<uint64_t> ParseSize(const std::string& text) {
     case 't': case 'T': unit = 1ull << 40; num.pop_back(); break;
     default: break;
   }
+  // restic reads the number with Go's strconv.ParseInt, which takes one leading '+'.
+  if (num.size() > 1 && num[0] == '+') num.erase(0, 1);
   if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos || num.size() > 18) {
     return Status(Code::kInvalidArgument, "invalid size \"" + text + "\"");
   }

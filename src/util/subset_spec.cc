@@ -33,7 +33,10 @@ Result<SubsetSpec> ParseSubsetSpec(std::string_view text, uint32_t max_m, bool s
   }
   if (text.back() == '%') {
     spec.kind = SubsetSpec::Kind::kPercent;
-    if (!ParseWhole(text.substr(0, text.size() - 1), &spec.percent)) return bad;
+    // Go's strconv.ParseFloat, which restic uses here, takes one leading '+'.
+    std::string_view number = text.substr(0, text.size() - 1);
+    if (number.size() > 1 && number[0] == '+' && number[1] != '-') number.remove_prefix(1);
+    if (!ParseWhole(number, &spec.percent)) return bad;
     if (!(spec.percent > 0 && spec.percent <= 100)) return bad;
     return spec;
   }

@@ -239,9 +239,14 @@ TEST(SubsetSpec, TakesRestics3FormsAndRefusesTheRest) {
   EXPECT_EQ(ParseSubsetSpec("12.5%", 256, true)->percent, 12.5);
   EXPECT_EQ(ParseSubsetSpec("500M", 256, true)->bytes, 500ull << 20);
   EXPECT_EQ(ParseSubsetSpec("3t", 256, true)->bytes, 3ull << 40);
+  // A leading '+', as Go's ParseFloat and ParseInt take it; not in n/m (ParseUint).
+  EXPECT_EQ(ParseSubsetSpec("+5%", 256, true)->percent, 5.0);
+  EXPECT_EQ(ParseSubsetSpec("+.5%", 256, true)->percent, 0.5);
+  EXPECT_EQ(ParseSubsetSpec("+500M", 256, true)->bytes, 500ull << 20);
   EXPECT_EQ(ParseSubsetSpec("", 256, true)->kind, SubsetSpec::Kind::kAll);
   for (const char* bad : {"1/2/3", "0", "0k", "100", "0/3", "4/3", "1/257", "1/", "/2", "-1/2", "1 /2", "0%",
-                          "101%", "x%", "10q", "-5M", "1.5G", "99999999999T"}) {
+                          "101%", "x%", "10q", "-5M", "1.5G", "99999999999T", "+1/2", "1/+2", "++5%", "+-5%",
+                          "+%", "+"}) {
     auto r = ParseSubsetSpec(bad, 256, true);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), Code::kInvalidArgument);

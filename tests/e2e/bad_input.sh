@@ -40,6 +40,12 @@ for subset in 1/2/3 0 0k 1/257; do expect_rc 1 "$HORT" -r "$WORK/repo" check --r
 expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" check --read-data-subset 10q
 grep -q 'invalid --read-data-subset "10q"' "$WORK/last.err" || fail "subset not checked first: $(cat "$WORK/last.err")"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --compression bogus "$WORK/src"
+# A leading '+' where Go's number parsers take one, as restic does.
+for subset in '+5%' '+.5%' '+500M' '+1/2' '++5%'; do
+  restic -r "$WORK/repo" check --read-data-subset "$subset" >/dev/null 2>&1 && want=0 || want=1
+  expect_rc "$want" "$HORT" -r "$WORK/repo" check --read-data-subset "$subset"
+done
+expect_rc 0 "$HORT" -r "$WORK/repo" backup --dry-run -q --exclude-larger-than +1M "$WORK/src"
 
 note "a pattern that is no valid glob → 1, where restic refuses it (Go's filepath.Match rules)"
 refused=0
