@@ -104,16 +104,7 @@ Result<std::string> PasswordFrom(const std::string& file, const std::string& com
     return Status(Code::kInvalidArgument,
                   "password file (" + from_file + ") and password command are mutually exclusive: give one of them");
   }
-  if (!from_file.empty() || !from_command.empty()) {
-    HORT_ASSIGN_OR_RETURN(std::string pw, from_command.empty() ? ReadSecretFile(from_file, "password file")
-                                                               : RunSecretCommand(from_command, "password command"));
-    if (pw.empty()) {
-      return Status(Code::kInvalidArgument, "an empty password is not a password (" +
-                                                (from_command.empty() ? "password file " + from_file + " is empty"
-                                                                      : std::string("the password command printed nothing")) + ")");
-    }
-    return pw;
-  }
+  if (!from_file.empty() || !from_command.empty()) return PasswordFromFileOrCommand(from_file, from_command);
   for (const auto& prefix : prefixes) {
     if (std::string v = Env(prefix + "PASSWORD"); !v.empty()) return v;  // set but empty: not given, as restic
   }

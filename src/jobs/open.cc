@@ -26,12 +26,8 @@ Result<std::string> Password(const RepositorySpec& spec) {
     case PasswordSource::Kind::kFile:
     case PasswordSource::Kind::kCommand: {
       const bool file = spec.password.kind == PasswordSource::Kind::kFile;
-      HORT_ASSIGN_OR_RETURN(std::string pw, file ? ReadSecretFile(spec.password.value, "password file")
-                                                 : RunSecretCommand(spec.password.value, "password command"));
-      if (pw.empty()) {
-        return Status(Code::kInvalidArgument, "an empty password is not a password (" + what + ": " +
-                                                  (file ? "file " + spec.password.value + " is empty" : std::string("its command printed nothing")) + ")");
-      }
+      auto pw = PasswordFromFileOrCommand(file ? spec.password.value : "", file ? "" : spec.password.value);
+      if (!pw.ok()) return pw.status().Annotate(what);
       return pw;
     }
     case PasswordSource::Kind::kEnv: {

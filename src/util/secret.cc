@@ -57,4 +57,16 @@ Result<std::string> RunSecretCommand(const std::string& command, const char* wha
   return TrimWhitespace(out);
 }
 
+Result<std::string> PasswordFromFileOrCommand(const std::string& file, const std::string& command) {
+  HORT_ASSIGN_OR_RETURN(std::string pw, file.empty() ? RunSecretCommand(command, "password command")
+                                                     : ReadSecretFile(file, "password file"));
+  if (pw.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "an empty password is not a password (" +
+                      (file.empty() ? std::string("the password command printed nothing") : "password file " + file + " is empty") +
+                      ")");
+  }
+  return pw;
+}
+
 }  // namespace hort

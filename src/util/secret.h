@@ -14,5 +14,9 @@ namespace hort {
 // Runs `command` through /bin/sh (like restic's --password-command) and returns its trimmed stdout.
 [[nodiscard]] Result<std::string> RunSecretCommand(const std::string& command, const char* what);
 [[nodiscard]] std::string TrimWhitespace(std::string s);
+// The password in `file`, or printed by `command` when `file` is empty. An
+// empty one is refused (kInvalidArgument), saying where it came from: it
+// would open nothing, and restic refuses it too.
+[[nodiscard]] Result<std::string> PasswordFromFileOrCommand(const std::string& file, const std::string& command);
 
 }  // namespace hort

@@ -13,9 +13,11 @@
 #include "util/local_time.h"
 #include "util/mapped_buffer.h"
 #include "util/parallel.h"
+#include "util/secret.h"
 #include "util/subset_spec.h"
 #include "util/shared_library.h"
 #include "util/status.h"
+#include "util/test_temp_folder.h"
 #include "util/thread_pool.h"
 
 namespace hort {
@@ -255,6 +257,23 @@ TEST(SubsetSpec, TakesRestics3FormsAndRefusesTheRest) {
   }
   EXPECT_FALSE(ParseSubsetSpec("500M", 65536, false).ok()) << "volumes verify takes no size";
   EXPECT_TRUE(ParseSubsetSpec("1/65536", 65536, false).ok());
+}
+
+// One rule for the command line and the catalog: a password from a file or
+// a command that is empty is refused, naming where it came from.
+TEST(PasswordFromFileOrCommand, TakesATrimmedPasswordAndRefusesAnEmptyOne) {
+  TempFolder folder("secret");
+  const std::string pw = folder.Write("pw", "s3cret\n");
+  const std::string blank = folder.Write("blank", " \n");
+  EXPECT_EQ(PasswordFromFileOrCommand(pw, "").value(), "s3cret");
+  EXPECT_EQ(PasswordFromFileOrCommand("", "printf 'from-command\\n'").value(), "from-command");
+  auto from_blank = PasswordFromFileOrCommand(blank, "");
+  ASSERT_FALSE(from_blank.ok());
+  EXPECT_EQ(from_blank.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(from_blank.status().message(), "an empty password is not a password (password file " + blank + " is empty)");
+  auto silent = PasswordFromFileOrCommand("", "true");
+  ASSERT_FALSE(silent.ok());
+  EXPECT_EQ(silent.status().message(), "an empty password is not a password (the password command printed nothing)");
 }
 
 }  // namespace
