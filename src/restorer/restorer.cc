@@ -282,14 +282,11 @@ class Restore {
       }
       result_.files++;
       if (it.hardlink_of >= 0) continue;
-      for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
-        auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData);
-        if (!loc) {
-          Fail(it, Status(Code::kNotFound, "data blob " + tree_.contents[c].Short() + " is missing from the index"));
-          it.content_failed = true;
-          break;
-        }
-        it.size += loc->PlainLength();
+      std::optional<Id> missing;
+      it.size = IndexedSize(it, &missing);
+      if (missing) {
+        Fail(it, Status(Code::kNotFound, "data blob " + missing->Short() + " is missing from the index"));
+        it.content_failed = true;
       }
       result_.bytes += it.size;
       // Files are created by their first write, in pack order, not here in
@@ -422,12 +419,16 @@ class Restore {
     }
   }
 
-  // The plain size of a file's content as the index knows it (blobs it
-  // lacks count nothing: the file fails for them elsewhere).
-  uint64_t IndexedSize(const Item& it) const {
+  // The plain size of a file's content as the index knows it; a blob it
+  // lacks counts nothing, and the first one goes to `*missing`.
+  uint64_t IndexedSize(const Item& it, std::optional<Id>* missing = nullptr) const {
     uint64_t size = 0;
     for (uint64_t c = it.content_begin; c < it.content_begin + it.content_count; ++c) {
-      if (auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData)) size += loc->PlainLength();
+      if (auto loc = repo_.index().Lookup(tree_.contents[c], BlobType::kData)) {
+        size += loc->PlainLength();
+      } else if (missing && !*missing) {
+        *missing = tree_.contents[c];
+      }
     }
     return size;
   }
