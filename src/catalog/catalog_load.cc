@@ -35,10 +35,18 @@ class Loader : private LoaderOwned, public EntryFields {
   Result<std::unique_ptr<Catalog>> Load(CatalogErrors* errors) {
     c_->path = path_;
     YAML::Node root;
+    // yaml-cpp opens a directory as a stream, whose first read throws
+    // std::ios_base::failure (not a YAML::Exception): it is refused first.
+    std::error_code ec;
+    if (fs::is_directory(path_, ec)) {
+      return Status(Code::kNotFound, path_ + ": cannot read the catalog file: it is a directory");
+    }
     try {
       root = YAML::LoadFile(path_);
     } catch (const YAML::BadFile&) {
       return Status(Code::kNotFound, path_ + ": cannot read the catalog file");
+    } catch (const std::ios_base::failure& e) {
+      return Status(Code::kNotFound, path_ + ": cannot read the catalog file: " + e.code().message());
     } catch (const YAML::Exception& e) {
       f_.Error(e.mark, "", e.msg);
       return Finish(errors);

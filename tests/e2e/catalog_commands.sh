@@ -137,4 +137,10 @@ printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n   
 printf 'repositories:\n  main: {url: ./r, password_env: X}\n  main: {url: ./s, password_env: X}\n' | bad "repositories.main: duplicate name"
 expect_rc 1 hort --config "$WORK/missing.yaml" config check
 grep -q "cannot read the catalog file" "$WORK/last.err" || fail "missing catalog message"
+mkdir -p "$WORK/catalog-dir"
+for cmd in "config check" status "guard pre-x"; do  # a folder given as the catalog: one line, not an abort
+  expect_rc 1 hort --config "$WORK/catalog-dir" $cmd
+  grep -q "catalog-dir: cannot read the catalog file: it is a directory" "$WORK/last.err" || fail "$cmd: $(cat "$WORK/last.err")"
+  [ "$(wc -l < "$WORK/last.err")" = 1 ] || fail "$cmd: more than one line: $(cat "$WORK/last.err")"
+done
 echo "catalog commands ok"
