@@ -4,8 +4,11 @@
 // verifies and restores Longhorn's backups without Longhorn. The cluster's
 // side (snapshot, longhorn-backup) is in volumes_cluster.cc.
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
@@ -38,7 +41,12 @@ struct VolumesFlags {
   KeepFlags keep;
 };
 
-Result<BackupTarget> Open(const VolumesFlags& f, const GlobalOptions& g) {
+// Only a backup makes a file-system store: every other command refuses a
+// folder that is not there (exit 10, as a missing repository), where an
+// empty listing would read as a healthy, empty store.
+enum class StoreMustExist { kNo, kYes };
+
+Result<BackupTarget> Open(const VolumesFlags& f, const GlobalOptions& g, StoreMustExist must_exist = StoreMustExist::kYes) {
   StoreOptions so;
   so.cacert = g.cacert;
   so.insecure_tls = g.insecure_tls;
@@ -48,7 +56,15 @@ Result<BackupTarget> Open(const VolumesFlags& f, const GlobalOptions& g) {
   }
   TargetEnv env;
   env.mount_point = f.mount;
-  return OpenTarget(f.store, so, env);
+  HORT_ASSIGN_OR_RETURN(BackupTarget target, OpenTarget(f.store, so, env));
+  if (must_exist == StoreMustExist::kYes && !target.folder.empty()) {
+    struct stat st {};
+    if (::stat(target.folder.c_str(), &st) != 0) {
+      return Status(Code::kNoRepository, "no backupstore at " + f.store + ": " + std::strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) return Status(Code::kInvalidArgument, "backupstore " + f.store + " is not a folder");
+  }
+  return target;
 }
 
 void PrintTimes(const StageTimes& times, const GlobalOptions& g) {
@@ -82,7 +98,7 @@ int Backup(const VolumesFlags& f, const GlobalOptions& g) {
   auto backend = BackendOptionsFrom(g);
   if (!backend.ok()) return Fail(backend.status());
   o.cache_dir = backend->cache_dir;
-  auto target = Open(f, g);
+  auto target = Open(f, g, StoreMustExist::kNo);
   if (!target.ok()) return Fail(target.status());
   // SIGINT/SIGTERM: the pipeline drains, the placeholder cfg, the lock and
   // the AWS_CERT file are removed, exit 130 (a second signal exits at once).

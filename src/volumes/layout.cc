@@ -35,7 +35,8 @@ std::optional<std::string> NameBetween(std::string_view key, std::string_view fo
 }  // namespace
 
 bool IsValidName(std::string_view name) {
-  if (name.size() < 2 || !IsNameStart(name[0])) return false;
+  // longhorn-engine's ValidVolumeName, which also serves snapshot and backup names.
+  if (name.size() < 2 || name.size() > kMaxNameLength || !IsNameStart(name[0])) return false;
   for (char c : name) {
     if (!IsNameChar(c)) return false;
   }
@@ -46,7 +47,7 @@ Status CheckName(std::string_view name, std::string_view what) {
   if (IsValidName(name)) return Status::Ok();
   return Status(Code::kInvalidArgument, std::string(what) + " \"" + std::string(name) +
                                             "\" is not a Longhorn name (letters, digits, '_', '.', '-'; "
-                                            "starting with a letter or digit; at least 2 characters)");
+                                            "starting with a letter or digit; 2 to 64 characters)");
 }
 
 std::string LonghornChecksum(std::span<const uint8_t> data) {

@@ -29,6 +29,7 @@ inline constexpr size_t kChecksumHexLength = 64;
 // Longhorn's util.ValidateName: ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$ (so never '/',
 // never "..", at least two characters). Longhorn drops other names from
 // listings; hort refuses them as volume or backup names.
+inline constexpr size_t kMaxNameLength = 64;  // longhorn-engine's MaximumVolumeNameSize
 [[nodiscard]] bool IsValidName(std::string_view name);
 // kInvalidArgument with one line naming `what` ("volume name") unless valid.
 [[nodiscard]] Status CheckName(std::string_view name, std::string_view what);

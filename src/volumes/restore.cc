@@ -63,6 +63,11 @@ Result<std::unique_ptr<Target>> OpenRestoreTarget(const std::string& path, uint6
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return ErrnoStatus("stat " + path, errno);
     if (incremental) return Status(Code::kInvalidArgument, "--incremental needs an earlier restore at " + path);
+    // A mistyped device name would become a file of the volume's size in
+    // /dev, which is memory (devtmpfs): Longhorn restores onto devices only.
+    if (path.rfind("/dev/", 0) == 0) {
+      return Status(Code::kInvalidArgument, "no device " + path + " (a restore makes a new file only outside /dev)");
+    }
     t->fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (t->fd < 0) return ErrnoStatus("create " + path, errno);
     t->created = true;
@@ -83,6 +88,11 @@ Result<std::unique_ptr<Target>> OpenRestoreTarget(const std::string& path, uint6
       return Status(Code::kInvalidArgument, "device " + path + " (" + std::to_string(size) +
                                                 " bytes) is smaller than the volume (" + std::to_string(volume_size) + " bytes)");
     }
+  } else if (size > volume_size) {
+    // Sized to the volume, the file would lose what lies past its end.
+    return Status(Code::kInvalidArgument, "file " + path + " (" + std::to_string(size) +
+                                              " bytes) is larger than the volume (" + std::to_string(volume_size) +
+                                              " bytes) and would be cut; not restored (remove it or give a new path)");
   } else if (::ftruncate(t->fd, static_cast<off_t>(volume_size)) != 0) {
     return ErrnoStatus("resize " + path, errno);
   }
@@ -318,8 +328,14 @@ Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRest
   HORT_ASSIGN_OR_RETURN(auto out, OpenRestoreTarget(o.to, r.volume_size, o.incremental));
   r.created = out->created;
   auto fail = [&](const Status& s) {
-    if (out->created) ::unlink(out->path.c_str());  // a half-restored new file helps nobody
-    return s;
+    if (out->created) {
+      ::unlink(out->path.c_str());  // a half-restored new file helps nobody
+      return s;
+    }
+    // A block is verified when it is read: damage found midway leaves an
+    // existing target part old, part new, and the message says so.
+    return Status(s.code(), s.message() + "; " + out->path +
+                                " was partly overwritten: restore it again, from an intact backup");
   };
   if (!out->created) {  // zero what no block covers; a new file has holes there
     ScopedStageTimer t(&r.times, "zero");

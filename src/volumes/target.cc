@@ -123,6 +123,7 @@ Result<BackupTarget> OpenTarget(const std::string& url, const StoreOptions& opti
   HORT_ASSIGN_OR_RETURN(target.store, OpenStore(where.store_location, merged));
   target.base = where.base;
   target.url = url;
+  if (where.store_location.rfind("s3:", 0) != 0) target.folder = where.store_location;
   return target;
 }
 

@@ -43,6 +43,7 @@ struct BackupTarget {
   std::string base;
   std::string url;
   std::string cacert_file;  // removed when the target is closed
+  std::string folder;       // the local folder of a file-system target ("" for S3)
   BackupTarget() = default;
   BackupTarget(BackupTarget&&) = default;
   BackupTarget& operator=(BackupTarget&&) = default;

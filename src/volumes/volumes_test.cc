@@ -38,6 +38,9 @@ TEST(LayoutTest, AllZeroBlockNamesMatchLonghorns) {
 
 TEST(LayoutTest, NamesFollowValidateName) {
   EXPECT_TRUE(IsValidName("pvc-1.data_x"));
+  EXPECT_TRUE(IsValidName("vol..1"));  // one path component, and a name Longhorn takes
+  EXPECT_TRUE(IsValidName(std::string(64, 'a')));
+  EXPECT_FALSE(IsValidName(std::string(65, 'a')));  // longhorn-engine's MaximumVolumeNameSize
   for (const char* bad : {"", "a", "../x", "a/b", "..", "-ab", ".ab", "a b", "vol\n"}) {
     EXPECT_FALSE(IsValidName(bad)) << bad;
   }

@@ -71,7 +71,26 @@ grep -q "decompresses to more than the block size" "$WORK/last.err" || { cat "$W
 /usr/bin/time -f '%M' -o "$WORK/rss" "$HORT" volumes verify --store "$STORE" --read-data >"$WORK/v.out" 2>&1 || true
 grep -q "decompresses to more than the block size" "$WORK/v.out" || fail "verify did not report the bomb"
 rss_below 65536 "$WORK/rss" "verify of a 64 MiB decompression bomb"
+cp "$IMG" "$WORK/existing.img"  # found midway onto an existing target: the message says it was touched
+expect_rc 1 "$HORT" volumes restore --store "$STORE" --volume pvc-bad --to "$WORK/existing.img"
+one_line "$WORK/last.err"
+grep -q "existing.img was partly overwritten" "$WORK/last.err" || fail "unclear message: $(cat "$WORK/last.err")"
 
 note "--incremental without an earlier restore"
 rejected "$HORT" volumes restore --store "$STORE" --volume pvc-bad --to "$WORK/none.img" --incremental
+
+note "a name of 65 characters; a store that is not there; a target that would be cut or land in /dev"
+rejected "$HORT" volumes backup "$IMG" --store "$STORE" --volume "$(printf 'a%.0s' $(seq 65))"
+grep -q "2 to 64 characters" "$WORK/last.err" || fail "unclear message: $(cat "$WORK/last.err")"
+for cmd in "verify" "ls" "forget --volume pvc-bad --keep-last 1"; do
+  expect_rc 10 "$HORT" volumes $cmd --store "$WORK/no-such-store"
+  one_line "$WORK/last.err"
+  rejected "$HORT" volumes $cmd --store "$IMG"
+done
+[ ! -e "$WORK/no-such-store" ] || fail "a command made the missing store"
+rejected "$HORT" volumes restore --store "$STORE" --volume pvc-bad --to /dev/hort-no-such-device
+[ ! -e /dev/hort-no-such-device ] || { rm -f /dev/hort-no-such-device; fail "a file was made in /dev"; }
+head -c $((12 << 20)) /dev/urandom >"$WORK/bigger.img"
+rejected "$HORT" volumes restore --store "$STORE" --volume pvc-bad --to "$WORK/bigger.img"
+[ "$(stat -c %s "$WORK/bigger.img")" = $((12 << 20)) ] || fail "a larger target was cut"
 echo "PASS"
