@@ -190,6 +190,7 @@ class VolumeVerifier {
       c.problems.push_back(b.status().message());
       Add(true, "cfg-unreadable", name, "", "volume " + keys_.volume() + ": " + b.status().message());
       checks_.push_back(std::move(c));
+      unreadable_cfgs_++;
       return;
     }
     c.created = b->created_time;
@@ -257,6 +258,10 @@ class VolumeVerifier {
                   CodecName(f->second.codec) + " block of " + std::to_string(f->second.block_size) + " bytes can be";
       }
     }
+    // A block no readable cfg references may still be used by one that
+    // cannot be read: calling it debris would invite removing it (forget
+    // refuses to collect garbage then, as Longhorn does).
+    if (unreadable_cfgs_ > 0) return;
     for (const ChecksumBytes& c : present_.sorted()) {
       if (referenced_.Contains(c)) continue;
       Add(false, "orphan-block", "", Hex(c),
@@ -341,6 +346,7 @@ class VolumeVerifier {
   std::map<ChecksumBytes, BlockFormat> block_sizes_;  // of the first backup naming the block
   std::map<ChecksumBytes, uint64_t> odd_sizes_;       // listed blocks of size 0 or above 2 MiB
   std::map<ChecksumBytes, std::string> bad_;
+  size_t unreadable_cfgs_ = 0;  // backup cfgs that could not be read: no block is called an orphan then
   std::vector<std::string> backup_names_;
   std::set<std::string> finished_;
   std::map<std::string, size_t> index_;
