@@ -14,6 +14,8 @@
 #include "cli/kube_cli.h"
 #include "cli/table.h"
 #include "kube/json_fields.h"
+#include "kube/label_selector.h"
+#include "kube/object_names.h"
 #include "objstore/open_store.h"
 #include "resources/collect.h"
 #include "resources/restore_run.h"
@@ -140,11 +142,8 @@ Result<ResourceBackup> SourceBackup(Opened& o, const ResourcesFlags& f, const Gl
 
 int Restore(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   RestoreOptions ro;
-  for (const auto& m : SplitComma({f.mappings})) {
-    auto colon = m.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == m.size()) {
-      return Fail(Status(Code::kInvalidArgument, "--namespace-mappings takes OLD:NEW[,OLD:NEW], got " + m));
-    }
+  for (const auto& m : SplitComma({f.mappings})) {  // each OLD:NEW, checked before the command ran
+    const size_t colon = m.find(':');
     ro.namespace_mapping[m.substr(0, colon)] = m.substr(colon + 1);
   }
   ro.included_resources = SplitComma(f.include_resources);
@@ -289,6 +288,23 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   return bad || layout_bad ? kExitFailure : kExitOk;
 }
 
+// What the API or Velero's CLI would refuse, refused before anything is
+// listed or written: a namespace name that cannot be one, a selector that
+// does not parse (Velero's CLI rejects it; each list would fail with 400).
+Status CheckNamespaceName(const std::string& flag, const std::string& ns) {
+  if (ns.find('*') != std::string::npos) return Status::Ok();  // Velero's wildcards
+  if (std::string bad = kube::NameProblem(ns, "Namespace"); !bad.empty()) {
+    return Status(Code::kInvalidArgument, flag + ": \"" + ns + "\" is not a namespace name: " + bad);
+  }
+  return Status::Ok();
+}
+
+Status CheckSelector(const std::string& selector) {
+  if (selector.empty()) return Status::Ok();
+  auto parsed = kube::LabelSelector::Parse(selector);
+  return parsed.ok() ? Status::Ok() : parsed.status().Annotate("--selector");
+}
+
 }  // namespace
 
 Command AddResources(CLI::App& sub, GlobalOptions& g) {
@@ -334,7 +350,20 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
     if (restore->parsed() && f.snapshot.empty() == f.velero.empty()) {
       return Status(Code::kInvalidArgument, "resources restore: give a SNAPSHOT or --velero LOCATION --name NAME");
     }
-    (void)backup;
+    if (backup->parsed() || restore->parsed()) HORT_RETURN_IF_ERROR(CheckSelector(f.selector));
+    if (backup->parsed()) {
+      for (const auto& ns : SplitComma(f.namespaces)) HORT_RETURN_IF_ERROR(CheckNamespaceName("--namespace", ns));
+    }
+    if (restore->parsed()) {
+      for (const auto& m : SplitComma({f.mappings})) {
+        const size_t colon = m.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == m.size()) {
+          return Status(Code::kInvalidArgument, "--namespace-mappings takes OLD:NEW[,OLD:NEW], got " + m);
+        }
+        HORT_RETURN_IF_ERROR(CheckNamespaceName("--namespace-mappings", m.substr(0, colon)));
+        HORT_RETURN_IF_ERROR(CheckNamespaceName("--namespace-mappings", m.substr(colon + 1)));
+      }
+    }
     return Status::Ok();
   };
   auto needs = [restore, verify, exp, backup]() -> Needs {

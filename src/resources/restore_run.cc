@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "kube/json_fields.h"
+#include "kube/object_names.h"
 #include "resources/restore_actions.h"
 #include "resources/restore_plan.h"
 
@@ -188,39 +189,12 @@ class Restore {
     return true;
   }
 
-  // kube's name validation (apimachinery's ValidateObjectMeta): RBAC objects
-  // are path segments, Namespaces and Services DNS-1123 labels, the rest
-  // DNS-1123 subdomains. "" when the name is valid.
-  static std::string NameProblem(const std::string& name, const std::string& kind) {
-    if (kind == "Role" || kind == "ClusterRole" || kind == "RoleBinding" || kind == "ClusterRoleBinding") {
-      if (name == "." || name == "..") return "may not be '" + name + "'";
-      if (name.find_first_of("/%") != std::string::npos) return "may not contain '/' or '%'";
-      return "";
-    }
-    const bool label = kind == "Namespace" || kind == "Service";
-    const size_t limit = label ? 63 : 253;
-    if (name.size() > limit) return "must be no more than " + std::to_string(limit) + " characters";
-    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-    bool ok = alnum(name.front()) && alnum(name.back());
-    for (size_t i = 0; ok && i < name.size(); ++i) {
-      const char c = name[i];
-      if (alnum(c) || c == '-') continue;
-      if (c == '.' && !label && alnum(name[i - 1]) && alnum(name[i + 1])) continue;
-      ok = false;
-    }
-    if (ok) return "";
-    return label ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-                   "start and end with an alphanumeric character"
-                 : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                   "and must start and end with an alphanumeric character";
-  }
-
   // The object's shape where the dry run cannot ask the API (its namespace
   // or its CRD would only be created by this restore).
   static std::string LocalCheck(const Json& object, const kube::ResourceInfo& r) {
     const std::string name = StringAt(object, "/metadata/name");
     if (name.empty()) return "metadata.name: Required value";
-    if (std::string bad = NameProblem(name, r.kind); !bad.empty()) {
+    if (std::string bad = kube::NameProblem(name, r.kind); !bad.empty()) {
       return r.kind + " \"" + name + "\" is invalid: metadata.name: Invalid value: \"" + name + "\": " + bad;
     }
     if (StringAt(object, "/apiVersion") != r.GroupVersion()) return "apiVersion does not match " + r.GroupVersion();

@@ -35,6 +35,16 @@ PY
 strip_node_ports media-before.json
 
 hort init -r repo >/dev/null
+note "refused before anything is listed (one line, exit 1, no snapshot): a selector that does not parse, names that cannot be namespaces"
+expect_rc 1 hort -r repo resources backup --namespace productivity -l 'bad label!!'
+grep -q -- '--selector: unable to parse requirement' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+expect_rc 1 hort -r repo resources backup --namespace Bad_NS
+grep -q -- '--namespace: "Bad_NS" is not a namespace name' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+for mapping in productivity:Bad_NS productivity: "-x:y"; do
+  expect_rc 1 hort -r repo resources restore latest --namespace-mappings "$mapping"
+  [ "$(wc -l <"$WORK/last.err")" = 1 ] || fail "more than one line for $mapping: $(cat "$WORK/last.err")"
+done
+[ "$(restic -r repo snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] || fail "a refused backup wrote a snapshot"
 note "backup: one restic snapshot /resources/productivity.tar, host productivity, tag resources"
 expect_rc 0 hort -r repo resources backup --namespace productivity,media --name productivity
 restic -r repo snapshots --json >snaps.json

@@ -1,0 +1,30 @@
+#include "kube/object_names.h"
+
+namespace hort::kube {
+
+std::string NameProblem(const std::string& name, const std::string& kind) {
+  if (kind == "Role" || kind == "ClusterRole" || kind == "RoleBinding" || kind == "ClusterRoleBinding") {
+    if (name == "." || name == "..") return "may not be '" + name + "'";
+    if (name.find_first_of("/%") != std::string::npos) return "may not contain '/' or '%'";
+    return "";
+  }
+  const bool label = kind == "Namespace" || kind == "Service";
+  const size_t limit = label ? 63 : 253;
+  if (name.empty()) return "a name is required";
+  if (name.size() > limit) return "must be no more than " + std::to_string(limit) + " characters";
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  bool ok = alnum(name.front()) && alnum(name.back());
+  for (size_t i = 0; ok && i < name.size(); ++i) {
+    const char c = name[i];
+    if (alnum(c) || c == '-') continue;
+    if (c == '.' && !label && alnum(name[i - 1]) && alnum(name[i + 1])) continue;
+    ok = false;
+  }
+  if (ok) return "";
+  return label ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+                 "start and end with an alphanumeric character"
+               : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                 "and must start and end with an alphanumeric character";
+}
+
+}  // namespace hort::kube
