@@ -289,6 +289,15 @@ TEST_F(KubeconfigTest, EveryBadInputIsOneLineNamingTheProblem) {
   }
 }
 
+// A stream opens a folder and reads nothing: it is named, not taken for an
+// empty kubeconfig without a current-context.
+TEST_F(KubeconfigTest, AFolderGivenAsTheKubeconfigIsNamed) {
+  auto c = ConnectTo(dir.path());
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(c.status().message(), "kubeconfig " + dir.path() + ": cannot read it (it is a directory)");
+}
+
 TEST_F(KubeconfigTest, NoConfigurationAtAllIsNotFound) {
   auto c = Connect(KubeSettings{});
   ASSERT_FALSE(c.ok());

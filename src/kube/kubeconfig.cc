@@ -50,8 +50,12 @@ std::string Resolve(const std::string& path, const std::string& file) {
 }
 
 Result<std::string> ReadFile(const std::string& path) {
+  // A stream opens a folder and reads nothing from it, which read as a
+  // kubeconfig without a current-context.
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return Status(Code::kInvalidArgument, "it is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Code::kInvalidArgument, "cannot read " + path);
+  if (!in) return Status(Code::kInvalidArgument, "it cannot be opened");
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -230,7 +234,7 @@ Result<Connection> ConnectionFromKubeconfig(const KubeconfigFiles& files, const 
       continue;
     }
     auto text = ReadFile(path);
-    if (!text.ok()) return Status(Code::kInvalidArgument, "kubeconfig " + path + ": cannot read it");
+    if (!text.ok()) return Status(Code::kInvalidArgument, "kubeconfig " + path + ": cannot read it (" + text.status().message() + ")");
     HORT_RETURN_IF_ERROR(MergeFile(path, *text, &m));
     m.files += (any ? ":" : "") + path;
     any = true;
