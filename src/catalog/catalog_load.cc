@@ -160,7 +160,16 @@ class Loader : private LoaderOwned, public EntryFields {
       r.url = Absolute(p);
     }
     int sources = 0;
-    if (auto v = f_.String(n, key, "password_file")) r.password = {PasswordSource::Kind::kFile, Absolute(*v)}, ++sources;
+    if (auto v = f_.String(n, key, "password_file")) {
+      r.password = {PasswordSource::Kind::kFile, Absolute(*v)}, ++sources;
+      // A warning, not an error: the catalog is often checked away from the
+      // pod that mounts its secrets (kube manifests).
+      std::error_code ec;
+      if (!fs::is_regular_file(r.password.value, ec)) {
+        c_->warnings.push_back(key + ".password_file: " + r.password.value +
+                               " is not a file here; every job that opens repository " + name + " will fail");
+      }
+    }
     if (auto v = f_.String(n, key, "password_command")) r.password = {PasswordSource::Kind::kCommand, *v}, ++sources;
     if (auto v = f_.String(n, key, "password_env")) r.password = {PasswordSource::Kind::kEnv, *v}, ++sources;
     if (sources != 1) {

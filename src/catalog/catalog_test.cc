@@ -132,6 +132,22 @@ TEST_F(CatalogTest, RelativePathsResolveNextToTheCatalog) {
   EXPECT_EQ((*limited)->kubernetes.burst, 100);
 }
 
+// A password file that is not there is a warning: the catalog still loads,
+// since it is often checked away from the pod that mounts the secret.
+TEST_F(CatalogTest, APasswordFileThatIsNotThereIsAWarning) {
+  std::string text = kMinimal;
+  text.replace(text.find("password_env: PW"), 16, "password_file: missing.txt");
+  auto c = LoadCatalog(Write(text));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ((*c)->warnings.size(), 1u);
+  EXPECT_NE((*c)->warnings[0].find("repositories.main.password_file: " + (dir_ / "missing.txt").string() + " is not a file here"),
+            std::string::npos) << (*c)->warnings[0];
+  std::ofstream((dir_ / "missing.txt").string()) << "pw\n";
+  auto present = LoadCatalog(Write(text));
+  ASSERT_TRUE(present.ok());
+  EXPECT_TRUE((*present)->warnings.empty());
+}
+
 TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   std::string file = (dir_ / "hort.yaml").string();
   auto one = [&](const std::string& text, const std::string& expect) {
@@ -150,6 +166,11 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   };
   one(replace("    rpo: 1d\n", "    rpo: 1d\n    colour: blue\n"), ":9:5: services.app.colour: unknown key");
   one(replace("rpo: 1d", "rpo: one day"), ":8:10: services.app.rpo: invalid duration \"one day\"");
+  {  // a rule that fails its own check is the one error: not also "keeps nothing"
+    const auto errors = Errors(replace("        repository: main\n", "        repository: main\n        keep: {last: three}\n"));
+    ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+    EXPECT_NE(errors[0].find("keep.last"), std::string::npos) << errors[0];
+  }
   one(replace("\"@daily\"", "\"61 * * * *\""), ":11:19: services.app.files[0].schedule: invalid schedule \"61 * * * *\": minute 61 out of range");
   one(replace("repository: main", "repository: backup"), ":12:21: services.app.files[0].repository: no repository named \"backup\"");
   one(replace("critical", "vital"), "services.app.classification: expected critical, important or best-effort");

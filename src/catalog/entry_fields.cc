@@ -141,6 +141,7 @@ ExpirePolicy EntryFields::Keep(const YAML::Node& n, const std::string& key) {
   if (!k || !f_.Mapping(k, path, {"last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "tags"})) {
     return p;
   }
+  const size_t errors_before = f_.errors().size();
   auto count = [&](const char* name) { return static_cast<int>(f_.Integer(k, path, name, -1, 1000000).value_or(0)); };
   p.last = count("last");
   p.hourly = count("hourly");
@@ -154,7 +155,10 @@ ExpirePolicy EntryFields::Keep(const YAML::Node& n, const std::string& key) {
     else p.within = *d;
   }
   for (const auto& t : f_.Strings(k, path, "tags")) p.tags.push_back({t});
-  if (p.Empty()) f_.Error(k, path, "keeps nothing: give at least one of last, hourly, daily, weekly, monthly, yearly, within");
+  // A rule that failed its own check is named already; "keeps nothing" is for a block that gives none.
+  if (p.Empty() && f_.errors().size() == errors_before) {
+    f_.Error(k, path, "keeps nothing: give at least one of last, hourly, daily, weekly, monthly, yearly, within");
+  }
   return p;
 }
 
