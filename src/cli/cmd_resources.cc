@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <ctime>
 
@@ -56,6 +57,41 @@ std::vector<std::string> SplitComma(const std::vector<std::string>& in) {
   return out;
 }
 
+// What the API or Velero's CLI would refuse, refused before anything is
+// listed or written: a namespace name that cannot be one, a selector that
+// does not parse (Velero's CLI rejects it; each list would fail with 400).
+Status CheckNamespaceName(const std::string& flag, const std::string& ns) {
+  if (ns.find('*') != std::string::npos) {
+    return Status(Code::kInvalidArgument, flag + ": \"" + ns + "\": wildcards are not supported; name each namespace");
+  }
+  if (std::string bad = kube::NameProblem(ns, "Namespace"); !bad.empty()) {
+    return Status(Code::kInvalidArgument, flag + ": \"" + ns + "\" is not a namespace name: " + bad);
+  }
+  return Status::Ok();
+}
+
+// --namespace-mappings OLD:NEW[,OLD:NEW], each side a namespace name.
+Result<std::map<std::string, std::string>> ParseNamespaceMappings(const std::vector<std::string>& flags) {
+  std::map<std::string, std::string> out;
+  for (const auto& m : SplitComma(flags)) {
+    const size_t colon = m.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == m.size()) {
+      return Status(Code::kInvalidArgument, "--namespace-mappings takes OLD:NEW[,OLD:NEW], got " + m);
+    }
+    HORT_RETURN_IF_ERROR(CheckNamespaceName("--namespace-mappings", m.substr(0, colon)));
+    HORT_RETURN_IF_ERROR(CheckNamespaceName("--namespace-mappings", m.substr(colon + 1)));
+    out[m.substr(0, colon)] = m.substr(colon + 1);
+  }
+  return out;
+}
+
+Status CheckSelector(const std::string& selector) {
+  if (selector.empty()) return Status::Ok();
+  auto parsed = kube::LabelSelector::Parse(selector);
+  return parsed.ok() ? Status::Ok() : parsed.status().Annotate("--selector");
+}
+
+
 Result<std::unique_ptr<ObjectStore>> OpenLocation(const GlobalOptions& g, const std::string& location) {
   StoreOptions so;
   so.cacert = g.cacert;
@@ -78,7 +114,6 @@ Result<Snapshot> PickSnapshot(Repository& repo, const std::string& ref, const st
 }
 
 int Backup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
-  if (f.namespaces.empty()) return Fail(Status(Code::kInvalidArgument, "resources backup: name at least one --namespace"));
   auto client = OpenKube(f.kube, o.catalog.get());
   if (!client.ok()) return Fail(client.status());
   CollectSpec spec;
@@ -142,10 +177,9 @@ Result<ResourceBackup> SourceBackup(Opened& o, const ResourcesFlags& f, const Gl
 
 int Restore(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   RestoreOptions ro;
-  for (const auto& m : SplitComma({f.mappings})) {  // each OLD:NEW, checked before the command ran
-    const size_t colon = m.find(':');
-    ro.namespace_mapping[m.substr(0, colon)] = m.substr(colon + 1);
-  }
+  auto mappings = ParseNamespaceMappings({f.mappings});
+  if (!mappings.ok()) return Fail(mappings.status());
+  ro.namespace_mapping = std::move(*mappings);
   ro.included_resources = SplitComma(f.include_resources);
   ro.excluded_resources = SplitComma(f.exclude_resources);
   ro.label_selector = f.selector;
@@ -288,23 +322,6 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   return bad || layout_bad ? kExitFailure : kExitOk;
 }
 
-// What the API or Velero's CLI would refuse, refused before anything is
-// listed or written: a namespace name that cannot be one, a selector that
-// does not parse (Velero's CLI rejects it; each list would fail with 400).
-Status CheckNamespaceName(const std::string& flag, const std::string& ns) {
-  if (ns.find('*') != std::string::npos) return Status::Ok();  // Velero's wildcards
-  if (std::string bad = kube::NameProblem(ns, "Namespace"); !bad.empty()) {
-    return Status(Code::kInvalidArgument, flag + ": \"" + ns + "\" is not a namespace name: " + bad);
-  }
-  return Status::Ok();
-}
-
-Status CheckSelector(const std::string& selector) {
-  if (selector.empty()) return Status::Ok();
-  auto parsed = kube::LabelSelector::Parse(selector);
-  return parsed.ok() ? Status::Ok() : parsed.status().Annotate("--selector");
-}
-
 }  // namespace
 
 Command AddResources(CLI::App& sub, GlobalOptions& g) {
@@ -352,18 +369,11 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
     }
     if (backup->parsed() || restore->parsed()) HORT_RETURN_IF_ERROR(CheckSelector(f.selector));
     if (backup->parsed()) {
-      for (const auto& ns : SplitComma(f.namespaces)) HORT_RETURN_IF_ERROR(CheckNamespaceName("--namespace", ns));
+      const auto namespaces = SplitComma(f.namespaces);
+      if (namespaces.empty()) return Status(Code::kInvalidArgument, "resources backup: name at least one --namespace");
+      for (const auto& ns : namespaces) HORT_RETURN_IF_ERROR(CheckNamespaceName("--namespace", ns));
     }
-    if (restore->parsed()) {
-      for (const auto& m : SplitComma({f.mappings})) {
-        const size_t colon = m.find(':');
-        if (colon == std::string::npos || colon == 0 || colon + 1 == m.size()) {
-          return Status(Code::kInvalidArgument, "--namespace-mappings takes OLD:NEW[,OLD:NEW], got " + m);
-        }
-        HORT_RETURN_IF_ERROR(CheckNamespaceName("--namespace-mappings", m.substr(0, colon)));
-        HORT_RETURN_IF_ERROR(CheckNamespaceName("--namespace-mappings", m.substr(colon + 1)));
-      }
-    }
+    if (restore->parsed()) HORT_RETURN_IF_ERROR(ParseNamespaceMappings({f.mappings}).status());
     return Status::Ok();
   };
   auto needs = [restore, verify, exp, backup]() -> Needs {

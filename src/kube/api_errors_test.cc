@@ -182,6 +182,14 @@ TEST(LabelSelector, EqualityAndSetBased) {
   EXPECT_FALSE(LabelSelector::Parse("app in web").ok());
   EXPECT_FALSE(LabelSelector::Parse("a b").ok());
   EXPECT_FALSE(LabelSelector::Parse("app=web,,x").ok());
+  // Keys and values the API refuses (400), as labels.Parse does; an empty value is a value.
+  EXPECT_TRUE(LabelSelector::Parse("app=web,example.com/role notin (db),x=").ok());
+  for (const char* bad : {"app=web!", "app=a b", "bad/key/x=1", "-app=web", "Example.com/app=web", "app in (web, -x)",
+                          "a=" "0123456789012345678901234567890123456789012345678901234567890123"}) {
+    auto sel = LabelSelector::Parse(bad);
+    ASSERT_FALSE(sel.ok()) << bad;
+    EXPECT_EQ(sel.status().code(), Code::kInvalidArgument);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "kube/label_selector.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace hort::kube {
 namespace {
@@ -63,6 +64,15 @@ Result<LabelSelector> LabelSelector::Parse(const std::string& text) {
       r.op = LabelRequirement::Op::kExists;
     }
     if (r.key.empty() || r.key.find(' ') != std::string::npos) return bad;
+    // The API refuses what no label can be (400), as labels.Parse does.
+    if (!IsLabelKey(r.key)) {
+      return Status(Code::kInvalidArgument, "invalid label key \"" + r.key + "\" in label selector \"" + text + "\"");
+    }
+    for (const std::string& v : r.values) {
+      if (!v.empty() && !IsLabelValue(v)) {
+        return Status(Code::kInvalidArgument, "invalid label value \"" + v + "\" in label selector \"" + text + "\"");
+      }
+    }
     s.requirements_.push_back(std::move(r));
   }
   return s;
@@ -81,6 +91,19 @@ bool LabelSelector::Matches(const std::map<std::string, std::string>& labels) co
     }
   }
   return true;
+}
+
+bool IsLabelKey(std::string_view key) {
+  // [prefix/]name: the prefix a DNS-1123 subdomain (at most 253), the name
+  // like a value but never empty.
+  const size_t slash = key.find('/');
+  const std::string_view name = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  if (name.empty() || !IsLabelValue(name)) return false;
+  if (slash == std::string_view::npos) return true;
+  const std::string_view prefix = key.substr(0, slash);
+  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (prefix.empty() || prefix.size() > 253 || !lower_alnum(prefix.front()) || !lower_alnum(prefix.back())) return false;
+  return std::all_of(prefix.begin(), prefix.end(), [&](char c) { return lower_alnum(c) || c == '-' || c == '.'; });
 }
 
 bool IsLabelValue(std::string_view v) {

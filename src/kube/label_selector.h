@@ -22,6 +22,8 @@ struct LabelRequirement {
 
 // A label value the API accepts: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends.
 [[nodiscard]] bool IsLabelValue(std::string_view v);
+// A label key: [DNS-1123 subdomain "/"] then a name of at most 63 of [A-Za-z0-9._-], alphanumeric at both ends.
+[[nodiscard]] bool IsLabelKey(std::string_view key);
 
 class LabelSelector {
  public:

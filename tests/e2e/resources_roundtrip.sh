@@ -40,6 +40,10 @@ expect_rc 1 hort -r repo resources backup --namespace productivity -l 'bad label
 grep -q -- '--selector: unable to parse requirement' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 expect_rc 1 hort -r repo resources backup --namespace Bad_NS
 grep -q -- '--namespace: "Bad_NS" is not a namespace name' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+expect_rc 1 hort -r repo resources backup --namespace productivity -l 'app=web!'
+grep -q -- '--selector: invalid label value "web!"' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+expect_rc 1 hort -r repo resources backup --namespace 'prod*'
+grep -q 'wildcards are not supported' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 for mapping in productivity:Bad_NS productivity: "-x:y"; do
   expect_rc 1 hort -r repo resources restore latest --namespace-mappings "$mapping"
   [ "$(wc -l <"$WORK/last.err")" = 1 ] || fail "more than one line for $mapping: $(cat "$WORK/last.err")"
