@@ -217,14 +217,12 @@ Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64
                               DirCursor& dirs) {
   HORT_ASSIGN_OR_RETURN(const int dir, dirs.DirOf(it));
   int fd = -1;
-  bool content_ok = true;
   {
     std::lock_guard lock(StripeOf(it));
     if (!it.created) {
       // The file's only write, from its start to its end, gives it its size.
       HORT_ASSIGN_OR_RETURN(fd, CreateFile(it, dir, last && offset == 0 && data.size() == it.size));
     }
-    content_ok = !it.content_failed;
   }
   if (fd < 0) fd = ::openat(dir, it.name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open " + tree_.PathOf(it), errno);
@@ -239,8 +237,9 @@ Status ContentWriter::WriteAt(Item& it, const std::vector<uint8_t>& data, uint64
     }
     done += static_cast<size_t>(n);
   }
-  // A file with a failed write is removed, not given its metadata.
-  if (last && content_ok) {
+  // The last write runs only when no earlier one failed (WriteBlob skips a
+  // failed file), and none is in flight: the content is whole.
+  if (last) {
     SetMetadataOn(fd, it, tree_, [&](const Status& s) { fail_(it, s); });
     it.metadata_set = true;  // read by the metadata stage, after the workers are joined
   }

@@ -309,7 +309,10 @@ class Restore {
       if (it.IsFile() && it.hardlink_of >= 0) {
         const std::string path = tree_.PathOf(it);
         const Item& first = tree_.items[static_cast<size_t>(it.hardlink_of)];
-        if (first.failed) {  // its path may lead outside the target: never link to it
+        // Not made, or its path may lead outside the target: never link to it.
+        // A file whose content is whole but whose metadata failed (set by its
+        // last write, before this stage) is linked as before.
+        if (first.content_failed || !first.created) {
           Fail(it, Status(Code::kIo, "link " + path + ": the file it links to was not restored"));
           continue;
         }
