@@ -4,11 +4,8 @@
 // verifies and restores Longhorn's backups without Longhorn. The cluster's
 // side (snapshot, longhorn-backup) is in volumes_cluster.cc.
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
@@ -41,9 +38,7 @@ struct VolumesFlags {
   KeepFlags keep;
 };
 
-// Only a backup makes a file-system store: every other command refuses a
-// folder that is not there (exit 10, as a missing repository), where an
-// empty listing would read as a healthy, empty store.
+// Only a backup makes a file-system store (volumes::RequireStoreFolder).
 enum class StoreMustExist { kNo, kYes };
 
 Result<BackupTarget> Open(const VolumesFlags& f, const GlobalOptions& g, StoreMustExist must_exist = StoreMustExist::kYes) {
@@ -57,13 +52,7 @@ Result<BackupTarget> Open(const VolumesFlags& f, const GlobalOptions& g, StoreMu
   TargetEnv env;
   env.mount_point = f.mount;
   HORT_ASSIGN_OR_RETURN(BackupTarget target, OpenTarget(f.store, so, env));
-  if (must_exist == StoreMustExist::kYes && !target.folder.empty()) {
-    struct stat st {};
-    if (::stat(target.folder.c_str(), &st) != 0) {
-      return Status(Code::kNoRepository, "no backupstore at " + f.store + ": " + std::strerror(errno));
-    }
-    if (!S_ISDIR(st.st_mode)) return Status(Code::kInvalidArgument, "backupstore " + f.store + " is not a folder");
-  }
+  if (must_exist == StoreMustExist::kYes) HORT_RETURN_IF_ERROR(RequireStoreFolder(target));
   return target;
 }
 

@@ -110,6 +110,8 @@ Status VolumeTestSteps::Prepare() {
       u.image = scratch_ + "/" + s->name + "/" + e.name + ".img";
       if (!targets_.count(e.store)) {
         HORT_ASSIGN_OR_RETURN(volumes::BackupTarget t, OpenVolumeStore(c_.volume_stores.at(e.store)));
+        // A store that is not there (an unmounted share) would read as one without backups.
+        HORT_RETURN_IF_ERROR(volumes::RequireStoreFolder(t).Annotate("volume store " + e.store));
         targets_.emplace(e.store, std::move(t));
       }
       units_.push_back(std::move(u));

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -65,7 +66,12 @@ Result<std::unique_ptr<Target>> OpenRestoreTarget(const std::string& path, uint6
     if (incremental) return Status(Code::kInvalidArgument, "--incremental needs an earlier restore at " + path);
     // A mistyped device name would become a file of the volume's size in
     // /dev, which is memory (devtmpfs): Longhorn restores onto devices only.
-    if (path.rfind("/dev/", 0) == 0) {
+    // The folder is compared by file system, so /dev/shm and other mounts
+    // below /dev still take files, and a path that reaches /dev another way
+    // is caught.
+    struct stat parent {}, dev {};
+    const std::string folder = std::filesystem::path(path).parent_path().empty() ? "." : std::filesystem::path(path).parent_path().string();
+    if (::stat(folder.c_str(), &parent) == 0 && ::stat("/dev", &dev) == 0 && parent.st_dev == dev.st_dev) {
       return Status(Code::kInvalidArgument, "no device " + path + " (a restore makes a new file only outside /dev)");
     }
     t->fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -332,10 +338,11 @@ Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRest
       ::unlink(out->path.c_str());  // a half-restored new file helps nobody
       return s;
     }
-    // A block is verified when it is read: damage found midway leaves an
+    // A block is verified when it is read: a failure midway leaves an
     // existing target part old, part new, and the message says so.
-    return Status(s.code(), s.message() + "; " + out->path +
-                                " was partly overwritten: restore it again, from an intact backup");
+    if (r.bytes_zeroed == 0 && r.blocks_written == 0) return s;
+    return Status(s.code(), s.message() + "; " + out->path + " was partly overwritten: restore it again" +
+                                (s.code() == Code::kCorruption ? ", from an intact backup" : ""));
   };
   if (!out->created) {  // zero what no block covers; a new file has holes there
     ScopedStageTimer t(&r.times, "zero");

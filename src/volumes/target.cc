@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "util/env.h"
 
@@ -123,8 +125,20 @@ Result<BackupTarget> OpenTarget(const std::string& url, const StoreOptions& opti
   HORT_ASSIGN_OR_RETURN(target.store, OpenStore(where.store_location, merged));
   target.base = where.base;
   target.url = url;
-  if (where.store_location.rfind("s3:", 0) != 0) target.folder = where.store_location;
+  if (where.store_location.rfind("s3:", 0) != 0) {
+    target.folder = where.store_location.rfind("local:", 0) == 0 ? where.store_location.substr(6) : where.store_location;
+  }
   return target;
+}
+
+Status RequireStoreFolder(const BackupTarget& target) {
+  if (target.folder.empty()) return Status::Ok();
+  struct stat st {};
+  if (::stat(target.folder.c_str(), &st) != 0) {
+    return Status(Code::kNoRepository, "no backupstore at " + target.url + ": " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) return Status(Code::kInvalidArgument, "backupstore " + target.url + " is not a folder");
+  return Status::Ok();
 }
 
 }  // namespace hort::volumes

@@ -56,4 +56,9 @@ struct BackupTarget {
 [[nodiscard]] Result<BackupTarget> OpenTarget(const std::string& url, const StoreOptions& options,
                                               const TargetEnv& env = {});
 
+// Only a backup makes a file-system store: whatever reads one refuses a
+// folder that is not there (kNoRepository, as a missing repository) or not
+// a folder, where an empty listing would read as a healthy, empty store.
+[[nodiscard]] Status RequireStoreFolder(const BackupTarget& target);
+
 }  // namespace hort::volumes

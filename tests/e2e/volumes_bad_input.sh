@@ -88,7 +88,10 @@ for cmd in "verify" "ls" "forget --volume pvc-bad --keep-last 1"; do
   rejected "$HORT" volumes $cmd --store "$IMG"
 done
 [ ! -e "$WORK/no-such-store" ] || fail "a command made the missing store"
+expect_rc 0 "$HORT" volumes ls --store "local:$STORE"  # OpenStore's spelling of a folder
+grep -q pvc-bad "$WORK/last.out" || fail "local:$STORE lists no volume"
 rejected "$HORT" volumes restore --store "$STORE" --volume pvc-bad --to /dev/hort-no-such-device
+grep -q "no device /dev/hort-no-such-device" "$WORK/last.err" || fail "unclear message: $(cat "$WORK/last.err")"
 [ ! -e /dev/hort-no-such-device ] || { rm -f /dev/hort-no-such-device; fail "a file was made in /dev"; }
 head -c $((12 << 20)) /dev/urandom >"$WORK/bigger.img"
 rejected "$HORT" volumes restore --store "$STORE" --volume pvc-bad --to "$WORK/bigger.img"
