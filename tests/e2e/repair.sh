@@ -63,8 +63,15 @@ lost_pack=$(comm -13 "$WORK/before" <(find "$WORK/repo/data" -type f | sort) | x
 rm -f "$lost_pack"
 hort -r "$WORK/repo" repair index >/dev/null
 expect_rc 1 "$HORT" -r "$WORK/repo" check
-hort -r "$WORK/repo" repair snapshots --forget > "$WORK/repair.out"
+# A damaged snapshot file beside it: named and left out, the others still repaired.
+junk=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)
+head -c 200 /dev/urandom > "$WORK/repo/snapshots/$junk"
+expect_rc 0 "$HORT" -r "$WORK/repo" repair snapshots --forget
+cp "$WORK/last.out" "$WORK/repair.out"
 grep -q "lost.bin" "$WORK/repair.out" || fail "repair did not name the lost file"
+grep -q "repaired 1 snapshots" "$WORK/repair.out" || fail "repair stopped at the damaged file: $(cat "$WORK/repair.out")"
+grep -q "snapshot file $junk is damaged and left out" "$WORK/last.err" || fail "the damaged file is not named: $(cat "$WORK/last.err")"
+rm "$WORK/repo/snapshots/$junk"
 restic -r "$WORK/repo" check --read-data >/dev/null
 hort -r "$WORK/repo" check --read-data >/dev/null
 rm -rf "$WORK/out2"
