@@ -295,8 +295,31 @@ TEST_F(RestoreTest, SmallFilesInOnePackAreSharedOutAndRestoredWholeWithTheirMeta
   RestoreOptions opt;
   opt.target = (base_ / "out").string();
   opt.workers = 4;
-  auto result = RunRestore(*repo_, snap, opt, nullptr);
+  // The data stage itself set them: at its end, before the metadata stage,
+  // every file written by one write has its mtime already. (A file of
+  // several writes gets it there too unless two of its writes ran at once,
+  // each seeing the other still to come: then the metadata stage does.)
+  struct AfterData : RestoreObserver {
+    const std::vector<Node>* nodes;
+    fs::path out;
+    size_t single = 0, single_with_mtime = 0;
+    void OnError(const std::string&, const Status& s) override { ADD_FAILURE() << s.message(); }
+    void OnStageDone(const char* stage) override {
+      if (std::string(stage) != "fetch+decrypt+write") return;
+      for (const Node& n : *nodes) {
+        if (n.content.size() != 1) continue;
+        struct stat st{};
+        single++;
+        single_with_mtime += ::stat((out / n.name).c_str(), &st) == 0 && st.st_mtim.tv_sec == n.mtime.sec;
+      }
+    }
+  } after_data;
+  after_data.nodes = &nodes;
+  after_data.out = base_ / "out";
+  auto result = RunRestore(*repo_, snap, opt, &after_data);
   ASSERT_TRUE(result.ok()) << result.status().message();
+  ASSERT_GT(after_data.single, 0u);
+  EXPECT_EQ(after_data.single_with_mtime, after_data.single) << "the metadata stage, not the last write, set them";
   for (size_t f = 0; f < nodes.size(); ++f) {
     std::ifstream in(base_ / "out" / nodes[f].name, std::ios::binary);
     std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
