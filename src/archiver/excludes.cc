@@ -3,8 +3,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include "format/pattern.h"
+#include "util/read_file.h"
 
 namespace hort {
 
@@ -76,8 +78,8 @@ Status ExcludeRules::Validate() const {
 }
 
 Status ReadPatternFile(const std::string& path, std::vector<std::string>* out) {
-  std::ifstream in(path);
-  if (!in) return Status(Code::kInvalidArgument, "cannot read exclude file " + path);
+  HORT_ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(path, "exclude file"));
+  std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();

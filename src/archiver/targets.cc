@@ -9,6 +9,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "util/read_file.h"
+
 namespace hort {
 
 namespace {
@@ -16,9 +18,7 @@ namespace {
 // The whole file, or standard input for "-".
 Result<std::string> ReadAll(const std::string& path, const char* flag) {
   if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Code::kInvalidArgument, std::string("cannot read ") + flag + " " + path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return ReadWholeFile(path, flag);
 }
 
 // Go's bufio.ScanLines: split at '\n', drop one trailing '\r', no empty last line.

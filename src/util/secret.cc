@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "util/read_file.h"
+
 namespace hort {
 
 std::string TrimWhitespace(std::string s) {
@@ -20,25 +22,7 @@ std::string TrimWhitespace(std::string s) {
 Result<std::string> ReadSecretFile(const std::string& path, const char* what) {
   // By descriptor: a stream opens a directory and then reads nothing, and
   // an empty secret read from it was taken for a (wrong) password.
-  auto fail = [&](int err) {
-    return Status(Code::kInvalidArgument, std::string("cannot read ") + what + " " + path + ": " + std::strerror(err));
-  };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(errno);
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;  // EISDIR for a directory
-      ::close(fd);
-      return fail(err);
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
+  HORT_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path, what));
   return TrimWhitespace(std::move(text));
 }
 

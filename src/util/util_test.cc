@@ -13,6 +13,7 @@
 #include "util/local_time.h"
 #include "util/mapped_buffer.h"
 #include "util/parallel.h"
+#include "util/read_file.h"
 #include "util/secret.h"
 #include "util/subset_spec.h"
 #include "util/shared_library.h"
@@ -257,6 +258,21 @@ TEST(SubsetSpec, TakesRestics3FormsAndRefusesTheRest) {
   }
   EXPECT_FALSE(ParseSubsetSpec("500M", 65536, false).ok()) << "volumes verify takes no size";
   EXPECT_TRUE(ParseSubsetSpec("1/65536", 65536, false).ok());
+}
+
+// A folder or a missing file is an error naming why, never an empty text
+// (nor the exception a stream throws on its first read of a folder).
+TEST(ReadWholeFile, ReadsBytesAndNamesWhyItCannot) {
+  TempFolder folder("read");
+  const std::string file = folder.Write("f", std::string("a\0b\n", 4));
+  EXPECT_EQ(ReadWholeFile(file, "list").value(), std::string("a\0b\n", 4));
+  auto dir = ReadWholeFile(folder.path(), "list");
+  ASSERT_FALSE(dir.ok());
+  EXPECT_EQ(dir.status().message(), "cannot read list " + folder.path() + ": Is a directory");
+  auto missing = ReadWholeFile(folder.path() + "/nope", "list");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("No such file or directory"), std::string::npos);
 }
 
 // One rule for the command line and the catalog: a password from a file or

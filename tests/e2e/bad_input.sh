@@ -46,6 +46,14 @@ for subset in '+5%' '+.5%' '+500M' '+1/2' '++5%'; do
   expect_rc "$want" "$HORT" -r "$WORK/repo" check --read-data-subset "$subset"
 done
 expect_rc 0 "$HORT" -r "$WORK/repo" backup --dry-run -q --exclude-larger-than +1M "$WORK/src"
+# A folder given as a list or an exclude file: one line and exit 1, as restic ("read …: is a directory"); it
+# aborted hort (--files-from*) or excluded nothing (--exclude-file, --iexclude-file).
+for flag in --files-from --files-from-verbatim --files-from-raw --exclude-file --iexclude-file; do
+  expect_rc 1 restic -r "$WORK/repo" backup --dry-run -q "$flag" "$WORK/src" "$WORK/src"
+  expect_rc 1 "$HORT" -r "$WORK/repo" backup --dry-run -q "$flag" "$WORK/src" "$WORK/src"
+  grep -q "cannot read .*$WORK/src: Is a directory" "$WORK/last.err" || fail "$flag: $(cat "$WORK/last.err")"
+  one_line "$WORK/last.err"
+done
 
 note "a pattern that is no valid glob → 1, where restic refuses it (Go's filepath.Match rules)"
 refused=0
