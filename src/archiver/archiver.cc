@@ -601,6 +601,9 @@ class Backup {
       return content.status().Annotate("reading stdin");
     }
     if (opt_.stdin_done) HORT_RETURN_IF_ERROR(opt_.stdin_done());
+    // restic refuses it too (its stdin reader does not allow an empty file):
+    // a dump that wrote nothing is a failed dump, not a backup.
+    if (content->size == 0) return Status(Code::kInvalidArgument, "reading stdin: no data read; no snapshot written");
     n.content = std::move(content->blobs);
     n.size = content->size;
     result_.summary.total_files_processed = 1;

@@ -17,6 +17,13 @@ hort -r "$WORK/repo" restore latest --target "$WORK/out" >/dev/null
 cmp "$WORK/dump.sql" "$WORK/out/media-postgres.sql" || fail "stdin-from-command content differs"
 restic -r "$WORK/repo" restore latest --target "$WORK/out2" >/dev/null
 cmp "$WORK/dump.sql" "$WORK/out2/media-postgres.sql" || fail "restic restores different content"
+note "empty input: exit 1 and no snapshot, as restic (a dump that wrote nothing is no backup)"
+expect_rc 1 restic -r "$WORK/repo" backup --stdin < /dev/null
+expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin < /dev/null
+grep -q "no data read" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin-from-command -- true
+[ "$(ls "$WORK/repo/snapshots" | wc -l)" = 2 ] || fail "a snapshot was written for empty input"
+
 note "a failing command: non-zero exit, no snapshot"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin-from-command -- sh -c 'echo partial; exit 3'
 grep -q "exit status 3" "$WORK/last.err" || fail "the command's failure was not reported"
