@@ -45,6 +45,12 @@ Result<std::vector<Read>> ReadAll(ArchiveReader& r) {
   }
 }
 
+// Every entry of an archive held in memory; `name` is the one messages give it.
+Result<std::vector<Read>> ReadAllOf(const std::string& data, const std::string& name = "t.tar") {
+  HORT_ASSIGN_OR_RETURN(auto r, ArchiveReader::FromMemory(data, name));
+  return ReadAll(*r);
+}
+
 // A tree with every kind the archive layer must carry: directories, files
 // (empty, small, larger than one read buffer), a symlink and a path longer
 // than ustar's 100-byte name field (needs a pax header).
@@ -155,9 +161,7 @@ TEST(ArchiveWriter, ANameThatIsNotUtf8IsKeptAndTheArchiveGoesOn) {
     ASSERT_TRUE((*w)->AddFile(File(odd), "y").ok());
     ASSERT_TRUE((*w)->AddFile(File("d/zz"), "a\n").ok());
     ASSERT_TRUE((*w)->Close().ok());
-    auto r = ArchiveReader::FromMemory(out, "t.tar");
-    ASSERT_TRUE(r.ok()) << r.status().message();
-    auto got = ReadAll(**r);
+    auto got = ReadAllOf(out);
     ASSERT_TRUE(got.ok()) << got.status().message();
     ASSERT_EQ(got->size(), 2u);
     EXPECT_EQ((*got)[0].entry.path, odd);
@@ -168,10 +172,7 @@ TEST(ArchiveWriter, ANameThatIsNotUtf8IsKeptAndTheArchiveGoesOn) {
 }
 
 // Reads every entry; the first error.
-Status ReadEverything(const std::string& data) {
-  HORT_ASSIGN_OR_RETURN(auto r, ArchiveReader::FromMemory(data, "velero.tar.gz"));
-  return ReadAll(*r).status();
-}
+Status ReadEverything(const std::string& data) { return ReadAllOf(data, "velero.tar.gz").status(); }
 
 TEST(ArchiveReader, RejectsATruncatedArchive) {
   for (auto compression : {ArchiveCompression::kNone, ArchiveCompression::kGzip}) {
@@ -244,9 +245,7 @@ TEST(ArchiveWriter, FifosAndDevicesGoIntoATarWithTheirNumbers) {
   ASSERT_TRUE((*w)->Add({.path = "d/sda", .type = EntryType::kBlockDevice, .mode = 0660, .rdev = makedev(8, 300)}).ok());
   ASSERT_TRUE((*w)->AddFile(File("d/after"), "z").ok());
   ASSERT_TRUE((*w)->Close().ok());
-  auto r = ArchiveReader::FromMemory(out, "t.tar");
-  ASSERT_TRUE(r.ok()) << r.status().message();
-  auto got = ReadAll(**r);
+  auto got = ReadAllOf(out);
   ASSERT_TRUE(got.ok()) << got.status().message();
   ASSERT_EQ(got->size(), 4u);
   EXPECT_EQ((*got)[0].entry.type, EntryType::kFifo);

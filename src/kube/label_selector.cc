@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "kube/object_names.h"
+
 namespace hort::kube {
 namespace {
 
@@ -100,10 +102,8 @@ bool IsLabelKey(std::string_view key) {
   const std::string_view name = slash == std::string_view::npos ? key : key.substr(slash + 1);
   if (name.empty() || !IsLabelValue(name)) return false;
   if (slash == std::string_view::npos) return true;
-  const std::string_view prefix = key.substr(0, slash);
-  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (prefix.empty() || prefix.size() > 253 || !lower_alnum(prefix.front()) || !lower_alnum(prefix.back())) return false;
-  return std::all_of(prefix.begin(), prefix.end(), [&](char c) { return lower_alnum(c) || c == '-' || c == '.'; });
+  const std::string prefix(key.substr(0, slash));
+  return !prefix.empty() && NameProblem(prefix, "").empty();  // a DNS-1123 subdomain, as object names are
 }
 
 bool IsLabelValue(std::string_view v) {

@@ -53,6 +53,14 @@ class RestoreTest : public ::testing::Test {
     f.content = {blob};
     return f;
   }
+  // `file` as one name of an inode with `links` names (its other names are
+  // copies of the node with another name).
+  static Node HardLinked(Node file, uint64_t links, uint64_t inode) {
+    file.links = links;
+    file.inode = inode;
+    file.device_id = 5;
+    return file;
+  }
   // Flushes the repository and returns a snapshot of the tree `root`.
   Snapshot SnapshotOf(const Id& root) {
     EXPECT_TRUE(repo_->Flush().ok());

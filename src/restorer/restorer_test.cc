@@ -478,10 +478,7 @@ TEST_F(RestoreTest, APackCutIntoPiecesIsReadAheadPieceByPiece) {
 // further links to another: a hard link's content is written once, through
 // the first path, and the second path is linked to it.
 TEST_F(RestoreTest, AHardLinkedFilesContentIsWrittenOnce) {
-  Node a = SaveFile("a", "the shared content " + std::string(3000, 's'));
-  a.links = 2;
-  a.inode = 77;
-  a.device_id = 5;
+  Node a = HardLinked(SaveFile("a", "the shared content " + std::string(3000, 's')), 2, 77);
   Node b = a;
   b.name = "b";
   Node c = SaveFile("c", "on its own");
@@ -507,10 +504,7 @@ TEST_F(RestoreTest, AHardLinkedFilesContentIsWrittenOnce) {
 // ERANGE on every file system) fails the file's metadata, yet its content is
 // whole, so its second name is still linked to it.
 TEST_F(RestoreTest, AHardLinkIsMadeToAFileWhoseMetadataFailed) {
-  Node a = SaveFile("a", "linked content");
-  a.links = 2;
-  a.inode = 78;
-  a.device_id = 5;
+  Node a = HardLinked(SaveFile("a", "linked content"), 2, 78);
   a.xattrs.push_back({"user." + std::string(300, 'n'), "value"});
   Node b = a;
   b.name = "b";
@@ -529,10 +523,7 @@ TEST_F(RestoreTest, AHardLinkIsMadeToAFileWhoseMetadataFailed) {
 }
 
 TEST_F(RestoreTest, AHardLinkBelowAFolderNotMadeCountsOnceAndItsOtherNameIsRestored) {
-  Node a = SaveFile("a", "linked " + std::string(2000, 'l'));
-  a.links = 3;
-  a.inode = 78;
-  a.device_id = 5;
+  Node a = HardLinked(SaveFile("a", "linked " + std::string(2000, 'l')), 3, 78);
   Node b = a;
   b.name = "b";
   Node dir{.name = "d", .type = "dir", .mode = 0x80000000u | 0755};
