@@ -70,7 +70,8 @@ Result<std::unique_ptr<Target>> OpenRestoreTarget(const std::string& path, uint6
     // below /dev still take files, and a path that reaches /dev another way
     // is caught.
     struct stat parent {}, dev {};
-    const std::string folder = std::filesystem::path(path).parent_path().empty() ? "." : std::filesystem::path(path).parent_path().string();
+    const std::string parent_path = std::filesystem::path(path).parent_path().string();
+    const std::string folder = parent_path.empty() ? "." : parent_path;
     if (::stat(folder.c_str(), &parent) == 0 && ::stat("/dev", &dev) == 0 && parent.st_dev == dev.st_dev) {
       return Status(Code::kInvalidArgument, "no device " + path + " (a restore makes a new file only outside /dev)");
     }
