@@ -31,8 +31,9 @@ extern char** environ;
 namespace hort {
 
 namespace {
-// Path components with "." dropped and ".." applied lexically (never above the start).
-std::vector<std::string> CleanComponents(const std::string& path) {
+// Path components with "." dropped and ".." applied lexically: never above
+// the start, or, with keep_leading_up, kept where there is nothing to drop.
+std::vector<std::string> CleanComponents(const std::string& path, bool keep_leading_up = false) {
   std::vector<std::string> parts;
   size_t start = 0;
   while (start <= path.size()) {
@@ -40,15 +41,28 @@ std::vector<std::string> CleanComponents(const std::string& path) {
     if (end == std::string::npos) end = path.size();
     std::string part = path.substr(start, end - start);
     if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
+      if (!parts.empty() && parts.back() != "..") {
+        parts.pop_back();
+      } else if (keep_leading_up) {
+        parts.push_back(std::move(part));
+      }
     } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
+      parts.push_back(std::move(part));
     }
     start = end + 1;
   }
   return parts;
 }
 }  // namespace
+
+std::string LexicalClean(const std::string& path) {
+  const bool rooted = !path.empty() && path[0] == '/';
+  // A relative path may climb above its start; a rooted one cannot.
+  std::vector<std::string> parts = CleanComponents(path, /*keep_leading_up=*/!rooted);
+  std::string out = rooted ? "/" : "";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
+  return out.empty() ? "." : out;
+}
 
 std::string AbsolutePath(const std::string& path) {
   std::string full = path;
@@ -194,13 +208,16 @@ class Backup {
       return Status(Code::kInvalidArgument, "record_as needs one path per target");
     }
     for (size_t i = 0; i < opt_.targets.size(); ++i) {
+      // Cleaned as restic cleans a target: `link/` and `link/.` name the
+      // symlink itself, which is stored as a symlink, not followed.
+      std::string target = LexicalClean(opt_.targets[i]);
       struct stat st;
-      if (::lstat(opt_.targets[i].c_str(), &st) != 0 && errno == ENOENT) {
+      if (::lstat(target.c_str(), &st) != 0 && errno == ENOENT) {
         errors_++;
         if (obs_) obs_->OnWarning(opt_.targets[i] + " does not exist, skipping");
         continue;
       }
-      targets_.push_back(opt_.targets[i]);
+      targets_.push_back(std::move(target));
       if (!opt_.record_as.empty()) record_as_.push_back(opt_.record_as[i]);
     }
     if (targets_.empty() && !opt_.targets.empty()) {
@@ -272,8 +289,21 @@ class Backup {
     for (auto& [name, child] : v.children) {
       struct stat st;
       const Node* old_node = FindNode(old, name);
-      if (::lstat(child.fs_path.c_str(), &st) != 0) {
-        ItemError(child.fs_path, "lstat", ErrnoStatus("lstat " + child.fs_path, errno));
+      // A folder above a target is the folder the path goes through, so it
+      // is taken with stat: for `link/f` (link -> data/a) or
+      // `/proc/self/status` the node is the folder that holds the target,
+      // as in restic's statDir. lstat made it a symlink node, and the
+      // subtree below it, target included, was lost without an error.
+      const bool above_target = !child.is_target;
+      if ((above_target ? ::stat(child.fs_path.c_str(), &st) : ::lstat(child.fs_path.c_str(), &st)) != 0) {
+        const char* call = above_target ? "stat" : "lstat";
+        ItemError(child.fs_path, call, ErrnoStatus(std::string(call) + " " + child.fs_path, errno));
+        d->drop[slot++] = 1;
+        continue;
+      }
+      if (above_target && !S_ISDIR(st.st_mode)) {
+        ItemError(child.fs_path, "stat",
+                  Status(Code::kInvalidArgument, "path is not a directory: " + child.fs_path));
         d->drop[slot++] = 1;
         continue;
       }
@@ -285,7 +315,9 @@ class Backup {
         ProcessEntry(d, slot, child.fs_path, name, st, old_node, /*is_target=*/true);
       } else {
         Node n;
-        Status s = NodeFromStat(child.fs_path, name, st, opt_.with_atime, &n);
+        // The trailing slash makes llistxattr read the folder's own
+        // xattrs when the path is a symlink to it.
+        Status s = NodeFromStat(child.fs_path + "/", name, st, opt_.with_atime, &n);
         if (!s.ok()) ItemError(child.fs_path, "metadata", s);
         d->nodes[slot] = std::move(n);
         DirJob* c = NewDir(d, slot, child.fs_path);

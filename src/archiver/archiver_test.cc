@@ -198,17 +198,21 @@ class TreeBackup : public StdinBackup {
     std::filesystem::create_directories(std::filesystem::path(dir_ + "/" + rel).parent_path());
     std::ofstream(dir_ + "/" + rel) << text;
   }
-  // The names below the snapshot path `rel` ("" = the target itself).
-  std::vector<std::string> Names(const Id& root, const std::string& rel) {
+  // The nodes below the snapshot path `rel` ("" = the test's folder), or
+  // one node named "<missing NAME>" where the path ends early.
+  std::vector<Node> NodesBelow(const Id& root, const std::string& rel) {
     std::vector<Node> nodes = LoadTree(*repo_, root, TreeNames::kAsStored).value();
     std::string path = dir_ + (rel.empty() ? "" : "/" + rel);
     for (const auto& part : std::filesystem::path(path).relative_path()) {
       auto it = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.name == part.string(); });
-      if (it == nodes.end() || !it->subtree) return {"<missing " + part.string() + ">"};
+      if (it == nodes.end() || !it->subtree) return {Node{.name = "<missing " + part.string() + ">"}};
       nodes = LoadTree(*repo_, *it->subtree, TreeNames::kAsStored).value();
     }
+    return nodes;
+  }
+  std::vector<std::string> Names(const Id& root, const std::string& rel) {
     std::vector<std::string> names;
-    for (const auto& n : nodes) names.push_back(n.name);
+    for (const auto& n : NodesBelow(root, rel)) names.push_back(n.name);
     return names;
   }
   std::string dir_;
@@ -256,6 +260,53 @@ TEST_F(TreeBackup, MissingTargetIsSkipped) {
   auto none = RunBackup(*repo_, opt, &obs);
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().message(), "all target directories/files do not exist");
+}
+
+// A path through a symlinked folder stores that folder as a folder holding
+// the target, as restic does (the folder's metadata, not the link's); the
+// symlink named as the target itself, with or without a trailing slash or
+// "/.", is stored as a symlink.
+TEST_F(TreeBackup, AFolderReachedThroughASymlinkIsStoredAsTheFolder) {
+  File("data/a/f1", "x");
+  File("data/a/f2", "y");
+  ASSERT_EQ(::symlink("data/a", (dir_ + "/link_a").c_str()), 0);
+  ASSERT_EQ(::chmod((dir_ + "/data/a").c_str(), 0750), 0);
+  BackupOptions opt;
+  opt.targets = {dir_ + "/link_a/f1"};
+  opt.host = "h";
+  CountingObserver obs;
+  auto r = RunBackup(*repo_, opt, &obs);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->errors, 0u);
+  std::vector<Node> top = NodesBelow(r->tree, "");
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].name, "link_a");
+  EXPECT_EQ(top[0].type, "dir");
+  EXPECT_EQ(top[0].mode, gomode::kDir | 0750u);
+  EXPECT_EQ(Names(r->tree, "link_a"), std::vector<std::string>{"f1"});
+
+  for (const char* spelled : {"/link_a", "/link_a/", "/link_a/."}) {
+    opt.targets = {dir_ + spelled};
+    auto link = RunBackup(*repo_, opt, &obs);
+    ASSERT_TRUE(link.ok()) << link.status().message();
+    top = NodesBelow(link->tree, "");
+    ASSERT_EQ(top.size(), 1u) << spelled;
+    EXPECT_EQ(top[0].type, "symlink") << spelled;
+    EXPECT_EQ(top[0].linktarget, "data/a") << spelled;
+  }
+  EXPECT_TRUE(obs.errors.empty());
+}
+
+// Go's filepath.Clean, which restic applies to each target.
+TEST(LexicalClean, CleansAsGoDoes) {
+  EXPECT_EQ(LexicalClean(""), ".");
+  EXPECT_EQ(LexicalClean("./"), ".");
+  EXPECT_EQ(LexicalClean("/"), "/");
+  EXPECT_EQ(LexicalClean("//a//b/"), "/a/b");
+  EXPECT_EQ(LexicalClean("a/./b/."), "a/b");
+  EXPECT_EQ(LexicalClean("a/../../x"), "../x");
+  EXPECT_EQ(LexicalClean("../../x/.."), "../..");
+  EXPECT_EQ(LexicalClean("/../x"), "/x");
 }
 
 // Root reads a mode 000 folder through CAP_DAC_OVERRIDE and

@@ -5,7 +5,8 @@
 # --exclude-caches and --exclude-if-present (the directory stays, with its
 # marker alone in it), a marker with a header, two markers in one folder, a
 # target that is itself a marked folder, --exclude-larger-than,
-# --iexclude-file, --files-from-verbatim/-raw, and an unreadable directory
+# --iexclude-file, --files-from-verbatim/-raw, paths through a symlinked
+# folder and a symlink named with a trailing slash, and an unreadable directory
 # (left out with an error and exit 3, not stored empty).
 source "$(dirname "$0")/lib.sh"
 D="$WORK/data"
@@ -87,6 +88,12 @@ same --files-from-verbatim "$WORK/list"
 same --files-from-raw "$WORK/list0"
 printf 'data/pl*\n# comment\n  data/no?  \n' >"$WORK/globs"
 same --files-from "$WORK/globs"
+note "a path through a symlinked folder stores the folder with the target in it; the symlink itself named, with a trailing slash too, stays a symlink"
+ln -s data/plain link_p
+same link_p/f
+same link_p/sub/g link_p/big
+same link_p/
+same link_p/.
 same_trees_so_far
 
 note "an unreadable directory is left out with an error (exit 3), as restic leaves it out"
