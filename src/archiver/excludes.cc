@@ -1,6 +1,8 @@
 #include "archiver/excludes.h"
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -68,13 +70,54 @@ MarkerVerdict ExcludeRules::MarkersIn(const std::string& dir) const {
 }
 
 Status ExcludeRules::Validate() const {
-  HORT_RETURN_IF_ERROR(ValidatePatterns("--exclude", patterns));
+  // restic's order: --iexclude before --exclude.
   HORT_RETURN_IF_ERROR(ValidatePatterns("--iexclude", ipatterns));
+  HORT_RETURN_IF_ERROR(ValidatePatterns("--exclude", patterns));
   for (const auto& spec : if_present) {
     if (spec.empty()) return Status(Code::kInvalidArgument, "name for exclusion tagfile is empty");
     if (spec[0] == ':') return Status(Code::kInvalidArgument, "no name for exclusion tagfile provided");
   }
   return Status::Ok();
+}
+
+namespace {
+bool IsShellSpecial(char c) { return std::strchr("*#$@!?-0123456789", c) != nullptr && c != '\0'; }
+bool IsNameChar(char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)); }
+
+// Go's getShellName: the variable name after a '$' in `s`, and how many
+// bytes it spans; an empty name spanning bytes is bad syntax ("${}").
+std::pair<std::string, size_t> ShellName(std::string_view s) {
+  if (s[0] == '{') {
+    if (s.size() > 2 && IsShellSpecial(s[1]) && s[2] == '}') return {std::string(s.substr(1, 1)), 3};
+    size_t close = s.find('}', 1);
+    if (close == std::string_view::npos) return {"", 1};  // "${" eaten
+    if (close == 1) return {"", 2};                        // "${}" eaten
+    return {std::string(s.substr(1, close - 1)), close + 1};
+  }
+  if (IsShellSpecial(s[0])) return {std::string(s.substr(0, 1)), 1};
+  size_t n = 0;
+  while (n < s.size() && IsNameChar(s[n])) ++n;
+  return {std::string(s.substr(0, n)), n};
+}
+}  // namespace
+
+std::string ExpandEnvLikeGo(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '$' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    auto [name, width] = ShellName(s.substr(i + 1));
+    if (!name.empty()) {
+      const char* value = std::getenv(name.c_str());
+      if (value) out += value;
+    } else if (width == 0) {
+      out += '$';  // a '$' not followed by a name stays
+    }
+    i += width;
+  }
+  return out;
 }
 
 Status ReadPatternFile(const std::string& path, std::vector<std::string>* out) {
@@ -85,7 +128,7 @@ Status ReadPatternFile(const std::string& path, std::vector<std::string>* out) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
     size_t start = line.find_first_not_of(" \t");
     if (start == std::string::npos || line[start] == '#') continue;
-    out->push_back(line.substr(start));
+    out->push_back(ExpandEnvLikeGo(std::string_view(line).substr(start)));
   }
   return Status::Ok();
 }

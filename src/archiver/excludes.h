@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format/pattern.h"
@@ -54,8 +55,14 @@ struct ExcludeRules {
   [[nodiscard]] Status Validate() const;
 };
 
-// Reads patterns from a file: one per line, '#' comments, blank lines ignored.
+// Reads patterns from a file as restic does: one per line, trimmed, '#'
+// comments and blank lines ignored, environment variables expanded.
 [[nodiscard]] Status ReadPatternFile(const std::string& path, std::vector<std::string>* out);
+
+// Go's os.ExpandEnv: `$NAME`, `${NAME}` and `$1`-style names replaced by the
+// variable's value ("" when unset); bad syntax ("${}", an unclosed "${") is
+// dropped; a '$' followed by no name stays.
+[[nodiscard]] std::string ExpandEnvLikeGo(std::string_view s);
 
 
 }  // namespace hort

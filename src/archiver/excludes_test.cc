@@ -10,6 +10,21 @@
 namespace hort {
 namespace {
 
+// Go's os.ExpandEnv, which restic applies to each line of an exclude file.
+TEST(ExpandEnvLikeGo, ExpandsAsGoDoes) {
+  ::setenv("HORT_TEST_X", "val", 1);
+  ::unsetenv("HORT_TEST_UNSET");
+  EXPECT_EQ(ExpandEnvLikeGo("$HORT_TEST_X/cache"), "val/cache");
+  EXPECT_EQ(ExpandEnvLikeGo("${HORT_TEST_X}x"), "valx");
+  EXPECT_EQ(ExpandEnvLikeGo("a$HORT_TEST_UNSET.b"), "a.b");
+  EXPECT_EQ(ExpandEnvLikeGo("cost$"), "cost$");    // a trailing '$' stays
+  EXPECT_EQ(ExpandEnvLikeGo("a$/b"), "a$/b");      // '$' before no name stays
+  EXPECT_EQ(ExpandEnvLikeGo("a${}b"), "ab");       // bad syntax is eaten
+  EXPECT_EQ(ExpandEnvLikeGo("a${HORT"), "aHORT");  // only "${" of it
+  EXPECT_EQ(ExpandEnvLikeGo("$1x"), "x");          // $1 is a name, unset here
+  EXPECT_EQ(ExpandEnvLikeGo("plain"), "plain");
+}
+
 TEST(ExcludeRules, CaseInsensitive) {
   ExcludeRules r;
   r.ipatterns = {"*.jpg"};

@@ -156,7 +156,9 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
     opt.force = f->force;
     opt.dry_run = f->dry_run;
     opt.with_atime = f->with_atime;
-    opt.ignore_ctime = f->ignore_ctime;
+    // As in restic 0.14: --ignore-inode implies --ignore-ctime, which a FUSE
+    // mount that makes up inodes does not keep either.
+    opt.ignore_ctime = f->ignore_ctime || f->ignore_inode;
     opt.ignore_inode = f->ignore_inode;
     if (!f->time.empty()) {
       HORT_ASSIGN_OR_RETURN(opt.time, ParseBackupTime(f->time));
@@ -165,14 +167,17 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
       HORT_ASSIGN_OR_RETURN(opt.excludes.larger_than, ParseSize(f->larger_than));
     }
     if (!f->parent.empty()) opt.parent = f->parent;
+    // A bad pattern is blamed on the flag that brought it, files first, in
+    // restic's order (then --iexclude, --exclude in Validate).
+    std::vector<std::string> from_files, ifrom_files;
+    for (const auto& file : f->exclude_files) HORT_RETURN_IF_ERROR(ReadPatternFile(file, &from_files));
+    HORT_RETURN_IF_ERROR(ValidatePatterns("--exclude-file", from_files));
+    for (const auto& file : f->iexclude_files) HORT_RETURN_IF_ERROR(ReadPatternFile(file, &ifrom_files));
+    HORT_RETURN_IF_ERROR(ValidatePatterns("--iexclude-file", ifrom_files));
     opt.excludes.patterns = f->excludes;
-    for (const auto& file : f->exclude_files) {
-      HORT_RETURN_IF_ERROR(ReadPatternFile(file, &opt.excludes.patterns));
-    }
+    opt.excludes.patterns.insert(opt.excludes.patterns.end(), from_files.begin(), from_files.end());
     std::vector<std::string> ipatterns = f->iexcludes;
-    for (const auto& file : f->iexclude_files) {
-      HORT_RETURN_IF_ERROR(ReadPatternFile(file, &ipatterns));
-    }
+    ipatterns.insert(ipatterns.end(), ifrom_files.begin(), ifrom_files.end());
     for (const auto& p : ipatterns) opt.excludes.ipatterns.push_back(LowerCase(p));
     // As restic, the snapshot records the --exclude patterns only.
     opt.exclude_strings = f->excludes;

@@ -64,6 +64,18 @@ for pat in '[' 'a[' '[]' '[]a]' '[^]' '[a-]' '[-a]' 'x\' 'dir/[z' '[\' '[]]' '\'
   expect_rc "$want" "$HORT" -r "$WORK/repo" backup --dry-run -q --exclude "$pat" "$WORK/src"
 done
 [ "$refused" = 12 ] || fail "restic refused $refused of the 12 bad patterns"
+# A bad pattern is blamed on the flag that brought it, exclude files first, as restic does.
+printf 'ok\na[\n' >"$WORK/bad-patterns"
+for flags in "--exclude-file $WORK/bad-patterns" "--iexclude-file $WORK/bad-patterns" \
+             "--exclude b[ --exclude-file $WORK/bad-patterns" "--exclude b[ --iexclude c["; do
+  # shellcheck disable=SC2086  # the flags are split on purpose
+  expect_rc 1 restic -r "$WORK/repo" backup --dry-run -q $flags "$WORK/src"
+  want=$(head -1 "$WORK/last.err" | sed 's/^Fatal: //; s/:.*//')
+  # shellcheck disable=SC2086
+  expect_rc 1 "$HORT" -r "$WORK/repo" backup --dry-run -q $flags "$WORK/src"
+  grep -q -- "^Fatal: $want: invalid pattern(s) provided" "$WORK/last.err" ||
+    fail "$flags: restic blames $want, hort says $(cat "$WORK/last.err")"
+done
 expect_rc 1 "$HORT" -r "$WORK/repo" restore latest --target "$WORK/none" --include '['
 grep -q -- '--include: invalid pattern(s) provided: "\["' "$WORK/last.err" || fail "include not refused: $(cat "$WORK/last.err")"
 [ ! -e "$WORK/none" ] || fail "restore with a bad pattern wrote its target"

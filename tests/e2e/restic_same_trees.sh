@@ -5,7 +5,7 @@
 # --exclude-caches and --exclude-if-present (the directory stays, with its
 # marker alone in it), a marker with a header, two markers in one folder, a
 # target that is itself a marked folder, --exclude-larger-than,
-# --iexclude-file, --files-from-verbatim/-raw, paths through a symlinked
+# --iexclude-file, $VAR in an exclude file, --files-from-verbatim/-raw, paths through a symlinked
 # folder and a symlink named with a trailing slash, and an unreadable directory
 # (left out with an error and exit 3, not stored empty).
 source "$(dirname "$0")/lib.sh"
@@ -70,6 +70,9 @@ same data --exclude-larger-than 1k
 same data --exclude-larger-than 100b
 same data --iexclude-file iexcl
 same data --iexclude 'BIG'
+# restic expands environment variables in exclude files (Go's os.ExpandEnv).
+printf '$HORT_E2E_SKIP/sub\n${HORT_E2E_SKIP}x\n' >"$WORK/envexcl"
+HORT_E2E_SKIP=plain same data --exclude-file "$WORK/envexcl"
 
 note "what stays of a cache folder: the folder and its tag"
 hort -r "$R" backup --host h --exclude-caches data >/dev/null 2>&1
