@@ -85,22 +85,16 @@ struct VirtualDir {
   bool is_target = false;
 };
 
-// The components of a --stdin-filename: a relative path of proper names.
+// The components of a --stdin-filename, cleaned as restic cleans it: "."
+// and empty components dropped, ".." applied and never above the root, a
+// leading '/' ignored ("/abs/x.sql" and "a/../b" are stored as /abs/x.sql
+// and /b). A name that cleans to nothing names no file.
 Result<std::vector<std::string>> StdinPathComponents(const std::string& name) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t end = name.find('/', start);
-    std::string part = name.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (IsUnsafeNodeName(part)) {
-      return Status(Code::kInvalidArgument,
-                    "stdin file name \"" + name +
-                        "\" is not a relative path of names (no leading '/', no empty, \".\" or \"..\" components)");
-    }
-    parts.push_back(std::move(part));
-    if (end == std::string::npos) return parts;
-    start = end + 1;
+  std::vector<std::string> parts = CleanComponents(name);
+  if (parts.empty()) {
+    return Status(Code::kInvalidArgument, "stdin file name \"" + name + "\" names no file");
   }
+  return parts;
 }
 
 const Node* FindNode(const std::vector<Node>& nodes, const std::string& name) {
@@ -171,8 +165,10 @@ class Backup {
     if (!opt_.from_stdin) HORT_RETURN_IF_ERROR(FilterExisting());
     for (const auto& t : record_as_.empty() ? targets_ : record_as_) paths_.push_back(AbsolutePath(t));
     if (opt_.from_stdin) {
-      HORT_RETURN_IF_ERROR(StdinPathComponents(opt_.stdin_filename).status());
-      paths_ = {"/" + opt_.stdin_filename};
+      HORT_ASSIGN_OR_RETURN(std::vector<std::string> parts, StdinPathComponents(opt_.stdin_filename));
+      std::string path;
+      for (const auto& part : parts) path += "/" + part;
+      paths_ = {path};
     }
     std::sort(paths_.begin(), paths_.end());
     if (opt_.force) return Status::Ok();

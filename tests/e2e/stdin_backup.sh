@@ -24,8 +24,28 @@ grep -q "no data read" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin-from-command -- true
 [ "$(ls "$WORK/repo/snapshots" | wc -l)" = 2 ] || fail "a snapshot was written for empty input"
 
+note "--stdin-filename is cleaned as restic cleans it: same paths and trees"
+for name in /abs/x.sql a/../b ./c d/ ../e f//g; do
+  restic -r "$WORK/repo" backup --host clean --stdin --stdin-filename "$name" <"$WORK/dump.sql" >/dev/null
+  "$HORT" -r "$WORK/repo" backup --host clean --stdin --stdin-filename "$name" <"$WORK/dump.sql" >/dev/null ||
+    fail "--stdin-filename '$name' refused: $(cat "$WORK/last.err" 2>/dev/null)"
+done
+restic -r "$WORK/repo" snapshots --json --host clean >"$WORK/clean.json"
+python3 - "$WORK/clean.json" <<'PY' || fail "hort and restic store different paths for a --stdin-filename"
+import json, sys
+snaps = sorted(json.load(open(sys.argv[1])), key=lambda s: s["time"])
+pairs = [(snaps[i], snaps[i + 1]) for i in range(0, len(snaps), 2)]
+assert len(pairs) == 6, len(snaps)
+for r, h in pairs:
+    assert r["paths"] == h["paths"], (r["paths"], h["paths"])
+assert [r["paths"][0] for r, _ in pairs] == ["/abs/x.sql", "/b", "/c", "/d", "/e", "/f/g"], pairs
+PY
+expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin --stdin-filename a/.. <"$WORK/dump.sql"
+grep -q 'stdin file name "a/.." names no file' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+snapshots_before_failures=$(ls "$WORK/repo/snapshots" | wc -l)
+
 note "a failing command: non-zero exit, no snapshot"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin-from-command -- sh -c 'echo partial; exit 3'
 grep -q "exit status 3" "$WORK/last.err" || fail "the command's failure was not reported"
-[ "$(ls "$WORK/repo/snapshots" | wc -l)" = 2 ] || fail "a snapshot was written for a failed command"
+[ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$snapshots_before_failures" ] || fail "a snapshot was written for a failed command"
 restic -r "$WORK/repo" check --read-data >/dev/null
