@@ -27,7 +27,7 @@ expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin-from-command -- true
 note "--stdin-filename is cleaned as restic cleans it: same paths and trees"
 for name in /abs/x.sql a/../b ./c d/ ../e f//g; do
   restic -r "$WORK/repo" backup --host clean --stdin --stdin-filename "$name" <"$WORK/dump.sql" >/dev/null
-  "$HORT" -r "$WORK/repo" backup --host clean --stdin --stdin-filename "$name" <"$WORK/dump.sql" >/dev/null ||
+  "$HORT" -r "$WORK/repo" backup --host clean --stdin --stdin-filename "$name" <"$WORK/dump.sql" >/dev/null 2>"$WORK/last.err" ||
     fail "--stdin-filename '$name' refused: $(cat "$WORK/last.err" 2>/dev/null)"
 done
 restic -r "$WORK/repo" snapshots --json --host clean >"$WORK/clean.json"
