@@ -170,7 +170,10 @@ class Backup {
       for (const auto& part : parts) path += "/" + part;
       paths_ = {path};
     }
-    std::sort(paths_.begin(), paths_.end());
+    // Recorded in the order given, as restic records them; a parent is one
+    // with the same set.
+    std::vector<std::string> sorted_paths = paths_;
+    std::sort(sorted_paths.begin(), sorted_paths.end());
     if (opt_.force) return Status::Ok();
     std::optional<Snapshot> parent;
     if (opt_.parent) {
@@ -179,7 +182,7 @@ class Backup {
     } else {
       HORT_ASSIGN_OR_RETURN(auto all, repo_.LoadSnapshots());
       for (auto it = all.rbegin(); it != all.rend(); ++it) {
-        if (InSeries(*it, host_, paths_)) {
+        if (InSeries(*it, host_, sorted_paths)) {
           parent = *it;
           break;
         }

@@ -91,7 +91,12 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
         return Fail(Status(Code::kInvalidArgument, "no policy was specified, no snapshots will be removed"));
       }
       std::vector<Snapshot> selected;
-      for (const auto& s : *all) if (f->filter.Matches(s)) selected.push_back(s);
+      for (const auto& s : *all) {
+        if (!f->filter.Matches(s)) continue;
+        selected.push_back(s);
+        // restic's grouping sorts each snapshot's paths in place, so forget prints them sorted.
+        std::sort(selected.back().paths.begin(), selected.back().paths.end());
+      }
       auto groups = GroupSnapshots(selected, f->group_by);
       if (!groups.ok()) return Fail(groups.status());
       for (const SnapshotGroup& grp : *groups) {

@@ -6,6 +6,7 @@
 #include "format/tree.h"
 #include "repository/walk.h"
 #include "util/hex.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
@@ -69,8 +70,8 @@ Command AddLs(CLI::App& sub, GlobalOptions& g) {
       line.pop_back();
       std::printf("%s,\"struct_type\":\"snapshot\"}\n", line.c_str());
     } else {
-      std::printf("snapshot %s of [%s] at %s:\n", snap->id.Short().c_str(),
-                  snap->paths.empty() ? "" : snap->paths[0].c_str(), FormatLocalTime(snap->time).c_str());
+      std::printf("snapshot %s of [%s] at %s:\n", snap->id.Short().c_str(), Join(snap->paths, " ").c_str(),
+                  FormatLocalTime(snap->time).c_str());
     }
     Status walk = WalkTree(repo, snap->tree, "", [&](const std::string& path, const Node& n) {
       bool show = false, descend = false;

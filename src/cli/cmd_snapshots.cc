@@ -93,6 +93,9 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
     auto sel = SelectSnapshots(o.repo(), f->filter, f->ids);
     if (!sel.ok()) return Fail(sel.status());
     std::vector<Snapshot> list = sel->snapshots;
+    // restic's grouping sorts each snapshot's paths in place: snapshots prints
+    // them sorted, while the snapshot keeps the order backup was given.
+    for (auto& s : list) std::sort(s.paths.begin(), s.paths.end());
     if (f->latest > 0) {
       // Keep the newest N per host+paths, like restic.
       std::map<std::string, int> seen;

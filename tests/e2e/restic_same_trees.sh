@@ -124,6 +124,25 @@ got=$(tree_of "$(last_id)")
 [ "$want" = "$got" ] || fail "missing path: restic tree $want, hort tree $got"
 restic -r "$R" cat snapshot "$(last_id)" | python3 -c 'import json,sys; print(json.load(sys.stdin)["paths"])' >"$WORK/paths.hort"
 cmp -s "$WORK/paths.restic" "$WORK/paths.hort" || fail "snapshot paths differ: $(cat "$WORK/paths.restic") vs $(cat "$WORK/paths.hort")"
+note "paths are recorded in the order given and ls names them all, as restic; snapshots sorts them, as restic"
+restic -r "$R" backup --host order data/plain data/cache >/dev/null
+hort -r "$R" backup --host order data/plain data/cache >/dev/null
+restic -r "$R" snapshots --json --host order >"$WORK/order.json"
+python3 - "$WORK/order.json" <<'PY' || fail "snapshots lists the paths of the two tools differently"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert len(s) == 2 and s[0]["paths"] == s[1]["paths"] == sorted(s[0]["paths"]), s
+PY
+for id in $(restic -r "$R" snapshots --json --host order | python3 -c 'import json,sys; print(" ".join(s["id"] for s in json.load(sys.stdin)))'); do
+  restic -r "$R" cat snapshot "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["paths"])' >>"$WORK/order.cat"
+  # Whole listings first: head closing the pipe early would fail the run (pipefail).
+  restic -r "$R" ls "$id" >"$WORK/ls.restic"; hort -r "$R" ls "$id" >"$WORK/ls.hort"
+  head -1 "$WORK/ls.restic" | sed 's/ filtered by.*//; s/^snapshot [0-9a-f]* //' >>"$WORK/order.restic-ls"
+  head -1 "$WORK/ls.hort" | sed 's/ at .*//; s/^snapshot [0-9a-f]* //' >>"$WORK/order.hort-ls"
+done
+[ "$(sort -u "$WORK/order.cat" | wc -l)" = 1 ] || fail "recorded paths differ: $(cat "$WORK/order.cat")"
+grep -q "data/plain', '.*data/cache'" "$WORK/order.cat" || fail "paths not in the order given: $(cat "$WORK/order.cat")"
+cmp -s "$WORK/order.restic-ls" "$WORK/order.hort-ls" || fail "ls headers differ: $(cat "$WORK/order.restic-ls" "$WORK/order.hort-ls")"
 note "every path missing: no snapshot, exit 1, as restic"
 expect_rc 1 restic -r "$R" backup --host h data/missing
 expect_rc 1 hort -r "$R" backup --host h data/missing
