@@ -372,7 +372,9 @@ class Backup {
     // Drop excluded names before sizing the node list.
     std::vector<std::string> kept;
     MarkerVerdict markers;
-    if (opt_.excludes.HasMarkers()) markers = Markers(d->path);
+    // By absolute path, as restic selects by it: a warning about a marker
+    // names the file wherever hort was started.
+    if (opt_.excludes.HasMarkers()) markers = Markers(AbsolutePath(d->path));
     for (auto& n : names) {
       std::string full = d->path == "/" ? "/" + n : d->path + "/" + n;
       if (HasPatterns() && opt_.excludes.ExcludedByPattern(AbsolutePath(full))) continue;

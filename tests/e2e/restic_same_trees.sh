@@ -81,7 +81,8 @@ grep -q "/data/cache/CACHEDIR.TAG" "$WORK/ls.txt" || { cat "$WORK/ls.txt" >&2; f
 grep -q "/data/cache/f" "$WORK/ls.txt" && fail "the cache folder's file was backed up"
 note "a marker with the wrong signature is warned about, as restic does"
 hort -r "$R" backup --host h --exclude-caches data 2>"$WORK/warn.txt" >/dev/null
-grep -q 'invalid signature in exclusion tagfile' "$WORK/warn.txt" || { cat "$WORK/warn.txt" >&2; fail "no warning for the bad CACHEDIR.TAG"; }
+grep -q "invalid signature in exclusion tagfile \"$WORK/data/badcache/CACHEDIR.TAG\"" "$WORK/warn.txt" ||
+  { cat "$WORK/warn.txt" >&2; fail "no warning naming the bad CACHEDIR.TAG by its absolute path"; }
 
 note "--files-from-verbatim and --files-from-raw name the same targets as in restic"
 # Relative names: $WORK's own mtime changes with every command's output file.
