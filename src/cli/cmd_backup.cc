@@ -129,6 +129,19 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
   auto validate = [f, options, &sub]() -> Status {
     BackupOptions& opt = *options;
     opt.targets.clear();
+    // restic's checks and words, before any list is read (a list named "-"
+    // would read the data meant for the backup).
+    if (f->from_stdin || f->from_command) {
+      const std::string mode = f->from_command ? "--stdin-from-command" : "--stdin";
+      for (const auto& [flag, lists] : {std::pair{"--files-from", &f->files_from},
+                                        {"--files-from-verbatim", &f->files_from_verbatim},
+                                        {"--files-from-raw", &f->files_from_raw}}) {
+        if (!lists->empty()) return Status(Code::kInvalidArgument, mode + " and " + flag + " cannot be used together");
+      }
+      if (f->from_stdin && !f->paths.empty()) {
+        return Status(Code::kInvalidArgument, "--stdin was specified and files/dirs were listed as arguments");
+      }
+    }
     std::vector<std::string> warnings;
     HORT_RETURN_IF_ERROR(CollectTargets({.files_from = f->files_from, .files_from_verbatim = f->files_from_verbatim,
                                          .files_from_raw = f->files_from_raw, .args = f->paths},

@@ -44,6 +44,20 @@ expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin --stdin-filename a/.. <"$WORK
 grep -q 'stdin file name "a/.." names no file' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 snapshots_before_failures=$(ls "$WORK/repo/snapshots" | wc -l)
 
+note "--stdin with a list or a path: restic's words, exit 1, nothing read"
+echo "$WORK/dump.sql" >"$WORK/list"
+for extra in "--files-from $WORK/list" "--files-from-verbatim $WORK/list" "--files-from-raw $WORK/list" "$WORK/dump.sql"; do
+  # shellcheck disable=SC2086  # the flags are split on purpose
+  expect_rc 1 restic -r "$WORK/repo" backup --stdin $extra </dev/null
+  want=$(grep '^Fatal: ' "$WORK/last.err")
+  # shellcheck disable=SC2086
+  expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin $extra </dev/null
+  [ "$(cat "$WORK/last.err")" = "$want" ] || fail "--stdin $extra: restic says '$want', hort '$(cat "$WORK/last.err")'"
+done
+expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin-from-command --files-from "$WORK/list" -- cat "$WORK/dump.sql"
+grep -q -- '--stdin-from-command and --files-from cannot be used together' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+[ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$snapshots_before_failures" ] || fail "a refused --stdin wrote a snapshot"
+
 note "a failing command: non-zero exit, no snapshot"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --stdin-from-command -- sh -c 'echo partial; exit 3'
 grep -q "exit status 3" "$WORK/last.err" || fail "the command's failure was not reported"
