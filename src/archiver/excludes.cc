@@ -81,7 +81,7 @@ Status ExcludeRules::Validate() const {
 }
 
 namespace {
-bool IsShellSpecial(char c) { return std::strchr("*#$@!?-0123456789", c) != nullptr && c != '\0'; }
+bool IsShellSpecial(char c) { return c != '\0' && std::strchr("*#$@!?-0123456789", c) != nullptr; }
 bool IsNameChar(char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)); }
 
 // Go's getShellName: the variable name after a '$' in `s`, and how many
