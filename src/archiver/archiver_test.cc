@@ -20,6 +20,7 @@
 #include "repository/walk.h"
 #include "util/hex.h"
 #include "util/test_bytes.h"
+#include "util/test_temp_folder.h"
 
 namespace hort {
 
@@ -201,15 +202,6 @@ TEST_F(StdinBackup, StableMetadataGivesTheSameTreeForTheSameBytes) {
 // Backups of a real folder, compared by the names each tree holds.
 class TreeBackup : public StdinBackup {
  protected:
-  void SetUp() override {
-    StdinBackup::SetUp();
-    char tmpl[] = "/tmp/hort-archiver-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-  }
-  void TearDown() override {
-    ::chmod((dir_ + "/d/locked").c_str(), 0755);
-    std::filesystem::remove_all(dir_);
-  }
   void File(const std::string& rel, const std::string& text) {
     std::filesystem::create_directories(std::filesystem::path(dir_ + "/" + rel).parent_path());
     std::ofstream(dir_ + "/" + rel) << text;
@@ -231,7 +223,8 @@ class TreeBackup : public StdinBackup {
     for (const auto& n : NodesBelow(root, rel)) names.push_back(n.name);
     return names;
   }
-  std::string dir_;
+  TempFolder folder_{"archiver"};
+  std::string dir_ = folder_.path();  // one test moves it off tmpfs
 };
 
 struct CountingObserver : BackupObserver {
@@ -413,9 +406,12 @@ Id ForgeXattrs(Repository& repo, const Snapshot& parent, const std::string& dir,
 TEST_F(TreeBackup, XattrsOfAnUnchangedFileComeFromTheParentUntilItsCtimeMoves) {
   // Below the current folder (the build tree), not /tmp: a tmpfs takes no
   // user xattrs before Linux 6.6.
-  std::filesystem::remove_all(dir_);
   std::string folder = (std::filesystem::current_path() / "hort-xattrs-XXXXXX").string();
   ASSERT_NE(::mkdtemp(folder.data()), nullptr);
+  struct RemovedAtEnd {
+    std::string path;
+    ~RemovedAtEnd() { std::filesystem::remove_all(path); }
+  } removed_at_end{folder};
   dir_ = folder;
   File("d/f", "x");
   const std::string f = dir_ + "/d/f";

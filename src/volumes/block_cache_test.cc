@@ -10,6 +10,7 @@
 #include <fstream>
 #include <random>
 
+#include "util/test_temp_folder.h"
 #include "volumes/backup.h"
 #include "volumes/layout.h"
 #include "volumes/lock.h"
@@ -23,9 +24,6 @@ constexpr uint64_t kBlock = kDefaultBlockSize;
 class BlockCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/hort-blockcache-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     key_ = {"/srv/store", "vol-a", "/dev/vg/lv", kBlock};
     LockTiming t;  // one process: no other writer's lock to wait for
     t.settle = std::chrono::milliseconds(0);
@@ -33,7 +31,6 @@ class BlockCacheTest : public ::testing::Test {
   }
   void TearDown() override {
     SetLockTimingForTests(LockTiming{});
-    fs::remove_all(dir_);
   }
 
   static std::vector<uint8_t> Bytes(uint32_t seed, size_t n = 4096) {
@@ -50,7 +47,8 @@ class BlockCacheTest : public ::testing::Test {
     return BlockCache::Load(Cache(), key ? *key : key_, last, why);
   }
 
-  std::string dir_;
+  TempFolder folder_{"blockcache"};
+  const std::string dir_ = folder_.path();
   BlockCacheKey key_;
 };
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <random>
 
+#include "util/test_temp_folder.h"
 #include "volumes/backup.h"
 #include "volumes/codec.h"
 #include "volumes/forget.h"
@@ -69,9 +70,6 @@ class SkewStore : public ObjectStore {
 class VolumeOpsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/hort-volops-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     LockTiming t;
     t.settle = std::chrono::milliseconds(0);
     t.retry = std::chrono::milliseconds(50);
@@ -81,9 +79,6 @@ class VolumeOpsTest : public ::testing::Test {
   }
   void TearDown() override {
     SetLockTimingForTests(LockTiming{});
-    std::error_code ec;
-    for (auto& e : fs::recursive_directory_iterator(dir_, ec)) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(dir_, ec);
   }
 
   BackupTarget Target(SkewStore** skew = nullptr) {
@@ -153,7 +148,8 @@ class VolumeOpsTest : public ::testing::Test {
     return RestoreVolume(target_, o);
   }
 
-  std::string dir_;
+  TempFolder folder_{"volops"};
+  const std::string dir_ = folder_.path();
   BackupTarget target_;
 };
 
