@@ -172,6 +172,11 @@ void InstallSignalHandlers() {
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+  // A write past the file size limit (ulimit -f) then fails with EFBIG, and
+  // the failure is reported like a full disk, as in restic (Go ignores the
+  // signal). By default it killed hort midway: no summary, no message, a
+  // stale lock, half a restore.
+  ::signal(SIGXFSZ, SIG_IGN);
 }
 
 Result<std::chrono::seconds> ParseWait(const std::string& text) {

@@ -105,6 +105,21 @@ as_user "$HORT" -r "$WORK/u/repo" ls latest > "$WORK/ls.txt"
 grep -q "ok.txt" "$WORK/ls.txt" || fail "snapshot lacks the readable file"
 grep -q "locked.txt" "$WORK/ls.txt" && fail "snapshot contains the unreadable file"
 
+note "a file size limit (ulimit -f) on restore and dump: each write fails with EFBIG, as in restic"
+# The limit's signal, SIGXFSZ, killed hort (exit 153): no message, a stale lock, half a restore.
+mkdir -p "$WORK/fsz/src"; head -c $((3 << 20)) /dev/urandom >"$WORK/fsz/src/big.bin"; echo small >"$WORK/fsz/src/small.txt"
+hort -r "$WORK/fsz/repo" init >/dev/null
+hort -r "$WORK/fsz/repo" backup "$WORK/fsz/src" >/dev/null
+limited() { local blocks=$1; shift; bash -c 'ulimit -f "$0"; exec "$@"' "$blocks" "$@"; }
+expect_rc 1 limited 1024 "$HORT" -r "$WORK/fsz/repo" restore latest --target "$WORK/fsz/out"
+grep -q 'File too large' "$WORK/last.err" || fail "restore: the limit is not named: $(cat "$WORK/last.err")"
+grep -q "removed .*big.bin: its content could not be restored completely" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+cmp -s "$WORK/fsz/src/small.txt" "$WORK/fsz/out$WORK/fsz/src/small.txt" || fail "restore: the small file was not restored"
+[ ! -e "$WORK/fsz/out$WORK/fsz/src/big.bin" ] || fail "restore: the cut file was left"
+[ -z "$(ls "$WORK/fsz/repo/locks")" ] || fail "restore left a lock"
+expect_rc 1 limited 100 "$HORT" -r "$WORK/fsz/repo" dump latest "$WORK/fsz/src/big.bin"
+grep -q 'File too large' "$WORK/last.err" || fail "dump: the limit is not named: $(cat "$WORK/last.err")"
+
 note "backup of a missing path → 1, no snapshot"
 before=$(ls "$WORK/repo/snapshots" | wc -l)
 expect_rc 1 "$HORT" -r "$WORK/repo" backup "$WORK/no-such-path"
