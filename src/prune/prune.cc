@@ -7,6 +7,7 @@
 
 #include "format/tree.h"
 #include "repository/index_rebuild.h"
+#include "repository/pack.h"
 #include "repository/walk.h"
 #include "util/crash_point.h"
 #include "util/hex.h"
@@ -172,6 +173,15 @@ class Pruner {
       }
       info.size = st->second;
       stored.erase(st);
+      // As restic's prune: a needed pack whose size is not what its index
+      // entries make is damaged (cut short, or not what the index
+      // describes); repacking from it or keeping it would carry that on.
+      // An unneeded one is removed below, whatever its size.
+      if (const uint64_t expected = PackSizeFromIndex(info.blobs); info.used_blobs > 0 && info.size != expected) {
+        return Status(Code::kCorruption, "pack " + id.Short() + ": size " + std::to_string(info.size) +
+                                             " bytes does not match the " + std::to_string(expected) +
+                                             " bytes its index entries make; prune aborted (run check)");
+      }
       packs_.push_back(std::move(info));
     }
     for (const auto& [id, size] : stored) {

@@ -1,6 +1,8 @@
 #include "repository/pack.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "repository/compress.h"
 
@@ -31,6 +33,21 @@ std::vector<uint8_t> EncodePackHeader(const std::vector<PackEntry>& entries, con
   key.Encrypt(plain, &out);
   PutU32(&out, static_cast<uint32_t>(out.size()));
   return out;
+}
+
+uint64_t PackSizeFromIndex(std::span<const IndexBlob> blobs) {
+  std::vector<const IndexBlob*> unique;
+  unique.reserve(blobs.size());
+  for (const IndexBlob& b : blobs) unique.push_back(&b);
+  std::sort(unique.begin(), unique.end(), [](const IndexBlob* a, const IndexBlob* b) {
+    return std::tie(a->offset, a->id) < std::tie(b->offset, b->id);
+  });
+  unique.erase(std::unique(unique.begin(), unique.end(),
+                           [](const IndexBlob* a, const IndexBlob* b) { return a->offset == b->offset && a->id == b->id; }),
+               unique.end());
+  uint64_t size = crypto::kOverhead + 4;  // the header's nonce and MAC, its length
+  for (const IndexBlob* b : unique) size += uint64_t{b->length} + (b->uncompressed_length != 0 ? 41 : 37);
+  return size;
 }
 
 Result<std::vector<PackEntry>> DecodePackHeader(std::span<const uint8_t> tail, uint64_t pack_size,

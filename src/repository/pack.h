@@ -35,6 +35,12 @@ struct PackEntry {
 // must end where the pack ends and hold at least 4 bytes.
 [[nodiscard]] uint32_t PackHeaderLength(std::span<const uint8_t> tail);
 
+// The size a pack holding exactly `blobs` has: the blobs, the encrypted
+// header with one entry each, its 4-byte length (restic's prune computes the
+// same to find packs that do not match their index). An entry listed twice
+// (one pack named by two index files) counts once.
+[[nodiscard]] uint64_t PackSizeFromIndex(std::span<const IndexBlob> blobs);
+
 // Ok when `digest` (of a blob's content) is the blob's ID, else kCorruption.
 [[nodiscard]] Status CheckBlobId(const crypto::Sha256Digest& digest, const Id& id);
 // Decrypts (and decompresses) one blob read from a pack; the ID is not

@@ -38,6 +38,20 @@ restic -r "$WORK/rrepo" check --read-data >/dev/null
 restic -r "$WORK/rrepo" restore latest --target "$WORK/rout" >/dev/null
 treecmp "$WORK/state4/src" "$WORK/rout$WORK/state4/src" --no-dir-mtime
 
+note "a needed pack cut short: prune refuses and changes nothing, as restic refuses"
+# It exited 0 and wrote an index still naming the cut pack.
+cp -a "$WORK/rrepo" "$WORK/cut"
+pack=$(find "$WORK/cut/data" -type f -size +100k | head -1)
+[ -n "$pack" ] || fail "no pack to cut"
+chmod u+w "$pack"; truncate -s $(( $(stat -c %s "$pack") - 1000 )) "$pack"
+(cd "$WORK/cut" && find . -type f -exec sha256sum {} + | sort) >"$WORK/cut.before"
+expect_rc 1 restic -r "$WORK/cut" prune
+expect_rc 1 "$HORT" -r "$WORK/cut" prune
+grep -q "^Fatal: pack $(basename "$pack" | cut -c1-8): size .* does not match the .* bytes its index entries make; prune aborted" \
+  "$WORK/last.err" || fail "prune did not name the cut pack: $(cat "$WORK/last.err")"
+(cd "$WORK/cut" && find . -type f -exec sha256sum {} + | sort) >"$WORK/cut.after"
+diff "$WORK/cut.before" "$WORK/cut.after" >/dev/null || fail "the refused prune changed the repository"
+
 note "prune killed with SIGKILL at each of its crash points"
 # HORT_TEST_CRASH_AT makes hort SIGKILL itself at a named point (src/util/crash_point.h).
 # The scenario leaves packs half used, so prune repacks, rewrites the index and deletes.
