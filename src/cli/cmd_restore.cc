@@ -59,6 +59,13 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
     HORT_RETURN_IF_ERROR(ValidatePatterns("--exclude", f->opt.excludes));
     HORT_RETURN_IF_ERROR(ValidatePatterns("--iinclude", f->opt.iincludes));
     HORT_RETURN_IF_ERROR(ValidatePatterns("--iexclude", f->opt.iexcludes));
+    // restic 0.14 refuses both kinds at once; hort applied both, so the same
+    // command restored something else than restic's would.
+    const bool includes = !f->opt.includes.empty() || !f->opt.iincludes.empty();
+    const bool excludes = !f->opt.excludes.empty() || !f->opt.iexcludes.empty();
+    if (includes && excludes) {
+      return Status(Code::kInvalidArgument, "exclude and include patterns are mutually exclusive");
+    }
     // The agent restores the whole snapshot (or its /data/X folder) and nothing else.
     if (!f->pvc.to_pvc.empty() && (f->opt.dry_run || f->opt.verify || !f->opt.includes.empty() || !f->opt.excludes.empty() ||
                                    !f->opt.iincludes.empty() || !f->opt.iexcludes.empty() ||

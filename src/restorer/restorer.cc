@@ -135,8 +135,13 @@ class Restore {
     if (!snap_prefix.empty()) {
       auto node = FindNodeAt(repo_, root, sub);
       if (!node.ok() && node.status().code() != Code::kNotFound) return node.status();
-      if (!node.ok() || !node->IsDir() || !node->subtree) {
+      if (!node.ok()) {
         return Status(Code::kNotFound, "path \"" + sub + "\" not found in snapshot " + snap_.id.Short());
+      }
+      // It is there, but SNAPSHOT:SUBPATH restores a folder's contents.
+      if (!node->IsDir() || !node->subtree) {
+        return Status(Code::kInvalidArgument, "path \"" + sub + "\" in snapshot " + snap_.id.Short() + " is a " +
+                                                  node->type + ", not a directory (restore it with --include)");
       }
       root = *node->subtree;
     }

@@ -71,7 +71,8 @@ TEST_P(UnsafeTreeTest, RefusesAndWritesNothingOutside) {
 INSTANTIATE_TEST_SUITE_P(Names, UnsafeTreeTest, ::testing::Values("..", ".", "a/b", "../escape", ""));
 
 // `restore snapshot:/sub` restores what is below /sub into the target; a
-// subpath that is missing or not a directory is kNotFound naming the snapshot.
+// subpath that is missing is kNotFound naming the snapshot, one that is a
+// file says so.
 TEST_F(RestoreTest, ASubpathRestoresTheDirectoryBelowIt) {
   std::string payload = "inner";
   Id blob = Id::Hash(AsBytes(payload));
@@ -95,12 +96,18 @@ TEST_F(RestoreTest, ASubpathRestoresTheDirectoryBelowIt) {
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_TRUE(fs::exists(base_ / "target" / "x"));
   EXPECT_FALSE(fs::exists(base_ / "target" / "sub"));
-  for (const char* missing : {"/nope", "/sub/x", "/sub/x/y"}) {
+  for (const char* missing : {"/nope", "/sub/x/y"}) {
     opt.subpath = missing;
     auto r = RunRestore(*repo_, snap, opt, nullptr);
     EXPECT_EQ(r.status().code(), Code::kNotFound) << missing;
     EXPECT_NE(r.status().message().find("not found in snapshot"), std::string::npos) << r.status().message();
   }
+  // A file is there: the message says what it is rather than that it is missing.
+  opt.subpath = "/sub/x";
+  auto file_path = RunRestore(*repo_, snap, opt, nullptr);
+  EXPECT_EQ(file_path.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(file_path.status().message(),
+            "path \"/sub/x\" in snapshot " + snap.id.Short() + " is a file, not a directory (restore it with --include)");
 }
 
 // 30,000 nested directories overflowed restore's call stack while it planned

@@ -76,6 +76,14 @@ for flags in "--exclude-file $WORK/bad-patterns" "--iexclude-file $WORK/bad-patt
   grep -q -- "^Fatal: $want: invalid pattern(s) provided" "$WORK/last.err" ||
     fail "$flags: restic blames $want, hort says $(cat "$WORK/last.err")"
 done
+# Include and exclude patterns together: refused, as restic 0.14 refuses them (hort applied both).
+for flags in "--include a --exclude b" "--iinclude a --exclude b" "--include a --iexclude b"; do
+  # shellcheck disable=SC2086  # the flags are split on purpose
+  expect_rc 1 restic -r "$WORK/repo" restore latest --target "$WORK/none" $flags
+  # shellcheck disable=SC2086
+  expect_rc 1 "$HORT" -r "$WORK/repo" restore latest --target "$WORK/none" $flags
+  grep -qx 'Fatal: exclude and include patterns are mutually exclusive' "$WORK/last.err" || fail "$flags: $(cat "$WORK/last.err")"
+done
 expect_rc 1 "$HORT" -r "$WORK/repo" restore latest --target "$WORK/none" --include '['
 grep -q -- '--include: invalid pattern(s) provided: "\["' "$WORK/last.err" || fail "include not refused: $(cat "$WORK/last.err")"
 [ ! -e "$WORK/none" ] || fail "restore with a bad pattern wrote its target"
