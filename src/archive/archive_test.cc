@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -255,6 +257,60 @@ TEST(ArchiveWriter, FifosAndDevicesGoIntoATarWithTheirNumbers) {
   EXPECT_EQ((*got)[2].entry.type, EntryType::kBlockDevice);
   EXPECT_EQ((*got)[2].entry.rdev, makedev(8, 300));
   EXPECT_EQ((*got)[3].content, "z");
+}
+
+// A tar carries extended attributes in pax headers, as restic's dump and GNU
+// tar write them (SCHILY.xattr.NAME); an empty value too.
+TEST(ArchiveWriter, XattrsGoIntoATarAsSchilyRecords) {
+  std::string out;
+  auto w = ArchiveWriter::ToString(&out, ArchiveFormat::kTar);
+  ASSERT_TRUE(w.ok());
+  ArchiveEntry f = File("d/f");
+  f.xattrs = {{"user.foo", "bar"}, {"user.empty", ""}};
+  ASSERT_TRUE((*w)->AddFile(f, "x").ok());
+  ArchiveEntry d = Dir("d2");
+  d.xattrs = {{"user.dir", std::string("\0\x01", 2)}};
+  ASSERT_TRUE((*w)->Add(d).ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  EXPECT_NE(out.find("SCHILY.xattr.user.foo=bar"), std::string::npos);
+  auto got = ReadAllOf(out);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), 2u);
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  Pairs first = (*got)[0].entry.xattrs;
+  std::sort(first.begin(), first.end());
+  EXPECT_EQ(first, (Pairs{{"user.empty", ""}, {"user.foo", "bar"}}));
+  EXPECT_EQ((*got)[1].entry.xattrs, (Pairs{{"user.dir", std::string("\0\x01", 2)}}));
+}
+
+// Each local header's name and general purpose flags in a zip.
+std::vector<std::pair<std::string, uint16_t>> ZipNamesAndFlags(const std::string& zip) {
+  std::vector<std::pair<std::string, uint16_t>> out;
+  auto u16 = [&](size_t at) { return static_cast<uint16_t>(static_cast<uint8_t>(zip[at]) | static_cast<uint8_t>(zip[at + 1]) << 8); };
+  for (size_t at = zip.find("PK\x03\x04"); at != std::string::npos && at + 30 <= zip.size();
+       at = zip.find("PK\x03\x04", at + 4)) {
+    out.emplace_back(zip.substr(at + 30, u16(at + 26)), u16(at + 6));
+  }
+  return out;
+}
+
+// A UTF-8 name other than ASCII carries the zip's UTF-8 flag (bit 11), as
+// Go's zip writer (restic's dump) sets it, whatever hort's locale; ASCII and
+// names that are not UTF-8 do not.
+TEST(ArchiveWriter, AUtf8NameInAZipCarriesTheUtf8Flag) {
+  std::string out;
+  auto w = ArchiveWriter::ToString(&out, ArchiveFormat::kZip);
+  ASSERT_TRUE(w.ok());
+  const std::string utf8 = "odd/\xc3\xbcn\xc3\xaf", bytes = "odd/bad\xff";
+  for (const std::string& name : {std::string("odd/plain"), utf8, bytes}) ASSERT_TRUE((*w)->AddFile(File(name), "x").ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  auto got = ZipNamesAndFlags(out);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], std::make_pair(std::string("odd/plain"), uint16_t(got[0].second & ~0x800)));
+  EXPECT_EQ(got[1].first, utf8);
+  EXPECT_TRUE(got[1].second & 0x800) << std::hex << got[1].second;
+  EXPECT_EQ(got[2].first, bytes);
+  EXPECT_FALSE(got[2].second & 0x800) << std::hex << got[2].second;
 }
 
 TEST(Gzip, RoundTripsAndRefusesDamage) {

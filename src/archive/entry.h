@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace hort {
 
@@ -20,6 +22,10 @@ struct ArchiveEntry {
   std::string user, group;  // empty: not recorded
   std::string symlink;      // target; symlinks only
   uint64_t rdev = 0;        // devices only: the device number as stat(2) gives it
+  // Extended attributes (name, value): a tar carries them in pax headers
+  // (SCHILY.xattr.NAME, as restic's dump and GNU tar write them); a zip
+  // has no place for them.
+  std::vector<std::pair<std::string, std::string>> xattrs;
 };
 
 }  // namespace hort

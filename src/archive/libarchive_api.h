@@ -38,6 +38,9 @@ namespace hort::archive_internal {
   X(archive_entry_symlink)                   \
   X(archive_entry_uid)                       \
   X(archive_entry_uname)                     \
+  X(archive_entry_xattr_add_entry)           \
+  X(archive_entry_xattr_next)                \
+  X(archive_entry_xattr_reset)               \
   X(archive_error_string)                    \
   X(archive_read_close)                      \
   X(archive_read_data)                       \

@@ -1,5 +1,7 @@
 #include "archive/reader.h"
 
+#include <algorithm>
+
 #include "archive/libarchive_api.h"
 
 namespace hort {
@@ -77,6 +79,16 @@ Result<std::optional<ArchiveEntry>> ArchiveReader::Next() {
   if (const char* g = lib_->archive_entry_gname(e)) out.group = g;
   if (out.type == EntryType::kSymlink) {
     if (const char* t = lib_->archive_entry_symlink(e)) out.symlink = t;
+  }
+  lib_->archive_entry_xattr_reset(e);
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  while (lib_->archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+    // libarchive writes each one twice (LIBARCHIVE.xattr and SCHILY.xattr
+    // records) and reads back both.
+    std::pair<std::string, std::string> x(name, std::string(static_cast<const char*>(value), size));
+    if (std::find(out.xattrs.begin(), out.xattrs.end(), x) == out.xattrs.end()) out.xattrs.push_back(std::move(x));
   }
   current_ = out;
   return std::optional<ArchiveEntry>(std::move(out));

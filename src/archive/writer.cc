@@ -1,6 +1,9 @@
 #include "archive/writer.h"
 
+#include <locale.h>
+
 #include "archive/libarchive_api.h"
+#include "format/gojson.h"
 
 namespace hort {
 
@@ -89,7 +92,12 @@ Status ArchiveWriter::Add(const ArchiveEntry& entry) {
       lib_->archive_entry_set_size(e, static_cast<la_int64_t>(entry.size));
       break;
   }
-  int rc = lib_->archive_write_header(a_, e);
+  if (format_ == ArchiveFormat::kTar) {
+    for (const auto& [name, value] : entry.xattrs) {
+      lib_->archive_entry_xattr_add_entry(e, name.c_str(), value.data(), value.size());
+    }
+  }
+  int rc = WriteHeader(e, entry.path);
   lib_->archive_entry_free(e);
   // ARCHIVE_WARN: written, with a fallback. A name that is not UTF-8 (Linux
   // names are bytes) cannot go into a pax header as UTF-8, so libarchive
@@ -97,6 +105,47 @@ Status ArchiveWriter::Add(const ArchiveEntry& entry) {
   // dump keeps such names too. Taken as a failure, it cut the archive short.
   if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return Fail("tar header for " + entry.path);
   return Status::Ok();
+}
+
+namespace {
+// Only ASCII and valid UTF-8 other than ASCII are told apart: Go's zip
+// writer (restic's dump) flags exactly the latter.
+bool NeedsUtf8Flag(const std::string& name) {
+  bool ascii = true;
+  for (unsigned char c : name) ascii = ascii && c < 0x80;
+  return !ascii && gojson::IsValidUtf8(name);
+}
+
+// The calling thread's locale while it lives.
+class ThreadLocale {
+ public:
+  explicit ThreadLocale(const char* name) : locale_(::newlocale(LC_CTYPE_MASK, name, nullptr)) {
+    if (locale_ != nullptr) previous_ = ::uselocale(locale_);
+  }
+  ~ThreadLocale() {
+    if (locale_ == nullptr) return;
+    ::uselocale(previous_);
+    ::freelocale(locale_);
+  }
+  ThreadLocale(const ThreadLocale&) = delete;
+  ThreadLocale& operator=(const ThreadLocale&) = delete;
+
+ private:
+  locale_t locale_ = nullptr;
+  locale_t previous_ = nullptr;
+};
+}  // namespace
+
+int ArchiveWriter::WriteHeader(archive_entry* e, const std::string& path) {
+  // libarchive's zip writer sets the UTF-8 name flag (general purpose bit
+  // 11) only when the locale's codeset is UTF-8; hort runs in any locale and
+  // writes names as they are, so a UTF-8 name is written in C.UTF-8. Without
+  // the flag, readers took "ünï" for CP437 and showed "├╝n├»".
+  if (format_ == ArchiveFormat::kZip && NeedsUtf8Flag(path)) {
+    ThreadLocale utf8("C.UTF-8");
+    return lib_->archive_write_header(a_, e);
+  }
+  return lib_->archive_write_header(a_, e);
 }
 
 Status ArchiveWriter::WriteData(std::span<const uint8_t> data) {

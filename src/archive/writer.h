@@ -13,6 +13,7 @@
 #include "util/status.h"
 
 struct archive;
+struct archive_entry;
 
 namespace hort {
 
@@ -52,6 +53,8 @@ class ArchiveWriter {
   [[nodiscard]] static Result<std::unique_ptr<ArchiveWriter>> Create(ArchiveFormat format,
                                                                      ArchiveCompression compression);
   [[nodiscard]] Status Fail(const std::string& what) const;
+  // archive_write_header, in the locale a zip entry's name needs.
+  [[nodiscard]] int WriteHeader(archive_entry* e, const std::string& path);
 
   const archive_internal::LibArchive* lib_;
   ::archive* a_;

@@ -50,6 +50,7 @@ Status DumpTar(Repository& repo, const Node& dir, const std::string& dir_path, c
                    .gid = n.gid,
                    .user = n.user,
                    .group = n.group};
+    for (const auto& x : n.xattrs) e.xattrs.emplace_back(x.name, x.value);
     if (n.IsDir()) {
       e.type = EntryType::kDirectory;
     } else if (n.type == "symlink") {

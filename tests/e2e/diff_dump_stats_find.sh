@@ -53,6 +53,21 @@ restic -r repo dump latest /src/a > restic-a.tar
 mkdir -p untar2 && tar -xf restic-a.tar -C untar2
 diff -r untar untar2 || fail "hort's tar and restic's tar hold different content"
 
+note "dump: xattrs go into the tar as restic's (SCHILY.xattr.*); a UTF-8 name in a zip carries the UTF-8 flag"
+mkdir -p xa/sub; echo x >xa/f; printf 'y' >"$(printf 'xa/\xc3\xbcn\xc3\xaf')"
+# user.* where the file system takes it, trusted.* (root) where it does not (tmpfs before Linux 6.6).
+ns=user; setfattr -n user.foo -v bar xa/f 2>/dev/null || ns=trusted
+setfattr -n "$ns.foo" -v bar xa/f; setfattr -n "$ns.empty" xa/sub
+hort -r repo backup xa >/dev/null
+hort -r repo dump latest /xa >xa-h.tar; restic -r repo dump latest /xa >xa-r.tar
+schily() { python3 -c 'import sys, tarfile; print(sorted((m.name, k, v) for m in tarfile.open(sys.argv[1]) for k, v in m.pax_headers.items() if k.startswith("SCHILY.xattr.")))' "$1"; }
+[ "$(schily xa-h.tar)" = "$(schily xa-r.tar)" ] || fail "tar xattrs: hort $(schily xa-h.tar), restic $(schily xa-r.tar)"
+schily xa-h.tar | grep -q "$ns.foo" || fail "no xattr in hort's tar: $(schily xa-h.tar)"
+hort -r repo dump -a zip latest /xa >xa-h.zip; restic -r repo dump -a zip latest /xa >xa-r.zip
+flagged() { python3 -c 'import sys, zipfile; print(sorted(i.filename for i in zipfile.ZipFile(sys.argv[1]).infolist() if i.flag_bits & 0x800))' "$1"; }
+[ "$(flagged xa-h.zip)" = "$(flagged xa-r.zip)" ] || fail "zip UTF-8 flags: hort $(flagged xa-h.zip), restic $(flagged xa-r.zip)"
+flagged xa-h.zip | grep -q 'xa/' || fail "the UTF-8 name is not flagged in hort's zip"
+
 note "stats: the same numbers as restic in every mode"
 for mode in restore-size files-by-contents raw-data; do
   h=$(hort -r repo stats --mode "$mode" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_size"], d.get("total_file_count", 0) if "'$mode'" != "raw-data" else d["total_blob_count"])')
