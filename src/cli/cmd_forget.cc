@@ -88,7 +88,10 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
       for (const auto& s : sel.snapshots) to_remove.push_back(s.id);
     } else {
       if (policy.Empty()) {
-        return Fail(Status(Code::kInvalidArgument, "no policy was specified, no snapshots will be removed"));
+        // restic's note and exit 0: `--keep-last 0` is how scripts say
+        // "unset", and nothing is removed (nor pruned).
+        if (!g.quiet && !g.json) std::printf("no policy was specified, no snapshots will be removed\n");
+        return kExitOk;
       }
       std::vector<Snapshot> selected;
       for (const auto& s : *all) {

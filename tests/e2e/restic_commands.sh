@@ -64,6 +64,17 @@ one_fatal_line
 expect_rc 1 "$HORT" -r "$WORK/repo" list bogus
 one_fatal_line
 
+note "forget with no policy (--keep-last 0 is how scripts say unset): restic's note, exit 0, nothing removed"
+for flags in "" "--keep-last 0" "--keep-within 0d --prune"; do
+  # shellcheck disable=SC2086  # the flags are split on purpose
+  expect_rc 0 restic -r "$WORK/repo" forget $flags
+  want=$(cat "$WORK/last.out")
+  # shellcheck disable=SC2086
+  expect_rc 0 "$HORT" -r "$WORK/repo" forget $flags
+  [ "$(cat "$WORK/last.out")" = "$want" ] || fail "forget $flags: restic '$want', hort '$(cat "$WORK/last.out")'"
+done
+[ "$(hort -r "$WORK/repo" list snapshots | wc -l)" = 2 ] || fail "forget without a policy removed a snapshot"
+
 note "recover: a snapshot of the trees whose snapshot was forgotten; restic sees and restores it"
 cp -a "$WORK/repo" "$WORK/repo-r"
 first=$(restic -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin), key=lambda s: s["time"])[0]["id"])')
