@@ -160,7 +160,15 @@ Result<CompressionMode> ParseCompression(const std::string& s) {
 namespace {
 // The lock file path to remove when interrupted (local repositories only).
 char g_lock_path[4096];
-void OnSignal(int) {
+// restic's words; write(2) and constant strings only, in a signal handler.
+constexpr char kInterrupted[] = "signal interrupt received, cleaning up\n";
+constexpr char kTerminated[] = "signal terminated received, cleaning up\n";
+void OnSignal(int sig) {
+  if (sig == SIGINT) {
+    (void)!::write(STDERR_FILENO, kInterrupted, sizeof(kInterrupted) - 1);
+  } else {
+    (void)!::write(STDERR_FILENO, kTerminated, sizeof(kTerminated) - 1);
+  }
   if (g_lock_path[0]) ::unlink(g_lock_path);
   ::_exit(kExitInterrupted);
 }

@@ -35,3 +35,19 @@ exec 4>&-
 wait "$hort_pid"
 [ -z "$(ls "$WORK/repo/locks")" ] || fail "a lock was left behind"
 restic -r "$WORK/repo" check --read-data >/dev/null
+note "SIGINT and SIGTERM: restic's line, exit 130, the lock removed"
+for sig in INT TERM; do
+  fifo3="$WORK/stdin-$sig.fifo"; mkfifo "$fifo3"
+  "$HORT" -r "$WORK/repo" backup --stdin --stdin-filename held3 <"$fifo3" >/dev/null 2>"$WORK/sig.err" &
+  hort_pid=$!
+  exec 5>"$fifo3"
+  for _ in $(seq 1 200); do [ -n "$(ls "$WORK/repo/locks")" ] && break; sleep 0.05; done
+  [ -n "$(ls "$WORK/repo/locks")" ] || fail "the backup took no lock"
+  kill -s "$sig" "$hort_pid"
+  rc=0; wait "$hort_pid" || rc=$?
+  exec 5>&-
+  [ "$rc" = 130 ] || fail "SIG$sig: exit $rc, expected 130"
+  want="signal interrupt received, cleaning up"; [ "$sig" = TERM ] && want="signal terminated received, cleaning up"
+  [ "$(cat "$WORK/sig.err")" = "$want" ] || fail "SIG$sig: stderr '$(cat "$WORK/sig.err")', expected '$want'"
+  [ -z "$(ls "$WORK/repo/locks")" ] || fail "SIG$sig left a lock"
+done
