@@ -55,7 +55,10 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
   AddPruneFlags(sub, &f->prune_opt);
   sub.add_option("snapshots", f->ids, "remove these snapshots explicitly");
   auto built = std::make_shared<ExpirePolicy>();  // by validate, from the flags
-  auto validate = [f, built] { return BuildPolicy(f->keep, built.get()); };
+  auto validate = [f, built] {
+    if (f->prune) HORT_RETURN_IF_ERROR(ValidatePruneFlags(f->prune_opt));
+    return BuildPolicy(f->keep, built.get());
+  };
   return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, built, &g](Opened& o) {
     const ExpirePolicy& policy = *built;
     Repository& repo = o.repo();

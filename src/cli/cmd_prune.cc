@@ -19,7 +19,7 @@ Command AddPrune(CLI::App& sub, GlobalOptions& g) {
   auto opt = std::make_shared<PruneOptions>();
   AddPruneFlags(sub, opt.get());
   sub.add_flag("-n,--dry-run", opt->dry_run, "only show what would be done");
-  return MakeCommand(NeedsRepository(OpenLock::kExclusive, false), [opt, &g](Opened& o) {
+  Command c = MakeCommand(NeedsRepository(OpenLock::kExclusive, false), [opt, &g](Opened& o) {
     ProgressCounters counters;
     opt->progress = &counters;
     std::optional<ProgressLine> line;
@@ -58,6 +58,18 @@ Command AddPrune(CLI::App& sub, GlobalOptions& g) {
     }
     return kExitOk;
   });
+  // Before the repository opens, as restic checks them: a bad value aborted
+  // hort (an exception from its number parser) after the indexes loaded.
+  c.validate = [opt] { return ValidatePruneFlags(*opt); };
+  return c;
+}
+
+Status ValidatePruneFlags(const PruneOptions& opt) {
+  HORT_RETURN_IF_ERROR(ParseMaxUnused(opt.max_unused).status());
+  if (!opt.max_repack_size.empty()) {
+    HORT_RETURN_IF_ERROR(ParseByteSize(opt.max_repack_size).status().Annotate("--max-repack-size"));
+  }
+  return Status::Ok();
 }
 
 }  // namespace hort::cli

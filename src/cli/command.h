@@ -24,6 +24,8 @@ namespace hort::cli {
 
 // prune's flags, shared by `prune` and `forget --prune`.
 void AddPruneFlags(CLI::App& sub, PruneOptions* options);
+// --max-unused and --max-repack-size, checked before the repository opens.
+[[nodiscard]] Status ValidatePruneFlags(const PruneOptions& options);
 
 // Exit codes (docs/exit-codes.md), identical to restic's.
 inline constexpr int kExitOk = 0;

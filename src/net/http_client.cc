@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 
@@ -342,8 +343,11 @@ Status ShortRead(const std::string& what, const HttpResponse& r, uint64_t offset
   if (it != r.headers.end()) {
     auto slash = it->second.rfind('/');
     if (slash != std::string::npos && it->second.substr(slash + 1) != "*") {
-      uint64_t total = std::stoull(it->second.substr(slash + 1));
-      if (offset + length > total) {
+      // The server's text: one that is no number is ignored, never thrown on.
+      const std::string text = it->second.substr(slash + 1);
+      uint64_t total = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), total);
+      if (ec == std::errc() && end == text.data() + text.size() && offset + length > total) {
         return Status(Code::kCorruption, what + " is shorter (" + std::to_string(total) + " bytes) than expected (truncated?)");
       }
     }

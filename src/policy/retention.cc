@@ -105,6 +105,9 @@ Result<CalendarDuration> ParseCalendarDuration(const std::string& s) {
       continue;
     }
     if (num.empty()) return Status(Code::kInvalidArgument, "invalid duration \"" + s + "\" (use e.g. 1y5m7d2h)");
+    // Nine digits at most: a bound far beyond any history (restic reads
+    // more, and std::stoi threw on them and aborted hort).
+    if (num.size() > 9) return Status(Code::kInvalidArgument, "invalid duration \"" + s + "\": number too large");
     int v = std::stoi(num);
     num.clear();
     switch (c) {

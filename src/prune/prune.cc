@@ -1,6 +1,9 @@
 #include "prune/prune.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cctype>
+#include <charconv>
 #include <ctime>
 #include <unordered_map>
 #include <unordered_set>
@@ -13,6 +16,37 @@
 #include "util/hex.h"
 
 namespace hort {
+
+uint64_t MaxUnused::For(uint64_t used) const {
+  if (percent < 0) return bytes;
+  const double limit = percent / (100.0 - percent) * static_cast<double>(used);
+  return limit >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(limit);
+}
+
+Result<MaxUnused> ParseMaxUnused(const std::string& given) {
+  std::string text = given;
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(0, 1);
+  if (text.empty()) return Status(Code::kInvalidArgument, "invalid value for --max-unused: \"" + given + "\"");
+  if (text == "unlimited") return MaxUnused{.bytes = UINT64_MAX};
+  if (text.back() == '%') {
+    const std::string number = text.substr(0, text.size() - 1);
+    double p = 0;
+    const char* end = number.data() + number.size();
+    auto [at, ec] = std::from_chars(number.data() + (!number.empty() && number[0] == '+'), end, p);
+    if (number.empty() || ec != std::errc() || at != end || std::isnan(p)) {
+      return Status(Code::kInvalidArgument, "invalid percentage \"" + given + "\" passed for --max-unused");
+    }
+    if (p < 0) return Status(Code::kInvalidArgument, "percentage for --max-unused must be positive");
+    if (p >= 100) return Status(Code::kInvalidArgument, "percentage for --max-unused must be below 100%");
+    return MaxUnused{.percent = p};
+  }
+  auto bytes = ParseByteSize(text);
+  if (!bytes.ok()) {
+    return Status(Code::kInvalidArgument, "invalid number of bytes \"" + given + "\" for --max-unused");
+  }
+  return MaxUnused{.bytes = *bytes};
+}
 
 Result<uint64_t> ParseByteSize(const std::string& s) {
   if (s.empty()) return Status(Code::kInvalidArgument, "empty size");
@@ -216,16 +250,8 @@ class Pruner {
     }
     stats_.bytes_used = used;
     stats_.bytes_unused = unused;
-    uint64_t max_unused = 0;
-    if (opt_.max_unused == "unlimited") {
-      max_unused = UINT64_MAX;
-    } else if (!opt_.max_unused.empty() && opt_.max_unused.back() == '%') {
-      double pct = std::stod(opt_.max_unused.substr(0, opt_.max_unused.size() - 1));
-      if (pct < 0 || pct >= 100) return Status(Code::kInvalidArgument, "--max-unused must be below 100%");
-      max_unused = static_cast<uint64_t>(pct / (100.0 - pct) * static_cast<double>(used));
-    } else {
-      HORT_ASSIGN_OR_RETURN(max_unused, ParseByteSize(opt_.max_unused));
-    }
+    HORT_ASSIGN_OR_RETURN(const MaxUnused limit, ParseMaxUnused(opt_.max_unused));
+    const uint64_t max_unused = limit.For(used);
     uint64_t max_repack = UINT64_MAX;
     if (!opt_.max_repack_size.empty()) {
       HORT_ASSIGN_OR_RETURN(max_repack, ParseByteSize(opt_.max_repack_size));

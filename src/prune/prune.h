@@ -35,6 +35,15 @@ inline constexpr int64_t kStagedFileMinAgeSeconds = 3600;
 [[nodiscard]] Result<PruneStats> RunPrune(Repository& repo, const PruneOptions& options,
                                           const std::function<void(const std::string&)>& progress);
 
+// --max-unused as restic reads it: "unlimited", a percentage below 100 of
+// the used data, or a size; bad values in restic's words.
+struct MaxUnused {
+  double percent = -1;  // >= 0: a share of the used data
+  uint64_t bytes = 0;   // else this many bytes (UINT64_MAX: unlimited)
+  [[nodiscard]] uint64_t For(uint64_t used) const;
+};
+[[nodiscard]] Result<MaxUnused> ParseMaxUnused(const std::string& text);
+
 // Parses a byte size like "500M", "2G" or "1024".
 [[nodiscard]] Result<uint64_t> ParseByteSize(const std::string& s);
 

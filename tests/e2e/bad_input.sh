@@ -96,6 +96,20 @@ expect_rc 1 "$HORT" -r "$WORK/repo" snapshots -g hostess
 expect_rc 1 "$HORT" -r "$WORK/repo" --retry-lock bogus snapshots
 grep -q -- '--retry-lock: invalid duration "bogus"' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 
+note "prune --max-unused in restic's words, before the repository opens; a bad one aborted hort (std::stod)"
+for v in abc% 5x% 1e400% 150% -5% "" 5kb; do
+  expect_rc 1 restic -r "$WORK/repo" prune --dry-run --max-unused "$v"
+  want=$(sed -n 's/^\(Fatal: [^:]*\).*/\1/p' "$WORK/last.err" | head -1)
+  expect_rc 1 "$HORT" -r "$WORK/nowhere" prune --dry-run --max-unused "$v"
+  one_line "$WORK/last.err"
+  grep -qF -- "$want" "$WORK/last.err" || fail "--max-unused '$v': restic '$want', hort '$(cat "$WORK/last.err")'"
+done
+expect_rc 1 "$HORT" -r "$WORK/nowhere" forget --prune --keep-last 1 --max-unused abc%
+one_line "$WORK/last.err"
+# A duration number std::stoi could not hold aborted hort too.
+expect_rc 1 "$HORT" -r "$WORK/repo" forget --dry-run --keep-within 99999999999d
+grep -q 'number too large' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+
 note "unreadable source file → warning, snapshot written, exit 3"
 mkdir -p "$WORK/u/src" && echo readable > "$WORK/u/src/ok.txt" && echo secret > "$WORK/u/src/locked.txt"
 chmod 000 "$WORK/u/src/locked.txt"
