@@ -207,11 +207,13 @@ class Backup {
       return Status(Code::kInvalidArgument, "record_as needs one path per target");
     }
     for (size_t i = 0; i < opt_.targets.size(); ++i) {
-      // Cleaned as restic cleans a target: `link/` and `link/.` name the
-      // symlink itself, which is stored as a symlink, not followed.
+      // Looked up as given, then cleaned as restic cleans a target: `link/`
+      // and `link/.` name the symlink itself, which is stored as a symlink,
+      // not followed. Cleaned first, "" became "." and `missing/..` its
+      // parent, and a backup of an unset "$VAR" took the current folder.
       std::string target = LexicalClean(opt_.targets[i]);
       struct stat st;
-      if (::lstat(target.c_str(), &st) != 0 && errno == ENOENT) {
+      if (::lstat(opt_.targets[i].c_str(), &st) != 0 && errno == ENOENT) {
         errors_++;
         if (obs_) obs_->OnWarning(opt_.targets[i] + " does not exist, skipping");
         continue;

@@ -101,7 +101,7 @@ std::pair<std::string, size_t> ShellName(std::string_view s) {
 }
 }  // namespace
 
-std::string ExpandEnvLikeGo(std::string_view s) {
+std::string ExpandEnvAsRestic(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '$' || i + 1 == s.size()) {
@@ -109,7 +109,9 @@ std::string ExpandEnvLikeGo(std::string_view s) {
       continue;
     }
     auto [name, width] = ShellName(s.substr(i + 1));
-    if (!name.empty()) {
+    if (name == "$") {
+      out += '$';  // restic's getenvOrDollar: "$$" is a '$'
+    } else if (!name.empty()) {
       const char* value = std::getenv(name.c_str());
       if (value) out += value;
     } else if (width == 0) {
@@ -128,7 +130,7 @@ Status ReadPatternFile(const std::string& path, std::vector<std::string>* out) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
     size_t start = line.find_first_not_of(" \t");
     if (start == std::string::npos || line[start] == '#') continue;
-    out->push_back(ExpandEnvLikeGo(std::string_view(line).substr(start)));
+    out->push_back(ExpandEnvAsRestic(std::string_view(line).substr(start)));
   }
   return Status::Ok();
 }

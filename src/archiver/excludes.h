@@ -59,10 +59,11 @@ struct ExcludeRules {
 // comments and blank lines ignored, environment variables expanded.
 [[nodiscard]] Status ReadPatternFile(const std::string& path, std::vector<std::string>* out);
 
-// Go's os.ExpandEnv: `$NAME`, `${NAME}` and `$1`-style names replaced by the
-// variable's value ("" when unset); bad syntax ("${}", an unclosed "${") is
-// dropped; a '$' followed by no name stays.
-[[nodiscard]] std::string ExpandEnvLikeGo(std::string_view s);
+// restic's expansion of exclude-file lines (Go's os.Expand with
+// getenvOrDollar): `$NAME`, `${NAME}` and `$1`-style names replaced by the
+// variable's value ("" when unset), `$$` a '$'; bad syntax ("${}", an
+// unclosed "${") is dropped; a '$' followed by no name stays.
+[[nodiscard]] std::string ExpandEnvAsRestic(std::string_view s);
 
 
 }  // namespace hort

@@ -10,19 +10,21 @@
 namespace hort {
 namespace {
 
-// Go's os.ExpandEnv, which restic applies to each line of an exclude file.
-TEST(ExpandEnvLikeGo, ExpandsAsGoDoes) {
+// restic's expansion of each line of an exclude file (Go's os.Expand).
+TEST(ExpandEnvAsRestic, ExpandsAsResticDoes) {
   ::setenv("HORT_TEST_X", "val", 1);
   ::unsetenv("HORT_TEST_UNSET");
-  EXPECT_EQ(ExpandEnvLikeGo("$HORT_TEST_X/cache"), "val/cache");
-  EXPECT_EQ(ExpandEnvLikeGo("${HORT_TEST_X}x"), "valx");
-  EXPECT_EQ(ExpandEnvLikeGo("a$HORT_TEST_UNSET.b"), "a.b");
-  EXPECT_EQ(ExpandEnvLikeGo("cost$"), "cost$");    // a trailing '$' stays
-  EXPECT_EQ(ExpandEnvLikeGo("a$/b"), "a$/b");      // '$' before no name stays
-  EXPECT_EQ(ExpandEnvLikeGo("a${}b"), "ab");       // bad syntax is eaten
-  EXPECT_EQ(ExpandEnvLikeGo("a${HORT"), "aHORT");  // only "${" of it
-  EXPECT_EQ(ExpandEnvLikeGo("$1x"), "x");          // $1 is a name, unset here
-  EXPECT_EQ(ExpandEnvLikeGo("plain"), "plain");
+  EXPECT_EQ(ExpandEnvAsRestic("$HORT_TEST_X/cache"), "val/cache");
+  EXPECT_EQ(ExpandEnvAsRestic("${HORT_TEST_X}x"), "valx");
+  EXPECT_EQ(ExpandEnvAsRestic("a$HORT_TEST_UNSET.b"), "a.b");
+  EXPECT_EQ(ExpandEnvAsRestic("cost$"), "cost$");    // a trailing '$' stays
+  EXPECT_EQ(ExpandEnvAsRestic("a$/b"), "a$/b");      // '$' before no name stays
+  EXPECT_EQ(ExpandEnvAsRestic("a${}b"), "ab");       // bad syntax is eaten
+  EXPECT_EQ(ExpandEnvAsRestic("a${HORT"), "aHORT");  // only "${" of it
+  EXPECT_EQ(ExpandEnvAsRestic("$1x"), "x");          // $1 is a name, unset here
+  EXPECT_EQ(ExpandEnvAsRestic("plain"), "plain");
+  EXPECT_EQ(ExpandEnvAsRestic("x[$$a"), "x[$a");  // "$$" is a '$' (restic's getenvOrDollar)
+  EXPECT_EQ(ExpandEnvAsRestic("$$HORT_TEST_X"), "$HORT_TEST_X");
 }
 
 TEST(ExcludeRules, CaseInsensitive) {

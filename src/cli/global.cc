@@ -160,7 +160,8 @@ Result<CompressionMode> ParseCompression(const std::string& s) {
 namespace {
 // The lock file path to remove when interrupted (local repositories only).
 char g_lock_path[4096];
-// restic's words; write(2) and constant strings only, in a signal handler.
+// restic's line for SIGINT (restic 0.14 does not catch SIGTERM; hort does,
+// to remove its lock). write(2) and constant strings only, in a handler.
 constexpr char kInterrupted[] = "signal interrupt received, cleaning up\n";
 constexpr char kTerminated[] = "signal terminated received, cleaning up\n";
 void OnSignal(int sig) {
@@ -178,13 +179,20 @@ void InstallSignalHandlers() {
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
+  sigaddset(&sa.sa_mask, SIGINT);  // one handler at a time
+  sigaddset(&sa.sa_mask, SIGTERM);
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   // A write past the file size limit (ulimit -f) then fails with EFBIG, and
-  // the failure is reported like a full disk, as in restic (Go ignores the
+  // the failure is reported like a full disk, as in restic (Go catches the
   // signal). By default it killed hort midway: no summary, no message, a
-  // stale lock, half a restore.
-  ::signal(SIGXFSZ, SIG_IGN);
+  // stale lock, half a restore. A handler, not SIG_IGN: an ignored signal
+  // stays ignored in the programs hort starts (--stdin-from-command, hooks),
+  // a handler goes back to the default at exec.
+  struct sigaction xfsz {};
+  xfsz.sa_handler = [](int) {};
+  sigemptyset(&xfsz.sa_mask);
+  ::sigaction(SIGXFSZ, &xfsz, nullptr);
 }
 
 Result<std::chrono::seconds> ParseWait(const std::string& text) {

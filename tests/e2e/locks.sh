@@ -35,7 +35,7 @@ exec 4>&-
 wait "$hort_pid"
 [ -z "$(ls "$WORK/repo/locks")" ] || fail "a lock was left behind"
 restic -r "$WORK/repo" check --read-data >/dev/null
-note "SIGINT and SIGTERM: restic's line, exit 130, the lock removed"
+note "SIGINT and SIGTERM: a line (restic's for SIGINT; restic 0.14 does not catch SIGTERM), exit 130, the lock removed"
 for sig in INT TERM; do
   fifo3="$WORK/stdin-$sig.fifo"; mkfifo "$fifo3"
   "$HORT" -r "$WORK/repo" backup --stdin --stdin-filename held3 <"$fifo3" >/dev/null 2>"$WORK/sig.err" &

@@ -70,8 +70,9 @@ same data --exclude-larger-than 1k
 same data --exclude-larger-than 100b
 same data --iexclude-file iexcl
 same data --iexclude 'BIG'
-# restic expands environment variables in exclude files (Go's os.ExpandEnv).
-printf '$HORT_E2E_SKIP/sub\n${HORT_E2E_SKIP}x\n' >"$WORK/envexcl"
+# restic expands environment variables in exclude files (Go's os.Expand; "$$" is a '$').
+echo c >'data/plain/co$t'
+printf '$HORT_E2E_SKIP/sub\n${HORT_E2E_SKIP}x\nco$$t\n' >"$WORK/envexcl"
 HORT_E2E_SKIP=plain same data --exclude-file "$WORK/envexcl"
 
 note "what stays of a cache folder: the folder and its tag"
@@ -144,6 +145,12 @@ done
 [ "$(sort -u "$WORK/order.cat" | wc -l)" = 1 ] || fail "recorded paths differ: $(cat "$WORK/order.cat")"
 grep -q "data/plain', '.*data/cache'" "$WORK/order.cat" || fail "paths not in the order given: $(cat "$WORK/order.cat")"
 cmp -s "$WORK/order.restic-ls" "$WORK/order.hort-ls" || fail "ls headers differ: $(cat "$WORK/order.restic-ls" "$WORK/order.hort-ls")"
+note "an empty path or one through a missing folder is missing, not the current or parent folder, as restic"
+for path in "" data/missing/.. data/missing/../plain; do
+  expect_rc 1 restic -r "$R" backup --host h "$path"
+  expect_rc 1 hort -r "$R" backup --host h "$path"
+  grep -q 'does not exist, skipping' "$WORK/last.err" || fail "'$path': $(cat "$WORK/last.err")"
+done
 note "every path missing: no snapshot, exit 1, as restic"
 expect_rc 1 restic -r "$R" backup --host h data/missing
 expect_rc 1 hort -r "$R" backup --host h data/missing
