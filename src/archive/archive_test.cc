@@ -273,6 +273,7 @@ TEST(ArchiveWriter, XattrsGoIntoATarAsSchilyRecords) {
   ASSERT_TRUE((*w)->Add(d).ok());
   ASSERT_TRUE((*w)->Close().ok());
   EXPECT_NE(out.find("SCHILY.xattr.user.foo=bar"), std::string::npos);
+  EXPECT_EQ(out.find("LIBARCHIVE.xattr"), std::string::npos);  // GNU tar warns about those
   auto got = ReadAllOf(out);
   ASSERT_TRUE(got.ok()) << got.status().message();
   ASSERT_EQ(got->size(), 2u);
@@ -306,7 +307,8 @@ TEST(ArchiveWriter, AUtf8NameInAZipCarriesTheUtf8Flag) {
   ASSERT_TRUE((*w)->Close().ok());
   auto got = ZipNamesAndFlags(out);
   ASSERT_EQ(got.size(), 3u);
-  EXPECT_EQ(got[0], std::make_pair(std::string("odd/plain"), uint16_t(got[0].second & ~0x800)));
+  EXPECT_EQ(got[0].first, "odd/plain");
+  EXPECT_FALSE(got[0].second & 0x800) << std::hex << got[0].second;
   EXPECT_EQ(got[1].first, utf8);
   EXPECT_TRUE(got[1].second & 0x800) << std::hex << got[1].second;
   EXPECT_EQ(got[2].first, bytes);

@@ -85,8 +85,8 @@ Result<std::optional<ArchiveEntry>> ArchiveReader::Next() {
   const void* value = nullptr;
   size_t size = 0;
   while (lib_->archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-    // libarchive writes each one twice (LIBARCHIVE.xattr and SCHILY.xattr
-    // records) and reads back both.
+    // A tar libarchive wrote with its defaults holds each one twice
+    // (LIBARCHIVE.xattr and SCHILY.xattr records), and both are read back.
     std::pair<std::string, std::string> x(name, std::string(static_cast<const char*>(value), size));
     if (std::find(out.xattrs.begin(), out.xattrs.end(), x) == out.xattrs.end()) out.xattrs.push_back(std::move(x));
   }

@@ -20,6 +20,13 @@ Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(ArchiveFormat forma
   int rc = format == ArchiveFormat::kZip ? lib->archive_write_set_format_zip(a)
                                          : lib->archive_write_set_format_pax_restricted(a);
   if (rc != ARCHIVE_OK) return w->Fail("archive format");
+  // Extended attributes as SCHILY.xattr records only, as restic's dump and
+  // GNU tar write them; libarchive adds LIBARCHIVE.xattr ones by default,
+  // which GNU tar warns about once per attribute.
+  if (format == ArchiveFormat::kTar &&
+      lib->archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK) {
+    return w->Fail("pax xattrheader option");
+  }
   if (compression == ArchiveCompression::kGzip && lib->archive_write_add_filter_gzip(a) != ARCHIVE_OK) {
     return w->Fail("gzip filter");
   }
