@@ -56,7 +56,8 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("snapshots", f->ids, "remove these snapshots explicitly");
   auto built = std::make_shared<ExpirePolicy>();  // by validate, from the flags
   auto validate = [f, built] {
-    if (f->prune) HORT_RETURN_IF_ERROR(ValidatePruneFlags(f->prune_opt));
+    // With or without --prune, as restic 0.14 checks them.
+    HORT_RETURN_IF_ERROR(ValidatePruneFlags(f->prune_opt));
     return BuildPolicy(f->keep, built.get());
   };
   return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, built, &g](Opened& o) {

@@ -64,12 +64,10 @@ Command AddPrune(CLI::App& sub, GlobalOptions& g) {
   return c;
 }
 
+// restic's order: --max-repack-size, then --max-unused.
 Status ValidatePruneFlags(const PruneOptions& opt) {
-  HORT_RETURN_IF_ERROR(ParseMaxUnused(opt.max_unused).status());
-  if (!opt.max_repack_size.empty()) {
-    HORT_RETURN_IF_ERROR(ParseByteSize(opt.max_repack_size).status().Annotate("--max-repack-size"));
-  }
-  return Status::Ok();
+  if (!opt.max_repack_size.empty()) HORT_RETURN_IF_ERROR(ParseRepackSize(opt.max_repack_size).status());
+  return ParseMaxUnused(opt.max_unused).status();
 }
 
 }  // namespace hort::cli

@@ -12,6 +12,7 @@
 #include "repository/index_rebuild.h"
 #include "repository/pack.h"
 #include "repository/walk.h"
+#include "util/byte_size.h"
 #include "util/crash_point.h"
 #include "util/hex.h"
 
@@ -41,31 +42,19 @@ Result<MaxUnused> ParseMaxUnused(const std::string& given) {
     if (p >= 100) return Status(Code::kInvalidArgument, "percentage for --max-unused must be below 100%");
     return MaxUnused{.percent = p};
   }
-  auto bytes = ParseByteSize(text);
+  // restic's parseSizeStr: an optional b/k/m/g/t, a whole number (no
+  // fractions, exponents, inf or nan, which std::stod took).
+  auto bytes = ParseSize(text);
   if (!bytes.ok()) {
     return Status(Code::kInvalidArgument, "invalid number of bytes \"" + given + "\" for --max-unused");
   }
   return MaxUnused{.bytes = *bytes};
 }
 
-Result<uint64_t> ParseByteSize(const std::string& s) {
-  if (s.empty()) return Status(Code::kInvalidArgument, "empty size");
-  size_t pos = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &pos);
-  } catch (const std::exception&) {
-    return Status(Code::kInvalidArgument, "invalid size \"" + s + "\"");
-  }
-  std::string unit = s.substr(pos);
-  double mult = 1;
-  if (unit == "k" || unit == "K") mult = 1024;
-  else if (unit == "m" || unit == "M") mult = 1024.0 * 1024;
-  else if (unit == "g" || unit == "G") mult = 1024.0 * 1024 * 1024;
-  else if (unit == "t" || unit == "T") mult = 1024.0 * 1024 * 1024 * 1024;
-  else if (!unit.empty()) return Status(Code::kInvalidArgument, "invalid size unit in \"" + s + "\"");
-  if (v < 0) return Status(Code::kInvalidArgument, "negative size \"" + s + "\"");
-  return static_cast<uint64_t>(v * mult);
+Result<uint64_t> ParseRepackSize(const std::string& text) {
+  auto bytes = ParseSize(text);
+  if (!bytes.ok()) return Status(Code::kInvalidArgument, "invalid number of bytes \"" + text + "\" for --max-repack-size");
+  return bytes;
 }
 
 namespace {
@@ -254,7 +243,7 @@ class Pruner {
     const uint64_t max_unused = limit.For(used);
     uint64_t max_repack = UINT64_MAX;
     if (!opt_.max_repack_size.empty()) {
-      HORT_ASSIGN_OR_RETURN(max_repack, ParseByteSize(opt_.max_repack_size));
+      HORT_ASSIGN_OR_RETURN(max_repack, ParseRepackSize(opt_.max_repack_size));
     }
     // Tree packs first, then by most unused per used byte (restic's order).
     std::stable_sort(candidates.begin(), candidates.end(), [](const PackInfo* a, const PackInfo* b) {

@@ -44,7 +44,7 @@ struct MaxUnused {
 };
 [[nodiscard]] Result<MaxUnused> ParseMaxUnused(const std::string& text);
 
-// Parses a byte size like "500M", "2G" or "1024".
-[[nodiscard]] Result<uint64_t> ParseByteSize(const std::string& s);
+// --max-repack-size: a whole number with an optional b/k/m/g/t, as restic.
+[[nodiscard]] Result<uint64_t> ParseRepackSize(const std::string& text);
 
 }  // namespace hort

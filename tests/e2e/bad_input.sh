@@ -80,6 +80,7 @@ done
 for flags in "--include a --exclude b" "--iinclude a --exclude b" "--include a --iexclude b"; do
   # shellcheck disable=SC2086  # the flags are split on purpose
   expect_rc 1 restic -r "$WORK/repo" restore latest --target "$WORK/none" $flags
+  grep -qx 'Fatal: exclude and include patterns are mutually exclusive' "$WORK/last.err" || fail "restic $flags: $(cat "$WORK/last.err")"
   # shellcheck disable=SC2086
   expect_rc 1 "$HORT" -r "$WORK/repo" restore latest --target "$WORK/none" $flags
   grep -qx 'Fatal: exclude and include patterns are mutually exclusive' "$WORK/last.err" || fail "$flags: $(cat "$WORK/last.err")"
@@ -97,15 +98,24 @@ expect_rc 1 "$HORT" -r "$WORK/repo" --retry-lock bogus snapshots
 grep -q -- '--retry-lock: invalid duration "bogus"' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 
 note "prune --max-unused in restic's words, before the repository opens; a bad one aborted hort (std::stod)"
-for v in abc% 5x% 1e400% 150% -5% "" 5kb; do
+for v in abc% 5x% 1e400% 150% -5% "" 5kb 1.5k inf; do
   expect_rc 1 restic -r "$WORK/repo" prune --dry-run --max-unused "$v"
   want=$(sed -n 's/^\(Fatal: [^:]*\).*/\1/p' "$WORK/last.err" | head -1)
   expect_rc 1 "$HORT" -r "$WORK/nowhere" prune --dry-run --max-unused "$v"
   one_line "$WORK/last.err"
   grep -qF -- "$want" "$WORK/last.err" || fail "--max-unused '$v': restic '$want', hort '$(cat "$WORK/last.err")'"
 done
-expect_rc 1 "$HORT" -r "$WORK/nowhere" forget --prune --keep-last 1 --max-unused abc%
-one_line "$WORK/last.err"
+expect_rc 0 restic -r "$WORK/repo" prune --dry-run --max-unused 100B
+expect_rc 0 "$HORT" -r "$WORK/repo" prune --dry-run --max-unused 100B
+expect_rc 1 restic -r "$WORK/repo" prune --dry-run --max-repack-size 1.5k --max-unused abc%
+expect_rc 1 "$HORT" -r "$WORK/nowhere" prune --dry-run --max-repack-size 1.5k --max-unused abc%
+grep -qx 'Fatal: invalid number of bytes "1.5k" for --max-repack-size' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+# forget checks them too, with or without --prune, as restic 0.14.
+for prune in --prune ""; do
+  # shellcheck disable=SC2086  # an empty flag is no argument
+  expect_rc 1 "$HORT" -r "$WORK/nowhere" forget $prune --keep-last 1 --max-unused abc%
+  grep -qx 'Fatal: invalid percentage "abc%" passed for --max-unused' "$WORK/last.err" || fail "forget $prune: $(cat "$WORK/last.err")"
+done
 # A duration number std::stoi could not hold aborted hort too.
 expect_rc 1 "$HORT" -r "$WORK/repo" forget --dry-run --keep-within 99999999999d
 grep -q 'number too large' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"

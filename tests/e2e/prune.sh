@@ -41,7 +41,7 @@ treecmp "$WORK/state4/src" "$WORK/rout$WORK/state4/src" --no-dir-mtime
 note "a needed pack cut short: prune refuses and changes nothing, as restic refuses"
 # It exited 0 and wrote an index still naming the cut pack.
 cp -a "$WORK/rrepo" "$WORK/cut"
-pack=$(find "$WORK/cut/data" -type f -size +100k | head -1)
+pack=$(find "$WORK/cut/data" -type f -size +100k -print -quit)
 [ -n "$pack" ] || fail "no pack to cut"
 chmod u+w "$pack"; truncate -s $(( $(stat -c %s "$pack") - 1000 )) "$pack"
 (cd "$WORK/cut" && find . -type f -exec sha256sum {} + | sort) >"$WORK/cut.before"
