@@ -2,6 +2,8 @@
 
 #include <locale.h>
 
+#include <optional>
+
 #include "archive/libarchive_api.h"
 #include "format/gojson.h"
 
@@ -148,10 +150,8 @@ int ArchiveWriter::WriteHeader(archive_entry* e, const std::string& path) {
   // 11) only when the locale's codeset is UTF-8; hort runs in any locale and
   // writes names as they are, so a UTF-8 name is written in C.UTF-8. Without
   // the flag, readers took "ünï" for CP437 and showed "├╝n├»".
-  if (format_ == ArchiveFormat::kZip && NeedsUtf8Flag(path)) {
-    ThreadLocale utf8("C.UTF-8");
-    return lib_->archive_write_header(a_, e);
-  }
+  std::optional<ThreadLocale> utf8;
+  if (format_ == ArchiveFormat::kZip && NeedsUtf8Flag(path)) utf8.emplace("C.UTF-8");
   return lib_->archive_write_header(a_, e);
 }
 

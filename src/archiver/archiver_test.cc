@@ -218,6 +218,13 @@ class TreeBackup : public StdinBackup {
     }
     return nodes;
   }
+  // Options that back up `below` (paths under the test's folder) as host "h".
+  BackupOptions OptionsFor(std::initializer_list<std::string> below) const {
+    BackupOptions opt;
+    for (const std::string& p : below) opt.targets.push_back(dir_ + p);
+    opt.host = "h";
+    return opt;
+  }
   std::vector<std::string> Names(const Id& root, const std::string& rel) {
     std::vector<std::string> names;
     for (const auto& n : NodesBelow(root, rel)) names.push_back(n.name);
@@ -239,9 +246,7 @@ TEST_F(TreeBackup, MarkerFolderKeepsOnlyItsMarker) {
   File("d/cache/sub/f", "x");
   File("d/cache/g", "y");
   File("d/keep/f", "z");
-  BackupOptions opt;
-  opt.targets = {dir_ + "/d"};
-  opt.host = "h";
+  BackupOptions opt = OptionsFor({"/d"});
   opt.excludes.exclude_caches = true;
   auto r = RunBackup(*repo_, opt, nullptr);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -253,9 +258,7 @@ TEST_F(TreeBackup, MarkerFolderKeepsOnlyItsMarker) {
 // One target missing: the rest is backed up, the run counts an error (exit 3).
 TEST_F(TreeBackup, MissingTargetIsSkipped) {
   File("d/f", "x");
-  BackupOptions opt;
-  opt.targets = {dir_ + "/d", dir_ + "/missing"};
-  opt.host = "h";
+  BackupOptions opt = OptionsFor({"/d", "/missing"});
   CountingObserver obs;
   auto r = RunBackup(*repo_, opt, &obs);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -280,9 +283,7 @@ TEST_F(TreeBackup, AFolderReachedThroughASymlinkIsStoredAsTheFolder) {
   File("data/a/f2", "y");
   ASSERT_EQ(::symlink("data/a", (dir_ + "/link_a").c_str()), 0);
   ASSERT_EQ(::chmod((dir_ + "/data/a").c_str(), 0750), 0);
-  BackupOptions opt;
-  opt.targets = {dir_ + "/link_a/f1"};
-  opt.host = "h";
+  BackupOptions opt = OptionsFor({"/link_a/f1"});
   CountingObserver obs;
   auto r = RunBackup(*repo_, opt, &obs);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -355,9 +356,7 @@ TEST_F(TreeBackup, UnreadableFolderIsLeftOut) {
     ::closedir(d);
     FAIL() << "this process still reads a mode 000 folder: the test would show nothing";
   }
-  BackupOptions opt;
-  opt.targets = {dir_ + "/d"};
-  opt.host = "h";
+  BackupOptions opt = OptionsFor({"/d"});
   CountingObserver obs;
   auto r = RunBackup(*repo_, opt, &obs);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -420,9 +419,7 @@ TEST_F(TreeBackup, XattrsOfAnUnchangedFileComeFromTheParentUntilItsCtimeMoves) {
   const std::string f = dir_ + "/d/f";
   ASSERT_EQ(::setxattr(f.c_str(), "user.k", "v1", 2, 0), 0)
       << "the file system of " << dir_ << " refuses user xattrs (errno " << errno << ")";
-  BackupOptions opt;
-  opt.targets = {dir_ + "/d"};
-  opt.host = "h";
+  BackupOptions opt = OptionsFor({"/d"});
   auto first = RunBackup(*repo_, opt, nullptr);
   ASSERT_TRUE(first.ok()) << first.status().message();
   const std::vector<ExtendedAttribute> v1{{"user.k", "v1"}};

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "util/read_file.h"
+#include "util/strings.h"
 
 namespace hort {
 
@@ -31,13 +32,6 @@ std::vector<std::string> Lines(const std::string& data) {
     out.push_back(line);
   }
   return out;
-}
-
-std::string TrimSpace(const std::string& s) {
-  const char* ws = " \t\r\n\v\f";
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
 }  // namespace

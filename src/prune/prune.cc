@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cctype>
 #include <charconv>
 #include <ctime>
 #include <unordered_map>
@@ -15,6 +14,7 @@
 #include "util/byte_size.h"
 #include "util/crash_point.h"
 #include "util/hex.h"
+#include "util/strings.h"
 
 namespace hort {
 
@@ -25,9 +25,7 @@ uint64_t MaxUnused::For(uint64_t used) const {
 }
 
 Result<MaxUnused> ParseMaxUnused(const std::string& given) {
-  std::string text = given;
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(0, 1);
+  const std::string text = TrimSpace(given);
   if (text.empty()) return Status(Code::kInvalidArgument, "invalid value for --max-unused: \"" + given + "\"");
   if (text == "unlimited") return MaxUnused{.bytes = UINT64_MAX};
   if (text.back() == '%') {

@@ -17,4 +17,13 @@ namespace hort {
   return out;
 }
 
+// `s` without leading and trailing ASCII white space (Go's strings.TrimSpace
+// on ASCII, which restic applies to list and exclude-file lines).
+[[nodiscard]] inline std::string TrimSpace(std::string_view s) {
+  constexpr std::string_view ws = " \t\r\n\v\f";
+  const size_t b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return "";
+  return std::string(s.substr(b, s.find_last_not_of(ws) - b + 1));
+}
+
 }  // namespace hort
