@@ -23,10 +23,10 @@ Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
   if (!quiet) progress.reading = [](size_t packs) { std::printf("reading %zu packs\n", packs); };
   progress.unreadable = [](const Id& pack, const Status& why, bool kept) {
     std::fprintf(stderr, "pack %s: %s (%s)\n", pack.Short().c_str(), why.message().c_str(),
-                 kept ? "its entries from the old index were kept" : "no index file knew it: not indexed");
+                 kept ? "its entries from the old index were kept" : "left out of the new index");
   };
   HORT_ASSIGN_OR_RETURN(IndexRebuildStats stats, RebuildIndex(repo, progress));
-  const size_t unreadable = stats.packs_unreadable + stats.packs_not_matching;
+  const size_t unreadable = stats.packs_unreadable + stats.not_matching.packs + stats.wrong_size.packs;
   if (!quiet) std::printf("wrote %zu index files, removed %zu old ones, %zu packs unreadable\n",
                           stats.index_files_written, stats.old_index_files, unreadable);
   // The index is complete again, but damage is not repaired by indexing:
@@ -37,10 +37,21 @@ Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
                      std::to_string(stats.packs_kept_from_old_index) +
                      " kept with their old index entries); run `hort check --read-data` to see what they hold");
   }
-  if (stats.packs_not_matching > 0) {
-    damage.push_back(std::to_string(stats.packs_not_matching) + " packs no index file knew do not hash to their names (" +
-                     std::to_string(stats.blobs_stored_again) + " intact blobs stored again, " +
-                     std::to_string(stats.blobs_lost) + " lost) and were left out; `hort prune` removes them");
+  const auto salvaged = [](const SalvagedPacks& s) {
+    return " (" + std::to_string(s.blobs_stored_again) + " intact blobs stored again, " + std::to_string(s.blobs_lost) +
+           " lost) and were left out";
+  };
+  if (stats.not_matching.packs > 0) {
+    damage.push_back(std::to_string(stats.not_matching.packs) + " packs no index file knew do not hash to their names" +
+                     salvaged(stats.not_matching) + "; `hort prune` removes them");
+  }
+  if (stats.wrong_size.packs > 0) {
+    damage.push_back(std::to_string(stats.wrong_size.packs) +
+                     " packs are not the size their old index entries make and their header is damaged" +
+                     salvaged(stats.wrong_size) +
+                     (stats.wrong_size.blobs_lost > 0
+                          ? "; `hort repair snapshots --forget` drops what was lost, then `hort prune` removes them"
+                          : "; `hort prune` removes them"));
   }
   if (damage.empty()) return Status::Ok();
   return Status(Code::kCorruption, Join(damage, "; "));

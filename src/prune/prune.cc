@@ -149,7 +149,8 @@ class Pruner {
         if (n.IsFile()) {
           for (const Id& id : n.content) {
             if (!repo_.index().Has(id, BlobType::kData)) {
-              return Status(Code::kCorruption, "data blob " + id.Short() + " is needed but missing; prune aborted");
+              return Status(Code::kCorruption, "data blob " + id.Short() +
+                                  " is needed but missing; prune aborted (`hort repair snapshots --forget` drops what needs it)");
             }
             used_data_.insert(id);
           }
@@ -201,7 +202,7 @@ class Pruner {
       if (const uint64_t expected = PackSizeFromIndex(info.blobs); info.used_blobs > 0 && info.size != expected) {
         return Status(Code::kCorruption, "pack " + id.Short() + ": size " + std::to_string(info.size) +
                                              " bytes does not match the " + std::to_string(expected) +
-                                             " bytes its index entries make; prune aborted (run check)");
+                                             " bytes its index entries make; prune aborted (run `hort repair index`)");
       }
       packs_.push_back(std::move(info));
     }

@@ -8,41 +8,67 @@
 #include <unordered_set>
 #include <utility>
 
+#include "repository/pack.h"
 #include "repository/pack_reader.h"
 
 namespace hort {
 namespace {
 
-struct Salvaged {
-  size_t stored_again = 0, lost = 0;
-};
+// Stores again each blob of `entries` that still decrypts and hashes to its
+// ID, reading the pack once in offset order. A blob whose bytes are damaged
+// or beyond the end of the file is lost; any other read error (the network)
+// fails, so no blob is counted lost for a fault that is not damage.
+Result<SalvagedPacks> StoreIntactBlobs(Repository& repo, const Id& pack, uint64_t size, std::vector<PackEntry> entries) {
+  std::sort(entries.begin(), entries.end(), [](const PackEntry& a, const PackEntry& b) { return a.offset < b.offset; });
+  PackReader blobs(repo.backend(), {FileType::kPack, pack.Hex()}, PackRange{0, size, /*stream=*/true, /*hash=*/false});
+  SalvagedPacks out{1, 0, 0};
+  for (const PackEntry& e : entries) {
+    auto stored = blobs.Bytes(e.offset, e.length);
+    if (!stored.ok() && stored.status().code() != Code::kCorruption) return stored.status();
+    auto plain = stored.ok() ? OpenBlob(*stored, e, repo.key()) : Result<std::vector<uint8_t>>(stored.status());
+    if (!plain.ok()) {
+      ++out.blobs_lost;
+      continue;
+    }
+    HORT_ASSIGN_OR_RETURN(bool saved, repo.SaveBlob(e.type, e.id, *plain, /*force=*/true));
+    out.blobs_stored_again += saved;
+  }
+  return out;
+}
 
 // A pack no index file describes, where it may have been cut short under its
 // name (Backend::PacksMayBeCutShort): its header may still read while blobs
 // before it are lost. Read through a window once to check that its bytes
 // hash to its name (nullopt: they do); if not, as restic's `repair packs`,
-// each blob that still decrypts and hashes to its ID is stored again, in a
-// new pack, and the pack is left out.
-Result<std::optional<Salvaged>> SalvageIfCut(Repository& repo, const Id& pack, uint64_t size) {
-  const Handle h{FileType::kPack, pack.Hex()};
-  PackReader whole(repo.backend(), h, PackRange{0, size, /*stream=*/true});
+// its intact blobs are stored again and the pack is left out.
+Result<std::optional<SalvagedPacks>> SalvageIfCut(Repository& repo, const Id& pack, uint64_t size) {
+  PackReader whole(repo.backend(), {FileType::kPack, pack.Hex()}, PackRange{0, size, /*stream=*/true});
   HORT_RETURN_IF_ERROR(whole.Finish());
-  if (whole.HashMatches(pack)) return std::optional<Salvaged>();
+  if (whole.HashMatches(pack)) return std::optional<SalvagedPacks>();
   HORT_ASSIGN_OR_RETURN(auto header, repo.LoadPackHeader(pack, size));  // checks the entries cover the pack
-  std::sort(header.begin(), header.end(), [](const PackEntry& a, const PackEntry& b) { return a.offset < b.offset; });
-  PackReader blobs(repo.backend(), h, PackRange{0, size, /*stream=*/true, /*hash=*/false});
-  Salvaged out;
-  for (const PackEntry& e : header) {
-    auto stored = blobs.Bytes(e.offset, e.length);
-    auto plain = stored.ok() ? OpenBlob(*stored, e, repo.key()) : Result<std::vector<uint8_t>>(stored.status());
-    if (!plain.ok()) {
-      ++out.lost;
-      continue;
-    }
-    HORT_ASSIGN_OR_RETURN(bool saved, repo.SaveBlob(e.type, e.id, *plain, /*force=*/true));
-    out.stored_again += saved;
-  }
-  return std::optional<Salvaged>(out);
+  HORT_ASSIGN_OR_RETURN(SalvagedPacks out, StoreIntactBlobs(repo, pack, size, std::move(header)));
+  return std::optional<SalvagedPacks>(out);
+}
+
+// A known pack whose header cannot be read and whose size is not what its
+// old index entries make: salvaged by those entries, then left out.
+Result<SalvagedPacks> SalvageByOldEntries(Repository& repo, const Id& pack, uint64_t size,
+                                          const std::vector<IndexBlob>& old) {
+  std::vector<PackEntry> entries;
+  entries.reserve(old.size());
+  for (const IndexBlob& b : old) entries.push_back({b.id, b.type, b.offset, b.length, b.uncompressed_length});
+  return StoreIntactBlobs(repo, pack, size, std::move(entries));
+}
+
+void Count(const SalvagedPacks& one, SalvagedPacks* total) {
+  total->packs += one.packs;
+  total->blobs_stored_again += one.blobs_stored_again;
+  total->blobs_lost += one.blobs_lost;
+}
+
+Status LeftOut(const std::string& why, const SalvagedPacks& s) {
+  return Status(Code::kCorruption, why + "; " + std::to_string(s.blobs_stored_again) + " intact blobs stored again, " +
+                                       std::to_string(s.blobs_lost) + " lost");
 }
 }  // namespace
 
@@ -105,25 +131,32 @@ Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgr
   const size_t written_before = repo.WrittenIndexFiles().size();
   for (const auto& [pack, size] : packs) {
     auto entries = known.find(pack);
-    Result<std::optional<Salvaged>> cut = std::optional<Salvaged>();
+    const bool is_known = entries != known.end() && !entries->second.empty();
+    Result<std::optional<SalvagedPacks>> cut = std::optional<SalvagedPacks>();
     if (entries == known.end() && may_be_cut) cut = SalvageIfCut(repo, pack, size);
     if (cut.ok() && *cut) {
-      ++stats.packs_not_matching;
-      stats.blobs_stored_again += (*cut)->stored_again;
-      stats.blobs_lost += (*cut)->lost;
-      if (progress.unreadable) {
-        progress.unreadable(pack, Status(Code::kCorruption, "its content does not hash to its name (cut short by a crash?); " +
-                                                                std::to_string((*cut)->stored_again) + " intact blobs stored again, " +
-                                                                std::to_string((*cut)->lost) + " lost"), false);
-      }
+      Count(**cut, &stats.not_matching);
+      if (progress.unreadable) progress.unreadable(pack, LeftOut("its content does not hash to its name (cut short by a crash?)", **cut), false);
       continue;
     }
     auto header = cut.ok() ? repo.LoadPackHeader(pack, size) : Result<std::vector<PackEntry>>(cut.status());
+    if (!header.ok() && is_known && header.status().code() == Code::kCorruption &&
+        size != PackSizeFromIndex(entries->second)) {
+      HORT_ASSIGN_OR_RETURN(SalvagedPacks salvaged, SalvageByOldEntries(repo, pack, size, entries->second));
+      Count(salvaged, &stats.wrong_size);
+      if (progress.unreadable) {
+        progress.unreadable(pack, LeftOut(header.status().message() + "; its size, " + std::to_string(size) +
+                                              " bytes, is not the " + std::to_string(PackSizeFromIndex(entries->second)) +
+                                              " its old index entries make",
+                                          salvaged),
+                            false);
+      }
+      continue;
+    }
     if (!header.ok()) {
-      const bool kept = entries != known.end() && !entries->second.empty();
-      if (progress.unreadable) progress.unreadable(pack, header.status(), kept);
+      if (progress.unreadable) progress.unreadable(pack, header.status(), is_known);
       ++stats.packs_unreadable;
-      if (kept) {
+      if (is_known) {
         ++stats.packs_kept_from_old_index;
         HORT_RETURN_IF_ERROR(writer.Add({pack, std::move(entries->second)}));
       }

@@ -33,12 +33,15 @@ TEST(IndexRebuild, IndexesEveryReadablePackAndReplacesTheOldIndex) {
     auto idx = DecodeIndex(*repo->LoadUnpacked(FileType::kIndex, f));
     for (const IndexPack& p : idx->packs) index_of[p.id.Hex()] = f;
   }
-  // Pack 0's header is damaged (its index file stays); pack 1's index file is
-  // lost (its header is fine); pack 2's header is damaged and its index file
-  // lost too.
+  // Pack 0's header is damaged, one bit of it, its size unchanged (its index
+  // file stays); pack 1's index file is lost (its header is fine); pack 2's
+  // header is damaged and its index file lost too.
   for (int damaged : {0, 2}) {
+    auto bytes = raw->Load({FileType::kPack, packs[damaged]}, 0, 0);
+    ASSERT_TRUE(bytes.ok());
+    (*bytes)[bytes->size() - 5] ^= 0x01;  // the last 4 bytes are the header's length
     ASSERT_TRUE(raw->Remove({FileType::kPack, packs[damaged]}).ok());
-    ASSERT_TRUE(raw->Save({FileType::kPack, packs[damaged]}, AsBytes(std::string("garbage"))).ok());
+    ASSERT_TRUE(raw->Save({FileType::kPack, packs[damaged]}, *bytes).ok());
   }
   ASSERT_TRUE(raw->Remove({FileType::kIndex, index_of[packs[1]]}).ok());
   ASSERT_TRUE(raw->Remove({FileType::kIndex, index_of[packs[2]]}).ok());
@@ -52,7 +55,8 @@ TEST(IndexRebuild, IndexesEveryReadablePackAndReplacesTheOldIndex) {
   EXPECT_EQ(reading, 3u);
   EXPECT_EQ(unreadable, (std::map<std::string, bool>{{packs[0], true}, {packs[2], false}}));
   EXPECT_EQ(stats->packs_unreadable, 2u);
-  EXPECT_EQ(stats->packs_not_matching, 0u);
+  EXPECT_EQ(stats->not_matching.packs, 0u);
+  EXPECT_EQ(stats->wrong_size.packs, 0u);
   EXPECT_EQ(stats->packs_kept_from_old_index, 1u);
   EXPECT_EQ(stats->index_files_written, 1u);
   EXPECT_EQ(stats->old_index_files, 1u);
@@ -71,6 +75,16 @@ TEST(IndexRebuild, IndexesEveryReadablePackAndReplacesTheOldIndex) {
   std::vector<std::string> want = {packs[0], packs[1]};
   std::sort(want.begin(), want.end());
   EXPECT_EQ(indexed, want) << "pack 0 from its old entries (issue #25: dropping them lost its snapshots), pack 1 from its header";
+}
+
+// 20,000 bytes that do not compress, different for each `i`.
+std::string IncompressibleBlob(int i) {
+  std::string data;
+  for (int k = 0; data.size() < 20000; ++k) {
+    Id h = Id::Hash(AsBytes(std::to_string(i) + "/" + std::to_string(k)));
+    data.append(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
+  }
+  return data;
 }
 
 // A local folder, whose packs are visible before they are durable.
@@ -99,11 +113,7 @@ void MakeCutPack(bool may_be_cut, CutPack* c) {
   if (may_be_cut) backend = std::make_unique<CutShortBackend>(std::move(backend));
   c->repo = std::move(Repository::Init(std::move(backend), "pw", CheapKdfForTests()).value());
   for (int i = 0; i < 2; ++i) {
-    std::string data;  // 20,000 bytes that do not compress: the first blob spans the first 4 KiB
-    for (int k = 0; data.size() < 20000; ++k) {
-      Id h = Id::Hash(AsBytes(std::to_string(i) + "/" + std::to_string(k)));
-      data.append(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
-    }
+    const std::string data = IncompressibleBlob(i);  // the first blob spans the first 4 KiB
     c->ids.push_back(Id::Hash(AsBytes(data)));
     c->blobs.push_back(data);
     ASSERT_TRUE(c->repo->SaveBlob(BlobType::kData, c->ids.back(), AsBytes(data)).ok());
@@ -135,9 +145,9 @@ TEST(IndexRebuild, APackNoIndexKnowsThatDoesNotHashToItsNameIsLeftOutItsIntactBl
   auto stats = RebuildIndex(*c.repo, progress);
   ASSERT_TRUE(stats.ok()) << stats.status().message();
   EXPECT_EQ(left_out, std::vector<std::string>{c.pack});
-  EXPECT_EQ(stats->packs_not_matching, 1u);
-  EXPECT_EQ(stats->blobs_stored_again, 1u);
-  EXPECT_EQ(stats->blobs_lost, 1u);
+  EXPECT_EQ(stats->not_matching.packs, 1u);
+  EXPECT_EQ(stats->not_matching.blobs_stored_again, 1u);
+  EXPECT_EQ(stats->not_matching.blobs_lost, 1u);
   EXPECT_EQ(stats->packs_unreadable, 0u);
   EXPECT_EQ(stats->index_files_written, 1u) << "the one the blob stored again came with";
 
@@ -161,7 +171,7 @@ TEST(IndexRebuild, WherePacksCannotBeCutShortAPackIsIndexedFromItsHeader) {
   ASSERT_NO_FATAL_FAILURE(MakeCutPack(/*may_be_cut=*/false, &c));
   auto stats = RebuildIndex(*c.repo, {});
   ASSERT_TRUE(stats.ok()) << stats.status().message();
-  EXPECT_EQ(stats->packs_not_matching, 0u);
+  EXPECT_EQ(stats->not_matching.packs, 0u);
   auto again = Repository::Open(std::make_unique<ForwardingBackend>(c.raw), "pw");
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE((*again)->LoadIndex().ok());
@@ -170,6 +180,55 @@ TEST(IndexRebuild, WherePacksCannotBeCutShortAPackIsIndexedFromItsHeader) {
     ASSERT_TRUE(loc);
     EXPECT_EQ(loc->pack.Hex(), c.pack);
   }
+}
+
+// A pack the index knows, cut short at its end: its header is gone and its
+// size is not what its entries make. Keeping those entries would leave prune
+// refusing it for good; as restic's rebuild-index they are dropped, after the
+// blob before the cut is stored again, so only the lost blob is missing.
+TEST(IndexRebuild, AKnownPackCutShortIsLeftOutItsIntactBlobsStoredAgain) {
+  auto be = NewMemBackend();
+  Backend* raw = be.get();
+  auto repo = std::move(Repository::Init(std::move(be), "pw", CheapKdfForTests()).value());
+  std::vector<Id> ids;
+  std::vector<std::string> blobs;
+  for (int i = 0; i < 2; ++i) {
+    const std::string data = IncompressibleBlob(i);
+    ids.push_back(Id::Hash(AsBytes(data)));
+    blobs.push_back(data);
+    ASSERT_TRUE(repo->SaveBlob(BlobType::kData, ids.back(), AsBytes(data)).ok());
+  }
+  ASSERT_TRUE(repo->Flush().ok());  // one pack of two blobs, one index file
+  std::vector<std::string> packs;
+  ASSERT_TRUE(raw->List(FileType::kPack, [&](const std::string& n, uint64_t) { packs.push_back(n); }).ok());
+  ASSERT_EQ(packs.size(), 1u);
+  auto bytes = raw->Load({FileType::kPack, packs[0]}, 0, 0);
+  ASSERT_TRUE(bytes.ok());
+  bytes->resize(bytes->size() - 1000);  // the header and the second blob's end
+  ASSERT_TRUE(raw->Remove({FileType::kPack, packs[0]}).ok());
+  ASSERT_TRUE(raw->Save({FileType::kPack, packs[0]}, *bytes).ok());
+
+  std::map<std::string, bool> left_out;  // pack → kept
+  IndexRebuildProgress progress{{}, [&](const Id& pack, const Status&, bool kept) { left_out[pack.Hex()] = kept; }};
+  auto stats = RebuildIndex(*repo, progress);
+  ASSERT_TRUE(stats.ok()) << stats.status().message();
+  EXPECT_EQ(left_out, (std::map<std::string, bool>{{packs[0], false}}));
+  EXPECT_EQ(stats->wrong_size.packs, 1u);
+  EXPECT_EQ(stats->wrong_size.blobs_stored_again, 1u);
+  EXPECT_EQ(stats->wrong_size.blobs_lost, 1u);
+  EXPECT_EQ(stats->packs_unreadable, 0u);
+  EXPECT_EQ(stats->packs_kept_from_old_index, 0u);
+
+  auto again = Repository::Open(std::make_unique<ForwardingBackend>(raw), "pw");
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE((*again)->LoadIndex().ok());
+  EXPECT_FALSE((*again)->index().Lookup(ids[1], BlobType::kData)) << "the lost blob is not indexed";
+  auto loc = (*again)->index().Lookup(ids[0], BlobType::kData);
+  ASSERT_TRUE(loc);
+  EXPECT_NE(loc->pack.Hex(), packs[0]) << "the intact blob lives in a new pack";
+  auto read = (*again)->LoadBlob(BlobType::kData, ids[0]);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_EQ(std::string(read->begin(), read->end()), blobs[0]);
 }
 
 // A backup and its retention's prune run in one job: the index file the

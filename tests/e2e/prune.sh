@@ -41,9 +41,9 @@ treecmp "$WORK/state4/src" "$WORK/rout$WORK/state4/src" --no-dir-mtime
 note "a needed pack cut short: prune refuses and changes nothing, as restic refuses"
 # It exited 0 and wrote an index still naming the cut pack.
 cp -a "$WORK/rrepo" "$WORK/cut"
-pack=$(find "$WORK/cut/data" -type f -size +100k -print -quit)
+pack=$(find "$WORK/cut/data" -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2)  # the largest: several blobs
 [ -n "$pack" ] || fail "no pack to cut"
-chmod u+w "$pack"; truncate -s $(( $(stat -c %s "$pack") - 1000 )) "$pack"
+chmod u+w "$pack"; truncate -s $(( $(stat -c %s "$pack") - 100000 )) "$pack"  # the header and the last blob's end
 (cd "$WORK/cut" && find . -type f -exec sha256sum {} + | sort) >"$WORK/cut.before"
 expect_rc 1 restic -r "$WORK/cut" prune
 expect_rc 1 "$HORT" -r "$WORK/cut" prune
@@ -51,6 +51,28 @@ grep -q "^Fatal: pack $(basename "$pack" | cut -c1-8): size .* does not match th
   "$WORK/last.err" || fail "prune did not name the cut pack: $(cat "$WORK/last.err")"
 (cd "$WORK/cut" && find . -type f -exec sha256sum {} + | sort) >"$WORK/cut.after"
 diff "$WORK/cut.before" "$WORK/cut.after" >/dev/null || fail "the refused prune changed the repository"
+
+note "the cut pack: repair index stores its intact blobs again, repair snapshots drops what was lost, prune removes it"
+# repair index kept the cut pack's old entries (they make its size), so prune stayed refused for good.
+expect_rc 1 "$HORT" -r "$WORK/cut" repair index
+grep -q "1 packs are not the size their old index entries make and their header is damaged ([1-9][0-9]* intact blobs stored again, [1-9][0-9]* lost) and were left out; .hort repair snapshots --forget. drops what was lost" \
+  "$WORK/last.err" || fail "repair index: $(cat "$WORK/last.err")"
+hort -r "$WORK/cut" repair snapshots --forget >"$WORK/cut.repair"
+lost=$(sed -n 's|^  file \(.*\): content is lost, removed from the snapshot$|\1|p' "$WORK/cut.repair")
+[ -n "$lost" ] || fail "repair snapshots dropped nothing: $(cat "$WORK/cut.repair")"
+hort -r "$WORK/cut" prune >/dev/null
+[ ! -e "$pack" ] || fail "prune kept the cut pack"
+restic -r "$WORK/cut" check --read-data >/dev/null
+for n in 1 4; do  # every file not lost restores the same
+  restic -r "$WORK/cut" restore latest --path "$WORK/state$n/src" --target "$WORK/cutout" >/dev/null
+  for f in "$WORK/state$n/src/"*; do
+    if grep -qxF "$f" <<<"$lost"; then
+      [ ! -e "$WORK/cutout$f" ] || fail "$f was lost but restored"
+    else
+      cmp -s "$f" "$WORK/cutout$f" || fail "$f, not lost, does not restore the same"
+    fi
+  done
+done
 
 note "prune killed with SIGKILL at each of its crash points"
 # HORT_TEST_CRASH_AT makes hort SIGKILL itself at a named point (src/util/crash_point.h).
