@@ -106,14 +106,21 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
       }
       auto groups = GroupSnapshots(selected, f->group_by);
       if (!groups.ok()) return Fail(groups.status());
+      // Every group is decided before any is printed: a refusal comes
+      // alone, not after another group's "remove" table that never happened.
+      std::vector<std::vector<KeepDecision>> decided;
       for (const SnapshotGroup& grp : *groups) {
-        auto decisions = ApplyPolicy(grp.snapshots, policy);
-        std::vector<const KeepDecision*> keep, remove;
-        for (const auto& d : decisions) (d.keep ? keep : remove).push_back(&d);
-        if (keep.empty() && !f->allow_remove_all) {
+        decided.push_back(ApplyPolicy(grp.snapshots, policy));
+        const bool keeps_one = std::any_of(decided.back().begin(), decided.back().end(), [](const KeepDecision& d) { return d.keep; });
+        if (!keeps_one && !f->allow_remove_all) {
           return Fail(Status(Code::kInvalidArgument, "refusing to remove every snapshot of group host=\"" + grp.hostname +
                                                          "\"; use --unsafe-allow-remove-all to really do that"));
         }
+      }
+      for (size_t gi = 0; gi < groups->size(); ++gi) {
+        const SnapshotGroup& grp = (*groups)[gi];
+        std::vector<const KeepDecision*> keep, remove;
+        for (const auto& d : decided[gi]) (d.keep ? keep : remove).push_back(&d);
         for (const KeepDecision* d : remove) to_remove.push_back(d->snapshot->id);
         if (g.json) {
           json += first ? "" : ",";

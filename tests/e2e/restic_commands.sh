@@ -75,6 +75,15 @@ for flags in "" "--keep-last 0" "--keep-within 0d --prune"; do
 done
 [ "$(hort -r "$WORK/repo" list snapshots | wc -l)" = 2 ] || fail "forget without a policy removed a snapshot"
 
+note "forget refusing to empty a group prints no other group's table first, removes nothing"
+cp -a "$WORK/repo" "$WORK/repo-kt"
+hort -r "$WORK/repo-kt" tag --add keepme --path "$WORK/src" >/dev/null  # the group sorted first keeps its snapshot
+expect_rc 1 "$HORT" -r "$WORK/repo-kt" forget --keep-tag keepme
+one_fatal_line
+grep -q "refusing to remove every snapshot of group" "$WORK/last.err" || fail "forget: $(cat "$WORK/last.err")"
+[ ! -s "$WORK/last.out" ] || fail "forget printed tables before refusing: $(cat "$WORK/last.out")"
+[ "$(hort -r "$WORK/repo-kt" list snapshots | wc -l)" = 2 ] || fail "the refused forget removed a snapshot"
+
 note "recover: a snapshot of the trees whose snapshot was forgotten; restic sees and restores it"
 cp -a "$WORK/repo" "$WORK/repo-r"
 first=$(restic -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin), key=lambda s: s["time"])[0]["id"])')
