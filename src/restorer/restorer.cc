@@ -172,7 +172,16 @@ class Restore {
       bool any = false;       // something below was selected
     };
     std::vector<Frame> stack;
-    HORT_ASSIGN_OR_RETURN(auto top, LoadTree(repo_, root));
+    auto raw_top = repo_.LoadBlob(BlobType::kTree, root);
+    if (!raw_top.ok()) {
+      // The top tree damaged as any below (restic: "ignoring error for /"):
+      // named, nothing restored, exit 1; the store unreachable stops it.
+      const Code code = raw_top.status().code();
+      if (code != Code::kNotFound && code != Code::kCorruption) return raw_top.status();
+      unreadable_trees_.emplace_back(snap_root.empty() ? "/" : snap_root, raw_top.status());
+      return Status::Ok();
+    }
+    HORT_ASSIGN_OR_RETURN(auto top, DecodeLoadedTree(root, *raw_top));
     stack.push_back({std::move(top), 0, kTopLevel, snap_root, false});
     while (!stack.empty()) {
       Frame& f = stack.back();
