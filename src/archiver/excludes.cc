@@ -9,6 +9,7 @@
 
 #include "format/pattern.h"
 #include "util/read_file.h"
+#include "util/strings.h"
 
 namespace hort {
 
@@ -127,10 +128,9 @@ Status ReadPatternFile(const std::string& path, std::vector<std::string>* out) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
-    size_t start = line.find_first_not_of(" \t");
-    if (start == std::string::npos || line[start] == '#') continue;
-    out->push_back(ExpandEnvAsRestic(std::string_view(line).substr(start)));
+    line = TrimSpace(line);  // restic: strings.TrimSpace, then skip empty lines and comments
+    if (line.empty() || line[0] == '#') continue;
+    out->push_back(ExpandEnvAsRestic(line));
   }
   return Status::Ok();
 }

@@ -71,8 +71,10 @@ same data --exclude-larger-than 100b
 same data --iexclude-file iexcl
 same data --iexclude 'BIG'
 # restic expands environment variables in exclude files (Go's os.Expand; "$$" is a '$').
+# Lines are trimmed as Go's strings.TrimSpace trims them, \v and \f too.
 echo c >'data/plain/co$t'
-printf '$HORT_E2E_SKIP/sub\n${HORT_E2E_SKIP}x\nco$$t\n' >"$WORK/envexcl"
+echo v >data/plain/vf
+printf '$HORT_E2E_SKIP/sub\n${HORT_E2E_SKIP}x\nco$$t\n\v\fvf\f\v\n' >"$WORK/envexcl"
 HORT_E2E_SKIP=plain same data --exclude-file "$WORK/envexcl"
 
 note "what stays of a cache folder: the folder and its tag"
