@@ -297,6 +297,11 @@ TEST(HttpErrors, ShortReadsAreTruncationOrTransient) {
   EXPECT_EQ(ShortRead("x", r, 5, 10).code(), Code::kCorruption);  // the object ends at 8
   r.headers["content-range"] = "bytes 5-7/100";
   EXPECT_EQ(ShortRead("x", r, 5, 10).code(), Code::kUnavailable);  // the transfer was cut
+  // A total that is no number (std::stoull threw on these) is ignored: the transfer was cut.
+  for (const char* total : {"abc", "", "99999999999999999999999", "12x", "-1"}) {
+    r.headers["content-range"] = std::string("bytes 5-7/") + total;
+    EXPECT_EQ(ShortRead("x", r, 5, 10).code(), Code::kUnavailable) << total;
+  }
 }
 
 }  // namespace
