@@ -682,7 +682,7 @@ class Backup {
     m.data_blobs = repo_.stats().data_blobs + saver_.dry_data_blobs();
     m.tree_blobs = repo_.stats().tree_blobs + saver_.dry_tree_blobs();
     m.data_added = repo_.stats().data_added + saver_.dry_bytes();
-    m.data_added_packed = repo_.stats().data_added_packed;
+    m.data_added_packed = repo_.stats().data_added_packed + saver_.dry_stored();
     result_.tree = *root_tree_;
     result_.errors = errors_;
     if (opt_.dry_run) return Status::Ok();

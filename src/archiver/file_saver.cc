@@ -260,10 +260,13 @@ void FileSaver::Finish(const std::shared_ptr<FileState>& state) {
 Result<bool> FileSaver::Store(BlobType type, const Id& id, std::span<const uint8_t> data) {
   if (!dry_run_) return repo_.SaveBlob(type, id, data);
   if (repo_.index().Has(id, type)) return false;
-  std::lock_guard lock(dry_mu_);
-  if (!dry_seen_.insert(id).second) return false;
+  {
+    std::lock_guard lock(dry_mu_);
+    if (!dry_seen_.insert(id).second) return false;
+  }
   (type == BlobType::kTree ? dry_tree_blobs_ : dry_data_blobs_)++;
   dry_bytes_ += data.size();
+  dry_stored_ += repo_.StoredSize(type, data);  // compressed as a backup would: restic's "(N stored)"
   return true;
 }
 

@@ -37,6 +37,7 @@ class FileSaver {
   [[nodiscard]] uint64_t dry_data_blobs() const { return dry_data_blobs_; }
   [[nodiscard]] uint64_t dry_tree_blobs() const { return dry_tree_blobs_; }
   [[nodiscard]] uint64_t dry_bytes() const { return dry_bytes_; }
+  [[nodiscard]] uint64_t dry_stored() const { return dry_stored_; }
 
  private:
   struct FileState;
@@ -61,7 +62,7 @@ class FileSaver {
   WaitGroup files_;
   std::mutex dry_mu_;
   std::unordered_set<Id, IdHash> dry_seen_;
-  std::atomic<uint64_t> dry_data_blobs_{0}, dry_tree_blobs_{0}, dry_bytes_{0};
+  std::atomic<uint64_t> dry_data_blobs_{0}, dry_tree_blobs_{0}, dry_bytes_{0}, dry_stored_{0};
   // Chunks are hashed two at a time (crypto::Sha256Pair): a chunk task with
   // no partner at hand waits here when another chunk task is still queued,
   // which then takes it along. `queued_chunks_` changes under `park_mu_`.

@@ -46,7 +46,7 @@ uint64_t PackSizeFromIndex(std::span<const IndexBlob> blobs) {
                            [](const IndexBlob* a, const IndexBlob* b) { return a->offset == b->offset && a->id == b->id; }),
                unique.end());
   uint64_t size = crypto::kOverhead + 4;  // the header's nonce and MAC, its length
-  for (const IndexBlob* b : unique) size += uint64_t{b->length} + (b->uncompressed_length != 0 ? 41 : 37);
+  for (const IndexBlob* b : unique) size += uint64_t{b->length} + PackEntrySize(b->uncompressed_length != 0);
   return size;
 }
 

@@ -22,6 +22,10 @@ struct PackEntry {
   uint32_t uncompressed_length = 0;  // 0 = not compressed
 };
 
+// The bytes one blob's entry takes in a pack header: type, length, ID, and
+// the uncompressed length when compressed.
+[[nodiscard]] constexpr uint64_t PackEntrySize(bool compressed) { return compressed ? 41 : 37; }
+
 // Builds the encrypted header + length trailer for `entries`.
 [[nodiscard]] std::vector<uint8_t> EncodePackHeader(const std::vector<PackEntry>& entries,
                                                     const crypto::Key& key);

@@ -266,29 +266,35 @@ Status Repository::LoadIndex() {
   return first_error;
 }
 
+std::vector<uint8_t> Repository::Encode(BlobType type, std::span<const uint8_t> plaintext, uint32_t* uncompressed) const {
+  bool compress = config_.version >= 2 && (compression_ != CompressionMode::kOff || type == BlobType::kTree);
+  if (compress && type == BlobType::kData && compression_ == CompressionMode::kAuto && LooksIncompressible(plaintext)) {
+    compress = false;
+  }
+  *uncompressed = 0;
+  if (!compress) return CopyWithRoom(plaintext, crypto::kIvSize, crypto::kMacSize);
+  // Compressed straight into a buffer with room for IV and MAC, then sealed in place.
+  *uncompressed = static_cast<uint32_t>(plaintext.size());
+  return ZstdCompress(plaintext, compression_ == CompressionMode::kMax ? CompressionMode::kMax : CompressionMode::kAuto,
+                      crypto::kIvSize, crypto::kMacSize);
+}
+
+uint64_t Repository::StoredSize(BlobType type, std::span<const uint8_t> plaintext) const {
+  uint32_t uncompressed = 0;
+  return Encode(type, plaintext, &uncompressed).size() + PackEntrySize(uncompressed != 0);
+}
+
 Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext, bool force) {
   {
     std::lock_guard lock(pending_mu_);
     if ((!force && index_.Has(id, type)) || !pending_.insert(id).second) return false;
   }
-  std::vector<uint8_t> stored;
   uint32_t uncompressed = 0;
-  bool compress = config_.version >= 2 && (compression_ != CompressionMode::kOff || type == BlobType::kTree);
-  if (compress && type == BlobType::kData && compression_ == CompressionMode::kAuto && LooksIncompressible(plaintext)) {
-    compress = false;
-  }
-  if (compress) {
-    // Compressed straight into a buffer with room for IV and MAC, then sealed in place.
-    stored = ZstdCompress(plaintext, compression_ == CompressionMode::kMax ? CompressionMode::kMax : CompressionMode::kAuto,
-                          crypto::kIvSize, crypto::kMacSize);
-    uncompressed = static_cast<uint32_t>(plaintext.size());
-  } else {
-    stored = CopyWithRoom(plaintext, crypto::kIvSize, crypto::kMacSize);
-  }
+  std::vector<uint8_t> stored = Encode(type, plaintext, &uncompressed);
   key_.SealInPlace(&stored);
   (type == BlobType::kTree ? stats_.tree_blobs : stats_.data_blobs)++;
   stats_.data_added += plaintext.size();
-  stats_.data_added_packed += stored.size();
+  stats_.data_added_packed += stored.size() + PackEntrySize(uncompressed != 0);
 
   Packer& p = PackerFor(type);
   OpenPack full;

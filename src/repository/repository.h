@@ -47,7 +47,7 @@ struct InitOptions {
 struct BlobStats {
   std::atomic<uint64_t> data_blobs{0}, tree_blobs{0};
   std::atomic<uint64_t> data_added{0};         // plaintext bytes of new blobs
-  std::atomic<uint64_t> data_added_packed{0};  // stored bytes of new blobs
+  std::atomic<uint64_t> data_added_packed{0};  // stored bytes of new blobs and their header entries (restic's)
 };
 
 class Repository {
@@ -103,6 +103,10 @@ class Repository {
   // `force` stores it even if indexed (prune's repack writes a new copy).
   [[nodiscard]] Result<bool> SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext,
                                       bool force = false);
+  // What SaveBlob would add to the packs for this blob: its sealed (and,
+  // as the repository compresses, compressed) bytes and its header entry,
+  // as restic counts "stored". For a dry run, which stores nothing.
+  [[nodiscard]] uint64_t StoredSize(BlobType type, std::span<const uint8_t> plaintext) const;
   [[nodiscard]] Result<std::vector<uint8_t>> LoadBlob(BlobType type, const Id& id);
   // Uploads partly filled packs and writes the index for everything saved.
   // SaveBlob stores the packs it fills in the background, so a failure of
@@ -130,6 +134,9 @@ class Repository {
   [[nodiscard]] std::vector<Id> WrittenIndexFiles() const;
 
  private:
+  // A blob's bytes as SaveBlob stores them, before sealing (room left for IV
+  // and MAC); `uncompressed` gets its length when compressed, else 0.
+  [[nodiscard]] std::vector<uint8_t> Encode(BlobType type, std::span<const uint8_t> plaintext, uint32_t* uncompressed) const;
   // A pack being filled: in memory, or streamed to the backend (local
   // folders) and hashed as it grows, so a full pack never sits in memory.
   struct OpenPack {
