@@ -545,7 +545,7 @@ class Backup {
       (change == FileChange::kNew ? dirs_new_ : change == FileChange::kChanged ? dirs_changed_ : dirs_unmodified_)++;
       if (obs_) {
         obs_->OnItemDone({.path = d->sn_path + "/", .dir = true, .change = change,
-                          .metadata = fresh.ok() && *fresh ? tree.size() : 0, .seconds = SecondsSince(d->start)});
+                          .metadata = fresh.ok() ? *fresh : 0, .seconds = SecondsSince(d->start)});
       }
       d->parent->nodes[d->slot].subtree = id;
       DirDone(d->parent);

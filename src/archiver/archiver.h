@@ -67,7 +67,7 @@ struct ItemDone {
   FileChange change = FileChange::kNew;
   uint64_t size = 0;      // files: their length
   uint64_t added = 0;     // bytes of data new to the repository
-  uint64_t metadata = 0;  // directories: bytes of their tree when it was new
+  uint64_t metadata = 0;  // directories: what their tree added to the packs when it was new (restic's TreeSizeInRepo)
   double seconds = 0;     // from the walker reaching the item to its being saved
 };
 

@@ -257,8 +257,8 @@ void FileSaver::Finish(const std::shared_ptr<FileState>& state) {
   files_.Done();
 }
 
-Result<bool> FileSaver::Store(BlobType type, const Id& id, std::span<const uint8_t> data) {
-  if (!dry_run_) return repo_.SaveBlob(type, id, data);
+Result<bool> FileSaver::Store(BlobType type, const Id& id, std::span<const uint8_t> data, uint64_t* stored_size) {
+  if (!dry_run_) return repo_.SaveBlob(type, id, data, /*force=*/false, stored_size);
   if (repo_.index().Has(id, type)) return false;
   {
     std::lock_guard lock(dry_mu_);
@@ -266,12 +266,16 @@ Result<bool> FileSaver::Store(BlobType type, const Id& id, std::span<const uint8
   }
   (type == BlobType::kTree ? dry_tree_blobs_ : dry_data_blobs_)++;
   dry_bytes_ += data.size();
-  dry_stored_ += repo_.StoredSize(type, data);  // compressed as a backup would: restic's "(N stored)"
+  const uint64_t stored = repo_.StoredSize(type, data);  // compressed as a backup would: restic's "(N stored)"
+  dry_stored_ += stored;
+  if (stored_size) *stored_size = stored;
   return true;
 }
 
-Result<bool> FileSaver::SaveTree(const Id& id, const std::string& tree) {
-  return Store(BlobType::kTree, id, AsBytes(tree));
+Result<uint64_t> FileSaver::SaveTree(const Id& id, const std::string& tree) {
+  uint64_t stored = 0;
+  HORT_RETURN_IF_ERROR(Store(BlobType::kTree, id, AsBytes(tree), &stored).status());
+  return stored;
 }
 
 }  // namespace hort

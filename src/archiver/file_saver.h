@@ -30,7 +30,8 @@ class FileSaver {
   // `done` once every chunk is stored. May block while too much is in flight.
   void SaveFile(const std::string& path, int fd, uint64_t size_hint, std::function<void(Result<FileContent>)> done);
   // True when the tree was new to the repository.
-  [[nodiscard]] Result<bool> SaveTree(const Id& id, const std::string& tree);
+  // What the tree added to the packs (restic's TreeSizeInRepo); 0 when the repository had it.
+  [[nodiscard]] Result<uint64_t> SaveTree(const Id& id, const std::string& tree);
   // Waits until every file handed in has completed.
   void Drain();
 
@@ -51,7 +52,8 @@ class FileSaver {
   void SaveChunk(Chunk chunk);
   void StoreChunk(Chunk& chunk, const Id& id);
   void Finish(const std::shared_ptr<FileState>& state);
-  [[nodiscard]] Result<bool> Store(BlobType type, const Id& id, std::span<const uint8_t> data);
+  [[nodiscard]] Result<bool> Store(BlobType type, const Id& id, std::span<const uint8_t> data,
+                                   uint64_t* stored_size = nullptr);
 
   Repository& repo_;
   bool dry_run_;

@@ -78,8 +78,10 @@ class PrintingObserver : public BackupObserver {
     }
     const char* what = item.change == FileChange::kNew ? "new      " : "modified ";
     if (item.dir) {
-      std::printf("%s %s, saved in %.3fs (%s added, %s metadata)\n", what, item.path.c_str(), item.seconds,
-                  FormatBytes(item.added).c_str(), FormatBytes(item.metadata).c_str());
+      // A directory's own data is none: restic's "added" and "stored" (DataSize, DataSizeInRepo) are both
+      // that, its "metadata" the tree's bytes in the pack.
+      std::printf("%s %s, saved in %.3fs (%s added, %s stored, %s metadata)\n", what, item.path.c_str(), item.seconds,
+                  FormatBytes(item.added).c_str(), FormatBytes(item.added).c_str(), FormatBytes(item.metadata).c_str());
     } else {
       std::printf("%s %s, saved in %.3fs (%s added)\n", what, item.path.c_str(), item.seconds,
                   FormatBytes(item.added).c_str());

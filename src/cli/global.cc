@@ -193,6 +193,15 @@ void InstallSignalHandlers() {
   xfsz.sa_handler = [](int) {};
   sigemptyset(&xfsz.sa_mask);
   ::sigaction(SIGXFSZ, &xfsz, nullptr);
+  // restic's unlock asks whether a lock's owner lives by sending it SIGHUP
+  // (restic 0.14 lock_unix.go), and restic survives it: by default hort was
+  // killed (exit 129), its lock left behind, by any `restic unlock` on the
+  // host. Caught the same way, and restarting what it interrupts.
+  struct sigaction hup {};
+  hup.sa_handler = [](int) {};
+  hup.sa_flags = SA_RESTART;
+  sigemptyset(&hup.sa_mask);
+  ::sigaction(SIGHUP, &hup, nullptr);
 }
 
 Result<std::chrono::seconds> ParseWait(const std::string& text) {

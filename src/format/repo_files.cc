@@ -114,6 +114,7 @@ std::string EncodeLock(const LockFile& l) {
   out += ",\"pid\":" + std::to_string(l.pid);
   if (l.uid) out += ",\"uid\":" + std::to_string(l.uid);
   if (l.gid) out += ",\"gid\":" + std::to_string(l.gid);
+  if (l.pid_namespace) out += ",\"hort_pid_namespace\":" + std::to_string(l.pid_namespace);
   return out + "}";
 }
 
@@ -128,6 +129,7 @@ Result<LockFile> DecodeLock(std::string_view text) {
     l.pid = WholeOr<int64_t>(j, "pid", 0);
     l.uid = WholeOr<uint32_t>(j, "uid", 0);
     l.gid = WholeOr<uint32_t>(j, "gid", 0);
+    l.pid_namespace = WholeOr<uint64_t>(j, "hort_pid_namespace", 0);
     return l;
   });
 }

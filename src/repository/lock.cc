@@ -1,6 +1,7 @@
 #include "repository/lock.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <pwd.h>
 
@@ -98,7 +99,7 @@ Result<std::string> FindConflict(Repository& repo, bool exclusive, const Id& own
     if (!text.ok()) continue;  // removed meanwhile or unreadable: not a live lock
     auto lock = DecodeLock(*text);
     if (!lock.ok()) continue;
-    if (LockIsStale(*lock)) {
+    if (LockIsStale(*lock, StaleRule::kAutomatic)) {
       // A stale lock must not block every later run (k8up #456): remove it.
       if (repo.backend().Remove({FileType::kLock, name}).ok()) {
         LogInfo("removed stale lock " + name.substr(0, 8) + " of PID " + std::to_string(lock->pid) + " on " +
@@ -116,13 +117,24 @@ Result<std::string> FindConflict(Repository& repo, bool exclusive, const Id& own
 }
 }  // namespace
 
-bool LockIsStale(const LockFile& lock) {
+uint64_t ThisPidNamespace() {
+  struct stat st {};
+  return ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<uint64_t>(st.st_ino) : 0;
+}
+
+bool LockIsStale(const LockFile& lock, StaleRule rule) {
   auto now = gojson::Now();
   if (now.sec - lock.time.sec > kStaleAfterSeconds) return true;
-  if (lock.hostname == ThisHost() && lock.pid > 0) {
-    if (::kill(static_cast<pid_t>(lock.pid), 0) != 0 && errno == ESRCH) return true;
+  if (lock.hostname != ThisHost() || lock.pid <= 0) return false;
+  // A PID is only looked up where it means the same process: restic's
+  // unlock trusts the host name, an automatic removal also wants the PID
+  // namespace hort records (a sidecar or a hostNetwork pod shares the host
+  // name, not the PIDs; removing its live lock lets a prune delete what its
+  // backup is writing).
+  if (rule == StaleRule::kAutomatic && (lock.pid_namespace == 0 || lock.pid_namespace != ThisPidNamespace())) {
+    return false;
   }
-  return false;
+  return ::kill(static_cast<pid_t>(lock.pid), 0) != 0 && errno == ESRCH;
 }
 
 namespace {
@@ -135,6 +147,7 @@ Result<Id> WriteLock(Repository& repo, bool exclusive) {
   lf.pid = ::getpid();
   lf.uid = ::getuid();
   lf.gid = ::getgid();
+  lf.pid_namespace = ThisPidNamespace();
   return repo.SaveUnpacked(FileType::kLock, EncodeLock(lf));
 }
 
@@ -239,7 +252,7 @@ Result<UnlockResult> RemoveLocks(Repository& repo, bool remove_all) {
       auto text = repo.LoadUnpacked(FileType::kLock, name);
       if (!text.ok()) continue;
       auto lock = DecodeLock(*text);
-      if (!lock.ok() || !LockIsStale(*lock)) continue;
+      if (!lock.ok() || !LockIsStale(*lock, StaleRule::kUnlock)) continue;
     }
     if (repo.backend().Remove({FileType::kLock, name}).ok()) r.removed++;
   }

@@ -1,7 +1,7 @@
 // restic-compatible repository locks (locks/<id>): shared for backup and
 // restore, exclusive for check/forget/prune. A lock is stale after 30
-// minutes or when its PID is gone on this host; held locks are refreshed
-// every 5 minutes so they never look stale while their owner works.
+// minutes or when its PID is gone on this host (LockIsStale); held locks are
+// refreshed every 5 minutes so they never look stale while their owner works.
 #pragma once
 
 #include <chrono>
@@ -63,8 +63,16 @@ class RepoLock {
                                                             std::chrono::seconds retry = std::chrono::seconds(0),
                                                             LockSettle settle = LockSettle::kWait);
 
-// Whether a lock written at `lock` is stale as seen from this host now.
-[[nodiscard]] bool LockIsStale(const LockFile& lock);
+// Whether a lock is stale as seen from this host now. kUnlock is restic's
+// rule, for `unlock`: older than 30 minutes, or written on this host by a
+// PID that is gone. kAutomatic, for removing a lock in the way of a command
+// without being asked: the PID counts only when hort wrote the lock in this
+// PID namespace (LockFile::pid_namespace), as restic never removes a lock by
+// itself and a PID means nothing in another namespace.
+enum class StaleRule { kUnlock, kAutomatic };
+[[nodiscard]] bool LockIsStale(const LockFile& lock, StaleRule rule);
+// The inode of /proc/self/ns/pid (0 if it cannot be read).
+[[nodiscard]] uint64_t ThisPidNamespace();
 
 struct UnlockResult {
   size_t removed = 0;

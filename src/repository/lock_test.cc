@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <utility>
 
@@ -87,6 +89,48 @@ struct Fixture {
     return n;
   }
 };
+
+// A PID no process has on this machine: above the kernel's largest.
+constexpr int64_t kGonePid = 1 << 23;
+
+LockFile LockOfThisHost(int64_t pid, uint64_t pid_namespace, int64_t age_seconds = 0) {
+  LockFile l;
+  l.time = gojson::Now();
+  l.time.sec -= age_seconds;
+  l.exclusive = true;
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  l.hostname = host;
+  l.pid = pid;
+  l.pid_namespace = pid_namespace;
+  return l;
+}
+
+// restic's unlock trusts "this host, PID gone"; a lock is removed without
+// being asked only where the PID means this machine's process: written by
+// hort in this PID namespace. A restic lock, or one from a container that
+// shares the host name (a sidecar), stays until it is 30 minutes old.
+TEST(LockStale, APidCountsForAnAutomaticRemovalOnlyInTheNamespaceItWasWrittenIn) {
+  const uint64_t here = ThisPidNamespace();
+  ASSERT_NE(here, 0u);
+  EXPECT_TRUE(LockIsStale(LockOfThisHost(kGonePid, here), StaleRule::kAutomatic));
+  EXPECT_TRUE(LockIsStale(LockOfThisHost(kGonePid, here), StaleRule::kUnlock));
+  for (uint64_t ns : {uint64_t{0}, here + 1}) {  // restic's lock; another namespace's
+    EXPECT_FALSE(LockIsStale(LockOfThisHost(kGonePid, ns), StaleRule::kAutomatic)) << ns;
+    EXPECT_TRUE(LockIsStale(LockOfThisHost(kGonePid, ns), StaleRule::kUnlock)) << ns;
+    EXPECT_TRUE(LockIsStale(LockOfThisHost(kGonePid, ns, 31 * 60), StaleRule::kAutomatic)) << ns;
+  }
+  EXPECT_FALSE(LockIsStale(LockOfThisHost(::getpid(), here), StaleRule::kAutomatic)) << "our own PID lives";
+  EXPECT_FALSE(LockIsStale(LockOfThisHost(::getpid(), here), StaleRule::kUnlock));
+}
+
+TEST(LockStale, TheWritersPidNamespaceIsRecordedAndReadBack) {
+  LockFile l = LockOfThisHost(::getpid(), ThisPidNamespace());
+  auto back = DecodeLock(EncodeLock(l));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->pid_namespace, ThisPidNamespace());
+  EXPECT_EQ(EncodeLock(LockOfThisHost(1, 0)).find("hort_pid_namespace"), std::string::npos) << "none written when unknown";
+}
 
 TEST(LockSettle, WaitFindsTheRacingLockBeforeReturning) {
   Fixture f(/*racing=*/true);

@@ -284,7 +284,8 @@ uint64_t Repository::StoredSize(BlobType type, std::span<const uint8_t> plaintex
   return Encode(type, plaintext, &uncompressed).size() + PackEntrySize(uncompressed != 0);
 }
 
-Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext, bool force) {
+Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext, bool force,
+                                  uint64_t* stored_size) {
   {
     std::lock_guard lock(pending_mu_);
     if ((!force && index_.Has(id, type)) || !pending_.insert(id).second) return false;
@@ -294,7 +295,9 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const u
   key_.SealInPlace(&stored);
   (type == BlobType::kTree ? stats_.tree_blobs : stats_.data_blobs)++;
   stats_.data_added += plaintext.size();
-  stats_.data_added_packed += stored.size() + PackEntrySize(uncompressed != 0);
+  const uint64_t in_pack = stored.size() + PackEntrySize(uncompressed != 0);
+  stats_.data_added_packed += in_pack;
+  if (stored_size) *stored_size = in_pack;
 
   Packer& p = PackerFor(type);
   OpenPack full;

@@ -101,8 +101,9 @@ class Repository {
 
   // Stores a blob unless the repository already has it. Returns true if it was new.
   // `force` stores it even if indexed (prune's repack writes a new copy).
+  // `stored_size`, when the blob was new, gets what it added to the packs (StoredSize).
   [[nodiscard]] Result<bool> SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext,
-                                      bool force = false);
+                                      bool force = false, uint64_t* stored_size = nullptr);
   // What SaveBlob would add to the packs for this blob: its sealed (and,
   // as the repository compresses, compressed) bytes and its header entry,
   // as restic counts "stored". For a dry run, which stores nothing.

@@ -51,3 +51,34 @@ for sig in INT TERM; do
   [ "$(cat "$WORK/sig.err")" = "$want" ] || fail "SIG$sig: stderr '$(cat "$WORK/sig.err")', expected '$want'"
   [ -z "$(ls "$WORK/repo/locks")" ] || fail "SIG$sig left a lock"
 done
+
+note "restic unlock asks a live hort with SIGHUP: hort goes on, its lock stays"
+# By default the signal killed hort (exit 129) and left its lock.
+fifo4="$WORK/stdin-hup.fifo"; mkfifo "$fifo4"
+"$HORT" -r "$WORK/repo" backup --stdin --stdin-filename held4 <"$fifo4" >/dev/null &
+hort_pid=$!
+exec 6>"$fifo4"
+for _ in $(seq 1 200); do [ -n "$(ls "$WORK/repo/locks")" ] && break; sleep 0.05; done
+[ -n "$(ls "$WORK/repo/locks")" ] || fail "the backup took no lock"
+restic -r "$WORK/repo" unlock >/dev/null 2>&1
+kill -0 "$hort_pid" 2>/dev/null || fail "restic unlock killed hort"
+[ -n "$(ls "$WORK/repo/locks")" ] || fail "restic unlock removed the live hort's lock"
+echo "data" >&6
+exec 6>&-
+wait "$hort_pid" || fail "the backup failed after the SIGHUP"
+hort -r "$WORK/repo" snapshots --json | grep -q '"/held4"' || fail "no snapshot of the backup restic unlock asked"
+
+note "a dead restic's lock on this host: hort does not remove it by itself (restic never does; the PID may be another container's), unlock does"
+fifo5="$WORK/stdin-dead.fifo"; mkfifo "$fifo5"
+restic -r "$WORK/repo" backup --stdin --stdin-filename dead <"$fifo5" >/dev/null 2>&1 &
+restic_pid=$!
+exec 7>"$fifo5"
+for _ in $(seq 1 200); do [ -n "$(ls "$WORK/repo/locks")" ] && break; sleep 0.05; done
+kill -9 "$restic_pid"; wait "$restic_pid" 2>/dev/null || true
+exec 7>&-
+[ -n "$(ls "$WORK/repo/locks")" ] || fail "the killed restic left no lock"
+expect_rc 11 "$HORT" -r "$WORK/repo" check
+grep -q "PID $restic_pid" "$WORK/last.err" || fail "the dead restic's lock was not named: $(cat "$WORK/last.err")"
+expect_rc 1 restic -r "$WORK/repo" check
+hort -r "$WORK/repo" unlock | grep -q "removed 1 locks" || fail "unlock did not remove the dead restic's lock"
+hort -r "$WORK/repo" check >/dev/null
