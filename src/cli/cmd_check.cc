@@ -101,6 +101,10 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
   // As restic: check reads what the repository holds, not what a local
   // cache remembers of it, unless --with-cache says otherwise.
   auto validate = [f, &g]() -> Status {
+    // restic's words; hort read only the subset, a clean result for a full read that never happened.
+    if (f->opt.read_data && !f->opt.read_data_subset.empty()) {
+      return Status(Code::kInvalidArgument, "check flags --read-data and --read-data-subset cannot be used together");
+    }
     if (!f->with_cache && !g.no_cache) {
       auto location = ResolveRepository(g);
       if (location.ok() && IsRemoteLocation(*location)) f->temporary_cache = TemporaryCache::Make(CacheBase(g));

@@ -39,6 +39,11 @@ for subset in 1/2/3 0 0k 1/257; do expect_rc 1 "$HORT" -r "$WORK/repo" check --r
 # Checked before the repository is opened: no password asked, no such repository needed.
 expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" check --read-data-subset 10q
 grep -q 'invalid --read-data-subset "10q"' "$WORK/last.err" || fail "subset not checked first: $(cat "$WORK/last.err")"
+# --read-data with a subset: restic refuses it; hort read only the subset and said clean.
+expect_rc 1 restic -r "$WORK/repo" check --read-data --read-data-subset 1/2
+want=$(cat "$WORK/last.err")
+expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" check --read-data --read-data-subset 1/2
+[ "$(cat "$WORK/last.err")" = "$want" ] || fail "--read-data with a subset: restic '$want', hort '$(cat "$WORK/last.err")'"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --compression bogus "$WORK/src"
 # A leading '+' where Go's number parsers take one, as restic does.
 for subset in '+5%' '+.5%' '+500M' '+1/2' '++5%'; do
