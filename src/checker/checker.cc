@@ -34,8 +34,13 @@ class Checker {
     Say("load indexes");
     HORT_RETURN_IF_ERROR(ListPacks());
     AskForFirstPacks();
-    Status s = repo_.LoadIndex();
-    if (!s.ok()) Add({Finding::Kind::kIndexUnreadable, s.message()});
+    // As restic: a damaged index file ends the check. Going on, every pack
+    // only it describes read as "left over from an interrupted backup" and
+    // every tree in them as missing, which `repair index` mends at once.
+    if (Status s = repo_.LoadIndex(); !s.ok()) {
+      Add({Finding::Kind::kIndexUnreadable, s.message()});
+      return std::move(result_);
+    }
     Say("check all packs");
     HORT_RETURN_IF_ERROR(CheckPacks());
     Say("check snapshots, trees and blobs");

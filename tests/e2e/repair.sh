@@ -49,6 +49,12 @@ cp "$index_file" "$WORK/index.bak"
 printf '\x00' | dd of="$index_file" bs=1 seek=40 conv=notrunc 2>/dev/null
 expect_rc 1 "$HORT" -r "$WORK/repo" restore latest --target "$WORK/out3"
 grep -q "index/$(basename "$index_file").*hort repair index" "$WORK/last.err" || fail "damaged index: $(cat "$WORK/last.err")"
+# check stops there, as restic's does: going on, it called the packs only that file describes "left over
+# from an interrupted backup" and every tree in them missing.
+expect_rc 1 "$HORT" -r "$WORK/repo" check
+grep -q "index/$(basename "$index_file").*hort repair index" "$WORK/last.err" || fail "check: $(cat "$WORK/last.err")"
+grep -qi "left over\|not found in index\|not referenced" "$WORK/last.out" "$WORK/last.err" && fail "check went on past the damaged index: $(cat "$WORK/last.out" "$WORK/last.err")"
+expect_rc 1 restic -r "$WORK/repo" --no-cache check
 hort -r "$WORK/repo" repair index >/dev/null
 rm -rf "$WORK/out3"
 hort -r "$WORK/repo" restore latest --target "$WORK/out3" >/dev/null
