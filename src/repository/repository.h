@@ -80,6 +80,7 @@ class Repository {
   [[nodiscard]] const Id& key_id() const { return key_id_; }
   [[nodiscard]] std::shared_ptr<const chunker::Tables> chunker_tables() const { return tables_; }
   void set_compression(CompressionMode mode) { compression_ = mode; }
+  [[nodiscard]] CompressionMode compression() const { return compression_; }
   // The size at which a pack is closed (restic's --pack-size); a pack may end
   // larger by its last blob.
   void set_pack_size(uint64_t bytes) { pack_target_size_ = bytes; }

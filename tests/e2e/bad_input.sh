@@ -45,6 +45,16 @@ want=$(cat "$WORK/last.err")
 expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" check --read-data --read-data-subset 1/2
 [ "$(cat "$WORK/last.err")" = "$want" ] || fail "--read-data with a subset: restic '$want', hort '$(cat "$WORK/last.err")'"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --compression bogus "$WORK/src"
+# prune --repack-uncompressed with nothing to compress with: restic's refusals (hort repacked nothing, exit 0).
+restic_init "$WORK/v1" --repository-version 1
+for flags in "-r $WORK/v1 prune --repack-uncompressed" "-r $WORK/repo --compression off prune --repack-uncompressed"; do
+  # shellcheck disable=SC2086  # the flags are split on purpose
+  expect_rc 1 restic $flags
+  want=$(cat "$WORK/last.err")
+  # shellcheck disable=SC2086
+  expect_rc 1 "$HORT" $flags
+  [ "$(cat "$WORK/last.err")" = "$want" ] || fail "$flags: restic '$want', hort '$(cat "$WORK/last.err")'"
+done
 # A leading '+' where Go's number parsers take one, as restic does.
 for subset in '+5%' '+.5%' '+500M' '+1/2' '++5%'; do
   restic -r "$WORK/repo" check --read-data-subset "$subset" >/dev/null 2>&1 && want=0 || want=1
