@@ -13,6 +13,7 @@ void AddPruneFlags(CLI::App& sub, PruneOptions* opt) {
   sub.add_option("--max-unused", opt->max_unused, "tolerated unused space after prune: x%, a size or 'unlimited'");
   sub.add_option("--max-repack-size", opt->max_repack_size, "repack at most this much data");
   sub.add_flag("--repack-uncompressed", opt->repack_uncompressed, "repack uncompressed data to compress it");
+  sub.add_flag("--repack-cacheable-only", opt->repack_cacheable_only, "only repack packs which are cacheable");
 }
 
 Command AddPrune(CLI::App& sub, GlobalOptions& g) {

@@ -57,6 +57,13 @@ Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
   return Status(Code::kCorruption, Join(damage, "; "));
 }
 
+// restic's --read-all-packs reads every pack's header instead of trusting
+// the old index for packs of the right size; hort always reads them all,
+// so scripts that pass the flag get what they ask for.
+void AddReadAllPacks(CLI::App& sub) {
+  sub.add_flag_function("--read-all-packs", [](int64_t) {}, "index: read all pack files (hort always does)");
+}
+
 class SnapshotRepairer {
  public:
   SnapshotRepairer(Repository& repo, bool dry_run) : repo_(repo), dry_run_(dry_run) {}
@@ -148,6 +155,7 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("what", f->what, "index | snapshots")->required();
   sub.add_flag("--forget", f->forget, "snapshots: remove the damaged originals");
   sub.add_flag("-n,--dry-run", f->dry_run, "snapshots: only show what would be repaired");
+  AddReadAllPacks(sub);
   auto validate = [f]() -> Status {
     if (f->what != "index" && f->what != "snapshots") {
       return Status(Code::kInvalidArgument, "repair what? use 'repair index' or 'repair snapshots'");
@@ -200,7 +208,8 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
   }};
 }
 
-Command AddRebuildIndex(CLI::App&, GlobalOptions& g) {
+Command AddRebuildIndex(CLI::App& sub, GlobalOptions& g) {
+  AddReadAllPacks(sub);
   return MakeCommand(NeedsRepository(OpenLock::kExclusive, false), [&g](Opened& o) {
     Status s = RebuildIndexVerbosely(o.repo(), g.quiet);
     return s.ok() ? kExitOk : Fail(s);

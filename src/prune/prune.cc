@@ -228,6 +228,10 @@ class Pruner {
         stats_.bytes_freed += p.size;
         continue;
       }
+      if (opt_.repack_cacheable_only && !p.has_tree) {  // as restic: only packs a cache holds are repacked
+        keep_.push_back(p.id);
+        continue;
+      }
       bool must_compress = v2 && p.uncompressed && (p.has_tree || opt_.repack_uncompressed);
       bool mixed = p.has_tree && p.has_data;
       if (p.unused_blobs == 0 && !mixed && !must_compress) {

@@ -15,6 +15,7 @@ struct PruneOptions {
   std::string max_unused = "5%";  // "x%", a size ("100M") or "unlimited"
   std::string max_repack_size;    // empty = no limit
   bool repack_uncompressed = false;
+  bool repack_cacheable_only = false;  // restic's: packs of data only are kept, whatever they hold unused
   bool dry_run = false;
   ProgressCounters* progress = nullptr;  // repack and delete phases
 };

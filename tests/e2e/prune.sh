@@ -84,6 +84,21 @@ restic -r "$WORK/kbase" backup "$WORK/k/src" >/dev/null
 for i in $(seq 1 2 10); do rm "$WORK/k/src/f$i"; done
 restic -r "$WORK/kbase" backup "$WORK/k/src" >/dev/null
 restic -r "$WORK/kbase" forget --keep-last 1 >/dev/null
+note "--repack-cacheable-only repacks no pack of data only, as restic's (hort refused the flag)"
+# kbase's data packs hold files the kept snapshot no longer has: worth repacking without the flag.
+for flags in "" "--repack-cacheable-only"; do
+  # shellcheck disable=SC2086  # the flags are split on purpose
+  r=$(restic -r "$WORK/kbase" prune --dry-run --max-unused 0 $flags | sed -n 's/^to repack: *\([0-9]*\) blobs.*/\1/p')
+  # shellcheck disable=SC2086
+  h=$(hort -r "$WORK/kbase" prune --dry-run --json --max-unused 0 $flags | json_field packs_repack)
+  [ -n "$r" ] && [ -n "$h" ] || fail "prune $flags: no figures (restic '$r', hort '$h')"
+  if [ -z "$flags" ]; then
+    [ "$r" -gt 0 ] && [ "$h" -gt 0 ] || fail "the scenario repacks nothing (restic $r blobs, hort $h packs)"
+  else
+    [ "$r" = 0 ] && [ "$h" = 0 ] || fail "--repack-cacheable-only: restic repacks $r blobs, hort $h packs"
+  fi
+done
+
 for point in pack:after-save prune:after-repack prune:after-new-index prune:after-index prune:after-pack-delete; do
   rm -rf "$WORK/krepo" && cp -a "$WORK/kbase" "$WORK/krepo" && chmod -R u+w "$WORK/krepo"
   note "kill at $point"
