@@ -24,6 +24,16 @@ diff r2.txt h2.txt || fail "-vv lines differ after a change"
 "$HORT" -r "$HR" backup --force -vv v | grep -Eq '^new       /v/a, saved in [0-9]+\.[0-9]{3}s \(0 B added\)$' \
   || fail "a new file line is not restic's"
 
+note "-vv directory lines: restic's (N added, N stored, N metadata), metadata being the tree's bytes in the pack"
+# hort printed no "stored" and the tree's raw JSON length as metadata (restic: its compressed size and header entry).
+mkdir -p vv/d; seq 1 300 >vv/d/f
+rr2="$WORK/rrepo-vv" hr2="$WORK/hrepo-vv"; restic_init "$rr2"; hort -r "$hr2" init >/dev/null
+meta() { "$1" -r "$2" backup -vv vv | sed -n 's|^new       /vv/d/, saved in [0-9.]*s (0 B added, 0 B stored, \([0-9]*\) B metadata)$|\1|p'; }
+rm_=$(meta restic "$rr2"); hm=$(meta "$HORT" "$hr2")
+[ -n "$rm_" ] && [ -n "$hm" ] || fail "-vv directory line: restic '$rm_', hort '$hm'"
+# The same tree (same ID), compressed by two zstd implementations: a few bytes apart.
+[ $(( hm > rm_ ? hm - rm_ : rm_ - hm )) -le $(( rm_ / 5 )) ] || fail "-vv metadata: restic $rm_ B, hort $hm B"
+
 # counts TOOL REPO ARGS...: files_new files_changed files_unmodified of the run's JSON summary.
 counts() { local t=$1 r=$2; shift 2; "$t" -r "$r" --json backup "$@" v | python3 -c '
 import json,sys; d=[json.loads(l) for l in sys.stdin if "\"summary\"" in l][-1]; print(d["files_new"], d["files_changed"], d["files_unmodified"])'; }
