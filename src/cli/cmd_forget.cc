@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "cli/keep_flags.h"
 #include "cli/snapshot_filter.h"
+#include "cli/snapshot_table.h"
 #include "policy/snapshot_retention.h"
 #include "prune/prune.h"
 #include "util/strings.h"
@@ -14,23 +15,38 @@ struct ForgetFlags {
   KeepFlags keep;
   SnapshotFilter filter;
   std::string group_by = "host,paths";
-  bool dry_run = false, prune = false, allow_remove_all = false;
+  bool dry_run = false, prune = false, allow_remove_all = false, compact = false;
   PruneOptions prune_opt;
   std::vector<std::string> ids;
 };
 
-void PrintTable(const char* title, const std::vector<const KeepDecision*>& rows) {
-  std::printf("%s %zu snapshots:\n", title, rows.size());
-  std::printf("%-9s %-19s  %-10s %-14s %s\n", "ID", "Time", "Host", "Tags", "Reasons");
-  std::printf("%s\n", std::string(70, '-').c_str());
+// restic's "snapshots for (host [h], tags [a], paths [/p]):", naming what the group is keyed by.
+std::string GroupHeader(const SnapshotGroup& grp) {
+  std::vector<std::string> info;
+  if (!grp.hostname.empty()) info.push_back("host [" + grp.hostname + "]");
+  if (grp.by_tags && !grp.tags.empty()) info.push_back("tags [" + Join(grp.tags, ", ") + "]");
+  if (grp.by_paths && !grp.paths.empty()) info.push_back("paths [" + Join(grp.paths, ", ") + "]");
+  return info.empty() ? "" : "snapshots for (" + Join(info, ", ") + "):\n";
+}
+
+// restic's table of a group's kept or removed snapshots, after "keep N snapshots:".
+void PrintDecisions(const char* title, const std::vector<const KeepDecision*>& rows, bool with_reasons, bool compact) {
+  std::vector<const Snapshot*> list;
+  std::vector<std::vector<std::string>> reasons;
   for (const KeepDecision* d : rows) {
-    std::string tags, reasons;
-    for (const auto& t : d->snapshot->tags) tags += (tags.empty() ? "" : ",") + t;
-    for (const auto& r : d->reasons) reasons += (reasons.empty() ? "" : ", ") + r;
-    std::printf("%-9s %-19s  %-10s %-14s %s\n", d->snapshot->id.Short().c_str(), FormatLocalTime(d->snapshot->time).c_str(),
-                d->snapshot->hostname.c_str(), tags.c_str(), reasons.c_str());
+    list.push_back(d->snapshot);
+    reasons.push_back(d->reasons);
   }
-  std::printf("\n");
+  std::printf("%s %zu snapshots:\n%s\n", title, rows.size(), SnapshotTable(list, with_reasons ? &reasons : nullptr, compact).c_str());
+}
+
+// restic's IDSet.String(): short IDs in the order of the full ones, in braces.
+std::string IdSet(std::vector<Id> ids) {
+  std::sort(ids.begin(), ids.end(), [](const Id& a, const Id& b) { return a.bytes < b.bytes; });
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::string> shorts;
+  for (const Id& id : ids) shorts.push_back(id.Short());
+  return "{" + Join(shorts, " ") + "}";
 }
 // restic's KeepReason.Counters: omitempty, so only the counters not 0.
 std::string CountersJson(const std::array<int, 6>& c) {
@@ -50,6 +66,7 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
   AddFilterFlags(sub, &f->filter, /*short_host=*/false);
   sub.add_option("-g,--group-by", f->group_by, "group snapshots by host, paths and/or tags");
   sub.add_flag("-n,--dry-run", f->dry_run, "only show what would be removed");
+  sub.add_flag("-c,--compact", f->compact, "use compact output format");
   sub.add_flag("--prune", f->prune, "run prune afterwards");
   sub.add_flag("--unsafe-allow-remove-all", f->allow_remove_all, "allow removing every snapshot of a group");
   AddPruneFlags(sub, &f->prune_opt);
@@ -106,6 +123,7 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
       }
       auto groups = GroupSnapshots(selected, f->group_by);
       if (!groups.ok()) return Fail(groups.status());
+      if (!g.json && !g.quiet) std::printf("Applying Policy: %s\n", policy.Describe().c_str());
       // Every group is decided before any is printed: a refusal comes
       // alone, not after another group's "remove" table that never happened.
       std::vector<std::vector<KeepDecision>> decided;
@@ -146,22 +164,27 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
           }
           json += "]}";
         } else if (!g.quiet) {
-          std::printf("snapshots for (host [%s], paths [%s]):\n\n", grp.hostname.c_str(), Join(grp.paths, ", ").c_str());
-          PrintTable("keep", keep);
-          if (!remove.empty()) PrintTable("remove", remove);
+          if (g.verbose >= 1) std::printf("%s", GroupHeader(grp).c_str());
+          if (!keep.empty()) PrintDecisions("keep", keep, /*with_reasons=*/true, f->compact);
+          if (!remove.empty()) PrintDecisions("remove", remove, /*with_reasons=*/false, f->compact);
         }
       }
     }
     json += "]";
     if (g.json && !first) std::printf("%s\n", json.c_str());
     if (f->dry_run) {
-      if (!g.json && !g.quiet) std::printf("would have removed %zu snapshots\n", to_remove.size());
+      if (!g.json && !g.quiet && !to_remove.empty()) {
+        std::printf("Would have removed the following snapshots:\n%s\n\n", IdSet(to_remove).c_str());
+      }
     } else {
       for (const Id& id : to_remove) {
         Status s = repo.backend().Remove({FileType::kSnapshot, id.Hex()});
         if (!s.ok()) return Fail(s);
+        if (!g.json && g.verbose >= 2) std::printf("removed snapshot %s\n", id.Short().c_str());
       }
-      if (!g.json && !g.quiet) std::printf("removed %zu snapshots\n", to_remove.size());
+      if (f->prune && !to_remove.empty() && !g.json && g.verbose >= 1) {
+        std::printf("%zu snapshots have been removed, running prune\n", to_remove.size());
+      }
     }
     if (f->prune && (!to_remove.empty() || true)) {
       f->prune_opt.dry_run = f->dry_run;

@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
+#include "cli/snapshot_table.h"
 #include "policy/retention.h"
 #include "util/strings.h"
 
@@ -51,29 +52,6 @@ std::string GroupHeader(const std::string& key_json) {
   if (!key["paths"].is_null()) info.push_back("paths [" + list(key["paths"]) + "]");
   if (info.empty()) return "";
   return "snapshots for (" + Join(info, ", ") + "):\n";
-}
-// restic 0.14's `snapshots --compact` table: columns as wide as their widest
-// cell plus two spaces, one tag a line, trailing blanks cut; the rules are as
-// wide as all columns.
-void PrintCompact(const std::vector<const Snapshot*>& snaps) {
-  std::vector<std::vector<std::string>> lines = {{"ID", "Time", "Host", "Tags"}};
-  for (const Snapshot* s : snaps) {
-    lines.push_back({s->id.Short(), FormatLocalTime(s->time), s->hostname, s->tags.empty() ? "" : s->tags[0]});
-    for (size_t i = 1; i < s->tags.size(); ++i) lines.push_back({"", "", "", s->tags[i]});
-  }
-  size_t widths[4] = {0, 0, 0, 0}, total = 0;
-  for (const auto& l : lines) {
-    for (size_t k = 0; k < 4; ++k) widths[k] = std::max(widths[k], l[k].size());
-  }
-  for (size_t w : widths) total += w + 2;
-  const std::string rule(total, '-');
-  for (size_t i = 0; i < lines.size(); ++i) {
-    std::string text;
-    for (size_t k = 0; k < 4; ++k) text += lines[i][k] + std::string(widths[k] - lines[i][k].size() + 2, ' ');
-    text.erase(text.find_last_not_of(' ') + 1);
-    std::printf("%s\n%s", text.c_str(), i == 0 ? (rule + "\n").c_str() : "");
-  }
-  std::printf("%s\n%zu snapshots\n", rule.c_str(), snaps.size());
 }
 }  // namespace
 
@@ -133,20 +111,8 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
     }
     for (const auto& [key, snaps] : groups) {
       if (!key.empty()) std::printf("%s", GroupHeader(key).c_str());
-      if (f->compact) {
-        PrintCompact(snaps);
-        continue;
-      }
-      std::printf("%-9s %-19s  %-12s %-12s %s\n", "ID", "Time", "Host", "Tags", "Paths");
-      std::printf("%s\n", std::string(80, '-').c_str());
-      for (const Snapshot* s : snaps) {
-        std::printf("%-9s %-19s  %-12s %-12s %s\n", s->id.Short().c_str(), FormatLocalTime(s->time).c_str(),
-                    s->hostname.c_str(), Join(s->tags, ",").c_str(), s->paths.empty() ? "" : s->paths[0].c_str());
-        for (size_t i = 1; i < s->paths.size(); ++i) std::printf("%-9s %-19s  %-12s %-12s %s\n", "", "", "", "", s->paths[i].c_str());
-      }
-      std::printf("%s\n%zu snapshots\n", std::string(80, '-').c_str(), snaps.size());
+      std::printf("%s", SnapshotTable(snaps, nullptr, f->compact).c_str());
     }
-    if (groups.empty()) std::printf("0 snapshots\n");
     return ExitForMissing(*sel, kExitOk);
   }};
 }

@@ -128,6 +128,36 @@ bool ExpirePolicy::Empty() const {
          within_yearly.Zero() && tags.empty();
 }
 
+std::string ExpirePolicy::Describe() const {
+  std::vector<std::string> counts, within_kinds;
+  const std::pair<int, const char*> kCounts[] = {{last, "latest"}, {hourly, "hourly"}, {daily, "daily"},
+                                                 {weekly, "weekly"}, {monthly, "monthly"}, {yearly, "yearly"}};
+  for (const auto& [n, what] : kCounts) {
+    if (n != 0) counts.push_back((n < 0 ? std::string("all") : std::to_string(n)) + " " + what);
+  }
+  const std::pair<const CalendarDuration*, const char*> kWithin[] = {{&within_hourly, "hourly"}, {&within_daily, "daily"},
+                                                                     {&within_weekly, "weekly"}, {&within_monthly, "monthly"},
+                                                                     {&within_yearly, "yearly"}};
+  for (const auto& [d, what] : kWithin) {
+    if (!d->Zero()) within_kinds.push_back(std::string(what) + " snapshots within " + d->ToString());
+  }
+  std::string s;
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  if (!counts.empty()) s = join(counts) + " snapshots";
+  if (!within_kinds.empty()) s += (s.empty() ? "" : ", ") + join(within_kinds);
+  if (!tags.empty()) {
+    std::string lists;
+    for (const auto& list : tags) lists += (lists.empty() ? "[" : " [") + join(list) + "]";
+    s += (s.empty() ? "" : " and ") + std::string("all snapshots with tags [") + lists + "]";
+  }
+  if (!within.Zero()) s += (s.empty() ? "" : " and ") + std::string("all snapshots within ") + within.ToString() + " of the newest";
+  return s.empty() ? "remove" : "keep " + s;
+}
+
 std::vector<RetentionDecision> DecideRetention(const std::vector<RetentionItem>& series, const ExpirePolicy& p) {
   std::vector<size_t> list(series.size());
   for (size_t i = 0; i < list.size(); ++i) list[i] = i;
@@ -214,7 +244,7 @@ Result<GroupBy> ParseGroupBy(const std::string& spec, std::string_view group_wor
     if (part == "host") by.host = true;
     else if (part == group_word) by.group = true;
     else if (part == "tags") by.tags = true;
-    else if (!part.empty()) return Status(Code::kInvalidArgument, "unknown grouping option \"" + part + "\"");
+    else if (!part.empty()) return Status(Code::kInvalidArgument, "unknown grouping option: '" + part + "'");  // restic's words
   }
   return by;
 }

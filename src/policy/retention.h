@@ -31,6 +31,9 @@ struct ExpirePolicy {
   CalendarDuration within, within_hourly, within_daily, within_weekly, within_monthly, within_yearly;
   std::vector<std::vector<std::string>> tags;  // keep backups carrying all tags of any list
   [[nodiscard]] bool Empty() const;
+  // restic 0.14's ExpirePolicy.String(): "keep 2 daily, 3 weekly snapshots, daily snapshots within 5d and
+  // all snapshots with tags [[a] [b, c]] and all snapshots within 1y of the newest".
+  [[nodiscard]] std::string Describe() const;
 };
 
 // What retention reads from one backup. A view: the strings belong to the

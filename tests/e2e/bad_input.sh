@@ -105,8 +105,9 @@ grep -q -- '--include: invalid pattern(s) provided: "\["' "$WORK/last.err" || fa
 [ ! -e "$WORK/none" ] || fail "restore with a bad pattern wrote its target"
 expect_rc 1 "$HORT" -r "$WORK/repo" find 'a[b'
 expect_rc 1 restic -r "$WORK/repo" snapshots -g bogus
+want=$(cat "$WORK/last.err")
 expect_rc 1 "$HORT" -r "$WORK/repo" snapshots -g bogus
-grep -q 'unknown grouping option "bogus"' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+[ "$(cat "$WORK/last.err")" = "$want" ] || fail "-g bogus: restic '$want', hort '$(cat "$WORK/last.err")'"
 expect_rc 1 "$HORT" -r "$WORK/repo" snapshots -g hostess
 # Checked for every command, not only when a lock is busy.
 expect_rc 1 "$HORT" -r "$WORK/repo" --retry-lock bogus snapshots

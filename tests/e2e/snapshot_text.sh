@@ -30,6 +30,42 @@ restic -r repo restore latest --target r2 | head -1 | grep -qF "of [$WORK/a $WOR
 
 note "forget's group header names every path"
 hort -r repo backup -q --host h a b
-expect_rc 0 hort -r repo forget --keep-last 1 --dry-run
+expect_rc 0 hort -r repo forget --keep-last 1 --dry-run -v
 grep -qF "snapshots for (host [h], paths [$WORK/a, $WORK/b]):" "$WORK/last.out" || fail "forget header: $(cat "$WORK/last.out")"
+
+note "snapshots and forget print restic's text, byte for byte"
+# hort's tables had fixed widths, no Paths column in forget, its own "would have removed N snapshots", no
+# "Applying Policy" line, the group header without -v, and "0 snapshots" where restic prints nothing.
+hort -r repo backup -q --host h --tag t1 --tag longer-tag-name a
+hort -r repo backup -q --host a-much-longer-hostname b
+# Groups come in the order of a Go map in restic (random): the "snapshots for (…)" blocks are compared sorted
+# (a group without a header, as untagged snapshots under -g tags, could not be told apart: not compared).
+blocks() {
+  python3 -c '
+import re, sys
+text = sys.stdin.read()
+tail = ""
+if "Would have removed" in text:
+    text, tail = text.split("Would have removed", 1)
+parts = re.split(r"(?m)^(?=snapshots for \()", text)
+sys.stdout.write(parts[0] + "".join(sorted(parts[1:])) + ("Would have removed" + tail if tail else ""))'
+}
+same_text() {
+  restic -r repo "$@" 2>&1 | blocks >r.txt || true
+  hort -r repo "$@" 2>&1 | blocks >h.txt || true
+  diff r.txt h.txt >d.txt || { cat d.txt >&2; fail "$* differs from restic"; }
+}
+same_text snapshots
+same_text snapshots -c
+same_text snapshots -g host
+same_text snapshots --host nobody
+# -v names each group, so that several groups can be told apart; --host h alone makes one group per path set.
+for flags in "--host h -g host --keep-last 1" "-v --keep-last 1" "-v -c --keep-last 1" \
+             "-v --keep-daily 2 --keep-weekly 3 --keep-tag t1 --keep-tag a,b" \
+             "-v --keep-within 1y2m3d --keep-within-daily 5d --keep-hourly 1 --keep-monthly 1 --keep-yearly 1" \
+             "-v --keep-within-hourly 2h --keep-within-weekly 1m --keep-within-monthly 1y --keep-within-yearly 3y" \
+             "-g host -v --keep-last 2 --keep-tag t1"; do
+  # shellcheck disable=SC2086  # the flags are split on purpose
+  same_text forget --dry-run $flags
+done
 echo "PASS snapshot_text"
