@@ -67,7 +67,7 @@ Command AddKey(CLI::App& sub, GlobalOptions& g) {
       }
       Status s = repo.backend().Remove({FileType::kKey, *name});
       if (!s.ok()) return Fail(s);
-      if (!g.quiet) std::printf("removed key %s\n", name->substr(0, 8).c_str());
+      if (!g.quiet) std::printf("removed key %s\n", name->c_str());  // restic names it in full
       return kExitOk;
     }
     auto pw = NewPassword(*f);

@@ -53,7 +53,10 @@ Command AddTag(CLI::App& sub, GlobalOptions& g) {
       if (!rm.ok()) return Fail(rm);
       ++changed;
     }
-    if (!g.quiet) std::printf("modified tags on %zu snapshots\n", changed);
+    if (!g.quiet) {  // restic's two lines
+      if (changed == 0) std::printf("no snapshots were modified\n");
+      else std::printf("modified tags on %zu snapshots\n", changed);
+    }
     return ExitForMissing(*sel, kExitOk);
   }};
 }

@@ -18,12 +18,13 @@ hort -r "$WORK/repo" snapshots >/dev/null
 note "key remove: the other key goes, the current one cannot"
 other=$(hort -r "$WORK/repo" key list --json | python3 -c 'import json,sys; print([k["id"] for k in json.load(sys.stdin) if not k["current"]][0])')
 current=$(hort -r "$WORK/repo" key list --json | python3 -c 'import json,sys; print([k["id"] for k in json.load(sys.stdin) if k["current"]][0])')
-hort -r "$WORK/repo" key remove "${other:0:8}" >/dev/null
+[ "$(hort -r "$WORK/repo" key remove "${other:0:8}")" = "removed key $other" ] || fail "key remove does not name the key in full, as restic"
 expect_rc 1 "$HORT" -r "$WORK/repo" key remove "$current"
 # restic 0.14 exits 1 for a wrong password (12 came in restic 0.17).
 if RESTIC_PASSWORD=second-password restic -r "$WORK/repo" snapshots >/dev/null 2>&1; then fail "removed key still opens"; fi
 
 note "tag: add, remove, set; restic sees the result"
+[ "$(hort -r "$WORK/repo" tag --add x --tag no-such-tag)" = "no snapshots were modified" ] || fail "tag on nothing: not restic's line"
 hort -r "$WORK/repo" tag --add pre-upgrade,manual >/dev/null
 hort -r "$WORK/repo" tag --remove manual >/dev/null
 tags=$(restic -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]; print(",".join(sorted(s["tags"])), bool(s.get("original")))')
