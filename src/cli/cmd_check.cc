@@ -164,8 +164,12 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
         else ++unreferenced;
       }
       if (unreferenced > 0 && !g.quiet) {
+        // restic's words; -v names each pack, as restic's Verbosef does.
+        for (const auto& fd : result->findings) {
+          if (!fd.IsError() && g.verbose >= 1) std::printf("%s\n", fd.message.c_str());
+        }
         std::printf("%zu additional files were found in the repo, which likely contain duplicate data.\n"
-                    "This is non-critical, they are left over from an interrupted backup.\n", unreferenced);
+                    "This is non-critical, you can run `hort prune` to correct this.\n", unreferenced);
       }
       if (!staged.empty() && !g.quiet) PrintStaged(staged);
       if (errors == 0 && !g.quiet) std::printf("no errors were found\n");
