@@ -20,13 +20,18 @@ struct ForgetFlags {
   std::vector<std::string> ids;
 };
 
-// restic's "snapshots for (host [h], tags [a], paths [/p]):", naming what the group is keyed by.
-std::string GroupHeader(const SnapshotGroup& grp) {
+// "(host [h], tags [a], paths [/p])": what the group is keyed by; empty for the one group of -g ''.
+std::string GroupKey(const SnapshotGroup& grp) {
   std::vector<std::string> info;
   if (!grp.hostname.empty()) info.push_back("host [" + grp.hostname + "]");
   if (grp.by_tags && !grp.tags.empty()) info.push_back("tags [" + Join(grp.tags, ", ") + "]");
   if (grp.by_paths && !grp.paths.empty()) info.push_back("paths [" + Join(grp.paths, ", ") + "]");
-  return info.empty() ? "" : "snapshots for (" + Join(info, ", ") + "):\n";
+  return info.empty() ? "" : "(" + Join(info, ", ") + ")";
+}
+// restic's "snapshots for (host [h], tags [a], paths [/p]):".
+std::string GroupHeader(const SnapshotGroup& grp) {
+  const std::string key = GroupKey(grp);
+  return key.empty() ? "" : "snapshots for " + key + ":\n";
 }
 
 // restic's table of a group's kept or removed snapshots, after "keep N snapshots:".
@@ -131,8 +136,10 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
         decided.push_back(ApplyPolicy(grp.snapshots, policy));
         const bool keeps_one = std::any_of(decided.back().begin(), decided.back().end(), [](const KeepDecision& d) { return d.keep; });
         if (!keeps_one && !f->allow_remove_all) {
-          return Fail(Status(Code::kInvalidArgument, "refusing to remove every snapshot of group host=\"" + grp.hostname +
-                                                         "\"; use --unsafe-allow-remove-all to really do that"));
+          const std::string key = GroupKey(grp);
+          return Fail(Status(Code::kInvalidArgument, "refusing to remove every snapshot of the group" +
+                                                         (key.empty() ? std::string() : " " + key) +
+                                                         "; use --unsafe-allow-remove-all to really do that"));
         }
       }
       for (size_t gi = 0; gi < groups->size(); ++gi) {

@@ -80,7 +80,7 @@ cp -a "$WORK/repo" "$WORK/repo-kt"
 hort -r "$WORK/repo-kt" tag --add keepme --path "$WORK/src" >/dev/null  # the group sorted first keeps its snapshot
 expect_rc 1 "$HORT" -r "$WORK/repo-kt" forget --keep-tag keepme
 one_fatal_line
-grep -q "refusing to remove every snapshot of group" "$WORK/last.err" || fail "forget: $(cat "$WORK/last.err")"
+grep -qF "refusing to remove every snapshot of the group (host [$(hostname)], paths [$WORK/src/a]); use --unsafe-allow-remove-all" "$WORK/last.err" || fail "forget: $(cat "$WORK/last.err")"
 ! grep -q "snapshots:" "$WORK/last.out" || fail "forget printed tables before refusing: $(cat "$WORK/last.out")"
 [ "$(hort -r "$WORK/repo-kt" list snapshots | wc -l)" = 2 ] || fail "the refused forget removed a snapshot"
 
