@@ -23,9 +23,11 @@ void Write(std::span<const uint8_t> data) {
   }
 }
 
+// Indented with the keys in their stored order (restic's field order), as
+// restic's MarshalIndent prints them; nlohmann::json sorted them.
 void PrintPretty(const std::string& json_text) {
   try {
-    std::printf("%s\n", JsonText(nlohmann::json::parse(json_text), 2).c_str());
+    std::printf("%s\n", JsonText(nlohmann::ordered_json::parse(json_text), 2).c_str());
   } catch (const std::exception&) {
     std::printf("%s\n", json_text.c_str());
   }

@@ -37,7 +37,8 @@ Result<std::vector<uint8_t>> B64(const json& j, const char* key) {
 std::string EncodeConfig(const RepoConfig& c) {
   char pol[32];
   std::snprintf(pol, sizeof(pol), "%llx", static_cast<unsigned long long>(c.chunker_polynomial));
-  json j = {{"version", c.version}, {"id", c.id}, {"chunker_polynomial", pol}};
+  // restic's field order (its Config struct), for `cat config` and the bytes of a new config file alike.
+  nlohmann::ordered_json j = {{"version", c.version}, {"id", c.id}, {"chunker_polynomial", pol}};
   return j.dump();
 }
 
