@@ -30,16 +30,52 @@ Status Backend::LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> ou
   return Status::Ok();
 }
 
+namespace {
+// The userinfo of a rest: location, "user:pass" as written (percent-encoded),
+// and where it ends; as Go's url.Parse, the last '@' before the path ends it,
+// so an unencoded '@' in the password still works.
+struct RestUserinfo {
+  size_t begin = 0, end = 0;  // [begin, end) in the location; begin == end: none
+};
+RestUserinfo FindUserinfo(const std::string& location) {
+  const size_t p = location.find("://");
+  if (location.rfind("rest:", 0) != 0 || p == std::string::npos) return {};
+  const size_t begin = p + 3;
+  const size_t slash = location.find('/', begin);
+  const size_t at = location.rfind('@', slash == std::string::npos ? std::string::npos : slash);
+  if (at == std::string::npos || at < begin) return {};
+  return {begin, at};
+}
+
+// Go's url.PathUnescape for userinfo: %XX decoded; a bad escape is left as
+// it is (Go refuses the URL; the server then refuses the login).
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+// restic's StripPassword: the password of a rest: location shown as "***".
 std::string LocationWithoutPassword(const std::string& location) {
-  if (location.rfind("rest:", 0) != 0) return location;
-  auto p = location.find("://");
-  if (p == std::string::npos) return location;
-  std::string after = location.substr(p + 3);
-  auto at = after.find('@');
-  auto first_slash = after.find('/');
-  if (at == std::string::npos || (first_slash != std::string::npos && at > first_slash)) return location;
-  std::string userinfo = after.substr(0, at);
-  return location.substr(0, p + 3) + userinfo.substr(0, userinfo.find(':')) + after.substr(at);
+  const RestUserinfo u = FindUserinfo(location);
+  if (u.begin == u.end) return location;
+  const size_t colon = location.find(':', u.begin);
+  if (colon == std::string::npos || colon > u.end) return location;
+  return location.substr(0, colon + 1) + "***" + location.substr(u.end);
 }
 
 namespace {
@@ -49,12 +85,14 @@ Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const Backend
   if (p == std::string::npos) return Status(Code::kInvalidArgument, "rest: use rest:http(s)://[user:pass@]host[:port]/[path]");
   std::string scheme = rest.substr(0, p), after = rest.substr(p + 3);
   HORT_ASSIGN_OR_RETURN(HttpOptions http, HttpOptionsFrom(o));
-  auto at = after.find('@');
-  auto first_slash = after.find('/');
-  if (at != std::string::npos && (first_slash == std::string::npos || at < first_slash)) {
-    std::string userinfo = after.substr(0, at);
-    after = after.substr(at + 1);
-    http.basic_auth = userinfo;  // user:pass, percent-decoding not needed for our users
+  const std::string location = "rest:" + rest;
+  if (const RestUserinfo u = FindUserinfo(location); u.begin != u.end) {
+    // Decoded as Go decodes them: a password with '@', ':' or '/' is written percent-encoded.
+    const std::string userinfo = location.substr(u.begin, u.end - u.begin);
+    const size_t colon = userinfo.find(':');
+    http.basic_auth = PercentDecode(userinfo.substr(0, colon)) + ":" +
+                      (colon == std::string::npos ? std::string() : PercentDecode(userinfo.substr(colon + 1)));
+    after = location.substr(u.end + 1);
   } else if (!Env("RESTIC_REST_USERNAME").empty()) {
     http.basic_auth = Env("RESTIC_REST_USERNAME") + ":" + Env("RESTIC_REST_PASSWORD");
   }

@@ -19,7 +19,7 @@ class RestBackend final : public Backend {
 
   Status Create() override {
     if (Stat({FileType::kConfig, ""}).ok()) {
-      return Status(Code::kAlreadyExists, "repository at " + display_ + " already exists (config found)");
+      return Status(Code::kAlreadyExists, "repository master key and config already initialized");  // restic's words (K8up matches them)
     }
     HORT_ASSIGN_OR_RETURN(auto r, Send("POST", base_ + "?create=true", {}, {}));
     if (r.status / 100 != 2) return HttpStatusError("create repository", r);

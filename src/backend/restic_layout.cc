@@ -57,7 +57,10 @@ class ResticBackend final : public Backend {
   Status Create() override {
     auto config = store_->Stat(ResticKey({FileType::kConfig, ""}));
     if (config.ok()) {
-      return Status(Code::kAlreadyExists, "repository at " + Location() + " already exists (config file found)");
+      // restic's words, which tools match: K8up runs `init` before every job and takes a line
+      // holding "already initialized" as "the repository is there" (k8up restic/cli/init.go).
+      return Status(Code::kAlreadyExists, IsRemoteLocation(Location()) ? "repository master key and config already initialized"
+                                                                       : "config file already exists");
     }
     if (config.status().code() != Code::kNotFound) return config.status();
     return store_->Create(ResticFolders());

@@ -1,6 +1,9 @@
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
+#include "cli/json_text.h"
 #include "util/hex.h"
 
 namespace hort::cli {
@@ -44,13 +47,15 @@ Command AddInit(CLI::App& sub, GlobalOptions& g) {
     if (!backend.ok()) return Fail(backend.status());
     auto password = ResolvePassword(g, true);
     if (!password.ok()) return Fail(password.status());
+    // Never the password of a rest: location (restic shows user:***@).
+    const std::string shown = LocationWithoutPassword(*location);
     auto repo = Repository::Init(std::move(*backend), *password, opts);
-    if (!repo.ok()) return Fail(repo.status().Annotate("create repository at " + *location + " failed"));
+    if (!repo.ok()) return Fail(repo.status().Annotate("create repository at " + shown + " failed"));
     if (g.json) {
-      std::printf("{\"message_type\":\"initialized\",\"id\":\"%s\",\"repository\":\"%s\"}\n",
-                  (*repo)->config().id.c_str(), location->c_str());
+      nlohmann::ordered_json j = {{"message_type", "initialized"}, {"id", (*repo)->config().id}, {"repository", shown}};
+      std::printf("%s\n", JsonText(j).c_str());
     } else if (!g.quiet) {
-      std::printf("created restic repository %s at %s\n\n", (*repo)->config().id.substr(0, 10).c_str(), location->c_str());
+      std::printf("created restic repository %s at %s\n\n", (*repo)->config().id.substr(0, 10).c_str(), shown.c_str());
       std::printf("Please note that knowledge of your password is required to access\n"
                   "the repository. Losing your password means that your data is\n"
                   "irrecoverably lost.\n");

@@ -38,3 +38,29 @@ AWS_ACCESS_KEY_ID=$HORT_TEST_SWIFT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$HORT_TEST_S
   hort -o s3.region=us-east-1 -r "$swift_repo" snapshots >/dev/null
 note "a REST repository that does not exist → exit 10"
 expect_rc 10 "$HORT" -r "rest:$HORT_TEST_REST_URL/none-$$" snapshots
+
+note "init where a repository is: restic's words, which K8up matches (\"already initialized\"), S3 and REST"
+# hort said "already exists (config file found)", so K8up took every init after the first as a failure.
+expect_rc 1 "$HORT" -r "$repo" init
+grep -q "already initialized" "$WORK/last.err" || fail "S3 init again: $(cat "$WORK/last.err")"
+expect_rc 1 restic -r "$repo" init
+grep -q "already initialized" "$WORK/last.err" || fail "restic's S3 init again (the oracle changed?): $(cat "$WORK/last.err")"
+rest_pass=$(echo "$HORT_TEST_REST_URL" | sed 's#^[a-z]*://[^:]*:\([^@]*\)@.*#\1#')
+hort -r "rest:$HORT_TEST_REST_URL/init-$$/" init >/dev/null
+expect_rc 1 "$HORT" -r "rest:$HORT_TEST_REST_URL/init-$$/" init
+grep -q "already initialized" "$WORK/last.err" || fail "REST init again: $(cat "$WORK/last.err")"
+no_secret "$rest_pass"
+
+note "init names a REST location as restic does, user:***@, never its password (text and JSON)"
+expect_rc 0 "$HORT" -r "rest:$HORT_TEST_REST_URL/init2-$$/" init
+no_secret "$rest_pass"; grep -q ":\*\*\*@" "$WORK/last.out" || fail "init: $(cat "$WORK/last.out")"
+expect_rc 0 "$HORT" --json -r "rest:$HORT_TEST_REST_URL/init3-$$/" init
+no_secret "$rest_pass"; grep -q '"repository":"rest:.*:\*\*\*@' "$WORK/last.out" || fail "init --json: $(cat "$WORK/last.out")"
+
+note "a percent-encoded REST password is decoded, as restic decodes it"
+# hort sent the encoded text and got 401.
+encoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$rest_pass" | sed 's/-/%2D/g')
+[ "$encoded" != "$rest_pass" ] || fail "the test password has nothing to encode"
+url=$(echo "$HORT_TEST_REST_URL" | sed "s#:$rest_pass@#:$encoded@#")
+expect_rc 0 "$HORT" -r "rest:$url/init2-$$/" snapshots
+expect_rc 0 restic -r "rest:$url/init2-$$/" snapshots
