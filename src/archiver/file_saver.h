@@ -29,7 +29,6 @@ class FileSaver {
   // Reads `path` (or `fd` when >= 0, which is then not closed) and calls
   // `done` once every chunk is stored. May block while too much is in flight.
   void SaveFile(const std::string& path, int fd, uint64_t size_hint, std::function<void(Result<FileContent>)> done);
-  // True when the tree was new to the repository.
   // What the tree added to the packs (restic's TreeSizeInRepo); 0 when the repository had it.
   [[nodiscard]] Result<uint64_t> SaveTree(const Id& id, const std::string& tree);
   // Waits until every file handed in has completed.

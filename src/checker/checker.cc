@@ -38,6 +38,8 @@ class Checker {
     // only it describes read as "left over from an interrupted backup" and
     // every tree in them as missing, which `repair index` mends at once.
     if (Status s = repo_.LoadIndex(); !s.ok()) {
+      // Damage is a finding; the store unreachable after retries is no finding about the repository.
+      if (s.code() != Code::kCorruption && s.code() != Code::kNotFound) return s;
       Add({Finding::Kind::kIndexUnreadable, s.message()});
       return std::move(result_);
     }

@@ -20,18 +20,16 @@ struct ForgetFlags {
   std::vector<std::string> ids;
 };
 
-// "(host [h], tags [a], paths [/p])": what the group is keyed by; empty for the one group of -g ''.
-std::string GroupKey(const SnapshotGroup& grp) {
-  std::vector<std::string> info;
-  if (!grp.hostname.empty()) info.push_back("host [" + grp.hostname + "]");
-  if (grp.by_tags && !grp.tags.empty()) info.push_back("tags [" + Join(grp.tags, ", ") + "]");
-  if (grp.by_paths && !grp.paths.empty()) info.push_back("paths [" + Join(grp.paths, ", ") + "]");
-  return info.empty() ? "" : "(" + Join(info, ", ") + ")";
-}
-// restic's "snapshots for (host [h], tags [a], paths [/p]):".
+// restic's group header: what the group is keyed by.
 std::string GroupHeader(const SnapshotGroup& grp) {
-  const std::string key = GroupKey(grp);
-  return key.empty() ? "" : "snapshots for " + key + ":\n";
+  return GroupHeaderText(grp.hostname, grp.by_tags && !grp.tags.empty() ? &grp.tags : nullptr,
+                         grp.by_paths && !grp.paths.empty() ? &grp.paths : nullptr);
+}
+// "(host [h], paths [/p])" for the refusal to empty a group; "" for the one group of -g ''.
+std::string GroupKey(const SnapshotGroup& grp) {
+  std::string header = GroupHeader(grp);  // "snapshots for (…):\n"
+  if (header.empty()) return "";
+  return header.substr(header.find('('), header.rfind(')') - header.find('(') + 1);
 }
 
 // restic's table of a group's kept or removed snapshots, after "keep N snapshots:".
@@ -85,6 +83,10 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
   return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, built, &g](Opened& o) {
     const ExpirePolicy& policy = *built;
     Repository& repo = o.repo();
+    // A prune that would refuse refuses before any snapshot is removed.
+    if (f->prune) {
+      if (Status fits = CheckPruneFitsRepository(repo, f->prune_opt); !fits.ok()) return Fail(fits);
+    }
     // A damaged snapshot file is left out with a warning, as restic 0.14's
     // forget leaves out what it cannot load: leaving one out of a policy can
     // only keep more of the others. Named by ID, it is removed: otherwise

@@ -60,8 +60,8 @@ Status RebuildIndexVerbosely(Repository& repo, bool quiet) {
 // restic's --read-all-packs reads every pack's header instead of trusting
 // the old index for packs of the right size; hort always reads them all,
 // so scripts that pass the flag get what they ask for.
-void AddReadAllPacks(CLI::App& sub) {
-  sub.add_flag_function("--read-all-packs", [](int64_t) {}, "index: read all pack files (hort always does)");
+CLI::Option* AddReadAllPacks(CLI::App& sub, bool* given) {
+  return sub.add_flag("--read-all-packs", *given, "index: read all pack files (hort always does)");
 }
 
 class SnapshotRepairer {
@@ -145,7 +145,7 @@ class SnapshotRepairer {
 
 struct RepairFlags {
   std::string what;
-  bool forget = false, dry_run = false;
+  bool forget = false, dry_run = false, read_all_packs = false;
 };
 
 }  // namespace
@@ -155,8 +155,11 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("what", f->what, "index | snapshots")->required();
   sub.add_flag("--forget", f->forget, "snapshots: remove the damaged originals");
   sub.add_flag("-n,--dry-run", f->dry_run, "snapshots: only show what would be repaired");
-  AddReadAllPacks(sub);
+  AddReadAllPacks(sub, &f->read_all_packs);
   auto validate = [f]() -> Status {
+    if (f->read_all_packs && f->what == "snapshots") {  // restic's repair snapshots has no such flag
+      return Status(Code::kInvalidArgument, "The following argument was not expected: --read-all-packs");
+    }
     if (f->what != "index" && f->what != "snapshots") {
       return Status(Code::kInvalidArgument, "repair what? use 'repair index' or 'repair snapshots'");
     }
@@ -209,7 +212,8 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
 }
 
 Command AddRebuildIndex(CLI::App& sub, GlobalOptions& g) {
-  AddReadAllPacks(sub);
+  static bool read_all_packs = false;  // taken and changes nothing: hort always reads every pack
+  AddReadAllPacks(sub, &read_all_packs);
   return MakeCommand(NeedsRepository(OpenLock::kExclusive, false), [&g](Opened& o) {
     Status s = RebuildIndexVerbosely(o.repo(), g.quiet);
     return s.ok() ? kExitOk : Fail(s);

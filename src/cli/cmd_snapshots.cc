@@ -38,20 +38,18 @@ std::string GroupKeyJson(const Snapshot& s, const GroupBy& by) {
   add("tags", by.tags && !tags.empty() ? JsonStringArray(tags) : "null");
   return out + "}";
 }
-// restic's PrintSnapshotGroupHeader: "snapshots for (host [h], tags [a, b], paths [/p]):".
+// restic's PrintSnapshotGroupHeader, from the group's key (GroupKeyJson).
 std::string GroupHeader(const std::string& key_json) {
   auto key = nlohmann::json::parse(key_json, nullptr, false);
-  std::vector<std::string> info;
   auto list = [](const nlohmann::json& v) {
     std::vector<std::string> items;
     for (const auto& x : v) items.push_back(x.get<std::string>());
-    return Join(items, ", ");
+    return items;
   };
-  if (!key["hostname"].get<std::string>().empty()) info.push_back("host [" + key["hostname"].get<std::string>() + "]");
-  if (!key["tags"].is_null()) info.push_back("tags [" + list(key["tags"]) + "]");
-  if (!key["paths"].is_null()) info.push_back("paths [" + list(key["paths"]) + "]");
-  if (info.empty()) return "";
-  return "snapshots for (" + Join(info, ", ") + "):\n";
+  const std::vector<std::string> tags = key["tags"].is_null() ? std::vector<std::string>() : list(key["tags"]);
+  const std::vector<std::string> paths = key["paths"].is_null() ? std::vector<std::string>() : list(key["paths"]);
+  return GroupHeaderText(key["hostname"].get<std::string>(), key["tags"].is_null() ? nullptr : &tags,
+                         key["paths"].is_null() ? nullptr : &paths);
 }
 }  // namespace
 

@@ -18,6 +18,11 @@ namespace hort::cli {
                                       const std::vector<std::vector<std::string>>& rows, const std::string& footer,
                                       bool blank_between_rows);
 
+// restic's group header, "snapshots for (host [h], tags [a, b], paths [/p]):\n", naming
+// what the group is keyed by (an empty host, or a null list, is left out); "" for none.
+[[nodiscard]] std::string GroupHeaderText(const std::string& host, const std::vector<std::string>* tags,
+                                          const std::vector<std::string>* paths);
+
 // The snapshots, oldest first: ID, Time, Host, Tags (joined by ","), Paths;
 // with `reasons` (one list per snapshot, in `list`'s order) a Reasons
 // column before Paths. `compact`: ID, Time, Host and one tag a line.

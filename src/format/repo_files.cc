@@ -115,7 +115,10 @@ std::string EncodeLock(const LockFile& l) {
   out += ",\"pid\":" + std::to_string(l.pid);
   if (l.uid) out += ",\"uid\":" + std::to_string(l.uid);
   if (l.gid) out += ",\"gid\":" + std::to_string(l.gid);
-  if (l.pid_namespace) out += ",\"hort_pid_namespace\":" + std::to_string(l.pid_namespace);
+  if (!l.pid_namespace.empty()) {
+    out += ",\"hort_pid_namespace\":";
+    gojson::AppendString(&out, l.pid_namespace);
+  }
   return out + "}";
 }
 
@@ -130,7 +133,7 @@ Result<LockFile> DecodeLock(std::string_view text) {
     l.pid = WholeOr<int64_t>(j, "pid", 0);
     l.uid = WholeOr<uint32_t>(j, "uid", 0);
     l.gid = WholeOr<uint32_t>(j, "gid", 0);
-    l.pid_namespace = WholeOr<uint64_t>(j, "hort_pid_namespace", 0);
+    if (auto ns = j.find("hort_pid_namespace"); ns != j.end() && ns->is_string()) l.pid_namespace = ns->get<std::string>();
     return l;
   });
 }

@@ -47,11 +47,12 @@ struct LockFile {
   std::string hostname, username;
   int64_t pid = 0;
   uint32_t uid = 0, gid = 0;
-  // hort's own field (restic ignores it): the writer's PID namespace, the
-  // inode of /proc/self/ns/pid; 0 when unknown. Only with it does "PID gone"
-  // on this host mean the writer is gone: a container that shares the host
-  // name has PIDs of its own.
-  uint64_t pid_namespace = 0;
+  // hort's own field (restic ignores it): the writer's PID namespace on
+  // this boot of this machine, "<boot_id>:<inode of /proc/self/ns/pid>";
+  // empty when unknown. Only with it does "PID gone" on this host name mean
+  // the writer is gone: a container sharing the host name has PIDs of its
+  // own, and a second machine of the same name (a clone) the same inodes.
+  std::string pid_namespace;
 };
 [[nodiscard]] std::string EncodeLock(const LockFile& l);
 [[nodiscard]] Result<LockFile> DecodeLock(std::string_view json);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "format/snapshot.h"
+#include "util/strings.h"
 
 namespace hort {
 namespace {
@@ -142,16 +143,11 @@ std::string ExpirePolicy::Describe() const {
     if (!d->Zero()) within_kinds.push_back(std::string(what) + " snapshots within " + d->ToString());
   }
   std::string s;
-  auto join = [](const std::vector<std::string>& v) {
-    std::string out;
-    for (const std::string& x : v) out += (out.empty() ? "" : ", ") + x;
-    return out;
-  };
-  if (!counts.empty()) s = join(counts) + " snapshots";
-  if (!within_kinds.empty()) s += (s.empty() ? "" : ", ") + join(within_kinds);
+  if (!counts.empty()) s = Join(counts, ", ") + " snapshots";
+  if (!within_kinds.empty()) s += (s.empty() ? "" : ", ") + Join(within_kinds, ", ");
   if (!tags.empty()) {
     std::string lists;
-    for (const auto& list : tags) lists += (lists.empty() ? "[" : " [") + join(list) + "]";
+    for (const auto& list : tags) lists += (lists.empty() ? "[" : " [") + Join(list, ", ") + "]";
     s += (s.empty() ? "" : " and ") + std::string("all snapshots with tags [") + lists + "]";
   }
   if (!within.Zero()) s += (s.empty() ? "" : " and ") + std::string("all snapshots within ") + within.ToString() + " of the newest";

@@ -367,15 +367,20 @@ class Pruner {
 
 }  // namespace
 
-Result<PruneStats> RunPrune(Repository& repo, const PruneOptions& options,
-                            const std::function<void(const std::string&)>& progress) {
-  // restic's two refusals, before anything is read: there is nothing to compress with.
+Status CheckPruneFitsRepository(const Repository& repo, const PruneOptions& options) {
+  // restic's two refusals: there is nothing to compress with.
   if (options.repack_uncompressed && repo.compression() == CompressionMode::kOff) {
     return Status(Code::kInvalidArgument, "disabled compression and `--repack-uncompressed` are mutually exclusive");
   }
   if (options.repack_uncompressed && repo.config().version < 2) {
     return Status(Code::kInvalidArgument, "compression requires at least repository format version 2");
   }
+  return Status::Ok();
+}
+
+Result<PruneStats> RunPrune(Repository& repo, const PruneOptions& options,
+                            const std::function<void(const std::string&)>& progress) {
+  HORT_RETURN_IF_ERROR(CheckPruneFitsRepository(repo, options));
   Pruner p(repo, options, progress);
   return p.Run();
 }

@@ -33,6 +33,9 @@ struct PruneStats {
 // writers out, the age also a writer that took no lock.
 inline constexpr int64_t kStagedFileMinAgeSeconds = 3600;
 
+// The refusals that depend on the repository (--repack-uncompressed without
+// compression); RunPrune makes them, and forget --prune before it removes anything.
+[[nodiscard]] Status CheckPruneFitsRepository(const Repository& repo, const PruneOptions& options);
 [[nodiscard]] Result<PruneStats> RunPrune(Repository& repo, const PruneOptions& options,
                                           const std::function<void(const std::string&)>& progress);
 

@@ -140,6 +140,12 @@ Result<IndexRebuildStats> RebuildIndex(Repository& repo, const IndexRebuildProgr
       continue;
     }
     auto header = cut.ok() ? repo.LoadPackHeader(pack, size) : Result<std::vector<PackEntry>>(cut.status());
+    // Only damage makes a pack unreadable here: any other failure (the store
+    // unreachable after retries) stops the rebuild before the old index is
+    // touched, or the pack would be left out and the next prune delete it.
+    if (!header.ok() && header.status().code() != Code::kCorruption && header.status().code() != Code::kNotFound) {
+      return header.status().Annotate("pack " + pack.Short());
+    }
     if (!header.ok() && is_known && header.status().code() == Code::kCorruption &&
         size != PackSizeFromIndex(entries->second)) {
       HORT_ASSIGN_OR_RETURN(SalvagedPacks salvaged, SalvageByOldEntries(repo, pack, size, entries->second));

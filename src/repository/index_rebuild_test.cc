@@ -231,6 +231,39 @@ TEST(IndexRebuild, AKnownPackCutShortIsLeftOutItsIntactBlobsStoredAgain) {
   EXPECT_EQ(std::string(read->begin(), read->end()), blobs[0]);
 }
 
+// A store that cannot be reached when a pack's header is read (after the
+// retries): the rebuild stops with that error and the old index stays. It
+// left the pack out of a new index, and the next prune deleted it.
+class PackReadsUnavailable : public ForwardingBackend {
+ public:
+  using ForwardingBackend::ForwardingBackend;
+  Result<std::vector<uint8_t>> Load(const Handle& h, uint64_t offset, uint64_t length) override {
+    if (h.type == FileType::kPack) return Status(Code::kUnavailable, "connection problem: timeout");
+    return ForwardingBackend::Load(h, offset, length);
+  }
+};
+
+TEST(IndexRebuild, AStoreThatCannotBeReachedStopsTheRebuildBeforeTheOldIndexIsTouched) {
+  auto mem = NewMemBackend();
+  Backend* raw = mem.get();
+  auto repo = std::move(Repository::Init(std::move(mem), "pw", CheapKdfForTests()).value());
+  const std::string data = IncompressibleBlob(0);
+  ASSERT_TRUE(repo->SaveBlob(BlobType::kData, Id::Hash(AsBytes(data)), AsBytes(data)).ok());
+  ASSERT_TRUE(repo->Flush().ok());
+  std::vector<std::string> before;
+  ASSERT_TRUE(raw->List(FileType::kIndex, [&](const std::string& n, uint64_t) { before.push_back(n); }).ok());
+  ASSERT_EQ(before.size(), 1u);
+
+  auto failing = Repository::Open(std::make_unique<PackReadsUnavailable>(raw), "pw");
+  ASSERT_TRUE(failing.ok());
+  auto stats = RebuildIndex(**failing, {});
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.status().code(), Code::kUnavailable) << stats.status().message();
+  std::vector<std::string> after;
+  ASSERT_TRUE(raw->List(FileType::kIndex, [&](const std::string& n, uint64_t) { after.push_back(n); }).ok());
+  EXPECT_EQ(after, before) << "the old index is untouched";
+}
+
 // A backup and its retention's prune run in one job: the index file the
 // backup wrote is both listed and in the repository's written list.
 TEST(IndexRebuild, AnIndexFileNamedTwiceIsRemovedOnce) {

@@ -11,6 +11,8 @@
 
 #include "backend/forwarding_backend.h"
 #include "util/log.h"
+#include "util/read_file.h"
+#include "util/strings.h"
 
 namespace hort {
 namespace {
@@ -117,9 +119,16 @@ Result<std::string> FindConflict(Repository& repo, bool exclusive, const Id& own
 }
 }  // namespace
 
-uint64_t ThisPidNamespace() {
+std::string ThisPidNamespace() {
   struct stat st {};
-  return ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<uint64_t>(st.st_ino) : 0;
+  if (::stat("/proc/self/ns/pid", &st) != 0) return "";
+  // Namespace inodes repeat across machines and boots (the first one is the
+  // same everywhere): the boot's own random ID tells them apart.
+  auto boot = ReadWholeFile("/proc/sys/kernel/random/boot_id", "boot id");
+  if (!boot.ok()) return "";
+  const std::string id = TrimSpace(*boot);
+  if (id.empty()) return "";
+  return id + ":" + std::to_string(static_cast<uint64_t>(st.st_ino));
 }
 
 bool LockIsStale(const LockFile& lock, StaleRule rule) {
@@ -131,7 +140,7 @@ bool LockIsStale(const LockFile& lock, StaleRule rule) {
   // namespace hort records (a sidecar or a hostNetwork pod shares the host
   // name, not the PIDs; removing its live lock lets a prune delete what its
   // backup is writing).
-  if (rule == StaleRule::kAutomatic && (lock.pid_namespace == 0 || lock.pid_namespace != ThisPidNamespace())) {
+  if (rule == StaleRule::kAutomatic && (lock.pid_namespace.empty() || lock.pid_namespace != ThisPidNamespace())) {
     return false;
   }
   return ::kill(static_cast<pid_t>(lock.pid), 0) != 0 && errno == ESRCH;

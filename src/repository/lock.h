@@ -71,8 +71,8 @@ class RepoLock {
 // itself and a PID means nothing in another namespace.
 enum class StaleRule { kUnlock, kAutomatic };
 [[nodiscard]] bool LockIsStale(const LockFile& lock, StaleRule rule);
-// The inode of /proc/self/ns/pid (0 if it cannot be read).
-[[nodiscard]] uint64_t ThisPidNamespace();
+// "<boot_id>:<inode of /proc/self/ns/pid>" (empty if either cannot be read).
+[[nodiscard]] std::string ThisPidNamespace();
 
 struct UnlockResult {
   size_t removed = 0;

@@ -266,13 +266,14 @@ Status Repository::LoadIndex() {
   return first_error;
 }
 
+bool Repository::Compresses(BlobType type, std::span<const uint8_t> plaintext) const {
+  const bool compress = config_.version >= 2 && (compression_ != CompressionMode::kOff || type == BlobType::kTree);
+  return compress && !(type == BlobType::kData && compression_ == CompressionMode::kAuto && LooksIncompressible(plaintext));
+}
+
 std::vector<uint8_t> Repository::Encode(BlobType type, std::span<const uint8_t> plaintext, uint32_t* uncompressed) const {
-  bool compress = config_.version >= 2 && (compression_ != CompressionMode::kOff || type == BlobType::kTree);
-  if (compress && type == BlobType::kData && compression_ == CompressionMode::kAuto && LooksIncompressible(plaintext)) {
-    compress = false;
-  }
   *uncompressed = 0;
-  if (!compress) return CopyWithRoom(plaintext, crypto::kIvSize, crypto::kMacSize);
+  if (!Compresses(type, plaintext)) return CopyWithRoom(plaintext, crypto::kIvSize, crypto::kMacSize);
   // Compressed straight into a buffer with room for IV and MAC, then sealed in place.
   *uncompressed = static_cast<uint32_t>(plaintext.size());
   return ZstdCompress(plaintext, compression_ == CompressionMode::kMax ? CompressionMode::kMax : CompressionMode::kAuto,
@@ -280,8 +281,9 @@ std::vector<uint8_t> Repository::Encode(BlobType type, std::span<const uint8_t> 
 }
 
 uint64_t Repository::StoredSize(BlobType type, std::span<const uint8_t> plaintext) const {
+  if (!Compresses(type, plaintext)) return plaintext.size() + crypto::kOverhead + PackEntrySize(false);  // no copy to measure
   uint32_t uncompressed = 0;
-  return Encode(type, plaintext, &uncompressed).size() + PackEntrySize(uncompressed != 0);
+  return Encode(type, plaintext, &uncompressed).size() + PackEntrySize(true);
 }
 
 Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::span<const uint8_t> plaintext, bool force,

@@ -136,6 +136,8 @@ class Repository {
   [[nodiscard]] std::vector<Id> WrittenIndexFiles() const;
 
  private:
+  // Whether SaveBlob compresses this blob (format 2, the mode, auto's sample).
+  [[nodiscard]] bool Compresses(BlobType type, std::span<const uint8_t> plaintext) const;
   // A blob's bytes as SaveBlob stores them, before sealing (room left for IV
   // and MAC); `uncompressed` gets its length when compressed, else 0.
   [[nodiscard]] std::vector<uint8_t> Encode(BlobType type, std::span<const uint8_t> plaintext, uint32_t* uncompressed) const;

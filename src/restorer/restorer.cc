@@ -40,6 +40,10 @@ std::vector<std::string> LowerCased(const std::vector<std::string>& patterns) {
   return out;
 }
 
+// A tree that is missing or fails its MAC or ID: restored as an empty
+// directory and named. Anything else (the store unreachable) stops the restore.
+bool IsDamage(const Status& s) { return s.code() == Code::kNotFound || s.code() == Code::kCorruption; }
+
 class Restore {
  public:
   Restore(Repository& repo, const Snapshot& snap, const RestoreOptions& opt, RestoreObserver* obs)
@@ -176,8 +180,7 @@ class Restore {
     if (!raw_top.ok()) {
       // The top tree damaged as any below (restic: "ignoring error for /"):
       // named, nothing restored, exit 1; the store unreachable stops it.
-      const Code code = raw_top.status().code();
-      if (code != Code::kNotFound && code != Code::kCorruption) return raw_top.status();
+      if (!IsDamage(raw_top.status())) return raw_top.status();
       unreadable_trees_.emplace_back(snap_root.empty() ? "/" : snap_root, raw_top.status());
       return Status::Ok();
     }
@@ -224,8 +227,7 @@ class Restore {
         // other failure (the store unreachable) stops the restore, which
         // has written nothing yet; so does a tree that was read but is
         // refused (unsafe names): the repository was crafted (issue #25).
-        const Code code = raw.status().code();
-        if (code != Code::kNotFound && code != Code::kCorruption) return raw.status();
+        if (!IsDamage(raw.status())) return raw.status();
         if (included || AnyPatternMayMatchBelow(opt_.includes, lower_includes_, snap_path)) {
           unreadable_trees_.emplace_back(tree_.SnapPath(tree_.items[slot]), raw.status());
           f.any = true;

@@ -47,6 +47,8 @@ expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" c
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --compression bogus "$WORK/src"
 # prune --repack-uncompressed with nothing to compress with: restic's refusals (hort repacked nothing, exit 0).
 restic_init "$WORK/v1" --repository-version 1
+for i in 1 2; do restic -r "$WORK/v1" backup "$WORK/src" >/dev/null 2>&1; done
+# forget --prune refuses too, before it removes anything (restic 0.14's forget --prune ignores the flag there).
 for flags in "-r $WORK/v1 prune --repack-uncompressed" "-r $WORK/repo --compression off prune --repack-uncompressed"; do
   # shellcheck disable=SC2086  # the flags are split on purpose
   expect_rc 1 restic $flags
@@ -55,6 +57,9 @@ for flags in "-r $WORK/v1 prune --repack-uncompressed" "-r $WORK/repo --compress
   expect_rc 1 "$HORT" $flags
   [ "$(cat "$WORK/last.err")" = "$want" ] || fail "$flags: restic '$want', hort '$(cat "$WORK/last.err")'"
 done
+expect_rc 1 "$HORT" -r "$WORK/v1" forget --keep-last 1 --prune --repack-uncompressed
+grep -qx "Fatal: compression requires at least repository format version 2" "$WORK/last.err" || fail "forget --prune: $(cat "$WORK/last.err")"
+[ "$(ls "$WORK/v1/snapshots" | wc -l)" = 2 ] || fail "forget removed a snapshot before its prune refused"
 # A leading '+' where Go's number parsers take one, as restic does.
 for subset in '+5%' '+.5%' '+500M' '+1/2' '++5%'; do
   restic -r "$WORK/repo" check --read-data-subset "$subset" >/dev/null 2>&1 && want=0 || want=1

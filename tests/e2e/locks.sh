@@ -61,7 +61,9 @@ exec 6>"$fifo4"
 for _ in $(seq 1 200); do [ -n "$(ls "$WORK/repo/locks")" ] && break; sleep 0.05; done
 [ -n "$(ls "$WORK/repo/locks")" ] || fail "the backup took no lock"
 restic -r "$WORK/repo" unlock >/dev/null 2>&1
-kill -0 "$hort_pid" 2>/dev/null || fail "restic unlock killed hort"
+sleep 0.2
+# A killed child stays a zombie until waited for (kill -0 still finds it): its state tells.
+[ "$(awk '{print $3}' "/proc/$hort_pid/stat")" != Z ] || fail "restic unlock killed hort"
 [ -n "$(ls "$WORK/repo/locks")" ] || fail "restic unlock removed the live hort's lock"
 echo "data" >&6
 exec 6>&-

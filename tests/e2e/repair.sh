@@ -30,8 +30,9 @@ hort -r "$WORK/repo" repair index --read-all-packs >/dev/null
 
 note "an unreferenced pack: non-critical, with restic's advice (hort blamed an interrupted backup); -v names it"
 pack=$(find "$WORK/repo/data" -type f -print -quit)
-extra="$WORK/repo/data/ff/ff$(basename "$pack" | cut -c3-)"
-mkdir -p "$WORK/repo/data/ff" && cp "$pack" "$extra"
+name=$(basename "$pack"); prefix=ff; [ "${name:0:2}" = ff ] && prefix=ee  # never the pack's own name
+extra="$WORK/repo/data/$prefix/$prefix${name:2}"
+mkdir -p "$WORK/repo/data/$prefix" && cp "$pack" "$extra"
 expect_rc 0 "$HORT" -r "$WORK/repo" check -v
 grep -qx 'This is non-critical, you can run `hort prune` to correct this.' "$WORK/last.out" || fail "check: $(cat "$WORK/last.out")"
 grep -q "pack $(basename "$extra") is not referenced in any index" "$WORK/last.out" || fail "check -v did not name the pack: $(cat "$WORK/last.out")"

@@ -51,8 +51,11 @@ parts = re.split(r"(?m)^(?=snapshots for \()", text)
 sys.stdout.write(parts[0] + "".join(sorted(parts[1:])) + ("Would have removed" + tail if tail else ""))'
 }
 same_text() {
-  restic -r repo "$@" 2>&1 | blocks >r.txt || true
-  hort -r repo "$@" 2>&1 | blocks >h.txt || true
+  local rrc=0 hrc=0
+  restic -r repo "$@" >r.raw 2>&1 || rrc=$?
+  hort -r repo "$@" >h.raw 2>&1 || hrc=$?
+  [ "$rrc" = "$hrc" ] || fail "$*: restic exits $rrc, hort $hrc"
+  blocks <r.raw >r.txt; blocks <h.raw >h.txt
   diff r.txt h.txt >d.txt || { cat d.txt >&2; fail "$* differs from restic"; }
 }
 same_text snapshots
