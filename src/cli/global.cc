@@ -4,6 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -12,8 +13,10 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "cli/command.h"
+#include "repository/lock.h"
 #include "repository/open.h"
 #include "schedule/duration.h"
 #include "util/env.h"
@@ -158,24 +161,42 @@ Result<CompressionMode> ParseCompression(const std::string& s) {
 }
 
 namespace {
-// The lock file path to remove when interrupted (local repositories only).
-char g_lock_path[4096];
 // restic's line for SIGINT (restic 0.14 does not catch SIGTERM; hort does,
 // to remove its lock). write(2) and constant strings only, in a handler.
 constexpr char kInterrupted[] = "signal interrupt received, cleaning up\n";
 constexpr char kTerminated[] = "signal terminated received, cleaning up\n";
+// The handler wakes a thread through this pipe: removing the locks (a
+// request to S3 or REST, a lock taken by another thread) is no work for a
+// signal handler. A second signal exits at once.
+int g_wake[2] = {-1, -1};
+std::atomic<bool> g_interrupted{false};
 void OnSignal(int sig) {
+  if (g_interrupted.exchange(true)) ::_exit(kExitInterrupted);
   if (sig == SIGINT) {
     (void)!::write(STDERR_FILENO, kInterrupted, sizeof(kInterrupted) - 1);
   } else {
     (void)!::write(STDERR_FILENO, kTerminated, sizeof(kTerminated) - 1);
   }
-  if (g_lock_path[0]) ::unlink(g_lock_path);
+  if (g_wake[1] >= 0) {
+    const char wake = 1;
+    if (::write(g_wake[1], &wake, 1) == 1) return;
+  }
   ::_exit(kExitInterrupted);
 }
 }  // namespace
 
 void InstallSignalHandlers() {
+  // Every lock the process holds goes (a local folder's or a remote one's,
+  // under the ID its last refresh gave it), then the process exits.
+  if (::pipe2(g_wake, O_CLOEXEC) == 0) {
+    std::thread([] {
+      char wake = 0;
+      while (::read(g_wake[0], &wake, 1) < 0 && errno == EINTR) {
+      }
+      RemoveHeldLocksForExit();
+      ::_exit(kExitInterrupted);
+    }).detach();
+  }
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
@@ -265,12 +286,6 @@ Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool lo
   HORT_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepositoryFor(req));
   opened.repo->set_compression(mode);
   if (!req.backend.cache_dir.empty()) CleanUpOldCaches(req.backend.cache_dir, g);
-  const std::string& location = req.location;
-  if (opened.lock && (location.find(':') == std::string::npos || location.rfind("local:", 0) == 0)) {
-    // Before the index loads (which can take a while): an interrupt then removes the lock.
-    std::string base = location.rfind("local:", 0) == 0 ? location.substr(6) : location;
-    std::snprintf(g_lock_path, sizeof(g_lock_path), "%s/locks/%s", base.c_str(), opened.lock->id().Hex().c_str());
-  }
   if (load_index) HORT_RETURN_IF_ERROR(opened.repo->LoadIndex());
   return opened;
 }

@@ -5,9 +5,12 @@
 #include <unistd.h>
 #include <pwd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "backend/forwarding_backend.h"
 #include "util/log.h"
@@ -161,12 +164,30 @@ Result<Id> WriteLock(Repository& repo, bool exclusive) {
 }
 
 constexpr auto kRefreshInterval = std::chrono::minutes(5);
+
+// The locks this process holds, for an interrupt's cleanup
+// (RemoveHeldLocksForExit). A lock leaves the list before it is torn down,
+// and its repository outlives it, so what is listed can be used.
+std::mutex g_held_mu;
+std::vector<RepoLock*> g_held;
 }  // namespace
 
+void RemoveHeldLocksForExit() {
+  std::lock_guard held(g_held_mu);
+  for (RepoLock* l : g_held) (void)l->repo_.backend().Remove({FileType::kLock, l->id().Hex()});
+}
+
 RepoLock::RepoLock(Repository& repo, Id id, bool exclusive)
-    : repo_(repo), exclusive_(exclusive), id_(id), refresher_([this] { RefreshLoop(); }) {}
+    : repo_(repo), exclusive_(exclusive), id_(id), refresher_([this] { RefreshLoop(); }) {
+  std::lock_guard held(g_held_mu);
+  g_held.push_back(this);
+}
 
 RepoLock::~RepoLock() {
+  {
+    std::lock_guard held(g_held_mu);
+    g_held.erase(std::remove(g_held.begin(), g_held.end(), this), g_held.end());
+  }
   // A command that failed before Flush may have packs still being stored
   // in the background: they are done (or failed) before the lock goes, so
   // nothing is written unlocked.

@@ -29,6 +29,12 @@ namespace hort {
 // first, as the retry needs its answer.
 enum class LockSettle { kWait, kBehindReads };
 
+// Removes the lock file of every RepoLock this process still holds: an
+// interrupt's cleanup (SIGINT/SIGTERM), after which the process exits at
+// once, as restic removes its locks before it exits. Blocks a lock being
+// released meanwhile until it is done.
+void RemoveHeldLocksForExit();
+
 class RepoLock {
  public:
   ~RepoLock();  // stops refreshing, removes the lock file
@@ -42,6 +48,7 @@ class RepoLock {
 
  private:
   friend Result<std::unique_ptr<RepoLock>> AcquireLock(Repository&, bool, std::chrono::seconds, LockSettle);
+  friend void RemoveHeldLocksForExit();
   RepoLock(Repository& repo, Id id, bool exclusive);
   void RefreshLoop();
   // Gates the repository's writes and starts the second look (LockSettle).

@@ -64,3 +64,19 @@ encoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.arg
 url=$(echo "$HORT_TEST_REST_URL" | sed "s#:$rest_pass@#:$encoded@#")
 expect_rc 0 "$HORT" -r "rest:$url/init2-$$/" snapshots
 expect_rc 0 restic -r "rest:$url/init2-$$/" snapshots
+
+note "SIGINT or SIGTERM during a backup to S3 or REST: exit 130 and the lock removed, as restic"
+# hort removed only a local folder's lock file: an S3 or REST lock stayed, and restic prune refused.
+head -c 6000000 /dev/urandom >"$WORK/sig.bin"
+for target in "$repo" "rest:$HORT_TEST_REST_URL/init2-$$/"; do
+  for sig in INT TERM; do
+    "$HORT" -r "$target" backup --limit-upload 1000 "$WORK/sig.bin" >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 1 100); do [ -n "$("$HORT" -r "$target" --no-lock list locks 2>/dev/null)" ] && break; sleep 0.1; done
+    [ -n "$("$HORT" -r "$target" --no-lock list locks)" ] || fail "$target: the backup took no lock"
+    kill -s "$sig" "$pid"
+    rc=0; wait "$pid" || rc=$?
+    [ "$rc" = 130 ] || fail "$target SIG$sig: exit $rc"
+    [ -z "$("$HORT" -r "$target" --no-lock list locks)" ] || fail "$target SIG$sig: the lock stayed"
+  done
+done
