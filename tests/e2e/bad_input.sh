@@ -45,6 +45,17 @@ want=$(cat "$WORK/last.err")
 expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" check --read-data --read-data-subset 1/2
 [ "$(cat "$WORK/last.err")" = "$want" ] || fail "--read-data with a subset: restic '$want', hort '$(cat "$WORK/last.err")'"
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --compression bogus "$WORK/src"
+# -o: a key no backend knows, a connection count that is no positive number, a bucket lookup style that is none,
+# and a --cacert that cannot be read: one Fatal line each (hort took them all, and ran).
+for flags in "-o s3.foo=bar" "-o rest.connections=0" "-o s3.connections=abc" "-o s3.bucket-lookup=bogus" \
+             "--cacert $WORK/no-such-ca.pem"; do
+  # shellcheck disable=SC2086  # the flags are split on purpose
+  expect_rc 1 "$HORT" -r "$WORK/repo" $flags snapshots
+  [ "$(wc -l <"$WORK/last.err")" = 1 ] && grep -q '^Fatal: ' "$WORK/last.err" || fail "$flags: $(cat "$WORK/last.err")"
+done
+grep -qx "Fatal: unable to read root certificate: open $WORK/no-such-ca.pem: No such file or directory" "$WORK/last.err" \
+  || fail "--cacert: $(cat "$WORK/last.err")"
+expect_rc 0 "$HORT" -r "$WORK/repo" -o s3.connections=3 -o rest.connections=2 snapshots  # restic's keys are taken
 # prune --repack-uncompressed with nothing to compress with: restic's refusals (hort repacked nothing, exit 0).
 restic_init "$WORK/v1" --repository-version 1
 for i in 1 2; do restic -r "$WORK/v1" backup "$WORK/src" >/dev/null 2>&1; done

@@ -80,3 +80,10 @@ for target in "$repo" "rest:$HORT_TEST_REST_URL/init2-$$/"; do
     [ -z "$("$HORT" -r "$target" --no-lock list locks)" ] || fail "$target SIG$sig: the lock stayed"
   done
 done
+
+note "-o on S3: an unknown key and a bad bucket lookup style refused as restic refuses them"
+for opt in s3.foo=bar s3.bucket-lookup=bogus; do
+  expect_rc 1 restic -r "$repo" -o "$opt" snapshots
+  expect_rc 1 "$HORT" -r "$repo" -o "$opt" snapshots
+done
+grep -q 'bad bucket-lookup style "bogus"' "$WORK/last.err" || fail "-o s3.bucket-lookup=bogus: $(cat "$WORK/last.err")"
