@@ -16,6 +16,15 @@
 
 namespace hort {
 namespace {
+// "scheme://host[:port]" of a URL, without user info (for messages).
+std::string ServerOf(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t end = url.find('/', start);
+  std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (const size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+  return (scheme == std::string::npos ? "" : url.substr(0, scheme + 3)) + authority;
+}
 
 // libcurl's entry points, bound when the first request is made: a command
 // on a local folder never loads libcurl and what it depends on.
@@ -323,8 +332,14 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
     if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
       return Status(Code::kInvalidArgument, "invalid URL: " + msg);
     }
+    const bool never_reached = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_SSL_CONNECT_ERROR;
+    if (options_.fail_fast_until_answered && never_reached && !answered_.load()) {
+      return Status(Code::kInvalidArgument, "cannot reach " + ServerOf(req.url) + ": " + msg +
+                                                " (no answer from it yet: is the repository's address right?)");
+    }
     return Status(Code::kUnavailable, "connection problem: " + msg);
   }
+  answered_.store(true);
   curl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
   Give(h);
   return resp;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -33,6 +34,12 @@ struct HttpOptions {
   // "host:port:connect-host:connect-port" (CURLOPT_CONNECT_TO): lets a caller
   // put a TLS server name in the URL while connecting to the real address.
   std::vector<std::string> connect_to;
+  // A repository's store (S3, REST): until the server has answered once, a
+  // refused connection, an unknown host or a failed TLS handshake is a wrong
+  // address, not a passing fault: kInvalidArgument at once, as restic fails
+  // at once. Retrying it took three minutes. Once answered, they are
+  // transient again (a server restarting).
+  bool fail_fast_until_answered = false;
 };
 
 // A body read from a file while it is sent: bytes [0, size) of `fd`, by
@@ -82,6 +89,7 @@ class HttpClient {
   // ACK, http_client.cc): curl names the socket of a transfer under way only
   // when it opens it.
   std::unordered_map<void*, int> socket_of_;
+  std::atomic<bool> answered_{false};  // the server has answered a request (fail_fast_until_answered)
 };
 
 // A Content-Length header's value: decimal digits only, nothing that

@@ -83,6 +83,7 @@ Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const Store
 
 Result<HttpOptions> HttpOptionsFrom(const StoreOptions& options) {
   HttpOptions http;
+  http.fail_fast_until_answered = true;  // a repository's server: a wrong address fails at once
   HORT_ASSIGN_OR_RETURN(http.stall_timeout_s, Seconds(options, "http.stall-timeout", http.stall_timeout_s));
   http.cacert = options.cacert;
   http.insecure_tls = options.insecure_tls;

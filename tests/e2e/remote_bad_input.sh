@@ -87,3 +87,13 @@ for opt in s3.foo=bar s3.bucket-lookup=bogus; do
   expect_rc 1 "$HORT" -r "$repo" -o "$opt" snapshots
 done
 grep -q 'bad bucket-lookup style "bogus"' "$WORK/last.err" || fail "-o s3.bucket-lookup=bogus: $(cat "$WORK/last.err")"
+
+note "a server that never answered (refused port, unknown host): one line at once, as restic, not minutes of retries"
+# hort retried 10 times over about three minutes before it said anything.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+for target in "s3:http://127.0.0.1:$port/none" "rest:http://127.0.0.1:$port/none/" "s3:http://no-such-host.invalid/none"; do
+  start=$(date +%s)
+  expect_rc 1 "$HORT" -r "$target" snapshots
+  [ $(( $(date +%s) - start )) -le 10 ] || fail "$target: took $(( $(date +%s) - start )) s"
+  one_line; grep -q "^Fatal: cannot reach .*no answer from it yet" "$WORK/last.err" || fail "$target: $(cat "$WORK/last.err")"
+done
