@@ -313,8 +313,12 @@ Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool lo
   HORT_ASSIGN_OR_RETURN(CompressionMode mode, ParseCompression(g.compression));
   req.password = [&g] { return ResolvePassword(g, false); };
   const std::string shown = LocationWithoutPassword(req.location);
-  req.missing_message = "repository does not exist: unable to open config file at " + shown +
-                        "/config (is there a repository at the following location? " + shown + ")";
+  // restic's question, capital I and all: auto-init scripts grep for "Is there a repository at the
+  // following location" before they run init. One line, as every hort error.
+  std::string folder = shown;
+  while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
+  req.missing_message = "repository does not exist: unable to open config file at " + folder +
+                        "/config. Is there a repository at the following location? " + shown;
   if (lock != OpenLock::kNone && !g.no_lock) {
     req.lock = lock;
     HORT_ASSIGN_OR_RETURN(req.lock_wait, ParseWait(g.retry_lock));

@@ -56,6 +56,10 @@ done
 grep -qx "Fatal: unable to read root certificate: open $WORK/no-such-ca.pem: No such file or directory" "$WORK/last.err" \
   || fail "--cacert: $(cat "$WORK/last.err")"
 expect_rc 0 "$HORT" -r "$WORK/repo" -o s3.connections=3 -o rest.connections=2 snapshots  # restic's keys are taken
+# A missing repository: restic's question, which auto-init scripts grep (hort wrote it with a small "is").
+expect_rc 10 "$HORT" -r "$WORK/no-repo-here/" snapshots
+grep -q "Is there a repository at the following location? $WORK/no-repo-here/\$" "$WORK/last.err" || fail "missing repo: $(cat "$WORK/last.err")"
+grep -q "//config" "$WORK/last.err" && fail "doubled slash: $(cat "$WORK/last.err")"
 # prune --repack-uncompressed with nothing to compress with: restic's refusals (hort repacked nothing, exit 0).
 restic_init "$WORK/v1" --repository-version 1
 for i in 1 2; do restic -r "$WORK/v1" backup "$WORK/src" >/dev/null 2>&1; done
