@@ -1,5 +1,7 @@
 #include "objstore/credentials.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,10 +12,24 @@
 namespace hort {
 namespace {
 
+Result<S3Credentials> FromFile(const CredentialSource& s);
+
+// The AWS variables, and when neither key is set the shared credentials file
+// (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials; profile AWS_PROFILE,
+// else "default"), as restic's S3 client (minio-go) looks next.
 Result<S3Credentials> FromEnvironment(const CredentialSource& s) {
   S3Credentials c{Env(s.access_key_var), Env(s.secret_key_var), Env(s.session_token_var)};
+  const bool aws_names = s.access_key_var == "AWS_ACCESS_KEY_ID";
+  if (c.access_key.empty() && c.secret_key.empty() && aws_names) {
+    CredentialSource file{CredentialSource::Kind::kFile};
+    file.file = Env("AWS_SHARED_CREDENTIALS_FILE");
+    if (file.file.empty() && !Env("HOME").empty()) file.file = Env("HOME") + "/.aws/credentials";
+    if (!Env("AWS_PROFILE").empty()) file.profile = Env("AWS_PROFILE");
+    if (!file.file.empty() && ::access(file.file.c_str(), F_OK) == 0) return FromFile(file);
+  }
   if (c.access_key.empty() || c.secret_key.empty()) {
-    return Status(Code::kInvalidArgument, "s3: set " + s.access_key_var + " and " + s.secret_key_var);
+    return Status(Code::kInvalidArgument, "s3: set " + s.access_key_var + " and " + s.secret_key_var +
+                                              (aws_names ? " (or a profile in ~/.aws/credentials, AWS_SHARED_CREDENTIALS_FILE)" : ""));
   }
   return c;
 }

@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace hort {
 namespace {
@@ -57,6 +60,44 @@ TEST_F(CredentialsTest, EnvironmentVariablesByName) {
   EXPECT_EQ(defaults.access_key_var, "AWS_ACCESS_KEY_ID");
   EXPECT_EQ(defaults.secret_key_var, "AWS_SECRET_ACCESS_KEY");
   EXPECT_EQ(defaults.session_token_var, "AWS_SESSION_TOKEN");
+}
+
+// Without AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY the default source reads
+// the shared credentials file, as restic's S3 client does: AWS_PROFILE's
+// section of AWS_SHARED_CREDENTIALS_FILE (else ~/.aws/credentials, "default").
+// hort asked for the variables and stopped.
+TEST_F(CredentialsTest, WithoutTheVariablesTheSharedCredentialsFileIsRead) {
+  const char* saved[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                         "AWS_SHARED_CREDENTIALS_FILE", "HOME"};
+  std::vector<std::pair<std::string, std::optional<std::string>>> old;
+  for (const char* v : saved) {
+    const char* now = std::getenv(v);
+    old.emplace_back(v, now ? std::optional<std::string>(now) : std::nullopt);
+    ::unsetenv(v);
+  }
+  const std::string file = Write("creds", std::string("[default]\naws_access_key_id = AKIDDEF\naws_secret_access_key = ") +
+                                              kSecret + "\n[p1]\naws_access_key_id = AKIDP1\naws_secret_access_key = s1\n");
+  ::setenv("AWS_SHARED_CREDENTIALS_FILE", file.c_str(), 1);
+  auto def = ResolveCredentials(CredentialSource{});
+  ASSERT_TRUE(def.ok()) << def.status().message();
+  EXPECT_EQ(def->access_key, "AKIDDEF");
+  ::setenv("AWS_PROFILE", "p1", 1);
+  auto p1 = ResolveCredentials(CredentialSource{});
+  ASSERT_TRUE(p1.ok()) << p1.status().message();
+  EXPECT_EQ(p1->access_key, "AKIDP1");
+  ::setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);  // one variable set: the variables are meant, and incomplete
+  EXPECT_EQ(ResolveCredentials(CredentialSource{}).status().code(), Code::kInvalidArgument);
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+  ::unsetenv("AWS_PROFILE");
+  ::setenv("HOME", (dir_ / "no-home").c_str(), 1);  // no ~/.aws/credentials either
+  auto none = ResolveCredentials(CredentialSource{});
+  EXPECT_EQ(none.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(none.status().message().find("~/.aws/credentials"), std::string::npos) << none.status().message();
+  for (const auto& [name, value] : old) {
+    if (value) ::setenv(name.c_str(), value->c_str(), 1);
+    else ::unsetenv(name.c_str());
+  }
 }
 
 TEST_F(CredentialsTest, SharedCredentialsFileProfiles) {

@@ -97,3 +97,15 @@ for target in "s3:http://127.0.0.1:$port/none" "rest:http://127.0.0.1:$port/none
   [ $(( $(date +%s) - start )) -le 10 ] || fail "$target: took $(( $(date +%s) - start )) s"
   one_line; grep -q "^Fatal: cannot reach .*no answer from it yet" "$WORK/last.err" || fail "$target: $(cat "$WORK/last.err")"
 done
+
+note "credentials from a shared credentials file (AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE), as restic reads them"
+# hort asked for AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY and stopped.
+printf '[default]\naws_access_key_id = wrong\naws_secret_access_key = wrong\n[p1]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+  "$HORT_TEST_S3_ACCESS_KEY" "$HORT_TEST_S3_SECRET_KEY" >"$WORK/aws-credentials"
+for tool in restic "$HORT"; do
+  expect_rc 0 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$WORK/aws-credentials" \
+    AWS_PROFILE=p1 "$tool" -r "$repo" snapshots
+done
+expect_rc 1 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$WORK/aws-credentials" \
+  "$HORT" -r "$repo" snapshots  # the default profile's keys are wrong: 403
+no_secret "$HORT_TEST_S3_SECRET_KEY"
