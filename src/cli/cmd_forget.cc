@@ -20,16 +20,15 @@ struct ForgetFlags {
   std::vector<std::string> ids;
 };
 
-// restic's group header: what the group is keyed by.
-std::string GroupHeader(const SnapshotGroup& grp) {
-  return GroupHeaderText(grp.hostname, grp.by_tags && !grp.tags.empty() ? &grp.tags : nullptr,
-                         grp.by_paths && !grp.paths.empty() ? &grp.paths : nullptr);
-}
-// "(host [h], paths [/p])" for the refusal to empty a group; "" for the one group of -g ''.
+// "(host [h], paths [/p])": what the group is keyed by; "" for the one group of -g ''.
 std::string GroupKey(const SnapshotGroup& grp) {
-  std::string header = GroupHeader(grp);  // "snapshots for (…):\n"
-  if (header.empty()) return "";
-  return header.substr(header.find('('), header.rfind(')') - header.find('(') + 1);
+  return GroupKeyText(grp.hostname, grp.by_tags && !grp.tags.empty() ? &grp.tags : nullptr,
+                      grp.by_paths && !grp.paths.empty() ? &grp.paths : nullptr);
+}
+// restic's group header, "snapshots for (…):".
+std::string GroupHeader(const SnapshotGroup& grp) {
+  const std::string key = GroupKey(grp);
+  return key.empty() ? "" : "snapshots for " + key + ":\n";
 }
 
 // restic's table of a group's kept or removed snapshots, after "keep N snapshots:".

@@ -67,8 +67,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
       return Status(Code::kInvalidArgument, "exclude and include patterns are mutually exclusive");
     }
     // The agent restores the whole snapshot (or its /data/X folder) and nothing else.
-    if (!f->pvc.to_pvc.empty() && (f->opt.dry_run || f->opt.verify || !f->opt.includes.empty() || !f->opt.excludes.empty() ||
-                                   !f->opt.iincludes.empty() || !f->opt.iexcludes.empty() ||
+    if (!f->pvc.to_pvc.empty() && (f->opt.dry_run || f->opt.verify || includes || excludes ||
                                    f->snapshot.find(':') != std::string::npos)) {
       return Status(Code::kInvalidArgument,
                     "--to-pvc restores the whole snapshot: --dry-run, --verify, --include/--exclude and SNAPSHOT:SUBPATH do not go with it");

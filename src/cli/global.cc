@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -13,11 +12,11 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sstream>
 #include <thread>
 
 #include "cli/command.h"
+#include "objstore/open_store.h"
 #include "repository/lock.h"
 #include "repository/open.h"
 #include "schedule/duration.h"
@@ -240,32 +239,6 @@ std::string CacheBase(const GlobalOptions& g) {
   return base.empty() ? DefaultCacheDir() : base;
 }
 
-namespace {
-// -o keys: hort's own, and restic 0.14's for the backends hort speaks, so a
-// restic script's options are taken; a typo is refused in restic's words
-// instead of being ignored. Of restic's, hort reads s3.region,
-// s3.bucket-lookup and s3.connections; the others are checked and have no
-// effect (docs/cli.md).
-Status CheckExtendedOption(const std::string& key, const std::string& value) {
-  static const std::set<std::string> kKnown = {
-      "s3.region", "s3.bucket-lookup", "s3.connections", "s3.part-size", "s3.storage-class", "s3.layout",
-      "s3.list-objects-v1", "rest.connections", "local.connections", "local.layout", "retry.max-time",
-      "http.stall-timeout"};
-  if (!kKnown.count(key)) return Status(Code::kInvalidArgument, "option " + key + " is not known");
-  if (key.size() > 12 && key.compare(key.size() - 12, 12, ".connections") == 0) {
-    unsigned n = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec != std::errc() || end != value.data() + value.size() || n == 0) {
-      return Status(Code::kInvalidArgument, "invalid value \"" + value + "\" for option " + key +
-                                                ": capacity must be a positive number");
-    }
-  }
-  if (key == "s3.bucket-lookup" && value != "auto" && value != "path" && value != "dns") {
-    return Status(Code::kInvalidArgument, "bad bucket-lookup style \"" + value + "\" must be \"auto\", \"path\" or \"dns\"");
-  }
-  return Status::Ok();
-}
-}  // namespace
 
 Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
   BackendOptions o;
@@ -291,7 +264,7 @@ Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
     auto eq = kv.find('=');
     if (eq == std::string::npos) return Status(Code::kInvalidArgument, "invalid option \"" + kv + "\" (use -o key=value)");
     const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
-    HORT_RETURN_IF_ERROR(CheckExtendedOption(key, value));
+    HORT_RETURN_IF_ERROR(CheckStoreOption(key, value));
     o.extended[key] = value;
   }
   return o;

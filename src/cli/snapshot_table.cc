@@ -69,13 +69,19 @@ std::string ResticTable(const std::vector<std::string>& headers, const std::vect
   return out;
 }
 
-std::string GroupHeaderText(const std::string& host, const std::vector<std::string>* tags,
-                            const std::vector<std::string>* paths) {
+std::string GroupKeyText(const std::string& host, const std::vector<std::string>* tags,
+                         const std::vector<std::string>* paths) {
   std::vector<std::string> info;
   if (!host.empty()) info.push_back("host [" + host + "]");
   if (tags) info.push_back("tags [" + Join(*tags, ", ") + "]");
   if (paths) info.push_back("paths [" + Join(*paths, ", ") + "]");
-  return info.empty() ? "" : "snapshots for (" + Join(info, ", ") + "):\n";
+  return info.empty() ? "" : "(" + Join(info, ", ") + ")";
+}
+
+std::string GroupHeaderText(const std::string& host, const std::vector<std::string>* tags,
+                            const std::vector<std::string>* paths) {
+  const std::string key = GroupKeyText(host, tags, paths);
+  return key.empty() ? "" : "snapshots for " + key + ":\n";
 }
 
 std::string SnapshotTable(std::vector<const Snapshot*> list, const std::vector<std::vector<std::string>>* reasons,

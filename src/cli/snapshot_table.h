@@ -18,8 +18,11 @@ namespace hort::cli {
                                       const std::vector<std::vector<std::string>>& rows, const std::string& footer,
                                       bool blank_between_rows);
 
-// restic's group header, "snapshots for (host [h], tags [a, b], paths [/p]):\n", naming
-// what the group is keyed by (an empty host, or a null list, is left out); "" for none.
+// What a group is keyed by, "(host [h], tags [a, b], paths [/p])" (an empty
+// host, or a null list, is left out); "" for none.
+[[nodiscard]] std::string GroupKeyText(const std::string& host, const std::vector<std::string>* tags,
+                                       const std::vector<std::string>* paths);
+// restic's group header, "snapshots for (…):\n"; "" for a group keyed by nothing.
 [[nodiscard]] std::string GroupHeaderText(const std::string& host, const std::vector<std::string>* tags,
                                           const std::vector<std::string>* paths);
 

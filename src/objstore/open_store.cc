@@ -1,7 +1,9 @@
 #include "objstore/open_store.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <set>
 
 #include "objstore/s3_store.h"
 #include "util/env.h"
@@ -67,12 +69,11 @@ Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const Store
   HORT_ASSIGN_OR_RETURN(c.creds, ResolveCredentials(o.credentials.value_or(CredentialSource{})));
   std::string region_env = Env("AWS_DEFAULT_REGION");
   c.region = Option(o, "s3.region", region_env.empty() ? "us-east-1" : region_env);
-  c.virtual_host = Option(o, "s3.bucket-lookup", "path") == "dns";
-  try {
-    c.connections = std::max(1, std::stoi(Option(o, "s3.connections", "5")));
-  } catch (const std::exception&) {
-    return Status(Code::kInvalidArgument, "s3.connections must be a number");
-  }
+  const std::string lookup = Option(o, "s3.bucket-lookup", "path"), connections = Option(o, "s3.connections", "5");
+  HORT_RETURN_IF_ERROR(CheckStoreOption("s3.bucket-lookup", lookup));
+  HORT_RETURN_IF_ERROR(CheckStoreOption("s3.connections", connections));
+  c.virtual_host = lookup == "dns";  // "auto" is path-style
+  std::from_chars(connections.data(), connections.data() + connections.size(), c.connections);
   HORT_ASSIGN_OR_RETURN(c.part_size, PartSize(o));
   HORT_ASSIGN_OR_RETURN(c.http, HttpOptionsFrom(o));
   if (c.http.cacert.empty()) c.http.cacert = Env("AWS_CA_BUNDLE");  // as the AWS SDKs do
@@ -80,6 +81,26 @@ Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const Store
 }
 
 }  // namespace
+
+Status CheckStoreOption(const std::string& key, const std::string& value) {
+  static const std::set<std::string> kKnown = {
+      "s3.region", "s3.bucket-lookup", "s3.connections", "s3.part-size", "s3.storage-class", "s3.layout",
+      "s3.list-objects-v1", "rest.connections", "local.connections", "local.layout", "retry.max-time",
+      "http.stall-timeout"};
+  if (!kKnown.count(key)) return Status(Code::kInvalidArgument, "option " + key + " is not known");
+  if (key.ends_with(".connections")) {
+    int n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc() || end != value.data() + value.size() || n <= 0) {
+      return Status(Code::kInvalidArgument, "invalid value \"" + value + "\" for option " + key +
+                                                ": capacity must be a positive number");
+    }
+  }
+  if (key == "s3.bucket-lookup" && value != "auto" && value != "path" && value != "dns") {
+    return Status(Code::kInvalidArgument, "bad bucket-lookup style \"" + value + "\" must be \"auto\", \"path\" or \"dns\"");
+  }
+  return Status::Ok();
+}
 
 Result<HttpOptions> HttpOptionsFrom(const StoreOptions& options) {
   HttpOptions http;

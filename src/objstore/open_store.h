@@ -45,4 +45,11 @@ struct StoreOptions {
 // --cacert, --insecure-tls.
 [[nodiscard]] Result<HttpOptions> HttpOptionsFrom(const StoreOptions& options);
 
+// One -o key=value: hort's keys, and restic 0.14's for the backends hort
+// speaks, so a restic script's options are taken; an unknown key, a
+// *.connections that is no positive number, an s3.bucket-lookup that is no
+// style are refused in restic's words. Of restic's keys hort reads
+// s3.region, s3.bucket-lookup and s3.connections; the others have no effect.
+[[nodiscard]] Status CheckStoreOption(const std::string& key, const std::string& value);
+
 }  // namespace hort

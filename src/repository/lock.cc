@@ -123,15 +123,19 @@ Result<std::string> FindConflict(Repository& repo, bool exclusive, const Id& own
 }  // namespace
 
 std::string ThisPidNamespace() {
-  struct stat st {};
-  if (::stat("/proc/self/ns/pid", &st) != 0) return "";
-  // Namespace inodes repeat across machines and boots (the first one is the
-  // same everywhere): the boot's own random ID tells them apart.
-  auto boot = ReadWholeFile("/proc/sys/kernel/random/boot_id", "boot id");
-  if (!boot.ok()) return "";
-  const std::string id = TrimSpace(*boot);
-  if (id.empty()) return "";
-  return id + ":" + std::to_string(static_cast<uint64_t>(st.st_ino));
+  // Fixed for the process's life: read once, not for every lock looked at.
+  static const std::string here = []() -> std::string {
+    struct stat st {};
+    if (::stat("/proc/self/ns/pid", &st) != 0) return "";
+    // Namespace inodes repeat across machines and boots (the first one is the
+    // same everywhere): the boot's own random ID tells them apart.
+    auto boot = ReadWholeFile("/proc/sys/kernel/random/boot_id", "boot id");
+    if (!boot.ok()) return "";
+    const std::string id = TrimSpace(*boot);
+    if (id.empty()) return "";
+    return id + ":" + std::to_string(static_cast<uint64_t>(st.st_ino));
+  }();
+  return here;
 }
 
 bool LockIsStale(const LockFile& lock, StaleRule rule) {
