@@ -1,7 +1,6 @@
 // repair index / rebuild-index: index every pack by reading its header, a
 // local pack no index knows by reading it whole (repository/index_rebuild.h).
 // repair snapshots: write new snapshots without references to lost data.
-#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -9,6 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/snapshot_filter.h"
+#include "format/gojson.h"
 #include "format/tree.h"
 #include "repository/index_rebuild.h"
 #include "repository/walk.h"
@@ -64,6 +64,9 @@ CLI::Option* AddReadAllPacks(CLI::App& sub, bool* given) {
   return sub.add_flag("--read-all-packs", *given, "index: read all pack files (hort always does)");
 }
 
+// A path in restic's repair lines: Go's %q.
+std::string GoQuote(std::string_view path) { return "\"" + gojson::QuoteInner(path) + "\""; }
+
 class SnapshotRepairer {
  public:
   SnapshotRepairer(Repository& repo, bool dry_run) : repo_(repo), dry_run_(dry_run) {}
@@ -86,8 +89,7 @@ class SnapshotRepairer {
         stack.push_back({std::move(*nodes), {}, 0, path.size()});
         return std::optional<Id>();
       }
-      std::printf("  dir %s: tree %s is unreadable, replaced by an empty directory\n", path.empty() ? "/" : path.c_str(),
-                  tree.Short().c_str());
+      std::printf("  dir %s: replaced with empty directory\n", GoQuote(path.empty() ? "/" : path).c_str());
       changed_ = true;
       HORT_ASSIGN_OR_RETURN(Id empty, Save({}));
       return std::optional<Id>(empty);
@@ -111,13 +113,7 @@ class SnapshotRepairer {
       path.resize(f.path_length);
       path.append("/").append(n.name);
       if (n.IsFile()) {
-        bool lost = std::any_of(n.content.begin(), n.content.end(),
-                                [&](const Id& id) { return !repo_.index().Has(id, BlobType::kData); });
-        if (lost) {
-          std::printf("  file %s: content is lost, removed from the snapshot\n", path.c_str());
-          changed_ = true;
-          continue;
-        }
+        KeepWhatIsLeft(n, path);
       } else if (n.IsDir() && n.subtree) {
         HORT_ASSIGN_OR_RETURN(std::optional<Id> sub, open(*n.subtree));
         if (!sub) continue;  // pushed: `f` and `n` are invalid; the node goes out when its tree is done
@@ -132,6 +128,30 @@ class SnapshotRepairer {
   void reset() { changed_ = false; }
 
  private:
+  // As restic's repair snapshots (0.16): a file keeps the blobs that are
+  // still there and its size becomes theirs; dropping the whole file would
+  // lose the parts that survived. Its lines are restic's.
+  void KeepWhatIsLeft(Node& n, const std::string& path) {
+    std::vector<Id> kept;
+    uint64_t size = 0;
+    for (const Id& id : n.content) {
+      if (auto where = repo_.index().Lookup(id, BlobType::kData)) {
+        kept.push_back(id);
+        size += where->PlainLength();
+      }
+    }
+    if (kept.size() != n.content.size()) {
+      std::printf("  file %s: removed missing content\n", GoQuote(path).c_str());
+    } else if (size != n.size) {
+      std::printf("  file %s: fixed incorrect size\n", GoQuote(path).c_str());
+    } else {
+      return;
+    }
+    changed_ = true;
+    n.content = std::move(kept);
+    n.size = size;
+  }
+
   Result<Id> Save(const std::vector<Node>& nodes) {
     std::string text = EncodeTree(nodes);
     Id id = Id::Hash(AsBytes(text));

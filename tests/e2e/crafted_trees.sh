@@ -64,3 +64,18 @@ expect_rc 1 hort -r "$dup" --no-cache check
 grep -q "^error: snapshot $short: directory /: tree [0-9a-f]\{8\} has the name \"a\" twice" "$WORK/last.err" ||
   { cat "$WORK/last.err" >&2; fail "check does not report the duplicate name"; }
 no_locks "$dup"
+
+note "a file whose node says 100 bytes and whose blobs make 6: repair snapshots fixes the size (restic 0.16)"
+wrong="$WORK/wrongsize"
+snap=$("$HORT_FIXTURE" wrongsize "$wrong")
+expect_rc 0 hort -r "$wrong" --no-cache repair snapshots --forget
+grep -qxF '  file "/f": fixed incorrect size' "$WORK/last.out" || fail "repair snapshots: $(cat "$WORK/last.out")"
+grep -q "repaired 1 snapshots" "$WORK/last.out" || fail "repair snapshots: $(cat "$WORK/last.out")"
+[ ! -e "$wrong/snapshots/$snap" ] || fail "--forget kept the original"
+expect_rc 0 hort -r "$wrong" --no-cache ls --json latest
+grep -q '"name":"f".*"size":6' "$WORK/last.out" || fail "the repaired node's size: $(cat "$WORK/last.out")"
+expect_rc 0 hort -r "$wrong" --no-cache restore latest --target "$WORK/wrongout"
+[ "$(cat "$WORK/wrongout/f")" = hello ] || fail "the repaired file does not restore"
+expect_rc 0 hort -r "$wrong" --no-cache repair snapshots
+grep -qx "repaired 0 snapshots" "$WORK/last.out" || fail "a second repair changed something: $(cat "$WORK/last.out")"
+no_locks "$wrong"

@@ -58,7 +58,7 @@ expect_rc 1 "$HORT" -r "$WORK/cut" repair index
 grep -q "1 packs are not the size their old index entries make and their header is damaged ([1-9][0-9]* intact blobs stored again, [1-9][0-9]* lost) and were left out; .hort repair snapshots --forget. drops what was lost" \
   "$WORK/last.err" || fail "repair index: $(cat "$WORK/last.err")"
 hort -r "$WORK/cut" repair snapshots --forget >"$WORK/cut.repair"
-lost=$(sed -n 's|^  file \(.*\): content is lost, removed from the snapshot$|\1|p' "$WORK/cut.repair")
+lost=$(sed -n 's|^  file "\(.*\)": removed missing content$|\1|p' "$WORK/cut.repair")
 [ -n "$lost" ] || fail "repair snapshots dropped nothing: $(cat "$WORK/cut.repair")"
 hort -r "$WORK/cut" prune >/dev/null
 [ ! -e "$pack" ] || fail "prune kept the cut pack"
@@ -67,7 +67,8 @@ for n in 1 4; do  # every file not lost restores the same
   restic -r "$WORK/cut" restore latest --path "$WORK/state$n/src" --target "$WORK/cutout" >/dev/null
   for f in "$WORK/state$n/src/"*; do
     if grep -qxF "$f" <<<"$lost"; then
-      [ ! -e "$WORK/cutout$f" ] || fail "$f was lost but restored"
+      # kept with the blobs that are left (restic 0.16's repair)
+      [ "$(stat -c %s "$WORK/cutout$f")" -lt "$(stat -c %s "$f")" ] || fail "$f lost blobs but restores whole"
     else
       cmp -s "$f" "$WORK/cutout$f" || fail "$f, not lost, does not restore the same"
     fi

@@ -84,8 +84,11 @@ treecmp "$WORK/src" "$WORK/out3$WORK/src"
 restic -r "$WORK/repo" check >/dev/null
 
 note "repair snapshots after a data pack is lost"
-head -c 1500000 /dev/urandom > "$WORK/src/lost.bin"
+# lost.bin begins with kept.bin, stored before: its first blobs are in packs that stay.
+head -c 3000000 /dev/urandom > "$WORK/src/kept.bin"
+hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
 find "$WORK/repo/data" -type f | sort > "$WORK/before"
+{ cat "$WORK/src/kept.bin"; head -c 1500000 /dev/urandom; } > "$WORK/src/lost.bin"
 hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
 lost_pack=$(comm -13 "$WORK/before" <(find "$WORK/repo/data" -type f | sort) | xargs ls -S | head -1)
 rm -f "$lost_pack"
@@ -96,7 +99,8 @@ junk=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)
 head -c 200 /dev/urandom > "$WORK/repo/snapshots/$junk"
 expect_rc 0 "$HORT" -r "$WORK/repo" repair snapshots --forget
 cp "$WORK/last.out" "$WORK/repair.out"
-grep -q "lost.bin" "$WORK/repair.out" || fail "repair did not name the lost file"
+grep -qxF "  file \"$WORK/src/lost.bin\": removed missing content" "$WORK/repair.out" ||
+  fail "repair did not name the lost file: $(cat "$WORK/repair.out")"
 grep -q "repaired 1 snapshots" "$WORK/repair.out" || fail "repair stopped at the damaged file: $(cat "$WORK/repair.out")"
 grep -q "snapshot file $junk is damaged and left out" "$WORK/last.err" || fail "the damaged file is not named: $(cat "$WORK/last.err")"
 rm "$WORK/repo/snapshots/$junk"
@@ -104,8 +108,33 @@ restic -r "$WORK/repo" check --read-data >/dev/null
 hort -r "$WORK/repo" check --read-data >/dev/null
 rm -rf "$WORK/out2"
 restic -r "$WORK/repo" restore latest --target "$WORK/out2" >/dev/null
-[ ! -e "$WORK/out2$WORK/src/lost.bin" ] || fail "the lost file is still in the snapshot"
-rm "$WORK/src/lost.bin"
+# As restic 0.16's repair: the file keeps the blobs that are left, in their order, and their size; every
+# other file restores the same.
+[ -f "$WORK/out2$WORK/src/lost.bin" ] || fail "the damaged file was dropped, not repaired"
+tree=$(hort -r "$WORK/repo" snapshots --json --tag repaired | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["tree"])')
+IFS=/ read -ra parts <<<"${WORK#/}/src"
+for part in "${parts[@]}"; do
+  tree=$(hort -r "$WORK/repo" cat tree "$tree" | python3 -c 'import json,sys
+print(next(n["subtree"] for n in json.load(sys.stdin)["nodes"] if n["name"] == sys.argv[1]))' "$part")
+done
+hort -r "$WORK/repo" cat tree "$tree" |
+  python3 -c 'import json,sys; n=next(n for n in json.load(sys.stdin)["nodes"] if n["name"] == "lost.bin")
+print(n.get("size", 0)); print("\n".join(n.get("content") or []))' >"$WORK/lost.node"
+: >"$WORK/lost.kept"
+for blob in $(tail -n +2 "$WORK/lost.node"); do hort -r "$WORK/repo" cat blob "$blob" >>"$WORK/lost.kept"; done
+cmp -s "$WORK/lost.kept" "$WORK/out2$WORK/src/lost.bin" || fail "the repaired file is not its remaining blobs"
+[ "$(head -1 "$WORK/lost.node")" = "$(stat -c %s "$WORK/lost.kept")" ] || fail "the repaired file's size is not its blobs'"
+[ "$(stat -c %s "$WORK/lost.kept")" -gt 0 ] || fail "the repaired file kept none of its blobs"
+[ "$(stat -c %s "$WORK/lost.kept")" -lt 4500000 ] || fail "nothing of the damaged file was lost"
+python3 - "$WORK/src/lost.bin" "$WORK/repo" "$WORK/lost.node" <<'PY' || fail "the kept blobs are not pieces of the original, in order"
+import os, subprocess, sys
+original = open(sys.argv[1], "rb").read()
+at = 0
+for blob in open(sys.argv[3]).read().split()[1:]:
+    piece = subprocess.run([os.environ["HORT"], "-r", sys.argv[2], "cat", "blob", blob], capture_output=True, check=True).stdout
+    at = original.index(piece, at) + len(piece)
+PY
+rm "$WORK/src/lost.bin" "$WORK/out2$WORK/src/lost.bin"
 treecmp "$WORK/src" "$WORK/out2$WORK/src" --no-dir-mtime --no-sparse
 hort -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert any("repaired" in (x.get("tags") or []) for x in s), s'
 

@@ -5,6 +5,7 @@
 //   hort-fixture history REPO < lines of {"time","host","paths","tags"}
 //   hort-fixture deep REPO DEPTH     one snapshot of DEPTH nested directories "d"
 //   hort-fixture dupnames REPO       one snapshot whose root lists "a" twice
+//   hort-fixture wrongsize REPO      one snapshot of a file "f" ("hello\n") whose node says 100 bytes
 // and damages repositories on purpose (issue #25's crafted lengths):
 //   hort-fixture subtree REPO PATH            the tree ID of directory PATH in the latest snapshot
 //   hort-fixture index-entry REPO BLOB FIELD VALUE   sets an index entry's offset, length or uncompressed_length
@@ -156,6 +157,17 @@ static int Crafted(Repository& repo, const std::string& what, const char* depth)
     auto empty = SaveTreeAsIs(repo, {});
     if (!empty.ok()) return Die(empty.status());
     tree = SaveTreeAsIs(repo, {DirNode("a", *empty), DirNode("a", *empty)});
+  } else if (what == "wrongsize") {
+    const std::string text = "hello\n";
+    const Id blob = Id::Hash(AsBytes(text));
+    if (auto saved = repo.SaveBlob(BlobType::kData, blob, AsBytes(text)); !saved.ok()) return Die(saved.status());
+    Node f;
+    f.name = "f";
+    f.type = "file";
+    f.mode = 0644;
+    f.size = 100;
+    f.content = {blob};
+    tree = SaveTreeAsIs(repo, {f});
   }
   if (!tree.ok()) return Die(tree.status());
   auto snap = SaveSnapshotOf(repo, *tree);
@@ -174,8 +186,8 @@ int main(int argc, char** argv) {
     if (rc == 2) std::fprintf(stderr, "usage: hort-fixture %s REPO ...\n", cmd.c_str());
     return rc;
   }
-  if (!(argc == 3 && (cmd == "history" || cmd == "dupnames")) && !(argc == 4 && cmd == "deep")) {
-    std::fprintf(stderr, "usage: hort-fixture history REPO < snapshots.jsonl | deep REPO DEPTH | dupnames REPO\n");
+  if (!(argc == 3 && (cmd == "history" || cmd == "dupnames" || cmd == "wrongsize")) && !(argc == 4 && cmd == "deep")) {
+    std::fprintf(stderr, "usage: hort-fixture history REPO < snapshots.jsonl | deep REPO DEPTH | dupnames REPO | wrongsize REPO\n");
     return 2;
   }
   auto repo = Repository::Init(NewLocalBackend(argv[2]), pw, CheapKdfForTests());
