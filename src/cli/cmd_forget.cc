@@ -194,7 +194,8 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
         std::printf("%zu snapshots have been removed, running prune\n", to_remove.size());
       }
     }
-    if (f->prune && (!to_remove.empty() || true)) {
+    // As restic: a forget that removes no snapshot runs no prune.
+    if (f->prune && !to_remove.empty()) {
       f->prune_opt.dry_run = f->dry_run;
       auto stats = RunPrune(repo, f->prune_opt, [&](const std::string& m) {
         if (!g.json && !g.quiet) std::printf("%s\n", m.c_str());

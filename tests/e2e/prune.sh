@@ -38,6 +38,17 @@ restic -r "$WORK/rrepo" check --read-data >/dev/null
 restic -r "$WORK/rrepo" restore latest --target "$WORK/rout" >/dev/null
 treecmp "$WORK/state4/src" "$WORK/rout$WORK/state4/src" --no-dir-mtime
 
+note "forget --prune that removes no snapshot runs no prune (restic's rule; K8up's prune jobs are forget --prune)"
+cp -a "$WORK/rrepo" "$WORK/noprune"
+restic -r "$WORK/noprune" forget "$(restic -r "$WORK/noprune" snapshots --json --path "$WORK/state1/src" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')" >/dev/null
+find "$WORK/noprune/data" -type f | sort >"$WORK/noprune.before"
+hort -r "$WORK/noprune" forget --keep-last 1 --prune --max-unused 0 >"$WORK/noprune.out"
+find "$WORK/noprune/data" -type f | sort | diff -q "$WORK/noprune.before" - >/dev/null ||
+  fail "forget --prune pruned with no snapshot removed: $(cat "$WORK/noprune.out")"
+hort -r "$WORK/noprune" prune --max-unused 0 >"$WORK/noprune.out"
+find "$WORK/noprune/data" -type f | sort | diff -q "$WORK/noprune.before" - >/dev/null &&
+  fail "the forgotten snapshot's data was not unused: $(cat "$WORK/noprune.out")"
+
 note "a needed pack cut short: prune refuses and changes nothing, as restic refuses"
 # It exited 0 and wrote an index still naming the cut pack.
 cp -a "$WORK/rrepo" "$WORK/cut"
