@@ -81,6 +81,10 @@ class Pruner {
     HORT_RETURN_IF_ERROR(FindUsedBlobs());
     Say("searching used packs...");
     HORT_RETURN_IF_ERROR(ClassifyPacks());
+    if (!missing_unused_.empty()) {  // restic's lines
+      Say("Missing but unneeded pack files are referenced in the index, will be repaired");
+      for (const Id& id : missing_unused_) Say("will forget missing pack file " + id.Hex());
+    }
     HORT_RETURN_IF_ERROR(Decide());
     if (opt_.dry_run) return stats_;
     HORT_RETURN_IF_ERROR(Repack());

@@ -49,6 +49,21 @@ hort -r "$WORK/noprune" prune --max-unused 0 >"$WORK/noprune.out"
 find "$WORK/noprune/data" -type f | sort | diff -q "$WORK/noprune.before" - >/dev/null &&
   fail "the forgotten snapshot's data was not unused: $(cat "$WORK/noprune.out")"
 
+note "a missing pack nothing needs: prune names it and forgets it, as restic"
+mkdir -p "$WORK/extra"
+head -c 2000000 /dev/urandom > "$WORK/extra/x.bin"
+find "$WORK/noprune/data" -type f | sort >"$WORK/noprune.before"
+hort -r "$WORK/noprune" backup "$WORK/extra" >/dev/null
+gone=$(comm -13 "$WORK/noprune.before" <(find "$WORK/noprune/data" -type f | sort) | xargs ls -S | head -1)
+hort -r "$WORK/noprune" forget "$(hort -r "$WORK/noprune" snapshots --json --path "$WORK/extra" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')" >/dev/null
+[ "$(ls "$WORK/noprune/snapshots" | wc -l)" = 1 ] || fail "the extra snapshot was not forgotten"
+rm "$gone"
+hort -r "$WORK/noprune" prune >"$WORK/noprune.out"
+grep -qx "will forget missing pack file $(basename "$gone")" "$WORK/noprune.out" ||
+  fail "prune did not name the missing pack: $(cat "$WORK/noprune.out")"
+restic -r "$WORK/noprune" check >/dev/null
+
 note "a needed pack cut short: prune refuses and changes nothing, as restic refuses"
 # It exited 0 and wrote an index still naming the cut pack.
 cp -a "$WORK/rrepo" "$WORK/cut"
