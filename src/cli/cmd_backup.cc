@@ -251,10 +251,11 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
         std::printf("Data Blobs:  %5llu new\n", (unsigned long long)m.data_blobs);
         std::printf("Tree Blobs:  %5llu new\n", (unsigned long long)m.tree_blobs);
       }
-      std::printf("%s to the repository: %s (%s stored)\n\n", opt.dry_run ? "Would add" : "Added",
+      // restic's text: sizes at least 5 wide ("0 B  "), the time as [h:]mm:ss.
+      std::printf("%s to the repository: %-5s (%-5s stored)\n\n", opt.dry_run ? "Would add" : "Added",
                   FormatBytes(m.data_added).c_str(), FormatBytes(m.data_added_packed).c_str());
-      std::printf("processed %llu files, %s in %.2fs\n", (unsigned long long)m.total_files_processed,
-                  FormatBytes(m.total_bytes_processed).c_str(), result->seconds);
+      std::printf("processed %llu files, %s in %s\n", (unsigned long long)m.total_files_processed,
+                  FormatBytes(m.total_bytes_processed).c_str(), ClockText(result->seconds).c_str());
       if (!opt.dry_run) std::printf("snapshot %s saved\n", result->snapshot_id.Short().c_str());
       if (g.verbose > 0) {
         for (const auto& [stage, ns] : result->stage_times.Snapshot()) {

@@ -30,7 +30,7 @@ ProgressLine::~ProgressLine() {
   std::fflush(stdout);
 }
 
-static std::string Clock(double s) {
+std::string ClockText(double s) {
   long t = static_cast<long>(s);
   char buf[32];
   if (t >= 3600) std::snprintf(buf, sizeof(buf), "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
@@ -40,7 +40,7 @@ static std::string Clock(double s) {
 
 std::string ProgressLine::Format(const ProgressCounters& c, const std::string& unit, double seconds, size_t width) {
   uint64_t done = c.bytes_done, total = c.bytes_total, items = c.items_done, items_total = c.items_total;
-  std::string line = "[" + Clock(seconds) + "]";
+  std::string line = "[" + ClockText(seconds) + "]";
   double frac = -1;
   if (total > 0) frac = static_cast<double>(done) / static_cast<double>(total);
   else if (items_total > 0) frac = static_cast<double>(items) / static_cast<double>(items_total);
@@ -54,7 +54,7 @@ std::string ProgressLine::Format(const ProgressCounters& c, const std::string& u
   std::string rate;  // "12 MiB/s, ETA 1:05"
   if (seconds > 0.5 && done > 0) {
     rate = FormatBytes(static_cast<uint64_t>(static_cast<double>(done) / seconds)) + "/s";
-    if (frac > 0.001 && frac < 1 && c.totals_final) rate += ", ETA " + Clock(seconds / frac - seconds);
+    if (frac > 0.001 && frac < 1 && c.totals_final) rate += ", ETA " + ClockText(seconds / frac - seconds);
   }
   const std::string errors = c.errors > 0 ? ", " + std::to_string(c.errors.load()) + " errors" : "";
   const std::string wide = line + " " + counts + (rate.empty() ? "" : ", " + rate) + errors;

@@ -13,6 +13,9 @@
 
 namespace hort::cli {
 
+// Whole seconds as restic prints them: "m:ss", "h:mm:ss" from an hour on.
+[[nodiscard]] std::string ClockText(double seconds);
+
 class ProgressLine {
  public:
   ProgressLine(ProgressCounters* counters, std::string unit, bool enabled);

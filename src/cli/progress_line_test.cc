@@ -49,5 +49,14 @@ TEST(JsonStatus, ResticFields) {
   }
 }
 
+TEST(ClockText, IsRestics) {  // restic's formatSeconds: m:ss, then h:mm:ss
+  EXPECT_EQ(ClockText(0.4), "0:00");
+  EXPECT_EQ(ClockText(59.9), "0:59");
+  EXPECT_EQ(ClockText(61), "1:01");
+  EXPECT_EQ(ClockText(3599), "59:59");
+  EXPECT_EQ(ClockText(3600), "1:00:00");
+  EXPECT_EQ(ClockText(3 * 3600 + 62), "3:01:02");
+}
+
 }  // namespace
 }  // namespace hort::cli

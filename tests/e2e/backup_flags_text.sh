@@ -84,6 +84,22 @@ h, r = stored(sys.argv[1]), stored(sys.argv[2])
 assert abs(h - r) <= 0.15 * r, "hort %s, restic %s" % (sys.argv[1], sys.argv[2])
 PY
 
+note "the summary's last lines are restic's: sizes at least 5 wide (\"0 B  \"), the time as m:ss"
+# hort printed "0 B (0 B stored)" and "in 0.01s". A backup with nothing new adds 0 B (or a few hundred bytes
+# when /tmp changed in between); the width rule holds for any size.
+hort -r "$HR" backup dry >summary.txt
+restic -r "$RR" backup dry >rsummary.txt
+for f in summary.txt rsummary.txt; do
+  python3 - "$f" <<'PY' || fail "$f: $(tail -3 "$f")"
+import re, sys
+text = open(sys.argv[1]).read()
+added = re.search(r"^Added to the repository: (.+) \((.+) stored\)$", text, re.M).groups()
+for size in added:
+    assert len(size) >= 5 and (len(size) == 5 or not size.endswith(" ")), added
+assert re.search(r"^processed 2 files, [\d.]+ [KM]iB in 0:0\d$", text, re.M), text
+PY
+done
+
 note "restore progress counts files (--json status lines)"
 mkdir -p many; for i in $(seq 1 300); do head -c 20000 /dev/urandom >many/f$i; done
 hort -r "$HR" backup many >/dev/null
