@@ -39,7 +39,8 @@ Command AddKey(CLI::App& sub, GlobalOptions& g) {
     Status ls = repo.backend().List(FileType::kKey, [&](const std::string& n, uint64_t) { names.push_back(n); });
     if (!ls.ok()) return Fail(ls);
     if (a == "list") {
-      nlohmann::json arr = nlohmann::json::array();
+      // restic's JSON: its field order and the short ID (`list keys` gives the whole one).
+      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
       if (!g.json) std::printf(" %-9s %-10s %-12s %s\n %s\n", "ID", "User", "Host", "Created", std::string(50, '-').c_str());
       for (const auto& n : names) {
         auto raw = repo.backend().Load({FileType::kKey, n});
@@ -48,7 +49,7 @@ Command AddKey(CLI::App& sub, GlobalOptions& g) {
         if (!kf.ok()) continue;
         bool current = n == repo.key_id().Hex();
         if (g.json) {
-          arr.push_back({{"current", current}, {"id", n}, {"userName", kf->username}, {"hostName", kf->hostname},
+          arr.push_back({{"current", current}, {"id", n.substr(0, 8)}, {"userName", kf->username}, {"hostName", kf->hostname},
                          {"created", FormatLocalTime(kf->created)}});
         } else {
           std::printf("%s%-9s %-10s %-12s %s\n", current ? "*" : " ", n.substr(0, 8).c_str(), kf->username.c_str(),

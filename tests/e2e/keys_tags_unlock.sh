@@ -18,7 +18,15 @@ hort -r "$WORK/repo" snapshots >/dev/null
 note "key remove: the other key goes, the current one cannot"
 other=$(hort -r "$WORK/repo" key list --json | python3 -c 'import json,sys; print([k["id"] for k in json.load(sys.stdin) if not k["current"]][0])')
 current=$(hort -r "$WORK/repo" key list --json | python3 -c 'import json,sys; print([k["id"] for k in json.load(sys.stdin) if k["current"]][0])')
-[ "$(hort -r "$WORK/repo" key remove "${other:0:8}")" = "removed key $other" ] || fail "key remove does not name the key in full, as restic"
+# key list --json is restic's byte for byte (field order, short IDs; hort gave whole IDs, keys sorted).
+diff <(restic -r "$WORK/repo" key list --json | python3 -c 'import json,sys; print(json.dumps(sorted(json.load(sys.stdin), key=lambda k: k["id"])))') \
+  <(hort -r "$WORK/repo" key list --json | python3 -c 'import json,sys; print(json.dumps(sorted(json.load(sys.stdin), key=lambda k: k["id"])))') ||
+  fail "key list --json differs from restic's"
+[ "$(hort -r "$WORK/repo" key list --json | python3 -c 'import json,sys; print(list(json.load(sys.stdin)[0]))')" = \
+  "['current', 'id', 'userName', 'hostName', 'created']" ] || fail "key list --json: not restic's field order"
+[ ${#other} = 8 ] || fail "key list --json gives the whole ID: $other"
+other_full=$(hort -r "$WORK/repo" list keys | grep "^$other")
+[ "$(hort -r "$WORK/repo" key remove "$other")" = "removed key $other_full" ] || fail "key remove does not name the key in full, as restic"
 expect_rc 1 "$HORT" -r "$WORK/repo" key remove "$current"
 # restic 0.14 exits 1 for a wrong password (12 came in restic 0.17).
 if RESTIC_PASSWORD=second-password restic -r "$WORK/repo" snapshots >/dev/null 2>&1; then fail "removed key still opens"; fi
