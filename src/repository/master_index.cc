@@ -45,7 +45,13 @@ void MasterIndex::AddPack(const Id& pack, const std::vector<IndexBlob>& blobs) {
     Entry e{number, b.offset, b.length, b.uncompressed_length, b.type};
     Slot& slot = shard[Probe(shard, b.id)];
     if (slot.entry.used) {
-      duplicates_.emplace_back(b.id, e);
+      // The same entry again (an index loaded twice, or a pack two index
+      // files list) is no second copy: counted as one, prune would repack
+      // every pack to drop copies that do not exist.
+      // A pack's offsets are its own, so pack and offset name an entry.
+      const Entry& had = slot.entry;
+      const bool same = had.pack == e.pack && had.offset == e.offset;
+      if (!same && duplicate_entries_.insert(uint64_t{e.pack} << 32 | e.offset).second) duplicates_.emplace_back(b.id, e);
       continue;
     }
     e.used = true;

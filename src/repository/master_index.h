@@ -7,6 +7,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "format/id.h"
@@ -69,6 +70,7 @@ class MasterIndex {
   std::vector<size_t> shard_used_ = std::vector<size_t>(kShards);  // taken slots per shard
   // Entries that duplicate a blob already indexed (kept so check can see them).
   std::vector<std::pair<Id, Entry>> duplicates_;
+  std::unordered_set<uint64_t> duplicate_entries_;  // pack number << 32 | offset of each in duplicates_
 };
 
 }  // namespace hort

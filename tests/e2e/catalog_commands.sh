@@ -93,9 +93,16 @@ import json, sys
 st = {j["job"]: j["status"] for j in json.load(sys.stdin)["jobs"]}
 assert st["wiki/volumes/wiki-data"] == "OK", st'
 
-note "retention keeps the last 2 of the PVC series only"
+note "retention keeps the last 2 of the PVC series only, and its prune leaves the other series' packs alone"
+# Retention loaded the index a second time, every blob then counted twice, and its prune repacked every
+# pack of the repository (and said it freed twice the repository's size).
+find "$WORK/repo/data" -type f | sort >"$WORK/packs.before"
 hort --config "$WORK/hort.yaml" run app/files/app-data -q
-hort --config "$WORK/hort.yaml" run app/files/app-data -q
+hort --config "$WORK/hort.yaml" -v run app/files/app-data >"$WORK/retention.out" 2>&1
+[ -n "$(find "$WORK/repo/data" -type f | sort | comm -12 "$WORK/packs.before" -)" ] ||
+  fail "retention's prune rewrote every pack: $(cat "$WORK/retention.out")"
+freed=$(sed -n 's/.*prune freed \([0-9]*\) bytes.*/\1/p' "$WORK/retention.out")
+[ -n "$freed" ] && [ "$freed" -lt "$(du -sb "$WORK/repo/data" | cut -f1)" ] || fail "prune freed '$freed': $(cat "$WORK/retention.out")"
 [ "$(restic -r "$WORK/repo" snapshots --json --path /data/app-data | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] || fail "retention"
 restic -r "$WORK/repo" check -q >/dev/null || fail "restic check after retention"
 
