@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "catalog/entry_fields.h"
 #include "catalog/test_plan_load.h"
+#include "catalog/files_series.h"
 #include "catalog/volumes_load.h"
 #include "catalog/yaml_fields.h"
 #include "layers/layer.h"
@@ -74,6 +75,7 @@ class Loader : private LoaderOwned, public EntryFields {
     for (auto& [name, node] : f_.Entries(root["services"], "services")) ServiceAt(name, node);
     OneSeriesPerResourcesEntry(root["services"]);
     OneWriterPerVolume(f_, root["services"], *c_);
+    OneWriterPerFilesSeries(f_, root["services"], *c_);
     for (auto& [name, node] : f_.Entries(root["offsite"], "offsite")) Offsite(name, node);
     Velero(root["velero"]);
     LoadTestPlan(f_, root, *c_);

@@ -338,6 +338,37 @@ services:
             std::string::npos) << errors[0];
 }
 
+// Two services in one namespace, each dumping its postgres container to .sql:
+// one series, so one retention forgot the other's dumps (a new-user probe).
+TEST_F(CatalogTest, TwoFilesEntriesCannotShareASeries) {
+  auto errors = Errors(R"(repositories:
+  main: {url: ./repo, password_env: PW}
+  other: {url: ./other, password_env: PW}
+services:
+  paperless:
+    namespace: productivity
+    classification: critical
+    rpo: 1d
+    files:
+      - {name: db, dump: {command: "pg_dumpall", container: postgres, extension: .sql}, schedule: "@daily", repository: main, keep: {last: 5}}
+      - {path: /srv/a, schedule: "@daily", repository: main}
+      - {name: again, path: /srv/a, schedule: "@daily", repository: other}
+  n8n:
+    namespace: productivity
+    classification: important
+    rpo: 1d
+    files:
+      - {name: db, dump: {command: "pg_dumpall", container: postgres, extension: .sql}, schedule: "@daily", repository: main, keep: {last: 1}}
+      - {name: db2, dump: {command: "pg_dumpall", container: postgres, extension: .dump}, schedule: "@daily", repository: main}
+      - {name: a, path: /srv/a, schedule: "@daily", repository: main}
+)");
+  ASSERT_EQ(errors.size(), 2u) << errors[0];
+  EXPECT_NE(errors[0].find("entry \"db\" writes the snapshot series of paperless/files/db (host productivity, "
+                           "/productivity-postgres.sql, repository main)"),
+            std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("entry \"a\" writes the snapshot series of paperless/files/a"), std::string::npos) << errors[1];
+}
+
 TEST_F(CatalogTest, AClusterWideEntryTakesNoNamespaces) {
   const char* base = R"(repositories:
   main: {url: ./repo, password_env: PW}

@@ -67,7 +67,7 @@ services:
       - name: broken
         schedule: "@daily"
         repository: main
-        dump: {pod: paperless-db-0, container: postgres, extension: .sql,
+        dump: {pod: paperless-db-0, container: exporter, extension: .sql,
                command: "echo partial; echo 'pg_dump: connection to server failed' >&2; exit 7"}
       - name: nopod
         schedule: "@daily"
