@@ -123,6 +123,8 @@ class Loader : private LoaderOwned, public EntryFields {
         if (colon == std::string::npos || colon + 1 == l->size() ||
             l->find_first_not_of("0123456789", colon + 1) != std::string::npos) {
           f_.Error(serve["listen"], "serve.listen", "expected host:port, got \"" + *l + "\"");
+        } else if (l->size() - colon - 1 > 5 || std::stoi(l->substr(colon + 1)) > 65535) {
+          f_.Error(serve["listen"], "serve.listen", "port " + l->substr(colon + 1) + " out of range 0-65535");
         }
         s.listen = *l;
       }

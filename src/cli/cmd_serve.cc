@@ -26,6 +26,7 @@
 #include "status/summary.h"
 #include "status/test_due.h"
 #include "verify/auto_test_runner.h"
+#include "util/file_lock.h"
 #include "verify/restore_test.h"
 #include "jobs/live_progress.h"
 #include "web/api_actions.h"
@@ -81,6 +82,15 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     // token file stops serve here, not at the first action.
     auto auth = DashboardAuth::Load(cat.serve.auth);
     if (!auth.ok()) return Fail(auth.status());
+    // One daemon per state: two ran every job twice, each with its own
+    // retention. The kernel drops the lock when this process ends.
+    auto one_daemon = FileLock::TryAcquire(cat.state_path + ".serve-lock");
+    if (!one_daemon.ok()) {
+      return Fail(one_daemon.status().code() == Code::kLocked
+                      ? Status(Code::kLocked, "another hort serve uses the state " + cat.state_path + " (" +
+                                                  one_daemon.status().message() + "); one daemon per state")
+                      : one_daemon.status());
+    }
     const std::atomic<bool>& stop = InstallStopFlag();
 
     SystemClock clock;

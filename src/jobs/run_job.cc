@@ -92,8 +92,11 @@ class Job {
     if (j_.resources) return ResourcesBackup();
     if (j_.volumes) return RunVolumesJob(c_, j_, ctx_, out_);
     const FilesEntry& e = *j_.entry;
-    HORT_RETURN_IF_ERROR(RunHooks(e.hooks.pre, "pre", HookEnv()));
-    Status s = BackupAndMaintain();
+    // A failing pre hook means no backup, but the post hooks still run: a
+    // pre hook that scaled the application down before a later one failed
+    // must see it scaled up again (docs/config.md).
+    Status s = RunHooks(e.hooks.pre, "pre", HookEnv());
+    if (s.ok()) s = BackupAndMaintain();
     auto env = HookEnv();
     env["HORT_RESULT"] = s.ok() ? "success" : "failed";
     Status post = RunHooks(e.hooks.post, "post", env);

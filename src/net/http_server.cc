@@ -46,7 +46,19 @@ Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> route
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return Status(Code::kInvalidArgument, "listen address must be host:port, got " + listen);
   std::string host = listen.substr(0, colon);
-  int port = std::atoi(listen.c_str() + colon + 1);
+  const std::string digits = listen.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(digits) > 65535) {
+    return Status(Code::kInvalidArgument, "listen address " + listen + ": the port must be 0-65535");
+  }
+  const int port = std::stoi(digits);
+  // cpp-httplib's default sets SO_REUSEPORT: a second `hort serve` on the
+  // same port started without a word and took half the requests. Only
+  // SO_REUSEADDR (a restart may bind while old connections wait out TIME_WAIT).
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   for (const HttpRoute& route : routes_) {
     if (!route.body && !route.query_body) continue;  // a page this server was not given
     server_->Get(route.path, [&route](const httplib::Request& req, httplib::Response& res) {

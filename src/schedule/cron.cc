@@ -193,6 +193,17 @@ Result<Schedule> Schedule::Parse(const std::string& text, const std::string& ran
   }
   s.mday_star_ = *r3;
   s.wday_star_ = *r5;
+  // Days of the month that none of the months named has ("0 0 30 2 *"):
+  // cron accepts the line and never runs it. Unless the day of the week
+  // also decides (then either matching is enough), that is refused here.
+  if (s.wday_star_ && !s.mday_star_) {
+    static constexpr int kLongest[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool some_day = false;
+    for (int m = 1; m <= 12 && !some_day; ++m) {
+      for (int d = 1; d <= kLongest[m] && s.months_.test(static_cast<size_t>(m)); ++d) some_day |= s.mdays_.test(static_cast<size_t>(d));
+    }
+    if (!some_day) return fail(Status(Code::kInvalidArgument, "it never runs: none of the months has that day of the month"));
+  }
   return s;
 }
 
@@ -208,8 +219,11 @@ bool Schedule::MatchesDay(int mday, int month, int wday) const {
 int64_t Schedule::Next(int64_t after) const {
   if (every_ > 0) return (after / every_ + 1) * every_;
   time_t t = static_cast<time_t>(after - after % 60 + 60);
-  // Five years of days bounds the search (e.g. "0 0 30 2 *" never matches).
-  for (int guard = 0; guard < 5 * 366 * 24 * 60; ++guard) {
+  // Parse refuses lines that never run; 29 February on a given weekday can
+  // be 28 years away, so the search ends there (the bound was a count of
+  // steps, which for a line no day matched meant 7,000 years of days).
+  const time_t end = t + 29LL * 366 * 86400;
+  while (t < end) {
     struct tm tm {};
     localtime_r(&t, &tm);
     if (!MatchesDay(tm.tm_mday, tm.tm_mon + 1, tm.tm_wday)) {

@@ -97,7 +97,23 @@ TEST(Schedule, NextFollowsCronFields) {
   EXPECT_EQ(Schedule::Parse("0 12 1 * mon")->Next(Local(2026, 11, 30, 12, 0)), Local(2026, 12, 1, 12, 0));
   // Strictly after: a run at exactly t is not returned for t.
   EXPECT_EQ(Schedule::Parse("0 8 * * *")->Next(Local(2026, 11, 26, 8, 0)), Local(2026, 11, 27, 8, 0));
-  EXPECT_EQ(Schedule::Parse("0 0 30 2 *")->Next(t0), INT64_MAX);  // never
+  // 29 February across 2100 (no leap year): eight years on.
+  EXPECT_EQ(Schedule::Parse("0 0 29 2 *")->Next(Local(2096, 3, 1, 0, 0)), Local(2104, 2, 29, 0, 0));
+  // A day both fields restrict: 30 February or a Monday in February.
+  EXPECT_EQ(Schedule::Parse("0 0 30 2 mon")->Next(t0), Local(2027, 2, 1, 0, 0));
+}
+
+// cron takes "0 0 30 2 *" and never runs it: the catalog said valid, printed a
+// next run 219 million years back, and serve searched 7,000 years of days at
+// start-up and for every /metrics scrape.
+TEST(Schedule, ALineThatNeverRunsIsRefused) {
+  for (const char* never : {"0 0 30 2 *", "0 0 31 4 *", "0 0 31 apr,jun,sep,nov *", "0 0 30,31 feb *"}) {
+    auto s = Schedule::Parse(never);
+    ASSERT_FALSE(s.ok()) << never;
+    EXPECT_NE(s.status().message().find("it never runs"), std::string::npos) << s.status().message();
+  }
+  EXPECT_TRUE(Schedule::Parse("0 0 31 4,5 *").ok());  // May has a 31st
+  EXPECT_TRUE(Schedule::Parse("0 0 29 2 *").ok());
 }
 
 TEST(Schedule, EveryIsAlignedToTheEpoch) {

@@ -142,6 +142,8 @@ printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n   
 printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n    classification: critical\n    rpo: 1d\n    files:\n      - {path: /x, schedule: "0 25 * * *", repository: main}\n' | bad "hour 25 out of range"
 printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n    classification: critical\n    rpo: 1d\n    files:\n      - {path: /x, schedule: "@daily", repository: nas}\n' | bad 'no repository named "nas"'
 printf 'repositories:\n  main: {url: ./r, password_env: X}\n  main: {url: ./s, password_env: X}\n' | bad "repositories.main: duplicate name"
+printf 'serve: {listen: "127.0.0.1:99999"}\nrepositories:\n  main: {url: ./r, password_env: X}\n' | bad "serve.listen: port 99999 out of range 0-65535"
+printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n    classification: critical\n    rpo: 1d\n    files:\n      - {path: /x, schedule: "0 0 30 2 *", repository: main}\n' | bad "it never runs: none of the months has that day of the month"
 expect_rc 1 hort --config "$WORK/missing.yaml" config check
 grep -q "cannot read the catalog file" "$WORK/last.err" || fail "missing catalog message"
 mkdir -p "$WORK/catalog-dir"
@@ -150,4 +152,28 @@ for cmd in "config check" status "guard pre-x"; do  # a folder given as the cata
   grep -q "catalog-dir: cannot read the catalog file: it is a directory" "$WORK/last.err" || fail "$cmd: $(cat "$WORK/last.err")"
   [ "$(wc -l < "$WORK/last.err")" = 1 ] || fail "$cmd: more than one line: $(cat "$WORK/last.err")"
 done
+note "hooks: a failing pre hook means no backup, and the post hooks still run (HORT_RESULT=failed)"
+# A post hook that scales the application up again ran only when every pre hook had succeeded.
+mkdir -p "$WORK/hooked"; echo x >"$WORK/hooked/f"
+cat >"$WORK/hooks.yaml" <<YAML
+repositories:
+  main: {url: ./repo, password_env: HORT_PASSWORD}
+services:
+  h:
+    classification: best-effort
+    rpo: 7d
+    files:
+      - name: prefail
+        path: $WORK/hooked
+        schedule: "@daily"
+        repository: main
+        hooks: {pre: ["echo scaled-down >>hooks.log", "exit 7"], post: ["echo post-\$HORT_RESULT >>hooks.log"]}
+YAML
+before=$(restic -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+(cd "$WORK" && expect_rc 1 hort --config "$WORK/hooks.yaml" run h/files/prefail)
+grep -q 'pre hook "exit 7" failed with exit code 7' "$WORK/last.out" "$WORK/last.err" || fail "pre hook failure: $(cat "$WORK/last.out" "$WORK/last.err")"
+[ "$(cat "$WORK/hooks.log")" = "$(printf 'scaled-down\npost-failed')" ] || fail "hooks ran: $(cat "$WORK/hooks.log")"
+[ "$(restic -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$before" ] ||
+  fail "a failed pre hook still made a backup"
+
 echo "catalog commands ok"
