@@ -65,6 +65,20 @@ Status CheckCatalogAgainstCluster(kube::Client& client, const Catalog& catalog, 
         }
       }
     }
+    for (const ResourcesEntry& e : s.resources) {
+      std::string at = "services." + s.name + ".resources." + e.name + " (line " + std::to_string(e.line) + "): ";
+      for (const ResourcesEntry::ClusterObjects& c : e.cluster) {
+        const kube::ResourceInfo* r = d.Find(c.resource);
+        ++*checked;
+        if (!r || r->namespaced) {
+          problems->push_back(at + "cluster: " + (r ? r->GroupResource() + " is namespaced" : "the cluster serves no resource \"" + c.resource + "\""));
+          continue;
+        }
+        for (const std::string& name : c.names) {
+          HORT_RETURN_IF_ERROR(exists(*r, "", name, at + r->GroupResource() + " " + name + " does not exist"));
+        }
+      }
+    }
     for (const VolumesEntry& v : s.volumes) {
       if (v.kind != VolumesEntry::Kind::kPvc) continue;
       std::string at = "services." + s.name + ".volumes." + v.name + " (line " + std::to_string(v.line) + "): ";

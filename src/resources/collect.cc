@@ -55,6 +55,7 @@ class Collector {
     HORT_ASSIGN_OR_RETURN(include_, Resolve(d, spec_.include, "include"));
     HORT_ASSIGN_OR_RETURN(exclude_, Resolve(d, spec_.exclude, "exclude"));
     HORT_ASSIGN_OR_RETURN(required_, Resolve(d, spec_.require, "require"));
+    HORT_RETURN_IF_ERROR(ResolveClusterObjects(d));
     for (const auto& gr : required_) {
       if (exclude_.count(gr) || (!include_.empty() && !include_.count(gr))) {
         return Status(Code::kInvalidArgument, "require: " + gr + " is left out by include/exclude");
@@ -78,7 +79,26 @@ class Collector {
   bool Wanted(const ResourceInfo& r) const {
     const std::string gr = r.GroupResource();
     if (exclude_.count(gr)) return false;
-    return include_.empty() || include_.count(gr) || (gr == "namespaces" && !spec_.cluster_wide);
+    return include_.empty() || include_.count(gr) || (gr == "namespaces" && !spec_.cluster_wide) ||
+           std::any_of(cluster_.begin(), cluster_.end(), [&](const ClusterObjects& c) { return c.resource == gr; });
+  }
+
+  // A service's cluster objects name their type as kubectl does
+  // (`clusterrole`, `ClusterRole`, `clusterroles.rbac.authorization.k8s.io`):
+  // matched by spelling, every other form backed up nothing without a word.
+  Status ResolveClusterObjects(const kube::Discovery& d) {
+    for (const ClusterObjects& c : spec_.cluster) {
+      const ResourceInfo* r = d.Find(c.resource);
+      if (!r) return Status(Code::kInvalidArgument, "cluster: the cluster serves no resource \"" + c.resource + "\"");
+      if (r->namespaced) {
+        return Status(Code::kInvalidArgument, "cluster: " + r->GroupResource() +
+                                                  " is namespaced; its objects come with their namespace");
+      }
+      ClusterObjects resolved = c;
+      resolved.resource = r->GroupResource();
+      cluster_.push_back(std::move(resolved));
+    }
+    return Status::Ok();
   }
 
   Status Namespaced(const ResourceInfo& r) {
@@ -110,10 +130,14 @@ class Collector {
       }
       return Status::Ok();
     }
-    for (const ClusterObjects& c : spec_.cluster) {
+    for (const ClusterObjects& c : cluster_) {
       if (c.resource != gr) continue;
       for (const auto& name : c.names) {
         auto got = client_.Get(r, "", name);
+        if (got.status().code() == Code::kNotFound) {  // named by the user: its absence is worth a line
+          RecordError("", "error getting " + gr + " " + name + ": not found");
+          continue;
+        }
         if (Recorded(got.status(), "", r)) Add(r, std::move(*got));
       }
       if (!c.selector.empty()) {
@@ -191,15 +215,19 @@ class Collector {
   bool Recorded(const Status& s, const std::string& ns, const ResourceInfo& r) {
     if (s.ok()) return true;
     if (s.code() == Code::kNotFound && r.GroupResource() != "namespaces") return false;  // gone meanwhile
-    std::string line = "error listing " + r.GroupResource() + (ns.empty() ? "" : " in namespace " + ns) + ": " + s.message();
-    if (ns.empty()) out_.meta.errors.cluster.push_back(line);
-    else out_.meta.errors.namespaces[ns].push_back(line);
-    log_ += "level=error msg=\"" + line + "\"\n";
+    RecordError(ns, "error listing " + r.GroupResource() + (ns.empty() ? "" : " in namespace " + ns) + ": " + s.message());
     if (required_.count(r.GroupResource()) && required_failure_.ok()) {
       required_failure_ = Status(s.code(), "required resource " + r.GroupResource() + " could not be listed" +
                                                (ns.empty() ? "" : " in namespace " + ns) + ": " + s.message());
     }
     return false;
+  }
+
+  // Velero's error list (cluster or per namespace) and its log: the backup becomes PartiallyFailed.
+  void RecordError(const std::string& ns, const std::string& line) {
+    if (ns.empty()) out_.meta.errors.cluster.push_back(line);
+    else out_.meta.errors.namespaces[ns].push_back(line);
+    log_ += "level=error msg=\"" + line + "\"\n";
   }
 
   void Meta() {
@@ -230,6 +258,7 @@ class Collector {
   kube::Client& client_;
   const CollectSpec& spec_;
   std::set<std::string> include_, exclude_, required_, seen_;
+  std::vector<ClusterObjects> cluster_;  // spec_.cluster with each type as the cluster serves it
   Status required_failure_;  // the first failed list of a required resource
   ResourceBackup out_;
   std::string log_;

@@ -145,5 +145,32 @@ TEST_F(CollectTest, ClusterObjectsByNameAndTheClusterWideEntry) {
   EXPECT_EQ(b->items.size(), 2u);  // the two PVs (no StorageClasses or Nodes were made)
 }
 
+// A service's cluster objects are named as kubectl names types: `pv` and
+// `PersistentVolume` backed up nothing without a word; an unknown or a
+// namespaced type and a missing object are said.
+TEST_F(CollectTest, ClusterObjectsTakeKubectlsSpellings) {
+  for (const char* spelling : {"pv", "PersistentVolume", "persistentvolume", "persistentvolumes"}) {
+    CollectSpec spec{.backup_name = "b", .namespaces = {"other"}, .cluster = {{.resource = spelling, .names = {"pv-unrelated"}}}};
+    auto b = CollectBackup(client_, spec);
+    ASSERT_TRUE(b.ok()) << spelling << ": " << b.status().message();
+    std::vector<std::string> keys = Keys(*b);
+    EXPECT_NE(std::find(keys.begin(), keys.end(), "persistentvolumes:/pv-unrelated"), keys.end()) << spelling;
+    // An include list that leaves the type out does not drop what the service names.
+    spec.include = {"configmaps"};
+    keys = Keys(*CollectBackup(client_, spec));
+    EXPECT_NE(std::find(keys.begin(), keys.end(), "persistentvolumes:/pv-unrelated"), keys.end()) << spelling;
+  }
+  CollectSpec unknown{.backup_name = "b", .namespaces = {"other"}, .cluster = {{.resource = "nosuchkind", .names = {"x"}}}};
+  EXPECT_EQ(CollectBackup(client_, unknown).status().message(), "cluster: the cluster serves no resource \"nosuchkind\"");
+  CollectSpec namespaced{.backup_name = "b", .namespaces = {"other"}, .cluster = {{.resource = "configmap", .names = {"x"}}}};
+  EXPECT_EQ(CollectBackup(client_, namespaced).status().code(), Code::kInvalidArgument);
+  CollectSpec missing{.backup_name = "b", .namespaces = {"other"}, .cluster = {{.resource = "pv", .names = {"gone"}}}};
+  auto b = CollectBackup(client_, missing);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_EQ(b->meta.phase, "PartiallyFailed");
+  ASSERT_EQ(b->meta.errors.cluster.size(), 1u);
+  EXPECT_EQ(b->meta.errors.cluster[0], "error getting persistentvolumes gone: not found");
+}
+
 }  // namespace
 }  // namespace hort::resources

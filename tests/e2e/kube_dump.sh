@@ -116,4 +116,24 @@ restic -r repo snapshots --json --path /productivity-wiki.txt >snaps.json
 note "config check --kube finds the missing pod"
 expect_rc 1 hort config check --config hort.yaml --kube
 grep -q "pod productivity/paperless-db-9 does not exist" "$WORK/last.err" || fail "config check --kube: $(cat "$WORK/last.err")"
+
+note "config check --kube checks a resources entry's cluster objects, named as kubectl names types"
+kubectl create clusterrole paperless-reader --verb=get --resource=pods >/dev/null
+cat >cluster.yaml <<'YAML'
+repositories:
+  main: {url: ./repo, password_env: HORT_PASSWORD}
+services:
+  paperless:
+    namespace: productivity
+    classification: important
+    rpo: 1d
+    resources:
+      - schedule: "@daily"
+        repository: main
+        cluster: [{resource: clusterrole, names: [paperless-reader, gone-reader]}, {resource: nosuchkind, names: [x]}]
+YAML
+expect_rc 1 hort config check --config cluster.yaml --kube
+grep -q "clusterroles.rbac.authorization.k8s.io gone-reader does not exist" "$WORK/last.err" || fail "config check --kube: $(cat "$WORK/last.err")"
+grep -q 'cluster: the cluster serves no resource "nosuchkind"' "$WORK/last.err" || fail "config check --kube: $(cat "$WORK/last.err")"
+grep -q "paperless-reader" "$WORK/last.err" && fail "an existing ClusterRole was reported: $(cat "$WORK/last.err")"
 echo "kube dump ok"

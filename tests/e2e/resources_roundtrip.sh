@@ -137,4 +137,17 @@ kubectl get pv pv-paperless-data -o jsonpath='{.spec.claimRef.namespace}/{.spec.
   | grep -qx productivity-moved/paperless-data || fail "the PV's claimRef was not mapped"
 kubectl get pvc paperless-data -n productivity-moved -o jsonpath='{.spec.volumeName}' | grep -qx pv-paperless-data \
   || fail "the moved claim lost its PV"
+note "--cluster names types as kubectl does; an unknown type is refused, a missing object said"
+# Only clusterroles.rbac.authorization.k8s.io/NAME worked: clusterrole/NAME, ClusterRole/NAME and unknown
+# types backed up nothing with exit 0.
+kubectl create clusterrole hort-e2e-reader --verb=get --resource=pods >/dev/null
+for spelling in clusterrole ClusterRole clusterroles; do
+  expect_rc 0 hort -r repo resources backup --namespace media --name cr --cluster "$spelling/hort-e2e-reader"
+  restic -r repo dump latest /resources/cr.tar | tar -t | grep -qx "resources/clusterroles.rbac.authorization.k8s.io/cluster/hort-e2e-reader.json" ||
+    fail "--cluster $spelling/hort-e2e-reader: the ClusterRole is not in the backup"
+done
+expect_rc 1 hort -r repo resources backup --namespace media --name cr --cluster nosuchkind/x
+grep -qx 'Fatal: cluster: the cluster serves no resource "nosuchkind"' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+expect_rc 3 hort -r repo resources backup --namespace media --name cr --cluster pv/no-such-pv
+grep -q "error getting persistentvolumes no-such-pv: not found" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 echo "resources roundtrip ok"
