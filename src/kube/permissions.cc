@@ -40,6 +40,14 @@ const std::vector<Permission>& NeededPermissions() {
       {"resources", "*", "*", "", "create", "resources restore and BT-VL-01; velero verify level 5 (dry run)"},
       {"resources", "*", "*", "", "patch", "resources restore: labels, --existing-resource-policy update"},
       {"resources", "", "namespaces", "", "delete", "BT-VL-01: removes its scratch namespaces"},
+      // kube-apiserver refuses a Role or binding that grants more than its
+      // creator holds (watch, delete, a binding to `edit`) unless the creator
+      // may escalate roles and bind them: without these a restore of most
+      // namespaces fails with 403 on a real cluster.
+      {"resources", "rbac.authorization.k8s.io", "roles", "", "escalate", "resources restore: Roles granting what hort itself does not hold"},
+      {"resources", "rbac.authorization.k8s.io", "roles", "", "bind", "resources restore: RoleBindings to Roles hort does not hold"},
+      {"resources", "rbac.authorization.k8s.io", "clusterroles", "", "escalate", "resources restore: ClusterRoles granting what hort does not hold"},
+      {"resources", "rbac.authorization.k8s.io", "clusterroles", "", "bind", "resources restore: bindings to ClusterRoles such as edit or view"},
       {"volumes", "", "persistentvolumes", "", "get", "volumes: a claim's PersistentVolume names its Longhorn volume"},
       {"volumes", "snapshot.storage.k8s.io", "volumesnapshots", "", "create", "volumes snapshots: take a CSI snapshot of a claim"},
       {"volumes", "snapshot.storage.k8s.io", "volumesnapshots", "", "get", "volumes snapshots: wait for readyToUse"},

@@ -32,6 +32,10 @@ rules = cluster["rules"]
 assert any(r["apiGroups"] == ["*"] for r in rules), "without a catalog the role grants every layer's needs"
 assert any(r["apiGroups"] == ["longhorn.io"] for r in rules), rules
 assert own["kind"] == "Role" and own["metadata"]["namespace"] == "hort" and own["rules"][0]["resources"] == ["leases"], own
+# kube-apiserver lets a restore create Roles and bindings granting more than hort holds only with escalate and bind.
+for kind in ("roles", "clusterroles"):
+    rule = [r for r in rules if r["apiGroups"] == ["rbac.authorization.k8s.io"] and r["resources"] == [kind]]
+    assert rule and rule[0]["verbs"] == ["bind", "escalate"], (kind, rules)
 PY
 
 note "a ServiceAccount whose role lacks create pods/exec"
