@@ -286,6 +286,10 @@ TEST_F(DeployTest, RefusesWhatCannotRunInTheImage) {
   std::string m = message(clash + kDumps);
   EXPECT_NE(m.find("share the name main.password"), std::string::npos) << m;
   EXPECT_EQ(m.find(kPassword), std::string::npos);
+  // An Alertmanager URL with a password went verbatim into the ConfigMap.
+  std::string alert = "alertmanager: {url: \"http://admin:AlertPass99@am.lan:9093\"}\n" + head;
+  m = message(alert + kDumps);
+  EXPECT_EQ(m, "alertmanager.url holds a password, which would land in the catalog's ConfigMap: leave it out of the URL");
 }
 
 }  // namespace

@@ -19,6 +19,15 @@ bool Under(const std::string& path, const std::string& dir) {
   return path == dir || path.rfind(dir + "/", 0) == 0;
 }
 
+// "http://user:password@host…": the userinfo before the authority's last '@' holds a ':'.
+bool UrlHoldsPassword(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const std::string authority = url.substr(scheme + 3, url.find('/', scheme + 3) - (scheme + 3));
+  const size_t at = authority.rfind('@');
+  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+}
+
 // The image's writable paths are /var/lib/hort (the PVC) and the emptyDirs:
 // a catalog writing elsewhere would fail on the read-only root filesystem.
 Status CheckRunsInImage(const Catalog& c, int* port) {
@@ -36,6 +45,10 @@ Status CheckRunsInImage(const Catalog& c, int* port) {
                                                 "catalog's ConfigMap: leave it out of the URL (hort cannot take a REST "
                                                 "password from a Secret yet)");
     }
+  }
+  if (UrlHoldsPassword(c.alertmanager_url)) {
+    return Status(Code::kInvalidArgument, "alertmanager.url holds a password, which would land in the catalog's "
+                                          "ConfigMap: leave it out of the URL");
   }
   const std::string& listen = c.serve.listen;
   size_t colon = listen.rfind(':');

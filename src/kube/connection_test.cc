@@ -232,6 +232,18 @@ TEST_F(KubeconfigTest, ExecPluginFailureCarriesItsStderrNotItsStdout) {
   EXPECT_EQ(c.status().message().find(kSecret), std::string::npos);
 }
 
+// A plugin that echoes its token on stderr: the token is masked in the one
+// line hort shows (kubernetes.md: plugin output never appears in messages).
+TEST_F(KubeconfigTest, ExecPluginFailureMasksATokenOnItsStderr) {
+  dir.Write("plugin.sh",
+            "#!/bin/sh\necho 'token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl expired: renew it' >&2\nexit 1\n", true);
+  auto c = ConnectTo(dir.Write("config", PluginConfig(dir.path() + "/plugin.sh")));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("failed (exit status 1): token *** expired: renew it"), std::string::npos)
+      << c.status().message();
+  EXPECT_EQ(c.status().message().find("eyJ"), std::string::npos) << c.status().message();
+}
+
 TEST_F(KubeconfigTest, ExecPluginWithWrongOutput) {
   dir.Write("plugin.sh", "#!/bin/sh\necho '{\"kind\":\"ExecCredential\",\"apiVersion\":\"v0\"}'\n", true);
   auto c = ConnectTo(dir.Write("config", PluginConfig(dir.path() + "/plugin.sh")));

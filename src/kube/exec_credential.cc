@@ -106,6 +106,30 @@ Result<ProcessOutput> RunArgv(const std::vector<std::string>& argv,
   return r;
 }
 
+
+// The first stderr line of a failed plugin says why ("error: login required"),
+// but a plugin may echo its token there: a word of 20 or more characters of a
+// token's alphabet (base64, JWT, hex) is shown as ***.
+std::string MaskTokenLikeWords(const std::string& line) {
+  std::string out, word;
+  auto flush = [&] {
+    const bool token_like = word.size() >= 20 && word.find_first_not_of(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=") == std::string::npos;
+    out += token_like ? "***" : word;
+    word.clear();
+  };
+  for (char ch : line) {
+    if (ch == ' ' || ch == '\t' || ch == '"' || ch == '\'' || ch == ':' || ch == ',') {
+      flush();
+      out += ch;
+    } else {
+      word += ch;
+    }
+  }
+  flush();
+  return out;
+}
+
 std::string FirstLine(const std::string& text) {
   size_t a = text.find_first_not_of(" \t\r\n");
   if (a == std::string::npos) return "";
@@ -194,7 +218,7 @@ Result<ExecCredential> RunExecPlugin(const ExecPlugin& plugin) {
                                           std::to_string(kPluginTimeoutSeconds) + " s");
   }
   if (out.exit_code != 0) {
-    std::string line = FirstLine(out.err);
+    std::string line = MaskTokenLikeWords(FirstLine(out.err));
     // 127: the command was not found; the kubeconfig's installHint says where to get it.
     std::string hint = out.exit_code == 127 && !plugin.install_hint.empty() ? " (" + FirstLine(plugin.install_hint) + ")" : "";
     return Status(Code::kPermissionDenied, plugin.what + " failed (exit status " + std::to_string(out.exit_code) +
