@@ -170,8 +170,20 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     std::string addr = listen->empty() ? cat.serve.listen : *listen;
     std::vector<HttpHandler> handlers = PageHandlers();
     for (HttpHandler& h : ReadApiHandlers({cat, *o.state, &live, [] { return NowSeconds(); }})) handlers.push_back(std::move(h));
-    ActionTargets targets{[&](const std::string& job) { return scheduler.RunNow(job); },
-                          [&](const std::string& test) { return tests.RunNow(test); }};
+    // From the signal on, no new run is taken (503): the loop below needs up
+    // to a second to see the flag and stop the scheduler, and a run accepted
+    // in between was answered 202 and never ran.
+    auto stopping = [&stop]() -> Status {
+      return stop.load() ? Status(Code::kCancelled, "hort serve is stopping; no new runs") : Status::Ok();
+    };
+    ActionTargets targets{[&](const std::string& job) {
+                            HORT_RETURN_IF_ERROR(stopping());
+                            return scheduler.RunNow(job);
+                          },
+                          [&](const std::string& test) {
+                            HORT_RETURN_IF_ERROR(stopping());
+                            return tests.RunNow(test);
+                          }};
     for (HttpHandler& h : ActionHandlers(**auth, *o.state, targets, [] { return NowSeconds(); })) handlers.push_back(std::move(h));
     // /protocol?lang=de|en: the whole protocol as `hort protocol --markdown` prints it.
     handlers.push_back({"GET", "/protocol", [&o](const ServerRequest& r) {

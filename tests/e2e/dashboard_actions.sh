@@ -116,6 +116,22 @@ grep -q '| T-FILES | bestanden' "$WORK/protocol.md" || fail "protocol row: $(cat
 curl -sf "${BEARER[@]}" "$URL/protocol?lang=en" | grep -q '| T-FILES | pass' || fail "protocol in English"
 ! grep -q "$TOKEN" "$WORK/auth.yaml.log" || fail "the token is in serve's log"
 
+note "after SIGTERM, while a run finishes, a new action is refused with 503 (it was accepted and never ran)"
+catalog "$WORK/slow.yaml" "auth: {token_file: $WORK/token}"
+sed -i 's|repository: main}|repository: main, hooks: {pre: ["sleep 4"]}}|' "$WORK/slow.yaml"
+start_serve "$WORK/slow.yaml"
+SLOW_PID=${BG_PIDS[-1]}
+SLOW_CSRF=$(curl -sf "${BEARER[@]}" "$SURL/api/v1/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
+[ "$(code -X POST -d "$run" "${BEARER[@]}" -H "X-CSRF-Token: $SLOW_CSRF" "$SURL/api/v1/actions/run")" = 202 ] || fail "slow run: $(cat "$WORK/body")"
+running() { [ "$(sqlite3 "$WORK/state-slow.sqlite" "SELECT count(*) FROM runs WHERE result='running'")" = 1 ]; }
+wait_for 20 running
+kill -TERM "$SLOW_PID"
+[ "$(code -X POST -d '{"test": "T-FILES"}' "${BEARER[@]}" -H "X-CSRF-Token: $SLOW_CSRF" "$SURL/api/v1/actions/test")" = 503 ] ||
+  fail "an action after SIGTERM: $(cat "$WORK/body")"
+grep -q "stopping" "$WORK/body" || fail "the 503 does not say why: $(cat "$WORK/body")"
+wait "$SLOW_PID" || fail "serve did not exit 0 after its run"
+[ "$(sqlite3 "$WORK/state-slow.sqlite" "SELECT result FROM runs")" = success ] || fail "the running job did not finish"
+
 note "open_read: data without credentials, the session and actions still need them"
 catalog "$WORK/open.yaml" "auth: {token_file: $WORK/token, open_read: true}"
 start_serve "$WORK/open.yaml"
