@@ -1,13 +1,17 @@
 #include "cli/catalog_cli.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <thread>
 
+#include "repository/lock.h"
 #include "scheduler/scheduler.h"
 #include "util/timer.h"
 
@@ -40,13 +44,32 @@ double NowSeconds() {
 namespace {
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_stop_signals{0};
+int g_exit_wake[2] = {-1, -1};
+// The first signal asks the daemon to finish its runs; the second exits
+// (130) after a thread removed the repository locks its runs hold, as the
+// other commands do (global.cc); a third exits at once.
 void OnStopSignal(int) {
-  if (g_stop_signals.fetch_add(1) >= 1) ::_exit(130);
-  g_stop.store(true);
+  const int before = g_stop_signals.fetch_add(1);
+  if (before == 0) {
+    g_stop.store(true);
+    return;
+  }
+  const char wake = 1;
+  if (before == 1 && g_exit_wake[1] >= 0 && ::write(g_exit_wake[1], &wake, 1) == 1) return;
+  ::_exit(130);
 }
 }  // namespace
 
 const std::atomic<bool>& InstallStopFlag() {
+  if (g_exit_wake[0] < 0 && ::pipe2(g_exit_wake, O_CLOEXEC) == 0) {
+    std::thread([] {
+      char wake = 0;
+      while (::read(g_exit_wake[0], &wake, 1) < 0 && errno == EINTR) {
+      }
+      RemoveHeldLocksForExit();
+      ::_exit(130);
+    }).detach();
+  }
   struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
   sigemptyset(&sa.sa_mask);

@@ -103,4 +103,22 @@ set +e; wait $SERVE; rc=$?; set -e
 [ "$(sqlite3 "$STATE" "SELECT result FROM runs ORDER BY id DESC LIMIT 1")" = success ] || fail "the running job was not finished"
 [ -z "$(ls "$WORK/repo/locks")" ] || fail "locks left behind: $(ls "$WORK/repo/locks")"
 grep -q "stopping: waiting for 1 running jobs" "$WORK/serve.log" || { cat "$WORK/serve.log"; fail "no shutdown message"; }
+note "two SIGTERMs during a backup: exit 130, and the daemon's repository lock goes with it"
+# The second signal exited at once and left the lock for the next hort (or restic unlock) to find stale.
+sqlite3 "$STATE" "UPDATE jobs SET first_seen = 0; DELETE FROM runs"
+exec 3<>"$WORK/feed"
+cat "$WORK/src/big.bin" >&3 &
+FEEDER=$!
+BG_PIDS+=($FEEDER)
+start_serve
+wait_for 30 bash -c "ls '$WORK/repo/locks' | grep -q ."
+kill -TERM $SERVE
+sleep 0.5
+kill -TERM $SERVE
+set +e; wait $SERVE; rc=$?; set -e
+[ $rc = 130 ] || fail "two SIGTERMs: exit $rc"
+[ -z "$(ls "$WORK/repo/locks")" ] || fail "the daemon's lock was left: $(ls "$WORK/repo/locks")"
+kill $FEEDER 2>/dev/null || true
+exec 3>&-
+pkill -f "^cat $WORK/feed" || true
 echo "serve kill ok"
