@@ -276,6 +276,35 @@ void CustomResourceDefinitionAction(Json& crd) {
   }
 }
 
+void KeepClusterAssigned(const std::string& group_resource, const Json& live, Json& desired) {
+  std::vector<std::string> pointers;
+  if (group_resource == "pods") pointers = {"/spec/nodeName", "/spec/priority"};
+  if (group_resource == "services") {
+    pointers = {"/spec/clusterIP", "/spec/clusterIPs", "/spec/healthCheckNodePort"};
+    const Json* ports = kube::FieldAt(desired, "/spec/ports");
+    for (size_t i = 0; ports && ports->is_array() && i < ports->size(); ++i) {
+      pointers.push_back("/spec/ports/" + std::to_string(i) + "/nodePort");
+    }
+  }
+  if (group_resource == "persistentvolumeclaims") {
+    pointers = {"/spec/volumeName"};
+    for (const char* key : {"pv.kubernetes.io~1bind-completed", "pv.kubernetes.io~1bound-by-controller",
+                            "volume.kubernetes.io~1storage-provisioner", "volume.beta.kubernetes.io~1storage-provisioner",
+                            "volume.kubernetes.io~1selected-node"}) {
+      pointers.push_back(std::string("/metadata/annotations/") + key);
+    }
+  }
+  if (group_resource == "persistentvolumes") {
+    pointers = {"/spec/claimRef/uid", "/spec/claimRef/resourceVersion",
+                "/metadata/annotations/pv.kubernetes.io~1bind-completed",
+                "/metadata/annotations/pv.kubernetes.io~1bound-by-controller"};
+  }
+  for (const std::string& p : pointers) {
+    const Json::json_pointer at(p);
+    if (!desired.contains(at) && live.contains(at)) desired[at] = live[at];
+  }
+}
+
 Json MergeServiceAccount(const Json& live, const Json& backup) {
   Json merged = live;
   if (!merged.is_object()) return merged;

@@ -65,6 +65,14 @@ void BindingAction(Json& binding, const RestoreOptions& options);  // Role- and 
 void WebhookConfigurationAction(Json& configuration);
 void CustomResourceDefinitionAction(Json& crd);  // v1 refuses preserveUnknownFields: true
 
+// For an object that exists already: the fields the actions above leave out
+// because the cluster assigns them (a pod's node, a Service's cluster IPs and
+// unpinned node ports, a claim's volume and bind annotations, a PV's claim
+// uid) are taken from the live object where `desired` lacks them. Otherwise
+// an untouched object "differs", and --existing-resource-policy update
+// patched those fields away (immutable ones a real cluster refuses).
+void KeepClusterAssigned(const std::string& group_resource, const Json& live, Json& desired);
+
 // Velero's mergeServiceAccounts for a ServiceAccount that already exists:
 // the live one plus the backup's secrets, imagePullSecrets (by name), labels
 // and annotations (the live value wins a shared key).

@@ -299,7 +299,8 @@ class Restore {
     const Json live_plain = Comparable(*live);
     Json live_cmp = live_plain;
     AddRestoreLabels(live_cmp, report_.backup_name, report_.restore_name);
-    const Json desired_cmp = Comparable(desired);
+    Json desired_cmp = Comparable(desired);
+    KeepClusterAssigned(out.resource, live_plain, desired_cmp);
     const bool update = options_.existing_resource_policy == ExistingResourcePolicy::kUpdate;
     const Json labels_patch = {{"metadata", {{"labels", {{kBackupNameLabel, ValidLabelValue(report_.backup_name)},
                                                          {kRestoreNameLabel, ValidLabelValue(report_.restore_name)}}}}}};

@@ -230,6 +230,44 @@ TEST(RestoreRun, ExistingObjectThatDiffersWarnsOrIsUpdated) {
   EXPECT_EQ(live["metadata"]["labels"][kRestoreNameLabel], "r1");
 }
 
+// Restored onto itself (a namespace that is still there), a backup taken
+// from the live objects finds them unchanged: the fields the restore leaves
+// to the cluster (node, cluster IP, node port, the claim's volume) are not
+// differences, and update keeps them (it patched them to empty).
+TEST(RestoreRun, WhatTheClusterAssignedIsNoDifference) {
+  TestCluster cluster;
+  cluster.Put("namespaces", "", {{"metadata", {{"name", "a"}}}});
+  const Json pod = {{"metadata", {{"name", "p"}}}, {"spec", {{"nodeName", "n1"}, {"containers", Json::array()}}}};
+  const Json svc = {{"metadata", {{"name", "svc"}}},
+                    {"spec", {{"type", "NodePort"}, {"clusterIP", "10.0.0.9"}, {"clusterIPs", {"10.0.0.9"}},
+                              {"ports", {{{"port", 80}, {"nodePort", 31234}}}}}}};
+  const Json pvc = {{"metadata", {{"name", "data"}, {"annotations", {{"pv.kubernetes.io/bind-completed", "yes"}}}}},
+                    {"spec", {{"volumeName", "pv1"}}}};
+  cluster.Put("pods", "a", pod);
+  cluster.Put("services", "a", svc);
+  cluster.Put("persistentvolumeclaims", "a", pvc);
+  ResourceBackup backup;
+  backup.meta.name = "nightly";
+  backup.items = {MakeItem("pods", "Pod", "a", "p", pod), MakeItem("services", "Service", "a", "svc", svc),
+                  MakeItem("persistentvolumeclaims", "PersistentVolumeClaim", "a", "data", pvc)};
+  for (auto& item : backup.items) item.namespaced = true;
+  RestoreOptions options;
+  options.restore_name = "r1";
+  for (auto policy : {ExistingResourcePolicy::kNone, ExistingResourcePolicy::kUpdate}) {
+    options.existing_resource_policy = policy;
+    auto report = RunRestore(cluster, backup, options);
+    ASSERT_TRUE(report.ok()) << report.status().message();
+    for (const auto& item : report->items) {
+      EXPECT_EQ(item.action, RestoreAction::kUnchanged) << item.resource << " " << item.name << ": "
+                                                       << (item.diff.empty() ? "" : item.diff[0]);
+    }
+    EXPECT_TRUE(report->warnings.empty()) << report->warnings[0];
+  }
+  EXPECT_EQ(cluster.Read("pods", "a", "p")["spec"]["nodeName"], "n1");
+  EXPECT_EQ(cluster.Read("services", "a", "svc")["spec"]["ports"][0]["nodePort"], 31234);
+  EXPECT_EQ(cluster.Read("persistentvolumeclaims", "a", "data")["spec"]["volumeName"], "pv1");
+}
+
 TEST(RestoreRun, ExistingServiceAccountIsMergedWhateverThePolicy) {
   TestCluster cluster;
   cluster.Put("namespaces", "", {{"metadata", {{"name", "a"}}}});
