@@ -70,5 +70,22 @@ TEST(MasterIndex, ProbingWrapsAroundAndDuplicatesAreKept) {
   EXPECT_EQ(by_pack[Numbered(2, 0xaa)][0].id, Numbered(7, 0xff));
 }
 
+// The same pack indexed again (an index loaded twice, or one pack in two
+// index files) adds no copies: prune took every blob for a duplicate and
+// repacked every pack of the repository after each job's retention.
+TEST(MasterIndex, TheSameEntryAgainIsNoDuplicate) {
+  MasterIndex index;
+  std::vector<IndexBlob> blobs;
+  for (uint32_t i = 0; i < 20; ++i) blobs.push_back({Hashed(i), BlobType::kData, i * 40, 40, 0});
+  index.AddPack(Numbered(1, 0xaa), blobs);
+  index.AddPack(Numbered(1, 0xaa), blobs);
+  index.AddPack(Numbered(2, 0xaa), {blobs[3]});  // a real copy, elsewhere
+  index.AddPack(Numbered(2, 0xaa), {blobs[3]});  // and that copy indexed again
+  auto by_pack = index.BlobsByPack();
+  EXPECT_EQ(by_pack[Numbered(1, 0xaa)].size(), 20u);
+  EXPECT_EQ(index.BlobCount(), 20u);
+  EXPECT_EQ(by_pack[Numbered(2, 0xaa)].size(), 1u);
+}
+
 }  // namespace
 }  // namespace hort
