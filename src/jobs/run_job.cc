@@ -6,6 +6,7 @@
 #include <thread>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 
 #include "agent/dispatch.h"
 #include "kube/permissions.h"
@@ -25,20 +26,30 @@
 namespace hort {
 namespace {
 
-// Counts finished files into the daemon's live progress (ctx.progress).
+// A run's backup: each unreadable item is a line of the run's log (at most
+// kNamedErrors of them; a PARTIAL run said how many, never which), and the
+// dashboard's counters when it has them.
 class ProgressObserver : public BackupObserver {
  public:
-  explicit ProgressObserver(ProgressCounters* counters) : c_(counters) {}
-  void OnError(const std::string&, const std::string&, const Status&) override { c_->errors++; }
+  ProgressObserver(ProgressCounters* counters, std::function<void(const std::string&)> log)
+      : c_(counters), log_(std::move(log)) {}
+  void OnError(const std::string& item, const std::string& during, const Status& s) override {
+    if (c_) c_->errors++;
+    if (++errors_ <= kNamedErrors) log_("error: " + item + " (" + during + "): " + s.message());
+    else if (errors_ == kNamedErrors + 1) log_("error: more items could not be read; the first " + std::to_string(kNamedErrors) + " are named above");
+  }
   void OnItemDone(const ItemDone& item) override {
-    if (item.dir) return;
+    if (item.dir || !c_) return;
     c_->items_done++;
     c_->bytes_done += item.size;
     c_->SetCurrent(item.path);
   }
 
  private:
+  static constexpr size_t kNamedErrors = 20;
   ProgressCounters* c_;
+  std::function<void(const std::string&)> log_;
+  size_t errors_ = 0;
 };
 
 class Job {
@@ -239,8 +250,7 @@ class Job {
     {
       HORT_ASSIGN_OR_RETURN(auto lock, Lock(*repo, false));
       HORT_RETURN_IF_ERROR(repo->LoadIndex());
-      std::optional<ProgressObserver> progress;
-      if (ctx_.progress) progress.emplace(ctx_.progress);
+      ProgressObserver observer(ctx_.progress, [this](const std::string& line) { Log(line); });
       // Totals for the dashboard's percentage and ETA: a scanner beside the
       // backup, as `hort backup` on a terminal and restic do.
       std::atomic<bool> stop_scan{false};
@@ -248,7 +258,7 @@ class Job {
       if (ctx_.progress && !opt.from_stdin) {
         scanner = std::thread([&] { ScanTargets(opt.targets, opt.excludes, ctx_.progress, &stop_scan); });
       }
-      auto backup = RunBackup(*repo, opt, progress ? &*progress : nullptr);
+      auto backup = RunBackup(*repo, opt, &observer);
       stop_scan = true;
       if (scanner.joinable()) scanner.join();
       HORT_ASSIGN_OR_RETURN(BackupResult b, std::move(backup));

@@ -58,6 +58,9 @@ snapshots=$(as_user "$HORT" -r "$WORK/repo" snapshots --json | python3 -c 'impor
 [ "$snapshots" = 1 ] || fail "$snapshots snapshots for one slot"
 as_user "$HORT" -r "$WORK/repo" ls latest | grep -q ok.txt || fail "the partial snapshot lacks the readable file"
 grep -q "app/files/partial: PARTIAL: 1 source items could not be read" "$WORK/serve.log" || { cat "$WORK/serve.log"; fail "serve log: partial"; }
+# ...and which one (it was never named: not in the log, not in the run's log lines).
+grep -q "app/files/partial: error: $WORK/src/locked.txt (.*): .*ermission denied" "$WORK/serve.log" ||
+  { cat "$WORK/serve.log"; fail "serve log: the unreadable file is not named"; }
 grep -q "app/files/password: FAILED: repository other: wrong password" "$WORK/serve.log" || { cat "$WORK/serve.log"; fail "serve log: password"; }
 grep -q "not-the-password" "$WORK/serve.log" "$WORK/hort-state.sqlite" && fail "the password appears in the log or the state"
 as_user "$HORT" status --json >"$WORK/status.json" || true
