@@ -1,6 +1,7 @@
 #include "status/status_model.h"
 
 #include <algorithm>
+#include <set>
 
 namespace hort {
 
@@ -15,13 +16,23 @@ const char* HealthName(Health h) {
 }
 
 Classification RepositoryClassification(const Catalog& catalog, const std::string& repository) {
-  Classification best = Classification::kBestEffort;
-  for (const Service& s : catalog.services) {
-    for (const FilesEntry& e : s.files) {
-      if (e.repository == repository && static_cast<int>(s.classification) < static_cast<int>(best)) {
-        best = s.classification;
-      }
+  // The repositories whose snapshots end up in `repository`: itself, and
+  // each one an offsite entry copies into it (the offsite copy of critical
+  // data is critical too), followed back through copies of copies.
+  std::set<std::string> sources{repository};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const OffsiteSpec& o : catalog.offsite) {
+      if (sources.count(o.to) && sources.insert(o.from).second) grew = true;
     }
+  }
+  Classification best = Classification::kBestEffort;
+  auto consider = [&](const std::string& repo, Classification c) {
+    if (sources.count(repo) && static_cast<int>(c) < static_cast<int>(best)) best = c;
+  };
+  for (const Service& s : catalog.services) {
+    for (const FilesEntry& e : s.files) consider(e.repository, s.classification);
+    for (const ResourcesEntry& e : s.resources) consider(e.repository, s.classification);
   }
   return best;
 }

@@ -44,7 +44,8 @@ struct StatusReport {
 
 [[nodiscard]] Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, double now);
 
-// The highest classification of the services writing to `repository`.
+// The highest classification of the services writing to `repository` (files
+// and resources entries), directly or through offsite copies into it.
 [[nodiscard]] Classification RepositoryClassification(const Catalog& catalog, const std::string& repository);
 // The highest classification of the services with resources entries (what
 // a Velero location's backups protect); important when there are none.

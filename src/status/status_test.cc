@@ -34,6 +34,37 @@ TEST_F(StatusTest, HealthFollowsRunsAndRpo) {
   EXPECT_TRUE(rep->critical_problem);
 }
 
+// The offsite copy of critical data is critical: its check's metric and
+// alerts were best-effort (a new-user probe). Resources entries count too.
+TEST(RepositoryClassificationTest, FollowsOffsiteCopiesAndResourcesEntries) {
+  Catalog c;
+  Service critical;
+  critical.name = "paperless";
+  critical.classification = Classification::kCritical;
+  FilesEntry files;
+  files.repository = "primary";
+  critical.files.push_back(files);
+  Service important;
+  important.name = "cluster";
+  important.classification = Classification::kImportant;
+  ResourcesEntry resources;
+  resources.repository = "objects";
+  important.resources.push_back(resources);
+  c.services = {critical, important};
+  OffsiteSpec copy;
+  copy.from = "primary";
+  copy.to = "offsite";
+  OffsiteSpec further;
+  further.from = "offsite";
+  further.to = "cold";
+  c.offsite = {copy, further};
+  EXPECT_EQ(RepositoryClassification(c, "primary"), Classification::kCritical);
+  EXPECT_EQ(RepositoryClassification(c, "offsite"), Classification::kCritical);
+  EXPECT_EQ(RepositoryClassification(c, "cold"), Classification::kCritical);
+  EXPECT_EQ(RepositoryClassification(c, "objects"), Classification::kImportant);
+  EXPECT_EQ(RepositoryClassification(c, "other"), Classification::kBestEffort);
+}
+
 TEST_F(StatusTest, JsonCarriesEveryJobAndTheOverdueFlag) {
   Record("web/files/data", now_ - 7200, RunResult::kFailed);
   auto rep = BuildStatus(*catalog_, *state_, now_);
