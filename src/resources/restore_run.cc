@@ -1,5 +1,6 @@
 #include "resources/restore_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -28,6 +29,19 @@ Json Comparable(Json object) {
     object["metadata"].erase("managedFields");
   }
   return object;
+}
+
+// `desired`'s subjects become the live ones followed by those it adds.
+void KeepLiveSubjects(const Json& live, Json& desired) {
+  const Json* have = kube::FieldAt(live, "/subjects");
+  if (!have || !have->is_array()) return;
+  Json subjects = *have;
+  if (const Json* wanted = kube::FieldAt(desired, "/subjects"); wanted && wanted->is_array()) {
+    for (const Json& s : *wanted) {
+      if (std::find(subjects.begin(), subjects.end(), s) == subjects.end()) subjects.push_back(s);
+    }
+  }
+  desired["subjects"] = std::move(subjects);
 }
 
 class Restore {
@@ -301,6 +315,12 @@ class Restore {
     AddRestoreLabels(live_cmp, report_.backup_name, report_.restore_name);
     Json desired_cmp = Comparable(desired);
     KeepClusterAssigned(out.resource, live_plain, desired_cmp);
+    // A copy under a namespace mapping adds its subjects to a ClusterRoleBinding
+    // that exists: replacing them took the grant away from the original
+    // namespace, which still runs (Velero replaces them).
+    if (out.resource == "clusterrolebindings.rbac.authorization.k8s.io" && !options_.namespace_mapping.empty()) {
+      KeepLiveSubjects(live_plain, desired_cmp);
+    }
     const bool update = options_.existing_resource_policy == ExistingResourcePolicy::kUpdate;
     const Json labels_patch = {{"metadata", {{"labels", {{kBackupNameLabel, ValidLabelValue(report_.backup_name)},
                                                          {kRestoreNameLabel, ValidLabelValue(report_.restore_name)}}}}}};

@@ -268,6 +268,31 @@ TEST(RestoreRun, WhatTheClusterAssignedIsNoDifference) {
   EXPECT_EQ(cluster.Read("persistentvolumeclaims", "a", "data")["spec"]["volumeName"], "pv1");
 }
 
+// A copy (namespace mapping) with policy update onto a ClusterRoleBinding
+// that exists: the copy's ServiceAccount is added, the original keeps its
+// grant (its subject was replaced: the running original lost it).
+TEST(RestoreRun, ACopyAddsToAClusterRoleBindingAndTakesNothingAway) {
+  TestCluster cluster;
+  cluster.Put("clusterrolebindings.rbac.authorization.k8s.io", "",
+              {{"metadata", {{"name", "crb"}}}, {"subjects", {{{"kind", "ServiceAccount"}, {"name", "app"}, {"namespace", "a"}}}}});
+  RestoreOptions options;
+  options.restore_name = "r1";
+  options.namespace_mapping = {{"a", "a-copy"}};
+  options.included_resources = {"clusterrolebindings.rbac.authorization.k8s.io"};
+  options.existing_resource_policy = ExistingResourcePolicy::kUpdate;
+  auto report = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  ASSERT_EQ(report->items.size(), 1u);
+  EXPECT_EQ(report->items[0].action, RestoreAction::kUpdated);
+  const Json subjects = cluster.Read("clusterrolebindings.rbac.authorization.k8s.io", "", "crb")["subjects"];
+  ASSERT_EQ(subjects.size(), 2u) << subjects.dump();
+  EXPECT_EQ(subjects[0]["namespace"], "a");
+  EXPECT_EQ(subjects[1]["namespace"], "a-copy");
+  // Once both are there, the next copy finds it unchanged.
+  report = RunRestore(cluster, SampleBackup(), options);
+  EXPECT_EQ(report->items[0].action, RestoreAction::kUnchanged);
+}
+
 TEST(RestoreRun, ExistingServiceAccountIsMergedWhateverThePolicy) {
   TestCluster cluster;
   cluster.Put("namespaces", "", {{"metadata", {{"name", "a"}}}});
