@@ -42,6 +42,7 @@ Command AddGuard(CLI::App& sub, GlobalOptions& g) {
     ctx.state = state->get();
     int failed = RunRecorded(cat, **state, jobs, "guard", ctx, g.quiet);
     if (failed > 0) {
+      std::fflush(stdout);
       std::fprintf(stderr, "Fatal: guard %s: %d of %zu backups FAILED — do not proceed\n", topic->c_str(), failed,
                    jobs.size());
       return kExitFailure;

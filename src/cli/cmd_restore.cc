@@ -132,6 +132,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
       }
     }
     if (result->errors > 0) {
+      std::fflush(stdout);
       std::fprintf(stderr, "Fatal: There were %llu errors\n", static_cast<unsigned long long>(result->errors));
       return kExitFailure;
     }

@@ -42,6 +42,9 @@ int ExitCodeFor(Code code) {
 int Fail(const Status& s) {
   std::string msg = s.message();
   for (char& c : msg) if (c == '\n') c = ' ';
+  // What stdout holds so far comes first: with both streams in one file the
+  // Fatal line landed in the middle of a table row.
+  std::fflush(stdout);
   std::fprintf(stderr, "Fatal: %s\n", msg.c_str());
   return ExitCodeFor(s.code());
 }

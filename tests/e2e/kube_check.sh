@@ -68,6 +68,10 @@ grep -q "^user: *system:serviceaccount:backup:hort" "$WORK/last.out" || fail "SA
 grep -q "^missing: create pods/exec (all namespaces)" "$WORK/last.out" || fail "the missing one is not named"
 one_line "$WORK/last.err"
 grep -q "Fatal: 1 of [0-9]* permissions missing, first: create pods/exec" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+# Both streams into one file (a pipe, a log): the table, then the Fatal line on a line of its own.
+set +e; "$HORT" kube check --config files.yaml --kubeconfig sa.kubeconfig >both.txt 2>&1; set -e
+tail -1 both.txt | grep -q "^Fatal: 1 of [0-9]* permissions missing" || fail "the Fatal line is not last: $(cat both.txt)"
+[ "$(grep -c Fatal both.txt)" = 1 ] && grep -q "^Fatal" both.txt || fail "the Fatal line is inside a row: $(cat both.txt)"
 expect_rc 1 hort kube check --config files.yaml --kubeconfig sa.kubeconfig --json
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["missing"]==["create pods/exec"], j["missing"]' "$WORK/last.out"
 
