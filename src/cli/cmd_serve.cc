@@ -188,12 +188,16 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     // /protocol?lang=de|en: the whole protocol as `hort protocol --markdown` prints it.
     handlers.push_back({"GET", "/protocol", [&o](const ServerRequest& r) {
       auto lang = r.query.find("lang");
+      if (lang != r.query.end() && lang->second != "de" && lang->second != "en") {  // as /runbook
+        return ServerResponse{.status = 400, .body = "lang: expected de or en, got \"" + lang->second + "\"\n"};
+      }
       auto rows = o.state->Tests("", 0, 100000);
       if (!rows.ok()) return ServerResponse{.status = 500, .body = rows.status().message() + "\n"};
       std::reverse(rows->begin(), rows->end());  // a protocol reads oldest first
       return ServerResponse{.content_type = "text/plain; charset=utf-8",
                             .body = ProtocolTable(*rows, lang != r.query.end() && lang->second == "en" ? "en" : "de", true)};
     }});
+    for (HttpHandler& h : ApiNotFoundHandlers()) handlers.push_back(std::move(h));
     http.SetGate([&auth](const ServerRequest& r) { return (*auth)->Gate(r); });
     s = http.Start(addr, content, std::move(handlers));
     if (!s.ok()) return Fail(s);

@@ -47,12 +47,24 @@ std::vector<HttpHandler> ReadApiHandlers(const ApiSources& src) {
       {"GET", "/api/v1/history",
        [input](const ServerRequest& r) {
          auto it = r.query.find("days");
+         // Whole days only: "5x" was read as 5, "x" as 0.
+         if (it != r.query.end() && (it->second.empty() || it->second.size() > 4 ||
+                                     it->second.find_first_not_of("0123456789") != std::string::npos)) {
+           return JsonResponse(Status(Code::kInvalidArgument, "days: expected a whole number, got \"" + it->second + "\""));
+         }
          const int days = it == r.query.end() ? 30 : std::atoi(it->second.c_str());
          return JsonResponse(HistoryJson(input(), days));
        }},
       {"GET", "/api/v1/runs/(\\d+)",
        [input](const ServerRequest& r) { return JsonResponse(RunJson(input(), std::atoll(r.captures.at(0).c_str()))); }},
   };
+}
+
+std::vector<HttpHandler> ApiNotFoundHandlers() {
+  auto not_found = [](const ServerRequest& r) {
+    return JsonResponse(Status(Code::kNotFound, "no such API path: " + r.path));
+  };
+  return {{"GET", "/api/.*", not_found}, {"POST", "/api/.*", not_found}};
 }
 
 }  // namespace hort

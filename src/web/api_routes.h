@@ -20,6 +20,9 @@ struct ApiSources {
 
 // GET /api/v1/overview, /tests, /repositories, /history, /runs/<id>.
 [[nodiscard]] std::vector<HttpHandler> ReadApiHandlers(const ApiSources& src);
+// Registered after every other handler: any other /api/ path is a JSON 404
+// (it was an empty body), as docs/dashboard.md says every API error is.
+[[nodiscard]] std::vector<HttpHandler> ApiNotFoundHandlers();
 
 // GET / (the dashboard) and /assets/<name>, from the embedded files.
 [[nodiscard]] std::vector<HttpHandler> PageHandlers();

@@ -80,6 +80,14 @@ runs = {e["job"]: e["runs"] for e in h["entries"]}
 assert [r["result"] for r in runs["app/files/data"]] == ["success"] and runs["app/files/data"][0]["bytes_added"] > 0, runs
 assert [r["result"] for r in runs["app/files/db"]] == ["failed"], runs' || fail "history"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/history?days=0")" = 400 ] || fail "days=0 is 400"
+# Every API error is JSON {"error": …}: an unknown path or run ID was an empty 404, days=5x read as 5, and
+# /protocol?lang=xx answered in German.
+for bad in "/api/v1/nope 404" "/api/v1/runs/abc 404" "/api/v1/runs/-1 404" "/api/v1/history?days=5x 400"; do
+  set -- $bad
+  [ "$(curl -s -o "$WORK/err.json" -w '%{http_code}' "$URL$1")" = "$2" ] || fail "$1: $(cat "$WORK/err.json")"
+  python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["error"]' "$WORK/err.json" || fail "$1: not a JSON error: $(cat "$WORK/err.json")"
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/protocol?lang=xx")" = 400 ] || fail "/protocol?lang=xx is not 400"
 curl -sf "$URL/api/v1/repositories" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
