@@ -9,6 +9,7 @@
 #include "cli/json_text.h"
 #include "cli/kube_cli.h"
 #include "cli/table.h"
+#include "kube/object_names.h"
 #include "kube/permissions.h"
 #include "status/pvc_coverage.h"
 #include "util/strings.h"
@@ -125,6 +126,9 @@ Command AddKube(CLI::App& sub, GlobalOptions& g) {
   needs.catalog_if_named = true;
   return MakeCommand(needs, [&g, check, role, manifests](Opened& o) {
     if (role->parsed()) {
+      if (std::string bad = kube::NameProblem(role_ns, "Namespace"); !bad.empty()) {
+        return Fail(Status(Code::kInvalidArgument, "--namespace: \"" + role_ns + "\" is not a namespace name: " + bad));
+      }
       std::printf("%s\n", Roles(o.catalog.get(), role_ns).dump(2).c_str());
       return kExitOk;
     }

@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/kube_cli.h"
 #include "deploy/manifests.h"
+#include "kube/object_names.h"
 
 namespace hort::cli {
 
@@ -17,6 +18,9 @@ void AddManifestFlags(CLI::App& sub, ManifestFlags* flags) {
 }
 
 int KubeManifests(const GlobalOptions& g, const ManifestFlags& flags) {
+  if (std::string bad = kube::NameProblem(flags.ns, "Namespace"); !bad.empty()) {
+    return Fail(Status(Code::kInvalidArgument, "--namespace: \"" + flags.ns + "\" is not a namespace name: " + bad));
+  }
   std::string path = DefaultCatalogPath(g.config);
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;

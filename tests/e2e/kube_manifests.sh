@@ -145,6 +145,12 @@ one_line "$WORK/last.err"
 grep -q "^Fatal: state /srv/hort/state.sqlite is not under /var/lib/hort" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 expect_rc 1 hort kube manifests --config incluster.yaml --imgae x
 grep -q "imgae" "$WORK/last.err" || fail "unknown flag not named: $(cat "$WORK/last.err")"
+# A namespace the API would refuse every object in was rendered.
+expect_rc 1 hort kube manifests --config incluster.yaml --namespace Bad_NS
+one_line "$WORK/last.err"
+grep -q '^Fatal: --namespace: "Bad_NS" is not a namespace name' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+expect_rc 1 hort kube role --namespace Bad_NS
+grep -q '^Fatal: --namespace: "Bad_NS" is not a namespace name' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 
 note "render and apply as the admin; the Secret from the printed command"
 expect_rc 0 hort kube manifests --config incluster.yaml --image localhost/hort:e2e
