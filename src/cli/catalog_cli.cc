@@ -94,7 +94,16 @@ int RunRecorded(const Catalog& c, StateStore& state, const std::vector<const Job
   SystemClock clock;
   int failed = 0;
   for (const JobSpec* job : jobs) {
-    RunRecord r = RunAndRecord(state, clock, *job, trigger, 0, 1, [&](const JobSpec& j) { return RunJob(c, j, ctx); });
+    // The run's lines go into the state under its id, as serve's do: the
+    // dashboard's run page showed none for a run `hort run` made.
+    RunRecord r = RunAndRecord(state, clock, *job, trigger, 0, 1, RunExecutor([&](const JobSpec& j, const RunRecord& run) {
+      JobContext run_ctx = ctx;
+      run_ctx.log = [&state, print = ctx.log, id = run.id](const std::string& line) {
+        if (print) print(line);
+        if (id) (void)state.AppendRunLog(id, NowSeconds(), line);  // a full disk must not stop the job
+      };
+      return RunJob(c, j, run_ctx);
+    }));
     if (r.result == RunResult::kSuccess) {
       if (!quiet) {
         // A restic snapshot by its short ID; a volume backup or an in-cluster snapshot by its name.

@@ -175,5 +175,8 @@ grep -q 'pre hook "exit 7" failed with exit code 7' "$WORK/last.out" "$WORK/last
 [ "$(cat "$WORK/hooks.log")" = "$(printf 'scaled-down\npost-failed')" ] || fail "hooks ran: $(cat "$WORK/hooks.log")"
 [ "$(restic -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$before" ] ||
   fail "a failed pre hook still made a backup"
+# hort run files the run's lines in the state, as serve does (the dashboard's run page showed none).
+sqlite3 "$WORK/hort-state.sqlite" "SELECT line FROM run_log JOIN runs ON runs.id = run_log.run WHERE runs.job = 'h/files/prefail'" \
+  | grep -q "pre hook ok: echo scaled-down" || fail "hort run filed no log lines"
 
 echo "catalog commands ok"
