@@ -50,7 +50,8 @@ Result<TaskResult> WaitForResult(kube::Client& client, const std::string& ns, co
       const bool stopped = o.stop && o.stop->load();
       if (t->holder.empty() && (stopped || Clock::now() >= claim_deadline)) {
         const std::string why = stopped ? "stopped before an agent claimed it"
-                                        : "no hort agent on node " + t->input.node + " claimed " + what + " within " +
+                                        : "no hort agent on node " + t->input.node + " claimed task " + created.name +
+                                              " (" + created.input.job + ") within " +
                                               std::to_string(o.claim_timeout_seconds) +
                                               " s: is the hort-agent DaemonSet running there?";
         Status withdrawn = Withdraw(client, ns, *t, why);
