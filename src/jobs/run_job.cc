@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <functional>
+#include <mutex>
 
 #include "agent/dispatch.h"
 #include "kube/permissions.h"
@@ -33,7 +34,9 @@ class ProgressObserver : public BackupObserver {
  public:
   ProgressObserver(ProgressCounters* counters, std::function<void(const std::string&)> log)
       : c_(counters), log_(std::move(log)) {}
+  // Called from the archiver's walkers and readers at once: one at a time here.
   void OnError(const std::string& item, const std::string& during, const Status& s) override {
+    std::lock_guard lock(mu_);
     if (c_) c_->errors++;
     if (++errors_ <= kNamedErrors) log_("error: " + item + " (" + during + "): " + s.message());
     else if (errors_ == kNamedErrors + 1) log_("error: more items could not be read; the first " + std::to_string(kNamedErrors) + " are named above");
@@ -49,6 +52,7 @@ class ProgressObserver : public BackupObserver {
   static constexpr size_t kNamedErrors = 20;
   ProgressCounters* c_;
   std::function<void(const std::string&)> log_;
+  std::mutex mu_;
   size_t errors_ = 0;
 };
 

@@ -60,6 +60,16 @@ void MasterIndex::AddPack(const Id& pack, const std::vector<IndexBlob>& blobs) {
   }
 }
 
+void MasterIndex::Clear() {
+  std::unique_lock lock(mu_);
+  packs_.clear();
+  pack_numbers_.clear();
+  shards_.assign(kShards, Shard{});
+  shard_used_.assign(kShards, 0);
+  duplicates_.clear();
+  duplicate_entries_.clear();
+}
+
 std::optional<BlobLocation> MasterIndex::Lookup(const Id& id, BlobType type) const {
   std::shared_lock lock(mu_);
   const Shard& shard = shards_[ShardOf(id)];

@@ -27,6 +27,8 @@ struct BlobLocation {
 class MasterIndex {
  public:
   void AddPack(const Id& pack, const std::vector<IndexBlob>& blobs);
+  // Forgets every entry: a reload starts from what the repository holds now.
+  void Clear();
   [[nodiscard]] std::optional<BlobLocation> Lookup(const Id& id, BlobType type) const;
   [[nodiscard]] bool Has(const Id& id, BlobType type) const { return Lookup(id, type).has_value(); }
   [[nodiscard]] size_t BlobCount() const;

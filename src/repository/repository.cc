@@ -233,6 +233,10 @@ Result<std::string> Repository::LoadUnpacked(FileType type, const std::string& n
 Status Repository::LoadIndex() {
   std::vector<std::string> names;
   HORT_RETURN_IF_ERROR(backend_->List(FileType::kIndex, [&](const std::string& n, uint64_t) { names.push_back(n); }));
+  // A second load (a job's retention after its backup, prune's own) reads
+  // what the repository holds now: entries of packs another process's prune
+  // deleted meanwhile would otherwise stay, first in line, pointing nowhere.
+  index_.Clear();
   // Each file is fetched, decrypted, decompressed and decoded on its own
   // thread (restic repositories written over years hold hundreds of them);
   // MasterIndex::AddPack takes its own lock.
