@@ -362,7 +362,7 @@ services:
       - {name: db2, dump: {command: "pg_dumpall", container: postgres, extension: .dump}, schedule: "@daily", repository: main}
       - {name: a, path: /srv/a, schedule: "@daily", repository: main}
 )");
-  ASSERT_EQ(errors.size(), 2u) << errors[0];
+  ASSERT_EQ(errors.size(), 2u) << (errors.empty() ? "" : errors[0]);
   EXPECT_NE(errors[0].find("entry \"db\" writes the snapshot series of paperless/files/db (host productivity, "
                            "/productivity-postgres.sql, repository main)"),
             std::string::npos) << errors[0];

@@ -1,17 +1,13 @@
 #include "cli/catalog_cli.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <thread>
 
-#include "repository/lock.h"
 #include "scheduler/scheduler.h"
 #include "util/timer.h"
 
@@ -45,9 +41,9 @@ namespace {
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_stop_signals{0};
 int g_exit_wake[2] = {-1, -1};
-// The first signal asks the daemon to finish its runs; the second exits
-// (130) after a thread removed the repository locks its runs hold, as the
-// other commands do (global.cc); a third exits at once.
+// The first signal asks the command (serve, agent, volumes, dr, test run) to
+// finish or stop; the second exits (130) after a thread removed the
+// repository locks it holds, as the other commands do; a third at once.
 void OnStopSignal(int) {
   const int before = g_stop_signals.fetch_add(1);
   if (before == 0) {
@@ -61,15 +57,7 @@ void OnStopSignal(int) {
 }  // namespace
 
 const std::atomic<bool>& InstallStopFlag() {
-  if (g_exit_wake[0] < 0 && ::pipe2(g_exit_wake, O_CLOEXEC) == 0) {
-    std::thread([] {
-      char wake = 0;
-      while (::read(g_exit_wake[0], &wake, 1) < 0 && errno == EINTR) {
-      }
-      RemoveHeldLocksForExit();
-      ::_exit(130);
-    }).detach();
-  }
+  if (g_exit_wake[0] < 0) (void)StartExitCleaner(g_exit_wake);
   struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
   sigemptyset(&sa.sa_mask);

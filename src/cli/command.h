@@ -176,5 +176,9 @@ void CleanUpOldCaches(const std::string& base, const GlobalOptions& g);
 [[nodiscard]] std::string SnapshotTitle(const Snapshot& s);
 
 void InstallSignalHandlers();
+// A thread that, once a byte arrives on wake[1] (written by a signal
+// handler), removes every repository lock the process holds and exits 130.
+// False when the pipe cannot be made (the handler then exits at once).
+[[nodiscard]] bool StartExitCleaner(int wake[2]);
 
 }  // namespace hort::cli

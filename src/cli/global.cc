@@ -189,18 +189,23 @@ void OnSignal(int sig) {
 }
 }  // namespace
 
-void InstallSignalHandlers() {
+bool StartExitCleaner(int wake[2]) {
   // Every lock the process holds goes (a local folder's or a remote one's,
   // under the ID its last refresh gave it), then the process exits.
-  if (::pipe2(g_wake, O_CLOEXEC) == 0) {
-    std::thread([] {
-      char wake = 0;
-      while (::read(g_wake[0], &wake, 1) < 0 && errno == EINTR) {
-      }
-      RemoveHeldLocksForExit();
-      ::_exit(kExitInterrupted);
-    }).detach();
-  }
+  if (::pipe2(wake, O_CLOEXEC) != 0) return false;
+  const int read_end = wake[0];
+  std::thread([read_end] {
+    char byte = 0;
+    while (::read(read_end, &byte, 1) < 0 && errno == EINTR) {
+    }
+    RemoveHeldLocksForExit();
+    ::_exit(kExitInterrupted);
+  }).detach();
+  return true;
+}
+
+void InstallSignalHandlers() {
+  (void)StartExitCleaner(g_wake);
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);

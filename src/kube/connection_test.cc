@@ -242,6 +242,16 @@ TEST_F(KubeconfigTest, ExecPluginFailureMasksATokenOnItsStderr) {
   EXPECT_NE(c.status().message().find("failed (exit status 1): token *** expired: renew it"), std::string::npos)
       << c.status().message();
   EXPECT_EQ(c.status().message().find("eyJ"), std::string::npos) << c.status().message();
+  // Inside brackets or a query string too; a path and plain words stay.
+  dir.Write("plugin.sh",
+            "#!/bin/sh\necho '/usr/local/bin/gke-gcloud-auth-plugin: (Zm9vYmFyYmF6cXV4MTIzNDU2) ?access_token=abcdefghij0123456789xyz&x=1 kubernetes-credentials-expired' >&2\nexit 1\n",
+            true);
+  c = ConnectTo(dir.Write("config", PluginConfig(dir.path() + "/plugin.sh")));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(
+                ": /usr/local/bin/gke-gcloud-auth-plugin: (***) ?***&x=1 kubernetes-credentials-expired"),
+            std::string::npos)
+      << c.status().message();
 }
 
 TEST_F(KubeconfigTest, ExecPluginWithWrongOutput) {

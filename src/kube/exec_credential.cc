@@ -106,27 +106,27 @@ Result<ProcessOutput> RunArgv(const std::vector<std::string>& argv,
   return r;
 }
 
-
 // The first stderr line of a failed plugin says why ("error: login required"),
-// but a plugin may echo its token there: a word of 20 or more characters of a
-// token's alphabet (base64, JWT, hex) is shown as ***.
+// but a plugin may echo its token there. A run of a token's characters
+// (base64, JWT, hex) of 20 or more with a digit, or of 32 or more, is shown
+// as ***, wherever it stands ("(TOKEN)", "?access_token=TOKEN&"); a path
+// ("/usr/local/bin/gke-gcloud-auth-plugin") and plain words stay.
 std::string MaskTokenLikeWords(const std::string& line) {
-  std::string out, word;
-  auto flush = [&] {
-    const bool token_like = word.size() >= 20 && word.find_first_not_of(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=") == std::string::npos;
-    out += token_like ? "***" : word;
-    word.clear();
-  };
-  for (char ch : line) {
-    if (ch == ' ' || ch == '\t' || ch == '"' || ch == '\'' || ch == ':' || ch == ',') {
-      flush();
-      out += ch;
-    } else {
-      word += ch;
+  static const std::string kTokenChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=";
+  std::string out;
+  size_t i = 0;
+  while (i < line.size()) {
+    const size_t end = std::min(line.find_first_not_of(kTokenChars, i), line.size());
+    if (end == i) {
+      out += line[i++];
+      continue;
     }
+    const std::string word = line.substr(i, end - i);
+    const bool digit = word.find_first_of("0123456789") != std::string::npos;
+    const bool token_like = word[0] != '/' && (word.size() >= 32 || (word.size() >= 20 && digit));
+    out += token_like ? "***" : word;
+    i = end;
   }
-  flush();
   return out;
 }
 

@@ -277,31 +277,49 @@ void CustomResourceDefinitionAction(Json& crd) {
 }
 
 void KeepClusterAssigned(const std::string& group_resource, const Json& live, Json& desired) {
-  std::vector<std::string> pointers;
-  if (group_resource == "pods") pointers = {"/spec/nodeName", "/spec/priority"};
-  if (group_resource == "services") {
-    pointers = {"/spec/clusterIP", "/spec/clusterIPs", "/spec/healthCheckNodePort"};
-    const Json* ports = kube::FieldAt(desired, "/spec/ports");
-    for (size_t i = 0; ports && ports->is_array() && i < ports->size(); ++i) {
-      pointers.push_back("/spec/ports/" + std::to_string(i) + "/nodePort");
+  auto keep = [&](const std::string& pointer) {
+    const Json::json_pointer at(pointer);
+    if (!desired.contains(at) && live.contains(at)) desired[at] = live[at];
+  };
+  if (group_resource == "pods") {
+    for (const char* p : {"/spec/nodeName", "/spec/priority"}) keep(p);
+  } else if (group_resource == "services") {
+    for (const char* p : {"/spec/clusterIP", "/spec/clusterIPs"}) keep(p);
+    // Node ports only between Services of one type, each port matched by
+    // name (else port and protocol), never by its place in the list.
+    if (StringAt(desired, "/spec/type") != StringAt(live, "/spec/type")) return;
+    keep("/spec/healthCheckNodePort");
+    const Json* live_ports = kube::FieldAt(live, "/spec/ports");
+    Json* ports = Path(desired, {"spec", "ports"});
+    if (!live_ports || !live_ports->is_array() || !ports || !ports->is_array()) return;
+    for (Json& port : *ports) {
+      if (port.contains("nodePort")) continue;
+      for (const Json& l : *live_ports) {
+        const bool same = port.contains("name") ? l.value("name", "") == port.value("name", "")
+                                                : l.value("port", -1) == port.value("port", -2) &&
+                                                      l.value("protocol", "TCP") == port.value("protocol", "TCP");
+        if (same && l.contains("nodePort")) port["nodePort"] = l["nodePort"];
+        if (same) break;
+      }
     }
-  }
-  if (group_resource == "persistentvolumeclaims") {
-    pointers = {"/spec/volumeName"};
+  } else if (group_resource == "persistentvolumeclaims") {
+    keep("/spec/volumeName");
     for (const char* key : {"pv.kubernetes.io~1bind-completed", "pv.kubernetes.io~1bound-by-controller",
                             "volume.kubernetes.io~1storage-provisioner", "volume.beta.kubernetes.io~1storage-provisioner",
                             "volume.kubernetes.io~1selected-node"}) {
-      pointers.push_back(std::string("/metadata/annotations/") + key);
+      keep(std::string("/metadata/annotations/") + key);
     }
-  }
-  if (group_resource == "persistentvolumes") {
-    pointers = {"/spec/claimRef/uid", "/spec/claimRef/resourceVersion",
-                "/metadata/annotations/pv.kubernetes.io~1bind-completed",
-                "/metadata/annotations/pv.kubernetes.io~1bound-by-controller"};
-  }
-  for (const std::string& p : pointers) {
-    const Json::json_pointer at(p);
-    if (!desired.contains(at) && live.contains(at)) desired[at] = live[at];
+  } else if (group_resource == "persistentvolumes") {
+    for (const char* p : {"/metadata/annotations/pv.kubernetes.io~1bind-completed",
+                          "/metadata/annotations/pv.kubernetes.io~1bound-by-controller"}) {
+      keep(p);
+    }
+    // The claim's uid only for the claim the backup names too.
+    if (StringAt(desired, "/spec/claimRef/namespace") == StringAt(live, "/spec/claimRef/namespace") &&
+        StringAt(desired, "/spec/claimRef/name") == StringAt(live, "/spec/claimRef/name") &&
+        kube::FieldAt(desired, "/spec/claimRef")) {
+      for (const char* p : {"/spec/claimRef/uid", "/spec/claimRef/resourceVersion"}) keep(p);
+    }
   }
 }
 

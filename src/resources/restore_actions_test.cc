@@ -247,5 +247,33 @@ TEST(RestoreActions, NamespaceForRestoreKeepsOnlyNameLabelsAnnotationsSpec) {
   EXPECT_EQ(NamespaceForRestore(nullptr, "c"), (Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "c"}}}}));
 }
 
+// What the cluster assigned is taken from the live object by identity: node
+// ports by port name whatever the order, none across Service types, a PV's
+// claim uid only for the claim the backup names (review of 4726041).
+TEST(KeepClusterAssignedTest, MatchesByIdentityNotPosition) {
+  const Json live = {{"spec", {{"type", "NodePort"}, {"clusterIP", "10.0.0.9"},
+                               {"ports", {{{"name", "a"}, {"port", 80}, {"nodePort", 31000}},
+                                          {{"name", "b"}, {"port", 81}, {"nodePort", 31001}}}}}}};
+  Json desired = {{"spec", {{"type", "NodePort"}, {"ports", {{{"name", "b"}, {"port", 81}}, {{"name", "a"}, {"port", 80}}}}}}};
+  KeepClusterAssigned("services", live, desired);
+  EXPECT_EQ(desired["spec"]["ports"][0]["nodePort"], 31001);
+  EXPECT_EQ(desired["spec"]["ports"][1]["nodePort"], 31000);
+  EXPECT_EQ(desired["spec"]["clusterIP"], "10.0.0.9");
+  Json cluster_ip = {{"spec", {{"type", "ClusterIP"}, {"ports", {{{"name", "a"}, {"port", 80}}}}}}};
+  KeepClusterAssigned("services", live, cluster_ip);
+  EXPECT_FALSE(cluster_ip["spec"]["ports"][0].contains("nodePort"));
+
+  const Json pv = {{"spec", {{"claimRef", {{"namespace", "a"}, {"name", "data"}, {"uid", "u1"}}}}}};
+  Json same = {{"spec", {{"claimRef", {{"namespace", "a"}, {"name", "data"}}}}}};
+  KeepClusterAssigned("persistentvolumes", pv, same);
+  EXPECT_EQ(same["spec"]["claimRef"]["uid"], "u1");
+  Json other = {{"spec", {{"claimRef", {{"namespace", "b"}, {"name", "data"}}}}}};
+  KeepClusterAssigned("persistentvolumes", pv, other);
+  EXPECT_FALSE(other["spec"]["claimRef"].contains("uid"));
+  Json none = {{"spec", Json::object()}};
+  KeepClusterAssigned("persistentvolumes", pv, none);
+  EXPECT_FALSE(none["spec"].contains("claimRef"));
+}
+
 }  // namespace
 }  // namespace hort::resources

@@ -219,9 +219,10 @@ bool Schedule::MatchesDay(int mday, int month, int wday) const {
 int64_t Schedule::Next(int64_t after) const {
   if (every_ > 0) return (after / every_ + 1) * every_;
   time_t t = static_cast<time_t>(after - after % 60 + 60);
-  // Parse refuses lines that never run; 29 February on a given weekday can
-  // be 28 years away, so the search ends there (the bound was a count of
-  // steps, which for a line no day matched meant 7,000 years of days).
+  // Parse refuses lines that never run; the longest real wait is 29
+  // February across a century year that is not a leap year (8 years), so
+  // the search ends well after it (the bound was a count of steps, which
+  // for a line no day matched meant 7,000 years of days).
   const time_t end = t + 29LL * 366 * 86400;
   while (t < end) {
     struct tm tm {};

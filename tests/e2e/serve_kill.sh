@@ -87,16 +87,6 @@ sqlite3 "$STATE" "UPDATE jobs SET first_seen = 0; DELETE FROM runs"
 feed_once
 start_serve
 wait_for 30 bash -c "[ \"\$(sqlite3 '$STATE' \"SELECT count(*) FROM runs WHERE result='running'\")\" = 1 ]"
-# A second daemon is refused: on the same state (two ran every job twice), and on the same port (cpp-httplib's
-# SO_REUSEPORT let a second one listen and answer half the requests).
-expect_rc 11 hort --config "$WORK/hort.yaml" serve --listen "127.0.0.1:$(free_port)"
-grep -q "another hort serve uses the state $STATE (.* is held by PID $SERVE); one daemon per state" "$WORK/last.err" ||
-  fail "second serve on one state: $(cat "$WORK/last.err")"
-sed 's|^repositories:|state: other-state.sqlite\nrepositories:|' "$WORK/hort.yaml" >"$WORK/other.yaml"
-expect_rc 1 hort --config "$WORK/other.yaml" serve --listen "127.0.0.1:$PORT"
-grep -q "cannot listen on 127.0.0.1:$PORT (address in use" "$WORK/last.err" || fail "second serve on one port: $(cat "$WORK/last.err")"
-expect_rc 1 hort --config "$WORK/other.yaml" serve --listen "127.0.0.1:99999"
-grep -q "the port must be 0-65535" "$WORK/last.err" || fail "port 99999: $(cat "$WORK/last.err")"
 kill -TERM $SERVE
 set +e; wait $SERVE; rc=$?; set -e
 [ $rc = 0 ] || fail "SIGTERM exit code $rc"
@@ -112,6 +102,17 @@ FEEDER=$!
 BG_PIDS+=($FEEDER)
 start_serve
 wait_for 30 bash -c "ls '$WORK/repo/locks' | grep -q ."
+# While the job waits on its stream (however long the checks take):
+# A second daemon is refused: on the same state (two ran every job twice), and on the same port (cpp-httplib's
+# SO_REUSEPORT let a second one listen and answer half the requests).
+expect_rc 11 hort --config "$WORK/hort.yaml" serve --listen "127.0.0.1:$(free_port)"
+grep -q "another hort serve uses the state $STATE (.* is held by PID $SERVE); one daemon per state" "$WORK/last.err" ||
+  fail "second serve on one state: $(cat "$WORK/last.err")"
+sed 's|^repositories:|state: other-state.sqlite\nrepositories:|' "$WORK/hort.yaml" >"$WORK/other.yaml"
+expect_rc 1 hort --config "$WORK/other.yaml" serve --listen "127.0.0.1:$PORT"
+grep -q "cannot listen on 127.0.0.1:$PORT (address in use" "$WORK/last.err" || fail "second serve on one port: $(cat "$WORK/last.err")"
+expect_rc 1 hort --config "$WORK/other.yaml" serve --listen "127.0.0.1:99999"
+grep -q "the port must be 0-65535" "$WORK/last.err" || fail "port 99999: $(cat "$WORK/last.err")"
 kill -TERM $SERVE
 sleep 0.5
 kill -TERM $SERVE
