@@ -175,9 +175,7 @@ Command AddCheck(CLI::App& sub, GlobalOptions& g) {
       if (errors == 0 && !g.quiet) std::printf("no errors were found\n");
     }
     if (errors > 0) {
-      std::fflush(stdout);
-      std::fprintf(stderr, "Fatal: repository contains errors\n");
-      return kExitFailure;
+      return FailLine("repository contains errors");
     }
     return kExitOk;
   }};

@@ -42,10 +42,8 @@ Command AddGuard(CLI::App& sub, GlobalOptions& g) {
     ctx.state = state->get();
     int failed = RunRecorded(cat, **state, jobs, "guard", ctx, g.quiet);
     if (failed > 0) {
-      std::fflush(stdout);
-      std::fprintf(stderr, "Fatal: guard %s: %d of %zu backups FAILED — do not proceed\n", topic->c_str(), failed,
-                   jobs.size());
-      return kExitFailure;
+      return FailLine("guard " + *topic + ": " + std::to_string(failed) + " of " + std::to_string(jobs.size()) +
+                      " backups FAILED — do not proceed");
     }
     if (!g.quiet) std::printf("guard %s: all %zu backups done\n", topic->c_str(), jobs.size());
     return kExitOk;

@@ -65,10 +65,9 @@ int Check(kube::Client& client, const Catalog* catalog, const GlobalOptions& g) 
     }
   }
   if (!missing.empty()) {
-    std::fflush(stdout);  // the table first, then the Fatal line
-    std::fprintf(stderr, "Fatal: %zu of %zu permissions missing, first: %s %s\n", missing.size(), checks->size(),
-                 missing[0]->permission->verb, kube::PermissionName(*missing[0]->permission).c_str());
-    return kExitFailure;
+    return FailLine(std::to_string(missing.size()) + " of " + std::to_string(checks->size()) +
+                    " permissions missing, first: " + missing[0]->permission->verb + " " +
+                    kube::PermissionName(*missing[0]->permission));
   }
   return kExitOk;
 }

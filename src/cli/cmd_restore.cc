@@ -132,9 +132,7 @@ Command AddRestore(CLI::App& sub, GlobalOptions& g) {
       }
     }
     if (result->errors > 0) {
-      std::fflush(stdout);
-      std::fprintf(stderr, "Fatal: There were %llu errors\n", static_cast<unsigned long long>(result->errors));
-      return kExitFailure;
+      return FailLine("There were " + std::to_string(result->errors) + " errors");
     }
     return kExitOk;
   };

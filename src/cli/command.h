@@ -130,6 +130,8 @@ struct CommandSpec {
 
 // Maps a Status to the documented exit code and prints one line to stderr.
 int Fail(const Status& s);
+// The same line for a command's own verdict (check's "repository contains errors"): exit 1.
+int FailLine(std::string message);
 [[nodiscard]] int ExitCodeFor(Code code);
 
 [[nodiscard]] Result<std::string> ResolveRepository(const GlobalOptions& g);

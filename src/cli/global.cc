@@ -39,13 +39,17 @@ int ExitCodeFor(Code code) {
   }
 }
 
-int Fail(const Status& s) {
-  std::string msg = s.message();
-  for (char& c : msg) if (c == '\n') c = ' ';
+int FailLine(std::string message) {
+  for (char& c : message) if (c == '\n') c = ' ';
   // What stdout holds so far comes first: with both streams in one file the
   // Fatal line landed in the middle of a table row.
   std::fflush(stdout);
-  std::fprintf(stderr, "Fatal: %s\n", msg.c_str());
+  std::fprintf(stderr, "Fatal: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+int Fail(const Status& s) {
+  (void)FailLine(s.message());
   return ExitCodeFor(s.code());
 }
 

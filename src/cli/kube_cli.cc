@@ -3,6 +3,7 @@
 #include <set>
 
 #include "jobs/pod_dump.h"
+#include "resources/collect.h"
 
 namespace hort::cli {
 
@@ -68,14 +69,14 @@ Status CheckCatalogAgainstCluster(kube::Client& client, const Catalog& catalog, 
     for (const ResourcesEntry& e : s.resources) {
       std::string at = "services." + s.name + ".resources." + e.name + " (line " + std::to_string(e.line) + "): ";
       for (const ResourcesEntry::ClusterObjects& c : e.cluster) {
-        const kube::ResourceInfo* r = d.Find(c.resource);
         ++*checked;
-        if (!r || r->namespaced) {
-          problems->push_back(at + "cluster: " + (r ? r->GroupResource() + " is namespaced" : "the cluster serves no resource \"" + c.resource + "\""));
+        auto r = resources::ClusterObjectsType(d, c.resource);  // the backup's own rule
+        if (!r.ok()) {
+          problems->push_back(at + r.status().message());
           continue;
         }
         for (const std::string& name : c.names) {
-          HORT_RETURN_IF_ERROR(exists(*r, "", name, at + r->GroupResource() + " " + name + " does not exist"));
+          HORT_RETURN_IF_ERROR(exists(**r, "", name, at + (*r)->GroupResource() + " " + name + " does not exist"));
         }
       }
     }

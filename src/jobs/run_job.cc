@@ -310,7 +310,7 @@ class Job {
     }
     Log("retention removed " + std::to_string(removed) + " of " + std::to_string(group.size()) + " snapshots");
     if (removed == 0) return Status::Ok();
-    HORT_RETURN_IF_ERROR(repo->LoadIndex());
+    // RunPrune loads the index itself (a load here read every index file twice).
     HORT_ASSIGN_OR_RETURN(PruneStats ps, RunPrune(*repo, PruneOptions{}, nullptr));
     Log("prune freed " + std::to_string(ps.bytes_freed) + " bytes");
     lock.reset();

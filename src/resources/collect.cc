@@ -41,6 +41,19 @@ Result<std::set<std::string>> Resolve(const kube::Discovery& d, const std::vecto
   return out;
 }
 
+}  // namespace
+
+Result<const ResourceInfo*> ClusterObjectsType(const kube::Discovery& d, const std::string& name) {
+  const ResourceInfo* r = d.Find(name);
+  if (!r) return Status(Code::kInvalidArgument, "cluster: the cluster serves no resource \"" + name + "\"");
+  if (r->namespaced) {
+    return Status(Code::kInvalidArgument, "cluster: " + r->GroupResource() + " is namespaced; its objects come with their namespace");
+  }
+  return r;
+}
+
+namespace {
+
 bool Excluded(const kube::Json& object) {
   return kube::StringAt(object, "/metadata/labels/velero.io~1exclude-from-backup") == "true" ||
          kube::FieldAt(object, "/metadata/deletionTimestamp") != nullptr;
@@ -88,12 +101,7 @@ class Collector {
   // matched by spelling, every other form backed up nothing without a word.
   Status ResolveClusterObjects(const kube::Discovery& d) {
     for (const ClusterObjects& c : spec_.cluster) {
-      const ResourceInfo* r = d.Find(c.resource);
-      if (!r) return Status(Code::kInvalidArgument, "cluster: the cluster serves no resource \"" + c.resource + "\"");
-      if (r->namespaced) {
-        return Status(Code::kInvalidArgument, "cluster: " + r->GroupResource() +
-                                                  " is namespaced; its objects come with their namespace");
-      }
+      HORT_ASSIGN_OR_RETURN(const ResourceInfo* r, ClusterObjectsType(d, c.resource));
       ClusterObjects resolved = c;
       resolved.resource = r->GroupResource();
       cluster_.push_back(std::move(resolved));

@@ -36,6 +36,11 @@ struct CollectSpec {
   int64_t now = 0;                      // seconds since the epoch (start timestamp, expiration)
 };
 
+// The type of a service's cluster objects, named as kubectl names types
+// (`clusterrole`, `ClusterRole`, `pv`); kInvalidArgument ("cluster: …") for a
+// type the cluster does not serve or a namespaced one.
+[[nodiscard]] Result<const kube::ResourceInfo*> ClusterObjectsType(const kube::Discovery& d, const std::string& name);
+
 // Types Velero backs up: preferred versions supporting list, create, get and
 // delete, without the CSI snapshot intermediates.
 [[nodiscard]] std::vector<const kube::ResourceInfo*> BackupTypes(const kube::Discovery& discovery);

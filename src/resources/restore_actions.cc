@@ -95,6 +95,20 @@ bool HealthCheckNodePortIsExplicit(const Json& service) {
   return false;
 }
 
+// Annotations the binder and the provisioner write on a claim and its PV:
+// left out of a restored object, kept from a live one (KeepClusterAssigned).
+constexpr const char* kBindAnnotations[] = {"pv.kubernetes.io/bind-completed", "pv.kubernetes.io/bound-by-controller"};
+constexpr const char* kProvisionerAnnotations[] = {"volume.kubernetes.io/storage-provisioner",
+                                                   "volume.beta.kubernetes.io/storage-provisioner"};
+constexpr const char* kSelectedNode = "volume.kubernetes.io/selected-node";
+
+// The JSON pointer of annotation `key` ("/" escaped as "~1").
+std::string AnnotationPointer(const std::string& key) {
+  std::string out = "/metadata/annotations/";
+  for (char c : key) out += c == '/' ? std::string("~1") : std::string(1, c);
+  return out;
+}
+
 }  // namespace
 
 std::string ValidLabelValue(const std::string& value) {
@@ -170,17 +184,13 @@ void JobAction(Json& job) {
 
 void PersistentVolumeClaimAction(Json& pvc, const ActionContext& context) {
   Json* annotations = Path(pvc, {"metadata", "annotations"});
-  for (const char* key : {"pv.kubernetes.io/bind-completed", "pv.kubernetes.io/bound-by-controller",
-                          "volume.kubernetes.io/storage-provisioner", "volume.beta.kubernetes.io/storage-provisioner",
-                          "velero.io/volume-snapshot-name", "velero.io/data-upload-name"}) {
-    Erase(annotations, key);
-  }
+  for (const char* key : kBindAnnotations) Erase(annotations, key);
+  for (const char* key : kProvisionerAnnotations) Erase(annotations, key);
+  for (const char* key : {"velero.io/volume-snapshot-name", "velero.io/data-upload-name"}) Erase(annotations, key);
   // A WaitForFirstConsumer claim pinned to a node the cluster no longer has
   // would never bind; one that still exists keeps the pin (Velero's pvc_action).
-  const std::string node = StringAt(pvc, "/metadata/annotations/volume.kubernetes.io~1selected-node");
-  if (!node.empty() && !(context.node_exists && context.node_exists(node))) {
-    Erase(annotations, "volume.kubernetes.io/selected-node");
-  }
+  const std::string node = StringAt(pvc, AnnotationPointer(kSelectedNode));
+  if (!node.empty() && !(context.node_exists && context.node_exists(node))) Erase(annotations, kSelectedNode);
   // A claim bound to a PV that is re-provisioned must bind anew.
   std::string volume = StringAt(pvc, "/spec/volumeName");
   if (!volume.empty() && context.pvs_to_provision.count(volume)) Erase(Member(pvc, "spec"), "volumeName");
@@ -196,8 +206,7 @@ std::string PersistentVolumeAction(Json& pv, const ActionContext& context) {
     return kept->second;
   }
   Json* annotations = Path(pv, {"metadata", "annotations"});
-  Erase(annotations, "pv.kubernetes.io/bind-completed");
-  Erase(annotations, "pv.kubernetes.io/bound-by-controller");
+  for (const char* key : kBindAnnotations) Erase(annotations, key);
   if (Json* claim = Path(pv, {"spec", "claimRef"}); claim && claim->is_object()) {
     claim->erase("uid");  // the old claim's; the binder matches the new claim by name
     claim->erase("resourceVersion");
@@ -304,16 +313,11 @@ void KeepClusterAssigned(const std::string& group_resource, const Json& live, Js
     }
   } else if (group_resource == "persistentvolumeclaims") {
     keep("/spec/volumeName");
-    for (const char* key : {"pv.kubernetes.io~1bind-completed", "pv.kubernetes.io~1bound-by-controller",
-                            "volume.kubernetes.io~1storage-provisioner", "volume.beta.kubernetes.io~1storage-provisioner",
-                            "volume.kubernetes.io~1selected-node"}) {
-      keep(std::string("/metadata/annotations/") + key);
-    }
+    for (const char* key : kBindAnnotations) keep(AnnotationPointer(key));
+    for (const char* key : kProvisionerAnnotations) keep(AnnotationPointer(key));
+    keep(AnnotationPointer(kSelectedNode));
   } else if (group_resource == "persistentvolumes") {
-    for (const char* p : {"/metadata/annotations/pv.kubernetes.io~1bind-completed",
-                          "/metadata/annotations/pv.kubernetes.io~1bound-by-controller"}) {
-      keep(p);
-    }
+    for (const char* key : kBindAnnotations) keep(AnnotationPointer(key));
     // The claim's uid only for the claim the backup names too.
     if (StringAt(desired, "/spec/claimRef/namespace") == StringAt(live, "/spec/claimRef/namespace") &&
         StringAt(desired, "/spec/claimRef/name") == StringAt(live, "/spec/claimRef/name") &&

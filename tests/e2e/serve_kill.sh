@@ -42,20 +42,27 @@ start_serve() {
   BG_PIDS+=($SERVE)
 }
 
+# The FIFO held open read-write (which does not block on a FIFO): the job's
+# stream never ends while the test holds it.
+hold_feed() {
+  exec 3<>"$WORK/feed"
+  cat "$WORK/src/big.bin" >&3 &
+  FEEDER=$!
+  BG_PIDS+=($FEEDER)
+}
+release_feed() {
+  kill $FEEDER 2>/dev/null || true
+  exec 3>&-
+}
+
 note "kill -9 the daemon once the backup has written packs"
-# Held open read-write (which does not block on a FIFO): the stream never ends
-# while the test holds it.
-exec 3<>"$WORK/feed"
-cat "$WORK/src/big.bin" >&3 &
-FEEDER=$!
-BG_PIDS+=($FEEDER)
+hold_feed
 start_serve
 wait_for 30 bash -c "ls '$WORK'/repo/data/*/* 2>/dev/null | grep -q ."
 [ -z "$(ls "$WORK/repo/snapshots")" ] || fail "a snapshot was written before the stream ended"
 kill -9 $SERVE
 wait $SERVE 2>/dev/null || true
-kill $FEEDER 2>/dev/null || true
-exec 3>&-
+release_feed
 # The dead daemon's dump command outlives it (as it would outlive a killed
 # container's main process); it must not swallow the next feed.
 pkill -f "^cat $WORK/feed" || true
@@ -96,10 +103,7 @@ grep -q "stopping: waiting for 1 running jobs" "$WORK/serve.log" || { cat "$WORK
 note "two SIGTERMs during a backup: exit 130, and the daemon's repository lock goes with it"
 # The second signal exited at once and left the lock for the next hort (or restic unlock) to find stale.
 sqlite3 "$STATE" "UPDATE jobs SET first_seen = 0; DELETE FROM runs"
-exec 3<>"$WORK/feed"
-cat "$WORK/src/big.bin" >&3 &
-FEEDER=$!
-BG_PIDS+=($FEEDER)
+hold_feed
 start_serve
 wait_for 30 bash -c "ls '$WORK/repo/locks' | grep -q ."
 # While the job waits on its stream (however long the checks take):
@@ -119,7 +123,6 @@ kill -TERM $SERVE
 set +e; wait $SERVE; rc=$?; set -e
 [ $rc = 130 ] || fail "two SIGTERMs: exit $rc"
 [ -z "$(ls "$WORK/repo/locks")" ] || fail "the daemon's lock was left: $(ls "$WORK/repo/locks")"
-kill $FEEDER 2>/dev/null || true
-exec 3>&-
+release_feed
 pkill -f "^cat $WORK/feed" || true
 echo "serve kill ok"
