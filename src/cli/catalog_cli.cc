@@ -30,7 +30,11 @@ Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag) {
 }
 
 Result<std::unique_ptr<StateStore>> OpenCatalogState(const Catalog& catalog) {
-  return StateStore::Open(catalog.state_path);
+  HORT_ASSIGN_OR_RETURN(auto state, StateStore::Open(catalog.state_path));
+  // A run or test whose process was killed shows as interrupted in the next
+  // status, protocol or report, not only after serve's or run's next start.
+  (void)state->RecoverInterrupted(NowSeconds());
+  return state;
 }
 
 double NowSeconds() {

@@ -14,7 +14,6 @@ Command AddRun(CLI::App& sub, GlobalOptions& g) {
     if (jobs.empty()) return Fail(Status(Code::kInvalidArgument, "no job or service named \"" + *name + "\" in " + o.catalog->path));
     auto state = OpenCatalogState(*o.catalog);
     if (!state.ok()) return Fail(state.status());
-    (void)(*state)->RecoverInterrupted(NowSeconds());
     JobContext ctx;
     ctx.state = state->get();
     if (g.verbose > 0) ctx.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };

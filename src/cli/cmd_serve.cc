@@ -205,10 +205,14 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     Log("hort serve: " + std::to_string(cat.jobs.size()) + " jobs from " + cat.path + ", listening on " + addr);
     RefreshAllStats(cat, *o.state, counters);
     RemoveStaleAgentTasks(cat);
-    double next_stats = NowSeconds() + 900;
+    double next_stats = NowSeconds() + 900, next_recover = NowSeconds() + 60;
     while (!stop.load()) {
       scheduler.Tick();
       tests.Tick();
+      if (NowSeconds() >= next_recover) {  // a killed `hort run` beside the daemon: interrupted
+        (void)o.state->RecoverInterrupted(NowSeconds());
+        next_recover = NowSeconds() + 60;
+      }
       if (NowSeconds() >= next_stats && scheduler.Running() == 0) {
         RefreshAllStats(cat, *o.state, counters);
         next_stats = NowSeconds() + 900;

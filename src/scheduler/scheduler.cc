@@ -47,7 +47,15 @@ RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, cons
   r.pid = ::getpid();
   r.started = clock.Now();
   auto id = state.BeginRun(r);
-  if (id.ok()) r.id = *id;
+  if (!id.ok() && id.status().code() == Code::kAlreadyExists) {
+    // Another process runs this job now: that run serves this one's purpose.
+    r.ended = r.started;
+    r.result = RunResult::kFailed;
+    r.error_code = Code::kAlreadyExists;
+    r.error = id.status().message();
+    return r;
+  }
+  if (id.ok()) r.id = *id;  // a state it cannot write must not stop the backup
   JobOutcome o = execute(job, r);
   r.ended = clock.Now();
   r.result = o.ok()                               ? RunResult::kSuccess
@@ -78,6 +86,8 @@ Status Scheduler::RunNow(const std::string& job) {
   if (known == catalog_.jobs.end()) return Status(Code::kNotFound, "no job " + job + " in the catalog");
   JobState& js = jobs_[job];
   if (js.running) return Status(Code::kAlreadyExists, job + " is running now");
+  HORT_ASSIGN_OR_RETURN(auto elsewhere, state_.LiveRun(job));  // `hort run` beside the daemon
+  if (elsewhere) return RunsNow(job, elsewhere->pid, elsewhere->started);
   js.pending = true;
   js.trigger = "manual";
   js.scheduled_for = 0;  // no slot: it sorts before every scheduled run
@@ -177,6 +187,9 @@ void Scheduler::Tick() {
     if (running_ >= static_cast<size_t>(catalog_.serve.max_jobs)) break;
     JobState& js = jobs_[job->id];
     if (js.running) continue;
+    // A `hort run` of this job in another process: the slot waits for it to end.
+    auto elsewhere = state_.LiveRun(job->id);
+    if (elsewhere.ok() && elsewhere->has_value()) continue;
     auto repos = RepositoriesOf(*job);
     bool free = std::none_of(repos.begin(), repos.end(), [&](const std::string& r) { return busy_repos_.count(r) > 0; });
     if (free) Start(*job, js);

@@ -1,6 +1,7 @@
 #include "scheduler/scheduler.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -331,6 +332,57 @@ TEST_F(SchedulerTest, RunNowRunsAnEntryAtOnceAsManualAndKnowsItsRecord) {
   EXPECT_EQ(run_ids[0], (*rows)[0].id) << "the executor is told the run's record before it runs";
   s.Stop();
   EXPECT_EQ(s.RunNow("web/files/nightly").code(), Code::kCancelled);
+}
+
+}  // namespace
+}  // namespace hort
+
+namespace hort {
+namespace {
+
+// `hort run` of a job in another process while the daemon runs: the
+// dashboard's action is refused and the schedule's slot waits for it.
+TEST_F(SchedulerTest, AJobAnotherProcessRunsIsNotStartedTwice) {
+  Load(kServices);
+  clock_.now = static_cast<double>(kDay + 60 * 7);
+  std::atomic<int> runs{0};
+  Scheduler s(*catalog_, *state_, clock_, [&](const JobSpec& j) {
+    if (j.id == "web/files/nightly") ++runs;
+    return JobOutcome{};
+  });
+  s.Tick();
+  s.WaitIdle();
+  int release[2];
+  ASSERT_EQ(::pipe(release), 0);
+  pid_t other = ::fork();
+  if (other == 0) {
+    ::close(release[1]);
+    char c;
+    (void)!::read(release[0], &c, 1);
+    ::_exit(0);
+  }
+  ::close(release[0]);
+  RunRecord theirs{.job = "web/files/nightly", .kind = "backup", .trigger = "manual", .started = clock_.now};
+  theirs.pid = other;
+  ASSERT_TRUE(state_->BeginRun(theirs).ok());
+
+  Status refused = s.RunNow("web/files/nightly");
+  EXPECT_EQ(refused.code(), Code::kAlreadyExists);
+  EXPECT_NE(refused.message().find("runs now in hort pid " + std::to_string(other)), std::string::npos)
+      << refused.message();
+  clock_.now = static_cast<double>(kDay + kDay);  // the nightly slot has come
+  for (int i = 0; i < 3; ++i) {  // serve ticks every second
+    s.Tick();
+    s.WaitIdle();
+  }
+  EXPECT_EQ(runs.load(), 0) << "the slot waits while the other process runs the job";
+  EXPECT_GE(s.Pending(), 1u);
+
+  ::close(release[1]);
+  ::waitpid(other, nullptr, 0);
+  s.Tick();
+  s.WaitIdle();
+  EXPECT_EQ(runs.load(), 1) << "the slot runs once the other process ended";
 }
 
 }  // namespace

@@ -42,6 +42,31 @@ inline Status DbError(sqlite3* db, const std::string& what) {
   return Status(Code::kIo, "state database: " + what + ": " + sqlite3_errmsg(db));
 }
 
+// A write transaction taken at once (BEGIN IMMEDIATE), so a check and the
+// write it allows are one step for every process sharing the file; rolled
+// back on scope exit unless committed.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {}
+  ~Transaction() {
+    if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  [[nodiscard]] Status Begin() {
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return DbError(db_, "begin");
+    open_ = true;
+    return Status::Ok();
+  }
+  [[nodiscard]] Status Commit() {
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return DbError(db_, "commit");
+    open_ = false;
+    return Status::Ok();
+  }
+
+ private:
+  sqlite3* db_;
+  bool open_ = false;
+};
+
 inline RunResult ParseRunResult(const std::string& s) {
   if (s == "success") return RunResult::kSuccess;
   if (s == "failed") return RunResult::kFailed;
@@ -53,7 +78,11 @@ inline RunResult ParseRunResult(const std::string& s) {
 extern const char* const kRunColumns;
 [[nodiscard]] RunRecord ReadRunRow(Stmt& s);
 
-// True when `pid` is a running hort process (a recycled PID is not).
-[[nodiscard]] bool ProcessIsLiveHort(int64_t pid);
+// When process `pid` started, in clock ticks after boot (0: no such process).
+[[nodiscard]] int64_t ProcessStartTicks(int64_t pid);
+// True when the process that recorded a row still runs: the same PID started
+// at the same time. Rows of databases older than start times (`start` 0)
+// count a hort with that PID, but never this process, which records its start.
+[[nodiscard]] bool ProcessIsLive(int64_t pid, int64_t start);
 
 }  // namespace hort

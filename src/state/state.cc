@@ -3,20 +3,49 @@
 
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "util/local_time.h"
 
 namespace hort {
 
-bool ProcessIsLiveHort(int64_t pid) {
+int64_t ProcessStartTicks(int64_t pid) {
+  if (pid <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Field 22 (starttime); the name in field 2 may hold spaces and ')', so count after its last ')'.
+  const size_t name_end = stat.rfind(')');
+  if (name_end == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(name_end + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return std::strtoll(field.c_str(), nullptr, 10);
+  }
+  return 0;
+}
+
+bool ProcessIsLive(int64_t pid, int64_t start) {
   if (pid <= 0) return false;
+  if (start != 0) return ProcessStartTicks(pid) == start;
+  if (pid == ::getpid()) return false;
   if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
   // A recycled PID belongs to some other program: only a hort counts.
   std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
   std::string name;
   std::getline(comm, name);
   return name.find("hort") != std::string::npos;
+}
+
+Status RunsNow(const std::string& what, int64_t pid, double started) {
+  return Status(Code::kAlreadyExists, what + " runs now in hort pid " + std::to_string(pid) + " (since " +
+                                          FormatRfc3339(started) + "); not started a second time");
 }
 
 namespace {
@@ -29,7 +58,7 @@ CREATE TABLE IF NOT EXISTS runs(
   started REAL NOT NULL, ended REAL NOT NULL DEFAULT 0,
   result TEXT NOT NULL, snapshot_id TEXT, bytes_added INTEGER NOT NULL DEFAULT 0,
   files INTEGER NOT NULL DEFAULT 0, error TEXT, attempt INTEGER NOT NULL DEFAULT 1,
-  pid INTEGER NOT NULL DEFAULT 0, error_code TEXT);
+  pid INTEGER NOT NULL DEFAULT 0, error_code TEXT, pid_start INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS runs_newest_by_job ON runs(job, started, id, result);
 DROP INDEX IF EXISTS runs_by_job;
 CREATE TABLE IF NOT EXISTS jobs(job TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
@@ -39,7 +68,8 @@ CREATE TABLE IF NOT EXISTS restore_tests(
   started REAL NOT NULL, ended REAL NOT NULL DEFAULT 0, result TEXT NOT NULL,
   restore_seconds REAL NOT NULL DEFAULT 0, rto_target INTEGER NOT NULL DEFAULT 0,
   bytes INTEGER NOT NULL DEFAULT 0, files INTEGER NOT NULL DEFAULT 0,
-  snapshots TEXT, findings TEXT, pid INTEGER NOT NULL DEFAULT 0);
+  snapshots TEXT, findings TEXT, pid INTEGER NOT NULL DEFAULT 0,
+  pid_start INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS restore_tests_by_test ON restore_tests(test, started);
 CREATE TABLE IF NOT EXISTS repo_stats(
   repository TEXT PRIMARY KEY, updated INTEGER NOT NULL, size_bytes INTEGER NOT NULL,
@@ -63,7 +93,7 @@ CREATE TABLE IF NOT EXISTS actions(
 
 const char* const kRunColumns =
     "id, job, kind, service, layer, repository, trigger, scheduled_for, started, ended, result, snapshot_id, "
-    "bytes_added, files, error, attempt, pid, error_code";
+    "bytes_added, files, error, attempt, pid, error_code, pid_start";
 
 RunRecord ReadRunRow(Stmt& s) {
   RunRecord r;
@@ -85,6 +115,7 @@ RunRecord ReadRunRow(Stmt& s) {
   r.attempt = static_cast<int>(s.Int(15));
   r.pid = s.Int(16);
   r.error_code = CodeFromName(s.Text(17));
+  r.pid_start = s.Int(18);
   return r;
 }
 
@@ -122,14 +153,20 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
 // Databases written before a column existed get it added (NULL in old rows),
 // so an upgraded daemon keeps its history.
 Status StateStore::AddMissingColumns() {
-  bool has_error_code = false;
+  HORT_RETURN_IF_ERROR(AddColumnIfMissing("runs", "error_code", "TEXT"));
+  HORT_RETURN_IF_ERROR(AddColumnIfMissing("runs", "pid_start", "INTEGER NOT NULL DEFAULT 0"));
+  return AddColumnIfMissing("restore_tests", "pid_start", "INTEGER NOT NULL DEFAULT 0");
+}
+
+Status StateStore::AddColumnIfMissing(const std::string& table, const std::string& column, const std::string& type) {
+  bool has = false;
   {
     std::lock_guard<std::mutex> g(mu_);
-    Stmt s(db_, "PRAGMA table_info(runs)");
-    while (s.Step() == SQLITE_ROW) has_error_code = has_error_code || s.Text(1) == "error_code";
+    Stmt s(db_, "PRAGMA table_info(" + table + ")");
+    while (s.Step() == SQLITE_ROW) has = has || s.Text(1) == column;
   }
-  if (has_error_code) return Status::Ok();
-  Status added = Exec("ALTER TABLE runs ADD COLUMN error_code TEXT");
+  if (has) return Status::Ok();
+  Status added = Exec("ALTER TABLE " + table + " ADD COLUMN " + column + " " + type);
   // Another process (hort run beside hort serve) may have added it since the check.
   if (!added.ok() && added.message().find("duplicate column") != std::string::npos) return Status::Ok();
   return added;
@@ -146,10 +183,20 @@ Status StateStore::Exec(const std::string& sql) {
 }
 
 Result<int64_t> StateStore::BeginRun(const RunRecord& r) {
+  const int64_t pid_start = r.pid_start ? r.pid_start : ProcessStartTicks(r.pid);
   std::lock_guard<std::mutex> g(mu_);
+  Transaction tx(db_);
+  HORT_RETURN_IF_ERROR(tx.Begin());
+  {
+    Stmt running(db_, "SELECT pid, pid_start, started FROM runs WHERE job=? AND result='running'");
+    running.Bind(1, r.job);
+    while (running.Step() == SQLITE_ROW) {
+      if (ProcessIsLive(running.Int(0), running.Int(1))) return RunsNow(r.job, running.Int(0), running.Real(2));
+    }
+  }
   Stmt s(db_,
-         "INSERT INTO runs(job, kind, service, layer, repository, trigger, scheduled_for, started, result, attempt, pid) "
-         "VALUES(?,?,?,?,?,?,?,?,'running',?,?)");
+         "INSERT INTO runs(job, kind, service, layer, repository, trigger, scheduled_for, started, result, attempt, pid, "
+         "pid_start) VALUES(?,?,?,?,?,?,?,?,'running',?,?,?)");
   if (!s.ok()) return DbError(db_, "prepare");
   s.Bind(1, r.job);
   s.Bind(2, r.kind);
@@ -161,8 +208,19 @@ Result<int64_t> StateStore::BeginRun(const RunRecord& r) {
   s.Bind(8, r.started);
   s.Bind(9, static_cast<int64_t>(r.attempt));
   s.Bind(10, r.pid);
+  s.Bind(11, pid_start);
   if (s.Step() != SQLITE_DONE) return DbError(db_, "record run start");
-  return sqlite3_last_insert_rowid(db_);
+  const int64_t id = sqlite3_last_insert_rowid(db_);
+  HORT_RETURN_IF_ERROR(tx.Commit());
+  return id;
+}
+
+Result<std::optional<RunRecord>> StateStore::LiveRun(const std::string& job) {
+  HORT_ASSIGN_OR_RETURN(auto rows, Query("WHERE job=? AND result='running'", {job}, "ORDER BY id"));
+  for (const RunRecord& r : rows) {
+    if (ProcessIsLive(r.pid, r.pid_start)) return std::optional<RunRecord>(r);
+  }
+  return std::optional<RunRecord>();
 }
 
 Status StateStore::FinishRun(const RunRecord& r) {
@@ -235,7 +293,7 @@ Result<std::vector<RunRecord>> StateStore::RecoverInterrupted(double now) {
   HORT_ASSIGN_OR_RETURN(auto running, Query("WHERE result='running'", {}, "ORDER BY id"));
   std::vector<RunRecord> out;
   for (RunRecord& r : running) {
-    if (ProcessIsLiveHort(r.pid)) continue;
+    if (ProcessIsLive(r.pid, r.pid_start)) continue;
     r.result = RunResult::kFailed;
     r.ended = now;
     r.error = "interrupted: the hort process (pid " + std::to_string(r.pid) + ") ended during the run";

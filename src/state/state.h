@@ -38,6 +38,10 @@ struct RunRecord {
   std::optional<Code> error_code;
   int attempt = 1;
   int64_t pid = 0;
+  // When that process started (clock ticks after boot; BeginRun reads it):
+  // in a container hort is PID 1 after every restart, so a PID alone would
+  // call a killed run's row live forever.
+  int64_t pid_start = 0;
 };
 
 // One performed restore test: a row of the strategy's protocol.
@@ -51,7 +55,7 @@ struct TestRecord {
   uint64_t bytes = 0, files = 0;  // restored
   std::string snapshots;          // "<repo>:<short id> <host>:<paths>", one per line
   std::string findings;           // one per line; why it failed, or notes
-  int64_t pid = 0;
+  int64_t pid = 0, pid_start = 0;  // as RunRecord's
 
   [[nodiscard]] double Throughput() const { return restore_seconds > 0 ? bytes / restore_seconds : 0; }
 };
@@ -114,6 +118,10 @@ struct ActionRecord {
   std::string detail;  // why refused, or what was started
 };
 
+// kAlreadyExists: `what` runs now in hort `pid` (since `started`), as a
+// refused BeginRun/BeginTest and the daemon's run actions say it.
+[[nodiscard]] Status RunsNow(const std::string& what, int64_t pid, double started);
+
 class StateStore {
  public:
   ~StateStore();
@@ -121,6 +129,9 @@ class StateStore {
   // `hort run`, `hort status`) may share one file.
   [[nodiscard]] static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
 
+  // kAlreadyExists (nothing recorded) while a live process runs the same
+  // job: `hort run`, serve's schedule and the dashboard would otherwise run
+  // one job twice at once. Checked and recorded in one transaction.
   [[nodiscard]] Result<int64_t> BeginRun(const RunRecord& run);
   [[nodiscard]] Status FinishRun(const RunRecord& run);  // by run.id
 
@@ -153,7 +164,12 @@ class StateStore {
   // returns the runs.
   [[nodiscard]] Result<std::vector<RunRecord>> RecoverInterrupted(double now);
 
+  // kAlreadyExists (nothing recorded) while a live process performs the same
+  // test: the second would remove the first's scratch target midway.
   [[nodiscard]] Result<int64_t> BeginTest(const TestRecord& test);
+  // The run of `job` (the test) a live process performs now, if any.
+  [[nodiscard]] Result<std::optional<RunRecord>> LiveRun(const std::string& job);
+  [[nodiscard]] Result<std::optional<TestRecord>> LiveTest(const std::string& test);
   [[nodiscard]] Status FinishTest(const TestRecord& test);  // by test.id
   // Newest first; empty test = all tests; finished ones only unless `running`.
   [[nodiscard]] Result<std::vector<TestRecord>> Tests(const std::string& test, double since, int limit);
@@ -173,6 +189,7 @@ class StateStore {
   explicit StateStore(sqlite3* db) : db_(db) {}
   [[nodiscard]] Status Exec(const std::string& sql);
   [[nodiscard]] Status AddMissingColumns();
+  [[nodiscard]] Status AddColumnIfMissing(const std::string& table, const std::string& column, const std::string& type);
   [[nodiscard]] Status RecoverInterruptedTests(double now);
   [[nodiscard]] Result<std::vector<TestRecord>> QueryTests(const std::string& where, const std::vector<std::string>& args,
                                                            const std::string& tail);

@@ -1,4 +1,5 @@
 #include "state/state.h"
+#include "state/sql.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -89,6 +90,91 @@ TEST(StateStore, RunsOfDeadProcessesBecomeInterrupted) {
   RemoveDb(path);
 }
 
+// A process that lives until the returned pipe's write end closes.
+pid_t SleepingChild(int* release) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::close(fds[1]);
+    char c;
+    (void)!::read(fds[0], &c, 1);
+    ::_exit(0);
+  }
+  ::close(fds[0]);
+  *release = fds[1];
+  return child;
+}
+
+TEST(StateStore, OneJobRunsInOneProcessAtATime) {
+  std::string path = TempDb();
+  auto st = StateStore::Open(path);
+  ASSERT_TRUE(st.ok());
+  int release = -1;
+  pid_t other = SleepingChild(&release);
+  ASSERT_GT(other, 0);
+  RunRecord theirs{.job = "a", .kind = "backup", .trigger = "manual", .started = 1};
+  theirs.pid = other;
+  ASSERT_TRUE((*st)->BeginRun(theirs).ok());
+  RunRecord mine{.job = "a", .kind = "backup", .trigger = "schedule", .started = 2};
+  mine.pid = ::getpid();
+  auto refused = (*st)->BeginRun(mine);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kAlreadyExists);
+  EXPECT_NE(refused.status().message().find("a runs now in hort pid " + std::to_string(other)), std::string::npos)
+      << refused.status().message();
+  EXPECT_EQ((*st)->Runs("a", 0, 10)->size(), 1u) << "a refused run is not recorded";
+  ASSERT_TRUE((*(*st)->LiveRun("a")).has_value());
+  RunRecord other_job{.job = "b", .kind = "backup", .trigger = "schedule", .started = 2};
+  other_job.pid = ::getpid();
+  EXPECT_TRUE((*st)->BeginRun(other_job).ok()) << "other jobs run meanwhile";
+
+  TestRecord test{.test = "BT-K8-01", .type = "files", .trigger = "manual", .started = 1};
+  test.pid = other;
+  ASSERT_TRUE((*st)->BeginTest(test).ok());
+  test.pid = ::getpid();
+  auto test_refused = (*st)->BeginTest(test);
+  ASSERT_FALSE(test_refused.ok());
+  EXPECT_EQ(test_refused.status().code(), Code::kAlreadyExists);
+  ASSERT_TRUE((*(*st)->LiveTest("BT-K8-01")).has_value());
+
+  ::close(release);
+  ::waitpid(other, nullptr, 0);
+  EXPECT_FALSE((*(*st)->LiveRun("a")).has_value());
+  EXPECT_TRUE((*st)->BeginRun(mine).ok()) << "the other process ended: its row no longer holds the job";
+  EXPECT_TRUE((*st)->BeginTest(test).ok());
+  RemoveDb(path);
+}
+
+// In a container hort is PID 1 after every restart: a row of the PID 1 that
+// was killed must not count as the PID 1 that runs now.
+TEST(StateStore, ARowOfAnEarlierProcessWithTheSamePidIsInterrupted) {
+  std::string path = TempDb();
+  auto st = StateStore::Open(path);
+  ASSERT_TRUE(st.ok());
+  RunRecord before{.job = "a", .kind = "backup", .trigger = "schedule", .started = 1};
+  before.pid = ::getpid();
+  before.pid_start = ProcessStartTicks(::getpid()) - 1;  // the same PID, started earlier
+  ASSERT_TRUE((*st)->BeginRun(before).ok());
+  TestRecord test{.test = "BT-K8-01", .type = "files", .trigger = "auto", .started = 1};
+  test.pid = before.pid;
+  test.pid_start = before.pid_start;
+  ASSERT_TRUE((*st)->BeginTest(test).ok());
+  EXPECT_FALSE((*(*st)->LiveRun("a")).has_value());
+  auto rec = (*st)->RecoverInterrupted(5);
+  ASSERT_TRUE(rec.ok());
+  ASSERT_EQ(rec->size(), 1u);
+  EXPECT_EQ((*(*st)->LastRun("a"))->result, RunResult::kFailed);
+  auto tests = (*st)->Tests("BT-K8-01", 0, 10);
+  ASSERT_EQ(tests->size(), 1u);
+  EXPECT_EQ((*tests)[0].result, RunResult::kFailed);
+  RunRecord now{.job = "a", .kind = "backup", .trigger = "schedule", .started = 2};
+  now.pid = ::getpid();
+  ASSERT_TRUE((*st)->BeginRun(now).ok());
+  EXPECT_TRUE((*(*st)->LiveRun("a")).has_value()) << "this process's own row, with its start time, is live";
+  RemoveDb(path);
+}
+
 TEST(StateStore, PartialRunsAreNeitherSuccessNorFailure) {
   std::string path = TempDb();
   auto st = StateStore::Open(path);
@@ -110,20 +196,23 @@ TEST(StateStore, PartialRunsAreNeitherSuccessNorFailure) {
 
 // A database written before runs kept their error's code opens, keeps its
 // rows (with no code) and records codes from then on.
-TEST(StateStore, OldDatabasesGainTheErrorCodeColumn) {
+TEST(StateStore, OldDatabasesGainTheNewColumns) {
   std::string path = TempDb();
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
-                           "CREATE TABLE runs(id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, kind TEXT NOT "
+                           ("CREATE TABLE runs(id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, kind TEXT NOT "
                            "NULL, service TEXT, layer TEXT, repository TEXT, trigger TEXT NOT NULL, scheduled_for "
                            "INTEGER NOT NULL DEFAULT 0, started REAL NOT NULL, ended REAL NOT NULL DEFAULT 0, result "
                            "TEXT NOT NULL, snapshot_id TEXT, bytes_added INTEGER NOT NULL DEFAULT 0, files INTEGER NOT "
                            "NULL DEFAULT 0, error TEXT, attempt INTEGER NOT NULL DEFAULT 1, pid INTEGER NOT NULL "
                            "DEFAULT 0);"
                            "INSERT INTO runs(job, kind, trigger, started, ended, result, error) "
-                           "VALUES('a','backup','schedule',1,2,'failed','old failure');",
+                           "VALUES('a','backup','schedule',1,2,'failed','old failure');"
+                           // A run the killed PID 1 of a container left: this process has its PID now.
+                           "INSERT INTO runs(job, kind, trigger, started, result, pid) VALUES('b','backup','schedule',1,"
+                           "'running'," + std::to_string(::getpid()) + ");").c_str(),
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
@@ -140,6 +229,8 @@ TEST(StateStore, OldDatabasesGainTheErrorCodeColumn) {
   r.error_code = Code::kUnavailable;
   ASSERT_TRUE((*st)->FinishRun(r).ok());
   EXPECT_EQ((*(*st)->LastRun("a"))->error_code, Code::kUnavailable);
+  EXPECT_FALSE((*(*st)->LiveRun("b")).has_value()) << "a row without a start time is never this process's";
+  ASSERT_EQ((*st)->RecoverInterrupted(5)->size(), 1u);
   st->reset();
   ASSERT_TRUE(StateStore::Open(path).ok()) << "a second open finds the column and adds nothing";
   RemoveDb(path);

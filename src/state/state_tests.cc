@@ -7,14 +7,26 @@ namespace {
 
 constexpr const char* kTestColumns =
     "id, test, type, trigger, responsible, started, ended, result, restore_seconds, rto_target, bytes, files, "
-    "snapshots, findings, pid";
+    "snapshots, findings, pid, pid_start";
 
 }  // namespace
 
 Result<int64_t> StateStore::BeginTest(const TestRecord& t) {
+  const int64_t pid_start = t.pid_start ? t.pid_start : ProcessStartTicks(t.pid);
   std::lock_guard<std::mutex> g(mu_);
-  Stmt s(db_, "INSERT INTO restore_tests(test, type, trigger, responsible, started, result, rto_target, pid) "
-              "VALUES(?,?,?,?,?,'running',?,?)");
+  Transaction tx(db_);
+  HORT_RETURN_IF_ERROR(tx.Begin());
+  {
+    Stmt running(db_, "SELECT pid, pid_start, started FROM restore_tests WHERE test=? AND result='running'");
+    running.Bind(1, t.test);
+    while (running.Step() == SQLITE_ROW) {
+      if (ProcessIsLive(running.Int(0), running.Int(1))) {
+        return RunsNow("restore test " + t.test, running.Int(0), running.Real(2));
+      }
+    }
+  }
+  Stmt s(db_, "INSERT INTO restore_tests(test, type, trigger, responsible, started, result, rto_target, pid, pid_start) "
+              "VALUES(?,?,?,?,?,'running',?,?,?)");
   if (!s.ok()) return DbError(db_, "prepare");
   s.Bind(1, t.test);
   s.Bind(2, t.type);
@@ -23,8 +35,19 @@ Result<int64_t> StateStore::BeginTest(const TestRecord& t) {
   s.Bind(5, t.started);
   s.Bind(6, t.rto_target_seconds);
   s.Bind(7, t.pid);
+  s.Bind(8, pid_start);
   if (s.Step() != SQLITE_DONE) return DbError(db_, "record test start");
-  return sqlite3_last_insert_rowid(db_);
+  const int64_t id = sqlite3_last_insert_rowid(db_);
+  HORT_RETURN_IF_ERROR(tx.Commit());
+  return id;
+}
+
+Result<std::optional<TestRecord>> StateStore::LiveTest(const std::string& test) {
+  HORT_ASSIGN_OR_RETURN(auto rows, QueryTests("WHERE test=? AND result='running'", {test}, "ORDER BY id"));
+  for (const TestRecord& t : rows) {
+    if (ProcessIsLive(t.pid, t.pid_start)) return std::optional<TestRecord>(t);
+  }
+  return std::optional<TestRecord>();
 }
 
 Status StateStore::FinishTest(const TestRecord& t) {
@@ -69,6 +92,7 @@ Result<std::vector<TestRecord>> StateStore::QueryTests(const std::string& where,
     t.snapshots = s.Text(12);
     t.findings = s.Text(13);
     t.pid = s.Int(14);
+    t.pid_start = s.Int(15);
     out.push_back(std::move(t));
   }
   if (rc != SQLITE_DONE) return DbError(db_, "query restore tests");
@@ -102,7 +126,7 @@ Result<std::optional<TestRecord>> StateStore::LastTestPass(const std::string& te
 Status StateStore::RecoverInterruptedTests(double now) {
   HORT_ASSIGN_OR_RETURN(auto running, QueryTests("WHERE result='running'", {}, "ORDER BY id"));
   for (TestRecord& t : running) {
-    if (ProcessIsLiveHort(t.pid)) continue;
+    if (ProcessIsLive(t.pid, t.pid_start)) continue;
     t.result = RunResult::kFailed;
     t.ended = now;
     t.findings = "interrupted: the hort process (pid " + std::to_string(t.pid) +

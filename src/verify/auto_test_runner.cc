@@ -20,6 +20,8 @@ Status AutoTestRunner::RunNow(const std::string& test) {
   if (!spec->LayerAvailable()) return Status(Code::kUnsupported, "restore test " + test + ": its layer is not in this build");
   std::lock_guard<std::mutex> g(mu_);
   if (running_.load() || manual_) return Status(Code::kAlreadyExists, "a restore test runs now; try again when it ended");
+  HORT_ASSIGN_OR_RETURN(auto elsewhere, state_.LiveTest(test));  // `hort test run` beside the daemon
+  if (elsewhere) return RunsNow("restore test " + test, elsewhere->pid, elsewhere->started);
   manual_ = &*spec;
   return Status::Ok();
 }
@@ -52,6 +54,8 @@ void AutoTestRunner::Tick() {
     if (!e.spec->auto_run || !e.spec->LayerAvailable()) continue;
     bool failed_recently = e.last && e.last->result == RunResult::kFailed && now - e.last->started < kAutoTestRetrySeconds;
     if (failed_recently) continue;
+    auto elsewhere = state_.LiveTest(e.spec->id);  // performed by `hort test run` now
+    if (elsewhere.ok() && elsewhere->has_value()) continue;
     Start(e.spec, "auto");
     return;
   }

@@ -168,6 +168,11 @@ services:
         schedule: "@daily"
         repository: main
         hooks: {pre: ["echo scaled-down >>hooks.log", "exit 7"], post: ["echo post-\$HORT_RESULT >>hooks.log"]}
+      - name: slow
+        path: $WORK/hooked/f
+        schedule: "@daily"
+        repository: main
+        hooks: {pre: ["touch slow.started; sleep 3"]}
 YAML
 before=$(restic -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 (cd "$WORK" && expect_rc 1 hort --config "$WORK/hooks.yaml" run h/files/prefail)
@@ -178,5 +183,14 @@ grep -q 'pre hook "exit 7" failed with exit code 7' "$WORK/last.out" "$WORK/last
 # hort run files the run's lines in the state, as serve does (the dashboard's run page showed none).
 sqlite3 "$WORK/hort-state.sqlite" "SELECT line FROM run_log JOIN runs ON runs.id = run_log.run WHERE runs.job = 'h/files/prefail'" \
   | grep -q "pre hook ok: echo scaled-down" || fail "hort run filed no log lines"
+
+note "a job another hort process runs now is not started a second time"
+(cd "$WORK" && hort --config "$WORK/hooks.yaml" run h/files/slow >"$WORK/slow.out" 2>&1) &
+first=$!
+wait_for 30 test -e "$WORK/slow.started"
+(cd "$WORK" && expect_rc 1 hort --config "$WORK/hooks.yaml" run h/files/slow)
+grep -q "h/files/slow .*FAILED.*h/files/slow runs now in hort pid [0-9]* (since " "$WORK/last.err" || { cat "$WORK/last.err"; fail "second run's line"; }
+wait $first || { cat "$WORK/slow.out"; fail "the first run failed"; }
+[ "$(sqlite3 "$WORK/hort-state.sqlite" "SELECT count(*) FROM runs WHERE job = 'h/files/slow'")" = 1 ] || fail "the refused run was recorded"
 
 echo "catalog commands ok"

@@ -173,6 +173,10 @@ active_is() { [ "$(silences active)" = "$1" ]; }
 wait_for 60 active_is 1
 wait_for 60 grep -q "validate" "$WORK/slow.err"
 wait_for 10 pgrep -f "sleep 120"
+note "the same test again while it runs: refused, the running one's scratch target left alone"
+expect_rc 1 hort test run T-SLOW
+grep -q "restore test T-SLOW runs now in hort pid $pid (since " "$WORK/last.err" || { cat "$WORK/last.err"; fail "second run's message"; }
+[ -d "$WORK/work/T-SLOW-restore-test/paperless" ] || fail "the second run removed the first's scratch target"
 kill -TERM $pid
 set +e; wait $pid; rc=$?; set -e
 [ "$rc" = 130 ] || { cat "$WORK/slow.out" "$WORK/slow.err"; fail "SIGTERM: exit $rc, expected 130"; }
@@ -183,6 +187,19 @@ import json, sys
 r = [r for r in json.load(sys.stdin) if r["test"] == "T-SLOW"][-1]
 assert r["result"] == "fail" and any("interrupted by a signal" in f for f in r["findings"]), r' || fail "SIGTERM: row"
 pgrep -f "sleep 120" && fail "SIGTERM: the smoke command is still running"
+
+note "a killed test is in the protocol at once, as interrupted"
+"$HORT" test run T-SLOW >"$WORK/slow.out" 2>"$WORK/slow.err" &
+pid=$!
+BG_PIDS+=($pid)
+wait_for 60 pgrep -f "sleep 120"
+kill -KILL $pid
+set +e; wait $pid; set -e
+pkill -f "sleep 120" || true
+hort protocol --json | python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin) if r["test"] == "T-SLOW"]
+assert len(r) == 2 and any("interrupted: the hort process" in f for f in r[-1]["findings"]), r' || fail "SIGKILL: row"
 
 note "a volume test whose scope has no volumes entry fails, says so and is recorded; unknown tests are refused"
 expect_rc 5 hort test run BT-LH-01
