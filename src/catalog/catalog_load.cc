@@ -76,6 +76,7 @@ class Loader : private LoaderOwned, public EntryFields {
     OneSeriesPerResourcesEntry(root["services"]);
     OneWriterPerVolume(f_, root["services"], *c_);
     OneWriterPerFilesSeries(f_, root["services"], *c_);
+    WorkDirOutsideFilesSources(f_, root, *c_);
     for (auto& [name, node] : f_.Entries(root["offsite"], "offsite")) Offsite(name, node);
     Velero(root["velero"]);
     LoadTestPlan(f_, root, *c_);

@@ -369,6 +369,29 @@ services:
   EXPECT_NE(errors[1].find("entry \"a\" writes the snapshot series of paperless/files/a"), std::string::npos) << errors[1];
 }
 
+TEST_F(CatalogTest, RestoreTestsNeverWriteIntoABackedUpFolder) {
+  const char* tail = R"(
+repositories:
+  main: {url: ./repo, password_env: PW}
+services:
+  paperless:
+    classification: critical
+    rpo: 1d
+    files:
+      - {path: /srv/data, schedule: "@daily", repository: main}
+      - {pvc: media, source: /mnt/media/, schedule: "@daily", repository: main}
+)";
+  auto inside = Errors(std::string("work_dir: /srv/data/hort-work") + tail);
+  ASSERT_EQ(inside.size(), 1u);
+  EXPECT_NE(inside[0].find("work_dir: /srv/data/hort-work is inside /srv/data, which paperless/files/data backs up"),
+            std::string::npos) << inside[0];
+  auto same = Errors(std::string("work_dir: /mnt/media") + tail);
+  ASSERT_EQ(same.size(), 1u);
+  EXPECT_NE(same[0].find("is inside /mnt/media/, which paperless/files/media"), std::string::npos) << same[0];
+  EXPECT_TRUE(Errors(std::string("work_dir: /srv/data2") + tail).empty()) << "a sibling with a longer name is outside";
+  EXPECT_TRUE(Errors(std::string("work_dir: /srv") + tail).empty()) << "a parent of a source is outside it";
+}
+
 TEST_F(CatalogTest, AClusterWideEntryTakesNoNamespaces) {
   const char* base = R"(repositories:
   main: {url: ./repo, password_env: PW}

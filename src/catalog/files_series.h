@@ -15,4 +15,9 @@ namespace hort {
 // `latest` of one would restore the other's data.
 void OneWriterPerFilesSeries(YamlFields& f, const YAML::Node& services, const Catalog& catalog);
 
+// `work_dir` inside a folder a files entry reads here is an error: restore
+// tests would write their scratch targets into the live data (the next backup
+// holds them) and remove a folder of it named `<ID>-restore-test`.
+void WorkDirOutsideFilesSources(YamlFields& f, const YAML::Node& root, const Catalog& catalog);
+
 }  // namespace hort

@@ -20,6 +20,7 @@
 #include "schedule/duration.h"
 #include "util/subprocess.h"
 #include "verify/drill.h"
+#include "verify/scratch.h"
 #include "verify/silence.h"
 #include "verify/watchdog.h"
 
@@ -102,8 +103,8 @@ class Procedure {
 
   Status Prepare() {
     std::error_code ec;
-    if (fs::exists(report_.scratch, ec)) {
-      fs::remove_all(report_.scratch, ec);
+    if (fs::exists(fs::symlink_status(report_.scratch, ec))) {
+      HORT_RETURN_IF_ERROR(RemoveScratchTree(report_.scratch));
       notes_.push_back("removed a scratch target left by an earlier run");
     }
     fs::create_directories(report_.scratch, ec);
@@ -368,9 +369,7 @@ class Procedure {
     }
     repos_.clear();  // releases the shared locks
     if (!opt_.keep) {
-      std::error_code ec;
-      fs::remove_all(report_.scratch, ec);
-      if (ec) Failure("could not remove the scratch target " + report_.scratch + ": " + ec.message());
+      if (Status removed = RemoveScratchTree(report_.scratch); !removed.ok()) Failure(removed.message());
     } else {
       notes_.push_back("scratch target kept at " + report_.scratch);
     }

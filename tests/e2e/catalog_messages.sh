@@ -6,6 +6,7 @@
 # which `hort status` (text and --json) shows; no snapshot is written.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
+mkdir -p "$WORK/data"
 hort init -r repo -q
 cat >hort.yaml <<YAML
 state: $WORK/state.sqlite
@@ -18,7 +19,7 @@ services:
     classification: critical
     rpo: 1h
     files:
-      - {path: $WORK, schedule: "@daily", name: data}
+      - {path: $WORK/data, schedule: "@daily", name: data}
       - name: db
         dump: {command: "echo starting; echo 'pg_dump: error: connection to server failed' >&2; exit 3", container: postgres, extension: .sql}
         schedule: "@hourly"
