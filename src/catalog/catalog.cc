@@ -1,6 +1,8 @@
 #include "catalog/catalog.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "layers/layer.h"
 
@@ -116,6 +118,35 @@ std::string DefaultCatalogPath(const std::string& flag) {
   if (!flag.empty()) return flag;
   if (const char* env = std::getenv("HORT_CONFIG"); env && *env) return env;
   return "hort.yaml";
+}
+
+std::set<std::string> Catalog::CopiedInto(const std::vector<std::string>& names) const {
+  std::set<std::string> reach(names.begin(), names.end());
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const OffsiteSpec& o : offsite) {
+      if (reach.count(o.to) && reach.insert(o.from).second) grew = true;
+    }
+  }
+  return reach;
+}
+
+bool Catalog::TestCovers(const RestoreTestSpec& t, const Service& s) const {
+  const bool in_scope = std::find(t.services.begin(), t.services.end(), &s) != t.services.end();
+  if (t.type != RestoreTestSpec::Type::kDr) return in_scope;
+  if (!t.services.empty() && !in_scope) return false;
+  std::vector<std::string> drilled = t.repositories;
+  if (drilled.empty()) {
+    for (const auto& [name, r] : repositories) drilled.push_back(name);
+  }
+  const std::set<std::string> reach = CopiedInto(drilled);
+  for (const FilesEntry& e : s.files) {
+    if (reach.count(e.repository)) return true;
+  }
+  for (const ResourcesEntry& e : s.resources) {
+    if (reach.count(e.repository)) return true;
+  }
+  return false;
 }
 
 }  // namespace hort

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -342,6 +343,16 @@ struct Catalog {
   // The layers whose jobs or restore tests the catalog runs ("files",
   // "resources", "volumes"): what hort's role in the cluster must grant.
   [[nodiscard]] std::vector<std::string> UsedLayers() const;
+  // Whether test `t` restores what `s` backs up (report, runbook): its scope
+  // holds the service; a dr test restores the repositories it drills, so it
+  // covers a service (of its scope, if it has one) that writes files or
+  // resources snapshots to one of them, or to a repository an offsite copy
+  // chain carries into one of them. A service that writes nothing there is not
+  // covered by drilling another repository.
+  [[nodiscard]] bool TestCovers(const RestoreTestSpec& t, const Service& s) const;
+  // `repositories` and every repository whose snapshots an offsite copy
+  // (chain) carries into one of them.
+  [[nodiscard]] std::set<std::string> CopiedInto(const std::vector<std::string>& repositories) const;
 };
 
 // Every problem found, each "file:line:col: key: message".

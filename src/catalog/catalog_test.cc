@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace hort {
 namespace {
@@ -390,6 +391,47 @@ services:
   EXPECT_NE(same[0].find("is inside /mnt/media/, which paperless/files/media"), std::string::npos) << same[0];
   EXPECT_TRUE(Errors(std::string("work_dir: /srv/data2") + tail).empty()) << "a sibling with a longer name is outside";
   EXPECT_TRUE(Errors(std::string("work_dir: /srv") + tail).empty()) << "a parent of a source is outside it";
+}
+
+// A drill restores repositories: it covers the services whose snapshots are
+// in them (directly or through an offsite copy), not every service.
+TEST_F(CatalogTest, ADrillCoversTheServicesWhoseRepositoriesItRestores) {
+  auto c = LoadCatalog(Write(R"(repositories:
+  main: {url: ./main, password_env: PW}
+  offsite: {url: ./offsite, password_env: PW}
+  far: {url: ./far, password_env: PW}
+  other: {url: ./other, password_env: PW}
+offsite:
+  nightly: {from: main, to: offsite, schedule: "@daily"}
+  weekly: {from: offsite, to: far, schedule: "@weekly"}
+services:
+  paperless: {classification: critical, rpo: 1d, files: [{path: /srv/p, schedule: "@daily", repository: main}]}
+  wiki: {classification: important, rpo: 1d, resources: [{name: manifests, schedule: "@daily", repository: other}]}
+  stateless: {classification: best-effort, rpo: 7d}
+tests:
+  DR-FAR: {type: dr, repositories: [far], every: 1y}
+  DR-OTHER: {type: dr, repositories: [other], every: 1y}
+  DR-ALL: {type: dr, every: 1y}
+  DR-WIKI: {type: dr, scope: wiki, repositories: [offsite], every: 1y}
+  FILES: {type: files, scope: paperless, every: 3mo}
+)"));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const Service& paperless = *(*c)->FindService("paperless");
+  const Service& wiki = *(*c)->FindService("wiki");
+  const Service& stateless = *(*c)->FindService("stateless");
+  auto covers = [&](const char* test, const Service& s) { return (*c)->TestCovers(*(*c)->FindTest(test), s); };
+  EXPECT_TRUE(covers("DR-FAR", paperless)) << "main reaches far through two offsite copies";
+  EXPECT_FALSE(covers("DR-FAR", wiki));
+  EXPECT_FALSE(covers("DR-OTHER", paperless));
+  EXPECT_TRUE(covers("DR-OTHER", wiki));
+  EXPECT_TRUE(covers("DR-ALL", paperless));
+  EXPECT_TRUE(covers("DR-ALL", wiki));
+  EXPECT_FALSE(covers("DR-ALL", stateless)) << "a service that backs up nothing is restored by no drill";
+  EXPECT_FALSE(covers("DR-WIKI", paperless)) << "outside the scope";
+  EXPECT_FALSE(covers("DR-WIKI", wiki)) << "in the scope, but none of its snapshots is in offsite";
+  EXPECT_TRUE(covers("FILES", paperless));
+  EXPECT_FALSE(covers("FILES", wiki));
+  EXPECT_EQ((*c)->CopiedInto({"far"}), (std::set<std::string>{"far", "main", "offsite"}));
 }
 
 TEST_F(CatalogTest, AClusterWideEntryTakesNoNamespaces) {

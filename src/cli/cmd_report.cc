@@ -21,15 +21,7 @@ struct ServiceRow {
   std::vector<std::string> problems;
 };
 
-bool Covers(const RestoreTestSpec& t, const Service& s) {
-  if (t.type == RestoreTestSpec::Type::kDr && t.services.empty()) return true;  // a drill covers everything
-  for (const Service* x : t.services) {
-    if (x == &s) return true;
-  }
-  return false;
-}
-
-ServiceRow Describe(const Service& s, const StatusReport& status, const std::vector<TestPlanEntry>& plan) {
+ServiceRow Describe(const Catalog& c, const Service& s, const StatusReport& status, const std::vector<TestPlanEntry>& plan) {
   ServiceRow row;
   std::set<std::string> repos;
   for (const FilesEntry& e : s.files) repos.insert(e.repository);
@@ -54,12 +46,13 @@ ServiceRow Describe(const Service& s, const StatusReport& status, const std::vec
   const TestRecord* last = nullptr;
   bool planned = false;
   for (const TestPlanEntry& e : plan) {
-    if (!Covers(*e.spec, s)) continue;
+    if (!c.TestCovers(*e.spec, s)) continue;
     planned = true;
     if (e.due) row.problems.push_back("restore test " + e.spec->id + " overdue");
     if (e.last && e.last->result == RunResult::kFailed) row.problems.push_back("restore test " + e.spec->id + " failed");
     if (e.last && (!last || e.last->started > last->started)) last = &*e.last;
   }
+  if (s.files.empty() && s.resources.empty() && s.volumes.empty()) row.problems.push_back("nothing backed up");
   if (!planned) row.problems.push_back("no restore test planned");
   row.last_test = last ? FormatWhen(last->started) + " " + last->test + " " +
                              ResultWord(*last) +
@@ -87,7 +80,7 @@ Command AddReport(CLI::App& sub, GlobalOptions& g) {
                     "Resources", "Volumes", "Last restore test", "Compliance"});
     nlohmann::json js = nlohmann::json::array();
     for (const Service& s : cat.services) {
-      ServiceRow r = Describe(s, *status, *plan);
+      ServiceRow r = Describe(cat, s, *status, *plan);
       services.Row({s.name, s.ns, ClassificationName(s.classification), s.storage, r.repositories, FormatDuration(s.rpo_seconds),
                     s.rto_seconds ? FormatDuration(s.rto_seconds) : "-", r.last_backup, r.resources, r.volumes,
                     r.last_test, r.compliance});

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "runbook/runbook_commands.h"
 #include "util/strings.h"
@@ -63,6 +64,15 @@ class Builder {
     }
     if (repos.empty()) {
       for (const auto& [name, spec] : c_.repositories) repos.push_back(name);
+    }
+    // A repository services write to that the drilled ones hold no copy of is restored too.
+    const std::set<std::string> drilled = c_.CopiedInto(repos);
+    auto also = [&](const std::string& repo) {
+      if (!drilled.count(repo) && std::find(repos.begin(), repos.end(), repo) == repos.end()) repos.push_back(repo);
+    };
+    for (const hort::Service& s : c_.services) {
+      for (const FilesEntry& e : s.files) also(e.repository);
+      for (const ResourcesEntry& e : s.resources) also(e.repository);
     }
     for (const std::string& name : repos) {
       const RepositorySpec& repo = c_.repositories.at(name);
@@ -214,13 +224,12 @@ class Builder {
     return p;
   }
 
-  // The plan's tests of the scenario's type whose scope holds the service (a
-  // DR test without scope covers every service), each with its last run.
+  // The plan's tests of the scenario's type that restore the service's data
+  // (Catalog::TestCovers), each with its last run.
   Status AddTests(ScenarioSection& sec, const hort::Service* s) {
     for (const RestoreTestSpec& t : c_.tests) {
       if (t.type != ScenarioTestType(sec.scenario)) continue;
-      const bool covers = !s || (t.services.empty() && t.type == RestoreTestSpec::Type::kDr) ||
-                          std::find(t.services.begin(), t.services.end(), s) != t.services.end();
+      const bool covers = !s || c_.TestCovers(t, *s);
       if (!covers) continue;
       CoveringTest ct{.spec = &t};
       HORT_ASSIGN_OR_RETURN(ct.last, state_.LastTest(t.id));

@@ -207,3 +207,26 @@ TEST_F(RunbookTest, UnknownServiceNamesTheKnownOnes) {
 
 }  // namespace
 }  // namespace hort
+
+namespace hort {
+namespace {
+
+// A drill of the offsite repository alone: the cold start still restores
+// what services write to a repository no offsite copy carries there.
+TEST_F(RunbookTest, ColdStartRestoresEveryRepositoryServicesWriteTo) {
+  std::string text = kCatalog;
+  text.replace(text.find("  BT-DR-01: {type: dr,"), std::string("  BT-DR-01: {type: dr,").size(),
+               "  BT-DR-01: {type: dr, repositories: [keys],");
+  std::ofstream(dir_ / "hort.yaml") << text;
+  auto c = LoadCatalog((dir_ / "hort.yaml").string());
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  catalog_ = std::move(*c);
+  Runbook rb = Build();
+  std::vector<std::string> stores;
+  for (const RecoveryPoint& p : rb.cluster.points) stores.push_back(p.store);
+  EXPECT_EQ(stores, (std::vector<std::string>{"keys", "main"})) << "paperless writes to main, which keys holds no copy of";
+  ASSERT_EQ(rb.cluster.tests.size(), 1u);
+}
+
+}  // namespace
+}  // namespace hort

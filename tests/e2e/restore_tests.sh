@@ -88,6 +88,7 @@ tests:
     scope: other
     every: 1mo
   BT-LH-01: {type: volume, scope: paperless, every: 3mo, responsible: alice}
+  T-DR: {type: dr, repositories: [copy], every: 1y}
 YAML
 export HORT_CONFIG="$WORK/hort.yaml"
 hort init -r "$WORK/repo" -q
@@ -144,6 +145,15 @@ expect_failure T-EXPECT "expected path paperless/data/paperless-data/db/missing.
 note "a failing smoke command"
 expect_failure T-SMOKE "exited with 11: Error: database disk image is malformed"
 
+# Before the catalog moves paperless to the copy below.
+note "report: a drill of one repository covers the services that write to it, not every service"
+hort report --json >"$WORK/report.json"
+python3 - "$WORK/report.json" <<'PY' || fail "report: the drill's coverage"
+import json, sys
+rows = {r["service"]: r for r in json.load(open(sys.argv[1]))["services"]}
+assert "restore test T-DR overdue" in rows["other"]["problems"], rows["other"]
+assert not any("T-DR" in p for p in rows["paperless"]["problems"]), rows["paperless"]
+PY
 note "a corrupted pack (in a copy of the repository)"
 rm -rf "$WORK/repo-copy" && cp -a "$WORK/repo" "$WORK/repo-copy"
 sed -i 's#scope: other#scope: paperless#; s#{pvc: paperless-data, source: ./pvc, schedule: "@daily", repository: main}#{pvc: paperless-data, source: ./pvc, schedule: "@daily", repository: copy}#' "$WORK/hort.yaml"
