@@ -14,8 +14,8 @@
 namespace hort {
 
 ResourcesTestSteps::ResourcesTestSteps(const Catalog& catalog, const RestoreTestSpec& spec, OpenRepo open, int64_t now,
-                                       const std::atomic<bool>* stop)
-    : c_(catalog), spec_(spec), open_(std::move(open)), stop_(stop) {
+                                       const std::atomic<bool>* stop, std::vector<std::string> given)
+    : c_(catalog), spec_(spec), open_(std::move(open)), stop_(stop), given_(std::move(given)) {
   std::time_t t = static_cast<std::time_t>(now);
   std::tm tm{};
   ::gmtime_r(&t, &tm);
@@ -26,6 +26,7 @@ ResourcesTestSteps::ResourcesTestSteps(const Catalog& catalog, const RestoreTest
 
 Status ResourcesTestSteps::Prepare() {
   HORT_ASSIGN_OR_RETURN(client_, kube::OpenClient(c_.kubernetes));
+  std::vector<bool> used(given_.size(), false);
   for (const Service* s : spec_.services) {
     for (const ResourcesEntry& e : s->resources) {
       // Restoring cluster-scoped objects would touch the live cluster: a
@@ -33,9 +34,16 @@ Status ResourcesTestSteps::Prepare() {
       if (e.cluster_wide) continue;
       HORT_ASSIGN_OR_RETURN(Repository * repo, open_(e.repository));
       HORT_ASSIGN_OR_RETURN(auto all, repo->LoadSnapshots());
-      const Snapshot* pick = nullptr;
+      auto in_series = [&](const Snapshot& snap) { return InSeries(snap, s->ns, {e.SnapshotPath()}); };
+      const Snapshot* given = nullptr;  // with --snapshot
+      for (size_t i = 0; i < given_.size(); ++i) {
+        for (const Snapshot& snap : all) {
+          if (snap.id.Hex().rfind(given_[i], 0) == 0 && in_series(snap)) given = &snap, used[i] = true;
+        }
+      }
+      const Snapshot* pick = given;  // else the latest
       for (const Snapshot& snap : all) {
-        if (InSeries(snap, s->ns, {e.SnapshotPath()}) && (!pick || pick->time < snap.time)) pick = &snap;
+        if (!given && in_series(snap) && (!pick || pick->time < snap.time)) pick = &snap;
       }
       const std::string label = s->name + "/resources/" + e.name;
       if (!pick) return Status(Code::kNotFound, label + ": no snapshot in repository " + e.repository);
@@ -54,6 +62,12 @@ Status ResourcesTestSteps::Prepare() {
     }
   }
   if (units_.empty()) return Status(Code::kNotFound, "no service in the test's scope has a resources entry");
+  for (size_t i = 0; i < given_.size(); ++i) {
+    if (!used[i]) {
+      return Status(Code::kInvalidArgument, "snapshot " + given_[i] +
+                                                " is no snapshot of a resources entry of the test's scope");
+    }
+  }
   return ClaimScratchNamespaces();
 }
 
@@ -110,6 +124,8 @@ Status ResourcesTestSteps::Restore() {
     const kube::ResourceInfo* ns = d.Find("", "v1", "namespaces");
     if (!ns) return Status(Code::kUnsupported, "the cluster serves no namespaces");
     for (const auto& [from, to] : u.mapping) {
+      // Two entries of one namespace (manifests, configs) share its scratch namespace.
+      if (std::find(scratch_namespaces_.begin(), scratch_namespaces_.end(), to) != scratch_namespaces_.end()) continue;
       kube::Json object = {{"apiVersion", "v1"}, {"kind", "Namespace"},
                            {"metadata", {{"name", to}, {"labels", {{kScratchLabel, spec_.id}}}}}};
       auto made = client_->Create(*ns, "", object, {});
@@ -176,7 +192,9 @@ std::string ResourcesTestSteps::FirstScratchNamespace() const {
 
 uint64_t ResourcesTestSteps::Objects() const {
   uint64_t n = 0;
-  for (const auto& u : units_) n += u.backup.items.size();
+  for (const auto& u : units_) {
+    n += u.report.Count(resources::RestoreAction::kCreated) + u.report.Count(resources::RestoreAction::kUpdated);
+  }
   return n;
 }
 

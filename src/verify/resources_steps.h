@@ -40,8 +40,9 @@ class ResourcesTestSteps {
   // `open` opens a catalog repository by name (the procedure's, with its locks).
   using OpenRepo = std::function<Result<Repository*>(const std::string&)>;
   // `stop` (the procedure's SIGTERM/timeout flag) ends waits and the restore early.
+  // `given`: snapshot IDs (--snapshot) restored instead of their series' latest.
   ResourcesTestSteps(const Catalog& catalog, const RestoreTestSpec& spec, OpenRepo open, int64_t now,
-                     const std::atomic<bool>* stop = nullptr);
+                     const std::atomic<bool>* stop = nullptr, std::vector<std::string> given = {});
 
   [[nodiscard]] Status Prepare();   // opens the cluster, finds the snapshots
   [[nodiscard]] Status Restore();   // one mapped restore per unit
@@ -54,6 +55,7 @@ class ResourcesTestSteps {
   [[nodiscard]] std::vector<std::string> CleanUp();  // deletes the scratch namespaces
   [[nodiscard]] std::string FirstScratchNamespace() const;  // $HORT_TEST_NAMESPACE for smoke commands
   [[nodiscard]] const std::vector<ResourcesTestUnit>& units() const { return units_; }
+  // The objects the restore created or updated in the scratch namespaces.
   [[nodiscard]] uint64_t Objects() const;
   [[nodiscard]] const std::vector<std::string>& leftovers() const { return leftovers_; }
 
@@ -72,6 +74,7 @@ class ResourcesTestSteps {
   std::vector<std::string> leftovers_;  // removed before the restore
   std::vector<std::string> notes_;
   const std::atomic<bool>* stop_;
+  std::vector<std::string> given_;
 };
 
 }  // namespace hort

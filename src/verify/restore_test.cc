@@ -46,6 +46,10 @@ class Procedure {
       return Status(Code::kUnsupported, "test " + spec_.id + ": the " + TestTypeName(spec_.type) +
                                             " layer is not available yet; nothing was restored and nothing recorded");
     }
+    if (spec_.type == RestoreTestSpec::Type::kDr && !opt_.snapshots.empty()) {
+      return Status(Code::kInvalidArgument, "test " + spec_.id + ": a dr test restores the newest snapshot of every group "
+                                            "of its repositories and takes no --snapshot; nothing was restored and nothing recorded");
+    }
     TestRecord& rec = report_.record;
     rec.test = spec_.id;
     rec.type = TestTypeName(spec_.type);
@@ -111,7 +115,8 @@ class Procedure {
     if (ec) return Status(Code::kIo, "cannot create the scratch target " + report_.scratch + ": " + ec.message());
     if (spec_.type == RestoreTestSpec::Type::kResources) {
       resources_ = std::make_unique<ResourcesTestSteps>(
-          c_, spec_, [this](const std::string& name) { return Open(name); }, static_cast<int64_t>(UnixNow()), &stop_);
+          c_, spec_, [this](const std::string& name) { return Open(name); }, static_cast<int64_t>(UnixNow()), &stop_,
+          opt_.snapshots);
       HORT_RETURN_IF_ERROR(resources_->Prepare());
       for (const auto& ns : resources_->leftovers()) notes_.push_back("removed scratch namespace " + ns + " left by an earlier run");
     } else if (spec_.type == RestoreTestSpec::Type::kVolume) {

@@ -171,6 +171,40 @@ wait $CONTROLLER
 grep -q "no controller reported" "$WORK/last.out" && fail "availability was not checked: $(cat "$WORK/last.out")"
 ! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
 
+note "two resources entries of one namespace share its scratch namespace; the row counts the objects restored"
+python3 - hort.yaml <<'PY'
+import sys
+p = sys.argv[1]; text = open(p).read()
+anchor = "        keep: {last: 2}\n"
+text = text.replace(anchor, anchor + "      - {name: configs, schedule: \"@daily\", repository: main, include: [configmaps]}\n", 1)
+open(p, "w").write(text)
+PY
+expect_rc 0 hort run --config hort.yaml paperless/resources/configs
+items=0
+for entry in manifests configs; do
+  n=$(restic -r repo dump latest --host productivity --path "/resources/$entry.tar" "/resources/$entry.tar" | tar -t | grep -c '\.json$')
+  items=$((items + n))
+done
+expect_rc 0 hort test run --config hort.yaml BT-VL-01 --json
+python3 - "$WORK/last.out" "$items" <<'PY' || fail "two entries: $(cat "$WORK/last.out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["result"] == "pass", r["findings"]
+assert len(r["snapshots"]) == 2, r["snapshots"]
+# Not every item of both backups: the ConfigMaps are in both, the PVs and the Namespace are not restored.
+assert 0 < r["files"] < int(sys.argv[2]), (r["files"], sys.argv[2])
+PY
+! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
+
+note "--snapshot picks a resource snapshot of the scope; one of no entry is refused"
+oldest=$(restic -r repo snapshots --host productivity --path /resources/manifests.tar --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["short_id"])')
+# The oldest snapshot predates the BackupPlan: the test restores it, and says the plan is missing.
+expect_rc 5 hort test run --config hort.yaml BT-VL-01 --snapshot "$oldest" --json
+grep -q "paperless/resources/manifests main:$oldest" "$WORK/last.out" || fail "--snapshot not taken: $(cat "$WORK/last.out")"
+grep -q "expected object BackupPlan/nightly was not restored" "$WORK/last.out" || fail "--snapshot: $(cat "$WORK/last.out")"
+expect_rc 5 hort test run --config hort.yaml BT-VL-01 --snapshot ffffffff  # as a files test: a failed row says why
+grep -q "snapshot ffffffff is no snapshot of a resources entry of the test's scope" "$WORK/last.out" || fail "unknown --snapshot: $(cat "$WORK/last.out")"
+
 kubectl create namespace "$SCRATCH" >/dev/null
 kubectl create configmap precious -n "$SCRATCH" --from-literal=keep=me >/dev/null
 expect_rc 5 hort test run --config hort.yaml BT-VL-01

@@ -145,6 +145,9 @@ expect_failure T-EXPECT "expected path paperless/data/paperless-data/db/missing.
 note "a failing smoke command"
 expect_failure T-SMOKE "exited with 11: Error: database disk image is malformed"
 
+note "a dr test takes no --snapshot (it restores the newest of every group): refused, nothing recorded"
+expect_rc 1 hort test run T-DR --snapshot deadbeef
+grep -q "a dr test restores the newest snapshot of every group of its repositories and takes no --snapshot" "$WORK/last.err" || fail "dr --snapshot: $(cat "$WORK/last.err")"
 # Before the catalog moves paperless to the copy below.
 note "report: a drill of one repository covers the services that write to it, not every service"
 hort report --json >"$WORK/report.json"
