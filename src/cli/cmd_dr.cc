@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <cstdio>
 
+#include "backend/backend.h"
 #include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
@@ -18,6 +19,9 @@ Command AddDr(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("--target,-t", *target, "an empty or new directory to restore into")->required();
   auto validate = [target]() -> Status {
     std::error_code ec;
+    if (std::filesystem::exists(*target, ec) && !std::filesystem::is_directory(*target, ec)) {
+      return Status(Code::kInvalidArgument, "--target " + *target + " is not a directory");
+    }
     if (std::filesystem::exists(*target, ec) && !std::filesystem::is_empty(*target, ec)) {
       return Status(Code::kInvalidArgument, "--target " + *target + " is not empty; the drill restores into an empty directory");
     }
@@ -29,7 +33,9 @@ Command AddDr(CLI::App& sub, GlobalOptions& g) {
   needs.catalog_if_named = true;
   return Command{validate, [needs] { return needs; }, [target, &g](Opened& o) {
     const std::atomic<bool>& stop = InstallStopFlag();
-    auto d = RunDrill(o.repo(), "repository", std::filesystem::absolute(*target).string(), o.catalog.get(), &stop);
+    // The groups' "repository": where they came from, as messages may show it.
+    const std::string location = LocationWithoutPassword(o.repo().backend().Location());
+    auto d = RunDrill(o.repo(), location, std::filesystem::absolute(*target).string(), o.catalog.get(), &stop);
     if (!d.ok()) return Fail(d.status());
     if (g.json) {
       nlohmann::json j = {{"ok", d->ok}, {"restore_seconds", d->restore_seconds},

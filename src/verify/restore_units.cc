@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include "policy/snapshot_retention.h"
 #include "restorer/restorer.h"
@@ -100,6 +101,7 @@ Result<std::vector<RestoreUnit>> LatestOfEveryGroup(Repository& repo, const std:
   HORT_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo.LoadSnapshots());
   HORT_ASSIGN_OR_RETURN(std::vector<SnapshotGroup> groups, GroupSnapshots(all, "host,paths"));
   std::vector<RestoreUnit> out;
+  std::set<std::string> targets;
   for (const SnapshotGroup& g : groups) {
     const Snapshot* latest = nullptr;
     for (const Snapshot* s : g.snapshots) {
@@ -114,8 +116,12 @@ Result<std::vector<RestoreUnit>> LatestOfEveryGroup(Repository& repo, const std:
                                latest->hostname == "." || latest->hostname == ".."
                            ? "unknown-host"
                            : latest->hostname;
-    u.label = host + ":" + PathsSlug(latest->paths);
-    u.target = base + "/" + host + "/" + PathsSlug(latest->paths);
+    // Hosts "a/b" and "" are both unknown-host, and paths slugs may collide:
+    // two groups restored into one folder would overwrite each other.
+    std::string folder = host + "/" + PathsSlug(latest->paths);
+    for (int n = 2; !targets.insert(folder).second; ++n) folder = host + "/" + PathsSlug(latest->paths) + "-" + std::to_string(n);
+    u.label = host + ":" + folder.substr(host.size() + 1);
+    u.target = base + "/" + folder;
     out.push_back(std::move(u));
   }
   return out;

@@ -45,9 +45,25 @@ check_drill "$WORK/dr-restic.json" "$WORK/dr-restic"
 hort -r "$WORK/rrepo" dr --target "$WORK/dr-text" >"$WORK/dr.txt"
 grep -q "^total  *2 groups  *$(totals "$WORK/src1" "$WORK/src2" | cut -d' ' -f1) .* ok$" "$WORK/dr.txt" || { cat "$WORK/dr.txt"; fail "text totals"; }
 
-note "a non-empty target is refused"
+python3 -c 'import json,sys; assert all(g["repository"] == sys.argv[2] for g in json.load(open(sys.argv[1]))["groups"])' \
+  "$WORK/dr-restic.json" "$WORK/rrepo" || fail "the groups do not name their repository"
+
+note "a non-empty target is refused, and so is a file"
 expect_rc 1 hort -r "$WORK/rrepo" dr --target "$WORK/dr-restic"
 grep -q "is not empty" "$WORK/last.err" || fail "non-empty target message"
+: >"$WORK/empty-file"
+expect_rc 1 hort -r "$WORK/rrepo" dr --target "$WORK/empty-file"
+grep -q "is not a directory" "$WORK/last.err" || fail "file target message: $(cat "$WORK/last.err")"
+
+note "two groups whose folders would be one (hosts a/b and c/d are both unknown-host) restore side by side"
+hort init -r "$WORK/crepo" -q
+mkdir -p "$WORK/same"
+echo one >"$WORK/same/f.txt"
+hort -r "$WORK/crepo" backup "$WORK/same" --host a/b -q
+echo two >"$WORK/same/f.txt"
+hort -r "$WORK/crepo" backup "$WORK/same" --host c/d -q
+hort -r "$WORK/crepo" dr --target "$WORK/dr-same" --json >"$WORK/dr-same.json" || { cat "$WORK/dr-same.json"; fail "dr with colliding groups"; }
+python3 -c 'import json,sys; r = json.load(open(sys.argv[1])); assert r["ok"] and len(r["groups"]) == 2, r' "$WORK/dr-same.json" || fail "colliding groups"
 
 note "with a catalog, the critical service's namespace is restored first"
 cat >"$WORK/hort.yaml" <<YAML
