@@ -34,7 +34,12 @@ Result<double> ParseSince(const std::string& text, double now) {
   const char* end = strptime(text.c_str(), "%Y-%m-%d", &tm);
   if (end && *end == '\0') {
     tm.tm_isdst = -1;
-    return static_cast<double>(std::mktime(&tm));
+    const struct tm asked = tm;
+    const auto t = std::mktime(&tm);  // normalises: 2026-02-31 would become March 3rd
+    if (tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon || tm.tm_year != asked.tm_year) {
+      return Status(Code::kInvalidArgument, "--since: " + text + " is no date of the calendar");
+    }
+    return static_cast<double>(t);
   }
   auto d = ParseDurationSeconds(text);
   if (!d.ok()) return Status(Code::kInvalidArgument, "--since: expected a date like 2026-01-01 or a duration like 90d, got \"" + text + "\"");
@@ -74,6 +79,14 @@ Command AddProtocol(CLI::App& sub, GlobalOptions& g) {
   return MakeCommand(NeedsCatalog(/*state=*/true), [f, &g](Opened& o) {
     auto since = ParseSince(f->since, NowSeconds());
     if (!since.ok()) return Fail(since.status());
+    if (!f->test.empty() && !o.catalog->FindTest(f->test)) {  // a test no longer planned keeps its rows
+      auto any = o.state->LastTest(f->test);
+      if (!any.ok()) return Fail(any.status());
+      if (!*any) {
+        return Fail(Status(Code::kInvalidArgument, "--test: no test \"" + f->test + "\" in " + o.catalog->path +
+                                                       " and none recorded (see `hort test list`)"));
+      }
+    }
     auto rows = o.state->Tests(f->test, *since, 100000);
     if (!rows.ok()) return Fail(rows.status());
     std::reverse(rows->begin(), rows->end());  // a protocol reads oldest first

@@ -119,6 +119,10 @@ grep -q "| BT-K8-01 | bestanden (Wiederherstellung $secs / RTO 4h, .* $nfiles Da
   { cat "$WORK/protocol.md"; fail "protocol row does not show the measured time $secs"; }
 hort protocol --lang en >"$WORK/protocol.txt"
 grep -q "BT-K8-01  pass (restore $secs" "$WORK/protocol.txt" || fail "English protocol"
+expect_rc 1 hort protocol --test BT-K8-1  # a typo, not "never tested"
+grep -q 'no test "BT-K8-1" in .* and none recorded' "$WORK/last.err" || fail "protocol --test typo: $(cat "$WORK/last.err")"
+expect_rc 1 hort protocol --since 2026-02-31
+grep -q "2026-02-31 is no date of the calendar" "$WORK/last.err" || fail "protocol --since: $(cat "$WORK/last.err")"
 hort report --markdown >"$WORK/report.md"
 grep -q "| paperless | productivity | critical |   | main | 1d | 4h | .* BT-K8-01 pass (alice) |" "$WORK/report.md" ||
   { cat "$WORK/report.md"; fail "report does not show the last restore test"; }

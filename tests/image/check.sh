@@ -51,6 +51,8 @@ for k in ("title", "description", "source", "version", "revision", "created", "l
     if not labels.get(p + k):
         sys.exit(f"FAIL: label {p + k} is missing")
 expect("title", labels[p + "title"], "hort")
+if re.match(r"[a-z][a-z0-9+.-]*://[^/]*@", labels[p + "source"]):
+    sys.exit(f"FAIL: the source label carries the remote's credentials")
 if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", labels[p + "created"]):
     sys.exit(f"FAIL: created {labels[p + 'created']!r} is not RFC 3339 UTC")
 expect("config.created", config["created"], labels[p + "created"])
