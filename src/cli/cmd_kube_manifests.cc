@@ -36,10 +36,11 @@ int KubeManifests(const GlobalOptions& g, const ManifestFlags& flags) {
   if (flags.output_dir.empty()) {
     std::fputs(deploy::MultiDocument(*rendered, flags.ns).c_str(), stdout);
   } else {
-    Status written = deploy::WriteDirectory(*rendered, flags.ns, flags.output_dir);
-    if (!written.ok()) return Fail(written);
+    auto removed = deploy::WriteDirectory(*rendered, flags.ns, flags.output_dir);
+    if (!removed.ok()) return Fail(removed.status());
     if (!g.quiet) {
       std::printf("wrote %zu objects and kustomization.yaml to %s\n", rendered->objects.size(), flags.output_dir.c_str());
+      for (const std::string& name : *removed) std::printf("removed %s (the catalog no longer makes it)\n", name.c_str());
     }
   }
   if (!rendered->secret_command.empty() && !g.quiet) {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <yaml-cpp/yaml.h>
+
 #include "backend/backend.h"
 #include "deploy/workloads.h"
 #include "deploy/yaml_out.h"
@@ -195,10 +197,33 @@ std::string FileName(const Json& object) {
   return Lower(object["kind"].get<std::string>()) + "-" + object["metadata"]["name"].get<std::string>() + ".yaml";
 }
 
-Status WriteDirectory(const Rendered& r, const std::string& ns, const std::string& dir) {
+namespace {
+
+// The object files an earlier render listed in the folder's kustomization.yaml
+// (hort's own; unlisted files are somebody else's and stay).
+std::vector<std::string> EarlierRender(const std::string& dir) {
+  std::vector<std::string> out;
+  try {
+    YAML::Node k = YAML::LoadFile((std::filesystem::path(dir) / "kustomization.yaml").string());
+    for (const YAML::Node& n : k["resources"]) {
+      const std::string name = n.as<std::string>();
+      if (name.find('/') == std::string::npos && name != ".." && name.size() > 5 &&
+          name.compare(name.size() - 5, 5, ".yaml") == 0) {
+        out.push_back(name);
+      }
+    }
+  } catch (const YAML::Exception&) {  // none, or not ours: nothing to remove
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> WriteDirectory(const Rendered& r, const std::string& ns, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status(Code::kIo, "cannot create " + dir + ": " + ec.message());
+  const std::vector<std::string> earlier = EarlierRender(dir);
   auto write = [&dir](const std::string& name, const std::string& text) -> Status {
     std::string path = (std::filesystem::path(dir) / name).string();
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -216,7 +241,16 @@ Status WriteDirectory(const Rendered& r, const std::string& ns, const std::strin
     HORT_RETURN_IF_ERROR(write(name, Comment(m.comment) + ToYaml(m.object)));
     kustomization["resources"].push_back(name);
   }
-  return write("kustomization.yaml", Comment(SecretHeader(r, ns)) + ToYaml(kustomization));
+  HORT_RETURN_IF_ERROR(write("kustomization.yaml", Comment(SecretHeader(r, ns)) + ToYaml(kustomization)));
+  // An object this catalog no longer makes (the agent once no entry needs it) would
+  // still be applied by `kubectl apply -f DIR`.
+  std::vector<std::string> removed;
+  for (const std::string& name : earlier) {
+    const auto& now = kustomization["resources"];
+    if (std::find(now.begin(), now.end(), name) != now.end()) continue;
+    if (std::filesystem::remove(std::filesystem::path(dir) / name, ec)) removed.push_back(name);
+  }
+  return removed;
 }
 
 }  // namespace hort::deploy

@@ -55,7 +55,10 @@ struct Rendered {
 [[nodiscard]] std::string MultiDocument(const Rendered& r, const std::string& ns);
 // "deployment-hort.yaml": one object's file in the --output-dir form.
 [[nodiscard]] std::string FileName(const kube::Json& object);
-// The --output-dir form: one file per object and kustomization.yaml listing them.
-[[nodiscard]] Status WriteDirectory(const Rendered& r, const std::string& ns, const std::string& dir);
+// The --output-dir form: one file per object and kustomization.yaml listing
+// them. Files an earlier render listed there that this one does not make are
+// removed (returned by name).
+[[nodiscard]] Result<std::vector<std::string>> WriteDirectory(const Rendered& r, const std::string& ns,
+                                                              const std::string& dir);
 
 }  // namespace hort::deploy

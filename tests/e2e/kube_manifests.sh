@@ -187,6 +187,13 @@ expect_rc 0 hort kube manifests --config incluster.yaml --image localhost/hort:e
 kubectl apply -k out >applyk.out
 ! grep -v " unchanged$" applyk.out | grep -v " configured$" | grep -q . || fail "apply -k: $(cat applyk.out)"
 [ "$(grep -c . applyk.out)" = "$(grep -c '^kind: ' all.yaml)" ] || fail "apply -k applied another set: $(cat applyk.out)"
+# A file an earlier render listed and this one does not make goes (kubectl apply -f out would apply it); others stay.
+cp out/deployment-hort.yaml out/cronjob-retired.yaml
+sed -i 's/^resources:$/resources:\n- cronjob-retired.yaml/' out/kustomization.yaml
+echo "kind: ConfigMap" >out/mine.yaml
+expect_rc 0 hort kube manifests --config incluster.yaml --image localhost/hort:e2e --output-dir out
+grep -q "^removed cronjob-retired.yaml (the catalog no longer makes it)$" "$WORK/last.out" || fail "stale file: $(cat "$WORK/last.out")"
+[ ! -e out/cronjob-retired.yaml ] && [ -e out/mine.yaml ] && [ -e out/deployment-hort.yaml ] || fail "after the second render: $(ls out)"
 
 note "hort with only the ServiceAccount's token"
 kubectl -n hort create token hort >sa.token
