@@ -21,6 +21,11 @@ int KubeManifests(const GlobalOptions& g, const ManifestFlags& flags) {
   if (std::string bad = kube::NameProblem(flags.ns, "Namespace"); !bad.empty()) {
     return Fail(Status(Code::kInvalidArgument, "--namespace: \"" + flags.ns + "\" is not a namespace name: " + bad));
   }
+  if (!flags.image.empty()) {
+    if (std::string bad = deploy::ImageReferenceProblem(flags.image); !bad.empty()) {
+      return Fail(Status(Code::kInvalidArgument, "--image: \"" + flags.image + "\" is not an image reference: " + bad));
+    }
+  }
   std::string path = DefaultCatalogPath(g.config);
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;

@@ -174,6 +174,16 @@ TEST_F(DeployTest, MultiDocumentReadsBackAsTheObjects) {
   EXPECT_EQ((*Find(*r, "ConfigMap"))["data"]["hort.yaml"], written.str()) << "the catalog verbatim";
 }
 
+TEST(ImageReference, TakesWhatAKubeletPullsAndNamesTheProblemOtherwise) {
+  for (const char* good : {"hort", "localhost/hort:0.1.0", "ghcr.io/example/hort:1.2", "registry.lan:5000/a/b-c__d:v1.2-rc1",
+                           "docker.io/library/hort@sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}) {
+    EXPECT_EQ(deploy::ImageReferenceProblem(good), "") << good;
+  }
+  for (const char* bad : {"", "Hort:1", "hort:latest extra", "ghcr.io/example/hort:", "hort:-tag", "a//b", "http://ghcr.io/x"}) {
+    EXPECT_NE(deploy::ImageReferenceProblem(bad), "") << bad;
+  }
+}
+
 TEST(YamlOut, QuotesWhatYamlWouldReadAsAnotherType) {
   EXPECT_EQ(ToYaml(Json{{"a", "9464"}, {"b", "true"}, {"c", "1Gi"}, {"d", "0.1.0"}, {"e", "localhost/hort:0.1.0"}}),
             "a: \"9464\"\nb: \"true\"\nc: 1Gi\nd: \"0.1.0\"\ne: localhost/hort:0.1.0\n");

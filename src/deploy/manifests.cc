@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include <yaml-cpp/yaml.h>
 
@@ -195,6 +196,20 @@ std::string MultiDocument(const Rendered& r, const std::string& ns) {
 
 std::string FileName(const Json& object) {
   return Lower(object["kind"].get<std::string>()) + "-" + object["metadata"]["name"].get<std::string>() + ".yaml";
+}
+
+std::string ImageReferenceProblem(const std::string& ref) {
+  // The distribution reference grammar, as the container runtimes parse it.
+  static const std::regex kReference(
+      R"re((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?)re"  // host
+      R"re([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)re"  // path
+      R"re((?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?)re");  // tag, digest
+  if (ref.empty()) return "it is empty";
+  if (ref.size() > 255 + 128 + 72) return "it is too long";
+  if (!std::regex_match(ref, kReference)) {
+    return "expected [registry[:port]/]name[:tag][@sha256:digest] with a lowercase name, e.g. ghcr.io/example/hort:1.2";
+  }
+  return "";
 }
 
 namespace {

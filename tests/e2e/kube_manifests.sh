@@ -145,6 +145,10 @@ one_line "$WORK/last.err"
 grep -q "^Fatal: state /srv/hort/state.sqlite is not under /var/lib/hort" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 expect_rc 1 hort kube manifests --config incluster.yaml --imgae x
 grep -q "imgae" "$WORK/last.err" || fail "unknown flag not named: $(cat "$WORK/last.err")"
+# An image no kubelet can pull was rendered into every pod (ImagePullBackOff in the cluster).
+expect_rc 1 hort kube manifests --config incluster.yaml --image "Ghcr.io/Example/Hort:1.2 "
+one_line "$WORK/last.err"
+grep -q '^Fatal: --image: "Ghcr.io/Example/Hort:1.2 " is not an image reference' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 # A namespace the API would refuse every object in was rendered.
 expect_rc 1 hort kube manifests --config incluster.yaml --namespace Bad_NS
 one_line "$WORK/last.err"
