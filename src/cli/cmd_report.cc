@@ -2,6 +2,7 @@
 // (classification, storage, RPO/RTO, last backup per layer, last restore
 // test, compliance) and the test plan — rendered from live state.
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "cli/json_text.h"
@@ -17,18 +18,45 @@ namespace hort::cli {
 namespace {
 
 struct ServiceRow {
-  std::string repositories, last_backup, resources, volumes, last_test, compliance;
+  std::string repositories, last_backup, resources, volumes, last_test, compliance;  // the table's cells
   std::vector<std::string> problems;
+  // What --json gives machines: names, times (0: never, or no entry of the layer), the test's row.
+  std::vector<std::string> repository_names, volume_stores;
+  double newest_files = 0, newest_resources = 0, newest_volumes = 0;
+  std::optional<TestRecord> last;
 };
+
+// RFC 3339, or null when it never happened (or the service has no such entry).
+nlohmann::json WhenJson(double t) { return t > 0 ? nlohmann::json(FormatRfc3339(t)) : nlohmann::json(nullptr); }
+
+nlohmann::json ServiceJson(const Service& s, const ServiceRow& r) {
+  nlohmann::json last_test = nullptr;
+  if (r.last) {
+    last_test = {{"test", r.last->test}, {"started", FormatRfc3339(r.last->started)},
+                 {"result", r.last->result == RunResult::kSuccess ? "pass" : "fail"}, {"responsible", r.last->responsible}};
+  }
+  return {{"service", s.name}, {"namespace", s.ns}, {"classification", ClassificationName(s.classification)},
+          {"storage", s.storage}, {"repositories", r.repository_names}, {"volume_stores", r.volume_stores},
+          {"owner", s.owner}, {"rpo_seconds", s.rpo_seconds}, {"rto_seconds", s.rto_seconds},
+          {"last_backup", WhenJson(r.newest_files)}, {"resources", WhenJson(r.newest_resources)},
+          {"volumes", WhenJson(r.newest_volumes)}, {"last_restore_test", last_test}, {"compliant", r.problems.empty()},
+          {"problems", r.problems}};
+}
 
 ServiceRow Describe(const Catalog& c, const Service& s, const StatusReport& status, const std::vector<TestPlanEntry>& plan) {
   ServiceRow row;
-  std::set<std::string> repos;
+  std::set<std::string> repos, stores;
   for (const FilesEntry& e : s.files) repos.insert(e.repository);
   for (const ResourcesEntry& e : s.resources) repos.insert(e.repository);
-  for (const VolumesEntry& e : s.volumes) repos.insert(e.store + " (volume store)");
+  for (const VolumesEntry& e : s.volumes) stores.insert(e.store);
+  row.repository_names.assign(repos.begin(), repos.end());
+  row.volume_stores.assign(stores.begin(), stores.end());
   for (const auto& r : repos) row.repositories += (row.repositories.empty() ? "" : ", ") + r;
-  double newest = 0, newest_resources = 0, newest_volumes = 0, ignored = 0;
+  for (const auto& r : stores) row.repositories += (row.repositories.empty() ? "" : ", ") + r + " (volume store)";
+  double& newest = row.newest_files;
+  double& newest_resources = row.newest_resources;
+  double& newest_volumes = row.newest_volumes;
+  double ignored = 0;
   for (const JobStatus& j : status.jobs) {
     if (j.service != s.name) continue;
     const bool snapshots = j.job->kind == JobSpec::Kind::kSnapshot;  // in-cluster, not a backup
@@ -58,6 +86,7 @@ ServiceRow Describe(const Catalog& c, const Service& s, const StatusReport& stat
                              ResultWord(*last) +
                              (last->responsible.empty() ? "" : " (" + last->responsible + ")")
                        : "never";
+  if (last) row.last = *last;
   row.compliance = row.problems.empty() ? "compliant" : "";
   for (const auto& p : row.problems) row.compliance += (row.compliance.empty() ? "" : "; ") + p;
   return row;
@@ -84,11 +113,7 @@ Command AddReport(CLI::App& sub, GlobalOptions& g) {
       services.Row({s.name, s.ns, ClassificationName(s.classification), s.storage, r.repositories, FormatDuration(s.rpo_seconds),
                     s.rto_seconds ? FormatDuration(s.rto_seconds) : "-", r.last_backup, r.resources, r.volumes,
                     r.last_test, r.compliance});
-      js.push_back({{"service", s.name}, {"namespace", s.ns}, {"classification", ClassificationName(s.classification)},
-                    {"storage", s.storage}, {"repositories", r.repositories}, {"owner", s.owner}, {"rpo_seconds", s.rpo_seconds},
-                    {"rto_seconds", s.rto_seconds}, {"last_backup", r.last_backup}, {"resources", r.resources},
-                    {"volumes", r.volumes}, {"last_restore_test", r.last_test}, {"compliant", r.problems.empty()},
-                    {"problems", r.problems}});
+      js.push_back(ServiceJson(s, r));
     }
     Table tests({"ID", "Type", "Scope", "Frequency", "Responsible", "Last run", "Next due"});
     nlohmann::json jt = nlohmann::json::array();

@@ -82,7 +82,7 @@ expect_rc 0 hort metrics --config hort.yaml
 grep -q '^hort_backup_last_status{service="paperless",namespace="productivity",layer="resources",entry="manifests",repository="main",classification="critical"} 1$' "$WORK/last.out" \
   || fail "metrics: $(grep layer=\"resources\" "$WORK/last.out")"
 expect_rc 0 hort report --config hort.yaml --json
-python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s=j["services"][0]; assert s["resources"] not in ("-", "never"), s' "$WORK/last.out" \
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s=j["services"][0]; assert s["resources"] is not None and s["last_backup"] is None, s' "$WORK/last.out" \
   || fail "report: $(cat "$WORK/last.out")"
 
 note "resources verify --repository NAME checks a catalog repository's resource snapshots"

@@ -184,7 +184,7 @@ hort --config hort.yaml report --json | python3 -c '
 import json, sys
 rows = {s["service"]: s for s in json.load(sys.stdin)["services"]}
 p = rows["paperless"]
-assert p["volumes"] not in ("-", "never") and "nas (volume store)" in p["repositories"], p
+assert p["volumes"] is not None and p["volume_stores"] == ["nas"], p
 assert "paperless-data snapshots FAILED" in p["problems"], p'
 hort --config hort.yaml metrics --textfile hort.prom
 grep -q "^hort_volume_backups{store=\"nas\",volume=\"$PAPERLESS\",service=\"paperless\",entry=\"paperless-data\",classification=\"critical\"} 3$" hort.prom \
