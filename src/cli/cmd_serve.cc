@@ -15,6 +15,7 @@
 #include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
+#include "util/log.h"
 #include "cli/protocol_view.h"
 #include "metrics/exposition.h"
 #include "net/http_server.h"
@@ -92,6 +93,7 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
                       : one_daemon.status());
     }
     const std::atomic<bool>& stop = InstallStopFlag();
+    SetLogTimestamps(true);  // the engine's lines (a stale lock removed) read like serve's own
 
     SystemClock clock;
     RequestCounters counters;

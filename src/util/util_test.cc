@@ -5,12 +5,14 @@
 #include <atomic>
 #include <cstdlib>
 #include <ctime>
+#include <regex>
 #include <thread>
 #include <vector>
 
 #include "util/bounded_queue.h"
 #include "util/hex.h"
 #include "util/local_time.h"
+#include "util/log.h"
 #include "util/mapped_buffer.h"
 #include "util/parallel.h"
 #include "util/read_file.h"
@@ -290,6 +292,25 @@ TEST(PasswordFromFileOrCommand, TakesATrimmedPasswordAndRefusesAnEmptyOne) {
   auto silent = PasswordFromFileOrCommand("", "true");
   ASSERT_FALSE(silent.ok());
   EXPECT_EQ(silent.status().message(), "an empty password is not a password (the password command printed nothing)");
+}
+
+}  // namespace
+}  // namespace hort
+
+namespace hort {
+namespace {
+
+TEST(Log, ADaemonsLinesStartWithTheTime) {
+  testing::internal::CaptureStderr();
+  LogInfo("plain");
+  SetLogTimestamps(true);
+  LogInfo("removed stale lock 1234abcd");
+  LogWarning("careful");
+  SetLogTimestamps(false);
+  const std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(^plain\n\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^ ]* removed stale lock 1234abcd\n)"
+                                                R"(\d{4}-\d\d-\d\dT[^ ]+ warning: careful\n$)")))
+      << out;
 }
 
 }  // namespace
