@@ -87,6 +87,7 @@ class Restore {
         continue;
       }
       KeepMappedPvThatExists(item);
+      WarnReleasedPv(item);
     }
     context_.service_account_exists = [this](const std::string& ns, const std::string& name) {
       if (pretended_.count({"serviceaccounts", ns, name})) return true;
@@ -121,6 +122,29 @@ class Restore {
     context_.pvs_to_provision.insert(pv.name);
     context_.pvs_kept[pv.name] = live.ok() ? "exists for " + claim_ns + "/" + claim + ": " + then
                                            : "could not be read (" + live.status().message() + "), left alone: " + then;
+  }
+
+  // A Retain PV whose claim was deleted is Released and keeps the deleted
+  // claim's uid in its claimRef: the restored claim of the same name never
+  // binds it (Velero leaves it so too). Said, not patched: the PV is the
+  // cluster's, and clearing the uid hands its data to whichever claim asks.
+  void WarnReleasedPv(const Item& pv) {
+    const std::string claim_ns = StringAt(pv.object, "/spec/claimRef/namespace");
+    const std::string claim = StringAt(pv.object, "/spec/claimRef/name");
+    if (claim_ns.empty() || options_.MapNamespace(claim_ns) != claim_ns) return;  // mapped: KeepMappedPvThatExists
+    const kube::ResourceInfo* r = discovery_.Find("", "v1", "persistentvolumes");
+    if (!r) return;
+    auto live = client_.Get(*r, "", pv.name);
+    if (!live.ok() || StringAt(*live, "/status/phase") != "Released") return;
+    const std::string uid = StringAt(*live, "/spec/claimRef/uid");
+    if (uid.empty() || StringAt(*live, "/spec/claimRef/namespace") != claim_ns ||
+        StringAt(*live, "/spec/claimRef/name") != claim) {
+      return;
+    }
+    report_.warnings.push_back("persistentvolume " + pv.name + " is Released and still reserved for the deleted claim " +
+                               claim_ns + "/" + claim + " (uid " + uid + "): the restored claim stays Pending until that "
+                               "uid is removed: kubectl patch pv " + pv.name +
+                               " --type json -p '[{\"op\":\"remove\",\"path\":\"/spec/claimRef/uid\"}]'");
   }
 
   // One GET per node name: every claim of a StatefulSet may name the same node.
