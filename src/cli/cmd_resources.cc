@@ -37,6 +37,7 @@ struct ResourcesFlags {
   std::vector<std::string> namespaces, include, exclude, require, cluster;
   std::string entry, selector, host;
   // restore / export / verify
+  std::string path;  // with latest: the entry's series, /resources/<entry>.tar
   std::string snapshot, velero, name, to, mappings, policy, repository;
   std::vector<std::string> include_resources, exclude_resources;
   bool dry_run = false;
@@ -99,17 +100,22 @@ Result<std::unique_ptr<ObjectStore>> OpenLocation(const GlobalOptions& g, const 
   return OpenStore(location, so);
 }
 
-// A snapshot ID, or "latest": the newest snapshot tagged resources (of --host, if given).
-Result<Snapshot> PickSnapshot(Repository& repo, const std::string& ref, const std::string& host) {
+// A snapshot ID, or "latest": the newest snapshot tagged resources (of --host
+// and --path, if given: a namespace's entries each have their own series).
+Result<Snapshot> PickSnapshot(Repository& repo, const std::string& ref, const std::string& host, const std::string& path) {
   if (ref != "latest") return repo.FindSnapshot(ref);
   HORT_ASSIGN_OR_RETURN(auto all, repo.LoadSnapshots());
   const Snapshot* best = nullptr;
   for (const Snapshot& s : all) {
     bool tagged = std::find(s.tags.begin(), s.tags.end(), kResourcesTag) != s.tags.end();
     if (!tagged || (!host.empty() && s.hostname != host)) continue;
+    if (!path.empty() && std::find(s.paths.begin(), s.paths.end(), path) == s.paths.end()) continue;
     if (!best || best->time < s.time) best = &s;
   }
-  if (!best) return Status(Code::kNotFound, "no resource snapshot" + (host.empty() ? "" : " of host " + host));
+  if (!best) {
+    return Status(Code::kNotFound, "no resource snapshot" + (host.empty() ? "" : " of host " + host) +
+                                       (path.empty() ? "" : " with path " + path));
+  }
   return *best;
 }
 
@@ -171,7 +177,7 @@ Result<ResourceBackup> SourceBackup(Opened& o, const ResourcesFlags& f, const Gl
     HORT_ASSIGN_OR_RETURN(auto store, OpenVeleroFlag(o, g, f.velero));
     return ReadBucketBackup(*store, f.name);
   }
-  HORT_ASSIGN_OR_RETURN(Snapshot snap, PickSnapshot(o.repo(), f.snapshot, f.host));
+  HORT_ASSIGN_OR_RETURN(Snapshot snap, PickSnapshot(o.repo(), f.snapshot, f.host, f.path));
   return LoadResourceSnapshot(o.repo(), snap);
 }
 
@@ -219,7 +225,7 @@ int Restore(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
 
 int Export(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
   if (f.to.empty()) return Fail(Status(Code::kInvalidArgument, "resources export: --to LOCATION is required"));
-  auto snap = PickSnapshot(o.repo(), f.snapshot, f.host);
+  auto snap = PickSnapshot(o.repo(), f.snapshot, f.host, f.path);
   if (!snap.ok()) return Fail(snap.status());
   auto backup = LoadResourceSnapshot(o.repo(), *snap);
   if (!backup.ok()) return Fail(backup.status());
@@ -342,6 +348,7 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
                                           "a velero.locations name of --config)");
   restore->add_option("--name", f.name, "the Velero backup's name (with --velero)");
   restore->add_option("--host", f.host, "with latest: the newest of this host");
+  restore->add_option("--path", f.path, "with latest: the newest of this entry (/resources/<entry>.tar)");
   restore->add_option("--namespace-mappings", f.mappings, "OLD:NEW[,OLD:NEW]");
   restore->add_option("--include-resources", f.include_resources, "only these resources");
   restore->add_option("--exclude-resources", f.exclude_resources, "not these resources");
@@ -353,6 +360,7 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
   exp->add_option("--to", f.to, "s3:…/bucket[/prefix] or a folder")->required();
   exp->add_option("--name", f.name, "the Velero backup name (default: the one recorded at backup)");
   exp->add_option("--host", f.host, "with latest: the newest of this host");
+  exp->add_option("--path", f.path, "with latest: the newest of this entry (/resources/<entry>.tar)");
   auto* verify = sub.add_subcommand("verify", "Check Velero backups in a bucket, or hort's resource snapshots, level by level");
   verify->add_option("--velero", f.velero, "a Velero backup storage location: s3:…/bucket[/prefix], a folder, or "
                                          "a velero.locations name of --config");

@@ -196,6 +196,16 @@ assert 0 < r["files"] < int(sys.argv[2]), (r["files"], sys.argv[2])
 PY
 ! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
 
+note "resources restore latest --path picks the entry's series (configs is newer than manifests)"
+expect_rc 0 hort -r repo resources restore latest --host productivity --path /resources/manifests.tar --dry-run --json
+python3 -c 'import json,sys; r = {i["resource"] for i in json.load(open(sys.argv[1]))["items"]}; assert "deployments.apps" in r, r' "$WORK/last.out" \
+  || fail "--path /resources/manifests.tar: $(head -c 600 "$WORK/last.out")"
+expect_rc 0 hort -r repo resources restore latest --host productivity --dry-run --json
+python3 -c 'import json,sys; r = {i["resource"] for i in json.load(open(sys.argv[1]))["items"]}; assert r == {"configmaps", "namespaces"}, r' "$WORK/last.out" \
+  || fail "latest without --path: $(head -c 600 "$WORK/last.out")"
+expect_rc 1 hort -r repo resources restore latest --host productivity --path /resources/nope.tar --dry-run
+grep -q "no resource snapshot of host productivity with path /resources/nope.tar" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+
 note "--snapshot picks a resource snapshot of the scope; one of no entry is refused"
 oldest=$(restic -r repo snapshots --host productivity --path /resources/manifests.tar --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["short_id"])')
 # The oldest snapshot predates the BackupPlan: the test restores it, and says the plan is missing.
