@@ -133,7 +133,7 @@ int Backup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
     if (slash == std::string::npos) return Fail(Status(Code::kInvalidArgument, "--cluster takes RESOURCE/NAME, got " + c));
     spec.cluster.push_back({.resource = c.substr(0, slash), .names = {c.substr(slash + 1)}});
   }
-  spec.now = static_cast<int64_t>(std::time(nullptr));
+  spec.StartNow();
   const std::string entry = f.entry.empty() ? spec.namespaces[0] : f.entry;
   spec.backup_name = VeleroTimeName(entry, spec.now);  // Velero's <schedule>-<YYYYMMDDHHMMSS>
   // Cluster-scoped names given as kubectl spells them resolve through discovery.

@@ -190,7 +190,7 @@ class Job {
     spec.require = e.require;
     spec.label_selector = e.selector;
     for (const auto& c : e.cluster) spec.cluster.push_back({.resource = c.resource, .names = c.names, .selector = c.selector});
-    spec.now = static_cast<int64_t>(std::time(nullptr));
+    spec.StartNow();
     // Velero's <schedule>-<time>, the form snapshot_io recognises and leaves
     // out of the tarball, so an unchanged cluster stays the same bytes.
     spec.backup_name = resources::VeleroTimeName(e.name, spec.now);

@@ -9,6 +9,14 @@
 #include "kube/label_selector.h"
 
 namespace hort::resources {
+
+void CollectSpec::StartNow() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  now = ts.tv_sec;
+  now_nanos = static_cast<int32_t>(ts.tv_nsec);
+}
+
 namespace {
 
 using kube::ResourceInfo;
@@ -242,6 +250,7 @@ class Collector {
     BackupMeta& m = out_.meta;
     m.name = spec_.backup_name;
     m.start_timestamp = Rfc3339(spec_.now);
+    m.start_nanos = spec_.now_nanos;
     m.expiration = Rfc3339(spec_.now + 720 * 3600);
     m.included_namespaces = spec_.cluster_wide ? std::vector<std::string>{} : spec_.namespaces;
     m.included_resources = spec_.include;

@@ -34,6 +34,9 @@ struct CollectSpec {
   // PartiallyFailed. Also an error when the cluster does not serve them.
   std::vector<std::string> require;
   int64_t now = 0;                      // seconds since the epoch (start timestamp, expiration)
+  int32_t now_nanos = 0;                // its sub-second part: the snapshot's time keeps it
+  // now and now_nanos from the wall clock.
+  void StartNow();
 };
 
 // The type of a service's cluster objects, named as kubectl names types

@@ -39,6 +39,9 @@ struct BackupMeta {
   std::string name;                    // the Velero backup name (also the bucket folder)
   std::string phase = "Completed";     // Velero's phase names
   std::string start_timestamp;         // RFC 3339, UTC, seconds ("2026-12-03T02:00:00Z")
+  // The start's sub-second part (not in Velero's files): two resource
+  // snapshots of one second keep their order, so `latest` is the newer.
+  int32_t start_nanos = 0;
   std::string completion_timestamp;
   std::string expiration;              // start + ttl
   std::string ttl = "720h0m0s";        // Velero's default

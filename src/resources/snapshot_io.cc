@@ -74,6 +74,7 @@ Result<SavedSnapshot> SaveResourceSnapshot(Repository& repo, const ResourceBacku
   if (!backup.meta.start_timestamp.empty()) {
     auto t = gojson::ParseRfc3339(backup.meta.start_timestamp);
     if (t.ok()) start = *t;
+    if (start && start->nsec == 0) start->nsec = backup.meta.start_nanos;
   }
   const bool generated_name = start && backup.meta.name == VeleroTimeName(entry, start->sec);  // not stored: the snapshot's time gives it back
   ResourceBackup stable = backup;

@@ -98,6 +98,23 @@ TEST(ResourceSnapshot, GeneratedNameComesBackFromTheSnapshotTime) {
   EXPECT_EQ(trees[0], trees[1]);
 }
 
+// `hort guard` right after `hort run`: two resource snapshots of one second.
+TEST(ResourceSnapshot, TwoSnapshotsOfOneSecondKeepTheirOrder) {
+  auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
+  std::vector<gojson::Timestamp> times;
+  for (int32_t nanos : {100000000, 700000000}) {
+    ResourceBackup b = TestBackup("web-20261203020000");
+    b.meta.start_timestamp = "2026-12-03T02:00:00Z";
+    b.meta.start_nanos = nanos;
+    auto saved = SaveResourceSnapshot(*repo, b, "web", "web", {});
+    ASSERT_TRUE(saved.ok()) << saved.status().message();
+    times.push_back(repo->FindSnapshot(saved->id)->time);
+  }
+  EXPECT_EQ(times[0].sec, times[1].sec);
+  EXPECT_LT(times[0], times[1]);
+  EXPECT_EQ(times[1].nsec, 700000000);
+}
+
 TEST(ResourceSnapshot, EntryMustBeAName) {
   auto repo = std::move(Repository::Init(NewMemBackend(), "pw", CheapKdfForTests()).value());
   for (const std::string bad : {"", ".", "..", "a/b"}) {
