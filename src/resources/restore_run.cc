@@ -56,8 +56,9 @@ class Restore {
     report_.backup_name = options_.backup_name.empty() ? backup_.meta.name : options_.backup_name;
     report_.restore_name = options_.restore_name.empty() ? report_.backup_name : options_.restore_name;
     PrepareContext();
-    for (const auto& s : plan.skipped) {
-      Record({s.group_resource, s.ns, s.name, s.error ? RestoreAction::kFailed : RestoreAction::kSkipped, s.reason});
+    for (const auto& s : plan.skipped) {  // under the namespace the restore writes to, as every other row
+      Record({s.group_resource, s.ns.empty() ? "" : options_.MapNamespace(s.ns), s.name,
+              s.error ? RestoreAction::kFailed : RestoreAction::kSkipped, s.reason});
     }
     for (size_t i = 0; i < plan.items.size(); ++i) {
       if (options_.stop && options_.stop->load()) {

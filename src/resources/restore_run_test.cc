@@ -142,6 +142,7 @@ TEST(RestoreRun, RestoresIntoAMappedNamespace) {
   EXPECT_EQ(json["counts"]["created"], 10);
   EXPECT_EQ(json["items"][0]["resource"], "events");  // rule skips are reported first
   EXPECT_EQ(json["items"][0]["action"], "skipped");
+  EXPECT_EQ(json["items"][0]["namespace"], "b") << "every row names the namespace the restore writes to";
   EXPECT_EQ(json["items"][1]["resource"], "namespaces");
   EXPECT_EQ(json["items"][1]["action"], "created");
 }
