@@ -20,6 +20,7 @@
 #include "archiver/file_saver.h"
 #include "archiver/fs_node.h"
 #include "repository/walk.h"
+#include "util/child_processes.h"
 #include "util/crash_point.h"
 #include "util/hex.h"
 #include "util/parallel.h"
@@ -614,6 +615,7 @@ class Backup {
         ::close(fds[0]);
         return Status(Code::kInvalidArgument, "cannot start command '" + opt_.stdin_command[0] + "': " + std::strerror(rc));
       }
+      ChildStarted(child, /*own_group=*/false);  // in hort's group: a terminal's Ctrl-C reaches it, as restic's
       fd = fds[0];
     }
     std::promise<Result<FileContent>> done;
@@ -623,6 +625,7 @@ class Backup {
       ::close(fd);
       int wstatus = 0;
       ::waitpid(child, &wstatus, 0);
+      ChildReaped(child);
       if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
         int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
         return Status(Code::kInvalidArgument, "command '" + opt_.stdin_command[0] + "' failed with exit status " +

@@ -20,6 +20,7 @@
 #include "repository/lock.h"
 #include "repository/open.h"
 #include "schedule/duration.h"
+#include "util/child_processes.h"
 #include "util/env.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -203,6 +204,7 @@ bool StartExitCleaner(int wake[2]) {
     while (::read(read_end, &byte, 1) < 0 && errno == EINTR) {
     }
     RemoveHeldLocksForExit();
+    KillChildrenForExit();  // a dump command or hook must not outlive hort
     ::_exit(kExitInterrupted);
   }).detach();
   return true;

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/child_processes.h"
+
 extern char** environ;
 
 namespace hort {
@@ -55,7 +57,13 @@ Result<std::unique_ptr<LocalDump>> LocalDump::Start(const std::vector<std::strin
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  const int rc = ::posix_spawnp(&d->pid_, args[0], &fa, nullptr, args.data(), environ);
+  // Its own process group: a shell's children go with it when hort must stop it.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  const int rc = ::posix_spawnp(&d->pid_, args[0], &fa, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   ::close(fds[1]);
   if (rc != 0) {
@@ -63,6 +71,7 @@ Result<std::unique_ptr<LocalDump>> LocalDump::Start(const std::vector<std::strin
     d->pid_ = -1;
     return Status(Code::kInvalidArgument, "cannot start " + d->what_ + ": " + std::strerror(rc));
   }
+  ChildStarted(d->pid_, /*own_group=*/true);
   d->read_fd_ = fds[0];
   return d;
 }
@@ -75,6 +84,7 @@ Status LocalDump::Finish() {
   int wstatus = 0;
   while (::waitpid(pid_, &wstatus, 0) < 0 && errno == EINTR) {
   }
+  ChildReaped(pid_);
   pid_ = -1;
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return result_ = Status::Ok();
   const std::string code = WIFEXITED(wstatus) ? "exit status " + std::to_string(WEXITSTATUS(wstatus))

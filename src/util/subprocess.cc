@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "util/child_processes.h"
+
 namespace hort {
 
 Result<CommandResult> RunShellCommand(const std::string& command, const std::string& cwd,
@@ -35,6 +37,7 @@ Result<CommandResult> RunShellCommand(const std::string& command, const std::str
     ::_exit(127);
   }
   ::setpgid(pid, pid);
+  ChildStarted(pid, /*own_group=*/true);
   ::close(fds[1]);
   CommandResult r;
   auto deadline = start + std::chrono::seconds(timeout_seconds);
@@ -62,6 +65,7 @@ Result<CommandResult> RunShellCommand(const std::string& command, const std::str
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  ChildReaped(pid);
   if (r.timed_out || r.cancelled) {
     // The shell's own children were killed with it but are not ours to
     // reap: wait (up to 5 s) until the group is gone, so that nothing the

@@ -2,7 +2,8 @@
 # `hort serve` killed with SIGKILL in the middle of a backup, then restarted:
 # the repository is valid (restic check --read-data), the state records the
 # interrupted run as failed, and the job runs again and succeeds. Also:
-# SIGTERM lets a running job finish and releases its locks.
+# SIGTERM lets a running job finish and releases its locks; a second SIGTERM
+# exits at once, with its locks and the dump command it started gone.
 source "$(dirname "$0")/lib.sh"
 command -v sqlite3 >/dev/null || fail "sqlite3 is missing"
 
@@ -123,6 +124,7 @@ kill -TERM $SERVE
 set +e; wait $SERVE; rc=$?; set -e
 [ $rc = 130 ] || fail "two SIGTERMs: exit $rc"
 [ -z "$(ls "$WORK/repo/locks")" ] || fail "the daemon's lock was left: $(ls "$WORK/repo/locks")"
+# Nor does the dump command it started outlive it (it kept reading and held the database's connection).
+wait_for 5 bash -c "! pgrep -f '^cat $WORK/feed'"
 release_feed
-pkill -f "^cat $WORK/feed" || true
 echo "serve kill ok"
