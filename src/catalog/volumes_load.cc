@@ -66,7 +66,7 @@ std::optional<VolumesEntry> Entry(EntryFields& e, const Service& s, const YAML::
   }
   if (v.volume.empty() && v.kind != VolumesEntry::Kind::kPvc) v.volume = v.name;
   if (!v.volume.empty()) {
-    if (Status st = volumes::CheckName(v.volume, "volume name"); !st.ok()) {
+    if (Status st = volumes::CheckVolumeName(v.volume); !st.ok()) {
       const bool given = static_cast<bool>(n["volume"]);
       f.Error(given ? n["volume"] : n["name"], key + (given ? ".volume" : ".name"), st.message());
     }

@@ -268,7 +268,7 @@ Status CheckBlockSizeKept(const VolumeBackupOptions& o, const std::optional<Back
 
 Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackupOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  HORT_RETURN_IF_ERROR(CheckName(o.volume, "volume name"));
+  HORT_RETURN_IF_ERROR(CheckVolumeName(o.volume));
   HORT_ASSIGN_OR_RETURN(BlockSource source, BlockSource::Open(o.source));
   VolumeBackupResult r;
   r.volume = o.volume;

@@ -53,9 +53,13 @@ void BreakTies(const std::vector<const Loaded*>& finished, std::vector<gojson::T
 // with none. Returns why it was skipped, or "".
 Result<std::string> CollectGarbage(ObjectStore& store, const VolumeKeys& keys, uint64_t volume_size,
                                    VolumeForgetResult* r, uint64_t* referenced_present) {
-  HORT_ASSIGN_OR_RETURN(auto names, ListBackupNames(store, keys));
+  HORT_ASSIGN_OR_RETURN(BackupListing listed, ListBackups(store, keys));
+  if (!listed.unaccounted.empty()) {
+    return listed.unaccounted[0] + " is not a backup cfg hort can read (not backup_<Longhorn name>.cfg); "
+           "the blocks it may use cannot be told";
+  }
   BlockSet referenced;
-  for (const Loaded& l : LoadAll(store, keys, names, volume_size)) {
+  for (const Loaded& l : LoadAll(store, keys, listed.names, volume_size)) {
     if (!l.config.ok()) return "backup " + l.name + " cannot be read (" + l.config.status().message() + ")";
     if (l.config->InProgress()) return "backup " + l.name + " is unfinished (a placeholder cfg)";
     for (const BlockRef& b : l.config->blocks) referenced.Add(ChecksumFromHex(b.checksum));
@@ -72,8 +76,8 @@ Result<std::string> CollectGarbage(ObjectStore& store, const VolumeKeys& keys, u
       unreferenced.emplace_back(key, size);
     }
   }));
-  HORT_ASSIGN_OR_RETURN(auto again, ListBackupNames(store, keys));
-  if (again != names) return std::string("the backups changed while their blocks were counted");
+  HORT_ASSIGN_OR_RETURN(BackupListing again, ListBackups(store, keys));
+  if (again != listed) return std::string("the backups changed while their blocks were counted");
   std::atomic<size_t> next{0};
   std::mutex mu;
   Status first;
@@ -98,8 +102,8 @@ Result<std::string> CollectGarbage(ObjectStore& store, const VolumeKeys& keys, u
 }  // namespace
 
 Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForgetOptions& o) {
-  HORT_RETURN_IF_ERROR(CheckName(o.volume, "volume name"));
-  for (const auto& b : o.backups) HORT_RETURN_IF_ERROR(CheckName(b, "backup name"));
+  HORT_RETURN_IF_ERROR(CheckVolumeName(o.volume));
+  for (const auto& b : o.backups) HORT_RETURN_IF_ERROR(CheckBackupName(b));
   if (o.backups.empty() && o.policy.Empty()) {
     return Status(Code::kInvalidArgument, "no policy was specified, no backups will be removed");
   }
@@ -112,7 +116,8 @@ Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForge
     HORT_ASSIGN_OR_RETURN(lock, VolumeLock::Acquire(store, keys, LockType::kDelete));
   }
 
-  HORT_ASSIGN_OR_RETURN(auto names, ListBackupNames(store, keys));
+  HORT_ASSIGN_OR_RETURN(BackupListing listed, ListBackups(store, keys));
+  const std::vector<std::string>& names = listed.names;
   std::vector<Loaded> all = LoadAll(store, keys, names, volume->size);
   // Only finished, readable backups take part; the others are kept as they are.
   std::vector<const Loaded*> finished;

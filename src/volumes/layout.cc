@@ -35,19 +35,27 @@ std::optional<std::string> NameBetween(std::string_view key, std::string_view fo
 }  // namespace
 
 bool IsValidName(std::string_view name) {
-  // longhorn-engine's ValidVolumeName, which also serves snapshot and backup names.
-  if (name.size() < 2 || name.size() > kMaxNameLength || !IsNameStart(name[0])) return false;
+  if (name.size() < 2 || !IsNameStart(name[0])) return false;
   for (char c : name) {
     if (!IsNameChar(c)) return false;
   }
   return true;
 }
 
-Status CheckName(std::string_view name, std::string_view what) {
-  if (IsValidName(name)) return Status::Ok();
-  return Status(Code::kInvalidArgument, std::string(what) + " \"" + std::string(name) +
-                                            "\" is not a Longhorn name (letters, digits, '_', '.', '-'; "
+bool IsValidVolumeName(std::string_view name) { return name.size() <= kMaxVolumeNameLength && IsValidName(name); }
+
+Status CheckVolumeName(std::string_view name) {
+  if (IsValidVolumeName(name)) return Status::Ok();
+  return Status(Code::kInvalidArgument, "volume name \"" + std::string(name) +
+                                            "\" is not a Longhorn volume name (letters, digits, '_', '.', '-'; "
                                             "starting with a letter or digit; 2 to 64 characters)");
+}
+
+Status CheckBackupName(std::string_view name) {
+  if (IsValidName(name)) return Status::Ok();
+  return Status(Code::kInvalidArgument, "backup name \"" + std::string(name) +
+                                            "\" is not a Longhorn backup name (letters, digits, '_', '.', '-'; "
+                                            "starting with a letter or digit; at least 2 characters)");
 }
 
 std::string LonghornChecksum(std::span<const uint8_t> data) {

@@ -27,12 +27,17 @@ inline constexpr uint64_t kMaxVolumeSize = uint64_t{1} << 50;  // 1 PiB
 inline constexpr size_t kChecksumHexLength = 64;
 
 // Longhorn's util.ValidateName: ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$ (so never '/',
-// never "..", at least two characters). Longhorn drops other names from
-// listings; hort refuses them as volume or backup names.
-inline constexpr size_t kMaxNameLength = 64;  // longhorn-engine's MaximumVolumeNameSize
+// never "..", at least two characters), of any length: the rule for backup
+// names (a Backup CR may be named longer than 64). Longhorn drops other names
+// from listings; hort refuses them.
 [[nodiscard]] bool IsValidName(std::string_view name);
-// kInvalidArgument with one line naming `what` ("volume name") unless valid.
-[[nodiscard]] Status CheckName(std::string_view name, std::string_view what);
+// IsValidName and at most 64 characters: longhorn-engine's ValidVolumeName,
+// the rule for volume names.
+inline constexpr size_t kMaxVolumeNameLength = 64;  // longhorn-engine's MaximumVolumeNameSize
+[[nodiscard]] bool IsValidVolumeName(std::string_view name);
+// kInvalidArgument with one line naming the name unless valid.
+[[nodiscard]] Status CheckVolumeName(std::string_view name);
+[[nodiscard]] Status CheckBackupName(std::string_view name);
 
 // util.GetChecksum: SHA-512 in hex, cut to its first 64 characters.
 [[nodiscard]] std::string LonghornChecksum(std::span<const uint8_t> data);

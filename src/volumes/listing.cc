@@ -10,7 +10,7 @@ Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::s
   ObjectStore& store = *target.store;
   std::vector<std::string> names;
   if (!volume.empty()) {
-    HORT_RETURN_IF_ERROR(CheckName(volume, "volume name"));
+    HORT_RETURN_IF_ERROR(CheckVolumeName(volume));
     names.push_back(volume);
   } else {
     HORT_ASSIGN_OR_RETURN(names, ListVolumeNames(store, target.base));
@@ -28,12 +28,20 @@ Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::s
     } else {
       v.config = std::move(**cfg);
     }
-    HORT_ASSIGN_OR_RETURN(auto backups, ListBackupNames(store, keys));
-    if (!volume.empty() && !cfg.ok() && backups.empty()) return cfg.status();
-    if (!volume.empty() && cfg.ok() && !*cfg && backups.empty()) {
+    HORT_ASSIGN_OR_RETURN(BackupListing listed, ListBackups(store, keys));
+    const bool none = listed.names.empty() && listed.unaccounted.empty();
+    if (!volume.empty() && !cfg.ok() && none) return cfg.status();
+    if (!volume.empty() && cfg.ok() && !*cfg && none) {
       return Status(Code::kNotFound, "no volume " + volume + " in " + target.url);
     }
-    for (const std::string& b : backups) {
+    // Shown, as they stop garbage collection: a listing without them would not say why.
+    for (const std::string& key : listed.unaccounted) {
+      BackupSummary s;
+      s.name = key.substr(keys.BackupsPrefix().size());
+      s.error = "not a backup cfg hort can read (no Longhorn backup name); forget removes no block while it is there";
+      v.backups.push_back(std::move(s));
+    }
+    for (const std::string& b : listed.names) {
       BackupSummary s;
       s.name = b;
       auto loaded = LoadBackupConfig(store, keys, b, v.config.size);

@@ -300,8 +300,8 @@ class RestorePipeline {
 
 Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRestoreOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  HORT_RETURN_IF_ERROR(CheckName(o.volume, "volume name"));
-  if (!o.backup.empty()) HORT_RETURN_IF_ERROR(CheckName(o.backup, "backup name"));
+  HORT_RETURN_IF_ERROR(CheckVolumeName(o.volume));
+  if (!o.backup.empty()) HORT_RETURN_IF_ERROR(CheckBackupName(o.backup));
   if (o.to.empty()) return Status(Code::kInvalidArgument, "no restore target given (--to FILE|DEVICE)");
   ObjectStore& store = *target.store;
   const VolumeKeys keys(target.base, o.volume);

@@ -89,13 +89,18 @@ Status SaveBackupConfig(ObjectStore& store, const VolumeKeys& keys, const Backup
   return store.Save(keys.BackupConfig(b.name), Bytes(BackupConfigJson(b)));
 }
 
-Result<std::vector<std::string>> ListBackupNames(ObjectStore& store, const VolumeKeys& keys) {
-  std::vector<std::string> names;
+Result<BackupListing> ListBackups(ObjectStore& store, const VolumeKeys& keys) {
+  BackupListing out;
   HORT_RETURN_IF_ERROR(store.List(keys.BackupsPrefix(), [&](const std::string& key, uint64_t) {
-    if (auto n = BackupNameOfKey(key); n && IsValidName(*n)) names.push_back(*n);
+    if (auto n = BackupNameOfKey(key); n && IsValidName(*n)) {
+      out.names.push_back(*n);
+    } else if (!IsTempLeftover(key)) {  // an interrupted write: the cfg itself is there or never was
+      out.unaccounted.push_back(key);
+    }
   }));
-  std::sort(names.begin(), names.end());
-  return names;
+  std::sort(out.names.begin(), out.names.end());
+  std::sort(out.unaccounted.begin(), out.unaccounted.end());
+  return out;
 }
 
 Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::string& base) {
@@ -110,7 +115,7 @@ Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::
     if (c == std::string::npos) return;
     const std::string name = rest.substr(b + 1, c - b - 1);
     if (names.count(name) > 0) return;
-    if (IsValidName(name) && VolumeKeys(base, name).dir() == prefix + rest.substr(0, c + 1)) names.insert(name);
+    if (IsValidVolumeName(name) && VolumeKeys(base, name).dir() == prefix + rest.substr(0, c + 1)) names.insert(name);
   }));
   return std::vector<std::string>(names.begin(), names.end());
 }

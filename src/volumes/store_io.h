@@ -58,8 +58,17 @@ inline constexpr uint64_t kMaxVolumeConfigBytes = uint64_t{4} << 20;
 [[nodiscard]] Result<BackupConfig> LoadBackupConfig(ObjectStore& store, const VolumeKeys& keys, const std::string& backup,
                                                    uint64_t volume_size = 0);
 [[nodiscard]] Status SaveBackupConfig(ObjectStore& store, const VolumeKeys& keys, const BackupConfig& b);
-// Names of the volume's backup cfgs, sorted (names Longhorn would drop are skipped).
-[[nodiscard]] Result<std::vector<std::string>> ListBackupNames(ObjectStore& store, const VolumeKeys& keys);
+// One listing of a volume's backups/ folder.
+struct BackupListing {
+  std::vector<std::string> names;  // of backup_<name>.cfg with a Longhorn backup name, sorted
+  // Every other key there but temp leftovers (a name hort refuses, a file
+  // in a subfolder, a file not named backup_*.cfg), sorted: hort cannot
+  // tell which blocks they use, so garbage collection stops while one is
+  // there (it must never count a backup's blocks as unreferenced).
+  std::vector<std::string> unaccounted;
+  bool operator==(const BackupListing&) const = default;
+};
+[[nodiscard]] Result<BackupListing> ListBackups(ObjectStore& store, const VolumeKeys& keys);
 // Names of the volumes on the target (folders holding a volume.cfg or
 // backups), sorted. One listing of backupstore/volumes/.
 [[nodiscard]] Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::string& base);

@@ -155,9 +155,15 @@ class VolumeVerifier {
     std::sort(backup_names_.begin(), backup_names_.end());
     for (const std::string& key : strays) {
       const bool temp = IsTempLeftover(key);
+      // A file among the backups that is no backup cfg may still be one's
+      // (forget's garbage collection stops for it): no orphans are called.
+      const bool among_backups = !temp && key.starts_with(keys_.BackupsPrefix());
+      if (among_backups) unreadable_cfgs_++;
       Add(false, temp ? "temp-file" : "stray-file", "", "",
           "volume " + keys_.volume() + ": " + (temp ? "leftover temporary file " : "unexpected file ") + key +
-              (temp ? " (an interrupted write; Longhorn never removes it)" : ""));
+              (temp            ? " (an interrupted write; Longhorn never removes it)"
+               : among_backups ? " (among the backups: garbage collection removes no block while it is there)"
+                               : ""));
     }
     return Status::Ok();
   }
@@ -370,12 +376,14 @@ Result<VolumeVerifyReport> VerifyTarget(BackupTarget& target, const VolumeVerify
   HORT_ASSIGN_OR_RETURN(SubsetRule subset, ParseSubset(o.data_subset));
   std::vector<std::string> volumes;
   if (!o.volume.empty()) {
-    HORT_RETURN_IF_ERROR(CheckName(o.volume, "volume name"));
+    HORT_RETURN_IF_ERROR(CheckVolumeName(o.volume));
     // Never leave a lock file behind in a folder that holds no volume.
     const VolumeKeys keys(target.base, o.volume);
     HORT_ASSIGN_OR_RETURN(auto cfg, LoadVolumeConfig(*target.store, keys));
-    HORT_ASSIGN_OR_RETURN(auto backups, ListBackupNames(*target.store, keys));
-    if (!cfg && backups.empty()) return Status(Code::kNotFound, "no volume " + o.volume + " in " + target.url);
+    HORT_ASSIGN_OR_RETURN(BackupListing backups, ListBackups(*target.store, keys));
+    if (!cfg && backups.names.empty() && backups.unaccounted.empty()) {
+      return Status(Code::kNotFound, "no volume " + o.volume + " in " + target.url);
+    }
     volumes.push_back(o.volume);
   } else {
     HORT_ASSIGN_OR_RETURN(volumes, ListVolumeNames(*target.store, target.base));

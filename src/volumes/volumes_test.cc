@@ -39,12 +39,13 @@ TEST(LayoutTest, AllZeroBlockNamesMatchLonghorns) {
 TEST(LayoutTest, NamesFollowValidateName) {
   EXPECT_TRUE(IsValidName("pvc-1.data_x"));
   EXPECT_TRUE(IsValidName("vol..1"));  // one path component, and a name Longhorn takes
-  EXPECT_TRUE(IsValidName(std::string(64, 'a')));
-  EXPECT_FALSE(IsValidName(std::string(65, 'a')));  // longhorn-engine's MaximumVolumeNameSize
+  EXPECT_TRUE(IsValidVolumeName(std::string(64, 'a')));
+  EXPECT_FALSE(IsValidVolumeName(std::string(65, 'a')));  // longhorn-engine's MaximumVolumeNameSize
+  EXPECT_TRUE(IsValidName(std::string(65, 'a')));         // backup names: util.ValidateName has no limit
   for (const char* bad : {"", "a", "../x", "a/b", "..", "-ab", ".ab", "a b", "vol\n"}) {
     EXPECT_FALSE(IsValidName(bad)) << bad;
   }
-  EXPECT_EQ(CheckName("a/b", "volume name").code(), Code::kInvalidArgument);
+  EXPECT_EQ(CheckVolumeName("a/b").code(), Code::kInvalidArgument);
   EXPECT_EQ(GenerateName("backup").size(), 7u + 16u);
 }
 

@@ -1,0 +1,110 @@
+// forget's garbage collection never removes a block a backup in the store
+// may use: backups with names longer than 64 characters (Longhorn allows
+// them) count, and any other file among the backups stops it.
+#include "volumes/listing.h"
+#include "volumes/ops_test_fixture.h"
+
+namespace hort::volumes {
+namespace {
+
+class VolumeForgetTest : public VolumeOpsTest {
+ protected:
+  // Renames backup `from` to `to`: its cfg file and the Name inside.
+  void RenameBackup(const std::string& from, const std::string& to) {
+    BackupConfig b = *LoadBackupConfig(*target_.store, Keys(), from);
+    b.name = to;
+    ASSERT_TRUE(SaveBackupConfig(*target_.store, Keys(), b).ok());
+    ASSERT_TRUE(target_.store->Remove(Keys().BackupConfig(from)).ok());
+  }
+  void Plant(const std::string& key) {
+    const std::string body = "{}";
+    ASSERT_TRUE(target_.store->Save(key, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
+                    .ok());
+  }
+  Result<VolumeForgetResult> Forget(const std::string& backup) {
+    VolumeForgetOptions o;
+    o.volume = "vol-a";
+    o.backups = {backup};
+    return ForgetBackups(target_, o);
+  }
+  Result<VolumeRestoreResult> RestoreBackup(const std::string& backup, const std::string& to) {
+    VolumeRestoreOptions o;
+    o.volume = "vol-a";
+    o.backup = backup;
+    o.to = to;
+    return RestoreVolume(target_, o);
+  }
+};
+
+TEST(LayoutNamesTest, BackupNamesHaveNoLengthLimitVolumeNamesDo) {
+  const std::string long_name = "daily-backup-of-the-photo-library-volume-of-the-household-nas-" + std::string(20, '7');
+  ASSERT_GT(long_name.size(), 64u);
+  EXPECT_TRUE(IsValidName(long_name));  // Longhorn's util.ValidateName
+  EXPECT_TRUE(CheckBackupName(long_name).ok());
+  EXPECT_FALSE(IsValidVolumeName(long_name));  // longhorn-engine's ValidVolumeName
+  EXPECT_EQ(CheckVolumeName(long_name).code(), Code::kInvalidArgument);
+  EXPECT_EQ(CheckBackupName("a/b").code(), Code::kInvalidArgument);
+}
+
+// The data loss of 2026-12-07: the blocks of a backup named longer than 64
+// characters were removed as unreferenced when another backup was forgotten.
+TEST_F(VolumeForgetTest, BlocksOfABackupWithALongNameAreKept) {
+  const std::string long_name = "backup-" + std::string(70, 'a');
+  const std::string kept = Backup(Image("a.img", 3, 21));
+  RenameBackup(kept, long_name);
+  const std::string other = Backup(Image("b.img", 3, 22));  // no block in common with a.img
+  auto r = Forget(other);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->gc_skipped, "");
+  EXPECT_EQ(r->blocks_removed, 3u);  // only the forgotten backup's own blocks
+  EXPECT_EQ(r->blocks_kept, 3u);
+  EXPECT_EQ(r->last_backup, long_name);  // the newest remaining
+  auto restored = RestoreBackup(long_name, dir_ + "/out.img");
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(ReadFile(dir_ + "/out.img"), ReadFile(dir_ + "/a.img"));
+  EXPECT_FALSE(Verify(/*read_data=*/true).Damaged());
+
+  auto listed = ListTarget(target_, "vol-a");  // `volumes ls` shows it
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->at(0).backups.size(), 1u);
+  EXPECT_EQ(listed->at(0).backups[0].name, long_name);
+  EXPECT_EQ(listed->at(0).backups[0].error, "");
+}
+
+// A cfg whose name hort refuses, or any other file among the backups, may
+// hold a backup's map: no block is removed while one is there.
+TEST_F(VolumeForgetTest, AFileAmongTheBackupsHortCannotReadStopsGarbageCollection) {
+  const std::string first = Backup(Image("a.img", 2, 23));
+  const std::string second = Backup(Image("b.img", 2, 24));
+  RenameBackup(first, "-starts-with-a-dash");  // Longhorn would drop the name; hort cannot take it
+  auto r = Forget(second);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->gc_skipped.find("backup_-starts-with-a-dash.cfg is not a backup cfg hort can read"), std::string::npos)
+      << r->gc_skipped;
+  EXPECT_EQ(r->blocks_removed, 0u);
+  EXPECT_EQ(Files(Keys().BlocksPrefix()).size(), 4u);
+  auto listed = ListTarget(target_, "vol-a");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->at(0).backups.size(), 1u);
+  EXPECT_NE(listed->at(0).backups[0].error.find("forget removes no block"), std::string::npos);
+  // A file in a subfolder stops it too; a temp leftover does not.
+  ASSERT_TRUE(target_.store->Remove(Keys().BackupConfig("-starts-with-a-dash")).ok());
+  Plant(Keys().BackupsPrefix() + "old/backup_backup-0123456789abcdef.cfg");
+  const std::string third = Backup(Image("c.img", 2, 25));
+  r = Forget(third);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->gc_skipped.find("old/backup_backup-0123456789abcdef.cfg"), std::string::npos) << r->gc_skipped;
+  auto report = Verify();  // a stray among the backups: no block is called an orphan, as it may be a backup's
+  EXPECT_FALSE(HasFinding(report, "orphan-block", /*damage=*/false));
+  EXPECT_TRUE(HasFinding(report, "stray-file", /*damage=*/false));
+  ASSERT_TRUE(target_.store->Remove(Keys().BackupsPrefix() + "old/backup_backup-0123456789abcdef.cfg").ok());
+  Plant(Keys().BackupConfig("backup-0123456789abcdef") + ".tmp.1733222222000000000");
+  const std::string fourth = Backup(Image("d.img", 2, 26));
+  r = Forget(fourth);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->gc_skipped, "");
+  EXPECT_EQ(Files(Keys().BlocksPrefix()).size(), 0u);  // nothing references any block any more
+}
+
+}  // namespace
+}  // namespace hort::volumes

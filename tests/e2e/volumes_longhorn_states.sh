@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Stores in states Longhorn leaves them in, through the CLI (the probe of
+# 2026-12-07): a backup named longer than 64 characters keeps its blocks
+# through forget; an empty LastBackupName keeps the volume's block size, and
+# restore takes the newest finished backup; a 0-byte block in the store is
+# uploaded again; a volume on a backing image is not backed up; -q is quiet;
+# --keep-tag that matches nothing removes nothing.
+source "$(dirname "$0")/lib.sh"
+STORE="$WORK/store"
+IMG="$WORK/disk.img"
+head -c $((32 << 20)) /dev/urandom >"$IMG"
+vol_dir() { ls -d "$STORE"/backupstore/volumes/*/*/"$1"; }
+count_blocks() { find "$(vol_dir "$1")/blocks" -name '*.blk' | wc -l; }
+set_cfg() {  # set_cfg FILE KEY VALUE: a top-level string field of a cfg (volume.cfg's are quoted twice)
+  python3 - "$@" <<'EOF'
+import json, sys
+path, key, value = sys.argv[1:4]
+d = json.load(open(path))
+d[key] = value
+json.dump(d, open(path, "w"), separators=(",", ":"))
+EOF
+}
+
+note "a backup named longer than 64 characters keeps its blocks through forget"
+hort volumes backup "$IMG" --store "$STORE" --volume pvc-long --json >"$WORK/b.json"
+first=$(json_field backup <"$WORK/b.json")
+V=$(vol_dir pvc-long)
+chmod -R u+w "$V"
+long="daily-pvc-long-before-the-upgrade-of-the-household-nas-$(printf 'a%.0s' {1..30})"
+sed "s/\"Name\":\"$first\"/\"Name\":\"$long\"/" "$V/backups/backup_$first.cfg" >"$V/backups/backup_$long.cfg"
+rm "$V/backups/backup_$first.cfg"
+head -c $((32 << 20)) /dev/urandom >"$WORK/other.img"
+hort volumes backup "$WORK/other.img" --store "$STORE" --volume pvc-long --json >"$WORK/b.json"
+second=$(json_field backup <"$WORK/b.json")
+hort volumes ls --store "$STORE" --volume pvc-long >"$WORK/ls.txt"
+grep -q -- "$long" "$WORK/ls.txt" || { cat "$WORK/ls.txt"; fail "ls does not list the long-named backup"; }
+hort volumes forget --store "$STORE" --volume pvc-long "$second" --json >"$WORK/f.json"
+[ "$(json_field blocks_removed <"$WORK/f.json")" = 16 ] || { cat "$WORK/f.json"; fail "expected only the 16 blocks of $second removed"; }
+[ "$(count_blocks pvc-long)" = 16 ] || fail "the long-named backup lost blocks"
+hort volumes restore --store "$STORE" --volume pvc-long --backup "$long" --to "$WORK/long.img" >/dev/null
+cmp "$WORK/long.img" "$IMG" || fail "the long-named backup restored differently"
+
+note "a file among the backups hort cannot read stops garbage collection"
+cp "$V/backups/backup_$long.cfg" "$V/backups/backup_-dash-$first.cfg"
+hort volumes backup "$WORK/other.img" --store "$STORE" --volume pvc-long --json >"$WORK/b.json"
+third=$(json_field backup <"$WORK/b.json")
+hort volumes forget --store "$STORE" --volume pvc-long "$third" >/dev/null 2>"$WORK/err"
+grep -q "no blocks removed: .*backup_-dash-$first.cfg is not a backup cfg hort can read" "$WORK/err" ||
+  { cat "$WORK/err"; fail "garbage collection ran beside a cfg hort cannot read"; }
+[ "$(count_blocks pvc-long)" = 32 ] || fail "blocks were removed"
+
+echo "PASS"
