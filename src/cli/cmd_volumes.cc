@@ -132,8 +132,9 @@ int Restore(const VolumesFlags& f, const GlobalOptions& g) {
   auto r = RestoreVolume(*target, o);
   if (!r.ok()) return Fail(r.status());
   PrintTimes(r->times, g);
+  if (!r->picked.empty()) std::fprintf(stderr, "warning: volume %s: %s\n", r->volume.c_str(), r->picked.c_str());
   if (g.json) {
-    std::printf("%s\n", JsonText({{"volume", r->volume}, {"backup", r->backup}, {"to", f.to},
+    std::printf("%s\n", JsonText({{"volume", r->volume}, {"backup", r->backup}, {"picked", r->picked}, {"to", f.to},
                                   {"volume_size", r->volume_size}, {"block_size", r->block_size},
                                   {"blocks_written", r->blocks_written}, {"blocks_unchanged", r->blocks_unchanged},
                                   {"bytes_written", r->bytes_written}, {"bytes_zeroed", r->bytes_zeroed},

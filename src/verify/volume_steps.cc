@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "volumes/cluster.h"
 #include "volumes/listing.h"
 #include "volumes/restore.h"
+#include "volumes/store_io.h"
 
 namespace hort {
 namespace {
@@ -148,7 +150,9 @@ Result<std::string> VolumeTestSteps::VolumeName(const Service& s, const VolumesE
 }
 
 // Each volume's latest finished backup (volume.cfg's LastBackupName, as
-// Longhorn restores by default), or the one --snapshot names for it.
+// Longhorn restores by default; where that is empty or names no backup, the
+// newest finished one, as `volumes restore` takes), or the one --snapshot
+// names for it.
 Status VolumeTestSteps::PickBackups() {
   std::vector<bool> used(given_.size(), false);
   for (VolumeTestUnit& u : units_) {
@@ -160,6 +164,17 @@ Status VolumeTestSteps::PickBackups() {
     const volumes::VolumeSummary& v = listed->front();
     if (!v.error.empty()) return Status(Code::kCorruption, u.label + ": volume " + u.volume + ": " + v.error);
     u.backup = v.config.last_backup_name;
+    const bool listed_last = std::any_of(v.backups.begin(), v.backups.end(),
+                                         [&](const volumes::BackupSummary& b) { return b.name == u.backup; });
+    if (!listed_last) {
+      const volumes::VolumeKeys keys(targets_.at(u.store).base, u.volume);
+      HORT_ASSIGN_OR_RETURN(auto newest, volumes::NewestFinishedBackup(*targets_.at(u.store).store, keys, v.config.size));
+      if (newest && log_) {
+        log_(u.label + ": LastBackupName " + (u.backup.empty() ? "is empty" : u.backup + " is gone") +
+             "; testing the newest finished backup, " + newest->name);
+      }
+      u.backup = newest ? newest->name : "";
+    }
     for (size_t i = 0; i < given_.size(); ++i) {
       for (const volumes::BackupSummary& b : v.backups) {
         if (b.name == given_[i] && !b.in_progress) u.backup = b.name, used[i] = true;

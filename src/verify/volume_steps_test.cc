@@ -218,6 +218,30 @@ TEST_F(VolumeTestStepsTest, SnapshotOptionPicksAnOlderBackup) {
             std::string::npos) << r.record.findings;
 }
 
+// Longhorn empties LastBackupName when it deletes the latest backup and
+// skips garbage collection: the test then takes the newest finished backup
+// (it failed "has no finished backup").
+TEST_F(VolumeTestStepsTest, EmptyLastBackupNameTestsTheNewestFinishedBackup) {
+  MakeExt4();
+  Load("");
+  Backup();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a later SnapshotCreatedAt
+  const std::string second = Backup();
+  for (auto& e : fs::recursive_directory_iterator(dir_ / "store")) {
+    if (e.path().filename() != "volume.cfg") continue;
+    std::ifstream in(e.path());
+    std::string cfg((std::istreambuf_iterator<char>(in)), {});
+    const std::string last = "\"LastBackupName\":\"" + second + "\"";
+    ASSERT_NE(cfg.find(last), std::string::npos) << cfg;
+    cfg.replace(cfg.find(last), last.size(), "\"LastBackupName\":\"\"");
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+    std::ofstream(e.path(), std::ios::trunc) << cfg;
+  }
+  RestoreTestReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kSuccess) << r.record.findings;
+  EXPECT_EQ(r.record.snapshots, "data nas:" + second);
+}
+
 TEST_F(VolumeTestStepsTest, PvcEntryWithoutAReachableClusterFailsSayingSo) {
   Load("", "{pvc: paperless-data, schedule: '@daily', store: nas}",
        "kubernetes: {kubeconfig: ./no-such-kubeconfig}\n");

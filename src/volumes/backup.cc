@@ -309,14 +309,21 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
     auto loaded = LoadBackupConfig(store, keys, volume->last_backup_name, volume->size);
     if (loaded.ok() && !loaded->InProgress()) last = std::move(*loaded);
   }
+  // The volume's block size is its last backup's; with LastBackupName empty
+  // or gone, its newest finished backup's (a volume of 16 MiB blocks must
+  // not get a backup of 2 MiB blocks because Longhorn emptied the name).
+  std::optional<BackupConfig> sized = last;
+  if (!sized && volume) {
+    HORT_ASSIGN_OR_RETURN(sized, NewestFinishedBackup(store, keys, volume->size));
+  }
   r.block_size = o.block_size;
   if (r.block_size == 0) {
     r.block_size = kDefaultBlockSize;
-    if (last) {
-      HORT_ASSIGN_OR_RETURN(r.block_size, BlockSizeOf(*last));
+    if (sized) {
+      HORT_ASSIGN_OR_RETURN(r.block_size, BlockSizeOf(*sized));
     }
   }
-  HORT_RETURN_IF_ERROR(CheckBlockSizeKept(o, last, r.block_size));
+  HORT_RETURN_IF_ERROR(CheckBlockSizeKept(o, sized, r.block_size));
   if (source.size() % r.block_size != 0) {
     return Status(Code::kInvalidArgument, o.source + " (" + std::to_string(source.size()) +
                                               " bytes) is not a multiple of the block size " + std::to_string(r.block_size));

@@ -25,7 +25,7 @@ namespace hort::volumes {
 
 struct VolumeRestoreOptions {
   std::string volume;
-  std::string backup;  // empty: the volume's LastBackupName
+  std::string backup;  // empty: the volume's LastBackupName, else its newest finished backup
   std::string to;      // image file (created if missing) or block device
   bool incremental = false;
   uint64_t memory_budget = uint64_t{40} << 20;
@@ -36,6 +36,7 @@ struct VolumeRestoreOptions {
 
 struct VolumeRestoreResult {
   std::string volume, backup;
+  std::string picked;  // when no backup was given and LastBackupName was not taken: why, and which was
   uint64_t volume_size = 0, block_size = 0;
   uint64_t blocks_written = 0, blocks_unchanged = 0;
   uint64_t bytes_written = 0, bytes_zeroed = 0;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
+
+#include "format/gojson.h"
 
 namespace hort::volumes {
 namespace {
@@ -101,6 +104,28 @@ Result<BackupListing> ListBackups(ObjectStore& store, const VolumeKeys& keys) {
   std::sort(out.names.begin(), out.names.end());
   std::sort(out.unaccounted.begin(), out.unaccounted.end());
   return out;
+}
+
+Result<std::optional<BackupConfig>> NewestFinishedBackup(ObjectStore& store, const VolumeKeys& keys,
+                                                        uint64_t volume_size) {
+  HORT_ASSIGN_OR_RETURN(BackupListing listed, ListBackups(store, keys));
+  auto time_of = [](const std::string& text) {
+    auto t = gojson::ParseRfc3339(text);
+    return t.ok() ? *t : gojson::Timestamp{};
+  };
+  std::optional<BackupConfig> newest;
+  std::tuple<gojson::Timestamp, gojson::Timestamp, std::string> newest_key;
+  for (const std::string& name : listed.names) {
+    auto b = LoadBackupConfig(store, keys, name, volume_size);
+    if (!b.ok() || b->InProgress()) continue;
+    const gojson::Timestamp created = time_of(b->created_time);
+    const gojson::Timestamp snapshot = b->snapshot_created_at.empty() ? created : time_of(b->snapshot_created_at);
+    auto key = std::make_tuple(snapshot, created, name);
+    if (newest && key <= newest_key) continue;
+    newest_key = std::move(key);
+    newest = std::move(*b);
+  }
+  return newest;
 }
 
 Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::string& base) {

@@ -69,6 +69,15 @@ struct BackupListing {
   bool operator==(const BackupListing&) const = default;
 };
 [[nodiscard]] Result<BackupListing> ListBackups(ObjectStore& store, const VolumeKeys& keys);
+// The newest finished backup of a volume (by SnapshotCreatedAt, then
+// CreatedTime, then name, as forget orders backups), passing over
+// placeholders and cfgs that do not load; nullopt when there is none. It
+// stands in for LastBackupName where that is empty or names no backup:
+// Longhorn's DeleteDeltaBlockBackup empties it when it deletes the latest
+// backup and skips garbage collection.
+[[nodiscard]] Result<std::optional<BackupConfig>> NewestFinishedBackup(ObjectStore& store, const VolumeKeys& keys,
+                                                                      uint64_t volume_size);
+
 // Names of the volumes on the target (folders holding a volume.cfg or
 // backups), sorted. One listing of backupstore/volumes/.
 [[nodiscard]] Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::string& base);

@@ -96,6 +96,7 @@ class VolumeVerifier {
     HORT_RETURN_IF_ERROR(ListEverything());
     HORT_RETURN_IF_ERROR(CheckLocks());
     for (const std::string& name : backup_names_) CheckBackup(name);
+    CheckBlockSizesAgree();
     referenced_.Seal();
     report_->blocks_referenced += referenced_.size();
     FindMissingAndOrphans();
@@ -217,6 +218,7 @@ class VolumeVerifier {
     c.state = "ok";
     auto bs = BlockSizeOf(*b);
     c.block_size = bs.ok() ? *bs : 0;
+    if (bs.ok()) backups_by_block_size_[*bs].push_back(name);
     const uint64_t volume_size = volume_ ? volume_->size : kMaxVolumeSize;
     Status map = bs.ok() ? CheckBlockMap(*b, *bs, volume_size) : bs.status();
     if (!map.ok()) Problem(c, "block-map", map.message());
@@ -238,6 +240,20 @@ class VolumeVerifier {
     }
     index_[name] = checks_.size();
     checks_.push_back(std::move(c));
+  }
+
+  // One volume, one block size: Longhorn's restore refuses a mix (so does
+  // hort's backup, unless LastBackupName was empty when one was made).
+  void CheckBlockSizesAgree() {
+    if (backups_by_block_size_.size() < 2) return;
+    std::string sizes;
+    for (const auto& [size, names] : backups_by_block_size_) {
+      sizes += (sizes.empty() ? "" : "; ") + std::to_string(size) + " bytes: " + names[0] +
+               (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : "");
+    }
+    Add(true, "block-size-mix", "", "",
+        "volume " + keys_.volume() + ": its backups mix block sizes (" + sizes +
+            "), which Longhorn's restore refuses; remove the backups of one size (volumes forget)");
   }
 
   // A finding that makes a finished backup damaged.
@@ -355,6 +371,7 @@ class VolumeVerifier {
   size_t unreadable_cfgs_ = 0;  // backup cfgs that could not be read: no block is called an orphan then
   std::vector<std::string> backup_names_;
   std::set<std::string> finished_;
+  std::map<uint64_t, std::vector<std::string>> backups_by_block_size_;  // finished backups only
   std::map<std::string, size_t> index_;
   std::vector<BackupCheck> checks_;
   bool live_backup_lock_ = false;

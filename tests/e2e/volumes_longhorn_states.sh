@@ -49,4 +49,41 @@ grep -q "no blocks removed: .*backup_-dash-$first.cfg is not a backup cfg hort c
   { cat "$WORK/err"; fail "garbage collection ran beside a cfg hort cannot read"; }
 [ "$(count_blocks pvc-long)" = 32 ] || fail "blocks were removed"
 
+note "an empty LastBackupName keeps the volume's block size"
+hort volumes backup "$IMG" --store "$STORE" --volume pvc-big --block-size 16Mi --json >"$WORK/b.json"
+big1=$(json_field backup <"$WORK/b.json")
+B=$(vol_dir pvc-big)
+chmod -R u+w "$B"
+set_cfg "$B/volume.cfg" LastBackupName ""
+sleep 1.1  # a later SnapshotCreatedAt
+hort volumes backup "$IMG" --store "$STORE" --volume pvc-big --json >"$WORK/b.json"
+[ "$(json_field block_size <"$WORK/b.json")" = $((16 << 20)) ] || { cat "$WORK/b.json"; fail "the block size changed"; }
+big2=$(json_field backup <"$WORK/b.json")
+chmod -R u+w "$B"
+set_cfg "$B/volume.cfg" LastBackupName ""
+expect_rc 1 "$HORT" volumes backup "$IMG" --store "$STORE" --volume pvc-big --block-size 2Mi
+one_line "$WORK/last.err"
+grep -q "would mix block sizes" "$WORK/last.err" || fail "unclear message: $(cat "$WORK/last.err")"
+hort volumes verify --store "$STORE" --volume pvc-big >/dev/null || fail "verify of a volume of one block size"
+
+note "restore without LastBackupName takes the newest finished backup and says so"
+hort volumes restore --store "$STORE" --volume pvc-big --to "$WORK/big.img" >"$WORK/r.out" 2>"$WORK/r.err"
+grep -q "LastBackupName is empty; took the newest finished backup, $big2" "$WORK/r.err" || { cat "$WORK/r.err"; fail "no word of the backup taken"; }
+grep -q "restored backup $big2" "$WORK/r.out" || fail "not the newest backup restored"
+cmp "$WORK/big.img" "$IMG" || fail "restored differently"
+
+note "verify reports backups of mixed block sizes"
+python3 - "$B/backups/backup_$big1.cfg" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["Name"] = "backup-00000000000000aa"
+d["Parameters"]["backup-block-size"] = "2097152"
+d.pop("Blocks", None)
+d["Size"] = "0"
+json.dump(d, open(sys.argv[1].replace(sys.argv[1].split("/")[-1], "backup_backup-00000000000000aa.cfg"), "w"))
+EOF
+expect_rc 1 "$HORT" volumes verify --store "$STORE" --volume pvc-big
+grep -q "damage: volume pvc-big: its backups mix block sizes" "$WORK/last.out" || { cat "$WORK/last.out"; fail "no block-size-mix finding"; }
+rm "$B/backups/backup_backup-00000000000000aa.cfg"
+
 echo "PASS"

@@ -1,0 +1,100 @@
+// Backups and restores of a volume whose LastBackupName is empty (Longhorn
+// leaves it so), whose stored blocks are damaged, or which lies on a backing
+// image: the findings of the probe of 2026-12-07.
+#include "volumes/ops_test_fixture.h"
+
+namespace hort::volumes {
+namespace {
+
+class VolumeBackupTest : public VolumeOpsTest {
+ protected:
+  // What Longhorn's DeleteDeltaBlockBackup leaves when it deletes the
+  // latest backup and skips garbage collection.
+  void EmptyLastBackupName() {
+    VolumeConfig v = Volume();
+    v.last_backup_name.clear();
+    v.last_backup_at.clear();
+    SaveVolume(v);
+  }
+  void SetSnapshotTime(const std::string& backup, const std::string& time) {
+    BackupConfig b = *LoadBackupConfig(*target_.store, Keys(), backup);
+    b.snapshot_created_at = time;
+    ASSERT_TRUE(SaveBackupConfig(*target_.store, Keys(), b).ok());
+  }
+  Result<VolumeBackupResult> BackupWith(const std::string& image, uint64_t block_size, const std::string& cache = "") {
+    VolumeBackupOptions o;
+    o.source = image;
+    o.volume = "vol-a";
+    o.block_size = block_size;
+    o.cache_dir = cache;
+    return BackupVolume(target_, o);
+  }
+};
+
+TEST_F(VolumeBackupTest, WithoutLastBackupNameTheBlockSizeIsTheNewestFinishedBackups) {
+  const std::string img = Image("a.img", 16, 31);  // 32 MiB: two 16 MiB blocks
+  auto first = BackupWith(img, kLargeBlockSize);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EmptyLastBackupName();
+  auto second = BackupWith(img, 0);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->block_size, kLargeBlockSize);
+  EXPECT_EQ(second->blocks_new, 0u);  // the same 16 MiB blocks
+  EmptyLastBackupName();
+  auto mixed = BackupWith(img, kDefaultBlockSize);  // as with LastBackupName set: refused
+  EXPECT_EQ(mixed.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(mixed.status().message().find("would mix block sizes"), std::string::npos) << mixed.status().message();
+  EXPECT_FALSE(Verify(/*read_data=*/true).Damaged());
+}
+
+TEST_F(VolumeBackupTest, VerifyReportsAVolumeWhoseBackupsMixBlockSizes) {
+  ASSERT_TRUE(BackupWith(Image("a.img", 16, 32), kLargeBlockSize).ok());
+  auto listed = ListBackups(*target_.store, Keys());
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->names.size(), 1u);
+  // A backup of 2 MiB blocks beside it (an all-zero volume: an empty map),
+  // as a backup without --block-size wrote while LastBackupName was empty.
+  BackupConfig small = *LoadBackupConfig(*target_.store, Keys(), listed->names[0]);
+  small.name = "backup-00000000000000aa";
+  small.blocks.clear();
+  small.size = 0;
+  small.parameters = Labels{{"backup-block-size", std::to_string(kDefaultBlockSize)}, {"backup-mode", "full"}};
+  ASSERT_TRUE(SaveBackupConfig(*target_.store, Keys(), small).ok());
+  auto report = Verify();
+  EXPECT_TRUE(HasFinding(report, "block-size-mix"));
+  EXPECT_TRUE(report.Damaged());
+}
+
+TEST_F(VolumeBackupTest, RestoreWithoutLastBackupNameTakesTheNewestFinishedBackup) {
+  const std::string old_backup = Backup(Image("a.img", 2, 33));
+  const std::string new_backup = Backup(Image("b.img", 2, 34));
+  SetSnapshotTime(old_backup, "2026-01-01T00:00:00Z");
+  SetSnapshotTime(new_backup, "2026-01-02T00:00:00Z");
+  EmptyLastBackupName();
+  auto r = Restore(dir_ + "/out.img");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->backup, new_backup);
+  EXPECT_NE(r->picked.find("LastBackupName is empty; took the newest finished backup, " + new_backup), std::string::npos)
+      << r->picked;
+  EXPECT_EQ(ReadFile(dir_ + "/out.img"), ReadFile(dir_ + "/b.img"));
+
+  // LastBackupName naming a removed backup: the same.
+  VolumeConfig v = Volume();
+  v.last_backup_name = "backup-ffffffffffffffff";
+  SaveVolume(v);
+  fs::remove(dir_ + "/out.img");
+  r = Restore(dir_ + "/out.img");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->backup, new_backup);
+  EXPECT_NE(r->picked.find("backup-ffffffffffffffff is gone"), std::string::npos) << r->picked;
+
+  // No finished backup at all: one line saying so.
+  for (const std::string& b : {old_backup, new_backup}) ASSERT_TRUE(target_.store->Remove(Keys().BackupConfig(b)).ok());
+  EmptyLastBackupName();
+  r = Restore(dir_ + "/none.img");
+  EXPECT_EQ(r.status().code(), Code::kNotFound);
+  EXPECT_EQ(r.status().message(), "volume vol-a has no finished backup (LastBackupName is empty)");
+}
+
+}  // namespace
+}  // namespace hort::volumes
