@@ -350,10 +350,13 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
   BlockListing present;
   {
     ScopedStageTimer t(&r.times, "list");
-    auto listed = ListBlocks(store, keys);
+    auto listed = ListBlocks(store, keys, MaxStoredBlockSize(codec, r.block_size));
     if (!listed.ok()) return drop_placeholder(listed.status());
     present = std::move(*listed);
   }
+  // A block listed empty, or larger than any block of this size can be
+  // stored, is damaged: it is uploaded again (replacing it), never reused.
+  present.blocks.Erase(present.bad_size);
   // The names of unchanged blocks from the last backup's cache (block_cache.h).
   const BlockCacheKey cache_key{BlockCacheStoreKey(target.url), o.volume, BlockCacheSourceKey(o.source), r.block_size};
   const bool use_cache = !o.cache_dir.empty();

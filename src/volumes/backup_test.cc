@@ -96,5 +96,31 @@ TEST_F(VolumeBackupTest, RestoreWithoutLastBackupNameTakesTheNewestFinishedBacku
   EXPECT_EQ(r.status().message(), "volume vol-a has no finished backup (LastBackupName is empty)");
 }
 
+// A block in the store of an impossible size (empty, or larger than a
+// stored block can be) is uploaded again, not referenced: the new backup restores.
+TEST_F(VolumeBackupTest, BlocksOfImpossibleSizeAreUploadedAgain) {
+  const std::string img = Image("a.img", 3, 35);
+  const std::string cache = dir_ + "/cache";
+  const std::string first = BackupWith(img, 0, cache)->backup_name;
+  const BackupConfig cfg = *LoadBackupConfig(*target_.store, Keys(), first);
+  ASSERT_EQ(cfg.blocks.size(), 3u);
+  const std::string empty_blk = Path(Keys().Block(cfg.blocks[0].checksum));
+  const std::string huge_blk = Path(Keys().Block(cfg.blocks[1].checksum));
+  for (const auto& p : {empty_blk, huge_blk}) fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
+  fs::resize_file(empty_blk, 0);
+  fs::resize_file(huge_blk, MaxStoredBlockSize(Codec::kLz4, kDefaultBlockSize) + 1);
+
+  auto second = BackupWith(img, 0, cache);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->blocks_new, 2u);
+  EXPECT_EQ(second->blocks_reused, 1u);
+  EXPECT_EQ(second->blocks_from_cache, 1u);  // the cache names only the intact block
+  EXPECT_GT(fs::file_size(empty_blk), 0u);
+  auto r = Restore(dir_ + "/out.img");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(ReadFile(dir_ + "/out.img"), ReadFile(img));
+  EXPECT_FALSE(Verify(/*read_data=*/true).Damaged());
+}
+
 }  // namespace
 }  // namespace hort::volumes

@@ -31,6 +31,13 @@ void BlockSet::Seal() {
   sums_.shrink_to_fit();
 }
 
+void BlockSet::Erase(const std::vector<std::pair<ChecksumBytes, uint64_t>>& bad) {
+  if (bad.empty()) return;
+  std::set<ChecksumBytes> drop;
+  for (const auto& [c, size] : bad) drop.insert(c);
+  std::erase_if(sums_, [&](const ChecksumBytes& c) { return drop.count(c) > 0; });
+}
+
 bool BlockSet::Contains(const ChecksumBytes& c) const { return std::binary_search(sums_.begin(), sums_.end(), c); }
 
 Result<BlockListing> ListBlocks(ObjectStore& store, const VolumeKeys& keys, uint64_t max_block_bytes) {

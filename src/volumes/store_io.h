@@ -25,6 +25,8 @@ class BlockSet {
  public:
   void Add(const ChecksumBytes& c) { sums_.push_back(c); }
   void Seal();  // sorts and drops duplicates; call before Contains
+  // Drops the checksums of `bad` (sealed sets only).
+  void Erase(const std::vector<std::pair<ChecksumBytes, uint64_t>>& bad);
   [[nodiscard]] bool Contains(const ChecksumBytes& c) const;
   [[nodiscard]] size_t size() const { return sums_.size(); }
   [[nodiscard]] const std::vector<ChecksumBytes>& sorted() const { return sums_; }

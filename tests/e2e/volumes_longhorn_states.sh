@@ -86,4 +86,15 @@ expect_rc 1 "$HORT" volumes verify --store "$STORE" --volume pvc-big
 grep -q "damage: volume pvc-big: its backups mix block sizes" "$WORK/last.out" || { cat "$WORK/last.out"; fail "no block-size-mix finding"; }
 rm "$B/backups/backup_backup-00000000000000aa.cfg"
 
+note "a 0-byte block in the store is uploaded again"
+chmod -R u+w "$B"
+blk=$(find "$B/blocks" -name '*.blk' | head -1)
+: >"$blk"
+hort volumes backup "$IMG" --store "$STORE" --volume pvc-big --json >"$WORK/b.json"
+[ "$(json_field blocks_new <"$WORK/b.json")" = 1 ] || { cat "$WORK/b.json"; fail "the empty block was not uploaded again"; }
+[ -s "$blk" ] || fail "the block is still empty"
+rm -f "$WORK/big.img"
+hort volumes restore --store "$STORE" --volume pvc-big --to "$WORK/big.img" >/dev/null
+cmp "$WORK/big.img" "$IMG" || fail "restored differently"
+
 echo "PASS"
