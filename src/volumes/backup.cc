@@ -291,6 +291,8 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
   }();
   HORT_ASSIGN_OR_RETURN(auto lock, std::move(locked));
   HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> volume, LoadVolumeConfig(store, keys));
+  // hort's restore and verify refuse such a volume: a backup of it would be one nobody can restore here.
+  if (volume) HORT_RETURN_IF_ERROR(RefuseBackingImage(o.volume, *volume));
   Codec codec = Codec::kLz4;
   if (volume) {
     HORT_ASSIGN_OR_RETURN(codec, ParseCodec(volume->compression_method));

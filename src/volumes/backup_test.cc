@@ -122,5 +122,20 @@ TEST_F(VolumeBackupTest, BlocksOfImpossibleSizeAreUploadedAgain) {
   EXPECT_FALSE(Verify(/*read_data=*/true).Damaged());
 }
 
+// hort's restore and verify refuse a volume on a backing image, so its backup does too.
+TEST_F(VolumeBackupTest, AVolumeOnABackingImageIsNotBackedUp) {
+  const std::string img = Image("a.img", 2, 36);
+  Backup(img);
+  VolumeConfig v = Volume();
+  v.backing_image_name = "bi-ubuntu";
+  SaveVolume(v);
+  auto r = BackupWith(img, 0);
+  EXPECT_EQ(r.status().code(), Code::kUnsupported);
+  EXPECT_EQ(r.status().message(), "volume vol-a is based on backing image bi-ubuntu: backing images are not supported "
+                                  "(its backups hold only the layers above it)");
+  EXPECT_EQ(Files(Keys().BackupsPrefix()).size(), 1u);
+  EXPECT_TRUE(Files(Keys().LocksPrefix()).empty());
+}
+
 }  // namespace
 }  // namespace hort::volumes

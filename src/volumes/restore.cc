@@ -307,11 +307,7 @@ Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRest
   const VolumeKeys keys(target.base, o.volume);
   HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> volume, LoadVolumeConfig(store, keys));
   if (!volume) return Status(Code::kNotFound, "no volume " + o.volume + " in " + target.url);
-  if (!volume->backing_image_name.empty()) {
-    return Status(Code::kUnsupported, "volume " + o.volume + " is based on backing image " +
-                                          volume->backing_image_name +
-                                          ": backing images are not supported (its backups hold only the layers above it)");
-  }
+  HORT_RETURN_IF_ERROR(RefuseBackingImage(o.volume, *volume));
   HORT_ASSIGN_OR_RETURN(auto lock, VolumeLock::Acquire(store, keys, LockType::kBackupRestore, o.stop));
   VolumeRestoreResult r;
   r.volume = o.volume;

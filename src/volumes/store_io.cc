@@ -152,6 +152,12 @@ Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::
   return std::vector<std::string>(names.begin(), names.end());
 }
 
+Status RefuseBackingImage(const std::string& volume, const VolumeConfig& v) {
+  if (v.backing_image_name.empty()) return Status::Ok();
+  return Status(Code::kUnsupported, "volume " + volume + " is based on backing image " + v.backing_image_name +
+                                        ": backing images are not supported (its backups hold only the layers above it)");
+}
+
 Status CheckBlockMap(const BackupConfig& b, uint64_t block_size, uint64_t volume_size) {
   uint64_t next = 0;
   for (size_t i = 0; i < b.blocks.size(); ++i) {

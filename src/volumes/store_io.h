@@ -84,6 +84,11 @@ struct BackupListing {
 // backups), sorted. One listing of backupstore/volumes/.
 [[nodiscard]] Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::string& base);
 
+// kUnsupported with one line when the volume lies on a backing image:
+// its backups hold only the layers above the image, which hort does not
+// back up or restore.
+[[nodiscard]] Status RefuseBackingImage(const std::string& volume, const VolumeConfig& v);
+
 // Checks a backup's block map against its volume: offsets sorted, unique,
 // aligned and inside `volume_size`. The first problem, or OK.
 [[nodiscard]] Status CheckBlockMap(const BackupConfig& b, uint64_t block_size, uint64_t volume_size);

@@ -97,4 +97,14 @@ rm -f "$WORK/big.img"
 hort volumes restore --store "$STORE" --volume pvc-big --to "$WORK/big.img" >/dev/null
 cmp "$WORK/big.img" "$IMG" || fail "restored differently"
 
+note "a volume on a backing image is not backed up"
+chmod -R u+w "$B"
+set_cfg "$B/volume.cfg" BackingImageName '"bi-ubuntu"'
+n=$(ls "$B/backups" | wc -l)
+expect_rc 1 "$HORT" volumes backup "$IMG" --store "$STORE" --volume pvc-big
+one_line "$WORK/last.err"
+grep -q "volume pvc-big is based on backing image bi-ubuntu: backing images are not supported" "$WORK/last.err" ||
+  fail "unclear message: $(cat "$WORK/last.err")"
+[ "$(ls "$B/backups" | wc -l)" = "$n" ] || fail "a backup cfg was written"
+[ -z "$(find "$B" -name "*.lck")" ] || fail "a lock was left"
 echo "PASS"
