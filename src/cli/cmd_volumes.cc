@@ -95,6 +95,7 @@ int Backup(const VolumesFlags& f, const GlobalOptions& g) {
   auto r = BackupVolume(*target, o);
   if (!r.ok()) return Fail(r.status());
   PrintTimes(r->times, g);
+  for (const auto& w : r->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   if (g.verbose > 0) {
     std::fprintf(stderr, "block cache: %s (%llu blocks named from it)\n", r->cache.c_str(),
                  static_cast<unsigned long long>(r->blocks_from_cache));
@@ -111,6 +112,7 @@ int Backup(const VolumesFlags& f, const GlobalOptions& g) {
                             .c_str());
     return kExitOk;
   }
+  if (g.quiet) return kExitOk;
   std::printf("%s backup %s of volume %s: %llu blocks (%llu new, %llu already stored, %llu all-zero left out), "
               "%s read, %s uploaded in %.1f s\n",
               r->incremental ? "incremental" : "full", r->backup_name.c_str(), r->volume.c_str(),
@@ -142,6 +144,7 @@ int Restore(const VolumesFlags& f, const GlobalOptions& g) {
                             .c_str());
     return kExitOk;
   }
+  if (g.quiet) return kExitOk;
   std::printf("restored backup %s of volume %s to %s: %llu blocks written, %llu unchanged, %s zeroed in %.1f s\n",
               r->backup.c_str(), r->volume.c_str(), f.to.c_str(), static_cast<unsigned long long>(r->blocks_written),
               static_cast<unsigned long long>(r->blocks_unchanged), FormatBytes(r->bytes_zeroed).c_str(), r->seconds);

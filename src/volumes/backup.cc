@@ -300,6 +300,13 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
     HORT_ASSIGN_OR_RETURN(codec, ParseCodec(o.compression));
   }
   r.compression = CodecName(codec);
+  if (volume && !o.compression.empty()) {  // Longhorn too keeps the stored codec, silently
+    auto asked = ParseCodec(o.compression);
+    if (asked.ok() && *asked != codec) {
+      r.warnings.push_back("volume " + o.volume + " keeps its codec " + r.compression + "; --compression " +
+                           o.compression + " applies only to a new volume");
+    }
+  }
   if (volume && volume->size > source.size()) {
     return Status(Code::kInvalidArgument, o.source + " (" + std::to_string(source.size()) + " bytes) is smaller than volume " +
                                               o.volume + " (" + std::to_string(volume->size) +

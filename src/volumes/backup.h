@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "util/timer.h"
 #include "volumes/config.h"
@@ -55,6 +56,7 @@ struct VolumeBackupResult {
   std::string cache;               // "off", "used", or "not used: <why>" (and "; not written: <why>")
   uint64_t bytes_read = 0, bytes_uploaded = 0;
   double seconds = 0;
+  std::vector<std::string> warnings;  // one line each: what was asked for and not done
   StageTimes times;  // read, hash, compress, upload, list, finish
 };
 

@@ -155,6 +155,14 @@ Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForge
       r.decisions.push_back({l.name, l.config->snapshot_created_at, d.keep, d.reasons});
       if (!d.keep) remove.insert(l.name);
     }
+    // restic's rules keep the newest snapshot unless only tags are given
+    // and none matches; then restic removes them all. For a volume that
+    // leaves nothing to restore, so it is refused (naming them removes all).
+    if (!finished.empty() && remove.size() == finished.size()) {
+      return Status(Code::kInvalidArgument, "the rules (" + o.policy.Describe() + ") keep no backup of volume " +
+                                                o.volume + ": they would remove every backup, the latest too; "
+                                                "nothing was removed (name the backups to remove them all)");
+    }
   }
   if (o.dry_run) {
     r.removed.assign(remove.begin(), remove.end());

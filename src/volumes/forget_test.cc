@@ -106,5 +106,30 @@ TEST_F(VolumeForgetTest, AFileAmongTheBackupsHortCannotReadStopsGarbageCollectio
   EXPECT_EQ(Files(Keys().BlocksPrefix()).size(), 0u);  // nothing references any block any more
 }
 
+// restic removes every snapshot when only --keep-tag is given and none has
+// the tag; a volume's backups are kept then, the command refused.
+TEST_F(VolumeForgetTest, TagRulesThatKeepNothingRemoveNothing) {
+  const std::string first = Backup(Image("a.img", 1, 27));
+  const std::string second = Backup(Image("b.img", 1, 28));
+  VolumeForgetOptions o;
+  o.volume = "vol-a";
+  o.policy.tags = {{"pre-upgrade"}};
+  auto r = ForgetBackups(target_, o);
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("would remove every backup, the latest too; nothing was removed"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(ListBackups(*target_.store, Keys())->names.size(), 2u);
+  EXPECT_EQ(Files(Keys().BlocksPrefix()).size(), 2u);
+
+  BackupConfig b = *LoadBackupConfig(*target_.store, Keys(), first);  // one tagged backup: the other goes
+  b.labels[std::string(kTagLabelPrefix) + "pre-upgrade"] = "";
+  ASSERT_TRUE(SaveBackupConfig(*target_.store, Keys(), b).ok());
+  r = ForgetBackups(target_, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->removed, std::vector<std::string>{second});
+  EXPECT_EQ(r->last_backup, first);
+}
+
 }  // namespace
 }  // namespace hort::volumes

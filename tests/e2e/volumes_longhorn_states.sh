@@ -97,6 +97,25 @@ rm -f "$WORK/big.img"
 hort volumes restore --store "$STORE" --volume pvc-big --to "$WORK/big.img" >/dev/null
 cmp "$WORK/big.img" "$IMG" || fail "restored differently"
 
+note "-q: backup and restore print nothing"
+hort -q volumes backup "$IMG" --store "$STORE" --volume pvc-big >"$WORK/q.out"
+rm -f "$WORK/big.img"
+hort -q volumes restore --store "$STORE" --volume pvc-big --to "$WORK/big.img" >>"$WORK/q.out"
+[ ! -s "$WORK/q.out" ] || { cat "$WORK/q.out"; fail "-q printed"; }
+
+note "--compression for an existing volume: a warning, the volume's codec"
+hort volumes backup "$IMG" --store "$STORE" --volume pvc-big --compression gzip --json >"$WORK/b.json" 2>"$WORK/err"
+[ "$(json_field compression <"$WORK/b.json")" = lz4 ] || fail "the codec changed"
+grep -q "warning: volume pvc-big keeps its codec lz4; --compression gzip applies only to a new volume" "$WORK/err" ||
+  { cat "$WORK/err"; fail "no warning"; }
+
+note "--keep-tag matching no backup removes nothing"
+n=$(ls "$B/backups" | wc -l)
+expect_rc 1 "$HORT" volumes forget --store "$STORE" --volume pvc-big --keep-tag pre-upgrade
+one_line "$WORK/last.err"
+grep -q "would remove every backup, the latest too; nothing was removed" "$WORK/last.err" || fail "unclear message: $(cat "$WORK/last.err")"
+[ "$(ls "$B/backups" | wc -l)" = "$n" ] || fail "backups were removed"
+
 note "a volume on a backing image is not backed up"
 chmod -R u+w "$B"
 set_cfg "$B/volume.cfg" BackingImageName '"bi-ubuntu"'
