@@ -79,10 +79,13 @@ treecmp "$WORK/src" "$WORK/out1$WORK/src"
 note "a pack a power loss cut short, which no index names, is never trusted"
 ls "$WORK/repo/index" > "$WORK/index.before"; ls "$WORK/repo/snapshots" > "$WORK/snaps.before"
 find "$WORK/repo/data" -type f | sort > "$WORK/packs.before"
-# Larger than the chunker's largest chunk (8 MiB), so its pack holds at least
-# two blobs whatever the cut points: 3 MiB was one chunk in about one run of
-# twelve, and then no blob was left intact to store again.
-head -c $((9 << 20)) /dev/urandom > "$WORK/src/more"
+# Forty files of 256 KiB, each one blob (below the chunker's 512 KiB minimum),
+# so every new pack holds several and the cut leaves some intact to store
+# again. One file was cut at the chunker's points: a 9 MiB file's 8 MiB chunk
+# could fill the largest pack alone (the blobs go to packers in parallel), and
+# then no blob was left intact (seen once in a full run on 2026-12-07).
+mkdir -p "$WORK/src/more"
+for i in $(seq 1 40); do head -c $((256 << 10)) /dev/urandom > "$WORK/src/more/f$i"; done
 hort -r "$WORK/repo" backup -q "$WORK/src"
 find "$WORK/repo/data" -type f | sort > "$WORK/packs.after"
 cut_pack=$(comm -13 "$WORK/packs.before" "$WORK/packs.after" | xargs ls -S | head -1)
