@@ -84,5 +84,7 @@ extern const char* const kRunColumns;
 // at the same time. Rows of databases older than start times (`start` 0)
 // count a hort with that PID, but never this process, which records its start.
 [[nodiscard]] bool ProcessIsLive(int64_t pid, int64_t start);
+// Whether a row's (pid, start) is this very process.
+[[nodiscard]] bool IsThisProcess(int64_t pid, int64_t start);
 
 }  // namespace hort

@@ -43,6 +43,11 @@ bool ProcessIsLive(int64_t pid, int64_t start) {
   return name.find("hort") != std::string::npos;
 }
 
+bool IsThisProcess(int64_t pid, int64_t start) {
+  static const int64_t own_start = ProcessStartTicks(::getpid());
+  return pid == ::getpid() && start == own_start;
+}
+
 Status RunsNow(const std::string& what, int64_t pid, double started) {
   return Status(Code::kAlreadyExists, what + " runs now in hort pid " + std::to_string(pid) + " (since " +
                                           FormatRfc3339(started) + "); not started a second time");
@@ -187,13 +192,9 @@ Result<int64_t> StateStore::BeginRun(const RunRecord& r) {
   std::lock_guard<std::mutex> g(mu_);
   Transaction tx(db_);
   HORT_RETURN_IF_ERROR(tx.Begin());
-  {
-    Stmt running(db_, "SELECT pid, pid_start, started FROM runs WHERE job=? AND result='running'");
-    running.Bind(1, r.job);
-    while (running.Step() == SQLITE_ROW) {
-      if (ProcessIsLive(running.Int(0), running.Int(1))) return RunsNow(r.job, running.Int(0), running.Real(2));
-    }
-  }
+  HORT_ASSIGN_OR_RETURN(auto holder, HeldElsewhere("runs", "job", r.job));
+  if (holder) return RunsNow(r.job, holder->pid, holder->started);
+  if (IsThisProcess(r.pid, pid_start)) HORT_RETURN_IF_ERROR(CloseOwnRunningRows("runs", "job", r.job, "error", r.started));
   Stmt s(db_,
          "INSERT INTO runs(job, kind, service, layer, repository, trigger, scheduled_for, started, result, attempt, pid, "
          "pid_start) VALUES(?,?,?,?,?,?,?,?,'running',?,?,?)");
@@ -215,17 +216,50 @@ Result<int64_t> StateStore::BeginRun(const RunRecord& r) {
   return id;
 }
 
-Result<std::optional<RunRecord>> StateStore::LiveRun(const std::string& job) {
-  HORT_ASSIGN_OR_RETURN(auto rows, Query("WHERE job=? AND result='running'", {job}, "ORDER BY id"));
-  for (const RunRecord& r : rows) {
-    if (ProcessIsLive(r.pid, r.pid_start)) return std::optional<RunRecord>(r);
+// Called with mu_ held.
+Result<std::optional<RunningHolder>> StateStore::HeldElsewhere(const char* table, const char* column,
+                                                               const std::string& key) {
+  Stmt running(db_, std::string("SELECT pid, pid_start, started FROM ") + table + " WHERE " + column +
+                        "=? AND result='running' ORDER BY id");
+  if (!running.ok()) return DbError(db_, "prepare");
+  running.Bind(1, key);
+  int rc;
+  while ((rc = running.Step()) == SQLITE_ROW) {
+    const int64_t pid = running.Int(0), start = running.Int(1);
+    if (!IsThisProcess(pid, start) && ProcessIsLive(pid, start)) {
+      return std::optional<RunningHolder>(RunningHolder{pid, running.Real(2)});
+    }
   }
-  return std::optional<RunRecord>();
+  if (rc != SQLITE_DONE) return DbError(db_, std::string("read running ") + table);
+  return std::optional<RunningHolder>();
 }
 
-Status StateStore::FinishRun(const RunRecord& r) {
+// Called with mu_ held, inside BeginRun's/BeginTest's transaction.
+Status StateStore::CloseOwnRunningRows(const char* table, const char* column, const std::string& key,
+                                       const std::string& message_column, double now) {
+  Stmt s(db_, std::string("UPDATE ") + table + " SET result='failed', ended=?, " + message_column +
+                  "=? WHERE " + column + "=? AND result='running' AND pid=? AND pid_start=?");
+  if (!s.ok()) return DbError(db_, "prepare");
+  s.Bind(1, now);
+  s.Bind(2, std::string("interrupted: its end could not be recorded in the state"));
+  s.Bind(3, key);
+  s.Bind(4, static_cast<int64_t>(::getpid()));
+  s.Bind(5, ProcessStartTicks(::getpid()));
+  if (s.Step() != SQLITE_DONE) return DbError(db_, std::string("close ") + table);
+  return Status::Ok();
+}
+
+Result<std::optional<RunningHolder>> StateStore::LiveRun(const std::string& job) {
   std::lock_guard<std::mutex> g(mu_);
-  Stmt s(db_, "UPDATE runs SET ended=?, result=?, snapshot_id=?, bytes_added=?, files=?, error=?, error_code=? WHERE id=?");
+  return HeldElsewhere("runs", "job", job);
+}
+
+Status StateStore::FinishRun(const RunRecord& r) { return RecordRunEnd(r, /*only_running=*/false); }
+
+Status StateStore::RecordRunEnd(const RunRecord& r, bool only_running) {
+  std::lock_guard<std::mutex> g(mu_);
+  Stmt s(db_, std::string("UPDATE runs SET ended=?, result=?, snapshot_id=?, bytes_added=?, files=?, error=?, "
+                          "error_code=? WHERE id=?") + (only_running ? " AND result='running'" : ""));
   if (!s.ok()) return DbError(db_, "prepare");
   s.Bind(1, r.ended);
   s.Bind(2, std::string(RunResultName(r.result)));
@@ -298,7 +332,7 @@ Result<std::vector<RunRecord>> StateStore::RecoverInterrupted(double now) {
     r.ended = now;
     r.error = "interrupted: the hort process (pid " + std::to_string(r.pid) + ") ended during the run";
     r.error_code = Code::kCancelled;
-    HORT_RETURN_IF_ERROR(FinishRun(r));
+    HORT_RETURN_IF_ERROR(RecordRunEnd(r, /*only_running=*/true));
     out.push_back(r);
   }
   HORT_RETURN_IF_ERROR(RecoverInterruptedTests(now));

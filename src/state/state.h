@@ -118,6 +118,12 @@ struct ActionRecord {
   std::string detail;  // why refused, or what was started
 };
 
+// Who holds a job (or test) now: another live hort process, since when.
+struct RunningHolder {
+  int64_t pid = 0;
+  double started = 0;
+};
+
 // kAlreadyExists: `what` runs now in hort `pid` (since `started`), as a
 // refused BeginRun/BeginTest and the daemon's run actions say it.
 [[nodiscard]] Status RunsNow(const std::string& what, int64_t pid, double started);
@@ -167,9 +173,12 @@ class StateStore {
   // kAlreadyExists (nothing recorded) while a live process performs the same
   // test: the second would remove the first's scratch target midway.
   [[nodiscard]] Result<int64_t> BeginTest(const TestRecord& test);
-  // The run of `job` (the test) a live process performs now, if any.
-  [[nodiscard]] Result<std::optional<RunRecord>> LiveRun(const std::string& job);
-  [[nodiscard]] Result<std::optional<TestRecord>> LiveTest(const std::string& test);
+  // Another live process running `job` (performing `test`) now, if any. This
+  // process's own rows do not count: its scheduler and test runner keep one of
+  // each at a time, and a row whose end could not be recorded (a full disk)
+  // must not stop the job until a restart; BeginRun/BeginTest close such rows.
+  [[nodiscard]] Result<std::optional<RunningHolder>> LiveRun(const std::string& job);
+  [[nodiscard]] Result<std::optional<RunningHolder>> LiveTest(const std::string& test);
   [[nodiscard]] Status FinishTest(const TestRecord& test);  // by test.id
   // Newest first; empty test = all tests; finished ones only unless `running`.
   [[nodiscard]] Result<std::vector<TestRecord>> Tests(const std::string& test, double since, int limit);
@@ -191,6 +200,15 @@ class StateStore {
   [[nodiscard]] Status AddMissingColumns();
   [[nodiscard]] Status AddColumnIfMissing(const std::string& table, const std::string& column, const std::string& type);
   [[nodiscard]] Status RecoverInterruptedTests(double now);
+  // `only_running`: recovery's write, which must not overwrite the end a
+  // process recorded after the rows were read.
+  [[nodiscard]] Status RecordRunEnd(const RunRecord& run, bool only_running);
+  [[nodiscard]] Status RecordTestEnd(const TestRecord& test, bool only_running);
+  // Closes this process's own rows of `key` in `table` still marked running (called before a new one).
+  [[nodiscard]] Status CloseOwnRunningRows(const char* table, const char* column, const std::string& key,
+                                           const std::string& message_column, double now);
+  [[nodiscard]] Result<std::optional<RunningHolder>> HeldElsewhere(const char* table, const char* column,
+                                                                   const std::string& key);
   [[nodiscard]] Result<std::vector<TestRecord>> QueryTests(const std::string& where, const std::vector<std::string>& args,
                                                            const std::string& tail);
   [[nodiscard]] Result<std::vector<RunRecord>> Query(const std::string& where, const std::vector<std::string>& args,

@@ -171,7 +171,35 @@ TEST(StateStore, ARowOfAnEarlierProcessWithTheSamePidIsInterrupted) {
   RunRecord now{.job = "a", .kind = "backup", .trigger = "schedule", .started = 2};
   now.pid = ::getpid();
   ASSERT_TRUE((*st)->BeginRun(now).ok());
-  EXPECT_TRUE((*(*st)->LiveRun("a")).has_value()) << "this process's own row, with its start time, is live";
+  EXPECT_TRUE(ProcessIsLive(::getpid(), ProcessStartTicks(::getpid()))) << "this process, with its start time, is live";
+  EXPECT_FALSE((*(*st)->LiveRun("a")).has_value()) << "but its own rows are no other process's run";
+  RemoveDb(path);
+}
+
+// A run whose end could not be recorded (a full disk) stays `running` under
+// the daemon's own PID: it must not stop the job until the daemon restarts.
+TEST(StateStore, ARunOfThisProcessWhoseEndWasNotRecordedDoesNotBlockTheNext) {
+  std::string path = TempDb();
+  auto st = StateStore::Open(path);
+  ASSERT_TRUE(st.ok());
+  RunRecord lost{.job = "a", .kind = "backup", .trigger = "schedule", .started = 1};
+  lost.pid = ::getpid();
+  const int64_t lost_id = *(*st)->BeginRun(lost);  // and FinishRun never happened
+  RunRecord next{.job = "a", .kind = "backup", .trigger = "schedule", .started = 2};
+  next.pid = ::getpid();
+  auto id = (*st)->BeginRun(next);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  auto rows = (*st)->Runs("a", 0, 10);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[1].id, lost_id);
+  EXPECT_EQ((*rows)[1].result, RunResult::kFailed);
+  EXPECT_NE((*rows)[1].error.find("its end could not be recorded"), std::string::npos);
+  EXPECT_EQ((*rows)[0].result, RunResult::kRunning);
+
+  TestRecord t{.test = "BT-K8-01", .type = "files", .trigger = "auto", .started = 1};
+  t.pid = ::getpid();
+  ASSERT_TRUE((*st)->BeginTest(t).ok());
+  ASSERT_TRUE((*st)->BeginTest(t).ok()) << "the same for a restore test";
   RemoveDb(path);
 }
 

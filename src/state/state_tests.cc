@@ -16,14 +16,10 @@ Result<int64_t> StateStore::BeginTest(const TestRecord& t) {
   std::lock_guard<std::mutex> g(mu_);
   Transaction tx(db_);
   HORT_RETURN_IF_ERROR(tx.Begin());
-  {
-    Stmt running(db_, "SELECT pid, pid_start, started FROM restore_tests WHERE test=? AND result='running'");
-    running.Bind(1, t.test);
-    while (running.Step() == SQLITE_ROW) {
-      if (ProcessIsLive(running.Int(0), running.Int(1))) {
-        return RunsNow("restore test " + t.test, running.Int(0), running.Real(2));
-      }
-    }
+  HORT_ASSIGN_OR_RETURN(auto holder, HeldElsewhere("restore_tests", "test", t.test));
+  if (holder) return RunsNow("restore test " + t.test, holder->pid, holder->started);
+  if (IsThisProcess(t.pid, pid_start)) {
+    HORT_RETURN_IF_ERROR(CloseOwnRunningRows("restore_tests", "test", t.test, "findings", t.started));
   }
   Stmt s(db_, "INSERT INTO restore_tests(test, type, trigger, responsible, started, result, rto_target, pid, pid_start) "
               "VALUES(?,?,?,?,?,'running',?,?,?)");
@@ -42,18 +38,17 @@ Result<int64_t> StateStore::BeginTest(const TestRecord& t) {
   return id;
 }
 
-Result<std::optional<TestRecord>> StateStore::LiveTest(const std::string& test) {
-  HORT_ASSIGN_OR_RETURN(auto rows, QueryTests("WHERE test=? AND result='running'", {test}, "ORDER BY id"));
-  for (const TestRecord& t : rows) {
-    if (ProcessIsLive(t.pid, t.pid_start)) return std::optional<TestRecord>(t);
-  }
-  return std::optional<TestRecord>();
+Result<std::optional<RunningHolder>> StateStore::LiveTest(const std::string& test) {
+  std::lock_guard<std::mutex> g(mu_);
+  return HeldElsewhere("restore_tests", "test", test);
 }
 
-Status StateStore::FinishTest(const TestRecord& t) {
+Status StateStore::FinishTest(const TestRecord& t) { return RecordTestEnd(t, /*only_running=*/false); }
+
+Status StateStore::RecordTestEnd(const TestRecord& t, bool only_running) {
   std::lock_guard<std::mutex> g(mu_);
-  Stmt s(db_, "UPDATE restore_tests SET ended=?, result=?, restore_seconds=?, bytes=?, files=?, snapshots=?, "
-              "findings=? WHERE id=?");
+  Stmt s(db_, std::string("UPDATE restore_tests SET ended=?, result=?, restore_seconds=?, bytes=?, files=?, "
+                          "snapshots=?, findings=? WHERE id=?") + (only_running ? " AND result='running'" : ""));
   if (!s.ok()) return DbError(db_, "prepare");
   s.Bind(1, t.ended);
   s.Bind(2, std::string(RunResultName(t.result)));
@@ -131,7 +126,7 @@ Status StateStore::RecoverInterruptedTests(double now) {
     t.ended = now;
     t.findings = "interrupted: the hort process (pid " + std::to_string(t.pid) +
                  ") ended during the test; its scratch target may need removing";
-    HORT_RETURN_IF_ERROR(FinishTest(t));
+    HORT_RETURN_IF_ERROR(RecordTestEnd(t, /*only_running=*/true));
   }
   return Status::Ok();
 }
