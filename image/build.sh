@@ -171,7 +171,7 @@ CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 SOURCE=${HORT_IMAGE_SOURCE:-$(git -C "$ROOT" remote get-url origin 2>/dev/null || true)}
 # A remote like https://user:token@host/repo carries its credentials: the label and the manifest's
 # annotation keep only scheme://host/path.
-SOURCE=$(printf '%s' "$SOURCE" | sed -E 's#^([a-z][a-z0-9+.-]*://)[^/@]*@#\1#')
+SOURCE=$(printf '%s' "$SOURCE" | sed -E 's#^([a-z][a-z0-9+.-]*://)[^/]*@#\1#')
 SOURCE=${SOURCE:-NOASSERTION}
 LICENSES=${HORT_IMAGE_LICENSES:-$(sed -n 's/^SPDX-License-Identifier: *//p' "$ROOT"/LICENSE* 2>/dev/null | head -1 || true)}
 LICENSES=${LICENSES:-NOASSERTION}

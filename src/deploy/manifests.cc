@@ -214,20 +214,24 @@ std::string ImageReferenceProblem(const std::string& ref) {
 
 namespace {
 
-// The object files an earlier render listed in the folder's kustomization.yaml
-// (hort's own; unlisted files are somebody else's and stay).
+// The object files an earlier render listed in the folder's kustomization.yaml,
+// when hort wrote it (its header says so; a user's own kustomization folder
+// keeps every file) and named like FileName() names them.
 std::vector<std::string> EarlierRender(const std::string& dir) {
+  const std::string path = (std::filesystem::path(dir) / "kustomization.yaml").string();
+  std::ifstream in(path);
+  std::string first;
+  std::getline(in, first);
+  if (first.rfind("# hort ", 0) != 0 || first.find(", rendered by hort kube manifests.") == std::string::npos) return {};
+  static const std::regex kObjectFile(R"([a-z0-9]+-[a-z0-9]([a-z0-9.-]*[a-z0-9])?\.yaml)");
   std::vector<std::string> out;
   try {
-    YAML::Node k = YAML::LoadFile((std::filesystem::path(dir) / "kustomization.yaml").string());
+    YAML::Node k = YAML::LoadFile(path);
     for (const YAML::Node& n : k["resources"]) {
       const std::string name = n.as<std::string>();
-      if (name.find('/') == std::string::npos && name != ".." && name.size() > 5 &&
-          name.compare(name.size() - 5, 5, ".yaml") == 0) {
-        out.push_back(name);
-      }
+      if (std::regex_match(name, kObjectFile)) out.push_back(name);
     }
-  } catch (const YAML::Exception&) {  // none, or not ours: nothing to remove
+  } catch (const YAML::Exception&) {  // not readable as YAML: nothing to remove
   }
   return out;
 }

@@ -55,7 +55,7 @@ class Restore {
     report_.dry_run = options_.dry_run;
     report_.backup_name = options_.backup_name.empty() ? backup_.meta.name : options_.backup_name;
     report_.restore_name = options_.restore_name.empty() ? report_.backup_name : options_.restore_name;
-    PrepareContext();
+    PrepareContext(plan);
     for (const auto& s : plan.skipped) {  // under the namespace the restore writes to, as every other row
       Record({s.group_resource, s.ns.empty() ? "" : options_.MapNamespace(s.ns), s.name,
               s.error ? RestoreAction::kFailed : RestoreAction::kSkipped, s.reason});
@@ -77,7 +77,7 @@ class Restore {
   }
 
  private:
-  void PrepareContext() {
+  void PrepareContext(const RestorePlan& plan) {
     context_.options = &options_;
     context_.backup_name = report_.backup_name;
     context_.restore_name = report_.restore_name;
@@ -88,7 +88,7 @@ class Restore {
         continue;
       }
       KeepMappedPvThatExists(item);
-      WarnReleasedPv(item);
+      WarnReleasedPv(item, plan);
     }
     context_.service_account_exists = [this](const std::string& ns, const std::string& name) {
       if (pretended_.count({"serviceaccounts", ns, name})) return true;
@@ -129,10 +129,16 @@ class Restore {
   // claim's uid in its claimRef: the restored claim of the same name never
   // binds it (Velero leaves it so too). Said, not patched: the PV is the
   // cluster's, and clearing the uid hands its data to whichever claim asks.
-  void WarnReleasedPv(const Item& pv) {
+  void WarnReleasedPv(const Item& pv, const RestorePlan& plan) {
     const std::string claim_ns = StringAt(pv.object, "/spec/claimRef/namespace");
     const std::string claim = StringAt(pv.object, "/spec/claimRef/name");
     if (claim_ns.empty() || options_.MapNamespace(claim_ns) != claim_ns) return;  // mapped: KeepMappedPvThatExists
+    // Only when this restore creates the claim: filtered out, or still there, it binds nothing new.
+    const bool restores_claim = std::any_of(plan.items.begin(), plan.items.end(), [&](const auto& p) {
+      return p.item->group_resource == "persistentvolumeclaims" && p.item->ns == claim_ns && p.item->name == claim;
+    });
+    const kube::ResourceInfo* claims = discovery_.Find("", "v1", "persistentvolumeclaims");
+    if (!restores_claim || !claims || client_.Get(*claims, claim_ns, claim).ok()) return;
     const kube::ResourceInfo* r = discovery_.Find("", "v1", "persistentvolumes");
     if (!r) return;
     auto live = client_.Get(*r, "", pv.name);

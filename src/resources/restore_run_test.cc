@@ -182,10 +182,11 @@ TEST(RestoreRun, AMappedClaimDoesNotTakeAPvThatStillServesTheOriginal) {
 // The claim was deleted, its Retain PV Released with the old claim's uid:
 // the restored claim would stay Pending without a word.
 TEST(RestoreRun, AReleasedPvStillReservedForTheDeletedClaimIsNamed) {
+  const Json released_pv = {{"metadata", {{"name", "pv1"}}},
+                            {"spec", {{"claimRef", {{"namespace", "a"}, {"name", "data"}, {"uid", "old-uid"}}}}},
+                            {"status", {{"phase", "Released"}}}};
   TestCluster cluster;
-  cluster.Put("persistentvolumes", "", {{"metadata", {{"name", "pv1"}}},
-                                        {"spec", {{"claimRef", {{"namespace", "a"}, {"name", "data"}, {"uid", "old-uid"}}}}},
-                                        {"status", {{"phase", "Released"}}}});
+  cluster.Put("persistentvolumes", "", released_pv);
   auto report = RunRestore(cluster, SampleBackup(), RestoreOptions{});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   auto released = [](const RestoreReport& r) {
@@ -200,6 +201,14 @@ TEST(RestoreRun, AReleasedPvStillReservedForTheDeletedClaimIsNamed) {
             std::string::npos)
       << released(*report);
   EXPECT_EQ(cluster.Read("persistentvolumes", "", "pv1")["spec"]["claimRef"]["uid"], "old-uid") << "the PV is left alone";
+
+  RestoreOptions only_configmaps;  // the claim is not restored: nothing to say
+  only_configmaps.included_resources = {"configmaps"};
+  TestCluster filtered;
+  filtered.Put("persistentvolumes", "", released_pv);
+  auto without_claim = RunRestore(filtered, SampleBackup(), only_configmaps);
+  ASSERT_TRUE(without_claim.ok()) << without_claim.status().ToString();
+  EXPECT_EQ(released(*without_claim), "");
 
   TestCluster bound;  // Bound to a live claim: nothing to say
   bound.Put("persistentvolumes", "", {{"metadata", {{"name", "pv1"}}},

@@ -71,6 +71,7 @@ class Builder {
       if (!drilled.count(repo) && std::find(repos.begin(), repos.end(), repo) == repos.end()) repos.push_back(repo);
     };
     for (const hort::Service& s : c_.services) {
+      if (only && only != &s) continue;  // `runbook -s S`: that service's repositories only
       for (const FilesEntry& e : s.files) also(e.repository);
       for (const ResourcesEntry& e : s.resources) also(e.repository);
     }

@@ -226,6 +226,9 @@ TEST_F(RunbookTest, ColdStartRestoresEveryRepositoryServicesWriteTo) {
   for (const RecoveryPoint& p : rb.cluster.points) stores.push_back(p.store);
   EXPECT_EQ(stores, (std::vector<std::string>{"keys", "main"})) << "paperless writes to main, which keys holds no copy of";
   ASSERT_EQ(rb.cluster.tests.size(), 1u);
+  std::vector<std::string> wiki_stores;  // `runbook -s wiki`: paperless's repository is not wiki's business
+  for (const RecoveryPoint& p : Build("wiki").cluster.points) wiki_stores.push_back(p.store);
+  EXPECT_EQ(wiki_stores, (std::vector<std::string>{"keys"}));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -35,17 +36,18 @@ Status ResourcesTestSteps::Prepare() {
       HORT_ASSIGN_OR_RETURN(Repository * repo, open_(e.repository));
       HORT_ASSIGN_OR_RETURN(auto all, repo->LoadSnapshots());
       auto in_series = [&](const Snapshot& snap) { return InSeries(snap, s->ns, {e.SnapshotPath()}); };
-      const Snapshot* given = nullptr;  // with --snapshot
+      const std::string label = s->name + "/resources/" + e.name;
+      std::optional<Snapshot> given;  // with --snapshot, resolved as `restore` resolves an ID
       for (size_t i = 0; i < given_.size(); ++i) {
-        for (const Snapshot& snap : all) {
-          if (snap.id.Hex().rfind(given_[i], 0) == 0 && in_series(snap)) given = &snap, used[i] = true;
-        }
+        auto found = repo->FindSnapshot(given_[i]);
+        if (!found.ok() || !in_series(*found)) continue;  // another repository's, or another series'
+        if (given) return Status(Code::kInvalidArgument, label + ": two --snapshot IDs name its series");
+        given = *found, used[i] = true;
       }
-      const Snapshot* pick = given;  // else the latest
+      const Snapshot* pick = given ? &*given : nullptr;  // else the latest
       for (const Snapshot& snap : all) {
         if (!given && in_series(snap) && (!pick || pick->time < snap.time)) pick = &snap;
       }
-      const std::string label = s->name + "/resources/" + e.name;
       if (!pick) return Status(Code::kNotFound, label + ": no snapshot in repository " + e.repository);
       ResourcesTestUnit u;
       u.label = label;

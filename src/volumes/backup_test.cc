@@ -88,6 +88,15 @@ TEST_F(VolumeBackupTest, RestoreWithoutLastBackupNameTakesTheNewestFinishedBacku
   EXPECT_EQ(r->backup, new_backup);
   EXPECT_NE(r->picked.find("backup-ffffffffffffffff is gone"), std::string::npos) << r->picked;
 
+  // The newest cfg cannot be read (a 503): an error, never the older backup in its place.
+  SkewStore* skew = nullptr;
+  target_ = Target(&skew);
+  skew->fail_load = "backup_" + new_backup + ".cfg";
+  fs::remove(dir_ + "/out.img");
+  r = Restore(dir_ + "/out.img");
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << (r.ok() ? r->backup : r.status().ToString());
+  skew->fail_load.clear();
+
   // No finished backup at all: one line saying so.
   for (const std::string& b : {old_backup, new_backup}) ASSERT_TRUE(target_.store->Remove(Keys().BackupConfig(b)).ok());
   EmptyLastBackupName();

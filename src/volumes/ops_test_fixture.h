@@ -45,6 +45,7 @@ class SkewStore : public ObjectStore {
   Status Remove(const std::string& k) override { return inner_->Remove(k); }
   Result<std::vector<uint8_t>> Load(const std::string& k, uint64_t o, uint64_t l) override {
     if (raise_on_block && k.find("/blocks/") != std::string::npos) *raise_on_block = true;
+    if (!fail_load.empty() && k.find(fail_load) != std::string::npos) return Status(Code::kUnavailable, "injected: 503");
     return inner_->Load(k, o, l);
   }
   Result<uint64_t> Stat(const std::string& k) override { return inner_->Stat(k); }
@@ -62,6 +63,7 @@ class SkewStore : public ObjectStore {
   bool no_times = false;
   std::atomic<bool> fail_saves{false};
   std::string hide;  // keys containing this are not listed
+  std::string fail_load;  // loads of keys containing this fail as a 503 would
   std::atomic<bool>* raise_on_block = nullptr;  // raised when a block is saved or loaded (a signal mid-pipeline)
 
  private:

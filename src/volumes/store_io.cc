@@ -124,6 +124,10 @@ Result<std::optional<BackupConfig>> NewestFinishedBackup(ObjectStore& store, con
   std::tuple<gojson::Timestamp, gojson::Timestamp, std::string> newest_key;
   for (const std::string& name : listed.names) {
     auto b = LoadBackupConfig(store, keys, name, volume_size);
+    // Gone since the listing, or a cfg that does not parse: not a candidate. A
+    // read that failed (a 5xx, a timeout) is the caller's error: skipping it
+    // would quietly restore an older backup.
+    if (!b.ok() && b.status().code() != Code::kNotFound && b.status().code() != Code::kCorruption) return b.status();
     if (!b.ok() || b->InProgress()) continue;
     const gojson::Timestamp created = time_of(b->created_time);
     const gojson::Timestamp snapshot = b->snapshot_created_at.empty() ? created : time_of(b->snapshot_created_at);

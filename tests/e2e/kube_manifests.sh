@@ -198,6 +198,10 @@ echo "kind: ConfigMap" >out/mine.yaml
 expect_rc 0 hort kube manifests --config incluster.yaml --image localhost/hort:e2e --output-dir out
 grep -q "^removed cronjob-retired.yaml (the catalog no longer makes it)$" "$WORK/last.out" || fail "stale file: $(cat "$WORK/last.out")"
 [ ! -e out/cronjob-retired.yaml ] && [ -e out/mine.yaml ] && [ -e out/deployment-hort.yaml ] || fail "after the second render: $(ls out)"
+# A kustomization folder hort did not write keeps every file it lists.
+mkdir -p theirs && printf 'resources:\n- deployment-app.yaml\n' >theirs/kustomization.yaml && echo "kind: Deployment" >theirs/deployment-app.yaml
+expect_rc 0 hort kube manifests --config incluster.yaml --image localhost/hort:e2e --output-dir theirs
+[ -e theirs/deployment-app.yaml ] || fail "a file of the user's own kustomization was removed"
 
 note "hort with only the ServiceAccount's token"
 kubectl -n hort create token hort >sa.token
