@@ -220,6 +220,10 @@ Status VolumeTestSteps::Restore() {
   return Status::Ok();
 }
 
+bool VolumeTestSteps::AllRestored() const {
+  return std::all_of(units_.begin(), units_.end(), [](const VolumeTestUnit& u) { return u.restored; });
+}
+
 std::vector<std::string> VolumeTestSteps::Validate() {
   uint64_t bytes = 0;
   for (VolumeTestUnit& u : units_) {

@@ -61,6 +61,8 @@ class VolumeTestSteps {
   // e2fsck's verdicts, min_bytes.
   [[nodiscard]] std::vector<std::string> Validate();
   [[nodiscard]] const std::vector<std::string>& notes() const { return notes_; }
+  // Whether every volume was restored: smoke commands need the images.
+  [[nodiscard]] bool AllRestored() const;
   // Bytes (volume sizes), blocks as the row's "files", one line per unit.
   void Record(TestRecord& rec) const;
   void AddEnv(std::map<std::string, std::string>& env) const;

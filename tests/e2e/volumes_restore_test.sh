@@ -126,4 +126,26 @@ hort protocol --json | python3 -c '
 import json, sys
 rows = [r for r in json.load(sys.stdin) if r["test"] == "BT-LH-01"]
 assert [r["result"] for r in rows] == ["pass", "pass", "fail"], rows' || fail "protocol rows of BT-LH-01"
+
+note "a block damaged in the store: the restore fails, and no smoke command runs on the missing image"
+# A block the latest backup names (volume.cfg's LastBackupName, its first block).
+blk=$(python3 - <<'PY'
+import glob, json
+vol = json.load(open(glob.glob("store/backupstore/volumes/*/*/*/volume.cfg")[0]))
+folder = glob.glob("store/backupstore/volumes/*/*/*/volume.cfg")[0].rsplit("/", 1)[0]
+backup = json.load(open(f"{folder}/backups/backup_{vol['LastBackupName']}.cfg"))
+s = backup["Blocks"][0]["BlockChecksum"]
+print(f"{folder}/blocks/{s[:2]}/{s[2:4]}/{s}.blk")
+PY
+)
+[ -f "$blk" ] || fail "no block of the latest backup: $blk"
+printf 'garbage' | dd of="$blk" bs=1 seek=16 conv=notrunc status=none
+expect_rc 5 hort test run BT-LH-01 --json
+python3 - "$WORK/last.out" <<'PY' || { cat "$WORK/last.out" "$WORK/last.err"; fail "damaged block: findings"; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["result"] == "fail" and any("paperless/volumes/data" in f for f in r["findings"]), r["findings"]
+assert r["commands"] == [], r["commands"]
+assert "note: smoke commands not run: a volume was not restored" in r["findings"], r["findings"]
+PY
 echo "volumes restore test ok"
