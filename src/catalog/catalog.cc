@@ -140,13 +140,15 @@ bool Catalog::TestCovers(const RestoreTestSpec& t, const Service& s) const {
     for (const auto& [name, r] : repositories) drilled.push_back(name);
   }
   const std::set<std::string> reach = CopiedInto(drilled);
-  for (const FilesEntry& e : s.files) {
-    if (reach.count(e.repository)) return true;
-  }
-  for (const ResourcesEntry& e : s.resources) {
-    if (reach.count(e.repository)) return true;
-  }
-  return false;
+  const std::set<std::string> written = s.Repositories();
+  return std::any_of(written.begin(), written.end(), [&](const std::string& r) { return reach.count(r) > 0; });
+}
+
+std::set<std::string> Service::Repositories() const {
+  std::set<std::string> out;
+  for (const FilesEntry& e : files) out.insert(e.repository);
+  for (const ResourcesEntry& e : resources) out.insert(e.repository);
+  return out;
 }
 
 }  // namespace hort

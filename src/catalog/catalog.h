@@ -177,6 +177,9 @@ struct Service {
   std::vector<ResourcesEntry> resources;
   std::vector<VolumesEntry> volumes;
   int line = 0;
+
+  // The repositories its files and resources entries write to (volume stores aside).
+  [[nodiscard]] std::set<std::string> Repositories() const;
 };
 
 struct OffsiteSpec {

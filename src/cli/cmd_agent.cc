@@ -13,6 +13,7 @@
 
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
+#include "util/log.h"
 #include "cli/kube_cli.h"
 #include "jobs/agent_worker.h"
 #include "kube/wait.h"
@@ -33,11 +34,7 @@ std::string FromEnv(const std::string& flag, const char* env, std::string fallba
   return v && *v ? v : fallback;
 }
 
-void Log(const std::string& line) {
-  static std::mutex mu;
-  std::lock_guard<std::mutex> g(mu);
-  std::fprintf(stderr, "%s %s\n", FormatRfc3339(NowSeconds()).c_str(), line.c_str());
-}
+void Log(const std::string& line) { LogEvent(line); }
 
 int Hold(const AgentFlags& f) {
   auto limit = ParseWait(f.hold_timeout);

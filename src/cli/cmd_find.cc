@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "util/local_time.h"
 #include "cli/json_text.h"
 #include "cli/node_text.h"
 #include "cli/snapshot_filter.h"
@@ -23,16 +24,13 @@ struct FindFlags {
 };
 
 // restic's find time formats without a zone, read in local time.
-Result<int64_t> ParseLocalTime(const std::string& text) {
-  for (const char* fmt : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"}) {
-    std::tm tm{};
-    const char* end = strptime(text.c_str(), fmt, &tm);
-    if (end && *end == '\0') {
-      tm.tm_isdst = -1;
-      return static_cast<int64_t>(std::mktime(&tm));
-    }
+Result<int64_t> ParseFindTime(const std::string& text) {
+  auto t = ParseLocalTime(text, {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M:%S",
+                                 "%d.%m.%Y %H:%M", "%d.%m.%Y"});
+  if (!t.ok() && t.status().code() == Code::kNotFound) {
+    return Status(Code::kInvalidArgument, "unable to parse time: \"" + text + "\"");
   }
-  return Status(Code::kInvalidArgument, "unable to parse time: \"" + text + "\"");
+  return t;
 }
 
 // find --json's node: restic's Node as in a tree, with path and permissions
@@ -74,10 +72,10 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
     if (int(f->blob) + int(f->tree) + int(f->pack) > 1) return Status(Code::kInvalidArgument, "cannot have several ID types");
     if (!f->blob && !f->tree && !f->pack) HORT_RETURN_IF_ERROR(ValidatePatterns("find", f->patterns));
     if (!f->oldest.empty()) {
-      HORT_ASSIGN_OR_RETURN(*oldest, ParseLocalTime(f->oldest));
+      HORT_ASSIGN_OR_RETURN(*oldest, ParseFindTime(f->oldest));
     }
     if (!f->newest.empty()) {
-      HORT_ASSIGN_OR_RETURN(*newest, ParseLocalTime(f->newest));
+      HORT_ASSIGN_OR_RETURN(*newest, ParseFindTime(f->newest));
     }
     return Status::Ok();
   };

@@ -7,6 +7,7 @@
 #include "cli/json_text.h"
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
+#include "util/local_time.h"
 #include "cli/table.h"
 #include "cli/test_views.h"
 #include "schedule/duration.h"
@@ -30,17 +31,9 @@ constexpr Words kEnglish{"Date", "Test ID", "Result", "Issues / Follow-ups", "Ow
 // "2026-01-01" (local midnight) or a duration back from now ("90d").
 Result<double> ParseSince(const std::string& text, double now) {
   if (text.empty()) return 0.0;
-  struct tm tm {};
-  const char* end = strptime(text.c_str(), "%Y-%m-%d", &tm);
-  if (end && *end == '\0') {
-    tm.tm_isdst = -1;
-    const struct tm asked = tm;
-    const auto t = std::mktime(&tm);  // normalises: 2026-02-31 would become March 3rd
-    if (tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon || tm.tm_year != asked.tm_year) {
-      return Status(Code::kInvalidArgument, "--since: " + text + " is no date of the calendar");
-    }
-    return static_cast<double>(t);
-  }
+  auto date = ParseLocalTime(text, {"%Y-%m-%d"});
+  if (date.ok()) return static_cast<double>(*date);
+  if (date.status().code() != Code::kNotFound) return Status(date.status().code(), "--since: " + date.status().message());
   auto d = ParseDurationSeconds(text);
   if (!d.ok()) return Status(Code::kInvalidArgument, "--since: expected a date like 2026-01-01 or a duration like 90d, got \"" + text + "\"");
   return now - static_cast<double>(*d);

@@ -45,9 +45,8 @@ nlohmann::json ServiceJson(const Service& s, const ServiceRow& r) {
 
 ServiceRow Describe(const Catalog& c, const Service& s, const StatusReport& status, const std::vector<TestPlanEntry>& plan) {
   ServiceRow row;
-  std::set<std::string> repos, stores;
-  for (const FilesEntry& e : s.files) repos.insert(e.repository);
-  for (const ResourcesEntry& e : s.resources) repos.insert(e.repository);
+  const std::set<std::string> repos = s.Repositories();
+  std::set<std::string> stores;
   for (const VolumesEntry& e : s.volumes) stores.insert(e.store);
   row.repository_names.assign(repos.begin(), repos.end());
   row.volume_stores.assign(stores.begin(), stores.end());

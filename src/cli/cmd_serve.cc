@@ -40,11 +40,7 @@ namespace hort::cli {
 
 namespace {
 
-void Log(const std::string& line) {
-  static std::mutex mu;
-  std::lock_guard<std::mutex> g(mu);
-  std::fprintf(stderr, "%s %s\n", FormatRfc3339(NowSeconds()).c_str(), line.c_str());
-}
+void Log(const std::string& line) { LogEvent(line); }
 
 // Task Leases and holder Jobs a stopped serve left (agent/dispatch.h);
 // serve is the one dispatcher, so at its start none of its own is running.

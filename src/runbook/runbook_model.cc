@@ -72,8 +72,7 @@ class Builder {
     };
     for (const hort::Service& s : c_.services) {
       if (only && only != &s) continue;  // `runbook -s S`: that service's repositories only
-      for (const FilesEntry& e : s.files) also(e.repository);
-      for (const ResourcesEntry& e : s.resources) also(e.repository);
+      for (const std::string& repo : s.Repositories()) also(repo);
     }
     for (const std::string& name : repos) {
       const RepositorySpec& repo = c_.repositories.at(name);

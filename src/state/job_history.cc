@@ -6,25 +6,6 @@
 
 namespace hort {
 
-namespace {
-
-// A read transaction: one snapshot of the state for all jobs, and one
-// shared lock instead of one per statement. Ends when it goes out of scope.
-class ReadTransaction {
- public:
-  explicit ReadTransaction(sqlite3* db) : db_(db) { ok_ = sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK; }
-  ~ReadTransaction() {
-    if (ok_) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
-  }
-  [[nodiscard]] bool ok() const { return ok_; }
-
- private:
-  sqlite3* db_;
-  bool ok_ = false;
-};
-
-}  // namespace
-
 Result<std::vector<int64_t>> StateStore::FirstSeen(const std::vector<std::string>& jobs, int64_t now) {
   std::map<std::string, int64_t> known;
   {
@@ -50,8 +31,8 @@ Result<std::vector<int64_t>> StateStore::FirstSeen(const std::vector<std::string
 
 Result<std::vector<JobHistory>> StateStore::JobHistories(const std::vector<std::string>& jobs, int window) {
   std::lock_guard<std::mutex> g(mu_);
-  ReadTransaction tx(db_);
-  if (!tx.ok()) return DbError(db_, "begin");
+  Transaction tx(db_);
+  HORT_RETURN_IF_ERROR(tx.BeginRead());
   // The index runs_newest_by_job is in the walk's order (job, started, id)
   // and holds the result: the walk sorts nothing and reads no table rows;
   // only the one or two runs kept are fetched.

@@ -42,20 +42,18 @@ inline Status DbError(sqlite3* db, const std::string& what) {
   return Status(Code::kIo, "state database: " + what + ": " + sqlite3_errmsg(db));
 }
 
-// A write transaction taken at once (BEGIN IMMEDIATE), so a check and the
-// write it allows are one step for every process sharing the file; rolled
-// back on scope exit unless committed.
+// A transaction, rolled back on scope exit unless committed. Begin(): a
+// write transaction taken at once (BEGIN IMMEDIATE), so a check and the write
+// it allows are one step for every process sharing the file. BeginRead(): one
+// snapshot of the state, one shared lock instead of one per statement.
 class Transaction {
  public:
   explicit Transaction(sqlite3* db) : db_(db) {}
   ~Transaction() {
     if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
-  [[nodiscard]] Status Begin() {
-    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return DbError(db_, "begin");
-    open_ = true;
-    return Status::Ok();
-  }
+  [[nodiscard]] Status Begin() { return Start("BEGIN IMMEDIATE"); }
+  [[nodiscard]] Status BeginRead() { return Start("BEGIN"); }
   [[nodiscard]] Status Commit() {
     if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return DbError(db_, "commit");
     open_ = false;
@@ -63,6 +61,11 @@ class Transaction {
   }
 
  private:
+  [[nodiscard]] Status Start(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return DbError(db_, "begin");
+    open_ = true;
+    return Status::Ok();
+  }
   sqlite3* db_;
   bool open_ = false;
 };
@@ -84,7 +87,8 @@ extern const char* const kRunColumns;
 // at the same time. Rows of databases older than start times (`start` 0)
 // count a hort with that PID, but never this process, which records its start.
 [[nodiscard]] bool ProcessIsLive(int64_t pid, int64_t start);
-// Whether a row's (pid, start) is this very process.
+// This process's start (read once), and whether a row's (pid, start) is this very process.
+[[nodiscard]] int64_t ThisProcessStart();
 [[nodiscard]] bool IsThisProcess(int64_t pid, int64_t start);
 
 }  // namespace hort

@@ -43,10 +43,12 @@ bool ProcessIsLive(int64_t pid, int64_t start) {
   return name.find("hort") != std::string::npos;
 }
 
-bool IsThisProcess(int64_t pid, int64_t start) {
+int64_t ThisProcessStart() {
   static const int64_t own_start = ProcessStartTicks(::getpid());
-  return pid == ::getpid() && start == own_start;
+  return own_start;
 }
+
+bool IsThisProcess(int64_t pid, int64_t start) { return pid == ::getpid() && start == ThisProcessStart(); }
 
 Status RunsNow(const std::string& what, int64_t pid, double started) {
   return Status(Code::kAlreadyExists, what + " runs now in hort pid " + std::to_string(pid) + " (since " +
@@ -244,7 +246,7 @@ Status StateStore::CloseOwnRunningRows(const char* table, const char* column, co
   s.Bind(2, std::string("interrupted: its end could not be recorded in the state"));
   s.Bind(3, key);
   s.Bind(4, static_cast<int64_t>(::getpid()));
-  s.Bind(5, ProcessStartTicks(::getpid()));
+  s.Bind(5, ThisProcessStart());
   if (s.Step() != SQLITE_DONE) return DbError(db_, std::string("close ") + table);
   return Status::Ok();
 }

@@ -17,22 +17,15 @@ const char* HealthName(Health h) {
 
 Classification RepositoryClassification(const Catalog& catalog, const std::string& repository) {
   // The repositories whose snapshots end up in `repository`: itself, and
-  // each one an offsite entry copies into it (the offsite copy of critical
-  // data is critical too), followed back through copies of copies.
-  std::set<std::string> sources{repository};
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (const OffsiteSpec& o : catalog.offsite) {
-      if (sources.count(o.to) && sources.insert(o.from).second) grew = true;
-    }
-  }
+  // each one an offsite copy (chain) carries into it (the offsite copy of
+  // critical data is critical too).
+  const std::set<std::string> sources = catalog.CopiedInto({repository});
   Classification best = Classification::kBestEffort;
-  auto consider = [&](const std::string& repo, Classification c) {
-    if (sources.count(repo) && static_cast<int>(c) < static_cast<int>(best)) best = c;
-  };
   for (const Service& s : catalog.services) {
-    for (const FilesEntry& e : s.files) consider(e.repository, s.classification);
-    for (const ResourcesEntry& e : s.resources) consider(e.repository, s.classification);
+    const std::set<std::string> written = s.Repositories();
+    const bool lands_here =
+        std::any_of(written.begin(), written.end(), [&](const std::string& r) { return sources.count(r) > 0; });
+    if (lands_here && static_cast<int>(s.classification) < static_cast<int>(best)) best = s.classification;
   }
   return best;
 }

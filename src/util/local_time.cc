@@ -28,4 +28,20 @@ std::string FormatRfc3339(double t) {
   return out;
 }
 
+Result<int64_t> ParseLocalTime(const std::string& text, std::initializer_list<const char*> formats) {
+  for (const char* format : formats) {
+    struct tm tm {};
+    const char* end = ::strptime(text.c_str(), format, &tm);
+    if (!end || *end != '\0') continue;
+    tm.tm_isdst = -1;
+    const struct tm asked = tm;
+    const time_t t = std::mktime(&tm);  // normalises an impossible day into the next month
+    if (tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon || tm.tm_year != asked.tm_year) {
+      return Status(Code::kInvalidArgument, text + " is no date of the calendar");
+    }
+    return static_cast<int64_t>(t);
+  }
+  return Status(Code::kNotFound, "\"" + text + "\" matches no time format");
+}
+
 }  // namespace hort

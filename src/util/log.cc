@@ -13,8 +13,8 @@ namespace {
 std::atomic<LogLevel> g_level{LogLevel::kNormal};
 std::atomic<bool> g_timestamps{false};
 std::mutex g_mu;
-void Emit(std::string_view prefix, std::string_view message) {
-  const std::string when = g_timestamps ? FormatRfc3339(UnixNow()) + " " : "";
+void Emit(std::string_view prefix, std::string_view message, bool timestamp = g_timestamps) {
+  const std::string when = timestamp ? FormatRfc3339(UnixNow()) + " " : "";
   std::lock_guard lock(g_mu);
   std::fprintf(stderr, "%s%.*s%.*s\n", when.c_str(), static_cast<int>(prefix.size()), prefix.data(),
                static_cast<int>(message.size()), message.data());
@@ -28,6 +28,7 @@ void LogWarning(std::string_view message) { Emit("warning: ", message); }
 void LogInfo(std::string_view message) {
   if (g_level >= LogLevel::kNormal) Emit("", message);
 }
+void LogEvent(std::string_view message) { Emit("", message, /*timestamp=*/true); }
 void LogVerbose(std::string_view message) {
   if (g_level >= LogLevel::kVerbose) Emit("", message);
 }

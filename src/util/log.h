@@ -15,5 +15,7 @@ void SetLogTimestamps(bool on);
 void LogWarning(std::string_view message);
 void LogInfo(std::string_view message);     // shown unless --quiet
 void LogVerbose(std::string_view message);  // shown with --verbose
+// A daemon's own line (serve, agent): always shown, the time in front.
+void LogEvent(std::string_view message);
 
 }  // namespace hort

@@ -315,3 +315,19 @@ TEST(Log, ADaemonsLinesStartWithTheTime) {
 
 }  // namespace
 }  // namespace hort
+
+namespace hort {
+namespace {
+
+TEST(LocalTime, ParsesTheFirstFormatThatFitsAndRefusesADayTheCalendarLacks) {
+  auto day = ParseLocalTime("2026-02-28", {"%Y-%m-%d %H:%M", "%Y-%m-%d"});
+  ASSERT_TRUE(day.ok()) << day.status().message();
+  EXPECT_EQ(FormatWhen(static_cast<double>(*day)), "2026-02-28 00:00");
+  auto impossible = ParseLocalTime("2026-02-31", {"%Y-%m-%d"});
+  EXPECT_EQ(impossible.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(impossible.status().message(), "2026-02-31 is no date of the calendar");
+  EXPECT_EQ(ParseLocalTime("90d", {"%Y-%m-%d"}).status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace hort
