@@ -25,7 +25,7 @@ ResourcesTestSteps::ResourcesTestSteps(const Catalog& catalog, const RestoreTest
   suffix_ = std::string("-bt-") + day;
 }
 
-Status ResourcesTestSteps::Prepare() {
+Status ResourcesTestSteps::Resolve() {
   HORT_ASSIGN_OR_RETURN(client_, kube::OpenClient(c_.kubernetes));
   std::vector<bool> used(given_.size(), false);
   for (const Service* s : spec_.services) {
@@ -70,7 +70,7 @@ Status ResourcesTestSteps::Prepare() {
                                                 " is no snapshot of a resources entry of the test's scope");
     }
   }
-  return ClaimScratchNamespaces();
+  return Status::Ok();
 }
 
 // A scratch namespace that exists already is this test's leftover (it bears

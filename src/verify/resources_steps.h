@@ -44,7 +44,9 @@ class ResourcesTestSteps {
   ResourcesTestSteps(const Catalog& catalog, const RestoreTestSpec& spec, OpenRepo open, int64_t now,
                      const std::atomic<bool>* stop = nullptr, std::vector<std::string> given = {});
 
-  [[nodiscard]] Status Prepare();   // opens the cluster, finds the snapshots
+  [[nodiscard]] Status Resolve();   // opens the cluster, finds the snapshots; writes nothing
+  // Removes this test's leftover scratch namespaces; refuses one it did not make.
+  [[nodiscard]] Status ClaimScratchNamespaces();
   [[nodiscard]] Status Restore();   // one mapped restore per unit
   // Findings, one line each: objects missing, restore failures, unmet
   // `expect` (kind/name), Deployments and StatefulSets a controller runs
@@ -60,7 +62,6 @@ class ResourcesTestSteps {
   [[nodiscard]] const std::vector<std::string>& leftovers() const { return leftovers_; }
 
  private:
-  [[nodiscard]] Status ClaimScratchNamespaces();
   [[nodiscard]] bool Stopped() const { return stop_ && stop_->load(); }
   // The restored workloads' availability (resources_workloads.cc).
   [[nodiscard]] std::vector<std::string> WaitForWorkloads(const kube::Discovery& discovery);

@@ -1,4 +1,4 @@
-// The restore-test procedure, top-down: prepare → restore → validate →
+// The restore-test procedure, top-down: resolve → prepare → restore → validate →
 // clean up → record, a timer per stage. Whatever happens after the row is
 // begun — a failed stage, a timeout, SIGTERM — the scratch target is removed,
 // the silence expired and the row finished.
@@ -58,12 +58,21 @@ class Procedure {
     rec.started = UnixNow();
     rec.rto_target_seconds = spec_.RtoTarget();
     rec.pid = ::getpid();
-    HORT_ASSIGN_OR_RETURN(rec.id, state_.BeginTest(rec));
     report_.scratch = ScratchTarget(c_, spec_);
     {
       Watchdog watchdog(opt_.cancel, spec_.timeout_seconds, &stop_);
       auto start = std::chrono::steady_clock::now();
-      Status s = Stage("prepare", [&] { return Prepare(); });
+      // Resolving only reads (repositories, stores, the cluster), so it runs
+      // before the row is begun: a --snapshot that names nothing in scope is
+      // the caller's mistake and is refused, not recorded as a failed test.
+      // Its time is part of the restore's, as a real restore has to find its
+      // snapshots too.
+      Status s = Stage("resolve", [&] { return Resolve(); });
+      if (!s.ok() && s.code() == Code::kInvalidArgument && !opt_.snapshots.empty()) {
+        return Status(s.code(), "test " + spec_.id + ": " + s.message() + "; nothing was restored and nothing recorded");
+      }
+      HORT_ASSIGN_OR_RETURN(rec.id, state_.BeginTest(rec));
+      if (s.ok()) s = Stage("prepare", [&] { return Prepare(); });
       if (s.ok()) s = Stage("restore", [&] { return Restore(); });
       rec.restore_seconds = SecondsSince(start);
       if (s.ok()) s = Stage("validate", [&] { return Validate(); });
@@ -105,6 +114,25 @@ class Procedure {
     return fn();
   }
 
+  // What the test restores: the snapshots (or volume backups) of its scope,
+  // the latest of each series or the ones --snapshot names. Writes nothing.
+  Status Resolve() {
+    if (spec_.type == RestoreTestSpec::Type::kResources) {
+      resources_ = std::make_unique<ResourcesTestSteps>(
+          c_, spec_, [this](const std::string& name) { return Open(name); }, static_cast<int64_t>(UnixNow()), &stop_,
+          opt_.snapshots);
+      return resources_->Resolve();
+    }
+    if (spec_.type == RestoreTestSpec::Type::kVolume) {
+      volumes_ = std::make_unique<VolumeTestSteps>(c_, spec_, report_.scratch, opt_.snapshots, &stop_,
+                                                   [this](const std::string& line) { Log(line); });
+      return volumes_->Prepare();
+    }
+    return spec_.type == RestoreTestSpec::Type::kDr ? ResolveDrill() : ResolveFiles();
+  }
+
+  // The scratch target (and scratch namespaces or claims), once the row says
+  // this process runs the test: an earlier run's leftovers are removed first.
   Status Prepare() {
     std::error_code ec;
     if (fs::exists(fs::symlink_status(report_.scratch, ec))) {
@@ -113,22 +141,12 @@ class Procedure {
     }
     fs::create_directories(report_.scratch, ec);
     if (ec) return Status(Code::kIo, "cannot create the scratch target " + report_.scratch + ": " + ec.message());
-    if (spec_.type == RestoreTestSpec::Type::kResources) {
-      resources_ = std::make_unique<ResourcesTestSteps>(
-          c_, spec_, [this](const std::string& name) { return Open(name); }, static_cast<int64_t>(UnixNow()), &stop_,
-          opt_.snapshots);
-      HORT_RETURN_IF_ERROR(resources_->Prepare());
+    if (resources_) {
+      HORT_RETURN_IF_ERROR(resources_->ClaimScratchNamespaces());
       for (const auto& ns : resources_->leftovers()) notes_.push_back("removed scratch namespace " + ns + " left by an earlier run");
-    } else if (spec_.type == RestoreTestSpec::Type::kVolume) {
-      volumes_ = std::make_unique<VolumeTestSteps>(c_, spec_, report_.scratch, opt_.snapshots, &stop_,
-                                                   [this](const std::string& line) { Log(line); });
-      HORT_RETURN_IF_ERROR(volumes_->Prepare());
-    } else {
-      HORT_RETURN_IF_ERROR(spec_.type == RestoreTestSpec::Type::kDr ? ResolveDrill() : ResolveFiles());
-      if (spec_.scratch_pvc.enabled) {
-        claims_ = std::make_unique<ScratchClaimSteps>(c_, spec_, &stop_, [this](const std::string& line) { Log(line); });
-        HORT_RETURN_IF_ERROR(claims_->Prepare(report_.units));
-      }
+    } else if (spec_.scratch_pvc.enabled && !volumes_) {
+      claims_ = std::make_unique<ScratchClaimSteps>(c_, spec_, &stop_, [this](const std::string& line) { Log(line); });
+      HORT_RETURN_IF_ERROR(claims_->Prepare(report_.units));
     }
     Silence();
     return Status::Ok();
@@ -195,7 +213,7 @@ class Procedure {
           break;
         }
       }
-      if (!found) return Status(Code::kNotFound, "snapshot " + ref + " is not in the repositories of the test's scope");
+      if (!found) return Status(Code::kInvalidArgument, "snapshot " + ref + " is not in the repositories of the test's scope");
     }
     std::vector<bool> used(given.size(), false);
     for (const Service* s : spec_.services) {

@@ -186,7 +186,7 @@ Status VolumeTestSteps::PickBackups() {
   }
   for (size_t i = 0; i < given_.size(); ++i) {
     if (!used[i]) {
-      return Status(Code::kNotFound, "backup " + given_[i] + " is not a finished backup of any volume in the test's scope");
+      return Status(Code::kInvalidArgument, "backup " + given_[i] + " is not a finished backup of any volume in the test's scope");
     }
   }
   return Status::Ok();

@@ -211,11 +211,16 @@ TEST_F(VolumeTestStepsTest, SnapshotOptionPicksAnOlderBackup) {
   EXPECT_EQ(r.record.result, RunResult::kSuccess) << r.record.findings;
   EXPECT_EQ(r.record.snapshots, "data nas:" + first);
   EXPECT_EQ(Run().record.snapshots, "data nas:" + second);  // without: the latest
+  // A backup of no volume in scope is the caller's mistake: refused, no row.
   opt.snapshots = {"backup-0000000000000000"};
-  r = Run(opt);
-  EXPECT_EQ(r.record.result, RunResult::kFailed);
-  EXPECT_NE(r.record.findings.find("backup backup-0000000000000000 is not a finished backup of any volume"),
-            std::string::npos) << r.record.findings;
+  const size_t rows = state_->Tests("BT-LH-01", 0, 10)->size();
+  auto refused = RunRestoreTest(*catalog_, *catalog_->FindTest("BT-LH-01"), *state_, opt);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("backup backup-0000000000000000 is not a finished backup of any volume"),
+            std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find("nothing recorded"), std::string::npos);
+  EXPECT_EQ(state_->Tests("BT-LH-01", 0, 10)->size(), rows);
 }
 
 // Longhorn empties LastBackupName when it deletes the latest backup and

@@ -212,8 +212,12 @@ oldest=$(restic -r repo snapshots --host productivity --path /resources/manifest
 expect_rc 5 hort test run --config hort.yaml BT-VL-01 --snapshot "$oldest" --json
 grep -q "paperless/resources/manifests main:$oldest" "$WORK/last.out" || fail "--snapshot not taken: $(cat "$WORK/last.out")"
 grep -q "expected object BackupPlan/nightly was not restored" "$WORK/last.out" || fail "--snapshot: $(cat "$WORK/last.out")"
-expect_rc 5 hort test run --config hort.yaml BT-VL-01 --snapshot ffffffff  # as a files test: a failed row says why
-grep -q "snapshot ffffffff is no snapshot of a resources entry of the test's scope" "$WORK/last.out" || fail "unknown --snapshot: $(cat "$WORK/last.out")"
+rows=$(hort protocol --config hort.yaml --test BT-VL-01 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+expect_rc 1 hort test run --config hort.yaml BT-VL-01 --snapshot ffffffff  # the caller's mistake: refused, no row
+grep -q "snapshot ffffffff is no snapshot of a resources entry of the test's scope; nothing was restored and nothing recorded" "$WORK/last.err" \
+  || fail "unknown --snapshot: $(cat "$WORK/last.err")"
+[ "$(hort protocol --config hort.yaml --test BT-VL-01 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$rows" ] \
+  || fail "a refused --snapshot was recorded"
 
 kubectl create namespace "$SCRATCH" >/dev/null
 kubectl create configmap precious -n "$SCRATCH" --from-literal=keep=me >/dev/null

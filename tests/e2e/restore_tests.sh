@@ -152,6 +152,13 @@ expect_failure T-SMOKE "exited with 11: Error: database disk image is malformed"
 note "a dr test takes no --snapshot (it restores the newest of every group): refused, nothing recorded"
 expect_rc 1 hort test run T-DR --snapshot deadbeef
 grep -q "a dr test restores the newest snapshot of every group of its repositories and takes no --snapshot" "$WORK/last.err" || fail "dr --snapshot: $(cat "$WORK/last.err")"
+note "a --snapshot in no repository of the scope: refused before the row is begun, nothing recorded"
+rows_before=$(hort protocol --test BT-K8-01 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+expect_rc 1 hort test run BT-K8-01 --snapshot deadbeef
+grep -q "snapshot deadbeef is not in the repositories of the test's scope; nothing was restored and nothing recorded" "$WORK/last.err" \
+  || fail "files --snapshot: $(cat "$WORK/last.err")"
+[ "$(hort protocol --test BT-K8-01 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$rows_before" ] \
+  || fail "a refused --snapshot was recorded"
 # Before the catalog moves paperless to the copy below.
 note "report: a drill of one repository covers the services that write to it, not every service"
 hort report --json >"$WORK/report.json"
