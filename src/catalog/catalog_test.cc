@@ -149,6 +149,16 @@ TEST_F(CatalogTest, APasswordFileThatIsNotThereIsAWarning) {
   EXPECT_TRUE((*present)->warnings.empty());
 }
 
+// Found by checks in another order (the password sources after the keys,
+// the services after the repositories), listed top-down as a reader fixes them.
+TEST_F(CatalogTest, ErrorsAreListedInTheFilesOrder) {
+  const auto errors = Errors("services:\n  - name: a\nrepositories:\n  main:\n    url: ./r\n    password_fil: /p\n");
+  ASSERT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find(":2:3: services: "), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find(":5:5: repositories.main: needs one password source"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[2].find(":6:5: repositories.main.password_fil: unknown key"), std::string::npos) << errors[2];
+}
+
 TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   std::string file = (dir_ / "hort.yaml").string();
   auto one = [&](const std::string& text, const std::string& expect) {

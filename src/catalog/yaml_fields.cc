@@ -1,5 +1,7 @@
 #include "catalog/yaml_fields.h"
 
+#include <algorithm>
+#include <climits>
 #include <set>
 
 #include "schedule/duration.h"
@@ -9,7 +11,10 @@ namespace hort {
 void YamlFields::Error(const YAML::Mark& at, const std::string& key, const std::string& message) {
   std::string where = file_;
   if (!at.is_null()) where += ":" + std::to_string(at.line + 1) + ":" + std::to_string(at.column + 1);
-  errors_.push_back(where + ": " + (key.empty() ? "" : key + ": ") + message);
+  const std::pair<int, int> place = at.is_null() ? std::pair{INT_MAX, INT_MAX} : std::pair{at.line, at.column};
+  const auto pos = std::upper_bound(error_places_.begin(), error_places_.end(), place) - error_places_.begin();
+  error_places_.insert(error_places_.begin() + pos, place);
+  errors_.insert(errors_.begin() + pos, where + ": " + (key.empty() ? "" : key + ": ") + message);
 }
 
 void YamlFields::Error(const YAML::Node& at, const std::string& key, const std::string& message) {

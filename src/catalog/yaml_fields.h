@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hort {
@@ -18,6 +19,8 @@ class YamlFields {
 
   void Error(const YAML::Node& at, const std::string& key, const std::string& message);
   void Error(const YAML::Mark& at, const std::string& key, const std::string& message);
+  // In the file's order (line, then column; errors without a place last), as a
+  // reader fixes them top-down, not in the order the checks found them.
   [[nodiscard]] const std::vector<std::string>& errors() const { return errors_; }
 
   // Checks `node` is a mapping with only `allowed` keys, none twice.
@@ -38,6 +41,7 @@ class YamlFields {
  private:
   std::string file_;
   std::vector<std::string> errors_;
+  std::vector<std::pair<int, int>> error_places_;  // (line, column) of errors_[i]
 };
 
 }  // namespace hort

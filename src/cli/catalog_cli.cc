@@ -17,16 +17,20 @@ Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag) {
   std::string path = DefaultCatalogPath(flag);
   CatalogErrors errors;
   auto c = LoadCatalog(path, &errors);
-  if (!c.ok()) {
-    // All but the first line here; the caller's Fail() prints the first.
-    for (size_t i = 1; i < errors.lines.size(); ++i) std::fprintf(stderr, "%s\n", errors.lines[i].c_str());
-    return Status(c.status().code(), errors.lines.empty() ? c.status().message() : errors.lines[0]);
-  }
+  if (!c.ok()) return CatalogLoadFailure(path, c.status(), errors);
   if (!(*c)->timezone.empty()) {
     ::setenv("TZ", (*c)->timezone.c_str(), 1);
     ::tzset();
   }
   return c;
+}
+
+Status CatalogLoadFailure(const std::string& path, const Status& status, const CatalogErrors& errors) {
+  if (errors.lines.size() <= 1) return Status(status.code(), errors.lines.empty() ? status.message() : errors.lines[0]);
+  // Every error on a line of its own, in the file's order; the caller's
+  // Fail() then ends with one line that counts them (it flattens newlines).
+  for (const std::string& line : errors.lines) std::fprintf(stderr, "%s\n", line.c_str());
+  return Status(status.code(), path + ": " + std::to_string(errors.lines.size()) + " errors (above)");
 }
 
 Result<std::unique_ptr<StateStore>> OpenCatalogState(const Catalog& catalog) {

@@ -22,6 +22,9 @@ inline constexpr int kExitTestFailed = 5;
 // Loads the catalog named by --config / HORT_CONFIG / ./hort.yaml. On error
 // prints every problem (file:line:col: key: message) to stderr.
 [[nodiscard]] Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag);
+// A catalog that did not load: one error is the Status; several are printed
+// to stderr one per line, and the Status counts them.
+[[nodiscard]] Status CatalogLoadFailure(const std::string& path, const Status& status, const CatalogErrors& errors);
 [[nodiscard]] Result<std::unique_ptr<StateStore>> OpenCatalogState(const Catalog& catalog);
 
 [[nodiscard]] double NowSeconds();

@@ -34,7 +34,7 @@ int KubeManifests(const GlobalOptions& g, const ManifestFlags& flags) {
   // The catalog as the pods read it: mounted at /etc/hort/hort.yaml, relative paths resolved there.
   CatalogErrors errors;
   auto catalog = LoadCatalogAt(path, deploy::kCatalogDir, &errors);
-  if (!catalog.ok()) return Fail(errors.lines.empty() ? catalog.status() : Status(catalog.status().code(), errors.lines[0]));
+  if (!catalog.ok()) return Fail(CatalogLoadFailure(path, catalog.status(), errors));
   deploy::ManifestOptions options{.image = flags.image, .ns = flags.ns, .catalog_text = text.str()};
   auto rendered = deploy::RenderManifests(**catalog, options);
   if (!rendered.ok()) return Fail(rendered.status());

@@ -3,7 +3,8 @@
 # an entry whose schedule runs less often than its service's RPO allows (it
 # can never be OK) and still exits 0; a failed dump names the catalog's
 # command (not /bin/sh) and keeps the end of its stderr in the run's error,
-# which `hort status` (text and --json) shows; no snapshot is written.
+# which `hort status` (text and --json) shows; no snapshot is written. A
+# catalog with several errors lists them in the file's order.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 mkdir -p "$WORK/data"
@@ -34,6 +35,26 @@ hort config check --config hort.yaml --json 2>/dev/null | python3 -c '
 import json, sys
 w = json.load(sys.stdin)["warnings"]
 assert len(w) == 1 and w[0].startswith("app/files/data: "), w'
+
+note "config check with several errors: each on a line of its own in the file's order, then one Fatal line counting them"
+cat >bad.yaml <<'YAML'
+repositories:
+  main:
+    url: /tmp/nowhere
+    password_fil: /tmp/p
+services:
+  - name: a
+YAML
+expect_rc 1 hort config check --config bad.yaml
+python3 - "$WORK/last.err" bad.yaml <<'PY' || fail "several errors: $(cat "$WORK/last.err")"
+import sys
+lines, path = open(sys.argv[1]).read().splitlines(), sys.argv[2]
+assert len(lines) == 4, lines
+assert lines[0].startswith(path + ":3:5: repositories.main: needs one password source"), lines
+assert lines[1].startswith(path + ":4:5: repositories.main.password_fil: unknown key"), lines
+assert lines[2].startswith(path + ":6:3: services: "), lines
+assert lines[3] == "Fatal: " + path + ": 3 errors (above)", lines
+PY
 
 note "a failed dump: the command and its stderr in the error, no snapshot"
 expect_rc 1 hort run app/files/db --config hort.yaml
