@@ -109,6 +109,14 @@ a = json.load(sys.stdin)["actions"]
 assert [x["who"] for x in a] == ["alice", "alice", "token", "token", "token"], a
 assert a[0]["detail"].startswith("queued"), a[0]' || fail "/api/v1/actions"
 
+note "/api/v1/tests says success where the protocol says pass (docs/dashboard.md)"
+curl -sf "${BEARER[@]}" "$URL/api/v1/tests" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+row = [p for p in t["protocol"] if p["test"] == "T-FILES" and p["trigger"] == "manual"][0]
+last = [x for x in t["tests"] if x["test"] == "T-FILES"][0]["last"]
+assert row["result"] == "success" and last["result"] == "success", (row, last)' || fail "/api/v1/tests result words"
+
 note "/protocol: the protocol table with the manual test's row"
 curl -sf "${BEARER[@]}" "$URL/protocol" >"$WORK/protocol.md"
 grep -q '^| Datum | Test-ID | Ergebnis | Issues / Follow-ups | Owner |' "$WORK/protocol.md" || fail "protocol: $(cat "$WORK/protocol.md")"
