@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 #include <mutex>
 #include <thread>
 
@@ -44,6 +48,26 @@ int OpenToRehash(const std::string& path) {
   return fd;
 }
 
+// A folder the snapshot keeps closed (0000, or 0200: no search bit) is
+// entered by root only; hort as another user owns its restored copy and lends
+// itself the search bit while it checks what is inside, then puts the modes
+// back, deepest first (a folder's mode is set through its parents).
+class LentSearchPermission {
+ public:
+  ~LentSearchPermission() { GiveBack(); }
+  void Enter(const std::string& path, const struct stat& st) {
+    if ((st.st_mode & S_IXUSR) || st.st_uid != ::geteuid()) return;
+    if (::chmod(path.c_str(), (st.st_mode & 07777) | S_IXUSR) == 0) lent_.emplace_back(path, st.st_mode & 07777);
+  }
+  void GiveBack() {
+    for (auto it = lent_.rbegin(); it != lent_.rend(); ++it) (void)::chmod(it->first.c_str(), it->second);
+    lent_.clear();
+  }
+
+ private:
+  std::vector<std::pair<std::string, mode_t>> lent_;
+};
+
 std::string RehashFile(Repository& repo, const std::string& path, const Node& node) {
   int fd = OpenToRehash(path);
   if (fd < 0) return path + ": cannot open to re-hash";
@@ -80,6 +104,7 @@ Result<TreeCheckResult> CheckRestoredTree(Repository& repo, const Snapshot& snap
   TreeCheckResult out;
   std::mutex mu;
   bool as_root = ::geteuid() == 0;
+  LentSearchPermission lent;
   ThreadPool pool(static_cast<size_t>(WorkersFor(0)));
   WaitGroup wg;
   Status walked = WalkTree(repo, snapshot.tree, "", [&](const std::string& snap_path, const Node& n) {
@@ -88,7 +113,7 @@ Result<TreeCheckResult> CheckRestoredTree(Repository& repo, const Snapshot& snap
     struct stat st;
     std::lock_guard<std::mutex> g(mu);
     if (::lstat(path.c_str(), &st) != 0) {
-      out.AddProblem(snap_path + ": missing after the restore");
+      out.AddProblem(snap_path + (errno == ENOENT ? ": missing after the restore" : ": cannot be checked: " + std::string(std::strerror(errno))));
       return n.IsDir() ? WalkAction::kSkipSubtree : WalkAction::kContinue;
     }
     if (n.type != TypeOf(st.st_mode)) {
@@ -97,6 +122,7 @@ Result<TreeCheckResult> CheckRestoredTree(Repository& repo, const Snapshot& snap
     }
     if (n.IsDir()) {
       ++out.dirs;
+      if (!as_root) lent.Enter(path, st);
       return WalkAction::kContinue;
     }
     if (n.type == "symlink") {
@@ -134,6 +160,7 @@ Result<TreeCheckResult> CheckRestoredTree(Repository& repo, const Snapshot& snap
     return WalkAction::kContinue;
   });
   wg.Wait();
+  lent.GiveBack();
   HORT_RETURN_IF_ERROR(walked.Annotate("reading the snapshot's trees"));
   if (cancel && cancel->load()) return Status(Code::kCancelled, "validation interrupted");
   return out;

@@ -137,7 +137,7 @@ grep -qx /usr/share/zoneinfo/Europe/Berlin "$WORK/ls.out" ||
   fail "restic does not list the file backed up in the image"
 if in_image touch /usr/local/bin/x 2>/dev/null; then fail "the image's user can write /usr/local/bin"; fi
 
-note "hort serve with a catalog at /etc/hort/hort.yaml: a job run, then /healthz and /metrics from outside"
+note "hort serve with a catalog at /etc/hort/hort.yaml: a job run and a restore test, then /healthz and /metrics from outside"
 PORT=$(free_port)
 cat >"$R/etc/hort/hort.yaml" <<YAML
 state: /var/lib/hort/hort-state.sqlite
@@ -151,9 +151,15 @@ services:
     rpo: 1d
     files:
       - {name: europe, path: /usr/share/zoneinfo/Europe, schedule: "@daily", repository: main}
+tests:
+  BT-K8-01: {type: files, scope: zones, every: 3mo}
 YAML
 in_image /usr/local/bin/hort config check >"$WORK/check.out" 2>&1 || { cat "$WORK/check.out" >&2; fail "hort config check failed in the image"; }
 in_image /usr/local/bin/hort run zones >"$WORK/run.out" 2>&1 || { cat "$WORK/run.out" >&2; fail "hort run failed in the image"; }
+# A restore test as the image's user: restored into work_dir, every file re-hashed, the scratch target removed.
+in_image /usr/local/bin/hort test run BT-K8-01 >"$WORK/test.out" 2>&1 || { cat "$WORK/test.out" >&2; fail "the restore test failed in the image"; }
+grep -q "PASS" "$WORK/test.out" || { cat "$WORK/test.out" >&2; fail "the restore test printed no PASS"; }
+[ ! -e "$R/var/lib/hort/work/BT-K8-01-restore-test" ] || fail "the restore test left its scratch target"
 # The image's entrypoint and command, exactly: /usr/local/bin/hort serve.
 chroot --userspec="$USERSPEC" "$R" /usr/bin/env -i "${IMAGE_ENV[@]}" --chdir=/var/lib/hort \
   /usr/local/bin/hort serve >"$WORK/serve.out" 2>&1 &
