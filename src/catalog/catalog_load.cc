@@ -13,6 +13,7 @@
 #include "catalog/files_series.h"
 #include "catalog/volumes_load.h"
 #include "catalog/yaml_fields.h"
+#include "net/listen_address.h"
 #include "layers/layer.h"
 #include "schedule/duration.h"
 #include "util/subset_spec.h"
@@ -120,13 +121,7 @@ class Loader : private LoaderOwned, public EntryFields {
     if (serve && f_.Mapping(serve, "serve", {"listen", "max_jobs", "retry", "lock_wait", "auth"})) {
       ServeSpec& s = c_->serve;
       if (auto l = f_.String(serve, "serve", "listen")) {
-        auto colon = l->rfind(':');
-        if (colon == std::string::npos || colon + 1 == l->size() ||
-            l->find_first_not_of("0123456789", colon + 1) != std::string::npos) {
-          f_.Error(serve["listen"], "serve.listen", "expected host:port, got \"" + *l + "\"");
-        } else if (l->size() - colon - 1 > 5 || std::stoi(l->substr(colon + 1)) > 65535) {
-          f_.Error(serve["listen"], "serve.listen", "port " + l->substr(colon + 1) + " out of range 0-65535");
-        }
+        if (auto parsed = ParseListenAddress(*l); !parsed.ok()) f_.Error(serve["listen"], "serve.listen", parsed.status().message());
         s.listen = *l;
       }
       s.max_jobs = static_cast<int>(f_.Integer(serve, "serve", "max_jobs", 1, 64).value_or(s.max_jobs));

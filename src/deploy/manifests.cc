@@ -12,6 +12,7 @@
 #include "deploy/workloads.h"
 #include "deploy/yaml_out.h"
 #include "kube/permissions.h"
+#include "net/listen_address.h"
 
 namespace hort::deploy {
 namespace {
@@ -54,14 +55,16 @@ Status CheckRunsInImage(const Catalog& c, int* port) {
                                           "ConfigMap: leave it out of the URL");
   }
   const std::string& listen = c.serve.listen;
-  size_t colon = listen.rfind(':');
-  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
+  auto parsed = ParseListenAddress(listen);
+  if (!parsed.ok()) return parsed.status().Annotate("serve.listen");
+  const ListenAddress& address = *parsed;
+  const std::string& host = address.host;
   if (host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1") {
     return Status(Code::kInvalidArgument, "serve.listen " + listen +
                                               " answers only inside the pod, not the kubelet's probes or Prometheus: "
-                                              "set serve.listen: 0.0.0.0:" + listen.substr(colon + 1));
+                                              "set serve.listen: 0.0.0.0:" + std::to_string(address.port));
   }
-  *port = colon == std::string::npos ? 9464 : std::atoi(listen.c_str() + colon + 1);
+  *port = address.port;
   return Status::Ok();
 }
 

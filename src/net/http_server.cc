@@ -1,4 +1,5 @@
 #include "net/http_server.h"
+#include "net/listen_address.h"
 
 #include <httplib.h>
 
@@ -43,15 +44,10 @@ void Send(const ServerResponse& out, httplib::Response& res) {
 Status HttpServer::Start(const std::string& listen, std::vector<HttpRoute> routes, std::vector<HttpHandler> handlers) {
   routes_ = std::move(routes);
   handlers_ = std::move(handlers);
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return Status(Code::kInvalidArgument, "listen address must be host:port, got " + listen);
-  std::string host = listen.substr(0, colon);
-  const std::string digits = listen.substr(colon + 1);
-  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(digits) > 65535) {
-    return Status(Code::kInvalidArgument, "listen address " + listen + ": the port must be 0-65535");
-  }
-  const int port = std::stoi(digits);
+  auto parsed = ParseListenAddress(listen);
+  if (!parsed.ok()) return parsed.status().Annotate("listen address");
+  const std::string host = parsed->host;
+  const int port = parsed->port;
   // cpp-httplib's default sets SO_REUSEPORT: a second `hort serve` on the
   // same port started without a word and took half the requests. Only
   // SO_REUSEADDR (a restart may bind while old connections wait out TIME_WAIT).

@@ -15,6 +15,7 @@
 
 #include "net/http_client.h"
 #include "net/http_server.h"
+#include "net/listen_address.h"
 
 namespace hort {
 namespace {
@@ -120,6 +121,28 @@ TEST(HttpClient, SendsABodyFromAFileAndFailsWhenTheFileIsShort) {
 TEST(HttpServer, RefusesAnAddressWithoutPort) {
   HttpServer server;
   EXPECT_EQ(server.Start("localhost", std::vector<HttpRoute>{}).code(), Code::kInvalidArgument);
+}
+
+// One reading for serve --listen, the catalog's serve.listen and the manifests' port.
+TEST(ListenAddress, SplitsHostAndPortAndNamesWhatIsWrong) {
+  auto a = ParseListenAddress("0.0.0.0:9464");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->host, "0.0.0.0");
+  EXPECT_EQ(a->port, 9464);
+  auto v6 = ParseListenAddress("[::1]:0");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "[::1]");
+  EXPECT_EQ(v6->port, 0);
+  EXPECT_EQ(ParseListenAddress(":80")->host, "");
+  for (const char* bad : {"localhost", "host:", "host:8o", "host:-1", ""}) {
+    auto r = ParseListenAddress(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().message(), "expected host:port, got \"" + std::string(bad) + "\"");
+  }
+  EXPECT_EQ(ParseListenAddress("h:65536").status().message(), "port 65536 out of range 0-65535");
+  EXPECT_EQ(ParseListenAddress("h:99999999999999999999").status().message(),
+            "port 99999999999999999999 out of range 0-65535");
+  EXPECT_EQ(ParseListenAddress("h:0065535")->port, 65535);
 }
 
 // A server thread on a free loopback port; subclasses start the thread

@@ -117,7 +117,7 @@ sed 's|^repositories:|state: other-state.sqlite\nrepositories:|' "$WORK/hort.yam
 expect_rc 1 hort --config "$WORK/other.yaml" serve --listen "127.0.0.1:$PORT"
 grep -q "cannot listen on 127.0.0.1:$PORT (address in use" "$WORK/last.err" || fail "second serve on one port: $(cat "$WORK/last.err")"
 expect_rc 1 hort --config "$WORK/other.yaml" serve --listen "127.0.0.1:99999"
-grep -q "the port must be 0-65535" "$WORK/last.err" || fail "port 99999: $(cat "$WORK/last.err")"
+grep -q "listen address: port 99999 out of range 0-65535" "$WORK/last.err" || fail "port 99999: $(cat "$WORK/last.err")"
 kill -TERM $SERVE
 sleep 0.5
 kill -TERM $SERVE
