@@ -97,12 +97,4 @@ struct BackupResult {
 [[nodiscard]] Result<BackupResult> RunBackup(Repository& repo, const BackupOptions& options,
                                              BackupObserver* observer);
 
-// `path` cleaned lexically as Go's filepath.Clean does: no empty or "."
-// components, ".." applied (kept at the start of a relative path), no
-// trailing slash; "" is ".".
-[[nodiscard]] std::string LexicalClean(const std::string& path);
-
-// The absolute, lexically cleaned form of `path` (no symlinks resolved).
-[[nodiscard]] std::string AbsolutePath(const std::string& path);
-
 }  // namespace hort

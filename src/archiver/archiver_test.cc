@@ -307,18 +307,6 @@ TEST_F(TreeBackup, AFolderReachedThroughASymlinkIsStoredAsTheFolder) {
   EXPECT_TRUE(obs.errors.empty());
 }
 
-// Go's filepath.Clean, which restic applies to each target.
-TEST(LexicalClean, CleansAsGoDoes) {
-  EXPECT_EQ(LexicalClean(""), ".");
-  EXPECT_EQ(LexicalClean("./"), ".");
-  EXPECT_EQ(LexicalClean("/"), "/");
-  EXPECT_EQ(LexicalClean("//a//b/"), "/a/b");
-  EXPECT_EQ(LexicalClean("a/./b/."), "a/b");
-  EXPECT_EQ(LexicalClean("a/../../x"), "../x");
-  EXPECT_EQ(LexicalClean("../../x/.."), "../..");
-  EXPECT_EQ(LexicalClean("/../x"), "/x");
-}
-
 // Root reads a mode 000 folder through CAP_DAC_OVERRIDE and
 // CAP_DAC_READ_SEARCH; without them in its effective set it is refused like
 // any user. Capabilities belong to a thread: those started while this lives

@@ -3,7 +3,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include "archiver/archiver.h"
+#include "archiver/lexical_path.h"
 
 namespace hort {
 namespace {
