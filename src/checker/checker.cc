@@ -6,9 +6,10 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
+#include "checker/affected_files.h"
 #include "checker/pack_blobs.h"
+#include "checker/short_path.h"
 #include "checker/tree_depths.h"
 #include "repository/pack_reader.h"
 #include "format/tree.h"
@@ -24,6 +25,8 @@ size_t CheckResult::ErrorCount() const {
 }
 
 namespace {
+
+using checker_internal::ShortPath;
 
 class Checker {
  public:
@@ -56,7 +59,9 @@ class Checker {
     } else {
       CheckSnapshots();
     }
-    if (!bad_blobs_.empty()) ReportAffectedFiles();
+    if (!bad_blobs_.empty()) {
+      checker_internal::ReportAffectedFiles(repo_, bad_blobs_, [this](Finding f) { Add(std::move(f)); });
+    }
     return std::move(result_);
   }
 
@@ -196,13 +201,6 @@ class Checker {
          "", tree.Hex(), snap, where});
   }
 
-  // A path for a message: a crafted tree thousands of directories deep
-  // would make it a line of many kilobytes.
-  static std::string ShortPath(const std::string& path) {
-    constexpr size_t kKeep = 100;
-    if (path.size() <= 2 * kKeep + 5) return path;
-    return path.substr(0, kKeep) + "/.../" + path.substr(path.size() - kKeep);
-  }
 
   Status ReadData() {
     std::vector<std::pair<Id, uint64_t>> packs(stored_.begin(), stored_.end());
@@ -360,48 +358,6 @@ class Checker {
     }
   }
 
-  // Walks every snapshot again and names the files that use a damaged blob.
-  void ReportAffectedFiles() {
-    std::vector<std::string> names;
-    (void)repo_.backend().List(FileType::kSnapshot, [&](const std::string& n, uint64_t) { names.push_back(n); });
-    for (const auto& name : names) {
-      auto text = repo_.LoadUnpacked(FileType::kSnapshot, name);
-      if (!text.ok()) continue;
-      auto snap = DecodeSnapshot(*text);
-      if (!snap.ok()) continue;
-      FindAffected(snap->tree, name);
-    }
-  }
-
-  void FindAffected(const Id& root, const std::string& snap) {
-    std::unordered_set<Id, IdHash> visited;
-    auto damaged_dir = [&](const Id& tree, const std::string& path) {
-      auto bad = bad_blobs_.find(tree);
-      if (bad == bad_blobs_.end()) return false;
-      Add({Finding::Kind::kAffectedFile, "snapshot " + snap.substr(0, 8) + ": directory " +
-           ShortPath(path.empty() ? "/" : path) + " is damaged (" + bad->second + ")", "", tree.Hex(), snap, path});
-      return true;
-    };
-    if (!visited.insert(root).second || damaged_dir(root, "")) return;
-    WalkOptions options;
-    options.names = TreeNames::kAsStored;
-    options.go_on_without = [](const Id&, const std::string&, const Status&) { return true; };  // reported before
-    (void)WalkTreeIn(repo_, root, "", [&](const Id&, const std::string& p, const Node& n) {
-      if (n.IsDir() && n.subtree) {
-        if (!visited.insert(*n.subtree).second || damaged_dir(*n.subtree, p)) return WalkAction::kSkipSubtree;
-        return WalkAction::kContinue;
-      }
-      if (!n.IsFile()) return WalkAction::kContinue;
-      for (const Id& id : n.content) {
-        if (auto bad = bad_blobs_.find(id); bad != bad_blobs_.end()) {
-          Add({Finding::Kind::kAffectedFile, "snapshot " + snap.substr(0, 8) + ": file " + ShortPath(p) +
-               " is damaged (blob " + id.Short() + ": " + bad->second + ")", "", id.Hex(), snap, p});
-          break;
-        }
-      }
-      return WalkAction::kContinue;
-    }, options);
-  }
 
   Repository& repo_;
   const CheckOptions& opt_;
@@ -411,7 +367,7 @@ class Checker {
   std::unordered_map<Id, uint64_t, IdHash> stored_;
   std::unordered_map<Id, std::vector<IndexBlob>, IdHash> by_pack_;
   TreeDepths depths_;
-  std::unordered_map<Id, std::string, IdHash> bad_blobs_;
+  checker_internal::BadBlobs bad_blobs_;
 };
 
 }  // namespace
