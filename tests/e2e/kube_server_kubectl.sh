@@ -125,6 +125,7 @@ rules:
 - {apiGroups: [""], resources: [configmaps], verbs: [get, list]}
 - {apiGroups: [""], resources: [pods], verbs: [get]}        # kubectl exec reads the pod first
 - {apiGroups: [""], resources: [pods/exec], verbs: [create]}
+- {apiGroups: [rbac.authorization.k8s.io], resources: [roles, rolebindings], verbs: [create]}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -150,6 +151,19 @@ expect_rc 1 sa get namespaces
 grep -qF 'cannot list resource "namespaces" in API group "" at the cluster scope' "$WORK/last.err" || fail "cluster-scope message"
 [ "$(sa get cm -n shop -o name | tr '\n' ' ')" = "configmap/kube-root-ca.crt configmap/ssa configmap/web-config " ] \
   || fail "allowed list: $(sa get cm -n shop -o name)"
+
+note "RBAC escalation: the ServiceAccount may grant what it holds, nothing more"
+expect_rc 1 sa create role wider -n shop --verb=get,watch,delete --resource=configmaps
+grep -qxF 'Error from server (Forbidden): roles.rbac.authorization.k8s.io "wider" is forbidden: user "system:serviceaccount:shop:backup" (groups=["system:serviceaccounts" "system:serviceaccounts:shop" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:' \
+  "$WORK/last.err" || fail "escalation message: $(cat "$WORK/last.err")"
+grep -qxF '{APIGroups:[""], Resources:["configmaps"], Verbs:["watch" "delete"]}' "$WORK/last.err" || fail "missing rules: $(cat "$WORK/last.err")"
+expect_rc 1 kc get role wider -n shop
+sa create role narrower -n shop --verb=get --resource=configmaps >/dev/null
+expect_rc 1 sa create rolebinding admin -n shop --clusterrole=cluster-admin --serviceaccount=shop:backup
+grep -qF 'rolebindings.rbac.authorization.k8s.io "admin" is forbidden: user "system:serviceaccount:shop:backup"' "$WORK/last.err" \
+  || fail "binding escalation: $(cat "$WORK/last.err")"
+sa create rolebinding narrower -n shop --role=narrower --serviceaccount=shop:backup >/dev/null
+kc create role wider -n shop --verb=get,watch,delete --resource=configmaps >/dev/null  # the admin is system:masters
 
 note "exec"
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: shop}\nspec:\n  containers: [{name: c, image: "busybox:1.36"}, {name: side, image: "busybox:1.36"}]\n' \

@@ -377,9 +377,12 @@ class NoControllers(unittest.TestCase):
 
 
 def load_tests(loader, tests, pattern):
-    """controllers_test.py's cases run after these (one CTest, kube.apiserver), with their own server."""
+    """controllers_test.py's and escalation_test.py's cases run after these (one CTest, kube.apiserver), each
+    module with its own server."""
     import controllers_test
+    import escalation_test
     tests.addTests(loader.loadTestsFromModule(controllers_test))
+    tests.addTests(loader.loadTestsFromModule(escalation_test))
     return tests
 
 if __name__ == "__main__":

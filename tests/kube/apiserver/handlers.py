@@ -6,6 +6,7 @@ import json
 
 import yaml
 
+import escalation
 import lists
 import objects
 import protobuf
@@ -103,6 +104,8 @@ class Handlers:
                 pod = meta.get("name", "")
                 raise ApiError(403, f'pods "{pod}" is forbidden: error looking up service account {c.ns}/{sa}: '
                                f'serviceaccount "{sa}" not found', "Forbidden", {"name": pod, "kind": "pods"})
+        # RBAC's storage refuses a grant its creator does not hold before it names or validates the object
+        escalation.check(self.s.authorizer, c, obj)
         generated = not meta.get("name") and meta.get("generateName")
         if generated:
             meta["name"] = objects.generate_name(meta["generateName"])
@@ -168,7 +171,14 @@ class Handlers:
             raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({c.name})")
         if c.res.namespaced and meta.get("namespace") and meta["namespace"] != c.ns:
             raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
+        # EnsureObjectNamespaceMatchesRequestNamespace: the request's namespace, before the storage compares objects
+        if c.res.namespaced:
+            meta["namespace"] = c.ns
+        else:
+            meta.pop("namespace", None)
         live = self.live(c)
+        # in the storage's update, ahead of the resourceVersion precondition
+        escalation.check(self.s.authorizer, c, obj, self.out(c, live), update=True)
         rv = meta.get("resourceVersion")
         if not rv and c.res.custom and operation == "Update":
             raise invalid(c.res.kind, c.name, c.res.group, [("metadata.resourceVersion", "FieldValueInvalid",

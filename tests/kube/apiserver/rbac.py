@@ -1,7 +1,7 @@
 """RBAC authorization evaluated from the Role/ClusterRole/RoleBinding/ClusterRoleBinding objects in
 the store, with the bootstrap roles kube-apiserver creates (cluster-admin for system:masters,
 system:discovery, system:basic-user, system:public-info-viewer) seeded as real objects."""
-from status import ApiError
+from status import ApiError, bad_request, not_found
 
 RBAC = "rbac.authorization.k8s.io"
 BOOTSTRAP_ROLES = {
@@ -35,14 +35,17 @@ class Attrs:
         self.name, self.namespace, self.path = name, namespace, path
 
 
-def _subject_matches(s, user):
+def _subject_matches(s, user, binding_ns):
     kind, name = s.get("kind"), s.get("name")
     if kind == "User":
         return name == user.name
     if kind == "Group":
         return name in user.groups
     if kind == "ServiceAccount":
-        return user.name == f"system:serviceaccount:{s.get('namespace', '')}:{name}"
+        # appliesToUser (pkg/registry/rbac/validation/rule.go): a RoleBinding's subject without a namespace
+        # means the binding's own
+        sa_ns = s.get("namespace") or binding_ns
+        return bool(sa_ns) and user.name == f"system:serviceaccount:{sa_ns}:{name}"
     return False
 
 
@@ -73,24 +76,42 @@ class Authorizer:
     def __init__(self, store):
         self.store = store
 
-    def _rules_for(self, ref, ns):
-        if ref.get("kind") == "ClusterRole":
-            role = self.store.get((RBAC, "clusterroles"), "", ref.get("name"))
-        else:
-            role = self.store.get((RBAC, "roles"), ns, ref.get("name"))
-        return (role or {}).get("rules") or []
+    def role_ref_rules(self, ref, ns):
+        """GetRoleReferenceRules (pkg/registry/rbac/validation/rule.go): the rules of the role a binding in
+        namespace ns ("" for a ClusterRoleBinding) refers to, or the ApiError the registry's Get gives."""
+        kind, name = ref.get("kind"), ref.get("name") or ""
+        if kind == "Role":
+            if not ns:  # NamespaceKeyFunc
+                raise bad_request("Namespace parameter required.")
+            plural = "roles"
+        elif kind == "ClusterRole":
+            plural = "clusterroles"
+        else:  # a plain error: the apiserver answers 500 without a reason
+            raise ApiError(500, f"unsupported role reference kind: {go_quote(kind or '')}")
+        if not name:
+            raise bad_request("Name parameter required.")
+        role = self.store.get((RBAC, plural), ns if kind == "Role" else "", name)
+        if role is None:
+            raise not_found(RBAC, plural, name)
+        return role.get("rules") or []
+
+    def rules_and_errors(self, user, ns):
+        """RulesFor: every rule that applies to user in namespace ns (cluster-wide ones included), and the
+        errors of the bindings naming user whose role cannot be read."""
+        out, errors = [], []
+        bindings = [(b, "") for _, b in self.store.list((RBAC, "clusterrolebindings"))]
+        if ns:
+            bindings += [(b, ns) for _, b in self.store.list((RBAC, "rolebindings"), ns)]
+        for b, bns in bindings:
+            if any(_subject_matches(s, user, bns) for s in b.get("subjects") or []):
+                try:
+                    out += self.role_ref_rules(b.get("roleRef") or {}, bns)
+                except ApiError as e:
+                    errors.append(e.message)
+        return out, errors
 
     def rules(self, user, ns):
-        """Every rule that applies to user in namespace ns (cluster-wide ones included)."""
-        out = []
-        for _, b in self.store.list((RBAC, "clusterrolebindings")):
-            if any(_subject_matches(s, user) for s in b.get("subjects") or []):
-                out += self._rules_for(b.get("roleRef", {}), "")
-        if ns:
-            for _, b in self.store.list((RBAC, "rolebindings"), ns):
-                if any(_subject_matches(s, user) for s in b.get("subjects") or []):
-                    out += self._rules_for(b.get("roleRef", {}), ns)
-        return out
+        return self.rules_and_errors(user, ns)[0]
 
     def allowed(self, user, a):
         if user.masters:  # kube-apiserver's privileged-group short cut, ahead of RBAC
@@ -112,3 +133,30 @@ class Authorizer:
             d["group"] = a.group
         d["kind"] = a.resource
         raise ApiError(403, f"{prefix} is forbidden: {who}", "Forbidden", d)
+
+
+_GO_ESCAPES = {"\a": r"\a", "\b": r"\b", "\f": r"\f", "\n": r"\n", "\r": r"\r", "\t": r"\t", "\v": r"\v"}
+
+
+def go_quote(s):
+    """Go's strconv.Quote (fmt's %q of a string)."""
+    out = []
+    for ch in s:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():  # Go's unicode.IsPrint: the same classes, ASCII space the only separator
+            out.append(ch)
+        elif ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
+def go_quote_list(items):
+    """fmt's %q of a []string: ["a" "b"]."""
+    return "[" + " ".join(go_quote(i) for i in items) + "]"
