@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "kube/json_fields.h"
 #include "resources/restore_actions.h"
 #include "resources/restore_test_support.h"
@@ -21,6 +24,7 @@ class TestCluster : public kube::MemoryClient {
  public:
   TestCluster() : MemoryClient(TestDiscovery()) {}
   std::set<std::string> forbidden;  // group/resources whose creates answer 403
+  std::map<std::string, Status> refused;  // "group/resource name": what its create answers
   bool crds_served = true;          // false: a created CRD never becomes Established
   bool ports_allocated = false;     // a Service that exists answers 422 port-allocated (its nodePort is in use)
 
@@ -28,6 +32,9 @@ class TestCluster : public kube::MemoryClient {
                       const kube::WriteOptions& options) override {
     if (forbidden.count(r.GroupResource())) {
       return Status(Code::kPermissionDenied, r.GroupResource() + " is forbidden: User \"hort\" cannot create resource");
+    }
+    if (auto it = refused.find(r.GroupResource() + " " + kube::StringAt(object, "/metadata/name")); it != refused.end()) {
+      return it->second;
     }
     if (ports_allocated && r.resource == "services" && Get(r, ns, kube::StringAt(object, "/metadata/name")).ok()) {
       return Status(Code::kInvalidArgument, "Service \"svc\" is invalid: spec.ports[0].nodePort: Invalid value: "
@@ -497,6 +504,53 @@ TEST(RestoreRun, ForbiddenKindIsReportedAndTheRestRestored) {
   EXPECT_EQ(report->Count(RestoreAction::kFailed), 1u);
   EXPECT_EQ(report->Count(RestoreAction::kCreated), 9u);
   EXPECT_FALSE(cluster.Read("configmaps", "a", "c1").is_null());
+}
+
+// A Role and bindings kube-apiserver refuses under RBAC's escalation rule (its 403 text; the binding to the
+// refused Role read as 404): each failure says which verb hort lacks; any other refusal stays as it was.
+TEST(RestoreRun, AnEscalationRefusalNamesTheVerbHortLacks) {
+  const std::string held = "is attempting to grant RBAC permissions not currently held:\n"
+                           "{APIGroups:[\"apps\"], Resources:[\"deployments\"], Verbs:[\"delete\"]}";
+  auto ref = [](const char* kind, const char* name) {
+    return Json{{"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", kind}, {"name", name}}}};
+  };
+  ResourceBackup b;
+  b.meta.name = "nightly";
+  b.items = {MakeItem("namespaces", "Namespace", "", "a"),
+             MakeItem("roles.rbac.authorization.k8s.io", "Role", "a", "deployer",
+                      {{"rules", {{{"apiGroups", {"apps"}}, {"resources", {"deployments"}}, {"verbs", {"delete"}}}}}}),
+             MakeItem("roles.rbac.authorization.k8s.io", "Role", "a", "plain"),
+             MakeItem("rolebindings.rbac.authorization.k8s.io", "RoleBinding", "a", "deployer", ref("Role", "deployer")),
+             MakeItem("clusterrolebindings.rbac.authorization.k8s.io", "ClusterRoleBinding", "", "editors",
+                      ref("ClusterRole", "edit")),
+             MakeItem("configmaps", "ConfigMap", "a", "settings")};
+  for (auto& item : b.items) item.namespaced = !item.ns.empty();
+  TestCluster cluster;
+  cluster.refused = {
+      {"roles.rbac.authorization.k8s.io deployer",
+       Status(Code::kPermissionDenied, "roles.rbac.authorization.k8s.io \"deployer\" is forbidden: user \"hort\" " + held)},
+      {"roles.rbac.authorization.k8s.io plain",
+       Status(Code::kPermissionDenied, "roles.rbac.authorization.k8s.io is forbidden: User \"hort\" cannot create resource")},
+      {"rolebindings.rbac.authorization.k8s.io deployer",
+       Status(Code::kNotFound, "roles.rbac.authorization.k8s.io \"deployer\" not found")},
+      {"clusterrolebindings.rbac.authorization.k8s.io editors",
+       Status(Code::kPermissionDenied,
+              "clusterrolebindings.rbac.authorization.k8s.io \"editors\" is forbidden: user \"hort\" " + held)}};
+  auto report = RunRestore(cluster, b, {});
+  ASSERT_TRUE(report.ok());
+  std::vector<std::string> errors = report->errors;
+  std::sort(errors.begin(), errors.end());
+  const std::string rbac = ".rbac.authorization.k8s.io";
+  const std::string where = " to restore it (hort kube role grants it; hort kube check names what is missing)";
+  EXPECT_EQ(errors, (std::vector<std::string>{
+      "clusterrolebindings" + rbac + " editors: clusterrolebindings" + rbac + " \"editors\" is forbidden: user \"hort\" " +
+          held + "\nhort needs bind on clusterroles" + rbac + where,
+      "rolebindings" + rbac + " a/deployer: roles" + rbac + " \"deployer\" not found\nhort needs bind on roles" + rbac + where,
+      "roles" + rbac + " a/deployer: roles" + rbac + " \"deployer\" is forbidden: user \"hort\" " + held +
+          "\nhort needs escalate on roles" + rbac + where,
+      "roles" + rbac + " a/plain: roles" + rbac + " is forbidden: User \"hort\" cannot create resource"}));
+  EXPECT_EQ(report->Count(RestoreAction::kFailed), 4u);
+  EXPECT_FALSE(cluster.Read("configmaps", "a", "settings").is_null());  // the rest is restored
 }
 
 TEST(RestoreRun, UnknownIncludedResourceFailsBeforeAnyWrite) {

@@ -27,6 +27,8 @@ inline kube::Discovery TestDiscovery() {
   for (auto r : {Resource("", "v1", "serviceaccounts", "ServiceAccount", true),
                  Resource("", "v1", "events", "Event", true),
                  Resource("batch", "v1", "jobs", "Job", true),
+                 Resource("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
+                 Resource("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
                  Resource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true),
                  Resource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
                  Resource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
