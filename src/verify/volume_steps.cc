@@ -149,10 +149,9 @@ Result<std::string> VolumeTestSteps::VolumeName(const Service& s, const VolumesE
   return pv->volume_handle;
 }
 
-// Each volume's latest finished backup (volume.cfg's LastBackupName, as
-// Longhorn restores by default; where that is empty or names no backup, the
-// newest finished one, as `volumes restore` takes), or the one --snapshot
-// names for it.
+// Each volume's latest finished backup (the one `volumes restore` takes:
+// LastBackupName, as Longhorn restores by default, unless it is empty, gone
+// or unfinished), or the one --snapshot names for it.
 Status VolumeTestSteps::PickBackups() {
   std::vector<bool> used(given_.size(), false);
   for (VolumeTestUnit& u : units_) {
@@ -163,22 +162,20 @@ Status VolumeTestSteps::PickBackups() {
     if (!listed.ok()) return listed.status().Annotate(u.label + ": store " + u.store);
     const volumes::VolumeSummary& v = listed->front();
     if (!v.error.empty()) return Status(Code::kCorruption, u.label + ": volume " + u.volume + ": " + v.error);
-    u.backup = v.config.last_backup_name;
-    const bool listed_last = std::any_of(v.backups.begin(), v.backups.end(),
-                                         [&](const volumes::BackupSummary& b) { return b.name == u.backup; });
-    if (!listed_last) {
-      const volumes::VolumeKeys keys(targets_.at(u.store).base, u.volume);
-      HORT_ASSIGN_OR_RETURN(auto newest, volumes::NewestFinishedBackup(*targets_.at(u.store).store, keys, v.config.size));
-      if (newest && log_) {
-        log_(u.label + ": LastBackupName " + (u.backup.empty() ? "is empty" : u.backup + " is gone") +
-             "; testing the newest finished backup, " + newest->name);
-      }
-      u.backup = newest ? newest->name : "";
-    }
+    u.backup.clear();
     for (size_t i = 0; i < given_.size(); ++i) {
       for (const volumes::BackupSummary& b : v.backups) {
         if (b.name == given_[i] && !b.in_progress) u.backup = b.name, used[i] = true;
       }
+    }
+    if (u.backup.empty()) {
+      const volumes::VolumeKeys keys(targets_.at(u.store).base, u.volume);
+      auto picked = volumes::DefaultRestoreBackup(*targets_.at(u.store).store, keys, v.config);
+      if (!picked.ok()) return picked.status().Annotate(u.label + ": store " + u.store);
+      if (picked->backup && !picked->passed_over.empty() && log_) {
+        log_(u.label + ": " + picked->passed_over + "; testing the newest finished backup, " + picked->backup->name);
+      }
+      if (picked->backup) u.backup = picked->backup->name;
     }
     if (u.backup.empty()) {
       return Status(Code::kNotFound, u.label + ": volume " + u.volume + " in store " + u.store + " has no finished backup");

@@ -18,6 +18,7 @@
 #include "verify/restore_test.h"
 #include "verify/volume_steps.h"
 #include "volumes/backup.h"
+#include "volumes/config.h"
 #include "volumes/lock.h"
 
 namespace hort {
@@ -245,6 +246,34 @@ TEST_F(VolumeTestStepsTest, EmptyLastBackupNameTestsTheNewestFinishedBackup) {
   RestoreTestReport r = Run();
   EXPECT_EQ(r.record.result, RunResult::kSuccess) << r.record.findings;
   EXPECT_EQ(r.record.snapshots, "data nas:" + second);
+}
+
+// LastBackupName naming an unfinished placeholder (a backup cfg with empty
+// CreatedTime): the test takes the newest finished backup, as `volumes
+// restore` does (it failed "never finished" before 2026-12-08).
+TEST_F(VolumeTestStepsTest, PlaceholderLastBackupNameTestsTheNewestFinishedBackup) {
+  MakeExt4();
+  Load("");
+  const std::string backup = Backup();
+  for (auto& e : fs::recursive_directory_iterator(dir_ / "store")) {
+    if (e.path().filename() != "volume.cfg") continue;
+    volumes::BackupConfig placeholder;
+    placeholder.name = "backup-00000000deadbeef";
+    placeholder.volume_name = e.path().parent_path().filename();
+    placeholder.compression_method = "lz4";
+    std::ofstream(e.path().parent_path() / "backups" / ("backup_" + placeholder.name + ".cfg"))
+        << volumes::BackupConfigJson(placeholder);
+    std::ifstream in(e.path());
+    std::string cfg((std::istreambuf_iterator<char>(in)), {});
+    const std::string last = "\"LastBackupName\":\"" + backup + "\"";
+    ASSERT_NE(cfg.find(last), std::string::npos) << cfg;
+    cfg.replace(cfg.find(last), last.size(), "\"LastBackupName\":\"" + placeholder.name + "\"");
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+    std::ofstream(e.path(), std::ios::trunc) << cfg;
+  }
+  RestoreTestReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kSuccess) << r.record.findings;
+  EXPECT_EQ(r.record.snapshots, "data nas:" + backup);
 }
 
 TEST_F(VolumeTestStepsTest, PvcEntryWithoutAReachableClusterFailsSayingSo) {

@@ -105,6 +105,40 @@ TEST_F(VolumeBackupTest, RestoreWithoutLastBackupNameTakesTheNewestFinishedBacku
   EXPECT_EQ(r.status().message(), "volume vol-a has no finished backup (LastBackupName is empty)");
 }
 
+// LastBackupName naming an unfinished placeholder (Longhorn writes one when
+// a backup starts; another tool may leave volume.cfg naming it): the newest
+// finished backup stands in, as for an empty name (restore failed "never
+// finished" before 2026-12-08).
+TEST_F(VolumeBackupTest, RestoreWithLastBackupNameOnAPlaceholderTakesTheNewestFinishedBackup) {
+  const std::string old_backup = Backup(Image("a.img", 2, 35));
+  const std::string new_backup = Backup(Image("b.img", 2, 36));
+  SetSnapshotTime(old_backup, "2026-01-01T00:00:00Z");
+  SetSnapshotTime(new_backup, "2026-01-02T00:00:00Z");
+  BackupConfig placeholder;
+  placeholder.name = "backup-00000000deadbeef";
+  placeholder.volume_name = "vol-a";
+  placeholder.compression_method = "lz4";
+  ASSERT_TRUE(SaveBackupConfig(*target_.store, Keys(), placeholder).ok());
+  VolumeConfig v = Volume();
+  v.last_backup_name = placeholder.name;
+  SaveVolume(v);
+  auto r = Restore(dir_ + "/out.img");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->backup, new_backup);
+  EXPECT_NE(r->picked.find("LastBackupName backup-00000000deadbeef is unfinished (a placeholder cfg); took the newest "
+                           "finished backup, " + new_backup),
+            std::string::npos)
+      << r->picked;
+  EXPECT_EQ(ReadFile(dir_ + "/out.img"), ReadFile(dir_ + "/b.img"));
+
+  // Named, the placeholder is still refused: the user asked for it.
+  VolumeRestoreOptions o;
+  o.volume = "vol-a";
+  o.backup = placeholder.name;
+  o.to = dir_ + "/named.img";
+  EXPECT_EQ(RestoreVolume(target_, o).status().code(), Code::kInvalidArgument);
+}
+
 // A block in the store of an impossible size (empty, or larger than a
 // stored block can be) is uploaded again, not referenced: the new backup restores.
 TEST_F(VolumeBackupTest, BlocksOfImpossibleSizeAreUploadedAgain) {

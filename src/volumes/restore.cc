@@ -311,21 +311,20 @@ Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRest
   HORT_ASSIGN_OR_RETURN(auto lock, VolumeLock::Acquire(store, keys, LockType::kBackupRestore, o.stop));
   VolumeRestoreResult r;
   r.volume = o.volume;
-  r.backup = o.backup.empty() ? volume->last_backup_name : o.backup;
-  Result<BackupConfig> loaded = r.backup.empty() ? Result<BackupConfig>(Code::kNotFound, "")
-                                                 : LoadBackupConfig(store, keys, r.backup, volume->size);
-  // LastBackupName empty (Longhorn's DeleteDeltaBlockBackup leaves it so)
-  // or naming no backup: the newest finished backup stands in, and r.picked
-  // says so. A cfg that is there but does not load is an error, as given.
-  if (o.backup.empty() && (r.backup.empty() || loaded.status().code() == Code::kNotFound)) {
-    HORT_ASSIGN_OR_RETURN(std::optional<BackupConfig> newest, NewestFinishedBackup(store, keys, volume->size));
-    const std::string why = r.backup.empty() ? "LastBackupName is empty" : "LastBackupName " + r.backup + " is gone";
-    if (!newest) return Status(Code::kNotFound, "volume " + o.volume + " has no finished backup (" + why + ")");
-    r.picked = why + "; took the newest finished backup, " + newest->name + " (" + newest->snapshot_created_at + ")";
-    r.backup = newest->name;
-    loaded = std::move(*newest);
+  r.backup = o.backup;
+  BackupConfig backup;
+  if (!o.backup.empty()) {
+    HORT_ASSIGN_OR_RETURN(backup, LoadBackupConfig(store, keys, o.backup, volume->size));
+  } else {  // r.picked says so when LastBackupName is not what is restored
+    HORT_ASSIGN_OR_RETURN(DefaultBackup d, DefaultRestoreBackup(store, keys, *volume));
+    if (!d.backup) return Status(Code::kNotFound, "volume " + o.volume + " has no finished backup (" + d.passed_over + ")");
+    if (!d.passed_over.empty()) {
+      r.picked = d.passed_over + "; took the newest finished backup, " + d.backup->name + " (" +
+                 d.backup->snapshot_created_at + ")";
+    }
+    r.backup = d.passed_over.empty() ? volume->last_backup_name : d.backup->name;
+    backup = std::move(*d.backup);
   }
-  HORT_ASSIGN_OR_RETURN(BackupConfig backup, std::move(loaded));
   if (backup.InProgress()) {
     return Status(Code::kInvalidArgument, "backup " + r.backup + " never finished (its cfg is a placeholder)");
   }

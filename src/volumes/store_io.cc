@@ -139,6 +139,26 @@ Result<std::optional<BackupConfig>> NewestFinishedBackup(ObjectStore& store, con
   return newest;
 }
 
+Result<DefaultBackup> DefaultRestoreBackup(ObjectStore& store, const VolumeKeys& keys, const VolumeConfig& volume) {
+  DefaultBackup out;
+  const std::string& last = volume.last_backup_name;
+  if (last.empty()) {
+    out.passed_over = "LastBackupName is empty";
+  } else if (!IsValidName(last)) {
+    out.passed_over = "LastBackupName \"" + last + "\" is no Longhorn backup name";
+  } else {
+    auto loaded = LoadBackupConfig(store, keys, last, volume.size);
+    if (loaded.ok() && !loaded->InProgress()) {
+      out.backup = std::move(*loaded);
+      return out;
+    }
+    if (!loaded.ok() && loaded.status().code() != Code::kNotFound) return loaded.status();
+    out.passed_over = "LastBackupName " + last + (loaded.ok() ? " is unfinished (a placeholder cfg)" : " is gone");
+  }
+  HORT_ASSIGN_OR_RETURN(out.backup, NewestFinishedBackup(store, keys, volume.size));
+  return out;
+}
+
 Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::string& base) {
   const std::string prefix = VolumesPrefix(base);
   std::set<std::string> names;

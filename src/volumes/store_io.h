@@ -74,11 +74,25 @@ struct BackupListing {
 // The newest finished backup of a volume (by SnapshotCreatedAt, then
 // CreatedTime, then name, as forget orders backups), passing over
 // placeholders and cfgs that do not load; nullopt when there is none. It
-// stands in for LastBackupName where that is empty or names no backup:
-// Longhorn's DeleteDeltaBlockBackup empties it when it deletes the latest
-// backup and skips garbage collection.
+// stands in for LastBackupName where that is empty or names no finished
+// backup: Longhorn's DeleteDeltaBlockBackup empties it when it deletes the
+// latest backup and skips garbage collection.
 [[nodiscard]] Result<std::optional<BackupConfig>> NewestFinishedBackup(ObjectStore& store, const VolumeKeys& keys,
                                                                       uint64_t volume_size);
+
+// The backup a restore takes when none is named: volume.cfg's LastBackupName,
+// as Longhorn restores by default. Where that is empty, names no backup, is
+// no Longhorn name, or names an unfinished placeholder (Longhorn writes one
+// when a backup starts; a restore of it fails), the newest finished backup
+// stands in and `passed_over` says why. A LastBackupName cfg that is there
+// but cannot be read is an error, as for a backup the user names: passing
+// over it would quietly restore an older backup.
+struct DefaultBackup {
+  std::optional<BackupConfig> backup;  // nullopt: the volume has no finished backup
+  std::string passed_over;             // "" when LastBackupName was taken, else why not
+};
+[[nodiscard]] Result<DefaultBackup> DefaultRestoreBackup(ObjectStore& store, const VolumeKeys& keys,
+                                                         const VolumeConfig& volume);
 
 // Names of the volumes on the target (folders holding a volume.cfg or
 // backups), sorted. One listing of backupstore/volumes/.

@@ -4,7 +4,8 @@
 # through forget; an empty LastBackupName keeps the volume's block size, and
 # restore takes the newest finished backup; a 0-byte block in the store is
 # uploaded again; a volume on a backing image is not backed up; -q is quiet;
-# --keep-tag that matches nothing removes nothing.
+# --keep-tag that matches nothing removes nothing. The probe of 2026-12-08:
+# LastBackupName on a placeholder restores the newest finished backup.
 source "$(dirname "$0")/lib.sh"
 STORE="$WORK/store"
 IMG="$WORK/disk.img"
@@ -71,6 +72,23 @@ hort volumes restore --store "$STORE" --volume pvc-big --to "$WORK/big.img" >"$W
 grep -q "LastBackupName is empty; took the newest finished backup, $big2" "$WORK/r.err" || { cat "$WORK/r.err"; fail "no word of the backup taken"; }
 grep -q "restored backup $big2" "$WORK/r.out" || fail "not the newest backup restored"
 cmp "$WORK/big.img" "$IMG" || fail "restored differently"
+
+note "restore with LastBackupName on an unfinished placeholder takes the newest finished backup"
+chmod -R u+w "$B"
+python3 - "$B/backups/backup_$big2.cfg" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d.update(Name="backup-00000000deadbeef", CreatedTime="", Blocks=[], Size="0")
+json.dump(d, open(sys.argv[1].replace(sys.argv[1].split("/")[-1], "backup_backup-00000000deadbeef.cfg"), "w"))
+EOF2
+set_cfg "$B/volume.cfg" LastBackupName backup-00000000deadbeef
+rm -f "$WORK/big.img"
+hort volumes restore --store "$STORE" --volume pvc-big --to "$WORK/big.img" >"$WORK/r.out" 2>"$WORK/r.err"
+grep -q "LastBackupName backup-00000000deadbeef is unfinished (a placeholder cfg); took the newest finished backup, $big2" "$WORK/r.err" ||
+  { cat "$WORK/r.err"; fail "no word of the backup taken"; }
+cmp "$WORK/big.img" "$IMG" || fail "restored differently"
+rm "$B/backups/backup_backup-00000000deadbeef.cfg"
+set_cfg "$B/volume.cfg" LastBackupName "$big2"
 
 note "verify reports backups of mixed block sizes"
 python3 - "$B/backups/backup_$big1.cfg" <<'EOF'
