@@ -1,78 +1,18 @@
 #include "volumes/verify.h"
 
 #include <algorithm>
-#include <atomic>
 #include <ctime>
 #include <map>
-#include <mutex>
 #include <set>
 
-#include "crypto/crypto.h"
-#include "util/parallel.h"
-#include "util/subset_spec.h"
-#include "util/thread_pool.h"
+#include "util/hex.h"
 #include "volumes/codec.h"
 #include "volumes/lock.h"
 #include "volumes/store_io.h"
+#include "volumes/verify_blocks.h"
 
 namespace hort::volumes {
 namespace {
-
-// What --read-data may hold in blocks at once (issue 21: verify stays below
-// 64 MiB whatever the volume); a 16 MiB block alone may exceed it, and is
-// then read by itself.
-constexpr uint64_t kVerifyMemoryBudget = uint64_t{40} << 20;
-
-struct SubsetRule {
-  enum { kAll, kShare, kPercent } kind = kAll;
-  uint32_t n = 0, m = 1;
-  double percent = 100;
-};
-
-Result<SubsetRule> ParseSubset(const std::string& text) {
-  // Blocks are bucketed by the first two bytes of their checksum.
-  HORT_ASSIGN_OR_RETURN(const SubsetSpec spec, ParseSubsetSpec(text, 65536, /*sizes=*/false));
-  SubsetRule r;
-  if (spec.kind == SubsetSpec::Kind::kShare) {
-    r.kind = SubsetRule::kShare;
-    r.n = spec.n;
-    r.m = spec.m;
-  } else if (spec.kind == SubsetSpec::Kind::kPercent) {
-    r.kind = SubsetRule::kPercent;
-    r.percent = spec.percent;
-  }
-  return r;
-}
-
-bool Selected(const SubsetRule& r, const ChecksumBytes& c) {
-  switch (r.kind) {
-    case SubsetRule::kAll: return true;
-    case SubsetRule::kShare: return (uint32_t{c[0]} << 8 | c[1]) % r.m == r.n - 1;
-    case SubsetRule::kPercent: {
-      uint8_t rnd[4];
-      crypto::RandomBytes(rnd);
-      const uint32_t v = uint32_t{rnd[0]} << 24 | uint32_t{rnd[1]} << 16 | uint32_t{rnd[2]} << 8 | rnd[3];
-      return v < r.percent / 100.0 * 4294967295.0;
-    }
-  }
-  return true;
-}
-
-std::string Hex(const ChecksumBytes& c) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : c) {
-    s.push_back(kDigits[b >> 4]);
-    s.push_back(kDigits[b & 15]);
-  }
-  return s;
-}
-
-// How a referenced block decodes: its backup's block size and codec.
-struct BlockFormat {
-  uint64_t block_size = 0;
-  Codec codec = Codec::kGzip;
-};
 
 // One volume's verification: listing, cfgs, blocks, leftovers.
 class VolumeVerifier {
@@ -286,55 +226,20 @@ class VolumeVerifier {
     if (unreadable_cfgs_ > 0) return;
     for (const ChecksumBytes& c : present_.sorted()) {
       if (referenced_.Contains(c)) continue;
-      Add(false, "orphan-block", "", Hex(c),
-          "volume " + keys_.volume() + ": orphan block " + Hex(c) + " (no backup references it; garbage collection debt)");
+      Add(false, "orphan-block", "", HexEncode(c),
+          "volume " + keys_.volume() + ": orphan block " + HexEncode(c) + " (no backup references it; garbage collection debt)");
     }
   }
 
-  // Each distinct referenced block once, on as many threads as the store
-  // serves and the memory budget allows: a block costs its stored bound and
-  // twice its size (gzip inflates into a buffer of its own), acquired from
-  // the budget before anything is allocated and released after.
+  // Each distinct referenced block present and not known bad, once.
   void ReadBlocks() {
     std::vector<std::pair<ChecksumBytes, BlockFormat>> todo;
-    uint64_t largest = 0;
     for (const auto& [c, format] : block_sizes_) {
-      if (present_.Contains(c) && !bad_.count(c) && Selected(subset_, c)) {
-        todo.emplace_back(c, format);
-        largest = std::max(largest, CostOf(format));
-      }
+      if (present_.Contains(c) && !bad_.count(c) && Selected(subset_, c)) todo.emplace_back(c, format);
     }
-    if (todo.empty()) return;
-    Budget budget(kVerifyMemoryBudget);
-    const unsigned workers = static_cast<unsigned>(std::clamp<uint64_t>(
-        kVerifyMemoryBudget / largest, 1, static_cast<uint64_t>(std::max(2, store_.Connections()))));
-    std::atomic<size_t> next{0};
-    std::mutex mu;
-    RunParallel(workers, [&](unsigned) {
-      for (size_t i = next++; i < todo.size(); i = next++) {
-        const std::string hex = Hex(todo[i].first);
-        const uint64_t cost = CostOf(todo[i].second);
-        budget.Acquire(cost);
-        uint64_t stored_bytes = 0;
-        Status s;
-        {
-          std::vector<uint8_t> block(todo[i].second.block_size);
-          auto stored = store_.Load(keys_.Block(hex));
-          if (stored.ok()) stored_bytes = stored->size();
-          s = stored.ok() ? DecodeAndVerifyBlock(todo[i].second.codec, *stored, block, hex, "block " + hex)
-                          : stored.status();
-        }
-        budget.Release(cost);
-        std::lock_guard lock(mu);
-        report_->blocks_read++;
-        report_->bytes_read += stored_bytes;
-        if (!s.ok()) bad_[todo[i].first] = "is damaged: " + s.message();
-      }
-    });
-  }
-
-  static uint64_t CostOf(const BlockFormat& f) {
-    return MaxStoredBlockSize(f.codec, f.block_size) + 2 * f.block_size;
+    for (auto& [c, why] : ReadAndCheckBlocks(store_, keys_, todo, &report_->blocks_read, &report_->bytes_read)) {
+      bad_[c] = std::move(why);
+    }
   }
 
   // A second pass over the cfgs names every backup that uses a bad block.
