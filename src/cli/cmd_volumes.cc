@@ -311,7 +311,8 @@ Command AddVolumes(CLI::App& sub, GlobalOptions& g) {
   forget->add_option("--volume", f.volume, "the volume")->required();
   AddKeepFlags(*forget, &f.keep, /*tags=*/true);  // a backup's tags are its hort.dev/tag-* labels
   forget->add_flag("-n,--dry-run", f.dry_run, "only show what would be removed");
-  forget->add_option("backups", f.backups, "remove these backups explicitly");
+  forget->add_option("backups", f.backups,
+                     "remove these backups; also a cfg's exact name that is no Longhorn name (after -- if it starts with -)");
   for (auto* s : {backup, restore, verify, ls, forget}) store_flags(s);
   auto cluster = std::make_shared<VolumesClusterCommands>(AddVolumesCluster(sub, g));
   auto policy = std::make_shared<ExpirePolicy>();

@@ -5,11 +5,6 @@
 namespace hort {
 namespace {
 
-bool SafeInShell(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::string_view("_-./:@%+=,").find(c) != std::string_view::npos;
-}
-
 // NAME="$VAR" when the value must be read from another variable than hort's own.
 std::string FromVariable(const std::string& name, const std::string& var) {
   return name == var ? "" : name + "=\"$" + var + "\" ";
@@ -22,15 +17,6 @@ std::string KeyVariables(const std::optional<CredentialSource>& c) {
 }
 
 }  // namespace
-
-std::string ShellWord(const std::string& word) {
-  bool safe = !word.empty();
-  for (char c : word) safe = safe && SafeInShell(c);
-  if (safe) return word;
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 std::string HortWithRepository(const RepositorySpec& repo) {
   std::string env = KeyVariables(repo.credentials), flags;

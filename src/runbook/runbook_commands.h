@@ -7,12 +7,9 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "util/strings.h"  // ShellWord, which the runbook's command lines quote with
 
 namespace hort {
-
-// `word` as one /bin/sh word: as it is when it holds only safe characters,
-// else in single quotes.
-[[nodiscard]] std::string ShellWord(const std::string& word);
 
 // "hort -r URL -p FILE -o k=v …" for a catalog repository, preceded by the
 // variables its password or S3 keys are read from when hort would not find

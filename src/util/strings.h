@@ -26,4 +26,19 @@ namespace hort {
   return std::string(s.substr(b, s.find_last_not_of(ws) - b + 1));
 }
 
+// `word` as one /bin/sh word: as it is when it holds only characters the
+// shell takes literally, else in single quotes (a ' inside as '\'').
+[[nodiscard]] inline std::string ShellWord(std::string_view word) {
+  auto safe = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_-./:@%+=,").find(c) != std::string_view::npos;
+  };
+  bool plain = !word.empty();
+  for (char c : word) plain = plain && safe(c);
+  if (plain) return std::string(word);
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 }  // namespace hort

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "jobs/jobs.h"
+#include "util/strings.h"
 #include "util/subprocess.h"
 #include "volumes/cluster.h"
 #include "volumes/listing.h"
@@ -20,12 +21,6 @@ namespace hort {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
-}
 
 // e2fsck on $PATH, else where Debian puts it: a daemon started with a short
 // PATH (systemd, a container) often lacks the sbin directories.
@@ -256,7 +251,7 @@ void VolumeTestSteps::CheckFilesystem(VolumeTestUnit& u) {
   // The output goes to a file beside the image: a badly damaged filesystem
   // makes e2fsck talk for megabytes, and its first lines say the most.
   const std::string log = u.image + ".e2fsck.txt";
-  auto r = RunShellCommand(ShellQuote(e2fsck) + " -fn " + ShellQuote(u.image) + " >" + ShellQuote(log) + " 2>&1",
+  auto r = RunShellCommand(ShellWord(e2fsck) + " -fn " + ShellWord(u.image) + " >" + ShellWord(log) + " 2>&1",
                            scratch_, {}, spec_.timeout_seconds, stop_);
   if (!r.ok()) {
     findings_.push_back(u.label + ": e2fsck could not run: " + r.status().message());

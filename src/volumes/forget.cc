@@ -9,6 +9,7 @@
 
 #include "format/gojson.h"
 #include "util/parallel.h"
+#include "util/strings.h"
 #include "volumes/lock.h"
 #include "volumes/store_io.h"
 
@@ -51,13 +52,11 @@ void BreakTies(const std::vector<const Loaded*>& finished, std::vector<gojson::T
 
 // Longhorn's GC: count references over every remaining cfg, remove blocks
 // with none. Returns why it was skipped, or "".
-Result<std::string> CollectGarbage(ObjectStore& store, const VolumeKeys& keys, uint64_t volume_size,
+Result<std::string> CollectGarbage(const BackupTarget& target, const VolumeKeys& keys, uint64_t volume_size,
                                    VolumeForgetResult* r, uint64_t* referenced_present) {
+  ObjectStore& store = *target.store;
   HORT_ASSIGN_OR_RETURN(BackupListing listed, ListBackups(store, keys));
-  if (!listed.unaccounted.empty()) {
-    return listed.unaccounted[0] + " is not a backup cfg hort can read (not backup_<Longhorn name>.cfg); "
-           "the blocks it may use cannot be told";
-  }
+  if (!listed.unaccounted.empty()) return DescribeUnaccounted(target, keys, listed.unaccounted[0]);
   BlockSet referenced;
   for (const Loaded& l : LoadAll(store, keys, listed.names, volume_size)) {
     if (!l.config.ok()) return "backup " + l.name + " cannot be read (" + l.config.status().message() + ")";
@@ -99,11 +98,29 @@ Result<std::string> CollectGarbage(ObjectStore& store, const VolumeKeys& keys, u
   return std::string();
 }
 
+// A name to remove: a Longhorn name, or one path component (whether the
+// store holds it is checked against the listing).
+Status CheckNameToForget(const std::string& name) {
+  if (IsValidName(name) || IsBackupFileName(name)) return Status::Ok();
+  return Status(Code::kInvalidArgument, "backup name \"" + name + "\" names no file in backups/ (it is empty, . or .., "
+                                        "or holds a '/')");
+}
+
 }  // namespace
+
+std::string DescribeUnaccounted(const BackupTarget& target, const VolumeKeys& keys, const std::string& key) {
+  if (auto name = BackupNameOfKey(key); name && IsBackupFileName(*name)) {
+    return key + " is a backup cfg whose name \"" + *name + "\" is no Longhorn name, so the blocks it uses are not "
+           "counted; `hort volumes forget --store " + ShellWord(target.url) + " --volume " + ShellWord(keys.volume()) +
+           " -- " + ShellWord(*name) + "` removes it";
+  }
+  return key + " is no backup cfg (not backups/backup_<name>.cfg), so the blocks it may hold are not counted; "
+         "move it out of backups/ by hand";
+}
 
 Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForgetOptions& o) {
   HORT_RETURN_IF_ERROR(CheckVolumeName(o.volume));
-  for (const auto& b : o.backups) HORT_RETURN_IF_ERROR(CheckBackupName(b));
+  for (const auto& b : o.backups) HORT_RETURN_IF_ERROR(CheckNameToForget(b));
   if (o.backups.empty() && o.policy.Empty()) {
     return Status(Code::kInvalidArgument, "no policy was specified, no backups will be removed");
   }
@@ -135,9 +152,12 @@ Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForge
   std::set<std::string> remove;
   if (!o.backups.empty()) {
     for (const auto& b : o.backups) {
-      if (std::find(names.begin(), names.end(), b) == names.end()) {
-        return Status(Code::kNotFound, "volume " + o.volume + " has no backup " + b);
-      }
+      // A Longhorn name is one the listing took; any other must be the exact
+      // name of a cfg it could not account for.
+      const bool held = IsValidName(b) ? std::find(names.begin(), names.end(), b) != names.end()
+                                       : std::find(listed.unaccounted.begin(), listed.unaccounted.end(),
+                                                   keys.BackupConfig(b)) != listed.unaccounted.end();
+      if (!held) return Status(Code::kNotFound, "volume " + o.volume + " has no backup " + b);
       remove.insert(b);
     }
   } else {
@@ -174,7 +194,7 @@ Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForge
     r.removed.push_back(b);
   }
   uint64_t referenced_present = 0;
-  HORT_ASSIGN_OR_RETURN(r.gc_skipped, CollectGarbage(store, keys, volume->size, &r, &referenced_present));
+  HORT_ASSIGN_OR_RETURN(r.gc_skipped, CollectGarbage(target, keys, volume->size, &r, &referenced_present));
 
   // volume.cfg: LastBackupName moves to the newest remaining backup.
   HORT_ASSIGN_OR_RETURN(std::optional<VolumeConfig> now, LoadVolumeConfig(store, keys));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/retention.h"
+#include "volumes/layout.h"
 #include "volumes/target.h"
 
 namespace hort::volumes {
@@ -21,7 +22,10 @@ inline constexpr const char* kTagLabelPrefix = "hort.dev/tag-";
 struct VolumeForgetOptions {
   std::string volume;
   ExpirePolicy policy;
-  std::vector<std::string> backups;  // remove exactly these instead of applying the policy
+  // Remove exactly these instead of applying the policy: Longhorn names, or
+  // the exact name of a backups/backup_<name>.cfg the store holds that is
+  // no Longhorn name (IsBackupFileName), the way out of the stop below.
+  std::vector<std::string> backups;
   bool dry_run = false;
 };
 
@@ -40,5 +44,12 @@ struct VolumeForgetResult {
 };
 
 [[nodiscard]] Result<VolumeForgetResult> ForgetBackups(BackupTarget& target, const VolumeForgetOptions& options);
+
+// One line on `key`, a file among a volume's backups hort cannot account
+// for (BackupListing::unaccounted): what it is, and what removes it, the
+// forget command naming it for a backups/backup_<name>.cfg, else the user
+// by hand (hort removes no file it cannot tell is a backup). Garbage
+// collection's refusal, ls and verify all say it so.
+[[nodiscard]] std::string DescribeUnaccounted(const BackupTarget& target, const VolumeKeys& keys, const std::string& key);
 
 }  // namespace hort::volumes

@@ -58,6 +58,11 @@ Status CheckBackupName(std::string_view name) {
                                             "starting with a letter or digit; at least 2 characters)");
 }
 
+bool IsBackupFileName(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
+}
+
 std::string LonghornChecksum(std::span<const uint8_t> data) {
   uint8_t digest[SHA512_DIGEST_LENGTH];
   SHA512(data.data(), data.size(), digest);

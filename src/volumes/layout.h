@@ -38,6 +38,11 @@ inline constexpr size_t kMaxVolumeNameLength = 64;  // longhorn-engine's Maximum
 // kInvalidArgument with one line naming the name unless valid.
 [[nodiscard]] Status CheckVolumeName(std::string_view name);
 [[nodiscard]] Status CheckBackupName(std::string_view name);
+// A backup name as a store may hold one though Longhorn makes none such
+// ("-x", "a b": by hand or by another tool): one path component, so
+// BackupConfig(name) stays in backups/. forget takes such a name to remove
+// its cfg, which stops garbage collection while it is there.
+[[nodiscard]] bool IsBackupFileName(std::string_view name);
 
 // util.GetChecksum: SHA-512 in hex, cut to its first 64 characters.
 [[nodiscard]] std::string LonghornChecksum(std::span<const uint8_t> data);

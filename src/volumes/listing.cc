@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "volumes/forget.h"
 #include "volumes/store_io.h"
 
 namespace hort::volumes {
@@ -34,11 +35,13 @@ Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::s
     if (!volume.empty() && cfg.ok() && !*cfg && none) {
       return Status(Code::kNotFound, "no volume " + volume + " in " + target.url);
     }
-    // Shown, as they stop garbage collection: a listing without them would not say why.
+    // Shown, as they stop garbage collection: a listing without them would
+    // not say why. A cfg goes by its backup's name, the one forget takes.
     for (const std::string& key : listed.unaccounted) {
       BackupSummary s;
-      s.name = key.substr(keys.BackupsPrefix().size());
-      s.error = "not a backup cfg hort can read (no Longhorn backup name); forget removes no block while it is there";
+      const std::optional<std::string> name = BackupNameOfKey(key);
+      s.name = name && IsBackupFileName(*name) ? *name : key.substr(keys.BackupsPrefix().size());
+      s.error = "forget removes no block while it is there: " + DescribeUnaccounted(target, keys, key);
       v.backups.push_back(std::move(s));
     }
     for (const std::string& b : listed.names) {

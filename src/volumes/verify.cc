@@ -7,6 +7,7 @@
 
 #include "util/hex.h"
 #include "volumes/codec.h"
+#include "volumes/forget.h"
 #include "volumes/lock.h"
 #include "volumes/store_io.h"
 #include "volumes/verify_blocks.h"
@@ -17,9 +18,10 @@ namespace {
 // One volume's verification: listing, cfgs, blocks, leftovers.
 class VolumeVerifier {
  public:
-  VolumeVerifier(ObjectStore& store, const std::string& base, const std::string& volume, const SubsetRule& subset,
-                 bool read_data, VolumeVerifyReport* report)
-      : store_(store), keys_(base, volume), subset_(subset), read_data_(read_data), report_(report) {}
+  VolumeVerifier(const BackupTarget& target, const std::string& volume, const SubsetRule& subset, bool read_data,
+                 VolumeVerifyReport* report)
+      : target_(target), store_(*target.store), keys_(target.base, volume), subset_(subset), read_data_(read_data),
+        report_(report) {}
 
   Status Run() {
     HORT_ASSIGN_OR_RETURN(auto lock, VolumeLock::Acquire(store_, keys_, LockType::kBackupRestore));
@@ -100,11 +102,12 @@ class VolumeVerifier {
       // (forget's garbage collection stops for it): no orphans are called.
       const bool among_backups = !temp && key.starts_with(keys_.BackupsPrefix());
       if (among_backups) unreadable_cfgs_++;
+      const std::string v = "volume " + keys_.volume() + ": ";
       Add(false, temp ? "temp-file" : "stray-file", "", "",
-          "volume " + keys_.volume() + ": " + (temp ? "leftover temporary file " : "unexpected file ") + key +
-              (temp            ? " (an interrupted write; Longhorn never removes it)"
-               : among_backups ? " (among the backups: garbage collection removes no block while it is there)"
-                               : ""));
+          temp            ? v + "leftover temporary file " + key + " (an interrupted write; Longhorn never removes it)"
+          : among_backups ? v + "unexpected file among the backups: garbage collection removes no block while it is "
+                                "there: " + DescribeUnaccounted(target_, keys_, key)
+                          : v + "unexpected file " + key);
     }
     return Status::Ok();
   }
@@ -262,6 +265,7 @@ class VolumeVerifier {
     }
   }
 
+  const BackupTarget& target_;
   ObjectStore& store_;
   VolumeKeys keys_;
   SubsetRule subset_;
@@ -312,7 +316,7 @@ Result<VolumeVerifyReport> VerifyTarget(BackupTarget& target, const VolumeVerify
   }
   VolumeVerifyReport report;
   for (const std::string& v : volumes) {
-    VolumeVerifier verifier(*target.store, target.base, v, subset, o.read_data || !o.data_subset.empty(), &report);
+    VolumeVerifier verifier(target, v, subset, o.read_data || !o.data_subset.empty(), &report);
     Status s = verifier.Run();
     if (s.code() == Code::kLocked && o.volume.empty()) {  // a whole target: the other volumes are still checked
       report.locked.push_back(v + ": " + s.message());

@@ -5,7 +5,9 @@
 # restore takes the newest finished backup; a 0-byte block in the store is
 # uploaded again; a volume on a backing image is not backed up; -q is quiet;
 # --keep-tag that matches nothing removes nothing. The probe of 2026-12-08:
-# LastBackupName on a placeholder restores the newest finished backup.
+# LastBackupName on a placeholder restores the newest finished backup; a cfg
+# whose name hort refuses is removed by forget naming it, after which garbage
+# collection runs.
 source "$(dirname "$0")/lib.sh"
 STORE="$WORK/store"
 IMG="$WORK/disk.img"
@@ -46,9 +48,26 @@ cp "$V/backups/backup_$long.cfg" "$V/backups/backup_-dash-$first.cfg"
 hort volumes backup "$WORK/other.img" --store "$STORE" --volume pvc-long --json >"$WORK/b.json"
 third=$(json_field backup <"$WORK/b.json")
 hort volumes forget --store "$STORE" --volume pvc-long "$third" >/dev/null 2>"$WORK/err"
-grep -q "no blocks removed: .*backup_-dash-$first.cfg is not a backup cfg hort can read" "$WORK/err" ||
+grep -q "no blocks removed: .*backup_-dash-$first.cfg is a backup cfg whose name \"-dash-$first\" is no Longhorn name" "$WORK/err" ||
   { cat "$WORK/err"; fail "garbage collection ran beside a cfg hort cannot read"; }
+grep -qF -- "\`hort volumes forget --store $STORE --volume pvc-long -- -dash-$first\` removes it" "$WORK/err" ||
+  { cat "$WORK/err"; fail "the warning names no command that removes the cfg"; }
 [ "$(count_blocks pvc-long)" = 32 ] || fail "blocks were removed"
+
+note "forget removes that cfg by its exact name, and garbage collection runs again"
+hort volumes ls --store "$STORE" --volume pvc-long >"$WORK/ls.txt"
+grep -q -- " -dash-$first .*forget removes no block while it is there" "$WORK/ls.txt" || { cat "$WORK/ls.txt"; fail "ls does not name it"; }
+expect_rc 1 "$HORT" volumes forget --store "$STORE" --volume pvc-long -- ../x
+one_line "$WORK/last.err"
+expect_rc 1 "$HORT" volumes forget --store "$STORE" --volume pvc-long -- -not-there
+grep -q "volume pvc-long has no backup -not-there" "$WORK/last.err" || fail "unclear message: $(cat "$WORK/last.err")"
+hort volumes forget --store "$STORE" --volume pvc-long --json -- "-dash-$first" >"$WORK/f.json"
+[ "$(json_field blocks_removed <"$WORK/f.json")" = 16 ] || { cat "$WORK/f.json"; fail "expected the 16 blocks only $third used removed"; }
+[ "$(json_field gc_skipped <"$WORK/f.json")" = "" ] || { cat "$WORK/f.json"; fail "garbage collection still skipped"; }
+[ ! -e "$V/backups/backup_-dash-$first.cfg" ] || fail "the cfg is still there"
+rm -f "$WORK/long.img"
+hort volumes restore --store "$STORE" --volume pvc-long --backup "$long" --to "$WORK/long.img" >/dev/null
+cmp "$WORK/long.img" "$IMG" || fail "the long-named backup restored differently"
 
 note "an empty LastBackupName keeps the volume's block size"
 hort volumes backup "$IMG" --store "$STORE" --volume pvc-big --block-size 16Mi --json >"$WORK/b.json"
