@@ -9,15 +9,22 @@ namespace hort::volumes {
 
 Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::string& volume) {
   ObjectStore& store = *target.store;
-  std::vector<std::string> names;
+  VolumeFolders folders;
   if (!volume.empty()) {
     HORT_RETURN_IF_ERROR(CheckVolumeName(volume));
-    names.push_back(volume);
+    folders.names.push_back(volume);
   } else {
-    HORT_ASSIGN_OR_RETURN(names, ListVolumeNames(store, target.base));
+    HORT_ASSIGN_OR_RETURN(folders, ListVolumeFolders(store, target.base));
   }
   std::vector<VolumeSummary> out;
-  for (const std::string& name : names) {
+  // Listed among the volumes, the note saying why hort does not read them.
+  for (const VolumeFolders::Refused& f : folders.refused) {
+    VolumeSummary v;
+    v.name = f.name;
+    v.error = f.Message();
+    out.push_back(std::move(v));
+  }
+  for (const std::string& name : folders.names) {
     const VolumeKeys keys(target.base, name);
     VolumeSummary v;
     v.name = name;
@@ -67,6 +74,7 @@ Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::s
     });
     out.push_back(std::move(v));
   }
+  std::stable_sort(out.begin(), out.end(), [](const VolumeSummary& a, const VolumeSummary& b) { return a.name < b.name; });
   return out;
 }
 

@@ -21,12 +21,15 @@ struct BackupSummary {
 
 struct VolumeSummary {
   std::string name;
-  std::string error;  // set when volume.cfg is missing or does not parse
+  // Set when volume.cfg is missing or does not parse, or when hort does not
+  // read the folder (VolumeFolders::Refused: no volume name, misplaced).
+  std::string error;
   VolumeConfig config;
   std::vector<BackupSummary> backups;  // oldest first (SnapshotCreatedAt, then name)
 };
 
-// Every volume, or only `volume` when given (kNotFound when it has no files).
+// Every volume, and every folder at a volume's depth hort does not read, or
+// only `volume` when given (kNotFound when it has no files).
 [[nodiscard]] Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::string& volume);
 
 }  // namespace hort::volumes

@@ -1,6 +1,10 @@
 // backup, restore, verify and forget on a local folder target: the review
 // findings of the volumes commands (backing images, oversized objects,
 // interrupts, pre-flight, locks, block sizes, retention ties, verify checks).
+#include <map>
+#include <set>
+
+#include "volumes/listing.h"
 #include "volumes/ops_test_fixture.h"
 
 namespace hort::volumes {
@@ -96,6 +100,47 @@ TEST_F(VolumeOpsTest, VolumeWithoutFinishedBackupIsDamage) {
   auto report = Verify();
   EXPECT_TRUE(HasFinding(report, "no-finished-backup"));
   EXPECT_TRUE(report.Damaged());
+}
+
+// The probe of 2026-12-08: a whole-store ls or verify passed over volume
+// folders hort does not read (a name longer than 64 characters or with
+// other characters, a folder not where the SHA-512 of its name puts it), so
+// the user never learned the store held a volume hort neither showed nor
+// verified. Each is named now, and verify calls it damage.
+TEST_F(VolumeOpsTest, VolumeFoldersHortDoesNotReadAreNamedByLsAndVerify) {
+  Backup(Image("a.img", 1, 40));
+  const std::string long_name = "pvc-" + std::string(70, 'a');
+  const std::string odd_name = "vol with a space";
+  const std::string misplaced = VolumesPrefix("") + "00/00/vol-b/";
+  const std::string cfg = ReadFile(Path(Keys().Config()));
+  for (const std::string& key : {VolumeKeys("", long_name).Config(), VolumeKeys("", odd_name).Config(),
+                                 misplaced + "volume.cfg"}) {
+    ASSERT_TRUE(target_.store->Save(key, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(cfg.data()), cfg.size()))
+                    .ok());
+  }
+  auto listed = ListTarget(target_, "");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  std::map<std::string, std::string> errors;
+  for (const VolumeSummary& v : *listed) errors[v.name] = v.error;
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_EQ(errors["vol-a"], "");
+  EXPECT_NE(errors[long_name].find("folder " + VolumeKeys("", long_name).dir() + ": volume name \"" + long_name +
+                                   "\" is not a Longhorn volume name"),
+            std::string::npos)
+      << errors[long_name];
+  EXPECT_NE(errors[odd_name].find("is not a Longhorn volume name"), std::string::npos) << errors[odd_name];
+  EXPECT_NE(errors["vol-b"].find("folder " + misplaced + ": volume vol-b's folder is " + VolumeKeys("", "vol-b").dir()),
+            std::string::npos)
+      << errors["vol-b"];
+
+  auto report = Verify();
+  EXPECT_EQ(report.volumes, 1u);
+  EXPECT_TRUE(report.Damaged());
+  std::set<std::string> named;
+  for (const Finding& f : report.findings) {
+    if (f.kind == "volume-folder" && f.damage) named.insert(f.volume);
+  }
+  EXPECT_EQ(named, (std::set<std::string>{long_name, odd_name, "vol-b"}));
 }
 
 // Finding 4: a store missing a block never touches an existing target.

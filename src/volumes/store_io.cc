@@ -159,9 +159,10 @@ Result<DefaultBackup> DefaultRestoreBackup(ObjectStore& store, const VolumeKeys&
   return out;
 }
 
-Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::string& base) {
+Result<VolumeFolders> ListVolumeFolders(ObjectStore& store, const std::string& base) {
   const std::string prefix = VolumesPrefix(base);
-  std::set<std::string> names;
+  VolumeFolders out;
+  std::set<std::string> seen;  // folders, each classified once (the listing holds every block)
   HORT_RETURN_IF_ERROR(store.List(prefix, [&](const std::string& key, uint64_t) {
     // <h1>/<h2>/<volume>/…
     const std::string rest = key.substr(prefix.size());
@@ -169,11 +170,22 @@ Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::
     const size_t b = a == std::string::npos ? a : rest.find('/', a + 1);
     const size_t c = b == std::string::npos ? b : rest.find('/', b + 1);
     if (c == std::string::npos) return;
+    const std::string folder = prefix + rest.substr(0, c + 1);
+    if (!seen.insert(folder).second) return;
     const std::string name = rest.substr(b + 1, c - b - 1);
-    if (names.count(name) > 0) return;
-    if (IsValidVolumeName(name) && VolumeKeys(base, name).dir() == prefix + rest.substr(0, c + 1)) names.insert(name);
+    if (!IsValidVolumeName(name)) {
+      out.refused.push_back({name, folder, CheckVolumeName(name).message() + ", so hort does not read it"});
+    } else if (const std::string dir = VolumeKeys(base, name).dir(); dir != folder) {
+      out.refused.push_back({name, folder, "volume " + name + "'s folder is " + dir +
+                                               " (from the SHA-512 of its name), so neither Longhorn nor hort reads this one"});
+    } else {
+      out.names.push_back(name);
+    }
   }));
-  return std::vector<std::string>(names.begin(), names.end());
+  std::sort(out.names.begin(), out.names.end());
+  std::sort(out.refused.begin(), out.refused.end(),
+            [](const VolumeFolders::Refused& x, const VolumeFolders::Refused& y) { return x.folder < y.folder; });
+  return out;
 }
 
 Status RefuseBackingImage(const std::string& volume, const VolumeConfig& v) {

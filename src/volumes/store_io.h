@@ -94,9 +94,20 @@ struct DefaultBackup {
 [[nodiscard]] Result<DefaultBackup> DefaultRestoreBackup(ObjectStore& store, const VolumeKeys& keys,
                                                          const VolumeConfig& volume);
 
-// Names of the volumes on the target (folders holding a volume.cfg or
-// backups), sorted. One listing of backupstore/volumes/.
-[[nodiscard]] Result<std::vector<std::string>> ListVolumeNames(ObjectStore& store, const std::string& base);
+// The volume folders on the target, from one listing of
+// backupstore/volumes/: the names of the volumes hort reads, and every other
+// folder at a volume's depth, which a whole-target ls and verify name (a
+// store holding a volume hort passes over must say so).
+struct VolumeFolders {
+  std::vector<std::string> names;  // <h[0:2]>/<h[2:4]>/<name>/ with a volume name, sorted
+  struct Refused {
+    std::string name, folder;  // the folder's last component, and the folder's key (ending in '/')
+    std::string why;           // its name is no volume name, or it lies where no volume's folder does
+    [[nodiscard]] std::string Message() const { return "folder " + folder + ": " + why; }
+  };
+  std::vector<Refused> refused;  // by folder
+};
+[[nodiscard]] Result<VolumeFolders> ListVolumeFolders(ObjectStore& store, const std::string& base);
 
 // kUnsupported with one line when the volume lies on a backing image:
 // its backups hold only the layers above the image, which hort does not

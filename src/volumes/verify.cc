@@ -300,6 +300,7 @@ Status ValidateSubset(const std::string& subset) { return ParseSubset(subset).st
 
 Result<VolumeVerifyReport> VerifyTarget(BackupTarget& target, const VolumeVerifyOptions& o) {
   HORT_ASSIGN_OR_RETURN(SubsetRule subset, ParseSubset(o.data_subset));
+  VolumeVerifyReport report;
   std::vector<std::string> volumes;
   if (!o.volume.empty()) {
     HORT_RETURN_IF_ERROR(CheckVolumeName(o.volume));
@@ -312,9 +313,13 @@ Result<VolumeVerifyReport> VerifyTarget(BackupTarget& target, const VolumeVerify
     }
     volumes.push_back(o.volume);
   } else {
-    HORT_ASSIGN_OR_RETURN(volumes, ListVolumeNames(*target.store, target.base));
+    HORT_ASSIGN_OR_RETURN(VolumeFolders folders, ListVolumeFolders(*target.store, target.base));
+    volumes = std::move(folders.names);
+    // Damage: whatever such a folder holds, hort neither verifies nor restores it.
+    for (const VolumeFolders::Refused& f : folders.refused) {
+      report.findings.push_back({true, "volume-folder", f.name, "", "", f.Message()});
+    }
   }
-  VolumeVerifyReport report;
   for (const std::string& v : volumes) {
     VolumeVerifier verifier(target, v, subset, o.read_data || !o.data_subset.empty(), &report);
     Status s = verifier.Run();

@@ -7,7 +7,7 @@
 # --keep-tag that matches nothing removes nothing. The probe of 2026-12-08:
 # LastBackupName on a placeholder restores the newest finished backup; a cfg
 # whose name hort refuses is removed by forget naming it, after which garbage
-# collection runs.
+# collection runs; a whole-store ls and verify name a folder hort does not read.
 source "$(dirname "$0")/lib.sh"
 STORE="$WORK/store"
 IMG="$WORK/disk.img"
@@ -163,4 +163,20 @@ grep -q "volume pvc-big is based on backing image bi-ubuntu: backing images are 
   fail "unclear message: $(cat "$WORK/last.err")"
 [ "$(ls "$B/backups" | wc -l)" = "$n" ] || fail "a backup cfg was written"
 [ -z "$(find "$B" -name "*.lck")" ] || fail "a lock was left"
+
+note "a whole-store ls and verify name a volume folder hort does not read"
+S2="$WORK/store2"
+hort volumes backup "$IMG" --store "$S2" --volume pvc-ok >/dev/null
+hort volumes verify --store "$S2" >/dev/null || fail "a clean store does not verify"
+odd="pvc-$(printf 'b%.0s' {1..70})"
+h=$(printf %s "$odd" | sha512sum | cut -c1-4)
+mkdir -p "$S2/backupstore/volumes/${h:0:2}/${h:2:2}"
+cp -r "$(ls -d "$S2"/backupstore/volumes/*/*/pvc-ok)" "$S2/backupstore/volumes/${h:0:2}/${h:2:2}/$odd"
+hort volumes ls --store "$S2" >"$WORK/ls.txt"
+grep -q "^$odd .*folder backupstore/volumes/${h:0:2}/${h:2:2}/$odd/: volume name \"$odd\" is not a Longhorn volume name" "$WORK/ls.txt" ||
+  { cat "$WORK/ls.txt"; fail "ls does not name the folder"; }
+expect_rc 1 "$HORT" volumes verify --store "$S2"
+grep -q "^damage: folder backupstore/volumes/${h:0:2}/${h:2:2}/$odd/: volume name \"$odd\" is not a Longhorn volume name" "$WORK/last.out" ||
+  { cat "$WORK/last.out"; fail "verify does not name the folder"; }
+grep -q "^pvc-ok/backup-[0-9a-f]* ok" "$WORK/last.out" || { cat "$WORK/last.out"; fail "the readable volume was not verified"; }
 echo "PASS"
