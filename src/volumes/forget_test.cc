@@ -123,6 +123,16 @@ TEST_F(VolumeForgetTest, ABackupWhoseNameHortRefusesIsForgottenByItsExactName) {
   const std::string first = Backup(Image("a.img", 2, 29));
   const std::string second = Backup(Image("b.img", 2, 30));  // no block in common with a.img
   RenameBackup(first, "-starts-with-a-dash");
+  {  // verify checks it as a backup, and says that it stops garbage collection and what removes it
+    const VolumeVerifyReport v = Verify();
+    EXPECT_FALSE(v.Damaged());
+    const auto f = std::find_if(v.findings.begin(), v.findings.end(), [](const auto& x) {
+      return x.kind == "stray-file" && x.message.find("backup_-starts-with-a-dash.cfg was checked as a backup") != std::string::npos;
+    });
+    ASSERT_NE(f, v.findings.end());
+    EXPECT_NE(f->message.find("garbage collection removes no block while it is there"), std::string::npos) << f->message;
+    EXPECT_NE(f->message.find("-- -starts-with-a-dash` removes it"), std::string::npos) << f->message;
+  }
   for (const std::string bad : {"..", ".", "-x/../../y", "a/b", ""}) {
     EXPECT_EQ(Forget(bad).status().code(), Code::kInvalidArgument) << bad;
   }
