@@ -201,7 +201,6 @@ class Checker {
          "", tree.Hex(), snap, where});
   }
 
-
   Status ReadData() {
     std::vector<std::pair<Id, uint64_t>> packs(stored_.begin(), stored_.end());
     std::sort(packs.begin(), packs.end());
@@ -357,7 +356,6 @@ class Checker {
       opt_.progress->bytes_done += bytes;
     }
   }
-
 
   Repository& repo_;
   const CheckOptions& opt_;

@@ -40,8 +40,17 @@ Status ResourcesTestSteps::Resolve() {
       std::optional<Snapshot> given;  // with --snapshot, resolved as `restore` resolves an ID
       for (size_t i = 0; i < given_.size(); ++i) {
         auto found = repo->FindSnapshot(given_[i]);
-        if (!found.ok() || !in_series(*found)) continue;  // another repository's, or another series'
-        if (given) return Status(Code::kInvalidArgument, label + ": two --snapshot IDs name its series");
+        if (!found.ok() && found.status().code() == Code::kNotFound) continue;  // another repository's
+        if (!found.ok() && found.status().code() == Code::kInvalidArgument) {  // a prefix of several snapshots
+          given_refused_ = true;
+          return found.status().Annotate("--snapshot " + given_[i]);
+        }
+        if (!found.ok()) return found.status().Annotate(label + ": repository " + e.repository);
+        if (!in_series(*found)) continue;  // another series'
+        if (given) {
+          given_refused_ = true;
+          return Status(Code::kInvalidArgument, label + ": two --snapshot IDs name its series");
+        }
         given = *found, used[i] = true;
       }
       const Snapshot* pick = given ? &*given : nullptr;  // else the latest
@@ -66,6 +75,7 @@ Status ResourcesTestSteps::Resolve() {
   if (units_.empty()) return Status(Code::kNotFound, "no service in the test's scope has a resources entry");
   for (size_t i = 0; i < given_.size(); ++i) {
     if (!used[i]) {
+      given_refused_ = true;
       return Status(Code::kInvalidArgument, "snapshot " + given_[i] +
                                                 " is no snapshot of a resources entry of the test's scope");
     }

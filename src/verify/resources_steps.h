@@ -45,6 +45,9 @@ class ResourcesTestSteps {
                      const std::atomic<bool>* stop = nullptr, std::vector<std::string> given = {});
 
   [[nodiscard]] Status Resolve();   // opens the cluster, finds the snapshots; writes nothing
+  // Whether Resolve failed because of a --snapshot (none of the scope's, or a
+  // prefix of several): the caller's mistake, refused rather than recorded.
+  [[nodiscard]] bool GivenRefused() const { return given_refused_; }
   // Removes this test's leftover scratch namespaces; refuses one it did not make.
   [[nodiscard]] Status ClaimScratchNamespaces();
   [[nodiscard]] Status Restore();   // one mapped restore per unit
@@ -76,6 +79,7 @@ class ResourcesTestSteps {
   std::vector<std::string> notes_;
   const std::atomic<bool>* stop_;
   std::vector<std::string> given_;
+  bool given_refused_ = false;
 };
 
 }  // namespace hort

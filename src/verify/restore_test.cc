@@ -62,13 +62,14 @@ class Procedure {
     {
       Watchdog watchdog(opt_.cancel, spec_.timeout_seconds, &stop_);
       auto start = std::chrono::steady_clock::now();
-      // Resolving only reads (repositories, stores, the cluster), so it runs
-      // before the row is begun: a --snapshot that names nothing in scope is
-      // the caller's mistake and is refused, not recorded as a failed test.
+      // Resolving only reads (repositories, stores, the cluster; it takes the
+      // repositories' shared locks), so it runs before the row is begun: a
+      // --snapshot that names nothing in scope is the caller's mistake and is
+      // refused, not recorded as a failed test. Any other failure is recorded.
       // Its time is part of the restore's, as a real restore has to find its
       // snapshots too.
       Status s = Stage("resolve", [&] { return Resolve(); });
-      if (!s.ok() && s.code() == Code::kInvalidArgument && !opt_.snapshots.empty()) {
+      if (!s.ok() && GivenRefused()) {
         return Status(s.code(), "test " + spec_.id + ": " + s.message() + "; nothing was restored and nothing recorded");
       }
       HORT_ASSIGN_OR_RETURN(rec.id, state_.BeginTest(rec));
@@ -126,7 +127,7 @@ class Procedure {
     if (spec_.type == RestoreTestSpec::Type::kVolume) {
       volumes_ = std::make_unique<VolumeTestSteps>(c_, spec_, report_.scratch, opt_.snapshots, &stop_,
                                                    [this](const std::string& line) { Log(line); });
-      return volumes_->Prepare();
+      return volumes_->Resolve();
     }
     return spec_.type == RestoreTestSpec::Type::kDr ? ResolveDrill() : ResolveFiles();
   }
@@ -150,6 +151,15 @@ class Procedure {
     }
     Silence();
     return Status::Ok();
+  }
+
+  // A --snapshot the scope cannot take: the whole run is refused (GivenRefused).
+  Status Refused(Status s) {
+    given_refused_ = true;
+    return s;
+  }
+  bool GivenRefused() const {
+    return given_refused_ || (resources_ && resources_->GivenRefused()) || (volumes_ && volumes_->GivenRefused());
   }
 
   Result<Repository*> Open(const std::string& name) {
@@ -207,13 +217,16 @@ class Procedure {
       bool found = false;
       for (const auto& name : names) {
         auto snap = repos_.at(name).repo->FindSnapshot(ref);
-        if (snap.ok()) {
-          given.emplace_back(name, *snap);
-          found = true;
-          break;
+        if (!snap.ok() && snap.status().code() == Code::kNotFound) continue;  // another repository's
+        if (!snap.ok() && snap.status().code() == Code::kInvalidArgument) {  // a prefix of several snapshots
+          return Refused(snap.status().Annotate("--snapshot " + ref));
         }
+        if (!snap.ok()) return snap.status().Annotate("repository " + name);
+        given.emplace_back(name, *snap);
+        found = true;
+        break;
       }
-      if (!found) return Status(Code::kInvalidArgument, "snapshot " + ref + " is not in the repositories of the test's scope");
+      if (!found) return Refused(Status(Code::kInvalidArgument, "snapshot " + ref + " is not in the repositories of the test's scope"));
     }
     std::vector<bool> used(given.size(), false);
     for (const Service* s : spec_.services) {
@@ -245,8 +258,8 @@ class Procedure {
       }
     }
     for (size_t i = 0; i < given.size(); ++i) {
-      if (!used[i]) return Status(Code::kInvalidArgument, "snapshot " + given[i].second.id.Short() +
-                                                              " does not belong to any files entry of the test's scope");
+      if (!used[i]) return Refused(Status(Code::kInvalidArgument, "snapshot " + given[i].second.id.Short() +
+                                                                      " does not belong to any files entry of the test's scope"));
     }
     return Status::Ok();
   }
@@ -418,6 +431,7 @@ class Procedure {
   std::unique_ptr<VolumeTestSteps> volumes_;       // type volume only
   std::unique_ptr<ScratchClaimSteps> claims_;      // files with scratch_pvc
   std::atomic<bool> stop_{false};
+  bool given_refused_ = false;  // a files test's --snapshot, see Refused
   std::vector<std::string> failures_, notes_;
 };
 

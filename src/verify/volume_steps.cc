@@ -92,7 +92,7 @@ VolumeTestSteps::VolumeTestSteps(const Catalog& catalog, const RestoreTestSpec& 
 
 VolumeTestSteps::~VolumeTestSteps() = default;
 
-Status VolumeTestSteps::Prepare() {
+Status VolumeTestSteps::Resolve() {
   // Refused rather than ignored: a key that checks nothing would let a test pass that should not.
   if (!spec_.validate.expect.empty() || spec_.validate.min_files > 0) {
     return Status(Code::kInvalidArgument, "validate.expect and validate.min_files do not apply to a volume test; "
@@ -167,8 +167,10 @@ Status VolumeTestSteps::PickBackups() {
       const volumes::VolumeKeys keys(targets_.at(u.store).base, u.volume);
       auto picked = volumes::DefaultRestoreBackup(*targets_.at(u.store).store, keys, v.config);
       if (!picked.ok()) return picked.status().Annotate(u.label + ": store " + u.store);
-      if (picked->backup && !picked->passed_over.empty() && log_) {
-        log_(u.label + ": " + picked->passed_over + "; testing the newest finished backup, " + picked->backup->name);
+      if (picked->backup && !picked->passed_over.empty()) {
+        // In the row too: the test restored another backup than the one Longhorn would.
+        notes_.push_back(u.label + ": " + picked->passed_over + "; tested the newest finished backup, " + picked->backup->name);
+        if (log_) log_(notes_.back());
       }
       if (picked->backup) u.backup = picked->backup->name;
     }
@@ -178,6 +180,7 @@ Status VolumeTestSteps::PickBackups() {
   }
   for (size_t i = 0; i < given_.size(); ++i) {
     if (!used[i]) {
+      given_refused_ = true;
       return Status(Code::kInvalidArgument, "backup " + given_[i] + " is not a finished backup of any volume in the test's scope");
     }
   }

@@ -53,7 +53,10 @@ class VolumeTestSteps {
                   kube::Client* kube = nullptr);
   ~VolumeTestSteps();
 
-  [[nodiscard]] Status Prepare();  // volume names, stores opened, backups picked
+  [[nodiscard]] Status Resolve();  // volume names, stores opened, backups picked; writes nothing
+  // Whether Resolve failed because a --snapshot named no backup in scope:
+  // the caller's mistake, refused rather than recorded as a failed test.
+  [[nodiscard]] bool GivenRefused() const { return given_refused_; }
   // Each unit to its image, one after the other; a unit that fails is a
   // finding (Validate returns it) and the others still run.
   [[nodiscard]] Status Restore();
@@ -84,6 +87,7 @@ class VolumeTestSteps {
   std::map<std::string, volumes::BackupTarget> targets_;  // by store name
   std::vector<VolumeTestUnit> units_;
   std::vector<std::string> findings_, notes_;
+  bool given_refused_ = false;
 };
 
 // Whether the bytes at `path` hold an ext2/3/4 superblock: the magic 0xEF53

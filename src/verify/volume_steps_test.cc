@@ -250,7 +250,7 @@ TEST_F(VolumeTestStepsTest, EmptyLastBackupNameTestsTheNewestFinishedBackup) {
 
 // LastBackupName naming an unfinished placeholder (a backup cfg with empty
 // CreatedTime): the test takes the newest finished backup, as `volumes
-// restore` does (it failed "never finished" before 2026-12-08).
+// restore` does (it failed "never finished" before 2026-12-07).
 TEST_F(VolumeTestStepsTest, PlaceholderLastBackupNameTestsTheNewestFinishedBackup) {
   MakeExt4();
   Load("");
@@ -274,6 +274,8 @@ TEST_F(VolumeTestStepsTest, PlaceholderLastBackupNameTestsTheNewestFinishedBacku
   RestoreTestReport r = Run();
   EXPECT_EQ(r.record.result, RunResult::kSuccess) << r.record.findings;
   EXPECT_EQ(r.record.snapshots, "data nas:" + backup);
+  EXPECT_NE(r.record.findings.find("is unfinished (a placeholder cfg); tested the newest finished backup, " + backup),
+            std::string::npos) << r.record.findings;  // the row says it restored another backup than Longhorn would
 }
 
 TEST_F(VolumeTestStepsTest, PvcEntryWithoutAReachableClusterFailsSayingSo) {
@@ -307,7 +309,7 @@ TEST_F(VolumeTestStepsTest, PvcEntryIsTheLonghornVolumeBehindTheClaim) {
                               {"spec", {{"volumeName", "pv-lh"}}}, {"status", {{"phase", "Bound"}}}}, {}).ok());
   const std::string scratch = (dir_ / "scratch").string();
   VolumeTestSteps steps(*catalog_, *catalog_->FindTest("BT-LH-01"), scratch, {}, nullptr, nullptr, &cluster);
-  ASSERT_TRUE(steps.Prepare().ok());
+  ASSERT_TRUE(steps.Resolve().ok());
   ASSERT_EQ(steps.units().size(), 1u);
   EXPECT_EQ(steps.units()[0].Describe(), "pvc-1234 nas:" + backed->backup_name);
   ASSERT_TRUE(steps.Restore().ok());

@@ -108,7 +108,7 @@ TEST_F(VolumeBackupTest, RestoreWithoutLastBackupNameTakesTheNewestFinishedBacku
 // LastBackupName naming an unfinished placeholder (Longhorn writes one when
 // a backup starts; another tool may leave volume.cfg naming it): the newest
 // finished backup stands in, as for an empty name (restore failed "never
-// finished" before 2026-12-08).
+// finished" before 2026-12-07).
 TEST_F(VolumeBackupTest, RestoreWithLastBackupNameOnAPlaceholderTakesTheNewestFinishedBackup) {
   const std::string old_backup = Backup(Image("a.img", 2, 35));
   const std::string new_backup = Backup(Image("b.img", 2, 36));

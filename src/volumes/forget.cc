@@ -109,7 +109,9 @@ Status CheckNameToForget(const std::string& name) {
 }  // namespace
 
 std::string DescribeUnaccounted(const BackupTarget& target, const VolumeKeys& keys, const std::string& key) {
-  if (auto name = BackupNameOfKey(key); name && IsBackupFileName(*name)) {
+  // Only a cfg right in backups/ is one forget finds by its name (a nested
+  // backups/backups/backup_x.cfg is not).
+  if (auto name = BackupNameOfKey(key); name && IsBackupFileName(*name) && key == keys.BackupConfig(*name)) {
     return key + " is a backup cfg whose name \"" + *name + "\" is no Longhorn name, so the blocks it uses are not "
            "counted; `hort volumes forget --store " + ShellWord(target.url) + " --volume " + ShellWord(keys.volume()) +
            " -- " + ShellWord(*name) + "` removes it";

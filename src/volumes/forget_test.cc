@@ -115,8 +115,44 @@ TEST_F(VolumeForgetTest, AFileAmongTheBackupsHortCannotReadStopsGarbageCollectio
   EXPECT_EQ(Files(Keys().BlocksPrefix()).size(), 0u);  // nothing references any block any more
 }
 
+// A backup cfg in a folder below backups/ is none forget finds by its name:
+// the hint says to move it by hand, not a forget that would fail.
+TEST_F(VolumeForgetTest, ANestedBackupCfgIsMovedByHandNotForgotten) {
+  const std::string first = Backup(Image("a.img", 1, 31));
+  Plant(Keys().BackupsPrefix() + "backups/backup_-nested.cfg");
+  auto r = Forget(first);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->gc_skipped.find("backups/backups/backup_-nested.cfg is no backup cfg"), std::string::npos) << r->gc_skipped;
+  EXPECT_NE(r->gc_skipped.find("move it out of backups/ by hand"), std::string::npos) << r->gc_skipped;
+  EXPECT_EQ(r->gc_skipped.find("-- -nested"), std::string::npos) << r->gc_skipped;
+}
+
+// A LastBackupName hort refuses whose cfg is there names the latest backup
+// (made by hand or another tool): restore refuses rather than quietly taking
+// an older one; once that cfg is gone, the newest finished backup is taken.
+TEST_F(VolumeForgetTest, ALastBackupNameHortRefusesWhoseCfgIsThereIsNotPassedOver) {
+  const std::string first = Backup(Image("a.img", 1, 32));
+  const std::string second = Backup(Image("b.img", 1, 33));
+  RenameBackup(second, "-newest");
+  VolumeConfig v = Volume();
+  v.last_backup_name = "-newest";
+  SaveVolume(v);
+  auto r = Restore(dir_ + "/out.img");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnsupported);
+  EXPECT_NE(r.status().message().find("LastBackupName \"-newest\" names " + Keys().BackupConfig("-newest") +
+                                      ", a backup whose name hort refuses"),
+            std::string::npos)
+      << r.status().message();
+  ASSERT_TRUE(target_.store->Remove(Keys().BackupConfig("-newest")).ok());
+  r = Restore(dir_ + "/out.img");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->backup, first);
+  EXPECT_NE(r->picked.find("LastBackupName \"-newest\" is no Longhorn backup name"), std::string::npos) << r->picked;
+}
+
 // The way out of the refusal above without touching the store by hand
-// (2026-12-08): forget removes a backup cfg by the exact name the store
+// (2026-12-07): forget removes a backup cfg by the exact name the store
 // holds, though it is no Longhorn name, and garbage collection runs again.
 // Only a name the store holds, and one path component.
 TEST_F(VolumeForgetTest, ABackupWhoseNameHortRefusesIsForgottenByItsExactName) {

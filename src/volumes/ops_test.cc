@@ -102,7 +102,7 @@ TEST_F(VolumeOpsTest, VolumeWithoutFinishedBackupIsDamage) {
   EXPECT_TRUE(report.Damaged());
 }
 
-// The probe of 2026-12-08: a whole-store ls or verify passed over volume
+// The probe of 2026-12-07: a whole-store ls or verify passed over volume
 // folders hort does not read (a name longer than 64 characters or with
 // other characters, a folder not where the SHA-512 of its name puts it), so
 // the user never learned the store held a volume hort neither showed nor

@@ -145,6 +145,13 @@ Result<DefaultBackup> DefaultRestoreBackup(ObjectStore& store, const VolumeKeys&
   if (last.empty()) {
     out.passed_over = "LastBackupName is empty";
   } else if (!IsValidName(last)) {
+    // A cfg of that name that is there is the latest backup, made by hand or
+    // another tool: passing over it would quietly restore an older one.
+    if (IsBackupFileName(last) && store.Stat(keys.BackupConfig(last)).ok()) {
+      return Status(Code::kUnsupported, "LastBackupName \"" + last + "\" names " + keys.BackupConfig(last) +
+                                            ", a backup whose name hort refuses (no Longhorn name); name the backup "
+                                            "to restore with --backup");
+    }
     out.passed_over = "LastBackupName \"" + last + "\" is no Longhorn backup name";
   } else {
     auto loaded = LoadBackupConfig(store, keys, last, volume.size);

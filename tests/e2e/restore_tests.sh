@@ -239,4 +239,26 @@ grep -q "^BT-LH-01 .*never passed" "$WORK/due.txt" || fail "test due: the failed
 grep -q "BT-K8-01" "$WORK/due.txt" && fail "a passed test is listed as due"
 hort test list >"$WORK/list.txt"
 grep -q "^BT-K8-01 .* pass " "$WORK/list.txt" || fail "test list"
+note "a --snapshot run that fails for another reason (no password) is recorded; an ambiguous --snapshot prefix is refused"
+count_rows() { hort protocol --test BT-K8-01 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+rows_before=$(count_rows)
+HORT_PASSWORD= expect_rc 5 hort test run BT-K8-01 --snapshot deadbeef
+grep -q "HORT_PASSWORD" "$WORK/last.out" || fail "no password: $(cat "$WORK/last.out" "$WORK/last.err")"
+[ "$(count_rows)" = $((rows_before + 1)) ] || fail "a failed --snapshot run was not recorded"
+# Snapshots of a series no test restores, in the repository BT-K8-01 restores from by now (copy), until two
+# IDs share their first hex digit (at most 17).
+mkdir -p "$WORK/elsewhere" && echo x >"$WORK/elsewhere/x"
+prefix=
+while [ -z "$prefix" ]; do
+  hort backup -r "$WORK/repo-copy" -q --host elsewhere "$WORK/elsewhere"
+  prefix=$(restic -r "$WORK/repo-copy" snapshots --json | python3 -c '
+import collections, json, sys
+firsts = collections.Counter(s["id"][0] for s in json.load(sys.stdin))
+print(next((c for c, n in firsts.items() if n > 1), ""))')
+done
+rows_before=$(count_rows)
+expect_rc 1 hort test run BT-K8-01 --snapshot "$prefix"
+grep -q -- "--snapshot $prefix: multiple IDs with prefix \"$prefix\" found:.*; nothing was restored and nothing recorded" "$WORK/last.err" \
+  || fail "ambiguous --snapshot: $(cat "$WORK/last.err")"
+[ "$(count_rows)" = "$rows_before" ] || fail "an ambiguous --snapshot was recorded"
 echo "restore tests ok"

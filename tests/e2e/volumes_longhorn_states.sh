@@ -4,7 +4,7 @@
 # through forget; an empty LastBackupName keeps the volume's block size, and
 # restore takes the newest finished backup; a 0-byte block in the store is
 # uploaded again; a volume on a backing image is not backed up; -q is quiet;
-# --keep-tag that matches nothing removes nothing. The probe of 2026-12-08:
+# --keep-tag that matches nothing removes nothing. The probe of 2026-12-07:
 # LastBackupName on a placeholder restores the newest finished backup; a cfg
 # whose name hort refuses is removed by forget naming it, after which garbage
 # collection runs; a whole-store ls and verify name a folder hort does not read.
