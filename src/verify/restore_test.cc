@@ -20,6 +20,7 @@
 #include "schedule/duration.h"
 #include "util/subprocess.h"
 #include "verify/drill.h"
+#include "verify/files_scope.h"
 #include "verify/scratch.h"
 #include "verify/silence.h"
 #include "verify/watchdog.h"
@@ -153,11 +154,6 @@ class Procedure {
     return Status::Ok();
   }
 
-  // A --snapshot the scope cannot take: the whole run is refused (GivenRefused).
-  Status Refused(Status s) {
-    given_refused_ = true;
-    return s;
-  }
   bool GivenRefused() const {
     return given_refused_ || (resources_ && resources_->GivenRefused()) || (volumes_ && volumes_->GivenRefused());
   }
@@ -173,96 +169,14 @@ class Procedure {
     return repo;
   }
 
-  // The snapshot series of one entry: its paths, or for k8up_annotations
-  // every dump series /<ns>-… in its repository that no other entry of a
-  // service in that namespace names (the pods are not asked: a restore test
-  // needs no cluster).
-  std::vector<std::vector<std::string>> SeriesOf(const Service& s, const FilesEntry& e,
-                                                 const std::vector<Snapshot>& repo_snapshots) const {
-    if (e.kind != FilesEntry::Kind::kK8upAnnotations) return {e.SnapshotPaths(s.ns)};
-    std::set<std::string> claimed, found;
-    for (const Service& other_service : c_.services) {
-      if (other_service.ns != s.ns) continue;
-      for (const FilesEntry& other : other_service.files) {
-        for (const auto& p : other.SnapshotPaths(s.ns)) claimed.insert(p);
-      }
-    }
-    const std::string prefix = "/" + s.ns + "-";
-    for (const Snapshot& snap : repo_snapshots) {
-      if (snap.hostname == s.ns && snap.paths.size() == 1 && snap.paths[0].rfind(prefix, 0) == 0 &&
-          !claimed.count(snap.paths[0])) {
-        found.insert(snap.paths[0]);
-      }
-    }
-    std::vector<std::vector<std::string>> out;
-    for (const auto& p : found) out.push_back({p});
-    if (out.empty()) out.push_back({prefix + "<annotated pods>"});  // reported as "no snapshot"
-    return out;
+  Status ResolveFiles() {
+    FilesScope scope = ResolveFilesScope(c_, spec_, opt_.snapshots, report_.scratch,
+                                         [this](const std::string& name) { return Open(name); });
+    given_refused_ = scope.given_refused;
+    report_.units = std::move(scope.units);
+    return scope.status;
   }
 
-  // Each files entry of each service in scope → its latest snapshot (or the
-  // one given with --snapshot), restored below <scratch>/<service>.
-  Status ResolveFiles() {
-    std::map<std::string, std::vector<Snapshot>> snapshots;  // per repository
-    std::vector<std::pair<std::string, Snapshot>> given;     // (repository, snapshot)
-    std::set<std::string> names;
-    for (const Service* s : spec_.services) {
-      for (const FilesEntry& e : s->files) names.insert(e.repository);
-    }
-    for (const auto& name : names) {
-      HORT_ASSIGN_OR_RETURN(Repository * repo, Open(name));
-      HORT_ASSIGN_OR_RETURN(snapshots[name], repo->LoadSnapshots());
-    }
-    for (const auto& ref : opt_.snapshots) {
-      bool found = false;
-      for (const auto& name : names) {
-        auto snap = repos_.at(name).repo->FindSnapshot(ref);
-        if (!snap.ok() && snap.status().code() == Code::kNotFound) continue;  // another repository's
-        if (!snap.ok() && snap.status().code() == Code::kInvalidArgument) {  // a prefix of several snapshots
-          return Refused(snap.status().Annotate("--snapshot " + ref));
-        }
-        if (!snap.ok()) return snap.status().Annotate("repository " + name);
-        given.emplace_back(name, *snap);
-        found = true;
-        break;
-      }
-      if (!found) return Refused(Status(Code::kInvalidArgument, "snapshot " + ref + " is not in the repositories of the test's scope"));
-    }
-    std::vector<bool> used(given.size(), false);
-    for (const Service* s : spec_.services) {
-      for (const FilesEntry& e : s->files) {
-        for (auto paths : SeriesOf(*s, e, snapshots[e.repository])) {
-          std::sort(paths.begin(), paths.end());
-          auto matches = [&](const Snapshot& snap) { return InSeries(snap, s->ns, paths); };
-          const Snapshot* pick = nullptr;  // the one given with --snapshot, else the latest
-          for (size_t i = 0; i < given.size(); ++i) {
-            if (given[i].first == e.repository && matches(given[i].second)) pick = &given[i].second, used[i] = true;
-          }
-          if (!pick) {
-            for (const Snapshot& snap : snapshots[e.repository]) {
-              if (matches(snap) && (!pick || pick->time < snap.time)) pick = &snap;
-            }
-          }
-          std::string label = s->name + "/files/" + e.name;
-          if (e.kind == FilesEntry::Kind::kK8upAnnotations) label += paths[0];
-          if (!pick) return Status(Code::kNotFound, label + ": no snapshot in repository " + e.repository);
-          RestoreUnit u;
-          u.repository = e.repository;
-          u.repo = repos_.at(e.repository).repo.get();
-          u.snapshot = *pick;
-          u.label = label;
-          u.target = report_.scratch + "/" + s->name;
-          u.classification_rank = static_cast<int>(s->classification);
-          report_.units.push_back(std::move(u));
-        }
-      }
-    }
-    for (size_t i = 0; i < given.size(); ++i) {
-      if (!used[i]) return Refused(Status(Code::kInvalidArgument, "snapshot " + given[i].second.id.Short() +
-                                                                      " does not belong to any files entry of the test's scope"));
-    }
-    return Status::Ok();
-  }
   // Every host/paths group of the drilled repositories, latest snapshot each.
   Status ResolveDrill() {
     std::vector<std::string> names = spec_.repositories;
@@ -431,7 +345,7 @@ class Procedure {
   std::unique_ptr<VolumeTestSteps> volumes_;       // type volume only
   std::unique_ptr<ScratchClaimSteps> claims_;      // files with scratch_pvc
   std::atomic<bool> stop_{false};
-  bool given_refused_ = false;  // a files test's --snapshot, see Refused
+  bool given_refused_ = false;  // a files test's --snapshot (FilesScope::given_refused)
   std::vector<std::string> failures_, notes_;
 };
 
