@@ -14,6 +14,7 @@
 
 #include "cli/json_text.h"
 #include "cli/catalog_cli.h"
+#include "net/listen_address.h"
 #include "cli/command.h"
 #include "util/log.h"
 #include "cli/protocol_view.h"
@@ -199,7 +200,7 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
     http.SetGate([&auth](const ServerRequest& r) { return (*auth)->Gate(r); });
     s = http.Start(addr, content, std::move(handlers));
     if (!s.ok()) return Fail(s);
-    addr = addr.substr(0, addr.rfind(':') + 1) + std::to_string(http.port());
+    addr = ParseListenAddress(addr)->host + ":" + std::to_string(http.port());  // the port bound, for :0
     Log("hort serve: " + std::to_string(cat.jobs.size()) + " jobs from " + cat.path + ", listening on " + addr);
     RefreshAllStats(cat, *o.state, counters);
     RemoveStaleAgentTasks(cat);

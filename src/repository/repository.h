@@ -30,6 +30,10 @@ namespace hort {
 // `multiple IDs with prefix "x" found` plus the candidates (kInvalidArgument).
 [[nodiscard]] Result<std::string> MatchIdPrefix(const std::vector<std::string>& names, const std::string& prefix);
 
+// Repository::FindSnapshot's answer ("latest", an ID or its prefix) among
+// snapshots LoadSnapshots already read: the same codes and texts, no I/O.
+[[nodiscard]] Result<Snapshot> FindLoadedSnapshot(const std::vector<Snapshot>& loaded, const std::string& ref);
+
 // When an index file is full, as current restic counts (internal/index:
 // indexMaxBlobs): a backup writes one once its packs not yet in one name this
 // many blobs; prune and repair split theirs at it. (restic 0.14 split at

@@ -16,6 +16,24 @@
 namespace hort {
 namespace {
 
+// The answers FindSnapshot gives, from snapshots already loaded.
+TEST(FindLoadedSnapshot, AnswersAsFindSnapshotDoes) {
+  std::vector<Snapshot> loaded(3);
+  const char* ids[] = {"ab11000000000000000000000000000000000000000000000000000000000000",
+                       "ab22000000000000000000000000000000000000000000000000000000000000",
+                       "cd33000000000000000000000000000000000000000000000000000000000000"};
+  for (int i = 0; i < 3; ++i) loaded[i].id = *Id::Parse(ids[i]);
+  EXPECT_EQ(FindLoadedSnapshot(loaded, "latest")->id.Hex(), ids[2]);
+  EXPECT_EQ(FindLoadedSnapshot(loaded, "ab2")->id.Hex(), ids[1]);
+  EXPECT_EQ(FindLoadedSnapshot(loaded, ids[0])->id.Hex(), ids[0]);
+  auto ambiguous = FindLoadedSnapshot(loaded, "ab");
+  EXPECT_EQ(ambiguous.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(ambiguous.status().message().find("multiple IDs with prefix \"ab\" found"), std::string::npos);
+  EXPECT_EQ(FindLoadedSnapshot(loaded, "ef").status().code(), Code::kNotFound);
+  EXPECT_EQ(FindLoadedSnapshot(loaded, "").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(FindLoadedSnapshot({}, "latest").status().code(), Code::kNotFound);
+}
+
 TEST(Repository, InitOpenAndWrongPassword) {
   auto be = NewMemBackend();
   Backend* raw = be.get();

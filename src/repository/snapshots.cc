@@ -48,6 +48,18 @@ Result<std::string> MatchIdPrefix(const std::vector<std::string>& names, const s
   return matches[0];
 }
 
+Result<Snapshot> FindLoadedSnapshot(const std::vector<Snapshot>& loaded, const std::string& ref) {
+  if (ref == "latest") {
+    if (loaded.empty()) return Status(Code::kNotFound, "no snapshot found");
+    return loaded.back();  // LoadSnapshots orders by time
+  }
+  if (ref.empty()) return Status(Code::kInvalidArgument, "empty ID");
+  std::vector<std::string> names;
+  for (const Snapshot& s : loaded) names.push_back(s.id.Hex());
+  HORT_ASSIGN_OR_RETURN(std::string name, MatchIdPrefix(names, ref));
+  return *std::find_if(loaded.begin(), loaded.end(), [&](const Snapshot& s) { return s.id.Hex() == name; });
+}
+
 Result<std::string> Repository::ResolvePrefix(FileType type, const std::string& prefix) {
   if (prefix.empty()) return Status(Code::kInvalidArgument, "empty ID");
   std::vector<std::string> names;

@@ -58,7 +58,7 @@ Status Resolve(const Catalog& c, const RestoreTestSpec& spec, const std::vector<
   for (const auto& ref : given_refs) {
     bool found = false;
     for (const auto& name : names) {
-      auto snap = repos.at(name)->FindSnapshot(ref);
+      auto snap = FindLoadedSnapshot(snapshots[name], ref);
       if (!snap.ok() && snap.status().code() == Code::kNotFound) continue;  // another repository's
       if (!snap.ok() && snap.status().code() == Code::kInvalidArgument) {  // a prefix of several snapshots
         return refuse(snap.status().Annotate("--snapshot " + ref));

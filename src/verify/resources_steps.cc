@@ -39,7 +39,7 @@ Status ResourcesTestSteps::Resolve() {
       const std::string label = s->name + "/resources/" + e.name;
       std::optional<Snapshot> given;  // with --snapshot, resolved as `restore` resolves an ID
       for (size_t i = 0; i < given_.size(); ++i) {
-        auto found = repo->FindSnapshot(given_[i]);
+        auto found = FindLoadedSnapshot(all, given_[i]);
         if (!found.ok() && found.status().code() == Code::kNotFound) continue;  // another repository's
         if (!found.ok() && found.status().code() == Code::kInvalidArgument) {  // a prefix of several snapshots
           given_refused_ = true;
