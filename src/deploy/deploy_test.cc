@@ -114,6 +114,8 @@ TEST_F(DeployTest, FilesCatalogRendersServeWithoutAgent) {
   EXPECT_EQ(env["HORT_IMAGE"]["value"], "localhost/hort:test");
   EXPECT_EQ(env["HORT_CONFIG"]["value"], "/etc/hort/hort.yaml");
   EXPECT_EQ(env["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.namespace");
+  EXPECT_EQ(env["HORT_POD_UID"]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.uid");
+  EXPECT_EQ(env["HORT_CONTAINER_NAME"]["value"], c["name"]) << "a restarted container knows its own locks";
   EXPECT_EQ((*Find(*r, "PersistentVolumeClaim"))["spec"]["resources"]["requests"]["storage"], "1Gi");
   EXPECT_EQ((*Find(*r, "Service"))["spec"]["ports"][0]["port"], 9464);
   EXPECT_EQ((*Find(*r, "ServiceMonitor"))["spec"]["endpoints"][0]["path"], "/metrics");
@@ -229,6 +231,8 @@ TEST_F(DeployTest, AgentLayerAddsTheDaemonSetAndTheRoleInHortsNamespace) {
   EXPECT_EQ(env["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"], "spec.nodeName");
   EXPECT_EQ(env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.name");
   EXPECT_EQ(env["HORT_KUBELET_ROOT"]["value"], "/var/lib/kubelet");
+  EXPECT_EQ(env["HORT_POD_UID"]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.uid");
+  EXPECT_EQ(env["HORT_CONTAINER_NAME"]["value"], c["name"]);
   EXPECT_EQ((*Find(*r, "Namespace"))["metadata"]["labels"]["pod-security.kubernetes.io/enforce"], "privileged");
   EXPECT_NE(MultiDocument(*r, "backup").find("# It runs as root (uid 0)"), std::string::npos);
 }

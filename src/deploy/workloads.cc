@@ -8,6 +8,9 @@ namespace {
 using kube::Json;
 
 constexpr int kHortUid = 65532;  // the image's user and group (docs/image.md)
+// Container names, also given to the process as HORT_CONTAINER_NAME.
+constexpr const char* kServeContainer = "hort";
+constexpr const char* kAgentContainer = "agent";
 
 Json WithComponent(const Json& labels, const char* component) {
   Json l = labels;
@@ -27,7 +30,7 @@ struct PodParts {
   Json volumes = Json::array(), mounts = Json::array(), env = Json::array();
 };
 
-PodParts Shared(const PodInputs& in) {
+PodParts Shared(const PodInputs& in, const char* container_name) {
   PodParts p;
   p.volumes.push_back({{"name", "catalog"}, {"configMap", {{"name", "hort-catalog"}}}});
   p.mounts.push_back({{"name", "catalog"}, {"mountPath", kCatalogPath}, {"subPath", "hort.yaml"}, {"readOnly", true}});
@@ -46,6 +49,10 @@ PodParts Shared(const PodInputs& in) {
   if (in.catalog->cache_dir.empty()) p.env.push_back({{"name", "XDG_CACHE_HOME"}, {"value", CacheDir(*in.catalog)}});
   p.env.push_back(FieldEnv("POD_NAMESPACE", "metadata.namespace"));
   p.env.push_back(FieldEnv("POD_NAME", "metadata.name"));
+  // With HORT_CONTAINER_NAME: a restarted container knows its killed
+  // predecessor's repository locks as stale (LockFile::container).
+  p.env.push_back(FieldEnv("HORT_POD_UID", "metadata.uid"));
+  p.env.push_back({{"name", "HORT_CONTAINER_NAME"}, {"value", container_name}});
   for (const SecretEnv& e : in.secrets->env) {
     Json ref = {{"name", kSecretName}, {"key", e.var}};
     if (e.optional) ref["optional"] = true;
@@ -68,7 +75,7 @@ Json Metadata(const std::string& name, const PodInputs& in, const Json& labels) 
 
 Json ServeDeployment(const PodInputs& in) {
   Json labels = WithComponent(in.labels, "serve");
-  PodParts p = Shared(in);
+  PodParts p = Shared(in, kServeContainer);
   p.volumes.push_back({{"name", "state"}, {"persistentVolumeClaim", {{"claimName", "hort-state"}}}});
   p.mounts.push_back({{"name", "state"}, {"mountPath", kStateDir}});
   p.env.push_back({{"name", "HORT_IMAGE"}, {"value", in.image}});  // serve starts holder Jobs from it
@@ -78,7 +85,7 @@ Json ServeDeployment(const PodInputs& in) {
   liveness["periodSeconds"] = 30;
   liveness["failureThreshold"] = 4;
   Json container = {
-      {"name", "hort"},
+      {"name", kServeContainer},
       {"image", in.image},
       {"imagePullPolicy", "IfNotPresent"},
       {"args", {"serve", "--config", kCatalogPath}},
@@ -108,7 +115,7 @@ Json ServeDeployment(const PodInputs& in) {
 
 Json AgentDaemonSet(const PodInputs& in) {
   Json labels = WithComponent(in.labels, "agent");
-  PodParts p = Shared(in);
+  PodParts p = Shared(in, kAgentContainer);
   // Its HOME and working dir; the catalog's state and work_dir are serve's.
   p.volumes.push_back({{"name", "home"}, {"emptyDir", Json::object()}});
   p.mounts.push_back({{"name", "home"}, {"mountPath", kStateDir}});
@@ -119,7 +126,7 @@ Json AgentDaemonSet(const PodInputs& in) {
   p.env.push_back({{"name", "HORT_KUBELET_ROOT"}, {"value", "/var/lib/kubelet"}});
   // Root without the rest of root's powers: read (backup) and write with owners and modes (restore) any file.
   Json caps = {{"drop", {"ALL"}}, {"add", {"DAC_READ_SEARCH", "DAC_OVERRIDE", "CHOWN", "FOWNER", "FSETID"}}};
-  Json container = {{"name", "agent"},
+  Json container = {{"name", kAgentContainer},
                     {"image", in.image},
                     {"imagePullPolicy", "IfNotPresent"},
                     {"args", {"agent", "--config", kCatalogPath}},

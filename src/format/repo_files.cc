@@ -119,6 +119,10 @@ std::string EncodeLock(const LockFile& l) {
     out += ",\"hort_pid_namespace\":";
     gojson::AppendString(&out, l.pid_namespace);
   }
+  if (!l.container.empty()) {
+    out += ",\"hort_container\":";
+    gojson::AppendString(&out, l.container);
+  }
   return out + "}";
 }
 
@@ -134,6 +138,7 @@ Result<LockFile> DecodeLock(std::string_view text) {
     l.uid = WholeOr<uint32_t>(j, "uid", 0);
     l.gid = WholeOr<uint32_t>(j, "gid", 0);
     if (auto ns = j.find("hort_pid_namespace"); ns != j.end() && ns->is_string()) l.pid_namespace = ns->get<std::string>();
+    if (auto c = j.find("hort_container"); c != j.end() && c->is_string()) l.container = c->get<std::string>();
     return l;
   });
 }

@@ -53,6 +53,12 @@ struct LockFile {
   // the writer is gone: a container sharing the host name has PIDs of its
   // own, and a second machine of the same name (a clone) the same inodes.
   std::string pid_namespace;
+  // hort's own field too: the Kubernetes container the writer ran in,
+  // "<pod uid>/<container name>" (HORT_POD_UID, HORT_CONTAINER_NAME, set by
+  // the rendered manifests); empty outside one. The kubelet runs one
+  // instance of a pod's container at a time, so a lock of this container
+  // written in another PID namespace is a previous instance's: dead.
+  std::string container;
 };
 [[nodiscard]] std::string EncodeLock(const LockFile& l);
 [[nodiscard]] Result<LockFile> DecodeLock(std::string_view json);

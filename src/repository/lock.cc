@@ -6,6 +6,7 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 #include <chrono>
 #include <mutex>
@@ -138,10 +139,33 @@ std::string ThisPidNamespace() {
   return here;
 }
 
+std::string ThisContainer() {
+  const char* pod_uid = std::getenv("HORT_POD_UID");
+  const char* name = std::getenv("HORT_CONTAINER_NAME");
+  if (pod_uid == nullptr || name == nullptr || *pod_uid == '\0' || *name == '\0') return "";
+  return std::string(pod_uid) + "/" + name;
+}
+
+namespace {
+// The kubelet runs one instance of a pod's container at a time, and each
+// instance gets a PID namespace of its own (unless the pod shares one): a
+// lock of this container from another namespace was left by an instance
+// killed before this one started (OOM, SIGKILL). A proof, not a guess, so
+// it holds for both rules; without it the restarted container's runs wait
+// out the 30 minutes.
+bool LeftByAnEarlierInstanceOfThisContainer(const LockFile& lock) {
+  const std::string here = ThisContainer();
+  return !here.empty() && lock.container == here && !lock.pid_namespace.empty() && !ThisPidNamespace().empty() &&
+         lock.pid_namespace != ThisPidNamespace();
+}
+}  // namespace
+
 bool LockIsStale(const LockFile& lock, StaleRule rule) {
   auto now = gojson::Now();
   if (now.sec - lock.time.sec > kStaleAfterSeconds) return true;
-  if (lock.hostname != ThisHost() || lock.pid <= 0) return false;
+  if (lock.hostname != ThisHost()) return false;
+  if (LeftByAnEarlierInstanceOfThisContainer(lock)) return true;
+  if (lock.pid <= 0) return false;
   // A PID is only looked up where it means the same process: restic's
   // unlock trusts the host name, an automatic removal also wants the PID
   // namespace hort records (a sidecar or a hostNetwork pod shares the host
@@ -164,6 +188,7 @@ Result<Id> WriteLock(Repository& repo, bool exclusive) {
   lf.uid = ::getuid();
   lf.gid = ::getgid();
   lf.pid_namespace = ThisPidNamespace();
+  lf.container = ThisContainer();
   return repo.SaveUnpacked(FileType::kLock, EncodeLock(lf));
 }
 

@@ -75,11 +75,16 @@ class RepoLock {
 // PID that is gone. kAutomatic, for removing a lock in the way of a command
 // without being asked: the PID counts only when hort wrote the lock in this
 // PID namespace (LockFile::pid_namespace), as restic never removes a lock by
-// itself and a PID means nothing in another namespace.
+// itself and a PID means nothing in another namespace. Both rules also take
+// a lock an earlier instance of this Kubernetes container left (ThisContainer).
 enum class StaleRule { kUnlock, kAutomatic };
 [[nodiscard]] bool LockIsStale(const LockFile& lock, StaleRule rule);
 // "<boot_id>:<inode of /proc/self/ns/pid>" (empty if either cannot be read).
 [[nodiscard]] std::string ThisPidNamespace();
+// "<pod uid>/<container name>" from HORT_POD_UID and HORT_CONTAINER_NAME
+// (the rendered manifests set both), empty when either is unset: the
+// Kubernetes container this process runs in (LockFile::container).
+[[nodiscard]] std::string ThisContainer();
 
 struct UnlockResult {
   size_t removed = 0;

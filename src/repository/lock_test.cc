@@ -126,6 +126,40 @@ TEST(LockStale, APidCountsForAnAutomaticRemovalOnlyInTheNamespaceItWasWrittenIn)
   EXPECT_FALSE(LockIsStale(LockOfThisHost(::getpid(), here), StaleRule::kUnlock));
 }
 
+// A pod's container restarted after a SIGKILL (OOM) runs in a new PID
+// namespace with the same host name: its predecessor's lock names this
+// container, so it is stale at once; a sidecar's (another container of the
+// pod) or a process's outside Kubernetes is not.
+TEST(LockStale, ALockOfAnEarlierInstanceOfThisContainerIsStale) {
+  const std::string here = ThisPidNamespace();
+  ASSERT_FALSE(here.empty());
+  const std::string other_ns = here.substr(0, here.find(':') + 1) + "1";
+  ::setenv("HORT_POD_UID", "0b6e7a9c-5d4f-4c1e-9a57-3f2d1c0b9e8d", 1);
+  ::setenv("HORT_CONTAINER_NAME", "hort", 1);
+  ASSERT_EQ(ThisContainer(), "0b6e7a9c-5d4f-4c1e-9a57-3f2d1c0b9e8d/hort");
+  LockFile earlier = LockOfThisHost(::getpid(), other_ns);  // its PID is alive here: another process's
+  earlier.container = ThisContainer();
+  EXPECT_TRUE(LockIsStale(earlier, StaleRule::kAutomatic));
+  EXPECT_TRUE(LockIsStale(earlier, StaleRule::kUnlock));
+  LockFile sidecar = earlier;
+  sidecar.container = "0b6e7a9c-5d4f-4c1e-9a57-3f2d1c0b9e8d/sidecar";
+  EXPECT_FALSE(LockIsStale(sidecar, StaleRule::kAutomatic));
+  LockFile same_instance = LockOfThisHost(::getpid(), here);
+  same_instance.container = ThisContainer();
+  EXPECT_FALSE(LockIsStale(same_instance, StaleRule::kAutomatic)) << "a live PID of this instance";
+  LockFile no_namespace = earlier;
+  no_namespace.pid_namespace.clear();
+  EXPECT_FALSE(LockIsStale(no_namespace, StaleRule::kAutomatic));
+  ::unsetenv("HORT_CONTAINER_NAME");
+  EXPECT_EQ(ThisContainer(), "");
+  EXPECT_FALSE(LockIsStale(earlier, StaleRule::kAutomatic)) << "outside a known container nothing is proven";
+  ::unsetenv("HORT_POD_UID");
+  auto back = DecodeLock(EncodeLock(earlier));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->container, "0b6e7a9c-5d4f-4c1e-9a57-3f2d1c0b9e8d/hort");
+  EXPECT_EQ(EncodeLock(LockOfThisHost(1, "")).find("hort_container"), std::string::npos) << "none written outside one";
+}
+
 TEST(LockStale, TheWritersPidNamespaceIsRecordedAndReadBack) {
   LockFile l = LockOfThisHost(::getpid(), ThisPidNamespace());
   auto back = DecodeLock(EncodeLock(l));

@@ -84,3 +84,30 @@ grep -q "PID $restic_pid" "$WORK/last.err" || fail "the dead restic's lock was n
 expect_rc 1 restic -r "$WORK/repo" check
 hort -r "$WORK/repo" unlock | grep -q "removed 1 locks" || fail "unlock did not remove the dead restic's lock"
 hort -r "$WORK/repo" check >/dev/null
+
+note "a container restarted after a SIGKILL (OOM): a new PID namespace, the same pod and container; its predecessor's lock goes at once, a sidecar's stays"
+# unshare --pid --fork: hort is PID 1 of a PID namespace of its own, as in a
+# container; HORT_POD_UID and HORT_CONTAINER_NAME are what the rendered
+# manifests set. Seen from here, the dead PID 1 is alive (this machine's init).
+hold_lock_in_container() {  # $1: container name; leaves the killed hort's lock
+  local fifo="$WORK/stdin-$1.fifo"
+  mkfifo "$fifo"
+  HORT_POD_UID=3c9a1f0e-7b2d-4e5f-8a6b-1c2d3e4f5a6b HORT_CONTAINER_NAME="$1" \
+    unshare --pid --fork --mount-proc "$HORT" -r "$WORK/repo" backup --stdin --stdin-filename "$1" <"$fifo" >/dev/null 2>&1 &
+  local unshare_pid=$!
+  exec 9>"$fifo"
+  for _ in $(seq 1 200); do [ -n "$(ls "$WORK/repo/locks")" ] && break; sleep 0.05; done
+  [ -n "$(ls "$WORK/repo/locks")" ] || fail "hort in the container ($1) took no lock"
+  kill -9 "$(pgrep -P "$unshare_pid")"
+  wait "$unshare_pid" 2>/dev/null || true
+  exec 9>&-
+  [ "$(ls "$WORK/repo/locks" | wc -l)" = 1 ] || fail "the killed hort ($1) left no lock"
+}
+hold_lock_in_container hort
+HORT_POD_UID=3c9a1f0e-7b2d-4e5f-8a6b-1c2d3e4f5a6b HORT_CONTAINER_NAME=hort expect_rc 0 "$HORT" -r "$WORK/repo" check
+grep -q "removed stale lock .* of PID 1 on $(hostname)" "$WORK/last.err" || fail "the lock was not named as removed: $(cat "$WORK/last.err")"
+[ -z "$(ls "$WORK/repo/locks")" ] || fail "a lock was left behind after the check"
+hold_lock_in_container sidecar
+HORT_POD_UID=3c9a1f0e-7b2d-4e5f-8a6b-1c2d3e4f5a6b HORT_CONTAINER_NAME=hort expect_rc 11 "$HORT" -r "$WORK/repo" check
+HORT_POD_UID=3c9a1f0e-7b2d-4e5f-8a6b-1c2d3e4f5a6b expect_rc 11 "$HORT" -r "$WORK/repo" check  # no container name: nothing proven
+hort -r "$WORK/repo" unlock --remove-all | grep -q "removed 1 locks" || fail "unlock --remove-all did not remove the sidecar's lock"
