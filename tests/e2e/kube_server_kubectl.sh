@@ -165,6 +165,26 @@ grep -qF 'rolebindings.rbac.authorization.k8s.io "admin" is forbidden: user "sys
 sa create rolebinding narrower -n shop --role=narrower --serviceaccount=shop:backup >/dev/null
 kc create role wider -n shop --verb=get,watch,delete --resource=configmaps >/dev/null  # the admin is system:masters
 
+note "RBAC objects: apiGroups defaulted, kube's validation, replace of a missing one creates it"
+rb() { printf 'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: %s, namespace: shop}\nroleRef: {kind: %s, name: %s}\nsubjects: [{kind: %s, name: ann}]\n' "$@"; }
+rb plain Role narrower User | kc create -f - >/dev/null
+[ "$(kc get rolebinding plain -n shop -o jsonpath='{.roleRef.apiGroup} {.subjects[0].apiGroup}')" = \
+  "rbac.authorization.k8s.io rbac.authorization.k8s.io" ] || fail "apiGroups not defaulted: $(kc get rolebinding plain -n shop -o yaml)"
+rb robot Role narrower Robot >"$WORK/robot.yaml"
+expect_rc 1 kc create -f "$WORK/robot.yaml"
+grep -qF 'The RoleBinding "robot" is invalid: subjects[0].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"' \
+  "$WORK/last.err" || fail "invalid subject: $(cat "$WORK/last.err")"
+rb plain Role wider User >"$WORK/plain.yaml"
+expect_rc 1 kc replace -f "$WORK/plain.yaml"
+grep -qF 'roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"wider"}: cannot change roleRef' \
+  "$WORK/last.err" || fail "roleRef change: $(cat "$WORK/last.err")"
+rb replaced Role narrower User | kc replace -f - >"$WORK/replace.out"
+grep -qx 'rolebinding.rbac.authorization.k8s.io/replaced replaced' "$WORK/replace.out" || fail "replace of a missing binding: $(cat "$WORK/replace.out")"
+kc get rolebinding replaced -n shop >/dev/null
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nowhere, namespace: shop}\n' >"$WORK/cm.yaml"
+expect_rc 1 kc replace -f "$WORK/cm.yaml"  # a ConfigMap's strategy does not create on update
+grep -qF 'configmaps "nowhere" not found' "$WORK/last.err" || fail "replace of a missing configmap: $(cat "$WORK/last.err")"
+
 note "exec"
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: shop}\nspec:\n  containers: [{name: c, image: "busybox:1.36"}, {name: side, image: "busybox:1.36"}]\n' \
   | kc apply -f - >/dev/null

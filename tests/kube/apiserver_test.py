@@ -377,12 +377,14 @@ class NoControllers(unittest.TestCase):
 
 
 def load_tests(loader, tests, pattern):
-    """controllers_test.py's and escalation_test.py's cases run after these (one CTest, kube.apiserver), each
-    module with its own server."""
+    """controllers_test.py's, escalation_test.py's and rbac_objects_test.py's cases run after these (one CTest,
+    kube.apiserver), each module with its own server."""
     import controllers_test
     import escalation_test
+    import rbac_objects_test
     tests.addTests(loader.loadTestsFromModule(controllers_test))
     tests.addTests(loader.loadTestsFromModule(escalation_test))
+    tests.addTests(loader.loadTestsFromModule(rbac_objects_test))
     return tests
 
 if __name__ == "__main__":

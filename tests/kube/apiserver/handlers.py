@@ -10,13 +10,22 @@ import escalation
 import lists
 import objects
 import protobuf
+import rbac_objects
 import ssa
+from rbac import RBAC, Attrs
 from status import ApiError, already_exists, bad_request, conflict, invalid, not_found, qualified
 
 CRD = ("apiextensions.k8s.io", "customresourcedefinitions")
 # Deletes answered with the deleted object instead of a Success Status (graceful or finalized kinds,
 # and custom resources whose registry sets ReturnDeletedObject).
 RETURN_DELETED = {"Namespace", "Pod"}
+# Kinds whose update strategy has AllowCreateOnUpdate (kubernetes pkg/registry/*/strategy.go, v1.31): a PUT
+# of a missing one creates it. Of the kinds served here: Service, Endpoints, LimitRange, Event (core and
+# events.k8s.io share its storage), Lease, RuntimeClass and RBAC's four; every other, CRDs and custom
+# resources among them, answers 404.
+CREATE_ON_UPDATE = {("", "services"), ("", "endpoints"), ("", "limitranges"), ("", "events"),
+                    ("events.k8s.io", "events"), ("coordination.k8s.io", "leases"), ("node.k8s.io", "runtimeclasses")} | \
+    {(RBAC, p) for p in ("roles", "clusterroles", "rolebindings", "clusterrolebindings")}
 
 
 class Ctx:
@@ -75,17 +84,26 @@ class Handlers:
                     (av.rsplit("/", 1)[0] if "/" in av else "") != c.res.group:
                 raise bad_request(f"the API version in the data ({av}) does not match the expected API version ({c.res.gv})")
 
+    @staticmethod
+    def rbac_kind(c):
+        return c.res.group == RBAC and c.res.kind in rbac_objects.KINDS and not c.sub
+
     def write(self, c, obj):
         stored = self.s.store.put(c.gr, c.ns, obj["metadata"]["name"], obj)
         self.s.after_write(c.res, stored)
         return stored
 
     # ---- create ---------------------------------------------------------------------------------
-    def create(self, c, obj, operation="Update"):
+    def create(self, c, obj, operation="Update", on_update=False):
+        """A POST, an apply of a missing object, or with on_update a PUT of a missing one of a kind in
+        CREATE_ON_UPDATE (the generic store's Update taking its create path: rest.BeforeCreate, then the
+        create authorization of the update handler's withAuthorization)."""
         if not isinstance(obj, dict):
             raise bad_request("Object 'Kind' is missing in '" + json.dumps(obj) + "'")
         dry = c.dry
         self.check_gv(c, obj)
+        if self.rbac_kind(c):  # defaults come with decoding, ahead of everything below
+            rbac_objects.default(c.res.kind, obj)
         meta = obj.setdefault("metadata", {})
         if c.res.namespaced:
             if meta.get("namespace") and meta["namespace"] != c.ns:
@@ -106,12 +124,21 @@ class Handlers:
                                f'serviceaccount "{sa}" not found', "Forbidden", {"name": pod, "kind": "pods"})
         # RBAC's storage refuses a grant its creator does not hold before it names or validates the object
         escalation.check(self.s.authorizer, c, obj)
-        generated = not meta.get("name") and meta.get("generateName")
+        generated = not on_update and not meta.get("name") and meta.get("generateName")
         if generated:
             meta["name"] = objects.generate_name(meta["generateName"])
-        objects.validate_name(c.res, obj)
+        if self.rbac_kind(c):  # the strategy's Validate: name, rules, roleRef and subjects in one answer
+            causes = rbac_objects.causes(c.res.kind, obj)
+            if causes:
+                raise invalid(c.res.kind, meta.get("name") or "", c.res.group, causes)
+        else:
+            objects.validate_name(c.res, obj)
         name = meta["name"]
-        if not dry and meta.get("resourceVersion") not in (None, "", "0"):
+        if on_update and not self.s.authorizer.allowed(c.user, Attrs("create", c.res.group, c.res.plural, "", name, c.ns)):
+            # withAuthorization: errors.NewForbidden with the authorizer's reason, which RBAC leaves empty
+            raise ApiError(403, f'{qualified(c.res.group, c.res.plural)} "{name}" is forbidden: ', "Forbidden",
+                           {"name": name, **({"group": c.res.group} if c.res.group else {}), "kind": c.res.plural})
+        if not dry and not on_update and meta.get("resourceVersion") not in (None, "", "0"):
             try:
                 if int(meta["resourceVersion"]) != 0:
                     raise ApiError(500, "resourceVersion should not be set on objects to be created")
@@ -161,11 +188,14 @@ class Handlers:
         return 200, {"kind": c.res.kind + "List", "apiVersion": c.res.gv, "metadata": meta, "items": items}
 
     # ---- update ---------------------------------------------------------------------------------
-    def update(self, c, obj, operation="Update"):
+    def update(self, c, obj, operation="Update", put=False):
+        """A PUT (put=True), or the object a patch or an apply made of the live one."""
         dry = c.dry
         if not isinstance(obj, dict):
             raise bad_request("Object 'Kind' is missing")
         self.check_gv(c, obj)
+        if self.rbac_kind(c):  # decoding's defaults; for a patch, of the patched object
+            rbac_objects.default(c.res.kind, obj)
         meta = obj.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != c.name:
             raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({c.name})")
@@ -176,15 +206,29 @@ class Handlers:
             meta["namespace"] = c.ns
         else:
             meta.pop("namespace", None)
-        live = self.live(c)
+        live = self.s.store.get(c.gr, c.ns, c.name)
+        if live is None:
+            if not put or c.sub or c.gr not in CREATE_ON_UPDATE:
+                raise not_found(c.res.group, c.res.plural, c.name)
+            if meta.get("uid"):  # the body's uid is a precondition, which the missing object fails
+                raise ApiError(409, f'Operation cannot be fulfilled on {qualified(c.res.group, c.res.plural)} "{c.name}": '
+                               f'Precondition failed: UID in precondition: {meta["uid"]}, UID in object meta: ', "Conflict",
+                               {"name": c.name, **({"group": c.res.group} if c.res.group else {}), "kind": c.res.plural})
+            meta["name"] = c.name
+            return self.create(c, obj, on_update=True)
         # in the storage's update, ahead of the resourceVersion precondition
         escalation.check(self.s.authorizer, c, obj, self.out(c, live), update=True)
         rv = meta.get("resourceVersion")
         if not rv and c.res.custom and operation == "Update":
-            raise invalid(c.res.kind, c.name, c.res.group, [("metadata.resourceVersion", "FieldValueInvalid",
-                                                             "Invalid value: 0x0: must be specified for an update")])
+            # the generic store names the resource, not the kind, here
+            raise invalid(c.res.plural, c.name, c.res.group, [("metadata.resourceVersion", "FieldValueInvalid",
+                                                               "Invalid value: 0x0: must be specified for an update")])
         if rv and rv != live["metadata"]["resourceVersion"]:
             raise conflict(c.res.group, c.res.plural, c.name)
+        if self.rbac_kind(c):  # rest.BeforeUpdate: after the resourceVersion precondition
+            causes = rbac_objects.causes(c.res.kind, obj, old=live)
+            if causes:
+                raise invalid(c.res.kind, c.name, c.res.group, causes)
         new = copy.deepcopy(obj)
         nm = new["metadata"]
         nm["name"] = c.name

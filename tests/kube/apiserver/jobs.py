@@ -53,10 +53,8 @@ class Jobs:
         tmpl = spec.setdefault("template", {})
         tspec = tmpl.setdefault("spec", {})
         if tspec.get("restartPolicy") not in ("Never", "OnFailure"):
-            e = invalid("Job.batch", meta["name"], "batch", [("spec.template.spec.restartPolicy", "FieldValueNotSupported",
-                        f'Unsupported value: "{tspec.get("restartPolicy", "Always")}": supported values: "OnFailure", "Never"')])
-            e.details["kind"] = "Job"
-            raise e
+            raise invalid("Job", meta["name"], "batch", [("spec.template.spec.restartPolicy", "FieldValueNotSupported",
+                          f'Unsupported value: "{tspec.get("restartPolicy", "Always")}": supported values: "OnFailure", "Never"')])
         if "completions" not in spec and "parallelism" not in spec:
             spec["completions"] = 1
         for k, v in (("parallelism", 1), ("backoffLimit", 6), ("completionMode", "NonIndexed"), ("suspend", False),

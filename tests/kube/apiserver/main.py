@@ -256,7 +256,7 @@ class Server:
                 raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
             return self.h.create(c, parse_body(raw, ctype))
         if verb == "update":
-            return self.h.update(c, parse_body(raw, ctype))
+            return self.h.update(c, parse_body(raw, ctype), put=True)
         if verb == "patch":
             return self.h.patch(c, raw, ctype)
         if verb == "delete":

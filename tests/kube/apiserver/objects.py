@@ -18,8 +18,6 @@ LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric
              "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
 # Kinds whose names must be DNS-1123 labels rather than subdomains (ValidateNamespaceName, ValidateServiceName).
 LABEL_NAMED = {"Namespace", "Service"}
-# RBAC objects only need names usable as a path segment (ValidateRBACName = path.IsValidPathSegmentName).
-PATH_NAMED = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
 GENERATE_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
 
@@ -49,18 +47,13 @@ def generate_name(prefix):
 
 
 def validate_name(res, obj):
+    """The name checks of kinds other than RBAC's (rbac_objects validates those with the rest of them)."""
     meta = obj.get("metadata", {})
     name = meta.get("name", "")
     group = res.group
     if not name:
         raise invalid(res.kind, "", group, [("metadata.name", "FieldValueRequired",
                                              "Required value: name or generateName is required")])
-    if res.kind in PATH_NAMED:
-        bad = [f"may not contain '{c}'" for c in ("/", "%") if c in name] + \
-            [f"may not be '{name}'"] * (name in (".", ".."))
-        if bad:
-            raise invalid(res.kind, name, group, [("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {bad[0]}')])
-        return
     label = res.kind in LABEL_NAMED
     pattern, msg = (DNS1123_LABEL, LABEL_MSG) if label else (DNS1123_SUBDOMAIN, SUBDOMAIN_MSG)
     limit = 63 if label else 253

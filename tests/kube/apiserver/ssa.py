@@ -160,7 +160,15 @@ def apply(live, body, manager, gv, force):
                                                           "field": _pretty(p)} for m, v, p in conflicts]})
     merged = strategic_merge(copy.deepcopy(live), {k: v for k, v in body.items() if k != "status"})
     owned_by_others = set().union(*[p for _, p in others]) if others else set()
-    for p in sorted(prior - set(applied) - owned_by_others, key=len, reverse=True):
+    gone = prior - set(applied) - owned_by_others
+    # a list item none of whose fields stays goes whole: removed field by field it would stay behind as {}
+    # (or, its name gone first, no longer be found by its key)
+    merged_l = set(leaves(merged))
+    for item in sorted({p[:i + 1] for p in gone for i, el in enumerate(p) if el.startswith("k:")}, key=len):
+        under = {p for p in merged_l if p[:len(item)] == item}
+        if under and under <= gone:
+            gone = (gone - under) | {item}
+    for p in sorted(gone, key=len, reverse=True):
         _remove(merged, p)
     meta = merged.setdefault("metadata", {})
     meta["managedFields"] = [dict(e, fieldsV1=to_fields(p)) for e, p in others if p] + [_entry(manager, "Apply", gv, set(applied), "")]

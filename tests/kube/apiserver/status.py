@@ -61,9 +61,11 @@ def conflict(group, plural, name):
 
 
 def invalid(kind, name, group, causes):
-    """422 with causes [(field, reason, message)]; message is kube's aggregate form."""
-    msgs = [f"{f}: {m}" for f, _, m in causes]
-    msg = f'{kind} "{name}" is invalid: ' + (msgs[0] if len(msgs) == 1 else "[" + ", ".join(msgs) + "]")
+    """errors.NewInvalid: 422 with every cause [(field, reason, message)] in details, the message naming the
+    group-qualified kind (GroupKind.String(): "Role.rbac.authorization.k8s.io") and each distinct cause once
+    (ErrorList.ToAggregate drops repeats), several as [a, b]."""
+    msgs = list(dict.fromkeys(f"{f}: {m}" for f, _, m in causes))
+    msg = f'{qualified(group, kind)} "{name}" is invalid: ' + (msgs[0] if len(msgs) == 1 else "[" + ", ".join(msgs) + "]")
     d = {"name": name} if name else {}
     if group:
         d["group"] = group
