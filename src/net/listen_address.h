@@ -15,7 +15,7 @@ struct ListenAddress {
 };
 
 // kInvalidArgument, naming the text, when there is no ':' followed by
-// digits only or the port is above 65535.
+// digits only, the port has a leading zero ("0009464") or is above 65535.
 [[nodiscard]] Result<ListenAddress> ParseListenAddress(std::string_view text);
 
 }  // namespace hort

@@ -142,7 +142,11 @@ TEST(ListenAddress, SplitsHostAndPortAndNamesWhatIsWrong) {
   EXPECT_EQ(ParseListenAddress("h:65536").status().message(), "port 65536 out of range 0-65535");
   EXPECT_EQ(ParseListenAddress("h:99999999999999999999").status().message(),
             "port 99999999999999999999 out of range 0-65535");
-  EXPECT_EQ(ParseListenAddress("h:0065535")->port, 65535);
+  for (const char* zeros : {"h:0009464", "h:00", "h:0065535", "h:099999999999"}) {
+    auto r = ParseListenAddress(zeros);
+    ASSERT_FALSE(r.ok()) << zeros;
+    EXPECT_EQ(r.status().message(), "port " + std::string(zeros + 2) + " has a leading zero");
+  }
 }
 
 // A server thread on a free loopback port; subclasses start the thread
