@@ -228,7 +228,9 @@ class Restore {
     const std::string name = StringAt(object, "/metadata/name");
     if (name.empty()) return "metadata.name: Required value";
     if (std::string bad = kube::NameProblem(name, r.kind); !bad.empty()) {
-      return r.kind + " \"" + name + "\" is invalid: metadata.name: Invalid value: \"" + name + "\": " + bad;
+      // kube's NewInvalid names the group-qualified kind: "Deployment.apps".
+      const std::string kind = r.group.empty() ? r.kind : r.kind + "." + r.group;
+      return kind + " \"" + name + "\" is invalid: metadata.name: Invalid value: \"" + name + "\": " + bad;
     }
     if (StringAt(object, "/apiVersion") != r.GroupVersion()) return "apiVersion does not match " + r.GroupVersion();
     if (r.namespaced && StringAt(object, "/metadata/namespace").empty()) return "metadata.namespace: Required value";

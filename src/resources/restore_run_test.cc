@@ -409,7 +409,8 @@ TEST(RestoreRun, DryRunIntoANewNamespaceStillRefusesInvalidNames) {
   backup.meta.name = "nightly";
   backup.items = {MakeItem("configmaps", "ConfigMap", "a", "good.name-1"),
                   MakeItem("configmaps", "ConfigMap", "a", "Bad_Name"),
-                  MakeItem("services", "Service", "a", "has.dot")};
+                  MakeItem("services", "Service", "a", "has.dot"),
+                  MakeItem("deployments.apps", "Deployment", "a", "Bad_Deployment")};
   for (auto& item : backup.items) item.namespaced = true;
   RestoreOptions options;
   options.dry_run = true;
@@ -419,10 +420,14 @@ TEST(RestoreRun, DryRunIntoANewNamespaceStillRefusesInvalidNames) {
   EXPECT_EQ(Actions(*dry), (std::vector<std::string>{"namespaces /a-verify would-create",
                                                     "configmaps a-verify/Bad_Name failed",
                                                     "configmaps a-verify/good.name-1 would-create",
-                                                    "services a-verify/has.dot failed"}));
+                                                    "services a-verify/has.dot failed",
+                                                    "deployments.apps a-verify/Bad_Deployment failed"}));
   for (const auto& item : dry->items) {
     if (item.name == "Bad_Name") {
       EXPECT_EQ(item.message.rfind("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value", 0), 0u) << item.message;
+    }
+    if (item.name == "Bad_Deployment") {  // kube names a grouped kind with its group
+      EXPECT_EQ(item.message.rfind("Deployment.apps \"Bad_Deployment\" is invalid: metadata.name", 0), 0u) << item.message;
     }
   }
 }
