@@ -1,8 +1,9 @@
 #include "verify/resources_steps.h"
 
 #include <algorithm>
-#include <ctime>
 #include <chrono>
+#include <ctime>
+#include <map>
 #include <optional>
 #include <set>
 #include <thread>
@@ -28,13 +29,19 @@ ResourcesTestSteps::ResourcesTestSteps(const Catalog& catalog, const RestoreTest
 Status ResourcesTestSteps::Resolve() {
   HORT_ASSIGN_OR_RETURN(client_, kube::OpenClient(c_.kubernetes));
   std::vector<bool> used(given_.size(), false);
+  // Each repository's snapshots are read once, however many entries use it.
+  std::map<std::string, std::vector<Snapshot>> snapshots;
   for (const Service* s : spec_.services) {
     for (const ResourcesEntry& e : s->resources) {
       // Restoring cluster-scoped objects would touch the live cluster: a
       // restore test leaves the cluster-wide entry to `resources restore --dry-run`.
       if (e.cluster_wide) continue;
       HORT_ASSIGN_OR_RETURN(Repository * repo, open_(e.repository));
-      HORT_ASSIGN_OR_RETURN(auto all, repo->LoadSnapshots());
+      auto [loaded, fresh] = snapshots.try_emplace(e.repository);
+      if (fresh) {
+        HORT_ASSIGN_OR_RETURN(loaded->second, repo->LoadSnapshots());
+      }
+      const std::vector<Snapshot>& all = loaded->second;
       auto in_series = [&](const Snapshot& snap) { return InSeries(snap, s->ns, {e.SnapshotPath()}); };
       const std::string label = s->name + "/resources/" + e.name;
       std::optional<Snapshot> given;  // with --snapshot, resolved as `restore` resolves an ID
