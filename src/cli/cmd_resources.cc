@@ -25,6 +25,7 @@
 #include "resources/verify.h"
 #include "resources/verify_location.h"
 #include "jobs/jobs.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
@@ -100,23 +101,33 @@ Result<std::unique_ptr<ObjectStore>> OpenLocation(const GlobalOptions& g, const 
   return OpenStore(location, so);
 }
 
-// A snapshot ID, or "latest": the newest snapshot tagged resources (of --host
-// and --path, if given: a namespace's entries each have their own series).
+// A snapshot ID, or "latest": the newest snapshot tagged resources of one
+// series (host and entry path; --host and --path narrow them). A `latest`
+// that several series answer is refused rather than guessed: the newest of
+// any entry of a namespace, or of any namespace, would restore objects of
+// another entry (another namespace's, with two) into the live cluster.
 Result<Snapshot> PickSnapshot(Repository& repo, const std::string& ref, const std::string& host, const std::string& path) {
   if (ref != "latest") return repo.FindSnapshot(ref);
   HORT_ASSIGN_OR_RETURN(auto all, repo.LoadSnapshots());
-  const Snapshot* best = nullptr;
+  std::map<std::string, const Snapshot*> newest;  // per series: "host path,…"
   for (const Snapshot& s : all) {
     bool tagged = std::find(s.tags.begin(), s.tags.end(), kResourcesTag) != s.tags.end();
     if (!tagged || (!host.empty() && s.hostname != host)) continue;
     if (!path.empty() && std::find(s.paths.begin(), s.paths.end(), path) == s.paths.end()) continue;
+    const Snapshot*& best = newest[s.hostname + " " + Join(s.paths, ",")];
     if (!best || best->time < s.time) best = &s;
   }
-  if (!best) {
+  if (newest.empty()) {
     return Status(Code::kNotFound, "no resource snapshot" + (host.empty() ? "" : " of host " + host) +
                                        (path.empty() ? "" : " with path " + path));
   }
-  return *best;
+  if (newest.size() > 1) {
+    std::string series;
+    for (const auto& [name, snap] : newest) series += (series.empty() ? "" : "; ") + std::string("host ") + name;
+    return Status(Code::kInvalidArgument, "latest is ambiguous: resource snapshots of " + std::to_string(newest.size()) +
+                                              " series (" + series + "); name one with --host and --path, or give a snapshot ID");
+  }
+  return *newest.begin()->second;
 }
 
 int Backup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {

@@ -200,9 +200,14 @@ note "resources restore latest --path picks the entry's series (configs is newer
 expect_rc 0 hort -r repo resources restore latest --host productivity --path /resources/manifests.tar --dry-run --json
 python3 -c 'import json,sys; r = {i["resource"] for i in json.load(open(sys.argv[1]))["items"]}; assert "deployments.apps" in r, r' "$WORK/last.out" \
   || fail "--path /resources/manifests.tar: $(head -c 600 "$WORK/last.out")"
-expect_rc 0 hort -r repo resources restore latest --host productivity --dry-run --json
-python3 -c 'import json,sys; r = {i["resource"] for i in json.load(open(sys.argv[1]))["items"]}; assert r == {"configmaps", "namespaces"}, r' "$WORK/last.out" \
-  || fail "latest without --path: $(head -c 600 "$WORK/last.out")"
+note "latest without --path, of a namespace with two entries: refused, both series named (the newest of either would restore the other entry's objects)"
+expect_rc 1 hort -r repo resources restore latest --host productivity --dry-run --json
+grep -q "latest is ambiguous: resource snapshots of 2 series (host productivity /resources/configs.tar; host productivity /resources/manifests.tar); name one with --host and --path" "$WORK/last.err" \
+  || fail "latest without --path: $(cat "$WORK/last.err")"
+[ ! -s "$WORK/last.out" ] || fail "a refused restore printed a result: $(head -c 300 "$WORK/last.out")"
+expect_rc 1 hort -r repo resources export latest --to "$WORK/velero-nope"
+grep -q "latest is ambiguous" "$WORK/last.err" || fail "export latest: $(cat "$WORK/last.err")"
+[ ! -e "$WORK/velero-nope" ] || fail "a refused export wrote its location"
 expect_rc 1 hort -r repo resources restore latest --host productivity --path /resources/nope.tar --dry-run
 grep -q "no resource snapshot of host productivity with path /resources/nope.tar" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 
