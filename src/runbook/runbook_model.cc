@@ -179,7 +179,7 @@ class Builder {
                     .s3_keys = S3KeysText(repo.credentials)};
     HORT_RETURN_IF_ERROR(FromState(p));
     const std::string restore = HortWithRepository(repo) + " --config " + ShellWord(config_) + " resources restore " +
-                                (p.id.empty() ? "latest --host " + ShellWord(s.ns) : p.short_id);
+                                (p.id.empty() ? "latest --host " + ShellWord(s.ns) + " --path " + ShellWord(e.SnapshotPath()) : p.short_id);
     if (e.cluster_wide) {  // cluster-scoped objects: no namespace to map into a scratch copy
       p.commands.push_back({StepPurpose::kResourcesDryRun, {restore + " --dry-run"}});
     } else {

@@ -146,6 +146,14 @@ TEST_F(RunbookTest, NamesTheRecordedBackupsInExactCommands) {
   EXPECT_FALSE(Has(md, "`wiki`")) << "--service paperless shows paperless only";
 }
 
+// With nothing recorded the command names the entry's series: `latest` of a
+// namespace alone is refused once it has two resources entries.
+TEST_F(RunbookTest, ResourcesWithNothingRecordedNameTheEntrysSeries) {
+  const std::string md = Markdown(Build("paperless"), Language::kEnglish);
+  EXPECT_TRUE(Has(md, "resources restore latest --host productivity --path /resources/manifests.tar "
+                      "--namespace-mappings productivity:productivity-restore-test --dry-run")) << md;
+}
+
 TEST_F(RunbookTest, RepositoryFlagsQuoteAndNameWhereKeysComeFrom) {
   const std::string md = Markdown(Build("wiki"), Language::kEnglish);
   EXPECT_TRUE(Has(md, "hort -r s3:https://rgw.lan/b -p " + (dir_ / "pw").string() + " -o s3.region=eu restore latest "
