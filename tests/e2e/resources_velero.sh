@@ -212,6 +212,8 @@ sa_kubeconfig "$WORK/sa.token" sa.kubeconfig
 expect_rc 3 hort -r repo --json resources backup -n productivity --name rbac --kubeconfig sa.kubeconfig
 one_line "$WORK/last.err"
 grep -q 'secrets is forbidden' "$WORK/last.err" || fail "the forbidden kind is not named: $(cat "$WORK/last.err")"
+grep -Eq '^error: error listing secrets in namespace productivity: context [^ ]+ \(cluster [^ ]+ at [^)]+\): secrets is forbidden' "$WORK/last.err" \
+  || fail "not the line docs/cli.md shows: $(cat "$WORK/last.err")"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["phase"]=="PartiallyFailed" and j["errors"]==1, j' "$WORK/last.out" \
   || fail "backup --json: $(cat "$WORK/last.out")"
 restic -r repo dump latest /resources/rbac.tar >rbac.tar
