@@ -14,7 +14,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxName = 63;
-constexpr size_t kRoomForSuffix = 4;  // "-N" and a margin
+// CreateNamed's "-2"…"-9": a Longhorn claim's PV name (pvc-<uuid>, 40
+// characters) plus the stamp (20) and this still fit in 63 uncut.
+constexpr size_t kRoomForSuffix = 2;
 
 bool Alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 

@@ -128,6 +128,10 @@ TEST(ClusterNamesTest, ValidUniqueAndShortEnough) {
   const std::time_t t = 1796126400;  // 2026-12-01 12:00:00 UTC
   EXPECT_EQ(cluster::ObjectName("jellyfin", t), "jellyfin-hort-20261201120000");
   EXPECT_EQ(cluster::ObjectName("Data.Vol_1", t), "data-vol-1-hort-20261201120000");
+  // A CSI volume's name (pvc-<uuid>, 40 characters) fits whole, "-N" included.
+  const std::string pv = "pvc-0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5";
+  EXPECT_EQ(cluster::ObjectName(pv, t), pv + "-hort-20261201120000");
+  EXPECT_EQ((pv + "-hort-20261201120000-9").size(), 62u);
   const std::string a = cluster::ObjectName(std::string(80, 'a') + "x", t);
   const std::string b = cluster::ObjectName(std::string(80, 'a') + "y", t);
   EXPECT_NE(a, b);
