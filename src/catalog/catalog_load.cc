@@ -13,6 +13,7 @@
 #include "catalog/files_series.h"
 #include "catalog/volumes_load.h"
 #include "catalog/yaml_fields.h"
+#include "kube/object_names.h"
 #include "net/listen_address.h"
 #include "layers/layer.h"
 #include "schedule/duration.h"
@@ -319,6 +320,8 @@ class Loader : private LoaderOwned, public EntryFields {
     e.name = f_.String(n, key, "name").value_or("resources");
     if (e.name.empty() || e.name.find('/') != std::string::npos || e.name == "." || e.name == "..") {
       f_.Error(n["name"], key + ".name", "an entry name becomes the file /resources/<name>.tar: no '/' and not empty");
+    } else if (std::string bad = kube::TimestampedNameProblem(e.name); !bad.empty()) {
+      f_.Error(n["name"], key + ".name", "an entry name starts its Velero backups' names (<name>-<YYYYMMDDHHMMSS>): " + bad);
     }
     e.cluster_wide = f_.Bool(n, key, "cluster_wide").value_or(false);
     if (e.cluster_wide) {

@@ -463,6 +463,35 @@ services:
   EXPECT_NE(errors[0].find("a cluster_wide entry takes every cluster-scoped object"), std::string::npos) << errors[0];
 }
 
+// An entry's backups are named <entry>-<YYYYMMDDHHMMSS>, as Velero's of a
+// schedule: a name no Backup can have is refused here, not by a later export.
+TEST_F(CatalogTest, AResourcesEntryNameMakesValidVeleroBackupNames) {
+  const char* base = R"(repositories:
+  main: {url: ./repo, password_env: PW}
+services:
+  paperless:
+    namespace: productivity
+    classification: important
+    rpo: 1d
+    resources: [{name: %s, schedule: "@daily", repository: main}]
+)";
+  for (const char* name : {"manifests", "configs.v2", "a-1"}) {
+    char text[512];
+    std::snprintf(text, sizeof text, base, name);
+    EXPECT_TRUE(Errors(text).empty()) << name;
+  }
+  for (const char* name : {"UPPER_case", "-lead", "a_b", "\"x.\""}) {
+    char text[512];
+    std::snprintf(text, sizeof text, base, name);
+    auto errors = Errors(text);
+    ASSERT_EQ(errors.size(), 1u) << name;
+    EXPECT_NE(errors[0].find("an entry name starts its Velero backups' names (<name>-<YYYYMMDDHHMMSS>): a lowercase "
+                             "RFC 1123 subdomain"),
+              std::string::npos)
+        << errors[0];
+  }
+}
+
 TEST_F(CatalogTest, VeleroLocationsAreVerifiedOnASchedule) {
   std::string text = std::string(kMinimal) + R"(velero:
   locations:

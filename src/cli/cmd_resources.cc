@@ -131,6 +131,11 @@ Result<Snapshot> PickSnapshot(Repository& repo, const std::string& ref, const st
 }
 
 int Backup(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
+  // Before the cluster is asked anything: a name `resources export` would refuse.
+  if (std::string bad = kube::TimestampedNameProblem(f.entry); !f.entry.empty() && !bad.empty()) {
+    return Fail(Status(Code::kInvalidArgument,
+                       "--name " + f.entry + ": an entry name starts its Velero backups' names (<name>-<YYYYMMDDHHMMSS>): " + bad));
+  }
   auto client = OpenKube(f.kube, o.catalog.get());
   if (!client.ok()) return Fail(client.status());
   CollectSpec spec;

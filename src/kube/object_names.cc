@@ -27,4 +27,8 @@ std::string NameProblem(const std::string& name, const std::string& kind) {
                  "and must start and end with an alphanumeric character";
 }
 
+std::string TimestampedNameProblem(const std::string& prefix) {
+  return NameProblem(prefix + "-20260101000000", "Backup");
+}
+
 }  // namespace hort::kube

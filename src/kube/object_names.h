@@ -11,4 +11,9 @@ namespace hort::kube {
 // `metadata.name: Invalid value: "<name>": `).
 [[nodiscard]] std::string NameProblem(const std::string& name, const std::string& kind);
 
+// Velero names a schedule's backups <schedule>-<YYYYMMDDHHMMSS>, and so does
+// hort after a resources entry: "" when such names made from `prefix` are
+// valid Backup names, else NameProblem's reason.
+[[nodiscard]] std::string TimestampedNameProblem(const std::string& prefix);
+
 }  // namespace hort::kube

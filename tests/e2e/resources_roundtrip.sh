@@ -154,6 +154,9 @@ expect_rc 1 hort -r repo resources backup --namespace media --name cr --cluster 
 grep -qx 'Fatal: cluster: the cluster serves no resource "nosuchkind"' "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
 expect_rc 3 hort -r repo resources backup --namespace media --name cr --cluster pv/no-such-pv
 grep -q "error getting persistentvolumes no-such-pv: not found" "$WORK/last.err" || fail "$(cat "$WORK/last.err")"
+expect_rc 1 hort -r repo resources backup --namespace media --name UPPER_case
+grep -qx "Fatal: --name UPPER_case: an entry name starts its Velero backups' names (<name>-<YYYYMMDDHHMMSS>): a lowercase RFC 1123 subdomain .*" "$WORK/last.err" \
+  || fail "an entry name export would refuse: $(cat "$WORK/last.err")"
 expect_rc 3 hort -r repo resources backup --namespace no-such-ns --name ghost
 grep -Eq '^error: error listing namespaces: context [^ ]+ \(cluster [^ ]+ at [^)]+\): namespaces "no-such-ns" not found$' "$WORK/last.err" \
   || fail "not the line docs/cli.md shows: $(cat "$WORK/last.err")"
