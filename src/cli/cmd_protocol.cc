@@ -21,12 +21,12 @@ struct ProtocolFlags {
 };
 
 struct Words {
-  const char *date, *id, *result, *issues, *owner, *pass, *fail, *restore, *rto, *files, *objects, *none;
+  const char *date, *id, *result, *issues, *owner, *pass, *fail, *restore, *rto, *files, *objects, *blocks, *none;
 };
 constexpr Words kGerman{"Datum", "Test-ID", "Ergebnis", "Issues / Follow-ups", "Owner", "bestanden",
-                        "fehlgeschlagen", "Wiederherstellung", "RTO", "Dateien", "Objekte", "keine"};
+                        "fehlgeschlagen", "Wiederherstellung", "RTO", "Dateien", "Objekte", "Blöcke", "keine"};
 constexpr Words kEnglish{"Date", "Test ID", "Result", "Issues / Follow-ups", "Owner", "pass",
-                         "fail", "restore", "RTO", "files", "objects", "none"};
+                         "fail", "restore", "RTO", "files", "objects", "blocks", "none"};
 
 // "2026-01-01" (local midnight) or a duration back from now ("90d").
 Result<double> ParseSince(const std::string& text, double now) {
@@ -46,7 +46,9 @@ std::string ResultCell(const TestRecord& r, const Words& w) {
   if (r.type == "resources") {  // a resources test restores cluster objects, counted, not bytes
     out += ", " + std::to_string(r.files) + " " + w.objects + ")";
   } else {
-    out += ", " + FormatBytes(r.bytes) + ", " + std::to_string(r.files) + " " + w.files + ", " + FormatRate(r.Throughput()) + ")";
+    // A volume test counts the blocks it restored in `files`, as `test run` prints them.
+    const char* unit = r.type == "volume" ? w.blocks : w.files;
+    out += ", " + FormatBytes(r.bytes) + ", " + std::to_string(r.files) + " " + unit + ", " + FormatRate(r.Throughput()) + ")";
   }
   return out;
 }

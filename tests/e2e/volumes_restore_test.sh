@@ -86,7 +86,7 @@ PY
 [ ! -e work/BT-LH-01-restore-test ] || fail "scratch target left behind"
 secs=$(python3 -c 'import json,sys; print("%.1f s" % json.load(open(sys.argv[1]))["restore_seconds"])' ok.json)
 hort protocol --lang en >protocol.txt
-grep -q "BT-LH-01  pass (restore $secs / RTO 4h, 256.000 MiB, .* files, .*note: paperless/volumes/data: e2fsck -fn clean" protocol.txt ||
+grep -q "BT-LH-01  pass (restore $secs / RTO 4h, 256.000 MiB, [0-9]* blocks, .*note: paperless/volumes/data: e2fsck -fn clean" protocol.txt ||
   { cat protocol.txt; fail "protocol row"; }
 hort test run BT-LH-01 >text.out 2>/dev/null || { cat text.out; fail "BT-LH-01 (text) failed"; }
 grep -q "^  restore   .*: 256.000 MiB, [0-9]* blocks, " text.out || { cat text.out; fail "text report: restore line"; }
