@@ -24,6 +24,12 @@ Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::s
     v.error = f.Message();
     out.push_back(std::move(v));
   }
+  for (const VolumeFolders::Stray& f : folders.strays) {
+    VolumeSummary v;
+    v.name = f.name;
+    v.error = f.Message();
+    out.push_back(std::move(v));
+  }
   for (const std::string& name : folders.names) {
     const VolumeKeys keys(target.base, name);
     VolumeSummary v;

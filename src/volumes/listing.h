@@ -22,14 +22,17 @@ struct BackupSummary {
 struct VolumeSummary {
   std::string name;
   // Set when volume.cfg is missing or does not parse, or when hort does not
-  // read the folder (VolumeFolders::Refused: no volume name, misplaced).
+  // read the folder (VolumeFolders::Refused: no volume name, misplaced), or
+  // when the entry is a file above any volume's folder (VolumeFolders::Stray;
+  // `name` is its key below backupstore/volumes/).
   std::string error;
   VolumeConfig config;
   std::vector<BackupSummary> backups;  // oldest first (SnapshotCreatedAt, then name)
 };
 
-// Every volume, and every folder at a volume's depth hort does not read, or
-// only `volume` when given (kNotFound when it has no files).
+// Every volume, every folder at a volume's depth hort does not read and
+// every file above that depth, or only `volume` when given (kNotFound when
+// it has no files).
 [[nodiscard]] Result<std::vector<VolumeSummary>> ListTarget(BackupTarget& target, const std::string& volume);
 
 }  // namespace hort::volumes

@@ -102,6 +102,17 @@ TEST_F(VolumeOpsTest, VolumeWithoutFinishedBackupIsDamage) {
   EXPECT_TRUE(report.Damaged());
 }
 
+// A whole-target ls: each entry's note ("" for a volume hort reads).
+std::map<std::string, std::string> LsNotes(BackupTarget& target) {
+  std::map<std::string, std::string> notes;
+  auto listed = ListTarget(target, "");
+  EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+  if (listed.ok()) {
+    for (const VolumeSummary& v : *listed) notes[v.name] = v.error;
+  }
+  return notes;
+}
+
 // The probe of 2026-12-07: a whole-store ls or verify passed over volume
 // folders hort does not read (a name longer than 64 characters or with
 // other characters, a folder not where the SHA-512 of its name puts it), so
@@ -118,10 +129,7 @@ TEST_F(VolumeOpsTest, VolumeFoldersHortDoesNotReadAreNamedByLsAndVerify) {
     ASSERT_TRUE(target_.store->Save(key, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(cfg.data()), cfg.size()))
                     .ok());
   }
-  auto listed = ListTarget(target_, "");
-  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
-  std::map<std::string, std::string> errors;
-  for (const VolumeSummary& v : *listed) errors[v.name] = v.error;
+  std::map<std::string, std::string> errors = LsNotes(target_);
   ASSERT_EQ(errors.size(), 4u);
   EXPECT_EQ(errors["vol-a"], "");
   EXPECT_NE(errors[long_name].find("folder " + VolumeKeys("", long_name).dir() + ": volume name \"" + long_name +
@@ -141,6 +149,37 @@ TEST_F(VolumeOpsTest, VolumeFoldersHortDoesNotReadAreNamedByLsAndVerify) {
     if (f.kind == "volume-folder" && f.damage) named.insert(f.volume);
   }
   EXPECT_EQ(named, (std::set<std::string>{long_name, odd_name, "vol-b"}));
+}
+
+// A file where a folder is expected, above any volume's folder (by hand or
+// another tool; Longhorn writes none there): named by ls and, as debris, by
+// verify (both passed over it in silence up to a8e3819).
+TEST_F(VolumeOpsTest, FilesAboveAVolumesFolderAreNamedByLsAndVerify) {
+  Backup(Image("a.img", 1, 41));
+  const std::string volumes = VolumesPrefix("");
+  const std::string beside_volume = Keys().dir().substr(0, Keys().dir().size() - 1) + ".txt";  // ab/cd/vol-a.txt
+  const std::vector<std::string> strays = {volumes + "notes", volumes + "ab/notes", beside_volume};
+  for (const std::string& key : strays) {
+    ASSERT_TRUE(target_.store->Save(key, std::span<const uint8_t>()).ok());
+  }
+  std::map<std::string, std::string> errors = LsNotes(target_);
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_EQ(errors["vol-a"], "");
+  for (const std::string& key : strays) {
+    EXPECT_EQ(errors[key.substr(volumes.size())],
+              "unexpected file " + key + " above any volume's folder (backupstore/volumes/<2 hex>/<2 hex>/<volume>/): "
+                                         "neither Longhorn nor hort reads it");
+  }
+
+  auto report = Verify();
+  EXPECT_EQ(report.volumes, 1u);
+  EXPECT_FALSE(report.Damaged());  // debris: no volume lies there
+  std::set<std::string> named;
+  for (const Finding& f : report.findings) {
+    if (f.kind == "stray-file" && !f.damage) named.insert(f.message.substr(0, f.message.find(" above")));
+  }
+  EXPECT_EQ(named, (std::set<std::string>{"unexpected file " + strays[0], "unexpected file " + strays[1],
+                                          "unexpected file " + strays[2]}));
 }
 
 // Finding 4: a store missing a block never touches an existing target.

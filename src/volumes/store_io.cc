@@ -176,7 +176,10 @@ Result<VolumeFolders> ListVolumeFolders(ObjectStore& store, const std::string& b
     const size_t a = rest.find('/');
     const size_t b = a == std::string::npos ? a : rest.find('/', a + 1);
     const size_t c = b == std::string::npos ? b : rest.find('/', b + 1);
-    if (c == std::string::npos) return;
+    if (c == std::string::npos) {
+      out.strays.push_back({rest, key});
+      return;
+    }
     const std::string folder = prefix + rest.substr(0, c + 1);
     if (!seen.insert(folder).second) return;
     const std::string name = rest.substr(b + 1, c - b - 1);
@@ -192,7 +195,14 @@ Result<VolumeFolders> ListVolumeFolders(ObjectStore& store, const std::string& b
   std::sort(out.names.begin(), out.names.end());
   std::sort(out.refused.begin(), out.refused.end(),
             [](const VolumeFolders::Refused& x, const VolumeFolders::Refused& y) { return x.folder < y.folder; });
+  std::sort(out.strays.begin(), out.strays.end(),
+            [](const VolumeFolders::Stray& x, const VolumeFolders::Stray& y) { return x.key < y.key; });
   return out;
+}
+
+std::string VolumeFolders::Stray::Message() const {
+  return "unexpected file " + key + " above any volume's folder (backupstore/volumes/<2 hex>/<2 hex>/<volume>/): "
+         "neither Longhorn nor hort reads it";
 }
 
 Status RefuseBackingImage(const std::string& volume, const VolumeConfig& v) {

@@ -95,9 +95,10 @@ struct DefaultBackup {
                                                          const VolumeConfig& volume);
 
 // The volume folders on the target, from one listing of
-// backupstore/volumes/: the names of the volumes hort reads, and every other
-// folder at a volume's depth, which a whole-target ls and verify name (a
-// store holding a volume hort passes over must say so).
+// backupstore/volumes/: the names of the volumes hort reads, every other
+// folder at a volume's depth, and every file above that depth, which a
+// whole-target ls and verify name (a store holding a volume hort passes
+// over must say so, and a file nobody reads is not passed over in silence).
 struct VolumeFolders {
   std::vector<std::string> names;  // <h[0:2]>/<h[2:4]>/<name>/ with a volume name, sorted
   struct Refused {
@@ -106,6 +107,14 @@ struct VolumeFolders {
     [[nodiscard]] std::string Message() const { return "folder " + folder + ": " + why; }
   };
   std::vector<Refused> refused;  // by folder
+  // A file where a folder is expected ("volumes/x", "volumes/ab/x",
+  // "volumes/ab/cd/x"): Longhorn writes every file of a volume, its temp
+  // files too, inside the volume's folder, and reads none up there.
+  struct Stray {
+    std::string name, key;  // the key below backupstore/volumes/, and the whole key
+    [[nodiscard]] std::string Message() const;
+  };
+  std::vector<Stray> strays;  // by key
 };
 [[nodiscard]] Result<VolumeFolders> ListVolumeFolders(ObjectStore& store, const std::string& base);
 

@@ -328,6 +328,10 @@ Result<VolumeVerifyReport> VerifyTarget(BackupTarget& target, const VolumeVerify
     for (const VolumeFolders::Refused& f : folders.refused) {
       report.findings.push_back({true, "volume-folder", f.name, "", "", f.Message()});
     }
+    // Debris, as a stray file in a volume's folder: it holds no volume.
+    for (const VolumeFolders::Stray& f : folders.strays) {
+      report.findings.push_back({false, "stray-file", "", "", "", f.Message()});
+    }
   }
   for (const std::string& v : volumes) {
     VolumeVerifier verifier(target, v, subset, o.read_data || !o.data_subset.empty(), &report);

@@ -7,7 +7,8 @@
 # --keep-tag that matches nothing removes nothing. The probe of 2026-12-07:
 # LastBackupName on a placeholder restores the newest finished backup; a cfg
 # whose name hort refuses is removed by forget naming it, after which garbage
-# collection runs; a whole-store ls and verify name a folder hort does not read.
+# collection runs; a whole-store ls and verify name a folder hort does not read,
+# and a file above a volume's folder (debris).
 source "$(dirname "$0")/lib.sh"
 STORE="$WORK/store"
 IMG="$WORK/disk.img"
@@ -179,4 +180,22 @@ expect_rc 1 "$HORT" volumes verify --store "$S2"
 grep -q "^damage: folder backupstore/volumes/${h:0:2}/${h:2:2}/$odd/: volume name \"$odd\" is not a Longhorn volume name" "$WORK/last.out" ||
   { cat "$WORK/last.out"; fail "verify does not name the folder"; }
 grep -q "^pvc-ok/backup-[0-9a-f]* ok" "$WORK/last.out" || { cat "$WORK/last.out"; fail "the readable volume was not verified"; }
+
+note "a whole-store ls and verify name a file above a volume's folder (debris)"
+S3="$WORK/store3"
+hort volumes backup "$IMG" --store "$S3" --volume pvc-ok >/dev/null
+h=$(printf %s pvc-ok | sha512sum | cut -c1-4)
+echo note >"$S3/backupstore/volumes/README.txt"
+echo note >"$S3/backupstore/volumes/${h:0:2}/pvc-ok.txt"
+for rel in README.txt "${h:0:2}/pvc-ok.txt"; do
+  hort volumes ls --store "$S3" >"$WORK/ls.txt"
+  grep -q "^$rel .*unexpected file backupstore/volumes/$rel above any volume's folder" "$WORK/ls.txt" ||
+    { cat "$WORK/ls.txt"; fail "ls does not name $rel"; }
+done
+expect_rc 3 "$HORT" volumes verify --store "$S3"
+for rel in README.txt "${h:0:2}/pvc-ok.txt"; do
+  grep -q "^debris: unexpected file backupstore/volumes/$rel above any volume's folder" "$WORK/last.out" ||
+    { cat "$WORK/last.out"; fail "verify does not name $rel"; }
+done
+grep -q "^pvc-ok/backup-[0-9a-f]* ok" "$WORK/last.out" || { cat "$WORK/last.out"; fail "the volume was not verified"; }
 echo "PASS"
