@@ -276,6 +276,21 @@ TEST_F(VolumeTestStepsTest, PlaceholderLastBackupNameTestsTheNewestFinishedBacku
   EXPECT_EQ(r.record.snapshots, "data nas:" + backup);
   EXPECT_NE(r.record.findings.find("is unfinished (a placeholder cfg); tested the newest finished backup, " + backup),
             std::string::npos) << r.record.findings;  // the row says it restored another backup than Longhorn would
+
+  // The finished cfg under another key, its Name left as it was (by hand or
+  // another tool): the test restores and names it by its key, the name
+  // --snapshot takes (up to a8e3819 it took the cfg's Name, whose key is
+  // gone, and failed).
+  const std::string moved = "backup-00000000c0ffee00";
+  for (auto& e : fs::recursive_directory_iterator(dir_ / "store")) {
+    if (e.path().filename() != "backup_" + backup + ".cfg") continue;
+    fs::rename(e.path(), e.path().parent_path() / ("backup_" + moved + ".cfg"));
+    break;
+  }
+  r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kSuccess) << r.record.findings;
+  EXPECT_EQ(r.record.snapshots, "data nas:" + moved);
+  EXPECT_NE(r.record.findings.find("tested the newest finished backup, " + moved), std::string::npos) << r.record.findings;
 }
 
 TEST_F(VolumeTestStepsTest, PvcEntryWithoutAReachableClusterFailsSayingSo) {

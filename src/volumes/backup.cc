@@ -323,7 +323,8 @@ Result<VolumeBackupResult> BackupVolume(BackupTarget& target, const VolumeBackup
   // not get a backup of 2 MiB blocks because Longhorn emptied the name).
   std::optional<BackupConfig> sized = last;
   if (!sized && volume) {
-    HORT_ASSIGN_OR_RETURN(sized, NewestFinishedBackup(store, keys, volume->size));
+    HORT_ASSIGN_OR_RETURN(std::optional<NamedBackup> newest, NewestFinishedBackup(store, keys, volume->size));
+    if (newest) sized = std::move(newest->config);
   }
   r.block_size = o.block_size;
   if (r.block_size == 0) {

@@ -139,6 +139,38 @@ TEST_F(VolumeBackupTest, RestoreWithLastBackupNameOnAPlaceholderTakesTheNewestFi
   EXPECT_EQ(RestoreVolume(target_, o).status().code(), Code::kInvalidArgument);
 }
 
+// The newest finished backup's cfg under another key than its Name says (by
+// hand or another tool; verify calls it damage, name-mismatch): a restore
+// falling back to it names it by its key, the name --backup takes (up to
+// a8e3819 it reported the cfg's Name, which names no backup there).
+TEST_F(VolumeBackupTest, AFallbackRestoreNamesTheBackupItReadByItsCfgsKey) {
+  const std::string old_backup = Backup(Image("a.img", 2, 37));
+  const std::string new_backup = Backup(Image("b.img", 2, 38));
+  SetSnapshotTime(old_backup, "2026-01-01T00:00:00Z");
+  SetSnapshotTime(new_backup, "2026-01-02T00:00:00Z");
+  const std::string moved = "backup-00000000c0ffee00";
+  auto cfg = target_.store->Load(Keys().BackupConfig(new_backup));
+  ASSERT_TRUE(cfg.ok());
+  ASSERT_TRUE(target_.store->Save(Keys().BackupConfig(moved), *cfg).ok());
+  ASSERT_TRUE(target_.store->Remove(Keys().BackupConfig(new_backup)).ok());
+  EmptyLastBackupName();
+  auto r = Restore(dir_ + "/out.img");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->backup, moved);
+  EXPECT_NE(r->picked.find("took the newest finished backup, " + moved + " (2026-01-02T00:00:00Z)"), std::string::npos)
+      << r->picked;
+  EXPECT_EQ(ReadFile(dir_ + "/out.img"), ReadFile(dir_ + "/b.img"));
+
+  // The name reported restores the same backup when passed back.
+  VolumeRestoreOptions o;
+  o.volume = "vol-a";
+  o.backup = r->backup;
+  o.to = dir_ + "/named.img";
+  ASSERT_TRUE(RestoreVolume(target_, o).ok());
+  EXPECT_EQ(ReadFile(dir_ + "/named.img"), ReadFile(dir_ + "/b.img"));
+  EXPECT_TRUE(HasFinding(Verify(), "name-mismatch"));
+}
+
 // A block in the store of an impossible size (empty, or larger than a
 // stored block can be) is uploaded again, not referenced: the new backup restores.
 TEST_F(VolumeBackupTest, BlocksOfImpossibleSizeAreUploadedAgain) {

@@ -320,10 +320,10 @@ Result<VolumeRestoreResult> RestoreVolume(BackupTarget& target, const VolumeRest
     if (!d.backup) return Status(Code::kNotFound, "volume " + o.volume + " has no finished backup (" + d.passed_over + ")");
     if (!d.passed_over.empty()) {
       r.picked = d.passed_over + "; took the newest finished backup, " + d.backup->name + " (" +
-                 d.backup->snapshot_created_at + ")";
+                 d.backup->config.snapshot_created_at + ")";
     }
-    r.backup = d.passed_over.empty() ? volume->last_backup_name : d.backup->name;
-    backup = std::move(*d.backup);
+    r.backup = d.backup->name;  // its key's: what --backup takes, whatever Name the cfg holds
+    backup = std::move(d.backup->config);
   }
   if (backup.InProgress()) {
     return Status(Code::kInvalidArgument, "backup " + r.backup + " never finished (its cfg is a placeholder)");

@@ -113,14 +113,14 @@ Result<BackupListing> ListBackups(ObjectStore& store, const VolumeKeys& keys) {
   return out;
 }
 
-Result<std::optional<BackupConfig>> NewestFinishedBackup(ObjectStore& store, const VolumeKeys& keys,
-                                                        uint64_t volume_size) {
+Result<std::optional<NamedBackup>> NewestFinishedBackup(ObjectStore& store, const VolumeKeys& keys,
+                                                       uint64_t volume_size) {
   HORT_ASSIGN_OR_RETURN(BackupListing listed, ListBackups(store, keys));
   auto time_of = [](const std::string& text) {
     auto t = gojson::ParseRfc3339(text);
     return t.ok() ? *t : gojson::Timestamp{};
   };
-  std::optional<BackupConfig> newest;
+  std::optional<NamedBackup> newest;
   std::tuple<gojson::Timestamp, gojson::Timestamp, std::string> newest_key;
   for (const std::string& name : listed.names) {
     auto b = LoadBackupConfig(store, keys, name, volume_size);
@@ -134,7 +134,7 @@ Result<std::optional<BackupConfig>> NewestFinishedBackup(ObjectStore& store, con
     auto key = std::make_tuple(snapshot, created, name);
     if (newest && key <= newest_key) continue;
     newest_key = std::move(key);
-    newest = std::move(*b);
+    newest = NamedBackup{name, std::move(*b)};
   }
   return newest;
 }
@@ -156,7 +156,7 @@ Result<DefaultBackup> DefaultRestoreBackup(ObjectStore& store, const VolumeKeys&
   } else {
     auto loaded = LoadBackupConfig(store, keys, last, volume.size);
     if (loaded.ok() && !loaded->InProgress()) {
-      out.backup = std::move(*loaded);
+      out.backup = NamedBackup{last, std::move(*loaded)};
       return out;
     }
     if (!loaded.ok() && loaded.status().code() != Code::kNotFound) return loaded.status();

@@ -71,14 +71,22 @@ struct BackupListing {
   bool operator==(const BackupListing&) const = default;
 };
 [[nodiscard]] Result<BackupListing> ListBackups(ObjectStore& store, const VolumeKeys& keys);
+// A backup cfg as read, with the name of its key (backups/backup_<name>.cfg):
+// the name --backup and forget take. The cfg's own Name may differ (by hand
+// or another tool; verify calls it damage, name-mismatch), so a backup is
+// reported by its key's name, the one a user can pass back.
+struct NamedBackup {
+  std::string name;
+  BackupConfig config;
+};
 // The newest finished backup of a volume (by SnapshotCreatedAt, then
 // CreatedTime, then name, as forget orders backups), passing over
 // placeholders and cfgs that do not load; nullopt when there is none. It
 // stands in for LastBackupName where that is empty or names no finished
 // backup: Longhorn's DeleteDeltaBlockBackup empties it when it deletes the
 // latest backup and skips garbage collection.
-[[nodiscard]] Result<std::optional<BackupConfig>> NewestFinishedBackup(ObjectStore& store, const VolumeKeys& keys,
-                                                                      uint64_t volume_size);
+[[nodiscard]] Result<std::optional<NamedBackup>> NewestFinishedBackup(ObjectStore& store, const VolumeKeys& keys,
+                                                                     uint64_t volume_size);
 
 // The backup a restore takes when none is named: volume.cfg's LastBackupName,
 // as Longhorn restores by default. Where that is empty, names no backup, is
@@ -88,8 +96,8 @@ struct BackupListing {
 // but cannot be read is an error, as for a backup the user names: passing
 // over it would quietly restore an older backup.
 struct DefaultBackup {
-  std::optional<BackupConfig> backup;  // nullopt: the volume has no finished backup
-  std::string passed_over;             // "" when LastBackupName was taken, else why not
+  std::optional<NamedBackup> backup;  // nullopt: the volume has no finished backup
+  std::string passed_over;            // "" when LastBackupName was taken, else why not
 };
 [[nodiscard]] Result<DefaultBackup> DefaultRestoreBackup(ObjectStore& store, const VolumeKeys& keys,
                                                          const VolumeConfig& volume);

@@ -5,10 +5,11 @@
 # restore takes the newest finished backup; a 0-byte block in the store is
 # uploaded again; a volume on a backing image is not backed up; -q is quiet;
 # --keep-tag that matches nothing removes nothing. The probe of 2026-12-07:
-# LastBackupName on a placeholder restores the newest finished backup; a cfg
-# whose name hort refuses is removed by forget naming it, after which garbage
-# collection runs; a whole-store ls and verify name a folder hort does not read,
-# and a file above a volume's folder (debris).
+# LastBackupName on a placeholder restores the newest finished backup (named by
+# its cfg's file, not the cfg's Name); a cfg whose name hort refuses is removed
+# by forget naming it, after which garbage collection runs; a whole-store ls
+# and verify name a folder hort does not read, and a file above a volume's
+# folder (debris).
 source "$(dirname "$0")/lib.sh"
 STORE="$WORK/store"
 IMG="$WORK/disk.img"
@@ -107,6 +108,15 @@ hort volumes restore --store "$STORE" --volume pvc-big --to "$WORK/big.img" >"$W
 grep -q "LastBackupName backup-00000000deadbeef is unfinished (a placeholder cfg); took the newest finished backup, $big2" "$WORK/r.err" ||
   { cat "$WORK/r.err"; fail "no word of the backup taken"; }
 cmp "$WORK/big.img" "$IMG" || fail "restored differently"
+# The finished cfg under another file name, its Name left: named by its file, the name --backup takes.
+moved=backup-00000000c0ffee00
+mv "$B/backups/backup_$big2.cfg" "$B/backups/backup_$moved.cfg"
+rm -f "$WORK/big.img"
+hort volumes restore --store "$STORE" --volume pvc-big --to "$WORK/big.img" --json >"$WORK/r.json" 2>/dev/null
+[ "$(json_field backup <"$WORK/r.json")" = "$moved" ] || { cat "$WORK/r.json"; fail "not named by its cfg's file"; }
+json_field picked <"$WORK/r.json" | grep -q "took the newest finished backup, $moved (" || { cat "$WORK/r.json"; fail "picked"; }
+cmp "$WORK/big.img" "$IMG" || fail "restored differently"
+mv "$B/backups/backup_$moved.cfg" "$B/backups/backup_$big2.cfg"
 rm "$B/backups/backup_backup-00000000deadbeef.cfg"
 set_cfg "$B/volume.cfg" LastBackupName "$big2"
 
