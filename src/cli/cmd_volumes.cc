@@ -21,6 +21,7 @@
 #include "volumes/listing.h"
 #include "volumes/restore.h"
 #include "volumes/verify.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
@@ -189,8 +190,11 @@ int Verify(const VolumesFlags& f, const GlobalOptions& g) {
                 static_cast<unsigned long long>(c.blocks), c.problems.empty() ? "" : ": ",
                 c.problems.empty() ? "" : c.problems[0].c_str());
   }
-  for (const auto& x : r->findings) std::printf("%s: %s\n", x.damage ? "damage" : "debris", x.message.c_str());
-  for (const auto& x : r->locked) std::printf("locked, not verified: %s\n", x.c_str());
+  // Findings name keys of the store, which anybody with write access chose.
+  for (const auto& x : r->findings) {
+    std::printf("%s: %s\n", x.damage ? "damage" : "debris", TerminalSafe(x.message).c_str());
+  }
+  for (const auto& x : r->locked) std::printf("locked, not verified: %s\n", TerminalSafe(x).c_str());
   std::printf("%llu volumes, %zu backups, %llu blocks referenced, %llu listed, %llu read: %s\n",
               static_cast<unsigned long long>(r->volumes), r->backups.size(),
               static_cast<unsigned long long>(r->blocks_referenced), static_cast<unsigned long long>(r->blocks_listed),

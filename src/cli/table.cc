@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "schedule/duration.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 namespace {
@@ -16,18 +17,22 @@ size_t Width(const std::string& s) {
   return w;
 }
 
-std::string MarkdownCell(std::string s) {
+std::string MarkdownCell(const std::string& s) {
   std::string out;
   for (char c : s) {
     if (c == '|') out += "\\|";
     else if (c == '\n') out += "<br>";
     else out += c;
   }
+  out = TerminalSafe(out);
   return out.empty() ? " " : out;
 }
 
+// Cells hold names read from repositories and stores: a control character
+// other than the newline (shown as ';') is shown as \xNN, never sent raw.
 std::string PlainCell(std::string s) {
   std::replace(s.begin(), s.end(), '\n', ';');
+  s = TerminalSafe(s);
   return s.empty() ? "-" : s;
 }
 

@@ -41,4 +41,24 @@ namespace hort {
   return out + "'";
 }
 
+// `text` for a terminal: control characters (a name read from a store can
+// hold ESC, which would drive the terminal) shown as \xNN; every other byte,
+// UTF-8 included, as it is.
+[[nodiscard]] inline std::string TerminalSafe(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b != 0x7f) {
+      out += c;
+    } else {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace hort

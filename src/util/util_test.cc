@@ -20,6 +20,7 @@
 #include "util/subset_spec.h"
 #include "util/shared_library.h"
 #include "util/status.h"
+#include "util/strings.h"
 #include "util/test_temp_folder.h"
 #include "util/thread_pool.h"
 
@@ -49,6 +50,11 @@ TEST(SharedLibrary, OpensOnceBindsDeclaredFunctionsAndNamesWhatIsMissing) {
   ASSERT_FALSE(absent.ok());
   EXPECT_EQ(absent.status().code(), Code::kUnsupported);
   EXPECT_EQ(absent.status().message(), "libhort-absent.so.0 cannot be loaded (install the Debian package hort-absent)");
+}
+
+TEST(TerminalSafe, ControlCharactersAreShownAsHexAndTheRestAsItIs) {
+  EXPECT_EQ(TerminalSafe("backup-1 Grüße"), "backup-1 Grüße");
+  EXPECT_EQ(TerminalSafe(std::string("a\x1b]0;x\x07\tb\x7f\0", 11)), "a\\x1b]0;x\\x07\\x09b\\x7f\\x00");
 }
 
 TEST(Hex, RoundTrip) {

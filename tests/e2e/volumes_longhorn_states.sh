@@ -208,4 +208,14 @@ for rel in README.txt "${h:0:2}/pvc-ok.txt"; do
     { cat "$WORK/last.out"; fail "verify does not name $rel"; }
 done
 grep -q "^pvc-ok/backup-[0-9a-f]* ok" "$WORK/last.out" || { cat "$WORK/last.out"; fail "the volume was not verified"; }
+
+note "a key with a control character (ESC would drive the terminal) is shown as \\x1b by ls and verify"
+esc_name="$(printf 'x\033]0;owned\007.txt')"
+echo note >"$S3/backupstore/volumes/$esc_name"
+hort volumes ls --store "$S3" >"$WORK/ls.txt"
+expect_rc 3 "$HORT" volumes verify --store "$S3"
+for out in "$WORK/ls.txt" "$WORK/last.out"; do
+  ! grep -q "$(printf '\033')" "$out" || fail "a raw ESC reached the terminal: $(cat -v "$out")"
+  grep -qF 'x\x1b]0;owned\x07.txt' "$out" || { cat "$out"; fail "the key is not named escaped"; }
+done
 echo "PASS"
