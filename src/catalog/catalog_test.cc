@@ -248,6 +248,15 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
       "only a pvc entry has a Longhorn volume");
   one(vol("{pvc: x, schedule: \"@daily\", store: nas}\n      - {pvc: x, name: y, schedule: \"@daily\", store: nas}"),
       "backs up claim app/x to store nas, as app/volumes/x does");
+  // A volume test restores block images: expect/min_files would only fail at run time.
+  for (const char* k : {"expect: [app/x]", "min_files: 3"}) {
+    one(vol("{pvc: x, schedule: \"@daily\", store: nas}") + "tests:\n  BT-LH-01: {type: volume, scope: app, every: 3mo, validate: {" + k + "}}\n",
+        "tests.BT-LH-01.validate." + std::string(k).substr(0, std::string(k).find(':')) +
+            ": does not apply to a volume test: check inside the image with a command on $HORT_TEST_IMAGE");
+  }
+  EXPECT_EQ(Errors(vol("{pvc: x, schedule: \"@daily\", store: nas}") +
+                   "tests:\n  BT-LH-01: {type: volume, scope: app, every: 3mo, validate: {min_bytes: 1}}\n"),
+            std::vector<std::string>{});
   one(m + "volume_stores:\n  nas: {url: \"azblob://c/p\"}\n", "volume_stores.nas.url: store URL azblob://c/p: unknown kind");
   one(m + "volume_stores:\n  nas: {url: ./store, mount_point: /mnt}\n", "only nfs:// and cifs:// stores are mounted");
   one(m + "volume_stores:\n  nas: {url: ./store, password_file: x}\n", "volume_stores.nas.password_file: unknown key");

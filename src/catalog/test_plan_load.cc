@@ -109,6 +109,14 @@ class TestPlanLoader {
       spec.expect.push_back(p);
     }
     spec.min_files = static_cast<uint64_t>(f_.Integer(v, key, "min_files", 0, INT64_MAX).value_or(0));
+    if (t.type == RestoreTestSpec::Type::kVolume) {  // block images: nothing to find by path or count as files
+      for (const char* k : {"expect", "min_files"}) {
+        if (v[k]) {
+          f_.Error(v[k], key + "." + k, "does not apply to a volume test: check inside the image with a command on "
+                                        "$HORT_TEST_IMAGE");
+        }
+      }
+    }
     spec.min_bytes = static_cast<uint64_t>(f_.Integer(v, key, "min_bytes", 0, INT64_MAX).value_or(0));
     spec.ready_timeout_seconds = f_.Duration(v, key, "ready_timeout").value_or(spec.ready_timeout_seconds);
     YAML::Node cmds = v["commands"];
