@@ -68,6 +68,23 @@ Status CheckCatalogAgainstCluster(kube::Client& client, const Catalog& catalog, 
     }
     for (const ResourcesEntry& e : s.resources) {
       std::string at = "services." + s.name + ".resources." + e.name + " (line " + std::to_string(e.line) + "): ";
+      // The catalog takes namespaces by name only (no wildcard): each one the
+      // backup lists must exist, or the run ends PartiallyFailed.
+      for (const std::string& ns : e.namespaces) {
+        if (!seen_ns.insert(ns).second) continue;
+        HORT_RETURN_IF_ERROR(exists(*namespaces, "", ns, at + "namespace " + ns + " does not exist"));
+      }
+      // A type the cluster does not serve fails the backup before anything is
+      // listed (resources::CollectBackup); discovery already says so here.
+      const std::pair<const char*, const std::vector<std::string>*> type_lists[] = {
+          {"include", &e.include}, {"exclude", &e.exclude}, {"require", &e.require}};
+      for (const auto& [key, names] : type_lists) {
+        for (const std::string& n : *names) {
+          if (n == "*") continue;
+          ++*checked;
+          if (d.Find(n) == nullptr) problems->push_back(at + key + ": the cluster serves no resource \"" + n + "\"");
+        }
+      }
       for (const ResourcesEntry::ClusterObjects& c : e.cluster) {
         ++*checked;
         auto r = resources::ClusterObjectsType(d, c.resource);  // the backup's own rule

@@ -119,7 +119,9 @@ grep -q "pod productivity/paperless-db-9 does not exist" "$WORK/last.err" || fai
 
 note "config check --kube checks a resources entry's cluster objects, named as kubectl names types"
 kubectl create clusterrole paperless-reader --verb=get --resource=pods >/dev/null
-cat >cluster.yaml <<'YAML'
+# resources_yaml FIELDS: a catalog whose service paperless has one resources entry with these fields too.
+resources_yaml() {
+  cat <<YAML
 repositories:
   main: {url: ./repo, password_env: HORT_PASSWORD}
 services:
@@ -130,10 +132,23 @@ services:
     resources:
       - schedule: "@daily"
         repository: main
-        cluster: [{resource: clusterrole, names: [paperless-reader, gone-reader]}, {resource: nosuchkind, names: [x]}]
+$1
 YAML
+}
+resources_yaml "        cluster: [{resource: clusterrole, names: [paperless-reader, gone-reader]}, {resource: nosuchkind, names: [x]}]" \
+  >cluster.yaml
 expect_rc 1 hort config check --config cluster.yaml --kube
 grep -q "clusterroles.rbac.authorization.k8s.io gone-reader does not exist" "$WORK/last.err" || fail "config check --kube: $(cat "$WORK/last.err")"
 grep -q 'cluster: the cluster serves no resource "nosuchkind"' "$WORK/last.err" || fail "config check --kube: $(cat "$WORK/last.err")"
 grep -q "paperless-reader" "$WORK/last.err" && fail "an existing ClusterRole was reported: $(cat "$WORK/last.err")"
+
+note "config check --kube checks every namespace a resources entry names, and the types it includes"
+resources_yaml "        namespaces: [productivity, ghost]
+        include: [deployments, configmap, widgets]
+        exclude: [secrets]" >namespaces.yaml
+expect_rc 1 hort config check --config namespaces.yaml --kube
+grep -q "services.paperless.resources.resources (line [0-9]*): namespace ghost does not exist" "$WORK/last.err" \
+  || fail "config check --kube, namespaces: $(cat "$WORK/last.err")"
+grep -q 'include: the cluster serves no resource "widgets"' "$WORK/last.err" || fail "config check --kube, include: $(cat "$WORK/last.err")"
+[ "$(wc -l <"$WORK/last.err")" = 2 ] || fail "config check --kube reported more than ghost and widgets: $(cat "$WORK/last.err")"
 echo "kube dump ok"
