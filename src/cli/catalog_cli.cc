@@ -13,11 +13,15 @@
 
 namespace hort::cli {
 
-Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag) {
+Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag, std::vector<std::string>* errors) {
   std::string path = DefaultCatalogPath(flag);
-  CatalogErrors errors;
-  auto c = LoadCatalog(path, &errors);
-  if (!c.ok()) return CatalogLoadFailure(path, c.status(), errors);
+  CatalogErrors found;
+  auto c = LoadCatalog(path, &found);
+  if (!c.ok()) {
+    // A file that could not be read has no error lines: its Status is the one error.
+    if (errors) *errors = found.lines.empty() ? std::vector<std::string>{c.status().message()} : found.lines;
+    return CatalogLoadFailure(path, c.status(), found);
+  }
   if (!(*c)->timezone.empty()) {
     ::setenv("TZ", (*c)->timezone.c_str(), 1);
     ::tzset();

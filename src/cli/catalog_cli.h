@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "jobs/jobs.h"
@@ -20,8 +21,11 @@ inline constexpr int kExitNotCompliant = 4;
 inline constexpr int kExitTestFailed = 5;
 
 // Loads the catalog named by --config / HORT_CONFIG / ./hort.yaml. On error
-// prints every problem (file:line:col: key: message) to stderr.
-[[nodiscard]] Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag);
+// prints every problem (file:line:col: key: message) to stderr and, when
+// `errors` is given, also puts them there, one string each in the file's order
+// (`config check --json` prints them on stdout).
+[[nodiscard]] Result<std::unique_ptr<Catalog>> LoadCatalogForCli(const std::string& flag,
+                                                                 std::vector<std::string>* errors = nullptr);
 // A catalog that did not load: one error is the Status; several are printed
 // to stderr one per line, and the Status counts them.
 [[nodiscard]] Status CatalogLoadFailure(const std::string& path, const Status& status, const CatalogErrors& errors);

@@ -18,8 +18,16 @@ Command AddConfig(CLI::App& sub, GlobalOptions& g) {
   check->add_flag("--kube", kube, "Also check that the namespaces, pods and PVCs it names exist in the cluster");
   AddKubeFlags(*check, &kube_flags);
   sub.require_subcommand(1);
-  return MakeCommand(NeedsCatalog(), [&g](Opened& o) {
-    const Catalog& cat = *o.catalog;
+  // The catalog is loaded here, not by main: an invalid one is still an answer
+  // on stdout with --json ({"valid": false, "errors": [...]}).
+  return MakeCommand(NeedsNothing(), [&g](Opened&) {
+    std::vector<std::string> errors;
+    auto loaded = LoadCatalogForCli(g.config, &errors);
+    if (!loaded.ok()) {
+      if (g.json) std::printf("%s\n", JsonText({{"valid", false}, {"errors", errors}}).c_str());
+      return Fail(loaded.status());
+    }
+    const Catalog& cat = **loaded;
     std::vector<std::string> cluster_problems;
     int cluster_checked = 0;
     if (kube) {

@@ -56,6 +56,20 @@ assert lines[2].startswith(path + ":6:3: services: "), lines
 assert lines[3] == "Fatal: " + path + ": 3 errors (above)", lines
 PY
 
+note "config check --json on an invalid catalog: valid false and the same errors on stdout, exit 1"
+expect_rc 1 hort config check --config bad.yaml --json
+python3 - "$WORK/last.out" "$WORK/last.err" <<'PY' || fail "--json, invalid: $(cat "$WORK/last.out") / $(cat "$WORK/last.err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+err = open(sys.argv[2]).read().splitlines()
+assert d["valid"] is False, d
+assert d["errors"] == err[:3], (d, err)
+assert err[3].startswith("Fatal: "), err
+PY
+expect_rc 1 hort config check --config missing.yaml --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["valid"] is False and len(d["errors"]) == 1, d' "$WORK/last.out" \
+  || fail "--json, missing file: $(cat "$WORK/last.out")"
+
 note "a failed dump: the command and its stderr in the error, no snapshot"
 expect_rc 1 hort run app/files/db --config hort.yaml
 want="dump command \"echo starting; echo 'pg_dump: error: connection to server failed' >&2; exit 3\" failed with exit status 3; no snapshot written: pg_dump: error: connection to server failed"

@@ -117,6 +117,9 @@ hort --config hort.yaml config check --json > h.config
 keys config 'd' h.config
 keys config.job 'd["jobs"]' h.config
 keys config.test 'd["tests"]' h.config
+printf 'services: {}\nbogus: 1\n' > bad.yaml
+hort --config bad.yaml config check --json > h.config-invalid 2>/dev/null && fail "config check passed an invalid catalog"
+keys config.invalid 'd' h.config-invalid
 hort --config hort.yaml run app >/dev/null
 hort --config hort.yaml status --json > h.status
 keys status 'd' h.status
