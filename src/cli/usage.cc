@@ -18,8 +18,33 @@ std::string Lower(std::string s) {
 
 std::vector<std::string> CommandNames(const CLI::App& app) {
   std::vector<std::string> names;
-  for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (!sub->get_name().empty()) names.push_back(sub->get_name());  // unnamed ones are CLI11's option groups
+  }
   return names;
+}
+
+// A command made of subcommands (volumes, kube, test …): a word after it is
+// one of them or a mistake, since it takes no arguments of its own.
+bool IsGroup(const CLI::App& app) {
+  if (CommandNames(app).empty()) return false;
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->get_positional()) return false;
+  }
+  return true;
+}
+
+// "hort", "hort volumes": how the user typed the way to `app`.
+std::string CommandPath(const CLI::App& app) {
+  if (app.get_parent() == nullptr) return "hort";
+  return CommandPath(*app.get_parent()) + " " + app.get_name();
+}
+
+const CLI::Option* FindOption(const CLI::App& app, const std::string& name) {
+  for (const CLI::App* a = &app; a != nullptr; a = a->get_parent()) {
+    if (const CLI::Option* opt = a->get_option_no_throw(name)) return opt;
+  }
+  return nullptr;
 }
 
 const CLI::App* Subcommand(const CLI::App& app, const std::string& name) {
@@ -29,14 +54,19 @@ const CLI::App* Subcommand(const CLI::App& app, const std::string& name) {
   return nullptr;
 }
 
-// CLI11 2.1 names only the subcommand in its usage line ("Usage: backup");
-// restic's says "restic backup".
+// CLI11 2.1 names only the subcommand in its usage line ("Usage: backup",
+// "Usage: verify"); restic's says "restic backup".
 std::string HelpText(const CLI::App& app) {
   std::string text = app.help();
   if (app.get_parent() == nullptr) return text;
   const std::string bare = "Usage: " + app.get_name();
-  if (auto at = text.find(bare); at != std::string::npos) text.replace(at, bare.size(), "Usage: hort " + app.get_name());
+  if (auto at = text.find(bare); at != std::string::npos) text.replace(at, bare.size(), "Usage: " + CommandPath(app));
   return text;
+}
+
+int ReportUnknown(const CLI::App& parent, const std::string& typed) {
+  std::fprintf(stderr, "Fatal: %s\n", UnknownCommandMessage(typed, CommandNames(parent), CommandPath(parent)).c_str());
+  return kExitUsage;
 }
 
 }  // namespace
@@ -66,24 +96,28 @@ std::vector<std::string> SuggestCommands(const std::string& typed, const std::ve
   return out;
 }
 
-std::string UnknownCommandMessage(const std::string& typed, const std::vector<std::string>& names) {
-  std::string msg = "unknown command \"" + typed + "\" for \"hort\"";
+std::string UnknownCommandMessage(const std::string& typed, const std::vector<std::string>& names,
+                                  const std::string& parent) {
+  std::string msg = "unknown command \"" + typed + "\" for \"" + parent + "\"";
   std::vector<std::string> suggestions = SuggestCommands(typed, names);
-  if (suggestions.empty()) return msg + " (run 'hort help' for the list of commands)";
+  if (suggestions.empty()) {
+    const std::string help = parent == "hort" ? "hort help" : "hort help" + parent.substr(parent.find(' '));
+    return msg + " (run '" + help + "' for the list of commands)";
+  }
   msg += ". Did you mean this? ";
   for (size_t i = 0; i < suggestions.size(); ++i) msg += (i ? ", " : "") + suggestions[i];
   return msg;
 }
 
-int FindCommandWord(const CLI::App& app, int argc, const char* const* argv) {
-  for (int i = 1; i < argc; ++i) {
+int FindCommandWord(const CLI::App& app, int argc, const char* const* argv, int start) {
+  for (int i = start; i < argc; ++i) {
     std::string tok = argv[i];
     if (tok == "--") return i + 1 < argc ? i + 1 : -1;
     if (tok.size() < 2 || tok[0] != '-') return i;
     if (tok.find('=') != std::string::npos) continue;
     // A short option may carry its value glued on (-rREPO); only a bare name takes the next word.
     if (tok[1] != '-' && tok.size() > 2) continue;
-    const CLI::Option* opt = app.get_option_no_throw(tok);
+    const CLI::Option* opt = FindOption(app, tok);
     if (opt != nullptr && opt->get_type_size_max() > 0 && opt->get_expected_min() > 0) ++i;
   }
   return -1;
@@ -99,24 +133,28 @@ std::optional<int> HandleBeforeParse(CLI::App& app, int argc, const char* const*
     return kExitOk;
   }
   const std::string word = argv[at];
-  const std::vector<std::string> names = CommandNames(app);
   if (word == "help") {
     if (at + 1 >= argc) {
       std::fputs(app.help().c_str(), stdout);
       return kExitOk;
     }
-    const std::string topic = argv[at + 1];
-    const CLI::App* sub = Subcommand(app, topic);
-    if (sub == nullptr) {
-      std::fprintf(stderr, "Fatal: %s\n", UnknownCommandMessage(topic, names).c_str());
-      return kExitUsage;
+    const CLI::App* sub = Subcommand(app, argv[at + 1]);
+    if (sub == nullptr) return ReportUnknown(app, argv[at + 1]);
+    // `help volumes verify`: the subcommand's help, and a mistyped one is named as when running it.
+    if (at + 2 < argc && IsGroup(*sub)) {
+      const CLI::App* inner = Subcommand(*sub, argv[at + 2]);
+      if (inner == nullptr) return ReportUnknown(*sub, argv[at + 2]);
+      sub = inner;
     }
     std::fputs(HelpText(*sub).c_str(), stdout);
     return kExitOk;
   }
-  if (std::find(names.begin(), names.end(), word) == names.end()) {
-    std::fprintf(stderr, "Fatal: %s\n", UnknownCommandMessage(word, names).c_str());
-    return kExitUsage;
+  const CLI::App* command = Subcommand(app, word);
+  if (command == nullptr) return ReportUnknown(app, word);
+  // CLI11 answers a group's unknown word with "A subcommand is required".
+  if (IsGroup(*command)) {
+    const int inner = FindCommandWord(*command, argc, argv, at + 1);
+    if (inner >= 0 && Subcommand(*command, argv[inner]) == nullptr) return ReportUnknown(*command, argv[inner]);
   }
   return std::nullopt;
 }
@@ -135,6 +173,17 @@ int ReportParseError(CLI::App& app, const CLI::ParseError& e) {
     return kExitOk;
   }
   std::string msg = e.what();
+  // A group given no subcommand: CLI11's "A subcommand is required" names neither the group nor the choices.
+  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      if (sub->parsed() && sub->get_require_subcommand_min() > 0 && sub->get_subcommands().empty()) {
+        msg = "missing command for \"" + CommandPath(*sub) + "\": one of ";
+        const std::vector<std::string> names = CommandNames(*sub);
+        for (size_t i = 0; i < names.size(); ++i) msg += (i ? ", " : "") + names[i];
+        break;
+      }
+    }
+  }
   for (char& c : msg) {
     if (c == '\n') c = ' ';
   }

@@ -16,15 +16,19 @@ namespace hort::cli {
 [[nodiscard]] std::vector<std::string> SuggestCommands(const std::string& typed, const std::vector<std::string>& names);
 [[nodiscard]] size_t Levenshtein(const std::string& a, const std::string& b);
 
-// The one-line text for an unknown command ("unknown command \"bakup\" for \"hort\" ...").
-[[nodiscard]] std::string UnknownCommandMessage(const std::string& typed, const std::vector<std::string>& names);
+// The one-line text for an unknown command ("unknown command \"bakup\" for \"hort\" ..."); `parent` is
+// the command line it was typed after: "hort", or a group's ("hort volumes").
+[[nodiscard]] std::string UnknownCommandMessage(const std::string& typed, const std::vector<std::string>& names,
+                                                const std::string& parent = "hort");
 
-// The index in argv of the command word: the first argument that is neither
-// a flag nor the value of a global option that takes one; -1 if none.
-[[nodiscard]] int FindCommandWord(const CLI::App& app, int argc, const char* const* argv);
+// The index in argv of `app`'s command word, looking from `start` on: the
+// first argument that is neither a flag nor the value of an option of `app`
+// or of a command above it that takes one; -1 if none.
+[[nodiscard]] int FindCommandWord(const CLI::App& app, int argc, const char* const* argv, int start = 1);
 
 // Handles what CLI11 would get wrong before parsing: no command at all,
-// `help [COMMAND]`, an unknown command. Returns the exit code when it did.
+// `help [COMMAND [SUBCOMMAND]]`, an unknown command, and an unknown
+// subcommand of a group (volumes, kube, test …). Returns the exit code when it did.
 [[nodiscard]] std::optional<int> HandleBeforeParse(CLI::App& app, int argc, const char* const* argv);
 
 // A CLI11 parse error as restic prints errors: help and version go to

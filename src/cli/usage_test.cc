@@ -3,6 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <utility>
+
 #include "cli/command.h"
 #include "cli/generate.h"
 
@@ -46,6 +52,73 @@ TEST(UsageTest, FindsTheCommandWordPastGlobalOptionValues) {
   EXPECT_EQ(FindCommandWord(TestApp(), 6, a2), 3);
   const char* a3[] = {"hort", "--limit-upload", "100", "--no-cache"};
   EXPECT_EQ(FindCommandWord(TestApp(), 4, a3), -1);
+}
+
+// TestApp with a group, as main builds `hort volumes`.
+CLI::App& GroupApp() {
+  static CLI::App* app = [] {
+    auto* a = new CLI::App("test");
+    static GlobalOptions g;
+    AddGlobalFlags(*a, g);
+    a->add_subcommand("backup", "Create a new backup");
+    CLI::App* volumes = a->add_subcommand("volumes", "Longhorn block backups");
+    volumes->require_subcommand(1);
+    volumes->add_subcommand("verify", "Check a backup target")->add_option("--store", g.extended, "target");
+    volumes->add_subcommand("ls", "List volumes");
+    return a;
+  }();
+  return *app;
+}
+
+// What `report` returns (-1 for nullopt) and prints on stderr.
+std::pair<int, std::string> Stderr(const std::function<std::optional<int>()>& report) {
+  std::fflush(stderr);
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* mem = ::open_memstream(&text, &size);
+  FILE* saved = stderr;
+  stderr = mem;
+  std::optional<int> rc = report();
+  stderr = saved;
+  std::fclose(mem);
+  std::string err(text, size);
+  std::free(text);
+  return {rc.value_or(-1), err};
+}
+
+std::pair<int, std::string> BeforeParse(std::vector<const char*> args) {
+  args.insert(args.begin(), "hort");
+  return Stderr([&] { return HandleBeforeParse(GroupApp(), static_cast<int>(args.size()), args.data()); });
+}
+
+TEST(UsageTest, AGroupNamesItsUnknownSubcommandAsTheTopLevelDoes) {
+  EXPECT_EQ(BeforeParse({"bakup"}),
+            std::pair(1, std::string("Fatal: unknown command \"bakup\" for \"hort\". Did you mean this? backup\n")));
+  EXPECT_EQ(BeforeParse({"volumes", "verfy"}),
+            std::pair(1, std::string("Fatal: unknown command \"verfy\" for \"hort volumes\". Did you mean this? verify\n")));
+  // Past global options and their values, before or after the group's word.
+  EXPECT_EQ(BeforeParse({"-r", "/repo", "volumes", "--json", "--limit-upload", "5", "lx"}).second,
+            "Fatal: unknown command \"lx\" for \"hort volumes\". Did you mean this? ls\n");
+  EXPECT_EQ(BeforeParse({"volumes", "frobnicate"}).second,
+            "Fatal: unknown command \"frobnicate\" for \"hort volumes\" (run 'hort help volumes' for the list of commands)\n");
+  EXPECT_EQ(BeforeParse({"volumes", "verify", "--store", "x"}).first, -1);
+  EXPECT_EQ(BeforeParse({"volumes", "--help"}).first, -1);
+  EXPECT_EQ(BeforeParse({"volumes"}).first, -1);  // CLI11's RequiredError, reported as the next test shows
+  EXPECT_EQ(BeforeParse({"help", "volumes", "verfy"}),
+            std::pair(1, std::string("Fatal: unknown command \"verfy\" for \"hort volumes\". Did you mean this? verify\n")));
+}
+
+TEST(UsageTest, AGroupWithoutSubcommandNamesTheChoices) {
+  CLI::App& app = GroupApp();
+  const char* args[] = {"hort", "volumes"};
+  std::pair<int, std::string> got;
+  try {
+    app.parse(2, args);
+  } catch (const CLI::ParseError& e) {
+    got = Stderr([&] { return ReportParseError(app, e); });
+  }
+  app.clear();
+  EXPECT_EQ(got, std::pair(1, std::string("Fatal: missing command for \"hort volumes\": one of verify, ls\n")));
 }
 
 TEST(UsageTest, ReadsOneLineOfAPipeAsThePassword) {

@@ -21,6 +21,26 @@ grep -q 'snapshots' "$WORK/last.err" || fail "snapshotz did not suggest snapshot
 expect_rc 1 "$HORT" help bakup
 one_fatal_line
 
+note "an unknown subcommand of a group: the same line naming the group; a group alone names its subcommands"
+for args in "volumes verfy:verify:hort volumes" "kube chek:check:hort kube" "test rn:run:hort test" \
+            "resources backp:backup:hort resources" "config chek:check:hort config" "help volumes verfy:verify:hort volumes"; do
+  IFS=: read -r words want parent <<<"$args"
+  # shellcheck disable=SC2086  # the words are split on purpose
+  expect_rc 1 "$HORT" $words
+  one_fatal_line
+  typed=${words##* }
+  grep -qF "unknown command \"$typed\" for \"$parent\". Did you mean this? $want" "$WORK/last.err" \
+    || fail "$words: $(cat "$WORK/last.err")"
+done
+expect_rc 1 "$HORT" volumes
+one_fatal_line
+grep -qF 'missing command for "hort volumes": one of backup, restore, verify' "$WORK/last.err" || fail "volumes alone: $(cat "$WORK/last.err")"
+expect_rc 0 "$HORT" help volumes verify
+grep -q '^Usage: hort volumes verify' "$WORK/last.out" || fail "help volumes verify: $(head -3 "$WORK/last.out")"
+grep -q -- '--read-data-subset' "$WORK/last.out" || fail "help volumes verify lists no flags"
+expect_rc 0 "$HORT" volumes verify --help
+grep -q '^Usage: hort volumes verify' "$WORK/last.out" || fail "volumes verify --help: $(head -3 "$WORK/last.out")"
+
 note "hort alone and hort help [COMMAND] print help naming hort, exit 0 (restic: 0)"
 expect_rc 0 "$HORT"
 grep -q '^Usage: hort ' "$WORK/last.out" || fail "usage line: $(head -3 "$WORK/last.out")"
