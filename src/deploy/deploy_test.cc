@@ -186,6 +186,27 @@ TEST(ImageReference, TakesWhatAKubeletPullsAndNamesTheProblemOtherwise) {
   }
 }
 
+// github.com/distribution/reference (splitDockerDomain, as the kubelet and
+// containerd normalize a reference): the first component is the registry when
+// it is `localhost`, holds a '.' or ':', or is not all lowercase ("uppercase
+// namespaces are not allowed, so … we assume it to be a domain-name"); the
+// rest is the name and must be lowercase. A registry host is a DNS name, whose
+// case does not matter.
+TEST(ImageReference, SplitsTheRegistryAsDistributionReferenceDoes) {
+  for (const char* good : {"localhost/x", "reg:5000/x", "Reg.example.com/x", "UPPER/x", "UPPER:5000/x", "a/b",
+                           "a-b/c_d", "x:Tag_1", "Reg.example.com/a/b:1"}) {
+    EXPECT_EQ(deploy::ImageReferenceProblem(good), "") << good;
+  }
+  for (const char* bad : {"a/B", "UPPER", "UPPER:1", "localhost/X", "reg:5000/x/Y", "Reg.example.com/X", "UPPER/Lower",
+                          "a/b/C:1", "reg_x:5000/x"}) {
+    EXPECT_NE(deploy::ImageReferenceProblem(bad), "") << bad;
+  }
+  // 64 hex digits alone are an image ID, which ParseNormalizedNamed refuses as a name.
+  const std::string id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  EXPECT_NE(deploy::ImageReferenceProblem(id), "");
+  EXPECT_EQ(deploy::ImageReferenceProblem("localhost/" + id), "");
+}
+
 TEST(YamlOut, QuotesWhatYamlWouldReadAsAnotherType) {
   EXPECT_EQ(ToYaml(Json{{"a", "9464"}, {"b", "true"}, {"c", "1Gi"}, {"d", "0.1.0"}, {"e", "localhost/hort:0.1.0"}}),
             "a: \"9464\"\nb: \"true\"\nc: 1Gi\nd: \"0.1.0\"\ne: localhost/hort:0.1.0\n");

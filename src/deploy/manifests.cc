@@ -212,6 +212,9 @@ std::string ImageReferenceProblem(const std::string& ref) {
   if (!std::regex_match(ref, kReference)) {
     return "expected [registry[:port]/]name[:tag][@sha256:digest] with a lowercase name, e.g. ghcr.io/example/hort:1.2";
   }
+  // The regex takes these as a name; distribution's ParseNormalizedNamed refuses them as an image ID.
+  static const std::regex kImageId("[a-f0-9]{64}");
+  if (std::regex_match(ref, kImageId)) return "64 hex digits are an image ID, not a reference a kubelet pulls";
   return "";
 }
 

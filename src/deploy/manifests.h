@@ -26,7 +26,8 @@ inline constexpr const char* kCatalogPath = "/etc/hort/hort.yaml";
 [[nodiscard]] std::string HortVersion();
 [[nodiscard]] std::string DefaultImage();  // what ./run image builds: localhost/hort:<version>
 // Why `ref` is no image reference a kubelet pulls ([host[:port]/]path[:tag][@sha256:hex],
-// path components lowercase); "" when it is one.
+// path components lowercase; a first component is the host when it is `localhost` or holds a
+// '.', a ':' or an uppercase letter, as distribution/reference splits it); "" when it is one.
 [[nodiscard]] std::string ImageReferenceProblem(const std::string& ref);
 // The shipped alert rules (deploy/prometheus/hort-rules.yaml), built into the binary.
 [[nodiscard]] const char* EmbeddedAlertRules();
