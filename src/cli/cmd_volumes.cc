@@ -326,7 +326,13 @@ Command AddVolumes(CLI::App& sub, GlobalOptions& g) {
       HORT_ASSIGN_OR_RETURN(std::chrono::seconds wait, ParseWait(g.retry_lock));
       volumes::SetLockMaxWait(wait);
     }
-    if (verify->parsed() && !f.subset.empty()) HORT_RETURN_IF_ERROR(ValidateSubset(f.subset));
+    if (verify->parsed() && !f.subset.empty()) {
+      // Alternatives, as `check` has them: --read-data would read every block the subset leaves out.
+      if (f.read_data) {
+        return Status(Code::kInvalidArgument, "volumes verify flags --read-data and --read-data-subset cannot be used together");
+      }
+      HORT_RETURN_IF_ERROR(ValidateSubset(f.subset));
+    }
     if (forget->parsed()) HORT_RETURN_IF_ERROR(BuildPolicy(f.keep, policy.get()));
     return Status::Ok();
   };

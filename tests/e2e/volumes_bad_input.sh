@@ -76,6 +76,11 @@ expect_rc 1 "$HORT" volumes restore --store "$STORE" --volume pvc-bad --to "$WOR
 one_line "$WORK/last.err"
 grep -q "existing.img was partly overwritten" "$WORK/last.err" || fail "unclear message: $(cat "$WORK/last.err")"
 
+note "verify: --read-data and --read-data-subset are alternatives, refused together as check refuses them"
+rejected "$HORT" volumes verify --store "$STORE" --read-data --read-data-subset 1/2
+grep -qx "Fatal: volumes verify flags --read-data and --read-data-subset cannot be used together" "$WORK/last.err" \
+  || fail "unclear message: $(cat "$WORK/last.err")"
+
 note "--incremental without an earlier restore"
 rejected "$HORT" volumes restore --store "$STORE" --volume pvc-bad --to "$WORK/none.img" --incremental
 
