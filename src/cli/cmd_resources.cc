@@ -227,11 +227,14 @@ int Restore(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
     for (const ItemReport& i : report->items) {
       for (const auto& d : i.diff) std::printf("  %s %s/%s: %s\n", i.resource.c_str(), i.ns.c_str(), i.name.c_str(), d.c_str());
     }
-    std::printf("%s%zu objects: %zu created, %zu unchanged, %zu differ, %zu updated, %zu skipped, %zu failed\n",
+    // A dry run created nothing: its counts say what it would do, in the words of its ACTION column.
+    std::printf("%s%zu objects: %zu %s, %zu unchanged, %zu differ, %zu %s, %zu skipped, %zu failed\n",
                 f.dry_run ? "dry run, nothing written: " : "", report->items.size(),
                 report->Count(RestoreAction::kCreated) + report->Count(RestoreAction::kWouldCreate),
+                ActionName(f.dry_run ? RestoreAction::kWouldCreate : RestoreAction::kCreated),
                 report->Count(RestoreAction::kUnchanged), report->Count(RestoreAction::kDiffers),
                 report->Count(RestoreAction::kUpdated) + report->Count(RestoreAction::kWouldUpdate),
+                ActionName(f.dry_run ? RestoreAction::kWouldUpdate : RestoreAction::kUpdated),
                 report->Count(RestoreAction::kSkipped), report->Count(RestoreAction::kFailed));
   }
   for (const auto& w : report->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());

@@ -89,6 +89,18 @@ snapshot_ns productivity dry-prod-before.json && snapshot_ns media dry-media-bef
 kubectl get pv,customresourcedefinitions -o json | python3 "$E2E_DIR/kube_normalize.py" >dry-cluster-before.json
 expect_rc 0 hort -r repo resources restore latest --namespace-mappings productivity:productivity-copy --dry-run --json
 cp "$WORK/last.out" dry.json
+# The text report's counts line says what the dry run would do, as its ACTION column does, and counts as --json does.
+expect_rc 0 hort -r repo resources restore latest --namespace-mappings productivity:productivity-copy --dry-run
+python3 - dry.json "$WORK/last.out" <<'PY' || fail "dry run's counts line: $(tail -1 "$WORK/last.out")"
+import json, sys
+counts = json.load(open(sys.argv[1]))["counts"]
+last = open(sys.argv[2]).read().splitlines()[-1]
+want = ("dry run, nothing written: %d objects: %d would-create, %d unchanged, %d differ, %d would-update, %d skipped, %d failed"
+        % (sum(counts.values()), counts.get("would-create", 0), counts.get("unchanged", 0), counts.get("differs", 0),
+           counts.get("would-update", 0), counts.get("skipped", 0), counts.get("failed", 0)))
+assert counts.get("would-create", 0) > 0, counts
+assert last == want, (last, want)
+PY
 kubectl get namespaces -o name | sort >ns-after.txt
 cmp ns-before.txt ns-after.txt || fail "the dry run created a namespace"
 # kubectl sees no difference anywhere the restore reaches: the namespaces it restores into and the cluster-scoped objects.
