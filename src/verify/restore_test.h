@@ -39,7 +39,7 @@ struct RestoreTestReport {
   std::vector<SmokeResult> commands;
   std::string silence_id;  // empty: none created
   StageTimes stage_times;
-  double validate_seconds = 0;
+  double validate_seconds = 0;  // the validate stage's wall time (stage_times "validate"); 0 when it did not run
 };
 
 // Performs the test and records its row (also when it fails). The Status is

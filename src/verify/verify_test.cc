@@ -92,6 +92,10 @@ TEST_F(VerifyTest, HealthyRepositoryPassesAndRecordsTheMeasuredRestore) {
   ASSERT_EQ(rep.commands.size(), 2u);
   EXPECT_TRUE(rep.commands[1].ok);
   EXPECT_EQ(rep.commands[1].output, "notes\n");
+  // The whole validate stage, re-hash and smoke commands, as stage_seconds says.
+  const auto stages = rep.stage_times.Snapshot();
+  ASSERT_TRUE(stages.count("validate"));
+  EXPECT_DOUBLE_EQ(rep.validate_seconds, static_cast<double>(stages.at("validate").count()) / 1e9);
   EXPECT_FALSE(fs::exists(ScratchTarget(*catalog_, *catalog_->FindTest("BT-K8-01"))));
   auto rows = state_->Tests("BT-K8-01", 0, 10);
   ASSERT_TRUE(rows.ok());

@@ -115,6 +115,12 @@ TEST_F(VolumeTestStepsTest, CleanExt4ImagePassesWithE2fsckAndSmokeCommandsOnTheI
   EXPECT_EQ(rec.rto_target_seconds, 4 * 3600);
   ASSERT_EQ(r.commands.size(), 2u);
   for (const auto& c : r.commands) EXPECT_TRUE(c.ok) << c.run << ": " << c.output;
+  // validate_seconds is the whole validate stage (blocks, e2fsck, the commands), the figure stage_seconds
+  // has too; until 2026-12 it counted only a files test's re-hash and said 0.0 s here.
+  const auto stages = r.stage_times.Snapshot();
+  ASSERT_TRUE(stages.count("validate"));
+  EXPECT_GT(r.validate_seconds, 0);
+  EXPECT_DOUBLE_EQ(r.validate_seconds, static_cast<double>(stages.at("validate").count()) / 1e9);
 }
 
 TEST_F(VolumeTestStepsTest, DamagedBlockFailsNamingTheBlock) {

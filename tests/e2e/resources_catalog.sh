@@ -193,6 +193,8 @@ assert r["result"] == "pass", r["findings"]
 assert len(r["snapshots"]) == 2, r["snapshots"]
 # Not every item of both backups: the ConfigMaps are in both, the PVs and the Namespace are not restored.
 assert 0 < r["files"] < int(sys.argv[2]), (r["files"], sys.argv[2])
+# The validate stage's time (read-back, the 6 s wait for a controller, the command), not a files test's re-hash.
+assert r["validate_seconds"] == r["stage_seconds"]["validate"] > 5, (r["validate_seconds"], r["stage_seconds"])
 PY
 ! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
 
