@@ -92,29 +92,37 @@ Status ResourcesTestSteps::Resolve() {
 
 // A scratch namespace that exists already is this test's leftover (it bears
 // the test's label: removed first) or somebody else's: then the test stops
-// before it writes anything, and never deletes it.
+// before it writes anything, and never deletes it. Namespaces a run of
+// another day left (kept with --keep, or a killed run) have other names:
+// every namespace bearing this test's label is removed too.
 Status ResourcesTestSteps::ClaimScratchNamespaces() {
   HORT_ASSIGN_OR_RETURN(kube::Discovery d, client_->Discover());
   const kube::ResourceInfo* ns = d.Find("", "v1", "namespaces");
   if (!ns) return Status(Code::kUnsupported, "the cluster serves no namespaces");
+  std::set<std::string> names;
   for (const ResourcesTestUnit& u : units_) {
-    for (const auto& [from, to] : u.mapping) {
-      auto live = client_->Get(*ns, "", to);
-      if (!live.ok() && live.status().code() == Code::kNotFound) continue;
-      if (!live.ok()) return live.status().Annotate("scratch namespace " + to);
-      if (kube::StringAt(*live, "/metadata/labels/" + std::string(kScratchLabelPointer)) != spec_.id) {
-        return Status(Code::kAlreadyExists, "namespace " + to + " exists and was not made by test " + spec_.id +
-                                                "; rename or delete it, the test will not touch it");
-      }
-      Status s = client_->Delete(*ns, "", to, kube::Propagation::kForeground);
-      if (!s.ok() && s.code() != Code::kNotFound) return s.Annotate("removing the leftover scratch namespace " + to);
-      // A namespace terminates in the background; restoring into it before it is gone would be refused.
-      for (int i = 0; i < 300 && !Stopped() && client_->Get(*ns, "", to).ok(); ++i) {
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-      }
-      if (Stopped()) return Status(Code::kCancelled, "stopped while the leftover scratch namespace " + to + " terminated");
-      leftovers_.push_back(to);
+    for (const auto& [from, to] : u.mapping) names.insert(to);
+  }
+  kube::ListOptions labelled;
+  labelled.label_selector = std::string(kScratchLabel) + "=" + spec_.id;
+  HORT_ASSIGN_OR_RETURN(kube::ObjectList earlier, client_->List(*ns, "", labelled));
+  for (const kube::Json& o : earlier.items) names.insert(kube::StringAt(o, "/metadata/name"));
+  for (const std::string& to : names) {
+    auto live = client_->Get(*ns, "", to);
+    if (!live.ok() && live.status().code() == Code::kNotFound) continue;
+    if (!live.ok()) return live.status().Annotate("scratch namespace " + to);
+    if (kube::StringAt(*live, "/metadata/labels/" + std::string(kScratchLabelPointer)) != spec_.id) {
+      return Status(Code::kAlreadyExists, "namespace " + to + " exists and was not made by test " + spec_.id +
+                                              "; rename or delete it, the test will not touch it");
     }
+    Status s = client_->Delete(*ns, "", to, kube::Propagation::kForeground);
+    if (!s.ok() && s.code() != Code::kNotFound) return s.Annotate("removing the leftover scratch namespace " + to);
+    // A namespace terminates in the background; restoring into it before it is gone would be refused.
+    for (int i = 0; i < 300 && !Stopped() && client_->Get(*ns, "", to).ok(); ++i) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    if (Stopped()) return Status(Code::kCancelled, "stopped while the leftover scratch namespace " + to + " terminated");
+    leftovers_.push_back(to);
   }
   return Status::Ok();
 }
@@ -196,13 +204,18 @@ std::vector<std::string> ResourcesTestSteps::CleanUp() {
   auto d = client_->Discover();
   const kube::ResourceInfo* ns = d.ok() ? d->Find("", "v1", "namespaces") : nullptr;
   if (!ns) return {"could not delete the scratch namespaces: the cluster serves no namespaces"};
-  std::sort(scratch_namespaces_.begin(), scratch_namespaces_.end());
-  scratch_namespaces_.erase(std::unique(scratch_namespaces_.begin(), scratch_namespaces_.end()), scratch_namespaces_.end());
-  for (const auto& name : scratch_namespaces_) {
+  for (const auto& name : ScratchNamespaces()) {
     Status s = client_->Delete(*ns, "", name, kube::Propagation::kForeground);
     if (!s.ok() && s.code() != Code::kNotFound) problems.push_back("could not delete scratch namespace " + name + ": " + s.message());
   }
   return problems;
+}
+
+std::vector<std::string> ResourcesTestSteps::ScratchNamespaces() const {
+  std::vector<std::string> out = scratch_namespaces_;
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::string ResourcesTestSteps::FirstScratchNamespace() const {

@@ -48,7 +48,8 @@ class ResourcesTestSteps {
   // Whether Resolve failed because of a --snapshot (none of the scope's, or a
   // prefix of several): the caller's mistake, refused rather than recorded.
   [[nodiscard]] bool GivenRefused() const { return given_refused_; }
-  // Removes this test's leftover scratch namespaces; refuses one it did not make.
+  // Removes this test's leftover scratch namespaces (today's names, and any
+  // bearing its label); refuses one of today's names that it did not make.
   [[nodiscard]] Status ClaimScratchNamespaces();
   [[nodiscard]] Status Restore();   // one mapped restore per unit
   // Findings, one line each: objects missing, restore failures, unmet
@@ -58,6 +59,8 @@ class ResourcesTestSteps {
   // What Validate could not check (no controller reported on a workload).
   [[nodiscard]] const std::vector<std::string>& notes() const { return notes_; }
   [[nodiscard]] std::vector<std::string> CleanUp();  // deletes the scratch namespaces
+  // The scratch namespaces this run made, sorted (what CleanUp deletes, or --keep keeps).
+  [[nodiscard]] std::vector<std::string> ScratchNamespaces() const;
   [[nodiscard]] std::string FirstScratchNamespace() const;  // $HORT_TEST_NAMESPACE for smoke commands
   [[nodiscard]] const std::vector<ResourcesTestUnit>& units() const { return units_; }
   // The objects the restore created or updated in the scratch namespaces.

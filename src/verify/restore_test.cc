@@ -322,14 +322,20 @@ class Procedure {
   }
 
   Status CleanUp() {
-    if (resources_) {
+    // --keep keeps what the test restored into: a resources test's scratch
+    // namespaces (its next run removes them first, by their label), the
+    // others' scratch target. A resources test restores nothing into the
+    // scratch target (only its smoke commands run there): it always goes.
+    if (resources_ && opt_.keep) {
+      for (const auto& ns : resources_->ScratchNamespaces()) notes_.push_back("scratch namespace " + ns + " kept");
+    } else if (resources_) {
       for (const auto& p : resources_->CleanUp()) Failure(p);
     }
     if (claims_) {
       for (const auto& p : claims_->CleanUp()) Failure(p);
     }
     repos_.clear();  // releases the shared locks
-    if (!opt_.keep) {
+    if (!opt_.keep || resources_) {
       if (Status removed = RemoveScratchTree(report_.scratch); !removed.ok()) Failure(removed.message());
     } else {
       notes_.push_back("scratch target kept at " + report_.scratch);

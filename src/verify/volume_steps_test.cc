@@ -123,6 +123,20 @@ TEST_F(VolumeTestStepsTest, CleanExt4ImagePassesWithE2fsckAndSmokeCommandsOnTheI
   EXPECT_DOUBLE_EQ(r.validate_seconds, static_cast<double>(stages.at("validate").count()) / 1e9);
 }
 
+// --keep keeps the restored images (a volume test makes nothing in the cluster) and says where they are.
+TEST_F(VolumeTestStepsTest, KeepLeavesTheImagesAndSaysWhere) {
+  MakeExt4();
+  Load("");
+  (void)Backup();
+  RestoreTestOptions opt;
+  opt.keep = true;
+  auto r = RunRestoreTest(*catalog_, *catalog_->FindTest("BT-LH-01"), *state_, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->record.result, RunResult::kSuccess) << r->record.findings;
+  EXPECT_TRUE(fs::exists(r->scratch + "/paperless/data.img"));
+  EXPECT_NE(r->record.findings.find("note: scratch target kept at " + r->scratch), std::string::npos) << r->record.findings;
+}
+
 TEST_F(VolumeTestStepsTest, DamagedBlockFailsNamingTheBlock) {
   MakeExt4();
   Load("");

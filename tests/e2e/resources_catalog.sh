@@ -5,7 +5,8 @@
 # metrics as layer "resources". BT-VL-01 (type resources) restores the
 # namespace into a scratch namespace by mapping, checks every object and the
 # expected ones, runs its smoke command there, records the protocol row and
-# deletes the scratch namespace.
+# deletes the scratch namespace (--keep keeps it and names it; the next run
+# removes it, and any other namespace bearing the test's label, first).
 source "$(dirname "$0")/lib.sh"
 HOMELAB=$E2E_DIR/../kube/homelab
 start_kube
@@ -225,6 +226,21 @@ grep -q "snapshot ffffffff is no snapshot of a resources entry of the test's sco
   || fail "unknown --snapshot: $(cat "$WORK/last.err")"
 [ "$(hort protocol --config hort.yaml --test BT-VL-01 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$rows" ] \
   || fail "a refused --snapshot was recorded"
+
+note "--keep keeps the scratch namespace and names it; the next run removes it, and one kept on an earlier day, first"
+expect_rc 0 hort test run --config hort.yaml BT-VL-01 --keep
+grep -q "note: scratch namespace $SCRATCH kept" "$WORK/last.out" || fail "--keep: $(cat "$WORK/last.out")"
+grep -q "scratch target kept" "$WORK/last.out" && fail "--keep names a folder a resources test does not use: $(cat "$WORK/last.out")"
+kubectl get configmap paperless-env -n "$SCRATCH" >/dev/null || fail "--keep: the restored objects are gone"
+[ ! -e hort-work/BT-VL-01-restore-test ] || fail "--keep left the unused scratch folder"
+OLD=productivity-bt-20200101
+kubectl create namespace "$OLD" >/dev/null
+kubectl label namespace "$OLD" hort/restore-test=BT-VL-01 >/dev/null
+expect_rc 0 hort test run --config hort.yaml BT-VL-01
+for ns in "$SCRATCH" "$OLD"; do
+  grep -q "removed scratch namespace $ns left by an earlier run" "$WORK/last.out" || fail "leftover $ns: $(cat "$WORK/last.out")"
+done
+! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "a scratch namespace is still there after the run that followed --keep"
 
 kubectl create namespace "$SCRATCH" >/dev/null
 kubectl create configmap precious -n "$SCRATCH" --from-literal=keep=me >/dev/null
