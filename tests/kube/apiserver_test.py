@@ -188,6 +188,26 @@ class Create(unittest.TestCase):
         self.assertEqual((d["spec"]["replicas"], d["metadata"]["generation"]), (0, 2))
 
 
+    def test_claim_quantities_decode_as_kube_reads_them(self):
+        def claim(name, storage):
+            return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": storage}}}}
+        prefix = 'PersistentVolumeClaim in version "v1" cannot be handled as a PersistentVolumeClaim: '
+        for storage, why in (("10XB", "quantities must match the regular expression "
+                                      "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"),
+                             ("10 Gi", "quantities must match"), ("1GB", "quantities must match"), ("1K", "unable to parse quantity's suffix"),
+                             ("1e", "unable to parse quantity's suffix")):
+            code, st = call("POST", "/api/v1/namespaces/default/persistentvolumeclaims", claim("bad", storage))
+            self.assertEqual((code, st["reason"]), (400, "BadRequest"), storage)
+            self.assertTrue(st["message"].startswith(prefix + why), st["message"])
+        self.assertEqual(call("GET", "/api/v1/namespaces/default/persistentvolumeclaims/bad")[0], 404)
+        for i, storage in enumerate(("10Gi", "1.5G", ".5Ti", "1e9", 1073741824, "500M")):
+            self.assertEqual(call("POST", "/api/v1/namespaces/default/persistentvolumeclaims", claim(f"ok-{i}", storage))[0], 201,
+                             storage)
+        code, st = call("PUT", "/api/v1/namespaces/default/persistentvolumeclaims/ok-0", claim("ok-0", "10XB"))
+        self.assertEqual((code, st["reason"]), (400, "BadRequest"))
+
+
 class Apply(unittest.TestCase):
     def test_server_side_apply_ownership(self):
         url = "/api/v1/namespaces/default/configmaps/owned?fieldManager=hort"

@@ -10,6 +10,7 @@ import escalation
 import lists
 import objects
 import protobuf
+import quantity
 import rbac_objects
 import ssa
 from rbac import RBAC, Attrs
@@ -85,6 +86,13 @@ class Handlers:
                 raise bad_request(f"the API version in the data ({av}) does not match the expected API version ({c.res.gv})")
 
     @staticmethod
+    def check_decodes(c, obj):
+        """A POST or PUT body kube could not decode (a claim's quantities): 400 before anything else."""
+        p = quantity.decode_problem(c.res.kind, obj) if c.res.group == "" and not c.sub else None
+        if p:
+            raise bad_request(p)
+
+    @staticmethod
     def rbac_kind(c):
         return c.res.group == RBAC and c.res.kind in rbac_objects.KINDS and not c.sub
 
@@ -102,6 +110,8 @@ class Handlers:
             raise bad_request("Object 'Kind' is missing in '" + json.dumps(obj) + "'")
         dry = c.dry
         self.check_gv(c, obj)
+        if operation != "Apply":
+            self.check_decodes(c, obj)
         if self.rbac_kind(c):  # defaults come with decoding, ahead of everything below
             rbac_objects.default(c.res.kind, obj)
         meta = obj.setdefault("metadata", {})
@@ -194,6 +204,8 @@ class Handlers:
         if not isinstance(obj, dict):
             raise bad_request("Object 'Kind' is missing")
         self.check_gv(c, obj)
+        if put:
+            self.check_decodes(c, obj)
         if self.rbac_kind(c):  # decoding's defaults; for a patch, of the patched object
             rbac_objects.default(c.res.kind, obj)
         meta = obj.setdefault("metadata", {})
