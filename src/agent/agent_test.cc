@@ -203,5 +203,56 @@ TEST(AgentDispatch, AClaimNobodyMountsWithoutAnImageIsRefused) {
   EXPECT_NE(r.status().message().find("HORT_IMAGE is not set"), std::string::npos) << r.status().message();
 }
 
+// `restore --to-pvc --create`: what can be known before the claim is made is checked first (until 2026-12 a
+// missing image or a size kube refuses failed after the claim existed, and a retry was refused: "exists
+// already"); a later failure deletes the claim made, never one that was there.
+class NewClaimTest : public ::testing::Test {
+ protected:
+  TaskInput Restore(const std::string& pvc) {
+    return {.kind = TaskKind::kRestore, .job = "restore/media/" + pvc, .ns = "media", .pvc = pvc,
+            .snapshot = "0123456789abcdef", .repository = "main"};
+  }
+  size_t Claims() { return c_.List(*c_.Discover()->Find("", "v1", "persistentvolumeclaims"), "media", {})->items.size(); }
+  bool Exists(const std::string& pvc) {
+    return c_.Get(*c_.Discover()->Find("", "v1", "persistentvolumeclaims"), "media", pvc).ok();
+  }
+  Cluster c_;
+};
+
+TEST_F(NewClaimTest, ASizeKubeRefusesOrNoImageCreatesNothing) {
+  const size_t before = Claims();
+  for (const char* size : {"10XB", "10 Gi", "1GB", "0", "-1Gi"}) {
+    auto r = RunOnNewClaim(c_, Restore("new"), {.size = size}, {.hort_ns = "hort", .image = "hort:1"});
+    ASSERT_FALSE(r.ok()) << size;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << size;
+    EXPECT_NE(r.status().message().find("size \"" + std::string(size) + "\" of the new persistentvolumeclaim media/new"),
+              std::string::npos) << r.status().message();
+  }
+  auto r = RunOnNewClaim(c_, Restore("new"), {.size = "1Gi"}, {.hort_ns = "hort"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("HORT_IMAGE is not set"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("nothing was created"), std::string::npos) << r.status().message();
+  EXPECT_EQ(Claims(), before);
+}
+
+TEST_F(NewClaimTest, AClaimThatExistsIsRefusedAndLeftAlone) {
+  auto r = RunOnNewClaim(c_, Restore("config"), {.size = "1Gi"}, {.hort_ns = "hort", .image = "hort:1"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kAlreadyExists) << r.status().message();
+  EXPECT_TRUE(Exists("config"));
+}
+
+TEST_F(NewClaimTest, ALaterFailureDeletesTheClaimMadeSoARetryCanCreateIt) {
+  std::atomic<bool> stop{true};  // stopped while the holder Job waits for its pod
+  const size_t before = Claims();
+  auto r = RunOnNewClaim(c_, Restore("new"), {.size = "1Gi"}, {.hort_ns = "hort", .image = "hort:1", .stop = &stop});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kCancelled) << r.status().message();
+  EXPECT_NE(r.status().message().find("; the new claim media/new was deleted again"), std::string::npos)
+      << r.status().message();
+  EXPECT_FALSE(Exists("new"));
+  EXPECT_EQ(Claims(), before);
+}
+
 }  // namespace
 }  // namespace hort::agent

@@ -6,6 +6,7 @@
 #include "agent/holder.h"
 #include "agent/placement.h"
 #include "kube/json_fields.h"
+#include "kube/quantity.h"
 #include "kube/wait.h"
 #include "util/timer.h"
 
@@ -76,7 +77,7 @@ Result<TaskResult> WaitForResult(kube::Client& client, const std::string& ns, co
 
 }  // namespace
 
-Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput in, const DispatchOptions& o) {
+Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput in, const DispatchOptions& o, bool* left_running) {
   // A claim that does not exist fails here, before any Job is made for it.
   if (auto pv = BoundVolume(client, in.ns, in.pvc); !pv.ok() && pv.status().code() != Code::kUnavailable) return pv.status();
   HORT_ASSIGN_OR_RETURN(std::optional<Mount> mount, FindMount(client, in.ns, in.pvc));
@@ -107,7 +108,10 @@ Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput in, const Dispatch
     if (o.log) o.log("task " + created->name + " for the agent on node " + in.node + " (pod " + in.pod + ")");
     bool leave = false;
     result = WaitForResult(client, o.hort_ns, *created, o, &leave);
-    if (leave) return result;
+    if (leave) {
+      if (left_running) *left_running = true;
+      return result;
+    }
     auto leases = LeaseResource(client);
     if (leases.ok()) {
       Status del = client.Delete(*leases, o.hort_ns, created->name);
@@ -121,6 +125,45 @@ Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput in, const Dispatch
     if (!del.ok() && o.log) o.log("deleting holder Job " + in.ns + "/" + holder->job + ": " + del.message());
   }
   return result;
+}
+
+Result<TaskResult> RunOnNewClaim(kube::Client& client, TaskInput in, const NewClaimSpec& claim, const DispatchOptions& o) {
+  const std::string name = in.ns + "/" + in.pvc;
+  auto sign = kube::QuantitySign(claim.size);
+  if (!sign.ok() || *sign <= 0) {
+    return Status(Code::kInvalidArgument, "size \"" + claim.size + "\" of the new persistentvolumeclaim " + name + ": " +
+                                              (sign.ok() ? "must be greater than zero" : sign.status().message()) +
+                                              " (e.g. 10Gi); nothing was created");
+  }
+  if (o.image.empty()) {
+    return Status(Code::kInvalidArgument, "a new persistentvolumeclaim (" + name + ") is mounted by no pod, and HORT_IMAGE "
+                                          "is not set, so hort cannot start a Job that mounts it; nothing was created");
+  }
+  HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());
+  const kube::ResourceInfo* pvcs = d.Find("", "v1", "persistentvolumeclaims");
+  if (!pvcs) return Status(Code::kUnsupported, "the cluster serves no persistentvolumeclaims");
+  auto made = client.Create(*pvcs, in.ns, agent::NewClaim(in.ns, in.pvc, claim.size, claim.storage_class), {});
+  if (!made.ok() && made.status().code() == Code::kAlreadyExists) {
+    return Status(Code::kAlreadyExists, "persistentvolumeclaim " + name + " exists already: drop --create to restore into it");
+  }
+  HORT_RETURN_IF_ERROR(made.status().Annotate("creating persistentvolumeclaim " + name));
+  bool left_running = false;
+  Result<TaskResult> r = RunOnAgent(client, in, o, &left_running);
+  if (left_running || (r.ok() && r->code == Code::kOk)) return r;
+  // Only the claim made above (its uid): never one somebody made under the name after it was gone.
+  Status removed = Status::Ok();
+  auto live = client.Get(*pvcs, in.ns, in.pvc);
+  if (live.ok() && kube::StringAt(*live, "/metadata/uid") == kube::StringAt(*made, "/metadata/uid")) {
+    removed = client.Delete(*pvcs, in.ns, in.pvc);
+  } else if (!live.ok()) {
+    removed = live.status();
+  }
+  const std::string what = removed.ok() || removed.code() == Code::kNotFound
+                         ? "; the new claim " + name + " was deleted again"
+                         : "; the new claim " + name + " could not be deleted: " + removed.message();
+  if (!r.ok()) return Status(r.status().code(), r.status().message() + what);
+  r->error += what;
+  return r;
 }
 
 Status RemoveStaleTasks(kube::Client& client, const std::string& ns, const std::function<void(const std::string&)>& log) {

@@ -29,7 +29,25 @@ struct DispatchOptions {
 // comes back as its TaskResult (code and message); a Status error means the
 // task never finished (no agent claimed it, the holder stopped renewing, the
 // claim is missing …).
-[[nodiscard]] Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput input, const DispatchOptions& options);
+// `left_running` (optional) is set when the task was left to an agent still
+// working on it (stopped meanwhile): its claim is still being written.
+[[nodiscard]] Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput input, const DispatchOptions& options,
+                                            bool* left_running = nullptr);
+
+struct NewClaimSpec {
+  std::string size;           // a Kubernetes quantity, e.g. 10Gi
+  std::string storage_class;  // "": the cluster's default class
+};
+
+// `hort restore --to-pvc --create`: makes the claim `input` names, then runs
+// the task on it. What can be known first is checked before anything is
+// made: the size (kube's quantity syntax, greater than zero) and hort's image
+// (no pod mounts a new claim, so a holder Job must). A claim that exists is
+// refused and never touched; the claim made here is deleted again when the
+// task does not succeed, so the same command can simply be run again — unless
+// an agent still writes it (stopped meanwhile), which is then said.
+[[nodiscard]] Result<TaskResult> RunOnNewClaim(kube::Client& client, TaskInput input, const NewClaimSpec& claim,
+                                               const DispatchOptions& options);
 
 // At serve's start: the tasks a stopped serve (or CLI) left — finished,
 // never claimed within the claim timeout, or no longer renewed — deleted with

@@ -5,12 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/dispatch.h"
-#include "agent/placement.h"
 #include "kube/permissions.h"
 #include "cli/catalog_cli.h"
 #include "cli/json_text.h"
 #include "jobs/jobs.h"
-#include "kube/json_fields.h"
 
 namespace hort::cli {
 namespace {
@@ -57,18 +55,6 @@ Result<Snapshot> Resolve(Repository& repo, const std::string& ref, SnapshotFilte
   if (const Snapshot* latest = filter.Latest(all)) return *latest;
   return Status(Code::kNotFound, "no snapshot of " + claim.ns + "/" + claim.name + " (host " + (filter.hosts.empty() ? std::string("any") : filter.hosts[0]) + ", path " +
                                      (filter.paths.empty() ? "any" : filter.paths[0]) + ")");
-}
-
-Status CreateClaim(kube::Client& client, const ClaimRef& claim, const PvcRestoreFlags& f) {
-  HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());
-  const kube::ResourceInfo* r = d.Find("", "v1", "persistentvolumeclaims");
-  if (!r) return Status(Code::kUnsupported, "the cluster serves no persistentvolumeclaims");
-  auto made = client.Create(*r, claim.ns, agent::NewClaim(claim.ns, claim.name, f.size, f.storage_class), {});
-  if (!made.ok() && made.status().code() == Code::kAlreadyExists) {
-    return Status(Code::kAlreadyExists, "persistentvolumeclaim " + claim.ns + "/" + claim.name +
-                                            " exists already: drop --create to restore into it");
-  }
-  return made.status();
 }
 
 }  // namespace
@@ -120,9 +106,6 @@ int RestoreToPvc(const PvcRestoreFlags& f, const std::string& ref, const Snapsho
   }
   auto kube = OpenKube(f.kube, &c);
   if (!kube.ok()) return Fail(kube.status());
-  if (f.create) {
-    if (Status s = CreateClaim(**kube, *claim, f); !s.ok()) return Fail(s);
-  }
   agent::DispatchOptions d;
   d.hort_ns = kube::HortNamespace(**kube);
   d.image = f.image;
@@ -131,7 +114,8 @@ int RestoreToPvc(const PvcRestoreFlags& f, const std::string& ref, const Snapsho
   if (!g.quiet) d.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   agent::TaskInput in{.kind = agent::TaskKind::kRestore, .job = "restore/" + claim->ns + "/" + claim->name,
                       .ns = claim->ns, .pvc = claim->name, .snapshot = snapshot_id, .repository = (*spec)->name};
-  auto r = agent::RunOnAgent(**kube, in, d);
+  auto r = f.create ? agent::RunOnNewClaim(**kube, in, {.size = f.size, .storage_class = f.storage_class}, d)
+                    : agent::RunOnAgent(**kube, in, d);
   if (!r.ok()) return Fail(r.status());
   if (r->code != Code::kOk) return Fail(Status(r->code, r->error));
   if (g.json) {

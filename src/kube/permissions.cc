@@ -31,7 +31,8 @@ const std::vector<Permission>& NeededPermissions() {
       {"agent", "", "pods", "", "get", "agent: the task's pod (uid, node, the claim) checked before its folder is read"},
       {"agent", "", "persistentvolumes", "", "get", "agent: hostPath volumes (k3s local-path) refused"},
       {"agent", "", "persistentvolumeclaims", "", "create", "agent: hort restore --to-pvc --create makes the claim"},
-      {"agent", "", "persistentvolumeclaims", "", "delete", "agent: restore tests with scratch_pvc remove their scratch claims"},
+      {"agent", "", "persistentvolumeclaims", "", "delete", "agent: restore tests with scratch_pvc remove their scratch claims; "
+       "restore --to-pvc --create removes the claim it made when the restore failed"},
       // The resources layer reads every kind a service may hold (CRs included)
       // and restores any of them, as Velero does with cluster-admin; it never
       // deletes anything but its own scratch namespaces.

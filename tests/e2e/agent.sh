@@ -7,7 +7,9 @@
 # namespace, /data/<pvc>), which restic lists; a pod moving to the other node
 # moves the next backup to the other agent; a claim mounted nowhere is
 # mounted by a holder Job (the server runs `hort agent hold` as a process);
-# `hort restore --to-pvc --create` round-trips the files into a new claim.
+# `hort restore --to-pvc --create` round-trips the files into a new claim,
+# refuses a size kube would refuse or a missing image before it makes the
+# claim, and deletes the claim it made when the agent's restore then fails.
 # Bad input: a claim that does not exist, a node whose kubelet folder is not
 # mounted into its agent, two agents on one node — each a clear status, no
 # lost or doubled snapshot. Everything runs as the ServiceAccount holding
@@ -148,6 +150,33 @@ note "restore into a new claim (--create) round-trips the files"
 hort restore latest --host media --path /data/config --config hort.yaml --to-pvc media/restored --create --size 1Gi --storage-class local \
   >restore.out 2>&1 || { cat restore.out agent-a.log agent-b.log; fail "restore --to-pvc"; }
 treecmp pvcs/media/config pvcs/media/restored
+
+note "restore --to-pvc --create checks size and image before it makes the claim; a later failure deletes the claim made"
+newclaim() {  # OUT CONFIG [ARGS...]: restore media/config's latest into a new claim media/again
+  local out=$1 config=$2; shift 2
+  rc=0
+  "$HORT" restore latest --host media --path /data/config --config "$config" --to-pvc media/again --create --storage-class local \
+    "$@" >"$out" 2>&1 || rc=$?
+}
+newclaim size.out hort.yaml --size 10XB
+[ "$rc" = 1 ] || { cat size.out; fail "--size 10XB: exit $rc"; }
+grep -q 'size "10XB" of the new persistentvolumeclaim media/again: quantities must match the regular expression' size.out \
+  || { cat size.out; fail "--size 10XB: message"; }
+HORT_IMAGE="" newclaim image.out hort.yaml --size 1Gi
+[ "$rc" = 1 ] || { cat image.out; fail "no HORT_IMAGE: exit $rc"; }
+grep -q "HORT_IMAGE is not set, so hort cannot start a Job that mounts it; nothing was created" image.out || { cat image.out; fail "no HORT_IMAGE: message"; }
+! kubectl get pvc again -n media >/dev/null 2>&1 || fail "a refused --create made the claim"
+# The agents read hort.yaml, which has no repository "spare": the agent's restore fails once the claim exists.
+cp -a "$WORK/repo" "$WORK/spare"
+sed "s#^  main: {url: $WORK/repo,#  spare: {url: $WORK/spare, password_env: HORT_PASSWORD}\n&#" hort.yaml >cov.yaml
+newclaim spare.out cov.yaml --size 1Gi --repository spare
+[ "$rc" = 1 ] || { cat spare.out; fail "restore the agent cannot do: exit $rc"; }
+grep -q 'no repository named "spare" in the agent.s catalog; the new claim media/again was deleted again' spare.out \
+  || { cat spare.out; fail "restore the agent cannot do: message"; }
+wait_for 15 sh -c '! kubectl get pvc again -n media >/dev/null 2>&1'
+newclaim again.out hort.yaml --size 1Gi
+[ "$rc" = 0 ] || { cat again.out agent-a.log agent-b.log; fail "the retry with --create: exit $rc"; }
+treecmp pvcs/media/config pvcs/media/again
 
 note "restore test BT-K8-01 also restores into a scratch claim through the agent, then deletes it"
 hort test run BT-K8-01 --config hort.yaml >bt.out 2>&1 || { cat bt.out agent-a.log agent-b.log; fail "BT-K8-01 with scratch_pvc"; }
