@@ -276,6 +276,10 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one(test("    type: dr\n    every: 1y\n    scratch_pvc: {size: 1Gi}\n"), "only files tests restore into a scratch claim");
   one(test("    type: files\n    scope: app\n    every: 1mo\n    scratch_pvc: {storage_class: x}\n"), "tests.T-1.scratch_pvc.size: is required");
   one(test("    type: files\n    scope: app\n    every: 1mo\n    scratch_pvc: {size: lots}\n"), "expected a Kubernetes quantity");
+  for (const char* size : {"10GG", "10 Gi", "1K", "0", "-1Gi"}) {  // as kube-apiserver reads a quantity
+    one(test(std::string("    type: files\n    scope: app\n    every: 1mo\n    scratch_pvc: {size: \"") + size + "\"}\n"),
+        "expected a Kubernetes quantity such as 10Gi, greater than zero");
+  }
   EXPECT_EQ(Errors(test("    type: files\n    scope: app\n    every: 1mo\n    scratch_pvc: {size: 10Gi, storage_class: longhorn}\n")),
             std::vector<std::string>{});
   one(m + "alertmanager: {url: am.local:9093}\n", "alertmanager.url: expected an http:// or https:// URL");

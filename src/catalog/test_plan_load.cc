@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include "kube/quantity.h"
+
 namespace hort {
 namespace {
 
@@ -94,8 +96,11 @@ class TestPlanLoader {
     t.scratch_pvc.size = f_.String(v, key, "size", true).value_or("");
     t.scratch_pvc.storage_class = f_.String(v, key, "storage_class").value_or("");
     const std::string& size = t.scratch_pvc.size;
-    if (!size.empty() && (size.find_first_not_of("0123456789") == 0 || size.find_first_not_of("0123456789KMGTPEikmgtpe") != std::string::npos)) {
-      f_.Error(v["size"], key + ".size", "expected a Kubernetes quantity such as 10Gi, got \"" + size + "\"");
+    if (!size.empty()) {  // as kube-apiserver reads it, so no test run creates a claim it refuses
+      auto sign = kube::QuantitySign(size);
+      if (!sign.ok() || *sign <= 0) {
+        f_.Error(v["size"], key + ".size", "expected a Kubernetes quantity such as 10Gi, greater than zero, got \"" + size + "\"");
+      }
     }
   }
 
