@@ -351,6 +351,9 @@ class Job {
     out_.files = cs.snapshots_copied;
     Log("copied " + std::to_string(cs.snapshots_copied) + " snapshots (" + std::to_string(cs.snapshots_skipped) +
         " already there), " + std::to_string(cs.bytes_copied) + " bytes");
+    // The figures are read after the copy's own lock is gone: counted, it
+    // aged in the metrics until the next job there, and HortStaleLock fired.
+    lock.reset();
     return RefreshStats(*j_.repository);
   }
 

@@ -193,4 +193,20 @@ grep -q "h/files/slow .*FAILED.*h/files/slow runs now in hort pid [0-9]* (since 
 wait $first || { cat "$WORK/slow.out"; fail "the first run failed"; }
 [ "$(sqlite3 "$WORK/hort-state.sqlite" "SELECT count(*) FROM runs WHERE job = 'h/files/slow'")" = 1 ] || fail "the refused run was recorded"
 
+note "an offsite copy's figures of its target are read after its own lock is gone: no lock counted, none aging into HortStaleLock"
+hort init -r "$WORK/far" -q
+cat >"$WORK/copy.yaml" <<YAML
+state: $WORK/copy-state.sqlite
+repositories:
+  main: {url: $WORK/repo, password_env: HORT_PASSWORD}
+  far: {url: $WORK/far, password_env: HORT_PASSWORD}
+offsite:
+  nightly: {from: main, to: far, schedule: "@daily"}
+YAML
+hort --config "$WORK/copy.yaml" run offsite/nightly >/dev/null
+[ -z "$(ls "$WORK/far/locks")" ] || fail "the copy left a lock"
+hort --config "$WORK/copy.yaml" metrics >"$WORK/copy.prom"
+grep -q '^hort_repository_locks{repository="far",[^}]*} 0$' "$WORK/copy.prom" || { grep far "$WORK/copy.prom"; fail "a lock counted for far"; }
+grep -q '^hort_repository_oldest_lock_age_seconds{repository="far",[^}]*} 0$' "$WORK/copy.prom" || fail "a lock age for far"
+
 echo "catalog commands ok"
