@@ -73,8 +73,10 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
     }
     st.expected_interval_seconds = job.schedule->TypicalInterval(static_cast<int64_t>(now));
     // A snapshot stays on the volume's own disks: the service's RPO is the
-    // backups'; a snapshot job is late after two missed runs.
-    if (job.kind == JobSpec::Kind::kCopy || job.kind == JobSpec::Kind::kVerify || job.kind == JobSpec::Kind::kSnapshot) {
+    // backups'; a snapshot job, a check and a verification are late after
+    // two missed runs, a copy after its offsite rpo (else the same).
+    if (job.kind == JobSpec::Kind::kCopy || job.kind == JobSpec::Kind::kVerify || job.kind == JobSpec::Kind::kSnapshot ||
+        job.kind == JobSpec::Kind::kCheck) {
       const int64_t rpo = job.offsite ? job.offsite->rpo_seconds : 0;
       st.rpo_seconds = rpo ? rpo : 2 * st.expected_interval_seconds;
     }

@@ -32,6 +32,17 @@ TEST_F(StatusTest, HealthFollowsRunsAndRpo) {
   EXPECT_EQ(web.runs_success, 1u);
   EXPECT_EQ(web.runs_failed, 1u);
   EXPECT_TRUE(rep->critical_problem);
+
+  // A repository check (@weekly) is late after two missed runs, as docs/dashboard.md says.
+  const JobStatus& never_checked = Find(*rep, "check/main");
+  EXPECT_EQ(never_checked.rpo_seconds, 2 * never_checked.expected_interval_seconds);
+  EXPECT_EQ(never_checked.rpo_seconds, 2 * 7 * 86400);
+  Record("check/main", now_ - 15 * 86400, RunResult::kSuccess);
+  rep = BuildStatus(*catalog_, *state_, now_);
+  EXPECT_EQ(Find(*rep, "check/main").health, Health::kLate);
+  Record("check/main", now_ - 86400, RunResult::kSuccess);
+  rep = BuildStatus(*catalog_, *state_, now_);
+  EXPECT_EQ(Find(*rep, "check/main").health, Health::kOk);
 }
 
 // The offsite copy of critical data is critical: its check's metric and
