@@ -198,7 +198,7 @@ Status RestoreTestSamples(Families& f, const Catalog& c, StateStore& state, doub
     f.Add("hort_restore_test_last_status", "gauge", "Result of the last restore test: 1 pass, 0 fail, -1 never ran.", l,
           e.last ? (e.last->result == RunResult::kSuccess ? 1 : 0) : -1);
     f.Add("hort_restore_test_duration_seconds", "gauge",
-          "Measured restore time (prepare + restore) of the last restore test: the real RTO.", l,
+          "Measured restore time (resolve + prepare + restore) of the last restore test: the real RTO.", l,
           e.last ? e.last->restore_seconds : 0);
     f.Add("hort_restore_test_rto_seconds", "gauge", "The strictest RTO target in the test's scope (0: none).", l,
           static_cast<double>(t.RtoTarget()));

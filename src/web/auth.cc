@@ -29,7 +29,9 @@ Result<std::string> ReadFile(const std::string& path, const char* what) {
 }
 
 bool IsOpenPath(const ServerRequest& r) {
-  return r.method == "GET" && (r.path == "/" || r.path == "/healthz" || r.path.starts_with("/assets/"));
+  // HEAD as GET: probes and load balancers ask /healthz with HEAD.
+  return (r.method == "GET" || r.method == "HEAD") &&
+         (r.path == "/" || r.path == "/healthz" || r.path.starts_with("/assets/"));
 }
 
 }  // namespace
@@ -51,7 +53,9 @@ Result<std::unique_ptr<DashboardAuth>> DashboardAuth::Load(const ServeAuthSpec& 
     a->token_ = v;
   }
   if (!a->token_.empty() && a->token_.size() < 16) {
-    return Status(Code::kInvalidArgument, "serve.auth: the token is shorter than 16 characters");
+    const std::string source = !spec.token_file.empty() ? "serve.auth.token_file: the token in " + spec.token_file
+                                                        : "serve.auth.token_env: the token in " + spec.token_env;
+    return Status(Code::kInvalidArgument, source + " is shorter than 16 characters");
   }
   if (!spec.htpasswd.empty()) {
     HORT_ASSIGN_OR_RETURN(std::string text, ReadFile(spec.htpasswd, "htpasswd"));

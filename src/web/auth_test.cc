@@ -69,6 +69,15 @@ TEST_F(AuthTest, BadCredentialSourcesAreNamedNeverShown) {
   EXPECT_NE(unset.status().message().find("HORT_TEST_UNSET_VARIABLE is not set"), std::string::npos);
   auto shortish = DashboardAuth::Load({.token_file = Write("short", "abc\n")});
   EXPECT_NE(shortish.status().message().find("shorter than 16"), std::string::npos);
+  // One line naming the file or variable, as the other refusals (docs/dashboard.md).
+  EXPECT_NE(shortish.status().message().find("serve.auth.token_file: the token in " + (dir_ / "short").string()),
+            std::string::npos) << shortish.status().message();
+  ::setenv("HORT_TEST_SHORT_TOKEN", "abc", 1);
+  auto short_env = DashboardAuth::Load({.token_env = "HORT_TEST_SHORT_TOKEN"});
+  ::unsetenv("HORT_TEST_SHORT_TOKEN");
+  ASSERT_FALSE(short_env.ok());
+  EXPECT_NE(short_env.status().message().find("serve.auth.token_env: the token in HORT_TEST_SHORT_TOKEN is shorter"),
+            std::string::npos) << short_env.status().message();
   EXPECT_EQ(shortish.status().message().find("abc"), std::string::npos);
   auto md5 = DashboardAuth::Load({.htpasswd = Write("md5", "alice:$apr1$xyz$abcdefabcdef\n")});
   EXPECT_NE(md5.status().message().find("line 1: not a bcrypt hash"), std::string::npos);
@@ -81,6 +90,10 @@ TEST_F(AuthTest, GateOpensThePageAlwaysAndReadsOnlyByChoice) {
   EXPECT_FALSE(closed->Gate(Get("/")).has_value());
   EXPECT_FALSE(closed->Gate(Get("/assets/app.js")).has_value());
   EXPECT_FALSE(closed->Gate(Get("/healthz")).has_value());
+  for (const char* path : {"/", "/healthz", "/assets/app.js"}) {  // a probe's HEAD is as open as GET
+    EXPECT_FALSE(closed->Gate(ServerRequest{.method = "HEAD", .path = path}).has_value()) << path;
+  }
+  EXPECT_EQ(closed->Gate(ServerRequest{.method = "HEAD", .path = "/api/v1/overview"})->status, 401);
   EXPECT_EQ(closed->Gate(Get("/api/v1/overview"))->status, 401);
   EXPECT_EQ(closed->Gate(Get("/metrics"))->status, 401);
   EXPECT_EQ(closed->Gate(Get("/api/v1/overview", "Bearer wrong"))->status, 401);
