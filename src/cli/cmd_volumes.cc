@@ -135,7 +135,9 @@ int Restore(const VolumesFlags& f, const GlobalOptions& g) {
   auto r = RestoreVolume(*target, o);
   if (!r.ok()) return Fail(r.status());
   PrintTimes(r->times, g);
-  if (!r->picked.empty()) std::fprintf(stderr, "warning: volume %s: %s\n", r->volume.c_str(), r->picked.c_str());
+  if (!r->picked.empty()) {
+    std::fprintf(stderr, "warning: volume %s: %s\n", TerminalSafe(r->volume).c_str(), TerminalSafe(r->picked).c_str());
+  }
   if (g.json) {
     std::printf("%s\n", JsonText({{"volume", r->volume}, {"backup", r->backup}, {"picked", r->picked}, {"to", f.to},
                                   {"volume_size", r->volume_size}, {"block_size", r->block_size},
@@ -147,7 +149,7 @@ int Restore(const VolumesFlags& f, const GlobalOptions& g) {
   }
   if (g.quiet) return kExitOk;
   std::printf("restored backup %s of volume %s to %s: %llu blocks written, %llu unchanged, %s zeroed in %.1f s\n",
-              r->backup.c_str(), r->volume.c_str(), f.to.c_str(), static_cast<unsigned long long>(r->blocks_written),
+              TerminalSafe(r->backup).c_str(), TerminalSafe(r->volume).c_str(), f.to.c_str(), static_cast<unsigned long long>(r->blocks_written),
               static_cast<unsigned long long>(r->blocks_unchanged), FormatBytes(r->bytes_zeroed).c_str(), r->seconds);
   return kExitOk;
 }
@@ -186,9 +188,9 @@ int Verify(const VolumesFlags& f, const GlobalOptions& g) {
     return rc;
   }
   for (const auto& c : r->backups) {  // one line per backup
-    std::printf("%s/%s %s %llu blocks%s%s\n", c.volume.c_str(), c.backup.c_str(), c.state.c_str(),
-                static_cast<unsigned long long>(c.blocks), c.problems.empty() ? "" : ": ",
-                c.problems.empty() ? "" : c.problems[0].c_str());
+    std::printf("%s/%s %s %llu blocks%s%s\n", TerminalSafe(c.volume).c_str(), TerminalSafe(c.backup).c_str(),
+                TerminalSafe(c.state).c_str(), static_cast<unsigned long long>(c.blocks), c.problems.empty() ? "" : ": ",
+                c.problems.empty() ? "" : TerminalSafe(c.problems[0]).c_str());
   }
   // Findings name keys of the store, which anybody with write access chose.
   for (const auto& x : r->findings) {
@@ -270,7 +272,8 @@ int Forget(const VolumesFlags& f, const GlobalOptions& g, const ExpirePolicy& po
   for (const auto& d : r->decisions) {
     std::string reasons;
     for (const auto& x : d.reasons) reasons += (reasons.empty() ? "" : ", ") + x;
-    std::printf("%-6s %s %s %s\n", d.keep ? "keep" : "remove", d.backup.c_str(), d.time.c_str(), reasons.c_str());
+    std::printf("%-6s %s %s %s\n", d.keep ? "keep" : "remove", TerminalSafe(d.backup).c_str(), d.time.c_str(),
+                reasons.c_str());
   }
   if (f.dry_run) {
     std::printf("dry run: would remove %zu backups\n", r->removed.size());

@@ -1,7 +1,8 @@
 // restic-compatible repository locks (locks/<id>): shared for backup and
 // restore, exclusive for check/forget/prune. A lock is stale after 30
-// minutes or when its PID is gone on this host (LockIsStale); held locks are
-// refreshed every 5 minutes so they never look stale while their owner works.
+// minutes, when its PID is gone on this host, or when an earlier instance of
+// this Kubernetes container wrote it (LockIsStale); held locks are refreshed
+// every 5 minutes so they never look stale while their owner works.
 #pragma once
 
 #include <chrono>

@@ -134,6 +134,9 @@ TEST(LockStale, ALockOfAnEarlierInstanceOfThisContainerIsStale) {
   const std::string here = ThisPidNamespace();
   ASSERT_FALSE(here.empty());
   const std::string other_ns = here.substr(0, here.find(':') + 1) + "1";
+  struct UnsetOnExit {  // also when an assertion ends the test early: later tests run outside a container
+    ~UnsetOnExit() { ::unsetenv("HORT_POD_UID"), ::unsetenv("HORT_CONTAINER_NAME"); }
+  } unset_on_exit;
   ::setenv("HORT_POD_UID", "0b6e7a9c-5d4f-4c1e-9a57-3f2d1c0b9e8d", 1);
   ::setenv("HORT_CONTAINER_NAME", "hort", 1);
   ASSERT_EQ(ThisContainer(), "0b6e7a9c-5d4f-4c1e-9a57-3f2d1c0b9e8d/hort");

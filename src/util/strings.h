@@ -42,20 +42,29 @@ namespace hort {
 }
 
 // `text` for a terminal: control characters (a name read from a store can
-// hold ESC, which would drive the terminal) shown as \xNN; every other byte,
-// UTF-8 included, as it is.
+// hold ESC, which would drive the terminal) shown as \xNN, the C1 ones
+// (U+0080..U+009F, CSI among them) as their two UTF-8 bytes; every other
+// byte, UTF-8 included, as it is.
 [[nodiscard]] inline std::string TerminalSafe(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
+  auto escape = [](std::string& out, unsigned char b) {
+    out += "\\x";
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  };
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b >= 0x20 && b != 0x7f) {
-      out += c;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (b == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      escape(out, b);
+      escape(out, next);
+      ++i;
+    } else if (b < 0x20 || b == 0x7f) {
+      escape(out, b);
     } else {
-      out += "\\x";
-      out += kHex[b >> 4];
-      out += kHex[b & 15];
+      out += text[i];
     }
   }
   return out;

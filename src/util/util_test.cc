@@ -55,6 +55,7 @@ TEST(SharedLibrary, OpensOnceBindsDeclaredFunctionsAndNamesWhatIsMissing) {
 TEST(TerminalSafe, ControlCharactersAreShownAsHexAndTheRestAsItIs) {
   EXPECT_EQ(TerminalSafe("backup-1 Grüße"), "backup-1 Grüße");
   EXPECT_EQ(TerminalSafe(std::string("a\x1b]0;x\x07\tb\x7f\0", 11)), "a\\x1b]0;x\\x07\\x09b\\x7f\\x00");
+  EXPECT_EQ(TerminalSafe("a\xc2\x9b" "31mb \xc2\xa0"), "a\\xc2\\x9b31mb \xc2\xa0") << "C1 CSI escaped, NBSP kept";
 }
 
 TEST(Hex, RoundTrip) {

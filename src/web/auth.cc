@@ -28,10 +28,11 @@ Result<std::string> ReadFile(const std::string& path, const char* what) {
   return ss.str();
 }
 
+// HEAD as GET: probes and load balancers ask with HEAD.
+bool IsRead(const ServerRequest& r) { return r.method == "GET" || r.method == "HEAD"; }
+
 bool IsOpenPath(const ServerRequest& r) {
-  // HEAD as GET: probes and load balancers ask /healthz with HEAD.
-  return (r.method == "GET" || r.method == "HEAD") &&
-         (r.path == "/" || r.path == "/healthz" || r.path.starts_with("/assets/"));
+  return IsRead(r) && (r.path == "/" || r.path == "/healthz" || r.path.starts_with("/assets/"));
 }
 
 }  // namespace
@@ -137,7 +138,7 @@ ServerResponse DashboardAuth::Unauthorized(const std::string& why) const {
 
 std::optional<ServerResponse> DashboardAuth::Gate(const ServerRequest& r) {
   if (!configured_ || IsOpenPath(r)) return std::nullopt;
-  const bool needs = r.method != "GET" || r.path == "/api/v1/session" || !open_read_;
+  const bool needs = !IsRead(r) || r.path == "/api/v1/session" || !open_read_;
   if (!needs) return std::nullopt;
   switch (Authenticate(r).outcome) {
     case Outcome::kOk: return std::nullopt;

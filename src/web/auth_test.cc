@@ -100,6 +100,7 @@ TEST_F(AuthTest, GateOpensThePageAlwaysAndReadsOnlyByChoice) {
   EXPECT_FALSE(closed->Gate(Get("/api/v1/overview", std::string("Bearer ") + kToken)).has_value());
   auto reads = Make({.token_file = Write("token", kToken), .open_read = true});
   EXPECT_FALSE(reads->Gate(Get("/api/v1/overview")).has_value());
+  EXPECT_FALSE(reads->Gate(ServerRequest{.method = "HEAD", .path = "/metrics"}).has_value()) << "HEAD reads as GET";
   EXPECT_EQ(reads->Gate(Get("/api/v1/session"))->status, 401) << "the session says who you are";
   EXPECT_EQ(reads->Gate(ServerRequest{.method = "POST", .path = "/api/v1/actions/run"})->status, 401);
 }

@@ -218,4 +218,10 @@ for out in "$WORK/ls.txt" "$WORK/last.out"; do
   ! grep -q "$(printf '\033')" "$out" || fail "a raw ESC reached the terminal: $(cat -v "$out")"
   grep -qF 'x\x1b]0;owned\x07.txt' "$out" || { cat "$out"; fail "the key is not named escaped"; }
 done
+# A backup cfg's file name is a backup's name: printed by verify's per-backup line, escaped too.
+cfg=$(ls "$S3"/backupstore/volumes/*/*/pvc-ok/backups/backup_*.cfg | head -1)
+cp "$cfg" "$(dirname "$cfg")/backup_esc$(printf '\033')[31mred.cfg"
+"$HORT" volumes verify --store "$S3" --volume pvc-ok >"$WORK/esc.out" 2>&1 || true
+! grep -q "$(printf '\033')" "$WORK/esc.out" || fail "a backup name's raw ESC reached the terminal: $(cat -v "$WORK/esc.out")"
+grep -qF 'esc\x1b[31mred' "$WORK/esc.out" || { cat -v "$WORK/esc.out"; fail "the backup is not named escaped"; }
 echo "PASS"
