@@ -129,11 +129,9 @@ Result<TaskResult> RunOnAgent(kube::Client& client, TaskInput in, const Dispatch
 
 Result<TaskResult> RunOnNewClaim(kube::Client& client, TaskInput in, const NewClaimSpec& claim, const DispatchOptions& o) {
   const std::string name = in.ns + "/" + in.pvc;
-  auto sign = kube::QuantitySign(claim.size);
-  if (!sign.ok() || *sign <= 0) {
+  if (std::string bad = kube::StorageSizeProblem(claim.size); !bad.empty()) {
     return Status(Code::kInvalidArgument, "size \"" + claim.size + "\" of the new persistentvolumeclaim " + name + ": " +
-                                              (sign.ok() ? "must be greater than zero" : sign.status().message()) +
-                                              " (e.g. 10Gi); nothing was created");
+                                              bad + " (e.g. 10Gi); nothing was created");
   }
   if (o.image.empty()) {
     return Status(Code::kInvalidArgument, "a new persistentvolumeclaim (" + name + ") is mounted by no pod, and HORT_IMAGE "

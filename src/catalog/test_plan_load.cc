@@ -96,11 +96,9 @@ class TestPlanLoader {
     t.scratch_pvc.size = f_.String(v, key, "size", true).value_or("");
     t.scratch_pvc.storage_class = f_.String(v, key, "storage_class").value_or("");
     const std::string& size = t.scratch_pvc.size;
-    if (!size.empty()) {  // as kube-apiserver reads it, so no test run creates a claim it refuses
-      auto sign = kube::QuantitySign(size);
-      if (!sign.ok() || *sign <= 0) {
-        f_.Error(v["size"], key + ".size", "expected a Kubernetes quantity such as 10Gi, greater than zero, got \"" + size + "\"");
-      }
+    // As kube-apiserver reads it, so no test run creates a claim it refuses.
+    if (!size.empty() && !kube::StorageSizeProblem(size).empty()) {
+      f_.Error(v["size"], key + ".size", "expected a Kubernetes quantity such as 10Gi, greater than zero, got \"" + size + "\"");
     }
   }
 

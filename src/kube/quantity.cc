@@ -69,4 +69,10 @@ Result<int> QuantitySign(std::string_view q) {
   return negative ? -1 : 1;
 }
 
+std::string StorageSizeProblem(std::string_view quantity) {
+  auto sign = QuantitySign(quantity);
+  if (!sign.ok()) return sign.status().message();
+  return *sign > 0 ? "" : "must be greater than zero";
+}
+
 }  // namespace hort::kube

@@ -44,5 +44,13 @@ TEST(Quantity, WhatKubeRefusesWithItsOwnWords) {
   }
 }
 
+TEST(Quantity, AStorageSizeIsAQuantityAboveZero) {
+  EXPECT_EQ(StorageSizeProblem("10Gi"), "");
+  EXPECT_EQ(StorageSizeProblem("1.5G"), "");
+  EXPECT_EQ(StorageSizeProblem("0"), "must be greater than zero");
+  EXPECT_EQ(StorageSizeProblem("-1Gi"), "must be greater than zero");
+  EXPECT_EQ(StorageSizeProblem("1K"), "unable to parse quantity's suffix");
+}
+
 }  // namespace
 }  // namespace hort::kube
