@@ -75,14 +75,14 @@ Status CheckCatalogAgainstCluster(kube::Client& client, const Catalog& catalog, 
         HORT_RETURN_IF_ERROR(exists(*namespaces, "", ns, at + "namespace " + ns + " does not exist"));
       }
       // A type the cluster does not serve fails the backup before anything is
-      // listed (resources::CollectBackup); discovery already says so here.
+      // listed: the backup's own rule (resources::ListedType), asked here.
       const std::pair<const char*, const std::vector<std::string>*> type_lists[] = {
           {"include", &e.include}, {"exclude", &e.exclude}, {"require", &e.require}};
       for (const auto& [key, names] : type_lists) {
         for (const std::string& n : *names) {
           if (n == "*") continue;
           ++*checked;
-          if (d.Find(n) == nullptr) problems->push_back(at + key + ": the cluster serves no resource \"" + n + "\"");
+          if (auto r = resources::ListedType(d, n, key); !r.ok()) problems->push_back(at + r.status().message());
         }
       }
       for (const ResourcesEntry::ClusterObjects& c : e.cluster) {

@@ -42,14 +42,19 @@ Result<std::set<std::string>> Resolve(const kube::Discovery& d, const std::vecto
   std::set<std::string> out;
   for (const auto& n : names) {
     if (n == "*") continue;
-    const ResourceInfo* r = d.Find(n);
-    if (!r) return Status(Code::kInvalidArgument, std::string(what) + ": the cluster serves no resource \"" + n + "\"");
+    HORT_ASSIGN_OR_RETURN(const ResourceInfo* r, ListedType(d, n, what));
     out.insert(r->GroupResource());
   }
   return out;
 }
 
 }  // namespace
+
+Result<const ResourceInfo*> ListedType(const kube::Discovery& d, const std::string& name, const char* what) {
+  const ResourceInfo* r = d.Find(name);
+  if (!r) return Status(Code::kInvalidArgument, std::string(what) + ": the cluster serves no resource \"" + name + "\"");
+  return r;
+}
 
 Result<const ResourceInfo*> ClusterObjectsType(const kube::Discovery& d, const std::string& name) {
   const ResourceInfo* r = d.Find(name);

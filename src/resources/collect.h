@@ -39,6 +39,12 @@ struct CollectSpec {
   void StartNow();
 };
 
+// A type an entry's include/exclude/require names (kubectl's and Velero's
+// spellings); kInvalidArgument ("<what>: the cluster serves no resource …")
+// for one the cluster does not serve, which fails a backup before it lists.
+[[nodiscard]] Result<const kube::ResourceInfo*> ListedType(const kube::Discovery& d, const std::string& name,
+                                                           const char* what);
+
 // The type of a service's cluster objects, named as kubectl names types
 // (`clusterrole`, `ClusterRole`, `pv`); kInvalidArgument ("cluster: …") for a
 // type the cluster does not serve or a namespaced one.
