@@ -8,17 +8,11 @@ Its own server; run by apiserver_test.py's load_tests (CTest kube.apiserver) or 
 import sys
 import unittest
 
-from kubeclient import Api
+from kubeclient import APPLY, MERGE, RBAC, Api, rbac_paths
 
 API = None
 NS = "esc"
-RBAC = "rbac.authorization.k8s.io"
-ROLES = f"/apis/{RBAC}/v1/namespaces/{NS}/roles"
-BINDINGS = f"/apis/{RBAC}/v1/namespaces/{NS}/rolebindings"
-CLUSTER_ROLES = f"/apis/{RBAC}/v1/clusterroles"
-CLUSTER_BINDINGS = f"/apis/{RBAC}/v1/clusterrolebindings"
-MERGE = "application/merge-patch+json"
-APPLY = "application/apply-patch+yaml"
+ROLES, BINDINGS, CLUSTER_ROLES, CLUSTER_BINDINGS = rbac_paths(NS)
 
 
 def setUpModule():

@@ -11,6 +11,16 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+MERGE = "application/merge-patch+json"
+APPLY = "application/apply-patch+yaml"
+RBAC = "rbac.authorization.k8s.io"
+
+
+def rbac_paths(ns):
+    """The four RBAC collections: Roles and RoleBindings of `ns`, ClusterRoles, ClusterRoleBindings."""
+    return (f"/apis/{RBAC}/v1/namespaces/{ns}/roles", f"/apis/{RBAC}/v1/namespaces/{ns}/rolebindings",
+            f"/apis/{RBAC}/v1/clusterroles", f"/apis/{RBAC}/v1/clusterrolebindings")
+
 
 class Api:
     def __init__(self, d):

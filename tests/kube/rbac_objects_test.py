@@ -9,17 +9,11 @@ load_tests (CTest kube.apiserver) or alone."""
 import sys
 import unittest
 
-from kubeclient import Api
+from kubeclient import APPLY, MERGE, RBAC, Api, rbac_paths
 
 API = None
 NS = "objs"
-RBAC = "rbac.authorization.k8s.io"
-ROLES = f"/apis/{RBAC}/v1/namespaces/{NS}/roles"
-BINDINGS = f"/apis/{RBAC}/v1/namespaces/{NS}/rolebindings"
-CLUSTER_ROLES = f"/apis/{RBAC}/v1/clusterroles"
-CLUSTER_BINDINGS = f"/apis/{RBAC}/v1/clusterrolebindings"
-MERGE = "application/merge-patch+json"
-APPLY = "application/apply-patch+yaml"
+ROLES, BINDINGS, CLUSTER_ROLES, CLUSTER_BINDINGS = rbac_paths(NS)
 SUPPORTED_SUBJECTS = 'supported values: "ServiceAccount", "User", "Group"'
 
 
