@@ -15,6 +15,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long a deleted claim may stay Terminating (its holder pod stopping,
+// 30 s of grace by default) before hort gives up waiting for it.
+constexpr std::chrono::seconds kClaimGoneWait{60};
+
 
 // Polls the task until its holder finishes it. `leave` is set when the task
 // must outlive this wait (stopped while an agent works on it): deleting its
@@ -140,9 +144,19 @@ Result<TaskResult> RunOnNewClaim(kube::Client& client, TaskInput in, const NewCl
   HORT_ASSIGN_OR_RETURN(kube::Discovery d, client.Discover());
   const kube::ResourceInfo* pvcs = d.Find("", "v1", "persistentvolumeclaims");
   if (!pvcs) return Status(Code::kUnsupported, "the cluster serves no persistentvolumeclaims");
-  auto made = client.Create(*pvcs, in.ns, agent::NewClaim(in.ns, in.pvc, claim.size, claim.storage_class), {});
+  const kube::Json object = agent::NewClaim(in.ns, in.pvc, claim.size, claim.storage_class);
+  auto made = client.Create(*pvcs, in.ns, object, {});
   if (!made.ok() && made.status().code() == Code::kAlreadyExists) {
-    return Status(Code::kAlreadyExists, "persistentvolumeclaim " + name + " exists already: drop --create to restore into it");
+    // One being deleted (an earlier failed run's, its holder pod still
+    // stopping) is waited for: it is going anyway, and the name is free then.
+    auto old = client.Get(*pvcs, in.ns, in.pvc);
+    if (!old.ok() || kube::StringAt(*old, "/metadata/deletionTimestamp").empty()) {
+      return Status(Code::kAlreadyExists, "persistentvolumeclaim " + name + " exists already: drop --create to restore into it");
+    }
+    if (o.log) o.log("persistentvolumeclaim " + name + " is being deleted: waiting for it to go");
+    HORT_RETURN_IF_ERROR(kube::WaitGone(client, *pvcs, in.ns, in.pvc, "persistentvolumeclaim " + name, kClaimGoneWait, o.stop)
+                             .Annotate("nothing was created"));
+    made = client.Create(*pvcs, in.ns, object, {});
   }
   HORT_RETURN_IF_ERROR(made.status().Annotate("creating persistentvolumeclaim " + name));
   bool left_running = false;
@@ -153,12 +167,16 @@ Result<TaskResult> RunOnNewClaim(kube::Client& client, TaskInput in, const NewCl
   auto live = client.Get(*pvcs, in.ns, in.pvc);
   if (live.ok() && kube::StringAt(*live, "/metadata/uid") == kube::StringAt(*made, "/metadata/uid")) {
     removed = client.Delete(*pvcs, in.ns, in.pvc);
+    // Gone before hort answers, so that the same command can run again at once.
+    if (removed.ok()) removed = kube::WaitGone(client, *pvcs, in.ns, in.pvc, "persistentvolumeclaim " + name, kClaimGoneWait, o.stop);
   } else if (!live.ok()) {
     removed = live.status();
   }
-  const std::string what = removed.ok() || removed.code() == Code::kNotFound
-                         ? "; the new claim " + name + " was deleted again"
-                         : "; the new claim " + name + " could not be deleted: " + removed.message();
+  const std::string what = removed.ok() || removed.code() == Code::kNotFound ? "; the new claim " + name + " was deleted again"
+                           : removed.code() == Code::kUnavailable
+                               ? "; the new claim " + name + " was deleted but a pod still holds it after " +
+                                     std::to_string(kClaimGoneWait.count()) + " s: wait until it is gone before running this again"
+                               : "; the new claim " + name + " could not be deleted: " + removed.message();
   if (!r.ok()) return Status(r.status().code(), r.status().message() + what);
   r->error += what;
   return r;

@@ -21,6 +21,21 @@ bool SleepUnlessStopped(Clock::time_point until, const std::atomic<bool>* stop) 
   return !(stop && stop->load());
 }
 
+Status WaitGone(Client& client, const ResourceInfo& resource, const std::string& ns, const std::string& name,
+                const std::string& what, std::chrono::seconds timeout, const std::atomic<bool>* stop) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (true) {
+    auto got = client.Get(resource, ns, name);
+    if (!got.ok() && got.status().code() == Code::kNotFound) return Status::Ok();
+    if (!got.ok()) return got.status().Annotate("waiting for " + what + " to be deleted");
+    if (Clock::now() >= deadline) {
+      return Status(Code::kUnavailable, what + " is still being deleted after " + std::to_string(timeout.count()) + " s");
+    }
+    if (!SleepUnlessStopped(std::min(Clock::now() + std::chrono::milliseconds(500), deadline), stop)) {
+      return Status(Code::kCancelled, "stopped while waiting for " + what + " to be deleted");
+    }
+  }
+}
 
 Result<ResourceInfo> Served(Client& client, const std::string& group, const std::string& version,
                                   const std::string& resource, const std::string& install_hint) {

@@ -51,6 +51,15 @@ struct Wait {
 // Longhorn retry after one, so it is not final.
 [[nodiscard]] Result<Json> WaitFor(Client& client, const Wait& wait);
 
+// Polls every 500 ms until the object is gone (Ok), `timeout` passes
+// (kUnavailable: "<what> is still being deleted after N s") or `stop` is set
+// (kCancelled). A deleted object stays while finalizers hold it: a claim as
+// long as a pod names it (kubernetes.io/pvc-protection), which a holder
+// Job's pod does until the kubelet has stopped it.
+[[nodiscard]] Status WaitGone(Client& client, const ResourceInfo& resource, const std::string& ns,
+                              const std::string& name, const std::string& what, std::chrono::seconds timeout,
+                              const std::atomic<bool>* stop);
+
 // Sleeps until `until` in slices short enough that a stop is noticed at
 // once; false when stopped.
 [[nodiscard]] bool SleepUnlessStopped(std::chrono::steady_clock::time_point until, const std::atomic<bool>* stop);

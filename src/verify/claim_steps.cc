@@ -59,7 +59,9 @@ Status ScratchClaimSteps::Prepare(const std::vector<RestoreUnit>& units) {
                                                   ": hort leaves it alone; rename the test or the claim");
         }
         HORT_RETURN_IF_ERROR(DeleteClaim(claim));
-        HORT_RETURN_IF_ERROR(WaitGone(*pvcs, claim));
+        HORT_RETURN_IF_ERROR(kube::WaitGone(*kube_, *pvcs, claim.ns, claim.name,
+                                            "scratch claim " + claim.ns + "/" + claim.name + " left by an earlier run",
+                                            std::chrono::seconds(60), stop_));
         notes_.push_back("removed scratch claim " + claim.ns + "/" + claim.name + " left by an earlier run");
       }
       const kube::Json object = agent::NewClaim(claim.ns, claim.name, spec_.scratch_pvc.size, spec_.scratch_pvc.storage_class,
@@ -121,16 +123,6 @@ void ScratchClaimSteps::Check(const std::vector<RestoreUnit>& units) {
       }
     }
   }
-}
-
-// A deleted claim stays (Terminating) until no pod uses it (pvc-protection).
-Status ScratchClaimSteps::WaitGone(const kube::ResourceInfo& pvcs, const Claim& c) {
-  for (int i = 0; i < 120; ++i) {
-    auto got = kube_->Get(pvcs, c.ns, c.name);
-    if (!got.ok() && got.status().code() == Code::kNotFound) return Status::Ok();
-    if (!kube::SleepUnlessStopped(std::chrono::steady_clock::now() + std::chrono::milliseconds(500), stop_)) break;
-  }
-  return Status(Code::kUnavailable, "scratch claim " + c.ns + "/" + c.name + " left by an earlier run is still being deleted");
 }
 
 Status ScratchClaimSteps::DeleteClaim(const Claim& c) {

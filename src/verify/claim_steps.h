@@ -45,7 +45,6 @@ class ScratchClaimSteps {
     std::string error;
   };
   [[nodiscard]] Status DeleteClaim(const Claim& c);
-  [[nodiscard]] Status WaitGone(const kube::ResourceInfo& pvcs, const Claim& c);
 
   const Catalog& c_;
   const RestoreTestSpec& spec_;

@@ -173,10 +173,25 @@ newclaim spare.out cov.yaml --size 1Gi --repository spare
 [ "$rc" = 1 ] || { cat spare.out; fail "restore the agent cannot do: exit $rc"; }
 grep -q 'no repository named "spare" in the agent.s catalog; the new claim media/again was deleted again' spare.out \
   || { cat spare.out; fail "restore the agent cannot do: message"; }
-wait_for 15 sh -c '! kubectl get pvc again -n media >/dev/null 2>&1'
+# gone when hort answers (it waits while the holder pod still holds it), so the retry works at once
+! kubectl get pvc again -n media >/dev/null 2>&1 || fail "the failed --create's claim is still there when hort answers"
 newclaim again.out hort.yaml --size 1Gi
 [ "$rc" = 0 ] || { cat again.out agent-a.log agent-b.log; fail "the retry with --create: exit $rc"; }
 treecmp pvcs/media/config pvcs/media/again
+
+note "restore --to-pvc --create waits for a claim of the name that is being deleted"
+{ claim media going; pod media going-user node-b going; } | kubectl apply -f - >/dev/null
+kubectl delete pvc going -n media --wait=false >/dev/null
+[ -n "$(kubectl get pvc going -n media -o jsonpath='{.metadata.deletionTimestamp}')" ] || fail "the claim is not Terminating"
+"$HORT" restore latest --host media --path /data/config --config hort.yaml --to-pvc media/going --create --size 1Gi \
+  --storage-class local >going.out 2>&1 &
+going_pid=$!
+sleep 2
+kubectl delete pod going-user -n media >/dev/null  # the pod goes, pvc-protection lets the old claim go
+rc=0; wait "$going_pid" || rc=$?
+[ "$rc" = 0 ] || { cat going.out; fail "--create over a Terminating claim: exit $rc"; }
+grep -q "persistentvolumeclaim media/going is being deleted: waiting for it to go" going.out || { cat going.out; fail "no word of the wait"; }
+treecmp pvcs/media/config pvcs/media/going
 
 note "restore test BT-K8-01 also restores into a scratch claim through the agent, then deletes it"
 hort test run BT-K8-01 --config hort.yaml >bt.out 2>&1 || { cat bt.out agent-a.log agent-b.log; fail "BT-K8-01 with scratch_pvc"; }

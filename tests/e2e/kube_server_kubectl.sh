@@ -271,4 +271,17 @@ grep -qx 'job.batch "sleeper" deleted' "$WORK/del.out" || fail "delete job: $(ca
 for _ in $(seq 50); do [ -d "/proc/$PID" ] && [ "$(cut -d' ' -f3 "/proc/$PID/stat" 2>/dev/null)" != Z ] || break; sleep 0.1; done
 [ -d "/proc/$PID" ] && [ "$(cut -d' ' -f3 "/proc/$PID/stat" 2>/dev/null)" != Z ] && fail "the pod's process survived"
 [ -e "$S/node-b/pods/$UID_" ] && fail "the pod's kubelet folder survived"
+
+note "finalizers: a marked object stays until its last finalizer is removed; a claim is freed with its pod"
+kc create configmap held -n apps --from-literal=a=b >/dev/null
+kc patch configmap held -n apps --type=merge -p '{"metadata":{"finalizers":["example.com/hold"]}}' >/dev/null
+kc delete configmap held -n apps --wait=false >"$WORK/del.out"
+grep -qx 'configmap "held" deleted' "$WORK/del.out" || fail "delete --wait=false: $(cat "$WORK/del.out")"
+[ -n "$(kc get configmap held -n apps -o jsonpath='{.metadata.deletionTimestamp}')" ] || fail "the marked configmap is gone or unmarked"
+kc patch configmap held -n apps --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null
+kc get configmap held -n apps >/dev/null 2>"$WORK/get.err" && fail "the configmap outlived its last finalizer"
+grep -q 'NotFound' "$WORK/get.err" || fail "get after the last finalizer: $(cat "$WORK/get.err")"
+[ "$(kc get pvc data -n apps -o jsonpath='{.metadata.finalizers[0]}')" = kubernetes.io/pvc-protection ] || fail "claim without pvc-protection"
+kc delete pvc data -n apps --timeout=10s >"$WORK/del.out" || fail "kubectl delete pvc (waits for it to go): $(cat "$WORK/del.out")"
+kc get pv "$PV" >/dev/null 2>&1 && fail "the claim's Delete-policy volume survived"
 echo "PASS"

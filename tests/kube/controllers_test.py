@@ -110,6 +110,46 @@ class Provisioner(unittest.TestCase):
         self.assertFalse(os.path.exists(path("pvcs", NS, "data")))
 
 
+class Protection(unittest.TestCase):
+    """StorageObjectInUseProtection: a claim a scheduled pod names stays Terminating until the pod is gone."""
+
+    def test_claim_in_use_is_deleted_when_its_pod_goes(self):
+        pvc = claim("held")
+        pv_name = pvc["spec"]["volumeName"]
+        self.assertEqual(pvc["metadata"]["finalizers"], ["kubernetes.io/pvc-protection"])
+        self.assertIn("kubernetes.io/pv-protection", call("GET", f"/api/v1/persistentvolumes/{pv_name}")[1]["metadata"]["finalizers"])
+        code, pod = call("POST", PODS, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "holder"}, "spec": {
+            "nodeName": "node-a", "containers": [{"name": "app", "image": "nginx:1.27"}],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "held"}}]}})
+        self.assertEqual(code, 201, pod)
+        code, marked = call("DELETE", f"{PVCS}/held")
+        self.assertEqual((code, marked["kind"], marked["metadata"]["deletionGracePeriodSeconds"]), (200, "PersistentVolumeClaim", 0))
+        self.assertTrue(marked["metadata"]["deletionTimestamp"])
+        code, again = call("DELETE", f"{PVCS}/held")  # a second delete changes nothing
+        self.assertEqual((code, again["metadata"]["resourceVersion"]), (200, marked["metadata"]["resourceVersion"]))
+        code, err = call("POST", PVCS, {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "held"},
+                                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+        self.assertEqual((code, err["reason"]), (409, "AlreadyExists"))
+        code, err = call("PATCH", f"{PVCS}/held", {"metadata": {"finalizers": ["kubernetes.io/pvc-protection", "example.com/x"]}},
+                         content_type="application/merge-patch+json")
+        self.assertEqual((code, err["details"]["causes"][0]["field"]), (422, "metadata.finalizers"))
+        self.assertIn('no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/x"}',
+                      err["message"])
+        self.assertEqual(call("GET", f"/api/v1/persistentvolumes/{pv_name}")[1]["status"]["phase"], "Bound")
+        self.assertEqual(call("DELETE", f"{PODS}/holder")[0], 200)
+        self.assertEqual(call("GET", f"{PVCS}/held")[0], 404)
+        self.assertEqual(call("GET", f"/api/v1/persistentvolumes/{pv_name}")[0], 404)  # Delete policy, volume gone too
+
+    def test_claim_no_pod_names_goes_at_once(self):
+        claim("loose")
+        code, pod = call("POST", PODS, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "elsewhere"}, "spec": {
+            "nodeName": "node-a", "containers": [{"name": "app", "image": "nginx:1.27"}],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "other"}}]}})
+        self.assertEqual(code, 201, pod)
+        self.assertEqual(call("DELETE", f"{PVCS}/loose")[0], 200)
+        self.assertEqual(call("GET", f"{PVCS}/loose")[0], 404)
+
+
 class Kubelet(unittest.TestCase):
     def pod(self, name, claim_name, node="node-b"):
         code, pod = call("POST", PODS, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {

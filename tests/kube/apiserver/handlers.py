@@ -101,6 +101,16 @@ class Handlers:
         self.s.after_write(c.res, stored)
         return stored
 
+    def write_update(self, c, live, new):
+        """Stores an update; one that removes the last finalizer of an object marked for deletion
+        completes the deletion instead (the object is answered as it was last)."""
+        if live["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
+            new["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+            self.s.store.delete(c.gr, c.ns, c.name)
+            self.s.deleted(c.res, new)
+            return new
+        return self.write(c, new)
+
     # ---- create ---------------------------------------------------------------------------------
     def create(self, c, obj, operation="Update", on_update=False):
         """A POST, an apply of a missing object, or with on_update a PUT of a missing one of a kind in
@@ -246,11 +256,20 @@ class Handlers:
         nm["name"] = c.name
         if c.res.namespaced:
             nm["namespace"] = c.ns
-        for f in ("uid", "creationTimestamp", "deletionTimestamp", "generation"):
+        for f in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
             if f in live["metadata"]:
                 nm[f] = live["metadata"][f]
             else:
                 nm.pop(f, None)
+        deleting = bool(live["metadata"].get("deletionTimestamp"))
+        if deleting and c.sub != "status":  # ValidateNoNewFinalizers, only once deletion was asked for
+            extra = sorted(set(nm.get("finalizers") or []) - set(live["metadata"].get("finalizers") or []))
+            if extra:
+                listed = ", ".join(f'"{x}"' for x in extra)
+                raise invalid(c.res.kind, c.name, c.res.group, [(
+                    "metadata.finalizers", "FieldValueForbidden",
+                    "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers "
+                    f"[]string{{{listed}}}")])
         if c.sub == "status":
             new = dict(copy.deepcopy(live), status=new.get("status", {}))
         elif c.res.has_status:
@@ -271,7 +290,7 @@ class Handlers:
         if dry:
             new["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
             return 200, self.out(c, new)
-        return 200, self.out(c, self.write(c, new))
+        return 200, self.out(c, self.write_update(c, live, new))
 
     def patch(self, c, raw, content_type):
         import patch as patchmod
@@ -314,6 +333,15 @@ class Handlers:
             raise conflict(c.res.group, c.res.plural, c.name)
         if pre.get("resourceVersion") and pre["resourceVersion"] != live["metadata"]["resourceVersion"]:
             raise conflict(c.res.group, c.res.plural, c.name)
+        if live["metadata"].get("finalizers"):
+            # the generic store's graceful path: marked, kept until an update removes the last finalizer,
+            # answered 200 with the object (Status only for what is gone at once)
+            if not live["metadata"].get("deletionTimestamp"):
+                live["metadata"]["deletionTimestamp"] = objects.now()
+                live["metadata"]["deletionGracePeriodSeconds"] = 0
+                if not dry:
+                    live = self.write(c, live)
+            return 200, self.out(c, live)
         if not dry:
             self.s.store.delete(c.gr, c.ns, c.name)
             self.s.deleted(c.res, live, pol or self.s.default_policy(c, opts), opts.get("gracePeriodSeconds"))

@@ -17,6 +17,7 @@ import exec as execmod  # noqa: E402
 import jobs  # noqa: E402
 import objects  # noqa: E402
 import openapi  # noqa: E402
+import protection  # noqa: E402
 import rbac  # noqa: E402
 import reviews  # noqa: E402
 import scale  # noqa: E402
@@ -63,6 +64,7 @@ class Server:
     def admit(self, res, obj):
         if res.kind == "Job":
             self.jobs.admit(obj)
+        protection.admit(res.kind, obj)
 
     def default_policy(self, c, opts):
         return jobs.default_policy(c, opts)
@@ -72,6 +74,8 @@ class Server:
             self.registry.set_crd(obj)
         elif res.kind == "PersistentVolumeClaim" and self.kubelet:
             self.kubelet.claim_changed(obj["metadata"]["namespace"])
+        if res.kind in ("PersistentVolumeClaim", "PersistentVolume") and not res.group:
+            protection.check(self, res.kind, obj)
 
     def created(self, res, obj):
         meta = obj["metadata"]
@@ -103,6 +107,7 @@ class Server:
             if self.kubelet:
                 self.kubelet.pod_deleted(obj, grace)
             self.jobs.pod_deleted(obj)
+            protection.pods_changed(self, meta["namespace"])
         elif res.kind == "Job":
             self.jobs.deleted(obj, policy)
         elif res.kind == "PersistentVolumeClaim":

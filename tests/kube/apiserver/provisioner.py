@@ -13,10 +13,12 @@ import os
 import shutil
 
 import objects
+import protection
 import system
 from system import PVCS, PVS
 
 DRIVER = "hostpath.csi.hort.test"
+FINALIZER = "external-provisioner.volume.kubernetes.io/finalizer"
 CTRL = "kube-controller-manager"
 
 
@@ -36,7 +38,7 @@ class Provisioner:
         pv_name = "pvc-" + meta["uid"]
         pv = system.create(self.s, PVS, "", {"metadata": {"name": pv_name, "annotations": {
             "pv.kubernetes.io/provisioned-by": DRIVER, "volume.kubernetes.io/provisioner-deletion-secret-name": "",
-            "volume.kubernetes.io/provisioner-deletion-secret-namespace": ""}, "finalizers": ["external-provisioner.volume.kubernetes.io/finalizer"]},
+            "volume.kubernetes.io/provisioner-deletion-secret-namespace": ""}, "finalizers": [FINALIZER]},
             "spec": {"accessModes": modes, "capacity": {"storage": size},
                      "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": ns, "name": name,
                                   "uid": meta["uid"], "resourceVersion": meta["resourceVersion"]},
@@ -61,9 +63,13 @@ class Provisioner:
         if not self.root or not pv or (pv["metadata"].get("annotations") or {}).get("pv.kubernetes.io/provisioned-by") != DRIVER:
             return
         meta = pvc["metadata"]
-        if pv["spec"].get("persistentVolumeReclaimPolicy", "Delete") == "Delete":
+        pv["status"] = {"phase": "Released", "lastPhaseTransitionTime": objects.now()}
+        pv = system.update(self.s, PVS, pv, CTRL, "status")
+        if pv and pv["spec"].get("persistentVolumeReclaimPolicy", "Delete") == "Delete":
+            # the volume is deleted, then the object: marked (pv-protection lets go of a Released volume at
+            # once), and gone when the provisioner removes its own finalizer
             system.delete(self.s, PVS, "", pv_name, "csi-provisioner")
+            pv = self.s.store.get(PVS, "", pv_name)
+            if pv:
+                protection.remove_finalizer(self.s, PVS, pv, FINALIZER, "csi-provisioner")
             shutil.rmtree(os.path.join(self.root, meta["namespace"], meta["name"]), ignore_errors=True)
-        else:
-            pv["status"] = {"phase": "Released", "lastPhaseTransitionTime": objects.now()}
-            system.update(self.s, PVS, pv, CTRL, "status")

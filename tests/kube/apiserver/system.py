@@ -48,7 +48,7 @@ def update(server, gr, obj, manager, sub=""):
         new["metadata"]["managedFields"] = live["metadata"].get("managedFields") or []
     c = ctx(server, gr, ns, name, sub, manager)
     ssa.record_update(live, new, manager, c.res.gv, sub)
-    return server.h.write(c, new)
+    return server.h.write_update(c, live, new)
 
 
 def delete(server, gr, ns, name, manager, **opts):
