@@ -69,6 +69,34 @@ int ReportUnknown(const CLI::App& parent, const std::string& typed) {
   return kExitUsage;
 }
 
+// `hort volumes --store URL verify`: an option of the subcommands given
+// before one, which would otherwise read URL as the command word. restic's
+// -r goes anywhere because it is global; --store is not.
+std::optional<int> ReportOptionBeforeSubcommand(const CLI::App& group, int argc, const char* const* argv, int from, int word) {
+  for (int i = from; i < (word >= 0 ? word : argc); ++i) {
+    const std::string tok = argv[i];
+    if (tok == "--") break;
+    if (tok.size() < 2 || tok[0] != '-') continue;
+    const std::string name = tok.substr(0, tok.find('='));
+    if (FindOption(group, name) != nullptr) continue;
+    const CLI::App* owner = nullptr;  // the first subcommand that has the option
+    const CLI::App* typed = nullptr;  // the one named later on the line, when it has it
+    for (const CLI::App* sub : group.get_subcommands({})) {
+      if (sub->get_name().empty() || sub->get_option_no_throw(name) == nullptr) continue;
+      if (owner == nullptr) owner = sub;
+      for (int j = i + 1; j < argc && typed == nullptr; ++j) {
+        if (sub->get_name() == argv[j]) typed = sub;
+      }
+    }
+    if (owner == nullptr) continue;  // unknown everywhere: CLI11 names it
+    const std::string example = CommandPath(group) + " " + (typed ? typed : owner)->get_name() + " " + name + " …";
+    std::fprintf(stderr, "Fatal: %s is an option of the subcommand, not of \"%s\": give it after the subcommand, as in \"%s\"\n",
+                 name.c_str(), CommandPath(group).c_str(), example.c_str());
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 size_t Levenshtein(const std::string& a, const std::string& b) {
@@ -154,6 +182,7 @@ std::optional<int> HandleBeforeParse(CLI::App& app, int argc, const char* const*
   // CLI11 answers a group's unknown word with "A subcommand is required".
   if (IsGroup(*command)) {
     const int inner = FindCommandWord(*command, argc, argv, at + 1);
+    if (std::optional<int> rc = ReportOptionBeforeSubcommand(*command, argc, argv, at + 1, inner)) return rc;
     if (inner >= 0 && Subcommand(*command, argv[inner]) == nullptr) return ReportUnknown(*command, argv[inner]);
   }
   return std::nullopt;

@@ -102,6 +102,11 @@ TEST(UsageTest, AGroupNamesItsUnknownSubcommandAsTheTopLevelDoes) {
   EXPECT_EQ(BeforeParse({"volumes", "frobnicate"}).second,
             "Fatal: unknown command \"frobnicate\" for \"hort volumes\" (run 'hort help volumes' for the list of commands)\n");
   EXPECT_EQ(BeforeParse({"volumes", "verify", "--store", "x"}).first, -1);
+  // A subcommand's option before the subcommand: its value is no command word.
+  EXPECT_EQ(BeforeParse({"volumes", "--store", "/srv/lh", "verify"}),
+            std::pair(1, std::string("Fatal: --store is an option of the subcommand, not of \"hort volumes\": give it after "
+                                     "the subcommand, as in \"hort volumes verify --store …\"\n")));
+  EXPECT_EQ(BeforeParse({"volumes", "--store=/srv/lh"}).first, 1);
   EXPECT_EQ(BeforeParse({"volumes", "--help"}).first, -1);
   EXPECT_EQ(BeforeParse({"volumes"}).first, -1);  // CLI11's RequiredError, reported as the next test shows
   EXPECT_EQ(BeforeParse({"help", "volumes", "verfy"}),
