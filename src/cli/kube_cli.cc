@@ -85,6 +85,10 @@ Status CheckCatalogAgainstCluster(kube::Client& client, const Catalog& catalog, 
           if (auto r = resources::ListedType(d, n, key); !r.ok()) problems->push_back(at + r.status().message());
         }
       }
+      *checked += !e.require.empty();
+      if (Status kept = resources::RequiredKept(d, e.include, e.exclude, e.require); !kept.ok()) {
+        problems->push_back(at + kept.message());
+      }
       for (const ResourcesEntry::ClusterObjects& c : e.cluster) {
         ++*checked;
         auto r = resources::ClusterObjectsType(d, c.resource);  // the backup's own rule

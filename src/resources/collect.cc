@@ -56,6 +56,24 @@ Result<const ResourceInfo*> ListedType(const kube::Discovery& d, const std::stri
   return r;
 }
 
+Status RequiredKept(const kube::Discovery& d, const std::vector<std::string>& include,
+                    const std::vector<std::string>& exclude, const std::vector<std::string>& require) {
+  auto served = [&](const std::vector<std::string>& names) {
+    std::set<std::string> out;
+    for (const std::string& n : names) {
+      if (const ResourceInfo* r = n == "*" ? nullptr : d.Find(n)) out.insert(r->GroupResource());
+    }
+    return out;
+  };
+  const std::set<std::string> in = served(include), out = served(exclude);
+  for (const std::string& gr : served(require)) {
+    if (out.count(gr) || (!in.empty() && !in.count(gr))) {
+      return Status(Code::kInvalidArgument, "require: " + gr + " is left out by include/exclude");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<const ResourceInfo*> ClusterObjectsType(const kube::Discovery& d, const std::string& name) {
   const ResourceInfo* r = d.Find(name);
   if (!r) return Status(Code::kInvalidArgument, "cluster: the cluster serves no resource \"" + name + "\"");
@@ -82,11 +100,7 @@ class Collector {
     HORT_ASSIGN_OR_RETURN(exclude_, Resolve(d, spec_.exclude, "exclude"));
     HORT_ASSIGN_OR_RETURN(required_, Resolve(d, spec_.require, "require"));
     HORT_RETURN_IF_ERROR(ResolveClusterObjects(d));
-    for (const auto& gr : required_) {
-      if (exclude_.count(gr) || (!include_.empty() && !include_.count(gr))) {
-        return Status(Code::kInvalidArgument, "require: " + gr + " is left out by include/exclude");
-      }
-    }
+    HORT_RETURN_IF_ERROR(RequiredKept(d, spec_.include, spec_.exclude, spec_.require));
     Meta();
     std::vector<const ResourceInfo*> types = BackupTypes(d);
     std::stable_sort(types.begin(), types.end(), [](auto* a, auto* b) { return Rank(*a) < Rank(*b); });

@@ -45,6 +45,12 @@ struct CollectSpec {
 [[nodiscard]] Result<const kube::ResourceInfo*> ListedType(const kube::Discovery& d, const std::string& name,
                                                            const char* what);
 
+// A type `require` names that include/exclude leave out: kInvalidArgument
+// ("require: secrets is left out by include/exclude"), which fails a backup
+// before it lists; names the cluster does not serve are ListedType's to tell.
+[[nodiscard]] Status RequiredKept(const kube::Discovery& d, const std::vector<std::string>& include,
+                                  const std::vector<std::string>& exclude, const std::vector<std::string>& require);
+
 // The type of a service's cluster objects, named as kubectl names types
 // (`clusterrole`, `ClusterRole`, `pv`); kInvalidArgument ("cluster: …") for a
 // type the cluster does not serve or a namespaced one.

@@ -151,4 +151,13 @@ grep -q "services.paperless.resources.resources (line [0-9]*): namespace ghost d
   || fail "config check --kube, namespaces: $(cat "$WORK/last.err")"
 grep -q 'include: the cluster serves no resource "widgets"' "$WORK/last.err" || fail "config check --kube, include: $(cat "$WORK/last.err")"
 [ "$(wc -l <"$WORK/last.err")" = 2 ] || fail "config check --kube reported more than ghost and widgets: $(cat "$WORK/last.err")"
+
+note "config check --kube: a required type that include/exclude leave out fails as the backup would"
+resources_yaml "        include: [deployments, configmaps]
+        require: [configmap, secret]" >require.yaml
+expect_rc 1 hort config check --config require.yaml --kube
+grep -q "services.paperless.resources.resources (line [0-9]*): require: secrets is left out by include/exclude" "$WORK/last.err" \
+  || fail "config check --kube, require: $(cat "$WORK/last.err")"
+expect_rc 1 hort run paperless/resources/resources --config require.yaml
+grep -q "require: secrets is left out by include/exclude" "$WORK/last.err" || fail "the backup's own refusal: $(cat "$WORK/last.err")"
 echo "kube dump ok"
