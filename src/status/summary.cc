@@ -27,10 +27,13 @@ std::vector<Problem> FindProblems(const StatusReport& rep, const std::vector<Tes
     else if (!s.running && static_cast<double>(s.next_run) < now - 60) out.push_back({s.job->id, "overdue", critical});
   }
   for (const TestPlanEntry& t : tests) {
+    // A test proves its scope restorable: critical when a service in it is.
+    const bool critical = std::any_of(t.spec->services.begin(), t.spec->services.end(),
+                                      [](const Service* s) { return s->classification == Classification::kCritical; });
     if (t.last && t.last->result != RunResult::kSuccess && t.last->result != RunResult::kRunning) {
-      out.push_back({"test " + t.spec->id, "test failed", false});
+      out.push_back({"test " + t.spec->id, "test failed", critical});
     } else if (t.due) {
-      out.push_back({"test " + t.spec->id, "test overdue", false});
+      out.push_back({"test " + t.spec->id, "test overdue", critical});
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const Problem& a, const Problem& b) {

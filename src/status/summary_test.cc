@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "status/catalog_state_fixture.h"
+#include "status/test_due.h"
 
 namespace hort {
 namespace {
@@ -47,6 +48,26 @@ TEST_F(SummaryTest, LateAndOverdueAreNamedAndTheListIsCut) {
   EXPECT_EQ(problems[0].kind, "late");
   std::vector<Problem> many(12, Problem{"x", "failed", false});
   EXPECT_NE(Summary(many, 12).find("; and 4 more"), std::string::npos);
+}
+
+TEST_F(SummaryTest, ATestIsCriticalWhenAServiceInItsScopeIs) {
+  Load(std::string(kTwoServices) + R"(tests:
+  WIKI: {type: files, scope: wiki, every: 1mo}
+  WEB: {type: files, scope: web, every: 1mo}
+)");
+  auto rep = BuildStatus(*catalog_, *state_, now_);
+  ASSERT_TRUE(rep.ok());
+  auto plan = BuildTestPlan(*catalog_, *state_, now_);
+  ASSERT_TRUE(plan.ok());
+  std::vector<Problem> tests;
+  for (const Problem& p : FindProblems(*rep, *plan, now_)) {
+    if (p.kind == "test overdue") tests.push_back(p);
+  }
+  ASSERT_EQ(tests.size(), 2u);  // never passed: both due
+  EXPECT_EQ(tests[0].what, "test WEB") << "critical first within its kind";
+  EXPECT_TRUE(tests[0].critical);
+  EXPECT_EQ(tests[1].what, "test WIKI");
+  EXPECT_FALSE(tests[1].critical);
 }
 
 }  // namespace
