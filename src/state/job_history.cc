@@ -57,7 +57,10 @@ Result<std::vector<JobHistory>> StateStore::JobHistories(const std::vector<std::
     int rc;
     while ((rc = recent.Step()) == SQLITE_ROW) {
       const RunResult result = ParseRunResult(recent.Text(1));
-      if (seen++ == 0) h.running = result == RunResult::kRunning;
+      if (seen++ == 0 && result == RunResult::kRunning) {
+        h.running = true;
+        h.running_id = recent.Int(0);
+      }
       if (result == RunResult::kRunning) continue;
       if (result == RunResult::kSuccess) ++h.runs_success; else ++h.runs_failed;
       if (!last_id) last_id = recent.Int(0);
@@ -70,6 +73,10 @@ Result<std::vector<JobHistory>> StateStore::JobHistories(const std::vector<std::
       rc = success.Step();
       if (rc == SQLITE_ROW) success_id = success.Int(0);
       else if (rc != SQLITE_DONE) return DbError(db_, "query runs");
+    }
+    if (h.running) {
+      HORT_ASSIGN_OR_RETURN(RunRecord r, fetch(h.running_id));
+      h.running_started = r.started;
     }
     if (last_id) {
       HORT_ASSIGN_OR_RETURN(h.last_run, fetch(last_id));

@@ -96,6 +96,8 @@ struct JobHistory {
   std::optional<RunRecord> last_run;      // the newest finished run
   std::optional<RunRecord> last_success;  // the newest successful run, however old
   bool running = false;                   // the newest run has not finished
+  int64_t running_id = 0;                 // that run's id and start, when running
+  double running_started = 0;
   uint64_t runs_success = 0, runs_failed = 0;  // finished among the newest `window` runs (failed: or partial)
 };
 

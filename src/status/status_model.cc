@@ -84,6 +84,8 @@ Result<StatusReport> BuildStatus(const Catalog& catalog, StateStore& state, doub
     st.last_run = std::move(h.last_run);
     st.last_success = std::move(h.last_success);
     st.running = h.running;
+    st.running_id = h.running_id;
+    st.running_started = h.running_started;
     st.runs_success = h.runs_success;
     st.runs_failed = h.runs_failed;
     int64_t anchor = st.last_run ? static_cast<int64_t>(st.last_run->started) : first_seen_at[i];

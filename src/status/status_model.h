@@ -25,6 +25,8 @@ struct JobStatus {
   std::optional<RunRecord> last_run;       // newest finished run
   std::optional<RunRecord> last_success;
   bool running = false;
+  int64_t running_id = 0;       // the running run's state row and start (when running)
+  double running_started = 0;
   int64_t next_run = 0;                   // the next slot after the last run (past = overdue)
   Health health = Health::kNever;
   double age_seconds = -1;                // of the last success, -1 if none

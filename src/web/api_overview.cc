@@ -62,10 +62,14 @@ nlohmann::json RunningJson(const LiveProgress* progress, const StatusReport& rep
                      {"current", p.current}});
     }
   }
-  // Runs of another process (`hort run` beside the daemon) have no live counters.
+  // Runs of another process (`hort run` beside the daemon): what the state
+  // holds (its row and start), no live counters.
   for (const JobStatus& s : rep.jobs) {
     if (s.running && std::find(live.begin(), live.end(), s.job->id) == live.end()) {
-      out.push_back({{"job", s.job->id}, {"run_id", nullptr}, {"bytes_done", nullptr}, {"files_done", nullptr}});
+      out.push_back({{"job", s.job->id}, {"run_id", s.running_id}, {"started", TimeJson(s.running_started)},
+                     {"seconds", static_cast<int64_t>(now - s.running_started)}, {"bytes_done", nullptr},
+                     {"files_done", nullptr}, {"bytes_total", nullptr}, {"files_total", nullptr},
+                     {"eta_seconds", nullptr}, {"current", nullptr}});
     }
   }
   return out;

@@ -54,6 +54,28 @@ TEST_F(ApiTest, RunningJobsShowLiveProgressAndTheirRunPageItsLog) {
   EXPECT_EQ(RunJson({*catalog_, *state_, &live, now_}, r.id + 99).status().code(), Code::kNotFound);
 }
 
+TEST_F(ApiTest, ARunOfAnotherProcessHasTheSameKeysWithWhatTheStateKnows) {
+  RunRecord r{.job = "web/files/data", .kind = "backup", .trigger = "manual", .started = now_ - 20};
+  r.id = *state_->BeginRun(r);  // no live progress: `hort run` beside the daemon
+  LiveProgress live;
+  auto own = live.Begin("wiki/files/pages", 99, now_ - 5);
+  auto j = OverviewJson({*catalog_, *state_, &live, now_});
+  ASSERT_TRUE(j.ok());
+  ASSERT_EQ((*j)["running"].size(), 2u);
+  const auto& mine = (*j)["running"][0];
+  const auto& other = (*j)["running"][1];
+  EXPECT_EQ(other["job"], "web/files/data");
+  EXPECT_EQ(other["run_id"], r.id);
+  EXPECT_EQ(other["seconds"], 20);
+  EXPECT_FALSE(other["started"].is_null());
+  EXPECT_TRUE(other["bytes_done"].is_null());
+  EXPECT_TRUE(other["eta_seconds"].is_null());
+  std::vector<std::string> keys, other_keys;
+  for (const auto& [k, v] : mine.items()) keys.push_back(k);
+  for (const auto& [k, v] : other.items()) other_keys.push_back(k);
+  EXPECT_EQ(other_keys, keys) << "a client reads one shape";
+}
+
 TEST_F(ApiTest, HistoryKeepsTheLastDaysPerJobOldestFirst) {
   Record("web/files/data", now_ - 40 * 86400.0, RunResult::kSuccess);
   Record("web/files/data", now_ - 2 * 86400.0, RunResult::kFailed);
