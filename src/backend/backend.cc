@@ -47,9 +47,10 @@ RestUserinfo FindUserinfo(const std::string& location) {
   return {begin, at};
 }
 
-// Go's url.PathUnescape for userinfo: %XX decoded; a bad escape is left as
-// it is (Go refuses the URL; the server then refuses the login).
-std::string PercentDecode(std::string_view s) {
+// Go's url.PathUnescape for userinfo: %XX decoded; a '%' without two hex
+// digits refuses the URL, as Go's url.Parse does (sent as it was, it only
+// came back as a 401). The message does not quote it: it is the password's.
+Result<std::string> PercentDecode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     auto hex = [](char c) -> int {
@@ -58,7 +59,11 @@ std::string PercentDecode(std::string_view s) {
       if (c >= 'A' && c <= 'F') return c - 'A' + 10;
       return -1;
     };
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size() || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0) {
+        return Status(Code::kInvalidArgument, "rest: the user or password in the location has an invalid URL escape "
+                                              "(a '%' not followed by two hex digits; write '%' itself as %25)");
+      }
       out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
       i += 2;
     } else {
@@ -90,8 +95,10 @@ Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const Backend
     // Decoded as Go decodes them: a password with '@', ':' or '/' is written percent-encoded.
     const std::string userinfo = location.substr(u.begin, u.end - u.begin);
     const size_t colon = userinfo.find(':');
-    http.basic_auth = PercentDecode(userinfo.substr(0, colon)) + ":" +
-                      (colon == std::string::npos ? std::string() : PercentDecode(userinfo.substr(colon + 1)));
+    HORT_ASSIGN_OR_RETURN(std::string user, PercentDecode(userinfo.substr(0, colon)));
+    HORT_ASSIGN_OR_RETURN(std::string password,
+                          PercentDecode(colon == std::string::npos ? std::string_view() : userinfo.substr(colon + 1)));
+    http.basic_auth = user + ":" + password;
     after = location.substr(u.end + 1);
   } else if (!Env("RESTIC_REST_USERNAME").empty()) {
     http.basic_auth = Env("RESTIC_REST_USERNAME") + ":" + Env("RESTIC_REST_PASSWORD");

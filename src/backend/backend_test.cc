@@ -41,6 +41,15 @@ TEST(Locations, MessagesNeverShowARestPassword) {
   auto missing = OpenBackend("rest:http://hort:s3cr3t@127.0.0.1:1/repo");
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ((*missing)->Location().find("s3cr3t"), std::string::npos);
+  // A '%' without two hex digits refuses the location, as Go's url.Parse does, without quoting the password.
+  for (const char* bad : {"rest:http://hort:s3cr%ZZt@127.0.0.1:1/repo", "rest:http://hort:s3cr3t%4@127.0.0.1:1/repo",
+                          "rest:http://ho%rt:s3cr3t@127.0.0.1:1/repo"}) {
+    auto refused = OpenBackend(bad);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+    EXPECT_EQ(refused.status().message().find("s3cr"), std::string::npos) << refused.status().message();
+  }
+  EXPECT_TRUE(OpenBackend("rest:http://hort:100%25@127.0.0.1:1/repo").ok());
 }
 
 TEST(ResticLayout, KeysForEveryFileType) {

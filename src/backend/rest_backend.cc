@@ -56,7 +56,11 @@ class RestBackend final : public Backend {
   Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) override {
     HORT_ASSIGN_OR_RETURN(auto r, Send("GET", base_ + FileTypeDir(type) + "/", {},
                                        {"Accept: application/vnd.x.restic.rest.v2"}));
-    if (r.status == 404) return Status::Ok();
+    // Not an empty folder: rest-server and rclone answer [] for one. Read as
+    // empty, a 404 on snapshots/ made prune delete every pack (restic fails too).
+    if (r.status == 404) {
+      return Status(Code::kIo, std::string("list ") + FileTypeDir(type) + ": HTTP 404: the server does not list the folder");
+    }
     if (r.status / 100 != 2) return HttpStatusError(std::string("list ") + FileTypeDir(type), r);
     try {
       auto j = nlohmann::json::parse(r.body.begin(), r.body.end());
@@ -70,6 +74,10 @@ class RestBackend final : public Backend {
   Status Remove(const Handle& h) override {
     HORT_ASSIGN_OR_RETURN(auto r, Send("DELETE", Url(h), {}, {}));
     if (r.status == 404) return Status(Code::kNotFound, Name(h) + " not found");
+    if (r.status == 403) {  // rest-server --append-only and rclone serve restic --append-only answer this
+      return Status(Code::kPermissionDenied, "remove " + Name(h) + ": HTTP 403: the server refuses deletes "
+                                             "(an append-only REST server), or the credentials lack the right");
+    }
     if (r.status / 100 != 2) return HttpStatusError("remove " + Name(h), r);
     return Status::Ok();
   }

@@ -144,21 +144,21 @@ Result<std::string> ResolvePassword(const GlobalOptions& g, bool confirm) {
   return PasswordFrom(g.password_file, g.password_command, {"HORT_", "RESTIC_"}, confirm, g.stdin_is_data);
 }
 
+// restic's rule: a location (-r, else the variables) and a file (the flag,
+// else the variables) together are refused, whichever way each was given.
 Result<std::string> ResolveRepository(const GlobalOptions& g) {
-  if (!g.repo.empty()) return g.repo;
-  if (!g.repository_file.empty()) {
-    return ReadSecretFile(g.repository_file, "repository file");
-  }
+  std::string location = g.repo, file = g.repository_file;
   for (const char* name : {"HORT_REPOSITORY", "RESTIC_REPOSITORY"}) {
-    std::string v = Env(name);
-    if (!v.empty()) return v;
+    if (location.empty()) location = Env(name);
   }
   for (const char* name : {"HORT_REPOSITORY_FILE", "RESTIC_REPOSITORY_FILE"}) {
-    std::string f = Env(name);
-    if (!f.empty()) {
-      return ReadSecretFile(f, "repository file");
-    }
+    if (file.empty()) file = Env(name);
   }
+  if (!location.empty() && !file.empty()) {
+    return Status(Code::kInvalidArgument, "Options -r and --repository-file are mutually exclusive, please specify only one");
+  }
+  if (!file.empty()) return ReadSecretFile(file, "repository file");
+  if (!location.empty()) return location;
   return Status(Code::kInvalidArgument, "please specify a repository (-r/--repo or HORT_REPOSITORY)");
 }
 

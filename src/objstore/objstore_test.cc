@@ -301,6 +301,14 @@ TEST(OpenStore, LocationsAndTheirErrors) {
   ASSERT_TRUE(s3.ok()) << s3.status().message();
   EXPECT_EQ((*s3)->Location(), "s3:http://127.0.0.1:9/bucket/pre");
   EXPECT_EQ((*s3)->Connections(), 5);
+  // The path as libcurl sends it (dot segments gone), a query or fragment dropped, as restic reads it.
+  for (const char* typed : {"s3:http://127.0.0.1:9/bucket/./pre", "s3:http://127.0.0.1:9/other/../bucket/pre/",
+                            "s3:http://127.0.0.1:9/bucket//pre?x=1", "s3:http://127.0.0.1:9/bucket/pre#frag"}) {
+    auto cleaned = OpenStore(typed, named);
+    ASSERT_TRUE(cleaned.ok()) << typed << ": " << cleaned.status().message();
+    EXPECT_EQ((*cleaned)->Location(), "s3:http://127.0.0.1:9/bucket/pre") << typed;
+  }
+  EXPECT_EQ(OpenStore("s3:http://127.0.0.1:9/./", named).status().code(), Code::kInvalidArgument);
   // S3 takes parts of 5 MiB and more; hort caps them at 1 GiB.
   for (const char* part : {"4", "1025", "16M", "", "-5", "99999"}) {
     StoreOptions bad_part = named;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <set>
+#include <vector>
 
 #include "objstore/s3_store.h"
 #include "util/env.h"
@@ -45,6 +46,28 @@ Result<uint64_t> PartSize(const StoreOptions& o) {
   return mib << 20;
 }
 
+// A URL path without "." and ".." segments and empty ones, as libcurl sends
+// it (RFC 3986's remove_dot_segments; ".." stops at the root): signed as
+// typed, `bucket/./prefix` was refused by the server as a bad signature.
+std::string DotSegmentsRemoved(const std::string& path) {
+  std::vector<std::string> kept;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const std::string seg = path.substr(start, end - start);
+    if (seg == "..") {
+      if (!kept.empty()) kept.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      kept.push_back(seg);
+    }
+    start = end + 1;
+  }
+  std::string out;
+  for (const std::string& seg : kept) out += (out.empty() ? "" : "/") + seg;
+  return out;
+}
+
 // s3:http(s)://host[:port]/bucket[/prefix]  or  s3:host/bucket[/prefix] (https)
 Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const StoreOptions& o) {
   std::string url = rest;
@@ -54,8 +77,13 @@ Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const Store
     url = url.substr(p + 3);
   }
   if (scheme != "http" && scheme != "https") return Status(Code::kInvalidArgument, "s3: unknown scheme " + scheme);
+  url = url.substr(0, url.find_first_of("?#"));  // as restic's url.Parse: a query or fragment names nothing
   auto slash = url.find('/');
   if (slash == std::string::npos || slash + 1 >= url.size()) {
+    return Status(Code::kInvalidArgument, "s3: no bucket given (use s3:http(s)://host[:port]/bucket[/prefix])");
+  }
+  url = url.substr(0, slash + 1) + DotSegmentsRemoved(url.substr(slash + 1));
+  if (slash + 1 >= url.size()) {
     return Status(Code::kInvalidArgument, "s3: no bucket given (use s3:http(s)://host[:port]/bucket[/prefix])");
   }
   S3Config c;
@@ -83,6 +111,7 @@ Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const Store
 }  // namespace
 
 Status CheckStoreOption(const std::string& key, const std::string& value) {
+  constexpr int kMaxConnections = 128;
   static const std::set<std::string> kKnown = {
       "s3.region", "s3.bucket-lookup", "s3.connections", "s3.part-size", "s3.storage-class", "s3.layout",
       "s3.list-objects-v1", "rest.connections", "local.connections", "local.layout", "retry.max-time",
@@ -94,6 +123,12 @@ Status CheckStoreOption(const std::string& key, const std::string& value) {
     if (ec != std::errc() || end != value.data() + value.size() || n <= 0) {
       return Status(Code::kInvalidArgument, "invalid value \"" + value + "\" for option " + key +
                                                 ": capacity must be a positive number");
+    }
+    // Each connection is a thread of hort's (restic's are a semaphore's
+    // slots): thousands of them starve the machine and gain nothing.
+    if (n > kMaxConnections) {
+      return Status(Code::kInvalidArgument, "invalid value \"" + value + "\" for option " + key + ": at most " +
+                                                std::to_string(kMaxConnections) + " connections");
     }
   }
   if (key == "s3.bucket-lookup" && value != "auto" && value != "path" && value != "dns") {

@@ -134,9 +134,13 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
   }
   bool opened = false;
   std::vector<std::string> damaged;  // key files whose content does not match their name
+  Status unread = Status::Ok();       // the first key file the backend would not give
   for (const std::string& name : keys) {
     auto raw = repo->backend_->Load({FileType::kKey, name});
-    if (!raw.ok()) continue;
+    if (!raw.ok()) {
+      if (unread.ok()) unread = raw.status().Annotate("reading key file keys/" + name);
+      continue;
+    }
     // A key file is named by the SHA-256 of its content: a mismatch is damage,
     // which would otherwise read as a wrong password.
     if (auto id = Id::Parse(name); id && Id::Hash(*raw) != *id) damaged.push_back(name);
@@ -155,6 +159,9 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
   }
   if (!opened) {
     if (keys.empty()) return Status(Code::kNoRepository, "repository has no keys: " + repo->backend_->Location());
+    // A key the server refused or failed to send may be the one: that is no
+    // wrong password (restic, too, stops at such an error).
+    if (!unread.ok()) return unread;
     if (!damaged.empty() && damaged.size() == keys.size()) {
       return Status(Code::kCorruption, "key file keys/" + damaged.front() +
                                            " is damaged (its content does not match its name)" +

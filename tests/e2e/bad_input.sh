@@ -47,8 +47,8 @@ expect_rc 1 env -u HORT_PASSWORD -u RESTIC_PASSWORD "$HORT" -r "$WORK/nowhere" c
 expect_rc 1 "$HORT" -r "$WORK/repo" backup --compression bogus "$WORK/src"
 # -o: a key no backend knows, a connection count that is no positive number, a bucket lookup style that is none,
 # and a --cacert that cannot be read: one Fatal line each (hort took them all, and ran).
-for flags in "-o s3.foo=bar" "-o rest.connections=0" "-o s3.connections=abc" "-o s3.bucket-lookup=bogus" \
-             "--cacert $WORK/no-such-ca.pem"; do
+for flags in "-o s3.foo=bar" "-o rest.connections=0" "-o s3.connections=abc" "-o s3.connections=2000" \
+             "-o s3.bucket-lookup=bogus" "--cacert $WORK/no-such-ca.pem"; do
   # shellcheck disable=SC2086  # the flags are split on purpose
   expect_rc 1 "$HORT" -r "$WORK/repo" $flags snapshots
   [ "$(wc -l <"$WORK/last.err")" = 1 ] && grep -q '^Fatal: ' "$WORK/last.err" || fail "$flags: $(cat "$WORK/last.err")"
@@ -56,6 +56,21 @@ done
 grep -qx "Fatal: unable to read root certificate: open $WORK/no-such-ca.pem: No such file or directory" "$WORK/last.err" \
   || fail "--cacert: $(cat "$WORK/last.err")"
 expect_rc 0 "$HORT" -r "$WORK/repo" -o s3.connections=3 -o rest.connections=2 snapshots  # restic's keys are taken
+expect_rc 1 "$HORT" -r "$WORK/repo" -o s3.connections=129 snapshots
+grep -qx 'Fatal: invalid value "129" for option s3.connections: at most 128 connections' "$WORK/last.err" \
+  || fail "s3.connections=129: $(cat "$WORK/last.err")"
+expect_rc 0 "$HORT" -r "$WORK/repo" -o s3.connections=128 snapshots
+# The location from a file, and a location and a file together refused as restic does (hort took -r silently).
+echo "$WORK/repo" >"$WORK/repo-location"
+expect_rc 0 "$HORT" --repository-file "$WORK/repo-location" snapshots
+expect_rc 0 env RESTIC_REPOSITORY_FILE="$WORK/repo-location" "$HORT" snapshots
+for given in "-r $WORK/repo --repository-file $WORK/repo-location" "-r $WORK/repo --repository-file $WORK/nonexistent"; do
+  # shellcheck disable=SC2086  # the flags are split on purpose
+  expect_rc 1 "$HORT" $given snapshots
+  grep -qx "Fatal: Options -r and --repository-file are mutually exclusive, please specify only one" "$WORK/last.err" \
+    || fail "$given: $(cat "$WORK/last.err")"
+done
+expect_rc 1 env RESTIC_REPOSITORY_FILE="$WORK/repo-location" "$HORT" -r "$WORK/repo" snapshots
 # A missing repository: restic's question, which auto-init scripts grep (hort wrote it with a small "is").
 expect_rc 10 "$HORT" -r "$WORK/no-repo-here/" snapshots
 grep -q "Is there a repository at the following location? $WORK/no-repo-here/\$" "$WORK/last.err" || fail "missing repo: $(cat "$WORK/last.err")"

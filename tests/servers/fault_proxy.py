@@ -5,12 +5,17 @@ RATE answers instead with one of: HTTP 500, HTTP 503, a reset connection, a
 stalled response (nothing sent for STALL seconds), or a truncated body.
 It is fault injection in front of a real server, not a fake server.
 
-usage: fault_proxy.py LISTEN_PORT UPSTREAM_HOST:PORT RATE STALL_SECONDS SEED
-Prints 'ready' when listening; counts of injected faults go to stderr."""
+usage: fault_proxy.py LISTEN_PORT UPSTREAM_HOST:PORT RATE STALL_SECONDS SEED [RULES_FILE]
+Prints 'ready' when listening; counts of injected faults go to stderr.
+RULES_FILE (read again for every request, so a test can change it between
+commands): lines `METHOD PATH_SUFFIX STATUS`; a request whose method matches
+and whose path (without query) ends with PATH_SUFFIX is answered STATUS with
+an empty body, every time, instead of being forwarded."""
 import http.client, random, socket, socketserver, sys, threading, time
 from http.server import BaseHTTPRequestHandler
 
 port, upstream, rate, stall, seed = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+rules_file = sys.argv[6] if len(sys.argv) > 6 else None
 up_host, up_port = upstream.split(":")
 rnd = random.Random(seed)
 lock = threading.Lock()
@@ -41,9 +46,29 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def ruled(self):
+        """The status a rule answers this request with, or None."""
+        try:
+            lines = open(rules_file).read().splitlines() if rules_file else []
+        except OSError:
+            return None
+        path = self.path.split("?")[0]
+        for line in lines:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == self.command and path.endswith(parts[1]):
+                print("rule", self.command, self.path, parts[2], file=sys.stderr, flush=True)
+                return int(parts[2])
+        return None
+
     def forward(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
+        status = self.ruled()
+        if status is not None:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         fault = pick(self.command == "GET")
         if fault in ("500", "503"):
             msg = b"<Error><Code>InjectedFault</Code></Error>"
