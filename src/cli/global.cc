@@ -45,7 +45,8 @@ int FailLine(std::string message) {
   // What stdout holds so far comes first: with both streams in one file the
   // Fatal line landed in the middle of a table row.
   std::fflush(stdout);
-  std::fprintf(stderr, "Fatal: %s\n", message.c_str());
+  // A name from the command line or a store may hold ESC: shown, not obeyed.
+  std::fprintf(stderr, "Fatal: %s\n", TerminalSafe(message).c_str());
   return kExitFailure;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "cli/command.h"
+#include "util/strings.h"
 
 namespace hort::cli {
 
@@ -65,7 +66,7 @@ std::string HelpText(const CLI::App& app) {
 }
 
 int ReportUnknown(const CLI::App& parent, const std::string& typed) {
-  std::fprintf(stderr, "Fatal: %s\n", UnknownCommandMessage(typed, CommandNames(parent), CommandPath(parent)).c_str());
+  std::fprintf(stderr, "Fatal: %s\n", TerminalSafe(UnknownCommandMessage(typed, CommandNames(parent), CommandPath(parent))).c_str());
   return kExitUsage;
 }
 
@@ -217,7 +218,7 @@ int ReportParseError(CLI::App& app, const CLI::ParseError& e) {
     if (c == '\n') c = ' ';
   }
   while (!msg.empty() && msg.back() == ' ') msg.pop_back();
-  std::fprintf(stderr, "Fatal: %s\n", msg.c_str());
+  std::fprintf(stderr, "Fatal: %s\n", TerminalSafe(msg).c_str());
   return kExitUsage;
 }
 

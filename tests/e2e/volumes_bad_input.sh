@@ -25,6 +25,10 @@ for name in "../escape" "a/b" ".." "x"; do
   rejected "$HORT" volumes restore --store "$STORE" --volume "$name" --to "$WORK/out.img"
 done
 rejected "$HORT" volumes restore --store "$STORE" --volume pvc-bad --backup "../../x" --to "$WORK/out.img"
+rejected "$HORT" volumes backup "$IMG" --store "$STORE" --volume "$(printf 'a\033b')"
+grep -qF 'a\x1bb' "$WORK/last.err" || fail "the ESC of a volume name reached the terminal: $(od -c "$WORK/last.err")"
+expect_rc 1 "$HORT" "$(printf 'bak\033up')"
+grep -qF 'bak\x1bup' "$WORK/last.err" || fail "the ESC of a command word reached the terminal: $(od -c "$WORK/last.err")"
 
 note "unknown store URL kinds"
 for url in "vfs://relative" "ftp://host/x" "azblob://c@core.windows.net/p"; do
