@@ -25,6 +25,7 @@
 #include "resources/verify.h"
 #include "resources/verify_location.h"
 #include "jobs/jobs.h"
+#include "util/log.h"
 #include "util/strings.h"
 
 namespace hort::cli {
@@ -191,7 +192,9 @@ Result<ResourceBackup> SourceBackup(Opened& o, const ResourcesFlags& f, const Gl
   if (!f.velero.empty()) {
     if (f.name.empty()) return Status(Code::kInvalidArgument, "--velero needs --name BACKUP");
     HORT_ASSIGN_OR_RETURN(auto store, OpenVeleroFlag(o, g, f.velero));
-    return ReadBucketBackup(*store, f.name);
+    HORT_ASSIGN_OR_RETURN(ResourceBackup backup, ReadBucketBackup(*store, f.name));
+    for (const std::string& e : backup.ignored) LogWarning(f.name + ".tar.gz: " + e + ": ignored, as Velero ignores it");
+    return backup;
   }
   HORT_ASSIGN_OR_RETURN(Snapshot snap, PickSnapshot(o.repo(), f.snapshot, f.host, f.path));
   return LoadResourceSnapshot(o.repo(), snap);

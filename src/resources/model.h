@@ -59,6 +59,9 @@ struct BackupMeta {
 struct ResourceBackup {
   BackupMeta meta;
   std::vector<Item> items;  // backup order (Velero: the tar order)
+  // Entries of a read tarball outside Velero's layout ("README.txt: not a
+  // Velero path …"): skipped, as Velero's archive parser skips them.
+  std::vector<std::string> ignored;
 
   // Velero's <name>-resource-list.json: "<apiVersion>/<Kind>" → sorted "<ns>/<name>" or "<name>".
   [[nodiscard]] std::map<std::string, std::vector<std::string>> ResourceList() const;

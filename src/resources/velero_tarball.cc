@@ -190,6 +190,9 @@ Result<std::string> WriteTarball(const ResourceBackup& backup, ArchiveCompressio
 Result<TarballContents> ParseTarball(std::string_view bytes, const std::string& name, const TarballLimits& limits) {
   TarballContents out;
   auto find = [&](const std::string& f) { out.findings.push_back(f); };
+  // What Velero's parser (pkg/archive/parser.go) skips with "Ignoring
+  // unexpected file": a hand-edited or plugin-added entry, no damage.
+  auto ignore = [&](const std::string& f) { out.backup.ignored.push_back(f); };
   HORT_ASSIGN_OR_RETURN(auto reader, ArchiveReader::FromMemory(bytes, name));
   std::map<std::string, size_t> legacy;                          // legacy path → item index
   std::vector<std::pair<ItemPath, Json>> preferred;              // compared once all are read
@@ -203,7 +206,7 @@ Result<TarballContents> ParseTarball(std::string_view bytes, const std::string& 
     if (Hostile(path)) return Status(Code::kCorruption, name + ": hostile path \"" + e->path + "\"");
     if (e->type == EntryType::kDirectory) continue;  // tar(1) adds them; Velero does not, and they carry nothing
     if (e->type != EntryType::kFile) {
-      find(path + ": not a regular file");
+      ignore(path + ": not a regular file");
       continue;
     }
     HORT_ASSIGN_OR_RETURN(std::string content, reader->ReadContent(limits.entry_bytes));
@@ -218,7 +221,7 @@ Result<TarballContents> ParseTarball(std::string_view bytes, const std::string& 
     }
     ItemPath p = ParseItemPath(path);
     if (!p.ok) {
-      find(path + ": not a Velero path (resources/<gr>/[<version>/]{cluster|namespaces/<ns>}/<name>.json)");
+      ignore(path + ": not a Velero path (resources/<gr>/[<version>/]{cluster|namespaces/<ns>}/<name>.json)");
       continue;
     }
     Json obj = Json::parse(content, nullptr, /*allow_exceptions=*/false);

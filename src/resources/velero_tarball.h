@@ -51,7 +51,8 @@ inline constexpr std::string_view kHortMetadataPath = "hort/backup.json";
 
 // A tarball read entry by entry, with everything that does not match
 // Velero's layout as findings (the L3 checks of resources/verify.h) rather
-// than errors: a verifier wants all of them, a restore none.
+// than errors: a verifier wants all of them, a restore none. Entries outside
+// the layout, which Velero skips, are backup.ignored, not findings.
 struct TarballContents {
   ResourceBackup backup;           // items from the legacy paths, tar order; meta left empty
   std::string hort_metadata;       // hort/backup.json of a tarball in hort's snapshots; "" in Velero's
@@ -69,7 +70,8 @@ struct TarballLimits {
 [[nodiscard]] Result<TarballContents> ParseTarball(std::string_view bytes, const std::string& name,
                                                    const TarballLimits& limits = {});
 
-// ParseTarball, and kCorruption naming the first finding if there is one.
+// ParseTarball, and kCorruption naming the first finding if there is one
+// (the ignored entries stay in the backup's `ignored` for the caller to tell).
 // `bytes` may be plain tar or gzip; `name` names the tarball in errors.
 [[nodiscard]] Result<ResourceBackup> ReadTarball(std::string_view bytes, std::string name);
 

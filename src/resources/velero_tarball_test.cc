@@ -132,12 +132,26 @@ TEST(VeleroTarball, FindsWhatDoesNotMatchTheLayout) {
                      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n","labels":{"a":"b"}}})"},
                     {"resources/pods/extra.json", kPod},
                     {"velero/notes.txt", "x"}}));
-  ASSERT_EQ(f.size(), 3u);
-  EXPECT_NE(f[0].find("resources/pods/extra.json: not a Velero path"), std::string::npos) << f[0];
-  EXPECT_NE(f[1].find("velero/notes.txt: not a Velero path"), std::string::npos) << f[1];
-  EXPECT_NE(f[2].find("differs from its v1-preferredversion copy"), std::string::npos) << f[2];
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("differs from its v1-preferredversion copy"), std::string::npos) << f[0];
   auto strict = ReadTarball(Tar({{"resources/pods/namespaces/n/p.json", kPod}}), "t.tar.gz");
   EXPECT_EQ(strict.status().code(), Code::kCorruption);
+}
+
+TEST(VeleroTarball, EntriesOutsideTheLayoutAreIgnoredAsVeleroIgnoresThem) {
+  auto read = ReadTarball(Tar({{"metadata/version", "1.1.0\n"},
+                               {"resources/pods/namespaces/n/p.json", kPod},
+                               {"resources/pods/v1-preferredversion/namespaces/n/p.json", kPod},
+                               {"README.txt", "hand-made"},
+                               {"resources/pods/extra.json", kPod},
+                               {"velero/notes.txt", "x"}}),
+                          "t.tar.gz");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_EQ(read->items.size(), 1u);
+  ASSERT_EQ(read->ignored.size(), 3u);
+  EXPECT_NE(read->ignored[0].find("README.txt: not a Velero path"), std::string::npos) << read->ignored[0];
+  EXPECT_NE(read->ignored[1].find("resources/pods/extra.json: not a Velero path"), std::string::npos);
+  EXPECT_NE(read->ignored[2].find("velero/notes.txt: not a Velero path"), std::string::npos);
 }
 
 TEST(VeleroTarball, RefusesHostilePathsAndDamage) {

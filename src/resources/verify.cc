@@ -232,6 +232,7 @@ BackupCheck VerifyBucketBackup(ObjectStore& store, const std::string& name, cons
     return c;
   }
   for (auto& f : contents->findings) l.Problem(std::move(f));
+  for (const std::string& e : contents->backup.ignored) c.notes.push_back(e + ": ignored, as Velero ignores it");
   if (contents->format_version != kBackupFormatVersion && !contents->format_version.empty()) {
     l.Problem("metadata/version " + contents->format_version + ", not " + std::string(kBackupFormatVersion));
   }

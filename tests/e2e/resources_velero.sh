@@ -102,6 +102,25 @@ cr["status"]["expiration"] = "2020-01-01T00:00:00Z"
 json.dump(cr, open(sys.argv[1], "w"), indent=2)
 PY
 check_verify "$WORK/expired" 0 "^expired at 2020-01-01T00:00:00Z"
+damaged stray  # an entry Velero's parser skips ("Ignoring unexpected file"): no damage, noted
+python3 - stray/$B/nightly-1.tar.gz <<'PY'
+import gzip, io, sys, tarfile
+p = sys.argv[1]
+old = tarfile.open(fileobj=io.BytesIO(gzip.decompress(open(p, "rb").read())))
+out = io.BytesIO()
+with tarfile.open(fileobj=out, mode="w") as new:
+    for m in old.getmembers():
+        new.addfile(m, old.extractfile(m))
+    note = b"edited by hand\n"
+    info = tarfile.TarInfo("README.txt"); info.size = len(note); new.addfile(info, io.BytesIO(note))
+open(p, "wb").write(gzip.compress(out.getvalue()))
+PY
+expect_rc 0 hort --json resources verify --velero "$WORK/stray"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))[0]; assert c["level_reached"]==4 and any("README.txt: not a Velero path" in n and "ignored" in n for n in c["notes"]), c' \
+  "$WORK/last.out" || fail "verify of a tarball with a stray entry: $(cat "$WORK/last.out")"
+expect_rc 0 hort resources restore --velero "$WORK/stray" --name nightly-1 --dry-run
+grep -q "nightly-1.tar.gz: README.txt: not a Velero path .*: ignored, as Velero ignores it" "$WORK/last.err" \
+  || fail "restore of a tarball with a stray entry: $(cat "$WORK/last.err")"
 damaged toplevel
 mkdir toplevel/snapshots && echo x >toplevel/snapshots/x
 check_verify "$WORK/toplevel" -1 "invalid top-level directories.*snapshots"
