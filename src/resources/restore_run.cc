@@ -290,6 +290,7 @@ class Restore {
       out.action = options_.dry_run ? RestoreAction::kWouldCreate : RestoreAction::kCreated;
       if (options_.dry_run) pretended_.insert(key);
       if (out.resource == kCrds) created_crds_.push_back(prepared.object);
+      if (!options_.dry_run) PutBackManagedFields(resource, prepared.object, out);
       return Record(std::move(out));
     }
     // Velero treats a Service whose nodePort is taken by its own live copy as existing.
@@ -302,6 +303,20 @@ class Restore {
     }
     Existing(resource, prepared.object, out);
     Record(std::move(out));
+  }
+
+  // Velero's last step of a create (restore.go): the create made hort the
+  // manager of every field, so a merge patch puts the backed-up managedFields
+  // back (Helm's, kubectl's, an applier's ownership). A failure is the
+  // restore's error, unless the object is gone already.
+  void PutBackManagedFields(const kube::ResourceInfo& r, const Json& desired, const ItemReport& out) {
+    const Json* fields = kube::FieldAt(desired, "/metadata/managedFields");
+    if (!fields || !fields->is_array() || fields->empty()) return;
+    auto patched = client_.MergePatch(r, out.ns, out.name, Json{{"metadata", {{"managedFields", *fields}}}}, Write());
+    if (!patched.ok() && patched.status().code() != Code::kNotFound) {
+      report_.errors.push_back(out.resource + " " + (out.ns.empty() ? "" : out.ns + "/") + out.name +
+                               ": putting back its managedFields: " + patched.status().message());
+    }
   }
 
   // Velero's crdAvailable: a new CRD is served only once Established, and

@@ -147,6 +147,9 @@ expect_rc 0 hort --json resources restore --velero "$WORK/vbsl" --name media-dai
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); bad=[i for i in r["items"] if i["action"]!="created"]; assert not bad, bad' \
   "$WORK/last.out" || fail "restore of Velero's backup: $(cat "$WORK/last.out")"
 kubectl get configmap jellyfin-env -n media -o jsonpath='{.data.TZ}' | grep -qx Europe/Berlin || fail "ConfigMap missing"
+# Velero's merge patch puts back the backed-up field managers (the create made hort the manager of every field)
+managers=$(kubectl get configmap jellyfin-env -n media -o jsonpath='{.metadata.managedFields[*].manager}')
+[ "$managers" = helm ] || fail "jellyfin-env: managedFields of ${managers:-nobody}, not the backed-up helm"
 kubectl get secret jellyfin-api -n media -o jsonpath='{.data.api-key}' | grep -qx czNjcjN0LWtleQ== || fail "Secret missing"
 kubectl get deployment jellyfin -n media -o jsonpath='{.spec.template.spec.containers[0].image}' | grep -qx jellyfin/jellyfin:10.10.3 \
   || fail "Deployment missing"

@@ -68,7 +68,11 @@ items = [
                               "resourceVersion": "4700"}},
         "status": {"phase": "Bound"}}),
     ("configmaps", "v1", "ConfigMap", True, {
-        "metadata": meta("jellyfin-env", NS, labels={"app": "jellyfin"}),
+        # Helm's ownership of its fields, which a restore puts back (Velero's managedFields patch)
+        "metadata": meta("jellyfin-env", NS, labels={"app": "jellyfin"}, managedFields=[
+            {"manager": "helm", "operation": "Update", "apiVersion": "v1", "time": ts(created), "fieldsType": "FieldsV1",
+             "fieldsV1": {"f:data": {".": {}, "f:JELLYFIN_PublishedServerUrl": {}, "f:TZ": {}},
+                          "f:metadata": {"f:labels": {".": {}, "f:app": {}}}}}]),
         "data": {"JELLYFIN_PublishedServerUrl": "http://media.home.arpa", "TZ": "Europe/Berlin"}}),
     ("secrets", "v1", "Secret", True, {
         "metadata": meta("jellyfin-api", NS, labels={"app": "jellyfin"}), "type": "Opaque",
