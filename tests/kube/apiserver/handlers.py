@@ -184,7 +184,9 @@ class Handlers:
             obj.pop("status", None)
         if c.res.kind == "CustomResourceDefinition":
             self.s.validate_crd(obj)
-        meta["managedFields"] = [m for m in meta.get("managedFields") or [] if m]  # supplied ones are honoured
+        # supplied ones are the base, but the create changes every field, which moves each to the creator: an
+        # entry left owning nothing drops (why Velero patches them back after its create)
+        meta["managedFields"] = [m for m in meta.get("managedFields") or [] if m]
         ssa.record_update(None, obj, c.manager, c.res.gv, "", operation)
         if dry:
             return 201, self.out(c, obj)
