@@ -6,6 +6,7 @@
 
 #include "layers/layer.h"
 #include "schedule/duration.h"
+#include "util/local_time.h"
 
 namespace hort {
 
@@ -62,17 +63,38 @@ void DeriveJobs(Catalog& c) {
   }
 }
 
-// A backup that runs less often than its service's RPO allows is late
-// between two runs every time: its status can never be OK.
+// A backup whose runs are further apart than its service's RPO is late
+// before every run (its status can never be OK), or, when only some gaps
+// are (a weekday schedule's weekend), late at those times; the same for an
+// offsite copy and the rpo it names.
 void WarnUnreachableRpo(Catalog& c) {
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   for (const JobSpec& j : c.jobs) {
-    if (j.kind != JobSpec::Kind::kBackup || !j.service || j.service->rpo_seconds <= 0 || !j.schedule) continue;
-    const int64_t interval = j.schedule->TypicalInterval(now);
-    if (interval <= j.service->rpo_seconds) continue;
-    c.warnings.push_back(j.id + ": its schedule \"" + j.schedule->text() + "\" runs every " + FormatDuration(interval) +
-                           ", longer than the service's rpo " + FormatDuration(j.service->rpo_seconds) +
-                           ", so it can never be OK");
+    int64_t rpo = 0;
+    std::string whose;
+    if (j.kind == JobSpec::Kind::kBackup && j.service) {
+      rpo = j.service->rpo_seconds;
+      whose = "the service's rpo";
+    } else if (j.kind == JobSpec::Kind::kCopy && j.offsite) {
+      rpo = j.offsite->rpo_seconds;  // 0 (twice the interval) is reachable by design
+      whose = "its rpo";
+    }
+    if (rpo <= 0 || !j.schedule) continue;
+    // A daylight-saving night makes a daily schedule's gap 25 h once a year:
+    // an hour of LATE that no schedule can avoid is not worth a warning.
+    constexpr int64_t kClockShift = 3600;
+    const Schedule::Gaps gaps = j.schedule->GapsWithinAYear(now);
+    const std::string head = j.id + ": its schedule \"" + j.schedule->text() + "\" ";
+    if (gaps.shortest > rpo) {
+      const int64_t typical = j.schedule->TypicalInterval(now);
+      c.warnings.push_back(head + "runs every " + FormatDuration(typical) +
+                           (gaps.longest > typical + kClockShift ? " (gaps of up to " + FormatDuration(gaps.longest) + ")" : "") +
+                           ", longer than " + whose + " " + FormatDuration(rpo) + ", so it can never be OK");
+    } else if (gaps.longest > rpo + kClockShift) {
+      c.warnings.push_back(head + "leaves gaps of up to " + FormatDuration(gaps.longest) + " between runs, longer than " +
+                           whose + " " + FormatDuration(rpo) + ", so it is LATE at times (first after the run at " +
+                           FormatWhen(static_cast<double>(gaps.longest_after)) + ")");
+    }
   }
 }
 

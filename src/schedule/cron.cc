@@ -250,6 +250,25 @@ int64_t Schedule::Next(int64_t after) const {
   return INT64_MAX;
 }
 
+Schedule::Gaps Schedule::GapsWithinAYear(int64_t now) const {
+  if (every_ > 0) return {every_, every_, Next(now)};
+  constexpr int64_t kYear = 366 * 86400;
+  // A run every minute is 527040 steps; the gaps repeat long before that, so
+  // a cap keeps a check of the catalog quick and sees every weekly pattern.
+  constexpr int kMaxRuns = 20000;
+  Gaps g;
+  int64_t a = Next(now);
+  for (int i = 0; i < kMaxRuns && a != INT64_MAX && a - now <= kYear; ++i) {
+    const int64_t b = Next(a);
+    if (b == INT64_MAX) break;
+    const int64_t gap = b - a;
+    if (g.shortest == 0 || gap < g.shortest) g.shortest = gap;
+    if (gap > g.longest) g = {g.shortest, gap, a};
+    a = b;
+  }
+  return g;
+}
+
 int64_t Schedule::TypicalInterval(int64_t now) const {
   if (every_ > 0) return every_;
   int64_t a = Next(now);

@@ -36,6 +36,31 @@ import json, sys
 w = json.load(sys.stdin)["warnings"]
 assert len(w) == 1 and w[0].startswith("app/files/data: "), w'
 
+note "config check: a weekday schedule is LATE over each weekend under a 1d RPO; an offsite copy's rpo is checked too"
+cat >gaps.yaml <<YAML
+state: $WORK/state.sqlite
+repositories:
+  main: {url: $WORK/repo, password_env: HORT_PASSWORD}
+  far: {url: $WORK/far, password_env: HORT_PASSWORD}
+defaults: {repository: main}
+services:
+  app:
+    classification: critical
+    rpo: 1d
+    files:
+      - {path: $WORK/data, schedule: "0 2 * * 1-5", name: weekdays}
+      - {path: $WORK/data/x, schedule: "0 0 31 * *", name: monthly}
+offsite:
+  nightly: {from: main, to: far, schedule: "@daily", rpo: 1h}
+YAML
+expect_rc 0 env TZ=UTC "$HORT" config check --config gaps.yaml
+grep -q '^warning: app/files/weekdays: its schedule "0 2 \* \* 1-5" leaves gaps of up to 3d between runs, longer than the service'"'"'s rpo 1d, so it is LATE at times (first after the run at [0-9-]* 02:00)$' \
+  "$WORK/last.err" || fail "no weekend warning: $(cat "$WORK/last.err")"
+grep -q '^warning: app/files/monthly: its schedule "0 0 31 \* \*" runs every [0-9]*d (gaps of up to 61d), longer than the service'"'"'s rpo 1d, so it can never be OK$' \
+  "$WORK/last.err" || fail "no gap figure for the 31st: $(cat "$WORK/last.err")"
+grep -q '^warning: offsite/nightly: its schedule "@daily" runs every 1d, longer than its rpo 1h, so it can never be OK$' "$WORK/last.err" \
+  || fail "no offsite warning: $(cat "$WORK/last.err")"
+
 note "config check with several errors: each on a line of its own in the file's order, then one Fatal line counting them"
 cat >bad.yaml <<'YAML'
 repositories:
