@@ -83,7 +83,7 @@ void WarnUnreachableRpo(Catalog& c) {
     // A daylight-saving night makes a daily schedule's gap 25 h once a year:
     // an hour of LATE that no schedule can avoid is not worth a warning.
     constexpr int64_t kClockShift = 3600;
-    const Schedule::Gaps gaps = j.schedule->GapsWithinAYear(now);
+    const Schedule::Gaps gaps = j.schedule->GapsAhead(now);
     const std::string head = j.id + ": its schedule \"" + j.schedule->text() + "\" ";
     if (gaps.shortest > rpo) {
       const int64_t typical = j.schedule->TypicalInterval(now);

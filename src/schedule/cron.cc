@@ -250,15 +250,17 @@ int64_t Schedule::Next(int64_t after) const {
   return INT64_MAX;
 }
 
-Schedule::Gaps Schedule::GapsWithinAYear(int64_t now) const {
+Schedule::Gaps Schedule::GapsAhead(int64_t now) const {
   if (every_ > 0) return {every_, every_, Next(now)};
-  constexpr int64_t kYear = 366 * 86400;
-  // A run every minute is 527040 steps; the gaps repeat long before that, so
-  // a cap keeps a check of the catalog quick and sees every weekly pattern.
+  // Without days of the month or months, the runs repeat every week (but
+  // for a daylight-saving hour): 8 days show every gap. Otherwise a year; a
+  // cap on the runs keeps `config check` quick either way.
+  const bool weekly = mday_star_ && months_.count() == 12;
+  const int64_t horizon = weekly ? 8 * 86400 : 366 * 86400;
   constexpr int kMaxRuns = 20000;
   Gaps g;
   int64_t a = Next(now);
-  for (int i = 0; i < kMaxRuns && a != INT64_MAX && a - now <= kYear; ++i) {
+  for (int i = 0; i < kMaxRuns && a != INT64_MAX && a - now <= horizon; ++i) {
     const int64_t b = Next(a);
     if (b == INT64_MAX) break;
     const int64_t gap = b - a;

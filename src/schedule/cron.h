@@ -28,13 +28,15 @@ class Schedule {
   [[nodiscard]] const std::string& text() const { return text_; }
   // The usual gap between runs, for "expected interval" metrics.
   [[nodiscard]] int64_t TypicalInterval(int64_t now) const;
-  // The shortest and the longest gap between two runs in the year after
-  // `now` (a weekday schedule's weekend, "0 0 31 * *"'s two months), with
-  // the run that starts the longest; all 0 for a schedule that never runs.
+  // The shortest and the longest gap between two runs after `now` (a weekday
+  // schedule's weekend, "0 0 31 * *"'s two months), with the run that starts
+  // the longest; all 0 for a schedule that never runs. Over the next year, or
+  // the next 8 days when no day of the month or month is named (the runs
+  // repeat weekly then, daylight-saving nights aside).
   struct Gaps {
     int64_t shortest = 0, longest = 0, longest_after = 0;
   };
-  [[nodiscard]] Gaps GapsWithinAYear(int64_t now) const;
+  [[nodiscard]] Gaps GapsAhead(int64_t now) const;
 
  private:
   [[nodiscard]] bool MatchesDay(int mday, int month, int wday) const;

@@ -141,24 +141,24 @@ TEST(Schedule, TimeZoneAndDaylightSaving) {
   EXPECT_EQ(Schedule::Parse("@daily")->TypicalInterval(Local(2026, 11, 26, 7, 0)), 86400);
 }
 
-TEST(Schedule, GapsWithinAYearFindTheLongOnes) {
+TEST(Schedule, GapsAheadFindTheLongOnes) {
   ZoneGuard tz("UTC");
   const int64_t now = Local(2026, 12, 7, 12, 0);  // a Monday
-  auto weekdays = Schedule::Parse("0 2 * * 1-5")->GapsWithinAYear(now);
+  auto weekdays = Schedule::Parse("0 2 * * 1-5")->GapsAhead(now);
   EXPECT_EQ(weekdays.shortest, 86400);
   EXPECT_EQ(weekdays.longest, 3 * 86400) << "Friday to Monday";
   EXPECT_EQ(weekdays.longest_after, Local(2026, 12, 11, 2, 0)) << "the first Friday's run";
-  auto thirty_first = Schedule::Parse("0 0 31 * *")->GapsWithinAYear(now);
+  auto thirty_first = Schedule::Parse("0 0 31 * *")->GapsAhead(now);
   EXPECT_EQ(thirty_first.shortest, 31 * 86400);
   EXPECT_EQ(thirty_first.longest, 61 * 86400);
-  auto every = Schedule::Parse("@every 6h")->GapsWithinAYear(now);
+  auto every = Schedule::Parse("@every 6h")->GapsAhead(now);
   EXPECT_EQ(every.shortest, 6 * 3600);
   EXPECT_EQ(every.longest, 6 * 3600);
-  auto minutely = Schedule::Parse("* * * * *")->GapsWithinAYear(now);  // capped, still exact
+  auto minutely = Schedule::Parse("* * * * *")->GapsAhead(now);  // capped, still exact
   EXPECT_EQ(minutely.shortest, 60);
   EXPECT_EQ(minutely.longest, 60);
   ZoneGuard berlin("Europe/Berlin");
-  auto daily = Schedule::Parse("@daily")->GapsWithinAYear(Local(2026, 12, 7, 12, 0));
+  auto daily = Schedule::Parse("0 0 1-31 * *")->GapsAhead(Local(2026, 12, 7, 12, 0));  // days named: a year
   EXPECT_EQ(daily.shortest, 23 * 3600) << "the spring night";
   EXPECT_EQ(daily.longest, 25 * 3600) << "the autumn night";
 }
