@@ -22,6 +22,12 @@ const char* FileTypeDir(FileType t) {
   return "";
 }
 
+bool IsRepositoryFileName(FileType type, std::string_view name) {
+  if (type == FileType::kConfig) return true;
+  uint8_t id[32];
+  return HexDecodeInto(name, id);
+}
+
 Status Backend::LoadInto(const Handle& h, uint64_t offset, std::span<uint8_t> out) {
   if (out.empty()) return Status::Ok();
   HORT_ASSIGN_OR_RETURN(auto bytes, Load(h, offset, out.size()));

@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/http_client.h"
@@ -26,6 +27,11 @@ namespace hort {
 enum class FileType { kConfig, kKey, kSnapshot, kIndex, kLock, kPack };
 
 [[nodiscard]] const char* FileTypeDir(FileType t);  // "keys", "data", ...
+
+// Whether a file of `type` with this name belongs to the repository: the
+// config, or a name restic's ParseID takes (64 hex digits). Backend::List
+// passes on only these.
+[[nodiscard]] bool IsRepositoryFileName(FileType type, std::string_view name);
 
 struct Handle {
   FileType type;
@@ -105,7 +111,10 @@ class Backend {
                                             uint64_t length = 0) = 0;
   // Size of a stored object; kNotFound if missing.
   virtual Result<uint64_t> Stat(const Handle& h) = 0;
-  // Calls fn(name, size) for every object of the type.
+  // Calls fn(name, size) for every object of the type whose name is an ID
+  // (IsRepositoryFileName): restic's repository skips other names (its List
+  // drops what ParseID refuses), so a stray "index/README" or
+  // "snapshots/<id>.orig" is no part of the repository for either tool.
   virtual Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) = 0;
   virtual Status Remove(const Handle& h) = 0;
   // Reads exactly out.size() bytes from `offset` into `out`: a reader that

@@ -88,16 +88,29 @@ TEST(ResticLayout, LocalInitCreatesResticsFolders) {
   ASSERT_TRUE(be->Save({FileType::kConfig, ""}, AsBytes("c")).ok());
   EXPECT_TRUE(std::filesystem::is_regular_file(dir / "config"));
   EXPECT_EQ(be->Create().code(), Code::kAlreadyExists);
-  // Files that are not restic's in its folders are not listed.
+  // Files that are not restic's in its folders are not listed, nor are names
+  // that are no ID: restic's repository List skips what ParseID refuses.
+  const std::string id(64, 'a');
   { std::ofstream(dir / "data" / "stray") << "x"; }
-  { std::ofstream(dir / "keys" / "00" ) << "x"; }
+  { std::ofstream(dir / "data" / "aa" / (id + ".bak")) << "x"; }
+  { std::ofstream(dir / "keys" / id) << "x"; }
+  { std::ofstream(dir / "keys" / "00") << "x"; }
+  { std::ofstream(dir / "keys" / (id + ".bak")) << "x"; }
+  { std::ofstream(dir / "index" / "README") << "x"; }
+  { std::ofstream(dir / "index" / (id + ".bak")) << "x"; }
+  { std::ofstream(dir / "snapshots" / "notes.txt") << "x"; }
+  { std::ofstream(dir / "snapshots" / (id + ".orig")) << "x"; }
   std::filesystem::create_directories(dir / "keys" / "sub");
   { std::ofstream(dir / "keys" / "sub" / "nested") << "x"; }
-  std::vector<std::string> keys, packs;
-  ASSERT_TRUE(be->List(FileType::kKey, [&](const std::string& n, uint64_t) { keys.push_back(n); }).ok());
-  ASSERT_TRUE(be->List(FileType::kPack, [&](const std::string& n, uint64_t) { packs.push_back(n); }).ok());
-  EXPECT_EQ(keys, std::vector<std::string>{"00"});
-  EXPECT_TRUE(packs.empty());
+  auto listed = [&](FileType t) {
+    std::vector<std::string> names;
+    EXPECT_TRUE(be->List(t, [&](const std::string& n, uint64_t) { names.push_back(n); }).ok());
+    return names;
+  };
+  EXPECT_EQ(listed(FileType::kKey), std::vector<std::string>{id});
+  EXPECT_TRUE(listed(FileType::kPack).empty());
+  EXPECT_TRUE(listed(FileType::kIndex).empty());
+  EXPECT_TRUE(listed(FileType::kSnapshot).empty());
   std::filesystem::remove_all(dir);
 }
 

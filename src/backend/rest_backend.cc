@@ -64,7 +64,10 @@ class RestBackend final : public Backend {
     if (r.status / 100 != 2) return HttpStatusError(std::string("list ") + FileTypeDir(type), r);
     try {
       auto j = nlohmann::json::parse(r.body.begin(), r.body.end());
-      for (const auto& e : j) fn(e.at("name").get<std::string>(), e.at("size").get<uint64_t>());
+      for (const auto& e : j) {
+        const auto name = e.at("name").get<std::string>();
+        if (IsRepositoryFileName(type, name)) fn(name, e.at("size").get<uint64_t>());
+      }
     } catch (const std::exception& e) {
       return Status(Code::kIo, std::string("REST list: unexpected answer: ") + e.what());
     }

@@ -79,7 +79,9 @@ class ResticBackend final : public Backend {
   Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& fn) override {
     return store_->List(ResticPrefix(type), [&](const std::string& key, uint64_t size) {
       auto h = ResticHandle(key);
-      if (!h || h->type != type) return;  // anything else in the folder is not restic's
+      // Anything else in the folder is not restic's: another type's file,
+      // or a name that is no ID (a copy "<id>.bak", a README).
+      if (!h || h->type != type || !IsRepositoryFileName(type, h->name)) return;
       fn(type == FileType::kConfig ? key : h->name, size);  // the config is listed as "config"
     });
   }

@@ -106,7 +106,11 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
           readable_refs.push_back(ref);
           continue;
         }
-        const Id id = *Id::Parse(**named);
+        // Only a file named by an ID is removed, never one by an ID parsed
+        // from another name (LoadSnapshots names no other).
+        const std::optional<Id> parsed = Id::Parse(**named);
+        if (!parsed) return Fail(Status(Code::kInvalidArgument, "snapshot file " + **named + " is not named by an ID"));
+        const Id id = *parsed;
         if (std::find(to_remove.begin(), to_remove.end(), id) != to_remove.end()) continue;  // named twice
         if (!g.quiet) std::fprintf(stderr, "removing damaged snapshot file %s\n", (*named)->c_str());
         to_remove.push_back(id);

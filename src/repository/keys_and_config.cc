@@ -158,7 +158,9 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
     break;
   }
   if (!opened) {
-    if (keys.empty()) return Status(Code::kNoRepository, "repository has no keys: " + repo->backend_->Location());
+    // restic's answer too when keys/ holds no file named by an ID (a key
+    // renamed "<id>.bak" is no key: Backend::List passes on only IDs).
+    if (keys.empty()) return Status(Code::kWrongPassword, "wrong password or no key found");
     // A key the server refused or failed to send may be the one: that is no
     // wrong password (restic, too, stops at such an error).
     if (!unread.ok()) return unread;

@@ -14,6 +14,10 @@ Result<std::vector<Snapshot>> Repository::LoadSnapshots(DamagedFiles* damaged) {
   HORT_RETURN_IF_ERROR(backend_->List(FileType::kSnapshot, [&](const std::string& n, uint64_t) { names.push_back(n); }));
   std::vector<Snapshot> out;
   for (const std::string& name : names) {
+    // Backend::List passes on only IDs; checked again here, as a damaged
+    // file's name goes to forget, which removes by the ID it names.
+    const std::optional<Id> id = Id::Parse(name);
+    if (!id) continue;
     auto text = LoadUnpacked(FileType::kSnapshot, name);
     Result<Snapshot> s = text.ok() ? DecodeSnapshot(*text) : Result<Snapshot>(text.status());
     if (!s.ok()) {
@@ -21,7 +25,7 @@ Result<std::vector<Snapshot>> Repository::LoadSnapshots(DamagedFiles* damaged) {
       damaged->emplace_back(name, s.status().message());
       continue;
     }
-    s->id = Id::Parse(name).value_or(Id{});
+    s->id = *id;
     out.push_back(std::move(*s));
   }
   std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
