@@ -47,8 +47,9 @@ Command AddCat(CLI::App& sub, GlobalOptions& g) {
     if (t != "config" && t != "masterkey" && f->id.empty()) return Status(Code::kInvalidArgument, "type or ID not specified");
     return Status::Ok();
   };
-  // Trees and blobs are found through the index.
-  auto needs = [f] { return NeedsRepository(OpenLock::kNone, f->type == "tree" || f->type == "blob"); };
+  // Trees and blobs are found through the index. A shared lock, as restic's
+  // reading commands take (--no-lock skips it): prune waits for the reader.
+  auto needs = [f] { return NeedsRepository(OpenLock::kShared, f->type == "tree" || f->type == "blob"); };
   return Command{validate, needs, [f, &g](Opened& o) {
     const std::string& t = f->type;
     Repository& repo = o.repo();

@@ -206,7 +206,7 @@ Command AddDiff(CLI::App& sub, GlobalOptions& g) {
   sub.add_option("snapshot-a", f->a, "first snapshot")->required();
   sub.add_option("snapshot-b", f->b, "second snapshot")->required();
   sub.add_flag("--metadata", f->metadata, "also report metadata-only changes");
-  return MakeCommand(NeedsRepository(OpenLock::kNone, true), [f, &g](Opened& o) {
+  return MakeCommand(NeedsRepository(OpenLock::kShared, true), [f, &g](Opened& o) {
     Repository& repo = o.repo();
     auto sa = FindSnapshotRef(repo, SnapshotFilter{}, f->a);
     if (!sa.ok()) return Fail(sa.status());

@@ -79,7 +79,7 @@ Command AddFind(CLI::App& sub, GlobalOptions& g) {
     }
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepository(OpenLock::kNone, true); }, [f, oldest, newest, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kShared, true); }, [f, oldest, newest, &g](Opened& o) {
     Repository& repo = o.repo();
     std::vector<std::string> blob_ids = f->blob ? f->patterns : std::vector<std::string>{};
     if (f->pack) {

@@ -65,7 +65,7 @@ Command AddSnapshots(CLI::App& sub, GlobalOptions& g) {
     HORT_ASSIGN_OR_RETURN(f->by, ParseGroupBy(f->group_by, "paths"));
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepository(OpenLock::kNone, false); }, [f, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kShared, false); }, [f, &g](Opened& o) {
     auto sel = SelectSnapshots(o.repo(), f->filter, f->ids);
     if (!sel.ok()) return Fail(sel.status());
     std::vector<Snapshot> list = sel->snapshots;

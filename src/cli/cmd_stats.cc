@@ -30,7 +30,7 @@ Command AddStats(CLI::App& sub, GlobalOptions& g) {
     }
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepository(OpenLock::kNone, true); }, [f, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kShared, true); }, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     auto sel = SelectSnapshots(repo, f->filter, f->ids);
     if (!sel.ok()) return Fail(sel.status());

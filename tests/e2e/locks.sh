@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Locks are restic's: a live lock of the other tool blocks a conflicting
-# command (hort exits 11 and says who holds it); shared locks coexist.
+# command (hort exits 11 and says who holds it); shared locks coexist. The
+# reading commands take restic 0.14's shared lock, so prune waits for them.
 source "$(dirname "$0")/lib.sh"
 gen_tree "$WORK/src" --small
 restic_init "$WORK/repo"
@@ -111,3 +112,32 @@ hold_lock_in_container sidecar
 HORT_POD_UID=3c9a1f0e-7b2d-4e5f-8a6b-1c2d3e4f5a6b HORT_CONTAINER_NAME=hort expect_rc 11 "$HORT" -r "$WORK/repo" check
 HORT_POD_UID=3c9a1f0e-7b2d-4e5f-8a6b-1c2d3e4f5a6b expect_rc 11 "$HORT" -r "$WORK/repo" check  # no container name: nothing proven
 hort -r "$WORK/repo" unlock --remove-all | grep -q "removed 1 locks" || fail "unlock --remove-all did not remove the sidecar's lock"
+
+note "find and stats hold restic's shared lock: a prune meanwhile exits 11 and removes no pack; --no-lock takes none"
+command -v strace >/dev/null || fail "strace is not installed (./run installs it)"
+hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
+hort -r "$WORK/repo" forget --keep-last 1 >/dev/null  # packs for a prune to remove
+packs() { find "$WORK/repo/data" -type f ! -name '.*' | sort; }
+packs >"$WORK/packs.before"
+# Every open of a pack waits 2 s (strace delays the syscall), so the reader
+# is still reading, under its lock, when prune starts.
+slow_packs=(strace -f -qq -o /dev/null -e trace=openat -e inject=openat:delay_enter=2000000)
+while read -r p; do slow_packs+=(-P "$p"); done <"$WORK/packs.before"
+for reader in "find f1" "stats --mode raw-data"; do
+  # shellcheck disable=SC2086
+  "${slow_packs[@]}" "$HORT" -r "$WORK/repo" $reader >"$WORK/reader.out" 2>"$WORK/reader.err" &
+  pid=$!
+  for _ in $(seq 1 200); do [ -n "$(ls "$WORK/repo/locks")" ] && break; sleep 0.05; done
+  [ -n "$(ls "$WORK/repo/locks")" ] || fail "$reader took no lock"
+  expect_rc 11 "$HORT" -r "$WORK/repo" prune
+  grep -q "shared lock .* held by" "$WORK/last.err" || fail "prune beside $reader: $(cat "$WORK/last.err")"
+  wait "$pid" || { cat "$WORK/reader.out" "$WORK/reader.err" >&2; fail "$reader failed"; }
+  cmp -s "$WORK/packs.before" <(packs) || fail "packs changed under $reader"
+  [ -z "$(ls "$WORK/repo/locks")" ] || fail "$reader left its lock"
+done
+strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$WORK/nolock.trace" "$HORT" --no-lock -r "$WORK/repo" find f1 >/dev/null
+grep -q '/locks/' "$WORK/nolock.trace" && fail "find --no-lock wrote a lock"
+strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$WORK/lock.trace" "$HORT" -r "$WORK/repo" snapshots >/dev/null
+grep -q '/locks/' "$WORK/lock.trace" || fail "snapshots took no lock"
+hort -r "$WORK/repo" prune >/dev/null
+echo "PASS locks"
