@@ -47,6 +47,9 @@ Result<BackupResult> Backup::Run() {
     ScopedStageTimer t(&result_.stage_times, "wait for trees");
     HORT_RETURN_IF_ERROR(WaitForRoot());
   }
+  // restic's archiver refuses a snapshot whose root tree is empty (every
+  // target excluded or unreadable), dry run or not: nothing is written.
+  if (root_empty_) return Status(Code::kInvalidArgument, "unable to save snapshot: snapshot is empty");
   {
     ScopedStageTimer t(&result_.stage_times, "flush packs+index");
     if (!opt_.dry_run) HORT_RETURN_IF_ERROR(repo_.Flush());
@@ -131,7 +134,9 @@ void Backup::WalkDir(DirJob* d, const std::vector<Node>& old) {
 
 void Backup::ProcessEntry(DirJob* d, size_t slot, const std::string& full, const std::string& name,
                              const struct stat& st, const Node* old, bool is_target) {
-  if (opt_.excludes.ExcludedBySize(st)) {
+  // restic's archiver skips sockets as if excluded (no node, no count): a
+  // tree holding one would not have restic's ID.
+  if (opt_.excludes.ExcludedBySize(st) || S_ISSOCK(st.st_mode)) {
     d->drop[slot] = 1;
     return;
   }
@@ -170,10 +175,12 @@ void Backup::ProcessEntry(DirJob* d, size_t slot, const std::string& full, const
     d->nodes[slot] = std::move(n);
     return;
   }
-  files_processed_++;
-  bytes_processed_ += n.size;
   bool had_old = old && old->IsFile();
   if (had_old && Unchanged(*old, n)) {
+    // Counted as processed once saved, as restic's summary counts what it
+    // completed: a file that cannot be read is an error, not processed.
+    files_processed_++;
+    bytes_processed_ += n.size;
     n.content = old->content;
     d->nodes[slot] = std::move(n);
     files_unmodified_++;
@@ -224,6 +231,8 @@ inline void Backup::FileDone(DirJob* d, size_t slot, const std::string& path, Fi
     Node& n = d->nodes[slot];
     n.content = std::move(content->blobs);
     n.size = content->size;
+    files_processed_++;
+    bytes_processed_ += content->size;
     (change == FileChange::kNew ? files_new_ : files_changed_)++;
     if (obs_) {
       obs_->OnItemDone({.path = d->sn_path + "/" + n.name, .change = change, .size = content->size,
@@ -252,6 +261,7 @@ void Backup::DirDone(DirJob* d) {
   // million files hold 400 MB for nothing.
   std::vector<Node>().swap(d->nodes);
   std::vector<char>().swap(d->drop);
+  const bool empty = nodes.empty();
   std::string tree = EncodeTree(nodes);
   nodes = std::vector<Node>();
   Id id = Id::Hash(AsBytes(tree));
@@ -271,6 +281,7 @@ void Backup::DirDone(DirJob* d) {
   } else {
     std::lock_guard lock(root_mu_);
     root_tree_ = id;
+    root_empty_ = empty;
     root_done_.notify_all();
   }
 }

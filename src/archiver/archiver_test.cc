@@ -5,7 +5,9 @@
 #include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 
 #include <algorithm>
@@ -350,6 +352,85 @@ TEST_F(TreeBackup, UnreadableFolderIsLeftOut) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->errors, 1u);
   EXPECT_EQ(Names(r->tree, "d"), (std::vector<std::string>{"open"}));
+}
+
+// The current folder is `dir` while this lives.
+class InFolder {
+ public:
+  explicit InFolder(const std::string& dir) : was_(std::filesystem::current_path()) { std::filesystem::current_path(dir); }
+  ~InFolder() {
+    std::error_code ec;  // a destructor must not throw
+    std::filesystem::current_path(was_, ec);
+  }
+  InFolder(const InFolder&) = delete;
+  InFolder& operator=(const InFolder&) = delete;
+
+ private:
+  std::filesystem::path was_;
+};
+
+// restic 0.14 refuses a snapshot whose root tree is empty ("snapshot is
+// empty", exit 1), dry run or not, as when every target is excluded or is a
+// socket (which its archiver skips): nothing is saved.
+// A relative target of one name is the root tree's only node (the folders
+// above an absolute target would stay, and restic saves those).
+TEST_F(TreeBackup, AnEmptySnapshotIsRefused) {
+  File("ex/f", "x");
+  InFolder in_test_folder(dir_);
+  BackupOptions opt;
+  opt.targets = {"ex"};
+  opt.host = "h";
+  opt.excludes.patterns.push_back(dir_ + "/ex");
+  for (bool dry : {false, true}) {
+    opt.dry_run = dry;
+    auto r = RunBackup(*repo_, opt, nullptr);
+    ASSERT_FALSE(r.ok()) << "dry run " << dry;
+    EXPECT_EQ(r.status().message(), "unable to save snapshot: snapshot is empty");
+  }
+  EXPECT_TRUE(repo_->LoadSnapshots().value().empty());
+}
+
+// restic 0.14's trees: a socket is left out (its archiver skips it) and a
+// symlink has no xattrs (fillExtendedAttributes reads none for it).
+TEST_F(TreeBackup, SocketsAreLeftOutAndSymlinksCarryNoXattrs) {
+  File("d/f", "x");
+  const std::string sock = dir_ + "/d/sock", link = dir_ + "/d/link";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(sock.size(), sizeof(addr.sun_path));
+  std::copy(sock.begin(), sock.end(), addr.sun_path);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0) << errno;
+  ::close(fd);
+  ASSERT_EQ(::symlink("f", link.c_str()), 0);
+  // Linux refuses user.* xattrs on symlinks; trusted.* needs CAP_SYS_ADMIN.
+  const bool link_has_xattr = ::lsetxattr(link.c_str(), "trusted.hort", "v", 1, 0) == 0;
+  auto r = RunBackup(*repo_, OptionsFor({"/d"}), nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Names(r->tree, "d"), (std::vector<std::string>{"f", "link"}));
+  for (const Node& n : NodesBelow(r->tree, "d")) EXPECT_TRUE(n.xattrs.empty()) << n.name;
+  InFolder in_d(dir_ + "/d");
+  BackupOptions opt;
+  opt.targets = {"sock"};
+  opt.host = "h";
+  auto alone = RunBackup(*repo_, opt, nullptr);
+  ASSERT_FALSE(alone.ok());
+  EXPECT_EQ(alone.status().message(), "unable to save snapshot: snapshot is empty");
+  if (!link_has_xattr) GTEST_SKIP() << "a symlink's xattrs not checked: setting trusted.* needs CAP_SYS_ADMIN";
+}
+
+// A file that cannot be read is an error, not processed: restic's summary
+// counts the files it saved (1 file, 2 B here, not 2 files, 4 B).
+TEST_F(TreeBackup, AnUnreadableFileIsNotCountedAsProcessed) {
+  File("d/locked", "xx");
+  File("d/open", "yy");
+  ::chmod((dir_ + "/d/locked").c_str(), 0);
+  WithoutReadOverride as_any_user;
+  auto r = RunBackup(*repo_, OptionsFor({"/d"}), nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->errors, 1u);
+  EXPECT_EQ(r->summary.total_files_processed, 1u);
+  EXPECT_EQ(r->summary.total_bytes_processed, 2u);
 }
 
 // The xattrs of d/f as the snapshot `root` records them.

@@ -146,6 +146,7 @@ class Backup {
   std::mutex root_mu_;
   std::condition_variable root_done_;
   std::optional<Id> root_tree_;
+  bool root_empty_ = false;  // the root tree has no node (under root_mu_)
 
   std::mutex fatal_mu_;
   Status fatal_status_;

@@ -6,8 +6,10 @@
 # marker alone in it), a marker with a header, two markers in one folder, a
 # target that is itself a marked folder, --exclude-larger-than,
 # --iexclude-file, $VAR in an exclude file, --files-from-verbatim/-raw, paths through a symlinked
-# folder and a symlink named with a trailing slash, and an unreadable directory
-# (left out with an error and exit 3, not stored empty).
+# folder and a symlink named with a trailing slash, a socket (left out) and a
+# symlink's xattrs (not read), and an unreadable directory (left out with an
+# error and exit 3, not stored empty). Every target excluded is restic's
+# "snapshot is empty", exit 1.
 source "$(dirname "$0")/lib.sh"
 D="$WORK/data"
 mkdir -p "$D"/{plain/sub,cache/sub,badcache,nob/sub,both,tagged,Upper}
@@ -101,7 +103,37 @@ same link_p/f
 same link_p/sub/g link_p/big
 same link_p/
 same link_p/.
+note "a socket is left out of the tree and a symlink's xattrs are not read, as restic 0.14"
+mkdir -p "$D/special"
+echo s >"$D/special/f"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$D/special/sock"
+ln -s f "$D/special/link"
+# user.* xattrs are refused on symlinks by Linux; trusted.* need CAP_SYS_ADMIN.
+if setfattr -h -n trusted.hort -v x "$D/special/link" 2>/dev/null; then
+  getfattr -h -n trusted.hort "$D/special/link" >/dev/null 2>&1 || fail "the symlink's xattr was not set"
+else
+  note "not checked here: a symlink's xattrs (setting trusted.* needs CAP_SYS_ADMIN, which this run lacks)"
+fi
+same data/special
 same_trees_so_far
+hort -r "$R" ls latest | grep -q '/data/special/sock' && fail "the socket is in hort's snapshot"
+
+note "the only target excluded, or a socket: no snapshot, exit 1, restic's message"
+# A relative target of one name is the root tree's only node; the folders
+# above an absolute one stay, so restic saves those.
+before=$(ls "$R/snapshots" | wc -l)
+cd "$D"
+for tool in restic "$HORT"; do
+  expect_rc 1 "$tool" -r "$R" backup --host h plain --exclude "$D/plain"
+  grep -qx 'Fatal: unable to save snapshot: snapshot is empty' "$WORK/last.err" || fail "$tool, excluded: $(cat "$WORK/last.err")"
+  cd special
+  expect_rc 1 "$tool" -r "$R" backup --host h sock
+  grep -qx 'Fatal: unable to save snapshot: snapshot is empty' "$WORK/last.err" || fail "$tool, a socket: $(cat "$WORK/last.err")"
+  cd ..
+done
+expect_rc 1 hort -r "$R" backup --host h --dry-run plain --exclude "$D/plain"
+cd "$WORK"
+[ "$(ls "$R/snapshots" | wc -l)" = "$before" ] || fail "an empty snapshot was saved"
 
 note "an unreadable directory is left out with an error (exit 3), as restic leaves it out"
 mkdir -p "$D/locked"; echo secret >"$D/locked/f"; chmod 000 "$D/locked"
