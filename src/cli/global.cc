@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "objstore/durable_file.h"
 #include "objstore/open_store.h"
 #include "repository/lock.h"
 #include "repository/open.h"
@@ -205,6 +206,7 @@ bool StartExitCleaner(int wake[2]) {
     while (::read(read_end, &byte, 1) < 0 && errno == EINTR) {
     }
     RemoveHeldLocksForExit();
+    RemoveOwnTempFilesForExit();  // a pack half written is no use to anyone
     KillChildrenForExit();  // a dump command or hook must not outlive hort
     ::_exit(kExitInterrupted);
   }).detach();

@@ -239,4 +239,31 @@ Status MkdirAll(const std::string& path) {
   return Status::Ok();
 }
 
+namespace {
+std::mutex g_own_temp_mu;
+std::vector<std::string>& OwnTempFiles() {
+  static auto* files = new std::vector<std::string>();  // never destroyed: the exit path may still use it
+  return *files;
+}
+}  // namespace
+
+void TrackOwnTempFile(const std::string& path) {
+  std::lock_guard lock(g_own_temp_mu);
+  OwnTempFiles().push_back(path);
+}
+
+void ForgetOwnTempFile(const std::string& path) {
+  std::lock_guard lock(g_own_temp_mu);
+  auto& files = OwnTempFiles();
+  if (auto it = std::find(files.begin(), files.end(), path); it != files.end()) files.erase(it);
+}
+
+void RemoveOwnTempFilesForExit() {
+  // Held until the process exits: a writer finishing meanwhile waits in
+  // Forget rather than renaming a file this already removed.
+  g_own_temp_mu.lock();
+  for (const std::string& path : OwnTempFiles()) (void)::unlink(path.c_str());
+  OwnTempFiles().clear();
+}
+
 }  // namespace hort

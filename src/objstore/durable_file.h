@@ -112,4 +112,14 @@ class SyncBatch {
 // mkdir (0700) of `path` and of every missing parent; existing ones are fine.
 [[nodiscard]] Status MkdirAll(const std::string& path);
 
+// The temporary files this process is writing in local folders (a pack
+// streamed into `.hort-tmp-*`): an interrupt (SIGINT, SIGTERM) removes them
+// before the process exits, as a dropped upload does, so ^C leaves no partial
+// pack behind. A writer tracks its file from creation until its rename or
+// removal.
+void TrackOwnTempFile(const std::string& path);
+void ForgetOwnTempFile(const std::string& path);
+// Called once, by the thread that exits the process after a signal.
+void RemoveOwnTempFilesForExit();
+
 }  // namespace hort

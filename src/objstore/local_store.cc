@@ -32,6 +32,19 @@ std::string TempName(const std::string& dir) {
   return dir + "/" + std::string(kTempPrefix) + HexEncode(rnd);
 }
 
+// A temporary file of this process, from before its creation until it is
+// renamed or removed: an interrupt removes it (RemoveOwnTempFilesForExit).
+class OwnTemp {
+ public:
+  explicit OwnTemp(std::string path) : path_(std::move(path)) { TrackOwnTempFile(path_); }
+  ~OwnTemp() { ForgetOwnTempFile(path_); }
+  OwnTemp(const OwnTemp&) = delete;
+  OwnTemp& operator=(const OwnTemp&) = delete;
+
+ private:
+  std::string path_;
+};
+
 std::string BaseName(const std::string& key) {
   auto slash = key.rfind('/');
   return slash == std::string::npos ? key : key.substr(slash + 1);
@@ -85,6 +98,7 @@ class LocalStore final : public ObjectStore {
     std::string path = PathOf(key);
     std::string dir = ParentOf(path);
     std::string tmp = TempName(dir);
+    OwnTemp own(tmp);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno == ENOENT) {
       HORT_RETURN_IF_ERROR(MkdirAll(dir));
@@ -114,12 +128,13 @@ class LocalStore final : public ObjectStore {
     if (!folder.empty() && !ValidateKey(folder).ok()) return nullptr;
     std::string dir = folder.empty() ? root_ : PathOf(folder);
     std::string tmp = TempName(dir);
+    auto own = std::make_unique<OwnTemp>(tmp);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno == ENOENT && MkdirAll(dir).ok()) {
       fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     }
     if (fd < 0) return nullptr;  // Save reports the real problem
-    return std::make_unique<LocalUpload>(this, fd, tmp);
+    return std::make_unique<LocalUpload>(this, fd, tmp, std::move(own));
   }
 
   // Commit left the uploads visible but not durable; the caller knows
@@ -203,8 +218,8 @@ class LocalStore final : public ObjectStore {
  private:
   class LocalUpload final : public ObjectUpload {
    public:
-    LocalUpload(LocalStore* owner, int fd, std::string tmp)
-        : owner_(owner), fd_(fd), tmp_(std::move(tmp)), writer_(fd, tmp_) {}
+    LocalUpload(LocalStore* owner, int fd, std::string tmp, std::unique_ptr<OwnTemp> own)
+        : owner_(owner), fd_(fd), tmp_(std::move(tmp)), writer_(fd, tmp_), own_(std::move(own)) {}
     ~LocalUpload() override {
       if (fd_ >= 0) ::close(fd_);
       if (!committed_) ::unlink(tmp_.c_str());
@@ -221,6 +236,7 @@ class LocalStore final : public ObjectStore {
       // when the batch is full (SyncBatch): the fd stays open until then.
       HORT_RETURN_IF_ERROR(PublishUnsynced(fd_, tmp_, path));
       committed_ = true;
+      own_.reset();
       const bool full = owner_->unsynced_.Add(std::exchange(fd_, -1), path);
       return full ? owner_->unsynced_.Sync() : Status::Ok();
     }
@@ -230,6 +246,7 @@ class LocalStore final : public ObjectStore {
     int fd_;
     std::string tmp_;
     DirectWriter writer_;
+    std::unique_ptr<OwnTemp> own_;  // until renamed or removed
     bool committed_ = false;
   };
 

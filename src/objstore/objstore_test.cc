@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -184,6 +185,34 @@ TEST(LocalStore, TemporaryFilesOfKilledWritersAreListedAndRemovable) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].name, ".hort-tmp-config");
   EXPECT_TRUE(NewMemStore()->ListStaged([&](const StagedFile&) { ADD_FAILURE() << "memory stages nothing"; }).ok());
+}
+
+// SIGINT's exit path removes the temporary file of an upload still being
+// written, so ^C leaves no partial pack; another process's, or a file the
+// store did not write, stays. In a child: the exit path holds its lock until
+// the process ends.
+TEST(LocalStore, AnInterruptRemovesThisProcesssOwnTemporaryFiles) {
+  TempFolderStore store("own-temp");
+  ASSERT_TRUE(store.Create(std::vector<std::string>{"data"}).ok());
+  auto upload = store.BeginUpload("data");
+  ASSERT_NE(upload, nullptr);
+  ASSERT_TRUE(upload->Append(AsBytes("partial")).ok());
+  const std::filesystem::path root = store.Location();
+  std::ofstream(root / "data" / ".hort-tmp-0011223344556677") << "another writer's";
+  auto staged = [&] {
+    std::vector<std::string> names;
+    EXPECT_TRUE(store.ListStaged([&](const StagedFile& f) { names.push_back(f.name); }).ok());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  ASSERT_EQ(staged().size(), 2u);
+  EXPECT_EXIT(
+      {
+        RemoveOwnTempFilesForExit();
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+  EXPECT_EQ(staged(), std::vector<std::string>{"data/.hort-tmp-0011223344556677"});
 }
 
 TEST(Retry, TransientFaultsAreRetriedPermanentOnesAreNot) {

@@ -11,22 +11,27 @@ hort -r "$WORK/repo" backup "$WORK/src" >/dev/null
 mkdir -p "$WORK/src/bulk"
 for i in $(seq 1 12); do head -c 8000000 /dev/urandom > "$WORK/src/bulk/f$i"; done
 staged() { find "$WORK/repo" -type f -name '.hort-tmp-*' | sort; }
+# stop_while LOOK: stops the backup $pid (SIGSTOP) while LOOK prints a file. A
+# pack's temporary file lives only while it is written: once one is seen the
+# backup is stopped and LOOK asked again, since the file may have been renamed
+# between the look and the stop; if so the backup goes on. Returns with the
+# backup stopped, or ended.
+stop_while() {
+  for _ in $(seq 1 4000); do
+    if [ -n "$("$1")" ]; then
+      kill -STOP "$pid" 2>/dev/null || return 0
+      [ -n "$("$1")" ] && return 0
+      kill -CONT "$pid"
+    fi
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.005
+  done
+}
 
 note "kill -9 a backup while it writes a pack"
 "$HORT" -r "$WORK/repo" backup "$WORK/src" >/dev/null 2>&1 &
 pid=$!
-# A pack's temporary file lives only while it is written: once one is seen the
-# backup is stopped (SIGSTOP) and the file looked for again, since it may have
-# been renamed between the look and the stop; if so the backup goes on.
-for _ in $(seq 1 4000); do
-  if [ -n "$(staged)" ]; then
-    kill -STOP "$pid" 2>/dev/null || break
-    [ -n "$(staged)" ] && break
-    kill -CONT "$pid"
-  fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.005
-done
+stop_while staged
 kill -9 "$pid" 2>/dev/null || fail "the backup finished before it could be killed"
 wait "$pid" 2>/dev/null || true
 [ -n "$(staged)" ] || fail "the killed backup left no temporary file (nothing to test)"
@@ -63,4 +68,20 @@ hort -r "$WORK/repo" prune --json > "$WORK/prune2.json" 2>&1 || { cat "$WORK/pru
 hort -r "$WORK/repo" check > "$WORK/check2.out" 2>&1 || fail "check failed after prune"
 grep -q "temporary files" "$WORK/check2.out" && fail "check still lists temporary files"
 restic -r "$WORK/repo" check >/dev/null 2>&1 || fail "restic check failed after prune"
+
+note "SIGINT while a pack is written: exit 130, the process's own temporary files removed, another's kept"
+printf 'other' >"$WORK/repo/data/.hort-tmp-8899aabbccddeeff"
+for i in $(seq 13 24); do head -c 8000000 /dev/urandom > "$WORK/src/bulk/f$i"; done
+"$HORT" -r "$WORK/repo" backup "$WORK/src" >/dev/null 2>"$WORK/int.err" &
+pid=$!
+own() { staged | grep -v 8899aabbccddeeff || true; }
+stop_while own
+[ -n "$(own)" ] || fail "the backup finished before it could be interrupted"
+kill -INT "$pid"
+kill -CONT "$pid"
+rc=0; wait "$pid" || rc=$?
+[ "$rc" = 130 ] || { cat "$WORK/int.err" >&2; fail "SIGINT: exit $rc, expected 130"; }
+[ -z "$(own)" ] || { own >&2; fail "the interrupted backup left its temporary files"; }
+[ -f "$WORK/repo/data/.hort-tmp-8899aabbccddeeff" ] || fail "the interrupt removed another writer's temporary file"
+[ -z "$(ls "$WORK/repo/locks")" ] || fail "the interrupted backup left its lock"
 echo "staged files: ok"
