@@ -14,6 +14,7 @@
 namespace hort::cli {
 namespace {
 struct DiffFlags {
+  std::vector<std::string> ids;  // as given; validate takes them apart
   std::string a, b;
   bool metadata = false;
 };
@@ -203,10 +204,16 @@ nlohmann::json CountsJson(const Counts& c) {
 
 Command AddDiff(CLI::App& sub, GlobalOptions& g) {
   auto f = std::make_shared<DiffFlags>();
-  sub.add_option("snapshot-a", f->a, "first snapshot")->required();
-  sub.add_option("snapshot-b", f->b, "second snapshot")->required();
+  sub.add_option("snapshots", f->ids, "the two snapshots compared, first the older");
   sub.add_flag("--metadata", f->metadata, "also report metadata-only changes");
-  return MakeCommand(NeedsRepository(OpenLock::kShared, true), [f, &g](Opened& o) {
+  // restic's words for one argument or three, not a flag parser's name.
+  auto validate = [f]() -> Status {
+    if (f->ids.size() != 2) return Status(Code::kInvalidArgument, "specify two snapshot IDs");
+    f->a = f->ids[0];
+    f->b = f->ids[1];
+    return Status::Ok();
+  };
+  return Command{validate, [] { return NeedsRepository(OpenLock::kShared, true); }, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     auto sa = FindSnapshotRef(repo, SnapshotFilter{}, f->a);
     if (!sa.ok()) return Fail(sa.status());
@@ -247,7 +254,7 @@ Command AddDiff(CLI::App& sub, GlobalOptions& g) {
       std::printf("  Added:   %-5s\n  Removed: %-5s\n", FormatBytes(added.bytes).c_str(), FormatBytes(removed.bytes).c_str());
     }
     return kExitOk;
-  });
+  }};
 }
 
 }  // namespace hort::cli

@@ -31,12 +31,14 @@ Command AddTag(CLI::App& sub, GlobalOptions& g) {
     }
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, set, &g](Opened& o) {
-    bool setting = set->count() > 0;
+  return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     auto sel = SelectSnapshots(repo, f->filter, f->ids);
     if (!sel.ok()) return Fail(sel.status());
     auto add = SplitCommaList(f->add), remove = SplitCommaList(f->remove), replace = SplitCommaList(f->set);
+    // restic 0.14 drops empty tags before it asks whether to set: `--set ''`
+    // changes no snapshot (it does not clear the tags).
+    const bool setting = !replace.empty();
     size_t changed = 0;
     for (Snapshot s : sel->snapshots) {
       std::vector<std::string> tags = setting ? replace : s.tags;

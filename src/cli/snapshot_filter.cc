@@ -81,7 +81,8 @@ SnapshotSelection SelectSnapshots(const std::vector<Snapshot>& all, const Snapsh
       } else {
         std::fprintf(stderr, "Ignoring \"%s\": %s\n", ref.c_str(), s.status().message().c_str());
       }
-      sel.missing.push_back(ref);
+      // MatchIdPrefix's kInvalidArgument: the prefix names several snapshots.
+      (s.status().code() == Code::kInvalidArgument ? sel.ambiguous : sel.missing).push_back(ref);
       continue;
     }
     if (seen.insert(s->id.Hex()).second) sel.snapshots.push_back(*s);
@@ -149,11 +150,26 @@ Result<Snapshot> FindSnapshotRef(Repository& repo, const SnapshotFilter& filter,
   return ResolveSnapshotRef(all, filter, ref);
 }
 
+std::string MissingSnapshotsMessage(const SnapshotSelection& sel) {
+  auto quoted = [](const std::vector<std::string>& refs) {
+    std::string out;
+    for (const auto& r : refs) out += (out.empty() ? "\"" : ", \"") + r + "\"";
+    return out;
+  };
+  std::string msg;
+  if (!sel.missing.empty()) msg = "no snapshot found for " + quoted(sel.missing);
+  if (!sel.ambiguous.empty()) {
+    // restic's "multiple IDs with prefix … found", said again in the one Fatal line.
+    msg += (msg.empty() ? "" : "; ") + std::string(sel.ambiguous.size() > 1 ? "ambiguous prefixes " : "ambiguous prefix ") +
+           quoted(sel.ambiguous) + ": multiple snapshot IDs match";
+  }
+  return msg;
+}
+
 int ExitForMissing(const SnapshotSelection& sel, int ok_code) {
-  if (sel.missing.empty()) return ok_code;
-  std::string names;
-  for (const auto& m : sel.missing) names += (names.empty() ? "\"" : ", \"") + m + "\"";
-  std::fprintf(stderr, "Fatal: no snapshot found for %s\n", names.c_str());
+  const std::string msg = MissingSnapshotsMessage(sel);
+  if (msg.empty()) return ok_code;
+  std::fprintf(stderr, "Fatal: %s\n", msg.c_str());
   return kExitFailure;
 }
 

@@ -47,7 +47,8 @@ struct SnapshotSelection {
   // The given snapshots in argument order without repeats; with no arguments
   // every snapshot the filter matches, oldest first.
   std::vector<Snapshot> snapshots;
-  std::vector<std::string> missing;  // arguments that named no snapshot (each warned about)
+  std::vector<std::string> missing;    // arguments that named no snapshot (each warned about)
+  std::vector<std::string> ambiguous;  // prefixes of several snapshots (each warned about)
 };
 // Resolves `args` against `all` (sorted by time), warning on stderr for each
 // argument that names nothing, as restic does: `Ignoring "x": no matching ID
@@ -80,6 +81,9 @@ struct SnapshotSelection {
 // on given snapshots exits 1 when one of them named nothing, after acting on
 // the rest. Prints the Fatal line and returns 1, or returns `ok_code`.
 [[nodiscard]] int ExitForMissing(const SnapshotSelection& sel, int ok_code);
+// ExitForMissing's line without "Fatal: " (empty when nothing is missing):
+// `no snapshot found for "x"`, and an ambiguous prefix said to be one.
+[[nodiscard]] std::string MissingSnapshotsMessage(const SnapshotSelection& sel);
 
 // Splits "a,b" tag lists given as repeated flags into single tags, each
 // trimmed, empty ones dropped (restic's TagLists.Flatten: tag, backup --tag).

@@ -76,6 +76,19 @@ TEST(SnapshotSelection, ArgumentsInOrderWithoutRepeatsAndMissingRemembered) {
   EXPECT_EQ(sel.snapshots[0].id.Hex().substr(0, 4), "77cc");
   EXPECT_EQ(sel.snapshots[1].id.Hex().substr(0, 4), "49aa");
   EXPECT_EQ(sel.missing, std::vector<std::string>{"deadbeef"});
+  EXPECT_EQ(MissingSnapshotsMessage(sel), "no snapshot found for \"deadbeef\"");
+}
+
+// An ambiguous prefix is said to be one in the final line, not "no snapshot
+// found" right after the warning that listed the two it matches.
+TEST(SnapshotSelection, AnAmbiguousPrefixIsCalledAmbiguous) {
+  auto sel = SelectSnapshots(Repo(), {}, {"49", "deadbeef"});
+  EXPECT_TRUE(sel.snapshots.empty());
+  EXPECT_EQ(sel.ambiguous, std::vector<std::string>{"49"});
+  EXPECT_EQ(MissingSnapshotsMessage(sel),
+            "no snapshot found for \"deadbeef\"; ambiguous prefix \"49\": multiple snapshot IDs match");
+  sel = SelectSnapshots(Repo(), {}, {"49"});
+  EXPECT_EQ(MissingSnapshotsMessage(sel), "ambiguous prefix \"49\": multiple snapshot IDs match");
 }
 
 TEST(SnapshotSelection, NoArgumentsSelectsByFilter) {

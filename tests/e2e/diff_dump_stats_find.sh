@@ -18,6 +18,14 @@ restic -r repo diff "$a" "$b" | grep -E '^[-+MT] ' | sort > restic.diff
 hort -r repo diff "$a" "$b" | grep -E '^[-+MT] ' | sort > hort.diff
 [ -s hort.diff ] || fail "hort diff found nothing"
 diff restic.diff hort.diff || fail "diff output differs from restic"
+note "diff with one snapshot or three: restic's words, not a flag parser's"
+for args in "latest" "$a $b latest"; do
+  for tool in restic "$HORT"; do
+    # shellcheck disable=SC2086
+    expect_rc 1 "$tool" -r repo diff $args
+    grep -qx "Fatal: specify two snapshot IDs" "$WORK/last.err" || fail "$tool diff $args: $(cat "$WORK/last.err")"
+  done
+done
 
 note "diff --json with a name that is not UTF-8: valid JSON (U+FFFD, as restic), no crash"
 printf 'x' > "$(printf 'src/name-\xff\xfe')"

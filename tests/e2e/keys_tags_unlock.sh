@@ -39,6 +39,12 @@ tags=$(restic -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; s=
 [ "$tags" = "daily,pre-upgrade True" ] || fail "unexpected tags: $tags"
 hort -r "$WORK/repo" tag --set only >/dev/null
 [ "$(hort -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["tags"])')" = "['only']" ] || fail "--set failed"
+note "tag --set '' changes nothing, as in restic 0.14 (its tag lists drop empty tags)"
+for tool in restic "$HORT"; do
+  expect_rc 0 "$tool" -r "$WORK/repo" tag --set ''
+  grep -q "no snapshots were modified" "$WORK/last.out" "$WORK/last.err" || fail "$tool tag --set '': $(cat "$WORK/last.out" "$WORK/last.err")"
+  [ "$(hort -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["tags"])')" = "['only']" ] || fail "$tool: --set '' changed the tags"
+done
 restic -r "$WORK/repo" check >/dev/null
 
 note "unlock removes a dead process's lock, --remove-all also live ones"
