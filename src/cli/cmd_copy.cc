@@ -39,7 +39,7 @@ Command AddCopy(CLI::App& sub, GlobalOptions& g) {
     return Status::Ok();
   };
   // main opens -r; the other repository is opened here, with its own password.
-  return Command{validate, [] { return NeedsRepository(OpenLock::kShared, false); }, [f, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepositoryToWrite(OpenLock::kShared, false); }, [f, &g](Opened& o) {
     bool into_main = !f->from_repo.empty();
     auto other = into_main ? OpenOtherRepository(g, f->from_repo, f->from_password_file, f->from_password_command, "FROM_")
                            : OpenOtherRepository(g, f->to_repo, f->to_password_file, f->to_password_command, "TO_");

@@ -79,7 +79,10 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
     HORT_RETURN_IF_ERROR(ValidatePruneFlags(f->prune_opt));
     return BuildPolicy(f->keep, built.get());
   };
-  return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, built, &g](Opened& o) {
+  auto needs = [f] {  // restic 0.14 skips forget's lock for --no-lock only with --dry-run
+    return f->dry_run ? NeedsRepository(OpenLock::kExclusive, false) : NeedsRepositoryToWrite(OpenLock::kExclusive, false);
+  };
+  return Command{validate, needs, [f, built, &g](Opened& o) {
     const ExpirePolicy& policy = *built;
     Repository& repo = o.repo();
     // A prune that would refuse refuses before any snapshot is removed.

@@ -83,6 +83,9 @@ struct Needs {
   bool state = false;             // the catalog's state database (implies the catalog)
   bool repository = false;        // -r … opened with its password
   OpenLock lock = OpenLock::kNone;
+  // A command that writes the repository: --no-lock does not skip its lock
+  // (restic 0.14 locks backup, forget, prune … whatever --no-lock says).
+  bool writes = false;
   bool index = false;             // the repository's index loaded
   Repository::WarmUp warm_up;     // work for the disk while the key is derived (see Repository::Open)
   LockSettle lock_settle = LockSettle::kWait;  // kBehindReads: the lock's second look beside the reads (lock.h)
@@ -92,6 +95,9 @@ struct Needs {
 [[nodiscard]] inline Needs NeedsCatalog(bool state = false) { return {.catalog = true, .state = state}; }
 [[nodiscard]] inline Needs NeedsRepository(OpenLock lock, bool index) {
   return {.repository = true, .lock = lock, .index = index};
+}
+[[nodiscard]] inline Needs NeedsRepositoryToWrite(OpenLock lock, bool index) {
+  return {.repository = true, .lock = lock, .writes = true, .index = index};
 }
 
 // What main opened for the command (only what its Needs asked for).
@@ -156,7 +162,7 @@ int FailLine(std::string message);
 [[nodiscard]] Result<std::string> ReadPasswordLine(int fd);
 
 // `warm_up`: see Repository::Open. Commands get their repository through
-// Needs; copy opens its second repository with this.
+// Needs, which applies --no-lock; copy opens its second repository with this.
 [[nodiscard]] Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool load_index,
                                                       const Repository::WarmUp& warm_up = {},
                                                       LockSettle settle = LockSettle::kWait);

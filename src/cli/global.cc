@@ -309,7 +309,7 @@ Result<OpenedRepo> OpenRepository(const GlobalOptions& g, OpenLock lock, bool lo
   while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
   req.missing_message = "repository does not exist: unable to open config file at " + folder +
                         "/config. Is there a repository at the following location? " + shown;
-  if (lock != OpenLock::kNone && !g.no_lock) {
+  if (lock != OpenLock::kNone) {
     req.lock = lock;
     HORT_ASSIGN_OR_RETURN(req.lock_wait, ParseWait(g.retry_lock));
     req.lock_settle = settle;

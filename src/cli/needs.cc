@@ -16,7 +16,8 @@ Result<Opened> Open(const GlobalOptions& g, const Needs& needs) {
     }
   }
   if (needs.repository) {
-    HORT_ASSIGN_OR_RETURN(out.repository, OpenRepository(g, needs.lock, needs.index, needs.warm_up, needs.lock_settle));
+    const OpenLock lock = g.no_lock && !needs.writes ? OpenLock::kNone : needs.lock;
+    HORT_ASSIGN_OR_RETURN(out.repository, OpenRepository(g, lock, needs.index, needs.warm_up, needs.lock_settle));
   }
   return out;
 }
