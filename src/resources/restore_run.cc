@@ -11,6 +11,7 @@
 #include "kube/object_names.h"
 #include "resources/rbac_objects.h"
 #include "resources/restore_actions.h"
+#include "resources/restore_existing.h"
 #include "resources/restore_plan.h"
 
 namespace hort::resources {
@@ -20,17 +21,6 @@ using kube::StringAt;
 using Key = std::tuple<std::string, std::string, std::string>;  // group/resource, namespace, name
 
 constexpr const char* kCrds = "customresourcedefinitions.apiextensions.k8s.io";
-
-// What the compare looks at: Velero strips the same metadata and the status.
-// managedFields are left out too: the API adds its own entry on create, so
-// they would make every restored object differ from its backup.
-Json Comparable(Json object) {
-  ResetMetadataAndStatus(object);
-  if (object.is_object() && object.contains("metadata") && object["metadata"].is_object()) {
-    object["metadata"].erase("managedFields");
-  }
-  return object;
-}
 
 class Restore {
  public:
@@ -301,7 +291,7 @@ class Restore {
       out.message = FailureWithRbacHint(out.resource, prepared.object, created.status());
       return Record(std::move(out));
     }
-    Existing(resource, prepared.object, out);
+    RestoreOverExisting({client_, options_, report_, Write()}, resource, prepared.object, out);
     Record(std::move(out));
   }
 
@@ -335,77 +325,6 @@ class Restore {
       if (options_.stop && options_.stop->load()) return;
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-  }
-
-  // Velero's AlreadyExists path: GET, compare, then the policy.
-  void Existing(const kube::ResourceInfo& r, const Json& desired, ItemReport& out) {
-    auto live = client_.Get(r, out.ns, out.name);
-    if (!live.ok()) {
-      out.message = "already exists, but could not be read: " + live.status().message();
-      return;
-    }
-    // As Velero: compared with the restore labels added (the live object
-    // cannot have them yet), patched from the object without them.
-    const Json live_plain = Comparable(*live);
-    Json live_cmp = live_plain;
-    AddRestoreLabels(live_cmp, report_.backup_name, report_.restore_name);
-    Json desired_cmp = Comparable(desired);
-    KeepClusterAssigned(out.resource, live_plain, desired_cmp);
-    // A copy under a namespace mapping adds its subjects to a ClusterRoleBinding
-    // that exists: replacing them took the grant away from the original
-    // namespace, which still runs (Velero replaces them).
-    if (out.resource == "clusterrolebindings.rbac.authorization.k8s.io" && !options_.namespace_mapping.empty()) {
-      KeepLiveSubjects(live_plain, desired_cmp);
-    }
-    const bool update = options_.existing_resource_policy == ExistingResourcePolicy::kUpdate;
-    const Json labels_patch = {{"metadata", {{"labels", {{kBackupNameLabel, ValidLabelValue(report_.backup_name)},
-                                                         {kRestoreNameLabel, ValidLabelValue(report_.restore_name)}}}}}};
-    if (live_cmp == desired_cmp) {
-      out.action = RestoreAction::kUnchanged;
-      // policy update: the unchanged object is still marked as restored.
-      if (update) (void)client_.MergePatch(r, out.ns, out.name, labels_patch, Write());
-      return;
-    }
-    out.diff = FieldDiff(live_cmp, desired_cmp);
-    const std::string kind = StringAt(desired, "/kind");
-    if (out.resource == "serviceaccounts") {
-      // Velero merges an existing ServiceAccount whatever the policy: the
-      // cluster may have added token secrets that must stay.
-      const Json patch = MergePatchFor(live_plain, MergeServiceAccount(live_plain, desired_cmp));
-      if (patch.empty()) {
-        out.action = RestoreAction::kUnchanged;
-        out.diff.clear();
-        return;
-      }
-      auto patched = client_.MergePatch(r, out.ns, out.name, patch, Write());
-      if (patched.ok()) {
-        out.action = options_.dry_run ? RestoreAction::kWouldUpdate : RestoreAction::kUpdated;
-        out.diff = FieldDiff(live_plain, MergeServiceAccount(live_plain, desired_cmp));
-      } else {
-        out.action = RestoreAction::kDiffers;
-        out.message = "merge failed: " + patched.status().message();
-        report_.warnings.push_back("could not merge " + kind + " \"" + out.name + "\": " + patched.status().message());
-      }
-      return;
-    }
-    if (!update) {
-      out.action = RestoreAction::kDiffers;
-      report_.warnings.push_back("could not restore, " + kind + " \"" + out.name +
-                                 "\" already exists. Warning: the in-cluster version is different than the "
-                                 "backed-up version");
-      return;
-    }
-    auto patched = client_.MergePatch(r, out.ns, out.name, MergePatchFor(live_plain, desired_cmp), Write());
-    if (patched.ok()) {
-      out.action = options_.dry_run ? RestoreAction::kWouldUpdate : RestoreAction::kUpdated;
-      return;
-    }
-    // Velero's fallback: at least mark the object as seen by this restore.
-    (void)client_.MergePatch(r, out.ns, out.name, labels_patch, Write());
-    out.action = RestoreAction::kDiffers;
-    const std::string why = FailureWithRbacHint(out.resource, desired, patched.status());
-    out.message = "update failed: " + why;
-    report_.warnings.push_back("could not update " + kind + " \"" + out.name + "\": " + why);
   }
 
   kube::Client& client_;
