@@ -163,20 +163,26 @@ Result<TaskResult> RunOnNewClaim(kube::Client& client, TaskInput in, const NewCl
   Result<TaskResult> r = RunOnAgent(client, in, o, &left_running);
   if (left_running || (r.ok() && r->code == Code::kOk)) return r;
   // Only the claim made above (its uid): never one somebody made under the name after it was gone.
-  Status removed = Status::Ok();
+  Status deleted = Status::Ok(), gone = Status::Ok();
   auto live = client.Get(*pvcs, in.ns, in.pvc);
   if (live.ok() && kube::StringAt(*live, "/metadata/uid") == kube::StringAt(*made, "/metadata/uid")) {
-    removed = client.Delete(*pvcs, in.ns, in.pvc);
+    deleted = client.Delete(*pvcs, in.ns, in.pvc);
     // Gone before hort answers, so that the same command can run again at once.
-    if (removed.ok()) removed = kube::WaitGone(client, *pvcs, in.ns, in.pvc, "persistentvolumeclaim " + name, kClaimGoneWait, o.stop);
-  } else if (!live.ok()) {
-    removed = live.status();
+    if (deleted.ok()) gone = kube::WaitGone(client, *pvcs, in.ns, in.pvc, "persistentvolumeclaim " + name, kClaimGoneWait, o.stop);
+  } else if (!live.ok() && live.status().code() != Code::kNotFound) {
+    deleted = live.status();
   }
-  const std::string what = removed.ok() || removed.code() == Code::kNotFound ? "; the new claim " + name + " was deleted again"
-                           : removed.code() == Code::kUnavailable
-                               ? "; the new claim " + name + " was deleted but a pod still holds it after " +
-                                     std::to_string(kClaimGoneWait.count()) + " s: wait until it is gone before running this again"
-                               : "; the new claim " + name + " could not be deleted: " + removed.message();
+  std::string what = "; the new claim " + name;
+  if (!deleted.ok() && deleted.code() != Code::kNotFound) {
+    what += " could not be deleted: " + deleted.message();
+  } else if (gone.ok() || gone.code() == Code::kNotFound) {
+    what += " was deleted again";
+  } else if (gone.code() == Code::kUnavailable && gone.message().find("still being deleted") != std::string::npos) {
+    what += " was deleted but a pod still holds it after " + std::to_string(kClaimGoneWait.count()) +
+            " s: wait until it is gone before running this again";
+  } else {  // stopped, or the API failed while waiting: the delete itself went through
+    what += " was deleted (not waited for until gone: " + gone.message() + ")";
+  }
   if (!r.ok()) return Status(r.status().code(), r.status().message() + what);
   r->error += what;
   return r;

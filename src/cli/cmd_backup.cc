@@ -202,7 +202,7 @@ Command AddBackup(CLI::App& sub, GlobalOptions& g) {
     return opt.excludes.Validate();
   };
   auto needs = [] {
-    Needs n = NeedsRepositoryToWrite(OpenLock::kShared, true);
+    Needs n = NeedsRepositoryLocked(OpenLock::kShared, true);
     // The index, the parent's trees and the files are read while the lock's
     // 200 ms second look runs; the first pack waits for its answer (lock.h).
     n.lock_settle = LockSettle::kBehindReads;

@@ -39,13 +39,21 @@ Command AddCopy(CLI::App& sub, GlobalOptions& g) {
     return Status::Ok();
   };
   // main opens -r; the other repository is opened here, with its own password.
-  return Command{validate, [] { return NeedsRepositoryToWrite(OpenLock::kShared, false); }, [f, &g](Opened& o) {
+  // As restic 0.14: the destination is locked whatever --no-lock says, the source as it says.
+  auto needs = [f] {
+    return f->from_repo.empty() ? NeedsRepository(OpenLock::kShared, false) : NeedsRepositoryLocked(OpenLock::kShared, false);
+  };
+  return Command{validate, needs, [f, &g](Opened& o) {
     bool into_main = !f->from_repo.empty();
     auto other = into_main ? OpenOtherRepository(g, f->from_repo, f->from_password_file, f->from_password_command, "FROM_")
                            : OpenOtherRepository(g, f->to_repo, f->to_password_file, f->to_password_command, "TO_");
     if (!other.ok()) return Fail(other.status().Annotate(into_main ? "source repository" : "destination repository"));
-    auto other_lock = AcquireLock(**other, false);
-    if (!other_lock.ok()) return Fail(other_lock.status());
+    std::unique_ptr<RepoLock> other_lock;  // the source (--from-repo) unlocked with --no-lock
+    if (!into_main || !g.no_lock) {
+      auto locked = AcquireLock(**other, false);
+      if (!locked.ok()) return Fail(locked.status());
+      other_lock = std::move(*locked);
+    }
     Repository& src = into_main ? **other : o.repo();
     Repository& dst = into_main ? o.repo() : **other;
     // The arguments name snapshots of the source: `latest` is its newest.

@@ -74,15 +74,15 @@ Command AddForget(CLI::App& sub, GlobalOptions& g) {
   AddPruneFlags(sub, &f->prune_opt);
   sub.add_option("snapshots", f->ids, "remove these snapshots explicitly");
   auto built = std::make_shared<ExpirePolicy>();  // by validate, from the flags
-  auto validate = [f, built] {
+  auto validate = [f, built, &g]() -> Status {
+    if (g.no_lock && !f->dry_run) {
+      return Status(Code::kInvalidArgument, "--no-lock is only applicable in combination with --dry-run for forget command");
+    }
     // With or without --prune, as restic 0.14 checks them.
     HORT_RETURN_IF_ERROR(ValidatePruneFlags(f->prune_opt));
     return BuildPolicy(f->keep, built.get());
   };
-  auto needs = [f] {  // restic 0.14 skips forget's lock for --no-lock only with --dry-run
-    return f->dry_run ? NeedsRepository(OpenLock::kExclusive, false) : NeedsRepositoryToWrite(OpenLock::kExclusive, false);
-  };
-  return Command{validate, needs, [f, built, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, built, &g](Opened& o) {
     const ExpirePolicy& policy = *built;
     Repository& repo = o.repo();
     // A prune that would refuse refuses before any snapshot is removed.

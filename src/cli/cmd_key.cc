@@ -31,9 +31,7 @@ Command AddKey(CLI::App& sub, GlobalOptions& g) {
     }
     return Status::Ok();
   };
-  auto needs = [f] {
-    return f->action == "list" ? NeedsRepository(OpenLock::kShared, false) : NeedsRepositoryToWrite(OpenLock::kExclusive, false);
-  };
+  auto needs = [f] { return NeedsRepositoryLocked(f->action == "list" ? OpenLock::kShared : OpenLock::kExclusive, false); };
   return Command{validate, needs, [f, &g](Opened& o) {
     const std::string& a = f->action;
     Repository& repo = o.repo();

@@ -27,7 +27,7 @@ Command AddMigrate(CLI::App& sub, GlobalOptions& g) {
     }
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepositoryToWrite(OpenLock::kExclusive, false); }, [f, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepositoryLocked(OpenLock::kExclusive, false); }, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     if (f->names.empty()) {
       std::printf("available migrations:\n");

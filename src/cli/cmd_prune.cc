@@ -20,7 +20,7 @@ Command AddPrune(CLI::App& sub, GlobalOptions& g) {
   auto opt = std::make_shared<PruneOptions>();
   AddPruneFlags(sub, opt.get());
   sub.add_flag("-n,--dry-run", opt->dry_run, "only show what would be done");
-  Command c = MakeCommand(NeedsRepositoryToWrite(OpenLock::kExclusive, false), [opt, &g](Opened& o) {
+  Command c = MakeCommand(NeedsRepositoryLocked(OpenLock::kExclusive, false), [opt, &g](Opened& o) {
     ProgressCounters counters;
     opt->progress = &counters;
     std::optional<ProgressLine> line;

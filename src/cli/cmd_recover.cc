@@ -21,7 +21,7 @@ std::string ThisHost() {
 }  // namespace
 
 Command AddRecover(CLI::App&, GlobalOptions& g) {
-  return MakeCommand(NeedsRepositoryToWrite(OpenLock::kShared, true), [&g](Opened& o) {
+  return MakeCommand(NeedsRepositoryLocked(OpenLock::kShared, true), [&g](Opened& o) {
     Repository& repo = o.repo();
     auto say = [&](const char* text) { if (g.verbose > 0 || !g.quiet) std::printf("%s", text); };
     // Each tree blob → whether another tree or a snapshot references it.

@@ -186,7 +186,7 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
     return Status::Ok();
   };
   // Repairing snapshots looks blobs up in the index; rebuilding it does not read the old one.
-  auto needs = [f] { return NeedsRepositoryToWrite(OpenLock::kExclusive, f->what == "snapshots"); };
+  auto needs = [f] { return NeedsRepositoryLocked(OpenLock::kExclusive, f->what == "snapshots"); };
   return Command{validate, needs, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     if (f->what == "index") {
@@ -234,7 +234,7 @@ Command AddRepair(CLI::App& sub, GlobalOptions& g) {
 Command AddRebuildIndex(CLI::App& sub, GlobalOptions& g) {
   static bool read_all_packs = false;  // taken and changes nothing: hort always reads every pack
   AddReadAllPacks(sub, &read_all_packs);
-  return MakeCommand(NeedsRepositoryToWrite(OpenLock::kExclusive, false), [&g](Opened& o) {
+  return MakeCommand(NeedsRepositoryLocked(OpenLock::kExclusive, false), [&g](Opened& o) {
     Status s = RebuildIndexVerbosely(o.repo(), g.quiet);
     return s.ok() ? kExitOk : Fail(s);
   });

@@ -410,7 +410,7 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
     bool by_name = verify->parsed() && !f.repository.empty();  // opened from the catalog by Verify
     bool repo = !by_name && (backup->parsed() || exp->parsed() ||
                              ((restore->parsed() || verify->parsed()) && f.velero.empty()));
-    Needs n = !repo ? NeedsNothing() : backup->parsed() ? NeedsRepositoryToWrite(OpenLock::kShared, true)
+    Needs n = !repo ? NeedsNothing() : backup->parsed() ? NeedsRepositoryLocked(OpenLock::kShared, true)
                                                         : NeedsRepository(OpenLock::kShared, true);
     n.catalog_if_named = true;  // --velero NAME of the catalog's velero.locations
     n.catalog = by_name;

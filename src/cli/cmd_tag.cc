@@ -31,7 +31,7 @@ Command AddTag(CLI::App& sub, GlobalOptions& g) {
     }
     return Status::Ok();
   };
-  return Command{validate, [] { return NeedsRepositoryToWrite(OpenLock::kExclusive, false); }, [f, &g](Opened& o) {
+  return Command{validate, [] { return NeedsRepository(OpenLock::kExclusive, false); }, [f, &g](Opened& o) {
     Repository& repo = o.repo();
     auto sel = SelectSnapshots(repo, f->filter, f->ids);
     if (!sel.ok()) return Fail(sel.status());

@@ -83,9 +83,9 @@ struct Needs {
   bool state = false;             // the catalog's state database (implies the catalog)
   bool repository = false;        // -r … opened with its password
   OpenLock lock = OpenLock::kNone;
-  // A command that writes the repository: --no-lock does not skip its lock
-  // (restic 0.14 locks backup, forget, prune … whatever --no-lock says).
-  bool writes = false;
+  // Locked whatever --no-lock says, as restic 0.14 locks backup, prune,
+  // key add/list/remove … (the commands that write, and a few others).
+  bool lock_always = false;
   bool index = false;             // the repository's index loaded
   Repository::WarmUp warm_up;     // work for the disk while the key is derived (see Repository::Open)
   LockSettle lock_settle = LockSettle::kWait;  // kBehindReads: the lock's second look beside the reads (lock.h)
@@ -96,8 +96,8 @@ struct Needs {
 [[nodiscard]] inline Needs NeedsRepository(OpenLock lock, bool index) {
   return {.repository = true, .lock = lock, .index = index};
 }
-[[nodiscard]] inline Needs NeedsRepositoryToWrite(OpenLock lock, bool index) {
-  return {.repository = true, .lock = lock, .writes = true, .index = index};
+[[nodiscard]] inline Needs NeedsRepositoryLocked(OpenLock lock, bool index) {
+  return {.repository = true, .lock = lock, .lock_always = true, .index = index};
 }
 
 // What main opened for the command (only what its Needs asked for).

@@ -16,7 +16,7 @@ Result<Opened> Open(const GlobalOptions& g, const Needs& needs) {
     }
   }
   if (needs.repository) {
-    const OpenLock lock = g.no_lock && !needs.writes ? OpenLock::kNone : needs.lock;
+    const OpenLock lock = g.no_lock && !needs.lock_always ? OpenLock::kNone : needs.lock;
     HORT_ASSIGN_OR_RETURN(out.repository, OpenRepository(g, lock, needs.index, needs.warm_up, needs.lock_settle));
   }
   return out;

@@ -77,9 +77,9 @@ SnapshotSelection SelectSnapshots(const std::vector<Snapshot>& all, const Snapsh
     if (!s.ok()) {
       // restic's wording, so scripts that grep for it keep working.
       if (ref == "latest") {
-        std::fprintf(stderr, "Ignoring \"latest\", %s\n", s.status().message().c_str());
+        std::fprintf(stderr, "Ignoring \"latest\", %s\n", TerminalSafe(s.status().message()).c_str());
       } else {
-        std::fprintf(stderr, "Ignoring \"%s\": %s\n", ref.c_str(), s.status().message().c_str());
+        std::fprintf(stderr, "Ignoring \"%s\": %s\n", TerminalSafe(ref).c_str(), TerminalSafe(s.status().message()).c_str());
       }
       // MatchIdPrefix's kInvalidArgument: the prefix names several snapshots.
       (s.status().code() == Code::kInvalidArgument ? sel.ambiguous : sel.missing).push_back(ref);
@@ -169,8 +169,7 @@ std::string MissingSnapshotsMessage(const SnapshotSelection& sel) {
 int ExitForMissing(const SnapshotSelection& sel, int ok_code) {
   const std::string msg = MissingSnapshotsMessage(sel);
   if (msg.empty()) return ok_code;
-  std::fprintf(stderr, "Fatal: %s\n", msg.c_str());
-  return kExitFailure;
+  return FailLine(msg);
 }
 
 std::vector<std::string> SplitCommaList(const std::vector<std::string>& in) {

@@ -91,8 +91,8 @@ std::optional<int> ReportOptionBeforeSubcommand(const CLI::App& group, int argc,
     }
     if (owner == nullptr) continue;  // unknown everywhere: CLI11 names it
     const std::string example = CommandPath(group) + " " + (typed ? typed : owner)->get_name() + " " + name + " …";
-    std::fprintf(stderr, "Fatal: %s is an option of the subcommand, not of \"%s\": give it after the subcommand, as in \"%s\"\n",
-                 name.c_str(), CommandPath(group).c_str(), example.c_str());
+    FailLine(name + " is an option of the subcommand, not of \"" + CommandPath(group) +
+             "\": give it after the subcommand, as in \"" + example + "\"");
     return kExitUsage;
   }
   return std::nullopt;

@@ -32,7 +32,8 @@ class Schedule {
   // schedule's weekend, "0 0 31 * *"'s two months), with the run that starts
   // the longest; all 0 for a schedule that never runs. Over the next year, or
   // the next 8 days when no day of the month or month is named (the runs
-  // repeat weekly then, daylight-saving nights aside).
+  // repeat weekly then, daylight-saving nights aside). At most 20000 runs
+  // are walked: "* * 1-15 * *" is judged by its first two weeks.
   struct Gaps {
     int64_t shortest = 0, longest = 0, longest_after = 0;
   };

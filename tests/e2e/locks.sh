@@ -139,8 +139,8 @@ strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$WORK/nolock.trace" 
 grep -q '/locks/' "$WORK/nolock.trace" && fail "find --no-lock wrote a lock"
 strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$WORK/lock.trace" "$HORT" -r "$WORK/repo" snapshots >/dev/null
 grep -q '/locks/' "$WORK/lock.trace" || fail "snapshots took no lock"
-note "--no-lock is no way past a writer's lock: prune, forget and backup lock anyway (restic 0.14); forget --dry-run does not"
-for cmd in "prune" "forget --keep-last 5" "backup $WORK/src" "tag --add x latest"; do
+note "--no-lock is no way past a writer's lock: prune, backup and key list lock anyway (restic 0.14); tag and forget --dry-run do not"
+for cmd in "prune" "backup $WORK/src" "key list"; do
   # shellcheck disable=SC2086  # the command is split on purpose
   strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$WORK/w.trace" "$HORT" --no-lock -r "$WORK/repo" $cmd >/dev/null 2>&1 \
     || fail "--no-lock $cmd failed"
@@ -148,5 +148,10 @@ for cmd in "prune" "forget --keep-last 5" "backup $WORK/src" "tag --add x latest
 done
 strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$WORK/w.trace" "$HORT" --no-lock -r "$WORK/repo" forget --keep-last 5 --dry-run >/dev/null
 grep -q '/locks/' "$WORK/w.trace" && fail "forget --dry-run --no-lock took a lock"
+strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$WORK/w.trace" "$HORT" --no-lock -r "$WORK/repo" tag --add x latest >/dev/null
+grep -q '/locks/' "$WORK/w.trace" && fail "tag --no-lock took a lock"
+expect_rc 1 "$HORT" --no-lock -r "$WORK/repo" forget --keep-last 5
+grep -qx "Fatal: --no-lock is only applicable in combination with --dry-run for forget command" "$WORK/last.err" \
+  || fail "forget --no-lock: $(cat "$WORK/last.err")"
 hort -r "$WORK/repo" prune >/dev/null
 echo "PASS locks"
