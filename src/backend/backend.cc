@@ -1,10 +1,12 @@
 #include "backend/backend.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "backend/restic_layout.h"
 #include "crypto/crypto.h"
+#include "objstore/open_store.h"
 #include "util/env.h"
 #include "util/hex.h"
 
@@ -113,6 +115,33 @@ Result<std::unique_ptr<Backend>> OpenRest(const std::string& rest, const Backend
 }
 
 }  // namespace
+
+namespace {
+// "scheme://host[:port]/path" with the scheme and host in lower case.
+std::string LowerSchemeAndHost(std::string url) {
+  const size_t p = url.find("://");
+  if (p == std::string::npos) return url;
+  const size_t end = std::min(url.find('/', p + 3), url.size());
+  std::transform(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(end), url.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return url;
+}
+}  // namespace
+
+std::string RemoteLocationKey(const std::string& location) {
+  if (location.rfind("s3:", 0) == 0) {
+    auto l = ParseS3Location(location.substr(3));
+    if (!l.ok()) return location;
+    return "s3:" + LowerSchemeAndHost(l->endpoint) + "/" + l->bucket + "/" + l->prefix;
+  }
+  if (location.rfind("rest:", 0) == 0) {
+    const RestUserinfo u = FindUserinfo(location);
+    std::string url = u.begin == u.end ? location.substr(5) : location.substr(5, u.begin - 5) + location.substr(u.end + 1);
+    if (url.empty() || url.back() != '/') url += '/';
+    return "rest:" + LowerSchemeAndHost(std::move(url));
+  }
+  return location;
+}
 
 bool IsRemoteLocation(const std::string& location) {
   return location.rfind("s3:", 0) == 0 || location.rfind("rest:", 0) == 0;

@@ -155,6 +155,13 @@ struct BackendOptions : StoreOptions {
 // (rest:https://user@host/path), everything else as given.
 [[nodiscard]] std::string LocationWithoutPassword(const std::string& location);
 
+// One spelling of a remote location's place, to tell whether two locations
+// are one repository: s3: as OpenStore parses it (https by default, no
+// trailing '/'), rest: without user and password and with the one trailing
+// '/' the REST backend sends; scheme and host in lower case, as DNS ignores
+// case. Anything else, or a location that does not parse, comes back as given.
+[[nodiscard]] std::string RemoteLocationKey(const std::string& location);
+
 // S3 and REST locations: read over the network, cached locally (OpenBackend).
 [[nodiscard]] bool IsRemoteLocation(const std::string& location);
 [[nodiscard]] Result<std::unique_ptr<Backend>> OpenBackend(const std::string& location,

@@ -52,6 +52,25 @@ TEST(Locations, MessagesNeverShowARestPassword) {
   EXPECT_TRUE(OpenBackend("rest:http://hort:100%25@127.0.0.1:1/repo").ok());
 }
 
+// Two spellings of one place give one key (the catalog refuses two repository
+// names for it): one retention would otherwise forget the other's snapshots.
+TEST(Locations, OneKeyPerRemotePlace) {
+  const std::string s3 = RemoteLocationKey("s3:https://minio.lan/backups/hort");
+  EXPECT_EQ(RemoteLocationKey("s3:https://minio.lan/backups/hort/"), s3);
+  EXPECT_EQ(RemoteLocationKey("s3:minio.lan/backups/hort"), s3) << "https is the default scheme";
+  EXPECT_EQ(RemoteLocationKey("s3:https://minio.lan/backups/./x/../hort?x=1"), s3) << "the path libcurl sends";
+  EXPECT_EQ(RemoteLocationKey("s3:https://MinIO.lan/backups/hort"), s3) << "DNS names ignore case";
+  EXPECT_NE(RemoteLocationKey("s3:https://minio.lan/backups/Hort"), s3) << "keys do not";
+  EXPECT_NE(RemoteLocationKey("s3:https://minio.lan/backups"), s3);
+  EXPECT_NE(RemoteLocationKey("s3:http://minio.lan/backups/hort"), s3);
+  const std::string rest = RemoteLocationKey("rest:https://backup.lan:8000/repo");
+  EXPECT_EQ(RemoteLocationKey("rest:https://backup.lan:8000/repo/"), rest);
+  EXPECT_EQ(RemoteLocationKey("rest:https://hort:s3cr3t@backup.lan:8000/repo"), rest) << "one place, any user";
+  EXPECT_EQ(rest.find("s3cr3t"), std::string::npos);
+  EXPECT_NE(RemoteLocationKey("rest:https://backup.lan:8000/other"), rest);
+  EXPECT_EQ(RemoteLocationKey("/srv/repo"), "/srv/repo");
+}
+
 TEST(ResticLayout, KeysForEveryFileType) {
   const std::string id = std::string(62, '0') + "ab";
   const std::pair<Handle, std::string> cases[] = {

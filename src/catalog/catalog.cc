@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "archiver/lexical_path.h"
 #include "layers/layer.h"
 
 namespace hort {
@@ -18,13 +19,18 @@ const char* ClassificationName(Classification c) {
 }
 
 std::vector<std::string> FilesEntry::SnapshotPaths(const std::string& ns) const {
+  std::vector<std::string> as_written;
   switch (kind) {
-    case Kind::kPath: return paths;
-    case Kind::kPvc: return {"/data/" + pvc};
-    case Kind::kDump: return {"/" + ns + "-" + container + extension};
+    case Kind::kPath: as_written = paths; break;
+    case Kind::kPvc: as_written = {"/data/" + pvc}; break;
+    case Kind::kDump: as_written = {"/" + ns + "-" + container + extension}; break;
     case Kind::kK8upAnnotations: return {};
   }
-  return {};
+  // Cleaned as the backup cleans what it records (archiver/select_parent.cc,
+  // stdin_backup.cc): "/x/data/", "//x/data" and "/x/./data" are the series
+  // "/x/data" for retention, restore tests and the one-writer check alike.
+  for (std::string& p : as_written) p = AbsolutePath(p);
+  return as_written;
 }
 
 const Service* Catalog::FindService(const std::string& name) const {

@@ -65,7 +65,7 @@ struct VerifySpec {
 struct FilesEntry {
   enum class Kind { kPath, kPvc, kDump, kK8upAnnotations } kind = Kind::kPath;
   std::string name;
-  std::vector<std::string> paths;          // kPath: read and recorded as given
+  std::vector<std::string> paths;          // kPath: read as given, recorded cleaned (SnapshotPaths)
   std::string pvc, source;                 // kPvc: read `source` (empty: through hort agent), recorded as /data/<pvc>
   std::vector<std::string> command;        // kDump: argv whose stdout is stored
   std::string container, extension;        // kDump: stored as /<namespace>-<container><extension>
@@ -79,7 +79,8 @@ struct FilesEntry {
   VerifySpec verify;
   int line = 0;
 
-  // The paths a snapshot of this entry records (K8up's identity); empty for
+  // The paths a snapshot of this entry records (K8up's identity), cleaned as
+  // the backup cleans them (no "." or empty components, no trailing '/'); empty for
   // kK8upAnnotations, whose paths depend on the pods found at run time.
   [[nodiscard]] std::vector<std::string> SnapshotPaths(const std::string& ns) const;
   // Whether running it needs the Kubernetes API.

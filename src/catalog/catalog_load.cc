@@ -11,6 +11,7 @@
 #include "catalog/entry_fields.h"
 #include "catalog/test_plan_load.h"
 #include "catalog/files_series.h"
+#include "catalog/repository_locations.h"
 #include "catalog/volumes_load.h"
 #include "catalog/yaml_fields.h"
 #include "kube/object_names.h"
@@ -70,6 +71,7 @@ class Loader : private LoaderOwned, public EntryFields {
     SetDefaults(root["defaults"]);
     if (defaults_) f_.Mapping(defaults_, "defaults", {"schedule", "repository", "keep", "verify", "hooks"});
     for (auto& [name, node] : f_.Entries(root["repositories"], "repositories")) Repository(name, node);
+    OneNamePerRepositoryLocation(f_, root["repositories"], *c_);
     LoadVolumeStores(*this, root["volume_stores"], *c_);
     if (c_->repositories.empty() && c_->volume_stores.empty()) {
       f_.Error(root, "repositories", "at least one repository (or volume store) is required");
@@ -371,7 +373,7 @@ class Loader : private LoaderOwned, public EntryFields {
       if (n[k] && v.empty()) f_.Error(n[k], key + "." + k, "must name a repository, got \"\"");
       else if (!v.empty() && !c_->repositories.count(v)) f_.Error(n[k], key + "." + k, "no repository named \"" + v + "\" in repositories");
     }
-    if (!o.from.empty() && o.from == o.to) f_.Error(n["to"], key + ".to", "must differ from `from`");
+    if (std::string bad = OffsiteTargetProblem(*c_, o.from, o.to); !bad.empty()) f_.Error(n["to"], key + ".to", bad);
     if (auto sc = ScheduleAt(n, key, "hort/" + name + "@copy", true)) o.schedule = *sc;
     o.rpo_seconds = f_.Duration(n, key, "rpo").value_or(0);
     c_->offsite.push_back(std::move(o));

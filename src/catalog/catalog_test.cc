@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "catalog/catalog_test_support.h"
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -10,31 +12,6 @@ namespace hort {
 namespace {
 
 namespace fs = std::filesystem;
-
-class CatalogTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("hort-catalog-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::string& text) {
-    std::string p = (dir_ / "hort.yaml").string();
-    std::ofstream(p) << text;
-    return p;
-  }
-  // Loads `text` and returns every error line (empty when it loaded).
-  std::vector<std::string> Errors(const std::string& text) {
-    CatalogErrors errors;
-    auto c = LoadCatalog(Write(text), &errors);
-    if (c.ok()) return {};
-    EXPECT_FALSE(errors.lines.empty());
-    return errors.lines.empty() ? std::vector<std::string>{c.status().message()} : errors.lines;
-  }
-
-  fs::path dir_;
-};
 
 const char* kMinimal = R"(repositories:
   main:

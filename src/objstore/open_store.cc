@@ -68,31 +68,12 @@ std::string DotSegmentsRemoved(const std::string& path) {
   return out;
 }
 
-// s3:http(s)://host[:port]/bucket[/prefix]  or  s3:host/bucket[/prefix] (https)
 Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const StoreOptions& o) {
-  std::string url = rest;
-  std::string scheme = "https";
-  if (auto p = url.find("://"); p != std::string::npos) {
-    scheme = url.substr(0, p);
-    url = url.substr(p + 3);
-  }
-  if (scheme != "http" && scheme != "https") return Status(Code::kInvalidArgument, "s3: unknown scheme " + scheme);
-  url = url.substr(0, url.find_first_of("?#"));  // as restic's url.Parse: a query or fragment names nothing
-  auto slash = url.find('/');
-  if (slash == std::string::npos || slash + 1 >= url.size()) {
-    return Status(Code::kInvalidArgument, "s3: no bucket given (use s3:http(s)://host[:port]/bucket[/prefix])");
-  }
-  url = url.substr(0, slash + 1) + DotSegmentsRemoved(url.substr(slash + 1));
-  if (slash + 1 >= url.size()) {
-    return Status(Code::kInvalidArgument, "s3: no bucket given (use s3:http(s)://host[:port]/bucket[/prefix])");
-  }
+  HORT_ASSIGN_OR_RETURN(S3Location where, ParseS3Location(rest));
   S3Config c;
-  c.endpoint = scheme + "://" + url.substr(0, slash);
-  std::string path = url.substr(slash + 1);
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  auto ps = path.find('/');
-  c.bucket = path.substr(0, ps);
-  if (ps != std::string::npos) c.prefix = path.substr(ps + 1);
+  c.endpoint = std::move(where.endpoint);
+  c.bucket = std::move(where.bucket);
+  c.prefix = std::move(where.prefix);
   // Unset: the default source, the AWS_* variables of this process.
   HORT_ASSIGN_OR_RETURN(c.creds, ResolveCredentials(o.credentials.value_or(CredentialSource{})));
   std::string region_env = Env("AWS_DEFAULT_REGION");
@@ -109,6 +90,34 @@ Result<std::unique_ptr<ObjectStore>> OpenS3(const std::string& rest, const Store
 }
 
 }  // namespace
+
+// s3:http(s)://host[:port]/bucket[/prefix]  or  s3:host/bucket[/prefix] (https)
+Result<S3Location> ParseS3Location(const std::string& rest) {
+  std::string url = rest;
+  std::string scheme = "https";
+  if (auto p = url.find("://"); p != std::string::npos) {
+    scheme = url.substr(0, p);
+    url = url.substr(p + 3);
+  }
+  if (scheme != "http" && scheme != "https") return Status(Code::kInvalidArgument, "s3: unknown scheme " + scheme);
+  url = url.substr(0, url.find_first_of("?#"));  // as restic's url.Parse: a query or fragment names nothing
+  auto slash = url.find('/');
+  if (slash == std::string::npos || slash + 1 >= url.size()) {
+    return Status(Code::kInvalidArgument, "s3: no bucket given (use s3:http(s)://host[:port]/bucket[/prefix])");
+  }
+  url = url.substr(0, slash + 1) + DotSegmentsRemoved(url.substr(slash + 1));
+  if (slash + 1 >= url.size()) {
+    return Status(Code::kInvalidArgument, "s3: no bucket given (use s3:http(s)://host[:port]/bucket[/prefix])");
+  }
+  S3Location l;
+  l.endpoint = scheme + "://" + url.substr(0, slash);
+  std::string path = url.substr(slash + 1);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  auto ps = path.find('/');
+  l.bucket = path.substr(0, ps);
+  if (ps != std::string::npos) l.prefix = path.substr(ps + 1);
+  return l;
+}
 
 Status CheckStoreOption(const std::string& key, const std::string& value) {
   constexpr int kMaxConnections = 128;

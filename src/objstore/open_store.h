@@ -35,6 +35,15 @@ struct StoreOptions {
 [[nodiscard]] Result<std::unique_ptr<ObjectStore>> OpenStore(const std::string& location,
                                                              const StoreOptions& options = {});
 
+// Where an `s3:` location (without "s3:") points, as OpenStore reads it:
+// the scheme defaults to https; a query or fragment, "." and ".." segments
+// and trailing slashes of the path are dropped.
+struct S3Location {
+  std::string endpoint;  // scheme://host[:port]
+  std::string bucket, prefix;
+};
+[[nodiscard]] Result<S3Location> ParseS3Location(const std::string& rest);
+
 // The wrappers of a remote store: metrics (every request that reaches the
 // server, retries included), the connection limit and, unless
 // options.retry is false, retries within -o retry.max-time.

@@ -1,0 +1,57 @@
+#include "catalog/repository_locations.h"
+
+#include <gtest/gtest.h>
+
+#include "catalog/catalog_test_support.h"
+
+namespace hort {
+namespace {
+
+std::string TwoRepositories(const std::string& main_url, const std::string& copy_url) {
+  return R"(repositories:
+  main: {url: ")" + main_url + R"(", password_env: PW}
+  copy: {url: ")" + copy_url + R"(", password_env: PW}
+services:
+  app:
+    classification: critical
+    rpo: 1d
+    files:
+      - {name: x, path: /srv/a, schedule: "@daily", repository: main, keep: {last: 1}}
+      - {name: y, path: /srv/a, schedule: "@daily", repository: copy, keep: {last: 1}}
+)";
+}
+
+// Two names for one folder passed the one-writer check (it compared names),
+// and x's retention deleted y's snapshots (a probe).
+TEST_F(CatalogTest, TwoRepositoryNamesCannotShareALocation) {
+  const std::string folder = (dir_ / "repo").string();
+  for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
+           {"repo", "repo"}, {"repo", "./repo/"}, {"repo", folder}, {"local:repo", "repo"},
+           {"s3:https://minio.lan/b/hort", "s3:minio.lan/b/hort/"},
+           {"rest:https://u:pw@backup.lan/r", "rest:https://backup.lan/r/"}}) {
+    auto errors = Errors(TwoRepositories(a, b));
+    ASSERT_EQ(errors.size(), 1u) << a << " " << b;
+    EXPECT_NE(errors[0].find("repositories.copy.url: repositories main and copy are one location ("), std::string::npos)
+        << errors[0];
+    EXPECT_EQ(errors[0].find(":pw@"), std::string::npos) << "a REST password is never shown: " << errors[0];
+  }
+  EXPECT_TRUE(Errors(TwoRepositories("repo", "repo2")).empty());
+  EXPECT_TRUE(Errors(TwoRepositories("s3:https://minio.lan/b/hort", "s3:https://minio.lan/b/hort2")).empty());
+}
+
+TEST_F(CatalogTest, AnOffsiteCopyNeedsAnotherLocation) {
+  auto errors = Errors(R"(repositories:
+  main: {url: ./repo, password_env: PW}
+  copy: {url: repo/, password_env: PW}
+offsite:
+  same: {from: main, to: main, schedule: "@daily"}
+  o: {from: main, to: copy, schedule: "@daily"}
+)");
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_NE(errors[0].find("repositories main and copy are one location"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("offsite.same.to: must differ from `from`"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[2].find("offsite.o.to: repository copy is at the location of main"), std::string::npos) << errors[2];
+}
+
+}  // namespace
+}  // namespace hort
