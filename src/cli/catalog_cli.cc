@@ -96,7 +96,7 @@ int RunRecorded(const Catalog& c, StateStore& state, const std::vector<const Job
   for (const JobSpec* job : jobs) {
     // The run's lines go into the state under its id, as serve's do: the
     // dashboard's run page showed none for a run `hort run` made.
-    RunRecord r = RunAndRecord(state, clock, *job, trigger, 0, 1, RunExecutor([&](const JobSpec& j, const RunRecord& run) {
+    auto [r, recorded] = RunAndRecord(state, clock, *job, trigger, 0, 1, RunExecutor([&](const JobSpec& j, const RunRecord& run) {
       JobContext run_ctx = ctx;
       run_ctx.log = [&state, print = ctx.log, id = run.id](const std::string& line) {
         if (print) print(line);
@@ -104,7 +104,12 @@ int RunRecorded(const Catalog& c, StateStore& state, const std::vector<const Job
       };
       return RunJob(c, j, run_ctx);
     }));
-    if (r.result == RunResult::kSuccess) {
+    if (!recorded.ok() && r.id != 0) {
+      // It ran, but the state lost it: never "ok", status would show it late.
+      ++failed;
+      std::fprintf(stderr, "%-40s %-7s %6.1fs  %s\n", job->id.c_str(), "UNRECORDED", r.ended - r.started,
+                   recorded.message().c_str());
+    } else if (r.result == RunResult::kSuccess) {
       if (!quiet) {
         // A restic snapshot by its short ID; a volume backup or an in-cluster snapshot by its name.
         const bool restic = r.snapshot_id.size() == 64;

@@ -119,6 +119,7 @@ Command AddServe(CLI::App& sub, GlobalOptions& g) {
                                                               : ": FAILED: " + outcome.Error()));
       return outcome;
     }));
+    scheduler.SetLog(Log);
     Status s = scheduler.Startup();
     if (!s.ok()) return Fail(s);
     // Due `auto` restore tests, one at a time; a stop signal makes a running

@@ -27,14 +27,14 @@ bool WorthRetryingAfterRestart(const RunRecord& r) {
 
 }  // namespace
 
-RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
-                       int64_t scheduled_for, int attempt, const JobExecutor& execute) {
+RecordedRun RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
+                         int64_t scheduled_for, int attempt, const JobExecutor& execute) {
   return RunAndRecord(state, clock, job, trigger, scheduled_for, attempt,
                       RunExecutor([&](const JobSpec& j, const RunRecord&) { return execute(j); }));
 }
 
-RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
-                       int64_t scheduled_for, int attempt, const RunExecutor& execute) {
+RecordedRun RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
+                         int64_t scheduled_for, int attempt, const RunExecutor& execute) {
   RunRecord r;
   r.job = job.id;
   r.kind = job.KindName();
@@ -47,15 +47,21 @@ RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, cons
   r.pid = ::getpid();
   r.started = clock.Now();
   auto id = state.BeginRun(r);
-  if (!id.ok() && id.status().code() == Code::kAlreadyExists) {
-    // Another process runs this job now: that run serves this one's purpose.
+  if (!id.ok()) {
     r.ended = r.started;
     r.result = RunResult::kFailed;
-    r.error_code = Code::kAlreadyExists;
-    r.error = id.status().message();
-    return r;
+    if (id.status().code() == Code::kAlreadyExists) {
+      // Another process runs this job now: that run serves this one's purpose.
+      r.error_code = Code::kAlreadyExists;
+      r.error = id.status().message();
+      return {r, Status::Ok()};
+    }
+    // Transient: the daemon retries it once the database is free again.
+    r.error_code = Code::kUnavailable;
+    r.error = "not run: its start could not be recorded (" + id.status().message() + ")";
+    return {r, Status(Code::kUnavailable, r.error)};
   }
-  if (id.ok()) r.id = *id;  // a state it cannot write must not stop the backup
+  r.id = *id;
   JobOutcome o = execute(job, r);
   r.ended = clock.Now();
   r.result = o.ok()                               ? RunResult::kSuccess
@@ -66,10 +72,15 @@ RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, cons
   r.bytes_added = o.bytes_added;
   r.files = o.files;
   r.error = o.Error();
-  if (id.ok()) {
-    (void)state.FinishRun(r);  // a state write failure must not hide the job's own result
+  Status end = state.FinishRun(r);
+  for (int i = 1; i < kFinishRunTries && !end.ok(); ++i) end = state.FinishRun(r);
+  if (!end.ok()) {
+    return {r, Status(end.code(), std::string("ran (") + RunResultName(r.result) +
+                                      (r.snapshot_id.empty() ? "" : ", snapshot " + r.snapshot_id.substr(0, 8)) +
+                                      (r.error.empty() ? "" : ": " + r.error) +
+                                      ") but its end could not be recorded: " + end.message())};
   }
-  return r;
+  return {r, Status::Ok()};
 }
 
 Scheduler::Scheduler(const Catalog& catalog, StateStore& state, Clock& clock, JobExecutor executor)
@@ -208,7 +219,8 @@ void Scheduler::Start(const JobSpec& job, JobState& js) {
   auto done = std::make_shared<std::atomic<bool>>(false);
   std::lock_guard<std::mutex> wg(workers_mu_);
   workers_.push_back({std::thread([this, &job, trigger, slot, attempt, repos, done] {
-    RunRecord r = RunAndRecord(state_, clock_, job, trigger, slot, attempt, executor_);
+    auto [r, recorded] = RunAndRecord(state_, clock_, job, trigger, slot, attempt, executor_);
+    if (!recorded.ok() && log_) log_(job.id + ": " + recorded.message());
     std::lock_guard<std::mutex> g(mu_);
     JobState& js = jobs_[job.id];
     js.running = false;

@@ -30,12 +30,27 @@ using JobExecutor = std::function<JobOutcome(const JobSpec&)>;
 // log lines and live progress under it).
 using RunExecutor = std::function<JobOutcome(const JobSpec&, const RunRecord&)>;
 
+// A run, and whether the state holds it.
+struct RecordedRun {
+  RunRecord run;
+  // Not ok: the state database refused the run's start (then the job did not
+  // run: `run` is failed, kUnavailable, saying why) or its end (the job ran:
+  // `run` says how, but the state does not, and `hort status` will not).
+  Status recorded;
+};
+
+// How often the end of a run is tried (each try waits out the state's busy
+// timeout): the work is done, only its record is left to lose.
+inline constexpr int kFinishRunTries = 4;
+
 // Records a run of `job` (start, then end) around `execute`. Used by the
-// scheduler, `hort run` and `hort guard`.
-[[nodiscard]] RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
-                                     int64_t scheduled_for, int attempt, const JobExecutor& execute);
-[[nodiscard]] RunRecord RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
-                                     int64_t scheduled_for, int attempt, const RunExecutor& execute);
+// scheduler, `hort run` and `hort guard`. A job whose start cannot be
+// recorded does not run: unrecorded, no other process could see it running
+// (one process per job), and status would call its backup late.
+[[nodiscard]] RecordedRun RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
+                                       int64_t scheduled_for, int attempt, const JobExecutor& execute);
+[[nodiscard]] RecordedRun RunAndRecord(StateStore& state, Clock& clock, const JobSpec& job, const std::string& trigger,
+                                       int64_t scheduled_for, int attempt, const RunExecutor& execute);
 
 class Scheduler {
  public:
@@ -63,6 +78,9 @@ class Scheduler {
   [[nodiscard]] int64_t NextDue();
   // Wakes whoever waits in WaitForChange (a job ended).
   void WaitForChange(double seconds);
+  // Where a run the state could not record is reported (serve's log); set
+  // before Startup.
+  void SetLog(std::function<void(const std::string&)> log) { log_ = std::move(log); }
 
  private:
   struct JobState {
@@ -83,6 +101,7 @@ class Scheduler {
   StateStore& state_;
   Clock& clock_;
   RunExecutor executor_;
+  std::function<void(const std::string&)> log_;
   std::mutex mu_;
   std::condition_variable changed_;
   std::map<std::string, JobState> jobs_;

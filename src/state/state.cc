@@ -138,7 +138,7 @@ const char* RunResultName(RunResult r) {
 
 StateStore::~StateStore() { sqlite3_close(db_); }
 
-Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, int busy_timeout_ms) {
   std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -150,7 +150,7 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
     return s;
   }
   std::unique_ptr<StateStore> store(new StateStore(db));
-  sqlite3_busy_timeout(db, 15000);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
   HORT_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;").Annotate(path));
   HORT_RETURN_IF_ERROR(store->Exec(kSchema).Annotate(path));
   HORT_RETURN_IF_ERROR(store->AddMissingColumns().Annotate(path));

@@ -133,9 +133,14 @@ struct RunningHolder {
 class StateStore {
  public:
   ~StateStore();
+  // How long a statement waits while another process holds the database
+  // (sqlite's busy timeout; `sqlite3` beside the daemon, a slow disk) before
+  // it fails "database is locked".
+  static constexpr int kBusyTimeoutMs = 15000;
   // Creates the file and schema when missing. Several processes (the daemon,
   // `hort run`, `hort status`) may share one file.
-  [[nodiscard]] static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
+  [[nodiscard]] static Result<std::unique_ptr<StateStore>> Open(const std::string& path,
+                                                                int busy_timeout_ms = kBusyTimeoutMs);
 
   // kAlreadyExists (nothing recorded) while a live process runs the same
   // job: `hort run`, serve's schedule and the dashboard would otherwise run

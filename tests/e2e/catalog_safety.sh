@@ -38,3 +38,36 @@ offsite:
 YAML
 refused repos.yaml "repositories.copy.url: repositories main and copy are one location ($WORK/repo/)"
 grep -qF "offsite.o.to: repository copy is at the location of main" "$WORK/last.err" || fail "offsite: $(cat "$WORK/last.err")"
+
+note "a state database held by another process: hort run waits for it, and never says ok unrecorded"
+catalog run.yaml <<YAML
+services:
+  app:
+    classification: critical
+    rpo: 1d
+    files:
+      - {name: appdata, path: $WORK/data, schedule: "@daily", repository: main}
+YAML
+expect_rc 0 hort --config run.yaml run app/files/appdata  # creates the state
+hold_state() {  # hold_state SECONDS: an exclusive transaction on the state, in the background
+  python3 - "$WORK/state.sqlite" "$1" <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+open(sys.argv[1] + ".held", "w").close()
+time.sleep(float(sys.argv[2]))
+db.execute("ROLLBACK")
+PY
+  BG_PIDS+=($!)
+  disown
+  wait_for 10 test -e "$WORK/state.sqlite.held"
+  rm -f "$WORK/state.sqlite.held"
+}
+hold_state 3
+expect_rc 0 hort --config run.yaml run app/files/appdata
+grep -q "app/files/appdata .* ok " "$WORK/last.out" || fail "not ok after waiting: $(cat "$WORK/last.out" "$WORK/last.err")"
+hold_state 30
+expect_rc 1 hort --config run.yaml run app/files/appdata
+grep -q "^app/files/appdata .*FAILED.*not run: its start could not be recorded (state database: .*locked" "$WORK/last.err" \
+  || fail "no FAILED line: $(cat "$WORK/last.out" "$WORK/last.err")"
+! grep -q " ok " "$WORK/last.out" || fail "said ok: $(cat "$WORK/last.out")"
