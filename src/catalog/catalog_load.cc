@@ -142,10 +142,10 @@ class Loader : private LoaderOwned, public EntryFields {
     if (!n || !f_.Mapping(n, "serve.auth", {"token_file", "token_env", "htpasswd", "open_read"})) return;
     ServeAuthSpec& a = c_->serve.auth;
     a.token_file = Absolute(f_.String(n, "serve.auth", "token_file").value_or(""));
-    a.token_env = f_.String(n, "serve.auth", "token_env").value_or("");
+    a.token_env = VariableNameAt(n, "serve.auth", "token_env").value_or("");
     a.htpasswd = Absolute(f_.String(n, "serve.auth", "htpasswd").value_or(""));
     a.open_read = f_.Bool(n, "serve.auth", "open_read").value_or(false);
-    if (!a.Configured()) f_.Error(n, "serve.auth", "names no credentials: set token_file, token_env or htpasswd");
+    if (!a.Configured() && !n["token_env"]) f_.Error(n, "serve.auth", "names no credentials: set token_file, token_env or htpasswd");
   }
 
   void Repository(const std::string& name, const YAML::Node& n) {
@@ -174,7 +174,7 @@ class Loader : private LoaderOwned, public EntryFields {
       }
     }
     if (auto v = f_.String(n, key, "password_command")) r.password = {PasswordSource::Kind::kCommand, *v}, ++sources;
-    if (auto v = f_.String(n, key, "password_env")) r.password = {PasswordSource::Kind::kEnv, *v}, ++sources;
+    if (n["password_env"]) r.password = {PasswordSource::Kind::kEnv, VariableNameAt(n, key, "password_env").value_or("")}, ++sources;
     if (sources != 1) {
       f_.Error(n, key, sources == 0 ? "needs one password source: password_file, password_command or password_env"
                                     : "give only one of password_file, password_command and password_env");

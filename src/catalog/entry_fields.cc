@@ -52,7 +52,7 @@ std::map<std::string, std::string> EntryFields::Options(const YAML::Node& n, con
 }
 
 // `credentials:` names exactly one source. Variable names must be upper
-// case ([A-Z_][A-Z0-9_]*), which refuses a secret key pasted where a name
+// case (VariableNameAt), which refuses a secret key pasted where a name
 // belongs (40 characters of mixed case): a name is shown in messages, a
 // secret must never be.
 std::optional<CredentialSource> EntryFields::Credentials(const YAML::Node& n, const std::string& key) {
@@ -65,10 +65,7 @@ std::optional<CredentialSource> EntryFields::Credentials(const YAML::Node& n, co
     std::string ekey = key + ".env";
     if (f_.Mapping(env, ekey, {"access_key_id", "secret_access_key", "session_token"})) {
       auto name = [&](const char* field, std::string& out) {
-        if (auto v = f_.String(env, ekey, field)) {
-          if (IsVariableName(*v)) out = *v;
-          else f_.Error(env[field], ekey + "." + field, "expected the upper-case name of an environment variable, not a value");
-        }
+        if (auto v = VariableNameAt(env, ekey, field)) out = *v;
       };
       name("access_key_id", c.access_key_var);
       name("secret_access_key", c.secret_key_var);
@@ -86,6 +83,13 @@ std::optional<CredentialSource> EntryFields::Credentials(const YAML::Node& n, co
     return std::nullopt;
   }
   return c;
+}
+
+std::optional<std::string> EntryFields::VariableNameAt(const YAML::Node& n, const std::string& key, const char* field) {
+  auto v = f_.String(n, key, field);
+  if (!v || IsVariableName(*v)) return v;
+  f_.Error(n[field], key + "." + field, "expected the upper-case name of an environment variable, not a value");
+  return std::nullopt;
 }
 
 bool EntryFields::IsVariableName(const std::string& s) {

@@ -36,6 +36,10 @@ class EntryFields {
   // `credentials:` names exactly one source, never a secret.
   std::optional<CredentialSource> Credentials(const YAML::Node& n, const std::string& key);
   [[nodiscard]] static bool IsVariableName(const std::string& s);
+  // Every *_env key (password_env, serve.auth.token_env, credentials.env.*):
+  // the upper-case name of an environment variable, else an error that does
+  // not show the value, which is then a pasted secret more likely than a name.
+  std::optional<std::string> VariableNameAt(const YAML::Node& n, const std::string& key, const char* field);
   [[nodiscard]] static std::vector<const char*> EntryKeys(const layers::Layer& layer);
   std::optional<Schedule> ScheduleAt(const YAML::Node& n, const std::string& key, const std::string& seed,
                                      bool required);

@@ -39,6 +39,16 @@ YAML
 refused repos.yaml "repositories.copy.url: repositories main and copy are one location ($WORK/repo/)"
 grep -qF "offsite.o.to: repository copy is at the location of main" "$WORK/last.err" || fail "offsite: $(cat "$WORK/last.err")"
 
+note "a secret where a variable's name belongs: refused without being shown"
+cat >secret.yaml <<YAML
+serve: {auth: {token_env: my-token-value-abcdefgh123}}
+repositories:
+  main: {url: repo, password_env: SuperSecretPW42}
+YAML
+refused secret.yaml "repositories.main.password_env: expected the upper-case name of an environment variable"
+grep -qF "serve.auth.token_env: expected the upper-case name" "$WORK/last.err" || fail "token_env: $(cat "$WORK/last.err")"
+! grep -qE "SuperSecretPW42|my-token-value" "$WORK/last.err" || fail "a secret was shown: $(cat "$WORK/last.err")"
+
 note "a state database held by another process: hort run waits for it, and never says ok unrecorded"
 catalog run.yaml <<YAML
 services:
