@@ -8,6 +8,7 @@
 #include "cli/catalog_cli.h"
 #include "cli/command.h"
 #include "cli/kube_cli.h"
+#include "web/auth.h"
 
 namespace hort::cli {
 
@@ -28,6 +29,11 @@ Command AddConfig(CLI::App& sub, GlobalOptions& g) {
       return Fail(loaded.status());
     }
     const Catalog& cat = **loaded;
+    std::vector<std::string> warnings = cat.warnings;
+    if (Status auth = CheckDashboardAuth(cat.serve.auth, &warnings); !auth.ok()) {
+      if (g.json) std::printf("%s\n", JsonText({{"valid", false}, {"errors", nlohmann::json::array({auth.message()})}}).c_str());
+      return Fail(auth);
+    }
     std::vector<std::string> cluster_problems;
     int cluster_checked = 0;
     if (kube) {
@@ -39,7 +45,7 @@ Command AddConfig(CLI::App& sub, GlobalOptions& g) {
     int code = cluster_problems.empty() ? kExitOk : kExitFailure;
     if (g.json) {
       nlohmann::json j = {{"valid", true}, {"services", cat.services.size()}, {"jobs", nlohmann::json::array()},
-                          {"notes", cat.notes}, {"warnings", cat.warnings}};
+                          {"notes", cat.notes}, {"warnings", warnings}};
       if (kube) j["cluster"] = {{"checked", cluster_checked}, {"problems", cluster_problems}};
       for (const JobSpec& job : cat.jobs) {
         j["jobs"].push_back({{"id", job.id}, {"schedule", job.schedule->effective()}});
@@ -64,7 +70,7 @@ Command AddConfig(CLI::App& sub, GlobalOptions& g) {
                   (t.LayerAvailable() ? std::string() : " (" + layers::NotAvailable() + ")").c_str());
     }
     for (const auto& n : cat.notes) std::printf("note: %s\n", n.c_str());
-    for (const auto& w : cat.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (kube) {
       std::printf("cluster: %d objects checked, %zu missing\n", cluster_checked, cluster_problems.size());
       for (const auto& p : cluster_problems) std::fprintf(stderr, "%s\n", p.c_str());

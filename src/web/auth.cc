@@ -1,6 +1,7 @@
 #include "web/auth.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -79,6 +80,27 @@ Result<std::unique_ptr<DashboardAuth>> DashboardAuth::Load(const ServeAuthSpec& 
     if (a->users_.empty()) return Status(Code::kInvalidArgument, "serve.auth.htpasswd: " + spec.htpasswd + " names no user");
   }
   return a;
+}
+
+Status CheckDashboardAuth(const ServeAuthSpec& spec, std::vector<std::string>* warnings) {
+  ServeAuthSpec present = spec;
+  const char* absent = " here: hort serve refuses to start where it is missing";
+  std::error_code ec;
+  if (!spec.token_file.empty() && !std::filesystem::is_regular_file(spec.token_file, ec)) {
+    warnings->push_back("serve.auth.token_file: " + spec.token_file + " is not a file" + absent);
+    present.token_file.clear();
+  }
+  const char* env = spec.token_env.empty() ? nullptr : std::getenv(spec.token_env.c_str());
+  if (present.token_file.empty() && !spec.token_env.empty() && (env == nullptr || *env == '\0')) {
+    warnings->push_back("serve.auth.token_env: the variable " + spec.token_env + " is not set" + absent);
+    present.token_env.clear();
+  }
+  if (!spec.htpasswd.empty() && !std::filesystem::is_regular_file(spec.htpasswd, ec)) {
+    warnings->push_back("serve.auth.htpasswd: " + spec.htpasswd + " is not a file" + absent);
+    present.htpasswd.clear();
+  }
+  if (!present.Configured()) return Status::Ok();
+  return DashboardAuth::Load(present).status();
 }
 
 bool DashboardAuth::CheckBasic(const std::string& user, const std::string& password) {

@@ -10,11 +10,20 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "net/http_server.h"
 
 namespace hort {
+
+// `config check`'s view of serve.auth, by serve's own rules (Load): a token
+// file, htpasswd file or variable that is missing here is a warning, as a
+// repository's password_file is (the catalog is often checked away from the
+// pod that mounts them); one present but unusable (empty, a token shorter
+// than 16 characters, a malformed htpasswd line) is the error serve would
+// refuse to start with. Names files and variables, never a token.
+[[nodiscard]] Status CheckDashboardAuth(const ServeAuthSpec& spec, std::vector<std::string>* warnings);
 
 class DashboardAuth {
  public:

@@ -83,6 +83,34 @@ TEST_F(AuthTest, BadCredentialSourcesAreNamedNeverShown) {
   EXPECT_NE(md5.status().message().find("line 1: not a bcrypt hash"), std::string::npos);
 }
 
+// `config check` passed a 6-character token and a missing token file that
+// serve then refused to start with (a probe).
+TEST_F(AuthTest, ConfigCheckAppliesServesRulesWithoutShowingTheToken) {
+  std::vector<std::string> warnings;
+  Status shortish = CheckDashboardAuth({.token_file = Write("short", "abc123\n")}, &warnings);
+  EXPECT_EQ(shortish.code(), Code::kInvalidArgument);
+  EXPECT_NE(shortish.message().find("shorter than 16 characters"), std::string::npos) << shortish.message();
+  EXPECT_EQ(shortish.message().find("abc123"), std::string::npos);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_FALSE(CheckDashboardAuth({.htpasswd = Write("md5", "alice:$apr1$xyz$abcdefabcdef\n")}, &warnings).ok());
+
+  // Missing where the check runs: a warning, as a missing password_file is.
+  Status missing = CheckDashboardAuth({.token_file = (dir_ / "nope").string(), .token_env = "HORT_TEST_UNSET_VARIABLE",
+                                       .htpasswd = (dir_ / "nope.htpasswd").string()},
+                                      &warnings);
+  EXPECT_TRUE(missing.ok()) << missing.message();
+  ASSERT_EQ(warnings.size(), 3u);
+  EXPECT_EQ(warnings[0], "serve.auth.token_file: " + (dir_ / "nope").string() +
+                             " is not a file here: hort serve refuses to start where it is missing");
+  EXPECT_NE(warnings[1].find("serve.auth.token_env: the variable HORT_TEST_UNSET_VARIABLE is not set here"),
+            std::string::npos) << warnings[1];
+  EXPECT_NE(warnings[2].find("serve.auth.htpasswd: "), std::string::npos) << warnings[2];
+  warnings.clear();
+  EXPECT_TRUE(CheckDashboardAuth({.token_file = Write("token", kToken)}, &warnings).ok());
+  EXPECT_TRUE(CheckDashboardAuth({}, &warnings).ok());
+  EXPECT_TRUE(warnings.empty());
+}
+
 TEST_F(AuthTest, GateOpensThePageAlwaysAndReadsOnlyByChoice) {
   auto open = Make({});
   EXPECT_FALSE(open->Gate(Get("/api/v1/overview")).has_value()) << "no serve.auth: reads open";

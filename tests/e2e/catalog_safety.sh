@@ -49,6 +49,16 @@ refused secret.yaml "repositories.main.password_env: expected the upper-case nam
 grep -qF "serve.auth.token_env: expected the upper-case name" "$WORK/last.err" || fail "token_env: $(cat "$WORK/last.err")"
 ! grep -qE "SuperSecretPW42|my-token-value" "$WORK/last.err" || fail "a secret was shown: $(cat "$WORK/last.err")"
 
+note "dashboard tokens: a short one is an error, a missing file a warning (as a password_file)"
+printf 'abc123\n' >short.token
+catalog auth.yaml <<<"serve: {auth: {token_file: short.token}}"
+refused auth.yaml "serve.auth.token_file: the token in $WORK/short.token is shorter than 16 characters"
+! grep -q abc123 "$WORK/last.err" || fail "the token was shown"
+catalog auth.yaml <<<"serve: {auth: {token_file: missing.token}}"
+expect_rc 0 hort --config auth.yaml config check
+grep -qF "warning: serve.auth.token_file: $WORK/missing.token is not a file here" "$WORK/last.err" \
+  || fail "no warning: $(cat "$WORK/last.err")"
+
 note "a state database held by another process: hort run waits for it, and never says ok unrecorded"
 catalog run.yaml <<YAML
 services:
