@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "catalog/catalog.h"
@@ -11,6 +13,7 @@
 #include "catalog/entry_fields.h"
 #include "catalog/test_plan_load.h"
 #include "catalog/files_series.h"
+#include "catalog/names.h"
 #include "catalog/repository_locations.h"
 #include "catalog/volumes_load.h"
 #include "catalog/yaml_fields.h"
@@ -47,8 +50,8 @@ class Loader : private LoaderOwned, public EntryFields {
     }
     try {
       root = YAML::LoadFile(path_);
-    } catch (const YAML::BadFile&) {
-      return Status(Code::kNotFound, path_ + ": cannot read the catalog file");
+    } catch (const YAML::BadFile&) {  // yaml-cpp keeps no reason: open(2)'s, asked again
+      return ErrnoStatus(path_ + ": cannot read the catalog file", std::ifstream(path_) ? EIO : errno);
     } catch (const std::ios_base::failure& e) {
       return Status(Code::kNotFound, path_ + ": cannot read the catalog file: " + e.code().message());
     } catch (const YAML::Exception& e) {
@@ -256,7 +259,7 @@ class Loader : private LoaderOwned, public EntryFields {
         if (p.empty() || p[0] != '/') f_.Error(n["path"], key + ".path", "paths must be absolute, got \"" + p + "\"");
         e.paths.push_back(p);
       }
-      e.name = e.paths.empty() ? "files" : fs::path(e.paths[0]).filename().string();
+      e.name = e.paths.empty() ? "files" : fs::path(e.SnapshotPaths(s.ns)[0]).filename().string();
     } else if (n["pvc"]) {
       e.kind = FilesEntry::Kind::kPvc;
       e.pvc = f_.String(n, key, "pvc").value_or("");
@@ -287,7 +290,7 @@ class Loader : private LoaderOwned, public EntryFields {
     if (n["exclude"] && e.kind != FilesEntry::Kind::kPath && e.kind != FilesEntry::Kind::kPvc) {
       f_.Error(n["exclude"], key + ".exclude", "only path and pvc entries take excludes");
     }
-    e.name = f_.String(n, key, "name").value_or(e.name);
+    e.name = FilesEntryName(f_, n, key, e.name);
     e.exclude = f_.Strings(n, key, "exclude");
     YAML::Node sh = Inherit(n, "schedule");
     if (auto sc = ScheduleAt(sh, KeyPath(sh, key), s.ns + "/" + s.name + "@backup", true)) e.schedule = *sc;

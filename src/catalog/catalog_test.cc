@@ -249,7 +249,7 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   one(test("    type: files\n    scope: app\n    every: 1mo\n    validate: {expect: [/abs/path]}\n"), "paths are relative to the scratch target");
   one(test("    type: files\n    scope: app\n    every: 1mo\n    validate: {commands: [{run: x, colour: red}]}\n"),
       "tests.T-1.validate.commands[0].colour: unknown key");
-  one(m + "tests:\n  \"a:b\":\n    type: dr\n    every: 1y\n", "test ids may use letters");
+  one(m + "tests:\n  \"a:b\":\n    type: dr\n    every: 1y\n", "a test id may use letters");
   one(test("    type: dr\n    every: 1y\n    scratch_pvc: {size: 1Gi}\n"), "only files tests restore into a scratch claim");
   one(test("    type: files\n    scope: app\n    every: 1mo\n    scratch_pvc: {storage_class: x}\n"), "tests.T-1.scratch_pvc.size: is required");
   one(test("    type: files\n    scope: app\n    every: 1mo\n    scratch_pvc: {size: lots}\n"), "expected a Kubernetes quantity");

@@ -3,18 +3,11 @@
 
 #include <set>
 
+#include "catalog/names.h"
 #include "kube/quantity.h"
 
 namespace hort {
 namespace {
-
-bool IsSafeTestId(const std::string& id) {
-  if (id.empty() || id == "." || id == "..") return false;
-  for (char ch : id) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') return false;
-  }
-  return true;
-}
 
 class TestPlanLoader {
  public:
@@ -38,7 +31,7 @@ class TestPlanLoader {
     RestoreTestSpec t;
     t.id = id;
     t.line = n.Mark().line + 1;
-    if (!IsSafeTestId(id)) f_.Error(n, key, "test ids may use letters, digits, '-', '_' and '.' only");
+    if (std::string bad = NameProblem(id); !bad.empty()) f_.Error(n, key, "a test id " + bad);
     auto type = f_.String(n, key, "type", true).value_or("files");
     if (type == "files") t.type = RestoreTestSpec::Type::kFiles;
     else if (type == "resources") t.type = RestoreTestSpec::Type::kResources;

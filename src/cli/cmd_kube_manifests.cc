@@ -1,5 +1,6 @@
 // hort kube manifests: the objects that run hort in the cluster, rendered from
 // the catalog (deploy/manifests.h); stdout or one file per object.
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -28,9 +29,10 @@ int KubeManifests(const GlobalOptions& g, const ManifestFlags& flags) {
   }
   std::string path = DefaultCatalogPath(g.config);
   std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(ErrnoStatus(path + ": cannot read the catalog file", errno));
   std::stringstream text;
   text << in.rdbuf();
-  if (!in) return Fail(Status(Code::kNotFound, path + ": cannot read the catalog file"));
+  if (!in) return Fail(Status(Code::kIo, path + ": cannot read the catalog file"));
   // The catalog as the pods read it: mounted at /etc/hort/hort.yaml, relative paths resolved there.
   CatalogErrors errors;
   auto catalog = LoadCatalogAt(path, deploy::kCatalogDir, &errors);

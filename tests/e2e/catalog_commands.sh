@@ -145,7 +145,8 @@ printf 'repositories:\n  main: {url: ./r, password_env: X}\n  main: {url: ./s, p
 printf 'serve: {listen: "127.0.0.1:99999"}\nrepositories:\n  main: {url: ./r, password_env: X}\n' | bad "serve.listen: port 99999 out of range 0-65535"
 printf 'repositories:\n  main: {url: ./r, password_env: X}\nservices:\n  a:\n    classification: critical\n    rpo: 1d\n    files:\n      - {path: /x, schedule: "0 0 30 2 *", repository: main}\n' | bad "it never runs: none of the months has that day of the month"
 expect_rc 1 hort --config "$WORK/missing.yaml" config check
-grep -q "cannot read the catalog file" "$WORK/last.err" || fail "missing catalog message"
+grep -q "missing.yaml: cannot read the catalog file: No such file or directory" "$WORK/last.err" \
+  || fail "missing catalog message: $(cat "$WORK/last.err")"
 mkdir -p "$WORK/catalog-dir"
 for cmd in "config check" status "guard pre-x"; do  # a folder given as the catalog: one line, not an abort
   expect_rc 1 hort --config "$WORK/catalog-dir" $cmd

@@ -59,6 +59,20 @@ expect_rc 0 hort --config auth.yaml config check
 grep -qF "warning: serve.auth.token_file: $WORK/missing.token is not a file here" "$WORK/last.err" \
   || fail "no warning: $(cat "$WORK/last.err")"
 
+note "entry names and test IDs: refused as path components"
+catalog names.yaml <<YAML
+services:
+  app:
+    classification: critical
+    rpo: 1d
+    files:
+      - {name: ../../x, path: $WORK/data, schedule: "@daily", repository: main}
+tests:
+  "..": {type: dr, every: 1y}
+YAML
+refused names.yaml "services.app.files[0].name: an entry name may use letters, digits, '-', '_' and '.' only"
+grep -qF "tests...: a test id may not be \"..\"" "$WORK/last.err" || fail "test id: $(cat "$WORK/last.err")"
+
 note "a state database held by another process: hort run waits for it, and never says ok unrecorded"
 catalog run.yaml <<YAML
 services:
