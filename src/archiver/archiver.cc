@@ -19,7 +19,7 @@
 
 #include "archiver/backup.h"
 #include "archiver/fs_node.h"
-#include "archiver/lexical_path.h"
+#include "util/lexical_path.h"
 #include "repository/walk.h"
 #include "util/crash_point.h"
 #include "util/hex.h"

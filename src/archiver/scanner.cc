@@ -3,7 +3,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include "archiver/lexical_path.h"
+#include "util/lexical_path.h"
 
 namespace hort {
 namespace {

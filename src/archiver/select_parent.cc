@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "archiver/backup.h"
-#include "archiver/lexical_path.h"
+#include "util/lexical_path.h"
 #include "repository/walk.h"
 #include "util/version.h"
 

@@ -13,7 +13,7 @@
 
 #include "archiver/backup.h"
 #include "archiver/fs_node.h"
-#include "archiver/lexical_path.h"
+#include "util/lexical_path.h"
 #include "util/child_processes.h"
 
 extern char** environ;

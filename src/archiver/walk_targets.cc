@@ -10,7 +10,7 @@
 
 #include "archiver/backup.h"
 #include "archiver/fs_node.h"
-#include "archiver/lexical_path.h"
+#include "util/lexical_path.h"
 
 namespace hort::archiver_internal {
 

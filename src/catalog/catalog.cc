@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "archiver/lexical_path.h"
+#include "util/lexical_path.h"
 #include "layers/layer.h"
 
 namespace hort {

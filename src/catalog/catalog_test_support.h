@@ -14,6 +14,13 @@
 
 namespace hort {
 
+// A catalog of one critical service `app` (rpo 1d) whose `files:` are these
+// YAML lines (six spaces in), over `repositories` (default: main).
+inline std::string AppFiles(const std::string& files,
+                            const std::string& repositories = "  main: {url: ./repo, password_env: PW}\n") {
+  return "repositories:\n" + repositories + "services:\n  app:\n    classification: critical\n    rpo: 1d\n    files:\n" + files;
+}
+
 class CatalogTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -12,16 +12,9 @@ namespace {
 // one deleted the other's snapshots (a probe: keep {last: 1} on both).
 TEST_F(CatalogTest, PathsAreComparedAsTheSnapshotRecordsThem) {
   for (const char* other : {"/srv/a/", "//srv/a", "/srv/./a", "/srv/b/../a"}) {
-    auto errors = Errors(std::string(R"(repositories:
-  main: {url: ./repo, password_env: PW}
-services:
-  app:
-    classification: critical
-    rpo: 1d
-    files:
-      - {name: x, path: /srv/a, schedule: "@daily", repository: main, keep: {last: 1}}
+    auto errors = Errors(AppFiles(std::string(R"(      - {name: x, path: /srv/a, schedule: "@daily", repository: main, keep: {last: 1}}
       - {name: y, path: ")") + other + R"(", schedule: "@daily", repository: main, keep: {last: 1}}
-)");
+)"));
     ASSERT_EQ(errors.size(), 1u) << other;
     EXPECT_NE(errors[0].find("entry \"y\" writes the snapshot series of app/files/x (host app, /srv/a, repository main)"),
               std::string::npos) << errors[0];

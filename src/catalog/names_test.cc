@@ -19,21 +19,14 @@ TEST(Names, EachProblemIsNamedAccurately) {
 // `name: ""` made the job app/files/, `name: ../../x` a job and metric label
 // climbing out of the service (a probe).
 TEST_F(CatalogTest, FilesEntryNamesAreCheckedLikeTestIds) {
-  auto errors = Errors(R"(repositories:
-  main: {url: ./repo, password_env: PW}
-services:
-  app:
-    classification: critical
-    rpo: 1d
-    files:
-      - {name: "", path: /srv/a, schedule: "@daily", repository: main}
+  auto errors = Errors(AppFiles(R"(      - {name: "", path: /srv/a, schedule: "@daily", repository: main}
       - {name: a/b, path: /srv/b, schedule: "@daily", repository: main}
       - {name: ../../x, path: /srv/c, schedule: "@daily", repository: main}
       - {path: "/srv/my files", schedule: "@daily", repository: main}
       - {path: /srv/d/, schedule: "@daily", repository: main}
 tests:
   "..": {type: dr, every: 1y}
-)");
+)"));
   ASSERT_EQ(errors.size(), 5u);
   EXPECT_NE(errors[0].find("services.app.files[0].name: an entry name is empty"), std::string::npos) << errors[0];
   EXPECT_NE(errors[1].find("services.app.files[1].name: an entry name may use letters"), std::string::npos) << errors[1];

@@ -4,7 +4,7 @@
 #include <map>
 #include <vector>
 
-#include "archiver/lexical_path.h"
+#include "util/lexical_path.h"
 #include "backend/backend.h"
 #include "catalog/entry_fields.h"
 

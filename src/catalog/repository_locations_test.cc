@@ -8,17 +8,11 @@ namespace hort {
 namespace {
 
 std::string TwoRepositories(const std::string& main_url, const std::string& copy_url) {
-  return R"(repositories:
-  main: {url: ")" + main_url + R"(", password_env: PW}
-  copy: {url: ")" + copy_url + R"(", password_env: PW}
-services:
-  app:
-    classification: critical
-    rpo: 1d
-    files:
-      - {name: x, path: /srv/a, schedule: "@daily", repository: main, keep: {last: 1}}
+  return AppFiles(R"(      - {name: x, path: /srv/a, schedule: "@daily", repository: main, keep: {last: 1}}
       - {name: y, path: /srv/a, schedule: "@daily", repository: copy, keep: {last: 1}}
-)";
+)",
+                  "  main: {url: \"" + main_url + "\", password_env: PW}\n  copy: {url: \"" + copy_url +
+                      "\", password_env: PW}\n");
 }
 
 // Two names for one folder passed the one-writer check (it compared names),

@@ -8,6 +8,7 @@
 
 #include "objstore/s3_store.h"
 #include "util/env.h"
+#include "util/lexical_path.h"
 #include "util/secret.h"
 
 namespace hort {
@@ -50,21 +51,8 @@ Result<uint64_t> PartSize(const StoreOptions& o) {
 // it (RFC 3986's remove_dot_segments; ".." stops at the root): signed as
 // typed, `bucket/./prefix` was refused by the server as a bad signature.
 std::string DotSegmentsRemoved(const std::string& path) {
-  std::vector<std::string> kept;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    const std::string seg = path.substr(start, end - start);
-    if (seg == "..") {
-      if (!kept.empty()) kept.pop_back();
-    } else if (!seg.empty() && seg != ".") {
-      kept.push_back(seg);
-    }
-    start = end + 1;
-  }
   std::string out;
-  for (const std::string& seg : kept) out += (out.empty() ? "" : "/") + seg;
+  for (const std::string& seg : CleanComponents(path)) out += (out.empty() ? "" : "/") + seg;
   return out;
 }
 

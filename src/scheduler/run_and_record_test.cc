@@ -3,10 +3,8 @@
 // recorded nothing, so status called the backup late).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -17,25 +15,13 @@
 namespace hort {
 namespace {
 
-namespace fs = std::filesystem;
-
-class BusyStateTest : public ::testing::Test {
+// The status tests' catalog (web/files/data, hourly) with the state
+// reopened to wait 50 ms for a lock instead of 15 s.
+class BusyStateTest : public CatalogStateFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("hort-busy-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    LoadCatalogAndState(dir_, R"(repositories:
-  main: {url: ./repo, password_env: PW}
-services:
-  web:
-    classification: critical
-    rpo: 1h
-    files:
-      - {name: data, path: /srv, schedule: "@hourly", repository: main}
-)", &catalog_, &state_);
-    auto quick = StateStore::Open(catalog_->state_path, /*busy_timeout_ms=*/50);  // the tests wait 50 ms, not 15 s
+    CatalogStateFixture::SetUp();
+    auto quick = StateStore::Open(catalog_->state_path, /*busy_timeout_ms=*/50);
     ASSERT_TRUE(quick.ok());
     state_ = std::move(*quick);
     job_ = catalog_->FindJob("web/files/data");
@@ -44,7 +30,7 @@ services:
   }
   void TearDown() override {
     Release();
-    fs::remove_all(dir_);
+    CatalogStateFixture::TearDown();
   }
   // Another process's write transaction on the state file.
   void Hold() {
@@ -57,9 +43,6 @@ services:
     other_ = nullptr;
   }
 
-  fs::path dir_;
-  std::unique_ptr<Catalog> catalog_;
-  std::unique_ptr<StateStore> state_;
   const JobSpec* job_ = nullptr;
   FakeClock clock_;
   sqlite3* other_ = nullptr;

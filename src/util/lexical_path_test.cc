@@ -1,4 +1,4 @@
-#include "archiver/lexical_path.h"
+#include "util/lexical_path.h"
 
 #include <gtest/gtest.h>
 
