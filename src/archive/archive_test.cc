@@ -109,6 +109,8 @@ TEST_P(ArchiveRoundTrip, InMemory) {
   if (GetParam() == ArchiveCompression::kGzip) {
     ASSERT_GE(tar.size(), 2u);
     EXPECT_EQ(tar.substr(0, 2), "\x1f\x8b") << "a gzip stream";
+    ASSERT_GE(tar.size(), 10u);
+    EXPECT_EQ(tar.substr(4, 4), std::string(4, '\0')) << "header MTIME 0, as Go writes it";
   } else {
     EXPECT_EQ(tar.size() % 512, 0u);
   }
@@ -322,6 +324,8 @@ TEST(Gzip, RoundTripsAndRefusesDamage) {
   ASSERT_TRUE(gz.ok()) << gz.status().ToString();
   ASSERT_GE(gz->size(), 2u);
   EXPECT_EQ(static_cast<uint8_t>((*gz)[0]), 0x1f);
+  ASSERT_GE(gz->size(), 10u);
+  EXPECT_EQ(gz->substr(4, 4), std::string(4, '\0')) << "header MTIME 0: the same text, the same bytes";
   auto back = Gunzip(*gz, "x.gz");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, text);

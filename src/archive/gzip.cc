@@ -25,6 +25,9 @@ Result<std::string> GzipCompress(std::string_view data) {
   auto fail = [&](const std::string& what) { return Status(Code::kIo, "gzip: " + what + ": " + lib->ErrorOf(a.get())); };
   if (lib->archive_write_set_format_raw(a.get()) != ARCHIVE_OK) return fail("raw format");
   if (lib->archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK) return fail("gzip filter");
+  // Header MTIME 0, as Go's gzip writer leaves it (Longhorn's blocks, Velero's
+  // files): the same data then compresses to the same bytes.
+  if (lib->archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) != ARCHIVE_OK) return fail("gzip timestamp");
   // The raw format has no blocks: without this the stream is padded.
   lib->archive_write_set_bytes_in_last_block(a.get(), 1);
   if (lib->archive_write_open(a.get(), &out, nullptr, Append, nullptr) != ARCHIVE_OK) return fail("open");

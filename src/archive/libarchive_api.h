@@ -63,6 +63,7 @@ namespace hort::archive_internal {
   X(archive_write_open)                      \
   X(archive_write_open_fd)                   \
   X(archive_write_set_bytes_in_last_block)  \
+  X(archive_write_set_filter_option)         \
   X(archive_write_set_format_option)         \
   X(archive_write_set_format_pax_restricted) \
   X(archive_write_set_format_raw)            \

@@ -32,6 +32,11 @@ Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(ArchiveFormat forma
   if (compression == ArchiveCompression::kGzip && lib->archive_write_add_filter_gzip(a) != ARCHIVE_OK) {
     return w->Fail("gzip filter");
   }
+  // Header MTIME 0, as Go's gzip writer (Velero's tarballs) leaves it.
+  if (compression == ArchiveCompression::kGzip &&
+      lib->archive_write_set_filter_option(a, "gzip", "timestamp", nullptr) != ARCHIVE_OK) {
+    return w->Fail("gzip timestamp option");
+  }
   return w;
 }
 
