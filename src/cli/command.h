@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +75,8 @@ void AddGlobalFlags(CLI::App& app, GlobalOptions& g);
 
 // Backend options from -o key=value, --cacert and --insecure-tls.
 [[nodiscard]] Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g);
+// -o key=value as a map, each key and value checked; a later one of a key wins.
+[[nodiscard]] Result<std::map<std::string, std::string>> ExtendedOptionsFrom(const GlobalOptions& g);
 
 // What a command needs before its body runs. main opens it, in one place,
 // so a command body reads: options → engine call → render text or JSON.

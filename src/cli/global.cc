@@ -277,14 +277,20 @@ Result<BackendOptions> BackendOptionsFrom(const GlobalOptions& g) {
   }
   o.limit_upload_kib = g.limit_upload_kib;
   o.limit_download_kib = g.limit_download_kib;
+  HORT_ASSIGN_OR_RETURN(o.extended, ExtendedOptionsFrom(g));
+  return o;
+}
+
+Result<std::map<std::string, std::string>> ExtendedOptionsFrom(const GlobalOptions& g) {
+  std::map<std::string, std::string> out;
   for (const auto& kv : g.extended) {
     auto eq = kv.find('=');
     if (eq == std::string::npos) return Status(Code::kInvalidArgument, "invalid option \"" + kv + "\" (use -o key=value)");
     const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
     HORT_RETURN_IF_ERROR(CheckStoreOption(key, value));
-    o.extended[key] = value;
+    out[key] = value;
   }
-  return o;
+  return out;
 }
 
 Result<uint64_t> PackSizeBytes(unsigned mib) {

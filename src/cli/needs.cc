@@ -11,6 +11,13 @@ Result<Opened> Open(const GlobalOptions& g, const Needs& needs) {
   Opened out;
   if (needs.catalog || needs.state || (needs.catalog_if_named && !g.config.empty())) {
     HORT_ASSIGN_OR_RETURN(out.catalog, LoadCatalogForCli(g.config));
+    // -o on the command line wins over a repository's or location's
+    // `options:` for this process, as restic's -o over its environment.
+    HORT_ASSIGN_OR_RETURN(auto given, ExtendedOptionsFrom(g));
+    for (const auto& [key, value] : given) {
+      for (auto& [name, repository] : out.catalog->repositories) repository.options[key] = value;
+      for (auto& [name, location] : out.catalog->velero.locations) location.options[key] = value;
+    }
     if (needs.state) {
       HORT_ASSIGN_OR_RETURN(out.state, OpenCatalogState(*out.catalog));
     }

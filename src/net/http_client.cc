@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cerrno>
 #include <cstring>
 
@@ -343,52 +342,6 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& req, bool fresh_conne
   curl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
   Give(h);
   return resp;
-}
-
-std::vector<std::string> RangeHeader(uint64_t offset, uint64_t length) {
-  if (offset == 0 && length == 0) return {};
-  std::string range = "Range: bytes=" + std::to_string(offset) + "-";
-  if (length > 0) range += std::to_string(offset + length - 1);
-  return {range};
-}
-
-Status ShortRead(const std::string& what, const HttpResponse& r, uint64_t offset, uint64_t length) {
-  std::string got = std::to_string(r.body.size()) + " of " + std::to_string(length) + " bytes";
-  auto it = r.headers.find("content-range");
-  if (it != r.headers.end()) {
-    auto slash = it->second.rfind('/');
-    if (slash != std::string::npos && it->second.substr(slash + 1) != "*") {
-      // The server's text: one that is no number is ignored, never thrown on.
-      const std::string text = it->second.substr(slash + 1);
-      uint64_t total = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), total);
-      if (ec == std::errc() && end == text.data() + text.size() && offset + length > total) {
-        return Status(Code::kCorruption, what + " is shorter (" + std::to_string(total) + " bytes) than expected (truncated?)");
-      }
-    }
-  }
-  return Status(Code::kUnavailable, what + ": transfer cut short, got " + got);
-}
-
-Status HttpStatusError(const std::string& what, const HttpResponse& r) {
-  Code code = Code::kIo;
-  std::string hint;
-  if (r.status == 401 || r.status == 403) {
-    code = Code::kPermissionDenied;
-    hint = ": access denied, check the credentials";
-  } else if (r.status == 404) {
-    code = Code::kNotFound;
-    hint = ": not found";
-  } else if (r.status == 429 || r.status >= 500) {
-    code = Code::kUnavailable;
-    hint = ": server busy or failing";
-  }
-  // S3 puts a machine-readable code into the XML body.
-  std::string body(r.body.begin(), r.body.end());
-  std::string s3code;
-  auto a = body.find("<Code>"), b = body.find("</Code>");
-  if (a != std::string::npos && b != std::string::npos && b > a) s3code = " (" + body.substr(a + 6, b - a - 6) + ")";
-  return Status(code, what + ": HTTP " + std::to_string(r.status) + s3code + hint);
 }
 
 }  // namespace hort

@@ -314,6 +314,38 @@ TEST(HttpErrors, StatusCodesMapToClosedCodes) {
   EXPECT_NE(s.message().find("(NoSuchKey)"), std::string::npos) << s.message();
 }
 
+TEST(HttpErrors, RedirectsAndBadRequestsSayWhatToChange) {
+  HttpResponse r;
+  r.status = 301;
+  std::string xml = "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be "
+                    "addressed using the specified endpoint.</Message><Endpoint>b.s3.eu-west-1.amazonaws.com</Endpoint></Error>";
+  r.body.assign(xml.begin(), xml.end());
+  Status s = HttpStatusError("list snapshots", r);
+  EXPECT_EQ(s.code(), Code::kIo) << "a redirect is no transient failure";
+  EXPECT_NE(s.message().find("HTTP 301 (PermanentRedirect)"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("(b.s3.eu-west-1.amazonaws.com)"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("s3.region"), std::string::npos) << s.message();
+
+  r.body.clear();
+  r.status = 307;
+  r.headers["location"] = "https://other.example/bucket/x?X-Amz-Signature=abc";
+  s = HttpStatusError("load x", r);
+  EXPECT_NE(s.message().find("(https://other.example/bucket/x)"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("Signature"), std::string::npos) << "a redirect's query is left out: " << s.message();
+
+  r.headers.clear();
+  r.status = 400;
+  std::string plain = "invalid blob type\n";
+  r.body.assign(plain.begin(), plain.end());
+  s = HttpStatusError("save data/ab", r);
+  EXPECT_EQ(s.message(), "save data/ab: HTTP 400: the server calls the request malformed: server says \"invalid blob type\"");
+
+  std::string page = "<html><body>" + std::string(500, 'x') + "</body></html>";
+  r.body.assign(page.begin(), page.end());
+  s = HttpStatusError("save data/ab", r);
+  EXPECT_EQ(s.message(), "save data/ab: HTTP 400: the server calls the request malformed") << "no HTML page in a message";
+}
+
 TEST(HttpErrors, ShortReadsAreTruncationOrTransient) {
   EXPECT_TRUE(RangeHeader(0, 0).empty());
   EXPECT_EQ(RangeHeader(5, 0), std::vector<std::string>{"Range: bytes=5-"});

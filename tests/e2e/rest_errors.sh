@@ -3,7 +3,8 @@
 # changes: a 404 on a listing is an error, never an empty folder (read as
 # empty, snapshots/ made prune delete every pack); a key file the server will
 # not give is its error, not "wrong password" (exit 12); an append-only
-# server's 403 on delete says so.
+# server's 403 on delete says so; a 400 says the server calls the request
+# malformed; a catalog command takes -o over the catalog's `options:`.
 source "$(dirname "$0")/lib.sh"
 rport=$(free_port)
 pport=$(free_port)
@@ -53,4 +54,32 @@ note "an append-only server's 403 on delete says so"
 for f in "$WORK"/rest/r/snapshots/*; do echo "DELETE /r/snapshots/${f##*/} 403"; done >"$RULES"
 expect_rc 1 hort -r "$repo" forget --keep-last 1
 grep -q "HTTP 403: the server refuses deletes (an append-only REST server)" "$WORK/last.err" || fail "forget: $(cat "$WORK/last.err")"
+
+note "a 400 is named as a malformed request, not a bare code"
+echo "GET /r/config 400" >"$RULES"
+expect_rc 1 hort -r "$repo" snapshots
+grep -q "HTTP 400: the server calls the request malformed" "$WORK/last.err" || fail "400: $(cat "$WORK/last.err")"
+
+note "hort run: -o retry.max-time on the command line wins over the catalog's options"
+cat >"$WORK/hort.yaml" <<YAML
+state: $WORK/state.sqlite
+repositories:
+  main: {url: "$repo", password_env: HORT_PASSWORD, options: {retry.max-time: "3600"}}
+services:
+  app:
+    classification: best-effort
+    rpo: 1d
+    files:
+      - {name: src, path: $WORK/src, schedule: "@daily", repository: main, keep: {last: 3}}
+YAML
+echo "GET /r/config 503" >"$RULES"
+# With the command line's 2 s the run fails in a few seconds; with the
+# catalog's hour its retries hold it for about 90 s (their count ends them),
+# past timeout's 30 s (exit 124).
+expect_rc 1 timeout 30 "$HORT" --config "$WORK/hort.yaml" -o retry.max-time=2 run app
+grep -q "HTTP 503" "$WORK/last.out" "$WORK/last.err" || fail "run: $(cat "$WORK/last.out" "$WORK/last.err")"
+: >"$RULES"
+expect_rc 0 "$HORT" --config "$WORK/hort.yaml" run app
+expect_rc 1 "$HORT" --config "$WORK/hort.yaml" -o retry.max-time=x run app
+grep -q "retry.max-time" "$WORK/last.err" || fail "a bad -o value: $(cat "$WORK/last.err")"
 echo "PASS"
