@@ -44,7 +44,9 @@ Command AddTag(CLI::App& sub, GlobalOptions& g) {
       std::vector<std::string> tags = setting ? replace : s.tags;
       for (const auto& t : add) if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
       for (const auto& t : remove) tags.erase(std::remove(tags.begin(), tags.end(), t), tags.end());
-      if (tags == s.tags) continue;
+      // restic 0.14 rewrites every snapshot --set names, its tags the same
+      // or not; --add/--remove only those they change.
+      if (!setting && tags == s.tags) continue;
       Id old = s.id;
       // Like restic: the rewritten snapshot remembers the one it replaces.
       if (!s.original) s.original = old;

@@ -45,6 +45,13 @@ for tool in restic "$HORT"; do
   grep -q "no snapshots were modified" "$WORK/last.out" "$WORK/last.err" || fail "$tool tag --set '': $(cat "$WORK/last.out" "$WORK/last.err")"
   [ "$(hort -r "$WORK/repo" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["tags"])')" = "['only']" ] || fail "$tool: --set '' changed the tags"
 done
+note "tag --set with the tags a snapshot has rewrites it, as restic 0.14 does (a new ID, the same tags)"
+for tool in restic "$HORT"; do
+  before=$(ls "$WORK/repo/snapshots")
+  "$tool" -r "$WORK/repo" tag --set only | grep -qx "modified tags on 1 snapshots" || fail "$tool: tag --set only again"
+  after=$(ls "$WORK/repo/snapshots")
+  [ "$before" != "$after" ] && [ "$(echo "$after" | wc -l)" = 1 ] || fail "$tool: snapshots $before -> $after"
+done
 restic -r "$WORK/repo" check >/dev/null
 
 note "unlock removes a dead process's lock, --remove-all also live ones"
