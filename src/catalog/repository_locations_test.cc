@@ -47,5 +47,31 @@ offsite:
   EXPECT_NE(errors[2].find("offsite.o.to: repository copy is at the location of main"), std::string::npos) << errors[2];
 }
 
+// The same for Longhorn backupstores: two store names for one folder or
+// bucket let two entries write one volume, each forgetting the other's
+// backups (OneWriterPerVolume compared store names).
+TEST_F(CatalogTest, TwoVolumeStoreNamesCannotShareALocation) {
+  const std::string folder = (dir_ / "store").string();
+  auto stores = [](const std::string& a, const std::string& b, const std::string& b_extra = "") {
+    return "volume_stores:\n  nas: {url: \"" + a + "\"}\n  nas2: {url: \"" + b + "\"" + b_extra +
+           "}\nservices:\n  app:\n    classification: critical\n    rpo: 1d\n    volumes:\n"
+           "      - {pvc: x, schedule: \"@daily\", store: nas}\n"
+           "      - {pvc: x, name: y, schedule: \"@daily\", store: nas2}\n";
+  };
+  for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
+           {"./store", "store/"}, {"./store", "vfs://" + folder}, {"./store", folder + "/./"},
+           {"s3://b@us-east-1/p", "s3://b@us-east-1/p/"}}) {
+    auto errors = Errors(stores(a, b));
+    ASSERT_EQ(errors.size(), 1u) << a << " " << b << ": " << ::testing::PrintToString(errors);
+    EXPECT_NE(errors[0].find("volume_stores.nas2.url: volume_stores nas and nas2 are one location ("), std::string::npos)
+        << errors[0];
+  }
+  EXPECT_TRUE(Errors(stores("./store", "./store2")).empty());
+  EXPECT_TRUE(Errors(stores("s3://b@us-east-1/p", "s3://b@us-east-1/q")).empty());
+  // Other credentials may name another endpoint (a home MinIO and AWS), so
+  // one S3 URL with two credential sources is two places.
+  EXPECT_TRUE(Errors(stores("s3://b@us-east-1/p", "s3://b@us-east-1/p", ", credentials: {file: /k}")).empty());
+}
+
 }  // namespace
 }  // namespace hort

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
+#include "backend/backend.h"
 #include "kube/label_selector.h"
+#include "util/lexical_path.h"
 #include "volumes/layout.h"
 #include "volumes/target.h"
 
@@ -99,10 +102,35 @@ std::optional<VolumesEntry> Entry(EntryFields& e, const Service& s, const YAML::
   return v;
 }
 
+// Where an S3 store's keys come from, one spelling each: with its URL it
+// tells one bucket from another (the endpoint comes with the credentials).
+std::string CredentialsKey(const std::optional<CredentialSource>& c) {
+  if (!c) return "environment";
+  switch (c->kind) {
+    case CredentialSource::Kind::kEnvironment: return "environment:" + c->access_key_var;
+    case CredentialSource::Kind::kFile: return "file:" + c->file + "[" + c->profile + "]";
+    case CredentialSource::Kind::kCommand: return "command:" + c->command;
+  }
+  return "";
+}
+
+// Where a store's backupstore/ folder is, one spelling per place: a folder
+// (a plain path, vfs://, a mounted share) as a cleaned path; an S3 bucket by
+// its URL and its credentials, as its endpoint is only known with them.
+std::string StoreLocationKey(const VolumeStoreSpec& st, const volumes::TargetLocation& t) {
+  if (st.url.rfind("s3://", 0) == 0) {
+    std::string url = st.url;
+    while (url.size() > 5 && url.back() == '/') url.pop_back();
+    return url + "\n" + CredentialsKey(st.credentials);
+  }
+  return "folder:" + AbsolutePath(t.store_location + "/" + t.base);
+}
+
 }  // namespace
 
 void LoadVolumeStores(EntryFields& e, const YAML::Node& stores, Catalog& catalog) {
   YamlFields& f = e.fields();
+  std::vector<std::pair<std::string, std::string>> located;  // (location key, store name), in the file's order
   for (auto& [name, node] : f.Entries(stores, "volume_stores")) {
     std::string key = "volume_stores." + name;
     if (!f.Mapping(node, key, {"url", "credentials", "cacert", "insecure_tls", "mount_point"})) continue;
@@ -118,15 +146,30 @@ void LoadVolumeStores(EntryFields& e, const YAML::Node& stores, Catalog& catalog
     if (!st.mount_point.empty() && !share) {
       f.Error(node["mount_point"], key + ".mount_point", "only nfs:// and cifs:// stores are mounted");
     }
+    std::optional<volumes::TargetLocation> at;
     if (!st.url.empty()) {
       volumes::TargetEnv env;
       env.mount_point = st.mount_point;
-      if (auto r = volumes::ResolveTarget(st.url, env); !r.ok()) f.Error(node["url"], key + ".url", r.status().message());
+      auto r = volumes::ResolveTarget(st.url, env);
+      if (r.ok()) at = std::move(*r);
+      else f.Error(node["url"], key + ".url", r.status().message());
     }
     if (YAML::Node cr = node["credentials"]) st.credentials = e.Credentials(cr, key + ".credentials");
     st.cacert = e.Absolute(f.String(node, key, "cacert").value_or(""));
     st.insecure_tls = f.Bool(node, key, "insecure_tls").value_or(false);
+    if (at) located.emplace_back(StoreLocationKey(st, *at), st.name);
     catalog.volume_stores.emplace(name, std::move(st));
+  }
+  // Two names for one backupstore would let two entries write one volume's
+  // backups, each forgetting the other's (OneWriterPerVolume keys on names).
+  std::map<std::string, std::string> first;  // location key → the first store there
+  for (const auto& [where, name] : located) {
+    auto [it, fresh] = first.emplace(where, name);
+    if (fresh) continue;
+    f.Error(stores[name]["url"], "volume_stores." + name + ".url",
+            "volume_stores " + it->second + " and " + name + " are one location (" +
+                LocationWithoutPassword(catalog.volume_stores.at(name).url) +
+                "): entries of both could write one volume, each forgetting the other's backups; name the store once");
   }
 }
 
