@@ -288,7 +288,14 @@ void CustomResourceDefinitionAction(Json& crd) {
 void KeepClusterAssigned(const std::string& group_resource, const Json& live, Json& desired) {
   auto keep = [&](const std::string& pointer) {
     const Json::json_pointer at(pointer);
-    if (!desired.contains(at) && live.contains(at)) desired[at] = live[at];
+    if (desired.contains(at) || !live.contains(at)) return;
+    // Only into objects: a backup's `"annotations": "x"` is no place to write
+    // into (nlohmann throws), and the server refuses such an object anyway.
+    for (Json::json_pointer up = at.parent_pointer(); !up.empty(); up = up.parent_pointer()) {
+      if (desired.contains(up) && !desired.at(up).is_object()) return;
+    }
+    if (!desired.is_object()) return;
+    desired[at] = live.at(at);
   };
   if (group_resource == "pods") {
     for (const char* p : {"/spec/nodeName", "/spec/priority"}) keep(p);

@@ -275,5 +275,22 @@ TEST(KeepClusterAssignedTest, MatchesByIdentityNotPosition) {
   EXPECT_FALSE(none["spec"].contains("claimRef"));
 }
 
+// A backup whose annotations are a string aborted restore, dry run and
+// verify --replay (an uncaught nlohmann exception; a probe): nothing is
+// written through a parent that is no object.
+TEST(KeepClusterAssignedTest, WritesNothingThroughAParentThatIsNoObject) {
+  const Json live = {{"metadata", {{"annotations", {{"pv.kubernetes.io/bind-completed", "yes"}}}}},
+                     {"spec", {{"nodeName", "n1"}, {"clusterIP", "10.0.0.9"}}}};
+  for (const std::string resource : {"persistentvolumes", "persistentvolumeclaims", "pods", "services"}) {
+    for (const auto& [where, what] : std::vector<std::pair<std::string, Json>>{
+             {"/metadata/annotations", "x"}, {"/metadata", "x"}, {"/spec", 5}, {"", "x"}}) {
+      Json desired;
+      desired[Json::json_pointer(where)] = what;
+      KeepClusterAssigned(resource, live, desired);  // must not throw
+      EXPECT_EQ(desired.at(Json::json_pointer(where)), what) << resource << " " << where;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hort::resources

@@ -48,14 +48,51 @@ Json RestoreReport::ToJson() const {
   return out;
 }
 
+namespace {
+
+constexpr const char* kHidden = "(secret value hidden)";
+
+// A Secret's places that hold or copy its values: data and stringData, and
+// the annotations (kubectl's last-applied-configuration is the whole Secret,
+// with its values; other tools keep such copies there too).
+constexpr const char* kSecretPlaces[] = {"/data", "/stringData", "/metadata/annotations"};
+
+// Keys stay (they say what differs), values go.
+void HideValuesOf(Json& node) {
+  if (!node.is_object()) {
+    node = kHidden;
+    return;
+  }
+  for (auto& [key, value] : node.items()) value = kHidden;
+}
+
+// `value` as it would stand at `path` of a Secret, with every value of the
+// secret places at or below that path hidden.
+Json SecretShown(const std::string& path, Json value) {
+  for (const std::string place : kSecretPlaces) {
+    if (path == place) {
+      HideValuesOf(value);
+    } else if (path.rfind(place + "/", 0) == 0) {
+      return kHidden;
+    } else if (path.empty() || place.rfind(path + "/", 0) == 0) {
+      const Json::json_pointer below(place.substr(path.size()));
+      if (value.contains(below)) HideValuesOf(value.at(below));
+    }
+  }
+  return value;
+}
+
+}  // namespace
+
 std::vector<std::string> FieldDiff(const Json& live, const Json& desired) {
   std::vector<std::string> out;
   // A Secret's values never reach the output (a dry run's report is printed
   // and may be kept): its data paths are named, their values hidden.
   const bool secret = kube::StringAt(desired, "/kind") == "Secret" || kube::StringAt(live, "/kind") == "Secret";
   auto show = [&](const std::string& path, const Json& v) -> std::string {
-    if (secret && (path.rfind("/data", 0) == 0 || path.rfind("/stringData", 0) == 0)) return "(secret value hidden)";
-    return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+    const Json shown = secret ? SecretShown(path, v) : v;
+    if (shown == kHidden) return kHidden;
+    return shown.dump(-1, ' ', false, Json::error_handler_t::replace);
   };
   // nlohmann's RFC 6902 diff, applied from live, yields exactly these paths.
   for (const auto& op : Json::diff(live, desired)) {
