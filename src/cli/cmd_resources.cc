@@ -355,14 +355,16 @@ int Verify(Opened& o, const ResourcesFlags& f, const GlobalOptions& g) {
 Command AddResources(CLI::App& sub, GlobalOptions& g) {
   static ResourcesFlags f;
   sub.require_subcommand(1);
+  // Each list option takes one value per occurrence (comma-separated or
+  // repeated): `--include-resources pods latest` took `latest` as a resource.
   auto* backup = sub.add_subcommand("backup", "Back up namespaces' objects as a snapshot /resources/<entry>.tar (Velero's layout)");
-  backup->add_option("--namespace,-n", f.namespaces, "namespace to back up (repeat or comma-separate)");
+  backup->add_option("--namespace,-n", f.namespaces, "namespace to back up (repeat or comma-separate)")->allow_extra_args(false);
   backup->add_option("--name", f.entry, "entry name: the file /resources/<name>.tar (default: the first namespace)");
-  backup->add_option("--include", f.include, "only these resources (deployments.apps, secrets, …)");
-  backup->add_option("--exclude", f.exclude, "not these resources");
-  backup->add_option("--require", f.require, "fail (no snapshot) if one of these resources cannot be listed");
+  backup->add_option("--include", f.include, "only these resources (deployments.apps, secrets, …)")->allow_extra_args(false);
+  backup->add_option("--exclude", f.exclude, "not these resources")->allow_extra_args(false);
+  backup->add_option("--require", f.require, "fail (no snapshot) if one of these resources cannot be listed")->allow_extra_args(false);
   backup->add_option("--selector,-l", f.selector, "label selector");
-  backup->add_option("--cluster", f.cluster, "cluster-scoped objects of the service: RESOURCE/NAME");
+  backup->add_option("--cluster", f.cluster, "cluster-scoped objects of the service: RESOURCE/NAME")->allow_extra_args(false);
   backup->add_option("--host", f.host, "snapshot host (default: the first namespace)");
   auto* restore = sub.add_subcommand("restore", "Restore a resource snapshot or a Velero backup into the cluster");
   restore->add_option("snapshot", f.snapshot, "snapshot ID or latest (the newest resource snapshot)");
@@ -372,8 +374,8 @@ Command AddResources(CLI::App& sub, GlobalOptions& g) {
   restore->add_option("--host", f.host, "with latest: the newest of this host");
   restore->add_option("--path", f.path, "with latest: the newest of this entry (/resources/<entry>.tar)");
   restore->add_option("--namespace-mappings", f.mappings, "OLD:NEW[,OLD:NEW]");
-  restore->add_option("--include-resources", f.include_resources, "only these resources");
-  restore->add_option("--exclude-resources", f.exclude_resources, "not these resources");
+  restore->add_option("--include-resources", f.include_resources, "only these resources")->allow_extra_args(false);
+  restore->add_option("--exclude-resources", f.exclude_resources, "not these resources")->allow_extra_args(false);
   restore->add_option("--selector,-l", f.selector, "only objects with these labels");
   restore->add_option("--existing-resource-policy", f.policy, "none (default) or update");
   restore->add_flag("--dry-run", f.dry_run, "send every create with dryRun=All and report what would change");

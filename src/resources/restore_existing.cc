@@ -54,8 +54,11 @@ void RestoreOverExisting(const ExistingContext& c, const kube::ResourceInfo& r, 
   const std::string kind = StringAt(desired, "/kind");
   if (out.resource == "serviceaccounts") {
     // Velero merges an existing ServiceAccount whatever the policy: the
-    // cluster may have added token secrets that must stay.
-    const Json patch = MergePatchFor(live_plain, MergeServiceAccount(live_plain, desired_cmp));
+    // cluster may have added token secrets that must stay. From the live
+    // object with the restore labels, as Velero's: what only they would
+    // change is no change (policy none leaves the object as it is).
+    const Json merged = MergeServiceAccount(live_cmp, desired_cmp);
+    const Json patch = MergePatchFor(live_cmp, merged);
     if (patch.empty()) {
       out.action = RestoreAction::kUnchanged;
       out.diff.clear();
@@ -64,7 +67,7 @@ void RestoreOverExisting(const ExistingContext& c, const kube::ResourceInfo& r, 
     auto patched = c.client.MergePatch(r, out.ns, out.name, patch, c.write);
     if (patched.ok()) {
       out.action = c.options.dry_run ? RestoreAction::kWouldUpdate : RestoreAction::kUpdated;
-      out.diff = FieldDiff(live_plain, MergeServiceAccount(live_plain, desired_cmp));
+      out.diff = FieldDiff(live_cmp, merged);
     } else {
       out.action = RestoreAction::kDiffers;
       out.message = "merge failed: " + patched.status().message();

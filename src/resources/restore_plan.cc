@@ -43,16 +43,51 @@ bool IsAll(const std::vector<std::string>& names) {
   return names.empty() || (names.size() == 1 && names[0] == "*");
 }
 
+// Velero's ValidateIncludesExcludes, in its words: lists that contradict
+// themselves are refused rather than read one way or the other.
+Status CheckIncludesExcludes(const std::vector<std::string>& includes, const std::vector<std::string>& excludes,
+                             const std::string& what) {
+  const std::set<std::string> in(includes.begin(), includes.end()), out(excludes.begin(), excludes.end());
+  if (in.size() > 1 && in.count("*")) {
+    return Status(Code::kInvalidArgument, what + ": includes list must either contain '*' only, or a non-empty list of items");
+  }
+  if (out.count("*")) return Status(Code::kInvalidArgument, what + ": excludes list cannot contain '*'");
+  for (const auto& name : out) {
+    if (in.count(name)) {
+      return Status(Code::kInvalidArgument, what + ": excludes list cannot contain an item in the includes list: " + name);
+    }
+  }
+  return Status::Ok();
+}
+
+// A type the target does not serve yet that the backup brings (its CRD is
+// restored first): its group/resource as the backup names it, else "".
+// Velero keeps a name it cannot resolve as it is; a name of nothing in the
+// backup either stays an error (a typo restores nothing without a word).
+std::string BroughtByTheBackup(const ResourceBackup& backup, const std::string& name) {
+  std::set<std::string> found;
+  for (const auto& item : backup.items) {
+    const std::string& gr = item.group_resource;
+    if (gr == name || gr.substr(0, gr.find('.')) == name) found.insert(gr);
+  }
+  if (found.count(name)) return name;
+  return found.size() == 1 ? *found.begin() : "";
+}
+
 // Velero's resource names through discovery, as group/resource names.
 Result<std::set<std::string>> ResolveNames(const std::vector<std::string>& names, const kube::Discovery& target,
-                                           const char* what) {
+                                           const ResourceBackup& backup, const char* what) {
   std::set<std::string> out;
   for (const auto& name : names) {
     if (name == "*") continue;
-    const kube::ResourceInfo* r = target.Find(name);
-    if (!r) return Status(Code::kInvalidArgument, std::string(what) + " resource \"" + name +
-                                                      "\" is not served by the target cluster");
-    out.insert(r->GroupResource());
+    if (const kube::ResourceInfo* r = target.Find(name)) {
+      out.insert(r->GroupResource());
+    } else if (std::string gr = BroughtByTheBackup(backup, name); !gr.empty()) {
+      out.insert(gr);
+    } else {
+      return Status(Code::kInvalidArgument, std::string(what) + " resource \"" + name +
+                                                "\" is not served by the target cluster, nor in the backup");
+    }
   }
   return out;
 }
@@ -146,8 +181,17 @@ const kube::ResourceInfo* ResolveTarget(const Item& item, const kube::Discovery&
 
 Result<RestorePlan> PlanRestore(const ResourceBackup& backup, const kube::Discovery& target,
                                 const RestoreOptions& options) {
-  HORT_ASSIGN_OR_RETURN(std::set<std::string> included, ResolveNames(options.included_resources, target, "included"));
-  HORT_ASSIGN_OR_RETURN(std::set<std::string> excluded, ResolveNames(options.excluded_resources, target, "excluded"));
+  HORT_RETURN_IF_ERROR(CheckIncludesExcludes(options.included_resources, options.excluded_resources, "resources"));
+  HORT_RETURN_IF_ERROR(CheckIncludesExcludes(options.included_namespaces, options.excluded_namespaces, "namespaces"));
+  HORT_ASSIGN_OR_RETURN(std::set<std::string> included,
+                        ResolveNames(options.included_resources, target, backup, "included"));
+  HORT_ASSIGN_OR_RETURN(std::set<std::string> excluded,
+                        ResolveNames(options.excluded_resources, target, backup, "excluded"));
+  for (const auto& gr : excluded) {
+    if (included.count(gr)) {
+      return Status(Code::kInvalidArgument, "resources: excludes list cannot contain an item in the includes list: " + gr);
+    }
+  }
   for (const auto& gr : included) {
     if (IsNeverRestored(gr)) return Status(Code::kInvalidArgument, "resource \"" + gr + "\" cannot be restored");
   }

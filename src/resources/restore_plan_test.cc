@@ -106,6 +106,72 @@ TEST(RestorePlan, UnknownOrUnrestorableResourceNameIsRefused) {
   EXPECT_FALSE(PlanRestore(backup, TestDiscovery(), options).ok());
 }
 
+// Velero's ValidateIncludesExcludes: '*' excluded restored everything,
+// pods both included and excluded nothing, '*,pods' only pods (a probe).
+TEST(RestorePlan, ContradictoryFiltersAreRefusedInVelerosWords) {
+  ResourceBackup backup;
+  backup.items = {MakeItem("configmaps", "ConfigMap", "a", "c"), MakeItem("pods", "Pod", "a", "p")};
+  auto refused = [&](RestoreOptions options, const std::string& words) {
+    auto plan = PlanRestore(backup, TestDiscovery(), options);
+    ASSERT_EQ(plan.status().code(), Code::kInvalidArgument) << words;
+    EXPECT_NE(plan.status().message().find(words), std::string::npos) << plan.status().message();
+  };
+  RestoreOptions o;
+  o.excluded_resources = {"*"};
+  refused(o, "resources: excludes list cannot contain '*'");
+  o = {};
+  o.included_resources = {"pods"};
+  o.excluded_resources = {"pods"};
+  refused(o, "resources: excludes list cannot contain an item in the includes list: pods");
+  o.excluded_resources = {"pod"};  // one type by two names
+  refused(o, "excludes list cannot contain an item in the includes list: pods");
+  o = {};
+  o.included_resources = {"*", "pods"};
+  refused(o, "resources: includes list must either contain '*' only");
+  o = {};
+  o.included_namespaces = {"a"};
+  o.excluded_namespaces = {"a"};
+  refused(o, "namespaces: excludes list cannot contain an item in the includes list: a");
+}
+
+// A type the backup brings with its CRD can be named before the cluster
+// serves it (Velero keeps such a name as it is); a name of nothing stays an error.
+TEST(RestorePlan, ATypeOnlyTheBackupBringsCanBeNamed) {
+  ResourceBackup backup;
+  backup.items = {
+      MakeItem("widgets.example.com", "Widget", "a", "w1"),
+      MakeItem("configmaps", "ConfigMap", "a", "c"),
+      MakeItem("customresourcedefinitions.apiextensions.k8s.io", "CustomResourceDefinition", "",
+               "widgets.example.com",
+               {{"spec", {{"group", "example.com"}, {"scope", "Namespaced"},
+                          {"names", {{"plural", "widgets"}, {"kind", "Widget"}, {"singular", "widget"}}},
+                          {"versions", {{{"name", "v1"}, {"served", true}}}}}}})};
+  backup.items[0].group = "example.com";
+  for (const std::string name : {"widgets.example.com", "widgets"}) {
+    RestoreOptions options;
+    options.excluded_resources = {name};
+    auto plan = PlanRestore(backup, TestDiscovery(), options);
+    ASSERT_TRUE(plan.ok()) << name << ": " << plan.status().message();
+    EXPECT_EQ(Names(*plan), (std::vector<std::string>{
+                                "customresourcedefinitions.apiextensions.k8s.io:widgets.example.com", "configmaps:a/c"}))
+        << name;
+    options = {};
+    options.included_resources = {"customresourcedefinitions", name};
+    plan = PlanRestore(backup, TestDiscovery(), options);
+    ASSERT_TRUE(plan.ok()) << name << ": " << plan.status().message();
+    EXPECT_EQ(Names(*plan), (std::vector<std::string>{
+                                "customresourcedefinitions.apiextensions.k8s.io:widgets.example.com",
+                                "widgets.example.com:a/w1"}))
+        << name;
+  }
+  RestoreOptions options;
+  options.excluded_resources = {"gizmos.example.com"};
+  auto plan = PlanRestore(backup, TestDiscovery(), options);
+  ASSERT_EQ(plan.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(plan.status().message().find("is not served by the target cluster, nor in the backup"), std::string::npos)
+      << plan.status().message();
+}
+
 TEST(RestorePlan, CustomResourcesWaitForTheirCrdFromTheSameBackup) {
   ResourceBackup backup;
   backup.items = {

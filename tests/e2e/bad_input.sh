@@ -207,4 +207,8 @@ note "backup of a missing path → 1, no snapshot"
 before=$(ls "$WORK/repo/snapshots" | wc -l)
 expect_rc 1 "$HORT" -r "$WORK/repo" backup "$WORK/no-such-path"
 [ "$(ls "$WORK/repo/snapshots" | wc -l)" = "$before" ] || fail "a snapshot was written"
+
+note "a list option takes one value per occurrence: the snapshot after it stays the snapshot"
+expect_rc 1 "$HORT" -r "$WORK/repo" resources restore --include-resources pods latest --host p1
+grep -qx "Fatal: no resource snapshot of host p1" "$WORK/last.err" || fail "latest read as a resource: $(cat "$WORK/last.err")"
 true
