@@ -70,6 +70,31 @@ TEST_F(CollectTest, ANamespaceWithItsBoundPvInVelerosOrder) {
   EXPECT_EQ(b->meta.included_namespaces, std::vector<std::string>{"media"});
 }
 
+// Velero's backup pod action: a selected pod's claims come along whatever
+// the label selector says (and with them their PVs); `-l app=x` stored the
+// pod alone (a probe). Resource excludes still apply.
+TEST_F(CollectTest, APodsClaimsComeAlongWhateverTheSelector) {
+  Make("pods", "media", {{"metadata", {{"name", "web-0"}, {"labels", {{"app", "x"}}}}},
+                         {"spec", {{"volumes", {{{"name", "c"}, {"persistentVolumeClaim", {{"claimName", "config"}}}}}}}}});
+  CollectSpec spec{.backup_name = "b", .namespaces = {"media"}, .label_selector = "app=x", .now = 1796263200};
+  auto b = CollectBackup(client_, spec);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  std::vector<std::string> keys = Keys(*b);
+  std::set<std::string> set(keys.begin(), keys.end());
+  for (const char* want : {"pods:media/web-0", "persistentvolumeclaims:media/config", "persistentvolumes:/pv-1"}) {
+    EXPECT_TRUE(set.count(want)) << want << " in " << ::testing::PrintToString(keys);
+  }
+  EXPECT_FALSE(set.count("pods:media/jellyfin-0"));
+  EXPECT_FALSE(set.count("configmaps:media/settings"));
+  spec.exclude = {"persistentvolumeclaims"};
+  b = CollectBackup(client_, spec);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  keys = Keys(*b);
+  set = std::set<std::string>(keys.begin(), keys.end());
+  EXPECT_FALSE(set.count("persistentvolumeclaims:media/config")) << ::testing::PrintToString(keys);
+  EXPECT_FALSE(set.count("persistentvolumes:/pv-1"));
+}
+
 TEST_F(CollectTest, ExcludesAndIncludesByKubectlNames) {
   CollectSpec spec{.backup_name = "b", .namespaces = {"media"}, .exclude = {"secret", "deploy"}};
   auto b = CollectBackup(client_, spec);

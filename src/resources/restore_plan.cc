@@ -1,6 +1,7 @@
 #include "resources/restore_plan.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -92,6 +93,26 @@ Result<std::set<std::string>> ResolveNames(const std::vector<std::string>& names
   return out;
 }
 
+// What Velero's restore item actions add as additional items, restored
+// right before the item whatever the label selector says: a pod's claims
+// and its PriorityClass (pod_action.go, add_pvc_from_pod_action.go), a
+// claim's bound volume (pvc_action.go). (group/resource, namespace, name).
+std::vector<std::tuple<std::string, std::string, std::string>> Needs(const Item& item) {
+  std::vector<std::tuple<std::string, std::string, std::string>> out;
+  if (item.group_resource == "pods") {
+    for (const auto& volume : kube::ArrayAt(item.object, "/spec/volumes")) {
+      const std::string claim = StringAt(volume, "/persistentVolumeClaim/claimName");
+      if (!claim.empty()) out.emplace_back("persistentvolumeclaims", item.ns, claim);
+    }
+    const std::string priority_class = StringAt(item.object, "/spec/priorityClassName");
+    if (!priority_class.empty()) out.emplace_back("priorityclasses.scheduling.k8s.io", "", priority_class);
+  } else if (item.group_resource == "persistentvolumeclaims") {
+    const std::string volume = StringAt(item.object, "/spec/volumeName");
+    if (!volume.empty()) out.emplace_back("persistentvolumes", "", volume);
+  }
+  return out;
+}
+
 std::map<std::string, std::string> LabelsOf(const Json& object) {
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : ObjectAt(object, "/metadata/labels").items()) {
@@ -137,6 +158,29 @@ std::optional<kube::ResourceInfo> FromCrd(const Item& item, const std::vector<co
     return r;
   }
   return std::nullopt;
+}
+
+// `ordered` with what each item needs (Needs) placed right before it, as
+// Velero restores additional items: those the selector left out, and those
+// of a later resource (a PriorityClass comes after pods in the priority
+// order; a pod whose class does not exist yet is refused). Each item once;
+// `keep` says whether a needed item may be restored at all.
+std::vector<const Item*> WithWhatTheyNeed(const ResourceBackup& backup, const std::vector<const Item*>& ordered,
+                                          const std::function<bool(const Item&)>& keep) {
+  std::map<std::tuple<std::string, std::string, std::string>, const Item*> index;
+  for (const auto& item : backup.items) index.emplace(std::tie(item.group_resource, item.ns, item.name), &item);
+  std::vector<const Item*> out;
+  std::set<const Item*> placed;
+  std::function<void(const Item*)> place = [&](const Item* item) {
+    if (!placed.insert(item).second) return;
+    for (const auto& key : Needs(*item)) {
+      auto it = index.find(key);
+      if (it != index.end() && keep(*it->second)) place(it->second);
+    }
+    out.push_back(item);
+  };
+  for (const Item* item : ordered) place(item);
+  return out;
 }
 
 }  // namespace
@@ -206,16 +250,20 @@ Result<RestorePlan> PlanRestore(const ResourceBackup& backup, const kube::Discov
   for (const auto& item : backup.items) {
     if (item.group_resource == kCrds) crds.push_back(&item);
   }
+  // The resource and namespace filters; the label selector is applied to the
+  // items the backup lists, not to what they need (below).
+  auto filters_keep = [&](const Item& item) {
+    if (!IsAll(options.included_resources) && !included.count(item.group_resource)) return false;
+    if (excluded.count(item.group_resource)) return false;
+    // Namespaces are filtered by their own name, namespaced items by theirs.
+    if (item.group_resource == "namespaces" && !namespace_wanted(item.name)) return false;
+    return !item.namespaced || namespace_wanted(item.ns);
+  };
 
   RestorePlan plan;
   std::map<std::string, std::vector<const Item*>> by_resource;
   for (const auto& item : backup.items) {
-    if (!IsAll(options.included_resources) && !included.count(item.group_resource)) continue;
-    if (excluded.count(item.group_resource)) continue;
-    // Namespaces are filtered by their own name, namespaced items by theirs.
-    if (item.group_resource == "namespaces" && !namespace_wanted(item.name)) continue;
-    if (item.namespaced && !namespace_wanted(item.ns)) continue;
-    if (!selector.Matches(LabelsOf(item.object))) continue;
+    if (!filters_keep(item) || !selector.Matches(LabelsOf(item.object))) continue;
     // Reported only for items the filters wanted: Velero's order.
     if (std::string why = RuleSkip(item); !why.empty()) {
       plan.skipped.push_back({item.group_resource, item.ns, item.name, why});
@@ -224,6 +272,7 @@ Result<RestorePlan> PlanRestore(const ResourceBackup& backup, const kube::Discov
     by_resource[item.group_resource].push_back(&item);
   }
 
+  std::vector<const Item*> ordered;
   std::set<std::string> names;
   for (const auto& [gr, items] : by_resource) names.insert(gr);
   for (const auto& gr : OrderResources(names)) {
@@ -231,22 +280,27 @@ Result<RestorePlan> PlanRestore(const ResourceBackup& backup, const kube::Discov
     std::stable_sort(items.begin(), items.end(), [](const Item* a, const Item* b) {
       return std::tie(a->ns, a->name) < std::tie(b->ns, b->name);
     });
-    for (const Item* item : items) {
-      PlannedItem planned;
-      planned.item = item;
-      if (const kube::ResourceInfo* r = ResolveTarget(*item, target)) {
-        planned.resource = *r;
-      } else if (auto from_crd = FromCrd(*item, crds)) {
-        planned.resource = *from_crd;
-        planned.needs_crd = true;
-      } else {
-        plan.skipped.push_back({gr, item->ns, item->name,
-                                "the target cluster does not serve " + gr + " and the backup has no CRD for it", true});
-        continue;
-      }
-      planned.target_ns = planned.resource.namespaced ? options.MapNamespace(item->ns) : "";
-      plan.items.push_back(std::move(planned));
+    ordered.insert(ordered.end(), items.begin(), items.end());
+  }
+
+  for (const Item* item : WithWhatTheyNeed(backup, ordered, [&](const Item& needed) {
+         return filters_keep(needed) && RuleSkip(needed).empty();
+       })) {
+    const std::string& gr = item->group_resource;
+    PlannedItem planned;
+    planned.item = item;
+    if (const kube::ResourceInfo* r = ResolveTarget(*item, target)) {
+      planned.resource = *r;
+    } else if (auto from_crd = FromCrd(*item, crds)) {
+      planned.resource = *from_crd;
+      planned.needs_crd = true;
+    } else {
+      plan.skipped.push_back({gr, item->ns, item->name,
+                              "the target cluster does not serve " + gr + " and the backup has no CRD for it", true});
+      continue;
     }
+    planned.target_ns = planned.resource.namespaced ? options.MapNamespace(item->ns) : "";
+    plan.items.push_back(std::move(planned));
   }
   return plan;
 }

@@ -172,6 +172,45 @@ TEST(RestorePlan, ATypeOnlyTheBackupBringsCanBeNamed) {
       << plan.status().message();
 }
 
+// Velero's restore item actions: a pod's claims and PriorityClass, a claim's
+// volume are restored right before it whatever -l says; resource filters still
+// apply. `-l app=x` restored the pod alone, its claim never bound (a probe).
+TEST(RestorePlan, APodBringsItsClaimVolumeAndPriorityClassWhateverTheSelector) {
+  ResourceBackup backup;
+  backup.items = {
+      MakeItem("pods", "Pod", "a", "p",
+               {{"metadata", {{"labels", {{"app", "x"}}}}},
+                {"spec", {{"priorityClassName", "high"},
+                          {"volumes", {{{"name", "d"}, {"persistentVolumeClaim", {{"claimName", "data"}}}},
+                                       {{"name", "t"}, {"emptyDir", Json::object()}}}}}}}),
+      MakeItem("persistentvolumeclaims", "PersistentVolumeClaim", "a", "data", {{"spec", {{"volumeName", "pv1"}}}}),
+      MakeItem("persistentvolumes", "PersistentVolume", "", "pv1"),
+      MakeItem("priorityclasses.scheduling.k8s.io", "PriorityClass", "", "high"),
+      MakeItem("configmaps", "ConfigMap", "a", "other")};
+  RestoreOptions options;
+  options.label_selector = "app=x";
+  auto plan = PlanRestore(backup, TestDiscovery(), options);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(Names(*plan), (std::vector<std::string>{"persistentvolumes:pv1", "persistentvolumeclaims:a/data",
+                                                     "priorityclasses.scheduling.k8s.io:high", "pods:a/p"}));
+  options.excluded_resources = {"persistentvolumes"};
+  plan = PlanRestore(backup, TestDiscovery(), options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(Names(*plan), (std::vector<std::string>{"persistentvolumeclaims:a/data",
+                                                     "priorityclasses.scheduling.k8s.io:high", "pods:a/p"}));
+  options.excluded_resources = {};
+  options.included_resources = {"pods"};
+  plan = PlanRestore(backup, TestDiscovery(), options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(Names(*plan), (std::vector<std::string>{"pods:a/p"}));
+  // Without a selector the class still comes before the pod that names it.
+  plan = PlanRestore(backup, TestDiscovery(), {});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(Names(*plan), (std::vector<std::string>{"persistentvolumes:pv1", "persistentvolumeclaims:a/data",
+                                                     "configmaps:a/other", "priorityclasses.scheduling.k8s.io:high",
+                                                     "pods:a/p"}));
+}
+
 TEST(RestorePlan, CustomResourcesWaitForTheirCrdFromTheSameBackup) {
   ResourceBackup backup;
   backup.items = {

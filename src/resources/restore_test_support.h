@@ -34,6 +34,7 @@ inline kube::Discovery TestDiscovery() {
                  Resource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
                  Resource("apiregistration.k8s.io", "v1", "apiservices", "APIService", false),
                  Resource("cluster.x-k8s.io", "v1beta1", "clusters", "Cluster", true),
+                 Resource("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false),
                  Resource("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true),
                  Resource("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true)}) {
     d.resources.push_back(std::move(r));
