@@ -6,8 +6,8 @@
 #include <set>
 
 #include "backend/backend.h"
+#include "catalog/repository_locations.h"
 #include "kube/label_selector.h"
-#include "util/lexical_path.h"
 #include "volumes/layout.h"
 #include "volumes/target.h"
 
@@ -102,28 +102,13 @@ std::optional<VolumesEntry> Entry(EntryFields& e, const Service& s, const YAML::
   return v;
 }
 
-// Where an S3 store's keys come from, one spelling each: with its URL it
-// tells one bucket from another (the endpoint comes with the credentials).
-std::string CredentialsKey(const std::optional<CredentialSource>& c) {
-  if (!c) return "environment";
-  switch (c->kind) {
-    case CredentialSource::Kind::kEnvironment: return "environment:" + c->access_key_var;
-    case CredentialSource::Kind::kFile: return "file:" + c->file + "[" + c->profile + "]";
-    case CredentialSource::Kind::kCommand: return "command:" + c->command;
-  }
-  return "";
-}
-
-// Where a store's backupstore/ folder is, one spelling per place: a folder
-// (a plain path, vfs://, a mounted share) as a cleaned path; an S3 bucket by
-// its URL and its credentials, as its endpoint is only known with them.
-std::string StoreLocationKey(const VolumeStoreSpec& st, const volumes::TargetLocation& t) {
-  if (st.url.rfind("s3://", 0) == 0) {
-    std::string url = st.url;
-    while (url.size() > 5 && url.back() == '/') url.pop_back();
-    return url + "\n" + CredentialsKey(st.credentials);
-  }
-  return "folder:" + AbsolutePath(t.store_location + "/" + t.base);
+// Where a store's backupstore/ folder is, one spelling per place, as a
+// repository's location is keyed: a folder (plain path, vfs://, a mounted
+// share) cleaned, an S3 bucket by its endpoint, bucket and path (the
+// endpoint and region come from the process environment, not from a
+// store's credentials, so one URL is one place whatever the keys).
+std::string StoreLocationKey(const volumes::TargetLocation& t) {
+  return RepositoryLocationKey(t.store_location + "/" + t.base);
 }
 
 }  // namespace
@@ -157,7 +142,7 @@ void LoadVolumeStores(EntryFields& e, const YAML::Node& stores, Catalog& catalog
     if (YAML::Node cr = node["credentials"]) st.credentials = e.Credentials(cr, key + ".credentials");
     st.cacert = e.Absolute(f.String(node, key, "cacert").value_or(""));
     st.insecure_tls = f.Bool(node, key, "insecure_tls").value_or(false);
-    if (at) located.emplace_back(StoreLocationKey(st, *at), st.name);
+    if (at) located.emplace_back(StoreLocationKey(*at), st.name);
     catalog.volume_stores.emplace(name, std::move(st));
   }
   // Two names for one backupstore would let two entries write one volume's

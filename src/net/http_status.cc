@@ -23,7 +23,11 @@ std::string XmlElement(const std::string& body, const std::string& tag) {
 std::string OneShortLine(std::string text) {
   if (const size_t nl = text.find_first_of("\r\n"); nl != std::string::npos) text.resize(nl);
   constexpr size_t kMax = 160;
-  if (text.size() > kMax) text = text.substr(0, kMax) + "…";
+  if (text.size() > kMax) {
+    size_t cut = kMax;  // not inside a UTF-8 sequence: its continuation bytes are 10xxxxxx
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "…";
+  }
   return text;
 }
 
@@ -80,8 +84,9 @@ Status HttpStatusError(const std::string& what, const HttpResponse& r) {
     // libcurl follows no redirects here: a signed request must not be sent
     // to a host its signature does not name, nor credentials to another one.
     const std::string to = RedirectTarget(r, body);
+    // (An S3 bucket's redirect to its region is objstore's S3Error, which names the region.)
     hint = ": the server sends the request elsewhere" + (to.empty() ? std::string() : " (" + to + ")") +
-           "; hort follows no redirects: give that endpoint in the URL (for an S3 bucket of another region, also -o s3.region)";
+           "; hort follows no redirects: give that address in the URL";
   } else if (r.status == 400) {
     hint = ": the server calls the request malformed";
   } else if (r.status == 405) {

@@ -1,5 +1,6 @@
 #include "objstore/s3_client.h"
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -47,13 +48,27 @@ std::vector<std::string> XmlValues(const std::string& xml, const std::string& ta
 }
 
 Status S3Error(const std::string& what, const HttpResponse& r) {
-  Status s = HttpStatusError(what, r);
   std::string body(r.body.begin(), r.body.end());
-  if (r.status == 301 || (r.status == 400 && (body.empty() || body.find("Region") != std::string::npos ||
-                                              body.find("AuthorizationHeaderMalformed") != std::string::npos))) {
-    return Status(Code::kInvalidArgument, s.message() + ": request rejected, wrong region? (set -o s3.region=... or AWS_DEFAULT_REGION)");
+  if (r.status != 301 && !(r.status == 400 && (body.empty() || body.find("Region") != std::string::npos ||
+                                               body.find("AuthorizationHeaderMalformed") != std::string::npos))) {
+    return HttpStatusError(what, r);
   }
-  return s;
+  // A bucket of another region: S3 names its region (a header, or <Region>
+  // in the error). HttpStatusError's redirect hint would send the user to
+  // the bucket's own host name, which is no endpoint for hort's URL.
+  std::string region;
+  if (auto it = r.headers.find("x-amz-bucket-region"); it != r.headers.end()) region = it->second;
+  if (auto in_body = XmlValues(body, "Region"); region.empty() && !in_body.empty()) region = in_body[0];
+  const bool plausible = !region.empty() && region.size() <= 32 &&
+                         std::all_of(region.begin(), region.end(), [](char c) {
+                           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                         });
+  const auto codes = XmlValues(body, "Code");
+  const std::string code = codes.empty() || codes[0].size() > 64 ? "" : " (" + codes[0] + ")";
+  return Status(Code::kInvalidArgument,
+                what + ": HTTP " + std::to_string(r.status) + code + ": request rejected, " +
+                    (plausible ? "the bucket is in region " + region + " (set -o s3.region=" + region + ")"
+                               : "wrong region? (set -o s3.region=... or AWS_DEFAULT_REGION)"));
 }
 
 S3Client::S3Client(S3Config cfg) : cfg_(std::move(cfg)), http_(cfg_.http) {

@@ -196,23 +196,25 @@ class Collector {
     std::set<std::string> classes;
     for (const Item& i : out_.items) {
       if (i.group_resource != "pods") continue;
-      for (const auto& volume : kube::ArrayAt(i.object, "/spec/volumes")) {
-        const std::string claim = kube::StringAt(volume, "/persistentVolumeClaim/claimName");
-        if (!claim.empty()) claims.emplace(i.ns, claim);
-      }
-      if (std::string c = kube::StringAt(i.object, "/spec/priorityClassName"); !c.empty()) classes.insert(c);
+      PodReferences refs = ReferencesOfPod(i.object);
+      for (const auto& claim : refs.claims) claims.emplace(i.ns, claim);
+      if (!refs.priority_class.empty()) classes.insert(refs.priority_class);
     }
     const ResourceInfo* pvc_type = d.Find("", "v1", "persistentvolumeclaims");
-    for (const auto& [ns, name] : pvc_type && Wanted(*pvc_type) ? claims : decltype(claims){}) {
-      if (seen_.count("persistentvolumeclaims/" + ns + "/" + name)) continue;
-      auto got = client_.Get(*pvc_type, ns, name);
-      if (Recorded(got.status(), ns, *pvc_type)) Add(*pvc_type, std::move(*got));
+    if (pvc_type && Wanted(*pvc_type)) {
+      for (const auto& [ns, name] : claims) {
+        if (seen_.count("persistentvolumeclaims/" + ns + "/" + name)) continue;
+        auto got = client_.Get(*pvc_type, ns, name);
+        if (Recorded(got.status(), ns, *pvc_type)) Add(*pvc_type, std::move(*got));
+      }
     }
     const ResourceInfo* class_type = d.Find("scheduling.k8s.io", "v1", "priorityclasses");
-    for (const auto& name : class_type && Wanted(*class_type) ? classes : decltype(classes){}) {
-      if (seen_.count(class_type->GroupResource() + "//" + name)) continue;
-      auto got = client_.Get(*class_type, "", name);
-      if (Recorded(got.status(), "", *class_type)) Add(*class_type, std::move(*got));
+    if (class_type && Wanted(*class_type)) {
+      for (const auto& name : classes) {
+        if (seen_.count(class_type->GroupResource() + "//" + name)) continue;
+        auto got = client_.Get(*class_type, "", name);
+        if (Recorded(got.status(), "", *class_type)) Add(*class_type, std::move(*got));
+      }
     }
     std::set<std::string> pvs, crds;
     for (const Item& i : out_.items) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kube/json_fields.h"
+
 namespace hort::resources {
 
 size_t ResultMessages::Count() const {
@@ -22,6 +24,16 @@ std::map<std::string, std::vector<std::string>> ResourceBackup::ResourceList() c
     std::sort(entries.begin(), entries.end());
     entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
   }
+  return out;
+}
+
+PodReferences ReferencesOfPod(const Json& pod) {
+  PodReferences out;
+  for (const auto& volume : kube::ArrayAt(pod, "/spec/volumes")) {
+    std::string claim = kube::StringAt(volume, "/persistentVolumeClaim/claimName");
+    if (!claim.empty()) out.claims.push_back(std::move(claim));
+  }
+  out.priority_class = kube::StringAt(pod, "/spec/priorityClassName");
   return out;
 }
 

@@ -67,4 +67,13 @@ struct ResourceBackup {
   [[nodiscard]] std::map<std::string, std::vector<std::string>> ResourceList() const;
 };
 
+// What a pod names that Velero's item actions bring along with it, at backup
+// (pod_action.go) and at restore (add_pvc_from_pod_action.go, pod_action.go):
+// its claims, in its own namespace, and its PriorityClass ("" for none).
+struct PodReferences {
+  std::vector<std::string> claims;
+  std::string priority_class;
+};
+[[nodiscard]] PodReferences ReferencesOfPod(const Json& pod);
+
 }  // namespace hort::resources

@@ -308,12 +308,18 @@ void KeepClusterAssigned(const std::string& group_resource, const Json& live, Js
     const Json* live_ports = kube::FieldAt(live, "/spec/ports");
     Json* ports = Path(desired, {"spec", "ports"});
     if (!live_ports || !live_ports->is_array() || !ports || !ports->is_array()) return;
+    // Read through FieldAt/StringAt: a backup's `"ports": ["x"]` or
+    // `"port": "80"` must not throw (value<T>() does on a wrong type).
     for (Json& port : *ports) {
-      if (port.contains("nodePort")) continue;
+      if (!port.is_object() || port.contains("nodePort")) continue;
       for (const Json& l : *live_ports) {
-        const bool same = port.contains("name") ? l.value("name", "") == port.value("name", "")
-                                                : l.value("port", -1) == port.value("port", -2) &&
-                                                      l.value("protocol", "TCP") == port.value("protocol", "TCP");
+        if (!l.is_object()) continue;
+        const Json* live_number = kube::FieldAt(l, "/port");
+        const Json* number = kube::FieldAt(port, "/port");
+        const bool same = port.contains("name")
+                              ? StringAt(l, "/name") == StringAt(port, "/name")
+                              : live_number && number && *live_number == *number &&
+                                    StringAt(l, "/protocol", "TCP") == StringAt(port, "/protocol", "TCP");
         if (same && l.contains("nodePort")) port["nodePort"] = l["nodePort"];
         if (same) break;
       }

@@ -290,6 +290,12 @@ TEST(KeepClusterAssignedTest, WritesNothingThroughAParentThatIsNoObject) {
       EXPECT_EQ(desired.at(Json::json_pointer(where)), what) << resource << " " << where;
     }
   }
+  const Json live_service = {{"spec", {{"type", "NodePort"}, {"ports", {{{"name", "a"}, {"port", 80}, {"nodePort", 31000}}}}}}};
+  for (const Json& ports : {Json{"x"}, Json{{{"port", "80"}}}, Json{{{"name", 5}}}, Json{Json::array()}}) {
+    Json desired = {{"spec", {{"type", "NodePort"}, {"ports", ports}}}};
+    KeepClusterAssigned("services", live_service, desired);  // must not throw
+    EXPECT_EQ(desired["spec"]["ports"], ports);
+  }
 }
 
 }  // namespace

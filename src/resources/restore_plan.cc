@@ -95,18 +95,16 @@ Result<std::set<std::string>> ResolveNames(const std::vector<std::string>& names
 
 // What Velero's restore item actions add as additional items, restored
 // right before the item whatever the label selector says: a pod's claims
-// and its PriorityClass (pod_action.go, add_pvc_from_pod_action.go), a
-// claim's bound volume (pvc_action.go). (group/resource, namespace, name).
+// and its PriorityClass (ReferencesOfPod), a bound claim's volume
+// (add_pv_from_pvc_action.go: phase Bound and a volumeName).
+// (group/resource, namespace, name).
 std::vector<std::tuple<std::string, std::string, std::string>> Needs(const Item& item) {
   std::vector<std::tuple<std::string, std::string, std::string>> out;
   if (item.group_resource == "pods") {
-    for (const auto& volume : kube::ArrayAt(item.object, "/spec/volumes")) {
-      const std::string claim = StringAt(volume, "/persistentVolumeClaim/claimName");
-      if (!claim.empty()) out.emplace_back("persistentvolumeclaims", item.ns, claim);
-    }
-    const std::string priority_class = StringAt(item.object, "/spec/priorityClassName");
-    if (!priority_class.empty()) out.emplace_back("priorityclasses.scheduling.k8s.io", "", priority_class);
-  } else if (item.group_resource == "persistentvolumeclaims") {
+    const PodReferences refs = ReferencesOfPod(item.object);
+    for (const auto& claim : refs.claims) out.emplace_back("persistentvolumeclaims", item.ns, claim);
+    if (!refs.priority_class.empty()) out.emplace_back("priorityclasses.scheduling.k8s.io", "", refs.priority_class);
+  } else if (item.group_resource == "persistentvolumeclaims" && StringAt(item.object, "/status/phase") == "Bound") {
     const std::string volume = StringAt(item.object, "/spec/volumeName");
     if (!volume.empty()) out.emplace_back("persistentvolumes", "", volume);
   }

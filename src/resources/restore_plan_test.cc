@@ -183,7 +183,8 @@ TEST(RestorePlan, APodBringsItsClaimVolumeAndPriorityClassWhateverTheSelector) {
                 {"spec", {{"priorityClassName", "high"},
                           {"volumes", {{{"name", "d"}, {"persistentVolumeClaim", {{"claimName", "data"}}}},
                                        {{"name", "t"}, {"emptyDir", Json::object()}}}}}}}),
-      MakeItem("persistentvolumeclaims", "PersistentVolumeClaim", "a", "data", {{"spec", {{"volumeName", "pv1"}}}}),
+      MakeItem("persistentvolumeclaims", "PersistentVolumeClaim", "a", "data",
+               {{"spec", {{"volumeName", "pv1"}}}, {"status", {{"phase", "Bound"}}}}),
       MakeItem("persistentvolumes", "PersistentVolume", "", "pv1"),
       MakeItem("priorityclasses.scheduling.k8s.io", "PriorityClass", "", "high"),
       MakeItem("configmaps", "ConfigMap", "a", "other")};

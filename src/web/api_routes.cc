@@ -13,7 +13,8 @@ ServerResponse JsonResponse(const Result<nlohmann::json>& r, int ok_status) {
     const Code code = r.status().code();
     out.status = code == Code::kNotFound ? 404 : code == Code::kInvalidArgument ? 400 : 500;
     out.content_type = "application/json";
-    out.body = nlohmann::json{{"error", r.status().message()}}.dump() + "\n";
+    // A message may quote a server's words: replace bytes that are not UTF-8.
+    out.body = nlohmann::json{{"error", r.status().message()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     return out;
   }
   out.status = ok_status;
