@@ -40,6 +40,10 @@ struct RestoreOptions {
   // How long a created CRD may take to be served (Established) before its
   // custom resources fail; discovery is re-read once a second meanwhile.
   int crd_ready_timeout_seconds = 60;
+  // How long a target namespace that is being deleted (Terminating) is waited
+  // for before it is created anew; past it that namespace's items fail
+  // (Velero's --terminating-resource-timeout, 10 minutes).
+  int namespace_terminating_timeout_seconds = 600;
   // When it rises (a restore test's SIGTERM or timeout) the restore ends
   // after the item in hand; what is left is reported as not restored.
   const std::atomic<bool>* stop = nullptr;

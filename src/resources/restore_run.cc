@@ -9,6 +9,7 @@
 
 #include "kube/json_fields.h"
 #include "kube/object_names.h"
+#include "kube/wait.h"
 #include "resources/rbac_objects.h"
 #include "resources/restore_actions.h"
 #include "resources/restore_existing.h"
@@ -154,6 +155,10 @@ class Restore {
     return w;
   }
 
+  static bool Terminating(const Json& ns) {
+    return !StringAt(ns, "/metadata/deletionTimestamp").empty() || StringAt(ns, "/status/phase") == "Terminating";
+  }
+
   const Item* BackedUpNamespace(const std::string& source_name) const {
     for (const auto& item : backup_.items) {
       if (item.group_resource == "namespaces" && item.name == source_name) return &item;
@@ -172,6 +177,23 @@ class Restore {
     ensured_.insert(target);
     if (pretended_namespaces_.count(target)) return RestoreAction::kWouldCreate;
     auto live = client_.Get(*r, "", target);
+    if (live.ok() && Terminating(*live)) {
+      // Velero's EnsureNamespaceExistsAndIsReady: a namespace being deleted
+      // refuses new content (403) and its re-creation (409) until it is gone.
+      if (options_.dry_run) {
+        pretended_namespaces_.insert(target);
+        *message = "being deleted: created once it is gone";
+        return RestoreAction::kWouldCreate;
+      }
+      Status gone = kube::WaitGone(client_, *r, "", target, "namespace " + target,
+                                   std::chrono::seconds(options_.namespace_terminating_timeout_seconds), options_.stop);
+      if (!gone.ok()) {
+        ensured_.erase(target);
+        *message = gone.message();
+        return RestoreAction::kFailed;
+      }
+      live = Status(Code::kNotFound, "namespace " + target + " is gone");
+    }
     if (live.ok()) {
       *message = "already exists";
       return RestoreAction::kSkipped;

@@ -27,6 +27,16 @@ class TestCluster : public kube::MemoryClient {
   std::map<std::string, Status> refused;  // "group/resource name": what its create answers
   bool crds_served = true;          // false: a created CRD never becomes Established
   bool ports_allocated = false;     // a Service that exists answers 422 port-allocated (its nodePort is in use)
+  // A Terminating namespace: the namespace controller removes it after this many more reads of it (-1: never).
+  std::map<std::string, int> terminating;
+
+  Result<Json> Get(const kube::ResourceInfo& r, const std::string& ns, const std::string& name) override {
+    if (r.resource == "namespaces" && terminating.count(name) && terminating[name] >= 0 && terminating[name]-- == 0) {
+      terminating.erase(name);
+      EXPECT_TRUE(MemoryClient::Delete(r, "", name).ok());
+    }
+    return MemoryClient::Get(r, ns, name);
+  }
 
   Result<Json> Create(const kube::ResourceInfo& r, const std::string& ns, const Json& object,
                       const kube::WriteOptions& options) override {
@@ -237,6 +247,53 @@ TEST(RestoreRun, AStopEndsTheRestoreBeforeTheNextObject) {
   EXPECT_NE(report->errors[0].find("stopped: "), std::string::npos) << report->errors[0];
   EXPECT_EQ(report->Count(RestoreAction::kCreated), 0u);
   EXPECT_TRUE(cluster.Read("configmaps", "a", "c1").is_null());
+}
+
+// Velero's EnsureNamespaceExistsAndIsReady: a target namespace being deleted
+// would refuse the items (403) and its re-creation (409); it is waited for.
+TEST(RestoreRun, ATerminatingNamespaceIsWaitedForThenCreated) {
+  TestCluster cluster;
+  cluster.Put("namespaces", "", {{"metadata", {{"name", "b"}, {"deletionTimestamp", "2026-12-08T03:00:00Z"}}},
+                                 {"status", {{"phase", "Terminating"}}}});
+  cluster.terminating["b"] = 2;
+  RestoreOptions options;
+  options.namespace_mapping = {{"a", "b"}};
+  auto report = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->errors.empty()) << report->errors[0];
+  EXPECT_EQ(report->Count(RestoreAction::kCreated), 10u);
+  Json ns = cluster.Read("namespaces", "", "b");
+  EXPECT_FALSE(ns["metadata"].contains("deletionTimestamp")) << ns.dump();
+  EXPECT_EQ(ns["metadata"]["labels"], (Json{{"team", "x"}}));
+  EXPECT_EQ(cluster.Read("configmaps", "b", "c1")["data"], (Json{{"k", "v"}}));
+}
+
+TEST(RestoreRun, ANamespaceStillTerminatingAfterTheTimeoutFailsItsItems) {
+  TestCluster cluster;
+  cluster.Put("namespaces", "", {{"metadata", {{"name", "b"}, {"deletionTimestamp", "2026-12-08T03:00:00Z"}}},
+                                 {"status", {{"phase", "Terminating"}}}});
+  cluster.terminating["b"] = -1;
+  RestoreOptions options;
+  options.namespace_mapping = {{"a", "b"}};
+  options.namespace_terminating_timeout_seconds = 1;
+  auto report = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(cluster.Read("configmaps", "b", "c1").is_null());
+  bool named = false;
+  for (const auto& item : report->items) {
+    if (item.resource == "configmaps" && item.name == "c1") {
+      EXPECT_EQ(item.action, RestoreAction::kFailed);
+      EXPECT_EQ(item.message, "namespace b: namespace b is still being deleted after 1 s");
+      named = true;
+    }
+  }
+  EXPECT_TRUE(named);
+  // The dry run does not wait: it predicts the namespace's creation once it is gone.
+  options.dry_run = true;
+  auto dry = RunRestore(cluster, SampleBackup(), options);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_TRUE(dry->errors.empty()) << dry->errors[0];
+  EXPECT_EQ(dry->Count(RestoreAction::kFailed), 0u);
 }
 
 TEST(RestoreRun, SecondRunFindsEverythingUnchanged) {

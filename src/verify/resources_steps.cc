@@ -6,10 +6,10 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include "format/snapshot.h"
 #include "kube/json_fields.h"
+#include "kube/wait.h"
 #include "resources/restore_run.h"
 #include "resources/snapshot_io.h"
 
@@ -115,13 +115,17 @@ Status ResourcesTestSteps::ClaimScratchNamespaces() {
       return Status(Code::kAlreadyExists, "namespace " + to + " exists and was not made by test " + spec_.id +
                                               "; rename or delete it, the test will not touch it");
     }
-    Status s = client_->Delete(*ns, "", to, kube::Propagation::kForeground);
-    if (!s.ok() && s.code() != Code::kNotFound) return s.Annotate("removing the leftover scratch namespace " + to);
-    // A namespace terminates in the background; restoring into it before it is gone would be refused.
-    for (int i = 0; i < 300 && !Stopped() && client_->Get(*ns, "", to).ok(); ++i) {
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+    // One already Terminating (the last run's clean-up, which does not wait) is being deleted: a second
+    // DELETE answers 409 while the namespace controller empties it, so it is only waited for.
+    if (kube::StringAt(*live, "/metadata/deletionTimestamp").empty()) {
+      Status s = client_->Delete(*ns, "", to, kube::Propagation::kForeground);
+      if (!s.ok() && s.code() != Code::kNotFound && s.code() != Code::kAlreadyExists) {
+        return s.Annotate("removing the leftover scratch namespace " + to);
+      }
     }
-    if (Stopped()) return Status(Code::kCancelled, "stopped while the leftover scratch namespace " + to + " terminated");
+    // A namespace terminates in the background; restoring into it before it is gone would be refused.
+    HORT_RETURN_IF_ERROR(kube::WaitGone(*client_, *ns, "", to, "the leftover scratch namespace " + to,
+                                        std::chrono::seconds(300), stop_));
     leftovers_.push_back(to);
   }
   return Status::Ok();
