@@ -206,8 +206,8 @@ kc get configmaps -A --chunk-size=7 -o name -v=6 >"$WORK/pages.out" 2>"$WORK/pag
 [ "$(grep -Ec 'GET.*/api/v1/configmaps\?.*limit=7' "$WORK/pages.err")" -ge 8 ] || fail "kubectl did not page"
 
 note "delete"
-# (this server deletes a namespace and its contents at once, so objects in it go first as the
-# file order of `kubectl delete -f app.yaml` would find them gone)
+# (objects first, then the namespace: it is Terminating until the namespace controller has removed its
+# contents, and `kubectl delete namespace` waits until it is gone)
 kc delete -n shop deployment/web configmap/web-config >"$WORK/del.out"
 grep -q 'deployment.apps "web" deleted' "$WORK/del.out" || fail "delete: $(cat "$WORK/del.out")"
 kc delete namespace shop >"$WORK/del.out"

@@ -105,6 +105,12 @@ kubectl get configmap paperless-env -n productivity -o jsonpath='{.data.PAPERLES
   || fail "the ConfigMap did not come back"
 grep -q "created .*configmaps .*productivity .*paperless-env" "$WORK/last.out" || fail "restore table: $(cat "$WORK/last.out")"
 
+# The test deletes its scratch namespace and does not wait: the namespace controller empties it (Terminating) first.
+scratch_gone() {
+  local end=$((SECONDS + 10))
+  while kubectl get namespaces -o name | grep -q -- "-bt-"; do [ $SECONDS -lt $end ] || return 1; sleep 0.2; done
+}
+
 note "BT-VL-01: restore into a scratch namespace, validate, record, clean up"
 SCRATCH="productivity-bt-$(date -u +%Y%m%d)"
 apply_homelab backupplan
@@ -114,7 +120,7 @@ cat "$WORK/last.out"
 # The test API server runs no controllers: availability is noted as not checked, not failed.
 grep -q "no controller reported on Deployment $SCRATCH/paperless within 6 s" "$WORK/last.out" \
   || fail "no note about the unchecked Deployment: $(cat "$WORK/last.out")"
-! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
+scratch_gone || fail "the scratch namespace is still there"
 expect_rc 0 hort protocol --config hort.yaml --lang en
 grep -q "BT-VL-01  pass (restore .* objects)" "$WORK/last.out" || fail "protocol: $(cat "$WORK/last.out")"
 note "SIGTERM while the test waits for its workloads: it stops at once, deletes its scratch namespace, records why"
@@ -129,7 +135,7 @@ set +e; wait $pid; rc=$?; set -e
 [ "$rc" = 130 ] || { cat "$WORK/term.out" "$WORK/term.err"; fail "SIGTERM: exit $rc, expected 130"; }
 # Not at the end of the 6 s controller wait: the stop ends it (cleanup included, well under 4 s).
 [ $((SECONDS - t0)) -lt 4 ] || fail "SIGTERM: the test took $((SECONDS - t0)) s to stop"
-! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "SIGTERM: the scratch namespace is still there"
+scratch_gone || fail "SIGTERM: the scratch namespace is still there"
 hort protocol --config hort.yaml --json | python3 -c '
 import json, sys
 r = [r for r in json.load(sys.stdin) if r["test"] == "BT-VL-01"][-1]
@@ -140,7 +146,7 @@ note "a missing expected object fails the test and still cleans up"
 sed -i 's#BackupPlan/nightly#BackupPlan/weekly#' hort.yaml
 expect_rc 5 hort test run --config hort.yaml BT-VL-01
 grep -q "expected object BackupPlan/weekly was not restored" "$WORK/last.out" "$WORK/last.err" || fail "finding: $(cat "$WORK/last.out")"
-! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there after a failure"
+scratch_gone || fail "the scratch namespace is still there after a failure"
 note "a namespace with the scratch name that the test did not make is refused and left alone"
 sed -i 's#BackupPlan/weekly#BackupPlan/nightly#' hort.yaml
 
@@ -162,6 +168,7 @@ note "where a controller runs the workloads, every replica must become available
 play_controller 0 & CONTROLLER=$!
 expect_rc 5 hort test run --config hort.yaml BT-VL-01
 wait $CONTROLLER
+scratch_gone || fail "the scratch namespace is still there"  # else the next play_controller finds its workloads
 grep -q "Deployment $SCRATCH/paperless: 0 of 1 replicas available after 6 s" "$WORK/last.out" "$WORK/last.err" \
   || fail "unavailable Deployment not found: $(cat "$WORK/last.out")"
 grep -q "StatefulSet $SCRATCH/paperless-db: 0 of 1 replicas available after 6 s" "$WORK/last.out" "$WORK/last.err" \
@@ -170,7 +177,7 @@ play_controller 1 & CONTROLLER=$!
 expect_rc 0 hort test run --config hort.yaml BT-VL-01
 wait $CONTROLLER
 grep -q "no controller reported" "$WORK/last.out" && fail "availability was not checked: $(cat "$WORK/last.out")"
-! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
+scratch_gone || fail "the scratch namespace is still there"
 
 note "two resources entries of one namespace share its scratch namespace; the row counts the objects restored"
 python3 - hort.yaml <<'PY'
@@ -197,7 +204,7 @@ assert 0 < r["files"] < int(sys.argv[2]), (r["files"], sys.argv[2])
 # The validate stage's time (read-back, the 6 s wait for a controller, the command), not a files test's re-hash.
 assert r["validate_seconds"] == r["stage_seconds"]["validate"] > 5, (r["validate_seconds"], r["stage_seconds"])
 PY
-! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "the scratch namespace is still there"
+scratch_gone || fail "the scratch namespace is still there"
 
 note "resources restore latest --path picks the entry's series (configs is newer than manifests)"
 expect_rc 0 hort -r repo resources restore latest --host productivity --path /resources/manifests.tar --dry-run --json
@@ -233,6 +240,14 @@ grep -q "note: scratch namespace $SCRATCH kept" "$WORK/last.out" || fail "--keep
 grep -q "scratch target kept" "$WORK/last.out" && fail "--keep names a folder a resources test does not use: $(cat "$WORK/last.out")"
 kubectl get configmap paperless-env -n "$SCRATCH" >/dev/null || fail "--keep: the restored objects are gone"
 [ ! -e hort-work/BT-VL-01-restore-test ] || fail "--keep left the unused scratch folder"
+# The kept namespace is deleted but still Terminating (a finalizer holds an object of it) when the next run
+# starts: a second DELETE answers 409, so the run waits for it to go before it restores into that name.
+kubectl create configmap held -n "$SCRATCH" >/dev/null
+kubectl patch configmap held -n "$SCRATCH" --type=merge -p '{"metadata":{"finalizers":["hort.test/hold"]}}' >/dev/null
+kubectl delete namespace "$SCRATCH" --wait=false >/dev/null
+[ "$(kubectl get namespace "$SCRATCH" -o jsonpath='{.status.phase}')" = Terminating ] || fail "the kept namespace is not Terminating"
+(sleep 3; kubectl patch configmap held -n "$SCRATCH" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null) &
+BG_PIDS+=($!)
 OLD=productivity-bt-20200101
 kubectl create namespace "$OLD" >/dev/null
 kubectl label namespace "$OLD" hort/restore-test=BT-VL-01 >/dev/null
@@ -240,7 +255,7 @@ expect_rc 0 hort test run --config hort.yaml BT-VL-01
 for ns in "$SCRATCH" "$OLD"; do
   grep -q "removed scratch namespace $ns left by an earlier run" "$WORK/last.out" || fail "leftover $ns: $(cat "$WORK/last.out")"
 done
-! kubectl get namespaces -o name | grep -q -- "-bt-" || fail "a scratch namespace is still there after the run that followed --keep"
+scratch_gone || fail "a scratch namespace is still there after the run that followed --keep"
 
 kubectl create namespace "$SCRATCH" >/dev/null
 kubectl create configmap precious -n "$SCRATCH" --from-literal=keep=me >/dev/null

@@ -8,6 +8,7 @@ controllers_test.py, whose cases run from here too."""
 import base64
 import json
 import sys
+import time
 import unittest
 
 from kubeclient import Api
@@ -268,6 +269,66 @@ class Watch(unittest.TestCase):
         self.assertEqual(events[0]["object"]["kind"], "ConfigMap")  # watch events carry kind, unlike list items
         rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
         self.assertEqual(rvs, sorted(rvs))
+
+
+class NamespaceTermination(unittest.TestCase):
+    def test_terminating_then_gone(self):
+        ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "doomed"}}
+        self.assertEqual(call("POST", "/api/v1/namespaces", ns)[0], 201)
+        self.assertEqual(call("POST", "/api/v1/namespaces/doomed/configmaps", cm("plain", "doomed"))[0], 201)
+        self.assertEqual(call("POST", "/api/v1/namespaces/doomed/configmaps", cm("held", "doomed", finalizers=["test/hold"]))[0], 201)
+        code, obj = call("DELETE", "/api/v1/namespaces/doomed")
+        self.assertEqual(code, 200, obj)
+        self.assertEqual(obj["status"]["phase"], "Terminating")
+        self.assertIn("deletionTimestamp", obj["metadata"])
+        self.assertEqual(obj["spec"]["finalizers"], ["kubernetes"])
+        code, st = call("DELETE", "/api/v1/namespaces/doomed")
+        self.assertEqual(code, 409, st)
+        self.assertEqual((st["reason"], st["details"]), ("Conflict", {"name": "doomed", "kind": "namespaces"}))
+        self.assertEqual(st["message"], 'Operation cannot be fulfilled on namespaces "doomed": The system is ensuring all '
+                         "content is removed from this namespace.  Upon completion, this namespace will automatically "
+                         "be purged by the system.")
+        code, st = call("POST", "/api/v1/namespaces/doomed/configmaps", cm("new", "doomed"))
+        self.assertEqual(code, 403, st)
+        self.assertEqual(st["reason"], "Forbidden")
+        self.assertEqual(st["message"], 'configmaps "new" is forbidden: unable to create new content in namespace doomed '
+                         "because it is being terminated")
+        self.assertEqual(st["details"], {"name": "new", "kind": "configmaps", "causes": [{
+            "reason": "NamespaceTerminating", "message": "namespace doomed is being terminated", "field": "metadata.namespace"}]})
+        code, st = call("POST", "/api/v1/namespaces", ns)
+        self.assertEqual(code, 409, st)
+        self.assertEqual((st["reason"], st["message"]), ("AlreadyExists", 'object is being deleted: namespaces "doomed" already exists'))
+        # the namespace controller removes what it can; the held object keeps the namespace Terminating
+        deadline = time.time() + 5
+        while call("GET", "/api/v1/namespaces/doomed/configmaps/plain")[0] != 404 and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(call("GET", "/api/v1/namespaces/doomed/configmaps/plain")[0], 404)
+        code, held = call("GET", "/api/v1/namespaces/doomed/configmaps/held")
+        self.assertEqual(code, 200)
+        self.assertIn("deletionTimestamp", held["metadata"])
+        code, st = call("POST", "/api/v1/namespaces/doomed/configmaps", cm("held", "doomed"))
+        self.assertEqual((code, st["message"]), (403, 'configmaps "held" is forbidden: unable to create new content in '
+                                                 "namespace doomed because it is being terminated"))
+        time.sleep(0.5)
+        self.assertEqual(call("GET", "/api/v1/namespaces/doomed")[1]["status"]["phase"], "Terminating")
+        held["metadata"]["finalizers"] = []
+        self.assertEqual(call("PUT", "/api/v1/namespaces/doomed/configmaps/held", held)[0], 200)
+        deadline = time.time() + 5
+        while call("GET", "/api/v1/namespaces/doomed")[0] != 404 and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(call("GET", "/api/v1/namespaces/doomed")[0], 404)
+        self.assertEqual(call("POST", "/api/v1/namespaces", ns)[0], 201)
+        self.assertEqual(call("GET", "/api/v1/namespaces/doomed/configmaps/held")[0], 404)
+        call("DELETE", "/api/v1/namespaces/doomed")
+
+    def test_object_held_by_finalizers_is_being_deleted(self):
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/configmaps", cm("kept", "default", finalizers=["test/x"]))[0], 201)
+        self.assertEqual(call("DELETE", "/api/v1/namespaces/default/configmaps/kept")[0], 200)
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", cm("kept", "default"))
+        self.assertEqual((code, st["message"]), (409, 'object is being deleted: configmaps "kept" already exists'))
+        code, live = call("GET", "/api/v1/namespaces/default/configmaps/kept")
+        live["metadata"]["finalizers"] = []
+        self.assertEqual(call("PUT", "/api/v1/namespaces/default/configmaps/kept", live)[0], 200)
 
 
 class Exec(unittest.TestCase):

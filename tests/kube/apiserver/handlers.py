@@ -74,9 +74,22 @@ class Handlers:
             raise not_found(c.res.group, c.res.plural, c.name)
         return obj
 
-    def check_namespace(self, c):
-        if c.res.namespaced and self.s.store.get(("", "namespaces"), "", c.ns) is None:
+    def check_namespace(self, c, name=""):
+        """NamespaceLifecycle admission of a create: 404 for a missing namespace, 403 for one being terminated."""
+        if not c.res.namespaced:
+            return
+        ns = self.s.store.get(("", "namespaces"), "", c.ns)
+        if ns is None:
             raise ApiError(404, f'namespaces "{c.ns}" not found', "NotFound", {"name": c.ns, "kind": "namespaces"})
+        if (ns.get("status") or {}).get("phase") == "Terminating":
+            d = {"name": name} if name else {}
+            if c.res.group:
+                d["group"] = c.res.group
+            d["kind"] = c.res.plural
+            d["causes"] = [{"reason": "NamespaceTerminating", "message": f"namespace {c.ns} is being terminated",
+                            "field": "metadata.namespace"}]
+            raise ApiError(403, f'{qualified(c.res.group, c.res.plural)} "{name}" is forbidden: unable to create new '
+                           f'content in namespace {c.ns} because it is being terminated', "Forbidden", d)
 
     def check_gv(self, c, obj):
         av = obj.get("apiVersion")
@@ -103,8 +116,10 @@ class Handlers:
 
     def write_update(self, c, live, new):
         """Stores an update; one that removes the last finalizer of an object marked for deletion
-        completes the deletion instead (the object is answered as it was last)."""
-        if live["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
+        completes the deletion instead (the object is answered as it was last). A Namespace's last finalizers
+        are its spec.finalizers too (the namespace controller's `finalize`)."""
+        if live["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers") and \
+                not (c.res.kind == "Namespace" and (new.get("spec") or {}).get("finalizers")):
             new["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
             self.s.store.delete(c.gr, c.ns, c.name)
             self.s.deleted(c.res, new)
@@ -135,7 +150,7 @@ class Handlers:
             meta.pop(f, None)
         # kube's order: mutating admission (NamespaceLifecycle 404, ServiceAccount), then generateName and
         # validation (422), then storage (500 for a resourceVersion, 409 AlreadyExists)
-        self.check_namespace(c)
+        self.check_namespace(c, meta.get("name") or "")
         if c.res.kind == "Pod":  # ServiceAccount admission
             sa = (obj.get("spec") or {}).get("serviceAccountName") or (obj.get("spec") or {}).get("serviceAccount") or "default"
             if self.s.store.get(("", "serviceaccounts"), c.ns, sa) is None:
@@ -165,12 +180,14 @@ class Handlers:
             except ValueError:
                 pass  # an unparsable resourceVersion slips through, as kubernetes#113847 describes
         tries = 0
-        while self.s.store.get(c.gr, c.ns, name) is not None:
+        while (existing := self.s.store.get(c.gr, c.ns, name)) is not None:
             if not generated or tries >= 7:
                 e = already_exists(c.res.group, c.res.plural, name)
                 if generated:
                     e.message += ", the server was not able to generate a unique name for the object"
                     e.details["retryAfterSeconds"] = 1
+                elif existing["metadata"].get("deletionTimestamp"):  # the generic store's Create
+                    e.message = "object is being deleted: " + e.message
                 raise e
             tries += 1
             name = meta["name"] = objects.generate_name(meta["generateName"])
@@ -335,6 +352,8 @@ class Handlers:
             raise conflict(c.res.group, c.res.plural, c.name)
         if pre.get("resourceVersion") and pre["resourceVersion"] != live["metadata"]["resourceVersion"]:
             raise conflict(c.res.group, c.res.plural, c.name)
+        if c.res.kind == "Namespace":
+            return self.delete_namespace(c, live, dry)
         if live["metadata"].get("finalizers"):
             # the generic store's graceful path: marked, kept until an update removes the last finalizer,
             # answered 200 with the object (Status only for what is gone at once)
@@ -362,6 +381,25 @@ class Handlers:
         d["kind"] = c.res.plural
         d["uid"] = live["metadata"]["uid"]
         return 200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": d}
+
+    def delete_namespace(self, c, live, dry):
+        """pkg/registry/core/namespace/storage's Delete: the first DELETE marks the namespace Terminating (the
+        namespace controller, main.Server.terminate_namespace, then removes its contents and it); a later one,
+        while spec.finalizers still holds it, is a 409."""
+        meta = live["metadata"]
+        if meta.get("deletionTimestamp"):
+            if (live.get("spec") or {}).get("finalizers"):
+                raise ApiError(409, f'Operation cannot be fulfilled on namespaces "{c.name}": The system is ensuring all '
+                               "content is removed from this namespace.  Upon completion, this namespace will "
+                               "automatically be purged by the system.", "Conflict", {"name": c.name, "kind": "namespaces"})
+            return 200, self.out(c, live)
+        meta["deletionTimestamp"] = objects.now()
+        live["status"] = dict(live.get("status") or {}, phase="Terminating")
+        if dry:
+            return 200, self.out(c, live)
+        stored = self.write(c, live)
+        self.s.terminate_namespace(c.name, meta["uid"])
+        return 200, self.out(c, stored)
 
     def delete_collection(self, c):
         items, _ = lists.list_objects(self.s.store, c.res, c.gr, c.ns or None,

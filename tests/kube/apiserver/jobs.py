@@ -17,7 +17,7 @@ import copy
 
 import objects
 import system
-from status import invalid
+from status import ApiError, invalid
 from system import JOBS, PODS
 
 ORPHAN_WARNING = ("child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to "
@@ -133,7 +133,10 @@ class Jobs:
             self.finish(job, "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit", pods)
         else:
             if not pods:
-                pods = [self.new_pod(job)]
+                try:
+                    pods = [self.new_pod(job)]
+                except ApiError:  # e.g. 403 in a Terminating namespace: the controller tries again later
+                    pass
             st.update(active=len(pods), ready=sum(p["status"].get("phase") == "Running" for p in pods), terminating=0,
                       uncountedTerminatedPods={})
             st.setdefault("startTime", t)

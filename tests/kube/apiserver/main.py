@@ -33,6 +33,9 @@ from status import ApiError, PlainNotFound, invalid, json_response  # noqa: E402
 from store import Store  # noqa: E402
 
 START_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+# The namespace controller's pace: the first pass over a Terminating namespace comes this long after the
+# DELETE (so a client sees the phase), a namespace whose objects finalizers hold is looked at again this often.
+NAMESPACE_CONTROLLER_DELAY, NAMESPACE_RECHECK = 0.3, 0.2
 VERB = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
@@ -96,6 +99,40 @@ class Server:
         elif res.kind == "PersistentVolumeClaim":
             self.provisioner.claim_created(obj)
 
+    def terminate_namespace(self, name, uid):
+        """The namespace controller, after NAMESPACE_CONTROLLER_DELAY: deletes every object of the Terminating
+        namespace (Background propagation, each as a DELETE: finalizers hold), and once none is left removes
+        the `kubernetes` finalizer and the namespace; while some remain, it looks again every
+        NAMESPACE_RECHECK seconds."""
+        asyncio.get_event_loop().call_later(NAMESPACE_CONTROLLER_DELAY, self._namespace_controller, name, uid)
+
+    def _namespace_controller(self, name, uid):
+        ns = self.store.get(("", "namespaces"), "", name)
+        if ns is None or ns["metadata"]["uid"] != uid:
+            return
+        left = 0
+        for gr in self.store.groups():
+            if gr == ("", "namespaces"):
+                continue
+            for key, o in list(self.store.list(gr, name)):
+                left += 1
+                if not o["metadata"].get("deletionTimestamp") and any(
+                        (r.group, r.plural) == gr for r in self.registry.by_gvr.values()):
+                    try:
+                        system.delete(self, gr, name, key, "kube-controller-manager", propagationPolicy="Background")
+                    except ApiError as e:  # the controller logs and retries on its next pass
+                        print(f"namespace controller: deleting {gr} {name}/{key}: {e.message}", file=sys.stderr)
+                elif not o["metadata"].get("deletionTimestamp"):  # a kind no longer served (its CRD went)
+                    self.store.delete(gr, name, key)
+        if left and any(True for gr in self.store.groups() if gr != ("", "namespaces")
+                        for _ in self.store.list(gr, name)):
+            asyncio.get_event_loop().call_later(NAMESPACE_RECHECK, self._namespace_controller, name, uid)
+            return
+        # the finalize subresource, then the namespace's delete: the update that empties spec.finalizers completes
+        # it unless metadata.finalizers still hold it (handlers.write_update)
+        ns["spec"] = dict(ns.get("spec") or {}, finalizers=[])
+        system.update(self, ("", "namespaces"), ns, "kube-controller-manager")
+
     def _kubelet(self, ns, name, uid):
         pod = self.store.get(("", "pods"), ns, name)
         if pod and pod["metadata"]["uid"] == uid:
@@ -112,13 +149,7 @@ class Server:
             self.jobs.deleted(obj, policy)
         elif res.kind == "PersistentVolumeClaim":
             self.provisioner.claim_deleted(obj)
-        elif res.kind == "Namespace":  # immediate: no Terminating phase, contents go at once
-            for gr, hook in ((system.PODS, self.kubelet and self.kubelet.pod_deleted), (system.PVCS, self.provisioner.claim_deleted)):
-                for _, o in list(self.store.list(gr, meta["name"])) if hook else ():
-                    hook(o)
-            for gr in self.store.groups():
-                for key, _ in list(self.store.list(gr, meta["name"])):
-                    self.store.delete(gr, meta["name"], key)
+        elif res.kind == "Namespace":  # its contents are gone already (terminate_namespace)
             shutil.rmtree(os.path.join(self.state, "containers", meta["name"]), ignore_errors=True)
         elif res.kind == "CustomResourceDefinition":
             gr = (obj["spec"]["group"], obj["spec"]["names"]["plural"])
