@@ -20,6 +20,11 @@ std::string NameProblem(const std::string& name, const std::string& kind) {
     if (c == '.' && !label && alnum(name[i - 1]) && alnum(name[i + 1])) continue;
     ok = false;
   }
+  if (kind == "Service" && (!ok || !(name.front() >= 'a' && name.front() <= 'z'))) {
+    // ValidateServiceName: a DNS-1035 label, which starts with a letter.
+    return "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
+           "character, and end with an alphanumeric character";
+  }
   if (ok) return "";
   return label ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
                  "start and end with an alphanumeric character"

@@ -1,6 +1,7 @@
 // Object names as kube-apiserver validates them (apimachinery's
-// ValidateObjectMeta): RBAC objects are path segments, Namespaces and
-// Services DNS-1123 labels, every other kind a DNS-1123 subdomain.
+// ValidateObjectMeta): RBAC objects are path segments, Namespaces DNS-1123
+// labels, Services DNS-1035 labels (a letter first), every other kind a
+// DNS-1123 subdomain.
 #pragma once
 
 #include <string>

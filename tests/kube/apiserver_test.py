@@ -384,6 +384,20 @@ class Exec(unittest.TestCase):
         self.assertEqual(self.run_exec(("channel.k8s.io",), "command=true")[0], 400)
 
 
+class Validation(unittest.TestCase):
+    def test_service_name_is_a_dns1035_label(self):
+        svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "1abc"}, "spec": {"ports": [{"port": 80}]}}
+        code, st = call("POST", "/api/v1/namespaces/default/services", svc)
+        self.assertEqual(code, 422, st)
+        self.assertEqual(st["message"], 'Service "1abc" is invalid: metadata.name: Invalid value: "1abc": a DNS-1035 label '
+                         "must consist of lower case alphanumeric characters or '-', start with an alphabetic character, "
+                         "and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation "
+                         "is '[a-z]([-a-z0-9]*[a-z0-9])?')")
+        ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "1abc"}}
+        self.assertEqual(call("POST", "/api/v1/namespaces", ns)[0], 201, "a namespace is a DNS-1123 label")
+        call("DELETE", "/api/v1/namespaces/1abc")
+
+
 class Discovery(unittest.TestCase):
     def test_table(self):
         accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"

@@ -16,8 +16,13 @@ SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alph
 LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and "
              "end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
              "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
-# Kinds whose names must be DNS-1123 labels rather than subdomains (ValidateNamespaceName, ValidateServiceName).
-LABEL_NAMED = {"Namespace", "Service"}
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+DNS1035_MSG = ("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
+               "character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for "
+               "validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")
+# Kinds whose names are labels rather than DNS-1123 subdomains: ValidateNamespaceName (DNS-1123 label),
+# ValidateServiceName (DNS-1035 label: it starts with a letter).
+LABEL_NAMED = {"Namespace": (DNS1123_LABEL, LABEL_MSG), "Service": (DNS1035_LABEL, DNS1035_MSG)}
 GENERATE_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
 
@@ -54,8 +59,8 @@ def validate_name(res, obj):
     if not name:
         raise invalid(res.kind, "", group, [("metadata.name", "FieldValueRequired",
                                              "Required value: name or generateName is required")])
-    label = res.kind in LABEL_NAMED
-    pattern, msg = (DNS1123_LABEL, LABEL_MSG) if label else (DNS1123_SUBDOMAIN, SUBDOMAIN_MSG)
+    label = res.kind in LABEL_NAMED and not res.group
+    pattern, msg = LABEL_NAMED[res.kind] if label else (DNS1123_SUBDOMAIN, SUBDOMAIN_MSG)
     limit = 63 if label else 253
     causes = []
     if len(name) > limit:
