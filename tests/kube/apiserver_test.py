@@ -457,10 +457,20 @@ class Auth(unittest.TestCase):
 class NoControllers(unittest.TestCase):
     def test_without_nodes_and_pvc_root_nothing_acts(self):
         job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"}, "spec": {"template": {"spec": {
-            "containers": [{"name": "c", "image": "busybox", "command": ["true"]}]}}}}  # no restartPolicy: not validated
+            "containers": [{"name": "c", "image": "busybox", "command": ["true"]}]}}}}
+        # the registry's validation and defaults are kube-apiserver's, whatever controllers run
+        code, st = call("POST", "/apis/batch/v1/namespaces/default/jobs", job)
+        self.assertEqual(code, 422, st)
+        self.assertIn('spec.template.spec.restartPolicy: Unsupported value: "Always"', st["message"])
+        job["spec"]["template"]["spec"]["restartPolicy"] = "Never"
         code, j = call("POST", "/apis/batch/v1/namespaces/default/jobs", job)
         self.assertEqual(code, 201, j)
-        self.assertNotIn("selector", j["spec"])
+        uid = j["metadata"]["uid"]
+        self.assertEqual(j["spec"]["selector"], {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}})
+        self.assertEqual(j["spec"]["template"]["metadata"]["labels"], {
+            "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": "j", "controller-uid": uid, "job-name": "j"})
+        self.assertEqual(j["spec"]["backoffLimit"], 6)
+        self.assertNotIn("startTime", j.get("status") or {})
         pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c"},
                "spec": {"storageClassName": "local", "resources": {"requests": {"storage": "1Gi"}}}}
         self.assertEqual(call("POST", "/api/v1/namespaces/default/persistentvolumeclaims", pvc)[0], 201)

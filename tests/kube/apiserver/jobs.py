@@ -46,9 +46,8 @@ class Jobs:
         self.counted = set()  # uids of ended pods already in a Job's succeeded/failed
 
     def admit(self, job):
-        """Defaulting and validation on create (SetDefaults_Job, the Job strategy's generated selector)."""
-        if not self.active:
-            return
+        """Defaulting and validation on create (SetDefaults_Job, the Job strategy's generated selector): the
+        registry's, so with or without simulated nodes."""
         meta, spec = job["metadata"], job.setdefault("spec", {})
         tmpl = spec.setdefault("template", {})
         tspec = tmpl.setdefault("spec", {})
