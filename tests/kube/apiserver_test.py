@@ -7,6 +7,7 @@ The stand-ins for controllers (a second server with --nodes/--pvc-root) are test
 controllers_test.py, whose cases run from here too."""
 import base64
 import json
+import os
 import sys
 import time
 import unittest
@@ -407,6 +408,25 @@ class Discovery(unittest.TestCase):
         self.assertEqual(t["rows"][0]["cells"][:2], ["default", "Active"])
         self.assertEqual(t["rows"][0]["object"]["kind"], "PartialObjectMetadata")
         self.assertIn("continue", t["metadata"])
+
+    def test_crd_preferred_version_is_the_kube_aware_first(self):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "apiserver"))
+        import discovery
+        self.assertEqual(sorted(["v1alpha1", "foo", "v1", "v2beta1", "v1beta2", "v2", "v1beta1", "abc", "v10"],
+                                key=discovery.kube_aware_key),
+                         ["v10", "v2", "v1", "v2beta1", "v1beta2", "v1beta1", "v1alpha1", "abc", "foo"])
+        crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": "widgets.versions.example.org"},
+               "spec": {"group": "versions.example.org", "scope": "Namespaced",
+                        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                        "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {"type": "object"}}},
+                                     {"name": "v2", "served": True, "storage": False, "schema": {"openAPIV3Schema": {"type": "object"}}}]}}
+        self.assertEqual(call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)[0], 201)
+        code, g = call("GET", "/apis/versions.example.org")
+        self.assertEqual(code, 200, g)
+        self.assertEqual(g["preferredVersion"], {"groupVersion": "versions.example.org/v2", "version": "v2"})
+        self.assertEqual([v["version"] for v in g["versions"]], ["v2", "v1"])
+        call("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.versions.example.org")
 
     def test_unknown_group_is_plain_404(self):
         code, text, ctype = call("GET", "/apis/nothere.example.com/v1/things", raw=True)

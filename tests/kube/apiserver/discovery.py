@@ -4,6 +4,7 @@ endpoints (/api, /apis, aggregated v2, /version) derived from them."""
 import copy
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
@@ -40,6 +41,19 @@ class Resource:
     @property
     def generation(self):
         return self.custom or self.kind in GENERATION_KINDS
+
+
+KUBE_VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def kube_aware_key(v):
+    """apimachinery's version.CompareKubeAwareVersionStrings as a sort key: GA before beta before alpha before
+    versions that are not kube-like (those in name order); within a kind, the higher major, then the higher
+    minor, first: v2, v1, v2beta1, v1beta2, v1beta1, v1alpha1, foo, zoo."""
+    m = KUBE_VERSION.match(v)
+    if not m:
+        return (1, 0, 0, 0, v)
+    return (0, {None: 0, "beta": 1, "alpha": 2}[m.group(2)], -int(m.group(1)), -int(m.group(3) or 0), "")
 
 
 class Registry:
@@ -102,7 +116,8 @@ class Registry:
         spec = crd.get("spec", {})
         names = spec.get("names", {})
         vers = []
-        for v in sorted(spec.get("versions", []), key=lambda v: not v.get("storage", False)):
+        # customresource_discovery_controller.go: versions in kube-aware order, the first the preferred one
+        for v in sorted(spec.get("versions", []), key=lambda v: kube_aware_key(v.get("name", ""))):
             if not v.get("served", True):
                 continue
             r = {"resource": names.get("plural"), "responseKind": {"group": "", "kind": names.get("kind"), "version": ""},
