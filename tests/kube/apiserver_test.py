@@ -447,6 +447,37 @@ class Discovery(unittest.TestCase):
         self.assertIn("deployments/scale", [r["name"] for r in plain["resources"]])
 
 
+class DeleteCollection(unittest.TestCase):
+    def test_delete_collection_deletes_each_item_as_a_delete(self):
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/configmaps", cm("dc-a", "default", labels={"dc": "1"}))[0], 201)
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/configmaps",
+                              cm("dc-b", "default", labels={"dc": "1"}, finalizers=["test/x"]))[0], 201)
+        pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "dc-claim", "labels": {"dc": "1"}},
+               "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/persistentvolumeclaims", pvc)[0], 201)
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "dc-pod"}, "spec": {
+            "containers": [{"name": "c", "image": "busybox"}],
+            "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "dc-claim"}}]}}
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/pods", pod)[0], 201)
+        time.sleep(0.2)  # the kubelet stand-in schedules it (nodeName node-1)
+        code, lst = call("DELETE", "/api/v1/namespaces/default/configmaps?labelSelector=dc%3D1")
+        self.assertEqual(code, 200, lst)
+        self.assertEqual(sorted(i["metadata"]["name"] for i in lst["items"]), ["dc-a", "dc-b"])
+        self.assertEqual(call("GET", "/api/v1/namespaces/default/configmaps/dc-a")[0], 404)
+        code, held = call("GET", "/api/v1/namespaces/default/configmaps/dc-b")
+        self.assertEqual(code, 200, "a finalizer holds it")
+        self.assertIn("deletionTimestamp", held["metadata"])
+        self.assertEqual(call("DELETE", "/api/v1/namespaces/default/persistentvolumeclaims?labelSelector=dc%3D1")[0], 200)
+        code, claim = call("GET", "/api/v1/namespaces/default/persistentvolumeclaims/dc-claim")
+        self.assertEqual(code, 200, "pvc-protection holds a claim a scheduled pod names")
+        self.assertIn("deletionTimestamp", claim["metadata"])
+        self.assertEqual(call("DELETE", "/api/v1/namespaces/default/pods/dc-pod")[0], 200)
+        self.assertEqual(call("GET", "/api/v1/namespaces/default/persistentvolumeclaims/dc-claim")[0], 404)
+        held["metadata"]["finalizers"] = []
+        self.assertEqual(call("PUT", "/api/v1/namespaces/default/configmaps/dc-b", held)[0], 200)
+        self.assertEqual(call("GET", "/api/v1/namespaces/default/configmaps/dc-b")[0], 404)
+
+
 class Auth(unittest.TestCase):
     def test_tokens(self):
         code, st = call("GET", "/api/v1/namespaces", token="wrong")

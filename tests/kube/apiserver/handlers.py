@@ -404,11 +404,17 @@ class Handlers:
     def delete_collection(self, c):
         items, _ = lists.list_objects(self.s.store, c.res, c.gr, c.ns or None,
                                       {k: v for k, v in c.q.items() if k in ("labelSelector", "fieldSelector")}, set())
-        dry = c.dry
+        # the generic store's DeleteCollection: a Delete of each listed item, so finalizers hold (and a
+        # Namespace's or Job's own rules apply); the answer is the list as it was read
+        opts = {"propagationPolicy": c.q["propagationPolicy"]} if c.q.get("propagationPolicy") else {}
         for o in items:
-            if not dry:
-                self.s.store.delete(c.gr, o["metadata"].get("namespace", ""), o["metadata"]["name"])
-                self.s.deleted(c.res, o, c.q.get("propagationPolicy") or self.s.default_policy(c, {}))
+            one = copy.copy(c)
+            one.ns, one.name = o["metadata"].get("namespace", ""), o["metadata"]["name"]
+            try:
+                self.delete(one, dict(opts))
+            except ApiError as e:
+                if e.code != 404:  # gone meanwhile: kube ignores NotFound here
+                    raise
         out = [self.out(c, o) for o in items]
         for o in out:
             if not c.res.custom:
