@@ -13,6 +13,7 @@
 #include "agent/task.h"
 #include "kube/json_fields.h"
 #include "kube/memory_client.h"
+#include "kube/object_names.h"
 
 namespace hort::agent {
 namespace {
@@ -72,6 +73,24 @@ TEST(AgentTask, OfTwoAgentsClaimingOneTaskOnlyTheFirstGetsIt) {
   EXPECT_GT(read->renew_time, 0);
   EXPECT_EQ(read->input.pod_uid, "uid-web");
   EXPECT_EQ(read->input.job, "overseerr/files/config");
+}
+
+// A node name may be a 253-character DNS subdomain; a label value at most 63
+// characters (the API refuses the Lease otherwise): the label is hashed.
+TEST(AgentTask, ALongNodeNameIsAValidLabelValueAndStillFindsItsTasks) {
+  Cluster c;
+  const std::string node = std::string(60, 'n') + ".rack-1.example.org";
+  auto t = CreateTask(c, "hort", Backup(node));
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  const std::string label = kube::StringAt(t->object, "/metadata/labels/hort.dev~1node");
+  EXPECT_EQ(label.size(), 63u) << label;
+  EXPECT_EQ(label, kube::ValidLabelValue(node));
+  EXPECT_EQ(t->input.node, node);
+  auto open = OpenTasks(c, "hort", node);
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].input.node, node);
+  EXPECT_TRUE(OpenTasks(c, "hort", std::string(60, 'n') + ".rack-2.example.org")->empty());
 }
 
 TEST(AgentTask, ARenewWhoseAnswerWasLostIsRetriedOnAFreshRead) {

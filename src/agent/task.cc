@@ -11,6 +11,7 @@
 #include "crypto/crypto.h"
 #include "kube/exec_credential.h"
 #include "kube/json_fields.h"
+#include "kube/object_names.h"
 #include "kube/wait.h"
 #include "util/timer.h"
 
@@ -114,8 +115,10 @@ Result<Task> CreateTask(kube::Client& client, const std::string& ns, const TaskI
                    {{"name", "hort-task-" + RandomSuffix()},
                     {"namespace", ns},
                     {"labels",
-                     {{"app.kubernetes.io/managed-by", "hort"}, {"hort.dev/node", in.node}, {"hort.dev/task", KindName(in.kind)}}}}},
+                     {{"app.kubernetes.io/managed-by", "hort"}, {"hort.dev/node", kube::ValidLabelValue(in.node)}, {"hort.dev/task", KindName(in.kind)}}}}},
                   {"spec", {{"leaseDurationSeconds", kLeaseSeconds}}}};
+  // A node name may be 253 characters, a label value 63: the label selects, the annotation names it.
+  SetAnnotation(o, "node", in.node);
   SetAnnotation(o, "job", in.job);
   SetAnnotation(o, "namespace", in.ns);
   SetAnnotation(o, "pvc", in.pvc);
@@ -141,7 +144,8 @@ Result<Task> ParseTask(const kube::Json& o) {
   t.name = kube::StringAt(o, "/metadata/name");
   t.resource_version = kube::StringAt(o, "/metadata/resourceVersion");
   t.input.kind = kube::StringAt(o, "/metadata/labels/hort.dev~1task") == "restore" ? TaskKind::kRestore : TaskKind::kBackup;
-  t.input.node = kube::StringAt(o, "/metadata/labels/hort.dev~1node");
+  t.input.node = Annotation(o, "node");
+  if (t.input.node.empty()) t.input.node = kube::StringAt(o, "/metadata/labels/hort.dev~1node");  // one an older hort made
   t.input.job = Annotation(o, "job");
   t.input.ns = Annotation(o, "namespace");
   t.input.pvc = Annotation(o, "pvc");
@@ -193,7 +197,7 @@ Result<Task> GetTask(kube::Client& client, const std::string& ns, const std::str
 Result<std::vector<Task>> OpenTasks(kube::Client& client, const std::string& ns, const std::string& node) {
   HORT_ASSIGN_OR_RETURN(kube::ResourceInfo r, LeaseResource(client));
   kube::ListOptions opt;
-  opt.label_selector = "app.kubernetes.io/managed-by=hort,hort.dev/node=" + node;
+  opt.label_selector = "app.kubernetes.io/managed-by=hort,hort.dev/node=" + kube::ValidLabelValue(node);
   HORT_ASSIGN_OR_RETURN(kube::ObjectList list, client.List(r, ns, opt));
   std::vector<Task> out;
   const double now = UnixNow();
@@ -201,7 +205,7 @@ Result<std::vector<Task>> OpenTasks(kube::Client& client, const std::string& ns,
     auto t = ParseTask(o);
     // A task older than the claim timeout is one its creator gave up on (or
     // is about to): taking it would run a job nobody records.
-    if (!t.ok() || !t->holder.empty() || t->result) continue;
+    if (!t.ok() || t->input.node != node || !t->holder.empty() || t->result) continue;  // a hashed label's twin
     if (t->created > 0 && now - t->created > static_cast<double>(kClaimTimeoutSeconds)) continue;
     out.push_back(std::move(t).value());
   }

@@ -1,5 +1,9 @@
 #include "kube/object_names.h"
 
+#include <openssl/evp.h>
+
+#include <cstdio>
+
 namespace hort::kube {
 
 std::string NameProblem(const std::string& name, const std::string& kind) {
@@ -30,6 +34,16 @@ std::string NameProblem(const std::string& name, const std::string& kind) {
                  "start and end with an alphanumeric character"
                : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
                  "and must start and end with an alphanumeric character";
+}
+
+std::string ValidLabelValue(const std::string& value) {
+  if (value.size() <= 63) return value;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(value.data(), value.size(), digest, &length, EVP_sha256(), nullptr);
+  char hex[7];
+  std::snprintf(hex, sizeof(hex), "%02x%02x%02x", digest[0], digest[1], digest[2]);
+  return value.substr(0, 57) + hex;
 }
 
 std::string TimestampedNameProblem(const std::string& prefix) {

@@ -1,8 +1,5 @@
 #include "resources/restore_actions.h"
 
-#include <openssl/evp.h>
-
-#include <cstdio>
 #include <vector>
 
 #include "kube/json_fields.h"
@@ -110,16 +107,6 @@ std::string AnnotationPointer(const std::string& key) {
 }
 
 }  // namespace
-
-std::string ValidLabelValue(const std::string& value) {
-  if (value.size() <= 63) return value;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(value.data(), value.size(), digest, &length, EVP_sha256(), nullptr);
-  char hex[7];
-  std::snprintf(hex, sizeof(hex), "%02x%02x%02x", digest[0], digest[1], digest[2]);
-  return value.substr(0, 57) + hex;
-}
 
 void ResetMetadataAndStatus(Json& object) {
   if (!object.is_object()) return;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "kube/discovery.h"
+#include "kube/object_names.h"
 #include "resources/model.h"
 #include "resources/restore_options.h"
 
@@ -51,7 +52,7 @@ struct PreparedObject {
 void ResetMetadataAndStatus(Json& object);
 void AddRestoreLabels(Json& object, const std::string& backup_name, const std::string& restore_name);
 // Velero's label.GetValidName: over 63 characters → the first 57 plus 6 hex of its SHA-256.
-[[nodiscard]] std::string ValidLabelValue(const std::string& value);
+using kube::ValidLabelValue;
 
 // Per kind. Each takes the object after ResetMetadataAndStatus.
 void PodAction(Json& pod);
