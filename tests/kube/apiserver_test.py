@@ -505,6 +505,49 @@ class Auth(unittest.TestCase):
         self.assertEqual(call("GET", "/version", token="hort-test-viewer-token")[0], 200)
 
 
+class ObjectMeta(unittest.TestCase):
+    def test_labels_annotations_finalizers_owner_references(self):
+        long = "n" * 64
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", cm("meta", "default", labels={
+            "ok": "", "app.kubernetes.io/name": "x", "bad key": "v", "k": long, "Example.com/x": "v"}))
+        self.assertEqual(code, 422, st)
+        qname = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+                 "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+                 "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
+        self.assertEqual(st["details"]["causes"], [
+            {"reason": "FieldValueInvalid", "message": 'Invalid value: "Example.com/x": prefix part a lowercase RFC 1123 '
+             "subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an "
+             "alphanumeric character (e.g. 'example.com', regex used for validation is "
+             "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')", "field": "metadata.labels"},
+            {"reason": "FieldValueInvalid", "message": 'Invalid value: "bad key": name part ' + qname, "field": "metadata.labels"},
+            {"reason": "FieldValueInvalid", "message": f'Invalid value: "{long}": must be no more than 63 characters',
+             "field": "metadata.labels"}])
+        self.assertTrue(st["message"].startswith('ConfigMap "meta" is invalid: [metadata.labels: Invalid value: '), st["message"])
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", cm("meta", "default", labels={"v": "-x"}))
+        self.assertEqual(st["details"]["causes"][0]["message"],
+                         "Invalid value: \"-x\": a valid label must be an empty string or consist of alphanumeric characters, "
+                         "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
+                         "'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps",
+                        cm("meta", "default", annotations={"a": "x" * (256 * 1024)}))
+        self.assertEqual((code, st["message"]), (422, 'ConfigMap "meta" is invalid: metadata.annotations: Too long: must '
+                                                 "have at most 262144 bytes"))
+        self.assertEqual(st["details"]["causes"][0]["reason"], "FieldValueTooLong")
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", cm("meta", "default", finalizers=["a/b/c"]))
+        self.assertEqual(code, 422, st)
+        self.assertEqual(st["details"]["causes"][0]["field"], "metadata.finalizers")
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", cm("meta", "default", ownerReferences=[
+            {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner"}]))
+        self.assertEqual((code, st["message"]), (422, 'ConfigMap "meta" is invalid: metadata.ownerReferences.uid: Invalid '
+                                                 'value: "": uid must not be empty'))
+        code, obj = call("POST", "/api/v1/namespaces/default/configmaps", cm("meta", "default", labels={"x": "y"}))
+        self.assertEqual(code, 201, obj)
+        code, st = call("PATCH", "/api/v1/namespaces/default/configmaps/meta", {"metadata": {"labels": {"x": long}}},
+                        content_type="application/merge-patch+json")
+        self.assertEqual((code, st["details"]["causes"][0]["message"]), (422, f'Invalid value: "{long}": must be no more than 63 characters'))
+        call("DELETE", "/api/v1/namespaces/default/configmaps/meta")
+
+
 class NoControllers(unittest.TestCase):
     def test_without_nodes_and_pvc_root_nothing_acts(self):
         job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"}, "spec": {"template": {"spec": {

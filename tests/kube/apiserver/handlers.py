@@ -289,6 +289,10 @@ class Handlers:
                     "metadata.finalizers", "FieldValueForbidden",
                     "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers "
                     f"[]string{{{listed}}}")])
+        if c.sub != "status" and not self.rbac_kind(c):  # the strategy's ValidateUpdate: ValidateObjectMeta
+            causes = objects.meta_causes(new)
+            if causes:
+                raise invalid(c.res.kind, c.name, c.res.group, causes)
         if c.sub == "status":
             new = dict(copy.deepcopy(live), status=new.get("status", {}))
         elif c.res.has_status:

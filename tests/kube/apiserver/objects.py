@@ -2,6 +2,7 @@
 defaults, status reset, generation, managedFields, name validation and generateName."""
 import base64
 import datetime
+import json
 import random
 import re
 import uuid
@@ -51,14 +52,100 @@ def generate_name(prefix):
     return prefix[:58] + "".join(random.choice(GENERATE_CHARS) for _ in range(5))
 
 
+QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+QUALIFIED_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+QUALIFIED_MSG = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+                 "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '" + QUALIFIED_FMT + "')")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+                   "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used "
+                   "for validation is '(" + QUALIFIED_FMT + ")?')")
+ANNOTATIONS_LIMIT = 256 * 1024  # TotalAnnotationSizeLimitB
+
+
+def qualified_name_problems(value):
+    """apimachinery's validation.IsQualifiedName: an optional DNS-1123 subdomain prefix and '/', then a name of at
+    most 63 characters."""
+    parts = value.split("/")
+    errs = []
+    if len(parts) > 2:
+        return ["a qualified name " + QUALIFIED_MSG + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+    name = parts[-1]
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            if len(prefix) > 253:
+                errs.append("prefix part must be no more than 253 characters")
+            if not DNS1123_SUBDOMAIN.match(prefix):
+                errs.append("prefix part " + SUBDOMAIN_MSG)
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name) > 63:
+        errs.append("name part must be no more than 63 characters")
+    if not QUALIFIED_NAME.match(name):
+        errs.append("name part " + QUALIFIED_MSG)
+    return errs
+
+
+def meta_causes(obj):
+    """ValidateObjectMeta's checks after the name, in its order: labels (ValidateLabels), annotations (keys,
+    total size), ownerReferences, finalizers; [(field, reason, message)] with kube's texts. Go walks the maps in
+    random order; here their keys are sorted."""
+    meta = obj.get("metadata") or {}
+    causes = []
+
+    def bad(field, value, msg):
+        causes.append((field, "FieldValueInvalid", f"Invalid value: {json.dumps(value)}: {msg}"))
+    labels = meta.get("labels") or {}
+    for k in sorted(labels):
+        v = labels[k] if isinstance(labels[k], str) else str(labels[k])
+        for msg in qualified_name_problems(k):
+            bad("metadata.labels", k, msg)
+        if len(v) > 63:
+            bad("metadata.labels", v, "must be no more than 63 characters")
+        if not LABEL_VALUE.match(v):
+            bad("metadata.labels", v, LABEL_VALUE_MSG)
+    annotations = meta.get("annotations") or {}
+    for k in sorted(annotations):
+        for msg in qualified_name_problems(k.lower()):
+            bad("metadata.annotations", k, msg)
+    if sum(len(k) + len(str(v)) for k, v in annotations.items()) > ANNOTATIONS_LIMIT:
+        causes.append(("metadata.annotations", "FieldValueTooLong", f"Too long: must have at most {ANNOTATIONS_LIMIT} bytes"))
+    controller = ""
+    for ref in meta.get("ownerReferences") or []:
+        av = ref.get("apiVersion", "")
+        if not av.split("/")[-1]:
+            bad("metadata.ownerReferences.apiVersion", av, "version must not be empty")
+        if not ref.get("kind"):
+            bad("metadata.ownerReferences.kind", ref.get("kind", ""), "kind must not be empty")
+        if not ref.get("name"):
+            bad("metadata.ownerReferences.name", ref.get("name", ""), "name must not be empty")
+        if not ref.get("uid"):
+            bad("metadata.ownerReferences.uid", ref.get("uid", ""), "uid must not be empty")
+        if ref.get("controller"):
+            cur = f'{ref.get("kind", "")}/{ref.get("name", "")}'
+            if controller:
+                causes.append(("metadata.ownerReferences", "FieldValueInvalid", "Invalid value: []v1.OwnerReference{...}: "
+                               f'Only one reference can have Controller set to true. Found "true" in references for {controller} and {cur}'))
+            else:
+                controller = cur
+    for f in meta.get("finalizers") or []:
+        for msg in qualified_name_problems(f):
+            bad("metadata.finalizers", f, msg)
+    return causes
+
+
 def validate_name(res, obj):
-    """The name checks of kinds other than RBAC's (rbac_objects validates those with the rest of them)."""
+    """The name checks of kinds other than RBAC's (rbac_objects validates those with the rest of them), then the
+    rest of ValidateObjectMeta (meta_causes), all in one 422."""
     meta = obj.get("metadata", {})
     name = meta.get("name", "")
     group = res.group
     if not name:
         raise invalid(res.kind, "", group, [("metadata.name", "FieldValueRequired",
-                                             "Required value: name or generateName is required")])
+                                             "Required value: name or generateName is required")] + meta_causes(obj))
     label = res.kind in LABEL_NAMED and not res.group
     pattern, msg = LABEL_NAMED[res.kind] if label else (DNS1123_SUBDOMAIN, SUBDOMAIN_MSG)
     limit = 63 if label else 253
@@ -67,6 +154,7 @@ def validate_name(res, obj):
         causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": must be no more than {limit} characters'))
     if not pattern.match(name):
         causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {msg}'))
+    causes += meta_causes(obj)
     if causes:
         raise invalid(res.kind, name, group, causes)
 
