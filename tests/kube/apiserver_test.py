@@ -575,6 +575,44 @@ class NoControllers(unittest.TestCase):
         call("DELETE", "/api/v1/namespaces/default/persistentvolumeclaims/c")
 
 
+class BadRequests(unittest.TestCase):
+    def test_bodies_and_parameters_kube_cannot_decode_are_400(self):
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", {"metadata": "x"})
+        self.assertEqual((code, st["reason"]), (400, "BadRequest"), st)
+        self.assertEqual(st["message"], 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot '
+                         "unmarshal string into Go struct field ConfigMap.metadata of type v1.ObjectMeta")
+        code, st = call("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": 5}})
+        self.assertEqual((code, st["message"]), (400, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: '
+                                                 "cannot unmarshal number into Go struct field ObjectMeta.metadata.name "
+                                                 "of type string"))
+        code, st = call("POST", "/api/v1/namespaces/default/pods", {"metadata": {"name": "p"}, "spec": []})
+        self.assertEqual((code, st["message"]), (400, 'Pod in version "v1" cannot be handled as a Pod: json: cannot '
+                                                 "unmarshal array into Go struct field Pod.spec of type v1.PodSpec"))
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/configmaps", cm("decoded", "default"))[0], 201)
+        code, st = call("PUT", "/api/v1/namespaces/default/configmaps/decoded", {"metadata": {"name": "decoded", "labels": []}})
+        self.assertEqual(code, 400, st)
+        code, st = call("PATCH", "/api/v1/namespaces/default/configmaps/decoded", {"metadata": {"finalizers": "x"}},
+                        content_type="application/merge-patch+json")
+        self.assertEqual(code, 400, st)
+        # a limit of 0 or less is no limit: the storage pages only when limit > 0
+        code, lst = call("GET", "/api/v1/namespaces/default/configmaps?limit=-1")
+        self.assertEqual(code, 200, lst)
+        self.assertNotIn("continue", lst["metadata"])
+        self.assertIn("decoded", [i["metadata"]["name"] for i in lst["items"]])
+        for q in ("watch=1&timeoutSeconds=abc", "timeoutSeconds=abc"):
+            code, st = call("GET", "/api/v1/namespaces/default/configmaps?" + q)
+            self.assertEqual((code, st["message"]), (400, 'strconv.ParseInt: parsing "abc": invalid syntax'), q)
+        pod = {"metadata": {"name": "logs"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+        self.assertEqual(call("POST", "/api/v1/namespaces/default/pods", pod)[0], 201)
+        code, text, _ = call("GET", "/api/v1/namespaces/default/pods/logs/log?tailLines=abc", raw=True)
+        self.assertEqual((code, json.loads(text)["message"]), (400, 'strconv.ParseInt: parsing "abc": invalid syntax'))
+        code, text, _ = call("GET", "/api/v1/namespaces/default/pods/logs/log?tailLines=-1", raw=True)
+        self.assertEqual((code, json.loads(text)["message"]), (422, 'PodLogOptions "logs" is invalid: tailLines: Invalid '
+                                                               "value: -1: must be greater than or equal to 0"))
+        call("DELETE", "/api/v1/namespaces/default/pods/logs")
+        call("DELETE", "/api/v1/namespaces/default/configmaps/decoded")
+
+
 def load_tests(loader, tests, pattern):
     """controllers_test.py's, escalation_test.py's and rbac_objects_test.py's cases run after these (one CTest,
     kube.apiserver), each module with its own server."""

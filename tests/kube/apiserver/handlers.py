@@ -100,8 +100,11 @@ class Handlers:
 
     @staticmethod
     def check_decodes(c, obj):
-        """A POST or PUT body kube could not decode (a claim's quantities): 400 before anything else."""
-        p = quantity.decode_problem(c.res.kind, obj) if c.res.group == "" and not c.sub else None
+        """A body kube could not decode (a field of the wrong JSON type, a claim's quantities): 400 before
+        anything else."""
+        p = objects.decode_problem(c.res, obj)
+        if not p and c.res.group == "" and not c.sub:
+            p = quantity.decode_problem(c.res.kind, obj)
         if p:
             raise bad_request(p)
 
@@ -134,6 +137,10 @@ class Handlers:
         if not isinstance(obj, dict):
             raise bad_request("Object 'Kind' is missing in '" + json.dumps(obj) + "'")
         dry = c.dry
+        if operation == "Apply":
+            p = objects.decode_problem(c.res, obj)
+            if p:
+                raise bad_request(p)
         self.check_gv(c, obj)
         if operation != "Apply":
             self.check_decodes(c, obj)
@@ -235,6 +242,10 @@ class Handlers:
         self.check_gv(c, obj)
         if put:
             self.check_decodes(c, obj)
+        else:  # a patched object kube could not decode either
+            p = objects.decode_problem(c.res, obj)
+            if p:
+                raise bad_request(p)
         if self.rbac_kind(c):  # decoding's defaults; for a patch, of the patched object
             rbac_objects.default(c.res.kind, obj)
         meta = obj.setdefault("metadata", {})

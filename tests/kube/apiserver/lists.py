@@ -129,11 +129,18 @@ def validate_options(q):
             int(rv)
         except ValueError:
             raise bad_request(f'invalid resource version: "{rv}"')
-    limit = q.get("limit", "")
+    for p in ("timeoutSeconds",):  # the other int64 parameters of ListOptions
+        parse_int(q.get(p, ""))
+    # a limit of 0 or less is no limit: the storage pages only when limit > 0
+    return max(parse_int(q.get("limit", "")), 0)
+
+
+def parse_int(text):
+    """A query parameter decoded into an int64 (strconv.ParseInt), "" as 0; 400 as kube's parameter codec."""
     try:
-        return int(limit) if limit else 0
+        return int(text) if text else 0
     except ValueError:
-        raise bad_request(f'strconv.ParseInt: parsing "{limit}": invalid syntax')
+        raise bad_request(f'strconv.ParseInt: parsing "{text}": invalid syntax')
 
 
 def list_objects(store, res, gr, ns, q, expired):

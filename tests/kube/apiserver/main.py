@@ -15,6 +15,7 @@ from aiohttp import web
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import exec as execmod  # noqa: E402
 import jobs  # noqa: E402
+import lists  # noqa: E402
 import objects  # noqa: E402
 import openapi  # noqa: E402
 import protection  # noqa: E402
@@ -168,7 +169,11 @@ class Server:
         path = os.path.join(self.state, "logs", c.ns, c.name, f"{container}.log")
         text = open(path, encoding="utf-8", errors="replace").read() if os.path.exists(path) else ""
         if c.q.get("tailLines"):
-            text = "".join(text.splitlines(True)[-int(c.q["tailLines"]):])
+            n = lists.parse_int(c.q["tailLines"])  # 400 as kube's parameter codec
+            if n < 0:
+                raise invalid("PodLogOptions", c.name, "", [("tailLines", "FieldValueInvalid",
+                                                             f"Invalid value: {n}: must be greater than or equal to 0")])
+            text = "".join(text.splitlines(True)[-n:]) if n else ""
         return web.Response(text=text, content_type="text/plain")
 
     def printer(self, res):

@@ -168,6 +168,55 @@ def normalize(res, obj):
         obj.setdefault("type", "Opaque")
 
 
+META_STRINGS = ("name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "creationTimestamp",
+                "deletionTimestamp")
+
+
+# Built-in kinds with spec and status structs (<version>.<Kind>Spec); others ignore such fields as unknown.
+SPEC_KINDS = {"Pod", "Service", "PersistentVolumeClaim", "PersistentVolume", "Namespace", "Node", "Deployment",
+              "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "ResourceQuota",
+              "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "CustomResourceDefinition", "VolumeAttachment"}
+
+
+def _json_kind(v):
+    return {str: "string", bool: "bool", list: "array", dict: "object"}.get(type(v), "number")
+
+
+def decode_problem(res, obj):
+    """The message of the 400 kube answers for a body its JSON decoder cannot read into the typed object (Go's
+    UnmarshalTypeError through sigs.k8s.io/json): metadata not an object or a string field of it not a string,
+    labels/annotations not string maps, finalizers not strings, a built-in kind's spec or status not an object.
+    Custom resources are read unstructured: only their metadata is checked. None when it decodes."""
+    kind, version = res.kind, res.version
+
+    def err(struct, field, value, gotype):
+        return (f'{kind} in version "{version}" cannot be handled as a {kind}: json: cannot unmarshal '
+                f"{_json_kind(value)} into Go struct field {struct}.{field} of type {gotype}")
+    meta = obj.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        return err(kind, "metadata", meta, "v1.ObjectMeta")
+    for f in META_STRINGS if meta else ():
+        if meta.get(f) is not None and not isinstance(meta[f], str):
+            gotype = "v1.Time" if f.endswith("Timestamp") else "types.UID" if f == "uid" else "string"
+            return err("ObjectMeta", f"metadata.{f}", meta[f], gotype)
+    for f in ("labels", "annotations") if meta else ():
+        m = meta.get(f)
+        if m is not None and not isinstance(m, dict):
+            return err("ObjectMeta", f"metadata.{f}", m, "map[string]string")
+        for k, v in (m or {}).items():
+            if v is not None and not isinstance(v, str):
+                return err("ObjectMeta", f"metadata.{f}", v, "string")
+    fin = meta.get("finalizers") if meta else None
+    if fin is not None and (not isinstance(fin, list) or any(not isinstance(x, str) for x in fin)):
+        return err("ObjectMeta", "metadata.finalizers", fin if not isinstance(fin, list) else
+                   next(x for x in fin if not isinstance(x, str)), "[]string" if not isinstance(fin, list) else "string")
+    if not res.custom and kind in SPEC_KINDS:
+        for f in ("spec", "status"):
+            if obj.get(f) is not None and not isinstance(obj[f], dict):
+                return err(kind, f, obj[f], f"{version}.{kind}{f.capitalize()}")
+    return None
+
+
 def prepare_create(res, obj, ip_counter):
     """Defaults and system fields for a new object (obj already has its final name/namespace)."""
     meta = obj["metadata"]

@@ -22,7 +22,7 @@ async def handle(server, request, c):
         since = int(rv) if rv not in ("", "0") else None
     except ValueError:
         raise lists.bad_request(f'invalid resource version: "{rv}"')
-    timeout = float(q.get("timeoutSeconds") or 1800)
+    timeout = float(lists.parse_int(q.get("timeoutSeconds", "")) or 1800)
     resp = web.StreamResponse(headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"})
     resp.enable_chunked_encoding()
     await resp.prepare(request)
