@@ -176,6 +176,10 @@ TEST_F(CatalogTest, ErrorsNameFileLineAndKey) {
   // A real-looking secret without '/' or '+' is refused too: it is not an upper-case name.
   one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {env: {secret_access_key: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY}}\n"),
       "expected the upper-case name of an environment variable");
+  one(replace("    password_env: PW\n", "    password_env: PW\n    options: {bogus: x}\n"),
+      "repositories.main.options.bogus: option bogus is not known");
+  one(replace("    password_env: PW\n", "    password_env: PW\n    options: {retry.max-time: soon}\n"),
+      "repositories.main.options.retry.max-time: retry.max-time must be a positive number of seconds");
   one(replace("    password_env: PW\n", "    password_env: PW\n    credentials: {command: x, profile: p}\n"),
       "repositories.main.credentials.profile: only with file");
   one(replace("    rpo: 1d\n", ""), "services.app.rpo: is required");

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "objstore/open_store.h"
 #include "util/subset_spec.h"
 
 namespace hort {
@@ -46,6 +47,10 @@ std::map<std::string, std::string> EntryFields::Options(const YAML::Node& n, con
       f_.Error(kv.second, key + ".options." + kv.first.Scalar(), "expected a string");
     } else if (!out.emplace(kv.first.Scalar(), kv.second.Scalar()).second) {
       f_.Error(kv.first, key + ".options." + kv.first.Scalar(), "duplicate key");
+    } else if (Status st = CheckStoreOption(kv.first.Scalar(), kv.second.Scalar()); !st.ok()) {
+      // As -o is checked: a key hort does not know, or a value it cannot
+      // use, failed only when the job ran.
+      f_.Error(kv.second, key + ".options." + kv.first.Scalar(), st.message());
     }
   }
   return out;

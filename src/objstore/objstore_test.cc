@@ -351,6 +351,13 @@ TEST(OpenStore, LocationsAndTheirErrors) {
   StoreOptions good_part = named;
   good_part.extended["s3.part-size"] = "5";
   EXPECT_TRUE(OpenStore("s3:http://127.0.0.1:9/bucket/pre", good_part).ok());
+  // The values a remote store reads when it opens are checked before, for
+  // -o and a catalog's options: alike (a bad one passed local commands).
+  EXPECT_EQ(CheckStoreOption("retry.max-time", "x").message(), "retry.max-time must be a positive number of seconds");
+  EXPECT_EQ(CheckStoreOption("http.stall-timeout", "0").code(), Code::kInvalidArgument);
+  EXPECT_EQ(CheckStoreOption("s3.part-size", "4").message(), "s3.part-size must be a number of MiB from 5 to 1024");
+  EXPECT_TRUE(CheckStoreOption("retry.max-time", "60").ok());
+  EXPECT_TRUE(CheckStoreOption("s3.part-size", "16").ok());
   ::unsetenv("HORT_T_OPEN_KEY");
   ::unsetenv("HORT_T_OPEN_SECRET");
 }

@@ -131,6 +131,12 @@ Status CheckStoreOption(const std::string& key, const std::string& value) {
   if (key == "s3.bucket-lookup" && value != "auto" && value != "path" && value != "dns") {
     return Status(Code::kInvalidArgument, "bad bucket-lookup style \"" + value + "\" must be \"auto\", \"path\" or \"dns\"");
   }
+  // The values read only when a remote store opens, checked here too: a
+  // bad one passed every local command and a catalog's config check.
+  StoreOptions one;
+  one.extended[key] = value;
+  if (key == "retry.max-time" || key == "http.stall-timeout") return Seconds(one, key, 0).status();
+  if (key == "s3.part-size") return PartSize(one).status();
   return Status::Ok();
 }
 
