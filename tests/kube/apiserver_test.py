@@ -399,6 +399,40 @@ class Validation(unittest.TestCase):
         call("DELETE", "/api/v1/namespaces/1abc")
 
 
+class Admission(unittest.TestCase):
+    def test_a_pod_with_its_token_mount_gets_no_second_volume(self):
+        # A pod restored from a backup keeps kube-api-access-abcde and its mount: kube's ServiceAccount
+        # admission leaves a container that mounts the token path alone and adds no volume then.
+        mount = {"name": "kube-api-access-abcde", "readOnly": True, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "restored"},
+               "spec": {"containers": [{"name": "c", "image": "x:1", "volumeMounts": [mount]}],
+                        "volumes": [{"name": "kube-api-access-abcde", "projected": {"sources": []}}]}}
+        code, got = call("POST", "/api/v1/namespaces/default/pods", pod)
+        self.assertEqual(code, 201, got)
+        self.assertEqual([v["name"] for v in got["spec"]["volumes"]], ["kube-api-access-abcde"])
+        self.assertEqual(got["spec"]["containers"][0]["volumeMounts"], [mount])
+        fresh = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "fresh"},
+                 "spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "x:1"}]}}
+        code, got = call("POST", "/api/v1/namespaces/default/pods", fresh)
+        self.assertEqual(code, 201, got)
+        self.assertEqual(len(got["spec"]["volumes"]), 1)
+        name = got["spec"]["volumes"][0]["name"]
+        self.assertTrue(name.startswith("kube-api-access-"), name)
+        for c in got["spec"]["containers"]:
+            self.assertEqual([m["name"] for m in c["volumeMounts"]], [name])
+        for p in ("restored", "fresh"):
+            call("DELETE", "/api/v1/namespaces/default/pods/" + p + "?gracePeriodSeconds=0")
+
+    def test_an_external_name_service_gets_no_cluster_ip(self):
+        svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "alias"},
+               "spec": {"type": "ExternalName", "externalName": "db.example.org"}}
+        code, got = call("POST", "/api/v1/namespaces/default/services", svc)
+        self.assertEqual(code, 201, got)
+        self.assertNotIn("clusterIP", got["spec"])
+        self.assertNotIn("clusterIPs", got["spec"])
+        call("DELETE", "/api/v1/namespaces/default/services/alias")
+
+
 class Discovery(unittest.TestCase):
     def test_table(self):
         accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"

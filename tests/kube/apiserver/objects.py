@@ -248,7 +248,8 @@ def prepare_create(res, obj, ip_counter):
     elif kind == "Service":
         spec = obj.setdefault("spec", {})
         spec.setdefault("type", "ClusterIP")
-        if spec.get("clusterIP") != "None":
+        # An ExternalName Service is a DNS alias: kube allocates it no cluster IP.
+        if spec.get("clusterIP") != "None" and spec["type"] != "ExternalName":
             ip = f"10.43.{ip_counter // 250}.{ip_counter % 250 + 2}"
             spec.setdefault("clusterIP", ip)
             spec.setdefault("clusterIPs", [spec["clusterIP"]])
@@ -278,16 +279,32 @@ def prepare_create(res, obj, ip_counter):
                             "message": "the initial names have been accepted", "lastTransitionTime": now()}]}
 
 
+API_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
 def add_api_access_volume(spec):
-    """ServiceAccount admission's projected token volume, mounted into every container."""
-    name = "kube-api-access-" + "".join(random.choice(GENERATE_CHARS) for _ in range(5))
-    spec.setdefault("volumes", []).append({"name": name, "projected": {"defaultMode": 420, "sources": [
-        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}})
+    """ServiceAccount admission's projected token volume (plugin/pkg/admission/serviceaccount,
+    mountServiceAccountToken): a volume already named kube-api-access-* is reused, a container that mounts
+    anything at the token path is left alone, and the volume is added only when a container needed it. A
+    restored pod that carries its old kube-api-access volume and mounts therefore gets no second one."""
+    volumes = [v for v in spec.get("volumes") or [] if isinstance(v, dict)]
+    name = next((v["name"] for v in volumes if str(v.get("name", "")).startswith("kube-api-access-")), None)
+    has_volume = name is not None
+    if not has_volume:
+        name = "kube-api-access-" + "".join(random.choice(GENERATE_CHARS) for _ in range(5))
+    needed = False
     for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
-        c.setdefault("volumeMounts", []).append({"name": name, "readOnly": True,
-                                                 "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
+        mounts = c.setdefault("volumeMounts", [])
+        if any(isinstance(m, dict) and m.get("mountPath") == API_TOKEN_PATH for m in mounts):
+            continue
+        mounts.append({"name": name, "readOnly": True, "mountPath": API_TOKEN_PATH})
+        needed = True
+    if needed and not has_volume:
+        spec.setdefault("volumes", []).append({"name": name, "projected": {"defaultMode": 420, "sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1",
+                                                                             "fieldPath": "metadata.namespace"}}]}}]}})
 
 
 def qos_class(spec):
