@@ -150,7 +150,7 @@ Result<TaskResult> RunOnNewClaim(kube::Client& client, TaskInput in, const NewCl
     // One being deleted (an earlier failed run's, its holder pod still
     // stopping) is waited for: it is going anyway, and the name is free then.
     auto old = client.Get(*pvcs, in.ns, in.pvc);
-    if (!old.ok() || kube::StringAt(*old, "/metadata/deletionTimestamp").empty()) {
+    if (!old.ok() || !kube::BeingDeleted(*old)) {
       return Status(Code::kAlreadyExists, "persistentvolumeclaim " + name + " exists already: drop --create to restore into it");
     }
     if (o.log) o.log("persistentvolumeclaim " + name + " is being deleted: waiting for it to go");

@@ -23,4 +23,10 @@ namespace hort::kube {
 [[nodiscard]] const nlohmann::json& ArrayAt(const nlohmann::json& j, std::string_view path);
 [[nodiscard]] const nlohmann::json& ObjectAt(const nlohmann::json& j, std::string_view path);
 
+// An object the API server is deleting: metadata.deletionTimestamp is set
+// (a namespace then also shows phase Terminating; finalizers hold it).
+[[nodiscard]] inline bool BeingDeleted(const nlohmann::json& object) {
+  return !StringAt(object, "/metadata/deletionTimestamp").empty();
+}
+
 }  // namespace hort::kube

@@ -4,18 +4,15 @@
 #include <string>
 
 #include "net/http_client.h"
+#include "net/xml_values.h"
 
 namespace hort {
 namespace {
 
-// The text of the first <tag>…</tag> in an S3 error body, else "".
+// The first <tag>…</tag> of an S3 error body as written, else "".
 std::string XmlElement(const std::string& body, const std::string& tag) {
-  const std::string open = "<" + tag + ">", close = "</" + tag + ">";
-  const size_t a = body.find(open);
-  if (a == std::string::npos) return "";
-  const size_t b = body.find(close, a + open.size());
-  if (b == std::string::npos) return "";
-  return body.substr(a + open.size(), b - a - open.size());
+  const std::vector<std::string> values = XmlValues(body, tag, /*unescape=*/false);
+  return values.empty() ? "" : values.front();
 }
 
 // A server's words, cut to one short line (the Fatal printer makes control

@@ -56,9 +56,4 @@ class S3Client {
 // HttpStatusError plus S3's most common misconfiguration: the region.
 [[nodiscard]] Status S3Error(const std::string& what, const HttpResponse& r);
 
-// Values of every <tag>...</tag> inside `xml`, in order; unescaped unless
-// they are elements to be read further (XmlValues again unescapes those).
-[[nodiscard]] std::vector<std::string> XmlValues(const std::string& xml, const std::string& tag,
-                                                 bool unescape = true);
-
 }  // namespace hort

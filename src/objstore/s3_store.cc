@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "net/xml_values.h"
 #include "objstore/s3_client.h"
 #include "objstore/s3_upload.h"
 

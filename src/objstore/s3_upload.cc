@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "net/xml_values.h"
 #include "objstore/sigv4.h"
 #include "util/hex.h"
 #include "util/log.h"

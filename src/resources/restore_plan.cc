@@ -229,11 +229,9 @@ Result<RestorePlan> PlanRestore(const ResourceBackup& backup, const kube::Discov
                         ResolveNames(options.included_resources, target, backup, "included"));
   HORT_ASSIGN_OR_RETURN(std::set<std::string> excluded,
                         ResolveNames(options.excluded_resources, target, backup, "excluded"));
-  for (const auto& gr : excluded) {
-    if (included.count(gr)) {
-      return Status(Code::kInvalidArgument, "resources: excludes list cannot contain an item in the includes list: " + gr);
-    }
-  }
+  // Again by group/resource: one type under two names (pod, pods) in both lists.
+  HORT_RETURN_IF_ERROR(CheckIncludesExcludes({included.begin(), included.end()}, {excluded.begin(), excluded.end()},
+                                             "resources"));
   for (const auto& gr : included) {
     if (IsNeverRestored(gr)) return Status(Code::kInvalidArgument, "resource \"" + gr + "\" cannot be restored");
   }

@@ -155,10 +155,6 @@ class Restore {
     return w;
   }
 
-  static bool Terminating(const Json& ns) {
-    return !StringAt(ns, "/metadata/deletionTimestamp").empty() || StringAt(ns, "/status/phase") == "Terminating";
-  }
-
   const Item* BackedUpNamespace(const std::string& source_name) const {
     for (const auto& item : backup_.items) {
       if (item.group_resource == "namespaces" && item.name == source_name) return &item;
@@ -177,7 +173,7 @@ class Restore {
     ensured_.insert(target);
     if (pretended_namespaces_.count(target)) return RestoreAction::kWouldCreate;
     auto live = client_.Get(*r, "", target);
-    if (live.ok() && Terminating(*live)) {
+    if (live.ok() && kube::BeingDeleted(*live)) {
       // Velero's EnsureNamespaceExistsAndIsReady: a namespace being deleted
       // refuses new content (403) and its re-creation (409) until it is gone.
       if (options_.dry_run) {

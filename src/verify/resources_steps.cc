@@ -117,7 +117,7 @@ Status ResourcesTestSteps::ClaimScratchNamespaces() {
     }
     // One already Terminating (the last run's clean-up, which does not wait) is being deleted: a second
     // DELETE answers 409 while the namespace controller empties it, so it is only waited for.
-    if (kube::StringAt(*live, "/metadata/deletionTimestamp").empty()) {
+    if (!kube::BeingDeleted(*live)) {
       Status s = client_->Delete(*ns, "", to, kube::Propagation::kForeground);
       if (!s.ok() && s.code() != Code::kNotFound && s.code() != Code::kAlreadyExists) {
         return s.Annotate("removing the leftover scratch namespace " + to);

@@ -58,7 +58,7 @@ void PruneBackupSnapshots(kube::Client& client, const LonghornBackupRequest& q, 
     auto label = labels.find(kSnapshotSeriesLabel);
     if (name == keep || label == labels.end() || *label != series->second) continue;
     if (kube::StringAt(o, "/spec/volume") != q.volume || !kube::BoolAt(o, "/status/readyToUse")) continue;
-    if (!kube::StringAt(o, "/metadata/deletionTimestamp").empty()) continue;
+    if (kube::BeingDeleted(o)) continue;
     Status s = client.Delete(snapshots, q.ns, name);
     if (q.log) q.log(s.ok() ? "deleted the older backup snapshot " + q.ns + "/" + name
                             : "could not delete the older backup snapshot " + q.ns + "/" + name + ": " + s.message());

@@ -95,7 +95,7 @@ Result<std::vector<std::string>> Prune(kube::Client& client, const SnapshotReque
     if (label == labels.end() || *label != q.series) continue;
     if (t.source_of(o) != t.source || !Ready(o)) continue;
     // Already being deleted (a finalizer holds it): it must not take a slot a live snapshot needs.
-    if (!kube::StringAt(o, "/metadata/deletionTimestamp").empty()) continue;
+    if (kube::BeingDeleted(o)) continue;
     auto time = TakenAt(o);
     if (!time) continue;  // no time to judge it by: kept
     series.push_back({name, *time});
